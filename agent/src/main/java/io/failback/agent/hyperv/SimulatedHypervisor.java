@@ -1,0 +1,112 @@
+package io.failback.agent.hyperv;
+
+import static io.failback.agent.hyperv.SimulatedHostJson.check;
+import static io.failback.agent.hyperv.SimulatedHostJson.isBlank;
+import static io.failback.agent.hyperv.SimulatedHostJson.orEmpty;
+
+import io.failback.agent.hyperv.SimulatedHostJson.HostFile;
+import io.failback.agent.hyperv.SimulatedHostJson.SwitchEntry;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.HypervisorKind;
+import io.failback.proto.v1.StoragePath;
+import io.failback.proto.v1.VirtualSwitch;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A directory that stands in for a Hyper-V host: {@code host.json} plus one folder per VM under
+ * {@code vms/}, with real disk image files. The layout is described in {@code
+ * agent/SIMULATED-HOST.md}.
+ *
+ * <p>Every call to {@link #inventory()} reads the directory afresh, so edits show up at the next
+ * call. Safe for concurrent use: the class holds no mutable state.
+ */
+public final class SimulatedHypervisor implements HypervisorDriver {
+  private final Path hostDir;
+
+  /** A driver for the simulated host in {@code hostDir}. */
+  public SimulatedHypervisor(Path hostDir) {
+    this.hostDir = hostDir.toAbsolutePath().normalize();
+  }
+
+  /** The host directory, absolute. */
+  public Path hostDir() {
+    return hostDir;
+  }
+
+  /** Where VM folders live; also the host's default VM path. */
+  public Path vmsDir() {
+    return hostDir.resolve(SimulatedHostJson.VMS_DIR);
+  }
+
+  @Override
+  public HostInventory inventory() throws IOException {
+    Path hostFile = hostDir.resolve(SimulatedHostJson.HOST_FILE);
+    HostFile host = SimulatedHostJson.read(hostFile, HostFile.class);
+    check(!isBlank(host.hostName()), hostFile, "hostName is missing");
+    Map<String, VirtualSwitch> switches = switches(hostFile, orEmpty(host.virtualSwitches()));
+    HostInventory.Builder inventory =
+        HostInventory.newBuilder()
+            .setHostName(host.hostName())
+            .setHypervisorKind(HypervisorKind.SIMULATED)
+            .setHypervisorVersion(host.hypervisorVersion() == null ? "" : host.hypervisorVersion())
+            .setDefaultVmPath(vmsDir().toString())
+            .addAllVirtualSwitches(switches.values());
+    List<String> storagePaths = orEmpty(host.storagePaths());
+    for (String path : storagePaths.isEmpty() ? List.of(SimulatedHostJson.VMS_DIR) : storagePaths) {
+      inventory.addStoragePaths(storagePath(hostFile, path));
+    }
+    inventory.addAllVirtualMachines(
+        SimulatedVms.read(vmsDir(), host.hostName(), switches.keySet()));
+    return inventory.build();
+  }
+
+  private static Map<String, VirtualSwitch> switches(Path hostFile, List<SwitchEntry> entries)
+      throws IOException {
+    Map<String, VirtualSwitch> switches = new LinkedHashMap<>();
+    for (SwitchEntry entry : entries) {
+      check(entry != null && !isBlank(entry.name()), hostFile, "a virtual switch has no name");
+      String name = entry.name();
+      check(!switches.containsKey(name), hostFile, "virtual switch '%s' is defined twice", name);
+      check(
+          SimulatedHostJson.isGuid(entry.id()),
+          hostFile,
+          "virtual switch '%s' has id '%s', expected a GUID",
+          name,
+          entry.id());
+      check(
+          SimulatedHostJson.SWITCH_TYPES.contains(entry.type()),
+          hostFile,
+          "virtual switch '%s' has type '%s', expected one of %s",
+          name,
+          entry.type(),
+          SimulatedHostJson.SWITCH_TYPES);
+      switches.put(
+          name,
+          VirtualSwitch.newBuilder()
+              .setName(name)
+              .setId(entry.id().toLowerCase(Locale.ROOT))
+              .setSwitchType(entry.type())
+              .build());
+    }
+    return switches;
+  }
+
+  private StoragePath storagePath(Path hostFile, String path) throws IOException {
+    check(!isBlank(path), hostFile, "a storage path is empty");
+    Path dir = hostDir.resolve(path).normalize();
+    check(Files.isDirectory(dir), hostFile, "storage path %s is not a directory", dir);
+    FileStore store = Files.getFileStore(dir);
+    return StoragePath.newBuilder()
+        .setPath(dir.toString())
+        .setFreeBytes(store.getUsableSpace())
+        .setTotalBytes(store.getTotalSpace())
+        .build();
+  }
+}
