@@ -104,7 +104,8 @@ class PkiDirectoryTest {
         assertThrows(Exception.class, () -> handshake(context(controller), context(impostor)));
     boolean serverRefused =
         e instanceof ExecutionException && e.getCause() instanceof UncheckedIOException;
-    assertTrue(e instanceof SSLException || serverRefused, e::toString);
+    // A refused handshake may also surface as a reset or broken pipe on the client side.
+    assertTrue(e instanceof java.io.IOException || serverRefused, e::toString);
   }
 
   private SSLContext context(IssuedIdentity identity) throws Exception {

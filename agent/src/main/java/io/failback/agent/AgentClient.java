@@ -1,0 +1,123 @@
+package io.failback.agent;
+
+import io.failback.agent.grpc.ControlSession;
+import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.certs.Role;
+import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.retry.Backoff;
+import io.failback.common.tls.IdentityException;
+import io.failback.common.tls.PeerIdentity;
+import io.failback.common.tls.TrustDomain;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running agent: one outbound mutually authenticated TLS channel to the controller.
+ *
+ * <p>The agent checks the controller's host name against its certificate, and checks before
+ * dialling that its own certificate names the host it is about to register, so a mix-up is
+ * reported here rather than as a refusal from the controller.
+ */
+public final class AgentClient implements AutoCloseable {
+  /** The version reported in the inventory. */
+  public static final String VERSION = versionOf();
+
+  private final ManagedChannel channel;
+  private final ControlSession session;
+  private final ScheduledExecutorService scheduler;
+  private final String hostName;
+
+  private AgentClient(ManagedChannel channel, ControlSession session,
+      ScheduledExecutorService scheduler, String hostName) {
+    this.channel = channel;
+    this.session = session;
+    this.scheduler = scheduler;
+    this.hostName = hostName;
+  }
+
+  /** Starts an agent for a simulated host; it connects in the background. */
+  public static AgentClient start(AgentConfig config, Clock clock,
+      ControlSession.SessionListener listener) throws IOException {
+    return start(config, new SimulatedHypervisor(config.hostDir()), clock, listener);
+  }
+
+  /** Starts an agent driving {@code driver}; it connects in the background. */
+  public static AgentClient start(AgentConfig config, HypervisorDriver driver, Clock clock,
+      ControlSession.SessionListener listener) throws IOException {
+    TlsMaterial tls = TlsMaterial.load(config.tls(), true);
+    String ownHost = ownHostName(tls);
+    String reported = driver.inventory().getHostName();
+    if (!reported.equalsIgnoreCase(ownHost)) {
+      throw new IOException("the agent certificate " + config.tls().certificate()
+          + " is for host '" + ownHost + "' but the hypervisor reports host '" + reported
+          + "'; issue a certificate for '" + reported + "'");
+    }
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "agent-control");
+      thread.setDaemon(true);
+      return thread;
+    });
+    ManagedChannel channel = Grpc.newChannelBuilder(config.controller(),
+            tls.channelCredentials())
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .build();
+    Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax(), 2.0, 0.2,
+        new Random());
+    ControlSession session = new ControlSession(channel, driver, VERSION, scheduler, backoff,
+        clock, listener);
+    long reload = config.reloadPeriod().toMillis();
+    scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
+    session.start();
+    return new AgentClient(channel, session, scheduler, ownHost);
+  }
+
+  private static String ownHostName(TlsMaterial tls) throws IOException {
+    try {
+      String trustDomain = TrustDomain.of(Arrays.asList(tls.trustAnchors()));
+      PeerIdentity own = PeerIdentity.of(tls.chain()[0], trustDomain);
+      if (own.role() != Role.AGENT) {
+        throw new IOException("the certificate " + tls.files().certificate() + " is "
+            + own.spiffeId() + ", not an agent certificate; issue one with"
+            + " failback-pki issue --role agent");
+      }
+      return own.name();
+    } catch (IdentityException e) {
+      throw new IOException("the agent certificate " + tls.files().certificate()
+          + " is not a Failback agent certificate: " + e.getMessage(), e);
+    }
+  }
+
+  /** The host name in this agent's certificate. */
+  public String hostName() {
+    return hostName;
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    scheduler.shutdown();
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String versionOf() {
+    String version = AgentClient.class.getPackage().getImplementationVersion();
+    return version != null ? version : "0.1.0-dev";
+  }
+
+}

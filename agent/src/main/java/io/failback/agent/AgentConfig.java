@@ -1,0 +1,27 @@
+package io.failback.agent;
+
+import io.failback.common.tls.TlsFiles;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything an agent needs to run.
+ *
+ * @param controller {@code host:port} of the controller; the host name must be in its certificate
+ * @param hostDir the simulated host directory (Hyper-V hosts use the PowerShell driver instead)
+ * @param backoffInitial first reconnect delay after a drop
+ * @param backoffMax longest reconnect delay
+ * @param reloadPeriod how often the certificate, key and trust files are checked for changes
+ */
+public record AgentConfig(String controller, TlsFiles tls, Path hostDir,
+    Duration backoffInitial, Duration backoffMax, Duration reloadPeriod) {
+
+  public static AgentConfig withDefaults(String controller, TlsFiles tls, Path hostDir) {
+    return new AgentConfig(controller, tls, hostDir, Duration.ofSeconds(1),
+        Duration.ofSeconds(60), Duration.ofSeconds(30));
+  }
+
+  public AgentConfig withBackoff(Duration initial, Duration max) {
+    return new AgentConfig(controller, tls, hostDir, initial, max, reloadPeriod);
+  }
+}

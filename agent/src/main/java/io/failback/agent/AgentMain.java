@@ -1,0 +1,105 @@
+package io.failback.agent;
+
+import com.google.protobuf.util.JsonFormat;
+import io.failback.agent.grpc.ControlSession;
+import io.failback.agent.hyperv.SimulatedHostSeeder;
+import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.common.cli.ConfigFiles;
+import io.failback.common.tls.TlsFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code failback-agent}: runs the agent, or prepares a simulated host. */
+@Command(name = "failback-agent", mixinStandardHelpOptions = true,
+    description = "The Failback agent of a Hyper-V host.",
+    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class})
+public final class AgentMain {
+  @Option(names = "--config", scope = CommandLine.ScopeType.INHERIT,
+      description = "Properties file with any of the options.")
+  Path config;
+
+  /** Runs the agent until stopped. */
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Dial out to the controller, register this host and serve its commands.")
+  static final class Run implements Callable<Integer> {
+    @Option(names = "--controller", required = true,
+        description = "host:port of the controller; the host must be in its certificate.")
+    String controller;
+
+    @Option(names = "--cert", required = true, description = "Agent certificate (PEM).")
+    Path cert;
+
+    @Option(names = "--key", required = true, description = "Agent private key (PEM).")
+    Path key;
+
+    @Option(names = "--ca", required = true, description = "CA bundle (PEM).")
+    Path ca;
+
+    @Option(names = "--host-dir", required = true,
+        description = "Simulated Hyper-V host directory (see SIMULATED-HOST.md).")
+    Path hostDir;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
+          hostDir);
+      AgentClient agent = AgentClient.start(config, Clock.systemUTC(),
+          new ControlSession.SessionListener() {});
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        agent.close();
+        stopped.countDown();
+      }, "agent-shutdown"));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  /** Lays out a simulated host with two demo VMs. */
+  @Command(name = "seed-demo-host", mixinStandardHelpOptions = true,
+      description = "Create a simulated Hyper-V host directory with demo VMs (sparse disks).")
+  static final class SeedDemoHost implements Callable<Integer> {
+    @Option(names = "--dir", required = true, description = "Directory to create.")
+    Path dir;
+
+    @Option(names = "--host-name", required = true, description = "Host name to report.")
+    String hostName;
+
+    @Override
+    public Integer call() throws IOException {
+      SimulatedHostSeeder.demoHost(dir, hostName);
+      System.out.println("seeded simulated host " + hostName + " in " + dir);
+      return 0;
+    }
+  }
+
+  /** Prints what the agent would register, without a controller. */
+  @Command(name = "inventory", mixinStandardHelpOptions = true,
+      description = "Print this host's inventory as JSON.")
+  static final class Inventory implements Callable<Integer> {
+    @Option(names = "--host-dir", required = true, description = "Simulated host directory.")
+    Path hostDir;
+
+    @Override
+    public Integer call() throws IOException {
+      System.out.println(JsonFormat.printer().print(new SimulatedHypervisor(hostDir).inventory()
+          .toBuilder().setAgentVersion(AgentClient.VERSION)));
+      return 0;
+    }
+  }
+
+  public static void main(String[] args) {
+    CommandLine command = new CommandLine(new AgentMain())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("failback-agent: " + e.getMessage());
+          return 1;
+        });
+    System.exit(ConfigFiles.execute(command, args, "FAILBACK_AGENT_CONFIG", null));
+  }
+}

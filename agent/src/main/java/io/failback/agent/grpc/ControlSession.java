@@ -1,0 +1,214 @@
+package io.failback.agent.grpc;
+
+import com.google.protobuf.util.Timestamps;
+import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.common.retry.Backoff;
+import io.failback.proto.v1.AgentMessage;
+import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.ControllerMessage;
+import io.failback.proto.v1.Heartbeat;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.Register;
+import io.failback.proto.v1.Registered;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The agent's control stream: dial out, register the inventory, heartbeat, run commands, and
+ * after any drop reconnect with back-off and register again.
+ *
+ * <p>All state changes run on the single-threaded {@code scheduler} or under this object's
+ * lock; gRPC callbacks only hand work over, so nothing blocks a gRPC thread.
+ */
+public final class ControlSession implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(ControlSession.class.getName());
+
+  private final AgentServiceGrpc.AgentServiceStub stub;
+  private final HypervisorDriver driver;
+  private final String agentVersion;
+  private final ScheduledExecutorService scheduler;
+  private final Backoff backoff;
+  private final Clock clock;
+  private final String instanceId = UUID.randomUUID().toString();
+  private final SessionListener listener;
+
+  private StreamObserver<AgentMessage> requests;
+  private ScheduledFuture<?> heartbeats;
+  private boolean closed;
+  private int attempt;
+
+  /** Hears what the session does; the service logs it, tests count it. */
+  public interface SessionListener {
+    default void registered(Registered registered) {}
+
+    default void disconnected(Status status, Duration retryIn) {}
+  }
+
+  public ControlSession(Channel channel, HypervisorDriver driver, String agentVersion,
+      ScheduledExecutorService scheduler, Backoff backoff, Clock clock,
+      SessionListener listener) {
+    this.stub = AgentServiceGrpc.newStub(channel);
+    this.driver = driver;
+    this.agentVersion = agentVersion;
+    this.scheduler = scheduler;
+    this.backoff = backoff;
+    this.clock = clock;
+    this.listener = listener;
+  }
+
+  /** Starts connecting; returns at once. */
+  public void start() {
+    scheduler.execute(this::connect);
+  }
+
+  private void connect() {
+    HostInventory inventory;
+    StreamObserver<AgentMessage> stream;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      attempt++;
+      try {
+        inventory = readInventory();
+      } catch (IOException e) {
+        log.warning("cannot read the hypervisor inventory: " + e.getMessage());
+        scheduleReconnect(Status.UNAVAILABLE.withDescription(e.getMessage()));
+        return;
+      }
+      int thisAttempt = attempt;
+      stream = stub.connect(new Responses(thisAttempt));
+      requests = stream;
+    }
+    send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
+        .setInventory(inventory).setAgentInstanceId(instanceId)).build());
+  }
+
+  private HostInventory readInventory() throws IOException {
+    return driver.inventory().toBuilder().setAgentVersion(agentVersion).build();
+  }
+
+  private synchronized void send(AgentMessage message) {
+    if (requests != null && !closed) {
+      requests.onNext(message);
+    }
+  }
+
+  private final class Responses implements StreamObserver<ControllerMessage> {
+    private final int attemptOfStream;
+
+    Responses(int attemptOfStream) {
+      this.attemptOfStream = attemptOfStream;
+    }
+
+    @Override
+    public void onNext(ControllerMessage message) {
+      switch (message.getKindCase()) {
+        case REGISTERED -> scheduler.execute(() -> onRegistered(message.getRegistered()));
+        case COMMAND -> scheduler.execute(() -> run(message.getCommand()));
+        default -> log.warning("ignoring a controller message of unknown kind; is the"
+            + " controller newer than this agent?");
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      Status status = Status.fromThrowable(t);
+      scheduler.execute(() -> onDisconnected(attemptOfStream, status));
+    }
+
+    @Override
+    public void onCompleted() {
+      scheduler.execute(() -> onDisconnected(attemptOfStream,
+          Status.UNAVAILABLE.withDescription("controller ended the control stream")));
+    }
+  }
+
+  private synchronized void onRegistered(Registered registered) {
+    if (closed) {
+      return;
+    }
+    backoff.reset();
+    cancelHeartbeats();
+    long interval = Math.max(50, toJava(registered.getHeartbeatInterval()).toMillis());
+    heartbeats = scheduler.scheduleAtFixedRate(this::heartbeat, interval, interval,
+        TimeUnit.MILLISECONDS);
+    log.info("registered with the controller as host " + registered.getHostName());
+    listener.registered(registered);
+  }
+
+  private void heartbeat() {
+    send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+        .setSentAt(Timestamps.fromMillis(clock.millis()))).build());
+  }
+
+  private void run(Command command) {
+    CommandResult.Builder result = CommandResult.newBuilder()
+        .setCommandId(command.getCommandId());
+    switch (command.getKindCase()) {
+      case REFRESH_INVENTORY -> {
+        try {
+          result.setInventory(readInventory());
+        } catch (IOException e) {
+          result.setError("cannot read the hypervisor inventory: " + e.getMessage());
+        }
+      }
+      default -> result.setError("this agent (" + agentVersion + ") does not know command "
+          + command.getKindCase());
+    }
+    send(AgentMessage.newBuilder().setCommandResult(result).build());
+  }
+
+  private synchronized void onDisconnected(int attemptOfStream, Status status) {
+    if (closed || attemptOfStream != attempt) {
+      return;
+    }
+    requests = null;
+    cancelHeartbeats();
+    scheduleReconnect(status);
+  }
+
+  private void scheduleReconnect(Status status) {
+    Duration delay = backoff.next();
+    log.warning("control stream down (" + status.getCode() + ": " + status.getDescription()
+        + "); reconnecting in " + delay.toMillis() + " ms");
+    listener.disconnected(status, delay);
+    scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void cancelHeartbeats() {
+    if (heartbeats != null) {
+      heartbeats.cancel(false);
+      heartbeats = null;
+    }
+  }
+
+  /** Ends the stream politely; no reconnect follows. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    cancelHeartbeats();
+    if (requests != null) {
+      requests.onCompleted();
+    }
+    closed = true;
+    requests = null;
+  }
+
+  private static Duration toJava(com.google.protobuf.Duration d) {
+    return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+  }
+}

@@ -1,0 +1,179 @@
+package io.failback.controller;
+
+import io.failback.certs.Pem;
+import io.failback.certs.Role;
+import io.failback.common.grpc.AuthorizationInterceptor;
+import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.tls.ChainValidator;
+import io.failback.common.tls.IdentityException;
+import io.failback.common.tls.TrustDomain;
+import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.grpc.AgentServiceAdapter;
+import io.failback.controller.grpc.InventoryServiceAdapter;
+import io.failback.controller.grpc.PendingServices;
+import io.failback.controller.store.ControllerStore;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.FailoverServiceGrpc;
+import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.JobServiceGrpc;
+import io.failback.proto.v1.RecoveryPlanServiceGrpc;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A running controller: one mutually authenticated TLS port serving agents and operators.
+ *
+ * <p>There is no plaintext listener: the only way in is a client certificate from the
+ * configured CA, and the authorization interceptor decides what each identity may call.
+ */
+public final class ControllerServer implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(ControllerServer.class.getName());
+
+  /** Lifecycle RPCs arrive with the lifecycle work; until then they say so. */
+  private static final String LIFECYCLE_PENDING =
+      "the failback lifecycle is not part of this release; only inventory is served";
+
+  private final Server server;
+  private final ControllerStore store;
+  private final AgentRegistry registry;
+  private final TlsMaterial tls;
+  private final HealthStatusManager health;
+  private final ScheduledExecutorService scheduler;
+
+  private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
+      TlsMaterial tls, HealthStatusManager health, ScheduledExecutorService scheduler) {
+    this.server = server;
+    this.store = store;
+    this.registry = registry;
+    this.tls = tls;
+    this.health = health;
+    this.scheduler = scheduler;
+  }
+
+  /** Which role may call which service; anything not listed is refused to everyone. */
+  public static Map<String, Set<Role>> accessPolicy() {
+    Set<Role> operators = Set.of(Role.OPERATOR);
+    return Map.of(
+        AgentServiceGrpc.SERVICE_NAME, Set.of(Role.AGENT),
+        InventoryServiceGrpc.SERVICE_NAME, operators,
+        RecoveryPlanServiceGrpc.SERVICE_NAME, operators,
+        FailoverServiceGrpc.SERVICE_NAME, operators,
+        JobServiceGrpc.SERVICE_NAME, operators,
+        "grpc.reflection.v1.ServerReflection", operators,
+        "grpc.health.v1.Health", operators);
+  }
+
+  /** Opens the store, binds the port and starts serving. */
+  public static ControllerServer start(ControllerConfig config, Clock clock)
+      throws IOException, StoreException {
+    TlsMaterial tls = TlsMaterial.load(config.tls(), false);
+    String trustDomain = config.trustDomain() != null ? config.trustDomain() : trustDomainOf(config);
+    ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
+    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
+      Thread thread = new Thread(runnable, "controller-scheduler");
+      thread.setDaemon(true);
+      return thread;
+    });
+    AgentRegistry registry = new AgentRegistry(store, clock, config.heartbeatInterval(),
+        config.heartbeatTimeout());
+    AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
+        accessPolicy(), new ChainValidator(tls::trustAnchors), clock, scheduler,
+        config.peerRecheckPeriod());
+    HealthStatusManager health = new HealthStatusManager();
+    Server server = NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
+            tls.serverCredentials())
+        .addService(ServerInterceptors.intercept(new AgentServiceAdapter(registry),
+            authorization))
+        .addService(ServerInterceptors.intercept(new InventoryServiceAdapter(registry),
+            authorization))
+        .addService(ServerInterceptors.intercept(PendingServices.of(
+            RecoveryPlanServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
+        .addService(ServerInterceptors.intercept(PendingServices.of(
+            FailoverServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
+        .addService(ServerInterceptors.intercept(PendingServices.of(
+            JobServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
+        .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(),
+            authorization))
+        .addService(ServerInterceptors.intercept(health.getHealthService(), authorization))
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      scheduler.shutdownNow();
+      store.close();
+      throw new IOException("cannot listen on " + config.listenHost() + ":" + config.port()
+          + ": " + e.getMessage(), e);
+    }
+    health.setStatus("", ServingStatus.SERVING);
+    long sweep = Math.max(100, config.heartbeatInterval().toMillis() / 2);
+    scheduler.scheduleWithFixedDelay(registry::expireStale, sweep, sweep, TimeUnit.MILLISECONDS);
+    long reload = config.reloadPeriod().toMillis();
+    scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
+    log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
+        + " (mutual TLS, trust domain " + trustDomain + ")");
+    return new ControllerServer(server, store, registry, tls, health, scheduler);
+  }
+
+  private static String trustDomainOf(ControllerConfig config) throws IOException {
+    try {
+      return TrustDomain.of(Pem.readCertificates(config.tls().trustBundle()));
+    } catch (IdentityException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public AgentRegistry registry() {
+    return registry;
+  }
+
+  public TlsMaterial tls() {
+    return tls;
+  }
+
+  /** Blocks until the server stops. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** Stops accepting calls, ends open streams and closes the store. */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    registry.closeAll("controller shutting down");
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    scheduler.shutdownNow();
+    try {
+      store.close();
+    } catch (StoreException e) {
+      log.warning("closing the store: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package io.failback.controller.agents;
+
+import io.failback.proto.v1.ControllerMessage;
+
+/** The controller's end of one agent's control stream. */
+public interface AgentConnection {
+  /** Queues a message to the agent; dropped if the stream has ended. */
+  void send(ControllerMessage message);
+
+  /** Ends the stream; the agent sees the reason and reconnects. */
+  void close(String reason);
+}

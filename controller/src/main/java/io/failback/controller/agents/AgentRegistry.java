@@ -1,0 +1,216 @@
+package io.failback.controller.agents;
+
+import com.google.protobuf.util.Timestamps;
+import io.failback.controller.store.ControllerStore;
+import io.failback.controller.store.StoreException;
+import io.failback.controller.store.StoredHost;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.ControllerMessage;
+import io.failback.proto.v1.Host;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.HostStatus;
+import io.failback.proto.v1.RefreshInventory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/**
+ * Which agents are connected, when each was last heard from, and what they reported.
+ *
+ * <p>A host is online while it has a live control stream whose last heartbeat is younger than
+ * the heartbeat timeout; {@link #expireStale()} enforces the timeout. Inventory and last-seen
+ * times are persisted, so hosts are known (offline) across a controller restart.
+ */
+public final class AgentRegistry {
+  private static final Logger log = Logger.getLogger(AgentRegistry.class.getName());
+
+  private final ControllerStore store;
+  private final Clock clock;
+  private final Duration heartbeatInterval;
+  private final Duration heartbeatTimeout;
+  private final Map<String, Live> live = new HashMap<>();
+
+  private record Live(AgentConnection connection, Instant lastHeartbeat) {}
+
+  public AgentRegistry(ControllerStore store, Clock clock, Duration heartbeatInterval,
+      Duration heartbeatTimeout) {
+    this.store = store;
+    this.clock = clock;
+    this.heartbeatInterval = heartbeatInterval;
+    this.heartbeatTimeout = heartbeatTimeout;
+  }
+
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  public Duration heartbeatTimeout() {
+    return heartbeatTimeout;
+  }
+
+  /**
+   * Records a registration; its inventory replaces the previous one whole.
+   *
+   * <p>A second stream from the same host replaces the first (the agent restarted or its old
+   * connection is half-dead), so commands never go to a stream nobody reads.
+   */
+  public synchronized void register(String hostName, HostInventory inventory,
+      String remoteAddress, String agentInstanceId, AgentConnection connection)
+      throws StoreException {
+    String key = normalize(hostName);
+    Instant now = clock.instant();
+    store.hostRecords().recordRegistration(key, inventory, remoteAddress, agentInstanceId, now);
+    Live previous = live.put(key, new Live(connection, now));
+    if (previous != null && previous.connection() != connection) {
+      previous.connection().close("replaced by a newer connection from " + remoteAddress);
+    }
+    log.info("host " + key + " registered from " + remoteAddress + " with "
+        + inventory.getVirtualMachinesCount() + " VMs");
+  }
+
+  /** Records a heartbeat on {@code connection}; ignored if that stream was replaced. */
+  public synchronized void heartbeat(String hostName, AgentConnection connection)
+      throws StoreException {
+    String key = normalize(hostName);
+    Live current = live.get(key);
+    if (current == null || current.connection() != connection) {
+      return;
+    }
+    Instant now = clock.instant();
+    live.put(key, new Live(connection, now));
+    store.hostRecords().recordHeartbeat(key, now);
+  }
+
+  /**
+   * Asks an online host to re-read its hypervisor; the answer replaces the stored inventory.
+   *
+   * @return false when the host is offline
+   */
+  public synchronized boolean refreshInventory(String hostName) {
+    Live current = live.get(normalize(hostName));
+    if (current == null) {
+      return false;
+    }
+    current.connection().send(ControllerMessage.newBuilder()
+        .setCommand(Command.newBuilder()
+            .setCommandId(UUID.randomUUID().toString())
+            .setRefreshInventory(RefreshInventory.getDefaultInstance()))
+        .build());
+    return true;
+  }
+
+  /** Applies a command result from {@code connection}; results of replaced streams are dropped. */
+  public synchronized void commandResult(String hostName, CommandResult result,
+      AgentConnection connection) throws StoreException {
+    String key = normalize(hostName);
+    Live current = live.get(key);
+    if (current == null || current.connection() != connection) {
+      return;
+    }
+    if (!result.getError().isEmpty()) {
+      log.warning("host " + key + " command " + result.getCommandId() + " failed: "
+          + result.getError());
+    } else if (result.hasInventory()) {
+      StoredHost stored = store.hostRecords().host(key).orElseThrow();
+      store.hostRecords().recordRegistration(key, result.getInventory(), stored.remoteAddress(),
+          stored.agentInstanceId(), clock.instant());
+    }
+  }
+
+  /** Forgets {@code connection} when its stream ended; the host goes offline. */
+  public synchronized void disconnected(String hostName, AgentConnection connection) {
+    String key = normalize(hostName);
+    Live current = live.get(key);
+    if (current != null && current.connection() == connection) {
+      live.remove(key);
+      log.info("host " + key + " disconnected");
+    }
+  }
+
+  /** Closes the streams of hosts whose last heartbeat is older than the timeout. */
+  public synchronized List<String> expireStale() {
+    Instant now = clock.instant();
+    Map<String, Live> expired = new TreeMap<>();
+    live.forEach((host, entry) -> {
+      if (Duration.between(entry.lastHeartbeat(), now).compareTo(heartbeatTimeout) > 0) {
+        expired.put(host, entry);
+      }
+    });
+    // Closing ends the stream, which calls back into disconnected(): remove first.
+    expired.keySet().forEach(live::remove);
+    expired.forEach((host, entry) -> {
+      long silent = Duration.between(entry.lastHeartbeat(), now).toSeconds();
+      log.warning("host " + host + " offline: no heartbeat for " + silent + " s");
+      entry.connection().close("no heartbeat for " + silent + " s (timeout "
+          + heartbeatTimeout.toSeconds() + " s); reconnect");
+    });
+    return List.copyOf(expired.keySet());
+  }
+
+  /** Closes every control stream, e.g. at shutdown; agents reconnect on their own. */
+  public synchronized void closeAll(String reason) {
+    List<Live> closing = List.copyOf(live.values());
+    live.clear();
+    closing.forEach(l -> l.connection().close(reason));
+  }
+
+  /** Every host that ever registered, sorted by name. */
+  public List<Host> hosts() throws StoreException {
+    List<Host> hosts = new ArrayList<>();
+    for (StoredHost stored : store.hostRecords().hosts()) {
+      hosts.add(toHost(stored));
+    }
+    return hosts;
+  }
+
+  public Optional<Host> host(String hostName) throws StoreException {
+    Optional<StoredHost> stored = store.hostRecords().host(normalize(hostName));
+    return stored.isPresent() ? Optional.of(toHost(stored.get())) : Optional.empty();
+  }
+
+  /** Whether {@code hostName} has a live control stream now. */
+  public synchronized boolean isOnline(String hostName) {
+    return live.containsKey(normalize(hostName));
+  }
+
+  /** The live connection of {@code hostName}, if it is online. */
+  public synchronized Optional<AgentConnection> connection(String hostName) {
+    return Optional.ofNullable(live.get(normalize(hostName))).map(Live::connection);
+  }
+
+  private Host toHost(StoredHost stored) {
+    Live current;
+    synchronized (this) {
+      current = live.get(stored.name());
+    }
+    Instant lastSeen = current != null && current.lastHeartbeat().isAfter(stored.lastSeen())
+        ? current.lastHeartbeat() : stored.lastSeen();
+    return Host.newBuilder()
+        .setName(stored.name())
+        .setStatus(current != null ? HostStatus.ONLINE : HostStatus.OFFLINE)
+        .setLastSeen(Timestamps.fromMillis(lastSeen.toEpochMilli()))
+        .setRegisteredAt(Timestamps.fromMillis(stored.registeredAt().toEpochMilli()))
+        .setInventory(stored.inventory())
+        .setRemoteAddress(nullToEmpty(stored.remoteAddress()))
+        .build();
+  }
+
+  private static String nullToEmpty(String value) {
+    return value == null ? "" : value;
+  }
+
+  /** Host names compare case-insensitively, as on Windows. */
+  public static String normalize(String hostName) {
+    return hostName.toLowerCase(Locale.ROOT);
+  }
+}

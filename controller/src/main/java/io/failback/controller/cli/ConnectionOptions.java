@@ -1,0 +1,39 @@
+package io.failback.controller.cli;
+
+import io.failback.common.tls.TlsFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** How the CLI reaches the controller; every option may come from the config file. */
+final class ConnectionOptions {
+  @Option(names = "--controller", scope = ScopeType.INHERIT,
+      description = "host:port of the controller (or 'controller' in the config file).")
+  String controller;
+
+  @Option(names = "--ca", scope = ScopeType.INHERIT, description = "CA bundle (PEM).")
+  Path ca;
+
+  @Option(names = "--cert", scope = ScopeType.INHERIT,
+      description = "Operator certificate (PEM).")
+  Path cert;
+
+  @Option(names = "--key", scope = ScopeType.INHERIT, description = "Operator key (PEM).")
+  Path key;
+
+  OperatorClient connect() throws IOException {
+    require(controller, "--controller");
+    require(ca, "--ca");
+    require(cert, "--cert");
+    require(key, "--key");
+    return OperatorClient.connect(controller, new TlsFiles(cert, key, ca));
+  }
+
+  private static void require(Object value, String option) {
+    if (value == null) {
+      throw new IllegalArgumentException("missing " + option + " (give it on the command line"
+          + " or in the config file, see --config)");
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.failback.controller.cli;
+
+import io.failback.common.cli.ConfigFiles;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code failback}: the operator CLI. It calls the same gRPC API as {@code buf curl} would, and
+ * prints the server's description on any error with a non-zero exit.
+ */
+@Command(name = "failback", mixinStandardHelpOptions = true,
+    description = "Operate Failback: hosts, VMs, failover and failback.",
+    subcommands = {InventoryCommands.Hosts.class, InventoryCommands.HostDetail.class,
+        InventoryCommands.Vms.class, InventoryCommands.Vm.class})
+public final class FailbackMain {
+  /** Exit code for errors the controller reported. */
+  static final int EXIT_SERVER_ERROR = 3;
+
+  @Mixin
+  ConnectionOptions connection = new ConnectionOptions();
+
+  @Option(names = "--config", scope = CommandLine.ScopeType.INHERIT,
+      description = "Properties file with controller=, ca=, cert=, key= (default:"
+          + " $FAILBACK_CONFIG, else ~/.failback/cli.properties).")
+  Path config;
+
+  /** Builds the command line, for main and for tests. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new FailbackMain())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          if (e instanceof StatusRuntimeException sre) {
+            Status status = sre.getStatus();
+            cmd.getErr().println("error: " + status.getCode() + ": "
+                + (status.getDescription() != null ? status.getDescription()
+                : String.valueOf(status.getCause())));
+            return EXIT_SERVER_ERROR;
+          }
+          cmd.getErr().println("error: " + e.getMessage());
+          return 1;
+        });
+  }
+
+  /** Runs the CLI with {@code args} printing to {@code out} and {@code err}; returns the exit code. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    Path fallback = Path.of(System.getProperty("user.home"), ".failback", "cli.properties");
+    CommandLine command = commandLine().setOut(out).setErr(err);
+    return ConfigFiles.execute(command, args, "FAILBACK_CONFIG", fallback);
+  }
+
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(run(args, out, err));
+  }
+}

@@ -1,0 +1,188 @@
+package io.failback.controller.cli;
+
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.util.Timestamps;
+import io.failback.proto.v1.GetHostRequest;
+import io.failback.proto.v1.GetVirtualMachineRequest;
+import io.failback.proto.v1.Host;
+import io.failback.proto.v1.ListHostsRequest;
+import io.failback.proto.v1.ListVirtualMachinesRequest;
+import io.failback.proto.v1.VirtualDisk;
+import io.failback.proto.v1.VirtualMachine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The inventory commands: hosts, host, vms, vm. */
+final class InventoryCommands {
+  private InventoryCommands() {}
+
+  /** Shared by the inventory commands: the connection and the output format. */
+  abstract static class InventoryCommand implements Callable<Integer> {
+    @ParentCommand
+    FailbackMain parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
+    String output;
+
+    PrintWriter out() {
+      return spec.commandLine().getOut();
+    }
+
+    boolean json() {
+      if (!output.equals("table") && !output.equals("json")) {
+        throw new IllegalArgumentException("--output must be table or json, got '" + output
+            + "'");
+      }
+      return output.equals("json");
+    }
+
+    void printJson(MessageOrBuilder message) throws IOException {
+      out().println(JsonFormat.printer().print(message));
+      out().flush();
+    }
+  }
+
+  @Command(name = "hosts", description = "List the hosts whose agents registered.")
+  static final class Hosts extends InventoryCommand {
+    @Override
+    public Integer call() throws IOException {
+      boolean json = json();
+      try (OperatorClient client = parent.connection.connect()) {
+        var response = client.inventory().listHosts(ListHostsRequest.getDefaultInstance());
+        if (json) {
+          printJson(response);
+          return 0;
+        }
+        Table table = new Table("HOST", "STATUS", "LAST SEEN", "HYPERVISOR", "AGENT", "VMS",
+            "ADDRESS");
+        for (Host host : response.getHostsList()) {
+          table.row(host.getName(), host.getStatus(), Timestamps.toString(host.getLastSeen()),
+              host.getInventory().getHypervisorKind() + " "
+                  + host.getInventory().getHypervisorVersion(),
+              host.getInventory().getAgentVersion(),
+              host.getInventory().getVirtualMachinesCount(), host.getRemoteAddress());
+        }
+        table.print(out());
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "host", description = "Show one host: VMs, switches, storage, certificates.")
+  static final class HostDetail extends InventoryCommand {
+    @Parameters(paramLabel = "HOST", description = "Host name.")
+    String hostName;
+
+    @Override
+    public Integer call() throws IOException {
+      boolean json = json();
+      try (OperatorClient client = parent.connection.connect()) {
+        Host host = client.inventory().getHost(
+            GetHostRequest.newBuilder().setHostName(hostName).build());
+        if (json) {
+          printJson(host);
+          return 0;
+        }
+        PrintWriter out = out();
+        var inventory = host.getInventory();
+        out.printf("host        %s (%s, last seen %s)%n", host.getName(), host.getStatus(),
+            Timestamps.toString(host.getLastSeen()));
+        out.printf("hypervisor  %s %s, agent %s%n", inventory.getHypervisorKind(),
+            inventory.getHypervisorVersion(), inventory.getAgentVersion());
+        out.printf("switches    %s%n", inventory.getVirtualSwitchesList().stream()
+            .map(s -> s.getName() + " (" + s.getSwitchType() + ")")
+            .collect(Collectors.joining(", ")));
+        inventory.getStoragePathsList().forEach(p -> out.printf("storage     %s: %s free of %s%n",
+            p.getPath(), Sizes.human(p.getFreeBytes()), Sizes.human(p.getTotalBytes())));
+        inventory.getEncryptionCertificatesList().forEach(c -> out.printf(
+            "cert        %s %s%n", c.getThumbprint(), c.getSubject()));
+        out.println();
+        vmTable(inventory.getVirtualMachinesList()).print(out);
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "vms", description = "List the VMs the hosts reported.")
+  static final class Vms extends InventoryCommand {
+    @Option(names = "--host", description = "Only this host's VMs.")
+    String hostName;
+
+    @Override
+    public Integer call() throws IOException {
+      boolean json = json();
+      try (OperatorClient client = parent.connection.connect()) {
+        var response = client.inventory().listVirtualMachines(ListVirtualMachinesRequest
+            .newBuilder().setHostName(hostName == null ? "" : hostName).build());
+        if (json) {
+          printJson(response);
+          return 0;
+        }
+        vmTable(response.getVirtualMachinesList()).print(out());
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "vm", description = "Show one VM with its disks and network adapters.")
+  static final class Vm extends InventoryCommand {
+    @Parameters(paramLabel = "VM_ID", description = "VM id.")
+    String vmId;
+
+    @Override
+    public Integer call() throws IOException {
+      boolean json = json();
+      try (OperatorClient client = parent.connection.connect()) {
+        VirtualMachine vm = client.inventory().getVirtualMachine(
+            GetVirtualMachineRequest.newBuilder().setVmId(vmId).build());
+        if (json) {
+          printJson(vm);
+          return 0;
+        }
+        PrintWriter out = out();
+        out.printf("vm          %s (%s) on %s%n", vm.getName(), vm.getId(), vm.getHostName());
+        out.printf("state       %s, generation %d%n", vm.getStateDetail().isEmpty()
+            ? vm.getPowerState() : vm.getStateDetail(), vm.getGeneration());
+        if (!vm.getInconsistentReason().isEmpty()) {
+          out.printf("INCONSISTENT %s%n", vm.getInconsistentReason());
+        }
+        for (VirtualDisk disk : vm.getDisksList()) {
+          out.printf("disk        %s %s %s, %s, %d-byte sectors%n", disk.getPath(),
+              disk.getFormat(), disk.getType(), Sizes.human(disk.getVirtualSizeBytes()),
+              disk.getLogicalSectorSize());
+        }
+        vm.getNetworkAdaptersList().forEach(n -> out.printf("nic         %s on switch %s%n",
+            n.getName(), n.getSwitchName().isEmpty() ? "(none)" : n.getSwitchName()));
+        out.flush();
+        return 0;
+      }
+    }
+  }
+
+  static Table vmTable(List<VirtualMachine> vms) {
+    Table table = new Table("VM ID", "NAME", "HOST", "STATE", "GEN", "DISKS", "SWITCHES");
+    for (VirtualMachine vm : vms) {
+      long bytes = vm.getDisksList().stream().mapToLong(VirtualDisk::getVirtualSizeBytes).sum();
+      table.row(vm.getId(), vm.getName(), vm.getHostName(),
+          vm.getStateDetail().isEmpty() ? vm.getPowerState() : vm.getStateDetail(),
+          vm.getGeneration(), vm.getDisksCount() + " (" + Sizes.human(bytes) + ")",
+          vm.getNetworkAdaptersList().stream().map(n -> n.getSwitchName())
+              .collect(Collectors.joining(",")));
+    }
+    return table;
+  }
+}

@@ -1,0 +1,36 @@
+package io.failback.controller.cli;
+
+import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.tls.TlsFiles;
+import io.failback.proto.v1.InventoryServiceGrpc;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/** One operator connection to the controller, over mutual TLS with host-name verification. */
+final class OperatorClient implements AutoCloseable {
+  private static final long DEADLINE_SECONDS = 30;
+
+  private final ManagedChannel channel;
+
+  private OperatorClient(ManagedChannel channel) {
+    this.channel = channel;
+  }
+
+  static OperatorClient connect(String controller, TlsFiles tls) throws IOException {
+    TlsMaterial material = TlsMaterial.load(tls, true);
+    return new OperatorClient(
+        Grpc.newChannelBuilder(controller, material.channelCredentials()).build());
+  }
+
+  InventoryServiceGrpc.InventoryServiceBlockingStub inventory() {
+    return InventoryServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+  }
+}

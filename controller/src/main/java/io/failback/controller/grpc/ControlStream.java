@@ -1,0 +1,155 @@
+package io.failback.controller.grpc;
+
+import io.failback.common.tls.PeerIdentity;
+import io.failback.controller.agents.AgentConnection;
+import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.AgentMessage;
+import io.failback.proto.v1.ControllerMessage;
+import io.failback.proto.v1.Register;
+import io.failback.proto.v1.Registered;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.logging.Logger;
+
+/**
+ * One agent's control stream: registration, heartbeats and command results in; commands out.
+ *
+ * <p>The agent may register only as the host named in its certificate. Writes come from gRPC
+ * threads and from the registry (commands, expiry), so they are serialized here, and nothing
+ * is written after the stream ended.
+ */
+final class ControlStream implements StreamObserver<AgentMessage>, AgentConnection {
+  private static final Logger log = Logger.getLogger(ControlStream.class.getName());
+
+  private final AgentRegistry registry;
+  private final PeerIdentity peer;
+  private final String remoteAddress;
+  private final StreamObserver<ControllerMessage> responses;
+  private boolean ended;
+  private String hostName;
+
+  ControlStream(AgentRegistry registry, PeerIdentity peer, String remoteAddress,
+      StreamObserver<ControllerMessage> responses) {
+    this.registry = registry;
+    this.peer = peer;
+    this.remoteAddress = remoteAddress;
+    this.responses = responses;
+  }
+
+  @Override
+  public void onNext(AgentMessage message) {
+    try {
+      switch (message.getKindCase()) {
+        case REGISTER -> register(message.getRegister());
+        case HEARTBEAT -> registry.heartbeat(registeredHost(), this);
+        case COMMAND_RESULT -> registry.commandResult(registeredHost(), message.getCommandResult(),
+            this);
+        default -> throw Status.INVALID_ARGUMENT
+            .withDescription("AgentMessage carries no known kind; is the agent newer than the"
+                + " controller?")
+            .asRuntimeException();
+      }
+    } catch (StatusRuntimeException e) {
+      fail(e.getStatus());
+    } catch (StoreException e) {
+      log.severe("control stream of " + peer + ": " + e.getMessage());
+      fail(Status.UNAVAILABLE.withDescription("controller cannot record the agent: "
+          + e.getMessage()));
+    }
+  }
+
+  private void register(Register register) throws StoreException {
+    String claimed = register.getInventory().getHostName();
+    if (claimed.isEmpty()) {
+      throw Status.INVALID_ARGUMENT.withDescription("Register.inventory.host_name is empty")
+          .asRuntimeException();
+    }
+    if (!AgentRegistry.normalize(claimed).equals(peer.name())) {
+      throw Status.PERMISSION_DENIED
+          .withDescription("agent certificate " + peer.spiffeId() + " is for host '"
+              + peer.name() + "'; it may not register as host '" + claimed + "'")
+          .asRuntimeException();
+    }
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      hostName = peer.name();
+    }
+    registry.register(peer.name(), register.getInventory(), remoteAddress,
+        register.getAgentInstanceId(), this);
+    send(ControllerMessage.newBuilder()
+        .setRegistered(Registered.newBuilder()
+            .setHostName(peer.name())
+            .setHeartbeatInterval(toProto(registry.heartbeatInterval()))
+            .setHeartbeatTimeout(toProto(registry.heartbeatTimeout())))
+        .build());
+  }
+
+  private synchronized String registeredHost() {
+    if (hostName == null) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("the first message on a control stream must be Register")
+          .asRuntimeException();
+    }
+    return hostName;
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    endOnce();
+  }
+
+  @Override
+  public void onCompleted() {
+    if (endOnce()) {
+      synchronized (this) {
+        responses.onCompleted();
+      }
+    }
+  }
+
+  @Override
+  public synchronized void send(ControllerMessage message) {
+    if (!ended) {
+      responses.onNext(message);
+    }
+  }
+
+  @Override
+  public void close(String reason) {
+    fail(Status.UNAVAILABLE.withDescription(reason));
+  }
+
+  private void fail(Status status) {
+    if (endOnce()) {
+      synchronized (this) {
+        responses.onError(status.asRuntimeException());
+      }
+    }
+  }
+
+  /** Marks the stream ended once; returns whether this call did it. */
+  private boolean endOnce() {
+    String host;
+    synchronized (this) {
+      if (ended) {
+        return false;
+      }
+      ended = true;
+      host = hostName;
+    }
+    if (host != null) {
+      registry.disconnected(host, this);
+    }
+    return true;
+  }
+
+  private static com.google.protobuf.Duration toProto(Duration duration) {
+    return com.google.protobuf.Duration.newBuilder().setSeconds(duration.getSeconds())
+        .setNanos(duration.getNano()).build();
+  }
+}

@@ -1,0 +1,67 @@
+package io.failback.controller;
+
+import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.testing.MutableClock;
+import io.failback.common.testing.TestPki;
+import io.failback.common.tls.TlsFiles;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A real controller on a localhost port with a throw-away PKI, for tests. */
+final class ControllerFixture implements AutoCloseable {
+  final TestPki pki;
+  final MutableClock clock = MutableClock.startingNow();
+  final Path stateDir;
+  final TlsFiles controllerTls;
+  Duration heartbeatInterval = Duration.ofMillis(200);
+  Duration heartbeatTimeout = Duration.ofSeconds(2);
+  ControllerServer server;
+
+  ControllerFixture(Path dir) throws Exception {
+    this.pki = TestPki.create(dir.resolve("pki"));
+    this.stateDir = dir.resolve("state");
+    this.controllerTls = pki.controller();
+  }
+
+  ControllerConfig config(int port) {
+    return ControllerConfig.withDefaults("127.0.0.1", port, stateDir, controllerTls)
+        .withHeartbeat(heartbeatInterval, heartbeatTimeout)
+        .withPeriods(Duration.ofHours(1), Duration.ofMillis(100));
+  }
+
+  ControllerFixture start() throws Exception {
+    return start(0);
+  }
+
+  ControllerFixture start(int port) throws Exception {
+    server = ControllerServer.start(config(port), clock);
+    return this;
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  String target() {
+    return "localhost:" + port();
+  }
+
+  /** A channel presenting {@code identity}, verifying the controller's host name. */
+  ManagedChannel channel(TlsFiles identity) throws Exception {
+    return channel(TlsMaterial.load(identity, true).channelCredentials());
+  }
+
+  ManagedChannel channel(ChannelCredentials credentials) {
+    return Grpc.newChannelBuilder(target(), credentials).build();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.close();
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.failback.controller.agents;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.MutableClock;
+import io.failback.controller.store.ControllerStore;
+import io.failback.proto.v1.ControllerMessage;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.HostStatus;
+import io.failback.proto.v1.VirtualMachine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentRegistryTest {
+  @TempDir Path dir;
+  final MutableClock clock = MutableClock.startingNow();
+  ControllerStore store;
+  AgentRegistry registry;
+
+  /** Records what the registry does to a stream. */
+  static final class FakeConnection implements AgentConnection {
+    final List<ControllerMessage> sent = new ArrayList<>();
+    String closedBecause;
+
+    @Override
+    public void send(ControllerMessage message) {
+      sent.add(message);
+    }
+
+    @Override
+    public void close(String reason) {
+      closedBecause = reason;
+    }
+  }
+
+  @BeforeEach
+  void open() throws Exception {
+    store = ControllerStore.open(dir.resolve("controller.db"));
+    registry = new AgentRegistry(store, clock, Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    store.close();
+  }
+
+  private static HostInventory inventory(String host, String... vms) {
+    HostInventory.Builder inventory = HostInventory.newBuilder().setHostName(host);
+    for (String vm : vms) {
+      inventory.addVirtualMachines(VirtualMachine.newBuilder().setId(vm).setName(vm));
+    }
+    return inventory.build();
+  }
+
+  @Test
+  void heartbeatsKeepAHostOnlineAndSilenceTakesItOffline() throws Exception {
+    FakeConnection connection = new FakeConnection();
+    registry.register("HV-01", inventory("HV-01", "a"), "10.0.0.1:1", "i1", connection);
+    clock.advance(Duration.ofSeconds(25));
+    registry.heartbeat("hv-01", connection);
+    clock.advance(Duration.ofSeconds(25));
+    assertEquals(List.of(), registry.expireStale());
+    assertTrue(registry.isOnline("hv-01"));
+
+    clock.advance(Duration.ofSeconds(6));
+    assertEquals(List.of("hv-01"), registry.expireStale());
+    assertFalse(registry.isOnline("hv-01"));
+    assertTrue(connection.closedBecause.contains("no heartbeat for 31 s"),
+        connection.closedBecause);
+    assertEquals(HostStatus.OFFLINE, registry.host("hv-01").orElseThrow().getStatus());
+  }
+
+  @Test
+  void newStreamFromTheSameHostReplacesTheOldOne() throws Exception {
+    FakeConnection first = new FakeConnection();
+    FakeConnection second = new FakeConnection();
+    registry.register("hv-01", inventory("hv-01", "a", "b"), "x:1", "i1", first);
+    registry.register("hv-01", inventory("hv-01", "a"), "x:2", "i2", second);
+    assertTrue(first.closedBecause.contains("replaced by a newer connection from x:2"));
+    assertEquals(1, registry.host("hv-01").orElseThrow().getInventory()
+        .getVirtualMachinesCount());
+
+    // The old stream ending later must not take the host offline.
+    registry.disconnected("hv-01", first);
+    assertTrue(registry.isOnline("hv-01"));
+    registry.disconnected("hv-01", second);
+    assertFalse(registry.isOnline("hv-01"));
+  }
+
+  @Test
+  void hostsSurviveARestartOffline() throws Exception {
+    registry.register("hv-01", inventory("hv-01", "a"), "x:1", "i1", new FakeConnection());
+    store.close();
+    store = ControllerStore.open(dir.resolve("controller.db"));
+    registry = new AgentRegistry(store, clock, Duration.ofSeconds(10), Duration.ofSeconds(30));
+    var host = registry.host("hv-01").orElseThrow();
+    assertEquals(HostStatus.OFFLINE, host.getStatus());
+    assertEquals("a", host.getInventory().getVirtualMachines(0).getId());
+  }
+
+  @Test
+  void refreshInventorySendsACommandOnlyToOnlineHosts() throws Exception {
+    assertFalse(registry.refreshInventory("hv-01"));
+    FakeConnection connection = new FakeConnection();
+    registry.register("hv-01", inventory("hv-01"), "x:1", "i1", connection);
+    assertTrue(registry.refreshInventory("hv-01"));
+    assertTrue(connection.sent.get(0).getCommand().hasRefreshInventory());
+  }
+}

@@ -1,0 +1,124 @@
+package io.failback.controller.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.testing.TestPki;
+import io.failback.common.tls.TlsFiles;
+import io.failback.controller.ControllerConfig;
+import io.failback.controller.ControllerServer;
+import io.failback.controller.agents.AgentConnection;
+import io.failback.proto.v1.ControllerMessage;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.VirtualMachine;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operator CLI against a real controller over mutual TLS. */
+class FailbackCliTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+  TestPki pki;
+  ControllerServer server;
+  TlsFiles operator;
+
+  @BeforeEach
+  void start() throws Exception {
+    pki = TestPki.create(dir.resolve("pki"));
+    server = cleanup.register(ControllerServer.start(ControllerConfig.withDefaults("127.0.0.1",
+        0, dir.resolve("state"), pki.controller()), Clock.systemUTC()));
+    operator = pki.operator("ops");
+    server.registry().register("hv-01", HostInventory.newBuilder().setHostName("hv-01")
+        .addVirtualMachines(VirtualMachine.newBuilder().setId("0f1e").setName("web-01")
+            .setHostName("hv-01").setStateDetail("Running"))
+        .build(), "127.0.0.1:1", "i-1", new AgentConnection() {
+          @Override
+          public void send(ControllerMessage message) {}
+
+          @Override
+          public void close(String reason) {}
+        });
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = FailbackMain.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  private List<String> connection() {
+    return List.of("--controller", "localhost:" + server.port(), "--ca",
+        operator.trustBundle().toString(), "--cert", operator.certificate().toString(), "--key",
+        operator.privateKey().toString());
+  }
+
+  private String[] args(String... command) {
+    List<String> all = new ArrayList<>(connection());
+    all.addAll(List.of(command));
+    return all.toArray(String[]::new);
+  }
+
+  @Test
+  void hostsListsTheRegisteredHost() {
+    Run run = cli(args("hosts"));
+    assertEquals(0, run.exit(), run.toString());
+    assertTrue(run.out().contains("hv-01"), run.out());
+    assertTrue(run.out().contains("ONLINE"), run.out());
+  }
+
+  @Test
+  void vmsListsTheVmsAsJson() {
+    Run run = cli(args("vms", "--output", "json"));
+    assertEquals(0, run.exit(), run.toString());
+    assertTrue(run.out().contains("\"name\": \"web-01\""), run.out());
+  }
+
+  @Test
+  void connectionComesFromTheConfigFile() throws Exception {
+    Path config = dir.resolve("cli.properties");
+    List<String> c = connection();
+    Files.writeString(config, "controller=" + c.get(1) + "\nca=" + c.get(3) + "\ncert="
+        + c.get(5) + "\nkey=" + c.get(7) + "\n");
+    Run run = cli("--config", config.toString(), "vms", "--host", "hv-01");
+    assertEquals(0, run.exit(), run.toString());
+    assertTrue(run.out().contains("web-01"), run.out());
+  }
+
+  @Test
+  void serverErrorPrintsTheDescriptionAndExitsNonZero() {
+    Run run = cli(args("host", "hv-99"));
+    assertEquals(FailbackMain.EXIT_SERVER_ERROR, run.exit(), run.toString());
+    assertTrue(run.err().contains("NOT_FOUND: no agent has registered host 'hv-99'"),
+        run.err());
+  }
+
+  @Test
+  void missingConnectionOptionIsNamed() {
+    Run run = cli("hosts");
+    assertTrue(run.exit() != 0);
+    assertTrue(run.err().contains("missing --controller"), run.err());
+  }
+
+  @Test
+  void agentCertificateIsRefusedWithTheReason() throws Exception {
+    TlsFiles agent = pki.agent("hv-01");
+    Run run = cli("--controller", "localhost:" + server.port(), "--ca",
+        agent.trustBundle().toString(), "--cert", agent.certificate().toString(), "--key",
+        agent.privateKey().toString(), "hosts");
+    assertEquals(FailbackMain.EXIT_SERVER_ERROR, run.exit(), run.toString());
+    assertTrue(run.err().contains("PERMISSION_DENIED"), run.err());
+  }
+}
