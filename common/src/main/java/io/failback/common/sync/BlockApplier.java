@@ -1,0 +1,97 @@
+package io.failback.common.sync;
+
+import io.failback.common.codec.BlockCodec;
+import io.failback.common.codec.Encoding;
+import io.failback.proto.v1.BlockPayload;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Writes received blocks to the target disk, after decoding them and checking their digest.
+ *
+ * <p>The check comes first so that a corrupted or forged payload never reaches the disk.
+ */
+final class BlockApplier {
+  private final LaneContext lane;
+  private final BlockCodec codec;
+
+  BlockApplier(LaneContext lane) {
+    this.lane = lane;
+    this.codec = new BlockCodec(lane.geometry.blockSize());
+  }
+
+  /**
+   * Validates and writes one block; returns its digest.
+   *
+   * @param expected the source's digest from the checksum batch, or null in full mode
+   */
+  byte[] writeBlock(BlockPayload block, byte[] expected) throws SyncException {
+    long index = block.getBlockIndex();
+    int length = lane.geometry.blockLength(index);
+    if (block.getRawLength() != length) {
+      throw SyncException.invalid("%s: block %d has raw_length %d, expected %d",
+          lane.describe(), index, block.getRawLength(), length);
+    }
+    byte[] data = decode(block, length);
+    byte[] digest = lane.digester.digest(data, 0, data.length);
+    if (!Arrays.equals(digest, block.getDigest().toByteArray())
+        || (expected != null && !Arrays.equals(digest, expected))) {
+      throw new SyncException(SyncException.Kind.DATA_LOSS, lane.describe() + ": block "
+          + index + " does not match its digest after decoding (got " + Digests.hex(digest)
+          + ", expected " + Digests.hex(expected != null ? expected
+          : block.getDigest().toByteArray()) + "); nothing was written");
+    }
+    try {
+      lane.device.write(lane.geometry.offsetOf(index), ByteBuffer.wrap(data));
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "writing block " + index + ": "
+          + e.getMessage(), e);
+    }
+    lane.progress.blocksSent.incrementAndGet();
+    lane.progress.bytesWritten.addAndGet(length);
+    return digest;
+  }
+
+  private byte[] decode(BlockPayload block, int length) throws SyncException {
+    try {
+      return switch (block.getEncoding()) {
+        case UNCOMPRESSED -> {
+          if (block.getData().size() != length) {
+            throw SyncException.invalid("%s: block %d carries %d bytes, expected %d",
+                lane.describe(), block.getBlockIndex(), block.getData().size(), length);
+          }
+          yield block.getData().toByteArray();
+        }
+        case LZ4 -> codec.decode(Encoding.LZ4, block.getData().toByteArray(), length);
+        default -> throw SyncException.invalid("%s: block %d has unknown encoding %s",
+            lane.describe(), block.getBlockIndex(), block.getEncoding());
+      };
+    } catch (IllegalArgumentException e) {
+      throw SyncException.invalid("%s: block %d does not decode: %s", lane.describe(),
+          block.getBlockIndex(), e.getMessage());
+    }
+  }
+
+  void writeZeros(long first, int count) throws SyncException {
+    long offset = lane.geometry.offsetOf(first);
+    long end = Math.min(lane.geometry.offsetOf(first + count),
+        lane.geometry.parameters().getDiskSize());
+    try {
+      lane.device.writeZeroes(offset, end - offset);
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "zeroing blocks " + first + ".."
+          + (first + count - 1) + ": " + e.getMessage(), e);
+    }
+    lane.progress.blocksZero.addAndGet(count);
+  }
+
+  /** Makes everything written so far durable before a batch is acknowledged. */
+  void flush() throws SyncException {
+    try {
+      lane.device.flush();
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "flushing: " + e.getMessage(), e);
+    }
+  }
+}

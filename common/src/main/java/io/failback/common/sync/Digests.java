@@ -1,0 +1,37 @@
+package io.failback.common.sync;
+
+import io.failback.common.hash.DigestAlgorithm;
+import java.util.Arrays;
+
+/** Conversions between the wire's digest fields and the hash package. */
+final class Digests {
+  private Digests() {}
+
+  static DigestAlgorithm algorithm(io.failback.proto.v1.DigestAlgorithm wire)
+      throws SyncException {
+    return switch (wire) {
+      case XXH3_128 -> DigestAlgorithm.XXH3_128;
+      case SHA_256 -> DigestAlgorithm.SHA_256;
+      default -> throw SyncException.invalid("digest_algorithm must be XXH3_128 or SHA_256,"
+          + " got %s", wire);
+    };
+  }
+
+  /** Digest {@code i} of a packed digest array. */
+  static byte[] at(byte[] packed, int i, int length) {
+    return Arrays.copyOfRange(packed, i * length, (i + 1) * length);
+  }
+
+  static boolean equalAt(byte[] packed, int i, byte[] digest) {
+    int length = digest.length;
+    return Arrays.equals(packed, i * length, (i + 1) * length, digest, 0, length);
+  }
+
+  static String hex(byte[] bytes) {
+    StringBuilder text = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      text.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return text.toString();
+  }
+}

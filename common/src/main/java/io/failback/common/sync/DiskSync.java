@@ -1,0 +1,153 @@
+package io.failback.common.sync;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.hash.DiskDigest;
+import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.SyncRole;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * One side of a disk's sync session: runs every lane in parallel, resumes a lane from its last
+ * durable checkpoint when its link breaks, and combines the lanes' digest chains into the
+ * whole-disk digest.
+ *
+ * <p>A lane that fails for a reason a retry will not fix fails the session: the other lanes are
+ * interrupted and the first cause is thrown.
+ */
+public final class DiskSync {
+  private static final Logger log = Logger.getLogger(DiskSync.class.getName());
+
+  private final SessionGeometry geometry;
+  private final SyncRole role;
+  private final BlockDevice device;
+  private final LaneConnector connector;
+  private final Consumer<LaneCheckpoint> durable;
+  private final SyncProgress progress;
+  private final int maxAttempts;
+  private final Duration retryDelay;
+
+  /** The outcome of a completed session on this side. */
+  public record Result(byte[] diskDigest, List<byte[]> laneChains,
+      SyncProgress.Snapshot progress) {
+    public String diskDigestHex() {
+      return Digests.hex(diskDigest);
+    }
+  }
+
+  /**
+   * Prepares a session side.
+   *
+   * @param durable called with each checkpoint once it is durable; the side that persists
+   *     checkpoints stores them here, the other side passes a no-op
+   */
+  public DiskSync(SyncParameters parameters, SyncRole role, BlockDevice device,
+      LaneConnector connector, Consumer<LaneCheckpoint> durable, SyncProgress progress,
+      int maxAttempts, Duration retryDelay) throws SyncException {
+    this.geometry = SessionGeometry.of(parameters, device.logicalSectorSize());
+    if (parameters.getDiskSize() != device.size()) {
+      throw SyncException.precondition("disk sizes differ: the session is for %d bytes, this"
+          + " disk has %d", parameters.getDiskSize(), device.size());
+    }
+    if (role == SyncRole.TARGET && !device.writable()) {
+      throw SyncException.precondition("the target disk is open read-only");
+    }
+    this.role = role;
+    this.device = device;
+    this.connector = connector;
+    this.durable = durable;
+    this.progress = progress;
+    this.maxAttempts = maxAttempts;
+    this.retryDelay = retryDelay;
+  }
+
+  /** Runs every lane to completion; blocks until the session ends. */
+  public Result run() throws SyncException, InterruptedException {
+    ExecutorService lanes = Executors.newFixedThreadPool(geometry.laneCount(), r -> {
+      Thread thread = new Thread(r, "sync-" + geometry.parameters().getSessionId() + "-"
+          + role.name().toLowerCase());
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      CompletionService<byte[]> done = new ExecutorCompletionService<>(lanes);
+      Map<Future<byte[]>, Integer> laneOf = new HashMap<>();
+      for (int lane = 0; lane < geometry.laneCount(); lane++) {
+        int index = lane;
+        laneOf.put(done.submit(() -> runLane(index)), index);
+      }
+      byte[][] chains = new byte[geometry.laneCount()][];
+      for (int i = 0; i < geometry.laneCount(); i++) {
+        // Completion order, so the first failing lane ends the session at once.
+        Future<byte[]> future = done.take();
+        chains[laneOf.get(future)] = await(future);
+      }
+      List<byte[]> ordered = List.of(chains);
+      return new Result(DiskDigest.combine(ordered), ordered, progress.snapshot());
+    } finally {
+      lanes.shutdownNow();
+    }
+  }
+
+  private static byte[] await(Future<byte[]> future)
+      throws SyncException, InterruptedException {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof SyncException sync) {
+        throw sync;
+      }
+      if (e.getCause() instanceof InterruptedException interrupted) {
+        throw interrupted;
+      }
+      throw new SyncException(SyncException.Kind.DISK, "lane failed: " + e.getCause(),
+          e.getCause());
+    }
+  }
+
+  private byte[] runLane(int lane) throws SyncException, InterruptedException {
+    LaneContext context = new LaneContext(geometry, lane, device, progress);
+    for (int attempt = 1; ; attempt++) {
+      FrameLink link = null;
+      try {
+        LaneConnector.OpenLane open = connector.open(lane);
+        link = open.link();
+        LaneCheckpoint start = open.start() != null ? open.start()
+            : LaneCheckpoint.newBuilder().setLane(lane).setWatermarkBlock(context.first).build();
+        byte[] chain = role == SyncRole.SOURCE
+            ? new LaneSource(context, link, durable).run(start)
+            : new LaneTarget(context, link, durable).run(start);
+        link.close();
+        return chain;
+      } catch (LinkException e) {
+        if (link != null) {
+          link.close();
+        }
+        if (attempt >= maxAttempts) {
+          throw new SyncException(SyncException.Kind.FAILED_PRECONDITION, context.describe()
+              + ": link broke " + attempt + " times, giving up: " + e.getMessage(), e);
+        }
+        progress.resumes.incrementAndGet();
+        log.info(context.describe() + ": link broke (" + e.getMessage()
+            + "); resuming from the last checkpoint");
+        Thread.sleep(retryDelay.toMillis());
+      } catch (SyncException e) {
+        if (link != null && !e.remote()) {
+          link.fail(e);
+        }
+        throw e;
+      }
+    }
+  }
+}

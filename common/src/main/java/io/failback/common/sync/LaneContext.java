@@ -1,0 +1,103 @@
+package io.failback.common.sync;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.hash.BlockDigester;
+import io.failback.common.hash.DigestAlgorithm;
+import io.failback.common.hash.DiskDigest;
+import io.failback.common.hash.LaneDigest;
+import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.SyncFrame;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** What both ends of one lane need: geometry, the disk, hashing and counters. */
+final class LaneContext {
+  /** Blocks read per positional read while scanning; large reads keep the disk streaming. */
+  static final int READ_CHUNK_BYTES = 1 << 20;
+
+  final SessionGeometry geometry;
+  final int lane;
+  final long first;
+  final long end;
+  final BlockDevice device;
+  final BlockDigester digester;
+  final DigestAlgorithm algorithm;
+  final SyncProgress progress;
+
+  LaneContext(SessionGeometry geometry, int lane, BlockDevice device, SyncProgress progress)
+      throws SyncException {
+    this.geometry = geometry;
+    this.lane = lane;
+    this.first = geometry.laneFirst(lane);
+    this.end = geometry.laneEnd(lane);
+    this.device = device;
+    this.algorithm = Digests.algorithm(geometry.parameters().getDigestAlgorithm());
+    this.digester = new BlockDigester(algorithm, geometry.parameters().getDigestSeed());
+    this.progress = progress;
+  }
+
+  int digestLength() {
+    return digester.digestLength();
+  }
+
+  /** The lane digest chain starting at {@code checkpoint}, validated against this lane. */
+  LaneDigest chainFrom(LaneCheckpoint checkpoint) throws SyncException {
+    long watermark = checkpoint.getWatermarkBlock();
+    if (checkpoint.getLane() != lane || !geometry.isBatchStart(lane, watermark)) {
+      throw SyncException.precondition("checkpoint of lane %d at block %d does not fit lane %d"
+          + " [%d, %d)", checkpoint.getLane(), watermark, lane, first, end);
+    }
+    if (watermark == first && checkpoint.getChain().isEmpty()) {
+      return new LaneDigest(algorithm, geometry.blockSize(), first);
+    }
+    if (checkpoint.getChain().size() != DiskDigest.CHAIN_LENGTH) {
+      throw SyncException.invalid("checkpoint chain has %d bytes, expected %d",
+          checkpoint.getChain().size(), DiskDigest.CHAIN_LENGTH);
+    }
+    return LaneDigest.resume(checkpoint.getChain().toByteArray(), algorithm, watermark);
+  }
+
+  /** Reads blocks {@code [from, from + count)} into {@code buffer} (cleared first). */
+  void readBlocks(long from, int count, ByteBuffer buffer) throws SyncException {
+    long offset = geometry.offsetOf(from);
+    long length = Math.min(geometry.offsetOf(from + count), geometry.parameters().getDiskSize())
+        - offset;
+    buffer.clear().limit((int) length);
+    try {
+      device.read(offset, buffer);
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK,
+          "reading blocks " + from + ".." + (from + count - 1) + ": " + e.getMessage(), e);
+    }
+    progress.bytesRead.addAndGet(length);
+    buffer.flip();
+  }
+
+  /** Whether blocks {@code [from, from + count)} read as zeros by the format's metadata. */
+  boolean knownZero(long from, int count) throws SyncException {
+    long offset = geometry.offsetOf(from);
+    long length = Math.min(geometry.offsetOf(from + count), geometry.parameters().getDiskSize())
+        - offset;
+    try {
+      return device.isKnownZero(offset, length);
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "probing blocks " + from + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Counts the frame toward this side's wire bytes, then sends it. */
+  void send(FrameLink link, SyncFrame frame) throws LinkException, InterruptedException {
+    progress.bytesOnWire.addAndGet(frame.getSerializedSize());
+    link.send(frame);
+  }
+
+  /** Blocks per read chunk, at least one. */
+  int chunkBlocks() {
+    return Math.max(1, READ_CHUNK_BYTES / geometry.blockSize());
+  }
+
+  String describe() {
+    return "lane " + lane + " [" + first + ", " + end + ")";
+  }
+}

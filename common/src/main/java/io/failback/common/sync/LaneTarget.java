@@ -1,0 +1,173 @@
+package io.failback.common.sync;
+
+import com.google.protobuf.ByteString;
+import io.failback.common.hash.LaneDigest;
+import io.failback.proto.v1.BatchAck;
+import io.failback.proto.v1.BatchEnd;
+import io.failback.proto.v1.ChecksumBatch;
+import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.LaneVerified;
+import io.failback.proto.v1.SyncFrame;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.WantedBlocks;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.function.Consumer;
+
+/**
+ * The target end of one lane: compares its own blocks with the source's digests, applies the
+ * blocks it gets after checking each against its digest, and acknowledges a batch only once
+ * it is on stable storage.
+ *
+ * <p>Every frame is validated (order, range, length, digest after decoding) before any byte
+ * reaches the disk, so a hostile or broken peer changes nothing.
+ */
+final class LaneTarget {
+  private final LaneContext lane;
+  private final FrameLink link;
+  private final boolean delta;
+  private final BlockApplier applier;
+  private final Consumer<LaneCheckpoint> durable;
+  private final ByteBuffer chunk;
+  private final Deque<PendingBatch> pending = new ArrayDeque<>();
+  private LaneDigest chain;
+  private long nextChecksums;
+  private long watermark;
+
+  LaneTarget(LaneContext lane, FrameLink link, Consumer<LaneCheckpoint> durable) {
+    this.lane = lane;
+    this.link = link;
+    this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
+    this.applier = new BlockApplier(lane);
+    this.durable = durable;
+    this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
+  }
+
+  /** Runs the lane from {@code start} until the source's lane end is verified. */
+  byte[] run(LaneCheckpoint start) throws SyncException, LinkException, InterruptedException {
+    chain = lane.chainFrom(start);
+    watermark = start.getWatermarkBlock();
+    nextChecksums = watermark;
+    while (true) {
+      SyncFrame frame = link.receive();
+      switch (frame.getKindCase()) {
+        case CHECKSUMS -> compare(frame.getChecksums());
+        case BLOCK -> batchFor(frame.getBlock().getBlockIndex(), 1).accept(frame.getBlock());
+        case ZEROS -> batchFor(frame.getZeros().getFirstBlock(), frame.getZeros().getBlockCount())
+            .accept(frame.getZeros());
+        case BATCH_END -> complete(frame.getBatchEnd());
+        case LANE_END -> {
+          return verify(frame.getLaneEnd().getChain().toByteArray());
+        }
+        default -> throw SyncException.precondition("%s: a target does not expect %s",
+            lane.describe(), frame.getKindCase());
+      }
+    }
+  }
+
+  /** Hashes its own copy of the batch and asks for the blocks that differ. */
+  private void compare(ChecksumBatch batch)
+      throws SyncException, LinkException, InterruptedException {
+    if (!delta) {
+      throw SyncException.precondition("%s: checksums in a FULL session", lane.describe());
+    }
+    long first = batch.getFirstBlock();
+    int count = batch.getBlockCount();
+    if (first != nextChecksums || first >= lane.end
+        || count != lane.geometry.batchLength(lane.lane, first)) {
+      throw SyncException.invalid("%s: checksum batch [%d, +%d) is not the next batch [%d, +%d)",
+          lane.describe(), first, count, nextChecksums,
+          nextChecksums < lane.end ? lane.geometry.batchLength(lane.lane, nextChecksums) : 0);
+    }
+    if (batch.getDigests().size() != count * lane.digestLength()) {
+      throw SyncException.invalid("%s: checksum batch at %d carries %d digest bytes, expected %d",
+          lane.describe(), first, batch.getDigests().size(), count * lane.digestLength());
+    }
+    byte[] source = batch.getDigests().toByteArray();
+    byte[] bitmap = new byte[(count + 7) / 8];
+    PendingBatch pendingBatch = new PendingBatch(lane, applier, first, count, source);
+    for (int done = 0; done < count; ) {
+      int n = Math.min(lane.chunkBlocks(), count - done);
+      long from = first + done;
+      boolean zero = lane.knownZero(from, n);
+      if (!zero) {
+        lane.readBlocks(from, n, chunk);
+      }
+      for (int i = 0; i < n; i++) {
+        int length = lane.geometry.blockLength(from + i);
+        byte[] own = zero ? lane.digester.zeroBlockDigest(length)
+            : lane.digester.digest(chunk.array(), i * lane.geometry.blockSize(), length);
+        if (Digests.equalAt(source, done + i, own)) {
+          lane.progress.blocksEqual.incrementAndGet();
+        } else {
+          bitmap[(done + i) >> 3] |= (byte) (1 << ((done + i) & 7));
+          pendingBatch.want(done + i);
+        }
+      }
+      lane.progress.blocksScanned.addAndGet(n);
+      done += n;
+    }
+    pending.add(pendingBatch);
+    nextChecksums = first + count;
+    lane.send(link, SyncFrame.newBuilder().setWants(WantedBlocks.newBuilder()
+        .setFirstBlock(first).setBlockCount(count).setBitmap(ByteString.copyFrom(bitmap)))
+        .build());
+  }
+
+  /** The batch that may receive blocks {@code [first, first + count)} now. */
+  private PendingBatch batchFor(long first, long count) throws SyncException {
+    if (!delta && pending.isEmpty() && watermark < lane.end) {
+      // FULL sessions have no checksum batches: the next batch opens with its first block.
+      pending.add(PendingBatch.full(lane, applier, watermark,
+          lane.geometry.batchLength(lane.lane, watermark)));
+    }
+    PendingBatch oldest = pending.peekFirst();
+    if (oldest == null || count < 1 || first < oldest.first || first + count > oldest.end()) {
+      throw SyncException.invalid("%s: blocks [%d, +%d) are outside the batch being applied %s",
+          lane.describe(), first, count, oldest == null ? "(none)" : oldest.describe());
+    }
+    return oldest;
+  }
+
+  /** Makes the batch durable, then acknowledges it with the digest chain. */
+  private void complete(BatchEnd end) throws SyncException, LinkException, InterruptedException {
+    PendingBatch batch = batchFor(end.getFirstBlock(), Math.max(1, end.getBlockCount()));
+    if (end.getFirstBlock() != batch.first || end.getBlockCount() != batch.count) {
+      throw SyncException.invalid("%s: batch end [%d, +%d) does not match %s", lane.describe(),
+          end.getFirstBlock(), end.getBlockCount(), batch.describe());
+    }
+    batch.checkComplete();
+    applier.flush();
+    pending.removeFirst();
+    chain.addBatch(batch.first, batch.digests());
+    watermark = batch.end();
+    LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)
+        .setWatermarkBlock(watermark).setChain(ByteString.copyFrom(chain.chain())).build();
+    durable.accept(checkpoint);
+    lane.progress.blocksSettled.addAndGet(batch.count);
+    lane.send(link, SyncFrame.newBuilder().setAck(BatchAck.newBuilder()
+        .setWatermarkBlock(watermark).setChain(checkpoint.getChain())).build());
+  }
+
+  private byte[] verify(byte[] sourceChain)
+      throws SyncException, LinkException, InterruptedException {
+    String error = null;
+    if (watermark != lane.end || !pending.isEmpty()) {
+      error = lane.describe() + ": lane end at block " + watermark + " before its end";
+    } else if (!Arrays.equals(sourceChain, chain.chain())) {
+      error = lane.describe() + ": digest chains differ: source " + Digests.hex(sourceChain)
+          + ", target " + Digests.hex(chain.chain());
+    } else if (lane.geometry.parameters().getVerifyReread()) {
+      error = new RereadVerifier(lane, chunk).verify(chain.chain());
+    }
+    lane.send(link, SyncFrame.newBuilder().setLaneVerified(LaneVerified.newBuilder()
+        .setChain(ByteString.copyFrom(chain.chain())).setError(error == null ? "" : error))
+        .build());
+    if (error != null) {
+      throw new SyncException(SyncException.Kind.DATA_LOSS, error);
+    }
+    return chain.chain();
+  }
+}

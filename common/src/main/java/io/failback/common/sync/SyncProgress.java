@@ -1,0 +1,44 @@
+package io.failback.common.sync;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counters of one side of a session, shared by its lanes and read by progress reporters.
+ *
+ * <p>Logical progress ({@link Snapshot#blocksSettled}) only counts blocks below durable
+ * watermarks, so it never runs backwards after a resume; the other counters count work done,
+ * including work redone after a cut.
+ */
+public final class SyncProgress {
+  final AtomicLong blocksScanned = new AtomicLong();
+  final AtomicLong blocksEqual = new AtomicLong();
+  final AtomicLong blocksZero = new AtomicLong();
+  final AtomicLong blocksSent = new AtomicLong();
+  final AtomicLong bytesRead = new AtomicLong();
+  final AtomicLong bytesWritten = new AtomicLong();
+  final AtomicLong bytesOnWire = new AtomicLong();
+  final AtomicLong blocksSettled = new AtomicLong();
+  final AtomicLong resumes = new AtomicLong();
+
+  /**
+   * A consistent-enough copy of the counters.
+   *
+   * @param blocksScanned blocks hashed (source: its view; target: its own copy)
+   * @param blocksEqual blocks the target already had
+   * @param blocksZero blocks that travelled as zero ranges
+   * @param blocksSent blocks whose bytes travelled
+   * @param bytesRead bytes read from the local disk
+   * @param bytesWritten bytes written to the local disk (target)
+   * @param bytesOnWire serialized frame bytes this side sent
+   * @param blocksSettled blocks below the durable watermarks
+   * @param resumes lanes restarted from a checkpoint after a broken link
+   */
+  public record Snapshot(long blocksScanned, long blocksEqual, long blocksZero, long blocksSent,
+      long bytesRead, long bytesWritten, long bytesOnWire, long blocksSettled, long resumes) {}
+
+  public Snapshot snapshot() {
+    return new Snapshot(blocksScanned.get(), blocksEqual.get(), blocksZero.get(),
+        blocksSent.get(), bytesRead.get(), bytesWritten.get(), bytesOnWire.get(),
+        blocksSettled.get(), resumes.get());
+  }
+}

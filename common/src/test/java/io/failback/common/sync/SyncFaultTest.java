@@ -1,0 +1,123 @@
+package io.failback.common.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.failback.common.testing.MemoryBlockDevice;
+import io.failback.common.testing.MemoryTransport;
+import io.failback.proto.v1.BlockEncoding;
+import io.failback.proto.v1.SyncFrame;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncParameters;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Cut links, flipped bits and hostile frames. */
+class SyncFaultTest {
+  @ParameterizedTest
+  @ValueSource(longs = {101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112})
+  void cutLinksResumeWithoutRedoingAcknowledgedRanges(long seed) throws Throwable {
+    SyncRoundTripTest.Case c = new SyncRoundTripTest.Case(seed);
+    // A clean run first, to know how many frames a lane exchanges: cuts land inside that.
+    MemoryTransport clean = MemoryTransport.reliable();
+    new SyncHarness().run(c.parameters, new MemoryBlockDevice(c.source.clone(), 512, false),
+        new MemoryBlockDevice(c.target.clone(), 512, true), clean);
+    int framesPerLane = Math.max(2, clean.delivered.size() / c.parameters.getLaneCount());
+    Random random = new Random(seed);
+    AtomicInteger opens = new AtomicInteger();
+    MemoryTransport transport = new MemoryTransport(() -> opens.incrementAndGet() > 12
+        ? Integer.MAX_VALUE : 1 + random.nextInt(framesPerLane - 1));
+    MemoryBlockDevice target = new MemoryBlockDevice(c.target.clone(), 512, true);
+    SyncHarness harness = new SyncHarness();
+    harness.run(c.parameters, new MemoryBlockDevice(c.source.clone(), 512, false), target,
+        transport);
+
+    assertArrayEquals(c.source, target.contents(), "seed " + seed);
+    assertEquals(harness.sourceResult.diskDigestHex(), harness.targetResult.diskDigestHex());
+    assertEquals(List.of(), transport.redone, "work redone below a durable watermark");
+    assertTrue(transport.cuts.get() > 0, "no link was cut; the test proves nothing");
+    assertEquals(c.blocks, harness.targetProgress.snapshot().blocksSettled(),
+        "logical progress counts each block once, whatever was redone");
+  }
+
+  private static SyncParameters parameters(SyncMode mode, int size) {
+    return SyncParameters.newBuilder().setSessionId("fault").setMode(mode)
+        .setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128).setDigestSeed(7)
+        .setBlockSize(4096).setBlocksPerBatch(4).setDiskSize(size).setLaneCount(1)
+        .setWindowBatches(2).build();
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] data = new byte[size];
+    new Random(seed).nextBytes(data);
+    return data;
+  }
+
+  /** Applies {@code change} to the first block payload only. */
+  private static UnaryOperator<SyncFrame> firstBlock(UnaryOperator<SyncFrame> change) {
+    AtomicBoolean done = new AtomicBoolean();
+    return frame -> frame.hasBlock() && done.compareAndSet(false, true) ? change.apply(frame)
+        : frame;
+  }
+
+  private SyncException failedRun(SyncMode mode, UnaryOperator<SyncFrame> change,
+      byte[] targetBefore) {
+    byte[] source = random(64 * 4096, 1);
+    MemoryBlockDevice target = new MemoryBlockDevice(targetBefore.clone(), 512, true);
+    MemoryTransport transport = MemoryTransport.reliable();
+    transport.tamper(firstBlock(change));
+    SyncException e = assertThrows(SyncException.class, () -> new SyncHarness().run(
+        parameters(mode, source.length), new MemoryBlockDevice(source, 512, false), target,
+        transport));
+    assertArrayEquals(targetBefore, target.contents(), "a rejected frame changed the disk");
+    return e;
+  }
+
+  @Test
+  void flippedBitInAPayloadIsDetectedAndNothingIsWritten() {
+    SyncException e = failedRun(SyncMode.FULL, frame -> {
+      byte[] data = frame.getBlock().getData().toByteArray();
+      data[100] ^= 0x10;
+      return frame.toBuilder().setBlock(frame.getBlock().toBuilder()
+          .setData(ByteString.copyFrom(data))).build();
+    }, random(64 * 4096, 2));
+    assertEquals(SyncException.Kind.DATA_LOSS, e.kind());
+    assertTrue(e.getMessage().contains("does not match its digest"), e.getMessage());
+  }
+
+  @Test
+  void blockIndexOutOfRangeIsInvalid() {
+    SyncException e = failedRun(SyncMode.FULL, frame -> frame.toBuilder().setBlock(
+        frame.getBlock().toBuilder().setBlockIndex(1L << 40)).build(), random(64 * 4096, 3));
+    assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
+    assertTrue(e.getMessage().contains("outside the batch"), e.getMessage());
+  }
+
+  @Test
+  void payloadSizeNotMatchingIsInvalid() {
+    SyncException e = failedRun(SyncMode.FULL, frame -> frame.toBuilder().setBlock(
+        frame.getBlock().toBuilder().setEncoding(BlockEncoding.UNCOMPRESSED)
+            .setData(ByteString.copyFrom(new byte[100]))).build(), random(64 * 4096, 4));
+    assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
+    assertTrue(e.getMessage().contains("carries 100 bytes"), e.getMessage());
+  }
+
+  @Test
+  void blockTheTargetDidNotAskForIsInvalid() {
+    byte[] source = random(64 * 4096, 1);
+    byte[] target = source.clone();
+    target[5 * 4096] ^= 1; // only block 5 differs
+    SyncException e = failedRun(SyncMode.DELTA, frame -> frame.toBuilder().setBlock(
+        frame.getBlock().toBuilder().setBlockIndex(6)).build(), target);
+    assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
+  }
+}

@@ -1,0 +1,48 @@
+package io.failback.common.sync;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.testing.MemoryTransport;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.SyncRole;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/** Runs both sides of a session in one process over a {@link MemoryTransport}. */
+final class SyncHarness {
+  final SyncProgress sourceProgress = new SyncProgress();
+  final SyncProgress targetProgress = new SyncProgress();
+  DiskSync.Result sourceResult;
+  DiskSync.Result targetResult;
+
+  /** Runs the session; the target side persists checkpoints, the source opens the lanes. */
+  void run(SyncParameters parameters, BlockDevice source, BlockDevice target,
+      MemoryTransport transport) throws Throwable {
+    DiskSync sourceSide = new DiskSync(parameters, SyncRole.SOURCE, source, transport.opener(),
+        checkpoint -> {}, sourceProgress, 50, Duration.ofMillis(1));
+    DiskSync targetSide = new DiskSync(parameters, SyncRole.TARGET, target,
+        transport.acceptor(), transport::durable, targetProgress, 50, Duration.ofMillis(1));
+    CompletableFuture<DiskSync.Result> targetRun = CompletableFuture.supplyAsync(() -> {
+      try {
+        return targetSide.run();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    Throwable sourceFailure = null;
+    try {
+      sourceResult = sourceSide.run();
+    } catch (SyncException e) {
+      sourceFailure = e;
+    }
+    try {
+      targetResult = targetRun.get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
+    }
+    if (sourceFailure != null) {
+      throw sourceFailure;
+    }
+  }
+}
