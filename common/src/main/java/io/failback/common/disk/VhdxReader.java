@@ -43,36 +43,53 @@ final class VhdxReader {
     this.fileSize = channel.size();
   }
 
+  /**
+   * What an open VHDX file's structures say, and where they lie, for {@link VhdxDevice}.
+   *
+   * @param currentHeader index (0 or 1) of the header slot in use
+   * @param header the 4 KiB of the current header
+   * @param structures the header section, the regions and the log: payload blocks must not
+   *     overlap them
+   */
+  record Layout(VhdxInfo info, int currentHeader, ByteBuffer header, List<Extent> structures) {}
+
+  private record Header(int index, ByteBuffer bytes) {}
+
   static VhdxInfo read(Path file) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      VhdxReader reader = new VhdxReader(file, channel);
-      reader.checkFileIdentifier();
-      ByteBuffer header = reader.currentHeader();
-      Regions regions = reader.regions();
-      List<Extent> extents = new ArrayList<>(List.of(regions.bat(), regions.metadata()));
-      Extent log = log(header);
-      if (log.length() > 0) {
-        extents.add(log);
-      }
-      reader.checkPlacement(extents);
-      VhdxMetadata meta = VhdxMetadata.read(reader, regions.metadata());
-      VhdxInfo info =
-          new VhdxInfo(
-              meta.type(),
-              meta.virtualSize(),
-              meta.blockSize(),
-              meta.logicalSectorSize(),
-              meta.physicalSectorSize(),
-              !isZero(VhdxFormat.getGuid(header, 48)),
-              regions.bat().offset(),
-              regions.bat().length());
-      if (info.batEntryCount() * 8 > info.batLength()) {
-        throw reader.corrupt(
-            "BAT region (%d bytes) is too small for the %d entries of a %s disk of %d bytes",
-            info.batLength(), info.batEntryCount(), info.type(), info.virtualSize());
-      }
-      return info;
+      return read(file, channel).info();
     }
+  }
+
+  static Layout read(Path file, FileChannel channel) throws IOException {
+    VhdxReader reader = new VhdxReader(file, channel);
+    reader.checkFileIdentifier();
+    Header header = reader.currentHeader();
+    Regions regions = reader.regions();
+    List<Extent> extents = new ArrayList<>(List.of(regions.bat(), regions.metadata()));
+    Extent log = log(header.bytes());
+    if (log.length() > 0) {
+      extents.add(log);
+    }
+    reader.checkPlacement(extents);
+    VhdxMetadata meta = VhdxMetadata.read(reader, regions.metadata());
+    VhdxInfo info =
+        new VhdxInfo(
+            meta.type(),
+            meta.virtualSize(),
+            meta.blockSize(),
+            meta.logicalSectorSize(),
+            meta.physicalSectorSize(),
+            !isZero(VhdxFormat.getGuid(header.bytes(), 48)),
+            regions.bat().offset(),
+            regions.bat().length());
+    if (info.batEntryCount() * 8 > info.batLength()) {
+      throw reader.corrupt(
+          "BAT region (%d bytes) is too small for the %d entries of a %s disk of %d bytes",
+          info.batLength(), info.batEntryCount(), info.type(), info.virtualSize());
+    }
+    extents.add(new Extent("header section", 0, HEADER_SECTION_SIZE));
+    return new Layout(info, header.index(), header.bytes(), List.copyOf(extents));
   }
 
   DiskFormatException corrupt(String format, Object... args) {
@@ -102,20 +119,20 @@ final class VhdxReader {
   }
 
   /** The valid header with the higher sequence number (MS-VHDX 2.2.2.1). */
-  private ByteBuffer currentHeader() throws IOException {
+  private Header currentHeader() throws IOException {
     ByteBuffer[] headers = new ByteBuffer[2];
     String[] problems = new String[2];
     for (int i = 0; i < 2; i++) {
       headers[i] = readAt(HEADER_OFFSETS[i], HEADER_SIZE);
       problems[i] = structureProblem(headers[i], HEADER_SIGNATURE, "head");
     }
-    ByteBuffer current;
+    int current;
     if (problems[0] != null && problems[1] != null) {
       throw corrupt(
           "header 1 and header 2 are both invalid (header 1 %s; header 2 %s)",
           problems[0], problems[1]);
     } else if (problems[0] != null || problems[1] != null) {
-      current = problems[0] == null ? headers[0] : headers[1];
+      current = problems[0] == null ? 0 : 1;
     } else {
       int order = Long.compareUnsigned(headers[0].getLong(8), headers[1].getLong(8));
       if (order == 0 && !headers[0].equals(headers[1])) {
@@ -123,13 +140,13 @@ final class VhdxReader {
             "header 1 and header 2 differ but carry the same sequence number %s",
             Long.toUnsignedString(headers[0].getLong(8)));
       }
-      current = order >= 0 ? headers[0] : headers[1];
+      current = order >= 0 ? 0 : 1;
     }
-    int version = Short.toUnsignedInt(current.getShort(66));
+    int version = Short.toUnsignedInt(headers[current].getShort(66));
     if (version != 1) {
       throw corrupt("unsupported VHDX version %d in the current header (expected 1)", version);
     }
-    return current;
+    return new Header(current, headers[current]);
   }
 
   /** Why a header or region table must not be used, or null when its signature and CRC hold. */

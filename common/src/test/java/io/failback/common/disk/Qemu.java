@@ -1,6 +1,7 @@
 package io.failback.common.disk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonObject;
@@ -56,6 +57,24 @@ final class Qemu {
   static JsonObject info(Path file) throws IOException, InterruptedException {
     String json = runOk("qemu-img", "info", "--output=json", "-f", "vhdx", file.toString());
     return JsonParser.parseString(json).getAsJsonObject();
+  }
+
+  /** Asserts that {@code qemu-img check} finds no errors in a VHDX file. */
+  static void check(Path file) throws IOException, InterruptedException {
+    String output = runOk("qemu-img", "check", "-f", "vhdx", file.toString());
+    assertTrue(output.contains("No errors were found on the image."), output);
+  }
+
+  /** Asserts that a VHDX file and a raw image hold the same bytes, by qemu-img compare. */
+  static void assertSameContent(Path vhdx, Path raw) throws IOException, InterruptedException {
+    Result result =
+        run("qemu-img", "compare", "-f", "vhdx", "-F", "raw", vhdx.toString(), raw.toString());
+    assertEquals(0, result.exitCode(), () -> "qemu-img compare: " + result.output());
+  }
+
+  /** {@code qemu-img convert -f vhdx -O raw}. */
+  static void convertToRaw(Path vhdx, Path raw) throws IOException, InterruptedException {
+    runOk("qemu-img", "convert", "-f", "vhdx", "-O", "raw", vhdx.toString(), raw.toString());
   }
 
   /** Runs qemu-io with one {@code -c} per command; read-only when no command writes. */
