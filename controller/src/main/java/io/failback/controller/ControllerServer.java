@@ -11,8 +11,10 @@ import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.grpc.AgentServiceAdapter;
 import io.failback.controller.grpc.InventoryServiceAdapter;
 import io.failback.controller.grpc.PendingServices;
+import io.failback.controller.grpc.SyncStreams;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.sync.DiskSyncs;
 import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
@@ -50,13 +52,16 @@ public final class ControllerServer implements AutoCloseable {
   private final Server server;
   private final ControllerStore store;
   private final AgentRegistry registry;
+  private final SyncStreams syncs;
   private final TlsMaterial tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService scheduler;
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
-      TlsMaterial tls, HealthStatusManager health, ScheduledExecutorService scheduler) {
+      SyncStreams syncs, TlsMaterial tls, HealthStatusManager health,
+      ScheduledExecutorService scheduler) {
     this.server = server;
+    this.syncs = syncs;
     this.store = store;
     this.registry = registry;
     this.tls = tls;
@@ -90,6 +95,7 @@ public final class ControllerServer implements AutoCloseable {
     });
     AgentRegistry registry = new AgentRegistry(store, clock, config.heartbeatInterval(),
         config.heartbeatTimeout());
+    SyncStreams syncs = new SyncStreams(registry);
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
         accessPolicy(), new ChainValidator(tls::trustAnchors), clock, scheduler,
         config.peerRecheckPeriod());
@@ -97,7 +103,7 @@ public final class ControllerServer implements AutoCloseable {
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
             tls.serverCredentials())
-        .addService(ServerInterceptors.intercept(new AgentServiceAdapter(registry),
+        .addService(ServerInterceptors.intercept(new AgentServiceAdapter(registry, syncs),
             authorization))
         .addService(ServerInterceptors.intercept(new InventoryServiceAdapter(registry),
             authorization))
@@ -126,7 +132,7 @@ public final class ControllerServer implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
-    return new ControllerServer(server, store, registry, tls, health, scheduler);
+    return new ControllerServer(server, store, registry, syncs, tls, health, scheduler);
   }
 
   private static String trustDomainOf(ControllerConfig config) throws IOException {
@@ -143,6 +149,11 @@ public final class ControllerServer implements AutoCloseable {
 
   public AgentRegistry registry() {
     return registry;
+  }
+
+  /** Block sync sessions with the agents. */
+  public DiskSyncs syncs() {
+    return syncs;
   }
 
   public TlsMaterial tls() {
@@ -170,6 +181,7 @@ public final class ControllerServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     scheduler.shutdownNow();
+    syncs.close();
     try {
       store.close();
     } catch (StoreException e) {

@@ -18,7 +18,10 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +46,11 @@ public final class ControlSession implements AutoCloseable {
   private final String instanceId = UUID.randomUUID().toString();
   private final SessionListener listener;
 
+  private final AgentSyncRunner syncs;
+  /** Results finished while the control stream was down; sent after the next registration. */
+  private final List<CommandResult> undelivered = new ArrayList<>();
   private StreamObserver<AgentMessage> requests;
+  private boolean registered;
   private ScheduledFuture<?> heartbeats;
   private boolean closed;
   private int attempt;
@@ -59,6 +66,7 @@ public final class ControlSession implements AutoCloseable {
       ScheduledExecutorService scheduler, Backoff backoff, Clock clock,
       SessionListener listener) {
     this.stub = AgentServiceGrpc.newStub(channel);
+    this.syncs = new AgentSyncRunner(channel, driver);
     this.driver = driver;
     this.agentVersion = agentVersion;
     this.scheduler = scheduler;
@@ -115,8 +123,8 @@ public final class ControlSession implements AutoCloseable {
     @Override
     public void onNext(ControllerMessage message) {
       switch (message.getKindCase()) {
-        case REGISTERED -> scheduler.execute(() -> onRegistered(message.getRegistered()));
-        case COMMAND -> scheduler.execute(() -> run(message.getCommand()));
+        case REGISTERED -> hand(() -> onRegistered(message.getRegistered()));
+        case COMMAND -> hand(() -> run(message.getCommand()));
         default -> log.warning("ignoring a controller message of unknown kind; is the"
             + " controller newer than this agent?");
       }
@@ -125,13 +133,22 @@ public final class ControlSession implements AutoCloseable {
     @Override
     public void onError(Throwable t) {
       Status status = Status.fromThrowable(t);
-      scheduler.execute(() -> onDisconnected(attemptOfStream, status));
+      hand(() -> onDisconnected(attemptOfStream, status));
     }
 
     @Override
     public void onCompleted() {
-      scheduler.execute(() -> onDisconnected(attemptOfStream,
+      hand(() -> onDisconnected(attemptOfStream,
           Status.UNAVAILABLE.withDescription("controller ended the control stream")));
+    }
+
+    /** Hands work to the session thread; after close there is nothing left to do. */
+    private void hand(Runnable work) {
+      try {
+        scheduler.execute(work);
+      } catch (RejectedExecutionException stopped) {
+        // The agent is stopping.
+      }
     }
   }
 
@@ -140,6 +157,9 @@ public final class ControlSession implements AutoCloseable {
       return;
     }
     backoff.reset();
+    this.registered = true;
+    undelivered.forEach(this::deliver);
+    undelivered.clear();
     cancelHeartbeats();
     long interval = Math.max(50, toJava(registered.getHeartbeatInterval()).toMillis());
     heartbeats = scheduler.scheduleAtFixedRate(this::heartbeat, interval, interval,
@@ -157,6 +177,10 @@ public final class ControlSession implements AutoCloseable {
     CommandResult.Builder result = CommandResult.newBuilder()
         .setCommandId(command.getCommandId());
     switch (command.getKindCase()) {
+      case START_SYNC -> {
+        syncs.start(command.getCommandId(), command.getStartSync(), this::deliver);
+        return;
+      }
       case REFRESH_INVENTORY -> {
         try {
           result.setInventory(readInventory());
@@ -167,7 +191,16 @@ public final class ControlSession implements AutoCloseable {
       default -> result.setError("this agent (" + agentVersion + ") does not know command "
           + command.getKindCase());
     }
-    send(AgentMessage.newBuilder().setCommandResult(result).build());
+    deliver(result.build());
+  }
+
+  /** Sends a command result now, or after the next registration if the stream is down. */
+  private synchronized void deliver(CommandResult result) {
+    if (registered && requests != null) {
+      requests.onNext(AgentMessage.newBuilder().setCommandResult(result).build());
+    } else if (!closed) {
+      undelivered.add(result);
+    }
   }
 
   private synchronized void onDisconnected(int attemptOfStream, Status status) {
@@ -175,6 +208,7 @@ public final class ControlSession implements AutoCloseable {
       return;
     }
     requests = null;
+    registered = false;
     cancelHeartbeats();
     scheduleReconnect(status);
   }
@@ -201,6 +235,7 @@ public final class ControlSession implements AutoCloseable {
       return;
     }
     cancelHeartbeats();
+    syncs.close();
     if (requests != null) {
       requests.onCompleted();
     }

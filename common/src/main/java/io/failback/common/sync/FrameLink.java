@@ -10,7 +10,7 @@ import io.failback.proto.v1.SyncFrame;
  */
 public interface FrameLink extends AutoCloseable {
   /** Queues {@code frame} for the peer, blocking while the link is full. */
-  void send(SyncFrame frame) throws LinkException, InterruptedException;
+  void send(SyncFrame frame) throws SyncException, LinkException, InterruptedException;
 
   /**
    * The next frame from the peer, blocking until one arrives.

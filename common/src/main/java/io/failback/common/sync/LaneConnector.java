@@ -11,5 +11,5 @@ public interface LaneConnector {
    * Opens lane {@code lane}, or waits for the peer to open it; after a broken link it is called
    * again and must return the last durable checkpoint.
    */
-  OpenLane open(int lane) throws LinkException, InterruptedException;
+  OpenLane open(int lane) throws SyncException, LinkException, InterruptedException;
 }

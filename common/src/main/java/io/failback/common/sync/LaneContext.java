@@ -87,7 +87,8 @@ final class LaneContext {
   }
 
   /** Counts the frame toward this side's wire bytes, then sends it. */
-  void send(FrameLink link, SyncFrame frame) throws LinkException, InterruptedException {
+  void send(FrameLink link, SyncFrame frame)
+      throws SyncException, LinkException, InterruptedException {
     progress.bytesOnWire.addAndGet(frame.getSerializedSize());
     link.send(frame);
   }

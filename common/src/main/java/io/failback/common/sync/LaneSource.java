@@ -204,7 +204,7 @@ final class LaneSource {
     lane.progress.blocksSettled.addAndGet(oldest.count);
   }
 
-  private void sendBatchEnd(long first, int count) throws LinkException, InterruptedException {
+  private void sendBatchEnd(long first, int count) throws SyncException, LinkException, InterruptedException {
     lane.send(link, SyncFrame.newBuilder()
         .setBatchEnd(BatchEnd.newBuilder().setFirstBlock(first).setBlockCount(count)).build());
   }
@@ -226,7 +226,7 @@ final class LaneSource {
     private long zeroFirst = -1;
     private int zeroCount;
 
-    void zero(long index) throws LinkException, InterruptedException {
+    void zero(long index) throws SyncException, LinkException, InterruptedException {
       if (zeroCount > 0 && zeroFirst + zeroCount != index) {
         flushZeros();
       }
@@ -237,7 +237,7 @@ final class LaneSource {
     }
 
     void block(long index, byte[] data, int offset, int length, byte[] digest)
-        throws LinkException, InterruptedException {
+        throws SyncException, LinkException, InterruptedException {
       if (ZeroBlocks.isAllZero(data, offset, length)) {
         zero(index);
         return;
@@ -256,7 +256,7 @@ final class LaneSource {
       lane.progress.blocksSent.incrementAndGet();
     }
 
-    void flushZeros() throws LinkException, InterruptedException {
+    void flushZeros() throws SyncException, LinkException, InterruptedException {
       if (zeroCount > 0) {
         lane.send(link, SyncFrame.newBuilder().setZeros(ZeroRange.newBuilder()
             .setFirstBlock(zeroFirst).setBlockCount(zeroCount)).build());

@@ -32,6 +32,7 @@ final class LaneTarget {
   private final Consumer<LaneCheckpoint> durable;
   private final ByteBuffer chunk;
   private final Deque<PendingBatch> pending = new ArrayDeque<>();
+  private final OrderedFlushes flushes;
   private LaneDigest chain;
   private long nextChecksums;
   private long watermark;
@@ -43,10 +44,21 @@ final class LaneTarget {
     this.applier = new BlockApplier(lane);
     this.durable = durable;
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
+    this.flushes = new OrderedFlushes("lane-" + lane.lane + "-flush",
+        lane.geometry.parameters().getWindowBatches());
   }
 
   /** Runs the lane from {@code start} until the source's lane end is verified. */
   byte[] run(LaneCheckpoint start) throws SyncException, LinkException, InterruptedException {
+    try {
+      return receive(start);
+    } finally {
+      flushes.close();
+    }
+  }
+
+  private byte[] receive(LaneCheckpoint start)
+      throws SyncException, LinkException, InterruptedException {
     chain = lane.chainFrom(start);
     watermark = start.getWatermarkBlock();
     nextChecksums = watermark;
@@ -139,20 +151,25 @@ final class LaneTarget {
           end.getFirstBlock(), end.getBlockCount(), batch.describe());
     }
     batch.checkComplete();
-    applier.flush();
     pending.removeFirst();
     chain.addBatch(batch.first, batch.digests());
     watermark = batch.end();
     LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(watermark).setChain(ByteString.copyFrom(chain.chain())).build();
-    durable.accept(checkpoint);
-    lane.progress.blocksSettled.addAndGet(batch.count);
-    lane.send(link, SyncFrame.newBuilder().setAck(BatchAck.newBuilder()
-        .setWatermarkBlock(watermark).setChain(checkpoint.getChain())).build());
+    // The flush runs beside the next batch's writes; the acknowledgement waits for it.
+    flushes.submit(() -> {
+      applier.flush();
+      durable.accept(checkpoint);
+      lane.progress.blocksSettled.addAndGet(batch.count);
+      lane.send(link, SyncFrame.newBuilder().setAck(BatchAck.newBuilder()
+          .setWatermarkBlock(checkpoint.getWatermarkBlock()).setChain(checkpoint.getChain()))
+          .build());
+    });
   }
 
   private byte[] verify(byte[] sourceChain)
       throws SyncException, LinkException, InterruptedException {
+    flushes.awaitAll();
     String error = null;
     if (watermark != lane.end || !pending.isEmpty()) {
       error = lane.describe() + ": lane end at block " + watermark + " before its end";

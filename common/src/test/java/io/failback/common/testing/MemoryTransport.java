@@ -119,7 +119,7 @@ public final class MemoryTransport {
       }
 
       @Override
-      public void send(SyncFrame frame) throws LinkException, InterruptedException {
+      public void send(SyncFrame frame) throws SyncException, LinkException, InterruptedException {
         if (budget.decrementAndGet() < 0 && cut.compareAndSet(false, true)) {
           cuts.incrementAndGet();
         }

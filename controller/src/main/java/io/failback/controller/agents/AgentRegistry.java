@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -39,6 +40,7 @@ public final class AgentRegistry {
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
   private final Map<String, Live> live = new HashMap<>();
+  private final Map<String, CompletableFuture<CommandResult>> pending = new HashMap<>();
 
   private record Live(AgentConnection connection, Instant lastHeartbeat) {}
 
@@ -109,13 +111,33 @@ public final class AgentRegistry {
     return true;
   }
 
-  /** Applies a command result from {@code connection}; results of replaced streams are dropped. */
+  /**
+   * Sends {@code command} to an online host; the future completes with the agent's result,
+   * which may arrive over a later control stream if this one drops meanwhile.
+   */
+  public synchronized CompletableFuture<CommandResult> send(String hostName, Command command) {
+    Live current = live.get(normalize(hostName));
+    if (current == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("host " + hostName
+          + " is offline"));
+    }
+    CompletableFuture<CommandResult> result = new CompletableFuture<>();
+    pending.put(command.getCommandId(), result);
+    current.connection().send(ControllerMessage.newBuilder().setCommand(command).build());
+    return result;
+  }
+
+  /** Applies a command result from the host's current control stream. */
   public synchronized void commandResult(String hostName, CommandResult result,
       AgentConnection connection) throws StoreException {
     String key = normalize(hostName);
     Live current = live.get(key);
     if (current == null || current.connection() != connection) {
       return;
+    }
+    CompletableFuture<CommandResult> waiting = pending.remove(result.getCommandId());
+    if (waiting != null) {
+      waiting.complete(result);
     }
     if (!result.getError().isEmpty()) {
       log.warning("host " + key + " command " + result.getCommandId() + " failed: "

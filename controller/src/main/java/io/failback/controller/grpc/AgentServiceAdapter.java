@@ -7,15 +7,17 @@ import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.SyncDiskResponse;
-import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /** gRPC adapter for {@code failback.v1.AgentService}. */
 public final class AgentServiceAdapter extends AgentServiceGrpc.AgentServiceImplBase {
   private final AgentRegistry registry;
+  private final SyncStreams syncs;
 
-  public AgentServiceAdapter(AgentRegistry registry) {
+  public AgentServiceAdapter(AgentRegistry registry, SyncStreams syncs) {
     this.registry = registry;
+    this.syncs = syncs;
   }
 
   @Override
@@ -26,19 +28,7 @@ public final class AgentServiceAdapter extends AgentServiceGrpc.AgentServiceImpl
 
   @Override
   public StreamObserver<SyncDiskRequest> syncDisk(StreamObserver<SyncDiskResponse> responses) {
-    responses.onError(Status.UNIMPLEMENTED
-        .withDescription("failback.v1.AgentService/SyncDisk: this controller announces no sync"
-            + " sessions yet, so there is no session to open")
-        .asRuntimeException());
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(SyncDiskRequest value) {}
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    };
+    return syncs.accept(AuthContext.peer(),
+        (ServerCallStreamObserver<SyncDiskResponse>) responses);
   }
 }

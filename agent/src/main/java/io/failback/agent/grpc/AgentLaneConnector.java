@@ -1,0 +1,115 @@
+package io.failback.agent.grpc;
+
+import io.failback.common.grpc.GrpcFrameLink;
+import io.failback.common.sync.LaneConnector;
+import io.failback.common.sync.LinkException;
+import io.failback.common.sync.SyncException;
+import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.SyncDiskRequest;
+import io.failback.proto.v1.SyncDiskResponse;
+import io.failback.proto.v1.SyncOpen;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Opens a lane's data stream from the agent (agents always dial out) and learns from the
+ * controller where the lane resumes.
+ */
+final class AgentLaneConnector implements LaneConnector {
+  private static final long OPEN_TIMEOUT_SECONDS = 60;
+
+  private final AgentServiceGrpc.AgentServiceStub stub;
+  private final String sessionId;
+
+  AgentLaneConnector(AgentServiceGrpc.AgentServiceStub stub, String sessionId) {
+    this.stub = stub;
+    this.sessionId = sessionId;
+  }
+
+  @Override
+  public OpenLane open(int lane) throws SyncException, LinkException, InterruptedException {
+    CompletableFuture<LaneCheckpoint> opened = new CompletableFuture<>();
+    StreamHandler handler = new StreamHandler(opened);
+    stub.syncDisk(handler).onNext(SyncDiskRequest.newBuilder()
+        .setOpen(SyncOpen.newBuilder().setSessionId(sessionId).setLane(lane)).build());
+    LaneCheckpoint start;
+    try {
+      start = opened.get(OPEN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      handler.requests.cancel("no answer to SyncOpen", null);
+      throw new LinkException("controller did not answer the open of lane " + lane);
+    } catch (ExecutionException e) {
+      if (refused(e.getCause())) {
+        throw refusal(e.getCause());
+      }
+      Status status = Status.fromThrowable(e.getCause());
+      throw new LinkException("opening lane " + lane + ": " + status.getCode() + ": "
+          + status.getDescription(), e.getCause());
+    }
+    handler.link.start();
+    // No chain means no checkpoint yet: the lane starts at its first block.
+    return new OpenLane(handler.link, start.getChain().isEmpty() ? null : start);
+  }
+
+  /** Routes the stream's responses: the open answer first, then frames to the link. */
+  private static final class StreamHandler
+      implements ClientResponseObserver<SyncDiskRequest, SyncDiskResponse> {
+    private final CompletableFuture<LaneCheckpoint> opened;
+    ClientCallStreamObserver<SyncDiskRequest> requests;
+    GrpcFrameLink<SyncDiskRequest> link;
+
+    StreamHandler(CompletableFuture<LaneCheckpoint> opened) {
+      this.opened = opened;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<SyncDiskRequest> requestStream) {
+      requests = requestStream;
+      requestStream.disableAutoRequestWithInitial(1);
+      link = new GrpcFrameLink<>(requestStream,
+          frame -> SyncDiskRequest.newBuilder().setFrame(frame).build(), false);
+      requestStream.setOnReadyHandler(link::onReady);
+    }
+
+    @Override
+    public void onNext(SyncDiskResponse response) {
+      if (response.hasOpened() && !opened.isDone()) {
+        opened.complete(response.getOpened().getResumeFrom());
+      } else if (response.hasFrame()) {
+        link.onFrame(response.getFrame());
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      opened.completeExceptionally(t);
+      link.onPeerError(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      opened.completeExceptionally(new IllegalStateException("stream ended before it opened"));
+      link.onPeerCompleted();
+    }
+  }
+
+  /** Whether a failed open is final (the controller refused) rather than a broken link. */
+  private static boolean refused(Throwable t) {
+    return switch (Status.fromThrowable(t).getCode()) {
+      case NOT_FOUND, FAILED_PRECONDITION, PERMISSION_DENIED, INVALID_ARGUMENT -> true;
+      default -> false;
+    };
+  }
+
+  private static SyncException refusal(Throwable t) {
+    Status status = Status.fromThrowable(t);
+    return SyncException.fromPeer(SyncException.Kind.FAILED_PRECONDITION,
+        status.getCode() + ": " + status.getDescription());
+  }
+}

@@ -1,0 +1,223 @@
+package io.failback.common.grpc;
+
+import io.failback.common.sync.FrameLink;
+import io.failback.common.sync.LinkException;
+import io.failback.common.sync.SyncException;
+import io.failback.proto.v1.LaneAbort;
+import io.failback.proto.v1.SyncFrame;
+import io.grpc.Status;
+import io.grpc.stub.CallStreamObserver;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A sync lane over one gRPC stream, client or server side, with explicit flow control both
+ * ways.
+ *
+ * <p>Outbound frames wait in a small queue and are written only while the transport is ready
+ * (from {@link #onReady()} or the sending thread), so a slow peer slows the disk reader
+ * instead of filling memory. Inbound, one message is requested per frame the lane consumes,
+ * so at most {@link #INBOUND_WINDOW} frames are ever buffered. gRPC threads never block here:
+ * they only enqueue, poll and write while ready.
+ */
+public final class GrpcFrameLink<OutT> implements FrameLink {
+  /** Frames requested ahead from the peer. */
+  static final int INBOUND_WINDOW = 16;
+  private static final int OUTBOUND_CAPACITY = 16;
+  private static final Object END = new Object();
+
+  private final CallStreamObserver<OutT> out;
+  private final Function<SyncFrame, OutT> wrap;
+  private final boolean serverSide;
+  private final BlockingQueue<SyncFrame> outbound = new ArrayBlockingQueue<>(OUTBOUND_CAPACITY);
+  private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+  private volatile Exception terminal;
+  private boolean closed;
+
+  /**
+   * Wraps a stream whose inbound auto-request is disabled.
+   *
+   * @param out the stream's outbound side, which also grants inbound messages
+   * @param serverSide whether this is the server end (which can close with a status)
+   */
+  public GrpcFrameLink(CallStreamObserver<OutT> out, Function<SyncFrame, OutT> wrap,
+      boolean serverSide) {
+    this.out = out;
+    this.wrap = wrap;
+    this.serverSide = serverSide;
+  }
+
+  /** Writes a message that is not a frame (the open handshake) under the link's write lock. */
+  public synchronized void sendHandshake(OutT message) {
+    if (!closed) {
+      out.onNext(message);
+    }
+  }
+
+  /** Asks the peer for the first frames; call once the stream is set up. */
+  public void start() {
+    out.request(INBOUND_WINDOW);
+  }
+
+  /** A frame arrived (gRPC thread). */
+  public void onFrame(SyncFrame frame) {
+    inbound.add(frame);
+  }
+
+  /** The peer failed the stream (gRPC thread). */
+  public void onPeerError(Throwable t) {
+    terminal = fromStatus(Status.fromThrowable(t));
+    inbound.add(END);
+  }
+
+  /** The peer ended its side (gRPC thread). */
+  public void onPeerCompleted() {
+    if (terminal == null) {
+      terminal = new LinkException("the peer ended the stream");
+    }
+    inbound.add(END);
+  }
+
+  /** The transport can take more (gRPC thread). */
+  public void onReady() {
+    drain();
+  }
+
+  @Override
+  public void send(SyncFrame frame) throws SyncException, LinkException, InterruptedException {
+    while (!outbound.offer(frame, 20, TimeUnit.MILLISECONDS)) {
+      throwIfEnded();
+    }
+    throwIfEnded();
+    drain();
+  }
+
+  private synchronized void drain() {
+    SyncFrame next;
+    while (!closed && out.isReady() && (next = outbound.poll()) != null) {
+      out.onNext(wrap.apply(next));
+    }
+    notifyAll();
+  }
+
+  @Override
+  public SyncFrame receive() throws SyncException, LinkException, InterruptedException {
+    return take(inbound.take());
+  }
+
+  @Override
+  public SyncFrame poll() throws SyncException, LinkException {
+    Object next = inbound.poll();
+    return next == null ? null : take(next);
+  }
+
+  private SyncFrame take(Object next) throws SyncException, LinkException {
+    if (next == END) {
+      inbound.add(END);
+      throwIfEnded();
+      throw new LinkException("stream ended");
+    }
+    SyncFrame frame = (SyncFrame) next;
+    if (frame.hasAbort()) {
+      throw SyncException.fromPeer(kindOf(frame.getAbort().getKind()),
+          frame.getAbort().getMessage());
+    }
+    out.request(1);
+    return frame;
+  }
+
+  private void throwIfEnded() throws SyncException, LinkException {
+    Exception ended = terminal;
+    if (ended instanceof LinkException link) {
+      throw link;
+    }
+    if (ended instanceof SyncException sync) {
+      throw sync;
+    }
+  }
+
+  @Override
+  public synchronized void fail(SyncException reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    // In-band first: a client cannot send a status, and a server's may arrive after the frame.
+    out.onNext(wrap.apply(SyncFrame.newBuilder().setAbort(LaneAbort.newBuilder()
+        .setKind(reason.kind().name()).setMessage(reason.getMessage())).build()));
+    if (serverSide) {
+      out.onError(toStatus(reason).asRuntimeException());
+    } else {
+      out.onCompleted();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    // The last frames (a verdict) must leave before the stream ends.
+    while (!closed && !outbound.isEmpty() && terminal == null && System.nanoTime() < deadline) {
+      try {
+        wait(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      drainLocked();
+    }
+    if (!closed) {
+      closed = true;
+      if (terminal == null) {
+        out.onCompleted();
+      } else if (serverSide) {
+        out.onError(Status.CANCELLED.withDescription("lane closed").asRuntimeException());
+      } else {
+        out.onCompleted();
+      }
+    }
+  }
+
+  private void drainLocked() {
+    SyncFrame next;
+    while (out.isReady() && (next = outbound.poll()) != null) {
+      out.onNext(wrap.apply(next));
+    }
+  }
+
+  /** The status a server ends a failed lane with. */
+  public static Status toStatus(SyncException e) {
+    Status status = switch (e.kind()) {
+      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+      case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case DATA_LOSS -> Status.DATA_LOSS;
+      case DISK -> Status.INTERNAL;
+      case CANCELLED -> Status.CANCELLED;
+    };
+    return status.withDescription(e.getMessage());
+  }
+
+  /** Whether a status from the peer is worth a retry over a new stream. */
+  static Exception fromStatus(Status status) {
+    String description = status.getCode() + ": " + status.getDescription();
+    return switch (status.getCode()) {
+      case INVALID_ARGUMENT -> SyncException.fromPeer(SyncException.Kind.INVALID_ARGUMENT,
+          description);
+      case FAILED_PRECONDITION, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED ->
+          SyncException.fromPeer(SyncException.Kind.FAILED_PRECONDITION, description);
+      case DATA_LOSS -> SyncException.fromPeer(SyncException.Kind.DATA_LOSS, description);
+      case INTERNAL -> SyncException.fromPeer(SyncException.Kind.DISK, description);
+      default -> new LinkException(description);
+    };
+  }
+
+  private static SyncException.Kind kindOf(String name) {
+    try {
+      return SyncException.Kind.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      return SyncException.Kind.FAILED_PRECONDITION;
+    }
+  }
+}

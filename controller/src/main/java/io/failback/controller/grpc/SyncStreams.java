@@ -1,0 +1,231 @@
+package io.failback.controller.grpc;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.grpc.GrpcFrameLink;
+import io.failback.common.sync.DiskSync;
+import io.failback.common.sync.LaneConnector;
+import io.failback.common.sync.LinkException;
+import io.failback.common.sync.SyncException;
+import io.failback.common.sync.SyncProgress;
+import io.failback.common.tls.PeerIdentity;
+import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.sync.DiskSyncs;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.StartSync;
+import io.failback.proto.v1.SyncDiskRequest;
+import io.failback.proto.v1.SyncDiskResponse;
+import io.failback.proto.v1.SyncOpen;
+import io.failback.proto.v1.SyncOpened;
+import io.failback.proto.v1.SyncRole;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The controller's side of block sync over {@code AgentService.SyncDisk}: announces sessions on
+ * the control stream, accepts the lanes' data streams the agent opens, and runs the engine.
+ *
+ * <p>Resume checkpoints are chosen when the controller's lane thread takes a stream, not when
+ * the stream arrives, so both ends restart from the same durable point even if the previous
+ * run of the lane was still settling when the agent reconnected.
+ */
+public final class SyncStreams implements DiskSyncs, AutoCloseable {
+  private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
+  private static final int MAX_ATTEMPTS_PER_LANE = 20;
+
+  private final AgentRegistry registry;
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final ExecutorService runners = Executors.newCachedThreadPool(r -> {
+    Thread thread = new Thread(r, "controller-sync");
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  public SyncStreams(AgentRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public CompletableFuture<SyncOutcome> sync(String hostName, StartSync start,
+      BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
+      Consumer<LaneCheckpoint> durable, SyncProgress progress) {
+    String id = start.getParameters().getSessionId();
+    Session session = new Session(AgentRegistry.normalize(hostName),
+        start.getParameters().getLaneCount(), resumeFrom);
+    if (sessions.putIfAbsent(id, session) != null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("sync session " + id
+          + " is already running"));
+    }
+    SyncRole role = start.getAgentRole() == SyncRole.TARGET ? SyncRole.SOURCE : SyncRole.TARGET;
+    CompletableFuture<DiskSync.Result> ours = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new DiskSync(start.getParameters(), role, local, session, checkpoint -> {
+          session.checkpoints.put(checkpoint.getLane(), checkpoint);
+          durable.accept(checkpoint);
+        }, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1)).run();
+      } catch (SyncException | InterruptedException e) {
+        throw new CompletionException(e);
+      }
+    }, runners);
+    CompletableFuture<CommandResult> theirs = registry.send(hostName, Command.newBuilder()
+        .setCommandId(UUID.randomUUID().toString()).setStartSync(start).build());
+    theirs.whenComplete((result, failure) -> {
+      if (failure != null || !result.getError().isEmpty()) {
+        // The agent gave up (or could not start): stop waiting for its lanes.
+        session.abandon();
+      }
+    });
+    return ours.thenCombine(theirs, (result, report) -> {
+      if (!report.getError().isEmpty()) {
+        throw new CompletionException(new SyncException(SyncException.Kind.FAILED_PRECONDITION,
+            "agent: " + report.getError()));
+      }
+      return new SyncOutcome(result, report.getSyncReport());
+    }).whenComplete((outcome, failure) -> {
+      sessions.remove(id, session);
+      session.abandon();
+    });
+  }
+
+  /** Handles a data stream the agent opened. */
+  StreamObserver<SyncDiskRequest> accept(PeerIdentity peer,
+      ServerCallStreamObserver<SyncDiskResponse> responses) {
+    responses.disableAutoRequest();
+    GrpcFrameLink<SyncDiskResponse> link = new GrpcFrameLink<>(responses,
+        frame -> SyncDiskResponse.newBuilder().setFrame(frame).build(), true);
+    responses.setOnReadyHandler(link::onReady);
+    responses.request(1);
+    return new StreamObserver<>() {
+      private boolean opened;
+
+      @Override
+      public void onNext(SyncDiskRequest request) {
+        if (request.hasFrame() && opened) {
+          link.onFrame(request.getFrame());
+          return;
+        }
+        if (!request.hasOpen() || opened) {
+          refuse(Status.INVALID_ARGUMENT.withDescription(
+              "a SyncDisk stream starts with exactly one SyncOpen"));
+          return;
+        }
+        opened = true;
+        Status refusal = admit(peer, request.getOpen(), responses, link);
+        if (refusal != null) {
+          refuse(refusal);
+        }
+      }
+
+      private void refuse(Status status) {
+        responses.onError(status.asRuntimeException());
+        link.onPeerError(status.asRuntimeException());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        link.onPeerError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        link.onPeerCompleted();
+      }
+    };
+  }
+
+  private Status admit(PeerIdentity peer, SyncOpen open,
+      ServerCallStreamObserver<SyncDiskResponse> responses, GrpcFrameLink<SyncDiskResponse> link) {
+    Session session = sessions.get(open.getSessionId());
+    if (session == null) {
+      return Status.FAILED_PRECONDITION.withDescription("unknown sync session '"
+          + open.getSessionId() + "'; sessions are announced on the control stream");
+    }
+    if (!session.host.equals(peer.name())) {
+      return Status.PERMISSION_DENIED.withDescription("sync session " + open.getSessionId()
+          + " belongs to host " + session.host + ", not " + peer.name());
+    }
+    if (open.getLane() >= session.arrivals.length) {
+      return Status.INVALID_ARGUMENT.withDescription("lane " + open.getLane()
+          + " is out of range; the session has " + session.arrivals.length + " lanes");
+    }
+    session.arrivals[open.getLane()].add(new Arrival(link, responses));
+    return null;
+  }
+
+  /** A data stream waiting for the controller's lane thread. */
+  private record Arrival(GrpcFrameLink<SyncDiskResponse> link,
+      ServerCallStreamObserver<SyncDiskResponse> responses) {}
+
+  /** One running session: where its lanes' streams arrive and its latest checkpoints. */
+  private static final class Session implements LaneConnector {
+    final String host;
+    final BlockingQueue<Arrival>[] arrivals;
+    final Map<Integer, LaneCheckpoint> checkpoints = new ConcurrentHashMap<>();
+    private volatile boolean abandoned;
+
+    @SuppressWarnings("unchecked")
+    Session(String host, int lanes, Map<Integer, LaneCheckpoint> resumeFrom) {
+      this.host = host;
+      this.arrivals = new BlockingQueue[lanes];
+      for (int i = 0; i < lanes; i++) {
+        arrivals[i] = new LinkedBlockingQueue<>();
+      }
+      checkpoints.putAll(resumeFrom);
+    }
+
+    @Override
+    public OpenLane open(int lane) throws SyncException, LinkException, InterruptedException {
+      long deadline = System.nanoTime() + OPEN_TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (abandoned) {
+          throw new SyncException(SyncException.Kind.CANCELLED, "the agent gave up the session");
+        }
+        Arrival arrival = arrivals[lane].poll(100, TimeUnit.MILLISECONDS);
+        if (arrival != null) {
+          LaneCheckpoint start = checkpoints.get(lane);
+          SyncOpened.Builder opened = SyncOpened.newBuilder();
+          if (start != null) {
+            opened.setResumeFrom(start);
+          }
+          arrival.link().sendHandshake(SyncDiskResponse.newBuilder().setOpened(opened).build());
+          arrival.link().start();
+          return new OpenLane(arrival.link(), start);
+        }
+      }
+      throw new LinkException("the agent did not open lane " + lane + " within "
+          + OPEN_TIMEOUT.toSeconds() + " s");
+    }
+
+    void abandon() {
+      abandoned = true;
+      for (BlockingQueue<Arrival> queue : arrivals) {
+        Arrival stale;
+        while ((stale = queue.poll()) != null) {
+          stale.responses().onError(Status.CANCELLED
+              .withDescription("the sync session ended").asRuntimeException());
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    sessions.values().forEach(Session::abandon);
+    runners.shutdownNow();
+  }
+}

@@ -1,0 +1,25 @@
+package io.failback.controller.sync;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.sync.SyncProgress;
+import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.StartSync;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/** Runs block sync sessions between a controller-side disk and a disk on an agent's host. */
+public interface DiskSyncs {
+  /**
+   * Announces the session to {@code hostName}'s agent and runs the controller's side.
+   *
+   * @param start the session; the controller takes the role opposite {@code agent_role}
+   * @param local the controller-side disk
+   * @param resumeFrom durable checkpoints of an earlier run of the same session, by lane
+   * @param durable receives each new checkpoint once it is durable, to persist it
+   * @return completes when both sides finished; fails with the first cause otherwise
+   */
+  CompletableFuture<SyncOutcome> sync(String hostName, StartSync start, BlockDevice local,
+      Map<Integer, LaneCheckpoint> resumeFrom, Consumer<LaneCheckpoint> durable,
+      SyncProgress progress);
+}

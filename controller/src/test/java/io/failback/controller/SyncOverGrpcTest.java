@@ -1,0 +1,191 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.agent.AgentClient;
+import io.failback.agent.AgentConfig;
+import io.failback.agent.grpc.ControlSession;
+import io.failback.agent.hyperv.SimulatedHostSeeder;
+import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.disk.BlockDevices;
+import io.failback.common.sync.SyncProgress;
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.DigestAlgorithm;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.Registered;
+import io.failback.proto.v1.StartSync;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.SyncRole;
+import io.failback.proto.v1.VirtualDisk;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Block sync between a real controller and a real agent over mutual TLS. */
+class SyncOverGrpcTest {
+  static final int MIB = 1 << 20;
+
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  private final BlockingQueue<Registered> registrations = new LinkedBlockingQueue<>();
+
+  private List<VirtualDisk> startAgent(ControllerFixture controller, int port)
+      throws Exception {
+    Path hostDir = dir.resolve("hv-01");
+    SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Off",
+        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, 64L * MIB),
+            new DiskSpec(DiskFormat.VHDX, 48L * MIB)))));
+    AgentConfig config = AgentConfig.withDefaults("localhost:" + port,
+        controller.pki.agent("hv-01"), hostDir)
+        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
+    cleanup.register(AgentClient.start(config, Clock.systemUTC(),
+        new ControlSession.SessionListener() {
+          @Override
+          public void registered(Registered registered) {
+            registrations.add(registered);
+          }
+        }));
+    assertNotNull(registrations.poll(20, TimeUnit.SECONDS), "agent never registered");
+    return new SimulatedHypervisor(hostDir).inventory().getVirtualMachines(0).getDisksList();
+  }
+
+  private static SyncParameters parameters(String id, SyncMode mode, long size) {
+    return SyncParameters.newBuilder().setSessionId(id).setMode(mode)
+        .setDigestAlgorithm(DigestAlgorithm.XXH3_128).setDigestSeed(new Random().nextLong())
+        .setBlockSize(64 * 1024).setBlocksPerBatch(32).setDiskSize(size).setLaneCount(2)
+        .setWindowBatches(4).setCompress(true).build();
+  }
+
+  private static byte[] randomImage(long size, long seed) {
+    byte[] data = new byte[(int) size];
+    Random random = new Random(seed);
+    for (int block = 0; block < size / (64 * 1024); block++) {
+      if (random.nextInt(4) != 0) { // a quarter of the blocks stay zero
+        byte[] chunk = new byte[64 * 1024];
+        random.nextBytes(chunk);
+        System.arraycopy(chunk, 0, data, block * 64 * 1024, chunk.length);
+      }
+    }
+    return data;
+  }
+
+  private static byte[] readAll(Path path) throws Exception {
+    try (BlockDevice device = BlockDevices.open(path, false)) {
+      ByteBuffer buffer = ByteBuffer.allocate((int) device.size());
+      device.read(0, buffer);
+      return buffer.array();
+    }
+  }
+
+  private static void writeAll(Path path, byte[] data) throws Exception {
+    try (BlockDevice device = BlockDevices.open(path, true)) {
+      device.write(0, ByteBuffer.wrap(data));
+      device.flush();
+    }
+  }
+
+  @Test
+  void failbackDirectionDeltaThenReverseFull() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    List<VirtualDisk> disks = startAgent(controller, controller.port());
+    Path agentRaw = Path.of(disks.get(0).getPath());
+
+    // Failback: the cloud copy (controller side) is the source, the on-prem raw disk the target.
+    byte[] cloud = randomImage(64L * MIB, 1);
+    Path cloudDisk = dir.resolve("cloud.raw");
+    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
+    writeAll(cloudDisk, cloud);
+    byte[] onPrem = cloud.clone();
+    for (int i = 0; i < 10; i++) { // the on-prem disk is an older copy: 10 blocks differ
+      onPrem[(i * 97 % 1024) * 64 * 1024 + 5] ^= 0x5a;
+    }
+    writeAll(agentRaw, onPrem);
+
+    SyncProgress progress = new SyncProgress();
+    SyncOutcome outcome;
+    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("failback-1", SyncMode.DELTA, 64L * MIB))
+              .setAgentRole(SyncRole.TARGET).setDiskPath(agentRaw.toString()).build(),
+          local, Map.of(), checkpoint -> {}, progress).get(60, TimeUnit.SECONDS);
+    }
+    assertTrue(outcome.digestsMatch(), outcome.toString());
+    assertArrayEquals(cloud, readAll(agentRaw));
+    assertEquals(10, outcome.agent().getBlocksSent() + outcome.agent().getBlocksZero());
+    assertEquals(1024 - 10, outcome.agent().getBlocksEqual());
+
+    // Reverse replication: the on-prem VHDX is the source, a new cloud VHDX the target.
+    Path agentVhdx = Path.of(disks.get(1).getPath());
+    byte[] vhdxData = randomImage(48L * MIB, 2);
+    writeAll(agentVhdx, vhdxData);
+    Path cloudVhdx = dir.resolve("cloud.vhdx");
+    BlockDevices.createDynamicVhdx(cloudVhdx, 48L * MIB, 1 << 20, 512).close();
+    try (BlockDevice local = BlockDevices.open(cloudVhdx, true)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("reverse-1", SyncMode.FULL, 48L * MIB))
+              .setAgentRole(SyncRole.SOURCE).setDiskPath(agentVhdx.toString()).build(),
+          local, Map.of(), checkpoint -> {}, new SyncProgress()).get(60, TimeUnit.SECONDS);
+    }
+    assertTrue(outcome.digestsMatch(), outcome.toString());
+    assertArrayEquals(vhdxData, readAll(cloudVhdx));
+  }
+
+  @Test
+  void cutConnectionsResumeFromDurableCheckpoints() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    CuttingProxy proxy = cleanup.register(new CuttingProxy(controller.port(),
+        List.of(12L * MIB, 30L * MIB)));
+    List<VirtualDisk> disks = startAgent(controller, proxy.port());
+    Path agentRaw = Path.of(disks.get(0).getPath());
+    byte[] cloud = randomImage(64L * MIB, 3);
+    Path cloudDisk = dir.resolve("cloud.raw");
+    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
+    writeAll(cloudDisk, cloud);
+
+    Map<Integer, LaneCheckpoint> persisted = new java.util.concurrent.ConcurrentHashMap<>();
+    SyncParameters parameters = parameters("cut-1", SyncMode.FULL, 64L * MIB).toBuilder()
+        .setCompress(false).build();
+    SyncOutcome outcome;
+    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters).setAgentRole(SyncRole.TARGET)
+              .setDiskPath(agentRaw.toString()).build(),
+          local, Map.of(), cp -> persisted.put(cp.getLane(), cp), new SyncProgress())
+          .get(120, TimeUnit.SECONDS);
+    }
+    assertEquals(2, proxy.cuts.get(), "the proxy did not cut twice");
+    assertTrue(outcome.agent().getResumes() > 0, "no lane resumed: " + outcome.agent());
+    assertTrue(outcome.digestsMatch());
+    assertArrayEquals(cloud, readAll(agentRaw));
+    // Blocks already durable before a cut were not sent again: at most one window per lane
+    // per cut is redone.
+    long blocks = 64L * MIB / (64 * 1024);
+    long sent = outcome.controller().progress().blocksSent()
+        + outcome.controller().progress().blocksZero();
+    long redoBound = 2L * parameters.getLaneCount() * parameters.getWindowBatches()
+        * parameters.getBlocksPerBatch();
+    assertTrue(sent >= blocks && sent <= blocks + redoBound,
+        "sent " + sent + " blocks for " + blocks + " (redo bound " + redoBound + ")");
+    assertEquals(blocks, outcome.controller().progress().blocksSettled());
+  }
+}

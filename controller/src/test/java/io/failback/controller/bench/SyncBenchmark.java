@@ -1,0 +1,246 @@
+package io.failback.controller.bench;
+
+import io.failback.agent.hyperv.SimulatedHostSeeder;
+import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.certs.PkiDirectory;
+import io.failback.certs.Role;
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.disk.BlockDevices;
+import io.failback.common.sync.SyncProgress;
+import io.failback.common.tls.TlsFiles;
+import io.failback.controller.ControllerConfig;
+import io.failback.controller.ControllerServer;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.DigestAlgorithm;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.StartSync;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.SyncRole;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sync benchmark: a controller in this JVM, an agent in its own JVM (launched through
+ * bin/failback-agent with -Xmx256m), real mutual TLS on loopback, and each scenario's peer
+ * (rsync, cp) run right after it on the same files.
+ *
+ * <p>Run with {@code bench/sync-benchmark [DATA_DIR] [SIZE_GIB]}; prints a Markdown table.
+ */
+public final class SyncBenchmark {
+  private static final int BLOCK = BenchImages.BLOCK;
+  private final Path data;
+  private final long size;
+  private final List<String> rows = new ArrayList<>();
+
+  private SyncBenchmark(Path data, long size) {
+    this.data = data;
+    this.size = size;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path data = Path.of(args.length > 0 ? args[0] : "bench/data").toAbsolutePath();
+    long gib = args.length > 1 ? Long.parseLong(args[1]) : 4;
+    new SyncBenchmark(data, gib << 30).run();
+  }
+
+  private void run() throws Exception {
+    deleteTree(data);
+    Files.createDirectories(data);
+    PkiDirectory pki = PkiDirectory.create(data.resolve("pki"), "failback.bench",
+        Clock.systemUTC());
+    TlsFiles controllerTls = files(pki, pki.issue(Role.CONTROLLER, "controller",
+        List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)));
+    TlsFiles agentTls = files(pki, pki.issue(Role.AGENT, "bench-host", List.of(), List.of(),
+        Duration.ofDays(1)));
+    Path host = data.resolve("host");
+    SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
+        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size),
+            new DiskSpec(DiskFormat.RAW, size)))));
+    var disks = new SimulatedHypervisor(host).inventory().getVirtualMachines(0).getDisksList();
+    Path onPrem = Path.of(disks.get(0).getPath());
+    Path fullTarget = Path.of(disks.get(1).getPath());
+
+    log("writing images (" + (size >> 30) + " GiB each)");
+    Path cloud = data.resolve("cloud.raw");
+    BenchImages.random(cloud, size, 0.0, 1);
+    copy(cloud, onPrem);
+    int changed = BenchImages.changeBlocks(onPrem, size, (int) (size / BLOCK / 100), 2);
+    Path rsyncTarget = data.resolve("rsync-target.raw");
+    copy(onPrem, rsyncTarget);
+    Path cloudHalf = data.resolve("cloud-half-zero.raw");
+    BenchImages.random(cloudHalf, size, 0.5, 3);
+    // Nothing dirty in the page cache: each side's fsyncs pay only for their own writes.
+    run("sync");
+
+    try (ControllerServer controller = ControllerServer.start(ControllerConfig.withDefaults(
+        "127.0.0.1", 0, data.resolve("state"), controllerTls), Clock.systemUTC())) {
+      Process agent = startAgent(controller.port(), agentTls, host);
+      try {
+        awaitOnline(controller, agent);
+        SyncOutcome delta = timed("delta sync, 1 % of blocks changed", () -> sync(controller,
+            cloud, onPrem, SyncMode.DELTA, "delta"));
+        double ours = lastSeconds;
+        timedCommand("rsync --inplace --no-whole-file (same change)", "rsync", "--inplace",
+            "--no-whole-file", cloud.toString(), rsyncTarget.toString());
+        ratio("delta sync vs rsync", ours, lastSeconds);
+        wire("delta", delta, (long) changed * BLOCK);
+
+        SyncOutcome scan = timed("scan, identical images (both sides hash)", () -> sync(
+            controller, cloud, onPrem, SyncMode.DELTA, "scan"));
+        rows.add(String.format(Locale.ROOT, "| scan rate | %.2f GB/s | %d blocks sent |",
+            size / lastSeconds / 1e9, scan.controller().progress().blocksSent()));
+        ours = lastSeconds;
+        timedCommand("rsync on identical images", "rsync", "--inplace", "--no-whole-file",
+            cloud.toString(), rsyncTarget.toString());
+        ratio("scan vs rsync", ours, lastSeconds);
+
+        SyncOutcome full = timed("full copy, half zero blocks", () -> sync(controller,
+            cloudHalf, fullTarget, SyncMode.FULL, "full"));
+        ours = lastSeconds;
+        timedCommand("cp --sparse=always (same image)", "cp", "--sparse=always",
+            cloudHalf.toString(), data.resolve("cp-copy.raw").toString());
+        ratio("full copy vs cp", ours, lastSeconds);
+        double cpSeconds = lastSeconds;
+        timedCommand("then sync (cp's data durable, as ours is)", "sync");
+        ratio("full copy vs cp + sync", ours, cpSeconds + lastSeconds);
+        wire("full", full, full.controller().progress().blocksSent() * BLOCK);
+        rows.add("| agent peak RSS (VmHWM), -Xmx256m | " + peakRss(agent) + " | |");
+      } finally {
+        agent.destroy();
+        agent.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    System.out.println();
+    System.out.println("| scenario | result | notes |");
+    System.out.println("|---|---|---|");
+    rows.forEach(System.out::println);
+  }
+
+  private interface Step<T> {
+    T run() throws Exception;
+  }
+
+  private double lastSeconds;
+
+  private <T> T timed(String name, Step<T> step) throws Exception {
+    long start = System.nanoTime();
+    T result = step.run();
+    lastSeconds = (System.nanoTime() - start) / 1e9;
+    rows.add(String.format(Locale.ROOT, "| %s | %.2f s | |", name, lastSeconds));
+    log(name + ": " + String.format(Locale.ROOT, "%.2f s", lastSeconds));
+    return result;
+  }
+
+  private void timedCommand(String name, String... command) throws Exception {
+    timed(name, () -> {
+      Process process = new ProcessBuilder(command).inheritIO().start();
+      if (process.waitFor() != 0) {
+        throw new IOException(String.join(" ", command) + " failed");
+      }
+      return null;
+    });
+  }
+
+  private void ratio(String name, double ours, double theirs) {
+    rows.add(String.format(Locale.ROOT, "| %s | %.2f× their time | |", name, ours / theirs));
+  }
+
+  private void wire(String name, SyncOutcome outcome, long payloadBytes) {
+    long wire = outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
+    long digests = outcome.agent().getBlocksScanned() * 16;
+    rows.add(String.format(Locale.ROOT, "| %s: bytes on the wire (both ways) | %d | payload %d"
+        + " + digests %d = %.3f× |", name, wire, payloadBytes, digests,
+        (double) wire / (payloadBytes + digests)));
+  }
+
+  private SyncOutcome sync(ControllerServer controller, Path local, Path remote, SyncMode mode,
+      String id) throws Exception {
+    SyncParameters parameters = SyncParameters.newBuilder().setSessionId(id).setMode(mode)
+        .setDigestAlgorithm(DigestAlgorithm.XXH3_128).setDigestSeed(System.nanoTime())
+        .setBlockSize(BLOCK).setBlocksPerBatch(256).setDiskSize(size).setLaneCount(2)
+        .setWindowBatches(8).setCompress(true).build();
+    try (BlockDevice device = BlockDevices.open(local, false)) {
+      SyncOutcome outcome = controller.syncs().sync("bench-host", StartSync.newBuilder()
+              .setParameters(parameters).setAgentRole(SyncRole.TARGET)
+              .setDiskPath(remote.toString()).build(), device, Map.of(), checkpoint -> {},
+          new SyncProgress()).get(1, TimeUnit.HOURS);
+      if (!outcome.digestsMatch()) {
+        throw new IllegalStateException("digests differ: " + outcome);
+      }
+      log(id + ": " + outcome.controller().progress() + " / agent " + outcome.agent());
+      return outcome;
+    }
+  }
+
+  private Process startAgent(int port, TlsFiles tls, Path host) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(Path.of("bin/failback-agent").toAbsolutePath()
+        .toString(), "run", "--controller", "localhost:" + port, "--cert",
+        tls.certificate().toString(), "--key", tls.privateKey().toString(), "--ca",
+        tls.trustBundle().toString(), "--host-dir", host.toString())
+        .redirectErrorStream(true).redirectOutput(data.resolve("agent.log").toFile());
+    builder.environment().put("JAVA_OPTS", "-Xmx256m");
+    return builder.start();
+  }
+
+  private static void awaitOnline(ControllerServer controller, Process agent) throws Exception {
+    for (int i = 0; i < 600 && !controller.registry().isOnline("bench-host"); i++) {
+      if (!agent.isAlive()) {
+        throw new IllegalStateException("agent exited; see agent.log");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static String peakRss(Process agent) throws IOException {
+    // The launcher execs java, so the process is the agent's JVM itself.
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(agent.pid()),
+        "status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return line.substring("VmHWM:".length()).trim();
+      }
+    }
+    return "unknown";
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).inheritIO().start();
+    if (process.waitFor() != 0) {
+      throw new IOException(String.join(" ", command) + " failed");
+    }
+  }
+
+  private static void copy(Path from, Path to) throws Exception {
+    Process process = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
+        .inheritIO().start();
+    if (process.waitFor() != 0) {
+      throw new IOException("cp failed");
+    }
+  }
+
+  private static TlsFiles files(PkiDirectory pki, PkiDirectory.IssuedIdentity identity) {
+    return new TlsFiles(identity.certificate(), identity.privateKey(), pki.caCertificate());
+  }
+
+  private static void log(String message) {
+    System.err.println("[bench] " + message);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+}
