@@ -86,7 +86,8 @@ public final class ControllerServer implements AutoCloseable {
   public static ControllerServer start(ControllerConfig config, Clock clock)
       throws IOException, StoreException {
     TlsMaterial tls = TlsMaterial.load(config.tls(), false);
-    String trustDomain = config.trustDomain() != null ? config.trustDomain() : trustDomainOf(config);
+    String trustDomain = config.trustDomain() != null ? config.trustDomain()
+        : trustDomainOf(config);
     ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "controller-scheduler");

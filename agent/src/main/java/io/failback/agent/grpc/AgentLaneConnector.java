@@ -28,7 +28,7 @@ final class AgentLaneConnector implements LaneConnector {
   private final String sessionId;
 
   AgentLaneConnector(AgentServiceGrpc.AgentServiceStub stub, String sessionId) {
-    this.stub = stub;
+    this.stub = stub.withOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD);
     this.sessionId = sessionId;
   }
 

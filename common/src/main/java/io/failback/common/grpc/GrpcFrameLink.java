@@ -24,6 +24,12 @@ import java.util.function.Function;
  * they only enqueue, poll and write while ready.
  */
 public final class GrpcFrameLink<OutT> implements FrameLink {
+  /**
+   * Bytes a stream may buffer before it reports not ready: above one 64 KiB block, so the
+   * next block is queued while the previous one is on the wire instead of after a callback.
+   */
+  public static final int ON_READY_THRESHOLD = 1 << 20;
+
   /** Frames requested ahead from the peer. */
   static final int INBOUND_WINDOW = 16;
   private static final int OUTBOUND_CAPACITY = 16;

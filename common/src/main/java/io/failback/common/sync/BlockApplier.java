@@ -46,7 +46,7 @@ final class BlockApplier {
       lane.device.write(lane.geometry.offsetOf(index), ByteBuffer.wrap(data));
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "writing block " + index + ": "
-          + e.getMessage(), e);
+          + SyncException.reason(e), e);
     }
     lane.progress.blocksSent.incrementAndGet();
     lane.progress.bytesWritten.addAndGet(length);
@@ -81,17 +81,23 @@ final class BlockApplier {
       lane.device.writeZeroes(offset, end - offset);
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "zeroing blocks " + first + ".."
-          + (first + count - 1) + ": " + e.getMessage(), e);
+          + (first + count - 1) + ": " + SyncException.reason(e), e);
     }
     lane.progress.blocksZero.addAndGet(count);
   }
 
-  /** Makes everything written so far durable before a batch is acknowledged. */
-  void flush() throws SyncException {
+  /** A ticket for everything written so far, to wait on with {@link #awaitDurable}. */
+  long ticket() {
+    return lane.flushes.ticket();
+  }
+
+  /** Returns once the writes covered by {@code ticket} are on stable storage. */
+  void awaitDurable(long ticket) throws SyncException, InterruptedException {
     try {
-      lane.device.flush();
+      lane.flushes.awaitDurable(ticket);
     } catch (IOException e) {
-      throw new SyncException(SyncException.Kind.DISK, "flushing: " + e.getMessage(), e);
+      throw new SyncException(SyncException.Kind.DISK, "flushing: " + SyncException.reason(e),
+          e);
     }
   }
 }

@@ -37,6 +37,7 @@ public final class DiskSync {
   private final SyncProgress progress;
   private final int maxAttempts;
   private final Duration retryDelay;
+  private final GroupFlush flushes;
 
   /** The outcome of a completed session on this side. */
   public record Result(byte[] diskDigest, List<byte[]> laneChains,
@@ -70,6 +71,7 @@ public final class DiskSync {
     this.progress = progress;
     this.maxAttempts = maxAttempts;
     this.retryDelay = retryDelay;
+    this.flushes = new GroupFlush(device);
   }
 
   /** Runs every lane to completion; blocks until the session ends. */
@@ -117,7 +119,7 @@ public final class DiskSync {
   }
 
   private byte[] runLane(int lane) throws SyncException, InterruptedException {
-    LaneContext context = new LaneContext(geometry, lane, device, progress);
+    LaneContext context = new LaneContext(geometry, lane, device, flushes, progress);
     for (int attempt = 1; ; attempt++) {
       FrameLink link = null;
       try {

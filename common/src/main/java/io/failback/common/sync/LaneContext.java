@@ -23,9 +23,11 @@ final class LaneContext {
   final BlockDigester digester;
   final DigestAlgorithm algorithm;
   final SyncProgress progress;
+  final GroupFlush flushes;
 
-  LaneContext(SessionGeometry geometry, int lane, BlockDevice device, SyncProgress progress)
-      throws SyncException {
+  LaneContext(SessionGeometry geometry, int lane, BlockDevice device, GroupFlush flushes,
+      SyncProgress progress) throws SyncException {
+    this.flushes = flushes;
     this.geometry = geometry;
     this.lane = lane;
     this.first = geometry.laneFirst(lane);
@@ -67,7 +69,8 @@ final class LaneContext {
       device.read(offset, buffer);
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK,
-          "reading blocks " + from + ".." + (from + count - 1) + ": " + e.getMessage(), e);
+          "reading blocks " + from + ".." + (from + count - 1) + ": " + SyncException.reason(e),
+          e);
     }
     progress.bytesRead.addAndGet(length);
     buffer.flip();
@@ -82,7 +85,7 @@ final class LaneContext {
       return device.isKnownZero(offset, length);
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "probing blocks " + from + ": "
-          + e.getMessage(), e);
+          + SyncException.reason(e), e);
     }
   }
 

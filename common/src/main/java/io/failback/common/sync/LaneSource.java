@@ -63,7 +63,8 @@ final class LaneSource {
     this.link = link;
     this.durable = durable;
     this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
-    this.codec = lane.geometry.parameters().getCompress() ? new BlockCodec(lane.geometry.blockSize()) : null;
+    this.codec = lane.geometry.parameters().getCompress()
+        ? new BlockCodec(lane.geometry.blockSize()) : null;
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
   }
 
@@ -118,7 +119,8 @@ final class LaneSource {
       long from = first + done;
       if (lane.knownZero(from, n)) {
         for (int i = 0; i < n; i++) {
-          put(digests, done + i, lane.digester.zeroBlockDigest(lane.geometry.blockLength(from + i)));
+          put(digests, done + i,
+              lane.digester.zeroBlockDigest(lane.geometry.blockLength(from + i)));
           if (!delta) {
             blocks.zero(from + i);
           }
@@ -204,7 +206,8 @@ final class LaneSource {
     lane.progress.blocksSettled.addAndGet(oldest.count);
   }
 
-  private void sendBatchEnd(long first, int count) throws SyncException, LinkException, InterruptedException {
+  private void sendBatchEnd(long first, int count)
+      throws SyncException, LinkException, InterruptedException {
     lane.send(link, SyncFrame.newBuilder()
         .setBatchEnd(BatchEnd.newBuilder().setFirstBlock(first).setBlockCount(count)).build());
   }

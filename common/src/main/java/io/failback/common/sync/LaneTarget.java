@@ -157,8 +157,9 @@ final class LaneTarget {
     LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(watermark).setChain(ByteString.copyFrom(chain.chain())).build();
     // The flush runs beside the next batch's writes; the acknowledgement waits for it.
+    long ticket = applier.ticket();
     flushes.submit(() -> {
-      applier.flush();
+      applier.awaitDurable(ticket);
       durable.accept(checkpoint);
       lane.progress.blocksSettled.addAndGet(batch.count);
       lane.send(link, SyncFrame.newBuilder().setAck(BatchAck.newBuilder()

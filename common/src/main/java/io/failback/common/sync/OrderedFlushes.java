@@ -75,8 +75,19 @@ final class OrderedFlushes implements AutoCloseable {
     }
   }
 
+  /**
+   * Lets the steps already submitted finish, then stops the thread.
+   *
+   * <p>Never interrupts: an interrupt during {@code FileChannel.force} closes the channel for
+   * every lane of the disk.
+   */
   @Override
   public void close() {
-    thread.shutdownNow();
+    thread.shutdown();
+    try {
+      thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -50,6 +50,11 @@ public final class SyncException extends Exception {
     return remote;
   }
 
+  /** An exception's message, or its type when it has none (ClosedByInterruptException). */
+  static String reason(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
   static SyncException invalid(String format, Object... args) {
     return new SyncException(Kind.INVALID_ARGUMENT, String.format(format, args));
   }

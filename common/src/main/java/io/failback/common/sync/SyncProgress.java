@@ -19,6 +19,7 @@ public final class SyncProgress {
   final AtomicLong bytesOnWire = new AtomicLong();
   final AtomicLong blocksSettled = new AtomicLong();
   final AtomicLong resumes = new AtomicLong();
+  private final long startNanos = System.nanoTime();
 
   /**
    * A consistent-enough copy of the counters.
@@ -32,13 +33,25 @@ public final class SyncProgress {
    * @param bytesOnWire serialized frame bytes this side sent
    * @param blocksSettled blocks below the durable watermarks
    * @param resumes lanes restarted from a checkpoint after a broken link
+   * @param elapsedNanos time since the session side started
    */
   public record Snapshot(long blocksScanned, long blocksEqual, long blocksZero, long blocksSent,
-      long bytesRead, long bytesWritten, long bytesOnWire, long blocksSettled, long resumes) {}
+      long bytesRead, long bytesWritten, long bytesOnWire, long blocksSettled, long resumes,
+      long elapsedNanos) {
+    /** Blocks settled per second since the start: the logical rate, never inflated by redo. */
+    public double settledBlocksPerSecond() {
+      return elapsedNanos == 0 ? 0 : blocksSettled * 1e9 / elapsedNanos;
+    }
+
+    /** Bytes this side put on the wire per second since the start. */
+    public double wireBytesPerSecond() {
+      return elapsedNanos == 0 ? 0 : bytesOnWire * 1e9 / elapsedNanos;
+    }
+  }
 
   public Snapshot snapshot() {
     return new Snapshot(blocksScanned.get(), blocksEqual.get(), blocksZero.get(),
         blocksSent.get(), bytesRead.get(), bytesWritten.get(), bytesOnWire.get(),
-        blocksSettled.get(), resumes.get());
+        blocksSettled.get(), resumes.get(), System.nanoTime() - startNanos);
   }
 }

@@ -46,7 +46,7 @@ public final class FailbackMain {
         });
   }
 
-  /** Runs the CLI with {@code args} printing to {@code out} and {@code err}; returns the exit code. */
+  /** Runs the CLI with {@code args}, printing to {@code out} and {@code err}; returns the exit. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     Path fallback = Path.of(System.getProperty("user.home"), ".failback", "cli.properties");
     CommandLine command = commandLine().setOut(out).setErr(err);

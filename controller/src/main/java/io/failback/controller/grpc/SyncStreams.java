@@ -87,7 +87,8 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     theirs.whenComplete((result, failure) -> {
       if (failure != null || !result.getError().isEmpty()) {
         // The agent gave up (or could not start): stop waiting for its lanes.
-        session.abandon();
+        session.abandon(failure != null ? String.valueOf(failure.getMessage())
+            : result.getError());
       }
     });
     return ours.thenCombine(theirs, (result, report) -> {
@@ -98,7 +99,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       return new SyncOutcome(result, report.getSyncReport());
     }).whenComplete((outcome, failure) -> {
       sessions.remove(id, session);
-      session.abandon();
+      session.abandon("the session ended");
     });
   }
 
@@ -106,6 +107,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   StreamObserver<SyncDiskRequest> accept(PeerIdentity peer,
       ServerCallStreamObserver<SyncDiskResponse> responses) {
     responses.disableAutoRequest();
+    responses.setOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD);
     GrpcFrameLink<SyncDiskResponse> link = new GrpcFrameLink<>(responses,
         frame -> SyncDiskResponse.newBuilder().setFrame(frame).build(), true);
     responses.setOnReadyHandler(link::onReady);
@@ -176,7 +178,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     final String host;
     final BlockingQueue<Arrival>[] arrivals;
     final Map<Integer, LaneCheckpoint> checkpoints = new ConcurrentHashMap<>();
-    private volatile boolean abandoned;
+    private volatile String abandoned;
 
     @SuppressWarnings("unchecked")
     Session(String host, int lanes, Map<Integer, LaneCheckpoint> resumeFrom) {
@@ -192,8 +194,8 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     public OpenLane open(int lane) throws SyncException, LinkException, InterruptedException {
       long deadline = System.nanoTime() + OPEN_TIMEOUT.toNanos();
       while (System.nanoTime() < deadline) {
-        if (abandoned) {
-          throw new SyncException(SyncException.Kind.CANCELLED, "the agent gave up the session");
+        if (abandoned != null) {
+          throw new SyncException(SyncException.Kind.CANCELLED, "agent: " + abandoned);
         }
         Arrival arrival = arrivals[lane].poll(100, TimeUnit.MILLISECONDS);
         if (arrival != null) {
@@ -211,8 +213,10 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
           + OPEN_TIMEOUT.toSeconds() + " s");
     }
 
-    void abandon() {
-      abandoned = true;
+    void abandon(String reason) {
+      if (abandoned == null) {
+        abandoned = reason;
+      }
       for (BlockingQueue<Arrival> queue : arrivals) {
         Arrival stale;
         while ((stale = queue.poll()) != null) {
@@ -225,7 +229,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
 
   @Override
   public void close() {
-    sessions.values().forEach(Session::abandon);
+    sessions.values().forEach(session -> session.abandon("controller shutting down"));
     runners.shutdownNow();
   }
 }

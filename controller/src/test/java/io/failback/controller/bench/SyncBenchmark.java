@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SyncBenchmark {
   private static final int BLOCK = BenchImages.BLOCK;
+  private static final long WARM_UP = 512L << 20;
   private final Path data;
   private final long size;
   private final List<String> rows = new ArrayList<>();
@@ -66,10 +67,11 @@ public final class SyncBenchmark {
     Path host = data.resolve("host");
     SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size),
-            new DiskSpec(DiskFormat.RAW, size)))));
+            new DiskSpec(DiskFormat.RAW, size), new DiskSpec(DiskFormat.RAW, WARM_UP)))));
     var disks = new SimulatedHypervisor(host).inventory().getVirtualMachines(0).getDisksList();
     Path onPrem = Path.of(disks.get(0).getPath());
     Path fullTarget = Path.of(disks.get(1).getPath());
+    Path warmUpTarget = Path.of(disks.get(2).getPath());
 
     log("writing images (" + (size >> 30) + " GiB each)");
     Path cloud = data.resolve("cloud.raw");
@@ -80,6 +82,8 @@ public final class SyncBenchmark {
     copy(onPrem, rsyncTarget);
     Path cloudHalf = data.resolve("cloud-half-zero.raw");
     BenchImages.random(cloudHalf, size, 0.5, 3);
+    Path warmUp = data.resolve("warm-up.raw");
+    BenchImages.random(warmUp, WARM_UP, 0.5, 4);
     // Nothing dirty in the page cache: each side's fsyncs pay only for their own writes.
     run("sync");
 
@@ -88,6 +92,14 @@ public final class SyncBenchmark {
       Process agent = startAgent(controller.port(), agentTls, host);
       try {
         awaitOnline(controller, agent);
+        // Both JVMs compile the hot paths first, as a long-running agent and controller have.
+        log("warming up both JVMs");
+        sync(controller, warmUp, warmUpTarget, SyncMode.FULL, "warm-up-full", WARM_UP);
+        sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta", WARM_UP);
+        sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta-2", WARM_UP);
+        double scan = new LocalScan(cloud).gigabytesPerSecond();
+        rows.add(String.format(Locale.ROOT, "| scan rate, one side (read + XXH3-128, 2 lanes) |"
+            + " %.2f GB/s | same reader and digester as a lane, no peer |", scan));
         SyncOutcome delta = timed("delta sync, 1 % of blocks changed", () -> sync(controller,
             cloud, onPrem, SyncMode.DELTA, "delta"));
         double ours = lastSeconds;
@@ -96,10 +108,11 @@ public final class SyncBenchmark {
         ratio("delta sync vs rsync", ours, lastSeconds);
         wire("delta", delta, (long) changed * BLOCK);
 
-        SyncOutcome scan = timed("scan, identical images (both sides hash)", () -> sync(
+        SyncOutcome identical = timed("scan, identical images (both sides hash)", () -> sync(
             controller, cloud, onPrem, SyncMode.DELTA, "scan"));
-        rows.add(String.format(Locale.ROOT, "| scan rate | %.2f GB/s | %d blocks sent |",
-            size / lastSeconds / 1e9, scan.controller().progress().blocksSent()));
+        rows.add(String.format(Locale.ROOT, "| scan rate, both sides on this machine | %.2f GB/s"
+            + " | %d blocks sent |", size / lastSeconds / 1e9,
+            identical.controller().progress().blocksSent()));
         ours = lastSeconds;
         timedCommand("rsync on identical images", "rsync", "--inplace", "--no-whole-file",
             cloud.toString(), rsyncTarget.toString());
@@ -166,10 +179,17 @@ public final class SyncBenchmark {
 
   private SyncOutcome sync(ControllerServer controller, Path local, Path remote, SyncMode mode,
       String id) throws Exception {
+    return sync(controller, local, remote, mode, id, size);
+  }
+
+  private SyncOutcome sync(ControllerServer controller, Path local, Path remote, SyncMode mode,
+      String id, long size) throws Exception {
     SyncParameters parameters = SyncParameters.newBuilder().setSessionId(id).setMode(mode)
         .setDigestAlgorithm(DigestAlgorithm.XXH3_128).setDigestSeed(System.nanoTime())
-        .setBlockSize(BLOCK).setBlocksPerBatch(256).setDiskSize(size).setLaneCount(2)
-        .setWindowBatches(8).setCompress(true).build();
+        .setBlockSize(BLOCK).setBlocksPerBatch(Integer.getInteger("batch", 256))
+        .setDiskSize(size).setLaneCount(Integer.getInteger("lanes", 2))
+        .setWindowBatches(Integer.getInteger("window", 8))
+        .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true"))).build();
     try (BlockDevice device = BlockDevices.open(local, false)) {
       SyncOutcome outcome = controller.syncs().sync("bench-host", StartSync.newBuilder()
               .setParameters(parameters).setAgentRole(SyncRole.TARGET)
@@ -189,7 +209,7 @@ public final class SyncBenchmark {
         tls.certificate().toString(), "--key", tls.privateKey().toString(), "--ca",
         tls.trustBundle().toString(), "--host-dir", host.toString())
         .redirectErrorStream(true).redirectOutput(data.resolve("agent.log").toFile());
-    builder.environment().put("JAVA_OPTS", "-Xmx256m");
+    builder.environment().put("JAVA_OPTS", "-Xmx256m " + System.getProperty("agent.opts", ""));
     return builder.start();
   }
 
