@@ -306,4 +306,35 @@ class SyncOverGrpcTest {
     }
     assertArrayEquals(before, readAll(Path.of(disk)));
   }
+
+  @Test
+  void twoDisksOfAVmSyncAtOnce() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    List<VirtualDisk> disks = startAgent(controller, controller.port());
+    Path raw = Path.of(disks.get(0).getPath());
+    Path vhdx = Path.of(disks.get(1).getPath());
+    byte[] rawData = randomImage(64L * MIB, 11);
+    byte[] vhdxData = randomImage(48L * MIB, 12);
+    Path cloudRaw = dir.resolve("cloud-a.raw");
+    Path cloudVhdx = dir.resolve("cloud-b.vhdx");
+    BlockDevices.createRawSparse(cloudRaw, 64L * MIB).close();
+    writeAll(cloudRaw, rawData);
+    BlockDevices.createDynamicVhdx(cloudVhdx, 48L * MIB, 1 << 20, 512).close();
+    writeAll(cloudVhdx, vhdxData);
+    try (BlockDevice a = BlockDevices.open(cloudRaw, false);
+        BlockDevice b = BlockDevices.open(cloudVhdx, false)) {
+      CompletableFuture<SyncOutcome> first = controller.server.syncs().sync("hv-01",
+          StartSync.newBuilder().setParameters(parameters("pair-a", SyncMode.DELTA, 64L * MIB))
+              .setAgentRole(SyncRole.TARGET).setDiskPath(raw.toString()).build(), a, Map.of(),
+          checkpoint -> {}, new SyncProgress());
+      CompletableFuture<SyncOutcome> second = controller.server.syncs().sync("hv-01",
+          StartSync.newBuilder().setParameters(parameters("pair-b", SyncMode.FULL, 48L * MIB))
+              .setAgentRole(SyncRole.TARGET).setDiskPath(vhdx.toString()).build(), b, Map.of(),
+          checkpoint -> {}, new SyncProgress());
+      assertTrue(first.get(60, TimeUnit.SECONDS).digestsMatch());
+      assertTrue(second.get(60, TimeUnit.SECONDS).digestsMatch());
+    }
+    assertArrayEquals(rawData, readAll(raw));
+    assertArrayEquals(vhdxData, readAll(vhdx));
+  }
 }

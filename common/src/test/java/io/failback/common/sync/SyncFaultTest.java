@@ -120,4 +120,28 @@ class SyncFaultTest {
         frame.getBlock().toBuilder().setBlockIndex(6)).build(), target);
     assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
   }
+
+  @Test
+  void rereadVerifyCatchesAWriteTheDiskLost() throws Exception {
+    byte[] source = random(64 * 4096, 5);
+    // A disk that acknowledges the write of block 9 but keeps the old bytes.
+    MemoryBlockDevice lossy = new MemoryBlockDevice(new byte[source.length], 512, true) {
+      @Override
+      public synchronized void write(long offset, java.nio.ByteBuffer src)
+          throws java.io.IOException {
+        if (offset == 9 * 4096) {
+          src.position(src.limit());
+          return;
+        }
+        super.write(offset, src);
+      }
+    };
+    SyncParameters parameters = parameters(SyncMode.FULL, source.length).toBuilder()
+        .setVerifyReread(true).build();
+    SyncException e = assertThrows(SyncException.class, () -> new SyncHarness().run(
+        parameters, new MemoryBlockDevice(source, 512, false), lossy,
+        MemoryTransport.reliable()));
+    assertEquals(SyncException.Kind.DATA_LOSS, e.kind());
+    assertTrue(e.getMessage().contains("re-read digest chain"), e.getMessage());
+  }
 }

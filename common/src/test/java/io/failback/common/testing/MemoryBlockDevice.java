@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A disk in a byte array, for engine tests that need exact, fast, inspectable I/O. */
-public final class MemoryBlockDevice implements BlockDevice {
+public class MemoryBlockDevice implements BlockDevice {
   private final byte[] data;
   private final int sectorSize;
   private final boolean writable;
