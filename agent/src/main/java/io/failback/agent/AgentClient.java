@@ -1,7 +1,9 @@
 package io.failback.agent;
 
 import io.failback.agent.grpc.ControlSession;
+import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.InconsistentVms;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.certs.Role;
 import io.failback.common.grpc.TlsMaterial;
@@ -49,8 +51,14 @@ public final class AgentClient implements AutoCloseable {
     return start(config, new SimulatedHypervisor(config.hostDir()), clock, listener);
   }
 
-  /** Starts an agent driving {@code driver}; it connects in the background. */
+  /** Starts an agent driving {@code driver}, guarded by the state in the config's dir. */
   public static AgentClient start(AgentConfig config, HypervisorDriver driver, Clock clock,
+      ControlSession.SessionListener listener) throws IOException {
+    return start(config, new GuardedHypervisor(driver, new InconsistentVms(config.stateDir())),
+        clock, listener);
+  }
+
+  private static AgentClient start(AgentConfig config, GuardedHypervisor driver, Clock clock,
       ControlSession.SessionListener listener) throws IOException {
     TlsMaterial tls = TlsMaterial.load(config.tls(), true);
     String ownHost = ownHostName(tls);

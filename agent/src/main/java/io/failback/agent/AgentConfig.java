@@ -9,19 +9,26 @@ import java.time.Duration;
  *
  * @param controller {@code host:port} of the controller; the host name must be in its certificate
  * @param hostDir the simulated host directory (Hyper-V hosts use the PowerShell driver instead)
+ * @param stateDir the agent's own durable state (inconsistent VMs)
  * @param backoffInitial first reconnect delay after a drop
  * @param backoffMax longest reconnect delay
  * @param reloadPeriod how often the certificate, key and trust files are checked for changes
  */
-public record AgentConfig(String controller, TlsFiles tls, Path hostDir,
+public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path stateDir,
     Duration backoffInitial, Duration backoffMax, Duration reloadPeriod) {
 
+  /** Defaults; the agent's own state lives in {@code <host-dir>/.agent}. */
   public static AgentConfig withDefaults(String controller, TlsFiles tls, Path hostDir) {
-    return new AgentConfig(controller, tls, hostDir, Duration.ofSeconds(1),
-        Duration.ofSeconds(60), Duration.ofSeconds(30));
+    return new AgentConfig(controller, tls, hostDir, hostDir.resolve(".agent"),
+        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30));
   }
 
   public AgentConfig withBackoff(Duration initial, Duration max) {
-    return new AgentConfig(controller, tls, hostDir, initial, max, reloadPeriod);
+    return new AgentConfig(controller, tls, hostDir, stateDir, initial, max, reloadPeriod);
+  }
+
+  public AgentConfig withStateDir(Path dir) {
+    return new AgentConfig(controller, tls, hostDir, dir, backoffInitial, backoffMax,
+        reloadPeriod);
   }
 }

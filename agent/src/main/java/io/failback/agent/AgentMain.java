@@ -45,10 +45,17 @@ public final class AgentMain {
         description = "Simulated Hyper-V host directory (see SIMULATED-HOST.md).")
     Path hostDir;
 
+    @Option(names = "--state-dir",
+        description = "The agent's own durable state (default: <host-dir>/.agent).")
+    Path stateDir;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
           hostDir);
+      if (stateDir != null) {
+        config = config.withStateDir(stateDir);
+      }
       AgentClient agent = AgentClient.start(config, Clock.systemUTC(),
           new ControlSession.SessionListener() {});
       CountDownLatch stopped = new CountDownLatch(1);

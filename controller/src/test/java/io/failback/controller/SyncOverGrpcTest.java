@@ -20,11 +20,15 @@ import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.common.tls.TlsFiles;
 import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.ClearInconsistent;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.Registered;
 import io.failback.proto.v1.StartSync;
+import io.failback.proto.v1.StartVm;
 import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.SyncDiskResponse;
 import io.failback.proto.v1.SyncMode;
@@ -336,5 +340,41 @@ class SyncOverGrpcTest {
     }
     assertArrayEquals(rawData, readAll(raw));
     assertArrayEquals(vhdxData, readAll(vhdx));
+  }
+
+  @Test
+  void targetVmStaysInconsistentUntilClearedAndRefusesToStart() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    List<VirtualDisk> disks = startAgent(controller, controller.port());
+    Path raw = Path.of(disks.get(0).getPath());
+    Path cloudDisk = dir.resolve("cloud.raw");
+    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
+    writeAll(cloudDisk, randomImage(64L * MIB, 21));
+    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
+      controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("mark-1", SyncMode.FULL, 64L * MIB))
+              .setAgentRole(SyncRole.TARGET).setDiskPath(raw.toString()).build(), local,
+          Map.of(), checkpoint -> {}, new SyncProgress()).get(60, TimeUnit.SECONDS);
+    }
+    String vmId = new SimulatedHypervisor(dir.resolve("hv-01")).inventory()
+        .getVirtualMachines(0).getId();
+    CommandResult start = command(controller, Command.newBuilder().setCommandId("c1")
+        .setStartVm(StartVm.newBuilder().setVmId(vmId)).build());
+    assertTrue(start.getError().contains("INCONSISTENT"), start.toString());
+    assertTrue(controller.server.registry().refreshInventory("hv-01"));
+
+    CommandResult cleared = command(controller, Command.newBuilder().setCommandId("c2")
+        .setClearInconsistent(ClearInconsistent.newBuilder().setVmId(vmId)).build());
+    assertEquals("", cleared.getError());
+    CommandResult started = command(controller, Command.newBuilder().setCommandId("c3")
+        .setStartVm(StartVm.newBuilder().setVmId(vmId)).build());
+    assertEquals("", started.getError());
+    assertEquals(io.failback.proto.v1.PowerState.RUNNING,
+        started.getInventory().getVirtualMachines(0).getPowerState());
+  }
+
+  private static CommandResult command(ControllerFixture controller, Command command)
+      throws Exception {
+    return controller.server.registry().send("hv-01", command).get(20, TimeUnit.SECONDS);
   }
 }

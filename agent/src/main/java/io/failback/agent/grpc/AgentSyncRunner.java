@@ -1,6 +1,6 @@
 package io.failback.agent.grpc;
 
-import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.sync.DiskSync;
@@ -35,14 +35,14 @@ public final class AgentSyncRunner implements AutoCloseable {
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
 
   private final AgentServiceGrpc.AgentServiceStub stub;
-  private final HypervisorDriver driver;
+  private final GuardedHypervisor driver;
   private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
     Thread thread = new Thread(r, "agent-sync");
     thread.setDaemon(true);
     return thread;
   });
 
-  public AgentSyncRunner(Channel channel, HypervisorDriver driver) {
+  public AgentSyncRunner(Channel channel, GuardedHypervisor driver) {
     this.stub = AgentServiceGrpc.newStub(channel);
     this.driver = driver;
   }
@@ -87,6 +87,12 @@ public final class AgentSyncRunner implements AutoCloseable {
             // Overwriting the disk of a running VM would corrupt it under the guest.
             throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()
                 + "; it must be Off before its disk " + disk.getPath() + " is written");
+          }
+          if (target) {
+            // Durable before the first write: from here until a verified end the disks mix
+            // old and new blocks, whatever happens to this process or the controller.
+            driver.marks().mark(vm.getId(), "sync session "
+                + start.getParameters().getSessionId() + " is writing disk " + disk.getPath());
           }
           return BlockDevices.open(Path.of(disk.getPath()), target);
         }

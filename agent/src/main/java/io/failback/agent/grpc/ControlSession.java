@@ -1,7 +1,7 @@
 package io.failback.agent.grpc;
 
 import com.google.protobuf.util.Timestamps;
-import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.common.retry.Backoff;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
@@ -38,7 +38,7 @@ public final class ControlSession implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ControlSession.class.getName());
 
   private final AgentServiceGrpc.AgentServiceStub stub;
-  private final HypervisorDriver driver;
+  private final GuardedHypervisor driver;
   private final String agentVersion;
   private final ScheduledExecutorService scheduler;
   private final Backoff backoff;
@@ -62,7 +62,7 @@ public final class ControlSession implements AutoCloseable {
     default void disconnected(Status status, Duration retryIn) {}
   }
 
-  public ControlSession(Channel channel, HypervisorDriver driver, String agentVersion,
+  public ControlSession(Channel channel, GuardedHypervisor driver, String agentVersion,
       ScheduledExecutorService scheduler, Backoff backoff, Clock clock,
       SessionListener listener) {
     this.stub = AgentServiceGrpc.newStub(channel);
@@ -188,10 +188,29 @@ public final class ControlSession implements AutoCloseable {
           result.setError("cannot read the hypervisor inventory: " + e.getMessage());
         }
       }
+      case STOP_VM -> vmCommand(result, () -> driver.stopVm(command.getStopVm().getVmId(),
+          command.getStopVm().getTurnOff()));
+      case START_VM -> vmCommand(result, () -> driver.startVm(command.getStartVm().getVmId()));
+      case CLEAR_INCONSISTENT -> vmCommand(result, () -> driver.marks().clear(
+          command.getClearInconsistent().getVmId()));
       default -> result.setError("this agent (" + agentVersion + ") does not know command "
           + command.getKindCase());
     }
     deliver(result.build());
+  }
+
+  private interface VmAction {
+    void run() throws IOException;
+  }
+
+  /** Runs a VM command; the result carries the fresh inventory, or the error. */
+  private void vmCommand(CommandResult.Builder result, VmAction action) {
+    try {
+      action.run();
+      result.setInventory(readInventory());
+    } catch (IOException e) {
+      result.setError(e.getMessage());
+    }
   }
 
   /** Sends a command result now, or after the next registration if the stream is down. */

@@ -14,4 +14,10 @@ public interface HypervisorDriver {
    *     message names what is wrong and where
    */
   HostInventory inventory() throws IOException;
+
+  /** Stops a VM: a guest shutdown, or a power cut when {@code turnOff}; nothing if it is Off. */
+  void stopVm(String vmId, boolean turnOff) throws IOException;
+
+  /** Starts a VM; nothing if it runs. */
+  void startVm(String vmId) throws IOException;
 }

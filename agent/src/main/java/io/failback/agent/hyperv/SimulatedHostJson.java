@@ -100,6 +100,18 @@ final class SimulatedHostJson {
         StandardOpenOption.WRITE);
   }
 
+  /** Replaces a definition file atomically: readers see the old or the new one, never half. */
+  static void replace(Path file, Object value) throws IOException {
+    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(temporary, GSON.toJson(value) + "\n", StandardCharsets.UTF_8);
+    try (var channel = java.nio.channels.FileChannel.open(temporary,
+        StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
   static IOException invalid(Path file, String format, Object... args) {
     return new IOException(file + ": " + String.format(format, args));
   }

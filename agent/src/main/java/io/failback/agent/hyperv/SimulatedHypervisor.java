@@ -109,4 +109,22 @@ public final class SimulatedHypervisor implements HypervisorDriver {
         .setTotalBytes(store.getTotalSpace())
         .build();
   }
+
+  @Override
+  public void stopVm(String vmId, boolean turnOff) throws IOException {
+    setState(vmId, "Off");
+  }
+
+  @Override
+  public void startVm(String vmId) throws IOException {
+    setState(vmId, "Running");
+  }
+
+  /** Rewrites the state in the VM's definition, as Hyper-V would report it afterwards. */
+  private void setState(String vmId, String state) throws IOException {
+    Path vmFile = SimulatedVms.fileOf(vmsDir(), vmId);
+    SimulatedHostJson.VmFile vm = SimulatedHostJson.read(vmFile, SimulatedHostJson.VmFile.class);
+    SimulatedHostJson.replace(vmFile, new SimulatedHostJson.VmFile(vm.id(), vm.name(),
+        vm.generation(), state, vm.disks(), vm.networkAdapters()));
+  }
 }

@@ -58,6 +58,20 @@ final class SimulatedVms {
     return vms;
   }
 
+  /** The definition file of the VM with id {@code vmId}. */
+  static Path fileOf(Path vmsDir, String vmId) throws IOException {
+    try (Stream<Path> folders = Files.list(vmsDir)) {
+      for (Path vmFile : folders.map(f -> f.resolve(SimulatedHostJson.VM_FILE))
+          .filter(Files::exists).toList()) {
+        VmFile vm = SimulatedHostJson.read(vmFile, VmFile.class);
+        if (vm.id() != null && vm.id().equalsIgnoreCase(vmId)) {
+          return vmFile;
+        }
+      }
+    }
+    throw new NoSuchFileException(vmsDir.toString(), null, "no VM with id " + vmId);
+  }
+
   private static VirtualMachine readVm(Path vmFile, String hostName, Set<String> switchNames)
       throws IOException {
     VmFile vm = SimulatedHostJson.read(vmFile, VmFile.class);

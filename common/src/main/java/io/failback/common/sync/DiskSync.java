@@ -127,6 +127,7 @@ public final class DiskSync {
         link = open.link();
         LaneCheckpoint start = open.start() != null ? open.start()
             : LaneCheckpoint.newBuilder().setLane(lane).setWatermarkBlock(context.first).build();
+        progress.settle(lane, context.first, start.getWatermarkBlock());
         byte[] chain = role == SyncRole.SOURCE
             ? new LaneSource(context, link, durable).run(start)
             : new LaneTarget(context, link, durable).run(start);

@@ -203,7 +203,7 @@ final class LaneSource {
     outstanding.removeFirst();
     durable.accept(LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(ack.getWatermarkBlock()).setChain(ack.getChain()).build());
-    lane.progress.blocksSettled.addAndGet(oldest.count);
+    lane.progress.settle(lane.lane, lane.first, ack.getWatermarkBlock());
   }
 
   private void sendBatchEnd(long first, int count)

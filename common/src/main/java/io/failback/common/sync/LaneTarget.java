@@ -161,7 +161,7 @@ final class LaneTarget {
     flushes.submit(() -> {
       applier.awaitDurable(ticket);
       durable.accept(checkpoint);
-      lane.progress.blocksSettled.addAndGet(batch.count);
+      lane.progress.settle(lane.lane, lane.first, checkpoint.getWatermarkBlock());
       lane.send(link, SyncFrame.newBuilder().setAck(BatchAck.newBuilder()
           .setWatermarkBlock(checkpoint.getWatermarkBlock()).setChain(checkpoint.getChain()))
           .build());

@@ -1,5 +1,7 @@
 package io.failback.common.sync;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +22,20 @@ public final class SyncProgress {
   final AtomicLong blocksSettled = new AtomicLong();
   final AtomicLong resumes = new AtomicLong();
   private final long startNanos = System.nanoTime();
+  private final Map<Integer, Long> watermarks = new HashMap<>();
+
+  /**
+   * Records that {@code lane} is durable up to {@code watermark}. Only blocks above the lane's
+   * highest watermark so far count, so a batch settled again after a resume counts once, and
+   * a lane resumed from an earlier run counts what that run made durable.
+   */
+  synchronized void settle(int lane, long laneFirst, long watermark) {
+    long previous = watermarks.getOrDefault(lane, laneFirst);
+    if (watermark > previous) {
+      blocksSettled.addAndGet(watermark - previous);
+      watermarks.put(lane, watermark);
+    }
+  }
 
   /**
    * A consistent-enough copy of the counters.

@@ -1,0 +1,73 @@
+package io.failback.agent.hyperv;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * VMs whose disks hold a mix of old and new blocks, kept on the agent's own disk.
+ *
+ * <p>The mark is durable before the first block is written and survives a lost controller and
+ * an agent restart: "inconsistent" is a state, not a log line. Only a verified sync clears it.
+ */
+public final class InconsistentVms {
+  private static final Pattern SAFE_ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
+  private final Path dir;
+
+  public InconsistentVms(Path stateDir) {
+    this.dir = stateDir.resolve("inconsistent");
+  }
+
+  /** Marks {@code vmId} inconsistent, durably, before its disks are touched. */
+  public synchronized void mark(String vmId, String reason) throws IOException {
+    Files.createDirectories(dir);
+    Path file = file(vmId);
+    Path temporary = dir.resolve(file.getFileName() + ".tmp");
+    Files.writeString(temporary, reason, StandardCharsets.UTF_8);
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory();
+  }
+
+  /** Clears the mark after the disks were verified. */
+  public synchronized void clear(String vmId) throws IOException {
+    Files.deleteIfExists(file(vmId));
+    syncDirectory();
+  }
+
+  /** Why {@code vmId} must not start, if it is marked. */
+  public synchronized Optional<String> reason(String vmId) throws IOException {
+    try {
+      return Optional.of(Files.readString(file(vmId), StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Path file(String vmId) throws IOException {
+    if (!SAFE_ID.matcher(vmId).matches()) {
+      throw new IOException("'" + vmId + "' is not a VM id");
+    }
+    return dir.resolve(vmId.toLowerCase(Locale.ROOT));
+  }
+
+  private void syncDirectory() {
+    // A rename is durable only once its directory is; not every platform can open one.
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // Windows cannot open directories; NTFS journals the rename itself.
+    }
+  }
+}
