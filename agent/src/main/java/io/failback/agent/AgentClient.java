@@ -8,6 +8,7 @@ import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.certs.Role;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.retry.Backoff;
+import io.failback.common.sync.DigestSets;
 import io.failback.common.tls.IdentityException;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.common.tls.TrustDomain;
@@ -80,7 +81,7 @@ public final class AgentClient implements AutoCloseable {
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax(), 2.0, 0.2,
         new Random());
     ControlSession session = new ControlSession(channel, driver, VERSION, scheduler, backoff,
-        clock, listener);
+        clock, listener, new DigestSets(config.stateDir().resolve("digests")));
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
     session.start();

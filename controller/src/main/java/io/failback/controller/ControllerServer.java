@@ -4,6 +4,7 @@ import io.failback.certs.Pem;
 import io.failback.certs.Role;
 import io.failback.common.grpc.AuthorizationInterceptor;
 import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.sync.DigestSets;
 import io.failback.common.tls.ChainValidator;
 import io.failback.common.tls.IdentityException;
 import io.failback.common.tls.TrustDomain;
@@ -96,7 +97,8 @@ public final class ControllerServer implements AutoCloseable {
     });
     AgentRegistry registry = new AgentRegistry(store, clock, config.heartbeatInterval(),
         config.heartbeatTimeout());
-    SyncStreams syncs = new SyncStreams(registry);
+    SyncStreams syncs = new SyncStreams(registry,
+        new DigestSets(config.stateDir().resolve("digests")));
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
         accessPolicy(), new ChainValidator(tls::trustAnchors), clock, scheduler,
         config.peerRecheckPeriod());

@@ -377,4 +377,42 @@ class SyncOverGrpcTest {
       throws Exception {
     return controller.server.registry().send("hv-01", command).get(20, TimeUnit.SECONDS);
   }
+
+  @Test
+  void phaseTwoOverGrpcSendsOnlyTheTrackedBlocks() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    List<VirtualDisk> disks = startAgent(controller, controller.port());
+    Path onPrem = Path.of(disks.get(0).getPath());
+    byte[] cloud = randomImage(64L * MIB, 31);
+    Path cloudDisk = dir.resolve("cloud.raw");
+    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
+    writeAll(cloudDisk, cloud);
+    SyncParameters phaseOne = parameters("phase-1", SyncMode.DELTA, 64L * MIB).toBuilder()
+        .setDigestSet("item-1-disk-0").build();
+    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
+      controller.server.syncs().sync("hv-01", StartSync.newBuilder().setParameters(phaseOne)
+              .setAgentRole(SyncRole.TARGET).setDiskPath(onPrem.toString()).build(), local,
+          Map.of(), checkpoint -> {}, new SyncProgress()).get(60, TimeUnit.SECONDS);
+    }
+    // The cloud VM keeps writing: 7 blocks change, tracked by the cloud side.
+    java.util.BitSet changed = new java.util.BitSet();
+    for (int block : new int[] {0, 3, 4, 100, 511, 512, 1023}) {
+      cloud[block * 64 * 1024 + 17] ^= 0x3c;
+      changed.set(block);
+    }
+    writeAll(cloudDisk, cloud);
+    SyncParameters phaseTwo = phaseOne.toBuilder().setSessionId("phase-2")
+        .setMode(SyncMode.TRACKED).build();
+    SyncOutcome outcome;
+    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(phaseTwo).setAgentRole(SyncRole.TARGET)
+              .setDiskPath(onPrem.toString()).build(), local, Map.of(), checkpoint -> {},
+          new SyncProgress(), changed).get(60, TimeUnit.SECONDS);
+    }
+    assertTrue(outcome.digestsMatch(), outcome.toString());
+    assertEquals(7, outcome.agent().getBlocksSent() + outcome.agent().getBlocksZero());
+    assertEquals(0, outcome.agent().getBytesRead(), "the on-prem side reads nothing");
+    assertArrayEquals(cloud, readAll(onPrem));
+  }
 }

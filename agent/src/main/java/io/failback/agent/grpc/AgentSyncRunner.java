@@ -3,6 +3,7 @@ package io.failback.agent.grpc;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
+import io.failback.common.sync.DigestSets;
 import io.failback.common.sync.DiskSync;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
@@ -42,9 +43,12 @@ public final class AgentSyncRunner implements AutoCloseable {
     return thread;
   });
 
-  public AgentSyncRunner(Channel channel, GuardedHypervisor driver) {
+  private final DigestSets digestSets;
+
+  public AgentSyncRunner(Channel channel, GuardedHypervisor driver, DigestSets digestSets) {
     this.stub = AgentServiceGrpc.newStub(channel);
     this.driver = driver;
+    this.digestSets = digestSets;
   }
 
   /** Starts the session in the background; {@code report} gets the result once it ends. */
@@ -59,7 +63,8 @@ public final class AgentSyncRunner implements AutoCloseable {
       SyncProgress progress = new SyncProgress();
       DiskSync.Result outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
           new AgentLaneConnector(stub, sessionId), checkpoint -> {}, progress,
-          MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1)).run();
+          MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
+          new DiskSync.Options(digestSets, null)).run();
       var counters = outcome.progress();
       result.setSyncReport(SyncReport.newBuilder().setSessionId(sessionId)
           .setDiskDigest(outcome.diskDigestHex()).setBlocksScanned(counters.blocksScanned())

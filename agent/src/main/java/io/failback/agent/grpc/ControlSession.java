@@ -3,6 +3,7 @@ package io.failback.agent.grpc;
 import com.google.protobuf.util.Timestamps;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.common.retry.Backoff;
+import io.failback.common.sync.DigestSets;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.Command;
@@ -64,9 +65,9 @@ public final class ControlSession implements AutoCloseable {
 
   public ControlSession(Channel channel, GuardedHypervisor driver, String agentVersion,
       ScheduledExecutorService scheduler, Backoff backoff, Clock clock,
-      SessionListener listener) {
+      SessionListener listener, DigestSets digestSets) {
     this.stub = AgentServiceGrpc.newStub(channel);
-    this.syncs = new AgentSyncRunner(channel, driver);
+    this.syncs = new AgentSyncRunner(channel, driver, digestSets);
     this.driver = driver;
     this.agentVersion = agentVersion;
     this.scheduler = scheduler;

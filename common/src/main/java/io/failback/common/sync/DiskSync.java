@@ -6,6 +6,8 @@ import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
 import java.time.Duration;
+import io.failback.proto.v1.SyncMode;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,19 @@ public final class DiskSync {
   private final int maxAttempts;
   private final Duration retryDelay;
   private final GroupFlush flushes;
+  private final Options options;
+  private DigestSet digests;
+
+  /**
+   * What a side may bring beyond the disk.
+   *
+   * @param digestSets where this side keeps digest sets; needed when the session names one
+   * @param changedBlocks source of a TRACKED session: the blocks written since the digest set
+   *     was recorded
+   */
+  public record Options(DigestSets digestSets, BitSet changedBlocks) {
+    public static final Options NONE = new Options(null, null);
+  }
 
   /** The outcome of a completed session on this side. */
   public record Result(byte[] diskDigest, List<byte[]> laneChains,
@@ -56,7 +71,24 @@ public final class DiskSync {
   public DiskSync(SyncParameters parameters, SyncRole role, BlockDevice device,
       LaneConnector connector, Consumer<LaneCheckpoint> durable, SyncProgress progress,
       int maxAttempts, Duration retryDelay) throws SyncException {
+    this(parameters, role, device, connector, durable, progress, maxAttempts, retryDelay,
+        Options.NONE);
+  }
+
+  /** Prepares a session side with digest sets and, for a TRACKED source, changed blocks. */
+  public DiskSync(SyncParameters parameters, SyncRole role, BlockDevice device,
+      LaneConnector connector, Consumer<LaneCheckpoint> durable, SyncProgress progress,
+      int maxAttempts, Duration retryDelay, Options options) throws SyncException {
     this.geometry = SessionGeometry.of(parameters, device.logicalSectorSize());
+    if (!parameters.getDigestSet().isEmpty() && options.digestSets() == null) {
+      throw SyncException.precondition("the session records digest set '%s' but this side"
+          + " has no place for digest sets", parameters.getDigestSet());
+    }
+    if (parameters.getMode() == SyncMode.TRACKED && role == SyncRole.SOURCE
+        && options.changedBlocks() == null) {
+      throw SyncException.precondition("a TRACKED source needs the changed blocks");
+    }
+    this.options = options;
     if (parameters.getDiskSize() != device.size()) {
       throw SyncException.precondition("disk sizes differ: the session is for %d bytes, this"
           + " disk has %d", parameters.getDiskSize(), device.size());
@@ -76,6 +108,28 @@ public final class DiskSync {
 
   /** Runs every lane to completion; blocks until the session ends. */
   public Result run() throws SyncException, InterruptedException {
+    SyncParameters parameters = geometry.parameters();
+    if (!parameters.getDigestSet().isEmpty()) {
+      digests = options.digestSets().open(parameters.getDigestSet(), new DigestSet.Shape(
+          parameters.getDigestAlgorithm().name(), parameters.getDigestSeed(),
+          parameters.getBlockSize(), geometry.blockCount(),
+          Digests.algorithm(parameters.getDigestAlgorithm()).digestLength()),
+          parameters.getMode() == SyncMode.TRACKED);
+    }
+    try {
+      return runLanes();
+    } finally {
+      if (digests != null) {
+        try {
+          digests.close();
+        } catch (java.io.IOException e) {
+          log.warning("closing the digest set: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private Result runLanes() throws SyncException, InterruptedException {
     ExecutorService lanes = Executors.newFixedThreadPool(geometry.laneCount(), r -> {
       Thread thread = new Thread(r, "sync-" + geometry.parameters().getSessionId() + "-"
           + role.name().toLowerCase());
@@ -119,7 +173,8 @@ public final class DiskSync {
   }
 
   private byte[] runLane(int lane) throws SyncException, InterruptedException {
-    LaneContext context = new LaneContext(geometry, lane, device, flushes, progress);
+    LaneContext context = new LaneContext(geometry, lane, device, flushes, digests,
+        options.changedBlocks(), progress);
     for (int attempt = 1; ; attempt++) {
       FrameLink link = null;
       try {

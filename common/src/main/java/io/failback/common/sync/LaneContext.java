@@ -9,6 +9,7 @@ import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.SyncFrame;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.BitSet;
 
 /** What both ends of one lane need: geometry, the disk, hashing and counters. */
 final class LaneContext {
@@ -24,10 +25,16 @@ final class LaneContext {
   final DigestAlgorithm algorithm;
   final SyncProgress progress;
   final GroupFlush flushes;
+  /** This side's digest set, or null when the session records none. */
+  final DigestSet digests;
+  /** Source side of a TRACKED session: the blocks written since the digest set was recorded. */
+  final BitSet changed;
 
   LaneContext(SessionGeometry geometry, int lane, BlockDevice device, GroupFlush flushes,
-      SyncProgress progress) throws SyncException {
+      DigestSet digests, BitSet changed, SyncProgress progress) throws SyncException {
     this.flushes = flushes;
+    this.digests = digests;
+    this.changed = changed;
     this.geometry = geometry;
     this.lane = lane;
     this.first = geometry.laneFirst(lane);
@@ -94,6 +101,42 @@ final class LaneContext {
       throws SyncException, LinkException, InterruptedException {
     progress.bytesOnWire.addAndGet(frame.getSerializedSize());
     link.send(frame);
+  }
+
+  /** Reads recorded digests of blocks {@code [first, first + count)}. */
+  byte[] recorded(long first, int count) throws SyncException {
+    try {
+      return digests.read(first, count);
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "reading the digest set: "
+          + SyncException.reason(e), e);
+    }
+  }
+
+  /** Records final digests of blocks {@code [first, first + count)} if the session keeps them. */
+  void record(long first, int count, byte[] packed) throws SyncException {
+    if (digests == null) {
+      return;
+    }
+    try {
+      digests.write(first, count, packed);
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "writing the digest set: "
+          + SyncException.reason(e), e);
+    }
+  }
+
+  /** Makes recorded digests durable; called before a checkpoint is reported. */
+  void flushRecorded() throws SyncException {
+    if (digests == null) {
+      return;
+    }
+    try {
+      digests.flush();
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "flushing the digest set: "
+          + SyncException.reason(e), e);
+    }
   }
 
   /** Blocks per read chunk, at least one. */

@@ -33,6 +33,7 @@ final class LaneSource {
   private final LaneContext lane;
   private final FrameLink link;
   private final boolean delta;
+  private final boolean tracked;
   private final BlockCodec codec;
   private final ByteBuffer chunk;
   private final Deque<Outstanding> outstanding = new ArrayDeque<>();
@@ -63,6 +64,7 @@ final class LaneSource {
     this.link = link;
     this.durable = durable;
     this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
+    this.tracked = lane.geometry.parameters().getMode() == SyncMode.TRACKED;
     this.codec = lane.geometry.parameters().getCompress()
         ? new BlockCodec(lane.geometry.blockSize()) : null;
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
@@ -80,6 +82,8 @@ final class LaneSource {
       }
       if (frame != null) {
         handle(frame);
+      } else if (tracked) {
+        sendTrackedBatch();
       } else {
         sendBatch();
       }
@@ -140,6 +144,7 @@ final class LaneSource {
       lane.progress.blocksScanned.addAndGet(n);
       done += n;
     }
+    lane.record(first, count, digests);
     if (delta) {
       lane.send(link, SyncFrame.newBuilder().setChecksums(ChecksumBatch.newBuilder()
           .setFirstBlock(first).setBlockCount(count).setDigests(ByteString.copyFrom(digests)))
@@ -150,6 +155,32 @@ final class LaneSource {
     }
     chain.addBatch(first, split(digests, count));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), !delta));
+    next = first + count;
+  }
+
+  /**
+   * Sends only the batch's blocks written since the digest set was recorded; the others keep
+   * their recorded digests, so nothing else is read.
+   */
+  private void sendTrackedBatch() throws SyncException, LinkException, InterruptedException {
+    long first = next;
+    int count = lane.geometry.batchLength(lane.lane, first);
+    byte[] digests = lane.recorded(first, count);
+    Blocks blocks = new Blocks();
+    for (int i = lane.changed.nextSetBit((int) first); i >= 0 && i < first + count;
+        i = lane.changed.nextSetBit(i + 1)) {
+      lane.readBlocks(i, 1, chunk);
+      int length = lane.geometry.blockLength(i);
+      byte[] digest = lane.digester.digest(chunk.array(), 0, length);
+      put(digests, (int) (i - first), digest);
+      blocks.block(i, chunk.array(), 0, length, digest);
+      lane.progress.blocksScanned.incrementAndGet();
+    }
+    blocks.flushZeros();
+    lane.record(first, count, digests);
+    sendBatchEnd(first, count);
+    chain.addBatch(first, split(digests, count));
+    outstanding.add(new Outstanding(first, count, digests, chain.chain(), true));
     next = first + count;
   }
 
@@ -201,6 +232,8 @@ final class LaneSource {
           + Digests.hex(ack.getChain().toByteArray()));
     }
     outstanding.removeFirst();
+    // The recorded digests below the watermark must survive whatever the checkpoint survives.
+    lane.flushRecorded();
     durable.accept(LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(ack.getWatermarkBlock()).setChain(ack.getChain()).build());
     lane.progress.settle(lane.lane, lane.first, ack.getWatermarkBlock());

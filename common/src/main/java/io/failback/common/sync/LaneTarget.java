@@ -28,6 +28,7 @@ final class LaneTarget {
   private final LaneContext lane;
   private final FrameLink link;
   private final boolean delta;
+  private final boolean tracked;
   private final BlockApplier applier;
   private final Consumer<LaneCheckpoint> durable;
   private final ByteBuffer chunk;
@@ -41,6 +42,7 @@ final class LaneTarget {
     this.lane = lane;
     this.link = link;
     this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
+    this.tracked = lane.geometry.parameters().getMode() == SyncMode.TRACKED;
     this.applier = new BlockApplier(lane);
     this.durable = durable;
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
@@ -131,9 +133,12 @@ final class LaneTarget {
   /** The batch that may receive blocks {@code [first, first + count)} now. */
   private PendingBatch batchFor(long first, long count) throws SyncException {
     if (!delta && pending.isEmpty() && watermark < lane.end) {
-      // FULL sessions have no checksum batches: the next batch opens with its first block.
-      pending.add(PendingBatch.full(lane, applier, watermark,
-          lane.geometry.batchLength(lane.lane, watermark)));
+      // FULL and TRACKED sessions have no checksum batches: a batch opens with its first frame.
+      int length = lane.geometry.batchLength(lane.lane, watermark);
+      pending.add(tracked
+          ? PendingBatch.tracked(lane, applier, watermark, length,
+              lane.recorded(watermark, length))
+          : PendingBatch.full(lane, applier, watermark, length));
     }
     PendingBatch oldest = pending.peekFirst();
     if (oldest == null || count < 1 || first < oldest.first || first + count > oldest.end()) {
@@ -152,6 +157,7 @@ final class LaneTarget {
     }
     batch.checkComplete();
     pending.removeFirst();
+    lane.record(batch.first, batch.count, batch.packedDigests());
     chain.addBatch(batch.first, batch.digests());
     watermark = batch.end();
     LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)
@@ -160,6 +166,7 @@ final class LaneTarget {
     long ticket = applier.ticket();
     flushes.submit(() -> {
       applier.awaitDurable(ticket);
+      lane.flushRecorded();
       durable.accept(checkpoint);
       lane.progress.settle(lane.lane, lane.first, checkpoint.getWatermarkBlock());
       lane.send(link, SyncFrame.newBuilder().setAck(BatchAck.newBuilder()

@@ -18,6 +18,8 @@ final class PendingBatch {
   private final BitSet expected = new BitSet();
   private final BitSet received = new BitSet();
   private final boolean fullMode;
+  /** Whether blocks may be missing at the batch end (TRACKED). */
+  private boolean optional;
 
   PendingBatch(LaneContext lane, BlockApplier applier, long first, int count,
       byte[] sourceDigests) {
@@ -32,6 +34,18 @@ final class PendingBatch {
     this.first = first;
     this.count = count;
     this.digests = sourceDigests;
+  }
+
+  /**
+   * A TRACKED batch: any block may arrive, none must; the others keep the digests recorded by
+   * the session that wrote the digest set.
+   */
+  static PendingBatch tracked(LaneContext lane, BlockApplier applier, long first, int count,
+      byte[] recorded) {
+    PendingBatch batch = new PendingBatch(lane, applier, first, count, recorded, true);
+    batch.expected.set(0, count);
+    batch.optional = true;
+    return batch;
   }
 
   /** A FULL-mode batch: every block must arrive, as bytes or as part of a zero range. */
@@ -93,12 +107,20 @@ final class PendingBatch {
   }
 
   void checkComplete() throws SyncException {
+    if (optional) {
+      return;
+    }
     BitSet missing = (BitSet) expected.clone();
     missing.andNot(received);
     if (!missing.isEmpty()) {
       throw SyncException.invalid("%s: batch %s ended with %d blocks missing, first %d",
           lane.describe(), describe(), missing.cardinality(), first + missing.nextSetBit(0));
     }
+  }
+
+  /** The final digests of the batch's blocks, concatenated. */
+  byte[] packedDigests() {
+    return digests;
   }
 
   /** The final digests of the batch's blocks, in order. */

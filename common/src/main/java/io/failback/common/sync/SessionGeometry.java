@@ -32,8 +32,13 @@ public final class SessionGeometry {
     if (parameters.getSessionId().isEmpty()) {
       throw SyncException.invalid("session_id is empty");
     }
-    if (parameters.getMode() != SyncMode.DELTA && parameters.getMode() != SyncMode.FULL) {
-      throw SyncException.invalid("mode must be DELTA or FULL, got %s", parameters.getMode());
+    if (parameters.getMode() != SyncMode.DELTA && parameters.getMode() != SyncMode.FULL
+        && parameters.getMode() != SyncMode.TRACKED) {
+      throw SyncException.invalid("mode must be DELTA, FULL or TRACKED, got %s",
+          parameters.getMode());
+    }
+    if (parameters.getMode() == SyncMode.TRACKED && parameters.getDigestSet().isEmpty()) {
+      throw SyncException.invalid("a TRACKED session needs the digest_set of an earlier one");
     }
     int blockSize = parameters.getBlockSize();
     if (blockSize < logicalSectorSize || blockSize % logicalSectorSize != 0

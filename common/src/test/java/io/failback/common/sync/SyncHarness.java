@@ -19,10 +19,18 @@ final class SyncHarness {
   /** Runs the session; the target side persists checkpoints, the source opens the lanes. */
   void run(SyncParameters parameters, BlockDevice source, BlockDevice target,
       MemoryTransport transport) throws Throwable {
+    run(parameters, source, target, transport, DiskSync.Options.NONE, DiskSync.Options.NONE);
+  }
+
+  /** Runs the session with each side's options (digest sets, changed blocks). */
+  void run(SyncParameters parameters, BlockDevice source, BlockDevice target,
+      MemoryTransport transport, DiskSync.Options sourceOptions,
+      DiskSync.Options targetOptions) throws Throwable {
     DiskSync sourceSide = new DiskSync(parameters, SyncRole.SOURCE, source, transport.opener(),
-        checkpoint -> {}, sourceProgress, 50, Duration.ofMillis(1));
+        checkpoint -> {}, sourceProgress, 50, Duration.ofMillis(1), sourceOptions);
     DiskSync targetSide = new DiskSync(parameters, SyncRole.TARGET, target,
-        transport.acceptor(), transport::durable, targetProgress, 50, Duration.ofMillis(1));
+        transport.acceptor(), transport::durable, targetProgress, 50, Duration.ofMillis(1),
+        targetOptions);
     CompletableFuture<DiskSync.Result> targetRun = CompletableFuture.supplyAsync(() -> {
       try {
         return targetSide.run();
@@ -39,7 +47,7 @@ final class SyncHarness {
     try {
       targetResult = targetRun.get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      throw e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
+      throw e.getCause();
     }
     if (sourceFailure != null) {
       throw sourceFailure;

@@ -2,6 +2,7 @@ package io.failback.controller.grpc;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.grpc.GrpcFrameLink;
+import io.failback.common.sync.DigestSets;
 import io.failback.common.sync.DiskSync;
 import io.failback.common.sync.LaneConnector;
 import io.failback.common.sync.LinkException;
@@ -24,6 +25,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -56,14 +58,17 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     return thread;
   });
 
-  public SyncStreams(AgentRegistry registry) {
+  private final DigestSets digestSets;
+
+  public SyncStreams(AgentRegistry registry, DigestSets digestSets) {
     this.registry = registry;
+    this.digestSets = digestSets;
   }
 
   @Override
   public CompletableFuture<SyncOutcome> sync(String hostName, StartSync start,
       BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
-      Consumer<LaneCheckpoint> durable, SyncProgress progress) {
+      Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks) {
     String id = start.getParameters().getSessionId();
     Session session = new Session(AgentRegistry.normalize(hostName),
         start.getParameters().getLaneCount(), resumeFrom);
@@ -77,7 +82,8 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
         return new DiskSync(start.getParameters(), role, local, session, checkpoint -> {
           session.checkpoints.put(checkpoint.getLane(), checkpoint);
           durable.accept(checkpoint);
-        }, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1)).run();
+        }, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
+            new DiskSync.Options(digestSets, changedBlocks)).run();
       } catch (SyncException | InterruptedException e) {
         throw new CompletionException(e);
       }

@@ -4,6 +4,7 @@ import io.failback.common.disk.BlockDevice;
 import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.StartSync;
+import java.util.BitSet;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -19,7 +20,18 @@ public interface DiskSyncs {
    * @param durable receives each new checkpoint once it is durable, to persist it
    * @return completes when both sides finished; fails with the first cause otherwise
    */
+  default CompletableFuture<SyncOutcome> sync(String hostName, StartSync start,
+      BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
+      Consumer<LaneCheckpoint> durable, SyncProgress progress) {
+    return sync(hostName, start, local, resumeFrom, durable, progress, null);
+  }
+
+  /**
+   * Like the other, for a TRACKED session whose controller side is the source.
+   *
+   * @param changedBlocks blocks written since the session's digest set was recorded
+   */
   CompletableFuture<SyncOutcome> sync(String hostName, StartSync start, BlockDevice local,
       Map<Integer, LaneCheckpoint> resumeFrom, Consumer<LaneCheckpoint> durable,
-      SyncProgress progress);
+      SyncProgress progress, BitSet changedBlocks);
 }

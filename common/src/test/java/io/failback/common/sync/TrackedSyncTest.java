@@ -1,0 +1,121 @@
+package io.failback.common.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.MemoryBlockDevice;
+import io.failback.common.testing.MemoryTransport;
+import io.failback.proto.v1.DigestAlgorithm;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncParameters;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Phase 1 records digest sets on both sides; phase 2 (TRACKED) sends exactly the blocks written
+ * since, reads nothing else, and still proves the whole disk equal.
+ */
+class TrackedSyncTest {
+  static final int BLOCK = 4096;
+  @TempDir Path dir;
+
+  private static SyncParameters parameters(SyncMode mode, int size, long seed, String set) {
+    return SyncParameters.newBuilder().setSessionId("t-" + mode).setMode(mode)
+        .setDigestAlgorithm(DigestAlgorithm.XXH3_128).setDigestSeed(seed).setBlockSize(BLOCK)
+        .setBlocksPerBatch(8).setDiskSize(size).setLaneCount(2).setWindowBatches(3)
+        .setCompress(true).setDigestSet(set).build();
+  }
+
+  private DiskSync.Options sets(String side) {
+    return new DiskSync.Options(new DigestSets(dir.resolve(side)), null);
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6})
+  void phaseTwoSendsExactlyTheWrittenBlocksAndProvesTheWholeDisk(long seed) throws Throwable {
+    Random random = new Random(seed);
+    int size = (200 + random.nextInt(200)) * BLOCK + 512 * random.nextInt(8);
+    byte[] source = new byte[size];
+    random.nextBytes(source);
+    byte[] target = new byte[size];
+    MemoryBlockDevice sourceDisk = new MemoryBlockDevice(source, 512, true);
+    MemoryBlockDevice targetDisk = new MemoryBlockDevice(target, 512, true);
+    long digestSeed = random.nextLong();
+    new SyncHarness().run(parameters(SyncMode.DELTA, size, digestSeed, "disk-0"), sourceDisk,
+        targetDisk, MemoryTransport.reliable(), sets("source"), sets("target"));
+    assertArrayEquals(source, target);
+
+    // The "running VM" writes after the snapshot: random extents, some of them zeros.
+    BitSet changed = new BitSet();
+    for (int i = 0; i < 1 + random.nextInt(30); i++) {
+      int from = random.nextInt(size / 512) * 512;
+      int length = Math.min(size - from, 512 * (1 + random.nextInt(20)));
+      if (random.nextInt(4) == 0) {
+        java.util.Arrays.fill(source, from, from + length, (byte) 0);
+      } else {
+        byte[] data = new byte[length];
+        random.nextBytes(data);
+        System.arraycopy(data, 0, source, from, length);
+      }
+      changed.set(from / BLOCK, (from + length - 1) / BLOCK + 1);
+    }
+    long readBefore = sourceDisk.bytesRead.get();
+    SyncHarness phaseTwo = new SyncHarness();
+    AtomicInteger opens = new AtomicInteger();
+    MemoryTransport flaky = new MemoryTransport(
+        () -> opens.incrementAndGet() <= 2 ? 3 + (int) (seed % 5) : Integer.MAX_VALUE);
+    phaseTwo.run(parameters(SyncMode.TRACKED, size, digestSeed, "disk-0"), sourceDisk,
+        targetDisk, seed % 2 == 0 ? flaky : MemoryTransport.reliable(),
+        new DiskSync.Options(new DigestSets(dir.resolve("source")), changed), sets("target"));
+
+    assertArrayEquals(source, target, "seed " + seed);
+    var sent = phaseTwo.sourceProgress.snapshot();
+    if (seed % 2 != 0) {
+      assertEquals(changed.cardinality(), sent.blocksSent() + sent.blocksZero(),
+          "exactly the written blocks travel");
+      assertEquals(0, phaseTwo.targetProgress.snapshot().bytesRead(), "the target reads nothing");
+      assertTrue(sourceDisk.bytesRead.get() - readBefore <= (long) changed.cardinality() * BLOCK);
+    }
+    assertEquals(phaseTwo.sourceResult.diskDigestHex(), phaseTwo.targetResult.diskDigestHex());
+
+    // The digest equals what a full comparison of the final disks computes with the same seed.
+    SyncHarness check = new SyncHarness();
+    check.run(parameters(SyncMode.DELTA, size, digestSeed, ""), sourceDisk, targetDisk,
+        MemoryTransport.reliable());
+    assertEquals(check.sourceResult.diskDigestHex(), phaseTwo.sourceResult.diskDigestHex());
+    assertEquals(0, check.sourceProgress.snapshot().blocksSent());
+  }
+
+  @Test
+  void trackedNeedsTheDigestSetOfTheSameSeed() throws Throwable {
+    int size = 64 * BLOCK;
+    byte[] data = new byte[size];
+    MemoryBlockDevice a = new MemoryBlockDevice(data, 512, true);
+    MemoryBlockDevice b = new MemoryBlockDevice(new byte[size], 512, true);
+    SyncException missing = assertThrows(SyncException.class, () -> new SyncHarness().run(
+        parameters(SyncMode.TRACKED, size, 1, "never-recorded"), a, b,
+        MemoryTransport.reliable(), new DiskSync.Options(sets("s").digestSets(), new BitSet()),
+        sets("t")));
+    assertEquals(SyncException.Kind.FAILED_PRECONDITION, missing.kind());
+
+    new SyncHarness().run(parameters(SyncMode.FULL, size, 1, "disk-1"), a, b,
+        MemoryTransport.reliable(), sets("s"), sets("t"));
+    SyncException otherSeed = assertThrows(SyncException.class, () -> new SyncHarness().run(
+        parameters(SyncMode.TRACKED, size, 2, "disk-1"), a, b, MemoryTransport.reliable(),
+        new DiskSync.Options(sets("s").digestSets(), new BitSet()), sets("t")));
+    assertTrue(otherSeed.getMessage().contains("was recorded for"), otherSeed.getMessage());
+
+    SyncException badName = assertThrows(SyncException.class, () -> new SyncHarness().run(
+        parameters(SyncMode.FULL, size, 1, "../escape"), a, b, MemoryTransport.reliable(),
+        sets("s"), sets("t")));
+    assertEquals(SyncException.Kind.INVALID_ARGUMENT, badName.kind());
+  }
+}
