@@ -2,7 +2,9 @@ package io.failback.controller.cli;
 
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.tls.TlsFiles;
+import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.JobServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -27,6 +29,21 @@ final class OperatorClient implements AutoCloseable {
   InventoryServiceGrpc.InventoryServiceBlockingStub inventory() {
     return InventoryServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  FailoverServiceGrpc.FailoverServiceBlockingStub failover() {
+    return FailoverServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  JobServiceGrpc.JobServiceBlockingStub jobs() {
+    return JobServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** For WatchJob: no deadline, a watch lasts as long as the job. */
+  JobServiceGrpc.JobServiceBlockingStub watch() {
+    return JobServiceGrpc.newBlockingStub(channel);
   }
 
   @Override

@@ -1,0 +1,73 @@
+package io.failback.controller.cli;
+
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobProgress;
+import io.failback.proto.v1.JobStep;
+import io.failback.proto.v1.JobTask;
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/** How the CLI shows a job: a summary, the timeline and a progress bar. */
+final class JobView {
+  private static final int BAR = 30;
+
+  private JobView() {}
+
+  static String summary(Job job) {
+    return "job " + job.getId() + "  " + job.getKind() + "  " + state(job)
+        + (job.getDirection().getNumber() > 0 ? "  " + job.getDirection() : "")
+        + (job.getAllowedActionsCount() > 0
+            ? "  next: " + String.join(", ", job.getAllowedActionsList()) : "");
+  }
+
+  private static String state(Job job) {
+    return job.getState().name().replace("JOB_", "");
+  }
+
+  static void details(Job job, PrintWriter out) {
+    out.println(summary(job));
+    for (JobTask task : job.getTasksList()) {
+      out.printf("  task %s %s  %s  %s%n", task.getVmId(),
+          task.getDiskPath().isEmpty() ? "" : task.getDiskPath(),
+          task.getState().name().replace("JOB_", ""), bar(task.getProgress()));
+      if (task.hasDowntime()) {
+        out.printf("    downtime %s%n", seconds(task.getDowntime()));
+      }
+      if (task.hasPredictedDowntime()) {
+        out.printf("    predicted downtime %s%n", seconds(task.getPredictedDowntime()));
+      }
+      if (!task.getSourceDigest().isEmpty()) {
+        out.printf("    digests source %s target %s%n", task.getSourceDigest(),
+            task.getTargetDigest());
+      }
+      if (!task.getError().isEmpty()) {
+        out.printf("    error %s%n", task.getError());
+      }
+    }
+    for (JobStep step : job.getTimelineList()) {
+      out.printf("  %s  %s  %s%n", Timestamps.toString(step.getAt()), step.getVmId(),
+          step.getDescription());
+    }
+    job.getErrorsList().forEach(e -> out.printf("  error: %s%n", e));
+    out.flush();
+  }
+
+  /** One line: percent bar, bytes settled of total, rate and ETA. */
+  static String bar(JobProgress progress) {
+    long total = progress.getBytesTotal();
+    long done = progress.getBytesScanned();
+    double fraction = total == 0 ? 0 : Math.min(1, (double) done / total);
+    int filled = (int) Math.round(fraction * BAR);
+    return String.format(Locale.ROOT, "[%s%s] %3.0f%% %s/%s  sent %s  %s/s  ETA %s",
+        "#".repeat(filled), ".".repeat(BAR - filled), fraction * 100, Sizes.human(done),
+        Sizes.human(total), Sizes.human(progress.getBytesOnWire()),
+        Sizes.human((long) progress.getBytesPerSecond()),
+        progress.hasEta() ? seconds(progress.getEta()) : "-");
+  }
+
+  static String seconds(com.google.protobuf.Duration duration) {
+    return String.format(Locale.ROOT, "%.1f s", Durations.toMillis(duration) / 1000.0);
+  }
+}

@@ -1,0 +1,256 @@
+package io.failback.controller.cli;
+
+import io.failback.proto.v1.CancelJobRequest;
+import io.failback.proto.v1.CommitRequest;
+import io.failback.proto.v1.CompleteFailoverRequest;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.EnableProtectionRequest;
+import io.failback.proto.v1.FailoverResponse;
+import io.failback.proto.v1.GetJobRequest;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.ListJobsRequest;
+import io.failback.proto.v1.ListProtectedItemsRequest;
+import io.failback.proto.v1.PlannedFailoverRequest;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ReverseReplicateRequest;
+import io.failback.proto.v1.UnplannedFailoverRequest;
+import io.failback.proto.v1.WatchJobRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The lifecycle commands: protect, failover, complete, commit, reverse-replicate, jobs. */
+final class LifecycleCommands {
+  private LifecycleCommands() {}
+
+  /** Shared by the lifecycle commands: the connection and how a started job is followed. */
+  abstract static class LifecycleCommand implements Callable<Integer> {
+    @ParentCommand
+    FailbackMain parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--watch", description = "Follow the job until it ends or waits.")
+    boolean watch;
+
+    PrintWriter out() {
+      return spec.commandLine().getOut();
+    }
+
+    abstract FailoverResponse start(OperatorClient client);
+
+    @Override
+    public Integer call() throws IOException {
+      try (OperatorClient client = parent.connection.connect()) {
+        FailoverResponse response = start(client);
+        out().println(JobView.summary(response.getJob()));
+        out().flush();
+        if (watch) {
+          return Watch.follow(client, response.getJob().getId(), out());
+        }
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "protect", description = "Start replicating an on-prem VM to the cloud.")
+  static final class Protect extends LifecycleCommand {
+    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+
+    @Override
+    FailoverResponse start(OperatorClient client) {
+      return client.failover().enableProtection(
+          EnableProtectionRequest.newBuilder().addAllVmIds(vmIds).build());
+    }
+  }
+
+  @Command(name = "failover", description = "Planned failover; on a failed-over VM this is the"
+      + " failback (cloud to on-prem).")
+  static final class Failover extends LifecycleCommand {
+    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+
+    @Option(names = "--data-sync", defaultValue = "before",
+        description = "before (sync while the source runs, then complete) or full.")
+    String dataSync;
+
+    @Option(names = "--unplanned", description = "Fail over to the last replica, no final sync.")
+    boolean unplanned;
+
+    @Option(names = "--target-host", description = "Failback to this host instead.")
+    String targetHost;
+
+    @Override
+    FailoverResponse start(OperatorClient client) {
+      if (unplanned) {
+        return client.failover().unplannedFailover(
+            UnplannedFailoverRequest.newBuilder().addAllVmIds(vmIds).build());
+      }
+      DataSync mode = switch (dataSync) {
+        case "before" -> DataSync.SYNC_BEFORE_FAILOVER;
+        case "full" -> DataSync.FULL_DOWNLOAD;
+        default -> throw new IllegalArgumentException("--data-sync must be before or full, got '"
+            + dataSync + "'");
+      };
+      return client.failover().plannedFailover(PlannedFailoverRequest.newBuilder()
+          .addAllVmIds(vmIds).setDataSync(mode)
+          .setTargetHost(targetHost == null ? "" : targetHost).build());
+    }
+  }
+
+  @Command(name = "complete", description = "Complete a failover waiting after phase 1.")
+  static final class Complete extends LifecycleCommand {
+    @Parameters(paramLabel = "JOB_ID") String jobId;
+
+    @Override
+    FailoverResponse start(OperatorClient client) {
+      return client.failover().completeFailover(
+          CompleteFailoverRequest.newBuilder().setJobId(jobId).build());
+    }
+  }
+
+  @Command(name = "commit", description = "Make a failover or failback final.")
+  static final class Commit extends LifecycleCommand {
+    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+
+    @Override
+    FailoverResponse start(OperatorClient client) {
+      return client.failover().commit(CommitRequest.newBuilder().addAllVmIds(vmIds).build());
+    }
+  }
+
+  @Command(name = "reverse-replicate", description = "Protect failed-back VMs again.")
+  static final class ReverseReplicate extends LifecycleCommand {
+    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+
+    @Override
+    FailoverResponse start(OperatorClient client) {
+      return client.failover().reverseReplicate(
+          ReverseReplicateRequest.newBuilder().addAllVmIds(vmIds).build());
+    }
+  }
+
+  @Command(name = "items", description = "List protected items and their lifecycle state.")
+  static final class Items implements Callable<Integer> {
+    @ParentCommand FailbackMain parent;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (OperatorClient client = parent.connection.connect()) {
+        Table table = new Table("VM ID", "NAME", "HOST", "STATE", "GEN", "CLOUD VM", "NEXT");
+        for (ProtectedItem item : client.failover().listProtectedItems(
+            ListProtectedItemsRequest.getDefaultInstance()).getItemsList()) {
+          table.row(item.getVmId(), item.getVmName(), item.getOnPremHost(), item.getState(),
+              item.getGeneration(), item.getCloudVmId().isEmpty() ? "-" : item.getCloudVmId(),
+              String.join(",", item.getAllowedActionsList()));
+        }
+        table.print(spec.commandLine().getOut());
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "jobs", description = "List jobs, newest first.")
+  static final class Jobs implements Callable<Integer> {
+    @ParentCommand FailbackMain parent;
+    @Spec CommandSpec spec;
+    @Option(names = "--vm", description = "Only jobs of this VM.") String vmId;
+
+    @Override
+    public Integer call() throws IOException {
+      try (OperatorClient client = parent.connection.connect()) {
+        for (Job job : client.jobs().listJobs(ListJobsRequest.newBuilder()
+            .setVmId(vmId == null ? "" : vmId).build()).getJobsList()) {
+          spec.commandLine().getOut().println(JobView.summary(job));
+        }
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "job", description = "Show a job; with --watch follow it live.")
+  static final class JobDetail implements Callable<Integer> {
+    @ParentCommand FailbackMain parent;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "JOB_ID") String jobId;
+    @Option(names = "--watch", description = "A live progress bar until the job ends or waits.")
+    boolean watch;
+
+    @Override
+    public Integer call() throws IOException {
+      try (OperatorClient client = parent.connection.connect()) {
+        if (watch) {
+          return Watch.follow(client, jobId, spec.commandLine().getOut());
+        }
+        JobView.details(client.jobs().getJob(GetJobRequest.newBuilder().setJobId(jobId)
+            .build()), spec.commandLine().getOut());
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a job; a failback cancelled during data sync"
+      + " leaves the on-prem VM INCONSISTENT until it is re-run.")
+  static final class Cancel implements Callable<Integer> {
+    @ParentCommand FailbackMain parent;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "JOB_ID") String jobId;
+
+    @Override
+    public Integer call() throws IOException {
+      try (OperatorClient client = parent.connection.connect()) {
+        Job job = client.jobs().cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).build());
+        spec.commandLine().getOut().println(JobView.summary(job));
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
+    }
+  }
+
+  /** Follows a job over WatchJob with a progress bar. */
+  static final class Watch {
+    private Watch() {}
+
+    /** Returns 0 when the job succeeded or waits for an action, 4 when it failed or stopped. */
+    static int follow(OperatorClient client, String jobId, PrintWriter out) {
+      Iterator<Job> updates = client.watch().watchJob(
+          WatchJobRequest.newBuilder().setJobId(jobId).build());
+      Job last = null;
+      while (updates.hasNext()) {
+        last = updates.next();
+        long total = last.getTasksList().stream()
+            .mapToLong(t -> t.getProgress().getBytesTotal()).sum();
+        long scanned = last.getTasksList().stream()
+            .mapToLong(t -> t.getProgress().getBytesScanned()).sum();
+        long wire = last.getTasksList().stream()
+            .mapToLong(t -> t.getProgress().getBytesOnWire()).sum();
+        double rate = last.getTasksList().stream()
+            .mapToDouble(t -> t.getProgress().getBytesPerSecond()).sum();
+        out.println(JobView.summary(last) + "  " + JobView.bar(
+            io.failback.proto.v1.JobProgress.newBuilder().setBytesTotal(total)
+                .setBytesScanned(scanned).setBytesOnWire(wire).setBytesPerSecond(rate)
+                .build()));
+        out.flush();
+        if (last.getState() == JobState.JOB_WAITING) {
+          break;
+        }
+      }
+      if (last != null) {
+        JobView.details(last, out);
+      }
+      return last != null && (last.getState() == JobState.JOB_SUCCEEDED
+          || last.getState() == JobState.JOB_WAITING) ? 0 : 4;
+    }
+  }
+}
