@@ -1,0 +1,92 @@
+package io.failback.controller.cloud;
+
+import io.failback.common.disk.BlockDevice;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where failed-over VMs run in the cloud: their power state, their disks and point-in-time
+ * snapshots of those disks with changed-block tracking.
+ *
+ * <p>One implementation per cloud; {@link LocalDirectoryCloud} keeps everything in a local
+ * directory and is the embedded default. Implementations are safe for use from several threads.
+ */
+public interface Cloud {
+  /** Every VM, sorted by name then id. */
+  List<CloudVm> list() throws CloudException;
+
+  /** The VM with this id, or empty. */
+  Optional<CloudVm> get(String vmId) throws CloudException;
+
+  /** Creates an OFF VM with new empty disks (dynamic VHDX with 32 MiB blocks, or sparse raw). */
+  CloudVm create(CloudVmSpec spec) throws CloudException;
+
+  /**
+   * Starts an OFF VM.
+   *
+   * @throws CloudException FAILED_PRECONDITION when it is RUNNING already or a writable disk
+   *     handle from {@link #openDisk} is still open (replication into it has not finished)
+   */
+  void start(String vmId) throws CloudException;
+
+  /**
+   * Shuts a RUNNING VM down; does nothing when it is OFF.
+   *
+   * <p>When this returns no guest write is in progress or will ever complete, and the disks are
+   * flushed: what changed since a snapshot is final.
+   */
+  void shutdown(String vmId) throws CloudException;
+
+  /**
+   * Deletes the VM, its disks and its snapshots.
+   *
+   * @throws CloudException FAILED_PRECONDITION when it is RUNNING or a disk handle is open
+   */
+  void delete(String vmId) throws CloudException;
+
+  /**
+   * The live disk: writable for replication into an OFF VM, read-only for reading an OFF VM.
+   *
+   * <p>Writes go through the snapshot tracking layer like the guest's. Closing the handle never
+   * closes the disk itself.
+   *
+   * @throws CloudException FAILED_PRECONDITION for {@code writable} while the VM is RUNNING
+   */
+  BlockDevice openDisk(String vmId, int diskIndex, boolean writable) throws CloudException;
+
+  /**
+   * A point-in-time view of all disks of a RUNNING or OFF VM, not disturbed by later writes;
+   * change tracking starts at this instant.
+   *
+   * <p>Closing the handle persists the tracking state but keeps the snapshot; {@link
+   * #releaseSnapshot} deletes it.
+   */
+  CloudSnapshot snapshot(String vmId) throws CloudException;
+
+  /**
+   * A new handle on an existing snapshot, e.g. after a restart of the process.
+   *
+   * @throws CloudException FAILED_PRECONDITION when its tracking was lost in an unclean shutdown
+   *     (the preserved bytes are incomplete, so it no longer shows its instant)
+   */
+  CloudSnapshot openSnapshot(String snapshotId) throws CloudException;
+
+  /**
+   * Indexes of the {@code blockSize}-byte blocks written since the snapshot, ascending, or empty
+   * when tracking is unavailable (after an unclean shutdown): callers then compare checksums.
+   *
+   * @param blockSize a power of two of at least 4096
+   */
+  Optional<long[]> changedBlocks(String snapshotId, int diskIndex, int blockSize)
+      throws CloudException;
+
+  /** Deletes a snapshot and what it preserved; open handles on it fail from then on. */
+  void releaseSnapshot(String snapshotId) throws CloudException;
+
+  /**
+   * SIMULATION, for demos and tests only: the guest OS of a RUNNING VM writing to its disks.
+   *
+   * @throws CloudException FAILED_PRECONDITION when the VM is not RUNNING
+   */
+  SimulatedGuest guest(String vmId) throws CloudException;
+}

@@ -1,0 +1,35 @@
+package io.failback.controller.cloud;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.util.List;
+
+/**
+ * What to create: a VM named {@code name} that is the cloud copy of the on-prem VM {@code
+ * sourceVmId}, with new empty disks and network adapters.
+ */
+public record CloudVmSpec(
+    String name, String sourceVmId, List<DiskSpec> disks, List<NicSpec> nics) {
+  public CloudVmSpec {
+    checkNotNull(name, "name");
+    checkNotNull(sourceVmId, "sourceVmId");
+    disks = List.copyOf(disks);
+    nics = List.copyOf(nics);
+  }
+
+  /** One disk: its name, its format and its size in bytes (a positive multiple of 512). */
+  public record DiskSpec(String name, DiskFormat format, long virtualSize) {
+    public DiskSpec {
+      checkNotNull(name, "name");
+      checkNotNull(format, "format");
+    }
+  }
+
+  /** One network adapter and the virtual switch it connects to. */
+  public record NicSpec(String name, String switchName) {
+    public NicSpec {
+      checkNotNull(name, "name");
+      checkNotNull(switchName, "switchName");
+    }
+  }
+}

@@ -1,0 +1,9 @@
+package io.failback.controller.cloud;
+
+/** How a cloud disk is stored. */
+public enum DiskFormat {
+  /** A dynamic VHDX (the Hyper-V format) with 32 MiB blocks. */
+  VHDX,
+  /** A sparse raw image. */
+  RAW
+}
