@@ -11,14 +11,18 @@ import io.failback.common.tls.TrustDomain;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.grpc.AgentServiceAdapter;
 import io.failback.controller.grpc.InventoryServiceAdapter;
+import io.failback.controller.grpc.JobServiceAdapter;
 import io.failback.controller.grpc.PendingServices;
 import io.failback.controller.grpc.SyncStreams;
+import io.failback.controller.lifecycle.Jobs;
+import io.failback.controller.lifecycle.ProtectedItems;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.grpc.Server;
@@ -30,6 +34,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -48,23 +53,27 @@ public final class ControllerServer implements AutoCloseable {
 
   /** Lifecycle RPCs arrive with the lifecycle work; until then they say so. */
   private static final String LIFECYCLE_PENDING =
-      "the failback lifecycle is not part of this release; only inventory is served";
+      "the failback lifecycle is not part of this release; only inventory and jobs are served";
 
   private final Server server;
   private final ControllerStore store;
   private final AgentRegistry registry;
+  private final Jobs jobs;
+  private final ProtectedItems protectedItems;
   private final SyncStreams syncs;
   private final TlsMaterial tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService scheduler;
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
-      SyncStreams syncs, TlsMaterial tls, HealthStatusManager health,
-      ScheduledExecutorService scheduler) {
+      Jobs jobs, ProtectedItems protectedItems, SyncStreams syncs, TlsMaterial tls,
+      HealthStatusManager health, ScheduledExecutorService scheduler) {
     this.server = server;
     this.syncs = syncs;
     this.store = store;
     this.registry = registry;
+    this.jobs = jobs;
+    this.protectedItems = protectedItems;
     this.tls = tls;
     this.health = health;
     this.scheduler = scheduler;
@@ -90,6 +99,9 @@ public final class ControllerServer implements AutoCloseable {
     String trustDomain = config.trustDomain() != null ? config.trustDomain()
         : trustDomainOf(config);
     ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
+    Jobs jobs = new Jobs(store.jobRecords(), clock);
+    ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
+    recoverJobs(jobs, store);
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "controller-scheduler");
       thread.setDaemon(true);
@@ -114,8 +126,7 @@ public final class ControllerServer implements AutoCloseable {
             RecoveryPlanServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
         .addService(ServerInterceptors.intercept(PendingServices.of(
             FailoverServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
-        .addService(ServerInterceptors.intercept(PendingServices.of(
-            JobServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
+        .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs), authorization))
         .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(),
             authorization))
         .addService(ServerInterceptors.intercept(health.getHealthService(), authorization))
@@ -135,7 +146,27 @@ public final class ControllerServer implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
-    return new ControllerServer(server, store, registry, syncs, tls, health, scheduler);
+    return new ControllerServer(server, store, registry, jobs, protectedItems, syncs, tls,
+        health, scheduler);
+  }
+
+  /** No job runner survives a restart yet, so every job left unfinished fails, saying why. */
+  private static void recoverJobs(Jobs jobs, ControllerStore store) throws StoreException {
+    List<Job> settled;
+    try {
+      settled = jobs.recover();
+    } catch (StoreException | RuntimeException e) {
+      try {
+        store.close();
+      } catch (StoreException closeFailure) {
+        e.addSuppressed(closeFailure);
+      }
+      throw e;
+    }
+    for (Job job : settled) {
+      log.warning("job " + job.getId() + " (" + job.getKind() + ") was unfinished when the"
+          + " controller stopped; it is now " + job.getState());
+    }
   }
 
   private static String trustDomainOf(ControllerConfig config) throws IOException {
@@ -152,6 +183,16 @@ public final class ControllerServer implements AutoCloseable {
 
   public AgentRegistry registry() {
     return registry;
+  }
+
+  /** The jobs operators follow through JobService. */
+  public Jobs jobs() {
+    return jobs;
+  }
+
+  /** The VMs under Failback's care and their lifecycle state. */
+  public ProtectedItems protectedItems() {
+    return protectedItems;
   }
 
   /** Block sync sessions with the agents. */
@@ -173,6 +214,8 @@ public final class ControllerServer implements AutoCloseable {
   public void close() {
     health.enterTerminalState();
     server.shutdown();
+    // Watch streams never end on their own while their jobs run; end them before waiting.
+    jobs.endWatches();
     registry.closeAll("controller shutting down");
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -34,11 +34,17 @@ public final class ControllerStore implements AutoCloseable {
   private final Connection connection; // guarded by lock
   private boolean closed; // guarded by lock
   private final HostRecords hostRecords;
+  private final ProtectedItemRecords protectedItemRecords;
+  private final JobRecords jobRecords;
+  private final CheckpointRecords checkpointRecords;
 
   private ControllerStore(Path dbFile, Connection connection) {
     this.dbFile = dbFile;
     this.connection = connection;
     this.hostRecords = new HostRecords(this);
+    this.protectedItemRecords = new ProtectedItemRecords(this);
+    this.jobRecords = new JobRecords(this);
+    this.checkpointRecords = new CheckpointRecords(this);
   }
 
   /**
@@ -81,6 +87,21 @@ public final class ControllerStore implements AutoCloseable {
   /** The hosts whose agents have registered. */
   public HostRecords hostRecords() {
     return hostRecords;
+  }
+
+  /** The VMs under Failback's care, with their lifecycle state. */
+  public ProtectedItemRecords protectedItemRecords() {
+    return protectedItemRecords;
+  }
+
+  /** The jobs, finished or not. */
+  public JobRecords jobRecords() {
+    return jobRecords;
+  }
+
+  /** The durable resume points of block sync sessions. */
+  public CheckpointRecords checkpointRecords() {
+    return checkpointRecords;
   }
 
   /**

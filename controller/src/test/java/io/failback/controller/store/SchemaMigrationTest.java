@@ -33,9 +33,35 @@ class SchemaMigrationTest {
     }
 
     assertEquals(ControllerSchema.LATEST_VERSION, RawSqlite.queryInt(file, "PRAGMA user_version"));
-    assertEquals(1, ControllerSchema.LATEST_VERSION);
+    assertEquals(2, ControllerSchema.LATEST_VERSION);
     assertEquals(
         SchemaMigrator.APPLICATION_ID, RawSqlite.queryInt(file, "PRAGMA application_id"));
+  }
+
+  @Test
+  void versionOneFileIsUpgradedKeepingItsHosts() throws Exception {
+    Path file = dir.resolve("controller.db");
+    try (ControllerStore store =
+        ControllerStore.open(file, ControllerSchema.MIGRATIONS.subList(0, 1))) {
+      store
+          .hostRecords()
+          .recordRegistration(
+              "hv01", Inventories.inventory("hv01", "vm1"), "10.0.0.1:50000", "a1", Instant.EPOCH);
+    }
+    assertEquals(1, RawSqlite.queryInt(file, "PRAGMA user_version"));
+
+    try (ControllerStore store = ControllerStore.open(file)) {
+      assertTrue(store.hostRecords().host("hv01").isPresent());
+      assertTrue(store.protectedItemRecords().list().isEmpty());
+      assertTrue(store.jobRecords().list().isEmpty());
+    }
+    assertEquals(2, RawSqlite.queryInt(file, "PRAGMA user_version"));
+    assertEquals(
+        3,
+        RawSqlite.queryInt(
+            file,
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+                + " ('protected_items', 'jobs', 'sync_checkpoints')"));
   }
 
   @Test

@@ -1,0 +1,76 @@
+package io.failback.controller.grpc;
+
+import io.failback.controller.lifecycle.IllegalTransitionException;
+import io.failback.controller.lifecycle.Jobs;
+import io.failback.controller.lifecycle.NotFoundException;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.CancelJobRequest;
+import io.failback.proto.v1.GetJobRequest;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobServiceGrpc;
+import io.failback.proto.v1.ListJobsRequest;
+import io.failback.proto.v1.ListJobsResponse;
+import io.failback.proto.v1.WatchJobRequest;
+import io.grpc.StatusException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/** gRPC adapter for {@code failback.v1.JobService}: where operators follow and cancel jobs. */
+public final class JobServiceAdapter extends JobServiceGrpc.JobServiceImplBase {
+  private final Jobs jobs;
+
+  public JobServiceAdapter(Jobs jobs) {
+    this.jobs = jobs;
+  }
+
+  @Override
+  public void getJob(GetJobRequest request, StreamObserver<Job> responses) {
+    answer(responses, () -> jobs.get(requireJobId(request.getJobId())));
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> responses) {
+    answer(responses, () -> ListJobsResponse.newBuilder()
+        .addAllJobs(jobs.list(request.getVmId())).build());
+  }
+
+  @Override
+  public void cancelJob(CancelJobRequest request, StreamObserver<Job> responses) {
+    answer(responses, () -> jobs.cancel(requireJobId(request.getJobId())));
+  }
+
+  @Override
+  public void watchJob(WatchJobRequest request, StreamObserver<Job> responses) {
+    JobWatchStream stream = new JobWatchStream((ServerCallStreamObserver<Job>) responses);
+    try {
+      stream.attach(jobs.watch(requireJobId(request.getJobId()), stream::drain));
+    } catch (StatusException | NotFoundException | StoreException e) {
+      stream.fail(LifecycleStatus.of(e));
+    }
+  }
+
+  private static String requireJobId(String jobId) throws StatusException {
+    if (jobId.isEmpty()) {
+      throw LifecycleStatus.empty("job_id");
+    }
+    return jobId;
+  }
+
+  private interface Answer<T> {
+    T get() throws StatusException, NotFoundException, IllegalTransitionException,
+        StoreException;
+  }
+
+  private static <T> void answer(StreamObserver<T> responses, Answer<T> answer) {
+    T value;
+    try {
+      value = answer.get();
+    } catch (StatusException | NotFoundException | IllegalTransitionException
+        | StoreException e) {
+      responses.onError(LifecycleStatus.of(e));
+      return;
+    }
+    responses.onNext(value);
+    responses.onCompleted();
+  }
+}

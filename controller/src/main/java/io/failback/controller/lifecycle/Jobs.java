@@ -1,0 +1,323 @@
+package io.failback.controller.lifecycle;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static io.failback.controller.lifecycle.JobBuilders.addStep;
+import static io.failback.controller.lifecycle.JobBuilders.moveJob;
+import static io.failback.controller.lifecycle.JobBuilders.subject;
+import static io.failback.controller.lifecycle.JobBuilders.task;
+import static io.failback.controller.lifecycle.JobBuilders.timestamp;
+import static java.util.Objects.requireNonNull;
+
+import io.failback.controller.store.JobRecords;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobProgress;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.JobTask;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The jobs: every lifecycle action as the operator sees it, persisted on every change and
+ * published to watchers.
+ *
+ * <p>Threading: changes are serialized by one lock, so watchers see them in order. Cancellation
+ * callbacks run outside that lock and may call back into this class.
+ */
+public final class Jobs {
+  private final JobRecords records;
+  private final Clock clock;
+  private final Object lock = new Object();
+  private final JobWatchers watchers = new JobWatchers();
+  private final Map<String, Runnable> cancelCallbacks = new ConcurrentHashMap<>();
+  private final Set<String> cancelRequested = ConcurrentHashMap.newKeySet();
+
+  /** A change of a job's builder, made inside the transaction that stores it. */
+  @FunctionalInterface
+  private interface Change {
+    void apply(Job.Builder job) throws IllegalTransitionException;
+  }
+
+  public Jobs(JobRecords records, Clock clock) {
+    this.records = requireNonNull(records, "records");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Creates a queued job with one task per VM and one per disk, in the map's order; the
+   * operator may cancel it until {@link #allowActions} says otherwise.
+   *
+   * @param kind the RPC that started it, e.g. "PlannedFailover"
+   * @param recoveryPlan the plan it acts on, or empty
+   * @param disksByVm the VMs' ids and, for each, the disk paths it syncs (maybe none)
+   */
+  public Job create(String kind, FailoverDirection direction, String recoveryPlan,
+      Map<String, List<String>> disksByVm) throws StoreException {
+    checkArgument(!kind.isBlank(), "job kind is blank");
+    Instant now = clock.instant();
+    Job.Builder job = Job.newBuilder()
+        .setId(UUID.randomUUID().toString())
+        .setKind(kind)
+        .setState(JobState.JOB_QUEUED)
+        .setDirection(requireNonNull(direction, "direction"))
+        .setRecoveryPlan(requireNonNull(recoveryPlan, "recoveryPlan"))
+        .addAllowedActions(OperatorAction.CANCEL_JOB.rpcName())
+        .setCreatedAt(timestamp(now))
+        .setUpdatedAt(timestamp(now));
+    disksByVm.forEach((vmId, disks) -> {
+      checkArgument(!vmId.isBlank(), "VM id is blank");
+      job.addVmIds(vmId).addTasks(JobTask.newBuilder().setVmId(vmId)
+          .setState(JobState.JOB_QUEUED));
+      disks.forEach(disk -> job.addTasks(JobTask.newBuilder().setVmId(vmId).setDiskPath(disk)
+          .setState(JobState.JOB_QUEUED)));
+    });
+    Job created = job.build();
+    // A random UUID does not collide; a false here means the store lost its mind.
+    checkArgument(records.insert(created), "job id %s already exists", created.getId());
+    return created;
+  }
+
+  public Job get(String jobId) throws NotFoundException, StoreException {
+    return records.get(jobId).orElseThrow(() -> notFound(jobId));
+  }
+
+  /** The jobs touching {@code vmId}, or all of them when it is empty, newest first. */
+  public List<Job> list(String vmId) throws StoreException {
+    return vmId.isEmpty() ? records.list() : records.listByVm(vmId);
+  }
+
+  /**
+   * Moves the job to {@code to}: the one way its state changes. A terminal state also ends
+   * its open tasks, leaves no action to take, and completes the watchers.
+   */
+  public Job transition(String jobId, JobState to)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "move to " + to, job -> moveJob(job, to, "move to " + to));
+  }
+
+  /** Records what the job is doing now, on its timeline and, for a VM, on the VM's task. */
+  public Job step(String jobId, String vmId, String description)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record a step", job -> {
+      if (!vmId.isEmpty()) {
+        task(job, vmId, "").setStep(description);
+      }
+      addStep(job, clock.instant(), vmId, description);
+    });
+  }
+
+  /** Replaces the progress of a task ({@code diskPath} empty for the VM's own task). */
+  public Job progress(String jobId, String vmId, String diskPath, JobProgress progress)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record progress",
+        job -> task(job, vmId, diskPath).setProgress(progress));
+  }
+
+  /**
+   * Moves a task along {@link JobTransitions}; a failed task keeps {@code error}.
+   *
+   * @throws IllegalStateException if the table forbids the move: a runner bug
+   */
+  public Job taskState(String jobId, String vmId, String diskPath, JobState to, String error)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "move a task", job -> {
+      JobTask.Builder task = task(job, vmId, diskPath);
+      JobBuilders.moveTask(job, task, to);
+      if (!error.isEmpty()) {
+        task.setError(error);
+      }
+    });
+  }
+
+  /**
+   * Records a task's results (digests, downtime, predicted downtime); its state changes only
+   * through {@link #taskState}.
+   */
+  public Job editTask(String jobId, String vmId, String diskPath,
+      Consumer<JobTask.Builder> changes)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record task results", job -> {
+      JobTask.Builder task = task(job, vmId, diskPath);
+      JobTask before = task.build();
+      changes.accept(task);
+      checkArgument(task.getState() == before.getState()
+          && task.getVmId().equals(before.getVmId())
+          && task.getDiskPath().equals(before.getDiskPath()),
+          "editTask may not change a task's state, VM or disk; use taskState");
+    });
+  }
+
+  /** Replaces the actions the operator may take now; CancelJob stays off once requested. */
+  public Job allowActions(String jobId, List<OperatorAction> actions)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    // The filter runs under the lock, where cancel() sets the flag.
+    return change(jobId, "change the allowed actions", job -> job.clearAllowedActions()
+        .addAllAllowedActions(actions.stream()
+            .filter(a -> !(a == OperatorAction.CANCEL_JOB && cancelRequested.contains(jobId)))
+            .map(OperatorAction::rpcName).distinct().toList()));
+  }
+
+  /** Ends the job as failed, keeping {@code reason} among its errors and on its timeline. */
+  public Job fail(String jobId, String reason)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    checkArgument(!reason.isBlank(), "a failure needs a reason");
+    return change(jobId, "fail", job -> {
+      moveJob(job, JobState.JOB_FAILED, "fail");
+      job.addErrors(reason);
+      addStep(job, clock.instant(), "", "failed: " + reason);
+    });
+  }
+
+  /** Ends the job as succeeded. */
+  public Job succeed(String jobId)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "succeed", job -> {
+      moveJob(job, JobState.JOB_SUCCEEDED, "succeed");
+      addStep(job, clock.instant(), "", "succeeded");
+    });
+  }
+
+  /** Ends the job as cancelled: the runner calls it once it has stopped. */
+  public Job cancelled(String jobId, String what)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "end as cancelled", job -> {
+      moveJob(job, JobState.JOB_CANCELLED, "end as cancelled");
+      addStep(job, clock.instant(), "", what.isEmpty() ? "cancelled" : "cancelled: " + what);
+    });
+  }
+
+  /** Whether the operator asked to cancel the job and it has not ended yet. */
+  public boolean cancelRequested(String jobId) {
+    return cancelRequested.contains(jobId);
+  }
+
+  /**
+   * Registers what stops the running job when the operator cancels it; the runner registers
+   * one per job it starts, before starting it.
+   *
+   * @throws IllegalTransitionException if the job has ended (perhaps cancelled already)
+   */
+  public void onCancel(String jobId, Runnable callback)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    synchronized (lock) {
+      Job job = get(jobId);
+      if (JobTransitions.isTerminal(job.getState())) {
+        throw new IllegalTransitionException("cannot take a cancel callback", subject(job),
+            job.getState().name(), List.of());
+      }
+      cancelCallbacks.put(jobId, requireNonNull(callback, "callback"));
+    }
+  }
+
+  /**
+   * The operator's CancelJob: marks the job cancel-requested and runs its runner's callback,
+   * which ends the job through {@link #cancelled} once the work has stopped. A job no runner
+   * has taken is cancelled at once. Asking again while the runner stops changes nothing.
+   *
+   * @return the job after the request
+   * @throws IllegalTransitionException if the job has ended or cannot be cancelled now
+   */
+  public Job cancel(String jobId)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    Runnable callback;
+    synchronized (lock) {
+      Job job = get(jobId);
+      if (cancelRequested.contains(jobId) && !JobTransitions.isTerminal(job.getState())) {
+        return job;
+      }
+      if (!job.getAllowedActionsList().contains(OperatorAction.CANCEL_JOB.rpcName())) {
+        throw new IllegalTransitionException("cannot CancelJob", subject(job),
+            job.getState().name(), job.getAllowedActionsList());
+      }
+      callback = cancelCallbacks.get(jobId);
+      if (callback == null) {
+        return cancelled(jobId, "no runner had taken the job");
+      }
+      cancelRequested.add(jobId);
+      change(jobId, "request cancellation", b -> {
+        List<String> left = b.getAllowedActionsList().stream()
+            .filter(a -> !a.equals(OperatorAction.CANCEL_JOB.rpcName())).toList();
+        b.clearAllowedActions().addAllAllowedActions(left);
+        addStep(b, clock.instant(), "", "cancel requested");
+      });
+    }
+    // Outside the lock: the callback may end the job synchronously through this class. The
+    // runner may have finished meanwhile; its callback must then do nothing.
+    callback.run();
+    return get(jobId);
+  }
+
+  /**
+   * Watches a job: the watch holds the current version at once, then each change, and the
+   * terminal version last; {@code listener} is told whenever there is something to take.
+   */
+  public JobWatch watch(String jobId, Runnable listener)
+      throws NotFoundException, StoreException {
+    // Under the lock, so no change slips between reading the job and registering the watch.
+    synchronized (lock) {
+      return watchers.open(get(jobId), requireNonNull(listener, "listener"));
+    }
+  }
+
+  /** Ends every watch, so that streams close before the controller stops. */
+  public void endWatches() {
+    watchers.endAll();
+  }
+
+  /** How many watches are open, to see that closed streams let go of theirs. */
+  public int openWatches() {
+    return watchers.size();
+  }
+
+  /**
+   * Settles the jobs left unfinished by a previous controller process: a job {@code resumer}
+   * returns work for is resumed by running that work, any other is failed with a reason that
+   * says how to resume it. Nothing is left running without a runner.
+   *
+   * @return the settled jobs, as they are afterwards, oldest first
+   */
+  public List<Job> recover(Function<Job, Optional<Runnable>> resumer) throws StoreException {
+    return JobRecovery.run(this, records.listInStates(JobTransitions.unfinished()), resumer);
+  }
+
+  /** Fails every job left unfinished by a previous controller process. */
+  public List<Job> recover() throws StoreException {
+    return recover(job -> Optional.empty());
+  }
+
+  /** Runs one stored change under the lock, then publishes the result. */
+  private Job change(String jobId, String action, Change change)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    synchronized (lock) {
+      Instant now = clock.instant();
+      Job job = records.update(jobId, (Job current) -> {
+        if (JobTransitions.isTerminal(current.getState())) {
+          throw new IllegalTransitionException("cannot " + action, subject(current),
+              current.getState().name(), List.of());
+        }
+        Job.Builder next = current.toBuilder();
+        change.apply(next);
+        return next.setUpdatedAt(timestamp(now)).build();
+      }).orElseThrow(() -> notFound(jobId));
+      watchers.publish(job);
+      if (JobTransitions.isTerminal(job.getState())) {
+        cancelCallbacks.remove(jobId);
+        cancelRequested.remove(jobId);
+      }
+      return job;
+    }
+  }
+
+  private static NotFoundException notFound(String jobId) {
+    return new NotFoundException("no job with id '" + jobId + "'; list them with ListJobs");
+  }
+}

@@ -1,0 +1,170 @@
+package io.failback.controller.lifecycle;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import io.failback.controller.store.ProtectedItemRecords;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The VMs under Failback's care and their lifecycle, enforcing {@link Transitions}.
+ *
+ * <p>Every change is checked and written in one store transaction, so two callers racing to
+ * move the same item cannot both succeed from the same state. Items come back with {@code
+ * allowed_actions} filled in from their state.
+ */
+public final class ProtectedItems {
+  private final ProtectedItemRecords records;
+  private final Clock clock;
+
+  public ProtectedItems(ProtectedItemRecords records, Clock clock) {
+    this.records = requireNonNull(records, "records");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Starts caring for an on-prem VM: UNPROTECTED, generation 1.
+   *
+   * @throws IllegalTransitionException if the VM is already a protected item
+   */
+  public ProtectedItem create(String vmId, String vmName, String onPremHost)
+      throws IllegalTransitionException, StoreException {
+    checkArgument(!vmId.isBlank(), "VM id is blank");
+    ProtectedItem item = ProtectedItem.newBuilder()
+        .setVmId(vmId)
+        .setVmName(requireNonNull(vmName, "vmName"))
+        .setOnPremHost(requireNonNull(onPremHost, "onPremHost"))
+        .setState(ProtectionState.UNPROTECTED)
+        .setGeneration(1)
+        .build();
+    if (!records.insert(item, clock.instant())) {
+      Optional<ProtectedItem> existing = records.get(vmId);
+      // Only a concurrent delete could empty it, and items are never deleted.
+      throw refusal("cannot create it again", existing.orElse(item));
+    }
+    return present(item);
+  }
+
+  /** The item of this VM (its id in any case). */
+  public ProtectedItem get(String vmId) throws NotFoundException, StoreException {
+    return present(records.get(vmId).orElseThrow(() -> notFound(vmId)));
+  }
+
+  /** Every item, sorted by VM name, then id. */
+  public List<ProtectedItem> list() throws StoreException {
+    return records.list().stream()
+        .map(ProtectedItems::present)
+        .sorted(Comparator.comparing(ProtectedItem::getVmName)
+            .thenComparing(ProtectedItem::getVmId))
+        .toList();
+  }
+
+  /**
+   * Moves the item to {@code to}, applying {@code changes}, atomically.
+   *
+   * <p>{@code changes} may set any field except the VM id; the state, the generation (one more
+   * when the active site moves) and the allowed actions are set here, and the inconsistent
+   * reason is cleared once a failback has been verified (FAILED_BACK_COMMIT_PENDING).
+   *
+   * @param expectedFrom the state the caller saw, or null to accept any state the table allows
+   * @throws IllegalTransitionException if the item is not in {@code expectedFrom}, the table
+   *     forbids the move, or the move would hide that the on-prem disks are inconsistent
+   * @throws IllegalArgumentException if {@code changes} alters the VM id, or the item enters
+   *     FAILBACK_INCONSISTENT without a reason
+   */
+  public ProtectedItem transition(String vmId, ProtectionState expectedFrom, ProtectionState to,
+      Consumer<ProtectedItem.Builder> changes)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    requireNonNull(to, "to");
+    requireNonNull(changes, "changes");
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(), current -> {
+      ProtectionState from = current.getState();
+      if (expectedFrom != null && from != expectedFrom) {
+        throw refusal("cannot move from " + expectedFrom + " to " + to, current);
+      }
+      if (!Transitions.isAllowed(from, to)) {
+        throw refusal("cannot move to " + to, current);
+      }
+      // A re-run failback that fails keeps the disks of the earlier run's partial sync.
+      if (to == ProtectionState.FAILED_OVER && !current.getInconsistentReason().isEmpty()) {
+        throw refusal("cannot move to FAILED_OVER while the on-prem disks are inconsistent ("
+            + current.getInconsistentReason() + "); move to FAILBACK_INCONSISTENT", current);
+      }
+      ProtectedItem.Builder next = current.toBuilder();
+      changes.accept(next);
+      checkArgument(next.getVmId().equals(current.getVmId()),
+          "the VM id of %s cannot change", subject(current));
+      next.setState(to)
+          .setGeneration(current.getGeneration() + (Transitions.changesActiveSite(to) ? 1 : 0))
+          .clearAllowedActions();
+      if (to == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
+        next.clearInconsistentReason();
+      }
+      checkArgument(to != ProtectionState.FAILBACK_INCONSISTENT
+          || !next.getInconsistentReason().isEmpty(),
+          "%s enters FAILBACK_INCONSISTENT without an inconsistent_reason", subject(current));
+      return next.build();
+    });
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /**
+   * Checks that the item's state allows {@code action} now.
+   *
+   * @return the item as it is
+   */
+  public ProtectedItem requireAction(String vmId, OperatorAction action)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    ProtectedItem item = get(vmId);
+    if (!Transitions.actions(item.getState()).contains(action)) {
+      throw refusal("cannot " + action.rpcName(), item);
+    }
+    return item;
+  }
+
+  /**
+   * Checks an action given by RPC name, e.g. "Commit".
+   *
+   * @throws IllegalArgumentException if no action has this name
+   */
+  public ProtectedItem requireAction(String vmId, String rpcName)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    OperatorAction action = OperatorAction.ofRpcName(rpcName).orElseThrow(
+        () -> new IllegalArgumentException("no operator action is called '" + rpcName + "'"));
+    return requireAction(vmId, action);
+  }
+
+  /** Whether the on-prem VM may run now; false while the cloud copy is or may become active. */
+  public boolean mayRunOnPrem(String vmId) throws NotFoundException, StoreException {
+    return Transitions.onPremMayRun(get(vmId).getState());
+  }
+
+  private static ProtectedItem present(ProtectedItem item) {
+    return item.toBuilder()
+        .clearAllowedActions()
+        .addAllAllowedActions(Transitions.actionNames(item.getState()))
+        .build();
+  }
+
+  private static IllegalTransitionException refusal(String refused, ProtectedItem item) {
+    return new IllegalTransitionException(refused, subject(item), item.getState().name(),
+        Transitions.actionNames(item.getState()));
+  }
+
+  private static String subject(ProtectedItem item) {
+    return item.getVmName().isEmpty() ? "vm " + item.getVmId()
+        : "vm " + item.getVmName() + " (id " + item.getVmId() + ")";
+  }
+
+  private static NotFoundException notFound(String vmId) {
+    return new NotFoundException("no protected item for vm id '" + vmId
+        + "'; list them with ListProtectedItems, or enable protection first");
+  }
+}

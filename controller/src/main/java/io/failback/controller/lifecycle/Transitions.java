@@ -1,0 +1,184 @@
+package io.failback.controller.lifecycle;
+
+import static io.failback.controller.lifecycle.OperatorAction.CANCEL_JOB;
+import static io.failback.controller.lifecycle.OperatorAction.COMMIT;
+import static io.failback.controller.lifecycle.OperatorAction.COMPLETE_FAILOVER;
+import static io.failback.controller.lifecycle.OperatorAction.ENABLE_PROTECTION;
+import static io.failback.controller.lifecycle.OperatorAction.PLANNED_FAILOVER;
+import static io.failback.controller.lifecycle.OperatorAction.REVERSE_REPLICATE;
+import static io.failback.controller.lifecycle.OperatorAction.UNPLANNED_FAILOVER;
+import static io.failback.proto.v1.ProtectionState.FAILBACK_COMPLETING;
+import static io.failback.proto.v1.ProtectionState.FAILBACK_INCONSISTENT;
+import static io.failback.proto.v1.ProtectionState.FAILBACK_SYNCED;
+import static io.failback.proto.v1.ProtectionState.FAILED_BACK;
+import static io.failback.proto.v1.ProtectionState.FAILED_BACK_COMMIT_PENDING;
+import static io.failback.proto.v1.ProtectionState.FAILED_OVER;
+import static io.failback.proto.v1.ProtectionState.FAILED_OVER_COMMIT_PENDING;
+import static io.failback.proto.v1.ProtectionState.FAILING_BACK;
+import static io.failback.proto.v1.ProtectionState.FAILING_OVER;
+import static io.failback.proto.v1.ProtectionState.INITIAL_REPLICATION;
+import static io.failback.proto.v1.ProtectionState.PROTECTED;
+import static io.failback.proto.v1.ProtectionState.REVERSE_REPLICATING;
+import static io.failback.proto.v1.ProtectionState.UNPROTECTED;
+
+import io.failback.proto.v1.ProtectionState;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The protected-item state machine: which {@link ProtectionState} may follow which, and which
+ * operator actions each state allows (DESIGN.md, "The lifecycle").
+ *
+ * <pre>
+ * state                       next states                                  operator actions
+ * UNPROTECTED                 INITIAL_REPLICATION                          EnableProtection
+ * INITIAL_REPLICATION         PROTECTED; UNPROTECTED on failure            CancelJob
+ * PROTECTED                   FAILING_OVER                                 PlannedFailover,
+ *                                                                          UnplannedFailover
+ * FAILING_OVER                FAILED_OVER_COMMIT_PENDING; PROTECTED on     CancelJob
+ *                             failure
+ * FAILED_OVER_COMMIT_PENDING  FAILED_OVER                                  Commit
+ * FAILED_OVER                 FAILING_BACK                                 PlannedFailover
+ * FAILING_BACK                FAILBACK_SYNCED (sync before failover);      CancelJob
+ *                             FAILED_BACK_COMMIT_PENDING (full download);
+ *                             FAILBACK_INCONSISTENT after an on-prem write;
+ *                             FAILED_OVER on failure before any
+ * FAILBACK_SYNCED             FAILBACK_COMPLETING; FAILBACK_INCONSISTENT   CompleteFailover,
+ *                                                                          CancelJob
+ * FAILBACK_COMPLETING         FAILED_BACK_COMMIT_PENDING;                  CancelJob
+ *                             FAILBACK_INCONSISTENT
+ * FAILBACK_INCONSISTENT       FAILING_BACK (the re-run resumes the sync)   PlannedFailover
+ * FAILED_BACK_COMMIT_PENDING  FAILED_BACK                                  Commit
+ * FAILED_BACK                 REVERSE_REPLICATING                          ReverseReplicate
+ * REVERSE_REPLICATING         PROTECTED; FAILED_BACK on failure            CancelJob
+ * </pre>
+ *
+ * <p>Entering FAILED_OVER_COMMIT_PENDING or FAILED_BACK_COMMIT_PENDING moves the active site,
+ * which increments the item's generation.
+ */
+public final class Transitions {
+
+  private record Rule(Set<ProtectionState> next, Map<OperatorAction, ProtectionState> actions) {}
+
+  private record Act(OperatorAction action, ProtectionState enters) {}
+
+  /** Marks an action that does not move the item itself: the job it stops decides where. */
+  private static final ProtectionState JOB_DECIDES = ProtectionState.PROTECTION_STATE_UNSPECIFIED;
+
+  private static final Map<ProtectionState, Rule> RULES = new EnumMap<>(ProtectionState.class);
+
+  static {
+    // The table above, as code; each action's state must be one of the next states.
+    rule(UNPROTECTED, EnumSet.of(INITIAL_REPLICATION),
+        on(ENABLE_PROTECTION, INITIAL_REPLICATION));
+    rule(INITIAL_REPLICATION, EnumSet.of(PROTECTED, UNPROTECTED),
+        cancel());
+    rule(PROTECTED, EnumSet.of(FAILING_OVER),
+        on(PLANNED_FAILOVER, FAILING_OVER), on(UNPLANNED_FAILOVER, FAILING_OVER));
+    rule(FAILING_OVER, EnumSet.of(FAILED_OVER_COMMIT_PENDING, PROTECTED),
+        cancel());
+    rule(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER),
+        on(COMMIT, FAILED_OVER));
+    rule(FAILED_OVER, EnumSet.of(FAILING_BACK),
+        on(PLANNED_FAILOVER, FAILING_BACK));
+    rule(FAILING_BACK,
+        EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT, FAILED_OVER),
+        cancel());
+    rule(FAILBACK_SYNCED, EnumSet.of(FAILBACK_COMPLETING, FAILBACK_INCONSISTENT),
+        on(COMPLETE_FAILOVER, FAILBACK_COMPLETING), cancel());
+    rule(FAILBACK_COMPLETING, EnumSet.of(FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT),
+        cancel());
+    rule(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK),
+        on(PLANNED_FAILOVER, FAILING_BACK));
+    rule(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK),
+        on(COMMIT, FAILED_BACK));
+    rule(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING),
+        on(REVERSE_REPLICATE, REVERSE_REPLICATING));
+    rule(REVERSE_REPLICATING, EnumSet.of(PROTECTED, FAILED_BACK),
+        cancel());
+  }
+
+  /** States in which the active site is the cloud or in doubt, so the on-prem VM must not run. */
+  private static final Set<ProtectionState> ON_PREM_FENCED =
+      // FAILING_OVER too: the cloud VM may start at any moment of a failover.
+      Collections.unmodifiableSet(EnumSet.of(FAILING_OVER, FAILED_OVER_COMMIT_PENDING,
+          FAILED_OVER, FAILING_BACK, FAILBACK_SYNCED, FAILBACK_COMPLETING,
+          FAILBACK_INCONSISTENT));
+
+  private Transitions() {}
+
+  /** The lifecycle states, in declaration order, without the proto's sentinels. */
+  public static Set<ProtectionState> states() {
+    return Collections.unmodifiableSet(RULES.keySet());
+  }
+
+  /** Whether an item may move from {@code from} to {@code to}. */
+  public static boolean isAllowed(ProtectionState from, ProtectionState to) {
+    Rule rule = RULES.get(from);
+    return rule != null && rule.next().contains(to);
+  }
+
+  /** The states that may follow {@code from}; empty for a sentinel. */
+  public static Set<ProtectionState> next(ProtectionState from) {
+    Rule rule = RULES.get(from);
+    return rule == null ? Set.of() : Collections.unmodifiableSet(rule.next());
+  }
+
+  /** The operator actions {@code state} allows, in the table's order. */
+  public static List<OperatorAction> actions(ProtectionState state) {
+    Rule rule = RULES.get(state);
+    return rule == null ? List.of() : List.copyOf(rule.actions().keySet());
+  }
+
+  /** The RPC names of {@link #actions}, as reported in {@code allowed_actions}. */
+  public static List<String> actionNames(ProtectionState state) {
+    return actions(state).stream().map(OperatorAction::rpcName).toList();
+  }
+
+  /**
+   * The state that {@code action} moves an item in {@code state} to; empty if the action is not
+   * allowed there, or if it stops a job that then decides where the item goes ({@code
+   * CancelJob}).
+   */
+  public static Optional<ProtectionState> entered(ProtectionState state, OperatorAction action) {
+    Rule rule = RULES.get(state);
+    ProtectionState to = rule == null ? null : rule.actions().get(action);
+    return to == null || to == JOB_DECIDES ? Optional.empty() : Optional.of(to);
+  }
+
+  /** Whether entering {@code to} moves the active site, so the generation grows. */
+  public static boolean changesActiveSite(ProtectionState to) {
+    return to == FAILED_OVER_COMMIT_PENDING || to == FAILED_BACK_COMMIT_PENDING;
+  }
+
+  /** Whether the on-prem VM may run (or be started) in {@code state}. */
+  public static boolean onPremMayRun(ProtectionState state) {
+    return RULES.containsKey(state) && !ON_PREM_FENCED.contains(state);
+  }
+
+  private static Act on(OperatorAction action, ProtectionState enters) {
+    return new Act(action, enters);
+  }
+
+  private static Act cancel() {
+    return new Act(CANCEL_JOB, JOB_DECIDES);
+  }
+
+  private static void rule(ProtectionState state, Set<ProtectionState> next, Act... acts) {
+    Map<OperatorAction, ProtectionState> byAction = new LinkedHashMap<>();
+    for (Act act : acts) {
+      if (act.enters() != JOB_DECIDES && !next.contains(act.enters())) {
+        throw new AssertionError(act.action() + " in " + state + " enters " + act.enters()
+            + ", which is not a next state");
+      }
+      byAction.put(act.action(), act.enters());
+    }
+    RULES.put(state, new Rule(next, byAction));
+  }
+}

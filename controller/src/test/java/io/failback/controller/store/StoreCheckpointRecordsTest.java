@@ -1,0 +1,42 @@
+package io.failback.controller.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.failback.proto.v1.LaneCheckpoint;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreCheckpointRecordsTest {
+  @TempDir Path dir;
+
+  private static LaneCheckpoint checkpoint(int lane, long watermark, String chain) {
+    return LaneCheckpoint.newBuilder().setLane(lane).setWatermarkBlock(watermark)
+        .setChain(ByteString.copyFromUtf8(chain)).build();
+  }
+
+  @Test
+  void checkpointsSurviveReopenAndOnlyMoveForward() throws Exception {
+    Path file = dir.resolve("controller.db");
+    try (ControllerStore store = ControllerStore.open(file)) {
+      CheckpointRecords records = store.checkpointRecords();
+      assertTrue(records.put("s1", checkpoint(0, 100, "c100")));
+      assertTrue(records.put("s1", checkpoint(1, 50, "c50")));
+      assertTrue(records.put("s1", checkpoint(0, 200, "c200")));
+      // A late acknowledgement from a replaced stream must not move the resume point back.
+      assertFalse(records.put("s1", checkpoint(0, 150, "c150")));
+      assertTrue(records.put("s2", checkpoint(0, 7, "other")));
+    }
+    try (ControllerStore store = ControllerStore.open(file)) {
+      assertEquals(Map.of(0, checkpoint(0, 200, "c200"), 1, checkpoint(1, 50, "c50")),
+          store.checkpointRecords().get("s1"));
+      assertEquals(2, store.checkpointRecords().delete("s1"));
+      assertEquals(Map.of(), store.checkpointRecords().get("s1"));
+      assertEquals(1, store.checkpointRecords().get("s2").size());
+    }
+  }
+}
