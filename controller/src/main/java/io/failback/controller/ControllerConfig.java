@@ -15,30 +15,37 @@ import java.time.Duration;
  * @param heartbeatTimeout silence after which a host is declared offline
  * @param reloadPeriod how often the certificate, key and trust files are checked for changes
  * @param peerRecheckPeriod how often open streams re-validate their peer's certificate
+ * @param replicationInterval how often protected VMs send a delta cycle to the cloud
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
-    Duration reloadPeriod, Duration peerRecheckPeriod) {
+    Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval) {
 
   /** Defaults for everything but the address, state and TLS files. */
   public static ControllerConfig withDefaults(String listenHost, int port, Path stateDir,
       TlsFiles tls) {
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
-        Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60));
+        Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
+        Duration.ofMinutes(5));
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
-        reloadPeriod, peerRecheckPeriod);
+        reloadPeriod, peerRecheckPeriod, replicationInterval);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
-        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod);
+        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval);
+  }
+
+  public ControllerConfig withReplicationInterval(Duration interval) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reload, peerRecheck);
+        heartbeatTimeout, reload, peerRecheck, replicationInterval);
   }
 }

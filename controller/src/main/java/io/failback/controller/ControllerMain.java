@@ -51,6 +51,10 @@ public final class ControllerMain implements Callable<Integer> {
       description = "Silence before a host is offline (default: ${DEFAULT-VALUE}).")
   Duration heartbeatTimeout;
 
+  @Option(names = "--replication-interval", defaultValue = "PT5M",
+      description = "Delta cycle of protected VMs to the cloud (default: ${DEFAULT-VALUE}).")
+  Duration replicationInterval;
+
   @Option(names = "--port-file",
       description = "Write the bound port here once listening (for scripts using port 0).")
   Path portFile;
@@ -67,7 +71,8 @@ public final class ControllerMain implements Callable<Integer> {
         .withHeartbeat(heartbeatInterval, heartbeatTimeout);
     ControllerConfig config = new ControllerConfig(base.listenHost(), base.port(),
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
-        base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod());
+        base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
+        replicationInterval);
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "controller-shutdown"));
     if (portFile != null) {

@@ -8,7 +8,14 @@ import io.failback.common.sync.DigestSets;
 import io.failback.common.tls.ChainValidator;
 import io.failback.common.tls.IdentityException;
 import io.failback.common.tls.TrustDomain;
+import io.failback.controller.agents.AgentHosts;
 import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.cloud.Cloud;
+import io.failback.controller.cloud.CloudException;
+import io.failback.controller.cloud.LocalDirectoryCloud;
+import io.failback.controller.grpc.FailoverServiceAdapter;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.controller.lifecycle.SessionSecret;
 import io.failback.controller.grpc.AgentServiceAdapter;
 import io.failback.controller.grpc.InventoryServiceAdapter;
 import io.failback.controller.grpc.JobServiceAdapter;
@@ -34,6 +41,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,13 +59,15 @@ import java.util.logging.Logger;
 public final class ControllerServer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ControllerServer.class.getName());
 
-  /** Lifecycle RPCs arrive with the lifecycle work; until then they say so. */
+  /** Recovery plans arrive in a later release; until then they say so. */
   private static final String LIFECYCLE_PENDING =
-      "the failback lifecycle is not part of this release; only inventory and jobs are served";
+      "recovery plans are not part of this release; act on one VM at a time";
 
   private final Server server;
   private final ControllerStore store;
   private final AgentRegistry registry;
+  private final Cloud cloud;
+  private final Lifecycle lifecycle;
   private final Jobs jobs;
   private final ProtectedItems protectedItems;
   private final SyncStreams syncs;
@@ -67,7 +77,9 @@ public final class ControllerServer implements AutoCloseable {
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
       Jobs jobs, ProtectedItems protectedItems, SyncStreams syncs, TlsMaterial tls,
-      HealthStatusManager health, ScheduledExecutorService scheduler) {
+      HealthStatusManager health, ScheduledExecutorService scheduler, Cloud cloud, Lifecycle lifecycle) {
+    this.cloud = cloud;
+    this.lifecycle = lifecycle;
     this.server = server;
     this.syncs = syncs;
     this.store = store;
@@ -111,6 +123,17 @@ public final class ControllerServer implements AutoCloseable {
         config.heartbeatTimeout());
     SyncStreams syncs = new SyncStreams(registry,
         new DigestSets(config.stateDir().resolve("digests")));
+    Cloud cloud;
+    try {
+      cloud = LocalDirectoryCloud.open(config.stateDir().resolve("cloud"), clock);
+    } catch (CloudException e) {
+      store.close();
+      throw new IOException("cannot open the cloud directory: " + e.getMessage(), e);
+    }
+    Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
+        new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
+        config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()));
+    lifecycle.recoverItems();
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
         accessPolicy(), new ChainValidator(tls::trustAnchors), clock, scheduler,
         config.peerRecheckPeriod());
@@ -124,8 +147,8 @@ public final class ControllerServer implements AutoCloseable {
             authorization))
         .addService(ServerInterceptors.intercept(PendingServices.of(
             RecoveryPlanServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
-        .addService(ServerInterceptors.intercept(PendingServices.of(
-            FailoverServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
+        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle),
+            authorization))
         .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs), authorization))
         .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(),
             authorization))
@@ -144,10 +167,13 @@ public final class ControllerServer implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(registry::expireStale, sweep, sweep, TimeUnit.MILLISECONDS);
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
+    long cycle = config.replicationInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(lifecycle::replicateAll, cycle, cycle,
+        TimeUnit.MILLISECONDS);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
     return new ControllerServer(server, store, registry, jobs, protectedItems, syncs, tls,
-        health, scheduler);
+        health, scheduler, cloud, lifecycle);
   }
 
   /** No job runner survives a restart yet, so every job left unfinished fails, saying why. */
@@ -183,6 +209,16 @@ public final class ControllerServer implements AutoCloseable {
 
   public AgentRegistry registry() {
     return registry;
+  }
+
+  /** The cloud side: cloud VMs, their disks and snapshots. */
+  public Cloud cloud() {
+    return cloud;
+  }
+
+  /** The DR lifecycle behind FailoverService. */
+  public Lifecycle lifecycle() {
+    return lifecycle;
   }
 
   /** The jobs operators follow through JobService. */
@@ -227,7 +263,13 @@ public final class ControllerServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     scheduler.shutdownNow();
+    lifecycle.close();
     syncs.close();
+    try {
+      cloud.close();
+    } catch (Exception e) {
+      log.warning("closing the cloud: " + e.getMessage());
+    }
     try {
       store.close();
     } catch (StoreException e) {

@@ -16,7 +16,9 @@ import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.ListHostsRequest;
+import io.failback.proto.v1.ListRecoveryPlansRequest;
 import io.failback.proto.v1.PlannedFailoverRequest;
+import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.failback.proto.v1.Register;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -138,7 +140,7 @@ class MutualTlsTest {
     ControllerServer strict = cleanup.register(ControllerServer.start(new ControllerConfig(
         config.listenHost(), 0, dir.resolve("state3"), config.tls(), "other.domain",
         config.heartbeatInterval(), config.heartbeatTimeout(), config.reloadPeriod(),
-        config.peerRecheckPeriod()), controller.clock));
+        config.peerRecheckPeriod(), config.replicationInterval()), controller.clock));
     ManagedChannel channel = io.grpc.Grpc.newChannelBuilder("localhost:" + strict.port(),
         TlsMaterial.load(controller.pki.operator("ops"), true).channelCredentials()).build();
     cleanup.register(channel::shutdownNow);
@@ -149,12 +151,21 @@ class MutualTlsTest {
   }
 
   @Test
-  void lifecycleRpcsSayTheyAreNotAvailableYet() throws Exception {
+  void recoveryPlanRpcsSayTheyAreNotAvailableYet() throws Exception {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> RecoveryPlanServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
+            .listRecoveryPlans(ListRecoveryPlansRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("ListRecoveryPlans"));
+  }
+
+  @Test
+  void failoverWithoutAVmIsInvalid() throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> FailoverServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
             .plannedFailover(PlannedFailoverRequest.getDefaultInstance()));
-    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("PlannedFailover"));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("vm_ids"));
   }
 
   @Test

@@ -161,6 +161,16 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     }
   }
 
+  /**
+   * Stops the lane from this side (an operator's cancel): the lane thread's next send or
+   * receive throws {@code reason}, and the peer is told in-band.
+   */
+  public void cancel(SyncException reason) {
+    terminal = reason;
+    inbound.add(END);
+    fail(reason);
+  }
+
   @Override
   public synchronized void close() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

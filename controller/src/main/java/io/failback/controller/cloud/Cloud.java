@@ -11,7 +11,7 @@ import java.util.Optional;
  * <p>One implementation per cloud; {@link LocalDirectoryCloud} keeps everything in a local
  * directory and is the embedded default. Implementations are safe for use from several threads.
  */
-public interface Cloud {
+public interface Cloud extends AutoCloseable {
   /** Every VM, sorted by name then id. */
   List<CloudVm> list() throws CloudException;
 
@@ -89,4 +89,8 @@ public interface Cloud {
    * @throws CloudException FAILED_PRECONDITION when the VM is not RUNNING
    */
   SimulatedGuest guest(String vmId) throws CloudException;
+
+  /** Saves tracking state and releases the cloud's resources. */
+  @Override
+  void close() throws CloudException;
 }

@@ -109,6 +109,14 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     });
   }
 
+  @Override
+  public void cancel(String sessionId, String reason) {
+    Session session = sessions.get(sessionId);
+    if (session != null) {
+      session.cancel(reason);
+    }
+  }
+
   /** Handles a data stream the agent opened. */
   StreamObserver<SyncDiskRequest> accept(PeerIdentity peer,
       ServerCallStreamObserver<SyncDiskResponse> responses) {
@@ -184,7 +192,10 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     final String host;
     final BlockingQueue<Arrival>[] arrivals;
     final Map<Integer, LaneCheckpoint> checkpoints = new ConcurrentHashMap<>();
+    private final java.util.List<GrpcFrameLink<SyncDiskResponse>> links =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String abandoned;
+    private volatile String cancelled;
 
     @SuppressWarnings("unchecked")
     Session(String host, int lanes, Map<Integer, LaneCheckpoint> resumeFrom) {
@@ -200,6 +211,9 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     public OpenLane open(int lane) throws SyncException, LinkException, InterruptedException {
       long deadline = System.nanoTime() + OPEN_TIMEOUT.toNanos();
       while (System.nanoTime() < deadline) {
+        if (cancelled != null) {
+          throw new SyncException(SyncException.Kind.CANCELLED, cancelled);
+        }
         if (abandoned != null) {
           throw new SyncException(SyncException.Kind.CANCELLED, "agent: " + abandoned);
         }
@@ -212,11 +226,20 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
           }
           arrival.link().sendHandshake(SyncDiskResponse.newBuilder().setOpened(opened).build());
           arrival.link().start();
+          links.add(arrival.link());
           return new OpenLane(arrival.link(), start);
         }
       }
       throw new LinkException("the agent did not open lane " + lane + " within "
           + OPEN_TIMEOUT.toSeconds() + " s");
+    }
+
+    /** The operator's cancel: every lane stops at its next frame, on both sides. */
+    void cancel(String reason) {
+      cancelled = reason;
+      SyncException stop = new SyncException(SyncException.Kind.CANCELLED, reason);
+      links.forEach(link -> link.cancel(stop));
+      abandon(reason);
     }
 
     void abandon(String reason) {

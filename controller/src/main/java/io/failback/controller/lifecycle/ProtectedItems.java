@@ -8,6 +8,7 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -112,6 +113,16 @@ public final class ProtectedItems {
           "%s enters FAILBACK_INCONSISTENT without an inconsistent_reason", subject(current));
       return next.build();
     });
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /** Records the time of the newest consistent cloud copy; the state does not change. */
+  public ProtectedItem recordRecoveryPoint(String vmId, Instant at)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().setLastRecoveryPoint(
+            com.google.protobuf.Timestamp.newBuilder().setSeconds(at.getEpochSecond())
+                .setNanos(at.getNano())).build());
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 

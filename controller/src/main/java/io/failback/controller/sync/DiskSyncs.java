@@ -34,4 +34,7 @@ public interface DiskSyncs {
   CompletableFuture<SyncOutcome> sync(String hostName, StartSync start, BlockDevice local,
       Map<Integer, LaneCheckpoint> resumeFrom, Consumer<LaneCheckpoint> durable,
       SyncProgress progress, BitSet changedBlocks);
+
+  /** Stops a running session on both sides; its future fails as cancelled. No-op if ended. */
+  void cancel(String sessionId, String reason);
 }

@@ -1,0 +1,84 @@
+package io.failback.controller.agents;
+
+import io.failback.controller.lifecycle.LifecycleException;
+import io.failback.controller.lifecycle.OnPremHosts;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.ClearInconsistent;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.Host;
+import io.failback.proto.v1.StartVm;
+import io.failback.proto.v1.StopVm;
+import io.failback.proto.v1.VirtualMachine;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** The on-prem hosts as the lifecycle sees them: VM lookups and commands to their agents. */
+public final class AgentHosts implements OnPremHosts {
+  private final AgentRegistry registry;
+  private final Duration commandTimeout;
+
+  public AgentHosts(AgentRegistry registry, Duration commandTimeout) {
+    this.registry = registry;
+    this.commandTimeout = commandTimeout;
+  }
+
+  @Override
+  public VirtualMachine vm(String vmId) throws LifecycleException {
+    try {
+      for (Host host : registry.hosts()) {
+        for (VirtualMachine vm : host.getInventory().getVirtualMachinesList()) {
+          if (vm.getId().equalsIgnoreCase(vmId)) {
+            return vm.toBuilder().setHostName(host.getName()).build();
+          }
+        }
+      }
+    } catch (StoreException e) {
+      throw new LifecycleException("controller store unavailable: " + e.getMessage(), e);
+    }
+    throw new LifecycleException("no host reports a VM with id '" + vmId + "'");
+  }
+
+  @Override
+  public void stopVm(String host, String vmId) throws LifecycleException {
+    run(host, Command.newBuilder().setStopVm(StopVm.newBuilder().setVmId(vmId)), "stop");
+  }
+
+  @Override
+  public void startVm(String host, String vmId) throws LifecycleException {
+    run(host, Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)), "start");
+  }
+
+  @Override
+  public void clearInconsistent(String host, String vmId) throws LifecycleException {
+    run(host, Command.newBuilder().setClearInconsistent(ClearInconsistent.newBuilder()
+        .setVmId(vmId)), "clear the inconsistent mark of");
+  }
+
+  private void run(String host, Command.Builder command, String what)
+      throws LifecycleException {
+    if (!registry.isOnline(host)) {
+      throw new LifecycleException("host " + host + " is offline; cannot " + what + " its VM");
+    }
+    CommandResult result;
+    try {
+      result = registry.send(host, command.setCommandId(UUID.randomUUID().toString()).build())
+          .get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new LifecycleException("host " + host + ": " + e.getCause().getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new LifecycleException("host " + host + " did not answer within "
+          + commandTimeout.toSeconds() + " s to " + what + " a VM");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LifecycleException("interrupted while waiting for host " + host);
+    }
+    if (!result.getError().isEmpty()) {
+      throw new LifecycleException("host " + host + " could not " + what + " the VM: "
+          + result.getError());
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.sync.SyncException;
+import io.failback.common.sync.SyncProgress;
+import io.failback.controller.store.StoreException;
+import io.failback.controller.sync.DiskSyncs;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.DigestAlgorithm;
+import io.failback.proto.v1.JobProgress;
+import io.failback.proto.v1.StartSync;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.SyncRole;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Syncs the disks of one VM between the cloud and its host, all disks at once, and keeps the
+ * job's per-disk progress current while they run.
+ */
+final class DiskTransfer {
+  private static final Logger log = Logger.getLogger(DiskTransfer.class.getName());
+  static final int BLOCK_SIZE = 64 * 1024;
+
+  private final DiskSyncs syncs;
+  private final Jobs jobs;
+  private final ScheduledExecutorService ticker;
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+
+  /**
+   * One disk of the transfer.
+   *
+   * @param onPremPath the disk on the host
+   * @param cloudDisk the controller-side disk (snapshot view, live disk or replica)
+   * @param changed for TRACKED sessions, the blocks written since the digest set was recorded
+   */
+  record Disk(int index, String onPremPath, BlockDevice cloudDisk, BitSet changed) {}
+
+  /** What the sessions of one transfer share. */
+  record Plan(String jobId, String vmId, String host, SyncMode mode, SyncRole agentRole,
+      String sessionPrefix, String digestSetPrefix, long seed) {}
+
+  DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker) {
+    this.syncs = syncs;
+    this.jobs = jobs;
+    this.ticker = ticker;
+  }
+
+  /** Session ids now running, for cancellation. */
+  Set<String> running() {
+    return running;
+  }
+
+  /** Stops a running session on both sides. */
+  void cancel(String sessionId, String reason) {
+    syncs.cancel(sessionId, reason);
+  }
+
+  /** Runs every disk; returns the outcomes in disk order or throws the first failure. */
+  List<SyncOutcome> run(Plan plan, List<Disk> disks)
+      throws LifecycleException, InterruptedException {
+    List<CompletableFuture<SyncOutcome>> futures = new ArrayList<>();
+    List<SyncProgress> progress = new ArrayList<>();
+    for (Disk disk : disks) {
+      SyncParameters parameters = parameters(plan, disk);
+      SyncProgress counters = new SyncProgress();
+      progress.add(counters);
+      running.add(parameters.getSessionId());
+      futures.add(syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
+          .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath()).build(),
+          disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed()));
+    }
+    ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
+        () -> report(plan, disks, progress), 200, 500, TimeUnit.MILLISECONDS);
+    try {
+      List<SyncOutcome> outcomes = new ArrayList<>();
+      LifecycleException first = null;
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          outcomes.add(futures.get(i).get());
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          String reason = cause instanceof SyncException sync ? sync.getMessage()
+              : String.valueOf(cause);
+          if (first == null) {
+            first = new LifecycleException("disk " + disks.get(i).onPremPath() + ": "
+                + reason, cause);
+          }
+          // The other disks stop too: one failed disk fails the VM.
+          running.forEach(session -> syncs.cancel(session, "another disk of the VM failed"));
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+      return outcomes;
+    } finally {
+      reporting.cancel(false);
+      report(plan, disks, progress);
+      for (Disk disk : disks) {
+        running.remove(parameters(plan, disk).getSessionId());
+      }
+    }
+  }
+
+  static SyncParameters parameters(Plan plan, Disk disk) {
+    long size = disk.cloudDisk().size();
+    return SyncParameters.newBuilder()
+        .setSessionId(plan.sessionPrefix() + "-d" + disk.index())
+        .setMode(plan.mode())
+        .setDigestAlgorithm(DigestAlgorithm.XXH3_128)
+        .setDigestSeed(plan.seed() + disk.index())
+        .setBlockSize(BLOCK_SIZE)
+        .setBlocksPerBatch(256)
+        .setDiskSize(size)
+        .setLaneCount(2)
+        .setWindowBatches(8)
+        .setCompress(true)
+        .setDigestSet(plan.digestSetPrefix().isEmpty() ? ""
+            : plan.digestSetPrefix() + "-d" + disk.index())
+        .build();
+  }
+
+  private void report(Plan plan, List<Disk> disks, List<SyncProgress> progress) {
+    if (plan.jobId().isEmpty()) {
+      return; // a delta cycle: no job to report to
+    }
+    for (int i = 0; i < disks.size(); i++) {
+      SyncProgress.Snapshot now = progress.get(i).snapshot();
+      long total = disks.get(i).cloudDisk().size();
+      long settled = Math.min(total, now.blocksSettled() * BLOCK_SIZE);
+      double rate = now.settledBlocksPerSecond() * BLOCK_SIZE;
+      JobProgress.Builder job = JobProgress.newBuilder().setBytesTotal(total)
+          .setBytesScanned(settled).setBlocksScanned(now.blocksScanned())
+          .setBlocksEqual(now.blocksEqual()).setBlocksZero(now.blocksZero())
+          .setBlocksSent(now.blocksSent()).setBytesRead(now.bytesRead())
+          .setBytesOnWire(now.bytesOnWire()).setBytesPerSecond(rate);
+      if (rate > 0 && settled < total) {
+        job.setEta(com.google.protobuf.util.Durations.fromMillis(
+            (long) ((total - settled) / rate * 1000)));
+      }
+      try {
+        jobs.progress(plan.jobId(), plan.vmId(), disks.get(i).onPremPath(), job.build());
+      } catch (NotFoundException | IllegalTransitionException | StoreException e) {
+        // A job that ended meanwhile takes no more progress.
+        log.fine("progress of job " + plan.jobId() + " not recorded: " + e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.cloud.Cloud;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * What every lifecycle flow works with.
+ *
+ * @param seedDir where committed failbacks keep the cloud disks' final state for reverse
+ *     replication
+ * @param sessionSecret mixed into digest seeds so nobody can predict a session's seed
+ */
+record LifecycleContext(ProtectedItems items, Jobs jobs, Cloud cloud, OnPremHosts hosts,
+    DiskTransfer transfer, ExecutorService workers, Clock clock, Path seedDir,
+    long sessionSecret) {
+
+  /** A digest seed for a job's sessions, unpredictable from the outside. */
+  long seed(String jobId) {
+    return sessionSecret ^ jobId.hashCode() * 0x9E3779B97F4A7C15L;
+  }
+}

@@ -1,0 +1,18 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.proto.v1.VirtualMachine;
+
+/** What the lifecycle needs from the on-prem hosts, through their agents. */
+public interface OnPremHosts {
+  /** The VM as its host last reported it, with {@code host_name} set. */
+  VirtualMachine vm(String vmId) throws LifecycleException;
+
+  /** Stops the VM (guest shutdown) and waits until the host reports it Off. */
+  void stopVm(String host, String vmId) throws LifecycleException;
+
+  /** Starts the VM; the agent refuses while the VM is marked inconsistent. */
+  void startVm(String host, String vmId) throws LifecycleException;
+
+  /** Lifts the agent's inconsistent mark after the disks were verified. */
+  void clearInconsistent(String host, String vmId) throws LifecycleException;
+}

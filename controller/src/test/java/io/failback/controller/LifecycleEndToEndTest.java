@@ -1,0 +1,124 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.JobTask;
+import io.failback.proto.v1.PowerState;
+import io.failback.proto.v1.ProtectionState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole DR loop over real mTLS: protect, fail over, fail back, commit, reverse. */
+class LifecycleEndToEndTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void protectFailOverFailBackWithSyncBeforeFailoverCommitAndReverseReplicate()
+      throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+
+    // Protect: initial replication into a new cloud VM.
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+    String cloudVm = fixture.item().getCloudVmId();
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.onPremBytes(i), fixture.cloudBytes(cloudVm, i));
+    }
+
+    // A delta cycle carries new on-prem writes.
+    fixture.scribbleOnPrem(1, 5, 7);
+    lifecycle.replicateNow(fixture.vmId);
+    assertArrayEquals(fixture.onPremBytes(1), fixture.cloudBytes(cloudVm, 1));
+
+    // Planned failover to the cloud, then commit.
+    Job failover = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);
+    assertEquals(FailoverDirection.ON_PREM_TO_CLOUD, failover.getDirection());
+    assertEquals(ProtectionState.FAILED_OVER_COMMIT_PENDING, fixture.item().getState());
+    assertEquals(PowerState.OFF, fixture.onPremVm().getPowerState());
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_OVER, fixture.item().getState());
+
+    // The cloud VM runs and writes; then failback with sync before failover.
+    var cloud = fixture.controller.server.cloud();
+    cloud.guest(cloudVm).scribble(0, 30, 11);
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    assertEquals(FailoverDirection.CLOUD_TO_ON_PREM, failback.getDirection());
+    Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
+    assertTrue(waiting.getAllowedActionsList().contains("CompleteFailover"), waiting.toString());
+    assertEquals(ProtectionState.FAILBACK_SYNCED, fixture.item().getState());
+
+    // More guest writes after the snapshot: phase 2 must send exactly these blocks.
+    java.util.Random random = new java.util.Random(5);
+    int[][] written = {{3, 4, 100, 200, 201}, {0, 17, 255}};
+    for (int disk = 0; disk < 2; disk++) {
+      for (int block : written[disk]) {
+        byte[] data = new byte[64 * 1024];
+        random.nextBytes(data);
+        cloud.guest(cloudVm).write(disk, block * 64L * 1024, data);
+      }
+    }
+    cloud.guest(cloudVm).write(0, 50 * 64L * 1024 + 8192, new byte[4096]); // a partial block
+    Job done = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
+        JobState.JOB_SUCCEEDED);
+    long[] phaseTwoBlocks = done.getTasksList().stream()
+        .filter(t -> !t.getDiskPath().isEmpty())
+        .mapToLong(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero())
+        .toArray();
+    assertArrayEquals(new long[] {6, 3}, phaseTwoBlocks, done.toString());
+    assertTrue(done.getTimelineList().stream().anyMatch(
+        s -> s.getDescription().contains("p2 (TRACKED) verified")), done.toString());
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState());
+    assertEquals(PowerState.RUNNING, fixture.onPremVm().getPowerState());
+    assertEquals("", fixture.onPremVm().getInconsistentReason());
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i),
+          "on-prem disk " + i + " == cloud disk at shutdown");
+    }
+    JobTask vmTask = done.getTasksList().stream().filter(t -> t.getDiskPath().isEmpty())
+        .findFirst().orElseThrow();
+    assertTrue(vmTask.hasDowntime(), done.toString());
+    for (JobTask task : done.getTasksList()) {
+      if (!task.getDiskPath().isEmpty()) {
+        assertEquals(task.getSourceDigest(), task.getTargetDigest());
+        assertFalse(task.getSourceDigest().isEmpty());
+      }
+    }
+
+    // Commit: the cloud VM and its disks go; the final state stays as the seed.
+    Path cloudDir = dir.resolve("state/cloud/vms").resolve(cloudVm);
+    assertTrue(Files.exists(cloudDir));
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_BACK, fixture.item().getState());
+    assertFalse(Files.exists(cloudDir), "cloud VM directory still there");
+    assertTrue(cloud.get(cloudVm).isEmpty());
+
+    // Reverse replication sends only the blocks changed on-prem since failback.
+    var changed = fixture.scribbleOnPrem(0, 9, 21);
+    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+    long sent = reverse.getTasksList().stream().filter(t -> !t.getDiskPath().isEmpty())
+        .mapToLong(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero())
+        .sum();
+    assertEquals(changed.cardinality(), sent, reverse.toString());
+    String replica = fixture.item().getCloudVmId();
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.onPremBytes(i), fixture.cloudBytes(replica, i));
+    }
+  }
+}
