@@ -78,10 +78,30 @@ public final class AgentMain {
     @Option(names = "--host-name", required = true, description = "Host name to report.")
     String hostName;
 
+    @Option(names = "--fill-mib", defaultValue = "0",
+        description = "Fill this many MiB of web-01's disk with random data (its guest's).")
+    int fillMib;
+
     @Override
     public Integer call() throws IOException {
       SimulatedHostSeeder.demoHost(dir, hostName);
-      System.out.println("seeded simulated host " + hostName + " in " + dir);
+      if (fillMib > 0) {
+        var vm = new SimulatedHypervisor(dir).inventory().getVirtualMachinesList().stream()
+            .filter(v -> v.getName().equals("web-01")).findFirst().orElseThrow();
+        try (var disk = io.failback.common.disk.BlockDevices.open(
+            java.nio.file.Path.of(vm.getDisks(0).getPath()), true)) {
+          java.util.Random random = new java.util.Random(1);
+          byte[] chunk = new byte[1 << 20];
+          long mib = Math.min(fillMib, disk.size() >> 20);
+          for (long i = 0; i < mib; i++) {
+            random.nextBytes(chunk);
+            disk.write(i << 20, java.nio.ByteBuffer.wrap(chunk));
+          }
+          disk.flush();
+        }
+      }
+      System.out.println("seeded simulated host " + hostName + " in " + dir
+          + (fillMib > 0 ? " (web-01's disk holds " + fillMib + " MiB of data)" : ""));
       return 0;
     }
   }

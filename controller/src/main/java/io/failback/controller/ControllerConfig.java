@@ -16,36 +16,43 @@ import java.time.Duration;
  * @param reloadPeriod how often the certificate, key and trust files are checked for changes
  * @param peerRecheckPeriod how often open streams re-validate their peer's certificate
  * @param replicationInterval how often protected VMs send a delta cycle to the cloud
+ * @param simulation whether the SIMULATION-ONLY guest writer is served (demos, tests)
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
-    Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval) {
+    Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
+    boolean simulation) {
 
   /** Defaults for everything but the address, state and TLS files. */
   public static ControllerConfig withDefaults(String listenHost, int port, Path stateDir,
       TlsFiles tls) {
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5), false);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
-        reloadPeriod, peerRecheckPeriod, replicationInterval);
+        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
-        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval);
+        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation);
+  }
+
+  public ControllerConfig withSimulation(boolean on) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reload, peerRecheck, replicationInterval);
+        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation);
   }
 }

@@ -55,6 +55,10 @@ public final class ControllerMain implements Callable<Integer> {
       description = "Delta cycle of protected VMs to the cloud (default: ${DEFAULT-VALUE}).")
   Duration replicationInterval;
 
+  @Option(names = "--simulation",
+      description = "Serve the SIMULATION-ONLY guest writer for cloud VMs (demos, tests).")
+  boolean simulation;
+
   @Option(names = "--port-file",
       description = "Write the bound port here once listening (for scripts using port 0).")
   Path portFile;
@@ -72,7 +76,7 @@ public final class ControllerMain implements Callable<Integer> {
     ControllerConfig config = new ControllerConfig(base.listenHost(), base.port(),
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
-        replicationInterval);
+        replicationInterval, simulation);
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "controller-shutdown"));
     if (portFile != null) {

@@ -13,7 +13,10 @@ import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.LocalDirectoryCloud;
+import io.failback.controller.cloud.GuestSimulation;
 import io.failback.controller.grpc.FailoverServiceAdapter;
+import io.failback.controller.grpc.SimulationServiceAdapter;
+import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.SessionSecret;
 import io.failback.controller.grpc.AgentServiceAdapter;
@@ -101,7 +104,8 @@ public final class ControllerServer implements AutoCloseable {
         FailoverServiceGrpc.SERVICE_NAME, operators,
         JobServiceGrpc.SERVICE_NAME, operators,
         "grpc.reflection.v1.ServerReflection", operators,
-        "grpc.health.v1.Health", operators);
+        "grpc.health.v1.Health", operators,
+        CloudSimulationServiceGrpc.SERVICE_NAME, operators);
   }
 
   /** Opens the store, binds the port and starts serving. */
@@ -150,6 +154,10 @@ public final class ControllerServer implements AutoCloseable {
         .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle),
             authorization))
         .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs), authorization))
+        .addService(ServerInterceptors.intercept(config.simulation()
+            ? new SimulationServiceAdapter(lifecycle, new GuestSimulation(cloud)).bindService()
+            : PendingServices.of(CloudSimulationServiceGrpc.getServiceDescriptor(),
+                "the controller runs without --simulation"), authorization))
         .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(),
             authorization))
         .addService(ServerInterceptors.intercept(health.getHealthService(), authorization))

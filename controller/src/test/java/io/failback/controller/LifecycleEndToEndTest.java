@@ -81,7 +81,7 @@ class LifecycleEndToEndTest {
         .toArray();
     assertArrayEquals(new long[] {6, 3}, phaseTwoBlocks, done.toString());
     assertTrue(done.getTimelineList().stream().anyMatch(
-        s -> s.getDescription().contains("p2 (TRACKED) verified")), done.toString());
+        s -> s.getDescription().contains("p2 (TRACKED) verified: whole-disk digests equal")), done.toString());
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState());
     assertEquals(PowerState.RUNNING, fixture.onPremVm().getPowerState());
     assertEquals("", fixture.onPremVm().getInconsistentReason());

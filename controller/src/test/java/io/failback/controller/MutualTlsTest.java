@@ -140,7 +140,7 @@ class MutualTlsTest {
     ControllerServer strict = cleanup.register(ControllerServer.start(new ControllerConfig(
         config.listenHost(), 0, dir.resolve("state3"), config.tls(), "other.domain",
         config.heartbeatInterval(), config.heartbeatTimeout(), config.reloadPeriod(),
-        config.peerRecheckPeriod(), config.replicationInterval()), controller.clock));
+        config.peerRecheckPeriod(), config.replicationInterval(), false), controller.clock));
     ManagedChannel channel = io.grpc.Grpc.newChannelBuilder("localhost:" + strict.port(),
         TlsMaterial.load(controller.pki.operator("ops"), true).channelCredentials()).build();
     cleanup.register(channel::shutdownNow);

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         LifecycleCommands.Protect.class, LifecycleCommands.Failover.class,
         LifecycleCommands.Complete.class, LifecycleCommands.Commit.class,
         LifecycleCommands.ReverseReplicate.class, LifecycleCommands.Jobs.class,
-        LifecycleCommands.JobDetail.class, LifecycleCommands.Cancel.class})
+        LifecycleCommands.JobDetail.class, LifecycleCommands.Cancel.class,
+        LifecycleCommands.SimulateWrites.class})
 public final class FailbackMain {
   /** Exit code for errors the controller reported. */
   static final int EXIT_SERVER_ERROR = 3;

@@ -51,7 +51,24 @@ final class JobView {
           step.getDescription());
     }
     job.getErrorsList().forEach(e -> out.printf("  error: %s%n", e));
+    verdict(job, out);
     out.flush();
+  }
+
+  /** For a finished failback: whether every on-prem disk equals the cloud disk at shutdown. */
+  private static void verdict(Job job, PrintWriter out) {
+    if (job.getDirection() != io.failback.proto.v1.FailoverDirection.CLOUD_TO_ON_PREM
+        || job.getState() != io.failback.proto.v1.JobState.JOB_SUCCEEDED) {
+      return;
+    }
+    for (JobTask task : job.getTasksList()) {
+      if (task.getDiskPath().isEmpty() || task.getSourceDigest().isEmpty()) {
+        continue;
+      }
+      boolean equal = task.getSourceDigest().equals(task.getTargetDigest());
+      out.printf("on-prem disk == cloud disk at shutdown: %s (digest %s)  %s%n",
+          equal ? "yes" : "NO", task.getTargetDigest(), task.getDiskPath());
+    }
   }
 
   /** One line: percent bar, bytes settled of total, rate and ETA. */

@@ -218,6 +218,38 @@ final class LifecycleCommands {
     }
   }
 
+  @Command(name = "simulate-writes", description = "SIMULATION ONLY: the guest of a running"
+      + " cloud VM writes random blocks (controller started with --simulation).")
+  static final class SimulateWrites implements Callable<Integer> {
+    @ParentCommand FailbackMain parent;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "VM_ID", description = "The protected VM whose cloud copy writes.")
+    String vmId;
+    @Option(names = "--disk", defaultValue = "0") int disk;
+    @Option(names = "--blocks", defaultValue = "100", description = "64 KiB blocks to write.")
+    int blocks;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--over", defaultValue = "PT0S",
+        description = "Spread the writes over this long, in the background (ISO-8601).")
+    java.time.Duration over;
+
+    @Override
+    public Integer call() throws IOException {
+      try (OperatorClient client = parent.connection.connect()) {
+        var response = client.simulation().writeToCloudVm(
+            io.failback.proto.v1.WriteToCloudVmRequest.newBuilder().setVmId(vmId)
+                .setDiskIndex(disk).setBlocks(blocks).setSeed(seed)
+                .setSpreadOver(com.google.protobuf.util.Durations.fromMillis(over.toMillis()))
+                .build());
+        spec.commandLine().getOut().printf("cloud VM %s: %d blocks of disk %d %s%n",
+            response.getCloudVmId(), response.getBlocks(), disk,
+            over.isZero() ? "written" : "being written over " + over.toSeconds() + " s");
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
+    }
+  }
+
   /** Follows a job over WatchJob with a progress bar. */
   static final class Watch {
     private Watch() {}

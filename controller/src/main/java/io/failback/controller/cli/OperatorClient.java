@@ -2,6 +2,7 @@ package io.failback.controller.cli;
 
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.tls.TlsFiles;
+import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.JobServiceGrpc;
@@ -38,6 +39,11 @@ final class OperatorClient implements AutoCloseable {
 
   JobServiceGrpc.JobServiceBlockingStub jobs() {
     return JobServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  CloudSimulationServiceGrpc.CloudSimulationServiceBlockingStub simulation() {
+    return CloudSimulationServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -246,7 +246,18 @@ final class FailbackFlow {
           t -> t.setSourceDigest(outcome.controller().diskDigestHex())
               .setTargetDigest(outcome.agent().getDiskDigest()));
     }
-    step(run, phase + " (" + mode + ") verified: whole-disk digests equal on both sides");
+    long scanned = 0;
+    long sent = 0;
+    long wire = 0;
+    for (SyncOutcome outcome : outcomes) {
+      scanned += outcome.controller().progress().blocksScanned();
+      sent += outcome.controller().progress().blocksSent()
+          + outcome.controller().progress().blocksZero();
+      wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
+    }
+    step(run, String.format(java.util.Locale.ROOT, "%s (%s) verified: whole-disk digests equal"
+        + " on both sides; %d blocks scanned, %d sent, %.1f MiB on the wire", phase, mode,
+        scanned, sent, wire / 1048576.0));
     return outcomes;
   }
 
