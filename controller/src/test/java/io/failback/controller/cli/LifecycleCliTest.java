@@ -1,0 +1,75 @@
+package io.failback.controller.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.tls.TlsFiles;
+import io.failback.controller.LifecycleFixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lifecycle through the operator CLI, against a real controller and agent. */
+class LifecycleCliTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  private record Run(int exit, String out, String err) {}
+
+  private Run cli(LifecycleFixtures.Handle handle, String... command) throws Exception {
+    TlsFiles operator = handle.operator();
+    List<String> args = new ArrayList<>(List.of("--controller", handle.target(), "--ca",
+        operator.trustBundle().toString(), "--cert", operator.certificate().toString(),
+        "--key", operator.privateKey().toString()));
+    args.addAll(List.of(command));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = FailbackMain.run(args.toArray(String[]::new), new PrintWriter(out),
+        new PrintWriter(err));
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void protectFailOverAndFailBackFromTheCli() throws Exception {
+    LifecycleFixtures.Handle handle = LifecycleFixtures.start(dir, cleanup);
+    String vm = handle.vmId();
+
+    Run protect = cli(handle, "protect", vm, "--watch");
+    assertEquals(0, protect.exit(), protect.toString());
+    assertTrue(protect.out().contains("EnableProtection  SUCCEEDED"), protect.out());
+    assertTrue(protect.out().contains("100%"), "no progress bar: " + protect.out());
+
+    Run wrong = cli(handle, "commit", vm);
+    assertEquals(FailbackMain.EXIT_SERVER_ERROR, wrong.exit(), wrong.toString());
+    assertTrue(wrong.err().contains("FAILED_PRECONDITION") && wrong.err().contains("PROTECTED")
+        && wrong.err().contains("allowed: PlannedFailover"), wrong.err());
+
+    assertEquals(0, cli(handle, "failover", vm, "--watch").exit());
+    assertEquals(0, cli(handle, "commit", vm, "--watch").exit());
+    Run failback = cli(handle, "failover", vm, "--data-sync", "before", "--watch");
+    assertEquals(0, failback.exit(), failback.toString());
+    assertTrue(failback.out().contains("WAITING") && failback.out().contains("CompleteFailover"),
+        failback.out());
+    String job = failback.out().lines().findFirst().orElseThrow().split("\\s+")[1];
+
+    Run complete = cli(handle, "complete", job, "--watch");
+    assertEquals(0, complete.exit(), complete.toString());
+    assertTrue(complete.out().contains("on-prem disk == cloud disk at shutdown: yes"),
+        complete.out());
+    Run items = cli(handle, "items");
+    assertTrue(items.out().contains("FAILED_BACK_COMMIT_PENDING"), items.out());
+    Run jobs = cli(handle, "jobs", "--vm", vm);
+    assertTrue(jobs.out().lines().count() >= 4, jobs.out());
+
+    Run badMode = cli(handle, "failover", vm, "--data-sync", "sometimes");
+    assertTrue(badMode.exit() != 0 && badMode.err().contains("--data-sync"), badMode.err());
+    Run cancelDone = cli(handle, "cancel", job);
+    assertEquals(FailbackMain.EXIT_SERVER_ERROR, cancelDone.exit(), cancelDone.toString());
+  }
+}
