@@ -1,5 +1,7 @@
 package io.failback.controller;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.agent.AgentClient;
@@ -12,11 +14,20 @@ import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.lifecycle.JobWatch;
+import io.failback.controller.lifecycle.Jobs;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.JobTask;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.RefreshInventory;
+import io.failback.proto.v1.StartVm;
 import io.failback.proto.v1.VirtualMachine;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -24,7 +35,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 
 /** A controller, an agent on a simulated host with one VM (VHDX + raw disk), over real TLS. */
 final class LifecycleFixture {
@@ -32,8 +49,17 @@ final class LifecycleFixture {
   final ControllerFixture controller;
   final Path hostDir;
   final String vmId;
+  final AgentClient agent;
+  private final GrpcCleanup cleanup;
 
   LifecycleFixture(Path dir, GrpcCleanup cleanup) throws Exception {
+    this(dir, cleanup, port -> "localhost:" + port);
+  }
+
+  /** {@code agentTarget} maps the controller's port to what the agent dials (a proxy). */
+  LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget)
+      throws Exception {
+    this.cleanup = cleanup;
     controller = cleanup.register(new ControllerFixture(dir).start());
     hostDir = dir.resolve("hv-01");
     SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Running",
@@ -43,14 +69,70 @@ final class LifecycleFixture {
     for (int i = 0; i < 2; i++) {
       scribbleOnPrem(i, 40, 100 + i);
     }
-    cleanup.register(AgentClient.start(AgentConfig.withDefaults(controller.target(),
-        controller.pki.agent("hv-01"), hostDir)
+    agent = cleanup.register(AgentClient.start(AgentConfig.withDefaults(
+        agentTarget.apply(controller.port()), controller.pki.agent("hv-01"), hostDir)
         .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
         new ControlSession.SessionListener() {}));
+    awaitAgentOnline();
+  }
+
+  /** Waits until the agent holds a control stream with the controller (after any restart). */
+  void awaitAgentOnline() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!controller.server.registry().isOnline("hv-01")) {
       assertTrue(System.nanoTime() < deadline, "agent never registered");
       Thread.sleep(20);
+    }
+  }
+
+  /** Protects the VM, fails it over to the cloud and commits; returns the cloud VM's id. */
+  String failedOver() throws Exception {
+    Lifecycle lifecycle = controller.server.lifecycle();
+    awaitState(lifecycle.enableProtection(vmId), JobState.JOB_SUCCEEDED);
+    awaitState(lifecycle.plannedFailover(vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    awaitState(lifecycle.commit(vmId), JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_OVER, item().getState());
+    return item().getCloudVmId();
+  }
+
+  /** Runs a command on the agent as the lifecycle would; returns the agent's answer. */
+  CommandResult command(Command.Builder command) throws Exception {
+    return controller.server.registry().send("hv-01",
+        command.setCommandId(UUID.randomUUID().toString()).build()).get(20, TimeUnit.SECONDS);
+  }
+
+  /** The VM as the agent reports it now, with the agent's own inconsistent mark. */
+  VirtualMachine agentVm() throws Exception {
+    CommandResult result = command(Command.newBuilder()
+        .setRefreshInventory(RefreshInventory.getDefaultInstance()));
+    assertEquals("", result.getError());
+    return result.getInventory().getVirtualMachinesList().stream()
+        .filter(vm -> vm.getId().equals(vmId)).findFirst().orElseThrow();
+  }
+
+  /** Asks the agent to start the VM directly; returns its error, empty if it started. */
+  String startOnPremDirectly() throws Exception {
+    return command(Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)))
+        .getError();
+  }
+
+  /** The per-disk tasks of a job, in disk order. */
+  static List<JobTask> diskTasks(Job job) {
+    return job.getTasksList().stream().filter(t -> !t.getDiskPath().isEmpty()).toList();
+  }
+
+  /** The task of the VM itself. */
+  static JobTask vmTask(Job job) {
+    return job.getTasksList().stream().filter(t -> t.getDiskPath().isEmpty()).findFirst()
+        .orElseThrow();
+  }
+
+  /** Asserts that every disk of the cloud VM holds the same bytes as its on-prem twin. */
+  void assertOnPremEqualsCloud(String cloudVmId) throws Exception {
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(cloudBytes(cloudVmId, i), onPremBytes(i),
+          "on-prem disk " + i + " differs from cloud disk " + i);
     }
   }
 
@@ -129,5 +211,37 @@ final class LifecycleFixture {
       assertTrue(System.nanoTime() < deadline, "item never reached " + state + ": " + item());
       Thread.sleep(20);
     }
+  }
+
+  /**
+   * Cancels the job, from a watcher thread, at the first version whose disk tasks show settled
+   * blocks (durable on the target): the sessions have run, and may have ended meanwhile.
+   */
+  CompletableFuture<Job> cancelOnceBlocksSettle(String jobId) throws Exception {
+    Jobs jobs = controller.server.jobs();
+    CompletableFuture<Job> request = new CompletableFuture<>();
+    ExecutorService watcher = Executors.newSingleThreadExecutor();
+    cleanup.register(watcher::shutdownNow);
+    AtomicReference<JobWatch> watch = new AtomicReference<>();
+    Runnable drain = () -> {
+      JobWatch current = watch.get();
+      Job job;
+      while (current != null && !request.isDone() && (job = current.poll()) != null) {
+        if (diskTasks(job).stream().anyMatch(t -> t.getProgress().getBytesScanned() > 0)) {
+          try {
+            request.complete(jobs.cancel(jobId));
+          } catch (Exception e) {
+            request.completeExceptionally(e);
+          }
+        } else if (job.getState() != JobState.JOB_RUNNING) {
+          request.completeExceptionally(new AssertionError("left RUNNING before any block"
+              + " settled: " + job));
+        }
+      }
+    };
+    // The listener runs under the job lock: it only hands over to the watcher thread.
+    watch.set(cleanup.register(jobs.watch(jobId, () -> watcher.execute(drain))));
+    watcher.execute(drain);
+    return request;
   }
 }

@@ -198,7 +198,10 @@ final class LaneSource {
     byte[] bitmap = wants.getBitmap().toByteArray();
     Blocks blocks = new Blocks();
     for (int i = 0; i < batch.count; i++) {
-      if ((bitmap[i >> 3] & (1 << (i & 7))) != 0) {
+      if ((bitmap[i >> 3] & (1 << (i & 7))) == 0) {
+        // The source's progress is the job's when the agent is the target (failback).
+        lane.progress.blocksEqual.incrementAndGet();
+      } else {
         long index = batch.first + i;
         lane.readBlocks(index, 1, chunk);
         int length = lane.geometry.blockLength(index);

@@ -80,6 +80,9 @@ public interface Cloud extends AutoCloseable {
   Optional<long[]> changedBlocks(String snapshotId, int diskIndex, int blockSize)
       throws CloudException;
 
+  /** The ids of the VM's snapshots, sorted, e.g. to find one a restarted process lost. */
+  List<String> snapshots(String vmId) throws CloudException;
+
   /** Deletes a snapshot and what it preserved; open handles on it fail from then on. */
   void releaseSnapshot(String snapshotId) throws CloudException;
 

@@ -212,6 +212,12 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
   }
 
   @Override
+  public synchronized List<String> snapshots(String vmId) throws CloudException {
+    requireVm(vmId);
+    return directory.snapshotsOf(vmId).stream().map(LocalSnapshot::id).sorted().toList();
+  }
+
+  @Override
   public synchronized void releaseSnapshot(String snapshotId) throws CloudException {
     LocalSnapshot snapshot = requireSnapshot(snapshotId);
     LocalVm vm = directory.vm(snapshot.vmId());

@@ -179,8 +179,24 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       return Status.INVALID_ARGUMENT.withDescription("lane " + open.getLane()
           + " is out of range; the session has " + session.arrivals.length + " lanes");
     }
-    session.arrivals[open.getLane()].add(new Arrival(link, responses));
-    return null;
+    // A lane that comes after the session ended (an agent resuming a lane whose stream the
+    // cancel broke) would wait in the queue forever: refuse it so that the agent stops, and
+    // check again after queueing, as the session may end in between.
+    Status ended = ended(session, open.getSessionId());
+    if (ended != null) {
+      return ended;
+    }
+    Arrival arrival = new Arrival(link, responses);
+    session.arrivals[open.getLane()].add(arrival);
+    ended = ended(session, open.getSessionId());
+    return ended != null && session.arrivals[open.getLane()].remove(arrival) ? ended : null;
+  }
+
+  /** FAILED_PRECONDITION, so that the agent does not retry, once the session has ended. */
+  private static Status ended(Session session, String id) {
+    String reason = session.cancelled != null ? session.cancelled : session.abandoned;
+    return reason == null ? null : Status.FAILED_PRECONDITION.withDescription("sync session "
+        + id + " has ended: " + reason);
   }
 
   /** A data stream waiting for the controller's lane thread. */

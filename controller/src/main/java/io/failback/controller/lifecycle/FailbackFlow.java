@@ -4,9 +4,7 @@ import static io.failback.controller.lifecycle.FlowSupport.quietly;
 
 import com.google.protobuf.util.Durations;
 import io.failback.common.disk.BlockDevice;
-import io.failback.common.disk.BlockDevices;
 import io.failback.controller.cloud.CloudSnapshot;
-import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DataSync;
@@ -18,8 +16,6 @@ import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualMachine;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The failback: a planned failover from the cloud back on-prem, with sync before failover
  * (phase 1 from a snapshot while the cloud VM runs, phase 2 of only the tracked changes after
- * it stops) or a full download, then its commit.
+ * it stops) or a full download; {@link FailbackCommit} makes it final.
  *
  * <p>From the first on-prem write to the verified end the agent keeps the VM marked
  * inconsistent; any failure or cancel leaves the item FAILBACK_INCONSISTENT, and re-running
@@ -95,6 +91,7 @@ final class FailbackFlow {
   private void phaseOne(Run run) {
     try {
       fence(run);
+      releaseStaleSnapshots(run);
       CloudSnapshot snapshot = context.cloud().snapshot(run.cloudVmId);
       run.snapshotId = snapshot.id();
       step(run, "snapshot " + snapshot.id() + " of the cloud disks taken; phase 1 syncs it"
@@ -116,15 +113,22 @@ final class FailbackFlow {
       double seconds = Math.max(0.001,
           Duration.between(started, context.clock().instant()).toMillis() / 1000.0);
       run.phaseOneRate = bytes / seconds;
-      context.items().transition(run.vm.getId(), ProtectionState.FAILING_BACK,
-          ProtectionState.FAILBACK_SYNCED, b -> { });
-      step(run, "phase 1 verified; waiting for CompleteFailover");
       Duration predicted = predictedDowntime(run);
-      context.jobs().editTask(run.jobId, run.vm.getId(), "", t -> t.setPredictedDowntime(
-          Durations.fromMillis(predicted.toMillis())));
-      context.jobs().allowActions(run.jobId, List.of(OperatorAction.COMPLETE_FAILOVER,
-          OperatorAction.CANCEL_JOB));
-      context.jobs().transition(run.jobId, JobState.JOB_WAITING);
+      // Under the run's lock, as cancel() is: a cancel that arrived while the last blocks
+      // settled either ends the job here or finds the item FAILBACK_SYNCED, never neither.
+      synchronized (run) {
+        if (run.cancelled) {
+          throw new LifecycleException("cancelled by the operator");
+        }
+        context.items().transition(run.vm.getId(), ProtectionState.FAILING_BACK,
+            ProtectionState.FAILBACK_SYNCED, b -> { });
+        step(run, "phase 1 verified; waiting for CompleteFailover");
+        context.jobs().editTask(run.jobId, run.vm.getId(), "", t -> t.setPredictedDowntime(
+            Durations.fromMillis(predicted.toMillis())));
+        context.jobs().allowActions(run.jobId, List.of(OperatorAction.COMPLETE_FAILOVER,
+            OperatorAction.CANCEL_JOB));
+        context.jobs().transition(run.jobId, JobState.JOB_WAITING);
+      }
     } catch (Exception e) {
       failed(run, "phase 1", e, false);
     }
@@ -145,18 +149,30 @@ final class FailbackFlow {
   Job complete(String jobId)
       throws NotFoundException, IllegalTransitionException, StoreException {
     Run run = runs.get(jobId);
-    Job job = context.jobs().get(jobId);
-    if (run == null || !job.getAllowedActionsList().contains(
-        OperatorAction.COMPLETE_FAILOVER.rpcName())) {
-      throw new IllegalTransitionException("cannot CompleteFailover", "job " + jobId + " ("
-          + job.getKind() + ")", job.getState().name(), job.getAllowedActionsList());
+    if (run == null) {
+      throw refuseCompletion(context.jobs().get(jobId));
     }
-    context.items().transition(run.vm.getId(), ProtectionState.FAILBACK_SYNCED,
-        ProtectionState.FAILBACK_COMPLETING, b -> { });
-    context.jobs().allowActions(jobId, List.of(OperatorAction.CANCEL_JOB));
-    context.jobs().transition(jobId, JobState.JOB_RUNNING);
+    // Under the run's lock, as cancel() is, so a cancel and a completion cannot both proceed.
+    synchronized (run) {
+      Job job = context.jobs().get(jobId);
+      if (run.cancelled || context.jobs().cancelRequested(jobId)
+          || !job.getAllowedActionsList().contains(OperatorAction.COMPLETE_FAILOVER.rpcName())) {
+        throw refuseCompletion(job);
+      }
+      context.items().transition(run.vm.getId(), ProtectionState.FAILBACK_SYNCED,
+          ProtectionState.FAILBACK_COMPLETING, b -> { });
+      context.jobs().allowActions(jobId, List.of(OperatorAction.CANCEL_JOB));
+      context.jobs().transition(jobId, JobState.JOB_RUNNING);
+    }
     context.workers().execute(() -> phaseTwo(run));
     return context.jobs().get(jobId);
+  }
+
+  private IllegalTransitionException refuseCompletion(Job job) {
+    String refused = context.jobs().cancelRequested(job.getId())
+        ? "cannot CompleteFailover (a cancel was requested)" : "cannot CompleteFailover";
+    return new IllegalTransitionException(refused, "job " + job.getId() + " (" + job.getKind()
+        + ")", job.getState().name(), job.getAllowedActionsList());
   }
 
   private void phaseTwo(Run run) {
@@ -190,7 +206,7 @@ final class FailbackFlow {
       }
       transfer(run, tracked ? SyncMode.TRACKED : SyncMode.DELTA, "p2", disks);
       startOnPrem(run, off);
-      quietly("releasing the snapshot", () -> context.cloud().releaseSnapshot(run.snapshotId));
+      releaseSnapshot(run);
       finished(run);
     } catch (Exception e) {
       failed(run, "phase 2", e, true);
@@ -203,6 +219,7 @@ final class FailbackFlow {
     List<BlockDevice> devices = new ArrayList<>();
     try {
       fence(run);
+      releaseStaleSnapshots(run);
       Instant off = context.clock().instant();
       context.cloud().shutdown(run.cloudVmId);
       step(run, "cloud VM off; full download of every non-zero block");
@@ -278,19 +295,41 @@ final class FailbackFlow {
   }
 
   private void cancel(Run run) {
-    run.cancelled = true;
-    context.transfer().running().stream().filter(s -> s.startsWith("job-" + run.jobId))
-        .forEach(session -> context.transfer().cancel(session, "cancelled by the operator"));
-    ProtectedItem item;
-    try {
-      item = context.items().get(run.vm.getId());
-    } catch (Exception e) {
-      return;
+    synchronized (run) {
+      run.cancelled = true;
+      context.transfer().running().stream().filter(s -> s.startsWith("job-" + run.jobId))
+          .forEach(session -> context.transfer().cancel(session, "cancelled by the operator"));
+      ProtectedItem item;
+      try {
+        item = context.items().get(run.vm.getId());
+      } catch (Exception e) {
+        return;
+      }
+      if (item.getState() == ProtectionState.FAILBACK_SYNCED) {
+        // Waiting between the phases: nothing runs, so the cancel ends the job here.
+        failed(run, "waiting for CompleteFailover", new LifecycleException(
+            "cancelled by the operator"), false);
+      }
     }
-    if (item.getState() == ProtectionState.FAILBACK_SYNCED) {
-      // Waiting between the phases: nothing runs, so the cancel ends the job here.
-      failed(run, "waiting for CompleteFailover", new LifecycleException(
-          "cancelled by the operator"), false);
+  }
+
+  /**
+   * Only a failback snapshots a cloud VM, and one runs at a time per item: a snapshot still
+   * there was left by a run that a controller restart cut short, and it would go on
+   * preserving every block the guest overwrites for as long as the VM lives.
+   */
+  private void releaseStaleSnapshots(Run run) throws Exception {
+    for (String stale : context.cloud().snapshots(run.cloudVmId)) {
+      context.cloud().releaseSnapshot(stale);
+      step(run, "released snapshot " + stale + " left by an interrupted earlier run");
+    }
+  }
+
+  private void releaseSnapshot(Run run) {
+    String snapshot = run.snapshotId;
+    if (snapshot != null) {
+      run.snapshotId = null;
+      quietly("releasing snapshot " + snapshot, () -> context.cloud().releaseSnapshot(snapshot));
     }
   }
 
@@ -301,6 +340,9 @@ final class FailbackFlow {
       // The cloud copy is the only usable one: bring it back rather than extend the outage.
       quietly("restarting the cloud VM", () -> context.cloud().start(run.cloudVmId));
     }
+    // The re-run takes a fresh snapshot; this one would otherwise keep preserving every
+    // block the running cloud VM overwrites, for as long as the VM lives.
+    releaseSnapshot(run);
     quietly("marking the on-prem disks inconsistent", () -> context.items().transition(
         run.vm.getId(), null, ProtectionState.FAILBACK_INCONSISTENT,
         b -> b.setInconsistentReason("failback job " + run.jobId + " " + reason
@@ -312,41 +354,6 @@ final class FailbackFlow {
       quietly("failing job " + run.jobId, () -> context.jobs().fail(run.jobId, reason));
     }
     runs.remove(run.jobId);
-  }
-
-  Job commit(ProtectedItem item)
-      throws NotFoundException, IllegalTransitionException, StoreException {
-    Job job = context.jobs().create("Commit", FailoverDirection.CLOUD_TO_ON_PREM, "",
-        Map.of(item.getVmId(), List.of()));
-    context.jobs().transition(job.getId(), JobState.JOB_RUNNING);
-    context.workers().execute(() -> {
-      try {
-        Path seeds = context.seedDir().resolve(item.getVmId());
-        ProtectionFlow.deleteTree(seeds);
-        Files.createDirectories(seeds);
-        CloudVm cloudVm = context.cloud().get(item.getCloudVmId()).orElseThrow(
-            () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
-        for (int i = 0; i < cloudVm.disks().size(); i++) {
-          try (BlockDevice disk = context.cloud().openDisk(cloudVm.id(), i, false);
-              BlockDevice seed = BlockDevices.createRawSparse(seeds.resolve("disk-" + i
-                  + ".raw"), disk.size())) {
-            FlowSupport.copyNonZero(disk, seed);
-          }
-        }
-        context.jobs().step(job.getId(), item.getVmId(), "final synced state kept as the seed"
-            + " for reverse replication");
-        context.cloud().delete(cloudVm.id());
-        context.jobs().step(job.getId(), item.getVmId(), "cloud VM " + cloudVm.id()
-            + " and its disks deleted");
-        context.items().transition(item.getVmId(), ProtectionState.FAILED_BACK_COMMIT_PENDING,
-            ProtectionState.FAILED_BACK, b -> b.clearCloudVmId());
-        context.jobs().succeed(job.getId());
-      } catch (Exception e) {
-        quietly("failing job " + job.getId(), () -> context.jobs().fail(job.getId(),
-            "commit failed: " + e.getMessage()));
-      }
-    });
-    return context.jobs().get(job.getId());
   }
 
   private void step(Run run, String description) throws Exception {

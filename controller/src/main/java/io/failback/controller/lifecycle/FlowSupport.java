@@ -5,15 +5,22 @@ import io.failback.common.hash.ZeroBlocks;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.DiskFormat;
 import io.failback.proto.v1.NetworkAdapter;
+import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.logging.Logger;
 
-/** Small pieces the flows share: job bookkeeping that must not throw, specs, copies. */
+/**
+ * Small pieces the flows share: job bookkeeping that must not throw, cancellation, specs,
+ * copies.
+ */
 final class FlowSupport {
   private static final Logger log = Logger.getLogger(FlowSupport.class.getName());
 
@@ -29,6 +36,43 @@ final class FlowSupport {
       update.run();
     } catch (Exception e) {
       log.warning(what + ": " + e.getMessage());
+    }
+  }
+
+  /** The operator's cancel of a job: its running sessions stop now, the flow at its next check. */
+  static void stopSessions(LifecycleContext context, String jobId) {
+    context.transfer().running().stream().filter(s -> s.startsWith("job-" + jobId))
+        .forEach(session -> context.transfer().cancel(session, "cancelled by the operator"));
+  }
+
+  /** Called before each step that changes something the operator would have to undo. */
+  static void checkCancel(LifecycleContext context, String jobId) throws LifecycleException {
+    if (context.jobs().cancelRequested(jobId)) {
+      throw new LifecycleException("cancelled by the operator");
+    }
+  }
+
+  /** Returns the item to {@code back}; ends the job as cancelled if that was asked, or failed. */
+  static void failOrCancel(LifecycleContext context, String jobId, String vmId,
+      ProtectionState back, String what, Exception cause) {
+    quietly("returning the item to " + back, () -> context.items().transition(vmId, null, back,
+        b -> b.clearActiveJobId()));
+    if (context.jobs().cancelRequested(jobId)) {
+      quietly("ending job " + jobId, () -> context.jobs().cancelled(jobId, what
+          + " cancelled by the operator; the item is " + back + " again"));
+    } else {
+      quietly("failing job " + jobId, () -> context.jobs().fail(jobId, what + " failed: "
+          + cause.getMessage()));
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      }
     }
   }
 

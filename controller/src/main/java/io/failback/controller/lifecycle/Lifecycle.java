@@ -18,11 +18,13 @@ public final class Lifecycle {
   private final LifecycleContext context;
   private final ProtectionFlow protection;
   private final FailbackFlow failback;
+  private final FailbackCommit failbackCommit;
 
   Lifecycle(LifecycleContext context) {
     this.context = context;
     this.protection = new ProtectionFlow(context);
     this.failback = new FailbackFlow(context);
+    this.failbackCommit = new FailbackCommit(context);
   }
 
   /** Builds the lifecycle from its parts. */
@@ -93,7 +95,7 @@ public final class Lifecycle {
       throws NotFoundException, IllegalTransitionException, StoreException {
     ProtectedItem item = context.items().requireAction(vmId, OperatorAction.COMMIT);
     return item.getState() == ProtectionState.FAILED_OVER_COMMIT_PENDING
-        ? protection.commitFailover(item) : failback.commit(item);
+        ? protection.commitFailover(item) : failbackCommit.commit(vmId);
   }
 
   /** ReverseReplicate: protect a failed-back VM again, sending only what changed on-prem. */

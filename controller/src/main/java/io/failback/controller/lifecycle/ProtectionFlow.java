@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import static io.failback.controller.lifecycle.FlowSupport.checkCancel;
 import static io.failback.controller.lifecycle.FlowSupport.quietly;
 
 import com.google.protobuf.util.Timestamps;
@@ -16,7 +17,6 @@ import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualMachine;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +26,9 @@ import java.util.Map;
 /**
  * The on-prem-to-cloud half of the loop: protection (initial replication and delta cycles),
  * failover to the cloud, its commit, and reverse replication after a failback.
+ *
+ * <p>CancelJob stops a job's running sessions at once and the job itself before its next step
+ * that changes something; the job ends CANCELLED only then, with the item back where it was.
  */
 final class ProtectionFlow {
   private final LifecycleContext context;
@@ -53,6 +56,7 @@ final class ProtectionFlow {
       throws NotFoundException, IllegalTransitionException, StoreException {
     Job job = context.jobs().create(kind, FailoverDirection.ON_PREM_TO_CLOUD, "",
         Map.of(vm.getId(), FlowSupport.diskPaths(vm)));
+    context.jobs().onCancel(job.getId(), () -> FlowSupport.stopSessions(context, job.getId()));
     context.items().transition(item.getVmId(), item.getState(), to,
         b -> b.setActiveJobId(job.getId()));
     context.jobs().transition(job.getId(), JobState.JOB_RUNNING);
@@ -77,8 +81,7 @@ final class ProtectionFlow {
           context.cloud().delete(created.id());
         }
       });
-      fail(jobId, vm.getId(), ProtectionState.UNPROTECTED, "initial replication failed: "
-          + e.getMessage());
+      fail(jobId, vm.getId(), ProtectionState.UNPROTECTED, "initial replication", e);
     }
   }
 
@@ -94,8 +97,11 @@ final class ProtectionFlow {
         disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null));
       }
       context.jobs().step(jobId, vm.getId(), what + " started (" + mode + ")");
+      checkCancel(context, jobId);
       context.transfer().run(new DiskTransfer.Plan(jobId, vm.getId(), vm.getHostName(), mode,
           SyncRole.SOURCE, "job-" + jobId, "", context.seed(jobId)), disks);
+      // A cancel whose sessions had not started yet, or had just ended, stops the job here.
+      checkCancel(context, jobId);
       context.jobs().step(jobId, vm.getId(), what + " verified");
     } finally {
       for (BlockDevice device : devices) {
@@ -146,6 +152,7 @@ final class ProtectionFlow {
         CloudVm cloudVm = context.cloud().get(item.getCloudVmId()).orElseThrow(
             () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
         replicate(job.getId(), vm, cloudVm, SyncMode.DELTA, "final delta sync");
+        checkCancel(context, job.getId());
         context.cloud().start(cloudVm.id());
         context.jobs().step(job.getId(), vm.getId(), "cloud VM started");
         context.items().transition(vm.getId(), ProtectionState.FAILING_OVER,
@@ -154,8 +161,7 @@ final class ProtectionFlow {
       } catch (Exception e) {
         quietly("restarting the on-prem VM", () -> context.hosts().startVm(vm.getHostName(),
             vm.getId()));
-        fail(job.getId(), vm.getId(), ProtectionState.PROTECTED, "planned failover failed: "
-            + e.getMessage());
+        fail(job.getId(), vm.getId(), ProtectionState.PROTECTED, "planned failover", e);
       }
     });
     return job;
@@ -165,23 +171,51 @@ final class ProtectionFlow {
       throws NotFoundException, IllegalTransitionException, StoreException {
     Job job = context.jobs().create("UnplannedFailover", FailoverDirection.ON_PREM_TO_CLOUD,
         "", Map.of(item.getVmId(), List.of()));
+    // No session to stop: the flow checks for the cancel before it starts the cloud VM.
+    context.jobs().onCancel(job.getId(), () -> { });
     context.items().transition(item.getVmId(), ProtectionState.PROTECTED,
         ProtectionState.FAILING_OVER, b -> b.setActiveJobId(job.getId()));
     context.jobs().transition(job.getId(), JobState.JOB_RUNNING);
-    context.workers().execute(() -> {
-      try {
-        context.cloud().start(item.getCloudVmId());
-        context.jobs().step(job.getId(), item.getVmId(), "cloud VM started from the replica of "
-            + Timestamps.toString(item.getLastRecoveryPoint()));
-        context.items().transition(item.getVmId(), ProtectionState.FAILING_OVER,
-            ProtectionState.FAILED_OVER_COMMIT_PENDING, b -> b.clearActiveJobId());
-        context.jobs().succeed(job.getId());
-      } catch (Exception e) {
-        fail(job.getId(), item.getVmId(), ProtectionState.PROTECTED, "unplanned failover"
-            + " failed: " + e.getMessage());
-      }
-    });
+    context.workers().execute(() -> failOverUnplanned(job.getId(), item));
     return context.jobs().get(job.getId());
+  }
+
+  private void failOverUnplanned(String jobId, ProtectedItem item) {
+    boolean stopped = false;
+    try {
+      stopped = fenceOnPrem(jobId, item);
+      checkCancel(context, jobId);
+      context.cloud().start(item.getCloudVmId());
+      context.jobs().step(jobId, item.getVmId(), "cloud VM started from the replica of "
+          + Timestamps.toString(item.getLastRecoveryPoint()));
+      context.items().transition(item.getVmId(), ProtectionState.FAILING_OVER,
+          ProtectionState.FAILED_OVER_COMMIT_PENDING, b -> b.clearActiveJobId());
+      context.jobs().succeed(jobId);
+    } catch (Exception e) {
+      if (stopped) {
+        quietly("restarting the on-prem VM", () -> context.hosts().startVm(
+            item.getOnPremHost(), item.getVmId()));
+      }
+      fail(jobId, item.getVmId(), ProtectionState.PROTECTED, "unplanned failover", e);
+    }
+  }
+
+  /**
+   * Stops the on-prem VM if its host still answers, so that two copies never run; a disaster
+   * has usually taken the host away, and then the failover must not wait for it.
+   *
+   * @return whether it stopped the VM
+   */
+  private boolean fenceOnPrem(String jobId, ProtectedItem item) throws Exception {
+    try {
+      context.hosts().stopVm(item.getOnPremHost(), item.getVmId());
+      context.jobs().step(jobId, item.getVmId(), "on-prem VM stopped");
+      return true;
+    } catch (LifecycleException unreachable) {
+      context.jobs().step(jobId, item.getVmId(), "on-prem VM not stopped ("
+          + unreachable.getMessage() + "); failing over from the last replica regardless");
+      return false;
+    }
   }
 
   Job commitFailover(ProtectedItem item)
@@ -215,7 +249,7 @@ final class ProtectionFlow {
         context.items().transition(vm.getId(), ProtectionState.REVERSE_REPLICATING,
             ProtectionState.PROTECTED, b -> b.setCloudVmId(cloudId).clearActiveJobId()
                 .setLastRecoveryPoint(Timestamps.fromMillis(context.clock().millis())));
-        deleteTree(seeds);
+        FlowSupport.deleteTree(seeds);
         context.jobs().succeed(job.getId());
       } catch (Exception e) {
         CloudVm created = cloudVm;
@@ -224,8 +258,7 @@ final class ProtectionFlow {
             context.cloud().delete(created.id());
           }
         });
-        fail(job.getId(), vm.getId(), ProtectionState.FAILED_BACK, "reverse replication failed: "
-            + e.getMessage());
+        fail(job.getId(), vm.getId(), ProtectionState.FAILED_BACK, "reverse replication", e);
       }
     });
     return job;
@@ -247,19 +280,8 @@ final class ProtectionFlow {
     return true;
   }
 
-  static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(path);
-        }
-      }
-    }
-  }
-
-  private void fail(String jobId, String vmId, ProtectionState back, String reason) {
-    quietly("returning the item to " + back, () -> context.items().transition(vmId, null, back,
-        b -> b.clearActiveJobId()));
-    quietly("failing job " + jobId, () -> context.jobs().fail(jobId, reason));
+  private void fail(String jobId, String vmId, ProtectionState back, String what,
+      Exception cause) {
+    FlowSupport.failOrCancel(context, jobId, vmId, back, what, cause);
   }
 }

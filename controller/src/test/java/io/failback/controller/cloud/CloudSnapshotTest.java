@@ -133,8 +133,11 @@ class CloudSnapshotTest {
     assertChangedBlocks(older.id(), both, size);
     assertChangedBlocks(newer.id(), b, size);
 
+    assertEquals(java.util.stream.Stream.of(older.id(), newer.id()).sorted().toList(),
+        cloud.snapshots(vm.id()));
     BlockDevice olderView = older.disk(0);
     cloud.releaseSnapshot(older.id());
+    assertEquals(List.of(newer.id()), cloud.snapshots(vm.id()));
     assertFalse(Files.exists(dir.resolve("snapshots").resolve(older.id())));
     assertThrows(IOException.class, () -> olderView.read(0, ByteBuffer.allocate(512)));
     assertThrows(CloudException.class, () -> older.disk(0));

@@ -1,0 +1,115 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.PowerState;
+import io.failback.controller.lifecycle.IllegalTransitionException;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A controller restart on the same state directory, with the agent reconnecting by itself. */
+class LifecycleRestartTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void restartWhileTheFailbackWaitsLeavesItInconsistentAndTheRerunCompletesIt()
+      throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    String cloudVm = fixture.failedOver();
+    fixture.controller.server.cloud().guest(cloudVm).scribble(0, 30, 61);
+    Job failback = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER);
+    fixture.awaitState(failback, JobState.JOB_WAITING);
+    assertEquals(ProtectionState.FAILBACK_SYNCED, fixture.item().getState());
+
+    restart(fixture);
+
+    Job failed = fixture.controller.server.jobs().get(failback.getId());
+    assertEquals(JobState.JOB_FAILED, failed.getState(), failed.toString());
+    assertTrue(failed.getErrorsList().stream().anyMatch(e -> e.contains("controller restarted")),
+        failed.toString());
+    assertTrue(failed.getAllowedActionsList().isEmpty(), failed.toString());
+    ProtectedItem item = fixture.item();
+    assertEquals(ProtectionState.FAILBACK_INCONSISTENT, item.getState());
+    assertTrue(item.getInconsistentReason().contains("controller restarted"),
+        item.getInconsistentReason());
+    assertEquals("", item.getActiveJobId());
+    assertEquals(List.of("PlannedFailover"), item.getAllowedActionsList());
+    assertFalse(fixture.agentVm().getInconsistentReason().isEmpty());
+    assertTrue(fixture.startOnPremDirectly().contains("INCONSISTENT"));
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    IllegalTransitionException stale = assertThrows(IllegalTransitionException.class,
+        () -> lifecycle.completeFailover(failback.getId()));
+    assertTrue(stale.getMessage().contains("JOB_FAILED"), stale.getMessage());
+
+    // The cloud VM ran on through the restart and keeps writing; the re-run picks it all up.
+    assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state());
+    fixture.controller.server.cloud().guest(cloudVm).scribble(1, 20, 62);
+    Job rerun = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    fixture.awaitState(rerun, JobState.JOB_WAITING);
+    Job done = fixture.awaitState(lifecycle.completeFailover(rerun.getId()),
+        JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState());
+    assertEquals("", fixture.item().getInconsistentReason());
+    assertEquals("", fixture.agentVm().getInconsistentReason());
+    assertEquals(io.failback.proto.v1.PowerState.RUNNING, fixture.onPremVm().getPowerState());
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm),
+        "the snapshot of the run the restart cut short is still kept");
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "left by an interrupted earlier run")), done.toString());
+    LifecycleFixture.diskTasks(done).forEach(
+        t -> assertEquals(t.getSourceDigest(), t.getTargetDigest(), t.toString()));
+  }
+
+  @Test
+  void restartWhileProtectedKeepsTheItemAndItsReplica() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    Lifecycle before = fixture.controller.server.lifecycle();
+    fixture.awaitState(before.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    ProtectedItem protectedItem = fixture.item();
+    String cloudVm = protectedItem.getCloudVmId();
+
+    restart(fixture);
+
+    assertEquals(protectedItem, fixture.item(), "a restart changes nothing about the item");
+    assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state());
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    // And protection goes on: a delta cycle carries new writes into the same replica.
+    fixture.scribbleOnPrem(0, 12, 63);
+    fixture.controller.server.lifecycle().replicateNow(fixture.vmId);
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.onPremBytes(i), fixture.cloudBytes(cloudVm, i));
+    }
+    assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+  }
+
+  /** Stops the controller and starts it again on the same port and state directory. */
+  private static void restart(LifecycleFixture fixture) throws Exception {
+    int port = fixture.controller.port();
+    fixture.controller.close();
+    fixture.controller.start(port);
+    fixture.awaitAgentOnline();
+  }
+
+  private static CloudVm cloudVm(LifecycleFixture fixture, String id) throws Exception {
+    return fixture.controller.server.cloud().get(id).orElseThrow(
+        () -> new AssertionError("cloud VM " + id + " is gone"));
+  }
+}
