@@ -106,6 +106,7 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     while (!closed && out.isReady() && (next = outbound.poll()) != null) {
       out.onNext(wrap.apply(next));
     }
+    // close() waits on this monitor for the last frames to leave.
     notifyAll();
   }
 
@@ -182,7 +183,7 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
         Thread.currentThread().interrupt();
         break;
       }
-      drainLocked();
+      drain();
     }
     if (!closed) {
       closed = true;
@@ -193,13 +194,6 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
       } else {
         out.onCompleted();
       }
-    }
-  }
-
-  private void drainLocked() {
-    SyncFrame next;
-    while (out.isReady() && (next = outbound.poll()) != null) {
-      out.onNext(wrap.apply(next));
     }
   }
 

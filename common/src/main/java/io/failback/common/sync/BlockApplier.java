@@ -2,6 +2,7 @@ package io.failback.common.sync;
 
 import io.failback.common.codec.BlockCodec;
 import io.failback.common.codec.Encoding;
+import io.failback.common.hash.DiskDigest;
 import io.failback.proto.v1.BlockPayload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,8 +39,8 @@ final class BlockApplier {
     if (!Arrays.equals(digest, block.getDigest().toByteArray())
         || (expected != null && !Arrays.equals(digest, expected))) {
       throw new SyncException(SyncException.Kind.DATA_LOSS, lane.describe() + ": block "
-          + index + " does not match its digest after decoding (got " + Digests.hex(digest)
-          + ", expected " + Digests.hex(expected != null ? expected
+          + index + " does not match its digest after decoding (got " + DiskDigest.hex(digest)
+          + ", expected " + DiskDigest.hex(expected != null ? expected
           : block.getDigest().toByteArray()) + "); nothing was written");
     }
     try {

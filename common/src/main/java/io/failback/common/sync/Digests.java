@@ -26,12 +26,4 @@ final class Digests {
     int length = digest.length;
     return Arrays.equals(packed, i * length, (i + 1) * length, digest, 0, length);
   }
-
-  static String hex(byte[] bytes) {
-    StringBuilder text = new StringBuilder(bytes.length * 2);
-    for (byte b : bytes) {
-      text.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-    }
-    return text.toString();
-  }
 }

@@ -3,10 +3,10 @@ package io.failback.common.sync;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.hash.DiskDigest;
 import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
 import java.time.Duration;
-import io.failback.proto.v1.SyncMode;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +58,7 @@ public final class DiskSync {
   public record Result(byte[] diskDigest, List<byte[]> laneChains,
       SyncProgress.Snapshot progress) {
     public String diskDigestHex() {
-      return Digests.hex(diskDigest);
+      return DiskDigest.hex(diskDigest);
     }
   }
 

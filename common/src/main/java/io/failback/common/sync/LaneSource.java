@@ -3,6 +3,7 @@ package io.failback.common.sync;
 import com.google.protobuf.ByteString;
 import io.failback.common.codec.BlockCodec;
 import io.failback.common.codec.Encoding;
+import io.failback.common.hash.DiskDigest;
 import io.failback.common.hash.LaneDigest;
 import io.failback.common.hash.ZeroBlocks;
 import io.failback.proto.v1.BatchAck;
@@ -231,8 +232,8 @@ final class LaneSource {
     if (!Arrays.equals(ack.getChain().toByteArray(), oldest.chainAfter)) {
       throw new SyncException(SyncException.Kind.DATA_LOSS, lane.describe()
           + ": digest chain differs at block " + ack.getWatermarkBlock() + ": source "
-          + Digests.hex(oldest.chainAfter) + ", target "
-          + Digests.hex(ack.getChain().toByteArray()));
+          + DiskDigest.hex(oldest.chainAfter) + ", target "
+          + DiskDigest.hex(ack.getChain().toByteArray()));
     }
     outstanding.removeFirst();
     // The recorded digests below the watermark must survive whatever the checkpoint survives.

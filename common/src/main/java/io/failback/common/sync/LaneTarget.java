@@ -1,6 +1,7 @@
 package io.failback.common.sync;
 
 import com.google.protobuf.ByteString;
+import io.failback.common.hash.DiskDigest;
 import io.failback.common.hash.LaneDigest;
 import io.failback.proto.v1.BatchAck;
 import io.failback.proto.v1.BatchEnd;
@@ -182,8 +183,8 @@ final class LaneTarget {
     if (watermark != lane.end || !pending.isEmpty()) {
       error = lane.describe() + ": lane end at block " + watermark + " before its end";
     } else if (!Arrays.equals(sourceChain, chain.chain())) {
-      error = lane.describe() + ": digest chains differ: source " + Digests.hex(sourceChain)
-          + ", target " + Digests.hex(chain.chain());
+      error = lane.describe() + ": digest chains differ: source " + DiskDigest.hex(sourceChain)
+          + ", target " + DiskDigest.hex(chain.chain());
     } else if (lane.geometry.parameters().getVerifyReread()) {
       error = new RereadVerifier(lane, chunk).verify(chain.chain());
     }

@@ -1,5 +1,6 @@
 package io.failback.common.sync;
 
+import io.failback.common.hash.DiskDigest;
 import io.failback.common.hash.LaneDigest;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -36,7 +37,7 @@ final class RereadVerifier {
       first += count;
     }
     return Arrays.equals(chain.chain(), expected) ? null
-        : lane.describe() + ": re-read digest chain " + Digests.hex(chain.chain())
-            + " differs from the synced chain " + Digests.hex(expected);
+        : lane.describe() + ": re-read digest chain " + DiskDigest.hex(chain.chain())
+            + " differs from the synced chain " + DiskDigest.hex(expected);
   }
 }

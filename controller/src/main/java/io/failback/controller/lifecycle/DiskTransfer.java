@@ -72,8 +72,10 @@ final class DiskTransfer {
       throws LifecycleException, InterruptedException {
     List<CompletableFuture<SyncOutcome>> futures = new ArrayList<>();
     List<SyncProgress> progress = new ArrayList<>();
+    List<String> sessions = new ArrayList<>();
     for (Disk disk : disks) {
       SyncParameters parameters = parameters(plan, disk);
+      sessions.add(parameters.getSessionId());
       SyncProgress counters = new SyncProgress();
       progress.add(counters);
       running.add(parameters.getSessionId());
@@ -108,9 +110,7 @@ final class DiskTransfer {
     } finally {
       reporting.cancel(false);
       report(plan, disks, progress);
-      for (Disk disk : disks) {
-        running.remove(parameters(plan, disk).getSessionId());
-      }
+      sessions.forEach(running::remove);
     }
   }
 
