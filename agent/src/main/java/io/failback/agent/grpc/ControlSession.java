@@ -6,6 +6,7 @@ import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.ControllerMessage;
@@ -13,6 +14,8 @@ import io.failback.proto.v1.Heartbeat;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.Register;
 import io.failback.proto.v1.Registered;
+import io.failback.proto.v1.StartVm;
+import io.failback.proto.v1.StopVm;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -189,11 +192,21 @@ public final class ControlSession implements AutoCloseable {
           result.setError("cannot read the hypervisor inventory: " + e.getMessage());
         }
       }
-      case STOP_VM -> vmCommand(result, () -> driver.stopVm(command.getStopVm().getVmId(),
-          command.getStopVm().getTurnOff()));
-      case START_VM -> vmCommand(result, () -> driver.startVm(command.getStartVm().getVmId()));
-      case CLEAR_INCONSISTENT -> vmCommand(result, () -> driver.marks().clear(
-          command.getClearInconsistent().getVmId()));
+      case STOP_VM -> vmCommand(result, () -> {
+        StopVm stop = command.getStopVm();
+        driver.generations().admit(stop.getVmId(), stop.getGeneration());
+        driver.stopVm(stop.getVmId(), stop.getTurnOff());
+      });
+      case START_VM -> vmCommand(result, () -> {
+        StartVm start = command.getStartVm();
+        driver.generations().admit(start.getVmId(), start.getGeneration());
+        driver.startVm(start.getVmId());
+      });
+      case CLEAR_INCONSISTENT -> vmCommand(result, () -> {
+        ClearInconsistent clear = command.getClearInconsistent();
+        driver.generations().admit(clear.getVmId(), clear.getGeneration());
+        driver.marks().clear(clear.getVmId());
+      });
       default -> result.setError("this agent (" + agentVersion + ") does not know command "
           + command.getKindCase());
     }

@@ -43,19 +43,22 @@ public final class AgentHosts implements OnPremHosts {
   }
 
   @Override
-  public void stopVm(String host, String vmId) throws LifecycleException {
-    run(host, Command.newBuilder().setStopVm(StopVm.newBuilder().setVmId(vmId)), "stop");
+  public void stopVm(String host, String vmId, long generation) throws LifecycleException {
+    run(host, Command.newBuilder().setStopVm(StopVm.newBuilder().setVmId(vmId)
+        .setGeneration(generation)), "stop");
   }
 
   @Override
-  public void startVm(String host, String vmId) throws LifecycleException {
-    run(host, Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)), "start");
+  public void startVm(String host, String vmId, long generation) throws LifecycleException {
+    run(host, Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)
+        .setGeneration(generation)), "start");
   }
 
   @Override
-  public void clearInconsistent(String host, String vmId) throws LifecycleException {
+  public void clearInconsistent(String host, String vmId, long generation)
+      throws LifecycleException {
     run(host, Command.newBuilder().setClearInconsistent(ClearInconsistent.newBuilder()
-        .setVmId(vmId)), "clear the inconsistent mark of");
+        .setVmId(vmId).setGeneration(generation)), "clear the inconsistent mark of");
   }
 
   private void run(String host, Command.Builder command, String what)

@@ -47,9 +47,13 @@ final class DiskTransfer {
    */
   record Disk(int index, String onPremPath, BlockDevice cloudDisk, BitSet changed) {}
 
-  /** What the sessions of one transfer share. */
-  record Plan(String jobId, String vmId, String host, SyncMode mode, SyncRole agentRole,
-      String sessionPrefix, String digestSetPrefix, long seed) {}
+  /**
+   * What the sessions of one transfer share.
+   *
+   * @param generation the item's generation, which the agent checks (fencing)
+   */
+  record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
+      SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed) {}
 
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker) {
     this.syncs = syncs;
@@ -80,7 +84,8 @@ final class DiskTransfer {
       progress.add(counters);
       running.add(parameters.getSessionId());
       futures.add(syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
-          .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath()).build(),
+          .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
+          .setGeneration(plan.generation()).build(),
           disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed()));
     }
     ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
