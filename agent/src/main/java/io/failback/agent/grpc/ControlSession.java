@@ -1,6 +1,7 @@
 package io.failback.agent.grpc;
 
 import com.google.protobuf.util.Timestamps;
+import io.failback.agent.hyperv.DiskSampler;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
@@ -26,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +54,13 @@ public final class ControlSession implements AutoCloseable {
   private final SessionListener listener;
 
   private final AgentSyncRunner syncs;
+  private final DiskSampler sampler;
+  /** Disk reads of a pre-flight sample, off the stream's thread so heartbeats keep going. */
+  private final ExecutorService samples = Executors.newSingleThreadExecutor(r -> {
+    Thread thread = new Thread(r, "disk-samples");
+    thread.setDaemon(true);
+    return thread;
+  });
   /** Results finished while the control stream was down; sent after the next registration. */
   private final List<CommandResult> undelivered = new ArrayList<>();
   private StreamObserver<AgentMessage> requests;
@@ -71,6 +81,7 @@ public final class ControlSession implements AutoCloseable {
       SessionListener listener, DigestSets digestSets) {
     this.stub = AgentServiceGrpc.newStub(channel);
     this.syncs = new AgentSyncRunner(channel, driver, digestSets);
+    this.sampler = new DiskSampler(driver);
     this.driver = driver;
     this.agentVersion = agentVersion;
     this.scheduler = scheduler;
@@ -185,6 +196,18 @@ public final class ControlSession implements AutoCloseable {
         syncs.start(command.getCommandId(), command.getStartSync(), this::deliver);
         return;
       }
+      case SAMPLE_DIGESTS -> {
+        samples.execute(() -> {
+          try {
+            result.setSampleDigests(sampler.sample(command.getSampleDigests()));
+          } catch (IOException e) {
+            result.setError("cannot sample " + command.getSampleDigests().getDiskPath() + ": "
+                + e.getMessage());
+          }
+          deliver(result.build());
+        });
+        return;
+      }
       case REFRESH_INVENTORY -> {
         try {
           result.setInventory(readInventory());
@@ -269,6 +292,7 @@ public final class ControlSession implements AutoCloseable {
     }
     cancelHeartbeats();
     syncs.close();
+    samples.shutdownNow();
     if (requests != null) {
       requests.onCompleted();
     }

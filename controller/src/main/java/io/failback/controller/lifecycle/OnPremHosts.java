@@ -1,6 +1,10 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.VirtualMachine;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * What the lifecycle needs from the on-prem hosts, through their agents. Commands on a VM carry
@@ -18,4 +22,13 @@ public interface OnPremHosts {
 
   /** Lifts the agent's inconsistent mark after the disks were verified. */
   void clearInconsistent(String host, String vmId, long generation) throws LifecycleException;
+
+  /** Whether the host's agent holds a control stream now. */
+  boolean isOnline(String host);
+
+  /** The host's inventory as its agent last reported it, if it ever registered. */
+  Optional<HostInventory> inventory(String host) throws LifecycleException;
+
+  /** Digests of a few blocks of a disk on the host, read only, in the request's order. */
+  List<byte[]> sampleDigests(String host, SampleDigests request) throws LifecycleException;
 }
