@@ -93,6 +93,7 @@ public final class AgentSyncRunner implements AutoCloseable {
             throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()
                 + "; it must be Off before its disk " + disk.getPath() + " is written");
           }
+          driver.checkDiskAccess(vm.getId(), disk.getPath(), target);
           if (target) {
             // Durable before the first write: from here until a verified end the disks mix
             // old and new blocks, whatever happens to this process or the controller.
