@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,7 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code failback-agent}: runs the agent, or prepares a simulated host. */
 @Command(name = "failback-agent", mixinStandardHelpOptions = true,
     description = "The Failback agent of a Hyper-V host.",
-    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class})
+    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class,
+        ServiceCommands.Install.class, ServiceCommands.Uninstall.class})
 public final class AgentMain {
   @Option(names = "--config", scope = CommandLine.ScopeType.INHERIT,
       description = "Properties file with any of the options.")
@@ -53,12 +53,15 @@ public final class AgentMain {
     @Override
     public Integer call() throws IOException, InterruptedException {
       AgentClient agent = start();
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        agent.close();
-        stopped.countDown();
-      }, "agent-shutdown"));
-      stopped.await();
+      Thread hook = new Thread(() -> AgentLifetime.PROCESS.stop(AgentService.STOP_WAIT),
+          "agent-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      AgentLifetime.PROCESS.run(agent);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is what stopped us; it is running.
+      }
       return 0;
     }
 

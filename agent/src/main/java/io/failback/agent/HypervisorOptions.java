@@ -40,9 +40,12 @@ final class HypervisorOptions {
     if (kind != null) {
       return kind;
     }
-    boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT)
-        .startsWith("windows");
-    return windows ? Kind.hyperv : Kind.simulated;
+    return onWindows() ? Kind.hyperv : Kind.simulated;
+  }
+
+  /** Whether this JVM runs on Windows, where Hyper-V and Windows services are. */
+  static boolean onWindows() {
+    return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
   }
 
   /** The driver these options name; refuses a simulated host without its directory. */
