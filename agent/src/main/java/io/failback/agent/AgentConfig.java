@@ -8,7 +8,7 @@ import java.time.Duration;
  * Everything an agent needs to run.
  *
  * @param controller {@code host:port} of the controller; the host name must be in its certificate
- * @param hostDir the simulated host directory (Hyper-V hosts use the PowerShell driver instead)
+ * @param hostDir the simulated host directory; null on a Hyper-V host (PowerShell driver)
  * @param stateDir the agent's own durable state (inconsistent VMs)
  * @param backoffInitial first reconnect delay after a drop
  * @param backoffMax longest reconnect delay
@@ -19,7 +19,13 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
 
   /** Defaults; the agent's own state lives in {@code <host-dir>/.agent}. */
   public static AgentConfig withDefaults(String controller, TlsFiles tls, Path hostDir) {
-    return new AgentConfig(controller, tls, hostDir, hostDir.resolve(".agent"),
+    return withDefaults(controller, tls, hostDir, hostDir.resolve(".agent"));
+  }
+
+  /** Defaults with the state in {@code stateDir}; {@code hostDir} is null on a Hyper-V host. */
+  public static AgentConfig withDefaults(String controller, TlsFiles tls, Path hostDir,
+      Path stateDir) {
+    return new AgentConfig(controller, tls, hostDir, stateDir,
         Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30));
   }
 

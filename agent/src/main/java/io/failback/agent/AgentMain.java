@@ -10,15 +10,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code failback-agent}: runs the agent, or prepares a simulated host. */
 @Command(name = "failback-agent", mixinStandardHelpOptions = true,
     description = "The Failback agent of a Hyper-V host.",
-    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class})
+    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class,
+        ServiceCommands.Install.class, ServiceCommands.Uninstall.class})
 public final class AgentMain {
   @Option(names = "--config", scope = CommandLine.ScopeType.INHERIT,
       description = "Properties file with any of the options.")
@@ -41,30 +42,36 @@ public final class AgentMain {
     @Option(names = "--ca", required = true, description = "CA bundle (PEM).")
     Path ca;
 
-    @Option(names = "--host-dir", required = true,
-        description = "Simulated Hyper-V host directory (see SIMULATED-HOST.md).")
-    Path hostDir;
+    @Mixin
+    HypervisorOptions hypervisor;
 
     @Option(names = "--state-dir",
-        description = "The agent's own durable state (default: <host-dir>/.agent).")
+        description = "The agent's own durable state (default with a simulated host:"
+            + " <host-dir>/.agent; required with hyperv).")
     Path stateDir;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-      AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
-          hostDir);
-      if (stateDir != null) {
-        config = config.withStateDir(stateDir);
+      AgentClient agent = start();
+      Thread hook = new Thread(() -> AgentLifetime.PROCESS.stop(AgentService.STOP_WAIT),
+          "agent-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      AgentLifetime.PROCESS.run(agent);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is what stopped us; it is running.
       }
-      AgentClient agent = AgentClient.start(config, Clock.systemUTC(),
-          new ControlSession.SessionListener() {});
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        agent.close();
-        stopped.countDown();
-      }, "agent-shutdown"));
-      stopped.await();
       return 0;
+    }
+
+    /** Starts the agent these options describe; it connects in the background. */
+    AgentClient start() throws IOException {
+      Path state = stateDir != null ? stateDir : hypervisor.defaultStateDir();
+      AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
+          hypervisor.hostDir, state);
+      return AgentClient.start(config, hypervisor.driver(), Clock.systemUTC(),
+          new ControlSession.SessionListener() {});
     }
   }
 
@@ -110,23 +117,27 @@ public final class AgentMain {
   @Command(name = "inventory", mixinStandardHelpOptions = true,
       description = "Print this host's inventory as JSON.")
   static final class Inventory implements Callable<Integer> {
-    @Option(names = "--host-dir", required = true, description = "Simulated host directory.")
-    Path hostDir;
+    @Mixin
+    HypervisorOptions hypervisor;
 
     @Override
     public Integer call() throws IOException {
-      System.out.println(JsonFormat.printer().print(new SimulatedHypervisor(hostDir).inventory()
+      System.out.println(JsonFormat.printer().print(hypervisor.driver().inventory()
           .toBuilder().setAgentVersion(AgentClient.VERSION)));
       return 0;
     }
   }
 
-  public static void main(String[] args) {
-    CommandLine command = new CommandLine(new AgentMain())
+  /** The command line of {@code failback-agent}, errors printed as one line. */
+  static CommandLine commandLine() {
+    return new CommandLine(new AgentMain())
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("failback-agent: " + e.getMessage());
           return 1;
         });
-    System.exit(ConfigFiles.execute(command, args, "FAILBACK_AGENT_CONFIG", null));
+  }
+
+  public static void main(String[] args) {
+    System.exit(ConfigFiles.execute(commandLine(), args, "FAILBACK_AGENT_CONFIG", null));
   }
 }

@@ -38,6 +38,8 @@ abstract class SyncGrpcTestBase {
   static final int MIB = 1 << 20;
 
   final BlockingQueue<Registered> registrations = new LinkedBlockingQueue<>();
+  /** The agent {@link #startAgent} started. */
+  AgentClient agent;
 
   List<VirtualDisk> startAgent(ControllerFixture controller, int port)
       throws Exception {
@@ -48,7 +50,7 @@ abstract class SyncGrpcTestBase {
     AgentConfig config = AgentConfig.withDefaults("localhost:" + port,
         controller.pki.agent("hv-01"), hostDir)
         .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
-    cleanup.register(AgentClient.start(config, Clock.systemUTC(),
+    agent = cleanup.register(AgentClient.start(config, Clock.systemUTC(),
         new ControlSession.SessionListener() {
           @Override
           public void registered(Registered registered) {

@@ -9,6 +9,7 @@ import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.SyncDiskResponse;
 import io.failback.proto.v1.SyncOpen;
+import io.failback.proto.v1.SyncRole;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -16,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Opens a lane's data stream from the agent (agents always dial out) and learns from the
@@ -26,14 +28,25 @@ final class AgentLaneConnector implements LaneConnector {
 
   private final AgentServiceGrpc.AgentServiceStub stub;
   private final String sessionId;
+  private final SyncRole role;
+  private final BooleanSupplier stopping;
 
-  AgentLaneConnector(AgentServiceGrpc.AgentServiceStub stub, String sessionId) {
+  /** A connector whose lanes end at a batch boundary once {@code stopping} says so. */
+  AgentLaneConnector(AgentServiceGrpc.AgentServiceStub stub, String sessionId, SyncRole role,
+      BooleanSupplier stopping) {
     this.stub = stub.withOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD);
     this.sessionId = sessionId;
+    this.role = role;
+    this.stopping = stopping;
   }
 
   @Override
   public OpenLane open(int lane) throws SyncException, LinkException, InterruptedException {
+    if (stopping.getAsBoolean()) {
+      // A lane that ended for the stop is not reopened; the session ends with this reason.
+      throw new SyncException(SyncException.Kind.CANCELLED, "agent stopping; the controller"
+          + " resumes the session from its last checkpoint when it is run again");
+    }
     CompletableFuture<LaneCheckpoint> opened = new CompletableFuture<>();
     StreamHandler handler = new StreamHandler(opened);
     stub.syncDisk(handler).onNext(SyncDiskRequest.newBuilder()
@@ -54,7 +67,8 @@ final class AgentLaneConnector implements LaneConnector {
     }
     handler.link.start();
     // No chain means no checkpoint yet: the lane starts at its first block.
-    return new OpenLane(handler.link, start.getChain().isEmpty() ? null : start);
+    return new OpenLane(new DrainingLink(handler.link, role, stopping),
+        start.getChain().isEmpty() ? null : start);
   }
 
   /** Routes the stream's responses: the open answer first, then frames to the link. */

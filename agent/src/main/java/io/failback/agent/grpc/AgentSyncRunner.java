@@ -21,6 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -34,6 +37,7 @@ import java.util.logging.Logger;
 public final class AgentSyncRunner implements AutoCloseable {
   private static final Logger log = Logger.getLogger(AgentSyncRunner.class.getName());
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
+  private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
   private final AgentServiceGrpc.AgentServiceStub stub;
   private final GuardedHypervisor driver;
@@ -44,6 +48,8 @@ public final class AgentSyncRunner implements AutoCloseable {
   });
 
   private final DigestSets digestSets;
+  /** Set once by {@link #close}: lanes end at their next batch boundary. */
+  private final AtomicBoolean stopping = new AtomicBoolean();
 
   public AgentSyncRunner(Channel channel, GuardedHypervisor driver, DigestSets digestSets) {
     this.stub = AgentServiceGrpc.newStub(channel);
@@ -53,7 +59,12 @@ public final class AgentSyncRunner implements AutoCloseable {
 
   /** Starts the session in the background; {@code report} gets the result once it ends. */
   public void start(String commandId, StartSync start, Consumer<CommandResult> report) {
-    sessions.execute(() -> report.accept(run(commandId, start)));
+    try {
+      sessions.execute(() -> report.accept(run(commandId, start)));
+    } catch (RejectedExecutionException stopped) {
+      report.accept(CommandResult.newBuilder().setCommandId(commandId).setError("sync session "
+          + start.getParameters().getSessionId() + ": agent stopping").build());
+    }
   }
 
   private CommandResult run(String commandId, StartSync start) {
@@ -62,8 +73,8 @@ public final class AgentSyncRunner implements AutoCloseable {
     try (BlockDevice device = open(start)) {
       SyncProgress progress = new SyncProgress();
       DiskSync.Result outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
-          new AgentLaneConnector(stub, sessionId), checkpoint -> {}, progress,
-          MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
+          new AgentLaneConnector(stub, sessionId, start.getAgentRole(), stopping::get),
+          checkpoint -> {}, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
           new DiskSync.Options(digestSets, null)).run();
       var counters = outcome.progress();
       result.setSyncReport(SyncReport.newBuilder().setSessionId(sessionId)
@@ -94,6 +105,7 @@ public final class AgentSyncRunner implements AutoCloseable {
             throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()
                 + "; it must be Off before its disk " + disk.getPath() + " is written");
           }
+          driver.checkDiskAccess(vm.getId(), disk.getPath(), target);
           if (target) {
             // Durable before the first write: from here until a verified end the disks mix
             // old and new blocks, whatever happens to this process or the controller.
@@ -108,8 +120,24 @@ public final class AgentSyncRunner implements AutoCloseable {
         + " host");
   }
 
+  /**
+   * Stops gracefully: running sessions end at a batch boundary with their complete batches
+   * flushed and acknowledged, and report "agent stopping"; whatever still runs after {@code
+   * STOP_GRACE} (a lane waiting on a silent peer) is interrupted.
+   */
   @Override
   public void close() {
-    sessions.shutdownNow();
+    stopping.set(true);
+    sessions.shutdown();
+    try {
+      if (!sessions.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warning("sync sessions still running " + STOP_GRACE.toSeconds() + " s after the"
+            + " stop; interrupting them");
+        sessions.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      sessions.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }

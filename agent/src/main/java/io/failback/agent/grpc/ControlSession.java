@@ -66,6 +66,8 @@ public final class ControlSession implements AutoCloseable {
   private StreamObserver<AgentMessage> requests;
   private boolean registered;
   private ScheduledFuture<?> heartbeats;
+  /** Set when {@link #close} begins: no new command runs. */
+  private volatile boolean closing;
   private boolean closed;
   private int attempt;
 
@@ -99,7 +101,7 @@ public final class ControlSession implements AutoCloseable {
     HostInventory inventory;
     StreamObserver<AgentMessage> stream;
     synchronized (this) {
-      if (closed) {
+      if (closed || closing) {
         return;
       }
       attempt++;
@@ -191,6 +193,11 @@ public final class ControlSession implements AutoCloseable {
   private void run(Command command) {
     CommandResult.Builder result = CommandResult.newBuilder()
         .setCommandId(command.getCommandId());
+    if (closing) {
+      deliver(result.setError("agent stopping: command " + command.getKindCase()
+          + " was not run").build());
+      return;
+    }
     switch (command.getKindCase()) {
       case START_SYNC -> {
         syncs.start(command.getCommandId(), command.getStartSync(), this::deliver);
@@ -260,7 +267,7 @@ public final class ControlSession implements AutoCloseable {
   }
 
   private synchronized void onDisconnected(int attemptOfStream, Status status) {
-    if (closed || attemptOfStream != attempt) {
+    if (closed || closing || attemptOfStream != attempt) {
       return;
     }
     requests = null;
@@ -284,20 +291,30 @@ public final class ControlSession implements AutoCloseable {
     }
   }
 
-  /** Ends the stream politely; no reconnect follows. */
+  /**
+   * Ends the session gracefully; no reconnect follows. Running syncs stop at a batch boundary
+   * and their results ("agent stopping") still go out on the control stream, which is then
+   * half-closed.
+   */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      closing = true;
     }
-    cancelHeartbeats();
+    // Outside the lock: the sessions deliver their results through it while they wind down.
     syncs.close();
     samples.shutdownNow();
-    if (requests != null) {
-      requests.onCompleted();
+    synchronized (this) {
+      cancelHeartbeats();
+      if (requests != null) {
+        requests.onCompleted();
+      }
+      closed = true;
+      requests = null;
     }
-    closed = true;
-    requests = null;
   }
 
   private static Duration toJava(com.google.protobuf.Duration d) {

@@ -44,7 +44,9 @@ public final class DiskSampler {
       throw new IOException("at most " + MAX_BLOCKS + " blocks per sample, got "
           + request.getBlocksCount());
     }
-    requireInventoryDisk(request.getDiskPath());
+    String vmId = vmOf(request.getDiskPath());
+    // The host's own rules: a real Hyper-V host refuses a disk attached to a running VM.
+    driver.checkDiskAccess(vmId, request.getDiskPath(), false);
     BlockDigester digester;
     try {
       digester = new BlockDigester(Digests.algorithm(request.getDigestAlgorithm()),
@@ -71,11 +73,11 @@ public final class DiskSampler {
     return report.build();
   }
 
-  private void requireInventoryDisk(String path) throws IOException {
+  private String vmOf(String path) throws IOException {
     for (VirtualMachine vm : driver.inventory().getVirtualMachinesList()) {
       for (VirtualDisk disk : vm.getDisksList()) {
         if (disk.getPath().equals(path)) {
-          return;
+          return vm.getId();
         }
       }
     }

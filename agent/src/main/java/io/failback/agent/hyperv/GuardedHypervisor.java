@@ -56,4 +56,19 @@ public final class GuardedHypervisor implements HypervisorDriver {
     }
     inner.startVm(vmId);
   }
+
+  @Override
+  public VirtualMachine createVm(NewVm spec) throws IOException {
+    return inner.createVm(spec);
+  }
+
+  @Override
+  public void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException {
+    inner.checkDiskAccess(vmId, diskPath, write);
+  }
+
+  @Override
+  public Optional<ChangeTracking> changeTracking() {
+    return inner.changeTracking();
+  }
 }

@@ -1,7 +1,9 @@
 package io.failback.agent.hyperv;
 
 import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
+import java.util.Optional;
 
 /** What the agent needs from the hypervisor of its host. */
 public interface HypervisorDriver {
@@ -20,4 +22,28 @@ public interface HypervisorDriver {
 
   /** Starts a VM; nothing if it runs. */
   void startVm(String vmId) throws IOException;
+
+  /**
+   * Creates a VM (Off) in the host's default VM path with new, empty dynamic VHDX disks and
+   * returns it as {@link #inventory()} reports it.
+   *
+   * <p>Every switch is checked before anything is made; a failure half-way removes what was
+   * made. Used by failback to an alternate host, which then syncs into the new disks.
+   *
+   * @throws IOException naming what is missing (a switch) or which hypervisor step failed
+   */
+  VirtualMachine createVm(NewVm spec) throws IOException;
+
+  /**
+   * Refuses, with a reason the operator can act on, unless the disk {@code diskPath} of VM
+   * {@code vmId} may be opened now for reading, or for writing when {@code write}.
+   *
+   * <p>Differencing disks and VMs with checkpoints are always refused (merge the checkpoints
+   * first); what else is required depends on the host: a real Hyper-V host needs the VM Off and
+   * the disk not attached anywhere.
+   */
+  void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException;
+
+  /** The host's changed-block tracking, if it has one. */
+  Optional<ChangeTracking> changeTracking();
 }

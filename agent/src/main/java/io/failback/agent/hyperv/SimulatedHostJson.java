@@ -32,14 +32,24 @@ final class SimulatedHostJson {
   /** One virtual switch; {@code type} is External, Internal or Private. */
   record SwitchEntry(String name, String id, String type) {}
 
-  /** {@code vms/<folder>/vm.json}; disk paths are relative to the VM folder. */
+  /**
+   * {@code vms/<folder>/vm.json}; disk paths are relative to the VM folder. Memory and processor
+   * count are optional (only VMs made by {@code createVm} have them) and not in the inventory.
+   */
   record VmFile(
       String id,
       String name,
       int generation,
       String state,
       List<String> disks,
-      List<AdapterEntry> networkAdapters) {}
+      List<AdapterEntry> networkAdapters,
+      Long memoryBytes,
+      Integer processorCount) {
+    VmFile withState(String newState) {
+      return new VmFile(id, name, generation, newState, disks, networkAdapters, memoryBytes,
+          processorCount);
+    }
+  }
 
   /** One network adapter; an empty {@code switchName} means not connected. */
   record AdapterEntry(String name, String switchName, String macAddress) {}

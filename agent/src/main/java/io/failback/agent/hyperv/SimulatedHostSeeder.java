@@ -177,19 +177,17 @@ public final class SimulatedHostSeeder {
     }
     List<AdapterEntry> adapters = new ArrayList<>();
     for (int i = 0; i < vm.switchNames().size(); i++) {
-      String name = i == 0 ? "Network Adapter" : "Network Adapter " + (i + 1);
-      adapters.add(new AdapterEntry(name, vm.switchNames().get(i), randomHyperVMac()));
+      adapters.add(new AdapterEntry(adapterName(i), vm.switchNames().get(i), randomHyperVMac()));
     }
     VmFile definition =
-        new VmFile(UUID.randomUUID().toString(), vm.name(), 2, vm.state(), diskNames, adapters);
+        new VmFile(UUID.randomUUID().toString(), vm.name(), 2, vm.state(), diskNames, adapters,
+            null, null);
     SimulatedHostJson.write(folder.resolve(SimulatedHostJson.VM_FILE), definition);
   }
 
   private static void createDisk(Path file, DiskSpec disk) throws IOException {
     if (disk.format() == DiskFormat.VHDX) {
-      // Hyper-V's default block size for real disks; 1 MiB keeps small test disks fine-grained.
-      int blockSize = disk.virtualSize() >= GIB ? 32 << 20 : 1 << 20;
-      VhdxCreator.createDynamic(file, disk.virtualSize(), blockSize, 512);
+      createDynamicVhdx(file, disk.virtualSize());
       return;
     }
     try (FileChannel channel =
@@ -203,8 +201,20 @@ public final class SimulatedHostSeeder {
     }
   }
 
+  /** A new, empty dynamic VHDX, as {@code New-VHD -Dynamic} would make it. */
+  static void createDynamicVhdx(Path file, long virtualSize) throws IOException {
+    // Hyper-V's default block size for real disks; 1 MiB keeps small test disks fine-grained.
+    int blockSize = virtualSize >= GIB ? 32 << 20 : 1 << 20;
+    VhdxCreator.createDynamic(file, virtualSize, blockSize, 512);
+  }
+
+  /** Hyper-V's name for the {@code index}th (from 0) network adapter of a VM. */
+  static String adapterName(int index) {
+    return index == 0 ? "Network Adapter" : "Network Adapter " + (index + 1);
+  }
+
   /** A MAC address in Hyper-V's dynamic range (00-15-5D), written as Hyper-V shows it. */
-  private static String randomHyperVMac() {
+  static String randomHyperVMac() {
     return String.format("00155D%06X", ThreadLocalRandom.current().nextInt(1 << 24));
   }
 

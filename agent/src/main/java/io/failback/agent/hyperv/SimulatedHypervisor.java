@@ -8,7 +8,11 @@ import io.failback.agent.hyperv.SimulatedHostJson.HostFile;
 import io.failback.agent.hyperv.SimulatedHostJson.SwitchEntry;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
+import io.failback.proto.v1.DiskType;
+import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.StoragePath;
+import io.failback.proto.v1.VirtualDisk;
+import io.failback.proto.v1.VirtualMachine;
 import io.failback.proto.v1.VirtualSwitch;
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -18,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A directory that stands in for a Hyper-V host: {@code host.json} plus one folder per VM under
@@ -124,7 +129,48 @@ public final class SimulatedHypervisor implements HypervisorDriver {
   private void setState(String vmId, String state) throws IOException {
     Path vmFile = SimulatedVms.fileOf(vmsDir(), vmId);
     SimulatedHostJson.VmFile vm = SimulatedHostJson.read(vmFile, SimulatedHostJson.VmFile.class);
-    SimulatedHostJson.replace(vmFile, new SimulatedHostJson.VmFile(vm.id(), vm.name(),
-        vm.generation(), state, vm.disks(), vm.networkAdapters()));
+    SimulatedHostJson.replace(vmFile, vm.withState(state));
+  }
+
+  /** Creates the VM in {@code vms/<id>/}; see {@link SimulatedVmCreator#create}. */
+  @Override
+  public VirtualMachine createVm(NewVm spec) throws IOException {
+    Path hostFile = hostDir.resolve(SimulatedHostJson.HOST_FILE);
+    HostFile host = SimulatedHostJson.read(hostFile, HostFile.class);
+    String id = SimulatedVmCreator.create(vmsDir(),
+        switches(hostFile, orEmpty(host.virtualSwitches())).keySet(), spec);
+    return vm(inventory(), id);
+  }
+
+  /**
+   * Refuses differencing disks, and writes while the VM is not Off. Reading a running VM's disk
+   * is allowed here: a simulated guest writes through the same file, as the demo's does.
+   */
+  @Override
+  public void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException {
+    VirtualMachine vm = vm(inventory(), vmId);
+    VirtualDisk disk = vm.getDisksList().stream().filter(d -> d.getPath().equals(diskPath))
+        .findFirst().orElseThrow(() -> new IOException("disk " + diskPath + " is not a disk of"
+            + " VM " + vm.getName()));
+    if (disk.getType() == DiskType.DIFFERENCING) {
+      throw new IOException("disk " + diskPath + " of VM " + vm.getName() + " is a differencing"
+          + " disk (a checkpoint): merge the VM's checkpoints first");
+    }
+    if (write && vm.getPowerState() != PowerState.OFF) {
+      throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail() + "; it must be"
+          + " Off before its disk " + diskPath + " is written");
+    }
+  }
+
+  /** A directory has no change tracking: syncs compare checksums. */
+  @Override
+  public Optional<ChangeTracking> changeTracking() {
+    return Optional.empty();
+  }
+
+  private static VirtualMachine vm(HostInventory inventory, String vmId) throws IOException {
+    return inventory.getVirtualMachinesList().stream()
+        .filter(vm -> vm.getId().equalsIgnoreCase(vmId)).findFirst()
+        .orElseThrow(() -> new IOException("no VM with id " + vmId + " on this host"));
   }
 }

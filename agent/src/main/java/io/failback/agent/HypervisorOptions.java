@@ -1,0 +1,73 @@
+package io.failback.agent;
+
+import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.agent.hyperv.powershell.PowerShellHypervisor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** The options that choose and configure the hypervisor driver; a picocli mixin. */
+final class HypervisorOptions {
+  /** Which driver: a real Hyper-V host through PowerShell, or a simulated host directory. */
+  enum Kind { hyperv, simulated }
+
+  @Option(names = "--hypervisor",
+      description = "hyperv (PowerShell) or simulated (a host directory); default: hyperv on"
+          + " Windows, simulated elsewhere.")
+  Kind kind;
+
+  @Option(names = "--host-dir",
+      description = "Simulated Hyper-V host directory (see SIMULATED-HOST.md); simulated only.")
+  Path hostDir;
+
+  @Option(names = "--powershell", defaultValue = "powershell.exe",
+      description = "PowerShell executable for the hyperv driver: powershell.exe (5.1), pwsh"
+          + " (7) or a full path (default: ${DEFAULT-VALUE}).")
+  String powershell;
+
+  @Option(names = "--shutdown-timeout", defaultValue = "300",
+      description = "Seconds a guest may take to shut down before its VM is turned off"
+          + " (default: ${DEFAULT-VALUE}).")
+  long shutdownSeconds;
+
+  @Option(names = "--hyperv-command-timeout", defaultValue = "120",
+      description = "Seconds any other Hyper-V command may take (default: ${DEFAULT-VALUE}).")
+  long commandSeconds;
+
+  Kind kind() {
+    if (kind != null) {
+      return kind;
+    }
+    return onWindows() ? Kind.hyperv : Kind.simulated;
+  }
+
+  /** Whether this JVM runs on Windows, where Hyper-V and Windows services are. */
+  static boolean onWindows() {
+    return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+  }
+
+  /** The driver these options name; refuses a simulated host without its directory. */
+  HypervisorDriver driver() {
+    return switch (kind()) {
+      case hyperv -> new PowerShellHypervisor(new PowerShellHypervisor.Options(powershell,
+          Duration.ofSeconds(commandSeconds), Duration.ofSeconds(shutdownSeconds)));
+      case simulated -> {
+        if (hostDir == null) {
+          throw new IllegalArgumentException("--host-dir is required with the simulated"
+              + " hypervisor (or choose --hypervisor hyperv on a Hyper-V host)");
+        }
+        yield new SimulatedHypervisor(hostDir);
+      }
+    };
+  }
+
+  /** Where the agent keeps its own state unless told: beside a simulated host's files. */
+  Path defaultStateDir() {
+    if (kind() == Kind.simulated && hostDir != null) {
+      return hostDir.resolve(".agent");
+    }
+    throw new IllegalArgumentException("--state-dir is required with the hyperv driver");
+  }
+}

@@ -1,0 +1,110 @@
+package io.failback.agent.hyperv.powershell;
+
+import static io.failback.agent.hyperv.powershell.PsJson.enumName;
+import static io.failback.agent.hyperv.powershell.PsJson.number;
+import static io.failback.agent.hyperv.powershell.PsJson.objects;
+import static io.failback.agent.hyperv.powershell.PsJson.required;
+import static io.failback.agent.hyperv.powershell.PsJson.text;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.failback.agent.hyperv.HyperVStates;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.DiskType;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.HypervisorKind;
+import io.failback.proto.v1.NetworkAdapter;
+import io.failback.proto.v1.StoragePath;
+import io.failback.proto.v1.VirtualDisk;
+import io.failback.proto.v1.VirtualMachine;
+import io.failback.proto.v1.VirtualSwitch;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/** Maps the JSON of {@code inventory.ps1} to a {@link HostInventory}. */
+final class HyperVInventory {
+  private HyperVInventory() {}
+
+  static HostInventory map(JsonElement json) throws IOException {
+    if (!json.isJsonObject()) {
+      throw new IOException("PowerShell reported the host as " + json + ", expected an object");
+    }
+    JsonObject host = json.getAsJsonObject();
+    String hostName = required(host, "hostName", "the host");
+    HostInventory.Builder inventory = HostInventory.newBuilder()
+        .setHostName(hostName)
+        .setHypervisorKind(HypervisorKind.HYPER_V)
+        .setHypervisorVersion(text(host, "version"))
+        .setDefaultVmPath(text(host, "vmPath"));
+    for (JsonObject s : objects(host, "switches")) {
+      inventory.addVirtualSwitches(VirtualSwitch.newBuilder()
+          .setName(required(s, "name", "a virtual switch"))
+          .setId(text(s, "id").toLowerCase(Locale.ROOT))
+          .setSwitchType(enumName(s, "type", HyperVEnums.SWITCH_TYPE)));
+    }
+    for (JsonObject path : objects(host, "storagePaths")) {
+      inventory.addStoragePaths(StoragePath.newBuilder()
+          .setPath(required(path, "path", "a storage path"))
+          .setFreeBytes(number(path, "freeBytes"))
+          .setTotalBytes(number(path, "totalBytes")));
+    }
+    List<VirtualMachine> vms = new java.util.ArrayList<>();
+    for (JsonObject vm : objects(host, "vms")) {
+      vms.add(vm(vm, hostName));
+    }
+    // The same order as the simulated host: by name, then id.
+    vms.sort(Comparator.comparing(VirtualMachine::getName).thenComparing(VirtualMachine::getId));
+    return inventory.addAllVirtualMachines(vms).build();
+  }
+
+  private static VirtualMachine vm(JsonObject vm, String hostName) throws IOException {
+    String state = enumName(vm, "state", HyperVEnums.VM_STATE);
+    VirtualMachine.Builder builder = VirtualMachine.newBuilder()
+        .setId(required(vm, "id", "a VM").toLowerCase(Locale.ROOT))
+        .setName(required(vm, "name", "a VM"))
+        .setGeneration((int) number(vm, "generation"))
+        .setPowerState(HyperVStates.powerState(state))
+        .setStateDetail(state)
+        .setHostName(hostName);
+    for (JsonObject disk : objects(vm, "disks")) {
+      builder.addDisks(disk(disk));
+    }
+    for (JsonObject nic : objects(vm, "networkAdapters")) {
+      builder.addNetworkAdapters(NetworkAdapter.newBuilder()
+          .setName(text(nic, "name"))
+          .setSwitchName(text(nic, "switchName"))
+          .setMacAddress(text(nic, "macAddress").toUpperCase(Locale.ROOT)));
+    }
+    return builder.build();
+  }
+
+  private static VirtualDisk disk(JsonObject disk) throws IOException {
+    String format = enumName(disk, "format", HyperVEnums.VHD_FORMAT);
+    return VirtualDisk.newBuilder()
+        .setPath(required(disk, "path", "a disk"))
+        // VHD (the old format) and VHD Sets stay unspecified: the agent cannot open them.
+        .setFormat(format.equalsIgnoreCase("VHDX") ? DiskFormat.VHDX
+            : DiskFormat.DISK_FORMAT_UNSPECIFIED)
+        .setType(diskType(disk))
+        .setVirtualSizeBytes(number(disk, "size"))
+        .setLogicalSectorSize((int) number(disk, "logicalSectorSize"))
+        .setPhysicalSectorSize((int) number(disk, "physicalSectorSize"))
+        .setBlockSizeBytes((int) number(disk, "blockSize"))
+        .build();
+  }
+
+  /** The disk's type; any disk with a parent is differencing, whatever else it claims. */
+  static DiskType diskType(JsonObject disk) {
+    if (!text(disk, "parentPath").isEmpty()) {
+      return DiskType.DIFFERENCING;
+    }
+    return switch (enumName(disk, "type", HyperVEnums.VHD_TYPE).toLowerCase(Locale.ROOT)) {
+      case "fixed" -> DiskType.FIXED;
+      case "dynamic" -> DiskType.DYNAMIC;
+      case "differencing" -> DiskType.DIFFERENCING;
+      default -> DiskType.DISK_TYPE_UNSPECIFIED;
+    };
+  }
+}

@@ -1,0 +1,153 @@
+package io.failback.agent.hyperv.powershell;
+
+import static io.failback.agent.hyperv.powershell.PsJson.bool;
+import static io.failback.agent.hyperv.powershell.PsJson.enumName;
+import static io.failback.agent.hyperv.powershell.PsJson.number;
+import static io.failback.agent.hyperv.powershell.PsJson.text;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.NewVm;
+import io.failback.proto.v1.DiskType;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.VirtualMachine;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * Drives a real Hyper-V host through its PowerShell module, one {@code powershell} process per
+ * operation (see {@link PowerShell} for how values reach the scripts safely).
+ *
+ * <p>Holds no state: every answer is the host's as it is at the call. Needs the rights of local
+ * Administrators or Hyper-V Administrators.
+ */
+public final class PowerShellHypervisor implements HypervisorDriver {
+  private static final Logger log = Logger.getLogger(PowerShellHypervisor.class.getName());
+
+  private final PowerShell shell;
+  private final Options options;
+  private final RctChangeTracking changeTracking;
+
+  /**
+   * How the driver runs PowerShell.
+   *
+   * @param executable {@code powershell.exe} (5.1), {@code pwsh} (7) or a full path
+   * @param commandTimeout longest wait for a query or a quick change (start, create)
+   * @param shutdownTimeout how long a guest may take to shut down before its VM is turned off
+   */
+  public record Options(String executable, Duration commandTimeout, Duration shutdownTimeout) {
+    /** powershell.exe, 2 minutes per command, 5 minutes per guest shutdown. */
+    public static Options defaults(String executable) {
+      return new Options(executable, Duration.ofMinutes(2), Duration.ofMinutes(5));
+    }
+  }
+
+  public PowerShellHypervisor(Options options) {
+    this.shell = new PowerShell(options.executable());
+    this.options = options;
+    this.changeTracking = new RctChangeTracking(shell, options.commandTimeout());
+  }
+
+  @Override
+  public HostInventory inventory() throws IOException {
+    return HyperVInventory.map(
+        shell.run("inventory.ps1", PowerShell.parameters(), "read the Hyper-V inventory",
+            options.commandTimeout()));
+  }
+
+  /**
+   * A guest shutdown that may take {@link Options#shutdownTimeout}, then a power cut if the
+   * guest did not stop or cannot shut down (no integration services); a power cut at once when
+   * {@code turnOff}.
+   */
+  @Override
+  public void stopVm(String vmId, boolean turnOff) throws IOException {
+    long seconds = Math.max(1, options.shutdownTimeout().toSeconds());
+    JsonObject answer = object(shell.run("stop-vm.ps1",
+        PowerShell.parameters("vmId", vmId, "turnOff", turnOff, "timeoutSeconds", seconds),
+        "stop VM " + vmId, options.shutdownTimeout().plus(options.commandTimeout())));
+    if (!turnOff && bool(answer, "turnedOff")) {
+      log.warning("VM " + vmId + " was turned off: " + text(answer, "reason"));
+    }
+    requireState(answer, vmId, "Off");
+  }
+
+  @Override
+  public void startVm(String vmId) throws IOException {
+    requireState(object(shell.run("start-vm.ps1", PowerShell.parameters("vmId", vmId),
+        "start VM " + vmId, options.commandTimeout())), vmId, "Running");
+  }
+
+  @Override
+  public VirtualMachine createVm(NewVm spec) throws IOException {
+    JsonObject created = object(shell.run("create-vm.ps1", spec,
+        "create VM '" + spec.name() + "'", options.commandTimeout()));
+    String id = PsJson.required(created, "id", "the new VM");
+    return inventory().getVirtualMachinesList().stream()
+        .filter(vm -> vm.getId().equalsIgnoreCase(id)).findFirst()
+        .orElseThrow(() -> new IOException("VM '" + spec.name() + "' was created with id " + id
+            + " but is not in the inventory"));
+  }
+
+  /**
+   * Refuses unless the VM is Off, has no checkpoints, and the disk is its own, a VHDX, not
+   * differencing and not attached: Hyper-V holds a running VM's disks open, and a checkpoint
+   * chain means the VM's data is spread over several files.
+   */
+  @Override
+  public void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException {
+    JsonObject disk = object(shell.run("check-disk.ps1",
+        PowerShell.parameters("vmId", vmId, "path", diskPath), "check disk " + diskPath,
+        options.commandTimeout()));
+    String vm = "VM '" + text(disk, "vmName") + "'";
+    String state = enumName(disk, "vmState", HyperVEnums.VM_STATE);
+    if (!bool(disk, "connected")) {
+      throw new IOException("disk " + diskPath + " is not connected to " + vm);
+    }
+    if (HyperVInventory.diskType(disk) == DiskType.DIFFERENCING) {
+      throw new IOException("disk " + diskPath + " of " + vm + " is a differencing disk (parent "
+          + text(disk, "parentPath") + "): delete the VM's checkpoints to merge them first");
+    }
+    long checkpoints = number(disk, "checkpoints");
+    if (checkpoints > 0) {
+      throw new IOException(vm + " has " + checkpoints + " checkpoint(s), a chain of disk"
+          + " files: delete them (Remove-VMSnapshot) to merge before syncing its disks");
+    }
+    if (!enumName(disk, "format", HyperVEnums.VHD_FORMAT).equalsIgnoreCase("VHDX")) {
+      throw new IOException("disk " + diskPath + " of " + vm + " is "
+          + text(disk, "format") + "; only VHDX disks can be synced (Convert-VHD first)");
+    }
+    if (!state.equalsIgnoreCase("Off")) {
+      throw new IOException(vm + " is " + state + "; it must be Off before its disk "
+          + diskPath + " is " + (write ? "written" : "read"));
+    }
+    if (bool(disk, "attached")) {
+      throw new IOException("disk " + diskPath + " is attached (mounted on the host or in use):"
+          + " Dismount-VHD it before it is " + (write ? "written" : "read"));
+    }
+  }
+
+  @Override
+  public Optional<ChangeTracking> changeTracking() {
+    return Optional.of(changeTracking);
+  }
+
+  private static void requireState(JsonObject answer, String vmId, String expected)
+      throws IOException {
+    String state = enumName(answer, "state", HyperVEnums.VM_STATE);
+    if (!state.equalsIgnoreCase(expected)) {
+      throw new IOException("VM " + vmId + " is " + state + " afterwards, expected " + expected);
+    }
+  }
+
+  static JsonObject object(JsonElement json) throws IOException {
+    if (!json.isJsonObject()) {
+      throw new IOException("PowerShell answered " + json + ", expected a JSON object");
+    }
+    return json.getAsJsonObject();
+  }
+}

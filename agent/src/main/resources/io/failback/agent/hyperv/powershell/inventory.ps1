@@ -1,0 +1,40 @@
+# The host, its switches, VMs (disks via Get-VHD, adapters) and storage paths with free space.
+function Get-Space([string]$path) {
+  $drive = New-Object System.IO.DriveInfo ([System.IO.Path]::GetPathRoot($path))
+  @{ path = $path; freeBytes = [int64]$drive.AvailableFreeSpace; totalBytes = [int64]$drive.TotalSize }
+}
+$vmHost = Get-VMHost
+$switches = @(foreach ($s in @(Get-VMSwitch)) {
+  @{ name = [string]$s.Name; id = $s.Id.ToString(); type = [string]$s.SwitchType }
+})
+$vms = @(foreach ($vm in @(Get-VM)) {
+  $disks = @(foreach ($drive in @(Get-VMHardDiskDrive -VM $vm)) {
+    if (-not $drive.Path) { continue }  # a pass-through disk has no file to sync
+    $vhd = Get-VHD -Path $drive.Path
+    @{ path = [string]$vhd.Path; format = [string]$vhd.VhdFormat; type = [string]$vhd.VhdType
+       size = [int64]$vhd.Size; blockSize = [int64]$vhd.BlockSize
+       logicalSectorSize = [int64]$vhd.LogicalSectorSize
+       physicalSectorSize = [int64]$vhd.PhysicalSectorSize
+       parentPath = [string]$vhd.ParentPath; attached = [bool]$vhd.Attached }
+  })
+  $adapters = @(foreach ($nic in @(Get-VMNetworkAdapter -VM $vm)) {
+    @{ name = [string]$nic.Name; switchName = [string]$nic.SwitchName; macAddress = [string]$nic.MacAddress }
+  })
+  @{ id = $vm.Id.ToString(); name = [string]$vm.Name; generation = [int]$vm.Generation
+     state = [string]$vm.State; checkpoints = @(Get-VMSnapshot -VM $vm).Count
+     disks = $disks; networkAdapters = $adapters }
+})
+$paths = @()
+$candidates = @([string]$vmHost.VirtualMachinePath, [string]$vmHost.VirtualHardDiskPath) +
+  @(foreach ($vm in $vms) { foreach ($disk in $vm.disks) { Split-Path -Parent $disk.path } })
+foreach ($path in $candidates) {
+  if ($path -and $paths -notcontains $path) { $paths += $path }
+}
+Write-Json @{
+  hostName = [System.Net.Dns]::GetHostEntry([Environment]::MachineName).HostName
+  version = [Environment]::OSVersion.Version.ToString()
+  vmPath = [string]$vmHost.VirtualMachinePath
+  switches = $switches
+  vms = $vms
+  storagePaths = @(foreach ($path in $paths) { Get-Space $path })
+}

@@ -1,0 +1,9 @@
+@echo off
+rem The Failback operator CLI, from an installed release archive (lib\ beside bin\).
+rem Java 17 or later: %JAVA_HOME%\bin\java.exe if JAVA_HOME is set, else java on the PATH.
+setlocal
+set "HOME_DIR=%~dp0.."
+set "JAVA=java"
+if defined JAVA_HOME set "JAVA=%JAVA_HOME%\bin\java.exe"
+"%JAVA%" %JAVA_OPTS% -cp "%HOME_DIR%\lib\*" io.failback.controller.cli.FailbackMain %*
+exit /b %ERRORLEVEL%
