@@ -37,6 +37,10 @@ final class PlanRules {
     if (name.isEmpty()) {
       throw invalid(field + " is empty; name the recovery plan");
     }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw invalid(field + " has " + name.length() + " characters; a recovery plan name has at"
+          + " most " + MAX_NAME_LENGTH);
+    }
     if (!NAME.matcher(name).matches()) {
       throw invalid(field + " '" + name + "' is not a valid recovery plan name: use 1 to "
           + MAX_NAME_LENGTH + " letters, digits, '.', '_' or '-'");
@@ -100,8 +104,8 @@ final class PlanRules {
     String place(int group, String vmId) throws RecoveryPlanException {
       ProtectedItem item = items.get(vmId);
       if (item == null) {
-        throw invalid("group " + group + ": vm '" + vmId + "' is not a protected item; list"
-            + " them with ListProtectedItems");
+        throw invalid("group " + group + ": vm '" + shortened(vmId) + "' is not a protected"
+            + " item; list them with ListProtectedItems");
       }
       Integer earlier = groups.putIfAbsent(item.getVmId(), group);
       if (earlier != null) {
@@ -142,6 +146,11 @@ final class PlanRules {
       throw invalid(where + ": manual_action is blank; write what the operator must do, or"
           + " leave it empty for no pause");
     }
+  }
+
+  /** An unknown id is echoed, but not at any length: a status description is a header. */
+  private static String shortened(String text) {
+    return text.length() <= 100 ? text : text.substring(0, 100) + "...";
   }
 
   private static boolean isZero(Duration duration) {

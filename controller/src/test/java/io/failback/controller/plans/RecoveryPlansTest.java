@@ -104,8 +104,8 @@ class RecoveryPlansTest {
     assertRefused(Reason.INVALID, "name 'web tier' is not a valid recovery plan name: use 1 to"
         + " 64 letters, digits", () -> plans.create(tiers("web tier")));
     assertRefused(Reason.INVALID, "name 'wéb'", () -> plans.create(tiers("wéb")));
-    String tooLong = "a".repeat(65);
-    assertRefused(Reason.INVALID, tooLong, () -> plans.create(tiers(tooLong)));
+    assertRefused(Reason.INVALID, "name has 65 characters; a recovery plan name has at most 64",
+        () -> plans.create(tiers("a".repeat(65))));
 
     String longest = "A.b_c-9" + "z".repeat(57);
     assertEquals(longest, plans.create(tiers(longest)).getName());
@@ -129,6 +129,8 @@ class RecoveryPlansTest {
   void everyVmMustBeAProtectedItem() throws Exception {
     assertRefused(Reason.INVALID, "group 2: vm 'nope' is not a protected item; list them with"
         + " ListProtectedItems", () -> plans.create(plan("p", group(DB), group(APP, "nope"))));
+    assertRefused(Reason.INVALID, "group 1: vm '" + "x".repeat(100) + "...' is not",
+        () -> plans.create(plan("p", group("x".repeat(5000)))));
   }
 
   @Test
