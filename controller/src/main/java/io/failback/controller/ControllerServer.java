@@ -154,9 +154,11 @@ public final class ControllerServer implements AutoCloseable {
             authorization))
         .addService(ServerInterceptors.intercept(new RecoveryPlanServiceAdapter(plans),
             authorization))
-        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle),
+        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle,
+            ControllerServer::noPlans),
             authorization))
-        .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs), authorization))
+        .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs, lifecycle),
+            authorization))
         .addService(ServerInterceptors.intercept(config.simulation()
             ? new SimulationServiceAdapter(lifecycle, new GuestSimulation(cloud)).bindService()
             : PendingServices.of(CloudSimulationServiceGrpc.getServiceDescriptor(),
@@ -188,6 +190,13 @@ public final class ControllerServer implements AutoCloseable {
   }
 
   /** No job runner survives a restart yet, so every job left unfinished fails, saying why. */
+  /** Until the plan service lands: every plan name is unknown. */
+  private static io.failback.controller.lifecycle.Targets noPlans(String name)
+      throws io.failback.controller.lifecycle.NotFoundException {
+    throw new io.failback.controller.lifecycle.NotFoundException("no recovery plan named '"
+        + name + "'");
+  }
+
   private static void recoverJobs(Jobs jobs, ControllerStore store) throws StoreException {
     List<Job> settled;
     try {

@@ -136,10 +136,10 @@ class LifecycleIllegalActionsTest {
 
   private void invalidArguments() throws Exception {
     for (Act act : Act.values()) {
-      refused(Code.INVALID_ARGUMENT, act, List.of(), "vm_ids must name exactly one VM (got 0)");
-      refused(Code.INVALID_ARGUMENT, act, List.of(""), "vm_ids must name exactly one VM");
-      refused(Code.INVALID_ARGUMENT, act, List.of(fixture.vmId, "other"),
-          "vm_ids must name exactly one VM (got 2)");
+      refused(Code.INVALID_ARGUMENT, act, List.of(), "vm_ids is empty");
+      refused(Code.INVALID_ARGUMENT, act, List.of(fixture.vmId, ""), "vm_ids[1] is empty");
+      refused(Code.INVALID_ARGUMENT, act, List.of(fixture.vmId,
+          fixture.vmId.toUpperCase(java.util.Locale.ROOT)), "twice");
     }
     refusedCompletion(Code.INVALID_ARGUMENT, "", "job_id is empty");
     check(Code.INVALID_ARGUMENT, () -> failover.getProtectedItem(

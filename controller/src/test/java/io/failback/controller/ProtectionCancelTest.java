@@ -41,8 +41,7 @@ class ProtectionCancelTest {
 
     Job cancelled = fixture.awaitState(enable, JobState.JOB_CANCELLED);
     assertTrue(cancelled.getTimelineList().stream().anyMatch(s -> s.getDescription().equals(
-        "cancelled: initial replication cancelled by the operator; the item is UNPROTECTED"
-            + " again")), cancelled.toString());
+        "cancelled: cancelled during data transfer; the item is UNPROTECTED again")), cancelled.toString());
     ProtectedItem item = fixture.item();
     assertEquals(ProtectionState.UNPROTECTED, item.getState());
     assertEquals(List.of("EnableProtection"), item.getAllowedActionsList());

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
         LifecycleCommands.Complete.class, LifecycleCommands.Commit.class,
         LifecycleCommands.ReverseReplicate.class, LifecycleCommands.Jobs.class,
         LifecycleCommands.JobDetail.class, LifecycleCommands.Cancel.class,
+        LifecycleCommands.Resume.class,
         LifecycleCommands.SimulateWrites.class, PlanCommands.class})
 public final class FailbackMain {
   /** Exit code for errors the controller reported. */

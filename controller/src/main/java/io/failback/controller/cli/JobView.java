@@ -18,8 +18,12 @@ final class JobView {
   static String summary(Job job) {
     return "job " + job.getId() + "  " + job.getKind() + "  " + state(job)
         + (job.getDirection().getNumber() > 0 ? "  " + job.getDirection() : "")
+        + (job.getRecoveryPlan().isEmpty() ? "" : "  plan " + job.getRecoveryPlan() + " ("
+            + job.getGroupsFinished() + " of " + job.getGroupsTotal() + " groups finished)")
         + (job.getAllowedActionsCount() > 0
-            ? "  next: " + String.join(", ", job.getAllowedActionsList()) : "");
+            ? "  next: " + String.join(", ", job.getAllowedActionsList()) : "")
+        + (job.getManualAction().isEmpty() ? ""
+            : "\n  manual action: " + job.getManualAction());
   }
 
   private static String state(Job job) {

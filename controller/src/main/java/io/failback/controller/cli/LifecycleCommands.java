@@ -13,6 +13,7 @@ import io.failback.proto.v1.ListJobsRequest;
 import io.failback.proto.v1.ListProtectedItemsRequest;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ResumeJobRequest;
 import io.failback.proto.v1.ReverseReplicateRequest;
 import io.failback.proto.v1.UnplannedFailoverRequest;
 import io.failback.proto.v1.WatchJobRequest;
@@ -77,7 +78,10 @@ final class LifecycleCommands {
   @Command(name = "failover", description = "Planned failover; on a failed-over VM this is the"
       + " failback (cloud to on-prem).")
   static final class Failover extends LifecycleCommand {
-    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+    @Parameters(paramLabel = "VM_ID", arity = "0..*") List<String> vmIds = List.of();
+
+    @Option(names = "--plan", description = "Act on this recovery plan's VMs, group by group.")
+    String plan = "";
 
     @Option(names = "--data-sync", defaultValue = "before",
         description = "before (sync while the source runs, then complete) or full.")
@@ -92,8 +96,8 @@ final class LifecycleCommands {
     @Override
     FailoverResponse start(OperatorClient client) {
       if (unplanned) {
-        return client.failover().unplannedFailover(
-            UnplannedFailoverRequest.newBuilder().addAllVmIds(vmIds).build());
+        return client.failover().unplannedFailover(UnplannedFailoverRequest.newBuilder()
+            .addAllVmIds(vmIds).setRecoveryPlan(plan).build());
       }
       DataSync mode = switch (dataSync) {
         case "before" -> DataSync.SYNC_BEFORE_FAILOVER;
@@ -102,7 +106,7 @@ final class LifecycleCommands {
             + dataSync + "'");
       };
       return client.failover().plannedFailover(PlannedFailoverRequest.newBuilder()
-          .addAllVmIds(vmIds).setDataSync(mode)
+          .addAllVmIds(vmIds).setRecoveryPlan(plan).setDataSync(mode)
           .setTargetHost(targetHost == null ? "" : targetHost).build());
     }
   }
@@ -120,22 +124,29 @@ final class LifecycleCommands {
 
   @Command(name = "commit", description = "Make a failover or failback final.")
   static final class Commit extends LifecycleCommand {
-    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+    @Parameters(paramLabel = "VM_ID", arity = "0..*") List<String> vmIds = List.of();
+
+    @Option(names = "--plan", description = "Act on this recovery plan's VMs.")
+    String plan = "";
 
     @Override
     FailoverResponse start(OperatorClient client) {
-      return client.failover().commit(CommitRequest.newBuilder().addAllVmIds(vmIds).build());
+      return client.failover().commit(CommitRequest.newBuilder().addAllVmIds(vmIds)
+          .setRecoveryPlan(plan).build());
     }
   }
 
   @Command(name = "reverse-replicate", description = "Protect failed-back VMs again.")
   static final class ReverseReplicate extends LifecycleCommand {
-    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+    @Parameters(paramLabel = "VM_ID", arity = "0..*") List<String> vmIds = List.of();
+
+    @Option(names = "--plan", description = "Act on this recovery plan's VMs.")
+    String plan = "";
 
     @Override
     FailoverResponse start(OperatorClient client) {
-      return client.failover().reverseReplicate(
-          ReverseReplicateRequest.newBuilder().addAllVmIds(vmIds).build());
+      return client.failover().reverseReplicate(ReverseReplicateRequest.newBuilder()
+          .addAllVmIds(vmIds).setRecoveryPlan(plan).build());
     }
   }
 
@@ -200,21 +211,38 @@ final class LifecycleCommands {
     }
   }
 
-  @Command(name = "cancel", description = "Cancel a job; a failback cancelled during data sync"
-      + " leaves the on-prem VM INCONSISTENT until it is re-run.")
-  static final class Cancel implements Callable<Integer> {
+  /** A command on one job that answers with the job: cancel, resume. */
+  abstract static class JobAction implements Callable<Integer> {
     @ParentCommand FailbackMain parent;
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "JOB_ID") String jobId;
 
+    abstract Job act(OperatorClient client);
+
     @Override
     public Integer call() throws IOException {
       try (OperatorClient client = parent.connection.connect()) {
-        Job job = client.jobs().cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).build());
-        spec.commandLine().getOut().println(JobView.summary(job));
+        spec.commandLine().getOut().println(JobView.summary(act(client)));
         spec.commandLine().getOut().flush();
         return 0;
       }
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a job; a failback cancelled during data sync"
+      + " leaves the on-prem VM INCONSISTENT until it is re-run.")
+  static final class Cancel extends JobAction {
+    @Override
+    Job act(OperatorClient client) {
+      return client.jobs().cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).build());
+    }
+  }
+
+  @Command(name = "resume", description = "Go on after a recovery plan's manual action.")
+  static final class Resume extends JobAction {
+    @Override
+    Job act(OperatorClient client) {
+      return client.jobs().resumeJob(ResumeJobRequest.newBuilder().setJobId(jobId).build());
     }
   }
 

@@ -2,6 +2,8 @@ package io.failback.controller.grpc;
 
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.LifecycleException;
+import io.failback.controller.lifecycle.RecoveryPlanLookup;
+import io.failback.controller.lifecycle.Targets;
 import io.failback.proto.v1.CommitRequest;
 import io.failback.proto.v1.CompleteFailoverRequest;
 import io.failback.proto.v1.EnableProtectionRequest;
@@ -18,14 +20,19 @@ import io.failback.proto.v1.UnplannedFailoverRequest;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /** gRPC adapter for {@code failback.v1.FailoverService}: the DR lifecycle. */
 public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverServiceImplBase {
   private final Lifecycle lifecycle;
+  private final RecoveryPlanLookup plans;
 
-  public FailoverServiceAdapter(Lifecycle lifecycle) {
+  public FailoverServiceAdapter(Lifecycle lifecycle, RecoveryPlanLookup plans) {
     this.lifecycle = lifecycle;
+    this.plans = plans;
   }
 
   private interface Action<T> {
@@ -52,35 +59,54 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
     return FailoverResponse.newBuilder().setJob(job).setDirection(job.getDirection()).build();
   }
 
-  /** This version acts on one VM per request; recovery plans group VMs (a later release). */
-  private static String oneVm(List<String> vmIds, String recoveryPlan) throws StatusException {
+  /** The VMs a request names: a list of VMs, or a recovery plan's groups. */
+  private Targets targets(List<String> vmIds, String recoveryPlan) throws Exception {
     if (!recoveryPlan.isEmpty()) {
-      throw Status.UNIMPLEMENTED.withDescription("recovery plans are not available in this"
-          + " controller version; name the VM in vm_ids").asException();
+      if (!vmIds.isEmpty()) {
+        throw Status.INVALID_ARGUMENT.withDescription("name either vm_ids or recovery_plan,"
+            + " not both (got " + vmIds.size() + " VMs and plan '" + recoveryPlan + "')")
+            .asException();
+      }
+      return plans.targets(recoveryPlan);
     }
-    if (vmIds.size() != 1 || vmIds.get(0).isEmpty()) {
-      throw Status.INVALID_ARGUMENT.withDescription("vm_ids must name exactly one VM (got "
-          + vmIds.size() + "); run one request per VM").asException();
+    if (vmIds.isEmpty()) {
+      throw Status.INVALID_ARGUMENT.withDescription("vm_ids is empty: name at least one VM,"
+          + " or a recovery_plan").asException();
     }
-    return vmIds.get(0);
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < vmIds.size(); i++) {
+      String vmId = vmIds.get(i);
+      if (vmId.isBlank()) {
+        throw Status.INVALID_ARGUMENT.withDescription("vm_ids[" + i + "] is empty")
+            .asException();
+      }
+      if (!seen.add(vmId.toLowerCase(Locale.ROOT))) {
+        throw Status.INVALID_ARGUMENT.withDescription("vm_ids names '" + vmId + "' twice")
+            .asException();
+      }
+    }
+    return Targets.of(vmIds);
   }
 
   @Override
   public void plannedFailover(PlannedFailoverRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> {
-      String vmId = oneVm(request.getVmIdsList(), request.getRecoveryPlan());
-      if (!request.getTargetHost().isEmpty()
-          && !request.getTargetHost().equalsIgnoreCase(lifecycle.item(vmId).getOnPremHost())) {
-        throw Status.UNIMPLEMENTED.withDescription("failback to an alternate host is not"
-            + " available in this controller version; leave target_host empty for the"
-            + " original host " + lifecycle.item(vmId).getOnPremHost()).asException();
+      Targets targets = targets(request.getVmIdsList(), request.getRecoveryPlan());
+      for (String vmId : targets.vmIds()) {
+        String home = lifecycle.item(vmId).getOnPremHost();
+        if (!request.getTargetHost().isEmpty()
+            && !request.getTargetHost().equalsIgnoreCase(home)) {
+          throw Status.UNIMPLEMENTED.withDescription("failback to an alternate host is not"
+              + " available in this controller version; leave target_host empty for the"
+              + " original host (" + home + " for vm " + vmId + ")").asException();
+        }
       }
       if (!request.getEncryptionCertificate().isEmpty()) {
         throw Status.UNIMPLEMENTED.withDescription("data encryption is not available in this"
             + " controller version; leave encryption_certificate empty").asException();
       }
-      return response(lifecycle.plannedFailover(vmId, request.getDataSync()));
+      return response(lifecycle.plannedFailover(targets, request.getDataSync()));
     });
   }
 
@@ -88,7 +114,7 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   public void unplannedFailover(UnplannedFailoverRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.unplannedFailover(
-        oneVm(request.getVmIdsList(), request.getRecoveryPlan()))));
+        targets(request.getVmIdsList(), request.getRecoveryPlan()))));
   }
 
   @Override
@@ -105,21 +131,21 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   @Override
   public void commit(CommitRequest request, StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.commit(
-        oneVm(request.getVmIdsList(), request.getRecoveryPlan()))));
+        targets(request.getVmIdsList(), request.getRecoveryPlan()))));
   }
 
   @Override
   public void reverseReplicate(ReverseReplicateRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.reverseReplicate(
-        oneVm(request.getVmIdsList(), request.getRecoveryPlan()))));
+        targets(request.getVmIdsList(), request.getRecoveryPlan()))));
   }
 
   @Override
   public void enableProtection(EnableProtectionRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.enableProtection(
-        oneVm(request.getVmIdsList(), ""))));
+        targets(request.getVmIdsList(), "").vmIds())));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.failback.controller.grpc;
 
 import io.failback.controller.lifecycle.IllegalTransitionException;
 import io.failback.controller.lifecycle.Jobs;
+import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.NotFoundException;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.CancelJobRequest;
@@ -10,6 +11,7 @@ import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.ListJobsRequest;
 import io.failback.proto.v1.ListJobsResponse;
+import io.failback.proto.v1.ResumeJobRequest;
 import io.failback.proto.v1.WatchJobRequest;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -18,9 +20,11 @@ import io.grpc.stub.StreamObserver;
 /** gRPC adapter for {@code failback.v1.JobService}: where operators follow and cancel jobs. */
 public final class JobServiceAdapter extends JobServiceGrpc.JobServiceImplBase {
   private final Jobs jobs;
+  private final Lifecycle lifecycle;
 
-  public JobServiceAdapter(Jobs jobs) {
+  public JobServiceAdapter(Jobs jobs, Lifecycle lifecycle) {
     this.jobs = jobs;
+    this.lifecycle = lifecycle;
   }
 
   @Override
@@ -37,6 +41,11 @@ public final class JobServiceAdapter extends JobServiceGrpc.JobServiceImplBase {
   @Override
   public void cancelJob(CancelJobRequest request, StreamObserver<Job> responses) {
     answer(responses, () -> jobs.cancel(requireJobId(request.getJobId())));
+  }
+
+  @Override
+  public void resumeJob(ResumeJobRequest request, StreamObserver<Job> responses) {
+    answer(responses, () -> lifecycle.resumeJob(requireJobId(request.getJobId())));
   }
 
   @Override

@@ -156,6 +156,42 @@ public final class Jobs {
     });
   }
 
+  /**
+   * Moves one VM's part of the job (its task and its disks' tasks still open) to {@code to}
+   * without ending the job; a {@code reason} for a failed or cancelled part is kept on the
+   * task and joins the job's errors.
+   */
+  public Job vmTasks(String jobId, String vmId, JobState to, String reason)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "move a VM's tasks", job -> {
+      for (JobTask.Builder task : job.getTasksBuilderList()) {
+        if (task.getVmId().equalsIgnoreCase(vmId) && !JobTransitions.isTerminal(task.getState())
+            && task.getState() != to) {
+          JobBuilders.moveTask(job, task, to);
+        }
+      }
+      if (!reason.isEmpty()) {
+        task(job, vmId, "").setError(reason);
+        job.addErrors("vm " + vmId + ": " + reason);
+        addStep(job, clock.instant(), vmId, reason);
+      }
+    });
+  }
+
+  /** Records how many of the job's groups have every VM running on the target side. */
+  public Job groupsFinished(String jobId, int finished, int total)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    checkArgument(0 <= finished && finished <= total, "%s of %s groups", finished, total);
+    return change(jobId, "record finished groups",
+        job -> job.setGroupsFinished(finished).setGroupsTotal(total));
+  }
+
+  /** Shows the manual action the job waits for, or none when {@code text} is empty. */
+  public Job manualAction(String jobId, String text)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record the manual action", job -> job.setManualAction(text));
+  }
+
   /** Replaces the actions the operator may take now; CancelJob stays off once requested. */
   public Job allowActions(String jobId, List<OperatorAction> actions)
       throws NotFoundException, IllegalTransitionException, StoreException {

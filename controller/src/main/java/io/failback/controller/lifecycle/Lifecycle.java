@@ -2,10 +2,16 @@ package io.failback.controller.lifecycle;
 
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.VirtualMachine;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.logging.Logger;
 
 /**
@@ -16,15 +22,15 @@ public final class Lifecycle {
   private static final Logger log = Logger.getLogger(Lifecycle.class.getName());
 
   private final LifecycleContext context;
-  private final ProtectionFlow protection;
-  private final FailbackFlow failback;
-  private final FailbackCommit failbackCommit;
+  private final Replication replication;
+  private final VmJobs vmJobs;
+  /** Serializes the checks and starts of jobs, so two requests cannot take the same VM. */
+  private final Object starting = new Object();
 
   Lifecycle(LifecycleContext context) {
     this.context = context;
-    this.protection = new ProtectionFlow(context);
-    this.failback = new FailbackFlow(context);
-    this.failbackCommit = new FailbackCommit(context);
+    this.replication = new Replication(context);
+    this.vmJobs = new VmJobs(context);
   }
 
   /** Builds the lifecycle from its parts. */
@@ -57,58 +63,197 @@ public final class Lifecycle {
     return context.items().get(vmId);
   }
 
-  /** EnableProtection: initial replication of an on-prem VM into a new cloud VM. */
-  public Job enableProtection(String vmId)
-      throws LifecycleException, NotFoundException, IllegalTransitionException, StoreException {
-    return protection.enable(vmId);
+  /** EnableProtection: initial replication of on-prem VMs into new cloud VMs. */
+  public Job enableProtection(List<String> vmIds) throws Exception {
+    synchronized (starting) {
+      Map<String, ProtectedItem> items = new LinkedHashMap<>();
+      for (String vmId : vmIds) {
+        VirtualMachine vm = context.hosts().vm(vmId);
+        try {
+          items.put(vm.getId(), context.items().get(vm.getId()));
+        } catch (NotFoundException absent) {
+          items.put(vm.getId(), context.items().create(vm.getId(), vm.getName(),
+              vm.getHostName()));
+        }
+      }
+      Targets targets = Targets.of(List.copyOf(items.keySet()));
+      Map<String, ProtectedItem> checked = check(targets, OperatorAction.ENABLE_PROTECTION);
+      List<VmWork> works = new ArrayList<>();
+      int n = 0;
+      for (ProtectedItem item : checked.values()) {
+        works.add(new ProtectVm(context, item, context.hosts().vm(item.getVmId()), false,
+            tag(n++)));
+      }
+      return vmJobs.launch(new VmJobs.Kind("EnableProtection",
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+    }
+  }
+
+  public Job enableProtection(String vmId) throws Exception {
+    return enableProtection(List.of(vmId));
   }
 
   /**
-   * PlannedFailover: towards the cloud for a protected VM, or back on-prem (the failback) for
-   * a failed-over one.
+   * PlannedFailover: towards the cloud for protected VMs, or back on-prem (the failback) for
+   * failed-over ones; all VMs of one request go the same way.
    */
-  public Job plannedFailover(String vmId, DataSync dataSync)
-      throws LifecycleException, NotFoundException, IllegalTransitionException, StoreException {
-    ProtectedItem item = context.items().requireAction(vmId, OperatorAction.PLANNED_FAILOVER);
-    if (item.getState() == ProtectionState.PROTECTED) {
-      return protection.plannedFailover(item);
+  public Job plannedFailover(Targets targets, DataSync dataSync) throws Exception {
+    synchronized (starting) {
+      Map<String, ProtectedItem> checked = check(targets, OperatorAction.PLANNED_FAILOVER);
+      long toCloud = checked.values().stream()
+          .filter(i -> i.getState() == ProtectionState.PROTECTED).count();
+      if (toCloud != 0 && toCloud != checked.size()) {
+        throw new LifecycleException("the VMs of one PlannedFailover must all move the same"
+            + " way: " + names(checked, true) + " are PROTECTED (failover to the cloud), "
+            + names(checked, false) + " are failed over (failback); run two requests");
+      }
+      List<VmWork> works = new ArrayList<>();
+      int n = 0;
+      DataSync sync = dataSync == DataSync.DATA_SYNC_UNSPECIFIED
+          ? DataSync.SYNC_BEFORE_FAILOVER : dataSync;
+      for (ProtectedItem item : checked.values()) {
+        VirtualMachine vm = context.hosts().vm(item.getVmId());
+        works.add(toCloud > 0 ? new ToCloudVm(context, item, vm, true, tag(n++))
+            : new FailbackVm(context, item, vm, sync, tag(n++)));
+      }
+      VmJobs.Kind kind = toCloud > 0
+          ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true)
+          : new VmJobs.Kind("PlannedFailover", FailoverDirection.CLOUD_TO_ON_PREM,
+              sync == DataSync.SYNC_BEFORE_FAILOVER, true);
+      return vmJobs.launch(kind, targets, works, checked);
     }
-    return failback.start(item, dataSync == DataSync.DATA_SYNC_UNSPECIFIED
-        ? DataSync.SYNC_BEFORE_FAILOVER : dataSync);
   }
 
-  /** UnplannedFailover: start the cloud VM from the last replica. */
-  public Job unplannedFailover(String vmId)
-      throws NotFoundException, IllegalTransitionException, StoreException {
-    ProtectedItem item = context.items().requireAction(vmId, OperatorAction.UNPLANNED_FAILOVER);
-    return protection.unplannedFailover(item);
+  public Job plannedFailover(String vmId, DataSync dataSync) throws Exception {
+    return plannedFailover(Targets.of(List.of(vmId)), dataSync);
   }
 
-  /** CompleteFailover: phase 2 of a failback waiting after phase 1. */
+  /** UnplannedFailover: start the cloud VMs from their last replicas. */
+  public Job unplannedFailover(Targets targets) throws Exception {
+    synchronized (starting) {
+      Map<String, ProtectedItem> checked = check(targets, OperatorAction.UNPLANNED_FAILOVER);
+      List<VmWork> works = new ArrayList<>();
+      int n = 0;
+      for (ProtectedItem item : checked.values()) {
+        works.add(new ToCloudVm(context, item, null, false, tag(n++)));
+      }
+      return vmJobs.launch(new VmJobs.Kind("UnplannedFailover",
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+    }
+  }
+
+  public Job unplannedFailover(String vmId) throws Exception {
+    return unplannedFailover(Targets.of(List.of(vmId)));
+  }
+
+  /** CompleteFailover: phase 2 of a failback job waiting after phase 1, for all its VMs. */
   public Job completeFailover(String jobId)
       throws NotFoundException, IllegalTransitionException, StoreException {
-    return failback.complete(jobId);
+    return vmJobs.act(jobId, OperatorAction.COMPLETE_FAILOVER);
   }
 
-  /** Commit: makes a failover or a failback final. */
-  public Job commit(String vmId)
+  /** ResumeJob: go on after a recovery plan's manual action. */
+  public Job resumeJob(String jobId)
       throws NotFoundException, IllegalTransitionException, StoreException {
-    ProtectedItem item = context.items().requireAction(vmId, OperatorAction.COMMIT);
-    return item.getState() == ProtectionState.FAILED_OVER_COMMIT_PENDING
-        ? protection.commitFailover(item) : failbackCommit.commit(vmId);
+    return vmJobs.act(jobId, OperatorAction.RESUME_JOB);
   }
 
-  /** ReverseReplicate: protect a failed-back VM again, sending only what changed on-prem. */
-  public Job reverseReplicate(String vmId)
-      throws LifecycleException, NotFoundException, IllegalTransitionException, StoreException {
-    ProtectedItem item = context.items().requireAction(vmId, OperatorAction.REVERSE_REPLICATE);
-    return protection.reverseReplicate(item);
+  /** Commit: makes failovers or failbacks final. */
+  public Job commit(Targets targets) throws Exception {
+    synchronized (starting) {
+      Map<String, ProtectedItem> checked = check(targets, OperatorAction.COMMIT);
+      for (ProtectedItem item : checked.values()) {
+        for (Job other : context.jobs().list(item.getVmId())) {
+          // The item stays FAILED_BACK_COMMIT_PENDING while its commit runs: a second one
+          // would delete the seed the first is writing.
+          if (other.getKind().equals("Commit")
+              && !JobTransitions.isTerminal(other.getState())) {
+            throw new IllegalTransitionException("cannot Commit (commit job " + other.getId()
+                + " is running)", "vm " + item.getVmName() + " (id " + item.getVmId() + ")",
+                item.getState().name(), List.of());
+          }
+        }
+      }
+      boolean failback = checked.values().stream()
+          .allMatch(i -> i.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING);
+      List<VmWork> works = checked.values().stream()
+          .map(item -> (VmWork) new CommitVm(context, item)).toList();
+      // Deleting is not undone half-way: a commit runs to its end.
+      return vmJobs.launch(new VmJobs.Kind("Commit", failback
+          ? FailoverDirection.CLOUD_TO_ON_PREM : FailoverDirection.ON_PREM_TO_CLOUD, false,
+          false), targets, works, checked);
+    }
+  }
+
+  public Job commit(String vmId) throws Exception {
+    return commit(Targets.of(List.of(vmId)));
+  }
+
+  /** ReverseReplicate: protect failed-back VMs again, sending only what changed on-prem. */
+  public Job reverseReplicate(Targets targets) throws Exception {
+    synchronized (starting) {
+      Map<String, ProtectedItem> checked = check(targets, OperatorAction.REVERSE_REPLICATE);
+      List<VmWork> works = new ArrayList<>();
+      int n = 0;
+      for (ProtectedItem item : checked.values()) {
+        works.add(new ProtectVm(context, item, context.hosts().vm(item.getVmId()), true,
+            tag(n++)));
+      }
+      return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+    }
+  }
+
+  public Job reverseReplicate(String vmId) throws Exception {
+    return reverseReplicate(Targets.of(List.of(vmId)));
   }
 
   /** One delta cycle of a protected VM to its cloud replica; returns when it is done. */
   public void replicateNow(String vmId) throws LifecycleException, NotFoundException,
       StoreException, InterruptedException {
-    protection.cycle(vmId);
+    replication.cycle(vmId);
+  }
+
+  /**
+   * Checks that every VM is a protected item whose state allows {@code action}; refuses the
+   * whole request, naming every VM that cannot, before anything changes.
+   *
+   * @return the items, by their own VM id, in the order of {@code targets}
+   */
+  private Map<String, ProtectedItem> check(Targets targets, OperatorAction action)
+      throws Exception {
+    Map<String, ProtectedItem> items = new LinkedHashMap<>();
+    List<Exception> refusals = new ArrayList<>();
+    for (String vmId : targets.vmIds()) {
+      try {
+        ProtectedItem item = context.items().requireAction(vmId, action);
+        if (items.put(item.getVmId(), item) != null) {
+          throw new LifecycleException("vm " + vmId + " is named twice");
+        }
+      } catch (NotFoundException | IllegalTransitionException | LifecycleException e) {
+        refusals.add(e);
+      }
+    }
+    if (refusals.size() == 1) {
+      throw refusals.get(0);
+    }
+    if (!refusals.isEmpty()) {
+      throw new LifecycleException(refusals.size() + " of " + targets.vmIds().size()
+          + " VMs cannot " + action.rpcName() + ": " + refusals.stream()
+              .map(Exception::getMessage).collect(Collectors.joining("; ")));
+    }
+    return items;
+  }
+
+  private static String names(Map<String, ProtectedItem> items, boolean protectedOnes) {
+    return items.values().stream()
+        .filter(i -> (i.getState() == ProtectionState.PROTECTED) == protectedOnes)
+        .map(ProtectedItem::getVmName).collect(Collectors.joining(", "));
+  }
+
+  /** Keeps the sessions and digest sets of a job's VMs apart. */
+  private static String tag(int n) {
+    return "-v" + n;
   }
 
   /** Runs a delta cycle for every protected VM; failures are logged, the next cycle retries. */
@@ -117,7 +262,7 @@ public final class Lifecycle {
       for (ProtectedItem item : context.items().list()) {
         if (item.getState() == ProtectionState.PROTECTED) {
           try {
-            protection.cycle(item.getVmId());
+            replication.cycle(item.getVmId());
           } catch (LifecycleException | NotFoundException | StoreException e) {
             log.warning("delta cycle of " + item.getVmName() + ": " + e.getMessage());
           }

@@ -11,7 +11,8 @@ public enum OperatorAction {
   COMPLETE_FAILOVER("CompleteFailover"),
   COMMIT("Commit"),
   REVERSE_REPLICATE("ReverseReplicate"),
-  CANCEL_JOB("CancelJob");
+  CANCEL_JOB("CancelJob"),
+  RESUME_JOB("ResumeJob");
 
   private final String rpcName;
 

@@ -1,0 +1,108 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.JobState;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Where a running job waits for the operator (CompleteFailover, or ResumeJob after a recovery
+ * plan's manual action) or for a plan's delay, and where the operator's cancel reaches it.
+ *
+ * <p>Waiting, opening and cancelling happen under this object's lock, so an operator action and
+ * a cancel arriving together cannot both proceed, and a cancel that arrives just before the
+ * job starts to wait still ends it.
+ */
+final class ActionGate {
+  private final Jobs jobs;
+  private final String jobId;
+  private OperatorAction awaited;
+  private boolean opened;
+  private boolean cancelled;
+
+  /** The operator's cancel reached the job's run. */
+  static final class CancelledException extends Exception {
+    CancelledException() {
+      super("cancelled by the operator");
+    }
+  }
+
+  ActionGate(Jobs jobs, String jobId) {
+    this.jobs = jobs;
+    this.jobId = jobId;
+  }
+
+  /**
+   * Moves the job to WAITING with {@code action} (and CancelJob) allowed, and returns once the
+   * operator took it; the job is RUNNING again then.
+   *
+   * @param manualAction the plan's text for the operator, or empty
+   */
+  synchronized void await(OperatorAction action, String manualAction)
+      throws CancelledException, InterruptedException, NotFoundException,
+      IllegalTransitionException, StoreException {
+    throwIfCancelled();
+    jobs.manualAction(jobId, manualAction);
+    jobs.allowActions(jobId, List.of(action, OperatorAction.CANCEL_JOB));
+    jobs.transition(jobId, JobState.JOB_WAITING);
+    awaited = action;
+    opened = false;
+    try {
+      while (!opened && !cancelled) {
+        wait();
+      }
+    } finally {
+      awaited = null;
+    }
+    throwIfCancelled();
+  }
+
+  /**
+   * The operator's {@code action}: the job runs on.
+   *
+   * @throws IllegalTransitionException if the job is not waiting for it, or a cancel came first
+   */
+  synchronized void open(OperatorAction action)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    io.failback.proto.v1.Job job = jobs.get(jobId);
+    if (cancelled || awaited != action || jobs.cancelRequested(jobId)) {
+      String refused = "cannot " + action.rpcName()
+          + (cancelled || jobs.cancelRequested(jobId) ? " (a cancel was requested)" : "");
+      throw new IllegalTransitionException(refused, JobBuilders.subject(job),
+          job.getState().name(), job.getAllowedActionsList());
+    }
+    jobs.manualAction(jobId, "");
+    jobs.allowActions(jobId, List.of(OperatorAction.CANCEL_JOB));
+    jobs.transition(jobId, JobState.JOB_RUNNING);
+    opened = true;
+    notifyAll();
+  }
+
+  /** Sleeps for a plan's delay, ending early on a cancel. */
+  synchronized void pause(Duration delay) throws CancelledException, InterruptedException {
+    long until = System.nanoTime() + delay.toNanos();
+    for (long left = delay.toNanos(); left > 0 && !cancelled;
+        left = until - System.nanoTime()) {
+      wait(Math.max(1, left / 1_000_000));
+    }
+    throwIfCancelled();
+  }
+
+  /** The operator's cancel: a wait ends at once, the run at its next check. */
+  synchronized void cancel() {
+    cancelled = true;
+    notifyAll();
+  }
+
+  synchronized void throwIfCancelled() throws CancelledException {
+    if (cancelled || jobs.cancelRequested(jobId)) {
+      cancelled = true;
+      throw new CancelledException();
+    }
+  }
+
+  /** Whether the job waits now for {@code action}. */
+  synchronized boolean awaits(OperatorAction action) {
+    return awaited == action && !cancelled;
+  }
+}

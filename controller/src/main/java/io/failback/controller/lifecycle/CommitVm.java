@@ -1,0 +1,74 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.disk.BlockDevices;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One VM's commit. After a failover to the cloud it only records that the cloud VM is the
+ * active copy. After a failback it keeps the cloud VM's final state as the seed for reverse
+ * replication, then deletes the cloud VM and its disks; the item stays
+ * FAILED_BACK_COMMIT_PENDING until that is done, so a failed commit can be run again.
+ */
+final class CommitVm extends ItemWork {
+
+  CommitVm(LifecycleContext context, ProtectedItem item) {
+    super(context, item, null, "");
+  }
+
+  private boolean afterFailback() {
+    return item.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING;
+  }
+
+  @Override
+  public void begin(String jobId) throws Exception {
+    this.jobId = jobId;
+    if (!afterFailback()) {
+      context.items().transition(vmId(), ProtectionState.FAILED_OVER_COMMIT_PENDING,
+          ProtectionState.FAILED_OVER, b -> { });
+      step("failover committed; the cloud VM is the active"
+          + " copy");
+    }
+  }
+
+  @Override
+  public void transfer() throws Exception {
+    if (!afterFailback()) {
+      return;
+    }
+    Path seeds = context.seedDir().resolve(item.getVmId());
+    FlowSupport.deleteTree(seeds);
+    Files.createDirectories(seeds);
+    CloudVm cloudVm = context.cloud().get(item.getCloudVmId()).orElseThrow(
+        () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
+    for (int i = 0; i < cloudVm.disks().size(); i++) {
+      try (BlockDevice disk = context.cloud().openDisk(cloudVm.id(), i, false);
+          BlockDevice seed = BlockDevices.createRawSparse(seeds.resolve("disk-" + i + ".raw"),
+              disk.size())) {
+        FlowSupport.copyNonZero(disk, seed);
+      }
+    }
+    step("final synced state kept as the seed for reverse"
+        + " replication");
+    context.cloud().delete(cloudVm.id());
+    step("cloud VM " + cloudVm.id() + " and its disks deleted");
+  }
+
+  @Override
+  public void startTarget() throws Exception {
+    if (afterFailback()) {
+      context.items().transition(vmId(), ProtectionState.FAILED_BACK_COMMIT_PENDING,
+          ProtectionState.FAILED_BACK, b -> b.clearCloudVmId());
+    }
+  }
+
+  @Override
+  public String abandon(String why, boolean cancelled) {
+    // Nothing to undo: the item is still where it was and Commit may run again.
+    return "the item is still " + item.getState() + ": run Commit again";
+  }
+}

@@ -1,0 +1,242 @@
+package io.failback.controller.lifecycle;
+
+import static io.failback.controller.lifecycle.FlowSupport.quietly;
+
+import com.google.protobuf.util.Durations;
+import io.failback.common.disk.BlockDevice;
+import io.failback.controller.cloud.CloudSnapshot;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncRole;
+import io.failback.proto.v1.VirtualMachine;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One VM's failback: a planned failover from the cloud back on-prem, with sync before
+ * failover (phase 1 from a snapshot while the cloud VM runs, phase 2 of only the tracked
+ * changes after it stops) or a full download; {@link FailbackCommit} makes it final.
+ *
+ * <p>From the first on-prem write to the verified end the agent keeps the VM marked
+ * inconsistent; any failure or cancel leaves the item FAILBACK_INCONSISTENT, and re-running
+ * PlannedFailover resumes with a delta pass that skips what is already equal.
+ */
+final class FailbackVm extends ItemWork {
+  private static final Duration START_STOP_ALLOWANCE = Duration.ofSeconds(2);
+
+  private final DataSync dataSync;
+  private long seed;
+  private volatile String snapshotId;
+  private volatile Instant cloudOff;
+  private final List<BlockDevice> cloudDisks = new ArrayList<>();
+
+  FailbackVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm,
+      DataSync dataSync, String tag) {
+    super(context, item, vm, tag);
+    this.dataSync = dataSync;
+  }
+
+  @Override
+  public void begin(String jobId) throws Exception {
+    if (item.getCloudVmId().isEmpty()) {
+      throw new LifecycleException("vm " + vm.getName() + " has no cloud copy to fail back");
+    }
+    this.jobId = jobId;
+    this.seed = context.seed(jobId + tag);
+    context.items().transition(vmId(), item.getState(), ProtectionState.FAILING_BACK,
+        b -> b.setActiveJobId(jobId));
+    step("failback (cloud to on-prem) started, data sync " + dataSync);
+  }
+
+  @Override
+  public void prepare() throws Exception {
+    // Never two live copies: the on-prem VM stays off while the cloud one may run.
+    context.hosts().stopVm(vm.getHostName(), vm.getId());
+    releaseStaleSnapshots();
+    if (dataSync == DataSync.FULL_DOWNLOAD) {
+      return;
+    }
+    CloudSnapshot snapshot = context.cloud().snapshot(item.getCloudVmId());
+    snapshotId = snapshot.id();
+    step("snapshot " + snapshot.id() + " of the cloud disks taken; phase 1 syncs it while the"
+        + " cloud VM keeps running");
+    Instant started = context.clock().instant();
+    List<DiskTransfer.Disk> disks = new ArrayList<>();
+    for (int i = 0; i < vm.getDisksCount(); i++) {
+      disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), snapshot.disk(i), null));
+    }
+    List<SyncOutcome> outcomes;
+    try {
+      outcomes = transfer(SyncMode.DELTA, "p1", disks);
+    } finally {
+      quietly("closing the snapshot", snapshot::close);
+    }
+    long bytes = outcomes.stream().mapToLong(o -> o.controller().progress().blocksScanned())
+        .sum() * DiskTransfer.BLOCK_SIZE;
+    double seconds = Math.max(0.001,
+        Duration.between(started, context.clock().instant()).toMillis() / 1000.0);
+    Duration predicted = predictedDowntime(bytes / seconds);
+    context.items().transition(vmId(), ProtectionState.FAILING_BACK,
+        ProtectionState.FAILBACK_SYNCED, b -> { });
+    context.jobs().editTask(jobId, vmId(), "", t -> t.setPredictedDowntime(
+        Durations.fromMillis(predicted.toMillis())));
+    step("phase 1 verified; waiting for CompleteFailover");
+  }
+
+  /** Blocks the cloud VM wrote since the snapshot, at the measured phase 1 rate, plus stops. */
+  private Duration predictedDowntime(double rate) throws Exception {
+    long changed = 0;
+    for (int i = 0; i < vm.getDisksCount(); i++) {
+      changed += context.cloud().changedBlocks(snapshotId, i, DiskTransfer.BLOCK_SIZE)
+          .map(blocks -> (long) blocks.length).orElse(0L);
+    }
+    double perSecond = rate > 0 ? rate : 100e6;
+    return START_STOP_ALLOWANCE.plusMillis(
+        (long) (changed * DiskTransfer.BLOCK_SIZE / perSecond * 1000));
+  }
+
+  @Override
+  public void stopSource() throws Exception {
+    if (dataSync != DataSync.FULL_DOWNLOAD) {
+      context.items().transition(vmId(), ProtectionState.FAILBACK_SYNCED,
+          ProtectionState.FAILBACK_COMPLETING, b -> { });
+    }
+    cloudOff = context.clock().instant();
+    context.cloud().shutdown(item.getCloudVmId());
+    step(dataSync == DataSync.FULL_DOWNLOAD
+        ? "cloud VM off; full download of every non-zero block"
+        : "cloud VM off; phase 2 sends what it wrote since the snapshot");
+  }
+
+  @Override
+  public void transfer() throws Exception {
+    try {
+      List<DiskTransfer.Disk> disks = new ArrayList<>();
+      boolean tracked = dataSync != DataSync.FULL_DOWNLOAD;
+      for (int i = 0; i < vm.getDisksCount(); i++) {
+        BitSet blocks = null;
+        if (dataSync != DataSync.FULL_DOWNLOAD) {
+          Optional<long[]> changed = context.cloud().changedBlocks(snapshotId, i,
+              DiskTransfer.BLOCK_SIZE);
+          blocks = changed.map(FailbackVm::bits).orElse(null);
+          tracked &= changed.isPresent();
+        }
+        BlockDevice device = context.cloud().openDisk(item.getCloudVmId(), i, false);
+        cloudDisks.add(device);
+        disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, blocks));
+      }
+      if (dataSync == DataSync.FULL_DOWNLOAD) {
+        transfer(SyncMode.FULL, "full", disks);
+        return;
+      }
+      if (!tracked) {
+        step("change tracking unavailable: phase 2 falls back to a checksum pass");
+        disks = disks.stream().map(d -> new DiskTransfer.Disk(d.index(), d.onPremPath(),
+            d.cloudDisk(), null)).toList();
+      }
+      transfer(tracked ? SyncMode.TRACKED : SyncMode.DELTA, "p2", disks);
+    } finally {
+      cloudDisks.forEach(d -> quietly("closing a cloud disk", d::close));
+      cloudDisks.clear();
+    }
+  }
+
+  private static BitSet bits(long[] blocks) {
+    BitSet bits = new BitSet();
+    for (long block : blocks) {
+      bits.set((int) block);
+    }
+    return bits;
+  }
+
+  @Override
+  public void startTarget() throws Exception {
+    context.hosts().clearInconsistent(vm.getHostName(), vm.getId());
+    context.hosts().startVm(vm.getHostName(), vm.getId());
+    Duration downtime = Duration.between(cloudOff, context.clock().instant());
+    context.jobs().editTask(jobId, vmId(), "",
+        t -> t.setDowntime(Durations.fromMillis(downtime.toMillis())));
+    step("on-prem VM started; downtime " + downtime.toMillis() + " ms");
+    releaseSnapshot();
+    context.items().transition(vmId(), null, ProtectionState.FAILED_BACK_COMMIT_PENDING,
+        b -> b.clearActiveJobId());
+  }
+
+  private List<SyncOutcome> transfer(SyncMode mode, String phase,
+      List<DiskTransfer.Disk> disks) throws Exception {
+    FlowSupport.checkCancel(context, jobId);
+    List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
+        vm.getHostName(), mode, SyncRole.TARGET, "job-" + jobId + tag + "-" + phase,
+        "fb-" + jobId + tag, seed), disks);
+    for (int i = 0; i < outcomes.size(); i++) {
+      SyncOutcome outcome = outcomes.get(i);
+      if (!outcome.digestsMatch()) {
+        throw new LifecycleException("disk " + disks.get(i).onPremPath() + ": digests differ,"
+            + " cloud " + outcome.controller().diskDigestHex() + ", on-prem "
+            + outcome.agent().getDiskDigest());
+      }
+      context.jobs().editTask(jobId, vmId(), disks.get(i).onPremPath(),
+          t -> t.setSourceDigest(outcome.controller().diskDigestHex())
+              .setTargetDigest(outcome.agent().getDiskDigest()));
+    }
+    long scanned = 0;
+    long sent = 0;
+    long wire = 0;
+    for (SyncOutcome outcome : outcomes) {
+      scanned += outcome.controller().progress().blocksScanned();
+      sent += outcome.controller().progress().blocksSent()
+          + outcome.controller().progress().blocksZero();
+      wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
+    }
+    step(String.format(Locale.ROOT, "%s (%s) verified: whole-disk digests equal on both sides;"
+        + " %d blocks scanned, %d sent, %.1f MiB on the wire", phase, mode, scanned, sent,
+        wire / 1048576.0));
+    return outcomes;
+  }
+
+  @Override
+  public String abandon(String why, boolean cancelled) {
+    if (cloudOff != null) {
+      // The cloud copy is the only usable one: bring it back rather than extend the outage.
+      quietly("restarting the cloud VM", () -> context.cloud().start(item.getCloudVmId()));
+    }
+    // The re-run takes a fresh snapshot; this one would otherwise keep preserving every
+    // block the running cloud VM overwrites, for as long as the VM lives.
+    releaseSnapshot();
+    quietly("marking the on-prem disks inconsistent", () -> context.items().transition(
+        vmId(), null, ProtectionState.FAILBACK_INCONSISTENT,
+        b -> b.setInconsistentReason("failback job " + jobId + " " + why
+            + "; the on-prem disks may mix old and new blocks. Re-run PlannedFailover")
+            .clearActiveJobId()));
+    return (cloudOff != null ? "the cloud VM runs again; " : "the cloud VM keeps running; ")
+        + "the item is FAILBACK_INCONSISTENT: re-run PlannedFailover";
+  }
+
+  /**
+   * Only a failback snapshots a cloud VM, and one runs at a time per item: a snapshot still
+   * there was left by a run that a controller restart cut short, and it would go on
+   * preserving every block the guest overwrites for as long as the VM lives.
+   */
+  private void releaseStaleSnapshots() throws Exception {
+    for (String stale : context.cloud().snapshots(item.getCloudVmId())) {
+      context.cloud().releaseSnapshot(stale);
+      step("released snapshot " + stale + " left by an interrupted earlier run");
+    }
+  }
+
+  private void releaseSnapshot() {
+    String snapshot = snapshotId;
+    if (snapshot != null) {
+      snapshotId = null;
+      quietly("releasing snapshot " + snapshot, () -> context.cloud().releaseSnapshot(snapshot));
+    }
+  }
+}

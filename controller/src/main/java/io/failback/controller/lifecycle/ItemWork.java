@@ -1,0 +1,43 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.VirtualMachine;
+import java.util.List;
+
+/** What every VM's work of a job holds: its item, the VM as its host reports it, the job. */
+abstract class ItemWork implements VmWork {
+  final LifecycleContext context;
+  final ProtectedItem item;
+  /** The VM as its host reports it; null when the action needs no host (unplanned, commit). */
+  final VirtualMachine vm;
+  /** Tells this VM's sessions and digest sets apart from the other VMs of the job. */
+  final String tag;
+  String jobId;
+
+  ItemWork(LifecycleContext context, ProtectedItem item, VirtualMachine vm, String tag) {
+    this.context = context;
+    this.item = item;
+    this.vm = vm;
+    this.tag = tag;
+  }
+
+  @Override
+  public final String vmId() {
+    return item.getVmId();
+  }
+
+  @Override
+  public final String vmName() {
+    return vm != null ? vm.getName() : item.getVmName();
+  }
+
+  @Override
+  public List<String> diskPaths() {
+    return vm == null ? List.of() : FlowSupport.diskPaths(vm);
+  }
+
+  /** Records a step of this VM on the job's timeline. */
+  final void step(String description) throws Exception {
+    context.jobs().step(jobId, vmId(), description);
+  }
+}

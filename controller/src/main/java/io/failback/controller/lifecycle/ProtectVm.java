@@ -1,0 +1,100 @@
+package io.failback.controller.lifecycle;
+
+import static io.failback.controller.lifecycle.FlowSupport.quietly;
+
+import com.google.protobuf.util.Timestamps;
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.disk.BlockDevices;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.VirtualMachine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One VM's protection: EnableProtection (a new cloud VM shaped like the on-prem one, then a
+ * full initial replication) or ReverseReplicate after a failback (a new replica seeded from
+ * the state kept at failback commit, then only the blocks changed on-prem since).
+ */
+final class ProtectVm extends ItemWork {
+  private final boolean reverse;
+  private volatile CloudVm cloudVm;
+
+  ProtectVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm, boolean reverse,
+      String tag) {
+    super(context, item, vm, tag);
+    this.reverse = reverse;
+  }
+
+  @Override
+  public void begin(String jobId) throws Exception {
+    this.jobId = jobId;
+    context.items().transition(vmId(), item.getState(), reverse
+        ? ProtectionState.REVERSE_REPLICATING : ProtectionState.INITIAL_REPLICATION,
+        b -> b.setActiveJobId(jobId));
+  }
+
+  @Override
+  public void transfer() throws Exception {
+    cloudVm = context.cloud().create(FlowSupport.cloudSpec(vm));
+    Replication replication = new Replication(context);
+    if (!reverse) {
+      step("cloud VM " + cloudVm.id() + " created (off)");
+      replication.replicate(jobId, tag, vm, cloudVm.id(), SyncMode.FULL,
+          "initial replication");
+      return;
+    }
+    boolean seeded = seedFrom(seeds());
+    step(seeded
+        ? "cloud replica seeded from the state kept at failback commit"
+        : "no seed kept: full copy");
+    replication.replicate(jobId, tag, vm, cloudVm.id(),
+        seeded ? SyncMode.DELTA : SyncMode.FULL, "reverse replication");
+  }
+
+  @Override
+  public void startTarget() throws Exception {
+    FlowSupport.checkCancel(context, jobId);
+    String cloudId = cloudVm.id();
+    context.items().transition(vmId(), null, ProtectionState.PROTECTED, b -> b
+        .setCloudVmId(cloudId).clearActiveJobId()
+        .setLastRecoveryPoint(Timestamps.fromMillis(context.clock().millis())));
+    if (reverse) {
+      FlowSupport.deleteTree(seeds());
+    }
+  }
+
+  @Override
+  public String abandon(String why, boolean cancelled) {
+    CloudVm created = cloudVm;
+    if (created != null) {
+      quietly("removing the half-made cloud VM", () -> context.cloud().delete(created.id()));
+    }
+    ProtectionState back = reverse ? ProtectionState.FAILED_BACK : ProtectionState.UNPROTECTED;
+    quietly("returning the item to " + back, () -> context.items().transition(vmId(), null,
+        back, b -> b.clearActiveJobId()));
+    return "the item is " + back + " again";
+  }
+
+  private Path seeds() {
+    return context.seedDir().resolve(vm.getId());
+  }
+
+  /** Copies the kept seed disks into the new cloud VM; false when there is no seed. */
+  private boolean seedFrom(Path seeds) throws Exception {
+    for (int i = 0; i < vm.getDisksCount(); i++) {
+      if (!Files.exists(seeds.resolve("disk-" + i + ".raw"))) {
+        return false;
+      }
+    }
+    for (int i = 0; i < vm.getDisksCount(); i++) {
+      try (BlockDevice seed = BlockDevices.open(seeds.resolve("disk-" + i + ".raw"), false);
+          BlockDevice disk = context.cloud().openDisk(cloudVm.id(), i, true)) {
+        FlowSupport.copyNonZero(seed, disk);
+      }
+    }
+    return true;
+  }
+}

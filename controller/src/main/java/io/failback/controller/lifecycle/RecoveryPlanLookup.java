@@ -1,0 +1,12 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.store.StoreException;
+
+/** Finds the groups of a recovery plan by its name, for an action on the whole plan. */
+@FunctionalInterface
+public interface RecoveryPlanLookup {
+  /**
+   * @throws NotFoundException if no plan has this name; the message names the plans there are
+   */
+  Targets targets(String planName) throws NotFoundException, StoreException;
+}

@@ -1,0 +1,84 @@
+package io.failback.controller.lifecycle;
+
+import static io.failback.controller.lifecycle.FlowSupport.quietly;
+
+import com.google.protobuf.util.Timestamps;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.VirtualMachine;
+
+/**
+ * One VM's failover to the cloud: planned (on-prem VM off, final delta, cloud VM started) or
+ * unplanned (cloud VM started from the last replica; the on-prem VM is stopped if its host
+ * still answers, but the failover does not wait for a host the disaster took away).
+ */
+final class ToCloudVm extends ItemWork {
+  private final boolean planned;
+  private volatile boolean onPremStopped;
+
+  /** @param vm the VM as its host reports it; null for an unplanned failover */
+  ToCloudVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm, boolean planned,
+      String tag) {
+    super(context, item, vm, tag);
+    this.planned = planned;
+  }
+
+  @Override
+  public void begin(String jobId) throws Exception {
+    this.jobId = jobId;
+    context.items().transition(vmId(), ProtectionState.PROTECTED, ProtectionState.FAILING_OVER,
+        b -> b.setActiveJobId(jobId));
+  }
+
+  @Override
+  public void stopSource() throws Exception {
+    if (planned) {
+      step("stopping the on-prem VM");
+      context.hosts().stopVm(item.getOnPremHost(), vmId());
+      onPremStopped = true;
+      return;
+    }
+    try {
+      context.hosts().stopVm(item.getOnPremHost(), vmId());
+      onPremStopped = true;
+      step("on-prem VM stopped");
+    } catch (LifecycleException unreachable) {
+      step("on-prem VM not stopped (" + unreachable.getMessage()
+          + "); failing over from the last replica regardless");
+    }
+  }
+
+  @Override
+  public void transfer() throws Exception {
+    if (planned) {
+      context.cloud().get(item.getCloudVmId()).orElseThrow(
+          () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
+      new Replication(context).replicate(jobId, tag, vm, item.getCloudVmId(), SyncMode.DELTA,
+          "final delta sync");
+    }
+  }
+
+  @Override
+  public void startTarget() throws Exception {
+    FlowSupport.checkCancel(context, jobId);
+    context.cloud().start(item.getCloudVmId());
+    step(planned ? "cloud VM started"
+        : "cloud VM started from the replica of "
+            + Timestamps.toString(item.getLastRecoveryPoint()));
+    context.items().transition(vmId(), ProtectionState.FAILING_OVER,
+        ProtectionState.FAILED_OVER_COMMIT_PENDING, b -> b.clearActiveJobId());
+  }
+
+  @Override
+  public String abandon(String why, boolean cancelled) {
+    if (onPremStopped) {
+      quietly("restarting the on-prem VM", () -> context.hosts().startVm(item.getOnPremHost(),
+          vmId()));
+    }
+    quietly("returning the item to PROTECTED", () -> context.items().transition(vmId(), null,
+        ProtectionState.PROTECTED, b -> b.clearActiveJobId()));
+    return (onPremStopped ? "the on-prem VM runs again; " : "")
+        + "the item is PROTECTED again";
+  }
+}

@@ -1,0 +1,260 @@
+package io.failback.controller.lifecycle;
+
+import static io.failback.controller.lifecycle.FlowSupport.quietly;
+
+import io.failback.controller.lifecycle.ActionGate.CancelledException;
+import io.failback.proto.v1.JobState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * Runs one lifecycle job over its VMs, group by group (DESIGN.md: "a recovery plan applies
+ * [the lifecycle] to ordered groups of VMs").
+ *
+ * <p>Every VM prepares at once (at most {@value #PARALLEL_VMS} at a time); a failback with sync
+ * before failover then waits for CompleteFailover. Source VMs stop in reverse group order, the
+ * data moves, and target VMs start group by group: group N+1 only once every VM of group N
+ * runs, after the group's delay and its manual action. A VM that fails is reported alone and
+ * left by its {@link VmWork#abandon}; the groups after its own are not started (they keep
+ * running where they were), because a plan's order says they depend on it.
+ */
+final class VmJob {
+  private static final Logger log = Logger.getLogger(VmJob.class.getName());
+  static final int PARALLEL_VMS = 4;
+
+  private final LifecycleContext context;
+  private final String jobId;
+  private final Targets targets;
+  private final Map<String, VmWork> works;
+  private final boolean waitForCompletion;
+  private final ActionGate gate;
+  private final Semaphore slots = new Semaphore(PARALLEL_VMS);
+  private final Map<String, String> ended = new ConcurrentHashMap<>();
+  /** What the job does now, for the reason a cancel gives. */
+  private volatile String where = "the start";
+  private volatile boolean stopping;
+  private final CountDownLatch done = new CountDownLatch(1);
+
+  /**
+   * @param works every VM's work, by VM id as {@code targets} names it
+   * @param waitForCompletion whether the job waits for CompleteFailover after preparing
+   */
+  VmJob(LifecycleContext context, String jobId, Targets targets, Map<String, VmWork> works,
+      boolean waitForCompletion) {
+    this.context = context;
+    this.jobId = jobId;
+    this.targets = targets;
+    this.works = Map.copyOf(works);
+    this.waitForCompletion = waitForCompletion;
+    this.gate = new ActionGate(context.jobs(), jobId);
+  }
+
+  String jobId() {
+    return jobId;
+  }
+
+  ActionGate gate() {
+    return gate;
+  }
+
+  /** Runs the job to its end; on a worker thread. */
+  void run() {
+    int groups = targets.groups().size();
+    try {
+      quietly("recording the groups", () -> context.jobs().groupsFinished(jobId, 0, groups));
+      for (String vmId : targets.vmIds()) {
+        context.jobs().vmTasks(jobId, vmId, JobState.JOB_RUNNING, "");
+      }
+      stage("phase 1", targets.vmIds(), VmWork::prepare);
+      int last = lastGroupToStart();
+      notStarted(last + 1, "not started: a VM of group " + (last + 1) + " failed");
+      if (waitForCompletion && !open(targets.vmIds()).isEmpty()) {
+        where = "waiting for CompleteFailover";
+        gate.await(OperatorAction.COMPLETE_FAILOVER, "");
+      }
+      for (int g = last; g >= 0; g--) {
+        stage("stopping the source VM", open(group(g)), VmWork::stopSource);
+      }
+      stage("data transfer", open(targets.vmIds()), VmWork::transfer);
+      for (int g = 0; g <= last; g++) {
+        stage("starting the VM", open(group(g)), work -> {
+          work.startTarget();
+          ended.put(work.vmId(), "");
+          context.jobs().vmTasks(jobId, work.vmId(), JobState.JOB_SUCCEEDED, "");
+        });
+        if (group(g).stream().anyMatch(this::failed)) {
+          notStarted(g + 1, "not started: a VM of group " + (g + 1) + " failed");
+          break;
+        }
+        int finished = g + 1;
+        context.jobs().groupsFinished(jobId, finished, groups);
+        if (groups > 1) {
+          context.jobs().step(jobId, "", "group " + finished + " of " + groups
+              + " finished: every VM runs");
+        }
+        if (g < last) {
+          between(targets.groups().get(g));
+        }
+      }
+    } catch (CancelledException e) {
+      notStarted(0, "cancelled");
+    } catch (InterruptedException e) {
+      // The controller stops: like a crash, the restart settles the items and the job.
+      stopping = true;
+      Thread.currentThread().interrupt();
+      done.countDown();
+      return;
+    } catch (Exception e) {
+      log.warning("job " + jobId + ": " + e);
+      notStarted(0, "stopped: " + e.getMessage());
+    }
+    end();
+    done.countDown();
+  }
+
+  /**
+   * The operator's cancel: running sessions stop and the run ends at its next check. A job
+   * waiting for the operator ends before this returns, so CancelJob answers with the outcome.
+   */
+  void cancel() {
+    boolean waiting = gate.awaits(OperatorAction.COMPLETE_FAILOVER)
+        || gate.awaits(OperatorAction.RESUME_JOB);
+    gate.cancel();
+    FlowSupport.stopSessions(context, jobId);
+    if (waiting) {
+      try {
+        done.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The group's delay, then its manual action. */
+  private void between(Targets.Group group) throws Exception {
+    if (!group.delayAfter().isZero()) {
+      long millis = group.delayAfter().toMillis();
+      context.jobs().step(jobId, "", "waiting " + (millis % 1000 == 0 ? millis / 1000 + " s"
+          : millis + " ms") + " before the next group");
+      where = "the delay after a group";
+      gate.pause(group.delayAfter());
+    }
+    if (!group.manualAction().isEmpty()) {
+      context.jobs().step(jobId, "", "manual action: " + group.manualAction()
+          + "; ResumeJob once done");
+      where = "the manual action";
+      gate.await(OperatorAction.RESUME_JOB, group.manualAction());
+      context.jobs().step(jobId, "", "resumed after the manual action");
+    }
+  }
+
+  /** A step of the job: the works in parallel, then a check for the operator's cancel. */
+  private void stage(String stage, List<String> vmIds, Step step)
+      throws CancelledException, InterruptedException {
+    where = stage;
+    gate.throwIfCancelled();
+    List<CompletableFuture<Void>> running = new ArrayList<>();
+    for (String vmId : vmIds) {
+      VmWork work = works.get(vmId);
+      slots.acquire();
+      running.add(CompletableFuture.runAsync(() -> {
+        try {
+          step.run(work);
+        } catch (Exception e) {
+          fail(work, stage, e);
+        } finally {
+          slots.release();
+        }
+      }, context.workers()));
+    }
+    for (CompletableFuture<Void> future : running) {
+      future.join();
+    }
+    gate.throwIfCancelled();
+  }
+
+  private void fail(VmWork work, String stage, Exception cause) {
+    if (stopping || Thread.currentThread().isInterrupted()) {
+      // The controller stops: like a crash, the restart settles the item and the job.
+      stopping = true;
+      ended.put(work.vmId(), "the controller stopped");
+      return;
+    }
+    boolean cancelled = context.jobs().cancelRequested(jobId);
+    abandon(work, cancelled ? "cancelled during " + stage
+        : "failed during " + stage + ": " + cause.getMessage(), cancelled);
+  }
+
+  private void abandon(VmWork work, String why, boolean cancelled) {
+    ended.put(work.vmId(), why);
+    String reason = why + "; " + work.abandon(why, cancelled);
+    ended.put(work.vmId(), reason);
+    quietly("ending the part of " + work.vmName(), () -> context.jobs().vmTasks(jobId,
+        work.vmId(), cancelled ? JobState.JOB_CANCELLED : JobState.JOB_FAILED, reason));
+  }
+
+  /** Abandons every VM still open from group {@code first} on. */
+  private void notStarted(int first, String why) {
+    boolean cancelled = context.jobs().cancelRequested(jobId);
+    String during = cancelled ? "cancelled during " + where : why;
+    for (int g = first; g < targets.groups().size(); g++) {
+      for (String vmId : open(group(g))) {
+        abandon(works.get(vmId), during, cancelled);
+      }
+    }
+  }
+
+  private void end() {
+    if (stopping) {
+      return;
+    }
+    List<String> failedVms = targets.vmIds().stream().filter(this::failed).toList();
+    String summary = failedVms.size() == 1 && works.size() == 1 ? ended.get(failedVms.get(0))
+        : failedVms.size() + " of " + works.size() + " VMs did not finish ("
+            + failedVms.stream().map(id -> works.get(id).vmName() + ": " + ended.get(id))
+                .collect(Collectors.joining("; ")) + ")";
+    if (context.jobs().cancelRequested(jobId)) {
+      quietly("ending job " + jobId, () -> context.jobs().cancelled(jobId, summary));
+    } else if (failedVms.isEmpty()) {
+      quietly("ending job " + jobId, () -> context.jobs().succeed(jobId));
+    } else {
+      quietly("failing job " + jobId, () -> context.jobs().fail(jobId, summary));
+    }
+  }
+
+  /** The first group with a failed VM, or the last group: no group after it may start. */
+  private int lastGroupToStart() {
+    for (int g = 0; g < targets.groups().size(); g++) {
+      if (group(g).stream().anyMatch(this::failed)) {
+        return g;
+      }
+    }
+    return targets.groups().size() - 1;
+  }
+
+  private List<String> group(int g) {
+    return targets.groups().get(g).vmIds();
+  }
+
+  private List<String> open(List<String> vmIds) {
+    return vmIds.stream().filter(id -> !ended.containsKey(id)).toList();
+  }
+
+  private boolean failed(String vmId) {
+    String why = ended.get(vmId);
+    return why != null && !why.isEmpty();
+  }
+
+  @FunctionalInterface
+  private interface Step {
+    void run(VmWork work) throws Exception;
+  }
+}

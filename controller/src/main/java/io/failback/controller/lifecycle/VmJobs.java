@@ -1,0 +1,105 @@
+package io.failback.controller.lifecycle;
+
+import static io.failback.controller.lifecycle.FlowSupport.quietly;
+
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.ProtectedItem;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Starts the lifecycle's jobs and finds the running ones for CompleteFailover and ResumeJob. */
+final class VmJobs {
+  private final LifecycleContext context;
+  private final Map<String, VmJob> running = new ConcurrentHashMap<>();
+
+  VmJobs(LifecycleContext context) {
+    this.context = context;
+  }
+
+  /** What a job is and how it runs. */
+  record Kind(String rpc, FailoverDirection direction, boolean waitForCompletion,
+      boolean cancellable) {}
+
+  /**
+   * Creates the job, moves every VM's item into it and starts the run in the background.
+   *
+   * @param works every VM's work, in the order of {@code targets}
+   * @param before the items as they were when checked, to put back if one cannot begin
+   */
+  Job launch(Kind kind, Targets targets, List<VmWork> works, Map<String, ProtectedItem> before)
+      throws Exception {
+    Map<String, List<String>> disks = new LinkedHashMap<>();
+    Map<String, VmWork> byId = new LinkedHashMap<>();
+    for (VmWork work : works) {
+      disks.put(work.vmId(), work.diskPaths());
+      byId.put(work.vmId(), work);
+    }
+    Job job = context.jobs().create(kind.rpc(), kind.direction(), targets.recoveryPlan(),
+        disks);
+    String jobId = job.getId();
+    VmJob run = new VmJob(context, jobId, canonical(targets, byId), byId,
+        kind.waitForCompletion());
+    if (kind.cancellable()) {
+      context.jobs().onCancel(jobId, run::cancel);
+    } else {
+      context.jobs().allowActions(jobId, List.of());
+    }
+    int begun = 0;
+    try {
+      for (VmWork work : works) {
+        work.begin(jobId);
+        begun++;
+      }
+    } catch (Exception e) {
+      // Another request moved an item between the check and here: put back the ones moved.
+      for (VmWork work : works.subList(0, begun)) {
+        ProtectedItem was = before.get(work.vmId());
+        quietly("putting back " + work.vmName(), () -> context.items().transition(
+            work.vmId(), null, was.getState(), b -> b.clearActiveJobId()
+                .setInconsistentReason(was.getInconsistentReason())));
+      }
+      quietly("failing job " + jobId, () -> context.jobs().fail(jobId, "not started: "
+          + e.getMessage()));
+      throw e;
+    }
+    context.jobs().transition(jobId, JobState.JOB_RUNNING);
+    running.put(jobId, run);
+    context.workers().execute(() -> {
+      try {
+        run.run();
+      } finally {
+        running.remove(jobId);
+      }
+    });
+    return context.jobs().get(jobId);
+  }
+
+  /** The targets with each VM id as its item spells it. */
+  private static Targets canonical(Targets targets, Map<String, VmWork> byId) {
+    Map<String, String> spelled = new LinkedHashMap<>();
+    byId.keySet().forEach(id -> spelled.put(id.toLowerCase(java.util.Locale.ROOT), id));
+    return new Targets(targets.recoveryPlan(), targets.groups().stream()
+        .map(g -> new Targets.Group(g.vmIds().stream()
+            .map(id -> spelled.getOrDefault(id.toLowerCase(java.util.Locale.ROOT), id))
+            .toList(), g.delayAfter(), g.manualAction()))
+        .toList());
+  }
+
+  /** The operator's CompleteFailover or ResumeJob on a job that waits for it. */
+  Job act(String jobId, OperatorAction action)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    Job job = context.jobs().get(jobId);
+    VmJob run = running.get(jobId);
+    if (run == null) {
+      throw new IllegalTransitionException("cannot " + action.rpcName(),
+          JobBuilders.subject(job), job.getState().name(), job.getAllowedActionsList());
+    }
+    run.gate().open(action);
+    return context.jobs().get(jobId);
+  }
+}
