@@ -154,8 +154,7 @@ public final class ControllerServer implements AutoCloseable {
             authorization))
         .addService(ServerInterceptors.intercept(new RecoveryPlanServiceAdapter(plans),
             authorization))
-        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle,
-            ControllerServer::noPlans),
+        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle, plans),
             authorization))
         .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs, lifecycle),
             authorization))
@@ -190,13 +189,6 @@ public final class ControllerServer implements AutoCloseable {
   }
 
   /** No job runner survives a restart yet, so every job left unfinished fails, saying why. */
-  /** Until the plan service lands: every plan name is unknown. */
-  private static io.failback.controller.lifecycle.Targets noPlans(String name)
-      throws io.failback.controller.lifecycle.NotFoundException {
-    throw new io.failback.controller.lifecycle.NotFoundException("no recovery plan named '"
-        + name + "'");
-  }
-
   private static void recoverJobs(Jobs jobs, ControllerStore store) throws StoreException {
     List<Job> settled;
     try {

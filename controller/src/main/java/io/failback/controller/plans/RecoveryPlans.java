@@ -5,6 +5,9 @@ import static io.failback.controller.plans.RecoveryPlanException.Reason.IN_USE;
 import static io.failback.controller.plans.RecoveryPlanException.Reason.NOT_FOUND;
 import static java.util.Objects.requireNonNull;
 
+import io.failback.controller.lifecycle.NotFoundException;
+import io.failback.controller.lifecycle.RecoveryPlanLookup;
+import io.failback.controller.lifecycle.Targets;
 import io.failback.controller.store.JobRecords;
 import io.failback.controller.store.ProtectedItemRecords;
 import io.failback.controller.store.RecoveryPlanRecords;
@@ -13,6 +16,7 @@ import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.RecoveryPlan;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -30,7 +34,7 @@ import java.util.stream.Collectors;
  * job started in between has already resolved the plan through {@link #require} and runs the
  * groups it got, so it is never left with a half-written plan.
  */
-public final class RecoveryPlans {
+public final class RecoveryPlans implements RecoveryPlanLookup {
   /** Jobs in these states still act on their plan; a test pins it to JobTransitions. */
   static final Set<JobState> UNFINISHED =
       EnumSet.of(JobState.JOB_QUEUED, JobState.JOB_RUNNING, JobState.JOB_WAITING);
@@ -118,6 +122,29 @@ public final class RecoveryPlans {
    */
   public RecoveryPlan require(String name) throws RecoveryPlanException, StoreException {
     return find("recovery_plan", name);
+  }
+
+  /**
+   * The plan's groups for an action on the whole plan (a FailoverService request's {@code
+   * recovery_plan}); {@link Targets#recoveryPlan()} is the plan's stored spelling.
+   *
+   * @throws NotFoundException if no plan has this name, naming the plans there are; also for a
+   *     malformed name, with the rule it breaks
+   */
+  @Override
+  public Targets targets(String planName) throws NotFoundException, StoreException {
+    RecoveryPlan plan;
+    try {
+      plan = require(planName);
+    } catch (RecoveryPlanException e) {
+      throw new NotFoundException(e.getMessage());
+    }
+    return new Targets(plan.getName(), plan.getGroupsList().stream()
+        .map(group -> new Targets.Group(group.getVmIdsList(),
+            Duration.ofSeconds(group.getDelayAfter().getSeconds(),
+                group.getDelayAfter().getNanos()),
+            group.getManualAction()))
+        .toList());
   }
 
   private RecoveryPlan find(String field, String name)

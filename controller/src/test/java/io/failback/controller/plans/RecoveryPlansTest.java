@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.util.Durations;
 import io.failback.common.testing.MutableClock;
 import io.failback.controller.lifecycle.JobTransitions;
+import io.failback.controller.lifecycle.NotFoundException;
+import io.failback.controller.lifecycle.Targets;
 import io.failback.controller.plans.RecoveryPlanException.Reason;
 import io.failback.controller.store.ControllerStore;
 import io.failback.proto.v1.Job;
@@ -16,6 +18,7 @@ import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.RecoveryPlan;
 import io.failback.proto.v1.RecoveryPlanGroup;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -235,6 +238,21 @@ class RecoveryPlansTest {
     assertEquals(plan("Tier", group(WEB)), plans.update(plan("Tier", group(WEB))));
     plans.delete("Tier");
     assertEquals(List.of(), plans.list());
+  }
+
+  @Test
+  void targetsAreTheStoredGroupsInOrderUnderTheStoredName() throws Exception {
+    plans.create(tiers("Tier").toBuilder().setGroups(0, group(DB.toLowerCase())).build());
+
+    assertEquals(new Targets("Tier", List.of(
+        new Targets.Group(List.of(DB), Duration.ZERO, ""),
+        new Targets.Group(List.of(APP), Duration.ofMinutes(5), "check the app logs"),
+        new Targets.Group(List.of(WEB), Duration.ZERO, ""))), plans.targets("TIER"));
+    NotFoundException missing = assertThrows(NotFoundException.class,
+        () -> plans.targets("nope"));
+    assertEquals("recovery_plan 'nope' names no recovery plan; the plans are Tier",
+        missing.getMessage());
+    assertThrows(NotFoundException.class, () -> plans.targets("no such plan"));
   }
 
   @Test
