@@ -4,6 +4,7 @@ import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.InconsistentVms;
+import io.failback.agent.hyperv.VmGenerations;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.certs.Role;
 import io.failback.common.grpc.TlsMaterial;
@@ -55,7 +56,8 @@ public final class AgentClient implements AutoCloseable {
   /** Starts an agent driving {@code driver}, guarded by the state in the config's dir. */
   public static AgentClient start(AgentConfig config, HypervisorDriver driver, Clock clock,
       ControlSession.SessionListener listener) throws IOException {
-    return start(config, new GuardedHypervisor(driver, new InconsistentVms(config.stateDir())),
+    return start(config, new GuardedHypervisor(driver, new InconsistentVms(config.stateDir()),
+        new VmGenerations(config.stateDir())),
         clock, listener);
   }
 

@@ -113,8 +113,8 @@ final class LifecycleFixture {
 
   /** Asks the agent to start the VM directly; returns its error, empty if it started. */
   String startOnPremDirectly() throws Exception {
-    return command(Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)))
-        .getError();
+    return command(Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)
+        .setGeneration(item().getGeneration()))).getError();
   }
 
   /** The per-disk tasks of a job, in disk order. */

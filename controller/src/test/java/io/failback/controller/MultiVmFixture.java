@@ -42,12 +42,18 @@ final class MultiVmFixture {
   final Map<String, String> ids = new LinkedHashMap<>();
 
   MultiVmFixture(Path dir, GrpcCleanup cleanup, String... names) throws Exception {
+    this(dir, cleanup, 4L * MIB, names);
+  }
+
+  /** VMs with one sparse raw disk of {@code diskBytes} each. */
+  MultiVmFixture(Path dir, GrpcCleanup cleanup, long diskBytes, String... names)
+      throws Exception {
     controller = cleanup.register(new ControllerFixture(dir).start());
     hostDir = dir.resolve("hv-01");
     List<VmSpec> specs = new ArrayList<>();
     for (String name : names) {
       specs.add(new VmSpec(name, "Running", List.of("LAN"),
-          List.of(new DiskSpec(DiskFormat.RAW, 4L * MIB))));
+          List.of(new DiskSpec(DiskFormat.RAW, diskBytes))));
     }
     SimulatedHostSeeder.seed(hostDir, "hv-01", specs);
     for (VirtualMachine vm : new SimulatedHypervisor(hostDir).inventory()

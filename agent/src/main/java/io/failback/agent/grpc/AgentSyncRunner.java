@@ -88,6 +88,7 @@ public final class AgentSyncRunner implements AutoCloseable {
     for (VirtualMachine vm : driver.inventory().getVirtualMachinesList()) {
       for (VirtualDisk disk : vm.getDisksList()) {
         if (disk.getPath().equals(start.getDiskPath())) {
+          driver.generations().admit(vm.getId(), start.getGeneration());
           if (target && vm.getPowerState() != PowerState.OFF) {
             // Overwriting the disk of a running VM would corrupt it under the guest.
             throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()

@@ -1,11 +1,13 @@
 package io.failback.agent.grpc;
 
 import com.google.protobuf.util.Timestamps;
+import io.failback.agent.hyperv.DiskSampler;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.ControllerMessage;
@@ -13,6 +15,8 @@ import io.failback.proto.v1.Heartbeat;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.Register;
 import io.failback.proto.v1.Registered;
+import io.failback.proto.v1.StartVm;
+import io.failback.proto.v1.StopVm;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -23,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +54,13 @@ public final class ControlSession implements AutoCloseable {
   private final SessionListener listener;
 
   private final AgentSyncRunner syncs;
+  private final DiskSampler sampler;
+  /** Disk reads of a pre-flight sample, off the stream's thread so heartbeats keep going. */
+  private final ExecutorService samples = Executors.newSingleThreadExecutor(r -> {
+    Thread thread = new Thread(r, "disk-samples");
+    thread.setDaemon(true);
+    return thread;
+  });
   /** Results finished while the control stream was down; sent after the next registration. */
   private final List<CommandResult> undelivered = new ArrayList<>();
   private StreamObserver<AgentMessage> requests;
@@ -68,6 +81,7 @@ public final class ControlSession implements AutoCloseable {
       SessionListener listener, DigestSets digestSets) {
     this.stub = AgentServiceGrpc.newStub(channel);
     this.syncs = new AgentSyncRunner(channel, driver, digestSets);
+    this.sampler = new DiskSampler(driver);
     this.driver = driver;
     this.agentVersion = agentVersion;
     this.scheduler = scheduler;
@@ -182,6 +196,18 @@ public final class ControlSession implements AutoCloseable {
         syncs.start(command.getCommandId(), command.getStartSync(), this::deliver);
         return;
       }
+      case SAMPLE_DIGESTS -> {
+        samples.execute(() -> {
+          try {
+            result.setSampleDigests(sampler.sample(command.getSampleDigests()));
+          } catch (IOException e) {
+            result.setError("cannot sample " + command.getSampleDigests().getDiskPath() + ": "
+                + e.getMessage());
+          }
+          deliver(result.build());
+        });
+        return;
+      }
       case REFRESH_INVENTORY -> {
         try {
           result.setInventory(readInventory());
@@ -189,11 +215,21 @@ public final class ControlSession implements AutoCloseable {
           result.setError("cannot read the hypervisor inventory: " + e.getMessage());
         }
       }
-      case STOP_VM -> vmCommand(result, () -> driver.stopVm(command.getStopVm().getVmId(),
-          command.getStopVm().getTurnOff()));
-      case START_VM -> vmCommand(result, () -> driver.startVm(command.getStartVm().getVmId()));
-      case CLEAR_INCONSISTENT -> vmCommand(result, () -> driver.marks().clear(
-          command.getClearInconsistent().getVmId()));
+      case STOP_VM -> vmCommand(result, () -> {
+        StopVm stop = command.getStopVm();
+        driver.generations().admit(stop.getVmId(), stop.getGeneration());
+        driver.stopVm(stop.getVmId(), stop.getTurnOff());
+      });
+      case START_VM -> vmCommand(result, () -> {
+        StartVm start = command.getStartVm();
+        driver.generations().admit(start.getVmId(), start.getGeneration());
+        driver.startVm(start.getVmId());
+      });
+      case CLEAR_INCONSISTENT -> vmCommand(result, () -> {
+        ClearInconsistent clear = command.getClearInconsistent();
+        driver.generations().admit(clear.getVmId(), clear.getGeneration());
+        driver.marks().clear(clear.getVmId());
+      });
       default -> result.setError("this agent (" + agentVersion + ") does not know command "
           + command.getKindCase());
     }
@@ -256,6 +292,7 @@ public final class ControlSession implements AutoCloseable {
     }
     cancelHeartbeats();
     syncs.close();
+    samples.shutdownNow();
     if (requests != null) {
       requests.onCompleted();
     }

@@ -7,19 +7,27 @@ import java.util.Optional;
 
 /**
  * A hypervisor driver that never starts a VM whose disks are inconsistent and shows why in
- * the inventory.
+ * the inventory, and that knows the newest generation of each VM for fencing.
  */
 public final class GuardedHypervisor implements HypervisorDriver {
   private final HypervisorDriver inner;
   private final InconsistentVms marks;
+  private final VmGenerations generations;
 
-  public GuardedHypervisor(HypervisorDriver inner, InconsistentVms marks) {
+  public GuardedHypervisor(HypervisorDriver inner, InconsistentVms marks,
+      VmGenerations generations) {
     this.inner = inner;
     this.marks = marks;
+    this.generations = generations;
   }
 
   public InconsistentVms marks() {
     return marks;
+  }
+
+  /** The newest generation seen per VM: commands carrying an older one are refused. */
+  public VmGenerations generations() {
+    return generations;
   }
 
   @Override

@@ -1,13 +1,10 @@
 package io.failback.agent.hyperv;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -28,22 +25,13 @@ public final class InconsistentVms {
 
   /** Marks {@code vmId} inconsistent, durably, before its disks are touched. */
   public synchronized void mark(String vmId, String reason) throws IOException {
-    Files.createDirectories(dir);
-    Path file = file(vmId);
-    Path temporary = dir.resolve(file.getFileName() + ".tmp");
-    Files.writeString(temporary, reason, StandardCharsets.UTF_8);
-    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
-    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory();
+    DurableFiles.replace(file(vmId), reason);
   }
 
   /** Clears the mark after the disks were verified. */
   public synchronized void clear(String vmId) throws IOException {
     Files.deleteIfExists(file(vmId));
-    syncDirectory();
+    DurableFiles.syncDirectory(dir);
   }
 
   /** Why {@code vmId} must not start, if it is marked. */
@@ -60,14 +48,5 @@ public final class InconsistentVms {
       throw new IOException("'" + vmId + "' is not a VM id");
     }
     return dir.resolve(vmId.toLowerCase(Locale.ROOT));
-  }
-
-  private void syncDirectory() {
-    // A rename is durable only once its directory is; not every platform can open one.
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException e) {
-      // Windows cannot open directories; NTFS journals the rename itself.
-    }
   }
 }

@@ -4,10 +4,11 @@ import io.failback.common.hash.DigestAlgorithm;
 import java.util.Arrays;
 
 /** Conversions between the wire's digest fields and the hash package. */
-final class Digests {
+public final class Digests {
   private Digests() {}
 
-  static DigestAlgorithm algorithm(io.failback.proto.v1.DigestAlgorithm wire)
+  /** The hash for a wire value; INVALID_ARGUMENT-style failure for an unset or unknown one. */
+  public static DigestAlgorithm algorithm(io.failback.proto.v1.DigestAlgorithm wire)
       throws SyncException {
     return switch (wire) {
       case XXH3_128 -> DigestAlgorithm.XXH3_128;

@@ -1,5 +1,6 @@
 package io.failback.controller.agents;
 
+import com.google.protobuf.ByteString;
 import io.failback.controller.lifecycle.LifecycleException;
 import io.failback.controller.lifecycle.OnPremHosts;
 import io.failback.controller.store.StoreException;
@@ -7,10 +8,14 @@ import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.Host;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.StartVm;
 import io.failback.proto.v1.StopVm;
 import io.failback.proto.v1.VirtualMachine;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,22 +48,52 @@ public final class AgentHosts implements OnPremHosts {
   }
 
   @Override
-  public void stopVm(String host, String vmId) throws LifecycleException {
-    run(host, Command.newBuilder().setStopVm(StopVm.newBuilder().setVmId(vmId)), "stop");
+  public void stopVm(String host, String vmId, long generation) throws LifecycleException {
+    run(host, Command.newBuilder().setStopVm(StopVm.newBuilder().setVmId(vmId)
+        .setGeneration(generation)), "stop");
   }
 
   @Override
-  public void startVm(String host, String vmId) throws LifecycleException {
-    run(host, Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)), "start");
+  public void startVm(String host, String vmId, long generation) throws LifecycleException {
+    run(host, Command.newBuilder().setStartVm(StartVm.newBuilder().setVmId(vmId)
+        .setGeneration(generation)), "start");
   }
 
   @Override
-  public void clearInconsistent(String host, String vmId) throws LifecycleException {
+  public void clearInconsistent(String host, String vmId, long generation)
+      throws LifecycleException {
     run(host, Command.newBuilder().setClearInconsistent(ClearInconsistent.newBuilder()
-        .setVmId(vmId)), "clear the inconsistent mark of");
+        .setVmId(vmId).setGeneration(generation)), "clear the inconsistent mark of");
   }
 
-  private void run(String host, Command.Builder command, String what)
+  @Override
+  public boolean isOnline(String host) {
+    return registry.isOnline(host);
+  }
+
+  @Override
+  public Optional<HostInventory> inventory(String host) throws LifecycleException {
+    try {
+      return registry.host(host).map(Host::getInventory);
+    } catch (StoreException e) {
+      throw new LifecycleException("controller store unavailable: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<byte[]> sampleDigests(String host, SampleDigests request)
+      throws LifecycleException {
+    CommandResult result = run(host, Command.newBuilder().setSampleDigests(request),
+        "sample a disk of");
+    if (result.getSampleDigests().getDigestsCount() != request.getBlocksCount()) {
+      throw new LifecycleException("host " + host + " answered " + result.getSampleDigests()
+          .getDigestsCount() + " digests for " + request.getBlocksCount() + " blocks");
+    }
+    return result.getSampleDigests().getDigestsList().stream().map(ByteString::toByteArray)
+        .toList();
+  }
+
+  private CommandResult run(String host, Command.Builder command, String what)
       throws LifecycleException {
     if (!registry.isOnline(host)) {
       throw new LifecycleException("host " + host + " is offline; cannot " + what + " its VM");
@@ -80,5 +115,6 @@ public final class AgentHosts implements OnPremHosts {
       throw new LifecycleException("host " + host + " could not " + what + " the VM: "
           + result.getError());
     }
+    return result;
   }
 }

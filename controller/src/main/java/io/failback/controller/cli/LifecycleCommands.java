@@ -54,6 +54,9 @@ final class LifecycleCommands {
     public Integer call() throws IOException {
       try (OperatorClient client = parent.connection.connect()) {
         FailoverResponse response = start(client);
+        if (response.hasPreflight()) {
+          return PreflightView.print(response.getPreflight(), out());
+        }
         out().println(JobView.summary(response.getJob()));
         out().flush();
         if (watch) {
@@ -93,6 +96,14 @@ final class LifecycleCommands {
     @Option(names = "--target-host", description = "Failback to this host instead.")
     String targetHost;
 
+    @Option(names = "--validate-only", description = "Pre-flight only: list every problem, or"
+        + " estimate both data-sync options; changes nothing. Exit 5 when problems are found.")
+    boolean validateOnly;
+
+    @Option(names = "--encryption-certificate", paramLabel = "THUMBPRINT",
+        description = "The target agent's encryption certificate, for encrypted groups.")
+    String encryptionCertificate = "";
+
     @Override
     FailoverResponse start(OperatorClient client) {
       if (unplanned) {
@@ -107,7 +118,8 @@ final class LifecycleCommands {
       };
       return client.failover().plannedFailover(PlannedFailoverRequest.newBuilder()
           .addAllVmIds(vmIds).setRecoveryPlan(plan).setDataSync(mode)
-          .setTargetHost(targetHost == null ? "" : targetHost).build());
+          .setTargetHost(targetHost == null ? "" : targetHost)
+          .setEncryptionCertificate(encryptionCertificate).setValidateOnly(validateOnly).build());
     }
   }
 

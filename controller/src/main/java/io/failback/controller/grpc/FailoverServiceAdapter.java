@@ -93,6 +93,10 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> {
       Targets targets = targets(request.getVmIdsList(), request.getRecoveryPlan());
+      if (request.getValidateOnly()) {
+        return FailoverResponse.newBuilder().setPreflight(lifecycle.preflight(targets,
+            request.getTargetHost(), request.getEncryptionCertificate())).build();
+      }
       for (String vmId : targets.vmIds()) {
         String home = lifecycle.item(vmId).getOnPremHost();
         if (!request.getTargetHost().isEmpty()

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,9 @@ final class DiskTransfer {
   private final Jobs jobs;
   private final ScheduledExecutorService ticker;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
+  /** Bytes per second on the wire of the last transfer with each host big enough to tell. */
+  private final Map<String, Double> linkRates = new ConcurrentHashMap<>();
+  private static final long RATE_SAMPLE_MIN_BYTES = 4L << 20;
 
   /**
    * One disk of the transfer.
@@ -47,14 +51,24 @@ final class DiskTransfer {
    */
   record Disk(int index, String onPremPath, BlockDevice cloudDisk, BitSet changed) {}
 
-  /** What the sessions of one transfer share. */
-  record Plan(String jobId, String vmId, String host, SyncMode mode, SyncRole agentRole,
-      String sessionPrefix, String digestSetPrefix, long seed) {}
+  /**
+   * What the sessions of one transfer share.
+   *
+   * @param generation the item's generation, which the agent checks (fencing)
+   */
+  record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
+      SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed) {}
 
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker) {
     this.syncs = syncs;
     this.jobs = jobs;
     this.ticker = ticker;
+  }
+
+  /** The wire rate measured on the last sizeable transfer with {@code host}, if any. */
+  OptionalDouble linkRate(String host) {
+    Double rate = linkRates.get(host.toLowerCase(java.util.Locale.ROOT));
+    return rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate);
   }
 
   /** Session ids now running, for cancellation. */
@@ -71,6 +85,7 @@ final class DiskTransfer {
   List<SyncOutcome> run(Plan plan, List<Disk> disks)
       throws LifecycleException, InterruptedException {
     List<CompletableFuture<SyncOutcome>> futures = new ArrayList<>();
+    long started = System.nanoTime();
     List<SyncProgress> progress = new ArrayList<>();
     List<String> sessions = new ArrayList<>();
     for (Disk disk : disks) {
@@ -80,7 +95,8 @@ final class DiskTransfer {
       progress.add(counters);
       running.add(parameters.getSessionId());
       futures.add(syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
-          .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath()).build(),
+          .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
+          .setGeneration(plan.generation()).build(),
           disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed()));
     }
     ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
@@ -106,11 +122,22 @@ final class DiskTransfer {
       if (first != null) {
         throw first;
       }
+      recordRate(plan.host(), outcomes, System.nanoTime() - started);
       return outcomes;
     } finally {
       reporting.cancel(false);
       report(plan, disks, progress);
       sessions.forEach(running::remove);
+    }
+  }
+
+  private void recordRate(String host, List<SyncOutcome> outcomes, long nanos) {
+    long bytes = 0;
+    for (SyncOutcome outcome : outcomes) {
+      bytes += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
+    }
+    if (bytes >= RATE_SAMPLE_MIN_BYTES && nanos > 0) {
+      linkRates.put(host.toLowerCase(java.util.Locale.ROOT), bytes * 1e9 / nanos);
     }
   }
 

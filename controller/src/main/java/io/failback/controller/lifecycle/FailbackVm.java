@@ -59,7 +59,7 @@ final class FailbackVm extends ItemWork {
   @Override
   public void prepare() throws Exception {
     // Never two live copies: the on-prem VM stays off while the cloud one may run.
-    context.hosts().stopVm(vm.getHostName(), vm.getId());
+    context.hosts().stopVm(vm.getHostName(), vm.getId(), item.getGeneration());
     releaseStaleSnapshots();
     if (dataSync == DataSync.FULL_DOWNLOAD) {
       return;
@@ -159,8 +159,8 @@ final class FailbackVm extends ItemWork {
 
   @Override
   public void startTarget() throws Exception {
-    context.hosts().clearInconsistent(vm.getHostName(), vm.getId());
-    context.hosts().startVm(vm.getHostName(), vm.getId());
+    context.hosts().clearInconsistent(vm.getHostName(), vm.getId(), item.getGeneration());
+    context.hosts().startVm(vm.getHostName(), vm.getId(), item.getGeneration());
     Duration downtime = Duration.between(cloudOff, context.clock().instant());
     context.jobs().editTask(jobId, vmId(), "",
         t -> t.setDowntime(Durations.fromMillis(downtime.toMillis())));
@@ -174,7 +174,7 @@ final class FailbackVm extends ItemWork {
       List<DiskTransfer.Disk> disks) throws Exception {
     FlowSupport.checkCancel(context, jobId);
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
-        vm.getHostName(), mode, SyncRole.TARGET, "job-" + jobId + tag + "-" + phase,
+        vm.getHostName(), item.getGeneration(), mode, SyncRole.TARGET, "job-" + jobId + tag + "-" + phase,
         "fb-" + jobId + tag, seed), disks);
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);

@@ -4,6 +4,7 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
+import io.failback.proto.v1.PreflightReport;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.VirtualMachine;
@@ -126,6 +127,15 @@ public final class Lifecycle {
 
   public Job plannedFailover(String vmId, DataSync dataSync) throws Exception {
     return plannedFailover(Targets.of(List.of(vmId)), dataSync);
+  }
+
+  /**
+   * PlannedFailover with validate_only: every problem at once and, when there is none, an
+   * estimate for both data-sync options; changes nothing.
+   */
+  public PreflightReport preflight(Targets targets, String targetHost, String certificate)
+      throws Exception {
+    return new Preflight(context).run(targets, targetHost, certificate);
   }
 
   /** UnplannedFailover: start the cloud VMs from their last replicas. */

@@ -1,18 +1,34 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.VirtualMachine;
+import java.util.List;
+import java.util.Optional;
 
-/** What the lifecycle needs from the on-prem hosts, through their agents. */
+/**
+ * What the lifecycle needs from the on-prem hosts, through their agents. Commands on a VM carry
+ * its item's {@code generation}; an agent that has seen a newer one refuses them.
+ */
 public interface OnPremHosts {
   /** The VM as its host last reported it, with {@code host_name} set. */
   VirtualMachine vm(String vmId) throws LifecycleException;
 
   /** Stops the VM (guest shutdown) and waits until the host reports it Off. */
-  void stopVm(String host, String vmId) throws LifecycleException;
+  void stopVm(String host, String vmId, long generation) throws LifecycleException;
 
   /** Starts the VM; the agent refuses while the VM is marked inconsistent. */
-  void startVm(String host, String vmId) throws LifecycleException;
+  void startVm(String host, String vmId, long generation) throws LifecycleException;
 
   /** Lifts the agent's inconsistent mark after the disks were verified. */
-  void clearInconsistent(String host, String vmId) throws LifecycleException;
+  void clearInconsistent(String host, String vmId, long generation) throws LifecycleException;
+
+  /** Whether the host's agent holds a control stream now. */
+  boolean isOnline(String host);
+
+  /** The host's inventory as its agent last reported it, if it ever registered. */
+  Optional<HostInventory> inventory(String host) throws LifecycleException;
+
+  /** Digests of a few blocks of a disk on the host, read only, in the request's order. */
+  List<byte[]> sampleDigests(String host, SampleDigests request) throws LifecycleException;
 }

@@ -42,7 +42,7 @@ final class ProtectVm extends ItemWork {
     Replication replication = new Replication(context);
     if (!reverse) {
       step("cloud VM " + cloudVm.id() + " created (off)");
-      replication.replicate(jobId, tag, vm, cloudVm.id(), SyncMode.FULL,
+      replication.replicate(jobId, tag, item, vm, cloudVm.id(), SyncMode.FULL,
           "initial replication");
       return;
     }
@@ -50,7 +50,7 @@ final class ProtectVm extends ItemWork {
     step(seeded
         ? "cloud replica seeded from the state kept at failback commit"
         : "no seed kept: full copy");
-    replication.replicate(jobId, tag, vm, cloudVm.id(),
+    replication.replicate(jobId, tag, item, vm, cloudVm.id(),
         seeded ? SyncMode.DELTA : SyncMode.FULL, "reverse replication");
   }
 

@@ -28,8 +28,8 @@ final class Replication {
    *
    * @param tag tells this VM's sessions apart from the other VMs of the job
    */
-  void replicate(String jobId, String tag, VirtualMachine vm, String cloudVmId, SyncMode mode,
-      String what) throws Exception {
+  void replicate(String jobId, String tag, ProtectedItem item, VirtualMachine vm,
+      String cloudVmId, SyncMode mode, String what) throws Exception {
     List<BlockDevice> devices = new ArrayList<>();
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
@@ -40,8 +40,8 @@ final class Replication {
       }
       context.jobs().step(jobId, vm.getId(), what + " started (" + mode + ")");
       checkCancel(context, jobId);
-      context.transfer().run(new DiskTransfer.Plan(jobId, vm.getId(), vm.getHostName(), mode,
-          SyncRole.SOURCE, "job-" + jobId + tag, "", context.seed(jobId + tag)), disks);
+      context.transfer().run(new DiskTransfer.Plan(jobId, vm.getId(), vm.getHostName(),
+          item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag, "", context.seed(jobId + tag)), disks);
       // A cancel whose sessions had not started yet, or had just ended, stops the job here.
       checkCancel(context, jobId);
       context.jobs().step(jobId, vm.getId(), what + " verified");
@@ -72,7 +72,7 @@ final class Replication {
         disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null));
       }
       context.transfer().run(new DiskTransfer.Plan("", vmId, vm.getHostName(),
-          SyncMode.DELTA, SyncRole.SOURCE, cycleId, "", context.seed(cycleId)), disks);
+          item.getGeneration(), SyncMode.DELTA, SyncRole.SOURCE, cycleId, "", context.seed(cycleId)), disks);
     } catch (CloudException e) {
       throw new LifecycleException("cloud: " + e.getMessage(), e);
     } finally {

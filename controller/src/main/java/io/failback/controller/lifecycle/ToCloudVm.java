@@ -35,12 +35,12 @@ final class ToCloudVm extends ItemWork {
   public void stopSource() throws Exception {
     if (planned) {
       step("stopping the on-prem VM");
-      context.hosts().stopVm(item.getOnPremHost(), vmId());
+      context.hosts().stopVm(item.getOnPremHost(), vmId(), item.getGeneration());
       onPremStopped = true;
       return;
     }
     try {
-      context.hosts().stopVm(item.getOnPremHost(), vmId());
+      context.hosts().stopVm(item.getOnPremHost(), vmId(), item.getGeneration());
       onPremStopped = true;
       step("on-prem VM stopped");
     } catch (LifecycleException unreachable) {
@@ -54,7 +54,8 @@ final class ToCloudVm extends ItemWork {
     if (planned) {
       context.cloud().get(item.getCloudVmId()).orElseThrow(
           () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
-      new Replication(context).replicate(jobId, tag, vm, item.getCloudVmId(), SyncMode.DELTA,
+      new Replication(context).replicate(jobId, tag, item, vm, item.getCloudVmId(),
+          SyncMode.DELTA,
           "final delta sync");
     }
   }
@@ -74,7 +75,7 @@ final class ToCloudVm extends ItemWork {
   public String abandon(String why, boolean cancelled) {
     if (onPremStopped) {
       quietly("restarting the on-prem VM", () -> context.hosts().startVm(item.getOnPremHost(),
-          vmId()));
+          vmId(), item.getGeneration()));
     }
     quietly("returning the item to PROTECTED", () -> context.items().transition(vmId(), null,
         ProtectionState.PROTECTED, b -> b.clearActiveJobId()));

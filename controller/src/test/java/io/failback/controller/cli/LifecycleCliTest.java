@@ -37,6 +37,14 @@ class LifecycleCliTest {
 
     assertEquals(0, cli(handle, "failover", vm, "--watch").exit());
     assertEquals(0, cli(handle, "commit", vm, "--watch").exit());
+    Run dryRun = cli(handle, "failover", vm, "--validate-only");
+    assertEquals(0, dryRun.exit(), dryRun.toString());
+    assertTrue(dryRun.out().contains("pre-flight: no problems")
+        && dryRun.out().contains("recommended: --data-sync before"), dryRun.out());
+    Run problems = cli(handle, "failover", vm, "no-such-vm", "--validate-only");
+    assertEquals(PreflightView.PROBLEMS_FOUND, problems.exit(), problems.toString());
+    assertTrue(problems.out().contains("pre-flight: 1 problem(s)")
+        && problems.out().contains("no-such-vm"), problems.out());
     Run failback = cli(handle, "failover", vm, "--data-sync", "before", "--watch");
     assertEquals(0, failback.exit(), failback.toString());
     assertTrue(failback.out().contains("WAITING") && failback.out().contains("CompleteFailover"),

@@ -1,0 +1,37 @@
+package io.failback.agent.hyperv;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/** Small state files of the agent that must survive a crash whole: old or new, never torn. */
+final class DurableFiles {
+  private DurableFiles() {}
+
+  /** Replaces {@code file} with {@code content}: written, flushed, renamed, directory synced. */
+  static void replace(Path file, String content) throws IOException {
+    Path dir = file.getParent();
+    Files.createDirectories(dir);
+    Path temporary = dir.resolve(file.getFileName() + ".tmp");
+    Files.writeString(temporary, content, StandardCharsets.UTF_8);
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(dir);
+  }
+
+  static void syncDirectory(Path dir) {
+    // A rename is durable only once its directory is; not every platform can open one.
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // Windows cannot open directories; NTFS journals the rename itself.
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.cloud.PowerState;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.FailoverEstimate;
+import io.failback.proto.v1.FailoverResponse;
+import io.failback.proto.v1.FailoverServiceGrpc;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.PlannedFailoverRequest;
+import io.failback.proto.v1.PreflightProblem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.StartVm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** PlannedFailover with validate_only: every problem at once, or an estimate; never a change. */
+class PreflightTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void everyProblemIsListedAtOnceAndNothingChanges() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    String cloudVm = fixture.failedOver();
+    // Two live copies: the on-prem VM was started behind the controller's back.
+    assertEquals("", fixture.command(Command.newBuilder().setStartVm(StartVm.newBuilder()
+        .setVmId(fixture.vmId).setGeneration(fixture.item().getGeneration()))).getError());
+    // The host's switch was renamed: the adapter the cloud VM has on 'LAN' finds no switch.
+    for (Path json : List.of(fixture.hostDir.resolve("host.json"),
+        fixture.hostDir.resolve("vms/app-01/vm.json"))) {
+      Files.writeString(json, Files.readString(json).replace("\"LAN\"", "\"LAN-2\""));
+    }
+    assertEquals("", fixture.agentVm().getInconsistentReason());
+    int jobs = fixture.controller.server.jobs().list("").size();
+
+    FailoverResponse response = FailoverServiceGrpc.newBlockingStub(fixture.controller.channel(
+        fixture.controller.pki.operator("ops"))).plannedFailover(PlannedFailoverRequest
+        .newBuilder().addVmIds(fixture.vmId).addVmIds("no-such-vm")
+        .setDataSync(DataSync.SYNC_BEFORE_FAILOVER)
+        .setEncryptionCertificate("00112233445566778899aabbccddeeff00112233")
+        .setValidateOnly(true).build());
+
+    assertFalse(response.hasJob(), "a validate-only request started a job");
+    assertFalse(response.getPreflight().hasEstimate(), "an estimate despite problems");
+    Set<String> checks = response.getPreflight().getProblemsList().stream()
+        .map(p -> p.getVmId() + ":" + p.getCheck()).collect(Collectors.toSet());
+    assertEquals(Set.of("no-such-vm:state", fixture.vmId + ":vm_running",
+        fixture.vmId + ":switch_missing", fixture.vmId + ":certificate_not_held"), checks,
+        response.toString());
+    for (PreflightProblem problem : response.getPreflight().getProblemsList()) {
+      assertFalse(problem.getMessage().isBlank(), problem.toString());
+    }
+    assertTrue(message(response, "switch_missing").contains("'LAN'"), response.toString());
+    assertEquals(ProtectionState.FAILED_OVER, fixture.item().getState());
+    assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm)
+        .orElseThrow().state());
+    assertEquals(jobs, fixture.controller.server.jobs().list("").size());
+
+    fixture.agent.close();
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (fixture.controller.server.registry().isOnline("hv-01")) {
+      assertTrue(System.nanoTime() < deadline, "agent still online");
+      Thread.sleep(20);
+    }
+    FailoverResponse offline = FailoverServiceGrpc.newBlockingStub(fixture.controller.channel(
+        fixture.controller.pki.operator("ops"))).plannedFailover(PlannedFailoverRequest
+        .newBuilder().addVmIds(fixture.vmId).setValidateOnly(true).build());
+    assertTrue(offline.getPreflight().getProblemsList().stream()
+        .anyMatch(p -> p.getCheck().equals("agent_offline")), offline.toString());
+  }
+
+  @Test
+  void theEstimateIsWithinTwentyPercentOfWhatPhaseOneSends() throws Exception {
+    // 4096 blocks: the pre-flight hashes a quarter of them.
+    MultiVmFixture fixture = new MultiVmFixture(dir, cleanup, 256L * MultiVmFixture.MIB,
+        "big");
+    fixture.failedOver();
+    String vmId = fixture.ids.get("big");
+    fixture.controller.server.cloud().guest(fixture.item("big").getCloudVmId())
+        .scribble(0, 700, 42);
+
+    FailoverResponse dryRun = FailoverServiceGrpc.newBlockingStub(fixture.controller.channel(
+        fixture.controller.pki.operator("ops"))).plannedFailover(PlannedFailoverRequest
+        .newBuilder().addVmIds(vmId).setValidateOnly(true).build());
+    assertEquals(List.of(), dryRun.getPreflight().getProblemsList(), dryRun.toString());
+    FailoverEstimate estimate = dryRun.getPreflight().getEstimate();
+    assertEquals(1024, estimate.getBlocksSampled());
+    assertEquals(256L * MultiVmFixture.MIB, estimate.getBytesTotal());
+    assertEquals(DataSync.SYNC_BEFORE_FAILOVER, estimate.getRecommended(), estimate.toString());
+    assertTrue(estimate.getBytesToSendFullDownload() >= estimate.getBytesToSendSyncBefore());
+    assertEquals(ProtectionState.FAILED_OVER, fixture.item("big").getState());
+
+    Job phaseOne = fixture.awaitState(fixture.lifecycle().plannedFailover(
+        io.failback.controller.lifecycle.Targets.of(List.of(vmId)),
+        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_WAITING);
+    long sent = phaseOne.getTasksList().stream().filter(t -> !t.getDiskPath().isEmpty())
+        .mapToLong(t -> t.getProgress().getBytesOnWire()).sum();
+    double error = Math.abs(estimate.getBytesToSendSyncBefore() - sent) / (double) sent;
+    assertTrue(error <= 0.2, "estimate " + estimate.getBytesToSendSyncBefore() + " vs "
+        + sent + " sent: " + Math.round(error * 100) + " % off");
+  }
+
+  private static String message(FailoverResponse response, String check) {
+    return response.getPreflight().getProblemsList().stream()
+        .filter(p -> p.getCheck().equals(check)).map(PreflightProblem::getMessage).findFirst()
+        .orElseThrow();
+  }
+
+}
