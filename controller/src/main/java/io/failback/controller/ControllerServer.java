@@ -23,9 +23,11 @@ import io.failback.controller.grpc.AgentServiceAdapter;
 import io.failback.controller.grpc.InventoryServiceAdapter;
 import io.failback.controller.grpc.JobServiceAdapter;
 import io.failback.controller.grpc.PendingServices;
+import io.failback.controller.grpc.RecoveryPlanServiceAdapter;
 import io.failback.controller.grpc.SyncStreams;
 import io.failback.controller.lifecycle.Jobs;
 import io.failback.controller.lifecycle.ProtectedItems;
+import io.failback.controller.plans.RecoveryPlans;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.DiskSyncs;
@@ -62,10 +64,6 @@ import java.util.logging.Logger;
 public final class ControllerServer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ControllerServer.class.getName());
 
-  /** Recovery plans arrive in a later release; until then they say so. */
-  private static final String LIFECYCLE_PENDING =
-      "recovery plans are not part of this release; act on one VM at a time";
-
   private final Server server;
   private final ControllerStore store;
   private final AgentRegistry registry;
@@ -73,14 +71,16 @@ public final class ControllerServer implements AutoCloseable {
   private final Lifecycle lifecycle;
   private final Jobs jobs;
   private final ProtectedItems protectedItems;
+  private final RecoveryPlans plans;
   private final SyncStreams syncs;
   private final TlsMaterial tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService scheduler;
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
-      Jobs jobs, ProtectedItems protectedItems, SyncStreams syncs, TlsMaterial tls,
-      HealthStatusManager health, ScheduledExecutorService scheduler, Cloud cloud, Lifecycle lifecycle) {
+      Jobs jobs, ProtectedItems protectedItems, RecoveryPlans plans, SyncStreams syncs,
+      TlsMaterial tls, HealthStatusManager health, ScheduledExecutorService scheduler,
+      Cloud cloud, Lifecycle lifecycle) {
     this.cloud = cloud;
     this.lifecycle = lifecycle;
     this.server = server;
@@ -89,6 +89,7 @@ public final class ControllerServer implements AutoCloseable {
     this.registry = registry;
     this.jobs = jobs;
     this.protectedItems = protectedItems;
+    this.plans = plans;
     this.tls = tls;
     this.health = health;
     this.scheduler = scheduler;
@@ -117,6 +118,8 @@ public final class ControllerServer implements AutoCloseable {
     ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
     Jobs jobs = new Jobs(store.jobRecords(), clock);
     ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
+    RecoveryPlans plans = new RecoveryPlans(store.recoveryPlanRecords(),
+        store.protectedItemRecords(), store.jobRecords(), clock);
     recoverJobs(jobs, store);
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "controller-scheduler");
@@ -149,10 +152,9 @@ public final class ControllerServer implements AutoCloseable {
             authorization))
         .addService(ServerInterceptors.intercept(new InventoryServiceAdapter(registry),
             authorization))
-        .addService(ServerInterceptors.intercept(PendingServices.of(
-            RecoveryPlanServiceGrpc.getServiceDescriptor(), LIFECYCLE_PENDING), authorization))
-        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle,
-            ControllerServer::noPlans),
+        .addService(ServerInterceptors.intercept(new RecoveryPlanServiceAdapter(plans),
+            authorization))
+        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle, plans),
             authorization))
         .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs, lifecycle),
             authorization))
@@ -182,18 +184,11 @@ public final class ControllerServer implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
-    return new ControllerServer(server, store, registry, jobs, protectedItems, syncs, tls,
-        health, scheduler, cloud, lifecycle);
+    return new ControllerServer(server, store, registry, jobs, protectedItems, plans, syncs,
+        tls, health, scheduler, cloud, lifecycle);
   }
 
   /** No job runner survives a restart yet, so every job left unfinished fails, saying why. */
-  /** Until the plan service lands: every plan name is unknown. */
-  private static io.failback.controller.lifecycle.Targets noPlans(String name)
-      throws io.failback.controller.lifecycle.NotFoundException {
-    throw new io.failback.controller.lifecycle.NotFoundException("no recovery plan named '"
-        + name + "'");
-  }
-
   private static void recoverJobs(Jobs jobs, ControllerStore store) throws StoreException {
     List<Job> settled;
     try {
@@ -246,6 +241,11 @@ public final class ControllerServer implements AutoCloseable {
   /** The VMs under Failback's care and their lifecycle state. */
   public ProtectedItems protectedItems() {
     return protectedItems;
+  }
+
+  /** The recovery plans behind RecoveryPlanService. */
+  public RecoveryPlans recoveryPlans() {
+    return plans;
   }
 
   /** Block sync sessions with the agents. */

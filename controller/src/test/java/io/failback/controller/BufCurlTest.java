@@ -67,6 +67,28 @@ class BufCurlTest {
     assertTrue(result.err().contains("permission_denied"), result.toString());
   }
 
+  @Test
+  void operatorCreatesARecoveryPlanAndAnUnknownVmIsNamed() throws Exception {
+    controller.server.protectedItems().create("4B3C-DB", "db-01", "hv-01");
+    String url = "https://localhost:" + controller.port()
+        + "/failback.v1.RecoveryPlanService/CreateRecoveryPlan";
+
+    Result created = bufCurl(controller.pki.operator("ops"), "-d", "{\"plan\": {\"name\":"
+        + " \"tiers\", \"groups\": [{\"vmIds\": [\"4b3c-db\"], \"delayAfter\": \"300s\"}]}}",
+        url);
+    assertEquals(0, created.exit(), created.toString());
+    assertTrue(created.out().contains("\"4B3C-DB\"")
+        && created.out().contains("\"delayAfter\": \"300s\""), created.toString());
+    assertEquals(1, controller.server.recoveryPlans().list().size());
+
+    Result unknown = bufCurl(controller.pki.operator("ops"), "-d", "{\"plan\": {\"name\":"
+        + " \"web\", \"groups\": [{\"vmIds\": [\"ghost\"]}]}}", url);
+    assertEquals(Status.Code.INVALID_ARGUMENT.value() * 8, unknown.exit(), unknown.toString());
+    assertTrue(unknown.err().contains("group 1: vm 'ghost' is not a protected item"),
+        unknown.toString());
+    assertEquals(1, controller.server.recoveryPlans().list().size());
+  }
+
   /** Agents may not use reflection, so the agent case reads the schema from the protos. */
   private Path descriptorSet() throws Exception {
     Path image = dir.resolve("failback.binpb");

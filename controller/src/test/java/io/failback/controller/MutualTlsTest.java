@@ -11,15 +11,15 @@ import io.failback.common.testing.TestPki;
 import io.failback.common.tls.TlsFiles;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.ListHostsRequest;
-import io.failback.proto.v1.ListRecoveryPlansRequest;
 import io.failback.proto.v1.PlannedFailoverRequest;
-import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.failback.proto.v1.Register;
+import io.failback.proto.v1.WriteToCloudVmRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -151,12 +151,14 @@ class MutualTlsTest {
   }
 
   @Test
-  void recoveryPlanRpcsSayTheyAreNotAvailableYet() throws Exception {
+  void simulationRpcsSayTheControllerRunsWithoutSimulation() throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> RecoveryPlanServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
-            .listRecoveryPlans(ListRecoveryPlansRequest.getDefaultInstance()));
+        () -> CloudSimulationServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
+            .writeToCloudVm(WriteToCloudVmRequest.getDefaultInstance()));
     assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("ListRecoveryPlans"));
+    assertTrue(e.getStatus().getDescription().contains("WriteToCloudVm")
+        && e.getStatus().getDescription().contains("without --simulation"),
+        e.getStatus().getDescription());
   }
 
   @Test

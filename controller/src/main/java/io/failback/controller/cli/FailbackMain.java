@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * prints the server's description on any error with a non-zero exit.
  */
 @Command(name = "failback", mixinStandardHelpOptions = true,
-    description = "Operate Failback: hosts, VMs, failover and failback.",
+    description = "Operate Failback: hosts, VMs, recovery plans, failover and failback.",
     subcommands = {InventoryCommands.Hosts.class, InventoryCommands.HostDetail.class,
         InventoryCommands.Vms.class, InventoryCommands.Vm.class, LifecycleCommands.Items.class,
         LifecycleCommands.Protect.class, LifecycleCommands.Failover.class,
@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         LifecycleCommands.ReverseReplicate.class, LifecycleCommands.Jobs.class,
         LifecycleCommands.JobDetail.class, LifecycleCommands.Cancel.class,
         LifecycleCommands.Resume.class,
-        LifecycleCommands.SimulateWrites.class})
+        LifecycleCommands.SimulateWrites.class, PlanCommands.class})
 public final class FailbackMain {
   /** Exit code for errors the controller reported. */
   static final int EXIT_SERVER_ERROR = 3;

@@ -6,6 +6,7 @@ import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.JobServiceGrpc;
+import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -39,6 +40,11 @@ final class OperatorClient implements AutoCloseable {
 
   JobServiceGrpc.JobServiceBlockingStub jobs() {
     return JobServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  RecoveryPlanServiceGrpc.RecoveryPlanServiceBlockingStub plans() {
+    return RecoveryPlanServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -2,18 +2,23 @@ package io.failback.controller.grpc;
 
 import io.failback.controller.lifecycle.IllegalTransitionException;
 import io.failback.controller.lifecycle.NotFoundException;
+import io.failback.controller.plans.RecoveryPlanException;
 import io.failback.controller.store.StoreException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 
-/** Maps lifecycle and store failures to statuses chosen by what the caller should do next. */
+/**
+ * Maps lifecycle, recovery plan and store failures to statuses chosen by what the caller should
+ * do next.
+ */
 final class LifecycleStatus {
 
   private LifecycleStatus() {}
 
   /**
    * NOT_FOUND (fix the request), FAILED_PRECONDITION (change the lifecycle state first) or
-   * UNAVAILABLE (the store could not answer; retry); a status passes through as it is.
+   * UNAVAILABLE (the store could not answer; retry); a recovery plan failure by its reason; a
+   * status passes through as it is.
    *
    * @throws IllegalArgumentException for any other exception: it is a bug, not a status
    */
@@ -24,11 +29,23 @@ final class LifecycleStatus {
       return Status.NOT_FOUND.withDescription(e.getMessage()).asException();
     } else if (e instanceof IllegalTransitionException) {
       return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asException();
+    } else if (e instanceof RecoveryPlanException plan) {
+      return of(plan.reason()).withDescription(e.getMessage()).asException();
     } else if (e instanceof StoreException) {
       return Status.UNAVAILABLE.withDescription("controller store unavailable: " + e.getMessage())
           .asException();
     }
     throw new IllegalArgumentException("no status for " + e, e);
+  }
+
+  private static Status of(RecoveryPlanException.Reason reason) {
+    return switch (reason) {
+      case INVALID -> Status.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+      // Retrying cannot help while the job runs: end the job first.
+      case IN_USE -> Status.FAILED_PRECONDITION;
+    };
   }
 
   /** A required id was left empty. */

@@ -37,6 +37,7 @@ public final class ControllerStore implements AutoCloseable {
   private final ProtectedItemRecords protectedItemRecords;
   private final JobRecords jobRecords;
   private final CheckpointRecords checkpointRecords;
+  private final RecoveryPlanRecords recoveryPlanRecords;
 
   private ControllerStore(Path dbFile, Connection connection) {
     this.dbFile = dbFile;
@@ -45,6 +46,7 @@ public final class ControllerStore implements AutoCloseable {
     this.protectedItemRecords = new ProtectedItemRecords(this);
     this.jobRecords = new JobRecords(this);
     this.checkpointRecords = new CheckpointRecords(this);
+    this.recoveryPlanRecords = new RecoveryPlanRecords(this);
   }
 
   /**
@@ -102,6 +104,11 @@ public final class ControllerStore implements AutoCloseable {
   /** The durable resume points of block sync sessions. */
   public CheckpointRecords checkpointRecords() {
     return checkpointRecords;
+  }
+
+  /** The recovery plans: named, ordered groups of protected VMs. */
+  public RecoveryPlanRecords recoveryPlanRecords() {
+    return recoveryPlanRecords;
   }
 
   /**

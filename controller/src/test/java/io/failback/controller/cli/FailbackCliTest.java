@@ -9,11 +9,10 @@ import io.failback.common.tls.TlsFiles;
 import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
 import io.failback.controller.agents.AgentConnection;
+import io.failback.controller.cli.CliRuns.Run;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -50,13 +49,8 @@ class FailbackCliTest {
         });
   }
 
-  private record Run(int exit, String out, String err) {}
-
-  private Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = FailbackMain.run(args, new PrintWriter(out), new PrintWriter(err));
-    return new Run(exit, out.toString(), err.toString());
+  private static Run cli(String... args) {
+    return CliRuns.run(args);
   }
 
   private List<String> connection() {

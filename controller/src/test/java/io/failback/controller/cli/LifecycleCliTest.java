@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.GrpcCleanup;
-import io.failback.common.tls.TlsFiles;
 import io.failback.controller.LifecycleFixtures;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.failback.controller.cli.CliRuns.Run;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,19 +16,8 @@ class LifecycleCliTest {
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
 
-  private record Run(int exit, String out, String err) {}
-
-  private Run cli(LifecycleFixtures.Handle handle, String... command) throws Exception {
-    TlsFiles operator = handle.operator();
-    List<String> args = new ArrayList<>(List.of("--controller", handle.target(), "--ca",
-        operator.trustBundle().toString(), "--cert", operator.certificate().toString(),
-        "--key", operator.privateKey().toString()));
-    args.addAll(List.of(command));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = FailbackMain.run(args.toArray(String[]::new), new PrintWriter(out),
-        new PrintWriter(err));
-    return new Run(exit, out.toString(), err.toString());
+  private static Run cli(LifecycleFixtures.Handle handle, String... command) throws Exception {
+    return CliRuns.as(handle.operator(), handle.target(), command);
   }
 
   @Test

@@ -42,7 +42,7 @@ class ControllerStoreTest {
 
     assertEquals(
         file.toAbsolutePath()
-            + " has schema version 7 but this controller knows up to 2; upgrade the controller",
+            + " has schema version 7 but this controller knows up to 3; upgrade the controller",
         e.getMessage());
     assertArrayEquals(before, Files.readAllBytes(file));
     assertFalse(Files.exists(dir.resolve("controller.db-wal")));

@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.RecoveryPlan;
+import io.failback.proto.v1.RecoveryPlanGroup;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -33,7 +39,7 @@ class SchemaMigrationTest {
     }
 
     assertEquals(ControllerSchema.LATEST_VERSION, RawSqlite.queryInt(file, "PRAGMA user_version"));
-    assertEquals(2, ControllerSchema.LATEST_VERSION);
+    assertEquals(3, ControllerSchema.LATEST_VERSION);
     assertEquals(
         SchemaMigrator.APPLICATION_ID, RawSqlite.queryInt(file, "PRAGMA application_id"));
   }
@@ -55,13 +61,41 @@ class SchemaMigrationTest {
       assertTrue(store.protectedItemRecords().list().isEmpty());
       assertTrue(store.jobRecords().list().isEmpty());
     }
-    assertEquals(2, RawSqlite.queryInt(file, "PRAGMA user_version"));
+    assertEquals(ControllerSchema.LATEST_VERSION, RawSqlite.queryInt(file, "PRAGMA user_version"));
     assertEquals(
         3,
         RawSqlite.queryInt(
             file,
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
                 + " ('protected_items', 'jobs', 'sync_checkpoints')"));
+  }
+
+  @Test
+  void versionTwoFileIsUpgradedKeepingItsItemsAndJobs() throws Exception {
+    Path file = dir.resolve("controller.db");
+    ProtectedItem item = ProtectedItem.newBuilder().setVmId("VM-1").setVmName("web-01")
+        .setOnPremHost("hv01").setState(ProtectionState.PROTECTED).setGeneration(3).build();
+    Job job = Job.newBuilder().setId("j1").setKind("PlannedFailover")
+        .setState(JobState.JOB_RUNNING).setRecoveryPlan("web").addVmIds("VM-1").build();
+    try (ControllerStore store =
+        ControllerStore.open(file, ControllerSchema.MIGRATIONS.subList(0, 2))) {
+      store.protectedItemRecords().insert(item, Instant.EPOCH);
+      store.jobRecords().insert(job);
+    }
+    assertEquals(2, RawSqlite.queryInt(file, "PRAGMA user_version"));
+
+    try (ControllerStore store = ControllerStore.open(file)) {
+      assertEquals(List.of(item), store.protectedItemRecords().list());
+      assertEquals(List.of(job), store.jobRecords().list());
+      assertTrue(store.recoveryPlanRecords().list().isEmpty());
+      RecoveryPlan plan = RecoveryPlan.newBuilder().setName("web")
+          .addGroups(RecoveryPlanGroup.newBuilder().addVmIds("VM-1")).build();
+      assertTrue(store.recoveryPlanRecords().insert(plan, Instant.EPOCH));
+    }
+    assertEquals(3, RawSqlite.queryInt(file, "PRAGMA user_version"));
+    assertEquals("STRICT", RawSqlite.queryString(file,
+        "SELECT CASE WHEN sql LIKE '%) STRICT' THEN 'STRICT' ELSE sql END FROM sqlite_master"
+            + " WHERE name = 'recovery_plans'"));
   }
 
   @Test

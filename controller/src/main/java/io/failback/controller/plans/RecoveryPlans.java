@@ -1,0 +1,180 @@
+package io.failback.controller.plans;
+
+import static io.failback.controller.plans.RecoveryPlanException.Reason.ALREADY_EXISTS;
+import static io.failback.controller.plans.RecoveryPlanException.Reason.IN_USE;
+import static io.failback.controller.plans.RecoveryPlanException.Reason.NOT_FOUND;
+import static java.util.Objects.requireNonNull;
+
+import io.failback.controller.lifecycle.NotFoundException;
+import io.failback.controller.lifecycle.RecoveryPlanLookup;
+import io.failback.controller.lifecycle.Targets;
+import io.failback.controller.store.JobRecords;
+import io.failback.controller.store.ProtectedItemRecords;
+import io.failback.controller.store.RecoveryPlanRecords;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.RecoveryPlan;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The recovery plans: validated, stored, and resolved for the lifecycle.
+ *
+ * <p>A stored plan names each VM by its protected item's own id, whatever case the caller used;
+ * plan names compare case-insensitively and keep the spelling they were created with. The
+ * protected items and jobs are only read here.
+ *
+ * <p>Update and delete check for unfinished jobs and then write, in two store transactions: a
+ * job started in between has already resolved the plan through {@link #require} and runs the
+ * groups it got, so it is never left with a half-written plan.
+ */
+public final class RecoveryPlans implements RecoveryPlanLookup {
+  /** Jobs in these states still act on their plan; a test pins it to JobTransitions. */
+  static final Set<JobState> UNFINISHED =
+      EnumSet.of(JobState.JOB_QUEUED, JobState.JOB_RUNNING, JobState.JOB_WAITING);
+  /** At most this many plan names are listed in a NOT_FOUND message. */
+  private static final int NAMES_LISTED = 20;
+
+  private final RecoveryPlanRecords plans;
+  private final ProtectedItemRecords items;
+  private final JobRecords jobs;
+  private final Clock clock;
+
+  public RecoveryPlans(RecoveryPlanRecords plans, ProtectedItemRecords items, JobRecords jobs,
+      Clock clock) {
+    this.plans = requireNonNull(plans, "plans");
+    this.items = requireNonNull(items, "items");
+    this.jobs = requireNonNull(jobs, "jobs");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Stores a new plan.
+   *
+   * @return the plan as stored
+   * @throws RecoveryPlanException INVALID if it breaks a rule, ALREADY_EXISTS if the name (in
+   *     any case) is taken
+   */
+  public RecoveryPlan create(RecoveryPlan plan) throws RecoveryPlanException, StoreException {
+    RecoveryPlan canonical = PlanRules.canonical(plan, items.list());
+    if (!plans.insert(canonical, clock.instant())) {
+      String existing = plans.get(plan.getName()).map(RecoveryPlan::getName)
+          .orElse(plan.getName());
+      throw new RecoveryPlanException(ALREADY_EXISTS, "recovery plan '" + existing
+          + "' already exists; change it with UpdateRecoveryPlan or choose another name");
+    }
+    return canonical;
+  }
+
+  /** The plan with this name (in any case), for GetRecoveryPlan. */
+  public RecoveryPlan get(String name) throws RecoveryPlanException, StoreException {
+    return find("name", name);
+  }
+
+  /** Every plan, sorted by name regardless of case. */
+  public List<RecoveryPlan> list() throws StoreException {
+    return plans.list();
+  }
+
+  /**
+   * Replaces the groups of an existing plan; its name keeps the stored spelling.
+   *
+   * @return the plan as stored
+   * @throws RecoveryPlanException INVALID, NOT_FOUND, or IN_USE while an unfinished job runs it
+   */
+  public RecoveryPlan update(RecoveryPlan plan) throws RecoveryPlanException, StoreException {
+    RecoveryPlan canonical = PlanRules.canonical(plan, items.list());
+    RecoveryPlan current = find("name", plan.getName());
+    requireUnused(current.getName(), "change");
+    Optional<RecoveryPlan> updated = plans.update(current.getName(), clock.instant(),
+        stored -> canonical.toBuilder().setName(stored.getName()).build());
+    if (updated.isEmpty()) {
+      throw notFound("name", plan.getName());
+    }
+    return updated.get();
+  }
+
+  /**
+   * Deletes a plan.
+   *
+   * @throws RecoveryPlanException INVALID, NOT_FOUND, or IN_USE while an unfinished job runs it
+   */
+  public void delete(String name) throws RecoveryPlanException, StoreException {
+    RecoveryPlan current = find("name", name);
+    requireUnused(current.getName(), "delete");
+    if (!plans.delete(current.getName())) {
+      throw notFound("name", name);
+    }
+  }
+
+  /**
+   * Resolves the plan an operator's request names in {@code recovery_plan}, for the lifecycle.
+   *
+   * @return the plan as stored: VM ids are the protected items' own, groups in start order
+   * @throws RecoveryPlanException INVALID if the name is empty or malformed, NOT_FOUND (naming
+   *     the plans that exist) if there is no such plan
+   */
+  public RecoveryPlan require(String name) throws RecoveryPlanException, StoreException {
+    return find("recovery_plan", name);
+  }
+
+  /**
+   * The plan's groups for an action on the whole plan (a FailoverService request's {@code
+   * recovery_plan}); {@link Targets#recoveryPlan()} is the plan's stored spelling.
+   *
+   * @throws NotFoundException if no plan has this name, naming the plans there are; also for a
+   *     malformed name, with the rule it breaks
+   */
+  @Override
+  public Targets targets(String planName) throws NotFoundException, StoreException {
+    RecoveryPlan plan;
+    try {
+      plan = require(planName);
+    } catch (RecoveryPlanException e) {
+      throw new NotFoundException(e.getMessage());
+    }
+    return new Targets(plan.getName(), plan.getGroupsList().stream()
+        .map(group -> new Targets.Group(group.getVmIdsList(),
+            Duration.ofSeconds(group.getDelayAfter().getSeconds(),
+                group.getDelayAfter().getNanos()),
+            group.getManualAction()))
+        .toList());
+  }
+
+  private RecoveryPlan find(String field, String name)
+      throws RecoveryPlanException, StoreException {
+    PlanRules.checkName(field, name);
+    Optional<RecoveryPlan> plan = plans.get(name);
+    if (plan.isEmpty()) {
+      throw notFound(field, name);
+    }
+    return plan.get();
+  }
+
+  private RecoveryPlanException notFound(String field, String name) throws StoreException {
+    List<String> names = plans.list().stream().map(RecoveryPlan::getName).toList();
+    String known = names.isEmpty() ? "there are none yet; create one with CreateRecoveryPlan"
+        : "the plans are " + names.stream().limit(NAMES_LISTED).collect(Collectors.joining(", "))
+            + (names.size() > NAMES_LISTED ? " and " + (names.size() - NAMES_LISTED) + " more"
+                : "");
+    return new RecoveryPlanException(NOT_FOUND, field + " '" + name
+        + "' names no recovery plan; " + known);
+  }
+
+  private void requireUnused(String name, String verb)
+      throws RecoveryPlanException, StoreException {
+    for (Job job : jobs.listInStates(UNFINISHED)) {
+      if (job.getRecoveryPlan().equalsIgnoreCase(name)) {
+        throw new RecoveryPlanException(IN_USE, "cannot " + verb + " recovery plan '" + name
+            + "': job " + job.getId() + " (" + job.getKind() + ", " + job.getState()
+            + ") runs it; wait for the job to end or cancel it with CancelJob, then retry");
+      }
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Durations;
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.tls.TlsFiles;
+import io.failback.proto.v1.CancelJobRequest;
+import io.failback.proto.v1.CreateRecoveryPlanRequest;
+import io.failback.proto.v1.DeleteRecoveryPlanRequest;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.GetRecoveryPlanRequest;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobServiceGrpc;
+import io.failback.proto.v1.ListRecoveryPlansRequest;
+import io.failback.proto.v1.RecoveryPlan;
+import io.failback.proto.v1.RecoveryPlanGroup;
+import io.failback.proto.v1.RecoveryPlanServiceGrpc;
+import io.failback.proto.v1.RecoveryPlanServiceGrpc.RecoveryPlanServiceBlockingStub;
+import io.failback.proto.v1.UpdateRecoveryPlanRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RecoveryPlanService through the generated client over real mutual TLS. */
+class RecoveryPlanServiceTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+  ControllerFixture controller;
+  RecoveryPlanServiceBlockingStub operator;
+
+  @BeforeEach
+  void start() throws Exception {
+    controller = cleanup.register(new ControllerFixture(dir).start());
+    controller.server.protectedItems().create("4B3C-DB", "db-01", "hv-01");
+    controller.server.protectedItems().create("0F1E-WEB", "web-01", "hv-01");
+    operator = RecoveryPlanServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private ManagedChannel channel(TlsFiles identity) throws Exception {
+    ManagedChannel channel = controller.channel(identity);
+    cleanup.register(channel::shutdownNow);
+    return channel;
+  }
+
+  private static RecoveryPlan twoTiers(String name, String dbId, String webId) {
+    return RecoveryPlan.newBuilder().setName(name)
+        .addGroups(RecoveryPlanGroup.newBuilder().addVmIds(dbId)
+            .setDelayAfter(Durations.fromMinutes(5)).setManualAction("check the database"))
+        .addGroups(RecoveryPlanGroup.newBuilder().addVmIds(webId))
+        .build();
+  }
+
+  private RecoveryPlan create(RecoveryPlan plan) {
+    return operator.createRecoveryPlan(CreateRecoveryPlanRequest.newBuilder().setPlan(plan)
+        .build());
+  }
+
+  private static Status fails(Executable call) {
+    return assertThrows(StatusRuntimeException.class, call).getStatus();
+  }
+
+  @Test
+  void createGetListUpdateDelete() throws Exception {
+    RecoveryPlan created = create(twoTiers("Tiers", "4b3c-db", "0f1e-web"));
+    RecoveryPlan canonical = twoTiers("Tiers", "4B3C-DB", "0F1E-WEB");
+    assertEquals(canonical, created);
+    assertEquals(canonical, operator.getRecoveryPlan(GetRecoveryPlanRequest.newBuilder()
+        .setName("TIERS").build()));
+    assertEquals(List.of(canonical), operator.listRecoveryPlans(
+        ListRecoveryPlansRequest.getDefaultInstance()).getPlansList());
+
+    RecoveryPlan swapped = twoTiers("tiers", "0F1E-WEB", "4B3C-DB");
+    RecoveryPlan updated = operator.updateRecoveryPlan(UpdateRecoveryPlanRequest.newBuilder()
+        .setPlan(swapped).build());
+    assertEquals(swapped.toBuilder().setName("Tiers").build(), updated);
+
+    operator.deleteRecoveryPlan(DeleteRecoveryPlanRequest.newBuilder().setName("tiers").build());
+    Status gone = fails(() -> operator.getRecoveryPlan(GetRecoveryPlanRequest.newBuilder()
+        .setName("Tiers").build()));
+    assertEquals(Status.Code.NOT_FOUND, gone.getCode());
+    assertEquals("name 'Tiers' names no recovery plan; there are none yet; create one with"
+        + " CreateRecoveryPlan", gone.getDescription());
+  }
+
+  @Test
+  void plansSurviveARestart() throws Exception {
+    RecoveryPlan created = create(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB"));
+    controller.close();
+    controller.start();
+    operator = RecoveryPlanServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+
+    assertEquals(created, operator.getRecoveryPlan(GetRecoveryPlanRequest.newBuilder()
+        .setName("Tiers").build()));
+  }
+
+  @Test
+  void agentCertificateIsPermissionDenied() throws Exception {
+    RecoveryPlanServiceBlockingStub agent = RecoveryPlanServiceGrpc.newBlockingStub(
+        channel(controller.pki.agent("hv-01"))).withDeadlineAfter(10, TimeUnit.SECONDS);
+
+    Status denied = fails(() -> agent.createRecoveryPlan(CreateRecoveryPlanRequest.newBuilder()
+        .setPlan(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB")).build()));
+
+    assertEquals(Status.Code.PERMISSION_DENIED, denied.getCode());
+    assertTrue(denied.getDescription().contains("RecoveryPlanService"), denied.getDescription());
+    assertEquals(List.of(), controller.server.recoveryPlans().list());
+  }
+
+  @Test
+  void unknownVmIsInvalidArgumentNamingIt() {
+    Status invalid = fails(() -> create(twoTiers("Tiers", "4B3C-DB", "ghost-vm")));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getCode());
+    assertEquals("group 2: vm 'ghost-vm' is not a protected item; list them with"
+        + " ListProtectedItems", invalid.getDescription());
+    assertEquals(0, operator.listRecoveryPlans(ListRecoveryPlansRequest.getDefaultInstance())
+        .getPlansCount());
+  }
+
+  @Test
+  void missingPlanIsInvalidArgument() {
+    Status invalid = fails(() -> operator.createRecoveryPlan(
+        CreateRecoveryPlanRequest.getDefaultInstance()));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getCode());
+    assertTrue(invalid.getDescription().startsWith("plan is missing"), invalid.getDescription());
+  }
+
+  @Test
+  void duplicateNameIsAlreadyExists() {
+    RecoveryPlan first = create(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB"));
+
+    Status exists = fails(() -> create(twoTiers("TIERS", "0F1E-WEB", "4B3C-DB")));
+
+    assertEquals(Status.Code.ALREADY_EXISTS, exists.getCode());
+    assertTrue(exists.getDescription().contains("recovery plan 'Tiers' already exists"),
+        exists.getDescription());
+    assertEquals(first, operator.getRecoveryPlan(GetRecoveryPlanRequest.newBuilder()
+        .setName("Tiers").build()));
+  }
+
+  @Test
+  void deleteWhileAnUnfinishedJobRunsThePlanIsFailedPrecondition() throws Exception {
+    RecoveryPlan plan = create(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB"));
+    Job job = controller.server.jobs().create("PlannedFailover",
+        FailoverDirection.CLOUD_TO_ON_PREM, "tiers", Map.of("4B3C-DB", List.of()));
+
+    Status refused = fails(() -> operator.deleteRecoveryPlan(DeleteRecoveryPlanRequest
+        .newBuilder().setName("Tiers").build()));
+
+    assertEquals(Status.Code.FAILED_PRECONDITION, refused.getCode());
+    assertEquals("cannot delete recovery plan 'Tiers': job " + job.getId() + " (PlannedFailover,"
+        + " JOB_QUEUED) runs it; wait for the job to end or cancel it with CancelJob, then"
+        + " retry", refused.getDescription());
+    assertEquals(plan, operator.getRecoveryPlan(GetRecoveryPlanRequest.newBuilder()
+        .setName("Tiers").build()));
+
+    JobServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
+        .cancelJob(CancelJobRequest.newBuilder().setJobId(job.getId()).build());
+    operator.deleteRecoveryPlan(DeleteRecoveryPlanRequest.newBuilder().setName("Tiers").build());
+    assertEquals(0, operator.listRecoveryPlans(ListRecoveryPlansRequest.getDefaultInstance())
+        .getPlansCount());
+  }
+}
