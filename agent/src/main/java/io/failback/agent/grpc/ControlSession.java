@@ -3,6 +3,7 @@ package io.failback.agent.grpc;
 import com.google.protobuf.util.Timestamps;
 import io.failback.agent.hyperv.DiskSampler;
 import io.failback.agent.hyperv.GuardedHypervisor;
+import io.failback.agent.hyperv.NewVm;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
 import io.failback.proto.v1.AgentMessage;
@@ -10,6 +11,7 @@ import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.CreateVm;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.Heartbeat;
 import io.failback.proto.v1.HostInventory;
@@ -55,9 +57,9 @@ public final class ControlSession implements AutoCloseable {
 
   private final AgentSyncRunner syncs;
   private final DiskSampler sampler;
-  /** Disk reads of a pre-flight sample, off the stream's thread so heartbeats keep going. */
-  private final ExecutorService samples = Executors.newSingleThreadExecutor(r -> {
-    Thread thread = new Thread(r, "disk-samples");
+  /** Slow commands (disk samples, VM creation), off the stream's thread: heartbeats go on. */
+  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+    Thread thread = new Thread(r, "agent-commands");
     thread.setDaemon(true);
     return thread;
   });
@@ -203,8 +205,23 @@ public final class ControlSession implements AutoCloseable {
         syncs.start(command.getCommandId(), command.getStartSync(), this::deliver);
         return;
       }
+      case CREATE_VM -> {
+        // Creating disks and a VM takes a while on a real host: off the stream's thread.
+        background.execute(() -> {
+          try {
+            String created = driver.createVm(newVm(command.getCreateVm())).getId();
+            // The controller learns the host's new state with the answer.
+            result.setCreatedVmId(created).setInventory(readInventory());
+          } catch (IOException | IllegalArgumentException e) {
+            result.setError("cannot create VM " + command.getCreateVm().getName() + ": "
+                + e.getMessage());
+          }
+          deliver(result.build());
+        });
+        return;
+      }
       case SAMPLE_DIGESTS -> {
-        samples.execute(() -> {
+        background.execute(() -> {
           try {
             result.setSampleDigests(sampler.sample(command.getSampleDigests()));
           } catch (IOException e) {
@@ -241,6 +258,11 @@ public final class ControlSession implements AutoCloseable {
           + command.getKindCase());
     }
     deliver(result.build());
+  }
+
+  private static NewVm newVm(CreateVm create) {
+    return new NewVm(create.getName(), create.getGeneration(), create.getMemoryBytes(),
+        create.getProcessorCount(), create.getSwitchNamesList(), create.getDiskSizesList());
   }
 
   private interface VmAction {
@@ -306,7 +328,7 @@ public final class ControlSession implements AutoCloseable {
     }
     // Outside the lock: the sessions deliver their results through it while they wind down.
     syncs.close();
-    samples.shutdownNow();
+    background.shutdownNow();
     synchronized (this) {
       cancelHeartbeats();
       if (requests != null) {

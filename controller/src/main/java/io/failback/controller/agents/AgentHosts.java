@@ -7,6 +7,7 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.CreateVm;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.SampleDigests;
@@ -64,6 +65,16 @@ public final class AgentHosts implements OnPremHosts {
       throws LifecycleException {
     run(host, Command.newBuilder().setClearInconsistent(ClearInconsistent.newBuilder()
         .setVmId(vmId).setGeneration(generation)), "clear the inconsistent mark of");
+  }
+
+  @Override
+  public VirtualMachine createVm(String host, CreateVm spec) throws LifecycleException {
+    CommandResult result = run(host, Command.newBuilder().setCreateVm(spec), "create");
+    return result.getInventory().getVirtualMachinesList().stream()
+        .filter(vm -> vm.getId().equalsIgnoreCase(result.getCreatedVmId())).findFirst()
+        .map(vm -> vm.toBuilder().setHostName(host).build())
+        .orElseThrow(() -> new LifecycleException("host " + host + " created VM "
+            + spec.getName() + " but its inventory does not show it"));
   }
 
   @Override

@@ -97,20 +97,12 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
         return FailoverResponse.newBuilder().setPreflight(lifecycle.preflight(targets,
             request.getTargetHost(), request.getEncryptionCertificate())).build();
       }
-      for (String vmId : targets.vmIds()) {
-        String home = lifecycle.item(vmId).getOnPremHost();
-        if (!request.getTargetHost().isEmpty()
-            && !request.getTargetHost().equalsIgnoreCase(home)) {
-          throw Status.UNIMPLEMENTED.withDescription("failback to an alternate host is not"
-              + " available in this controller version; leave target_host empty for the"
-              + " original host (" + home + " for vm " + vmId + ")").asException();
-        }
-      }
       if (!request.getEncryptionCertificate().isEmpty()) {
         throw Status.UNIMPLEMENTED.withDescription("data encryption is not available in this"
             + " controller version; leave encryption_certificate empty").asException();
       }
-      return response(lifecycle.plannedFailover(targets, request.getDataSync()));
+      return response(lifecycle.plannedFailover(targets, request.getDataSync(),
+          request.getTargetHost()));
     });
   }
 

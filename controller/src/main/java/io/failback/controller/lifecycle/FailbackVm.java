@@ -5,6 +5,8 @@ import static io.failback.controller.lifecycle.FlowSupport.quietly;
 import com.google.protobuf.util.Durations;
 import io.failback.common.disk.BlockDevice;
 import io.failback.controller.cloud.CloudSnapshot;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.proto.v1.CreateVm;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.ProtectedItem;
@@ -31,23 +33,36 @@ import java.util.Optional;
  */
 final class FailbackVm extends ItemWork {
   private static final Duration START_STOP_ALLOWANCE = Duration.ofSeconds(2);
+  private static final long DEFAULT_MEMORY = 2L << 30;
+  private static final int DEFAULT_PROCESSORS = 2;
 
   private final DataSync dataSync;
+  /** The host to fail back to when it is not the item's: the VM is created there. */
+  private final String alternateHost;
+  /** The on-prem VM the disks go to: the item's, or the one created on the alternate host. */
+  private volatile VirtualMachine onPrem;
   private long seed;
   private volatile String snapshotId;
   private volatile Instant cloudOff;
   private final List<BlockDevice> cloudDisks = new ArrayList<>();
+  private Optional<VirtualMachine> original = Optional.empty();
 
+  /**
+   * @param vm the item's on-prem VM, or null when failing back to {@code alternateHost}
+   * @param alternateHost empty for the item's own host
+   */
   FailbackVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm,
-      DataSync dataSync, String tag) {
+      DataSync dataSync, String alternateHost, String tag) {
     super(context, item, vm, tag);
     this.dataSync = dataSync;
+    this.alternateHost = alternateHost;
+    this.onPrem = vm;
   }
 
   @Override
   public void begin(String jobId) throws Exception {
     if (item.getCloudVmId().isEmpty()) {
-      throw new LifecycleException("vm " + vm.getName() + " has no cloud copy to fail back");
+      throw new LifecycleException("vm " + vmName() + " has no cloud copy to fail back");
     }
     this.jobId = jobId;
     this.seed = context.seed(jobId + tag);
@@ -58,8 +73,12 @@ final class FailbackVm extends ItemWork {
 
   @Override
   public void prepare() throws Exception {
-    // Never two live copies: the on-prem VM stays off while the cloud one may run.
-    context.hosts().stopVm(vm.getHostName(), vm.getId(), item.getGeneration());
+    if (alternateHost.isEmpty()) {
+      // Never two live copies: the on-prem VM stays off while the cloud one may run.
+      context.hosts().stopVm(onPrem.getHostName(), onPrem.getId(), item.getGeneration());
+    } else {
+      createOnAlternateHost();
+    }
     releaseStaleSnapshots();
     if (dataSync == DataSync.FULL_DOWNLOAD) {
       return;
@@ -70,8 +89,9 @@ final class FailbackVm extends ItemWork {
         + " cloud VM keeps running");
     Instant started = context.clock().instant();
     List<DiskTransfer.Disk> disks = new ArrayList<>();
-    for (int i = 0; i < vm.getDisksCount(); i++) {
-      disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), snapshot.disk(i), null));
+    for (int i = 0; i < onPrem.getDisksCount(); i++) {
+      disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), snapshot.disk(i),
+          null));
     }
     List<SyncOutcome> outcomes;
     try {
@@ -91,10 +111,49 @@ final class FailbackVm extends ItemWork {
     step("phase 1 verified; waiting for CompleteFailover");
   }
 
+  /**
+   * Failback to an alternate location: the VM is created on the target host (switches named
+   * like the cloud VM's adapters, new empty dynamic disks of the cloud disks' sizes) and the
+   * item points at it from then on, so a re-run resumes into the same disks.
+   */
+  private void createOnAlternateHost() throws Exception {
+    fenceOriginal();
+    CloudVm cloudVm = context.cloud().get(item.getCloudVmId()).orElseThrow(
+        () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
+    CreateVm.Builder spec = CreateVm.newBuilder().setName(item.getVmName())
+        .setGeneration(original.map(VirtualMachine::getGeneration).filter(g -> g > 0).orElse(2))
+        .setMemoryBytes(original.map(VirtualMachine::getMemoryBytes).filter(m -> m > 0)
+            .orElse(DEFAULT_MEMORY))
+        .setProcessorCount(original.map(VirtualMachine::getProcessorCount).filter(c -> c > 0)
+            .orElse(DEFAULT_PROCESSORS));
+    cloudVm.nics().forEach(nic -> spec.addSwitchNames(nic.switchName()));
+    cloudVm.disks().forEach(disk -> spec.addDiskSizes(disk.virtualSize()));
+    VirtualMachine created = context.hosts().createVm(alternateHost, spec.build());
+    context.items().relocate(vmId(), alternateHost, created.getId());
+    onPrem = created;
+    context.jobs().addDiskTasks(jobId, vmId(), FlowSupport.diskPaths(created));
+    step("VM " + created.getName() + " created on host " + alternateHost + " (id "
+        + created.getId() + ", " + created.getDisksCount() + " new disks); the item's on-prem"
+        + " copy lives there from now on");
+  }
+
+  /** The original VM, if its host answers, must stay off: never two live copies. */
+  private void fenceOriginal() throws Exception {
+    original = Optional.empty();
+    try {
+      VirtualMachine vm = context.hosts().vm(FlowSupport.onPremVmId(item));
+      original = Optional.of(vm);
+      context.hosts().stopVm(vm.getHostName(), vm.getId(), item.getGeneration());
+    } catch (LifecycleException unreachable) {
+      step("original VM not reached (" + unreachable.getMessage() + "); it was off since the"
+          + " failover and its generation is now stale");
+    }
+  }
+
   /** Blocks the cloud VM wrote since the snapshot, at the measured phase 1 rate, plus stops. */
   private Duration predictedDowntime(double rate) throws Exception {
     long changed = 0;
-    for (int i = 0; i < vm.getDisksCount(); i++) {
+    for (int i = 0; i < onPrem.getDisksCount(); i++) {
       changed += context.cloud().changedBlocks(snapshotId, i, DiskTransfer.BLOCK_SIZE)
           .map(blocks -> (long) blocks.length).orElse(0L);
     }
@@ -121,7 +180,7 @@ final class FailbackVm extends ItemWork {
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
       boolean tracked = dataSync != DataSync.FULL_DOWNLOAD;
-      for (int i = 0; i < vm.getDisksCount(); i++) {
+      for (int i = 0; i < onPrem.getDisksCount(); i++) {
         BitSet blocks = null;
         if (dataSync != DataSync.FULL_DOWNLOAD) {
           Optional<long[]> changed = context.cloud().changedBlocks(snapshotId, i,
@@ -131,7 +190,7 @@ final class FailbackVm extends ItemWork {
         }
         BlockDevice device = context.cloud().openDisk(item.getCloudVmId(), i, false);
         cloudDisks.add(device);
-        disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, blocks));
+        disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), device, blocks));
       }
       if (dataSync == DataSync.FULL_DOWNLOAD) {
         transfer(SyncMode.FULL, "full", disks);
@@ -159,8 +218,9 @@ final class FailbackVm extends ItemWork {
 
   @Override
   public void startTarget() throws Exception {
-    context.hosts().clearInconsistent(vm.getHostName(), vm.getId(), item.getGeneration());
-    context.hosts().startVm(vm.getHostName(), vm.getId(), item.getGeneration());
+    long generation = item.getGeneration();
+    context.hosts().clearInconsistent(onPrem.getHostName(), onPrem.getId(), generation);
+    context.hosts().startVm(onPrem.getHostName(), onPrem.getId(), generation);
     Duration downtime = Duration.between(cloudOff, context.clock().instant());
     context.jobs().editTask(jobId, vmId(), "",
         t -> t.setDowntime(Durations.fromMillis(downtime.toMillis())));
@@ -174,7 +234,8 @@ final class FailbackVm extends ItemWork {
       List<DiskTransfer.Disk> disks) throws Exception {
     FlowSupport.checkCancel(context, jobId);
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
-        vm.getHostName(), item.getGeneration(), mode, SyncRole.TARGET, "job-" + jobId + tag + "-" + phase,
+        onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
+        "job-" + jobId + tag + "-" + phase,
         "fb-" + jobId + tag, seed), disks);
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);

@@ -76,6 +76,11 @@ final class FlowSupport {
     }
   }
 
+  /** The id of the item's on-prem VM on its host: vm_id, unless it moved to another host. */
+  static String onPremVmId(io.failback.proto.v1.ProtectedItem item) {
+    return item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
+  }
+
   static List<String> diskPaths(VirtualMachine vm) {
     return vm.getDisksList().stream().map(VirtualDisk::getPath).toList();
   }

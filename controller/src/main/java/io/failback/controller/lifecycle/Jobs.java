@@ -178,6 +178,21 @@ public final class Jobs {
     });
   }
 
+  /**
+   * Adds a queued task per disk of a VM whose disks the job made (a VM created on an alternate
+   * host), so their progress has a place.
+   */
+  public Job addDiskTasks(String jobId, String vmId, List<String> diskPaths)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "add disk tasks", job -> {
+      task(job, vmId, "");
+      for (String disk : diskPaths) {
+        job.addTasks(JobTask.newBuilder().setVmId(vmId).setDiskPath(disk)
+            .setState(JobState.JOB_RUNNING));
+      }
+    });
+  }
+
   /** Records how many of the job's groups have every VM running on the target side. */
   public Job groupsFinished(String jobId, int finished, int total)
       throws NotFoundException, IllegalTransitionException, StoreException {

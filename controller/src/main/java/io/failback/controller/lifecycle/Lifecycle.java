@@ -4,6 +4,7 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
+import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.PreflightReport;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
@@ -70,6 +71,13 @@ public final class Lifecycle {
       Map<String, ProtectedItem> items = new LinkedHashMap<>();
       for (String vmId : vmIds) {
         VirtualMachine vm = context.hosts().vm(vmId);
+        for (ProtectedItem other : context.items().list()) {
+          if (other.getOnPremVmId().equalsIgnoreCase(vm.getId())) {
+            throw new LifecycleException("vm " + vm.getName() + " (id " + vm.getId() + ") is"
+                + " the on-prem copy of protected item " + other.getVmId() + ", which failed"
+                + " back to host " + other.getOnPremHost() + "; act on that item instead");
+          }
+        }
         try {
           items.put(vm.getId(), context.items().get(vm.getId()));
         } catch (NotFoundException absent) {
@@ -82,7 +90,7 @@ public final class Lifecycle {
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       for (ProtectedItem item : checked.values()) {
-        works.add(new ProtectVm(context, item, context.hosts().vm(item.getVmId()), false,
+        works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)), false,
             tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("EnableProtection",
@@ -99,6 +107,15 @@ public final class Lifecycle {
    * failed-over ones; all VMs of one request go the same way.
    */
   public Job plannedFailover(Targets targets, DataSync dataSync) throws Exception {
+    return plannedFailover(targets, dataSync, "");
+  }
+
+  /**
+   * PlannedFailover; a failback goes to {@code targetHost} when it names a host other than an
+   * item's own: the VM is created there (failback to an alternate location).
+   */
+  public Job plannedFailover(Targets targets, DataSync dataSync, String targetHost)
+      throws Exception {
     synchronized (starting) {
       Map<String, ProtectedItem> checked = check(targets, OperatorAction.PLANNED_FAILOVER);
       long toCloud = checked.values().stream()
@@ -108,14 +125,31 @@ public final class Lifecycle {
             + " way: " + names(checked, true) + " are PROTECTED (failover to the cloud), "
             + names(checked, false) + " are failed over (failback); run two requests");
       }
+      if (!targetHost.isEmpty() && checked.values().stream()
+          .anyMatch(i -> !targetHost.equalsIgnoreCase(i.getOnPremHost()))) {
+        // Before anything is touched: the new host must take every VM of the request.
+        List<PreflightProblem> problems = new Preflight(context).problems(targets, targetHost,
+            "");
+        if (!problems.isEmpty()) {
+          throw new LifecycleException("failback to host " + targetHost + " refused: "
+              + problems.stream().map(p -> p.getVmId() + ": " + p.getMessage())
+                  .collect(Collectors.joining("; ")));
+        }
+      }
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       DataSync sync = dataSync == DataSync.DATA_SYNC_UNSPECIFIED
           ? DataSync.SYNC_BEFORE_FAILOVER : dataSync;
       for (ProtectedItem item : checked.values()) {
-        VirtualMachine vm = context.hosts().vm(item.getVmId());
+        boolean alternate = !targetHost.isEmpty()
+            && !targetHost.equalsIgnoreCase(item.getOnPremHost());
+        if (alternate && toCloud > 0) {
+          throw new LifecycleException("target_host applies to a failback only; vm "
+              + item.getVmName() + " is PROTECTED and fails over to the cloud");
+        }
+        VirtualMachine vm = alternate ? null : context.hosts().vm(FlowSupport.onPremVmId(item));
         works.add(toCloud > 0 ? new ToCloudVm(context, item, vm, true, tag(n++))
-            : new FailbackVm(context, item, vm, sync, tag(n++)));
+            : new FailbackVm(context, item, vm, sync, alternate ? targetHost : "", tag(n++)));
       }
       VmJobs.Kind kind = toCloud > 0
           ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true)
@@ -206,7 +240,7 @@ public final class Lifecycle {
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       for (ProtectedItem item : checked.values()) {
-        works.add(new ProtectVm(context, item, context.hosts().vm(item.getVmId()), true,
+        works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)), true,
             tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",

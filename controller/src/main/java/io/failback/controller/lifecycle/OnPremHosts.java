@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.proto.v1.CreateVm;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.VirtualMachine;
@@ -22,6 +23,13 @@ public interface OnPremHosts {
 
   /** Lifts the agent's inconsistent mark after the disks were verified. */
   void clearInconsistent(String host, String vmId, long generation) throws LifecycleException;
+
+  /**
+   * Creates a VM (Off) on the host, with new empty disks, for a failback to an alternate host.
+   *
+   * @return the VM as the host reports it, with {@code host_name} set
+   */
+  VirtualMachine createVm(String host, CreateVm spec) throws LifecycleException;
 
   /** Whether the host's agent holds a control stream now. */
   boolean isOnline(String host);

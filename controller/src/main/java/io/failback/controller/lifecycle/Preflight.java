@@ -26,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -52,11 +53,25 @@ final class Preflight {
   private final List<PreflightProblem> problems = new ArrayList<>();
   private final List<Failback> failbacks = new ArrayList<>();
 
-  /** A VM that would fail back, and where to. */
+  /**
+   * A VM that would fail back, and where to.
+   *
+   * @param onPrem the VM whose disks would be written; null on an alternate host, where the VM
+   *     is created with empty disks
+   */
   private record Failback(ProtectedItem item, VirtualMachine onPrem, String host) {}
 
   Preflight(LifecycleContext context) {
     this.context = context;
+  }
+
+  /** The problems alone, without sampling anything: the checks a real run starts with. */
+  List<PreflightProblem> problems(Targets targets, String targetHost, String certificate)
+      throws Exception {
+    for (String vmId : targets.vmIds()) {
+      checkVm(vmId, targetHost, certificate);
+    }
+    return List.copyOf(problems);
   }
 
   PreflightReport run(Targets targets, String targetHost, String certificate)
@@ -79,52 +94,57 @@ final class Preflight {
       problem(vmId, "state", e.getMessage());
       return;
     }
-    String host = targetHost.isEmpty() ? item.getOnPremHost() : targetHost;
+    boolean alternate = !targetHost.isEmpty()
+        && !targetHost.equalsIgnoreCase(item.getOnPremHost());
+    String host = alternate ? targetHost : item.getOnPremHost();
     if (!context.hosts().isOnline(host)) {
       problem(vmId, "agent_offline", "the agent of host " + host + " is offline; start it or"
           + " check its connection to the controller");
     }
     Optional<HostInventory> target = context.hosts().inventory(host);
-    Optional<VirtualMachine> onPrem = context.hosts().inventory(item.getOnPremHost())
-        .flatMap(inventory -> find(inventory, item.getVmId()));
     if (target.isEmpty()) {
       problem(vmId, "agent_offline", "host " + host + " has never registered");
     }
-    if (onPrem.isEmpty()) {
+    Optional<VirtualMachine> onPrem = context.hosts().inventory(item.getOnPremHost())
+        .flatMap(inventory -> find(inventory, FlowSupport.onPremVmId(item)));
+    if (onPrem.isEmpty() && !alternate) {
       problem(vmId, "vm_missing", "host " + item.getOnPremHost() + " does not report vm "
           + item.getVmName() + " (id " + item.getVmId() + ")");
       return;
     }
-    for (VirtualDisk disk : onPrem.get().getDisksList()) {
-      if (disk.getType() == DiskType.DIFFERENCING) {
+    for (VirtualDisk disk : onPrem.map(VirtualMachine::getDisksList).orElse(List.of())) {
+      if (disk.getType() == DiskType.DIFFERENCING && !alternate) {
         problem(vmId, "unsupported_disk", "disk " + disk.getPath() + " is a differencing disk;"
             + " merge the VM's checkpoints first");
       }
     }
     if (item.getState() == ProtectionState.PROTECTED) {
+      if (alternate) {
+        problem(vmId, "state", "target_host applies to a failback only; vm "
+            + item.getVmName() + " is PROTECTED and fails over to the cloud");
+      }
       return; // towards the cloud: the on-prem VM is the source and may run
     }
     Optional<CloudVm> cloudVm = context.cloud().get(item.getCloudVmId());
     if (cloudVm.isEmpty()) {
       problem(vmId, "cloud_vm_missing", "the cloud VM " + item.getCloudVmId() + " of "
           + item.getVmName() + " is gone; nothing to fail back");
+      return;
     }
-    if (onPrem.get().getPowerState() != PowerState.OFF) {
+    if (onPrem.isPresent() && onPrem.get().getPowerState() != PowerState.OFF) {
       problem(vmId, "vm_running", "vm " + item.getVmName() + " is "
           + onPrem.get().getStateDetail() + " on host " + item.getOnPremHost()
           + " while its cloud copy is active; stop it first (never two live copies)");
     }
-    // The adapters as the VM runs in the cloud: what comes back, on whichever host.
-    List<NicSpec> nics = cloudVm.map(CloudVm::nics).orElse(List.of());
-    target.ifPresent(inventory -> checkTargetHost(item, onPrem.get(), nics, host, inventory,
-        !targetHost.isEmpty() && !targetHost.equalsIgnoreCase(item.getOnPremHost()),
-        certificate));
-    failbacks.add(new Failback(item, onPrem.get(), host));
+    // The adapters and disks as the VM runs in the cloud: what comes back, on whichever host.
+    target.ifPresent(inventory -> checkTargetHost(item, cloudVm.get(), host, inventory,
+        alternate, certificate));
+    failbacks.add(new Failback(item, alternate ? null : onPrem.get(), host));
   }
 
-  private void checkTargetHost(ProtectedItem item, VirtualMachine vm, List<NicSpec> nics,
-      String host, HostInventory inventory, boolean alternate, String certificate) {
-    for (NicSpec nic : nics) {
+  private void checkTargetHost(ProtectedItem item, CloudVm cloudVm, String host,
+      HostInventory inventory, boolean alternate, String certificate) {
+    for (NicSpec nic : cloudVm.nics()) {
       if (!nic.switchName().isEmpty() && inventory.getVirtualSwitchesList().stream()
           .map(VirtualSwitch::getName).noneMatch(nic.switchName()::equalsIgnoreCase)) {
         problem(item.getVmId(), "switch_missing", "host " + host + " has no virtual switch '"
@@ -133,8 +153,7 @@ final class Preflight {
       }
     }
     if (alternate) {
-      long needed = vm.getDisksList().stream().mapToLong(VirtualDisk::getVirtualSizeBytes)
-          .sum();
+      long needed = cloudVm.disks().stream().mapToLong(d -> d.virtualSize()).sum();
       long free = inventory.getStoragePathsList().stream()
           .filter(p -> p.getPath().equalsIgnoreCase(inventory.getDefaultVmPath()))
           .mapToLong(StoragePath::getFreeBytes).max().orElse(0);
@@ -170,14 +189,19 @@ final class Preflight {
         rate = measured ? Math.min(rate, hostRate.getAsDouble()) : hostRate.getAsDouble();
         measured = true;
       }
-      for (int i = 0; i < failback.onPrem().getDisksCount(); i++) {
-        String path = failback.onPrem().getDisks(i).getPath();
+      int disks = context.cloud().get(failback.item().getCloudVmId()).orElseThrow().disks()
+          .size();
+      for (int i = 0; i < disks; i++) {
         try (BlockDevice cloud = context.cloud().openDisk(failback.item().getCloudVmId(), i,
             false)) {
           long blocks = (cloud.size() + DiskTransfer.BLOCK_SIZE - 1) / DiskTransfer.BLOCK_SIZE;
           long[] sample = sample(blocks, random);
-          List<byte[]> theirs = context.hosts().sampleDigests(failback.host(),
-              SampleDigests.newBuilder().setDiskPath(path)
+          // On an alternate host the disks start empty: every sampled block reads as zeros.
+          List<byte[]> theirs = failback.onPrem() == null
+              ? Collections.nCopies(sample.length, digester.zeroBlockDigest(
+                  DiskTransfer.BLOCK_SIZE))
+              : context.hosts().sampleDigests(failback.host(), SampleDigests.newBuilder()
+                  .setDiskPath(failback.onPrem().getDisks(i).getPath())
                   .setBlockSize(DiskTransfer.BLOCK_SIZE)
                   .setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
                   .setDigestSeed(seed)

@@ -79,7 +79,7 @@ final class ProtectVm extends ItemWork {
   }
 
   private Path seeds() {
-    return context.seedDir().resolve(vm.getId());
+    return context.seedDir().resolve(item.getVmId());
   }
 
   /** Copies the kept seed disks into the new cloud VM; false when there is no seed. */

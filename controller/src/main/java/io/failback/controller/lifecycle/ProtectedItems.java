@@ -116,6 +116,20 @@ public final class ProtectedItems {
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
+  /**
+   * Points the item at its on-prem VM on another host (failback to an alternate location); the
+   * state does not change. The VM on the old host is no longer the item's.
+   */
+  public ProtectedItem relocate(String vmId, String host, String onPremVmId)
+      throws NotFoundException, StoreException {
+    checkArgument(!host.isBlank() && !onPremVmId.isBlank(), "host and VM id are required");
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().setOnPremHost(host)
+            .setOnPremVmId(onPremVmId.equalsIgnoreCase(current.getVmId()) ? "" : onPremVmId)
+            .build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
   /** Records the time of the newest consistent cloud copy; the state does not change. */
   public ProtectedItem recordRecoveryPoint(String vmId, Instant at)
       throws NotFoundException, StoreException {

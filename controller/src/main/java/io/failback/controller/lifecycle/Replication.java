@@ -38,13 +38,15 @@ final class Replication {
         devices.add(device);
         disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null));
       }
-      context.jobs().step(jobId, vm.getId(), what + " started (" + mode + ")");
+      // The job knows the VM by its item's id, whichever host the VM now lives on.
+      context.jobs().step(jobId, item.getVmId(), what + " started (" + mode + ")");
       checkCancel(context, jobId);
-      context.transfer().run(new DiskTransfer.Plan(jobId, vm.getId(), vm.getHostName(),
-          item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag, "", context.seed(jobId + tag)), disks);
+      context.transfer().run(new DiskTransfer.Plan(jobId, item.getVmId(), vm.getHostName(),
+          item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag, "",
+          context.seed(jobId + tag)), disks);
       // A cancel whose sessions had not started yet, or had just ended, stops the job here.
       checkCancel(context, jobId);
-      context.jobs().step(jobId, vm.getId(), what + " verified");
+      context.jobs().step(jobId, item.getVmId(), what + " verified");
     } finally {
       for (BlockDevice device : devices) {
         quietly("closing a cloud disk", device::close);
@@ -60,7 +62,7 @@ final class Replication {
       throw new LifecycleException("vm " + vmId + " is " + item.getState()
           + "; delta cycles run only while PROTECTED");
     }
-    VirtualMachine vm = context.hosts().vm(vmId);
+    VirtualMachine vm = context.hosts().vm(FlowSupport.onPremVmId(item));
     String cycleId = "cycle-" + Long.toHexString(context.clock().millis());
     Instant started = context.clock().instant();
     List<BlockDevice> devices = new ArrayList<>();

@@ -35,12 +35,14 @@ final class ToCloudVm extends ItemWork {
   public void stopSource() throws Exception {
     if (planned) {
       step("stopping the on-prem VM");
-      context.hosts().stopVm(item.getOnPremHost(), vmId(), item.getGeneration());
+      context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
+          item.getGeneration());
       onPremStopped = true;
       return;
     }
     try {
-      context.hosts().stopVm(item.getOnPremHost(), vmId(), item.getGeneration());
+      context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
+          item.getGeneration());
       onPremStopped = true;
       step("on-prem VM stopped");
     } catch (LifecycleException unreachable) {
@@ -75,7 +77,7 @@ final class ToCloudVm extends ItemWork {
   public String abandon(String why, boolean cancelled) {
     if (onPremStopped) {
       quietly("restarting the on-prem VM", () -> context.hosts().startVm(item.getOnPremHost(),
-          vmId(), item.getGeneration()));
+          FlowSupport.onPremVmId(item), item.getGeneration()));
     }
     quietly("returning the item to PROTECTED", () -> context.items().transition(vmId(), null,
         ProtectionState.PROTECTED, b -> b.clearActiveJobId()));
