@@ -47,6 +47,12 @@ class RecoveryPlanOrderTest {
     MultiVmFixture fixture = new MultiVmFixture(dir, cleanup, "web", "app", "db");
     Lifecycle lifecycle = fixture.lifecycle();
     fixture.failedOver();
+    // The controller's clock moves on its own here, so the recorded times tell the order.
+    java.util.concurrent.ScheduledExecutorService ticker =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    cleanup.register(ticker::shutdownNow);
+    ticker.scheduleAtFixedRate(() -> fixture.controller.clock.advance(Duration.ofMillis(1)),
+        1, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
 
     Job phaseOne = fixture.awaitState(lifecycle.plannedFailover(tiered(fixture),
         DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_WAITING);
@@ -81,9 +87,12 @@ class RecoveryPlanOrderTest {
     assertEquals(List.of(fixture.ids.get("db"), fixture.ids.get("app"), fixture.ids.get("web")),
         starts.stream().map(JobStep::getVmId).toList(), "on-prem VMs start group by group");
     for (int i = 1; i < starts.size(); i++) {
-      assertTrue(Timestamps.compare(starts.get(i - 1).getAt(), starts.get(i).getAt()) <= 0,
+      assertTrue(Timestamps.compare(starts.get(i - 1).getAt(), starts.get(i).getAt()) < 0,
           "start times out of order: " + starts);
     }
+    List<JobStep> stops = steps(done, "cloud VM off");
+    assertTrue(Timestamps.compare(stops.get(2).getAt(), starts.get(0).getAt()) < 0,
+        "db started before every cloud VM was off");
     List<JobStep> timeline = done.getTimelineList();
     assertTrue(timeline.indexOf(steps(done, "resumed after the manual action").get(0))
         < timeline.indexOf(starts.get(1)), "app started before the manual action was resumed");
