@@ -99,6 +99,37 @@ class EncryptedSyncOverGrpcTest extends SyncGrpcTestBase {
   }
 
   @Test
+  void reverseDirectionSealsOnTheAgentAndOpensOnTheController() throws Exception {
+    Path agentVhdx = Path.of(vm.getDisks(1).getPath());
+    byte[] data = randomImage(48L * MIB, 2);
+    writeAll(agentVhdx, data);
+    Path cloudVhdx = dir.resolve("cloud.vhdx");
+    BlockDevices.createDynamicVhdx(cloudVhdx, 48L * MIB, 1 << 20, 512).close();
+    JobEncryption encryption = JobEncryption.forCertificate(reported(), "job-5", Instant.now());
+    agent.takeSent();
+    SyncOutcome outcome;
+    try (BlockDevice local = BlockDevices.open(cloudVhdx, true)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("reverse-enc-d1", SyncMode.FULL, 48L * MIB))
+              .setAgentRole(SyncRole.SOURCE).setDiskPath(agentVhdx.toString()).build(),
+          local, Map.of(), checkpoint -> {}, new SyncProgress(), null, encryption)
+          .get(60, TimeUnit.SECONDS);
+    }
+    assertTrue(outcome.digestsMatch(), outcome.toString());
+    assertArrayEquals(data, readAll(cloudVhdx));
+    String wire = new String(agent.takeSent(), StandardCharsets.ISO_8859_1);
+    int samples = 0;
+    for (int block = 0; block < data.length / BLOCK; block += 7) {
+      String sample = new String(data, block * BLOCK + 512, 48, StandardCharsets.ISO_8859_1);
+      if (!sample.equals(new String(new byte[48], StandardCharsets.ISO_8859_1))) {
+        samples++;
+        assertFalse(wire.contains(sample), "block " + block + " left the agent in plaintext");
+      }
+    }
+    assertTrue(samples > 50, "too few non-zero samples: " + samples);
+  }
+
+  @Test
   void agentWithoutTheCertificateRefusesBeforeTouchingTheDisk() throws Exception {
     EncryptionCertificates.Issued elsewhere = EncryptionCertificates.create("hv-02",
         Duration.ofDays(30), Clock.systemUTC());

@@ -11,6 +11,7 @@ import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
 import io.failback.common.tls.TlsFiles;
 import io.failback.proto.v1.Registered;
+import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.SyncDiskResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -36,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The real agent (control session, sync runner, simulated hypervisor, encryption store) wired
  * as {@code AgentClient.start} wires it, except that its channel records the serialized bytes
- * of every data-stream message it receives: what the controller hands to TLS.
+ * of every data-stream message both ways: what each side hands to TLS.
  *
  * <p>A TCP proxy would see only TLS records, in encrypted and plain sessions alike; the
  * question is what a party that terminates TLS (a proxy, a load balancer) could read.
@@ -44,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 final class TappedAgent implements AutoCloseable {
   final BlockingQueue<Registered> registrations = new LinkedBlockingQueue<>();
   private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream sent = new ByteArrayOutputStream();
   private final ManagedChannel channel;
   private final ScheduledExecutorService scheduler;
   private final ControlSession session;
@@ -72,10 +74,25 @@ final class TappedAgent implements AutoCloseable {
 
   /** The bytes of every SyncDisk message received since the last call, and forgets them. */
   byte[] takeReceived() {
-    synchronized (received) {
-      byte[] bytes = received.toByteArray();
-      received.reset();
+    return take(received);
+  }
+
+  /** The bytes of every SyncDisk message sent since the last call, and forgets them. */
+  byte[] takeSent() {
+    return take(sent);
+  }
+
+  private static byte[] take(ByteArrayOutputStream captured) {
+    synchronized (captured) {
+      byte[] bytes = captured.toByteArray();
+      captured.reset();
       return bytes;
+    }
+  }
+
+  private static void record(ByteArrayOutputStream captured, byte[] bytes) {
+    synchronized (captured) {
+      captured.writeBytes(bytes);
     }
   }
 
@@ -86,7 +103,7 @@ final class TappedAgent implements AutoCloseable {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  /** Records each SyncDiskResponse as serialized, before the agent sees it. */
+  /** Records each SyncDisk message as serialized: responses before the agent sees them. */
   private final class Tap implements ClientInterceptor {
     @Override
     public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
@@ -94,15 +111,21 @@ final class TappedAgent implements AutoCloseable {
       return new ForwardingClientCall.SimpleForwardingClientCall<>(
           next.newCall(method, options)) {
         @Override
+        public void sendMessage(Q message) {
+          if (message instanceof SyncDiskRequest request) {
+            record(sent, request.toByteArray());
+          }
+          super.sendMessage(message);
+        }
+
+        @Override
         public void start(Listener<R> listener, Metadata headers) {
           super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(
               listener) {
             @Override
             public void onMessage(R message) {
               if (message instanceof SyncDiskResponse response) {
-                synchronized (received) {
-                  received.writeBytes(response.toByteArray());
-                }
+                record(received, response.toByteArray());
               }
               super.onMessage(message);
             }
