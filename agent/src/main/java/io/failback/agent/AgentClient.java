@@ -1,5 +1,6 @@
 package io.failback.agent;
 
+import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.HypervisorDriver;
@@ -83,7 +84,8 @@ public final class AgentClient implements AutoCloseable {
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax(), 2.0, 0.2,
         new Random());
     ControlSession session = new ControlSession(channel, driver, VERSION, scheduler, backoff,
-        clock, listener, new DigestSets(config.stateDir().resolve("digests")));
+        clock, listener, new DigestSets(config.stateDir().resolve("digests")),
+        new EncryptionCertificateStore(config.encryptionDir()));
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
     session.start();

@@ -33,6 +33,11 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
     return new AgentConfig(controller, tls, hostDir, stateDir, initial, max, reloadPeriod);
   }
 
+  /** Where the encryption certificates and their private keys live: {@code <state>/encryption}. */
+  public Path encryptionDir() {
+    return stateDir.resolve("encryption");
+  }
+
   public AgentConfig withStateDir(Path dir) {
     return new AgentConfig(controller, tls, hostDir, dir, backoffInitial, backoffMax,
         reloadPeriod);

@@ -2,7 +2,6 @@ package io.failback.certs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -65,14 +64,7 @@ public final class CertificateAuthority {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     X509Certificate cert =
         CertificateBuilder.selfSignedCa(td, keys, now.minus(BACKDATE), now.plus(validity));
-    SecureFiles.write(keyFile, Pem.encodePrivateKey(keys.getPrivate()), true, false);
-    try {
-      SecureFiles.write(certFile, Pem.encodeCertificates(List.of(cert)), false, false);
-    } catch (IOException | RuntimeException e) {
-      // A key without its certificate would block the next attempt; leave nothing behind.
-      Files.deleteIfExists(keyFile);
-      throw e;
-    }
+    Pem.writeNewPair(keyFile, keys.getPrivate(), certFile, cert);
     return new CertificateAuthority(td, cert, keys.getPrivate(), clock);
   }
 

@@ -50,9 +50,7 @@ final class CertificateBuilder {
             .addRDN(BCStyle.CN, "Failback CA " + CA_NAME_TIME.format(notBefore))
             .build();
     SubjectPublicKeyInfo key = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
-    X509v3CertificateBuilder builder =
-        new X509v3CertificateBuilder(
-            subject, serial(), Date.from(notBefore), Date.from(notAfter), subject, key);
+    X509v3CertificateBuilder builder = selfSigned(subject, key, notBefore, notAfter);
     try {
       JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
@@ -70,6 +68,33 @@ final class CertificateBuilder {
       return sign(builder, keys.getPrivate());
     } catch (CertIOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot build the CA certificate", e);
+    }
+  }
+
+  /**
+   * A self-signed encryption certificate: keyEncipherment only, no SANs and no extended key
+   * usage, so it names no identity any Failback peer would accept over TLS.
+   */
+  static X509Certificate selfSignedEncryption(
+      String hostName, KeyPair keys, Instant notBefore, Instant notAfter) {
+    X500Name subject =
+        new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(BCStyle.O, "Failback")
+            .addRDN(BCStyle.OU, EncryptionCertificates.ORGANIZATIONAL_UNIT)
+            .addRDN(BCStyle.CN, hostName)
+            .build();
+    SubjectPublicKeyInfo key = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+    X509v3CertificateBuilder builder = selfSigned(subject, key, notBefore, notAfter);
+    try {
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyEncipherment));
+      builder.addExtension(
+          Extension.subjectKeyIdentifier,
+          false,
+          new JcaX509ExtensionUtils().createSubjectKeyIdentifier(key));
+      return sign(builder, keys.getPrivate());
+    } catch (CertIOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot build an encryption certificate", e);
     }
   }
 
@@ -111,6 +136,12 @@ final class CertificateBuilder {
     } catch (CertIOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot build a certificate for " + identity.spiffeId(), e);
     }
+  }
+
+  private static X509v3CertificateBuilder selfSigned(
+      X500Name subject, SubjectPublicKeyInfo key, Instant notBefore, Instant notAfter) {
+    return new X509v3CertificateBuilder(
+        subject, serial(), Date.from(notBefore), Date.from(notAfter), subject, key);
   }
 
   private static GeneralName[] altNames(LeafIdentity identity) {

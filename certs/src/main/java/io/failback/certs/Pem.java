@@ -37,6 +37,24 @@ public final class Pem {
     SecureFiles.write(file, encodeCertificates(certs), false, true);
   }
 
+  /**
+   * Writes a new private key (owner only), then its certificate; refuses to replace either.
+   *
+   * <p>Key first, so that a reader who finds the certificate finds its key; if the certificate
+   * cannot be written the key is removed, as a key without its certificate would block the
+   * next attempt.
+   */
+  static void writeNewPair(Path keyFile, PrivateKey key, Path certFile, X509Certificate cert)
+      throws IOException {
+    SecureFiles.write(keyFile, encodePrivateKey(key), true, false);
+    try {
+      SecureFiles.write(certFile, encodeCertificates(List.of(cert)), false, false);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(keyFile);
+      throw e;
+    }
+  }
+
   /** Reads every certificate in a PEM file; other PEM blocks are skipped. */
   public static List<X509Certificate> readCertificates(Path file) throws IOException {
     List<X509Certificate> certs = new ArrayList<>();

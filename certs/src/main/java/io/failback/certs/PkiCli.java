@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
       RequestCommand.class,
       SignCommand.class,
       IssueCommand.class,
-      ShowCommand.class
+      ShowCommand.class,
+      EncryptionCertCommand.class
     })
 public final class PkiCli implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -50,7 +51,8 @@ public final class PkiCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(
-        spec.commandLine(), "Missing command: init-ca, request, sign, issue or show");
+        spec.commandLine(),
+        "Missing command: init-ca, request, sign, issue, show or encryption-cert");
   }
 
   Clock clock() {

@@ -9,7 +9,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
 import java.util.List;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.junit.jupiter.api.Test;
@@ -186,6 +189,58 @@ class PkiCliTest {
             dir.resolve("alice.pem").toString());
     assertEquals(1, result.exitCode());
     assertTrue(result.err().startsWith("failback-pki sign: no such file"), result.err());
+  }
+
+  @Test
+  void encryptionCertMakesAnOwnerOnlyKeyAndAnEncryptionOnlyCertificate() throws Exception {
+    Path out = dir.resolve("agent-state").resolve("encryption");
+    Result result = run("encryption-cert", "--name", "HV01", "--out-dir", out.toString(),
+        "--days", "30");
+    assertOk(result);
+    List<Path> pems;
+    try (var files = Files.list(out)) {
+      pems = files.filter(f -> f.toString().endsWith(".pem")).toList();
+    }
+    assertEquals(1, pems.size());
+    X509Certificate cert = Pem.readCertificates(pems.get(0)).get(0);
+    String thumbprint = Identities.thumbprint(cert);
+    assertEquals(thumbprint + ".pem", pems.get(0).getFileName().toString());
+    Path key = out.resolve(thumbprint + ".key");
+    if (Files.getFileStore(key).supportsFileAttributeView("posix")) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+    }
+    assertTrue(EncryptionCertificates.matches(cert, Pem.readPrivateKey(key)));
+    assertTrue(result.out().contains(thumbprint), result.out());
+
+    assertEquals(3072, ((RSAPublicKey) cert.getPublicKey()).getModulus().bitLength());
+    boolean[] usage = cert.getKeyUsage();
+    assertTrue(usage[2], "keyEncipherment");
+    for (int i = 0; i < usage.length; i++) {
+      assertEquals(i == 2, usage[i], "key usage bit " + i);
+    }
+    assertTrue(cert.getCriticalExtensionOIDs().contains("2.5.29.15"), "key usage is critical");
+    assertEquals(null, cert.getExtendedKeyUsage());
+    assertEquals(null, cert.getSubjectAlternativeNames(), "no identity a TLS peer could accept");
+    assertEquals(-1, cert.getBasicConstraints());
+    cert.verify(cert.getPublicKey());
+    assertEquals(TestCerts.NOW.plus(Duration.ofDays(30)), cert.getNotAfter().toInstant());
+    assertEquals("CN=hv01,OU=encryption,O=Failback", cert.getSubjectX500Principal().getName());
+
+    // A second certificate goes beside the first: jobs under the old one can still finish.
+    assertOk(run("encryption-cert", "--name", "hv01", "--out-dir", out.toString()));
+    try (var files = Files.list(out)) {
+      assertEquals(4, files.count());
+    }
+  }
+
+  @Test
+  void encryptionCertWithABadValidityWritesNothing() {
+    Path out = dir.resolve("encryption");
+    Result result = run("encryption-cert", "--name", "hv01", "--out-dir", out.toString(),
+        "--days", "0");
+    assertEquals(1, result.exitCode());
+    assertTrue(result.err().contains("--days must be positive"), result.err());
+    assertFalse(Files.exists(out));
   }
 
   private static void assertOk(Result result) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.certs.EncryptionCertificates;
 import io.failback.certs.Role;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.testing.GrpcCleanup;
@@ -81,6 +82,17 @@ class MutualTlsTest {
     TlsFiles mixed = new TlsFiles(stranger.certificate(), stranger.privateKey(),
         controller.pki.caCertificate());
     assertEquals(Status.Code.UNAVAILABLE, listHostsFails(channel(mixed)).getStatus().getCode());
+  }
+
+  @Test
+  void encryptionCertificateCannotAuthenticate() throws Exception {
+    EncryptionCertificates.Issued encryption = EncryptionCertificates.create("hv-01",
+        Duration.ofDays(1), java.time.Clock.systemUTC());
+    Path cert = encryption.write(dir.resolve("encryption"));
+    TlsFiles files = new TlsFiles(cert, dir.resolve("encryption")
+        .resolve(encryption.thumbprint() + ".key"), controller.pki.caCertificate());
+    // Not signed by the CA, no digitalSignature, no SPIFFE id: refused in the handshake.
+    assertEquals(Status.Code.UNAVAILABLE, listHostsFails(channel(files)).getStatus().getCode());
   }
 
   @Test

@@ -43,10 +43,7 @@ abstract class SyncGrpcTestBase {
 
   List<VirtualDisk> startAgent(ControllerFixture controller, int port)
       throws Exception {
-    Path hostDir = dir.resolve("hv-01");
-    SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Off",
-        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, 64L * MIB),
-            new DiskSpec(DiskFormat.VHDX, 48L * MIB)))));
+    Path hostDir = seedHost();
     AgentConfig config = AgentConfig.withDefaults("localhost:" + port,
         controller.pki.agent("hv-01"), hostDir)
         .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
@@ -59,6 +56,15 @@ abstract class SyncGrpcTestBase {
         }));
     assertNotNull(registrations.poll(20, TimeUnit.SECONDS), "agent never registered");
     return new SimulatedHypervisor(hostDir).inventory().getVirtualMachines(0).getDisksList();
+  }
+
+  /** Lays out host hv-01: VM app-01 (off) with a 64 MiB raw disk and a 48 MiB VHDX. */
+  Path seedHost() throws Exception {
+    Path hostDir = dir.resolve("hv-01");
+    SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Off",
+        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, 64L * MIB),
+            new DiskSpec(DiskFormat.VHDX, 48L * MIB)))));
+    return hostDir;
   }
 
   static SyncParameters parameters(String id, SyncMode mode, long size) {

@@ -1,6 +1,9 @@
 package io.failback.agent.grpc;
 
+import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.GuardedHypervisor;
+import io.failback.common.crypto.JobKey;
+import io.failback.common.crypto.KeyWrapper;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.sync.DigestSets;
@@ -9,8 +12,10 @@ import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.PayloadEncryption;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.StartSync;
+import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncReport;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualDisk;
@@ -18,7 +23,10 @@ import io.failback.proto.v1.VirtualMachine;
 import io.grpc.Channel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,11 +58,14 @@ public final class AgentSyncRunner implements AutoCloseable {
   private final DigestSets digestSets;
   /** Set once by {@link #close}: lanes end at their next batch boundary. */
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final EncryptionCertificateStore encryption;
 
-  public AgentSyncRunner(Channel channel, GuardedHypervisor driver, DigestSets digestSets) {
+  public AgentSyncRunner(Channel channel, GuardedHypervisor driver, DigestSets digestSets,
+      EncryptionCertificateStore encryption) {
     this.stub = AgentServiceGrpc.newStub(channel);
     this.driver = driver;
     this.digestSets = digestSets;
+    this.encryption = encryption;
   }
 
   /** Starts the session in the background; {@code report} gets the result once it ends. */
@@ -70,20 +81,13 @@ public final class AgentSyncRunner implements AutoCloseable {
   private CommandResult run(String commandId, StartSync start) {
     CommandResult.Builder result = CommandResult.newBuilder().setCommandId(commandId);
     String sessionId = start.getParameters().getSessionId();
-    try (BlockDevice device = open(start)) {
-      SyncProgress progress = new SyncProgress();
-      DiskSync.Result outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
-          new AgentLaneConnector(stub, sessionId, start.getAgentRole(), stopping::get),
-          checkpoint -> {}, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
-          new DiskSync.Options(digestSets, null)).run();
-      var counters = outcome.progress();
-      result.setSyncReport(SyncReport.newBuilder().setSessionId(sessionId)
-          .setDiskDigest(outcome.diskDigestHex()).setBlocksScanned(counters.blocksScanned())
-          .setBlocksEqual(counters.blocksEqual()).setBlocksZero(counters.blocksZero())
-          .setBlocksSent(counters.blocksSent()).setBytesRead(counters.bytesRead())
-          .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
-          .setResumes(counters.resumes()));
-      log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
+    try {
+      // Before the disk is opened (and marked inconsistent): a session this agent cannot
+      // decrypt must leave the disk and the VM's state exactly as they were.
+      JobKey payloadKey = payloadKey(start.getParameters());
+      try (BlockDevice device = open(start)) {
+        runSession(start, payloadKey, device, result);
+      }
     } catch (IOException | SyncException e) {
       log.warning("sync session " + sessionId + " failed: " + e.getMessage());
       result.setError("sync session " + sessionId + ": " + e.getMessage());
@@ -92,6 +96,60 @@ public final class AgentSyncRunner implements AutoCloseable {
       result.setError("sync session " + sessionId + ": agent stopping");
     }
     return result.build();
+  }
+
+  private void runSession(StartSync start, JobKey payloadKey, BlockDevice device,
+      CommandResult.Builder result) throws SyncException, InterruptedException {
+    String sessionId = start.getParameters().getSessionId();
+    SyncProgress progress = new SyncProgress();
+    DiskSync.Result outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
+        new AgentLaneConnector(stub, sessionId, start.getAgentRole(), stopping::get),
+        checkpoint -> {}, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
+        new DiskSync.Options(digestSets, null, payloadKey)).run();
+    var counters = outcome.progress();
+    result.setSyncReport(SyncReport.newBuilder().setSessionId(sessionId)
+        .setDiskDigest(outcome.diskDigestHex()).setBlocksScanned(counters.blocksScanned())
+        .setBlocksEqual(counters.blocksEqual()).setBlocksZero(counters.blocksZero())
+        .setBlocksSent(counters.blocksSent()).setBytesRead(counters.bytesRead())
+        .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
+        .setResumes(counters.resumes()));
+    log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
+  }
+
+  /**
+   * The job key of an encrypted session, unwrapped with the private key of the certificate it
+   * names; null when the session is not encrypted.
+   */
+  private JobKey payloadKey(SyncParameters parameters) throws IOException, SyncException {
+    if (!parameters.hasEncryption()) {
+      return null;
+    }
+    PayloadEncryption wire = parameters.getEncryption();
+    EncryptionCertificateStore.Held held = encryption.find(wire.getCertificateThumbprint())
+        .orElse(null);
+    if (held == null) {
+      List<String> thumbprints = new ArrayList<>();
+      for (EncryptionCertificateStore.Held h : encryption.load()) {
+        thumbprints.add(h.thumbprint());
+      }
+      throw new SyncException(SyncException.Kind.FAILED_PRECONDITION, "this host holds no"
+          + " private key for encryption certificate '" + wire.getCertificateThumbprint()
+          + "' (it holds " + (thumbprints.isEmpty() ? "none" : String.join(", ", thumbprints))
+          + "); the disk was not touched");
+    }
+    JobKey key;
+    try {
+      key = KeyWrapper.unwrap(wire.getWrappedKey().toByteArray(), held.privateKey(),
+          wire.getKeyId());
+    } catch (GeneralSecurityException e) {
+      throw new SyncException(SyncException.Kind.FAILED_PRECONDITION, "the job key '"
+          + wire.getKeyId() + "' does not unwrap with the private key of certificate "
+          + held.thumbprint() + " (wrapped for another certificate or job, or changed in"
+          + " transit); the disk was not touched");
+    }
+    // A key that unwraps may still not be the one the controller seals with.
+    DiskSync.checkEncryption(parameters, key);
+    return key;
   }
 
   private BlockDevice open(StartSync start) throws IOException {

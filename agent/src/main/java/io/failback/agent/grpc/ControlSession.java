@@ -1,6 +1,7 @@
 package io.failback.agent.grpc;
 
 import com.google.protobuf.util.Timestamps;
+import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.DiskSampler;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.NewVm;
@@ -63,6 +64,7 @@ public final class ControlSession implements AutoCloseable {
     thread.setDaemon(true);
     return thread;
   });
+  private final EncryptionCertificateStore encryption;
   /** Results finished while the control stream was down; sent after the next registration. */
   private final List<CommandResult> undelivered = new ArrayList<>();
   private StreamObserver<AgentMessage> requests;
@@ -82,10 +84,11 @@ public final class ControlSession implements AutoCloseable {
 
   public ControlSession(Channel channel, GuardedHypervisor driver, String agentVersion,
       ScheduledExecutorService scheduler, Backoff backoff, Clock clock,
-      SessionListener listener, DigestSets digestSets) {
+      SessionListener listener, DigestSets digestSets, EncryptionCertificateStore encryption) {
     this.stub = AgentServiceGrpc.newStub(channel);
-    this.syncs = new AgentSyncRunner(channel, driver, digestSets);
     this.sampler = new DiskSampler(driver);
+    this.syncs = new AgentSyncRunner(channel, driver, digestSets, encryption);
+    this.encryption = encryption;
     this.driver = driver;
     this.agentVersion = agentVersion;
     this.scheduler = scheduler;
@@ -123,7 +126,10 @@ public final class ControlSession implements AutoCloseable {
   }
 
   private HostInventory readInventory() throws IOException {
-    return driver.inventory().toBuilder().setAgentVersion(agentVersion).build();
+    // The hypervisor knows the host; which encryption keys the agent holds only the agent does.
+    return driver.inventory().toBuilder().setAgentVersion(agentVersion)
+        .clearEncryptionCertificates().addAllEncryptionCertificates(encryption.inventory())
+        .build();
   }
 
   private synchronized void send(AgentMessage message) {

@@ -2,10 +2,12 @@ package io.failback.common.sync;
 
 import io.failback.common.codec.BlockCodec;
 import io.failback.common.codec.Encoding;
+import io.failback.common.crypto.PayloadOpener;
 import io.failback.common.hash.DiskDigest;
 import io.failback.proto.v1.BlockPayload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
 
 /**
@@ -16,10 +18,14 @@ import java.util.Arrays;
 final class BlockApplier {
   private final LaneContext lane;
   private final BlockCodec codec;
+  /** Opens sealed payloads, or null when the session is not encrypted. */
+  private final PayloadOpener opener;
 
   BlockApplier(LaneContext lane) {
     this.lane = lane;
     this.codec = new BlockCodec(lane.geometry.blockSize());
+    this.opener = lane.payloadKey == null ? null
+        : new PayloadOpener(lane.payloadKey, lane.geometry.parameters().getSessionId());
   }
 
   /**
@@ -55,22 +61,45 @@ final class BlockApplier {
   }
 
   private byte[] decode(BlockPayload block, int length) throws SyncException {
+    byte[] encoded = open(block);
     try {
       return switch (block.getEncoding()) {
         case UNCOMPRESSED -> {
-          if (block.getData().size() != length) {
+          if (encoded.length != length) {
             throw SyncException.invalid("%s: block %d carries %d bytes, expected %d",
-                lane.describe(), block.getBlockIndex(), block.getData().size(), length);
+                lane.describe(), block.getBlockIndex(), encoded.length, length);
           }
-          yield block.getData().toByteArray();
+          yield encoded;
         }
-        case LZ4 -> codec.decode(Encoding.LZ4, block.getData().toByteArray(), length);
+        case LZ4 -> codec.decode(Encoding.LZ4, encoded, length);
         default -> throw SyncException.invalid("%s: block %d has unknown encoding %s",
             lane.describe(), block.getBlockIndex(), block.getEncoding());
       };
     } catch (IllegalArgumentException e) {
       throw SyncException.invalid("%s: block %d does not decode: %s", lane.describe(),
           block.getBlockIndex(), e.getMessage());
+    }
+  }
+
+  /** The encoded bytes of {@code block}: its data, or in an encrypted session its opened data. */
+  private byte[] open(BlockPayload block) throws SyncException {
+    if (opener == null) {
+      if (!block.getNonce().isEmpty()) {
+        throw SyncException.invalid("%s: block %d carries a nonce but the session is not"
+            + " encrypted", lane.describe(), block.getBlockIndex());
+      }
+      return block.getData().toByteArray();
+    }
+    try {
+      return opener.open(block.getBlockIndex(), block.getEncodingValue(), block.getRawLength(),
+          block.getNonce().toByteArray(), block.getData().toByteArray());
+    } catch (GeneralSecurityException e) {
+      // Before decoding and hashing: a payload this key did not seal for this very block of
+      // this session is never decompressed, let alone written.
+      throw new SyncException(SyncException.Kind.DATA_LOSS, lane.describe() + ": block "
+          + block.getBlockIndex() + " does not authenticate under job key '"
+          + lane.payloadKey.keyId() + "' (changed, replayed, moved or sealed with another key: "
+          + SyncException.reason(e) + "); nothing was written", e);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.failback.common.sync;
 
+import io.failback.common.crypto.JobKey;
+import io.failback.common.crypto.KeyCheck;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.hash.DiskDigest;
 import io.failback.proto.v1.LaneCheckpoint;
@@ -49,9 +51,16 @@ public final class DiskSync {
    * @param digestSets where this side keeps digest sets; needed when the session names one
    * @param changedBlocks source of a TRACKED session: the blocks written since the digest set
    *     was recorded
+   * @param payloadKey the job key of a session whose parameters carry {@code encryption}: the
+   *     source seals block payloads with it, the target opens them
    */
-  public record Options(DigestSets digestSets, BitSet changedBlocks) {
-    public static final Options NONE = new Options(null, null);
+  public record Options(DigestSets digestSets, BitSet changedBlocks, JobKey payloadKey) {
+    public static final Options NONE = new Options(null, null, null);
+
+    /** Options of a session without payload encryption. */
+    public Options(DigestSets digestSets, BitSet changedBlocks) {
+      this(digestSets, changedBlocks, null);
+    }
   }
 
   /** The outcome of a completed session on this side. */
@@ -88,6 +97,7 @@ public final class DiskSync {
         && options.changedBlocks() == null) {
       throw SyncException.precondition("a TRACKED source needs the changed blocks");
     }
+    checkEncryption(parameters, options.payloadKey());
     this.options = options;
     if (parameters.getDiskSize() != device.size()) {
       throw SyncException.precondition("disk sizes differ: the session is for %d bytes, this"
@@ -104,6 +114,36 @@ public final class DiskSync {
     this.maxAttempts = maxAttempts;
     this.retryDelay = retryDelay;
     this.flushes = new GroupFlush(device);
+  }
+
+  /**
+   * Checks that {@code key} (null for none) is the payload key {@code parameters} call for:
+   * both sides must agree on whether payloads are sealed, and under which job's key. Call it
+   * before touching the disk; the constructor calls it too.
+   */
+  public static void checkEncryption(SyncParameters parameters, JobKey key)
+      throws SyncException {
+    if (!parameters.hasEncryption()) {
+      if (key != null) {
+        throw SyncException.precondition("this side has a payload key but session %s is not"
+            + " encrypted", parameters.getSessionId());
+      }
+      return;
+    }
+    if (key == null) {
+      throw SyncException.precondition("session %s is encrypted but this side has no payload"
+          + " key", parameters.getSessionId());
+    }
+    if (!key.keyId().equals(parameters.getEncryption().getKeyId())) {
+      throw SyncException.precondition("session %s is encrypted under key '%s', this side"
+          + " holds key '%s'", parameters.getSessionId(), parameters.getEncryption().getKeyId(),
+          key.keyId());
+    }
+    if (!KeyCheck.verify(key, parameters.getEncryption().getKeyCheck().toByteArray())) {
+      throw SyncException.precondition("session %s: this side's key for '%s' does not match"
+          + " the session's key check; it would not open a single block",
+          parameters.getSessionId(), key.keyId());
+    }
   }
 
   /** Runs every lane to completion; blocks until the session ends. */
@@ -174,7 +214,7 @@ public final class DiskSync {
 
   private byte[] runLane(int lane) throws SyncException, InterruptedException {
     LaneContext context = new LaneContext(geometry, lane, device, flushes, digests,
-        options.changedBlocks(), progress);
+        options.changedBlocks(), options.payloadKey(), progress);
     for (int attempt = 1; ; attempt++) {
       FrameLink link = null;
       try {

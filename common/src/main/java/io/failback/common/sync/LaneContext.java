@@ -1,5 +1,6 @@
 package io.failback.common.sync;
 
+import io.failback.common.crypto.JobKey;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.hash.BlockDigester;
 import io.failback.common.hash.DigestAlgorithm;
@@ -29,9 +30,13 @@ final class LaneContext {
   final DigestSet digests;
   /** Source side of a TRACKED session: the blocks written since the digest set was recorded. */
   final BitSet changed;
+  /** The job key of an encrypted session, or null. */
+  final JobKey payloadKey;
 
   LaneContext(SessionGeometry geometry, int lane, BlockDevice device, GroupFlush flushes,
-      DigestSet digests, BitSet changed, SyncProgress progress) throws SyncException {
+      DigestSet digests, BitSet changed, JobKey payloadKey, SyncProgress progress)
+      throws SyncException {
+    this.payloadKey = payloadKey;
     this.flushes = flushes;
     this.digests = digests;
     this.changed = changed;

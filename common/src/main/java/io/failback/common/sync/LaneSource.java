@@ -3,6 +3,7 @@ package io.failback.common.sync;
 import com.google.protobuf.ByteString;
 import io.failback.common.codec.BlockCodec;
 import io.failback.common.codec.Encoding;
+import io.failback.common.crypto.PayloadSealer;
 import io.failback.common.hash.DiskDigest;
 import io.failback.common.hash.LaneDigest;
 import io.failback.common.hash.ZeroBlocks;
@@ -36,6 +37,8 @@ final class LaneSource {
   private final boolean delta;
   private final boolean tracked;
   private final BlockCodec codec;
+  /** Seals payloads after compression, or null when the session is not encrypted. */
+  private final PayloadSealer sealer;
   private final ByteBuffer chunk;
   private final Deque<Outstanding> outstanding = new ArrayDeque<>();
   private LaneDigest chain;
@@ -68,6 +71,8 @@ final class LaneSource {
     this.tracked = lane.geometry.parameters().getMode() == SyncMode.TRACKED;
     this.codec = lane.geometry.parameters().getCompress()
         ? new BlockCodec(lane.geometry.blockSize()) : null;
+    this.sealer = lane.payloadKey == null ? null
+        : new PayloadSealer(lane.payloadKey, lane.geometry.parameters().getSessionId());
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
   }
 
@@ -287,13 +292,26 @@ final class LaneSource {
           .setRawLength(length).setDigest(ByteString.copyFrom(digest));
       BlockCodec.Encoded encoded = codec == null ? null : codec.encode(data, offset, length);
       if (encoded != null && encoded.encoding() == Encoding.LZ4) {
-        payload.setEncoding(BlockEncoding.LZ4).setData(ByteString.copyFrom(encoded.data()));
+        encode(payload, BlockEncoding.LZ4, encoded.data(), 0, encoded.data().length);
       } else {
-        payload.setEncoding(BlockEncoding.UNCOMPRESSED)
-            .setData(ByteString.copyFrom(data, offset, length));
+        encode(payload, BlockEncoding.UNCOMPRESSED, data, offset, length);
       }
       lane.send(link, SyncFrame.newBuilder().setBlock(payload).build());
       lane.progress.blocksSent.incrementAndGet();
+    }
+
+    /** Sets the encoded bytes, sealed when the session is encrypted (compressed first). */
+    private void encode(BlockPayload.Builder payload, BlockEncoding encoding, byte[] bytes,
+        int offset, int length) {
+      payload.setEncoding(encoding);
+      if (sealer == null) {
+        payload.setData(ByteString.copyFrom(bytes, offset, length));
+        return;
+      }
+      PayloadSealer.Sealed sealed = sealer.seal(payload.getBlockIndex(), encoding.getNumber(),
+          payload.getRawLength(), bytes, offset, length);
+      payload.setNonce(ByteString.copyFrom(sealed.nonce()))
+          .setData(ByteString.copyFrom(sealed.ciphertext()));
     }
 
     void flushZeros() throws SyncException, LinkException, InterruptedException {

@@ -11,6 +11,7 @@ import io.failback.common.sync.SyncProgress;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.sync.DiskSyncs;
+import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
@@ -66,9 +67,13 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<SyncOutcome> sync(String hostName, StartSync start,
+  public CompletableFuture<SyncOutcome> sync(String hostName, StartSync announced,
       BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
-      Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks) {
+      Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks,
+      JobEncryption encryption) {
+    StartSync start = encryption == null ? announced : announced.toBuilder()
+        .setParameters(announced.getParameters().toBuilder().setEncryption(encryption.wire()))
+        .build();
     String id = start.getParameters().getSessionId();
     Session session = new Session(AgentRegistry.normalize(hostName),
         start.getParameters().getLaneCount(), resumeFrom);
@@ -83,7 +88,8 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
           session.checkpoints.put(checkpoint.getLane(), checkpoint);
           durable.accept(checkpoint);
         }, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
-            new DiskSync.Options(digestSets, changedBlocks)).run();
+            new DiskSync.Options(digestSets, changedBlocks,
+                encryption == null ? null : encryption.key())).run();
       } catch (SyncException | InterruptedException e) {
         throw new CompletionException(e);
       }

@@ -31,9 +31,26 @@ public interface DiskSyncs {
    *
    * @param changedBlocks blocks written since the session's digest set was recorded
    */
+  default CompletableFuture<SyncOutcome> sync(String hostName, StartSync start,
+      BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
+      Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks) {
+    return sync(hostName, start, local, resumeFrom, durable, progress, changedBlocks, null);
+  }
+
+  /**
+   * Like the others, with block payloads sealed end to end under a job key.
+   *
+   * <p>The session's parameters get {@code encryption.wire()} (the key wrapped for the agent's
+   * certificate); the controller side seals or opens with the raw key, whichever its role. An
+   * agent that does not hold the certificate's private key, or cannot unwrap the key, refuses
+   * the session before it touches the disk, and the future fails with its reason.
+   *
+   * @param changedBlocks as above, or null
+   * @param encryption from {@link JobEncryption#forCertificate}, or null for plain payloads
+   */
   CompletableFuture<SyncOutcome> sync(String hostName, StartSync start, BlockDevice local,
       Map<Integer, LaneCheckpoint> resumeFrom, Consumer<LaneCheckpoint> durable,
-      SyncProgress progress, BitSet changedBlocks);
+      SyncProgress progress, BitSet changedBlocks, JobEncryption encryption);
 
   /** Stops a running session on both sides; its future fails as cancelled. No-op if ended. */
   void cancel(String sessionId, String reason);
