@@ -49,8 +49,16 @@ final class LifecycleFixture {
   final ControllerFixture controller;
   final Path hostDir;
   final String vmId;
-  final AgentClient agent;
+  final AutoCloseable agent;
+  /** The agent with its data streams recorded, when the fixture was made with one. */
+  final TappedAgent tap;
   private final GrpcCleanup cleanup;
+
+  /** What the host directory needs before the agent starts (an encryption certificate). */
+  @FunctionalInterface
+  interface HostPreparation {
+    void prepare(Path hostDir) throws Exception;
+  }
 
   LifecycleFixture(Path dir, GrpcCleanup cleanup) throws Exception {
     this(dir, cleanup, port -> "localhost:" + port);
@@ -59,6 +67,15 @@ final class LifecycleFixture {
   /** {@code agentTarget} maps the controller's port to what the agent dials (a proxy). */
   LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget)
       throws Exception {
+    this(dir, cleanup, agentTarget, host -> { }, false);
+  }
+
+  /**
+   * @param prepare runs on the host directory before the agent starts
+   * @param tapped whether the agent records its data streams ({@link #tap})
+   */
+  LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
+      HostPreparation prepare, boolean tapped) throws Exception {
     this.cleanup = cleanup;
     controller = cleanup.register(new ControllerFixture(dir).start());
     hostDir = dir.resolve("hv-01");
@@ -69,10 +86,18 @@ final class LifecycleFixture {
     for (int i = 0; i < 2; i++) {
       scribbleOnPrem(i, 40, 100 + i);
     }
-    agent = cleanup.register(AgentClient.start(AgentConfig.withDefaults(
-        agentTarget.apply(controller.port()), controller.pki.agent("hv-01"), hostDir)
-        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
-        new ControlSession.SessionListener() {}));
+    prepare.prepare(hostDir);
+    if (tapped) {
+      tap = cleanup.register(new TappedAgent(agentTarget.apply(controller.port()),
+          controller.pki.agent("hv-01"), hostDir));
+      agent = tap;
+    } else {
+      tap = null;
+      agent = cleanup.register(AgentClient.start(AgentConfig.withDefaults(
+          agentTarget.apply(controller.port()), controller.pki.agent("hv-01"), hostDir)
+          .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
+          new ControlSession.SessionListener() {}));
+    }
     awaitAgentOnline();
   }
 

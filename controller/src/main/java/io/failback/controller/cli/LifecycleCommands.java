@@ -71,10 +71,14 @@ final class LifecycleCommands {
   static final class Protect extends LifecycleCommand {
     @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
 
+    @Option(names = "--data-encryption", description = "Encrypt block payloads end to end when"
+        + " these VMs fail back (failover then needs --encryption-certificate).")
+    boolean dataEncryption;
+
     @Override
     FailoverResponse start(OperatorClient client) {
-      return client.failover().enableProtection(
-          EnableProtectionRequest.newBuilder().addAllVmIds(vmIds).build());
+      return client.failover().enableProtection(EnableProtectionRequest.newBuilder()
+          .addAllVmIds(vmIds).setDataEncryption(dataEncryption).build());
     }
   }
 

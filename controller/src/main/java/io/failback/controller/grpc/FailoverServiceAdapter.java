@@ -97,12 +97,8 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
         return FailoverResponse.newBuilder().setPreflight(lifecycle.preflight(targets,
             request.getTargetHost(), request.getEncryptionCertificate())).build();
       }
-      if (!request.getEncryptionCertificate().isEmpty()) {
-        throw Status.UNIMPLEMENTED.withDescription("data encryption is not available in this"
-            + " controller version; leave encryption_certificate empty").asException();
-      }
       return response(lifecycle.plannedFailover(targets, request.getDataSync(),
-          request.getTargetHost()));
+          request.getTargetHost(), request.getEncryptionCertificate()));
     });
   }
 
@@ -141,7 +137,7 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   public void enableProtection(EnableProtectionRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.enableProtection(
-        targets(request.getVmIdsList(), "").vmIds())));
+        targets(request.getVmIdsList(), "").vmIds(), request.getDataEncryption())));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.failback.controller.grpc;
 
 import io.failback.controller.lifecycle.IllegalTransitionException;
+import io.failback.controller.lifecycle.InvalidArgumentException;
 import io.failback.controller.lifecycle.NotFoundException;
 import io.failback.controller.plans.RecoveryPlanException;
 import io.failback.controller.store.StoreException;
@@ -25,6 +26,8 @@ final class LifecycleStatus {
   static StatusException of(Exception e) {
     if (e instanceof StatusException status) {
       return status;
+    } else if (e instanceof InvalidArgumentException) {
+      return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException();
     } else if (e instanceof NotFoundException) {
       return Status.NOT_FOUND.withDescription(e.getMessage()).asException();
     } else if (e instanceof IllegalTransitionException) {

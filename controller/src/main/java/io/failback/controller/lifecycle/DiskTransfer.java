@@ -5,6 +5,7 @@ import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.DiskSyncs;
+import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.JobProgress;
@@ -55,9 +56,18 @@ final class DiskTransfer {
    * What the sessions of one transfer share.
    *
    * @param generation the item's generation, which the agent checks (fencing)
+   * @param encryption the job's payload encryption, or null for none
    */
   record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
-      SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed) {}
+      SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
+      JobEncryption encryption) {
+    /** A plan whose payloads travel without end-to-end encryption (TLS only). */
+    Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
+        SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed) {
+      this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
+          null);
+    }
+  }
 
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker) {
     this.syncs = syncs;
@@ -97,7 +107,8 @@ final class DiskTransfer {
       futures.add(syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
           .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
           .setGeneration(plan.generation()).build(),
-          disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed()));
+          disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed(),
+          plan.encryption()));
     }
     ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
         () -> report(plan, disks, progress), 200, 500, TimeUnit.MILLISECONDS);

@@ -6,7 +6,9 @@ import com.google.protobuf.util.Durations;
 import io.failback.common.disk.BlockDevice;
 import io.failback.controller.cloud.CloudSnapshot;
 import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.sync.JobEncryption;
 import io.failback.proto.v1.CreateVm;
+import io.failback.proto.v1.EncryptionCertificate;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.ProtectedItem;
@@ -39,6 +41,9 @@ final class FailbackVm extends ItemWork {
   private final DataSync dataSync;
   /** The host to fail back to when it is not the item's: the VM is created there. */
   private final String alternateHost;
+  /** The target agent's encryption certificate, or null when payloads are not encrypted. */
+  private final EncryptionCertificate certificate;
+  private JobEncryption encryption;
   /** The on-prem VM the disks go to: the item's, or the one created on the alternate host. */
   private volatile VirtualMachine onPrem;
   private long seed;
@@ -52,10 +57,11 @@ final class FailbackVm extends ItemWork {
    * @param alternateHost empty for the item's own host
    */
   FailbackVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm,
-      DataSync dataSync, String alternateHost, String tag) {
+      DataSync dataSync, String alternateHost, EncryptionCertificate certificate, String tag) {
     super(context, item, vm, tag);
     this.dataSync = dataSync;
     this.alternateHost = alternateHost;
+    this.certificate = certificate;
     this.onPrem = vm;
   }
 
@@ -66,9 +72,15 @@ final class FailbackVm extends ItemWork {
     }
     this.jobId = jobId;
     this.seed = context.seed(jobId + tag);
+    if (certificate != null) {
+      // A fresh key per job, wrapped for the agent's certificate; it lives in memory only.
+      encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
+    }
     context.items().transition(vmId(), item.getState(), ProtectionState.FAILING_BACK,
         b -> b.setActiveJobId(jobId));
-    step("failback (cloud to on-prem) started, data sync " + dataSync);
+    step("failback (cloud to on-prem) started, data sync " + dataSync
+        + (certificate == null ? "" : "; block payloads encrypted end to end for encryption"
+            + " certificate " + certificate.getThumbprint()));
   }
 
   @Override
@@ -236,7 +248,7 @@ final class FailbackVm extends ItemWork {
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
         onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
         "job-" + jobId + tag + "-" + phase,
-        "fb-" + jobId + tag, seed), disks);
+        "fb-" + jobId + tag, seed, encryption), disks);
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);
       if (!outcome.digestsMatch()) {

@@ -67,6 +67,14 @@ public final class Lifecycle {
 
   /** EnableProtection: initial replication of on-prem VMs into new cloud VMs. */
   public Job enableProtection(List<String> vmIds) throws Exception {
+    return enableProtection(vmIds, false);
+  }
+
+  /**
+   * EnableProtection; with {@code dataEncryption} the items' failbacks encrypt block payloads
+   * end to end for an encryption certificate the operator selects.
+   */
+  public Job enableProtection(List<String> vmIds, boolean dataEncryption) throws Exception {
     synchronized (starting) {
       Map<String, ProtectedItem> items = new LinkedHashMap<>();
       for (String vmId : vmIds) {
@@ -90,8 +98,8 @@ public final class Lifecycle {
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       for (ProtectedItem item : checked.values()) {
-        works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)), false,
-            tag(n++)));
+        works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)),
+            false, dataEncryption, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("EnableProtection",
           FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
@@ -107,15 +115,15 @@ public final class Lifecycle {
    * failed-over ones; all VMs of one request go the same way.
    */
   public Job plannedFailover(Targets targets, DataSync dataSync) throws Exception {
-    return plannedFailover(targets, dataSync, "");
+    return plannedFailover(targets, dataSync, "", "");
   }
 
   /**
    * PlannedFailover; a failback goes to {@code targetHost} when it names a host other than an
    * item's own: the VM is created there (failback to an alternate location).
    */
-  public Job plannedFailover(Targets targets, DataSync dataSync, String targetHost)
-      throws Exception {
+  public Job plannedFailover(Targets targets, DataSync dataSync, String targetHost,
+      String certificate) throws Exception {
     synchronized (starting) {
       Map<String, ProtectedItem> checked = check(targets, OperatorAction.PLANNED_FAILOVER);
       long toCloud = checked.values().stream()
@@ -129,7 +137,7 @@ public final class Lifecycle {
           .anyMatch(i -> !targetHost.equalsIgnoreCase(i.getOnPremHost()))) {
         // Before anything is touched: the new host must take every VM of the request.
         List<PreflightProblem> problems = new Preflight(context).problems(targets, targetHost,
-            "");
+            certificate);
         if (!problems.isEmpty()) {
           throw new LifecycleException("failback to host " + targetHost + " refused: "
               + problems.stream().map(p -> p.getVmId() + ": " + p.getMessage())
@@ -148,8 +156,13 @@ public final class Lifecycle {
               + item.getVmName() + " is PROTECTED and fails over to the cloud");
         }
         VirtualMachine vm = alternate ? null : context.hosts().vm(FlowSupport.onPremVmId(item));
-        works.add(toCloud > 0 ? new ToCloudVm(context, item, vm, true, tag(n++))
-            : new FailbackVm(context, item, vm, sync, alternate ? targetHost : "", tag(n++)));
+        if (toCloud > 0) {
+          works.add(new ToCloudVm(context, item, vm, true, tag(n++)));
+          continue;
+        }
+        String host = alternate ? targetHost : item.getOnPremHost();
+        works.add(new FailbackVm(context, item, vm, sync, alternate ? targetHost : "",
+            new EncryptionChoice(context).select(item, host, certificate), tag(n++)));
       }
       VmJobs.Kind kind = toCloud > 0
           ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true)
@@ -240,8 +253,8 @@ public final class Lifecycle {
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       for (ProtectedItem item : checked.values()) {
-        works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)), true,
-            tag(n++)));
+        works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)),
+            true, false, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
           FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);

@@ -137,13 +137,15 @@ final class Preflight {
           + " while its cloud copy is active; stop it first (never two live copies)");
     }
     // The adapters and disks as the VM runs in the cloud: what comes back, on whichever host.
-    target.ifPresent(inventory -> checkTargetHost(item, cloudVm.get(), host, inventory,
-        alternate, certificate));
+    if (target.isPresent()) {
+      checkTargetHost(item, cloudVm.get(), host, target.get(), alternate, certificate);
+    }
     failbacks.add(new Failback(item, alternate ? null : onPrem.get(), host));
   }
 
   private void checkTargetHost(ProtectedItem item, CloudVm cloudVm, String host,
-      HostInventory inventory, boolean alternate, String certificate) {
+      HostInventory inventory, boolean alternate, String certificate)
+      throws LifecycleException {
     for (NicSpec nic : cloudVm.nics()) {
       if (!nic.switchName().isEmpty() && inventory.getVirtualSwitchesList().stream()
           .map(VirtualSwitch::getName).noneMatch(nic.switchName()::equalsIgnoreCase)) {
@@ -162,6 +164,11 @@ final class Preflight {
             + inventory.getDefaultVmPath() + "; the disks of " + item.getVmName() + " need up to "
             + needed);
       }
+    }
+    if (certificate.isEmpty() && item.getDataEncryption()) {
+      problem(item.getVmId(), "certificate_missing", "vm " + item.getVmName() + " has data"
+          + " encryption enabled: name an encryption_certificate; "
+          + new EncryptionChoice(context).usable(host));
     }
     if (!certificate.isEmpty() && inventory.getEncryptionCertificatesList().stream()
         .noneMatch(c -> c.getThumbprint().equalsIgnoreCase(certificate))) {

@@ -20,20 +20,25 @@ import java.nio.file.Path;
  */
 final class ProtectVm extends ItemWork {
   private final boolean reverse;
+  private final boolean dataEncryption;
   private volatile CloudVm cloudVm;
 
+  /** @param dataEncryption for EnableProtection: whether the item's failbacks encrypt */
   ProtectVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm, boolean reverse,
-      String tag) {
+      boolean dataEncryption, String tag) {
     super(context, item, vm, tag);
     this.reverse = reverse;
+    this.dataEncryption = dataEncryption;
   }
 
   @Override
   public void begin(String jobId) throws Exception {
     this.jobId = jobId;
+    // A reverse replication keeps the item's encryption setting; enabling protection sets it.
     context.items().transition(vmId(), item.getState(), reverse
         ? ProtectionState.REVERSE_REPLICATING : ProtectionState.INITIAL_REPLICATION,
-        b -> b.setActiveJobId(jobId));
+        b -> b.setActiveJobId(jobId)
+            .setDataEncryption(reverse ? item.getDataEncryption() : dataEncryption));
   }
 
   @Override
