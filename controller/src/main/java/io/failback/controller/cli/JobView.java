@@ -33,9 +33,11 @@ final class JobView {
   static void details(Job job, PrintWriter out) {
     out.println(summary(job));
     for (JobTask task : job.getTasksList()) {
+      // A VM's own task carries no bytes: its disks' tasks show the progress.
       out.printf("  task %s %s  %s  %s%n", task.getVmId(),
           task.getDiskPath().isEmpty() ? "" : task.getDiskPath(),
-          task.getState().name().replace("JOB_", ""), bar(task.getProgress()));
+          task.getState().name().replace("JOB_", ""),
+          task.hasProgress() ? bar(task.getProgress()) : task.getStep());
       if (task.hasDowntime()) {
         out.printf("    downtime %s%n", seconds(task.getDowntime()));
       }

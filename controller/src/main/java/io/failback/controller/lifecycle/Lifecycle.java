@@ -94,7 +94,7 @@ public final class Lifecycle {
         }
       }
       Targets targets = Targets.of(List.copyOf(items.keySet()));
-      Map<String, ProtectedItem> checked = check(targets, OperatorAction.ENABLE_PROTECTION);
+      Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.ENABLE_PROTECTION);
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       for (ProtectedItem item : checked.values()) {
@@ -125,7 +125,7 @@ public final class Lifecycle {
   public Job plannedFailover(Targets targets, DataSync dataSync, String targetHost,
       String certificate) throws Exception {
     synchronized (starting) {
-      Map<String, ProtectedItem> checked = check(targets, OperatorAction.PLANNED_FAILOVER);
+      Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.PLANNED_FAILOVER);
       long toCloud = checked.values().stream()
           .filter(i -> i.getState() == ProtectionState.PROTECTED).count();
       if (toCloud != 0 && toCloud != checked.size()) {
@@ -188,7 +188,7 @@ public final class Lifecycle {
   /** UnplannedFailover: start the cloud VMs from their last replicas. */
   public Job unplannedFailover(Targets targets) throws Exception {
     synchronized (starting) {
-      Map<String, ProtectedItem> checked = check(targets, OperatorAction.UNPLANNED_FAILOVER);
+      Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.UNPLANNED_FAILOVER);
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       for (ProtectedItem item : checked.values()) {
@@ -218,7 +218,7 @@ public final class Lifecycle {
   /** Commit: makes failovers or failbacks final. */
   public Job commit(Targets targets) throws Exception {
     synchronized (starting) {
-      Map<String, ProtectedItem> checked = check(targets, OperatorAction.COMMIT);
+      Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.COMMIT);
       for (ProtectedItem item : checked.values()) {
         for (Job other : context.jobs().list(item.getVmId())) {
           // The item stays FAILED_BACK_COMMIT_PENDING while its commit runs: a second one
@@ -249,7 +249,7 @@ public final class Lifecycle {
   /** ReverseReplicate: protect failed-back VMs again, sending only what changed on-prem. */
   public Job reverseReplicate(Targets targets) throws Exception {
     synchronized (starting) {
-      Map<String, ProtectedItem> checked = check(targets, OperatorAction.REVERSE_REPLICATE);
+      Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.REVERSE_REPLICATE);
       List<VmWork> works = new ArrayList<>();
       int n = 0;
       for (ProtectedItem item : checked.values()) {
@@ -269,37 +269,6 @@ public final class Lifecycle {
   public void replicateNow(String vmId) throws LifecycleException, NotFoundException,
       StoreException, InterruptedException {
     replication.cycle(vmId);
-  }
-
-  /**
-   * Checks that every VM is a protected item whose state allows {@code action}; refuses the
-   * whole request, naming every VM that cannot, before anything changes.
-   *
-   * @return the items, by their own VM id, in the order of {@code targets}
-   */
-  private Map<String, ProtectedItem> check(Targets targets, OperatorAction action)
-      throws Exception {
-    Map<String, ProtectedItem> items = new LinkedHashMap<>();
-    List<Exception> refusals = new ArrayList<>();
-    for (String vmId : targets.vmIds()) {
-      try {
-        ProtectedItem item = context.items().requireAction(vmId, action);
-        if (items.put(item.getVmId(), item) != null) {
-          throw new LifecycleException("vm " + vmId + " is named twice");
-        }
-      } catch (NotFoundException | IllegalTransitionException | LifecycleException e) {
-        refusals.add(e);
-      }
-    }
-    if (refusals.size() == 1) {
-      throw refusals.get(0);
-    }
-    if (!refusals.isEmpty()) {
-      throw new LifecycleException(refusals.size() + " of " + targets.vmIds().size()
-          + " VMs cannot " + action.rpcName() + ": " + refusals.stream()
-              .map(Exception::getMessage).collect(Collectors.joining("; ")));
-    }
-    return items;
   }
 
   private static String names(Map<String, ProtectedItem> items, boolean protectedOnes) {
@@ -337,30 +306,7 @@ public final class Lifecycle {
    * can act again. A failback caught mid-way is INCONSISTENT, never quietly healthy.
    */
   public void recoverItems() throws StoreException {
-    for (ProtectedItem item : context.items().list()) {
-      String job = item.getActiveJobId();
-      ProtectionState back = switch (item.getState()) {
-        case INITIAL_REPLICATION -> ProtectionState.UNPROTECTED;
-        case FAILING_OVER -> ProtectionState.PROTECTED;
-        case REVERSE_REPLICATING -> ProtectionState.FAILED_BACK;
-        case FAILING_BACK, FAILBACK_SYNCED, FAILBACK_COMPLETING ->
-            ProtectionState.FAILBACK_INCONSISTENT;
-        default -> null;
-      };
-      if (back == null) {
-        continue;
-      }
-      FlowSupport.quietly("recovering " + item.getVmName(), () -> context.items().transition(
-          item.getVmId(), item.getState(), back, b -> {
-            b.clearActiveJobId();
-            if (back == ProtectionState.FAILBACK_INCONSISTENT) {
-              b.setInconsistentReason("the controller restarted during failback job " + job
-                  + "; the on-prem disks may mix old and new blocks. Re-run PlannedFailover");
-            }
-          }));
-      log.warning(item.getVmName() + " was " + item.getState() + " when the controller"
-          + " stopped; now " + back);
-    }
+    ItemChecks.recover(context);
   }
 
   /** Stops background work. */

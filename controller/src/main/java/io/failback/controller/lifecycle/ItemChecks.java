@@ -1,0 +1,80 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/** The items' side of starting an action on many VMs, and of a controller restart. */
+final class ItemChecks {
+  private static final Logger log = Logger.getLogger(ItemChecks.class.getName());
+
+  private ItemChecks() {}
+
+  /**
+   * Checks that every VM is a protected item whose state allows {@code action}; refuses the
+   * whole request, naming every VM that cannot, before anything changes.
+   *
+   * @return the items, by their own VM id, in the order of {@code targets}
+   */
+  static Map<String, ProtectedItem> require(LifecycleContext context, Targets targets,
+      OperatorAction action) throws Exception {
+    Map<String, ProtectedItem> items = new LinkedHashMap<>();
+    List<Exception> refusals = new ArrayList<>();
+    for (String vmId : targets.vmIds()) {
+      try {
+        ProtectedItem item = context.items().requireAction(vmId, action);
+        if (items.put(item.getVmId(), item) != null) {
+          throw new LifecycleException("vm " + vmId + " is named twice");
+        }
+      } catch (NotFoundException | IllegalTransitionException | LifecycleException e) {
+        refusals.add(e);
+      }
+    }
+    if (refusals.size() == 1) {
+      throw refusals.get(0);
+    }
+    if (!refusals.isEmpty()) {
+      throw new LifecycleException(refusals.size() + " of " + targets.vmIds().size()
+          + " VMs cannot " + action.rpcName() + ": " + refusals.stream()
+              .map(Exception::getMessage).collect(Collectors.joining("; ")));
+    }
+    return items;
+  }
+
+  /**
+   * After a restart no job runs: items left in a transient state move to where an operator
+   * can act again. A failback caught mid-way is INCONSISTENT, never quietly healthy.
+   */
+  static void recover(LifecycleContext context) throws StoreException {
+    for (ProtectedItem item : context.items().list()) {
+      String job = item.getActiveJobId();
+      ProtectionState back = switch (item.getState()) {
+        case INITIAL_REPLICATION -> ProtectionState.UNPROTECTED;
+        case FAILING_OVER -> ProtectionState.PROTECTED;
+        case REVERSE_REPLICATING -> ProtectionState.FAILED_BACK;
+        case FAILING_BACK, FAILBACK_SYNCED, FAILBACK_COMPLETING ->
+            ProtectionState.FAILBACK_INCONSISTENT;
+        default -> null;
+      };
+      if (back == null) {
+        continue;
+      }
+      FlowSupport.quietly("recovering " + item.getVmName(), () -> context.items().transition(
+          item.getVmId(), item.getState(), back, b -> {
+            b.clearActiveJobId();
+            if (back == ProtectionState.FAILBACK_INCONSISTENT) {
+              b.setInconsistentReason("the controller restarted during failback job " + job
+                  + "; the on-prem disks may mix old and new blocks. Re-run PlannedFailover");
+            }
+          }));
+      log.warning(item.getVmName() + " was " + item.getState() + " when the controller"
+          + " stopped; now " + back);
+    }
+  }
+}
