@@ -47,6 +47,16 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       responses.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage())
           .asException());
       return;
+    } catch (RuntimeException e) {
+      // A bug, not a request the caller can fix: say so instead of leaving the call hanging.
+      java.util.logging.Logger.getLogger(FailoverServiceAdapter.class.getName())
+          .log(java.util.logging.Level.WARNING, "FailoverService failed", e);
+      responses.onError(Status.INTERNAL.withDescription("controller error: " + e).asException());
+      return;
+    } catch (io.failback.controller.cloud.CloudException e) {
+      responses.onError(Status.UNAVAILABLE.withDescription("cloud: " + e.getMessage())
+          .asException());
+      return;
     } catch (Exception e) {
       responses.onError(LifecycleStatus.of(e));
       return;
