@@ -140,6 +140,9 @@ class AlternateHostTest {
     assertEquals("app-01", moved.getName());
     assertEquals(PowerState.RUNNING, moved.getPowerState());
     assertEquals(2, moved.getDisksCount());
+    // The simulated original reports no memory or processors: the defaults apply.
+    assertEquals(2L << 30, moved.getMemoryBytes());
+    assertEquals(2, moved.getProcessorCount());
     assertTrue(done.getTasksList().stream().anyMatch(t -> t.getDiskPath().equals(
         moved.getDisks(0).getPath()) && t.getSourceDigest().equals(t.getTargetDigest())
         && !t.getSourceDigest().isEmpty()), done.toString());

@@ -91,6 +91,12 @@ final class SimulatedVms {
             .setPowerState(HyperVStates.powerState(vm.state()))
             .setStateDetail(vm.state())
             .setHostName(hostName);
+    if (vm.memoryBytes() != null) {
+      builder.setMemoryBytes(vm.memoryBytes());
+    }
+    if (vm.processorCount() != null) {
+      builder.setProcessorCount(vm.processorCount());
+    }
     for (String disk : orEmpty(vm.disks())) {
       check(!isBlank(disk), vmFile, "a disk entry is empty");
       builder.addDisks(DiskDescriber.describe(vmFile, vmFile.resolveSibling(disk).normalize()));

@@ -65,6 +65,8 @@ final class HyperVInventory {
         .setId(required(vm, "id", "a VM").toLowerCase(Locale.ROOT))
         .setName(required(vm, "name", "a VM"))
         .setGeneration((int) number(vm, "generation"))
+        .setMemoryBytes(number(vm, "memoryBytes"))
+        .setProcessorCount((int) number(vm, "processorCount"))
         .setPowerState(HyperVStates.powerState(state))
         .setStateDetail(state)
         .setHostName(hostName);

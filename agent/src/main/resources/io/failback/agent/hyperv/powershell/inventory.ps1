@@ -21,6 +21,7 @@ $vms = @(foreach ($vm in @(Get-VM)) {
     @{ name = [string]$nic.Name; switchName = [string]$nic.SwitchName; macAddress = [string]$nic.MacAddress }
   })
   @{ id = $vm.Id.ToString(); name = [string]$vm.Name; generation = [int]$vm.Generation
+     memoryBytes = [int64]$vm.MemoryStartup; processorCount = [int]$vm.ProcessorCount
      state = [string]$vm.State; checkpoints = @(Get-VMSnapshot -VM $vm).Count
      disks = $disks; networkAdapters = $adapters }
 })

@@ -92,6 +92,9 @@ class PowerShellInventoryTest {
     assertEquals(DiskFormat.DISK_FORMAT_UNSPECIFIED, db.getDisks(1).getFormat(), "VHD");
     assertEquals(DiskType.DYNAMIC, db.getDisks(1).getType());
     assertEquals(1, db.getGeneration());
+    assertEquals(4L << 30, db.getMemoryBytes());
+    assertEquals(4, db.getProcessorCount());
+    assertEquals(0, web.getMemoryBytes(), "absent from an older agent's script: unknown");
     assertEquals("", db.getNetworkAdapters(1).getSwitchName());
 
     assertEquals("99999999-8888-7777-6666-555555555555", app.getId());
