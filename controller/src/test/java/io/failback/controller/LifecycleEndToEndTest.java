@@ -39,9 +39,12 @@ class LifecycleEndToEndTest {
       assertArrayEquals(fixture.onPremBytes(i), fixture.cloudBytes(cloudVm, i));
     }
 
-    // A delta cycle carries new on-prem writes.
+    // A delta cycle carries new on-prem writes: the initial replication left a reference
+    // point on the host, so the agent sends exactly those blocks without a checksum pass.
     fixture.scribbleOnPrem(1, 5, 7);
-    lifecycle.replicateNow(fixture.vmId);
+    var cycle = lifecycle.replicateNow(fixture.vmId);
+    assertEquals(5, cycle.get(1).agent().getBlocksSent(), cycle.toString());
+    assertEquals(0, cycle.get(0).agent().getBlocksSent(), cycle.toString());
     assertArrayEquals(fixture.onPremBytes(1), fixture.cloudBytes(cloudVm, 1));
 
     // Planned failover to the cloud, then commit.
@@ -120,5 +123,13 @@ class LifecycleEndToEndTest {
     for (int i = 0; i < 2; i++) {
       assertArrayEquals(fixture.onPremBytes(i), fixture.cloudBytes(replica, i));
     }
+
+    // Reverse replication recorded digest sets and reference points: the next cycle is tracked.
+    fixture.scribbleOnPrem(0, 2, 22);
+    var tracked = lifecycle.replicateNow(fixture.vmId);
+    assertEquals(java.util.List.of(2L, 0L), tracked.stream()
+        .map(o -> o.agent().getBlocksSent()).toList(), tracked.toString());
+    assertTrue(tracked.get(0).agent().getBlocksScanned() < 512, tracked.toString());
+    fixture.assertOnPremEqualsCloud(replica);
   }
 }

@@ -2,6 +2,7 @@ package io.failback.agent.grpc;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.GuardedHypervisor;
+import io.failback.agent.hyperv.SourceTracking;
 import io.failback.common.crypto.JobKey;
 import io.failback.common.crypto.KeyWrapper;
 import io.failback.common.disk.BlockDevice;
@@ -55,6 +56,7 @@ public final class AgentSyncRunner implements AutoCloseable {
     return thread;
   });
 
+  private static final SourceTracking NO_TRACKING = new SourceTracking(null, "");
   private final DigestSets digestSets;
   /** Set once by {@link #close}: lanes end at their next batch boundary. */
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -85,9 +87,19 @@ public final class AgentSyncRunner implements AutoCloseable {
       // Before the disk is opened (and marked inconsistent): a session this agent cannot
       // decrypt must leave the disk and the VM's state exactly as they were.
       JobKey payloadKey = payloadKey(start.getParameters());
-      try (BlockDevice device = open(start)) {
-        runSession(start, payloadKey, device, result);
+      VirtualMachine vm = admit(start);
+      SourceTracking tracking = start.getAgentRole() != SyncRole.SOURCE ? NO_TRACKING
+          : SourceTracking.prepare(driver.changeTracking(), vm.getId(), start.getDiskPath(),
+              start.getParameters(), start.getChangeReference());
+      try (BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()),
+          start.getAgentRole() == SyncRole.TARGET)) {
+        runSession(start, payloadKey, device, tracking, result);
       }
+    } catch (SourceTracking.ReferenceUnknownException e) {
+      // Before any read or send: the controller recognizes the flag and compares checksums.
+      log.info("sync session " + sessionId + " refused: " + e.getMessage());
+      result.setError("sync session " + sessionId + ": " + e.getMessage())
+          .setChangeReferenceUnknown(true);
     } catch (IOException | SyncException e) {
       log.warning("sync session " + sessionId + " failed: " + e.getMessage());
       result.setError("sync session " + sessionId + ": " + e.getMessage());
@@ -99,20 +111,22 @@ public final class AgentSyncRunner implements AutoCloseable {
   }
 
   private void runSession(StartSync start, JobKey payloadKey, BlockDevice device,
-      CommandResult.Builder result) throws SyncException, InterruptedException {
+      SourceTracking tracking, CommandResult.Builder result)
+      throws SyncException, InterruptedException {
     String sessionId = start.getParameters().getSessionId();
     SyncProgress progress = new SyncProgress();
     DiskSync.Result outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
         new AgentLaneConnector(stub, sessionId, start.getAgentRole(), stopping::get),
         checkpoint -> {}, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
-        new DiskSync.Options(digestSets, null, payloadKey)).run();
+        new DiskSync.Options(digestSets, tracking.changed(), payloadKey)).run();
     var counters = outcome.progress();
     result.setSyncReport(SyncReport.newBuilder().setSessionId(sessionId)
         .setDiskDigest(outcome.diskDigestHex()).setBlocksScanned(counters.blocksScanned())
         .setBlocksEqual(counters.blocksEqual()).setBlocksZero(counters.blocksZero())
         .setBlocksSent(counters.blocksSent()).setBytesRead(counters.bytesRead())
         .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
-        .setResumes(counters.resumes()));
+        .setResumes(counters.resumes())
+        .setChangeReference(tracking.newReference()));
     log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
   }
 
@@ -152,7 +166,8 @@ public final class AgentSyncRunner implements AutoCloseable {
     return key;
   }
 
-  private BlockDevice open(StartSync start) throws IOException {
+  /** The VM that owns the session's disk, once it may be opened in the session's role. */
+  private VirtualMachine admit(StartSync start) throws IOException {
     boolean target = start.getAgentRole() == SyncRole.TARGET;
     for (VirtualMachine vm : driver.inventory().getVirtualMachinesList()) {
       for (VirtualDisk disk : vm.getDisksList()) {
@@ -170,7 +185,7 @@ public final class AgentSyncRunner implements AutoCloseable {
             driver.marks().mark(vm.getId(), "sync session "
                 + start.getParameters().getSessionId() + " is writing disk " + disk.getPath());
           }
-          return BlockDevices.open(Path.of(disk.getPath()), target);
+          return vm;
         }
       }
     }

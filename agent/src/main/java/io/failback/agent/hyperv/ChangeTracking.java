@@ -2,6 +2,7 @@ package io.failback.agent.hyperv;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,5 +37,16 @@ public interface ChangeTracking {
    *     reference point is an empty answer, not an error
    */
   Optional<List<ByteRange>> changedSince(String diskPath, String referencePoint, long diskSize)
+      throws IOException;
+
+  /**
+   * Creates a reference point of the VM's disks now: every later write to a disk is in its
+   * {@link #changedSince} answer for the returned id.
+   *
+   * @return the reference id of each of {@code diskPaths}, by path
+   * @throws IOException when the host could not create it; the caller then has no reference
+   *     and its next sync of these disks compares checksums
+   */
+  Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
       throws IOException;
 }

@@ -14,10 +14,15 @@ final class DurableFiles {
 
   /** Replaces {@code file} with {@code content}: written, flushed, renamed, directory synced. */
   static void replace(Path file, String content) throws IOException {
+    replace(file, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Like {@link #replace(Path, String)}, with bytes. */
+  static void replace(Path file, byte[] content) throws IOException {
     Path dir = file.getParent();
     Files.createDirectories(dir);
     Path temporary = dir.resolve(file.getFileName() + ".tmp");
-    Files.writeString(temporary, content, StandardCharsets.UTF_8);
+    Files.write(temporary, content);
     try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
       channel.force(true);
     }

@@ -162,10 +162,18 @@ public final class SimulatedHypervisor implements HypervisorDriver {
     }
   }
 
-  /** A directory has no change tracking: syncs compare checksums. */
+  /**
+   * A simulation of change tracking whose reference points live in the host directory's {@code
+   * change-tracking} folder (see {@link SimulatedChangeTracking}: it still reads every block).
+   */
   @Override
   public Optional<ChangeTracking> changeTracking() {
-    return Optional.empty();
+    return Optional.of(new SimulatedChangeTracking(changeTrackingDir()));
+  }
+
+  /** Where the simulated host keeps its reference points. */
+  public Path changeTrackingDir() {
+    return hostDir.resolve("change-tracking");
   }
 
   private static VirtualMachine vm(HostInventory inventory, String vmId) throws IOException {

@@ -10,6 +10,7 @@ import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.sync.ChangeReferenceUnknownException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
@@ -109,6 +110,11 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
             "agent: " + report.getError()));
       }
       return new SyncOutcome(result, report.getSyncReport());
+    }).exceptionallyCompose(failure -> {
+      // Both sides have ended here; whichever failed first, a refused reference is the cause.
+      CommandResult report = theirs.isCompletedExceptionally() ? null : theirs.join();
+      return CompletableFuture.failedFuture(report != null && report.getChangeReferenceUnknown()
+          ? new ChangeReferenceUnknownException("agent: " + report.getError()) : failure);
     }).whenComplete((outcome, failure) -> {
       sessions.remove(id, session);
       session.abandon("the session ended");

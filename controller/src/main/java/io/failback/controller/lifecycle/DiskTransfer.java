@@ -4,6 +4,7 @@ import io.failback.common.disk.BlockDevice;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.sync.ChangeReferenceUnknownException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,9 +50,17 @@ final class DiskTransfer {
    *
    * @param onPremPath the disk on the host
    * @param cloudDisk the controller-side disk (snapshot view, live disk or replica)
-   * @param changed for TRACKED sessions, the blocks written since the digest set was recorded
+   * @param changed for TRACKED sessions with the controller as source, the blocks written since
+   *     the digest set was recorded
+   * @param changeReference for TRACKED sessions with the agent as source, the host's reference
+   *     point the digest set was recorded after
    */
-  record Disk(int index, String onPremPath, BlockDevice cloudDisk, BitSet changed) {}
+  record Disk(int index, String onPremPath, BlockDevice cloudDisk, BitSet changed,
+      String changeReference) {
+    Disk(int index, String onPremPath, BlockDevice cloudDisk, BitSet changed) {
+      this(index, onPremPath, cloudDisk, changed, "");
+    }
+  }
 
   /**
    * What the sessions of one transfer share.
@@ -97,18 +107,11 @@ final class DiskTransfer {
     List<CompletableFuture<SyncOutcome>> futures = new ArrayList<>();
     long started = System.nanoTime();
     List<SyncProgress> progress = new ArrayList<>();
-    List<String> sessions = new ArrayList<>();
+    Set<String> sessions = ConcurrentHashMap.newKeySet();
     for (Disk disk : disks) {
-      SyncParameters parameters = parameters(plan, disk);
-      sessions.add(parameters.getSessionId());
       SyncProgress counters = new SyncProgress();
       progress.add(counters);
-      running.add(parameters.getSessionId());
-      futures.add(syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
-          .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
-          .setGeneration(plan.generation()).build(),
-          disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed(),
-          plan.encryption()));
+      futures.add(start(plan, disk, counters, sessions));
     }
     ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
         () -> report(plan, disks, progress), 200, 500, TimeUnit.MILLISECONDS);
@@ -139,6 +142,54 @@ final class DiskTransfer {
       reporting.cancel(false);
       report(plan, disks, progress);
       sessions.forEach(running::remove);
+    }
+  }
+
+  private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncProgress counters,
+      Set<String> sessions) {
+    SyncParameters parameters = parameters(plan, disk);
+    CompletableFuture<SyncOutcome> session = start(plan, disk, parameters,
+        disk.changeReference(), counters, sessions);
+    if (plan.mode() != SyncMode.TRACKED || plan.agentRole() != SyncRole.SOURCE) {
+      return session;
+    }
+    return session.exceptionallyCompose(failure -> {
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (!(cause instanceof ChangeReferenceUnknownException)) {
+        return CompletableFuture.failedFuture(failure);
+      }
+      // The agent refused before reading anything: a checksum pass of the same disk records
+      // the same digest set afresh, and the agent creates a new reference point for next time.
+      note(plan, "disk " + disk.onPremPath() + ": change tracking unavailable ("
+          + cause.getMessage() + "); falling back to a checksum pass (DELTA)");
+      return start(plan, disk, parameters.toBuilder()
+          .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build(),
+          "", counters, sessions);
+    });
+  }
+
+  private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncParameters parameters,
+      String changeReference, SyncProgress counters, Set<String> sessions) {
+    sessions.add(parameters.getSessionId());
+    running.add(parameters.getSessionId());
+    return syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
+        .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
+        .setGeneration(plan.generation()).setChangeReference(changeReference).build(),
+        disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed(),
+        plan.encryption());
+  }
+
+  /** A job step when there is a job, a log line for a delta cycle. */
+  private void note(Plan plan, String text) {
+    log.info((plan.jobId().isEmpty() ? "delta cycle of " : "job " + plan.jobId() + ", ")
+        + plan.vmId() + ": " + text);
+    if (!plan.jobId().isEmpty()) {
+      try {
+        jobs.step(plan.jobId(), plan.vmId(), text);
+      } catch (NotFoundException | IllegalTransitionException | StoreException e) {
+        log.fine("step of job " + plan.jobId() + " not recorded: " + e.getMessage());
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package io.failback.controller.lifecycle;
 
 import io.failback.controller.store.StoreException;
+import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
@@ -265,10 +266,10 @@ public final class Lifecycle {
     return reverseReplicate(Targets.of(List.of(vmId)));
   }
 
-  /** One delta cycle of a protected VM to its cloud replica; returns when it is done. */
-  public void replicateNow(String vmId) throws LifecycleException, NotFoundException,
-      StoreException, InterruptedException {
-    replication.cycle(vmId);
+  /** One delta cycle of a protected VM to its cloud replica; returns each disk's outcome. */
+  public List<SyncOutcome> replicateNow(String vmId) throws LifecycleException,
+      NotFoundException, StoreException, InterruptedException {
+    return replication.cycle(vmId);
   }
 
   private static String names(Map<String, ProtectedItem> items, boolean protectedOnes) {

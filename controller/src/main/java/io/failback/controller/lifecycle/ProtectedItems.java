@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.failback.controller.store.ProtectedItemRecords;
 import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.DiskTracking;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.time.Clock;
@@ -108,6 +109,11 @@ public final class ProtectedItems {
       if (to == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
         next.clearInconsistentReason();
       }
+      if (to != ProtectionState.PROTECTED) {
+        // Out of PROTECTED the cloud copy may change (failover, failback): its digest sets no
+        // longer describe it, so the next replication records them afresh.
+        next.clearDiskTracking();
+      }
       checkArgument(to != ProtectionState.FAILBACK_INCONSISTENT
           || !next.getInconsistentReason().isEmpty(),
           "%s enters FAILBACK_INCONSISTENT without an inconsistent_reason", subject(current));
@@ -128,6 +134,19 @@ public final class ProtectedItems {
             .setOnPremVmId(onPremVmId.equalsIgnoreCase(current.getVmId()) ? "" : onPremVmId)
             .build());
     return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /**
+   * Replaces what the item remembers for tracked delta cycles, only while it is still in
+   * {@code state}: a replication that raced with a move out of it must not leave tracking for
+   * a cloud copy that may change.
+   */
+  public void recordTracking(String vmId, ProtectionState state, List<DiskTracking> tracking)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.getState() != state ? current
+            : current.toBuilder().clearDiskTracking().addAllDiskTracking(tracking).build());
+    present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /** Records the time of the newest consistent cloud copy; the state does not change. */

@@ -6,14 +6,18 @@ import static io.failback.controller.lifecycle.FlowSupport.quietly;
 import io.failback.common.disk.BlockDevice;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.DiskTracking;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualMachine;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /** On-prem to cloud data movement: a job's replication of a VM, and the periodic cycles. */
 final class Replication {
@@ -41,9 +45,11 @@ final class Replication {
       // The job knows the VM by its item's id, whichever host the VM now lives on.
       context.jobs().step(jobId, item.getVmId(), what + " started (" + mode + ")");
       checkCancel(context, jobId);
-      context.transfer().run(new DiskTransfer.Plan(jobId, item.getVmId(), vm.getHostName(),
-          item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag, "",
-          context.seed(jobId + tag)), disks);
+      ProtectionState state = context.items().get(item.getVmId()).getState();
+      List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId,
+          item.getVmId(), vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE,
+          "job-" + jobId + tag, digestSetPrefix(item), trackingSeed(item)), disks);
+      record(item.getVmId(), state, outcomes);
       // A cancel whose sessions had not started yet, or had just ended, stops the job here.
       checkCancel(context, jobId);
       context.jobs().step(jobId, item.getVmId(), what + " verified");
@@ -54,9 +60,16 @@ final class Replication {
     }
   }
 
-  /** One delta cycle of a protected VM; the recovery point moves when it succeeds. */
-  void cycle(String vmId) throws LifecycleException, NotFoundException, StoreException,
-      InterruptedException {
+  /**
+   * One delta cycle of a protected VM; the recovery point moves when it succeeds.
+   *
+   * <p>TRACKED when the last replication left a digest set and a reference point for every
+   * disk, DELTA otherwise; a disk whose reference the host no longer knows falls back to DELTA.
+   *
+   * @return each disk's outcome, in disk order
+   */
+  List<SyncOutcome> cycle(String vmId) throws LifecycleException, NotFoundException,
+      StoreException, InterruptedException {
     ProtectedItem item = context.items().get(vmId);
     if (item.getState() != ProtectionState.PROTECTED) {
       throw new LifecycleException("vm " + vmId + " is " + item.getState()
@@ -64,17 +77,25 @@ final class Replication {
     }
     VirtualMachine vm = context.hosts().vm(FlowSupport.onPremVmId(item));
     String cycleId = "cycle-" + Long.toHexString(context.clock().millis());
+    List<SyncOutcome> outcomes;
     Instant started = context.clock().instant();
     List<BlockDevice> devices = new ArrayList<>();
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
+      boolean tracked = true;
       for (int i = 0; i < vm.getDisksCount(); i++) {
         BlockDevice device = context.cloud().openDisk(item.getCloudVmId(), i, true);
         devices.add(device);
-        disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null));
+        String reference = reference(item, i);
+        tracked &= !reference.isEmpty();
+        disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null, reference));
       }
-      context.transfer().run(new DiskTransfer.Plan("", vmId, vm.getHostName(),
-          item.getGeneration(), SyncMode.DELTA, SyncRole.SOURCE, cycleId, "", context.seed(cycleId)), disks);
+      // A cycle that fails leaves no tracking behind: the next one compares checksums.
+      context.items().recordTracking(vmId, ProtectionState.PROTECTED, List.of());
+      SyncMode mode = tracked ? SyncMode.TRACKED : SyncMode.DELTA;
+      outcomes = context.transfer().run(new DiskTransfer.Plan("", vmId, vm.getHostName(),
+          item.getGeneration(), mode, SyncRole.SOURCE, cycleId, digestSetPrefix(item),
+          trackingSeed(item)), disks);
     } catch (CloudException e) {
       throw new LifecycleException("cloud: " + e.getMessage(), e);
     } finally {
@@ -82,6 +103,46 @@ final class Replication {
         quietly("closing a cloud disk", device::close);
       }
     }
+    record(vmId, ProtectionState.PROTECTED, outcomes);
     context.items().recordRecoveryPoint(vmId, started);
+    return outcomes;
+  }
+
+  /** The digest sets of the item's disks, named the same in every replication of the item. */
+  static String digestSetPrefix(ProtectedItem item) {
+    // A name-based UUID keeps any VM id within the digest set name's alphabet.
+    return "rep-" + UUID.nameUUIDFromBytes(item.getVmId().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** One seed per item, as a TRACKED session needs the seed its digest set was recorded with. */
+  private long trackingSeed(ProtectedItem item) {
+    return context.seed(digestSetPrefix(item));
+  }
+
+  /** The reference point the last replication left for disk {@code index}, or empty. */
+  private static String reference(ProtectedItem item, int index) {
+    String digestSet = digestSetPrefix(item) + "-d" + index;
+    for (DiskTracking tracking : item.getDiskTrackingList()) {
+      if (tracking.getDiskIndex() == index && tracking.getDigestSet().equals(digestSet)) {
+        return tracking.getChangeReference();
+      }
+    }
+    return "";
+  }
+
+  /** Remembers each disk's digest set and the reference point its agent created. */
+  private void record(String vmId, ProtectionState state, List<SyncOutcome> outcomes)
+      throws NotFoundException, StoreException {
+    ProtectedItem item = context.items().get(vmId);
+    List<DiskTracking> tracking = new ArrayList<>();
+    for (int i = 0; i < outcomes.size(); i++) {
+      String reference = outcomes.get(i).agent().getChangeReference();
+      if (!reference.isEmpty()) {
+        tracking.add(DiskTracking.newBuilder().setDiskIndex(i)
+            .setDigestSet(digestSetPrefix(item) + "-d" + i).setChangeReference(reference)
+            .build());
+      }
+    }
+    context.items().recordTracking(vmId, state, tracking);
   }
 }

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -55,6 +57,29 @@ final class RctChangeTracking implements ChangeTracking {
           + "); comparing checksums instead");
       return Optional.empty();
     }
+  }
+
+  /**
+   * A recovery checkpoint converted to a reference point, with each disk's RCT id (see
+   * create-reference-point.ps1; written from the WMI documentation, not yet run on Hyper-V).
+   */
+  @Override
+  public Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
+      throws IOException {
+    JsonObject answer = PowerShellHypervisor.object(shell.run("create-reference-point.ps1",
+        PowerShell.parameters("vmId", vmId, "diskPaths", diskPaths),
+        "create a change-tracking reference point of VM " + vmId, timeout));
+    Map<String, String> references = new LinkedHashMap<>();
+    for (JsonObject reference : objects(answer, "references")) {
+      references.put(text(reference, "path"), text(reference, "reference"));
+    }
+    for (String path : diskPaths) {
+      if (references.getOrDefault(path, "").isEmpty()) {
+        throw new IOException("the reference point of VM " + vmId + " has no change tracking"
+            + " id for disk " + path);
+      }
+    }
+    return references;
   }
 
   /** Sorted, merged ranges; a range outside the disk makes the whole answer untrustworthy. */

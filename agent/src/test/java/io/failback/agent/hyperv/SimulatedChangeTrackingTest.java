@@ -1,0 +1,144 @@
+package io.failback.agent.hyperv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.agent.hyperv.ChangeTracking.ByteRange;
+import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.VirtualMachine;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimulatedChangeTrackingTest {
+  private static final int BLOCK = 64 * 1024;
+  private static final long SIZE = 1 << 20;
+  @TempDir Path dir;
+
+  private SimulatedHypervisor host() throws IOException {
+    SimulatedHostSeeder.seed(dir.resolve("host"), "hv-01", List.of(new VmSpec("app-01",
+        "Running", List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, SIZE),
+            new DiskSpec(DiskFormat.VHDX, SIZE)))));
+    return new SimulatedHypervisor(dir.resolve("host"));
+  }
+
+  private static void write(String disk, long offset, int length, int value) throws IOException {
+    try (RandomAccessFile file = new RandomAccessFile(disk, "rw")) {
+      file.seek(offset);
+      byte[] data = new byte[length];
+      java.util.Arrays.fill(data, (byte) value);
+      file.write(data);
+    }
+  }
+
+  @Test
+  void reportsTheBlocksWrittenSinceTheReferencePoint() throws IOException {
+    SimulatedHypervisor host = host();
+    VirtualMachine vm = host.inventory().getVirtualMachines(0);
+    String raw = vm.getDisks(0).getPath();
+    ChangeTracking tracking = host.changeTracking().orElseThrow();
+    Map<String, String> references = tracking.createReferencePoint(vm.getId(),
+        List.of(raw, vm.getDisks(1).getPath()));
+    assertEquals(2, references.size());
+    assertEquals(Optional.of(List.of()), tracking.changedSince(raw, references.get(raw), SIZE));
+
+    write(raw, 3L * BLOCK + 100, 10, 1); // inside block 3
+    write(raw, 9L * BLOCK - 1, 2, 2); // the last byte of block 8 and the first of 9
+    assertEquals(Optional.of(List.of(new ByteRange(3L * BLOCK, BLOCK),
+        new ByteRange(8L * BLOCK, BLOCK), new ByteRange(9L * BLOCK, BLOCK))),
+        tracking.changedSince(raw, references.get(raw), SIZE));
+  }
+
+  @Test
+  void unknownLostOrForeignReferencesAreUnknownNotEmpty() throws IOException {
+    SimulatedHypervisor host = host();
+    VirtualMachine vm = host.inventory().getVirtualMachines(0);
+    String raw = vm.getDisks(0).getPath();
+    String vhdx = vm.getDisks(1).getPath();
+    ChangeTracking tracking = host.changeTracking().orElseThrow();
+    String reference = tracking.createReferencePoint(vm.getId(), List.of(raw)).get(raw);
+    assertEquals(Optional.empty(), tracking.changedSince(vhdx, reference, SIZE));
+    assertEquals(Optional.empty(), tracking.changedSince(raw, "", SIZE));
+    assertEquals(Optional.empty(), tracking.changedSince(raw, "../../etc/passwd", SIZE));
+    deleteReference(host, reference);
+    assertEquals(Optional.empty(), tracking.changedSince(raw, reference, SIZE));
+  }
+
+  private static void deleteReference(SimulatedHypervisor host, String reference)
+      throws IOException {
+    try (var files = Files.list(host.changeTrackingDir())) {
+      Files.delete(files.filter(f -> f.toString().endsWith("." + reference + ".ref"))
+          .findFirst().orElseThrow());
+    }
+  }
+
+  @Test
+  void keepsTheNewestReferencePointsOfEachDisk() throws IOException {
+    SimulatedHypervisor host = host();
+    VirtualMachine vm = host.inventory().getVirtualMachines(0);
+    String raw = vm.getDisks(0).getPath();
+    String vhdx = vm.getDisks(1).getPath();
+    ChangeTracking tracking = host.changeTracking().orElseThrow();
+    String other = tracking.createReferencePoint(vm.getId(), List.of(vhdx)).get(vhdx);
+    List<String> references = new java.util.ArrayList<>();
+    for (int i = 0; i < SimulatedChangeTracking.KEPT + 2; i++) {
+      references.add(tracking.createReferencePoint(vm.getId(), List.of(raw)).get(raw));
+    }
+    for (int i = 0; i < references.size(); i++) {
+      assertEquals(i >= 2, tracking.changedSince(raw, references.get(i), SIZE).isPresent(),
+          "reference " + i);
+    }
+    assertTrue(tracking.changedSince(vhdx, other, SIZE).isPresent(), "another disk's stays");
+  }
+
+  @Test
+  void aWriteDuringTheSessionIsInTheNextChangedSet() throws IOException {
+    SimulatedHypervisor host = host();
+    VirtualMachine vm = host.inventory().getVirtualMachines(0);
+    String raw = vm.getDisks(0).getPath();
+    SyncParameters recording = SyncParameters.newBuilder().setMode(SyncMode.DELTA)
+        .setBlockSize(BLOCK).setDiskSize(SIZE).setDigestSet("rep-d0").build();
+    SourceTracking first = SourceTracking.prepare(host.changeTracking(), vm.getId(), raw,
+        recording, "");
+    assertNull(first.changed(), "a checksum pass has no changed set");
+    assertFalse(first.newReference().isEmpty());
+
+    write(raw, 5L * BLOCK, 1, 7); // the guest writes while the session reads
+    SourceTracking next = SourceTracking.prepare(host.changeTracking(), vm.getId(), raw,
+        recording.toBuilder().setMode(SyncMode.TRACKED).build(), first.newReference());
+    BitSet expected = new BitSet();
+    expected.set(5);
+    assertEquals(expected, next.changed());
+
+    SourceTracking.ReferenceUnknownException unknown = assertThrows(
+        SourceTracking.ReferenceUnknownException.class, () -> SourceTracking.prepare(
+            host.changeTracking(), vm.getId(), raw,
+            recording.toBuilder().setMode(SyncMode.TRACKED).build(), "sim-rct-gone"));
+    assertTrue(unknown.getMessage().contains("'sim-rct-gone'"), unknown.getMessage());
+  }
+
+  @Test
+  void aBlockIsChangedWhenAnyRangeOverlapsIt() {
+    BitSet blocks = SourceTracking.blocks(List.of(new ByteRange(0, 1),
+        new ByteRange(2L * BLOCK - 512, 1024), new ByteRange(10L * BLOCK, 3L * BLOCK)), BLOCK);
+    BitSet expected = new BitSet();
+    expected.set(0);
+    expected.set(1, 3);
+    expected.set(10, 13);
+    assertEquals(expected, blocks);
+  }
+}
