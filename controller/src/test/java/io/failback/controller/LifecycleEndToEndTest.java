@@ -119,6 +119,11 @@ class LifecycleEndToEndTest {
         .mapToLong(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero())
         .sum();
     assertEquals(changed.cardinality(), sent, reverse.toString());
+    // The failback left reference points: the host's tracking names the changed blocks, so
+    // the session sends those without a checksum pass over the rest.
+    assertTrue(reverse.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .equals("reverse replication started (TRACKED)")), reverse.toString());
+
     String replica = fixture.item().getCloudVmId();
     for (int i = 0; i < 2; i++) {
       assertArrayEquals(fixture.onPremBytes(i), fixture.cloudBytes(replica, i));

@@ -95,6 +95,13 @@ public final class AgentSyncRunner implements AutoCloseable {
           start.getAgentRole() == SyncRole.TARGET)) {
         runSession(start, payloadKey, device, tracking, result);
       }
+      if (start.getAgentRole() == SyncRole.TARGET && result.hasSyncReport()) {
+        // After the last write, before anything starts the VM: the reference point of the
+        // state both sides' digest sets now record (a failback's end, reverse replication's
+        // seed).
+        result.getSyncReportBuilder().setChangeReference(SourceTracking.afterTarget(
+            driver.changeTracking(), vm.getId(), start.getDiskPath(), start.getParameters()));
+      }
     } catch (SourceTracking.ReferenceUnknownException e) {
       // Before any read or send: the controller recognizes the flag and compares checksums.
       log.info("sync session " + sessionId + " refused: " + e.getMessage());

@@ -67,6 +67,26 @@ public record SourceTracking(BitSet changed, String newReference) {
     return new SourceTracking(changed, reference);
   }
 
+  /**
+   * The reference point after a target session wrote the disk and recorded its digest set;
+   * empty when the session recorded none, the host has no tracking, or making one failed (the
+   * next sync of the disk then compares checksums).
+   */
+  public static String afterTarget(Optional<ChangeTracking> tracking, String vmId,
+      String diskPath, SyncParameters parameters) {
+    if (parameters.getDigestSet().isEmpty() || tracking.isEmpty()) {
+      return "";
+    }
+    try {
+      return tracking.get().createReferencePoint(vmId, List.of(diskPath))
+          .getOrDefault(diskPath, "");
+    } catch (IOException e) {
+      log.warning("no change-tracking reference point for " + diskPath + ": "
+          + e.getMessage());
+      return "";
+    }
+  }
+
   /** The blocks of {@code blockSize} bytes that any of the byte ranges overlaps. */
   static BitSet blocks(List<ChangeTracking.ByteRange> ranges, int blockSize) {
     BitSet blocks = new BitSet();

@@ -51,6 +51,8 @@ final class FailbackVm extends ItemWork {
   private volatile Instant cloudOff;
   private final List<BlockDevice> cloudDisks = new ArrayList<>();
   private Optional<VirtualMachine> original = Optional.empty();
+  /** The last sessions' outcomes: their reference points are the item's after the failback. */
+  private List<SyncOutcome> finalOutcomes = List.of();
 
   /**
    * @param vm the item's on-prem VM, or null when failing back to {@code alternateHost}
@@ -71,7 +73,9 @@ final class FailbackVm extends ItemWork {
       throw new LifecycleException("vm " + vmName() + " has no cloud copy to fail back");
     }
     this.jobId = jobId;
-    this.seed = context.seed(jobId + tag);
+    // The item's digest sets and seed: the final state they record is the seed of reverse
+    // replication, which can then ask the host only for what changed since.
+    this.seed = new Replication(context).trackingSeed(item);
     if (certificate != null) {
       // A fresh key per job, wrapped for the agent's certificate; it lives in memory only.
       encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
@@ -205,7 +209,7 @@ final class FailbackVm extends ItemWork {
         disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), device, blocks));
       }
       if (dataSync == DataSync.FULL_DOWNLOAD) {
-        transfer(SyncMode.FULL, "full", disks);
+        finalOutcomes = transfer(SyncMode.FULL, "full", disks);
         return;
       }
       if (!tracked) {
@@ -213,7 +217,7 @@ final class FailbackVm extends ItemWork {
         disks = disks.stream().map(d -> new DiskTransfer.Disk(d.index(), d.onPremPath(),
             d.cloudDisk(), null)).toList();
       }
-      transfer(tracked ? SyncMode.TRACKED : SyncMode.DELTA, "p2", disks);
+      finalOutcomes = transfer(tracked ? SyncMode.TRACKED : SyncMode.DELTA, "p2", disks);
     } finally {
       cloudDisks.forEach(d -> quietly("closing a cloud disk", d::close));
       cloudDisks.clear();
@@ -240,6 +244,8 @@ final class FailbackVm extends ItemWork {
     releaseSnapshot();
     context.items().transition(vmId(), null, ProtectionState.FAILED_BACK_COMMIT_PENDING,
         b -> b.clearActiveJobId());
+    new Replication(context).record(vmId(), ProtectionState.FAILED_BACK_COMMIT_PENDING,
+        finalOutcomes);
   }
 
   private List<SyncOutcome> transfer(SyncMode mode, String phase,
@@ -248,7 +254,7 @@ final class FailbackVm extends ItemWork {
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
         onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
         "job-" + jobId + tag + "-" + phase,
-        "fb-" + jobId + tag, seed, encryption), disks);
+        Replication.digestSetPrefix(item), seed, encryption), disks);
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);
       if (!outcome.digestsMatch()) {

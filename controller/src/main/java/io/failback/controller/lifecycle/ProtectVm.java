@@ -56,7 +56,8 @@ final class ProtectVm extends ItemWork {
         ? "cloud replica seeded from the state kept at failback commit"
         : "no seed kept: full copy");
     replication.replicate(jobId, tag, item, vm, cloudVm.id(),
-        seeded ? SyncMode.DELTA : SyncMode.FULL, "reverse replication");
+        // TRACKED when the failback left reference points: only what the host reports changed.
+        seeded ? SyncMode.TRACKED : SyncMode.FULL, "reverse replication");
   }
 
   @Override

@@ -109,7 +109,7 @@ public final class ProtectedItems {
       if (to == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
         next.clearInconsistentReason();
       }
-      if (to != ProtectionState.PROTECTED) {
+      if (to != ProtectionState.PROTECTED && !keepsFailbackTracking(from, to)) {
         // Out of PROTECTED the cloud copy may change (failover, failback): its digest sets no
         // longer describe it, so the next replication records them afresh.
         next.clearDiskTracking();
@@ -147,6 +147,17 @@ public final class ProtectedItems {
         current -> current.getState() != state ? current
             : current.toBuilder().clearDiskTracking().addAllDiskTracking(tracking).build());
     present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /**
+   * A verified failback records the final state's digest sets and the agent's reference points;
+   * the commit keeps that state as the seed of reverse replication, which may then send only
+   * what the host's tracking reports. Anything else (a failed reverse replication, whose
+   * half-made replica is gone) leaves tracking that no longer describes the seed.
+   */
+  private static boolean keepsFailbackTracking(ProtectionState from, ProtectionState to) {
+    return from == ProtectionState.FAILED_BACK_COMMIT_PENDING && to == ProtectionState.FAILED_BACK
+        || from == ProtectionState.FAILED_BACK && to == ProtectionState.REVERSE_REPLICATING;
   }
 
   /** Records the time of the newest consistent cloud copy; the state does not change. */

@@ -37,10 +37,19 @@ final class Replication {
     List<BlockDevice> devices = new ArrayList<>();
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
+      boolean tracked = mode == SyncMode.TRACKED;
       for (int i = 0; i < vm.getDisksCount(); i++) {
         BlockDevice device = context.cloud().openDisk(cloudVmId, i, true);
         devices.add(device);
-        disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null));
+        String reference = tracked ? reference(item, i) : "";
+        tracked &= !reference.isEmpty();
+        disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null, reference));
+      }
+      if (mode == SyncMode.TRACKED && !tracked) {
+        // A disk without a reference point: every disk compares checksums instead.
+        mode = SyncMode.DELTA;
+        disks = disks.stream().map(d -> new DiskTransfer.Disk(d.index(), d.onPremPath(),
+            d.cloudDisk(), null, "")).toList();
       }
       // The job knows the VM by its item's id, whichever host the VM now lives on.
       context.jobs().step(jobId, item.getVmId(), what + " started (" + mode + ")");
@@ -115,12 +124,12 @@ final class Replication {
   }
 
   /** One seed per item, as a TRACKED session needs the seed its digest set was recorded with. */
-  private long trackingSeed(ProtectedItem item) {
+  long trackingSeed(ProtectedItem item) {
     return context.seed(digestSetPrefix(item));
   }
 
   /** The reference point the last replication left for disk {@code index}, or empty. */
-  private static String reference(ProtectedItem item, int index) {
+  static String reference(ProtectedItem item, int index) {
     String digestSet = digestSetPrefix(item) + "-d" + index;
     for (DiskTracking tracking : item.getDiskTrackingList()) {
       if (tracking.getDiskIndex() == index && tracking.getDigestSet().equals(digestSet)) {
@@ -131,7 +140,7 @@ final class Replication {
   }
 
   /** Remembers each disk's digest set and the reference point its agent created. */
-  private void record(String vmId, ProtectionState state, List<SyncOutcome> outcomes)
+  void record(String vmId, ProtectionState state, List<SyncOutcome> outcomes)
       throws NotFoundException, StoreException {
     ProtectedItem item = context.items().get(vmId);
     List<DiskTracking> tracking = new ArrayList<>();
