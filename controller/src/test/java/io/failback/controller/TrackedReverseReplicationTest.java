@@ -30,8 +30,9 @@ class TrackedReverseReplicationTest {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     fixture.failedOver();
-    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.FULL_DOWNLOAD),
-        JobState.JOB_SUCCEEDED);
+    var failback = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_WAITING);
+    fixture.awaitState(lifecycle.completeFailover(failback.getId()), JobState.JOB_SUCCEEDED);
     assertEquals(2, fixture.item().getDiskTrackingCount(), fixture.item().toString());
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
     assertEquals(2, fixture.item().getDiskTrackingCount(), "the commit dropped the tracking");

@@ -95,10 +95,10 @@ public final class AgentSyncRunner implements AutoCloseable {
           start.getAgentRole() == SyncRole.TARGET)) {
         runSession(start, payloadKey, device, tracking, result);
       }
-      if (start.getAgentRole() == SyncRole.TARGET && result.hasSyncReport()) {
-        // After the last write, before anything starts the VM: the reference point of the
-        // state both sides' digest sets now record (a failback's end, reverse replication's
-        // seed).
+      if (start.getAgentRole() == SyncRole.TARGET && start.getReferenceAfterWrite()
+          && result.hasSyncReport()) {
+        // After the session's last write is on disk: every later write, the rest of the
+        // failback's included, is in the host's changed set since this reference point.
         result.getSyncReportBuilder().setChangeReference(SourceTracking.afterTarget(
             driver.changeTracking(), vm.getId(), start.getDiskPath(), start.getParameters()));
       }

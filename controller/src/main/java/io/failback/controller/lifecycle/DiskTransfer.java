@@ -70,7 +70,15 @@ final class DiskTransfer {
    */
   record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
       SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
-      JobEncryption encryption) {
+      JobEncryption encryption, boolean referenceAfterWrite) {
+    /** A plan that asks the target agent for no reference point. */
+    Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
+        SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
+        JobEncryption encryption) {
+      this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
+          encryption, false);
+    }
+
     /** A plan whose payloads travel without end-to-end encryption (TLS only). */
     Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
         SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed) {
@@ -175,7 +183,8 @@ final class DiskTransfer {
     running.add(parameters.getSessionId());
     return syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
         .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
-        .setGeneration(plan.generation()).setChangeReference(changeReference).build(),
+        .setGeneration(plan.generation()).setChangeReference(changeReference)
+        .setReferenceAfterWrite(plan.referenceAfterWrite()).build(),
         disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed(),
         plan.encryption());
   }

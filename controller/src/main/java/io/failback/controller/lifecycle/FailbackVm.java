@@ -51,8 +51,13 @@ final class FailbackVm extends ItemWork {
   private volatile Instant cloudOff;
   private final List<BlockDevice> cloudDisks = new ArrayList<>();
   private Optional<VirtualMachine> original = Optional.empty();
-  /** The last sessions' outcomes: their reference points are the item's after the failback. */
-  private List<SyncOutcome> finalOutcomes = List.of();
+  /**
+   * Phase 1's outcomes: their reference points, made after phase 1's last write while the cloud
+   * VM still ran, are the item's after the failback. Every later write (phase 2's too) is in the
+   * host's changed set since then, so reverse replication misses nothing; making them after
+   * phase 2 instead would lengthen the downtime.
+   */
+  private List<SyncOutcome> phaseOneOutcomes = List.of();
 
   /**
    * @param vm the item's on-prem VM, or null when failing back to {@code alternateHost}
@@ -112,6 +117,7 @@ final class FailbackVm extends ItemWork {
     List<SyncOutcome> outcomes;
     try {
       outcomes = transfer(SyncMode.DELTA, "p1", disks);
+      phaseOneOutcomes = outcomes;
     } finally {
       quietly("closing the snapshot", snapshot::close);
     }
@@ -209,7 +215,7 @@ final class FailbackVm extends ItemWork {
         disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), device, blocks));
       }
       if (dataSync == DataSync.FULL_DOWNLOAD) {
-        finalOutcomes = transfer(SyncMode.FULL, "full", disks);
+        transfer(SyncMode.FULL, "full", disks);
         return;
       }
       if (!tracked) {
@@ -217,7 +223,7 @@ final class FailbackVm extends ItemWork {
         disks = disks.stream().map(d -> new DiskTransfer.Disk(d.index(), d.onPremPath(),
             d.cloudDisk(), null)).toList();
       }
-      finalOutcomes = transfer(tracked ? SyncMode.TRACKED : SyncMode.DELTA, "p2", disks);
+      transfer(tracked ? SyncMode.TRACKED : SyncMode.DELTA, "p2", disks);
     } finally {
       cloudDisks.forEach(d -> quietly("closing a cloud disk", d::close));
       cloudDisks.clear();
@@ -244,8 +250,9 @@ final class FailbackVm extends ItemWork {
     releaseSnapshot();
     context.items().transition(vmId(), null, ProtectionState.FAILED_BACK_COMMIT_PENDING,
         b -> b.clearActiveJobId());
+    // A full download made no reference point: reverse replication then compares checksums.
     new Replication(context).record(vmId(), ProtectionState.FAILED_BACK_COMMIT_PENDING,
-        finalOutcomes);
+        phaseOneOutcomes);
   }
 
   private List<SyncOutcome> transfer(SyncMode mode, String phase,
@@ -254,7 +261,7 @@ final class FailbackVm extends ItemWork {
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
         onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
         "job-" + jobId + tag + "-" + phase,
-        Replication.digestSetPrefix(item), seed, encryption), disks);
+        Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1")), disks);
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);
       if (!outcome.digestsMatch()) {
