@@ -113,6 +113,10 @@ public final class AgentSyncRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       result.setError("sync session " + sessionId + ": agent stopping");
+    } catch (RuntimeException e) {
+      // A bug still answers: the controller waits on this result.
+      log.log(java.util.logging.Level.WARNING, "sync session " + sessionId + " failed", e);
+      result.setError("sync session " + sessionId + ": agent error: " + e);
     }
     return result.build();
   }

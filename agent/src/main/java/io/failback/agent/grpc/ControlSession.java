@@ -213,29 +213,16 @@ public final class ControlSession implements AutoCloseable {
       }
       case CREATE_VM -> {
         // Creating disks and a VM takes a while on a real host: off the stream's thread.
-        background.execute(() -> {
-          try {
-            String created = driver.createVm(newVm(command.getCreateVm())).getId();
-            // The controller learns the host's new state with the answer.
-            result.setCreatedVmId(created).setInventory(readInventory());
-          } catch (IOException | IllegalArgumentException e) {
-            result.setError("cannot create VM " + command.getCreateVm().getName() + ": "
-                + e.getMessage());
-          }
-          deliver(result.build());
+        inBackground(result, "cannot create VM " + command.getCreateVm().getName(), () -> {
+          String created = driver.createVm(newVm(command.getCreateVm())).getId();
+          // The controller learns the host's new state with the answer.
+          result.setCreatedVmId(created).setInventory(readInventory());
         });
         return;
       }
       case SAMPLE_DIGESTS -> {
-        background.execute(() -> {
-          try {
-            result.setSampleDigests(sampler.sample(command.getSampleDigests()));
-          } catch (IOException e) {
-            result.setError("cannot sample " + command.getSampleDigests().getDiskPath() + ": "
-                + e.getMessage());
-          }
-          deliver(result.build());
-        });
+        inBackground(result, "cannot sample " + command.getSampleDigests().getDiskPath(),
+            () -> result.setSampleDigests(sampler.sample(command.getSampleDigests())));
         return;
       }
       case REFRESH_INVENTORY -> {
@@ -264,6 +251,25 @@ public final class ControlSession implements AutoCloseable {
           + command.getKindCase());
     }
     deliver(result.build());
+  }
+
+  /**
+   * Runs a slow command off the stream's thread; whatever happens, the controller gets an
+   * answer (it would otherwise wait out its command timeout, not knowing what was done).
+   */
+  private void inBackground(CommandResult.Builder result, String failure, VmAction action) {
+    try {
+      background.execute(() -> {
+        try {
+          action.run();
+        } catch (IOException | RuntimeException e) {
+          result.setError(failure + ": " + e.getMessage());
+        }
+        deliver(result.build());
+      });
+    } catch (RejectedExecutionException stopped) {
+      deliver(result.setError(failure + ": agent stopping").build());
+    }
   }
 
   private static NewVm newVm(CreateVm create) {

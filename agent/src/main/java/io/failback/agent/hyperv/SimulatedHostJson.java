@@ -112,14 +112,7 @@ final class SimulatedHostJson {
 
   /** Replaces a definition file atomically: readers see the old or the new one, never half. */
   static void replace(Path file, Object value) throws IOException {
-    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(temporary, GSON.toJson(value) + "\n", StandardCharsets.UTF_8);
-    try (var channel = java.nio.channels.FileChannel.open(temporary,
-        StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
-    Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    DurableFiles.replace(file, GSON.toJson(value) + "\n");
   }
 
   static IOException invalid(Path file, String format, Object... args) {

@@ -21,7 +21,7 @@ final class LifecycleStatus {
    * UNAVAILABLE (the store could not answer; retry); a recovery plan failure by its reason; a
    * status passes through as it is.
    *
-   * @throws IllegalArgumentException for any other exception: it is a bug, not a status
+   * and INTERNAL, naming the exception, for anything else (a bug or an unexpected failure)
    */
   static StatusException of(Exception e) {
     if (e instanceof StatusException status) {
@@ -38,7 +38,8 @@ final class LifecycleStatus {
       return Status.UNAVAILABLE.withDescription("controller store unavailable: " + e.getMessage())
           .asException();
     }
-    throw new IllegalArgumentException("no status for " + e, e);
+    // Not a failure the caller can fix: say what happened rather than leave a bare UNKNOWN.
+    return Status.INTERNAL.withDescription("controller error: " + e).withCause(e).asException();
   }
 
   private static Status of(RecoveryPlanException.Reason reason) {

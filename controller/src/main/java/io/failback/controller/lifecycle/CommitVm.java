@@ -7,6 +7,7 @@ import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * One VM's commit. After a failover to the cloud it only records that the cloud VM is the
@@ -41,10 +42,20 @@ final class CommitVm extends ItemWork {
       return;
     }
     Path seeds = context.seedDir().resolve(item.getVmId());
+    Optional<CloudVm> found = context.cloud().get(item.getCloudVmId());
+    if (found.isEmpty()) {
+      // An earlier commit kept the seed and deleted the cloud VM, then failed: finish it.
+      if (Files.isDirectory(seeds)) {
+        step("cloud VM " + item.getCloudVmId() + " was deleted by an earlier commit; its seed"
+            + " is kept");
+        return;
+      }
+      throw new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone and no seed"
+          + " was kept; reverse replication will copy the whole disks");
+    }
+    CloudVm cloudVm = found.get();
     FlowSupport.deleteTree(seeds);
     Files.createDirectories(seeds);
-    CloudVm cloudVm = context.cloud().get(item.getCloudVmId()).orElseThrow(
-        () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
     for (int i = 0; i < cloudVm.disks().size(); i++) {
       try (BlockDevice disk = context.cloud().openDisk(cloudVm.id(), i, false);
           BlockDevice seed = BlockDevices.createRawSparse(seeds.resolve("disk-" + i + ".raw"),

@@ -99,6 +99,11 @@ final class DiskTransfer {
     return rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate);
   }
 
+  /** Stops reporting progress; the controller is stopping. */
+  void close() {
+    ticker.shutdownNow();
+  }
+
   /** Session ids now running, for cancellation. */
   Set<String> running() {
     return running;
@@ -138,7 +143,8 @@ final class DiskTransfer {
                 + reason, cause);
           }
           // The other disks stop too: one failed disk fails the VM.
-          running.forEach(session -> syncs.cancel(session, "another disk of the VM failed"));
+          // This transfer's own sessions only: other VMs and jobs run on.
+          sessions.forEach(session -> syncs.cancel(session, "another disk of the VM failed"));
         }
       }
       if (first != null) {

@@ -27,7 +27,7 @@ import java.util.Optional;
 /**
  * One VM's failback: a planned failover from the cloud back on-prem, with sync before
  * failover (phase 1 from a snapshot while the cloud VM runs, phase 2 of only the tracked
- * changes after it stops) or a full download; {@link FailbackCommit} makes it final.
+ * changes after it stops) or a full download; {@link CommitVm} makes it final.
  *
  * <p>From the first on-prem write to the verified end the agent keeps the VM marked
  * inconsistent; any failure or cancel leaves the item FAILBACK_INCONSISTENT, and re-running
@@ -243,6 +243,7 @@ final class FailbackVm extends ItemWork {
     long generation = item.getGeneration();
     context.hosts().clearInconsistent(onPrem.getHostName(), onPrem.getId(), generation);
     context.hosts().startVm(onPrem.getHostName(), onPrem.getId(), generation);
+    pastNoReturn = true;
     Duration downtime = Duration.between(cloudOff, context.clock().instant());
     context.jobs().editTask(jobId, vmId(), "",
         t -> t.setDowntime(Durations.fromMillis(downtime.toMillis())));
@@ -290,6 +291,10 @@ final class FailbackVm extends ItemWork {
 
   @Override
   public String abandon(String why, boolean cancelled) {
+    if (pastNoReturn) {
+      // The on-prem VM runs: restarting the cloud VM now would make two live copies.
+      return keptAfterNoReturn();
+    }
     if (cloudOff != null) {
       // The cloud copy is the only usable one: bring it back rather than extend the outage.
       quietly("restarting the cloud VM", () -> context.cloud().start(item.getCloudVmId()));

@@ -5,7 +5,6 @@ import io.failback.common.hash.ZeroBlocks;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.DiskFormat;
 import io.failback.proto.v1.NetworkAdapter;
-import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
@@ -49,20 +48,6 @@ final class FlowSupport {
   static void checkCancel(LifecycleContext context, String jobId) throws LifecycleException {
     if (context.jobs().cancelRequested(jobId)) {
       throw new LifecycleException("cancelled by the operator");
-    }
-  }
-
-  /** Returns the item to {@code back}; ends the job as cancelled if that was asked, or failed. */
-  static void failOrCancel(LifecycleContext context, String jobId, String vmId,
-      ProtectionState back, String what, Exception cause) {
-    quietly("returning the item to " + back, () -> context.items().transition(vmId, null, back,
-        b -> b.clearActiveJobId()));
-    if (context.jobs().cancelRequested(jobId)) {
-      quietly("ending job " + jobId, () -> context.jobs().cancelled(jobId, what
-          + " cancelled by the operator; the item is " + back + " again"));
-    } else {
-      quietly("failing job " + jobId, () -> context.jobs().fail(jobId, what + " failed: "
-          + cause.getMessage()));
     }
   }
 

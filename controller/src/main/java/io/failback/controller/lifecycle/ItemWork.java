@@ -13,6 +13,11 @@ abstract class ItemWork implements VmWork {
   /** Tells this VM's sessions and digest sets apart from the other VMs of the job. */
   final String tag;
   String jobId;
+  /**
+   * Set right after the step that cannot be undone (a VM started, a cloud VM deleted): from
+   * there a failure of the bookkeeping must not undo the VM's work, or two copies would run.
+   */
+  volatile boolean pastNoReturn;
 
   ItemWork(LifecycleContext context, ProtectedItem item, VirtualMachine vm, String tag) {
     this.context = context;
@@ -34,6 +39,11 @@ abstract class ItemWork implements VmWork {
   @Override
   public List<String> diskPaths() {
     return vm == null ? List.of() : FlowSupport.diskPaths(vm);
+  }
+
+  /** What {@link #abandon} answers once past the point of no return: nothing is undone. */
+  final String keptAfterNoReturn() {
+    return "its work was done and is kept (only the bookkeeping after it failed)";
   }
 
   /** Records a step of this VM on the job's timeline. */

@@ -47,7 +47,7 @@ public final class Lifecycle {
         java.util.concurrent.Executors.newCachedThreadPool(daemon("lifecycle"));
     DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
-        clock, seedDir, sessionSecret));
+        clock, seedDir, sessionSecret, new ReplicaLocks()));
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -313,6 +313,7 @@ public final class Lifecycle {
   /** Stops background work. */
   public void close() {
     context.workers().shutdownNow();
+    context.transfer().close();
     log.fine("lifecycle stopped");
   }
 }

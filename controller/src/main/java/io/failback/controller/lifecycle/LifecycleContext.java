@@ -14,10 +14,13 @@ import java.util.concurrent.ExecutorService;
  */
 record LifecycleContext(ProtectedItems items, Jobs jobs, Cloud cloud, OnPremHosts hosts,
     DiskTransfer transfer, ExecutorService workers, Clock clock, Path seedDir,
-    long sessionSecret) {
+    long sessionSecret, ReplicaLocks replicaLocks) {
 
-  /** A digest seed for a job's sessions, unpredictable from the outside. */
-  long seed(String jobId) {
-    return sessionSecret ^ jobId.hashCode() * 0x9E3779B97F4A7C15L;
+  /**
+   * A digest seed, unpredictable from the outside, for the sessions named by {@code key} (an
+   * item's digest sets, a delta cycle).
+   */
+  long seed(String key) {
+    return sessionSecret ^ key.hashCode() * 0x9E3779B97F4A7C15L;
   }
 }

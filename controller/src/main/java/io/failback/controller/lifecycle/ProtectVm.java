@@ -67,13 +67,18 @@ final class ProtectVm extends ItemWork {
     context.items().transition(vmId(), null, ProtectionState.PROTECTED, b -> b
         .setCloudVmId(cloudId).clearActiveJobId()
         .setLastRecoveryPoint(Timestamps.fromMillis(context.clock().millis())));
+    pastNoReturn = true;
     if (reverse) {
-      FlowSupport.deleteTree(seeds());
+      // The seed served its purpose; one left behind only costs space.
+      quietly("removing the seed of " + vmName(), () -> FlowSupport.deleteTree(seeds()));
     }
   }
 
   @Override
   public String abandon(String why, boolean cancelled) {
+    if (pastNoReturn) {
+      return keptAfterNoReturn(); // the item is PROTECTED by this replica: keep it
+    }
     CloudVm created = cloudVm;
     if (created != null) {
       quietly("removing the half-made cloud VM", () -> context.cloud().delete(created.id()));

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 
 /** On-prem to cloud data movement: a job's replication of a VM, and the periodic cycles. */
 final class Replication {
@@ -55,10 +56,16 @@ final class Replication {
       context.jobs().step(jobId, item.getVmId(), what + " started (" + mode + ")");
       checkCancel(context, jobId);
       ProtectionState state = context.items().get(item.getVmId()).getState();
-      List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId,
-          item.getVmId(), vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE,
-          "job-" + jobId + tag, digestSetPrefix(item), trackingSeed(item)), disks);
-      record(item.getVmId(), state, outcomes);
+      ReentrantLock replica = context.replicaLocks().of(item.getVmId());
+      replica.lockInterruptibly(); // waits for a delta cycle still writing the replica
+      try {
+        List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId,
+            item.getVmId(), vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE,
+            "job-" + jobId + tag, digestSetPrefix(item), trackingSeed(item)), disks);
+        record(item.getVmId(), state, outcomes);
+      } finally {
+        replica.unlock();
+      }
       // A cancel whose sessions had not started yet, or had just ended, stops the job here.
       checkCancel(context, jobId);
       context.jobs().step(jobId, item.getVmId(), what + " verified");
@@ -79,6 +86,18 @@ final class Replication {
    */
   List<SyncOutcome> cycle(String vmId) throws LifecycleException, NotFoundException,
       StoreException, InterruptedException {
+    ReentrantLock replica = context.replicaLocks().of(vmId);
+    replica.lockInterruptibly();
+    try {
+      return cycleLocked(vmId);
+    } finally {
+      replica.unlock();
+    }
+  }
+
+  private List<SyncOutcome> cycleLocked(String vmId) throws LifecycleException,
+      NotFoundException, StoreException, InterruptedException {
+    // Read under the lock: a job may have moved the item since the cycle was scheduled.
     ProtectedItem item = context.items().get(vmId);
     if (item.getState() != ProtectionState.PROTECTED) {
       throw new LifecycleException("vm " + vmId + " is " + item.getState()

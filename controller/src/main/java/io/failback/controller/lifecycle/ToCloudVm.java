@@ -66,6 +66,7 @@ final class ToCloudVm extends ItemWork {
   public void startTarget() throws Exception {
     FlowSupport.checkCancel(context, jobId);
     context.cloud().start(item.getCloudVmId());
+    pastNoReturn = true;
     step(planned ? "cloud VM started"
         : "cloud VM started from the replica of "
             + Timestamps.toString(item.getLastRecoveryPoint()));
@@ -75,6 +76,10 @@ final class ToCloudVm extends ItemWork {
 
   @Override
   public String abandon(String why, boolean cancelled) {
+    if (pastNoReturn) {
+      // The cloud VM runs: restarting the on-prem VM now would make two live copies.
+      return keptAfterNoReturn();
+    }
     if (onPremStopped) {
       quietly("restarting the on-prem VM", () -> context.hosts().startVm(item.getOnPremHost(),
           FlowSupport.onPremVmId(item), item.getGeneration()));

@@ -88,7 +88,8 @@ final class VmJob {
         stage("starting the VM", open(group(g)), work -> {
           work.startTarget();
           ended.put(work.vmId(), "");
-          context.jobs().vmTasks(jobId, work.vmId(), JobState.JOB_SUCCEEDED, "");
+          quietly("recording " + work.vmName() + " done", () -> context.jobs().vmTasks(jobId,
+              work.vmId(), JobState.JOB_SUCCEEDED, ""));
         });
         if (group(g).stream().anyMatch(this::failed)) {
           notStarted(g + 1, "not started: a VM of group " + (g + 1) + " failed");
@@ -221,10 +222,11 @@ final class VmJob {
         : failedVms.size() + " of " + works.size() + " VMs did not finish ("
             + failedVms.stream().map(id -> works.get(id).vmName() + ": " + ended.get(id))
                 .collect(Collectors.joining("; ")) + ")";
-    if (context.jobs().cancelRequested(jobId)) {
-      quietly("ending job " + jobId, () -> context.jobs().cancelled(jobId, summary));
-    } else if (failedVms.isEmpty()) {
+    if (failedVms.isEmpty()) {
+      // Every VM finished, even if a cancel came too late to stop any of them.
       quietly("ending job " + jobId, () -> context.jobs().succeed(jobId));
+    } else if (context.jobs().cancelRequested(jobId)) {
+      quietly("ending job " + jobId, () -> context.jobs().cancelled(jobId, summary));
     } else {
       quietly("failing job " + jobId, () -> context.jobs().fail(jobId, summary));
     }
