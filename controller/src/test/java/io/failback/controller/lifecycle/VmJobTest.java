@@ -1,0 +1,113 @@
+package io.failback.controller.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.MutableClock;
+import io.failback.controller.store.ControllerStore;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How a job over several VMs ends, with works that do exactly what the test says. */
+class VmJobTest {
+  @TempDir Path dir;
+  private ControllerStore store;
+  private Jobs jobs;
+  private ExecutorService workers;
+  private LifecycleContext context;
+
+  @BeforeEach
+  void start() throws Exception {
+    store = ControllerStore.open(dir.resolve("controller.db"));
+    jobs = new Jobs(store.jobRecords(), new MutableClock(Instant.parse("2026-11-26T10:00:00Z")));
+    workers = Executors.newCachedThreadPool();
+    DiskTransfer transfer = new DiskTransfer(null, jobs,
+        Executors.newSingleThreadScheduledExecutor());
+    context = new LifecycleContext(null, jobs, null, null, transfer, workers,
+        java.time.Clock.systemUTC(), dir, 1, new ReplicaLocks());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    context.transfer().close();
+    workers.shutdownNow();
+    store.close();
+  }
+
+  /** A VM whose start waits for the test; nothing to undo. */
+  private static final class SlowStart implements VmWork {
+    final CountDownLatch starting = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    volatile String abandoned;
+
+    @Override
+    public String vmId() {
+      return "vm-1";
+    }
+
+    @Override
+    public String vmName() {
+      return "web";
+    }
+
+    @Override
+    public List<String> diskPaths() {
+      return List.of();
+    }
+
+    @Override
+    public void begin(String jobId) {}
+
+    @Override
+    public void startTarget() throws Exception {
+      starting.countDown();
+      assertTrue(release.await(10, TimeUnit.SECONDS));
+    }
+
+    @Override
+    public String abandon(String why, boolean cancelled) {
+      abandoned = why;
+      return "undone";
+    }
+  }
+
+  @Test
+  void aCancelThatComesWhileTheLastVmStartsEndsTheJobSucceeded() throws Exception {
+    SlowStart work = new SlowStart();
+    Job job = jobs.create("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, "",
+        Map.of("vm-1", List.of()));
+    VmJob run = new VmJob(context, job.getId(), Targets.of(List.of("vm-1")),
+        Map.of("vm-1", work), false);
+    jobs.onCancel(job.getId(), run::cancel);
+    jobs.transition(job.getId(), JobState.JOB_RUNNING);
+    workers.execute(run::run);
+
+    assertTrue(work.starting.await(10, TimeUnit.SECONDS));
+    jobs.cancel(job.getId());
+    work.release.countDown();
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    Job ended = jobs.get(job.getId());
+    while (!JobTransitions.isTerminal(ended.getState())) {
+      assertTrue(System.nanoTime() < deadline, "job never ended: " + ended);
+      Thread.sleep(10);
+      ended = jobs.get(job.getId());
+    }
+    // The VM runs on the target side: calling that "cancelled" would invite a second copy.
+    assertEquals(JobState.JOB_SUCCEEDED, ended.getState(), ended.toString());
+    assertEquals(null, work.abandoned);
+  }
+}
