@@ -7,10 +7,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** Small state files of the agent that must survive a crash whole: old or new, never torn. */
 final class DurableFiles {
+  private static final Pattern SAFE_ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
+
   private DurableFiles() {}
+
+  /**
+   * The file for {@code vmId} in {@code dir}, one per VM whatever the id's case (Hyper-V prints
+   * GUIDs either way); ids that could leave the folder are refused.
+   */
+  static Path vmFile(Path dir, String vmId) throws IOException {
+    if (!SAFE_ID.matcher(vmId).matches()) {
+      throw new IOException("'" + vmId + "' is not a VM id");
+    }
+    return dir.resolve(vmId.toLowerCase(Locale.ROOT));
+  }
 
   /** Replaces {@code file} with {@code content}: written, flushed, renamed, directory synced. */
   static void replace(Path file, String content) throws IOException {

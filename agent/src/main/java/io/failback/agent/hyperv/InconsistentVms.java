@@ -5,9 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * VMs whose disks hold a mix of old and new blocks, kept on the agent's own disk.
@@ -16,7 +14,6 @@ import java.util.regex.Pattern;
  * an agent restart: "inconsistent" is a state, not a log line. Only a verified sync clears it.
  */
 public final class InconsistentVms {
-  private static final Pattern SAFE_ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
   private final Path dir;
 
   public InconsistentVms(Path stateDir) {
@@ -44,9 +41,6 @@ public final class InconsistentVms {
   }
 
   private Path file(String vmId) throws IOException {
-    if (!SAFE_ID.matcher(vmId).matches()) {
-      throw new IOException("'" + vmId + "' is not a VM id");
-    }
-    return dir.resolve(vmId.toLowerCase(Locale.ROOT));
+    return DurableFiles.vmFile(dir, vmId);
   }
 }

@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * The newest generation of each VM that a controller has shown this agent, kept on the
@@ -18,7 +16,6 @@ import java.util.regex.Pattern;
  * start or write the VM. Zero means "no generation": accepted only until a real one was seen.
  */
 public final class VmGenerations {
-  private static final Pattern SAFE_ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
   private final Path dir;
 
   public VmGenerations(Path stateDir) {
@@ -55,9 +52,6 @@ public final class VmGenerations {
   }
 
   private Path file(String vmId) throws IOException {
-    if (!SAFE_ID.matcher(vmId).matches()) {
-      throw new IOException("'" + vmId + "' is not a VM id");
-    }
-    return dir.resolve(vmId.toLowerCase(Locale.ROOT));
+    return DurableFiles.vmFile(dir, vmId);
   }
 }

@@ -44,7 +44,7 @@ final class EncryptionChoice {
           + " certificate with thumbprint " + thumbprint + "; " + usable(host));
     }
     try {
-      JobEncryption.forCertificate(certificate, "check", context.clock().instant());
+      JobEncryption.checkUsable(certificate, context.clock().instant());
     } catch (IllegalArgumentException e) {
       throw new LifecycleException("encryption certificate " + thumbprint + " of host " + host
           + " cannot be used: " + e.getMessage());
@@ -64,7 +64,7 @@ final class EncryptionChoice {
 
   private boolean usable(EncryptionCertificate certificate) {
     try {
-      JobEncryption.forCertificate(certificate, "check", context.clock().instant());
+      JobEncryption.checkUsable(certificate, context.clock().instant());
       return true;
     } catch (IllegalArgumentException e) {
       return false;

@@ -47,8 +47,7 @@ public record JobEncryption(JobKey key, PayloadEncryption wire) {
    */
   public static JobEncryption forCertificate(EncryptionCertificate reported, String jobId,
       Instant now) {
-    X509Certificate cert = parse(reported);
-    EncryptionCertificates.checkUsable(cert, now);
+    X509Certificate cert = checkUsable(reported, now);
     JobKey key = JobKey.generate(jobId);
     try {
       return new JobEncryption(key, PayloadEncryption.newBuilder()
@@ -62,6 +61,18 @@ public record JobEncryption(JobKey key, PayloadEncryption wire) {
   }
 
   /** The certificate in the entry, checked to be the one its thumbprint names. */
+  /**
+   * Checks, without making a key, that a key could be wrapped for {@code reported} now.
+   *
+   * @return the parsed certificate
+   * @throws IllegalArgumentException as {@link #forCertificate} does
+   */
+  public static X509Certificate checkUsable(EncryptionCertificate reported, Instant now) {
+    X509Certificate cert = parse(reported);
+    EncryptionCertificates.checkUsable(cert, now);
+    return cert;
+  }
+
   private static X509Certificate parse(EncryptionCertificate reported) {
     if (reported.getCertificateDer().isEmpty()) {
       throw new IllegalArgumentException("the agent reported encryption certificate "
