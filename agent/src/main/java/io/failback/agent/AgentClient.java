@@ -4,8 +4,6 @@ import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.HypervisorDriver;
-import io.failback.agent.hyperv.InconsistentVms;
-import io.failback.agent.hyperv.VmGenerations;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.certs.Role;
 import io.failback.common.grpc.TlsMaterial;
@@ -57,9 +55,7 @@ public final class AgentClient implements AutoCloseable {
   /** Starts an agent driving {@code driver}, guarded by the state in the config's dir. */
   public static AgentClient start(AgentConfig config, HypervisorDriver driver, Clock clock,
       ControlSession.SessionListener listener) throws IOException {
-    return start(config, new GuardedHypervisor(driver, new InconsistentVms(config.stateDir()),
-        new VmGenerations(config.stateDir())),
-        clock, listener);
+    return start(config, new GuardedHypervisor(driver, config.stateDir()), clock, listener);
   }
 
   private static AgentClient start(AgentConfig config, GuardedHypervisor driver, Clock clock,

@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.agent.AgentClient;
 import io.failback.agent.AgentConfig;
 import io.failback.agent.grpc.ControlSession;
-import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.ForwardingHypervisor;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.InconsistentVms;
-import io.failback.agent.hyperv.NewVm;
 import io.failback.agent.hyperv.SimulatedHostSeeder;
 import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
@@ -20,7 +19,6 @@ import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.DiskFormat;
-import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.Registered;
 import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
@@ -80,41 +78,14 @@ class DiskAccessRefusalTest extends SyncGrpcTestBase {
   }
 
   /** The simulated host, except that every disk is in use, as a real host may say. */
-  private static final class Refusing implements HypervisorDriver {
-    private final HypervisorDriver inner;
-
+  private static final class Refusing extends ForwardingHypervisor {
     Refusing(HypervisorDriver inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
     public void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException {
       throw new IOException("disk " + diskPath + " " + REASON);
-    }
-
-    @Override
-    public HostInventory inventory() throws IOException {
-      return inner.inventory();
-    }
-
-    @Override
-    public void stopVm(String vmId, boolean turnOff) throws IOException {
-      inner.stopVm(vmId, turnOff);
-    }
-
-    @Override
-    public void startVm(String vmId) throws IOException {
-      inner.startVm(vmId);
-    }
-
-    @Override
-    public VirtualMachine createVm(NewVm spec) throws IOException {
-      return inner.createVm(spec);
-    }
-
-    @Override
-    public Optional<ChangeTracking> changeTracking() {
-      return inner.changeTracking();
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.agent.AgentClient;
 import io.failback.agent.AgentConfig;
 import io.failback.agent.grpc.ControlSession;
+import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.SimulatedHostSeeder;
 import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
@@ -42,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /** A controller, an agent on a simulated host with one VM (VHDX + raw disk), over real TLS. */
 final class LifecycleFixture {
@@ -76,6 +78,19 @@ final class LifecycleFixture {
    */
   LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
       HostPreparation prepare, boolean tapped) throws Exception {
+    this(dir, cleanup, agentTarget, prepare, tapped, driver -> driver);
+  }
+
+  /** With the agent driving {@code wrap} of the simulated host. */
+  static LifecycleFixture withDriver(Path dir, GrpcCleanup cleanup,
+      UnaryOperator<HypervisorDriver> wrap) throws Exception {
+    return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
+        wrap);
+  }
+
+  private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
+      HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap)
+      throws Exception {
     this.cleanup = cleanup;
     controller = cleanup.register(new ControllerFixture(dir).start());
     hostDir = dir.resolve("hv-01");
@@ -95,7 +110,8 @@ final class LifecycleFixture {
       tap = null;
       agent = cleanup.register(AgentClient.start(AgentConfig.withDefaults(
           agentTarget.apply(controller.port()), controller.pki.agent("hv-01"), hostDir)
-          .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
+          .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)),
+          wrap.apply(new SimulatedHypervisor(hostDir)), Clock.systemUTC(),
           new ControlSession.SessionListener() {}));
     }
     awaitAgentOnline();

@@ -3,9 +3,7 @@ package io.failback.controller;
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.GuardedHypervisor;
-import io.failback.agent.hyperv.InconsistentVms;
 import io.failback.agent.hyperv.SimulatedHypervisor;
-import io.failback.agent.hyperv.VmGenerations;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
@@ -56,7 +54,7 @@ final class TappedAgent implements AutoCloseable {
         .intercept(new Tap()).build();
     scheduler = Executors.newSingleThreadScheduledExecutor();
     session = new ControlSession(channel, new GuardedHypervisor(
-        new SimulatedHypervisor(hostDir), new InconsistentVms(state), new VmGenerations(state)),
+        new SimulatedHypervisor(hostDir), state),
         "test", scheduler,
         new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.2, new Random()),
         Clock.systemUTC(), new ControlSession.SessionListener() {

@@ -2,6 +2,8 @@ package io.failback.agent.grpc;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.GuardedHypervisor;
+import io.failback.agent.hyperv.ReadPoint;
+import io.failback.agent.hyperv.ReadPoints;
 import io.failback.agent.hyperv.SourceTracking;
 import io.failback.common.crypto.JobKey;
 import io.failback.common.crypto.KeyWrapper;
@@ -88,6 +90,10 @@ public final class AgentSyncRunner implements AutoCloseable {
       // decrypt must leave the disk and the VM's state exactly as they were.
       JobKey payloadKey = payloadKey(start.getParameters());
       VirtualMachine vm = admit(start);
+      if (readsThroughReadPoint(start, vm)) {
+        runFromReadPoint(start, payloadKey, vm, result);
+        return result.build();
+      }
       SourceTracking tracking = start.getAgentRole() != SyncRole.SOURCE ? NO_TRACKING
           : SourceTracking.prepare(driver.changeTracking(), vm.getId(), start.getDiskPath(),
               start.getParameters(), start.getChangeReference());
@@ -119,6 +125,32 @@ public final class AgentSyncRunner implements AutoCloseable {
       result.setError("sync session " + sessionId + ": agent error: " + e);
     }
     return result.build();
+  }
+
+  /** A source session of a VM that is not Off reads a read point, never the live disk. */
+  private static boolean readsThroughReadPoint(StartSync start, VirtualMachine vm) {
+    return start.getAgentRole() == SyncRole.SOURCE && vm.getPowerState() != PowerState.OFF;
+  }
+
+  /**
+   * Reads the disk as the VM's shared read point froze it; once every session of the VM's
+   * disks has ended, the read point becomes the disk's new reference point.
+   */
+  private void runFromReadPoint(StartSync start, JobKey payloadKey, VirtualMachine vm,
+      CommandResult.Builder result) throws IOException, SyncException, InterruptedException {
+    try (ReadPoints.Lease lease = driver.readPoints().join(vm.getId())) {
+      ReadPoint point = lease.point();
+      Path frozen = point.disk(start.getDiskPath());
+      SourceTracking tracking = SourceTracking.fromReadPoint(point, start.getDiskPath(),
+          start.getParameters(), start.getChangeReference());
+      try (BlockDevice device = BlockDevices.open(frozen, false)) {
+        runSession(start, payloadKey, device, tracking, result);
+      }
+      String reference = lease.succeeded(start.getDiskPath());
+      if (!start.getParameters().getDigestSet().isEmpty()) {
+        result.getSyncReportBuilder().setChangeReference(reference);
+      }
+    }
   }
 
   private void runSession(StartSync start, JobKey payloadKey, BlockDevice device,
@@ -189,7 +221,9 @@ public final class AgentSyncRunner implements AutoCloseable {
             throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()
                 + "; it must be Off before its disk " + disk.getPath() + " is written");
           }
-          driver.checkDiskAccess(vm.getId(), disk.getPath(), target);
+          if (!readsThroughReadPoint(start, vm)) {
+            driver.checkDiskAccess(vm.getId(), disk.getPath(), target);
+          }
           if (target) {
             // Durable before the first write: from here until a verified end the disks mix
             // old and new blocks, whatever happens to this process or the controller.

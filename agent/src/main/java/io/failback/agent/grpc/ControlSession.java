@@ -97,9 +97,15 @@ public final class ControlSession implements AutoCloseable {
     this.listener = listener;
   }
 
-  /** Starts connecting; returns at once. */
+  /**
+   * Starts connecting; returns at once. Read points a previous run left open are discarded
+   * first, before any session could need one.
+   */
   public void start() {
-    scheduler.execute(this::connect);
+    scheduler.execute(() -> {
+      driver.readPoints().recover();
+      connect();
+    });
   }
 
   private void connect() {

@@ -3,22 +3,24 @@ package io.failback.agent.hyperv;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * A hypervisor driver that never starts a VM whose disks are inconsistent and shows why in
- * the inventory, and that knows the newest generation of each VM for fencing.
+ * the inventory, that knows the newest generation of each VM for fencing, and that shares and
+ * recovers the read points of running VMs; all of it kept in the agent's state folder.
  */
-public final class GuardedHypervisor implements HypervisorDriver {
-  private final HypervisorDriver inner;
+public final class GuardedHypervisor extends ForwardingHypervisor {
   private final InconsistentVms marks;
   private final VmGenerations generations;
+  private final ReadPoints readPoints;
 
-  public GuardedHypervisor(HypervisorDriver inner, InconsistentVms marks,
-      VmGenerations generations) {
-    this.inner = inner;
-    this.marks = marks;
-    this.generations = generations;
+  public GuardedHypervisor(HypervisorDriver inner, Path stateDir) {
+    super(inner);
+    this.marks = new InconsistentVms(stateDir);
+    this.generations = new VmGenerations(stateDir);
+    this.readPoints = new ReadPoints(inner, stateDir);
   }
 
   public InconsistentVms marks() {
@@ -30,9 +32,14 @@ public final class GuardedHypervisor implements HypervisorDriver {
     return generations;
   }
 
+  /** The read points source sessions of running VMs share. */
+  public ReadPoints readPoints() {
+    return readPoints;
+  }
+
   @Override
   public HostInventory inventory() throws IOException {
-    HostInventory.Builder inventory = inner.inventory().toBuilder();
+    HostInventory.Builder inventory = super.inventory().toBuilder();
     for (VirtualMachine.Builder vm : inventory.getVirtualMachinesBuilderList()) {
       Optional<String> reason = marks.reason(vm.getId());
       if (reason.isPresent()) {
@@ -43,32 +50,12 @@ public final class GuardedHypervisor implements HypervisorDriver {
   }
 
   @Override
-  public void stopVm(String vmId, boolean turnOff) throws IOException {
-    inner.stopVm(vmId, turnOff);
-  }
-
-  @Override
   public void startVm(String vmId) throws IOException {
     Optional<String> reason = marks.reason(vmId);
     if (reason.isPresent()) {
       throw new IOException("VM " + vmId + " is INCONSISTENT and must not start: "
           + reason.get() + "; re-run the failback to complete its sync");
     }
-    inner.startVm(vmId);
-  }
-
-  @Override
-  public VirtualMachine createVm(NewVm spec) throws IOException {
-    return inner.createVm(spec);
-  }
-
-  @Override
-  public void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException {
-    inner.checkDiskAccess(vmId, diskPath, write);
-  }
-
-  @Override
-  public Optional<ChangeTracking> changeTracking() {
-    return inner.changeTracking();
+    super.startVm(vmId);
   }
 }

@@ -44,6 +44,19 @@ public interface HypervisorDriver {
    */
   void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException;
 
+  /**
+   * Freezes the disks of a VM for reading while it runs on (see {@link ReadPoint}).
+   *
+   * @throws IOException naming why not: no such VM, checkpoints of its own, or the host failed
+   */
+  ReadPoint createReadPoint(String vmId) throws IOException;
+
+  /**
+   * Discards read point {@code readPointId} of VM {@code vmId}, left open by an agent that
+   * stopped before ending it; nothing if it has already ended.
+   */
+  void discardReadPoint(String vmId, String readPointId) throws IOException;
+
   /** The host's changed-block tracking, if it has one. */
   Optional<ChangeTracking> changeTracking();
 }

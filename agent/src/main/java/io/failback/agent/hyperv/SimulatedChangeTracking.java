@@ -52,33 +52,47 @@ final class SimulatedChangeTracking implements ChangeTracking {
   @Override
   public Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
       throws IOException {
-    Files.createDirectories(dir);
     Map<String, String> ids = new LinkedHashMap<>();
     for (String diskPath : diskPaths) {
-      // A strictly growing time first, so that names sort by age for pruning.
-      long micros = LAST_MICROS.updateAndGet(
-          last -> Math.max(last + 1, System.currentTimeMillis() * 1000));
-      String id = String.format("sim-rct-%014x-%s", micros, UUID.randomUUID());
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (DataOutputStream out = new DataOutputStream(bytes)) {
-        out.writeInt(FORMAT);
-        out.writeUTF(diskPath);
-        List<byte[]> digests = digests(diskPath);
-        out.writeInt(digests.size());
-        for (byte[] digest : digests) {
-          out.write(digest);
-        }
-      }
-      DurableFiles.replace(file(diskPath, id), bytes.toByteArray());
-      ids.put(diskPath, id);
-      prune(diskPath);
+      ids.put(diskPath, createReferencePoint(diskPath, Path.of(diskPath)));
     }
     return ids;
+  }
+
+  /**
+   * A reference point of disk {@code diskPath} as {@code content} holds it (the disk itself, or
+   * a read point's frozen copy of it).
+   */
+  String createReferencePoint(String diskPath, Path content) throws IOException {
+    Files.createDirectories(dir);
+    // A strictly growing time first, so that names sort by age for pruning.
+    long micros = LAST_MICROS.updateAndGet(
+        last -> Math.max(last + 1, System.currentTimeMillis() * 1000));
+    String id = String.format("sim-rct-%014x-%s", micros, UUID.randomUUID());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(FORMAT);
+      out.writeUTF(diskPath);
+      List<byte[]> digests = digests(content);
+      out.writeInt(digests.size());
+      for (byte[] digest : digests) {
+        out.write(digest);
+      }
+    }
+    DurableFiles.replace(file(diskPath, id), bytes.toByteArray());
+    prune(diskPath);
+    return id;
   }
 
   @Override
   public Optional<List<ByteRange>> changedSince(String diskPath, String referencePoint,
       long diskSize) throws IOException {
+    return changedSince(diskPath, referencePoint, diskSize, Path.of(diskPath));
+  }
+
+  /** Like {@link #changedSince(String, String, long)}, up to the state {@code content} holds. */
+  Optional<List<ByteRange>> changedSince(String diskPath, String referencePoint, long diskSize,
+      Path content) throws IOException {
     if (referencePoint == null || !ID.matcher(referencePoint).matches()) {
       return Optional.empty();
     }
@@ -98,7 +112,7 @@ final class SimulatedChangeTracking implements ChangeTracking {
         then.add(in.readNBytes(digester.digestLength()));
       }
     }
-    List<byte[]> now = digests(diskPath);
+    List<byte[]> now = digests(content);
     if (now.size() != then.size() || (long) now.size() * BLOCK < diskSize) {
       return Optional.empty(); // resized since: RCT resets too
     }
@@ -112,9 +126,9 @@ final class SimulatedChangeTracking implements ChangeTracking {
     return Optional.of(ranges);
   }
 
-  private List<byte[]> digests(String diskPath) throws IOException {
+  private List<byte[]> digests(Path content) throws IOException {
     List<byte[]> digests = new ArrayList<>();
-    try (BlockDevice device = BlockDevices.open(Path.of(diskPath), false)) {
+    try (BlockDevice device = BlockDevices.open(content, false)) {
       ByteBuffer buffer = ByteBuffer.allocate(BLOCK);
       for (long offset = 0; offset < device.size(); offset += BLOCK) {
         buffer.clear().limit((int) Math.min(BLOCK, device.size() - offset));

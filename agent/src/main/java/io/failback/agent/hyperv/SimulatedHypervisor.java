@@ -143,8 +143,8 @@ public final class SimulatedHypervisor implements HypervisorDriver {
   }
 
   /**
-   * Refuses differencing disks, and writes while the VM is not Off. Reading a running VM's disk
-   * is allowed here: a simulated guest writes through the same file, as the demo's does.
+   * Refuses differencing disks, and any access while the VM is not Off: like Hyper-V, a running
+   * VM's disks are read only through a {@link #createReadPoint read point}.
    */
   @Override
   public void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException {
@@ -156,10 +156,25 @@ public final class SimulatedHypervisor implements HypervisorDriver {
       throw new IOException("disk " + diskPath + " of VM " + vm.getName() + " is a differencing"
           + " disk (a checkpoint): merge the VM's checkpoints first");
     }
-    if (write && vm.getPowerState() != PowerState.OFF) {
+    if (vm.getPowerState() != PowerState.OFF) {
       throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail() + "; it must be"
-          + " Off before its disk " + diskPath + " is written");
+          + " Off before its disk " + diskPath + " is " + (write ? "written" : "read in place"));
     }
+  }
+
+  @Override
+  public ReadPoint createReadPoint(String vmId) throws IOException {
+    return SimulatedReadPoint.create(vm(inventory(), vmId), readPointsDir(),
+        new SimulatedChangeTracking(changeTrackingDir()));
+  }
+
+  @Override
+  public void discardReadPoint(String vmId, String readPointId) throws IOException {
+    SimulatedReadPoint.discard(readPointsDir(), readPointId);
+  }
+
+  private Path readPointsDir() {
+    return hostDir.resolve("read-points");
   }
 
   /**

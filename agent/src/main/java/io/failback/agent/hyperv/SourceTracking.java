@@ -48,8 +48,7 @@ public record SourceTracking(BitSet changed, String newReference) {
       Optional<List<ChangeTracking.ByteRange>> ranges = tracking.isEmpty() ? Optional.empty()
           : tracking.get().changedSince(diskPath, previous, parameters.getDiskSize());
       if (ranges.isEmpty()) {
-        throw new ReferenceUnknownException("this host does not know change-tracking reference"
-            + " '" + previous + "' of disk " + diskPath + "; nothing was read");
+        throw unknown(previous, diskPath);
       }
       changed = blocks(ranges.get(), parameters.getBlockSize());
     }
@@ -65,6 +64,28 @@ public record SourceTracking(BitSet changed, String newReference) {
       }
     }
     return new SourceTracking(changed, reference);
+  }
+
+  /**
+   * Prepares a source session that reads {@code point}: the blocks written between {@code
+   * previous} and the read point for a TRACKED session. The new reference point is the read
+   * point itself, kept once the session has read it (see {@link ReadPoints.Lease#succeeded}):
+   * exactly what was read, so nothing is sent twice and nothing is missed.
+   *
+   * @throws ReferenceUnknownException for a TRACKED session whose reference the host does not
+   *     know; nothing was read
+   */
+  public static SourceTracking fromReadPoint(ReadPoint point, String diskPath,
+      SyncParameters parameters, String previous) throws IOException {
+    if (parameters.getMode() != SyncMode.TRACKED) {
+      return NONE;
+    }
+    Optional<List<ChangeTracking.ByteRange>> ranges =
+        point.changedSince(diskPath, previous, parameters.getDiskSize());
+    if (ranges.isEmpty()) {
+      throw unknown(previous, diskPath);
+    }
+    return new SourceTracking(blocks(ranges.get(), parameters.getBlockSize()), "");
   }
 
   /**
@@ -85,6 +106,11 @@ public record SourceTracking(BitSet changed, String newReference) {
           + e.getMessage());
       return "";
     }
+  }
+
+  private static ReferenceUnknownException unknown(String reference, String diskPath) {
+    return new ReferenceUnknownException("this host does not know change-tracking reference '"
+        + reference + "' of disk " + diskPath + "; nothing was read");
   }
 
   /** The blocks of {@code blockSize} bytes that any of the byte ranges overlaps. */

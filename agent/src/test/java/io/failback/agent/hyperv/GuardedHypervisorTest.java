@@ -20,7 +20,7 @@ class GuardedHypervisorTest {
 
   private GuardedHypervisor host() throws IOException {
     return new GuardedHypervisor(new SimulatedHypervisor(dir.resolve("host")),
-        new InconsistentVms(dir.resolve("state")), new VmGenerations(dir.resolve("state")));
+        dir.resolve("state"));
   }
 
   private VirtualMachine vm(GuardedHypervisor host) throws IOException {

@@ -83,13 +83,18 @@ class SimulatedCreateVmTest {
   }
 
   @Test
-  void diskWritesNeedTheVmOffAndReadsDoNot() throws IOException {
+  void diskAccessInPlaceNeedsTheVmOff() throws IOException {
     VirtualMachine web = vm("web-01");
     String disk = web.getDisks(0).getPath();
     IOException e = assertThrows(IOException.class,
         () -> hypervisor.checkDiskAccess(web.getId(), disk, true));
     assertEquals("VM web-01 is Running; it must be Off before its disk " + disk
         + " is written", e.getMessage());
+    IOException read = assertThrows(IOException.class,
+        () -> hypervisor.checkDiskAccess(web.getId(), disk, false));
+    assertEquals("VM web-01 is Running; it must be Off before its disk " + disk
+        + " is read in place", read.getMessage());
+    hypervisor.stopVm(web.getId(), false);
     hypervisor.checkDiskAccess(web.getId(), disk, false);
     hypervisor.stopVm(web.getId(), false);
     hypervisor.checkDiskAccess(web.getId(), disk, true);

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import io.failback.agent.hyperv.ChangeTracking;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.NewVm;
+import io.failback.agent.hyperv.ReadPoint;
 import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
@@ -108,18 +109,11 @@ public final class PowerShellHypervisor implements HypervisorDriver {
     if (!bool(disk, "connected")) {
       throw new IOException("disk " + diskPath + " is not connected to " + vm);
     }
-    if (HyperVInventory.diskType(disk) == DiskType.DIFFERENCING) {
-      throw new IOException("disk " + diskPath + " of " + vm + " is a differencing disk (parent "
-          + text(disk, "parentPath") + "): delete the VM's checkpoints to merge them first");
-    }
+    requireWholeVhdx(disk, diskPath, vm);
     long checkpoints = number(disk, "checkpoints");
     if (checkpoints > 0) {
       throw new IOException(vm + " has " + checkpoints + " checkpoint(s), a chain of disk"
           + " files: delete them (Remove-VMSnapshot) to merge before syncing its disks");
-    }
-    if (!enumName(disk, "format", HyperVEnums.VHD_FORMAT).equalsIgnoreCase("VHDX")) {
-      throw new IOException("disk " + diskPath + " of " + vm + " is "
-          + text(disk, "format") + "; only VHDX disks can be synced (Convert-VHD first)");
     }
     if (!state.equalsIgnoreCase("Off")) {
       throw new IOException(vm + " is " + state + "; it must be Off before its disk "
@@ -129,6 +123,32 @@ public final class PowerShellHypervisor implements HypervisorDriver {
       throw new IOException("disk " + diskPath + " is attached (mounted on the host or in use):"
           + " Dismount-VHD it before it is " + (write ? "written" : "read"));
     }
+  }
+
+  /**
+   * Refuses a disk that is not a whole VHDX of its own: a differencing disk holds only part of
+   * the data, and older formats are not what the sync engine reads.
+   */
+  static void requireWholeVhdx(JsonObject disk, String diskPath, String vm) throws IOException {
+    if (HyperVInventory.diskType(disk) == DiskType.DIFFERENCING) {
+      throw new IOException("disk " + diskPath + " of " + vm + " is a differencing disk (parent "
+          + text(disk, "parentPath") + "): delete the VM's checkpoints to merge them first");
+    }
+    if (!enumName(disk, "format", HyperVEnums.VHD_FORMAT).equalsIgnoreCase("VHDX")) {
+      throw new IOException("disk " + diskPath + " of " + vm + " is "
+          + text(disk, "format") + "; only VHDX disks can be synced (Convert-VHD first)");
+    }
+  }
+
+  /** A recovery checkpoint: the guest runs on while the disks it had are read. */
+  @Override
+  public ReadPoint createReadPoint(String vmId) throws IOException {
+    return HyperVReadPoint.create(shell, options.commandTimeout(), changeTracking, vmId);
+  }
+
+  @Override
+  public void discardReadPoint(String vmId, String readPointId) throws IOException {
+    HyperVReadPoint.discard(shell, options.commandTimeout(), vmId, readPointId);
   }
 
   @Override

@@ -60,15 +60,28 @@ final class RctChangeTracking implements ChangeTracking {
   }
 
   /**
-   * A recovery checkpoint converted to a reference point, with each disk's RCT id (see
-   * create-reference-point.ps1; written from the WMI documentation, not yet run on Hyper-V).
+   * A read point kept at once: on a VM that is Off (after a target session wrote its disks)
+   * nothing is written in between, so it stands for the disks as they are now.
    */
   @Override
   public Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
       throws IOException {
-    JsonObject answer = PowerShellHypervisor.object(shell.run("create-reference-point.ps1",
-        PowerShell.parameters("vmId", vmId, "diskPaths", diskPaths),
-        "create a change-tracking reference point of VM " + vmId, timeout));
+    HyperVReadPoint point = HyperVReadPoint.create(shell, timeout, this, vmId);
+    try {
+      return point.keep(diskPaths);
+    } catch (IOException e) {
+      try {
+        point.discard();
+      } catch (IOException f) {
+        e.addSuppressed(f);
+      }
+      throw e;
+    }
+  }
+
+  /** Each disk's reference id from a {@code keep-read-point.ps1} answer; all must be there. */
+  static Map<String, String> references(JsonObject answer, String vmId, List<String> diskPaths)
+      throws IOException {
     Map<String, String> references = new LinkedHashMap<>();
     for (JsonObject reference : objects(answer, "references")) {
       references.put(text(reference, "path"), text(reference, "reference"));

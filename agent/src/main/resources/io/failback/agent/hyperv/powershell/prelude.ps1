@@ -15,3 +15,26 @@ $p = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($env:FAILBACK_P
 function Write-Json($value) {
   [Console]::Out.Write((ConvertTo-Json -InputObject $value -Depth 8 -Compress))
 }
+# A WMI method answers 0 when done, or 4096 with a job that runs on: wait for that job and take
+# its outcome; anything else is a failure named after $what.
+function Wait-Method($answer, $what) {
+  if ($answer.ReturnValue -eq 4096) {
+    $job = Get-CimInstance -InputObject $answer.Job
+    while ($job.JobState -in 2, 3, 4) { Start-Sleep -Milliseconds 200; $job = Get-CimInstance -InputObject $job }
+    if ($job.JobState -ne 7) { throw "$what failed: $($job.ErrorDescription)" }
+    return $job
+  }
+  if ($answer.ReturnValue -ne 0) { throw "$what returned $($answer.ReturnValue)" }
+  return $null
+}
+# The WMI object of VM $vmId and the recovery checkpoint $pointId of it, if it still exists.
+function Get-VmSystem($vmId) {
+  $system = @(Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ComputerSystem |
+    Where-Object { $_.Name -eq [string]$vmId })
+  if ($system.Count -ne 1) { throw "no VM with id $vmId" }
+  return $system[0]
+}
+function Get-ReadPoint($system, $pointId) {
+  return @(Get-CimAssociatedInstance -InputObject $system -ResultClassName Msvm_VirtualSystemSettingData |
+    Where-Object { $_.InstanceID -eq [string]$pointId })
+}

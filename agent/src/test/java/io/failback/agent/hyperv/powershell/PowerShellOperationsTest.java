@@ -189,36 +189,6 @@ class PowerShellOperationsTest {
         .changedSince("D:\\d.vhdx", "rct:1", 4096));
   }
 
-  @Test
-  void referencePointGivesEachDiskItsRctId() throws IOException {
-    fake.expect("create-reference-point.ps1", "{\"vmId\":\"" + VM + "\",\"diskPaths\":"
-        + "[\"D:\\\\a.vhdx\",\"D:\\\\b é.vhdx\"]}", "{\"references\":["
-        + "{\"path\":\"D:\\\\b é.vhdx\",\"reference\":\"rct:b:2\"},"
-        + "{\"path\":\"D:\\\\a.vhdx\",\"reference\":\"rct:a:7\"}]}", "", 0);
-    assertEquals(Map.of("D:\\a.vhdx", "rct:a:7", "D:\\b é.vhdx", "rct:b:2"),
-        driver.changeTracking().orElseThrow().createReferencePoint(VM,
-            List.of("D:\\a.vhdx", "D:\\b é.vhdx")));
-    fake.assertAllCalled();
-  }
-
-  @Test
-  void referencePointFailureSurfacesAndAMissingDiskIsAnError() throws IOException {
-    fake.expect("create-reference-point.ps1", "{\"vmId\":\"" + VM + "\",\"diskPaths\":"
-        + "[\"D:\\\\a.vhdx\"]}", "", "CreateSnapshot returned 32775", 1);
-    fake.expect("create-reference-point.ps1", "{\"vmId\":\"" + VM + "\",\"diskPaths\":"
-        + "[\"D:\\\\a.vhdx\"]}", "{\"references\":{\"path\":\"D:\\\\other.vhdx\","
-        + "\"reference\":\"rct:o:1\"}}", "", 0);
-    var tracking = driver.changeTracking().orElseThrow();
-    IOException failed = assertThrows(IOException.class,
-        () -> tracking.createReferencePoint(VM, List.of("D:\\a.vhdx")));
-    assertTrue(failed.getMessage().contains("CreateSnapshot returned 32775"), failed.getMessage());
-    IOException missing = assertThrows(IOException.class,
-        () -> tracking.createReferencePoint(VM, List.of("D:\\a.vhdx")));
-    assertEquals("the reference point of VM " + VM + " has no change tracking id for disk"
-        + " D:\\a.vhdx", missing.getMessage());
-    fake.assertAllCalled();
-  }
-
   private static String disk(Object state, int checkpoints, boolean connected, boolean attached,
       Object format, Object type, String parent) {
     return "{\"vmName\":\"web-01\",\"vmState\":" + json(state) + ",\"checkpoints\":"

@@ -1,0 +1,258 @@
+package io.failback.agent.hyperv;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The read points this agent has open, one per VM, shared by the source sessions of its disks.
+ *
+ * <p>Sessions of one VM's disks that overlap read the same read point, so the disks they copy
+ * belong to one moment. It ends when the last of them leaves: kept as the next reference point
+ * if any of them read its disk completely, else discarded. Each open read point is recorded on
+ * the agent's disk before it is used, so one left by a crash is discarded at the next start (on
+ * Hyper-V the guest would otherwise write into a growing checkpoint file for ever).
+ */
+public final class ReadPoints {
+  private static final Logger log = Logger.getLogger(ReadPoints.class.getName());
+
+  private final HypervisorDriver driver;
+  private final Path dir;
+  /** By lower-case VM id: the read point sessions join now. */
+  private final Map<String, Shared> open = new HashMap<>();
+
+  public ReadPoints(HypervisorDriver driver, Path stateDir) {
+    this.driver = driver;
+    this.dir = stateDir.resolve("read-points");
+  }
+
+  /**
+   * Discards every read point a previous run of the agent left open; call before the first
+   * session. A read point that cannot be discarded now stays recorded for the next try.
+   */
+  public void recover() {
+    List<Path> records;
+    try (var files = Files.list(dir)) {
+      records = files.filter(f -> !f.getFileName().toString().endsWith(".tmp")).toList();
+    } catch (NoSuchFileException none) {
+      return;
+    } catch (IOException e) {
+      log.warning("cannot list the read points left open in " + dir + ": " + e.getMessage());
+      return;
+    }
+    for (Path record : records) {
+      try {
+        discardLeftOver(record.getFileName().toString());
+      } catch (IOException e) {
+        log.warning("read point of VM " + record.getFileName() + " left open by the last run"
+            + " could not be discarded: " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Joins the read point of VM {@code vmId} that overlapping sessions use, or creates one.
+   *
+   * @throws IOException when none could be created; the VM is as it was
+   */
+  public Lease join(String vmId) throws IOException, InterruptedException {
+    Shared shared;
+    synchronized (open) {
+      String key = vmId.toLowerCase(Locale.ROOT);
+      shared = open.get(key);
+      if (shared == null || shared.ending) {
+        shared = new Shared(vmId, shared);
+        open.put(key, shared);
+      }
+      shared.members++;
+    }
+    try {
+      return new Lease(shared, shared.ready());
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      leave(shared, false);
+      throw e;
+    }
+  }
+
+  /** One session's share in its VM's read point. */
+  public final class Lease implements AutoCloseable {
+    private final Shared shared;
+    private final ReadPoint point;
+    private boolean left;
+
+    private Lease(Shared shared, ReadPoint point) {
+      this.shared = shared;
+      this.point = point;
+    }
+
+    public ReadPoint point() {
+      return point;
+    }
+
+    /**
+     * The session read disk {@code diskPath} completely and closed it: waits until every
+     * session sharing the read point has ended, then returns the disk's new reference point,
+     * or "" when it could not be kept (the next sync of the disk then compares checksums).
+     */
+    public String succeeded(String diskPath) throws InterruptedException {
+      synchronized (shared) {
+        shared.readDisks.add(diskPath);
+      }
+      left = true;
+      leave(shared, true);
+      return shared.awaitEnd().getOrDefault(diskPath, "");
+    }
+
+    /** Leaves without success unless {@link #succeeded} was called; does not wait. */
+    @Override
+    public void close() {
+      if (!left) {
+        left = true;
+        leave(shared, false);
+      }
+    }
+  }
+
+  private void leave(Shared shared, boolean succeeded) {
+    boolean last;
+    synchronized (open) {
+      shared.succeeded |= succeeded;
+      last = --shared.members == 0;
+      if (last) {
+        shared.ending = true;
+        open.remove(shared.vmId.toLowerCase(Locale.ROOT), shared);
+      }
+    }
+    if (last) {
+      shared.end();
+    }
+  }
+
+  /** Discards the read point recorded in {@code record}, then forgets it. */
+  private void discardLeftOver(String vmKey) throws IOException {
+    Path record = DurableFiles.vmFile(dir, vmKey);
+    String id = Files.readString(record, StandardCharsets.UTF_8).strip();
+    log.info("discarding read point " + id + " of VM " + vmKey + ", left open by the last run");
+    driver.discardReadPoint(vmKey, id);
+    forget(record);
+  }
+
+  private static void forget(Path record) throws IOException {
+    Files.deleteIfExists(record);
+    DurableFiles.syncDirectory(record.getParent());
+  }
+
+  /** A read point and the sessions that share it. */
+  private final class Shared {
+    final String vmId;
+    /** The read point of the same VM ending before this one: it must be gone first. */
+    private Shared before;
+    /** Guarded by {@link #open}. */
+    int members;
+    boolean ending;
+    boolean succeeded;
+    /** Guarded by this. */
+    final Set<String> readDisks = new LinkedHashSet<>();
+    private ReadPoint point;
+    private IOException failure;
+    private Map<String, String> references;
+
+    Shared(String vmId, Shared before) {
+      this.vmId = vmId;
+      this.before = before;
+    }
+
+    /** The read point, created by the first session to ask. */
+    synchronized ReadPoint ready() throws IOException, InterruptedException {
+      if (point == null && failure == null) {
+        if (before != null) {
+          before.awaitEnd();
+          before = null;
+        }
+        try {
+          Path record = DurableFiles.vmFile(dir, vmId);
+          if (Files.exists(record)) {
+            discardLeftOver(vmId); // a crash's: Hyper-V cannot stack read points
+          }
+          point = driver.createReadPoint(vmId);
+          DurableFiles.replace(record, point.id());
+        } catch (IOException e) {
+          if (point != null) {
+            discardQuietly(point);
+            point = null;
+          }
+          failure = e;
+        }
+      }
+      if (failure != null) {
+        throw new IOException(failure.getMessage(), failure);
+      }
+      return point;
+    }
+
+    /** Keeps or discards the read point once its last session has left. */
+    void end() {
+      Map<String, String> kept = Map.of();
+      ReadPoint ending;
+      List<String> disks;
+      synchronized (this) {
+        ending = point;
+        disks = new ArrayList<>(readDisks);
+      }
+      if (ending != null) {
+        boolean gone = false;
+        if (succeeded) {
+          try {
+            kept = ending.keep(disks);
+            gone = true;
+          } catch (IOException | UncheckedIOException e) {
+            log.warning("read point " + ending.id() + " of VM " + vmId + " could not be kept"
+                + " as a reference point (" + e.getMessage() + "); its disks' next syncs"
+                + " compare checksums");
+          }
+        }
+        gone = gone || discardQuietly(ending);
+        if (gone) {
+          try {
+            forget(DurableFiles.vmFile(dir, vmId));
+          } catch (IOException e) {
+            log.warning("cannot forget read point " + ending.id() + ": " + e.getMessage());
+          }
+        }
+      }
+      synchronized (this) {
+        references = kept;
+        notifyAll();
+      }
+    }
+
+    synchronized Map<String, String> awaitEnd() throws InterruptedException {
+      while (references == null) {
+        wait();
+      }
+      return references;
+    }
+
+    private boolean discardQuietly(ReadPoint readPoint) {
+      try {
+        readPoint.discard();
+        return true;
+      } catch (IOException | UncheckedIOException e) {
+        log.warning("read point " + readPoint.id() + " of VM " + vmId + " could not be"
+            + " discarded (" + e.getMessage() + "); the agent tries again at its next start");
+        return false;
+      }
+    }
+  }
+}

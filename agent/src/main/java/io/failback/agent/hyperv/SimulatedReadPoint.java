@@ -1,0 +1,127 @@
+package io.failback.agent.hyperv;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import io.failback.proto.v1.DiskType;
+import io.failback.proto.v1.VirtualDisk;
+import io.failback.proto.v1.VirtualMachine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The simulated host's read point: a copy of each disk of the VM, taken when it is created.
+ *
+ * <p>A simulated guest writes straight into its disk files, so there is no write to redirect as
+ * Hyper-V does; a copy is the honest way to freeze them. It costs a read and a write of every
+ * disk, which is fine for the small disks of tests and the demo.
+ */
+final class SimulatedReadPoint implements ReadPoint {
+  private static final Pattern ID = Pattern.compile("sim-rp-[0-9a-f-]{36}");
+
+  private final String id;
+  private final String vmId;
+  private final Path folder;
+  /** Disk path to its frozen copy. */
+  private final Map<String, Path> copies;
+  private final SimulatedChangeTracking tracking;
+
+  private SimulatedReadPoint(String id, String vmId, Path folder, Map<String, Path> copies,
+      SimulatedChangeTracking tracking) {
+    this.id = id;
+    this.vmId = vmId;
+    this.folder = folder;
+    this.copies = copies;
+    this.tracking = tracking;
+  }
+
+  /** Copies every disk of {@code vm} into a new folder of {@code readPointsDir}. */
+  static SimulatedReadPoint create(VirtualMachine vm, Path readPointsDir,
+      SimulatedChangeTracking tracking) throws IOException {
+    for (VirtualDisk disk : vm.getDisksList()) {
+      if (disk.getType() == DiskType.DIFFERENCING) {
+        throw new IOException("disk " + disk.getPath() + " of VM " + vm.getName() + " is a"
+            + " differencing disk (a checkpoint): merge the VM's checkpoints first");
+      }
+    }
+    String id = "sim-rp-" + UUID.randomUUID();
+    Path folder = readPointsDir.resolve(id);
+    Files.createDirectories(folder);
+    Map<String, Path> copies = new LinkedHashMap<>();
+    try {
+      int index = 0;
+      for (VirtualDisk disk : vm.getDisksList()) {
+        // The file name stays: it tells the disk's format.
+        Path copy = folder.resolve(index++ + "-" + Path.of(disk.getPath()).getFileName());
+        Files.copy(Path.of(disk.getPath()), copy);
+        copies.put(disk.getPath(), copy);
+      }
+    } catch (IOException e) {
+      delete(folder);
+      throw new IOException("cannot freeze the disks of VM " + vm.getName() + ": "
+          + e.getMessage(), e);
+    }
+    return new SimulatedReadPoint(id, vm.getId(), folder, copies, tracking);
+  }
+
+  /** Removes read point {@code id} of {@code readPointsDir}, if it is still there. */
+  static void discard(Path readPointsDir, String id) throws IOException {
+    if (!ID.matcher(id).matches()) {
+      throw new IOException("'" + id + "' is not a read point of the simulated host");
+    }
+    delete(readPointsDir.resolve(id));
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Path disk(String diskPath) throws IOException {
+    Path copy = copies.get(diskPath);
+    if (copy == null) {
+      throw new IOException("disk " + diskPath + " is not in read point " + id + " of VM "
+          + vmId);
+    }
+    return copy;
+  }
+
+  @Override
+  public Optional<List<ChangeTracking.ByteRange>> changedSince(String diskPath, String reference,
+      long diskSize) throws IOException {
+    return tracking.changedSince(diskPath, reference, diskSize, disk(diskPath));
+  }
+
+  @Override
+  public Map<String, String> keep(List<String> diskPaths) throws IOException {
+    Map<String, String> references = new LinkedHashMap<>();
+    for (String diskPath : diskPaths) {
+      references.put(diskPath, tracking.createReferencePoint(diskPath, disk(diskPath)));
+    }
+    discard();
+    return references;
+  }
+
+  @Override
+  public void discard() throws IOException {
+    delete(folder);
+  }
+
+  private static void delete(Path folder) throws IOException {
+    try {
+      // Insecure only where the platform has no SecureDirectoryStream (Windows): the folder is
+      // the agent's own.
+      MoreFiles.deleteRecursively(folder, RecursiveDeleteOption.ALLOW_INSECURE);
+    } catch (NoSuchFileException gone) {
+      // Already ended.
+    }
+  }
+}

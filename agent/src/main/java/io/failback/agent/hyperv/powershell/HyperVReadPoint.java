@@ -1,0 +1,117 @@
+package io.failback.agent.hyperv.powershell;
+
+import static io.failback.agent.hyperv.powershell.PsJson.objects;
+import static io.failback.agent.hyperv.powershell.PsJson.text;
+
+import com.google.gson.JsonObject;
+import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.ReadPoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * A Hyper-V recovery checkpoint used as a read point (see the scripts {@code
+ * create-read-point.ps1}, {@code keep-read-point.ps1} and {@code discard-read-point.ps1}).
+ *
+ * <p>While it exists the guest writes into differencing files, so the base disks, the files the
+ * inventory names, are frozen: they are read in place and their changed ranges asked of RCT.
+ */
+final class HyperVReadPoint implements ReadPoint {
+  private static final Logger log = Logger.getLogger(HyperVReadPoint.class.getName());
+  /**
+   * Reference points kept per VM: the controller diffs from the newest its last successful sync
+   * recorded, and a few failed attempts in between must not push that one out.
+   */
+  static final int KEPT_REFERENCE_POINTS = 4;
+
+  private final PowerShell shell;
+  private final Duration timeout;
+  private final RctChangeTracking tracking;
+  private final String id;
+  private final String vmId;
+  /** The checkpoint's disks by lower-case path (Windows paths ignore case). */
+  private final Map<String, JsonObject> disks;
+
+  private HyperVReadPoint(PowerShell shell, Duration timeout, RctChangeTracking tracking,
+      String id, String vmId, Map<String, JsonObject> disks) {
+    this.shell = shell;
+    this.timeout = timeout;
+    this.tracking = tracking;
+    this.id = id;
+    this.vmId = vmId;
+    this.disks = disks;
+  }
+
+  static HyperVReadPoint create(PowerShell shell, Duration timeout, RctChangeTracking tracking,
+      String vmId) throws IOException {
+    JsonObject answer = PowerShellHypervisor.object(shell.run("create-read-point.ps1",
+        PowerShell.parameters("vmId", vmId), "create a read point (recovery checkpoint) of VM "
+            + vmId, timeout));
+    String id = PsJson.required(answer, "id", "the read point of VM " + vmId);
+    Map<String, JsonObject> disks = new LinkedHashMap<>();
+    for (JsonObject disk : objects(answer, "disks")) {
+      disks.put(key(PsJson.required(disk, "path", "a disk of read point " + id)), disk);
+    }
+    return new HyperVReadPoint(shell, timeout, tracking, id, vmId, disks);
+  }
+
+  /** Discards read point {@code id} of VM {@code vmId}; nothing if it has ended. */
+  static void discard(PowerShell shell, Duration timeout, String vmId, String id)
+      throws IOException {
+    shell.run("discard-read-point.ps1", PowerShell.parameters("vmId", vmId, "pointId", id),
+        "discard read point " + id + " of VM " + vmId, timeout);
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  /** The frozen base disk itself, once it is known to be a whole VHDX of its own. */
+  @Override
+  public Path disk(String diskPath) throws IOException {
+    JsonObject disk = disks.get(key(diskPath));
+    if (disk == null) {
+      throw new IOException("disk " + diskPath + " is not in read point " + id + " of VM "
+          + vmId + " (it has " + String.join(", ", disks.keySet()) + ")");
+    }
+    PowerShellHypervisor.requireWholeVhdx(disk, diskPath, "VM " + vmId);
+    return Path.of(text(disk, "path"));
+  }
+
+  @Override
+  public Optional<List<ChangeTracking.ByteRange>> changedSince(String diskPath, String reference,
+      long diskSize) throws IOException {
+    disk(diskPath);
+    return tracking.changedSince(diskPath, reference, diskSize);
+  }
+
+  @Override
+  public Map<String, String> keep(List<String> diskPaths) throws IOException {
+    JsonObject answer = PowerShellHypervisor.object(shell.run("keep-read-point.ps1",
+        PowerShell.parameters("vmId", vmId, "pointId", id, "diskPaths", diskPaths,
+            "keepReferencePoints", KEPT_REFERENCE_POINTS),
+        "keep read point " + id + " of VM " + vmId + " as a reference point", timeout));
+    String pruneError = text(answer, "pruneError");
+    if (!pruneError.isEmpty()) {
+      log.warning("old reference points of VM " + vmId + " were not removed: " + pruneError);
+    }
+    return RctChangeTracking.references(answer, vmId, diskPaths);
+  }
+
+  @Override
+  public void discard() throws IOException {
+    discard(shell, timeout, vmId, id);
+  }
+
+  private static String key(String path) {
+    return path.toLowerCase(Locale.ROOT);
+  }
+}

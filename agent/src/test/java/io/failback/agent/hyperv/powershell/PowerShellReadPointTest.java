@@ -1,0 +1,152 @@
+package io.failback.agent.hyperv.powershell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.agent.hyperv.ChangeTracking.ByteRange;
+import io.failback.agent.hyperv.ReadPoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Read points (recovery checkpoints) and reference points of the PowerShell driver against a
+ * fake powershell: the scripts run, the parameters they get, and how their answers are checked.
+ */
+class PowerShellReadPointTest {
+  private static final String VM = "cd06e882-a253-4dad-8a48-a523677cb340";
+  private static final String POINT = "Microsoft:5C8E1D2A-7F7B-4C57-9A43-0E55C1F1D3B2";
+  private static final String VM_PARAMS = "{\"vmId\":\"" + VM + "\"}";
+  private static final String POINT_PARAMS = "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
+      + "\"}";
+  private static final String A = "D:\\Hyper-V\\web 01\\a.vhdx";
+  private static final String B = "D:\\Hyper-V\\web 01\\b é.vhdx";
+
+  @TempDir Path dir;
+  private FakePowerShell fake;
+  private PowerShellHypervisor driver;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    fake = new FakePowerShell(dir);
+    driver = fake.driver(Duration.ofSeconds(90));
+  }
+
+  @Test
+  void aReadPointReadsTheFrozenBaseDisksAndKeepsThemAsAReferencePoint() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic"),
+        disk(B, 3, 3)), "", 0);
+    fake.expect("changed-ranges.ps1", "{\"path\":\"" + json(B) + "\",\"limitId\":\"rct:b:1\","
+        + "\"byteOffset\":0,\"byteLength\":1048576}", "{\"available\":true,\"ranges\":"
+        + "{\"offset\":4096,\"length\":512}}", "", 0);
+    fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
+        + "\",\"diskPaths\":[\"" + json(A) + "\",\"" + json(B) + "\"],"
+        + "\"keepReferencePoints\":4}", "{\"references\":[{\"path\":\"" + json(B)
+        + "\",\"reference\":\"rct:b:2\"},{\"path\":\"" + json(A) + "\",\"reference\":"
+        + "\"rct:a:2\"}],\"pruneError\":\"DestroyReferencePoint returned 32775\"}", "", 0);
+
+    ReadPoint point = driver.createReadPoint(VM);
+    assertEquals(POINT, point.id());
+    assertEquals(Path.of(A), point.disk(A));
+    assertEquals(Path.of(B), point.disk(B.toUpperCase(java.util.Locale.ROOT)),
+        "Windows paths ignore case; the file is the checkpoint's");
+    assertEquals(Optional.of(List.of(new ByteRange(4096, 512))),
+        point.changedSince(B, "rct:b:1", 1 << 20));
+    // A pruning failure is only logged: the reference point itself was made.
+    assertEquals(Map.of(A, "rct:a:2", B, "rct:b:2"), point.keep(List.of(A, B)));
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void aDiskOutsideTheReadPointOrNotAWholeVhdxIsRefusedBeforeAnyRead() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Differencing"),
+        disk(B, "VHD", "Dynamic")), "", 0);
+    ReadPoint point = driver.createReadPoint(VM);
+    IOException outside = assertThrows(IOException.class, () -> point.disk("D:\\other.vhdx"));
+    assertTrue(outside.getMessage().startsWith("disk D:\\other.vhdx is not in read point "
+        + POINT + " of VM " + VM), outside.getMessage());
+    IOException differencing = assertThrows(IOException.class, () -> point.disk(A));
+    assertTrue(differencing.getMessage().contains("is a differencing disk"),
+        differencing.getMessage());
+    IOException format = assertThrows(IOException.class,
+        () -> point.changedSince(B, "rct:b:1", 1 << 20));
+    assertTrue(format.getMessage().contains("only VHDX disks"), format.getMessage());
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void aVmWithCheckpointsOfItsOwnGetsNoReadPoint() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, "", "VM 'web 01' has 2 checkpoint(s), a"
+        + " chain of disk files: delete them (Remove-VMSnapshot) to merge before syncing its"
+        + " disks\n", 1);
+    IOException e = assertThrows(IOException.class, () -> driver.createReadPoint(VM));
+    assertTrue(e.getMessage().contains("has 2 checkpoint(s)"), e.getMessage());
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void discardingEndsTheCheckpointAndALeftOverOneByItsId() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Fixed")), "", 0);
+    fake.expect("discard-read-point.ps1", POINT_PARAMS, "{\"discarded\":true}", "", 0);
+    fake.expect("discard-read-point.ps1", POINT_PARAMS, "{\"discarded\":false}", "", 0);
+    driver.createReadPoint(VM).discard();
+    driver.discardReadPoint(VM, POINT); // already gone: nothing to do, no error
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void aReferencePointOfAnOffVmIsAReadPointKeptAtOnce() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
+    fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
+        + "\",\"diskPaths\":[\"" + json(A) + "\"],\"keepReferencePoints\":4}",
+        "{\"references\":{\"path\":\"" + json(A) + "\",\"reference\":\"rct:a:9\"},"
+            + "\"pruneError\":\"\"}", "", 0);
+    assertEquals(Map.of(A, "rct:a:9"),
+        driver.changeTracking().orElseThrow().createReferencePoint(VM, List.of(A)));
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void aReferencePointThatCannotBeKeptIsDiscardedAndTheFailureSurfaces() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, "", "CreateSnapshot returned 32775", 1);
+    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
+    fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
+        + "\",\"diskPaths\":[\"" + json(A) + "\"],\"keepReferencePoints\":4}",
+        "{\"references\":{\"path\":\"D:\\\\other.vhdx\",\"reference\":\"rct:o:1\"}}", "", 0);
+    fake.expect("discard-read-point.ps1", POINT_PARAMS, "{\"discarded\":false}", "", 0);
+    var tracking = driver.changeTracking().orElseThrow();
+    IOException failed = assertThrows(IOException.class,
+        () -> tracking.createReferencePoint(VM, List.of(A)));
+    assertTrue(failed.getMessage().contains("CreateSnapshot returned 32775"), failed.getMessage());
+    IOException missing = assertThrows(IOException.class,
+        () -> tracking.createReferencePoint(VM, List.of(A)));
+    assertEquals("the reference point of VM " + VM + " has no change tracking id for disk " + A,
+        missing.getMessage());
+    fake.assertAllCalled();
+  }
+
+  private static String created(String... disks) {
+    return "{\"id\":\"" + POINT + "\",\"disks\":" + (disks.length == 1 ? disks[0]
+        : "[" + String.join(",", disks) + "]") + "}";
+  }
+
+  private static String disk(String path, Object format, Object type) {
+    return "{\"path\":\"" + json(path) + "\",\"format\":" + value(format) + ",\"type\":"
+        + value(type) + ",\"parentPath\":\"\"}";
+  }
+
+  private static String value(Object value) {
+    return value instanceof String text ? "\"" + text + "\"" : value.toString();
+  }
+
+  private static String json(String text) {
+    return text.replace("\\", "\\\\");
+  }
+}
