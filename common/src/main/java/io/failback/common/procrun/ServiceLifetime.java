@@ -33,8 +33,12 @@ public final class ServiceLifetime {
     try {
       stopRequested.await();
     } finally {
-      close.run();
-      stopped.countDown();
+      try {
+        close.run();
+      } finally {
+        // Even a failed close ends the wait of stop(), which would otherwise last its limit.
+        stopped.countDown();
+      }
     }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
