@@ -5,6 +5,7 @@ import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.SimulatedHostSeeder;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.common.cli.ConfigFiles;
+import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,8 +19,7 @@ import picocli.CommandLine.Option;
 /** {@code failback-agent}: runs the agent, or prepares a simulated host. */
 @Command(name = "failback-agent", mixinStandardHelpOptions = true,
     description = "The Failback agent of a Hyper-V host.",
-    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class,
-        ServiceCommands.Install.class, ServiceCommands.Uninstall.class})
+    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class})
 public final class AgentMain {
   @Option(names = "--config", scope = CommandLine.ScopeType.INHERIT,
       description = "Properties file with any of the options.")
@@ -53,15 +53,7 @@ public final class AgentMain {
     @Override
     public Integer call() throws IOException, InterruptedException {
       AgentClient agent = start();
-      Thread hook = new Thread(() -> AgentLifetime.PROCESS.stop(AgentService.STOP_WAIT),
-          "agent-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      AgentLifetime.PROCESS.run(agent);
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // The hook is what stopped us; it is running.
-      }
+      AgentService.LIFETIME.run(agent::close);
       return 0;
     }
 
@@ -130,7 +122,7 @@ public final class AgentMain {
 
   /** The command line of {@code failback-agent}, errors printed as one line. */
   static CommandLine commandLine() {
-    return new CommandLine(new AgentMain())
+    return ServiceCommands.addTo(new CommandLine(new AgentMain()), AgentService.DEFINITION)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("failback-agent: " + e.getMessage());
           return 1;

@@ -1,9 +1,9 @@
 package io.failback.agent;
 
-import io.failback.common.cli.ConfigFiles;
+import io.failback.common.procrun.ServiceDefinition;
+import io.failback.common.procrun.ServiceLifetime;
 import java.time.Duration;
-import java.util.logging.Logger;
-import picocli.CommandLine;
+import java.util.List;
 
 /**
  * The entry points of the Windows service, for procrun's {@code jvm} mode ({@code
@@ -12,26 +12,24 @@ import picocli.CommandLine;
  * FILE}) and blocks until {@link #stop} is called on another thread.
  */
 public final class AgentService {
-  private static final Logger log = Logger.getLogger(AgentService.class.getName());
-  /** Within procrun's --StopTimeout, which {@link ProcrunCommand} sets above it. */
-  static final Duration STOP_WAIT = Duration.ofSeconds(60);
+  /** The agent's Windows service: after Hyper-V's vmms, nothing to drive before it runs. */
+  static final ServiceDefinition DEFINITION = new ServiceDefinition("agent",
+      "Failback agent: dials out to the Failback controller and drives this Hyper-V host for"
+          + " failback and protection.",
+      AgentService.class, List.of("run"), List.of("vmms"), Duration.ofSeconds(60),
+      "LocalSystem", "it needs Hyper-V Administrators rights");
+  /** The one agent a process runs: stopped by SIGTERM or by {@link #stop}. */
+  static final ServiceLifetime LIFETIME = new ServiceLifetime(DEFINITION);
 
   private AgentService() {}
 
   /** procrun's start method: returns when the agent has stopped, or could not start. */
   public static void start(String[] args) {
-    CommandLine command = AgentMain.commandLine();
-    int exit = ConfigFiles.execute(command, args, "FAILBACK_AGENT_CONFIG", null);
-    if (exit != 0) {
-      // procrun records a start method that returns at once as a failed start.
-      log.severe("the agent service ended with exit code " + exit);
-    }
+    LIFETIME.startService(AgentMain.commandLine(), args, "FAILBACK_AGENT_CONFIG");
   }
 
   /** procrun's stop method: stops the agent gracefully and returns once it has. */
   public static void stop(String[] args) {
-    if (!AgentLifetime.PROCESS.stop(STOP_WAIT)) {
-      log.warning("the agent did not finish stopping within " + STOP_WAIT.toSeconds() + " s");
-    }
+    LIFETIME.stopService();
   }
 }

@@ -3,9 +3,9 @@ package io.failback.agent;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.agent.hyperv.powershell.PowerShellHypervisor;
+import io.failback.common.cli.Platform;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** The options that choose and configure the hypervisor driver; a picocli mixin. */
@@ -40,12 +40,7 @@ final class HypervisorOptions {
     if (kind != null) {
       return kind;
     }
-    return onWindows() ? Kind.hyperv : Kind.simulated;
-  }
-
-  /** Whether this JVM runs on Windows, where Hyper-V and Windows services are. */
-  static boolean onWindows() {
-    return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    return Platform.onWindows() ? Kind.hyperv : Kind.simulated;
   }
 
   /** The driver these options name; refuses a simulated host without its directory. */

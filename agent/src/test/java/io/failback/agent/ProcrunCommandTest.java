@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.procrun.ProcrunCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -21,7 +22,8 @@ class ProcrunCommandTest {
 
   @Test
   void installCommandLine() {
-    ProcrunCommand command = new ProcrunCommand(HOME + "\\bin\\prunsrv.exe", "FailbackAgent",
+    ProcrunCommand command = new ProcrunCommand(AgentService.DEFINITION,
+        HOME + "\\bin\\prunsrv.exe", "FailbackAgent",
         "C:\\Program Files\\Eclipse Adoptium\\jre-17\\bin\\server\\jvm.dll",
         List.of(HOME + "\\lib\\failback-agent.jar", HOME + "\\lib\\grpc-api.jar"),
         "C:\\ProgramData\\Failback\\agent.properties", HOME + "\\logs", "LocalSystem");
@@ -56,12 +58,12 @@ class ProcrunCommandTest {
   @Test
   void refusesValuesProcrunWouldSplit() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ProcrunCommand("prunsrv.exe", "FailbackAgent", "auto", List.of("a.jar"),
-            "C:\\conf;x\\agent.properties", "C:\\logs", "LocalSystem"));
+        () -> new ProcrunCommand(AgentService.DEFINITION, "prunsrv.exe", "FailbackAgent",
+            "auto", List.of("a.jar"), "C:\\conf;x\\agent.properties", "C:\\logs", "LocalSystem"));
     assertTrue(e.getMessage().contains("list separator"), e.getMessage());
     assertThrows(IllegalArgumentException.class,
-        () -> new ProcrunCommand("prunsrv.exe", "Failback Agent", "auto", List.of("a.jar"),
-            "agent.properties", "C:\\logs", "LocalSystem"));
+        () -> new ProcrunCommand(AgentService.DEFINITION, "prunsrv.exe", "Failback Agent",
+            "auto", List.of("a.jar"), "agent.properties", "C:\\logs", "LocalSystem"));
   }
 
   @Test

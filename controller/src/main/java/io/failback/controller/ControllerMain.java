@@ -1,25 +1,37 @@
 package io.failback.controller;
 
 import io.failback.common.cli.ConfigFiles;
+import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code failback-controller}: runs the controller until stopped. */
+/** {@code failback-controller}: runs the controller until stopped, or installs its service. */
 @Command(name = "failback-controller", mixinStandardHelpOptions = true,
     description = "Runs the Failback controller: one mutually authenticated TLS port for agents"
         + " and operators.")
 public final class ControllerMain implements Callable<Integer> {
-  @Option(names = "--config", description = "Properties file with any of these options.")
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--config", scope = CommandLine.ScopeType.INHERIT,
+      description = "Properties file with any of these options.")
   Path config;
 
   @Option(names = "--listen", defaultValue = "0.0.0.0:8443",
@@ -30,13 +42,14 @@ public final class ControllerMain implements Callable<Integer> {
       description = "Folder of the controller database (default: ${DEFAULT-VALUE}).")
   Path stateDir;
 
-  @Option(names = "--cert", required = true, description = "Controller certificate (PEM).")
+  // Required to run, checked in call(): picocli would demand them of the service commands too.
+  @Option(names = "--cert", description = "Controller certificate (PEM); required.")
   Path cert;
 
-  @Option(names = "--key", required = true, description = "Controller private key (PEM).")
+  @Option(names = "--key", description = "Controller private key (PEM); required.")
   Path key;
 
-  @Option(names = "--ca", required = true, description = "CA bundle trusted for clients (PEM).")
+  @Option(names = "--ca", description = "CA bundle trusted for clients (PEM); required.")
   Path ca;
 
   @Option(names = "--trust-domain",
@@ -65,9 +78,10 @@ public final class ControllerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, StoreException, InterruptedException {
+    requireOptions("--cert", "--key", "--ca");
     int colon = listen.lastIndexOf(':');
     if (colon < 0) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new ParameterException(spec.commandLine(),
           "--listen must be host:port, got '" + listen + "'");
     }
     ControllerConfig base = ControllerConfig.withDefaults(listen.substring(0, colon),
@@ -78,23 +92,51 @@ public final class ControllerMain implements Callable<Integer> {
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
         replicationInterval, simulation);
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "controller-shutdown"));
-    if (portFile != null) {
-      Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
-      Files.writeString(tmp, Integer.toString(server.port()), StandardCharsets.UTF_8);
-      Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try {
+      writePortFile(server.port());
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
     }
-    server.awaitTermination();
+    ControllerService.LIFETIME.run(server::close);
     return 0;
   }
 
-  public static void main(String[] args) {
-    CommandLine command = new CommandLine(new ControllerMain())
+  private void requireOptions(String... names) {
+    List<String> missing = new ArrayList<>();
+    for (String name : names) {
+      OptionSpec option = spec.findOption(name);
+      if (option.getValue() == null) {
+        missing.add("'" + name + "=" + option.paramLabel() + "'");
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "Missing required option"
+          + (missing.size() > 1 ? "s: " : ": ") + String.join(", ", missing));
+    }
+  }
+
+  /** Tells scripts the port once it listens; the rename makes the file appear whole. */
+  private void writePortFile(int port) throws IOException {
+    if (portFile != null) {
+      Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
+      Files.writeString(tmp, Integer.toString(port), StandardCharsets.UTF_8);
+      Files.move(tmp, portFile, StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** The command line of {@code failback-controller}, errors printed as one line. */
+  static CommandLine commandLine() {
+    return ServiceCommands.addTo(new CommandLine(new ControllerMain()),
+            ControllerService.DEFINITION)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("failback-controller: " + e.getMessage());
           return 1;
         });
-    System.exit(ConfigFiles.execute(command, args, "FAILBACK_CONTROLLER_CONFIG", null));
+  }
+
+  public static void main(String[] args) {
+    System.exit(ConfigFiles.execute(commandLine(), args, "FAILBACK_CONTROLLER_CONFIG", null));
   }
 }

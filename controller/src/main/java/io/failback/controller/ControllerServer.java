@@ -257,11 +257,6 @@ public final class ControllerServer implements AutoCloseable {
     return tls;
   }
 
-  /** Blocks until the server stops. */
-  public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
-  }
-
   /** Stops accepting calls, ends open streams and closes the store. */
   @Override
   public void close() {

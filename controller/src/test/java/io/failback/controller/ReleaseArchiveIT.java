@@ -4,6 +4,7 @@ import static io.failback.common.testing.ReleaseArchives.assertHas;
 import static io.failback.common.testing.ReleaseArchives.assertUnitVerifies;
 import static io.failback.common.testing.ReleaseArchives.readmeContents;
 import static io.failback.common.testing.ReleaseArchives.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.ReleaseArchives;
@@ -34,6 +35,8 @@ class ReleaseArchiveIT {
     String cli = new String(ReleaseArchives.zipEntry(zip, TOP + "/bin/failback.cmd"),
         StandardCharsets.UTF_8);
     assertTrue(cli.contains("io.failback.controller.cli.FailbackMain %*\r\n"), cli);
+    byte[] prunsrv = ReleaseArchives.zipEntry(zip, TOP + "/bin/prunsrv.exe");
+    assertEquals("MZ", new String(prunsrv, 0, 2, StandardCharsets.US_ASCII), "a Windows binary");
   }
 
   @Test
@@ -43,8 +46,18 @@ class ReleaseArchiveIT {
         readmeContents(README, "failback-controller-VERSION-linux.tar.gz"), tar.toString());
     Path home = ReleaseArchives.extractTar(tar, tmp, TOP);
 
-    assertTrue(run(List.of(home.resolve("bin/failback-controller").toString(), "--help"), tmp,
-        Map.of()).contains("--replication-interval"));
+    String launcher = home.resolve("bin/failback-controller").toString();
+    String help = run(List.of(launcher, "--help"), tmp, Map.of());
+    assertTrue(help.contains("--replication-interval") && help.contains("install-service"), help);
+    // The service command finds the installation from its own jar, as it will on Windows.
+    List<String> install = run(List.of(launcher, "install-service", "--config",
+        home.resolve("conf/controller.properties").toString(), "--jvm", "auto", "--print"), tmp,
+        Map.of()).lines().toList();
+    assertEquals(home.resolve("bin/prunsrv.exe").toString(), install.get(0));
+    String ownJar = home.resolve("lib/failback-controller-" + ReleaseArchives.version() + ".jar")
+        .toString();
+    assertTrue(install.stream().anyMatch(line -> line.startsWith("--Classpath=" + ownJar + ";")),
+        install::toString);
     assertTrue(run(List.of(home.resolve("bin/failback").toString(), "--help"), tmp, Map.of())
         .contains("reverse-replicate"));
     assertUnitVerifies(home.resolve("systemd/failback-controller.service"),

@@ -1,4 +1,4 @@
-package io.failback.agent;
+package io.failback.common.procrun;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
@@ -6,24 +6,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code prunsrv.exe} command lines that install and remove the agent's Windows service
+ * The {@code prunsrv.exe} command lines that install and remove a component's Windows service
  * (Apache Commons Daemon procrun, {@code jvm} mode: the JVM is loaded into the service process
- * and {@link AgentService#start}/{@link AgentService#stop} are called on their own threads).
+ * and the entry point's static {@code start} and {@code stop} are called on their own threads).
  *
+ * @param service the component the service runs
  * @param prunsrv path of {@code prunsrv.exe}
  * @param serviceName the service's key name ({@code sc query NAME})
  * @param jvm path of {@code jvm.dll}, or {@code auto} for the JRE in the registry
  * @param classpath every jar, in order
  * @param configFile the properties file the service runs with
  * @param logDir where procrun writes its log and the service's stdout/stderr
- * @param serviceUser {@code LocalSystem}, or an account with Hyper-V Administrators rights
+ * @param serviceUser the account the service runs as ({@link ServiceDefinition#userRights})
  */
-public record ProcrunCommand(String prunsrv, String serviceName, String jvm,
-    List<String> classpath, String configFile, String logDir, String serviceUser) {
+public record ProcrunCommand(ServiceDefinition service, String prunsrv, String serviceName,
+    String jvm, List<String> classpath, String configFile, String logDir, String serviceUser) {
   /** procrun's list separators; a value holding one would be split. */
   private static final String SEPARATORS = ";#";
-  /** Hyper-V's Virtual Machine Management service: nothing to drive before it runs. */
-  private static final String DEPENDS_ON = "vmms";
+  /** How much longer procrun waits for a stop than the component itself. */
+  private static final long STOP_TIMEOUT_MARGIN_SECONDS = 30;
 
   public ProcrunCommand {
     checkArgument(serviceName.matches("[A-Za-z0-9_-]{1,80}"),
@@ -38,27 +39,30 @@ public record ProcrunCommand(String prunsrv, String serviceName, String jvm,
 
   /** {@code prunsrv //IS//NAME ...}: installs the service, started automatically at boot. */
   public List<String> install() {
+    String entryPoint = service.entryPoint().getName();
     List<String> command = new ArrayList<>(List.of(prunsrv, "//IS//" + serviceName,
-        "--DisplayName=Failback Agent",
-        "--Description=Failback agent: dials out to the Failback controller and drives this"
-            + " Hyper-V host for failback and protection.",
-        "--Startup=auto",
-        "--DependsOn=" + DEPENDS_ON,
+        "--DisplayName=" + service.displayName(),
+        "--Description=" + service.description(),
+        "--Startup=auto"));
+    if (!service.dependsOn().isEmpty()) {
+      command.add("--DependsOn=" + String.join(";", service.dependsOn()));
+    }
+    command.addAll(List.of(
         "--ServiceUser=" + serviceUser,
         "--Jvm=" + jvm,
         "--Classpath=" + String.join(";", classpath),
         "--JvmOptions=-Dfile.encoding=UTF-8",
         "--StartMode=jvm",
-        "--StartClass=" + AgentService.class.getName(),
+        "--StartClass=" + entryPoint,
         "--StartMethod=start",
-        "--StartParams=run;--config;" + configFile,
+        "--StartParams=" + String.join(";", service.arguments(configFile)),
         "--StopMode=jvm",
-        "--StopClass=" + AgentService.class.getName(),
+        "--StopClass=" + entryPoint,
         "--StopMethod=stop",
-        // procrun kills the JVM after this; the agent's own wait is shorter.
-        "--StopTimeout=" + (AgentService.STOP_WAIT.toSeconds() + 30),
+        // procrun kills the JVM after this; the component's own wait is shorter.
+        "--StopTimeout=" + (service.stopWait().toSeconds() + STOP_TIMEOUT_MARGIN_SECONDS),
         "--LogPath=" + logDir,
-        "--LogPrefix=failback-agent-service",
+        "--LogPrefix=" + service.artifact() + "-service",
         "--StdOutput=auto",
         "--StdError=auto"));
     return command;
