@@ -29,7 +29,7 @@ public final class ReadPoints {
 
   private final HypervisorDriver driver;
   private final Path dir;
-  /** By lower-case VM id: the read point sessions join now. */
+  /** By lower-case VM id: the read point sessions join now, or the one ending. */
   private final Map<String, Shared> open = new HashMap<>();
 
   public ReadPoints(HypervisorDriver driver, Path stateDir) {
@@ -129,10 +129,8 @@ public final class ReadPoints {
     synchronized (open) {
       shared.succeeded |= succeeded;
       last = --shared.members == 0;
-      if (last) {
-        shared.ending = true;
-        open.remove(shared.vmId.toLowerCase(Locale.ROOT), shared);
-      }
+      // It stays in the map while it ends, so a session joining now waits for the end first.
+      shared.ending |= last;
     }
     if (last) {
       shared.end();
@@ -230,6 +228,9 @@ public final class ReadPoints {
             log.warning("cannot forget read point " + ending.id() + ": " + e.getMessage());
           }
         }
+      }
+      synchronized (open) {
+        open.remove(vmId.toLowerCase(Locale.ROOT), this);
       }
       synchronized (this) {
         references = kept;

@@ -116,6 +116,44 @@ class ReadPointsTest {
   }
 
   @Test
+  void aSessionJoiningWhileTheLastReadPointEndsWaitsForItsEnd() throws Exception {
+    java.util.concurrent.CountDownLatch keeping = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    driver.beforeKeep = () -> {
+      keeping.countDown();
+      release.await();
+    };
+    ReadPoints.Lease first = readPoints.join(vm.getId());
+    String firstId = first.point().id();
+    CompletableFuture<String> firstReference = CompletableFuture.supplyAsync(() -> {
+      try {
+        return first.succeeded(disk0);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertTrue(keeping.await(10, TimeUnit.SECONDS));
+    CompletableFuture<ReadPoints.Lease> next = CompletableFuture.supplyAsync(() -> {
+      try {
+        return readPoints.join(vm.getId());
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThrows(java.util.concurrent.TimeoutException.class,
+        () -> next.get(200, TimeUnit.MILLISECONDS),
+        "no second read point while the first is being kept");
+    release.countDown();
+    assertNotEquals("", firstReference.get(10, TimeUnit.SECONDS));
+    try (ReadPoints.Lease lease = next.get(10, TimeUnit.SECONDS)) {
+      assertNotEquals(firstId, lease.point().id());
+    }
+    assertEquals(List.of(), driver.discardedIds, "the read point being kept was not discarded");
+    assertEquals(List.of(List.of(disk0)), driver.kept);
+    assertNothingLeft();
+  }
+
+  @Test
   void aReadPointThatCannotBeKeptIsDiscardedAndGivesNoReference() throws Exception {
     driver.failKeep = true;
     ReadPoints.Lease lease = readPoints.join(vm.getId());
@@ -171,6 +209,11 @@ class ReadPointsTest {
     }
   }
 
+  @FunctionalInterface
+  private interface Pause {
+    void await() throws InterruptedException;
+  }
+
   /** The simulated host, counting its read points and failing where a test asks. */
   private final class Recording extends ForwardingHypervisor {
     int created;
@@ -179,6 +222,7 @@ class ReadPointsTest {
     final List<List<String>> kept = new ArrayList<>();
     volatile boolean failCreate;
     volatile boolean failKeep;
+    volatile Pause beforeKeep = () -> { };
 
     Recording(SimulatedHypervisor inner) {
       super(inner);
@@ -222,6 +266,11 @@ class ReadPointsTest {
         public Map<String, String> keep(List<String> diskPaths) throws IOException {
           if (failKeep) {
             throw new IOException("ConvertToReferencePoint returned 32768");
+          }
+          try {
+            beforeKeep.await();
+          } catch (InterruptedException e) {
+            throw new IOException(e);
           }
           kept.add(List.copyOf(diskPaths));
           return point.keep(diskPaths);
