@@ -12,7 +12,7 @@ $answer = Invoke-CimMethod -InputObject $service -MethodName ConvertToReferenceP
 $job = Wait-Method $answer 'ConvertToReferencePoint'
 $point = if ($job) { Get-CimAssociatedInstance -InputObject $job -ResultClassName Msvm_VirtualSystemReferencePoint } else { Get-CimInstance -InputObject $answer.ResultingReferencePoint }
 # The reference point lists its disks' RCT ids in the order of the VM's disk drives.
-$drives = @(Get-VMHardDiskDrive -VMName $system.ElementName | ForEach-Object { [string]$_.Path })
+$drives = @(Get-VMHardDiskDrive -VM (Get-VM -Id $p.vmId) | ForEach-Object { [string]$_.Path })
 $ids = @($point.ResilientChangeTrackingIdentifiers)
 $references = @()
 foreach ($path in @($p.diskPaths)) {
