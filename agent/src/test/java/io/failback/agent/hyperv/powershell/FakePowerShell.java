@@ -16,7 +16,7 @@ import java.time.Duration;
  */
 final class FakePowerShell {
   /** The scripts as they are in the source tree, read without the code under test. */
-  private static final Path SCRIPTS =
+  static final Path SCRIPTS =
       Path.of("src/main/resources/io/failback/agent/hyperv/powershell");
 
   private final Path dir;
