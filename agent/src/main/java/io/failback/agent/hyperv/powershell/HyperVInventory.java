@@ -22,12 +22,23 @@ import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Maps the JSON of {@code inventory.ps1} to a {@link HostInventory}. */
 final class HyperVInventory {
   private HyperVInventory() {}
 
   static HostInventory map(JsonElement json) throws IOException {
+    return map(json, Map.of());
+  }
+
+  /**
+   * Like {@link #map(JsonElement)}, showing the VMs with an open read point (by lower-case id)
+   * with the disks the read point froze, not the differencing files the guest writes meanwhile:
+   * a VM's disks keep their paths while it is being read.
+   */
+  static HostInventory map(JsonElement json, Map<String, HyperVReadPoint> readPoints)
+      throws IOException {
     if (!json.isJsonObject()) {
       throw new IOException("PowerShell reported the host as " + json + ", expected an object");
     }
@@ -52,15 +63,17 @@ final class HyperVInventory {
     }
     List<VirtualMachine> vms = new java.util.ArrayList<>();
     for (JsonObject vm : objects(host, "vms")) {
-      vms.add(vm(vm, hostName));
+      vms.add(vm(vm, hostName, readPoints));
     }
     // The same order as the simulated host: by name, then id.
     vms.sort(Comparator.comparing(VirtualMachine::getName).thenComparing(VirtualMachine::getId));
     return inventory.addAllVirtualMachines(vms).build();
   }
 
-  private static VirtualMachine vm(JsonObject vm, String hostName) throws IOException {
+  private static VirtualMachine vm(JsonObject vm, String hostName,
+      Map<String, HyperVReadPoint> readPoints) throws IOException {
     String state = enumName(vm, "state", HyperVEnums.VM_STATE);
+    HyperVReadPoint readPoint = readPoints.get(text(vm, "id").toLowerCase(Locale.ROOT));
     VirtualMachine.Builder builder = VirtualMachine.newBuilder()
         .setId(required(vm, "id", "a VM").toLowerCase(Locale.ROOT))
         .setName(required(vm, "name", "a VM"))
@@ -71,7 +84,7 @@ final class HyperVInventory {
         .setStateDetail(state)
         .setHostName(hostName);
     for (JsonObject disk : objects(vm, "disks")) {
-      builder.addDisks(disk(disk));
+      builder.addDisks(disk(readPoint == null ? disk : readPoint.frozen(disk)));
     }
     for (JsonObject nic : objects(vm, "networkAdapters")) {
       builder.addNetworkAdapters(NetworkAdapter.newBuilder()

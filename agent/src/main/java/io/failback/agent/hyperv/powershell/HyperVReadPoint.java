@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -38,19 +39,22 @@ final class HyperVReadPoint implements ReadPoint {
   private final String vmId;
   /** The checkpoint's disks by lower-case path (Windows paths ignore case). */
   private final Map<String, JsonObject> disks;
+  private final Consumer<HyperVReadPoint> onEnd;
 
   private HyperVReadPoint(PowerShell shell, Duration timeout, RctChangeTracking tracking,
-      String id, String vmId, Map<String, JsonObject> disks) {
+      String id, String vmId, Map<String, JsonObject> disks, Consumer<HyperVReadPoint> onEnd) {
     this.shell = shell;
     this.timeout = timeout;
     this.tracking = tracking;
     this.id = id;
     this.vmId = vmId;
     this.disks = disks;
+    this.onEnd = onEnd;
   }
 
+  /** Creates one; {@code onEnd} runs once it has been kept or discarded. */
   static HyperVReadPoint create(PowerShell shell, Duration timeout, RctChangeTracking tracking,
-      String vmId) throws IOException {
+      String vmId, Consumer<HyperVReadPoint> onEnd) throws IOException {
     JsonObject answer = PowerShellHypervisor.object(shell.run("create-read-point.ps1",
         PowerShell.parameters("vmId", vmId), "create a read point (recovery checkpoint) of VM "
             + vmId, timeout));
@@ -59,7 +63,7 @@ final class HyperVReadPoint implements ReadPoint {
     for (JsonObject disk : objects(answer, "disks")) {
       disks.put(key(PsJson.required(disk, "path", "a disk of read point " + id)), disk);
     }
-    return new HyperVReadPoint(shell, timeout, tracking, id, vmId, disks);
+    return new HyperVReadPoint(shell, timeout, tracking, id, vmId, disks, onEnd);
   }
 
   /** Discards read point {@code id} of VM {@code vmId}; nothing if it has ended. */
@@ -93,12 +97,22 @@ final class HyperVReadPoint implements ReadPoint {
     return tracking.changedSince(diskPath, reference, diskSize);
   }
 
+  /**
+   * The disk a VM's live disk stands for while this read point is open: a differencing file
+   * whose parent is one of its frozen disks shows as that disk; any other disk as it is.
+   */
+  JsonObject frozen(JsonObject liveDisk) {
+    JsonObject base = disks.get(key(text(liveDisk, "parentPath")));
+    return base == null ? liveDisk : base;
+  }
+
   @Override
   public Map<String, String> keep(List<String> diskPaths) throws IOException {
     JsonObject answer = PowerShellHypervisor.object(shell.run("keep-read-point.ps1",
         PowerShell.parameters("vmId", vmId, "pointId", id, "diskPaths", diskPaths,
             "keepReferencePoints", KEPT_REFERENCE_POINTS),
         "keep read point " + id + " of VM " + vmId + " as a reference point", timeout));
+    onEnd.accept(this);
     String pruneError = text(answer, "pruneError");
     if (!pruneError.isEmpty()) {
       log.warning("old reference points of VM " + vmId + " were not removed: " + pruneError);
@@ -109,6 +123,7 @@ final class HyperVReadPoint implements ReadPoint {
   @Override
   public void discard() throws IOException {
     discard(shell, timeout, vmId, id);
+    onEnd.accept(this);
   }
 
   private static String key(String path) {

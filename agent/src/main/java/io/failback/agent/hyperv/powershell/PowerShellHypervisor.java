@@ -16,7 +16,10 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -32,6 +35,8 @@ public final class PowerShellHypervisor implements HypervisorDriver {
   private final PowerShell shell;
   private final Options options;
   private final RctChangeTracking changeTracking;
+  /** Read points this driver made that have not ended, by lower-case VM id. */
+  private final Map<String, HyperVReadPoint> readPoints = new ConcurrentHashMap<>();
 
   /**
    * How the driver runs PowerShell.
@@ -57,7 +62,7 @@ public final class PowerShellHypervisor implements HypervisorDriver {
   public HostInventory inventory() throws IOException {
     return HyperVInventory.map(
         shell.run("inventory.ps1", PowerShell.parameters(), "read the Hyper-V inventory",
-            options.commandTimeout()));
+            options.commandTimeout()), readPoints);
   }
 
   /**
@@ -143,7 +148,11 @@ public final class PowerShellHypervisor implements HypervisorDriver {
   /** A recovery checkpoint: the guest runs on while the disks it had are read. */
   @Override
   public ReadPoint createReadPoint(String vmId) throws IOException {
-    return HyperVReadPoint.create(shell, options.commandTimeout(), changeTracking, vmId);
+    String key = vmId.toLowerCase(Locale.ROOT);
+    HyperVReadPoint point = HyperVReadPoint.create(shell, options.commandTimeout(),
+        changeTracking, vmId, ended -> readPoints.remove(key, ended));
+    readPoints.put(key, point);
+    return point;
   }
 
   @Override

@@ -66,7 +66,7 @@ final class RctChangeTracking implements ChangeTracking {
   @Override
   public Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
       throws IOException {
-    HyperVReadPoint point = HyperVReadPoint.create(shell, timeout, this, vmId);
+    HyperVReadPoint point = HyperVReadPoint.create(shell, timeout, this, vmId, ended -> { });
     try {
       return point.keep(diskPaths);
     } catch (IOException e) {

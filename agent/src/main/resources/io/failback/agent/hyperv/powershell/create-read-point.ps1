@@ -1,7 +1,8 @@
 # Freezes the disks of VM $p.vmId for reading while it runs on: a recovery checkpoint
 # (WMI Msvm_VirtualSystemSnapshotService.CreateSnapshot, SnapshotType 32768, Windows Server
 # 2016+). From then on the guest writes into new differencing files and the disks it had stay
-# as they were. Reports the checkpoint's id and its disks, whose files are those frozen disks.
+# as they were. Reports the checkpoint's id and its disks, whose files are those frozen disks,
+# with what inventory.ps1 reports of a disk (the inventory shows them in place of the new files).
 # Written from the WMI documentation, not yet run on a Hyper-V host.
 $vm = Get-VM -Id $p.vmId
 $checkpoints = @(Get-VMSnapshot -VM $vm).Count
@@ -20,7 +21,10 @@ try {
     Where-Object { $_.ResourceType -eq 31 } | ForEach-Object {
       $path = [string]@($_.HostResource)[0]
       $vhd = Get-VHD -Path $path
-      @{ path = $path; format = [string]$vhd.VhdFormat; type = [string]$vhd.VhdType; parentPath = [string]$vhd.ParentPath }
+      @{ path = $path; format = [string]$vhd.VhdFormat; type = [string]$vhd.VhdType
+         size = [int64]$vhd.Size; blockSize = [int64]$vhd.BlockSize
+         logicalSectorSize = [int64]$vhd.LogicalSectorSize
+         physicalSectorSize = [int64]$vhd.PhysicalSectorSize; parentPath = [string]$vhd.ParentPath }
     })
   Write-Json @{ id = [string]$snapshot.InstanceID; disks = $disks }
 } catch {

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.agent.hyperv.ChangeTracking.ByteRange;
 import io.failback.agent.hyperv.ReadPoint;
+import io.failback.proto.v1.DiskType;
+import io.failback.proto.v1.VirtualDisk;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,12 +58,37 @@ class PowerShellReadPointTest {
     ReadPoint point = driver.createReadPoint(VM);
     assertEquals(POINT, point.id());
     assertEquals(Path.of(A), point.disk(A));
-    assertEquals(Path.of(B), point.disk(B.toUpperCase(java.util.Locale.ROOT)),
+    assertEquals(Path.of(B), point.disk(B.toUpperCase(Locale.ROOT)),
         "Windows paths ignore case; the file is the checkpoint's");
     assertEquals(Optional.of(List.of(new ByteRange(4096, 512))),
         point.changedSince(B, "rct:b:1", 1 << 20));
     // A pruning failure is only logged: the reference point itself was made.
     assertEquals(Map.of(A, "rct:a:2", B, "rct:b:2"), point.keep(List.of(A, B)));
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void whileAReadPointIsOpenTheInventoryShowsTheFrozenDisksNotTheCheckpointFiles()
+      throws IOException {
+    String avhdx = "D:\\Hyper-V\\web 01\\a_5C8E1D2A.avhdx";
+    String live = "{\"hostName\":\"hv-01\",\"vms\":{\"id\":\"" + VM.toUpperCase(Locale.ROOT)
+        + "\",\"name\":\"web 01\",\"state\":\"Running\",\"disks\":{\"path\":\"" + json(avhdx)
+        + "\",\"format\":\"VHDX\",\"type\":\"Differencing\",\"size\":1048576,"
+        + "\"blockSize\":2097152,\"parentPath\":\"" + json(A.toUpperCase(Locale.ROOT))
+        + "\"}}}";
+    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
+    fake.expect("inventory.ps1", "{}", live, "", 0);
+    fake.expect("discard-read-point.ps1", POINT_PARAMS, "{\"discarded\":true}", "", 0);
+    fake.expect("inventory.ps1", "{}", live, "", 0);
+
+    ReadPoint point = driver.createReadPoint(VM);
+    VirtualDisk shown = driver.inventory().getVirtualMachines(0).getDisks(0);
+    assertEquals(A, shown.getPath(), "a session of the VM's other disk still finds this one");
+    assertEquals(DiskType.DYNAMIC, shown.getType());
+    assertEquals(40L << 30, shown.getVirtualSizeBytes());
+    point.discard();
+    VirtualDisk after = driver.inventory().getVirtualMachines(0).getDisks(0);
+    assertEquals(DiskType.DIFFERENCING, after.getType(), "the host's own view once it ended");
     fake.assertAllCalled();
   }
 
@@ -139,7 +167,8 @@ class PowerShellReadPointTest {
 
   private static String disk(String path, Object format, Object type) {
     return "{\"path\":\"" + json(path) + "\",\"format\":" + value(format) + ",\"type\":"
-        + value(type) + ",\"parentPath\":\"\"}";
+        + value(type) + ",\"size\":42949672960,\"blockSize\":33554432,"
+        + "\"logicalSectorSize\":512,\"physicalSectorSize\":4096,\"parentPath\":\"\"}";
   }
 
   private static String value(Object value) {
