@@ -10,7 +10,9 @@ import io.failback.agent.hyperv.ReadPoint;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.JobStep;
 import io.failback.proto.v1.PowerState;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,10 +50,19 @@ class RunningVmReadPointTest {
         GuestWritingHost::new);
     assertEquals(PowerState.RUNNING, fixture.onPremVm().getPowerState());
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    Job protection = fixture.awaitState(lifecycle.enableProtection(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
     String cloudVm = fixture.item().getCloudVmId();
     fixture.assertOnPremEqualsCloud(cloudVm);
     assertTrue(readPoints.get() >= 1, "the running VM was read through a read point");
+    List<String> steps = protection.getTimelineList().stream().map(JobStep::getDescription)
+        .toList();
+    for (int i = 0; i < 2; i++) {
+      String disk = fixture.onPremDisk(i).toString();
+      assertTrue(steps.stream().anyMatch(step -> step.startsWith("the VM ran: disk")
+          && step.contains(disk) && step.contains(" copied as read point sim-rp-")), steps
+          .toString());
+    }
 
     BitSet before0 = fixture.scribbleOnPrem(0, 5, 41);
     BitSet before1 = fixture.scribbleOnPrem(1, 3, 42);

@@ -147,6 +147,7 @@ public final class AgentSyncRunner implements AutoCloseable {
         runSession(start, payloadKey, device, tracking, result);
       }
       String reference = lease.succeeded(start.getDiskPath());
+      result.getSyncReportBuilder().setReadPoint(point.id());
       if (!start.getParameters().getDigestSet().isEmpty()) {
         result.getSyncReportBuilder().setChangeReference(reference);
       }

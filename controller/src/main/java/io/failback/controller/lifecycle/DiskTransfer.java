@@ -16,6 +16,7 @@ import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -150,6 +151,7 @@ final class DiskTransfer {
       if (first != null) {
         throw first;
       }
+      noteReadPoints(plan, disks, outcomes);
       recordRate(plan.host(), outcomes, System.nanoTime() - started);
       return outcomes;
     } finally {
@@ -193,6 +195,26 @@ final class DiskTransfer {
         .setReferenceAfterWrite(plan.referenceAfterWrite()).build(),
         disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed(),
         plan.encryption());
+  }
+
+  /**
+   * Says which disks the agent copied from a read point of the running VM (on Hyper-V a
+   * recovery checkpoint the operator may see come and go): the copy is the disks as they were
+   * at that moment, and what the guest wrote since goes with the next sync.
+   */
+  private void noteReadPoints(Plan plan, List<Disk> disks, List<SyncOutcome> outcomes) {
+    Map<String, List<String>> byReadPoint = new LinkedHashMap<>();
+    for (int i = 0; i < outcomes.size(); i++) {
+      String readPoint = outcomes.get(i).agent().getReadPoint();
+      if (!readPoint.isEmpty()) {
+        byReadPoint.computeIfAbsent(readPoint, id -> new ArrayList<>())
+            .add(disks.get(i).onPremPath());
+      }
+    }
+    byReadPoint.forEach((readPoint, paths) -> note(plan, "the VM ran: disk"
+        + (paths.size() > 1 ? "s " : " ") + String.join(", ", paths) + " copied as read point "
+        + readPoint + " froze " + (paths.size() > 1 ? "them" : "it")
+        + "; what the guest wrote since goes with the next sync"));
   }
 
   /** A job step when there is a job, a log line for a delta cycle. */
