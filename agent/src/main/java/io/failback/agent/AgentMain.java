@@ -62,7 +62,7 @@ public final class AgentMain {
       Path state = stateDir != null ? stateDir : hypervisor.defaultStateDir();
       AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
           hypervisor.hostDir, state);
-      return AgentClient.start(config, hypervisor.driver(), Clock.systemUTC(),
+      return AgentClient.start(config, hypervisor.driver(config.stateDir()), Clock.systemUTC(),
           new ControlSession.SessionListener() {});
     }
   }

@@ -43,11 +43,19 @@ final class HypervisorOptions {
     return Platform.onWindows() ? Kind.hyperv : Kind.simulated;
   }
 
-  /** The driver these options name; refuses a simulated host without its directory. */
+  /** The driver these options name, keeping no state; for one-off commands. */
   HypervisorDriver driver() {
+    return driver(null);
+  }
+
+  /**
+   * The driver these options name, keeping its own state (Hyper-V: the reference points it
+   * made) in {@code stateDir}; refuses a simulated host without its directory.
+   */
+  HypervisorDriver driver(Path stateDir) {
     return switch (kind()) {
       case hyperv -> new PowerShellHypervisor(new PowerShellHypervisor.Options(powershell,
-          Duration.ofSeconds(commandSeconds), Duration.ofSeconds(shutdownSeconds)));
+          Duration.ofSeconds(commandSeconds), Duration.ofSeconds(shutdownSeconds)), stateDir);
       case simulated -> {
         if (hostDir == null) {
           throw new IllegalArgumentException("--host-dir is required with the simulated"

@@ -103,8 +103,11 @@ public final class ControlSession implements AutoCloseable {
    */
   public void start() {
     scheduler.execute(() -> {
-      driver.readPoints().recover();
-      connect();
+      try {
+        driver.readPoints().recover();
+      } finally {
+        connect();
+      }
     });
   }
 

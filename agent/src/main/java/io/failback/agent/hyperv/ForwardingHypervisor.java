@@ -3,6 +3,7 @@ package io.failback.agent.hyperv;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Optional;
 
 /** A hypervisor driver that passes every call on; subclasses override the calls they change. */
@@ -46,6 +47,11 @@ public abstract class ForwardingHypervisor implements HypervisorDriver {
   @Override
   public void discardReadPoint(String vmId, String readPointId) throws IOException {
     inner.discardReadPoint(vmId, readPointId);
+  }
+
+  @Override
+  public void discardReadPointsSince(String vmId, Instant since) throws IOException {
+    inner.discardReadPointsSince(vmId, since);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.failback.agent.hyperv;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Optional;
 
 /** What the agent needs from the hypervisor of its host. */
@@ -56,6 +57,12 @@ public interface HypervisorDriver {
    * stopped before ending it; nothing if it has already ended.
    */
   void discardReadPoint(String vmId, String readPointId) throws IOException;
+
+  /**
+   * Discards every read point of VM {@code vmId} made at or after {@code since}: an agent
+   * stopped while the host was making one, so its id is not known.
+   */
+  void discardReadPointsSince(String vmId, Instant since) throws IOException;
 
   /** The host's changed-block tracking, if it has one. */
   Optional<ChangeTracking> changeTracking();

@@ -1,11 +1,11 @@
 package io.failback.agent.hyperv;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -26,6 +26,9 @@ import java.util.logging.Logger;
  */
 public final class ReadPoints {
   private static final Logger log = Logger.getLogger(ReadPoints.class.getName());
+
+  /** A record's content while its read point is being made, followed by when that began. */
+  private static final String CREATING = "creating ";
 
   private final HypervisorDriver driver;
   private final Path dir;
@@ -140,9 +143,22 @@ public final class ReadPoints {
   /** Discards the read point recorded in {@code record}, then forgets it. */
   private void discardLeftOver(String vmKey) throws IOException {
     Path record = DurableFiles.vmFile(dir, vmKey);
-    String id = Files.readString(record, StandardCharsets.UTF_8).strip();
-    log.info("discarding read point " + id + " of VM " + vmKey + ", left open by the last run");
-    driver.discardReadPoint(vmKey, id);
+    String content = Files.readString(record, StandardCharsets.UTF_8).strip();
+    if (content.startsWith(CREATING)) {
+      Instant since;
+      try {
+        since = Instant.parse(content.substring(CREATING.length()));
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new IOException("read point record " + record + " is damaged: '" + content + "'");
+      }
+      log.info("discarding any read point of VM " + vmKey + " made since " + since
+          + ": the last run stopped while making one");
+      driver.discardReadPointsSince(vmKey, since);
+    } else {
+      log.info("discarding read point " + content + " of VM " + vmKey
+          + ", left open by the last run");
+      driver.discardReadPoint(vmKey, content);
+    }
     forget(record);
   }
 
@@ -183,7 +199,18 @@ public final class ReadPoints {
           if (Files.exists(record)) {
             discardLeftOver(vmId); // a crash's: Hyper-V cannot stack read points
           }
-          point = driver.createReadPoint(vmId);
+          // Recorded before it exists: a crash or a timeout while the host makes it must not
+          // leave a read point nobody knows of.
+          Instant since = Instant.now();
+          DurableFiles.replace(record, CREATING + since);
+          try {
+            point = driver.createReadPoint(vmId);
+          } catch (IOException e) {
+            // A timeout may have left one behind: whatever was made since goes now.
+            driver.discardReadPointsSince(vmId, since);
+            forget(record);
+            throw e;
+          }
           DurableFiles.replace(record, point.id());
         } catch (IOException e) {
           if (point != null) {
@@ -199,8 +226,36 @@ public final class ReadPoints {
       return point;
     }
 
-    /** Keeps or discards the read point once its last session has left. */
+    /**
+     * Keeps or discards the read point once its last session has left; whatever happens, the
+     * sessions waiting for it are answered and the VM's next session may go on.
+     */
     void end() {
+      Map<String, String> kept = Map.of();
+      try {
+        kept = keepOrDiscard();
+      } finally {
+        Shared unfinished;
+        synchronized (this) {
+          unfinished = before; // still set only if its wait for it was interrupted
+        }
+        synchronized (open) {
+          String key = vmId.toLowerCase(Locale.ROOT);
+          if (unfinished != null && !unfinished.hasEnded()) {
+            // The next session must still wait for that one, not take its record as left over.
+            open.replace(key, this, unfinished);
+          } else {
+            open.remove(key, this);
+          }
+        }
+        synchronized (this) {
+          references = kept;
+          notifyAll();
+        }
+      }
+    }
+
+    private Map<String, String> keepOrDiscard() {
       Map<String, String> kept = Map.of();
       ReadPoint ending;
       List<String> disks;
@@ -214,7 +269,7 @@ public final class ReadPoints {
           try {
             kept = ending.keep(disks);
             gone = true;
-          } catch (IOException | UncheckedIOException e) {
+          } catch (IOException | RuntimeException e) {
             log.warning("read point " + ending.id() + " of VM " + vmId + " could not be kept"
                 + " as a reference point (" + e.getMessage() + "); its disks' next syncs"
                 + " compare checksums");
@@ -229,13 +284,11 @@ public final class ReadPoints {
           }
         }
       }
-      synchronized (open) {
-        open.remove(vmId.toLowerCase(Locale.ROOT), this);
-      }
-      synchronized (this) {
-        references = kept;
-        notifyAll();
-      }
+      return kept;
+    }
+
+    synchronized boolean hasEnded() {
+      return references != null;
     }
 
     synchronized Map<String, String> awaitEnd() throws InterruptedException {
@@ -249,7 +302,7 @@ public final class ReadPoints {
       try {
         readPoint.discard();
         return true;
-      } catch (IOException | UncheckedIOException e) {
+      } catch (IOException | RuntimeException e) {
         log.warning("read point " + readPoint.id() + " of VM " + vmId + " could not be"
             + " discarded (" + e.getMessage() + "); the agent tries again at its next start");
         return false;

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -171,6 +172,12 @@ public final class SimulatedHypervisor implements HypervisorDriver {
   @Override
   public void discardReadPoint(String vmId, String readPointId) throws IOException {
     SimulatedReadPoint.discard(readPointsDir(), readPointId);
+  }
+
+  /** Every read point of the VM: only the agent makes them here, whatever their time. */
+  @Override
+  public void discardReadPointsSince(String vmId, Instant since) throws IOException {
+    SimulatedReadPoint.discardAll(readPointsDir(), vmId);
   }
 
   private Path readPointsDir() {

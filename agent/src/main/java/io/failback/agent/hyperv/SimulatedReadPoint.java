@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * disk, which is fine for the small disks of tests and the demo.
  */
 final class SimulatedReadPoint implements ReadPoint {
-  private static final Pattern ID = Pattern.compile("sim-rp-[0-9a-f-]{36}");
+  private static final Pattern ID = Pattern.compile("sim-rp-[0-9a-z-]{1,64}--[0-9a-f-]{36}");
 
   private final String id;
   private final String vmId;
@@ -51,7 +51,7 @@ final class SimulatedReadPoint implements ReadPoint {
             + " differencing disk (a checkpoint): merge the VM's checkpoints first");
       }
     }
-    String id = "sim-rp-" + UUID.randomUUID();
+    String id = prefix(vm.getId()) + UUID.randomUUID();
     Path folder = readPointsDir.resolve(id);
     Files.createDirectories(folder);
     Map<String, Path> copies = new LinkedHashMap<>();
@@ -69,6 +69,25 @@ final class SimulatedReadPoint implements ReadPoint {
           + e.getMessage(), e);
     }
     return new SimulatedReadPoint(id, vm.getId(), folder, copies, tracking);
+  }
+
+  /** Removes every read point of VM {@code vmId} in {@code readPointsDir}. */
+  static void discardAll(Path readPointsDir, String vmId) throws IOException {
+    String prefix = prefix(vmId);
+    List<Path> folders;
+    try (var files = Files.list(readPointsDir)) {
+      folders = files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList();
+    } catch (NoSuchFileException none) {
+      return;
+    }
+    for (Path folder : folders) {
+      delete(folder);
+    }
+  }
+
+  /** Read points are named after their VM, so that a crash's can be found without an id. */
+  private static String prefix(String vmId) {
+    return "sim-rp-" + vmId.toLowerCase(java.util.Locale.ROOT) + "--";
   }
 
   /** Removes read point {@code id} of {@code readPointsDir}, if it is still there. */

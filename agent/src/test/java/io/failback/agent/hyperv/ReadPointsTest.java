@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,13 +75,7 @@ class ReadPointsTest {
     assertSame(first.point(), second.point());
     assertEquals(1, driver.created);
 
-    CompletableFuture<String> firstReference = CompletableFuture.supplyAsync(() -> {
-      try {
-        return first.succeeded(disk0);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<String> firstReference = succeedLater(first, disk0);
     assertThrows(java.util.concurrent.TimeoutException.class,
         () -> firstReference.get(200, TimeUnit.MILLISECONDS),
         "a session's reference waits for the other sessions of its read point");
@@ -117,29 +112,17 @@ class ReadPointsTest {
 
   @Test
   void aSessionJoiningWhileTheLastReadPointEndsWaitsForItsEnd() throws Exception {
-    java.util.concurrent.CountDownLatch keeping = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch keeping = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     driver.beforeKeep = () -> {
       keeping.countDown();
       release.await();
     };
     ReadPoints.Lease first = readPoints.join(vm.getId());
     String firstId = first.point().id();
-    CompletableFuture<String> firstReference = CompletableFuture.supplyAsync(() -> {
-      try {
-        return first.succeeded(disk0);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<String> firstReference = succeedLater(first, disk0);
     assertTrue(keeping.await(10, TimeUnit.SECONDS));
-    CompletableFuture<ReadPoints.Lease> next = CompletableFuture.supplyAsync(() -> {
-      try {
-        return readPoints.join(vm.getId());
-      } catch (IOException | InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<ReadPoints.Lease> next = joinLater();
     assertThrows(java.util.concurrent.TimeoutException.class,
         () -> next.get(200, TimeUnit.MILLISECONDS),
         "no second read point while the first is being kept");
@@ -150,6 +133,70 @@ class ReadPointsTest {
     }
     assertEquals(List.of(), driver.discardedIds, "the read point being kept was not discarded");
     assertEquals(List.of(List.of(disk0)), driver.kept);
+    assertNothingLeft();
+  }
+
+  @Test
+  void aBugWhileKeepingStillAnswersTheSessionsAndFreesTheVm() throws Exception {
+    driver.keepBug = new IllegalStateException("unexpected answer");
+    ReadPoints.Lease lease = readPoints.join(vm.getId());
+    assertEquals("", lease.succeeded(disk0));
+    driver.keepBug = null;
+    try (ReadPoints.Lease next = readPoints.join(vm.getId())) {
+      assertEquals(2, driver.created);
+    }
+    assertNothingLeft();
+  }
+
+  @Test
+  void aSessionInterruptedWhileWaitingForTheLastReadPointDoesNotLetTheNextOneSkipTheWait()
+      throws Exception {
+    CountDownLatch keeping = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    driver.beforeKeep = () -> {
+      keeping.countDown();
+      release.await();
+    };
+    ReadPoints.Lease first = readPoints.join(vm.getId());
+    CompletableFuture<String> firstReference = succeedLater(first, disk0);
+    assertTrue(keeping.await(10, TimeUnit.SECONDS));
+    java.util.concurrent.atomic.AtomicReference<Throwable> interrupted =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread stopping = new Thread(() -> {
+      try {
+        readPoints.join(vm.getId()).close();
+      } catch (Throwable e) {
+        interrupted.set(e);
+      }
+    });
+    stopping.start();
+    // Only a wait can be interrupted here; the join cannot have finished.
+    while (stopping.getState() != Thread.State.WAITING) {
+      Thread.onSpinWait();
+    }
+    stopping.interrupt();
+    stopping.join(10_000);
+    assertTrue(interrupted.get() instanceof InterruptedException, String.valueOf(interrupted));
+
+    CompletableFuture<ReadPoints.Lease> next = joinLater();
+    assertThrows(java.util.concurrent.TimeoutException.class,
+        () -> next.get(200, TimeUnit.MILLISECONDS), "still waits for the read point being kept");
+    release.countDown();
+    assertNotEquals("", firstReference.get(10, TimeUnit.SECONDS));
+    next.get(10, TimeUnit.SECONDS).close();
+    assertEquals(List.of(), driver.discardedIds, "the read point being kept was not discarded");
+    assertNothingLeft();
+  }
+
+  @Test
+  void aReadPointMadeWhenTheAgentDiedBeforeLearningItsIdIsDiscardedAtTheNextStart()
+      throws Exception {
+    Files.createDirectories(state.resolve("read-points"));
+    Files.writeString(state.resolve("read-points").resolve(vm.getId()),
+        "creating " + java.time.Instant.now());
+    driver.createReadPoint(vm.getId()); // made by the host; the agent died before the answer
+    assertEquals(1, driver.openPoints().size());
+    new ReadPoints(driver, state).recover();
     assertNothingLeft();
   }
 
@@ -198,6 +245,26 @@ class ReadPointsTest {
     assertNothingLeft();
   }
 
+  private static CompletableFuture<String> succeedLater(ReadPoints.Lease lease, String disk) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return lease.succeeded(disk);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  private CompletableFuture<ReadPoints.Lease> joinLater() {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return readPoints.join(vm.getId());
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
   /** No frozen copies on the host and no read point recorded by the agent. */
   private void assertNothingLeft() throws IOException {
     assertEquals(List.of(), driver.openPoints());
@@ -222,6 +289,7 @@ class ReadPointsTest {
     final List<List<String>> kept = new ArrayList<>();
     volatile boolean failCreate;
     volatile boolean failKeep;
+    volatile RuntimeException keepBug;
     volatile Pause beforeKeep = () -> { };
 
     Recording(SimulatedHypervisor inner) {
@@ -241,6 +309,7 @@ class ReadPointsTest {
     @Override
     public ReadPoint createReadPoint(String vmId) throws IOException {
       if (failCreate) {
+        super.createReadPoint(vmId); // made, but the answer never came (a timeout)
         throw new IOException("CreateSnapshot returned 32775");
       }
       created++;
@@ -266,6 +335,9 @@ class ReadPointsTest {
         public Map<String, String> keep(List<String> diskPaths) throws IOException {
           if (failKeep) {
             throw new IOException("ConvertToReferencePoint returned 32768");
+          }
+          if (keepBug != null) {
+            throw keepBug;
           }
           try {
             beforeKeep.await();

@@ -26,15 +26,11 @@ import java.util.logging.Logger;
  */
 final class HyperVReadPoint implements ReadPoint {
   private static final Logger log = Logger.getLogger(HyperVReadPoint.class.getName());
-  /**
-   * Reference points kept per VM: the controller diffs from the newest its last successful sync
-   * recorded, and a few failed attempts in between must not push that one out.
-   */
-  static final int KEPT_REFERENCE_POINTS = 4;
 
   private final PowerShell shell;
   private final Duration timeout;
   private final RctChangeTracking tracking;
+  private final OwnReferencePoints own;
   private final String id;
   private final String vmId;
   /** The checkpoint's disks by lower-case path (Windows paths ignore case). */
@@ -42,10 +38,12 @@ final class HyperVReadPoint implements ReadPoint {
   private final Consumer<HyperVReadPoint> onEnd;
 
   private HyperVReadPoint(PowerShell shell, Duration timeout, RctChangeTracking tracking,
-      String id, String vmId, Map<String, JsonObject> disks, Consumer<HyperVReadPoint> onEnd) {
+      OwnReferencePoints own, String id, String vmId, Map<String, JsonObject> disks,
+      Consumer<HyperVReadPoint> onEnd) {
     this.shell = shell;
     this.timeout = timeout;
     this.tracking = tracking;
+    this.own = own;
     this.id = id;
     this.vmId = vmId;
     this.disks = disks;
@@ -54,7 +52,7 @@ final class HyperVReadPoint implements ReadPoint {
 
   /** Creates one; {@code onEnd} runs once it has been kept or discarded. */
   static HyperVReadPoint create(PowerShell shell, Duration timeout, RctChangeTracking tracking,
-      String vmId, Consumer<HyperVReadPoint> onEnd) throws IOException {
+      OwnReferencePoints own, String vmId, Consumer<HyperVReadPoint> onEnd) throws IOException {
     JsonObject answer = PowerShellHypervisor.object(shell.run("create-read-point.ps1",
         PowerShell.parameters("vmId", vmId), "create a read point (recovery checkpoint) of VM "
             + vmId, timeout));
@@ -63,7 +61,7 @@ final class HyperVReadPoint implements ReadPoint {
     for (JsonObject disk : objects(answer, "disks")) {
       disks.put(key(PsJson.required(disk, "path", "a disk of read point " + id)), disk);
     }
-    return new HyperVReadPoint(shell, timeout, tracking, id, vmId, disks, onEnd);
+    return new HyperVReadPoint(shell, timeout, tracking, own, id, vmId, disks, onEnd);
   }
 
   /** Discards read point {@code id} of VM {@code vmId}; nothing if it has ended. */
@@ -109,15 +107,30 @@ final class HyperVReadPoint implements ReadPoint {
   @Override
   public Map<String, String> keep(List<String> diskPaths) throws IOException {
     JsonObject answer = PowerShellHypervisor.object(shell.run("keep-read-point.ps1",
-        PowerShell.parameters("vmId", vmId, "pointId", id, "diskPaths", diskPaths,
-            "keepReferencePoints", KEPT_REFERENCE_POINTS),
+        PowerShell.parameters("vmId", vmId, "pointId", id, "diskPaths", diskPaths),
         "keep read point " + id + " of VM " + vmId + " as a reference point", timeout));
     onEnd.accept(this);
-    String pruneError = text(answer, "pruneError");
-    if (!pruneError.isEmpty()) {
-      log.warning("old reference points of VM " + vmId + " were not removed: " + pruneError);
-    }
+    // Recorded first: even a reference point whose answer is unusable is this agent's to remove.
+    destroyOldReferencePoints(PsJson.required(answer, "referencePointId",
+        "the reference point of VM " + vmId));
     return RctChangeTracking.references(answer, vmId, diskPaths);
+  }
+
+  /**
+   * Records the new reference point and destroys this agent's older ones beyond the newest few
+   * (each pins change-tracking history on the host); a failure is retried with the next one.
+   */
+  private void destroyOldReferencePoints(String referencePointId) {
+    try {
+      for (String old : own.add(vmId, referencePointId)) {
+        shell.run("destroy-reference-point.ps1", PowerShell.parameters("referencePointId", old),
+            "destroy old reference point " + old + " of VM " + vmId, timeout);
+        own.remove(vmId, old);
+      }
+    } catch (IOException e) {
+      log.warning("old reference points of VM " + vmId + " were not all removed: "
+          + e.getMessage());
+    }
   }
 
   @Override

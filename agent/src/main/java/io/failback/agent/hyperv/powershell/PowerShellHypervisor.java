@@ -15,7 +15,9 @@ import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +37,7 @@ public final class PowerShellHypervisor implements HypervisorDriver {
   private final PowerShell shell;
   private final Options options;
   private final RctChangeTracking changeTracking;
+  private final OwnReferencePoints own;
   /** Read points this driver made that have not ended, by lower-case VM id. */
   private final Map<String, HyperVReadPoint> readPoints = new ConcurrentHashMap<>();
 
@@ -52,10 +55,21 @@ public final class PowerShellHypervisor implements HypervisorDriver {
     }
   }
 
+  /** A driver that remembers the reference points it made in memory only. */
   public PowerShellHypervisor(Options options) {
+    this(options, null);
+  }
+
+  /**
+   * A driver that remembers the reference points it made in {@code stateDir}, so that it
+   * removes its own old ones, and only those, across restarts; null keeps them in memory.
+   */
+  public PowerShellHypervisor(Options options, Path stateDir) {
     this.shell = new PowerShell(options.executable());
     this.options = options;
-    this.changeTracking = new RctChangeTracking(shell, options.commandTimeout());
+    this.own = new OwnReferencePoints(
+        stateDir == null ? null : stateDir.resolve("hyperv-reference-points"));
+    this.changeTracking = new RctChangeTracking(shell, options.commandTimeout(), own);
   }
 
   @Override
@@ -150,7 +164,7 @@ public final class PowerShellHypervisor implements HypervisorDriver {
   public ReadPoint createReadPoint(String vmId) throws IOException {
     String key = vmId.toLowerCase(Locale.ROOT);
     HyperVReadPoint point = HyperVReadPoint.create(shell, options.commandTimeout(),
-        changeTracking, vmId, ended -> readPoints.remove(key, ended));
+        changeTracking, own, vmId, ended -> readPoints.remove(key, ended));
     readPoints.put(key, point);
     return point;
   }
@@ -158,6 +172,13 @@ public final class PowerShellHypervisor implements HypervisorDriver {
   @Override
   public void discardReadPoint(String vmId, String readPointId) throws IOException {
     HyperVReadPoint.discard(shell, options.commandTimeout(), vmId, readPointId);
+  }
+
+  @Override
+  public void discardReadPointsSince(String vmId, Instant since) throws IOException {
+    shell.run("discard-read-points-since.ps1", PowerShell.parameters("vmId", vmId, "since",
+        since.toString()), "discard the read points of VM " + vmId + " made since " + since,
+        options.commandTimeout());
   }
 
   @Override

@@ -29,10 +29,12 @@ final class RctChangeTracking implements ChangeTracking {
 
   private final PowerShell shell;
   private final Duration timeout;
+  private final OwnReferencePoints own;
 
-  RctChangeTracking(PowerShell shell, Duration timeout) {
+  RctChangeTracking(PowerShell shell, Duration timeout, OwnReferencePoints own) {
     this.shell = shell;
     this.timeout = timeout;
+    this.own = own;
   }
 
   @Override
@@ -66,7 +68,8 @@ final class RctChangeTracking implements ChangeTracking {
   @Override
   public Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
       throws IOException {
-    HyperVReadPoint point = HyperVReadPoint.create(shell, timeout, this, vmId, ended -> { });
+    HyperVReadPoint point = HyperVReadPoint.create(shell, timeout, this, own, vmId,
+        ended -> { });
     try {
       return point.keep(diskPaths);
     } catch (IOException e) {

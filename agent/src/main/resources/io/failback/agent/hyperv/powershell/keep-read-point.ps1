@@ -1,8 +1,9 @@
 # Ends read point $p.pointId of VM $p.vmId as a reference point: ConvertToReferencePoint folds
 # the guest's writes back into the disks and keeps the resilient change tracking id of each, so
 # GetVirtualDiskChanges later reports exactly what was written after the read point. Reports the
-# id of each disk in $p.diskPaths, then destroys the VM's reference points older than the newest
-# $p.keepReferencePoints. Written from the WMI documentation, not yet run on a Hyper-V host.
+# id of each disk in $p.diskPaths and the reference point's own id (the agent destroys its own
+# old ones, never another product's). Written from the WMI documentation, not yet run on a
+# Hyper-V host.
 $system = Get-VmSystem $p.vmId
 $snapshot = Get-ReadPoint $system $p.pointId
 if ($snapshot.Count -ne 1) { throw "read point $($p.pointId) of VM $($p.vmId) is gone" }
@@ -11,26 +12,23 @@ $answer = Invoke-CimMethod -InputObject $service -MethodName ConvertToReferenceP
   AffectedSnapshot = $snapshot[0] }
 $job = Wait-Method $answer 'ConvertToReferencePoint'
 $point = if ($job) { Get-CimAssociatedInstance -InputObject $job -ResultClassName Msvm_VirtualSystemReferencePoint } else { Get-CimInstance -InputObject $answer.ResultingReferencePoint }
-# The reference point lists its disks' RCT ids in the order of the VM's disk drives.
-$drives = @(Get-VMHardDiskDrive -VM (Get-VM -Id $p.vmId) | ForEach-Object { [string]$_.Path })
-$ids = @($point.ResilientChangeTrackingIdentifiers)
+# VirtualDiskIdentifiers[i], the InstanceID of a disk's settings, has the RCT id
+# ResilientChangeTrackingIdentifiers[i]; the settings name the disk's file.
+$diskIds = @($point.VirtualDiskIdentifiers)
+$rctIds = @($point.ResilientChangeTrackingIdentifiers)
+if ($diskIds.Count -ne $rctIds.Count) {
+  throw "the reference point lists $($diskIds.Count) disks but $($rctIds.Count) change tracking ids"
+}
+$settings = @(Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_StorageAllocationSettingData |
+  Where-Object { $diskIds -contains $_.InstanceID })
 $references = @()
 foreach ($path in @($p.diskPaths)) {
-  $index = [array]::IndexOf($drives, [string]$path)
-  if ($index -lt 0 -or $index -ge $ids.Count) { throw "disk $path has no change tracking id in the reference point" }
-  $references += @{ path = [string]$path; reference = [string]$ids[$index] }
-}
-# Old reference points pin change tracking history; a failure here costs only disk space.
-$pruneError = ''
-try {
-  $referenceService = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_VirtualSystemReferencePointService
-  $old = @(Get-CimAssociatedInstance -InputObject $system -ResultClassName Msvm_VirtualSystemReferencePoint |
-    Sort-Object CreationTime -Descending | Select-Object -Skip ([int]$p.keepReferencePoints))
-  foreach ($reference in $old) {
-    $null = Wait-Method (Invoke-CimMethod -InputObject $referenceService -MethodName DestroyReferencePoint -Arguments @{
-      AffectedReferencePoint = $reference }) 'DestroyReferencePoint'
+  $found = @()
+  for ($i = 0; $i -lt $diskIds.Count; $i++) {
+    $disk = @($settings | Where-Object { $_.InstanceID -eq $diskIds[$i] })
+    if ($disk.Count -eq 1 -and [string]@($disk[0].HostResource)[0] -eq [string]$path) { $found += [string]$rctIds[$i] }
   }
-} catch {
-  $pruneError = $_.Exception.Message
+  if ($found.Count -ne 1) { throw "disk $path has no single change tracking id in the reference point" }
+  $references += @{ path = [string]$path; reference = $found[0] }
 }
-Write-Json @{ references = $references; pruneError = $pruneError }
+Write-Json @{ references = $references; referencePointId = [string]$point.InstanceID }

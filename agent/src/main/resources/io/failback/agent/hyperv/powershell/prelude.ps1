@@ -35,6 +35,6 @@ function Get-VmSystem($vmId) {
   return $system[0]
 }
 function Get-ReadPoint($system, $pointId) {
-  return @(Get-CimAssociatedInstance -InputObject $system -ResultClassName Msvm_VirtualSystemSettingData |
+  return @(Get-CimAssociatedInstance -InputObject $system -Association Msvm_SnapshotOfVirtualSystem -ResultClassName Msvm_VirtualSystemSettingData |
     Where-Object { $_.InstanceID -eq [string]$pointId })
 }

@@ -50,10 +50,10 @@ class PowerShellReadPointTest {
         + "\"byteOffset\":0,\"byteLength\":1048576}", "{\"available\":true,\"ranges\":"
         + "{\"offset\":4096,\"length\":512}}", "", 0);
     fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
-        + "\",\"diskPaths\":[\"" + json(A) + "\",\"" + json(B) + "\"],"
-        + "\"keepReferencePoints\":4}", "{\"references\":[{\"path\":\"" + json(B)
-        + "\",\"reference\":\"rct:b:2\"},{\"path\":\"" + json(A) + "\",\"reference\":"
-        + "\"rct:a:2\"}],\"pruneError\":\"DestroyReferencePoint returned 32775\"}", "", 0);
+        + "\",\"diskPaths\":[\"" + json(A) + "\",\"" + json(B) + "\"]}",
+        "{\"references\":[{\"path\":\"" + json(B) + "\",\"reference\":\"rct:b:2\"},"
+        + "{\"path\":\"" + json(A) + "\",\"reference\":\"rct:a:2\"}],"
+        + "\"referencePointId\":\"Microsoft:RP-1\"}", "", 0);
 
     ReadPoint point = driver.createReadPoint(VM);
     assertEquals(POINT, point.id());
@@ -62,7 +62,6 @@ class PowerShellReadPointTest {
         "Windows paths ignore case; the file is the checkpoint's");
     assertEquals(Optional.of(List.of(new ByteRange(4096, 512))),
         point.changedSince(B, "rct:b:1", 1 << 20));
-    // A pruning failure is only logged: the reference point itself was made.
     assertEquals(Map.of(A, "rct:a:2", B, "rct:b:2"), point.keep(List.of(A, B)));
     fake.assertAllCalled();
   }
@@ -133,11 +132,55 @@ class PowerShellReadPointTest {
   void aReferencePointOfAnOffVmIsAReadPointKeptAtOnce() throws IOException {
     fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
     fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
-        + "\",\"diskPaths\":[\"" + json(A) + "\"],\"keepReferencePoints\":4}",
+        + "\",\"diskPaths\":[\"" + json(A) + "\"]}",
         "{\"references\":{\"path\":\"" + json(A) + "\",\"reference\":\"rct:a:9\"},"
-            + "\"pruneError\":\"\"}", "", 0);
+            + "\"referencePointId\":\"Microsoft:RP-9\"}", "", 0);
     assertEquals(Map.of(A, "rct:a:9"),
         driver.changeTracking().orElseThrow().createReferencePoint(VM, List.of(A)));
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void onlyThisAgentsOwnOldReferencePointsAreDestroyedBeyondTheNewestFour() throws IOException {
+    driver = new PowerShellHypervisor(new PowerShellHypervisor.Options(fake.executable(),
+        Duration.ofSeconds(30), Duration.ofSeconds(90)), dir.resolve("state"));
+    for (int i = 1; i <= 6; i++) {
+      fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "",
+          0);
+      fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
+          + "\",\"diskPaths\":[\"" + json(A) + "\"]}", "{\"references\":{\"path\":\""
+          + json(A) + "\",\"reference\":\"rct:a:" + i + "\"},\"referencePointId\":"
+          + "\"Microsoft:RP-" + i + "\"}", "", 0);
+      if (i == 5) {
+        fake.expect("destroy-reference-point.ps1", "{\"referencePointId\":\"Microsoft:RP-1\"}",
+            "", "DestroyReferencePoint returned 32775", 1);
+      }
+      if (i == 6) {
+        fake.expect("destroy-reference-point.ps1", "{\"referencePointId\":\"Microsoft:RP-1\"}",
+            "{\"destroyed\":true}", "", 0);
+        fake.expect("destroy-reference-point.ps1", "{\"referencePointId\":\"Microsoft:RP-2\"}",
+            "{\"destroyed\":false}", "", 0);
+      }
+    }
+    for (int i = 1; i <= 3; i++) {
+      assertEquals(Map.of(A, "rct:a:" + i), driver.createReadPoint(VM).keep(List.of(A)));
+    }
+    // A restart in between: the list is on disk.
+    driver = new PowerShellHypervisor(new PowerShellHypervisor.Options(fake.executable(),
+        Duration.ofSeconds(30), Duration.ofSeconds(90)), dir.resolve("state"));
+    for (int i = 4; i <= 6; i++) {
+      // A failed destroy is only logged and tried again with the next reference point.
+      assertEquals(Map.of(A, "rct:a:" + i), driver.changeTracking().orElseThrow()
+          .createReferencePoint(VM, List.of(A)));
+    }
+    fake.assertAllCalled();
+  }
+
+  @Test
+  void aReadPointWhoseIdIsUnknownIsDiscardedByItsTime() throws IOException {
+    fake.expect("discard-read-points-since.ps1", "{\"vmId\":\"" + VM + "\",\"since\":"
+        + "\"2026-11-26T17:00:00Z\"}", "{\"discarded\":1}", "", 0);
+    driver.discardReadPointsSince(VM, java.time.Instant.parse("2026-11-26T17:00:00Z"));
     fake.assertAllCalled();
   }
 
@@ -146,8 +189,9 @@ class PowerShellReadPointTest {
     fake.expect("create-read-point.ps1", VM_PARAMS, "", "CreateSnapshot returned 32775", 1);
     fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
     fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
-        + "\",\"diskPaths\":[\"" + json(A) + "\"],\"keepReferencePoints\":4}",
-        "{\"references\":{\"path\":\"D:\\\\other.vhdx\",\"reference\":\"rct:o:1\"}}", "", 0);
+        + "\",\"diskPaths\":[\"" + json(A) + "\"]}",
+        "{\"references\":{\"path\":\"D:\\\\other.vhdx\",\"reference\":\"rct:o:1\"},"
+            + "\"referencePointId\":\"Microsoft:RP-2\"}", "", 0);
     fake.expect("discard-read-point.ps1", POINT_PARAMS, "{\"discarded\":false}", "", 0);
     var tracking = driver.changeTracking().orElseThrow();
     IOException failed = assertThrows(IOException.class,
