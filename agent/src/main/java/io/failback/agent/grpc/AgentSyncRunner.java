@@ -1,6 +1,7 @@
 package io.failback.agent.grpc;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
+import io.failback.agent.hyperv.AfterWriteReferences;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.ReadPoint;
 import io.failback.agent.hyperv.ReadPoints;
@@ -58,11 +59,11 @@ public final class AgentSyncRunner implements AutoCloseable {
     return thread;
   });
 
-  private static final SourceTracking NO_TRACKING = new SourceTracking(null, "");
   private final DigestSets digestSets;
   /** Set once by {@link #close}: lanes end at their next batch boundary. */
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final EncryptionCertificateStore encryption;
+  private final AfterWriteReferences afterWrite;
 
   public AgentSyncRunner(Channel channel, GuardedHypervisor driver, DigestSets digestSets,
       EncryptionCertificateStore encryption) {
@@ -70,6 +71,7 @@ public final class AgentSyncRunner implements AutoCloseable {
     this.driver = driver;
     this.digestSets = digestSets;
     this.encryption = encryption;
+    this.afterWrite = new AfterWriteReferences(driver.readPoints());
   }
 
   /** Starts the session in the background; {@code report} gets the result once it ends. */
@@ -90,23 +92,10 @@ public final class AgentSyncRunner implements AutoCloseable {
       // decrypt must leave the disk and the VM's state exactly as they were.
       JobKey payloadKey = payloadKey(start.getParameters());
       VirtualMachine vm = admit(start);
-      if (readsThroughReadPoint(start, vm)) {
+      if (start.getAgentRole() == SyncRole.SOURCE) {
         runFromReadPoint(start, payloadKey, vm, result);
-        return result.build();
-      }
-      SourceTracking tracking = start.getAgentRole() != SyncRole.SOURCE ? NO_TRACKING
-          : SourceTracking.prepare(driver.changeTracking(), vm.getId(), start.getDiskPath(),
-              start.getParameters(), start.getChangeReference());
-      try (BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()),
-          start.getAgentRole() == SyncRole.TARGET)) {
-        runSession(start, payloadKey, device, tracking, result);
-      }
-      if (start.getAgentRole() == SyncRole.TARGET && start.getReferenceAfterWrite()
-          && result.hasSyncReport()) {
-        // After the session's last write is on disk: every later write, the rest of the
-        // failback's included, is in the host's changed set since this reference point.
-        result.getSyncReportBuilder().setChangeReference(SourceTracking.afterTarget(
-            driver.changeTracking(), vm.getId(), start.getDiskPath(), start.getParameters()));
+      } else {
+        runAsTarget(start, payloadKey, vm, result);
       }
     } catch (SourceTracking.ReferenceUnknownException e) {
       // Before any read or send: the controller recognizes the flag and compares checksums.
@@ -127,14 +116,39 @@ public final class AgentSyncRunner implements AutoCloseable {
     return result.build();
   }
 
-  /** A source session of a VM that is not Off reads a read point, never the live disk. */
-  private static boolean readsThroughReadPoint(StartSync start, VirtualMachine vm) {
-    return start.getAgentRole() == SyncRole.SOURCE && vm.getPowerState() != PowerState.OFF;
+  /**
+   * Writes the disk; when the controller asks for one, the reference point is made once every
+   * overlapping session of the VM has written its disk: every later write, the rest of the
+   * failback's included, is in the host's changed set since then.
+   */
+  private void runAsTarget(StartSync start, JobKey payloadKey, VirtualMachine vm,
+      CommandResult.Builder result) throws IOException, SyncException, InterruptedException {
+    boolean reference = start.getReferenceAfterWrite()
+        && !start.getParameters().getDigestSet().isEmpty();
+    if (reference) {
+      afterWrite.starting(vm.getId());
+    }
+    boolean wrote = false;
+    try {
+      try (BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()), true)) {
+        runSession(start, payloadKey, device, SourceTracking.NONE, result);
+      }
+      wrote = true;
+    } finally {
+      if (reference) {
+        String made = afterWrite.finished(vm.getId(), start.getDiskPath(), wrote);
+        if (wrote) {
+          result.getSyncReportBuilder().setChangeReference(made);
+        }
+      }
+    }
   }
 
   /**
-   * Reads the disk as the VM's shared read point froze it; once every session of the VM's
-   * disks has ended, the read point becomes the disk's new reference point.
+   * Reads the disk as the VM's shared read point froze it, whether the VM runs or not (a real
+   * host refuses to read a running VM's disk, and would copy blocks of different moments); once
+   * every session of the VM's disks has ended, the read point becomes the disk's new reference
+   * point.
    */
   private void runFromReadPoint(StartSync start, JobKey payloadKey, VirtualMachine vm,
       CommandResult.Builder result) throws IOException, SyncException, InterruptedException {
@@ -169,8 +183,7 @@ public final class AgentSyncRunner implements AutoCloseable {
         .setBlocksEqual(counters.blocksEqual()).setBlocksZero(counters.blocksZero())
         .setBlocksSent(counters.blocksSent()).setBytesRead(counters.bytesRead())
         .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
-        .setResumes(counters.resumes())
-        .setChangeReference(tracking.newReference()));
+        .setResumes(counters.resumes()));
     log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
   }
 
@@ -222,8 +235,9 @@ public final class AgentSyncRunner implements AutoCloseable {
             throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()
                 + "; it must be Off before its disk " + disk.getPath() + " is written");
           }
-          if (!readsThroughReadPoint(start, vm)) {
-            driver.checkDiskAccess(vm.getId(), disk.getPath(), target);
+          if (target) {
+            // A source reads a read point, which makes its own checks.
+            driver.checkDiskAccess(vm.getId(), disk.getPath(), true);
           }
           if (target) {
             // Durable before the first write: from here until a verified end the disks mix

@@ -38,15 +38,4 @@ public interface ChangeTracking {
    */
   Optional<List<ByteRange>> changedSince(String diskPath, String referencePoint, long diskSize)
       throws IOException;
-
-  /**
-   * Creates a reference point of the VM's disks now: every later write to a disk is in its
-   * {@link #changedSince} answer for the returned id.
-   *
-   * @return the reference id of each of {@code diskPaths}, by path
-   * @throws IOException when the host could not create it; the caller then has no reference
-   *     and its next sync of these disks compares checksums
-   */
-  Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
-      throws IOException;
 }

@@ -88,6 +88,24 @@ public final class ReadPoints {
     }
   }
 
+  /**
+   * A change-tracking reference point of {@code diskPaths} of VM {@code vmId} as they are now:
+   * a read point kept at once, for disks nobody writes meanwhile (the VM is Off). Returns each
+   * disk's reference, or an empty map when the host could not make one (the next sync of the
+   * disks then compares checksums).
+   */
+  public Map<String, String> referencePoint(String vmId, List<String> diskPaths)
+      throws InterruptedException {
+    Lease lease;
+    try {
+      lease = join(vmId);
+    } catch (IOException e) {
+      log.warning("no change-tracking reference point of VM " + vmId + ": " + e.getMessage());
+      return Map.of();
+    }
+    return lease.succeeded(diskPaths);
+  }
+
   /** One session's share in its VM's read point. */
   public final class Lease implements AutoCloseable {
     private final Shared shared;
@@ -109,12 +127,17 @@ public final class ReadPoints {
      * or "" when it could not be kept (the next sync of the disk then compares checksums).
      */
     public String succeeded(String diskPath) throws InterruptedException {
+      return succeeded(List.of(diskPath)).getOrDefault(diskPath, "");
+    }
+
+    /** Like {@link #succeeded(String)} for several disks; returns their references by path. */
+    public Map<String, String> succeeded(List<String> diskPaths) throws InterruptedException {
       synchronized (shared) {
-        shared.readDisks.add(diskPath);
+        shared.readDisks.addAll(diskPaths);
       }
       left = true;
       leave(shared, true);
-      return shared.awaitEnd().getOrDefault(diskPath, "");
+      return shared.awaitEnd();
     }
 
     /** Leaves without success unless {@link #succeeded} was called; does not wait. */

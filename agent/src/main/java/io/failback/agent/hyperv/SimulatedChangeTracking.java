@@ -49,16 +49,6 @@ final class SimulatedChangeTracking implements ChangeTracking {
     this.dir = dir;
   }
 
-  @Override
-  public Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
-      throws IOException {
-    Map<String, String> ids = new LinkedHashMap<>();
-    for (String diskPath : diskPaths) {
-      ids.put(diskPath, createReferencePoint(diskPath, Path.of(diskPath)));
-    }
-    return ids;
-  }
-
   /**
    * A reference point of disk {@code diskPath} as {@code content} holds it (the disk itself, or
    * a read point's frozen copy of it).

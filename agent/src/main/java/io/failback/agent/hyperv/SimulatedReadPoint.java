@@ -3,6 +3,7 @@ package io.failback.agent.hyperv;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import io.failback.proto.v1.DiskType;
+import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
@@ -17,7 +18,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The simulated host's read point: a copy of each disk of the VM, taken when it is created.
+ * The simulated host's read point: a copy of each disk of the VM, taken when it is created;
+ * the disks themselves when the VM is Off.
  *
  * <p>A simulated guest writes straight into its disk files, so there is no write to redirect as
  * Hyper-V does; a copy is the honest way to freeze them. It costs a read and a write of every
@@ -58,6 +60,11 @@ final class SimulatedReadPoint implements ReadPoint {
     try {
       int index = 0;
       for (VirtualDisk disk : vm.getDisksList()) {
+        if (vm.getPowerState() == PowerState.OFF) {
+          // Nothing writes an Off VM's disks: they are their own frozen state, no copy needed.
+          copies.put(disk.getPath(), Path.of(disk.getPath()));
+          continue;
+        }
         // The file name stays: it tells the disk's format.
         Path copy = folder.resolve(index++ + "-" + Path.of(disk.getPath()).getFileName());
         Files.copy(Path.of(disk.getPath()), copy);

@@ -201,6 +201,33 @@ class ReadPointsTest {
   }
 
   @Test
+  void targetSessionsOfAVmGetOneReferencePointOnceTheLastHasWritten() throws Exception {
+    driver.stopVm(vm.getId(), false); // a failback writes the disks of an Off VM
+    AfterWriteReferences afterWrite = new AfterWriteReferences(readPoints);
+    afterWrite.starting(vm.getId());
+    afterWrite.starting(vm.getId());
+    afterWrite.starting(vm.getId());
+    assertEquals("", afterWrite.finished(vm.getId(), "failed-disk", false),
+        "a session that did not write gets none, at once");
+    CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+      try {
+        return afterWrite.finished(vm.getId(), disk0, true);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThrows(java.util.concurrent.TimeoutException.class,
+        () -> first.get(200, TimeUnit.MILLISECONDS), "waits while another disk is written");
+    assertEquals(0, driver.created, "no checkpoint while a disk of the VM is being written");
+    String second = afterWrite.finished(vm.getId(), disk1, true);
+    assertEquals(1, driver.created);
+    assertEquals(List.of(List.of(disk0, disk1)), driver.kept);
+    assertNotEquals("", first.get(10, TimeUnit.SECONDS));
+    assertNotEquals("", second);
+    assertNothingLeft();
+  }
+
+  @Test
   void aReadPointThatCannotBeKeptIsDiscardedAndGivesNoReference() throws Exception {
     driver.failKeep = true;
     ReadPoints.Lease lease = readPoints.join(vm.getId());

@@ -50,9 +50,8 @@ class SimulatedChangeTrackingTest {
     SimulatedHypervisor host = host();
     VirtualMachine vm = host.inventory().getVirtualMachines(0);
     String raw = vm.getDisks(0).getPath();
-    ChangeTracking tracking = host.changeTracking().orElseThrow();
-    Map<String, String> references = tracking.createReferencePoint(vm.getId(),
-        List.of(raw, vm.getDisks(1).getPath()));
+    SimulatedChangeTracking tracking = new SimulatedChangeTracking(host.changeTrackingDir());
+    Map<String, String> references = references(tracking, raw, vm.getDisks(1).getPath());
     assertEquals(2, references.size());
     assertEquals(Optional.of(List.of()), tracking.changedSince(raw, references.get(raw), SIZE));
 
@@ -69,8 +68,8 @@ class SimulatedChangeTrackingTest {
     VirtualMachine vm = host.inventory().getVirtualMachines(0);
     String raw = vm.getDisks(0).getPath();
     String vhdx = vm.getDisks(1).getPath();
-    ChangeTracking tracking = host.changeTracking().orElseThrow();
-    String reference = tracking.createReferencePoint(vm.getId(), List.of(raw)).get(raw);
+    SimulatedChangeTracking tracking = new SimulatedChangeTracking(host.changeTrackingDir());
+    String reference = tracking.createReferencePoint(raw, Path.of(raw));
     assertEquals(Optional.empty(), tracking.changedSince(vhdx, reference, SIZE));
     assertEquals(Optional.empty(), tracking.changedSince(raw, "", SIZE));
     assertEquals(Optional.empty(), tracking.changedSince(raw, "../../etc/passwd", SIZE));
@@ -92,11 +91,11 @@ class SimulatedChangeTrackingTest {
     VirtualMachine vm = host.inventory().getVirtualMachines(0);
     String raw = vm.getDisks(0).getPath();
     String vhdx = vm.getDisks(1).getPath();
-    ChangeTracking tracking = host.changeTracking().orElseThrow();
-    String other = tracking.createReferencePoint(vm.getId(), List.of(vhdx)).get(vhdx);
+    SimulatedChangeTracking tracking = new SimulatedChangeTracking(host.changeTrackingDir());
+    String other = tracking.createReferencePoint(vhdx, Path.of(vhdx));
     List<String> references = new java.util.ArrayList<>();
     for (int i = 0; i < SimulatedChangeTracking.KEPT + 2; i++) {
-      references.add(tracking.createReferencePoint(vm.getId(), List.of(raw)).get(raw));
+      references.add(tracking.createReferencePoint(raw, Path.of(raw)));
     }
     for (int i = 0; i < references.size(); i++) {
       assertEquals(i >= 2, tracking.changedSince(raw, references.get(i), SIZE).isPresent(),
@@ -106,29 +105,42 @@ class SimulatedChangeTrackingTest {
   }
 
   @Test
-  void aWriteDuringTheSessionIsInTheNextChangedSet() throws IOException {
+  void aWriteDuringTheSessionIsInTheNextChangedSet() throws Exception {
     SimulatedHypervisor host = host();
     VirtualMachine vm = host.inventory().getVirtualMachines(0);
     String raw = vm.getDisks(0).getPath();
+    ReadPoints readPoints = new ReadPoints(host, dir.resolve("state"));
     SyncParameters recording = SyncParameters.newBuilder().setMode(SyncMode.DELTA)
         .setBlockSize(BLOCK).setDiskSize(SIZE).setDigestSet("rep-d0").build();
-    SourceTracking first = SourceTracking.prepare(host.changeTracking(), vm.getId(), raw,
-        recording, "");
-    assertNull(first.changed(), "a checksum pass has no changed set");
-    assertFalse(first.newReference().isEmpty());
+    String reference;
+    try (ReadPoints.Lease first = readPoints.join(vm.getId())) {
+      assertNull(SourceTracking.fromReadPoint(first.point(), raw, recording, "").changed(),
+          "a checksum pass has no changed set");
+      write(raw, 5L * BLOCK, 1, 7); // the guest writes while the session reads
+      reference = first.succeeded(raw);
+    }
+    assertFalse(reference.isEmpty());
 
-    write(raw, 5L * BLOCK, 1, 7); // the guest writes while the session reads
-    SourceTracking next = SourceTracking.prepare(host.changeTracking(), vm.getId(), raw,
-        recording.toBuilder().setMode(SyncMode.TRACKED).build(), first.newReference());
-    BitSet expected = new BitSet();
-    expected.set(5);
-    assertEquals(expected, next.changed());
+    SyncParameters tracked = recording.toBuilder().setMode(SyncMode.TRACKED).build();
+    try (ReadPoints.Lease next = readPoints.join(vm.getId())) {
+      BitSet expected = new BitSet();
+      expected.set(5);
+      assertEquals(expected, SourceTracking.fromReadPoint(next.point(), raw, tracked,
+          reference).changed());
+      SourceTracking.ReferenceUnknownException unknown = assertThrows(
+          SourceTracking.ReferenceUnknownException.class, () -> SourceTracking.fromReadPoint(
+              next.point(), raw, tracked, "sim-rct-gone"));
+      assertTrue(unknown.getMessage().contains("'sim-rct-gone'"), unknown.getMessage());
+    }
+  }
 
-    SourceTracking.ReferenceUnknownException unknown = assertThrows(
-        SourceTracking.ReferenceUnknownException.class, () -> SourceTracking.prepare(
-            host.changeTracking(), vm.getId(), raw,
-            recording.toBuilder().setMode(SyncMode.TRACKED).build(), "sim-rct-gone"));
-    assertTrue(unknown.getMessage().contains("'sim-rct-gone'"), unknown.getMessage());
+  private static Map<String, String> references(SimulatedChangeTracking tracking,
+      String... disks) throws IOException {
+    Map<String, String> references = new java.util.LinkedHashMap<>();
+    for (String disk : disks) {
+      references.put(disk, tracking.createReferencePoint(disk, Path.of(disk)));
+    }
+    return references;
   }
 
   @Test

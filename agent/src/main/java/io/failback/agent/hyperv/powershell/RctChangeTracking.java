@@ -61,27 +61,6 @@ final class RctChangeTracking implements ChangeTracking {
     }
   }
 
-  /**
-   * A read point kept at once: on a VM that is Off (after a target session wrote its disks)
-   * nothing is written in between, so it stands for the disks as they are now.
-   */
-  @Override
-  public Map<String, String> createReferencePoint(String vmId, List<String> diskPaths)
-      throws IOException {
-    HyperVReadPoint point = HyperVReadPoint.create(shell, timeout, this, own, vmId,
-        ended -> { });
-    try {
-      return point.keep(diskPaths);
-    } catch (IOException e) {
-      try {
-        point.discard();
-      } catch (IOException f) {
-        e.addSuppressed(f);
-      }
-      throw e;
-    }
-  }
-
   /** Each disk's reference id from a {@code keep-read-point.ps1} answer; all must be there. */
   static Map<String, String> references(JsonObject answer, String vmId, List<String> diskPaths)
       throws IOException {

@@ -129,18 +129,6 @@ class PowerShellReadPointTest {
   }
 
   @Test
-  void aReferencePointOfAnOffVmIsAReadPointKeptAtOnce() throws IOException {
-    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
-    fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
-        + "\",\"diskPaths\":[\"" + json(A) + "\"]}",
-        "{\"references\":{\"path\":\"" + json(A) + "\",\"reference\":\"rct:a:9\"},"
-            + "\"referencePointId\":\"Microsoft:RP-9\"}", "", 0);
-    assertEquals(Map.of(A, "rct:a:9"),
-        driver.changeTracking().orElseThrow().createReferencePoint(VM, List.of(A)));
-    fake.assertAllCalled();
-  }
-
-  @Test
   void onlyThisAgentsOwnOldReferencePointsAreDestroyedBeyondTheNewestFour() throws IOException {
     driver = new PowerShellHypervisor(new PowerShellHypervisor.Options(fake.executable(),
         Duration.ofSeconds(30), Duration.ofSeconds(90)), dir.resolve("state"));
@@ -170,8 +158,7 @@ class PowerShellReadPointTest {
         Duration.ofSeconds(30), Duration.ofSeconds(90)), dir.resolve("state"));
     for (int i = 4; i <= 6; i++) {
       // A failed destroy is only logged and tried again with the next reference point.
-      assertEquals(Map.of(A, "rct:a:" + i), driver.changeTracking().orElseThrow()
-          .createReferencePoint(VM, List.of(A)));
+      assertEquals(Map.of(A, "rct:a:" + i), driver.createReadPoint(VM).keep(List.of(A)));
     }
     fake.assertAllCalled();
   }
@@ -185,20 +172,17 @@ class PowerShellReadPointTest {
   }
 
   @Test
-  void aReferencePointThatCannotBeKeptIsDiscardedAndTheFailureSurfaces() throws IOException {
+  void failuresToMakeOrKeepAReadPointSurface() throws IOException {
     fake.expect("create-read-point.ps1", VM_PARAMS, "", "CreateSnapshot returned 32775", 1);
     fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
     fake.expect("keep-read-point.ps1", "{\"vmId\":\"" + VM + "\",\"pointId\":\"" + POINT
         + "\",\"diskPaths\":[\"" + json(A) + "\"]}",
         "{\"references\":{\"path\":\"D:\\\\other.vhdx\",\"reference\":\"rct:o:1\"},"
             + "\"referencePointId\":\"Microsoft:RP-2\"}", "", 0);
-    fake.expect("discard-read-point.ps1", POINT_PARAMS, "{\"discarded\":false}", "", 0);
-    var tracking = driver.changeTracking().orElseThrow();
-    IOException failed = assertThrows(IOException.class,
-        () -> tracking.createReferencePoint(VM, List.of(A)));
+    IOException failed = assertThrows(IOException.class, () -> driver.createReadPoint(VM));
     assertTrue(failed.getMessage().contains("CreateSnapshot returned 32775"), failed.getMessage());
-    IOException missing = assertThrows(IOException.class,
-        () -> tracking.createReferencePoint(VM, List.of(A)));
+    ReadPoint point = driver.createReadPoint(VM);
+    IOException missing = assertThrows(IOException.class, () -> point.keep(List.of(A)));
     assertEquals("the reference point of VM " + VM + " has no change tracking id for disk " + A,
         missing.getMessage());
     fake.assertAllCalled();
