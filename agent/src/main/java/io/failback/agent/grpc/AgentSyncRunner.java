@@ -16,6 +16,7 @@ import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.PayloadEncryption;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.StartSync;
@@ -224,9 +225,27 @@ public final class AgentSyncRunner implements AutoCloseable {
   }
 
   /** The VM that owns the session's disk, once it may be opened in the session's role. */
-  private VirtualMachine admit(StartSync start) throws IOException {
+  private VirtualMachine admit(StartSync start) throws IOException, InterruptedException {
+    try {
+      return admit(start, driver.inventory());
+    } catch (DiskNotFoundException e) {
+      if (start.getAgentRole() == SyncRole.SOURCE && driver.readPoints().awaitCreations()) {
+        return admit(start, driver.inventory());
+      }
+      throw e;
+    }
+  }
+
+  /** The session names a disk the inventory does not list. */
+  private static final class DiskNotFoundException extends IOException {
+    DiskNotFoundException(String message) {
+      super(message);
+    }
+  }
+
+  private VirtualMachine admit(StartSync start, HostInventory inventory) throws IOException {
     boolean target = start.getAgentRole() == SyncRole.TARGET;
-    for (VirtualMachine vm : driver.inventory().getVirtualMachinesList()) {
+    for (VirtualMachine vm : inventory.getVirtualMachinesList()) {
       for (VirtualDisk disk : vm.getDisksList()) {
         if (disk.getPath().equals(start.getDiskPath())) {
           driver.generations().admit(vm.getId(), start.getGeneration());
@@ -249,8 +268,8 @@ public final class AgentSyncRunner implements AutoCloseable {
         }
       }
     }
-    throw new IOException("disk '" + start.getDiskPath() + "' is not a disk of any VM on this"
-        + " host");
+    throw new DiskNotFoundException("disk '" + start.getDiskPath() + "' is not a disk of any VM"
+        + " on this host");
   }
 
   /**

@@ -34,6 +34,8 @@ public final class ReadPoints {
   private final Path dir;
   /** By lower-case VM id: the read point sessions join now, or the one ending. */
   private final Map<String, Shared> open = new HashMap<>();
+  /** Read points the host is making now; guarded by {@link #open}. */
+  private int creating;
 
   public ReadPoints(HypervisorDriver driver, Path stateDir) {
     this.driver = driver;
@@ -85,6 +87,21 @@ public final class ReadPoints {
     } catch (IOException | InterruptedException | RuntimeException e) {
       leave(shared, false);
       throw e;
+    }
+  }
+
+  /**
+   * Waits until the host has made the read points it is making now; returns whether there were
+   * any. While Hyper-V makes one, it reports the VM's disks as the checkpoint's new files, so a
+   * session that cannot find its disk then looks again afterwards.
+   */
+  public boolean awaitCreations() throws InterruptedException {
+    synchronized (open) {
+      boolean any = creating > 0;
+      while (creating > 0) {
+        open.wait();
+      }
+      return any;
     }
   }
 
@@ -227,7 +244,7 @@ public final class ReadPoints {
           Instant since = Instant.now();
           DurableFiles.replace(record, CREATING + since);
           try {
-            point = driver.createReadPoint(vmId);
+            point = create();
           } catch (IOException e) {
             // A timeout may have left one behind: whatever was made since goes now.
             driver.discardReadPointsSince(vmId, since);
@@ -247,6 +264,20 @@ public final class ReadPoints {
         throw new IOException(failure.getMessage(), failure);
       }
       return point;
+    }
+
+    private ReadPoint create() throws IOException {
+      synchronized (open) {
+        creating++;
+      }
+      try {
+        return driver.createReadPoint(vmId);
+      } finally {
+        synchronized (open) {
+          creating--;
+          open.notifyAll();
+        }
+      }
     }
 
     /**

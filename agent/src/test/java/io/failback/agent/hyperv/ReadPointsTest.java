@@ -228,6 +228,32 @@ class ReadPointsTest {
   }
 
   @Test
+  void aSessionThatCannotFindItsDiskCanWaitForTheReadPointsBeingMade() throws Exception {
+    assertEquals(false, readPoints.awaitCreations(), "none being made: no wait");
+    CountDownLatch creating = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    driver.beforeCreate = () -> {
+      creating.countDown();
+      release.await();
+    };
+    CompletableFuture<ReadPoints.Lease> first = joinLater();
+    assertTrue(creating.await(10, TimeUnit.SECONDS));
+    CompletableFuture<Boolean> waited = CompletableFuture.supplyAsync(() -> {
+      try {
+        return readPoints.awaitCreations();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThrows(java.util.concurrent.TimeoutException.class,
+        () -> waited.get(200, TimeUnit.MILLISECONDS), "waits while the host makes one");
+    release.countDown();
+    assertTrue(waited.get(10, TimeUnit.SECONDS));
+    first.get(10, TimeUnit.SECONDS).close();
+    assertNothingLeft();
+  }
+
+  @Test
   void aReadPointThatCannotBeKeptIsDiscardedAndGivesNoReference() throws Exception {
     driver.failKeep = true;
     ReadPoints.Lease lease = readPoints.join(vm.getId());
@@ -318,6 +344,7 @@ class ReadPointsTest {
     volatile boolean failKeep;
     volatile RuntimeException keepBug;
     volatile Pause beforeKeep = () -> { };
+    volatile Pause beforeCreate = () -> { };
 
     Recording(SimulatedHypervisor inner) {
       super(inner);
@@ -335,6 +362,11 @@ class ReadPointsTest {
 
     @Override
     public ReadPoint createReadPoint(String vmId) throws IOException {
+      try {
+        beforeCreate.await();
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
       if (failCreate) {
         super.createReadPoint(vmId); // made, but the answer never came (a timeout)
         throw new IOException("CreateSnapshot returned 32775");
