@@ -36,6 +36,11 @@ final class HypervisorOptions {
       description = "Seconds any other Hyper-V command may take (default: ${DEFAULT-VALUE}).")
   long commandSeconds;
 
+  @Option(names = "--hyperv-checkpoint-timeout", defaultValue = "600",
+      description = "Seconds making, keeping or discarding a read point (a recovery checkpoint,"
+          + " with the guest's VSS writers) may take (default: ${DEFAULT-VALUE}).")
+  long checkpointSeconds;
+
   Kind kind() {
     if (kind != null) {
       return kind;
@@ -55,7 +60,8 @@ final class HypervisorOptions {
   HypervisorDriver driver(Path stateDir) {
     return switch (kind()) {
       case hyperv -> new PowerShellHypervisor(new PowerShellHypervisor.Options(powershell,
-          Duration.ofSeconds(commandSeconds), Duration.ofSeconds(shutdownSeconds)), stateDir);
+          Duration.ofSeconds(commandSeconds), Duration.ofSeconds(shutdownSeconds),
+          Duration.ofSeconds(checkpointSeconds)), stateDir);
       case simulated -> {
         if (hostDir == null) {
           throw new IllegalArgumentException("--host-dir is required with the simulated"

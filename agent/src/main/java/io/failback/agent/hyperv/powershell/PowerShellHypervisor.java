@@ -47,11 +47,15 @@ public final class PowerShellHypervisor implements HypervisorDriver {
    * @param executable {@code powershell.exe} (5.1), {@code pwsh} (7) or a full path
    * @param commandTimeout longest wait for a query or a quick change (start, create)
    * @param shutdownTimeout how long a guest may take to shut down before its VM is turned off
+   * @param checkpointTimeout longest wait to make, keep or discard a read point (a recovery
+   *     checkpoint waits for the guest's VSS writers)
    */
-  public record Options(String executable, Duration commandTimeout, Duration shutdownTimeout) {
-    /** powershell.exe, 2 minutes per command, 5 minutes per guest shutdown. */
+  public record Options(String executable, Duration commandTimeout, Duration shutdownTimeout,
+      Duration checkpointTimeout) {
+    /** The agent's defaults: 2 minutes per command, 5 per guest shutdown, 10 per checkpoint. */
     public static Options defaults(String executable) {
-      return new Options(executable, Duration.ofMinutes(2), Duration.ofMinutes(5));
+      return new Options(executable, Duration.ofMinutes(2), Duration.ofMinutes(5),
+          Duration.ofMinutes(10));
     }
   }
 
@@ -69,7 +73,7 @@ public final class PowerShellHypervisor implements HypervisorDriver {
     this.options = options;
     this.own = new OwnReferencePoints(
         stateDir == null ? null : stateDir.resolve("hyperv-reference-points"));
-    this.changeTracking = new RctChangeTracking(shell, options.commandTimeout(), own);
+    this.changeTracking = new RctChangeTracking(shell, options.commandTimeout());
   }
 
   @Override
@@ -163,7 +167,7 @@ public final class PowerShellHypervisor implements HypervisorDriver {
   @Override
   public ReadPoint createReadPoint(String vmId) throws IOException {
     String key = vmId.toLowerCase(Locale.ROOT);
-    HyperVReadPoint point = HyperVReadPoint.create(shell, options.commandTimeout(),
+    HyperVReadPoint point = HyperVReadPoint.create(shell, options.checkpointTimeout(),
         changeTracking, own, vmId, ended -> readPoints.remove(key, ended));
     readPoints.put(key, point);
     return point;
@@ -171,14 +175,14 @@ public final class PowerShellHypervisor implements HypervisorDriver {
 
   @Override
   public void discardReadPoint(String vmId, String readPointId) throws IOException {
-    HyperVReadPoint.discard(shell, options.commandTimeout(), vmId, readPointId);
+    HyperVReadPoint.discard(shell, options.checkpointTimeout(), vmId, readPointId);
   }
 
   @Override
   public void discardReadPointsSince(String vmId, Instant since) throws IOException {
     shell.run("discard-read-points-since.ps1", PowerShell.parameters("vmId", vmId, "since",
         since.toString()), "discard the read points of VM " + vmId + " made since " + since,
-        options.commandTimeout());
+        options.checkpointTimeout());
   }
 
   @Override

@@ -29,12 +29,10 @@ final class RctChangeTracking implements ChangeTracking {
 
   private final PowerShell shell;
   private final Duration timeout;
-  private final OwnReferencePoints own;
 
-  RctChangeTracking(PowerShell shell, Duration timeout, OwnReferencePoints own) {
+  RctChangeTracking(PowerShell shell, Duration timeout) {
     this.shell = shell;
     this.timeout = timeout;
-    this.own = own;
   }
 
   @Override

@@ -1,7 +1,7 @@
 # What decides whether disk $p.path of VM $p.vmId may be opened now; Java applies the rules.
 $vm = Get-VM -Id $p.vmId
 $drives = @(Get-VMHardDiskDrive -VM $vm | Where-Object { $_.Path -eq $p.path })
-$vhd = Get-VHD -Path $p.path
+$vhd = Get-VhdOf $p.path
 Write-Json @{
   vmName = [string]$vm.Name
   vmState = [string]$vm.State

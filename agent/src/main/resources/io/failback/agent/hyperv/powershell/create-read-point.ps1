@@ -20,7 +20,7 @@ try {
   $disks = @(Get-CimAssociatedInstance -InputObject $snapshot -ResultClassName Msvm_StorageAllocationSettingData |
     Where-Object { $_.ResourceType -eq 31 } | ForEach-Object {
       $path = [string]@($_.HostResource)[0]
-      $vhd = Get-VHD -Path $path
+      $vhd = Get-VhdOf $path
       @{ path = $path; format = [string]$vhd.VhdFormat; type = [string]$vhd.VhdType
          size = [int64]$vhd.Size; blockSize = [int64]$vhd.BlockSize
          logicalSectorSize = [int64]$vhd.LogicalSectorSize

@@ -10,7 +10,7 @@ $switches = @(foreach ($s in @(Get-VMSwitch)) {
 $vms = @(foreach ($vm in @(Get-VM)) {
   $disks = @(foreach ($drive in @(Get-VMHardDiskDrive -VM $vm)) {
     if (-not $drive.Path) { continue }  # a pass-through disk has no file to sync
-    $vhd = Get-VHD -Path $drive.Path
+    $vhd = Get-VhdOf $drive.Path
     @{ path = [string]$vhd.Path; format = [string]$vhd.VhdFormat; type = [string]$vhd.VhdType
        size = [int64]$vhd.Size; blockSize = [int64]$vhd.BlockSize
        logicalSectorSize = [int64]$vhd.LogicalSectorSize

@@ -38,3 +38,12 @@ function Get-ReadPoint($system, $pointId) {
   return @(Get-CimAssociatedInstance -InputObject $system -Association Msvm_SnapshotOfVirtualSystem -ResultClassName Msvm_VirtualSystemSettingData |
     Where-Object { $_.InstanceID -eq [string]$pointId })
 }
+# Get-VHD of exactly the file $path: -Path may take '[' and ']' as wildcards, so an answer for
+# another file, or for several, is refused rather than reported as this disk's.
+function Get-VhdOf([string]$path) {
+  $vhd = @(Get-VHD -Path $path)
+  if ($vhd.Count -ne 1 -or [string]$vhd[0].Path -ne $path) {
+    throw "Get-VHD -Path '$path' answered for $($vhd.Count) file(s) of other names; rename the disk file without '[' or ']'"
+  }
+  return $vhd[0]
+}

@@ -37,8 +37,13 @@ final class FakePowerShell {
 
   /** A driver that runs this fake, 30 s per command, {@code shutdown} per guest shutdown. */
   PowerShellHypervisor driver(Duration shutdown) {
+    return driver(shutdown, null);
+  }
+
+  /** Like {@link #driver(Duration)}, keeping the driver's own state in {@code stateDir}. */
+  PowerShellHypervisor driver(Duration shutdown, Path stateDir) {
     return new PowerShellHypervisor(new PowerShellHypervisor.Options(executable(),
-        Duration.ofSeconds(30), shutdown));
+        Duration.ofSeconds(30), shutdown, Duration.ofSeconds(30)), stateDir);
   }
 
   /** Expects a run of {@code script} with exactly {@code params}; answers with the fixture. */

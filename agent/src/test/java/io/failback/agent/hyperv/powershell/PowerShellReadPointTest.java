@@ -130,8 +130,7 @@ class PowerShellReadPointTest {
 
   @Test
   void onlyThisAgentsOwnOldReferencePointsAreDestroyedBeyondTheNewestFour() throws IOException {
-    driver = new PowerShellHypervisor(new PowerShellHypervisor.Options(fake.executable(),
-        Duration.ofSeconds(30), Duration.ofSeconds(90)), dir.resolve("state"));
+    driver = fake.driver(Duration.ofSeconds(90), dir.resolve("state"));
     for (int i = 1; i <= 6; i++) {
       fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "",
           0);
@@ -154,8 +153,7 @@ class PowerShellReadPointTest {
       assertEquals(Map.of(A, "rct:a:" + i), driver.createReadPoint(VM).keep(List.of(A)));
     }
     // A restart in between: the list is on disk.
-    driver = new PowerShellHypervisor(new PowerShellHypervisor.Options(fake.executable(),
-        Duration.ofSeconds(30), Duration.ofSeconds(90)), dir.resolve("state"));
+    driver = fake.driver(Duration.ofSeconds(90), dir.resolve("state"));
     for (int i = 4; i <= 6; i++) {
       // A failed destroy is only logged and tried again with the next reference point.
       assertEquals(Map.of(A, "rct:a:" + i), driver.createReadPoint(VM).keep(List.of(A)));
