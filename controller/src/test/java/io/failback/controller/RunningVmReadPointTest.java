@@ -59,7 +59,7 @@ class RunningVmReadPointTest {
         .toList();
     for (int i = 0; i < 2; i++) {
       String disk = fixture.onPremDisk(i).toString();
-      assertTrue(steps.stream().anyMatch(step -> step.startsWith("the VM ran: disk")
+      assertTrue(steps.stream().anyMatch(step -> step.startsWith("disk")
           && step.contains(disk) && step.contains(" copied as read point sim-rp-")), steps
           .toString());
     }

@@ -92,7 +92,7 @@ public final class AgentSyncRunner implements AutoCloseable {
       // Before the disk is opened (and marked inconsistent): a session this agent cannot
       // decrypt must leave the disk and the VM's state exactly as they were.
       JobKey payloadKey = payloadKey(start.getParameters());
-      VirtualMachine vm = admit(start);
+      VirtualMachine vm = find(start);
       if (start.getAgentRole() == SyncRole.SOURCE) {
         runFromReadPoint(start, payloadKey, vm, result);
       } else {
@@ -127,10 +127,12 @@ public final class AgentSyncRunner implements AutoCloseable {
     boolean reference = start.getReferenceAfterWrite()
         && !start.getParameters().getDigestSet().isEmpty();
     if (reference) {
+      // Before the checks: none may run while the VM's reference point (a checkpoint) is made.
       afterWrite.starting(vm.getId());
     }
     boolean wrote = false;
     try {
+      admitTarget(start, vm);
       try (BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()), true)) {
         runSession(start, payloadKey, device, SourceTracking.NONE, result);
       }
@@ -224,52 +226,53 @@ public final class AgentSyncRunner implements AutoCloseable {
     return key;
   }
 
-  /** The VM that owns the session's disk, once it may be opened in the session's role. */
-  private VirtualMachine admit(StartSync start) throws IOException, InterruptedException {
-    try {
-      return admit(start, driver.inventory());
-    } catch (DiskNotFoundException e) {
-      if (start.getAgentRole() == SyncRole.SOURCE && driver.readPoints().awaitCreations()) {
-        return admit(start, driver.inventory());
-      }
-      throw e;
+  /**
+   * The VM that owns the session's disk, after the generation check. While the host makes a
+   * read point it may report the VM's disks under other names (Hyper-V: the checkpoint's new
+   * files); a source session that does not find its disk then looks again once it is made.
+   */
+  private VirtualMachine find(StartSync start) throws IOException, InterruptedException {
+    long creations = driver.readPoints().creationsEnded();
+    VirtualMachine vm = find(start, driver.inventory());
+    if (vm == null && start.getAgentRole() == SyncRole.SOURCE
+        && (driver.readPoints().awaitCreations()
+            || driver.readPoints().creationsEnded() != creations)) {
+      vm = find(start, driver.inventory());
     }
+    if (vm == null) {
+      throw new IOException("disk '" + start.getDiskPath() + "' is not a disk of any VM on"
+          + " this host");
+    }
+    driver.generations().admit(vm.getId(), start.getGeneration());
+    return vm;
   }
 
-  /** The session names a disk the inventory does not list. */
-  private static final class DiskNotFoundException extends IOException {
-    DiskNotFoundException(String message) {
-      super(message);
-    }
-  }
-
-  private VirtualMachine admit(StartSync start, HostInventory inventory) throws IOException {
-    boolean target = start.getAgentRole() == SyncRole.TARGET;
+  private static VirtualMachine find(StartSync start, HostInventory inventory) {
     for (VirtualMachine vm : inventory.getVirtualMachinesList()) {
       for (VirtualDisk disk : vm.getDisksList()) {
         if (disk.getPath().equals(start.getDiskPath())) {
-          driver.generations().admit(vm.getId(), start.getGeneration());
-          if (target && vm.getPowerState() != PowerState.OFF) {
-            // Overwriting the disk of a running VM would corrupt it under the guest.
-            throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()
-                + "; it must be Off before its disk " + disk.getPath() + " is written");
-          }
-          if (target) {
-            // A source reads a read point, which makes its own checks.
-            driver.checkDiskAccess(vm.getId(), disk.getPath(), true);
-          }
-          if (target) {
-            // Durable before the first write: from here until a verified end the disks mix
-            // old and new blocks, whatever happens to this process or the controller.
-            driver.marks().mark(vm.getId(), "sync session "
-                + start.getParameters().getSessionId() + " is writing disk " + disk.getPath());
-          }
           return vm;
         }
       }
     }
-    throw new DiskNotFoundException("disk '" + start.getDiskPath() + "' is not a disk of any VM"
-        + " on this host");
+    return null;
+  }
+
+  /** Refuses unless the disk may be written now, then marks its VM inconsistent. */
+  private void admitTarget(StartSync start, VirtualMachine vm)
+      throws IOException, InterruptedException {
+    if (vm.getPowerState() != PowerState.OFF) {
+      // Overwriting the disk of a running VM would corrupt it under the guest.
+      throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail()
+          + "; it must be Off before its disk " + start.getDiskPath() + " is written");
+    }
+    // A read point left by a crash would hold the VM's disks as a checkpoint chain.
+    driver.readPoints().discardLeftOver(vm.getId());
+    driver.checkDiskAccess(vm.getId(), start.getDiskPath(), true);
+    // Durable before the first write: from here until a verified end the disks mix old and
+    // new blocks, whatever happens to this process or the controller.
+    driver.marks().mark(vm.getId(), "sync session " + start.getParameters().getSessionId()
+        + " is writing disk " + start.getDiskPath());
   }
 
   /**

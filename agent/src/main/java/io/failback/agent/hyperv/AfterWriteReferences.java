@@ -2,9 +2,11 @@ package io.failback.agent.hyperv;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The reference points that target sessions make once their writes are on disk (phase 1 of a
@@ -19,14 +21,23 @@ public final class AfterWriteReferences {
   private final ReadPoints readPoints;
   /** By lower-case VM id: the sessions writing now. */
   private final Map<String, Group> writing = new HashMap<>();
+  /** Lower-case ids of the VMs whose reference point is being made. */
+  private final Set<String> making = new HashSet<>();
 
   public AfterWriteReferences(ReadPoints readPoints) {
     this.readPoints = readPoints;
   }
 
-  /** A target session of VM {@code vmId} that wants a reference point starts writing. */
-  public synchronized void starting(String vmId) {
-    writing.computeIfAbsent(vmId.toLowerCase(Locale.ROOT), key -> new Group()).writers++;
+  /**
+   * A target session of VM {@code vmId} that wants a reference point starts writing; waits
+   * while one of the VM is being made, so that no disk of it is written meanwhile.
+   */
+  public synchronized void starting(String vmId) throws InterruptedException {
+    String key = vmId.toLowerCase(Locale.ROOT);
+    while (making.contains(key)) {
+      wait();
+    }
+    writing.computeIfAbsent(key, k -> new Group()).writers++;
   }
 
   /**
@@ -39,8 +50,8 @@ public final class AfterWriteReferences {
       throws InterruptedException {
     Group group;
     boolean last;
+    String key = vmId.toLowerCase(Locale.ROOT);
     synchronized (this) {
-      String key = vmId.toLowerCase(Locale.ROOT);
       group = writing.get(key);
       if (wrote) {
         group.written.add(diskPath);
@@ -48,6 +59,7 @@ public final class AfterWriteReferences {
       last = --group.writers == 0;
       if (last) {
         writing.remove(key);
+        making.add(key);
       }
     }
     if (last) {
@@ -57,6 +69,10 @@ public final class AfterWriteReferences {
           references = readPoints.referencePoint(vmId, group.written);
         }
       } finally {
+        synchronized (this) {
+          making.remove(key);
+          notifyAll();
+        }
         group.done(references);
       }
     }

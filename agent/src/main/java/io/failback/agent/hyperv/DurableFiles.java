@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** Small state files of the agent that must survive a crash whole: old or new, never torn. */
-final class DurableFiles {
+public final class DurableFiles {
   private static final Pattern SAFE_ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
 
   private DurableFiles() {}
@@ -28,7 +28,7 @@ final class DurableFiles {
   }
 
   /** Replaces {@code file} with {@code content}: written, flushed, renamed, directory synced. */
-  static void replace(Path file, String content) throws IOException {
+  public static void replace(Path file, String content) throws IOException {
     replace(file, content.getBytes(StandardCharsets.UTF_8));
   }
 

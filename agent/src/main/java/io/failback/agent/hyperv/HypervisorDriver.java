@@ -59,8 +59,10 @@ public interface HypervisorDriver {
   void discardReadPoint(String vmId, String readPointId) throws IOException;
 
   /**
-   * Discards every read point of VM {@code vmId} made at or after {@code since}: an agent
-   * stopped while the host was making one, so its id is not known.
+   * Discards the read points of VM {@code vmId} made from {@code since} on, within the time
+   * making one may take: the host may have made one whose id the agent never learned (it
+   * stopped, or timed out). Only that window: another product's checkpoints of the VM, made
+   * before or long after, are not the agent's to remove.
    */
   void discardReadPointsSince(String vmId, Instant since) throws IOException;
 

@@ -16,6 +16,16 @@ import java.util.Optional;
  * point, or discards it; both fold the guest's writes back into the disk.
  */
 public interface ReadPoint {
+  /**
+   * Making a read point failed in a way that may have left one behind (a timeout, a lost
+   * answer): it is found and discarded by the time it was asked for.
+   */
+  final class OutcomeUnknownException extends IOException {
+    public OutcomeUnknownException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** The host's id of this read point, to discard it after an agent crash. */
   String id();
 

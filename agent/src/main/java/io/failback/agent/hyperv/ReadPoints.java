@@ -36,6 +36,8 @@ public final class ReadPoints {
   private final Map<String, Shared> open = new HashMap<>();
   /** Read points the host is making now; guarded by {@link #open}. */
   private int creating;
+  /** How many the host has finished making, successfully or not; guarded by {@link #open}. */
+  private long created;
 
   public ReadPoints(HypervisorDriver driver, Path stateDir) {
     this.driver = driver;
@@ -58,7 +60,7 @@ public final class ReadPoints {
     }
     for (Path record : records) {
       try {
-        discardLeftOver(record.getFileName().toString());
+        discardRecorded(record.getFileName().toString());
       } catch (IOException e) {
         log.warning("read point of VM " + record.getFileName() + " left open by the last run"
             + " could not be discarded: " + e.getMessage());
@@ -72,11 +74,16 @@ public final class ReadPoints {
    * @throws IOException when none could be created; the VM is as it was
    */
   public Lease join(String vmId) throws IOException, InterruptedException {
+    return join(vmId, false);
+  }
+
+  /** @param fresh whether to wait for the VM's open read point to end and make a new one */
+  private Lease join(String vmId, boolean fresh) throws IOException, InterruptedException {
     Shared shared;
     synchronized (open) {
       String key = vmId.toLowerCase(Locale.ROOT);
       shared = open.get(key);
-      if (shared == null || shared.ending) {
+      if (shared == null || shared.ending || fresh) {
         shared = new Shared(vmId, shared);
         open.put(key, shared);
       }
@@ -115,7 +122,8 @@ public final class ReadPoints {
       throws InterruptedException {
     Lease lease;
     try {
-      lease = join(vmId);
+      // Never an open one: it was made before these disks' last writes.
+      lease = join(vmId, true);
     } catch (IOException e) {
       log.warning("no change-tracking reference point of VM " + vmId + ": " + e.getMessage());
       return Map.of();
@@ -180,8 +188,31 @@ public final class ReadPoints {
     }
   }
 
-  /** Discards the read point recorded in {@code record}, then forgets it. */
-  private void discardLeftOver(String vmKey) throws IOException {
+  /**
+   * Discards the read point a crash or a failed making left for VM {@code vmId}, if any; one
+   * that sessions use now is not touched. A target session calls this before it checks the
+   * disks: a leftover checkpoint would hold them as a chain.
+   */
+  public void discardLeftOver(String vmId) throws IOException {
+    synchronized (open) {
+      if (open.containsKey(vmId.toLowerCase(Locale.ROOT))) {
+        return;
+      }
+    }
+    if (Files.exists(DurableFiles.vmFile(dir, vmId))) {
+      discardRecorded(vmId);
+    }
+  }
+
+  /** How many read points the host has finished making so far, successfully or not. */
+  public long creationsEnded() {
+    synchronized (open) {
+      return created;
+    }
+  }
+
+  /** Discards the read point recorded for a VM, then forgets it. */
+  private void discardRecorded(String vmKey) throws IOException {
     Path record = DurableFiles.vmFile(dir, vmKey);
     String content = Files.readString(record, StandardCharsets.UTF_8).strip();
     if (content.startsWith(CREATING)) {
@@ -237,7 +268,7 @@ public final class ReadPoints {
         try {
           Path record = DurableFiles.vmFile(dir, vmId);
           if (Files.exists(record)) {
-            discardLeftOver(vmId); // a crash's: Hyper-V cannot stack read points
+            discardRecorded(vmId); // a crash's: Hyper-V cannot stack read points
           }
           // Recorded before it exists: a crash or a timeout while the host makes it must not
           // leave a read point nobody knows of.
@@ -245,10 +276,12 @@ public final class ReadPoints {
           DurableFiles.replace(record, CREATING + since);
           try {
             point = create();
+          } catch (ReadPoint.OutcomeUnknownException e) {
+            // One may exist, or appear late: the record stays, so the VM's next session or the
+            // next start discards whatever was made then.
+            throw e;
           } catch (IOException e) {
-            // A timeout may have left one behind: whatever was made since goes now.
-            driver.discardReadPointsSince(vmId, since);
-            forget(record);
+            forget(record); // the host refused or cleaned up: nothing was made
             throw e;
           }
           DurableFiles.replace(record, point.id());
@@ -275,6 +308,7 @@ public final class ReadPoints {
       } finally {
         synchronized (open) {
           creating--;
+          created++;
           open.notifyAll();
         }
       }

@@ -34,6 +34,8 @@ import java.util.Optional;
  * call. Safe for concurrent use: the class holds no mutable state.
  */
 public final class SimulatedHypervisor implements HypervisorDriver {
+  /** The longest making a simulated read point (copying the disks) is taken to last. */
+  private static final java.time.Duration MAKING_READ_POINT = java.time.Duration.ofMinutes(10);
   private final Path hostDir;
 
   /** A driver for the simulated host in {@code hostDir}. */
@@ -174,10 +176,11 @@ public final class SimulatedHypervisor implements HypervisorDriver {
     SimulatedReadPoint.discard(readPointsDir(), readPointId);
   }
 
-  /** Every read point of the VM: only the agent makes them here, whatever their time. */
+  /** The VM's read points whose folder was made from a minute before {@code since} on. */
   @Override
   public void discardReadPointsSince(String vmId, Instant since) throws IOException {
-    SimulatedReadPoint.discardAll(readPointsDir(), vmId);
+    SimulatedReadPoint.discardMadeBetween(readPointsDir(), vmId, since.minusSeconds(60),
+        since.plus(MAKING_READ_POINT));
   }
 
   private Path readPointsDir() {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,14 +34,17 @@ final class SimulatedReadPoint implements ReadPoint {
   private final Path folder;
   /** Disk path to its frozen copy. */
   private final Map<String, Path> copies;
+  /** Reference points taken when it was made (an Off VM's), by disk path. */
+  private final Map<String, String> early;
   private final SimulatedChangeTracking tracking;
 
   private SimulatedReadPoint(String id, String vmId, Path folder, Map<String, Path> copies,
-      SimulatedChangeTracking tracking) {
+      Map<String, String> early, SimulatedChangeTracking tracking) {
     this.id = id;
     this.vmId = vmId;
     this.folder = folder;
     this.copies = copies;
+    this.early = early;
     this.tracking = tracking;
   }
 
@@ -57,12 +61,17 @@ final class SimulatedReadPoint implements ReadPoint {
     Path folder = readPointsDir.resolve(id);
     Files.createDirectories(folder);
     Map<String, Path> copies = new LinkedHashMap<>();
+    Map<String, String> references = new LinkedHashMap<>();
     try {
       int index = 0;
       for (VirtualDisk disk : vm.getDisksList()) {
         if (vm.getPowerState() == PowerState.OFF) {
-          // Nothing writes an Off VM's disks: they are their own frozen state, no copy needed.
+          // An Off VM's disks are read in place, no copy. Their reference points are taken
+          // now, before any read: a write that still comes (the VM started) is then after the
+          // reference, so the next sync sends it, perhaps again, but never misses it.
           copies.put(disk.getPath(), Path.of(disk.getPath()));
+          references.put(disk.getPath(),
+              tracking.createReferencePoint(disk.getPath(), Path.of(disk.getPath())));
           continue;
         }
         // The file name stays: it tells the disk's format.
@@ -75,11 +84,12 @@ final class SimulatedReadPoint implements ReadPoint {
       throw new IOException("cannot freeze the disks of VM " + vm.getName() + ": "
           + e.getMessage(), e);
     }
-    return new SimulatedReadPoint(id, vm.getId(), folder, copies, tracking);
+    return new SimulatedReadPoint(id, vm.getId(), folder, copies, references, tracking);
   }
 
-  /** Removes every read point of VM {@code vmId} in {@code readPointsDir}. */
-  static void discardAll(Path readPointsDir, String vmId) throws IOException {
+  /** Removes the read points of VM {@code vmId} whose folder was made in [from, until]. */
+  static void discardMadeBetween(Path readPointsDir, String vmId, Instant from, Instant until)
+      throws IOException {
     String prefix = prefix(vmId);
     List<Path> folders;
     try (var files = Files.list(readPointsDir)) {
@@ -88,7 +98,10 @@ final class SimulatedReadPoint implements ReadPoint {
       return;
     }
     for (Path folder : folders) {
-      delete(folder);
+      Instant made = Files.getLastModifiedTime(folder).toInstant();
+      if (!made.isBefore(from) && !made.isAfter(until)) {
+        delete(folder);
+      }
     }
   }
 
@@ -130,7 +143,9 @@ final class SimulatedReadPoint implements ReadPoint {
   public Map<String, String> keep(List<String> diskPaths) throws IOException {
     Map<String, String> references = new LinkedHashMap<>();
     for (String diskPath : diskPaths) {
-      references.put(diskPath, tracking.createReferencePoint(diskPath, disk(diskPath)));
+      String reference = early.get(diskPath);
+      references.put(diskPath, reference != null ? reference
+          : tracking.createReferencePoint(diskPath, disk(diskPath)));
     }
     discard();
     return references;

@@ -201,6 +201,69 @@ class ReadPointsTest {
   }
 
   @Test
+  void aCheckpointMadeLongBeforeTheAskingIsNotTheAgentsToDiscard() throws Exception {
+    String other = driver.createReadPoint(vm.getId()).id(); // say, another product's
+    Files.createDirectories(state.resolve("read-points"));
+    Files.writeString(state.resolve("read-points").resolve(vm.getId()),
+        "creating " + java.time.Instant.now().plus(java.time.Duration.ofHours(1)));
+    new ReadPoints(driver, state).recover();
+    assertEquals(List.of(other), driver.openPoints());
+  }
+
+  @Test
+  void anOffVmsReadPointTakesItsReferenceBeforeAnyRead() throws Exception {
+    driver.stopVm(vm.getId(), false);
+    String reference;
+    try (ReadPoints.Lease lease = readPoints.join(vm.getId())) {
+      assertEquals(Path.of(disk0), lease.point().disk(disk0), "read in place, no copy");
+      byte[] write = new byte[4096];
+      java.util.Arrays.fill(write, (byte) 0x33);
+      Files.write(Path.of(disk0), write, java.nio.file.StandardOpenOption.WRITE); // started?
+      reference = lease.succeeded(disk0);
+    }
+    assertEquals(Optional.of(List.of(new ChangeTracking.ByteRange(0, 64 * 1024))),
+        driver.changeTracking().orElseThrow().changedSince(disk0, reference, 2 * MIB),
+        "a write after the read point was made is in the next changed set");
+  }
+
+  @Test
+  void aTargetSessionStartingWhileTheVmsReferencePointIsMadeWaitsForIt() throws Exception {
+    driver.stopVm(vm.getId(), false);
+    CountDownLatch keeping = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    driver.beforeKeep = () -> {
+      keeping.countDown();
+      release.await();
+    };
+    AfterWriteReferences afterWrite = new AfterWriteReferences(readPoints);
+    afterWrite.starting(vm.getId());
+    CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+      try {
+        return afterWrite.finished(vm.getId(), disk0, true);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertTrue(keeping.await(10, TimeUnit.SECONDS));
+    CompletableFuture<Void> late = CompletableFuture.runAsync(() -> {
+      try {
+        afterWrite.starting(vm.getId());
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThrows(java.util.concurrent.TimeoutException.class,
+        () -> late.get(200, TimeUnit.MILLISECONDS), "no write while the checkpoint is made");
+    release.countDown();
+    assertNotEquals("", first.get(10, TimeUnit.SECONDS));
+    late.get(10, TimeUnit.SECONDS);
+    assertNotEquals("", afterWrite.finished(vm.getId(), disk1, true));
+    assertEquals(List.of(List.of(disk0), List.of(disk1)), driver.kept,
+        "the late writer's disk got a reference point of its own, made after its writes");
+    assertNothingLeft();
+  }
+
+  @Test
   void targetSessionsOfAVmGetOneReferencePointOnceTheLastHasWritten() throws Exception {
     driver.stopVm(vm.getId(), false); // a failback writes the disks of an Off VM
     AfterWriteReferences afterWrite = new AfterWriteReferences(readPoints);
@@ -263,14 +326,31 @@ class ReadPointsTest {
   }
 
   @Test
-  void aFailedCreationLeavesNothingAndTheNextSessionTriesAgain() throws Exception {
-    driver.failCreate = true;
+  void aRefusedCreationLeavesNothingAndDiscardsNothing() throws Exception {
+    driver.refuseCreate = true;
     IOException e = assertThrows(IOException.class, () -> readPoints.join(vm.getId()));
-    assertEquals("CreateSnapshot returned 32775", e.getMessage());
+    assertEquals("VM 'app-01' has 1 checkpoint(s)", e.getMessage());
+    assertEquals(List.of(), driver.discardedSince, "nothing was made: nothing is discarded");
     assertNothingLeft();
-    driver.failCreate = false;
+    driver.refuseCreate = false;
     try (ReadPoints.Lease lease = readPoints.join(vm.getId())) {
       assertTrue(Files.exists(lease.point().disk(disk1)));
+    }
+    assertNothingLeft();
+  }
+
+  @Test
+  void aCreationThatTimedOutIsDiscardedByTimeBeforeTheNextOne() throws Exception {
+    driver.timeOutCreate = true;
+    IOException e = assertThrows(IOException.class, () -> readPoints.join(vm.getId()));
+    assertEquals("PowerShell did not create a read point within 600 s", e.getMessage());
+    assertEquals(1, driver.openPoints().size(), "made after all, id unknown");
+    assertTrue(Files.readString(state.resolve("read-points").resolve(vm.getId()))
+        .startsWith("creating "), "the record stays");
+    driver.timeOutCreate = false;
+    try (ReadPoints.Lease lease = readPoints.join(vm.getId())) {
+      assertEquals(1, driver.discardedSince.size());
+      assertEquals(List.of(lease.point().id()), driver.openPoints(), "only the new one");
     }
     assertNothingLeft();
   }
@@ -340,7 +420,9 @@ class ReadPointsTest {
     int discarded;
     final List<String> discardedIds = new ArrayList<>();
     final List<List<String>> kept = new ArrayList<>();
-    volatile boolean failCreate;
+    volatile boolean refuseCreate;
+    volatile boolean timeOutCreate;
+    final List<java.time.Instant> discardedSince = new ArrayList<>();
     volatile boolean failKeep;
     volatile RuntimeException keepBug;
     volatile Pause beforeKeep = () -> { };
@@ -367,9 +449,13 @@ class ReadPointsTest {
       } catch (InterruptedException e) {
         throw new IOException(e);
       }
-      if (failCreate) {
-        super.createReadPoint(vmId); // made, but the answer never came (a timeout)
-        throw new IOException("CreateSnapshot returned 32775");
+      if (refuseCreate) {
+        throw new IOException("VM 'app-01' has 1 checkpoint(s)");
+      }
+      if (timeOutCreate) {
+        super.createReadPoint(vmId); // made, but the answer never came
+        throw new ReadPoint.OutcomeUnknownException(
+            "PowerShell did not create a read point within 600 s", null);
       }
       created++;
       ReadPoint point = super.createReadPoint(vmId);
@@ -413,6 +499,12 @@ class ReadPointsTest {
           point.discard();
         }
       };
+    }
+
+    @Override
+    public void discardReadPointsSince(String vmId, java.time.Instant since) throws IOException {
+      discardedSince.add(since);
+      super.discardReadPointsSince(vmId, since);
     }
 
     @Override

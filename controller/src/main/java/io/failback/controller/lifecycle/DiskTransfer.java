@@ -198,9 +198,8 @@ final class DiskTransfer {
   }
 
   /**
-   * Says which disks the agent copied from a read point of the running VM (on Hyper-V a
-   * recovery checkpoint the operator may see come and go): the copy is the disks as they were
-   * at that moment, and what the guest wrote since goes with the next sync.
+   * Says which disks the agent copied from which read point (on Hyper-V a recovery checkpoint
+   * the operator may see come and go): the copy is the disks as they were at that moment.
    */
   private void noteReadPoints(Plan plan, List<Disk> disks, List<SyncOutcome> outcomes) {
     Map<String, List<String>> byReadPoint = new LinkedHashMap<>();
@@ -211,10 +210,9 @@ final class DiskTransfer {
             .add(disks.get(i).onPremPath());
       }
     }
-    byReadPoint.forEach((readPoint, paths) -> note(plan, "the VM ran: disk"
+    byReadPoint.forEach((readPoint, paths) -> note(plan, "disk"
         + (paths.size() > 1 ? "s " : " ") + String.join(", ", paths) + " copied as read point "
-        + readPoint + " froze " + (paths.size() > 1 ? "them" : "it")
-        + "; what the guest wrote since goes with the next sync"));
+        + readPoint + " froze " + (paths.size() > 1 ? "them" : "it")));
   }
 
   /** A job step when there is a job, a log line for a delta cycle. */

@@ -6,6 +6,7 @@ import static io.failback.agent.hyperv.powershell.PsJson.text;
 import com.google.gson.JsonObject;
 import io.failback.agent.hyperv.ChangeTracking;
 import io.failback.agent.hyperv.ReadPoint;
+import io.failback.agent.hyperv.ReadPoint.OutcomeUnknownException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,8 @@ import java.util.logging.Logger;
  */
 final class HyperVReadPoint implements ReadPoint {
   private static final Logger log = Logger.getLogger(HyperVReadPoint.class.getName());
+  /** create-read-point.ps1's exit code for a failure after CreateSnapshot was called. */
+  private static final int CHECKPOINT_MAY_EXIST = 2;
 
   private final PowerShell shell;
   private final Duration timeout;
@@ -53,15 +56,25 @@ final class HyperVReadPoint implements ReadPoint {
   /** Creates one; {@code onEnd} runs once it has been kept or discarded. */
   static HyperVReadPoint create(PowerShell shell, Duration timeout, RctChangeTracking tracking,
       OwnReferencePoints own, String vmId, Consumer<HyperVReadPoint> onEnd) throws IOException {
-    JsonObject answer = PowerShellHypervisor.object(shell.run("create-read-point.ps1",
-        PowerShell.parameters("vmId", vmId), "create a read point (recovery checkpoint) of VM "
-            + vmId, timeout));
-    String id = PsJson.required(answer, "id", "the read point of VM " + vmId);
-    Map<String, JsonObject> disks = new LinkedHashMap<>();
-    for (JsonObject disk : objects(answer, "disks")) {
-      disks.put(key(PsJson.required(disk, "path", "a disk of read point " + id)), disk);
+    try {
+      JsonObject answer = PowerShellHypervisor.object(shell.run("create-read-point.ps1",
+          PowerShell.parameters("vmId", vmId), "create a read point (recovery checkpoint) of VM "
+              + vmId, timeout));
+      String id = PsJson.required(answer, "id", "the read point of VM " + vmId);
+      Map<String, JsonObject> disks = new LinkedHashMap<>();
+      for (JsonObject disk : objects(answer, "disks")) {
+        disks.put(key(PsJson.required(disk, "path", "a disk of read point " + id)), disk);
+      }
+      return new HyperVReadPoint(shell, timeout, tracking, own, id, vmId, disks, onEnd);
+    } catch (PowerShell.ScriptFailedException e) {
+      if (e.exit() == CHECKPOINT_MAY_EXIST) {
+        throw new OutcomeUnknownException(e.getMessage(), e);
+      }
+      throw e; // the script refused or cleaned up: nothing was made
+    } catch (IOException e) {
+      // Stopped, or an answer we cannot use from a script that made the checkpoint.
+      throw new OutcomeUnknownException(e.getMessage(), e);
     }
-    return new HyperVReadPoint(shell, timeout, tracking, own, id, vmId, disks, onEnd);
   }
 
   /** Discards read point {@code id} of VM {@code vmId}; nothing if it has ended. */

@@ -1,11 +1,11 @@
 package io.failback.agent.hyperv.powershell;
 
+import io.failback.agent.hyperv.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,11 +69,7 @@ final class OwnReferencePoints {
       memory.put(key(vmId), List.copyOf(ids));
       return;
     }
-    Files.createDirectories(dir);
-    Path temporary = dir.resolve(key(vmId) + ".tmp");
-    Files.write(temporary, ids, StandardCharsets.UTF_8);
-    Files.move(temporary, file(vmId), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    DurableFiles.replace(file(vmId), String.join("\n", ids));
   }
 
   private Path file(String vmId) throws IOException {

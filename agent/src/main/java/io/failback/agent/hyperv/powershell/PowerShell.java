@@ -98,8 +98,8 @@ public final class PowerShell {
       String stdout = Files.readString(out, StandardCharsets.UTF_8);
       if (exit != 0) {
         String message = PowerShellErrors.message(Files.readString(err, StandardCharsets.UTF_8));
-        throw new IOException("PowerShell failed to " + what + " (exit " + exit + "): "
-            + (message.isEmpty() ? "no error message" : message));
+        throw new ScriptFailedException(exit, "PowerShell failed to " + what + " (exit " + exit
+            + "): " + (message.isEmpty() ? "no error message" : message));
       }
       return parse(stdout, what);
     } finally {
@@ -108,19 +108,40 @@ public final class PowerShell {
     }
   }
 
+  /** The script ended with a non-zero exit code, having reported why. */
+  static final class ScriptFailedException extends IOException {
+    private final int exit;
+
+    ScriptFailedException(int exit, String message) {
+      super(message);
+      this.exit = exit;
+    }
+
+    int exit() {
+      return exit;
+    }
+  }
+
+  /** The script was stopped (timeout, interrupt) before it ended: what it did is not known. */
+  static final class StoppedException extends IOException {
+    StoppedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private static int await(Process process, String what, Duration timeout) throws IOException {
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-        throw new IOException("PowerShell did not " + what + " within " + timeout.toSeconds()
-            + " s; it was stopped");
+        throw new StoppedException("PowerShell did not " + what + " within "
+            + timeout.toSeconds() + " s; it was stopped", null);
       }
       return process.exitValue();
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for PowerShell to " + what, e);
+      throw new StoppedException("interrupted while waiting for PowerShell to " + what, e);
     }
   }
 

@@ -180,9 +180,11 @@ public final class PowerShellHypervisor implements HypervisorDriver {
 
   @Override
   public void discardReadPointsSince(String vmId, Instant since) throws IOException {
+    // A CreateSnapshot job may run on after the agent stopped waiting for it.
+    Instant until = since.plus(options.checkpointTimeout().multipliedBy(2));
     shell.run("discard-read-points-since.ps1", PowerShell.parameters("vmId", vmId, "since",
-        since.toString()), "discard the read points of VM " + vmId + " made since " + since,
-        options.checkpointTimeout());
+        since.toString(), "until", until.toString()), "discard the read points of VM " + vmId
+        + " made between " + since + " and " + until, options.checkpointTimeout());
   }
 
   @Override

@@ -11,6 +11,7 @@ if ($checkpoints -gt 0) {
 }
 $system = Get-VmSystem $vm.Id
 $service = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_VirtualSystemSnapshotService
+$made = $true  # from here a failure may leave a checkpoint behind: the agent finds it by time
 $answer = Invoke-CimMethod -InputObject $service -MethodName CreateSnapshot -Arguments @{
   AffectedSystem = $system; SnapshotType = [uint16]32768 }
 $job = Wait-Method $answer 'CreateSnapshot'
@@ -31,5 +32,6 @@ try {
   # Nobody knows this checkpoint yet: fold it back before reporting the failure.
   $null = Wait-Method (Invoke-CimMethod -InputObject $service -MethodName DestroySnapshot -Arguments @{
     AffectedSnapshot = $snapshot }) 'DestroySnapshot'
+  $made = $false
   throw
 }

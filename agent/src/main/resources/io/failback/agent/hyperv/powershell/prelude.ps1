@@ -5,8 +5,11 @@
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false
+# Exit 2 instead of 1 once a script set $made: a failure then may have left something behind.
+$made = $false
 trap {
   [Console]::Error.WriteLine($_.Exception.Message)
+  if ($made) { exit 2 }
   exit 1
 }
 $p = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($env:FAILBACK_PS_PARAMS)) |

@@ -1,6 +1,7 @@
 package io.failback.agent.hyperv.powershell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,6 +110,22 @@ class PowerShellReadPointTest {
   }
 
   @Test
+  void aFailureAfterCreateSnapshotWasCalledLeavesTheOutcomeUnknown() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, "", "CreateSnapshot failed: timeout\n", 2);
+    fake.expect("create-read-point.ps1", VM_PARAMS, "{\"id\":\"\"}", "", 0);
+    fake.expect("create-read-point.ps1", VM_PARAMS, "", "no VM with id " + VM + "\n", 1);
+    IOException failed = assertThrows(ReadPoint.OutcomeUnknownException.class,
+        () -> driver.createReadPoint(VM));
+    assertTrue(failed.getMessage().contains("CreateSnapshot failed: timeout"),
+        failed.getMessage());
+    assertThrows(ReadPoint.OutcomeUnknownException.class, () -> driver.createReadPoint(VM),
+        "made, but its id is missing from the answer");
+    IOException refused = assertThrows(IOException.class, () -> driver.createReadPoint(VM));
+    assertFalse(refused instanceof ReadPoint.OutcomeUnknownException, "nothing was made");
+    fake.assertAllCalled();
+  }
+
+  @Test
   void aVmWithCheckpointsOfItsOwnGetsNoReadPoint() throws IOException {
     fake.expect("create-read-point.ps1", VM_PARAMS, "", "VM 'web 01' has 2 checkpoint(s), a"
         + " chain of disk files: delete them (Remove-VMSnapshot) to merge before syncing its"
@@ -164,7 +181,8 @@ class PowerShellReadPointTest {
   @Test
   void aReadPointWhoseIdIsUnknownIsDiscardedByItsTime() throws IOException {
     fake.expect("discard-read-points-since.ps1", "{\"vmId\":\"" + VM + "\",\"since\":"
-        + "\"2026-11-26T17:00:00Z\"}", "{\"discarded\":1}", "", 0);
+        + "\"2026-11-26T17:00:00Z\",\"until\":\"2026-11-26T17:01:00Z\"}",
+        "{\"discarded\":1}", "", 0);
     driver.discardReadPointsSince(VM, java.time.Instant.parse("2026-11-26T17:00:00Z"));
     fake.assertAllCalled();
   }
