@@ -10,6 +10,7 @@ import io.failback.agent.hyperv.ReadPoint;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
@@ -86,6 +87,32 @@ class RunningVmReadPointTest {
     assertSent(next, during.get(0).cardinality(), during.get(1).cardinality());
     fixture.assertOnPremEqualsCloud(cloudVm);
     assertNothingLeft(fixture);
+  }
+
+  @Test
+  void aHostThatCannotCheckpointAnOffVmStillFailsItOverToTheCloud() throws Exception {
+    LifecycleFixture fixture = LifecycleFixture.withDriver(dir, cleanup,
+        host -> new ForwardingHypervisor(host) {
+          @Override
+          public ReadPoint createReadPoint(String vmId) throws IOException {
+            if (inventory().getVirtualMachinesList().stream().anyMatch(vm -> vm.getId()
+                .equalsIgnoreCase(vmId) && vm.getPowerState() == PowerState.OFF)) {
+              throw new IOException("CreateSnapshot returned 32775 (invalid state)");
+            }
+            return super.createReadPoint(vmId);
+          }
+        });
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    fixture.scribbleOnPrem(0, 3, 51);
+    fixture.scribbleOnPrem(1, 2, 52);
+    // The final delta runs with the on-prem VM Off: no read point, so the disks are read in
+    // place, with checksums.
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    assertEquals(PowerState.OFF, fixture.onPremVm().getPowerState());
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
   private static void assertSent(List<SyncOutcome> outcomes, long disk0, long disk1) {

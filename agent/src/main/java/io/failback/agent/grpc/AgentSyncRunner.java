@@ -20,6 +20,7 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.PayloadEncryption;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.StartSync;
+import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncReport;
 import io.failback.proto.v1.SyncRole;
@@ -155,7 +156,17 @@ public final class AgentSyncRunner implements AutoCloseable {
    */
   private void runFromReadPoint(StartSync start, JobKey payloadKey, VirtualMachine vm,
       CommandResult.Builder result) throws IOException, SyncException, InterruptedException {
-    try (ReadPoints.Lease lease = driver.readPoints().join(vm.getId())) {
+    ReadPoints.Lease joined;
+    try {
+      joined = driver.readPoints().join(vm.getId());
+    } catch (IOException e) {
+      if (vm.getPowerState() != PowerState.OFF || e instanceof ReadPoint.OutcomeUnknownException) {
+        throw e;
+      }
+      readInPlace(start, payloadKey, vm, result, e.getMessage());
+      return;
+    }
+    try (ReadPoints.Lease lease = joined) {
       ReadPoint point = lease.point();
       Path frozen = point.disk(start.getDiskPath());
       SourceTracking tracking = SourceTracking.fromReadPoint(point, start.getDiskPath(),
@@ -168,6 +179,28 @@ public final class AgentSyncRunner implements AutoCloseable {
       if (!start.getParameters().getDigestSet().isEmpty()) {
         result.getSyncReportBuilder().setChangeReference(reference);
       }
+    }
+  }
+
+  /**
+   * Reads the disk of an Off VM for which the host made no read point (a host that cannot
+   * checkpoint an Off VM): nothing writes it, so it is read in place, after the same checks as
+   * a write. No new reference point: the disk's next sync compares checksums, and so does a
+   * TRACKED session now (the controller retries it so).
+   */
+  private void readInPlace(StartSync start, JobKey payloadKey, VirtualMachine vm,
+      CommandResult.Builder result, String why)
+      throws IOException, SyncException, InterruptedException {
+    if (start.getParameters().getMode() == SyncMode.TRACKED) {
+      throw new SourceTracking.ReferenceUnknownException("no read point of VM " + vm.getName()
+          + " (" + why + "), so no changed blocks of disk " + start.getDiskPath()
+          + "; nothing was read");
+    }
+    log.warning("no read point of VM " + vm.getName() + " (" + why + "); it is Off, so disk "
+        + start.getDiskPath() + " is read in place, and its next sync compares checksums");
+    driver.checkDiskAccess(vm.getId(), start.getDiskPath(), false);
+    try (BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()), false)) {
+      runSession(start, payloadKey, device, SourceTracking.NONE, result);
     }
   }
 

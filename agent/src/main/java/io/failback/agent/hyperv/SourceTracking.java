@@ -19,7 +19,7 @@ public record SourceTracking(BitSet changed) {
 
   /** The host does not know the reference point a TRACKED session names. */
   public static final class ReferenceUnknownException extends IOException {
-    ReferenceUnknownException(String message) {
+    public ReferenceUnknownException(String message) {
       super(message);
     }
   }
