@@ -8,52 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.proto.v1.DiskFormat;
-import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Read points on the simulated host, shared by overlapping sessions of a VM's disks, kept or
- * discarded when the last leaves, and discarded after a crash.
+ * discarded when the last leaves.
  */
-class ReadPointsTest {
-  private static final long MIB = 1L << 20;
-
-  @TempDir Path tmp;
-  private Path host;
-  private Path state;
-  private Recording driver;
-  private ReadPoints readPoints;
-  private VirtualMachine vm;
-  private String disk0;
-  private String disk1;
-
-  @BeforeEach
-  void seedRunningVm() throws IOException {
-    host = tmp.resolve("hv-01");
-    state = tmp.resolve("state");
-    SimulatedHostSeeder.seed(host, "hv-01", List.of(new SimulatedHostSeeder.VmSpec("app-01",
-        "Running", List.of("LAN"), List.of(new SimulatedHostSeeder.DiskSpec(DiskFormat.RAW,
-            2 * MIB), new SimulatedHostSeeder.DiskSpec(DiskFormat.VHDX, 4 * MIB)))));
-    driver = new Recording(new SimulatedHypervisor(host));
-    readPoints = new ReadPoints(driver, state);
-    vm = driver.inventory().getVirtualMachines(0);
-    disk0 = vm.getDisks(0).getPath();
-    disk1 = vm.getDisks(1).getPath();
-  }
-
+class ReadPointsTest extends ReadPointTestBase {
   @Test
   void aReadPointHoldsTheDisksAsTheyWereWhileTheGuestWritesOn() throws Exception {
     byte[] before = Files.readAllBytes(Path.of(disk0));
@@ -189,28 +158,6 @@ class ReadPointsTest {
   }
 
   @Test
-  void aReadPointMadeWhenTheAgentDiedBeforeLearningItsIdIsDiscardedAtTheNextStart()
-      throws Exception {
-    Files.createDirectories(state.resolve("read-points"));
-    Files.writeString(state.resolve("read-points").resolve(vm.getId()),
-        "creating " + java.time.Instant.now());
-    driver.createReadPoint(vm.getId()); // made by the host; the agent died before the answer
-    assertEquals(1, driver.openPoints().size());
-    new ReadPoints(driver, state).recover();
-    assertNothingLeft();
-  }
-
-  @Test
-  void aCheckpointMadeLongBeforeTheAskingIsNotTheAgentsToDiscard() throws Exception {
-    String other = driver.createReadPoint(vm.getId()).id(); // say, another product's
-    Files.createDirectories(state.resolve("read-points"));
-    Files.writeString(state.resolve("read-points").resolve(vm.getId()),
-        "creating " + java.time.Instant.now().plus(java.time.Duration.ofHours(1)));
-    new ReadPoints(driver, state).recover();
-    assertEquals(List.of(other), driver.openPoints());
-  }
-
-  @Test
   void anOffVmsReadPointTakesItsReferenceBeforeAnyRead() throws Exception {
     driver.stopVm(vm.getId(), false);
     String reference;
@@ -224,70 +171,6 @@ class ReadPointsTest {
     assertEquals(Optional.of(List.of(new ChangeTracking.ByteRange(0, 64 * 1024))),
         driver.changeTracking().orElseThrow().changedSince(disk0, reference, 2 * MIB),
         "a write after the read point was made is in the next changed set");
-  }
-
-  @Test
-  void aTargetSessionStartingWhileTheVmsReferencePointIsMadeWaitsForIt() throws Exception {
-    driver.stopVm(vm.getId(), false);
-    CountDownLatch keeping = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    driver.beforeKeep = () -> {
-      keeping.countDown();
-      release.await();
-    };
-    AfterWriteReferences afterWrite = new AfterWriteReferences(readPoints);
-    afterWrite.starting(vm.getId());
-    CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
-      try {
-        return afterWrite.finished(vm.getId(), disk0, true);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    assertTrue(keeping.await(10, TimeUnit.SECONDS));
-    CompletableFuture<Void> late = CompletableFuture.runAsync(() -> {
-      try {
-        afterWrite.starting(vm.getId());
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    assertThrows(java.util.concurrent.TimeoutException.class,
-        () -> late.get(200, TimeUnit.MILLISECONDS), "no write while the checkpoint is made");
-    release.countDown();
-    assertNotEquals("", first.get(10, TimeUnit.SECONDS));
-    late.get(10, TimeUnit.SECONDS);
-    assertNotEquals("", afterWrite.finished(vm.getId(), disk1, true));
-    assertEquals(List.of(List.of(disk0), List.of(disk1)), driver.kept,
-        "the late writer's disk got a reference point of its own, made after its writes");
-    assertNothingLeft();
-  }
-
-  @Test
-  void targetSessionsOfAVmGetOneReferencePointOnceTheLastHasWritten() throws Exception {
-    driver.stopVm(vm.getId(), false); // a failback writes the disks of an Off VM
-    AfterWriteReferences afterWrite = new AfterWriteReferences(readPoints);
-    afterWrite.starting(vm.getId());
-    afterWrite.starting(vm.getId());
-    afterWrite.starting(vm.getId());
-    assertEquals("", afterWrite.finished(vm.getId(), "failed-disk", false),
-        "a session that did not write gets none, at once");
-    CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
-      try {
-        return afterWrite.finished(vm.getId(), disk0, true);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    assertThrows(java.util.concurrent.TimeoutException.class,
-        () -> first.get(200, TimeUnit.MILLISECONDS), "waits while another disk is written");
-    assertEquals(0, driver.created, "no checkpoint while a disk of the VM is being written");
-    String second = afterWrite.finished(vm.getId(), disk1, true);
-    assertEquals(1, driver.created);
-    assertEquals(List.of(List.of(disk0, disk1)), driver.kept);
-    assertNotEquals("", first.get(10, TimeUnit.SECONDS));
-    assertNotEquals("", second);
-    assertNothingLeft();
   }
 
   @Test
@@ -323,194 +206,5 @@ class ReadPointsTest {
     assertEquals("", lease.succeeded(disk0));
     assertEquals(1, driver.discarded);
     assertNothingLeft();
-  }
-
-  @Test
-  void aRefusedCreationLeavesNothingAndDiscardsNothing() throws Exception {
-    driver.refuseCreate = true;
-    IOException e = assertThrows(IOException.class, () -> readPoints.join(vm.getId()));
-    assertEquals("VM 'app-01' has 1 checkpoint(s)", e.getMessage());
-    assertEquals(List.of(), driver.discardedSince, "nothing was made: nothing is discarded");
-    assertNothingLeft();
-    driver.refuseCreate = false;
-    try (ReadPoints.Lease lease = readPoints.join(vm.getId())) {
-      assertTrue(Files.exists(lease.point().disk(disk1)));
-    }
-    assertNothingLeft();
-  }
-
-  @Test
-  void aCreationThatTimedOutIsDiscardedByTimeBeforeTheNextOne() throws Exception {
-    driver.timeOutCreate = true;
-    IOException e = assertThrows(IOException.class, () -> readPoints.join(vm.getId()));
-    assertEquals("PowerShell did not create a read point within 600 s", e.getMessage());
-    assertEquals(1, driver.openPoints().size(), "made after all, id unknown");
-    assertTrue(Files.readString(state.resolve("read-points").resolve(vm.getId()))
-        .startsWith("creating "), "the record stays");
-    driver.timeOutCreate = false;
-    try (ReadPoints.Lease lease = readPoints.join(vm.getId())) {
-      assertEquals(1, driver.discardedSince.size());
-      assertEquals(List.of(lease.point().id()), driver.openPoints(), "only the new one");
-    }
-    assertNothingLeft();
-  }
-
-  @Test
-  void aReadPointLeftByACrashIsDiscardedAtTheNextStart() throws Exception {
-    String left = readPoints.join(vm.getId()).point().id(); // never ended: the agent died
-    assertEquals(List.of(left), driver.openPoints());
-
-    ReadPoints restarted = new ReadPoints(driver, state);
-    restarted.recover();
-    assertEquals(List.of(left), driver.discardedIds);
-    assertNothingLeft();
-  }
-
-  @Test
-  void aReadPointLeftByACrashIsDiscardedBeforeTheVmGetsANewOne() throws Exception {
-    String left = readPoints.join(vm.getId()).point().id();
-    ReadPoints restarted = new ReadPoints(driver, state);
-    try (ReadPoints.Lease lease = restarted.join(vm.getId())) {
-      assertEquals(List.of(left), driver.discardedIds);
-      assertEquals(List.of(lease.point().id()), driver.openPoints(),
-          "never two read points of one VM (Hyper-V cannot stack them)");
-    }
-    assertNothingLeft();
-  }
-
-  private static CompletableFuture<String> succeedLater(ReadPoints.Lease lease, String disk) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return lease.succeeded(disk);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-  }
-
-  private CompletableFuture<ReadPoints.Lease> joinLater() {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return readPoints.join(vm.getId());
-      } catch (IOException | InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-  }
-
-  /** No frozen copies on the host and no read point recorded by the agent. */
-  private void assertNothingLeft() throws IOException {
-    assertEquals(List.of(), driver.openPoints());
-    Path records = state.resolve("read-points");
-    if (Files.exists(records)) {
-      try (var files = Files.list(records)) {
-        assertEquals(List.of(), files.toList());
-      }
-    }
-  }
-
-  @FunctionalInterface
-  private interface Pause {
-    void await() throws InterruptedException;
-  }
-
-  /** The simulated host, counting its read points and failing where a test asks. */
-  private final class Recording extends ForwardingHypervisor {
-    int created;
-    int discarded;
-    final List<String> discardedIds = new ArrayList<>();
-    final List<List<String>> kept = new ArrayList<>();
-    volatile boolean refuseCreate;
-    volatile boolean timeOutCreate;
-    final List<java.time.Instant> discardedSince = new ArrayList<>();
-    volatile boolean failKeep;
-    volatile RuntimeException keepBug;
-    volatile Pause beforeKeep = () -> { };
-    volatile Pause beforeCreate = () -> { };
-
-    Recording(SimulatedHypervisor inner) {
-      super(inner);
-    }
-
-    List<String> openPoints() throws IOException {
-      Path dir = host.resolve("read-points");
-      if (!Files.exists(dir)) {
-        return List.of();
-      }
-      try (var files = Files.list(dir)) {
-        return files.map(f -> f.getFileName().toString()).toList();
-      }
-    }
-
-    @Override
-    public ReadPoint createReadPoint(String vmId) throws IOException {
-      try {
-        beforeCreate.await();
-      } catch (InterruptedException e) {
-        throw new IOException(e);
-      }
-      if (refuseCreate) {
-        throw new IOException("VM 'app-01' has 1 checkpoint(s)");
-      }
-      if (timeOutCreate) {
-        super.createReadPoint(vmId); // made, but the answer never came
-        throw new ReadPoint.OutcomeUnknownException(
-            "PowerShell did not create a read point within 600 s", null);
-      }
-      created++;
-      ReadPoint point = super.createReadPoint(vmId);
-      return new ReadPoint() {
-        @Override
-        public String id() {
-          return point.id();
-        }
-
-        @Override
-        public Path disk(String diskPath) throws IOException {
-          return point.disk(diskPath);
-        }
-
-        @Override
-        public Optional<List<ChangeTracking.ByteRange>> changedSince(String diskPath,
-            String reference, long diskSize) throws IOException {
-          return point.changedSince(diskPath, reference, diskSize);
-        }
-
-        @Override
-        public Map<String, String> keep(List<String> diskPaths) throws IOException {
-          if (failKeep) {
-            throw new IOException("ConvertToReferencePoint returned 32768");
-          }
-          if (keepBug != null) {
-            throw keepBug;
-          }
-          try {
-            beforeKeep.await();
-          } catch (InterruptedException e) {
-            throw new IOException(e);
-          }
-          kept.add(List.copyOf(diskPaths));
-          return point.keep(diskPaths);
-        }
-
-        @Override
-        public void discard() throws IOException {
-          discarded++;
-          point.discard();
-        }
-      };
-    }
-
-    @Override
-    public void discardReadPointsSince(String vmId, java.time.Instant since) throws IOException {
-      discardedSince.add(since);
-      super.discardReadPointsSince(vmId, since);
-    }
-
-    @Override
-    public void discardReadPoint(String vmId, String readPointId) throws IOException {
-      discardedIds.add(readPointId);
-      super.discardReadPoint(vmId, readPointId);
-    }
   }
 }
