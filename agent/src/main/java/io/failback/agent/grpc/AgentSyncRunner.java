@@ -268,8 +268,7 @@ public final class AgentSyncRunner implements AutoCloseable {
     long creations = driver.readPoints().creationsEnded();
     VirtualMachine vm = find(start, driver.inventory());
     if (vm == null && start.getAgentRole() == SyncRole.SOURCE
-        && (driver.readPoints().awaitCreations()
-            || driver.readPoints().creationsEnded() != creations)) {
+        && driver.readPoints().awaitCreationsSince(creations)) {
       vm = find(start, driver.inventory());
     }
     if (vm == null) {

@@ -4,7 +4,6 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Optional;
 
 /** A hypervisor driver that passes every call on; subclasses override the calls they change. */
 public abstract class ForwardingHypervisor implements HypervisorDriver {
@@ -52,10 +51,5 @@ public abstract class ForwardingHypervisor implements HypervisorDriver {
   @Override
   public void discardReadPointsSince(String vmId, Instant since) throws IOException {
     inner.discardReadPointsSince(vmId, since);
-  }
-
-  @Override
-  public Optional<ChangeTracking> changeTracking() {
-    return inner.changeTracking();
   }
 }

@@ -4,7 +4,6 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Optional;
 
 /** What the agent needs from the hypervisor of its host. */
 public interface HypervisorDriver {
@@ -65,7 +64,4 @@ public interface HypervisorDriver {
    * before or long after, are not the agent's to remove.
    */
   void discardReadPointsSince(String vmId, Instant since) throws IOException;
-
-  /** The host's changed-block tracking, if it has one. */
-  Optional<ChangeTracking> changeTracking();
 }

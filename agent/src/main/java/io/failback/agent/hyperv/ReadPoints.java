@@ -98,17 +98,17 @@ public final class ReadPoints {
   }
 
   /**
-   * Waits until the host has made the read points it is making now; returns whether there were
-   * any. While Hyper-V makes one, it reports the VM's disks as the checkpoint's new files, so a
-   * session that cannot find its disk then looks again afterwards.
+   * Waits until the host has made the read points it is making now; returns whether any was
+   * made since {@link #creationsEnded} answered {@code count}. While Hyper-V makes one, it
+   * reports the VM's disks as the checkpoint's new files, so a session that did not find its
+   * disk then looks again.
    */
-  public boolean awaitCreations() throws InterruptedException {
+  public boolean awaitCreationsSince(long count) throws InterruptedException {
     synchronized (open) {
-      boolean any = creating > 0;
       while (creating > 0) {
         open.wait();
       }
-      return any;
+      return created != count;
     }
   }
 

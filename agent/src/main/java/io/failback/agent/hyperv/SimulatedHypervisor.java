@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A directory that stands in for a Hyper-V host: {@code host.json} plus one folder per VM under
@@ -185,15 +184,6 @@ public final class SimulatedHypervisor implements HypervisorDriver {
 
   private Path readPointsDir() {
     return hostDir.resolve("read-points");
-  }
-
-  /**
-   * A simulation of change tracking whose reference points live in the host directory's {@code
-   * change-tracking} folder (see {@link SimulatedChangeTracking}: it still reads every block).
-   */
-  @Override
-  public Optional<ChangeTracking> changeTracking() {
-    return Optional.of(new SimulatedChangeTracking(changeTrackingDir()));
   }
 
   /** Where the simulated host keeps its reference points. */

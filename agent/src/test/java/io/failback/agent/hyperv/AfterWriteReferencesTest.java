@@ -16,12 +16,8 @@ class AfterWriteReferencesTest extends ReadPointTestBase {
   @Test
   void aTargetSessionStartingWhileTheVmsReferencePointIsMadeWaitsForIt() throws Exception {
     driver.stopVm(vm.getId(), false);
-    CountDownLatch keeping = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    driver.beforeKeep = () -> {
-      keeping.countDown();
-      release.await();
-    };
+    CountDownLatch keeping = pauseKeeping(release);
     AfterWriteReferences afterWrite = new AfterWriteReferences(readPoints);
     afterWrite.starting(vm.getId());
     CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {

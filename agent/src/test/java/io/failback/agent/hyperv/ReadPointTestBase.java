@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +61,24 @@ abstract class ReadPointTestBase {
         throw new IllegalStateException(e);
       }
     });
+  }
+
+  /**
+   * Makes the next keeping of a read point wait for {@code release}; returns a latch that opens
+   * once it waits.
+   */
+  CountDownLatch pauseKeeping(CountDownLatch release) {
+    CountDownLatch keeping = new CountDownLatch(1);
+    driver.beforeKeep = () -> {
+      keeping.countDown();
+      release.await();
+    };
+    return keeping;
+  }
+
+  /** The simulated host's change tracking, to ask what changed since a reference point. */
+  ChangeTracking tracking() {
+    return new SimulatedChangeTracking(new SimulatedHypervisor(host).changeTrackingDir());
   }
 
   /** No frozen copies on the host and no read point recorded by the agent. */

@@ -55,8 +55,7 @@ class ReadPointsTest extends ReadPointTestBase {
     assertNotEquals("", reference0);
     assertNotEquals("", secondReference);
     // The reference stands for the disk as read: nothing changed since.
-    assertEquals(Optional.of(List.of()), driver.changeTracking().orElseThrow()
-        .changedSince(disk0, reference0, 2 * MIB));
+    assertEquals(Optional.of(List.of()), tracking().changedSince(disk0, reference0, 2 * MIB));
     assertNothingLeft();
   }
 
@@ -81,12 +80,8 @@ class ReadPointsTest extends ReadPointTestBase {
 
   @Test
   void aSessionJoiningWhileTheLastReadPointEndsWaitsForItsEnd() throws Exception {
-    CountDownLatch keeping = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    driver.beforeKeep = () -> {
-      keeping.countDown();
-      release.await();
-    };
+    CountDownLatch keeping = pauseKeeping(release);
     ReadPoints.Lease first = readPoints.join(vm.getId());
     String firstId = first.point().id();
     CompletableFuture<String> firstReference = succeedLater(first, disk0);
@@ -120,12 +115,8 @@ class ReadPointsTest extends ReadPointTestBase {
   @Test
   void aSessionInterruptedWhileWaitingForTheLastReadPointDoesNotLetTheNextOneSkipTheWait()
       throws Exception {
-    CountDownLatch keeping = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    driver.beforeKeep = () -> {
-      keeping.countDown();
-      release.await();
-    };
+    CountDownLatch keeping = pauseKeeping(release);
     ReadPoints.Lease first = readPoints.join(vm.getId());
     CompletableFuture<String> firstReference = succeedLater(first, disk0);
     assertTrue(keeping.await(10, TimeUnit.SECONDS));
@@ -169,13 +160,14 @@ class ReadPointsTest extends ReadPointTestBase {
       reference = lease.succeeded(disk0);
     }
     assertEquals(Optional.of(List.of(new ChangeTracking.ByteRange(0, 64 * 1024))),
-        driver.changeTracking().orElseThrow().changedSince(disk0, reference, 2 * MIB),
+        tracking().changedSince(disk0, reference, 2 * MIB),
         "a write after the read point was made is in the next changed set");
   }
 
   @Test
   void aSessionThatCannotFindItsDiskCanWaitForTheReadPointsBeingMade() throws Exception {
-    assertEquals(false, readPoints.awaitCreations(), "none being made: no wait");
+    long before = readPoints.creationsEnded();
+    assertEquals(false, readPoints.awaitCreationsSince(before), "none being made: no wait");
     CountDownLatch creating = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     driver.beforeCreate = () -> {
@@ -186,7 +178,7 @@ class ReadPointsTest extends ReadPointTestBase {
     assertTrue(creating.await(10, TimeUnit.SECONDS));
     CompletableFuture<Boolean> waited = CompletableFuture.supplyAsync(() -> {
       try {
-        return readPoints.awaitCreations();
+        return readPoints.awaitCreationsSince(before);
       } catch (InterruptedException e) {
         throw new IllegalStateException(e);
       }

@@ -7,7 +7,6 @@ import static io.failback.agent.hyperv.powershell.PsJson.text;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.failback.agent.hyperv.ChangeTracking;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.NewVm;
 import io.failback.agent.hyperv.ReadPoint;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
@@ -185,11 +183,6 @@ public final class PowerShellHypervisor implements HypervisorDriver {
     shell.run("discard-read-points-since.ps1", PowerShell.parameters("vmId", vmId, "since",
         since.toString(), "until", until.toString()), "discard the read points of VM " + vmId
         + " made between " + since + " and " + until, options.checkpointTimeout());
-  }
-
-  @Override
-  public Optional<ChangeTracking> changeTracking() {
-    return Optional.of(changeTracking);
   }
 
   private static void requireState(JsonObject answer, String vmId, String expected)

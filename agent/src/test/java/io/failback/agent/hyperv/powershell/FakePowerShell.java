@@ -46,6 +46,11 @@ final class FakePowerShell {
         Duration.ofSeconds(30), shutdown, Duration.ofSeconds(30)), stateDir);
   }
 
+  /** RCT queries through this fake, 30 s per command. */
+  RctChangeTracking changeTracking() {
+    return new RctChangeTracking(new PowerShell(executable()), Duration.ofSeconds(30));
+  }
+
   /** Expects a run of {@code script} with exactly {@code params}; answers with the fixture. */
   FakePowerShell expect(String script, String params, String fixture) throws IOException {
     return expect(script, params, fixture(fixture), "", 0);
