@@ -8,22 +8,21 @@ import java.nio.file.Path;
 public final class LifecycleFixtures {
   private LifecycleFixtures() {}
 
-  /** What such a test may use. */
-  public interface Handle {
-    String vmId();
-
+  /** How such a test reaches the controller: its address and an operator's TLS files. */
+  public interface Operated {
     String target();
 
     TlsFiles operator() throws Exception;
   }
 
+  /** What such a test may use. */
+  public interface Handle extends Operated {
+    String vmId();
+  }
+
   /** Several VMs on one host, protected, failed over and committed: ready to fail back. */
-  public interface FailedOver {
+  public interface FailedOver extends Operated {
     java.util.Map<String, String> idsByName();
-
-    String target();
-
-    TlsFiles operator() throws Exception;
 
     /** Whether the named VM's on-prem disk holds its cloud disk's bytes. */
     boolean onPremEqualsCloud(String name) throws Exception;
@@ -33,46 +32,61 @@ public final class LifecycleFixtures {
       throws Exception {
     MultiVmFixture fixture = new MultiVmFixture(dir, cleanup, names);
     fixture.failedOver();
-    return new FailedOver() {
-      @Override
-      public java.util.Map<String, String> idsByName() {
-        return fixture.ids;
-      }
-
-      @Override
-      public String target() {
-        return fixture.controller.target();
-      }
-
-      @Override
-      public TlsFiles operator() throws Exception {
-        return fixture.controller.pki.operator("cli");
-      }
-
-      @Override
-      public boolean onPremEqualsCloud(String name) throws Exception {
-        return java.util.Arrays.equals(fixture.onPremBytes(name), fixture.cloudBytes(name));
-      }
-    };
+    return new FailedOverVms(fixture);
   }
 
   public static Handle start(Path dir, GrpcCleanup cleanup) throws Exception {
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
-    return new Handle() {
-      @Override
-      public String vmId() {
-        return fixture.vmId;
-      }
+    return new OneVm(new LifecycleFixture(dir, cleanup));
+  }
 
-      @Override
-      public String target() {
-        return fixture.controller.target();
-      }
+  private abstract static class OperatedBy implements Operated {
+    private final ControllerFixture controller;
 
-      @Override
-      public TlsFiles operator() throws Exception {
-        return fixture.controller.pki.operator("cli");
-      }
-    };
+    OperatedBy(ControllerFixture controller) {
+      this.controller = controller;
+    }
+
+    @Override
+    public String target() {
+      return controller.target();
+    }
+
+    @Override
+    public TlsFiles operator() throws Exception {
+      return controller.pki.operator("cli");
+    }
+  }
+
+  private static final class OneVm extends OperatedBy implements Handle {
+    private final LifecycleFixture fixture;
+
+    OneVm(LifecycleFixture fixture) {
+      super(fixture.controller);
+      this.fixture = fixture;
+    }
+
+    @Override
+    public String vmId() {
+      return fixture.vmId;
+    }
+  }
+
+  private static final class FailedOverVms extends OperatedBy implements FailedOver {
+    private final MultiVmFixture fixture;
+
+    FailedOverVms(MultiVmFixture fixture) {
+      super(fixture.controller);
+      this.fixture = fixture;
+    }
+
+    @Override
+    public java.util.Map<String, String> idsByName() {
+      return fixture.ids;
+    }
+
+    @Override
+    public boolean onPremEqualsCloud(String name) throws Exception {
+      return java.util.Arrays.equals(fixture.onPremBytes(name), fixture.cloudBytes(name));
+    }
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.proto.v1.HostInventory;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,29 +16,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class HostRecordsTest {
-
+class HostRecordsTest extends StoreTestBase {
   private static final Instant T0 = Instant.parse("2025-03-01T10:00:00.123Z");
-
-  @TempDir Path dir;
-  private Path file;
-  private ControllerStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    file = dir.resolve("controller.db");
-    store = ControllerStore.open(file);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
-  }
 
   @Test
   void registrationSurvivesARestartWithTheExactInventory() throws Exception {

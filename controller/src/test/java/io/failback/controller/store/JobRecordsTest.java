@@ -8,31 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.util.Timestamps;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class JobRecordsTest {
-  @TempDir Path dir;
-  private Path file;
-  private ControllerStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    file = dir.resolve("controller.db");
-    store = ControllerStore.open(file);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
-  }
-
+class JobRecordsTest extends StoreTestBase {
   private static Job job(String id, long createdMillis, JobState state, String... vmIds) {
     return Job.newBuilder().setId(id).setKind("PlannedFailover").setState(state)
         .addAllVmIds(List.of(vmIds))

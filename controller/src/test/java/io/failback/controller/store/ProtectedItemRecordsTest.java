@@ -8,32 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ProtectedItemRecordsTest {
+class ProtectedItemRecordsTest extends StoreTestBase {
   private static final Instant T0 = Instant.parse("2025-03-01T10:00:00.123Z");
-
-  @TempDir Path dir;
-  private Path file;
-  private ControllerStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    file = dir.resolve("controller.db");
-    store = ControllerStore.open(file);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
-  }
 
   private static ProtectedItem item(String vmId, ProtectionState state) {
     return ProtectedItem.newBuilder().setVmId(vmId).setVmName("web-01").setOnPremHost("hv01")

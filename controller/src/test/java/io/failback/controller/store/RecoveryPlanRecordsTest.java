@@ -9,32 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.util.Durations;
 import io.failback.proto.v1.RecoveryPlan;
 import io.failback.proto.v1.RecoveryPlanGroup;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class RecoveryPlanRecordsTest {
+class RecoveryPlanRecordsTest extends StoreTestBase {
   private static final Instant T0 = Instant.parse("2025-03-01T10:00:00.123Z");
-
-  @TempDir Path dir;
-  private Path file;
-  private ControllerStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    file = dir.resolve("controller.db");
-    store = ControllerStore.open(file);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
-  }
 
   private static RecoveryPlan plan(String name, String... firstGroup) {
     return RecoveryPlan.newBuilder().setName(name)
