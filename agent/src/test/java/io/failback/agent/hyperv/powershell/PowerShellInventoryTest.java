@@ -12,25 +12,11 @@ import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The inventory of a Hyper-V host, read through a fake powershell replying with fixtures. */
-class PowerShellInventoryTest {
-  @TempDir Path dir;
-  private FakePowerShell fake;
-  private PowerShellHypervisor driver;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    fake = new FakePowerShell(dir);
-    driver = fake.driver(Duration.ofSeconds(60));
-  }
-
+class PowerShellInventoryTest extends FakePowerShellTestBase {
   @Test
   void zeroVms() throws IOException {
     fake.expect("inventory.ps1", "{}", "inventory-zero-vms.json");

@@ -10,31 +10,16 @@ import io.failback.agent.hyperv.NewVm;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** VM operations and disk checks of the PowerShell driver against a fake powershell. */
-class PowerShellOperationsTest {
+class PowerShellOperationsTest extends FakePowerShellTestBase {
   private static final String VM = "cd06e882-a253-4dad-8a48-a523677cb340";
   private static final String DISK = "D:\\Hyper-V\\web-01\\Virtual Hard Disks\\web-01.vhdx";
   private static final String CHECK_PARAMS = "{\"vmId\":\"" + VM + "\",\"path\":\""
       + DISK.replace("\\", "\\\\") + "\"}";
-
-  @TempDir Path dir;
-  private FakePowerShell fake;
-  private PowerShellHypervisor driver;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    fake = new FakePowerShell(dir);
-    driver = fake.driver(Duration.ofSeconds(90));
-  }
 
   @Test
   void stopAsksForAGuestShutdownWithTheTimeoutThenChecksTheVmIsOff() throws IOException {

@@ -11,20 +11,17 @@ import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.VirtualDisk;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Read points (recovery checkpoints) and reference points of the PowerShell driver against a
  * fake powershell: the scripts run, the parameters they get, and how their answers are checked.
  */
-class PowerShellReadPointTest {
+class PowerShellReadPointTest extends FakePowerShellTestBase {
   private static final String VM = "cd06e882-a253-4dad-8a48-a523677cb340";
   private static final String POINT = "Microsoft:5C8E1D2A-7F7B-4C57-9A43-0E55C1F1D3B2";
   private static final String VM_PARAMS = "{\"vmId\":\"" + VM + "\"}";
@@ -32,16 +29,6 @@ class PowerShellReadPointTest {
       + "\"}";
   private static final String A = "D:\\Hyper-V\\web 01\\a.vhdx";
   private static final String B = "D:\\Hyper-V\\web 01\\b é.vhdx";
-
-  @TempDir Path dir;
-  private FakePowerShell fake;
-  private PowerShellHypervisor driver;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    fake = new FakePowerShell(dir);
-    driver = fake.driver(Duration.ofSeconds(90));
-  }
 
   @Test
   void aReadPointReadsTheFrozenBaseDisksAndKeepsThemAsAReferencePoint() throws IOException {
@@ -147,7 +134,7 @@ class PowerShellReadPointTest {
 
   @Test
   void onlyThisAgentsOwnOldReferencePointsAreDestroyedBeyondTheNewestFour() throws IOException {
-    driver = fake.driver(Duration.ofSeconds(90), dir.resolve("state"));
+    driver = fake.driver(SHUTDOWN, dir.resolve("state"));
     for (int i = 1; i <= 6; i++) {
       fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "",
           0);
@@ -170,7 +157,7 @@ class PowerShellReadPointTest {
       assertEquals(Map.of(A, "rct:a:" + i), driver.createReadPoint(VM).keep(List.of(A)));
     }
     // A restart in between: the list is on disk.
-    driver = fake.driver(Duration.ofSeconds(90), dir.resolve("state"));
+    driver = fake.driver(SHUTDOWN, dir.resolve("state"));
     for (int i = 4; i <= 6; i++) {
       // A failed destroy is only logged and tried again with the next reference point.
       assertEquals(Map.of(A, "rct:a:" + i), driver.createReadPoint(VM).keep(List.of(A)));
