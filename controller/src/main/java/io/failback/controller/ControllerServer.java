@@ -10,6 +10,9 @@ import io.failback.common.tls.IdentityException;
 import io.failback.common.tls.TrustDomain;
 import io.failback.controller.agents.AgentHosts;
 import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.agents.HostAdmin;
+import io.failback.controller.grpc.FencedHostInterceptor;
+import io.failback.controller.grpc.HostServiceAdapter;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.LocalDirectoryCloud;
@@ -101,6 +104,7 @@ public final class ControllerServer implements AutoCloseable {
     return Map.of(
         AgentServiceGrpc.SERVICE_NAME, Set.of(Role.AGENT),
         InventoryServiceGrpc.SERVICE_NAME, operators,
+        io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME, operators,
         RecoveryPlanServiceGrpc.SERVICE_NAME, operators,
         FailoverServiceGrpc.SERVICE_NAME, operators,
         JobServiceGrpc.SERVICE_NAME, operators,
@@ -130,6 +134,12 @@ public final class ControllerServer implements AutoCloseable {
         config.heartbeatTimeout());
     SyncStreams syncs = new SyncStreams(registry,
         new DigestSets(config.stateDir().resolve("digests")));
+    adoptOwners(store, clock);
+    HostAdmin hostAdmin = new HostAdmin(store, registry, (host, reason) -> {
+      registry.cut(host, reason);
+      syncs.cutHost(host, reason);
+    }, clock);
+    FencedHostInterceptor fences = new FencedHostInterceptor(hostAdmin);
     Cloud cloud;
     try {
       cloud = LocalDirectoryCloud.open(config.stateDir().resolve("cloud"), clock);
@@ -148,8 +158,11 @@ public final class ControllerServer implements AutoCloseable {
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
             tls.serverCredentials())
+        // Interceptors run last-listed first: authorization, then the fence check.
         .addService(ServerInterceptors.intercept(new AgentServiceAdapter(registry, syncs),
-            authorization))
+            fences, authorization))
+        .addService(ServerInterceptors.intercept(new HostServiceAdapter(hostAdmin, registry,
+            store.auditRecords()), authorization))
         .addService(ServerInterceptors.intercept(new InventoryServiceAdapter(registry),
             authorization))
         .addService(ServerInterceptors.intercept(new RecoveryPlanServiceAdapter(plans),
@@ -186,6 +199,19 @@ public final class ControllerServer implements AutoCloseable {
         + " (mutual TLS, trust domain " + trustDomain + ")");
     return new ControllerServer(server, store, registry, jobs, protectedItems, plans, syncs,
         tls, health, scheduler, cloud, lifecycle);
+  }
+
+  /**
+   * Protected items older than VM ownership: their on-prem hosts own their VMs, so that no
+   * other host can claim one first after an upgrade.
+   */
+  private static void adoptOwners(ControllerStore store, Clock clock) throws StoreException {
+    for (var item : store.protectedItemRecords().list()) {
+      String vmId = item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
+      if (!item.getOnPremHost().isEmpty()) {
+        store.vmOwnerRecords().adopt(vmId, item.getOnPremHost(), clock.instant());
+      }
+    }
   }
 
   /** No job runner survives a restart yet, so every job left unfinished fails, saying why. */

@@ -230,7 +230,8 @@ class MutualTlsTest {
 
   static AgentMessage register(String hostName) {
     return AgentMessage.newBuilder().setRegister(Register.newBuilder()
-        .setInventory(HostInventory.newBuilder().setHostName(hostName))
+        .setInventory(HostInventory.newBuilder().setHostName(hostName)
+            .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED))
         .setAgentInstanceId("test")).build();
   }
 

@@ -1,6 +1,7 @@
 package io.failback.controller.agents;
 
 import com.google.protobuf.ByteString;
+import io.failback.common.text.BoundedText;
 import io.failback.controller.lifecycle.LifecycleException;
 import io.failback.controller.lifecycle.OnPremHosts;
 import io.failback.controller.store.StoreException;
@@ -32,20 +33,30 @@ public final class AgentHosts implements OnPremHosts {
     this.commandTimeout = commandTimeout;
   }
 
+  /**
+   * The VM from its owner's inventory: the host that reported the id first (or that an
+   * operator moved it to). Another host reporting the same id is never consulted.
+   */
   @Override
   public VirtualMachine vm(String vmId) throws LifecycleException {
     try {
-      for (Host host : registry.hosts()) {
-        for (VirtualMachine vm : host.getInventory().getVirtualMachinesList()) {
-          if (vm.getId().equalsIgnoreCase(vmId)) {
-            return vm.toBuilder().setHostName(host.getName()).build();
-          }
-        }
+      Optional<String> owner = registry.ownerOf(vmId);
+      if (owner.isEmpty()) {
+        throw new LifecycleException("no host reports a VM with id "
+            + BoundedText.quote(vmId));
       }
+      Optional<Host> host = registry.host(owner.get());
+      Optional<VirtualMachine> vm = host.stream()
+          .flatMap(h -> h.getInventory().getVirtualMachinesList().stream())
+          .filter(v -> v.getId().equalsIgnoreCase(vmId)).findFirst();
+      if (vm.isEmpty()) {
+        throw new LifecycleException("host " + owner.get() + ", which owns VM " + vmId
+            + ", does not report it now");
+      }
+      return vm.get().toBuilder().setHostName(owner.get()).build();
     } catch (StoreException e) {
       throw new LifecycleException("controller store unavailable: " + e.getMessage(), e);
     }
-    throw new LifecycleException("no host reports a VM with id '" + vmId + "'");
   }
 
   @Override

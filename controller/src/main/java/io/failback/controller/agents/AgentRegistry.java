@@ -1,6 +1,9 @@
 package io.failback.controller.agents;
 
 import com.google.protobuf.util.Timestamps;
+import io.failback.controller.agents.boundary.AgentInputException;
+import io.failback.controller.agents.boundary.CommandResultValidator;
+import io.failback.controller.agents.boundary.InventoryValidator;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.store.StoredHost;
@@ -9,7 +12,10 @@ import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.HostFence;
 import io.failback.proto.v1.HostStatus;
+import io.failback.proto.v1.VmConflict;
+import io.failback.controller.store.VmOwnerRecords;
 import io.failback.proto.v1.RefreshInventory;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,9 +46,14 @@ public final class AgentRegistry {
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
   private final Map<String, Live> live = new HashMap<>();
-  private final Map<String, CompletableFuture<CommandResult>> pending = new HashMap<>();
+  private final Map<String, Pending> pending = new HashMap<>();
+  private final Map<String, String> refusals = new HashMap<>();
+  private final OwnedInventories owned;
 
   private record Live(AgentConnection connection, Instant lastHeartbeat) {}
+
+  /** A command sent to {@code host}: only that host's stream may answer it. */
+  private record Pending(String host, CompletableFuture<CommandResult> result) {}
 
   public AgentRegistry(ControllerStore store, Clock clock, Duration heartbeatInterval,
       Duration heartbeatTimeout) {
@@ -50,6 +61,7 @@ public final class AgentRegistry {
     this.clock = clock;
     this.heartbeatInterval = heartbeatInterval;
     this.heartbeatTimeout = heartbeatTimeout;
+    this.owned = new OwnedInventories(store);
   }
 
   public Duration heartbeatInterval() {
@@ -68,16 +80,31 @@ public final class AgentRegistry {
    */
   public synchronized void register(String hostName, HostInventory inventory,
       String remoteAddress, String agentInstanceId, AgentConnection connection)
-      throws StoreException {
+      throws StoreException, AgentInputException {
     String key = normalize(hostName);
     Instant now = clock.instant();
-    store.hostRecords().recordRegistration(key, inventory, remoteAddress, agentInstanceId, now);
+    try {
+      InventoryValidator.check(inventory, key);
+    } catch (AgentInputException e) {
+      refusals.put(key, now + ": " + e.getMessage());
+      log.warning("host " + key + " registration from " + remoteAddress + " refused: "
+          + e.getMessage());
+      throw e;
+    }
+    refusals.remove(key);
+    HostInventory kept = owned.keepOwned(key, inventory, now);
+    store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
     Live previous = live.put(key, new Live(connection, now));
     if (previous != null && previous.connection() != connection) {
       previous.connection().close("replaced by a newer connection from " + remoteAddress);
     }
     log.info("host " + key + " registered from " + remoteAddress + " with "
-        + inventory.getVirtualMachinesCount() + " VMs");
+        + kept.getVirtualMachinesCount() + " VMs");
+  }
+
+  /** Why the latest registration of {@code hostName} was refused, if it was. */
+  public synchronized Optional<String> refusal(String hostName) {
+    return Optional.ofNullable(refusals.get(normalize(hostName)));
   }
 
   /** Records a heartbeat on {@code connection}; ignored if that stream was replaced. */
@@ -99,15 +126,12 @@ public final class AgentRegistry {
    * @return false when the host is offline
    */
   public synchronized boolean refreshInventory(String hostName) {
-    Live current = live.get(normalize(hostName));
-    if (current == null) {
+    if (!live.containsKey(normalize(hostName))) {
       return false;
     }
-    current.connection().send(ControllerMessage.newBuilder()
-        .setCommand(Command.newBuilder()
-            .setCommandId(UUID.randomUUID().toString())
-            .setRefreshInventory(RefreshInventory.getDefaultInstance()))
-        .build());
+    // Through send(): only a command sent to this host may be answered by it.
+    send(hostName, Command.newBuilder().setCommandId(UUID.randomUUID().toString())
+        .setRefreshInventory(RefreshInventory.getDefaultInstance()).build());
     return true;
   }
 
@@ -122,30 +146,46 @@ public final class AgentRegistry {
           + " is offline"));
     }
     CompletableFuture<CommandResult> result = new CompletableFuture<>();
-    pending.put(command.getCommandId(), result);
+    pending.put(command.getCommandId(), new Pending(normalize(hostName), result));
     current.connection().send(ControllerMessage.newBuilder().setCommand(command).build());
     return result;
   }
 
-  /** Applies a command result from the host's current control stream. */
+  /**
+   * Applies a command result from the host's current control stream. A result for a command
+   * not sent to this host is ignored; a malformed one fails its command and is refused.
+   */
   public synchronized void commandResult(String hostName, CommandResult result,
-      AgentConnection connection) throws StoreException {
+      AgentConnection connection) throws StoreException, AgentInputException {
     String key = normalize(hostName);
     Live current = live.get(key);
     if (current == null || current.connection() != connection) {
       return;
     }
-    CompletableFuture<CommandResult> waiting = pending.remove(result.getCommandId());
-    if (waiting != null) {
-      waiting.complete(result);
+    Pending waiting = pending.get(result.getCommandId());
+    if (waiting == null || !waiting.host().equals(key)) {
+      log.warning("host " + key + " answered a command it was not sent; ignored");
+      return;
     }
-    if (!result.getError().isEmpty()) {
-      log.warning("host " + key + " command " + result.getCommandId() + " failed: "
-          + result.getError());
-    } else if (result.hasInventory()) {
+    pending.remove(result.getCommandId());
+    CommandResult checked;
+    try {
+      checked = CommandResultValidator.check(result, key);
+    } catch (AgentInputException e) {
+      waiting.result().completeExceptionally(new IllegalStateException(e.getMessage(), e));
+      throw e;
+    }
+    if (checked.getError().isEmpty() && checked.hasInventory()) {
       StoredHost stored = store.hostRecords().host(key).orElseThrow();
-      store.hostRecords().recordRegistration(key, result.getInventory(), stored.remoteAddress(),
+      HostInventory kept = owned.keepOwned(key, checked.getInventory(), clock.instant());
+      store.hostRecords().recordRegistration(key, kept, stored.remoteAddress(),
           stored.agentInstanceId(), clock.instant());
+      checked = checked.toBuilder().setInventory(kept).build();
+    }
+    waiting.result().complete(checked);
+    if (!checked.getError().isEmpty()) {
+      log.warning("host " + key + " command " + checked.getCommandId() + " failed: "
+          + checked.getError());
     }
   }
 
@@ -186,18 +226,30 @@ public final class AgentRegistry {
     closing.forEach(l -> l.connection().close(reason));
   }
 
-  /** Every host that ever registered, sorted by name. */
+  /**
+   * Every host that ever registered, sorted by name, and the hosts whose only registrations
+   * were refused (with why, and no inventory).
+   */
   public List<Host> hosts() throws StoreException {
-    List<Host> hosts = new ArrayList<>();
+    Map<String, Host> hosts = new TreeMap<>();
     for (StoredHost stored : store.hostRecords().hosts()) {
-      hosts.add(toHost(stored));
+      hosts.put(stored.name(), toHost(stored));
     }
-    return hosts;
+    synchronized (this) {
+      refusals.forEach((name, why) -> hosts.computeIfAbsent(name, n -> Host.newBuilder()
+          .setName(n).setStatus(HostStatus.OFFLINE).setRegistrationRefused(why).build()));
+    }
+    return new ArrayList<>(hosts.values());
   }
 
   public Optional<Host> host(String hostName) throws StoreException {
     Optional<StoredHost> stored = store.hostRecords().host(normalize(hostName));
     return stored.isPresent() ? Optional.of(toHost(stored.get())) : Optional.empty();
+  }
+
+  /** The host that owns {@code vmId}, if any host reported it. */
+  public Optional<String> ownerOf(String vmId) throws StoreException {
+    return store.vmOwnerRecords().owner(vmId);
   }
 
   /** Whether {@code hostName} has a live control stream now. */
@@ -210,21 +262,44 @@ public final class AgentRegistry {
     return Optional.ofNullable(live.get(normalize(hostName))).map(Live::connection);
   }
 
-  private Host toHost(StoredHost stored) {
+  private Host toHost(StoredHost stored) throws StoreException {
     Live current;
+    String refused;
     synchronized (this) {
       current = live.get(stored.name());
+      refused = refusals.get(stored.name());
     }
     Instant lastSeen = current != null && current.lastHeartbeat().isAfter(stored.lastSeen())
         ? current.lastHeartbeat() : stored.lastSeen();
-    return Host.newBuilder()
+    Host.Builder host = Host.newBuilder()
         .setName(stored.name())
         .setStatus(current != null ? HostStatus.ONLINE : HostStatus.OFFLINE)
         .setLastSeen(Timestamps.fromMillis(lastSeen.toEpochMilli()))
         .setRegisteredAt(Timestamps.fromMillis(stored.registeredAt().toEpochMilli()))
         .setInventory(stored.inventory())
         .setRemoteAddress(nullToEmpty(stored.remoteAddress()))
-        .build();
+        .setRegistrationRefused(nullToEmpty(refused));
+    store.hostFenceRecords().fence(stored.name()).ifPresent(fence -> host.setFence(
+        HostFence.newBuilder().setFencedAt(Timestamps.fromMillis(fence.fencedAt().toEpochMilli()))
+            .setFencedBy(fence.actor()).setReason(fence.reason())));
+    for (VmOwnerRecords.Conflict conflict : store.vmOwnerRecords().conflicts(stored.name())) {
+      host.addVmConflicts(VmConflict.newBuilder().setVmId(conflict.vmId())
+          .setVmName(conflict.vmName()).setOwnerHost(conflict.ownerHost())
+          .setFirstSeen(Timestamps.fromMillis(conflict.firstSeen().toEpochMilli()))
+          .setLastSeen(Timestamps.fromMillis(conflict.lastSeen().toEpochMilli())));
+    }
+    return host.build();
+  }
+
+  /** Ends the host's control stream now (fenced or removed); it goes offline. */
+  public void cut(String hostName, String reason) {
+    Live current;
+    synchronized (this) {
+      current = live.remove(normalize(hostName));
+    }
+    if (current != null) {
+      current.connection().close(reason);
+    }
   }
 
   private static String nullToEmpty(String value) {

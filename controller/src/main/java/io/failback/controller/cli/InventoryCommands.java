@@ -62,7 +62,16 @@ final class InventoryCommands {
     public Integer call() throws IOException {
       boolean json = json();
       try (OperatorClient client = parent.connection.connect()) {
-        var response = client.inventory().listHosts(ListHostsRequest.getDefaultInstance());
+        // Every page: a page stops at 3 MiB, so that any number of hosts can be listed.
+        var all = io.failback.proto.v1.ListHostsResponse.newBuilder();
+        String token = "";
+        do {
+          var page = client.inventory().listHosts(ListHostsRequest.newBuilder()
+              .setPageToken(token).build());
+          all.addAllHosts(page.getHostsList());
+          token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        var response = all.build();
         if (json) {
           printJson(response);
           return 0;
@@ -70,7 +79,11 @@ final class InventoryCommands {
         Table table = new Table("HOST", "STATUS", "LAST SEEN", "HYPERVISOR", "AGENT", "VMS",
             "ADDRESS");
         for (Host host : response.getHostsList()) {
-          table.row(host.getName(), host.getStatus(), Timestamps.toString(host.getLastSeen()),
+          String status = host.hasFence() ? "FENCED" : !host.getRegistrationRefused().isEmpty()
+              ? host.getStatus() + " (REFUSED)" : host.getVmConflictsCount() > 0
+              ? host.getStatus() + " (" + host.getVmConflictsCount() + " VM CONFLICTS)"
+              : String.valueOf(host.getStatus());
+          table.row(host.getName(), status, Timestamps.toString(host.getLastSeen()),
               host.getInventory().getHypervisorKind() + " "
                   + host.getInventory().getHypervisorVersion(),
               host.getInventory().getAgentVersion(),
@@ -103,6 +116,17 @@ final class InventoryCommands {
             Timestamps.toString(host.getLastSeen()));
         out.printf("hypervisor  %s %s, agent %s%n", inventory.getHypervisorKind(),
             inventory.getHypervisorVersion(), inventory.getAgentVersion());
+        if (host.hasFence()) {
+          out.printf("FENCED      since %s by %s: %s%n",
+              Timestamps.toString(host.getFence().getFencedAt()), host.getFence().getFencedBy(),
+              host.getFence().getReason());
+        }
+        if (!host.getRegistrationRefused().isEmpty()) {
+          out.printf("REFUSED     %s%n", host.getRegistrationRefused());
+        }
+        host.getVmConflictsList().forEach(c -> out.printf("CONFLICT    VM %s (%s) is owned by"
+            + " host %s; move it with: failback move-vm %s --to-host %s --reason ...%n",
+            c.getVmId(), c.getVmName(), c.getOwnerHost(), c.getVmId(), host.getName()));
         out.printf("switches    %s%n", inventory.getVirtualSwitchesList().stream()
             .map(s -> s.getName() + " (" + s.getSwitchType() + ")")
             .collect(Collectors.joining(", ")));

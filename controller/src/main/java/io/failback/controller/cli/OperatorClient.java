@@ -33,6 +33,11 @@ final class OperatorClient implements AutoCloseable {
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
+  io.failback.proto.v1.HostServiceGrpc.HostServiceBlockingStub hostAdmin() {
+    return io.failback.proto.v1.HostServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
   FailoverServiceGrpc.FailoverServiceBlockingStub failover() {
     return FailoverServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.failback.controller.cloud;
 
+import io.failback.common.ids.VmId;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -125,12 +126,14 @@ final class CloudDirectory {
     return root;
   }
 
+  // Ids are the cloud's own UUIDs; checked again here so that no id from outside, however it
+  // got this far, can name a path outside the cloud directory.
   Path vmDir(String vmId) {
-    return root.resolve("vms").resolve(vmId);
+    return root.resolve("vms").resolve(VmId.parse(vmId).fileName());
   }
 
   Path snapshotDir(String snapshotId) {
-    return root.resolve("snapshots").resolve(snapshotId);
+    return root.resolve("snapshots").resolve(VmId.parse(snapshotId).fileName());
   }
 
   Collection<LocalVm> vms() {

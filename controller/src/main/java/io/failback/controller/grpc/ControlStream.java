@@ -1,6 +1,8 @@
 package io.failback.controller.grpc;
 
+import io.failback.common.text.BoundedText;
 import io.failback.common.tls.PeerIdentity;
+import io.failback.controller.agents.boundary.AgentInputException;
 import io.failback.controller.agents.AgentConnection;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.store.StoreException;
@@ -54,6 +56,8 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
       }
     } catch (StatusRuntimeException e) {
       fail(e.getStatus());
+    } catch (AgentInputException e) {
+      fail(AgentStatus.of(e));
     } catch (StoreException e) {
       log.severe("control stream of " + peer + ": " + e.getMessage());
       fail(Status.UNAVAILABLE.withDescription("controller cannot record the agent: "
@@ -61,7 +65,7 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
     }
   }
 
-  private void register(Register register) throws StoreException {
+  private void register(Register register) throws StoreException, AgentInputException {
     String claimed = register.getInventory().getHostName();
     if (claimed.isEmpty()) {
       throw Status.INVALID_ARGUMENT.withDescription("Register.inventory.host_name is empty")
@@ -70,7 +74,7 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
     if (!AgentRegistry.normalize(claimed).equals(peer.name())) {
       throw Status.PERMISSION_DENIED
           .withDescription("agent certificate " + peer.spiffeId() + " is for host '"
-              + peer.name() + "'; it may not register as host '" + claimed + "'")
+              + peer.name() + "'; it may not register as host " + BoundedText.quote(claimed))
           .asRuntimeException();
     }
     synchronized (this) {

@@ -1,5 +1,7 @@
 package io.failback.controller.grpc;
 
+import io.failback.common.ids.VmId;
+import io.failback.common.text.BoundedText;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.GetHostRequest;
@@ -14,7 +16,9 @@ import io.failback.proto.v1.VirtualMachine;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** gRPC adapter for {@code failback.v1.InventoryService}: what the agents reported. */
@@ -27,7 +31,26 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
 
   @Override
   public void listHosts(ListHostsRequest request, StreamObserver<ListHostsResponse> responses) {
-    answer(responses, () -> ListHostsResponse.newBuilder().addAllHosts(registry.hosts()).build());
+    answer(responses, () -> {
+      int limit = PageTokens.pageSize(request.getPageSize(), 100, 1000, "page_size");
+      String after = PageTokens.decode(request.getPageToken());
+      ListHostsResponse.Builder page = ListHostsResponse.newBuilder();
+      int bytes = 0;
+      for (Host host : registry.hosts()) {
+        if (host.getName().compareTo(after) <= 0) {
+          continue;
+        }
+        int size = host.getSerializedSize() + 8;
+        if (page.getHostsCount() == limit
+            || (page.getHostsCount() > 0 && bytes + size > PageTokens.MAX_PAGE_BYTES)) {
+          String last = page.getHosts(page.getHostsCount() - 1).getName();
+          return page.setNextPageToken(PageTokens.encode(last)).build();
+        }
+        page.addHosts(host);
+        bytes += size;
+      }
+      return page.build();
+    });
   }
 
   @Override
@@ -39,11 +62,33 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
   public void listVirtualMachines(ListVirtualMachinesRequest request,
       StreamObserver<ListVirtualMachinesResponse> responses) {
     answer(responses, () -> {
+      int limit = PageTokens.pageSize(request.getPageSize(), 1000, 10000, "page_size");
+      String after = PageTokens.decode(request.getPageToken());
       List<Host> hosts = request.getHostName().isEmpty()
           ? registry.hosts() : List.of(findHost(request.getHostName()));
-      ListVirtualMachinesResponse.Builder response = ListVirtualMachinesResponse.newBuilder();
-      hosts.forEach(h -> response.addAllVirtualMachines(h.getInventory().getVirtualMachinesList()));
-      return response.build();
+      ListVirtualMachinesResponse.Builder page = ListVirtualMachinesResponse.newBuilder();
+      int bytes = 0;
+      String last = "";
+      for (Host host : hosts) {
+        for (VirtualMachine vm : host.getInventory().getVirtualMachinesList().stream()
+            .sorted(Comparator.comparing(v -> v.getId().toLowerCase(Locale.ROOT))).toList()) {
+          // NUL sorts before every character a host name can hold: keys sort as (host, id).
+          String key = host.getName() + "\u0000" + vm.getId().toLowerCase(Locale.ROOT);
+          if (key.compareTo(after) <= 0) {
+            continue;
+          }
+          VirtualMachine shown = vm.toBuilder().setHostName(host.getName()).build();
+          int size = shown.getSerializedSize() + 8;
+          if (page.getVirtualMachinesCount() == limit || (page.getVirtualMachinesCount() > 0
+              && bytes + size > PageTokens.MAX_PAGE_BYTES)) {
+            return page.setNextPageToken(PageTokens.encode(last)).build();
+          }
+          page.addVirtualMachines(shown);
+          bytes += size;
+          last = key;
+        }
+      }
+      return page.build();
     });
   }
 
@@ -51,18 +96,18 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
   public void getVirtualMachine(GetVirtualMachineRequest request,
       StreamObserver<VirtualMachine> responses) {
     answer(responses, () -> {
-      if (request.getVmId().isEmpty()) {
-        throw Status.INVALID_ARGUMENT.withDescription("vm_id is empty").asException();
+      if (!VmId.isValid(request.getVmId())) {
+        throw Status.INVALID_ARGUMENT.withDescription("vm_id " + VmId.problem(request.getVmId()))
+            .asException();
       }
-      for (Host host : registry.hosts()) {
-        for (VirtualMachine vm : host.getInventory().getVirtualMachinesList()) {
-          if (vm.getId().equalsIgnoreCase(request.getVmId())) {
-            return vm;
-          }
-        }
-      }
-      throw Status.NOT_FOUND.withDescription("no host reports a VM with id '"
-          + request.getVmId() + "'; list them with ListVirtualMachines").asException();
+      Optional<String> owner = registry.ownerOf(request.getVmId());
+      Optional<VirtualMachine> vm = owner.isEmpty() ? Optional.empty()
+          : registry.host(owner.get()).stream()
+              .flatMap(h -> h.getInventory().getVirtualMachinesList().stream())
+              .filter(v -> v.getId().equalsIgnoreCase(request.getVmId()))
+              .map(v -> v.toBuilder().setHostName(owner.get()).build()).findFirst();
+      return vm.orElseThrow(() -> Status.NOT_FOUND.withDescription("no host reports a VM with"
+          + " id " + request.getVmId() + "; list them with ListVirtualMachines").asException());
     });
   }
 
@@ -72,8 +117,8 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
     }
     Optional<Host> host = registry.host(hostName);
     if (host.isEmpty()) {
-      throw Status.NOT_FOUND.withDescription("no agent has registered host '" + hostName
-          + "'; list them with ListHosts").asException();
+      throw Status.NOT_FOUND.withDescription("no agent has registered host "
+          + BoundedText.quote(hostName) + "; list them with ListHosts").asException();
     }
     return host.get();
   }

@@ -5,6 +5,7 @@ import io.failback.common.grpc.GrpcFrameLink;
 import io.failback.common.sync.DigestSets;
 import io.failback.common.sync.DiskSync;
 import io.failback.common.sync.LaneConnector;
+import io.failback.common.text.BoundedText;
 import io.failback.common.sync.LinkException;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
@@ -129,6 +130,12 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     }
   }
 
+  /** Ends every session of {@code hostName} now: its agent was fenced or removed. */
+  public void cutHost(String hostName, String reason) {
+    String host = AgentRegistry.normalize(hostName);
+    sessions.values().stream().filter(s -> s.host.equals(host)).forEach(s -> s.cancel(reason));
+  }
+
   /** Handles a data stream the agent opened. */
   StreamObserver<SyncDiskRequest> accept(PeerIdentity peer,
       ServerCallStreamObserver<SyncDiskResponse> responses) {
@@ -180,15 +187,18 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       ServerCallStreamObserver<SyncDiskResponse> responses, GrpcFrameLink<SyncDiskResponse> link) {
     Session session = sessions.get(open.getSessionId());
     if (session == null) {
-      return Status.FAILED_PRECONDITION.withDescription("unknown sync session '"
-          + open.getSessionId() + "'; sessions are announced on the control stream");
+      return Status.FAILED_PRECONDITION.withDescription("unknown sync session "
+          + BoundedText.quote(open.getSessionId())
+          + "; sessions are announced on the control stream");
     }
     if (!session.host.equals(peer.name())) {
       return Status.PERMISSION_DENIED.withDescription("sync session " + open.getSessionId()
           + " belongs to host " + session.host + ", not " + peer.name());
     }
-    if (open.getLane() >= session.arrivals.length) {
-      return Status.INVALID_ARGUMENT.withDescription("lane " + open.getLane()
+    // uint32 on the wire: 4294967295 arrives as -1.
+    long lane = Integer.toUnsignedLong(open.getLane());
+    if (lane >= session.arrivals.length) {
+      return Status.INVALID_ARGUMENT.withDescription("lane " + lane
           + " is out of range; the session has " + session.arrivals.length + " lanes");
     }
     // A lane that comes after the session ended (an agent resuming a lane whose stream the

@@ -41,7 +41,7 @@ final class CommitVm extends ItemWork {
     if (!afterFailback()) {
       return;
     }
-    Path seeds = context.seedDir().resolve(item.getVmId());
+    Path seeds = FlowSupport.seeds(context, item);
     Optional<CloudVm> found = context.cloud().get(item.getCloudVmId());
     if (found.isEmpty()) {
       // An earlier commit kept the seed and deleted the cloud VM, then failed: finish it.

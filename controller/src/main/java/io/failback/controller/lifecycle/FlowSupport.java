@@ -61,6 +61,20 @@ final class FlowSupport {
     }
   }
 
+  /**
+   * Where the item's seed disks are kept: a folder named by its VM id, which must be a GUID,
+   * so that no id can name a path outside the seed directory.
+   */
+  static java.nio.file.Path seeds(LifecycleContext context, io.failback.proto.v1.ProtectedItem item)
+      throws LifecycleException {
+    if (!io.failback.common.ids.VmId.isValid(item.getVmId())) {
+      throw new LifecycleException("protected item " + io.failback.common.ids.VmId.problem(
+          item.getVmId()) + "; its seed cannot be kept");
+    }
+    return context.seedDir().resolve(io.failback.common.ids.VmId.parse(item.getVmId())
+        .fileName());
+  }
+
   /** The id of the item's on-prem VM on its host: vm_id, unless it moved to another host. */
   static String onPremVmId(io.failback.proto.v1.ProtectedItem item) {
     return item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
@@ -71,10 +85,17 @@ final class FlowSupport {
   }
 
   /** A cloud VM shaped like the on-prem one: same disks (format, size), same switches. */
-  static CloudVmSpec cloudSpec(VirtualMachine vm) {
+  static CloudVmSpec cloudSpec(VirtualMachine vm) throws LifecycleException {
     List<CloudVmSpec.DiskSpec> disks = new ArrayList<>();
     for (int i = 0; i < vm.getDisksCount(); i++) {
       VirtualDisk disk = vm.getDisks(i);
+      if (disk.getFormat() != io.failback.proto.v1.DiskFormat.VHDX
+          && disk.getFormat() != io.failback.proto.v1.DiskFormat.RAW) {
+        // Never guess: a disk of unknown format copied as raw would not be the VM's disk.
+        throw new LifecycleException("disk " + i + " of VM " + vm.getName() + " is in a format"
+            + " the agent cannot read (" + disk.getFormat() + ", e.g. VHD or a VHD Set);"
+            + " convert it to VHDX on the host first");
+      }
       disks.add(new CloudVmSpec.DiskSpec("disk-" + i,
           disk.getFormat() == io.failback.proto.v1.DiskFormat.VHDX ? DiskFormat.VHDX
               : DiskFormat.RAW, disk.getVirtualSizeBytes()));

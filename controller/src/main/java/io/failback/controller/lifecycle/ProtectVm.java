@@ -89,8 +89,8 @@ final class ProtectVm extends ItemWork {
     return "the item is " + back + " again";
   }
 
-  private Path seeds() {
-    return context.seedDir().resolve(item.getVmId());
+  private Path seeds() throws LifecycleException {
+    return FlowSupport.seeds(context, item);
   }
 
   /** Copies the kept seed disks into the new cloud VM; false when there is no seed. */

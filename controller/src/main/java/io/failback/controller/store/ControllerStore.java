@@ -38,6 +38,9 @@ public final class ControllerStore implements AutoCloseable {
   private final JobRecords jobRecords;
   private final CheckpointRecords checkpointRecords;
   private final RecoveryPlanRecords recoveryPlanRecords;
+  private final VmOwnerRecords vmOwnerRecords;
+  private final HostFenceRecords hostFenceRecords;
+  private final AuditRecords auditRecords;
 
   private ControllerStore(Path dbFile, Connection connection) {
     this.dbFile = dbFile;
@@ -47,6 +50,9 @@ public final class ControllerStore implements AutoCloseable {
     this.jobRecords = new JobRecords(this);
     this.checkpointRecords = new CheckpointRecords(this);
     this.recoveryPlanRecords = new RecoveryPlanRecords(this);
+    this.vmOwnerRecords = new VmOwnerRecords(this);
+    this.hostFenceRecords = new HostFenceRecords(this);
+    this.auditRecords = new AuditRecords(this);
   }
 
   /**
@@ -109,6 +115,21 @@ public final class ControllerStore implements AutoCloseable {
   /** The recovery plans: named, ordered groups of protected VMs. */
   public RecoveryPlanRecords recoveryPlanRecords() {
     return recoveryPlanRecords;
+  }
+
+  /** Which host owns each VM id, and the conflicts. */
+  public VmOwnerRecords vmOwnerRecords() {
+    return vmOwnerRecords;
+  }
+
+  /** The hosts an operator fenced. */
+  public HostFenceRecords hostFenceRecords() {
+    return hostFenceRecords;
+  }
+
+  /** The append-only audit trail. */
+  public AuditRecords auditRecords() {
+    return auditRecords;
   }
 
   /**

@@ -112,6 +112,34 @@ public final class HostRecords {
         });
   }
 
+  /**
+   * Forgets {@code hostName}: its row, the VMs it owns and the conflicts it or its VMs are in,
+   * so that it registers afresh if its agent comes back (a fence, kept apart, keeps it out).
+   *
+   * @return false, changing nothing, if the host is not known
+   */
+  public boolean forget(String hostName) throws StoreException {
+    String name = normalize(hostName);
+    return store.inTransaction(
+        String.format("Forgetting host '%s'", name),
+        tx -> {
+          for (String sql : new String[] {
+              "DELETE FROM vm_conflicts WHERE host_name = ?",
+              "DELETE FROM vm_conflicts WHERE vm_id IN"
+                  + " (SELECT vm_id FROM vm_owners WHERE host_name = ?)",
+              "DELETE FROM vm_owners WHERE host_name = ?"}) {
+            try (PreparedStatement delete = tx.prepareStatement(sql)) {
+              delete.setString(1, name);
+              delete.executeUpdate();
+            }
+          }
+          try (PreparedStatement delete = tx.prepareStatement("DELETE FROM hosts WHERE name = ?")) {
+            delete.setString(1, name);
+            return delete.executeUpdate() == 1;
+          }
+        });
+  }
+
   /** Returns the host with this name, in any case, if it has registered. */
   public Optional<StoredHost> host(String hostName) throws StoreException {
     String name = normalize(hostName);

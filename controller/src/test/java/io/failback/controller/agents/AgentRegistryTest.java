@@ -52,10 +52,16 @@ class AgentRegistryTest {
     store.close();
   }
 
+  /** A VM id in Hyper-V's GUID form, made from a one-letter name. */
+  private static String id(String name) {
+    return "00000000-0000-0000-0000-0000000000" + name + name;
+  }
+
   private static HostInventory inventory(String host, String... vms) {
-    HostInventory.Builder inventory = HostInventory.newBuilder().setHostName(host);
+    HostInventory.Builder inventory = HostInventory.newBuilder().setHostName(host)
+        .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED);
     for (String vm : vms) {
-      inventory.addVirtualMachines(VirtualMachine.newBuilder().setId(vm).setName(vm));
+      inventory.addVirtualMachines(VirtualMachine.newBuilder().setId(id(vm)).setName(vm));
     }
     return inventory.build();
   }
@@ -103,7 +109,7 @@ class AgentRegistryTest {
     registry = new AgentRegistry(store, clock, Duration.ofSeconds(10), Duration.ofSeconds(30));
     var host = registry.host("hv-01").orElseThrow();
     assertEquals(HostStatus.OFFLINE, host.getStatus());
-    assertEquals("a", host.getInventory().getVirtualMachines(0).getId());
+    assertEquals(id("a"), host.getInventory().getVirtualMachines(0).getId());
   }
 
   @Test

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The operator CLI against a real controller over mutual TLS. */
 class FailbackCliTest {
+  private static final String VM_ID = "0f1e0000-0000-4000-8000-000000000001";
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
   TestPki pki;
@@ -38,7 +39,8 @@ class FailbackCliTest {
         0, dir.resolve("state"), pki.controller()), Clock.systemUTC()));
     operator = pki.operator("ops");
     server.registry().register("hv-01", HostInventory.newBuilder().setHostName("hv-01")
-        .addVirtualMachines(VirtualMachine.newBuilder().setId("0f1e").setName("web-01")
+        .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED)
+        .addVirtualMachines(VirtualMachine.newBuilder().setId(VM_ID).setName("web-01")
             .setHostName("hv-01").setStateDetail("Running"))
         .build(), "127.0.0.1:1", "i-1", new AgentConnection() {
           @Override

@@ -42,7 +42,8 @@ class ControllerStoreTest {
 
     assertEquals(
         file.toAbsolutePath()
-            + " has schema version 7 but this controller knows up to 3; upgrade the controller",
+            + " has schema version 7 but this controller knows up to "
+            + ControllerSchema.LATEST_VERSION + "; upgrade the controller",
         e.getMessage());
     assertArrayEquals(before, Files.readAllBytes(file));
     assertFalse(Files.exists(dir.resolve("controller.db-wal")));

@@ -39,7 +39,7 @@ class SchemaMigrationTest {
     }
 
     assertEquals(ControllerSchema.LATEST_VERSION, RawSqlite.queryInt(file, "PRAGMA user_version"));
-    assertEquals(3, ControllerSchema.LATEST_VERSION);
+    assertEquals(4, ControllerSchema.LATEST_VERSION);
     assertEquals(
         SchemaMigrator.APPLICATION_ID, RawSqlite.queryInt(file, "PRAGMA application_id"));
   }
@@ -92,7 +92,7 @@ class SchemaMigrationTest {
           .addGroups(RecoveryPlanGroup.newBuilder().addVmIds("VM-1")).build();
       assertTrue(store.recoveryPlanRecords().insert(plan, Instant.EPOCH));
     }
-    assertEquals(3, RawSqlite.queryInt(file, "PRAGMA user_version"));
+    assertEquals(ControllerSchema.LATEST_VERSION, RawSqlite.queryInt(file, "PRAGMA user_version"));
     assertEquals("STRICT", RawSqlite.queryString(file,
         "SELECT CASE WHEN sql LIKE '%) STRICT' THEN 'STRICT' ELSE sql END FROM sqlite_master"
             + " WHERE name = 'recovery_plans'"));

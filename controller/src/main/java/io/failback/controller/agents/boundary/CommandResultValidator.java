@@ -1,0 +1,74 @@
+package io.failback.controller.agents.boundary;
+
+import io.failback.common.ids.VmId;
+import io.failback.common.text.BoundedText;
+import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.SyncReport;
+import java.util.regex.Pattern;
+
+/**
+ * The one check of a command result an agent sends, before the waiting command sees it.
+ *
+ * <p>An over-long error text is cut rather than refused: the command it answers must still
+ * end, and the operator still learns what the agent said.
+ */
+public final class CommandResultValidator {
+  private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]*");
+
+  private CommandResultValidator() {}
+
+  /** {@code result} with its error text bounded; refused if anything else is malformed. */
+  public static CommandResult check(CommandResult result, String host)
+      throws AgentInputException {
+    Problems problems = new Problems();
+    Fields.text(problems, "command_result.command_id", result.getCommandId(), 1,
+        AgentLimits.MAX_SHORT_TEXT_CHARS);
+    if (!result.getCreatedVmId().isEmpty() && !VmId.isValid(result.getCreatedVmId())) {
+      problems.add("command_result.created_vm_id", VmId.problem(result.getCreatedVmId()));
+    }
+    switch (result.getPayloadCase()) {
+      case INVENTORY -> {
+        try {
+          InventoryValidator.check(result.getInventory(), host);
+        } catch (AgentInputException e) {
+          problems.add("command_result.inventory", e.getMessage());
+        }
+      }
+      case SYNC_REPORT -> checkReport(problems, result.getSyncReport());
+      case SAMPLE_DIGESTS -> {
+        var digests = result.getSampleDigests();
+        Fields.count(problems, "command_result.sample_digests.digests",
+            digests.getDigestsCount(), 1 << 16);
+        for (int i = 0; i < digests.getDigestsCount(); i++) {
+          if (digests.getDigests(i).size() > AgentLimits.MAX_DIGEST_BYTES) {
+            problems.add("command_result.sample_digests.digests[" + i + "]", "is "
+                + digests.getDigests(i).size() + " bytes; a digest has at most "
+                + AgentLimits.MAX_DIGEST_BYTES);
+          }
+        }
+      }
+      default -> { }
+    }
+    problems.throwIfAny("command result from host " + host);
+    if (result.getError().length() <= AgentLimits.MAX_TEXT_CHARS) {
+      return result;
+    }
+    return result.toBuilder()
+        .setError(BoundedText.truncate(result.getError(), AgentLimits.MAX_TEXT_CHARS)).build();
+  }
+
+  private static void checkReport(Problems problems, SyncReport report) {
+    String field = "command_result.sync_report";
+    Fields.text(problems, field + ".session_id", report.getSessionId(), 0,
+        AgentLimits.MAX_SHORT_TEXT_CHARS);
+    Fields.text(problems, field + ".disk_digest", report.getDiskDigest(), 0,
+        2 * AgentLimits.MAX_DIGEST_BYTES);
+    if (!HEX.matcher(report.getDiskDigest()).matches()) {
+      problems.add(field + ".disk_digest", "is not hex");
+    }
+    Fields.text(problems, field + ".change_reference", report.getChangeReference(), 0,
+        AgentLimits.MAX_PATH_CHARS);
+    Fields.text(problems, field + ".read_point", report.getReadPoint(), 0,
+        AgentLimits.MAX_PATH_CHARS);
+  }
+}

@@ -1,0 +1,99 @@
+package io.failback.controller.agents.boundary;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.DiskType;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.HypervisorKind;
+import io.failback.proto.v1.NetworkAdapter;
+import io.failback.proto.v1.PowerState;
+import io.failback.proto.v1.VirtualDisk;
+import io.failback.proto.v1.VirtualMachine;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** What the controller accepts from an agent, field by field. */
+class InventoryValidatorTest {
+  private static final String ID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+
+  private static HostInventory good() {
+    return HostInventory.newBuilder().setHostName("hv-01")
+        .setHypervisorKind(HypervisorKind.HYPER_V).setHypervisorVersion("10.0.20348")
+        .addVirtualMachines(VirtualMachine.newBuilder().setId(ID.toUpperCase()).setName("app")
+            .setGeneration(2).setPowerState(PowerState.RUNNING)
+            .addDisks(VirtualDisk.newBuilder().setPath("C:\\VMs\\app.vhdx")
+                .setFormat(DiskFormat.VHDX).setType(DiskType.DYNAMIC)
+                .setVirtualSizeBytes(1L << 30).setLogicalSectorSize(512)
+                .setPhysicalSectorSize(4096).setBlockSizeBytes(32 << 20))
+            .addNetworkAdapters(NetworkAdapter.newBuilder().setName("nic").setSwitchName("LAN")
+                .setMacAddress("00155D010203")))
+        .build();
+  }
+
+  private static AgentInputException refused(UnaryOperator<VirtualMachine.Builder> change) {
+    HostInventory inventory = good().toBuilder().setVirtualMachines(0,
+        change.apply(good().getVirtualMachines(0).toBuilder())).build();
+    return assertThrows(AgentInputException.class,
+        () -> InventoryValidator.check(inventory, "hv-01"));
+  }
+
+  @Test
+  void aRealInventoryPasses() throws Exception {
+    InventoryValidator.check(good(), "HV-01");
+  }
+
+  @Test
+  void eachMalformedFieldIsNamed() {
+    assertTrue(refused(vm -> vm.setId("../x")).getMessage()
+        .contains("virtual_machines[0].id '../x' is not a VM id"));
+    assertTrue(refused(vm -> vm.setName("a\nb")).getMessage().contains("control characters"));
+    assertTrue(refused(vm -> vm.setPowerStateValue(42)).getMessage()
+        .contains("power_state has the unknown value 42"));
+    assertTrue(refused(vm -> vm.setDisks(0, vm.getDisks(0).toBuilder().setTypeValue(-1)))
+        .getMessage().contains("disks[0].type has the unknown value -1"));
+    assertTrue(refused(vm -> vm.setDisks(0, vm.getDisks(0).toBuilder()
+        .setVirtualSizeBytes(1001))).getMessage().contains("not a positive multiple"));
+    assertTrue(refused(vm -> vm.setDisks(0, vm.getDisks(0).toBuilder()
+        .setBlockSizeBytes(3 << 20))).getMessage().contains("not a power of two"));
+    assertTrue(refused(vm -> vm.setHostName("hv-02")).getMessage()
+        .contains("is not the reporting host"));
+    assertTrue(refused(vm -> vm.setNetworkAdapters(0, vm.getNetworkAdapters(0).toBuilder()
+        .setMacAddress("<script>"))).getMessage().contains("is not a MAC address"));
+  }
+
+  @Test
+  void countsOverTheLimitAreTooLargeAndTheMessageStaysBounded() {
+    HostInventory.Builder many = good().toBuilder().clearVirtualMachines();
+    for (int i = 0; i < AgentLimits.MAX_VMS + 1; i++) {
+      many.addVirtualMachines(good().getVirtualMachines(0).toBuilder().setId("bad-" + i));
+    }
+    AgentInputException e = assertThrows(AgentInputException.class,
+        () -> InventoryValidator.check(many.build(), "hv-01"));
+    assertEquals(AgentInputException.Kind.TOO_LARGE, e.kind());
+    assertTrue(e.getMessage().contains("more problems") && e.getMessage().length() < 4096,
+        e.getMessage());
+  }
+
+  @Test
+  void duplicateIdsAndAnotherHostsNameAreRefused() {
+    HostInventory twice = good().toBuilder().addVirtualMachines(good().getVirtualMachines(0)
+        .toBuilder().setId(ID)).build();
+    assertTrue(assertThrows(AgentInputException.class,
+        () -> InventoryValidator.check(twice, "hv-01")).getMessage().contains("twice"));
+    assertThrows(AgentInputException.class, () -> InventoryValidator.check(good(), "hv-02"));
+  }
+
+  @Test
+  void aCommandResultsErrorIsCutNotRefusedAndItsVmIdIsChecked() throws Exception {
+    CommandResult big = CommandResult.newBuilder().setCommandId("c").setError("e".repeat(100_000))
+        .build();
+    String error = CommandResultValidator.check(big, "hv-01").getError();
+    assertTrue(error.length() <= AgentLimits.MAX_TEXT_CHARS && error.contains("truncated"));
+    assertThrows(AgentInputException.class, () -> CommandResultValidator.check(
+        CommandResult.newBuilder().setCommandId("c").setCreatedVmId("/tmp/x").build(), "hv-01"));
+  }
+}
