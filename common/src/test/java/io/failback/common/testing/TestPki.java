@@ -33,6 +33,11 @@ public final class TestPki {
     return pki.caCertificate();
   }
 
+  /** The CA's folder ({@code ca.pem}, {@code ca.key}), as {@code failback-pki --ca-dir} takes. */
+  public Path caDirectory() {
+    return pki.caCertificate().getParent();
+  }
+
   /** A controller certificate for localhost and 127.0.0.1. */
   public TlsFiles controller() throws IOException {
     return files(pki.issue(Role.CONTROLLER, "controller", List.of("localhost"),
