@@ -75,6 +75,24 @@ class ForgedLeafTest {
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
   }
 
+  @Test
+  void caTrueOperatorIsRefusedInTheHandshake() throws Exception {
+    TlsFiles ca = forged("ca-operator", "spiffe://" + TestPki.TRUST_DOMAIN + "/operator/ops", true);
+    ManagedChannel channel = channel(ca);
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> InventoryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listHosts(ListHostsRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+  }
+
+  @Test
+  void caTrueAgentRegistersNoHost() throws Exception {
+    Status status = connectAndRegister(channel(forged("ca-agent", AGENTS + "hv-01", true)),
+        "hv-01");
+    assertEquals(Status.Code.UNAVAILABLE, status.getCode());
+    assertEquals(0, controller.server.registry().hosts().size());
+  }
+
   static Status connectAndRegister(ManagedChannel channel, String hostName) throws Exception {
     CompletableFuture<Status> ended = new CompletableFuture<>();
     StreamObserver<AgentMessage> requests = AgentServiceGrpc.newStub(channel)

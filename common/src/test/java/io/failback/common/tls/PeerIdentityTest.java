@@ -82,6 +82,21 @@ class PeerIdentityTest {
   }
 
   @Test
+  void chainValidatorRefusesALeafThatClaimsToBeACa() throws Exception {
+    TestPki pki = TestPki.create(dir);
+    X509Certificate[] trusted = {Pem.readCertificates(pki.caCertificate()).get(0)};
+    String id = "spiffe://" + TestPki.TRUST_DOMAIN + "/operator/ops";
+    X509Certificate ca = ForgedCertificates.read(
+        ForgedCertificates.client(pki, dir, "ca", id, true));
+    X509Certificate leaf = ForgedCertificates.read(
+        ForgedCertificates.client(pki, dir, "leaf", id, false));
+
+    assertNull(new ChainValidator(() -> trusted).problemAt(List.of(leaf), Instant.now()));
+    String problem = new ChainValidator(() -> trusted).problemAt(List.of(ca), Instant.now());
+    assertTrue(problem.contains("claims to be a CA"), problem);
+  }
+
+  @Test
   void chainValidatorReportsExpiryAndRemovedTrust() throws Exception {
     TestPki pki = TestPki.create(dir.resolve("a"));
     TestPki other = TestPki.create(dir.resolve("b"));
