@@ -2,6 +2,7 @@ package io.failback.certs;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,9 +52,14 @@ public final class Crl {
 
   /** Reads every CRL in a PEM file (several when CAs are trusted side by side). */
   public static List<Crl> read(Path file) throws IOException {
+    return parse(Files.readAllBytes(file), file.toString());
+  }
+
+  /** Parses every CRL in PEM text; {@code source} names it in messages. */
+  public static List<Crl> parse(byte[] pemText, String source) throws IOException {
     List<Crl> crls = new ArrayList<>();
-    try (PEMParser parser =
-        new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+    try (PEMParser parser = new PEMParser(new InputStreamReader(
+        new ByteArrayInputStream(pemText), StandardCharsets.US_ASCII))) {
       CertificateFactory factory = CertificateFactory.getInstance("X.509");
       for (PemObject pem = parser.readPemObject(); pem != null; pem = parser.readPemObject()) {
         if (pem.getType().equals(PEM_TYPE)) {
@@ -61,10 +67,10 @@ public final class Crl {
         }
       }
     } catch (GeneralSecurityException | IllegalArgumentException | IllegalStateException e) {
-      throw new IOException(file + " holds a malformed CRL: " + e.getMessage(), e);
+      throw new IOException(source + " holds a malformed CRL: " + e.getMessage(), e);
     }
     if (crls.isEmpty()) {
-      throw new IOException(file + " holds no PEM CRL (-----BEGIN X509 CRL-----)");
+      throw new IOException(source + " holds no PEM CRL (-----BEGIN X509 CRL-----)");
     }
     return crls;
   }

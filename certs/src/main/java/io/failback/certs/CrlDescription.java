@@ -21,7 +21,7 @@ final class CrlDescription {
     lines.add("revoked:       " + (entries.isEmpty() ? "none" : entries.size()));
     for (RevokedCertificate entry : entries) {
       lines.add("  serial " + entry.serial().toString(16) + "  since " + entry.revokedAt()
-          + "  " + CrlReasons.name(entry.reason()));
+          + "  " + entry.reasonName());
     }
     return lines;
   }

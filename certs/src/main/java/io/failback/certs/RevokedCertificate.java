@@ -13,4 +13,9 @@ public record RevokedCertificate(BigInteger serial, Instant revokedAt, CRLReason
     Objects.requireNonNull(reason, "reason");
     Names.check(serial.signum() > 0, "a certificate serial is positive, got %s", serial);
   }
+
+  /** The reason by its RFC 5280 name, e.g. {@code keyCompromise}. */
+  public String reasonName() {
+    return CrlReasons.name(reason);
+  }
 }

@@ -22,15 +22,35 @@ import java.util.function.Supplier;
  * from the trust bundle since the stream opened.
  *
  * <p>It also refuses what PKIX accepts but a Failback identity must not be: a leaf that claims
- * to be a CA.
+ * to be a CA, and a certificate the CRLs in force revoke, which catches streams whose peer was
+ * revoked since they opened.
  */
 public final class ChainValidator {
   private static final int KEY_CERT_SIGN = 5;
 
   private final Supplier<X509Certificate[]> trustAnchors;
+  private final Supplier<Revocations> revocations;
 
+  /** A validator that knows of no revoked certificate. */
   public ChainValidator(Supplier<X509Certificate[]> trustAnchors) {
+    this(trustAnchors, () -> Revocations.NONE);
+  }
+
+  /** A validator that also refuses what the CRLs in force at each check revoke. */
+  public ChainValidator(Supplier<X509Certificate[]> trustAnchors,
+      Supplier<Revocations> revocations) {
     this.trustAnchors = trustAnchors;
+    this.revocations = revocations;
+  }
+
+  /**
+   * What a handshake must check beyond the trust manager's PKIX: the leaf rules and revocation.
+   *
+   * <p>Returns null when {@code chain} passes, otherwise the reason it does not.
+   */
+  public String handshakeProblem(List<X509Certificate> chain) {
+    String notLeaf = leafProblem(chain.get(0));
+    return notLeaf != null ? notLeaf : revocations.get().problemWith(chain.get(0));
   }
 
   /**
@@ -55,9 +75,9 @@ public final class ChainValidator {
   /** Returns null when {@code chain} is valid at {@code at}, otherwise the reason it is not. */
   public String problemAt(List<X509Certificate> chain, Instant at) {
     X509Certificate leaf = chain.get(0);
-    String notLeaf = leafProblem(leaf);
-    if (notLeaf != null) {
-      return notLeaf;
+    String refused = handshakeProblem(chain);
+    if (refused != null) {
+      return refused;
     }
     if (at.isAfter(leaf.getNotAfter().toInstant())) {
       return "certificate " + leaf.getSubjectX500Principal().getName() + " expired at "
