@@ -1,6 +1,7 @@
 package io.failback.certs;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -32,6 +34,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 public final class CertificateAuthority {
   static final String CERT_FILE = "ca.pem";
   static final String KEY_FILE = "ca.key";
+  /** The CA's current CRL in its directory, as {@code failback-pki revoke} keeps it. */
+  public static final String CRL_FILE = "crl.pem";
   // Tolerates clocks of hosts that run slightly behind the CA host.
   static final Duration BACKDATE = Duration.ofMinutes(5);
   private static final int MIN_RSA_BITS = 2048;
@@ -157,6 +161,47 @@ public final class CertificateAuthority {
     checkPositive(validity);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     return sign(csr, role, name, dnsNames, ipAddresses, now.minus(BACKDATE), now.plus(validity));
+  }
+
+  /**
+   * Signs the CRL that follows {@code previous} (null for the first): its entries plus
+   * {@code added}, the next CRL number, valid from {@code thisUpdate} to {@code nextUpdate}.
+   *
+   * <p>Throws IllegalArgumentException if {@code previous} is not this CA's, or if an added
+   * serial is already revoked.
+   */
+  public Crl issueCrl(Crl previous, List<RevokedCertificate> added, Instant thisUpdate,
+      Instant nextUpdate) {
+    Names.check(thisUpdate.isBefore(nextUpdate), "thisUpdate %s must be before nextUpdate %s",
+        thisUpdate, nextUpdate);
+    List<RevokedCertificate> entries = new ArrayList<>();
+    BigInteger number = BigInteger.ONE;
+    if (previous != null) {
+      Names.check(previous.issuedBy(certificate),
+          "the existing CRL was not issued by this CA (%s); refusing to extend it",
+          certificate.getSubjectX500Principal().getName());
+      entries.addAll(previous.entries());
+      number = previous.number().add(BigInteger.ONE);
+    }
+    for (RevokedCertificate entry : added) {
+      Names.check(entries.stream().noneMatch(e -> e.serial().equals(entry.serial())),
+          "serial %s is already revoked", entry.serial().toString(16));
+      entries.add(entry);
+    }
+    return CrlBuilder.build(certificate, privateKey, number, entries,
+        thisUpdate.truncatedTo(ChronoUnit.SECONDS), nextUpdate.truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  /** Signs the CRL that follows {@code previous}, valid from now for {@code validity}. */
+  public Crl issueCrl(Crl previous, List<RevokedCertificate> added, Duration validity) {
+    checkPositive(validity);
+    Instant now = now();
+    return issueCrl(previous, added, now, now.plus(validity));
+  }
+
+  /** Now, by the clock this CA dates what it signs with. */
+  public Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
   }
 
   /** The CSR must be signed by the key it carries, and that key must be strong enough. */

@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
       SignCommand.class,
       IssueCommand.class,
       ShowCommand.class,
+      RevokeCommand.class,
+      CrlCommand.class,
       EncryptionCertCommand.class
     })
 public final class PkiCli implements Callable<Integer> {
@@ -52,7 +54,7 @@ public final class PkiCli implements Callable<Integer> {
   public Integer call() {
     throw new ParameterException(
         spec.commandLine(),
-        "Missing command: init-ca, request, sign, issue, show or encryption-cert");
+        "Missing command: init-ca, request, sign, issue, show, revoke, crl or encryption-cert");
   }
 
   Clock clock() {

@@ -2,6 +2,7 @@ package io.failback.certs;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.cert.CRLReason;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,6 +77,27 @@ public final class PkiDirectory {
     KeyRequest request = KeyRequest.generate(fileName(role, name));
     X509Certificate cert = ca.sign(request.csr(), role, name, dns, ips, notBefore, notAfter);
     return write(role, name, request, cert);
+  }
+
+  /** The CA's CRL file, {@code dir/ca/crl.pem}; absent until something is revoked. */
+  public Path crlFile() {
+    return CrlStore.file(dir.resolve("ca"));
+  }
+
+  /** Revokes {@code cert} as {@code failback-pki revoke} does, writing the next CRL. */
+  public Crl revoke(X509Certificate cert, CRLReason reason, Duration crlValidity)
+      throws IOException {
+    return CrlStore.revoke(dir.resolve("ca"), ca,
+        new RevokedCertificate(cert.getSerialNumber(), ca.now(), reason), crlValidity);
+  }
+
+  /** Writes the next CRL, same entries, valid from {@code thisUpdate} to {@code nextUpdate}. */
+  public Crl renewCrl(Instant thisUpdate, Instant nextUpdate) throws IOException {
+    Path caDir = dir.resolve("ca");
+    Crl next = ca.issueCrl(CrlStore.current(caDir, ca.certificate()).orElse(null), List.of(),
+        thisUpdate, nextUpdate);
+    Crl.write(CrlStore.file(caDir), List.of(next));
+    return next;
   }
 
   private IssuedIdentity write(Role role, String name, KeyRequest request, X509Certificate cert)

@@ -13,46 +13,54 @@ import java.time.Duration;
  * @param trustDomain SPIFFE trust domain of the PKI; null to take it from the CA certificate
  * @param heartbeatInterval how often agents heartbeat, told to them at registration
  * @param heartbeatTimeout silence after which a host is declared offline
- * @param reloadPeriod how often the certificate, key and trust files are checked for changes
+ * @param reloadPeriod how often the certificate, key, trust and CRL files are checked for changes
  * @param peerRecheckPeriod how often open streams re-validate their peer's certificate
  * @param replicationInterval how often protected VMs send a delta cycle to the cloud
  * @param simulation whether the SIMULATION-ONLY guest writer is served (demos, tests)
+ * @param crl the CRL to enforce, which must then exist; null for {@code crl.pem} beside the
+ *     trust bundle, enforced once it exists
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
-    boolean simulation) {
+    boolean simulation, Path crl) {
 
   /** Defaults for everything but the address, state and TLS files. */
   public static ControllerConfig withDefaults(String listenHost, int port, Path stateDir,
       TlsFiles tls) {
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
-        Duration.ofMinutes(5), false);
+        Duration.ofMinutes(5), false, null);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
-        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
+        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
-        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
+        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
+        simulation, crl);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl);
+  }
+
+  public ControllerConfig withCrl(Path file) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation);
+        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl);
   }
 }

@@ -52,6 +52,11 @@ public final class ControllerMain implements Callable<Integer> {
   @Option(names = "--ca", description = "CA bundle trusted for clients (PEM); required.")
   Path ca;
 
+  @Option(names = "--crl",
+      description = "Certificate revocation list to enforce (PEM, failback-pki revoke), reloaded"
+          + " when it changes; default: crl.pem beside --ca, once it exists.")
+  Path crl;
+
   @Option(names = "--trust-domain",
       description = "SPIFFE trust domain; default: the one the CA certificate names.")
   String trustDomain;
@@ -90,7 +95,7 @@ public final class ControllerMain implements Callable<Integer> {
     ControllerConfig config = new ControllerConfig(base.listenHost(), base.port(),
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
-        replicationInterval, simulation);
+        replicationInterval, simulation, crl);
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());

@@ -1,13 +1,10 @@
 package io.failback.controller;
 
-import io.failback.certs.Pem;
 import io.failback.certs.Role;
 import io.failback.common.grpc.AuthorizationInterceptor;
 import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.tls.RevocationFile;
 import io.failback.common.sync.DigestSets;
-import io.failback.common.tls.ChainValidator;
-import io.failback.common.tls.IdentityException;
-import io.failback.common.tls.TrustDomain;
 import io.failback.controller.agents.AgentHosts;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.agents.HostAdmin;
@@ -76,13 +73,13 @@ public final class ControllerServer implements AutoCloseable {
   private final ProtectedItems protectedItems;
   private final RecoveryPlans plans;
   private final SyncStreams syncs;
-  private final TlsMaterial tls;
+  private final ControllerTls tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService scheduler;
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
       Jobs jobs, ProtectedItems protectedItems, RecoveryPlans plans, SyncStreams syncs,
-      TlsMaterial tls, HealthStatusManager health, ScheduledExecutorService scheduler,
+      ControllerTls tls, HealthStatusManager health, ScheduledExecutorService scheduler,
       Cloud cloud, Lifecycle lifecycle) {
     this.cloud = cloud;
     this.lifecycle = lifecycle;
@@ -116,9 +113,8 @@ public final class ControllerServer implements AutoCloseable {
   /** Opens the store, binds the port and starts serving. */
   public static ControllerServer start(ControllerConfig config, Clock clock)
       throws IOException, StoreException {
-    TlsMaterial tls = TlsMaterial.load(config.tls(), false);
-    String trustDomain = config.trustDomain() != null ? config.trustDomain()
-        : trustDomainOf(config);
+    ControllerTls tls = ControllerTls.load(config, clock);
+    String trustDomain = tls.trustDomain();
     ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
     Jobs jobs = new Jobs(store.jobRecords(), clock);
     ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
@@ -152,12 +148,12 @@ public final class ControllerServer implements AutoCloseable {
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()));
     lifecycle.recoverItems();
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
-        accessPolicy(), new ChainValidator(tls::trustAnchors), clock, scheduler,
+        accessPolicy(), tls.validator(), clock, scheduler,
         config.peerRecheckPeriod());
     HealthStatusManager health = new HealthStatusManager();
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
-            tls.serverCredentials())
+            tls.material().serverCredentials())
         // Interceptors run last-listed first: authorization, then the fence check.
         .addService(ServerInterceptors.intercept(new AgentServiceAdapter(registry, syncs),
             fences, authorization))
@@ -233,14 +229,6 @@ public final class ControllerServer implements AutoCloseable {
     }
   }
 
-  private static String trustDomainOf(ControllerConfig config) throws IOException {
-    try {
-      return TrustDomain.of(Pem.readCertificates(config.tls().trustBundle()));
-    } catch (IdentityException e) {
-      throw new IOException(e.getMessage(), e);
-    }
-  }
-
   public int port() {
     return server.getPort();
   }
@@ -279,8 +267,14 @@ public final class ControllerServer implements AutoCloseable {
     return syncs;
   }
 
+  /** The certificate, key and trust the controller serves with. */
   public TlsMaterial tls() {
-    return tls;
+    return tls.material();
+  }
+
+  /** The CRL the controller enforces; reloaded with the TLS files. */
+  public RevocationFile revocations() {
+    return tls.revocations();
   }
 
   /** Stops accepting calls, ends open streams and closes the store. */

@@ -29,8 +29,9 @@ import javax.net.ssl.SSLSession;
  * The one place that decides who may call what: identity from the client certificate's SPIFFE
  * URI SAN, role from its path, and a fixed map of services to the roles that may call them.
  *
- * <p>Streaming calls are re-validated every {@code recheckPeriod} (expiry, current trust), since
- * a control stream outlives the handshake that admitted it by days.
+ * <p>Every call re-validates its peer's chain ({@link ChainValidator}: expiry, current trust,
+ * leaf rules), and streaming calls again every {@code recheckPeriod}, since a connection and a
+ * control stream outlive the handshake that admitted them by days.
  */
 public final class AuthorizationInterceptor implements ServerInterceptor {
   private final String trustDomain;
@@ -71,6 +72,12 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
     } catch (SSLPeerUnverifiedException e) {
       return refuse(call, Status.UNAUTHENTICATED,
           "no client certificate was presented; use a certificate issued by the Failback CA");
+    }
+    // The connection may predate a revocation or a trust change: every call is checked anew.
+    String invalid = validator.problemAt(chain, clock.instant());
+    if (invalid != null) {
+      return refuse(call, Status.UNAUTHENTICATED,
+          invalid + "; reconnect with a valid certificate");
     }
     PeerIdentity peer;
     try {

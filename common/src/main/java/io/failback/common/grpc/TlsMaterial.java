@@ -1,6 +1,8 @@
 package io.failback.common.grpc;
 
 import io.failback.certs.Pem;
+import io.failback.common.tls.ChainValidator;
+import io.failback.common.tls.PeerCheck;
 import io.failback.common.tls.TlsFiles;
 import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
@@ -48,15 +50,29 @@ public final class TlsMaterial {
   /**
    * Loads the files; fails with a message naming the file that is missing or unreadable.
    *
+   * <p>Every handshake refuses a peer whose leaf claims to be a CA
+   * ({@link ChainValidator#leafProblem}).
+   *
    * @param verifyHostName whether peers must present the host name dialled (clients only)
    */
   public static TlsMaterial load(TlsFiles files, boolean verifyHostName) throws IOException {
+    return load(files, verifyHostName, chain -> ChainValidator.leafProblem(chain.get(0)));
+  }
+
+  /**
+   * Loads the files; every handshake also runs {@code check} once the chain validated.
+   *
+   * @param verifyHostName whether peers must present the host name dialled (clients only)
+   */
+  public static TlsMaterial load(TlsFiles files, boolean verifyHostName, PeerCheck check)
+      throws IOException {
     AdvancedTlsX509TrustManager trust;
     try {
       trust = AdvancedTlsX509TrustManager.newBuilder()
           .setVerification(verifyHostName
               ? AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION
               : AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
+          .setSslSocketAndEnginePeerVerifier(new CheckingPeerVerifier(check))
           .build();
     } catch (CertificateException e) {
       throw new IOException("cannot create a trust manager: " + e.getMessage(), e);

@@ -1,8 +1,7 @@
 package io.failback.common.tls;
 
 import io.failback.certs.Role;
-import java.net.URI;
-import java.net.URISyntaxException;
+import io.failback.certs.SpiffeId;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -14,7 +13,10 @@ import java.util.Locale;
  * Who a TLS peer is, taken from the single SPIFFE URI SAN of its certificate.
  *
  * <p>Only the URI SAN counts: subject names are free text and easy to confuse, while the path
- * ({@code /agent/<host>}, {@code /operator/<name>}, {@code /controller}) fixes the role.
+ * ({@code /agent/<host>}, {@code /operator/<name>}, {@code /controller}) fixes the role. The id
+ * must be in the canonical form the Failback CA writes ({@link SpiffeId}): a URI parser would
+ * decode {@code /agent/%2e%2e} into a host named {@code ..}, and two spellings of one id would
+ * be two identities to every check that compares names.
  */
 public record PeerIdentity(String trustDomain, Role role, String name, X509Certificate leaf) {
 
@@ -40,38 +42,19 @@ public record PeerIdentity(String trustDomain, Role role, String name, X509Certi
           "certificate '%s' must carry exactly one spiffe:// URI SAN, found %d",
           leaf.getSubjectX500Principal().getName(), uris.size());
     }
-    String id = uris.get(0);
-    URI uri;
+    SpiffeId id;
     try {
-      uri = new URI(id);
-    } catch (URISyntaxException e) {
-      throw new IdentityException("certificate URI SAN '%s' is not a valid URI", id);
+      id = SpiffeId.parse(uris.get(0));
+    } catch (IllegalArgumentException e) {
+      throw new IdentityException("certificate identity refused: %s", e.getMessage());
     }
-    if (!"spiffe".equals(uri.getScheme()) || uri.getHost() == null || uri.getPath() == null) {
-      throw new IdentityException("certificate URI SAN '%s' is not a spiffe:// id", id);
-    }
-    if (!uri.getHost().equalsIgnoreCase(expectedTrustDomain)) {
+    String trustDomain = expectedTrustDomain.toLowerCase(Locale.ROOT);
+    if (!id.trustDomain().equals(trustDomain)) {
       throw new IdentityException(
           "certificate identity '%s' is from trust domain '%s', expected '%s'",
-          id, uri.getHost(), expectedTrustDomain);
+          id, id.trustDomain(), trustDomain);
     }
-    String[] segments = uri.getPath().substring(uri.getPath().isEmpty() ? 0 : 1).split("/", -1);
-    String trustDomain = expectedTrustDomain.toLowerCase(Locale.ROOT);
-    if (segments.length == 1 && segments[0].equals(Role.CONTROLLER.pathSegment())) {
-      return new PeerIdentity(trustDomain, Role.CONTROLLER, Role.CONTROLLER.pathSegment(), leaf);
-    }
-    if (segments.length == 2 && !segments[1].isEmpty()) {
-      for (Role role : List.of(Role.AGENT, Role.OPERATOR)) {
-        if (segments[0].equals(role.pathSegment())) {
-          return new PeerIdentity(
-              trustDomain, role, segments[1].toLowerCase(Locale.ROOT), leaf);
-        }
-      }
-    }
-    throw new IdentityException(
-        "certificate identity '%s' names no known role (expected /agent/<host>,"
-            + " /operator/<name> or /controller)",
-        id);
+    return new PeerIdentity(trustDomain, id.role(), id.name(), leaf);
   }
 
   private static List<String> uriSans(X509Certificate leaf) throws IdentityException {

@@ -1,11 +1,16 @@
 package io.failback.common.testing;
 
+import io.failback.certs.Crl;
+import io.failback.certs.Pem;
 import io.failback.certs.PkiDirectory;
 import io.failback.certs.PkiDirectory.IssuedIdentity;
 import io.failback.certs.Role;
 import io.failback.common.tls.TlsFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CRLReason;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +38,11 @@ public final class TestPki {
     return pki.caCertificate();
   }
 
+  /** The CA's folder ({@code ca.pem}, {@code ca.key}), as {@code failback-pki --ca-dir} takes. */
+  public Path caDirectory() {
+    return pki.caCertificate().getParent();
+  }
+
   /** A controller certificate for localhost and 127.0.0.1. */
   public TlsFiles controller() throws IOException {
     return files(pki.issue(Role.CONTROLLER, "controller", List.of("localhost"),
@@ -57,6 +67,30 @@ public final class TestPki {
   public TlsFiles issue(Role role, String name, Instant notBefore, Instant notAfter)
       throws IOException {
     return files(pki.issue(role, name, List.of(), List.of(), notBefore, notAfter));
+  }
+
+  /** Revokes the certificate in {@code files} (keyCompromise) into the CA's {@code crl.pem}. */
+  public Crl revoke(TlsFiles files) throws IOException {
+    X509Certificate cert = Pem.readCertificates(files.certificate()).get(0);
+    return pki.revoke(cert, CRLReason.KEY_COMPROMISE, Duration.ofDays(30));
+  }
+
+  /** The CA's CRL, {@code crl.pem} beside {@code ca.pem}: where the controller looks. */
+  public Path crlFile() {
+    return pki.crlFile();
+  }
+
+  /** Re-signs the CRL, same entries, valid from {@code thisUpdate} to {@code nextUpdate}. */
+  public Crl renewCrl(Instant thisUpdate, Instant nextUpdate) throws IOException {
+    return pki.renewCrl(thisUpdate, nextUpdate);
+  }
+
+  /** Copies an identity's files into {@code dir}, so a later issue cannot overwrite them. */
+  public static TlsFiles copy(TlsFiles files, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path cert = Files.copy(files.certificate(), dir.resolve(files.certificate().getFileName()));
+    Path key = Files.copy(files.privateKey(), dir.resolve(files.privateKey().getFileName()));
+    return new TlsFiles(cert, key, files.trustBundle());
   }
 
   public IssuedIdentity issueRaw(Role role, String name, List<String> dns, List<String> ips,

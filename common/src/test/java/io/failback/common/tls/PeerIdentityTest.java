@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.certs.Pem;
 import io.failback.certs.Role;
+import io.failback.common.testing.ForgedCertificates;
 import io.failback.common.testing.TestPki;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -51,6 +52,48 @@ class PeerIdentityTest {
     X509Certificate ca = Pem.readCertificates(pki.caCertificate()).get(0);
     assertThrows(IdentityException.class, () -> PeerIdentity.of(ca, TestPki.TRUST_DOMAIN));
     assertEquals(TestPki.TRUST_DOMAIN, TrustDomain.of(List.of(ca)));
+  }
+
+  @Test
+  void refusesEveryIdThatIsNotInCanonicalForm() throws Exception {
+    TestPki pki = TestPki.create(dir);
+    String base = "spiffe://" + TestPki.TRUST_DOMAIN;
+    // The control: the same forging accepts a canonical id, so only the spelling is refused.
+    X509Certificate canonical = ForgedCertificates.read(
+        ForgedCertificates.client(pki, dir, "canonical", base + "/agent/hv-01", false));
+    assertEquals("hv-01", PeerIdentity.of(canonical, TestPki.TRUST_DOMAIN).name());
+    String[] hostile = {
+        "/agent/%2e%2e", "/agent/..", "/agent/hv-01/../../operator/root", "/agent//hv-01",
+        "/agent/hv-01/", "/agent/HV-01", "/agent/hv-01?x", "/agent/hv-01#x", "/operator/%61dmin"};
+    for (int i = 0; i < hostile.length; i++) {
+      X509Certificate cert = ForgedCertificates.read(
+          ForgedCertificates.client(pki, dir, "hostile-" + i, base + hostile[i], false));
+      IdentityException e = assertThrows(IdentityException.class,
+          () -> PeerIdentity.of(cert, TestPki.TRUST_DOMAIN), hostile[i]);
+      assertTrue(e.getMessage().contains("not in canonical form"), e.getMessage());
+    }
+    for (String id : new String[] {"spiffe://FAILBACK.test/agent/hv-01",
+        "spiffe://user@failback.test/agent/hv-01", "spiffe://failback.test:8443/agent/hv-01"}) {
+      X509Certificate cert = ForgedCertificates.read(
+          ForgedCertificates.client(pki, dir, "authority", id, false));
+      assertThrows(IdentityException.class, () -> PeerIdentity.of(cert, TestPki.TRUST_DOMAIN),
+          id);
+    }
+  }
+
+  @Test
+  void chainValidatorRefusesALeafThatClaimsToBeACa() throws Exception {
+    TestPki pki = TestPki.create(dir);
+    X509Certificate[] trusted = {Pem.readCertificates(pki.caCertificate()).get(0)};
+    String id = "spiffe://" + TestPki.TRUST_DOMAIN + "/operator/ops";
+    X509Certificate ca = ForgedCertificates.read(
+        ForgedCertificates.client(pki, dir, "ca", id, true));
+    X509Certificate leaf = ForgedCertificates.read(
+        ForgedCertificates.client(pki, dir, "leaf", id, false));
+
+    assertNull(new ChainValidator(() -> trusted).problemAt(List.of(leaf), Instant.now()));
+    String problem = new ChainValidator(() -> trusted).problemAt(List.of(ca), Instant.now());
+    assertTrue(problem.contains("claims to be a CA"), problem);
   }
 
   @Test
