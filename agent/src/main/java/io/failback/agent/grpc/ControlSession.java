@@ -70,6 +70,8 @@ public final class ControlSession implements AutoCloseable {
   private StreamObserver<AgentMessage> requests;
   private boolean registered;
   private ScheduledFuture<?> heartbeats;
+  /** The last inventory registered, without free space; touched on the session thread only. */
+  private HostInventory reported;
   /** Set when {@link #close} begins: no new command runs. */
   private volatile boolean closing;
   private boolean closed;
@@ -130,8 +132,37 @@ public final class ControlSession implements AutoCloseable {
       stream = stub.connect(new Responses(thisAttempt));
       requests = stream;
     }
+    reported = comparable(inventory);
     send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
         .setInventory(inventory).setAgentInstanceId(instanceId)).build());
+  }
+
+  /**
+   * Registers again when the host changed since the last report (a VM added, deleted, started
+   * or stopped, a switch, an inconsistent mark): the controller's view then lags by at most
+   * one heartbeat. Free space alone changes all the time and does not count; the controller
+   * asks for a fresh inventory before it relies on it.
+   */
+  private void reportIfChanged() {
+    HostInventory now;
+    try {
+      now = readInventory();
+    } catch (IOException e) {
+      log.warning("cannot read the hypervisor inventory: " + e.getMessage());
+      return;
+    }
+    HostInventory comparable = comparable(now);
+    if (!comparable.equals(reported)) {
+      reported = comparable;
+      send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
+          .setInventory(now).setAgentInstanceId(instanceId)).build());
+    }
+  }
+
+  private static HostInventory comparable(HostInventory inventory) {
+    HostInventory.Builder builder = inventory.toBuilder();
+    builder.getStoragePathsBuilderList().forEach(p -> p.clearFreeBytes());
+    return builder.build();
   }
 
   private HostInventory readInventory() throws IOException {
@@ -205,6 +236,7 @@ public final class ControlSession implements AutoCloseable {
   private void heartbeat() {
     send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
         .setSentAt(Timestamps.fromMillis(clock.millis()))).build());
+    reportIfChanged();
   }
 
   private void run(Command command) {

@@ -108,6 +108,15 @@ final class LaneContext {
     link.send(frame);
   }
 
+  /** Receives the next frame, counting it toward this side's received bytes. */
+  SyncFrame receive(FrameLink link) throws SyncException, LinkException, InterruptedException {
+    SyncFrame frame = link.receive();
+    if (frame != null) {
+      progress.bytesReceived.addAndGet(frame.getSerializedSize());
+    }
+    return frame;
+  }
+
   /** Reads recorded digests of blocks {@code [first, first + count)}. */
   byte[] recorded(long first, int count) throws SyncException {
     try {

@@ -84,7 +84,7 @@ final class LaneSource {
     while (next < lane.end || !outstanding.isEmpty()) {
       SyncFrame frame = link.poll();
       if (frame == null && (next >= lane.end || outstanding.size() >= window)) {
-        frame = link.receive();
+        frame = lane.receive(link);
       }
       if (frame != null) {
         handle(frame);
@@ -96,7 +96,7 @@ final class LaneSource {
     }
     lane.send(link, SyncFrame.newBuilder()
         .setLaneEnd(LaneEnd.newBuilder().setChain(ByteString.copyFrom(chain.chain()))).build());
-    SyncFrame verdict = link.receive();
+    SyncFrame verdict = lane.receive(link);
     if (!verdict.hasLaneVerified()) {
       throw SyncException.precondition("%s: expected LaneVerified, got %s", lane.describe(),
           verdict.getKindCase());
@@ -178,12 +178,19 @@ final class LaneSource {
       lane.readBlocks(i, 1, chunk);
       int length = lane.geometry.blockLength(i);
       byte[] digest = lane.digester.digest(chunk.array(), 0, length);
+      lane.progress.blocksScanned.incrementAndGet();
+      if (Arrays.equals(digest, Digests.at(digests, (int) (i - first), lane.digestLength()))) {
+        // Written since, but back to what both sides recorded (a failback's own phase-2
+        // write, which the host's tracking reports too): the target holds it already.
+        lane.progress.blocksEqual.incrementAndGet();
+        continue;
+      }
       put(digests, (int) (i - first), digest);
       blocks.block(i, chunk.array(), 0, length, digest);
-      lane.progress.blocksScanned.incrementAndGet();
     }
     blocks.flushZeros();
-    lane.record(first, count, digests);
+    // Recorded only once acknowledged (see acknowledged()): until then the target's digest
+    // set still holds the old digests, and a resumed batch must compare against those.
     sendBatchEnd(first, count);
     chain.addBatch(first, split(digests, count));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), true));
@@ -241,6 +248,9 @@ final class LaneSource {
           + DiskDigest.hex(ack.getChain().toByteArray()));
     }
     outstanding.removeFirst();
+    if (tracked) {
+      lane.record(oldest.first, oldest.count, oldest.digests);
+    }
     // The recorded digests below the watermark must survive whatever the checkpoint survives.
     lane.flushRecorded();
     durable.accept(LaneCheckpoint.newBuilder().setLane(lane.lane)

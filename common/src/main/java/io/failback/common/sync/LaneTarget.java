@@ -66,7 +66,7 @@ final class LaneTarget {
     watermark = start.getWatermarkBlock();
     nextChecksums = watermark;
     while (true) {
-      SyncFrame frame = link.receive();
+      SyncFrame frame = lane.receive(link);
       switch (frame.getKindCase()) {
         case CHECKSUMS -> compare(frame.getChecksums());
         case BLOCK -> batchFor(frame.getBlock().getBlockIndex(), 1).accept(frame.getBlock());

@@ -19,6 +19,7 @@ public final class SyncProgress {
   final AtomicLong bytesRead = new AtomicLong();
   final AtomicLong bytesWritten = new AtomicLong();
   final AtomicLong bytesOnWire = new AtomicLong();
+  final AtomicLong bytesReceived = new AtomicLong();
   final AtomicLong blocksSettled = new AtomicLong();
   final AtomicLong resumes = new AtomicLong();
   private final long startNanos = System.nanoTime();
@@ -47,16 +48,23 @@ public final class SyncProgress {
    * @param bytesRead bytes read from the local disk
    * @param bytesWritten bytes written to the local disk (target)
    * @param bytesOnWire serialized frame bytes this side sent
+   * @param bytesReceived serialized frame bytes this side received: with {@code bytesOnWire},
+   *     everything the session moved over the link, whichever side was the source
    * @param blocksSettled blocks below the durable watermarks
    * @param resumes lanes restarted from a checkpoint after a broken link
    * @param elapsedNanos time since the session side started
    */
   public record Snapshot(long blocksScanned, long blocksEqual, long blocksZero, long blocksSent,
-      long bytesRead, long bytesWritten, long bytesOnWire, long blocksSettled, long resumes,
-      long elapsedNanos) {
+      long bytesRead, long bytesWritten, long bytesOnWire, long bytesReceived,
+      long blocksSettled, long resumes, long elapsedNanos) {
     /** Blocks settled per second since the start: the logical rate, never inflated by redo. */
     public double settledBlocksPerSecond() {
       return elapsedNanos == 0 ? 0 : blocksSettled * 1e9 / elapsedNanos;
+    }
+
+    /** Frame bytes both ways: what the session moved over the link. */
+    public long bytesBothWays() {
+      return bytesOnWire + bytesReceived;
     }
 
     /** Bytes this side put on the wire per second since the start. */
@@ -68,6 +76,7 @@ public final class SyncProgress {
   public Snapshot snapshot() {
     return new Snapshot(blocksScanned.get(), blocksEqual.get(), blocksZero.get(),
         blocksSent.get(), bytesRead.get(), bytesWritten.get(), bytesOnWire.get(),
+        bytesReceived.get(),
         blocksSettled.get(), resumes.get(), System.nanoTime() - startNanos);
   }
 }

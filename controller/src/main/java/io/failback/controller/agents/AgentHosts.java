@@ -11,6 +11,7 @@ import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.CreateVm;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.RefreshInventory;
 import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.StartVm;
 import io.failback.proto.v1.StopVm;
@@ -25,7 +26,10 @@ import java.util.concurrent.TimeoutException;
 
 /** The on-prem hosts as the lifecycle sees them: VM lookups and commands to their agents. */
 public final class AgentHosts implements OnPremHosts {
+  private static final java.util.logging.Logger log =
+      java.util.logging.Logger.getLogger(AgentHosts.class.getName());
   private final AgentRegistry registry;
+  private static final Duration REFRESH_TIMEOUT = Duration.ofSeconds(5);
   private final Duration commandTimeout;
 
   public AgentHosts(AgentRegistry registry, Duration commandTimeout) {
@@ -95,6 +99,7 @@ public final class AgentHosts implements OnPremHosts {
 
   @Override
   public Optional<HostInventory> inventory(String host) throws LifecycleException {
+    refresh(host);
     try {
       return registry.host(host).map(Host::getInventory);
     } catch (StoreException e) {
@@ -113,6 +118,32 @@ public final class AgentHosts implements OnPremHosts {
     }
     return result.getSampleDigests().getDigestsList().stream().map(ByteString::toByteArray)
         .toList();
+  }
+
+  /**
+   * Asks an online host for its current inventory, which the registry then stores: what the
+   * pre-flight decides on is the host's answer now, not its last report (the agent also pushes
+   * changes at its heartbeats, and checks VM state and disks itself before every command).
+   * An offline or silent host leaves the stored copy, after at most {@link #REFRESH_TIMEOUT}.
+   */
+  private void refresh(String host) {
+    if (!registry.isOnline(host)) {
+      return;
+    }
+    try {
+      CommandResult result = registry.send(host, Command.newBuilder()
+          .setCommandId(UUID.randomUUID().toString())
+          .setRefreshInventory(RefreshInventory.getDefaultInstance()).build())
+          .get(REFRESH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (!result.getError().isEmpty()) {
+        log.warning("using the stored inventory of host " + host + ": " + result.getError());
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      log.warning("using the stored inventory of host " + host + ": no fresh answer within "
+          + REFRESH_TIMEOUT.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private CommandResult run(String host, Command.Builder command, String what)

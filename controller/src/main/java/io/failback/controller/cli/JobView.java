@@ -44,6 +44,11 @@ final class JobView {
       if (task.hasPredictedDowntime()) {
         out.printf("    predicted downtime %s%n", seconds(task.getPredictedDowntime()));
       }
+      task.getPhasesList().forEach(phase -> out.printf(
+          "    %-13s %d blocks sent, %d zero, %d equal; %s over the link%n", phase.getPhase(),
+          phase.getProgress().getBlocksSent(), phase.getProgress().getBlocksZero(),
+          phase.getProgress().getBlocksEqual(),
+          Sizes.human(phase.getProgress().getBytesOnWire())));
       if (!task.getSourceDigest().isEmpty()) {
         out.printf("    digests source %s target %s%n", task.getSourceDigest(),
             task.getTargetDigest());

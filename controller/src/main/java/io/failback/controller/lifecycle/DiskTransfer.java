@@ -269,7 +269,7 @@ final class DiskTransfer {
           .setBytesScanned(settled).setBlocksScanned(now.blocksScanned())
           .setBlocksEqual(now.blocksEqual()).setBlocksZero(now.blocksZero())
           .setBlocksSent(now.blocksSent()).setBytesRead(now.bytesRead())
-          .setBytesOnWire(now.bytesOnWire()).setBytesPerSecond(rate);
+          .setBytesOnWire(now.bytesBothWays()).setBytesPerSecond(rate);
       if (rate > 0 && settled < total) {
         job.setEta(com.google.protobuf.util.Durations.fromMillis(
             (long) ((total - settled) / rate * 1000)));

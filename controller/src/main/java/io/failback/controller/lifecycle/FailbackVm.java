@@ -270,9 +270,13 @@ final class FailbackVm extends ItemWork {
             + " cloud " + outcome.controller().diskDigestHex() + ", on-prem "
             + outcome.agent().getDiskDigest());
       }
+      String label = phase.equals("p1") ? "phase 1" : phase.equals("p2") ? "phase 2"
+          : "full download";
       context.jobs().editTask(jobId, vmId(), disks.get(i).onPremPath(),
           t -> t.setSourceDigest(outcome.controller().diskDigestHex())
-              .setTargetDigest(outcome.agent().getDiskDigest()));
+              .setTargetDigest(outcome.agent().getDiskDigest())
+              .addPhases(io.failback.proto.v1.PhaseProgress.newBuilder().setPhase(label)
+                  .setProgress(t.getProgress())));
     }
     long scanned = 0;
     long sent = 0;
