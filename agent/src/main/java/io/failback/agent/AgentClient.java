@@ -6,6 +6,7 @@ import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.certs.Role;
+import io.failback.common.grpc.RenewingChannel;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
@@ -13,7 +14,6 @@ import io.failback.common.tls.IdentityException;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.common.tls.TrustDomain;
 import io.grpc.Grpc;
-import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;
@@ -33,12 +33,12 @@ public final class AgentClient implements AutoCloseable {
   /** The version reported in the inventory. */
   public static final String VERSION = versionOf();
 
-  private final ManagedChannel channel;
+  private final RenewingChannel channel;
   private final ControlSession session;
   private final ScheduledExecutorService scheduler;
   private final String hostName;
 
-  private AgentClient(ManagedChannel channel, ControlSession session,
+  private AgentClient(RenewingChannel channel, ControlSession session,
       ScheduledExecutorService scheduler, String hostName) {
     this.channel = channel;
     this.session = session;
@@ -73,17 +73,21 @@ public final class AgentClient implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    ManagedChannel channel = Grpc.newChannelBuilder(config.controller(),
-            tls.channelCredentials())
+    RenewingChannel channel = new RenewingChannel(() -> Grpc.newChannelBuilder(
+            config.controller(), tls.channelCredentials())
         .keepAliveTime(30, TimeUnit.SECONDS)
-        .build();
+        .build());
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax(), 2.0, 0.2,
         new Random());
     ControlSession session = new ControlSession(channel, driver, VERSION, scheduler, backoff,
         clock, listener, new DigestSets(config.stateDir().resolve("digests")),
         new EncryptionCertificateStore(config.encryptionDir()));
     long reload = config.reloadPeriod().toMillis();
-    scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(() -> {
+      if (tls.reloadIfChanged()) {
+        channel.renew();
+      }
+    }, reload, reload, TimeUnit.MILLISECONDS);
     session.start();
     return new AgentClient(channel, session, scheduler, ownHost);
   }
@@ -113,15 +117,7 @@ public final class AgentClient implements AutoCloseable {
   public void close() {
     session.close();
     scheduler.shutdown();
-    channel.shutdown();
-    try {
-      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-        channel.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      channel.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    channel.close();
   }
 
   private static String versionOf() {

@@ -33,6 +33,11 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
     return new AgentConfig(controller, tls, hostDir, stateDir, initial, max, reloadPeriod);
   }
 
+  public AgentConfig withReloadPeriod(Duration period) {
+    return new AgentConfig(controller, tls, hostDir, stateDir, backoffInitial, backoffMax,
+        period);
+  }
+
   /** Where the encryption certificates and their private keys live: {@code <state>/encryption}. */
   public Path encryptionDir() {
     return stateDir.resolve("encryption");

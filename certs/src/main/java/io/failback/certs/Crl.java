@@ -66,7 +66,8 @@ public final class Crl {
           crls.add(of((X509CRL) factory.generateCRL(new ByteArrayInputStream(pem.getContent()))));
         }
       }
-    } catch (GeneralSecurityException | IllegalArgumentException | IllegalStateException e) {
+    } catch (GeneralSecurityException | IOException | IllegalArgumentException
+        | IllegalStateException e) {
       throw new IOException(source + " holds a malformed CRL: " + e.getMessage(), e);
     }
     if (crls.isEmpty()) {

@@ -134,6 +134,21 @@ class RevocationTest {
   }
 
   @Test
+  void revokedOperatorResumingItsTlsSessionIsRefusedOnItsFirstCall() throws Exception {
+    TlsFiles ops = controller.pki.operator("ops");
+    ManagedChannel channel = channel(ops);
+    assertEquals(Status.Code.OK, listHostsStatus(channel).getCode());
+    controller.pki.revoke(ops);
+    assertTrue(controller.server.revocations().reloadIfChanged());
+
+    // A new connection of the same channel resumes the TLS session made before the revocation,
+    // and a resumed handshake does not consult the trust manager: only the per-call check
+    // stands between this connection and the services.
+    channel.enterIdle();
+    assertRevoked(listHostsStatus(channel));
+  }
+
+  @Test
   void revocationOfOneCertificateLeavesItsRenewalIn() throws Exception {
     TlsFiles old = TestPki.copy(controller.pki.operator("ops"), dir.resolve("old"));
     controller.pki.revoke(old);

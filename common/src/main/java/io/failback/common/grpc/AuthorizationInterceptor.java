@@ -73,7 +73,8 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
       return refuse(call, Status.UNAUTHENTICATED,
           "no client certificate was presented; use a certificate issued by the Failback CA");
     }
-    // The connection may predate a revocation or a trust change: every call is checked anew.
+    // The connection may predate a revocation or a trust change, and a resumed TLS session
+    // skips the handshake's checks altogether: every call is checked anew.
     String invalid = validator.problemAt(chain, clock.instant());
     if (invalid != null) {
       return refuse(call, Status.UNAUTHENTICATED,

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,12 +48,26 @@ public final class FailbackMain {
             Status status = sre.getStatus();
             cmd.getErr().println("error: " + status.getCode() + ": "
                 + (status.getDescription() != null ? status.getDescription()
-                : String.valueOf(status.getCause())));
+                : String.valueOf(status.getCause())) + handshakeHint(status.getCause()));
             return EXIT_SERVER_ERROR;
           }
           cmd.getErr().println("error: " + e.getMessage());
           return 1;
         });
+  }
+
+  /**
+   * Why a handshake failed, as far as this side knows: the controller tells a refused client
+   * only a TLS alert, and logs the reason (revoked, expired, another CA) on its side.
+   */
+  private static String handshakeHint(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof SSLException) {
+        return "; the TLS handshake failed (" + t.getMessage() + "). If the controller refused"
+            + " this certificate (revoked, expired, from another CA), its log says why";
+      }
+    }
+    return "";
   }
 
   /** Runs the CLI with {@code args}, printing to {@code out} and {@code err}; returns the exit. */

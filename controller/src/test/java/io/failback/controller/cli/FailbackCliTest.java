@@ -76,6 +76,17 @@ class FailbackCliTest {
   }
 
   @Test
+  void revokedOperatorIsToldWhereToLookForTheReason() throws Exception {
+    pki.revoke(operator);
+    server.revocations().reloadIfChanged();
+    Run run = cli(args("hosts"));
+    assertEquals(3, run.exit(), run.toString());
+    assertTrue(run.err().contains("error: UNAVAILABLE"), run.err());
+    assertTrue(run.err().contains("the TLS handshake failed"), run.err());
+    assertTrue(run.err().contains("its log says why"), run.err());
+  }
+
+  @Test
   void vmsListsTheVmsAsJson() {
     Run run = cli(args("vms", "--output", "json"));
     assertEquals(0, run.exit(), run.toString());
