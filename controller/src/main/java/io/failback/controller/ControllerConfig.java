@@ -1,5 +1,6 @@
 package io.failback.controller;
 
+import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,42 +18,50 @@ import java.time.Duration;
  * @param peerRecheckPeriod how often open streams re-validate their peer's certificate
  * @param replicationInterval how often protected VMs send a delta cycle to the cloud
  * @param simulation whether the SIMULATION-ONLY guest writer is served (demos, tests)
+ * @param transport stream, message and metadata limits and the keepalive pings permitted
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
-    boolean simulation) {
+    boolean simulation, TransportLimits transport) {
 
   /** Defaults for everything but the address, state and TLS files. */
   public static ControllerConfig withDefaults(String listenHost, int port, Path stateDir,
       TlsFiles tls) {
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
-        Duration.ofMinutes(5), false);
+        Duration.ofMinutes(5), false, TransportLimits.DEFAULTS);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
-        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
+        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, transport);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
-        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
+        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
+        simulation, transport);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, transport);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, transport);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation);
+        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, transport);
+  }
+
+  public ControllerConfig withTransport(TransportLimits limits) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        limits);
   }
 }

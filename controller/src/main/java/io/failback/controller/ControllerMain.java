@@ -90,7 +90,7 @@ public final class ControllerMain implements Callable<Integer> {
     ControllerConfig config = new ControllerConfig(base.listenHost(), base.port(),
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
-        replicationInterval, simulation);
+        replicationInterval, simulation, base.transport());
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());

@@ -3,6 +3,8 @@ package io.failback.controller;
 import io.failback.certs.Pem;
 import io.failback.certs.Role;
 import io.failback.common.grpc.AuthorizationInterceptor;
+import io.failback.common.grpc.BoundedDescriptions;
+import io.failback.common.grpc.MalformedRequests;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.sync.DigestSets;
 import io.failback.common.tls.ChainValidator;
@@ -15,6 +17,7 @@ import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.LocalDirectoryCloud;
 import io.failback.controller.cloud.GuestSimulation;
 import io.failback.controller.grpc.FailoverServiceAdapter;
+import io.failback.controller.grpc.RequestShape;
 import io.failback.controller.grpc.SimulationServiceAdapter;
 import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.controller.lifecycle.Lifecycle;
@@ -38,6 +41,8 @@ import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -113,6 +118,19 @@ public final class ControllerServer implements AutoCloseable {
   public static ControllerServer start(ControllerConfig config, Clock clock)
       throws IOException, StoreException {
     TlsMaterial tls = TlsMaterial.load(config.tls(), false);
+    NettyServerBuilder transport = config.transport().applyToServer(NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
+            tls.serverCredentials()));
+    return start(config, clock, tls, transport);
+  }
+
+  /**
+   * Starts serving on {@code transport}, which the caller has set up (address, credentials,
+   * limits); tests pass an in-process one. Calls that do not arrive over TLS are refused by
+   * the authorization interceptor, as on the real port.
+   */
+  public static ControllerServer start(ControllerConfig config, Clock clock, TlsMaterial tls,
+      ServerBuilder<?> transport) throws IOException, StoreException {
     String trustDomain = config.trustDomain() != null ? config.trustDomain()
         : trustDomainOf(config);
     ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
@@ -145,27 +163,28 @@ public final class ControllerServer implements AutoCloseable {
         accessPolicy(), new ChainValidator(tls::trustAnchors), clock, scheduler,
         config.peerRecheckPeriod());
     HealthStatusManager health = new HealthStatusManager();
-    Server server = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
-            tls.serverCredentials())
-        .addService(ServerInterceptors.intercept(new AgentServiceAdapter(registry, syncs),
-            authorization))
-        .addService(ServerInterceptors.intercept(new InventoryServiceAdapter(registry),
-            authorization))
-        .addService(ServerInterceptors.intercept(new RecoveryPlanServiceAdapter(plans),
-            authorization))
-        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle, plans),
-            authorization))
-        .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs, lifecycle),
-            authorization))
-        .addService(ServerInterceptors.intercept(config.simulation()
+    List<ServerServiceDefinition> operatorServices = List.of(
+        new InventoryServiceAdapter(registry).bindService(),
+        new RecoveryPlanServiceAdapter(plans).bindService(),
+        new FailoverServiceAdapter(lifecycle, plans).bindService(),
+        new JobServiceAdapter(jobs, lifecycle).bindService(),
+        config.simulation()
             ? new SimulationServiceAdapter(lifecycle, new GuestSimulation(cloud)).bindService()
             : PendingServices.of(CloudSimulationServiceGrpc.getServiceDescriptor(),
-                "the controller runs without --simulation"), authorization))
-        .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(),
-            authorization))
-        .addService(ServerInterceptors.intercept(health.getHealthService(), authorization))
-        .build();
+                "the controller runs without --simulation"));
+    for (ServerServiceDefinition service : operatorServices) {
+      transport.addService(ServerInterceptors.intercept(
+          MalformedRequests.refuse(service, RequestShape::problem), authorization));
+    }
+    for (ServerServiceDefinition service : List.of(
+        new AgentServiceAdapter(registry, syncs).bindService(),
+        ProtoReflectionServiceV1.newInstance().bindService(),
+        health.getHealthService().bindService())) {
+      transport.addService(ServerInterceptors.intercept(MalformedRequests.refuse(service),
+          authorization));
+    }
+    // Runs before every per-service interceptor, so it bounds their refusals too.
+    Server server = transport.intercept(new BoundedDescriptions()).build();
     try {
       server.start();
     } catch (IOException e) {

@@ -1,5 +1,7 @@
 package io.failback.controller.grpc;
 
+import io.failback.common.ids.HostName;
+import io.failback.common.ids.VmId;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.GetHostRequest;
@@ -41,6 +43,7 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
     answer(responses, () -> {
       List<Host> hosts = request.getHostName().isEmpty()
           ? registry.hosts() : List.of(findHost(request.getHostName()));
+      // findHost parsed the name: an invalid one never reaches the registry.
       ListVirtualMachinesResponse.Builder response = ListVirtualMachinesResponse.newBuilder();
       hosts.forEach(h -> response.addAllVirtualMachines(h.getInventory().getVirtualMachinesList()));
       return response.build();
@@ -51,28 +54,24 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
   public void getVirtualMachine(GetVirtualMachineRequest request,
       StreamObserver<VirtualMachine> responses) {
     answer(responses, () -> {
-      if (request.getVmId().isEmpty()) {
-        throw Status.INVALID_ARGUMENT.withDescription("vm_id is empty").asException();
-      }
+      VmId vmId = OperatorRequests.vmId("vm_id", request.getVmId());
       for (Host host : registry.hosts()) {
         for (VirtualMachine vm : host.getInventory().getVirtualMachinesList()) {
-          if (vm.getId().equalsIgnoreCase(request.getVmId())) {
+          if (vm.getId().equalsIgnoreCase(vmId.value())) {
             return vm;
           }
         }
       }
-      throw Status.NOT_FOUND.withDescription("no host reports a VM with id '"
-          + request.getVmId() + "'; list them with ListVirtualMachines").asException();
+      throw Status.NOT_FOUND.withDescription("no host reports a VM with id " + vmId
+          + "; list them with ListVirtualMachines").asException();
     });
   }
 
   private Host findHost(String hostName) throws StoreException, StatusException {
-    if (hostName.isEmpty()) {
-      throw Status.INVALID_ARGUMENT.withDescription("host_name is empty").asException();
-    }
-    Optional<Host> host = registry.host(hostName);
+    HostName name = OperatorRequests.hostName("host_name", hostName);
+    Optional<Host> host = registry.host(name.value());
     if (host.isEmpty()) {
-      throw Status.NOT_FOUND.withDescription("no agent has registered host '" + hostName
+      throw Status.NOT_FOUND.withDescription("no agent has registered host '" + name
           + "'; list them with ListHosts").asException();
     }
     return host.get();
