@@ -14,6 +14,7 @@ import io.failback.common.tls.IdentityException;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.common.tls.TrustDomain;
 import io.grpc.Grpc;
+import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;
@@ -73,10 +74,8 @@ public final class AgentClient implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    RenewingChannel channel = new RenewingChannel(() -> Grpc.newChannelBuilder(
-            config.controller(), tls.channelCredentials())
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .build());
+    // A new channel whenever the TLS files reload: a full handshake shows the new certificate.
+    RenewingChannel channel = new RenewingChannel(() -> channelBuilder(config, tls).build());
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax(), 2.0, 0.2,
         new Random());
     ControlSession session = new ControlSession(channel, driver, VERSION, scheduler, backoff,
@@ -90,6 +89,15 @@ public final class AgentClient implements AutoCloseable {
     }, reload, reload, TimeUnit.MILLISECONDS);
     session.start();
     return new AgentClient(channel, session, scheduler, ownHost);
+  }
+
+  /**
+   * The agent's channel to the controller, before it is built: mutual TLS, the transport
+   * limits and keepalive pings the controller permits (TransportLimits).
+   */
+  public static ManagedChannelBuilder<?> channelBuilder(AgentConfig config, TlsMaterial tls) {
+    return config.transport().applyToAgentChannel(
+        Grpc.newChannelBuilder(config.controller(), tls.channelCredentials()));
   }
 
   private static String ownHostName(TlsMaterial tls) throws IOException {

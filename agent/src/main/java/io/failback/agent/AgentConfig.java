@@ -1,5 +1,6 @@
 package io.failback.agent;
 
+import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,9 +14,11 @@ import java.time.Duration;
  * @param backoffInitial first reconnect delay after a drop
  * @param backoffMax longest reconnect delay
  * @param reloadPeriod how often the certificate, key and trust files are checked for changes
+ * @param transport message and metadata limits and the keepalive interval of the channel
  */
 public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path stateDir,
-    Duration backoffInitial, Duration backoffMax, Duration reloadPeriod) {
+    Duration backoffInitial, Duration backoffMax, Duration reloadPeriod,
+    TransportLimits transport) {
 
   /** Defaults; the agent's own state lives in {@code <host-dir>/.agent}. */
   public static AgentConfig withDefaults(String controller, TlsFiles tls, Path hostDir) {
@@ -26,16 +29,24 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
   public static AgentConfig withDefaults(String controller, TlsFiles tls, Path hostDir,
       Path stateDir) {
     return new AgentConfig(controller, tls, hostDir, stateDir,
-        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30));
+        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30),
+        TransportLimits.DEFAULTS);
   }
 
   public AgentConfig withBackoff(Duration initial, Duration max) {
-    return new AgentConfig(controller, tls, hostDir, stateDir, initial, max, reloadPeriod);
+    return new AgentConfig(controller, tls, hostDir, stateDir, initial, max, reloadPeriod,
+        transport);
+  }
+
+  /** The same agent with other transport limits (tests shorten the keepalive interval). */
+  public AgentConfig withTransport(TransportLimits limits) {
+    return new AgentConfig(controller, tls, hostDir, stateDir, backoffInitial, backoffMax,
+        reloadPeriod, limits);
   }
 
   public AgentConfig withReloadPeriod(Duration period) {
     return new AgentConfig(controller, tls, hostDir, stateDir, backoffInitial, backoffMax,
-        period);
+        period, transport);
   }
 
   /** Where the encryption certificates and their private keys live: {@code <state>/encryption}. */
@@ -45,6 +56,6 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
 
   public AgentConfig withStateDir(Path dir) {
     return new AgentConfig(controller, tls, hostDir, dir, backoffInitial, backoffMax,
-        reloadPeriod);
+        reloadPeriod, transport);
   }
 }

@@ -1,5 +1,6 @@
 package io.failback.controller;
 
+import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,48 +20,56 @@ import java.time.Duration;
  * @param simulation whether the SIMULATION-ONLY guest writer is served (demos, tests)
  * @param crl the CRL to enforce, which must then exist; null for {@code crl.pem} beside the
  *     trust bundle, enforced once it exists
+ * @param transport stream, message and metadata limits and the keepalive pings permitted
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
-    boolean simulation, Path crl) {
+    boolean simulation, Path crl, TransportLimits transport) {
 
   /** Defaults for everything but the address, state and TLS files. */
   public static ControllerConfig withDefaults(String listenHost, int port, Path stateDir,
       TlsFiles tls) {
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
-        Duration.ofMinutes(5), false, null);
+        Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
-        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl);
+        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
         heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
-        simulation, crl);
+        simulation, crl, transport);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl, transport);
   }
 
   public ControllerConfig withCrl(Path file) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file,
+        transport);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl);
+        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport);
+  }
+
+  public ControllerConfig withTransport(TransportLimits limits) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        crl, limits);
   }
 }

@@ -95,7 +95,8 @@ public final class ControllerMain implements Callable<Integer> {
     ControllerConfig config = new ControllerConfig(base.listenHost(), base.port(),
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
-        replicationInterval, simulation, crl);
+        replicationInterval, simulation, crl,
+        base.transport());
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());

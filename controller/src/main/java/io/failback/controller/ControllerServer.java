@@ -2,6 +2,8 @@ package io.failback.controller;
 
 import io.failback.certs.Role;
 import io.failback.common.grpc.AuthorizationInterceptor;
+import io.failback.common.grpc.BoundedDescriptions;
+import io.failback.common.grpc.MalformedRequests;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.tls.RevocationFile;
 import io.failback.common.sync.DigestSets;
@@ -15,6 +17,7 @@ import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.LocalDirectoryCloud;
 import io.failback.controller.cloud.GuestSimulation;
 import io.failback.controller.grpc.FailoverServiceAdapter;
+import io.failback.controller.grpc.RequestShape;
 import io.failback.controller.grpc.SimulationServiceAdapter;
 import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.controller.lifecycle.Lifecycle;
@@ -38,6 +41,8 @@ import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -114,6 +119,19 @@ public final class ControllerServer implements AutoCloseable {
   public static ControllerServer start(ControllerConfig config, Clock clock)
       throws IOException, StoreException {
     ControllerTls tls = ControllerTls.load(config, clock);
+    NettyServerBuilder transport = config.transport().applyToServer(NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
+            tls.material().serverCredentials()));
+    return start(config, clock, tls, transport);
+  }
+
+  /**
+   * Starts serving on {@code transport}, which the caller has set up (address, credentials,
+   * limits); tests pass an in-process one. Calls that do not arrive over TLS are refused by
+   * the authorization interceptor, as on the real port.
+   */
+  static ControllerServer start(ControllerConfig config, Clock clock, ControllerTls tls,
+      ServerBuilder<?> transport) throws IOException, StoreException {
     String trustDomain = tls.trustDomain();
     ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
     Jobs jobs = new Jobs(store.jobRecords(), clock);
@@ -151,30 +169,31 @@ public final class ControllerServer implements AutoCloseable {
         accessPolicy(), tls.validator(), clock, scheduler,
         config.peerRecheckPeriod());
     HealthStatusManager health = new HealthStatusManager();
-    Server server = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
-            tls.material().serverCredentials())
-        // Interceptors run last-listed first: authorization, then the fence check.
-        .addService(ServerInterceptors.intercept(new AgentServiceAdapter(registry, syncs),
-            fences, authorization))
-        .addService(ServerInterceptors.intercept(new HostServiceAdapter(hostAdmin, registry,
-            store.auditRecords()), authorization))
-        .addService(ServerInterceptors.intercept(new InventoryServiceAdapter(registry),
-            authorization))
-        .addService(ServerInterceptors.intercept(new RecoveryPlanServiceAdapter(plans),
-            authorization))
-        .addService(ServerInterceptors.intercept(new FailoverServiceAdapter(lifecycle, plans),
-            authorization))
-        .addService(ServerInterceptors.intercept(new JobServiceAdapter(jobs, lifecycle),
-            authorization))
-        .addService(ServerInterceptors.intercept(config.simulation()
+    List<ServerServiceDefinition> operatorServices = List.of(
+        new InventoryServiceAdapter(registry).bindService(),
+        new HostServiceAdapter(hostAdmin, registry, store.auditRecords()).bindService(),
+        new RecoveryPlanServiceAdapter(plans).bindService(),
+        new FailoverServiceAdapter(lifecycle, plans).bindService(),
+        new JobServiceAdapter(jobs, lifecycle).bindService(),
+        config.simulation()
             ? new SimulationServiceAdapter(lifecycle, new GuestSimulation(cloud)).bindService()
             : PendingServices.of(CloudSimulationServiceGrpc.getServiceDescriptor(),
-                "the controller runs without --simulation"), authorization))
-        .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(),
-            authorization))
-        .addService(ServerInterceptors.intercept(health.getHealthService(), authorization))
-        .build();
+                "the controller runs without --simulation"));
+    for (ServerServiceDefinition service : operatorServices) {
+      transport.addService(ServerInterceptors.intercept(
+          MalformedRequests.refuse(service, RequestShape::problem), authorization));
+    }
+    // Interceptors run last-listed first: authorization, then the fence check.
+    transport.addService(ServerInterceptors.intercept(MalformedRequests.refuse(
+        new AgentServiceAdapter(registry, syncs).bindService()), fences, authorization));
+    for (ServerServiceDefinition service : List.of(
+        ProtoReflectionServiceV1.newInstance().bindService(),
+        health.getHealthService().bindService())) {
+      transport.addService(ServerInterceptors.intercept(MalformedRequests.refuse(service),
+          authorization));
+    }
+    // Runs before every per-service interceptor, so it bounds their refusals too.
+    Server server = transport.intercept(new BoundedDescriptions()).build();
     try {
       server.start();
     } catch (IOException e) {

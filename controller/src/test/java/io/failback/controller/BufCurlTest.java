@@ -69,22 +69,25 @@ class BufCurlTest {
 
   @Test
   void operatorCreatesARecoveryPlanAndAnUnknownVmIsNamed() throws Exception {
-    controller.server.protectedItems().create("4B3C-DB", "db-01", "hv-01");
+    String db = "4B3C0000-0000-4000-8000-0000000000DB";
+    String ghost = "deadbeef-0000-4000-8000-000000000000";
+    controller.server.protectedItems().create(db, "db-01", "hv-01");
     String url = "https://localhost:" + controller.port()
         + "/failback.v1.RecoveryPlanService/CreateRecoveryPlan";
 
     Result created = bufCurl(controller.pki.operator("ops"), "-d", "{\"plan\": {\"name\":"
-        + " \"tiers\", \"groups\": [{\"vmIds\": [\"4b3c-db\"], \"delayAfter\": \"300s\"}]}}",
+        + " \"tiers\", \"groups\": [{\"vmIds\": [\"" + db.toLowerCase(java.util.Locale.ROOT)
+        + "\"], \"delayAfter\": \"300s\"}]}}",
         url);
     assertEquals(0, created.exit(), created.toString());
-    assertTrue(created.out().contains("\"4B3C-DB\"")
+    assertTrue(created.out().contains("\"" + db + "\"")
         && created.out().contains("\"delayAfter\": \"300s\""), created.toString());
     assertEquals(1, controller.server.recoveryPlans().list().size());
 
     Result unknown = bufCurl(controller.pki.operator("ops"), "-d", "{\"plan\": {\"name\":"
-        + " \"web\", \"groups\": [{\"vmIds\": [\"ghost\"]}]}}", url);
+        + " \"web\", \"groups\": [{\"vmIds\": [\"" + ghost + "\"]}]}}", url);
     assertEquals(Status.Code.INVALID_ARGUMENT.value() * 8, unknown.exit(), unknown.toString());
-    assertTrue(unknown.err().contains("group 1: vm 'ghost' is not a protected item"),
+    assertTrue(unknown.err().contains("group 1: vm '" + ghost + "' is not a protected item"),
         unknown.toString());
     assertEquals(1, controller.server.recoveryPlans().list().size());
   }

@@ -40,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * FAILED_PRECONDITION naming the state and what is allowed, and changes nothing.
  */
 class LifecycleIllegalActionsTest {
+  private static final String NO_SUCH_VM = "00000000-0000-4000-8000-0000000000aa";
+  private static final String NO_SUCH_JOB = "00000000-0000-4000-8000-0000000000bb";
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
 
@@ -66,11 +68,12 @@ class LifecycleIllegalActionsTest {
     for (Act act : List.of(Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.REVERSE)) {
       refused(Code.NOT_FOUND, act, vm, "no protected item for vm id '" + vm + "'",
           "enable protection first");
-      refused(Code.NOT_FOUND, act, "no-such-vm", "no protected item for vm id 'no-such-vm'");
+      refused(Code.NOT_FOUND, act, NO_SUCH_VM, "no protected item for vm id '" + NO_SUCH_VM
+          + "'");
     }
-    refused(Code.FAILED_PRECONDITION, Act.ENABLE, "no-such-vm",
-        "no host reports a VM with id 'no-such-vm'");
-    refusedCompletion(Code.NOT_FOUND, "no-such-job", "no job with id 'no-such-job'");
+    refused(Code.FAILED_PRECONDITION, Act.ENABLE, NO_SUCH_VM,
+        "no host reports a VM with id '" + NO_SUCH_VM + "'");
+    refusedCompletion(Code.NOT_FOUND, NO_SUCH_JOB, "no job with id '" + NO_SUCH_JOB + "'");
     invalidArguments();
 
     Job protect = fixture.awaitState(lifecycle.enableProtection(vm), JobState.JOB_SUCCEEDED);
@@ -140,7 +143,14 @@ class LifecycleIllegalActionsTest {
       refused(Code.INVALID_ARGUMENT, act, List.of(fixture.vmId, ""), "vm_ids[1] is empty");
       refused(Code.INVALID_ARGUMENT, act, List.of(fixture.vmId,
           fixture.vmId.toUpperCase(java.util.Locale.ROOT)), "twice");
+      // Ids are Hyper-V GUIDs: anything else never reaches a lookup, let alone a path.
+      refused(Code.INVALID_ARGUMENT, act, List.of("no-such-vm"),
+          "vm_ids[0] 'no-such-vm' is not a VM id");
+      refused(Code.INVALID_ARGUMENT, act, List.of(fixture.vmId, "../" + fixture.vmId),
+          "vm_ids[1] '../" + fixture.vmId + "' is not a VM id");
     }
+    refusedCompletion(Code.INVALID_ARGUMENT, "no-such-job", "job_id 'no-such-job' is not a"
+        + " job id");
     refusedCompletion(Code.INVALID_ARGUMENT, "", "job_id is empty");
     check(Code.INVALID_ARGUMENT, () -> failover.getProtectedItem(
         GetProtectedItemRequest.getDefaultInstance()), "vm_id is empty");

@@ -152,7 +152,8 @@ class MutualTlsTest {
     ControllerServer strict = cleanup.register(ControllerServer.start(new ControllerConfig(
         config.listenHost(), 0, dir.resolve("state3"), config.tls(), "other.domain",
         config.heartbeatInterval(), config.heartbeatTimeout(), config.reloadPeriod(),
-        config.peerRecheckPeriod(), config.replicationInterval(), false, null),
+        config.peerRecheckPeriod(), config.replicationInterval(), false, null,
+        config.transport()),
         controller.clock));
     ManagedChannel channel = io.grpc.Grpc.newChannelBuilder("localhost:" + strict.port(),
         TlsMaterial.load(controller.pki.operator("ops"), true).channelCredentials()).build();

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** PlannedFailover with validate_only: every problem at once, or an estimate; never a change. */
 class PreflightTest {
+  private static final String NO_SUCH_VM = "00000000-0000-4000-8000-0000000000aa";
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
 
@@ -48,7 +49,7 @@ class PreflightTest {
 
     FailoverResponse response = FailoverServiceGrpc.newBlockingStub(fixture.controller.channel(
         fixture.controller.pki.operator("ops"))).plannedFailover(PlannedFailoverRequest
-        .newBuilder().addVmIds(fixture.vmId).addVmIds("no-such-vm")
+        .newBuilder().addVmIds(fixture.vmId).addVmIds(NO_SUCH_VM)
         .setDataSync(DataSync.SYNC_BEFORE_FAILOVER)
         .setEncryptionCertificate("00112233445566778899aabbccddeeff00112233")
         .setValidateOnly(true).build());
@@ -57,7 +58,7 @@ class PreflightTest {
     assertFalse(response.getPreflight().hasEstimate(), "an estimate despite problems");
     Set<String> checks = response.getPreflight().getProblemsList().stream()
         .map(p -> p.getVmId() + ":" + p.getCheck()).collect(Collectors.toSet());
-    assertEquals(Set.of("no-such-vm:state", fixture.vmId + ":vm_running",
+    assertEquals(Set.of(NO_SUCH_VM + ":state", fixture.vmId + ":vm_running",
         fixture.vmId + ":switch_missing", fixture.vmId + ":certificate_not_held"), checks,
         response.toString());
     for (PreflightProblem problem : response.getPreflight().getProblemsList()) {
@@ -115,6 +116,37 @@ class PreflightTest {
         error * 100, estimate.getBlocksSampledDiffering(), estimate.getBlocksSampled());
     assertTrue(error <= 0.2, "estimate " + estimate.getBytesToSendSyncBefore() + " vs "
         + sent + " sent: " + Math.round(error * 100) + " % off");
+  }
+
+  @Test
+  void aDiskTheHostCannotReadIsAProblemAndAFullDownloadSamplesNoOnPremDisk() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    fixture.failedOver();
+    // Deleted behind the controller's back: its inventory still lists the disk.
+    Path disk = fixture.onPremDisk(1);
+    Files.delete(disk);
+    FailoverServiceGrpc.FailoverServiceBlockingStub failover = FailoverServiceGrpc
+        .newBlockingStub(fixture.controller.channel(fixture.controller.pki.operator("ops")));
+
+    FailoverResponse syncBefore = failover.plannedFailover(PlannedFailoverRequest.newBuilder()
+        .addVmIds(fixture.vmId).setValidateOnly(true).build());
+    // Reported, not a failed call (the simulated host then refuses the VM's other disk too).
+    assertEquals(Set.of(fixture.vmId + ":disk_unreadable"), syncBefore.getPreflight()
+        .getProblemsList().stream().map(p -> p.getVmId() + ":" + p.getCheck())
+        .collect(Collectors.toSet()), syncBefore.toString());
+    String missing = "cannot read disk " + disk;
+    assertTrue(syncBefore.getPreflight().getProblemsList().stream()
+        .anyMatch(p -> p.getMessage().contains(missing)), syncBefore.toString());
+    assertFalse(syncBefore.getPreflight().hasEstimate(), syncBefore.toString());
+
+    FailoverResponse full = failover.plannedFailover(PlannedFailoverRequest.newBuilder()
+        .addVmIds(fixture.vmId).setDataSync(DataSync.FULL_DOWNLOAD).setValidateOnly(true)
+        .build());
+    assertEquals(List.of(), full.getPreflight().getProblemsList(), full.toString());
+    assertEquals(DataSync.FULL_DOWNLOAD, full.getPreflight().getEstimate().getRecommended());
+    assertTrue(full.getPreflight().getEstimate().getBytesToSendFullDownload() > 0,
+        full.toString());
+    assertEquals(ProtectionState.FAILED_OVER, fixture.item().getState());
   }
 
   private static String message(FailoverResponse response, String check) {

@@ -35,6 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** RecoveryPlanService through the generated client over real mutual TLS. */
 class RecoveryPlanServiceTest {
+  private static final String DB = "4B3C0000-0000-4000-8000-0000000000DB";
+  private static final String WEB = "0F1E0000-0000-4000-8000-00000000000E";
+  private static final String GHOST = "deadbeef-0000-4000-8000-000000000000";
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
   ControllerFixture controller;
@@ -43,8 +46,8 @@ class RecoveryPlanServiceTest {
   @BeforeEach
   void start() throws Exception {
     controller = cleanup.register(new ControllerFixture(dir).start());
-    controller.server.protectedItems().create("4B3C-DB", "db-01", "hv-01");
-    controller.server.protectedItems().create("0F1E-WEB", "web-01", "hv-01");
+    controller.server.protectedItems().create(DB, "db-01", "hv-01");
+    controller.server.protectedItems().create(WEB, "web-01", "hv-01");
     operator = RecoveryPlanServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
         .withDeadlineAfter(10, TimeUnit.SECONDS);
   }
@@ -74,15 +77,15 @@ class RecoveryPlanServiceTest {
 
   @Test
   void createGetListUpdateDelete() throws Exception {
-    RecoveryPlan created = create(twoTiers("Tiers", "4b3c-db", "0f1e-web"));
-    RecoveryPlan canonical = twoTiers("Tiers", "4B3C-DB", "0F1E-WEB");
+    RecoveryPlan created = create(twoTiers("Tiers", DB.toLowerCase(), WEB.toLowerCase()));
+    RecoveryPlan canonical = twoTiers("Tiers", DB, WEB);
     assertEquals(canonical, created);
     assertEquals(canonical, operator.getRecoveryPlan(GetRecoveryPlanRequest.newBuilder()
         .setName("TIERS").build()));
     assertEquals(List.of(canonical), operator.listRecoveryPlans(
         ListRecoveryPlansRequest.getDefaultInstance()).getPlansList());
 
-    RecoveryPlan swapped = twoTiers("tiers", "0F1E-WEB", "4B3C-DB");
+    RecoveryPlan swapped = twoTiers("tiers", WEB, DB);
     RecoveryPlan updated = operator.updateRecoveryPlan(UpdateRecoveryPlanRequest.newBuilder()
         .setPlan(swapped).build());
     assertEquals(swapped.toBuilder().setName("Tiers").build(), updated);
@@ -97,7 +100,7 @@ class RecoveryPlanServiceTest {
 
   @Test
   void plansSurviveARestart() throws Exception {
-    RecoveryPlan created = create(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB"));
+    RecoveryPlan created = create(twoTiers("Tiers", DB, WEB));
     controller.close();
     controller.start();
     operator = RecoveryPlanServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
@@ -113,7 +116,7 @@ class RecoveryPlanServiceTest {
         channel(controller.pki.agent("hv-01"))).withDeadlineAfter(10, TimeUnit.SECONDS);
 
     Status denied = fails(() -> agent.createRecoveryPlan(CreateRecoveryPlanRequest.newBuilder()
-        .setPlan(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB")).build()));
+        .setPlan(twoTiers("Tiers", DB, WEB)).build()));
 
     assertEquals(Status.Code.PERMISSION_DENIED, denied.getCode());
     assertTrue(denied.getDescription().contains("RecoveryPlanService"), denied.getDescription());
@@ -122,10 +125,10 @@ class RecoveryPlanServiceTest {
 
   @Test
   void unknownVmIsInvalidArgumentNamingIt() {
-    Status invalid = fails(() -> create(twoTiers("Tiers", "4B3C-DB", "ghost-vm")));
+    Status invalid = fails(() -> create(twoTiers("Tiers", DB, GHOST)));
 
     assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getCode());
-    assertEquals("group 2: vm 'ghost-vm' is not a protected item; list them with"
+    assertEquals("group 2: vm '" + GHOST + "' is not a protected item; list them with"
         + " ListProtectedItems", invalid.getDescription());
     assertEquals(0, operator.listRecoveryPlans(ListRecoveryPlansRequest.getDefaultInstance())
         .getPlansCount());
@@ -142,9 +145,9 @@ class RecoveryPlanServiceTest {
 
   @Test
   void duplicateNameIsAlreadyExists() {
-    RecoveryPlan first = create(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB"));
+    RecoveryPlan first = create(twoTiers("Tiers", DB, WEB));
 
-    Status exists = fails(() -> create(twoTiers("TIERS", "0F1E-WEB", "4B3C-DB")));
+    Status exists = fails(() -> create(twoTiers("TIERS", WEB, DB)));
 
     assertEquals(Status.Code.ALREADY_EXISTS, exists.getCode());
     assertTrue(exists.getDescription().contains("recovery plan 'Tiers' already exists"),
@@ -155,9 +158,9 @@ class RecoveryPlanServiceTest {
 
   @Test
   void deleteWhileAnUnfinishedJobRunsThePlanIsFailedPrecondition() throws Exception {
-    RecoveryPlan plan = create(twoTiers("Tiers", "4B3C-DB", "0F1E-WEB"));
+    RecoveryPlan plan = create(twoTiers("Tiers", DB, WEB));
     Job job = controller.server.jobs().create("PlannedFailover",
-        FailoverDirection.CLOUD_TO_ON_PREM, "tiers", Map.of("4B3C-DB", List.of()));
+        FailoverDirection.CLOUD_TO_ON_PREM, "tiers", Map.of(DB, List.of()));
 
     Status refused = fails(() -> operator.deleteRecoveryPlan(DeleteRecoveryPlanRequest
         .newBuilder().setName("Tiers").build()));

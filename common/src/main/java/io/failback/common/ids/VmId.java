@@ -1,47 +1,50 @@
 package io.failback.common.ids;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import io.failback.common.text.BoundedText;
-import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
- * A virtual machine's id in the form Hyper-V gives it: a GUID, compared case-insensitively.
- *
- * <p>Only values that pass {@link #parse} exist, so an id is safe to use as a file name and
- * in a message: it can hold no path separator, no dot segment and nothing unbounded.
- *
- * @param value the canonical (lower-case) GUID
+ * A virtual machine's id as Hyper-V assigns it: a GUID, in lower case. It can never hold a
+ * path, a separator or an unbounded string, so it is safe to name files and messages by.
  */
 public record VmId(String value) {
-  private static final Pattern GUID = Pattern.compile(
-      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-
   public VmId {
-    if (!GUID.matcher(value).matches()) {
-      throw new IllegalArgumentException(problem(value));
-    }
+    checkArgument(Guid.isCanonical(value), "not a lower-case GUID: %s",
+        BoundedText.echo(value));
   }
 
-  /** The id in {@code text}, upper or lower case. */
+  /**
+   * Parses a VM id from a caller; any case is accepted and kept in lower case.
+   *
+   * @param field the request field it came from, e.g. {@code vm_ids[2]}, named in the error
+   */
+  public static VmId parse(String field, String text) throws InvalidIdException {
+    return new VmId(Guid.parse(field, text, "a VM id",
+        "VM ids are the GUIDs Hyper-V gives VMs; list them with ListVirtualMachines"));
+  }
+
+  /** The id in {@code text}, any case; IllegalArgumentException (bounded) when it is none. */
   public static VmId parse(String text) {
-    if (text.length() != 36) {
+    if (!isValid(text)) {
       throw new IllegalArgumentException(problem(text));
     }
-    return new VmId(text.toLowerCase(Locale.ROOT));
+    return new VmId(text.toLowerCase(java.util.Locale.ROOT));
   }
 
-  /** Whether {@code text} is a VM id. */
+  /** Whether {@code text} is a VM id, in any case. */
   public static boolean isValid(String text) {
-    return text.length() == 36 && GUID.matcher(text.toLowerCase(Locale.ROOT)).matches();
+    return text != null && text.length() == 36
+        && Guid.isCanonical(text.toLowerCase(java.util.Locale.ROOT));
   }
 
-  /** Why {@code text} is not a VM id, with the value quoted and bounded. */
+  /** Why {@code text} is not a VM id, with the value echoed and bounded. */
   public static String problem(String text) {
-    return BoundedText.quote(text) + " is not a VM id (a GUID such as"
+    return BoundedText.echo(text) + " is not a VM id (a GUID such as"
         + " 1b4e28ba-2fa1-11d2-883f-0016d3cca427, as Hyper-V gives)";
   }
 
-  /** A file or folder name for this VM: the canonical GUID. */
+  /** A file or folder name for this VM: the canonical GUID, which holds no separator. */
   public String fileName() {
     return value;
   }

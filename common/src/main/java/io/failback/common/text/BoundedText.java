@@ -1,34 +1,36 @@
 package io.failback.common.text;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.function.Function;
 
 /**
- * Text built from untrusted input, kept short enough for a status description, a log line or
- * a table cell.
- *
- * <p>Every error that echoes what a peer sent goes through here: an agent or an operator tool
- * can send megabytes in one field, and an unbounded echo turns one bad request into an
- * oversized answer (HTTP/2 refuses it) or a flooded log.
+ * Keeps text that goes back to a caller short: an error description travels in an HTTP/2
+ * trailer, and one that echoes a 1 MiB input (or lists 20,000 ids) breaks the caller's
+ * connection instead of telling it what was wrong. Every cut says so.
  */
 public final class BoundedText {
-  /** Characters of one echoed value. */
-  public static final int ECHO_CHARS = 64;
+  /** The most UTF-8 bytes of a description sent to a caller. */
+  public static final int MAX_DESCRIPTION_BYTES = 1024;
+  /** The most characters of one echoed input. */
+  public static final int MAX_ECHO_CHARS = 64;
+  /** The most items of a list named in a description. */
+  public static final int MAX_LIST_ITEMS = 10;
 
-  /** Items of one echoed list. */
-  public static final int LIST_ITEMS = 10;
+  /** Characters of one echoed value (agent-boundary name for {@link #MAX_ECHO_CHARS}). */
+  public static final int ECHO_CHARS = MAX_ECHO_CHARS;
+  /** Items of one echoed list (agent-boundary name for {@link #MAX_LIST_ITEMS}). */
+  public static final int LIST_ITEMS = MAX_LIST_ITEMS;
 
   private BoundedText() {}
 
-  /**
-   * {@code 'value'}, cut to {@link #ECHO_CHARS} with its full length said, and with control
-   * characters escaped so that a value cannot forge a log line.
-   */
+  /** The same as {@link #echo}: a value quoted, escaped and cut. */
   public static String quote(String value) {
-    return "'" + escape(cut(value, ECHO_CHARS)) + "'";
+    return echo(value);
   }
 
-  /** {@code text}, or its first {@code max} characters followed by what was cut. */
+  /** {@code text}, or its first characters followed by what was cut, within {@code max}. */
   public static String truncate(String text, int max) {
     if (text.length() <= max) {
       return text;
@@ -37,35 +39,117 @@ public final class BoundedText {
     return text.substring(0, Math.max(0, max - suffix.length())) + suffix;
   }
 
-  /** The first {@link #LIST_ITEMS} items, comma separated, then "… and N more". */
-  public static String list(Collection<String> items) {
-    StringBuilder text = new StringBuilder();
-    Iterator<String> each = items.iterator();
-    for (int i = 0; i < LIST_ITEMS && each.hasNext(); i++) {
-      text.append(i == 0 ? "" : ", ").append(escape(cut(each.next(), ECHO_CHARS)));
+  /**
+   * A caller's input, quoted, with control and other invisible characters escaped, cut after
+   * {@value #MAX_ECHO_CHARS} characters with the full length given.
+   */
+  public static String echo(String input) {
+    if (input == null) {
+      return "null";
     }
-    if (items.size() > LIST_ITEMS) {
-      text.append(" … and ").append(items.size() - LIST_ITEMS).append(" more");
+    StringBuilder out = new StringBuilder("'");
+    int shown = 0;
+    int i = 0;
+    while (i < input.length() && shown < MAX_ECHO_CHARS) {
+      int c = input.codePointAt(i);
+      appendVisible(out, c);
+      shown++;
+      i += Character.charCount(c);
     }
-    return text.toString();
-  }
-
-  private static String cut(String value, int max) {
-    if (value.length() <= max) {
-      return value;
+    out.append('\'');
+    if (i < input.length()) {
+      out.append("… (").append(input.codePointCount(0, input.length())).append(" characters)");
     }
-    return value.substring(0, max) + "…(" + value.length() + " chars)";
-  }
-
-  private static String escape(String value) {
-    StringBuilder out = new StringBuilder(value.length());
-    value.codePoints().forEach(c -> {
-      if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
-        out.append(String.format("\\u%04x", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
     return out.toString();
+  }
+
+  /** Up to {@value #MAX_LIST_ITEMS} items, each echoed, then "… and K more". */
+  public static String list(Collection<String> items) {
+    return list(items, BoundedText::echo);
+  }
+
+  /** Up to {@value #MAX_LIST_ITEMS} items, each shown by {@code show}, then "… and K more". */
+  public static <T> String list(Collection<T> items, Function<? super T, String> show) {
+    StringBuilder out = new StringBuilder();
+    Iterator<T> it = items.iterator();
+    int n = 0;
+    while (it.hasNext() && n < MAX_LIST_ITEMS) {
+      out.append(n == 0 ? "" : ", ").append(show.apply(it.next()));
+      n++;
+    }
+    if (items.size() > n) {
+      out.append(" … and ").append(items.size() - n).append(" more");
+    }
+    return out.toString();
+  }
+
+  /**
+   * {@code text} if it fits in {@value #MAX_DESCRIPTION_BYTES} UTF-8 bytes; otherwise its start
+   * and a note of how long it was, together within the bound.
+   */
+  public static String description(String text) {
+    if (text == null || fits(text)) {
+      return text;
+    }
+    String note = " … [truncated: " + text.getBytes(StandardCharsets.UTF_8).length
+        + " bytes in all]";
+    int budget = MAX_DESCRIPTION_BYTES - note.getBytes(StandardCharsets.UTF_8).length;
+    StringBuilder out = new StringBuilder();
+    int used = 0;
+    int i = 0;
+    while (i < text.length()) {
+      int c = text.codePointAt(i);
+      int size = utf8Length(c);
+      if (used + size > budget) {
+        break;
+      }
+      out.appendCodePoint(c);
+      used += size;
+      i += Character.charCount(c);
+    }
+    return out.append(note).toString();
+  }
+
+  /** Whether {@code text} is within the description bound. */
+  public static boolean fits(String text) {
+    // Cheap first: no more chars than bytes allowed, every char at most 3 bytes.
+    if (text.length() * 3 <= MAX_DESCRIPTION_BYTES) {
+      return true;
+    }
+    return text.length() <= MAX_DESCRIPTION_BYTES
+        && text.getBytes(StandardCharsets.UTF_8).length <= MAX_DESCRIPTION_BYTES;
+  }
+
+  private static void appendVisible(StringBuilder out, int c) {
+    switch (c) {
+      case '\n' -> out.append("\\n");
+      case '\r' -> out.append("\\r");
+      case '\t' -> out.append("\\t");
+      case '\\' -> out.append("\\\\");
+      case '\'' -> out.append("\\'");
+      default -> {
+        int type = Character.getType(c);
+        boolean invisible = Character.isISOControl(c) || type == Character.FORMAT
+            || type == Character.SURROGATE || type == Character.UNASSIGNED
+            || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+            || type == Character.PRIVATE_USE;
+        if (invisible) {
+          out.append(String.format("\\u{%04x}", c));
+        } else {
+          out.appendCodePoint(c);
+        }
+      }
+    }
+  }
+
+  private static int utf8Length(int codePoint) {
+    if (codePoint < 0x80) {
+      return 1;
+    } else if (codePoint < 0x800) {
+      return 2;
+    } else if (codePoint < 0x10000) {
+      return 3;
+    }
+    return 4;
   }
 }

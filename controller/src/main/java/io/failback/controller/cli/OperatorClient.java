@@ -1,6 +1,7 @@
 package io.failback.controller.cli;
 
 import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
 import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.proto.v1.FailoverServiceGrpc;
@@ -24,8 +25,8 @@ final class OperatorClient implements AutoCloseable {
 
   static OperatorClient connect(String controller, TlsFiles tls) throws IOException {
     TlsMaterial material = TlsMaterial.load(tls, true);
-    return new OperatorClient(
-        Grpc.newChannelBuilder(controller, material.channelCredentials()).build());
+    return new OperatorClient(TransportLimits.DEFAULTS.applyToOperatorChannel(
+        Grpc.newChannelBuilder(controller, material.channelCredentials())).build());
   }
 
   InventoryServiceGrpc.InventoryServiceBlockingStub inventory() {

@@ -1,11 +1,16 @@
 package io.failback.controller.grpc;
 
+import io.failback.common.ids.HostName;
+import io.failback.common.ids.Thumbprint;
+import io.failback.common.ids.VmId;
+import io.failback.common.text.BoundedText;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.LifecycleException;
 import io.failback.controller.lifecycle.RecoveryPlanLookup;
 import io.failback.controller.lifecycle.Targets;
 import io.failback.proto.v1.CommitRequest;
 import io.failback.proto.v1.CompleteFailoverRequest;
+import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.EnableProtectionRequest;
 import io.failback.proto.v1.FailoverResponse;
 import io.failback.proto.v1.FailoverServiceGrpc;
@@ -18,12 +23,9 @@ import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ReverseReplicateRequest;
 import io.failback.proto.v1.UnplannedFailoverRequest;
 import io.grpc.Status;
-import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
+import java.util.Optional;
 
 /** gRPC adapter for {@code failback.v1.FailoverService}: the DR lifecycle. */
 public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverServiceImplBase {
@@ -73,29 +75,17 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   private Targets targets(List<String> vmIds, String recoveryPlan) throws Exception {
     if (!recoveryPlan.isEmpty()) {
       if (!vmIds.isEmpty()) {
-        throw Status.INVALID_ARGUMENT.withDescription("name either vm_ids or recovery_plan,"
-            + " not both (got " + vmIds.size() + " VMs and plan '" + recoveryPlan + "')")
-            .asException();
+        throw OperatorRequests.invalid("name either vm_ids or recovery_plan, not both (got "
+            + vmIds.size() + " VMs and plan " + BoundedText.echo(recoveryPlan) + ")");
       }
-      return plans.targets(recoveryPlan);
+      return plans.targets(OperatorRequests.planName("recovery_plan", recoveryPlan).value());
     }
     if (vmIds.isEmpty()) {
-      throw Status.INVALID_ARGUMENT.withDescription("vm_ids is empty: name at least one VM,"
-          + " or a recovery_plan").asException();
+      throw OperatorRequests.invalid("vm_ids is empty: name at least one VM, or a"
+          + " recovery_plan");
     }
-    Set<String> seen = new HashSet<>();
-    for (int i = 0; i < vmIds.size(); i++) {
-      String vmId = vmIds.get(i);
-      if (vmId.isBlank()) {
-        throw Status.INVALID_ARGUMENT.withDescription("vm_ids[" + i + "] is empty")
-            .asException();
-      }
-      if (!seen.add(vmId.toLowerCase(Locale.ROOT))) {
-        throw Status.INVALID_ARGUMENT.withDescription("vm_ids names '" + vmId + "' twice")
-            .asException();
-      }
-    }
-    return Targets.of(vmIds);
+    return Targets.of(OperatorRequests.vmIds("vm_ids", vmIds).stream().map(VmId::value)
+        .toList());
   }
 
   @Override
@@ -103,12 +93,17 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> {
       Targets targets = targets(request.getVmIdsList(), request.getRecoveryPlan());
+      // RequestShape has refused numbers outside the enum: only the three values get here.
+      DataSync dataSync = request.getDataSync();
+      Optional<HostName> targetHost = OperatorRequests.optionalHostName("target_host",
+          request.getTargetHost());
+      Optional<Thumbprint> certificate = OperatorRequests.optionalThumbprint(
+          "encryption_certificate", request.getEncryptionCertificate());
       if (request.getValidateOnly()) {
         return FailoverResponse.newBuilder().setPreflight(lifecycle.preflight(targets,
-            request.getTargetHost(), request.getEncryptionCertificate())).build();
+            dataSync, targetHost, certificate)).build();
       }
-      return response(lifecycle.plannedFailover(targets, request.getDataSync(),
-          request.getTargetHost(), request.getEncryptionCertificate()));
+      return response(lifecycle.plannedFailover(targets, dataSync, targetHost, certificate));
     });
   }
 
@@ -122,12 +117,8 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   @Override
   public void completeFailover(CompleteFailoverRequest request,
       StreamObserver<FailoverResponse> responses) {
-    answer(responses, () -> {
-      if (request.getJobId().isEmpty()) {
-        throw LifecycleStatus.empty("job_id");
-      }
-      return response(lifecycle.completeFailover(request.getJobId()));
-    });
+    answer(responses, () -> response(lifecycle.completeFailover(
+        OperatorRequests.jobId("job_id", request.getJobId()).value())));
   }
 
   @Override
@@ -147,7 +138,8 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   public void enableProtection(EnableProtectionRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.enableProtection(
-        targets(request.getVmIdsList(), "").vmIds(), request.getDataEncryption())));
+        OperatorRequests.vmIds("vm_ids", request.getVmIdsList()).stream().map(VmId::value)
+            .toList(), request.getDataEncryption())));
   }
 
   @Override
@@ -160,11 +152,7 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   @Override
   public void getProtectedItem(GetProtectedItemRequest request,
       StreamObserver<ProtectedItem> responses) {
-    answer(responses, () -> {
-      if (request.getVmId().isEmpty()) {
-        throw LifecycleStatus.empty("vm_id");
-      }
-      return lifecycle.item(request.getVmId());
-    });
+    answer(responses, () -> lifecycle.item(
+        OperatorRequests.vmId("vm_id", request.getVmId()).value()));
   }
 }

@@ -1,5 +1,6 @@
 package io.failback.controller.grpc;
 
+import io.failback.common.ids.HostName;
 import io.failback.common.ids.VmId;
 import io.failback.common.text.BoundedText;
 import io.failback.controller.agents.AgentRegistry;
@@ -96,29 +97,24 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
   public void getVirtualMachine(GetVirtualMachineRequest request,
       StreamObserver<VirtualMachine> responses) {
     answer(responses, () -> {
-      if (!VmId.isValid(request.getVmId())) {
-        throw Status.INVALID_ARGUMENT.withDescription("vm_id " + VmId.problem(request.getVmId()))
-            .asException();
-      }
-      Optional<String> owner = registry.ownerOf(request.getVmId());
+      VmId vmId = OperatorRequests.vmId("vm_id", request.getVmId());
+      Optional<String> owner = registry.ownerOf(vmId.value());
       Optional<VirtualMachine> vm = owner.isEmpty() ? Optional.empty()
           : registry.host(owner.get()).stream()
               .flatMap(h -> h.getInventory().getVirtualMachinesList().stream())
-              .filter(v -> v.getId().equalsIgnoreCase(request.getVmId()))
+              .filter(v -> v.getId().equalsIgnoreCase(vmId.value()))
               .map(v -> v.toBuilder().setHostName(owner.get()).build()).findFirst();
       return vm.orElseThrow(() -> Status.NOT_FOUND.withDescription("no host reports a VM with"
-          + " id " + request.getVmId() + "; list them with ListVirtualMachines").asException());
+          + " id " + vmId + "; list them with ListVirtualMachines").asException());
     });
   }
 
   private Host findHost(String hostName) throws StoreException, StatusException {
-    if (hostName.isEmpty()) {
-      throw Status.INVALID_ARGUMENT.withDescription("host_name is empty").asException();
-    }
-    Optional<Host> host = registry.host(hostName);
+    HostName name = OperatorRequests.hostName("host_name", hostName);
+    Optional<Host> host = registry.host(name.value());
     if (host.isEmpty()) {
-      throw Status.NOT_FOUND.withDescription("no agent has registered host "
-          + BoundedText.quote(hostName) + "; list them with ListHosts").asException();
+      throw Status.NOT_FOUND.withDescription("no agent has registered host '" + name
+          + "'; list them with ListHosts").asException();
     }
     return host.get();
   }

@@ -1,5 +1,6 @@
 package io.failback.controller.grpc;
 
+import io.failback.common.ids.VmId;
 import io.failback.controller.lifecycle.IllegalTransitionException;
 import io.failback.controller.lifecycle.Jobs;
 import io.failback.controller.lifecycle.Lifecycle;
@@ -34,8 +35,9 @@ public final class JobServiceAdapter extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> responses) {
-    answer(responses, () -> ListJobsResponse.newBuilder()
-        .addAllJobs(jobs.list(request.getVmId())).build());
+    answer(responses, () -> ListJobsResponse.newBuilder().addAllJobs(jobs.list(
+        OperatorRequests.optionalVmId("vm_id", request.getVmId()).map(VmId::value).orElse("")))
+        .build());
   }
 
   @Override
@@ -59,10 +61,7 @@ public final class JobServiceAdapter extends JobServiceGrpc.JobServiceImplBase {
   }
 
   private static String requireJobId(String jobId) throws StatusException {
-    if (jobId.isEmpty()) {
-      throw LifecycleStatus.empty("job_id");
-    }
-    return jobId;
+    return OperatorRequests.jobId("job_id", jobId).value();
   }
 
   private interface Answer<T> {

@@ -10,6 +10,7 @@ import io.failback.proto.v1.GetRecoveryPlanRequest;
 import io.failback.proto.v1.ListRecoveryPlansRequest;
 import io.failback.proto.v1.ListRecoveryPlansResponse;
 import io.failback.proto.v1.RecoveryPlan;
+import io.failback.proto.v1.RecoveryPlanGroup;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.failback.proto.v1.UpdateRecoveryPlanRequest;
 import io.grpc.Status;
@@ -34,7 +35,8 @@ public final class RecoveryPlanServiceAdapter
   @Override
   public void getRecoveryPlan(GetRecoveryPlanRequest request,
       StreamObserver<RecoveryPlan> responses) {
-    answer(responses, () -> plans.get(request.getName()));
+    answer(responses, () -> plans.get(OperatorRequests.planName("name", request.getName())
+        .value()));
   }
 
   @Override
@@ -54,18 +56,38 @@ public final class RecoveryPlanServiceAdapter
   public void deleteRecoveryPlan(DeleteRecoveryPlanRequest request,
       StreamObserver<Empty> responses) {
     answer(responses, () -> {
-      plans.delete(request.getName());
+      plans.delete(OperatorRequests.planName("name", request.getName()).value());
       return Empty.getDefaultInstance();
     });
   }
 
+  /**
+   * The plan with its name and VM ids in their value forms; the plan's own rules (groups,
+   * delays, manual actions, VMs protected) are RecoveryPlans'.
+   */
   private static RecoveryPlan requirePlan(boolean present, RecoveryPlan plan)
       throws StatusException {
     if (!present) {
       throw Status.INVALID_ARGUMENT.withDescription("plan is missing; send the whole plan:"
           + " name and groups").asException();
     }
-    return plan;
+    OperatorRequests.planName("plan.name", plan.getName());
+    RecoveryPlan.Builder checked = plan.toBuilder();
+    int vms = 0;
+    for (int g = 0; g < plan.getGroupsCount(); g++) {
+      RecoveryPlanGroup group = plan.getGroups(g);
+      vms += group.getVmIdsCount();
+      if (vms > OperatorRequests.MAX_VMS) {
+        throw OperatorRequests.invalid("plan names more than " + OperatorRequests.MAX_VMS
+            + " VMs; split it into several plans");
+      }
+      RecoveryPlanGroup.Builder ids = checked.getGroupsBuilder(g).clearVmIds();
+      for (int v = 0; v < group.getVmIdsCount(); v++) {
+        ids.addVmIds(OperatorRequests.vmId("plan.groups[" + g + "].vm_ids[" + v + "]",
+            group.getVmIds(v)).value());
+      }
+    }
+    return checked.build();
   }
 
   private interface Answer<T> {

@@ -1,5 +1,8 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.common.ids.HostName;
+import io.failback.common.ids.Thumbprint;
+import io.failback.common.text.BoundedText;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DataSync;
@@ -14,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.logging.Logger;
 
@@ -116,15 +120,18 @@ public final class Lifecycle {
    * failed-over ones; all VMs of one request go the same way.
    */
   public Job plannedFailover(Targets targets, DataSync dataSync) throws Exception {
-    return plannedFailover(targets, dataSync, "", "");
+    return plannedFailover(targets, dataSync, Optional.empty(), Optional.empty());
   }
 
   /**
    * PlannedFailover; a failback goes to {@code targetHost} when it names a host other than an
    * item's own: the VM is created there (failback to an alternate location).
    */
-  public Job plannedFailover(Targets targets, DataSync dataSync, String targetHost,
-      String certificate) throws Exception {
+  public Job plannedFailover(Targets targets, DataSync dataSync, Optional<HostName> target,
+      Optional<Thumbprint> thumbprint) throws Exception {
+    checkDataSync(dataSync);
+    String targetHost = target.map(HostName::value).orElse("");
+    String certificate = thumbprint.map(Thumbprint::value).orElse("");
     synchronized (starting) {
       Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.PLANNED_FAILOVER);
       long toCloud = checked.values().stream()
@@ -139,10 +146,14 @@ public final class Lifecycle {
         // Before anything is touched: the new host must take every VM of the request.
         List<PreflightProblem> problems = new Preflight(context).problems(targets, targetHost,
             certificate);
+        String refusal = "failback to host " + targetHost + " refused: " + BoundedText.list(
+            problems, p -> p.getVmId() + ": " + p.getMessage());
+        // The same request without target_host is INVALID_ARGUMENT for a missing certificate.
+        if (problems.stream().anyMatch(p -> p.getCheck().equals("certificate_missing"))) {
+          throw new InvalidArgumentException(refusal);
+        }
         if (!problems.isEmpty()) {
-          throw new LifecycleException("failback to host " + targetHost + " refused: "
-              + problems.stream().map(p -> p.getVmId() + ": " + p.getMessage())
-                  .collect(Collectors.joining("; ")));
+          throw new LifecycleException(refusal);
         }
       }
       List<VmWork> works = new ArrayList<>();
@@ -181,9 +192,19 @@ public final class Lifecycle {
    * PlannedFailover with validate_only: every problem at once and, when there is none, an
    * estimate for both data-sync options; changes nothing.
    */
-  public PreflightReport preflight(Targets targets, String targetHost, String certificate)
-      throws Exception {
-    return new Preflight(context).run(targets, targetHost, certificate);
+  public PreflightReport preflight(Targets targets, DataSync dataSync,
+      Optional<HostName> targetHost, Optional<Thumbprint> certificate) throws Exception {
+    checkDataSync(dataSync);
+    return new Preflight(context).run(targets, dataSync,
+        targetHost.map(HostName::value).orElse(""),
+        certificate.map(Thumbprint::value).orElse(""));
+  }
+
+  /** The operator boundary refuses unknown numbers; this keeps the domain from guessing. */
+  private static void checkDataSync(DataSync dataSync) throws InvalidArgumentException {
+    if (dataSync == DataSync.UNRECOGNIZED) {
+      throw new InvalidArgumentException("data_sync is not a known DataSync value");
+    }
   }
 
   /** UnplannedFailover: start the cloud VMs from their last replicas. */

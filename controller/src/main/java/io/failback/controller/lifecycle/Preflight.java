@@ -1,11 +1,5 @@
 package io.failback.controller.lifecycle;
 
-import com.google.protobuf.util.Durations;
-import io.failback.common.codec.BlockCodec;
-import io.failback.common.disk.BlockDevice;
-import io.failback.common.hash.BlockDigester;
-import io.failback.common.hash.DigestAlgorithm;
-import io.failback.common.hash.ZeroBlocks;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.CloudVmSpec.NicSpec;
 import io.failback.proto.v1.DataSync;
@@ -17,38 +11,21 @@ import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.PreflightReport;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
-import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.StoragePath;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import io.failback.proto.v1.VirtualSwitch;
-import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.TreeSet;
 
 /**
  * PlannedFailover's pre-flight (validate only): every problem at once, and when there is none
  * an estimate of what each data-sync option would send and how long it would take. It reads,
  * never writes: no job, no state change, no VM stopped.
- *
- * <p>The estimate hashes a random sample of blocks on both sides (at most
- * {@value #SAMPLE_BLOCKS} per disk) and scales the differing, non-zero and compressed share of
- * the sample to the whole disk; durations use the rate measured on the last sizeable transfer
- * with the host, or {@value #DEFAULT_RATE} bytes/s when none was measured yet.
+ * The estimate is {@link PreflightEstimate}'s.
  */
 final class Preflight {
-  static final int SAMPLE_BLOCKS = 1024;
-  static final double DEFAULT_RATE = 100e6;
-  /** Above this share of differing data a checksum pass saves too little to be worth it. */
-  static final double FULL_DOWNLOAD_ABOVE = 0.8;
-
   private final LifecycleContext context;
   private final List<PreflightProblem> problems = new ArrayList<>();
   private final List<Failback> failbacks = new ArrayList<>();
@@ -59,7 +36,12 @@ final class Preflight {
    * @param onPrem the VM whose disks would be written; null on an alternate host, where the VM
    *     is created with empty disks
    */
-  private record Failback(ProtectedItem item, VirtualMachine onPrem, String host) {}
+  record Failback(ProtectedItem item, VirtualMachine onPrem, String host) {}
+
+  /** Where problems are recorded. */
+  interface Problems {
+    void add(String vmId, String check, String message);
+  }
 
   Preflight(LifecycleContext context) {
     this.context = context;
@@ -74,14 +56,22 @@ final class Preflight {
     return List.copyOf(problems);
   }
 
-  PreflightReport run(Targets targets, String targetHost, String certificate)
-      throws Exception {
+  /**
+   * Every problem, and when there is none an estimate; a disk the host cannot read while
+   * sampling is one more problem, not a failed call. A full download needs no on-prem disk, so
+   * none is sampled for it.
+   */
+  PreflightReport run(Targets targets, DataSync dataSync, String targetHost,
+      String certificate) throws Exception {
     for (String vmId : targets.vmIds()) {
       checkVm(vmId, targetHost, certificate);
     }
+    FailoverEstimate estimate = problems.isEmpty() && !failbacks.isEmpty()
+        ? new PreflightEstimate(context, failbacks, this::problem)
+            .estimate(dataSync == DataSync.FULL_DOWNLOAD) : null;
     PreflightReport.Builder report = PreflightReport.newBuilder().addAllProblems(problems);
-    if (problems.isEmpty() && !failbacks.isEmpty()) {
-      report.setEstimate(estimate());
+    if (estimate != null && problems.isEmpty()) {
+      report.setEstimate(estimate);
     }
     return report.build();
   }
@@ -165,109 +155,17 @@ final class Preflight {
             + needed);
       }
     }
-    if (certificate.isEmpty() && item.getDataEncryption()) {
-      problem(item.getVmId(), "certificate_missing", "vm " + item.getVmName() + " has data"
-          + " encryption enabled: name an encryption_certificate; "
-          + new EncryptionChoice(context).usable(host));
+    // The very check the real request makes, so the pre-flight passes only what it accepts.
+    try {
+      new EncryptionChoice(context).select(item, host, certificate);
+    } catch (InvalidArgumentException e) {
+      problem(item.getVmId(), "certificate_missing", e.getMessage());
+    } catch (LifecycleException e) {
+      boolean held = inventory.getEncryptionCertificatesList().stream()
+          .anyMatch(c -> c.getThumbprint().equalsIgnoreCase(certificate));
+      problem(item.getVmId(), held ? "certificate_unusable" : "certificate_not_held",
+          e.getMessage());
     }
-    if (!certificate.isEmpty() && inventory.getEncryptionCertificatesList().stream()
-        .noneMatch(c -> c.getThumbprint().equalsIgnoreCase(certificate))) {
-      problem(item.getVmId(), "certificate_not_held", "the agent of host " + host
-          + " holds no encryption certificate with thumbprint " + certificate);
-    }
-  }
-
-  private FailoverEstimate estimate() throws Exception {
-    long total = 0;
-    double syncBefore = 0;
-    double full = 0;
-    long sampled = 0;
-    long differing = 0;
-    long nonZero = 0;
-    SecureRandom random = new SecureRandom();
-    long seed = random.nextLong();
-    BlockDigester digester = new BlockDigester(DigestAlgorithm.XXH3_128, seed);
-    BlockCodec codec = new BlockCodec(DiskTransfer.BLOCK_SIZE);
-    double rate = DEFAULT_RATE;
-    boolean measured = false;
-    for (Failback failback : failbacks) {
-      OptionalDouble hostRate = context.transfer().linkRate(failback.host());
-      if (hostRate.isPresent()) {
-        rate = measured ? Math.min(rate, hostRate.getAsDouble()) : hostRate.getAsDouble();
-        measured = true;
-      }
-      int disks = context.cloud().get(failback.item().getCloudVmId()).orElseThrow().disks()
-          .size();
-      for (int i = 0; i < disks; i++) {
-        try (BlockDevice cloud = context.cloud().openDisk(failback.item().getCloudVmId(), i,
-            false)) {
-          long blocks = (cloud.size() + DiskTransfer.BLOCK_SIZE - 1) / DiskTransfer.BLOCK_SIZE;
-          long[] sample = sample(blocks, random);
-          // On an alternate host the disks start empty: every sampled block reads as zeros.
-          List<byte[]> theirs = failback.onPrem() == null
-              ? Collections.nCopies(sample.length, digester.zeroBlockDigest(
-                  DiskTransfer.BLOCK_SIZE))
-              : context.hosts().sampleDigests(failback.host(), SampleDigests.newBuilder()
-                  .setDiskPath(failback.onPrem().getDisks(i).getPath())
-                  .setBlockSize(DiskTransfer.BLOCK_SIZE)
-                  .setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
-                  .setDigestSeed(seed)
-                  .addAllBlocks(Arrays.stream(sample).boxed().toList()).build());
-          double scale = (double) blocks / sample.length;
-          ByteBuffer buffer = ByteBuffer.allocate(DiskTransfer.BLOCK_SIZE);
-          for (int s = 0; s < sample.length; s++) {
-            long offset = sample[s] * DiskTransfer.BLOCK_SIZE;
-            buffer.clear().limit((int) Math.min(DiskTransfer.BLOCK_SIZE, cloud.size() - offset));
-            cloud.read(offset, buffer);
-            buffer.flip();
-            boolean zero = ZeroBlocks.isAllZero(buffer);
-            boolean differs = !Arrays.equals(digester.digest(buffer), theirs.get(s));
-            int wire = zero ? 0 : codec.encode(buffer.array(), 0, buffer.limit()).data().length;
-            nonZero += zero ? 0 : 1;
-            differing += differs ? 1 : 0;
-            full += wire * scale;
-            syncBefore += differs ? wire * scale : 0;
-          }
-          sampled += sample.length;
-          total += cloud.size();
-        }
-      }
-    }
-    double differingShare = sampled == 0 ? 0 : (double) differing / sampled;
-    boolean fullWins = sampled > 0 && differing >= FULL_DOWNLOAD_ABOVE * sampled;
-    return FailoverEstimate.newBuilder()
-        .setBytesTotal(total)
-        .setBytesToSendSyncBefore((long) syncBefore)
-        .setBytesToSendFullDownload((long) full)
-        .setDurationSyncBefore(Durations.fromMillis((long) (syncBefore / rate * 1000)))
-        .setDurationFullDownload(Durations.fromMillis((long) (full / rate * 1000)))
-        .setLinkBytesPerSecond(rate)
-        .setLinkRateMeasured(measured)
-        .setBlocksSampled(sampled)
-        .setBlocksSampledDiffering(differing)
-        .setBlocksSampledNonZero(nonZero)
-        .setRecommended(fullWins ? DataSync.FULL_DOWNLOAD : DataSync.SYNC_BEFORE_FAILOVER)
-        .setRecommendation(fullWins
-            ? String.format(Locale.ROOT, "%.0f%% of the sampled blocks differ: a checksum pass"
-                + " would save little, a full download skips it", differingShare * 100)
-            : String.format(Locale.ROOT, "%.0f%% of the sampled blocks differ: sync before"
-                + " failover moves them while the cloud VM runs, and the outage covers only"
-                + " what changes after the snapshot", differingShare * 100))
-        .build();
-  }
-
-  /** Up to {@value #SAMPLE_BLOCKS} distinct block indexes, sorted; every block if fewer. */
-  private static long[] sample(long blocks, SecureRandom random) {
-    if (blocks <= SAMPLE_BLOCKS) {
-      long[] all = new long[(int) blocks];
-      Arrays.setAll(all, i -> i);
-      return all;
-    }
-    TreeSet<Long> chosen = new TreeSet<>();
-    while (chosen.size() < SAMPLE_BLOCKS) {
-      chosen.add(Math.floorMod(random.nextLong(), blocks));
-    }
-    return chosen.stream().mapToLong(Long::longValue).toArray();
   }
 
   private static Optional<VirtualMachine> find(HostInventory inventory, String vmId) {

@@ -5,26 +5,24 @@ import static java.lang.String.CASE_INSENSITIVE_ORDER;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.util.Durations;
+import io.failback.common.ids.InvalidIdException;
+import io.failback.common.ids.PlanName;
+import io.failback.common.text.BoundedText;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.RecoveryPlan;
 import io.failback.proto.v1.RecoveryPlanGroup;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The rules a recovery plan follows, checked before anything is stored; the first broken rule
  * is reported, naming the group (numbered from 1, as the CLI does) and the field or VM.
  */
 final class PlanRules {
-  static final int MAX_NAME_LENGTH = 64;
+  static final int MAX_NAME_LENGTH = PlanName.MAX_LENGTH;
   static final Duration MAX_DELAY = Durations.fromHours(24);
   static final int MAX_MANUAL_ACTION_LENGTH = 1000;
-
-  // ASCII only: SQLite's NOCASE folds ASCII letters alone, so the store and Java agree.
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_NAME_LENGTH
-      + "}");
 
   private PlanRules() {}
 
@@ -34,18 +32,11 @@ final class PlanRules {
    * @return the name
    */
   static String checkName(String field, String name) throws RecoveryPlanException {
-    if (name.isEmpty()) {
-      throw invalid(field + " is empty; name the recovery plan");
+    try {
+      return PlanName.parse(field, name).value();
+    } catch (InvalidIdException e) {
+      throw invalid(e.getMessage());
     }
-    if (name.length() > MAX_NAME_LENGTH) {
-      throw invalid(field + " has " + name.length() + " characters; a recovery plan name has at"
-          + " most " + MAX_NAME_LENGTH);
-    }
-    if (!NAME.matcher(name).matches()) {
-      throw invalid(field + " '" + name + "' is not a valid recovery plan name: use 1 to "
-          + MAX_NAME_LENGTH + " letters, digits, '.', '_' or '-'");
-    }
-    return name;
   }
 
   /**
@@ -104,12 +95,13 @@ final class PlanRules {
     String place(int group, String vmId) throws RecoveryPlanException {
       ProtectedItem item = items.get(vmId);
       if (item == null) {
-        throw invalid("group " + group + ": vm '" + shortened(vmId) + "' is not a protected"
+        throw invalid("group " + group + ": vm " + BoundedText.echo(vmId) + " is not a protected"
             + " item; list them with ListProtectedItems");
       }
       Integer earlier = groups.putIfAbsent(item.getVmId(), group);
       if (earlier != null) {
-        throw invalid("group " + group + ": vm '" + vmId + "' is already in group " + earlier
+        throw invalid("group " + group + ": vm " + BoundedText.echo(vmId) + " is already in"
+            + " group " + earlier
             + "; a VM may be in one group of a plan only");
       }
       return item.getVmId();
@@ -146,11 +138,6 @@ final class PlanRules {
       throw invalid(where + ": manual_action is blank; write what the operator must do, or"
           + " leave it empty for no pause");
     }
-  }
-
-  /** An unknown id is echoed, but not at any length: a status description is a header. */
-  private static String shortened(String text) {
-    return text.length() <= 100 ? text : text.substring(0, 100) + "...";
   }
 
   private static boolean isZero(Duration duration) {

@@ -41,10 +41,11 @@ class LifecycleCliTest {
     assertEquals(0, dryRun.exit(), dryRun.toString());
     assertTrue(dryRun.out().contains("pre-flight: no problems")
         && dryRun.out().contains("recommended: --data-sync before"), dryRun.out());
-    Run problems = cli(handle, "failover", vm, "no-such-vm", "--validate-only");
+    String unknown = "00000000-0000-4000-8000-0000000000aa";
+    Run problems = cli(handle, "failover", vm, unknown, "--validate-only");
     assertEquals(PreflightView.PROBLEMS_FOUND, problems.exit(), problems.toString());
     assertTrue(problems.out().contains("pre-flight: 1 problem(s)")
-        && problems.out().contains("no-such-vm"), problems.out());
+        && problems.out().contains(unknown), problems.out());
     Run failback = cli(handle, "failover", vm, "--data-sync", "before", "--watch");
     assertEquals(0, failback.exit(), failback.toString());
     assertTrue(failback.out().contains("WAITING") && failback.out().contains("CompleteFailover"),

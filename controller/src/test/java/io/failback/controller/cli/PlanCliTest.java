@@ -23,6 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code failback plan} against a real controller over mutual TLS. */
 class PlanCliTest {
+  private static final String DB = "4B3C0000-0000-4000-8000-0000000000DB";
+  private static final String DB_LOWER = DB.toLowerCase(java.util.Locale.ROOT);
+  private static final String DB2 = "4B3D0000-0000-4000-8000-0000000000DB";
+  private static final String WEB = "0F1E0000-0000-4000-8000-00000000000E";
+  private static final String GHOST = "deadbeef-0000-4000-8000-000000000000";
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
   TestPki pki;
@@ -33,9 +38,9 @@ class PlanCliTest {
     pki = TestPki.create(dir.resolve("pki"));
     server = cleanup.register(ControllerServer.start(ControllerConfig.withDefaults("127.0.0.1",
         0, dir.resolve("state"), pki.controller()), Clock.systemUTC()));
-    server.protectedItems().create("4B3C-DB", "db-01", "hv-01");
-    server.protectedItems().create("4B3D-DB", "db-02", "hv-01");
-    server.protectedItems().create("0F1E-WEB", "web-01", "hv-02");
+    server.protectedItems().create(DB, "db-01", "hv-01");
+    server.protectedItems().create(DB2, "db-02", "hv-01");
+    server.protectedItems().create(WEB, "web-01", "hv-02");
   }
 
   private Run cli(TlsFiles identity, String... command) {
@@ -48,16 +53,16 @@ class PlanCliTest {
 
   private static final String TIERS_SHOWN = String.join(System.lineSeparator(),
       "plan            tiers (2 groups, 3 VMs)",
-      "group 1         db-01 (4B3C-DB), db-02 (4B3D-DB)",
+      "group 1         db-01 (" + DB + "), db-02 (" + DB2 + ")",
       "  delay after   1h30m",
       "  manual action check replication = caught up",
-      "group 2         web-01 (0F1E-WEB)",
+      "group 2         web-01 (" + WEB + ")",
       "");
 
   @Test
   void createShowListUpdateDelete() throws Exception {
-    Run create = cli("plan", "create", "tiers", "--group", "4b3c-db, 4B3D-DB", "--group",
-        "0F1E-WEB", "--delay-after", "1=1h30m", "--manual-action",
+    Run create = cli("plan", "create", "tiers", "--group", DB_LOWER + ", " + DB2, "--group",
+        WEB, "--delay-after", "1=1h30m", "--manual-action",
         "1=check replication = caught up");
     assertEquals(0, create.exit(), create.toString());
     assertEquals("created recovery plan tiers" + System.lineSeparator() + TIERS_SHOWN,
@@ -67,18 +72,18 @@ class PlanCliTest {
     assertEquals(0, show.exit(), show.toString());
     assertEquals(TIERS_SHOWN, show.out());
 
-    assertEquals(0, cli("plan", "create", "web", "--group", "0F1E-WEB").exit());
+    assertEquals(0, cli("plan", "create", "web", "--group", WEB).exit());
     Run list = cli("plan", "list");
     assertEquals(0, list.exit(), list.toString());
     assertEquals(List.of("PLAN   GROUPS  VMS  ORDER", "tiers  2       3    db-01,db-02 > web-01",
         "web    1       1    web-01"), list.out().lines().toList());
 
-    Run update = cli("plan", "update", "Tiers", "--group", "0F1E-WEB", "--group", "4B3C-DB",
+    Run update = cli("plan", "update", "Tiers", "--group", WEB, "--group", DB,
         "--delay-after", "2=PT45S");
     assertEquals(0, update.exit(), update.toString());
-    assertTrue(update.out().contains("group 1         web-01 (0F1E-WEB)"), update.out());
+    assertTrue(update.out().contains("group 1         web-01 (" + WEB + ")"), update.out());
     RecoveryPlan stored = server.recoveryPlans().get("tiers");
-    assertEquals(List.of("0F1E-WEB"), stored.getGroups(0).getVmIdsList());
+    assertEquals(List.of(WEB), stored.getGroups(0).getVmIdsList());
     assertEquals(45, stored.getGroups(1).getDelayAfter().getSeconds());
     assertEquals("", stored.getGroups(1).getManualAction());
 
@@ -90,25 +95,26 @@ class PlanCliTest {
 
   @Test
   void serverRefusalsPrintTheDescriptionAndExitThree() throws Exception {
-    Run unknown = cli("plan", "create", "tiers", "--group", "4B3C-DB", "--group", "ghost");
+    Run unknown = cli("plan", "create", "tiers", "--group", DB, "--group", GHOST);
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, unknown.exit(), unknown.toString());
-    assertEquals("error: INVALID_ARGUMENT: group 2: vm 'ghost' is not a protected item; list"
+    assertEquals("error: INVALID_ARGUMENT: group 2: vm '" + GHOST + "' is not a protected item;"
+        + " list"
         + " them with ListProtectedItems", unknown.err().strip());
 
-    assertEquals(0, cli("plan", "create", "tiers", "--group", "4B3C-DB").exit());
-    Run duplicate = cli("plan", "create", "TIERS", "--group", "0F1E-WEB");
+    assertEquals(0, cli("plan", "create", "tiers", "--group", DB).exit());
+    Run duplicate = cli("plan", "create", "TIERS", "--group", WEB);
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, duplicate.exit(), duplicate.toString());
     assertTrue(duplicate.err().contains("ALREADY_EXISTS: recovery plan 'tiers' already exists"),
         duplicate.err());
 
-    Run negative = cli("plan", "update", "tiers", "--group", "4B3C-DB", "--delay-after",
+    Run negative = cli("plan", "update", "tiers", "--group", DB, "--delay-after",
         "1=PT-5M");
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, negative.exit(), negative.toString());
     assertTrue(negative.err().contains("group 1: delay_after -300s is negative"),
         negative.err());
 
     Job job = server.jobs().create("PlannedFailover", FailoverDirection.CLOUD_TO_ON_PREM,
-        "tiers", Map.of("4B3C-DB", List.of()));
+        "tiers", Map.of(DB, List.of()));
     Run inUse = cli("plan", "delete", "tiers");
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, inUse.exit(), inUse.toString());
     assertTrue(inUse.err().contains("FAILED_PRECONDITION: cannot delete recovery plan 'tiers':"
@@ -118,26 +124,26 @@ class PlanCliTest {
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, missing.exit(), missing.toString());
     assertTrue(missing.err().contains("NOT_FOUND: name 'nope' names no recovery plan; the plans"
         + " are tiers"), missing.err());
-    assertEquals(List.of("4B3C-DB"), server.recoveryPlans().get("tiers").getGroups(0)
+    assertEquals(List.of(DB), server.recoveryPlans().get("tiers").getGroups(0)
         .getVmIdsList());
   }
 
   @Test
   void badOptionsAreNamedAndNothingIsStored() throws Exception {
-    Run noGroup = cli("plan", "create", "tiers", "--group", "4B3C-DB", "--delay-after", "2=5m");
+    Run noGroup = cli("plan", "create", "tiers", "--group", DB, "--delay-after", "2=5m");
     assertEquals(1, noGroup.exit(), noGroup.toString());
     assertEquals("error: --delay-after 2=5m: there is no group 2; the plan has 1 (numbered from"
         + " 1)", noGroup.err().strip());
 
-    Run badDuration = cli("plan", "create", "tiers", "--group", "4B3C-DB", "--delay-after",
+    Run badDuration = cli("plan", "create", "tiers", "--group", DB, "--delay-after",
         "1=soon");
     assertEquals(1, badDuration.exit(), badDuration.toString());
     assertTrue(badDuration.err().contains("--delay-after 1=soon: 'soon' is not a duration"),
         badDuration.err());
 
-    Run emptyId = cli("plan", "create", "tiers", "--group", "4B3C-DB,");
+    Run emptyId = cli("plan", "create", "tiers", "--group", DB + ",");
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, emptyId.exit(), emptyId.toString());
-    assertTrue(emptyId.err().contains("group 1: VM id number 2 is empty"), emptyId.err());
+    assertTrue(emptyId.err().contains("plan.groups[0].vm_ids[1] is empty"), emptyId.err());
 
     Run noGroups = cli("plan", "create", "tiers");
     assertTrue(noGroups.exit() != 0 && noGroups.err().contains("--group"), noGroups.toString());

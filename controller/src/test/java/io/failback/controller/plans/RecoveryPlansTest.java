@@ -132,7 +132,8 @@ class RecoveryPlansTest {
   void everyVmMustBeAProtectedItem() throws Exception {
     assertRefused(Reason.INVALID, "group 2: vm 'nope' is not a protected item; list them with"
         + " ListProtectedItems", () -> plans.create(plan("p", group(DB), group(APP, "nope"))));
-    assertRefused(Reason.INVALID, "group 1: vm '" + "x".repeat(100) + "...' is not",
+    assertRefused(Reason.INVALID,
+        "group 1: vm '" + "x".repeat(64) + "'… (5000 characters) is not",
         () -> plans.create(plan("p", group("x".repeat(5000)))));
   }
 
