@@ -24,8 +24,13 @@ final class DiskDescriber {
    * @throws io.failback.common.disk.DiskFormatException if a VHDX file is corrupt
    */
   static VirtualDisk describe(Path definition, Path disk) throws IOException {
+    if (!Files.exists(disk)) {
+      // Deleted on the host: the VM stays in the inventory (with this disk marked), so that
+      // this VM can be recreated by a full download and every other VM stays manageable.
+      return VirtualDisk.newBuilder().setPath(disk.toString()).setMissing(true).build();
+    }
     SimulatedHostJson.check(
-        Files.isRegularFile(disk), definition, "disk file %s does not exist", disk);
+        Files.isRegularFile(disk), definition, "disk file %s is not a regular file", disk);
     String name = disk.getFileName().toString().toLowerCase(Locale.ROOT);
     String extension = name.substring(name.lastIndexOf('.') + 1);
     VirtualDisk.Builder builder = VirtualDisk.newBuilder().setPath(disk.toString());

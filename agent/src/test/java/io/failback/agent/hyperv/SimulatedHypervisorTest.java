@@ -1,6 +1,7 @@
 package io.failback.agent.hyperv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -195,11 +196,17 @@ class SimulatedHypervisorTest {
   }
 
   @Test
-  void missingDiskFile() throws IOException {
+  void aMissingDiskFileIsMarkedAndEveryOtherVmStaysVisible() throws IOException {
     Path raw = hypervisor.vmsDir().resolve("db-01/db-01-disk1.raw");
     Files.delete(raw);
 
-    assertFails("vms/db-01/vm.json", "disk file " + raw + " does not exist");
+    var inventory = hypervisor.inventory();
+    var db = inventory.getVirtualMachinesList().stream()
+        .filter(vm -> vm.getName().equals("db-01")).findFirst().orElseThrow();
+    assertTrue(db.getDisks(1).getMissing(), db.toString());
+    assertEquals(raw.toString(), db.getDisks(1).getPath());
+    assertFalse(db.getDisks(0).getMissing());
+    assertTrue(inventory.getVirtualMachinesCount() > 1, "the other VMs vanished");
   }
 
   @Test

@@ -58,6 +58,8 @@ final class FailbackVm extends ItemWork {
    * phase 2 instead would lengthen the downtime.
    */
   private List<SyncOutcome> phaseOneOutcomes = List.of();
+  /** Why the VM is recreated on its own host (it was deleted there); null otherwise. */
+  private String recreating;
 
   /**
    * @param vm the item's on-prem VM, or null when failing back to {@code alternateHost}
@@ -70,6 +72,11 @@ final class FailbackVm extends ItemWork {
     this.alternateHost = alternateHost;
     this.certificate = certificate;
     this.onPrem = vm;
+  }
+
+  /** The on-prem VM is gone from its own host ({@code why}): create it there anew. */
+  void recreating(String why) {
+    this.recreating = why;
   }
 
   @Override
@@ -154,6 +161,13 @@ final class FailbackVm extends ItemWork {
     context.items().relocate(vmId(), alternateHost, created.getId());
     onPrem = created;
     context.jobs().addDiskTasks(jobId, vmId(), FlowSupport.diskPaths(created));
+    if (recreating != null) {
+      step("the on-prem VM " + recreating + ": recreated it there as " + created.getName()
+          + " (id " + created.getId() + ", " + created.getDisksCount() + " new disks, the"
+          + " cloud VM's shape); the full download fills them, then it starts. The old"
+          + " definition, if any, is left on the host for you to remove");
+      return;
+    }
     step("VM " + created.getName() + " created on host " + alternateHost + " (id "
         + created.getId() + ", " + created.getDisksCount() + " new disks); the item's on-prem"
         + " copy lives there from now on");

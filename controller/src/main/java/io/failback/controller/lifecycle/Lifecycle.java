@@ -167,14 +167,25 @@ public final class Lifecycle {
           throw new LifecycleException("target_host applies to a failback only; vm "
               + item.getVmName() + " is PROTECTED and fails over to the cloud");
         }
-        VirtualMachine vm = alternate ? null : context.hosts().vm(FlowSupport.onPremVmId(item));
+        Optional<String> gone = alternate || toCloud > 0 ? Optional.empty()
+            : new OnPremLoss(context).of(item);
+        if (gone.isPresent() && sync != DataSync.FULL_DOWNLOAD) {
+          throw new LifecycleException("the on-prem VM of " + item.getVmName() + " " + gone.get()
+              + "; fail back with data_sync FULL_DOWNLOAD to recreate it on host "
+              + item.getOnPremHost() + ", or with target_host to another host");
+        }
+        VirtualMachine vm = alternate || gone.isPresent() ? null
+            : context.hosts().vm(FlowSupport.onPremVmId(item));
         if (toCloud > 0) {
           works.add(new ToCloudVm(context, item, vm, true, tag(n++)));
           continue;
         }
         String host = alternate ? targetHost : item.getOnPremHost();
-        works.add(new FailbackVm(context, item, vm, sync, alternate ? targetHost : "",
-            new EncryptionChoice(context).select(item, host, certificate), tag(n++)));
+        FailbackVm work = new FailbackVm(context, item, vm, sync,
+            alternate || gone.isPresent() ? host : "",
+            new EncryptionChoice(context).select(item, host, certificate), tag(n++));
+        gone.ifPresent(work::recreating);
+        works.add(work);
       }
       VmJobs.Kind kind = toCloud > 0
           ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true)

@@ -73,7 +73,7 @@ final class VmJob {
       for (String vmId : targets.vmIds()) {
         context.jobs().vmTasks(jobId, vmId, JobState.JOB_RUNNING, "");
       }
-      stage("phase 1", targets.vmIds(), VmWork::prepare);
+      stage(waitForCompletion ? "phase 1" : "preparing", targets.vmIds(), VmWork::prepare);
       int last = lastGroupToStart();
       notStarted(last + 1, "not started: a VM of group " + (last + 1) + " failed");
       if (waitForCompletion && !open(targets.vmIds()).isEmpty()) {

@@ -1,0 +1,99 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.disk.BlockDevices;
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.controller.lifecycle.LifecycleException;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.PowerState;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.VirtualMachine;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Full download brings back an on-prem VM that was deleted on its host (its disks, or its
+ * whole folder): the VM is recreated there, filled and started (issue 11.1).
+ */
+class FailbackRecreateTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  private static VirtualMachine vm(LifecycleFixture fixture, String id) throws Exception {
+    return new SimulatedHypervisor(fixture.hostDir).inventory().getVirtualMachinesList()
+        .stream().filter(v -> v.getId().equalsIgnoreCase(id)).findFirst().orElseThrow();
+  }
+
+  private static byte[] bytes(Path disk) throws Exception {
+    try (BlockDevice device = BlockDevices.open(disk, false)) {
+      ByteBuffer buffer = ByteBuffer.allocate((int) device.size());
+      device.read(0, buffer);
+      return buffer.array();
+    }
+  }
+
+  private void recreateAfter(boolean wholeFolder) throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.failedOver();
+    fixture.controller.server.cloud().guest(cloudVm).scribble(0, 20, 5);
+    Path folder = fixture.onPremDisk(0).getParent();
+    if (wholeFolder) {
+      try (Stream<Path> files = Files.walk(folder)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    } else {
+      Files.delete(fixture.onPremDisk(0));
+      Files.delete(fixture.onPremDisk(1));
+    }
+
+    LifecycleException refused = assertThrows(LifecycleException.class,
+        () -> lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER));
+    assertTrue(refused.getMessage().contains("FULL_DOWNLOAD"), refused.getMessage());
+
+    Job done = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.FULL_DOWNLOAD), JobState.JOB_SUCCEEDED);
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .contains("recreated it there")), done.toString());
+    var item = fixture.item();
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, item.getState());
+    assertEquals("hv-01", item.getOnPremHost());
+    assertNotEquals("", item.getOnPremVmId());
+    VirtualMachine recreated = vm(fixture, item.getOnPremVmId());
+    assertEquals("app-01", recreated.getName());
+    assertEquals(PowerState.RUNNING, recreated.getPowerState());
+    var cloud = fixture.controller.server.cloud().get(cloudVm).orElseThrow();
+    for (int i = 0; i < 2; i++) {
+      assertEquals(cloud.disks().get(i).virtualSize(),
+          recreated.getDisks(i).getVirtualSizeBytes());
+      assertArrayEquals(fixture.cloudBytes(cloudVm, i),
+          bytes(Path.of(recreated.getDisks(i).getPath())), "disk " + i);
+    }
+  }
+
+  @Test
+  void aVmWhoseDisksWereDeletedIsRecreatedByAFullDownload() throws Exception {
+    recreateAfter(false);
+  }
+
+  @Test
+  void aVmWhoseFolderWasDeletedIsRecreatedByAFullDownload() throws Exception {
+    recreateAfter(true);
+  }
+}
