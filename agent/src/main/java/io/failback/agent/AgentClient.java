@@ -6,6 +6,7 @@ import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.certs.Role;
+import io.failback.agent.grpc.CertificateRenewer;
 import io.failback.common.grpc.RenewingChannel;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.retry.Backoff;
@@ -37,13 +38,15 @@ public final class AgentClient implements AutoCloseable {
   private final RenewingChannel channel;
   private final ControlSession session;
   private final ScheduledExecutorService scheduler;
+  private final ScheduledExecutorService renewals;
   private final String hostName;
 
   private AgentClient(RenewingChannel channel, ControlSession session,
-      ScheduledExecutorService scheduler, String hostName) {
+      ScheduledExecutorService scheduler, ScheduledExecutorService renewals, String hostName) {
     this.channel = channel;
     this.session = session;
     this.scheduler = scheduler;
+    this.renewals = renewals;
     this.hostName = hostName;
   }
 
@@ -87,8 +90,25 @@ public final class AgentClient implements AutoCloseable {
         channel.renew();
       }
     }, reload, reload, TimeUnit.MILLISECONDS);
+    // Renewal calls the controller and may wait: its own thread, so that the control session's
+    // thread never blocks; the new files are taken by the reload above.
+    ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "agent-certificate-renewal");
+      thread.setDaemon(true);
+      return thread;
+    });
+    CertificateRenewer renewer = new CertificateRenewer(tls, channel, clock);
+    renewals.scheduleWithFixedDelay(() -> {
+      if (renewer.renewIfDue()) {
+        scheduler.execute(() -> {
+          if (tls.reloadIfChanged()) {
+            channel.renew();
+          }
+        });
+      }
+    }, reload, reload, TimeUnit.MILLISECONDS);
     session.start();
-    return new AgentClient(channel, session, scheduler, ownHost);
+    return new AgentClient(channel, session, scheduler, renewals, ownHost);
   }
 
   /**
@@ -124,6 +144,7 @@ public final class AgentClient implements AutoCloseable {
   @Override
   public void close() {
     session.close();
+    renewals.shutdownNow();
     scheduler.shutdown();
     channel.close();
   }

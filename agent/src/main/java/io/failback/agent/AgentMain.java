@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 /** {@code failback-agent}: runs the agent, or prepares a simulated host. */
 @Command(name = "failback-agent", mixinStandardHelpOptions = true,
     description = "The Failback agent of a Hyper-V host.",
-    subcommands = {AgentMain.Run.class, AgentMain.SeedDemoHost.class, AgentMain.Inventory.class})
+    subcommands = {AgentMain.Run.class, AgentMain.Enroll.class, AgentMain.SeedDemoHost.class,
+        AgentMain.Inventory.class})
 public final class AgentMain {
   @Option(names = "--config", scope = CommandLine.ScopeType.INHERIT,
       description = "Properties file with any of the options.")
@@ -68,6 +69,41 @@ public final class AgentMain {
   }
 
   /** Lays out a simulated host with two demo VMs. */
+  @Command(name = "enroll", mixinStandardHelpOptions = true,
+      description = "Get this host's first certificate with an operator's one-time token: the"
+          + " key is made here and never leaves it.")
+  static final class Enroll implements Callable<Integer> {
+    @Option(names = "--controller", required = true, description = "host:port of the controller.")
+    String controller;
+
+    @Option(names = "--token", required = true,
+        description = "The token from `failback enroll-token HOST`.")
+    String token;
+
+    @Option(names = "--ca", required = true,
+        description = "CA certificate (PEM) the controller's certificate must chain to.")
+    Path ca;
+
+    @Option(names = "--out", required = true,
+        description = "Folder for agent.key (0600), agent.pem and ca.pem.")
+    Path out;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      var response = io.failback.agent.grpc.Enroller.enroll(controller, token, ca, out);
+      var files = io.failback.agent.grpc.Enroller.files(out);
+      var printer = spec.commandLine().getOut();
+      printer.printf("enrolled as host %s; run: failback-agent run --controller %s --cert %s"
+          + " --key %s --ca %s%n", response.getHostName(), controller, files.certificate(),
+          files.privateKey(), files.caBundle());
+      printer.flush();
+      return 0;
+    }
+  }
+
   @Command(name = "seed-demo-host", mixinStandardHelpOptions = true,
       description = "Create a simulated Hyper-V host directory with demo VMs (sparse disks).")
   static final class SeedDemoHost implements Callable<Integer> {

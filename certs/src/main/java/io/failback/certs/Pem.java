@@ -97,6 +97,21 @@ public final class Pem {
     throw new IOException(file + " holds no PEM private key");
   }
 
+  /** The certificates as PEM text, e.g. for a certificate an API call returns. */
+  public static String certificatesText(List<X509Certificate> certs) {
+    return new String(encodeCertificates(certs), StandardCharsets.US_ASCII);
+  }
+
+  /** Writes {@code key} as PKCS#8 PEM, mode 0600 where POSIX, replacing the file atomically. */
+  public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
+    SecureFiles.write(file, encodePrivateKey(key), true, true);
+  }
+
+  /** Writes PEM text received from the controller, replacing the file atomically. */
+  public static void writeText(Path file, String pem) throws IOException {
+    SecureFiles.write(file, pem.getBytes(StandardCharsets.US_ASCII), false, true);
+  }
+
   static byte[] encodeCertificates(List<X509Certificate> certs) {
     Names.check(!certs.isEmpty(), "no certificates to write");
     List<PemObject> pems = new ArrayList<>();

@@ -21,55 +21,79 @@ import java.time.Duration;
  * @param crl the CRL to enforce, which must then exist; null for {@code crl.pem} beside the
  *     trust bundle, enforced once it exists
  * @param transport stream, message and metadata limits and the keepalive pings permitted
+ * @param issuing the CA the controller signs enrollments and renewals with, if any
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
-    boolean simulation, Path crl, TransportLimits transport) {
+    boolean simulation, Path crl, TransportLimits transport, Issuing issuing) {
+
+  /**
+   * Where the controller's issuing CA lives ({@code ca.pem}, {@code ca.key}) and how long the
+   * certificates it issues are valid; {@link #NONE} when it issues none.
+   */
+  public record Issuing(Path caDir, Duration certLifetime) {
+    public static final Issuing NONE = new Issuing(null, Duration.ofDays(7));
+
+    public boolean enabled() {
+      return caDir != null;
+    }
+  }
 
   /** Defaults for everything but the address, state and TLS files. */
   public static ControllerConfig withDefaults(String listenHost, int port, Path stateDir,
       TlsFiles tls) {
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
-        Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS);
+        Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
-        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport);
+        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport,
+        issuing);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
         heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
-        simulation, crl, transport);
+        simulation, crl, transport, issuing);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport,
+        issuing);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl, transport);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl,
+        transport, issuing);
   }
 
   public ControllerConfig withCrl(Path file) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file,
-        transport);
+        transport, issuing);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport);
+        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport,
+        issuing);
   }
 
   public ControllerConfig withTransport(TransportLimits limits) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, limits);
+        crl, limits, issuing);
+  }
+
+  /** The same controller signing enrollments and renewals with the CA in {@code caDir}. */
+  public ControllerConfig withIssuing(Issuing newIssuing) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        crl, transport, newIssuing);
   }
 }

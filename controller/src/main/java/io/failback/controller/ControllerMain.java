@@ -77,6 +77,16 @@ public final class ControllerMain implements Callable<Integer> {
       description = "Serve the SIMULATION-ONLY guest writer for cloud VMs (demos, tests).")
   boolean simulation;
 
+  @Option(names = "--ca-dir",
+      description = "The CA directory (ca.pem, ca.key) this controller signs agent enrollments"
+          + " and certificate renewals with; without it agents are enrolled by hand.")
+  Path caDir;
+
+  @Option(names = "--cert-lifetime", defaultValue = "P7D",
+      description = "Validity of the certificates it issues, ISO-8601 (default:"
+          + " ${DEFAULT-VALUE}); agents renew at two thirds of it.")
+  Duration certLifetime;
+
   @Option(names = "--port-file",
       description = "Write the bound port here once listening (for scripts using port 0).")
   Path portFile;
@@ -96,7 +106,7 @@ public final class ControllerMain implements Callable<Integer> {
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
         replicationInterval, simulation, crl,
-        base.transport());
+        base.transport(), new ControllerConfig.Issuing(caDir, certLifetime));
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());

@@ -1,6 +1,11 @@
 package io.failback.controller;
 
+import io.failback.certs.CertificateAuthority;
 import io.failback.certs.Role;
+import io.failback.controller.certificates.Enrollment;
+import io.failback.controller.grpc.CertificateAdapters;
+import io.failback.proto.v1.EnrollmentServiceGrpc;
+import java.util.Optional;
 import io.failback.common.grpc.AuthorizationInterceptor;
 import io.failback.common.grpc.BoundedDescriptions;
 import io.failback.common.grpc.MalformedRequests;
@@ -112,7 +117,9 @@ public final class ControllerServer implements AutoCloseable {
         JobServiceGrpc.SERVICE_NAME, operators,
         "grpc.reflection.v1.ServerReflection", operators,
         "grpc.health.v1.Health", operators,
-        CloudSimulationServiceGrpc.SERVICE_NAME, operators);
+        CloudSimulationServiceGrpc.SERVICE_NAME, operators,
+        io.failback.proto.v1.CertificateServiceGrpc.SERVICE_NAME,
+        Set.of(Role.AGENT, Role.OPERATOR));
   }
 
   /** Opens the store, binds the port and starts serving. */
@@ -121,7 +128,7 @@ public final class ControllerServer implements AutoCloseable {
     ControllerTls tls = ControllerTls.load(config, clock);
     NettyServerBuilder transport = config.transport().applyToServer(NettyServerBuilder
         .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
-            tls.material().serverCredentials()));
+            tls.material().serverCredentials(config.issuing().enabled())));
     return start(config, clock, tls, transport);
   }
 
@@ -165,9 +172,13 @@ public final class ControllerServer implements AutoCloseable {
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()));
     lifecycle.recoverItems();
+    // Without an issuing CA nothing is served without a client certificate (the port then
+    // also requires one in the handshake).
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
-        accessPolicy(), tls.validator(), clock, scheduler,
-        config.peerRecheckPeriod());
+        accessPolicy(), tls.validator(), clock, scheduler, config.peerRecheckPeriod(),
+        config.issuing().enabled() ? Set.of(EnrollmentServiceGrpc.SERVICE_NAME) : Set.of());
+    Enrollment enrollment = new Enrollment(store, hostAdmin, issuingCa(config, clock),
+        config.issuing().certLifetime(), clock);
     HealthStatusManager health = new HealthStatusManager();
     List<ServerServiceDefinition> operatorServices = List.of(
         new InventoryServiceAdapter(registry).bindService(),
@@ -186,6 +197,11 @@ public final class ControllerServer implements AutoCloseable {
     // Interceptors run last-listed first: authorization, then the fence check.
     transport.addService(ServerInterceptors.intercept(MalformedRequests.refuse(
         new AgentServiceAdapter(registry, syncs).bindService()), fences, authorization));
+    transport.addService(ServerInterceptors.intercept(MalformedRequests.refuse(
+        new CertificateAdapters.CertificateAdapter(enrollment).bindService()), fences,
+        authorization));
+    transport.addService(ServerInterceptors.intercept(MalformedRequests.refuse(
+        new CertificateAdapters.EnrollmentAdapter(enrollment).bindService()), authorization));
     for (ServerServiceDefinition service : List.of(
         ProtoReflectionServiceV1.newInstance().bindService(),
         health.getHealthService().bindService())) {
@@ -214,6 +230,15 @@ public final class ControllerServer implements AutoCloseable {
         + " (mutual TLS, trust domain " + trustDomain + ")");
     return new ControllerServer(server, store, registry, jobs, protectedItems, plans, syncs,
         tls, health, scheduler, cloud, lifecycle);
+  }
+
+  /** The CA the controller signs with, when it was given one. */
+  private static Optional<CertificateAuthority> issuingCa(ControllerConfig config, Clock clock)
+      throws IOException {
+    if (!config.issuing().enabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(CertificateAuthority.load(config.issuing().caDir(), clock));
   }
 
   /**

@@ -4,6 +4,8 @@ import io.failback.common.testing.ArbitraryMessages;
 import io.failback.common.testing.RawCalls;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.CertificateServiceGrpc;
+import io.failback.proto.v1.RenewCertificateRequest;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.Register;
@@ -11,6 +13,7 @@ import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.VirtualMachine;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +83,16 @@ class AgentApiFuzzTest {
       }
       OperatorApiFuzzTest.assertJudged(syncDisk,
           RawCalls.stream(channel, syncDisk, data, 2000), seed);
+      MethodDescriptor<?, ?> renew = CertificateServiceGrpc.getRenewCertificateMethod();
+      Status renewal;
+      try {
+        RawCalls.unary(channel, renew, messages(RenewCertificateRequest.getDefaultInstance())
+            .wire(random), 10_000);
+        renewal = Status.OK;
+      } catch (RuntimeException e) {
+        renewal = Status.fromThrowable(e);
+      }
+      OperatorApiFuzzTest.assertJudged(renew, renewal, seed);
     }
   }
 }

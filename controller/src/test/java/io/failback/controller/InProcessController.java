@@ -40,7 +40,8 @@ final class InProcessController implements AutoCloseable {
     TlsFiles tls = pki.controller();
     ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0,
         dir.resolve("state"), tls).withSimulation(true)
-        .withPeriods(Duration.ofHours(1), Duration.ofHours(1));
+        .withPeriods(Duration.ofHours(1), Duration.ofHours(1))
+        .withIssuing(new ControllerConfig.Issuing(pki.caDirectory(), Duration.ofDays(7)));
     X509Certificate[] chain = TlsMaterial.load(peer.files(pki), true).chain();
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder transport = InProcessServerBuilder.forName(name);

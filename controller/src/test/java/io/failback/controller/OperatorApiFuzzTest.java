@@ -42,7 +42,9 @@ class OperatorApiFuzzTest {
       FailoverServiceGrpc.getServiceDescriptor(), InventoryServiceGrpc.getServiceDescriptor(),
       HostServiceGrpc.getServiceDescriptor(), JobServiceGrpc.getServiceDescriptor(),
       RecoveryPlanServiceGrpc.getServiceDescriptor(),
-      CloudSimulationServiceGrpc.getServiceDescriptor());
+      CloudSimulationServiceGrpc.getServiceDescriptor(),
+      io.failback.proto.v1.CertificateServiceGrpc.getServiceDescriptor(),
+      io.failback.proto.v1.EnrollmentServiceGrpc.getServiceDescriptor());
   private static final List<MethodDescriptor<?, ?>> METHODS = OPERATOR_API.stream()
       .flatMap(service -> service.getMethods().stream())
       .sorted(Comparator.comparing(MethodDescriptor::getFullMethodName)).toList();

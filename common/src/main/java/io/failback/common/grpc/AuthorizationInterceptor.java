@@ -40,6 +40,7 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final Duration recheckPeriod;
+  private final Set<String> openServices;
 
   /**
    * Creates the interceptor.
@@ -50,6 +51,17 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
   public AuthorizationInterceptor(String trustDomain, Map<String, Set<Role>> rolesByService,
       ChainValidator validator, Clock clock, ScheduledExecutorService scheduler,
       Duration recheckPeriod) {
+    this(trustDomain, rolesByService, validator, clock, scheduler, recheckPeriod, Set.of());
+  }
+
+  /**
+   * As above; the services in {@code openServices} (enrollment: a caller that has no
+   * certificate yet) are served over TLS without a client identity, and nothing else is.
+   */
+  public AuthorizationInterceptor(String trustDomain, Map<String, Set<Role>> rolesByService,
+      ChainValidator validator, Clock clock, ScheduledExecutorService scheduler,
+      Duration recheckPeriod, Set<String> openServices) {
+    this.openServices = Set.copyOf(openServices);
     this.trustDomain = trustDomain;
     this.rolesByService = Map.copyOf(rolesByService);
     this.validator = validator;
@@ -64,6 +76,12 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
     SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session == null) {
       return refuse(call, Status.UNAUTHENTICATED, "the call did not arrive over TLS");
+    }
+    if (openServices.contains(call.getMethodDescriptor().getServiceName())) {
+      // No identity is read or trusted here: the service authenticates its caller itself.
+      return Contexts.interceptCall(Context.current().withValue(AuthContext.REMOTE_ADDRESS,
+          String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR))), call,
+          headers, next);
     }
     List<X509Certificate> chain;
     try {

@@ -127,10 +127,20 @@ public final class TlsMaterial {
 
   /** Credentials for a server that requires and verifies client certificates. */
   public ServerCredentials serverCredentials() {
+    return serverCredentials(false);
+  }
+
+  /**
+   * Credentials for a server that verifies client certificates; with {@code enrollment} a
+   * caller may also connect without one (to enroll), and the authorization interceptor then
+   * refuses it every service but enrollment.
+   */
+  public ServerCredentials serverCredentials(boolean enrollment) {
     return TlsServerCredentials.newBuilder()
         .keyManager(keyManager)
         .trustManager(trustManager)
-        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+        .clientAuth(enrollment ? TlsServerCredentials.ClientAuth.OPTIONAL
+            : TlsServerCredentials.ClientAuth.REQUIRE)
         .build();
   }
 

@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
         InventoryCommands.Vms.class, InventoryCommands.Vm.class, HostAdminCommands.Fence.class,
         HostAdminCommands.Unfence.class, HostAdminCommands.RemoveHost.class,
         HostAdminCommands.MoveVm.class, HostAdminCommands.Audit.class,
+        CertificateCommands.EnrollToken.class, CertificateCommands.RenewCert.class,
         LifecycleCommands.Items.class,
         LifecycleCommands.Protect.class, LifecycleCommands.Failover.class,
         LifecycleCommands.Complete.class, LifecycleCommands.Commit.class,

@@ -39,6 +39,11 @@ final class OperatorClient implements AutoCloseable {
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
+  io.failback.proto.v1.CertificateServiceGrpc.CertificateServiceBlockingStub certificates() {
+    return io.failback.proto.v1.CertificateServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
   FailoverServiceGrpc.FailoverServiceBlockingStub failover() {
     return FailoverServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);

@@ -134,6 +134,22 @@ final class ControllerSchema {
                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
               CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+              """),
+          new Migration(
+              5,
+              "enrollment tokens",
+              """
+              -- One-time tokens an agent trades for its first certificate. Only the SHA-256 of
+              -- a token is kept: the database never holds a usable token.
+              CREATE TABLE enrollment_tokens (
+                token_hash TEXT    NOT NULL PRIMARY KEY,
+                host_name  TEXT    NOT NULL CHECK (host_name = lower(host_name)),
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                created_by TEXT    NOT NULL,
+                -- Set when redeemed; a used token is refused.
+                used_at    INTEGER
+              ) STRICT;
               """));
 
   /** The schema version this build creates and understands. */

@@ -41,6 +41,7 @@ public final class ControllerStore implements AutoCloseable {
   private final VmOwnerRecords vmOwnerRecords;
   private final HostFenceRecords hostFenceRecords;
   private final AuditRecords auditRecords;
+  private final EnrollmentTokenRecords enrollmentTokenRecords;
 
   private ControllerStore(Path dbFile, Connection connection) {
     this.dbFile = dbFile;
@@ -53,6 +54,7 @@ public final class ControllerStore implements AutoCloseable {
     this.vmOwnerRecords = new VmOwnerRecords(this);
     this.hostFenceRecords = new HostFenceRecords(this);
     this.auditRecords = new AuditRecords(this);
+    this.enrollmentTokenRecords = new EnrollmentTokenRecords(this);
   }
 
   /**
@@ -130,6 +132,11 @@ public final class ControllerStore implements AutoCloseable {
   /** The append-only audit trail. */
   public AuditRecords auditRecords() {
     return auditRecords;
+  }
+
+  /** One-time enrollment tokens, by hash. */
+  public EnrollmentTokenRecords enrollmentTokenRecords() {
+    return enrollmentTokenRecords;
   }
 
   /**

@@ -39,7 +39,7 @@ class SchemaMigrationTest {
     }
 
     assertEquals(ControllerSchema.LATEST_VERSION, RawSqlite.queryInt(file, "PRAGMA user_version"));
-    assertEquals(4, ControllerSchema.LATEST_VERSION);
+    assertEquals(5, ControllerSchema.LATEST_VERSION);
     assertEquals(
         SchemaMigrator.APPLICATION_ID, RawSqlite.queryInt(file, "PRAGMA application_id"));
   }
