@@ -72,6 +72,12 @@ class FailbackRecreateTest {
     assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription()
         .contains("recreated it there")), done.toString());
     var item = fixture.item();
+    assertTrue(io.failback.proto.v1.HostServiceGrpc.newBlockingStub(fixture.controller.channel(
+        fixture.controller.pki.operator("ops"))).listAuditEvents(
+        io.failback.proto.v1.ListAuditEventsRequest.newBuilder().setTarget("vm/"
+            + fixture.vmId).build()).getEventsList().stream().anyMatch(e -> e.getAction()
+        .equals("vm.move") && e.getDetail().contains(item.getOnPremVmId())),
+        "the move of the on-prem VM is not in the audit trail");
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, item.getState());
     assertEquals("hv-01", item.getOnPremHost());
     assertNotEquals("", item.getOnPremVmId());

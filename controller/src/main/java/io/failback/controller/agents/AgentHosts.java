@@ -93,6 +93,18 @@ public final class AgentHosts implements OnPremHosts {
   }
 
   @Override
+  public void recordMove(String itemVmId, String fromHost, String toHost, String newVmId,
+      String why) throws LifecycleException {
+    try {
+      registry.audit("vm.move", "vm/" + itemVmId.toLowerCase(java.util.Locale.ROOT),
+          "on-prem VM moved from host " + fromHost + " to host " + toHost + " as VM " + newVmId
+              + ": " + why);
+    } catch (StoreException e) {
+      throw new LifecycleException("controller store unavailable: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public boolean isOnline(String host) {
     return registry.isOnline(host);
   }

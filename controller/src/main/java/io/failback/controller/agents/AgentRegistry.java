@@ -247,6 +247,11 @@ public final class AgentRegistry {
     return stored.isPresent() ? Optional.of(toHost(stored.get())) : Optional.empty();
   }
 
+  /** Appends an audit event the controller decided on its own (no operator identity). */
+  public void audit(String action, String target, String detail) throws StoreException {
+    store.auditRecords().append(clock.instant(), "controller", "", action, target, detail);
+  }
+
   /** The host that owns {@code vmId}, if any host reported it. */
   public Optional<String> ownerOf(String vmId) throws StoreException {
     return store.vmOwnerRecords().owner(vmId);

@@ -159,6 +159,9 @@ final class FailbackVm extends ItemWork {
     cloudVm.disks().forEach(disk -> spec.addDiskSizes(disk.virtualSize()));
     VirtualMachine created = context.hosts().createVm(alternateHost, spec.build());
     context.items().relocate(vmId(), alternateHost, created.getId());
+    context.hosts().recordMove(vmId(), item.getOnPremHost(), alternateHost, created.getId(),
+        (recreating != null ? "recreated by" : "alternate-location failback,") + " job "
+            + jobId);
     onPrem = created;
     context.jobs().addDiskTasks(jobId, vmId(), FlowSupport.diskPaths(created));
     if (recreating != null) {

@@ -39,4 +39,11 @@ public interface OnPremHosts {
 
   /** Digests of a few blocks of a disk on the host, read only, in the request's order. */
   List<byte[]> sampleDigests(String host, SampleDigests request) throws LifecycleException;
+
+  /**
+   * Records in the audit trail that protected item {@code itemVmId}'s on-prem VM moved to
+   * {@code toHost} as {@code newVmId} (a failback to an alternate host, or a recreation).
+   */
+  void recordMove(String itemVmId, String fromHost, String toHost, String newVmId, String why)
+      throws LifecycleException;
 }
