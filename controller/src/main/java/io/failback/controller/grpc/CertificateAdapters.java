@@ -4,9 +4,7 @@ import com.google.protobuf.util.Timestamps;
 import io.failback.certs.Role;
 import io.failback.common.grpc.AuthContext;
 import io.failback.common.tls.PeerIdentity;
-import io.failback.controller.certificates.CertificateException;
 import io.failback.controller.certificates.Enrollment;
-import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.CertificateServiceGrpc;
 import io.failback.proto.v1.CreateEnrollmentTokenRequest;
 import io.failback.proto.v1.CreateEnrollmentTokenResponse;
@@ -16,9 +14,7 @@ import io.failback.proto.v1.EnrollmentServiceGrpc;
 import io.failback.proto.v1.RenewCertificateRequest;
 import io.failback.proto.v1.RenewCertificateResponse;
 import io.grpc.Status;
-import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
@@ -37,7 +33,7 @@ public final class CertificateAdapters {
 
     @Override
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> responses) {
-      answer(responses, () -> {
+      Answers.answer(responses, () -> {
         Enrollment.Issued issued = enrollment.enroll(request.getToken(),
             request.getCsrDer().toByteArray());
         return EnrollResponse.newBuilder().setHostName(issued.host())
@@ -59,7 +55,7 @@ public final class CertificateAdapters {
     @Override
     public void createEnrollmentToken(CreateEnrollmentTokenRequest request,
         StreamObserver<CreateEnrollmentTokenResponse> responses) {
-      answer(responses, () -> {
+      Answers.answer(responses, () -> {
         if (AuthContext.peer().role() != Role.OPERATOR) {
           throw Status.PERMISSION_DENIED.withDescription("only operators create enrollment"
               + " tokens").asException();
@@ -83,7 +79,7 @@ public final class CertificateAdapters {
     @Override
     public void renewCertificate(RenewCertificateRequest request,
         StreamObserver<RenewCertificateResponse> responses) {
-      answer(responses, () -> {
+      Answers.answer(responses, () -> {
         PeerIdentity peer = AuthContext.peer();
         if (peer.role() != Role.AGENT && peer.role() != Role.OPERATOR) {
           throw Status.PERMISSION_DENIED.withDescription("only agents and operators renew"
@@ -100,33 +96,5 @@ public final class CertificateAdapters {
 
   private static String pem(List<X509Certificate> certificates) {
     return io.failback.certs.Pem.certificatesText(certificates);
-  }
-
-  private interface Answer<T> {
-    T get() throws StoreException, StatusException, CertificateException, IOException;
-  }
-
-  private static <T> void answer(StreamObserver<T> responses, Answer<T> answer) {
-    T value;
-    try {
-      value = answer.get();
-    } catch (StatusException e) {
-      responses.onError(e);
-      return;
-    } catch (CertificateException e) {
-      Status status = switch (e.kind()) {
-        case INVALID -> Status.INVALID_ARGUMENT;
-        case DENIED -> Status.PERMISSION_DENIED;
-        case NOT_ISSUING -> Status.FAILED_PRECONDITION;
-      };
-      responses.onError(status.withDescription(e.getMessage()).asException());
-      return;
-    } catch (StoreException | IOException e) {
-      responses.onError(Status.UNAVAILABLE.withDescription("cannot issue now: "
-          + e.getMessage()).asException());
-      return;
-    }
-    responses.onNext(value);
-    responses.onCompleted();
   }
 }

@@ -7,7 +7,6 @@ import io.failback.common.tls.PeerIdentity;
 import io.failback.controller.agents.Actor;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.agents.HostAdmin;
-import io.failback.controller.agents.HostAdminException;
 import io.failback.controller.store.AuditRecords;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.AuditEvent;
@@ -22,7 +21,6 @@ import io.failback.proto.v1.RemoveHostRequest;
 import io.failback.proto.v1.RemoveHostResponse;
 import io.failback.proto.v1.UnfenceHostRequest;
 import io.grpc.Status;
-import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import java.security.cert.CertificateEncodingException;
 import java.util.Locale;
@@ -41,7 +39,7 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
 
   @Override
   public void fenceHost(FenceHostRequest request, StreamObserver<Host> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       admin.fence(request.getHostName(), request.getReason(), actor());
       return shown(request.getHostName());
     });
@@ -49,7 +47,7 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
 
   @Override
   public void unfenceHost(UnfenceHostRequest request, StreamObserver<Host> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       admin.unfence(request.getHostName(), actor());
       return shown(request.getHostName());
     });
@@ -58,7 +56,7 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
   @Override
   public void removeHost(RemoveHostRequest request,
       StreamObserver<RemoveHostResponse> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       admin.remove(request.getHostName(), actor());
       return RemoveHostResponse.getDefaultInstance();
     });
@@ -67,7 +65,7 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
   @Override
   public void moveVirtualMachine(MoveVirtualMachineRequest request,
       StreamObserver<MoveVirtualMachineResponse> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       admin.moveVm(request.getVmId(), request.getToHost(), request.getReason(), actor());
       return MoveVirtualMachineResponse.getDefaultInstance();
     });
@@ -76,7 +74,7 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
   @Override
   public void listAuditEvents(ListAuditEventsRequest request,
       StreamObserver<ListAuditEventsResponse> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       int limit = PageTokens.pageSize(request.getLimit(), 100, 1000, "limit");
       if (request.getTarget().length() > 300) {
         throw Status.INVALID_ARGUMENT.withDescription("target is longer than 300 characters")
@@ -119,33 +117,5 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
       fingerprint = "";
     }
     return new Actor(peer.spiffeId(), fingerprint);
-  }
-
-  private interface Answer<T> {
-    T get() throws StoreException, StatusException, HostAdminException;
-  }
-
-  private static <T> void answer(StreamObserver<T> responses, Answer<T> answer) {
-    T value;
-    try {
-      value = answer.get();
-    } catch (StatusException e) {
-      responses.onError(e);
-      return;
-    } catch (HostAdminException e) {
-      Status status = switch (e.kind()) {
-        case INVALID -> Status.INVALID_ARGUMENT;
-        case NOT_FOUND -> Status.NOT_FOUND;
-        case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
-      };
-      responses.onError(status.withDescription(e.getMessage()).asException());
-      return;
-    } catch (StoreException e) {
-      responses.onError(Status.UNAVAILABLE
-          .withDescription("controller store unavailable: " + e.getMessage()).asException());
-      return;
-    }
-    responses.onNext(value);
-    responses.onCompleted();
   }
 }

@@ -2,7 +2,6 @@ package io.failback.controller.grpc;
 
 import io.failback.common.ids.HostName;
 import io.failback.common.ids.VmId;
-import io.failback.common.text.BoundedText;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.GetHostRequest;
@@ -32,7 +31,7 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
 
   @Override
   public void listHosts(ListHostsRequest request, StreamObserver<ListHostsResponse> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       int limit = PageTokens.pageSize(request.getPageSize(), 100, 1000, "page_size");
       String after = PageTokens.decode(request.getPageToken());
       ListHostsResponse.Builder page = ListHostsResponse.newBuilder();
@@ -56,13 +55,13 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
 
   @Override
   public void getHost(GetHostRequest request, StreamObserver<Host> responses) {
-    answer(responses, () -> findHost(request.getHostName()));
+    Answers.answer(responses, () -> findHost(request.getHostName()));
   }
 
   @Override
   public void listVirtualMachines(ListVirtualMachinesRequest request,
       StreamObserver<ListVirtualMachinesResponse> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       int limit = PageTokens.pageSize(request.getPageSize(), 1000, 10000, "page_size");
       String after = PageTokens.decode(request.getPageToken());
       List<Host> hosts = request.getHostName().isEmpty()
@@ -96,7 +95,7 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
   @Override
   public void getVirtualMachine(GetVirtualMachineRequest request,
       StreamObserver<VirtualMachine> responses) {
-    answer(responses, () -> {
+    Answers.answer(responses, () -> {
       VmId vmId = OperatorRequests.vmId("vm_id", request.getVmId());
       Optional<String> owner = registry.ownerOf(vmId.value());
       Optional<VirtualMachine> vm = owner.isEmpty() ? Optional.empty()
@@ -117,25 +116,5 @@ public final class InventoryServiceAdapter extends InventoryServiceGrpc.Inventor
           + "'; list them with ListHosts").asException();
     }
     return host.get();
-  }
-
-  private interface Answer<T> {
-    T get() throws StoreException, StatusException;
-  }
-
-  private static <T> void answer(StreamObserver<T> responses, Answer<T> answer) {
-    T value;
-    try {
-      value = answer.get();
-    } catch (StatusException e) {
-      responses.onError(e);
-      return;
-    } catch (StoreException e) {
-      responses.onError(Status.UNAVAILABLE
-          .withDescription("controller store unavailable: " + e.getMessage()).asException());
-      return;
-    }
-    responses.onNext(value);
-    responses.onCompleted();
   }
 }
