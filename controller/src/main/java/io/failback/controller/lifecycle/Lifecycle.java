@@ -103,7 +103,7 @@ public final class Lifecycle {
             false, dataEncryption, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("EnableProtection",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked);
     }
   }
 
@@ -166,9 +166,10 @@ public final class Lifecycle {
             new EncryptionChoice(context).select(item, host, certificate), tag(n++)));
       }
       VmJobs.Kind kind = toCloud > 0
-          ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true)
+          ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true,
+              true)
           : new VmJobs.Kind("PlannedFailover", FailoverDirection.CLOUD_TO_ON_PREM,
-              sync == DataSync.SYNC_BEFORE_FAILOVER, true);
+              sync == DataSync.SYNC_BEFORE_FAILOVER, true, true);
       return vmJobs.launch(kind, targets, works, checked);
     }
   }
@@ -196,7 +197,7 @@ public final class Lifecycle {
         works.add(new ToCloudVm(context, item, null, false, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("UnplannedFailover",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, true), targets, works, checked);
     }
   }
 
@@ -239,7 +240,7 @@ public final class Lifecycle {
       // Deleting is not undone half-way: a commit runs to its end.
       return vmJobs.launch(new VmJobs.Kind("Commit", failback
           ? FailoverDirection.CLOUD_TO_ON_PREM : FailoverDirection.ON_PREM_TO_CLOUD, false,
-          false), targets, works, checked);
+          false, false), targets, works, checked);
     }
   }
 
@@ -258,7 +259,7 @@ public final class Lifecycle {
             true, false, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked);
     }
   }
 
