@@ -125,11 +125,16 @@ public final class Jobs {
     });
   }
 
-  /** Replaces the progress of a task ({@code diskPath} empty for the VM's own task). */
+  /**
+   * Replaces the progress of a task ({@code diskPath} empty for the VM's own task) and adds
+   * the disks' progress up into the job's.
+   */
   public Job progress(String jobId, String vmId, String diskPath, JobProgress progress)
       throws NotFoundException, IllegalTransitionException, StoreException {
-    return change(jobId, "record progress",
-        job -> task(job, vmId, diskPath).setProgress(progress));
+    return change(jobId, "record progress", job -> {
+      task(job, vmId, diskPath).setProgress(progress);
+      job.setProgress(JobProgressTotals.of(job.getTasksList()));
+    });
   }
 
   /**

@@ -45,7 +45,7 @@ public final class Lifecycle {
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("job-progress"));
     java.util.concurrent.ExecutorService workers =
         java.util.concurrent.Executors.newCachedThreadPool(daemon("lifecycle"));
-    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker);
+    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
         clock, seedDir, sessionSecret, new ReplicaLocks()));
   }

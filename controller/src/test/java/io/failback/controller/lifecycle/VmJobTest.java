@@ -36,7 +36,7 @@ class VmJobTest {
     jobs = new Jobs(store.jobRecords(), new MutableClock(Instant.parse("2026-11-26T10:00:00Z")));
     workers = Executors.newCachedThreadPool();
     DiskTransfer transfer = new DiskTransfer(null, jobs,
-        Executors.newSingleThreadScheduledExecutor());
+        Executors.newSingleThreadScheduledExecutor(), java.time.Clock.systemUTC());
     context = new LifecycleContext(null, jobs, null, null, transfer, workers,
         java.time.Clock.systemUTC(), dir, 1, new ReplicaLocks());
   }
