@@ -174,7 +174,8 @@ class FailbackCancelTest {
     }
   }
 
-  private static void rewriteEverything(Cloud cloud, String cloudVm) throws Exception {
+  /** Random bytes over every block of both cloud disks: each one differs from on-prem. */
+  static void rewriteEverything(Cloud cloud, String cloudVm) throws Exception {
     Random random = new Random(42);
     byte[] chunk = new byte[1 << 20];
     for (int disk = 0; disk < 2; disk++) {

@@ -48,6 +48,12 @@ final class MultiVmFixture {
   /** VMs with one sparse raw disk of {@code diskBytes} each. */
   MultiVmFixture(Path dir, GrpcCleanup cleanup, long diskBytes, String... names)
       throws Exception {
+    this(dir, cleanup, port -> "localhost:" + port, diskBytes, names);
+  }
+
+  /** {@code agentTarget} maps the controller's port to what the agent dials (a proxy). */
+  MultiVmFixture(Path dir, GrpcCleanup cleanup, java.util.function.IntFunction<String>
+      agentTarget, long diskBytes, String... names) throws Exception {
     controller = cleanup.register(new ControllerFixture(dir).start());
     hostDir = dir.resolve("hv-01");
     List<VmSpec> specs = new ArrayList<>();
@@ -65,7 +71,7 @@ final class MultiVmFixture {
       scribbleOnPrem(name, 8, seed++);
     }
     cleanup.register(AgentClient.start(AgentConfig.withDefaults(
-        "localhost:" + controller.port(), controller.pki.agent("hv-01"), hostDir)
+        agentTarget.apply(controller.port()), controller.pki.agent("hv-01"), hostDir)
         .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
         new ControlSession.SessionListener() {}));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -32,6 +32,9 @@ final class JobView {
 
   static void details(Job job, PrintWriter out) {
     out.println(summary(job));
+    if (job.hasProgress()) {
+      out.printf("  progress %s%n", bar(job.getProgress()));
+    }
     for (JobTask task : job.getTasksList()) {
       // A VM's own task carries no bytes: its disks' tasks show the progress.
       out.printf("  task %s %s  %s  %s%n", task.getVmId(),

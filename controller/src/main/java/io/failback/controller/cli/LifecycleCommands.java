@@ -305,18 +305,8 @@ final class LifecycleCommands {
       Job last = null;
       while (updates.hasNext()) {
         last = updates.next();
-        long total = last.getTasksList().stream()
-            .mapToLong(t -> t.getProgress().getBytesTotal()).sum();
-        long scanned = last.getTasksList().stream()
-            .mapToLong(t -> t.getProgress().getBytesScanned()).sum();
-        long wire = last.getTasksList().stream()
-            .mapToLong(t -> t.getProgress().getBytesOnWire()).sum();
-        double rate = last.getTasksList().stream()
-            .mapToDouble(t -> t.getProgress().getBytesPerSecond()).sum();
-        out.println(JobView.summary(last) + "  " + JobView.bar(
-            io.failback.proto.v1.JobProgress.newBuilder().setBytesTotal(total)
-                .setBytesScanned(scanned).setBytesOnWire(wire).setBytesPerSecond(rate)
-                .build()));
+        // The server's own figures, ETA included: the CLI adds nothing up itself.
+        out.println(JobView.summary(last) + "  " + JobView.bar(last.getProgress()));
         out.flush();
         if (last.getState() == JobState.JOB_WAITING) {
           break;

@@ -2,7 +2,9 @@ package io.failback.controller.lifecycle;
 
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.JobState;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -14,8 +16,12 @@ import java.util.List;
  * job starts to wait still ends it.
  */
 final class ActionGate {
+  /** How long a plan's delay waits at most before it looks at the clock again. */
+  private static final long CLOCK_CHECK_MILLIS = 100;
+
   private final Jobs jobs;
   private final String jobId;
+  private final Clock clock;
   private OperatorAction awaited;
   private boolean opened;
   private boolean cancelled;
@@ -27,9 +33,10 @@ final class ActionGate {
     }
   }
 
-  ActionGate(Jobs jobs, String jobId) {
+  ActionGate(Jobs jobs, String jobId, Clock clock) {
     this.jobs = jobs;
     this.jobId = jobId;
+    this.clock = clock;
   }
 
   /**
@@ -78,12 +85,16 @@ final class ActionGate {
     notifyAll();
   }
 
-  /** Sleeps for a plan's delay, ending early on a cancel. */
+  /**
+   * Waits out a plan's delay on the lifecycle's clock, ending early on a cancel. The clock is
+   * read again at least every {@value #CLOCK_CHECK_MILLIS} ms, so a clock that is moved (a
+   * test's) ends the delay as promptly as one that runs.
+   */
   synchronized void pause(Duration delay) throws CancelledException, InterruptedException {
-    long until = System.nanoTime() + delay.toNanos();
-    for (long left = delay.toNanos(); left > 0 && !cancelled;
-        left = until - System.nanoTime()) {
-      wait(Math.max(1, left / 1_000_000));
+    Instant until = clock.instant().plus(delay);
+    for (Duration left = delay; !left.isNegative() && !left.isZero() && !cancelled;
+        left = Duration.between(clock.instant(), until)) {
+      wait(Math.max(1, Math.min(CLOCK_CHECK_MILLIS, left.toMillis())));
     }
     throwIfCancelled();
   }

@@ -38,9 +38,13 @@ final class DiskTransfer {
   private static final Logger log = Logger.getLogger(DiskTransfer.class.getName());
   static final int BLOCK_SIZE = 64 * 1024;
 
+  /** How far back a disk's progress rate looks. */
+  static final java.time.Duration RATE_WINDOW = java.time.Duration.ofSeconds(10);
+
   private final DiskSyncs syncs;
   private final Jobs jobs;
   private final ScheduledExecutorService ticker;
+  private final java.time.Clock clock;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
   /** Bytes per second on the wire of the last transfer with each host big enough to tell. */
   private final Map<String, Double> linkRates = new ConcurrentHashMap<>();
@@ -88,10 +92,12 @@ final class DiskTransfer {
     }
   }
 
-  DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker) {
+  DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
+      java.time.Clock clock) {
     this.syncs = syncs;
     this.jobs = jobs;
     this.ticker = ticker;
+    this.clock = clock;
   }
 
   /** The wire rate measured on the last sizeable transfer with {@code host}, if any. */
@@ -121,14 +127,19 @@ final class DiskTransfer {
     List<CompletableFuture<SyncOutcome>> futures = new ArrayList<>();
     long started = System.nanoTime();
     List<SyncProgress> progress = new ArrayList<>();
+    List<JobProgressMeter> meters = new ArrayList<>();
     Set<String> sessions = ConcurrentHashMap.newKeySet();
     for (Disk disk : disks) {
       SyncProgress counters = new SyncProgress();
       progress.add(counters);
+      JobProgressMeter meter = new JobProgressMeter(clock, RATE_WINDOW);
+      // Nothing moved at the start: the first rate then covers the time since.
+      meter.update(JobProgress.newBuilder().setBytesTotal(disk.cloudDisk().size()).build());
+      meters.add(meter);
       futures.add(start(plan, disk, counters, sessions));
     }
     ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
-        () -> report(plan, disks, progress), 200, 500, TimeUnit.MILLISECONDS);
+        () -> report(plan, disks, progress, meters), 200, 500, TimeUnit.MILLISECONDS);
     try {
       List<SyncOutcome> outcomes = new ArrayList<>();
       LifecycleException first = null;
@@ -156,7 +167,7 @@ final class DiskTransfer {
       return outcomes;
     } finally {
       reporting.cancel(false);
-      report(plan, disks, progress);
+      report(plan, disks, progress, meters);
       sessions.forEach(running::remove);
     }
   }
@@ -256,26 +267,21 @@ final class DiskTransfer {
         .build();
   }
 
-  private void report(Plan plan, List<Disk> disks, List<SyncProgress> progress) {
+  private void report(Plan plan, List<Disk> disks, List<SyncProgress> progress,
+      List<JobProgressMeter> meters) {
     if (plan.jobId().isEmpty()) {
       return; // a delta cycle: no job to report to
     }
     for (int i = 0; i < disks.size(); i++) {
       SyncProgress.Snapshot now = progress.get(i).snapshot();
       long total = disks.get(i).cloudDisk().size();
-      long settled = Math.min(total, now.blocksSettled() * BLOCK_SIZE);
-      double rate = now.settledBlocksPerSecond() * BLOCK_SIZE;
-      JobProgress.Builder job = JobProgress.newBuilder().setBytesTotal(total)
-          .setBytesScanned(settled).setBlocksScanned(now.blocksScanned())
-          .setBlocksEqual(now.blocksEqual()).setBlocksZero(now.blocksZero())
-          .setBlocksSent(now.blocksSent()).setBytesRead(now.bytesRead())
-          .setBytesOnWire(now.bytesBothWays()).setBytesPerSecond(rate);
-      if (rate > 0 && settled < total) {
-        job.setEta(com.google.protobuf.util.Durations.fromMillis(
-            (long) ((total - settled) / rate * 1000)));
-      }
+      JobProgress reported = meters.get(i).update(JobProgress.newBuilder().setBytesTotal(total)
+          .setBytesScanned(Math.min(total, now.blocksSettled() * BLOCK_SIZE))
+          .setBlocksScanned(now.blocksScanned()).setBlocksEqual(now.blocksEqual())
+          .setBlocksZero(now.blocksZero()).setBlocksSent(now.blocksSent())
+          .setBytesRead(now.bytesRead()).setBytesOnWire(now.bytesBothWays()).build());
       try {
-        jobs.progress(plan.jobId(), plan.vmId(), disks.get(i).onPremPath(), job.build());
+        jobs.progress(plan.jobId(), plan.vmId(), disks.get(i).onPremPath(), reported);
       } catch (NotFoundException | IllegalTransitionException | StoreException e) {
         // A job that ended meanwhile takes no more progress.
         log.fine("progress of job " + plan.jobId() + " not recorded: " + e.getMessage());

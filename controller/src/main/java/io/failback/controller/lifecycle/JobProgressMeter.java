@@ -12,8 +12,10 @@ import java.util.Deque;
 import java.util.Iterator;
 
 /**
- * Turns successive counter samples of one task into the {@link JobProgress} to report: the
- * counters never below an earlier report, the rate over a sliding window, and the ETA.
+ * The one progress meter: turns successive counter samples of one disk's transfer into the
+ * {@link JobProgress} a job reports, with the counters never below an earlier report, the rate
+ * over a sliding window of the injected clock, and the ETA. {@link DiskTransfer} keeps one per
+ * disk and transfer; a job's whole progress adds these up ({@link JobProgressTotals}).
  *
  * <p>The rate is of logical progress ({@code bytes_scanned}), not of bytes on the wire: a
  * delta sync that finds most blocks equal moves fast while sending little, and the ETA must

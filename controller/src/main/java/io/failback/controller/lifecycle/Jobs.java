@@ -62,6 +62,15 @@ public final class Jobs {
    */
   public Job create(String kind, FailoverDirection direction, String recoveryPlan,
       Map<String, List<String>> disksByVm) throws StoreException {
+    return create(kind, direction, recoveryPlan, disksByVm, true);
+  }
+
+  /**
+   * Creates a queued job; with {@code cancellable} false it never offers CancelJob, not even
+   * before its runner takes it, because a cancel it could not honour would be a lie.
+   */
+  public Job create(String kind, FailoverDirection direction, String recoveryPlan,
+      Map<String, List<String>> disksByVm, boolean cancellable) throws StoreException {
     checkArgument(!kind.isBlank(), "job kind is blank");
     Instant now = clock.instant();
     Job.Builder job = Job.newBuilder()
@@ -70,7 +79,8 @@ public final class Jobs {
         .setState(JobState.JOB_QUEUED)
         .setDirection(requireNonNull(direction, "direction"))
         .setRecoveryPlan(requireNonNull(recoveryPlan, "recoveryPlan"))
-        .addAllowedActions(OperatorAction.CANCEL_JOB.rpcName())
+        .addAllAllowedActions(cancellable ? List.of(OperatorAction.CANCEL_JOB.rpcName())
+            : List.of())
         .setCreatedAt(timestamp(now))
         .setUpdatedAt(timestamp(now));
     disksByVm.forEach((vmId, disks) -> {
@@ -115,11 +125,16 @@ public final class Jobs {
     });
   }
 
-  /** Replaces the progress of a task ({@code diskPath} empty for the VM's own task). */
+  /**
+   * Replaces the progress of a task ({@code diskPath} empty for the VM's own task) and adds
+   * the disks' progress up into the job's.
+   */
   public Job progress(String jobId, String vmId, String diskPath, JobProgress progress)
       throws NotFoundException, IllegalTransitionException, StoreException {
-    return change(jobId, "record progress",
-        job -> task(job, vmId, diskPath).setProgress(progress));
+    return change(jobId, "record progress", job -> {
+      task(job, vmId, diskPath).setProgress(progress);
+      job.setProgress(JobProgressTotals.of(job.getTasksList()));
+    });
   }
 
   /**
@@ -207,13 +222,12 @@ public final class Jobs {
     return change(jobId, "record the manual action", job -> job.setManualAction(text));
   }
 
-  /** Replaces the actions the operator may take now; CancelJob stays off once requested. */
+  /** Replaces the actions the operator may take now; none once a cancel was requested. */
   public Job allowActions(String jobId, List<OperatorAction> actions)
       throws NotFoundException, IllegalTransitionException, StoreException {
-    // The filter runs under the lock, where cancel() sets the flag.
+    // The check runs under the lock, where cancel() sets the flag.
     return change(jobId, "change the allowed actions", job -> job.clearAllowedActions()
-        .addAllAllowedActions(actions.stream()
-            .filter(a -> !(a == OperatorAction.CANCEL_JOB && cancelRequested.contains(jobId)))
+        .addAllAllowedActions(cancelRequested.contains(jobId) ? List.of() : actions.stream()
             .map(OperatorAction::rpcName).distinct().toList()));
   }
 
@@ -294,10 +308,10 @@ public final class Jobs {
         return cancelled(jobId, "no runner had taken the job");
       }
       cancelRequested.add(jobId);
+      // Nothing is allowed while the job stops: the gate refuses CompleteFailover and
+      // ResumeJob once a cancel was requested, so offering them would be a lie.
       change(jobId, "request cancellation", b -> {
-        List<String> left = b.getAllowedActionsList().stream()
-            .filter(a -> !a.equals(OperatorAction.CANCEL_JOB.rpcName())).toList();
-        b.clearAllowedActions().addAllAllowedActions(left);
+        b.clearAllowedActions();
         addStep(b, clock.instant(), "", "cancel requested");
       });
     }

@@ -49,7 +49,7 @@ public final class Lifecycle {
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("job-progress"));
     java.util.concurrent.ExecutorService workers =
         java.util.concurrent.Executors.newCachedThreadPool(daemon("lifecycle"));
-    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker);
+    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
         clock, seedDir, sessionSecret, new ReplicaLocks()));
   }
@@ -107,7 +107,7 @@ public final class Lifecycle {
             false, dataEncryption, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("EnableProtection",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked);
     }
   }
 
@@ -188,9 +188,10 @@ public final class Lifecycle {
         works.add(work);
       }
       VmJobs.Kind kind = toCloud > 0
-          ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true)
+          ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true,
+              true)
           : new VmJobs.Kind("PlannedFailover", FailoverDirection.CLOUD_TO_ON_PREM,
-              sync == DataSync.SYNC_BEFORE_FAILOVER, true);
+              sync == DataSync.SYNC_BEFORE_FAILOVER, true, true);
       return vmJobs.launch(kind, targets, works, checked);
     }
   }
@@ -228,7 +229,7 @@ public final class Lifecycle {
         works.add(new ToCloudVm(context, item, null, false, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("UnplannedFailover",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, true), targets, works, checked);
     }
   }
 
@@ -271,7 +272,7 @@ public final class Lifecycle {
       // Deleting is not undone half-way: a commit runs to its end.
       return vmJobs.launch(new VmJobs.Kind("Commit", failback
           ? FailoverDirection.CLOUD_TO_ON_PREM : FailoverDirection.ON_PREM_TO_CLOUD, false,
-          false), targets, works, checked);
+          false, false), targets, works, checked);
     }
   }
 
@@ -290,7 +291,7 @@ public final class Lifecycle {
             true, false, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked);
     }
   }
 

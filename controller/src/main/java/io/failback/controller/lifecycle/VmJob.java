@@ -25,6 +25,13 @@ import java.util.stream.Collectors;
  * runs, after the group's delay and its manual action. A VM that fails is reported alone and
  * left by its {@link VmWork#abandon}; the groups after its own are not started (they keep
  * running where they were), because a plan's order says they depend on it.
+ *
+ * <p>A job that starts no VM (Commit, ReverseReplicate) has no order to keep: it acts on every
+ * VM of the plan at once, without the plan's delays and manual actions, and one VM's failure
+ * stops no other.
+ *
+ * <p>CancelJob is offered only while a cancel can still change something: it is withdrawn
+ * before the last VMs start, because a started VM is not stopped again.
  */
 final class VmJob {
   private static final Logger log = Logger.getLogger(VmJob.class.getName());
@@ -33,8 +40,10 @@ final class VmJob {
   private final LifecycleContext context;
   private final String jobId;
   private final Targets targets;
+  /** The groups as this job runs them: the plan's, or all VMs as one for a job starting none. */
+  private final List<Targets.Group> waves;
   private final Map<String, VmWork> works;
-  private final boolean waitForCompletion;
+  private final VmJobs.Kind kind;
   private final ActionGate gate;
   private final Semaphore slots = new Semaphore(PARALLEL_VMS);
   private final Map<String, String> ended = new ConcurrentHashMap<>();
@@ -43,18 +52,17 @@ final class VmJob {
   private volatile boolean stopping;
   private final CountDownLatch done = new CountDownLatch(1);
 
-  /**
-   * @param works every VM's work, by VM id as {@code targets} names it
-   * @param waitForCompletion whether the job waits for CompleteFailover after preparing
-   */
+  /** @param works every VM's work, by VM id as {@code targets} names it */
   VmJob(LifecycleContext context, String jobId, Targets targets, Map<String, VmWork> works,
-      boolean waitForCompletion) {
+      VmJobs.Kind kind) {
     this.context = context;
     this.jobId = jobId;
     this.targets = targets;
+    this.waves = kind.startsVms() ? targets.groups()
+        : List.of(new Targets.Group(targets.vmIds(), java.time.Duration.ZERO, ""));
     this.works = Map.copyOf(works);
-    this.waitForCompletion = waitForCompletion;
-    this.gate = new ActionGate(context.jobs(), jobId);
+    this.kind = kind;
+    this.gate = new ActionGate(context.jobs(), jobId, context.clock());
   }
 
   String jobId() {
@@ -73,10 +81,16 @@ final class VmJob {
       for (String vmId : targets.vmIds()) {
         context.jobs().vmTasks(jobId, vmId, JobState.JOB_RUNNING, "");
       }
-      stage(waitForCompletion ? "phase 1" : "preparing", targets.vmIds(), VmWork::prepare);
+      if (!kind.startsVms() && groups > 1) {
+        context.jobs().step(jobId, "", kind.rpc() + " starts no VM: the " + groups
+            + " groups of the plan are acted on together, without its delays and manual"
+            + " actions");
+      }
+      stage(kind.waitForCompletion() ? "phase 1" : "preparing", targets.vmIds(),
+          VmWork::prepare);
       int last = lastGroupToStart();
       notStarted(last + 1, "not started: a VM of group " + (last + 1) + " failed");
-      if (waitForCompletion && !open(targets.vmIds()).isEmpty()) {
+      if (kind.waitForCompletion() && !open(targets.vmIds()).isEmpty()) {
         where = "waiting for CompleteFailover";
         gate.await(OperatorAction.COMPLETE_FAILOVER, "");
       }
@@ -84,27 +98,7 @@ final class VmJob {
         stage("stopping the source VM", open(group(g)), VmWork::stopSource);
       }
       stage("data transfer", open(targets.vmIds()), VmWork::transfer);
-      for (int g = 0; g <= last; g++) {
-        stage("starting the VM", open(group(g)), work -> {
-          work.startTarget();
-          ended.put(work.vmId(), "");
-          quietly("recording " + work.vmName() + " done", () -> context.jobs().vmTasks(jobId,
-              work.vmId(), JobState.JOB_SUCCEEDED, ""));
-        });
-        if (group(g).stream().anyMatch(this::failed)) {
-          notStarted(g + 1, "not started: a VM of group " + (g + 1) + " failed");
-          break;
-        }
-        int finished = g + 1;
-        context.jobs().groupsFinished(jobId, finished, groups);
-        if (groups > 1) {
-          context.jobs().step(jobId, "", "group " + finished + " of " + groups
-              + " finished: every VM runs");
-        }
-        if (g < last) {
-          between(targets.groups().get(g));
-        }
-      }
+      startGroups(last);
     } catch (CancelledException e) {
       notStarted(0, "cancelled");
     } catch (InterruptedException e) {
@@ -119,6 +113,44 @@ final class VmJob {
     }
     end();
     done.countDown();
+  }
+
+  /** Starts the target VMs group by group, up to group {@code last}. */
+  private void startGroups(int last) throws Exception {
+    int groups = targets.groups().size();
+    for (int g = 0; g <= last; g++) {
+      if (g == last) {
+        // From here a cancel would change nothing: the VMs start whatever it says.
+        context.jobs().allowActions(jobId, List.of());
+      }
+      stage("starting the VM", open(group(g)), work -> {
+        work.startTarget();
+        ended.put(work.vmId(), "");
+        quietly("recording " + work.vmName() + " done", () -> context.jobs().vmTasks(jobId,
+            work.vmId(), JobState.JOB_SUCCEEDED, ""));
+      });
+      if (group(g).stream().anyMatch(this::failed)) {
+        notStarted(g + 1, "not started: a VM of group " + (g + 1) + " failed");
+      }
+      context.jobs().groupsFinished(jobId, finishedGroups(), groups);
+      if (group(g).stream().anyMatch(this::failed)) {
+        break;
+      }
+      if (kind.startsVms() && groups > 1) {
+        context.jobs().step(jobId, "", "group " + (g + 1) + " of " + groups
+            + " finished: every VM runs");
+      }
+      if (g < last) {
+        between(waves.get(g));
+      }
+    }
+  }
+
+  /** The plan's groups whose every VM finished. */
+  private int finishedGroups() {
+    return (int) targets.groups().stream()
+        .filter(group -> group.vmIds().stream().allMatch(id -> "".equals(ended.get(id))))
+        .count();
   }
 
   /**
@@ -206,7 +238,7 @@ final class VmJob {
   private void notStarted(int first, String why) {
     boolean cancelled = context.jobs().cancelRequested(jobId);
     String during = cancelled ? "cancelled during " + where : why;
-    for (int g = first; g < targets.groups().size(); g++) {
+    for (int g = first; g < waves.size(); g++) {
       for (String vmId : open(group(g))) {
         abandon(works.get(vmId), during, cancelled);
       }
@@ -234,16 +266,16 @@ final class VmJob {
 
   /** The first group with a failed VM, or the last group: no group after it may start. */
   private int lastGroupToStart() {
-    for (int g = 0; g < targets.groups().size(); g++) {
+    for (int g = 0; g < waves.size(); g++) {
       if (group(g).stream().anyMatch(this::failed)) {
         return g;
       }
     }
-    return targets.groups().size() - 1;
+    return waves.size() - 1;
   }
 
   private List<String> group(int g) {
-    return targets.groups().get(g).vmIds();
+    return waves.get(g).vmIds();
   }
 
   private List<String> open(List<String> vmIds) {

@@ -21,9 +21,17 @@ final class VmJobs {
     this.context = context;
   }
 
-  /** What a job is and how it runs. */
+  /**
+   * What a job is and how it runs.
+   *
+   * @param waitForCompletion whether the job waits for CompleteFailover after preparing
+   * @param cancellable whether the operator may cancel it (a commit may not: deleting is not
+   *     undone half-way)
+   * @param startsVms whether it stops and starts VMs, so that a plan's group order, delays
+   *     and manual actions apply; an action that starts none acts on every VM at once
+   */
   record Kind(String rpc, FailoverDirection direction, boolean waitForCompletion,
-      boolean cancellable) {}
+      boolean cancellable, boolean startsVms) {}
 
   /**
    * Creates the job, moves every VM's item into it and starts the run in the background.
@@ -40,14 +48,11 @@ final class VmJobs {
       byId.put(work.vmId(), work);
     }
     Job job = context.jobs().create(kind.rpc(), kind.direction(), targets.recoveryPlan(),
-        disks);
+        disks, kind.cancellable());
     String jobId = job.getId();
-    VmJob run = new VmJob(context, jobId, canonical(targets, byId), byId,
-        kind.waitForCompletion());
+    VmJob run = new VmJob(context, jobId, canonical(targets, byId), byId, kind);
     if (kind.cancellable()) {
       context.jobs().onCancel(jobId, run::cancel);
-    } else {
-      context.jobs().allowActions(jobId, List.of());
     }
     int begun = 0;
     try {

@@ -72,7 +72,7 @@ class DiskTransferTest {
   @Test
   void aFailedDiskCancelsOnlyTheSessionsOfItsOwnTransfer() throws Exception {
     ScriptedSyncs syncs = new ScriptedSyncs();
-    DiskTransfer transfer = new DiskTransfer(syncs, null, ticker);
+    DiskTransfer transfer = new DiskTransfer(syncs, null, ticker, java.time.Clock.systemUTC());
     CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
       try {
         transfer.run(plan("b"), disks("b"));

@@ -222,8 +222,8 @@ class JobsTest {
         requested.getTimeline(requested.getTimelineCount() - 1).getDescription());
     assertEquals(requested, jobs.cancel(id));
     assertEquals(1, calls.size());
-    // Offering CancelJob again while the runner stops does not reopen it.
-    assertEquals(List.of("CompleteFailover"), jobs.allowActions(id, List.of(
+    // While the runner stops nothing is offered: the gate refuses every action by then.
+    assertEquals(List.of(), jobs.allowActions(id, List.of(
         OperatorAction.COMPLETE_FAILOVER, OperatorAction.CANCEL_JOB)).getAllowedActionsList());
 
     Job cancelled = jobs.cancelled(id, "stopped after lane 0");

@@ -1,6 +1,7 @@
 package io.failback.controller.lifecycle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.MutableClock;
@@ -35,7 +36,7 @@ class VmJobTest {
     jobs = new Jobs(store.jobRecords(), new MutableClock(Instant.parse("2026-11-26T10:00:00Z")));
     workers = Executors.newCachedThreadPool();
     DiskTransfer transfer = new DiskTransfer(null, jobs,
-        Executors.newSingleThreadScheduledExecutor());
+        Executors.newSingleThreadScheduledExecutor(), java.time.Clock.systemUTC());
     context = new LifecycleContext(null, jobs, null, null, transfer, workers,
         java.time.Clock.systemUTC(), dir, 1, new ReplicaLocks());
   }
@@ -84,30 +85,60 @@ class VmJobTest {
     }
   }
 
+  private static final VmJobs.Kind FAILOVER = new VmJobs.Kind("PlannedFailover",
+      FailoverDirection.ON_PREM_TO_CLOUD, false, true, true);
+
   @Test
-  void aCancelThatComesWhileTheLastVmStartsEndsTheJobSucceeded() throws Exception {
+  void cancelIsWithdrawnBeforeTheLastVmStartsAndTheJobSucceeds() throws Exception {
     SlowStart work = new SlowStart();
     Job job = jobs.create("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, "",
         Map.of("vm-1", List.of()));
     VmJob run = new VmJob(context, job.getId(), Targets.of(List.of("vm-1")),
-        Map.of("vm-1", work), false);
+        Map.of("vm-1", work), FAILOVER);
     jobs.onCancel(job.getId(), run::cancel);
     jobs.transition(job.getId(), JobState.JOB_RUNNING);
     workers.execute(run::run);
 
     assertTrue(work.starting.await(10, TimeUnit.SECONDS));
-    jobs.cancel(job.getId());
+    // The VM starts whatever a cancel says: offering one would be a lie.
+    Job starting = jobs.get(job.getId());
+    assertEquals(List.of(), starting.getAllowedActionsList(), starting.toString());
+    assertThrows(IllegalTransitionException.class, () -> jobs.cancel(job.getId()));
     work.release.countDown();
 
+    Job ended = awaitEnd(job.getId());
+    assertEquals(JobState.JOB_SUCCEEDED, ended.getState(), ended.toString());
+    assertEquals(null, work.abandoned);
+  }
+
+  @Test
+  void aJobThatCannotBeCancelledNeverOffersCancel() throws Exception {
+    SlowStart work = new SlowStart();
+    Job job = jobs.create("Commit", FailoverDirection.CLOUD_TO_ON_PREM, "",
+        Map.of("vm-1", List.of()), false);
+    assertEquals(List.of(), job.getAllowedActionsList());
+    VmJob run = new VmJob(context, job.getId(), Targets.of(List.of("vm-1")),
+        Map.of("vm-1", work), new VmJobs.Kind("Commit", FailoverDirection.CLOUD_TO_ON_PREM,
+            false, false, false));
+    jobs.transition(job.getId(), JobState.JOB_RUNNING);
+    workers.execute(run::run);
+
+    assertTrue(work.starting.await(10, TimeUnit.SECONDS));
+    IllegalTransitionException refused = assertThrows(IllegalTransitionException.class,
+        () -> jobs.cancel(job.getId()));
+    assertTrue(refused.getMessage().contains("cannot CancelJob"), refused.getMessage());
+    work.release.countDown();
+    assertEquals(JobState.JOB_SUCCEEDED, awaitEnd(job.getId()).getState());
+  }
+
+  private Job awaitEnd(String jobId) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    Job ended = jobs.get(job.getId());
+    Job ended = jobs.get(jobId);
     while (!JobTransitions.isTerminal(ended.getState())) {
       assertTrue(System.nanoTime() < deadline, "job never ended: " + ended);
       Thread.sleep(10);
-      ended = jobs.get(job.getId());
+      ended = jobs.get(jobId);
     }
-    // The VM runs on the target side: calling that "cancelled" would invite a second copy.
-    assertEquals(JobState.JOB_SUCCEEDED, ended.getState(), ended.toString());
-    assertEquals(null, work.abandoned);
+    return ended;
   }
 }
