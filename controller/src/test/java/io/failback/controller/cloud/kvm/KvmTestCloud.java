@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Closing it destroys every VM still running, so no QEMU outlives the test.
  */
-final class KvmTestCloud implements AutoCloseable {
+public final class KvmTestCloud implements AutoCloseable {
   private final KvmCloud cloud;
   private final AtomicReference<GuestScript> scripts;
   private final AtomicBoolean stopConsoles = new AtomicBoolean();
@@ -52,7 +52,7 @@ final class KvmTestCloud implements AutoCloseable {
    * libvirt's embedded driver opens one root per process: one per test JVM, removed when it
    * exits (every test's VMs are off by then: {@link #close} stops them).
    */
-  static synchronized Path root() throws IOException {
+  public static synchronized Path root() throws IOException {
     if (root == null) {
       root = Files.createTempDirectory("fb-libvirt-");
       Path created = root;
