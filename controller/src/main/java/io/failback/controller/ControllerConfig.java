@@ -22,11 +22,13 @@ import java.time.Duration;
  *     trust bundle, enforced once it exists
  * @param transport stream, message and metadata limits and the keepalive pings permitted
  * @param issuing the CA the controller signs enrollments and renewals with, if any
+ * @param cloud which cloud VMs fail over to
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
-    boolean simulation, Path crl, TransportLimits transport, Issuing issuing) {
+    boolean simulation, Path crl, TransportLimits transport, Issuing issuing,
+    CloudChoice cloud) {
 
   /**
    * Where the controller's issuing CA lives ({@code ca.pem}, {@code ca.key}) and how long the
@@ -45,55 +47,63 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
       TlsFiles tls) {
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
-        Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE);
+        Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE,
+        CloudChoice.localDirectory());
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
         reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport,
-        issuing);
+        issuing, cloud);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
         heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
-        simulation, crl, transport, issuing);
+        simulation, crl, transport, issuing, cloud);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport,
-        issuing);
+        issuing, cloud);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl,
-        transport, issuing);
+        transport, issuing, cloud);
   }
 
   public ControllerConfig withCrl(Path file) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file,
-        transport, issuing);
+        transport, issuing, cloud);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport,
-        issuing);
+        issuing, cloud);
   }
 
   public ControllerConfig withTransport(TransportLimits limits) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, limits, issuing);
+        crl, limits, issuing, cloud);
   }
 
   /** The same controller signing enrollments and renewals with the CA in {@code caDir}. */
   public ControllerConfig withIssuing(Issuing newIssuing) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, newIssuing);
+        crl, transport, newIssuing, cloud);
+  }
+
+  /** The same controller failing VMs over to {@code choice}. */
+  public ControllerConfig withCloud(CloudChoice choice) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        crl, transport, issuing, choice);
   }
 }

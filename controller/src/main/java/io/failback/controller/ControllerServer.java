@@ -19,7 +19,6 @@ import io.failback.controller.grpc.FencedHostInterceptor;
 import io.failback.controller.grpc.HostServiceAdapter;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
-import io.failback.controller.cloud.LocalDirectoryCloud;
 import io.failback.controller.cloud.GuestSimulation;
 import io.failback.controller.grpc.FailoverServiceAdapter;
 import io.failback.controller.grpc.RequestShape;
@@ -163,10 +162,10 @@ public final class ControllerServer implements AutoCloseable {
     FencedHostInterceptor fences = new FencedHostInterceptor(hostAdmin);
     Cloud cloud;
     try {
-      cloud = LocalDirectoryCloud.open(config.stateDir().resolve("cloud"), clock);
+      cloud = config.cloud().open(config.stateDir(), clock);
     } catch (CloudException e) {
       store.close();
-      throw new IOException("cannot open the cloud directory: " + e.getMessage(), e);
+      throw new IOException("cannot open the cloud: " + e.getMessage(), e);
     }
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,

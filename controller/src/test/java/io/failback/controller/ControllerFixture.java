@@ -19,6 +19,7 @@ final class ControllerFixture implements AutoCloseable {
   Duration heartbeatInterval = Duration.ofMillis(200);
   Duration heartbeatTimeout = Duration.ofSeconds(2);
   Duration reloadPeriod = Duration.ofHours(1);
+  CloudChoice cloud = CloudChoice.localDirectory();
   ControllerServer server;
 
   ControllerFixture(Path dir) throws Exception {
@@ -30,7 +31,7 @@ final class ControllerFixture implements AutoCloseable {
   ControllerConfig config(int port) {
     return ControllerConfig.withDefaults("127.0.0.1", port, stateDir, controllerTls)
         .withHeartbeat(heartbeatInterval, heartbeatTimeout)
-        .withPeriods(reloadPeriod, Duration.ofMillis(100));
+        .withPeriods(reloadPeriod, Duration.ofMillis(100)).withCloud(cloud);
   }
 
   ControllerFixture start() throws Exception {

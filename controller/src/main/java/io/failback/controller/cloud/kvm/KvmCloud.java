@@ -1,0 +1,228 @@
+package io.failback.controller.cloud.kvm;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.controller.cloud.Cloud;
+import io.failback.controller.cloud.CloudException;
+import io.failback.controller.cloud.CloudSnapshot;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.CloudVmSpec;
+import io.failback.controller.cloud.PowerState;
+import io.failback.controller.cloud.SimulatedGuest;
+import io.failback.controller.cloud.kvm.KvmDomains.Found;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+
+/**
+ * A {@link Cloud} of libvirt domains with qcow2 disks: real VMs under QEMU/KVM.
+ *
+ * <p>libvirt holds the state: each VM is a persistent domain whose UUID is the VM id and whose
+ * metadata holds the {@link KvmVmRecord}; disks and console logs live in {@code
+ * <cloud-dir>/vms/<id>/}. Lifecycle calls are serialized on this object (a shutdown waits for
+ * the guest while holding it); disk handles are used from any thread.
+ */
+public final class KvmCloud implements Cloud {
+  // libvirt's virDomainUndefineFlags: drop snapshot and checkpoint metadata with the domain.
+  private static final int UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
+  private static final int UNDEFINE_CHECKPOINTS_METADATA = 1 << 4;
+
+  private final KvmCloudOptions options;
+  private final LibvirtSession libvirt;
+  private final KvmDomains domains;
+  private final KvmVmFactory factory;
+  private final DiskExports exports;
+  private final KvmSnapshots snapshots;
+
+  private KvmCloud(KvmCloudOptions options, LibvirtSession libvirt, Clock clock) {
+    this.options = options;
+    this.libvirt = libvirt;
+    this.factory = new KvmVmFactory(libvirt.connect(), options, clock);
+    this.domains = new KvmDomains(libvirt.connect(), factory.cloudName());
+    this.exports = new DiskExports(options.cloudDir().resolve("run"));
+    this.snapshots = new KvmSnapshots(domains, options.cloudDir().resolve("run"), clock);
+  }
+
+  /** Connects to libvirt at {@code options.libvirtUri()}; VMs already defined are kept. */
+  public static KvmCloud open(KvmCloudOptions options, Clock clock) throws CloudException {
+    try {
+      Files.createDirectories(options.cloudDir().resolve("vms"));
+    } catch (IOException e) {
+      throw CloudException.io(e, "cannot create the KVM cloud folder %s", options.cloudDir());
+    }
+    return new KvmCloud(options, LibvirtSession.open(options.libvirtUri()), clock);
+  }
+
+  @Override
+  public synchronized List<CloudVm> list() throws CloudException {
+    List<CloudVm> vms = new ArrayList<>();
+    for (Found found : domains.all()) {
+      vms.add(vm(found));
+    }
+    vms.sort(Comparator.comparing(CloudVm::name).thenComparing(CloudVm::id));
+    return vms;
+  }
+
+  @Override
+  public synchronized Optional<CloudVm> get(String vmId) throws CloudException {
+    Optional<Found> found = domains.find(vmId);
+    return found.isEmpty() ? Optional.empty() : Optional.of(vm(found.get()));
+  }
+
+  @Override
+  public synchronized CloudVm create(CloudVmSpec spec) throws CloudException {
+    KvmVmRecord record = factory.create(spec, UUID.randomUUID().toString());
+    return record.toCloudVm(PowerState.OFF);
+  }
+
+  @Override
+  public synchronized void start(String vmId) throws CloudException {
+    Found found = domains.require(vmId);
+    CloudVm vm = vm(found);
+    if (vm.state() != PowerState.OFF) {
+      throw CloudException.precondition("cloud VM %s is %s already", vm.label(), vm.state());
+    }
+    if (exports.anyOpen(vmId) || snapshots.anyOpen(vmId)) {
+      // QEMU could not lock the disk anyway; and a replication into it has not finished.
+      throw CloudException.precondition("cloud VM %s has an open disk handle: close it (finish"
+          + " the replication) before starting the VM", vm.label());
+    }
+    try {
+      Domain domain = factory.redefine(found.record(), options.boot().bootFor(vm));
+      domain.create();
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot start cloud VM %s", vm.label());
+    }
+  }
+
+  @Override
+  public synchronized void shutdown(String vmId) throws CloudException {
+    Found found = domains.require(vmId);
+    new GracefulShutdown(found.domain(), options.shutdownTimeout(), vm(found).label()).run();
+  }
+
+  @Override
+  public synchronized void delete(String vmId) throws CloudException {
+    Found found = domains.require(vmId);
+    CloudVm vm = vm(found);
+    if (vm.state() != PowerState.OFF) {
+      throw CloudException.precondition("cloud VM %s is %s: shut it down first", vm.label(),
+          vm.state());
+    }
+    if (exports.anyOpen(vmId) || snapshots.anyOpen(vmId)) {
+      throw CloudException.precondition("cloud VM %s has an open disk or snapshot handle",
+          vm.label());
+    }
+    try {
+      found.domain().undefine(UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_CHECKPOINTS_METADATA);
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot undefine cloud VM %s", vm.label());
+    }
+    factory.deleteFiles(vmId);
+  }
+
+  @Override
+  public synchronized BlockDevice openDisk(String vmId, int diskIndex, boolean writable)
+      throws CloudException {
+    CloudVm vm = vm(domains.require(vmId));
+    if (vm.state() != PowerState.OFF) {
+      // QEMU holds the image's write lock while the guest runs; reads go through snapshots.
+      throw CloudException.precondition("cloud VM %s is %s: its disks open only while it is"
+          + " OFF (read a running VM through a snapshot)", vm.label(), vm.state());
+    }
+    if (diskIndex < 0 || diskIndex >= vm.disks().size()) {
+      throw CloudException.invalid("cloud VM %s has %d disks; there is no disk %d", vm.label(),
+          vm.disks().size(), diskIndex);
+    }
+    return exports.open(vmId, diskIndex, vm.disks().get(diskIndex).path(), writable);
+  }
+
+  /**
+   * A libvirt checkpoint of every disk; for a running VM taken together with a pull-mode backup
+   * job, whose NBD exports are the views (copy-before-write keeps them at the instant).
+   *
+   * @throws CloudException FAILED_PRECONDITION while another snapshot handle of the VM is open
+   *     (libvirt runs one backup job per domain)
+   */
+  @Override
+  public synchronized CloudSnapshot snapshot(String vmId) throws CloudException {
+    Found found = domains.require(vmId);
+    return snapshots.take(found, vm(found));
+  }
+
+  /**
+   * Refused: a KVM snapshot's point-in-time view is a backup job that ends with its first
+   * handle; its checkpoint lives on for {@link #changedBlocks}.
+   */
+  @Override
+  public synchronized CloudSnapshot openSnapshot(String snapshotId) throws CloudException {
+    snapshots.vmOf(snapshotId);
+    throw CloudException.precondition("snapshot %s: the KVM cloud's point-in-time view ended"
+        + " with its first handle (a libvirt backup job); take a new snapshot", snapshotId);
+  }
+
+  /**
+   * The checkpoint's dirty bitmap through NBD block status: of the qcow2 through qemu-nbd when
+   * the VM is OFF, of an incremental pull-mode backup while it runs. Empty when QEMU was killed
+   * since (the bitmap is lost or flagged inconsistent): callers compare checksums.
+   */
+  @Override
+  public synchronized Optional<long[]> changedBlocks(String snapshotId, int diskIndex,
+      int blockSize) throws CloudException {
+    if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
+      throw CloudException.invalid("block size %d is not a power of two of at least 4096",
+          blockSize);
+    }
+    return snapshots.changedBlocks(snapshotId, diskIndex, blockSize);
+  }
+
+  @Override
+  public synchronized List<String> snapshots(String vmId) throws CloudException {
+    return snapshots.list(domains.require(vmId));
+  }
+
+  @Override
+  public synchronized void releaseSnapshot(String snapshotId) throws CloudException {
+    snapshots.release(snapshotId);
+  }
+
+  @Override
+  public SimulatedGuest guest(String vmId) throws CloudException {
+    throw CloudException.precondition("the KVM cloud runs real guests: there is no simulated"
+        + " guest for cloud VM %s (simulated writes are a local-directory cloud feature)", vmId);
+  }
+
+  @Override
+  public synchronized void close() throws CloudException {
+    try {
+      snapshots.closeAll();
+      exports.closeAll();
+    } finally {
+      libvirt.close();
+    }
+  }
+
+  /** The folder of a VM's disks and console log. */
+  public Path vmDir(String vmId) {
+    return factory.vmDir(vmId);
+  }
+
+  static boolean isRunning(Found found) throws CloudException {
+    return vm(found).state() == PowerState.RUNNING;
+  }
+
+  static CloudVm vm(Found found) throws CloudException {
+    try {
+      return found.record().toCloudVm(KvmDomains.state(found.domain()));
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot read the state of cloud VM %s", found.record().id());
+    }
+  }
+}
