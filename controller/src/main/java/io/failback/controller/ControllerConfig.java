@@ -17,11 +17,22 @@ import java.time.Duration;
  * @param peerRecheckPeriod how often open streams re-validate their peer's certificate
  * @param replicationInterval how often protected VMs send a delta cycle to the cloud
  * @param simulation whether the SIMULATION-ONLY guest writer is served (demos, tests)
+ * @param cloud which cloud VMs fail over to
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
-    boolean simulation) {
+    boolean simulation, CloudChoice cloud) {
+
+  /** A controller with the embedded local-directory cloud. */
+  public ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
+      String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
+      Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
+      boolean simulation) {
+    this(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval, heartbeatTimeout,
+        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        CloudChoice.localDirectory());
+  }
 
   /** Defaults for everything but the address, state and TLS files. */
   public static ControllerConfig withDefaults(String listenHost, int port, Path stateDir,
@@ -33,26 +44,32 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
-        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
+        reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, cloud);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
-        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation);
+        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, cloud);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, cloud);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on);
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, cloud);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
-        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation);
+        heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, cloud);
+  }
+
+  public ControllerConfig withCloud(CloudChoice choice) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        choice);
   }
 }

@@ -72,6 +72,30 @@ public final class ControllerMain implements Callable<Integer> {
       description = "Serve the SIMULATION-ONLY guest writer for cloud VMs (demos, tests).")
   boolean simulation;
 
+  @Option(names = "--cloud", defaultValue = "local-dir",
+      description = "Where VMs fail over to: local-dir (embedded, simulated VMs) or kvm"
+          + " (libvirt domains; see --libvirt-uri). Default: ${DEFAULT-VALUE}.")
+  String cloudKind;
+
+  @Option(names = "--cloud-dir", description = "The cloud's folder (default: <state-dir>/cloud,"
+      + " or <state-dir>/kvm-cloud for kvm).")
+  Path cloudDir;
+
+  @Option(names = "--libvirt-uri", defaultValue = "qemu:///system",
+      description = "libvirt connection of the kvm cloud, e.g. qemu:///embed?root=DIR to run"
+          + " the QEMU driver in the controller (default: ${DEFAULT-VALUE}).")
+  String libvirtUri;
+
+  @Option(names = "--kvm-domain-type", defaultValue = "kvm",
+      description = "kvm, or qemu (TCG emulation) where KVM is missing or broken"
+          + " (default: ${DEFAULT-VALUE}).")
+  String kvmDomainType;
+
+  @Option(names = "--kvm-shutdown-timeout", defaultValue = "PT2M",
+      description = "How long a kvm guest gets after the ACPI button before a hard stop"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration kvmShutdownTimeout;
+
   @Option(names = "--port-file",
       description = "Write the bound port here once listening (for scripts using port 0).")
   Path portFile;
@@ -90,7 +114,7 @@ public final class ControllerMain implements Callable<Integer> {
     ControllerConfig config = new ControllerConfig(base.listenHost(), base.port(),
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
-        replicationInterval, simulation);
+        replicationInterval, simulation).withCloud(cloudChoice());
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());
@@ -100,6 +124,20 @@ public final class ControllerMain implements Callable<Integer> {
     }
     ControllerService.LIFETIME.run(server::close);
     return 0;
+  }
+
+  private CloudChoice cloudChoice() {
+    CloudChoice.Kind kind = switch (cloudKind) {
+      case "local-dir" -> CloudChoice.Kind.LOCAL_DIR;
+      case "kvm" -> CloudChoice.Kind.KVM;
+      default -> throw new ParameterException(spec.commandLine(),
+          "--cloud must be local-dir or kvm, got '" + cloudKind + "'");
+    };
+    if (!kvmDomainType.equals("kvm") && !kvmDomainType.equals("qemu")) {
+      throw new ParameterException(spec.commandLine(),
+          "--kvm-domain-type must be kvm or qemu, got '" + kvmDomainType + "'");
+    }
+    return new CloudChoice(kind, cloudDir, libvirtUri, kvmDomainType, kvmShutdownTimeout);
   }
 
   private void requireOptions(String... names) {

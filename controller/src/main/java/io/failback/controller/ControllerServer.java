@@ -12,7 +12,6 @@ import io.failback.controller.agents.AgentHosts;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
-import io.failback.controller.cloud.LocalDirectoryCloud;
 import io.failback.controller.cloud.GuestSimulation;
 import io.failback.controller.grpc.FailoverServiceAdapter;
 import io.failback.controller.grpc.SimulationServiceAdapter;
@@ -132,10 +131,10 @@ public final class ControllerServer implements AutoCloseable {
         new DigestSets(config.stateDir().resolve("digests")));
     Cloud cloud;
     try {
-      cloud = LocalDirectoryCloud.open(config.stateDir().resolve("cloud"), clock);
+      cloud = config.cloud().open(config.stateDir(), clock);
     } catch (CloudException e) {
       store.close();
-      throw new IOException("cannot open the cloud directory: " + e.getMessage(), e);
+      throw new IOException("cannot open the cloud: " + e.getMessage(), e);
     }
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,

@@ -32,19 +32,19 @@ public final class CloudException extends Exception {
     return kind;
   }
 
-  static CloudException notFound(String format, Object... args) {
+  public static CloudException notFound(String format, Object... args) {
     return new CloudException(Kind.NOT_FOUND, String.format(format, args));
   }
 
-  static CloudException invalid(String format, Object... args) {
+  public static CloudException invalid(String format, Object... args) {
     return new CloudException(Kind.INVALID_ARGUMENT, String.format(format, args));
   }
 
-  static CloudException precondition(String format, Object... args) {
+  public static CloudException precondition(String format, Object... args) {
     return new CloudException(Kind.FAILED_PRECONDITION, String.format(format, args));
   }
 
-  static CloudException io(Throwable cause, String format, Object... args) {
+  public static CloudException io(Throwable cause, String format, Object... args) {
     String detail = cause.getMessage() == null ? cause.toString() : cause.getMessage();
     return new CloudException(Kind.IO, String.format(format, args) + ": " + detail, cause);
   }

@@ -5,5 +5,7 @@ public enum DiskFormat {
   /** A dynamic VHDX (the Hyper-V format) with 32 MiB blocks. */
   VHDX,
   /** A sparse raw image. */
-  RAW
+  RAW,
+  /** A qcow2 image (the KVM cloud's: persistent dirty bitmaps live in it). */
+  QCOW2
 }

@@ -83,6 +83,10 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
         throw invalid("disk '%s' of cloud VM '%s': size %d is not a positive multiple of %d",
             disk.name(), spec.name(), disk.virtualSize(), SECTOR);
       }
+      if (disk.format() == DiskFormat.QCOW2) {
+        throw invalid("disk '%s' of cloud VM '%s': the local-directory cloud stores VHDX or raw"
+            + " disks, not qcow2", disk.name(), spec.name());
+      }
       if (disk.format() == DiskFormat.VHDX && disk.virtualSize() > MAX_VHDX_SIZE) {
         throw invalid("disk '%s' of cloud VM '%s': %d bytes exceeds the VHDX limit of 64 TiB",
             disk.name(), spec.name(), disk.virtualSize());

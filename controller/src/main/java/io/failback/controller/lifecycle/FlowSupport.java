@@ -70,7 +70,9 @@ final class FlowSupport {
     return vm.getDisksList().stream().map(VirtualDisk::getPath).toList();
   }
 
-  /** A cloud VM shaped like the on-prem one: same disks (format, size), same switches. */
+  /**
+   * A cloud VM shaped like the on-prem one: same disks (format, size), switches, memory and CPUs.
+   */
   static CloudVmSpec cloudSpec(VirtualMachine vm) {
     List<CloudVmSpec.DiskSpec> disks = new ArrayList<>();
     for (int i = 0; i < vm.getDisksCount(); i++) {
@@ -83,7 +85,8 @@ final class FlowSupport {
     for (NetworkAdapter nic : vm.getNetworkAdaptersList()) {
       nics.add(new CloudVmSpec.NicSpec(nic.getName(), nic.getSwitchName()));
     }
-    return new CloudVmSpec(vm.getName(), vm.getId(), disks, nics);
+    return new CloudVmSpec(vm.getName(), vm.getId(), disks, nics, vm.getMemoryBytes(),
+        vm.getProcessorCount());
   }
 
   /** Copies the non-zero 64 KiB blocks of {@code from} into {@code to}, which reads as zeros. */

@@ -44,9 +44,14 @@ final class ProtectVm extends ItemWork {
   @Override
   public void transfer() throws Exception {
     cloudVm = context.cloud().create(FlowSupport.cloudSpec(vm));
+    // Where the cloud could not match the on-prem shape (a NIC left unplugged), the job says so.
+    String notes = cloudVm.notes().isEmpty() ? "" : "; " + String.join("; ", cloudVm.notes());
     Replication replication = new Replication(context);
+    if (reverse && !notes.isEmpty()) {
+      step("cloud VM " + cloudVm.id() + " created (off)" + notes);
+    }
     if (!reverse) {
-      step("cloud VM " + cloudVm.id() + " created (off)");
+      step("cloud VM " + cloudVm.id() + " created (off)" + notes);
       replication.replicate(jobId, tag, item, vm, cloudVm.id(), SyncMode.FULL,
           "initial replication");
       return;

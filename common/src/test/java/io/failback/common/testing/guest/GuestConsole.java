@@ -4,12 +4,17 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,6 +36,49 @@ public final class GuestConsole {
     thread.setDaemon(true);
     thread.start();
     return console;
+  }
+
+  /**
+   * Starts a daemon thread following {@code file} from {@code offset} (a console libvirt writes
+   * to a file), polling every 100 ms, until {@code stop} is closed.
+   */
+  public static GuestConsole followFile(Path file, long offset, AtomicBoolean stop) {
+    GuestConsole console = new GuestConsole();
+    Thread thread = new Thread(() -> console.tail(file, offset, stop), "guest-console-file");
+    thread.setDaemon(true);
+    thread.start();
+    return console;
+  }
+
+  private void tail(Path file, long offset, AtomicBoolean stop) {
+    StringBuilder partial = new StringBuilder();
+    long position = offset;
+    try {
+      while (!stop.get()) {
+        if (Files.exists(file) && Files.size(file) > position) {
+          try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+            channel.position(position);
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(1 << 20,
+                Files.size(file) - position));
+            position += channel.read(buffer);
+            partial.append(new String(buffer.array(), 0, buffer.position(),
+                StandardCharsets.US_ASCII));
+          }
+          for (int newline; (newline = partial.indexOf("\n")) >= 0; ) {
+            add(partial.substring(0, newline).replace("\r", ""));
+            partial.delete(0, newline + 1);
+          }
+        } else {
+          Thread.sleep(100); // A file has no change notification that works on every mount.
+        }
+      }
+    } catch (IOException e) {
+      add("FB-HOST-ERROR console: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      end();
+    }
   }
 
   private void copy(InputStream in) {

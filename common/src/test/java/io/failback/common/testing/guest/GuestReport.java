@@ -32,6 +32,18 @@ public record GuestReport(List<String> lines) {
         .map(l -> Long.parseLong(l.substring(("DISK " + device + " ").length()))).findFirst();
   }
 
+  /** The memory the guest's kernel saw, in KiB (MemTotal: less than the VM's, by the kernel's). */
+  public Optional<Long> memoryKib() {
+    return lines.stream().filter(l -> l.startsWith("MEMORY "))
+        .map(l -> Long.parseLong(l.substring("MEMORY ".length()))).findFirst();
+  }
+
+  /** How many CPUs the guest saw. */
+  public Optional<Integer> cpus() {
+    return lines.stream().filter(l -> l.startsWith("CPUS "))
+        .map(l -> Integer.parseInt(l.substring("CPUS ".length()))).findFirst();
+  }
+
   /** Every "ERROR ..." report. */
   public List<String> errors() {
     return lines.stream().filter(l -> l.startsWith("ERROR")).toList();

@@ -17,7 +17,7 @@ public final class GuestScript {
   private static final int MAX_COMMANDS_LENGTH = 1800;
 
   private final List<String> commands = new ArrayList<>();
-  private boolean awaitAcpi;
+  private String end = "";
 
   /** Writes the {@link GuestPattern} of {@code tag} over the region, with O_DIRECT. */
   public GuestScript write(String device, long offset, long length, String tag) {
@@ -43,7 +43,13 @@ public final class GuestScript {
 
   /** After the commands, stays up until the ACPI power button instead of powering off. */
   public GuestScript awaitAcpiShutdown() {
-    awaitAcpi = true;
+    end = " fb.end=acpi";
+    return this;
+  }
+
+  /** After the commands, stays up and ignores the ACPI power button (reports "HANGING"). */
+  public GuestScript ignoreAcpiShutdown() {
+    end = " fb.end=hang";
     return this;
   }
 
@@ -61,6 +67,6 @@ public final class GuestScript {
     checkArgument(run.length() <= MAX_COMMANDS_LENGTH, "%s commands do not fit the kernel"
         + " command line", commands.size());
     return "console=ttyS0 quiet panic=-1" + (run.isEmpty() ? "" : " fb.run=" + run)
-        + (awaitAcpi ? " fb.end=acpi" : "");
+        + end;
   }
 }

@@ -1,0 +1,98 @@
+package io.failback.controller.cloud.kvm;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.Optional;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.w3c.dom.Document;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+
+/** The libvirt domain XML of a KVM cloud VM, and its Failback metadata read back. */
+final class DomainXml {
+  static final String NAMESPACE = "https://failback.io/ns/kvm-cloud/1";
+  private static final long KIB = 1024;
+  private static final long DEFAULT_MEMORY = 1L << 30;
+
+  private DomainXml() {}
+
+  /**
+   * The domain: the record's disks (virtio, qcow2, discards passed down so zeroed ranges stay
+   * holes), its plugged NICs (virtio, on their libvirt network), the serial console into {@code
+   * consoleLog}, and either the VM's own disks or {@code boot} to boot from.
+   */
+  static String of(KvmVmRecord vm, String domainType, Optional<DirectKernelBoot> boot,
+      Path consoleLog) {
+    long memoryKib = Math.max(1, ((vm.memoryBytes() > 0 ? vm.memoryBytes() : DEFAULT_MEMORY)
+        + KIB - 1) / KIB);
+    int cpus = Math.max(1, vm.processorCount());
+    StringBuilder xml = new StringBuilder();
+    xml.append("<domain type='").append(domainType).append("'>\n")
+        .append("  <name>").append(vm.domainName()).append("</name>\n")
+        .append("  <uuid>").append(vm.id()).append("</uuid>\n")
+        .append("  <title>").append(escape(vm.name().replace('\n', ' '))).append("</title>\n")
+        .append("  <metadata><fb:vm xmlns:fb='").append(NAMESPACE).append("'>")
+        .append(escape(vm.toJson())).append("</fb:vm></metadata>\n")
+        .append("  <memory unit='KiB'>").append(memoryKib).append("</memory>\n")
+        .append("  <vcpu>").append(cpus).append("</vcpu>\n")
+        .append("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
+    if (boot.isPresent()) {
+      xml.append("    <kernel>").append(escape(boot.get().kernel().toString()))
+          .append("</kernel>\n    <initrd>").append(escape(boot.get().initrd().toString()))
+          .append("</initrd>\n    <cmdline>").append(escape(boot.get().commandLine()))
+          .append("</cmdline>\n");
+    } else {
+      xml.append("    <boot dev='hd'/>\n");
+    }
+    xml.append("  </os>\n  <features><acpi/><apic/></features>\n")
+        .append("  <on_poweroff>destroy</on_poweroff>\n")
+        // A directly booted guest's command line was for one boot: its reboot is a power-off.
+        .append("  <on_reboot>").append(boot.isPresent() ? "destroy" : "restart")
+        .append("</on_reboot>\n  <on_crash>destroy</on_crash>\n  <devices>\n");
+    for (int i = 0; i < vm.disks().size(); i++) {
+      xml.append("    <disk type='file' device='disk'>")
+          .append("<driver name='qemu' type='qcow2' discard='unmap'/>")
+          .append("<source file='").append(escape(vm.disks().get(i).file())).append("'/>")
+          .append("<target dev='vd").append((char) ('a' + i)).append("' bus='virtio'/>")
+          .append("</disk>\n");
+    }
+    for (KvmVmRecord.Nic nic : vm.nics()) {
+      if (nic.network() != null) {
+        xml.append("    <interface type='network'><source network='")
+            .append(escape(nic.network())).append("'/><model type='virtio'/></interface>\n");
+      }
+    }
+    xml.append("    <serial type='file'><source path='").append(escape(consoleLog.toString()))
+        .append("'/><target port='0'/></serial>\n")
+        .append("  </devices>\n</domain>\n");
+    return xml.toString();
+  }
+
+  /** The Failback record in a domain's XML, or empty for a domain that is not ours. */
+  static Optional<KvmVmRecord> record(String domainXml) throws IOException {
+    try {
+      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+      factory.setNamespaceAware(true);
+      factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+      Document document = factory.newDocumentBuilder()
+          .parse(new InputSource(new StringReader(domainXml)));
+      NodeList nodes = document.getElementsByTagNameNS(NAMESPACE, "vm");
+      if (nodes.getLength() == 0) {
+        return Optional.empty();
+      }
+      return KvmVmRecord.fromJson(nodes.item(0).getTextContent());
+    } catch (ParserConfigurationException | SAXException e) {
+      throw new IOException("cannot parse a domain's XML: " + e.getMessage(), e);
+    }
+  }
+
+  static String escape(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("'", "&apos;").replace("\"", "&quot;");
+  }
+}

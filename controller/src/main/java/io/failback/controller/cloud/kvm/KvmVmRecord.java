@@ -1,0 +1,58 @@
+package io.failback.controller.cloud.kvm;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
+import io.failback.controller.cloud.CloudDisk;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.CloudVmSpec.NicSpec;
+import io.failback.controller.cloud.DiskFormat;
+import io.failback.controller.cloud.PowerState;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the KVM cloud knows of a VM beyond libvirt's own view, kept as JSON in the domain's
+ * {@code <metadata>}: so libvirt is the one store, and a VM and its record cannot drift apart.
+ *
+ * @param network per NIC, the libvirt network it is plugged into, or null when left unplugged
+ */
+record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
+    List<Disk> disks, List<Nic> nics, long memoryBytes, int processorCount, List<String> notes) {
+  private static final Gson GSON = new Gson();
+
+  record Disk(String name, String file, long virtualSize) {}
+
+  record Nic(String name, String switchName, String network) {}
+
+  String toJson() {
+    return GSON.toJson(this);
+  }
+
+  /** The record in a domain's metadata, or empty when the text is not one (not our domain). */
+  static Optional<KvmVmRecord> fromJson(String json) {
+    try {
+      KvmVmRecord record = GSON.fromJson(json, KvmVmRecord.class);
+      return record == null || record.id == null || record.disks == null ? Optional.empty()
+          : Optional.of(record);
+    } catch (JsonParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  CloudVm toCloudVm(PowerState state) {
+    List<CloudDisk> cloudDisks = disks.stream()
+        .map(d -> new CloudDisk(d.name(), Path.of(d.file()), DiskFormat.QCOW2, d.virtualSize()))
+        .toList();
+    List<NicSpec> cloudNics = nics.stream().map(n -> new NicSpec(n.name(), n.switchName()))
+        .toList();
+    return new CloudVm(id, name, sourceVmId, state, cloudDisks, cloudNics,
+        Instant.parse(createdAt), notes == null ? List.of() : notes);
+  }
+
+  /** The libvirt domain name: unique, and recognisably ours in {@code virsh list}. */
+  String domainName() {
+    return "failback-" + id;
+  }
+}

@@ -1,0 +1,74 @@
+package io.failback.controller.cloud.kvm;
+
+import io.failback.common.testing.guest.GuestConsole;
+import io.failback.common.testing.guest.GuestScript;
+import io.failback.common.testing.guest.TinyGuest;
+import io.failback.controller.cloud.CloudException;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.PowerState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A {@link KvmCloud} for tests: the embedded libvirt QEMU driver in a temporary root (no daemon),
+ * TCG, and VMs that boot the tiny guest with the script set before each start.
+ *
+ * <p>Closing it destroys every VM still running, so no QEMU outlives the test.
+ */
+final class KvmTestCloud implements AutoCloseable {
+  private final KvmCloud cloud;
+  private final AtomicReference<GuestScript> scripts;
+  private final AtomicBoolean stopConsoles = new AtomicBoolean();
+
+  private KvmTestCloud(KvmCloud cloud, AtomicReference<GuestScript> scripts) {
+    this.cloud = cloud;
+    this.scripts = scripts;
+  }
+
+  /** Skips the test where qemu-system-x86_64 is absent (through {@link TinyGuest#require}). */
+  static KvmTestCloud open(Path dir, Duration shutdownTimeout) throws Exception {
+    TinyGuest guest = TinyGuest.require();
+    AtomicReference<GuestScript> script = new AtomicReference<>();
+    KvmCloudOptions options = KvmCloudOptions
+        .of("qemu:///embed?root=" + dir.resolve("libvirt"), dir.resolve("cloud"))
+        .withDomainType("qemu").withShutdownTimeout(shutdownTimeout)
+        .withBoot(vm -> Optional.ofNullable(script.getAndSet(null)).map(s ->
+            new DirectKernelBoot(guest.kernel(), guest.initrd(), s.kernelCommandLine())));
+    return new KvmTestCloud(KvmCloud.open(options, Clock.systemUTC()), script);
+  }
+
+  KvmCloud cloud() {
+    return cloud;
+  }
+
+  /** Starts the VM booting the tiny guest with {@code script}; its console from this boot on. */
+  GuestConsole start(String vmId, GuestScript script) throws CloudException, IOException {
+    Path log = cloud.vmDir(vmId).resolve("console.log");
+    long from = Files.exists(log) ? Files.size(log) : 0;
+    scripts.set(script);
+    cloud.start(vmId);
+    // libvirt may truncate the log at start: then follow it from its beginning.
+    long now = Files.exists(log) ? Files.size(log) : 0;
+    return GuestConsole.followFile(log, now < from ? 0 : from, stopConsoles);
+  }
+
+  @Override
+  public void close() throws Exception {
+    stopConsoles.set(true);
+    try {
+      for (CloudVm vm : cloud.list()) {
+        if (vm.state() == PowerState.RUNNING) {
+          cloud.shutdown(vm.id());
+        }
+      }
+    } finally {
+      cloud.close();
+    }
+  }
+}
