@@ -39,6 +39,7 @@ public final class KvmCloud implements Cloud {
   private final KvmDomains domains;
   private final KvmVmFactory factory;
   private final DiskExports exports;
+  private final KvmSnapshots snapshots;
 
   private KvmCloud(KvmCloudOptions options, LibvirtSession libvirt, Clock clock) {
     this.options = options;
@@ -46,6 +47,7 @@ public final class KvmCloud implements Cloud {
     this.domains = new KvmDomains(libvirt.connect());
     this.factory = new KvmVmFactory(libvirt.connect(), options, clock);
     this.exports = new DiskExports(options.cloudDir().resolve("run"));
+    this.snapshots = new KvmSnapshots(domains, options.cloudDir().resolve("run"), clock);
   }
 
   /** Connects to libvirt at {@code options.libvirtUri()}; VMs already defined are kept. */
@@ -87,7 +89,7 @@ public final class KvmCloud implements Cloud {
     if (vm.state() != PowerState.OFF) {
       throw CloudException.precondition("cloud VM %s is %s already", vm.label(), vm.state());
     }
-    if (exports.anyOpen(vmId)) {
+    if (exports.anyOpen(vmId) || snapshots.anyOpen(vmId)) {
       // QEMU could not lock the disk anyway; and a replication into it has not finished.
       throw CloudException.precondition("cloud VM %s has an open disk handle: close it (finish"
           + " the replication) before starting the VM", vm.label());
@@ -114,8 +116,9 @@ public final class KvmCloud implements Cloud {
       throw CloudException.precondition("cloud VM %s is %s: shut it down first", vm.label(),
           vm.state());
     }
-    if (exports.anyOpen(vmId)) {
-      throw CloudException.precondition("cloud VM %s has an open disk handle", vm.label());
+    if (exports.anyOpen(vmId) || snapshots.anyOpen(vmId)) {
+      throw CloudException.precondition("cloud VM %s has an open disk or snapshot handle",
+          vm.label());
     }
     try {
       found.domain().undefine(UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_CHECKPOINTS_METADATA);
@@ -141,31 +144,53 @@ public final class KvmCloud implements Cloud {
     return exports.open(vmId, diskIndex, vm.disks().get(diskIndex).path(), writable);
   }
 
+  /**
+   * A libvirt checkpoint of every disk; for a running VM taken together with a pull-mode backup
+   * job, whose NBD exports are the views (copy-before-write keeps them at the instant).
+   *
+   * @throws CloudException FAILED_PRECONDITION while another snapshot handle of the VM is open
+   *     (libvirt runs one backup job per domain)
+   */
   @Override
-  public CloudSnapshot snapshot(String vmId) throws CloudException {
-    throw notYet("snapshots");
+  public synchronized CloudSnapshot snapshot(String vmId) throws CloudException {
+    Found found = domains.require(vmId);
+    return snapshots.take(found, vm(found));
+  }
+
+  /**
+   * Refused: a KVM snapshot's point-in-time view is a backup job that ends with its first
+   * handle; its checkpoint lives on for {@link #changedBlocks}.
+   */
+  @Override
+  public synchronized CloudSnapshot openSnapshot(String snapshotId) throws CloudException {
+    snapshots.vmOf(snapshotId);
+    throw CloudException.precondition("snapshot %s: the KVM cloud's point-in-time view ended"
+        + " with its first handle (a libvirt backup job); take a new snapshot", snapshotId);
+  }
+
+  /**
+   * The checkpoint's dirty bitmap through NBD block status: of the qcow2 through qemu-nbd when
+   * the VM is OFF, of an incremental pull-mode backup while it runs. Empty when QEMU was killed
+   * since (the bitmap is lost or flagged inconsistent): callers compare checksums.
+   */
+  @Override
+  public synchronized Optional<long[]> changedBlocks(String snapshotId, int diskIndex,
+      int blockSize) throws CloudException {
+    if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
+      throw CloudException.invalid("block size %d is not a power of two of at least 4096",
+          blockSize);
+    }
+    return snapshots.changedBlocks(snapshotId, diskIndex, blockSize);
   }
 
   @Override
-  public CloudSnapshot openSnapshot(String snapshotId) throws CloudException {
-    throw notYet("snapshots");
+  public synchronized List<String> snapshots(String vmId) throws CloudException {
+    return snapshots.list(domains.require(vmId));
   }
 
   @Override
-  public Optional<long[]> changedBlocks(String snapshotId, int diskIndex, int blockSize)
-      throws CloudException {
-    throw notYet("changed blocks");
-  }
-
-  @Override
-  public List<String> snapshots(String vmId) throws CloudException {
-    domains.require(vmId);
-    return List.of(); // None can have been taken: snapshot() is refused.
-  }
-
-  @Override
-  public void releaseSnapshot(String snapshotId) throws CloudException {
-    throw CloudException.notFound("no snapshot %s in the KVM cloud", snapshotId);
+  public synchronized void releaseSnapshot(String snapshotId) throws CloudException {
+    snapshots.release(snapshotId);
   }
 
   @Override
@@ -176,8 +201,12 @@ public final class KvmCloud implements Cloud {
 
   @Override
   public synchronized void close() throws CloudException {
-    exports.closeAll();
-    libvirt.close();
+    try {
+      snapshots.closeAll();
+      exports.closeAll();
+    } finally {
+      libvirt.close();
+    }
   }
 
   /** The folder of a VM's disks and console log. */
@@ -185,17 +214,15 @@ public final class KvmCloud implements Cloud {
     return factory.vmDir(vmId);
   }
 
-  private static CloudVm vm(Found found) throws CloudException {
+  static boolean isRunning(Found found) throws CloudException {
+    return vm(found).state() == PowerState.RUNNING;
+  }
+
+  static CloudVm vm(Found found) throws CloudException {
     try {
       return found.record().toCloudVm(KvmDomains.state(found.domain()));
     } catch (LibvirtException e) {
       throw CloudException.io(e, "cannot read the state of cloud VM %s", found.record().id());
     }
-  }
-
-  private static CloudException notYet(String what) {
-    return CloudException.precondition("the KVM cloud does not support %s yet (checkpoints and"
-        + " pull-mode backups are the next step); use the local-directory cloud for failback",
-        what);
   }
 }

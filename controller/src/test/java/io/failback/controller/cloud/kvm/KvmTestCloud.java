@@ -31,16 +31,40 @@ final class KvmTestCloud implements AutoCloseable {
     this.scripts = scripts;
   }
 
-  /** Skips the test where qemu-system-x86_64 is absent (through {@link TinyGuest#require}). */
+  /**
+   * Skips the test where qemu-system-x86_64 is absent (through {@link TinyGuest#require}). The
+   * cloud's disks go below {@code dir}; libvirt's root is the JVM's one (see {@link #root}).
+   */
   static KvmTestCloud open(Path dir, Duration shutdownTimeout) throws Exception {
     TinyGuest guest = TinyGuest.require();
     AtomicReference<GuestScript> script = new AtomicReference<>();
     KvmCloudOptions options = KvmCloudOptions
-        .of("qemu:///embed?root=" + dir.resolve("libvirt"), dir.resolve("cloud"))
+        .of("qemu:///embed?root=" + root(), dir.resolve("cloud"))
         .withDomainType("qemu").withShutdownTimeout(shutdownTimeout)
         .withBoot(vm -> Optional.ofNullable(script.getAndSet(null)).map(s ->
             new DirectKernelBoot(guest.kernel(), guest.initrd(), s.kernelCommandLine())));
     return new KvmTestCloud(KvmCloud.open(options, Clock.systemUTC()), script);
+  }
+
+  private static Path root;
+
+  /**
+   * libvirt's embedded driver opens one root per process: one per test JVM, removed when it
+   * exits (every test's VMs are off by then: {@link #close} stops them).
+   */
+  static synchronized Path root() throws IOException {
+    if (root == null) {
+      root = Files.createTempDirectory("fb-libvirt-");
+      Path created = root;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (var paths = Files.walk(created)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+          // A temporary folder: at worst it stays behind.
+        }
+      }));
+    }
+    return root;
   }
 
   KvmCloud cloud() {

@@ -1,0 +1,260 @@
+package io.failback.controller.cloud.kvm;
+
+import io.failback.common.nbd.NbdBlockDevice;
+import io.failback.common.nbd.NbdClient;
+import io.failback.common.nbd.QemuNbd;
+import io.failback.controller.cloud.CloudException;
+import io.failback.controller.cloud.CloudSnapshot;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.PowerState;
+import io.failback.controller.cloud.kvm.KvmDomains.Found;
+import io.failback.controller.cloud.kvm.LibvirtBackups.BackupException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.libvirt.LibvirtException;
+
+/**
+ * Snapshots as libvirt checkpoints, read through pull-mode backups (running VM) or qemu-nbd (OFF
+ * VM); changed blocks from the checkpoint's dirty bitmaps through NBD block status.
+ *
+ * <p>A snapshot id is {@code <vm-id>.<uuid>}; its checkpoint (and bitmap) is {@code
+ * failback-<uuid>}. Callers serialize calls (the cloud's monitor).
+ */
+final class KvmSnapshots {
+  private static final String PREFIX = "failback-";
+
+  private final KvmDomains domains;
+  private final Path runDir;
+  private final Clock clock;
+  private final AtomicLong counter = new AtomicLong();
+  private final List<KvmSnapshot> open = new ArrayList<>();
+
+  KvmSnapshots(KvmDomains domains, Path runDir, Clock clock) {
+    this.domains = domains;
+    this.runDir = runDir;
+    this.clock = clock;
+  }
+
+  /** Takes a checkpoint and opens the point-in-time views of every disk. */
+  CloudSnapshot take(Found found, CloudVm vm) throws CloudException {
+    String uuid = UUID.randomUUID().toString();
+    String name = PREFIX + uuid;
+    String id = vm.id() + "." + uuid;
+    List<String> targets = targets(vm);
+    try {
+      Files.createDirectories(runDir);
+      if (vm.state() == PowerState.RUNNING) {
+        if (open.stream().anyMatch(s -> s.vmId().equals(vm.id()) && !s.closed())) {
+          throw CloudException.precondition("cloud VM %s has an open snapshot handle: close it"
+              + " first (libvirt runs one backup job per VM)", vm.label());
+        }
+        Path socket = socket(vm, "b");
+        LibvirtBackups.beginBackup(found.domain(), BackupXml.pull(socket, targets,
+            scratchDir(vm), Optional.empty()), BackupXml.checkpoint(name, targets));
+        List<NbdBlockDevice> views = new ArrayList<>();
+        for (String target : targets) {
+          views.add(new NbdBlockDevice(NbdClient.connect(socket, BackupXml.exportName(target),
+              List.of(NbdBlockDevice.BASE_ALLOCATION)), false, null));
+        }
+        return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views,
+            () -> endJob(found, vm)));
+      }
+      // OFF: libvirt 9.0 makes no checkpoint of an inactive domain; the same persistent bitmap
+      // is added by qemu-img, and QEMU records into it when the VM runs again. The disks
+      // themselves are the instant; the open exports keep QEMU from starting meanwhile.
+      for (int i = 0; i < targets.size(); i++) {
+        QemuImg.addBitmap(vm.disks().get(i).path(), name);
+      }
+      List<NbdBlockDevice> views = new ArrayList<>();
+      for (int i = 0; i < targets.size(); i++) {
+        views.add(QemuNbd.serve(vm.disks().get(i).path(), "qcow2", false,
+            socket(vm, "s" + i), Optional.empty()).open(false, List.of()));
+      }
+      return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views, () -> { }));
+    } catch (BackupException | IOException e) {
+      throw CloudException.io(e, "cannot take a snapshot of cloud VM %s", vm.label());
+    }
+  }
+
+  /** Blocks written since the snapshot's checkpoint, or empty when its bitmap was lost. */
+  Optional<long[]> changedBlocks(String snapshotId, int diskIndex, int blockSize)
+      throws CloudException {
+    Found found = vmOf(snapshotId);
+    CloudVm vm = KvmCloud.vm(found);
+    String name = PREFIX + snapshotId.substring(snapshotId.indexOf('.') + 1);
+    if (diskIndex < 0 || diskIndex >= vm.disks().size()) {
+      throw CloudException.invalid("cloud VM %s has no disk %d", vm.label(), diskIndex);
+    }
+    try {
+      if (vm.state() == PowerState.OFF) {
+        return offline(vm, diskIndex, name, blockSize);
+      }
+      return online(found, vm, diskIndex, name, blockSize);
+    } catch (IOException e) {
+      throw CloudException.io(e, "cannot read the changes of cloud VM %s since snapshot %s",
+          vm.label(), snapshotId);
+    }
+  }
+
+  private Optional<long[]> offline(CloudVm vm, int disk, String name, int blockSize)
+      throws IOException {
+    QemuNbd server;
+    try {
+      server = QemuNbd.serve(vm.disks().get(disk).path(), "qcow2", false,
+          socket(vm, "c" + disk), Optional.of(name));
+    } catch (IOException e) {
+      if (e.getMessage().contains("itmap")) {
+        return Optional.empty(); // Lost in a crash of QEMU: missing or flagged inconsistent.
+      }
+      throw e;
+    }
+    String context = "qemu:dirty-bitmap:" + name;
+    try (NbdBlockDevice device = server.open(false, List.of(context))) {
+      return Optional.of(DirtyBlocks.read(device.client(), context, blockSize));
+    }
+  }
+
+  /** A running VM: an incremental pull-mode backup from the checkpoint, read, then ended. */
+  private Optional<long[]> online(Found found, CloudVm vm, int disk, String name, int blockSize)
+      throws IOException, CloudException {
+    if (open.stream().anyMatch(s -> s.vmId().equals(vm.id()) && !s.closed())) {
+      throw CloudException.precondition("cloud VM %s has an open snapshot handle: close it"
+          + " first (libvirt runs one backup job per VM)", vm.label());
+    }
+    Path socket = socket(vm, "i");
+    List<String> targets = targets(vm);
+    try {
+      LibvirtBackups.beginBackup(found.domain(), BackupXml.pull(socket, targets, scratchDir(vm),
+          Optional.of(name)), null);
+    } catch (BackupException e) {
+      return Optional.empty(); // The checkpoint's bitmap is gone (QEMU was killed since).
+    }
+    String target = targets.get(disk);
+    String context = "qemu:dirty-bitmap:" + BackupXml.exportBitmap(target);
+    try (NbdClient client = NbdClient.connect(socket, BackupXml.exportName(target),
+        List.of(context))) {
+      return Optional.of(DirtyBlocks.read(client, context, blockSize));
+    } finally {
+      endJob(found, vm);
+    }
+  }
+
+  /**
+   * Deletes the checkpoint and its bitmaps: through libvirt while the VM runs; while it is OFF,
+   * libvirt's record only and the bitmaps by qemu-img.
+   */
+  void release(String snapshotId) throws CloudException {
+    Found found = vmOf(snapshotId);
+    for (KvmSnapshot snapshot : List.copyOf(open)) {
+      if (snapshot.id().equals(snapshotId)) {
+        snapshot.close();
+      }
+    }
+    open.removeIf(s -> s.id().equals(snapshotId));
+    String name = PREFIX + snapshotId.substring(snapshotId.indexOf('.') + 1);
+    CloudVm vm = KvmCloud.vm(found);
+    try {
+      boolean running = vm.state() == PowerState.RUNNING;
+      boolean existed = LibvirtBackups.deleteCheckpoint(found.domain(), name, !running);
+      if (running && !existed && QemuImg.bitmaps(vm.disks().get(0).path()).contains(name)) {
+        throw CloudException.precondition("snapshot %s of running cloud VM %s was taken while"
+            + " it was OFF: shut it down to release it", snapshotId, vm.label());
+      }
+      if (!running) {
+        for (var disk : vm.disks()) {
+          existed |= QemuImg.removeBitmap(disk.path(), name);
+        }
+      }
+      if (!existed) {
+        throw CloudException.notFound("no snapshot %s", snapshotId);
+      }
+    } catch (BackupException | IOException e) {
+      throw CloudException.io(e, "cannot release snapshot %s", snapshotId);
+    }
+  }
+
+  /** The checkpoints libvirt knows and the bitmaps of snapshots taken while the VM was OFF. */
+  List<String> list(Found found) throws CloudException {
+    try {
+      java.util.TreeSet<String> names = new java.util.TreeSet<>(
+          LibvirtBackups.checkpointNames(found.domain()));
+      List<KvmVmRecord.Disk> disks = found.record().disks();
+      if (!disks.isEmpty()) {
+        names.addAll(QemuImg.bitmaps(Path.of(disks.get(0).file())));
+      }
+      return names.stream().filter(n -> n.startsWith(PREFIX))
+          .map(n -> found.record().id() + "." + n.substring(PREFIX.length())).toList();
+    } catch (BackupException | IOException e) {
+      throw CloudException.io(e, "cannot list the snapshots of cloud VM %s", found.record().id());
+    }
+  }
+
+  /** Whether a snapshot handle of the VM still has views open (they hold its disks). */
+  boolean anyOpen(String vmId) {
+    return open.stream().anyMatch(s -> s.vmId().equals(vmId) && !s.closed());
+  }
+
+  void closeAll() throws CloudException {
+    for (KvmSnapshot snapshot : List.copyOf(open)) {
+      snapshot.close();
+    }
+    open.clear();
+  }
+
+  Found vmOf(String snapshotId) throws CloudException {
+    int dot = snapshotId.indexOf('.');
+    Optional<Found> found = dot < 0 ? Optional.empty() : domains.find(snapshotId.substring(0, dot));
+    return found.orElseThrow(() -> CloudException.notFound("no snapshot %s", snapshotId));
+  }
+
+  private KvmSnapshot remember(KvmSnapshot snapshot) {
+    open.removeIf(KvmSnapshot::closed);
+    open.add(snapshot);
+    return snapshot;
+  }
+
+  /** Ends the VM's backup job, if it still runs (it ends with QEMU too). */
+  private static void endJob(Found found, CloudVm vm) throws CloudException {
+    try {
+      if (found.domain().isActive() == 1) {
+        found.domain().abortJob();
+      }
+    } catch (LibvirtException e) {
+      if (!KvmDomains.isGone(e) && KvmCloud.isRunning(found)) {
+        throw CloudException.io(e, "cannot end the backup job of cloud VM %s", vm.label());
+      }
+    }
+  }
+
+  private Path socket(CloudVm vm, String kind) {
+    // Unix socket paths are limited to 107 bytes: a short name.
+    return runDir.resolve(vm.id().substring(0, 8) + "-" + kind + counter.incrementAndGet()
+        + ".sock");
+  }
+
+  private Path scratchDir(CloudVm vm) throws IOException {
+    Path dir = vm.disks().get(0).path().resolveSibling("scratch");
+    Files.createDirectories(dir);
+    try (var files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        Files.delete(file); // Left by a job that ended with QEMU: libvirt wants new ones.
+      }
+    }
+    return dir;
+  }
+
+  private static List<String> targets(CloudVm vm) {
+    List<String> targets = new ArrayList<>();
+    for (int i = 0; i < vm.disks().size(); i++) {
+      targets.add("vd" + (char) ('a' + i));
+    }
+    return targets;
+  }
+}

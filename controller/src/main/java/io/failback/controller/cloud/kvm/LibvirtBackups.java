@@ -1,0 +1,128 @@
+package io.failback.controller.cloud.kvm;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.PointerType;
+import com.sun.jna.ptr.PointerByReference;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import org.libvirt.Domain;
+
+/**
+ * The libvirt calls for checkpoints and pull-mode backups, which the Java binding (0.5.2) lacks,
+ * called through JNA on the same libvirt.so the binding loaded.
+ */
+final class LibvirtBackups {
+  /** The C functions (libvirt-domain-checkpoint.h, libvirt-domain.h), all since libvirt 6.0. */
+  private interface Api extends Library {
+    int virDomainBackupBegin(Pointer domain, String backupXml, String checkpointXml, int flags);
+
+    Pointer virDomainCheckpointLookupByName(Pointer domain, String name, int flags);
+
+    int virDomainCheckpointDelete(Pointer checkpoint, int flags);
+
+    int virDomainCheckpointFree(Pointer checkpoint);
+
+    int virDomainListAllCheckpoints(Pointer domain, PointerByReference checkpoints, int flags);
+
+    String virDomainCheckpointGetName(Pointer checkpoint);
+
+    String virGetLastErrorMessage();
+
+    void virResetLastError();
+  }
+
+  private static final Api API = Native.load("virt", Api.class);
+  private static final Field DOMAIN_POINTER = domainPointerField();
+
+  private LibvirtBackups() {}
+
+  /**
+   * Starts a pull-mode backup job of a running domain, and with it, at the same instant, the
+   * checkpoint {@code checkpointXml} when it is not null.
+   */
+  static void beginBackup(Domain domain, String backupXml, String checkpointXml)
+      throws BackupException {
+    if (API.virDomainBackupBegin(pointer(domain), backupXml, checkpointXml, 0) < 0) {
+      throw failure("cannot begin a backup");
+    }
+  }
+
+  // virDomainCheckpointDeleteFlags: forget the checkpoint, leave its bitmaps to the caller.
+  private static final int DELETE_METADATA_ONLY = 1 << 1;
+
+  /**
+   * Deletes a checkpoint: with its bitmaps when the domain runs; only libvirt's record of it
+   * when {@code metadataOnly} (libvirt 9.0 cannot delete the bitmaps of an inactive domain).
+   * False when there is none of that name.
+   */
+  static boolean deleteCheckpoint(Domain domain, String name, boolean metadataOnly)
+      throws BackupException {
+    Pointer checkpoint = API.virDomainCheckpointLookupByName(pointer(domain), name, 0);
+    if (checkpoint == null) {
+      API.virResetLastError();
+      return false;
+    }
+    try {
+      if (API.virDomainCheckpointDelete(checkpoint, metadataOnly ? DELETE_METADATA_ONLY : 0)
+          < 0) {
+        throw failure("cannot delete checkpoint " + name);
+      }
+      return true;
+    } finally {
+      API.virDomainCheckpointFree(checkpoint);
+    }
+  }
+
+  static List<String> checkpointNames(Domain domain) throws BackupException {
+    PointerByReference array = new PointerByReference();
+    int count = API.virDomainListAllCheckpoints(pointer(domain), array, 0);
+    if (count < 0) {
+      throw failure("cannot list checkpoints");
+    }
+    List<String> names = new ArrayList<>();
+    if (count == 0) {
+      return names;
+    }
+    Pointer[] checkpoints = array.getValue().getPointerArray(0, count);
+    for (Pointer checkpoint : checkpoints) {
+      names.add(API.virDomainCheckpointGetName(checkpoint));
+      API.virDomainCheckpointFree(checkpoint);
+    }
+    Native.free(Pointer.nativeValue(array.getValue()));
+    return names;
+  }
+
+  private static Pointer pointer(Domain domain) {
+    try {
+      return ((PointerType) DOMAIN_POINTER.get(domain)).getPointer();
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The binding keeps its virDomainPtr package-private; it is the one handle to pass on. */
+  private static Field domainPointerField() {
+    try {
+      Field field = Domain.class.getDeclaredField("vdp");
+      field.setAccessible(true);
+      return field;
+    } catch (NoSuchFieldException e) {
+      throw new IllegalStateException("org.libvirt.Domain has no vdp field: another libvirt-java"
+          + " version than 0.5.2?", e);
+    }
+  }
+
+  private static BackupException failure(String what) {
+    return new BackupException(what + ": " + API.virGetLastErrorMessage());
+  }
+
+  /** A failed checkpoint or backup call, with libvirt's message. */
+  static final class BackupException extends Exception {
+    BackupException(String message) {
+      super(message);
+    }
+  }
+}

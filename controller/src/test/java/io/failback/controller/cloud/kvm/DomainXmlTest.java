@@ -1,0 +1,44 @@
+package io.failback.controller.cloud.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The domain XML a KVM cloud VM is defined with, and its record read back from it. */
+class DomainXmlTest {
+  private static final KvmVmRecord VM = new KvmVmRecord("0b6f7c6e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+      "web <1> & 'co'", "onprem-1", "2026-12-01T08:00:00Z",
+      List.of(new KvmVmRecord.Disk("os", "/c/vms/x/disk-0.qcow2", 1 << 30),
+          new KvmVmRecord.Disk("data", "/c/vms/x/disk-1.qcow2", 1 << 29)),
+      List.of(new KvmVmRecord.Nic("eth0", "LAN", "LAN"), new KvmVmRecord.Nic("eth1", "DMZ", null)),
+      3L << 30, 2, List.of("network adapter 'eth1' left unplugged: no libvirt network named"));
+
+  @Test
+  void plugsOnlyNicsWithANetworkAndKeepsTheRecordWhateverItsName() throws Exception {
+    String xml = DomainXml.of(VM, "kvm", Optional.empty(), Path.of("/c/vms/x/console.log"));
+
+    assertTrue(xml.contains("<interface type='network'><source network='LAN'/>"), xml);
+    assertFalse(xml.contains("DMZ'/>"), "the unplugged adapter has no interface element");
+    assertTrue(xml.contains("<memory unit='KiB'>3145728</memory>") && xml.contains(
+        "<vcpu>2</vcpu>") && xml.contains("<target dev='vdb' bus='virtio'/>"), xml);
+    assertTrue(xml.contains("<boot dev='hd'/>") && xml.contains("<on_reboot>restart"), xml);
+    assertEquals(Optional.of(VM), DomainXml.record(xml));
+  }
+
+  @Test
+  void aDirectKernelBootPowersOffOnRebootAndAForeignDomainHasNoRecord() throws Exception {
+    String xml = DomainXml.of(VM, "qemu", Optional.of(new DirectKernelBoot(Path.of("/k"),
+        Path.of("/i"), "console=ttyS0 fb.run=s:vda:0:512")), Path.of("/log"));
+
+    assertTrue(xml.startsWith("<domain type='qemu'>") && xml.contains("<kernel>/k</kernel>")
+        && xml.contains("<cmdline>console=ttyS0 fb.run=s:vda:0:512</cmdline>")
+        && xml.contains("<on_reboot>destroy"), xml);
+    assertEquals(Optional.empty(), DomainXml.record("<domain type='kvm'><name>other</name>"
+        + "<metadata><x:y xmlns:x='https://example.com/'>{}</x:y></metadata></domain>"));
+  }
+}
