@@ -20,9 +20,11 @@ import java.util.Optional;
  * @param libvirtUri the KVM cloud's libvirt connection
  * @param kvmDomainType {@code kvm}, or {@code qemu} (TCG) where KVM is missing or broken
  * @param kvmShutdownTimeout how long a KVM guest gets after the ACPI button before a hard stop
+ * @param kvmBoot how KVM VMs boot at each start (their own disks, unless a test or demo boots a
+ *     kernel of its own)
  */
 public record CloudChoice(Kind kind, Path cloudDir, String libvirtUri, String kvmDomainType,
-    Duration kvmShutdownTimeout) {
+    Duration kvmShutdownTimeout, KvmCloudOptions.BootPolicy kvmBoot) {
   /** The cloud implementations. */
   public enum Kind {
     /** The embedded local-directory cloud: simulated VMs (the default). */
@@ -34,6 +36,13 @@ public record CloudChoice(Kind kind, Path cloudDir, String libvirtUri, String kv
   public CloudChoice {
     checkNotNull(kind, "kind");
     checkNotNull(libvirtUri, "libvirtUri");
+    checkNotNull(kvmBoot, "kvmBoot");
+  }
+
+  /** KVM VMs booting their own disks. */
+  public CloudChoice(Kind kind, Path cloudDir, String libvirtUri, String kvmDomainType,
+      Duration kvmShutdownTimeout) {
+    this(kind, cloudDir, libvirtUri, kvmDomainType, kvmShutdownTimeout, vm -> Optional.empty());
   }
 
   /** The embedded local-directory cloud in {@code <state-dir>/cloud}. */
@@ -49,7 +58,7 @@ public record CloudChoice(Kind kind, Path cloudDir, String libvirtUri, String kv
     }
     KvmCloudOptions options = new KvmCloudOptions(libvirtUri,
         cloudDir != null ? cloudDir : stateDir.resolve("kvm-cloud"), kvmDomainType,
-        kvmShutdownTimeout, vm -> Optional.empty());
+        kvmShutdownTimeout, kvmBoot);
     return KvmCloud.open(options, clock);
   }
 }

@@ -18,6 +18,7 @@ final class ControllerFixture implements AutoCloseable {
   final TlsFiles controllerTls;
   Duration heartbeatInterval = Duration.ofMillis(200);
   Duration heartbeatTimeout = Duration.ofSeconds(2);
+  CloudChoice cloud = CloudChoice.localDirectory();
   ControllerServer server;
 
   ControllerFixture(Path dir) throws Exception {
@@ -29,7 +30,7 @@ final class ControllerFixture implements AutoCloseable {
   ControllerConfig config(int port) {
     return ControllerConfig.withDefaults("127.0.0.1", port, stateDir, controllerTls)
         .withHeartbeat(heartbeatInterval, heartbeatTimeout)
-        .withPeriods(Duration.ofHours(1), Duration.ofMillis(100));
+        .withPeriods(Duration.ofHours(1), Duration.ofMillis(100)).withCloud(cloud);
   }
 
   ControllerFixture start() throws Exception {

@@ -85,14 +85,29 @@ final class LifecycleFixture {
   static LifecycleFixture withDriver(Path dir, GrpcCleanup cleanup,
       UnaryOperator<HypervisorDriver> wrap) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
-        wrap);
+        wrap, CloudChoice.localDirectory());
+  }
+
+  /** With the controller failing over to {@code cloud}. */
+  static LifecycleFixture withCloud(Path dir, GrpcCleanup cleanup, CloudChoice cloud,
+      HostPreparation prepare) throws Exception {
+    return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, prepare, false,
+        driver -> driver, cloud);
   }
 
   private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
       HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap)
       throws Exception {
+    this(dir, cleanup, agentTarget, prepare, tapped, wrap, CloudChoice.localDirectory());
+  }
+
+  private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
+      HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap,
+      CloudChoice cloud) throws Exception {
     this.cleanup = cleanup;
-    controller = cleanup.register(new ControllerFixture(dir).start());
+    ControllerFixture fixture = new ControllerFixture(dir);
+    fixture.cloud = cloud;
+    controller = cleanup.register(fixture.start());
     hostDir = dir.resolve("hv-01");
     SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Running",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.VHDX, 32L * MIB),

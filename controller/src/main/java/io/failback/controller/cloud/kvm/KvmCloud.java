@@ -44,8 +44,8 @@ public final class KvmCloud implements Cloud {
   private KvmCloud(KvmCloudOptions options, LibvirtSession libvirt, Clock clock) {
     this.options = options;
     this.libvirt = libvirt;
-    this.domains = new KvmDomains(libvirt.connect());
     this.factory = new KvmVmFactory(libvirt.connect(), options, clock);
+    this.domains = new KvmDomains(libvirt.connect(), factory.cloudName());
     this.exports = new DiskExports(options.cloudDir().resolve("run"));
     this.snapshots = new KvmSnapshots(domains, options.cloudDir().resolve("run"), clock);
   }

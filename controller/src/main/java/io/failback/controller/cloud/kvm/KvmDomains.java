@@ -13,15 +13,17 @@ import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 
-/** The libvirt domains that are KVM cloud VMs: found by their Failback metadata. */
+/** The libvirt domains that are this KVM cloud's VMs: found by their Failback metadata. */
 final class KvmDomains {
   /** A domain of ours and its record. */
   record Found(Domain domain, KvmVmRecord record) {}
 
   private final Connect connect;
+  private final String cloud;
 
-  KvmDomains(Connect connect) {
+  KvmDomains(Connect connect, String cloud) {
     this.connect = connect;
+    this.cloud = cloud;
   }
 
   List<Found> all() throws CloudException {
@@ -71,7 +73,8 @@ final class KvmDomains {
 
   private Optional<Found> ours(Domain domain) throws LibvirtException {
     try {
-      return DomainXml.record(domain.getXMLDesc(0)).map(r -> new Found(domain, r));
+      return DomainXml.record(domain.getXMLDesc(0)).filter(r -> r.cloud().equals(cloud))
+          .map(r -> new Found(domain, r));
     } catch (IOException e) {
       return Optional.empty(); // XML we cannot read is not XML we wrote.
     }

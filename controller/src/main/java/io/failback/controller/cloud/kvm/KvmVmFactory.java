@@ -32,6 +32,11 @@ final class KvmVmFactory {
     this.clock = clock;
   }
 
+  /** What marks this cloud's domains: its folder, absolute. */
+  String cloudName() {
+    return options.cloudDir().toAbsolutePath().normalize().toString();
+  }
+
   Path vmDir(String vmId) {
     return options.cloudDir().resolve("vms").resolve(vmId);
   }
@@ -64,7 +69,7 @@ final class KvmVmFactory {
       }
       KvmVmRecord record = new KvmVmRecord(vmId, spec.name(), spec.sourceVmId(),
           clock.instant().toString(), disks, nics, spec.memoryBytes(), spec.processorCount(),
-          notes);
+          notes, cloudName());
       redefine(record, Optional.empty());
       return record;
     } catch (IOException | LibvirtException | RuntimeException e) {

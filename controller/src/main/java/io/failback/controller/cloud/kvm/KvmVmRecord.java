@@ -16,14 +16,17 @@ import java.util.Optional;
  * What the KVM cloud knows of a VM beyond libvirt's own view, kept as JSON in the domain's
  * {@code <metadata>}: so libvirt is the one store, and a VM and its record cannot drift apart.
  *
- * @param network per NIC, the libvirt network it is plugged into, or null when left unplugged
+ * @param cloud the folder of the KVM cloud the VM belongs to: several clouds (controllers, tests)
+ *     may share one libvirt, and each sees only its own VMs
  */
 record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
-    List<Disk> disks, List<Nic> nics, long memoryBytes, int processorCount, List<String> notes) {
+    List<Disk> disks, List<Nic> nics, long memoryBytes, int processorCount, List<String> notes,
+    String cloud) {
   private static final Gson GSON = new Gson();
 
   record Disk(String name, String file, long virtualSize) {}
 
+  /** One NIC; {@code network} is the libvirt network it is plugged into, or null (unplugged). */
   record Nic(String name, String switchName, String network) {}
 
   String toJson() {
@@ -34,7 +37,8 @@ record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
   static Optional<KvmVmRecord> fromJson(String json) {
     try {
       KvmVmRecord record = GSON.fromJson(json, KvmVmRecord.class);
-      return record == null || record.id == null || record.disks == null ? Optional.empty()
+      return record == null || record.id == null || record.disks == null || record.nics == null
+          || record.cloud == null ? Optional.empty()
           : Optional.of(record);
     } catch (JsonParseException e) {
       return Optional.empty();

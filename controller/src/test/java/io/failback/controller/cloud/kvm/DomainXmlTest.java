@@ -16,7 +16,8 @@ class DomainXmlTest {
       List.of(new KvmVmRecord.Disk("os", "/c/vms/x/disk-0.qcow2", 1 << 30),
           new KvmVmRecord.Disk("data", "/c/vms/x/disk-1.qcow2", 1 << 29)),
       List.of(new KvmVmRecord.Nic("eth0", "LAN", "LAN"), new KvmVmRecord.Nic("eth1", "DMZ", null)),
-      3L << 30, 2, List.of("network adapter 'eth1' left unplugged: no libvirt network named"));
+      3L << 30, 2, List.of("network adapter 'eth1' left unplugged: no libvirt network named"),
+      "/var/lib/failback/kvm-cloud");
 
   @Test
   void plugsOnlyNicsWithANetworkAndKeepsTheRecordWhateverItsName() throws Exception {

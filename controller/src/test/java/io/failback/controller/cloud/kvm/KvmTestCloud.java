@@ -3,9 +3,9 @@ package io.failback.controller.cloud.kvm;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
+import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVm;
-import io.failback.controller.cloud.PowerState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Closing it destroys every VM still running, so no QEMU outlives the test.
  */
-final class KvmTestCloud implements AutoCloseable {
+public final class KvmTestCloud implements AutoCloseable {
   private final KvmCloud cloud;
   private final AtomicReference<GuestScript> scripts;
   private final AtomicBoolean stopConsoles = new AtomicBoolean();
@@ -52,7 +52,7 @@ final class KvmTestCloud implements AutoCloseable {
    * libvirt's embedded driver opens one root per process: one per test JVM, removed when it
    * exits (every test's VMs are off by then: {@link #close} stops them).
    */
-  static synchronized Path root() throws IOException {
+  public static synchronized Path root() throws IOException {
     if (root == null) {
       root = Files.createTempDirectory("fb-libvirt-");
       Path created = root;
@@ -86,13 +86,20 @@ final class KvmTestCloud implements AutoCloseable {
   public void close() throws Exception {
     stopConsoles.set(true);
     try {
-      for (CloudVm vm : cloud.list()) {
-        if (vm.state() == PowerState.RUNNING) {
-          cloud.shutdown(vm.id());
-        }
-      }
+      removeAll(cloud);
     } finally {
       cloud.close();
+    }
+  }
+
+  /**
+   * Stops and deletes every VM of {@code cloud}: libvirt's embedded root is shared by the JVM's
+   * tests, and no QEMU may outlive its test.
+   */
+  public static void removeAll(Cloud cloud) throws CloudException {
+    for (CloudVm vm : cloud.list()) {
+      cloud.shutdown(vm.id());
+      cloud.delete(vm.id());
     }
   }
 }

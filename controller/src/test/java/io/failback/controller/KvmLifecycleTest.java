@@ -1,0 +1,192 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.testing.guest.GuestConsole;
+import io.failback.common.testing.guest.GuestPattern;
+import io.failback.common.testing.guest.GuestScript;
+import io.failback.common.testing.guest.TinyGuest;
+import io.failback.controller.cloud.kvm.DirectKernelBoot;
+import io.failback.controller.cloud.kvm.KvmTestCloud;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.ProtectionState;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The DR loop with a real cloud VM: the controller on the KVM cloud (embedded libvirt, QEMU TCG),
+ * the tiny guest booting on the replicated disks and writing while it is failed back.
+ */
+class KvmLifecycleTest {
+  private static final int MIB = 1 << 20;
+  private static final long LOOP_AT = 16L * MIB;
+  private static final int LOOP = 256 << 10;
+  private static final Duration BOOT = Duration.ofSeconds(120);
+
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void protectFailOverToABootingGuestThenFailBackWhileItWritesAndReverseReplicate()
+      throws Exception {
+    TinyGuest guest = TinyGuest.require();
+    AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
+    CloudChoice kvm = new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
+        "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", Duration.ofSeconds(30),
+        vm -> Optional.ofNullable(nextBoot.getAndSet(null)).map(script -> new DirectKernelBoot(
+            guest.kernel(), guest.initrd(), script.kernelCommandLine())));
+    LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
+        KvmLifecycleTest::smallVm);
+    // Runs before the controller closes (last registered, first closed): no VM outlives the test.
+    cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    AtomicBoolean stopConsole = new AtomicBoolean();
+    cleanup.register(() -> stopConsole.set(true));
+
+    // Protect: a qcow2 domain shaped like the on-prem VM, written through qemu-nbd.
+    Job protect = fixture.awaitState(lifecycle.enableProtection(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    // The embedded libvirt driver has no networks: the job says the adapter stays unplugged.
+    assertTrue(protect.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "created (off); network adapter")
+        && s.getDescription().contains("left unplugged")), protect.toString());
+    String cloudVm = fixture.item().getCloudVmId();
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    byte[] onPrem0 = Arrays.copyOf(fixture.onPremBytes(0), MIB);
+
+    // Planned failover: the cloud VM boots; its guest reads the replicated data, writes once,
+    // then keeps rewriting a region until the ACPI button.
+    nextBoot.set(new GuestScript().sum("vda", 0, MIB).write("vdb", 8L * MIB, MIB, "cloud")
+        .loop("vda", LOOP_AT, LOOP, "lp").awaitAcpiShutdown());
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    Path cloudDir = dir.resolve("kvm/vms").resolve(cloudVm);
+    GuestConsole console = GuestConsole.followFile(cloudDir.resolve("console.log"), 0,
+        stopConsole);
+    assertTrue(console.await("LOOP 1", BOOT).isPresent(), console::tail);
+    assertEquals(Optional.of(GuestPattern.sha256(onPrem0)), console.report().sum("vda", 0, MIB),
+        "the cloud guest reads the data replicated from on-prem");
+
+    // Failback, sync before failover: phase 1 from the point-in-time export while it writes.
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    fixture.awaitState(failback, JobState.JOB_WAITING);
+    int passes = (int) console.report().lines().stream().filter(l -> l.startsWith("LOOP "))
+        .count();
+    assertTrue(console.await("LOOP " + (passes + 1), BOOT).isPresent(), console::tail);
+
+    // Complete: ACPI shutdown, then phase 2 sends exactly the bitmap's blocks.
+    Job done = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
+        JobState.JOB_SUCCEEDED);
+    assertEquals(Optional.of("acpi"), console.report().powerOffReason());
+    long[] phaseTwo = LifecycleFixture.diskTasks(done).stream()
+        .mapToLong(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero())
+        .toArray();
+    assertArrayEquals(new long[] {LOOP / (64 << 10), 0}, phaseTwo, done.toString());
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "p2 (TRACKED) verified: whole-disk digests equal")), done.toString());
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    byte[] disk1 = fixture.onPremBytes(1);
+    assertArrayEquals(GuestPattern.bytes("cloud", 8L * MIB, MIB),
+        Arrays.copyOfRange(disk1, 8 * MIB, 9 * MIB), "the guest's write came home");
+    String loop = new String(fixture.onPremBytes(0), (int) LOOP_AT, LOOP,
+        StandardCharsets.US_ASCII);
+    assertTrue(loop.startsWith("lp") && loop.endsWith(String.format("%023d\n",
+        LOOP_AT + LOOP - 32)), "the guest's last pass came home");
+
+    // Commit removes the domain and its disks; reverse replication protects it again.
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_BACK, fixture.item().getState());
+    assertTrue(fixture.controller.server.cloud().get(cloudVm).isEmpty());
+    assertFalse(Files.exists(cloudDir), "the cloud VM's disks are gone");
+    fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId), JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+    fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+  }
+
+  @Test
+  void aCloudQemuKilledAfterPhaseOneLosesTrackingSoPhaseTwoComparesChecksumsAndIsStillExact()
+      throws Exception {
+    TinyGuest guest = TinyGuest.require();
+    AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
+    CloudChoice kvm = new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
+        "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", Duration.ofSeconds(30),
+        vm -> Optional.ofNullable(nextBoot.getAndSet(null)).map(script -> new DirectKernelBoot(
+            guest.kernel(), guest.initrd(), script.kernelCommandLine())));
+    LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
+        KvmLifecycleTest::smallVm);
+    // Runs before the controller closes (last registered, first closed): no VM outlives the test.
+    cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    AtomicBoolean stopConsole = new AtomicBoolean();
+    cleanup.register(() -> stopConsole.set(true));
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    nextBoot.set(new GuestScript().loop("vda", LOOP_AT, LOOP, "lp").awaitAcpiShutdown());
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    GuestConsole console = GuestConsole.followFile(
+        dir.resolve("kvm/vms").resolve(cloudVm).resolve("console.log"), 0, stopConsole);
+    assertTrue(console.await("LOOP 0", BOOT).isPresent(), console::tail);
+
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    fixture.awaitState(failback, JobState.JOB_WAITING);
+    int passes = (int) console.report().lines().stream().filter(l -> l.startsWith("LOOP "))
+        .count();
+    assertTrue(console.await("LOOP " + (passes + 1), BOOT).isPresent(), console::tail);
+    // QEMU dies (SIGKILL) after phase 1: the checkpoint's bitmap of this run is lost with it.
+    Path pidFile = KvmTestCloud.root().resolve("run/qemu/failback-" + cloudVm + ".pid");
+    ProcessHandle qemu = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip()))
+        .orElseThrow();
+    qemu.destroyForcibly();
+    qemu.onExit().get();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (fixture.controller.server.cloud().get(cloudVm).orElseThrow().state()
+        != io.failback.controller.cloud.PowerState.OFF) {
+      assertTrue(System.nanoTime() < deadline, "libvirt saw QEMU die");
+      Thread.sleep(100);
+    }
+
+    Job done = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
+        JobState.JOB_SUCCEEDED);
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "change tracking unavailable: phase 2 falls back to a checksum pass")), done.toString());
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "p2 (DELTA) verified: whole-disk digests equal")), done.toString());
+    fixture.assertOnPremEqualsCloud(cloudVm);
+  }
+
+  /** The seeded VM gets the memory and CPU count a test guest should have. */
+  private static void smallVm(Path hostDir) throws Exception {
+    try (Stream<Path> files = Files.walk(hostDir)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().equals("vm.json"))
+          .toList()) {
+        JsonObject vm = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        vm.addProperty("memoryBytes", 256L * MIB);
+        vm.addProperty("processorCount", 1);
+        Files.writeString(file, vm.toString());
+      }
+    }
+  }
+
+}
