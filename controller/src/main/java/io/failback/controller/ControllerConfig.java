@@ -49,7 +49,8 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
-        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, cloud);
+        heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
+        simulation, cloud);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The tiny guest boots under QEMU, writes its patterns with O_DIRECT, reads them back, powers off. */
+/** The tiny guest boots under QEMU, writes patterns with O_DIRECT, reads them back, powers off. */
 class TinyGuestTest {
   private static final long MIB = 1 << 20;
   private static final Duration BOOT = Duration.ofSeconds(90);

@@ -3,6 +3,7 @@ package io.failback.controller.cloud.kvm;
 import io.failback.common.nbd.NbdBlockDevice;
 import io.failback.common.nbd.NbdClient;
 import io.failback.common.nbd.QemuNbd;
+import io.failback.controller.cloud.CloudDisk;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudSnapshot;
 import io.failback.controller.cloud.CloudVm;
@@ -16,8 +17,10 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.libvirt.LibvirtException;
 
 /**
@@ -168,7 +171,7 @@ final class KvmSnapshots {
             + " it was OFF: shut it down to release it", snapshotId, vm.label());
       }
       if (!running) {
-        for (var disk : vm.disks()) {
+        for (CloudDisk disk : vm.disks()) {
           existed |= QemuImg.removeBitmap(disk.path(), name);
         }
       }
@@ -183,8 +186,7 @@ final class KvmSnapshots {
   /** The checkpoints libvirt knows and the bitmaps of snapshots taken while the VM was OFF. */
   List<String> list(Found found) throws CloudException {
     try {
-      java.util.TreeSet<String> names = new java.util.TreeSet<>(
-          LibvirtBackups.checkpointNames(found.domain()));
+      TreeSet<String> names = new TreeSet<>(LibvirtBackups.checkpointNames(found.domain()));
       List<KvmVmRecord.Disk> disks = found.record().disks();
       if (!disks.isEmpty()) {
         names.addAll(QemuImg.bitmaps(Path.of(disks.get(0).file())));
@@ -242,7 +244,7 @@ final class KvmSnapshots {
   private Path scratchDir(CloudVm vm) throws IOException {
     Path dir = vm.disks().get(0).path().resolveSibling("scratch");
     Files.createDirectories(dir);
-    try (var files = Files.list(dir)) {
+    try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.toList()) {
         Files.delete(file); // Left by a job that ended with QEMU: libvirt wants new ones.
       }
