@@ -126,6 +126,7 @@ class CloudRefusalTest {
   void badArgumentsAreInvalid() throws Exception {
     refused(INVALID_ARGUMENT, () -> cloud.create(spec("odd", DiskFormat.RAW, 1000)), "1000");
     refused(INVALID_ARGUMENT, () -> cloud.create(spec(" ", DiskFormat.RAW, MIB)), "name");
+    refused(INVALID_ARGUMENT, () -> cloud.create(spec("kvm", DiskFormat.QCOW2, MIB)), "qcow2");
     refused(INVALID_ARGUMENT, () -> cloud.create(spec("big", DiskFormat.VHDX, 65L << 40)),
         "64 TiB");
     assertEquals(1, cloud.list().size());

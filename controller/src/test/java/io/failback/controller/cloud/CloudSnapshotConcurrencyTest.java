@@ -37,7 +37,7 @@ class CloudSnapshotConcurrencyTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @EnumSource(DiskFormat.class)
+  @EnumSource(value = DiskFormat.class, names = {"VHDX", "RAW"}) // the local cloud's formats
   void aSnapshotReadDuringGuestWritesNeverChanges(DiskFormat format) throws Exception {
     try (LocalDirectoryCloud cloud = LocalDirectoryCloud.open(dir, MutableClock.startingNow())) {
       CloudVm vm = cloud.create(spec("busy", format, SIZE));

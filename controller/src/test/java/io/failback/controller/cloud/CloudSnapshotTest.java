@@ -67,7 +67,7 @@ class CloudSnapshotTest {
   }
 
   @ParameterizedTest
-  @EnumSource(DiskFormat.class)
+  @EnumSource(value = DiskFormat.class, names = {"VHDX", "RAW"}) // the local cloud's formats
   void theViewShowsTheInstantAndTrackingNamesExactlyTheWrittenBlocks(DiskFormat format)
       throws Exception {
     long size = 48L * MIB;

@@ -62,9 +62,19 @@ final class KvmSnapshots {
         LibvirtBackups.beginBackup(found.domain(), BackupXml.pull(socket, targets,
             scratchDir(vm), Optional.empty()), BackupXml.checkpoint(name, targets));
         List<NbdBlockDevice> views = new ArrayList<>();
-        for (String target : targets) {
-          views.add(new NbdBlockDevice(NbdClient.connect(socket, BackupXml.exportName(target),
-              List.of(NbdBlockDevice.BASE_ALLOCATION)), false, null));
+        try {
+          for (String target : targets) {
+            views.add(new NbdBlockDevice(NbdClient.connect(socket,
+                BackupXml.exportName(target), List.of(NbdBlockDevice.BASE_ALLOCATION)), false,
+                null));
+          }
+        } catch (IOException | RuntimeException e) {
+          // No handle will end the job: end it here, or the VM could never be snapshotted again.
+          for (NbdBlockDevice view : views) {
+            view.close();
+          }
+          endJob(found, vm);
+          throw e;
         }
         return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views,
             () -> endJob(found, vm)));
@@ -76,9 +86,16 @@ final class KvmSnapshots {
         QemuImg.addBitmap(vm.disks().get(i).path(), name);
       }
       List<NbdBlockDevice> views = new ArrayList<>();
-      for (int i = 0; i < targets.size(); i++) {
-        views.add(QemuNbd.serve(vm.disks().get(i).path(), "qcow2", false,
-            socket(vm, "s" + i), Optional.empty()).open(false, List.of()));
+      try {
+        for (int i = 0; i < targets.size(); i++) {
+          views.add(QemuNbd.serve(vm.disks().get(i).path(), "qcow2", false,
+              socket(vm, "s" + i), Optional.empty()).open(false, List.of()));
+        }
+      } catch (IOException | RuntimeException e) {
+        for (NbdBlockDevice view : views) {
+          view.close(); // and its qemu-nbd, which would keep the VM from starting
+        }
+        throw e;
       }
       return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views, () -> { }));
     } catch (BackupException | IOException e) {
