@@ -35,18 +35,14 @@ final class JobView {
     if (job.hasProgress()) {
       out.printf("  progress %s%n", bar(job.getProgress()));
     }
+    DowntimeView.job(job, out);
     for (JobTask task : job.getTasksList()) {
       // A VM's own task carries no bytes: its disks' tasks show the progress.
       out.printf("  task %s %s  %s  %s%n", task.getVmId(),
           task.getDiskPath().isEmpty() ? "" : task.getDiskPath(),
           task.getState().name().replace("JOB_", ""),
           task.hasProgress() ? bar(task.getProgress()) : task.getStep());
-      if (task.hasDowntime()) {
-        out.printf("    downtime %s%n", seconds(task.getDowntime()));
-      }
-      if (task.hasPredictedDowntime()) {
-        out.printf("    predicted downtime %s%n", seconds(task.getPredictedDowntime()));
-      }
+      DowntimeView.task(task, out);
       if (!task.getSourceDigest().isEmpty()) {
         out.printf("    digests source %s target %s%n", task.getSourceDigest(),
             task.getTargetDigest());

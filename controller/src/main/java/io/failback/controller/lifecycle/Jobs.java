@@ -216,6 +216,22 @@ public final class Jobs {
         job -> job.setGroupsFinished(finished).setGroupsTotal(total));
   }
 
+  /**
+   * Records the whole job's predicted downtime and how many manual actions it counts as
+   * taking no time.
+   */
+  public Job predictedDowntime(String jobId, com.google.protobuf.Duration predicted,
+      int manualActions) throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record the predicted downtime", job -> job
+        .setPredictedDowntime(predicted).setPredictedManualActions(manualActions));
+  }
+
+  /** Records the whole job's measured downtime. */
+  public Job downtime(String jobId, com.google.protobuf.Duration measured)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record the downtime", job -> job.setDowntime(measured));
+  }
+
   /** Shows the manual action the job waits for, or none when {@code text} is empty. */
   public Job manualAction(String jobId, String text)
       throws NotFoundException, IllegalTransitionException, StoreException {

@@ -30,7 +30,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.TreeSet;
 
 /**
@@ -40,12 +39,16 @@ import java.util.TreeSet;
  *
  * <p>The estimate hashes a random sample of blocks on both sides (at most
  * {@value #SAMPLE_BLOCKS} per disk) and scales the differing, non-zero and compressed share of
- * the sample to the whole disk; durations use the rate measured on the last sizeable transfer
- * with the host, or {@value #DEFAULT_RATE} bytes/s when none was measured yet.
+ * the sample to the whole disk. Durations add up what the last transfers from the controller
+ * to the host measured ({@link Timings}): a fixed cost, a checksum pass over every disk (sync
+ * before failover only) and the bytes to send at the rate the lanes sent at, never a rate that
+ * includes hashing time; {@value #DEFAULT_RATE} and {@value #DEFAULT_CHECKSUM_RATE} bytes/s
+ * stand in for what was not measured yet.
  */
 final class Preflight {
   static final int SAMPLE_BLOCKS = 1024;
   static final double DEFAULT_RATE = 100e6;
+  static final double DEFAULT_CHECKSUM_RATE = 200e6;
   /** Above this share of differing data a checksum pass saves too little to be worth it. */
   static final double FULL_DOWNLOAD_ABOVE = 0.8;
 
@@ -188,14 +191,9 @@ final class Preflight {
     long seed = random.nextLong();
     BlockDigester digester = new BlockDigester(DigestAlgorithm.XXH3_128, seed);
     BlockCodec codec = new BlockCodec(DiskTransfer.BLOCK_SIZE);
-    double rate = DEFAULT_RATE;
-    boolean measured = false;
+    HostRates rates = new HostRates(context.timings());
     for (Failback failback : failbacks) {
-      OptionalDouble hostRate = context.transfer().linkRate(failback.host());
-      if (hostRate.isPresent()) {
-        rate = measured ? Math.min(rate, hostRate.getAsDouble()) : hostRate.getAsDouble();
-        measured = true;
-      }
+      rates.add(failback.host());
       int disks = context.cloud().get(failback.item().getCloudVmId()).orElseThrow().disks()
           .size();
       for (int i = 0; i < disks; i++) {
@@ -239,10 +237,15 @@ final class Preflight {
         .setBytesTotal(total)
         .setBytesToSendSyncBefore((long) syncBefore)
         .setBytesToSendFullDownload((long) full)
-        .setDurationSyncBefore(Durations.fromMillis((long) (syncBefore / rate * 1000)))
-        .setDurationFullDownload(Durations.fromMillis((long) (full / rate * 1000)))
-        .setLinkBytesPerSecond(rate)
-        .setLinkRateMeasured(measured)
+        .setDurationSyncBefore(Durations.fromNanos(rates.fixedCost().toNanos()
+            + (long) ((total / rates.checksum() + syncBefore / rates.send()) * 1e9)))
+        .setDurationFullDownload(Durations.fromNanos(rates.fixedCost().toNanos()
+            + (long) (full / rates.send() * 1e9)))
+        .setLinkBytesPerSecond(rates.send())
+        .setLinkRateMeasured(rates.sendMeasured())
+        .setChecksumBytesPerSecond(rates.checksum())
+        .setChecksumRateMeasured(rates.checksumMeasured())
+        .setFixedCost(Durations.fromNanos(rates.fixedCost().toNanos()))
         .setBlocksSampled(sampled)
         .setBlocksSampledDiffering(differing)
         .setBlocksSampledNonZero(nonZero)

@@ -45,6 +45,7 @@ final class VmJob {
   private final Map<String, VmWork> works;
   private final VmJobs.Kind kind;
   private final ActionGate gate;
+  private final JobDowntime downtime;
   private final Semaphore slots = new Semaphore(PARALLEL_VMS);
   private final Map<String, String> ended = new ConcurrentHashMap<>();
   /** What the job does now, for the reason a cancel gives. */
@@ -63,6 +64,8 @@ final class VmJob {
     this.works = Map.copyOf(works);
     this.kind = kind;
     this.gate = new ActionGate(context.jobs(), jobId, context.clock());
+    this.downtime = new JobDowntime(context, jobId, waves, this.works,
+        kind.rpc().equals(OperatorAction.PLANNED_FAILOVER.rpcName()));
   }
 
   String jobId() {
@@ -91,13 +94,20 @@ final class VmJob {
       notStarted(last + 1, "not started: a VM of group " + (last + 1) + " failed");
       if (kind.waitForCompletion() && !open(targets.vmIds()).isEmpty()) {
         where = "waiting for CompleteFailover";
-        gate.await(OperatorAction.COMPLETE_FAILOVER, "");
+        downtime.predictWhileWaiting(open(targets.vmIds()));
+        try {
+          gate.await(OperatorAction.COMPLETE_FAILOVER, "");
+        } finally {
+          downtime.freeze();
+        }
       }
+      downtime.sourcesStopping();
       for (int g = last; g >= 0; g--) {
         stage("stopping the source VM", open(group(g)), VmWork::stopSource);
       }
       stage("data transfer", open(targets.vmIds()), VmWork::transfer);
       startGroups(last);
+      downtime.targetsStarted(targets.vmIds().stream().noneMatch(this::failed));
     } catch (CancelledException e) {
       notStarted(0, "cancelled");
     } catch (InterruptedException e) {
