@@ -82,6 +82,8 @@ class DowntimePredictionTest {
         .getEstimate();
     assertTrue(estimate.getLinkRateMeasured() && estimate.getChecksumRateMeasured(),
         estimate.toString());
+    // Before any phase 2 with the host, phase 2 is expected at the rate phase 1 sent at and
+    // with phase 1's fixed cost.
     assertEquals(live.getSendBytesPerSecond(), estimate.getLinkBytesPerSecond());
     assertEquals(Durations.toMillis(live.getFixedCost()),
         Durations.toMillis(estimate.getFixedCost()));

@@ -91,6 +91,13 @@ class RecoveryPlanDowntimeTest {
     Job done = fixture.awaitState(waiting, JobState.JOB_SUCCEEDED);
 
     assertEquals(Durations.fromMillis(APP_DELAY.toMillis()), done.getDowntime());
+    assertEquals(Durations.ZERO, done.getManualActionTime(), "the clock stood still then");
+    assertEquals(0, vmTask(done, fixture.ids.get("db")).getDowntimePrediction()
+        .getManualActions());
+    assertEquals(1, vmTask(done, fixture.ids.get("app")).getDowntimePrediction()
+        .getManualActions());
+    assertEquals(1, vmTask(done, fixture.ids.get("web")).getDowntimePrediction()
+        .getManualActions());
     assertEquals(waiting.getPredictedDowntime(), done.getPredictedDowntime());
     assertEquals(Durations.ZERO, vmTask(done, fixture.ids.get("db")).getDowntime());
     assertEquals(Durations.ZERO, vmTask(done, fixture.ids.get("app")).getDowntime());

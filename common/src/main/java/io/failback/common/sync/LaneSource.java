@@ -248,6 +248,7 @@ final class LaneSource {
     durable.accept(LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(ack.getWatermarkBlock()).setChain(ack.getChain()).build());
     lane.progress.settle(lane.lane, lane.first, ack.getWatermarkBlock());
+    lane.progress.activity().acknowledged();
   }
 
   private void sendBatchEnd(long first, int count)

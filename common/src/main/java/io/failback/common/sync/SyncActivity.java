@@ -28,12 +28,12 @@ public final class SyncActivity {
    * What the lanes did, on the ticker's time line.
    *
    * @param firstNanos when the first section began, or -1 if none did
-   * @param lastNanos when the last section ended, or -1
+   * @param lastNanos when the last section ended or the last batch was acknowledged, or -1
    * @param sentBytes frame bytes the lanes sent in their sending sections
    */
   public record Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
       long sentBytes) {
-    /** From the first section's start to the last one's end: the lanes' working span. */
+    /** From the first section's start to the last acknowledgement: the lanes' working span. */
     public long activeNanos() {
       return firstNanos < 0 ? 0 : lastNanos - firstNanos;
     }
@@ -72,6 +72,17 @@ public final class SyncActivity {
       sentBytes += bytes;
     }
     last = Math.max(last, now);
+  }
+
+  /**
+   * The target acknowledged a batch: the lanes' work reaches until their last batch is
+   * durable, so waiting for the target's hashing and writing is part of it, not of the fixed
+   * cost after it.
+   */
+  public synchronized void acknowledged() {
+    if (first >= 0) {
+      last = Math.max(last, nanos.getAsLong());
+    }
   }
 
   /** What was measured so far; sections still open count up to now. */

@@ -36,6 +36,20 @@ class SyncActivityTest {
   }
 
   @Test
+  void theWorkingSpanLastsUntilTheLastAcknowledgement() {
+    activity.acknowledged(); // nothing began: nothing to extend
+    assertEquals(-1, activity.snapshot().lastNanos());
+    activity.begin(SyncActivity.Kind.SEND);
+    now.set(1_200);
+    activity.end(SyncActivity.Kind.SEND, 10);
+    now.set(4_000); // the target was still hashing and writing
+    activity.acknowledged();
+    now.set(5_000);
+    assertEquals(3_000, activity.snapshot().activeNanos());
+    assertEquals(200, activity.snapshot().sendNanos());
+  }
+
+  @Test
   void anOpenSectionCountsUpToNowAndNothingIsNothing() {
     assertEquals(0, activity.snapshot().activeNanos());
     assertEquals(-1, activity.snapshot().firstNanos());

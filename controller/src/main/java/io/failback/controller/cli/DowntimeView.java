@@ -2,6 +2,7 @@ package io.failback.controller.cli;
 
 import static io.failback.controller.cli.JobView.seconds;
 
+import com.google.protobuf.util.Durations;
 import io.failback.proto.v1.DowntimePrediction;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobTask;
@@ -13,30 +14,39 @@ final class DowntimeView {
 
   /** The whole job's line, if it has a prediction or a measurement. */
   static void job(Job job, PrintWriter out) {
-    int manual = job.getPredictedManualActions();
-    String predicted = !job.hasPredictedDowntime() ? "" : seconds(job.getPredictedDowntime())
-        + (manual == 0 ? "" : ", plus the operator's time at " + manual + " manual action"
-            + (manual > 1 ? "s" : ""));
+    String predicted = !job.hasPredictedDowntime() ? ""
+        : "predicted " + seconds(job.getPredictedDowntime())
+            + operator(job.getPredictedManualActions());
     if (job.hasDowntime()) {
-      out.printf("  downtime %s%s%n", seconds(job.getDowntime()),
-          predicted.isEmpty() ? "" : " (predicted " + predicted + ")");
+      boolean manual = Durations.toNanos(job.getManualActionTime()) > 0;
+      out.printf("  downtime %s%s%s%n", seconds(job.getDowntime()),
+          manual ? ", of which " + seconds(job.getManualActionTime()) + " at manual actions"
+              : "", predicted.isEmpty() ? "" : " (" + predicted + ")");
     } else if (!predicted.isEmpty()) {
-      out.printf("  predicted downtime %s%n", predicted);
+      out.printf("  %s%n", predicted.replaceFirst("^predicted", "predicted downtime"));
     }
   }
 
   /** A VM task's lines. */
   static void task(JobTask task, PrintWriter out) {
+    String predicted = !task.hasPredictedDowntime() ? ""
+        : "predicted " + seconds(task.getPredictedDowntime())
+            + operator(task.getDowntimePrediction().getManualActions());
     if (task.hasDowntime()) {
       out.printf("    downtime %s%s%n", seconds(task.getDowntime()),
-          task.hasPredictedDowntime() ? " (predicted " + seconds(task.getPredictedDowntime())
-              + ")" : "");
-    } else if (task.hasPredictedDowntime()) {
-      out.printf("    predicted downtime %s%n", seconds(task.getPredictedDowntime()));
+          predicted.isEmpty() ? "" : " (" + predicted + ")");
+    } else if (!predicted.isEmpty()) {
+      out.printf("    %s%n", predicted.replaceFirst("^predicted", "predicted downtime"));
     }
     if (task.hasDowntimePrediction()) {
       out.printf("      %s%n", breakdown(task.getDowntimePrediction()));
     }
+  }
+
+  /** What a prediction leaves to the operator. */
+  private static String operator(int manualActions) {
+    return manualActions == 0 ? "" : ", plus the operator's time at " + manualActions
+        + " manual action" + (manualActions > 1 ? "s" : "");
   }
 
   /** e.g. "= cloud VM stop 0.2 s + phase 2 1.1 s (12.0 MiB at 40.0 MiB/s + 0.3 s) + ...". */

@@ -162,8 +162,12 @@ final class DiskTransfer {
       if (plan.agentRole() == SyncRole.TARGET) {
         long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
             .mapToLong(o -> o.controller().progress().blocksScanned()).sum() * BLOCK_SIZE;
-        timings.transfer(plan.host(), new TransferTiming(System.nanoTime() - started,
-            activity.snapshot(), scanned, plan.referenceAfterWrite()));
+        SyncActivity.Snapshot lanes = activity.snapshot();
+        TransferTiming timing = new TransferTiming(System.nanoTime() - started,
+            lanes.firstNanos() < 0 ? 0 : lanes.firstNanos() - started, lanes, scanned,
+            plan.referenceAfterWrite(), plan.mode() == SyncMode.TRACKED);
+        timings.transfer(plan.host(), timing);
+        log.info(plan.sessionPrefix() + ": " + timing);
       }
       return outcomes;
     } finally {

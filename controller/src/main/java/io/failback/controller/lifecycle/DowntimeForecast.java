@@ -25,8 +25,12 @@ final class DowntimeForecast {
   record Costs(Duration stop, Duration transfer, Duration start, long pendingBytes,
       double sendRate, Duration fixedCost, List<String> defaults) {}
 
-  /** One VM's predicted downtime: total = stop + transfer + start + waiting. */
-  record VmDowntime(Duration total, Costs costs, Duration waiting) {}
+  /**
+   * One VM's predicted downtime: total = stop + transfer + start + waiting.
+   *
+   * @param manualActions the manual actions before its start, not in {@code total}
+   */
+  record VmDowntime(Duration total, Costs costs, Duration waiting, int manualActions) {}
 
   /** The job's: each VM's, and from the first source VM off to the last target VM started. */
   record Result(Map<String, VmDowntime> vms, Duration job, int manualActions) {}
@@ -54,8 +58,12 @@ final class DowntimeForecast {
     List<String> all = vms.stream().flatMap(List::stream).toList();
     at = stage(all, id -> costs.get(id).transfer(), at, null, null);
     int manualActions = 0;
+    Map<String, Integer> manualBefore = new HashMap<>();
     for (int g = 0; g <= last; g++) {
       at = stage(vms.get(g), id -> costs.get(id).start(), at, null, started);
+      for (String id : vms.get(g)) {
+        manualBefore.put(id, manualActions);
+      }
       if (g < last) {
         at += groups.get(g).delayAfter().toNanos();
         manualActions += groups.get(g).manualAction().isEmpty() ? 0 : 1;
@@ -66,7 +74,7 @@ final class DowntimeForecast {
       Costs c = costs.get(id);
       Duration total = Duration.ofNanos(started.get(id) - off.get(id));
       result.put(id, new VmDowntime(total, c,
-          total.minus(c.stop()).minus(c.transfer()).minus(c.start())));
+          total.minus(c.stop()).minus(c.transfer()).minus(c.start()), manualBefore.get(id)));
     }
     return new Result(result, Duration.ofNanos(all.isEmpty() ? 0 : at), manualActions);
   }

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * What one VM's phase 2 and its stop and start will cost, now: from the blocks its cloud VM has
  * written since phase 1's snapshot and what {@link Timings} measured on that host and in the
- * cloud. Where nothing was measured yet a default stands in and is named.
+ * cloud ({@link Timings#phaseTwo}). Where nothing was measured yet a default stands in and is
+ * named.
  */
 final class FailbackCosts {
   /** For a stop or start never measured at a site: what the old fixed allowance gave each. */
@@ -36,17 +37,15 @@ final class FailbackCosts {
         untracked += diskBytes.get(i); // phase 2 then compares checksums of the whole disk
       }
     }
-    double send = timings.sendRate(host).orElseGet(() -> {
-      defaults.add("send rate");
-      return Preflight.DEFAULT_RATE;
+    Timings.PhaseTwo phaseTwo = timings.phaseTwo(host).orElseGet(() -> {
+      defaults.add("transfer rate and fixed cost");
+      return new Timings.PhaseTwo(Preflight.DEFAULT_RATE, Duration.ZERO, false);
     });
+    double send = phaseTwo.rate();
+    Duration fixed = phaseTwo.fixedCost();
     double checksum = untracked == 0 ? 1 : timings.checksumRate(host).orElseGet(() -> {
       defaults.add("checksum rate");
       return Preflight.DEFAULT_CHECKSUM_RATE;
-    });
-    Duration fixed = timings.fixedCost(host).orElseGet(() -> {
-      defaults.add("fixed cost of a transfer");
-      return Duration.ZERO;
     });
     Duration transfer = fixed.plusNanos((long) (pending / send * 1e9)
         + (long) (untracked / checksum * 1e9));

@@ -4,7 +4,6 @@ import com.google.protobuf.util.Durations;
 import io.failback.proto.v1.DowntimePrediction;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,12 +31,14 @@ final class JobDowntime {
   /** Whether the job's downtime is measured: a planned failover's, whichever way. */
   private final boolean measured;
   /** What was last written, so that a refresh that changes nothing publishes nothing. */
-  private final Map<String, DowntimePrediction> written = new HashMap<>();
+  private Map<String, DowntimePrediction> written = Map.of();
   private com.google.protobuf.Duration writtenJob;
   private int writtenManualActions;
   private List<String> predicted = List.of();
   private ScheduledFuture<?> refreshing;
   private Instant firstOff;
+  /** The operator's time at the plan's manual actions; only the job's thread adds to it. */
+  private Duration manualActionTime = Duration.ZERO;
 
   /**
    * @param groups the groups as the job runs them
@@ -76,12 +77,18 @@ final class JobDowntime {
     firstOff = context.clock().instant();
   }
 
+  /** The job waited {@code took} for the operator at a manual action. */
+  void manualAction(Duration took) {
+    manualActionTime = manualActionTime.plus(took);
+  }
+
   /** The target VMs were started; the job's downtime is recorded if {@code all} of them. */
   void targetsStarted(boolean all) {
     if (measured && all && firstOff != null) {
       Duration took = Duration.between(firstOff, context.clock().instant());
       FlowSupport.quietly("recording the downtime of job " + jobId,
-          () -> context.jobs().downtime(jobId, Durations.fromNanos(took.toNanos())));
+          () -> context.jobs().downtime(jobId, Durations.fromNanos(took.toNanos()),
+              Durations.fromNanos(manualActionTime.toNanos())));
     }
   }
 
@@ -96,17 +103,13 @@ final class JobDowntime {
         return;
       }
       DowntimeForecast.Result result = DowntimeForecast.of(groups, costs);
-      for (Map.Entry<String, DowntimeForecast.VmDowntime> vm : result.vms().entrySet()) {
-        DowntimePrediction prediction = proto(vm.getValue());
-        if (!prediction.equals(written.get(vm.getKey()))) {
-          context.jobs().editTask(jobId, vm.getKey(), "", t -> t.setPredictedDowntime(
-              prediction.getTotal()).setDowntimePrediction(prediction));
-          written.put(vm.getKey(), prediction);
-        }
-      }
+      Map<String, DowntimePrediction> vms = new LinkedHashMap<>();
+      result.vms().forEach((vmId, vm) -> vms.put(vmId, proto(vm)));
       com.google.protobuf.Duration job = millis(result.job());
-      if (!job.equals(writtenJob) || result.manualActions() != writtenManualActions) {
-        context.jobs().predictedDowntime(jobId, job, result.manualActions());
+      if (!vms.equals(written) || !job.equals(writtenJob)
+          || result.manualActions() != writtenManualActions) {
+        context.jobs().predictedDowntime(jobId, vms, job, result.manualActions());
+        written = vms;
         writtenJob = job;
         writtenManualActions = result.manualActions();
       }
@@ -128,6 +131,7 @@ final class JobDowntime {
         .setSendBytesPerSecond(c.sendRate())
         .setFixedCost(millis(c.fixedCost()))
         .addAllDefaults(c.defaults())
+        .setManualActions(vm.manualActions())
         .build();
   }
 

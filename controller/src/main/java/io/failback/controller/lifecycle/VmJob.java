@@ -183,17 +183,21 @@ final class VmJob {
   /** The group's delay, then its manual action. */
   private void between(Targets.Group group) throws Exception {
     if (!group.delayAfter().isZero()) {
+      // From before the step that announces it: whoever sees the step sees the delay running.
+      java.time.Instant until = context.clock().instant().plus(group.delayAfter());
       long millis = group.delayAfter().toMillis();
       context.jobs().step(jobId, "", "waiting " + (millis % 1000 == 0 ? millis / 1000 + " s"
           : millis + " ms") + " before the next group");
       where = "the delay after a group";
-      gate.pause(group.delayAfter());
+      gate.pause(until);
     }
     if (!group.manualAction().isEmpty()) {
       context.jobs().step(jobId, "", "manual action: " + group.manualAction()
           + "; ResumeJob once done");
       where = "the manual action";
+      java.time.Instant waiting = context.clock().instant();
       gate.await(OperatorAction.RESUME_JOB, group.manualAction());
+      downtime.manualAction(java.time.Duration.between(waiting, context.clock().instant()));
       context.jobs().step(jobId, "", "resumed after the manual action");
     }
   }

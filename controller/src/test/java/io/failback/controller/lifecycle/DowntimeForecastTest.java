@@ -40,6 +40,9 @@ class DowntimeForecastTest {
         result.vms().get("db").waiting());
     assertEquals(Duration.ofMillis(8_300), result.job());
     assertEquals(1, result.manualActions());
+    assertEquals(0, result.vms().get("db").manualActions());
+    assertEquals(1, result.vms().get("app").manualActions());
+    assertEquals(1, result.vms().get("web").manualActions());
   }
 
   @Test
