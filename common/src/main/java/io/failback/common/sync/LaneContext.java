@@ -32,6 +32,8 @@ final class LaneContext {
   final BitSet changed;
   /** The job key of an encrypted session, or null. */
   final JobKey payloadKey;
+  /** Frame bytes this lane sent; only the lane's own thread touches it. */
+  private long sentBytes;
 
   LaneContext(SessionGeometry geometry, int lane, BlockDevice device, GroupFlush flushes,
       DigestSet digests, BitSet changed, JobKey payloadKey, SyncProgress progress)
@@ -104,7 +106,9 @@ final class LaneContext {
   /** Counts the frame toward this side's wire bytes, then sends it. */
   void send(FrameLink link, SyncFrame frame)
       throws SyncException, LinkException, InterruptedException {
-    progress.bytesOnWire.addAndGet(frame.getSerializedSize());
+    int size = frame.getSerializedSize();
+    progress.bytesOnWire.addAndGet(size);
+    sentBytes += size;
     link.send(frame);
   }
 
@@ -115,6 +119,24 @@ final class LaneContext {
       progress.bytesReceived.addAndGet(frame.getSerializedSize());
     }
     return frame;
+  }
+
+  /** Work of the lane that {@link #timed} measures. */
+  @FunctionalInterface
+  interface Section {
+    void run() throws SyncException, LinkException, InterruptedException;
+  }
+
+  /** Runs {@code section} as activity of {@code kind}, with the bytes it sent. */
+  void timed(SyncActivity.Kind kind, Section section)
+      throws SyncException, LinkException, InterruptedException {
+    long before = sentBytes;
+    progress.activity().begin(kind);
+    try {
+      section.run();
+    } finally {
+      progress.activity().end(kind, sentBytes - before);
+    }
   }
 
   /** Reads recorded digests of blocks {@code [first, first + count)}. */

@@ -89,9 +89,11 @@ final class LaneSource {
       if (frame != null) {
         handle(frame);
       } else if (tracked) {
-        sendTrackedBatch();
+        lane.timed(SyncActivity.Kind.SEND, this::sendTrackedBatch);
       } else {
-        sendBatch();
+        // A delta batch is a checksum pass; a full one sends its blocks.
+        lane.timed(delta ? SyncActivity.Kind.CHECKSUM : SyncActivity.Kind.SEND,
+            this::sendBatch);
       }
     }
     lane.send(link, SyncFrame.newBuilder()
@@ -111,7 +113,7 @@ final class LaneSource {
   private void handle(SyncFrame frame)
       throws SyncException, LinkException, InterruptedException {
     switch (frame.getKindCase()) {
-      case WANTS -> answer(frame.getWants());
+      case WANTS -> lane.timed(SyncActivity.Kind.SEND, () -> answer(frame.getWants()));
       case ACK -> acknowledged(frame.getAck());
       default -> throw SyncException.precondition("%s: a source does not expect %s",
           lane.describe(), frame.getKindCase());
@@ -256,6 +258,7 @@ final class LaneSource {
     durable.accept(LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(ack.getWatermarkBlock()).setChain(ack.getChain()).build());
     lane.progress.settle(lane.lane, lane.first, ack.getWatermarkBlock());
+    lane.progress.activity().acknowledged();
   }
 
   private void sendBatchEnd(long first, int count)

@@ -24,6 +24,22 @@ public final class SyncProgress {
   final AtomicLong resumes = new AtomicLong();
   private final long startNanos = System.nanoTime();
   private final Map<Integer, Long> watermarks = new HashMap<>();
+  private final SyncActivity activity;
+
+  /** Counters whose lanes' activity is timed on their own. */
+  public SyncProgress() {
+    this(new SyncActivity());
+  }
+
+  /** Counters whose lanes' activity joins {@code activity}, shared with other disks. */
+  public SyncProgress(SyncActivity activity) {
+    this.activity = activity;
+  }
+
+  /** When this side's source lanes checksummed and sent (nothing on a target side). */
+  public SyncActivity activity() {
+    return activity;
+  }
 
   /**
    * Records that {@code lane} is durable up to {@code watermark}. Only blocks above the lane's

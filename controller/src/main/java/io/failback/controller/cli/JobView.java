@@ -35,18 +35,14 @@ final class JobView {
     if (job.hasProgress()) {
       out.printf("  progress %s%n", bar(job.getProgress()));
     }
+    DowntimeView.job(job, out);
     for (JobTask task : job.getTasksList()) {
       // A VM's own task carries no bytes: its disks' tasks show the progress.
       out.printf("  task %s %s  %s  %s%n", task.getVmId(),
           task.getDiskPath().isEmpty() ? "" : task.getDiskPath(),
           task.getState().name().replace("JOB_", ""),
           task.hasProgress() ? bar(task.getProgress()) : task.getStep());
-      if (task.hasDowntime()) {
-        out.printf("    downtime %s%n", seconds(task.getDowntime()));
-      }
-      if (task.hasPredictedDowntime()) {
-        out.printf("    predicted downtime %s%n", seconds(task.getPredictedDowntime()));
-      }
+      DowntimeView.task(task, out);
       task.getPhasesList().forEach(phase -> out.printf(
           "    %-13s %d blocks sent, %d zero, %d equal; %s over the link%n", phase.getPhase(),
           phase.getProgress().getBlocksSent(), phase.getProgress().getBlocksZero(),

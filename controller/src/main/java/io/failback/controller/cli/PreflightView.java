@@ -34,8 +34,11 @@ final class PreflightView {
       out.printf(Locale.ROOT, "  full download:        %s to send, ~%s%n",
           Sizes.human(e.getBytesToSendFullDownload()),
           JobView.seconds(e.getDurationFullDownload()));
-      out.printf(Locale.ROOT, "  at %s/s (%s)%n", Sizes.human((long) e.getLinkBytesPerSecond()),
-          e.getLinkRateMeasured() ? "measured" : "assumed; no transfer measured yet");
+      out.printf(Locale.ROOT, "  sending at %s/s (%s), checksums at %s/s (%s), fixed %s%n",
+          Sizes.human((long) e.getLinkBytesPerSecond()),
+          e.getLinkRateMeasured() ? "measured" : "assumed; no transfer measured yet",
+          Sizes.human((long) e.getChecksumBytesPerSecond()),
+          e.getChecksumRateMeasured() ? "measured" : "assumed", JobView.seconds(e.getFixedCost()));
       out.printf("  recommended: --data-sync %s (%s)%n",
           e.getRecommended() == io.failback.proto.v1.DataSync.FULL_DOWNLOAD ? "full" : "before",
           e.getRecommendation());

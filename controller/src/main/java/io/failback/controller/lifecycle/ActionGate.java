@@ -86,13 +86,13 @@ final class ActionGate {
   }
 
   /**
-   * Waits out a plan's delay on the lifecycle's clock, ending early on a cancel. The clock is
-   * read again at least every {@value #CLOCK_CHECK_MILLIS} ms, so a clock that is moved (a
-   * test's) ends the delay as promptly as one that runs.
+   * Waits until {@code until} (the end of a plan's delay) on the lifecycle's clock, ending
+   * early on a cancel. The clock is read again at least every {@value #CLOCK_CHECK_MILLIS} ms,
+   * so a clock that is moved (a test's) ends the delay as promptly as one that runs.
    */
-  synchronized void pause(Duration delay) throws CancelledException, InterruptedException {
-    Instant until = clock.instant().plus(delay);
-    for (Duration left = delay; !left.isNegative() && !left.isZero() && !cancelled;
+  synchronized void pause(Instant until) throws CancelledException, InterruptedException {
+    for (Duration left = Duration.between(clock.instant(), until);
+        !left.isNegative() && !left.isZero() && !cancelled;
         left = Duration.between(clock.instant(), until)) {
       wait(Math.max(1, Math.min(CLOCK_CHECK_MILLIS, left.toMillis())));
     }

@@ -1,6 +1,7 @@
 package io.failback.controller.lifecycle;
 
 import io.failback.common.disk.BlockDevice;
+import io.failback.common.sync.SyncActivity;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.controller.store.StoreException;
@@ -19,7 +20,6 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -45,10 +45,8 @@ final class DiskTransfer {
   private final Jobs jobs;
   private final ScheduledExecutorService ticker;
   private final java.time.Clock clock;
+  private final Timings timings;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
-  /** Bytes per second on the wire of the last transfer with each host big enough to tell. */
-  private final Map<String, Double> linkRates = new ConcurrentHashMap<>();
-  private static final long RATE_SAMPLE_MIN_BYTES = 4L << 20;
 
   /**
    * One disk of the transfer.
@@ -92,18 +90,14 @@ final class DiskTransfer {
     }
   }
 
+  /** @param timings where the transfers from the controller keep what they measured */
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
-      java.time.Clock clock) {
+      java.time.Clock clock, Timings timings) {
     this.syncs = syncs;
     this.jobs = jobs;
     this.ticker = ticker;
     this.clock = clock;
-  }
-
-  /** The wire rate measured on the last sizeable transfer with {@code host}, if any. */
-  OptionalDouble linkRate(String host) {
-    Double rate = linkRates.get(host.toLowerCase(java.util.Locale.ROOT));
-    return rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate);
+    this.timings = timings;
   }
 
   /** Stops reporting progress; the controller is stopping. */
@@ -126,11 +120,13 @@ final class DiskTransfer {
       throws LifecycleException, InterruptedException {
     List<CompletableFuture<SyncOutcome>> futures = new ArrayList<>();
     long started = System.nanoTime();
+    // One activity for all disks: they move together, over one link.
+    SyncActivity activity = new SyncActivity(System::nanoTime);
     List<SyncProgress> progress = new ArrayList<>();
     List<JobProgressMeter> meters = new ArrayList<>();
     Set<String> sessions = ConcurrentHashMap.newKeySet();
     for (Disk disk : disks) {
-      SyncProgress counters = new SyncProgress();
+      SyncProgress counters = new SyncProgress(activity);
       progress.add(counters);
       JobProgressMeter meter = new JobProgressMeter(clock, RATE_WINDOW);
       // Nothing moved at the start: the first rate then covers the time since.
@@ -163,7 +159,16 @@ final class DiskTransfer {
         throw first;
       }
       noteReadPoints(plan, disks, outcomes);
-      recordRate(plan.host(), outcomes, System.nanoTime() - started);
+      if (plan.agentRole() == SyncRole.TARGET) {
+        long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
+            .mapToLong(o -> o.controller().progress().blocksScanned()).sum() * BLOCK_SIZE;
+        SyncActivity.Snapshot lanes = activity.snapshot();
+        TransferTiming timing = new TransferTiming(System.nanoTime() - started,
+            lanes.firstNanos() < 0 ? 0 : lanes.firstNanos() - started, lanes, scanned,
+            plan.referenceAfterWrite(), plan.mode() == SyncMode.TRACKED);
+        timings.transfer(plan.host(), timing);
+        log.info(plan.sessionPrefix() + ": " + timing);
+      }
       return outcomes;
     } finally {
       reporting.cancel(false);
@@ -236,16 +241,6 @@ final class DiskTransfer {
       } catch (NotFoundException | IllegalTransitionException | StoreException e) {
         log.fine("step of job " + plan.jobId() + " not recorded: " + e.getMessage());
       }
-    }
-  }
-
-  private void recordRate(String host, List<SyncOutcome> outcomes, long nanos) {
-    long bytes = 0;
-    for (SyncOutcome outcome : outcomes) {
-      bytes += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
-    }
-    if (bytes >= RATE_SAMPLE_MIN_BYTES && nanos > 0) {
-      linkRates.put(host.toLowerCase(java.util.Locale.ROOT), bytes * 1e9 / nanos);
     }
   }
 

@@ -34,7 +34,6 @@ import java.util.Optional;
  * PlannedFailover resumes with a delta pass that skips what is already equal.
  */
 final class FailbackVm extends ItemWork {
-  private static final Duration START_STOP_ALLOWANCE = Duration.ofSeconds(2);
   private static final long DEFAULT_MEMORY = 2L << 30;
   private static final int DEFAULT_PROCESSORS = 2;
 
@@ -115,7 +114,6 @@ final class FailbackVm extends ItemWork {
     snapshotId = snapshot.id();
     step("snapshot " + snapshot.id() + " of the cloud disks taken; phase 1 syncs it while the"
         + " cloud VM keeps running");
-    Instant started = context.clock().instant();
     List<DiskTransfer.Disk> disks = new ArrayList<>();
     for (int i = 0; i < onPrem.getDisksCount(); i++) {
       disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), snapshot.disk(i),
@@ -128,16 +126,19 @@ final class FailbackVm extends ItemWork {
     } finally {
       quietly("closing the snapshot", snapshot::close);
     }
-    long bytes = outcomes.stream().mapToLong(o -> o.controller().progress().blocksScanned())
-        .sum() * DiskTransfer.BLOCK_SIZE;
-    double seconds = Math.max(0.001,
-        Duration.between(started, context.clock().instant()).toMillis() / 1000.0);
-    Duration predicted = predictedDowntime(bytes / seconds);
     context.items().transition(vmId(), ProtectionState.FAILING_BACK,
         ProtectionState.FAILBACK_SYNCED, b -> { });
-    context.jobs().editTask(jobId, vmId(), "", t -> t.setPredictedDowntime(
-        Durations.fromMillis(predicted.toMillis())));
     step("phase 1 verified; waiting for CompleteFailover");
+  }
+
+  @Override
+  public Optional<DowntimeForecast.Costs> downtimeCosts() throws Exception {
+    String snapshot = snapshotId;
+    if (snapshot == null || cloudOff != null) {
+      return Optional.empty();
+    }
+    return Optional.of(FailbackCosts.of(context, onPrem.getHostName(), snapshot,
+        onPrem.getDisksList().stream().map(d -> d.getVirtualSizeBytes()).toList()));
   }
 
   /**
@@ -189,18 +190,6 @@ final class FailbackVm extends ItemWork {
     }
   }
 
-  /** Blocks the cloud VM wrote since the snapshot, at the measured phase 1 rate, plus stops. */
-  private Duration predictedDowntime(double rate) throws Exception {
-    long changed = 0;
-    for (int i = 0; i < onPrem.getDisksCount(); i++) {
-      changed += context.cloud().changedBlocks(snapshotId, i, DiskTransfer.BLOCK_SIZE)
-          .map(blocks -> (long) blocks.length).orElse(0L);
-    }
-    double perSecond = rate > 0 ? rate : 100e6;
-    return START_STOP_ALLOWANCE.plusMillis(
-        (long) (changed * DiskTransfer.BLOCK_SIZE / perSecond * 1000));
-  }
-
   @Override
   public void stopSource() throws Exception {
     if (dataSync != DataSync.FULL_DOWNLOAD) {
@@ -209,6 +198,8 @@ final class FailbackVm extends ItemWork {
     }
     cloudOff = context.clock().instant();
     context.cloud().shutdown(item.getCloudVmId());
+    context.timings().power(Timings.CLOUD, Timings.Power.STOP,
+        Duration.between(cloudOff, context.clock().instant()));
     step(dataSync == DataSync.FULL_DOWNLOAD
         ? "cloud VM off; full download of every non-zero block"
         : "cloud VM off; phase 2 sends what it wrote since the snapshot");
@@ -258,10 +249,14 @@ final class FailbackVm extends ItemWork {
   @Override
   public void startTarget() throws Exception {
     long generation = item.getGeneration();
+    Instant starting = context.clock().instant();
     context.hosts().clearInconsistent(onPrem.getHostName(), onPrem.getId(), generation);
     context.hosts().startVm(onPrem.getHostName(), onPrem.getId(), generation);
     pastNoReturn = true;
-    Duration downtime = Duration.between(cloudOff, context.clock().instant());
+    Instant started = context.clock().instant();
+    context.timings().power(onPrem.getHostName(), Timings.Power.START,
+        Duration.between(starting, started));
+    Duration downtime = Duration.between(cloudOff, started);
     context.jobs().editTask(jobId, vmId(), "",
         t -> t.setDowntime(Durations.fromMillis(downtime.toMillis())));
     step("on-prem VM started; downtime " + downtime.toMillis() + " ms");

@@ -10,6 +10,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.failback.controller.store.JobRecords;
 import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.DowntimePrediction;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobProgress;
@@ -214,6 +215,29 @@ public final class Jobs {
     checkArgument(0 <= finished && finished <= total, "%s of %s groups", finished, total);
     return change(jobId, "record finished groups",
         job -> job.setGroupsFinished(finished).setGroupsTotal(total));
+  }
+
+  /**
+   * Records the predicted downtime of each VM in {@code vms} and of the whole job, with how
+   * many manual actions it counts as taking no time, as one change: a watcher never sees a
+   * job whose figures disagree.
+   */
+  public Job predictedDowntime(String jobId, Map<String, DowntimePrediction> vms,
+      com.google.protobuf.Duration predicted, int manualActions)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record the predicted downtime", job -> {
+      vms.forEach((vmId, prediction) -> task(job, vmId, "")
+          .setPredictedDowntime(prediction.getTotal()).setDowntimePrediction(prediction));
+      job.setPredictedDowntime(predicted).setPredictedManualActions(manualActions);
+    });
+  }
+
+  /** Records the whole job's measured downtime, and how much of it manual actions took. */
+  public Job downtime(String jobId, com.google.protobuf.Duration measured,
+      com.google.protobuf.Duration manualActions)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record the downtime", job -> job.setDowntime(measured)
+        .setManualActionTime(manualActions));
   }
 
   /** Shows the manual action the job waits for, or none when {@code text} is empty. */

@@ -49,9 +49,10 @@ public final class Lifecycle {
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("job-progress"));
     java.util.concurrent.ExecutorService workers =
         java.util.concurrent.Executors.newCachedThreadPool(daemon("lifecycle"));
-    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock);
+    Timings timings = new Timings();
+    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
-        clock, seedDir, sessionSecret, new ReplicaLocks()));
+        clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker));
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -4,6 +4,7 @@ import io.failback.controller.cloud.Cloud;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * What every lifecycle flow works with.
@@ -11,10 +12,13 @@ import java.util.concurrent.ExecutorService;
  * @param seedDir where committed failbacks keep the cloud disks' final state for reverse
  *     replication
  * @param sessionSecret mixed into digest seeds so nobody can predict a session's seed
+ * @param timings what earlier work measured, for downtime and duration predictions
+ * @param ticker runs the periodic work of jobs (progress, live predictions)
  */
 record LifecycleContext(ProtectedItems items, Jobs jobs, Cloud cloud, OnPremHosts hosts,
     DiskTransfer transfer, ExecutorService workers, Clock clock, Path seedDir,
-    long sessionSecret, ReplicaLocks replicaLocks) {
+    long sessionSecret, ReplicaLocks replicaLocks, Timings timings,
+    ScheduledExecutorService ticker) {
 
   /**
    * A digest seed, unpredictable from the outside, for the sessions named by {@code key} (an

@@ -28,6 +28,7 @@ import java.util.TreeSet;
 final class PreflightEstimate {
   static final int SAMPLE_BLOCKS = 1024;
   static final double DEFAULT_RATE = 100e6;
+  static final double DEFAULT_CHECKSUM_RATE = 200e6;
   /** Above this share of differing data a checksum pass saves too little to be worth it. */
   static final double FULL_DOWNLOAD_ABOVE = 0.8;
 
@@ -55,14 +56,12 @@ final class PreflightEstimate {
     long seed = random.nextLong();
     BlockDigester digester = new BlockDigester(DigestAlgorithm.XXH3_128, seed);
     BlockCodec codec = new BlockCodec(DiskTransfer.BLOCK_SIZE);
-    double rate = DEFAULT_RATE;
-    boolean measured = false;
+    // Durations add up what the last transfers with the hosts measured: a fixed cost, a
+    // checksum pass at the hashing rate, the bytes at the rate the lanes sent at (never a rate
+    // that includes hashing time); defaults stand in for what was not measured yet.
+    HostRates rates = new HostRates(context.timings());
     for (Preflight.Failback failback : failbacks) {
-      OptionalDouble hostRate = context.transfer().linkRate(failback.host());
-      if (hostRate.isPresent()) {
-        rate = measured ? Math.min(rate, hostRate.getAsDouble()) : hostRate.getAsDouble();
-        measured = true;
-      }
+      rates.add(failback.host());
       int disks = context.cloud().get(failback.item().getCloudVmId()).orElseThrow().disks()
           .size();
       for (int i = 0; i < disks; i++) {
@@ -107,9 +106,11 @@ final class PreflightEstimate {
       return FailoverEstimate.newBuilder()
           .setBytesTotal(total)
           .setBytesToSendFullDownload((long) full)
-          .setDurationFullDownload(Durations.fromMillis((long) (full / rate * 1000)))
-          .setLinkBytesPerSecond(rate)
-          .setLinkRateMeasured(measured)
+          .setDurationFullDownload(Durations.fromNanos(rates.fixedCost().toNanos()
+              + (long) (full / rates.send() * 1e9)))
+          .setLinkBytesPerSecond(rates.send())
+          .setLinkRateMeasured(rates.sendMeasured())
+          .setFixedCost(Durations.fromNanos(rates.fixedCost().toNanos()))
           .setBlocksSampled(sampled)
           .setBlocksSampledNonZero(nonZero)
           .setRecommended(DataSync.FULL_DOWNLOAD)
@@ -121,10 +122,15 @@ final class PreflightEstimate {
         .setBytesTotal(total)
         .setBytesToSendSyncBefore((long) syncBefore)
         .setBytesToSendFullDownload((long) full)
-        .setDurationSyncBefore(Durations.fromMillis((long) (syncBefore / rate * 1000)))
-        .setDurationFullDownload(Durations.fromMillis((long) (full / rate * 1000)))
-        .setLinkBytesPerSecond(rate)
-        .setLinkRateMeasured(measured)
+        .setDurationSyncBefore(Durations.fromNanos(rates.fixedCost().toNanos()
+            + (long) ((total / rates.checksum() + syncBefore / rates.send()) * 1e9)))
+        .setDurationFullDownload(Durations.fromNanos(rates.fixedCost().toNanos()
+            + (long) (full / rates.send() * 1e9)))
+        .setLinkBytesPerSecond(rates.send())
+        .setLinkRateMeasured(rates.sendMeasured())
+        .setChecksumBytesPerSecond(rates.checksum())
+        .setChecksumRateMeasured(rates.checksumMeasured())
+        .setFixedCost(Durations.fromNanos(rates.fixedCost().toNanos()))
         .setBlocksSampled(sampled)
         .setBlocksSampledDiffering(differing)
         .setBlocksSampledNonZero(nonZero)

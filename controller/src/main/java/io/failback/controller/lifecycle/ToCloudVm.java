@@ -35,9 +35,15 @@ final class ToCloudVm extends ItemWork {
   public void stopSource() throws Exception {
     if (planned) {
       step("stopping the on-prem VM");
+      java.time.Instant stopping = context.clock().instant();
       context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
           item.getGeneration());
       onPremStopped = true;
+      if (vm != null && vm.getPowerState() == io.failback.proto.v1.PowerState.RUNNING) {
+        // Only a running VM's stop says how long this host takes (an Off VM's is instant).
+        context.timings().power(item.getOnPremHost(), Timings.Power.STOP,
+            java.time.Duration.between(stopping, context.clock().instant()));
+      }
       return;
     }
     try {
@@ -65,8 +71,11 @@ final class ToCloudVm extends ItemWork {
   @Override
   public void startTarget() throws Exception {
     FlowSupport.checkCancel(context, jobId);
+    java.time.Instant starting = context.clock().instant();
     context.cloud().start(item.getCloudVmId());
     pastNoReturn = true;
+    context.timings().power(Timings.CLOUD, Timings.Power.START,
+        java.time.Duration.between(starting, context.clock().instant()));
     step(planned ? "cloud VM started"
         : "cloud VM started from the replica of "
             + Timestamps.toString(item.getLastRecoveryPoint()));

@@ -45,6 +45,7 @@ final class VmJob {
   private final Map<String, VmWork> works;
   private final VmJobs.Kind kind;
   private final ActionGate gate;
+  private final JobDowntime downtime;
   private final Semaphore slots = new Semaphore(PARALLEL_VMS);
   private final Map<String, String> ended = new ConcurrentHashMap<>();
   /** What the job does now, for the reason a cancel gives. */
@@ -63,6 +64,8 @@ final class VmJob {
     this.works = Map.copyOf(works);
     this.kind = kind;
     this.gate = new ActionGate(context.jobs(), jobId, context.clock());
+    this.downtime = new JobDowntime(context, jobId, waves, this.works,
+        kind.rpc().equals(OperatorAction.PLANNED_FAILOVER.rpcName()));
   }
 
   String jobId() {
@@ -92,13 +95,20 @@ final class VmJob {
       notStarted(last + 1, "not started: a VM of group " + (last + 1) + " failed");
       if (kind.waitForCompletion() && !open(targets.vmIds()).isEmpty()) {
         where = "waiting for CompleteFailover";
-        gate.await(OperatorAction.COMPLETE_FAILOVER, "");
+        downtime.predictWhileWaiting(open(targets.vmIds()));
+        try {
+          gate.await(OperatorAction.COMPLETE_FAILOVER, "");
+        } finally {
+          downtime.freeze();
+        }
       }
+      downtime.sourcesStopping();
       for (int g = last; g >= 0; g--) {
         stage("stopping the source VM", open(group(g)), VmWork::stopSource);
       }
       stage("data transfer", open(targets.vmIds()), VmWork::transfer);
       startGroups(last);
+      downtime.targetsStarted(targets.vmIds().stream().noneMatch(this::failed));
     } catch (CancelledException e) {
       notStarted(0, "cancelled");
     } catch (InterruptedException e) {
@@ -174,17 +184,21 @@ final class VmJob {
   /** The group's delay, then its manual action. */
   private void between(Targets.Group group) throws Exception {
     if (!group.delayAfter().isZero()) {
+      // From before the step that announces it: whoever sees the step sees the delay running.
+      java.time.Instant until = context.clock().instant().plus(group.delayAfter());
       long millis = group.delayAfter().toMillis();
       context.jobs().step(jobId, "", "waiting " + (millis % 1000 == 0 ? millis / 1000 + " s"
           : millis + " ms") + " before the next group");
       where = "the delay after a group";
-      gate.pause(group.delayAfter());
+      gate.pause(until);
     }
     if (!group.manualAction().isEmpty()) {
       context.jobs().step(jobId, "", "manual action: " + group.manualAction()
           + "; ResumeJob once done");
       where = "the manual action";
+      java.time.Instant waiting = context.clock().instant();
       gate.await(OperatorAction.RESUME_JOB, group.manualAction());
+      downtime.manualAction(java.time.Duration.between(waiting, context.clock().instant()));
       context.jobs().step(jobId, "", "resumed after the manual action");
     }
   }

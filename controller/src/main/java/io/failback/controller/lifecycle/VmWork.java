@@ -41,6 +41,14 @@ interface VmWork {
   void startTarget() throws Exception;
 
   /**
+   * While the job waits for CompleteFailover: what this VM's stop, phase 2 and start would
+   * cost now, for the job's downtime prediction; empty when it predicts none.
+   */
+  default java.util.Optional<DowntimeForecast.Costs> downtimeCosts() throws Exception {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * The VM will not finish: leaves it where an operator can act again, never with two live
    * copies and never quietly healthy after a partial write. Must not throw.
    *

@@ -72,7 +72,8 @@ class DiskTransferTest {
   @Test
   void aFailedDiskCancelsOnlyTheSessionsOfItsOwnTransfer() throws Exception {
     ScriptedSyncs syncs = new ScriptedSyncs();
-    DiskTransfer transfer = new DiskTransfer(syncs, null, ticker, java.time.Clock.systemUTC());
+    DiskTransfer transfer = new DiskTransfer(syncs, null, ticker, java.time.Clock.systemUTC(),
+        new Timings());
     CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
       try {
         transfer.run(plan("b"), disks("b"));

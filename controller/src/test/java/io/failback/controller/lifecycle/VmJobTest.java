@@ -35,10 +35,13 @@ class VmJobTest {
     store = ControllerStore.open(dir.resolve("controller.db"));
     jobs = new Jobs(store.jobRecords(), new MutableClock(Instant.parse("2026-11-26T10:00:00Z")));
     workers = Executors.newCachedThreadPool();
-    DiskTransfer transfer = new DiskTransfer(null, jobs,
-        Executors.newSingleThreadScheduledExecutor(), java.time.Clock.systemUTC());
+    java.util.concurrent.ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor();
+    Timings timings = new Timings();
+    DiskTransfer transfer = new DiskTransfer(null, jobs, ticker, java.time.Clock.systemUTC(),
+        timings);
     context = new LifecycleContext(null, jobs, null, null, transfer, workers,
-        java.time.Clock.systemUTC(), dir, 1, new ReplicaLocks());
+        java.time.Clock.systemUTC(), dir, 1, new ReplicaLocks(), timings, ticker);
   }
 
   @AfterEach

@@ -1,0 +1,99 @@
+package io.failback.common.sync;
+
+import java.util.function.LongSupplier;
+
+/**
+ * When the source lanes of one or more sessions were busy, and with what: checksumming (reading
+ * and hashing the digest batches of a delta pass) or sending (reading, compressing and sending
+ * block payloads). A kind's time is the wall time during which at least one lane did it, so
+ * bytes over that time is the rate the lanes reached together; the sessions of disks that move
+ * together share one instance for the same reason.
+ *
+ * <p>What is measured is what a prediction needs: a sync's duration is its fixed cost (before
+ * the first and after the last section), plus a checksum pass, plus the sending. Thread-safe.
+ */
+public final class SyncActivity {
+  /** What a lane does in a section. */
+  public enum Kind { CHECKSUM, SEND }
+
+  private final LongSupplier nanos;
+  private final int[] busy = new int[Kind.values().length];
+  private final long[] since = new long[Kind.values().length];
+  private final long[] busyNanos = new long[Kind.values().length];
+  private long sentBytes;
+  private long first = -1;
+  private long last = -1;
+
+  /**
+   * What the lanes did, on the ticker's time line.
+   *
+   * @param firstNanos when the first section began, or -1 if none did
+   * @param lastNanos when the last section ended or the last batch was acknowledged, or -1
+   * @param sentBytes frame bytes the lanes sent in their sending sections
+   */
+  public record Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
+      long sentBytes) {
+    /** From the first section's start to the last acknowledgement: the lanes' working span. */
+    public long activeNanos() {
+      return firstNanos < 0 ? 0 : lastNanos - firstNanos;
+    }
+  }
+
+  /** Sections timed by {@link System#nanoTime}. */
+  public SyncActivity() {
+    this(System::nanoTime);
+  }
+
+  /** Sections timed by {@code nanos}, a monotonic ticker in nanoseconds. */
+  public SyncActivity(LongSupplier nanos) {
+    this.nanos = nanos;
+  }
+
+  /** A lane begins a section of {@code kind}. */
+  public synchronized void begin(Kind kind) {
+    long now = nanos.getAsLong();
+    int k = kind.ordinal();
+    if (busy[k]++ == 0) {
+      since[k] = now;
+    }
+    if (first < 0) {
+      first = now;
+    }
+  }
+
+  /** The lane's section of {@code kind} ends, having sent {@code bytes}. */
+  public synchronized void end(Kind kind, long bytes) {
+    long now = nanos.getAsLong();
+    int k = kind.ordinal();
+    if (--busy[k] == 0) {
+      busyNanos[k] += now - since[k];
+    }
+    if (kind == Kind.SEND) {
+      sentBytes += bytes;
+    }
+    last = Math.max(last, now);
+  }
+
+  /**
+   * The target acknowledged a batch: the lanes' work reaches until their last batch is
+   * durable, so waiting for the target's hashing and writing is part of it, not of the fixed
+   * cost after it.
+   */
+  public synchronized void acknowledged() {
+    if (first >= 0) {
+      last = Math.max(last, nanos.getAsLong());
+    }
+  }
+
+  /** What was measured so far; sections still open count up to now. */
+  public synchronized Snapshot snapshot() {
+    long now = nanos.getAsLong();
+    long[] total = busyNanos.clone();
+    for (int k = 0; k < total.length; k++) {
+      total[k] += busy[k] > 0 ? now - since[k] : 0;
+    }
+    boolean open = busy[0] + busy[1] > 0;
+    return new Snapshot(total[Kind.CHECKSUM.ordinal()], total[Kind.SEND.ordinal()], first,
+        open ? now : last, sentBytes);
+  }
+}

@@ -1,0 +1,67 @@
+package io.failback.controller.lifecycle;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one VM's phase 2 and its stop and start will cost, now: from the blocks its cloud VM has
+ * written since phase 1's snapshot and what {@link Timings} measured on that host and in the
+ * cloud ({@link Timings#phaseTwo}). Where nothing was measured yet a default stands in and is
+ * named.
+ */
+final class FailbackCosts {
+  /** For a stop or start never measured at a site: what the old fixed allowance gave each. */
+  static final Duration DEFAULT_POWER_CHANGE = Duration.ofSeconds(1);
+
+  private FailbackCosts() {}
+
+  /**
+   * @param host the host the VM fails back to
+   * @param snapshotId phase 1's snapshot of the cloud VM
+   * @param diskBytes the size of each disk, in order
+   */
+  static DowntimeForecast.Costs of(LifecycleContext context, String host, String snapshotId,
+      List<Long> diskBytes) throws Exception {
+    Timings timings = context.timings();
+    List<String> defaults = new ArrayList<>();
+    long pending = 0;
+    long untracked = 0;
+    for (int i = 0; i < diskBytes.size(); i++) {
+      Optional<long[]> changed = context.cloud().changedBlocks(snapshotId, i,
+          DiskTransfer.BLOCK_SIZE);
+      if (changed.isPresent()) {
+        pending += (long) changed.get().length * DiskTransfer.BLOCK_SIZE;
+      } else {
+        untracked += diskBytes.get(i); // phase 2 then compares checksums of the whole disk
+      }
+    }
+    Timings.PhaseTwo phaseTwo = timings.phaseTwo(host).orElseGet(() -> {
+      defaults.add("transfer rate and fixed cost");
+      return new Timings.PhaseTwo(PreflightEstimate.DEFAULT_RATE, Duration.ZERO, false);
+    });
+    double send = phaseTwo.rate();
+    Duration fixed = phaseTwo.fixedCost();
+    double checksum = untracked == 0 ? 1 : timings.checksumRate(host).orElseGet(() -> {
+      defaults.add("checksum rate");
+      return PreflightEstimate.DEFAULT_CHECKSUM_RATE;
+    });
+    Duration transfer = fixed.plusNanos((long) (pending / send * 1e9)
+        + (long) (untracked / checksum * 1e9));
+    Duration stop = power(timings, Timings.CLOUD, Timings.Power.STOP, "cloud VM stop",
+        defaults);
+    Duration start = power(timings, host, Timings.Power.START, "VM start on " + host,
+        defaults);
+    return new DowntimeForecast.Costs(stop, transfer, start, pending, send, fixed,
+        List.copyOf(defaults));
+  }
+
+  private static Duration power(Timings timings, String site, Timings.Power change,
+      String what, List<String> defaults) {
+    return timings.power(site, change).orElseGet(() -> {
+      defaults.add(what);
+      return DEFAULT_POWER_CHANGE;
+    });
+  }
+}

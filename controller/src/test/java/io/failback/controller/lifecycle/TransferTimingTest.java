@@ -1,0 +1,78 @@
+package io.failback.controller.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.failback.common.sync.SyncActivity;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** A transfer's time, split the way predictions add it up again; and what Timings keeps. */
+class TransferTimingTest {
+  private static final long MS = 1_000_000;
+  private static final long MIB = 1 << 20;
+
+  /**
+   * 100 ms to set up, 500 ms of checksums, 150 ms of sending 30 MiB, 150 ms to verify: 900 ms.
+   * The old "link rate" was 30 MiB over 900 ms; the lanes sent at 200 MiB/s.
+   */
+  private static final TransferTiming PHASE_ONE = new TransferTiming(900 * MS, 100 * MS,
+      new SyncActivity.Snapshot(500 * MS, 150 * MS, 100 * MS, 750 * MS, 30 * MIB),
+      100 * MIB, true, false);
+
+  @Test
+  void theLinkRateIsMeasuredOnTheSendingAloneNeverOverHashingTime() {
+    assertEquals(200.0 * MIB, PHASE_ONE.sendRate().getAsDouble(), 1e-6);
+    assertEquals(200.0 * MIB, PHASE_ONE.checksumRate().getAsDouble(), 1e-6);
+    assertEquals(Duration.ofMillis(250), PHASE_ONE.fixedCost());
+    // Adding the parts up again gives the transfer's own duration.
+    double seconds = PHASE_ONE.fixedCost().toNanos() / 1e9
+        + 100.0 * MIB / PHASE_ONE.checksumRate().getAsDouble()
+        + 30.0 * MIB / PHASE_ONE.sendRate().getAsDouble();
+    assertEquals(0.9, seconds, 1e-9);
+  }
+
+  @Test
+  void tooLittleSentIsNoRateAndATrackedTransferHasNoChecksumPass() {
+    TransferTiming small = new TransferTiming(300 * MS, 100 * MS,
+        new SyncActivity.Snapshot(0, 10 * MS, 100 * MS, 110 * MS, MIB - 1), 0, false, true);
+    assertFalse(small.sendRate().isPresent());
+    assertFalse(small.checksumRate().isPresent());
+    assertEquals(Duration.ofMillis(290), small.fixedCost());
+  }
+
+  @Test
+  void phaseTwoIsPredictedFromTheLastPhaseTwoElseFromPhaseOnesSendingAndSetUp() {
+    Timings timings = new Timings();
+    assertFalse(timings.phaseTwo("hv-01").isPresent());
+    timings.transfer("HV-01", PHASE_ONE);
+    Timings.PhaseTwo guessed = timings.phaseTwo("hv-01").orElseThrow();
+    assertEquals(200.0 * MIB, guessed.rate(), 1e-6);
+    assertEquals(Duration.ofMillis(250), guessed.fixedCost(), "phase 1's, errs long");
+    assertFalse(guessed.fromPhaseTwo());
+    assertEquals(Duration.ofMillis(250), timings.fixedCost("hv-01").orElseThrow());
+
+    // A phase 2: 10 MiB from the first block read to the last one durable, in 500 ms.
+    timings.transfer("hv-01", new TransferTiming(620 * MS, 50 * MS,
+        new SyncActivity.Snapshot(0, 40 * MS, 50 * MS, 550 * MS, 10 * MIB), 0, false, true));
+    Timings.PhaseTwo measured = timings.phaseTwo("hv-01").orElseThrow();
+    assertEquals(20.0 * MIB, measured.rate(), 1e-6);
+    assertEquals(Duration.ofMillis(120), measured.fixedCost());
+    assertEquals(250.0 * MIB, timings.sendRate("hv-01").getAsDouble(), 1e-6);
+    // A pass without a checksum leaves the checksum rate as it was measured.
+    assertEquals(200.0 * MIB, timings.checksumRate("hv-01").getAsDouble(), 1e-6);
+    assertFalse(timings.sendRate("hv-02").isPresent());
+  }
+
+  @Test
+  void aSitesStopStandsInForItsStartUntilOneIsMeasured() {
+    Timings timings = new Timings();
+    assertFalse(timings.power("hv-01", Timings.Power.START).isPresent());
+    timings.power("hv-01", Timings.Power.STOP, Duration.ofMillis(700));
+    assertEquals(Duration.ofMillis(700), timings.power("HV-01", Timings.Power.START)
+        .orElseThrow());
+    timings.power("hv-01", Timings.Power.START, Duration.ofMillis(300));
+    assertEquals(Duration.ofMillis(300), timings.power("hv-01", Timings.Power.START)
+        .orElseThrow());
+  }
+}
