@@ -61,12 +61,8 @@ final class CertificateCommands {
       var response = connectAndRenew(request);
       request.writeKey(connection.key);
       Pem.writeText(connection.cert, response.getCertificatePem());
-      if (json) {
-        printJson(response);
-      } else {
-        out().printf("renewed: %s and %s replaced%n", connection.cert, connection.key);
-        out().flush();
-      }
+      respond(json, response, String.format("renewed: %s and %s replaced", connection.cert,
+          connection.key));
       return 0;
     }
 

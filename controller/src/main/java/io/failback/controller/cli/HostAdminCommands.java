@@ -33,13 +33,8 @@ final class HostAdminCommands {
       try (OperatorClient client = parent.connection.connect()) {
         Host host = client.hostAdmin().fenceHost(FenceHostRequest.newBuilder()
             .setHostName(hostName).setReason(reason).build());
-        if (json) {
-          printJson(host);
-        } else {
-          out().printf("host %s fenced: its agent is refused until `failback unfence %s`%n",
-              host.getName(), host.getName());
-          out().flush();
-        }
+        respond(json, host, String.format("host %s fenced: its agent is refused until"
+            + " `failback unfence %s`", host.getName(), host.getName()));
         return 0;
       }
     }
@@ -57,12 +52,7 @@ final class HostAdminCommands {
       try (OperatorClient client = parent.connection.connect()) {
         Host host = client.hostAdmin().unfenceHost(UnfenceHostRequest.newBuilder()
             .setHostName(hostName).build());
-        if (json) {
-          printJson(host);
-        } else {
-          out().printf("host %s unfenced%n", host.getName());
-          out().flush();
-        }
+        respond(json, host, String.format("host %s unfenced", host.getName()));
         return 0;
       }
     }
@@ -80,12 +70,7 @@ final class HostAdminCommands {
       try (OperatorClient client = parent.connection.connect()) {
         var response = client.hostAdmin().removeHost(RemoveHostRequest.newBuilder()
             .setHostName(hostName).build());
-        if (json) {
-          printJson(response);
-        } else {
-          out().printf("host %s removed%n", hostName);
-          out().flush();
-        }
+        respond(json, response, String.format("host %s removed", hostName));
         return 0;
       }
     }
@@ -109,12 +94,7 @@ final class HostAdminCommands {
       try (OperatorClient client = parent.connection.connect()) {
         var response = client.hostAdmin().moveVirtualMachine(MoveVirtualMachineRequest
             .newBuilder().setVmId(vmId).setToHost(toHost).setReason(reason).build());
-        if (json) {
-          printJson(response);
-        } else {
-          out().printf("VM %s now belongs to host %s%n", vmId, toHost);
-          out().flush();
-        }
+        respond(json, response, String.format("VM %s now belongs to host %s", vmId, toHost));
         return 0;
       }
     }

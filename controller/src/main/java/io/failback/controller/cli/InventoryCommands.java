@@ -54,6 +54,16 @@ final class InventoryCommands {
       out().println(JsonFormat.printer().print(message));
       out().flush();
     }
+
+    /** The answer as JSON with {@code -o json}, else {@code text} as one line. */
+    void respond(boolean json, MessageOrBuilder answer, String text) throws IOException {
+      if (json) {
+        printJson(answer);
+      } else {
+        out().println(text);
+        out().flush();
+      }
+    }
   }
 
   @Command(name = "hosts", description = "List the hosts whose agents registered.")
