@@ -7,11 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.agent.AgentClient;
-import io.failback.agent.AgentConfig;
-import io.failback.agent.grpc.ControlSession;
-import io.failback.agent.hyperv.SimulatedHostSeeder;
-import io.failback.agent.hyperv.SimulatedHostSeeder.SwitchSpec;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
@@ -33,10 +28,7 @@ import io.failback.proto.v1.VirtualMachine;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,25 +45,9 @@ class AlternateHostTest {
   /** hv-01 holds app-01 (VHDX + raw disk on "LAN"); hv-02 has "LAN", hv-03 only "DMZ". */
   private LifecycleFixture fixture() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
-    startHost(fixture, "hv-02", "LAN");
-    startHost(fixture, "hv-03", "DMZ");
+    fixture.startEmptyHost("hv-02", "LAN");
+    fixture.startEmptyHost("hv-03", "DMZ");
     return fixture;
-  }
-
-  private void startHost(LifecycleFixture fixture, String name, String switchName)
-      throws Exception {
-    Path hostDir = dir.resolve(name);
-    SimulatedHostSeeder.seed(hostDir, name, List.of(new SwitchSpec(switchName, "External")),
-        List.of());
-    cleanup.register(AgentClient.start(AgentConfig.withDefaults(
-        "localhost:" + fixture.controller.port(), fixture.controller.pki.agent(name), hostDir)
-        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
-        new ControlSession.SessionListener() {}));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!fixture.controller.server.registry().isOnline(name)) {
-      assertTrue(System.nanoTime() < deadline, name + " never registered");
-      Thread.sleep(20);
-    }
   }
 
   private FailoverServiceBlockingStub failover(LifecycleFixture fixture) throws Exception {

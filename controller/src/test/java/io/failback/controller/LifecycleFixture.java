@@ -10,6 +10,7 @@ import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.SimulatedHostSeeder;
 import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.SimulatedHostSeeder.SwitchSpec;
 import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.common.disk.BlockDevice;
@@ -137,6 +138,22 @@ final class LifecycleFixture {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!controller.server.registry().isOnline("hv-01")) {
       assertTrue(System.nanoTime() < deadline, "agent never registered");
+      Thread.sleep(20);
+    }
+  }
+
+  /** Starts an agent on a new simulated host {@code name} with no VMs and one switch. */
+  void startEmptyHost(String name, String switchName) throws Exception {
+    Path otherDir = hostDir.resolveSibling(name);
+    SimulatedHostSeeder.seed(otherDir, name, List.of(new SwitchSpec(switchName, "External")),
+        List.of());
+    cleanup.register(AgentClient.start(AgentConfig.withDefaults(
+        "localhost:" + controller.port(), controller.pki.agent(name), otherDir)
+        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
+        new ControlSession.SessionListener() {}));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!controller.server.registry().isOnline(name)) {
+      assertTrue(System.nanoTime() < deadline, name + " never registered");
       Thread.sleep(20);
     }
   }
