@@ -134,7 +134,7 @@ public final class AgentSyncRunner implements AutoCloseable {
     boolean wrote = false;
     try {
       admitTarget(start, vm);
-      try (BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()), true)) {
+      try (BlockDevice device = target(start, vm)) {
         runSession(start, payloadKey, device, SourceTracking.NONE, result);
       }
       wrote = true;
@@ -145,6 +145,22 @@ public final class AgentSyncRunner implements AutoCloseable {
           result.getSyncReportBuilder().setChangeReference(made);
         }
       }
+    }
+  }
+
+  /** The disk to write; under its undo journal when the controller asks for one. */
+  private BlockDevice target(StartSync start, VirtualMachine vm) throws IOException {
+    BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()), true);
+    if (start.getUndoJournal().isEmpty()) {
+      return device;
+    }
+    try {
+      return driver.undo().journaled(vm.getId(), start.getUndoJournal(), start.getDiskPath(),
+          device);
+    } catch (IOException | RuntimeException e) {
+      device.close();
+      throw new IOException("cannot keep an undo journal of " + start.getDiskPath()
+          + " (nothing was written): " + e.getMessage(), e);
     }
   }
 

@@ -5,11 +5,11 @@ import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.DiskSampler;
 import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.NewVm;
+import io.failback.agent.undo.UndoCommands;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
-import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.CreateVm;
@@ -18,8 +18,6 @@ import io.failback.proto.v1.Heartbeat;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.Register;
 import io.failback.proto.v1.Registered;
-import io.failback.proto.v1.StartVm;
-import io.failback.proto.v1.StopVm;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -58,6 +56,8 @@ public final class ControlSession implements AutoCloseable {
 
   private final AgentSyncRunner syncs;
   private final DiskSampler sampler;
+  private final UndoCommands undo;
+  private final VmCommands vmCommands;
   /** Slow commands (disk samples, VM creation), off the stream's thread: heartbeats go on. */
   private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
     Thread thread = new Thread(r, "agent-commands");
@@ -89,6 +89,8 @@ public final class ControlSession implements AutoCloseable {
       SessionListener listener, DigestSets digestSets, EncryptionCertificateStore encryption) {
     this.stub = AgentServiceGrpc.newStub(channel);
     this.sampler = new DiskSampler(driver);
+    this.undo = new UndoCommands(driver);
+    this.vmCommands = new VmCommands(driver, undo);
     this.syncs = new AgentSyncRunner(channel, driver, digestSets, encryption);
     this.encryption = encryption;
     this.driver = driver;
@@ -273,21 +275,14 @@ public final class ControlSession implements AutoCloseable {
           result.setError("cannot read the hypervisor inventory: " + e.getMessage());
         }
       }
-      case STOP_VM -> vmCommand(result, () -> {
-        StopVm stop = command.getStopVm();
-        driver.generations().admit(stop.getVmId(), stop.getGeneration());
-        driver.stopVm(stop.getVmId(), stop.getTurnOff());
-      });
-      case START_VM -> vmCommand(result, () -> {
-        StartVm start = command.getStartVm();
-        driver.generations().admit(start.getVmId(), start.getGeneration());
-        driver.startVm(start.getVmId());
-      });
-      case CLEAR_INCONSISTENT -> vmCommand(result, () -> {
-        ClearInconsistent clear = command.getClearInconsistent();
-        driver.generations().admit(clear.getVmId(), clear.getGeneration());
-        driver.marks().clear(clear.getVmId());
-      });
+      case STOP_VM, START_VM, CLEAR_INCONSISTENT, DISCARD_UNDO ->
+          vmCommand(result, () -> vmCommands.run(command));
+      case ROLLBACK_DISKS -> {
+        inBackground(result, "cannot roll back the disks of VM "
+            + command.getRollbackDisks().getVmId(),
+            () -> undo.rollback(command.getRollbackDisks(), result));
+        return;
+      }
       default -> result.setError("this agent (" + agentVersion + ") does not know command "
           + command.getKindCase());
     }

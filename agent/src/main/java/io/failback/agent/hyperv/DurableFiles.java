@@ -46,7 +46,7 @@ public final class DurableFiles {
     syncDirectory(dir);
   }
 
-  static void syncDirectory(Path dir) {
+  public static void syncDirectory(Path dir) {
     // A rename is durable only once its directory is; not every platform can open one.
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);

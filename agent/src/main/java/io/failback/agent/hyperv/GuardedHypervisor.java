@@ -1,9 +1,11 @@
 package io.failback.agent.hyperv;
 
+import io.failback.agent.undo.UndoJournals;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -15,12 +17,19 @@ public final class GuardedHypervisor extends ForwardingHypervisor {
   private final InconsistentVms marks;
   private final VmGenerations generations;
   private final ReadPoints readPoints;
+  private final UndoJournals undo;
 
   public GuardedHypervisor(HypervisorDriver inner, Path stateDir) {
     super(inner);
     this.marks = new InconsistentVms(stateDir);
     this.generations = new VmGenerations(stateDir);
     this.readPoints = new ReadPoints(inner, stateDir);
+    this.undo = new UndoJournals(stateDir, Clock.systemUTC());
+  }
+
+  /** The undo journals failbacks keep of this host's disks until commit. */
+  public UndoJournals undo() {
+    return undo;
   }
 
   public InconsistentVms marks() {

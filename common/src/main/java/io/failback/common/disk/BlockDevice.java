@@ -46,4 +46,11 @@ public interface BlockDevice extends Closeable {
 
   /** Makes all completed writes durable: data first, then the metadata that points at it. */
   void flush() throws IOException;
+
+  /**
+   * Says that {@code [offsets[i], offsets[i] + lengths[i])} are about to be overwritten. A
+   * device that keeps an undo journal preserves what they hold now, in one durable step rather
+   * than one per write; every other device ignores it.
+   */
+  default void aboutToOverwrite(long[] offsets, long[] lengths) throws IOException {}
 }
