@@ -222,6 +222,8 @@ public final class ControllerServer implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(registry::expireStale, sweep, sweep, TimeUnit.MILLISECONDS);
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
+    long beat = config.heartbeatInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(lifecycle::rollBackDue, beat, beat, TimeUnit.MILLISECONDS);
     long cycle = config.replicationInterval().toMillis();
     scheduler.scheduleWithFixedDelay(lifecycle::replicateAll, cycle, cycle,
         TimeUnit.MILLISECONDS);

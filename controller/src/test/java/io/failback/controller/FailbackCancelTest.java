@@ -1,6 +1,7 @@
 package io.failback.controller;
 
 import static io.failback.controller.LifecycleFixture.diskTasks;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,26 +27,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Cancelling a failback leaves the on-prem VM INCONSISTENT; re-running it completes it. */
+/**
+ * Cancelling a failback at any moment puts the on-prem disks back exactly as they were (the
+ * agent's undo journals), the item back to FAILED_OVER with the cloud VM running; a re-run then
+ * completes. Judges: the bytes, and qemu-img compare against a copy made before.
+ */
 class FailbackCancelTest {
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
 
   @Test
-  void cancelMidTransferInPhaseOneLeavesTheVmInconsistentAndTheRerunResumesIt()
-      throws Exception {
+  void cancelMidTransferInPhaseOneRollsBackAndTheRerunCompletes() throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    LifecycleFixture fixture = proxied(proxy);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
-    // Every block of the cloud disks differs from on-prem: phase 1 has all 48 MiB to send,
-    // and any block the re-run finds equal was written by the cancelled run.
+    // Every block of the cloud disks differs from on-prem: phase 1 has all 48 MiB to send.
     rewriteEverything(cloud, cloudVm);
     byte[] cloudRaw = fixture.cloudBytes(cloudVm, 1);
+    Before before = Before.of(fixture, dir.resolve("before"));
 
     // The link to the agent stalls after 40 MiB: phase 1 is stuck mid-transfer, and by then
     // at least 8 MiB of it were blocks of the 16 MiB raw disk (the VHDX disk has only 32).
@@ -58,21 +59,14 @@ class FailbackCancelTest {
     Job cancelled = fixture.awaitState(failback, JobState.JOB_CANCELLED);
     assertTrue(cancelled.getTimelineList().stream().anyMatch(s -> s.getDescription()
         .startsWith("cancelled: cancelled during phase 1")), cancelled.toString());
-    assertLeftInconsistent(fixture, "cancelled during phase 1");
+    before.assertRolledBack(fixture, cancelled);
     assertEquals(PowerState.RUNNING, cloud.get(cloudVm).orElseThrow().state(),
         "phase 1 never stops the cloud VM");
 
-    // The cloud VM keeps writing; the re-run takes a fresh snapshot and skips equal blocks.
     cloud.guest(cloudVm).scribble(0, 10, 44);
     Job rerun = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
-    Job waiting = fixture.awaitState(rerun, JobState.JOB_WAITING);
-    long equal = diskTasks(waiting).stream().mapToLong(t -> t.getProgress().getBlocksEqual())
-        .sum();
-    assertTrue(equal > 0, "phase 1 of the re-run skipped no block: " + waiting);
+    fixture.awaitState(rerun, JobState.JOB_WAITING);
     assertEquals(ProtectionState.FAILBACK_SYNCED, fixture.item().getState());
-    assertFalse(fixture.item().getInconsistentReason().isEmpty(),
-        "inconsistent until the final verification");
-
     Job done = fixture.awaitState(lifecycle.completeFailover(rerun.getId()),
         JobState.JOB_SUCCEEDED);
     assertFailedBack(fixture, cloudVm, done);
@@ -84,6 +78,7 @@ class FailbackCancelTest {
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     rewriteEverything(fixture.controller.server.cloud(), cloudVm);
+    Before before = Before.of(fixture, dir.resolve("before"));
 
     // Phase 1 on a local link often settles its last blocks before the cancel arrives: the
     // cancel then lands between the transfer and FAILBACK_SYNCED, and must still end the job.
@@ -91,8 +86,7 @@ class FailbackCancelTest {
     Job request = fixture.cancelOnceBlocksSettle(failback.getId())
         .get(60, TimeUnit.SECONDS);
     assertFalse(request.getAllowedActionsList().contains("CancelJob"), request.toString());
-    fixture.awaitState(failback, JobState.JOB_CANCELLED);
-    assertLeftInconsistent(fixture, "cancelled during");
+    before.assertRolledBack(fixture, fixture.awaitState(failback, JobState.JOB_CANCELLED));
 
     Job rerun = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
     fixture.awaitState(rerun, JobState.JOB_WAITING);
@@ -101,20 +95,20 @@ class FailbackCancelTest {
   }
 
   @Test
-  void cancelWhileWaitingLeavesTheVmInconsistentAndAFullDownloadCompletesIt()
-      throws Exception {
+  void cancelWhileWaitingRollsBackAndAFullDownloadCompletes() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
     cloud.guest(cloudVm).scribble(0, 30, 51);
+    Before before = Before.of(fixture, dir.resolve("before"));
 
     Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
     fixture.awaitState(failback, JobState.JOB_WAITING);
     fixture.controller.server.jobs().cancel(failback.getId());
     Job cancelled = fixture.awaitState(failback, JobState.JOB_CANCELLED);
     assertTrue(cancelled.getAllowedActionsList().isEmpty(), cancelled.toString());
-    assertLeftInconsistent(fixture, "cancelled during waiting for CompleteFailover");
+    before.assertRolledBack(fixture, cancelled);
     IllegalTransitionException refused = assertThrows(IllegalTransitionException.class,
         () -> lifecycle.completeFailover(failback.getId()));
     assertTrue(refused.getMessage().contains("JOB_CANCELLED"), refused.getMessage());
@@ -126,20 +120,126 @@ class FailbackCancelTest {
     assertFailedBack(fixture, cloudVm, done);
   }
 
-  /** The controller, the agent and the cloud all show the cancelled failback's aftermath. */
-  private void assertLeftInconsistent(LifecycleFixture fixture, String why) throws Exception {
+  @Test
+  void aDamagedJournalLeavesTheDisksUntouchedAndTheItemInconsistentSayingWhy() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.failedOver();
+    fixture.controller.server.cloud().guest(cloudVm).scribble(1, 30, 53);
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    fixture.awaitState(failback, JobState.JOB_WAITING);
+    byte[][] synced = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
+    // One bit of the raw disk's preserved old bytes flips (bit rot, a bad sector).
+    Path journal = Path.of(fixture.onPremDisk(1) + ".failback-undo");
+    byte[] bytes = java.nio.file.Files.readAllBytes(journal);
+    bytes[32 + 20 + 1000] ^= 1;
+    java.nio.file.Files.write(journal, bytes);
+
+    fixture.controller.server.jobs().cancel(failback.getId());
+    Job cancelled = fixture.awaitState(failback, JobState.JOB_CANCELLED);
     ProtectedItem item = fixture.item();
-    assertEquals(ProtectionState.FAILBACK_INCONSISTENT, item.getState());
-    assertTrue(item.getInconsistentReason().contains(why), item.getInconsistentReason());
+    assertEquals(ProtectionState.FAILBACK_INCONSISTENT, item.getState(), item.toString());
+    assertTrue(item.getInconsistentReason().contains("rolling the on-prem disks back is"
+        + " impossible") && item.getInconsistentReason().contains(journal + ": the record at"
+        + " byte ") && item.getInconsistentReason().contains(" is damaged"),
+        item.getInconsistentReason());
+    assertEquals("", item.getUndoJournal(), "an impossible rollback is not retried");
     assertEquals(List.of("PlannedFailover"), item.getAllowedActionsList());
-    assertEquals("", item.getActiveJobId());
-    assertFalse(fixture.agentVm().getInconsistentReason().isEmpty(),
-        "the agent's own mark survives the cancel");
-    String refused = fixture.startOnPremDirectly();
-    assertTrue(refused.contains("INCONSISTENT"), "StartVm was not refused: " + refused);
-    assertEquals(io.failback.proto.v1.PowerState.OFF, fixture.onPremVm().getPowerState());
-    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(
-        item.getCloudVmId()), "the cancelled run's snapshot was kept");
+    assertTrue(cancelled.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .contains("rollback impossible")), cancelled.toString());
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(synced[i], fixture.onPremBytes(i), "disk " + i + " was partly rolled"
+          + " back");
+    }
+    assertFalse(fixture.agentVm().getInconsistentReason().isEmpty());
+    assertTrue(fixture.startOnPremDirectly().contains("INCONSISTENT"));
+
+    // A re-run brings the disks to the cloud's state.
+    Job done = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.FULL_DOWNLOAD), JobState.JOB_SUCCEEDED);
+    assertFailedBack(fixture, cloudVm, done);
+  }
+
+  /**
+   * Cancels at seeded random points, chosen by bytes on the link to the agent: in phase 1, in
+   * phase 2 after the cloud VM stopped, and in a full download. Every time the on-prem disks
+   * are as before, and the cloud VM runs again.
+   */
+  @Test
+  void cancelAtSeededRandomMomentsOfEveryPhaseAlwaysRestoresTheDisks() throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = proxied(proxy);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.failedOver();
+    Cloud cloud = fixture.controller.server.cloud();
+    rewriteEverything(cloud, cloudVm);
+    Before before = Before.of(fixture, dir.resolve("before"));
+    Random random = new Random(20261203);
+    for (int round = 0; round < 6; round++) {
+      String phase = List.of("phase 1", "phase 2", "full download").get(round % 3);
+      Job job;
+      if (phase.equals("phase 2")) {
+        job = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+        fixture.awaitState(job, JobState.JOB_WAITING);
+        // 60 blocks (3.75 MiB) written while it waited: phase 2 has them to send.
+        cloud.guest(cloudVm).scribble(round % 2, 60, 60 + round);
+        proxy[0].arm(PausingProxy.Direction.TO_AGENT, 1 + random.nextInt(3 << 20));
+        lifecycle.completeFailover(job.getId());
+      } else {
+        proxy[0].arm(PausingProxy.Direction.TO_AGENT, 1 + random.nextInt(40 << 20));
+        job = lifecycle.plannedFailover(fixture.vmId, phase.equals("phase 1")
+            ? DataSync.SYNC_BEFORE_FAILOVER : DataSync.FULL_DOWNLOAD);
+      }
+      assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), phase + " never stalled");
+      fixture.controller.server.jobs().cancel(job.getId());
+      proxy[0].resume();
+      Job cancelled = fixture.awaitState(job, JobState.JOB_CANCELLED);
+      before.assertRolledBack(fixture, cancelled);
+      assertEquals(PowerState.RUNNING, cloud.get(cloudVm).orElseThrow().state(),
+          "round " + round + " (" + phase + "): the cloud VM does not run");
+    }
+  }
+
+  /** A fixture whose agent reaches the controller through a pausing proxy, put in {@code proxy}. */
+  private LifecycleFixture proxied(PausingProxy[] proxy) throws Exception {
+    return new LifecycleFixture(dir, cleanup, port -> {
+      proxy[0] = cleanup.register(PausingProxy.before(port));
+      return "localhost:" + proxy[0].port();
+    });
+  }
+
+  /** The on-prem disks as they were before a failback: their bytes, and a copy of the VHDX. */
+  private record Before(byte[][] disks, Path vhdxCopy) {
+    static Before of(LifecycleFixture fixture, Path dir) throws Exception {
+      java.nio.file.Files.createDirectories(dir);
+      Path copy = java.nio.file.Files.copy(fixture.onPremDisk(0), dir.resolve("disk0.vhdx"));
+      return new Before(new byte[][] {fixture.onPremBytes(0), fixture.onPremBytes(1)}, copy);
+    }
+
+    /** The controller, the agent and the disks all show the failback undone. */
+    void assertRolledBack(LifecycleFixture fixture, Job job) throws Exception {
+      assertTrue(job.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+          "the on-prem disks were rolled back to their state before the failback")),
+          job.toString());
+      ProtectedItem item = fixture.item();
+      assertEquals(ProtectionState.FAILED_OVER, item.getState(), item.toString());
+      assertEquals("", item.getInconsistentReason());
+      assertEquals("", item.getUndoJournal());
+      assertEquals(List.of("PlannedFailover"), item.getAllowedActionsList());
+      assertEquals("", item.getActiveJobId());
+      assertEquals("", fixture.agentVm().getInconsistentReason(),
+          "the agent still marks the rolled-back disks inconsistent");
+      assertEquals(io.failback.proto.v1.PowerState.OFF, fixture.onPremVm().getPowerState());
+      for (int i = 0; i < disks.length; i++) {
+        assertArrayEquals(disks[i], fixture.onPremBytes(i), "on-prem disk " + i + " differs"
+            + " from before the failback");
+        assertFalse(java.nio.file.Files.exists(Path.of(fixture.onPremDisk(i) + ".failback-undo")),
+            "the undo journal of disk " + i + " was left behind");
+      }
+      FailbackFullDownloadTest.qemuImgCompareVhdx(fixture.onPremDisk(0), vhdxCopy);
+      assertEquals(List.of(), fixture.controller.server.cloud().snapshots(
+          item.getCloudVmId()), "the cancelled run's snapshot was kept");
+    }
   }
 
   private static void assertFailedBack(LifecycleFixture fixture, String cloudVm, Job done)
@@ -155,7 +255,6 @@ class FailbackCancelTest {
       assertEquals(task.getSourceDigest(), task.getTargetDigest(), task.toString());
     }
   }
-
 
   /** Waits until the agent wrote at least one block of the raw disk as the cloud has it. */
   private static void awaitSomeBlockEqual(LifecycleFixture fixture, byte[] cloud)

@@ -18,6 +18,7 @@ import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,11 +29,12 @@ class LifecycleRestartTest {
   @TempDir Path dir;
 
   @Test
-  void restartWhileTheFailbackWaitsLeavesItInconsistentAndTheRerunCompletesIt()
+  void restartWhileTheFailbackWaitsRollsTheDisksBackOnceTheAgentIsBackAndTheRerunCompletes()
       throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
     String cloudVm = fixture.failedOver();
     fixture.controller.server.cloud().guest(cloudVm).scribble(0, 30, 61);
+    byte[][] before = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
     Job failback = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
         DataSync.SYNC_BEFORE_FAILOVER);
     fixture.awaitState(failback, JobState.JOB_WAITING);
@@ -45,14 +47,26 @@ class LifecycleRestartTest {
     assertTrue(failed.getErrorsList().stream().anyMatch(e -> e.contains("controller restarted")),
         failed.toString());
     assertTrue(failed.getAllowedActionsList().isEmpty(), failed.toString());
+    // The due rollback runs at the next sweep with the agent online.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
+      ProtectedItem due = fixture.item();
+      assertEquals(ProtectionState.FAILBACK_INCONSISTENT, due.getState());
+      assertTrue(due.getInconsistentReason().contains("rolled back from their undo journals as"
+          + " soon as host hv-01 answers"), due.getInconsistentReason());
+      assertEquals(List.of(), due.getAllowedActionsList(), "a re-run may not race the rollback");
+      assertTrue(System.nanoTime() < deadline, "the due rollback never ran");
+      Thread.sleep(50);
+    }
     ProtectedItem item = fixture.item();
-    assertEquals(ProtectionState.FAILBACK_INCONSISTENT, item.getState());
-    assertTrue(item.getInconsistentReason().contains("controller restarted"),
-        item.getInconsistentReason());
+    assertEquals("", item.getInconsistentReason());
+    assertEquals("", item.getUndoJournal());
     assertEquals("", item.getActiveJobId());
     assertEquals(List.of("PlannedFailover"), item.getAllowedActionsList());
-    assertFalse(fixture.agentVm().getInconsistentReason().isEmpty());
-    assertTrue(fixture.startOnPremDirectly().contains("INCONSISTENT"));
+    assertEquals("", fixture.agentVm().getInconsistentReason());
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(before[i], fixture.onPremBytes(i), "disk " + i + " is not as before");
+    }
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     IllegalTransitionException stale = assertThrows(IllegalTransitionException.class,
         () -> lifecycle.completeFailover(failback.getId()));

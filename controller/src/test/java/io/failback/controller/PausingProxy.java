@@ -23,7 +23,7 @@ final class PausingProxy implements AutoCloseable {
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final AtomicLong bytesToAgent = new AtomicLong();
   private final AtomicLong bytesToController = new AtomicLong();
-  private final CountDownLatch paused = new CountDownLatch(1);
+  private CountDownLatch paused = new CountDownLatch(1);
   private boolean pauseAgentBound;
   private long pauseAt = Long.MAX_VALUE;
   private boolean resumed;
@@ -52,18 +52,20 @@ final class PausingProxy implements AutoCloseable {
     return listener.getLocalPort();
   }
 
-  /** Pauses {@code direction} once {@code bytes} more went that way. */
+  /** Pauses {@code direction} once {@code bytes} more went that way; again after a resume. */
   synchronized void arm(Direction direction, long bytes) {
+    paused = new CountDownLatch(1);
+    resumed = false;
     pauseAgentBound = direction == Direction.TO_AGENT;
     pauseAt = (pauseAgentBound ? bytesToAgent : bytesToController).get() + bytes;
   }
 
   /** Counts down once the link has stalled; nothing more goes that way until resume. */
-  CountDownLatch paused() {
+  synchronized CountDownLatch paused() {
     return paused;
   }
 
-  /** Lets everything held back, and all that follows, through; the proxy pauses only once. */
+  /** Lets everything held back, and all that follows, through, until it is armed again. */
   synchronized void resume() {
     resumed = true;
     notifyAll();

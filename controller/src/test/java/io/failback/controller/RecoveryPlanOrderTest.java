@@ -120,9 +120,12 @@ class RecoveryPlanOrderTest {
 
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item("db").getState());
     for (String name : List.of("app", "web")) {
-      assertEquals(ProtectionState.FAILBACK_INCONSISTENT, fixture.item(name).getState());
-      assertTrue(fixture.item(name).getInconsistentReason()
-          .contains("cancelled during the manual action"), fixture.item(name).toString());
+      // Their on-prem disks, written by phase 1, went back as they were: undo journals.
+      assertEquals(ProtectionState.FAILED_OVER, fixture.item(name).getState());
+      assertEquals("", fixture.item(name).getInconsistentReason());
+      assertTrue(cancelled.getTimelineList().stream().anyMatch(s -> s.getVmId().equals(
+          fixture.ids.get(name)) && s.getDescription().contains("rolled back to their state"
+          + " before the failback")), cancelled.toString());
       assertEquals(PowerState.RUNNING, cloud.get(fixture.item(name).getCloudVmId())
           .orElseThrow().state(), name + "'s cloud VM was left off");
     }

@@ -4,14 +4,18 @@ import com.google.protobuf.ByteString;
 import io.failback.common.text.BoundedText;
 import io.failback.controller.lifecycle.LifecycleException;
 import io.failback.controller.lifecycle.OnPremHosts;
+import io.failback.controller.lifecycle.UndoUnusableException;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.CreateVm;
+import io.failback.proto.v1.DiscardUndo;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.RefreshInventory;
+import io.failback.proto.v1.RollbackDisks;
+import io.failback.proto.v1.RollbackReport;
 import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.StartVm;
 import io.failback.proto.v1.StopVm;
@@ -80,6 +84,27 @@ public final class AgentHosts implements OnPremHosts {
       throws LifecycleException {
     run(host, Command.newBuilder().setClearInconsistent(ClearInconsistent.newBuilder()
         .setVmId(vmId).setGeneration(generation)), "clear the inconsistent mark of");
+  }
+
+  @Override
+  public RollbackReport rollbackDisks(String host, String vmId, long generation,
+      String journal) throws LifecycleException, UndoUnusableException {
+    CommandResult result = send(host, Command.newBuilder().setRollbackDisks(RollbackDisks
+        .newBuilder().setVmId(vmId).setGeneration(generation).setUndoJournal(journal)),
+        "roll back the disks of");
+    if (result.getUndoUnusable()) {
+      throw new UndoUnusableException("host " + host + " cannot roll back: "
+          + result.getError());
+    }
+    check(result, host, "roll back the disks of");
+    return result.getRollbackReport();
+  }
+
+  @Override
+  public void discardUndo(String host, String vmId, long generation, String journal)
+      throws LifecycleException {
+    run(host, Command.newBuilder().setDiscardUndo(DiscardUndo.newBuilder().setVmId(vmId)
+        .setGeneration(generation).setUndoJournal(journal)), "discard the undo journals of");
   }
 
   @Override
@@ -160,12 +185,25 @@ public final class AgentHosts implements OnPremHosts {
 
   private CommandResult run(String host, Command.Builder command, String what)
       throws LifecycleException {
+    return check(send(host, command, what), host, what);
+  }
+
+  private static CommandResult check(CommandResult result, String host, String what)
+      throws LifecycleException {
+    if (!result.getError().isEmpty()) {
+      throw new LifecycleException("host " + host + " could not " + what + " the VM: "
+          + result.getError());
+    }
+    return result;
+  }
+
+  private CommandResult send(String host, Command.Builder command, String what)
+      throws LifecycleException {
     if (!registry.isOnline(host)) {
       throw new LifecycleException("host " + host + " is offline; cannot " + what + " its VM");
     }
-    CommandResult result;
     try {
-      result = registry.send(host, command.setCommandId(UUID.randomUUID().toString()).build())
+      return registry.send(host, command.setCommandId(UUID.randomUUID().toString()).build())
           .get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new LifecycleException("host " + host + ": " + e.getCause().getMessage(), e);
@@ -176,10 +214,5 @@ public final class AgentHosts implements OnPremHosts {
       Thread.currentThread().interrupt();
       throw new LifecycleException("interrupted while waiting for host " + host);
     }
-    if (!result.getError().isEmpty()) {
-      throw new LifecycleException("host " + host + " could not " + what + " the VM: "
-          + result.getError());
-    }
-    return result;
   }
 }

@@ -72,8 +72,25 @@ final class CommitVm extends ItemWork {
   @Override
   public void startTarget() throws Exception {
     if (afterFailback()) {
+      discardUndo();
       context.items().transition(vmId(), ProtectionState.FAILED_BACK_COMMIT_PENDING,
-          ProtectionState.FAILED_BACK, b -> b.clearCloudVmId());
+          ProtectionState.FAILED_BACK, b -> b.clearCloudVmId().clearUndoJournal());
+    }
+  }
+
+  /** The failback is final: the agent no longer needs the on-prem disks' old bytes. */
+  private void discardUndo() throws Exception {
+    if (item.getUndoJournal().isEmpty()) {
+      return;
+    }
+    try {
+      context.hosts().discardUndo(item.getOnPremHost(), FlowSupport.onPremVmId(item),
+          item.getGeneration(), item.getUndoJournal());
+      step("undo journals of the on-prem disks deleted: the failback is final");
+    } catch (LifecycleException e) {
+      // Harmless: the agent replaces them at the VM's next failback.
+      step("the undo journals stay on host " + item.getOnPremHost() + " for now ("
+          + e.getMessage() + "); the VM's next failback replaces them");
     }
   }
 

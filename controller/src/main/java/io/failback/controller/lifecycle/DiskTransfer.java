@@ -73,13 +73,19 @@ final class DiskTransfer {
    */
   record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
       SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
-      JobEncryption encryption, boolean referenceAfterWrite) {
+      JobEncryption encryption, boolean referenceAfterWrite, String undoJournal) {
     /** A plan that asks the target agent for no reference point. */
     Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
         SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
         JobEncryption encryption) {
       this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
-          encryption, false);
+          encryption, false, "");
+    }
+
+    /** The same plan; the target agent keeps undo journal {@code journal} of every disk. */
+    Plan withUndoJournal(String journal) {
+      return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
+          digestSetPrefix, seed, encryption, referenceAfterWrite, journal);
     }
 
     /** A plan whose payloads travel without end-to-end encryption (TLS only). */
@@ -208,7 +214,8 @@ final class DiskTransfer {
     return syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
         .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
         .setGeneration(plan.generation()).setChangeReference(changeReference)
-        .setReferenceAfterWrite(plan.referenceAfterWrite()).build(),
+        .setReferenceAfterWrite(plan.referenceAfterWrite())
+        .setUndoJournal(plan.undoJournal()).build(),
         disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed(),
         plan.encryption());
   }

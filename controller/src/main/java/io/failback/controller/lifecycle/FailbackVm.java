@@ -30,8 +30,11 @@ import java.util.Optional;
  * changes after it stops) or a full download; {@link CommitVm} makes it final.
  *
  * <p>From the first on-prem write to the verified end the agent keeps the VM marked
- * inconsistent; any failure or cancel leaves the item FAILBACK_INCONSISTENT, and re-running
- * PlannedFailover resumes with a delta pass that skips what is already equal.
+ * inconsistent. On its own host the agent also keeps an undo journal of every region the
+ * failback overwrites, so a failure or cancel puts the disks back as they were and the item
+ * returns to FAILED_OVER ({@link FailbackRollback}); only an impossible rollback, or a new VM
+ * (alternate host, recreation), leaves it FAILBACK_INCONSISTENT, and re-running PlannedFailover
+ * then resumes with a delta pass that skips what is already equal.
  */
 final class FailbackVm extends ItemWork {
   private static final long DEFAULT_MEMORY = 2L << 30;
@@ -59,6 +62,8 @@ final class FailbackVm extends ItemWork {
   private List<SyncOutcome> phaseOneOutcomes = List.of();
   /** Why the VM is recreated on its own host (it was deleted there); null otherwise. */
   private String recreating;
+  /** The undo journals the agent keeps of the on-prem disks; empty for a new VM. */
+  private String undoJournal = "";
 
   /**
    * @param vm the item's on-prem VM, or null when failing back to {@code alternateHost}
@@ -91,8 +96,12 @@ final class FailbackVm extends ItemWork {
       // A fresh key per job, wrapped for the agent's certificate; it lives in memory only.
       encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
     }
+    if (alternateHost.isEmpty()) {
+      // A re-run after an impossible rollback starts a journal of the disks as they are now.
+      undoJournal = item.getUndoJournal().isEmpty() ? jobId : item.getUndoJournal();
+    }
     context.items().transition(vmId(), item.getState(), ProtectionState.FAILING_BACK,
-        b -> b.setActiveJobId(jobId));
+        b -> b.setActiveJobId(jobId).setUndoJournal(undoJournal));
     step("failback (cloud to on-prem) started, data sync " + dataSync
         + (certificate == null ? "" : "; block payloads encrypted end to end for encryption"
             + " certificate " + certificate.getThumbprint()));
@@ -274,7 +283,8 @@ final class FailbackVm extends ItemWork {
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
         onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
         "job-" + jobId + tag + "-" + phase,
-        Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1")), disks);
+        Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal),
+        disks);
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);
       if (!outcome.digestsMatch()) {
@@ -318,6 +328,13 @@ final class FailbackVm extends ItemWork {
     // The re-run takes a fresh snapshot; this one would otherwise keep preserving every
     // block the running cloud VM overwrites, for as long as the VM lives.
     releaseSnapshot();
+    if (!undoJournal.isEmpty()) {
+      try {
+        return new FailbackRollback(context).run(context.items().get(vmId()), jobId + " " + why);
+      } catch (NotFoundException | io.failback.controller.store.StoreException e) {
+        // Below, the item keeps its journal name: the rollback is due and runs later.
+      }
+    }
     quietly("marking the on-prem disks inconsistent", () -> context.items().transition(
         vmId(), null, ProtectionState.FAILBACK_INCONSISTENT,
         b -> b.setInconsistentReason("failback job " + jobId + " " + why

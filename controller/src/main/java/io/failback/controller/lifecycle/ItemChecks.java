@@ -69,8 +69,12 @@ final class ItemChecks {
           item.getVmId(), item.getState(), back, b -> {
             b.clearActiveJobId();
             if (back == ProtectionState.FAILBACK_INCONSISTENT) {
-              b.setInconsistentReason("the controller restarted during failback job " + job
-                  + "; the on-prem disks may mix old and new blocks. Re-run PlannedFailover");
+              b.setInconsistentReason(item.getUndoJournal().isEmpty()
+                  ? "the controller restarted during failback job " + job + "; the on-prem"
+                      + " disks may mix old and new blocks. Re-run PlannedFailover"
+                  : "the controller restarted during failback job " + job + "; the on-prem"
+                      + " disks are rolled back from their undo journals as soon as host "
+                      + item.getOnPremHost() + " answers");
             }
           }));
       log.warning(item.getVmName() + " was " + item.getState() + " when the controller"

@@ -344,6 +344,22 @@ public final class Lifecycle {
     ItemChecks.recover(context);
   }
 
+  /**
+   * Rolls back the failbacks whose rollback is due (the host did not answer when they ended, or
+   * the controller restarted during them) once their host is online.
+   */
+  public void rollBackDue() {
+    try {
+      for (ProtectedItem item : context.items().list()) {
+        if (ProtectedItems.rollbackDue(item) && context.hosts().isOnline(item.getOnPremHost())) {
+          new FailbackRollback(context).run(item, "rolled back later");
+        }
+      }
+    } catch (StoreException e) {
+      log.warning("due rollbacks skipped: " + e.getMessage());
+    }
+  }
+
   /** Stops background work. */
   public void close() {
     context.workers().shutdownNow();

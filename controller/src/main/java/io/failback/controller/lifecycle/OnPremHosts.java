@@ -2,6 +2,7 @@ package io.failback.controller.lifecycle;
 
 import io.failback.proto.v1.CreateVm;
 import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.RollbackReport;
 import io.failback.proto.v1.SampleDigests;
 import io.failback.proto.v1.VirtualMachine;
 import java.util.List;
@@ -23,6 +24,20 @@ public interface OnPremHosts {
 
   /** Lifts the agent's inconsistent mark after the disks were verified. */
   void clearInconsistent(String host, String vmId, long generation) throws LifecycleException;
+
+  /**
+   * Puts the VM's disks back as they were before failback {@code journal} wrote them, from the
+   * agent's undo journals, and lifts its inconsistent mark. The VM must be off.
+   *
+   * @throws UndoUnusableException if a journal is missing or damaged; nothing was changed
+   * @throws LifecycleException if the host did not do it now (offline, busy); retry later
+   */
+  RollbackReport rollbackDisks(String host, String vmId, long generation, String journal)
+      throws LifecycleException, UndoUnusableException;
+
+  /** Deletes the VM's undo journals of failback {@code journal}: it was committed. */
+  void discardUndo(String host, String vmId, long generation, String journal)
+      throws LifecycleException;
 
   /**
    * Creates a VM (Off) on the host, with new empty disks, for a failback to an alternate host.

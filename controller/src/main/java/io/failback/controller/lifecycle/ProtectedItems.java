@@ -94,13 +94,14 @@ public final class ProtectedItems {
       if (!Transitions.isAllowed(from, to)) {
         throw refusal("cannot move to " + to, current);
       }
-      // A re-run failback that fails keeps the disks of the earlier run's partial sync.
-      if (to == ProtectionState.FAILED_OVER && !current.getInconsistentReason().isEmpty()) {
+      ProtectedItem.Builder next = current.toBuilder();
+      changes.accept(next);
+      // A re-run failback that fails keeps the disks of the earlier run's partial sync, unless
+      // the change clears the reason (a rollback put the disks back).
+      if (to == ProtectionState.FAILED_OVER && !next.getInconsistentReason().isEmpty()) {
         throw refusal("cannot move to FAILED_OVER while the on-prem disks are inconsistent ("
             + current.getInconsistentReason() + "); move to FAILBACK_INCONSISTENT", current);
       }
-      ProtectedItem.Builder next = current.toBuilder();
-      changes.accept(next);
       checkArgument(next.getVmId().equals(current.getVmId()),
           "the VM id of %s cannot change", subject(current));
       next.setState(to)
@@ -178,8 +179,9 @@ public final class ProtectedItems {
   public ProtectedItem requireAction(String vmId, OperatorAction action)
       throws NotFoundException, IllegalTransitionException, StoreException {
     ProtectedItem item = get(vmId);
-    if (!Transitions.actions(item.getState()).contains(action)) {
-      throw refusal("cannot " + action.rpcName(), item);
+    if (!actions(item).contains(action)) {
+      throw refusal("cannot " + action.rpcName() + (rollbackDue(item) ? " (its on-prem disks"
+          + " are about to be rolled back from their undo journals)" : ""), item);
     }
     return item;
   }
@@ -204,13 +206,24 @@ public final class ProtectedItems {
   private static ProtectedItem present(ProtectedItem item) {
     return item.toBuilder()
         .clearAllowedActions()
-        .addAllAllowedActions(Transitions.actionNames(item.getState()))
+        .addAllAllowedActions(actions(item).stream().map(OperatorAction::rpcName).toList())
         .build();
+  }
+
+  /** Whether the item waits for its on-prem disks to be rolled back (FailbackRollback). */
+  static boolean rollbackDue(ProtectedItem item) {
+    return item.getState() == ProtectionState.FAILBACK_INCONSISTENT
+        && !item.getUndoJournal().isEmpty();
+  }
+
+  /** What an operator may do now: nothing while a rollback is due, the disks are to change. */
+  private static List<OperatorAction> actions(ProtectedItem item) {
+    return rollbackDue(item) ? List.of() : Transitions.actions(item.getState());
   }
 
   private static IllegalTransitionException refusal(String refused, ProtectedItem item) {
     return new IllegalTransitionException(refused, subject(item), item.getState().name(),
-        Transitions.actionNames(item.getState()));
+        actions(item).stream().map(OperatorAction::rpcName).toList());
   }
 
   private static String subject(ProtectedItem item) {

@@ -47,13 +47,16 @@ import java.util.Set;
  * FAILED_OVER                 FAILING_BACK                                 PlannedFailover
  * FAILING_BACK                FAILBACK_SYNCED (sync before failover);      CancelJob
  *                             FAILED_BACK_COMMIT_PENDING (full download);
- *                             FAILBACK_INCONSISTENT after an on-prem write;
- *                             FAILED_OVER on failure before any
- * FAILBACK_SYNCED             FAILBACK_COMPLETING; FAILBACK_INCONSISTENT   CompleteFailover,
- *                                                                          CancelJob
- * FAILBACK_COMPLETING         FAILED_BACK_COMMIT_PENDING;                  CancelJob
- *                             FAILBACK_INCONSISTENT
- * FAILBACK_INCONSISTENT       FAILING_BACK (the re-run resumes the sync)   PlannedFailover
+ *                             FAILED_OVER on failure or cancel (before any
+ *                             on-prem write, or once the undo journals put
+ *                             the disks back); FAILBACK_INCONSISTENT when
+ *                             that rollback is impossible or still due
+ * FAILBACK_SYNCED             FAILBACK_COMPLETING; FAILED_OVER or          CompleteFailover,
+ *                             FAILBACK_INCONSISTENT as above               CancelJob
+ * FAILBACK_COMPLETING         FAILED_BACK_COMMIT_PENDING; FAILED_OVER or   CancelJob
+ *                             FAILBACK_INCONSISTENT as above
+ * FAILBACK_INCONSISTENT       FAILING_BACK (the re-run resumes the sync);  PlannedFailover
+ *                             FAILED_OVER once a due rollback is done
  * FAILED_BACK_COMMIT_PENDING  FAILED_BACK                                  Commit
  * FAILED_BACK                 REVERSE_REPLICATING                          ReverseReplicate
  * REVERSE_REPLICATING         PROTECTED; FAILED_BACK on failure            CancelJob
@@ -90,11 +93,12 @@ public final class Transitions {
     rule(FAILING_BACK,
         EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT, FAILED_OVER),
         cancel());
-    rule(FAILBACK_SYNCED, EnumSet.of(FAILBACK_COMPLETING, FAILBACK_INCONSISTENT),
+    rule(FAILBACK_SYNCED, EnumSet.of(FAILBACK_COMPLETING, FAILBACK_INCONSISTENT, FAILED_OVER),
         on(COMPLETE_FAILOVER, FAILBACK_COMPLETING), cancel());
-    rule(FAILBACK_COMPLETING, EnumSet.of(FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT),
+    rule(FAILBACK_COMPLETING,
+        EnumSet.of(FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT, FAILED_OVER),
         cancel());
-    rule(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK),
+    rule(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER),
         on(PLANNED_FAILOVER, FAILING_BACK));
     rule(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK),
         on(COMMIT, FAILED_BACK));

@@ -47,10 +47,14 @@ final class LifecyclePaths {
     return item;
   }
 
-  /** What a runner changes on entering {@code to}: a reason when the disks become inconsistent. */
+  /**
+   * What a runner changes on entering {@code to}: a reason when the disks become inconsistent;
+   * none once a rollback put them back (FAILED_OVER).
+   */
   static Consumer<ProtectedItem.Builder> changesFor(ProtectionState to) {
     return to == ProtectionState.FAILBACK_INCONSISTENT
         ? item -> item.setInconsistentReason("sync cancelled after on-prem writes")
+        : to == ProtectionState.FAILED_OVER ? ProtectedItem.Builder::clearInconsistentReason
         : item -> { };
   }
 }

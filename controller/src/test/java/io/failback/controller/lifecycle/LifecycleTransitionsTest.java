@@ -46,10 +46,11 @@ class LifecycleTransitionsTest {
       Map.entry(FAILED_OVER, EnumSet.of(FAILING_BACK)),
       Map.entry(FAILING_BACK, EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING,
           FAILBACK_INCONSISTENT, FAILED_OVER)),
-      Map.entry(FAILBACK_SYNCED, EnumSet.of(FAILBACK_COMPLETING, FAILBACK_INCONSISTENT)),
+      Map.entry(FAILBACK_SYNCED, EnumSet.of(FAILBACK_COMPLETING, FAILBACK_INCONSISTENT,
+          FAILED_OVER)),
       Map.entry(FAILBACK_COMPLETING, EnumSet.of(FAILED_BACK_COMMIT_PENDING,
-          FAILBACK_INCONSISTENT)),
-      Map.entry(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK)),
+          FAILBACK_INCONSISTENT, FAILED_OVER)),
+      Map.entry(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER)),
       Map.entry(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK)),
       Map.entry(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING)),
       Map.entry(REVERSE_REPLICATING, EnumSet.of(PROTECTED, FAILED_BACK)));
@@ -133,7 +134,7 @@ class LifecycleTransitionsTest {
             after.getGeneration());
       }
     }
-    assertEquals(21, n);
+    assertEquals(24, n);
   }
 
   @Test

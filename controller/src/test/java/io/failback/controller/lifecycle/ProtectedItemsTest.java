@@ -161,7 +161,7 @@ class ProtectedItemsTest {
     move("42", FAILING_BACK);
     // The re-run failed before writing anything, but the earlier run's writes remain.
     IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
-        () -> move("42", FAILED_OVER));
+        () -> items.transition("42", FAILING_BACK, FAILED_OVER, b -> { }));
     assertTrue(e.getMessage().contains("on-prem disks are inconsistent (sync cancelled after"
         + " on-prem writes)"), e.getMessage());
     assertEquals("sync cancelled after on-prem writes", items.get("42").getInconsistentReason());

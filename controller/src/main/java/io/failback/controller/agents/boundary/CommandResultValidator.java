@@ -47,6 +47,15 @@ public final class CommandResultValidator {
           }
         }
       }
+      case ROLLBACK_REPORT -> {
+        var disks = result.getRollbackReport().getDisksList();
+        Fields.count(problems, "command_result.rollback_report.disks", disks.size(),
+            AgentLimits.MAX_DISKS_PER_VM);
+        for (int i = 0; i < disks.size(); i++) {
+          Fields.text(problems, "command_result.rollback_report.disks[" + i + "].disk_path",
+              disks.get(i).getDiskPath(), 1, AgentLimits.MAX_PATH_CHARS);
+        }
+      }
       default -> { }
     }
     problems.throwIfAny("command result from host " + host);

@@ -1,0 +1,86 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.cloud.PowerState;
+import io.failback.proto.v1.DiskRollback;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.RollbackReport;
+import java.util.Locale;
+import java.util.logging.Logger;
+
+/**
+ * Undoes a failback that did not finish (cancelled, failed, cut short by a restart): the agent
+ * puts the on-prem disks back from their undo journals, the cloud VM runs, and the item is
+ * FAILED_OVER again, as if the failback had never started. When the host cannot do it now
+ * the item waits in FAILBACK_INCONSISTENT with the rollback due; when a journal is missing or
+ * damaged it stays there and says why.
+ */
+final class FailbackRollback {
+  private static final Logger log = Logger.getLogger(FailbackRollback.class.getName());
+
+  private final LifecycleContext context;
+
+  FailbackRollback(LifecycleContext context) {
+    this.context = context;
+  }
+
+  /** Rolls {@code item} back; returns what happened, for the job and the log. */
+  String run(ProtectedItem item, String why) {
+    String host = item.getOnPremHost();
+    String vm = FlowSupport.onPremVmId(item);
+    try {
+      RollbackReport report = context.hosts().rollbackDisks(host, vm, item.getGeneration(),
+          item.getUndoJournal());
+      // The cloud copy is the only one that may run: the failback is undone.
+      if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() != PowerState.RUNNING)
+          .orElse(false)) {
+        context.cloud().start(item.getCloudVmId());
+      }
+      context.items().transition(item.getVmId(), null, ProtectionState.FAILED_OVER,
+          b -> b.clearActiveJobId().clearInconsistentReason().clearUndoJournal());
+      String done = "the on-prem disks were rolled back to their state before the failback ("
+          + describe(report) + "); the cloud VM runs and the item is FAILED_OVER";
+      log.info(item.getVmName() + ": " + done);
+      return done;
+    } catch (UndoUnusableException e) {
+      String reason = "failback " + why + "; rolling the on-prem disks back is impossible: "
+          + e.getMessage() + ". They may mix old and new blocks: re-run PlannedFailover to"
+          + " bring them to the cloud VM's state";
+      inconsistent(item, reason, false);
+      return "rollback impossible (" + e.getMessage() + "); the item is FAILBACK_INCONSISTENT";
+    } catch (Exception e) {
+      if (item.getState() == ProtectionState.FAILBACK_INCONSISTENT) {
+        // Already due, and it says so: the next try comes with the next sweep.
+        return "rollback still due: " + e.getMessage();
+      }
+      String reason = "failback " + why + "; the on-prem disks are rolled back from their undo"
+          + " journals as soon as host " + host + " can (" + e.getMessage() + ")";
+      inconsistent(item, reason, true);
+      return "rollback due: " + e.getMessage() + "; it runs when host " + host + " can";
+    }
+  }
+
+  private void inconsistent(ProtectedItem item, String reason, boolean keepJournal) {
+    FlowSupport.quietly("marking " + item.getVmName() + " inconsistent",
+        () -> context.items().transition(item.getVmId(), null,
+            ProtectionState.FAILBACK_INCONSISTENT, b -> {
+              b.clearActiveJobId().setInconsistentReason(reason);
+              if (!keepJournal) {
+                b.clearUndoJournal();
+              }
+            }));
+    log.warning(item.getVmName() + ": " + reason);
+  }
+
+  static String describe(RollbackReport report) {
+    long regions = 0;
+    long bytes = 0;
+    for (DiskRollback disk : report.getDisksList()) {
+      regions += disk.getRegionsRestored();
+      bytes += disk.getBytesRestored();
+    }
+    return report.getDisksCount() == 0 ? "no disk had been written"
+        : String.format(Locale.ROOT, "%d regions, %.1f MiB put back on %d disks", regions,
+            bytes / 1048576.0, report.getDisksCount());
+  }
+}
