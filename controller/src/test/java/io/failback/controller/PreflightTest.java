@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.agent.hyperv.ForwardingHypervisor;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.Command;
@@ -11,16 +12,19 @@ import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverEstimate;
 import io.failback.proto.v1.FailoverResponse;
 import io.failback.proto.v1.FailoverServiceGrpc;
+import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.StartVm;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -146,6 +150,45 @@ class PreflightTest {
     assertEquals(DataSync.FULL_DOWNLOAD, full.getPreflight().getEstimate().getRecommended());
     assertTrue(full.getPreflight().getEstimate().getBytesToSendFullDownload() > 0,
         full.toString());
+    assertEquals(ProtectionState.FAILED_OVER, fixture.item().getState());
+  }
+
+  @Test
+  void aHostWithoutRoomForTheUndoJournalsIsAProblemBeforeAnythingIsWritten() throws Exception {
+    AtomicLong free = new AtomicLong(-1);
+    LifecycleFixture fixture = LifecycleFixture.withDriver(dir, cleanup,
+        host -> new ForwardingHypervisor(host) {
+          @Override
+          public HostInventory inventory() throws IOException {
+            HostInventory.Builder real = super.inventory().toBuilder();
+            for (int i = 0; free.get() >= 0 && i < real.getStoragePathsCount(); i++) {
+              real.setStoragePaths(i, real.getStoragePaths(i).toBuilder()
+                  .setFreeBytes(free.get()));
+            }
+            return real.build();
+          }
+        });
+    String cloudVm = fixture.failedOver();
+    fixture.controller.server.cloud().guest(cloudVm).scribble(0, 40, 7);
+    FailoverServiceGrpc.FailoverServiceBlockingStub failover = FailoverServiceGrpc
+        .newBlockingStub(fixture.controller.channel(fixture.controller.pki.operator("ops")));
+    PlannedFailoverRequest syncBefore = PlannedFailoverRequest.newBuilder()
+        .addVmIds(fixture.vmId).setValidateOnly(true).build();
+
+    FailoverEstimate roomy = failover.plannedFailover(syncBefore).getPreflight().getEstimate();
+    // 40 of 768 blocks differ: the journal holds their old bytes, not the whole disks.
+    assertTrue(roomy.getUndoJournalBytes() >= 40L * 64 * 1024
+        && roomy.getUndoJournalBytes() < 48L * LifecycleFixture.MIB / 4, roomy.toString());
+    FailoverEstimate full = failover.plannedFailover(syncBefore.toBuilder()
+        .setDataSync(DataSync.FULL_DOWNLOAD).build()).getPreflight().getEstimate();
+    assertTrue(full.getUndoJournalBytes() >= 48L * LifecycleFixture.MIB, full.toString());
+
+    free.set(1 << 20);
+    FailoverResponse tight = failover.plannedFailover(syncBefore);
+    assertEquals(List.of("undo_space"), tight.getPreflight().getProblemsList().stream()
+        .map(PreflightProblem::getCheck).toList(), tight.toString());
+    assertTrue(message(tight, "undo_space").contains("has 1048576 bytes free at "),
+        message(tight, "undo_space"));
     assertEquals(ProtectionState.FAILED_OVER, fixture.item().getState());
   }
 

@@ -60,8 +60,12 @@ final class PreflightEstimate {
     // checksum pass at the hashing rate, the bytes at the rate the lanes sent at (never a rate
     // that includes hashing time); defaults stand in for what was not measured yet.
     HostRates rates = new HostRates(context.timings());
+    UndoSpace undo = new UndoSpace(context, problems);
     for (Preflight.Failback failback : failbacks) {
       rates.add(failback.host());
+      long vmDiffering = 0;
+      long vmSampled = 0;
+      long vmTotal = 0;
       int disks = context.cloud().get(failback.item().getCloudVmId()).orElseThrow().disks()
           .size();
       for (int i = 0; i < disks; i++) {
@@ -89,13 +93,18 @@ final class PreflightEstimate {
             int wire = zero ? 0 : codec.encode(buffer.array(), 0, buffer.limit()).data().length;
             nonZero += zero ? 0 : 1;
             differing += differs ? 1 : 0;
+            vmDiffering += differs ? 1 : 0;
             full += wire * scale;
             syncBefore += differs ? wire * scale : 0;
           }
           sampled += sample.length;
+          vmSampled += sample.length;
           total += cloud.size();
+          vmTotal += cloud.size();
         }
       }
+      undo.check(failback, vmSampled == 0 ? 0
+          : (long) Math.ceil((double) vmDiffering / vmSampled * vmTotal));
     }
     if (failed) {
       return null;
@@ -106,6 +115,7 @@ final class PreflightEstimate {
       return FailoverEstimate.newBuilder()
           .setBytesTotal(total)
           .setBytesToSendFullDownload((long) full)
+          .setUndoJournalBytes(undo.bytes())
           .setDurationFullDownload(Durations.fromNanos(rates.fixedCost().toNanos()
               + (long) (full / rates.send() * 1e9)))
           .setLinkBytesPerSecond(rates.send())
@@ -122,6 +132,7 @@ final class PreflightEstimate {
         .setBytesTotal(total)
         .setBytesToSendSyncBefore((long) syncBefore)
         .setBytesToSendFullDownload((long) full)
+        .setUndoJournalBytes(undo.bytes())
         .setDurationSyncBefore(Durations.fromNanos(rates.fixedCost().toNanos()
             + (long) ((total / rates.checksum() + syncBefore / rates.send()) * 1e9)))
         .setDurationFullDownload(Durations.fromNanos(rates.fixedCost().toNanos()
