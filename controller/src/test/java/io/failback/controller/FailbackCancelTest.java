@@ -46,7 +46,7 @@ class FailbackCancelTest {
     // Every block of the cloud disks differs from on-prem: phase 1 has all 48 MiB to send.
     rewriteEverything(cloud, cloudVm);
     byte[] cloudRaw = fixture.cloudBytes(cloudVm, 1);
-    Before before = Before.of(fixture, dir.resolve("before"));
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
 
     // The link to the agent stalls after 40 MiB: phase 1 is stuck mid-transfer, and by then
     // at least 8 MiB of it were blocks of the 16 MiB raw disk (the VHDX disk has only 32).
@@ -78,7 +78,7 @@ class FailbackCancelTest {
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     rewriteEverything(fixture.controller.server.cloud(), cloudVm);
-    Before before = Before.of(fixture, dir.resolve("before"));
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
 
     // Phase 1 on a local link often settles its last blocks before the cancel arrives: the
     // cancel then lands between the transfer and FAILBACK_SYNCED, and must still end the job.
@@ -101,7 +101,7 @@ class FailbackCancelTest {
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
     cloud.guest(cloudVm).scribble(0, 30, 51);
-    Before before = Before.of(fixture, dir.resolve("before"));
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
 
     Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
     fixture.awaitState(failback, JobState.JOB_WAITING);
@@ -173,7 +173,7 @@ class FailbackCancelTest {
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
     rewriteEverything(cloud, cloudVm);
-    Before before = Before.of(fixture, dir.resolve("before"));
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
     Random random = new Random(20261203);
     for (int round = 0; round < 6; round++) {
       String phase = List.of("phase 1", "phase 2", "full download").get(round % 3);
@@ -206,40 +206,6 @@ class FailbackCancelTest {
       proxy[0] = cleanup.register(PausingProxy.before(port));
       return "localhost:" + proxy[0].port();
     });
-  }
-
-  /** The on-prem disks as they were before a failback: their bytes, and a copy of the VHDX. */
-  private record Before(byte[][] disks, Path vhdxCopy) {
-    static Before of(LifecycleFixture fixture, Path dir) throws Exception {
-      java.nio.file.Files.createDirectories(dir);
-      Path copy = java.nio.file.Files.copy(fixture.onPremDisk(0), dir.resolve("disk0.vhdx"));
-      return new Before(new byte[][] {fixture.onPremBytes(0), fixture.onPremBytes(1)}, copy);
-    }
-
-    /** The controller, the agent and the disks all show the failback undone. */
-    void assertRolledBack(LifecycleFixture fixture, Job job) throws Exception {
-      assertTrue(job.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
-          "the on-prem disks were rolled back to their state before the failback")),
-          job.toString());
-      ProtectedItem item = fixture.item();
-      assertEquals(ProtectionState.FAILED_OVER, item.getState(), item.toString());
-      assertEquals("", item.getInconsistentReason());
-      assertEquals("", item.getUndoJournal());
-      assertEquals(List.of("PlannedFailover"), item.getAllowedActionsList());
-      assertEquals("", item.getActiveJobId());
-      assertEquals("", fixture.agentVm().getInconsistentReason(),
-          "the agent still marks the rolled-back disks inconsistent");
-      assertEquals(io.failback.proto.v1.PowerState.OFF, fixture.onPremVm().getPowerState());
-      for (int i = 0; i < disks.length; i++) {
-        assertArrayEquals(disks[i], fixture.onPremBytes(i), "on-prem disk " + i + " differs"
-            + " from before the failback");
-        assertFalse(java.nio.file.Files.exists(Path.of(fixture.onPremDisk(i) + ".failback-undo")),
-            "the undo journal of disk " + i + " was left behind");
-      }
-      FailbackFullDownloadTest.qemuImgCompareVhdx(fixture.onPremDisk(0), vhdxCopy);
-      assertEquals(List.of(), fixture.controller.server.cloud().snapshots(
-          item.getCloudVmId()), "the cancelled run's snapshot was kept");
-    }
   }
 
   private static void assertFailedBack(LifecycleFixture fixture, String cloudVm, Job done)

@@ -102,6 +102,18 @@ final class LifecycleFixture {
     this(dir, cleanup, agentTarget, prepare, tapped, wrap, CloudChoice.localDirectory());
   }
 
+  /** With the agent in its own process ({@link #agentProcess}), which a test may kill. */
+  static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup) throws Exception {
+    return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
+        null, CloudChoice.localDirectory());
+  }
+
+  /** The agent's process, for a fixture made {@link #withAgentProcess}. */
+  AgentProcess agentProcess() {
+    return (AgentProcess) agent;
+  }
+
+  /** @param wrap the in-process agent's driver; null runs the agent in its own process */
   private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
       HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap,
       CloudChoice cloud) throws Exception {
@@ -118,7 +130,11 @@ final class LifecycleFixture {
       scribbleOnPrem(i, 40, 100 + i);
     }
     prepare.prepare(hostDir);
-    if (tapped) {
+    if (wrap == null) {
+      tap = null;
+      agent = cleanup.register(AgentProcess.start(agentTarget.apply(controller.port()),
+          controller.pki.agent("hv-01"), hostDir));
+    } else if (tapped) {
       tap = cleanup.register(new TappedAgent(agentTarget.apply(controller.port()),
           controller.pki.agent("hv-01"), hostDir));
       agent = tap;

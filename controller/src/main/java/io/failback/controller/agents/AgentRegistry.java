@@ -92,6 +92,7 @@ public final class AgentRegistry {
       throw e;
     }
     refusals.remove(key);
+    failPendingOfAnotherInstance(key, agentInstanceId);
     HostInventory kept = owned.keepOwned(key, inventory, now);
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
     Live previous = live.put(key, new Live(connection, now));
@@ -100,6 +101,27 @@ public final class AgentRegistry {
     }
     log.info("host " + key + " registered from " + remoteAddress + " with "
         + kept.getVirtualMachinesCount() + " VMs");
+  }
+
+  /**
+   * A new agent process (another instance id) never answers what its predecessor was sent: its
+   * commands fail now, saying so, instead of waiting out their timeout.
+   */
+  private void failPendingOfAnotherInstance(String key, String agentInstanceId)
+      throws StoreException {
+    Optional<String> before = store.hostRecords().host(key).map(StoredHost::agentInstanceId);
+    if (before.isEmpty() || before.get().equals(agentInstanceId)) {
+      return;
+    }
+    pending.entrySet().removeIf(entry -> {
+      if (!entry.getValue().host().equals(key)) {
+        return false;
+      }
+      entry.getValue().result().completeExceptionally(new IllegalStateException("the agent"
+          + " of host " + key + " restarted before answering command " + entry.getKey()
+          + "; what it did of it is unknown"));
+      return true;
+    });
   }
 
   /** Why the latest registration of {@code hostName} was refused, if it was. */

@@ -1,0 +1,52 @@
+package io.failback.controller;
+
+import io.failback.common.tls.TlsFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The agent as its own operating-system process ({@code AgentMain run} on this test's class
+ * path), so a test can kill it with SIGKILL mid-write and start it again on the same host.
+ */
+final class AgentProcess implements AutoCloseable {
+  private final List<String> command;
+  private final Path log;
+  private Process process;
+
+  private AgentProcess(List<String> command, Path log) {
+    this.command = command;
+    this.log = log;
+  }
+
+  static AgentProcess start(String controller, TlsFiles tls, Path hostDir) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    AgentProcess agent = new AgentProcess(List.of(java, "-Xmx256m", "-cp",
+        System.getProperty("java.class.path"), "io.failback.agent.AgentMain", "run",
+        "--controller", controller, "--cert", tls.certificate().toString(), "--key",
+        tls.privateKey().toString(), "--ca", tls.trustBundle().toString(), "--host-dir",
+        hostDir.toString()), hostDir.resolveSibling(hostDir.getFileName() + "-agent.log"));
+    agent.start();
+    return agent;
+  }
+
+  /** Starts it (again); its output goes on at the end of the log. */
+  synchronized void start() throws IOException {
+    process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, no goodbye to the controller. */
+  synchronized void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public synchronized void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      kill();
+    }
+  }
+}
