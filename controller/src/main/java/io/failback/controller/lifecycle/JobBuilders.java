@@ -1,18 +1,51 @@
 package io.failback.controller.lifecycle;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
+import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Timestamp;
+import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
 import io.failback.proto.v1.JobTask;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /** Edits of a {@link Job.Builder} that {@link Jobs} combines into one stored change. */
 final class JobBuilders {
 
   private JobBuilders() {}
+
+  /**
+   * A queued job with one task per VM and one per disk, in the map's order; CancelJob is
+   * offered only when {@code cancellable}.
+   */
+  static Job.Builder newJob(String id, String kind, FailoverDirection direction,
+      String recoveryPlan, Map<String, List<String>> disksByVm, boolean cancellable,
+      Instant now) {
+    checkArgument(!kind.isBlank(), "job kind is blank");
+    Job.Builder job = Job.newBuilder()
+        .setId(id)
+        .setKind(kind)
+        .setState(JobState.JOB_QUEUED)
+        .setDirection(requireNonNull(direction, "direction"))
+        .setRecoveryPlan(requireNonNull(recoveryPlan, "recoveryPlan"))
+        .addAllAllowedActions(cancellable ? List.of(OperatorAction.CANCEL_JOB.rpcName())
+            : List.of())
+        .setCreatedAt(timestamp(now))
+        .setUpdatedAt(timestamp(now));
+    disksByVm.forEach((vmId, disks) -> {
+      checkArgument(!vmId.isBlank(), "VM id is blank");
+      job.addVmIds(vmId).addTasks(JobTask.newBuilder().setVmId(vmId)
+          .setState(JobState.JOB_QUEUED));
+      disks.forEach(disk -> job.addTasks(JobTask.newBuilder().setVmId(vmId).setDiskPath(disk)
+          .setState(JobState.JOB_QUEUED)));
+    });
+    return job;
+  }
 
   static Timestamp timestamp(Instant at) {
     return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();

@@ -72,25 +72,8 @@ public final class Jobs {
    */
   public Job create(String kind, FailoverDirection direction, String recoveryPlan,
       Map<String, List<String>> disksByVm, boolean cancellable) throws StoreException {
-    checkArgument(!kind.isBlank(), "job kind is blank");
-    Instant now = clock.instant();
-    Job.Builder job = Job.newBuilder()
-        .setId(UUID.randomUUID().toString())
-        .setKind(kind)
-        .setState(JobState.JOB_QUEUED)
-        .setDirection(requireNonNull(direction, "direction"))
-        .setRecoveryPlan(requireNonNull(recoveryPlan, "recoveryPlan"))
-        .addAllAllowedActions(cancellable ? List.of(OperatorAction.CANCEL_JOB.rpcName())
-            : List.of())
-        .setCreatedAt(timestamp(now))
-        .setUpdatedAt(timestamp(now));
-    disksByVm.forEach((vmId, disks) -> {
-      checkArgument(!vmId.isBlank(), "VM id is blank");
-      job.addVmIds(vmId).addTasks(JobTask.newBuilder().setVmId(vmId)
-          .setState(JobState.JOB_QUEUED));
-      disks.forEach(disk -> job.addTasks(JobTask.newBuilder().setVmId(vmId).setDiskPath(disk)
-          .setState(JobState.JOB_QUEUED)));
-    });
+    Job.Builder job = JobBuilders.newJob(UUID.randomUUID().toString(), kind, direction,
+        recoveryPlan, disksByVm, cancellable, clock.instant());
     Job created = job.build();
     // A random UUID does not collide; a false here means the store lost its mind.
     checkArgument(records.insert(created), "job id %s already exists", created.getId());
