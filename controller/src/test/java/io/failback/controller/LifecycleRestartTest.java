@@ -115,6 +115,40 @@ class LifecycleRestartTest {
   }
 
   /** Stops the controller and starts it again on the same port and state directory. */
+  @Test
+  void restartDuringAFullDownloadRunsTheCloudVmAgainAtOnceThenRollsBack() throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
+      proxy[0] = cleanup.register(PausingProxy.before(port));
+      return "localhost:" + proxy[0].port();
+    });
+    String cloudVm = fixture.failedOver();
+    FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 20L * LifecycleFixture.MIB);
+    Job failback = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
+        DataSync.FULL_DOWNLOAD);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the download never got going");
+    assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state());
+
+    int port = fixture.controller.port();
+    fixture.controller.close();
+    fixture.controller.start(port);
+    // Before any agent is back: the on-prem VM is fenced, so the cloud VM runs again.
+    assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state(),
+        "neither copy runs after the restart");
+    assertEquals(JobState.JOB_FAILED, fixture.controller.server.jobs().get(failback.getId())
+        .getState());
+    proxy[0].resume();
+    fixture.awaitAgentOnline();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
+      assertTrue(System.nanoTime() < deadline, "the due rollback never ran: " + fixture.item());
+      Thread.sleep(50);
+    }
+    before.assertRolledBack(fixture, null);
+  }
+
   private static void restart(LifecycleFixture fixture) throws Exception {
     int port = fixture.controller.port();
     fixture.controller.close();

@@ -79,6 +79,18 @@ final class ItemChecks {
           }));
       log.warning(item.getVmName() + " was " + item.getState() + " when the controller"
           + " stopped; now " + back);
+      if (back == ProtectionState.FAILBACK_INCONSISTENT) {
+        // Phase 2 or a full download had stopped it: the on-prem VM is fenced, so the cloud
+        // copy is the one that must run, now, not after an operator's re-run.
+        FlowSupport.quietly("restarting the cloud VM of " + item.getVmName(), () -> {
+          if (context.cloud().get(item.getCloudVmId()).map(vm -> vm.state()
+              != io.failback.controller.cloud.PowerState.RUNNING).orElse(false)) {
+            context.cloud().start(item.getCloudVmId());
+            log.warning(item.getVmName() + ": cloud VM " + item.getCloudVmId()
+                + " started again (the interrupted failback had stopped it)");
+          }
+        });
+      }
     }
   }
 }
