@@ -52,6 +52,8 @@ import java.util.function.Consumer;
 public final class SyncStreams implements DiskSyncs, AutoCloseable {
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
+  /** How long a session that ended here waits for the agent's own report. */
+  private static final Duration AGENT_REPORT_GRACE = Duration.ofSeconds(10);
 
   private final AgentRegistry registry;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -103,6 +105,15 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
         // The agent gave up (or could not start): stop waiting for its lanes.
         session.abandon(failure != null ? String.valueOf(failure.getMessage())
             : result.getError());
+      }
+    });
+    ours.whenComplete((result, failure) -> {
+      if (failure != null) {
+        // Our side ended (cancelled, or the agent's streams are gone): a live agent reports
+        // within moments; a dead or cut-off one must not hold the job for the command timeout.
+        theirs.completeOnTimeout(CommandResult.newBuilder().setError("no report from host "
+            + hostName + " within " + AGENT_REPORT_GRACE.toSeconds() + " s after the session"
+            + " ended here").build(), AGENT_REPORT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
       }
     });
     return ours.thenCombine(theirs, (result, report) -> {
