@@ -1,8 +1,8 @@
 package io.failback.agent;
 
 import io.failback.agent.hyperv.HypervisorDriver;
-import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.agent.hyperv.powershell.PowerShellHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.cli.Platform;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,12 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.ForwardingHypervisor;
+import io.failback.agent.hyperv.ReadPoint;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
@@ -78,7 +83,7 @@ abstract class ReadPointTestBase {
 
   /** The simulated host's change tracking, to ask what changed since a reference point. */
   ChangeTracking tracking() {
-    return new SimulatedChangeTracking(new SimulatedHypervisor(host).changeTrackingDir());
+    return new SimulatedHypervisor(host).changeTracking();
   }
 
   /** No frozen copies on the host and no read point recorded by the agent. */

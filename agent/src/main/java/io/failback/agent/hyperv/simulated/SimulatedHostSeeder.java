@@ -1,11 +1,11 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import io.failback.agent.hyperv.SimulatedHostJson.AdapterEntry;
-import io.failback.agent.hyperv.SimulatedHostJson.HostFile;
-import io.failback.agent.hyperv.SimulatedHostJson.SwitchEntry;
-import io.failback.agent.hyperv.SimulatedHostJson.VmFile;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.AdapterEntry;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.HostFile;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.SwitchEntry;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
 import io.failback.common.disk.VhdxCreator;
 import io.failback.proto.v1.DiskFormat;
 import java.io.IOException;

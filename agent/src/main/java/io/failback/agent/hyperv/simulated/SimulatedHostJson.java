@@ -1,9 +1,10 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
+import io.failback.agent.hyperv.state.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,11 +1,12 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
-import static io.failback.agent.hyperv.SimulatedHostJson.check;
-import static io.failback.agent.hyperv.SimulatedHostJson.isBlank;
-import static io.failback.agent.hyperv.SimulatedHostJson.orEmpty;
+import static io.failback.agent.hyperv.simulated.SimulatedHostJson.check;
+import static io.failback.agent.hyperv.simulated.SimulatedHostJson.isBlank;
+import static io.failback.agent.hyperv.simulated.SimulatedHostJson.orEmpty;
 
-import io.failback.agent.hyperv.SimulatedHostJson.AdapterEntry;
-import io.failback.agent.hyperv.SimulatedHostJson.VmFile;
+import io.failback.agent.hyperv.HyperVStates;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.AdapterEntry;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
 import io.failback.proto.v1.NetworkAdapter;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
 import io.failback.common.disk.VhdxInfo;
 import io.failback.common.disk.VhdxType;

@@ -1,7 +1,9 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.ReadPoint;
 import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.VirtualDisk;

@@ -1,7 +1,8 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
-import io.failback.agent.hyperv.SimulatedHostJson.AdapterEntry;
-import io.failback.agent.hyperv.SimulatedHostJson.VmFile;
+import io.failback.agent.hyperv.NewVm;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.AdapterEntry;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

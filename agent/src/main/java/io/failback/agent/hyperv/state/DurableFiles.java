@@ -1,4 +1,4 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -33,7 +33,7 @@ public final class DurableFiles {
   }
 
   /** Like {@link #replace(Path, String)}, with bytes. */
-  static void replace(Path file, byte[] content) throws IOException {
+  public static void replace(Path file, byte[] content) throws IOException {
     Path dir = file.getParent();
     Files.createDirectories(dir);
     Path temporary = dir.resolve(file.getFileName() + ".tmp");

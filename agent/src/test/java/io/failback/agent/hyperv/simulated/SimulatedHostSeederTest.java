@@ -1,13 +1,13 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
-import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.SimulatedHostSeeder.SwitchSpec;
-import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.SwitchSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.common.disk.VhdxInfo;
 import io.failback.common.disk.VhdxType;
 import io.failback.proto.v1.DiskFormat;

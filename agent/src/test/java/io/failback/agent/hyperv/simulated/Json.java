@@ -1,4 +1,4 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;

@@ -1,11 +1,13 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.VirtualMachine;

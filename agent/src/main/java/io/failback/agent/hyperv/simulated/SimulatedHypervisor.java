@@ -1,14 +1,18 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
-import static io.failback.agent.hyperv.SimulatedHostJson.check;
-import static io.failback.agent.hyperv.SimulatedHostJson.isBlank;
-import static io.failback.agent.hyperv.SimulatedHostJson.orEmpty;
+import static io.failback.agent.hyperv.simulated.SimulatedHostJson.check;
+import static io.failback.agent.hyperv.simulated.SimulatedHostJson.isBlank;
+import static io.failback.agent.hyperv.simulated.SimulatedHostJson.orEmpty;
 
-import io.failback.agent.hyperv.SimulatedHostJson.HostFile;
-import io.failback.agent.hyperv.SimulatedHostJson.SwitchEntry;
+import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.NewVm;
+import io.failback.agent.hyperv.ReadPoint;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.HostFile;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.SwitchEntry;
+import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
-import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.StoragePath;
 import io.failback.proto.v1.VirtualDisk;
@@ -189,6 +193,11 @@ public final class SimulatedHypervisor implements HypervisorDriver {
   /** Where the simulated host keeps its reference points. */
   public Path changeTrackingDir() {
     return hostDir.resolve("change-tracking");
+  }
+
+  /** The host's change tracking, to ask what changed since a reference point. */
+  public ChangeTracking changeTracking() {
+    return new SimulatedChangeTracking(changeTrackingDir());
   }
 
   private static VirtualMachine vm(HostInventory inventory, String vmId) throws IOException {

@@ -1,5 +1,7 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
+import io.failback.agent.hyperv.ForwardingHypervisor;
+import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.agent.hyperv.ChangeTracking.ByteRange;
-import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.SourceTracking;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.state.ReadPoints;
 import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
@@ -141,16 +143,5 @@ class SimulatedChangeTrackingTest {
       references.put(disk, tracking.createReferencePoint(disk, Path.of(disk)));
     }
     return references;
-  }
-
-  @Test
-  void aBlockIsChangedWhenAnyRangeOverlapsIt() {
-    BitSet blocks = SourceTracking.blocks(List.of(new ByteRange(0, 1),
-        new ByteRange(2L * BLOCK - 512, 1024), new ByteRange(10L * BLOCK, 3L * BLOCK)), BLOCK);
-    BitSet expected = new BitSet();
-    expected.set(0);
-    expected.set(1, 3);
-    expected.set(10, 13);
-    assertEquals(expected, blocks);
   }
 }

@@ -1,4 +1,4 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.agent.hyperv.ChangeTracking;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

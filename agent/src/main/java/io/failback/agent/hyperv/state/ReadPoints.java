@@ -1,5 +1,7 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
+import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.ReadPoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

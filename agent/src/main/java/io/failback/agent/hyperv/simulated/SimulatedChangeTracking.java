@@ -1,5 +1,7 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.simulated;
 
+import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.state.DurableFiles;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.hash.BlockDigester;

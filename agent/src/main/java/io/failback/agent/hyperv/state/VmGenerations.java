@@ -1,4 +1,4 @@
-package io.failback.agent.hyperv;
+package io.failback.agent.hyperv.state;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
