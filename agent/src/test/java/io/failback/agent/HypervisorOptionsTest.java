@@ -43,6 +43,28 @@ class HypervisorOptionsTest {
   }
 
   @Test
+  void simulatedBootTakesAKernelAndAnInitrdAndOnlyWithTheSimulatedHost() {
+    assertEquals(1, agent.execute("inventory", "--hypervisor", "simulated", "--host-dir",
+        tmp.toString(), "--simulated-boot", "vmlinuz"));
+    assertTrue(err.toString().contains("--simulated-boot takes KERNEL,INITRD, got 1 path(s)"),
+        err.toString());
+    assertEquals(1, agent.execute("inventory", "--hypervisor", "hyperv", "--simulated-boot",
+        "vmlinuz,initrd"));
+    assertTrue(err.toString().contains("--simulated-boot is an option of the simulated"
+        + " hypervisor only"), err.toString());
+    assertEquals(1, agent.execute("inventory", "--host-dir", tmp.toString(), "--simulated-boot",
+        "vmlinuz,initrd", "--simulated-accel", "hax"));
+    assertTrue(err.toString().contains("accelerator hax is neither tcg nor kvm"), err.toString());
+  }
+
+  @Test
+  void runDocumentsSimulatedBoot() {
+    assertEquals(0, agent.execute("run", "--help"));
+    assertTrue(out.toString().contains("--simulated-boot=KERNEL,INITRD"), out.toString());
+    assertTrue(out.toString().contains("boot-args"), out.toString());
+  }
+
+  @Test
   void offWindowsTheSimulatedHostIsTheDefault() {
     HypervisorOptions options = new HypervisorOptions();
     assertEquals(System.getProperty("os.name").startsWith("Windows")

@@ -116,6 +116,11 @@ final class SimulatedHostJson {
     DurableFiles.replace(file, GSON.toJson(value) + "\n");
   }
 
+  /** Replaces the state word of the VM defined by {@code vmFile}, as Hyper-V would show it. */
+  static void replaceState(Path vmFile, String state) throws IOException {
+    replace(vmFile, read(vmFile, VmFile.class).withState(state));
+  }
+
   static IOException invalid(Path file, String format, Object... args) {
     return new IOException(file + ": " + String.format(format, args));
   }

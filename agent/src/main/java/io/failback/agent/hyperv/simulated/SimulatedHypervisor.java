@@ -34,16 +34,29 @@ import java.util.Map;
  * agent/SIMULATED-HOST.md}.
  *
  * <p>Every call to {@link #inventory()} reads the directory afresh, so edits show up at the next
- * call. Safe for concurrent use: the class holds no mutable state.
+ * call. Safe for concurrent use: the class holds no mutable state of the host. With a {@link
+ * SimulatedBoot} its VMs run for real, each under a QEMU recorded in the VM's folder, so that
+ * another instance (a restarted agent) finds and stops them.
  */
 public final class SimulatedHypervisor implements HypervisorDriver {
   /** The longest making a simulated read point (copying the disks) is taken to last. */
   private static final java.time.Duration MAKING_READ_POINT = java.time.Duration.ofMinutes(10);
   private final Path hostDir;
+  private final VmPower power;
 
-  /** A driver for the simulated host in {@code hostDir}. */
+  /** A driver for the simulated host in {@code hostDir}, whose VMs run only as a state word. */
   public SimulatedHypervisor(Path hostDir) {
+    this(hostDir, VmPower.RECORDED);
+  }
+
+  /** A driver for the simulated host in {@code hostDir} that boots its VMs as {@code boot} says. */
+  public SimulatedHypervisor(Path hostDir, SimulatedBoot boot) {
+    this(hostDir, new QemuPower(boot));
+  }
+
+  private SimulatedHypervisor(Path hostDir, VmPower power) {
     this.hostDir = hostDir.toAbsolutePath().normalize();
+    this.power = power;
   }
 
   /** The host directory, absolute. */
@@ -74,7 +87,7 @@ public final class SimulatedHypervisor implements HypervisorDriver {
       inventory.addStoragePaths(storagePath(hostFile, path));
     }
     inventory.addAllVirtualMachines(
-        SimulatedVms.read(vmsDir(), host.hostName(), switches.keySet()));
+        SimulatedVms.read(vmsDir(), host.hostName(), switches.keySet(), power));
     return inventory.build();
   }
 
@@ -123,19 +136,12 @@ public final class SimulatedHypervisor implements HypervisorDriver {
 
   @Override
   public void stopVm(String vmId, boolean turnOff) throws IOException {
-    setState(vmId, "Off");
+    power.stop(SimulatedVms.fileOf(vmsDir(), vmId), turnOff);
   }
 
   @Override
   public void startVm(String vmId) throws IOException {
-    setState(vmId, "Running");
-  }
-
-  /** Rewrites the state in the VM's definition, as Hyper-V would report it afterwards. */
-  private void setState(String vmId, String state) throws IOException {
-    Path vmFile = SimulatedVms.fileOf(vmsDir(), vmId);
-    SimulatedHostJson.VmFile vm = SimulatedHostJson.read(vmFile, SimulatedHostJson.VmFile.class);
-    SimulatedHostJson.replace(vmFile, vm.withState(state));
+    power.start(SimulatedVms.fileOf(vmsDir(), vmId));
   }
 
   /** Creates the VM in {@code vms/<id>/}; see {@link SimulatedVmCreator#create}. */

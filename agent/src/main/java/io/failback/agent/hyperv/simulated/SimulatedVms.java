@@ -4,7 +4,6 @@ import static io.failback.agent.hyperv.simulated.SimulatedHostJson.check;
 import static io.failback.agent.hyperv.simulated.SimulatedHostJson.isBlank;
 import static io.failback.agent.hyperv.simulated.SimulatedHostJson.orEmpty;
 
-import io.failback.agent.hyperv.HyperVStates;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.AdapterEntry;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
 import io.failback.proto.v1.NetworkAdapter;
@@ -32,8 +31,8 @@ final class SimulatedVms {
    * <p>A folder without {@code vm.json} is not a VM: a VM being created stays invisible until its
    * definition is written, last.
    */
-  static List<VirtualMachine> read(Path vmsDir, String hostName, Set<String> switchNames)
-      throws IOException {
+  static List<VirtualMachine> read(Path vmsDir, String hostName, Set<String> switchNames,
+      VmPower power) throws IOException {
     if (!Files.isDirectory(vmsDir)) {
       throw new NoSuchFileException(vmsDir.toString(), null, "VM folder not found");
     }
@@ -50,7 +49,7 @@ final class SimulatedVms {
     Map<String, Path> idToFile = new HashMap<>();
     List<VirtualMachine> vms = new ArrayList<>();
     for (Path vmFile : vmFiles) {
-      VirtualMachine vm = readVm(vmFile, hostName, switchNames);
+      VirtualMachine vm = readVm(vmFile, hostName, switchNames, power);
       Path previous = idToFile.putIfAbsent(vm.getId(), vmFile);
       check(previous == null, vmFile, "VM id %s is already used by %s", vm.getId(), previous);
       vms.add(vm);
@@ -73,8 +72,8 @@ final class SimulatedVms {
     throw new NoSuchFileException(vmsDir.toString(), null, "no VM with id " + vmId);
   }
 
-  private static VirtualMachine readVm(Path vmFile, String hostName, Set<String> switchNames)
-      throws IOException {
+  private static VirtualMachine readVm(Path vmFile, String hostName, Set<String> switchNames,
+      VmPower power) throws IOException {
     VmFile vm = SimulatedHostJson.read(vmFile, VmFile.class);
     check(SimulatedHostJson.isGuid(vm.id()), vmFile, "id '%s' is not a GUID", vm.id());
     check(!isBlank(vm.name()), vmFile, "name is missing");
@@ -84,13 +83,14 @@ final class SimulatedVms {
         "generation must be 1 or 2, got %d",
         vm.generation());
     check(!isBlank(vm.state()), vmFile, "state is missing");
+    ReportedState state = power.state(vmFile.getParent(), vm.state());
     VirtualMachine.Builder builder =
         VirtualMachine.newBuilder()
             .setId(vm.id().toLowerCase(Locale.ROOT))
             .setName(vm.name())
             .setGeneration(vm.generation())
-            .setPowerState(HyperVStates.powerState(vm.state()))
-            .setStateDetail(vm.state())
+            .setPowerState(state.power())
+            .setStateDetail(state.detail())
             .setHostName(hostName);
     if (vm.memoryBytes() != null) {
       builder.setMemoryBytes(vm.memoryBytes());

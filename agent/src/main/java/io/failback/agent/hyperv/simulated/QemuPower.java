@@ -1,0 +1,295 @@
+package io.failback.agent.hyperv.simulated;
+
+import com.google.common.util.concurrent.Striped;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
+import io.failback.proto.v1.PowerState;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Lock;
+import java.util.logging.Logger;
+
+/**
+ * Runs the VMs of a simulated host for real: each under its own QEMU, recorded in its folder
+ * ({@link QemuRecord}), so the power state follows the process and any agent, a restarted one
+ * too, can stop it.
+ */
+final class QemuPower implements VmPower {
+  /** The kernel command line of a VM's next boots, one line in its folder. */
+  static final String BOOT_ARGS = "boot-args";
+  /** What QEMU prints (its errors), in the VM's folder. */
+  static final String LOG = "qemu.log";
+  static final String DEFAULT_BOOT_ARGS = "console=ttyS0 panic=-1";
+  private static final int MAX_BOOT_ARGS = 2048;
+  private static final Duration STARTUP = Duration.ofSeconds(30);
+  private static final Duration MONITOR_ANSWER = Duration.ofSeconds(10);
+  /** A killed process has nothing left to finish; longer means it is stuck in the kernel. */
+  private static final Duration KILLED_EXIT = Duration.ofSeconds(30);
+  /** The longest path Linux takes for a Unix socket (sun_path, less the final NUL). */
+  private static final int MAX_SOCKET_PATH = 107;
+  private static final Logger log = Logger.getLogger(QemuPower.class.getName());
+
+  private final SimulatedBoot boot;
+  /** One start or stop of a VM at a time; other VMs go on meanwhile. */
+  private final Striped<Lock> vmLocks = Striped.lazyWeakLock(64);
+  /** Serializes the read-modify-write of the records by exit watchers and stops. */
+  private final Object records = new Object();
+  /** By pid: the QEMUs this instance started whose exit is not yet recorded. */
+  private final Map<Long, CompletableFuture<Void>> watchers = new ConcurrentHashMap<>();
+
+  QemuPower(SimulatedBoot boot) {
+    this.boot = boot;
+  }
+
+  /** Running while its QEMU lives, whatever {@code vm.json} says; Off once it has ended. */
+  @Override
+  public ReportedState state(Path vmFolder, String recorded) throws IOException {
+    Optional<QemuRecord> record = QemuRecord.read(vmFolder);
+    if (record.isEmpty()) {
+      // Never booted here (seeded, or edited by hand): its recorded state stands.
+      return ReportedState.of(recorded);
+    }
+    if (record.get().live().isPresent()) {
+      return ReportedState.of("Running");
+    }
+    if ("Running".equalsIgnoreCase(recorded)) {
+      // Started, and its QEMU ended without a stop: the guest powered off, or QEMU died.
+      return new ReportedState(PowerState.OFF, withExit(vmFolder, record.get()).offDetail());
+    }
+    return ReportedState.of(recorded);
+  }
+
+  /**
+   * The record once this instance's watcher has written how the process ended: the process is
+   * gone a moment before its exit status is known.
+   */
+  private QemuRecord withExit(Path vmFolder, QemuRecord record) throws IOException {
+    CompletableFuture<Void> watcher = watchers.get(record.pid());
+    if (record.exitStatus() != null || watcher == null) {
+      return record;
+    }
+    try {
+      watcher.get(MONITOR_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return record;
+    } catch (ExecutionException | TimeoutException e) {
+      return record;
+    }
+    return QemuRecord.read(vmFolder).orElse(record);
+  }
+
+  @Override
+  public void start(Path vmFile) throws IOException {
+    Path folder = vmFile.getParent();
+    Lock lock = vmLocks.get(folder);
+    lock.lock();
+    try {
+      if (live(folder).isPresent()) {
+        return;
+      }
+      VmFile vm = SimulatedHostJson.read(vmFile, VmFile.class);
+      List<String> command = QemuCommand.arguments(boot, vm.id(), vm.memoryBytes(),
+          vm.processorCount(), disks(vmFile, vm), bootArgs(folder));
+      Path monitor = monitorSocket(folder);
+      Files.deleteIfExists(monitor);
+      Process qemu = launch(command, folder, vm);
+      QemuRecord record = QemuRecord.of(qemu.toHandle());
+      // Recorded before anything else can fail: a QEMU this agent loses track of must still
+      // show as Running, or its disks could be written under it.
+      record.write(folder);
+      CompletableFuture<Void> watcher =
+          qemu.onExit().thenAccept(exited -> recordExit(folder, record, exited.exitValue()));
+      watchers.put(qemu.pid(), watcher);
+      watcher.whenComplete((ignored, error) -> watchers.remove(qemu.pid(), watcher));
+      awaitRunning(qemu, monitor, vm);
+      SimulatedHostJson.replaceState(vmFile, "Running");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the VM of " + vmFile, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Process launch(List<String> command, Path folder, VmFile vm) throws IOException {
+    try {
+      Process qemu = new ProcessBuilder(command).directory(folder.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new File(nullDevice())))
+          .redirectErrorStream(true)
+          .redirectOutput(folder.resolve(LOG).toFile())
+          .start();
+      log.info("VM " + vm.name() + " (" + vm.id() + ") boots under QEMU, pid " + qemu.pid());
+      return qemu;
+    } catch (IOException e) {
+      throw new IOException("cannot run QEMU ('" + boot.qemu() + "') for VM " + vm.name() + ": "
+          + e.getMessage() + " (install qemu-system-x86 or name it with --qemu)", e);
+    }
+  }
+
+  /** Waits until QEMU's monitor reports the machine running; kills QEMU if it does not. */
+  private void awaitRunning(Process qemu, Path monitor, VmFile vm)
+      throws IOException, InterruptedException {
+    try (QemuMonitor qmp = QemuMonitor.connect(monitor, qemu.toHandle(), STARTUP)) {
+      boolean running = qmp.execute("query-status", MONITOR_ANSWER).getAsJsonObject("return")
+          .get("running").getAsBoolean();
+      if (!running) {
+        throw new IOException("QEMU says the machine is not running");
+      }
+    } catch (IOException | RuntimeException e) {
+      qemu.destroyForcibly().waitFor();
+      throw new IOException("VM " + vm.name() + " did not start: " + e.getMessage() + "; "
+          + LOG + ": " + tail(monitor.resolveSibling(LOG)), e);
+    }
+  }
+
+  @Override
+  public void stop(Path vmFile, boolean turnOff) throws IOException {
+    Path folder = vmFile.getParent();
+    Lock lock = vmLocks.get(folder);
+    lock.lock();
+    try {
+      Optional<ProcessHandle> qemu = live(folder);
+      if (qemu.isPresent()) {
+        boolean shutDown = !turnOff && shutDown(folder, qemu.get());
+        if (!shutDown) {
+          turnOff(folder, qemu.get(), turnOff);
+        }
+      }
+      SimulatedHostJson.replaceState(vmFile, "Off");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping the VM of " + vmFile, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Presses the ACPI power button; whether QEMU exited within the shutdown timeout. */
+  private boolean shutDown(Path folder, ProcessHandle qemu) throws InterruptedException {
+    try (QemuMonitor qmp = QemuMonitor.connect(monitorSocket(folder), qemu, MONITOR_ANSWER)) {
+      qmp.execute("system_powerdown", MONITOR_ANSWER);
+    } catch (IOException e) {
+      log.warning("cannot press the power button of the VM in " + folder + " (" + e.getMessage()
+          + "); turning it off");
+      return false;
+    }
+    return awaitExit(qemu, boot.shutdownTimeout());
+  }
+
+  /** Kills QEMU and waits until it has exited: after that none of its writes can land. */
+  private void turnOff(Path folder, ProcessHandle qemu, boolean asked)
+      throws IOException, InterruptedException {
+    if (!asked) {
+      log.warning("the VM in " + folder + " did not shut down within "
+          + boot.shutdownTimeout() + "; turning it off");
+    }
+    synchronized (records) {
+      Optional<QemuRecord> record = QemuRecord.read(folder);
+      if (record.isPresent() && record.get().pid() == qemu.pid()) {
+        record.get().turningOff().write(folder);
+      }
+    }
+    qemu.destroyForcibly();
+    if (!awaitExit(qemu, KILLED_EXIT)) {
+      throw new IOException("QEMU (pid " + qemu.pid() + ") of the VM in " + folder
+          + " did not exit within " + KILLED_EXIT + " of being killed");
+    }
+  }
+
+  private static boolean awaitExit(ProcessHandle qemu, Duration timeout)
+      throws InterruptedException {
+    try {
+      qemu.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void recordExit(Path folder, QemuRecord started, int status) {
+    synchronized (records) {
+      try {
+        Optional<QemuRecord> record = QemuRecord.read(folder);
+        // A later start may have replaced the record: only this process's is ours to end.
+        if (record.isPresent() && record.get().sameProcess(started)) {
+          record.get().exited(status).write(folder);
+        }
+      } catch (IOException e) {
+        log.warning("cannot record how QEMU ended in " + folder + ": " + e.getMessage());
+      }
+    }
+    if (status != 0) {
+      log.warning("QEMU of the VM in " + folder + " exited with status " + status);
+    }
+  }
+
+  private static Optional<ProcessHandle> live(Path folder) throws IOException {
+    return QemuRecord.read(folder).flatMap(QemuRecord::live);
+  }
+
+  /** The VM's disks in order (vda, vdb, ...), each with the format its extension names. */
+  private static List<QemuCommand.Disk> disks(Path vmFile, VmFile vm) throws IOException {
+    List<QemuCommand.Disk> disks = new ArrayList<>();
+    for (String entry : SimulatedHostJson.orEmpty(vm.disks())) {
+      Path disk = vmFile.resolveSibling(entry).toAbsolutePath().normalize();
+      String name = disk.getFileName().toString().toLowerCase(Locale.ROOT);
+      String format = name.endsWith(".vhdx") ? "vhdx"
+          : name.endsWith(".raw") || name.endsWith(".img") ? "raw" : null;
+      SimulatedHostJson.check(format != null, vmFile, "disk %s cannot boot under QEMU: a"
+          + " differencing disk (.avhdx) or an unknown format; merge checkpoints first", disk);
+      SimulatedHostJson.check(Files.isRegularFile(disk), vmFile, "disk file %s does not exist",
+          disk);
+      disks.add(new QemuCommand.Disk(disk, format));
+    }
+    return disks;
+  }
+
+  private static String bootArgs(Path folder) throws IOException {
+    Path file = folder.resolve(BOOT_ARGS);
+    if (!Files.exists(file)) {
+      return DEFAULT_BOOT_ARGS;
+    }
+    String args = Files.readString(file, StandardCharsets.UTF_8).strip();
+    SimulatedHostJson.check(!args.isEmpty() && !args.contains("\n")
+        && args.length() <= MAX_BOOT_ARGS, file, "expected one kernel command line of 1 to %d"
+        + " characters", MAX_BOOT_ARGS);
+    return args;
+  }
+
+  private static Path monitorSocket(Path folder) throws IOException {
+    Path socket = folder.resolve(QemuCommand.MONITOR).toAbsolutePath();
+    SimulatedHostJson.check(socket.toString().getBytes(StandardCharsets.UTF_8).length
+        <= MAX_SOCKET_PATH, folder, "the monitor socket path %s is longer than Linux allows (%d"
+        + " bytes): move the simulated host to a shorter path", socket, MAX_SOCKET_PATH);
+    return socket;
+  }
+
+  private static String tail(Path file) {
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  private static String nullDevice() {
+    return System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null";
+  }
+}
