@@ -176,8 +176,9 @@ public final class SimulatedHypervisor implements HypervisorDriver {
 
   @Override
   public ReadPoint createReadPoint(String vmId) throws IOException {
-    return SimulatedReadPoint.create(vm(inventory(), vmId), readPointsDir(),
-        new SimulatedChangeTracking(changeTrackingDir()));
+    Path vmFolder = SimulatedVms.fileOf(vmsDir(), vmId).getParent();
+    return power.whileFrozen(vmFolder, () -> SimulatedReadPoint.create(vm(inventory(), vmId),
+        readPointsDir(), new SimulatedChangeTracking(changeTrackingDir())));
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.agent.hyperv.ReadPoint;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.common.disk.BlockDevice;
@@ -19,6 +20,7 @@ import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,11 +109,29 @@ class SimulatedBootTest {
     driver(boot).startVm(vmId);
     GuestConsole console = console();
     assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+    assertTrue(console.await("LOOP 0", BOOT).isPresent(), console::tail);
     ProcessHandle qemu = qemu().orElseThrow();
 
     // Another driver on the same folder, as an agent restarted while the VM runs finds it.
     SimulatedHypervisor restarted = driver(boot);
     assertEquals(PowerState.RUNNING, vm(restarted).getPowerState());
+
+    // A read point: the guest is paused while its disks are copied, then goes on.
+    ReadPoint point = restarted.createReadPoint(vmId);
+    try {
+      byte[] frozen = read(Path.of(point.disk(vm(restarted).getDisks(0).getPath()).toString()),
+          0, 64 << 10);
+      String tag = new String(frozen, 0, 8, StandardCharsets.US_ASCII).strip();
+      assertArrayEquals(GuestPattern.bytes(tag, 0, 64 << 10), frozen,
+          "the copy holds one whole pass of the guest's loop");
+    } finally {
+      point.discard();
+    }
+    Path consoleFile = folder.resolve(QemuCommand.CONSOLE);
+    GuestConsole afterwards = GuestConsole.followFile(consoleFile, Files.size(consoleFile),
+        stopConsoles);
+    assertTrue(afterwards.await("LOOP ", BOOT).isPresent(), "the guest goes on");
+
     restarted.stopVm(vmId, false);
 
     assertFalse(qemu.isAlive(), "no guest write can land once stop has returned");
@@ -170,7 +190,11 @@ class SimulatedBootTest {
 
   private static byte[] read(io.failback.proto.v1.VirtualDisk disk, long offset, int length)
       throws IOException {
-    try (BlockDevice device = BlockDevices.open(Path.of(disk.getPath()), false)) {
+    return read(Path.of(disk.getPath()), offset, length);
+  }
+
+  private static byte[] read(Path file, long offset, int length) throws IOException {
+    try (BlockDevice device = BlockDevices.open(file, false)) {
       ByteBuffer buffer = ByteBuffer.allocate(length);
       device.read(offset, buffer);
       return buffer.array();
