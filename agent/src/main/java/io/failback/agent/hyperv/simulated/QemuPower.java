@@ -5,13 +5,10 @@ import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
 import io.failback.proto.v1.PowerState;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -28,18 +25,10 @@ import java.util.logging.Logger;
  * too, can stop it.
  */
 final class QemuPower implements VmPower {
-  /** The kernel command line of a VM's next boots, one line in its folder. */
-  static final String BOOT_ARGS = "boot-args";
-  /** What QEMU prints (its errors), in the VM's folder. */
-  static final String LOG = "qemu.log";
-  static final String DEFAULT_BOOT_ARGS = "console=ttyS0 panic=-1";
-  private static final int MAX_BOOT_ARGS = 2048;
   private static final Duration STARTUP = Duration.ofSeconds(30);
   private static final Duration MONITOR_ANSWER = Duration.ofSeconds(10);
   /** A killed process has nothing left to finish; longer means it is stuck in the kernel. */
   private static final Duration KILLED_EXIT = Duration.ofSeconds(30);
-  /** The longest path Linux takes for a Unix socket (sun_path, less the final NUL). */
-  private static final int MAX_SOCKET_PATH = 107;
   private static final Logger log = Logger.getLogger(QemuPower.class.getName());
 
   private final SimulatedBoot boot;
@@ -104,8 +93,8 @@ final class QemuPower implements VmPower {
         return;
       }
       List<String> command = QemuCommand.arguments(boot, vm.id(), vm.memoryBytes(),
-          vm.processorCount(), disks(vmFile, vm), bootArgs(folder));
-      Path monitor = monitorSocket(folder);
+          vm.processorCount(), BootFolder.disks(vmFile, vm), BootFolder.bootArgs(folder));
+      Path monitor = BootFolder.monitorSocket(folder);
       Files.deleteIfExists(monitor);
       Process qemu = launch(command, folder, vm);
       QemuRecord record = QemuRecord.of(qemu.toHandle());
@@ -131,7 +120,7 @@ final class QemuPower implements VmPower {
       Process qemu = new ProcessBuilder(command).directory(folder.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File(nullDevice())))
           .redirectErrorStream(true)
-          .redirectOutput(folder.resolve(LOG).toFile())
+          .redirectOutput(folder.resolve(BootFolder.LOG).toFile())
           .start();
       log.info("VM " + vm.name() + " (" + vm.id() + ") boots under QEMU, pid " + qemu.pid());
       return qemu;
@@ -153,7 +142,7 @@ final class QemuPower implements VmPower {
     } catch (IOException | RuntimeException e) {
       qemu.destroyForcibly().waitFor();
       throw new IOException("VM " + vm.name() + " did not start: " + e.getMessage() + "; "
-          + LOG + ": " + tail(monitor.resolveSibling(LOG)), e);
+          + BootFolder.LOG + ": " + BootFolder.logTail(monitor.getParent()), e);
     }
   }
 
@@ -192,8 +181,8 @@ final class QemuPower implements VmPower {
       if (qemu.isEmpty()) {
         return work.run();
       }
-      try (QemuMonitor qmp = QemuMonitor.connect(monitorSocket(vmFolder), qemu.get(),
-          MONITOR_ANSWER)) {
+      try (QemuMonitor qmp = QemuMonitor.connect(BootFolder.monitorSocket(vmFolder),
+          qemu.get(), MONITOR_ANSWER)) {
         qmp.execute("stop", MONITOR_ANSWER);
         try {
           return work.run();
@@ -211,7 +200,8 @@ final class QemuPower implements VmPower {
 
   /** Presses the ACPI power button; whether QEMU exited within the shutdown timeout. */
   private boolean shutDown(Path folder, ProcessHandle qemu) throws InterruptedException {
-    try (QemuMonitor qmp = QemuMonitor.connect(monitorSocket(folder), qemu, MONITOR_ANSWER)) {
+    try (QemuMonitor qmp =
+        QemuMonitor.connect(BootFolder.monitorSocket(folder), qemu, MONITOR_ANSWER)) {
       qmp.execute("system_powerdown", MONITOR_ANSWER);
     } catch (IOException e) {
       log.warning("cannot press the power button of the VM in " + folder + " (" + e.getMessage()
@@ -272,52 +262,6 @@ final class QemuPower implements VmPower {
 
   private static Optional<ProcessHandle> live(Path folder) throws IOException {
     return QemuRecord.read(folder).flatMap(QemuRecord::live);
-  }
-
-  /** The VM's disks in order (vda, vdb, ...), each with the format its extension names. */
-  private static List<QemuCommand.Disk> disks(Path vmFile, VmFile vm) throws IOException {
-    List<QemuCommand.Disk> disks = new ArrayList<>();
-    for (String entry : SimulatedHostJson.orEmpty(vm.disks())) {
-      Path disk = vmFile.resolveSibling(entry).toAbsolutePath().normalize();
-      String name = disk.getFileName().toString().toLowerCase(Locale.ROOT);
-      String format = name.endsWith(".vhdx") ? "vhdx"
-          : name.endsWith(".raw") || name.endsWith(".img") ? "raw" : null;
-      SimulatedHostJson.check(format != null, vmFile, "disk %s cannot boot under QEMU: a"
-          + " differencing disk (.avhdx) or an unknown format; merge checkpoints first", disk);
-      SimulatedHostJson.check(Files.isRegularFile(disk), vmFile, "disk file %s does not exist",
-          disk);
-      disks.add(new QemuCommand.Disk(disk, format));
-    }
-    return disks;
-  }
-
-  private static String bootArgs(Path folder) throws IOException {
-    Path file = folder.resolve(BOOT_ARGS);
-    if (!Files.exists(file)) {
-      return DEFAULT_BOOT_ARGS;
-    }
-    String args = Files.readString(file, StandardCharsets.UTF_8).strip();
-    SimulatedHostJson.check(!args.isEmpty() && !args.contains("\n")
-        && args.length() <= MAX_BOOT_ARGS, file, "expected one kernel command line of 1 to %d"
-        + " characters", MAX_BOOT_ARGS);
-    return args;
-  }
-
-  private static Path monitorSocket(Path folder) throws IOException {
-    Path socket = folder.resolve(QemuCommand.MONITOR).toAbsolutePath();
-    SimulatedHostJson.check(socket.toString().getBytes(StandardCharsets.UTF_8).length
-        <= MAX_SOCKET_PATH, folder, "the monitor socket path %s is longer than Linux allows (%d"
-        + " bytes): move the simulated host to a shorter path", socket, MAX_SOCKET_PATH);
-    return socket;
-  }
-
-  private static String tail(Path file) {
-    try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      return String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-    } catch (IOException e) {
-      return "(unreadable: " + e.getMessage() + ")";
-    }
   }
 
   private static String nullDevice() {

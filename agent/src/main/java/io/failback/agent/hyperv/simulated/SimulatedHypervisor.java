@@ -176,6 +176,7 @@ public final class SimulatedHypervisor implements HypervisorDriver {
 
   @Override
   public ReadPoint createReadPoint(String vmId) throws IOException {
+    vm(inventory(), vmId); // an unknown id fails here, naming this host
     Path vmFolder = SimulatedVms.fileOf(vmsDir(), vmId).getParent();
     return power.whileFrozen(vmFolder, () -> SimulatedReadPoint.create(vm(inventory(), vmId),
         readPointsDir(), new SimulatedChangeTracking(changeTrackingDir())));

@@ -172,7 +172,7 @@ class SimulatedBootTest {
   }
 
   private void bootArgs(GuestScript script) throws IOException {
-    Files.writeString(folder.resolve(QemuPower.BOOT_ARGS), script.kernelCommandLine() + "\n");
+    Files.writeString(folder.resolve(BootFolder.BOOT_ARGS), script.kernelCommandLine() + "\n");
   }
 
   private VirtualMachine vm(SimulatedHypervisor driver) throws IOException {
