@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A directory that stands in for a Hyper-V host: {@code host.json} plus one folder per VM under
@@ -42,21 +43,29 @@ public final class SimulatedHypervisor implements HypervisorDriver {
   /** The longest making a simulated read point (copying the disks) is taken to last. */
   private static final java.time.Duration MAKING_READ_POINT = java.time.Duration.ofMinutes(10);
   private final Path hostDir;
+  /** Null when the VMs run only as a state word. */
+  private final SimulatedBoot boot;
   private final VmPower power;
 
   /** A driver for the simulated host in {@code hostDir}, whose VMs run only as a state word. */
   public SimulatedHypervisor(Path hostDir) {
-    this(hostDir, VmPower.RECORDED);
+    this(hostDir, null, VmPower.RECORDED);
   }
 
   /** A driver for the simulated host in {@code hostDir} that boots its VMs as {@code boot} says. */
   public SimulatedHypervisor(Path hostDir, SimulatedBoot boot) {
-    this(hostDir, new QemuPower(boot));
+    this(hostDir, boot, new QemuPower(boot));
   }
 
-  private SimulatedHypervisor(Path hostDir, VmPower power) {
+  private SimulatedHypervisor(Path hostDir, SimulatedBoot boot, VmPower power) {
     this.hostDir = hostDir.toAbsolutePath().normalize();
+    this.boot = boot;
     this.power = power;
+  }
+
+  /** How this driver boots the host's VMs under QEMU; empty when they run as a state word. */
+  public Optional<SimulatedBoot> boot() {
+    return Optional.ofNullable(boot);
   }
 
   /** The host directory, absolute. */
