@@ -3,6 +3,7 @@ package io.failback.agent.hyperv.simulated;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.agent.hyperv.ReadPoint;
@@ -165,6 +166,23 @@ class SimulatedBootTest {
     assertEquals(PowerState.OFF, crashed.getPowerState());
     assertTrue(crashed.getStateDetail().contains("QEMU exited with status 137"),
         crashed.getStateDetail());
+  }
+
+  @Test
+  void aQemuThatCannotBootFailsTheStartWithItsMessageAndTheVmStaysOff() throws Exception {
+    SimulatedHypervisor driver = driver(SimulatedBoot.of(tmp.resolve("no-kernel"),
+        guest.initrd()));
+    IOException e = assertThrows(IOException.class, () -> driver.startVm(vmId));
+    assertTrue(e.getMessage().contains("VM app-01 did not start") && e.getMessage()
+        .contains(tmp.resolve("no-kernel").toString()), e.getMessage());
+    assertEquals("Off", vm(driver).getStateDetail());
+
+    SimulatedHypervisor noQemu = driver(SimulatedBoot.of(guest.kernel(), guest.initrd())
+        .withQemu(tmp.resolve("no-qemu").toString()));
+    e = assertThrows(IOException.class, () -> noQemu.startVm(vmId));
+    assertTrue(e.getMessage().startsWith("cannot run QEMU ('" + tmp.resolve("no-qemu")),
+        e.getMessage());
+    assertEquals("Off", vm(noQemu).getStateDetail());
   }
 
   private SimulatedHypervisor driver(SimulatedBoot boot) {
