@@ -51,7 +51,7 @@ final class QemuMonitor implements AutoCloseable {
       SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
       try {
         channel.connect(UnixDomainSocketAddress.of(socket));
-      } catch (SocketException | java.nio.file.NoSuchFileException notYet) {
+      } catch (SocketException notYet) {
         channel.close();
         if (!qemu.isAlive()) {
           throw new IOException("QEMU (pid " + qemu.pid() + ") exited before its monitor "

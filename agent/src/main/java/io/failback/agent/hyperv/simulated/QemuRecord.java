@@ -3,6 +3,8 @@ package io.failback.agent.hyperv.simulated;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -46,7 +48,7 @@ record QemuRecord(long pid, Long startedMillis, Integer exitStatus, boolean turn
 
   /** Whether {@code other} describes the same process (not a later one with a reused pid). */
   boolean sameProcess(QemuRecord other) {
-    return pid == other.pid && java.util.Objects.equals(startedMillis, other.startedMillis);
+    return pid == other.pid && Objects.equals(startedMillis, other.startedMillis);
   }
 
   /** The process, while it still runs. */
@@ -69,6 +71,6 @@ record QemuRecord(long pid, Long startedMillis, Integer exitStatus, boolean turn
   }
 
   private static Optional<Long> startMillis(ProcessHandle process) {
-    return process.info().startInstant().map(java.time.Instant::toEpochMilli);
+    return process.info().startInstant().map(Instant::toEpochMilli);
   }
 }
