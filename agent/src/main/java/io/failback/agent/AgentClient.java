@@ -1,12 +1,12 @@
 package io.failback.agent;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
-import io.failback.agent.grpc.ControlSession;
-import io.failback.agent.hyperv.GuardedHypervisor;
-import io.failback.agent.hyperv.HypervisorDriver;
-import io.failback.agent.hyperv.SimulatedHypervisor;
-import io.failback.certs.Role;
 import io.failback.agent.grpc.CertificateRenewer;
+import io.failback.agent.grpc.ControlSession;
+import io.failback.agent.hyperv.HypervisorDriver;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.agent.hyperv.state.GuardedHypervisor;
+import io.failback.certs.Role;
 import io.failback.common.grpc.RenewingChannel;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.retry.Backoff;

@@ -2,8 +2,8 @@ package io.failback.agent;
 
 import com.google.protobuf.util.JsonFormat;
 import io.failback.agent.grpc.ControlSession;
-import io.failback.agent.hyperv.SimulatedHostSeeder;
-import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.cli.ConfigFiles;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;

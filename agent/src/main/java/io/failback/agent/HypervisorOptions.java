@@ -1,11 +1,13 @@
 package io.failback.agent;
 
 import io.failback.agent.hyperv.HypervisorDriver;
-import io.failback.agent.hyperv.SimulatedHypervisor;
 import io.failback.agent.hyperv.powershell.PowerShellHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedBoot;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.cli.Platform;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The options that choose and configure the hypervisor driver; a picocli mixin. */
@@ -21,6 +23,23 @@ final class HypervisorOptions {
   @Option(names = "--host-dir",
       description = "Simulated Hyper-V host directory (see SIMULATED-HOST.md); simulated only.")
   Path hostDir;
+
+  @Option(names = "--simulated-boot", split = ",", paramLabel = "KERNEL,INITRD",
+      description = "Simulated host only: run each VM for real under QEMU, booting this Linux"
+          + " kernel and initramfs with the VM's disks attached (virtio, vda, vdb, ...); the"
+          + " kernel command line is the VM folder's boot-args file. Without it a simulated VM"
+          + " runs only as the state word in its vm.json.")
+  List<Path> simulatedBoot;
+
+  @Option(names = "--simulated-accel", defaultValue = "tcg",
+      description = "With --simulated-boot: tcg (emulation, works everywhere) or kvm"
+          + " (default: ${DEFAULT-VALUE}).")
+  String simulatedAccel;
+
+  @Option(names = "--qemu", defaultValue = SimulatedBoot.DEFAULT_QEMU,
+      description = "With --simulated-boot: the QEMU system emulator (default:"
+          + " ${DEFAULT-VALUE}).")
+  String qemu;
 
   @Option(names = "--powershell", defaultValue = "powershell.exe",
       description = "PowerShell executable for the hyperv driver: powershell.exe (5.1), pwsh"
@@ -58,6 +77,10 @@ final class HypervisorOptions {
    * made) in {@code stateDir}; refuses a simulated host without its directory.
    */
   HypervisorDriver driver(Path stateDir) {
+    if (simulatedBoot != null && kind() != Kind.simulated) {
+      throw new IllegalArgumentException("--simulated-boot is an option of the simulated"
+          + " hypervisor only");
+    }
     return switch (kind()) {
       case hyperv -> new PowerShellHypervisor(new PowerShellHypervisor.Options(powershell,
           Duration.ofSeconds(commandSeconds), Duration.ofSeconds(shutdownSeconds),
@@ -67,9 +90,20 @@ final class HypervisorOptions {
           throw new IllegalArgumentException("--host-dir is required with the simulated"
               + " hypervisor (or choose --hypervisor hyperv on a Hyper-V host)");
         }
-        yield new SimulatedHypervisor(hostDir);
+        yield simulatedBoot == null ? new SimulatedHypervisor(hostDir)
+            : new SimulatedHypervisor(hostDir, simulatedBoot());
       }
     };
+  }
+
+  /** The QEMU boot of simulated VMs; {@code --shutdown-timeout} bounds the ACPI shutdown. */
+  private SimulatedBoot simulatedBoot() {
+    if (simulatedBoot.size() != 2) {
+      throw new IllegalArgumentException("--simulated-boot takes KERNEL,INITRD, got "
+          + simulatedBoot.size() + " path(s)");
+    }
+    return new SimulatedBoot(simulatedBoot.get(0), simulatedBoot.get(1), qemu, simulatedAccel,
+        Duration.ofSeconds(shutdownSeconds));
   }
 
   /** Where the agent keeps its own state unless told: beside a simulated host's files. */

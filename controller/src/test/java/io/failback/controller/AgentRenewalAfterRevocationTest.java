@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.agent.AgentClient;
 import io.failback.agent.AgentConfig;
 import io.failback.agent.grpc.ControlSession;
-import io.failback.agent.hyperv.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.tls.TlsFiles;
 import io.failback.proto.v1.Registered;

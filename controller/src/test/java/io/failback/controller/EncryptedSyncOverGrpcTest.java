@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.failback.agent.hyperv.InconsistentVms;
-import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.agent.hyperv.state.InconsistentVms;
 import io.failback.certs.EncryptionCertificates;
 import io.failback.common.crypto.JobKey;
 import io.failback.common.crypto.KeyWrapper;

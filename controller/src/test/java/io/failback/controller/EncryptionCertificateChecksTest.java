@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.certs.EncryptionCertificates;
 import io.failback.certs.EncryptionCertificates.Issued;
 import io.failback.common.testing.GrpcCleanup;

@@ -11,7 +11,7 @@ import io.failback.agent.AgentConfig;
 import io.failback.agent.grpc.CertificateRenewer;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.grpc.Enroller;
-import io.failback.agent.hyperv.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.certs.Identities;
 import io.failback.certs.Pem;
 import io.failback.common.testing.GrpcCleanup;

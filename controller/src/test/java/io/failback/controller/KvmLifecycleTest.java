@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.failback.agent.hyperv.simulated.SimulatedBoot;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
+import io.failback.common.testing.guest.GuestReport;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
 import io.failback.controller.cloud.kvm.DirectKernelBoot;
@@ -24,7 +27,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -34,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The DR loop with a real cloud VM: the controller on the KVM cloud (embedded libvirt, QEMU TCG),
- * the tiny guest booting on the replicated disks and writing while it is failed back.
+ * the tiny guest booting on the replicated disks and writing while it is failed back; and, once
+ * back, the on-prem VM booting for real on the simulated host, its guest reading that data.
  */
 class KvmLifecycleTest {
   private static final int MIB = 1 << 20;
@@ -46,7 +53,7 @@ class KvmLifecycleTest {
   @TempDir Path dir;
 
   @Test
-  void protectFailOverToABootingGuestThenFailBackWhileItWritesAndReverseReplicate()
+  void protectFailOverToABootingGuestThenFailBackWhileItWritesAndTheOnPremGuestReadsItsData()
       throws Exception {
     TinyGuest guest = TinyGuest.require();
     AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
@@ -54,8 +61,11 @@ class KvmLifecycleTest {
         "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", Duration.ofSeconds(30),
         vm -> Optional.ofNullable(nextBoot.getAndSet(null)).map(script -> new DirectKernelBoot(
             guest.kernel(), guest.initrd(), script.kernelCommandLine())));
+    SimulatedBoot onPremBoot = SimulatedBoot.of(guest.kernel(), guest.initrd());
     LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
-        KvmLifecycleTest::smallVm);
+        KvmLifecycleTest::smallVm, onPremBoot);
+    SimulatedHypervisor onPremHost = new SimulatedHypervisor(fixture.hostDir, onPremBoot);
+    cleanup.register(() -> onPremHost.stopVm(fixture.vmId, true));
     // Runs before the controller closes (last registered, first closed): no VM outlives the test.
     cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
@@ -94,10 +104,27 @@ class KvmLifecycleTest {
         .count();
     assertTrue(console.await("LOOP " + (passes + 1), BOOT).isPresent(), console::tail);
 
-    // Complete: ACPI shutdown, then phase 2 sends exactly the bitmap's blocks.
+    // Complete: ACPI shutdown, then phase 2 sends exactly the bitmap's blocks; then the on-prem
+    // VM starts, for real: its guest reads back what the cloud guest wrote, and powers off.
+    Path onPremFolder = fixture.onPremDisk(0).getParent();
+    Files.writeString(onPremFolder.resolve("boot-args"), new GuestScript().sum("vda", 0, MIB)
+        .sum("vdb", 8L * MIB, MIB).sum("vda", LOOP_AT, LOOP).kernelCommandLine());
     Job done = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
         JobState.JOB_SUCCEEDED);
     assertEquals(Optional.of("acpi"), console.report().powerOffReason());
+    GuestConsole onPrem = GuestConsole.followFile(onPremFolder.resolve("console.log"), 0,
+        stopConsole);
+    assertTrue(onPrem.await("POWEROFF", BOOT).isPresent(), onPrem::tail);
+    GuestReport read = onPrem.report();
+    assertEquals(List.of(), read.errors(), onPrem::tail);
+    assertEquals(Optional.of(GuestPattern.sha256(onPrem0)), read.sum("vda", 0, MIB),
+        "the on-prem guest reads its data from before the failover");
+    assertEquals(Optional.of(GuestPattern.sha256(GuestPattern.bytes("cloud", 8L * MIB, MIB))),
+        read.sum("vdb", 8L * MIB, MIB), "the on-prem guest reads the cloud guest's write");
+    assertTrue(lastLoopPass(console.report()).stream().anyMatch(
+        read.sum("vda", LOOP_AT, LOOP).orElseThrow()::equals),
+        "the on-prem guest reads the cloud guest's last pass: " + read);
+    awaitOff(onPremHost, fixture.vmId);
     long[] phaseTwo = LifecycleFixture.diskTasks(done).stream()
         .mapToLong(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero())
         .toArray();
@@ -174,6 +201,37 @@ class KvmLifecycleTest {
     assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
         "p2 (DELTA) verified: whole-disk digests equal")), done.toString());
     fixture.assertOnPremEqualsCloud(cloudVm);
+  }
+
+  /**
+   * The sums the loop region can have once the cloud guest powered off after reporting pass
+   * {@code n}: pass n, with the first 0 to 4 of its 64 KiB writes (the guest's O_DIRECT block)
+   * overwritten by pass n + 1.
+   */
+  private static Set<String> lastLoopPass(GuestReport cloud) {
+    int last = cloud.lines().stream().filter(l -> l.matches("LOOP \\d+"))
+        .mapToInt(l -> Integer.parseInt(l.substring("LOOP ".length()))).reduce((a, b) -> b)
+        .orElseThrow();
+    byte[] done = GuestPattern.bytes("lp" + last, LOOP_AT, LOOP);
+    byte[] next = GuestPattern.bytes("lp" + (last + 1) % 1000, LOOP_AT, LOOP);
+    Set<String> sums = new HashSet<>();
+    for (int chunk = 0; chunk <= LOOP; chunk += 64 << 10) {
+      byte[] region = done.clone();
+      System.arraycopy(next, 0, region, 0, chunk);
+      sums.add(GuestPattern.sha256(region));
+    }
+    return sums;
+  }
+
+  /** Waits until the VM is Off: its QEMU has exited after the guest's power-off. */
+  private static void awaitOff(SimulatedHypervisor host, String vmId) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (host.inventory().getVirtualMachinesList().stream()
+        .filter(vm -> vm.getId().equals(vmId)).findFirst().orElseThrow().getPowerState()
+        != io.failback.proto.v1.PowerState.OFF) {
+      assertTrue(System.nanoTime() < deadline, "the on-prem VM did not turn Off");
+      Thread.sleep(100); // QEMU exits a moment after the guest's last console line
+    }
   }
 
   /** The seeded VM gets the memory and CPU count a test guest should have. */

@@ -8,11 +8,12 @@ import io.failback.agent.AgentClient;
 import io.failback.agent.AgentConfig;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.HypervisorDriver;
-import io.failback.agent.hyperv.SimulatedHostSeeder;
-import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.SimulatedHostSeeder.SwitchSpec;
-import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
-import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedBoot;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.SwitchSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.testing.GrpcCleanup;
@@ -86,26 +87,32 @@ final class LifecycleFixture {
   static LifecycleFixture withDriver(Path dir, GrpcCleanup cleanup,
       UnaryOperator<HypervisorDriver> wrap) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
-        wrap, CloudChoice.localDirectory());
+        wrap, CloudChoice.localDirectory(), null);
   }
 
   /** With the controller failing over to {@code cloud}. */
   static LifecycleFixture withCloud(Path dir, GrpcCleanup cleanup, CloudChoice cloud,
       HostPreparation prepare) throws Exception {
+    return withCloud(dir, cleanup, cloud, prepare, null);
+  }
+
+  /** With the controller failing over to {@code cloud} and the on-prem VM booting as said. */
+  static LifecycleFixture withCloud(Path dir, GrpcCleanup cleanup, CloudChoice cloud,
+      HostPreparation prepare, SimulatedBoot onPremBoot) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, prepare, false,
-        driver -> driver, cloud);
+        driver -> driver, cloud, onPremBoot);
   }
 
   private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
       HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap)
       throws Exception {
-    this(dir, cleanup, agentTarget, prepare, tapped, wrap, CloudChoice.localDirectory());
+    this(dir, cleanup, agentTarget, prepare, tapped, wrap, CloudChoice.localDirectory(), null);
   }
 
   /** With the agent in its own process ({@link #agentProcess}), which a test may kill. */
   static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
-        null, CloudChoice.localDirectory());
+        null, CloudChoice.localDirectory(), null);
   }
 
   /** The agent's process, for a fixture made {@link #withAgentProcess}. */
@@ -113,10 +120,13 @@ final class LifecycleFixture {
     return (AgentProcess) agent;
   }
 
-  /** @param wrap the in-process agent's driver; null runs the agent in its own process */
+  /**
+   * @param wrap the in-process agent's driver; null runs the agent in its own process
+   * @param onPremBoot how the simulated host boots its VMs; null: they run as a state word
+   */
   private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
       HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap,
-      CloudChoice cloud) throws Exception {
+      CloudChoice cloud, SimulatedBoot onPremBoot) throws Exception {
     this.cleanup = cleanup;
     ControllerFixture fixture = new ControllerFixture(dir);
     fixture.cloud = cloud;
@@ -143,7 +153,8 @@ final class LifecycleFixture {
       agent = cleanup.register(AgentClient.start(AgentConfig.withDefaults(
           agentTarget.apply(controller.port()), controller.pki.agent("hv-01"), hostDir)
           .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)),
-          wrap.apply(new SimulatedHypervisor(hostDir)), Clock.systemUTC(),
+          wrap.apply(onPremBoot == null ? new SimulatedHypervisor(hostDir)
+              : new SimulatedHypervisor(hostDir, onPremBoot)), Clock.systemUTC(),
           new ControlSession.SessionListener() {}));
     }
     awaitAgentOnline();

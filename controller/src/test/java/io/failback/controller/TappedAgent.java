@@ -2,8 +2,8 @@ package io.failback.controller;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.grpc.ControlSession;
-import io.failback.agent.hyperv.GuardedHypervisor;
-import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;

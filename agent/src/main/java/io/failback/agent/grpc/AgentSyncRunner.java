@@ -1,11 +1,11 @@
 package io.failback.agent.grpc;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
-import io.failback.agent.hyperv.AfterWriteReferences;
-import io.failback.agent.hyperv.GuardedHypervisor;
 import io.failback.agent.hyperv.ReadPoint;
-import io.failback.agent.hyperv.ReadPoints;
 import io.failback.agent.hyperv.SourceTracking;
+import io.failback.agent.hyperv.state.AfterWriteReferences;
+import io.failback.agent.hyperv.state.GuardedHypervisor;
+import io.failback.agent.hyperv.state.ReadPoints;
 import io.failback.common.crypto.JobKey;
 import io.failback.common.crypto.KeyWrapper;
 import io.failback.common.disk.BlockDevice;

@@ -1,6 +1,6 @@
 package io.failback.agent.grpc;
 
-import io.failback.agent.hyperv.GuardedHypervisor;
+import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.agent.undo.UndoCommands;
 import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;

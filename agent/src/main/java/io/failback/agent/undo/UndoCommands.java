@@ -1,6 +1,6 @@
 package io.failback.agent.undo;
 
-import io.failback.agent.hyperv.GuardedHypervisor;
+import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.common.disk.BlockDevices;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.DiscardUndo;

@@ -1,6 +1,6 @@
 package io.failback.agent.undo;
 
-import io.failback.agent.hyperv.DurableFiles;
+import io.failback.agent.hyperv.state.DurableFiles;
 import io.failback.agent.undo.UndoFormat.Contents;
 import io.failback.agent.undo.UndoFormat.Entry;
 import io.failback.agent.undo.UndoFormat.Header;

@@ -1,6 +1,6 @@
 package io.failback.agent.undo;
 
-import io.failback.agent.hyperv.DurableFiles;
+import io.failback.agent.hyperv.state.DurableFiles;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.ids.VmId;
 import io.failback.proto.v1.RollbackReport;

@@ -6,6 +6,7 @@ import io.failback.common.sync.SyncException;
 import io.failback.proto.v1.LaneAbort;
 import io.failback.proto.v1.SyncFrame;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.CallStreamObserver;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -152,13 +153,18 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
       return;
     }
     closed = true;
-    // In-band first: a client cannot send a status, and a server's may arrive after the frame.
-    out.onNext(wrap.apply(SyncFrame.newBuilder().setAbort(LaneAbort.newBuilder()
-        .setKind(reason.kind().name()).setMessage(reason.getMessage())).build()));
-    if (serverSide) {
-      out.onError(toStatus(reason).asRuntimeException());
-    } else {
-      out.onCompleted();
+    try {
+      // In-band first: a client cannot send a status, and a server's may arrive after the frame.
+      out.onNext(wrap.apply(SyncFrame.newBuilder().setAbort(LaneAbort.newBuilder()
+          .setKind(reason.kind().name()).setMessage(reason.getMessage())).build()));
+      if (serverSide) {
+        out.onError(toStatus(reason).asRuntimeException());
+      } else {
+        out.onCompleted();
+      }
+    } catch (StatusRuntimeException | IllegalStateException gone) {
+      // The call already ended (the peer died or cancelled): nobody is left to tell, and a
+      // cancel must still end the lane here.
     }
   }
 

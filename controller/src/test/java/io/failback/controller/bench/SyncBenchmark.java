@@ -1,9 +1,9 @@
 package io.failback.controller.bench;
 
-import io.failback.agent.hyperv.SimulatedHostSeeder;
-import io.failback.agent.hyperv.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.SimulatedHostSeeder.VmSpec;
-import io.failback.agent.hyperv.SimulatedHypervisor;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.certs.PkiDirectory;
 import io.failback.certs.Role;
 import io.failback.common.disk.BlockDevice;

@@ -1,6 +1,6 @@
 package io.failback.agent.hyperv.powershell;
 
-import io.failback.agent.hyperv.DurableFiles;
+import io.failback.agent.hyperv.state.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
