@@ -117,9 +117,17 @@ public final class AgentMain {
         description = "Fill this many MiB of web-01's disk with random data (its guest's).")
     int fillMib;
 
+    @Option(names = "--guest-memory-mib", defaultValue = "0",
+        description = "Give web-01 this much memory and one processor (a small guest for"
+            + " --simulated-boot and a KVM cloud under emulation); default: none recorded.")
+    int guestMemoryMib;
+
     @Override
     public Integer call() throws IOException {
       SimulatedHostSeeder.demoHost(dir, hostName);
+      if (guestMemoryMib > 0) {
+        SimulatedHostSeeder.shape(dir, "web-01", (long) guestMemoryMib << 20, 1);
+      }
       if (fillMib > 0) {
         var vm = new SimulatedHypervisor(dir).inventory().getVirtualMachinesList().stream()
             .filter(v -> v.getName().equals("web-01")).findFirst().orElseThrow();

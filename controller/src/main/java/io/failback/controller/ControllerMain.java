@@ -3,6 +3,7 @@ package io.failback.controller;
 import io.failback.common.cli.ConfigFiles;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
+import io.failback.controller.cloud.kvm.KernelBoot;
 import io.failback.controller.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -111,6 +112,13 @@ public final class ControllerMain implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   Duration kvmShutdownTimeout;
 
+  @Option(names = "--kvm-direct-kernel", paramLabel = "KERNEL,INITRD[,ARGS_FILE]",
+      description = "Boot every kvm cloud VM from this kernel and initramfs of the"
+          + " controller's host instead of its own disks (VMs whose disks hold no operating"
+          + " system: a simulated host's, a demo's); the kernel command line is read from"
+          + " ARGS_FILE at each start (default: console=ttyS0).")
+  String kvmDirectKernel;
+
   @Option(names = "--port-file",
       description = "Write the bound port here once listening (for scripts using port 0).")
   Path portFile;
@@ -153,7 +161,16 @@ public final class ControllerMain implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--kvm-domain-type must be kvm or qemu, got '" + kvmDomainType + "'");
     }
-    return new CloudChoice(kind, cloudDir, libvirtUri, kvmDomainType, kvmShutdownTimeout);
+    if (kvmDirectKernel == null) {
+      return new CloudChoice(kind, cloudDir, libvirtUri, kvmDomainType, kvmShutdownTimeout);
+    }
+    try {
+      return new CloudChoice(kind, cloudDir, libvirtUri, kvmDomainType, kvmShutdownTimeout,
+          KernelBoot.parse(kvmDirectKernel));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--kvm-direct-kernel: "
+          + e.getMessage());
+    }
   }
 
   private void requireOptions(String... names) {

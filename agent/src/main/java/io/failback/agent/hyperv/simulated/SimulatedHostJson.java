@@ -46,6 +46,11 @@ final class SimulatedHostJson {
       List<AdapterEntry> networkAdapters,
       Long memoryBytes,
       Integer processorCount) {
+    VmFile withShape(long newMemoryBytes, int newProcessorCount) {
+      return new VmFile(id, name, generation, state, disks, networkAdapters, newMemoryBytes,
+          newProcessorCount);
+    }
+
     VmFile withState(String newState) {
       return new VmFile(id, name, generation, newState, disks, networkAdapters, memoryBytes,
           processorCount);

@@ -146,6 +146,15 @@ public final class SimulatedHostSeeder {
             hostName, HYPERVISOR_VERSION, switchEntries, List.of(SimulatedHostJson.VMS_DIR)));
   }
 
+  /** Gives the seeded VM {@code vmName} of the host in {@code dir} this memory and CPU count. */
+  public static void shape(Path dir, String vmName, long memoryBytes, int processorCount)
+      throws IOException {
+    Path vmFile = dir.resolve(SimulatedHostJson.VMS_DIR).resolve(vmName)
+        .resolve(SimulatedHostJson.VM_FILE);
+    SimulatedHostJson.replace(vmFile, SimulatedHostJson.read(vmFile, VmFile.class)
+        .withShape(memoryBytes, processorCount));
+  }
+
   private static void checkSpecs(List<SwitchSpec> switches, List<VmSpec> vms) {
     Set<String> switchNames = new HashSet<>();
     for (SwitchSpec s : switches) {
