@@ -31,6 +31,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -148,6 +149,78 @@ class KvmLifecycleTest {
     fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId), JobState.JOB_SUCCEEDED);
     assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
     fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+  }
+
+  /**
+   * QEMU of the cloud VM dies while phase 1 reads its point-in-time export: the failback fails,
+   * the on-prem disks go back as they were (undo journals), the cloud VM boots again; then a
+   * full download brings it home, every block of every disk.
+   */
+  @Test
+  void aCloudQemuKilledDuringPhaseOneIsRolledBackThenAFullDownloadBringsItHome()
+      throws Exception {
+    TinyGuest guest = TinyGuest.require();
+    AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
+    CloudChoice kvm = new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
+        "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", Duration.ofSeconds(10),
+        vm -> Optional.ofNullable(nextBoot.get()).map(script -> new DirectKernelBoot(
+            guest.kernel(), guest.initrd(), script.kernelCommandLine())));
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
+        KvmLifecycleTest::smallVm, port -> {
+          proxy[0] = cleanup.register(PausingProxy.before(port));
+          return "localhost:" + proxy[0].port();
+        });
+    cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    AtomicBoolean stopConsole = new AtomicBoolean();
+    cleanup.register(() -> stopConsole.set(true));
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    // Every boot: write 2 MiB over on-prem's data on both disks, then wait for the button.
+    nextBoot.set(new GuestScript().write("vda", 0, 2 * MIB, "cloud").write("vdb", 0, 2 * MIB,
+        "cloud").awaitAcpiShutdown());
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    GuestConsole console = GuestConsole.followFile(
+        dir.resolve("kvm/vms").resolve(cloudVm).resolve("console.log"), 0, stopConsole);
+    assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
+
+    // The link to the agent stalls after 3 KiB more: past the few small commands before phase
+    // 1 (stop the VM, start the sessions), inside its first checksum batches; the controller
+    // then holds off reading the export (the window is full). QEMU dies there.
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 3 * 1024);
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the failback never got going");
+    Job stalled = fixture.controller.server.jobs().get(failback.getId());
+    assertTrue(stalled.getTimelineList().stream().anyMatch(s -> s.getDescription().startsWith(
+        "snapshot ")) && stalled.getState() == JobState.JOB_RUNNING,
+        "not stalled in phase 1: " + stalled);
+    Path pidFile = KvmTestCloud.root().resolve("run/qemu/failback-" + cloudVm + ".pid");
+    ProcessHandle qemu = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip()))
+        .orElseThrow();
+    qemu.destroyForcibly();
+    qemu.onExit().get();
+    proxy[0].resume();
+    Job failed = fixture.awaitState(failback, JobState.JOB_FAILED);
+    assertTrue(failed.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "the on-prem disks were rolled back to their state before the failback")),
+        failed.toString());
+    before.assertRolledBack(fixture, failed);
+    assertEquals(io.failback.controller.cloud.PowerState.RUNNING, fixture.controller.server
+        .cloud().get(cloudVm).orElseThrow().state(), "the cloud VM was not booted again");
+
+    // (The rebooted guest may still be booting: its shutdown then ends after 10 s, hard.)
+    Job full = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.FULL_DOWNLOAD), JobState.JOB_SUCCEEDED);
+    long blocks = LifecycleFixture.diskTasks(full).stream().mapToLong(t -> t.getProgress()
+        .getBlocksSent() + t.getProgress().getBlocksZero()).sum();
+    assertEquals((32 + 16) * MIB / (64 << 10), blocks, "a full download covers every block");
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    assertArrayEquals(GuestPattern.bytes("cloud", 0, 2 * MIB),
+        Arrays.copyOf(fixture.onPremBytes(1), 2 * MIB), "the cloud guest's write came home");
   }
 
   @Test

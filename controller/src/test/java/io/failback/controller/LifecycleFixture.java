@@ -93,7 +93,7 @@ final class LifecycleFixture {
   /** With the controller failing over to {@code cloud}. */
   static LifecycleFixture withCloud(Path dir, GrpcCleanup cleanup, CloudChoice cloud,
       HostPreparation prepare) throws Exception {
-    return withCloud(dir, cleanup, cloud, prepare, null);
+    return withCloud(dir, cleanup, cloud, prepare, (SimulatedBoot) null);
   }
 
   /** With the controller failing over to {@code cloud} and the on-prem VM booting as said. */
@@ -101,6 +101,13 @@ final class LifecycleFixture {
       HostPreparation prepare, SimulatedBoot onPremBoot) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, prepare, false,
         driver -> driver, cloud, onPremBoot);
+  }
+
+  /** With {@code cloud}, the agent dialling {@code agentTarget} of the controller's port. */
+  static LifecycleFixture withCloud(Path dir, GrpcCleanup cleanup, CloudChoice cloud,
+      HostPreparation prepare, IntFunction<String> agentTarget) throws Exception {
+    return new LifecycleFixture(dir, cleanup, agentTarget, prepare, false, driver -> driver,
+        cloud, null);
   }
 
   private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
