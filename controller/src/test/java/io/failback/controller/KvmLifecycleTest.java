@@ -58,10 +58,7 @@ class KvmLifecycleTest {
       throws Exception {
     TinyGuest guest = TinyGuest.require();
     AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
-    CloudChoice kvm = new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
-        "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", Duration.ofSeconds(30),
-        vm -> Optional.ofNullable(nextBoot.getAndSet(null)).map(script -> new DirectKernelBoot(
-            guest.kernel(), guest.initrd(), script.kernelCommandLine())));
+    CloudChoice kvm = kvm(guest, Duration.ofSeconds(30), () -> nextBoot.getAndSet(null));
     SimulatedBoot onPremBoot = SimulatedBoot.of(guest.kernel(), guest.initrd());
     LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
         KvmLifecycleTest::smallVm, onPremBoot);
@@ -161,10 +158,7 @@ class KvmLifecycleTest {
       throws Exception {
     TinyGuest guest = TinyGuest.require();
     AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
-    CloudChoice kvm = new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
-        "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", Duration.ofSeconds(10),
-        vm -> Optional.ofNullable(nextBoot.get()).map(script -> new DirectKernelBoot(
-            guest.kernel(), guest.initrd(), script.kernelCommandLine())));
+    CloudChoice kvm = kvm(guest, Duration.ofSeconds(10), nextBoot::get);
     PausingProxy[] proxy = new PausingProxy[1];
     LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
         KvmLifecycleTest::smallVm, port -> {
@@ -228,10 +222,7 @@ class KvmLifecycleTest {
       throws Exception {
     TinyGuest guest = TinyGuest.require();
     AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
-    CloudChoice kvm = new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
-        "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", Duration.ofSeconds(30),
-        vm -> Optional.ofNullable(nextBoot.getAndSet(null)).map(script -> new DirectKernelBoot(
-            guest.kernel(), guest.initrd(), script.kernelCommandLine())));
+    CloudChoice kvm = kvm(guest, Duration.ofSeconds(30), () -> nextBoot.getAndSet(null));
     LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
         KvmLifecycleTest::smallVm);
     // Runs before the controller closes (last registered, first closed): no VM outlives the test.
@@ -305,6 +296,18 @@ class KvmLifecycleTest {
       assertTrue(System.nanoTime() < deadline, "the on-prem VM did not turn Off");
       Thread.sleep(100); // QEMU exits a moment after the guest's last console line
     }
+  }
+
+  /**
+   * The KVM cloud in the test's folder; a VM starting boots the tiny guest with the script
+   * {@code next} gives, or its own disks when it gives none.
+   */
+  private CloudChoice kvm(TinyGuest guest, Duration shutdownTimeout,
+      java.util.function.Supplier<GuestScript> next) throws Exception {
+    return new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
+        "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", shutdownTimeout,
+        vm -> Optional.ofNullable(next.get()).map(script -> new DirectKernelBoot(
+            guest.kernel(), guest.initrd(), script.kernelCommandLine())));
   }
 
   /** The seeded VM gets the memory and CPU count a test guest should have. */
