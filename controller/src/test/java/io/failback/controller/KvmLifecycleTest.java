@@ -150,8 +150,9 @@ class KvmLifecycleTest {
 
   /**
    * QEMU of the cloud VM dies while phase 1 reads its point-in-time export: the failback fails,
-   * the on-prem disks go back as they were (undo journals), the cloud VM boots again; then a
-   * full download brings it home, every block of every disk.
+   * the on-prem disks go back as they were (undo journals), the cloud VM boots again, and the
+   * on-prem guest, booted on them, finds its old data; then a full download brings it home,
+   * every block of every disk.
    */
   @Test
   void aCloudQemuKilledDuringPhaseOneIsRolledBackThenAFullDownloadBringsItHome()
@@ -160,11 +161,14 @@ class KvmLifecycleTest {
     AtomicReference<GuestScript> nextBoot = new AtomicReference<>();
     CloudChoice kvm = kvm(guest, Duration.ofSeconds(10), nextBoot::get);
     PausingProxy[] proxy = new PausingProxy[1];
+    SimulatedBoot onPremBoot = SimulatedBoot.of(guest.kernel(), guest.initrd());
     LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
-        KvmLifecycleTest::smallVm, port -> {
+        KvmLifecycleTest::smallVm, onPremBoot, port -> {
           proxy[0] = cleanup.register(PausingProxy.before(port));
           return "localhost:" + proxy[0].port();
         });
+    SimulatedHypervisor onPremHost = new SimulatedHypervisor(fixture.hostDir, onPremBoot);
+    cleanup.register(() -> onPremHost.stopVm(fixture.vmId, true));
     cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     AtomicBoolean stopConsole = new AtomicBoolean();
@@ -205,6 +209,19 @@ class KvmLifecycleTest {
     before.assertRolledBack(fixture, failed);
     assertEquals(io.failback.controller.cloud.PowerState.RUNNING, fixture.controller.server
         .cloud().get(cloudVm).orElseThrow().state(), "the cloud VM was not booted again");
+    // The on-prem guest boots on the rolled-back disks and finds its old data.
+    Path onPremFolder = fixture.onPremDisk(0).getParent();
+    Files.writeString(onPremFolder.resolve("boot-args"), new GuestScript().sum("vda", 0, 2 * MIB)
+        .sum("vdb", 0, 2 * MIB).kernelCommandLine());
+    assertEquals("", fixture.startOnPremDirectly(), "the rolled-back VM does not start");
+    GuestConsole onPrem = GuestConsole.followFile(onPremFolder.resolve("console.log"), 0,
+        stopConsole);
+    assertTrue(onPrem.await("POWEROFF", BOOT).isPresent(), onPrem::tail);
+    assertEquals(Optional.of(GuestPattern.sha256(Arrays.copyOf(before.disks()[0], 2 * MIB))),
+        onPrem.report().sum("vda", 0, 2 * MIB), "the on-prem guest finds its old data");
+    assertEquals(Optional.of(GuestPattern.sha256(Arrays.copyOf(before.disks()[1], 2 * MIB))),
+        onPrem.report().sum("vdb", 0, 2 * MIB), "the on-prem guest finds its old data");
+    awaitOff(onPremHost, fixture.vmId);
 
     // (The rebooted guest may still be booting: its shutdown then ends after 10 s, hard.)
     Job full = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,

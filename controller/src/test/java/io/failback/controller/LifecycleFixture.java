@@ -103,11 +103,15 @@ final class LifecycleFixture {
         driver -> driver, cloud, onPremBoot);
   }
 
-  /** With {@code cloud}, the agent dialling {@code agentTarget} of the controller's port. */
+  /**
+   * With {@code cloud}, the on-prem VM booting as said, and the agent dialling {@code
+   * agentTarget} of the controller's port.
+   */
   static LifecycleFixture withCloud(Path dir, GrpcCleanup cleanup, CloudChoice cloud,
-      HostPreparation prepare, IntFunction<String> agentTarget) throws Exception {
+      HostPreparation prepare, SimulatedBoot onPremBoot, IntFunction<String> agentTarget)
+      throws Exception {
     return new LifecycleFixture(dir, cleanup, agentTarget, prepare, false, driver -> driver,
-        cloud, null);
+        cloud, onPremBoot);
   }
 
   private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
