@@ -3,7 +3,6 @@ package io.failback.agent.hyperv.state;
 import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.ReadPoint;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -28,9 +27,6 @@ import java.util.logging.Logger;
  */
 public final class ReadPoints {
   private static final Logger log = Logger.getLogger(ReadPoints.class.getName());
-
-  /** A record's content while its read point is being made, followed by when that began. */
-  private static final String CREATING = "creating ";
 
   private final HypervisorDriver driver;
   private final Path dir;
@@ -62,7 +58,7 @@ public final class ReadPoints {
     }
     for (Path record : records) {
       try {
-        discardRecorded(record.getFileName().toString());
+        ReadPointRecords.discard(driver, dir, record.getFileName().toString());
       } catch (IOException e) {
         log.warning("read point of VM " + record.getFileName() + " left open by the last run"
             + " could not be discarded: " + e.getMessage());
@@ -202,7 +198,7 @@ public final class ReadPoints {
       }
     }
     if (Files.exists(DurableFiles.vmFile(dir, vmId))) {
-      discardRecorded(vmId);
+      ReadPointRecords.discard(driver, dir, vmId);
     }
   }
 
@@ -211,33 +207,6 @@ public final class ReadPoints {
     synchronized (open) {
       return created;
     }
-  }
-
-  /** Discards the read point recorded for a VM, then forgets it. */
-  private void discardRecorded(String vmKey) throws IOException {
-    Path record = DurableFiles.vmFile(dir, vmKey);
-    String content = Files.readString(record, StandardCharsets.UTF_8).strip();
-    if (content.startsWith(CREATING)) {
-      Instant since;
-      try {
-        since = Instant.parse(content.substring(CREATING.length()));
-      } catch (java.time.format.DateTimeParseException e) {
-        throw new IOException("read point record " + record + " is damaged: '" + content + "'");
-      }
-      log.info("discarding any read point of VM " + vmKey + " made since " + since
-          + ": the last run stopped while making one");
-      driver.discardReadPointsSince(vmKey, since);
-    } else {
-      log.info("discarding read point " + content + " of VM " + vmKey
-          + ", left open by the last run");
-      driver.discardReadPoint(vmKey, content);
-    }
-    forget(record);
-  }
-
-  private static void forget(Path record) throws IOException {
-    Files.deleteIfExists(record);
-    DurableFiles.syncDirectory(record.getParent());
   }
 
   /** A read point and the sessions that share it. */
@@ -270,12 +239,13 @@ public final class ReadPoints {
         try {
           Path record = DurableFiles.vmFile(dir, vmId);
           if (Files.exists(record)) {
-            discardRecorded(vmId); // a crash's: Hyper-V cannot stack read points
+            // A crash's: Hyper-V cannot stack read points.
+            ReadPointRecords.discard(driver, dir, vmId);
           }
           // Recorded before it exists: a crash or a timeout while the host makes it must not
           // leave a read point nobody knows of.
           Instant since = Instant.now();
-          DurableFiles.replace(record, CREATING + since);
+          DurableFiles.replace(record, ReadPointRecords.CREATING + since);
           try {
             point = create();
           } catch (ReadPoint.OutcomeUnknownException e) {
@@ -283,7 +253,7 @@ public final class ReadPoints {
             // next start discards whatever was made then.
             throw e;
           } catch (IOException e) {
-            forget(record); // the host refused or cleaned up: nothing was made
+            ReadPointRecords.forget(record); // the host refused or cleaned up: nothing was made
             throw e;
           }
           DurableFiles.replace(record, point.id());
@@ -368,7 +338,7 @@ public final class ReadPoints {
         gone = gone || discardQuietly(ending);
         if (gone) {
           try {
-            forget(DurableFiles.vmFile(dir, vmId));
+            ReadPointRecords.forget(DurableFiles.vmFile(dir, vmId));
           } catch (IOException e) {
             log.warning("cannot forget read point " + ending.id() + ": " + e.getMessage());
           }
