@@ -4,6 +4,7 @@ import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.PowerState;
 import java.time.Duration;
 import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 
 /**
@@ -32,15 +33,20 @@ final class GracefulShutdown {
       try {
         domain.shutdown(); // QEMU driver without a guest agent: the ACPI power button.
       } catch (LibvirtException e) {
-        if (KvmDomains.state(domain) == PowerState.OFF) {
-          return; // It powered off by itself meanwhile.
+        if (!stoppingByItself(e)) {
+          throw e;
         }
-        throw e;
       }
       if (awaitOff(timeout)) {
         return;
       }
-      domain.destroy();
+      try {
+        domain.destroy();
+      } catch (LibvirtException e) {
+        if (!stoppingByItself(e)) {
+          throw e;
+        }
+      }
       if (!awaitOff(DESTROY_WAIT)) {
         throw CloudException.io(new IllegalStateException("QEMU still runs"),
             "cloud VM %s did not stop", label);
@@ -51,6 +57,17 @@ final class GracefulShutdown {
       Thread.currentThread().interrupt();
       throw CloudException.io(e, "interrupted shutting down cloud VM %s", label);
     }
+  }
+
+  /**
+   * Whether a refused shutdown or destroy means the guest got there first. When a guest powers
+   * off, libvirt marks the domain inactive a moment before its state reads "shut off" (it drops
+   * the domain's lock while stopping QEMU), so the call says "domain is not running" while the
+   * state still reads running: wait for the state rather than fail.
+   */
+  private static boolean stoppingByItself(LibvirtException e) {
+    return e.getError() != null
+        && e.getError().getCode() == ErrorNumber.VIR_ERR_OPERATION_INVALID;
   }
 
   /** Whether the domain is off within {@code wait}; libvirt has no blocking wait for it. */
