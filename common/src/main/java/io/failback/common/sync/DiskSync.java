@@ -154,7 +154,7 @@ public final class DiskSync {
           parameters.getDigestAlgorithm().name(), parameters.getDigestSeed(),
           parameters.getBlockSize(), geometry.blockCount(),
           Digests.algorithm(parameters.getDigestAlgorithm()).digestLength()),
-          parameters.getMode() == SyncMode.TRACKED);
+          parameters.getMode() == SyncMode.TRACKED || parameters.getSourceDigestsRecorded());
     }
     try {
       return runLanes();

@@ -34,6 +34,8 @@ final class LaneContext {
   final JobKey payloadKey;
   /** Frame bytes this lane sent; only the lane's own thread touches it. */
   private long sentBytes;
+  /** The blocks the target wrote in this session, across resumed attempts; made on demand. */
+  private WrittenBlocks written;
 
   LaneContext(SessionGeometry geometry, int lane, BlockDevice device, GroupFlush flushes,
       DigestSet digests, BitSet changed, JobKey payloadKey, SyncProgress progress)
@@ -173,6 +175,14 @@ final class LaneContext {
       throw new SyncException(SyncException.Kind.DISK, "flushing the digest set: "
           + SyncException.reason(e), e);
     }
+  }
+
+  /** What the target end of this lane wrote in the session. */
+  WrittenBlocks written() {
+    if (written == null) {
+      written = new WrittenBlocks(this);
+    }
+    return written;
   }
 
   /** Blocks per read chunk, at least one. */

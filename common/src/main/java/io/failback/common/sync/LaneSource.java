@@ -36,6 +36,8 @@ final class LaneSource {
   private final FrameLink link;
   private final boolean delta;
   private final boolean tracked;
+  /** DELTA against the view the digest set was recorded from: digests come from the set. */
+  private final boolean recordedDigests;
   private final BlockCodec codec;
   /** Seals payloads after compression, or null when the session is not encrypted. */
   private final PayloadSealer sealer;
@@ -69,6 +71,7 @@ final class LaneSource {
     this.durable = durable;
     this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
     this.tracked = lane.geometry.parameters().getMode() == SyncMode.TRACKED;
+    this.recordedDigests = lane.geometry.parameters().getSourceDigestsRecorded();
     this.codec = lane.geometry.parameters().getCompress()
         ? new BlockCodec(lane.geometry.blockSize()) : null;
     this.sealer = lane.payloadKey == null ? null
@@ -124,6 +127,10 @@ final class LaneSource {
   private void sendBatch() throws SyncException, LinkException, InterruptedException {
     long first = next;
     int count = lane.geometry.batchLength(lane.lane, first);
+    if (recordedDigests) {
+      sendRecordedChecksums(first, count);
+      return;
+    }
     byte[] digests = new byte[count * lane.digestLength()];
     Blocks blocks = new Blocks();
     for (int done = 0; done < count; ) {
@@ -163,6 +170,22 @@ final class LaneSource {
     }
     chain.addBatch(first, split(digests, count));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), !delta));
+    next = first + count;
+  }
+
+  /**
+   * Sends the digests recorded for the batch without reading it: the view is the point in time
+   * they were recorded from, so only the blocks the target wants are read (and checked).
+   */
+  private void sendRecordedChecksums(long first, int count)
+      throws SyncException, LinkException, InterruptedException {
+    byte[] digests = lane.recorded(first, count);
+    lane.send(link, SyncFrame.newBuilder().setChecksums(ChecksumBatch.newBuilder()
+        .setFirstBlock(first).setBlockCount(count).setDigests(ByteString.copyFrom(digests)))
+        .build());
+    lane.progress.blocksScanned.addAndGet(count);
+    chain.addBatch(first, split(digests, count));
+    outstanding.add(new Outstanding(first, count, digests, chain.chain(), false));
     next = first + count;
   }
 
@@ -225,7 +248,8 @@ final class LaneSource {
         if (!Arrays.equals(digest, actual)) {
           // The view must be point-in-time; a changed block means the snapshot is not one.
           throw new SyncException(SyncException.Kind.DATA_LOSS, lane.describe() + ": block "
-              + index + " changed between scan and send; the source view is not stable");
+              + index + (recordedDigests ? " differs from the digest recorded for this view"
+                  : " changed between scan and send") + "; the source view is not stable");
         }
         blocks.block(index, chunk.array(), 0, length, digest);
       }

@@ -36,6 +36,8 @@ final class LaneTarget {
   private final ByteBuffer chunk;
   private final Deque<PendingBatch> pending = new ArrayDeque<>();
   private final OrderedFlushes flushes;
+  /** What this session wrote, to read back at the lane end; null unless reread_written. */
+  private final WrittenBlocks written;
   private LaneDigest chain;
   private long nextChecksums;
   private long watermark;
@@ -48,6 +50,8 @@ final class LaneTarget {
     this.applier = new BlockApplier(lane);
     this.durable = durable;
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
+    // Per lane, not per attempt: what an attempt before a resume wrote is read back too.
+    this.written = lane.geometry.parameters().getRereadWritten() ? lane.written() : null;
     this.flushes = new OrderedFlushes("lane-" + lane.lane + "-flush",
         lane.geometry.parameters().getWindowBatches());
   }
@@ -203,6 +207,9 @@ final class LaneTarget {
     pending.removeFirst();
     lane.record(batch.first, batch.count, batch.packedDigests());
     chain.addBatch(batch.first, batch.digests());
+    if (written != null) {
+      written.add(batch.first, batch.received(), batch.packedDigests());
+    }
     watermark = batch.end();
     LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(watermark).setChain(ByteString.copyFrom(chain.chain())).build();
@@ -230,6 +237,9 @@ final class LaneTarget {
           + ", target " + DiskDigest.hex(chain.chain());
     } else if (lane.geometry.parameters().getVerifyReread()) {
       error = new RereadVerifier(lane, chunk).verify(chain.chain());
+    } else if (written != null) {
+      // Durable by now (flushes.awaitAll): the read comes from what the disk holds.
+      error = written.verify(chunk);
     }
     lane.send(link, SyncFrame.newBuilder().setLaneVerified(LaneVerified.newBuilder()
         .setChain(ByteString.copyFrom(chain.chain())).setError(error == null ? "" : error))

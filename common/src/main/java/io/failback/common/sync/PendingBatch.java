@@ -118,6 +118,11 @@ final class PendingBatch {
     }
   }
 
+  /** The batch-relative indexes of the blocks written (as bytes or zeros). */
+  BitSet received() {
+    return received;
+  }
+
   /** The final digests of the batch's blocks, concatenated. */
   byte[] packedDigests() {
     return digests;

@@ -40,6 +40,11 @@ public final class SessionGeometry {
     if (parameters.getMode() == SyncMode.TRACKED && parameters.getDigestSet().isEmpty()) {
       throw SyncException.invalid("a TRACKED session needs the digest_set of an earlier one");
     }
+    if (parameters.getSourceDigestsRecorded() && (parameters.getMode() != SyncMode.DELTA
+        || parameters.getDigestSet().isEmpty())) {
+      throw SyncException.invalid("source_digests_recorded needs a DELTA session with the"
+          + " digest_set of an earlier one");
+    }
     int blockSize = parameters.getBlockSize();
     if (blockSize < logicalSectorSize || blockSize % logicalSectorSize != 0
         || blockSize > 16 << 20) {
