@@ -58,8 +58,8 @@ public final class RawImageDevice implements BlockDevice {
         logicalSectorSize);
     FileChannel channel =
         writable
-            ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            : FileChannel.open(path, StandardOpenOption.READ);
+            ? ReopeningFileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : ReopeningFileChannel.open(path, StandardOpenOption.READ);
     try {
       boolean device = channel.size() == 0 && isLinuxDevice(path);
       long size = device ? deviceSize(path) : channel.size();

@@ -50,8 +50,8 @@ public final class VhdxDevice implements BlockDevice {
   public static VhdxDevice open(Path path, boolean writable) throws IOException {
     FileChannel channel =
         writable
-            ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            : FileChannel.open(path, StandardOpenOption.READ);
+            ? ReopeningFileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : ReopeningFileChannel.open(path, StandardOpenOption.READ);
     try {
       VhdxReader.Layout layout = VhdxReader.read(path, channel);
       checkSupported(path, layout.info());

@@ -1,5 +1,6 @@
 package io.failback.controller.cloud;
 
+import io.failback.common.disk.ReopeningFileChannel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,13 +59,14 @@ final class ChunkStore {
     this.nextSlot = new AtomicInteger(slots);
     this.store =
         create
-            ? FileChannel.open(
+            ? ReopeningFileChannel.open(
                 storeFile,
                 StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ,
                 StandardOpenOption.WRITE,
                 StandardOpenOption.SPARSE)
-            : FileChannel.open(storeFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            : ReopeningFileChannel.open(
+                storeFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
   /** A new, empty store for a disk of {@code diskSize} bytes. */
