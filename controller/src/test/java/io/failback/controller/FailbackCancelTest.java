@@ -162,7 +162,7 @@ class FailbackCancelTest {
 
   /**
    * Cancels at seeded random points, chosen by bytes on the link to the agent: in phase 1, in
-   * phase 2 after the cloud VM stopped, and in a full download. Every time the on-prem disks
+   * the verify pass, in phase 2 after the cloud VM stopped, and in a full download. Every time the on-prem disks
    * are as before, and the cloud VM runs again.
    */
   @Test
@@ -175,15 +175,19 @@ class FailbackCancelTest {
     rewriteEverything(cloud, cloudVm);
     OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
     Random random = new Random(20261203);
-    for (int round = 0; round < 6; round++) {
-      String phase = List.of("phase 1", "phase 2", "full download").get(round % 3);
+    for (int round = 0; round < 8; round++) {
+      String phase = List.of("phase 1", "verify pass", "phase 2", "full download")
+          .get(round % 4);
       Job job;
-      if (phase.equals("phase 2")) {
+      if (phase.equals("phase 2") || phase.equals("verify pass")) {
         job = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
         fixture.awaitState(job, JobState.JOB_WAITING);
         // 60 blocks (3.75 MiB) written while it waited: phase 2 has them to send.
         cloud.guest(cloudVm).scribble(round % 2, 60, 60 + round);
-        proxy[0].arm(PausingProxy.Direction.TO_AGENT, 1 + random.nextInt(3 << 20));
+        // The verify pass sends the snapshot's digests (16 bytes a block, 12 KiB in all)
+        // before phase 2 sends data.
+        proxy[0].arm(PausingProxy.Direction.TO_AGENT, phase.equals("verify pass")
+            ? 1 + random.nextInt(8 << 10) : (16 << 10) + random.nextInt(3 << 20));
         lifecycle.completeFailover(job.getId());
       } else {
         proxy[0].arm(PausingProxy.Direction.TO_AGENT, 1 + random.nextInt(40 << 20));
@@ -191,6 +195,11 @@ class FailbackCancelTest {
             ? DataSync.SYNC_BEFORE_FAILOVER : DataSync.FULL_DOWNLOAD);
       }
       assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), phase + " never stalled");
+      if (phase.equals("verify pass") || phase.equals("phase 2")) {
+        // The moment is where the round says: the verify pass runs before the cloud VM stops.
+        assertEquals(phase.equals("verify pass") ? PowerState.RUNNING : PowerState.OFF,
+            cloud.get(cloudVm).orElseThrow().state(), "round " + round + " (" + phase + ")");
+      }
       fixture.controller.server.jobs().cancel(job.getId());
       proxy[0].resume();
       Job cancelled = fixture.awaitState(job, JobState.JOB_CANCELLED);

@@ -48,9 +48,9 @@ class ReverseAfterFailbackCountsTest {
     failback = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
         JobState.JOB_SUCCEEDED);
     for (JobTask disk : LifecycleFixture.diskTasks(failback)) {
-      assertEquals(List.of("phase 1", "phase 2"), disk.getPhasesList().stream()
+      assertEquals(List.of("phase 1", "verify pass", "phase 2"), disk.getPhasesList().stream()
           .map(p -> p.getPhase()).toList(), disk.toString());
-      JobProgress phase2 = disk.getPhases(1).getProgress();
+      JobProgress phase2 = disk.getPhases(2).getProgress();
       // The guest's data compresses (LZ4): at least the blocks' digests and framing travelled.
       assertTrue(phase2.getBlocksSent() > 0 && phase2.getBytesOnWire()
           > phase2.getBlocksSent() * 16L, disk.toString());

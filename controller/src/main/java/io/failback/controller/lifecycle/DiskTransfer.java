@@ -73,19 +73,20 @@ final class DiskTransfer {
    */
   record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
       SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
-      JobEncryption encryption, boolean referenceAfterWrite, String undoJournal) {
+      JobEncryption encryption, boolean referenceAfterWrite, String undoJournal,
+      ReadBack readBack) {
     /** A plan that asks the target agent for no reference point. */
     Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
         SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
         JobEncryption encryption) {
       this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
-          encryption, false, "");
+          encryption, false, "", ReadBack.NONE);
     }
 
     /** The same plan; the target agent keeps undo journal {@code journal} of every disk. */
     Plan withUndoJournal(String journal) {
       return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
-          digestSetPrefix, seed, encryption, referenceAfterWrite, journal);
+          digestSetPrefix, seed, encryption, referenceAfterWrite, journal, readBack);
     }
 
     /** A plan whose payloads travel without end-to-end encryption (TLS only). */
@@ -94,6 +95,18 @@ final class DiskTransfer {
       this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
           null);
     }
+  }
+
+  /** What the target reads back from its disk to prove the end state, beyond its digests. */
+  enum ReadBack {
+    NONE,
+    /** Every block it writes, once durable. */
+    WRITTEN,
+    /**
+     * A verify pass: the target re-reads every block against the digests the source recorded
+     * for the same view (read from its digest set, not from the view) and gets what drifted.
+     */
+    VERIFY_PASS
   }
 
   /** @param timings where the transfers from the controller keep what they measured */
@@ -165,7 +178,8 @@ final class DiskTransfer {
         throw first;
       }
       noteReadPoints(plan, disks, outcomes);
-      if (plan.agentRole() == SyncRole.TARGET) {
+      // A verify pass is no model for a transfer: its source reads nothing it need not.
+      if (plan.agentRole() == SyncRole.TARGET && plan.readBack() != ReadBack.VERIFY_PASS) {
         long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
             .mapToLong(o -> o.controller().progress().blocksScanned()).sum() * BLOCK_SIZE;
         SyncActivity.Snapshot lanes = activity.snapshot();
@@ -266,6 +280,8 @@ final class DiskTransfer {
         .setCompress(true)
         .setDigestSet(plan.digestSetPrefix().isEmpty() ? ""
             : plan.digestSetPrefix() + "-d" + disk.index())
+        .setSourceDigestsRecorded(plan.readBack() == ReadBack.VERIFY_PASS)
+        .setRereadWritten(plan.readBack() != ReadBack.NONE)
         .build();
   }
 

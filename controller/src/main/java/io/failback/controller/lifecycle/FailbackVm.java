@@ -202,6 +202,7 @@ final class FailbackVm extends ItemWork {
   @Override
   public void stopSource() throws Exception {
     if (dataSync != DataSync.FULL_DOWNLOAD) {
+      verifyAgainstSnapshot();
       context.items().transition(vmId(), ProtectionState.FAILBACK_SYNCED,
           ProtectionState.FAILBACK_COMPLETING, b -> { });
     }
@@ -212,6 +213,29 @@ final class FailbackVm extends ItemWork {
     step(dataSync == DataSync.FULL_DOWNLOAD
         ? "cloud VM off; full download of every non-zero block"
         : "cloud VM off; phase 2 sends what it wrote since the snapshot");
+  }
+
+  /**
+   * While the cloud VM still runs: re-reads the on-prem disks in full against the digests
+   * phase 1 recorded for the snapshot (the cloud side reads only what differs) and repairs
+   * whatever changed on-prem while the failback waited. Phase 2 then reads back only what it
+   * writes, so the proof of the end state rests on bytes read from the on-prem disks, at no
+   * cost in downtime.
+   */
+  private void verifyAgainstSnapshot() throws Exception {
+    if (snapshotId == null) {
+      throw new LifecycleException("phase 1's snapshot is not known; re-run the failback");
+    }
+    List<SyncOutcome> outcomes;
+    try (CloudSnapshot snapshot = context.cloud().openSnapshot(snapshotId)) {
+      List<DiskTransfer.Disk> disks = new ArrayList<>();
+      for (int i = 0; i < onPrem.getDisksCount(); i++) {
+        disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), snapshot.disk(i),
+            null));
+      }
+      outcomes = transfer(SyncMode.DELTA, "p1v", disks);
+    }
+    step(EndStateProof.verifyPassStep(outcomes));
   }
 
   @Override
@@ -283,8 +307,8 @@ final class FailbackVm extends ItemWork {
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
         onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
         "job-" + jobId + tag + "-" + phase,
-        Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal),
-        disks);
+        Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal,
+        EndStateProof.readBack(phase)), disks);
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);
       if (!outcome.digestsMatch()) {
@@ -292,8 +316,12 @@ final class FailbackVm extends ItemWork {
             + " cloud " + outcome.controller().diskDigestHex() + ", on-prem "
             + outcome.agent().getDiskDigest());
       }
-      String label = phase.equals("p1") ? "phase 1" : phase.equals("p2") ? "phase 2"
-          : "full download";
+      String label = switch (phase) {
+        case "p1" -> "phase 1";
+        case "p1v" -> "verify pass";
+        case "p2" -> "phase 2";
+        default -> "full download";
+      };
       context.jobs().editTask(jobId, vmId(), disks.get(i).onPremPath(),
           t -> t.setSourceDigest(outcome.controller().diskDigestHex())
               .setTargetDigest(outcome.agent().getDiskDigest())
@@ -309,9 +337,11 @@ final class FailbackVm extends ItemWork {
           + outcome.controller().progress().blocksZero();
       wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
     }
-    step(String.format(Locale.ROOT, "%s (%s) verified: whole-disk digests equal on both sides;"
-        + " %d blocks scanned, %d sent, %.1f MiB on the wire", phase, mode, scanned, sent,
-        wire / 1048576.0));
+    if (!phase.equals("p1v")) {
+      step(String.format(Locale.ROOT, "%s (%s) verified: whole-disk digests equal on both"
+          + " sides%s; %d blocks scanned, %d sent, %.1f MiB on the wire", phase, mode,
+          EndStateProof.proof(phase), scanned, sent, wire / 1048576.0));
+    }
     return outcomes;
   }
 
