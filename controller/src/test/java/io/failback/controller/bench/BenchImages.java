@@ -40,6 +40,12 @@ final class BenchImages {
 
   /** Changes {@code count} random blocks of {@code file} (one byte each); returns count. */
   static int changeBlocks(Path file, long size, int count, long seed) throws IOException {
+    return changedBlocks(file, size, count, seed).cardinality();
+  }
+
+  /** Changes {@code count} random blocks of {@code file} (one byte each); returns which. */
+  static java.util.BitSet changedBlocks(Path file, long size, int count, long seed)
+      throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     long blocks = size / BLOCK;
     java.util.BitSet chosen = new java.util.BitSet();
@@ -59,6 +65,6 @@ final class BenchImages {
       }
       channel.force(true);
     }
-    return count;
+    return chosen;
   }
 }

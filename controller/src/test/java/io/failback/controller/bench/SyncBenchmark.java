@@ -56,14 +56,14 @@ public final class SyncBenchmark {
   }
 
   private void run() throws Exception {
-    deleteTree(data);
+    BenchSetup.deleteTree(data);
     Files.createDirectories(data);
     PkiDirectory pki = PkiDirectory.create(data.resolve("pki"), "failback.bench",
         Clock.systemUTC());
-    TlsFiles controllerTls = files(pki, pki.issue(Role.CONTROLLER, "controller",
+    TlsFiles controllerTls = BenchSetup.files(pki, pki.issue(Role.CONTROLLER, "controller",
         List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)));
-    TlsFiles agentTls = files(pki, pki.issue(Role.AGENT, "bench-host", List.of(), List.of(),
-        Duration.ofDays(1)));
+    TlsFiles agentTls = BenchSetup.files(pki, pki.issue(Role.AGENT, "bench-host", List.of(),
+        List.of(), Duration.ofDays(1)));
     Path host = data.resolve("host");
     SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size),
@@ -73,27 +73,27 @@ public final class SyncBenchmark {
     Path fullTarget = Path.of(disks.get(1).getPath());
     Path warmUpTarget = Path.of(disks.get(2).getPath());
 
-    log("writing images (" + (size >> 30) + " GiB each)");
+    BenchSetup.log("writing images (" + (size >> 30) + " GiB each)");
     Path cloud = data.resolve("cloud.raw");
     BenchImages.random(cloud, size, 0.0, 1);
-    copy(cloud, onPrem);
+    BenchSetup.copy(cloud, onPrem);
     int changed = BenchImages.changeBlocks(onPrem, size, (int) (size / BLOCK / 100), 2);
     Path rsyncTarget = data.resolve("rsync-target.raw");
-    copy(onPrem, rsyncTarget);
+    BenchSetup.copy(onPrem, rsyncTarget);
     Path cloudHalf = data.resolve("cloud-half-zero.raw");
     BenchImages.random(cloudHalf, size, 0.5, 3);
     Path warmUp = data.resolve("warm-up.raw");
     BenchImages.random(warmUp, WARM_UP, 0.5, 4);
     // Nothing dirty in the page cache: each side's fsyncs pay only for their own writes.
-    run("sync");
+    BenchSetup.run("sync");
 
     try (ControllerServer controller = ControllerServer.start(ControllerConfig.withDefaults(
         "127.0.0.1", 0, data.resolve("state"), controllerTls), Clock.systemUTC())) {
       Process agent = startAgent(controller.port(), agentTls, host);
       try {
-        awaitOnline(controller, agent);
+        BenchSetup.awaitOnline(controller, agent);
         // Both JVMs compile the hot paths first, as a long-running agent and controller have.
-        log("warming up both JVMs");
+        BenchSetup.log("warming up both JVMs");
         sync(controller, warmUp, warmUpTarget, SyncMode.FULL, "warm-up-full", WARM_UP);
         sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta", WARM_UP);
         sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta-2", WARM_UP);
@@ -128,7 +128,7 @@ public final class SyncBenchmark {
         timedCommand("then sync (cp's data durable, as ours is)", "sync");
         ratio("full copy vs cp + sync", ours, cpSeconds + lastSeconds);
         wire("full", full, full.controller().progress().blocksSent() * BLOCK);
-        rows.add("| agent peak RSS (VmHWM), -Xmx256m | " + peakRss(agent) + " | |");
+        rows.add("| agent peak RSS (VmHWM), -Xmx256m | " + BenchSetup.peakRss(agent) + " | |");
       } finally {
         agent.destroy();
         agent.waitFor(10, TimeUnit.SECONDS);
@@ -151,7 +151,7 @@ public final class SyncBenchmark {
     T result = step.run();
     lastSeconds = (System.nanoTime() - start) / 1e9;
     rows.add(String.format(Locale.ROOT, "| %s | %.2f s | |", name, lastSeconds));
-    log(name + ": " + String.format(Locale.ROOT, "%.2f s", lastSeconds));
+    BenchSetup.log(name + ": " + String.format(Locale.ROOT, "%.2f s", lastSeconds));
     return result;
   }
 
@@ -198,69 +198,13 @@ public final class SyncBenchmark {
       if (!outcome.digestsMatch()) {
         throw new IllegalStateException("digests differ: " + outcome);
       }
-      log(id + ": " + outcome.controller().progress() + " / agent " + outcome.agent());
+      BenchSetup.log(id + ": " + outcome.controller().progress() + " / agent "
+          + outcome.agent());
       return outcome;
     }
   }
 
   private Process startAgent(int port, TlsFiles tls, Path host) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(Path.of("bin/failback-agent").toAbsolutePath()
-        .toString(), "run", "--controller", "localhost:" + port, "--cert",
-        tls.certificate().toString(), "--key", tls.privateKey().toString(), "--ca",
-        tls.trustBundle().toString(), "--host-dir", host.toString())
-        .redirectErrorStream(true).redirectOutput(data.resolve("agent.log").toFile());
-    builder.environment().put("JAVA_OPTS", "-Xmx256m " + System.getProperty("agent.opts", ""));
-    return builder.start();
-  }
-
-  private static void awaitOnline(ControllerServer controller, Process agent) throws Exception {
-    for (int i = 0; i < 600 && !controller.registry().isOnline("bench-host"); i++) {
-      if (!agent.isAlive()) {
-        throw new IllegalStateException("agent exited; see agent.log");
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static String peakRss(Process agent) throws IOException {
-    // The launcher execs java, so the process is the agent's JVM itself.
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(agent.pid()),
-        "status"))) {
-      if (line.startsWith("VmHWM:")) {
-        return line.substring("VmHWM:".length()).trim();
-      }
-    }
-    return "unknown";
-  }
-
-  private static void run(String... command) throws Exception {
-    Process process = new ProcessBuilder(command).inheritIO().start();
-    if (process.waitFor() != 0) {
-      throw new IOException(String.join(" ", command) + " failed");
-    }
-  }
-
-  private static void copy(Path from, Path to) throws Exception {
-    Process process = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
-        .inheritIO().start();
-    if (process.waitFor() != 0) {
-      throw new IOException("cp failed");
-    }
-  }
-
-  private static TlsFiles files(PkiDirectory pki, PkiDirectory.IssuedIdentity identity) {
-    return new TlsFiles(identity.certificate(), identity.privateKey(), pki.caCertificate());
-  }
-
-  private static void log(String message) {
-    System.err.println("[bench] " + message);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    return BenchSetup.startAgent(data, port, tls, host);
   }
 }
