@@ -23,12 +23,14 @@ import java.time.Duration;
  * @param transport stream, message and metadata limits and the keepalive pings permitted
  * @param issuing the CA the controller signs enrollments and renewals with, if any
  * @param cloud which cloud VMs fail over to
+ * @param agentReturnTimeout how long a job waits for a lost agent to come back and resumes its
+ *     syncs from their last acknowledged batch before it fails (and rolls back)
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
     boolean simulation, Path crl, TransportLimits transport, Issuing issuing,
-    CloudChoice cloud) {
+    CloudChoice cloud, Duration agentReturnTimeout) {
 
   /**
    * Where the controller's issuing CA lives ({@code ca.pem}, {@code ca.key}) and how long the
@@ -48,62 +50,69 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
         Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE,
-        CloudChoice.localDirectory());
+        CloudChoice.localDirectory(), Duration.ofMinutes(10));
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
         reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport,
-        issuing, cloud);
+        issuing, cloud, agentReturnTimeout);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
         heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
-        simulation, crl, transport, issuing, cloud);
+        simulation, crl, transport, issuing, cloud, agentReturnTimeout);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport,
-        issuing, cloud);
+        issuing, cloud, agentReturnTimeout);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl,
-        transport, issuing, cloud);
+        transport, issuing, cloud, agentReturnTimeout);
   }
 
   public ControllerConfig withCrl(Path file) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file,
-        transport, issuing, cloud);
+        transport, issuing, cloud, agentReturnTimeout);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport,
-        issuing, cloud);
+        issuing, cloud, agentReturnTimeout);
   }
 
   public ControllerConfig withTransport(TransportLimits limits) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, limits, issuing, cloud);
+        crl, limits, issuing, cloud, agentReturnTimeout);
   }
 
   /** The same controller signing enrollments and renewals with the CA in {@code caDir}. */
   public ControllerConfig withIssuing(Issuing newIssuing) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, newIssuing, cloud);
+        crl, transport, newIssuing, cloud, agentReturnTimeout);
   }
 
   /** The same controller failing VMs over to {@code choice}. */
   public ControllerConfig withCloud(CloudChoice choice) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, choice);
+        crl, transport, issuing, choice, agentReturnTimeout);
+  }
+
+  /** The same controller waiting up to {@code timeout} for a lost agent before a job fails. */
+  public ControllerConfig withAgentReturnTimeout(Duration timeout) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        crl, transport, issuing, cloud, timeout);
   }
 }

@@ -66,6 +66,12 @@ public final class ControllerMain implements Callable<Integer> {
       description = "Agent heartbeat interval, ISO-8601 (default: ${DEFAULT-VALUE}).")
   Duration heartbeatInterval;
 
+  @Option(names = "--agent-return-timeout", defaultValue = "PT10M",
+      description = "How long a job waits for a lost agent (disconnected, restarted) to come"
+          + " back; its syncs then resume from the last acknowledged batch. After it the job"
+          + " fails and a failback is rolled back. ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration agentReturnTimeout;
+
   @Option(names = "--heartbeat-timeout", defaultValue = "PT35S",
       description = "Silence before a host is offline (default: ${DEFAULT-VALUE}).")
   Duration heartbeatTimeout;
@@ -138,7 +144,8 @@ public final class ControllerMain implements Callable<Integer> {
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
         replicationInterval, simulation, crl,
-        base.transport(), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice());
+        base.transport(), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice(),
+        agentReturnTimeout);
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());

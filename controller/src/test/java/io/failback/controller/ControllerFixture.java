@@ -20,6 +20,8 @@ final class ControllerFixture implements AutoCloseable {
   Duration heartbeatTimeout = Duration.ofSeconds(2);
   Duration reloadPeriod = Duration.ofHours(1);
   CloudChoice cloud = CloudChoice.localDirectory();
+  /** Short, so that a test whose agent never comes back sees its job fail soon. */
+  Duration agentReturnTimeout = Duration.ofSeconds(15);
   ControllerServer server;
 
   ControllerFixture(Path dir) throws Exception {
@@ -31,7 +33,8 @@ final class ControllerFixture implements AutoCloseable {
   ControllerConfig config(int port) {
     return ControllerConfig.withDefaults("127.0.0.1", port, stateDir, controllerTls)
         .withHeartbeat(heartbeatInterval, heartbeatTimeout)
-        .withPeriods(reloadPeriod, Duration.ofMillis(100)).withCloud(cloud);
+        .withPeriods(reloadPeriod, Duration.ofMillis(100)).withCloud(cloud)
+        .withAgentReturnTimeout(agentReturnTimeout);
   }
 
   ControllerFixture start() throws Exception {

@@ -296,7 +296,12 @@ final class LifecycleFixture {
 
   /** Waits until the job leaves RUNNING/QUEUED; returns it. */
   Job await(Job job) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    return await(job, Duration.ofSeconds(60));
+  }
+
+  /** Waits up to {@code limit} until the job leaves RUNNING/QUEUED; returns it. */
+  Job await(Job job, Duration limit) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
       Job now = controller.server.jobs().get(job.getId());
       if (now.getState() != JobState.JOB_RUNNING && now.getState() != JobState.JOB_QUEUED) {
@@ -308,7 +313,11 @@ final class LifecycleFixture {
   }
 
   Job awaitState(Job job, JobState state) throws Exception {
-    Job settled = await(job);
+    return awaitState(job, state, Duration.ofSeconds(60));
+  }
+
+  Job awaitState(Job job, JobState state, Duration limit) throws Exception {
+    Job settled = await(job, limit);
     if (settled.getState() != state) {
       throw new AssertionError("job ended " + settled.getState() + ", expected " + state + ": "
           + settled);

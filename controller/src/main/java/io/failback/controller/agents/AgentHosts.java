@@ -135,6 +135,11 @@ public final class AgentHosts implements OnPremHosts {
   }
 
   @Override
+  public Optional<Object> agentConnection(String host) {
+    return registry.connection(host).map(connection -> connection);
+  }
+
+  @Override
   public Optional<HostInventory> inventory(String host) throws LifecycleException {
     refresh(host);
     try {

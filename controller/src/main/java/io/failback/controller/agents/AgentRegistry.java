@@ -52,6 +52,11 @@ public final class AgentRegistry {
 
   private record Live(AgentConnection connection, Instant lastHeartbeat) {}
 
+  /** The agent process (instance id) that registered each host last, while this runs. */
+  private final Map<String, String> instances = new java.util.HashMap<>();
+  /** When each host's control stream ended, in System.nanoTime(), while it is offline. */
+  private final Map<String, Long> offlineSince = new java.util.HashMap<>();
+
   /** A command sent to {@code host}: only that host's stream may answer it. */
   private record Pending(String host, CompletableFuture<CommandResult> result) {}
 
@@ -96,6 +101,8 @@ public final class AgentRegistry {
     HostInventory kept = owned.keepOwned(key, inventory, now);
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
     Live previous = live.put(key, new Live(connection, now));
+    instances.put(key, agentInstanceId);
+    offlineSince.remove(key);
     if (previous != null && previous.connection() != connection) {
       previous.connection().close("replaced by a newer connection from " + remoteAddress);
     }
@@ -217,6 +224,7 @@ public final class AgentRegistry {
     Live current = live.get(key);
     if (current != null && current.connection() == connection) {
       live.remove(key);
+      offlineSince.put(key, System.nanoTime());
       log.info("host " + key + " disconnected");
     }
   }
@@ -231,7 +239,10 @@ public final class AgentRegistry {
       }
     });
     // Closing ends the stream, which calls back into disconnected(): remove first.
-    expired.keySet().forEach(live::remove);
+    expired.keySet().forEach(host -> {
+      live.remove(host);
+      offlineSince.put(host, System.nanoTime());
+    });
     expired.forEach((host, entry) -> {
       long silent = Duration.between(entry.lastHeartbeat(), now).toSeconds();
       log.warning("host " + host + " offline: no heartbeat for " + silent + " s");
@@ -244,6 +255,7 @@ public final class AgentRegistry {
   /** Closes every control stream, e.g. at shutdown; agents reconnect on their own. */
   public synchronized void closeAll(String reason) {
     List<Live> closing = List.copyOf(live.values());
+    live.keySet().forEach(host -> offlineSince.put(host, System.nanoTime()));
     live.clear();
     closing.forEach(l -> l.connection().close(reason));
   }
@@ -282,6 +294,18 @@ public final class AgentRegistry {
   /** Whether {@code hostName} has a live control stream now. */
   public synchronized boolean isOnline(String hostName) {
     return live.containsKey(normalize(hostName));
+  }
+
+  /** The agent process (instance id) that registered {@code hostName} last, if any did. */
+  public synchronized Optional<String> agentInstance(String hostName) {
+    return Optional.ofNullable(instances.get(normalize(hostName)));
+  }
+
+  /** How long {@code hostName} has been offline; zero while it is online. */
+  public synchronized Duration offlineFor(String hostName) {
+    String key = normalize(hostName);
+    Long since = live.containsKey(key) ? null : offlineSince.get(key);
+    return since == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
   }
 
   /** The live connection of {@code hostName}, if it is online. */
@@ -323,6 +347,7 @@ public final class AgentRegistry {
     Live current;
     synchronized (this) {
       current = live.remove(normalize(hostName));
+      offlineSince.put(normalize(hostName), System.nanoTime());
     }
     if (current != null) {
       current.connection().close(reason);

@@ -79,8 +79,15 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
         .setParameters(announced.getParameters().toBuilder().setEncryption(encryption.wire()))
         .build();
     String id = start.getParameters().getSessionId();
+    // The agent process the session is announced to. Another process (a restart) knows nothing
+    // of the session, and a host offline for longer than the heartbeat timeout is not coming
+    // back soon: its lanes will not reopen here. The same process reconnecting after a cut
+    // link reopens them, and the session goes on.
+    String agent = registry.agentInstance(hostName).orElse(null);
     Session session = new Session(AgentRegistry.normalize(hostName),
-        start.getParameters().getLaneCount(), resumeFrom);
+        start.getParameters().getLaneCount(), resumeFrom,
+        () -> agent == null || !agent.equals(registry.agentInstance(hostName).orElse(null))
+            || registry.offlineFor(hostName).compareTo(registry.heartbeatTimeout()) > 0);
     if (sessions.putIfAbsent(id, session) != null) {
       return CompletableFuture.failedFuture(new IllegalStateException("sync session " + id
           + " is already running"));
@@ -108,7 +115,10 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       }
     });
     ours.whenComplete((result, failure) -> {
-      if (failure != null) {
+      if (failure != null && session.agentGone.getAsBoolean()) {
+        theirs.complete(CommandResult.newBuilder().setError("the agent of host " + hostName
+            + " went away during the session").build());
+      } else if (failure != null) {
         // Our side ended (cancelled, or the agent's streams are gone): a live agent reports
         // within moments; a dead or cut-off one must not hold the job for the command timeout.
         theirs.completeOnTimeout(CommandResult.newBuilder().setError("no report from host "
@@ -246,9 +256,14 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     private volatile String abandoned;
     private volatile String cancelled;
 
+    /** Whether the agent the session was announced to no longer serves the host. */
+    final java.util.function.BooleanSupplier agentGone;
+
     @SuppressWarnings("unchecked")
-    Session(String host, int lanes, Map<Integer, LaneCheckpoint> resumeFrom) {
+    Session(String host, int lanes, Map<Integer, LaneCheckpoint> resumeFrom,
+        java.util.function.BooleanSupplier agentGone) {
       this.host = host;
+      this.agentGone = agentGone;
       this.arrivals = new BlockingQueue[lanes];
       for (int i = 0; i < lanes; i++) {
         arrivals[i] = new LinkedBlockingQueue<>();
@@ -265,6 +280,11 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
         }
         if (abandoned != null) {
           throw new SyncException(SyncException.Kind.CANCELLED, "agent: " + abandoned);
+        }
+        if (agentGone.getAsBoolean()) {
+          // Its lanes will not reopen here: a restarted agent knows nothing of this session.
+          throw new SyncException(SyncException.Kind.FAILED_PRECONDITION, "the agent of host "
+              + host + " went away (disconnected or restarted) during the session");
         }
         Arrival arrival = arrivals[lane].poll(100, TimeUnit.MILLISECONDS);
         if (arrival != null) {

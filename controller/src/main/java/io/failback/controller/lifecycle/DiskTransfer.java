@@ -11,6 +11,7 @@ import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.JobProgress;
+import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
@@ -47,6 +48,7 @@ final class DiskTransfer {
   private final java.time.Clock clock;
   private final Timings timings;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
+  private final ResumingSync resuming;
 
   /**
    * One disk of the transfer.
@@ -112,16 +114,24 @@ final class DiskTransfer {
   /** @param timings where the transfers from the controller keep what they measured */
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
       java.time.Clock clock, Timings timings) {
+    this(syncs, jobs, ticker, clock, timings, AgentReturn.NONE);
+  }
+
+  /** @param agentReturn how a sync whose agent was lost waits for it, to resume */
+  DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
+      java.time.Clock clock, Timings timings, AgentReturn agentReturn) {
     this.syncs = syncs;
     this.jobs = jobs;
     this.ticker = ticker;
     this.clock = clock;
     this.timings = timings;
+    this.resuming = new ResumingSync(agentReturn, this::note, clock);
   }
 
   /** Stops reporting progress; the controller is stopping. */
   void close() {
     ticker.shutdownNow();
+    resuming.close();
   }
 
   /** Session ids now running, for cancellation. */
@@ -200,8 +210,9 @@ final class DiskTransfer {
   private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncProgress counters,
       Set<String> sessions) {
     SyncParameters parameters = parameters(plan, disk);
-    CompletableFuture<SyncOutcome> session = start(plan, disk, parameters,
-        disk.changeReference(), counters, sessions);
+    CompletableFuture<SyncOutcome> session = resuming.run(plan, disk.onPremPath(), parameters,
+        (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), counters,
+            sessions, acknowledged));
     if (plan.mode() != SyncMode.TRACKED || plan.agentRole() != SyncRole.SOURCE) {
       return session;
     }
@@ -217,12 +228,17 @@ final class DiskTransfer {
           + cause.getMessage() + "); falling back to a checksum pass (DELTA)");
       return start(plan, disk, parameters.toBuilder()
           .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build(),
-          "", counters, sessions);
+          "", counters, sessions, new ConcurrentHashMap<>());
     });
   }
 
+  /**
+   * @param acknowledged each lane's latest acknowledged checkpoint: where the session starts,
+   *     kept current as batches are acknowledged
+   */
   private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncParameters parameters,
-      String changeReference, SyncProgress counters, Set<String> sessions) {
+      String changeReference, SyncProgress counters, Set<String> sessions,
+      Map<Integer, LaneCheckpoint> acknowledged) {
     sessions.add(parameters.getSessionId());
     running.add(parameters.getSessionId());
     return syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
@@ -230,8 +246,9 @@ final class DiskTransfer {
         .setGeneration(plan.generation()).setChangeReference(changeReference)
         .setReferenceAfterWrite(plan.referenceAfterWrite())
         .setUndoJournal(plan.undoJournal()).build(),
-        disk.cloudDisk(), Map.of(), checkpoint -> {}, counters, disk.changed(),
-        plan.encryption());
+        disk.cloudDisk(), Map.copyOf(acknowledged),
+        checkpoint -> acknowledged.put(checkpoint.getLane(), checkpoint), counters,
+        disk.changed(), plan.encryption());
   }
 
   /**
@@ -253,7 +270,7 @@ final class DiskTransfer {
   }
 
   /** A job step when there is a job, a log line for a delta cycle. */
-  private void note(Plan plan, String text) {
+  void note(Plan plan, String text) {
     log.info((plan.jobId().isEmpty() ? "delta cycle of " : "job " + plan.jobId() + ", ")
         + plan.vmId() + ": " + text);
     if (!plan.jobId().isEmpty()) {

@@ -44,13 +44,14 @@ public final class Lifecycle {
   public static Lifecycle create(ProtectedItems items, Jobs jobs,
       io.failback.controller.cloud.Cloud cloud, OnPremHosts hosts,
       io.failback.controller.sync.DiskSyncs syncs, java.time.Clock clock,
-      java.nio.file.Path seedDir, long sessionSecret) {
+      java.nio.file.Path seedDir, long sessionSecret, java.time.Duration agentReturnTimeout) {
     java.util.concurrent.ScheduledExecutorService ticker =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("job-progress"));
     java.util.concurrent.ExecutorService workers =
         java.util.concurrent.Executors.newCachedThreadPool(daemon("lifecycle"));
     Timings timings = new Timings();
-    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings);
+    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings,
+        new AgentReturn(hosts, jobs, agentReturnTimeout));
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
         clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker));
   }

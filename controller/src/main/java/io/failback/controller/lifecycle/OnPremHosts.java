@@ -49,6 +49,12 @@ public interface OnPremHosts {
   /** Whether the host's agent holds a control stream now. */
   boolean isOnline(String host);
 
+  /**
+   * The control stream the host's agent holds now, as an opaque token; empty when offline. A
+   * different token later means the agent reconnected or restarted in between.
+   */
+  Optional<Object> agentConnection(String host);
+
   /** The host's inventory as its agent last reported it, if it ever registered. */
   Optional<HostInventory> inventory(String host) throws LifecycleException;
 
