@@ -122,8 +122,14 @@ final class LifecycleFixture {
 
   /** With the agent in its own process ({@link #agentProcess}), which a test may kill. */
   static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup) throws Exception {
-    return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
-        null, CloudChoice.localDirectory(), null);
+    return withAgentProcess(dir, cleanup, port -> "localhost:" + port);
+  }
+
+  /** With the agent in its own process, dialling {@code agentTarget} of the controller's port. */
+  static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup,
+      IntFunction<String> agentTarget) throws Exception {
+    return new LifecycleFixture(dir, cleanup, agentTarget, host -> { }, false, null,
+        CloudChoice.localDirectory(), null);
   }
 
   /** The agent's process, for a fixture made {@link #withAgentProcess}. */
