@@ -21,19 +21,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * kill -9 of the agent's process at a seeded random moment of each part of a failback (phase
- * 1, the wait for CompleteFailover, the verify pass, phase 2, a full download), then a restart
- * as a service manager does: every time the job finishes by itself, nobody re-runs anything,
+ * 1, the wait for CompleteFailover, the verify pass, phase 2, a full download), or a graceful
+ * stop (SIGTERM), then a restart as a service manager does: every time the job finishes by itself, nobody re-runs anything,
  * and the on-prem disks equal the cloud's (qemu-img compare for the VHDX). The moment is chosen
  * by bytes on the link to the agent: a proxy stalls it there, and the agent dies mid-transfer.
  */
 class AgentKilledCampaignTest {
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
+  /** KILL (SIGKILL, a crash) or TERM (SIGTERM, a service stop or restart). */
+  private String signal;
 
-  @ParameterizedTest(name = "{0}, seed {1}")
-  @CsvSource({"phase 1, 1", "wait, 2", "verify pass, 3", "phase 2, 4", "full download, 5"})
-  void theFailbackCompletesByItselfAfterTheAgentIsKilledAndRestarted(String part, long seed)
-      throws Exception {
+  @ParameterizedTest(name = "{0}, seed {1}, {2}")
+  @CsvSource({"phase 1, 1, KILL", "wait, 2, KILL", "verify pass, 3, KILL", "phase 2, 4, KILL",
+      "full download, 5, KILL", "phase 1, 6, TERM", "full download, 7, TERM"})
+  void theFailbackCompletesByItselfAfterTheAgentIsKilledAndRestarted(String part, long seed,
+      String signal) throws Exception {
+    this.signal = signal;
     PausingProxy[] proxy = new PausingProxy[1];
     LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup, port -> {
       proxy[0] = cleanup.register(PausingProxy.before(port));
@@ -85,7 +89,7 @@ class AgentKilledCampaignTest {
   }
 
   /** Kills the agent once the link stalled in {@code part}, lets the link go, restarts it. */
-  private static void killWhenStalled(LifecycleFixture fixture, PausingProxy proxy, String part)
+  private void killWhenStalled(LifecycleFixture fixture, PausingProxy proxy, String part)
       throws Exception {
     assertTrue(proxy.paused().await(60, TimeUnit.SECONDS), part + " never stalled");
     if (part.equals("verify pass") || part.equals("phase 2")) {
@@ -94,8 +98,13 @@ class AgentKilledCampaignTest {
           fixture.controller.server.cloud().get(fixture.item().getCloudVmId()).orElseThrow()
               .state(), part);
     }
-    fixture.agentProcess().kill();
-    proxy.resume();
+    if (signal.equals("TERM")) {
+      proxy.resume(); // a graceful stop talks to the controller on its way out
+      fixture.agentProcess().stop();
+    } else {
+      fixture.agentProcess().kill();
+      proxy.resume();
+    }
     fixture.agentProcess().start();
   }
 }

@@ -42,6 +42,11 @@ final class AgentProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /** SIGTERM, as a service manager stops it: the agent ends its lanes and says goodbye. */
+  synchronized void stop() throws InterruptedException {
+    close();
+  }
+
   @Override
   public synchronized void close() throws InterruptedException {
     process.destroy();
