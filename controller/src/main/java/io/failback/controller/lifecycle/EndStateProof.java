@@ -8,6 +8,12 @@ import java.util.Locale;
  * What a failback reads back from the on-prem disks to prove their end state, per transfer, and
  * how the job says so. Digests kept from what was sent prove only what was sent: a bit that
  * flips on-prem while the failback waits, or a write the disk loses, shows only in a reading.
+ *
+ * <p>The verify pass runs when the operator completes a sync-before failback, while the cloud
+ * VM still runs: the agent re-reads the on-prem disks in full against the digests phase 1
+ * recorded for the snapshot (the cloud side reads only what differs) and what changed on-prem
+ * while the failback waited is sent again. Phase 2 then reads back only what it writes, so the
+ * proof rests on on-prem bytes at no cost in downtime.
  */
 final class EndStateProof {
   private EndStateProof() {}

@@ -50,6 +50,8 @@ final class FailbackVm extends ItemWork {
   private volatile VirtualMachine onPrem;
   private long seed;
   private volatile String snapshotId;
+  /** Phase 1's snapshot, open from phase 1 to the verify pass; null otherwise. */
+  private volatile CloudSnapshot heldSnapshot;
   private volatile Instant cloudOff;
   private final List<BlockDevice> cloudDisks = new ArrayList<>();
   private Optional<VirtualMachine> original = Optional.empty();
@@ -128,13 +130,10 @@ final class FailbackVm extends ItemWork {
       disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), snapshot.disk(i),
           null));
     }
-    List<SyncOutcome> outcomes;
-    try {
-      outcomes = transfer(SyncMode.DELTA, "p1", disks);
-      phaseOneOutcomes = outcomes;
-    } finally {
-      quietly("closing the snapshot", snapshot::close);
-    }
+    // The handle stays open until the verify pass: a KVM snapshot's point-in-time view (a
+    // libvirt backup job) ends with its handle.
+    heldSnapshot = snapshot;
+    phaseOneOutcomes = transfer(SyncMode.DELTA, "p1", disks);
     context.items().transition(vmId(), ProtectionState.FAILING_BACK,
         ProtectionState.FAILBACK_SYNCED, b -> { });
     step("phase 1 verified; waiting for CompleteFailover");
@@ -216,24 +215,26 @@ final class FailbackVm extends ItemWork {
   }
 
   /**
-   * While the cloud VM still runs: re-reads the on-prem disks in full against the digests
-   * phase 1 recorded for the snapshot (the cloud side reads only what differs) and repairs
-   * whatever changed on-prem while the failback waited. Phase 2 then reads back only what it
-   * writes, so the proof of the end state rests on bytes read from the on-prem disks, at no
-   * cost in downtime.
+   * While the cloud VM still runs, re-reads the on-prem disks against phase 1's digests and
+   * repairs drift: see {@link EndStateProof}.
    */
   private void verifyAgainstSnapshot() throws Exception {
     if (snapshotId == null) {
       throw new LifecycleException("phase 1's snapshot is not known; re-run the failback");
     }
     List<SyncOutcome> outcomes;
-    try (CloudSnapshot snapshot = context.cloud().openSnapshot(snapshotId)) {
+    CloudSnapshot snapshot = heldSnapshot != null ? heldSnapshot
+        : context.cloud().openSnapshot(snapshotId);
+    try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
       for (int i = 0; i < onPrem.getDisksCount(); i++) {
         disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), snapshot.disk(i),
             null));
       }
       outcomes = transfer(SyncMode.DELTA, "p1v", disks);
+    } finally {
+      heldSnapshot = null;
+      quietly("closing the snapshot", snapshot::close);
     }
     step(EndStateProof.verifyPassStep(outcomes));
   }
@@ -272,11 +273,8 @@ final class FailbackVm extends ItemWork {
   }
 
   private static BitSet bits(long[] blocks) {
-    BitSet bits = new BitSet();
-    for (long block : blocks) {
-      bits.set((int) block);
-    }
-    return bits;
+    return java.util.stream.LongStream.of(blocks).collect(BitSet::new,
+        (bits, block) -> bits.set((int) block), BitSet::or);
   }
 
   @Override
@@ -387,6 +385,11 @@ final class FailbackVm extends ItemWork {
   }
 
   private void releaseSnapshot() {
+    CloudSnapshot held = heldSnapshot;
+    if (held != null) {
+      heldSnapshot = null;
+      quietly("closing the snapshot", held::close);
+    }
     String snapshot = snapshotId;
     if (snapshot != null) {
       snapshotId = null;
