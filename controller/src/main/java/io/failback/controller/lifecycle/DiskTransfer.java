@@ -176,8 +176,8 @@ final class DiskTransfer {
           String reason = cause instanceof SyncException sync ? sync.getMessage()
               : String.valueOf(cause);
           if (first == null) {
-            first = new LifecycleException("disk " + disks.get(i).onPremPath() + ": "
-                + reason, cause);
+            first = new LifecycleException("disk " + disks.get(i).onPremPath() + " of host "
+                + plan.host() + ": " + reason, cause);
           }
           // The other disks stop too: one failed disk fails the VM.
           // This transfer's own sessions only: other VMs and jobs run on.
