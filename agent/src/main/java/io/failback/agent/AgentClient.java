@@ -1,5 +1,13 @@
 package io.failback.agent;
 
+import io.failback.common.metrics.MetricsEndpoint;
+import io.failback.common.metrics.Registries;
+import io.failback.common.metrics.SyncMeter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.grpc.CertificateRenewer;
 import io.failback.agent.grpc.ControlSession;
@@ -40,9 +48,14 @@ public final class AgentClient implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final ScheduledExecutorService renewals;
   private final String hostName;
+  private final PrometheusMeterRegistry meters;
+  private final MetricsEndpoint endpoint;
 
   private AgentClient(RenewingChannel channel, ControlSession session,
-      ScheduledExecutorService scheduler, ScheduledExecutorService renewals, String hostName) {
+      ScheduledExecutorService scheduler, ScheduledExecutorService renewals, String hostName,
+      PrometheusMeterRegistry meters, MetricsEndpoint endpoint) {
+    this.meters = meters;
+    this.endpoint = endpoint;
     this.channel = channel;
     this.session = session;
     this.scheduler = scheduler;
@@ -81,9 +94,13 @@ public final class AgentClient implements AutoCloseable {
     RenewingChannel channel = new RenewingChannel(() -> channelBuilder(config, tls).build());
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax(), 2.0, 0.2,
         new Random());
+    PrometheusMeterRegistry meters = Registries.prometheus();
     ControlSession session = new ControlSession(channel, driver, VERSION, scheduler, backoff,
         clock, listener, new DigestSets(config.stateDir().resolve("digests")),
-        new EncryptionCertificateStore(config.encryptionDir()));
+        new EncryptionCertificateStore(config.encryptionDir()), new SyncMeter(meters));
+    Gauge.builder("failback.agent.connected", session, s -> s.isRegistered() ? 1 : 0)
+        .description("1 while the controller has accepted this agent's registration")
+        .tag("host", ownHost).register(meters);
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(() -> {
       if (tls.reloadIfChanged()) {
@@ -108,7 +125,22 @@ public final class AgentClient implements AutoCloseable {
       }
     }, reload, reload, TimeUnit.MILLISECONDS);
     session.start();
-    return new AgentClient(channel, session, scheduler, renewals, ownHost);
+    MetricsEndpoint endpoint = null;
+    if (config.metricsAddress() != null) {
+      try {
+        endpoint = MetricsEndpoint.start(config.metricsAddress(), meters,
+            () -> session.isRegistered() ? Optional.empty()
+                : Optional.of("not registered with the controller at " + config.controller()));
+      } catch (IOException e) {
+        session.close();
+        renewals.shutdownNow();
+        scheduler.shutdown();
+        channel.close();
+        throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": "
+            + e.getMessage(), e);
+      }
+    }
+    return new AgentClient(channel, session, scheduler, renewals, ownHost, meters, endpoint);
   }
 
   /**
@@ -141,8 +173,21 @@ public final class AgentClient implements AutoCloseable {
     return hostName;
   }
 
+  /** Where the metrics and probes are served, if anywhere. */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return Optional.ofNullable(endpoint).map(MetricsEndpoint::address);
+  }
+
+  /** The agent's meters (what {@code /metrics} serves). */
+  public PrometheusMeterRegistry meters() {
+    return meters;
+  }
+
   @Override
   public void close() {
+    if (endpoint != null) {
+      endpoint.close();
+    }
     session.close();
     renewals.shutdownNow();
     scheduler.shutdown();

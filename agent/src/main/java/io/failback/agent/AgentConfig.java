@@ -2,6 +2,7 @@ package io.failback.agent;
 
 import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -15,10 +16,11 @@ import java.time.Duration;
  * @param backoffMax longest reconnect delay
  * @param reloadPeriod how often the certificate, key and trust files are checked for changes
  * @param transport message and metadata limits and the keepalive interval of the channel
+ * @param metricsAddress where the plain-HTTP metrics and probe port listens; null for none
  */
 public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path stateDir,
     Duration backoffInitial, Duration backoffMax, Duration reloadPeriod,
-    TransportLimits transport) {
+    TransportLimits transport, InetSocketAddress metricsAddress) {
 
   /** Defaults; the agent's own state lives in {@code <host-dir>/.agent}. */
   public static AgentConfig withDefaults(String controller, TlsFiles tls, Path hostDir) {
@@ -30,23 +32,23 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
       Path stateDir) {
     return new AgentConfig(controller, tls, hostDir, stateDir,
         Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30),
-        TransportLimits.DEFAULTS);
+        TransportLimits.DEFAULTS, null);
   }
 
   public AgentConfig withBackoff(Duration initial, Duration max) {
     return new AgentConfig(controller, tls, hostDir, stateDir, initial, max, reloadPeriod,
-        transport);
+        transport, metricsAddress);
   }
 
   /** The same agent with other transport limits (tests shorten the keepalive interval). */
   public AgentConfig withTransport(TransportLimits limits) {
     return new AgentConfig(controller, tls, hostDir, stateDir, backoffInitial, backoffMax,
-        reloadPeriod, limits);
+        reloadPeriod, limits, metricsAddress);
   }
 
   public AgentConfig withReloadPeriod(Duration period) {
     return new AgentConfig(controller, tls, hostDir, stateDir, backoffInitial, backoffMax,
-        period, transport);
+        period, transport, metricsAddress);
   }
 
   /** Where the encryption certificates and their private keys live: {@code <state>/encryption}. */
@@ -56,6 +58,12 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
 
   public AgentConfig withStateDir(Path dir) {
     return new AgentConfig(controller, tls, hostDir, dir, backoffInitial, backoffMax,
-        reloadPeriod, transport);
+        reloadPeriod, transport, metricsAddress);
+  }
+
+  /** The same agent serving metrics and probes on {@code address} (null: none). */
+  public AgentConfig withMetricsAddress(InetSocketAddress address) {
+    return new AgentConfig(controller, tls, hostDir, stateDir, backoffInitial, backoffMax,
+        reloadPeriod, transport, address);
   }
 }

@@ -1,5 +1,9 @@
 package io.failback.agent;
 
+import io.failback.common.cli.ImplementationVersion;
+import io.failback.common.cli.LogOptions;
+import io.failback.common.metrics.MetricsEndpoint;
+
 import com.google.protobuf.util.JsonFormat;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
@@ -18,6 +22,7 @@ import picocli.CommandLine.Option;
 
 /** {@code failback-agent}: runs the agent, or prepares a simulated host. */
 @Command(name = "failback-agent", mixinStandardHelpOptions = true,
+    versionProvider = ImplementationVersion.class,
     description = "The Failback agent of a Hyper-V host.",
     subcommands = {AgentMain.Run.class, AgentMain.Enroll.class, AgentMain.SeedDemoHost.class,
         AgentMain.Inventory.class})
@@ -51,8 +56,17 @@ public final class AgentMain {
             + " <host-dir>/.agent; required with hyperv).")
     Path stateDir;
 
+    @Mixin
+    LogOptions logging = new LogOptions();
+
+    @Option(names = "--metrics-address", paramLabel = "[HOST:]PORT",
+        description = "Serve Prometheus metrics (/metrics) and probes (/healthz, /readyz) over"
+            + " plain HTTP here; a bare port binds loopback. Default: not served.")
+    String metricsAddress;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+      logging.apply();
       AgentClient agent = start();
       AgentService.LIFETIME.run(agent::close);
       return 0;
@@ -63,6 +77,9 @@ public final class AgentMain {
       Path state = stateDir != null ? stateDir : hypervisor.defaultStateDir();
       AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
           hypervisor.hostDir, state);
+      if (metricsAddress != null) {
+        config = config.withMetricsAddress(MetricsEndpoint.parseAddress(metricsAddress));
+      }
       return AgentClient.start(config, hypervisor.driver(config.stateDir()), Clock.systemUTC(),
           new ControlSession.SessionListener() {});
     }
@@ -166,7 +183,8 @@ public final class AgentMain {
 
   /** The command line of {@code failback-agent}, errors printed as one line. */
   static CommandLine commandLine() {
-    return ServiceCommands.addTo(new CommandLine(new AgentMain()), AgentService.DEFINITION)
+    return ImplementationVersion.everywhere(ServiceCommands.addTo(new CommandLine(
+        new AgentMain()), AgentService.DEFINITION))
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("failback-agent: " + e.getMessage());
           return 1;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code crl}: lists the CA's CRL, or signs the next one with a fresh next update. */
-@Command(
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
     name = "crl",
     description = "List the CA's CRL (DIR/crl.pem); with --renew, sign the next one first.")
 final class CrlCommand extends PkiCommand {

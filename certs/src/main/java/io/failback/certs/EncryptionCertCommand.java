@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code encryption-cert}: makes an agent's payload-encryption key and certificate. */
-@Command(
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
     name = "encryption-cert",
     description = "Make an encryption key and self-signed certificate on the agent's host"
         + " (THUMBPRINT.key, THUMBPRINT.pem) for end-to-end encrypted failback.")

@@ -15,7 +15,8 @@ final class IdentityOptions {
       required = true,
       paramLabel = "ROLE",
       converter = RoleConverter.class,
-      description = "controller, agent or operator.")
+      description = "controller, agent, operator or operator-readonly (may list, get and"
+          + " watch, not act).")
   Role role;
 
   @Option(

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code init-ca}: creates the CA certificate and key in a new directory. */
-@Command(name = "init-ca", description = "Create a CA (ca.pem, ca.key) for a trust domain.")
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
+    name = "init-ca", description = "Create a CA (ca.pem, ca.key) for a trust domain.")
 final class InitCaCommand extends PkiCommand {
   @Option(names = "--dir", required = true, paramLabel = "DIR", description = "CA directory.")
   Path dir;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code issue}: request and sign on one machine, for a key that is used on the CA host. */
-@Command(
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
     name = "issue",
     description = "Make a key and sign it on this machine (NAME.key, NAME.pem), e.g. for a demo.")
 final class IssueCommand extends PkiCommand {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code request}: makes a key and CSR on the machine that will use the key. */
-@Command(
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
     name = "request",
     description = "Make a key (NAME.key) and a CSR (NAME.csr) on the machine that will use them.")
 final class RequestCommand extends PkiCommand {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code revoke}: adds a certificate to the CA's CRL and signs the next CRL. */
-@Command(
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
     name = "revoke",
     description = "Revoke a certificate: add it to the CA's CRL (DIR/crl.pem), signed anew.")
 final class RevokeCommand extends PkiCommand {

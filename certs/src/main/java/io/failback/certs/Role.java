@@ -2,11 +2,15 @@ package io.failback.certs;
 
 import java.util.Locale;
 
-/** What a certificate holder is allowed to be: the controller, an agent or an operator. */
+/**
+ * What a certificate holder is allowed to be: the controller, an agent, an operator, or a
+ * read-only operator who may list, get and watch but not act.
+ */
 public enum Role {
   CONTROLLER("controller"),
   AGENT("agent"),
-  OPERATOR("operator");
+  OPERATOR("operator"),
+  OPERATOR_READONLY("operator-readonly");
 
   private final String pathSegment;
 
@@ -27,6 +31,7 @@ public enum Role {
       }
     }
     throw new IllegalArgumentException(
-        "unknown role \"" + segment + "\"; expected controller, agent or operator");
+        "unknown role \"" + segment + "\"; expected controller, agent, operator or"
+            + " operator-readonly");
   }
 }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code show}: prints what a PEM file says about each certificate or CRL in it. */
-@Command(name = "show", description = "Describe the certificates or CRLs in a PEM file.")
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
+    name = "show", description = "Describe the certificates or CRLs in a PEM file.")
 final class ShowCommand extends PkiCommand {
   @Parameters(paramLabel = "FILE.pem", description = "Certificate or CRL file.")
   Path file;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sign}: the CA certifies a CSR for the identity given on the command line. */
-@Command(
+@Command(mixinStandardHelpOptions = true, versionProvider = PkiCli.Version.class,
     name = "sign",
     description = "Sign a CSR; the identity comes from --role/--name/--dns/--ip, not the CSR.")
 final class SignCommand extends PkiCommand {

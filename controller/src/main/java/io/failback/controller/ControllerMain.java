@@ -1,5 +1,10 @@
 package io.failback.controller;
 
+import io.failback.common.cli.ImplementationVersion;
+import io.failback.common.cli.LogOptions;
+import io.failback.common.metrics.MetricsEndpoint;
+import java.net.InetSocketAddress;
+
 import io.failback.common.cli.ConfigFiles;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
@@ -19,12 +24,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code failback-controller}: runs the controller until stopped, or installs its service. */
 @Command(name = "failback-controller", mixinStandardHelpOptions = true,
+    versionProvider = ImplementationVersion.class,
     description = "Runs the Failback controller: one mutually authenticated TLS port for agents"
         + " and operators.")
 public final class ControllerMain implements Callable<Integer> {
@@ -71,6 +78,12 @@ public final class ControllerMain implements Callable<Integer> {
           + " back; its syncs then resume from the last acknowledged batch. After it the job"
           + " fails and a failback is rolled back. ISO-8601 (default: ${DEFAULT-VALUE}).")
   Duration agentReturnTimeout;
+
+  @Option(names = "--sync-stall-timeout", defaultValue = "PT5M",
+      description = "How long a job's syncs may move nothing while their agent stays connected"
+          + " (a hung agent or disk, a stalled link) before they are stopped and the job fails."
+          + " ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration syncStallTimeout;
 
   @Option(names = "--heartbeat-timeout", defaultValue = "PT35S",
       description = "Silence before a host is offline (default: ${DEFAULT-VALUE}).")
@@ -125,6 +138,14 @@ public final class ControllerMain implements Callable<Integer> {
           + " ARGS_FILE at each start (default: console=ttyS0).")
   String kvmDirectKernel;
 
+  @Mixin
+  LogOptions logging = new LogOptions();
+
+  @Option(names = "--metrics-address", paramLabel = "[HOST:]PORT",
+      description = "Serve Prometheus metrics (/metrics) and probes (/healthz, /readyz) over"
+          + " plain HTTP here; a bare port binds loopback. Default: not served.")
+  String metricsAddress;
+
   @Option(names = "--port-file",
       description = "Write the bound port here once listening (for scripts using port 0).")
   Path portFile;
@@ -132,6 +153,7 @@ public final class ControllerMain implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, StoreException, InterruptedException {
     requireOptions("--cert", "--key", "--ca");
+    logging.apply();
     int colon = listen.lastIndexOf(':');
     if (colon < 0) {
       throw new ParameterException(spec.commandLine(),
@@ -145,7 +167,7 @@ public final class ControllerMain implements Callable<Integer> {
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
         replicationInterval, simulation, crl,
         base.transport(), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice(),
-        agentReturnTimeout);
+        agentReturnTimeout, syncStallTimeout, metricsAddress());
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());
@@ -155,6 +177,17 @@ public final class ControllerMain implements Callable<Integer> {
     }
     ControllerService.LIFETIME.run(server::close);
     return 0;
+  }
+
+  private InetSocketAddress metricsAddress() {
+    if (metricsAddress == null) {
+      return null;
+    }
+    try {
+      return MetricsEndpoint.parseAddress(metricsAddress);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--metrics-address: " + e.getMessage());
+    }
   }
 
   private CloudChoice cloudChoice() {
@@ -206,8 +239,8 @@ public final class ControllerMain implements Callable<Integer> {
 
   /** The command line of {@code failback-controller}, errors printed as one line. */
   static CommandLine commandLine() {
-    return ServiceCommands.addTo(new CommandLine(new ControllerMain()),
-            ControllerService.DEFINITION)
+    return ImplementationVersion.everywhere(ServiceCommands.addTo(
+            new CommandLine(new ControllerMain()), ControllerService.DEFINITION))
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("failback-controller: " + e.getMessage());
           return 1;

@@ -1,12 +1,14 @@
 package io.failback.controller;
 
 import io.failback.certs.CertificateAuthority;
-import io.failback.certs.Role;
 import io.failback.controller.certificates.Enrollment;
 import io.failback.controller.grpc.CertificateAdapters;
 import io.failback.proto.v1.EnrollmentServiceGrpc;
 import java.util.Optional;
 import io.failback.common.grpc.AuthorizationInterceptor;
+import io.failback.common.metrics.MetricsEndpoint;
+import io.failback.controller.metrics.ControllerMetrics;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import io.failback.common.grpc.BoundedDescriptions;
 import io.failback.common.grpc.MalformedRequests;
 import io.failback.common.grpc.TlsMaterial;
@@ -27,6 +29,9 @@ import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.SessionSecret;
 import io.failback.controller.grpc.AgentServiceAdapter;
+import io.failback.controller.grpc.AuditingInterceptor;
+import io.failback.controller.grpc.ReadOnlyGate;
+import io.failback.controller.lifecycle.JobAudit;
 import io.failback.controller.grpc.InventoryServiceAdapter;
 import io.failback.controller.grpc.JobServiceAdapter;
 import io.failback.controller.grpc.PendingServices;
@@ -38,12 +43,8 @@ import io.failback.controller.plans.RecoveryPlans;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.DiskSyncs;
-import io.failback.proto.v1.AgentServiceGrpc;
-import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.Job;
-import io.failback.proto.v1.JobServiceGrpc;
-import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
@@ -57,7 +58,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -85,11 +85,16 @@ public final class ControllerServer implements AutoCloseable {
   private final ControllerTls tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService scheduler;
+  private final ControllerMetrics metrics;
+  private final MetricsEndpoint metricsEndpoint;
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
       Jobs jobs, ProtectedItems protectedItems, RecoveryPlans plans, SyncStreams syncs,
       ControllerTls tls, HealthStatusManager health, ScheduledExecutorService scheduler,
-      Cloud cloud, Lifecycle lifecycle) {
+      Cloud cloud, Lifecycle lifecycle, ControllerMetrics metrics,
+      MetricsEndpoint metricsEndpoint) {
+    this.metrics = metrics;
+    this.metricsEndpoint = metricsEndpoint;
     this.cloud = cloud;
     this.lifecycle = lifecycle;
     this.server = server;
@@ -102,23 +107,6 @@ public final class ControllerServer implements AutoCloseable {
     this.tls = tls;
     this.health = health;
     this.scheduler = scheduler;
-  }
-
-  /** Which role may call which service; anything not listed is refused to everyone. */
-  public static Map<String, Set<Role>> accessPolicy() {
-    Set<Role> operators = Set.of(Role.OPERATOR);
-    return Map.of(
-        AgentServiceGrpc.SERVICE_NAME, Set.of(Role.AGENT),
-        InventoryServiceGrpc.SERVICE_NAME, operators,
-        io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME, operators,
-        RecoveryPlanServiceGrpc.SERVICE_NAME, operators,
-        FailoverServiceGrpc.SERVICE_NAME, operators,
-        JobServiceGrpc.SERVICE_NAME, operators,
-        "grpc.reflection.v1.ServerReflection", operators,
-        "grpc.health.v1.Health", operators,
-        CloudSimulationServiceGrpc.SERVICE_NAME, operators,
-        io.failback.proto.v1.CertificateServiceGrpc.SERVICE_NAME,
-        Set.of(Role.AGENT, Role.OPERATOR));
   }
 
   /** Opens the store, binds the port and starts serving. */
@@ -141,6 +129,9 @@ public final class ControllerServer implements AutoCloseable {
     String trustDomain = tls.trustDomain();
     ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
     Jobs jobs = new Jobs(store.jobRecords(), clock);
+    ControllerMetrics metrics = new ControllerMetrics(clock);
+    metrics.watch(jobs);
+    jobs.addListener(new JobAudit(store.auditRecords(), clock));
     ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
     RecoveryPlans plans = new RecoveryPlans(store.recoveryPlanRecords(),
         store.protectedItemRecords(), store.jobRecords(), clock);
@@ -170,12 +161,12 @@ public final class ControllerServer implements AutoCloseable {
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),
-        config.agentReturnTimeout());
+        config.agentReturnTimeout(), config.syncStallTimeout(), metrics.syncMeter());
     lifecycle.recoverItems();
     // Without an issuing CA nothing is served without a client certificate (the port then
     // also requires one in the handshake).
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
-        accessPolicy(), tls.validator(), clock, scheduler, config.peerRecheckPeriod(),
+        AccessPolicy.byService(), tls.validator(), clock, scheduler, config.peerRecheckPeriod(),
         config.issuing().enabled() ? Set.of(EnrollmentServiceGrpc.SERVICE_NAME) : Set.of());
     Enrollment enrollment = new Enrollment(store, hostAdmin, issuingCa(config, clock),
         config.issuing().certLifetime(), clock);
@@ -190,9 +181,21 @@ public final class ControllerServer implements AutoCloseable {
             ? new SimulationServiceAdapter(lifecycle, new GuestSimulation(cloud)).bindService()
             : PendingServices.of(CloudSimulationServiceGrpc.getServiceDescriptor(),
                 "the controller runs without --simulation"));
+    // Every call that may change something is audited, refused ones included; HostService
+    // audits its own calls with what it decided, and InventoryService only reads.
+    AuditingInterceptor auditing = new AuditingInterceptor(store.auditRecords(), clock);
+    ReadOnlyGate readOnly = new ReadOnlyGate();
+    Set<String> selfAudited = Set.of(InventoryServiceGrpc.SERVICE_NAME,
+        io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME);
     for (ServerServiceDefinition service : operatorServices) {
+      // Inside the parsing of requests, so that the audit sees each request as a message;
+      // last-listed runs first: authorization, parsing, the audit, the read-only gate.
+      ServerServiceDefinition gated = selfAudited.contains(
+          service.getServiceDescriptor().getName())
+          ? ServerInterceptors.intercept(service, readOnly)
+          : ServerInterceptors.intercept(service, readOnly, auditing);
       transport.addService(ServerInterceptors.intercept(
-          MalformedRequests.refuse(service, RequestShape::problem), authorization));
+          MalformedRequests.refuse(gated, RequestShape::problem), authorization));
     }
     // Interceptors run last-listed first: authorization, then the fence check.
     transport.addService(ServerInterceptors.intercept(MalformedRequests.refuse(
@@ -209,7 +212,9 @@ public final class ControllerServer implements AutoCloseable {
           authorization));
     }
     // Runs before every per-service interceptor, so it bounds their refusals too.
-    Server server = transport.intercept(new BoundedDescriptions()).build();
+    // Outermost: every call is counted, refusals included.
+    Server server = transport.intercept(new BoundedDescriptions())
+        .intercept(new MetricCollectingServerInterceptor(metrics.registry())).build();
     try {
       server.start();
     } catch (IOException e) {
@@ -219,6 +224,25 @@ public final class ControllerServer implements AutoCloseable {
           + ": " + e.getMessage(), e);
     }
     health.setStatus("", ServingStatus.SERVING);
+    metrics.watch(registry, protectedItems);
+    scheduler.scheduleWithFixedDelay(metrics::refresh, 5, 5, TimeUnit.SECONDS);
+    scheduler.scheduleWithFixedDelay(lifecycle::checkRpo, 10, 10, TimeUnit.SECONDS);
+    MetricsEndpoint metricsEndpoint = null;
+    if (config.metricsAddress() != null) {
+      try {
+        // Bound after the API port: ready means the API answers.
+        metricsEndpoint = MetricsEndpoint.start(config.metricsAddress(), metrics.registry(),
+            () -> server.isShutdown() ? Optional.of("shutting down") : Optional.empty());
+      } catch (IOException e) {
+        server.shutdownNow();
+        scheduler.shutdownNow();
+        store.close();
+        throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": "
+            + e.getMessage(), e);
+      }
+      log.info("metrics and probes on http://" + hostPort(metricsEndpoint.address())
+          + "/metrics, /healthz, /readyz (plain HTTP)");
+    }
     long sweep = Math.max(100, config.heartbeatInterval().toMillis() / 2);
     scheduler.scheduleWithFixedDelay(registry::expireStale, sweep, sweep, TimeUnit.MILLISECONDS);
     long reload = config.reloadPeriod().toMillis();
@@ -231,7 +255,11 @@ public final class ControllerServer implements AutoCloseable {
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
     return new ControllerServer(server, store, registry, jobs, protectedItems, plans, syncs,
-        tls, health, scheduler, cloud, lifecycle);
+        tls, health, scheduler, cloud, lifecycle, metrics, metricsEndpoint);
+  }
+
+  private static String hostPort(InetSocketAddress address) {
+    return address.getAddress().getHostAddress() + ":" + address.getPort();
   }
 
   /** The CA the controller signs with, when it was given one. */
@@ -277,6 +305,16 @@ public final class ControllerServer implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** Where the metrics and probes are served, if anywhere. */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
+  }
+
+  /** The controller's meters (what {@code /metrics} serves). */
+  public ControllerMetrics metrics() {
+    return metrics;
   }
 
   public AgentRegistry registry() {
@@ -326,6 +364,9 @@ public final class ControllerServer implements AutoCloseable {
   /** Stops accepting calls, ends open streams and closes the store. */
   @Override
   public void close() {
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
     health.enterTerminalState();
     server.shutdown();
     // Watch streams never end on their own while their jobs run; end them before waiting.

@@ -20,12 +20,21 @@ final class AgentProcess implements AutoCloseable {
   }
 
   static AgentProcess start(String controller, TlsFiles tls, Path hostDir) throws IOException {
+    return start(controller, tls, hostDir, List.of());
+  }
+
+  /** @param extraArgs more options of {@code failback-agent run} */
+  static AgentProcess start(String controller, TlsFiles tls, Path hostDir,
+      List<String> extraArgs) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    AgentProcess agent = new AgentProcess(List.of(java, "-Xmx256m", "-cp",
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-cp",
         System.getProperty("java.class.path"), "io.failback.agent.AgentMain", "run",
         "--controller", controller, "--cert", tls.certificate().toString(), "--key",
         tls.privateKey().toString(), "--ca", tls.trustBundle().toString(), "--host-dir",
-        hostDir.toString()), hostDir.resolveSibling(hostDir.getFileName() + "-agent.log"));
+        hostDir.toString()));
+    command.addAll(extraArgs);
+    AgentProcess agent = new AgentProcess(List.copyOf(command),
+        hostDir.resolveSibling(hostDir.getFileName() + "-agent.log"));
     agent.start();
     return agent;
   }

@@ -9,6 +9,7 @@ import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** A real controller on a localhost port with a throw-away PKI, for tests. */
 final class ControllerFixture implements AutoCloseable {
@@ -22,6 +23,10 @@ final class ControllerFixture implements AutoCloseable {
   CloudChoice cloud = CloudChoice.localDirectory();
   /** Short, so that a test whose agent never comes back sees its job fail soon. */
   Duration agentReturnTimeout = Duration.ofSeconds(15);
+  Duration syncStallTimeout = Duration.ofMinutes(5);
+  java.net.InetSocketAddress metricsAddress;
+  /** More options of {@code failback-agent run}, for a fixture whose agent is a process. */
+  List<String> agentProcessArgs = List.of();
   ControllerServer server;
 
   ControllerFixture(Path dir) throws Exception {
@@ -34,7 +39,8 @@ final class ControllerFixture implements AutoCloseable {
     return ControllerConfig.withDefaults("127.0.0.1", port, stateDir, controllerTls)
         .withHeartbeat(heartbeatInterval, heartbeatTimeout)
         .withPeriods(reloadPeriod, Duration.ofMillis(100)).withCloud(cloud)
-        .withAgentReturnTimeout(agentReturnTimeout);
+        .withAgentReturnTimeout(agentReturnTimeout).withSyncStallTimeout(syncStallTimeout)
+        .withMetricsAddress(metricsAddress);
   }
 
   ControllerFixture start() throws Exception {

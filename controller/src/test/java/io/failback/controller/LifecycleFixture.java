@@ -132,6 +132,13 @@ final class LifecycleFixture {
         CloudChoice.localDirectory(), null);
   }
 
+  /** With the agent in its own process and the controller's settings adjusted first. */
+  static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup,
+      java.util.function.Consumer<ControllerFixture> settings) throws Exception {
+    return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
+        null, CloudChoice.localDirectory(), null, settings);
+  }
+
   /** The agent's process, for a fixture made {@link #withAgentProcess}. */
   AgentProcess agentProcess() {
     return (AgentProcess) agent;
@@ -144,9 +151,25 @@ final class LifecycleFixture {
   private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
       HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap,
       CloudChoice cloud, SimulatedBoot onPremBoot) throws Exception {
+    this(dir, cleanup, agentTarget, prepare, tapped, wrap, cloud, onPremBoot, f -> { });
+  }
+
+  /** With the controller's settings adjusted by {@code settings} before it starts. */
+  static LifecycleFixture withControllerSettings(Path dir, GrpcCleanup cleanup,
+      IntFunction<String> agentTarget, java.util.function.Consumer<ControllerFixture> settings)
+      throws Exception {
+    return new LifecycleFixture(dir, cleanup, agentTarget, host -> { }, false, d -> d,
+        CloudChoice.localDirectory(), null, settings);
+  }
+
+  private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
+      HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap,
+      CloudChoice cloud, SimulatedBoot onPremBoot,
+      java.util.function.Consumer<ControllerFixture> settings) throws Exception {
     this.cleanup = cleanup;
     ControllerFixture fixture = new ControllerFixture(dir);
     fixture.cloud = cloud;
+    settings.accept(fixture);
     controller = cleanup.register(fixture.start());
     hostDir = dir.resolve("hv-01");
     SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Running",
@@ -160,7 +183,7 @@ final class LifecycleFixture {
     if (wrap == null) {
       tap = null;
       agent = cleanup.register(AgentProcess.start(agentTarget.apply(controller.port()),
-          controller.pki.agent("hv-01"), hostDir));
+          controller.pki.agent("hv-01"), hostDir, controller.agentProcessArgs));
     } else if (tapped) {
       tap = cleanup.register(new TappedAgent(agentTarget.apply(controller.port()),
           controller.pki.agent("hv-01"), hostDir));

@@ -156,6 +156,35 @@ class LifecycleRestartTest {
     fixture.awaitAgentOnline();
   }
 
+  /**
+   * A failback that failed just as the controller stopped may leave its rollback due with the
+   * cloud VM off (phase 2 or a full download had stopped it): the restart runs it again at
+   * once, while the on-prem VM stays fenced until its host rolls the disks back.
+   */
+  @Test
+  void restartWithARollbackDueRunsTheCloudVmAgainAtOnce() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    String cloudVm = fixture.failedOver();
+    fixture.agent.close();
+    fixture.controller.server.cloud().shutdown(cloudVm);
+    // As a failback that failed while its host did not answer leaves the item.
+    fixture.controller.server.protectedItems().transition(fixture.vmId,
+        ProtectionState.FAILED_OVER, ProtectionState.FAILING_BACK, b -> { });
+    fixture.controller.server.protectedItems().transition(fixture.vmId,
+        ProtectionState.FAILING_BACK, ProtectionState.FAILBACK_INCONSISTENT,
+        b -> b.setUndoJournal("failback-test").setInconsistentReason("failed as the"
+            + " controller stopped; rolled back as soon as host hv-01 answers"));
+    assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state());
+
+    int port = fixture.controller.port();
+    fixture.controller.close();
+    fixture.controller.start(port);
+    assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state(),
+        "neither copy runs after the restart");
+    assertEquals(ProtectionState.FAILBACK_INCONSISTENT, fixture.item().getState(),
+        "still fenced on-prem until the host rolls back");
+  }
+
   private static CloudVm cloudVm(LifecycleFixture fixture, String id) throws Exception {
     return fixture.controller.server.cloud().get(id).orElseThrow(
         () -> new AssertionError("cloud VM " + id + " is gone"));

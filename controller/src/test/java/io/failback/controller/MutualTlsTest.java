@@ -153,7 +153,8 @@ class MutualTlsTest {
         config.listenHost(), 0, dir.resolve("state3"), config.tls(), "other.domain",
         config.heartbeatInterval(), config.heartbeatTimeout(), config.reloadPeriod(),
         config.peerRecheckPeriod(), config.replicationInterval(), false, null,
-        config.transport(), config.issuing(), config.cloud(), Duration.ofMinutes(10)),
+        config.transport(), config.issuing(), config.cloud(), Duration.ofMinutes(10),
+        Duration.ofMinutes(5), null),
         controller.clock));
     ManagedChannel channel = io.grpc.Grpc.newChannelBuilder("localhost:" + strict.port(),
         TlsMaterial.load(controller.pki.operator("ops"), true).channelCredentials()).build();

@@ -87,7 +87,9 @@ final class RogueAgent implements AutoCloseable {
         scheduler, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.2,
             new Random()), Clock.systemUTC(), new ControlSession.SessionListener() {},
         new DigestSets(state.resolve("digests")),
-        new EncryptionCertificateStore(state.resolve("encryption")));
+        new EncryptionCertificateStore(state.resolve("encryption")),
+        new io.failback.common.metrics.SyncMeter(
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     session.start();
   }
 

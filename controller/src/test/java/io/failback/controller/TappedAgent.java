@@ -63,7 +63,9 @@ final class TappedAgent implements AutoCloseable {
             registrations.add(registered);
           }
         }, new DigestSets(state.resolve("digests")),
-        new EncryptionCertificateStore(state.resolve("encryption")));
+        new EncryptionCertificateStore(state.resolve("encryption")),
+        new io.failback.common.metrics.SyncMeter(
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     session.start();
     if (registrations.poll(20, TimeUnit.SECONDS) == null) {
       throw new AssertionError("agent never registered");

@@ -1,5 +1,10 @@
 package io.failback.agent.grpc;
 
+import io.failback.common.metrics.SyncMeter;
+import io.micrometer.core.instrument.Tags;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.ReadPoint;
 import io.failback.agent.hyperv.SourceTracking;
@@ -66,9 +71,18 @@ public final class AgentSyncRunner implements AutoCloseable {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final EncryptionCertificateStore encryption;
   private final AfterWriteReferences afterWrite;
+  private final SyncMeter meter;
+  /** Adds each running session's counters to the meter while it runs. */
+  private final ScheduledExecutorService metering =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "agent-sync-metering");
+        thread.setDaemon(true);
+        return thread;
+      });
 
   public AgentSyncRunner(Channel channel, GuardedHypervisor driver, DigestSets digestSets,
-      EncryptionCertificateStore encryption) {
+      EncryptionCertificateStore encryption, SyncMeter meter) {
+    this.meter = meter;
     this.stub = AgentServiceGrpc.newStub(channel);
     this.driver = driver;
     this.digestSets = digestSets;
@@ -225,10 +239,22 @@ public final class AgentSyncRunner implements AutoCloseable {
       throws SyncException, InterruptedException {
     String sessionId = start.getParameters().getSessionId();
     SyncProgress progress = new SyncProgress();
-    DiskSync.Result outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
-        new AgentLaneConnector(stub, sessionId, start.getAgentRole(), stopping::get),
-        checkpoint -> {}, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
-        new DiskSync.Options(digestSets, tracking.changed(), payloadKey)).run();
+    SyncMeter.Recorder recorder = meter.recorder(Tags.of(
+        "direction", start.getAgentRole() == SyncRole.TARGET ? SyncMeter.TO_ONPREM
+            : SyncMeter.TO_CLOUD,
+        "mode", start.getParameters().getMode().name().toLowerCase(java.util.Locale.ROOT)));
+    ScheduledFuture<?> metered = metering.scheduleAtFixedRate(
+        () -> recorder.record(progress.snapshot()), 1, 1, TimeUnit.SECONDS);
+    DiskSync.Result outcome;
+    try {
+      outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
+          new AgentLaneConnector(stub, sessionId, start.getAgentRole(), stopping::get),
+          checkpoint -> {}, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
+          new DiskSync.Options(digestSets, tracking.changed(), payloadKey)).run();
+    } finally {
+      metered.cancel(false);
+      recorder.record(progress.snapshot());
+    }
     var counters = outcome.progress();
     result.setSyncReport(SyncReport.newBuilder().setSessionId(sessionId)
         .setDiskDigest(outcome.diskDigestHex()).setBlocksScanned(counters.blocksScanned())
@@ -342,5 +368,6 @@ public final class AgentSyncRunner implements AutoCloseable {
       sessions.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    metering.shutdownNow();
   }
 }

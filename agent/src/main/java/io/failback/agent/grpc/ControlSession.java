@@ -1,5 +1,7 @@
 package io.failback.agent.grpc;
 
+import io.failback.common.metrics.SyncMeter;
+
 import com.google.protobuf.util.Timestamps;
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.DiskSampler;
@@ -37,10 +39,9 @@ import java.util.logging.Logger;
 
 /**
  * The agent's control stream: dial out, register the inventory, heartbeat, run commands, and
- * after any drop reconnect with back-off and register again.
- *
- * <p>All state changes run on the single-threaded {@code scheduler} or under this object's
- * lock; gRPC callbacks only hand work over, so nothing blocks a gRPC thread.
+ * after any drop reconnect with back-off and register again. All state changes run on the
+ * single-threaded {@code scheduler} or under this object's lock; gRPC callbacks only hand
+ * work over, so nothing blocks a gRPC thread.
  */
 public final class ControlSession implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ControlSession.class.getName());
@@ -53,7 +54,6 @@ public final class ControlSession implements AutoCloseable {
   private final Clock clock;
   private final String instanceId = UUID.randomUUID().toString();
   private final SessionListener listener;
-
   private final AgentSyncRunner syncs;
   private final DiskSampler sampler;
   private final UndoCommands undo;
@@ -84,14 +84,16 @@ public final class ControlSession implements AutoCloseable {
     default void disconnected(Status status, Duration retryIn) {}
   }
 
+  /** @param meter where the sync sessions count their bytes and blocks for scraping */
   public ControlSession(Channel channel, GuardedHypervisor driver, String agentVersion,
       ScheduledExecutorService scheduler, Backoff backoff, Clock clock,
-      SessionListener listener, DigestSets digestSets, EncryptionCertificateStore encryption) {
+      SessionListener listener, DigestSets digestSets, EncryptionCertificateStore encryption,
+      SyncMeter meter) {
     this.stub = AgentServiceGrpc.newStub(channel);
     this.sampler = new DiskSampler(driver);
     this.undo = new UndoCommands(driver);
     this.vmCommands = new VmCommands(driver, undo);
-    this.syncs = new AgentSyncRunner(channel, driver, digestSets, encryption);
+    this.syncs = new AgentSyncRunner(channel, driver, digestSets, encryption, meter);
     this.encryption = encryption;
     this.driver = driver;
     this.agentVersion = agentVersion;
@@ -217,6 +219,11 @@ public final class ControlSession implements AutoCloseable {
         // The agent is stopping.
       }
     }
+  }
+
+  /** Whether the controller has accepted this agent's registration on the current stream. */
+  public synchronized boolean isRegistered() {
+    return registered;
   }
 
   private synchronized void onRegistered(Registered registered) {

@@ -63,6 +63,12 @@ public final class TestPki {
     return files(pki.issue(Role.OPERATOR, name, List.of(), List.of(), Duration.ofDays(1)));
   }
 
+  /** A read-only operator's certificate: lists, gets and watches, never acts. */
+  public TlsFiles readOnlyOperator(String name) throws IOException {
+    return files(pki.issue(Role.OPERATOR_READONLY, name, List.of(), List.of(),
+        Duration.ofDays(1)));
+  }
+
   /** A certificate valid from {@code notBefore} to {@code notAfter}. */
   public TlsFiles issue(Role role, String name, Instant notBefore, Instant notAfter)
       throws IOException {

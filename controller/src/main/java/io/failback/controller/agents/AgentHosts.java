@@ -168,6 +168,24 @@ public final class AgentHosts implements OnPremHosts {
    * changes at its heartbeats, and checks VM state and disks itself before every command).
    * An offline or silent host leaves the stored copy, after at most {@link #REFRESH_TIMEOUT}.
    */
+  @Override
+  public boolean answers(String host, Duration within) {
+    if (!registry.isOnline(host)) {
+      return false;
+    }
+    try {
+      return registry.send(host, Command.newBuilder()
+          .setCommandId(UUID.randomUUID().toString())
+          .setRefreshInventory(RefreshInventory.getDefaultInstance()).build())
+          .get(within.toMillis(), TimeUnit.MILLISECONDS).getError().isEmpty();
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   private void refresh(String host) {
     if (!registry.isOnline(host)) {
       return;

@@ -291,6 +291,13 @@ public final class AgentRegistry {
     return store.vmOwnerRecords().owner(vmId);
   }
 
+  /** The hosts with a live control stream and when each last sent a heartbeat. */
+  public synchronized java.util.Map<String, Instant> lastHeartbeats() {
+    java.util.Map<String, Instant> beats = new TreeMap<>();
+    live.forEach((host, entry) -> beats.put(host, entry.lastHeartbeat()));
+    return beats;
+  }
+
   /** Whether {@code hostName} has a live control stream now. */
   public synchronized boolean isOnline(String hostName) {
     return live.containsKey(normalize(hostName));

@@ -31,14 +31,14 @@ final class CertificateCommands {
 
     @Override
     public Integer call() throws IOException {
-      boolean json = json();
+      boolean structured = structured();
       try (OperatorClient client = parent.connection.connect()) {
         CreateEnrollmentTokenResponse token = client.certificates().createEnrollmentToken(
             CreateEnrollmentTokenRequest.newBuilder().setHostName(hostName)
                 .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(ttl.getSeconds()))
                 .build());
-        if (json) {
-          printJson(token);
+        if (structured) {
+          printStructured(token);
           return 0;
         }
         out().printf("%s%n(one use, for host %s, valid until %s; shown only now)%n",
@@ -55,13 +55,13 @@ final class CertificateCommands {
   static final class RenewCert extends InventoryCommands.InventoryCommand {
     @Override
     public Integer call() throws IOException {
-      boolean json = json();
+      boolean structured = structured();
       ConnectionOptions connection = parent.connection;
       KeyRequest request = KeyRequest.generate("failback-operator");
       var response = connectAndRenew(request);
       request.writeKey(connection.key);
       Pem.writeText(connection.cert, response.getCertificatePem());
-      respond(json, response, String.format("renewed: %s and %s replaced", connection.cert,
+      respond(structured, response, String.format("renewed: %s and %s replaced", connection.cert,
           connection.key));
       return 0;
     }

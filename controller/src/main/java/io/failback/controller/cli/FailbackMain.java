@@ -1,11 +1,15 @@
 package io.failback.controller.cli;
 
 import io.failback.common.cli.ConfigFiles;
+import io.failback.common.cli.ImplementationVersion;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.net.ssl.SSLException;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,17 +20,18 @@ import picocli.CommandLine.Option;
  * prints the server's description on any error with a non-zero exit.
  */
 @Command(name = "failback", mixinStandardHelpOptions = true,
+    versionProvider = ImplementationVersion.class,
     description = "Operate Failback: hosts, VMs, recovery plans, failover and failback.",
     subcommands = {InventoryCommands.Hosts.class, InventoryCommands.HostDetail.class,
         InventoryCommands.Vms.class, InventoryCommands.Vm.class, HostAdminCommands.Fence.class,
         HostAdminCommands.Unfence.class, HostAdminCommands.RemoveHost.class,
         HostAdminCommands.MoveVm.class, HostAdminCommands.Audit.class,
         CertificateCommands.EnrollToken.class, CertificateCommands.RenewCert.class,
-        LifecycleCommands.Items.class,
+        ItemCommands.Items.class, ItemCommands.SetRpo.class,
         LifecycleCommands.Protect.class, LifecycleCommands.Failover.class,
         LifecycleCommands.Complete.class, LifecycleCommands.Commit.class,
-        LifecycleCommands.ReverseReplicate.class, LifecycleCommands.Jobs.class,
-        LifecycleCommands.JobDetail.class, LifecycleCommands.Cancel.class,
+        LifecycleCommands.ReverseReplicate.class, JobCommands.Jobs.class,
+        JobCommands.JobDetail.class, LifecycleCommands.Cancel.class,
         LifecycleCommands.Resume.class,
         LifecycleCommands.SimulateWrites.class, PlanCommands.class})
 public final class FailbackMain {
@@ -41,9 +46,32 @@ public final class FailbackMain {
           + " $FAILBACK_CONFIG, else ~/.failback/cli.properties).")
   Path config;
 
+  /** What each exit code means, in every command's {@code --help}. */
+  static final Map<String, String> EXIT_CODES = exitCodes();
+
+  private static Map<String, String> exitCodes() {
+    Map<String, String> codes = new LinkedHashMap<>();
+    codes.put("0", "done (a followed job succeeded or waits for your action)");
+    codes.put("1", "failed here: cannot connect, TLS, files");
+    codes.put("2", "usage: unknown command or option, missing or invalid value");
+    codes.put(String.valueOf(EXIT_SERVER_ERROR), "the controller refused or failed the call"
+        + " (its reason is printed)");
+    codes.put("4", "a followed job failed or was cancelled");
+    codes.put(String.valueOf(PreflightView.PROBLEMS_FOUND), "--validate-only found problems");
+    return codes;
+  }
+
   /** Builds the command line, for main and for tests. */
   public static CommandLine commandLine() {
-    return new CommandLine(new FailbackMain())
+    CommandLine root = new CommandLine(new FailbackMain());
+    root.addSubcommand(new AutoComplete.GenerateCompletion());
+    // Shown: `source <(failback generate-completion)` is how operators get completion.
+    root.getSubcommands().get("generate-completion").getCommandSpec().usageMessage()
+        .hidden(false).description("Print a bash/zsh completion script: source <(failback"
+            + " generate-completion)");
+    ImplementationVersion.everywhere(root);
+    withExitCodes(root);
+    return root
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           if (e instanceof StatusRuntimeException sre) {
             Status status = sre.getStatus();
@@ -69,6 +97,12 @@ public final class FailbackMain {
       }
     }
     return "";
+  }
+
+  private static void withExitCodes(CommandLine command) {
+    command.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(EXIT_CODES);
+    command.getSubcommands().values().forEach(FailbackMain::withExitCodes);
   }
 
   /** Runs the CLI with {@code args}, printing to {@code out} and {@code err}; returns the exit. */

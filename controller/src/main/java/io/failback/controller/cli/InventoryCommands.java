@@ -1,7 +1,6 @@
 package io.failback.controller.cli;
 
 import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
 import io.failback.proto.v1.GetHostRequest;
 import io.failback.proto.v1.GetVirtualMachineRequest;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -34,31 +34,26 @@ final class InventoryCommands {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table",
-        description = "table or json (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputOption output = new OutputOption();
 
     PrintWriter out() {
       return spec.commandLine().getOut();
     }
 
-    boolean json() {
-      if (!output.equals("table") && !output.equals("json")) {
-        throw new IllegalArgumentException("--output must be table or json, got '" + output
-            + "'");
-      }
-      return output.equals("json");
+    /** Whether {@code -o} asked for the API's message (json or yaml) rather than text. */
+    boolean structured() {
+      return output.structured();
     }
 
-    void printJson(MessageOrBuilder message) throws IOException {
-      out().println(JsonFormat.printer().print(message));
-      out().flush();
+    void printStructured(MessageOrBuilder message) throws IOException {
+      output.print(message, out());
     }
 
-    /** The answer as JSON with {@code -o json}, else {@code text} as one line. */
-    void respond(boolean json, MessageOrBuilder answer, String text) throws IOException {
-      if (json) {
-        printJson(answer);
+    /** The answer as the API's message with {@code -o json|yaml}, else {@code text}. */
+    void respond(boolean structured, MessageOrBuilder answer, String text) throws IOException {
+      if (structured) {
+        printStructured(answer);
       } else {
         out().println(text);
         out().flush();
@@ -70,7 +65,7 @@ final class InventoryCommands {
   static final class Hosts extends InventoryCommand {
     @Override
     public Integer call() throws IOException {
-      boolean json = json();
+      boolean structured = structured();
       try (OperatorClient client = parent.connection.connect()) {
         // Every page: a page stops at 3 MiB, so that any number of hosts can be listed.
         var all = io.failback.proto.v1.ListHostsResponse.newBuilder();
@@ -82,8 +77,8 @@ final class InventoryCommands {
           token = page.getNextPageToken();
         } while (!token.isEmpty());
         var response = all.build();
-        if (json) {
-          printJson(response);
+        if (structured) {
+          printStructured(response);
           return 0;
         }
         Table table = new Table("HOST", "STATUS", "LAST SEEN", "HYPERVISOR", "AGENT", "VMS",
@@ -112,12 +107,12 @@ final class InventoryCommands {
 
     @Override
     public Integer call() throws IOException {
-      boolean json = json();
+      boolean structured = structured();
       try (OperatorClient client = parent.connection.connect()) {
         Host host = client.inventory().getHost(
             GetHostRequest.newBuilder().setHostName(hostName).build());
-        if (json) {
-          printJson(host);
+        if (structured) {
+          printStructured(host);
           return 0;
         }
         PrintWriter out = out();
@@ -158,12 +153,12 @@ final class InventoryCommands {
 
     @Override
     public Integer call() throws IOException {
-      boolean json = json();
+      boolean structured = structured();
       try (OperatorClient client = parent.connection.connect()) {
         var response = client.inventory().listVirtualMachines(ListVirtualMachinesRequest
             .newBuilder().setHostName(hostName == null ? "" : hostName).build());
-        if (json) {
-          printJson(response);
+        if (structured) {
+          printStructured(response);
           return 0;
         }
         vmTable(response.getVirtualMachinesList()).print(out());
@@ -174,17 +169,19 @@ final class InventoryCommands {
 
   @Command(name = "vm", description = "Show one VM with its disks and network adapters.")
   static final class Vm extends InventoryCommand {
-    @Parameters(paramLabel = "VM_ID", description = "VM id.")
+    @Parameters(paramLabel = "VM", description = "The VM's id, a unique prefix of it, or its"
+        + " name.")
     String vmId;
 
     @Override
     public Integer call() throws IOException {
-      boolean json = json();
+      boolean structured = structured();
       try (OperatorClient client = parent.connection.connect()) {
         VirtualMachine vm = client.inventory().getVirtualMachine(
-            GetVirtualMachineRequest.newBuilder().setVmId(vmId).build());
-        if (json) {
-          printJson(vm);
+            GetVirtualMachineRequest.newBuilder()
+                .setVmId(VmRefs.resolve(client, List.of(vmId)).get(0)).build());
+        if (structured) {
+          printStructured(vm);
           return 0;
         }
         PrintWriter out = out();

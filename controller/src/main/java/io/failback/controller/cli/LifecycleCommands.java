@@ -10,6 +10,8 @@ import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.ListJobsRequest;
+import io.failback.proto.v1.ListJobsResponse;
+import io.failback.proto.v1.ListProtectedItemsResponse;
 import io.failback.proto.v1.ListProtectedItemsRequest;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectedItem;
@@ -23,6 +25,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -69,7 +72,7 @@ final class LifecycleCommands {
 
   @Command(name = "protect", description = "Start replicating an on-prem VM to the cloud.")
   static final class Protect extends LifecycleCommand {
-    @Parameters(paramLabel = "VM_ID", arity = "1..*") List<String> vmIds;
+    @Parameters(paramLabel = "VM", arity = "1..*") List<String> vmIds;
 
     @Option(names = "--data-encryption", description = "Encrypt block payloads end to end when"
         + " these VMs fail back (failover then needs --encryption-certificate).")
@@ -78,14 +81,14 @@ final class LifecycleCommands {
     @Override
     FailoverResponse start(OperatorClient client) {
       return client.failover().enableProtection(EnableProtectionRequest.newBuilder()
-          .addAllVmIds(vmIds).setDataEncryption(dataEncryption).build());
+          .addAllVmIds(VmRefs.resolve(client, vmIds)).setDataEncryption(dataEncryption).build());
     }
   }
 
   @Command(name = "failover", description = "Planned failover; on a failed-over VM this is the"
       + " failback (cloud to on-prem).")
   static final class Failover extends LifecycleCommand {
-    @Parameters(paramLabel = "VM_ID", arity = "0..*") List<String> vmIds = List.of();
+    @Parameters(paramLabel = "VM", arity = "0..*") List<String> vmIds = List.of();
 
     @Option(names = "--plan", description = "Act on this recovery plan's VMs, group by group.")
     String plan = "";
@@ -112,7 +115,7 @@ final class LifecycleCommands {
     FailoverResponse start(OperatorClient client) {
       if (unplanned) {
         return client.failover().unplannedFailover(UnplannedFailoverRequest.newBuilder()
-            .addAllVmIds(vmIds).setRecoveryPlan(plan).build());
+            .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).build());
       }
       DataSync mode = switch (dataSync) {
         case "before" -> DataSync.SYNC_BEFORE_FAILOVER;
@@ -121,7 +124,7 @@ final class LifecycleCommands {
             + dataSync + "'");
       };
       return client.failover().plannedFailover(PlannedFailoverRequest.newBuilder()
-          .addAllVmIds(vmIds).setRecoveryPlan(plan).setDataSync(mode)
+          .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).setDataSync(mode)
           .setTargetHost(targetHost == null ? "" : targetHost)
           .setEncryptionCertificate(encryptionCertificate).setValidateOnly(validateOnly).build());
     }
@@ -140,21 +143,22 @@ final class LifecycleCommands {
 
   @Command(name = "commit", description = "Make a failover or failback final.")
   static final class Commit extends LifecycleCommand {
-    @Parameters(paramLabel = "VM_ID", arity = "0..*") List<String> vmIds = List.of();
+    @Parameters(paramLabel = "VM", arity = "0..*") List<String> vmIds = List.of();
 
     @Option(names = "--plan", description = "Act on this recovery plan's VMs.")
     String plan = "";
 
     @Override
     FailoverResponse start(OperatorClient client) {
-      return client.failover().commit(CommitRequest.newBuilder().addAllVmIds(vmIds)
+      return client.failover().commit(CommitRequest.newBuilder()
+          .addAllVmIds(VmRefs.resolve(client, vmIds))
           .setRecoveryPlan(plan).build());
     }
   }
 
   @Command(name = "reverse-replicate", description = "Protect failed-back VMs again.")
   static final class ReverseReplicate extends LifecycleCommand {
-    @Parameters(paramLabel = "VM_ID", arity = "0..*") List<String> vmIds = List.of();
+    @Parameters(paramLabel = "VM", arity = "0..*") List<String> vmIds = List.of();
 
     @Option(names = "--plan", description = "Act on this recovery plan's VMs.")
     String plan = "";
@@ -162,68 +166,7 @@ final class LifecycleCommands {
     @Override
     FailoverResponse start(OperatorClient client) {
       return client.failover().reverseReplicate(ReverseReplicateRequest.newBuilder()
-          .addAllVmIds(vmIds).setRecoveryPlan(plan).build());
-    }
-  }
-
-  @Command(name = "items", description = "List protected items and their lifecycle state.")
-  static final class Items implements Callable<Integer> {
-    @ParentCommand FailbackMain parent;
-    @Spec CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      try (OperatorClient client = parent.connection.connect()) {
-        Table table = new Table("VM ID", "NAME", "HOST", "STATE", "GEN", "CLOUD VM", "NEXT");
-        for (ProtectedItem item : client.failover().listProtectedItems(
-            ListProtectedItemsRequest.getDefaultInstance()).getItemsList()) {
-          table.row(item.getVmId(), item.getVmName(), item.getOnPremHost(), item.getState(),
-              item.getGeneration(), item.getCloudVmId().isEmpty() ? "-" : item.getCloudVmId(),
-              String.join(",", item.getAllowedActionsList()));
-        }
-        table.print(spec.commandLine().getOut());
-        return 0;
-      }
-    }
-  }
-
-  @Command(name = "jobs", description = "List jobs, newest first.")
-  static final class Jobs implements Callable<Integer> {
-    @ParentCommand FailbackMain parent;
-    @Spec CommandSpec spec;
-    @Option(names = "--vm", description = "Only jobs of this VM.") String vmId;
-
-    @Override
-    public Integer call() throws IOException {
-      try (OperatorClient client = parent.connection.connect()) {
-        for (Job job : client.jobs().listJobs(ListJobsRequest.newBuilder()
-            .setVmId(vmId == null ? "" : vmId).build()).getJobsList()) {
-          spec.commandLine().getOut().println(JobView.summary(job));
-        }
-        spec.commandLine().getOut().flush();
-        return 0;
-      }
-    }
-  }
-
-  @Command(name = "job", description = "Show a job; with --watch follow it live.")
-  static final class JobDetail implements Callable<Integer> {
-    @ParentCommand FailbackMain parent;
-    @Spec CommandSpec spec;
-    @Parameters(paramLabel = "JOB_ID") String jobId;
-    @Option(names = "--watch", description = "A live progress bar until the job ends or waits.")
-    boolean watch;
-
-    @Override
-    public Integer call() throws IOException {
-      try (OperatorClient client = parent.connection.connect()) {
-        if (watch) {
-          return Watch.follow(client, jobId, spec.commandLine().getOut());
-        }
-        JobView.details(client.jobs().getJob(GetJobRequest.newBuilder().setJobId(jobId)
-            .build()), spec.commandLine().getOut());
-        return 0;
-      }
+          .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).build());
     }
   }
 
@@ -267,7 +210,7 @@ final class LifecycleCommands {
   static final class SimulateWrites implements Callable<Integer> {
     @ParentCommand FailbackMain parent;
     @Spec CommandSpec spec;
-    @Parameters(paramLabel = "VM_ID", description = "The protected VM whose cloud copy writes.")
+    @Parameters(paramLabel = "VM", description = "The protected VM whose cloud copy writes.")
     String vmId;
     @Option(names = "--disk", defaultValue = "0") int disk;
     @Option(names = "--blocks", defaultValue = "100", description = "64 KiB blocks to write.")

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,7 +54,7 @@ final class PlanCommands {
       }
     }
 
-    abstract int run(OperatorClient client);
+    abstract int run(OperatorClient client) throws IOException;
 
     /** Protected VM names by id, in any case: one call, however many plans are shown. */
     static Map<String, String> vmNames(OperatorClient client) {
@@ -144,21 +145,35 @@ final class PlanCommands {
     @Parameters(paramLabel = "NAME")
     String name;
 
+    @Mixin
+    OutputOption output = new OutputOption();
+
     @Override
-    int run(OperatorClient client) {
+    int run(OperatorClient client) throws IOException {
       RecoveryPlan stored = client.plans().getRecoveryPlan(
           GetRecoveryPlanRequest.newBuilder().setName(name).build());
-      PlanView.details(stored, vmNames(client), out());
+      if (output.structured()) {
+        output.print(stored, out());
+      } else {
+        PlanView.details(stored, vmNames(client), out());
+      }
       return 0;
     }
   }
 
   @Command(name = "list", description = "List the recovery plans.")
   static final class ListPlans extends PlanCommand {
+    @Mixin
+    OutputOption output = new OutputOption();
+
     @Override
-    int run(OperatorClient client) {
-      PlanView.table(client.plans().listRecoveryPlans(
-          ListRecoveryPlansRequest.getDefaultInstance()).getPlansList(), vmNames(client), out());
+    int run(OperatorClient client) throws IOException {
+      var plans = client.plans().listRecoveryPlans(ListRecoveryPlansRequest.getDefaultInstance());
+      if (output.structured()) {
+        output.print(plans, out());
+      } else {
+        PlanView.table(plans.getPlansList(), vmNames(client), out());
+      }
       return 0;
     }
   }

@@ -150,6 +150,24 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   }
 
   @Override
+  public void setRpoTarget(io.failback.proto.v1.SetRpoTargetRequest request,
+      StreamObserver<ListProtectedItemsResponse> responses) {
+    answer(responses, () -> {
+      if (!request.hasRpoTarget()) {
+        throw OperatorRequests.invalid("rpo_target is missing: give a duration from 1 minute"
+            + " to 30 days, e.g. {\"rpoTarget\": \"900s\"}");
+      }
+      if (!com.google.protobuf.util.Durations.isValid(request.getRpoTarget())) {
+        throw OperatorRequests.invalid("rpo_target is not a valid duration");
+      }
+      java.time.Duration target = java.time.Duration.ofMillis(
+          com.google.protobuf.util.Durations.toMillis(request.getRpoTarget()));
+      return ListProtectedItemsResponse.newBuilder().addAllItems(lifecycle.setRpoTarget(
+          targets(request.getVmIdsList(), request.getRecoveryPlan()).vmIds(), target)).build();
+    });
+  }
+
+  @Override
   public void getProtectedItem(GetProtectedItemRequest request,
       StreamObserver<ProtectedItem> responses) {
     answer(responses, () -> lifecycle.item(

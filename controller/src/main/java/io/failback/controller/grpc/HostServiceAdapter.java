@@ -23,6 +23,7 @@ import io.failback.proto.v1.UnfenceHostRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.security.cert.CertificateEncodingException;
+import java.time.Instant;
 import java.util.Locale;
 
 /** gRPC adapter for {@code failback.v1.HostService}: fence, unfence, remove, move, audit. */
@@ -80,9 +81,20 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
         throw Status.INVALID_ARGUMENT.withDescription("target is longer than 300 characters")
             .asException();
       }
+      if (request.getActor().length() > 300) {
+        throw Status.INVALID_ARGUMENT.withDescription("actor is longer than 300 characters")
+            .asException();
+      }
+      Instant since = request.hasSince() ? instant(request.getSince(), "since") : null;
+      Instant until = request.hasUntil() ? instant(request.getUntil(), "until") : null;
+      if (since != null && until != null && !since.isBefore(until)) {
+        throw Status.INVALID_ARGUMENT.withDescription("since (" + since + ") is not before until"
+            + " (" + until + ")").asException();
+      }
       ListAuditEventsResponse.Builder events = ListAuditEventsResponse.newBuilder();
-      for (AuditRecords.Event event : audit.recent(
-          request.getTarget().isEmpty() ? null : request.getTarget(), limit)) {
+      for (AuditRecords.Event event : audit.recent(new AuditRecords.Filter(
+          request.getTarget().isEmpty() ? null : request.getTarget(),
+          request.getActor().isEmpty() ? null : request.getActor(), since, until), limit)) {
         events.addEvents(AuditEvent.newBuilder().setId(event.id())
             .setAt(Timestamps.fromMillis(event.at().toEpochMilli())).setActor(event.actor())
             .setCertificateFingerprint(event.fingerprint()).setAction(event.action())
@@ -106,6 +118,15 @@ public final class HostServiceAdapter extends HostServiceGrpc.HostServiceImplBas
       }
       return host.build();
     });
+  }
+
+  private static Instant instant(com.google.protobuf.Timestamp timestamp, String field)
+      throws io.grpc.StatusException {
+    if (!Timestamps.isValid(timestamp)) {
+      throw Status.INVALID_ARGUMENT.withDescription(field + " is not a valid timestamp")
+          .asException();
+    }
+    return Instant.ofEpochMilli(Timestamps.toMillis(timestamp));
   }
 
   static Actor actor() {

@@ -1,5 +1,9 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.common.metrics.SyncMeter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.sync.SyncActivity;
 import io.failback.common.sync.SyncException;
@@ -49,6 +53,8 @@ final class DiskTransfer {
   private final Timings timings;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
   private final ResumingSync resuming;
+  private final java.time.Duration stallTimeout;
+  private final SyncMeter meter;
 
   /**
    * One disk of the transfer.
@@ -114,12 +120,20 @@ final class DiskTransfer {
   /** @param timings where the transfers from the controller keep what they measured */
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
       java.time.Clock clock, Timings timings) {
-    this(syncs, jobs, ticker, clock, timings, AgentReturn.NONE);
+    this(syncs, jobs, ticker, clock, timings, AgentReturn.NONE, java.time.Duration.ofMinutes(5),
+        new SyncMeter(new SimpleMeterRegistry()));
   }
 
-  /** @param agentReturn how a sync whose agent was lost waits for it, to resume */
+  /**
+   * @param agentReturn how a sync whose agent was lost waits for it, to resume
+   * @param stallTimeout how long a transfer's sessions may move nothing before they are stopped
+   * @param meter where the bytes and blocks moved are counted for scraping
+   */
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
-      java.time.Clock clock, Timings timings, AgentReturn agentReturn) {
+      java.time.Clock clock, Timings timings, AgentReturn agentReturn,
+      java.time.Duration stallTimeout, SyncMeter meter) {
+    this.meter = meter;
+    this.stallTimeout = stallTimeout;
     this.syncs = syncs;
     this.jobs = jobs;
     this.ticker = ticker;
@@ -153,18 +167,25 @@ final class DiskTransfer {
     SyncActivity activity = new SyncActivity(System::nanoTime);
     List<SyncProgress> progress = new ArrayList<>();
     List<JobProgressMeter> meters = new ArrayList<>();
+    List<SyncMeter.Recorder> recorders = new ArrayList<>();
     Set<String> sessions = ConcurrentHashMap.newKeySet();
+    Tags tags = tags(plan);
     for (Disk disk : disks) {
       SyncProgress counters = new SyncProgress(activity);
       progress.add(counters);
+      recorders.add(meter.recorder(tags));
       JobProgressMeter meter = new JobProgressMeter(clock, RATE_WINDOW);
       // Nothing moved at the start: the first rate then covers the time since.
       meter.update(JobProgress.newBuilder().setBytesTotal(disk.cloudDisk().size()).build());
       meters.add(meter);
       futures.add(start(plan, disk, counters, sessions));
     }
-    ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
-        () -> report(plan, disks, progress, meters), 200, 500, TimeUnit.MILLISECONDS);
+    StallWatch stalls = new StallWatch(progress, sessions, stallTimeout,
+        reason -> sessions.forEach(session -> syncs.cancel(session, reason)));
+    ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(() -> {
+      report(plan, disks, progress, meters, recorders);
+      stalls.check();
+    }, 200, 500, TimeUnit.MILLISECONDS);
     try {
       List<SyncOutcome> outcomes = new ArrayList<>();
       LifecycleException first = null;
@@ -202,8 +223,9 @@ final class DiskTransfer {
       return outcomes;
     } finally {
       reporting.cancel(false);
-      report(plan, disks, progress, meters);
+      report(plan, disks, progress, meters, recorders);
       sessions.forEach(running::remove);
+      meter.transferTook(tags, System.nanoTime() - started);
     }
   }
 
@@ -302,8 +324,31 @@ final class DiskTransfer {
         .build();
   }
 
+  /**
+   * The transfer's labels for metrics: the job's kind (a scheduled replication cycle has no
+   * job), which way the data goes, how it is compared, and what is read back.
+   */
+  private Tags tags(Plan plan) {
+    String kind = "ReplicationCycle";
+    if (!plan.jobId().isEmpty()) {
+      try {
+        kind = jobs.get(plan.jobId()).getKind();
+      } catch (NotFoundException | StoreException e) {
+        kind = "unknown";
+      }
+    }
+    return Tags.of("kind", kind,
+        "direction", plan.agentRole() == SyncRole.TARGET ? SyncMeter.TO_ONPREM
+            : SyncMeter.TO_CLOUD,
+        "mode", plan.mode().name().toLowerCase(java.util.Locale.ROOT),
+        "pass", plan.readBack() == ReadBack.VERIFY_PASS ? "verify" : "copy");
+  }
+
   private void report(Plan plan, List<Disk> disks, List<SyncProgress> progress,
-      List<JobProgressMeter> meters) {
+      List<JobProgressMeter> meters, List<SyncMeter.Recorder> recorders) {
+    for (int i = 0; i < disks.size(); i++) {
+      recorders.get(i).record(progress.get(i).snapshot());
+    }
     if (plan.jobId().isEmpty()) {
       return; // a delta cycle: no job to report to
     }

@@ -18,6 +18,8 @@ import java.util.logging.Logger;
 final class FailbackRollback {
   private static final Logger log = Logger.getLogger(FailbackRollback.class.getName());
 
+  private static final java.time.Duration PROBE = java.time.Duration.ofSeconds(10);
+
   private final LifecycleContext context;
 
   FailbackRollback(LifecycleContext context) {
@@ -29,6 +31,12 @@ final class FailbackRollback {
     String host = item.getOnPremHost();
     String vm = FlowSupport.onPremVmId(item);
     try {
+      // A hung agent or a stalled link would hold the job (or the sweep) for the command
+      // timeout: ask something trivial first, and leave the rollback due if nothing answers.
+      if (!context.hosts().answers(host, PROBE)) {
+        throw new LifecycleException("host " + host + " does not answer within "
+            + PROBE.toSeconds() + " s");
+      }
       RollbackReport report = context.hosts().rollbackDisks(host, vm, item.getGeneration(),
           item.getUndoJournal());
       // The cloud copy is the only one that may run: the failback is undone.

@@ -63,6 +63,11 @@ final class ItemChecks {
         default -> null;
       };
       if (back == null) {
+        if (ProtectedItems.rollbackDue(item)) {
+          // A failback that failed as the controller stopped left its rollback due: the
+          // on-prem VM stays fenced until then, so the cloud copy runs meanwhile.
+          runCloudVm(context, item);
+        }
         continue;
       }
       FlowSupport.quietly("recovering " + item.getVmName(), () -> context.items().transition(
@@ -82,15 +87,19 @@ final class ItemChecks {
       if (back == ProtectionState.FAILBACK_INCONSISTENT) {
         // Phase 2 or a full download had stopped it: the on-prem VM is fenced, so the cloud
         // copy is the one that must run, now, not after an operator's re-run.
-        FlowSupport.quietly("restarting the cloud VM of " + item.getVmName(), () -> {
-          if (context.cloud().get(item.getCloudVmId()).map(vm -> vm.state()
-              != io.failback.controller.cloud.PowerState.RUNNING).orElse(false)) {
-            context.cloud().start(item.getCloudVmId());
-            log.warning(item.getVmName() + ": cloud VM " + item.getCloudVmId()
-                + " started again (the interrupted failback had stopped it)");
-          }
-        });
+        runCloudVm(context, item);
       }
     }
+  }
+
+  private static void runCloudVm(LifecycleContext context, ProtectedItem item) {
+    FlowSupport.quietly("restarting the cloud VM of " + item.getVmName(), () -> {
+      if (context.cloud().get(item.getCloudVmId()).map(vm -> vm.state()
+          != io.failback.controller.cloud.PowerState.RUNNING).orElse(false)) {
+        context.cloud().start(item.getCloudVmId());
+        log.warning(item.getVmName() + ": cloud VM " + item.getCloudVmId()
+            + " started again (the interrupted failback had stopped it)");
+      }
+    });
   }
 }

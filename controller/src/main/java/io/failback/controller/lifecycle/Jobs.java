@@ -29,10 +29,8 @@ import java.util.function.Function;
 
 /**
  * The jobs: every lifecycle action as the operator sees it, persisted on every change and
- * published to watchers.
- *
- * <p>Threading: changes are serialized by one lock, so watchers see them in order. Cancellation
- * callbacks run outside that lock and may call back into this class.
+ * published to watchers. Changes are serialized by one lock, so watchers and listeners see
+ * them in order; cancellation callbacks run outside it and may call back into this class.
  */
 public final class Jobs {
   private final JobRecords records;
@@ -41,6 +39,7 @@ public final class Jobs {
   private final JobWatchers watchers = new JobWatchers();
   private final Map<String, Runnable> cancelCallbacks = new ConcurrentHashMap<>();
   private final Set<String> cancelRequested = ConcurrentHashMap.newKeySet();
+  private final JobListeners listeners = new JobListeners();
 
   /** A change of a job's builder, made inside the transaction that stores it. */
   @FunctionalInterface
@@ -72,12 +71,17 @@ public final class Jobs {
    */
   public Job create(String kind, FailoverDirection direction, String recoveryPlan,
       Map<String, List<String>> disksByVm, boolean cancellable) throws StoreException {
-    Job.Builder job = JobBuilders.newJob(UUID.randomUUID().toString(), kind, direction,
-        recoveryPlan, disksByVm, cancellable, clock.instant());
-    Job created = job.build();
+    Job created = JobBuilders.newJob(UUID.randomUUID().toString(), kind, direction,
+        recoveryPlan, disksByVm, cancellable, clock.instant()).build();
     // A random UUID does not collide; a false here means the store lost its mind.
     checkArgument(records.insert(created), "job id %s already exists", created.getId());
+    listeners.tell(created);
     return created;
+  }
+
+  /** Tells {@code listener} of each job created and changed, in order: quick, no callback. */
+  public void addListener(Consumer<Job> listener) {
+    listeners.add(listener);
   }
 
   public Job get(String jobId) throws NotFoundException, StoreException {
@@ -381,6 +385,7 @@ public final class Jobs {
         return next.setUpdatedAt(timestamp(now)).build();
       }).orElseThrow(() -> notFound(jobId));
       watchers.publish(job);
+      listeners.tell(job);
       if (JobTransitions.isTerminal(job.getState())) {
         cancelCallbacks.remove(jobId);
         cancelRequested.remove(jobId);

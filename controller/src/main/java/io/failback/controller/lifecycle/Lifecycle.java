@@ -34,8 +34,11 @@ public final class Lifecycle {
   /** Serializes the checks and starts of jobs, so two requests cannot take the same VM. */
   private final Object starting = new Object();
 
+  private final RpoWatch rpoWatch;
+
   Lifecycle(LifecycleContext context) {
     this.context = context;
+    this.rpoWatch = new RpoWatch(context.items());
     this.replication = new Replication(context);
     this.vmJobs = new VmJobs(context);
   }
@@ -44,14 +47,15 @@ public final class Lifecycle {
   public static Lifecycle create(ProtectedItems items, Jobs jobs,
       io.failback.controller.cloud.Cloud cloud, OnPremHosts hosts,
       io.failback.controller.sync.DiskSyncs syncs, java.time.Clock clock,
-      java.nio.file.Path seedDir, long sessionSecret, java.time.Duration agentReturnTimeout) {
+      java.nio.file.Path seedDir, long sessionSecret, java.time.Duration agentReturnTimeout,
+      java.time.Duration syncStallTimeout, io.failback.common.metrics.SyncMeter meter) {
     java.util.concurrent.ScheduledExecutorService ticker =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("job-progress"));
     java.util.concurrent.ExecutorService workers =
         java.util.concurrent.Executors.newCachedThreadPool(daemon("lifecycle"));
     Timings timings = new Timings();
     DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings,
-        new AgentReturn(hosts, jobs, agentReturnTimeout));
+        new AgentReturn(hosts, jobs, agentReturnTimeout), syncStallTimeout, meter);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
         clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker));
   }
@@ -327,6 +331,8 @@ public final class Lifecycle {
             replication.cycle(item.getVmId());
           } catch (LifecycleException | NotFoundException | StoreException e) {
             log.warning("delta cycle of " + item.getVmName() + ": " + e.getMessage());
+            FlowSupport.quietly("recording the failed cycle of " + item.getVmName(),
+                () -> context.items().recordCycleError(item.getVmId(), e.getMessage()));
           }
         }
       }
@@ -335,6 +341,29 @@ public final class Lifecycle {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Sets the RPO target of every item named, after checking that each exists and the target is
+   * within bounds: all or none change.
+   */
+  public List<ProtectedItem> setRpoTarget(List<String> vmIds, java.time.Duration target)
+      throws InvalidArgumentException, NotFoundException, StoreException {
+    Rpo.checkTarget(target);
+    for (String vmId : vmIds) {
+      context.items().get(vmId);
+    }
+    List<ProtectedItem> changed = new ArrayList<>();
+    for (String vmId : vmIds) {
+      changed.add(context.items().setRpoTarget(vmId, target));
+      log.info("RPO target of " + vmId + " is now " + Rpo.DurationWords.of(target));
+    }
+    return changed;
+  }
+
+  /** Logs each item's RPO warning when it appears or changes, and when it clears. */
+  public void checkRpo() {
+    rpoWatch.check();
   }
 
   /**

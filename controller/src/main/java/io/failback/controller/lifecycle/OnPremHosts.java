@@ -55,6 +55,9 @@ public interface OnPremHosts {
    */
   Optional<Object> agentConnection(String host);
 
+  /** Whether the host's agent answers a trivial command within {@code within} now. */
+  boolean answers(String host, java.time.Duration within);
+
   /** The host's inventory as its agent last reported it, if it ever registered. */
   Optional<HostInventory> inventory(String host) throws LifecycleException;
 

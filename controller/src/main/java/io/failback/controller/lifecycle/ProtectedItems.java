@@ -62,7 +62,7 @@ public final class ProtectedItems {
   /** Every item, sorted by VM name, then id. */
   public List<ProtectedItem> list() throws StoreException {
     return records.list().stream()
-        .map(ProtectedItems::present)
+        .map(this::present)
         .sorted(Comparator.comparing(ProtectedItem::getVmName)
             .thenComparing(ProtectedItem::getVmId))
         .toList();
@@ -161,13 +161,16 @@ public final class ProtectedItems {
         || from == ProtectionState.FAILED_BACK && to == ProtectionState.REVERSE_REPLICATING;
   }
 
-  /** Records the time of the newest consistent cloud copy; the state does not change. */
+  /**
+   * Records the time of the newest consistent cloud copy, which also clears a failed cycle's
+   * error; the state does not change.
+   */
   public ProtectedItem recordRecoveryPoint(String vmId, Instant at)
       throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
         current -> current.toBuilder().setLastRecoveryPoint(
             com.google.protobuf.Timestamp.newBuilder().setSeconds(at.getEpochSecond())
-                .setNanos(at.getNano())).build());
+                .setNanos(at.getNano())).clearLastCycleError().build());
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
@@ -203,11 +206,31 @@ public final class ProtectedItems {
     return Transitions.onPremMayRun(get(vmId).getState());
   }
 
-  private static ProtectedItem present(ProtectedItem item) {
-    return item.toBuilder()
+  /** The item as operators see it: allowed actions, RPO target, current RPO and warning. */
+  private ProtectedItem present(ProtectedItem item) {
+    return Rpo.present(item.toBuilder()
         .clearAllowedActions()
-        .addAllAllowedActions(actions(item).stream().map(OperatorAction::rpcName).toList())
-        .build();
+        .addAllAllowedActions(actions(item).stream().map(OperatorAction::rpcName).toList()),
+        clock.instant()).build();
+  }
+
+  /** Sets the item's RPO target; nothing else changes. */
+  public ProtectedItem setRpoTarget(String vmId, java.time.Duration target)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().setRpoTarget(
+            com.google.protobuf.util.Durations.fromMillis(target.toMillis())).build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /** Records why the item's last delta cycle failed, until one succeeds. */
+  public ProtectedItem recordCycleError(String vmId, String error)
+      throws NotFoundException, StoreException {
+    String bounded = error.length() <= 1000 ? error : error.substring(0, 1000) + "…";
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().setLastCycleError(clock.instant() + ": " + bounded)
+            .build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /** Whether the item waits for its on-prem disks to be rolled back (FailbackRollback). */

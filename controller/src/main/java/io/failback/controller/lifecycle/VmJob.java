@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.MDC;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -213,7 +214,9 @@ final class VmJob {
       VmWork work = works.get(vmId);
       slots.acquire();
       running.add(CompletableFuture.runAsync(() -> {
-        try {
+        // Every record this VM's work logs carries the job and the VM as fields.
+        try (MDC.MDCCloseable job = MDC.putCloseable("job_id", jobId);
+            MDC.MDCCloseable vm = MDC.putCloseable("vm_id", work.vmId())) {
           step.run(work);
         } catch (Exception e) {
           fail(work, stage, e);

@@ -75,7 +75,7 @@ final class VmJobs {
     context.jobs().transition(jobId, JobState.JOB_RUNNING);
     running.put(jobId, run);
     context.workers().execute(() -> {
-      try {
+      try (org.slf4j.MDC.MDCCloseable field = org.slf4j.MDC.putCloseable("job_id", jobId)) {
         run.run();
       } finally {
         running.remove(jobId);

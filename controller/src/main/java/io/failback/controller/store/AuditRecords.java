@@ -49,15 +49,49 @@ public final class AuditRecords {
     });
   }
 
+  /**
+   * Which events to list; a null field does not filter.
+   *
+   * @param since inclusive
+   * @param until exclusive
+   */
+  public record Filter(String target, String actor, Instant since, Instant until) {
+    public static final Filter ALL = new Filter(null, null, null, null);
+  }
+
   /** The newest {@code limit} events, newest first, of {@code target} when it is not null. */
   public List<Event> recent(String target, int limit) throws StoreException {
+    return recent(new Filter(target, null, null, null), limit);
+  }
+
+  /** The newest {@code limit} events that pass {@code filter}, newest first. */
+  public List<Event> recent(Filter filter, int limit) throws StoreException {
+    List<String> where = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    if (filter.target() != null) {
+      where.add("target = ?");
+      values.add(filter.target());
+    }
+    if (filter.actor() != null) {
+      where.add("actor = ?");
+      values.add(filter.actor());
+    }
+    if (filter.since() != null) {
+      where.add("at >= ?");
+      values.add(filter.since().toEpochMilli());
+    }
+    if (filter.until() != null) {
+      where.add("at < ?");
+      values.add(filter.until().toEpochMilli());
+    }
+    String sql = "SELECT id, at, actor, fingerprint, action, target, detail FROM audit_events"
+        + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+        + " ORDER BY id DESC LIMIT ?";
     return store.inTransaction("Reading audit events", tx -> {
-      try (PreparedStatement select = tx.prepareStatement("SELECT id, at, actor, fingerprint,"
-          + " action, target, detail FROM audit_events"
-          + (target == null ? "" : " WHERE target = ?") + " ORDER BY id DESC LIMIT ?")) {
+      try (PreparedStatement select = tx.prepareStatement(sql)) {
         int index = 1;
-        if (target != null) {
-          select.setString(index++, target);
+        for (Object value : values) {
+          select.setObject(index++, value);
         }
         select.setInt(index, limit);
         List<Event> events = new ArrayList<>();

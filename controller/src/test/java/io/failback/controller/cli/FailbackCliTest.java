@@ -94,6 +94,43 @@ class FailbackCliTest {
   }
 
   @Test
+  void everyReadCommandPrintsTheApiMessageAsJsonAndYaml() throws Exception {
+    String job = server.jobs().create("EnableProtection",
+        io.failback.proto.v1.FailoverDirection.ON_PREM_TO_CLOUD, "",
+        java.util.Map.of(VM_ID, List.of())).getId();
+    for (List<String> command : List.of(List.of("hosts"), List.of("host", "hv-01"),
+        List.of("vms"), List.of("vm", VM_ID), List.of("items"), List.of("jobs"),
+        List.of("job", job), List.of("plan", "list"), List.of("audit"))) {
+      for (String format : List.of("json", "yaml")) {
+        List<String> args = new ArrayList<>(command);
+        args.addAll(List.of("-o", format));
+        Run run = cli(args(args.toArray(String[]::new)));
+        assertEquals(0, run.exit(), args + ": " + run);
+        Object parsed = format.equals("json")
+            ? com.google.gson.JsonParser.parseString(run.out())
+            : new org.yaml.snakeyaml.Yaml().load(run.out());
+        assertTrue(parsed != null, args + " printed nothing");
+      }
+    }
+    Run jobs = cli(args("jobs", "-o", "json", "--state", "queued", "--limit", "1"));
+    assertTrue(com.google.gson.JsonParser.parseString(jobs.out()).getAsJsonObject()
+        .getAsJsonArray("jobs").get(0).getAsJsonObject().get("id").getAsString().equals(job),
+        jobs.out());
+    Run table = cli(args("jobs"));
+    assertTrue(table.out().startsWith("JOB ID"), table.out());
+    assertTrue(table.out().contains("web-01") || table.out().contains(VM_ID), table.out());
+  }
+
+  @Test
+  void aVmIsNamedByNameOrIdPrefix() {
+    for (String ref : List.of("web-01", VM_ID.substring(0, 8), VM_ID)) {
+      Run run = cli(args("vm", ref));
+      assertEquals(0, run.exit(), ref + ": " + run);
+      assertTrue(run.out().contains("web-01 (" + VM_ID + ")"), run.out());
+    }
+  }
+
+  @Test
   void connectionComesFromTheConfigFile() throws Exception {
     Path config = dir.resolve("cli.properties");
     List<String> c = connection();

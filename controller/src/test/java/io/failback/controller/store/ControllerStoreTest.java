@@ -112,4 +112,28 @@ class ControllerStoreTest {
     return store.inTransaction(
         "Reading a pragma", tx -> Transactions.queryString(tx, "PRAGMA " + name));
   }
+
+  @Test
+  void auditEventsCannotBeUpdatedOrDeletedEvenInSql() throws Exception {
+    try (ControllerStore store = ControllerStore.open(dir.resolve("audit.db"))) {
+      store.auditRecords().append(java.time.Instant.EPOCH, "spiffe://t/operator/a", "ff",
+          "host.fence", "host/hv-01", "why");
+      for (String sql : java.util.List.of("UPDATE audit_events SET actor = 'someone else'",
+          "DELETE FROM audit_events")) {
+        StoreException refused = assertThrows(
+            StoreException.class, () -> store.inTransaction("tamper", tx -> {
+              try (var statement = tx.createStatement()) {
+                return statement.executeUpdate(sql);
+              }
+            }));
+        assertTrue(String.valueOf(refused.getCause())
+            .contains("append-only") || refused.getMessage().contains("append-only"),
+            refused.toString());
+      }
+      var events = store.auditRecords().recent((String) null, 10);
+      assertEquals(1, events.size());
+      assertEquals("spiffe://t/operator/a",
+          events.get(0).actor());
+    }
+  }
 }

@@ -1,0 +1,38 @@
+package io.failback.controller;
+
+import io.failback.certs.Role;
+import io.failback.proto.v1.AgentServiceGrpc;
+import io.failback.proto.v1.CloudSimulationServiceGrpc;
+import io.failback.proto.v1.FailoverServiceGrpc;
+import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.JobServiceGrpc;
+import io.failback.proto.v1.RecoveryPlanServiceGrpc;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which certificate role reaches which service. Within a service, ReadOnlyGate keeps a
+ * read-only operator to List, Get and Watch.
+ */
+final class AccessPolicy {
+  private AccessPolicy() {}
+
+  /** Which role may call which service; anything not listed is refused to everyone. */
+  public static Map<String, Set<Role>> byService() {
+    Set<Role> operators = Set.of(Role.OPERATOR);
+    // Read-only operators reach these services; ReadOnlyGate lets them list, get and watch.
+    Set<Role> anyOperator = Set.of(Role.OPERATOR, Role.OPERATOR_READONLY);
+    return Map.of(
+        AgentServiceGrpc.SERVICE_NAME, Set.of(Role.AGENT),
+        InventoryServiceGrpc.SERVICE_NAME, anyOperator,
+        io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME, anyOperator,
+        RecoveryPlanServiceGrpc.SERVICE_NAME, anyOperator,
+        FailoverServiceGrpc.SERVICE_NAME, anyOperator,
+        JobServiceGrpc.SERVICE_NAME, anyOperator,
+        "grpc.reflection.v1.ServerReflection", anyOperator,
+        "grpc.health.v1.Health", anyOperator,
+        CloudSimulationServiceGrpc.SERVICE_NAME, operators,
+        io.failback.proto.v1.CertificateServiceGrpc.SERVICE_NAME,
+        Set.of(Role.AGENT, Role.OPERATOR));
+  }
+}

@@ -1,0 +1,89 @@
+package io.failback.controller.lifecycle;
+
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * An item's recovery point objective as the operator sees it: the target (15 minutes unless
+ * set), the current RPO while replication keeps the cloud copy current, and the warning when
+ * the target is exceeded or the last delta cycle failed.
+ */
+public final class Rpo {
+  /** What an item's target is until an operator sets one. */
+  public static final Duration DEFAULT_TARGET = Duration.ofMinutes(15);
+  static final Duration MIN_TARGET = Duration.ofMinutes(1);
+  static final Duration MAX_TARGET = Duration.ofDays(30);
+
+  /** The states in which replication keeps the cloud copy current. */
+  static final Set<ProtectionState> REPLICATING =
+      EnumSet.of(ProtectionState.PROTECTED, ProtectionState.REVERSE_REPLICATING);
+
+  private Rpo() {}
+
+  /** The item with its target filled in and its current RPO and warning as of {@code now}. */
+  static ProtectedItem.Builder present(ProtectedItem.Builder item, Instant now) {
+    if (!item.hasRpoTarget()) {
+      item.setRpoTarget(Durations.fromMillis(DEFAULT_TARGET.toMillis()));
+    }
+    item.clearCurrentRpo().clearRpoWarning();
+    if (!REPLICATING.contains(item.getState())) {
+      return item;
+    }
+    Duration target = Duration.ofMillis(Durations.toMillis(item.getRpoTarget()));
+    String warning = "";
+    if (item.hasLastRecoveryPoint()) {
+      Duration current = Duration.between(Instant.ofEpochMilli(
+          Timestamps.toMillis(item.getLastRecoveryPoint())), now);
+      if (current.isNegative()) {
+        current = Duration.ZERO;
+      }
+      item.setCurrentRpo(Durations.fromMillis(current.toMillis()));
+      if (current.compareTo(target) > 0) {
+        warning = "RPO " + DurationWords.of(current) + " exceeds its target "
+            + DurationWords.of(target) + " (last recovery point "
+            + Timestamps.toString(item.getLastRecoveryPoint()) + ")";
+      }
+    }
+    if (!item.getLastCycleError().isEmpty()) {
+      warning = (warning.isEmpty() ? "" : warning + "; ") + "the last delta cycle failed: "
+          + item.getLastCycleError();
+    }
+    return item.setRpoWarning(warning);
+  }
+
+  /**
+   * Checks an operator's target.
+   *
+   * @throws InvalidArgumentException naming the bounds
+   */
+  static Duration checkTarget(Duration target) throws InvalidArgumentException {
+    if (target.compareTo(MIN_TARGET) < 0 || target.compareTo(MAX_TARGET) > 0) {
+      throw new InvalidArgumentException("rpo_target must be from 1 minute to 30 days, got "
+          + target);
+    }
+    return target;
+  }
+
+  /** "17m 30s", "2h 5m", "45s": short enough for a table and a log line. */
+  static final class DurationWords {
+    private DurationWords() {}
+
+    static String of(Duration duration) {
+      long seconds = duration.toSeconds();
+      if (seconds < 60) {
+        return seconds + "s";
+      }
+      long minutes = seconds / 60;
+      if (minutes < 60) {
+        return minutes + "m" + (seconds % 60 == 0 ? "" : " " + seconds % 60 + "s");
+      }
+      return minutes / 60 + "h" + (minutes % 60 == 0 ? "" : " " + minutes % 60 + "m");
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.failback.controller.metrics;
+
+import com.google.protobuf.util.Timestamps;
+import io.failback.common.metrics.Registries;
+import io.failback.common.metrics.SyncMeter;
+import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.lifecycle.Jobs;
+import io.failback.controller.lifecycle.ProtectedItems;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.Host;
+import io.failback.proto.v1.HostStatus;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The controller's meters: syncs (through {@link SyncMeter}), jobs, agents and each protected
+ * item's recovery point age. Per-host and per-item rows are refreshed by {@link #refresh};
+ * their values are read at scrape time.
+ */
+public final class ControllerMetrics {
+  private static final Logger log = Logger.getLogger(ControllerMetrics.class.getName());
+
+  /** The states in which the cloud holds a replica that replication keeps current. */
+  private static final Set<ProtectionState> REPLICATING =
+      EnumSet.of(ProtectionState.PROTECTED, ProtectionState.REVERSE_REPLICATING);
+
+  private final PrometheusMeterRegistry registry;
+  private final SyncMeter syncMeter;
+  private final Clock clock;
+  private final MultiGauge hostOnline;
+  private final MultiGauge heartbeatAge;
+  private final MultiGauge recoveryPointAge;
+  private final MultiGauge rpoTarget;
+  private final MultiGauge rpoWarning;
+  private AgentRegistry agents;
+  private ProtectedItems items;
+
+  public ControllerMetrics(Clock clock) {
+    this.clock = clock;
+    this.registry = Registries.prometheus();
+    this.syncMeter = new SyncMeter(registry);
+    this.hostOnline = MultiGauge.builder("failback.agent.online")
+        .description("1 while the host's agent has a live control stream, else 0")
+        .register(registry);
+    this.heartbeatAge = MultiGauge.builder("failback.agent.heartbeat.age").baseUnit("seconds")
+        .description("Time since the host's agent last sent a heartbeat (connected hosts)")
+        .register(registry);
+    this.recoveryPointAge = MultiGauge.builder("failback.item.recovery.point.age")
+        .baseUnit("seconds")
+        .description("The current RPO of a replicating protected item: the age of its"
+            + " latest recovery point")
+        .register(registry);
+    this.rpoTarget = MultiGauge.builder("failback.item.rpo.target").baseUnit("seconds")
+        .description("The RPO target of a replicating protected item").register(registry);
+    this.rpoWarning = MultiGauge.builder("failback.item.rpo.warning")
+        .description("1 while a replicating item's RPO exceeds its target or its last delta"
+            + " cycle failed (the item's rpo_warning says which), else 0")
+        .register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Where the controller's side of every sync counts its bytes and blocks. */
+  public SyncMeter syncMeter() {
+    return syncMeter;
+  }
+
+  /** Counts jobs by kind and state, their durations and downtimes, from every change. */
+  public void watch(Jobs jobs) {
+    jobs.addListener(new JobMeter(registry));
+  }
+
+  /** Exports agents and items; the rows follow hosts and items at each {@link #refresh}. */
+  public void watch(AgentRegistry agentRegistry, ProtectedItems protectedItems) {
+    this.agents = agentRegistry;
+    this.items = protectedItems;
+    Gauge.builder("failback.agents.connected", agentRegistry,
+            r -> r.lastHeartbeats().size())
+        .description("Agents with a live control stream").register(registry);
+    refresh();
+  }
+
+  /** Brings the per-host and per-item rows up to date with the store. */
+  public void refresh() {
+    if (agents == null) {
+      return;
+    }
+    try {
+      List<MultiGauge.Row<?>> online = new ArrayList<>();
+      for (Host host : agents.hosts()) {
+        String name = host.getName();
+        online.add(MultiGauge.Row.of(Tags.of("host", name), agents,
+            r -> r.isOnline(name) ? 1 : 0));
+      }
+      hostOnline.register(online, true);
+      List<MultiGauge.Row<?>> ages = new ArrayList<>();
+      for (String host : agents.lastHeartbeats().keySet()) {
+        ages.add(MultiGauge.Row.of(Tags.of("host", host), agents, r -> secondsSince(
+            r.lastHeartbeats().get(host))));
+      }
+      heartbeatAge.register(ages, true);
+      List<MultiGauge.Row<?>> rpo = new ArrayList<>();
+      List<MultiGauge.Row<?>> targets = new ArrayList<>();
+      List<MultiGauge.Row<?>> warnings = new ArrayList<>();
+      for (ProtectedItem item : items.list()) {
+        if (REPLICATING.contains(item.getState()) && item.hasLastRecoveryPoint()) {
+          Instant point = Instant.ofEpochMilli(Timestamps.toMillis(item.getLastRecoveryPoint()));
+          String vmId = item.getVmId();
+          rpo.add(MultiGauge.Row.of(Tags.of("vm", vmId, "vm_name", item.getVmName()), items,
+              list -> secondsSince(latestPoint(list, vmId, point))));
+        }
+        if (REPLICATING.contains(item.getState())) {
+          Tags tags = Tags.of("vm", item.getVmId(), "vm_name", item.getVmName());
+          String vmId = item.getVmId();
+          targets.add(MultiGauge.Row.of(tags, item,
+              i -> com.google.protobuf.util.Durations.toMillis(i.getRpoTarget()) / 1000.0));
+          warnings.add(MultiGauge.Row.of(tags, items, list -> warning(list, vmId)));
+        }
+      }
+      recoveryPointAge.register(rpo, true);
+      rpoTarget.register(targets, true);
+      rpoWarning.register(warnings, true);
+    } catch (StoreException | RuntimeException e) {
+      log.warning("metrics: cannot refresh hosts and items: " + e.getMessage());
+    }
+  }
+
+  /** 1 when the item warns about its RPO at scrape time, else 0. */
+  private static double warning(ProtectedItems items, String vmId) {
+    try {
+      return items.get(vmId).getRpoWarning().isEmpty() ? 0 : 1;
+    } catch (Exception e) {
+      return Double.NaN;
+    }
+  }
+
+  /** The item's latest recovery point at scrape time, or {@code known} if it cannot be read. */
+  private static Instant latestPoint(ProtectedItems items, String vmId, Instant known) {
+    try {
+      ProtectedItem item = items.get(vmId);
+      return item.hasLastRecoveryPoint()
+          ? Instant.ofEpochMilli(Timestamps.toMillis(item.getLastRecoveryPoint())) : known;
+    } catch (Exception e) {
+      return known;
+    }
+  }
+
+  private double secondsSince(Instant then) {
+    return then == null ? Double.NaN
+        : Duration.between(then, clock.instant()).toMillis() / 1000.0;
+  }
+}

@@ -1,0 +1,156 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobProgress;
+import io.failback.proto.v1.JobState;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Both processes' plain-HTTP metrics ports scraped around real transfers, in each direction:
+ * the counters add up to exactly the bytes and blocks the jobs report, and the agent's frame
+ * counters mirror the controller's.
+ */
+class MetricsScrapeTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void countersEqualTheJobsBytesAndBlocksInBothDirections() throws Exception {
+    int agentPort = freePort();
+    InetSocketAddress agentMetrics = new InetSocketAddress("127.0.0.1", agentPort);
+    LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup, controller -> {
+      controller.metricsAddress = new InetSocketAddress("127.0.0.1", 0);
+      controller.agentProcessArgs = List.of("--metrics-address", String.valueOf(agentPort));
+    });
+    InetSocketAddress controllerMetrics =
+        fixture.controller.server.metricsAddress().orElseThrow();
+    probes(controllerMetrics);
+    awaitReady(agentMetrics);
+    probes(agentMetrics);
+
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.failedOver();
+    FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);
+
+    // A failback by full download: one pass, the controller the source.
+    Scrape controllerBefore = Scrape.of(controllerMetrics);
+    Scrape agentBefore = Scrape.of(agentMetrics);
+    Job failback = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.FULL_DOWNLOAD), JobState.JOB_SUCCEEDED, Duration.ofSeconds(60));
+    assertMoved(failback.getProgress(), "cloud_to_onprem", controllerBefore,
+        Scrape.of(controllerMetrics), agentBefore, Scrape.of(agentMetrics));
+
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    // The on-prem guest writes; reverse replication, the agent the source, sends that.
+    fixture.scribbleOnPrem(0, 4, 41);
+    fixture.scribbleOnPrem(1, 3, 42);
+    controllerBefore = Scrape.of(controllerMetrics);
+    agentBefore = Scrape.of(agentMetrics);
+    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId),
+        JobState.JOB_SUCCEEDED, Duration.ofSeconds(60));
+    assertMoved(reverse.getProgress(), "onprem_to_cloud", controllerBefore,
+        Scrape.of(controllerMetrics), agentBefore, Scrape.of(agentMetrics));
+
+    fixture.controller.server.metrics().refresh();
+    Scrape after = Scrape.of(controllerMetrics);
+    assertEquals(1, after.value("failback_agents_connected"));
+    assertEquals(1, after.value("failback_agent_online", "host", "hv-01"));
+    double age = after.value("failback_agent_heartbeat_age_seconds", "host", "hv-01");
+    assertTrue(age >= 0 && age < 10, "heartbeat age " + age);
+    double rpo = after.value("failback_item_recovery_point_age_seconds", "vm", fixture.vmId);
+    assertTrue(rpo >= 0 && rpo < 120, "recovery point age " + rpo);
+    assertTrue(after.value("failback_jobs_ended_total", "kind", "PlannedFailover",
+        "state", "succeeded") >= 2, "the failover and the failback ended");
+    assertTrue(after.value("failback_job_duration_seconds_count", "kind", "PlannedFailover",
+        "state", "succeeded") >= 2);
+    assertTrue(after.value("failback_downtime_seconds_count", "kind", "PlannedFailover",
+        "which", "measured") >= 1);
+    assertEquals(0, after.sum("failback_jobs", "kind", "PlannedFailover", "state", "running"),
+        "nothing runs any more");
+    assertTrue(after.sum("grpc_server_processing_duration_seconds_count",
+        "service", "failback.v1.AgentService") > 0, "the agents' calls are counted");
+    assertTrue(after.has("jvm_memory_used_bytes"));
+    assertEquals(1, Scrape.of(agentMetrics).value("failback_agent_connected", "host", "hv-01"));
+  }
+
+  /**
+   * The growth of each counter between two scrapes equals the job's progress: the controller's
+   * own side exactly, and the agent's frames mirror the controller's.
+   */
+  private static void assertMoved(JobProgress job, String direction, Scrape controllerBefore,
+      Scrape controllerAfter, Scrape agentBefore, Scrape agentAfter) {
+    String[] dir = {"direction", direction};
+    for (String result : List.of("scanned", "equal", "zero", "sent")) {
+      long expected = switch (result) {
+        case "scanned" -> job.getBlocksScanned();
+        case "equal" -> job.getBlocksEqual();
+        case "zero" -> job.getBlocksZero();
+        default -> job.getBlocksSent();
+      };
+      assertEquals(expected, grown(controllerBefore, controllerAfter,
+          "failback_sync_blocks_total", "direction", direction, "result", result),
+          result + " blocks, " + direction);
+    }
+    assertTrue(job.getBlocksSent() > 0, "something moved: " + job);
+    assertEquals(job.getBytesRead(), grown(controllerBefore, controllerAfter,
+        "failback_sync_disk_read_bytes_total", dir), "bytes read, " + direction);
+    double sent = grown(controllerBefore, controllerAfter, "failback_sync_wire_sent_bytes_total",
+        dir);
+    double received = grown(controllerBefore, controllerAfter,
+        "failback_sync_wire_received_bytes_total", dir);
+    assertEquals(job.getBytesOnWire(), sent + received, "frame bytes both ways, " + direction);
+    assertEquals(sent, grown(agentBefore, agentAfter, "failback_sync_wire_received_bytes_total",
+        dir), "what the controller sent the agent received, " + direction);
+    assertEquals(received, grown(agentBefore, agentAfter, "failback_sync_wire_sent_bytes_total",
+        dir), "what the agent sent the controller received, " + direction);
+    assertEquals(job.getBlocksSent(), grown(agentBefore, agentAfter,
+        "failback_sync_blocks_total", "direction", direction, "result", "sent"),
+        "blocks sent as the agent counted them, " + direction);
+  }
+
+  private static double grown(Scrape before, Scrape after, String name, String... labels) {
+    return after.sum(name, labels) - before.sum(name, labels);
+  }
+
+  private static void probes(InetSocketAddress address) throws Exception {
+    assertEquals(200, Scrape.get(address, "/healthz").statusCode());
+    assertEquals(200, Scrape.get(address, "/readyz").statusCode());
+    var other = Scrape.get(address, "/v1/jobs");
+    assertEquals(404, other.statusCode());
+    assertTrue(other.body().contains("/metrics, /healthz and /readyz"), other.body());
+  }
+
+  private static void awaitReady(InetSocketAddress address) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        if (Scrape.get(address, "/readyz").statusCode() == 200) {
+          return;
+        }
+      } catch (java.io.IOException notYet) {
+        // the agent process is still starting
+      }
+      assertTrue(System.nanoTime() < deadline, "the agent's /readyz never said ready");
+      Thread.sleep(100);
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Message;
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.proto.v1.CloudSimulationServiceGrpc;
+import io.failback.proto.v1.FailoverServiceGrpc;
+import io.failback.proto.v1.HostServiceGrpc;
+import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.JobServiceGrpc;
+import io.failback.proto.v1.ListAuditEventsRequest;
+import io.failback.proto.v1.RecoveryPlanServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import io.grpc.stub.ClientCalls;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each role against each method of each operator service: a read-only operator
+ * ({@code operator-readonly/NAME}) may list, get and watch everywhere it is admitted and is
+ * refused every other call, recorded in the audit trail; the simulation service is for full
+ * operators only; an agent reaches none of them; an operator reaches every one.
+ */
+class RolesTest {
+  private static final List<ServiceDescriptor> OPERATOR_SERVICES = List.of(
+      InventoryServiceGrpc.getServiceDescriptor(), HostServiceGrpc.getServiceDescriptor(),
+      RecoveryPlanServiceGrpc.getServiceDescriptor(), FailoverServiceGrpc.getServiceDescriptor(),
+      JobServiceGrpc.getServiceDescriptor(), CloudSimulationServiceGrpc.getServiceDescriptor());
+
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void eachRoleAgainstEachMethodOfEachOperatorService() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir));
+    controller.start();
+    ManagedChannel readOnly = closing(controller.channel(
+        controller.pki.readOnlyOperator("auditor")));
+    ManagedChannel operator = closing(controller.channel(
+        controller.pki.operator("ops")));
+    ManagedChannel agent = closing(controller.channel(controller.pki.agent("hv-01")));
+    int reads = 0;
+    int writes = 0;
+    for (ServiceDescriptor service : OPERATOR_SERVICES) {
+      boolean simulation = service.getName().equals(CloudSimulationServiceGrpc.SERVICE_NAME);
+      for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        String name = method.getBareMethodName();
+        boolean read = name.startsWith("List") || name.startsWith("Get")
+            || name.startsWith("Watch");
+        Status.Code asReadOnly = call(readOnly, method);
+        if (read && !simulation) {
+          reads++;
+          assertNotEquals(Status.Code.PERMISSION_DENIED, asReadOnly, method.getFullMethodName());
+          assertNotEquals(Status.Code.UNAUTHENTICATED, asReadOnly, method.getFullMethodName());
+        } else {
+          writes++;
+          assertEquals(Status.Code.PERMISSION_DENIED, asReadOnly, method.getFullMethodName());
+        }
+        assertEquals(Status.Code.PERMISSION_DENIED, call(agent, method),
+            "an agent called " + method.getFullMethodName());
+        if (read) {
+          Status.Code asOperator = call(operator, method);
+          assertNotEquals(Status.Code.PERMISSION_DENIED, asOperator, method.getFullMethodName());
+        }
+      }
+    }
+    assertTrue(reads >= 10 && writes >= 15, reads + " reads, " + writes + " changes");
+
+    var attempts = HostServiceGrpc.newBlockingStub(operator).listAuditEvents(
+        ListAuditEventsRequest.newBuilder().setActor("spiffe://failback.test/operator-readonly"
+            + "/auditor").setLimit(1000).build()).getEventsList();
+    assertTrue(attempts.stream().anyMatch(e -> e.getAction().equals(
+        "failback.v1.FailoverService/PlannedFailover")
+        && e.getDetail().contains("PERMISSION_DENIED")), attempts.toString());
+  }
+
+  /** Calls {@code method} with an empty request; returns how it ended (OK included). */
+  @SuppressWarnings("unchecked")
+  private static Status.Code call(ManagedChannel channel, MethodDescriptor<?, ?> method) {
+    var input = ((ProtoMethodDescriptorSupplier) method.getSchemaDescriptor())
+        .getMethodDescriptor().getInputType();
+    Message request = DynamicMessage.getDefaultInstance(input);
+    MethodDescriptor<Message, Object> typed = (MethodDescriptor<Message, Object>) method;
+    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS);
+    try {
+      if (method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING) {
+        ClientCalls.blockingServerStreamingCall(channel, typed, options, request).hasNext();
+      } else {
+        ClientCalls.blockingUnaryCall(channel, typed, options, request);
+      }
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  private io.grpc.ManagedChannel closing(io.grpc.ManagedChannel channel) {
+    cleanup.register(() -> channel.shutdownNow());
+    return channel;
+  }
+}

@@ -1,0 +1,61 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.ProtectionState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A link that stalls mid-failback while the agent stays connected (its heartbeats still reach
+ * the controller; nothing reaches the agent): the progress deadline stops the syncs and the job
+ * fails saying why, instead of holding forever; once the link moves again the undo journals put
+ * the on-prem disks back.
+ */
+class StalledSyncTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void aStalledFailbackFailsAtTheProgressDeadlineAndIsRolledBackOnceTheLinkMoves()
+      throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = LifecycleFixture.withControllerSettings(dir, cleanup, port -> {
+      proxy[0] = cleanup.register(PausingProxy.before(port));
+      return "localhost:" + proxy[0].port();
+    }, controller -> controller.syncStallTimeout = Duration.ofSeconds(3));
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.failedOver();
+    FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
+
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 5 << 20);
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "phase 1 never stalled");
+    Job failed = fixture.awaitState(failback, JobState.JOB_FAILED, Duration.ofSeconds(60));
+    assertTrue(failed.getErrorsList().stream().anyMatch(e -> e.contains("no progress for 3 s"
+        + " while the agent stayed connected")), failed.toString());
+    assertTrue(fixture.controller.server.registry().isOnline("hv-01"),
+        "the agent stayed connected: this is a stall, not a lost agent");
+
+    proxy[0].resume();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
+      assertTrue(System.nanoTime() < deadline, "never rolled back: " + fixture.item());
+      Thread.sleep(50);
+    }
+    before.assertRolledBack(fixture, null);
+    assertEquals(io.failback.controller.cloud.PowerState.RUNNING,
+        fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+  }
+}
