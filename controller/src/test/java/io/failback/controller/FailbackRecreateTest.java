@@ -49,7 +49,11 @@ class FailbackRecreateTest {
   }
 
   private void recreateAfter(boolean wholeFolder) throws Exception {
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    // A shape unlike the defaults (2 GiB, 2 CPUs): the recreated VM must have the original's,
+    // even when the whole folder, its definition included, is gone.
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> "localhost:" + port,
+        host -> io.failback.agent.hyperv.simulated.SimulatedHostSeeder.shape(host, "app-01",
+            3L << 30, 3), false);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     fixture.controller.server.cloud().guest(cloudVm).scribble(0, 20, 5);
@@ -83,6 +87,8 @@ class FailbackRecreateTest {
     assertNotEquals("", item.getOnPremVmId());
     VirtualMachine recreated = vm(fixture, item.getOnPremVmId());
     assertEquals("app-01", recreated.getName());
+    assertEquals(3L << 30, recreated.getMemoryBytes(), "the original's memory");
+    assertEquals(3, recreated.getProcessorCount(), "the original's CPUs");
     assertEquals(PowerState.RUNNING, recreated.getPowerState());
     var cloud = fixture.controller.server.cloud().get(cloudVm).orElseThrow();
     for (int i = 0; i < 2; i++) {

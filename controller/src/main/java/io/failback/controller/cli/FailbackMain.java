@@ -76,7 +76,7 @@ public final class FailbackMain {
           if (e instanceof StatusRuntimeException sre) {
             Status status = sre.getStatus();
             cmd.getErr().println("error: " + status.getCode() + ": "
-                + (status.getDescription() != null ? status.getDescription()
+                + (status.getDescription() != null ? CliHints.forCli(status.getDescription())
                 : String.valueOf(status.getCause())) + handshakeHint(status.getCause()));
             return EXIT_SERVER_ERROR;
           }
@@ -112,7 +112,11 @@ public final class FailbackMain {
     return ConfigFiles.execute(command, args, "FAILBACK_CONFIG", fallback);
   }
 
+  /** Whether standard output is a terminal, where --watch redraws its line in place. */
+  static volatile boolean onTerminal;
+
   public static void main(String[] args) {
+    onTerminal = System.console() != null;
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     System.exit(run(args, out, err));

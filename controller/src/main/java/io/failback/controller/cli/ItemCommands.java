@@ -45,7 +45,7 @@ final class ItemCommands {
           table.row(item.getVmId(), item.getVmName(), item.getOnPremHost(), item.getState(),
               item.getGeneration(), rpo(item),
               item.getCloudVmId().isEmpty() ? "-" : item.getCloudVmId(),
-              String.join(",", item.getAllowedActionsList()));
+              CliHints.actions(item.getAllowedActionsList()));
         }
         table.print(spec.commandLine().getOut());
         for (ProtectedItem item : items.getItemsList()) {

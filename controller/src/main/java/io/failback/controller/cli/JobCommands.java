@@ -75,7 +75,7 @@ final class JobCommands {
                   job.getCreatedAt().getSeconds()).toString().replace("T", " ")
                   .replace("Z", "") : "-",
               job.getAllowedActionsCount() == 0 ? "-"
-                  : String.join(",", job.getAllowedActionsList()));
+                  : CliHints.actions(job.getAllowedActionsList()));
         }
         table.print(spec.commandLine().getOut());
         return 0;

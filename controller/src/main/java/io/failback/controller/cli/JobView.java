@@ -21,7 +21,7 @@ final class JobView {
         + (job.getRecoveryPlan().isEmpty() ? "" : "  plan " + job.getRecoveryPlan() + " ("
             + job.getGroupsFinished() + " of " + job.getGroupsTotal() + " groups finished)")
         + (job.getAllowedActionsCount() > 0
-            ? "  next: " + String.join(", ", job.getAllowedActionsList()) : "")
+            ? "  next: " + CliHints.actions(job.getAllowedActionsList()).replace(",", ", ") : "")
         + (job.getManualAction().isEmpty() ? ""
             : "\n  manual action: " + job.getManualAction());
   }

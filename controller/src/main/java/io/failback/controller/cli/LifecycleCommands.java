@@ -248,12 +248,21 @@ final class LifecycleCommands {
       Job last = null;
       while (updates.hasNext()) {
         last = updates.next();
-        // The server's own figures, ETA included: the CLI adds nothing up itself.
-        out.println(JobView.summary(last) + "  " + JobView.bar(last.getProgress()));
+        // The server's own figures, ETA included: the CLI adds nothing up itself. On a
+        // terminal the line is redrawn in place; piped, each update is a line of its own.
+        String line = JobView.summary(last) + "  " + JobView.bar(last.getProgress());
+        if (FailbackMain.onTerminal && line.indexOf('\n') < 0) {
+          out.print("\r\033[K" + line);
+        } else {
+          out.println(line);
+        }
         out.flush();
         if (last.getState() == JobState.JOB_WAITING) {
           break;
         }
+      }
+      if (FailbackMain.onTerminal) {
+        out.println();
       }
       if (last != null) {
         JobView.details(last, out);

@@ -37,9 +37,6 @@ import java.util.Optional;
  * then resumes with a delta pass that skips what is already equal.
  */
 final class FailbackVm extends ItemWork {
-  private static final long DEFAULT_MEMORY = 2L << 30;
-  private static final int DEFAULT_PROCESSORS = 2;
-
   private final DataSync dataSync;
   /** The host to fail back to when it is not the item's: the VM is created there. */
   private final String alternateHost;
@@ -158,14 +155,7 @@ final class FailbackVm extends ItemWork {
     fenceOriginal();
     CloudVm cloudVm = context.cloud().get(item.getCloudVmId()).orElseThrow(
         () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
-    CreateVm.Builder spec = CreateVm.newBuilder().setName(item.getVmName())
-        .setGeneration(original.map(VirtualMachine::getGeneration).filter(g -> g > 0).orElse(2))
-        .setMemoryBytes(original.map(VirtualMachine::getMemoryBytes).filter(m -> m > 0)
-            .orElse(DEFAULT_MEMORY))
-        .setProcessorCount(original.map(VirtualMachine::getProcessorCount).filter(c -> c > 0)
-            .orElse(DEFAULT_PROCESSORS));
-    cloudVm.nics().forEach(nic -> spec.addSwitchNames(nic.switchName()));
-    cloudVm.disks().forEach(disk -> spec.addDiskSizes(disk.virtualSize()));
+    CreateVm.Builder spec = NewVmShape.of(item, original, cloudVm);
     VirtualMachine created = context.hosts().createVm(alternateHost, spec.build());
     context.items().relocate(vmId(), alternateHost, created.getId());
     context.hosts().recordMove(vmId(), item.getOnPremHost(), alternateHost, created.getId(),

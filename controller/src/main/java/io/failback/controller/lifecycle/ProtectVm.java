@@ -38,7 +38,11 @@ final class ProtectVm extends ItemWork {
     context.items().transition(vmId(), item.getState(), reverse
         ? ProtectionState.REVERSE_REPLICATING : ProtectionState.INITIAL_REPLICATION,
         b -> b.setActiveJobId(jobId)
-            .setDataEncryption(reverse ? item.getDataEncryption() : dataEncryption));
+            .setDataEncryption(reverse ? item.getDataEncryption() : dataEncryption)
+            // Kept for a full download that must recreate the VM without its definition.
+            .setOnPremMemoryBytes(vm.getMemoryBytes())
+            .setOnPremProcessorCount(vm.getProcessorCount())
+            .setOnPremVmGeneration(vm.getGeneration()));
   }
 
   @Override

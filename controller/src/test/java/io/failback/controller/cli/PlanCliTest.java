@@ -99,7 +99,7 @@ class PlanCliTest {
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, unknown.exit(), unknown.toString());
     assertEquals("error: INVALID_ARGUMENT: group 2: vm '" + GHOST + "' is not a protected item;"
         + " list"
-        + " them with ListProtectedItems", unknown.err().strip());
+        + " them with 'failback items'", unknown.err().strip());
 
     assertEquals(0, cli("plan", "create", "tiers", "--group", DB).exit());
     Run duplicate = cli("plan", "create", "TIERS", "--group", WEB);
