@@ -86,6 +86,18 @@ class RolesTest {
     assertTrue(attempts.stream().anyMatch(e -> e.getAction().equals(
         "failback.v1.FailoverService/PlannedFailover")
         && e.getDetail().contains("PERMISSION_DENIED")), attempts.toString());
+
+    // What a refused read-only operator asked for is in the trail, under the VM it named.
+    String vm = "0f1e0000-0000-4000-8000-0000000000aa";
+    StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        StatusRuntimeException.class, () -> FailoverServiceGrpc.newBlockingStub(readOnly)
+            .commit(io.failback.proto.v1.CommitRequest.newBuilder().addVmIds(vm).build()));
+    assertEquals(Status.Code.PERMISSION_DENIED, refused.getStatus().getCode());
+    var aboutVm = HostServiceGrpc.newBlockingStub(operator).listAuditEvents(
+        ListAuditEventsRequest.newBuilder().setTarget("vm/" + vm).build()).getEventsList();
+    assertEquals(1, aboutVm.size(), aboutVm.toString());
+    assertTrue(aboutVm.get(0).getActor().endsWith("/operator-readonly/auditor")
+        && aboutVm.get(0).getDetail().contains("PERMISSION_DENIED"), aboutVm.toString());
   }
 
   /** Calls {@code method} with an empty request; returns how it ended (OK included). */

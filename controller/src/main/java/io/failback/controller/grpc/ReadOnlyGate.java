@@ -23,12 +23,18 @@ public final class ReadOnlyGate implements ServerInterceptor {
     String method = call.getMethodDescriptor().getBareMethodName();
     if (peer.role() == Role.OPERATOR_READONLY
         && (method == null || !AuditingInterceptor.readsOnly(method))) {
-      call.close(Status.PERMISSION_DENIED.withDescription(peer.spiffeId() + " is a read-only"
-          + " operator: it may list, get and watch, not call "
+      Status refusal = Status.PERMISSION_DENIED.withDescription(peer.spiffeId() + " is a"
+          + " read-only operator: it may list, get and watch, not call "
           + call.getMethodDescriptor().getFullMethodName()
-          + "; use an operator certificate (failback-pki issue --role operator)"),
-          new Metadata());
-      return new ServerCall.Listener<>() {};
+          + "; use an operator certificate (failback-pki issue --role operator)");
+      // Refused once the request is in, so that the audit records what was asked for.
+      call.request(1);
+      return new ServerCall.Listener<>() {
+        @Override
+        public void onHalfClose() {
+          call.close(refusal, new Metadata());
+        }
+      };
     }
     return next.startCall(call, headers);
   }
