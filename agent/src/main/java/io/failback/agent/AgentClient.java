@@ -1,13 +1,5 @@
 package io.failback.agent;
 
-import io.failback.common.metrics.MetricsEndpoint;
-import io.failback.common.metrics.Registries;
-import io.failback.common.metrics.SyncMeter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.InetSocketAddress;
-import java.util.Optional;
-
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.grpc.CertificateRenewer;
 import io.failback.agent.grpc.ControlSession;
@@ -17,6 +9,9 @@ import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.certs.Role;
 import io.failback.common.grpc.RenewingChannel;
 import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.metrics.MetricsEndpoint;
+import io.failback.common.metrics.Registries;
+import io.failback.common.metrics.SyncMeter;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
 import io.failback.common.tls.IdentityException;
@@ -24,9 +19,12 @@ import io.failback.common.tls.PeerIdentity;
 import io.failback.common.tls.TrustDomain;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,13 +46,11 @@ public final class AgentClient implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final ScheduledExecutorService renewals;
   private final String hostName;
-  private final PrometheusMeterRegistry meters;
   private final MetricsEndpoint endpoint;
 
   private AgentClient(RenewingChannel channel, ControlSession session,
       ScheduledExecutorService scheduler, ScheduledExecutorService renewals, String hostName,
-      PrometheusMeterRegistry meters, MetricsEndpoint endpoint) {
-    this.meters = meters;
+      MetricsEndpoint endpoint) {
     this.endpoint = endpoint;
     this.channel = channel;
     this.session = session;
@@ -140,7 +136,7 @@ public final class AgentClient implements AutoCloseable {
             + e.getMessage(), e);
       }
     }
-    return new AgentClient(channel, session, scheduler, renewals, ownHost, meters, endpoint);
+    return new AgentClient(channel, session, scheduler, renewals, ownHost, endpoint);
   }
 
   /**
@@ -171,16 +167,6 @@ public final class AgentClient implements AutoCloseable {
   /** The host name in this agent's certificate. */
   public String hostName() {
     return hostName;
-  }
-
-  /** Where the metrics and probes are served, if anywhere. */
-  public Optional<InetSocketAddress> metricsAddress() {
-    return Optional.ofNullable(endpoint).map(MetricsEndpoint::address);
-  }
-
-  /** The agent's meters (what {@code /metrics} serves). */
-  public PrometheusMeterRegistry meters() {
-    return meters;
   }
 
   @Override

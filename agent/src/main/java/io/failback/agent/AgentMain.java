@@ -1,24 +1,23 @@
 package io.failback.agent;
 
-import io.failback.common.cli.ImplementationVersion;
-import io.failback.common.cli.LogOptions;
-import io.failback.common.metrics.MetricsEndpoint;
-
 import com.google.protobuf.util.JsonFormat;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.cli.ConfigFiles;
+import io.failback.common.cli.ImplementationVersion;
+import io.failback.common.cli.LogOptions;
+import io.failback.common.cli.MetricsOptions;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code failback-agent}: runs the agent, or prepares a simulated host. */
 @Command(name = "failback-agent", mixinStandardHelpOptions = true,
@@ -59,10 +58,8 @@ public final class AgentMain {
     @Mixin
     LogOptions logging = new LogOptions();
 
-    @Option(names = "--metrics-address", paramLabel = "[HOST:]PORT",
-        description = "Serve Prometheus metrics (/metrics) and probes (/healthz, /readyz) over"
-            + " plain HTTP here; a bare port binds loopback. Default: not served.")
-    String metricsAddress;
+    @Mixin
+    MetricsOptions metrics = new MetricsOptions();
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -77,9 +74,7 @@ public final class AgentMain {
       Path state = stateDir != null ? stateDir : hypervisor.defaultStateDir();
       AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
           hypervisor.hostDir, state);
-      if (metricsAddress != null) {
-        config = config.withMetricsAddress(MetricsEndpoint.parseAddress(metricsAddress));
-      }
+      config = config.withMetricsAddress(metrics.address());
       return AgentClient.start(config, hypervisor.driver(config.stateDir()), Clock.systemUTC(),
           new ControlSession.SessionListener() {});
     }

@@ -1,16 +1,15 @@
 package io.failback.controller;
 
+import io.failback.common.cli.ConfigFiles;
 import io.failback.common.cli.ImplementationVersion;
 import io.failback.common.cli.LogOptions;
-import io.failback.common.metrics.MetricsEndpoint;
-import java.net.InetSocketAddress;
-
-import io.failback.common.cli.ConfigFiles;
+import io.failback.common.cli.MetricsOptions;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.cloud.kvm.KernelBoot;
 import io.failback.controller.store.StoreException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +19,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code failback-controller}: runs the controller until stopped, or installs its service. */
 @Command(name = "failback-controller", mixinStandardHelpOptions = true,
@@ -141,10 +140,8 @@ public final class ControllerMain implements Callable<Integer> {
   @Mixin
   LogOptions logging = new LogOptions();
 
-  @Option(names = "--metrics-address", paramLabel = "[HOST:]PORT",
-      description = "Serve Prometheus metrics (/metrics) and probes (/healthz, /readyz) over"
-          + " plain HTTP here; a bare port binds loopback. Default: not served.")
-  String metricsAddress;
+  @Mixin
+  MetricsOptions metrics = new MetricsOptions();
 
   @Option(names = "--port-file",
       description = "Write the bound port here once listening (for scripts using port 0).")
@@ -180,11 +177,8 @@ public final class ControllerMain implements Callable<Integer> {
   }
 
   private InetSocketAddress metricsAddress() {
-    if (metricsAddress == null) {
-      return null;
-    }
     try {
-      return MetricsEndpoint.parseAddress(metricsAddress);
+      return metrics.address();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--metrics-address: " + e.getMessage());
     }

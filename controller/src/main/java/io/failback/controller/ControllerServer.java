@@ -1,63 +1,62 @@
 package io.failback.controller;
 
 import io.failback.certs.CertificateAuthority;
-import io.failback.controller.certificates.Enrollment;
-import io.failback.controller.grpc.CertificateAdapters;
-import io.failback.proto.v1.EnrollmentServiceGrpc;
-import java.util.Optional;
 import io.failback.common.grpc.AuthorizationInterceptor;
-import io.failback.common.metrics.MetricsEndpoint;
-import io.failback.controller.metrics.ControllerMetrics;
-import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import io.failback.common.grpc.BoundedDescriptions;
 import io.failback.common.grpc.MalformedRequests;
 import io.failback.common.grpc.TlsMaterial;
-import io.failback.common.tls.RevocationFile;
+import io.failback.common.metrics.MetricsEndpoint;
 import io.failback.common.sync.DigestSets;
+import io.failback.common.tls.RevocationFile;
 import io.failback.controller.agents.AgentHosts;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.agents.HostAdmin;
-import io.failback.controller.grpc.FencedHostInterceptor;
-import io.failback.controller.grpc.HostServiceAdapter;
+import io.failback.controller.certificates.Enrollment;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.GuestSimulation;
-import io.failback.controller.grpc.FailoverServiceAdapter;
-import io.failback.controller.grpc.RequestShape;
-import io.failback.controller.grpc.SimulationServiceAdapter;
-import io.failback.proto.v1.CloudSimulationServiceGrpc;
-import io.failback.controller.lifecycle.Lifecycle;
-import io.failback.controller.lifecycle.SessionSecret;
 import io.failback.controller.grpc.AgentServiceAdapter;
 import io.failback.controller.grpc.AuditingInterceptor;
-import io.failback.controller.grpc.ReadOnlyGate;
-import io.failback.controller.lifecycle.JobAudit;
+import io.failback.controller.grpc.CertificateAdapters;
+import io.failback.controller.grpc.FailoverServiceAdapter;
+import io.failback.controller.grpc.FencedHostInterceptor;
+import io.failback.controller.grpc.HostServiceAdapter;
 import io.failback.controller.grpc.InventoryServiceAdapter;
 import io.failback.controller.grpc.JobServiceAdapter;
 import io.failback.controller.grpc.PendingServices;
+import io.failback.controller.grpc.ReadOnlyGate;
 import io.failback.controller.grpc.RecoveryPlanServiceAdapter;
+import io.failback.controller.grpc.RequestShape;
+import io.failback.controller.grpc.SimulationServiceAdapter;
 import io.failback.controller.grpc.SyncStreams;
+import io.failback.controller.lifecycle.JobAudit;
 import io.failback.controller.lifecycle.Jobs;
+import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.ProtectedItems;
+import io.failback.controller.lifecycle.SessionSecret;
+import io.failback.controller.metrics.ControllerMetrics;
 import io.failback.controller.plans.RecoveryPlans;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.DiskSyncs;
-import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.CloudSimulationServiceGrpc;
+import io.failback.proto.v1.EnrollmentServiceGrpc;
 import io.failback.proto.v1.Job;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -182,16 +181,14 @@ public final class ControllerServer implements AutoCloseable {
             : PendingServices.of(CloudSimulationServiceGrpc.getServiceDescriptor(),
                 "the controller runs without --simulation"));
     // Every call that may change something is audited, refused ones included; HostService
-    // audits its own calls with what it decided, and InventoryService only reads.
+    // audits its own changes with what it decided.
     AuditingInterceptor auditing = new AuditingInterceptor(store.auditRecords(), clock);
     ReadOnlyGate readOnly = new ReadOnlyGate();
-    Set<String> selfAudited = Set.of(InventoryServiceGrpc.SERVICE_NAME,
-        io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME);
     for (ServerServiceDefinition service : operatorServices) {
       // Inside the parsing of requests, so that the audit sees each request as a message;
       // last-listed runs first: authorization, parsing, the audit, the read-only gate.
-      ServerServiceDefinition gated = selfAudited.contains(
-          service.getServiceDescriptor().getName())
+      ServerServiceDefinition gated = service.getServiceDescriptor().getName()
+          .equals(io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME)
           ? ServerInterceptors.intercept(service, readOnly)
           : ServerInterceptors.intercept(service, readOnly, auditing);
       transport.addService(ServerInterceptors.intercept(

@@ -131,9 +131,7 @@ class LifecycleRestartTest {
     assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the download never got going");
     assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state());
 
-    int port = fixture.controller.port();
-    fixture.controller.close();
-    fixture.controller.start(port);
+    restartController(fixture);
     // Before any agent is back: the on-prem VM is fenced, so the cloud VM runs again.
     assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state(),
         "neither copy runs after the restart");
@@ -150,10 +148,15 @@ class LifecycleRestartTest {
   }
 
   private static void restart(LifecycleFixture fixture) throws Exception {
+    restartController(fixture);
+    fixture.awaitAgentOnline();
+  }
+
+  /** Stops the controller and starts it again on the same port, without waiting for agents. */
+  private static void restartController(LifecycleFixture fixture) throws Exception {
     int port = fixture.controller.port();
     fixture.controller.close();
     fixture.controller.start(port);
-    fixture.awaitAgentOnline();
   }
 
   /**
@@ -176,9 +179,7 @@ class LifecycleRestartTest {
             + " controller stopped; rolled back as soon as host hv-01 answers"));
     assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state());
 
-    int port = fixture.controller.port();
-    fixture.controller.close();
-    fixture.controller.start(port);
+    restartController(fixture);
     assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state(),
         "neither copy runs after the restart");
     assertEquals(ProtectionState.FAILBACK_INCONSISTENT, fixture.item().getState(),

@@ -1,10 +1,5 @@
 package io.failback.agent.grpc;
 
-import io.failback.common.metrics.SyncMeter;
-import io.micrometer.core.instrument.Tags;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.ReadPoint;
 import io.failback.agent.hyperv.SourceTracking;
@@ -15,6 +10,7 @@ import io.failback.common.crypto.JobKey;
 import io.failback.common.crypto.KeyWrapper;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
+import io.failback.common.metrics.SyncMeter;
 import io.failback.common.sync.DigestSets;
 import io.failback.common.sync.DiskSync;
 import io.failback.common.sync.SyncException;
@@ -32,6 +28,7 @@ import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import io.grpc.Channel;
+import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -41,6 +38,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;

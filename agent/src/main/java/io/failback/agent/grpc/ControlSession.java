@@ -1,13 +1,12 @@
 package io.failback.agent.grpc;
 
-import io.failback.common.metrics.SyncMeter;
-
 import com.google.protobuf.util.Timestamps;
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.DiskSampler;
 import io.failback.agent.hyperv.NewVm;
 import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.agent.undo.UndoCommands;
+import io.failback.common.metrics.SyncMeter;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
 import io.failback.proto.v1.AgentMessage;

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * Sync counters in a meter registry, fed from {@link SyncProgress} snapshots: the same numbers
  * the job shows, added as they grow. Tags say which way the data went ({@code direction}:
  * {@code cloud_to_onprem} for a failback, {@code onprem_to_cloud} for protection and reverse
- * replication), which side this process played ({@code role}) and the sync {@code mode}.
+ * replication) and the sync {@code mode}; the controller adds the job's {@code kind} and the
+ * {@code pass}.
  */
 public final class SyncMeter {
   /** Tag value of a failback's direction. */

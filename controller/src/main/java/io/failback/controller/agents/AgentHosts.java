@@ -162,47 +162,37 @@ public final class AgentHosts implements OnPremHosts {
         .toList();
   }
 
+  @Override
+  public boolean answers(String host, Duration within) {
+    return registry.isOnline(host) && refreshWithin(host, within).isEmpty();
+  }
+
   /**
    * Asks an online host for its current inventory, which the registry then stores: what the
    * pre-flight decides on is the host's answer now, not its last report (the agent also pushes
    * changes at its heartbeats, and checks VM state and disks itself before every command).
    * An offline or silent host leaves the stored copy, after at most {@link #REFRESH_TIMEOUT}.
    */
-  @Override
-  public boolean answers(String host, Duration within) {
-    if (!registry.isOnline(host)) {
-      return false;
-    }
-    try {
-      return registry.send(host, Command.newBuilder()
-          .setCommandId(UUID.randomUUID().toString())
-          .setRefreshInventory(RefreshInventory.getDefaultInstance()).build())
-          .get(within.toMillis(), TimeUnit.MILLISECONDS).getError().isEmpty();
-    } catch (ExecutionException | TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+  private void refresh(String host) {
+    if (registry.isOnline(host)) {
+      refreshWithin(host, REFRESH_TIMEOUT).ifPresent(why ->
+          log.warning("using the stored inventory of host " + host + ": " + why));
     }
   }
 
-  private void refresh(String host) {
-    if (!registry.isOnline(host)) {
-      return;
-    }
+  /** Sends RefreshInventory; why it got no good answer within {@code within}, or empty. */
+  private Optional<String> refreshWithin(String host, Duration within) {
     try {
       CommandResult result = registry.send(host, Command.newBuilder()
           .setCommandId(UUID.randomUUID().toString())
           .setRefreshInventory(RefreshInventory.getDefaultInstance()).build())
-          .get(REFRESH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      if (!result.getError().isEmpty()) {
-        log.warning("using the stored inventory of host " + host + ": " + result.getError());
-      }
+          .get(within.toMillis(), TimeUnit.MILLISECONDS);
+      return result.getError().isEmpty() ? Optional.empty() : Optional.of(result.getError());
     } catch (ExecutionException | TimeoutException e) {
-      log.warning("using the stored inventory of host " + host + ": no fresh answer within "
-          + REFRESH_TIMEOUT.toSeconds() + " s");
+      return Optional.of("no fresh answer within " + within.toSeconds() + " s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return Optional.of("interrupted");
     }
   }
 

@@ -1,11 +1,7 @@
 package io.failback.controller.cli;
 
 import com.google.protobuf.util.Durations;
-import io.failback.proto.v1.GetJobRequest;
-import io.failback.proto.v1.Job;
-import io.failback.proto.v1.JobState;
-import io.failback.proto.v1.ListJobsRequest;
-import io.failback.proto.v1.ListJobsResponse;
+import io.failback.common.text.DurationText;
 import io.failback.proto.v1.ListProtectedItemsRequest;
 import io.failback.proto.v1.ListProtectedItemsResponse;
 import io.failback.proto.v1.ProtectedItem;
@@ -14,11 +10,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The protected items: list them with their RPO, and set their RPO target. */
 final class ItemCommands {

@@ -1,24 +1,22 @@
 package io.failback.controller.cli;
 
-import com.google.protobuf.util.Durations;
 import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.ListJobsRequest;
 import io.failback.proto.v1.ListJobsResponse;
 import io.failback.proto.v1.ListProtectedItemsRequest;
-import io.failback.proto.v1.ListProtectedItemsResponse;
 import io.failback.proto.v1.ProtectedItem;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The jobs: list them as a table or the API's messages, and show or follow one. */
 final class JobCommands {

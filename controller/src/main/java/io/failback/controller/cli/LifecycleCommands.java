@@ -6,15 +6,9 @@ import io.failback.proto.v1.CompleteFailoverRequest;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.EnableProtectionRequest;
 import io.failback.proto.v1.FailoverResponse;
-import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
-import io.failback.proto.v1.ListJobsRequest;
-import io.failback.proto.v1.ListJobsResponse;
-import io.failback.proto.v1.ListProtectedItemsResponse;
-import io.failback.proto.v1.ListProtectedItemsRequest;
 import io.failback.proto.v1.PlannedFailoverRequest;
-import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ResumeJobRequest;
 import io.failback.proto.v1.ReverseReplicateRequest;
 import io.failback.proto.v1.UnplannedFailoverRequest;
@@ -25,12 +19,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The lifecycle commands: protect, failover, complete, commit, reverse-replicate, jobs. */
 final class LifecycleCommands {

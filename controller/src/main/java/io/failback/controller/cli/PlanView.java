@@ -1,6 +1,7 @@
 package io.failback.controller.cli;
 
 import com.google.protobuf.util.Durations;
+import io.failback.common.text.DurationText;
 import io.failback.proto.v1.RecoveryPlan;
 import io.failback.proto.v1.RecoveryPlanGroup;
 import java.io.PrintWriter;

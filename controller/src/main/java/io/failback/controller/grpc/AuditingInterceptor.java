@@ -88,15 +88,16 @@ public final class AuditingInterceptor implements ServerInterceptor {
 
   private void record(Actor actor, String action, Object request, Object response,
       Status status) {
-    String detail = bounded("request " + json(request) + "; result " + status.getCode()
-        + (status.getDescription() == null ? "" : ": " + status.getDescription())
-        + jobOf(response).map(id -> "; job " + id).orElse(""));
+    String job = jobOf(response).orElse(null);
+    String description = status.getDescription();
     // The operator's action, once, with who did it; the trail holds the request's options.
     log.info(actor.identity() + " called " + action + ": " + status.getCode()
-        + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")")
-        + jobOf(response).map(id -> ", job " + id).orElse(""));
+        + (description == null ? "" : " (" + description + ")")
+        + (job == null ? "" : ", job " + job));
+    String detail = bounded("request " + json(request) + "; result " + status.getCode()
+        + (description == null ? "" : ": " + description) + (job == null ? "" : "; job " + job));
     try {
-      for (String target : targets(request, jobOf(response).orElse(null))) {
+      for (String target : targets(request, job)) {
         audit.append(clock.instant(), actor.identity(), actor.fingerprint(), action, target,
             detail);
       }

@@ -1,10 +1,7 @@
 package io.failback.controller.lifecycle;
 
-import io.failback.common.metrics.SyncMeter;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
 import io.failback.common.disk.BlockDevice;
+import io.failback.common.metrics.SyncMeter;
 import io.failback.common.sync.SyncActivity;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
@@ -20,6 +17,8 @@ import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -180,12 +179,11 @@ final class DiskTransfer {
       meters.add(meter);
       futures.add(start(plan, disk, counters, sessions));
     }
-    StallWatch stalls = new StallWatch(progress, sessions, stallTimeout,
+    StallWatch stalls = new StallWatch(sessions, stallTimeout,
         reason -> sessions.forEach(session -> syncs.cancel(session, reason)));
-    ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(() -> {
-      report(plan, disks, progress, meters, recorders);
-      stalls.check();
-    }, 200, 500, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
+        () -> stalls.check(report(plan, disks, progress, meters, recorders)),
+        200, 500, TimeUnit.MILLISECONDS);
     try {
       List<SyncOutcome> outcomes = new ArrayList<>();
       LifecycleException first = null;
@@ -344,16 +342,24 @@ final class DiskTransfer {
         "pass", plan.readBack() == ReadBack.VERIFY_PASS ? "verify" : "copy");
   }
 
-  private void report(Plan plan, List<Disk> disks, List<SyncProgress> progress,
-      List<JobProgressMeter> meters, List<SyncMeter.Recorder> recorders) {
-    for (int i = 0; i < disks.size(); i++) {
-      recorders.get(i).record(progress.get(i).snapshot());
-    }
-    if (plan.jobId().isEmpty()) {
-      return; // a delta cycle: no job to report to
-    }
+  /**
+   * Takes one snapshot of each disk's counters and reports it to the meters and, when there is
+   * a job, to the job; returns the snapshots.
+   */
+  private List<SyncProgress.Snapshot> report(Plan plan, List<Disk> disks,
+      List<SyncProgress> progress, List<JobProgressMeter> meters,
+      List<SyncMeter.Recorder> recorders) {
+    List<SyncProgress.Snapshot> snapshots = new ArrayList<>();
     for (int i = 0; i < disks.size(); i++) {
       SyncProgress.Snapshot now = progress.get(i).snapshot();
+      snapshots.add(now);
+      recorders.get(i).record(now);
+    }
+    if (plan.jobId().isEmpty()) {
+      return snapshots; // a delta cycle: no job to report to
+    }
+    for (int i = 0; i < disks.size(); i++) {
+      SyncProgress.Snapshot now = snapshots.get(i);
       long total = disks.get(i).cloudDisk().size();
       JobProgress reported = meters.get(i).update(JobProgress.newBuilder().setBytesTotal(total)
           .setBytesScanned(Math.min(total, now.blocksSettled() * BLOCK_SIZE))
@@ -367,5 +373,6 @@ final class DiskTransfer {
         log.fine("progress of job " + plan.jobId() + " not recorded: " + e.getMessage());
       }
     }
+    return snapshots;
   }
 }

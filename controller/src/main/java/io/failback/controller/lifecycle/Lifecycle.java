@@ -3,6 +3,7 @@ package io.failback.controller.lifecycle;
 import io.failback.common.ids.HostName;
 import io.failback.common.ids.Thumbprint;
 import io.failback.common.text.BoundedText;
+import io.failback.common.text.DurationText;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DataSync;
@@ -356,7 +357,7 @@ public final class Lifecycle {
     List<ProtectedItem> changed = new ArrayList<>();
     for (String vmId : vmIds) {
       changed.add(context.items().setRpoTarget(vmId, target));
-      log.info("RPO target of " + vmId + " is now " + Rpo.DurationWords.of(target));
+      log.info("RPO target of " + vmId + " is now " + DurationText.format(target));
     }
     return changed;
   }

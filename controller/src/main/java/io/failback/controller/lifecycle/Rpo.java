@@ -2,10 +2,12 @@ package io.failback.controller.lifecycle;
 
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
+import io.failback.common.text.DurationText;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -21,7 +23,7 @@ public final class Rpo {
   static final Duration MAX_TARGET = Duration.ofDays(30);
 
   /** The states in which replication keeps the cloud copy current. */
-  static final Set<ProtectionState> REPLICATING =
+  public static final Set<ProtectionState> REPLICATING =
       EnumSet.of(ProtectionState.PROTECTED, ProtectionState.REVERSE_REPLICATING);
 
   private Rpo() {}
@@ -45,8 +47,8 @@ public final class Rpo {
       }
       item.setCurrentRpo(Durations.fromMillis(current.toMillis()));
       if (current.compareTo(target) > 0) {
-        warning = "RPO " + DurationWords.of(current) + " exceeds its target "
-            + DurationWords.of(target) + " (last recovery point "
+        warning = "RPO " + DurationText.format(current.truncatedTo(ChronoUnit.SECONDS))
+            + " exceeds its target " + DurationText.format(target) + " (last recovery point "
             + Timestamps.toString(item.getLastRecoveryPoint()) + ")";
       }
     }
@@ -68,22 +70,5 @@ public final class Rpo {
           + target);
     }
     return target;
-  }
-
-  /** "17m 30s", "2h 5m", "45s": short enough for a table and a log line. */
-  static final class DurationWords {
-    private DurationWords() {}
-
-    static String of(Duration duration) {
-      long seconds = duration.toSeconds();
-      if (seconds < 60) {
-        return seconds + "s";
-      }
-      long minutes = seconds / 60;
-      if (minutes < 60) {
-        return minutes + "m" + (seconds % 60 == 0 ? "" : " " + seconds % 60 + "s");
-      }
-      return minutes / 60 + "h" + (minutes % 60 == 0 ? "" : " " + minutes % 60 + "m");
-    }
   }
 }

@@ -13,11 +13,10 @@ import java.util.function.Consumer;
  * forever. A lost agent ends its sessions by itself; waiting for it to return is not a stall.
  */
 final class StallWatch {
-  private final List<SyncProgress> progress;
   private final Set<String> sessions;
   private final Duration timeout;
   private final Consumer<String> stop;
-  private long signature = -1;
+  private long moved = -1;
   private long since = System.nanoTime();
   private boolean stopped;
 
@@ -25,23 +24,23 @@ final class StallWatch {
    * @param sessions the transfer's sessions so far: a new one (a resume) counts as progress
    * @param stop stops the sessions, given why
    */
-  StallWatch(List<SyncProgress> progress, Set<String> sessions, Duration timeout,
-      Consumer<String> stop) {
-    this.progress = progress;
+  StallWatch(Set<String> sessions, Duration timeout, Consumer<String> stop) {
     this.sessions = sessions;
     this.timeout = timeout;
     this.stop = stop;
   }
 
-  /** Called periodically: notes progress, or stops the sessions once past the deadline. */
-  synchronized void check() {
-    long now = sessions.size();
-    for (SyncProgress counters : progress) {
-      SyncProgress.Snapshot s = counters.snapshot();
-      now = now * 31 + s.bytesBothWays() + s.bytesRead() + s.blocksScanned() + s.blocksSettled();
+  /**
+   * Called periodically with the transfer's counters: notes progress, or stops the sessions
+   * once past the deadline. Every counter only grows, so their sum moves exactly when any does.
+   */
+  synchronized void check(List<SyncProgress.Snapshot> now) {
+    long total = sessions.size();
+    for (SyncProgress.Snapshot s : now) {
+      total += s.bytesBothWays() + s.bytesRead() + s.blocksScanned() + s.blocksSettled();
     }
-    if (now != signature) {
-      signature = now;
+    if (total != moved) {
+      moved = total;
       since = System.nanoTime();
       stopped = false;
       return;

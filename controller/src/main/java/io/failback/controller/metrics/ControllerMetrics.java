@@ -1,16 +1,16 @@
 package io.failback.controller.metrics;
 
+import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.failback.common.metrics.Registries;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.lifecycle.Jobs;
 import io.failback.controller.lifecycle.ProtectedItems;
+import io.failback.controller.lifecycle.Rpo;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.Host;
-import io.failback.proto.v1.HostStatus;
 import io.failback.proto.v1.ProtectedItem;
-import io.failback.proto.v1.ProtectionState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -19,22 +19,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.logging.Logger;
 
 /**
  * The controller's meters: syncs (through {@link SyncMeter}), jobs, agents and each protected
- * item's recovery point age. Per-host and per-item rows are refreshed by {@link #refresh};
- * their values are read at scrape time.
+ * item's RPO. Per-host and per-item rows are refreshed by {@link #refresh}.
  */
 public final class ControllerMetrics {
   private static final Logger log = Logger.getLogger(ControllerMetrics.class.getName());
-
-  /** The states in which the cloud holds a replica that replication keeps current. */
-  private static final Set<ProtectionState> REPLICATING =
-      EnumSet.of(ProtectionState.PROTECTED, ProtectionState.REVERSE_REPLICATING);
 
   private final PrometheusMeterRegistry registry;
   private final SyncMeter syncMeter;
@@ -113,49 +106,28 @@ public final class ControllerMetrics {
             r.lastHeartbeats().get(host))));
       }
       heartbeatAge.register(ages, true);
+      // Rows hold what the store said at this refresh: a scrape reads no store. The age runs
+      // on at scrape time; a new recovery point or warning shows at the next refresh.
       List<MultiGauge.Row<?>> rpo = new ArrayList<>();
       List<MultiGauge.Row<?>> targets = new ArrayList<>();
       List<MultiGauge.Row<?>> warnings = new ArrayList<>();
       for (ProtectedItem item : items.list()) {
-        if (REPLICATING.contains(item.getState()) && item.hasLastRecoveryPoint()) {
+        if (!Rpo.REPLICATING.contains(item.getState())) {
+          continue;
+        }
+        Tags tags = Tags.of("vm", item.getVmId(), "vm_name", item.getVmName());
+        if (item.hasLastRecoveryPoint()) {
           Instant point = Instant.ofEpochMilli(Timestamps.toMillis(item.getLastRecoveryPoint()));
-          String vmId = item.getVmId();
-          rpo.add(MultiGauge.Row.of(Tags.of("vm", vmId, "vm_name", item.getVmName()), items,
-              list -> secondsSince(latestPoint(list, vmId, point))));
+          rpo.add(MultiGauge.Row.of(tags, point, this::secondsSince));
         }
-        if (REPLICATING.contains(item.getState())) {
-          Tags tags = Tags.of("vm", item.getVmId(), "vm_name", item.getVmName());
-          String vmId = item.getVmId();
-          targets.add(MultiGauge.Row.of(tags, item,
-              i -> com.google.protobuf.util.Durations.toMillis(i.getRpoTarget()) / 1000.0));
-          warnings.add(MultiGauge.Row.of(tags, items, list -> warning(list, vmId)));
-        }
+        targets.add(MultiGauge.Row.of(tags, Durations.toMillis(item.getRpoTarget()) / 1000.0));
+        warnings.add(MultiGauge.Row.of(tags, item.getRpoWarning().isEmpty() ? 0 : 1));
       }
       recoveryPointAge.register(rpo, true);
       rpoTarget.register(targets, true);
       rpoWarning.register(warnings, true);
     } catch (StoreException | RuntimeException e) {
       log.warning("metrics: cannot refresh hosts and items: " + e.getMessage());
-    }
-  }
-
-  /** 1 when the item warns about its RPO at scrape time, else 0. */
-  private static double warning(ProtectedItems items, String vmId) {
-    try {
-      return items.get(vmId).getRpoWarning().isEmpty() ? 0 : 1;
-    } catch (Exception e) {
-      return Double.NaN;
-    }
-  }
-
-  /** The item's latest recovery point at scrape time, or {@code known} if it cannot be read. */
-  private static Instant latestPoint(ProtectedItems items, String vmId, Instant known) {
-    try {
-      ProtectedItem item = items.get(vmId);
-      return item.hasLastRecoveryPoint()
-          ? Instant.ofEpochMilli(Timestamps.toMillis(item.getLastRecoveryPoint())) : known;
-    } catch (Exception e) {
-      return known;
     }
   }
 

@@ -1,4 +1,4 @@
-package io.failback.controller.cli;
+package io.failback.common.text;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -7,7 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Durations as operators type and read them: "90s", "5m", "1h30m", or ISO-8601 "PT5M". */
-final class DurationText {
+public final class DurationText {
   private static final Pattern SHORT = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
   private DurationText() {}
@@ -18,7 +18,7 @@ final class DurationText {
    * @param option names the option in the error, e.g. "--delay-after 2=5x"
    * @throws IllegalArgumentException naming the option and the accepted forms
    */
-  static Duration parse(String option, String text) {
+  public static Duration parse(String option, String text) {
     Matcher shortForm = SHORT.matcher(text.toLowerCase(Locale.ROOT));
     try {
       if (!text.isEmpty() && shortForm.matches()) {
@@ -33,7 +33,7 @@ final class DurationText {
   }
 
   /** Formats like "1h30m", "45s", "0s"; fractions of a second only when there are some. */
-  static String format(Duration duration) {
+  public static String format(Duration duration) {
     if (duration.isZero()) {
       return "0s";
     }

@@ -1,4 +1,4 @@
-package io.failback.controller.cli;
+package io.failback.common.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
