@@ -2,6 +2,7 @@ package io.failback.controller;
 
 import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
+import io.failback.controller.store.StoreLocation;
 import java.nio.file.Path;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,13 +30,14 @@ import java.time.Duration;
  * @param syncStallTimeout how long a job's syncs may move no byte, with their agent connected,
  *     before they are stopped and the job fails (a hung agent or disk, a stalled link)
  * @param metricsAddress where the plain-HTTP metrics and probe port listens; null for none
+ * @param store where the state is kept; null for {@code controller.db} in {@code stateDir}
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
     boolean simulation, Path crl, TransportLimits transport, Issuing issuing,
     CloudChoice cloud, Duration agentReturnTimeout, Duration syncStallTimeout,
-    InetSocketAddress metricsAddress) {
+    InetSocketAddress metricsAddress, StoreLocation store) {
 
   /**
    * Where the controller's issuing CA lives ({@code ca.pem}, {@code ca.key}) and how long the
@@ -55,83 +57,106 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
         Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE,
-        CloudChoice.localDirectory(), Duration.ofMinutes(10), Duration.ofMinutes(5), null);
+        CloudChoice.localDirectory(), Duration.ofMinutes(10), Duration.ofMinutes(5), null, null);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
         reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport,
-        issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
         heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
-        simulation, crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        simulation, crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport,
-        issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl,
-        transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   public ControllerConfig withCrl(Path file) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file,
-        transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport,
-        issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   public ControllerConfig withTransport(TransportLimits limits) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, limits, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        crl, limits, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   /** The same controller signing enrollments and renewals with the CA in {@code caDir}. */
   public ControllerConfig withIssuing(Issuing newIssuing) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, newIssuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        crl, transport, newIssuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   /** The same controller failing VMs over to {@code choice}. */
   public ControllerConfig withCloud(CloudChoice choice) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, choice, agentReturnTimeout, syncStallTimeout, metricsAddress);
+        crl, transport, issuing, choice, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   /** The same controller waiting up to {@code timeout} for a lost agent before a job fails. */
   public ControllerConfig withAgentReturnTimeout(Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, cloud, timeout, syncStallTimeout, metricsAddress);
+        crl, transport, issuing, cloud, timeout, syncStallTimeout, metricsAddress,
+        store);
   }
 
   /** The same controller stopping a job's syncs after {@code timeout} without progress. */
   public ControllerConfig withSyncStallTimeout(Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, cloud, agentReturnTimeout, timeout, metricsAddress);
+        crl, transport, issuing, cloud, agentReturnTimeout, timeout, metricsAddress, store);
   }
 
   /** The same controller serving metrics and probes on {@code address} (null: none). */
   public ControllerConfig withMetricsAddress(InetSocketAddress address) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, address);
+        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, address, store);
+  }
+
+  /** The same controller keeping its state at {@code location}. */
+  public ControllerConfig withStore(StoreLocation location) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        location);
+  }
+
+  /** Where the state is kept: {@link #store} or else {@code controller.db} in the state dir. */
+  public StoreLocation storeLocation() {
+    return store != null ? store : new StoreLocation.SqliteFile(stateDir.resolve("controller.db"));
   }
 }

@@ -8,6 +8,7 @@ import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.cloud.kvm.KernelBoot;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.store.StoreLocation;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,9 @@ public final class ControllerMain implements Callable<Integer> {
   @Option(names = "--state-dir", defaultValue = "state",
       description = "Folder of the controller database (default: ${DEFAULT-VALUE}).")
   Path stateDir;
+
+  @Mixin
+  StoreOptions storeOptions = new StoreOptions();
 
   // Required to run, checked in call(): picocli would demand them of the service commands too.
   @Option(names = "--cert", description = "Controller certificate (PEM); required.")
@@ -164,7 +168,7 @@ public final class ControllerMain implements Callable<Integer> {
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
         replicationInterval, simulation, crl,
         base.transport(), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice(),
-        agentReturnTimeout, syncStallTimeout, metricsAddress());
+        agentReturnTimeout, syncStallTimeout, metricsAddress(), storeLocation());
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());
@@ -174,6 +178,14 @@ public final class ControllerMain implements Callable<Integer> {
     }
     ControllerService.LIFETIME.run(server::close);
     return 0;
+  }
+
+  private StoreLocation storeLocation() {
+    try {
+      return storeOptions.location(System.getenv());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--store: " + e.getMessage());
+    }
   }
 
   private InetSocketAddress metricsAddress() {
@@ -234,10 +246,17 @@ public final class ControllerMain implements Callable<Integer> {
   /** The command line of {@code failback-controller}, errors printed as one line. */
   static CommandLine commandLine() {
     return ImplementationVersion.everywhere(ServiceCommands.addTo(
-            new CommandLine(new ControllerMain()), ControllerService.DEFINITION))
+            new CommandLine(new ControllerMain()), ControllerService.DEFINITION)
+            .addSubcommand("migrate-store", new MigrateStoreCommand()))
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("failback-controller: " + e.getMessage());
           return 1;
+        })
+        .setParameterExceptionHandler((e, args) -> {
+          CommandLine cmd = e.getCommandLine();
+          cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage()
+              + " (see --help)");
+          return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
   }
 

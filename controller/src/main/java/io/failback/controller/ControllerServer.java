@@ -126,7 +126,7 @@ public final class ControllerServer implements AutoCloseable {
   static ControllerServer start(ControllerConfig config, Clock clock, ControllerTls tls,
       ServerBuilder<?> transport) throws IOException, StoreException {
     String trustDomain = tls.trustDomain();
-    ControllerStore store = ControllerStore.open(config.stateDir().resolve("controller.db"));
+    ControllerStore store = ControllerStore.open(config.storeLocation());
     Jobs jobs = new Jobs(store.jobRecords(), clock);
     ControllerMetrics metrics = new ControllerMetrics(clock);
     metrics.watch(jobs);

@@ -98,8 +98,9 @@ class ControllerProcrunCommandTest {
   @Test
   void runningStillNeedsTheTlsFiles() {
     assertEquals(2, execute("--listen", "127.0.0.1:0", "--cert", "c.pem"));
-    assertEquals("Missing required options: '--key=<key>', '--ca=<ca>'",
-        err.toString().lines().findFirst().orElse(""), err.toString());
+    // One line, naming the command, what is missing and where to read more.
+    assertEquals("failback-controller: Missing required options: '--key=<key>', '--ca=<ca>'"
+        + " (see --help)", err.toString().strip(), err.toString());
   }
 
   /** Runs {@code failback-controller} as its main does, with the config file as defaults. */

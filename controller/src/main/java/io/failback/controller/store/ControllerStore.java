@@ -2,36 +2,26 @@ package io.failback.controller.store;
 
 import static com.google.common.base.Preconditions.checkState;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
-import org.sqlite.SQLiteConfig;
 
 /**
- * The controller's state in one embedded SQLite database file.
+ * The controller's state: an embedded SQLite file (the default) or a PostgreSQL database (the
+ * production store), with the same schema and the same behaviour.
  *
- * <p>Durability: the file is in WAL mode with {@code synchronous=FULL}, so a call that returned
- * has reached stable storage and survives a crash or power loss.
+ * <p>Durability: a call that returned has been committed to stable storage (SQLite in WAL mode
+ * with {@code synchronous=FULL}; PostgreSQL's commit).
  *
- * <p>Threading: safe for use by any number of threads. The store holds one connection and
- * runs each call as one transaction while holding a lock, so calls are serialized. Other
- * processes (an operator's {@code sqlite3} shell) may read the file meanwhile; a writer waits
- * up to {@link #BUSY_TIMEOUT} for another process's lock.
+ * <p>Threading: safe for use by any number of threads. Each call runs as one transaction
+ * while holding a lock, so the calls of one controller are serialized. Other processes (an
+ * operator's {@code sqlite3} or {@code psql} shell, a standby controller) may read meanwhile.
  */
 public final class ControllerStore implements AutoCloseable {
 
-  /** How long a call waits for a lock held by another process before it fails. */
-  static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
-
-  private final Path dbFile;
+  private final StoreLocation location;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Connection connection; // guarded by lock
+  private final Database database; // guarded by lock
   private boolean closed; // guarded by lock
   private final HostRecords hostRecords;
   private final ProtectedItemRecords protectedItemRecords;
@@ -43,9 +33,9 @@ public final class ControllerStore implements AutoCloseable {
   private final AuditRecords auditRecords;
   private final EnrollmentTokenRecords enrollmentTokenRecords;
 
-  private ControllerStore(Path dbFile, Connection connection) {
-    this.dbFile = dbFile;
-    this.connection = connection;
+  private ControllerStore(StoreLocation location, Database database) {
+    this.location = location;
+    this.database = database;
     this.hostRecords = new HostRecords(this);
     this.protectedItemRecords = new ProtectedItemRecords(this);
     this.jobRecords = new JobRecords(this);
@@ -58,40 +48,40 @@ public final class ControllerStore implements AutoCloseable {
   }
 
   /**
-   * Opens the database file, creating it and its parent folders if missing, and brings its
+   * Opens the SQLite file, creating it and its parent folders if missing, and brings its
    * schema to the latest version.
    *
    * <p>A file this build cannot use (not a database, another application's database, a newer
    * schema) is refused before anything is written to it.
    */
   public static ControllerStore open(Path dbFile) throws StoreException {
-    return open(dbFile, ControllerSchema.MIGRATIONS);
+    return open(new StoreLocation.SqliteFile(dbFile));
   }
 
-  static ControllerStore open(Path dbFile, List<Migration> migrations) throws StoreException {
-    Path file = dbFile.toAbsolutePath().normalize();
-    SchemaMigrator migrator = new SchemaMigrator(file, migrations);
-    createParentFolders(file);
-    Connection connection = connect(file);
-    try {
-      configureConnection(file, connection);
-      migrator.verifyCompatible(connection);
-      enableWal(file, connection);
-      migrator.migrate(connection);
-      return new ControllerStore(file, connection);
-    } catch (StoreException | RuntimeException e) {
-      try {
-        connection.close();
-      } catch (SQLException closeFailure) {
-        e.addSuppressed(closeFailure);
-      }
-      throw e;
-    }
+  /**
+   * Opens the store at {@code location} and brings its schema to the latest version; a
+   * database this build cannot use is refused before anything is written to it.
+   */
+  public static ControllerStore open(StoreLocation location) throws StoreException {
+    Database database = location instanceof StoreLocation.Postgres postgres
+        ? PostgresDatabase.open(postgres)
+        : SqliteDatabase.open((StoreLocation.SqliteFile) location);
+    return new ControllerStore(location, database);
   }
 
-  /** The database file, as an absolute path. */
-  public Path dbFile() {
-    return dbFile;
+  /** Where the state is kept. */
+  public StoreLocation location() {
+    return location;
+  }
+
+  /** The location for messages; never holds a password. */
+  public String describe() {
+    return location.describe();
+  }
+
+  /** What differs in SQL between the two stores. */
+  Dialect dialect() {
+    return database.dialect();
   }
 
   /** The hosts whose agents have registered. */
@@ -140,18 +130,24 @@ public final class ControllerStore implements AutoCloseable {
   }
 
   /**
-   * Runs {@code work} as one transaction, after any call running on another thread.
+   * Runs {@code work} as one transaction on a plain JDBC connection, after any call running on
+   * another thread.
    *
    * @param action what the work does, for the error message, such as "Recording a heartbeat"
    * @throws IllegalStateException if the store is closed
    */
   <T> T inTransaction(String action, Transactions.Work<T> work) throws StoreException {
+    return inHandle(action, handle -> work.run(handle.getConnection()));
+  }
+
+  /** Runs {@code work} as one transaction through a Jdbi handle; see {@link #inTransaction}. */
+  <T> T inHandle(String action, Database.Work<T> work) throws StoreException {
     lock.lock();
     try {
-      checkState(!closed, "the controller store %s is closed", dbFile);
-      return Transactions.run(connection, work);
+      checkState(!closed, "the controller store %s is closed", describe());
+      return database.inTransaction(work);
     } catch (SQLException e) {
-      throw SqlFailures.of(dbFile, action, e);
+      throw database.failure(action, e);
     } finally {
       lock.unlock();
     }
@@ -166,66 +162,11 @@ public final class ControllerStore implements AutoCloseable {
         return;
       }
       closed = true;
-      connection.close();
+      database.close();
     } catch (SQLException e) {
-      throw SqlFailures.of(dbFile, "Closing the database", e);
+      throw database.failure("Closing the database", e);
     } finally {
       lock.unlock();
-    }
-  }
-
-  private static void createParentFolders(Path file) throws StoreException {
-    Path parent = file.getParent();
-    if (parent == null) {
-      return;
-    }
-    try {
-      Files.createDirectories(parent);
-    } catch (IOException e) {
-      throw new StoreException(
-          String.format(
-              "Cannot create the folder %s for the controller database: %s; create it or choose"
-                  + " another location",
-              parent, e),
-          e);
-    }
-  }
-
-  private static Connection connect(Path file) throws StoreException {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setBusyTimeout((int) BUSY_TIMEOUT.toMillis());
-    try {
-      return config.createConnection("jdbc:sqlite:" + file);
-    } catch (SQLException e) {
-      throw SqlFailures.of(file, "Opening the database", e);
-    }
-  }
-
-  /** Sets the per-connection options; none of them writes to the file. */
-  private static void configureConnection(Path file, Connection connection)
-      throws StoreException {
-    try {
-      Transactions.execute(connection, "PRAGMA foreign_keys = ON");
-      Transactions.execute(connection, "PRAGMA synchronous = FULL");
-    } catch (SQLException e) {
-      throw SqlFailures.of(file, "Opening the database", e);
-    }
-  }
-
-  private static void enableWal(Path file, Connection connection) throws StoreException {
-    String mode;
-    try {
-      mode = Transactions.queryString(connection, "PRAGMA journal_mode = WAL");
-    } catch (SQLException e) {
-      throw SqlFailures.of(file, "Switching the database to WAL mode", e);
-    }
-    // SQLite answers with the mode in force, which is not WAL where WAL is unsupported.
-    if (!"wal".equals(mode.toLowerCase(Locale.ROOT))) {
-      throw new StoreException(
-          String.format(
-              "%s could not be switched to WAL journal mode (it stays in %s mode); keep the"
-                  + " controller database on a local disk, not a network share",
-              file, mode));
     }
   }
 }

@@ -34,14 +34,16 @@ public final class HostRecords {
       ON CONFLICT (name) DO UPDATE SET
           inventory = excluded.inventory,
           registered_at = excluded.registered_at,
-          last_seen = max(last_seen, excluded.last_seen),
+          last_seen = CASE WHEN excluded.last_seen > hosts.last_seen
+              THEN excluded.last_seen ELSE hosts.last_seen END,
           remote_address = excluded.remote_address,
           agent_instance_id = excluded.agent_instance_id
       """;
 
-  // max(): heartbeats handled on several threads may arrive here out of order.
+  // The larger time wins: heartbeats handled on several threads may arrive here out of order.
   private static final String HEARTBEAT =
-      "UPDATE hosts SET last_seen = max(last_seen, ?) WHERE name = ?";
+      "UPDATE hosts SET last_seen = CASE WHEN :at > last_seen THEN :at ELSE last_seen END"
+          + " WHERE name = :name";
 
   private static final String SELECT =
       "SELECT name, inventory, registered_at, last_seen, remote_address, agent_instance_id"
@@ -94,19 +96,13 @@ public final class HostRecords {
   public void recordHeartbeat(String hostName, Instant at) throws StoreException {
     String name = normalize(hostName);
     long atMillis = requireNonNull(at, "at").toEpochMilli();
-    store.inTransaction(
+    store.inHandle(
         String.format("Recording a heartbeat of host '%s'", name),
-        tx -> {
-          try (PreparedStatement update = tx.prepareStatement(HEARTBEAT)) {
-            update.setLong(1, atMillis);
-            update.setString(2, name);
-            if (update.executeUpdate() == 0) {
-              throw new StoreException(
-                  String.format(
-                      "Host '%s' is not registered in %s; its agent must register before it"
-                          + " sends heartbeats",
-                      name, store.dbFile()));
-            }
+        handle -> {
+          if (handle.createUpdate(HEARTBEAT).bind("at", atMillis).bind("name", name)
+              .execute() == 0) {
+            throw new StoreException(String.format("Host '%s' is not registered in %s; its"
+                + " agent must register before it sends heartbeats", name, store.describe()));
           }
           return null;
         });
@@ -192,7 +188,7 @@ public final class HostRecords {
           String.format(
               "The stored inventory of host '%s' in %s cannot be parsed (%s); the database is"
                   + " damaged: restore it from a backup",
-              name, store.dbFile(), e.getMessage()),
+              name, store.describe(), e.getMessage()),
           e);
     }
   }

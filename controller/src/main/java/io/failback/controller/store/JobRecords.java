@@ -32,8 +32,6 @@ public final class JobRecords {
   private static final String UPDATE =
       "UPDATE jobs SET job = ?, state = ?, updated_at = ? WHERE job_id = ?";
   private static final String SELECT = "SELECT job_id, job FROM jobs";
-  // rowid breaks ties between jobs created in the same millisecond: later insert, larger rowid.
-  private static final String NEWEST_FIRST = " ORDER BY created_at DESC, rowid DESC";
 
   private final ControllerStore store;
 
@@ -73,7 +71,7 @@ public final class JobRecords {
     return store.inTransaction(
         "Reading the jobs",
         tx -> {
-          try (PreparedStatement select = tx.prepareStatement(SELECT + NEWEST_FIRST)) {
+          try (PreparedStatement select = tx.prepareStatement(SELECT + newestFirst())) {
             return readAll(select);
           }
         });
@@ -99,7 +97,8 @@ public final class JobRecords {
         tx -> {
           try (PreparedStatement select =
               tx.prepareStatement(
-                  SELECT + " WHERE state IN (" + names + ") ORDER BY created_at, rowid")) {
+                  SELECT + " WHERE state IN (" + names + ") ORDER BY created_at, "
+                      + store.dialect().insertionOrder())) {
             return readAll(select);
           }
         });
@@ -137,6 +136,11 @@ public final class JobRecords {
     }
   }
 
+  /** Jobs created in the same millisecond: the later insert first. */
+  private String newestFirst() {
+    return " ORDER BY created_at DESC, " + store.dialect().insertionOrder() + " DESC";
+  }
+
   private static void write(Connection tx, Job job) throws SQLException {
     try (PreparedStatement update = tx.prepareStatement(UPDATE)) {
       update.setBytes(1, job.toByteArray());
@@ -172,7 +176,7 @@ public final class JobRecords {
           String.format(
               "The stored job '%s' in %s cannot be parsed (%s); the database is damaged:"
                   + " restore it from a backup",
-              jobId, store.dbFile(), e.getMessage()),
+              jobId, store.describe(), e.getMessage()),
           e);
     }
   }

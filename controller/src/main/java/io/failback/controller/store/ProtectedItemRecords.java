@@ -25,9 +25,10 @@ public final class ProtectedItemRecords {
 
   private static final String INSERT =
       "INSERT INTO protected_items (vm_id, item, state, updated_at) VALUES (?, ?, ?, ?)"
-          + " ON CONFLICT (vm_id) DO NOTHING";
+          + " ON CONFLICT DO NOTHING";
   private static final String UPDATE =
-      "UPDATE protected_items SET item = ?, state = ?, updated_at = ? WHERE vm_id = ?";
+      "UPDATE protected_items SET item = ?, state = ?, updated_at = ?"
+          + " WHERE lower(vm_id) = lower(?)";
   private static final String SELECT = "SELECT vm_id, item FROM protected_items";
 
   private final ControllerStore store;
@@ -69,7 +70,8 @@ public final class ProtectedItemRecords {
     return store.inTransaction(
         "Reading the protected items",
         tx -> {
-          try (PreparedStatement select = tx.prepareStatement(SELECT + " ORDER BY vm_id")) {
+          try (PreparedStatement select =
+              tx.prepareStatement(SELECT + " ORDER BY lower(vm_id), vm_id")) {
             return readAll(select);
           }
         });
@@ -123,7 +125,8 @@ public final class ProtectedItemRecords {
 
   private Optional<ProtectedItem> read(Connection tx, String vmId)
       throws SQLException, StoreException {
-    try (PreparedStatement select = tx.prepareStatement(SELECT + " WHERE vm_id = ?")) {
+    try (PreparedStatement select =
+        tx.prepareStatement(SELECT + " WHERE lower(vm_id) = lower(?)")) {
       select.setString(1, vmId);
       return readAll(select).stream().findFirst();
     }
@@ -148,7 +151,7 @@ public final class ProtectedItemRecords {
           String.format(
               "The stored protected item '%s' in %s cannot be parsed (%s); the database is"
                   + " damaged: restore it from a backup",
-              vmId, store.dbFile(), e.getMessage()),
+              vmId, store.describe(), e.getMessage()),
           e);
     }
   }

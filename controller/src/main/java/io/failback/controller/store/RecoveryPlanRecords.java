@@ -25,10 +25,11 @@ public final class RecoveryPlanRecords {
 
   private static final String INSERT =
       "INSERT INTO recovery_plans (name, plan, created_at, updated_at) VALUES (?, ?, ?, ?)"
-          + " ON CONFLICT (name) DO NOTHING";
+          + " ON CONFLICT DO NOTHING";
   private static final String UPDATE =
-      "UPDATE recovery_plans SET plan = ?, updated_at = ? WHERE name = ?";
-  private static final String DELETE = "DELETE FROM recovery_plans WHERE name = ?";
+      "UPDATE recovery_plans SET plan = ?, updated_at = ? WHERE lower(name) = lower(?)";
+  private static final String DELETE =
+      "DELETE FROM recovery_plans WHERE lower(name) = lower(?)";
   private static final String SELECT = "SELECT name, plan FROM recovery_plans";
 
   private final ControllerStore store;
@@ -70,7 +71,8 @@ public final class RecoveryPlanRecords {
     return store.inTransaction(
         "Reading the recovery plans",
         tx -> {
-          try (PreparedStatement select = tx.prepareStatement(SELECT + " ORDER BY name")) {
+          try (PreparedStatement select =
+              tx.prepareStatement(SELECT + " ORDER BY lower(name), name")) {
             return readAll(select);
           }
         });
@@ -140,7 +142,8 @@ public final class RecoveryPlanRecords {
 
   private Optional<RecoveryPlan> read(Connection tx, String name)
       throws SQLException, StoreException {
-    try (PreparedStatement select = tx.prepareStatement(SELECT + " WHERE name = ?")) {
+    try (PreparedStatement select =
+        tx.prepareStatement(SELECT + " WHERE lower(name) = lower(?)")) {
       select.setString(1, name);
       return readAll(select).stream().findFirst();
     }
@@ -165,7 +168,7 @@ public final class RecoveryPlanRecords {
           String.format(
               "The stored recovery plan '%s' in %s cannot be parsed (%s); the database is"
                   + " damaged: restore it from a backup",
-              name, store.dbFile(), e.getMessage()),
+              name, store.describe(), e.getMessage()),
           e);
     }
   }

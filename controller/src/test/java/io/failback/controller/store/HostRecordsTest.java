@@ -16,8 +16,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import io.failback.controller.store.TestDatabases.Backend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(Backend.class)
 class HostRecordsTest extends StoreTestBase {
   private static final Instant T0 = Instant.parse("2025-03-01T10:00:00.123Z");
 
@@ -26,8 +31,7 @@ class HostRecordsTest extends StoreTestBase {
     HostInventory inventory = inventory("hv01", "web", "db");
     store.hostRecords().recordRegistration("hv01", inventory, "10.0.0.1:50000", "agent-1", T0);
 
-    store.close();
-    store = ControllerStore.open(file);
+    reopen();
 
     assertEquals(
         Optional.of(new StoredHost("hv01", inventory, T0, T0, "10.0.0.1:50000", "agent-1")),
@@ -91,7 +95,7 @@ class HostRecordsTest extends StoreTestBase {
             StoreException.class, () -> store.hostRecords().recordHeartbeat("hv99", T0));
 
     assertTrue(e.getMessage().contains("'hv99' is not registered"), e.getMessage());
-    assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
+    assertTrue(e.getMessage().contains(store.describe()), e.getMessage());
   }
 
   @Test
@@ -128,8 +132,9 @@ class HostRecordsTest extends StoreTestBase {
     for (String name : names) {
       store.hostRecords().recordRegistration(name, inventory(name), "10.0.0.1:1", "agent", T0);
     }
-    // A second store on the same file stands in for another process: it waits for the lock.
-    try (ControllerStore other = ControllerStore.open(file)) {
+    // A second store on the same database stands in for another process: SQLite makes it wait
+    // for the lock, PostgreSQL retries the transactions that conflicted.
+    try (ControllerStore other = ControllerStore.open(location)) {
       List<Callable<Void>> tasks = new ArrayList<>();
       CountDownLatch start = new CountDownLatch(1);
       for (int t = 0; t < threads; t++) {

@@ -11,8 +11,13 @@ import io.failback.proto.v1.JobState;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import io.failback.controller.store.TestDatabases.Backend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(Backend.class)
 class JobRecordsTest extends StoreTestBase {
   private static Job job(String id, long createdMillis, JobState state, String... vmIds) {
     return Job.newBuilder().setId(id).setKind("PlannedFailover").setState(state)
@@ -26,11 +31,9 @@ class JobRecordsTest extends StoreTestBase {
     Job job = job("j1", 1_000, JobState.JOB_QUEUED, "vm-1");
     assertTrue(store.jobRecords().insert(job));
     assertFalse(store.jobRecords().insert(job.toBuilder().setKind("Commit").build()));
-    store.close();
-
-    store = ControllerStore.open(file);
+    reopen();
     assertEquals(Optional.of(job), store.jobRecords().get("j1"));
-    assertEquals("JOB_QUEUED", RawSqlite.queryString(file, "SELECT state FROM jobs"));
+    assertEquals("JOB_QUEUED", queryString("SELECT state FROM jobs"));
   }
 
   @Test
@@ -55,9 +58,9 @@ class JobRecordsTest extends StoreTestBase {
         .orElseThrow();
 
     assertEquals(Optional.of(updated), store.jobRecords().get("j1"));
-    assertEquals("JOB_RUNNING", RawSqlite.queryString(file, "SELECT state FROM jobs"));
-    assertEquals("5000", RawSqlite.queryString(file, "SELECT updated_at FROM jobs"));
-    assertEquals("1000", RawSqlite.queryString(file, "SELECT created_at FROM jobs"));
+    assertEquals("JOB_RUNNING", queryString("SELECT state FROM jobs"));
+    assertEquals("5000", queryString("SELECT updated_at FROM jobs"));
+    assertEquals("1000", queryString("SELECT created_at FROM jobs"));
   }
 
   @Test

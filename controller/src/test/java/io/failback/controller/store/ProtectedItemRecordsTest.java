@@ -11,8 +11,13 @@ import io.failback.proto.v1.ProtectionState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import io.failback.controller.store.TestDatabases.Backend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(Backend.class)
 class ProtectedItemRecordsTest extends StoreTestBase {
   private static final Instant T0 = Instant.parse("2025-03-01T10:00:00.123Z");
 
@@ -25,15 +30,13 @@ class ProtectedItemRecordsTest extends StoreTestBase {
   void insertedItemIsReadBackWholeAfterReopen() throws Exception {
     ProtectedItem item = item("VM-1", ProtectionState.UNPROTECTED);
     assertTrue(store.protectedItemRecords().insert(item, T0));
-    store.close();
-
-    store = ControllerStore.open(file);
+    reopen();
     assertEquals(Optional.of(item), store.protectedItemRecords().get("VM-1"));
     assertEquals(List.of(item), store.protectedItemRecords().list());
     assertEquals("UNPROTECTED",
-        RawSqlite.queryString(file, "SELECT state FROM protected_items"));
+        queryString("SELECT state FROM protected_items"));
     assertEquals(T0.toEpochMilli(),
-        Long.parseLong(RawSqlite.queryString(file, "SELECT updated_at FROM protected_items")));
+        Long.parseLong(queryString("SELECT updated_at FROM protected_items")));
   }
 
   @Test
@@ -56,7 +59,7 @@ class ProtectedItemRecordsTest extends StoreTestBase {
     assertEquals(ProtectionState.INITIAL_REPLICATION, updated.orElseThrow().getState());
     assertEquals(updated, store.protectedItemRecords().get("vm-1"));
     assertEquals("INITIAL_REPLICATION",
-        RawSqlite.queryString(file, "SELECT state FROM protected_items"));
+        queryString("SELECT state FROM protected_items"));
   }
 
   @Test

@@ -12,8 +12,13 @@ import io.failback.proto.v1.RecoveryPlanGroup;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import io.failback.controller.store.TestDatabases.Backend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(Backend.class)
 class RecoveryPlanRecordsTest extends StoreTestBase {
   private static final Instant T0 = Instant.parse("2025-03-01T10:00:00.123Z");
 
@@ -29,13 +34,11 @@ class RecoveryPlanRecordsTest extends StoreTestBase {
   void insertedPlanIsReadBackWholeAfterReopen() throws Exception {
     RecoveryPlan plan = plan("Tier-1", "vm-db");
     assertTrue(store.recoveryPlanRecords().insert(plan, T0));
-    store.close();
-
-    store = ControllerStore.open(file);
+    reopen();
     assertEquals(Optional.of(plan), store.recoveryPlanRecords().get("Tier-1"));
     assertEquals(List.of(plan), store.recoveryPlanRecords().list());
     assertEquals(T0.toEpochMilli(),
-        Long.parseLong(RawSqlite.queryString(file, "SELECT created_at FROM recovery_plans")));
+        Long.parseLong(queryString("SELECT created_at FROM recovery_plans")));
   }
 
   @Test
@@ -68,9 +71,9 @@ class RecoveryPlanRecordsTest extends StoreTestBase {
     assertEquals(Optional.of(replacement), updated);
     assertEquals(Optional.of(replacement), store.recoveryPlanRecords().get("tier-1"));
     assertEquals(T0.toEpochMilli(),
-        Long.parseLong(RawSqlite.queryString(file, "SELECT created_at FROM recovery_plans")));
+        Long.parseLong(queryString("SELECT created_at FROM recovery_plans")));
     assertEquals(T0.plusSeconds(60).toEpochMilli(),
-        Long.parseLong(RawSqlite.queryString(file, "SELECT updated_at FROM recovery_plans")));
+        Long.parseLong(queryString("SELECT updated_at FROM recovery_plans")));
   }
 
   @Test

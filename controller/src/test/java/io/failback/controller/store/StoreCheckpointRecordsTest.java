@@ -6,13 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.failback.proto.v1.LaneCheckpoint;
-import java.nio.file.Path;
 import java.util.Map;
+import io.failback.controller.store.TestDatabases.Backend;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-class StoreCheckpointRecordsTest {
-  @TempDir Path dir;
+@ParameterizedClass
+@EnumSource(Backend.class)
+class StoreCheckpointRecordsTest extends StoreTestBase {
 
   private static LaneCheckpoint checkpoint(int lane, long watermark, String chain) {
     return LaneCheckpoint.newBuilder().setLane(lane).setWatermarkBlock(watermark)
@@ -21,8 +23,7 @@ class StoreCheckpointRecordsTest {
 
   @Test
   void checkpointsSurviveReopenAndOnlyMoveForward() throws Exception {
-    Path file = dir.resolve("controller.db");
-    try (ControllerStore store = ControllerStore.open(file)) {
+    {
       CheckpointRecords records = store.checkpointRecords();
       assertTrue(records.put("s1", checkpoint(0, 100, "c100")));
       assertTrue(records.put("s1", checkpoint(1, 50, "c50")));
@@ -31,7 +32,8 @@ class StoreCheckpointRecordsTest {
       assertFalse(records.put("s1", checkpoint(0, 150, "c150")));
       assertTrue(records.put("s2", checkpoint(0, 7, "other")));
     }
-    try (ControllerStore store = ControllerStore.open(file)) {
+    reopen();
+    {
       assertEquals(Map.of(0, checkpoint(0, 200, "c200"), 1, checkpoint(1, 50, "c50")),
           store.checkpointRecords().get("s1"));
       assertEquals(2, store.checkpointRecords().delete("s1"));
