@@ -134,7 +134,6 @@ public final class ControllerServer implements AutoCloseable {
     ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
     RecoveryPlans plans = new RecoveryPlans(store.recoveryPlanRecords(),
         store.protectedItemRecords(), store.jobRecords(), clock);
-    recoverJobs(jobs, store);
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "controller-scheduler");
       thread.setDaemon(true);
@@ -161,7 +160,7 @@ public final class ControllerServer implements AutoCloseable {
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),
         config.agentReturnTimeout(), config.syncStallTimeout(), metrics.syncMeter());
-    lifecycle.recoverItems();
+    recoverJobs(lifecycle, plans, store);
     // Without an issuing CA nothing is served without a client certificate (the port then
     // also requires one in the handshake).
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
@@ -281,11 +280,12 @@ public final class ControllerServer implements AutoCloseable {
     }
   }
 
-  /** No job runner survives a restart yet, so every job left unfinished fails, saying why. */
-  private static void recoverJobs(Jobs jobs, ControllerStore store) throws StoreException {
+  /** Continues the failbacks a previous process left running; fails the other jobs. */
+  private static void recoverJobs(Lifecycle lifecycle, RecoveryPlans plans,
+      ControllerStore store) throws StoreException {
     List<Job> settled;
     try {
-      settled = jobs.recover();
+      settled = lifecycle.recover(plans);
     } catch (StoreException | RuntimeException e) {
       try {
         store.close();

@@ -29,12 +29,10 @@ class LifecycleRestartTest {
   @TempDir Path dir;
 
   @Test
-  void restartWhileTheFailbackWaitsRollsTheDisksBackOnceTheAgentIsBackAndTheRerunCompletes()
-      throws Exception {
+  void aFailbackWaitingForCompleteFailoverWaitsAgainAfterARestartAndCompletes() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
     String cloudVm = fixture.failedOver();
     fixture.controller.server.cloud().guest(cloudVm).scribble(0, 30, 61);
-    byte[][] before = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
     Job failback = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
         DataSync.SYNC_BEFORE_FAILOVER);
     fixture.awaitState(failback, JobState.JOB_WAITING);
@@ -42,42 +40,20 @@ class LifecycleRestartTest {
 
     restart(fixture);
 
-    Job failed = fixture.controller.server.jobs().get(failback.getId());
-    assertEquals(JobState.JOB_FAILED, failed.getState(), failed.toString());
-    assertTrue(failed.getErrorsList().stream().anyMatch(e -> e.contains("controller restarted")),
-        failed.toString());
-    assertTrue(failed.getAllowedActionsList().isEmpty(), failed.toString());
-    // The due rollback runs at the next sweep with the agent online.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
-      ProtectedItem due = fixture.item();
-      assertEquals(ProtectionState.FAILBACK_INCONSISTENT, due.getState());
-      assertTrue(due.getInconsistentReason().contains("rolled back from their undo journals as"
-          + " soon as host hv-01 answers"), due.getInconsistentReason());
-      assertEquals(List.of(), due.getAllowedActionsList(), "a re-run may not race the rollback");
-      assertTrue(System.nanoTime() < deadline, "the due rollback never ran");
-      Thread.sleep(50);
-    }
-    ProtectedItem item = fixture.item();
-    assertEquals("", item.getInconsistentReason());
-    assertEquals("", item.getUndoJournal());
-    assertEquals("", item.getActiveJobId());
-    assertEquals(List.of("PlannedFailover"), item.getAllowedActionsList());
-    assertEquals("", fixture.agentVm().getInconsistentReason());
-    for (int i = 0; i < 2; i++) {
-      assertArrayEquals(before[i], fixture.onPremBytes(i), "disk " + i + " is not as before");
-    }
-    Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    IllegalTransitionException stale = assertThrows(IllegalTransitionException.class,
-        () -> lifecycle.completeFailover(failback.getId()));
-    assertTrue(stale.getMessage().contains("JOB_FAILED"), stale.getMessage());
-
-    // The cloud VM ran on through the restart and keeps writing; the re-run picks it all up.
+    // The job goes on: phase 1 again from a fresh snapshot, nothing to send, then it waits.
+    Job waiting = awaitResumedAndWaiting(fixture, failback.getId());
+    assertEquals(1, waiting.getResume().getResumed());
+    assertEquals(List.of("CompleteFailover", "CancelJob"), waiting.getAllowedActionsList());
+    assertEquals(ProtectionState.FAILBACK_SYNCED, fixture.item().getState());
+    assertEquals(failback.getId(), fixture.item().getActiveJobId());
+    assertTrue(phaseSteps(waiting, "p1 (DELTA) verified").get(1).contains(" 0 sent"),
+        "a resumed phase 1 resends what is on-prem already: " + phaseSteps(waiting, "p1 ("));
     assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state());
+
+    // The cloud VM ran on through the restart and keeps writing; phase 2 picks it all up.
     fixture.controller.server.cloud().guest(cloudVm).scribble(1, 20, 62);
-    Job rerun = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
-    fixture.awaitState(rerun, JobState.JOB_WAITING);
-    Job done = fixture.awaitState(lifecycle.completeFailover(rerun.getId()),
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    Job done = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
         JobState.JOB_SUCCEEDED);
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState());
     assertEquals("", fixture.item().getInconsistentReason());
@@ -85,11 +61,31 @@ class LifecycleRestartTest {
     assertEquals(io.failback.proto.v1.PowerState.RUNNING, fixture.onPremVm().getPowerState());
     fixture.assertOnPremEqualsCloud(cloudVm);
     assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm),
-        "the snapshot of the run the restart cut short is still kept");
+        "a snapshot of the run the restart cut short is still kept");
     assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
         "left by an interrupted earlier run")), done.toString());
     LifecycleFixture.diskTasks(done).forEach(
         t -> assertEquals(t.getSourceDigest(), t.getTargetDigest(), t.toString()));
+  }
+
+  /** Waits until a restarted controller continued the job and it waits for the operator. */
+  static Job awaitResumedAndWaiting(LifecycleFixture fixture, String jobId) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      Job job = fixture.controller.server.jobs().get(jobId);
+      if (job.getState() == JobState.JOB_WAITING && job.getResume().getResumed() > 0) {
+        return job;
+      }
+      assertFalse(List.of(JobState.JOB_SUCCEEDED, JobState.JOB_FAILED, JobState.JOB_CANCELLED)
+          .contains(job.getState()), job.toString());
+      assertTrue(System.nanoTime() < deadline, "not continued: " + job);
+      Thread.sleep(50);
+    }
+  }
+
+  static List<String> phaseSteps(Job job, String prefix) {
+    return job.getTimelineList().stream().map(s -> s.getDescription())
+        .filter(d -> d.startsWith(prefix)).toList();
   }
 
   @Test
@@ -114,17 +110,13 @@ class LifecycleRestartTest {
     assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
   }
 
-  /** Stops the controller and starts it again on the same port and state directory. */
   @Test
-  void restartDuringAFullDownloadRunsTheCloudVmAgainAtOnceThenRollsBack() throws Exception {
+  void aFullDownloadCutByARestartGoesOnOnceTheAgentIsBackSendingOnlyWhatIsMissing()
+      throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    LifecycleFixture fixture = behindProxy(proxy);
     String cloudVm = fixture.failedOver();
     FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);
-    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
     proxy[0].arm(PausingProxy.Direction.TO_AGENT, 20L * LifecycleFixture.MIB);
     Job failback = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
         DataSync.FULL_DOWNLOAD);
@@ -132,19 +124,84 @@ class LifecycleRestartTest {
     assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state());
 
     restartController(fixture);
-    // Before any agent is back: the on-prem VM is fenced, so the cloud VM runs again.
-    assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state(),
-        "neither copy runs after the restart");
-    assertEquals(JobState.JOB_FAILED, fixture.controller.server.jobs().get(failback.getId())
-        .getState());
+    // The job goes on, not failed: the cloud VM stays off, the on-prem one fenced.
+    Job continued = fixture.controller.server.jobs().get(failback.getId());
+    assertEquals(JobState.JOB_RUNNING, continued.getState(), continued.toString());
+    assertTrue(continued.getResume().containsSourceStoppedAt(fixture.item().getVmId()),
+        continued.toString());
+    assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state());
+    assertEquals(ProtectionState.FAILING_BACK, fixture.item().getState());
+
     proxy[0].resume();
-    fixture.awaitAgentOnline();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
-      assertTrue(System.nanoTime() < deadline, "the due rollback never ran: " + fixture.item());
-      Thread.sleep(50);
-    }
-    before.assertRolledBack(fixture, null);
+    Job done = fixture.awaitState(continued, JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState());
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "goes on as a checksum pass")), done.toString());
+    // What reached the agent before the cut is compared, not sent again.
+    String resumed = phaseSteps(done, "full (DELTA) verified").get(0);
+    long scanned = count(resumed, "blocks scanned");
+    long sent = count(resumed, "sent");
+    assertTrue(sent < scanned, resumed);
+    // The downtime spans the restart: it is measured from the first run's stop.
+    long stoppedAt = com.google.protobuf.util.Timestamps.toMillis(
+        continued.getResume().getSourceStoppedAtOrThrow(fixture.item().getVmId()));
+    String off = "cloud VM off since " + java.time.Instant.ofEpochMilli(stoppedAt);
+    assertTrue(done.getTimelineList().stream().anyMatch(
+        s -> s.getDescription().startsWith(off)), off + " not in " + done);
+  }
+
+  @Test
+  void phaseTwoCutByARestartGoesOnWithTheCloudVmOffAndResendsNothingTheHostHas()
+      throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = behindProxy(proxy);
+    String cloudVm = fixture.failedOver();
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    fixture.awaitState(failback, JobState.JOB_WAITING);
+    // Everything changes after the snapshot: phase 2 has every block to send.
+    FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 20L * LifecycleFixture.MIB);
+    lifecycle.completeFailover(failback.getId());
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "phase 2 never got going");
+    assertEquals(ProtectionState.FAILBACK_COMPLETING, fixture.item().getState());
+
+    restartController(fixture);
+    Job continued = fixture.controller.server.jobs().get(failback.getId());
+    assertEquals(JobState.JOB_RUNNING, continued.getState(), continued.toString());
+    assertTrue(continued.getResume().getCompletionRequested(), continued.toString());
+    assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state(), "two live copies");
+
+    proxy[0].resume();
+    Job done = fixture.awaitState(continued, JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState());
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm));
+    // No second wait for CompleteFailover, no second phase 1.
+    assertEquals(1, phaseSteps(done, "p1 (DELTA) verified").size(), done.toString());
+    String resumed = phaseSteps(done, "p2 (DELTA) verified").get(0);
+    long scanned = count(resumed, "blocks scanned");
+    long sent = count(resumed, "sent");
+    assertTrue(sent < scanned, "what reached the host before the cut is not sent again: "
+        + resumed);
+    LifecycleFixture.diskTasks(done).forEach(
+        t -> assertEquals(t.getSourceDigest(), t.getTargetDigest(), t.toString()));
+  }
+
+  /** A fixture whose agent reaches the controller through a proxy that can pause it. */
+  private LifecycleFixture behindProxy(PausingProxy[] proxy) throws Exception {
+    return new LifecycleFixture(dir, cleanup, port -> {
+      proxy[0] = cleanup.register(PausingProxy.before(port));
+      return "localhost:" + proxy[0].port();
+    });
+  }
+
+  /** The number before {@code what} in a phase's step, e.g. "1536 blocks scanned". */
+  private static long count(String step, String what) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) " + what).matcher(step);
+    assertTrue(m.find(), what + " not in " + step);
+    return Long.parseLong(m.group(1));
   }
 
   private static void restart(LifecycleFixture fixture) throws Exception {

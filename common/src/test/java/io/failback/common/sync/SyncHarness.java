@@ -47,6 +47,12 @@ final class SyncHarness {
     try {
       targetResult = targetRun.get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
+      // When both sides fail, a side that found data loss is the cause; the other side only
+      // saw the session end (which it may report first, as a disk or link error).
+      if (sourceFailure instanceof SyncException sync
+          && sync.kind() == SyncException.Kind.DATA_LOSS) {
+        throw sourceFailure;
+      }
       throw e.getCause();
     }
     if (sourceFailure != null) {

@@ -52,6 +52,7 @@ final class DiskTransfer {
   private final Timings timings;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
   private final ResumingSync resuming;
+  private final AgentReturn agentReturn;
   private final java.time.Duration stallTimeout;
   private final SyncMeter meter;
 
@@ -139,6 +140,17 @@ final class DiskTransfer {
     this.clock = clock;
     this.timings = timings;
     this.resuming = new ResumingSync(agentReturn, this::note, clock);
+    this.agentReturn = agentReturn;
+  }
+
+  /**
+   * Blocks until {@code host}'s agent is connected, for as long as a lost agent is waited for
+   * (--agent-return-timeout): a job a restarted controller continues waits for its agents.
+   */
+  void awaitAgent(String host, String jobId) throws LifecycleException, InterruptedException {
+    if (agentReturn.connection(host).isEmpty()) {
+      agentReturn.await(host, null, jobId);
+    }
   }
 
   /** Stops reporting progress; the controller is stopping. */

@@ -36,20 +36,20 @@ import java.util.Optional;
  * (alternate host, recreation), leaves it FAILBACK_INCONSISTENT, and re-running PlannedFailover
  * then resumes with a delta pass that skips what is already equal.
  */
-final class FailbackVm extends ItemWork {
-  private final DataSync dataSync;
+class FailbackVm extends ItemWork {
+  final DataSync dataSync;
   /** The host to fail back to when it is not the item's: the VM is created there. */
-  private final String alternateHost;
+  String alternateHost;
   /** The target agent's encryption certificate, or null when payloads are not encrypted. */
-  private final EncryptionCertificate certificate;
-  private JobEncryption encryption;
+  EncryptionCertificate certificate;
+  JobEncryption encryption;
   /** The on-prem VM the disks go to: the item's, or the one created on the alternate host. */
-  private volatile VirtualMachine onPrem;
-  private long seed;
-  private volatile String snapshotId;
+  volatile VirtualMachine onPrem;
+  long seed;
+  volatile String snapshotId;
   /** Phase 1's snapshot, open from phase 1 to the verify pass; null otherwise. */
   private volatile CloudSnapshot heldSnapshot;
-  private volatile Instant cloudOff;
+  volatile Instant cloudOff;
   private final List<BlockDevice> cloudDisks = new ArrayList<>();
   private Optional<VirtualMachine> original = Optional.empty();
   /**
@@ -60,9 +60,13 @@ final class FailbackVm extends ItemWork {
    */
   private List<SyncOutcome> phaseOneOutcomes = List.of();
   /** Why the VM is recreated on its own host (it was deleted there); null otherwise. */
-  private String recreating;
+  String recreating;
   /** The undo journals the agent keeps of the on-prem disks; empty for a new VM. */
-  private String undoJournal = "";
+  String undoJournal = "";
+  /** A full download a restart cut short goes on comparing: what it wrote is not resent. */
+  boolean fullAsDelta;
+  /** Keeps a resumed job's sessions apart from those of the run a restart cut short. */
+  String sessionSuffix = "";
 
   /**
    * @param vm the item's on-prem VM, or null when failing back to {@code alternateHost}
@@ -87,14 +91,7 @@ final class FailbackVm extends ItemWork {
     if (item.getCloudVmId().isEmpty()) {
       throw new LifecycleException("vm " + vmName() + " has no cloud copy to fail back");
     }
-    this.jobId = jobId;
-    // The item's digest sets and seed: the final state they record is the seed of reverse
-    // replication, which can then ask the host only for what changed since.
-    this.seed = new Replication(context).trackingSeed(item);
-    if (certificate != null) {
-      // A fresh key per job, wrapped for the agent's certificate; it lives in memory only.
-      encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
-    }
+    initialize(jobId);
     if (alternateHost.isEmpty()) {
       // A re-run after an impossible rollback starts a journal of the disks as they are now.
       undoJournal = item.getUndoJournal().isEmpty() ? jobId : item.getUndoJournal();
@@ -104,6 +101,18 @@ final class FailbackVm extends ItemWork {
     step("failback (cloud to on-prem) started, data sync " + dataSync
         + (certificate == null ? "" : "; block payloads encrypted end to end for encryption"
             + " certificate " + certificate.getThumbprint()));
+  }
+
+  /** What the job's run needs besides the item's state: its seed and encryption key. */
+  void initialize(String jobId) throws Exception {
+    this.jobId = jobId;
+    // The item's digest sets and seed: the final state they record is the seed of reverse
+    // replication, which can then ask the host only for what changed since.
+    this.seed = new Replication(context).trackingSeed(item);
+    if (certificate != null) {
+      // A fresh key per job, wrapped for the agent's certificate; it lives in memory only.
+      encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
+    }
   }
 
   @Override
@@ -131,8 +140,11 @@ final class FailbackVm extends ItemWork {
     // libvirt backup job) ends with its handle.
     heldSnapshot = snapshot;
     phaseOneOutcomes = transfer(SyncMode.DELTA, "p1", disks);
-    context.items().transition(vmId(), ProtectionState.FAILING_BACK,
-        ProtectionState.FAILBACK_SYNCED, b -> { });
+    if (context.items().get(vmId()).getState() != ProtectionState.FAILBACK_SYNCED) {
+      // Not after a controller restart that found the item synced already.
+      context.items().transition(vmId(), ProtectionState.FAILING_BACK,
+          ProtectionState.FAILBACK_SYNCED, b -> { });
+    }
     step("phase 1 verified; waiting for CompleteFailover");
   }
 
@@ -196,6 +208,10 @@ final class FailbackVm extends ItemWork {
           ProtectionState.FAILBACK_COMPLETING, b -> { });
     }
     cloudOff = context.clock().instant();
+    Instant off = cloudOff;
+    // Recorded first: a restart during phase 2 measures the downtime from here all the same.
+    context.jobs().editResume(jobId, r -> r.putSourceStoppedAt(vmId(),
+        com.google.protobuf.util.Timestamps.fromMillis(off.toEpochMilli())));
     context.cloud().shutdown(item.getCloudVmId());
     context.timings().power(Timings.CLOUD, Timings.Power.STOP,
         Duration.between(cloudOff, context.clock().instant()));
@@ -237,8 +253,7 @@ final class FailbackVm extends ItemWork {
       for (int i = 0; i < onPrem.getDisksCount(); i++) {
         BitSet blocks = null;
         if (dataSync != DataSync.FULL_DOWNLOAD) {
-          Optional<long[]> changed = context.cloud().changedBlocks(snapshotId, i,
-              DiskTransfer.BLOCK_SIZE);
+          Optional<long[]> changed = changedBlocks(i);
           blocks = changed.map(FailbackVm::bits).orElse(null);
           tracked &= changed.isPresent();
         }
@@ -247,7 +262,7 @@ final class FailbackVm extends ItemWork {
         disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), device, blocks));
       }
       if (dataSync == DataSync.FULL_DOWNLOAD) {
-        transfer(SyncMode.FULL, "full", disks);
+        transfer(fullAsDelta ? SyncMode.DELTA : SyncMode.FULL, "full", disks);
         return;
       }
       if (!tracked) {
@@ -259,6 +274,20 @@ final class FailbackVm extends ItemWork {
     } finally {
       cloudDisks.forEach(d -> quietly("closing a cloud disk", d::close));
       cloudDisks.clear();
+    }
+  }
+
+  /** The blocks the cloud VM changed since the snapshot; empty when nothing tracked them. */
+  private Optional<long[]> changedBlocks(int disk) throws Exception {
+    if (snapshotId == null) {
+      return Optional.empty();
+    }
+    try {
+      return context.cloud().changedBlocks(snapshotId, disk, DiskTransfer.BLOCK_SIZE);
+    } catch (io.failback.controller.cloud.CloudException e) {
+      // E.g. a snapshot's tracking lost with the controller that made it: compare instead.
+      step("changed blocks of disk " + disk + " unavailable (" + e.getMessage() + ")");
+      return Optional.empty();
     }
   }
 
@@ -289,46 +318,17 @@ final class FailbackVm extends ItemWork {
         phaseOneOutcomes);
   }
 
-  private List<SyncOutcome> transfer(SyncMode mode, String phase,
+  List<SyncOutcome> transfer(SyncMode mode, String phase,
       List<DiskTransfer.Disk> disks) throws Exception {
     FlowSupport.checkCancel(context, jobId);
     List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
         onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
-        "job-" + jobId + tag + "-" + phase,
+        "job-" + jobId + tag + sessionSuffix + "-" + phase,
         Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal,
         EndStateProof.readBack(phase)), disks);
-    for (int i = 0; i < outcomes.size(); i++) {
-      SyncOutcome outcome = outcomes.get(i);
-      if (!outcome.digestsMatch()) {
-        throw new LifecycleException("disk " + disks.get(i).onPremPath() + ": digests differ,"
-            + " cloud " + outcome.controller().diskDigestHex() + ", on-prem "
-            + outcome.agent().getDiskDigest());
-      }
-      String label = switch (phase) {
-        case "p1" -> "phase 1";
-        case "p1v" -> "verify pass";
-        case "p2" -> "phase 2";
-        default -> "full download";
-      };
-      context.jobs().editTask(jobId, vmId(), disks.get(i).onPremPath(),
-          t -> t.setSourceDigest(outcome.controller().diskDigestHex())
-              .setTargetDigest(outcome.agent().getDiskDigest())
-              .addPhases(io.failback.proto.v1.PhaseProgress.newBuilder().setPhase(label)
-                  .setProgress(t.getProgress())));
-    }
-    long scanned = 0;
-    long sent = 0;
-    long wire = 0;
-    for (SyncOutcome outcome : outcomes) {
-      scanned += outcome.controller().progress().blocksScanned();
-      sent += outcome.controller().progress().blocksSent()
-          + outcome.controller().progress().blocksZero();
-      wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
-    }
-    if (!phase.equals("p1v")) {
-      step(String.format(Locale.ROOT, "%s (%s) verified: whole-disk digests equal on both"
-          + " sides%s; %d blocks scanned, %d sent, %.1f MiB on the wire", phase, mode,
-          EndStateProof.proof(phase), scanned, sent, wire / 1048576.0));
+    String summary = PhaseReport.record(context, jobId, vmId(), phase, mode, disks, outcomes);
+    if (summary != null) {
+      step(summary);
     }
     return outcomes;
   }

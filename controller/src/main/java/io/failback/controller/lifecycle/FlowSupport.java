@@ -76,6 +76,15 @@ final class FlowSupport {
   }
 
   /** The id of the item's on-prem VM on its host: vm_id, unless it moved to another host. */
+  /** Names the threads of a lifecycle pool; daemons, so that they never hold the JVM up. */
+  static java.util.concurrent.ThreadFactory daemons(String name) {
+    return r -> {
+      Thread thread = new Thread(r, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
   static String onPremVmId(io.failback.proto.v1.ProtectedItem item) {
     return item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
   }

@@ -48,12 +48,19 @@ final class ItemChecks {
   }
 
   /**
-   * After a restart no job runs: items left in a transient state move to where an operator
-   * can act again. A failback caught mid-way is INCONSISTENT, never quietly healthy.
+   * After a restart: items left in a transient state by a job that is not continued move to
+   * where an operator can act again. A failback caught mid-way is INCONSISTENT, never quietly
+   * healthy.
+   *
+   * @param continued the ids of the jobs that go on; their items stay as they are
    */
-  static void recover(LifecycleContext context) throws StoreException {
+  static void recover(LifecycleContext context, java.util.Set<String> continued)
+      throws StoreException {
     for (ProtectedItem item : context.items().list()) {
       String job = item.getActiveJobId();
+      if (!job.isEmpty() && continued.contains(job)) {
+        continue;
+      }
       ProtectionState back = switch (item.getState()) {
         case INITIAL_REPLICATION -> ProtectionState.UNPROTECTED;
         case FAILING_OVER -> ProtectionState.PROTECTED;

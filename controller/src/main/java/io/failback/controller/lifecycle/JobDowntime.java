@@ -72,9 +72,12 @@ final class JobDowntime {
     predicted = List.of();
   }
 
-  /** The first source VM is about to stop: the job's downtime begins. */
-  void sourcesStopping() {
-    firstOff = context.clock().instant();
+  /**
+   * The first source VM is about to stop: the job's downtime begins, or began at {@code since}
+   * when a job continued after a restart had stopped one already.
+   */
+  void sourcesStopping(java.time.Instant since) {
+    firstOff = since != null ? since : context.clock().instant();
   }
 
   /** The job waited {@code took} for the operator at a manual action. */

@@ -14,6 +14,7 @@ import io.failback.proto.v1.DowntimePrediction;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobProgress;
+import io.failback.proto.v1.JobResume;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobTask;
 import java.time.Clock;
@@ -42,7 +43,6 @@ public final class Jobs {
   private final JobListeners listeners = new JobListeners();
 
   /** A change of a job's builder, made inside the transaction that stores it. */
-  @FunctionalInterface
   private interface Change {
     void apply(Job.Builder job) throws IllegalTransitionException;
   }
@@ -72,8 +72,7 @@ public final class Jobs {
   public Job create(String kind, FailoverDirection direction, String recoveryPlan,
       Map<String, List<String>> disksByVm, boolean cancellable) throws StoreException {
     Job created = JobBuilders.newJob(UUID.randomUUID().toString(), kind, direction,
-        recoveryPlan, disksByVm, cancellable, clock.instant()).build();
-    // A random UUID does not collide; a false here means the store lost its mind.
+        recoveryPlan, disksByVm, cancellable, clock.instant()).build(); // a UUID: no collision
     checkArgument(records.insert(created), "job id %s already exists", created.getId());
     listeners.tell(created);
     return created;
@@ -365,9 +364,10 @@ public final class Jobs {
     return JobRecovery.run(this, records.listInStates(JobTransitions.unfinished()), resumer);
   }
 
-  /** Fails every job left unfinished by a previous controller process. */
-  public List<Job> recover() throws StoreException {
-    return recover(job -> Optional.empty());
+  /** Edits the job's own record of how to continue it after a controller restart. */
+  public Job editResume(String jobId, Consumer<JobResume.Builder> edit)
+      throws NotFoundException, IllegalTransitionException, StoreException {
+    return change(jobId, "record how to resume", job -> edit.accept(job.getResumeBuilder()));
   }
 
   /** Runs one stored change under the lock, then publishes the result. */

@@ -3,22 +3,32 @@ package io.failback.controller.lifecycle;
 import io.failback.common.ids.HostName;
 import io.failback.common.ids.Thumbprint;
 import io.failback.common.text.BoundedText;
+import io.failback.common.metrics.SyncMeter;
 import io.failback.common.text.DurationText;
+import io.failback.controller.cloud.Cloud;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobResume;
 import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.PreflightReport;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.VirtualMachine;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
 import java.util.logging.Logger;
 
@@ -45,28 +55,17 @@ public final class Lifecycle {
   }
 
   /** Builds the lifecycle from its parts. */
-  public static Lifecycle create(ProtectedItems items, Jobs jobs,
-      io.failback.controller.cloud.Cloud cloud, OnPremHosts hosts,
-      io.failback.controller.sync.DiskSyncs syncs, java.time.Clock clock,
-      java.nio.file.Path seedDir, long sessionSecret, java.time.Duration agentReturnTimeout,
-      java.time.Duration syncStallTimeout, io.failback.common.metrics.SyncMeter meter) {
-    java.util.concurrent.ScheduledExecutorService ticker =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("job-progress"));
-    java.util.concurrent.ExecutorService workers =
-        java.util.concurrent.Executors.newCachedThreadPool(daemon("lifecycle"));
+  public static Lifecycle create(ProtectedItems items, Jobs jobs, Cloud cloud,
+      OnPremHosts hosts, DiskSyncs syncs, Clock clock, Path seedDir, long sessionSecret,
+      Duration agentReturnTimeout, Duration syncStallTimeout, SyncMeter meter) {
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(FlowSupport.daemons("job-progress"));
+    ExecutorService workers = Executors.newCachedThreadPool(FlowSupport.daemons("lifecycle"));
     Timings timings = new Timings();
     DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings,
         new AgentReturn(hosts, jobs, agentReturnTimeout), syncStallTimeout, meter);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
         clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker));
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread thread = new Thread(r, name);
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   public List<ProtectedItem> items() throws StoreException {
@@ -167,6 +166,9 @@ public final class Lifecycle {
       int n = 0;
       DataSync sync = dataSync == DataSync.DATA_SYNC_UNSPECIFIED
           ? DataSync.SYNC_BEFORE_FAILOVER : dataSync;
+      // What a restarted controller continues the failback by (JobContinuation).
+      JobResume.Builder resume = JobResume.newBuilder().setDataSync(sync)
+          .setEncryptionThumbprint(certificate);
       for (ProtectedItem item : checked.values()) {
         boolean alternate = !targetHost.isEmpty()
             && !targetHost.equalsIgnoreCase(item.getOnPremHost());
@@ -193,13 +195,17 @@ public final class Lifecycle {
             new EncryptionChoice(context).select(item, host, certificate), tag(n++));
         gone.ifPresent(work::recreating);
         works.add(work);
+        if (alternate) {
+          resume.putTargetHosts(item.getVmId(), host);
+        }
       }
       VmJobs.Kind kind = toCloud > 0
           ? new VmJobs.Kind("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, false, true,
               true)
           : new VmJobs.Kind("PlannedFailover", FailoverDirection.CLOUD_TO_ON_PREM,
               sync == DataSync.SYNC_BEFORE_FAILOVER, true, true);
-      return vmJobs.launch(kind, targets, works, checked);
+      return vmJobs.launch(kind, targets, works, checked,
+          toCloud > 0 ? JobResume.getDefaultInstance() : resume.build());
     }
   }
 
@@ -325,23 +331,7 @@ public final class Lifecycle {
 
   /** Runs a delta cycle for every protected VM; failures are logged, the next cycle retries. */
   public void replicateAll() {
-    try {
-      for (ProtectedItem item : context.items().list()) {
-        if (item.getState() == ProtectionState.PROTECTED) {
-          try {
-            replication.cycle(item.getVmId());
-          } catch (LifecycleException | NotFoundException | StoreException e) {
-            log.warning("delta cycle of " + item.getVmName() + ": " + e.getMessage());
-            FlowSupport.quietly("recording the failed cycle of " + item.getVmName(),
-                () -> context.items().recordCycleError(item.getVmId(), e.getMessage()));
-          }
-        }
-      }
-    } catch (StoreException e) {
-      log.warning("delta cycles skipped: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    replication.cycleAll();
   }
 
   /**
@@ -368,11 +358,13 @@ public final class Lifecycle {
   }
 
   /**
-   * After a restart no job runs: items left in a transient state move to where an operator
-   * can act again. A failback caught mid-way is INCONSISTENT, never quietly healthy.
+   * At start: continues the failbacks a previous controller process left running, fails the
+   * other unfinished jobs and settles their items ({@link JobContinuation}).
+   *
+   * @return the unfinished jobs as they are afterwards
    */
-  public void recoverItems() throws StoreException {
-    ItemChecks.recover(context);
+  public List<Job> recover(RecoveryPlanLookup plans) throws StoreException {
+    return JobContinuation.run(context, vmJobs, plans);
   }
 
   /**

@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
 
 /** On-prem to cloud data movement: a job's replication of a VM, and the periodic cycles. */
 final class Replication {
+  private static final Logger log = Logger.getLogger(Replication.class.getName());
   private final LifecycleContext context;
 
   Replication(LifecycleContext context) {
@@ -73,6 +75,27 @@ final class Replication {
       for (BlockDevice device : devices) {
         quietly("closing a cloud disk", device::close);
       }
+    }
+  }
+
+  /** A delta cycle for every protected VM; failures are logged and kept on the item. */
+  void cycleAll() {
+    try {
+      for (ProtectedItem item : context.items().list()) {
+        if (item.getState() == ProtectionState.PROTECTED) {
+          try {
+            cycle(item.getVmId());
+          } catch (LifecycleException | NotFoundException | StoreException e) {
+            log.warning("delta cycle of " + item.getVmName() + ": " + e.getMessage());
+            quietly("recording the failed cycle of " + item.getVmName(),
+                () -> context.items().recordCycleError(item.getVmId(), e.getMessage()));
+          }
+        }
+      }
+    } catch (StoreException e) {
+      log.warning("delta cycles skipped: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -54,9 +54,21 @@ final class VmJob {
   private volatile boolean stopping;
   private final CountDownLatch done = new CountDownLatch(1);
 
+  /**
+   * Where a job a restarted controller continues had come: the VMs whose part had ended (""
+   * when it succeeded, else why not), how many groups had finished, and when the first
+   * source VM was stopped (null if none was).
+   */
+  record Continuation(Map<String, String> ended, int groupsFinished,
+      java.time.Instant firstStop) {
+    static final Continuation NONE = new Continuation(Map.of(), 0, null);
+  }
+
+  private final Continuation continuation;
+
   /** @param works every VM's work, by VM id as {@code targets} names it */
   VmJob(LifecycleContext context, String jobId, Targets targets, Map<String, VmWork> works,
-      VmJobs.Kind kind) {
+      VmJobs.Kind kind, Continuation continuation) {
     this.context = context;
     this.jobId = jobId;
     this.targets = targets;
@@ -67,6 +79,8 @@ final class VmJob {
     this.gate = new ActionGate(context.jobs(), jobId, context.clock());
     this.downtime = new JobDowntime(context, jobId, waves, this.works,
         kind.rpc().equals(OperatorAction.PLANNED_FAILOVER.rpcName()));
+    this.continuation = continuation;
+    this.ended.putAll(continuation.ended());
   }
 
   String jobId() {
@@ -81,8 +95,9 @@ final class VmJob {
   void run() {
     int groups = targets.groups().size();
     try {
-      quietly("recording the groups", () -> context.jobs().groupsFinished(jobId, 0, groups));
-      for (String vmId : targets.vmIds()) {
+      quietly("recording the groups",
+          () -> context.jobs().groupsFinished(jobId, finishedGroups(), groups));
+      for (String vmId : open(targets.vmIds())) {
         context.jobs().vmTasks(jobId, vmId, JobState.JOB_RUNNING, "");
       }
       if (!kind.startsVms() && groups > 1) {
@@ -99,11 +114,13 @@ final class VmJob {
         downtime.predictWhileWaiting(open(targets.vmIds()));
         try {
           gate.await(OperatorAction.COMPLETE_FAILOVER, "");
+          // Before any source stops: a restart from here on does not wait for it again.
+          context.jobs().editResume(jobId, r -> r.setCompletionRequested(true));
         } finally {
           downtime.freeze();
         }
       }
-      downtime.sourcesStopping();
+      downtime.sourcesStopping(continuation.firstStop());
       for (int g = last; g >= 0; g--) {
         stage("stopping the source VM", open(group(g)), VmWork::stopSource);
       }
@@ -151,7 +168,8 @@ final class VmJob {
         context.jobs().step(jobId, "", "group " + (g + 1) + " of " + groups
             + " finished: every VM runs");
       }
-      if (g < last) {
+      if (g < last && g + 1 >= continuation.groupsFinished()) {
+        // Not again for groups a restarted job had finished: it waits where it waited.
         between(waves.get(g));
       }
     }

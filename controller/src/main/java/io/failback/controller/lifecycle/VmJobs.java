@@ -5,6 +5,7 @@ import static io.failback.controller.lifecycle.FlowSupport.quietly;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobResume;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.ProtectedItem;
 import java.util.LinkedHashMap;
@@ -41,6 +42,12 @@ final class VmJobs {
    */
   Job launch(Kind kind, Targets targets, List<VmWork> works, Map<String, ProtectedItem> before)
       throws Exception {
+    return launch(kind, targets, works, before, JobResume.getDefaultInstance());
+  }
+
+  /** Launches a job that records {@code resume}, what a restarted controller continues it by. */
+  Job launch(Kind kind, Targets targets, List<VmWork> works, Map<String, ProtectedItem> before,
+      JobResume resume) throws Exception {
     Map<String, List<String>> disks = new LinkedHashMap<>();
     Map<String, VmWork> byId = new LinkedHashMap<>();
     for (VmWork work : works) {
@@ -50,7 +57,11 @@ final class VmJobs {
     Job job = context.jobs().create(kind.rpc(), kind.direction(), targets.recoveryPlan(),
         disks, kind.cancellable());
     String jobId = job.getId();
-    VmJob run = new VmJob(context, jobId, canonical(targets, byId), byId, kind);
+    if (!resume.equals(JobResume.getDefaultInstance())) {
+      context.jobs().editResume(jobId, r -> r.mergeFrom(resume));
+    }
+    VmJob run = new VmJob(context, jobId, canonical(targets, byId), byId, kind,
+        VmJob.Continuation.NONE);
     if (kind.cancellable()) {
       context.jobs().onCancel(jobId, run::cancel);
     }
@@ -73,6 +84,35 @@ final class VmJobs {
       throw e;
     }
     context.jobs().transition(jobId, JobState.JOB_RUNNING);
+    start(run);
+    return context.jobs().get(jobId);
+  }
+
+  /**
+   * Prepares the continuation of {@code job}, left running by a previous controller process,
+   * and returns what starts it once the other items are recovered.
+   *
+   * @param works every VM's work, by VM id; those in {@code continuation.ended()} do nothing
+   */
+  Runnable resume(Job job, Kind kind, Targets targets, Map<String, VmWork> works,
+      VmJob.Continuation continuation) throws Exception {
+    String jobId = job.getId();
+    VmJob run = new VmJob(context, jobId, canonical(targets, works), works, kind, continuation);
+    context.jobs().onCancel(jobId, run::cancel);
+    for (VmWork work : works.values()) {
+      if (!continuation.ended().containsKey(work.vmId())) {
+        work.begin(jobId);
+      }
+    }
+    context.jobs().editResume(jobId, r -> r.setResumed(r.getResumed() + 1));
+    if (job.getState() != JobState.JOB_RUNNING) {
+      context.jobs().transition(jobId, JobState.JOB_RUNNING);
+    }
+    return () -> start(run);
+  }
+
+  private void start(VmJob run) {
+    String jobId = run.jobId();
     running.put(jobId, run);
     context.workers().execute(() -> {
       try (org.slf4j.MDC.MDCCloseable field = org.slf4j.MDC.putCloseable("job_id", jobId)) {
@@ -81,7 +121,6 @@ final class VmJobs {
         running.remove(jobId);
       }
     });
-    return context.jobs().get(jobId);
   }
 
   /** The targets with each VM id as its item spells it. */

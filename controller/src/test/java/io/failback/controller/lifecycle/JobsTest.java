@@ -167,7 +167,7 @@ class JobsTest {
     jobs.succeed(done);
     reopen();
 
-    List<Job> settled = jobs.recover();
+    List<Job> settled = jobs.recover(job -> java.util.Optional.empty());
 
     assertEquals(List.of(queued, running, waiting), ids(settled));
     for (String id : List.of(queued, running, waiting)) {
@@ -177,7 +177,7 @@ class JobsTest {
           + " PlannedFailover to resume from the persisted checkpoints"), job.getErrorsList());
     }
     assertEquals(JOB_SUCCEEDED, jobs.get(done).getState());
-    assertEquals(List.of(), jobs.recover());
+    assertEquals(List.of(), jobs.recover(job -> java.util.Optional.empty()));
   }
 
   @Test

@@ -97,7 +97,7 @@ class VmJobTest {
     Job job = jobs.create("PlannedFailover", FailoverDirection.ON_PREM_TO_CLOUD, "",
         Map.of("vm-1", List.of()));
     VmJob run = new VmJob(context, job.getId(), Targets.of(List.of("vm-1")),
-        Map.of("vm-1", work), FAILOVER);
+        Map.of("vm-1", work), FAILOVER, VmJob.Continuation.NONE);
     jobs.onCancel(job.getId(), run::cancel);
     jobs.transition(job.getId(), JobState.JOB_RUNNING);
     workers.execute(run::run);
@@ -122,7 +122,7 @@ class VmJobTest {
     assertEquals(List.of(), job.getAllowedActionsList());
     VmJob run = new VmJob(context, job.getId(), Targets.of(List.of("vm-1")),
         Map.of("vm-1", work), new VmJobs.Kind("Commit", FailoverDirection.CLOUD_TO_ON_PREM,
-            false, false, false));
+            false, false, false), VmJob.Continuation.NONE);
     jobs.transition(job.getId(), JobState.JOB_RUNNING);
     workers.execute(run::run);
 

@@ -1,0 +1,174 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobResume;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.VirtualMachine;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * What a starting controller does with the jobs a previous process left unfinished: a failback
+ * (PlannedFailover from the cloud) goes on from where its items are ({@link ResumedFailbackVm});
+ * any other job fails, saying how to re-run it, and its items move to where an operator can act
+ * again ({@link ItemChecks#recover}).
+ */
+final class JobContinuation {
+  private static final Logger log = Logger.getLogger(JobContinuation.class.getName());
+  private static final Set<ProtectionState> FAILING_BACK = EnumSet.of(
+      ProtectionState.FAILING_BACK, ProtectionState.FAILBACK_SYNCED,
+      ProtectionState.FAILBACK_COMPLETING);
+
+  private final LifecycleContext context;
+  private final VmJobs vmJobs;
+  private final RecoveryPlanLookup plans;
+  private final List<Runnable> starts = new ArrayList<>();
+
+  private JobContinuation(LifecycleContext context, VmJobs vmJobs, RecoveryPlanLookup plans) {
+    this.context = context;
+    this.vmJobs = vmJobs;
+    this.plans = plans;
+  }
+
+  /** @return the unfinished jobs as they are afterwards, the continued ones running */
+  static List<Job> run(LifecycleContext context, VmJobs vmJobs, RecoveryPlanLookup plans)
+      throws StoreException {
+    JobContinuation continuation = new JobContinuation(context, vmJobs, plans);
+    List<Job> settled = context.jobs().recover(continuation::plan);
+    Set<String> continued = new java.util.HashSet<>();
+    settled.stream().filter(job -> !JobTransitions.isTerminal(job.getState()))
+        .forEach(job -> continued.add(job.getId()));
+    ItemChecks.recover(context, continued);
+    continuation.starts.forEach(Runnable::run);
+    return settled;
+  }
+
+  /** The work that continues {@code job}, or empty when it cannot be continued. */
+  private Optional<Runnable> plan(Job job) {
+    if (!job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName())
+        || job.getDirection() != FailoverDirection.CLOUD_TO_ON_PREM || !job.hasResume()) {
+      return Optional.empty();
+    }
+    return Optional.of(() -> {
+      try {
+        starts.add(prepare(job));
+      } catch (Exception e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    });
+  }
+
+  private Runnable prepare(Job job) throws Exception {
+    JobResume resume = job.getResume();
+    int resumed = resume.getResumed() + 1;
+    Map<String, VmWork> works = new LinkedHashMap<>();
+    Map<String, String> ended = new LinkedHashMap<>();
+    Instant firstStop = null;
+    for (int n = 0; n < job.getVmIdsCount(); n++) {
+      String vmId = job.getVmIds(n);
+      ProtectedItem item;
+      try {
+        item = context.items().get(vmId);
+      } catch (NotFoundException gone) {
+        ended.put(vmId, "not continued: the protected item is gone");
+        works.put(vmId, new EndedVm(vmId, vmId));
+        continue;
+      }
+      if (item.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
+        ended.put(item.getVmId(), "");
+        works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+        continue;
+      }
+      if (!FAILING_BACK.contains(item.getState()) || !item.getActiveJobId().equals(job.getId())) {
+        ended.put(item.getVmId(), "not continued: the item is " + item.getState());
+        works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+        continue;
+      }
+      Instant stopped = resume.containsSourceStoppedAt(vmId) ? Instant.ofEpochMilli(
+          com.google.protobuf.util.Timestamps.toMillis(resume.getSourceStoppedAtOrThrow(vmId)))
+          : null;
+      if (stopped != null && (firstStop == null || stopped.isBefore(firstStop))) {
+        firstStop = stopped;
+      }
+      String target = resume.getTargetHostsOrDefault(vmId, "");
+      String alternate = target.isEmpty() || target.equalsIgnoreCase(item.getOnPremHost())
+          ? "" : target; // relocated already: its VM is the item's now
+      works.put(item.getVmId(), new ResumedFailbackVm(context, item, lastKnown(item),
+          resume.getDataSync(), alternate, resume.getEncryptionThumbprint(), "-v" + n, stopped,
+          resumed));
+    }
+    boolean waits = resume.getDataSync() == DataSync.SYNC_BEFORE_FAILOVER
+        && !resume.getCompletionRequested();
+    VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits, true, true);
+    log.warning("job " + job.getId() + " (PlannedFailover from the cloud) was running when the"
+        + " controller stopped; continuing it (" + (works.size() - ended.size()) + " of "
+        + works.size() + " VMs)");
+    return vmJobs.resume(job, kind, targets(job), works,
+        new VmJob.Continuation(ended, job.getGroupsFinished(), firstStop));
+  }
+
+  /** The job's groups: its plan's, if the plan still holds exactly its VMs; else one group. */
+  private Targets targets(Job job) {
+    if (!job.getRecoveryPlan().isEmpty()) {
+      try {
+        Targets plan = plans.targets(job.getRecoveryPlan());
+        if (Set.copyOf(plan.vmIds()).equals(Set.copyOf(job.getVmIdsList()))) {
+          return plan;
+        }
+      } catch (NotFoundException | StoreException e) {
+        // The plan changed or went: the job's VMs, in one group, without delays.
+      }
+    }
+    return Targets.of(job.getVmIdsList());
+  }
+
+  /** The on-prem VM as its host last reported it, for names; refreshed once the host answers. */
+  private VirtualMachine lastKnown(ProtectedItem item) {
+    String id = FlowSupport.onPremVmId(item);
+    try {
+      Optional<HostInventory> inventory = context.hosts().inventory(item.getOnPremHost());
+      if (inventory.isPresent()) {
+        for (VirtualMachine vm : inventory.get().getVirtualMachinesList()) {
+          if (vm.getId().equalsIgnoreCase(id)) {
+            return vm;
+          }
+        }
+      }
+    } catch (LifecycleException e) {
+      // Named after the item until the host answers.
+    }
+    return VirtualMachine.newBuilder().setId(id).setName(item.getVmName())
+        .setHostName(item.getOnPremHost()).build();
+  }
+
+  /** A VM of a continued job whose part had ended before the restart. */
+  private record EndedVm(String vmId, String vmName) implements VmWork {
+    @Override
+    public List<String> diskPaths() {
+      return List.of();
+    }
+
+    @Override
+    public void begin(String jobId) {}
+
+    @Override
+    public void startTarget() {}
+
+    @Override
+    public String abandon(String why, boolean cancelled) {
+      return "";
+    }
+  }
+}

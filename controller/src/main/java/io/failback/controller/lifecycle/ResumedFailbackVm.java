@@ -1,0 +1,129 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.cloud.PowerState;
+import io.failback.controller.sync.JobEncryption;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.VirtualMachine;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One VM's failback continued by a controller that started while the job ran (a restart, or
+ * a standby taking over): it goes on from where the item is instead of failing.
+ *
+ * <ul>
+ *   <li>Before CompleteFailover (FAILING_BACK, FAILBACK_SYNCED): phase 1 again from a fresh
+ *       snapshot, as a delta pass: blocks already on-prem are compared, not sent again, and
+ *       the cloud VM's writes since are picked up. The job then waits for CompleteFailover
+ *       unless the operator had sent it.
+ *   <li>After it (FAILBACK_COMPLETING): the cloud VM is off already; phase 2 sends what
+ *       changed since phase 1's snapshot, or compares every block where that snapshot's
+ *       tracking is gone.
+ *   <li>A full download whose cloud VM was stopped: the download goes on as a checksum pass.
+ * </ul>
+ *
+ * <p>The undo journal is the same: the agent preserves a region on its first write only, so
+ * it still holds the disks as they were before the first run. Nothing starts before the
+ * host's agent is back (up to --agent-return-timeout); a failure then rolls back as usual.
+ */
+final class ResumedFailbackVm extends FailbackVm {
+  private final ProtectionState found;
+  private final String thumbprint;
+  private final Instant stoppedAt;
+
+  /**
+   * @param lastKnown the on-prem VM as its host last reported it; refreshed once it answers
+   * @param targetHost the host the request named when it is not the item's own, else empty
+   * @param thumbprint the encryption certificate the request named, or empty
+   * @param stoppedAt when the job stopped the cloud VM, or null if it had not
+   * @param resumed how many times the job was continued, this time included
+   */
+  ResumedFailbackVm(LifecycleContext context, ProtectedItem item, VirtualMachine lastKnown,
+      DataSync dataSync, String targetHost, String thumbprint, String tag, Instant stoppedAt,
+      int resumed) {
+    super(context, item, lastKnown, dataSync, targetHost, null, tag);
+    this.found = item.getState();
+    this.thumbprint = thumbprint;
+    this.stoppedAt = stoppedAt;
+    this.sessionSuffix = "-r" + resumed;
+    this.fullAsDelta = dataSync == DataSync.FULL_DOWNLOAD && stoppedAt != null;
+  }
+
+  /** Past CompleteFailover: the verify pass was done and the cloud VM stopped. */
+  private boolean pastCompletion() {
+    return found == ProtectionState.FAILBACK_COMPLETING || fullAsDelta;
+  }
+
+  @Override
+  public List<String> diskPaths() {
+    return List.of(); // the job has its tasks already
+  }
+
+  @Override
+  public void begin(String jobId) throws Exception {
+    initialize(jobId);
+    undoJournal = item.getUndoJournal();
+    step("continuing after a controller restart; the item was " + found
+        + (pastCompletion() ? ", the cloud VM off: the transfer goes on as a checksum pass"
+            + " (what reached the host is compared, not sent again) once host "
+            + host() + " answers" : ": phase 1 runs again from a fresh snapshot once host "
+            + host() + " answers, sending only what differs"));
+  }
+
+  @Override
+  public void prepare() throws Exception {
+    context.transfer().awaitAgent(host(), jobId);
+    if (alternateHost.isEmpty()) {
+      onPrem = context.hosts().vm(FlowSupport.onPremVmId(item));
+    }
+    certificate = new EncryptionChoice(context).select(item, host(), thumbprint);
+    if (certificate != null) {
+      encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
+    }
+    if (!pastCompletion()) {
+      super.prepare();
+    }
+  }
+
+  @Override
+  public void stopSource() throws Exception {
+    if (!pastCompletion()) {
+      super.stopSource();
+      return;
+    }
+    cloudOff = stoppedAt != null ? stoppedAt : context.clock().instant();
+    boolean running = context.cloud().get(item.getCloudVmId())
+        .map(vm -> vm.state() == PowerState.RUNNING).orElse(false);
+    if (running) {
+      // Never two live copies: whoever started it, it stops before the on-prem copy starts.
+      context.cloud().shutdown(item.getCloudVmId());
+    }
+    step("cloud VM off since " + cloudOff + " (stopped before the restart"
+        + (running ? "; it was running again and was shut down" : "") + ")");
+  }
+
+  @Override
+  public void transfer() throws Exception {
+    if (fullAsDelta) {
+      step("the full download goes on as a checksum pass: blocks already written are"
+          + " compared, not sent again");
+    }
+    if (found != ProtectionState.FAILBACK_COMPLETING) {
+      super.transfer();
+      return;
+    }
+    // A tracked pass would send again every block it had sent before the restart; the
+    // checksum pass compares them and sends only what the target lacks.
+    snapshotId = null;
+    super.transfer();
+    // Phase 1's snapshot, kept by the cloud, goes when the on-prem VM starts.
+    List<String> kept = context.cloud().snapshots(item.getCloudVmId());
+    snapshotId = kept.size() == 1 ? kept.get(0) : null;
+  }
+
+  private String host() {
+    return alternateHost.isEmpty() ? item.getOnPremHost() : alternateHost;
+  }
+}
