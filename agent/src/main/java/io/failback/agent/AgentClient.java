@@ -7,6 +7,7 @@ import io.failback.agent.hyperv.HypervisorDriver;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.certs.Role;
+import io.failback.common.grpc.ControllerTargets;
 import io.failback.common.grpc.RenewingChannel;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.metrics.MetricsEndpoint;
@@ -145,7 +146,8 @@ public final class AgentClient implements AutoCloseable {
    */
   public static ManagedChannelBuilder<?> channelBuilder(AgentConfig config, TlsMaterial tls) {
     return config.transport().applyToAgentChannel(
-        Grpc.newChannelBuilder(config.controller(), tls.channelCredentials()));
+        Grpc.newChannelBuilder(ControllerTargets.target(config.controller()),
+            tls.channelCredentials()));
   }
 
   private static String ownHostName(TlsMaterial tls) throws IOException {

@@ -35,7 +35,9 @@ public final class AgentMain {
       description = "Dial out to the controller, register this host and serve its commands.")
   static final class Run implements Callable<Integer> {
     @Option(names = "--controller", required = true,
-        description = "host:port of the controller; the host must be in its certificate.")
+        description = "host:port of the controller; the host must be in its certificate."
+            + " Controllers sharing a store: their addresses, comma-separated; the agent"
+            + " reaches the active one.")
     String controller;
 
     @Option(names = "--cert", required = true, description = "Agent certificate (PEM).")
@@ -85,7 +87,8 @@ public final class AgentMain {
       description = "Get this host's first certificate with an operator's one-time token: the"
           + " key is made here and never leaves it.")
   static final class Enroll implements Callable<Integer> {
-    @Option(names = "--controller", required = true, description = "host:port of the controller.")
+    @Option(names = "--controller", required = true, description = "host:port of the"
+        + " controller, or the addresses of controllers sharing a store, comma-separated.")
     String controller;
 
     @Option(names = "--token", required = true,

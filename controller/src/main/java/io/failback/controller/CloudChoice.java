@@ -61,4 +61,24 @@ public record CloudChoice(Kind kind, Path cloudDir, String libvirtUri, String kv
         kvmShutdownTimeout, kvmBoot);
     return KvmCloud.open(options, clock);
   }
+
+  /**
+   * Which cloud this is, for the controller lease: a standby must drive the same cloud as the
+   * active controller. A folder, or a libvirt URI without a host, is this machine's only, so
+   * the machine's name is part of it: two machines with such clouds are two clouds.
+   */
+  String identity(Path stateDir) {
+    String machine;
+    try {
+      machine = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      machine = "unknown-host";
+    }
+    if (kind == Kind.LOCAL_DIR) {
+      Path dir = cloudDir != null ? cloudDir : stateDir.resolve("cloud");
+      return "local-dir " + machine + ":" + dir.toAbsolutePath().normalize();
+    }
+    String host = java.net.URI.create(libvirtUri).getHost();
+    return "kvm " + (host == null || host.isEmpty() ? machine + ":" : "") + libvirtUri;
+  }
 }

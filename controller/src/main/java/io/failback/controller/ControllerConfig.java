@@ -31,13 +31,14 @@ import java.time.Duration;
  *     before they are stopped and the job fails (a hung agent or disk, a stalled link)
  * @param metricsAddress where the plain-HTTP metrics and probe port listens; null for none
  * @param store where the state is kept; null for {@code controller.db} in {@code stateDir}
+ * @param lease how controllers sharing the store pick the active one
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
     boolean simulation, Path crl, TransportLimits transport, Issuing issuing,
     CloudChoice cloud, Duration agentReturnTimeout, Duration syncStallTimeout,
-    InetSocketAddress metricsAddress, StoreLocation store) {
+    InetSocketAddress metricsAddress, StoreLocation store, LeaseSettings lease) {
 
   /**
    * Where the controller's issuing CA lives ({@code ca.pem}, {@code ca.key}) and how long the
@@ -57,56 +58,56 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
         Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE,
-        CloudChoice.localDirectory(), Duration.ofMinutes(10), Duration.ofMinutes(5), null, null);
+        CloudChoice.localDirectory(), Duration.ofMinutes(10), Duration.ofMinutes(5), null, null, LeaseSettings.DEFAULTS);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
         reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport,
         issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
         heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
         simulation, crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport,
         issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl,
         transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   public ControllerConfig withCrl(Path file) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file,
         transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport,
         issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   public ControllerConfig withTransport(TransportLimits limits) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, limits, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   /** The same controller signing enrollments and renewals with the CA in {@code caDir}. */
@@ -114,7 +115,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, newIssuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   /** The same controller failing VMs over to {@code choice}. */
@@ -122,7 +123,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, choice, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   /** The same controller waiting up to {@code timeout} for a lost agent before a job fails. */
@@ -130,21 +131,21 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, cloud, timeout, syncStallTimeout, metricsAddress,
-        store);
+        store, lease);
   }
 
   /** The same controller stopping a job's syncs after {@code timeout} without progress. */
   public ControllerConfig withSyncStallTimeout(Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, cloud, agentReturnTimeout, timeout, metricsAddress, store);
+        crl, transport, issuing, cloud, agentReturnTimeout, timeout, metricsAddress, store, lease);
   }
 
   /** The same controller serving metrics and probes on {@code address} (null: none). */
   public ControllerConfig withMetricsAddress(InetSocketAddress address) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, address, store);
+        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, address, store, lease);
   }
 
   /** The same controller keeping its state at {@code location}. */
@@ -152,7 +153,15 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        location);
+        location, lease);
+  }
+
+  /** The same controller deciding with others sharing its store by {@code settings}. */
+  public ControllerConfig withLease(LeaseSettings settings) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store, settings);
   }
 
   /** Where the state is kept: {@link #store} or else {@code controller.db} in the state dir. */

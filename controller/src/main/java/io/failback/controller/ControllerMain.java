@@ -53,6 +53,17 @@ public final class ControllerMain implements Callable<Integer> {
   @Mixin
   StoreOptions storeOptions = new StoreOptions();
 
+  @Option(names = "--advertise-address", paramLabel = "HOST:PORT", defaultValue = "",
+      description = "Where agents and operators reach this controller, as other controllers"
+          + " sharing the store name it (default: this machine's name and the --listen port).")
+  String advertiseAddress;
+
+  @Option(names = "--lease-ttl", defaultValue = "PT15S", paramLabel = "DURATION",
+      description = "Controllers sharing a store: how long the active one's lease lasts"
+          + " unrenewed, so the longest a standby waits before it takes over"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration leaseTtl;
+
   // Required to run, checked in call(): picocli would demand them of the service commands too.
   @Option(names = "--cert", description = "Controller certificate (PEM); required.")
   Path cert;
@@ -168,7 +179,8 @@ public final class ControllerMain implements Callable<Integer> {
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
         replicationInterval, simulation, crl,
         base.transport(), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice(),
-        agentReturnTimeout, syncStallTimeout, metricsAddress(), storeLocation());
+        agentReturnTimeout, syncStallTimeout, metricsAddress(), storeLocation(),
+        new LeaseSettings(advertiseAddress, leaseTtl, true));
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());

@@ -1,6 +1,5 @@
 package io.failback.controller;
 
-import io.failback.certs.CertificateAuthority;
 import io.failback.common.grpc.AuthorizationInterceptor;
 import io.failback.common.grpc.BoundedDescriptions;
 import io.failback.common.grpc.MalformedRequests;
@@ -41,7 +40,6 @@ import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.proto.v1.CloudSimulationServiceGrpc;
 import io.failback.proto.v1.EnrollmentServiceGrpc;
-import io.failback.proto.v1.Job;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -86,12 +84,14 @@ public final class ControllerServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final ControllerMetrics metrics;
   private final MetricsEndpoint metricsEndpoint;
+  private final ControllerLease lease;
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
       Jobs jobs, ProtectedItems protectedItems, RecoveryPlans plans, SyncStreams syncs,
       ControllerTls tls, HealthStatusManager health, ScheduledExecutorService scheduler,
       Cloud cloud, Lifecycle lifecycle, ControllerMetrics metrics,
-      MetricsEndpoint metricsEndpoint) {
+      MetricsEndpoint metricsEndpoint, ControllerLease lease) {
+    this.lease = lease;
     this.metrics = metrics;
     this.metricsEndpoint = metricsEndpoint;
     this.cloud = cloud;
@@ -127,6 +127,7 @@ public final class ControllerServer implements AutoCloseable {
       ServerBuilder<?> transport) throws IOException, StoreException {
     String trustDomain = tls.trustDomain();
     ControllerStore store = ControllerStore.open(config.storeLocation());
+    ControllerLease lease = ControllerStartup.takeLease(config, store);
     Jobs jobs = new Jobs(store.jobRecords(), clock);
     ControllerMetrics metrics = new ControllerMetrics(clock);
     metrics.watch(jobs);
@@ -143,7 +144,7 @@ public final class ControllerServer implements AutoCloseable {
         config.heartbeatTimeout());
     SyncStreams syncs = new SyncStreams(registry,
         new DigestSets(config.stateDir().resolve("digests")));
-    adoptOwners(store, clock);
+    ControllerStartup.adoptOwners(store, clock);
     HostAdmin hostAdmin = new HostAdmin(store, registry, (host, reason) -> {
       registry.cut(host, reason);
       syncs.cutHost(host, reason);
@@ -160,13 +161,13 @@ public final class ControllerServer implements AutoCloseable {
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),
         config.agentReturnTimeout(), config.syncStallTimeout(), metrics.syncMeter());
-    recoverJobs(lifecycle, plans, store);
+    ControllerStartup.recoverJobs(lifecycle, plans, store);
     // Without an issuing CA nothing is served without a client certificate (the port then
     // also requires one in the handshake).
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
         AccessPolicy.byService(), tls.validator(), clock, scheduler, config.peerRecheckPeriod(),
         config.issuing().enabled() ? Set.of(EnrollmentServiceGrpc.SERVICE_NAME) : Set.of());
-    Enrollment enrollment = new Enrollment(store, hostAdmin, issuingCa(config, clock),
+    Enrollment enrollment = new Enrollment(store, hostAdmin, ControllerStartup.issuingCa(config, clock),
         config.issuing().certLifetime(), clock);
     HealthStatusManager health = new HealthStatusManager();
     List<ServerServiceDefinition> operatorServices = List.of(
@@ -236,7 +237,7 @@ public final class ControllerServer implements AutoCloseable {
         throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": "
             + e.getMessage(), e);
       }
-      log.info("metrics and probes on http://" + hostPort(metricsEndpoint.address())
+      log.info("metrics and probes on http://" + ControllerStartup.hostPort(metricsEndpoint.address())
           + "/metrics, /healthz, /readyz (plain HTTP)");
     }
     long sweep = Math.max(100, config.heartbeatInterval().toMillis() / 2);
@@ -250,53 +251,48 @@ public final class ControllerServer implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
-    return new ControllerServer(server, store, registry, jobs, protectedItems, plans, syncs,
-        tls, health, scheduler, cloud, lifecycle, metrics, metricsEndpoint);
-  }
-
-  private static String hostPort(InetSocketAddress address) {
-    return address.getAddress().getHostAddress() + ":" + address.getPort();
-  }
-
-  /** The CA the controller signs with, when it was given one. */
-  private static Optional<CertificateAuthority> issuingCa(ControllerConfig config, Clock clock)
-      throws IOException {
-    if (!config.issuing().enabled()) {
-      return Optional.empty();
-    }
-    return Optional.of(CertificateAuthority.load(config.issuing().caDir(), clock));
+    ControllerServer running = new ControllerServer(server, store, registry, jobs,
+        protectedItems, plans, syncs, tls, health, scheduler, cloud, lifecycle, metrics,
+        metricsEndpoint, lease);
+    lease.keep(scheduler, () -> running.leaseLost(config.lease().exitWhenLost()));
+    return running;
   }
 
   /**
-   * Protected items older than VM ownership: their on-prem hosts own their VMs, so that no
-   * other host can claim one first after an upgrade.
+   * Another controller took the lease over: the store refuses this one's writes already; it
+   * stops serving, and exits if asked to (for its service manager to start it as a standby).
    */
-  private static void adoptOwners(ControllerStore store, Clock clock) throws StoreException {
-    for (var item : store.protectedItemRecords().list()) {
-      String vmId = item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
-      if (!item.getOnPremHost().isEmpty()) {
-        store.vmOwnerRecords().adopt(vmId, item.getOnPremHost(), clock.instant());
-      }
+  private void leaseLost(boolean exit) {
+    log.severe("this controller lost its lease and stops serving; the active controller goes"
+        + " on with its jobs");
+    if (exit) {
+      Runtime.getRuntime().halt(75);
     }
+    new Thread(this::halt, "controller-lease-lost").start();
   }
 
-  /** Continues the failbacks a previous process left running; fails the other jobs. */
-  private static void recoverJobs(Lifecycle lifecycle, RecoveryPlans plans,
-      ControllerStore store) throws StoreException {
-    List<Job> settled;
+  /**
+   * Stops at once as a crash would, but in this process: nothing served, nothing renewed, no
+   * job settled, the lease neither released nor the store written. What a controller that lost
+   * its lease does when it may not exit, and how tests stand in for kill -9 of an active one.
+   */
+  void halt() {
+    lease.forget();
+    health.enterTerminalState();
+    server.shutdownNow();
+    scheduler.shutdownNow();
+    lifecycle.close();
+    syncs.close();
+    registry.closeAll("controller stopped");
     try {
-      settled = lifecycle.recover(plans);
-    } catch (StoreException | RuntimeException e) {
-      try {
-        store.close();
-      } catch (StoreException closeFailure) {
-        e.addSuppressed(closeFailure);
-      }
-      throw e;
+      cloud.close(); // a dead process's file locks are gone too
+    } catch (Exception e) {
+      log.warning("closing the cloud: " + e.getMessage());
     }
-    for (Job job : settled) {
-      log.warning("job " + job.getId() + " (" + job.getKind() + ") was unfinished when the"
-          + " controller stopped; it is now " + job.getState());
+    try {
+      store.close();
+    } catch (StoreException e) {
+      log.warning("closing the store: " + e.getMessage());
     }
   }
 
@@ -386,6 +382,7 @@ public final class ControllerServer implements AutoCloseable {
     } catch (Exception e) {
       log.warning("closing the cloud: " + e.getMessage());
     }
+    lease.close();
     try {
       store.close();
     } catch (StoreException e) {

@@ -28,6 +28,9 @@ final class ControllerFixture implements AutoCloseable {
   /** More options of {@code failback-agent run}, for a fixture whose agent is a process. */
   List<String> agentProcessArgs = List.of();
   ControllerServer server;
+  /** Where the state is kept; null for controller.db in the state folder. */
+  io.failback.controller.store.StoreLocation store;
+  LeaseSettings lease = LeaseSettings.DEFAULTS;
 
   ControllerFixture(Path dir) throws Exception {
     this.pki = TestPki.create(dir.resolve("pki"));
@@ -35,12 +38,30 @@ final class ControllerFixture implements AutoCloseable {
     this.controllerTls = pki.controller();
   }
 
+  /**
+   * A second controller beside {@code peer}: the same PKI, state folder (and so cloud folder),
+   * store and settings, as a standby of it.
+   */
+  ControllerFixture(ControllerFixture peer) {
+    this.pki = peer.pki;
+    this.stateDir = peer.stateDir;
+    this.controllerTls = peer.controllerTls;
+    this.heartbeatInterval = peer.heartbeatInterval;
+    this.heartbeatTimeout = peer.heartbeatTimeout;
+    this.reloadPeriod = peer.reloadPeriod;
+    this.cloud = peer.cloud;
+    this.agentReturnTimeout = peer.agentReturnTimeout;
+    this.syncStallTimeout = peer.syncStallTimeout;
+    this.store = peer.store;
+    this.lease = peer.lease;
+  }
+
   ControllerConfig config(int port) {
     return ControllerConfig.withDefaults("127.0.0.1", port, stateDir, controllerTls)
         .withHeartbeat(heartbeatInterval, heartbeatTimeout)
         .withPeriods(reloadPeriod, Duration.ofMillis(100)).withCloud(cloud)
         .withAgentReturnTimeout(agentReturnTimeout).withSyncStallTimeout(syncStallTimeout)
-        .withMetricsAddress(metricsAddress);
+        .withMetricsAddress(metricsAddress).withStore(store).withLease(lease);
   }
 
   ControllerFixture start() throws Exception {

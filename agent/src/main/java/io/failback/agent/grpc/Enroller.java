@@ -36,7 +36,8 @@ public final class Enroller {
     }
     Files.createDirectories(outDir);
     KeyRequest request = KeyRequest.generate("failback-agent");
-    ManagedChannel channel = Grpc.newChannelBuilder(controller,
+    ManagedChannel channel = Grpc.newChannelBuilder(
+        io.failback.common.grpc.ControllerTargets.target(controller),
         TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build()).build();
     try {
       EnrollResponse response = EnrollmentServiceGrpc.newBlockingStub(channel)

@@ -9,7 +9,8 @@ import picocli.CommandLine.ScopeType;
 /** How the CLI reaches the controller; every option may come from the config file. */
 final class ConnectionOptions {
   @Option(names = "--controller", scope = ScopeType.INHERIT,
-      description = "host:port of the controller (or 'controller' in the config file).")
+      description = "host:port of the controller (or 'controller' in the config file);"
+          + " controllers sharing a store: their addresses, comma-separated.")
   String controller;
 
   @Option(names = "--ca", scope = ScopeType.INHERIT, description = "CA bundle (PEM).")

@@ -26,7 +26,8 @@ final class OperatorClient implements AutoCloseable {
   static OperatorClient connect(String controller, TlsFiles tls) throws IOException {
     TlsMaterial material = TlsMaterial.load(tls, true);
     return new OperatorClient(TransportLimits.DEFAULTS.applyToOperatorChannel(
-        Grpc.newChannelBuilder(controller, material.channelCredentials())).build());
+        Grpc.newChannelBuilder(io.failback.common.grpc.ControllerTargets.target(controller),
+            material.channelCredentials())).build());
   }
 
   InventoryServiceGrpc.InventoryServiceBlockingStub inventory() {

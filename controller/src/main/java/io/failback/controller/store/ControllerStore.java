@@ -23,6 +23,8 @@ public final class ControllerStore implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Database database; // guarded by lock
   private boolean closed; // guarded by lock
+  /** The lease term and holder every transaction checks first; null for no check. */
+  private volatile Fence fence;
   private final HostRecords hostRecords;
   private final ProtectedItemRecords protectedItemRecords;
   private final JobRecords jobRecords;
@@ -32,6 +34,7 @@ public final class ControllerStore implements AutoCloseable {
   private final HostFenceRecords hostFenceRecords;
   private final AuditRecords auditRecords;
   private final EnrollmentTokenRecords enrollmentTokenRecords;
+  private final LeaseRecords leaseRecords;
 
   private ControllerStore(StoreLocation location, Database database) {
     this.location = location;
@@ -45,6 +48,7 @@ public final class ControllerStore implements AutoCloseable {
     this.hostFenceRecords = new HostFenceRecords(this);
     this.auditRecords = new AuditRecords(this);
     this.enrollmentTokenRecords = new EnrollmentTokenRecords(this);
+    this.leaseRecords = new LeaseRecords(this);
   }
 
   /**
@@ -124,6 +128,11 @@ public final class ControllerStore implements AutoCloseable {
     return auditRecords;
   }
 
+  /** Which controller sharing the store is active. */
+  public LeaseRecords leaseRecords() {
+    return leaseRecords;
+  }
+
   /** One-time enrollment tokens, by hash. */
   public EnrollmentTokenRecords enrollmentTokenRecords() {
     return enrollmentTokenRecords;
@@ -142,6 +151,42 @@ public final class ControllerStore implements AutoCloseable {
 
   /** Runs {@code work} as one transaction through a Jdbi handle; see {@link #inTransaction}. */
   <T> T inHandle(String action, Database.Work<T> work) throws StoreException {
+    return inHandleUnfenced(action, handle -> {
+      checkFence(handle);
+      return work.run(handle);
+    });
+  }
+
+  /** A lease held by one controller process: its term and its instance id. */
+  public record Fence(long term, String holder) {}
+
+  /**
+   * From now on every transaction first checks, inside itself, that {@code fence} still holds
+   * the controller lease; once another controller took it over, every call fails with {@link
+   * LeaseLostException} and writes nothing. On PostgreSQL the check locks the lease row for
+   * share, so a takeover waits for transactions already past it.
+   */
+  public void fence(Fence fence) {
+    this.fence = fence;
+  }
+
+  private void checkFence(org.jdbi.v3.core.Handle handle) throws StoreException {
+    Fence required = fence;
+    if (required == null) {
+      return;
+    }
+    java.util.Optional<LeaseRecords.Lease> lease = handle.createQuery("SELECT term, holder,"
+            + " address, cloud, acquired_at, expires_at FROM controller_lease WHERE id = 1"
+            + database.dialect().forShare())
+        .map((rows, ctx) -> LeaseRecords.lease(rows)).findOne();
+    if (lease.isEmpty() || lease.get().term() != required.term()
+        || !lease.get().holder().equals(required.holder())) {
+      throw new LeaseLostException(required, lease.orElse(null));
+    }
+  }
+
+  /** Runs {@code work} without the lease check: the lease's own calls. */
+  <T> T inHandleUnfenced(String action, Database.Work<T> work) throws StoreException {
     lock.lock();
     try {
       checkState(!closed, "the controller store %s is closed", describe());

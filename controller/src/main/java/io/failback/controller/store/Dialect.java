@@ -2,15 +2,32 @@ package io.failback.controller.store;
 
 /** What differs in SQL between the two stores; everything else is written once for both. */
 enum Dialect {
-  SQLITE("classpath:db/migration/sqlite", "rowid"),
-  POSTGRESQL("classpath:db/migration/postgresql", "seq");
+  SQLITE("classpath:db/migration/sqlite", "rowid", "", ""),
+  POSTGRESQL("classpath:db/migration/postgresql", "seq", " FOR UPDATE", " FOR SHARE");
 
   private final String migrations;
   private final String insertionOrder;
+  private final String forUpdate;
+  private final String forShare;
 
-  Dialect(String migrations, String insertionOrder) {
+  Dialect(String migrations, String insertionOrder, String forUpdate, String forShare) {
     this.migrations = migrations;
     this.insertionOrder = insertionOrder;
+    this.forUpdate = forUpdate;
+    this.forShare = forShare;
+  }
+
+  /** The same as {@link #forUpdate} for a row that is only read: others may read it too. */
+  String forShare() {
+    return forShare;
+  }
+
+  /**
+   * What a SELECT ends with to lock its rows until the transaction ends; nothing on SQLite,
+   * whose write transactions hold the whole database.
+   */
+  String forUpdate() {
+    return forUpdate;
   }
 
   /** Where Flyway finds this dialect's migrations. */

@@ -96,7 +96,8 @@ final class PostgresDatabase implements Database {
     config.setMaximumPoolSize(4);
     config.setMinimumIdle(1);
     config.setConnectionTimeout(CONNECT_TIMEOUT.toMillis());
-    config.setInitializationFailTimeout(CONNECT_TIMEOUT.toMillis());
+    // Fail fast at start with the driver's own reason; a service manager starts it again.
+    config.setInitializationFailTimeout(1);
     config.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
     try {
       return new HikariDataSource(config);

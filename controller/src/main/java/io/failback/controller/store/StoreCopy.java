@@ -63,13 +63,15 @@ public final class StoreCopy {
     });
   }
 
-  /** The application's tables of the target, without Flyway's history and SQLite's own. */
+  /** The tables to copy: all but Flyway's history, SQLite's own and the lease. */
   private static List<String> tables(Connection tx) throws SQLException {
     List<String> names = new ArrayList<>();
     try (ResultSet rows = tx.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
       while (rows.next()) {
         String name = rows.getString("TABLE_NAME");
+        // The lease belongs to the controllers running on the target, not to the copy.
         if (!name.startsWith("sqlite_") && !name.equals(SchemaMigrations.HISTORY_TABLE)
+            && !name.equals("controller_lease")
             && (rows.getString("TABLE_SCHEM") == null
                 || rows.getString("TABLE_SCHEM").equals(tx.getSchema()))) {
           names.add(name);

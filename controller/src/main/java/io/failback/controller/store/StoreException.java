@@ -1,7 +1,7 @@
 package io.failback.controller.store;
 
 /** The controller's database could not do what was asked; the message says what to fix. */
-public final class StoreException extends Exception {
+public class StoreException extends Exception {
 
   public StoreException(String message) {
     super(message);

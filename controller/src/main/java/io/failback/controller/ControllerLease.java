@@ -1,0 +1,140 @@
+package io.failback.controller;
+
+import io.failback.controller.store.ControllerStore;
+import io.failback.controller.store.LeaseRecords.Lease;
+import io.failback.controller.store.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * This controller's lease on its store: it serves only while it holds it.
+ *
+ * <p>At start it takes the lease, or waits as a standby, with its API port closed so that agents
+ * and operators given several addresses reach the active one, until the active's lease expires
+ * or is released. Active, it renews every third of the time to live; the store checks the term
+ * in every transaction ({@link ControllerStore#fence}), and once another controller took the
+ * lease over this one stops serving. Lease times are real time, whatever clock the controller
+ * otherwise runs on.
+ */
+final class ControllerLease implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(ControllerLease.class.getName());
+  private static final Clock REAL_TIME = Clock.systemUTC();
+
+  private final ControllerStore store;
+  private final String holder;
+  private final Duration ttl;
+  private final long term;
+  private volatile boolean lost;
+
+  private ControllerLease(ControllerStore store, String holder, Duration ttl, long term) {
+    this.store = store;
+    this.holder = holder;
+    this.ttl = ttl;
+    this.term = term;
+  }
+
+  /**
+   * Takes the lease, waiting as a standby while another controller holds it, and fences the
+   * store with it.
+   *
+   * @throws StoreException if the active controller drives another cloud: a standby of it could
+   *     not continue its jobs
+   */
+  static ControllerLease take(ControllerStore store, String address, String cloud,
+      Duration ttl) throws StoreException, InterruptedException {
+    String holder = UUID.randomUUID().toString();
+    Instant announced = Instant.MIN;
+    while (true) {
+      Instant now = REAL_TIME.instant();
+      Lease lease = store.leaseRecords().acquire(holder, address, cloud, now, ttl);
+      if (lease.holder().equals(holder)) {
+        store.fence(new ControllerStore.Fence(lease.term(), holder));
+        log.info("active controller (lease term " + lease.term() + " on " + store.describe()
+            + ", advertised as " + address + ")");
+        return new ControllerLease(store, holder, ttl, lease.term());
+      }
+      if (!lease.cloud().equals(cloud)) {
+        throw new StoreException("the active controller at " + lease.address() + " drives the"
+            + " cloud " + lease.cloud() + ", this one " + cloud + ": a standby must drive the"
+            + " same cloud to continue its jobs (a cloud folder or a local libvirt URI belongs"
+            + " to one machine; give both controllers a libvirt URI with a host)");
+      }
+      if (Duration.between(announced, now).compareTo(Duration.ofMinutes(1)) >= 0) {
+        log.info("standby: the active controller is " + lease.address() + " (lease term "
+            + lease.term() + ", until " + lease.expiresAt() + "); taking over if it lapses");
+        announced = now;
+      }
+      Thread.sleep(Math.max(100, ttl.toMillis() / 3));
+    }
+  }
+
+  /**
+   * No lease: a SQLite store serves one controller, on the machine whose disk holds it, and a
+   * restart right after a crash must not wait for a lapse.
+   */
+  static ControllerLease none() {
+    return new ControllerLease(null, null, Duration.ZERO, 0);
+  }
+
+  long term() {
+    return term;
+  }
+
+  /**
+   * Renews the lease every third of its time to live; calls {@code onLost} once if another
+   * controller took it over, or if it could not be renewed before it lapsed.
+   */
+  void keep(ScheduledExecutorService scheduler, Runnable onLost) {
+    if (store == null) {
+      return;
+    }
+    long every = Math.max(100, ttl.toMillis() / 3);
+    Instant[] renewed = {REAL_TIME.instant()};
+    scheduler.scheduleWithFixedDelay(() -> {
+      if (lost) {
+        return;
+      }
+      Instant now = REAL_TIME.instant();
+      try {
+        if (store.leaseRecords().renew(term, holder, now, ttl)) {
+          renewed[0] = now;
+          return;
+        }
+        log.severe("lease term " + term + " was taken over by another controller");
+      } catch (StoreException e) {
+        if (Duration.between(renewed[0], now).compareTo(ttl) < 0) {
+          log.warning("renewing the lease failed, retrying: " + e.getMessage());
+          return;
+        }
+        log.severe("the lease lapsed unrenewed: " + e.getMessage());
+      }
+      lost = true;
+      onLost.run();
+    }, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops renewing and never releases: the lease lapses as if the process had died. */
+  void forget() {
+    lost = true;
+  }
+
+  /** Gives the lease up at a clean stop, so that a standby takes over at once. */
+  @Override
+  public void close() {
+    if (lost || store == null) {
+      return;
+    }
+    lost = true; // once: a second close has nothing to give up
+    try {
+      store.leaseRecords().release(term, holder);
+    } catch (StoreException e) {
+      log.warning("releasing the lease failed; a standby takes over once it lapses: "
+          + e.getMessage());
+    }
+  }
+}

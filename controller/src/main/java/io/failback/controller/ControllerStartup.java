@@ -1,0 +1,93 @@
+package io.failback.controller;
+
+import io.failback.certs.CertificateAuthority;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.controller.plans.RecoveryPlans;
+import io.failback.controller.store.ControllerStore;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.Job;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/** The steps of a controller's start that need the store and nothing served yet. */
+final class ControllerStartup {
+  private static final Logger log = Logger.getLogger(ControllerServer.class.getName());
+
+  private ControllerStartup() {}
+
+  /**
+   * Takes a PostgreSQL store's lease, waiting as a standby while another controller is active;
+   * closes the store if it cannot. A SQLite store has no lease (one controller by design).
+   */
+  static ControllerLease takeLease(ControllerConfig config, ControllerStore store)
+      throws IOException, StoreException {
+    if (!(store.location() instanceof io.failback.controller.store.StoreLocation.Postgres)) {
+      return ControllerLease.none();
+    }
+    String address = config.lease().advertiseAddress();
+    if (address.isEmpty()) {
+      address = java.net.InetAddress.getLocalHost().getHostName() + ":" + config.port();
+    }
+    try {
+      return ControllerLease.take(store, address, config.cloud().identity(config.stateDir()),
+          config.lease().ttl());
+    } catch (StoreException | RuntimeException e) {
+      store.close();
+      throw e;
+    } catch (InterruptedException e) {
+      store.close();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the controller lease", e);
+    }
+  }
+
+  static String hostPort(InetSocketAddress address) {
+    return address.getAddress().getHostAddress() + ":" + address.getPort();
+  }
+
+  /** The CA the controller signs with, when it was given one. */
+  static Optional<CertificateAuthority> issuingCa(ControllerConfig config, Clock clock)
+      throws IOException {
+    if (!config.issuing().enabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(CertificateAuthority.load(config.issuing().caDir(), clock));
+  }
+
+  /**
+   * Protected items older than VM ownership: their on-prem hosts own their VMs, so that no
+   * other host can claim one first after an upgrade.
+   */
+  static void adoptOwners(ControllerStore store, Clock clock) throws StoreException {
+    for (var item : store.protectedItemRecords().list()) {
+      String vmId = item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
+      if (!item.getOnPremHost().isEmpty()) {
+        store.vmOwnerRecords().adopt(vmId, item.getOnPremHost(), clock.instant());
+      }
+    }
+  }
+
+  /** Continues the failbacks a previous process left running; fails the other jobs. */
+  static void recoverJobs(Lifecycle lifecycle, RecoveryPlans plans,
+      ControllerStore store) throws StoreException {
+    List<Job> settled;
+    try {
+      settled = lifecycle.recover(plans);
+    } catch (StoreException | RuntimeException e) {
+      try {
+        store.close();
+      } catch (StoreException closeFailure) {
+        e.addSuppressed(closeFailure);
+      }
+      throw e;
+    }
+    for (Job job : settled) {
+      log.warning("job " + job.getId() + " (" + job.getKind() + ") was unfinished when the"
+          + " controller stopped; it is now " + job.getState());
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package io.failback.controller.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The controller lease: which of the controllers sharing this store is active. The holder
+ * renews it; another takes it over only once it expired, with the next term, and the store
+ * refuses the old holder's transactions from then on ({@link ControllerStore#fence}).
+ *
+ * <p>Times come from the callers' clocks: controllers sharing a store must keep them in sync
+ * (NTP) to well within the lease's time to live.
+ */
+public final class LeaseRecords {
+  private static final String SELECT = "SELECT term, holder, address, cloud, acquired_at,"
+      + " expires_at FROM controller_lease WHERE id = 1";
+
+  /** The lease as stored. */
+  public record Lease(long term, String holder, String address, String cloud,
+      Instant acquiredAt, Instant expiresAt) {
+    public boolean expiredAt(Instant now) {
+      return !now.isBefore(expiresAt);
+    }
+  }
+
+  private final ControllerStore store;
+
+  LeaseRecords(ControllerStore store) {
+    this.store = store;
+  }
+
+  /** The lease, if any controller ever held it. */
+  public Optional<Lease> current() throws StoreException {
+    return store.inHandleUnfenced("Reading the controller lease", handle -> handle
+        .createQuery(SELECT).map((rows, ctx) -> lease(rows)).findOne());
+  }
+
+  /**
+   * Takes the lease for {@code holder} if none is held, it expired at {@code now}, or it is
+   * {@code holder}'s already (then it is renewed): a new holder gets the next term.
+   *
+   * @return the lease afterwards: {@code holder}'s if it got it, else the live holder's
+   */
+  public Lease acquire(String holder, String address, String cloud, Instant now,
+      Duration ttl) throws StoreException {
+    requireNonNull(holder, "holder");
+    long at = now.toEpochMilli();
+    long until = now.plus(ttl).toEpochMilli();
+    return store.inHandleUnfenced("Taking the controller lease", handle -> {
+      Optional<Lease> held = handle.createQuery(SELECT + store.dialect().forUpdate())
+          .map((rows, ctx) -> lease(rows)).findOne();
+      if (held.isEmpty()) {
+        handle.createUpdate("INSERT INTO controller_lease (id, term, holder, address, cloud,"
+                + " acquired_at, expires_at) VALUES (1, 1, :holder, :address, :cloud, :at,"
+                + " :until)")
+            .bind("holder", holder).bind("address", address).bind("cloud", cloud)
+            .bind("at", at).bind("until", until).execute();
+      } else if (held.get().holder().equals(holder)) {
+        handle.createUpdate("UPDATE controller_lease SET expires_at = :until WHERE id = 1")
+            .bind("until", until).execute();
+      } else if (held.get().expiredAt(now)) {
+        handle.createUpdate("UPDATE controller_lease SET term = term + 1, holder = :holder,"
+                + " address = :address, cloud = :cloud, acquired_at = :at, expires_at = :until"
+                + " WHERE id = 1")
+            .bind("holder", holder).bind("address", address).bind("cloud", cloud)
+            .bind("at", at).bind("until", until).execute();
+      } else {
+        return held.get();
+      }
+      return handle.createQuery(SELECT).map((rows, ctx) -> lease(rows)).one();
+    });
+  }
+
+  /**
+   * Extends {@code holder}'s lease of {@code term} to {@code now + ttl}.
+   *
+   * @return false, changing nothing, if the term moved on: another controller took over
+   */
+  public boolean renew(long term, String holder, Instant now, Duration ttl)
+      throws StoreException {
+    return store.inHandleUnfenced("Renewing the controller lease", handle -> handle
+        .createUpdate("UPDATE controller_lease SET expires_at = :until WHERE id = 1"
+            + " AND term = :term AND holder = :holder")
+        .bind("until", now.plus(ttl).toEpochMilli()).bind("term", term)
+        .bind("holder", holder).execute() == 1);
+  }
+
+  /** Gives the lease up at a clean stop, so that a standby takes over without waiting. */
+  public void release(long term, String holder) throws StoreException {
+    store.inHandleUnfenced("Releasing the controller lease", handle -> handle
+        .createUpdate("UPDATE controller_lease SET expires_at = 0 WHERE id = 1"
+            + " AND term = :term AND holder = :holder")
+        .bind("term", term).bind("holder", holder).execute());
+  }
+
+  static Lease lease(java.sql.ResultSet rows) throws java.sql.SQLException {
+    return new Lease(rows.getLong("term"), rows.getString("holder"),
+        rows.getString("address"), rows.getString("cloud"),
+        Instant.ofEpochMilli(rows.getLong("acquired_at")),
+        Instant.ofEpochMilli(rows.getLong("expires_at")));
+  }
+}

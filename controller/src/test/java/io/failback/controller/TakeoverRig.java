@@ -1,0 +1,255 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.disk.BlockDevices;
+import io.failback.common.grpc.ControllerTargets;
+import io.failback.common.grpc.TlsMaterial;
+import io.failback.common.testing.TestPki;
+import io.failback.controller.store.StoreLocation;
+import io.failback.controller.store.TestDatabases;
+import io.failback.proto.v1.CloudSimulationServiceGrpc;
+import io.failback.proto.v1.CommitRequest;
+import io.failback.proto.v1.CompleteFailoverRequest;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.EnableProtectionRequest;
+import io.failback.proto.v1.FailoverServiceGrpc;
+import io.failback.proto.v1.GetJobRequest;
+import io.failback.proto.v1.GetProtectedItemRequest;
+import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobServiceGrpc;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.ListHostsRequest;
+import io.failback.proto.v1.PlannedFailoverRequest;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.VirtualMachine;
+import io.failback.proto.v1.WriteToCloudVmRequest;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * From the outside, as an operator runs it: two {@code failback-controller} processes on one
+ * PostgreSQL database, an agent process given both addresses, and the operator API over mutual
+ * TLS through both addresses. For the takeover test and benchmark.
+ */
+final class TakeoverRig implements AutoCloseable {
+  static final long MIB = 1024 * 1024;
+
+  final Path dir;
+  final Path stateDir;
+  final int portA;
+  final int portB;
+  final ControllerProcess a;
+  final ControllerProcess b;
+  final String vmId;
+  final VirtualMachine vm;
+  final FailoverServiceGrpc.FailoverServiceBlockingStub failover;
+  final JobServiceGrpc.JobServiceBlockingStub jobs;
+  private final ManagedChannel channel;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  /** @param diskMib the sizes of the VM's two disks (a VHDX and a raw one) */
+  TakeoverRig(Path dir, long diskMib) throws Exception {
+    this.dir = dir;
+    TestPki pki = TestPki.create(dir.resolve("pki"));
+    stateDir = dir.resolve("state");
+    Path hostDir = dir.resolve("hv-01");
+    SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Running",
+        List.of("LAN"), List.of(new DiskSpec(DiskFormat.VHDX, 2 * diskMib * MIB),
+            new DiskSpec(DiskFormat.RAW, diskMib * MIB)))));
+    StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
+    portA = freePort();
+    portB = freePort();
+    List<String> options = List.of("--store", store.describe(), "--lease-ttl", "PT3S",
+        "--simulation", "--heartbeat-interval", "PT1S", "--heartbeat-timeout", "PT5S",
+        "--agent-return-timeout", "PT2M");
+    a = keep(ControllerProcess.start(portA, stateDir, pki.controller(),
+        dir.resolve("controller-a.log"), options));
+    awaitListening(portA, a);
+    b = keep(ControllerProcess.start(portB, stateDir, pki.controller(),
+        dir.resolve("controller-b.log"), options));
+    String both = "localhost:" + portA + ",localhost:" + portB;
+    keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));
+    channel = Grpc.newChannelBuilder(ControllerTargets.target(both),
+        TlsMaterial.load(pki.operator("ops"), true).channelCredentials()).build();
+    failover = FailoverServiceGrpc.newBlockingStub(channel);
+    jobs = JobServiceGrpc.newBlockingStub(channel);
+    vm = awaitVm();
+    for (int disk = 0; disk < 2; disk++) {
+      scribble(Path.of(vm.getDisks(disk).getPath()), 40, 100 + disk);
+    }
+    vmId = vm.getId();
+  }
+
+  private <T extends AutoCloseable> T keep(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  /** Protects the VM, fails it over to the cloud and commits. */
+  void failedOver() throws Exception {
+    awaitJob(failover.enableProtection(EnableProtectionRequest.newBuilder().addVmIds(vmId)
+        .build()).getJob(), JobState.JOB_SUCCEEDED);
+    awaitJob(failover.plannedFailover(PlannedFailoverRequest.newBuilder().addVmIds(vmId)
+        .setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob(), JobState.JOB_SUCCEEDED);
+    awaitJob(failover.commit(CommitRequest.newBuilder().addVmIds(vmId).build()).getJob(),
+        JobState.JOB_SUCCEEDED);
+  }
+
+  /** The cloud VM's guest overwrites {@code blocks} 64 KiB blocks of a disk. */
+  void cloudWrites(int disk, int blocks, long seed) {
+    CloudSimulationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES)
+        .writeToCloudVm(WriteToCloudVmRequest.newBuilder().setVmId(vmId).setDiskIndex(disk)
+            .setBlocks(blocks).setSeed(seed).build());
+  }
+
+  /** Starts a sync-before failback and waits until it waits for CompleteFailover. */
+  Job failbackWaiting() throws Exception {
+    return awaitJob(failover.plannedFailover(PlannedFailoverRequest.newBuilder().addVmIds(vmId)
+        .setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob(), JobState.JOB_WAITING);
+  }
+
+  void completeFailover(Job job) {
+    failover.completeFailover(CompleteFailoverRequest.newBuilder().setJobId(job.getId())
+        .build());
+  }
+
+  ProtectedItem item() {
+    return failover.getProtectedItem(GetProtectedItemRequest.newBuilder().setVmId(vmId)
+        .build());
+  }
+
+  /** Whether {@code qemu-img compare} finds the on-prem disk equal to its cloud disk. */
+  String compareWithCloud(int disk) throws Exception {
+    Path onPrem = Path.of(vm.getDisks(disk).getPath());
+    Path cloud;
+    try (Stream<Path> files = Files.walk(stateDir.resolve("cloud").resolve("vms"))) {
+      // The only cloud VM is the one failed over to: its disks are disk-N.raw or .vhdx.
+      List<Path> found = files.filter(p -> p.getFileName().toString().matches(
+          "disk-" + disk + "\\.(raw|vhdx)")).toList();
+      assertEquals(1, found.size(), "cloud disks: " + found);
+      cloud = found.get(0);
+    }
+    Process compare = new ProcessBuilder("qemu-img", "compare", "-q", onPrem.toString(),
+        cloud.toString()).redirectErrorStream(true).start();
+    String output = new String(compare.getInputStream().readAllBytes());
+    return compare.waitFor() == 0 ? "" : "disk " + disk + " differs: " + output;
+  }
+
+  VirtualMachine awaitVm() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        var hosts = InventoryServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listHosts(ListHostsRequest.getDefaultInstance()).getHostsList();
+        if (!hosts.isEmpty() && hosts.get(0).getInventory().getVirtualMachinesCount() > 0) {
+          return hosts.get(0).getInventory().getVirtualMachines(0);
+        }
+      } catch (StatusRuntimeException e) {
+        // Not up yet.
+      }
+      assertTrue(System.nanoTime() < deadline, "the agent never registered");
+      Thread.sleep(200);
+    }
+  }
+
+  Job awaitJob(Job job, JobState state) throws Exception {
+    Job reached = awaitJob(job, j -> j.getState() == state
+        || j.getState() == JobState.JOB_FAILED || j.getState() == JobState.JOB_CANCELLED);
+    assertEquals(state, reached.getState(), reached.toString());
+    return reached;
+  }
+
+  /** Polls the job through whichever controller is active, riding out a takeover. */
+  Job awaitJob(Job job, Predicate<Job> until) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    Job last = job;
+    while (true) {
+      try {
+        last = jobs.withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build());
+        if (until.test(last)) {
+          return last;
+        }
+      } catch (StatusRuntimeException e) {
+        // The active controller is gone; the standby is not listening yet.
+      }
+      assertTrue(System.nanoTime() < deadline, "job never got there: " + last);
+      Thread.sleep(100);
+    }
+  }
+
+  static void awaitListening(int port, ControllerProcess controller) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (java.io.IOException notYet) {
+        assertTrue(controller.isAlive(), "the controller on port " + port + " exited");
+        assertTrue(System.nanoTime() < deadline, "nothing listens on " + port);
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** The sum of {@code what} (e.g. "sent") over the steps of the job that start with a phase. */
+  static long count(Job job, String phasePrefix, String what) {
+    long total = 0;
+    for (var step : job.getTimelineList()) {
+      String text = step.getDescription();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) " + what)
+          .matcher(text);
+      if (text.startsWith(phasePrefix) && m.find()) {
+        total += Long.parseLong(m.group(1));
+      }
+    }
+    return total;
+  }
+
+  private static void scribble(Path disk, int blocks, long seed) throws Exception {
+    try (BlockDevice device = BlockDevices.open(disk, true)) {
+      Random random = new Random(seed);
+      byte[] data = new byte[64 * 1024];
+      for (int i = 0; i < blocks; i++) {
+        random.nextBytes(data);
+        long block = random.nextInt((int) (device.size() / data.length));
+        device.write(block * data.length, ByteBuffer.wrap(data));
+      }
+      device.flush();
+    }
+  }
+
+  static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    channel.shutdownNow();
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+  }
+}
