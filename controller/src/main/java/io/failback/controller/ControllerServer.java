@@ -362,6 +362,8 @@ public final class ControllerServer implements AutoCloseable {
     }
     health.enterTerminalState();
     server.shutdown();
+    // Jobs stop first: what the closing agent streams then break is not a failure to undo.
+    lifecycle.close();
     // Watch streams never end on their own while their jobs run; end them before waiting.
     jobs.endWatches();
     registry.closeAll("controller shutting down");
@@ -375,7 +377,6 @@ public final class ControllerServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     scheduler.shutdownNow();
-    lifecycle.close();
     syncs.close();
     try {
       cloud.close();

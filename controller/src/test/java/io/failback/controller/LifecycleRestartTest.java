@@ -189,6 +189,40 @@ class LifecycleRestartTest {
         t -> assertEquals(t.getSourceDigest(), t.getTargetDigest(), t.toString()));
   }
 
+  @Test
+  void anInitialReplicationCutByARestartGoesOnIntoTheSameCloudVm() throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = behindProxy(proxy);
+    for (int disk = 0; disk < 2; disk++) {
+      fixture.scribbleOnPrem(disk, 200, 300 + disk); // about 25 MiB to copy
+    }
+    proxy[0].arm(PausingProxy.Direction.TO_CONTROLLER, 8L * LifecycleFixture.MIB);
+    Job protect = fixture.controller.server.lifecycle().enableProtection(fixture.vmId);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the copy never got going");
+    String made = fixture.controller.server.jobs().get(protect.getId()).getResume()
+        .getCloudVmIdsOrThrow(fixture.item().getVmId());
+
+    restartController(fixture);
+    Job continued = fixture.controller.server.jobs().get(protect.getId());
+    assertEquals(JobState.JOB_RUNNING, continued.getState(), continued.toString());
+    assertEquals(ProtectionState.INITIAL_REPLICATION, fixture.item().getState());
+
+    proxy[0].resume();
+    Job done = fixture.awaitState(continued, JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+    assertEquals(made, fixture.item().getCloudVmId(), "a second cloud VM was made");
+    assertEquals(1, fixture.controller.server.cloud().list().size(), "a replica was left over");
+    fixture.assertOnPremEqualsCloud(made);
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "continued: blocks already copied are compared")), done.toString());
+    // The continued pass found what had reached the cloud and did not send it again.
+    long equal = LifecycleFixture.diskTasks(done).stream()
+        .mapToLong(t -> t.getProgress().getBlocksEqual()).sum();
+    long sent = LifecycleFixture.diskTasks(done).stream()
+        .mapToLong(t -> t.getProgress().getBlocksSent()).sum();
+    assertTrue(equal > 0 && sent < 480, equal + " blocks found copied, " + sent + " sent");
+  }
+
   /** A fixture whose agent reaches the controller through a proxy that can pause it. */
   private LifecycleFixture behindProxy(PausingProxy[] proxy) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> {

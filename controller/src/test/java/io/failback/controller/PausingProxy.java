@@ -75,7 +75,14 @@ final class PausingProxy implements AutoCloseable {
     while (!listener.isClosed()) {
       try {
         Socket agent = listener.accept();
-        Socket controller = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        Socket controller;
+        try {
+          controller = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        } catch (IOException down) {
+          // The controller is restarting: refuse this one, as it would, and keep accepting.
+          close(agent);
+          continue;
+        }
         sockets.add(agent);
         sockets.add(controller);
         pump(agent, controller, false);

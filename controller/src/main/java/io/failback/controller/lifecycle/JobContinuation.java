@@ -21,9 +21,10 @@ import java.util.logging.Logger;
 
 /**
  * What a starting controller does with the jobs a previous process left unfinished: a failback
- * (PlannedFailover from the cloud) goes on from where its items are ({@link ResumedFailbackVm});
- * any other job fails, saying how to re-run it, and its items move to where an operator can act
- * again ({@link ItemChecks#recover}).
+ * (PlannedFailover from the cloud) goes on from where its items are ({@link ResumedFailbackVm}),
+ * a protection job (EnableProtection, ReverseReplicate) goes on into the cloud VM it had made
+ * ({@link ResumedProtectVm}); any other job fails, saying how to re-run it, and its items move
+ * to where an operator can act again ({@link ItemChecks#recover}).
  */
 final class JobContinuation {
   private static final Logger log = Logger.getLogger(JobContinuation.class.getName());
@@ -57,8 +58,7 @@ final class JobContinuation {
 
   /** The work that continues {@code job}, or empty when it cannot be continued. */
   private Optional<Runnable> plan(Job job) {
-    if (!job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName())
-        || job.getDirection() != FailoverDirection.CLOUD_TO_ON_PREM || !job.hasResume()) {
+    if (!isFailback(job) && !isProtection(job)) {
       return Optional.empty();
     }
     return Optional.of(() -> {
@@ -91,6 +91,21 @@ final class JobContinuation {
         works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
         continue;
       }
+      if (isProtection(job)) {
+        boolean going = item.getActiveJobId().equals(job.getId())
+            && (item.getState() == ProtectionState.INITIAL_REPLICATION
+                || item.getState() == ProtectionState.REVERSE_REPLICATING);
+        if (!going) {
+          ended.put(item.getVmId(), item.getState() == ProtectionState.PROTECTED ? ""
+              : "not continued: the item is " + item.getState());
+          works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+          continue;
+        }
+        works.put(item.getVmId(), new ResumedProtectVm(context, item, lastKnown(item),
+            item.getState() == ProtectionState.REVERSE_REPLICATING,
+            resume.getCloudVmIdsOrDefault(vmId, ""), "-v" + n, resumed));
+        continue;
+      }
       if (!FAILING_BACK.contains(item.getState()) || !item.getActiveJobId().equals(job.getId())) {
         ended.put(item.getVmId(), "not continued: the item is " + item.getState());
         works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
@@ -109,14 +124,27 @@ final class JobContinuation {
           resume.getDataSync(), alternate, resume.getEncryptionThumbprint(), "-v" + n, stopped,
           resumed));
     }
-    boolean waits = resume.getDataSync() == DataSync.SYNC_BEFORE_FAILOVER
+    boolean waits = isFailback(job) && resume.getDataSync() == DataSync.SYNC_BEFORE_FAILOVER
         && !resume.getCompletionRequested();
-    VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits, true, true);
-    log.warning("job " + job.getId() + " (PlannedFailover from the cloud) was running when the"
+    // A protection job starts no VM: one wave, no plan order (as VmJobs launches it).
+    VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits, true,
+        isFailback(job));
+    log.warning("job " + job.getId() + " (" + job.getKind() + ") was running when the"
         + " controller stopped; continuing it (" + (works.size() - ended.size()) + " of "
         + works.size() + " VMs)");
-    return vmJobs.resume(job, kind, targets(job), works,
+    return vmJobs.resume(job, kind, isFailback(job) ? targets(job)
+        : Targets.of(job.getVmIdsList()), works,
         new VmJob.Continuation(ended, job.getGroupsFinished(), firstStop));
+  }
+
+  private static boolean isFailback(Job job) {
+    return job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName())
+        && job.getDirection() == FailoverDirection.CLOUD_TO_ON_PREM && job.hasResume();
+  }
+
+  /** EnableProtection and ReverseReplicate: a replication into a new cloud VM. */
+  private static boolean isProtection(Job job) {
+    return job.getKind().equals("EnableProtection") || job.getKind().equals("ReverseReplicate");
   }
 
   /** The job's groups: its plan's, if the plan still holds exactly its VMs; else one group. */

@@ -18,10 +18,10 @@ import java.nio.file.Path;
  * full initial replication) or ReverseReplicate after a failback (a new replica seeded from
  * the state kept at failback commit, then only the blocks changed on-prem since).
  */
-final class ProtectVm extends ItemWork {
-  private final boolean reverse;
+class ProtectVm extends ItemWork {
+  final boolean reverse;
   private final boolean dataEncryption;
-  private volatile CloudVm cloudVm;
+  volatile CloudVm cloudVm;
 
   /** @param dataEncryption for EnableProtection: whether the item's failbacks encrypt */
   ProtectVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm, boolean reverse,
@@ -48,6 +48,9 @@ final class ProtectVm extends ItemWork {
   @Override
   public void transfer() throws Exception {
     cloudVm = context.cloud().create(FlowSupport.cloudSpec(vm));
+    String created = cloudVm.id();
+    // A controller that continues the job after a restart replicates into this one.
+    context.jobs().editResume(jobId, r -> r.putCloudVmIds(vmId(), created));
     // Where the cloud could not match the on-prem shape (a NIC left unplugged), the job says so.
     String notes = cloudVm.notes().isEmpty() ? "" : "; " + String.join("; ", cloudVm.notes());
     Replication replication = new Replication(context);

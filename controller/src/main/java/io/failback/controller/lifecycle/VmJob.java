@@ -250,7 +250,9 @@ final class VmJob {
   }
 
   private void fail(VmWork work, String stage, Exception cause) {
-    if (stopping || Thread.currentThread().isInterrupted()) {
+    // A failure while the controller stops (its agent streams closing) is the stop's doing:
+    // like a crash, the next start continues or settles the job, nothing is undone here.
+    if (stopping || Thread.currentThread().isInterrupted() || context.workers().isShutdown()) {
       // The controller stops: like a crash, the restart settles the item and the job.
       stopping = true;
       ended.put(work.vmId(), "the controller stopped");
@@ -262,6 +264,11 @@ final class VmJob {
   }
 
   private void abandon(VmWork work, String why, boolean cancelled) {
+    if (context.workers().isShutdown()) {
+      stopping = true;
+      ended.put(work.vmId(), "the controller stopped");
+      return;
+    }
     ended.put(work.vmId(), why);
     String reason = why + "; " + work.abandon(why, cancelled);
     ended.put(work.vmId(), reason);

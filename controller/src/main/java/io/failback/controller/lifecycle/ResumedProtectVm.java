@@ -1,0 +1,58 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.cloud.CloudVm;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.VirtualMachine;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A protection job (EnableProtection or ReverseReplicate) continued by a controller that
+ * started while it ran: once the host's agent is back, the replication goes on into the cloud
+ * VM the job had made, as a checksum pass that compares what was already copied and sends only
+ * the rest; without one it starts over. Its failure removes the replica as before.
+ */
+final class ResumedProtectVm extends ProtectVm {
+  private final String madeBefore;
+
+  /**
+   * @param lastKnown the on-prem VM as its host last reported it
+   * @param madeBefore the cloud VM the job had made, or empty
+   * @param resumed how many times the job was continued, this time included
+   */
+  ResumedProtectVm(LifecycleContext context, ProtectedItem item, VirtualMachine lastKnown,
+      boolean reverse, String madeBefore, String tag, int resumed) {
+    super(context, item, lastKnown, reverse, item.getDataEncryption(), tag + "-r" + resumed);
+    this.madeBefore = madeBefore;
+  }
+
+  @Override
+  public List<String> diskPaths() {
+    return List.of(); // the job has its tasks already
+  }
+
+  @Override
+  public void begin(String jobId) throws Exception {
+    this.jobId = jobId;
+    step("continuing after a controller restart" + (madeBefore.isEmpty()
+        ? ": the replication starts over once host " + item.getOnPremHost() + " answers"
+        : ": the replication into cloud VM " + madeBefore + " goes on as a checksum pass once"
+            + " host " + item.getOnPremHost() + " answers"));
+  }
+
+  @Override
+  public void transfer() throws Exception {
+    context.transfer().awaitAgent(item.getOnPremHost(), jobId);
+    Optional<CloudVm> existing = madeBefore.isEmpty() ? Optional.empty()
+        : context.cloud().get(madeBefore);
+    if (existing.isEmpty()) {
+      super.transfer();
+      return;
+    }
+    cloudVm = existing.get();
+    new Replication(context).replicate(jobId, tag, item, vm, cloudVm.id(), SyncMode.DELTA,
+        (reverse ? "reverse replication" : "initial replication") + " (continued: blocks"
+            + " already copied are compared, not sent again)");
+  }
+}
