@@ -223,6 +223,38 @@ class LifecycleRestartTest {
     assertTrue(equal > 0 && sent < 480, equal + " blocks found copied, " + sent + " sent");
   }
 
+  @Test
+  void aFailoverToTheCloudCutByARestartStartsTheCloudVmOnceTheFinalDeltaIsIn() throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = behindProxy(proxy);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    for (int disk = 0; disk < 2; disk++) {
+      fixture.scribbleOnPrem(disk, 200, 400 + disk); // the final delta has about 25 MiB
+    }
+    proxy[0].arm(PausingProxy.Direction.TO_CONTROLLER, 8L * LifecycleFixture.MIB);
+    Job failover = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the final delta never began");
+    assertEquals(ProtectionState.FAILING_OVER, fixture.item().getState());
+
+    restartController(fixture);
+    Job continued = fixture.controller.server.jobs().get(failover.getId());
+    assertEquals(JobState.JOB_RUNNING, continued.getState(), continued.toString());
+    assertEquals(PowerState.OFF, cloudVm(fixture, cloudVm).state(), "two live copies");
+
+    proxy[0].resume();
+    Job done = fixture.awaitState(continued, JobState.JOB_SUCCEEDED);
+    assertEquals(1, done.getResume().getResumed());
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().startsWith(
+        "continuing after a controller restart: the on-prem VM stops")), done.toString());
+    assertEquals(ProtectionState.FAILED_OVER_COMMIT_PENDING, fixture.item().getState());
+    assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state());
+    assertEquals(io.failback.proto.v1.PowerState.OFF, fixture.onPremVm().getPowerState());
+    fixture.controller.server.cloud().shutdown(cloudVm); // to compare a quiet disk
+    fixture.assertOnPremEqualsCloud(cloudVm);
+  }
+
   /** A fixture whose agent reaches the controller through a proxy that can pause it. */
   private LifecycleFixture behindProxy(PausingProxy[] proxy) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> {

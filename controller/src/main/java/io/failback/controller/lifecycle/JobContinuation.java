@@ -23,7 +23,8 @@ import java.util.logging.Logger;
  * What a starting controller does with the jobs a previous process left unfinished: a failback
  * (PlannedFailover from the cloud) goes on from where its items are ({@link ResumedFailbackVm}),
  * a protection job (EnableProtection, ReverseReplicate) goes on into the cloud VM it had made
- * ({@link ResumedProtectVm}); any other job fails, saying how to re-run it, and its items move
+ * ({@link ResumedProtectVm}), a failover to the cloud goes on to start the cloud VM ({@link
+ * ResumedToCloudVm}); any other job (Commit) fails, saying how to re-run it, and its items move
  * to where an operator can act again ({@link ItemChecks#recover}).
  */
 final class JobContinuation {
@@ -58,7 +59,7 @@ final class JobContinuation {
 
   /** The work that continues {@code job}, or empty when it cannot be continued. */
   private Optional<Runnable> plan(Job job) {
-    if (!isFailback(job) && !isProtection(job)) {
+    if (!isFailback(job) && !isProtection(job) && !isFailover(job)) {
       return Optional.empty();
     }
     return Optional.of(() -> {
@@ -89,6 +90,20 @@ final class JobContinuation {
       if (item.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
         ended.put(item.getVmId(), "");
         works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+        continue;
+      }
+      if (isFailover(job)) {
+        if (item.getState() != ProtectionState.FAILING_OVER
+            || !item.getActiveJobId().equals(job.getId())) {
+          ended.put(item.getVmId(), item.getState()
+              == ProtectionState.FAILED_OVER_COMMIT_PENDING ? ""
+              : "not continued: the item is " + item.getState());
+          works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+          continue;
+        }
+        boolean planned = job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName());
+        works.put(item.getVmId(), new ResumedToCloudVm(context, item,
+            planned ? lastKnown(item) : null, planned, "-v" + n, resumed));
         continue;
       }
       if (isProtection(job)) {
@@ -128,18 +143,25 @@ final class JobContinuation {
         && !resume.getCompletionRequested();
     // A protection job starts no VM: one wave, no plan order (as VmJobs launches it).
     VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits, true,
-        isFailback(job));
+        !isProtection(job));
     log.warning("job " + job.getId() + " (" + job.getKind() + ") was running when the"
         + " controller stopped; continuing it (" + (works.size() - ended.size()) + " of "
         + works.size() + " VMs)");
-    return vmJobs.resume(job, kind, isFailback(job) ? targets(job)
-        : Targets.of(job.getVmIdsList()), works,
+    return vmJobs.resume(job, kind, isProtection(job) ? Targets.of(job.getVmIdsList())
+        : targets(job), works,
         new VmJob.Continuation(ended, job.getGroupsFinished(), firstStop));
   }
 
   private static boolean isFailback(Job job) {
     return job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName())
         && job.getDirection() == FailoverDirection.CLOUD_TO_ON_PREM && job.hasResume();
+  }
+
+  /** PlannedFailover to the cloud, or UnplannedFailover. */
+  private static boolean isFailover(Job job) {
+    return job.getKind().equals("UnplannedFailover")
+        || job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName())
+            && job.getDirection() == FailoverDirection.ON_PREM_TO_CLOUD;
   }
 
   /** EnableProtection and ReverseReplicate: a replication into a new cloud VM. */

@@ -13,8 +13,8 @@ import io.failback.proto.v1.VirtualMachine;
  * unplanned (cloud VM started from the last replica; the on-prem VM is stopped if its host
  * still answers, but the failover does not wait for a host the disaster took away).
  */
-final class ToCloudVm extends ItemWork {
-  private final boolean planned;
+class ToCloudVm extends ItemWork {
+  final boolean planned;
   private volatile boolean onPremStopped;
 
   /** @param vm the VM as its host reports it; null for an unplanned failover */
