@@ -10,7 +10,6 @@ import io.failback.controller.store.LeaseRecords.Lease;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.store.StoreLocation;
 import io.failback.controller.store.TestDatabases;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class ControllerLeaseTest {
     ControllerFixture other = new ControllerFixture(active);
     other.cloud = new CloudChoice(CloudChoice.Kind.LOCAL_DIR, dir.resolve("elsewhere"),
         "qemu:///system", "kvm", Duration.ofMinutes(1));
-    StoreException e = assertThrows(StoreException.class, () -> other.start(freePort()));
+    StoreException e = assertThrows(StoreException.class, () -> other.start(TakeoverRig.freePort()));
 
     assertTrue(e.getMessage().contains("a standby must drive the same cloud"), e.getMessage());
     assertTrue(e.getMessage().contains("ctl-a.example:8443"), e.getMessage());
@@ -67,12 +66,6 @@ class ControllerLeaseTest {
   private static Lease lease(StoreLocation store) throws StoreException {
     try (ControllerStore reader = ControllerStore.open(store)) {
       return reader.leaseRecords().current().orElseThrow();
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

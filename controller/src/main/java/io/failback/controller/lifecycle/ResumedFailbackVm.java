@@ -57,11 +57,6 @@ final class ResumedFailbackVm extends FailbackVm {
   }
 
   @Override
-  public List<String> diskPaths() {
-    return List.of(); // the job has its tasks already
-  }
-
-  @Override
   public void begin(String jobId) throws Exception {
     initialize(jobId);
     undoJournal = item.getUndoJournal();

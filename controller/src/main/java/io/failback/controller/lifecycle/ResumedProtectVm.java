@@ -4,7 +4,6 @@ import io.failback.controller.cloud.CloudVm;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.VirtualMachine;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,11 +24,6 @@ final class ResumedProtectVm extends ProtectVm {
       boolean reverse, String madeBefore, String tag, int resumed) {
     super(context, item, lastKnown, reverse, item.getDataEncryption(), tag + "-r" + resumed);
     this.madeBefore = madeBefore;
-  }
-
-  @Override
-  public List<String> diskPaths() {
-    return List.of(); // the job has its tasks already
   }
 
   @Override

@@ -4,7 +4,6 @@ import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.VirtualMachine;
-import java.util.List;
 
 /**
  * A failover to the cloud (planned or unplanned) continued by a controller that started while
@@ -20,11 +19,6 @@ final class ResumedToCloudVm extends ToCloudVm {
   ResumedToCloudVm(LifecycleContext context, ProtectedItem item, VirtualMachine lastKnown,
       boolean planned, String tag, int resumed) {
     super(context, item, lastKnown, planned, tag + "-r" + resumed);
-  }
-
-  @Override
-  public List<String> diskPaths() {
-    return List.of(); // the job has its tasks already
   }
 
   @Override

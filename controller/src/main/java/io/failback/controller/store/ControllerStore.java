@@ -175,9 +175,8 @@ public final class ControllerStore implements AutoCloseable {
     if (required == null) {
       return;
     }
-    java.util.Optional<LeaseRecords.Lease> lease = handle.createQuery("SELECT term, holder,"
-            + " address, cloud, acquired_at, expires_at FROM controller_lease WHERE id = 1"
-            + database.dialect().forShare())
+    java.util.Optional<LeaseRecords.Lease> lease = handle
+        .createQuery(LeaseRecords.SELECT + database.dialect().forShare())
         .map((rows, ctx) -> LeaseRecords.lease(rows)).findOne();
     if (lease.isEmpty() || lease.get().term() != required.term()
         || !lease.get().holder().equals(required.holder())) {

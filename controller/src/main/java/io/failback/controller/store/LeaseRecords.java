@@ -15,7 +15,7 @@ import java.util.Optional;
  * (NTP) to well within the lease's time to live.
  */
 public final class LeaseRecords {
-  private static final String SELECT = "SELECT term, holder, address, cloud, acquired_at,"
+  static final String SELECT = "SELECT term, holder, address, cloud, acquired_at,"
       + " expires_at FROM controller_lease WHERE id = 1";
 
   /** The lease as stored. */
