@@ -83,22 +83,19 @@ final class JobContinuation {
       try {
         item = context.items().get(vmId);
       } catch (NotFoundException gone) {
-        ended.put(vmId, "not continued: the protected item is gone");
-        works.put(vmId, new EndedVm(vmId, vmId));
+        end(works, ended, vmId, vmId, "not continued: the protected item is gone");
         continue;
       }
       if (item.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
-        ended.put(item.getVmId(), "");
-        works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+        end(works, ended, item.getVmId(), item.getVmName(), "");
         continue;
       }
       if (isFailover(job)) {
         if (item.getState() != ProtectionState.FAILING_OVER
             || !item.getActiveJobId().equals(job.getId())) {
-          ended.put(item.getVmId(), item.getState()
-              == ProtectionState.FAILED_OVER_COMMIT_PENDING ? ""
-              : "not continued: the item is " + item.getState());
-          works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+          end(works, ended, item.getVmId(), item.getVmName(),
+              item.getState() == ProtectionState.FAILED_OVER_COMMIT_PENDING ? ""
+                  : "not continued: the item is " + item.getState());
           continue;
         }
         boolean planned = job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName());
@@ -111,9 +108,9 @@ final class JobContinuation {
             && (item.getState() == ProtectionState.INITIAL_REPLICATION
                 || item.getState() == ProtectionState.REVERSE_REPLICATING);
         if (!going) {
-          ended.put(item.getVmId(), item.getState() == ProtectionState.PROTECTED ? ""
-              : "not continued: the item is " + item.getState());
-          works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+          end(works, ended, item.getVmId(), item.getVmName(),
+              item.getState() == ProtectionState.PROTECTED ? ""
+                  : "not continued: the item is " + item.getState());
           continue;
         }
         works.put(item.getVmId(), new ResumedProtectVm(context, item, lastKnown(item),
@@ -122,8 +119,8 @@ final class JobContinuation {
         continue;
       }
       if (!FAILING_BACK.contains(item.getState()) || !item.getActiveJobId().equals(job.getId())) {
-        ended.put(item.getVmId(), "not continued: the item is " + item.getState());
-        works.put(item.getVmId(), new EndedVm(item.getVmId(), item.getVmName()));
+        end(works, ended, item.getVmId(), item.getVmName(),
+            "not continued: the item is " + item.getState());
         continue;
       }
       Instant stopped = resume.containsSourceStoppedAt(vmId) ? Instant.ofEpochMilli(
@@ -201,6 +198,13 @@ final class JobContinuation {
     }
     return VirtualMachine.newBuilder().setId(id).setName(item.getVmName())
         .setHostName(item.getOnPremHost()).build();
+  }
+
+  /** Records a VM whose part of the job had ended: "" when it succeeded, else why not. */
+  private static void end(Map<String, VmWork> works, Map<String, String> ended, String vmId,
+      String vmName, String why) {
+    ended.put(vmId, why);
+    works.put(vmId, new EndedVm(vmId, vmName));
   }
 
   /** A VM of a continued job whose part had ended before the restart. */

@@ -8,6 +8,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -35,6 +36,8 @@ final class SchemaMigrations {
   private final DataSource dataSource;
   private final Connection probe;
   private int legacyVersion;
+  /** Built once the checks decided whether to baseline: each load scans the migrations. */
+  private Flyway flyway;
 
   private SchemaMigrations(String where, Dialect dialect, DataSource dataSource,
       Connection probe) {
@@ -94,15 +97,18 @@ final class SchemaMigrations {
     return current == null ? 0 : Integer.parseInt(current.getVersion().getVersion());
   }
 
-  /** The newest schema version this build knows. */
-  int latestVersion() {
-    return Arrays.stream(flyway().info().all())
-        .filter(info -> info.getState().isResolved())
-        .mapToInt(info -> Integer.parseInt(info.getVersion().getVersion()))
+  /** The newest schema version this build knows, among the database's migrations. */
+  private static int latestVersion(MigrationInfoService info) {
+    return Arrays.stream(info.all())
+        .filter(migration -> migration.getState().isResolved())
+        .mapToInt(migration -> Integer.parseInt(migration.getVersion().getVersion()))
         .max().orElse(0);
   }
 
   private Flyway flyway() {
+    if (flyway != null) {
+      return flyway;
+    }
     var configuration = Flyway.configure(SchemaMigrations.class.getClassLoader())
         .dataSource(dataSource)
         .locations(dialect.migrations())
@@ -114,7 +120,8 @@ final class SchemaMigrations {
           .baselineVersion(String.valueOf(legacyVersion))
           .baselineDescription("schema created before Flyway (PRAGMA user_version)");
     }
-    return configuration.load();
+    flyway = configuration.load();
+    return flyway;
   }
 
   private void verifySqliteHeader(boolean hasHistory) throws StoreException, SQLException {
@@ -130,7 +137,7 @@ final class SchemaMigrations {
           + " controller database; point the controller at a new or empty file", where));
     }
     if (!hasHistory && userVersion > LAST_PRE_FLYWAY_VERSION) {
-      throw newer(userVersion);
+      throw newer(userVersion, latestVersion(flyway().info()));
     }
     if (!hasHistory && userVersion > 0) {
       legacyVersion = userVersion;
@@ -141,19 +148,20 @@ final class SchemaMigrations {
   }
 
   private void refuseFutureVersions() throws StoreException {
-    int latest = latestVersion();
-    int applied = Arrays.stream(flyway().info().applied())
-        .filter(info -> info.getVersion() != null)
-        .mapToInt(info -> Integer.parseInt(info.getVersion().getVersion()))
+    MigrationInfoService info = flyway().info();
+    int latest = latestVersion(info);
+    int applied = Arrays.stream(info.applied())
+        .filter(migration -> migration.getVersion() != null)
+        .mapToInt(migration -> Integer.parseInt(migration.getVersion().getVersion()))
         .max().orElse(0);
     if (applied > latest) {
-      throw newer(applied);
+      throw newer(applied, latest);
     }
   }
 
-  private StoreException newer(int version) {
+  private StoreException newer(int version, int latest) {
     return new StoreException(String.format("%s has schema version %d but this controller"
-        + " knows up to %d; upgrade the controller", where, version, latestVersion()));
+        + " knows up to %d; upgrade the controller", where, version, latest));
   }
 
   private boolean hasTable(String name) throws SQLException {

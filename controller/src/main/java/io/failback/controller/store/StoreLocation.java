@@ -56,8 +56,12 @@ public sealed interface StoreLocation {
     }
 
     public String jdbcUrl() {
-      return String.format("jdbc:postgresql://%s:%d/%s", host.contains(":") ? "[" + host + "]"
-          : host, port, database);
+      return String.format("jdbc:postgresql://%s:%d/%s", urlHost(), port, database);
+    }
+
+    /** The host as a URL writes it: an IPv6 address in brackets. */
+    private String urlHost() {
+      return host.contains(":") ? "[" + host + "]" : host;
     }
 
     /** The driver's connection properties: user, password and the options. */
@@ -77,8 +81,8 @@ public sealed interface StoreLocation {
       String query = options.isEmpty() ? "" : "?" + String.join("&",
           new TreeMap<>(options).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
               .toList());
-      return String.format("postgresql://%s@%s:%d/%s%s", user,
-          host.contains(":") ? "[" + host + "]" : host, port, database, query);
+      return String.format("postgresql://%s@%s:%d/%s%s", user, urlHost(), port, database,
+          query);
     }
 
     @Override
