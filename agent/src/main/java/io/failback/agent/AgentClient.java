@@ -18,7 +18,6 @@ import io.failback.common.sync.DigestSets;
 import io.failback.common.tls.IdentityException;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.common.tls.TrustDomain;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -146,8 +145,7 @@ public final class AgentClient implements AutoCloseable {
    */
   public static ManagedChannelBuilder<?> channelBuilder(AgentConfig config, TlsMaterial tls) {
     return config.transport().applyToAgentChannel(
-        Grpc.newChannelBuilder(ControllerTargets.target(config.controller()),
-            tls.channelCredentials()));
+        ControllerTargets.channelBuilder(config.controller(), tls.channelCredentials()));
   }
 
   private static String ownHostName(TlsMaterial tls) throws IOException {

@@ -14,9 +14,9 @@ import java.util.logging.Logger;
 /**
  * This controller's lease on its store: it serves only while it holds it.
  *
- * <p>At start it takes the lease, or waits as a standby, with its API port closed so that agents
- * and operators given several addresses reach the active one, until the active's lease expires
- * or is released. Active, it renews every third of the time to live; the store checks the term
+ * <p>At start it takes the lease, or waits as a standby until the active's lease expires or is
+ * released, telling whoever calls it which controller is active (the standby's API port answers
+ * UNAVAILABLE with the active's address). Active, it renews every third of the time to live; the store checks the term
  * in every transaction ({@link ControllerStore#fence}), and once another controller took the
  * lease over this one stops serving. Lease times are real time, whatever clock the controller
  * otherwise runs on.
@@ -42,11 +42,15 @@ final class ControllerLease implements AutoCloseable {
    * Takes the lease, waiting as a standby while another controller holds it, and fences the
    * store with it.
    *
+   * @param following told the active controller's address and term at every look while this
+   *     one waits
+   *
    * @throws StoreException if the active controller drives another cloud: a standby of it could
    *     not continue its jobs
    */
   static ControllerLease take(ControllerStore store, String address, String cloud,
-      Duration ttl) throws StoreException, InterruptedException {
+      Duration ttl, java.util.function.ObjLongConsumer<String> following)
+      throws StoreException, InterruptedException {
     String holder = UUID.randomUUID().toString();
     Instant announced = Instant.MIN;
     while (true) {
@@ -64,6 +68,7 @@ final class ControllerLease implements AutoCloseable {
             + " same cloud to continue its jobs (a cloud folder or a local libvirt URI belongs"
             + " to one machine; give both controllers a libvirt URI with a host)");
       }
+      following.accept(lease.address(), lease.term());
       if (Duration.between(announced, now).compareTo(Duration.ofMinutes(1)) >= 0) {
         log.info("standby: the active controller is " + lease.address() + " (lease term "
             + lease.term() + ", until " + lease.expiresAt() + "); taking over if it lapses");

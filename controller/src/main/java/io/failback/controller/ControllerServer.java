@@ -27,6 +27,7 @@ import io.failback.controller.grpc.ReadOnlyGate;
 import io.failback.controller.grpc.RecoveryPlanServiceAdapter;
 import io.failback.controller.grpc.RequestShape;
 import io.failback.controller.grpc.SimulationServiceAdapter;
+import io.failback.controller.grpc.StandbyServer;
 import io.failback.controller.grpc.SyncStreams;
 import io.failback.controller.lifecycle.JobAudit;
 import io.failback.controller.lifecycle.Jobs;
@@ -59,6 +60,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -112,10 +114,10 @@ public final class ControllerServer implements AutoCloseable {
   public static ControllerServer start(ControllerConfig config, Clock clock)
       throws IOException, StoreException {
     ControllerTls tls = ControllerTls.load(config, clock);
-    NettyServerBuilder transport = config.transport().applyToServer(NettyServerBuilder
+    Supplier<ServerBuilder<?>> port = () -> config.transport().applyToServer(NettyServerBuilder
         .forAddress(new InetSocketAddress(config.listenHost(), config.port()),
             tls.material().serverCredentials(config.issuing().enabled())));
-    return start(config, clock, tls, transport);
+    return start(config, clock, tls, port.get(), Optional.of(new StandbyServer(port)));
   }
 
   /**
@@ -125,9 +127,15 @@ public final class ControllerServer implements AutoCloseable {
    */
   static ControllerServer start(ControllerConfig config, Clock clock, ControllerTls tls,
       ServerBuilder<?> transport) throws IOException, StoreException {
+    return start(config, clock, tls, transport, Optional.empty());
+  }
+
+  private static ControllerServer start(ControllerConfig config, Clock clock, ControllerTls tls,
+      ServerBuilder<?> transport, Optional<StandbyServer> standby)
+      throws IOException, StoreException {
     String trustDomain = tls.trustDomain();
     ControllerStore store = ControllerStore.open(config.storeLocation());
-    ControllerLease lease = ControllerStartup.takeLease(config, store);
+    ControllerLease lease = ControllerStartup.takeLease(config, store, standby);
     Jobs jobs = new Jobs(store.jobRecords(), clock);
     ControllerMetrics metrics = new ControllerMetrics(clock);
     metrics.watch(jobs);
@@ -222,8 +230,6 @@ public final class ControllerServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     metrics.watch(registry, protectedItems);
-    scheduler.scheduleWithFixedDelay(metrics::refresh, 5, 5, TimeUnit.SECONDS);
-    scheduler.scheduleWithFixedDelay(lifecycle::checkRpo, 10, 10, TimeUnit.SECONDS);
     MetricsEndpoint metricsEndpoint = null;
     if (config.metricsAddress() != null) {
       try {
@@ -240,15 +246,7 @@ public final class ControllerServer implements AutoCloseable {
       log.info("metrics and probes on http://" + ControllerStartup.hostPort(metricsEndpoint.address())
           + "/metrics, /healthz, /readyz (plain HTTP)");
     }
-    long sweep = Math.max(100, config.heartbeatInterval().toMillis() / 2);
-    scheduler.scheduleWithFixedDelay(registry::expireStale, sweep, sweep, TimeUnit.MILLISECONDS);
-    long reload = config.reloadPeriod().toMillis();
-    scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
-    long beat = config.heartbeatInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(lifecycle::rollBackDue, beat, beat, TimeUnit.MILLISECONDS);
-    long cycle = config.replicationInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(lifecycle::replicateAll, cycle, cycle,
-        TimeUnit.MILLISECONDS);
+    ControllerStartup.schedule(scheduler, config, metrics, registry, tls, lifecycle);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
     ControllerServer running = new ControllerServer(server, store, registry, jobs,

@@ -1,7 +1,10 @@
 package io.failback.controller;
 
 import io.failback.certs.CertificateAuthority;
+import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.grpc.StandbyServer;
 import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.controller.metrics.ControllerMetrics;
 import io.failback.controller.plans.RecoveryPlans;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
@@ -11,6 +14,8 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /** The steps of a controller's start that need the store and nothing served yet. */
@@ -20,11 +25,12 @@ final class ControllerStartup {
   private ControllerStartup() {}
 
   /**
-   * Takes a PostgreSQL store's lease, waiting as a standby while another controller is active;
-   * closes the store if it cannot. A SQLite store has no lease (one controller by design).
+   * Takes a PostgreSQL store's lease, waiting as a standby while another controller is active
+   * ({@code standby} answering on the API port meanwhile, closed before this returns); closes
+   * the store if it cannot. A SQLite store has no lease (one controller by design).
    */
-  static ControllerLease takeLease(ControllerConfig config, ControllerStore store)
-      throws IOException, StoreException {
+  static ControllerLease takeLease(ControllerConfig config, ControllerStore store,
+      Optional<StandbyServer> standby) throws IOException, StoreException {
     if (!(store.location() instanceof io.failback.controller.store.StoreLocation.Postgres)) {
       return ControllerLease.none();
     }
@@ -34,7 +40,8 @@ final class ControllerStartup {
     }
     try {
       return ControllerLease.take(store, address, config.cloud().identity(config.stateDir()),
-          config.lease().ttl());
+          config.lease().ttl(), (active, term) -> standby.ifPresent(
+              server -> server.following(active, term)));
     } catch (StoreException | RuntimeException e) {
       store.close();
       throw e;
@@ -42,6 +49,8 @@ final class ControllerStartup {
       store.close();
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while waiting for the controller lease", e);
+    } finally {
+      standby.ifPresent(StandbyServer::close);
     }
   }
 
@@ -89,5 +98,22 @@ final class ControllerStartup {
       log.warning("job " + job.getId() + " (" + job.getKind() + ") was unfinished when the"
           + " controller stopped; it is now " + job.getState());
     }
+  }
+
+  /** The controller's periodic work, once it serves. */
+  static void schedule(ScheduledExecutorService scheduler, ControllerConfig config,
+      ControllerMetrics metrics, AgentRegistry registry, ControllerTls tls,
+      Lifecycle lifecycle) {
+    scheduler.scheduleWithFixedDelay(metrics::refresh, 5, 5, TimeUnit.SECONDS);
+    scheduler.scheduleWithFixedDelay(lifecycle::checkRpo, 10, 10, TimeUnit.SECONDS);
+    long sweep = Math.max(100, config.heartbeatInterval().toMillis() / 2);
+    scheduler.scheduleWithFixedDelay(registry::expireStale, sweep, sweep, TimeUnit.MILLISECONDS);
+    long reload = config.reloadPeriod().toMillis();
+    scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
+    long beat = config.heartbeatInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(lifecycle::rollBackDue, beat, beat, TimeUnit.MILLISECONDS);
+    long cycle = config.replicationInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(lifecycle::replicateAll, cycle, cycle,
+        TimeUnit.MILLISECONDS);
   }
 }

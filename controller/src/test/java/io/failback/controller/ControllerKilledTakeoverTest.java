@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.grpc.ControllerTargets;
+import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.ProtectionState;
-import java.net.ConnectException;
-import java.net.Socket;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,17 +35,32 @@ class ControllerKilledTakeoverTest {
       rig.cloudWrites(0, 30, 61);
       Job failback = rig.failbackWaiting();
       assertTrue(rig.b.isAlive(), "the standby gave up");
-      // A standby keeps its port closed: clients given both addresses reach the active one.
-      assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", rig.portB).close());
+      // The standby answers every call UNAVAILABLE, naming the active controller: clients
+      // given both addresses (the standby first in this rig) go there.
+      ManagedChannel standby = rig.only(rig.portB);
+      try {
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+            () -> JobServiceGrpc.newBlockingStub(standby).getJob(
+                GetJobRequest.newBuilder().setJobId(failback.getId()).build()));
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+        assertTrue(refused.getStatus().getDescription().contains("active controller is"
+            + " localhost:" + rig.portA), refused.getStatus().getDescription());
+        assertEquals("localhost:" + rig.portA,
+            refused.getTrailers().get(ControllerTargets.ACTIVE_CONTROLLER));
+      } finally {
+        standby.shutdownNow();
+      }
+      assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, rig.health(rig.portB));
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, rig.health(rig.portA));
 
       rig.a.kill();
       long killed = System.nanoTime();
-      TakeoverRig.awaitListening(rig.portB, rig.b);
+      rig.awaitActive(rig.portB, rig.b);
       long listening = System.nanoTime() - killed;
       Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
           && job.getResume().getResumed() == 1);
       long moving = System.nanoTime() - killed;
-      System.out.printf("takeover while waiting: standby listening %d ms after kill -9, job"
+      System.out.printf("takeover while waiting: standby active %d ms after kill -9, job"
           + " waiting again after %d ms%n", listening / 1_000_000, moving / 1_000_000);
       assertEquals(0, TakeoverRig.count(waiting, "p1 (DELTA) verified", "sent")
           - TakeoverRig.count(failback, "p1 (DELTA) verified", "sent"),

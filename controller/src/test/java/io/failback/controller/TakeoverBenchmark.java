@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Takeover time over several trials (docs/BENCHMARKS.md): two controller processes on one
  * PostgreSQL database with a 3 s lease, kill -9 of the active one while a failback waits for
- * CompleteFailover; how long until the standby listens, and until the job waits again.
+ * CompleteFailover; how long until the standby serves as the active one, and until the job waits again.
  *
  * <pre>bench/controller-takeover [TRIALS] [WORK_DIR]</pre>
  */
@@ -23,7 +23,7 @@ public final class TakeoverBenchmark {
     Path work = Files.createDirectories(Path.of(args.length > 1 ? args[1] : "bench/data/ha"));
     List<Long> listening = new ArrayList<>();
     List<Long> moving = new ArrayList<>();
-    System.out.println("| trial | kill -9 → standby listening (ms) | kill -9 → job waiting again"
+    System.out.println("| trial | kill -9 → standby active (ms) | kill -9 → job waiting again"
         + " (ms) | blocks resent by phase 1 again | disks equal (qemu-img compare) |");
     System.out.println("|---|---|---|---|---|");
     for (int trial = 1; trial <= trials; trial++) {
@@ -35,7 +35,7 @@ public final class TakeoverBenchmark {
         long sentBefore = TakeoverRig.count(failback, "p1 (DELTA) verified", "sent");
         rig.a.kill();
         long killed = System.nanoTime();
-        TakeoverRig.awaitListening(rig.portB, rig.b);
+        rig.awaitActive(rig.portB, rig.b);
         long listen = (System.nanoTime() - killed) / 1_000_000;
         Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
             && job.getResume().getResumed() == 1);
@@ -50,7 +50,7 @@ public final class TakeoverBenchmark {
             equal ? "yes" : "NO");
       }
     }
-    System.out.printf("%nstandby listening: median %d ms, max %d ms; job waiting again:"
+    System.out.printf("%nstandby active: median %d ms, max %d ms; job waiting again:"
         + " median %d ms, max %d ms (lease time to live 3 s)%n", median(listening),
         Collections.max(listening), median(moving), Collections.max(moving));
     System.exit(0);

@@ -31,8 +31,10 @@ import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.VirtualMachine;
 import io.failback.proto.v1.WriteToCloudVmRequest;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.StatusRuntimeException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -65,6 +67,7 @@ final class TakeoverRig implements AutoCloseable {
   final FailoverServiceGrpc.FailoverServiceBlockingStub failover;
   final JobServiceGrpc.JobServiceBlockingStub jobs;
   private final ManagedChannel channel;
+  private final TlsMaterial operatorTls;
   private final List<AutoCloseable> resources = new ArrayList<>();
 
   /** @param diskMib the sizes of the VM's two disks (a VHDX and a raw one) */
@@ -87,10 +90,11 @@ final class TakeoverRig implements AutoCloseable {
     awaitListening(portA, a);
     b = keep(ControllerProcess.start(portB, stateDir, pki.controller(),
         dir.resolve("controller-b.log"), options));
-    String both = "localhost:" + portA + ",localhost:" + portB;
+    // The standby first: clients reach the active controller through the standby's pointer.
+    String both = "localhost:" + portB + ",localhost:" + portA;
     keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));
-    channel = Grpc.newChannelBuilder(ControllerTargets.target(both),
-        TlsMaterial.load(pki.operator("ops"), true).channelCredentials()).build();
+    operatorTls = TlsMaterial.load(pki.operator("ops"), true);
+    channel = ControllerTargets.channelBuilder(both, operatorTls.channelCredentials()).build();
     failover = FailoverServiceGrpc.newBlockingStub(channel);
     jobs = JobServiceGrpc.newBlockingStub(channel);
     vm = awaitVm();
@@ -196,6 +200,40 @@ final class TakeoverRig implements AutoCloseable {
       }
       assertTrue(System.nanoTime() < deadline, "job never got there: " + last);
       Thread.sleep(100);
+    }
+  }
+
+  /** A channel to the controller on {@code port} alone, as an operator. */
+  ManagedChannel only(int port) {
+    return ControllerTargets.channelBuilder("localhost:" + port,
+        operatorTls.channelCredentials()).build();
+  }
+
+  /** The health check of the controller on {@code port}, by gRPC's health service. */
+  HealthCheckResponse.ServingStatus health(int port) {
+    ManagedChannel one = only(port);
+    try {
+      return HealthGrpc.newBlockingStub(one).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+    } finally {
+      one.shutdownNow();
+    }
+  }
+
+  /** Waits until the controller on {@code port} serves as the active one. */
+  void awaitActive(int port, ControllerProcess controller) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      try {
+        if (health(port) == HealthCheckResponse.ServingStatus.SERVING) {
+          return;
+        }
+      } catch (StatusRuntimeException notYet) {
+        // Closed between the standby's answers and the active one's.
+      }
+      assertTrue(controller.isAlive(), "the controller on port " + port + " exited");
+      assertTrue(System.nanoTime() < deadline, "the controller on " + port + " never serves");
+      Thread.sleep(50);
     }
   }
 

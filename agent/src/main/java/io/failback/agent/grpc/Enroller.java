@@ -6,7 +6,6 @@ import io.failback.certs.Pem;
 import io.failback.proto.v1.EnrollRequest;
 import io.failback.proto.v1.EnrollResponse;
 import io.failback.proto.v1.EnrollmentServiceGrpc;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
@@ -36,9 +35,9 @@ public final class Enroller {
     }
     Files.createDirectories(outDir);
     KeyRequest request = KeyRequest.generate("failback-agent");
-    ManagedChannel channel = Grpc.newChannelBuilder(
-        io.failback.common.grpc.ControllerTargets.target(controller),
-        TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build()).build();
+    ManagedChannel channel = io.failback.common.grpc.ControllerTargets.retryingUnavailable(
+        io.failback.common.grpc.ControllerTargets.channelBuilder(controller,
+        TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build())).build();
     try {
       EnrollResponse response = EnrollmentServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(60, TimeUnit.SECONDS)

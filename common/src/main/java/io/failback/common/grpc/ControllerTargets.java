@@ -2,7 +2,17 @@ package io.failback.common.grpc;
 
 import com.google.common.net.HostAndPort;
 import io.grpc.Attributes;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
 import io.grpc.EquivalentAddressGroup;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
@@ -16,19 +26,41 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Several controller addresses as one gRPC target: {@code ctl-a:8443,ctl-b:8443}.
  *
  * <p>It resolves to every address, in order, and gRPC's default pick_first policy connects to
- * the first that accepts a connection. Only the active controller listens (a standby opens its
- * port once it holds the lease), so agents and the CLI reach the active one, and find the new
- * one by themselves after a takeover. Each address keeps its own host name for TLS host-name
- * verification.
+ * the first that accepts a connection. A standby controller answers every call with
+ * {@code UNAVAILABLE} and the active controller's address in the {@link #ACTIVE_CONTROLLER}
+ * trailer: a channel built by {@link #channelBuilder} then narrows its addresses to that one
+ * for a few seconds (pick_first leaves the standby), the active one first after that, so agents
+ * and the CLI reach the active controller whatever the order of their list, and find the new one
+ * by themselves after a takeover. Each address keeps its own host name for
+ * TLS host-name verification, the active's address included.
  */
 public final class ControllerTargets {
   /** The URI scheme of a target of several addresses. */
   public static final String SCHEME = "failback-controllers";
+
+  /** The trailer in which a standby names the active controller ({@code host:port}). */
+  public static final Metadata.Key<String> ACTIVE_CONTROLLER =
+      Metadata.Key.of("failback-active-controller", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * Calls refused with UNAVAILABLE (a standby, a controller not listening yet) are tried again
+   * a few times: a standby's refusal means the call did nothing, and the retry goes to the
+   * active controller it named.
+   */
+  private static final Map<String, ?> RETRY_UNAVAILABLE = Map.of("methodConfig", List.of(Map.of(
+      "name", List.of(Map.of()),
+      "retryPolicy", Map.of("maxAttempts", 4.0, "initialBackoff", "0.2s", "maxBackoff", "1s",
+          "backoffMultiplier", 2.0, "retryableStatusCodes", List.of("UNAVAILABLE")))));
+
+  /** How a channel built here hands its address list to its resolver. */
+  private static final NameResolver.Args.Key<Addresses> ADDRESSES =
+      NameResolver.Args.Key.create("failback-controller-addresses");
 
   static {
     NameResolverRegistry.getDefaultRegistry().register(new Provider());
@@ -37,17 +69,29 @@ public final class ControllerTargets {
   private ControllerTargets() {}
 
   /**
-   * The gRPC target for {@code addresses}: one {@code host:port} as it is, several
-   * (comma-separated) as a target of this class's scheme.
+   * A channel builder for {@code addresses} (comma-separated {@code host:port}) that follows a
+   * standby's pointer to the active controller: the next call goes there.
    *
    * @throws IllegalArgumentException naming an address that is not {@code host:port}
    */
-  public static String target(String addresses) {
+  public static ManagedChannelBuilder<?> channelBuilder(String addresses,
+      ChannelCredentials credentials) {
     List<HostAndPort> list = parse(addresses);
-    if (list.size() == 1) {
-      return addresses.strip();
-    }
-    return SCHEME + ":///" + String.join(",", list.stream().map(HostAndPort::toString).toList());
+    Addresses state = new Addresses(list);
+    String target = SCHEME + ":///"
+        + String.join(",", list.stream().map(HostAndPort::toString).toList());
+    return Grpc.newChannelBuilder(target, credentials)
+        .setNameResolverArg(ADDRESSES, state)
+        .intercept(new FollowActive(state));
+  }
+
+  /**
+   * Makes a one-shot client (the CLI, enrollment) try a call refused with UNAVAILABLE a few
+   * times: the call that reached a standby goes to the active controller it named. Not for
+   * the agent's long streams, which reconnect by themselves.
+   */
+  public static ManagedChannelBuilder<?> retryingUnavailable(ManagedChannelBuilder<?> builder) {
+    return builder.defaultServiceConfig(RETRY_UNAVAILABLE).enableRetry();
   }
 
   static List<HostAndPort> parse(String addresses) {
@@ -89,26 +133,123 @@ public final class ControllerTargets {
         return null;
       }
       String path = target.getPath() == null ? "" : target.getPath();
-      return new Resolver(parse(path.startsWith("/") ? path.substring(1) : path));
+      List<HostAndPort> list = parse(path.startsWith("/") ? path.substring(1) : path);
+      Addresses state = args.getArg(ADDRESSES);
+      return new Resolver(state != null ? state : new Addresses(list),
+          args.getSynchronizationContext());
+    }
+  }
+
+  /**
+   * One channel's addresses: for a while after a standby named the active controller, only
+   * that one (so that pick_first leaves the standby, and its reconnection goes nowhere else);
+   * then all of them, the active one first, so that a lost active one leads to the others.
+   */
+  private static final class Addresses {
+    /** Longer than pick_first takes to move, shorter than a takeover (a lease's lapse). */
+    private static final long ONLY_ACTIVE_NANOS = java.util.concurrent.TimeUnit.SECONDS
+        .toNanos(5);
+
+    private final List<HostAndPort> all;
+    private volatile HostAndPort active;
+    private volatile long followedAt;
+    private volatile Resolver resolver;
+
+    Addresses(List<HostAndPort> all) {
+      this.all = List.copyOf(all);
+    }
+
+    List<HostAndPort> current() {
+      HostAndPort named = active;
+      if (named == null) {
+        return all;
+      }
+      if (System.nanoTime() - followedAt < ONLY_ACTIVE_NANOS) {
+        return List.of(named);
+      }
+      List<HostAndPort> list = new ArrayList<>(List.of(named));
+      all.stream().filter(address -> !address.equals(named)).forEach(list::add);
+      return list;
+    }
+
+    /** A standby named {@code address} as the active controller. */
+    void follow(String address) {
+      HostAndPort named;
+      try {
+        named = HostAndPort.fromString(address.strip());
+      } catch (IllegalArgumentException e) {
+        return;
+      }
+      if (!named.hasPort() || named.getHost().isEmpty()) {
+        return;
+      }
+      synchronized (this) {
+        if (named.equals(active) && System.nanoTime() - followedAt < ONLY_ACTIVE_NANOS) {
+          return;
+        }
+        active = named;
+        followedAt = System.nanoTime();
+      }
+      Resolver now = resolver;
+      if (now != null) {
+        now.syncContext().execute(now::resolve);
+      }
+    }
+  }
+
+  /** Reads the standby's trailer of every attempt, so that the retry goes to the active one. */
+  private static final class FollowActive implements ClientInterceptor {
+    private final Addresses addresses;
+
+    FollowActive(Addresses addresses) {
+      this.addresses = addresses;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+        CallOptions options, Channel next) {
+      return next.newCall(method, options.withStreamTracerFactory(
+          new ClientStreamTracer.Factory() {
+            @Override
+            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info,
+                Metadata headers) {
+              return new ClientStreamTracer() {
+                @Override
+                public void inboundTrailers(Metadata trailers) {
+                  String active = trailers.get(ACTIVE_CONTROLLER);
+                  if (active != null) {
+                    addresses.follow(active);
+                  }
+                }
+              };
+            }
+          }));
     }
   }
 
   private static final class Resolver extends NameResolver {
-    private final List<HostAndPort> addresses;
+    private final Addresses addresses;
     private Listener2 listener;
+    private final io.grpc.SynchronizationContext syncContext;
 
-    Resolver(List<HostAndPort> addresses) {
-      this.addresses = List.copyOf(addresses);
+    Resolver(Addresses addresses, io.grpc.SynchronizationContext syncContext) {
+      this.addresses = addresses;
+      this.syncContext = syncContext;
     }
 
     @Override
     public String getServiceAuthority() {
-      return addresses.get(0).toString();
+      return addresses.all.get(0).toString();
+    }
+
+    io.grpc.SynchronizationContext syncContext() {
+      return syncContext;
     }
 
     @Override
     public void start(Listener2 listener) {
       this.listener = listener;
+      addresses.resolver = this;
       resolve();
     }
 
@@ -120,7 +261,7 @@ public final class ControllerTargets {
     private void resolve() {
       List<EquivalentAddressGroup> groups = new ArrayList<>();
       List<String> unknown = new ArrayList<>();
-      for (HostAndPort address : addresses) {
+      for (HostAndPort address : addresses.current()) {
         try {
           List<SocketAddress> sockets = Arrays.stream(
                   InetAddress.getAllByName(address.getHost()))
@@ -142,6 +283,10 @@ public final class ControllerTargets {
     }
 
     @Override
-    public void shutdown() {}
+    public void shutdown() {
+      if (addresses.resolver == this) {
+        addresses.resolver = null;
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.failback.controller.cli;
 
+import io.failback.common.grpc.ControllerTargets;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
@@ -8,7 +9,6 @@ import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +26,8 @@ final class OperatorClient implements AutoCloseable {
   static OperatorClient connect(String controller, TlsFiles tls) throws IOException {
     TlsMaterial material = TlsMaterial.load(tls, true);
     return new OperatorClient(TransportLimits.DEFAULTS.applyToOperatorChannel(
-        Grpc.newChannelBuilder(io.failback.common.grpc.ControllerTargets.target(controller),
-            material.channelCredentials())).build());
+        ControllerTargets.retryingUnavailable(ControllerTargets.channelBuilder(controller,
+            material.channelCredentials()))).build());
   }
 
   InventoryServiceGrpc.InventoryServiceBlockingStub inventory() {
