@@ -168,7 +168,8 @@ public final class ControllerServer implements AutoCloseable {
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),
-        config.agentReturnTimeout(), config.syncStallTimeout(), metrics.syncMeter());
+        config.agentReturnTimeout(), config.syncStallTimeout(), metrics.syncMeter(),
+        store.checkpointRecords());
     ControllerStartup.recoverJobs(lifecycle, plans, store);
     // Without an issuing CA nothing is served without a client certificate (the port then
     // also requires one in the handshake).

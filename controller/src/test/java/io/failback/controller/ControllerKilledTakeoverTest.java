@@ -6,24 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.grpc.ControllerTargets;
+import io.failback.controller.store.ControllerStore;
+import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectionState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * From the outside: kill -9 of the active controller process in the middle of a failback; the
- * standby process takes the lease over, the agent and the operator's channel find it among
- * their two addresses, the job goes on, and {@code qemu-img compare} finds every on-prem disk
- * equal to its cloud disk.
+ * From the outside: kill -9 of the active controller process in the middle of a failback (in
+ * phase 1, while it waits, in phase 2); the standby process takes the lease over, the agent and
+ * the operator's channel find it among their two addresses, the job goes on, and {@code
+ * qemu-img compare} finds every on-prem disk equal to its cloud disk.
  */
 class ControllerKilledTakeoverTest {
   @TempDir Path dir;
@@ -66,34 +70,62 @@ class ControllerKilledTakeoverTest {
           - TakeoverRig.count(failback, "p1 (DELTA) verified", "sent"),
           "phase 1 again resent what the host had: " + waiting);
 
-      rig.cloudWrites(1, 20, 62);
-      rig.completeFailover(failback);
-      rig.awaitJob(failback, JobState.JOB_SUCCEEDED);
-      assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, rig.item().getState());
-      assertEquals("", rig.compareWithCloud(0));
-      assertEquals("", rig.compareWithCloud(1));
+      completesAfterMoreCloudWrites(rig, failback, 1, 20, 62);
+    }
+  }
+
+  @Test
+  void killedDuringPhaseOneTheStandbyRunsPhaseOneAgainSendingOnlyWhatIsMissing()
+      throws Exception {
+    try (TakeoverRig rig = new TakeoverRig(dir, 64)) {
+      rig.failedOver();
+      // Phase 1 has about 140 MiB to send while the cloud VM runs: long enough to be cut.
+      rig.cloudWrites(0, 1500, 65);
+      rig.cloudWrites(1, 800, 66);
+      Job failback = rig.failover.plannedFailover(PlannedFailoverRequest.newBuilder()
+          .addVmIds(rig.vmId).setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob();
+      Job cut = rig.awaitJob(failback, job -> job.getState() != JobState.JOB_RUNNING
+          || job.getProgress().getBlocksSent() >= 300);
+      rig.a.kill();
+      assertEquals(JobState.JOB_RUNNING, cut.getState(), "phase 1 was over before the kill");
+      long sentBefore = cut.getProgress().getBlocksSent();
+
+      Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
+          && job.getResume().getResumed() == 1);
+      // Phase 1 again, from a fresh snapshot: what reached the host before is compared.
+      List<String> phaseOne = waiting.getTimelineList().stream().map(s -> s.getDescription())
+          .filter(text -> text.startsWith("p1 (DELTA) verified")).toList();
+      assertEquals(1, phaseOne.size(), waiting.toString());
+      long sent = TakeoverRig.count(waiting, "p1 (DELTA) verified", "sent");
+      System.out.printf("takeover during phase 1: %d blocks sent before the kill, %d after%n",
+          sentBefore, sent);
+      assertTrue(sent < 2300, "phase 1 again sent everything again: " + sent);
+      assertTrue(sent + sentBefore <= 2300 + 2 * 2 * 8 * 256, sent + " + " + sentBefore);
+
+      completesAfterMoreCloudWrites(rig, failback, 0, 20, 67);
     }
   }
 
   @Test
   void killedDuringPhaseTwoTheStandbyKeepsTheCloudVmOffAndSendsOnlyWhatIsMissing()
       throws Exception {
-    try (TakeoverRig rig = new TakeoverRig(dir, 64)) {
+    try (TakeoverRig rig = new TakeoverRig(dir, 128)) {
       rig.failedOver();
       Job failback = rig.failbackWaiting();
-      // Phase 2 has about 140 MiB to send: long enough to be cut.
-      rig.cloudWrites(0, 1500, 63);
-      rig.cloudWrites(1, 800, 64);
+      // Phase 2 has about 250 MiB to send: long enough to be cut past a few batches per lane.
+      rig.cloudWrites(0, 3000, 63);
+      rig.cloudWrites(1, 1500, 64);
       rig.completeFailover(failback);
       // Killed once phase 2 has sent part of its blocks: the cloud VM is off by then.
       Job cut = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_SUCCEEDED
           || rig.item().getState() == ProtectionState.FAILBACK_COMPLETING
-          && job.getProgress().getBlocksSent() >= 300);
+          && job.getProgress().getBlocksSent() >= 1500);
       rig.a.kill();
       long killed = System.nanoTime();
       Job before = rig.awaitJob(failback, job -> job.getResume().getResumed() == 1);
       System.out.printf("takeover during phase 2: job continued %d ms after kill -9%n",
           (System.nanoTime() - killed) / 1_000_000);
+      assertNotEquals(JobState.JOB_SUCCEEDED, cut.getState(), "phase 2 was over before the kill");
       assertNotEquals(JobState.JOB_SUCCEEDED, before.getState(),
           "phase 2 was over before the kill");
       assertTrue(before.getResume().getCompletionRequested(), before.toString());
@@ -102,16 +134,37 @@ class ControllerKilledTakeoverTest {
       assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, rig.item().getState());
       assertEquals("", rig.compareWithCloud(0));
       assertEquals("", rig.compareWithCloud(1));
+      // The new active controller goes on from each lane's last durable checkpoint: the
+      // blocks below it are neither read nor compared again.
+      List<String> resumedAt = done.getTimelineList().stream()
+          .map(step -> step.getDescription())
+          .filter(text -> text.contains("going on from the last durable checkpoint")).toList();
+      assertEquals(2, resumedAt.size(), "both disks go on from a checkpoint: " + done);
       long scanned = TakeoverRig.count(done, "p2 (DELTA) verified", "blocks scanned");
       long sent = TakeoverRig.count(done, "p2 (DELTA) verified", "sent");
-      System.out.printf("resumed phase 2: %d blocks scanned, %d sent%n", scanned, sent);
-      assertNotEquals(JobState.JOB_SUCCEEDED, cut.getState(), "phase 2 was over before the kill");
-      // What the host had written before the kill is compared, not sent again; what was in
-      // flight may be: at most one window per lane (2 disks x 2 lanes x 8 batches x 256 blocks).
       long sentBefore = cut.getProgress().getBlocksSent();
-      assertEquals(3072, scanned);
-      assertTrue(sent < 2300, "the resumed phase 2 sent everything again: " + sent);
-      assertTrue(sent + sentBefore <= 2300 + 2 * 2 * 8 * 256, sent + " + " + sentBefore);
+      System.out.printf("resumed phase 2: %d of 6144 blocks scanned, %d sent; %d sent before"
+          + " the kill; %s%n", scanned, sent, sentBefore, resumedAt);
+      assertTrue(scanned < 6144, "the resumed pass read every block again: " + scanned);
+      // What was in flight may be sent again: at most one window per lane (2 disks x 2 lanes
+      // x 8 batches x 256 blocks).
+      assertTrue(sent < 4500, "the resumed phase 2 sent everything again: " + sent);
+      assertTrue(sent + sentBefore <= 4500 + 2 * 2 * 8 * 256, sent + " + " + sentBefore);
+      try (ControllerStore store = ControllerStore.open(rig.store)) {
+        assertEquals(0, store.checkpointRecords().deletePrefix("job-" + done.getId() + "/"),
+            "the finished job left checkpoints behind");
+      }
     }
+  }
+
+  /** The guest writes a little more, CompleteFailover, and every disk ends equal. */
+  private static void completesAfterMoreCloudWrites(TakeoverRig rig, Job failback, int disk,
+      int blocks, long seed) throws Exception {
+    rig.cloudWrites(disk, blocks, seed);
+    rig.completeFailover(failback);
+    rig.awaitJob(failback, JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, rig.item().getState());
+    assertEquals("", rig.compareWithCloud(0));
+    assertEquals("", rig.compareWithCloud(1));
   }
 }

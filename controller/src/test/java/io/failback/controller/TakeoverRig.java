@@ -63,6 +63,7 @@ final class TakeoverRig implements AutoCloseable {
   final ControllerProcess a;
   final ControllerProcess b;
   final String vmId;
+  final StoreLocation.Postgres store;
   final VirtualMachine vm;
   final FailoverServiceGrpc.FailoverServiceBlockingStub failover;
   final JobServiceGrpc.JobServiceBlockingStub jobs;
@@ -79,7 +80,7 @@ final class TakeoverRig implements AutoCloseable {
     SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Running",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.VHDX, 2 * diskMib * MIB),
             new DiskSpec(DiskFormat.RAW, diskMib * MIB)))));
-    StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
+    store = TestDatabases.newPostgresDatabase();
     portA = freePort();
     portB = freePort();
     List<String> options = List.of("--store", store.describe(), "--lease-ttl", "PT3S",

@@ -149,6 +149,11 @@ public final class ControllerTargets {
     /** Longer than pick_first takes to move, shorter than a takeover (a lease's lapse). */
     private static final long ONLY_ACTIVE_NANOS = java.util.concurrent.TimeUnit.SECONDS
         .toNanos(5);
+    /**
+     * A re-resolution asked for sooner comes from pick_first leaving the standby; later, from
+     * losing the active one, which a standby may have named just before it took over.
+     */
+    private static final long MOVING_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     private final List<HostAndPort> all;
     private volatile HostAndPort active;
@@ -170,6 +175,13 @@ public final class ControllerTargets {
       List<HostAndPort> list = new ArrayList<>(List.of(named));
       all.stream().filter(address -> !address.equals(named)).forEach(list::add);
       return list;
+    }
+
+    /** The channel asks for the addresses again: after a lost connection, try them all. */
+    synchronized void refreshing() {
+      if (active != null && System.nanoTime() - followedAt >= MOVING_NANOS) {
+        followedAt -= ONLY_ACTIVE_NANOS;
+      }
     }
 
     /** A standby named {@code address} as the active controller. */
@@ -255,6 +267,7 @@ public final class ControllerTargets {
 
     @Override
     public void refresh() {
+      addresses.refreshing();
       resolve();
     }
 

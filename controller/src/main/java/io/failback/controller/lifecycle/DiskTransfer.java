@@ -55,6 +55,7 @@ final class DiskTransfer {
   private final AgentReturn agentReturn;
   private final java.time.Duration stallTimeout;
   private final SyncMeter meter;
+  private final DurableLanes lanes;
 
   /**
    * One disk of the transfer.
@@ -82,7 +83,24 @@ final class DiskTransfer {
   record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
       SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
       JobEncryption encryption, boolean referenceAfterWrite, String undoJournal,
-      ReadBack readBack) {
+      ReadBack readBack, String resumeKey) {
+    Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
+        SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
+        JobEncryption encryption, boolean referenceAfterWrite, String undoJournal,
+        ReadBack readBack) {
+      this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
+          encryption, referenceAfterWrite, undoJournal, readBack, "");
+    }
+
+    /**
+     * The same plan, its lanes' checkpoints kept in the store under {@code key} (a phase of
+     * the job, e.g. "p2"): for a source that cannot change until the pass is over.
+     */
+    Plan resumable(String key) {
+      return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
+          digestSetPrefix, seed, encryption, referenceAfterWrite, undoJournal, readBack, key);
+    }
+
     /** A plan that asks the target agent for no reference point. */
     Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
         SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
@@ -94,7 +112,7 @@ final class DiskTransfer {
     /** The same plan; the target agent keeps undo journal {@code journal} of every disk. */
     Plan withUndoJournal(String journal) {
       return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
-          digestSetPrefix, seed, encryption, referenceAfterWrite, journal, readBack);
+          digestSetPrefix, seed, encryption, referenceAfterWrite, journal, readBack, resumeKey);
     }
 
     /** A plan whose payloads travel without end-to-end encryption (TLS only). */
@@ -121,17 +139,19 @@ final class DiskTransfer {
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
       java.time.Clock clock, Timings timings) {
     this(syncs, jobs, ticker, clock, timings, AgentReturn.NONE, java.time.Duration.ofMinutes(5),
-        new SyncMeter(new SimpleMeterRegistry()));
+        new SyncMeter(new SimpleMeterRegistry()), DurableLanes.NONE);
   }
 
   /**
    * @param agentReturn how a sync whose agent was lost waits for it, to resume
    * @param stallTimeout how long a transfer's sessions may move nothing before they are stopped
    * @param meter where the bytes and blocks moved are counted for scraping
+   * @param lanes where resumable transfers keep their lanes' checkpoints
    */
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
       java.time.Clock clock, Timings timings, AgentReturn agentReturn,
-      java.time.Duration stallTimeout, SyncMeter meter) {
+      java.time.Duration stallTimeout, SyncMeter meter, DurableLanes lanes) {
+    this.lanes = lanes;
     this.meter = meter;
     this.stallTimeout = stallTimeout;
     this.syncs = syncs;
@@ -180,7 +200,7 @@ final class DiskTransfer {
     List<JobProgressMeter> meters = new ArrayList<>();
     List<SyncMeter.Recorder> recorders = new ArrayList<>();
     Set<String> sessions = ConcurrentHashMap.newKeySet();
-    Tags tags = tags(plan);
+    Tags tags = TransferLabels.tags(plan, jobs);
     for (Disk disk : disks) {
       SyncProgress counters = new SyncProgress(activity);
       progress.add(counters);
@@ -241,10 +261,23 @@ final class DiskTransfer {
 
   private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncProgress counters,
       Set<String> sessions) {
-    SyncParameters parameters = parameters(plan, disk);
+    SyncParameters planned = TransferLabels.parameters(plan, disk);
+    Map<Integer, LaneCheckpoint> durable = lanes.load(plan, disk.index());
+    // Another process wrote the blocks below a durable checkpoint: its list of what it wrote
+    // is gone, so the session reads back the whole disk.
+    SyncParameters parameters = durable.isEmpty() ? planned : planned.toBuilder()
+        .setSessionId(planned.getSessionId() + "-c")
+        .setVerifyReread(planned.getVerifyReread() || planned.getRereadWritten()).build();
+    if (!durable.isEmpty()) {
+      note(plan, "disk " + disk.onPremPath() + ": going on from the last durable checkpoint ("
+          + DurableLanes.describe(durable) + "); the blocks below it reached the host before");
+    }
     CompletableFuture<SyncOutcome> session = resuming.run(plan, disk.onPremPath(), parameters,
-        (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), counters,
-            sessions, acknowledged));
+        durable, (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), counters,
+            sessions, acknowledged)).thenApply(outcome -> {
+              lanes.forget(plan, disk.index());
+              return outcome;
+            });
     if (plan.mode() != SyncMode.TRACKED || plan.agentRole() != SyncRole.SOURCE) {
       return session;
     }
@@ -279,7 +312,10 @@ final class DiskTransfer {
         .setReferenceAfterWrite(plan.referenceAfterWrite())
         .setUndoJournal(plan.undoJournal()).build(),
         disk.cloudDisk(), Map.copyOf(acknowledged),
-        checkpoint -> acknowledged.put(checkpoint.getLane(), checkpoint), counters,
+        checkpoint -> {
+          acknowledged.put(checkpoint.getLane(), checkpoint);
+          lanes.record(plan, disk.index(), checkpoint);
+        }, counters,
         disk.changed(), plan.encryption());
   }
 
@@ -312,46 +348,6 @@ final class DiskTransfer {
         log.fine("step of job " + plan.jobId() + " not recorded: " + e.getMessage());
       }
     }
-  }
-
-  static SyncParameters parameters(Plan plan, Disk disk) {
-    long size = disk.cloudDisk().size();
-    return SyncParameters.newBuilder()
-        .setSessionId(plan.sessionPrefix() + "-d" + disk.index())
-        .setMode(plan.mode())
-        .setDigestAlgorithm(DigestAlgorithm.XXH3_128)
-        .setDigestSeed(plan.seed() + disk.index())
-        .setBlockSize(BLOCK_SIZE)
-        .setBlocksPerBatch(256)
-        .setDiskSize(size)
-        .setLaneCount(2)
-        .setWindowBatches(8)
-        .setCompress(true)
-        .setDigestSet(plan.digestSetPrefix().isEmpty() ? ""
-            : plan.digestSetPrefix() + "-d" + disk.index())
-        .setSourceDigestsRecorded(plan.readBack() == ReadBack.VERIFY_PASS)
-        .setRereadWritten(plan.readBack() != ReadBack.NONE)
-        .build();
-  }
-
-  /**
-   * The transfer's labels for metrics: the job's kind (a scheduled replication cycle has no
-   * job), which way the data goes, how it is compared, and what is read back.
-   */
-  private Tags tags(Plan plan) {
-    String kind = "ReplicationCycle";
-    if (!plan.jobId().isEmpty()) {
-      try {
-        kind = jobs.get(plan.jobId()).getKind();
-      } catch (NotFoundException | StoreException e) {
-        kind = "unknown";
-      }
-    }
-    return Tags.of("kind", kind,
-        "direction", plan.agentRole() == SyncRole.TARGET ? SyncMeter.TO_ONPREM
-            : SyncMeter.TO_CLOUD,
-        "mode", plan.mode().name().toLowerCase(java.util.Locale.ROOT),
-        "pass", plan.readBack() == ReadBack.VERIFY_PASS ? "verify" : "copy");
   }
 
   /**

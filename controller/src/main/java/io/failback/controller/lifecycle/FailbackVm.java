@@ -321,11 +321,15 @@ class FailbackVm extends ItemWork {
   List<SyncOutcome> transfer(SyncMode mode, String phase,
       List<DiskTransfer.Disk> disks) throws Exception {
     FlowSupport.checkCancel(context, jobId);
-    List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId, vmId(),
-        onPrem.getHostName(), item.getGeneration(), mode, SyncRole.TARGET,
+    DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, vmId(), onPrem.getHostName(),
+        item.getGeneration(), mode, SyncRole.TARGET,
         "job-" + jobId + tag + sessionSuffix + "-" + phase,
         Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal,
-        EndStateProof.readBack(phase)), disks);
+        EndStateProof.readBack(phase));
+    // With the cloud VM off its disks stay as they are: a restarted controller goes on from
+    // the lanes' last acknowledged batches.
+    List<SyncOutcome> outcomes = context.transfer().run(
+        phase.equals("p2") || phase.equals("full") ? plan.resumable(phase) : plan, disks);
     String summary = PhaseReport.record(context, jobId, vmId(), phase, mode, disks, outcomes);
     if (summary != null) {
       step(summary);

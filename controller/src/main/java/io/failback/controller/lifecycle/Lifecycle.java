@@ -57,13 +57,20 @@ public final class Lifecycle {
   /** Builds the lifecycle from its parts. */
   public static Lifecycle create(ProtectedItems items, Jobs jobs, Cloud cloud,
       OnPremHosts hosts, DiskSyncs syncs, Clock clock, Path seedDir, long sessionSecret,
-      Duration agentReturnTimeout, Duration syncStallTimeout, SyncMeter meter) {
+      Duration agentReturnTimeout, Duration syncStallTimeout, SyncMeter meter,
+      io.failback.controller.store.CheckpointRecords checkpoints) {
     ScheduledExecutorService ticker =
         Executors.newSingleThreadScheduledExecutor(FlowSupport.daemons("job-progress"));
     ExecutorService workers = Executors.newCachedThreadPool(FlowSupport.daemons("lifecycle"));
     Timings timings = new Timings();
+    DurableLanes lanes = new DurableLanes(checkpoints);
+    jobs.addListener(job -> {
+      if (JobTransitions.isTerminal(job.getState())) {
+        lanes.forgetJob(job.getId());
+      }
+    });
     DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings,
-        new AgentReturn(hosts, jobs, agentReturnTimeout), syncStallTimeout, meter);
+        new AgentReturn(hosts, jobs, agentReturnTimeout), syncStallTimeout, meter, lanes);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
         clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker));
   }

@@ -18,10 +18,10 @@ import java.util.List;
  *       snapshot, as a delta pass: blocks already on-prem are compared, not sent again, and
  *       the cloud VM's writes since are picked up. The job then waits for CompleteFailover
  *       unless the operator had sent it.
- *   <li>After it (FAILBACK_COMPLETING): the cloud VM is off already; phase 2 sends what
- *       changed since phase 1's snapshot, or compares every block where that snapshot's
- *       tracking is gone.
- *   <li>A full download whose cloud VM was stopped: the download goes on as a checksum pass.
+ *   <li>After it (FAILBACK_COMPLETING): the cloud VM is off already; phase 2 goes on from
+ *       each lane's last durable checkpoint (DurableLanes) as a checksum pass: the blocks below
+ *       it are not read again, those above are compared and only what differs is sent.
+ *   <li>A full download whose cloud VM was stopped: the same, from the download's checkpoints.
  * </ul>
  *
  * <p>The undo journal is the same: the agent preserves a region on its first write only, so
@@ -61,8 +61,9 @@ final class ResumedFailbackVm extends FailbackVm {
     initialize(jobId);
     undoJournal = item.getUndoJournal();
     step("continuing after a controller restart; the item was " + found
-        + (pastCompletion() ? ", the cloud VM off: the transfer goes on as a checksum pass"
-            + " (what reached the host is compared, not sent again) once host "
+        + (pastCompletion() ? ", the cloud VM off: the transfer goes on from each lane's last"
+            + " durable checkpoint as a checksum pass (what reached the host is compared, not"
+            + " sent again) once host "
             + host() + " answers" : ": phase 1 runs again from a fresh snapshot once host "
             + host() + " answers, sending only what differs"));
   }
@@ -109,8 +110,8 @@ final class ResumedFailbackVm extends FailbackVm {
       super.transfer();
       return;
     }
-    // A tracked pass would send again every block it had sent before the restart; the
-    // checksum pass compares them and sends only what the target lacks.
+    // A tracked pass would send again every block above the checkpoints that reached the host
+    // before the restart; the checksum pass compares them and sends only what it lacks.
     snapshotId = null;
     super.transfer();
     // Phase 1's snapshot, kept by the cloud, goes when the on-prem VM starts.

@@ -59,9 +59,10 @@ final class ResumingSync implements AutoCloseable {
     this.clock = clock;
   }
 
+  /** @param start where the lanes start (a durable checkpoint), empty for the beginning */
   CompletableFuture<SyncOutcome> run(DiskTransfer.Plan plan, String diskPath,
-      SyncParameters parameters, Attempt attempt) {
-    return run(plan, diskPath, parameters, attempt, new ConcurrentHashMap<>(), 0);
+      SyncParameters parameters, Map<Integer, LaneCheckpoint> start, Attempt attempt) {
+    return run(plan, diskPath, parameters, attempt, new ConcurrentHashMap<>(start), 0);
   }
 
   private CompletableFuture<SyncOutcome> run(DiskTransfer.Plan plan, String diskPath,

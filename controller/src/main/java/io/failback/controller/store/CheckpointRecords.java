@@ -11,7 +11,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The durable resume point of each lane of each block sync session.
+ * The durable resume point of each lane of each block sync, by key: a job's transfers use the
+ * job, VM, phase and disk (see the lifecycle's DurableLanes), so that it outlives the process.
  *
  * <p>A lane's watermark only moves forward: the target acknowledges a watermark after the
  * blocks below it are durable, and a stale acknowledgement arriving late (from a stream that
@@ -95,6 +96,25 @@ public final class CheckpointRecords {
           try (PreparedStatement delete =
               tx.prepareStatement("DELETE FROM sync_checkpoints WHERE session_id = ?")) {
             delete.setString(1, id);
+            return delete.executeUpdate();
+          }
+        });
+  }
+
+  /**
+   * Forgets every checkpoint whose key starts with {@code prefix} (a job's, once it ended).
+   *
+   * @return how many lanes were forgotten
+   */
+  public int deletePrefix(String prefix) throws StoreException {
+    String start = checkId(prefix);
+    return store.inTransaction(
+        String.format("Forgetting the checkpoints under '%s'", start),
+        tx -> {
+          try (PreparedStatement delete = tx.prepareStatement(
+              "DELETE FROM sync_checkpoints WHERE substr(session_id, 1, ?) = ?")) {
+            delete.setInt(1, start.length());
+            delete.setString(2, start);
             return delete.executeUpdate();
           }
         });

@@ -41,4 +41,19 @@ class StoreCheckpointRecordsTest extends StoreTestBase {
       assertEquals(1, store.checkpointRecords().get("s2").size());
     }
   }
+
+  @Test
+  void aJobsCheckpointsAreForgottenTogetherAndNoOtherJobs() throws Exception {
+    CheckpointRecords records = store.checkpointRecords();
+    records.put("job-7/vm-a/p2/d0", checkpoint(0, 256, "a"));
+    records.put("job-7/vm-a/p2/d1", checkpoint(1, 1280, "b"));
+    records.put("job-7/vm-b/full/d0", checkpoint(0, 512, "c"));
+    records.put("job-70/vm-a/p2/d0", checkpoint(0, 256, "d"));
+    records.put("job-7%/vm-a/p2/d0", checkpoint(0, 256, "e"));
+
+    assertEquals(3, records.deletePrefix("job-7/"));
+    assertEquals(Map.of(), records.get("job-7/vm-a/p2/d0"));
+    assertEquals(1, records.get("job-70/vm-a/p2/d0").size());
+    assertEquals(1, records.get("job-7%/vm-a/p2/d0").size(), "a prefix is no pattern");
+  }
 }

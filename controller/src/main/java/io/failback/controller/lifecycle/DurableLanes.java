@@ -1,0 +1,104 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.store.CheckpointRecords;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.LaneCheckpoint;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * Each lane's last acknowledged batch of a job's transfer, kept in the store under the job, the
+ * VM, the phase and the disk (not under a session id, which dies with the process), so that a
+ * controller that restarts or takes over goes on from there instead of reading every block of
+ * both sides again.
+ *
+ * <p>Only a transfer whose source cannot change meanwhile keeps them ({@link
+ * DiskTransfer.Plan#resumeKey}): phase 2 and a full download, with the cloud VM off. The agent
+ * acknowledged each batch after it was durable on the host (data, digest set, undo journal).
+ * A checkpoint that cannot be read or written costs a longer resume, never correctness: the
+ * pass then reads from the start.
+ */
+final class DurableLanes {
+  private static final Logger log = Logger.getLogger(DurableLanes.class.getName());
+
+  /** Keeps nothing: a controller without a store (tests of the transfer alone). */
+  static final DurableLanes NONE = new DurableLanes(null);
+
+  private final CheckpointRecords records;
+
+  DurableLanes(CheckpointRecords records) {
+    this.records = records;
+  }
+
+  /** The store's key of a job's checkpoints, before the disk. */
+  static String jobKey(String jobId) {
+    return "job-" + jobId + "/";
+  }
+
+  /** Where {@code plan}'s sessions for {@code disk} start: empty to start at the beginning. */
+  Map<Integer, LaneCheckpoint> load(DiskTransfer.Plan plan, int disk) {
+    String key = key(plan, disk);
+    if (key == null) {
+      return Map.of();
+    }
+    try {
+      return records.get(key);
+    } catch (StoreException e) {
+      log.warning("checkpoints of " + key + " unreadable, the pass starts at the beginning: "
+          + e.getMessage());
+      return Map.of();
+    }
+  }
+
+  /** Records a lane's acknowledged batch. */
+  void record(DiskTransfer.Plan plan, int disk, LaneCheckpoint checkpoint) {
+    String key = key(plan, disk);
+    if (key == null) {
+      return;
+    }
+    try {
+      records.put(key, checkpoint);
+    } catch (StoreException | RuntimeException e) {
+      log.warning("checkpoint of " + key + " lane " + checkpoint.getLane() + " not recorded: "
+          + e.getMessage());
+    }
+  }
+
+  /** The disk's pass is over: its checkpoints would only mislead a later run. */
+  void forget(DiskTransfer.Plan plan, int disk) {
+    String key = key(plan, disk);
+    if (key != null) {
+      try {
+        records.delete(key);
+      } catch (StoreException e) {
+        log.warning("checkpoints of " + key + " not forgotten: " + e.getMessage());
+      }
+    }
+  }
+
+  /** The job ended: none of its checkpoints is of use any more. */
+  void forgetJob(String jobId) {
+    if (records == null) {
+      return;
+    }
+    try {
+      records.deletePrefix(jobKey(jobId));
+    } catch (StoreException e) {
+      log.warning("checkpoints of job " + jobId + " not forgotten: " + e.getMessage());
+    }
+  }
+
+  static String describe(Map<Integer, LaneCheckpoint> start) {
+    return new TreeMap<>(start).values().stream().map(c -> "lane " + c.getLane() + " block "
+        + c.getWatermarkBlock()).collect(Collectors.joining(", "));
+  }
+
+  private String key(DiskTransfer.Plan plan, int disk) {
+    if (records == null || plan.resumeKey().isEmpty() || plan.jobId().isEmpty()) {
+      return null;
+    }
+    return jobKey(plan.jobId()) + plan.resumeKey() + "/d" + disk;
+  }
+}

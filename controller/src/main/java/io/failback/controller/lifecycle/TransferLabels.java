@@ -1,0 +1,54 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.common.metrics.SyncMeter;
+import io.failback.controller.store.StoreException;
+import io.failback.proto.v1.DigestAlgorithm;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.SyncRole;
+import io.micrometer.core.instrument.Tags;
+
+/** What a transfer's sessions are asked to do, and how their metrics are labelled. */
+final class TransferLabels {
+  private TransferLabels() {}
+
+  /** The session of one disk of {@code plan}: geometry, hashing, what is read back. */
+  static SyncParameters parameters(DiskTransfer.Plan plan, DiskTransfer.Disk disk) {
+    long size = disk.cloudDisk().size();
+    return SyncParameters.newBuilder()
+        .setSessionId(plan.sessionPrefix() + "-d" + disk.index())
+        .setMode(plan.mode())
+        .setDigestAlgorithm(DigestAlgorithm.XXH3_128)
+        .setDigestSeed(plan.seed() + disk.index())
+        .setBlockSize(DiskTransfer.BLOCK_SIZE)
+        .setBlocksPerBatch(256)
+        .setDiskSize(size)
+        .setLaneCount(2)
+        .setWindowBatches(8)
+        .setCompress(true)
+        .setDigestSet(plan.digestSetPrefix().isEmpty() ? ""
+            : plan.digestSetPrefix() + "-d" + disk.index())
+        .setSourceDigestsRecorded(plan.readBack() == DiskTransfer.ReadBack.VERIFY_PASS)
+        .setRereadWritten(plan.readBack() != DiskTransfer.ReadBack.NONE)
+        .build();
+  }
+
+  /**
+   * The transfer's labels for metrics: the job's kind (a scheduled replication cycle has no
+   * job), which way the data goes, how it is compared, and what is read back.
+   */
+  static Tags tags(DiskTransfer.Plan plan, Jobs jobs) {
+    String kind = "ReplicationCycle";
+    if (!plan.jobId().isEmpty()) {
+      try {
+        kind = jobs.get(plan.jobId()).getKind();
+      } catch (NotFoundException | StoreException e) {
+        kind = "unknown";
+      }
+    }
+    return Tags.of("kind", kind,
+        "direction", plan.agentRole() == SyncRole.TARGET ? SyncMeter.TO_ONPREM
+            : SyncMeter.TO_CLOUD,
+        "mode", plan.mode().name().toLowerCase(java.util.Locale.ROOT),
+        "pass", plan.readBack() == DiskTransfer.ReadBack.VERIFY_PASS ? "verify" : "copy");
+  }
+}
