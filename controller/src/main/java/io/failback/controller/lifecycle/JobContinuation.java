@@ -24,14 +24,17 @@ import java.util.logging.Logger;
  * (PlannedFailover from the cloud) goes on from where its items are ({@link ResumedFailbackVm}),
  * a protection job (EnableProtection, ReverseReplicate) goes on into the cloud VM it had made
  * ({@link ResumedProtectVm}), a failover to the cloud goes on to start the cloud VM ({@link
- * ResumedToCloudVm}); any other job (Commit) fails, saying how to re-run it, and its items move
- * to where an operator can act again ({@link ItemChecks#recover}).
+ * ResumedToCloudVm}), a commit finishes ({@link CommitVm} is idempotent). Whatever cannot go on
+ * fails, saying how to re-run it, and its items move to where an operator can act again
+ * ({@link ItemChecks#recover}).
  */
 final class JobContinuation {
   private static final Logger log = Logger.getLogger(JobContinuation.class.getName());
   private static final Set<ProtectionState> FAILING_BACK = EnumSet.of(
       ProtectionState.FAILING_BACK, ProtectionState.FAILBACK_SYNCED,
       ProtectionState.FAILBACK_COMPLETING);
+  private static final Set<ProtectionState> COMMIT_PENDING = EnumSet.of(
+      ProtectionState.FAILED_BACK_COMMIT_PENDING, ProtectionState.FAILED_OVER_COMMIT_PENDING);
 
   private final LifecycleContext context;
   private final VmJobs vmJobs;
@@ -59,7 +62,7 @@ final class JobContinuation {
 
   /** The work that continues {@code job}, or empty when it cannot be continued. */
   private Optional<Runnable> plan(Job job) {
-    if (!isFailback(job) && !isProtection(job) && !isFailover(job)) {
+    if (!isFailback(job) && !isProtection(job) && !isFailover(job) && !isCommit(job)) {
       return Optional.empty();
     }
     return Optional.of(() -> {
@@ -84,6 +87,19 @@ final class JobContinuation {
         item = context.items().get(vmId);
       } catch (NotFoundException gone) {
         end(works, ended, vmId, vmId, "not continued: the protected item is gone");
+        continue;
+      }
+      if (isCommit(job)) {
+        // A commit is idempotent: it finishes what the stopped one began (a seed kept, the
+        // cloud VM deleted or not yet); the item moves on only at its end.
+        if (COMMIT_PENDING.contains(item.getState())) {
+          works.put(item.getVmId(), new CommitVm(context, item));
+        } else {
+          end(works, ended, item.getVmId(), item.getVmName(),
+              item.getState() == ProtectionState.FAILED_BACK
+                  || item.getState() == ProtectionState.FAILED_OVER ? ""
+                  : "not continued: the item is " + item.getState());
+        }
         continue;
       }
       if (item.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
@@ -138,13 +154,15 @@ final class JobContinuation {
     }
     boolean waits = isFailback(job) && resume.getDataSync() == DataSync.SYNC_BEFORE_FAILOVER
         && !resume.getCompletionRequested();
-    // A protection job starts no VM: one wave, no plan order (as VmJobs launches it).
-    VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits, true,
-        !isProtection(job));
+    // A protection job starts no VM: one wave, no plan order (as VmJobs launches it); a
+    // commit is not cancellable and starts none either (as Lifecycle.commit launches it).
+    VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits,
+        !isCommit(job), !isProtection(job) && !isCommit(job));
     log.warning("job " + job.getId() + " (" + job.getKind() + ") was running when the"
         + " controller stopped; continuing it (" + (works.size() - ended.size()) + " of "
         + works.size() + " VMs)");
-    return vmJobs.resume(job, kind, isProtection(job) ? Targets.of(job.getVmIdsList())
+    return vmJobs.resume(job, kind, isProtection(job) || isCommit(job)
+        ? Targets.of(job.getVmIdsList())
         : targets(job), works,
         new VmJob.Continuation(ended, job.getGroupsFinished(), firstStop));
   }
@@ -159,6 +177,10 @@ final class JobContinuation {
     return job.getKind().equals("UnplannedFailover")
         || job.getKind().equals(OperatorAction.PLANNED_FAILOVER.rpcName())
             && job.getDirection() == FailoverDirection.ON_PREM_TO_CLOUD;
+  }
+
+  private static boolean isCommit(Job job) {
+    return job.getKind().equals("Commit");
   }
 
   /** EnableProtection and ReverseReplicate: a replication into a new cloud VM. */
