@@ -67,6 +67,8 @@ public final class AgentMain {
     public Integer call() throws IOException, InterruptedException {
       logging.apply();
       AgentClient agent = start();
+      // Every record of this process is about its host: a central log can tell hosts apart.
+      io.failback.common.logging.Logging.host(agent.hostName());
       AgentService.LIFETIME.run(agent::close);
       return 0;
     }

@@ -192,13 +192,14 @@ public final class ControllerServer implements AutoCloseable {
     // Every call that may change something is audited, refused ones included; HostService
     // audits its own changes with what it decided.
     AuditingInterceptor auditing = new AuditingInterceptor(store.auditRecords(), clock);
+    var readOnlyAttempts = AuditingInterceptor.readOnlyAttempts(store.auditRecords(), clock);
     ReadOnlyGate readOnly = new ReadOnlyGate();
     for (ServerServiceDefinition service : operatorServices) {
       // Inside the parsing of requests, so that the audit sees each request as a message;
       // last-listed runs first: authorization, parsing, the audit, the read-only gate.
       ServerServiceDefinition gated = service.getServiceDescriptor().getName()
           .equals(io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME)
-          ? ServerInterceptors.intercept(service, readOnly)
+          ? ServerInterceptors.intercept(service, readOnly, readOnlyAttempts)
           : ServerInterceptors.intercept(service, readOnly, auditing);
       transport.addService(ServerInterceptors.intercept(
           MalformedRequests.refuse(gated, RequestShape::problem), authorization));

@@ -50,8 +50,10 @@ class MetricsScrapeTest {
     Scrape agentBefore = Scrape.of(agentMetrics);
     Job failback = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
         DataSync.FULL_DOWNLOAD), JobState.JOB_SUCCEEDED, Duration.ofSeconds(60));
-    assertMoved(failback.getProgress(), "cloud_to_onprem", controllerBefore,
-        Scrape.of(controllerMetrics), agentBefore, Scrape.of(agentMetrics));
+    Scrape controllerAfter = Scrape.of(controllerMetrics);
+    assertMoved(failback.getProgress(), "cloud_to_onprem", controllerBefore, controllerAfter,
+        agentBefore, agentSettled(agentMetrics, "cloud_to_onprem", controllerBefore,
+            controllerAfter, agentBefore));
 
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
     // The on-prem guest writes; reverse replication, the agent the source, sends that.
@@ -61,8 +63,10 @@ class MetricsScrapeTest {
     agentBefore = Scrape.of(agentMetrics);
     Job reverse = fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId),
         JobState.JOB_SUCCEEDED, Duration.ofSeconds(60));
-    assertMoved(reverse.getProgress(), "onprem_to_cloud", controllerBefore,
-        Scrape.of(controllerMetrics), agentBefore, Scrape.of(agentMetrics));
+    controllerAfter = Scrape.of(controllerMetrics);
+    assertMoved(reverse.getProgress(), "onprem_to_cloud", controllerBefore, controllerAfter,
+        agentBefore, agentSettled(agentMetrics, "onprem_to_cloud", controllerBefore,
+            controllerAfter, agentBefore));
 
     fixture.controller.server.metrics().refresh();
     Scrape after = Scrape.of(controllerMetrics);
@@ -119,6 +123,26 @@ class MetricsScrapeTest {
     assertEquals(job.getBlocksSent(), grown(agentBefore, agentAfter,
         "failback_sync_blocks_total", "direction", direction, "result", "sent"),
         "blocks sent as the agent counted them, " + direction);
+  }
+
+  /**
+   * The agent's scrape once it has counted every frame the controller sent: the job ends when
+   * the controller's side does, and the session's last frames may still be on their way to the
+   * agent process (seen under load). Gives up after 10 s; the exact comparison then fails.
+   */
+  private static Scrape agentSettled(InetSocketAddress agent, String direction,
+      Scrape controllerBefore, Scrape controllerAfter, Scrape agentBefore) throws Exception {
+    double sent = grown(controllerBefore, controllerAfter, "failback_sync_wire_sent_bytes_total",
+        "direction", direction);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      Scrape now = Scrape.of(agent);
+      if (grown(agentBefore, now, "failback_sync_wire_received_bytes_total", "direction",
+          direction) >= sent || System.nanoTime() > deadline) {
+        return now;
+      }
+      Thread.sleep(50);
+    }
   }
 
   private static double grown(Scrape before, Scrape after, String name, String... labels) {

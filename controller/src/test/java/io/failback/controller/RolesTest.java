@@ -98,6 +98,19 @@ class RolesTest {
     assertEquals(1, aboutVm.size(), aboutVm.toString());
     assertTrue(aboutVm.get(0).getActor().endsWith("/operator-readonly/auditor")
         && aboutVm.get(0).getDetail().contains("PERMISSION_DENIED"), aboutVm.toString());
+
+    // HostService too, which records its own changes: a read-only operator's attempt once.
+    StatusRuntimeException fence = org.junit.jupiter.api.Assertions.assertThrows(
+        StatusRuntimeException.class, () -> HostServiceGrpc.newBlockingStub(readOnly)
+            .fenceHost(io.failback.proto.v1.FenceHostRequest.newBuilder()
+                .setHostName("hv-07").build()));
+    assertEquals(Status.Code.PERMISSION_DENIED, fence.getStatus().getCode());
+    var aboutHost = HostServiceGrpc.newBlockingStub(operator).listAuditEvents(
+        ListAuditEventsRequest.newBuilder().setTarget("host/hv-07").build()).getEventsList();
+    assertEquals(1, aboutHost.size(), aboutHost.toString());
+    assertEquals("failback.v1.HostService/FenceHost", aboutHost.get(0).getAction());
+    assertTrue(aboutHost.get(0).getActor().endsWith("/operator-readonly/auditor")
+        && aboutHost.get(0).getDetail().contains("PERMISSION_DENIED"), aboutHost.toString());
   }
 
   /** Calls {@code method} with an empty request; returns how it ended (OK included). */

@@ -30,6 +30,11 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         line.addProperty(key, value);
       }
     });
+    String host = event.getLoggerContextVO() == null ? null
+        : event.getLoggerContextVO().getPropertyMap().get(Logging.HOST);
+    if (host != null && !line.has(Logging.HOST)) {
+      line.addProperty(Logging.HOST, host);
+    }
     line.addProperty("message", event.getFormattedMessage());
     if (event.getThrowableProxy() != null) {
       line.addProperty("error", ThrowableProxyUtil.asString(event.getThrowableProxy()));

@@ -28,6 +28,9 @@ public final class Logging {
       + " [%thread]%replace( %mdc){' $', ''} %replace(%msg){'[\\r\\n]+', ' '}"
       + "%replace(%replace( %ex){'[\\r\\n]+\\s*', ' | '}){'^ $| \\| $', ''}%nopex%n";
 
+  /** The field naming the on-prem host a record is about. */
+  static final String HOST = "host";
+
   /** How records are written. */
   public enum Format { text, json }
 
@@ -62,6 +65,15 @@ public final class Logging {
       SLF4JBridgeHandler.removeHandlersForRootLogger();
       SLF4JBridgeHandler.install();
     }
+  }
+
+  /**
+   * Names the host every record of this process is about (an agent's own host): the JSON
+   * format carries it as {@code host} unless the record names another one.
+   */
+  public static void host(String host) {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.putProperty(HOST, host);
   }
 
   /** error, warn, info, debug or trace, in any case. */

@@ -54,6 +54,24 @@ class LoggingTest {
   }
 
   @Test
+  void anAgentsJsonLinesCarryItsHostUnlessARecordNamesAnother() throws Exception {
+    Path file = dir.resolve("agent.json");
+    Logging.configure("info", Logging.Format.json, file);
+    Logging.host("hv-01");
+    Logger log = Logger.getLogger("io.failback.test.Host");
+    log.info("about this host");
+    try (MDC.MDCCloseable host = MDC.putCloseable("host", "hv-02")) {
+      log.info("about another host");
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertEquals(2, lines.size(), lines.toString());
+    assertEquals("hv-01", JsonParser.parseString(lines.get(0)).getAsJsonObject().get("host")
+        .getAsString());
+    assertEquals("hv-02", JsonParser.parseString(lines.get(1)).getAsJsonObject().get("host")
+        .getAsString());
+  }
+
+  @Test
   void textIsOneLinePerRecordInUtcAndDebugShowsFine() throws Exception {
     Path file = dir.resolve("agent.log");
     Logging.configure("debug", Logging.Format.text, file);

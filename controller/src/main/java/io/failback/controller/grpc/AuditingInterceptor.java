@@ -36,10 +36,24 @@ public final class AuditingInterceptor implements ServerInterceptor {
 
   private final AuditRecords audit;
   private final Clock clock;
+  private final boolean readOnlyCallersOnly;
 
   public AuditingInterceptor(AuditRecords audit, Clock clock) {
+    this(audit, clock, false);
+  }
+
+  private AuditingInterceptor(AuditRecords audit, Clock clock, boolean readOnlyCallersOnly) {
     this.audit = audit;
     this.clock = clock;
+    this.readOnlyCallersOnly = readOnlyCallersOnly;
+  }
+
+  /**
+   * Records only the attempts of read-only operators, which the read-only gate refuses: for a
+   * service that records its own changes (HostService), so that nothing is recorded twice.
+   */
+  public static AuditingInterceptor readOnlyAttempts(AuditRecords audit, Clock clock) {
+    return new AuditingInterceptor(audit, clock, true);
   }
 
   /** Whether a method only reads (lists, shows or follows). */
@@ -51,7 +65,9 @@ public final class AuditingInterceptor implements ServerInterceptor {
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
       ServerCallHandler<Q, A> next) {
     String method = call.getMethodDescriptor().getBareMethodName();
-    if (method == null || readsOnly(method)) {
+    if (method == null || readsOnly(method) || readOnlyCallersOnly
+        && io.failback.common.grpc.AuthContext.peer().role()
+            != io.failback.certs.Role.OPERATOR_READONLY) {
       return next.startCall(call, headers);
     }
     Actor actor = HostServiceAdapter.actor();
@@ -117,6 +133,7 @@ public final class AuditingInterceptor implements ServerInterceptor {
           case "vm_id", "vm_ids" -> "vm/";
           case "recovery_plan" -> "plan/";
           case "job_id" -> "job/";
+          case "host_name" -> "host/";
           case "name" -> message.getDescriptorForType().getFullName().contains("RecoveryPlan")
               ? "plan/" : null;
           default -> null;

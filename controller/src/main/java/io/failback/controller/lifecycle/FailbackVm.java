@@ -318,6 +318,12 @@ class FailbackVm extends ItemWork {
         phaseOneOutcomes);
   }
 
+  @Override
+  public String host() {
+    return alternateHost == null || alternateHost.isEmpty() ? item.getOnPremHost()
+        : alternateHost;
+  }
+
   List<SyncOutcome> transfer(SyncMode mode, String phase,
       List<DiskTransfer.Disk> disks) throws Exception {
     FlowSupport.checkCancel(context, jobId);

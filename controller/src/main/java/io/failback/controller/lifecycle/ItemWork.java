@@ -32,6 +32,11 @@ abstract class ItemWork implements VmWork {
   }
 
   @Override
+  public String host() {
+    return item.getOnPremHost();
+  }
+
+  @Override
   public final String vmName() {
     return vm != null ? vm.getName() : item.getVmName();
   }

@@ -118,8 +118,4 @@ final class ResumedFailbackVm extends FailbackVm {
     List<String> kept = context.cloud().snapshots(item.getCloudVmId());
     snapshotId = kept.size() == 1 ? kept.get(0) : null;
   }
-
-  private String host() {
-    return alternateHost.isEmpty() ? item.getOnPremHost() : alternateHost;
-  }
 }

@@ -232,9 +232,11 @@ final class VmJob {
       VmWork work = works.get(vmId);
       slots.acquire();
       running.add(CompletableFuture.runAsync(() -> {
-        // Every record this VM's work logs carries the job and the VM as fields.
+        // Every record this VM's work logs carries the job, the VM and its host as fields.
         try (MDC.MDCCloseable job = MDC.putCloseable("job_id", jobId);
-            MDC.MDCCloseable vm = MDC.putCloseable("vm_id", work.vmId())) {
+            MDC.MDCCloseable vm = MDC.putCloseable("vm_id", work.vmId());
+            MDC.MDCCloseable host = work.host().isEmpty() ? null
+                : MDC.putCloseable("host", work.host())) {
           step.run(work);
         } catch (Exception e) {
           fail(work, stage, e);

@@ -22,6 +22,11 @@ interface VmWork {
   /** The disks the job syncs for this VM (a task each), maybe none. */
   List<String> diskPaths();
 
+  /** The on-prem host the work acts on, for the logs' {@code host} field; empty for none. */
+  default String host() {
+    return "";
+  }
+
   /**
    * Checks once more and moves the item into the job's transient state, naming the job; runs
    * in the RPC, so a refusal reaches the operator.

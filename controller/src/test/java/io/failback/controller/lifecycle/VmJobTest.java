@@ -56,10 +56,16 @@ class VmJobTest {
     final CountDownLatch starting = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     volatile String abandoned;
+    volatile Map<String, String> logFields;
 
     @Override
     public String vmId() {
       return "vm-1";
+    }
+
+    @Override
+    public String host() {
+      return "hv-01";
     }
 
     @Override
@@ -77,6 +83,7 @@ class VmJobTest {
 
     @Override
     public void startTarget() throws Exception {
+      logFields = org.slf4j.MDC.getCopyOfContextMap();
       starting.countDown();
       assertTrue(release.await(10, TimeUnit.SECONDS));
     }
@@ -103,6 +110,9 @@ class VmJobTest {
     workers.execute(run::run);
 
     assertTrue(work.starting.await(10, TimeUnit.SECONDS));
+    // What the VM's work logs names the job, the VM and its host as fields.
+    assertEquals(Map.of("job_id", job.getId(), "vm_id", "vm-1", "host", "hv-01"),
+        work.logFields);
     // The VM starts whatever a cancel says: offering one would be a lie.
     Job starting = jobs.get(job.getId());
     assertEquals(List.of(), starting.getAllowedActionsList(), starting.toString());
