@@ -99,6 +99,43 @@ class RecoveryPlanServiceTest {
   }
 
   @Test
+  void thePlansRpoTargetReachesVmsAddedLater() throws Exception {
+    create(RecoveryPlan.newBuilder().setName("Tiers")
+        .addGroups(RecoveryPlanGroup.newBuilder().addVmIds(DB)).build());
+    var failover = io.failback.proto.v1.FailoverServiceGrpc.newBlockingStub(
+        channel(controller.pki.operator("ops"))).withDeadlineAfter(10, TimeUnit.SECONDS);
+    failover.setRpoTarget(io.failback.proto.v1.SetRpoTargetRequest.newBuilder()
+        .setRecoveryPlan("tiers").setRpoTarget(Durations.fromMinutes(10)).build());
+    assertEquals(Durations.fromMinutes(10), operator.getRecoveryPlan(
+        GetRecoveryPlanRequest.newBuilder().setName("Tiers").build()).getRpoTarget());
+    assertEquals(Durations.fromMinutes(10), rpoTarget(DB));
+    assertEquals(Durations.fromMinutes(15), rpoTarget(WEB), "not in the plan yet");
+
+    // An update that names no target keeps the plan's; the VM it adds gets it.
+    RecoveryPlan updated = operator.updateRecoveryPlan(UpdateRecoveryPlanRequest.newBuilder()
+        .setPlan(twoTiers("Tiers", DB, WEB)).build());
+    assertEquals(Durations.fromMinutes(10), updated.getRpoTarget());
+    assertEquals(Durations.fromMinutes(10), rpoTarget(WEB));
+
+    // A target given with the plan applies to its VMs at once; out of bounds is refused.
+    operator.updateRecoveryPlan(UpdateRecoveryPlanRequest.newBuilder().setPlan(
+        twoTiers("Tiers", DB, WEB).toBuilder().setRpoTarget(Durations.fromMinutes(5))).build());
+    assertEquals(Durations.fromMinutes(5), rpoTarget(DB));
+    assertEquals(Durations.fromMinutes(5), rpoTarget(WEB));
+    Status tooShort = fails(() -> operator.updateRecoveryPlan(UpdateRecoveryPlanRequest
+        .newBuilder().setPlan(twoTiers("Tiers", DB, WEB).toBuilder()
+            .setRpoTarget(Durations.fromSeconds(30))).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, tooShort.getCode());
+    assertEquals("rpo_target must be from 1 minute to 30 days, got 30s",
+        tooShort.getDescription());
+    assertEquals(Durations.fromMinutes(5), rpoTarget(WEB), "a refused update changed an item");
+  }
+
+  private com.google.protobuf.Duration rpoTarget(String vmId) throws Exception {
+    return controller.server.protectedItems().get(vmId).getRpoTarget();
+  }
+
+  @Test
   void plansSurviveARestart() throws Exception {
     RecoveryPlan created = create(twoTiers("Tiers", DB, WEB));
     controller.close();

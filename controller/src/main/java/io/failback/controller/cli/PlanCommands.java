@@ -86,6 +86,11 @@ final class PlanCommands {
         description = "Pause after the group with this text until the operator resumes.")
     Map<Integer, String> manualActions = new LinkedHashMap<>();
 
+    @Option(names = "--rpo-target", paramLabel = "DURATION",
+        description = "The RPO target of every VM of the plan, VMs added later included"
+            + " (1m to 30d: 10m, 1h or PT15M). Update keeps the plan's when left out.")
+    String rpoTarget;
+
     /** The plan the options describe; the controller checks the rest. */
     RecoveryPlan plan() {
       List<RecoveryPlanGroup.Builder> built = new ArrayList<>();
@@ -101,6 +106,10 @@ final class PlanCommands {
           .setManualAction(text));
       RecoveryPlan.Builder plan = RecoveryPlan.newBuilder().setName(name);
       built.forEach(plan::addGroups);
+      if (rpoTarget != null) {
+        plan.setRpoTarget(Durations.fromNanos(DurationText.parse("--rpo-target", rpoTarget)
+            .toNanos()));
+      }
       return plan.build();
     }
 

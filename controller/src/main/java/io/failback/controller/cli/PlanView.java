@@ -25,6 +25,10 @@ final class PlanView {
     int vms = plan.getGroupsList().stream().mapToInt(RecoveryPlanGroup::getVmIdsCount).sum();
     out.printf(LABEL, "plan", plan.getName() + " (" + count(plan.getGroupsCount(), "group")
         + ", " + count(vms, "VM") + ")");
+    if (plan.hasRpoTarget()) {
+      out.printf(LABEL, "RPO target", DurationText.format(
+          Duration.ofNanos(Durations.toNanos(plan.getRpoTarget()))) + " (every VM of the plan)");
+    }
     for (int g = 0; g < plan.getGroupsCount(); g++) {
       RecoveryPlanGroup group = plan.getGroups(g);
       out.printf(LABEL, "group " + (g + 1), group.getVmIdsList().stream()

@@ -162,8 +162,13 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       }
       java.time.Duration target = java.time.Duration.ofMillis(
           com.google.protobuf.util.Durations.toMillis(request.getRpoTarget()));
-      return ListProtectedItemsResponse.newBuilder().addAllItems(lifecycle.setRpoTarget(
-          targets(request.getVmIdsList(), request.getRecoveryPlan()).vmIds(), target)).build();
+      var items = lifecycle.setRpoTarget(
+          targets(request.getVmIdsList(), request.getRecoveryPlan()).vmIds(), target);
+      if (!request.getRecoveryPlan().isEmpty()) {
+        // VMs added to the plan later get it too.
+        plans.rememberRpoTarget(request.getRecoveryPlan(), target);
+      }
+      return ListProtectedItemsResponse.newBuilder().addAllItems(items).build();
     });
   }
 

@@ -9,4 +9,11 @@ public interface RecoveryPlanLookup {
    * @throws NotFoundException if no plan has this name; the message names the plans there are
    */
   Targets targets(String planName) throws NotFoundException, StoreException;
+
+  /**
+   * Remembers the plan's RPO target (already checked), which VMs added to the plan later get;
+   * a lookup that stores no plans has nothing to remember.
+   */
+  default void rememberRpoTarget(String planName, java.time.Duration target)
+      throws NotFoundException, StoreException {}
 }

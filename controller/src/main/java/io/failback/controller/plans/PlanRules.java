@@ -57,7 +57,24 @@ final class PlanRules {
     for (int g = 0; g < plan.getGroupsCount(); g++) {
       canonical.addGroups(group(g + 1, plan.getGroups(g), placement));
     }
+    if (plan.hasRpoTarget()) {
+      canonical.setRpoTarget(checkRpoTarget(plan.getRpoTarget()));
+    }
     return canonical.build();
+  }
+
+  /** The same bounds as an item's target: 1 minute to 30 days. */
+  static com.google.protobuf.Duration checkRpoTarget(com.google.protobuf.Duration target)
+      throws RecoveryPlanException {
+    if (!com.google.protobuf.util.Durations.isValid(target)
+        || com.google.protobuf.util.Durations.toSeconds(target) < 60
+        || com.google.protobuf.util.Durations.toSeconds(target) > 30L * 24 * 3600
+        || com.google.protobuf.util.Durations.toSeconds(target) == 30L * 24 * 3600
+            && target.getNanos() > 0) {
+      throw invalid("rpo_target must be from 1 minute to 30 days, got "
+          + com.google.protobuf.util.Durations.toString(target));
+    }
+    return target;
   }
 
   private static RecoveryPlanGroup group(int number, RecoveryPlanGroup group,

@@ -69,7 +69,48 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
       throw new RecoveryPlanException(ALREADY_EXISTS, "recovery plan '" + existing
           + "' already exists; change it with UpdateRecoveryPlan or choose another name");
     }
+    applyRpoTarget(canonical);
     return canonical;
+  }
+
+  /**
+   * Sets the plan's RPO target, which its VMs have (SetRpoTarget sets theirs) and VMs added to
+   * it later get; its jobs are not disturbed.
+   */
+  public RecoveryPlan setRpoTarget(String name, Duration target)
+      throws RecoveryPlanException, StoreException {
+    RecoveryPlan current = find("recovery_plan", name);
+    com.google.protobuf.Duration checked = PlanRules.checkRpoTarget(
+        com.google.protobuf.util.Durations.fromMillis(target.toMillis()));
+    Optional<RecoveryPlan> updated = plans.update(current.getName(), clock.instant(),
+        stored -> stored.toBuilder().setRpoTarget(checked).build());
+    if (updated.isEmpty()) {
+      throw notFound("recovery_plan", name);
+    }
+    return updated.get();
+  }
+
+  @Override
+  public void rememberRpoTarget(String planName, Duration target)
+      throws NotFoundException, StoreException {
+    try {
+      setRpoTarget(planName, target);
+    } catch (RecoveryPlanException e) {
+      throw new NotFoundException(e.getMessage());
+    }
+  }
+
+  /** Gives every VM of the plan the plan's RPO target, if it has one. */
+  private void applyRpoTarget(RecoveryPlan plan) throws StoreException {
+    if (!plan.hasRpoTarget()) {
+      return;
+    }
+    for (var group : plan.getGroupsList()) {
+      for (String vmId : group.getVmIdsList()) {
+        items.update(vmId, clock.instant(),
+            item -> item.toBuilder().setRpoTarget(plan.getRpoTarget()).build());
+      }
+    }
   }
 
   /** The plan with this name (in any case), for GetRecoveryPlan. */
@@ -92,11 +133,17 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
     RecoveryPlan canonical = PlanRules.canonical(plan, items.list());
     RecoveryPlan current = find("name", plan.getName());
     requireUnused(current.getName(), "change");
+    // An update that names no RPO target keeps the plan's: its VMs keep theirs, and VMs it
+    // adds get it.
     Optional<RecoveryPlan> updated = plans.update(current.getName(), clock.instant(),
-        stored -> canonical.toBuilder().setName(stored.getName()).build());
+        stored -> canonical.hasRpoTarget() || !stored.hasRpoTarget()
+            ? canonical.toBuilder().setName(stored.getName()).build()
+            : canonical.toBuilder().setName(stored.getName())
+                .setRpoTarget(stored.getRpoTarget()).build());
     if (updated.isEmpty()) {
       throw notFound("name", plan.getName());
     }
+    applyRpoTarget(updated.get());
     return updated.get();
   }
 

@@ -72,7 +72,10 @@ class PlanCliTest {
     assertEquals(0, show.exit(), show.toString());
     assertEquals(TIERS_SHOWN, show.out());
 
-    assertEquals(0, cli("plan", "create", "web", "--group", WEB).exit());
+    Run web = cli("plan", "create", "web", "--group", WEB, "--rpo-target", "10m");
+    assertEquals(0, web.exit(), web.toString());
+    assertTrue(web.out().contains("RPO target      10m (every VM of the plan)"), web.out());
+    assertEquals(600, server.protectedItems().get(WEB).getRpoTarget().getSeconds());
     Run list = cli("plan", "list");
     assertEquals(0, list.exit(), list.toString());
     assertEquals(List.of("PLAN   GROUPS  VMS  ORDER", "tiers  2       3    db-01,db-02 > web-01",
