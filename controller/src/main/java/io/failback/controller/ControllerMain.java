@@ -5,6 +5,7 @@ import io.failback.common.cli.ImplementationVersion;
 import io.failback.common.cli.LogOptions;
 import io.failback.common.cli.MetricsOptions;
 import io.failback.common.procrun.ServiceCommands;
+import io.failback.common.service.ServiceNotify;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.cloud.kvm.KernelBoot;
 import io.failback.controller.store.StoreException;
@@ -188,6 +189,8 @@ public final class ControllerMain implements Callable<Integer> {
       server.close();
       throw e;
     }
+    // The port is bound and the jobs a previous process left are continuing.
+    ServiceNotify.ready("active controller, listening on port " + server.port());
     ControllerService.LIFETIME.run(server::close);
     return 0;
   }

@@ -1,6 +1,7 @@
 package io.failback.controller;
 
 import io.failback.certs.CertificateAuthority;
+import io.failback.common.service.ServiceNotify;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.grpc.StandbyServer;
 import io.failback.controller.lifecycle.Lifecycle;
@@ -39,9 +40,16 @@ final class ControllerStartup {
       address = java.net.InetAddress.getLocalHost().getHostName() + ":" + config.port();
     }
     try {
+      String[] following = {""};
       return ControllerLease.take(store, address, config.cloud().identity(config.stateDir()),
-          config.lease().ttl(), (active, term) -> standby.ifPresent(
-              server -> server.following(active, term)));
+          config.lease().ttl(), (active, term) -> {
+            standby.ifPresent(server -> server.following(active, term));
+            if (!active.equals(following[0])) {
+              // A standby is a healthy state: systemd must not time its start out.
+              following[0] = active;
+              ServiceNotify.ready("standby; the active controller is " + active);
+            }
+          });
     } catch (StoreException | RuntimeException e) {
       store.close();
       throw e;

@@ -56,11 +56,16 @@ class ControllerKilledTakeoverTest {
       }
       assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, rig.health(rig.portB));
       assertEquals(HealthCheckResponse.ServingStatus.SERVING, rig.health(rig.portA));
+      // A standby is ready for systemd (Type=notify), saying whom it follows.
+      assertEquals("READY=1\nSTATUS=standby; the active controller is localhost:" + rig.portA,
+          rig.systemdB.receive());
 
       rig.a.kill();
       long killed = System.nanoTime();
       rig.awaitActive(rig.portB, rig.b);
       long listening = System.nanoTime() - killed;
+      assertEquals("READY=1\nSTATUS=active controller, listening on port " + rig.portB,
+          rig.systemdB.receive());
       Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
           && job.getResume().getResumed() == 1);
       long moving = System.nanoTime() - killed;

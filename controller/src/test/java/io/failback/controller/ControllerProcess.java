@@ -28,6 +28,12 @@ final class ControllerProcess implements AutoCloseable {
    */
   static ControllerProcess start(int port, Path stateDir, TlsFiles tls, Path log,
       List<String> extraArgs) throws IOException {
+    return start(port, stateDir, tls, log, extraArgs, java.util.Map.of());
+  }
+
+  /** @param environment more environment variables, e.g. {@code NOTIFY_SOCKET} */
+  static ControllerProcess start(int port, Path stateDir, TlsFiles tls, Path log,
+      List<String> extraArgs, java.util.Map<String, String> environment) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-cp",
         System.getProperty("java.class.path"), "io.failback.controller.ControllerMain",
@@ -36,8 +42,10 @@ final class ControllerProcess implements AutoCloseable {
         tls.privateKey().toString(), "--ca", tls.trustBundle().toString()));
     command.addAll(extraArgs);
     ControllerProcess controller = new ControllerProcess(List.copyOf(command), log);
-    controller.process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(environment);
+    controller.process = builder.start();
     return controller;
   }
 

@@ -62,6 +62,7 @@ final class TakeoverRig implements AutoCloseable {
   final int portB;
   final ControllerProcess a;
   final ControllerProcess b;
+  final NotifySocket systemdB;
   final String vmId;
   final StoreLocation.Postgres store;
   final VirtualMachine vm;
@@ -89,8 +90,11 @@ final class TakeoverRig implements AutoCloseable {
     a = keep(ControllerProcess.start(portA, stateDir, pki.controller(),
         dir.resolve("controller-a.log"), options));
     awaitListening(portA, a);
+    // B as systemd runs it (Type=notify): what it tells systemd goes to this socket.
+    systemdB = keep(new NotifySocket(dir.resolve("notify-b.sock")));
     b = keep(ControllerProcess.start(portB, stateDir, pki.controller(),
-        dir.resolve("controller-b.log"), options));
+        dir.resolve("controller-b.log"), options,
+        java.util.Map.of("NOTIFY_SOCKET", systemdB.path.toString())));
     // The standby first: clients reach the active controller through the standby's pointer.
     String both = "localhost:" + portB + ",localhost:" + portA;
     keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));

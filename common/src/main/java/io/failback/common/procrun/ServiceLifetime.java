@@ -33,6 +33,7 @@ public final class ServiceLifetime {
     try {
       stopRequested.await();
     } finally {
+      io.failback.common.service.ServiceNotify.stopping();
       try {
         close.run();
       } finally {
