@@ -115,6 +115,16 @@ public final class FailbackMain {
   /** Whether standard output is a terminal, where --watch redraws its line in place. */
   static volatile boolean onTerminal;
 
+  /**
+   * The terminal's width in columns as picocli finds it (stty or tput on Unix, mode con on
+   * Windows), 80 when it cannot tell.
+   */
+  static int terminalWidth() {
+    CommandLine.Model.UsageMessageSpec usage = new CommandLine.Model.UsageMessageSpec();
+    usage.autoWidth(true);
+    return usage.width();
+  }
+
   public static void main(String[] args) {
     onTerminal = System.console() != null;
     PrintWriter out = new PrintWriter(System.out, true);

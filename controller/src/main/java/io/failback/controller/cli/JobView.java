@@ -15,6 +15,14 @@ final class JobView {
 
   private JobView() {}
 
+  /** {@code line} cut to {@code columns} characters, its end marked with "…" when cut. */
+  static String fit(String line, int columns) {
+    if (columns < 2 || line.codePointCount(0, line.length()) <= columns) {
+      return line;
+    }
+    return line.substring(0, line.offsetByCodePoints(0, columns - 1)) + "…";
+  }
+
   static String summary(Job job) {
     return "job " + job.getId() + "  " + job.getKind() + "  " + state(job)
         + (job.getDirection().getNumber() > 0 ? "  " + job.getDirection() : "")

@@ -239,13 +239,15 @@ final class LifecycleCommands {
       Iterator<Job> updates = client.watch().watchJob(
           WatchJobRequest.newBuilder().setJobId(jobId).build());
       Job last = null;
+      // A line wider than the terminal would wrap, and only its last row be redrawn.
+      int width = FailbackMain.onTerminal ? FailbackMain.terminalWidth() : 0;
       while (updates.hasNext()) {
         last = updates.next();
         // The server's own figures, ETA included: the CLI adds nothing up itself. On a
         // terminal the line is redrawn in place; piped, each update is a line of its own.
         String line = JobView.summary(last) + "  " + JobView.bar(last.getProgress());
         if (FailbackMain.onTerminal && line.indexOf('\n') < 0) {
-          out.print("\r\033[K" + line);
+          out.print("\r\033[K" + JobView.fit(line, width - 1));
         } else {
           out.println(line);
         }
