@@ -15,8 +15,8 @@ final class IdentityOptions {
       required = true,
       paramLabel = "ROLE",
       converter = RoleConverter.class,
-      description = "controller, agent, operator or operator-readonly (may list, get and"
-          + " watch, not act).")
+      description = "controller, agent, operator, operator-readonly (may list, get and"
+          + " watch, not act) or simulator (drives the simulated cloud's guests, nothing else).")
   Role role;
 
   @Option(

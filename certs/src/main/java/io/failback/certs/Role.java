@@ -10,7 +10,9 @@ public enum Role {
   CONTROLLER("controller"),
   AGENT("agent"),
   OPERATOR("operator"),
-  OPERATOR_READONLY("operator-readonly");
+  OPERATOR_READONLY("operator-readonly"),
+  /** Drives the simulated cloud's guests (CloudSimulationService), nothing else. */
+  SIMULATOR("simulator");
 
   private final String pathSegment;
 
@@ -31,7 +33,7 @@ public enum Role {
       }
     }
     throw new IllegalArgumentException(
-        "unknown role \"" + segment + "\"; expected controller, agent, operator or"
-            + " operator-readonly");
+        "unknown role \"" + segment + "\"; expected controller, agent, operator,"
+            + " operator-readonly or simulator");
   }
 }

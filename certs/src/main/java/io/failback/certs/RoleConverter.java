@@ -3,7 +3,7 @@ package io.failback.certs;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Parses {@code --role controller|agent|operator|operator-readonly}, ignoring case. */
+/** Parses {@code --role controller|agent|operator|operator-readonly|simulator}, ignoring case. */
 final class RoleConverter implements ITypeConverter<Role> {
   @Override
   public Role convert(String value) {

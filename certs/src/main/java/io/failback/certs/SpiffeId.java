@@ -43,8 +43,8 @@ public record SpiffeId(String trustDomain, Role role, String name) {
       return new SpiffeId(trustDomain, Role.CONTROLLER, Role.CONTROLLER.pathSegment());
     }
     require(segments.length == 2, id,
-        "its path is not /controller, /agent/<name>, /operator/<name> or"
-            + " /operator-readonly/<name>");
+        "its path is not /controller, /agent/<name>, /operator/<name>,"
+            + " /operator-readonly/<name> or /simulator/<name>");
     Role role = roleOf(segments[0], id);
     String name = segments[1];
     require(isValid(() -> Names.name("name", name)) && name.equals(Names.name("name", name)), id,
@@ -60,13 +60,14 @@ public record SpiffeId(String trustDomain, Role role, String name) {
   }
 
   private static Role roleOf(String segment, String id) {
-    for (Role role : new Role[] {Role.AGENT, Role.OPERATOR, Role.OPERATOR_READONLY}) {
+    for (Role role : new Role[] {Role.AGENT, Role.OPERATOR, Role.OPERATOR_READONLY,
+        Role.SIMULATOR}) {
       if (role.pathSegment().equals(segment)) {
         return role;
       }
     }
-    throw notCanonical(id, "its path is not /controller, /agent/<name>, /operator/<name> or"
-            + " /operator-readonly/<name>");
+    throw notCanonical(id, "its path is not /controller, /agent/<name>, /operator/<name>,"
+            + " /operator-readonly/<name> or /simulator/<name>");
   }
 
   private static boolean isValid(Runnable check) {

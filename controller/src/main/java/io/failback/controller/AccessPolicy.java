@@ -19,9 +19,11 @@ final class AccessPolicy {
 
   /** Which role may call which service; anything not listed is refused to everyone. */
   public static Map<String, Set<Role>> byService() {
-    Set<Role> operators = Set.of(Role.OPERATOR);
     // Read-only operators reach these services; ReadOnlyGate lets them list, get and watch.
     Set<Role> anyOperator = Set.of(Role.OPERATOR, Role.OPERATOR_READONLY);
+    // The simulation is a test harness: only its own role drives it, and it reaches nothing
+    // of the product (an operator's certificate cannot write into a cloud VM's disks).
+    Set<Role> probes = Set.of(Role.OPERATOR, Role.OPERATOR_READONLY, Role.SIMULATOR);
     return Map.of(
         AgentServiceGrpc.SERVICE_NAME, Set.of(Role.AGENT),
         InventoryServiceGrpc.SERVICE_NAME, anyOperator,
@@ -29,9 +31,9 @@ final class AccessPolicy {
         RecoveryPlanServiceGrpc.SERVICE_NAME, anyOperator,
         FailoverServiceGrpc.SERVICE_NAME, anyOperator,
         JobServiceGrpc.SERVICE_NAME, anyOperator,
-        "grpc.reflection.v1.ServerReflection", anyOperator,
-        "grpc.health.v1.Health", anyOperator,
-        CloudSimulationServiceGrpc.SERVICE_NAME, operators,
+        "grpc.reflection.v1.ServerReflection", probes,
+        "grpc.health.v1.Health", probes,
+        CloudSimulationServiceGrpc.SERVICE_NAME, Set.of(Role.SIMULATOR),
         io.failback.proto.v1.CertificateServiceGrpc.SERVICE_NAME,
         Set.of(Role.AGENT, Role.OPERATOR));
   }

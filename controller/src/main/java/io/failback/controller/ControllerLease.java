@@ -9,7 +9,8 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This controller's lease on its store: it serves only while it holds it.
@@ -22,7 +23,7 @@ import java.util.logging.Logger;
  * otherwise runs on.
  */
 final class ControllerLease implements AutoCloseable {
-  private static final Logger log = Logger.getLogger(ControllerLease.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ControllerLease.class);
   private static final Clock REAL_TIME = Clock.systemUTC();
 
   private final ControllerStore store;
@@ -110,13 +111,13 @@ final class ControllerLease implements AutoCloseable {
           renewed[0] = now;
           return;
         }
-        log.severe("lease term " + term + " was taken over by another controller");
+        log.error("lease term " + term + " was taken over by another controller");
       } catch (StoreException e) {
         if (Duration.between(renewed[0], now).compareTo(ttl) < 0) {
-          log.warning("renewing the lease failed, retrying: " + e.getMessage());
+          log.warn("renewing the lease failed, retrying: " + e.getMessage());
           return;
         }
-        log.severe("the lease lapsed unrenewed: " + e.getMessage());
+        log.error("the lease lapsed unrenewed: " + e.getMessage());
       }
       lost = true;
       onLost.run();
@@ -138,7 +139,7 @@ final class ControllerLease implements AutoCloseable {
     try {
       store.leaseRecords().release(term, holder);
     } catch (StoreException e) {
-      log.warning("releasing the lease failed; a standby takes over once it lapses: "
+      log.warn("releasing the lease failed; a standby takes over once it lapses: "
           + e.getMessage());
     }
   }

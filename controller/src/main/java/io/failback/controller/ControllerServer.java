@@ -61,7 +61,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running controller: one mutually authenticated TLS port serving agents and operators.
@@ -70,7 +71,7 @@ import java.util.logging.Logger;
  * configured CA, and the authorization interceptor decides what each identity may call.
  */
 public final class ControllerServer implements AutoCloseable {
-  private static final Logger log = Logger.getLogger(ControllerServer.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ControllerServer.class);
 
   private final Server server;
   private final ControllerStore store;
@@ -263,7 +264,7 @@ public final class ControllerServer implements AutoCloseable {
    * stops serving, and exits if asked to (for its service manager to start it as a standby).
    */
   private void leaseLost(boolean exit) {
-    log.severe("this controller lost its lease and stops serving; the active controller goes"
+    log.error("this controller lost its lease and stops serving; the active controller goes"
         + " on with its jobs");
     if (exit) {
       Runtime.getRuntime().halt(75);
@@ -287,12 +288,12 @@ public final class ControllerServer implements AutoCloseable {
     try {
       cloud.close(); // a dead process's file locks are gone too
     } catch (Exception e) {
-      log.warning("closing the cloud: " + e.getMessage());
+      log.warn("closing the cloud: " + e.getMessage());
     }
     try {
       store.close();
     } catch (StoreException e) {
-      log.warning("closing the store: " + e.getMessage());
+      log.warn("closing the store: " + e.getMessage());
     }
   }
 
@@ -381,13 +382,13 @@ public final class ControllerServer implements AutoCloseable {
     try {
       cloud.close();
     } catch (Exception e) {
-      log.warning("closing the cloud: " + e.getMessage());
+      log.warn("closing the cloud: " + e.getMessage());
     }
     lease.close();
     try {
       store.close();
     } catch (StoreException e) {
-      log.warning("closing the store: " + e.getMessage());
+      log.warn("closing the store: " + e.getMessage());
     }
   }
 }

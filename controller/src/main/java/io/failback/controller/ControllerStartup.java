@@ -17,11 +17,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The steps of a controller's start that need the store and nothing served yet. */
 final class ControllerStartup {
-  private static final Logger log = Logger.getLogger(ControllerServer.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ControllerServer.class);
 
   private ControllerStartup() {}
 
@@ -103,7 +104,7 @@ final class ControllerStartup {
       throw e;
     }
     for (Job job : settled) {
-      log.warning("job " + job.getId() + " (" + job.getKind() + ") was unfinished when the"
+      log.warn("job " + job.getId() + " (" + job.getKind() + ") was unfinished when the"
           + " controller stopped; it is now " + job.getState());
     }
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.testing.LogCapture;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.DiskTracking;
@@ -14,10 +15,6 @@ import io.failback.proto.v1.SyncReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,8 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ChangeTrackedCyclesTest {
   /** 32 MiB and 16 MiB disks in 64 KiB blocks. */
   private static final long[] DISK_BLOCKS = {512, 256};
-  private static final Logger TRANSFER_LOG =
-      Logger.getLogger("io.failback.controller.lifecycle.DiskTransfer");
+  private static final String TRANSFER_LOG = "io.failback.controller.lifecycle.DiskTransfer";
 
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
@@ -70,13 +66,11 @@ class ChangeTrackedCyclesTest {
     }
     fixture.scribbleOnPrem(0, 4, 33);
     fixture.scribbleOnPrem(1, 2, 34);
-    List<String> logged = new CopyOnWriteArrayList<>();
-    Handler handler = capture(logged);
+    List<String> logged;
     List<SyncOutcome> fallback;
-    try {
+    try (LogCapture capture = LogCapture.of(TRANSFER_LOG)) {
       fallback = lifecycle.replicateNow(fixture.vmId);
-    } finally {
-      TRANSFER_LOG.removeHandler(handler);
+      logged = capture.messages();
     }
     assertSent(fallback, 4, 2);
     assertEquals(DISK_BLOCKS[0], fallback.get(0).agent().getBlocksScanned(),
@@ -107,22 +101,5 @@ class ChangeTrackedCyclesTest {
     assertEquals(List.of(disk0, disk1), outcomes.stream()
         .map(o -> o.agent().getBlocksSent() + o.agent().getBlocksZero()).toList(),
         outcomes.toString());
-  }
-
-  private static Handler capture(List<String> lines) {
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        lines.add(record.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    TRANSFER_LOG.addHandler(handler);
-    return handler;
   }
 }

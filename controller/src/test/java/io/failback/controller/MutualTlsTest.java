@@ -168,7 +168,8 @@ class MutualTlsTest {
   @Test
   void simulationRpcsSayTheControllerRunsWithoutSimulation() throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> CloudSimulationServiceGrpc.newBlockingStub(channel(controller.pki.operator("ops")))
+        () -> CloudSimulationServiceGrpc.newBlockingStub(
+            channel(controller.pki.simulator("guests")))
             .writeToCloudVm(WriteToCloudVmRequest.getDefaultInstance()));
     assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     assertTrue(e.getStatus().getDescription().contains("WriteToCloudVm")

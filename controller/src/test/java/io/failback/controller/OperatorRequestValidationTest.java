@@ -134,8 +134,10 @@ class OperatorRequestValidationTest {
 
   @Test
   void simulationNumbersAreBounded() throws Exception {
+    ManagedChannel simulator = controller.channel(controller.pki.simulator("guests"));
+    cleanup.register(simulator::shutdownNow);
     Status status = refused(() -> io.failback.proto.v1.CloudSimulationServiceGrpc
-        .newBlockingStub(channel).writeToCloudVm(WriteToCloudVmRequest.newBuilder()
+        .newBlockingStub(simulator).writeToCloudVm(WriteToCloudVmRequest.newBuilder()
             .setVmId(VM).setDiskIndex(-1).setBlocks(3).build()));
     assertEquals("disk_index is 4294967295; at most 255", status.getDescription());
   }

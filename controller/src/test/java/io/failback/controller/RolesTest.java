@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Each role against each method of each operator service: a read-only operator
  * ({@code operator-readonly/NAME}) may list, get and watch everywhere it is admitted and is
- * refused every other call, recorded in the audit trail; the simulation service is for full
- * operators only; an agent reaches none of them; an operator reaches every one.
+ * refused every other call, recorded in the audit trail; the simulation service is for the
+ * simulator role only ({@code simulator/NAME}), which reaches nothing else; an agent reaches
+ * none of them; an operator reaches every one but the simulation.
  */
 class RolesTest {
   private static final List<ServiceDescriptor> OPERATOR_SERVICES = List.of(
@@ -53,6 +54,7 @@ class RolesTest {
     ManagedChannel operator = closing(controller.channel(
         controller.pki.operator("ops")));
     ManagedChannel agent = closing(controller.channel(controller.pki.agent("hv-01")));
+    ManagedChannel simulator = closing(controller.channel(controller.pki.simulator("guests")));
     int reads = 0;
     int writes = 0;
     for (ServiceDescriptor service : OPERATOR_SERVICES) {
@@ -72,7 +74,16 @@ class RolesTest {
         }
         assertEquals(Status.Code.PERMISSION_DENIED, call(agent, method),
             "an agent called " + method.getFullMethodName());
-        if (read) {
+        Status.Code asSimulator = call(simulator, method);
+        if (simulation) {
+          assertNotEquals(Status.Code.PERMISSION_DENIED, asSimulator, method.getFullMethodName());
+          assertEquals(Status.Code.PERMISSION_DENIED, call(operator, method),
+              "an operator drove the simulation: " + method.getFullMethodName());
+        } else {
+          assertEquals(Status.Code.PERMISSION_DENIED, asSimulator,
+              "a simulator called " + method.getFullMethodName());
+        }
+        if (read && !simulation) {
           Status.Code asOperator = call(operator, method);
           assertNotEquals(Status.Code.PERMISSION_DENIED, asOperator, method.getFullMethodName());
         }

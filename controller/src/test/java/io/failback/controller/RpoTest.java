@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Durations;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.testing.LogCapture;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.GetProtectedItemRequest;
 import io.failback.proto.v1.JobState;
@@ -18,11 +19,6 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * warning says why), and back within it.
  */
 class RpoTest {
-  private static final Logger RPO_LOG =
-      Logger.getLogger("io.failback.controller.lifecycle.RpoWatch");
+  private static final String RPO_LOG = "io.failback.controller.lifecycle.RpoWatch";
 
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
@@ -70,11 +65,9 @@ class RpoTest {
         .setRpoTarget(Durations.fromSeconds(600)).build());
     assertEquals(Duration.ofMinutes(10), duration(set.getItems(0).getRpoTarget()));
 
-    List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    Handler handler = capture(logged);
-    try {
+    try (LogCapture logged = LogCapture.of(RPO_LOG)) {
       server.lifecycle().checkRpo();
-      assertEquals(List.of(), logged, "nothing to say within the target");
+      assertEquals(List.of(), logged.messages(), "nothing to say within the target");
 
       fixture.controller.clock.advance(Duration.ofMinutes(11));
       item = get(failover, fixture.vmId);
@@ -88,10 +81,10 @@ class RpoTest {
           >= 660);
       server.lifecycle().checkRpo();
       server.lifecycle().checkRpo();
-      assertEquals(1, logged.size(), "logged once: " + messages(logged));
-      assertEquals(Level.WARNING, logged.get(0).getLevel());
-      assertTrue(logged.get(0).getMessage().contains("app-01")
-          && logged.get(0).getMessage().contains("exceeds its target 10m"), messages(logged));
+      assertEquals(1, logged.events().size(), "logged once: " + logged.messages());
+      assertEquals(ch.qos.logback.classic.Level.WARN, logged.events().get(0).getLevel());
+      assertTrue(logged.messages().get(0).contains("app-01")
+          && logged.messages().get(0).contains("exceeds its target 10m"), logged.messages().toString());
 
       // The host goes away: the next cycle fails, and the warning says why.
       fixture.agent.close();
@@ -99,8 +92,8 @@ class RpoTest {
       item = get(failover, fixture.vmId);
       assertTrue(item.getRpoWarning().contains("the last delta cycle failed"), item.toString());
       server.lifecycle().checkRpo();
-      assertEquals(2, logged.size(), messages(logged));
-      assertTrue(logged.get(1).getMessage().contains("delta cycle failed"), messages(logged));
+      assertEquals(2, logged.events().size(), logged.messages().toString());
+      assertTrue(logged.messages().get(1).contains("delta cycle failed"), logged.messages().toString());
 
       // A cycle that succeeds records a recovery point now and clears both.
       server.protectedItems().recordRecoveryPoint(fixture.vmId,
@@ -111,10 +104,8 @@ class RpoTest {
       assertEquals(0, Scrape.of(server.metricsAddress().orElseThrow())
           .value("failback_item_rpo_warning", "vm", fixture.vmId));
       server.lifecycle().checkRpo();
-      assertEquals(3, logged.size(), messages(logged));
-      assertTrue(logged.get(2).getMessage().contains("within its target again"));
-    } finally {
-      RPO_LOG.removeHandler(handler);
+      assertEquals(3, logged.events().size(), logged.messages().toString());
+      assertTrue(logged.messages().get(2).contains("within its target again"));
     }
   }
 
@@ -125,26 +116,5 @@ class RpoTest {
 
   private static Duration duration(com.google.protobuf.Duration duration) {
     return Duration.ofMillis(Durations.toMillis(duration));
-  }
-
-  private static String messages(List<LogRecord> records) {
-    return records.stream().map(LogRecord::getMessage).toList().toString();
-  }
-
-  private static Handler capture(List<LogRecord> records) {
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        records.add(record);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    RPO_LOG.addHandler(handler);
-    return handler;
   }
 }

@@ -69,6 +69,8 @@ final class TakeoverRig implements AutoCloseable {
   final FailoverServiceGrpc.FailoverServiceBlockingStub failover;
   final JobServiceGrpc.JobServiceBlockingStub jobs;
   private final ManagedChannel channel;
+  /** The simulated cloud guests' own role drives them. */
+  private final ManagedChannel simulation;
   private final TlsMaterial operatorTls;
   private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -100,6 +102,8 @@ final class TakeoverRig implements AutoCloseable {
     keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));
     operatorTls = TlsMaterial.load(pki.operator("ops"), true);
     channel = ControllerTargets.channelBuilder(both, operatorTls.channelCredentials()).build();
+    simulation = ControllerTargets.channelBuilder(both,
+        TlsMaterial.load(pki.simulator("guests"), true).channelCredentials()).build();
     failover = FailoverServiceGrpc.newBlockingStub(channel);
     jobs = JobServiceGrpc.newBlockingStub(channel);
     vm = awaitVm();
@@ -126,7 +130,8 @@ final class TakeoverRig implements AutoCloseable {
 
   /** The cloud VM's guest overwrites {@code blocks} 64 KiB blocks of a disk. */
   void cloudWrites(int disk, int blocks, long seed) {
-    CloudSimulationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES)
+    CloudSimulationServiceGrpc.newBlockingStub(simulation)
+        .withDeadlineAfter(2, TimeUnit.MINUTES)
         .writeToCloudVm(WriteToCloudVmRequest.newBuilder().setVmId(vmId).setDiskIndex(disk)
             .setBlocks(blocks).setSeed(seed).build());
   }
@@ -291,6 +296,7 @@ final class TakeoverRig implements AutoCloseable {
   @Override
   public void close() throws Exception {
     channel.shutdownNow();
+    simulation.shutdownNow();
     for (int i = resources.size() - 1; i >= 0; i--) {
       resources.get(i).close();
     }

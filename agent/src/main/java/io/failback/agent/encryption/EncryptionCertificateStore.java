@@ -17,7 +17,8 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The encryption certificates whose private keys this agent holds: pairs of {@code NAME.pem}
@@ -29,7 +30,7 @@ import java.util.logging.Logger;
  * certificate this agent cannot open.
  */
 public final class EncryptionCertificateStore {
-  private static final Logger log = Logger.getLogger(EncryptionCertificateStore.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(EncryptionCertificateStore.class);
 
   private final Path dir;
 
@@ -79,19 +80,19 @@ public final class EncryptionCertificateStore {
     Path key = pem.resolveSibling(name.substring(0, name.length() - ".pem".length()) + ".key");
     try {
       if (!Files.exists(key)) {
-        log.warning("encryption certificate " + pem + " has no private key " + key
+        log.warn("encryption certificate " + pem + " has no private key " + key
             + "; not reported");
         return Optional.empty();
       }
       X509Certificate cert = Pem.readCertificates(pem).get(0);
       PrivateKey privateKey = Pem.readPrivateKey(key);
       if (!EncryptionCertificates.matches(cert, privateKey)) {
-        log.warning(key + " is not the private key of " + pem + "; not reported");
+        log.warn(key + " is not the private key of " + pem + "; not reported");
         return Optional.empty();
       }
       return Optional.of(new Held(Identities.thumbprint(cert), cert, privateKey));
     } catch (IOException | RuntimeException e) {
-      log.warning("encryption certificate " + pem + " not usable: " + e.getMessage());
+      log.warn("encryption certificate " + pem + " not usable: " + e.getMessage());
       return Optional.empty();
     }
   }

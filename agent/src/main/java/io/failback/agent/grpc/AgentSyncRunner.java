@@ -43,7 +43,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the agent's side of the sync sessions the controller announces, each on its own thread,
@@ -53,7 +54,7 @@ import java.util.logging.Logger;
  * make it read or overwrite an arbitrary file.
  */
 public final class AgentSyncRunner implements AutoCloseable {
-  private static final Logger log = Logger.getLogger(AgentSyncRunner.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(AgentSyncRunner.class);
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
@@ -118,14 +119,14 @@ public final class AgentSyncRunner implements AutoCloseable {
       result.setError("sync session " + sessionId + ": " + e.getMessage())
           .setChangeReferenceUnknown(true);
     } catch (IOException | SyncException e) {
-      log.warning("sync session " + sessionId + " failed: " + e.getMessage());
+      log.warn("sync session " + sessionId + " failed: " + e.getMessage());
       result.setError("sync session " + sessionId + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       result.setError("sync session " + sessionId + ": agent stopping");
     } catch (RuntimeException e) {
       // A bug still answers: the controller waits on this result.
-      log.log(java.util.logging.Level.WARNING, "sync session " + sessionId + " failed", e);
+      log.warn("sync session " + sessionId + " failed", e);
       result.setError("sync session " + sessionId + ": agent error: " + e);
     }
     return result.build();
@@ -225,7 +226,7 @@ public final class AgentSyncRunner implements AutoCloseable {
           + " (" + why + "), so no changed blocks of disk " + start.getDiskPath()
           + "; nothing was read");
     }
-    log.warning("no read point of VM " + vm.getName() + " (" + why + "); it is Off, so disk "
+    log.warn("no read point of VM " + vm.getName() + " (" + why + "); it is Off, so disk "
         + start.getDiskPath() + " is read in place, and its next sync compares checksums");
     driver.checkDiskAccess(vm.getId(), start.getDiskPath(), false);
     try (BlockDevice device = BlockDevices.open(Path.of(start.getDiskPath()), false)) {
@@ -359,7 +360,7 @@ public final class AgentSyncRunner implements AutoCloseable {
     sessions.shutdown();
     try {
       if (!sessions.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warning("sync sessions still running " + STOP_GRACE.toSeconds() + " s after the"
+        log.warn("sync sessions still running " + STOP_GRACE.toSeconds() + " s after the"
             + " stop; interrupting them");
         sessions.shutdownNow();
       }

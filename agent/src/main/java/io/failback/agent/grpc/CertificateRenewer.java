@@ -15,7 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Renews the agent's certificate over its authenticated channel once two thirds of its life
@@ -24,7 +25,7 @@ import java.util.logging.Logger;
  * asked again an hour later, not at every check.
  */
 public final class CertificateRenewer {
-  private static final Logger log = Logger.getLogger(CertificateRenewer.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(CertificateRenewer.class);
   private static final Duration RETRY_AFTER_REFUSAL = Duration.ofHours(1);
 
   private final TlsMaterial tls;
@@ -68,13 +69,13 @@ public final class CertificateRenewer {
       return true;
     } catch (StatusRuntimeException e) {
       nextAttempt = now.plus(RETRY_AFTER_REFUSAL);
-      log.warning("certificate renewal refused (" + e.getStatus().getCode() + ": "
+      log.warn("certificate renewal refused (" + e.getStatus().getCode() + ": "
           + e.getStatus().getDescription() + "); next attempt after " + nextAttempt
           + "; the certificate expires at " + current.getNotAfter().toInstant());
       return false;
     } catch (IOException e) {
       nextAttempt = now.plus(RETRY_AFTER_REFUSAL);
-      log.warning("cannot write the renewed certificate: " + e.getMessage());
+      log.warn("cannot write the renewed certificate: " + e.getMessage());
       return false;
     }
   }

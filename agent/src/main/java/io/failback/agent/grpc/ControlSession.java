@@ -34,7 +34,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's control stream: dial out, register the inventory, heartbeat, run commands, and
@@ -43,7 +44,7 @@ import java.util.logging.Logger;
  * work over, so nothing blocks a gRPC thread.
  */
 public final class ControlSession implements AutoCloseable {
-  private static final Logger log = Logger.getLogger(ControlSession.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ControlSession.class);
 
   private final AgentServiceGrpc.AgentServiceStub stub;
   private final GuardedHypervisor driver;
@@ -127,7 +128,7 @@ public final class ControlSession implements AutoCloseable {
       try {
         inventory = readInventory();
       } catch (IOException e) {
-        log.warning("cannot read the hypervisor inventory: " + e.getMessage());
+        log.warn("cannot read the hypervisor inventory: " + e.getMessage());
         scheduleReconnect(Status.UNAVAILABLE.withDescription(e.getMessage()));
         return;
       }
@@ -151,7 +152,7 @@ public final class ControlSession implements AutoCloseable {
     try {
       now = readInventory();
     } catch (IOException e) {
-      log.warning("cannot read the hypervisor inventory: " + e.getMessage());
+      log.warn("cannot read the hypervisor inventory: " + e.getMessage());
       return;
     }
     HostInventory comparable = comparable(now);
@@ -193,7 +194,7 @@ public final class ControlSession implements AutoCloseable {
       switch (message.getKindCase()) {
         case REGISTERED -> hand(() -> onRegistered(message.getRegistered()));
         case COMMAND -> hand(() -> run(message.getCommand()));
-        default -> log.warning("ignoring a controller message of unknown kind; is the"
+        default -> log.warn("ignoring a controller message of unknown kind; is the"
             + " controller newer than this agent?");
       }
     }
@@ -354,7 +355,7 @@ public final class ControlSession implements AutoCloseable {
 
   private void scheduleReconnect(Status status) {
     Duration delay = backoff.next();
-    log.warning("control stream down (" + status.getCode() + ": " + status.getDescription()
+    log.warn("control stream down (" + status.getCode() + ": " + status.getDescription()
         + "); reconnecting in " + delay.toMillis() + " ms");
     listener.disconnected(status, delay);
     scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);

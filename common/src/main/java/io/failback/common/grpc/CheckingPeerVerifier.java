@@ -6,7 +6,8 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLEngine;
 
 /**
@@ -16,7 +17,7 @@ import javax.net.ssl.SSLEngine;
  * reason is logged here because the peer only sees a TLS alert.
  */
 final class CheckingPeerVerifier implements SslSocketAndEnginePeerVerifier {
-  private static final Logger log = Logger.getLogger(CheckingPeerVerifier.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(CheckingPeerVerifier.class);
 
   private final PeerCheck check;
 
@@ -39,7 +40,7 @@ final class CheckingPeerVerifier implements SslSocketAndEnginePeerVerifier {
   private void verify(X509Certificate[] chain) throws CertificateException {
     String problem = check.problemWith(List.of(chain));
     if (problem != null) {
-      log.warning("TLS handshake refused: " + problem);
+      log.warn("TLS handshake refused: " + problem);
       throw new CertificateException(problem);
     }
   }

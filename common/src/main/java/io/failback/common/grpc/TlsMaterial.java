@@ -22,8 +22,8 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This process's certificate, key and trust bundle, re-read from their files when they change.
@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  * {@link #reloadIfChanged()} periodically (the processes do so on a schedule).
  */
 public final class TlsMaterial {
-  private static final Logger log = Logger.getLogger(TlsMaterial.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(TlsMaterial.class);
 
   private final TlsFiles files;
   private final AdvancedTlsX509KeyManager keyManager = new AdvancedTlsX509KeyManager();
@@ -93,7 +93,7 @@ public final class TlsMaterial {
       return true;
     } catch (IOException e) {
       // A half-copied rotation must not take the process down; the next poll tries again.
-      log.log(Level.WARNING, "TLS material not reloaded, keeping the current one: "
+      log.warn("TLS material not reloaded, keeping the current one: "
           + e.getMessage());
       return false;
     }

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
- * The processes' logging: every record (our java.util.logging calls through the SLF4J bridge,
- * and the libraries' own) goes to Logback as one line, in UTC ISO-8601 time, as text or JSON,
+ * The processes' logging: every record (ours through the SLF4J API, and the libraries', those
+ * of java.util.logging through the SLF4J bridge) goes to Logback as one line, in UTC ISO-8601 time, as text or JSON,
  * to stderr or a rolling file. gRPC's and Netty's internals speak from WARN only.
  */
 public final class Logging {

@@ -3,7 +3,8 @@ package io.failback.common.procrun;
 import io.failback.common.cli.ConfigFiles;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -13,7 +14,7 @@ import picocli.CommandLine;
  * has wound it down. A process runs its component once.
  */
 public final class ServiceLifetime {
-  private static final Logger log = Logger.getLogger(ServiceLifetime.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ServiceLifetime.class);
 
   private final ServiceDefinition service;
   private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -72,14 +73,14 @@ public final class ServiceLifetime {
     int exit = ConfigFiles.execute(command, args, configEnvironment, null);
     if (exit != 0) {
       // procrun records a start method that returns at once as a failed start.
-      log.severe("the " + service.component() + " service ended with exit code " + exit);
+      log.error("the " + service.component() + " service ended with exit code " + exit);
     }
   }
 
   /** procrun's stop method: stops the component gracefully and returns once it has. */
   public void stopService() {
     if (!stop()) {
-      log.warning("the " + service.component() + " did not finish stopping within "
+      log.warn("the " + service.component() + " did not finish stopping within "
           + service.stopWait().toSeconds() + " s");
     }
   }

@@ -2,7 +2,8 @@ package io.failback.common.service;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tells systemd how the service is doing ({@code Type=notify}): ready once it serves (the
@@ -12,7 +13,7 @@ import java.util.logging.Logger;
  * does nothing.
  */
 public final class ServiceNotify {
-  private static final Logger log = Logger.getLogger(ServiceNotify.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ServiceNotify.class);
   private static volatile Systemd systemd;
   private static volatile boolean tried;
 
@@ -49,7 +50,7 @@ public final class ServiceNotify {
     }
     int result = library.sd_notify(0, state);
     if (result < 0) {
-      log.warning("telling systemd '" + state.replace('\n', ' ') + "' failed: error "
+      log.warn("telling systemd '" + state.replace('\n', ' ') + "' failed: error "
           + -result);
     }
   }
@@ -61,7 +62,7 @@ public final class ServiceNotify {
           try {
             systemd = Native.load("systemd", Systemd.class);
           } catch (UnsatisfiedLinkError e) {
-            log.warning("NOTIFY_SOCKET is set but libsystemd cannot be loaded (" + e.getMessage()
+            log.warn("NOTIFY_SOCKET is set but libsystemd cannot be loaded (" + e.getMessage()
                 + "); systemd is not told that the service is ready");
           }
           tried = true;

@@ -20,7 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One side of a disk's sync session: runs every lane in parallel, resumes a lane from its last
@@ -31,7 +32,7 @@ import java.util.logging.Logger;
  * interrupted and the first cause is thrown.
  */
 public final class DiskSync {
-  private static final Logger log = Logger.getLogger(DiskSync.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(DiskSync.class);
 
   private final SessionGeometry geometry;
   private final SyncRole role;
@@ -163,7 +164,7 @@ public final class DiskSync {
         try {
           digests.close();
         } catch (java.io.IOException e) {
-          log.warning("closing the digest set: " + e.getMessage());
+          log.warn("closing the digest set: " + e.getMessage());
         }
       }
     }

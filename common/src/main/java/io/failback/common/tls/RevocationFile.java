@@ -15,7 +15,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CRL file a server enforces, re-read when the file or the trust anchors change.
@@ -29,7 +30,7 @@ import java.util.logging.Logger;
  * host (ideally offline) is out of reach, while the stale CRL still revokes all it lists.
  */
 public final class RevocationFile {
-  private static final Logger log = Logger.getLogger(RevocationFile.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(RevocationFile.class);
 
   private final Path file;
   private final Supplier<X509Certificate[]> anchors;
@@ -82,14 +83,14 @@ public final class RevocationFile {
     if (!Files.exists(file)) {
       if (current != Revocations.NONE && !warnedMissing) {
         warnedMissing = true;
-        log.warning("CRL file " + file + " is gone; still enforcing " + current.describe());
+        log.warn("CRL file " + file + " is gone; still enforcing " + current.describe());
       }
     } else {
       warnedMissing = false;
       String problem = reload();
       loaded = problem == null;
       if (problem != null && !problem.isEmpty()) {
-        log.warning("CRL " + file + " not loaded, still enforcing " + current.describe() + ": "
+        log.warn("CRL " + file + " not loaded, still enforcing " + current.describe() + ": "
             + problem);
       }
     }
@@ -130,7 +131,7 @@ public final class RevocationFile {
   private synchronized void warnIfStale() {
     for (Crl crl : current.staleAt(clock.instant())) {
       if (warnedStale.add(crl.issuer().getName() + "#" + crl.number())) {
-        log.warning("CRL number " + crl.number() + " of " + crl.issuer().getName()
+        log.warn("CRL number " + crl.number() + " of " + crl.issuer().getName()
             + " passed its next update at " + crl.nextUpdate().orElseThrow()
             + "; still enforcing it. Renew it on the CA host (failback-pki crl --ca-dir DIR"
             + " --renew) and copy it to " + file);

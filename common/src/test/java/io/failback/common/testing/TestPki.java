@@ -69,6 +69,11 @@ public final class TestPki {
         Duration.ofDays(1)));
   }
 
+  /** A simulator's certificate: drives the simulated cloud's guests, nothing else. */
+  public TlsFiles simulator(String name) throws IOException {
+    return files(pki.issue(Role.SIMULATOR, name, List.of(), List.of(), Duration.ofDays(1)));
+  }
+
   /** A certificate valid from {@code notBefore} to {@code notAfter}. */
   public TlsFiles issue(Role role, String name, Instant notBefore, Instant notAfter)
       throws IOException {

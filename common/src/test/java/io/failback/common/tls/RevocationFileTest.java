@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.certs.Crl;
 import io.failback.certs.Pem;
 import io.failback.common.testing.ForgedCertificates;
+import io.failback.common.testing.LogCapture;
 import io.failback.common.testing.MutableClock;
 import io.failback.common.testing.TestPki;
 import java.io.IOException;
@@ -21,9 +22,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,20 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Which CRL files are enforced, and that a bad replacement never lets a revoked peer back. */
 class RevocationFileTest {
   private final MutableClock clock = MutableClock.startingNow();
-  private final List<String> warnings = new ArrayList<>();
-  private final Logger log = Logger.getLogger(RevocationFile.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      warnings.add(record.getMessage());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private LogCapture log;
   @TempDir Path dir;
   TestPki pki;
   X509Certificate[] anchors;
@@ -54,7 +39,7 @@ class RevocationFileTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    log.addHandler(capture);
+    log = LogCapture.of(RevocationFile.class);
     pki = TestPki.create(dir.resolve("pki"));
     anchors = new X509Certificate[] {Pem.readCertificates(pki.caCertificate()).get(0)};
     revoked = TestPki.copy(pki.agent("hv-01"), dir.resolve("revoked"));
@@ -63,7 +48,12 @@ class RevocationFileTest {
 
   @AfterEach
   void tearDown() {
-    log.removeHandler(capture);
+    log.close();
+  }
+
+  private String lastWarning() {
+    List<String> messages = log.messages();
+    return messages.get(messages.size() - 1);
   }
 
   private RevocationFile load(boolean required) throws IOException {
@@ -110,8 +100,8 @@ class RevocationFileTest {
     Crl.write(pki.crlFile(), List.of(ForgedCertificates.unrevokingCrl(pki)));
     assertFalse(crl.reloadIfChanged());
     assertEnforced(crl);
-    assertTrue(warnings.get(warnings.size() - 1).contains("not signed by that CA's key"),
-        warnings.toString());
+    assertTrue(lastWarning().contains("not signed by that CA's key"),
+        log.messages().toString());
 
     Files.writeString(pki.crlFile(), "-----BEGIN X509 CRL-----\ngarbage\n-----END X509 CRL-----");
     assertFalse(crl.reloadIfChanged());
@@ -120,8 +110,8 @@ class RevocationFileTest {
     Files.delete(pki.crlFile());
     assertFalse(crl.reloadIfChanged());
     assertEnforced(crl);
-    assertTrue(warnings.get(warnings.size() - 1).contains("is gone; still enforcing"),
-        warnings.toString());
+    assertTrue(lastWarning().contains("is gone; still enforcing"),
+        log.messages().toString());
   }
 
   @Test
@@ -135,8 +125,8 @@ class RevocationFileTest {
     Files.write(pki.crlFile(), first);
     assertFalse(crl.reloadIfChanged());
     assertNotNull(crl.current().problemWith(leaf(kept)), "still revoked by CRL number 2");
-    assertTrue(warnings.get(warnings.size() - 1).contains("not newer than number 2"),
-        warnings.toString());
+    assertTrue(lastWarning().contains("not newer than number 2"),
+        log.messages().toString());
   }
 
   @Test
@@ -146,11 +136,11 @@ class RevocationFileTest {
     clock.advance(Duration.ofDays(31));
     assertFalse(crl.reloadIfChanged());
     assertEnforced(crl);
-    assertTrue(warnings.stream().anyMatch(w -> w.contains("passed its next update")),
-        warnings.toString());
-    int count = warnings.size();
+    assertTrue(log.messages().stream().anyMatch(w -> w.contains("passed its next update")),
+        log.messages().toString());
+    int count = log.messages().size();
     crl.reloadIfChanged();
-    assertEquals(count, warnings.size(), "warned once per CRL, not every poll");
+    assertEquals(count, log.messages().size(), "warned once per CRL, not every poll");
 
     // A CRL that was already expired when it was copied is enforced from the start, too.
     pki.renewCrl(clock.instant().minus(Duration.ofDays(2)), clock.instant().minus(

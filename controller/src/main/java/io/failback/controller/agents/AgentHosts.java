@@ -30,8 +30,8 @@ import java.util.concurrent.TimeoutException;
 
 /** The on-prem hosts as the lifecycle sees them: VM lookups and commands to their agents. */
 public final class AgentHosts implements OnPremHosts {
-  private static final java.util.logging.Logger log =
-      java.util.logging.Logger.getLogger(AgentHosts.class.getName());
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(AgentHosts.class);
   private final AgentRegistry registry;
   private static final Duration REFRESH_TIMEOUT = Duration.ofSeconds(5);
   private final Duration commandTimeout;
@@ -176,7 +176,7 @@ public final class AgentHosts implements OnPremHosts {
   private void refresh(String host) {
     if (registry.isOnline(host)) {
       refreshWithin(host, REFRESH_TIMEOUT).ifPresent(why ->
-          log.warning("using the stored inventory of host " + host + ": " + why));
+          log.warn("using the stored inventory of host " + host + ": " + why));
     }
   }
 

@@ -29,7 +29,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which agents are connected, when each was last heard from, and what they reported.
@@ -39,7 +40,7 @@ import java.util.logging.Logger;
  * times are persisted, so hosts are known (offline) across a controller restart.
  */
 public final class AgentRegistry {
-  private static final Logger log = Logger.getLogger(AgentRegistry.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(AgentRegistry.class);
 
   private final ControllerStore store;
   private final Clock clock;
@@ -92,7 +93,7 @@ public final class AgentRegistry {
       InventoryValidator.check(inventory, key);
     } catch (AgentInputException e) {
       refusals.put(key, now + ": " + e.getMessage());
-      log.warning("host " + key + " registration from " + remoteAddress + " refused: "
+      log.warn("host " + key + " registration from " + remoteAddress + " refused: "
           + e.getMessage());
       throw e;
     }
@@ -193,7 +194,7 @@ public final class AgentRegistry {
     }
     Pending waiting = pending.get(result.getCommandId());
     if (waiting == null || !waiting.host().equals(key)) {
-      log.warning("host " + key + " answered a command it was not sent; ignored");
+      log.warn("host " + key + " answered a command it was not sent; ignored");
       return;
     }
     pending.remove(result.getCommandId());
@@ -213,7 +214,7 @@ public final class AgentRegistry {
     }
     waiting.result().complete(checked);
     if (!checked.getError().isEmpty()) {
-      log.warning("host " + key + " command " + checked.getCommandId() + " failed: "
+      log.warn("host " + key + " command " + checked.getCommandId() + " failed: "
           + checked.getError());
     }
   }
@@ -245,7 +246,7 @@ public final class AgentRegistry {
     });
     expired.forEach((host, entry) -> {
       long silent = Duration.between(entry.lastHeartbeat(), now).toSeconds();
-      log.warning("host " + host + " offline: no heartbeat for " + silent + " s");
+      log.warn("host " + host + " offline: no heartbeat for " + silent + " s");
       entry.connection().close("no heartbeat for " + silent + " s (timeout "
           + heartbeatTimeout.toSeconds() + " s); reconnect");
     });

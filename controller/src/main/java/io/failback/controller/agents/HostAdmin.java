@@ -13,7 +13,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.regex.Pattern;
 
 /**
@@ -24,7 +25,7 @@ import java.util.regex.Pattern;
  * the truth and is written first.
  */
 public final class HostAdmin {
-  private static final Logger log = Logger.getLogger(HostAdmin.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(HostAdmin.class);
   private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,251}[a-z0-9])?");
   private static final int MAX_REASON_CHARS = 1024;
 
@@ -61,7 +62,7 @@ public final class HostAdmin {
     fenced.add(name);
     String why = "host " + name + " was fenced by " + actor.identity() + ": " + reason;
     cutOff.cut(name, why);
-    log.warning(why);
+    log.warn(why);
   }
 
   /** Lifts the fence of {@code host}; its agent may connect again. */
@@ -97,7 +98,7 @@ public final class HostAdmin {
     }
     cutOff.cut(name, "host " + name + " was removed by " + actor.identity());
     audit(clock.instant(), actor, "host.remove", "host/" + name, "");
-    log.warning("host " + name + " removed by " + actor.identity());
+    log.warn("host " + name + " removed by " + actor.identity());
   }
 
   /**
@@ -153,7 +154,7 @@ public final class HostAdmin {
     store.vmOwnerRecords().move(id, name, now);
     audit(now, actor, "vm.move", "vm/" + id, "from host " + owner.get() + " to host " + name
         + (item.isPresent() ? " (protected item follows)" : "") + "; reason: " + reason);
-    log.warning("VM " + id + " moved from host " + owner.get() + " to " + name + " by "
+    log.warn("VM " + id + " moved from host " + owner.get() + " to " + name + " by "
         + actor.identity());
     registry.refreshInventory(name);
     registry.refreshInventory(owner.get());

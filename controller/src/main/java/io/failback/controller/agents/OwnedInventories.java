@@ -8,7 +8,8 @@ import io.failback.proto.v1.VirtualMachine;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps each VM id with the host that reported it first.
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * the wrong host's VM. Only an operator's move changes an owner.
  */
 final class OwnedInventories {
-  private static final Logger log = Logger.getLogger(OwnedInventories.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(OwnedInventories.class);
 
   private final ControllerStore store;
 
@@ -40,7 +41,7 @@ final class OwnedInventories {
       String detail = "host " + host + " reports VM " + vmId + ", which host " + owner
           + " owns; the report is refused until an operator moves the VM"
           + " (failback vm move " + vmId + " --to-host " + host + ")";
-      log.warning("VM ownership conflict: " + detail);
+      log.warn("VM ownership conflict: " + detail);
       store.auditRecords().append(now, "controller", "", "vm.conflict", "vm/" + vmId, detail);
     }
     HostInventory.Builder kept = inventory.toBuilder().clearVirtualMachines();

@@ -18,7 +18,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.regex.Pattern;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
@@ -31,7 +32,7 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
  * before they expire. Every issue is audited.
  */
 public final class Enrollment {
-  private static final Logger log = Logger.getLogger(Enrollment.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(Enrollment.class);
   private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?");
   static final Duration DEFAULT_TTL = Duration.ofHours(1);
   static final Duration MAX_TTL = Duration.ofDays(7);

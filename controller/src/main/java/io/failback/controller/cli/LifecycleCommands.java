@@ -199,7 +199,8 @@ final class LifecycleCommands {
   }
 
   @Command(name = "simulate-writes", description = "SIMULATION ONLY: the guest of a running"
-      + " cloud VM writes random blocks (controller started with --simulation).")
+      + " cloud VM writes random blocks (controller started with --simulation; needs a"
+      + " simulator certificate: failback-pki issue --role simulator, then --cert/--key).")
   static final class SimulateWrites implements Callable<Integer> {
     @ParentCommand FailbackMain parent;
     @Spec CommandSpec spec;

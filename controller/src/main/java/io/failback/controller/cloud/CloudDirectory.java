@@ -14,7 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  * <p>Threading: used only under the cloud's monitor.
  */
 final class CloudDirectory {
-  private static final Logger log = Logger.getLogger(CloudDirectory.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(CloudDirectory.class);
 
   private final Path root;
   private final FileChannel lockChannel;
@@ -79,7 +80,7 @@ final class CloudDirectory {
     for (Path dir : children(root.resolve("vms"))) {
       Path file = dir.resolve(CloudJson.VM_FILE);
       if (!Files.exists(file)) {
-        log.warning("removing " + dir + ": no " + CloudJson.VM_FILE + " (interrupted create or"
+        log.warn("removing " + dir + ": no " + CloudJson.VM_FILE + " (interrupted create or"
             + " delete)");
         AtomicFiles.deleteTree(dir);
         continue;
@@ -93,14 +94,14 @@ final class CloudDirectory {
 
   private void loadSnapshot(Path dir) throws IOException {
     if (!Files.exists(dir.resolve(CloudJson.SNAPSHOT_FILE))) {
-      log.warning("removing " + dir + ": no " + CloudJson.SNAPSHOT_FILE + " (interrupted)");
+      log.warn("removing " + dir + ": no " + CloudJson.SNAPSHOT_FILE + " (interrupted)");
       AtomicFiles.deleteTree(dir);
       return;
     }
     LocalSnapshot snapshot = LocalSnapshot.load(dir);
     LocalVm vm = vms.get(snapshot.vmId());
     if (vm == null || vm.diskCount() != snapshot.diskCount()) {
-      log.warning("removing snapshot " + dir + ": its VM " + snapshot.vmId() + " is gone");
+      log.warn("removing snapshot " + dir + ": its VM " + snapshot.vmId() + " is gone");
       snapshot.delete();
       return;
     }
@@ -178,7 +179,7 @@ final class CloudDirectory {
     try {
       AtomicFiles.deleteTree(dir);
     } catch (IOException e) {
-      log.warning("cannot remove " + dir + " (removed on the next open): " + e);
+      log.warn("cannot remove " + dir + " (removed on the next open): " + e);
     }
   }
 

@@ -5,14 +5,15 @@ import java.util.BitSet;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SIMULATION ONLY: writes random blocks into a running cloud VM's disk as its guest would, for
  * demos and tests; production clouds have real guests.
  */
 public final class GuestSimulation implements AutoCloseable {
-  private static final Logger log = Logger.getLogger(GuestSimulation.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(GuestSimulation.class);
   private static final int BLOCK = 64 * 1024;
 
   private final Cloud cloud;

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A snapshot's state in a {@link LocalDirectoryCloud}: one {@link ChunkStore} per disk while its
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * while the maps on disk are complete, see {@link CleanMarker}).
  */
 final class LocalSnapshot {
-  private static final Logger log = Logger.getLogger(LocalSnapshot.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(LocalSnapshot.class);
 
   private final String id;
   private final String vmId;
@@ -81,7 +82,7 @@ final class LocalSnapshot {
       }
     } catch (IOException e) {
       // Damaged despite the marker: report tracking as lost, so callers compare checksums.
-      log.warning("snapshot " + file.id() + " lost its tracking: " + e.getMessage());
+      log.warn("snapshot " + file.id() + " lost its tracking: " + e.getMessage());
       for (ChunkStore store : stores) {
         store.close();
       }

@@ -20,7 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records every operator call that may change something (anything but List, Get and Watch) in
@@ -30,7 +31,7 @@ import java.util.logging.Logger;
  * call it sees has an authenticated operator.
  */
 public final class AuditingInterceptor implements ServerInterceptor {
-  private static final Logger log = Logger.getLogger(AuditingInterceptor.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(AuditingInterceptor.class);
   /** Bounds an event's detail: the options of a plan with many VMs can be long. */
   static final int DETAIL_LIMIT = 4000;
 
@@ -87,7 +88,7 @@ public final class AuditingInterceptor implements ServerInterceptor {
           record(actor, action, request.get(), response.get(), status);
         } catch (RuntimeException e) {
           // The call happened: its answer goes out; the missing record is said loudly.
-          log.severe("audit trail: cannot record " + action + " by " + actor.identity() + ": "
+          log.error("audit trail: cannot record " + action + " by " + actor.identity() + ": "
               + e);
         }
         super.close(status, trailers);
@@ -119,7 +120,7 @@ public final class AuditingInterceptor implements ServerInterceptor {
       }
     } catch (StoreException | RuntimeException e) {
       // The call already happened: say loudly that its record is missing.
-      log.severe("audit trail: cannot record " + action + " by " + actor.identity() + ": " + e);
+      log.error("audit trail: cannot record " + action + " by " + actor.identity() + ": " + e);
     }
   }
 

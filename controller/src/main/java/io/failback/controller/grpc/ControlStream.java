@@ -14,7 +14,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One agent's control stream: registration, heartbeats and command results in; commands out.
@@ -24,7 +25,7 @@ import java.util.logging.Logger;
  * is written after the stream ended.
  */
 final class ControlStream implements StreamObserver<AgentMessage>, AgentConnection {
-  private static final Logger log = Logger.getLogger(ControlStream.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ControlStream.class);
 
   private final AgentRegistry registry;
   private final PeerIdentity peer;
@@ -59,7 +60,7 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
     } catch (AgentInputException e) {
       fail(AgentStatus.of(e));
     } catch (StoreException e) {
-      log.severe("control stream of " + peer + ": " + e.getMessage());
+      log.error("control stream of " + peer + ": " + e.getMessage());
       fail(Status.UNAVAILABLE.withDescription("controller cannot record the agent: "
           + e.getMessage()));
     }

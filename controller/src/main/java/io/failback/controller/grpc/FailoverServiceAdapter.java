@@ -51,8 +51,8 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       return;
     } catch (RuntimeException e) {
       // A bug, not a request the caller can fix: say so instead of leaving the call hanging.
-      java.util.logging.Logger.getLogger(FailoverServiceAdapter.class.getName())
-          .log(java.util.logging.Level.WARNING, "FailoverService failed", e);
+      org.slf4j.LoggerFactory.getLogger(FailoverServiceAdapter.class)
+          .warn("FailoverService failed", e);
       responses.onError(Status.INTERNAL.withDescription("controller error: " + e).asException());
       return;
     } catch (io.failback.controller.cloud.CloudException e) {

@@ -17,7 +17,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a standby controller serves on the API port while it waits for the lease: every call
@@ -28,7 +29,7 @@ import java.util.logging.Logger;
  * serves for real.
  */
 public final class StandbyServer {
-  private static final Logger log = Logger.getLogger(StandbyServer.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(StandbyServer.class);
 
   private final Supplier<ServerBuilder<?>> port;
   private volatile String active = "";
@@ -61,7 +62,7 @@ public final class StandbyServer {
           + " controller's address");
     } catch (IOException | RuntimeException e) {
       // Clients given every address still find the active one; only the pointer is missing.
-      log.warning("standby: cannot open the API port to point clients at the active"
+      log.warn("standby: cannot open the API port to point clients at the active"
           + " controller (" + e.getMessage() + "); it stays closed until this one is active");
     }
   }

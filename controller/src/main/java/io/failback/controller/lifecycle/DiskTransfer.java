@@ -32,14 +32,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Syncs the disks of one VM between the cloud and its host, all disks at once, and keeps the
  * job's per-disk progress current while they run.
  */
 final class DiskTransfer {
-  private static final Logger log = Logger.getLogger(DiskTransfer.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(DiskTransfer.class);
   static final int BLOCK_SIZE = 64 * 1024;
 
   /** How far back a disk's progress rate looks. */
@@ -345,7 +346,7 @@ final class DiskTransfer {
       try {
         jobs.step(plan.jobId(), plan.vmId(), text);
       } catch (NotFoundException | IllegalTransitionException | StoreException e) {
-        log.fine("step of job " + plan.jobId() + " not recorded: " + e.getMessage());
+        log.debug("step of job " + plan.jobId() + " not recorded: " + e.getMessage());
       }
     }
   }
@@ -378,7 +379,7 @@ final class DiskTransfer {
         jobs.progress(plan.jobId(), plan.vmId(), disks.get(i).onPremPath(), reported);
       } catch (NotFoundException | IllegalTransitionException | StoreException e) {
         // A job that ended meanwhile takes no more progress.
-        log.fine("progress of job " + plan.jobId() + " not recorded: " + e.getMessage());
+        log.debug("progress of job " + plan.jobId() + " not recorded: " + e.getMessage());
       }
     }
     return snapshots;

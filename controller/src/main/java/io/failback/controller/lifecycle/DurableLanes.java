@@ -5,7 +5,8 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.LaneCheckpoint;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Collectors;
 
 /**
@@ -21,7 +22,7 @@ import java.util.stream.Collectors;
  * pass then reads from the start.
  */
 final class DurableLanes {
-  private static final Logger log = Logger.getLogger(DurableLanes.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(DurableLanes.class);
 
   /** Keeps nothing: a controller without a store (tests of the transfer alone). */
   static final DurableLanes NONE = new DurableLanes(null);
@@ -46,7 +47,7 @@ final class DurableLanes {
     try {
       return records.get(key);
     } catch (StoreException e) {
-      log.warning("checkpoints of " + key + " unreadable, the pass starts at the beginning: "
+      log.warn("checkpoints of " + key + " unreadable, the pass starts at the beginning: "
           + e.getMessage());
       return Map.of();
     }
@@ -61,7 +62,7 @@ final class DurableLanes {
     try {
       records.put(key, checkpoint);
     } catch (StoreException | RuntimeException e) {
-      log.warning("checkpoint of " + key + " lane " + checkpoint.getLane() + " not recorded: "
+      log.warn("checkpoint of " + key + " lane " + checkpoint.getLane() + " not recorded: "
           + e.getMessage());
     }
   }
@@ -73,7 +74,7 @@ final class DurableLanes {
       try {
         records.delete(key);
       } catch (StoreException e) {
-        log.warning("checkpoints of " + key + " not forgotten: " + e.getMessage());
+        log.warn("checkpoints of " + key + " not forgotten: " + e.getMessage());
       }
     }
   }
@@ -86,7 +87,7 @@ final class DurableLanes {
     try {
       records.deletePrefix(jobKey(jobId));
     } catch (StoreException e) {
-      log.warning("checkpoints of job " + jobId + " not forgotten: " + e.getMessage());
+      log.warn("checkpoints of job " + jobId + " not forgotten: " + e.getMessage());
     }
   }
 

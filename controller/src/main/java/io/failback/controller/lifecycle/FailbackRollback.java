@@ -6,7 +6,8 @@ import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.RollbackReport;
 import java.util.Locale;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Undoes a failback that did not finish (cancelled, failed, cut short by a restart): the agent
@@ -16,7 +17,7 @@ import java.util.logging.Logger;
  * damaged it stays there and says why.
  */
 final class FailbackRollback {
-  private static final Logger log = Logger.getLogger(FailbackRollback.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(FailbackRollback.class);
 
   private static final java.time.Duration PROBE = java.time.Duration.ofSeconds(10);
 
@@ -77,7 +78,7 @@ final class FailbackRollback {
                 b.clearUndoJournal();
               }
             }));
-    log.warning(item.getVmName() + ": " + reason);
+    log.warn(item.getVmName() + ": " + reason);
   }
 
   static String describe(RollbackReport report) {

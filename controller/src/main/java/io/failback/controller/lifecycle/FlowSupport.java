@@ -14,14 +14,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Small pieces the flows share: job bookkeeping that must not throw, cancellation, specs,
  * copies.
  */
 final class FlowSupport {
-  private static final Logger log = Logger.getLogger(FlowSupport.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(FlowSupport.class);
 
   private FlowSupport() {}
 
@@ -34,7 +35,7 @@ final class FlowSupport {
     try {
       update.run();
     } catch (Exception e) {
-      log.warning(what + ": " + e.getMessage());
+      log.warn(what + ": " + e.getMessage());
     }
   }
 

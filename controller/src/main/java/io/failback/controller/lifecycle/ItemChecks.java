@@ -7,12 +7,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Collectors;
 
 /** The items' side of starting an action on many VMs, and of a controller restart. */
 final class ItemChecks {
-  private static final Logger log = Logger.getLogger(ItemChecks.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ItemChecks.class);
 
   private ItemChecks() {}
 
@@ -89,7 +90,7 @@ final class ItemChecks {
                       + item.getOnPremHost() + " answers");
             }
           }));
-      log.warning(item.getVmName() + " was " + item.getState() + " when the controller"
+      log.warn(item.getVmName() + " was " + item.getState() + " when the controller"
           + " stopped; now " + back);
       if (back == ProtectionState.FAILBACK_INCONSISTENT) {
         // Phase 2 or a full download had stopped it: the on-prem VM is fenced, so the cloud
@@ -104,7 +105,7 @@ final class ItemChecks {
       if (context.cloud().get(item.getCloudVmId()).map(vm -> vm.state()
           != io.failback.controller.cloud.PowerState.RUNNING).orElse(false)) {
         context.cloud().start(item.getCloudVmId());
-        log.warning(item.getVmName() + ": cloud VM " + item.getCloudVmId()
+        log.warn(item.getVmName() + ": cloud VM " + item.getCloudVmId()
             + " started again (the interrupted failback had stopped it)");
       }
     });

@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records each job's end in the audit trail, with the whole-disk digests of both sides of every
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * the controller's own event.
  */
 public final class JobAudit implements Consumer<Job> {
-  private static final Logger log = Logger.getLogger(JobAudit.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(JobAudit.class);
   static final int DETAIL_LIMIT = 4000;
 
   private final AuditRecords audit;
@@ -46,7 +47,7 @@ public final class JobAudit implements Consumer<Job> {
     if (job.getState() == io.failback.proto.v1.JobState.JOB_SUCCEEDED) {
       log.info("job ended: " + detail);
     } else {
-      log.warning("job ended: " + detail);
+      log.warn("job ended: " + detail);
     }
     List<String> targets = new ArrayList<>();
     targets.add("job/" + job.getId());
@@ -56,7 +57,7 @@ public final class JobAudit implements Consumer<Job> {
         audit.append(clock.instant(), "controller", "", "job.end", target, detail);
       }
     } catch (StoreException | RuntimeException e) {
-      log.severe("audit trail: cannot record the end of job " + job.getId() + ": " + e);
+      log.error("audit trail: cannot record the end of job " + job.getId() + ": " + e);
     }
   }
 

@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a starting controller does with the jobs a previous process left unfinished: a failback
@@ -29,7 +30,7 @@ import java.util.logging.Logger;
  * ({@link ItemChecks#recover}).
  */
 final class JobContinuation {
-  private static final Logger log = Logger.getLogger(JobContinuation.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(JobContinuation.class);
   private static final Set<ProtectionState> FAILING_BACK = EnumSet.of(
       ProtectionState.FAILING_BACK, ProtectionState.FAILBACK_SYNCED,
       ProtectionState.FAILBACK_COMPLETING);
@@ -158,7 +159,7 @@ final class JobContinuation {
     // commit is not cancellable and starts none either (as Lifecycle.commit launches it).
     VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits,
         !isCommit(job), !isProtection(job) && !isCommit(job));
-    log.warning("job " + job.getId() + " (" + job.getKind() + ") was running when the"
+    log.warn("job " + job.getId() + " (" + job.getKind() + ") was running when the"
         + " controller stopped; continuing it (" + (works.size() - ended.size()) + " of "
         + works.size() + " VMs)");
     return vmJobs.resume(job, kind, isProtection(job) || isCommit(job)

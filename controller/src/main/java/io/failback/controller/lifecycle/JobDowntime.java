@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A job's downtime: predicted live while it waits for CompleteFailover (each VM's and the whole
@@ -21,7 +22,7 @@ import java.util.logging.Logger;
  * thread; one lock orders them, so the frozen prediction is the last one written.
  */
 final class JobDowntime {
-  private static final Logger log = Logger.getLogger(JobDowntime.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(JobDowntime.class);
   static final Duration REFRESH = Duration.ofSeconds(1);
 
   private final LifecycleContext context;
@@ -118,7 +119,7 @@ final class JobDowntime {
       }
     } catch (Exception e) {
       // The job may have ended meanwhile (a cancel): the next refresh, if any, tries again.
-      log.fine("downtime prediction of job " + jobId + ": " + e.getMessage());
+      log.debug("downtime prediction of job " + jobId + ": " + e.getMessage());
     }
   }
 

@@ -6,11 +6,12 @@ import io.failback.proto.v1.Job;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Who hears of every job change (metrics, the audit trail, logs); none can fail a change. */
 final class JobListeners {
-  private static final Logger log = Logger.getLogger(JobListeners.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(JobListeners.class);
 
   private final List<Consumer<Job>> listeners = new CopyOnWriteArrayList<>();
 
@@ -23,7 +24,7 @@ final class JobListeners {
       try {
         listener.accept(job);
       } catch (RuntimeException e) {
-        log.warning("job listener failed on job " + job.getId() + ": " + e);
+        log.warn("job listener failed on job " + job.getId() + ": " + e);
       }
     }
   }

@@ -3,8 +3,8 @@ package io.failback.controller.lifecycle;
 import io.failback.proto.v1.Job;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One watcher's view of a job: the latest version it has not taken yet.
@@ -18,7 +18,7 @@ import java.util.logging.Logger;
  * back into {@link Jobs}. {@link #poll} and {@link #close} may be called from any thread.
  */
 public final class JobWatch implements AutoCloseable {
-  private static final Logger log = Logger.getLogger(JobWatch.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(JobWatch.class);
 
   private final AtomicReference<Job> pending;
   private final Runnable listener;
@@ -72,7 +72,7 @@ public final class JobWatch implements AutoCloseable {
       listener.run();
     } catch (RuntimeException e) {
       // A broken watcher must not fail the job update that notified it.
-      log.log(Level.WARNING, "job watcher failed", e);
+      log.warn("job watcher failed", e);
     }
   }
 }

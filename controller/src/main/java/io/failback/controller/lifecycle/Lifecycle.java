@@ -30,14 +30,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The operator's lifecycle actions: each checks the item's state, starts a job and returns it
  * at once; the work runs in the background and reports through the job.
  */
 public final class Lifecycle {
-  private static final Logger log = Logger.getLogger(Lifecycle.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
 
   private final LifecycleContext context;
   private final Replication replication;
@@ -386,7 +387,7 @@ public final class Lifecycle {
         }
       }
     } catch (StoreException e) {
-      log.warning("due rollbacks skipped: " + e.getMessage());
+      log.warn("due rollbacks skipped: " + e.getMessage());
     }
   }
 
@@ -394,6 +395,6 @@ public final class Lifecycle {
   public void close() {
     context.workers().shutdownNow();
     context.transfer().close();
-    log.fine("lifecycle stopped");
+    log.debug("lifecycle stopped");
   }
 }

@@ -19,11 +19,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** On-prem to cloud data movement: a job's replication of a VM, and the periodic cycles. */
 final class Replication {
-  private static final Logger log = Logger.getLogger(Replication.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(Replication.class);
   private final LifecycleContext context;
 
   Replication(LifecycleContext context) {
@@ -86,14 +87,14 @@ final class Replication {
           try {
             cycle(item.getVmId());
           } catch (LifecycleException | NotFoundException | StoreException e) {
-            log.warning("delta cycle of " + item.getVmName() + ": " + e.getMessage());
+            log.warn("delta cycle of " + item.getVmName() + ": " + e.getMessage());
             quietly("recording the failed cycle of " + item.getVmName(),
                 () -> context.items().recordCycleError(item.getVmId(), e.getMessage()));
           }
         }
       }
     } catch (StoreException e) {
-      log.warning("delta cycles skipped: " + e.getMessage());
+      log.warn("delta cycles skipped: " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

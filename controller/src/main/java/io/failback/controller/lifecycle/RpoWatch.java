@@ -6,14 +6,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Logs each protected item's RPO warning once when it appears or changes its reason, and once
  * when it clears: an operator's log shows when an item fell behind and why, not a line a tick.
  */
 final class RpoWatch {
-  private static final Logger log = Logger.getLogger(RpoWatch.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(RpoWatch.class);
 
   private final ProtectedItems items;
   /** Each warning item's last logged reason, without the figures that change every tick. */
@@ -32,7 +33,7 @@ final class RpoWatch {
         String kind = kind(warning);
         String before = warned.get(item.getVmId());
         if (!warning.isEmpty() && !kind.equals(before)) {
-          log.warning("RPO of " + item.getVmName() + " (" + item.getVmId() + "): " + warning);
+          log.warn("RPO of " + item.getVmName() + " (" + item.getVmId() + "): " + warning);
           warned.put(item.getVmId(), kind);
         } else if (warning.isEmpty() && before != null) {
           log.info("RPO of " + item.getVmName() + " (" + item.getVmId() + ") is within its"
@@ -42,7 +43,7 @@ final class RpoWatch {
       }
       warned.keySet().retainAll(seen);
     } catch (StoreException e) {
-      log.warning("RPO check skipped: " + e.getMessage());
+      log.warn("RPO check skipped: " + e.getMessage());
     }
   }
 

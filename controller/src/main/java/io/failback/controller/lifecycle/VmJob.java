@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Collectors;
 import org.slf4j.MDC;
 
@@ -35,7 +36,7 @@ import org.slf4j.MDC;
  * before the last VMs start, because a started VM is not stopped again.
  */
 final class VmJob {
-  private static final Logger log = Logger.getLogger(VmJob.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(VmJob.class);
   static final int PARALLEL_VMS = 4;
 
   private final LifecycleContext context;
@@ -136,7 +137,7 @@ final class VmJob {
       done.countDown();
       return;
     } catch (Exception e) {
-      log.warning("job " + jobId + ": " + e);
+      log.warn("job " + jobId + ": " + e);
       notStarted(0, "stopped: " + e.getMessage());
     }
     end();

@@ -20,14 +20,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The controller's meters: syncs (through {@link SyncMeter}), jobs, agents and each protected
  * item's RPO. Per-host and per-item rows are refreshed by {@link #refresh}.
  */
 public final class ControllerMetrics {
-  private static final Logger log = Logger.getLogger(ControllerMetrics.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ControllerMetrics.class);
 
   private final PrometheusMeterRegistry registry;
   private final SyncMeter syncMeter;
@@ -127,7 +128,7 @@ public final class ControllerMetrics {
       rpoTarget.register(targets, true);
       rpoWarning.register(warnings, true);
     } catch (StoreException | RuntimeException e) {
-      log.warning("metrics: cannot refresh hosts and items: " + e.getMessage());
+      log.warn("metrics: cannot refresh hosts and items: " + e.getMessage());
     }
   }
 

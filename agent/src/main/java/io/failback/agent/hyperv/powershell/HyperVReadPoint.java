@@ -16,7 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Hyper-V recovery checkpoint used as a read point (see the scripts {@code
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
  * inventory names, are frozen: they are read in place and their changed ranges asked of RCT.
  */
 final class HyperVReadPoint implements ReadPoint {
-  private static final Logger log = Logger.getLogger(HyperVReadPoint.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(HyperVReadPoint.class);
   /** create-read-point.ps1's exit code for a failure after CreateSnapshot was called. */
   private static final int CHECKPOINT_MAY_EXIST = 2;
 
@@ -141,7 +142,7 @@ final class HyperVReadPoint implements ReadPoint {
         own.remove(vmId, old);
       }
     } catch (IOException e) {
-      log.warning("old reference points of VM " + vmId + " were not all removed: "
+      log.warn("old reference points of VM " + vmId + " were not all removed: "
           + e.getMessage());
     }
   }

@@ -20,7 +20,8 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drives a real Hyper-V host through its PowerShell module, one {@code powershell} process per
@@ -30,7 +31,7 @@ import java.util.logging.Logger;
  * Administrators or Hyper-V Administrators.
  */
 public final class PowerShellHypervisor implements HypervisorDriver {
-  private static final Logger log = Logger.getLogger(PowerShellHypervisor.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(PowerShellHypervisor.class);
 
   private final PowerShell shell;
   private final Options options;
@@ -93,7 +94,7 @@ public final class PowerShellHypervisor implements HypervisorDriver {
         PowerShell.parameters("vmId", vmId, "turnOff", turnOff, "timeoutSeconds", seconds),
         "stop VM " + vmId, options.shutdownTimeout().plus(options.commandTimeout())));
     if (!turnOff && bool(answer, "turnedOff")) {
-      log.warning("VM " + vmId + " was turned off: " + text(answer, "reason"));
+      log.warn("VM " + vmId + " was turned off: " + text(answer, "reason"));
     }
     requireState(answer, vmId, "Off");
   }

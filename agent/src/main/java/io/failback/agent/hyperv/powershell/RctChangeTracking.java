@@ -15,7 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hyper-V resilient change tracking (Windows Server 2016+) through WMI's {@code
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * is slower but always right, while a wrong list would silently skip changed data.
  */
 final class RctChangeTracking implements ChangeTracking {
-  private static final Logger log = Logger.getLogger(RctChangeTracking.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(RctChangeTracking.class);
 
   private final PowerShell shell;
   private final Duration timeout;
@@ -53,7 +54,7 @@ final class RctChangeTracking implements ChangeTracking {
       }
       return Optional.of(normalize(answer, diskSize));
     } catch (IOException | IllegalArgumentException e) {
-      log.warning("changed-block tracking of " + diskPath + " failed (" + e.getMessage()
+      log.warn("changed-block tracking of " + diskPath + " failed (" + e.getMessage()
           + "); comparing checksums instead");
       return Optional.empty();
     }

@@ -17,7 +17,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Lock;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the VMs of a simulated host for real: each under its own QEMU, recorded in its folder
@@ -29,7 +30,7 @@ final class QemuPower implements VmPower {
   private static final Duration MONITOR_ANSWER = Duration.ofSeconds(10);
   /** A killed process has nothing left to finish; longer means it is stuck in the kernel. */
   private static final Duration KILLED_EXIT = Duration.ofSeconds(30);
-  private static final Logger log = Logger.getLogger(QemuPower.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(QemuPower.class);
 
   private final SimulatedBoot boot;
   /** One start or stop of a VM at a time; other VMs go on meanwhile. */
@@ -204,7 +205,7 @@ final class QemuPower implements VmPower {
         QemuMonitor.connect(BootFolder.monitorSocket(folder), qemu, MONITOR_ANSWER)) {
       qmp.execute("system_powerdown", MONITOR_ANSWER);
     } catch (IOException e) {
-      log.warning("cannot press the power button of the VM in " + folder + " (" + e.getMessage()
+      log.warn("cannot press the power button of the VM in " + folder + " (" + e.getMessage()
           + "); turning it off");
       return false;
     }
@@ -215,7 +216,7 @@ final class QemuPower implements VmPower {
   private void turnOff(Path folder, ProcessHandle qemu, boolean asked)
       throws IOException, InterruptedException {
     if (!asked) {
-      log.warning("the VM in " + folder + " did not shut down within "
+      log.warn("the VM in " + folder + " did not shut down within "
           + boot.shutdownTimeout() + "; turning it off");
     }
     synchronized (records) {
@@ -252,11 +253,11 @@ final class QemuPower implements VmPower {
           record.get().exited(status).write(folder);
         }
       } catch (IOException e) {
-        log.warning("cannot record how QEMU ended in " + folder + ": " + e.getMessage());
+        log.warn("cannot record how QEMU ended in " + folder + ": " + e.getMessage());
       }
     }
     if (status != 0) {
-      log.warning("QEMU of the VM in " + folder + " exited with status " + status);
+      log.warn("QEMU of the VM in " + folder + " exited with status " + status);
     }
   }
 

@@ -7,7 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The records {@link ReadPoints} keeps on the agent's disk, one per VM: the id of its open read
@@ -15,7 +16,7 @@ import java.util.logging.Logger;
  * discarded on the host, then the record goes.
  */
 final class ReadPointRecords {
-  private static final Logger log = Logger.getLogger(ReadPointRecords.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ReadPointRecords.class);
 
   /** A record's content while its read point is being made, followed by when that began. */
   static final String CREATING = "creating ";

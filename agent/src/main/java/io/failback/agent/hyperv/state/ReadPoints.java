@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The read points this agent has open, one per VM, shared by the source sessions of its disks.
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
  * Hyper-V the guest would otherwise write into a growing checkpoint file for ever).
  */
 public final class ReadPoints {
-  private static final Logger log = Logger.getLogger(ReadPoints.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ReadPoints.class);
 
   private final HypervisorDriver driver;
   private final Path dir;
@@ -53,14 +54,14 @@ public final class ReadPoints {
     } catch (NoSuchFileException none) {
       return;
     } catch (IOException e) {
-      log.warning("cannot list the read points left open in " + dir + ": " + e.getMessage());
+      log.warn("cannot list the read points left open in " + dir + ": " + e.getMessage());
       return;
     }
     for (Path record : records) {
       try {
         ReadPointRecords.discard(driver, dir, record.getFileName().toString());
       } catch (IOException e) {
-        log.warning("read point of VM " + record.getFileName() + " left open by the last run"
+        log.warn("read point of VM " + record.getFileName() + " left open by the last run"
             + " could not be discarded: " + e.getMessage());
       }
     }
@@ -123,7 +124,7 @@ public final class ReadPoints {
       // Never an open one: it was made before these disks' last writes.
       lease = join(vmId, true);
     } catch (IOException e) {
-      log.warning("no change-tracking reference point of VM " + vmId + ": " + e.getMessage());
+      log.warn("no change-tracking reference point of VM " + vmId + ": " + e.getMessage());
       return Map.of();
     }
     return lease.succeeded(diskPaths);
@@ -330,7 +331,7 @@ public final class ReadPoints {
             kept = ending.keep(disks);
             gone = true;
           } catch (IOException | RuntimeException e) {
-            log.warning("read point " + ending.id() + " of VM " + vmId + " could not be kept"
+            log.warn("read point " + ending.id() + " of VM " + vmId + " could not be kept"
                 + " as a reference point (" + e.getMessage() + "); its disks' next syncs"
                 + " compare checksums");
           }
@@ -340,7 +341,7 @@ public final class ReadPoints {
           try {
             ReadPointRecords.forget(DurableFiles.vmFile(dir, vmId));
           } catch (IOException e) {
-            log.warning("cannot forget read point " + ending.id() + ": " + e.getMessage());
+            log.warn("cannot forget read point " + ending.id() + ": " + e.getMessage());
           }
         }
       }
@@ -363,7 +364,7 @@ public final class ReadPoints {
         readPoint.discard();
         return true;
       } catch (IOException | RuntimeException e) {
-        log.warning("read point " + readPoint.id() + " of VM " + vmId + " could not be"
+        log.warn("read point " + readPoint.id() + " of VM " + vmId + " could not be"
             + " discarded (" + e.getMessage() + "); the agent tries again at its next start");
         return false;
       }

@@ -6,8 +6,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.libvirt.Connect;
 import org.libvirt.Library;
 import org.libvirt.LibvirtException;
@@ -21,7 +21,7 @@ import org.libvirt.jna.Libvirt;
  * connections their keep-alives. It is started once per JVM and runs on a daemon thread.
  */
 final class LibvirtSession implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(LibvirtSession.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(LibvirtSession.class);
   private static boolean eventLoopRunning;
   // libvirt's default handler prints every error to stderr, also those answered as exceptions
   // and expected (a network that does not exist). Held in a field: JNA must not lose it to GC.
@@ -59,7 +59,7 @@ final class LibvirtSession implements AutoCloseable {
       try {
         Library.runEventLoop();
       } catch (LibvirtException | InterruptedException e) {
-        LOG.log(Level.SEVERE, "the libvirt event loop stopped", e);
+        LOG.error("the libvirt event loop stopped", e);
       }
     }, "libvirt-event-loop");
     loop.setDaemon(true);
