@@ -49,6 +49,7 @@ class ProcrunCommandTest {
         "--StopTimeout=90",
         "--LogPath=" + HOME + "\\logs",
         "--LogPrefix=failback-agent-service",
+        "--LogLevel=Info",
         "--StdOutput=auto",
         "--StdError=auto"), command.install());
     assertEquals(List.of(HOME + "\\bin\\prunsrv.exe", "//DS//FailbackAgent"),

@@ -51,6 +51,7 @@ class ControllerProcrunCommandTest {
         "--StopTimeout=90",
         "--LogPath=" + HOME + "\\logs",
         "--LogPrefix=failback-controller-service",
+        "--LogLevel=Info",
         "--StdOutput=auto",
         "--StdError=auto"), command.install());
     assertEquals(List.of(PRUNSRV, "//DS//FailbackController"),
@@ -62,15 +63,18 @@ class ControllerProcrunCommandTest {
     Path home = tmp.resolve("failback-controller");
     Path jar = Files.createDirectories(home.resolve("lib")).resolve("failback-controller.jar");
     Files.writeString(jar, "");
-    Path config = Files.writeString(tmp.resolve("controller.properties"), "cert=c.pem\n");
+    // procrun's own log follows the component's level.
+    Path config = Files.writeString(tmp.resolve("controller.properties"),
+        "cert=c.pem\nlog-level=warn\n");
     String prunsrv = home.resolve("bin").resolve("prunsrv.exe").toString();
 
     assertEquals(0, execute("install-service", "--config", config.toString(), "--home",
         home.toString(), "--jvm", "auto", "--print"));
     assertEquals(new ProcrunCommand(ControllerService.DEFINITION, prunsrv, "FailbackController",
         "auto", List.of(jar.toString()), config.toAbsolutePath().toString(),
-        home.resolve("logs").toString(), "NT Authority\\LocalService").install(),
+        home.resolve("logs").toString(), "NT Authority\\LocalService", "warn").install(),
         out.toString().lines().toList());
+    assertTrue(out.toString().contains("--LogLevel=Warn"), out.toString());
 
     out.getBuffer().setLength(0);
     assertEquals(0, execute("uninstall-service", "--home", home.toString(), "--print"));

@@ -18,15 +18,27 @@ import java.util.List;
  * @param configFile the properties file the service runs with
  * @param logDir where procrun writes its log and the service's stdout/stderr
  * @param serviceUser the account the service runs as ({@link ServiceDefinition#userRights})
+ * @param logLevel the component's {@code log-level} (error, warn, info, debug, trace), which
+ *     procrun's own log follows
  */
 public record ProcrunCommand(ServiceDefinition service, String prunsrv, String serviceName,
-    String jvm, List<String> classpath, String configFile, String logDir, String serviceUser) {
+    String jvm, List<String> classpath, String configFile, String logDir, String serviceUser,
+    String logLevel) {
   /** procrun's list separators; a value holding one would be split. */
   private static final String SEPARATORS = ";#";
   /** How much longer procrun waits for a stop than the component itself. */
   private static final long STOP_TIMEOUT_MARGIN_SECONDS = 30;
 
+  /** A service logging at info. */
+  public ProcrunCommand(ServiceDefinition service, String prunsrv, String serviceName,
+      String jvm, List<String> classpath, String configFile, String logDir,
+      String serviceUser) {
+    this(service, prunsrv, serviceName, jvm, classpath, configFile, logDir, serviceUser,
+        "info");
+  }
+
   public ProcrunCommand {
+    procrunLevel(logLevel); // checked before anything is installed
     checkArgument(serviceName.matches("[A-Za-z0-9_-]{1,80}"),
         "service name '%s' must be letters, digits, '_' or '-'", serviceName);
     classpath = List.copyOf(classpath);
@@ -63,9 +75,23 @@ public record ProcrunCommand(ServiceDefinition service, String prunsrv, String s
         "--StopTimeout=" + (service.stopWait().toSeconds() + STOP_TIMEOUT_MARGIN_SECONDS),
         "--LogPath=" + logDir,
         "--LogPrefix=" + service.artifact() + "-service",
+        "--LogLevel=" + procrunLevel(logLevel),
         "--StdOutput=auto",
         "--StdError=auto"));
     return command;
+  }
+
+  /**
+   * procrun's level for the component's: its log then holds what the component's does (trace
+   * has no procrun equivalent: Debug).
+   */
+  static String procrunLevel(String logLevel) {
+    return switch (io.failback.common.logging.Logging.parseLevel(logLevel).levelStr) {
+      case "ERROR" -> "Error";
+      case "WARN" -> "Warn";
+      case "INFO" -> "Info";
+      default -> "Debug";
+    };
   }
 
   /** {@code prunsrv //DS//NAME}: stops and removes the service. */

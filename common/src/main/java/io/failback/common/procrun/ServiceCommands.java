@@ -157,7 +157,16 @@ public final class ServiceCommands {
       return new ProcrunCommand(service, prunsrv(), value("--service-name"), jvmDll, jars,
           config.toAbsolutePath().toString(),
           (logDir != null ? logDir : home().resolve("logs")).toAbsolutePath().toString(),
-          value("--service-user"));
+          value("--service-user"), logLevel(config));
+    }
+
+    /** The {@code log-level} the config file gives the component; info if none. */
+    private static String logLevel(Path config) throws IOException {
+      java.util.Properties properties = new java.util.Properties();
+      try (var reader = Files.newBufferedReader(config)) {
+        properties.load(reader);
+      }
+      return properties.getProperty("log-level", "info").strip();
     }
 
     private boolean isOwnJar(String path) {
