@@ -3,7 +3,6 @@ package io.failback.controller;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.LeaseRecords.Lease;
 import io.failback.controller.store.StoreException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -19,12 +18,12 @@ import org.slf4j.LoggerFactory;
  * released, telling whoever calls it which controller is active (the standby's API port answers
  * UNAVAILABLE with the active's address). Active, it renews every third of the time to live; the store checks the term
  * in every transaction ({@link ControllerStore#fence}), and once another controller took the
- * lease over this one stops serving. Lease times are real time, whatever clock the controller
- * otherwise runs on.
+ * lease over this one stops serving. Lease times are the database server's clock, so that the
+ * controllers' own clocks need not agree; how long renewing has failed is this process's own
+ * elapsed time.
  */
 final class ControllerLease implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControllerLease.class);
-  private static final Clock REAL_TIME = Clock.systemUTC();
 
   private final ControllerStore store;
   private final String holder;
@@ -55,7 +54,7 @@ final class ControllerLease implements AutoCloseable {
     String holder = UUID.randomUUID().toString();
     Instant announced = Instant.MIN;
     while (true) {
-      Instant now = REAL_TIME.instant();
+      Instant now = store.leaseRecords().databaseTime();
       Lease lease = store.leaseRecords().acquire(holder, address, cloud, now, ttl);
       if (lease.holder().equals(holder)) {
         store.fence(new ControllerStore.Fence(lease.term(), holder));
@@ -100,20 +99,21 @@ final class ControllerLease implements AutoCloseable {
       return;
     }
     long every = Math.max(100, ttl.toMillis() / 3);
-    Instant[] renewed = {REAL_TIME.instant()};
+    long[] renewed = {System.nanoTime()};
     scheduler.scheduleWithFixedDelay(() -> {
       if (lost) {
         return;
       }
-      Instant now = REAL_TIME.instant();
+      long now = System.nanoTime();
       try {
-        if (store.leaseRecords().renew(term, holder, now, ttl)) {
+        if (store.leaseRecords().renew(term, holder, store.leaseRecords().databaseTime(),
+            ttl)) {
           renewed[0] = now;
           return;
         }
         log.error("lease term " + term + " was taken over by another controller");
       } catch (StoreException e) {
-        if (Duration.between(renewed[0], now).compareTo(ttl) < 0) {
+        if (now - renewed[0] < ttl.toNanos()) {
           log.warn("renewing the lease failed, retrying: " + e.getMessage());
           return;
         }

@@ -11,8 +11,8 @@ import java.util.Optional;
  * renews it; another takes it over only once it expired, with the next term, and the store
  * refuses the old holder's transactions from then on ({@link ControllerStore#fence}).
  *
- * <p>Times come from the callers' clocks: controllers sharing a store must keep them in sync
- * (NTP) to well within the lease's time to live.
+ * <p>Controllers give it the database server's time ({@link #databaseTime}), so that their own
+ * clocks need not agree: one clock decides when a lease expired.
  */
 public final class LeaseRecords {
   static final String SELECT = "SELECT term, holder, address, cloud, acquired_at,"
@@ -30,6 +30,12 @@ public final class LeaseRecords {
 
   LeaseRecords(ControllerStore store) {
     this.store = store;
+  }
+
+  /** The database server's clock now (to the millisecond): the one lease times are read on. */
+  public Instant databaseTime() throws StoreException {
+    return store.inHandleUnfenced("Reading the database's clock", handle -> Instant.ofEpochMilli(
+        handle.createQuery("SELECT " + store.dialect().nowMillis()).mapTo(Long.class).one()));
   }
 
   /** The lease, if any controller ever held it. */

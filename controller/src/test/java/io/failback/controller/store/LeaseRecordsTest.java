@@ -47,6 +47,17 @@ class LeaseRecordsTest extends StoreTestBase {
   }
 
   @Test
+  void leaseTimesAreTheDatabaseServersClock() throws Exception {
+    // The one clock every controller reads lease times on; here it is this machine's too.
+    long before = System.currentTimeMillis();
+    Instant database = store.leaseRecords().databaseTime();
+    long after = System.currentTimeMillis();
+    assertTrue(database.toEpochMilli() >= before - 1000 && database.toEpochMilli() <= after + 1000,
+        before + " <= " + database.toEpochMilli() + " <= " + after);
+    assertTrue(store.leaseRecords().databaseTime().compareTo(database) >= 0, "it went back");
+  }
+
+  @Test
   void aReleasedLeaseIsTakenAtOnce() throws Exception {
     store.leaseRecords().acquire("a", "ctl-a:8443", "c", T0, TTL);
     store.leaseRecords().release(1, "a");
