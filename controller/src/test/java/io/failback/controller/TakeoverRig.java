@@ -101,9 +101,11 @@ final class TakeoverRig implements AutoCloseable {
     String both = "localhost:" + portB + ",localhost:" + portA;
     keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));
     operatorTls = TlsMaterial.load(pki.operator("ops"), true);
-    channel = ControllerTargets.channelBuilder(both, operatorTls.channelCredentials()).build();
-    simulation = ControllerTargets.channelBuilder(both,
-        TlsMaterial.load(pki.simulator("guests"), true).channelCredentials()).build();
+    // As the CLI builds them: a call that reaches the standby is retried on the active one.
+    channel = ControllerTargets.retryingUnavailable(ControllerTargets.channelBuilder(both,
+        operatorTls.channelCredentials())).build();
+    simulation = ControllerTargets.retryingUnavailable(ControllerTargets.channelBuilder(both,
+        TlsMaterial.load(pki.simulator("guests"), true).channelCredentials())).build();
     failover = FailoverServiceGrpc.newBlockingStub(channel);
     jobs = JobServiceGrpc.newBlockingStub(channel);
     vm = awaitVm();
@@ -128,12 +130,28 @@ final class TakeoverRig implements AutoCloseable {
         JobState.JOB_SUCCEEDED);
   }
 
-  /** The cloud VM's guest overwrites {@code blocks} 64 KiB blocks of a disk. */
-  void cloudWrites(int disk, int blocks, long seed) {
-    CloudSimulationServiceGrpc.newBlockingStub(simulation)
-        .withDeadlineAfter(2, TimeUnit.MINUTES)
-        .writeToCloudVm(WriteToCloudVmRequest.newBuilder().setVmId(vmId).setDiskIndex(disk)
-            .setBlocks(blocks).setSeed(seed).build());
+  /**
+   * The cloud VM's guest overwrites {@code blocks} 64 KiB blocks of a disk. Right after a
+   * takeover the call is tried again for a while, as an operator would: UNAVAILABLE means
+   * nothing was written.
+   */
+  void cloudWrites(int disk, int blocks, long seed) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        CloudSimulationServiceGrpc.newBlockingStub(simulation)
+            .withDeadlineAfter(2, TimeUnit.MINUTES)
+            .writeToCloudVm(WriteToCloudVmRequest.newBuilder().setVmId(vmId)
+                .setDiskIndex(disk).setBlocks(blocks).setSeed(seed).build());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
   }
 
   /** Starts a sync-before failback and waits until it waits for CompleteFailover. */

@@ -148,7 +148,7 @@ public final class ControllerTargets {
   private static final class Addresses {
     /** Longer than pick_first takes to move, shorter than a takeover (a lease's lapse). */
     private static final long ONLY_ACTIVE_NANOS = java.util.concurrent.TimeUnit.SECONDS
-        .toNanos(5);
+        .toNanos(3);
     /**
      * A re-resolution asked for sooner comes from pick_first leaving the standby; later, from
      * losing the active one, which a standby may have named just before it took over.
