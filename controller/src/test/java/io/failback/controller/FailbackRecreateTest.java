@@ -100,6 +100,41 @@ class FailbackRecreateTest {
   }
 
   @Test
+  void aRecreationCutByAControllerRestartBeforeTheVmWasCreatedRecreatesItThen()
+      throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    String cloudVm = fixture.failedOver();
+    fixture.controller.server.cloud().guest(cloudVm).scribble(0, 20, 6);
+    Files.delete(fixture.onPremDisk(0));
+    Files.delete(fixture.onPremDisk(1));
+    // What a controller stopped right after it launched the full download leaves: the job
+    // running with what the request said, the item FAILING_BACK under it, no VM created yet.
+    var jobs = fixture.controller.server.jobs();
+    Job job = jobs.create("PlannedFailover", io.failback.proto.v1.FailoverDirection
+        .CLOUD_TO_ON_PREM, "", java.util.Map.of(fixture.vmId, java.util.List.of()));
+    jobs.editResume(job.getId(), r -> r.setDataSync(DataSync.FULL_DOWNLOAD));
+    jobs.transition(job.getId(), JobState.JOB_RUNNING);
+    fixture.controller.server.protectedItems().transition(fixture.vmId,
+        ProtectionState.FAILED_OVER, ProtectionState.FAILING_BACK,
+        b -> b.setActiveJobId(job.getId()));
+    int port = fixture.controller.port();
+    fixture.controller.close();
+    fixture.controller.start(port);
+
+    Job done = fixture.awaitState(fixture.controller.server.jobs().get(job.getId()),
+        JobState.JOB_SUCCEEDED);
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .contains("recreated it there")), done.toString());
+    var item = fixture.item();
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, item.getState());
+    VirtualMachine recreated = vm(fixture, item.getOnPremVmId());
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.cloudBytes(cloudVm, i),
+          bytes(Path.of(recreated.getDisks(i).getPath())), "disk " + i);
+    }
+  }
+
+  @Test
   void aVmWhoseDisksWereDeletedIsRecreatedByAFullDownload() throws Exception {
     recreateAfter(false);
   }

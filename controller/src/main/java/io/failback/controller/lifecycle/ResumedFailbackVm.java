@@ -22,6 +22,8 @@ import java.util.List;
  *       each lane's last durable checkpoint (DurableLanes) as a checksum pass: the blocks below
  *       it are not read again, those above are compared and only what differs is sent.
  *   <li>A full download whose cloud VM was stopped: the same, from the download's checkpoints.
+ *   <li>A full download that was to recreate a VM deleted on its own host and was cut before
+ *       it did: it recreates the VM now and downloads into its new disks.
  * </ul>
  *
  * <p>The undo journal is the same: the agent preserves a region on its first write only, so
@@ -71,6 +73,15 @@ final class ResumedFailbackVm extends FailbackVm {
   @Override
   public void prepare() throws Exception {
     context.transfer().awaitAgent(host(), jobId);
+    if (alternateHost.isEmpty() && dataSync == DataSync.FULL_DOWNLOAD) {
+      // Cut before it recreated a VM deleted on its own host: it does so now, into new disks.
+      java.util.Optional<String> gone = new OnPremLoss(context).of(item);
+      if (gone.isPresent()) {
+        alternateHost = item.getOnPremHost();
+        recreating(gone.get());
+        fullAsDelta = false;
+      }
+    }
     if (alternateHost.isEmpty()) {
       onPrem = context.hosts().vm(FlowSupport.onPremVmId(item));
     }
@@ -78,14 +89,14 @@ final class ResumedFailbackVm extends FailbackVm {
     if (certificate != null) {
       encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
     }
-    if (!pastCompletion()) {
+    if (!pastCompletion() || recreating != null) {
       super.prepare();
     }
   }
 
   @Override
   public void stopSource() throws Exception {
-    if (!pastCompletion()) {
+    if (!pastCompletion() && stoppedAt == null) {
       super.stopSource();
       return;
     }
