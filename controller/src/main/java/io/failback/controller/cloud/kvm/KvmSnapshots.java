@@ -263,7 +263,9 @@ final class KvmSnapshots {
     Files.createDirectories(dir);
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.toList()) {
-        Files.delete(file); // Left by a job that ended with QEMU: libvirt wants new ones.
+        // Left by a job that ended with QEMU: libvirt wants new ones. A job that is just
+        // ending may remove its own meanwhile.
+        Files.deleteIfExists(file);
       }
     }
     return dir;
