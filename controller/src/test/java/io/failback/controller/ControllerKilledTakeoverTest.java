@@ -25,75 +25,46 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * From the outside: kill -9 of the active controller process in the middle of a failback (in
- * phase 1, while it waits, in phase 2); the standby process takes the lease over, the agent and
- * the operator's channel find it among their two addresses, the job goes on, and {@code
- * qemu-img compare} finds every on-prem disk equal to its cloud disk.
+ * phase 1, then again while it waits, in phase 2); the standby process takes the lease over,
+ * the agent and the operator's channel find it among their two addresses, a killed controller
+ * started again rejoins as a standby, the job goes on, and {@code qemu-img compare} finds every
+ * on-prem disk equal to its cloud disk.
  */
 class ControllerKilledTakeoverTest {
   @TempDir Path dir;
 
+  /**
+   * Two takeovers in one failback: A killed in phase 1, B goes on and waits; A, started again
+   * as its service manager would, rejoins as a standby; B killed while the job waits, A goes
+   * on; CompleteFailover completes it.
+   */
   @Test
-  void killedWhileTheFailbackWaitsTheStandbyWaitsForCompleteFailoverAgain() throws Exception {
-    try (TakeoverRig rig = new TakeoverRig(dir, 16)) {
-      rig.failedOver();
-      rig.cloudWrites(0, 30, 61);
-      Job failback = rig.failbackWaiting();
-      assertTrue(rig.b.isAlive(), "the standby gave up");
-      // The standby answers every call UNAVAILABLE, naming the active controller: clients
-      // given both addresses (the standby first in this rig) go there.
-      ManagedChannel standby = rig.only(rig.portB);
-      try {
-        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-            () -> JobServiceGrpc.newBlockingStub(standby).getJob(
-                GetJobRequest.newBuilder().setJobId(failback.getId()).build()));
-        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
-        assertTrue(refused.getStatus().getDescription().contains("active controller is"
-            + " localhost:" + rig.portA), refused.getStatus().getDescription());
-        assertEquals("localhost:" + rig.portA,
-            refused.getTrailers().get(ControllerTargets.ACTIVE_CONTROLLER));
-      } finally {
-        standby.shutdownNow();
-      }
-      assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, rig.health(rig.portB));
-      assertEquals(HealthCheckResponse.ServingStatus.SERVING, rig.health(rig.portA));
-      // A standby is ready for systemd (Type=notify), saying whom it follows.
-      assertEquals("READY=1\nSTATUS=standby; the active controller is localhost:" + rig.portA,
-          rig.systemdB.receive());
-
-      rig.a.kill();
-      long killed = System.nanoTime();
-      rig.awaitActive(rig.portB, rig.b);
-      long listening = System.nanoTime() - killed;
-      assertEquals("READY=1\nSTATUS=active controller, listening on port " + rig.portB,
-          rig.systemdB.receive());
-      Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
-          && job.getResume().getResumed() == 1);
-      long moving = System.nanoTime() - killed;
-      System.out.printf("takeover while waiting: standby active %d ms after kill -9, job"
-          + " waiting again after %d ms%n", listening / 1_000_000, moving / 1_000_000);
-      assertEquals(0, TakeoverRig.count(waiting, "p1 (DELTA) verified", "sent")
-          - TakeoverRig.count(failback, "p1 (DELTA) verified", "sent"),
-          "phase 1 again resent what the host had: " + waiting);
-
-      completesAfterMoreCloudWrites(rig, failback, 1, 20, 62);
-    }
-  }
-
-  @Test
-  void killedDuringPhaseOneTheStandbyRunsPhaseOneAgainSendingOnlyWhatIsMissing()
-      throws Exception {
+  void killedInPhaseOneAndAgainWhileWaitingTheFailbackGoesOnEachTime() throws Exception {
     try (TakeoverRig rig = new TakeoverRig(dir, 64)) {
       rig.failedOver();
       // Phase 1 has about 140 MiB to send while the cloud VM runs: long enough to be cut.
       rig.cloudWrites(0, 1500, 65);
       rig.cloudWrites(1, 800, 66);
+      assertTrue(rig.b.isAlive(), "the standby gave up");
+      // The standby answers every call UNAVAILABLE, naming the active controller: clients
+      // given both addresses (the standby first in this rig) go there.
+      assertStandbyNames(rig, rig.portB, rig.portA);
+      // A standby is ready for systemd (Type=notify), saying whom it follows.
+      assertEquals("READY=1\nSTATUS=standby; the active controller is localhost:" + rig.portA,
+          rig.systemdB.receive());
+
       Job failback = rig.failover.plannedFailover(PlannedFailoverRequest.newBuilder()
           .addVmIds(rig.vmId).setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob();
       Job cut = rig.awaitJob(failback, job -> job.getState() != JobState.JOB_RUNNING
           || job.getProgress().getBlocksSent() >= 300);
       rig.a.kill();
+      long killed = System.nanoTime();
       assertEquals(JobState.JOB_RUNNING, cut.getState(), "phase 1 was over before the kill");
       long sentBefore = cut.getProgress().getBlocksSent();
+      rig.awaitActive(rig.portB, rig.b);
+      long active = System.nanoTime() - killed;
+      assertEquals("READY=1\nSTATUS=active controller, listening on port " + rig.portB,
+          rig.systemdB.receive());
 
       Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
           && job.getResume().getResumed() == 1);
@@ -102,13 +73,51 @@ class ControllerKilledTakeoverTest {
           .filter(text -> text.startsWith("p1 (DELTA) verified")).toList();
       assertEquals(1, phaseOne.size(), waiting.toString());
       long sent = TakeoverRig.count(waiting, "p1 (DELTA) verified", "sent");
-      System.out.printf("takeover during phase 1: %d blocks sent before the kill, %d after%n",
-          sentBefore, sent);
+      System.out.printf("takeover during phase 1: standby active %d ms after kill -9; %d blocks"
+          + " sent before the kill, %d after%n", active / 1_000_000, sentBefore, sent);
       assertTrue(sent < 2300, "phase 1 again sent everything again: " + sent);
       assertTrue(sent + sentBefore <= 2300 + 2 * 2 * 8 * 256, sent + " + " + sentBefore);
 
+      rig.restartA();
+      rig.awaitStandby(rig.portA, rig.a);
+      assertStandbyNames(rig, rig.portA, rig.portB);
+      rig.b.kill();
+      killed = System.nanoTime();
+      rig.awaitActive(rig.portA, rig.a);
+      long listening = System.nanoTime() - killed;
+      Job again = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
+          && job.getResume().getResumed() == 2);
+      long moving = System.nanoTime() - killed;
+      System.out.printf("takeover while waiting: standby active %d ms after kill -9, job"
+          + " waiting again after %d ms%n", listening / 1_000_000, moving / 1_000_000);
+      assertEquals(2, again.getTimelineList().stream()
+          .filter(s -> s.getDescription().startsWith("p1 (DELTA) verified")).count(),
+          "phase 1 ran once after each takeover: " + again);
+      assertEquals(sent, TakeoverRig.count(again, "p1 (DELTA) verified", "sent"),
+          "phase 1 after the second takeover resent what the host had: " + again);
+
       completesAfterMoreCloudWrites(rig, failback, 0, 20, 67);
     }
+  }
+
+  /** The standby on {@code port} answers UNAVAILABLE naming the one on {@code activePort}. */
+  private static void assertStandbyNames(TakeoverRig rig, int port, int activePort) {
+    ManagedChannel standby = rig.only(port);
+    try {
+      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+          () -> JobServiceGrpc.newBlockingStub(standby).getJob(
+              GetJobRequest.newBuilder().setJobId(java.util.UUID.randomUUID().toString())
+                  .build()));
+      assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+      assertTrue(refused.getStatus().getDescription().contains("active controller is"
+          + " localhost:" + activePort), refused.getStatus().getDescription());
+      assertEquals("localhost:" + activePort,
+          refused.getTrailers().get(ControllerTargets.ACTIVE_CONTROLLER));
+    } finally {
+      standby.shutdownNow();
+    }
+    assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, rig.health(port));
+    assertEquals(HealthCheckResponse.ServingStatus.SERVING, rig.health(activePort));
   }
 
   @Test

@@ -60,7 +60,8 @@ final class TakeoverRig implements AutoCloseable {
   final Path stateDir;
   final int portA;
   final int portB;
-  final ControllerProcess a;
+  /** The first active controller; {@link #restartA} replaces it. */
+  ControllerProcess a;
   final ControllerProcess b;
   final NotifySocket systemdB;
   final String vmId;
@@ -73,11 +74,13 @@ final class TakeoverRig implements AutoCloseable {
   private final ManagedChannel simulation;
   private final TlsMaterial operatorTls;
   private final List<AutoCloseable> resources = new ArrayList<>();
+  private final TestPki pki;
+  private final List<String> options;
 
   /** @param diskMib the sizes of the VM's two disks (a VHDX and a raw one) */
   TakeoverRig(Path dir, long diskMib) throws Exception {
     this.dir = dir;
-    TestPki pki = TestPki.create(dir.resolve("pki"));
+    pki = TestPki.create(dir.resolve("pki"));
     stateDir = dir.resolve("state");
     Path hostDir = dir.resolve("hv-01");
     SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Running",
@@ -86,7 +89,7 @@ final class TakeoverRig implements AutoCloseable {
     store = TestDatabases.newPostgresDatabase();
     portA = freePort();
     portB = freePort();
-    List<String> options = List.of("--store", store.describe(), "--lease-ttl", "PT3S",
+    options = List.of("--store", store.describe(), "--lease-ttl", "PT3S",
         "--simulation", "--heartbeat-interval", "PT1S", "--heartbeat-timeout", "PT5S",
         "--agent-return-timeout", "PT2M");
     a = keep(ControllerProcess.start(portA, stateDir, pki.controller(),
@@ -231,6 +234,15 @@ final class TakeoverRig implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts controller A again after it was killed, as its service manager would: it finds the
+   * lease held and waits as a standby.
+   */
+  void restartA() throws Exception {
+    a = keep(ControllerProcess.start(portA, stateDir, pki.controller(),
+        dir.resolve("controller-a-again.log"), options));
+  }
+
   /** A channel to the controller on {@code port} alone, as an operator. */
   ManagedChannel only(int port) {
     return ControllerTargets.channelBuilder("localhost:" + port,
@@ -245,6 +257,23 @@ final class TakeoverRig implements AutoCloseable {
           .check(HealthCheckRequest.getDefaultInstance()).getStatus();
     } finally {
       one.shutdownNow();
+    }
+  }
+
+  /** Waits until the controller on {@code port} answers as a standby. */
+  void awaitStandby(int port, ControllerProcess controller) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      try {
+        if (health(port) == HealthCheckResponse.ServingStatus.NOT_SERVING) {
+          return;
+        }
+      } catch (StatusRuntimeException notYet) {
+        // Still starting.
+      }
+      assertTrue(controller.isAlive(), "the controller on port " + port + " exited");
+      assertTrue(System.nanoTime() < deadline, "the controller on " + port + " never waits");
+      Thread.sleep(50);
     }
   }
 
