@@ -262,34 +262,28 @@ final class TakeoverRig implements AutoCloseable {
 
   /** Waits until the controller on {@code port} answers as a standby. */
   void awaitStandby(int port, ControllerProcess controller) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (true) {
-      try {
-        if (health(port) == HealthCheckResponse.ServingStatus.NOT_SERVING) {
-          return;
-        }
-      } catch (StatusRuntimeException notYet) {
-        // Still starting.
-      }
-      assertTrue(controller.isAlive(), "the controller on port " + port + " exited");
-      assertTrue(System.nanoTime() < deadline, "the controller on " + port + " never waits");
-      Thread.sleep(50);
-    }
+    awaitHealth(port, controller, HealthCheckResponse.ServingStatus.NOT_SERVING);
   }
 
   /** Waits until the controller on {@code port} serves as the active one. */
   void awaitActive(int port, ControllerProcess controller) throws Exception {
+    awaitHealth(port, controller, HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  private void awaitHealth(int port, ControllerProcess controller,
+      HealthCheckResponse.ServingStatus wanted) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (true) {
       try {
-        if (health(port) == HealthCheckResponse.ServingStatus.SERVING) {
+        if (health(port) == wanted) {
           return;
         }
       } catch (StatusRuntimeException notYet) {
-        // Closed between the standby's answers and the active one's.
+        // Starting, or closed between the standby's answers and the active one's.
       }
       assertTrue(controller.isAlive(), "the controller on port " + port + " exited");
-      assertTrue(System.nanoTime() < deadline, "the controller on " + port + " never serves");
+      assertTrue(System.nanoTime() < deadline, "the controller on " + port + " never says "
+          + wanted);
       Thread.sleep(50);
     }
   }
