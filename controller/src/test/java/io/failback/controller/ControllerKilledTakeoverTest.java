@@ -140,8 +140,8 @@ class ControllerKilledTakeoverTest {
       System.out.printf("takeover during phase 2: job continued %d ms after kill -9%n",
           (System.nanoTime() - killed) / 1_000_000);
       assertNotEquals(JobState.JOB_SUCCEEDED, cut.getState(), "phase 2 was over before the kill");
-      assertNotEquals(JobState.JOB_SUCCEEDED, before.getState(),
-          "phase 2 was over before the kill");
+      // It may have finished already when first seen again: from the checkpoints little is
+      // left. That it had not before the kill, `cut` says.
       assertTrue(before.getResume().getCompletionRequested(), before.toString());
 
       Job done = rig.awaitJob(failback, JobState.JOB_SUCCEEDED);
