@@ -71,9 +71,7 @@ class CommitRerunTest {
     Job commit = jobs.create("Commit", FailoverDirection.CLOUD_TO_ON_PREM, "",
         Map.of(fixture.vmId, List.of()), false);
     jobs.transition(commit.getId(), JobState.JOB_RUNNING);
-    int port = fixture.controller.port();
-    fixture.controller.close();
-    fixture.controller.start(port);
+    fixture.controller.restart();
 
     Job done = fixture.awaitState(jobs(fixture).get(commit.getId()), JobState.JOB_SUCCEEDED);
     assertEquals(1, done.getResume().getResumed(), done.toString());

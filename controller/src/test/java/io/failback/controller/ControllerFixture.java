@@ -73,6 +73,13 @@ final class ControllerFixture implements AutoCloseable {
     return this;
   }
 
+  /** Stops the controller and starts it again on the same port, without waiting for agents. */
+  ControllerFixture restart() throws Exception {
+    int port = port();
+    close();
+    return start(port);
+  }
+
   int port() {
     return server.port();
   }

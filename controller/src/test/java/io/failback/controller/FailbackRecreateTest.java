@@ -117,9 +117,7 @@ class FailbackRecreateTest {
     fixture.controller.server.protectedItems().transition(fixture.vmId,
         ProtectionState.FAILED_OVER, ProtectionState.FAILING_BACK,
         b -> b.setActiveJobId(job.getId()));
-    int port = fixture.controller.port();
-    fixture.controller.close();
-    fixture.controller.start(port);
+    fixture.controller.restart();
 
     Job done = fixture.awaitState(fixture.controller.server.jobs().get(job.getId()),
         JobState.JOB_SUCCEEDED);

@@ -275,11 +275,8 @@ class LifecycleRestartTest {
     fixture.awaitAgentOnline();
   }
 
-  /** Stops the controller and starts it again on the same port, without waiting for agents. */
   private static void restartController(LifecycleFixture fixture) throws Exception {
-    int port = fixture.controller.port();
-    fixture.controller.close();
-    fixture.controller.start(port);
+    fixture.controller.restart();
   }
 
   /**

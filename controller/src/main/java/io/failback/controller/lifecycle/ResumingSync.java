@@ -8,13 +8,11 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Collectors;
 
 /**
  * Runs a job's sync to an agent so that losing the agent (killed, restarted, link cut) pauses
@@ -114,8 +112,7 @@ final class ResumingSync implements AutoCloseable {
     if (acknowledged.isEmpty()) {
       return "from the start (no batch had been acknowledged)";
     }
-    return "at " + new TreeMap<>(acknowledged).values().stream().map(c -> "lane " + c.getLane()
-        + " block " + c.getWatermarkBlock()).collect(Collectors.joining(", "));
+    return "at " + DurableLanes.describe(acknowledged);
   }
 
   @Override
