@@ -24,17 +24,18 @@ final class AccessPolicy {
     // The simulation is a test harness: only its own role drives it, and it reaches nothing
     // of the product (an operator's certificate cannot write into a cloud VM's disks).
     Set<Role> probes = Set.of(Role.OPERATOR, Role.OPERATOR_READONLY, Role.SIMULATOR);
-    return Map.of(
-        AgentServiceGrpc.SERVICE_NAME, Set.of(Role.AGENT),
-        InventoryServiceGrpc.SERVICE_NAME, anyOperator,
-        io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME, anyOperator,
-        RecoveryPlanServiceGrpc.SERVICE_NAME, anyOperator,
-        FailoverServiceGrpc.SERVICE_NAME, anyOperator,
-        JobServiceGrpc.SERVICE_NAME, anyOperator,
-        "grpc.reflection.v1.ServerReflection", probes,
-        "grpc.health.v1.Health", probes,
-        CloudSimulationServiceGrpc.SERVICE_NAME, Set.of(Role.SIMULATOR),
-        io.failback.proto.v1.CertificateServiceGrpc.SERVICE_NAME,
-        Set.of(Role.AGENT, Role.OPERATOR));
+    return Map.ofEntries(
+        Map.entry(AgentServiceGrpc.SERVICE_NAME, Set.of(Role.AGENT)),
+        Map.entry(InventoryServiceGrpc.SERVICE_NAME, anyOperator),
+        Map.entry(io.failback.proto.v1.HostServiceGrpc.SERVICE_NAME, anyOperator),
+        Map.entry(RecoveryPlanServiceGrpc.SERVICE_NAME, anyOperator),
+        Map.entry(FailoverServiceGrpc.SERVICE_NAME, anyOperator),
+        Map.entry(JobServiceGrpc.SERVICE_NAME, anyOperator),
+        Map.entry(io.failback.proto.v1.BandwidthServiceGrpc.SERVICE_NAME, anyOperator),
+        Map.entry("grpc.reflection.v1.ServerReflection", probes),
+        Map.entry("grpc.health.v1.Health", probes),
+        Map.entry(CloudSimulationServiceGrpc.SERVICE_NAME, Set.of(Role.SIMULATOR)),
+        Map.entry(io.failback.proto.v1.CertificateServiceGrpc.SERVICE_NAME,
+            Set.of(Role.AGENT, Role.OPERATOR)));
   }
 }

@@ -2,10 +2,12 @@ package io.failback.controller;
 
 import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
+import io.failback.controller.bandwidth.BandwidthSchedule;
 import io.failback.controller.store.StoreLocation;
-import java.nio.file.Path;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 
 /**
  * Everything a controller needs to start.
@@ -32,13 +34,24 @@ import java.time.Duration;
  * @param metricsAddress where the plain-HTTP metrics and probe port listens; null for none
  * @param store where the state is kept; null for {@code controller.db} in {@code stateDir}
  * @param lease how controllers sharing the store pick the active one
+ * @param bandwidth the configured global bandwidth limit and the zone of time windows
  */
 public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFiles tls,
     String trustDomain, Duration heartbeatInterval, Duration heartbeatTimeout,
     Duration reloadPeriod, Duration peerRecheckPeriod, Duration replicationInterval,
     boolean simulation, Path crl, TransportLimits transport, Issuing issuing,
     CloudChoice cloud, Duration agentReturnTimeout, Duration syncStallTimeout,
-    InetSocketAddress metricsAddress, StoreLocation store, LeaseSettings lease) {
+    InetSocketAddress metricsAddress, StoreLocation store, LeaseSettings lease,
+    Bandwidth bandwidth) {
+
+  /**
+   * The global bandwidth limit from the configuration (an operator's SetBandwidthLimit
+   * replaces it until removed) and the zone its and every schedule's time windows are in.
+   */
+  public record Bandwidth(BandwidthSchedule global, ZoneId zone) {
+    public static final Bandwidth DEFAULTS = new Bandwidth(BandwidthSchedule.UNLIMITED,
+        ZoneId.systemDefault());
+  }
 
   /**
    * Where the controller's issuing CA lives ({@code ca.pem}, {@code ca.key}) and how long the
@@ -58,56 +71,57 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, null, Duration.ofSeconds(10),
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
         Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE,
-        CloudChoice.localDirectory(), Duration.ofMinutes(10), Duration.ofMinutes(5), null, null, LeaseSettings.DEFAULTS);
+        CloudChoice.localDirectory(), Duration.ofMinutes(10), Duration.ofMinutes(5), null, null, LeaseSettings.DEFAULTS,
+        Bandwidth.DEFAULTS);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, interval, timeout,
         reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, crl, transport,
         issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   public ControllerConfig withPort(int newPort) {
     return new ControllerConfig(listenHost, newPort, stateDir, tls, trustDomain,
         heartbeatInterval, heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval,
         simulation, crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   public ControllerConfig withReplicationInterval(Duration interval) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, interval, simulation, crl, transport,
         issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   public ControllerConfig withSimulation(boolean on) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, on, crl,
         transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   public ControllerConfig withCrl(Path file) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation, file,
         transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   public ControllerConfig withPeriods(Duration reload, Duration peerRecheck) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reload, peerRecheck, replicationInterval, simulation, crl, transport,
         issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   public ControllerConfig withTransport(TransportLimits limits) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, limits, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   /** The same controller signing enrollments and renewals with the CA in {@code caDir}. */
@@ -115,7 +129,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, newIssuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   /** The same controller failing VMs over to {@code choice}. */
@@ -123,7 +137,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, choice, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   /** The same controller waiting up to {@code timeout} for a lost agent before a job fails. */
@@ -131,21 +145,21 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, cloud, timeout, syncStallTimeout, metricsAddress,
-        store, lease);
+        store, lease, bandwidth);
   }
 
   /** The same controller stopping a job's syncs after {@code timeout} without progress. */
   public ControllerConfig withSyncStallTimeout(Duration timeout) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, cloud, agentReturnTimeout, timeout, metricsAddress, store, lease);
+        crl, transport, issuing, cloud, agentReturnTimeout, timeout, metricsAddress, store, lease, bandwidth);
   }
 
   /** The same controller serving metrics and probes on {@code address} (null: none). */
   public ControllerConfig withMetricsAddress(InetSocketAddress address) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
-        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, address, store, lease);
+        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, address, store, lease, bandwidth);
   }
 
   /** The same controller keeping its state at {@code location}. */
@@ -153,7 +167,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        location, lease);
+        location, lease, bandwidth);
   }
 
   /** The same controller deciding with others sharing its store by {@code settings}. */
@@ -161,7 +175,15 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
-        store, settings);
+        store, settings, bandwidth);
+  }
+
+  /** The same controller with {@code limits} as its configured bandwidth limit. */
+  public ControllerConfig withBandwidth(Bandwidth limits) {
+    return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
+        heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
+        crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,
+        store, lease, limits);
   }
 
   /** Where the state is kept: {@link #store} or else {@code controller.db} in the state dir. */

@@ -7,6 +7,7 @@ import io.failback.common.cli.MetricsOptions;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.service.ServiceNotify;
 import io.failback.common.tls.TlsFiles;
+import io.failback.controller.bandwidth.BandwidthSchedule;
 import io.failback.controller.cloud.kvm.KernelBoot;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.store.StoreLocation;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -100,6 +102,18 @@ public final class ControllerMain implements Callable<Integer> {
           + " ISO-8601 (default: ${DEFAULT-VALUE}).")
   Duration syncStallTimeout;
 
+  @Option(names = "--bandwidth-limit", defaultValue = "unlimited", paramLabel = "SCHEDULE",
+      description = "Global limit on block transfers with the hosts, both directions: a rate"
+          + " (100Mbit/s, 40MiB/s, unlimited) or time windows and a rate for the rest, e.g."
+          + " 'Mon-Fri 08:00-18:00=100Mbit/s, unlimited'. SetBandwidthLimit replaces it at run"
+          + " time; hosts, jobs and plans have their own (default: ${DEFAULT-VALUE}).")
+  String bandwidthLimit;
+
+  @Option(names = "--bandwidth-time-zone", paramLabel = "ZONE",
+      description = "Zone of the time windows of every bandwidth schedule, e.g. Europe/Berlin"
+          + " (default: the machine's).")
+  String bandwidthTimeZone;
+
   @Option(names = "--heartbeat-timeout", defaultValue = "PT35S",
       description = "Silence before a host is offline (default: ${DEFAULT-VALUE}).")
   Duration heartbeatTimeout;
@@ -181,7 +195,7 @@ public final class ControllerMain implements Callable<Integer> {
         replicationInterval, simulation, crl,
         base.transport(), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice(),
         agentReturnTimeout, syncStallTimeout, metricsAddress(), storeLocation(),
-        new LeaseSettings(advertiseAddress, leaseTtl, true));
+        new LeaseSettings(advertiseAddress, leaseTtl, true), bandwidth());
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
     try {
       writePortFile(server.port());
@@ -193,6 +207,17 @@ public final class ControllerMain implements Callable<Integer> {
     ServiceNotify.ready("active controller, listening on port " + server.port());
     ControllerService.LIFETIME.run(server::close);
     return 0;
+  }
+
+  private ControllerConfig.Bandwidth bandwidth() {
+    try {
+      return new ControllerConfig.Bandwidth(BandwidthSchedule.parse(bandwidthLimit),
+          bandwidthTimeZone == null ? ZoneId.systemDefault() : ZoneId.of(bandwidthTimeZone));
+    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      String option = e instanceof java.time.DateTimeException ? "--bandwidth-time-zone"
+          : "--bandwidth-limit";
+      throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+    }
   }
 
   private StoreLocation storeLocation() {

@@ -10,12 +10,14 @@ import io.failback.common.tls.RevocationFile;
 import io.failback.controller.agents.AgentHosts;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.agents.HostAdmin;
+import io.failback.controller.bandwidth.BandwidthControl;
 import io.failback.controller.certificates.Enrollment;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.GuestSimulation;
 import io.failback.controller.grpc.AgentServiceAdapter;
 import io.failback.controller.grpc.AuditingInterceptor;
+import io.failback.controller.grpc.BandwidthServiceAdapter;
 import io.failback.controller.grpc.CertificateAdapters;
 import io.failback.controller.grpc.FailoverServiceAdapter;
 import io.failback.controller.grpc.FencedHostInterceptor;
@@ -166,11 +168,13 @@ public final class ControllerServer implements AutoCloseable {
       store.close();
       throw new IOException("cannot open the cloud: " + e.getMessage(), e);
     }
+    BandwidthControl bandwidth = BandwidthControl.start(store.bandwidthRecords(), plans, jobs,
+        config.bandwidth().global(), config.bandwidth().zone(), clock, scheduler);
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),
         config.agentReturnTimeout(), config.syncStallTimeout(), metrics.syncMeter(),
-        store.checkpointRecords());
+        store.checkpointRecords(), bandwidth);
     ControllerStartup.recoverJobs(lifecycle, plans, store);
     // Without an issuing CA nothing is served without a client certificate (the port then
     // also requires one in the handshake).
@@ -185,7 +189,8 @@ public final class ControllerServer implements AutoCloseable {
         new HostServiceAdapter(hostAdmin, registry, store.auditRecords()).bindService(),
         new RecoveryPlanServiceAdapter(plans).bindService(),
         new FailoverServiceAdapter(lifecycle, plans).bindService(),
-        new JobServiceAdapter(jobs, lifecycle).bindService(),
+        new JobServiceAdapter(jobs, lifecycle, bandwidth::withBandwidth).bindService(),
+        new BandwidthServiceAdapter(bandwidth).bindService(),
         config.simulation()
             ? new SimulationServiceAdapter(lifecycle, new GuestSimulation(cloud)).bindService()
             : PendingServices.of(CloudSimulationServiceGrpc.getServiceDescriptor(),

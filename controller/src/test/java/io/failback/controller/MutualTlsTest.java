@@ -154,7 +154,8 @@ class MutualTlsTest {
         config.heartbeatInterval(), config.heartbeatTimeout(), config.reloadPeriod(),
         config.peerRecheckPeriod(), config.replicationInterval(), false, null,
         config.transport(), config.issuing(), config.cloud(), Duration.ofMinutes(10),
-        Duration.ofMinutes(5), null, null, LeaseSettings.DEFAULTS),
+        Duration.ofMinutes(5), null, null, LeaseSettings.DEFAULTS,
+        ControllerConfig.Bandwidth.DEFAULTS),
         controller.clock));
     ManagedChannel channel = io.grpc.Grpc.newChannelBuilder("localhost:" + strict.port(),
         TlsMaterial.load(controller.pki.operator("ops"), true).channelCredentials()).build();

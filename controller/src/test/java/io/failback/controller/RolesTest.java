@@ -40,7 +40,8 @@ class RolesTest {
   private static final List<ServiceDescriptor> OPERATOR_SERVICES = List.of(
       InventoryServiceGrpc.getServiceDescriptor(), HostServiceGrpc.getServiceDescriptor(),
       RecoveryPlanServiceGrpc.getServiceDescriptor(), FailoverServiceGrpc.getServiceDescriptor(),
-      JobServiceGrpc.getServiceDescriptor(), CloudSimulationServiceGrpc.getServiceDescriptor());
+      JobServiceGrpc.getServiceDescriptor(), CloudSimulationServiceGrpc.getServiceDescriptor(),
+      io.failback.proto.v1.BandwidthServiceGrpc.getServiceDescriptor());
 
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
@@ -89,7 +90,7 @@ class RolesTest {
         }
       }
     }
-    assertTrue(reads >= 10 && writes >= 15, reads + " reads, " + writes + " changes");
+    assertTrue(reads >= 11 && writes >= 16, reads + " reads, " + writes + " changes");
 
     var attempts = HostServiceGrpc.newBlockingStub(operator).listAuditEvents(
         ListAuditEventsRequest.newBuilder().setActor("spiffe://failback.test/operator-readonly"

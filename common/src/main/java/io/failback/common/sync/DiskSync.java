@@ -54,13 +54,20 @@ public final class DiskSync {
    *     was recorded
    * @param payloadKey the job key of a session whose parameters carry {@code encryption}: the
    *     source seals block payloads with it, the target opens them
+   * @param throttle paces every frame this side sends or receives (a bandwidth limit)
    */
-  public record Options(DigestSets digestSets, BitSet changedBlocks, JobKey payloadKey) {
+  public record Options(DigestSets digestSets, BitSet changedBlocks, JobKey payloadKey,
+      Throttle throttle) {
     public static final Options NONE = new Options(null, null, null);
 
     /** Options of a session without payload encryption. */
     public Options(DigestSets digestSets, BitSet changedBlocks) {
       this(digestSets, changedBlocks, null);
+    }
+
+    /** Options of a side that sets no bandwidth limit. */
+    public Options(DigestSets digestSets, BitSet changedBlocks, JobKey payloadKey) {
+      this(digestSets, changedBlocks, payloadKey, Throttle.NONE);
     }
   }
 
@@ -215,7 +222,7 @@ public final class DiskSync {
 
   private byte[] runLane(int lane) throws SyncException, InterruptedException {
     LaneContext context = new LaneContext(geometry, lane, device, flushes, digests,
-        options.changedBlocks(), options.payloadKey(), progress);
+        options.changedBlocks(), options.payloadKey(), options.throttle(), progress);
     for (int attempt = 1; ; attempt++) {
       FrameLink link = null;
       try {

@@ -32,15 +32,18 @@ final class LaneContext {
   final BitSet changed;
   /** The job key of an encrypted session, or null. */
   final JobKey payloadKey;
+  /** Paces the frames this side sends and receives. */
+  private final Throttle throttle;
   /** Frame bytes this lane sent; only the lane's own thread touches it. */
   private long sentBytes;
   /** The blocks the target wrote in this session, across resumed attempts; made on demand. */
   private WrittenBlocks written;
 
   LaneContext(SessionGeometry geometry, int lane, BlockDevice device, GroupFlush flushes,
-      DigestSet digests, BitSet changed, JobKey payloadKey, SyncProgress progress)
-      throws SyncException {
+      DigestSet digests, BitSet changed, JobKey payloadKey, Throttle throttle,
+      SyncProgress progress) throws SyncException {
     this.payloadKey = payloadKey;
+    this.throttle = throttle;
     this.flushes = flushes;
     this.digests = digests;
     this.changed = changed;
@@ -105,10 +108,11 @@ final class LaneContext {
     }
   }
 
-  /** Counts the frame toward this side's wire bytes, then sends it. */
+  /** Waits for the throttle, counts the frame toward this side's wire bytes, then sends it. */
   void send(FrameLink link, SyncFrame frame)
       throws SyncException, LinkException, InterruptedException {
     int size = frame.getSerializedSize();
+    throttle.take(size);
     progress.bytesOnWire.addAndGet(size);
     sentBytes += size;
     link.send(frame);
@@ -116,9 +120,19 @@ final class LaneContext {
 
   /** Receives the next frame, counting it toward this side's received bytes. */
   SyncFrame receive(FrameLink link) throws SyncException, LinkException, InterruptedException {
-    SyncFrame frame = link.receive();
+    return received(link.receive());
+  }
+
+  /** The next frame if one is already there (counted like {@link #receive}), else null. */
+  SyncFrame poll(FrameLink link) throws SyncException, LinkException, InterruptedException {
+    return received(link.poll());
+  }
+
+  private SyncFrame received(SyncFrame frame) throws InterruptedException {
     if (frame != null) {
-      progress.bytesReceived.addAndGet(frame.getSerializedSize());
+      int size = frame.getSerializedSize();
+      progress.bytesReceived.addAndGet(size);
+      throttle.take(size);
     }
     return frame;
   }

@@ -85,7 +85,7 @@ final class LaneSource {
     next = start.getWatermarkBlock();
     int window = lane.geometry.parameters().getWindowBatches();
     while (next < lane.end || !outstanding.isEmpty()) {
-      SyncFrame frame = link.poll();
+      SyncFrame frame = lane.poll(link);
       if (frame == null && (next >= lane.end || outstanding.size() >= window)) {
         frame = lane.receive(link);
       }

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         LifecycleCommands.ReverseReplicate.class, JobCommands.Jobs.class,
         JobCommands.JobDetail.class, LifecycleCommands.Cancel.class,
         LifecycleCommands.Resume.class,
-        LifecycleCommands.SimulateWrites.class, PlanCommands.class})
+        LifecycleCommands.SimulateWrites.class, PlanCommands.class, BandwidthCommands.class})
 public final class FailbackMain {
   /** Exit code for errors the controller reported. */
   static final int EXIT_SERVER_ERROR = 3;

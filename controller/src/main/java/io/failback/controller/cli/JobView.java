@@ -43,6 +43,9 @@ final class JobView {
     if (job.hasProgress()) {
       out.printf("  progress %s%n", bar(job.getProgress()));
     }
+    if (job.hasBandwidth()) {
+      out.printf("  bandwidth %s%n", bandwidth(job));
+    }
     DowntimeView.job(job, out);
     for (JobTask task : job.getTasksList()) {
       // A VM's own task carries no bytes: its disks' tasks show the progress.
@@ -100,6 +103,15 @@ final class JobView {
         Sizes.human(total), Sizes.human(progress.getBytesOnWire()),
         Sizes.human((long) progress.getBytesPerSecond()),
         progress.hasEta() ? seconds(progress.getEta()) : "-");
+  }
+
+  /** "limit 100 Mbit/s (host hv-01 (always)), achieved 98.7 Mbit/s". */
+  static String bandwidth(Job job) {
+    var bandwidth = job.getBandwidth();
+    return "limit " + BandwidthCommands.rate(bandwidth.getLimitBitsPerSecond())
+        + (bandwidth.getLimitBitsPerSecond() > 0 ? " (" + bandwidth.getLimitedBy() + ")" : "")
+        + ", achieved " + (bandwidth.getAchievedBitsPerSecond() > 0
+            ? BandwidthCommands.rate(bandwidth.getAchievedBitsPerSecond()) : "0 bit/s");
   }
 
   static String seconds(com.google.protobuf.Duration duration) {

@@ -246,7 +246,10 @@ final class LifecycleCommands {
         last = updates.next();
         // The server's own figures, ETA included: the CLI adds nothing up itself. On a
         // terminal the line is redrawn in place; piped, each update is a line of its own.
-        String line = JobView.summary(last) + "  " + JobView.bar(last.getProgress());
+        String line = JobView.summary(last) + "  " + JobView.bar(last.getProgress())
+            + (last.getBandwidth().getLimitBitsPerSecond() > 0
+                ? "  limit " + BandwidthCommands.rate(last.getBandwidth().getLimitBitsPerSecond())
+                : "");
         if (FailbackMain.onTerminal && line.indexOf('\n') < 0) {
           out.print("\r\033[K" + JobView.fit(line, width - 1));
         } else {

@@ -60,6 +60,11 @@ final class OperatorClient implements AutoCloseable {
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
+  io.failback.proto.v1.BandwidthServiceGrpc.BandwidthServiceBlockingStub bandwidth() {
+    return io.failback.proto.v1.BandwidthServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
   CloudSimulationServiceGrpc.CloudSimulationServiceBlockingStub simulation() {
     return CloudSimulationServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);

@@ -91,6 +91,12 @@ final class PlanCommands {
             + " (1m to 30d: 10m, 1h or PT15M). Update keeps the plan's when left out.")
     String rpoTarget;
 
+    @Option(names = "--bandwidth-limit", paramLabel = "SCHEDULE",
+        description = "The plan's transfers together keep to this (100Mbit/s, or windows:"
+            + " 'Mon-Fri 08:00-18:00=100Mbit/s, unlimited'). Update keeps the plan's when left"
+            + " out; `failback bandwidth set --plan` changes it while a job runs.")
+    String bandwidthLimit;
+
     /** The plan the options describe; the controller checks the rest. */
     RecoveryPlan plan() {
       List<RecoveryPlanGroup.Builder> built = new ArrayList<>();
@@ -109,6 +115,9 @@ final class PlanCommands {
       if (rpoTarget != null) {
         plan.setRpoTarget(Durations.fromNanos(DurationText.parse("--rpo-target", rpoTarget)
             .toNanos()));
+      }
+      if (bandwidthLimit != null) {
+        plan.setBandwidthLimit(bandwidthLimit);
       }
       return plan.build();
     }

@@ -29,6 +29,10 @@ final class PlanView {
       out.printf(LABEL, "RPO target", DurationText.format(
           Duration.ofNanos(Durations.toNanos(plan.getRpoTarget()))) + " (every VM of the plan)");
     }
+    if (!plan.getBandwidthLimit().isEmpty()) {
+      out.printf(LABEL, "bandwidth", plan.getBandwidthLimit() + " (the plan's transfers"
+          + " together)");
+    }
     for (int g = 0; g < plan.getGroupsCount(); g++) {
       RecoveryPlanGroup group = plan.getGroups(g);
       out.printf(LABEL, "group " + (g + 1), group.getVmIdsList().stream()

@@ -127,6 +127,14 @@ public final class AuditingInterceptor implements ServerInterceptor {
   /** What the request names: its VMs, plan and job; the RPC's service when it names none. */
   static List<String> targets(Object request, String startedJob) {
     List<String> targets = new ArrayList<>();
+    if (request instanceof io.failback.proto.v1.SetBandwidthLimitRequest limit) {
+      return List.of(switch (limit.getScope()) {
+        case BANDWIDTH_HOST -> "host/" + limit.getName();
+        case BANDWIDTH_JOB -> "job/" + limit.getName();
+        case BANDWIDTH_RECOVERY_PLAN -> "plan/" + limit.getName();
+        default -> "bandwidth/global";
+      });
+    }
     if (request instanceof Message message) {
       for (var entry : message.getAllFields().entrySet()) {
         FieldDescriptor field = entry.getKey();

@@ -17,27 +17,35 @@ import io.failback.proto.v1.WatchJobRequest;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.function.UnaryOperator;
 
 /** gRPC adapter for {@code failback.v1.JobService}: where operators follow and cancel jobs. */
 public final class JobServiceAdapter extends JobServiceGrpc.JobServiceImplBase {
   private final Jobs jobs;
   private final Lifecycle lifecycle;
+  private final UnaryOperator<Job> live;
 
   public JobServiceAdapter(Jobs jobs, Lifecycle lifecycle) {
+    this(jobs, lifecycle, UnaryOperator.identity());
+  }
+
+  /** @param live adds what is only known while a job runs (its bandwidth) to each answer */
+  public JobServiceAdapter(Jobs jobs, Lifecycle lifecycle, UnaryOperator<Job> live) {
     this.jobs = jobs;
     this.lifecycle = lifecycle;
+    this.live = live;
   }
 
   @Override
   public void getJob(GetJobRequest request, StreamObserver<Job> responses) {
-    answer(responses, () -> jobs.get(requireJobId(request.getJobId())));
+    answer(responses, () -> live.apply(jobs.get(requireJobId(request.getJobId()))));
   }
 
   @Override
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> responses) {
     answer(responses, () -> ListJobsResponse.newBuilder().addAllJobs(jobs.list(
-        OperatorRequests.optionalVmId("vm_id", request.getVmId()).map(VmId::value).orElse("")))
-        .build());
+        OperatorRequests.optionalVmId("vm_id", request.getVmId()).map(VmId::value).orElse(""))
+        .stream().map(live).toList()).build());
   }
 
   @Override
@@ -52,7 +60,8 @@ public final class JobServiceAdapter extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void watchJob(WatchJobRequest request, StreamObserver<Job> responses) {
-    JobWatchStream stream = new JobWatchStream((ServerCallStreamObserver<Job>) responses);
+    JobWatchStream stream = new JobWatchStream((ServerCallStreamObserver<Job>) responses,
+        live);
     try {
       stream.attach(jobs.watch(requireJobId(request.getJobId()), stream::drain));
     } catch (StatusException | NotFoundException | StoreException e) {

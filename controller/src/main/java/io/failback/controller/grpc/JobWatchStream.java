@@ -18,11 +18,14 @@ import io.grpc.stub.ServerCallStreamObserver;
  */
 final class JobWatchStream {
   private final ServerCallStreamObserver<Job> call;
+  private final java.util.function.UnaryOperator<Job> live;
   private JobWatch watch; // guarded by this
   private boolean done; // guarded by this
 
-  JobWatchStream(ServerCallStreamObserver<Job> call) {
+  /** @param live adds what is only known while the job runs (its bandwidth) */
+  JobWatchStream(ServerCallStreamObserver<Job> call, java.util.function.UnaryOperator<Job> live) {
     this.call = call;
+    this.live = live;
     // Both handlers must be set before the service method returns.
     call.setOnCancelHandler(this::cancelled);
     call.setOnReadyHandler(this::drain);
@@ -62,7 +65,7 @@ final class JobWatchStream {
         }
         return;
       }
-      call.onNext(job);
+      call.onNext(live.apply(job));
       if (JobTransitions.isTerminal(job.getState())) {
         finish();
         call.onCompleted();

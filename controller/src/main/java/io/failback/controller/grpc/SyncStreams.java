@@ -9,6 +9,7 @@ import io.failback.common.text.BoundedText;
 import io.failback.common.sync.LinkException;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
+import io.failback.common.sync.Throttle;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.sync.ChangeReferenceUnknownException;
@@ -74,7 +75,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   public CompletableFuture<SyncOutcome> sync(String hostName, StartSync announced,
       BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
       Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks,
-      JobEncryption encryption) {
+      JobEncryption encryption, Throttle throttle) {
     StartSync start = encryption == null ? announced : announced.toBuilder()
         .setParameters(announced.getParameters().toBuilder().setEncryption(encryption.wire()))
         .build();
@@ -100,7 +101,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
           durable.accept(checkpoint);
         }, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
             new DiskSync.Options(digestSets, changedBlocks,
-                encryption == null ? null : encryption.key())).run();
+                encryption == null ? null : encryption.key(), throttle)).run();
       } catch (SyncException | InterruptedException e) {
         throw new CompletionException(e);
       }

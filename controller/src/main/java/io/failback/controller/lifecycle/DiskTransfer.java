@@ -57,6 +57,7 @@ final class DiskTransfer {
   private final java.time.Duration stallTimeout;
   private final SyncMeter meter;
   private final DurableLanes lanes;
+  private final TransferThrottles throttles;
 
   /**
    * One disk of the transfer.
@@ -140,7 +141,7 @@ final class DiskTransfer {
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
       java.time.Clock clock, Timings timings) {
     this(syncs, jobs, ticker, clock, timings, AgentReturn.NONE, java.time.Duration.ofMinutes(5),
-        new SyncMeter(new SimpleMeterRegistry()), DurableLanes.NONE);
+        new SyncMeter(new SimpleMeterRegistry()), DurableLanes.NONE, TransferThrottles.NONE);
   }
 
   /**
@@ -148,11 +149,14 @@ final class DiskTransfer {
    * @param stallTimeout how long a transfer's sessions may move nothing before they are stopped
    * @param meter where the bytes and blocks moved are counted for scraping
    * @param lanes where resumable transfers keep their lanes' checkpoints
+   * @param throttles the bandwidth limits each transfer keeps to
    */
   DiskTransfer(DiskSyncs syncs, Jobs jobs, ScheduledExecutorService ticker,
       java.time.Clock clock, Timings timings, AgentReturn agentReturn,
-      java.time.Duration stallTimeout, SyncMeter meter, DurableLanes lanes) {
+      java.time.Duration stallTimeout, SyncMeter meter, DurableLanes lanes,
+      TransferThrottles throttles) {
     this.lanes = lanes;
+    this.throttles = throttles;
     this.meter = meter;
     this.stallTimeout = stallTimeout;
     this.syncs = syncs;
@@ -317,7 +321,7 @@ final class DiskTransfer {
           acknowledged.put(checkpoint.getLane(), checkpoint);
           lanes.record(plan, disk.index(), checkpoint);
         }, counters,
-        disk.changed(), plan.encryption());
+        disk.changed(), plan.encryption(), throttles.forTransfer(plan.host(), plan.jobId()));
   }
 
   /**

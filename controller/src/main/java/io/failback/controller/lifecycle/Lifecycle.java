@@ -59,7 +59,7 @@ public final class Lifecycle {
   public static Lifecycle create(ProtectedItems items, Jobs jobs, Cloud cloud,
       OnPremHosts hosts, DiskSyncs syncs, Clock clock, Path seedDir, long sessionSecret,
       Duration agentReturnTimeout, Duration syncStallTimeout, SyncMeter meter,
-      io.failback.controller.store.CheckpointRecords checkpoints) {
+      io.failback.controller.store.CheckpointRecords checkpoints, TransferThrottles throttles) {
     ScheduledExecutorService ticker =
         Executors.newSingleThreadScheduledExecutor(FlowSupport.daemons("job-progress"));
     ExecutorService workers = Executors.newCachedThreadPool(FlowSupport.daemons("lifecycle"));
@@ -70,8 +70,8 @@ public final class Lifecycle {
         lanes.forgetJob(job.getId());
       }
     });
-    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings,
-        new AgentReturn(hosts, jobs, agentReturnTimeout), syncStallTimeout, meter, lanes);
+    DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings, new AgentReturn(
+        hosts, jobs, agentReturnTimeout), syncStallTimeout, meter, lanes, throttles);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
         clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker));
   }

@@ -60,6 +60,14 @@ final class PlanRules {
     if (plan.hasRpoTarget()) {
       canonical.setRpoTarget(checkRpoTarget(plan.getRpoTarget()));
     }
+    if (!plan.getBandwidthLimit().isBlank()) {
+      try {
+        canonical.setBandwidthLimit(io.failback.controller.bandwidth.BandwidthSchedule
+            .parse(plan.getBandwidthLimit()).text());
+      } catch (IllegalArgumentException e) {
+        throw invalid("bandwidth_limit: " + e.getMessage());
+      }
+    }
     return canonical.build();
   }
 

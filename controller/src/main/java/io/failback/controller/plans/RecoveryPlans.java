@@ -90,6 +90,21 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
     return updated.get();
   }
 
+  /**
+   * Sets the plan's bandwidth schedule (checked by the caller; empty removes it); allowed while
+   * a job runs the plan, whose transfers keep to it from the next second.
+   */
+  public RecoveryPlan setBandwidthLimit(String name, String schedule)
+      throws RecoveryPlanException, StoreException {
+    RecoveryPlan current = find("name", name);
+    Optional<RecoveryPlan> updated = plans.update(current.getName(), clock.instant(),
+        stored -> stored.toBuilder().setBandwidthLimit(schedule).build());
+    if (updated.isEmpty()) {
+      throw notFound("name", name);
+    }
+    return updated.get();
+  }
+
   @Override
   public void rememberRpoTarget(String planName, Duration target)
       throws NotFoundException, StoreException {
@@ -136,15 +151,23 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
     // An update that names no RPO target keeps the plan's: its VMs keep theirs, and VMs it
     // adds get it.
     Optional<RecoveryPlan> updated = plans.update(current.getName(), clock.instant(),
-        stored -> canonical.hasRpoTarget() || !stored.hasRpoTarget()
-            ? canonical.toBuilder().setName(stored.getName()).build()
-            : canonical.toBuilder().setName(stored.getName())
-                .setRpoTarget(stored.getRpoTarget()).build());
+        stored -> keepUnnamed(canonical.toBuilder().setName(stored.getName()), stored));
     if (updated.isEmpty()) {
       throw notFound("name", plan.getName());
     }
     applyRpoTarget(updated.get());
     return updated.get();
+  }
+
+  /** An update keeps the stored RPO target and bandwidth limit unless it names its own. */
+  private static RecoveryPlan keepUnnamed(RecoveryPlan.Builder update, RecoveryPlan stored) {
+    if (!update.hasRpoTarget() && stored.hasRpoTarget()) {
+      update.setRpoTarget(stored.getRpoTarget());
+    }
+    if (update.getBandwidthLimit().isEmpty()) {
+      update.setBandwidthLimit(stored.getBandwidthLimit());
+    }
+    return update.build();
   }
 
   /**

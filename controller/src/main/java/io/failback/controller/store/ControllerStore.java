@@ -35,6 +35,7 @@ public final class ControllerStore implements AutoCloseable {
   private final AuditRecords auditRecords;
   private final EnrollmentTokenRecords enrollmentTokenRecords;
   private final LeaseRecords leaseRecords;
+  private final BandwidthRecords bandwidthRecords;
 
   private ControllerStore(StoreLocation location, Database database) {
     this.location = location;
@@ -49,6 +50,7 @@ public final class ControllerStore implements AutoCloseable {
     this.auditRecords = new AuditRecords(this);
     this.enrollmentTokenRecords = new EnrollmentTokenRecords(this);
     this.leaseRecords = new LeaseRecords(this);
+    this.bandwidthRecords = new BandwidthRecords(this);
   }
 
   /**
@@ -86,6 +88,11 @@ public final class ControllerStore implements AutoCloseable {
   /** What differs in SQL between the two stores. */
   Dialect dialect() {
     return database.dialect();
+  }
+
+  /** The bandwidth limits operators set at run time. */
+  public BandwidthRecords bandwidthRecords() {
+    return bandwidthRecords;
   }
 
   /** The hosts whose agents have registered. */

@@ -2,6 +2,7 @@ package io.failback.controller.sync;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.sync.SyncProgress;
+import io.failback.common.sync.Throttle;
 import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.StartSync;
 import java.util.BitSet;
@@ -48,9 +49,21 @@ public interface DiskSyncs {
    * @param changedBlocks as above, or null
    * @param encryption from {@link JobEncryption#forCertificate}, or null for plain payloads
    */
+  default CompletableFuture<SyncOutcome> sync(String hostName, StartSync start,
+      BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
+      Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks,
+      JobEncryption encryption) {
+    return sync(hostName, start, local, resumeFrom, durable, progress, changedBlocks,
+        encryption, Throttle.NONE);
+  }
+
+  /**
+   * Like the others, with the controller's side paced by {@code throttle} (bandwidth limits):
+   * it takes every frame it sends or receives, so the limit holds in either direction.
+   */
   CompletableFuture<SyncOutcome> sync(String hostName, StartSync start, BlockDevice local,
       Map<Integer, LaneCheckpoint> resumeFrom, Consumer<LaneCheckpoint> durable,
-      SyncProgress progress, BitSet changedBlocks, JobEncryption encryption);
+      SyncProgress progress, BitSet changedBlocks, JobEncryption encryption, Throttle throttle);
 
   /** Stops a running session on both sides; its future fails as cancelled. No-op if ended. */
   void cancel(String sessionId, String reason);

@@ -56,8 +56,52 @@ final class BenchSetup {
     }
   }
 
+  /** The controller's and the bench host's TLS files. */
+  record Identities(TlsFiles controller, TlsFiles agent) {}
+
+  /** Empties {@code data}, then makes a CA in it and the controller's and agent's identities. */
+  static Identities freshData(Path data) throws Exception {
+    deleteTree(data);
+    Files.createDirectories(data);
+    PkiDirectory pki = PkiDirectory.create(data.resolve("pki"), "failback.bench",
+        java.time.Clock.systemUTC());
+    return new Identities(files(pki, pki.issue(io.failback.certs.Role.CONTROLLER, "controller",
+        java.util.List.of("localhost"), java.util.List.of("127.0.0.1"),
+        java.time.Duration.ofDays(1))), files(pki, pki.issue(io.failback.certs.Role.AGENT,
+            "bench-host", java.util.List.of(), java.util.List.of(),
+            java.time.Duration.ofDays(1))));
+  }
+
   static TlsFiles files(PkiDirectory pki, PkiDirectory.IssuedIdentity identity) {
     return new TlsFiles(identity.certificate(), identity.privateKey(), pki.caCertificate());
+  }
+
+  /**
+   * One session from the controller's {@code local} disk into the agent's {@code remote} one,
+   * with the engine's defaults or the {@code -D} knobs lanes, window, batch and compress;
+   * fails unless both ends' digests match.
+   */
+  static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller, Path local,
+      Path remote, io.failback.proto.v1.SyncMode mode, String id, long size) throws Exception {
+    var parameters = io.failback.proto.v1.SyncParameters.newBuilder().setSessionId(id)
+        .setMode(mode).setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
+        .setDigestSeed(System.nanoTime()).setBlockSize(BenchImages.BLOCK)
+        .setBlocksPerBatch(Integer.getInteger("batch", 256)).setDiskSize(size)
+        .setLaneCount(Integer.getInteger("lanes", 2))
+        .setWindowBatches(Integer.getInteger("window", 8))
+        .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true"))).build();
+    try (var device = io.failback.common.disk.BlockDevices.open(local, false)) {
+      var outcome = controller.syncs().sync("bench-host", io.failback.proto.v1.StartSync
+              .newBuilder().setParameters(parameters)
+              .setAgentRole(io.failback.proto.v1.SyncRole.TARGET).setDiskPath(remote.toString())
+              .build(), device, java.util.Map.of(), checkpoint -> { },
+          new io.failback.common.sync.SyncProgress()).get(1, java.util.concurrent.TimeUnit.HOURS);
+      if (!outcome.digestsMatch()) {
+        throw new IllegalStateException("digests differ: " + outcome);
+      }
+      log(id + ": " + outcome.controller().progress() + " / agent " + outcome.agent());
+      return outcome;
+    }
   }
 
   static void log(String message) {

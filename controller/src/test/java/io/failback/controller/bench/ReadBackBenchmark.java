@@ -4,8 +4,6 @@ import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
-import io.failback.certs.PkiDirectory;
-import io.failback.certs.Role;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.sync.SyncProgress;
@@ -19,10 +17,8 @@ import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -60,14 +56,9 @@ public final class ReadBackBenchmark {
   }
 
   private void run() throws Exception {
-    BenchSetup.deleteTree(data);
-    Files.createDirectories(data);
-    PkiDirectory pki = PkiDirectory.create(data.resolve("pki"), "failback.bench",
-        Clock.systemUTC());
-    TlsFiles controllerTls = BenchSetup.files(pki, pki.issue(Role.CONTROLLER, "controller",
-        List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)));
-    TlsFiles agentTls = BenchSetup.files(pki, pki.issue(Role.AGENT, "bench-host", List.of(),
-        List.of(), Duration.ofDays(1)));
+    BenchSetup.Identities identities = BenchSetup.freshData(data);
+    TlsFiles controllerTls = identities.controller();
+    TlsFiles agentTls = identities.agent();
     Path host = data.resolve("host");
     SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size)))));

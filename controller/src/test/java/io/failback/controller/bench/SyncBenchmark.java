@@ -4,30 +4,18 @@ import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
-import io.failback.certs.PkiDirectory;
-import io.failback.certs.Role;
-import io.failback.common.disk.BlockDevice;
-import io.failback.common.disk.BlockDevices;
-import io.failback.common.sync.SyncProgress;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
 import io.failback.controller.sync.SyncOutcome;
-import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.DiskFormat;
-import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
-import io.failback.proto.v1.SyncParameters;
-import io.failback.proto.v1.SyncRole;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,14 +44,9 @@ public final class SyncBenchmark {
   }
 
   private void run() throws Exception {
-    BenchSetup.deleteTree(data);
-    Files.createDirectories(data);
-    PkiDirectory pki = PkiDirectory.create(data.resolve("pki"), "failback.bench",
-        Clock.systemUTC());
-    TlsFiles controllerTls = BenchSetup.files(pki, pki.issue(Role.CONTROLLER, "controller",
-        List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)));
-    TlsFiles agentTls = BenchSetup.files(pki, pki.issue(Role.AGENT, "bench-host", List.of(),
-        List.of(), Duration.ofDays(1)));
+    BenchSetup.Identities identities = BenchSetup.freshData(data);
+    TlsFiles controllerTls = identities.controller();
+    TlsFiles agentTls = identities.agent();
     Path host = data.resolve("host");
     SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size),
@@ -184,24 +167,7 @@ public final class SyncBenchmark {
 
   private SyncOutcome sync(ControllerServer controller, Path local, Path remote, SyncMode mode,
       String id, long size) throws Exception {
-    SyncParameters parameters = SyncParameters.newBuilder().setSessionId(id).setMode(mode)
-        .setDigestAlgorithm(DigestAlgorithm.XXH3_128).setDigestSeed(System.nanoTime())
-        .setBlockSize(BLOCK).setBlocksPerBatch(Integer.getInteger("batch", 256))
-        .setDiskSize(size).setLaneCount(Integer.getInteger("lanes", 2))
-        .setWindowBatches(Integer.getInteger("window", 8))
-        .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true"))).build();
-    try (BlockDevice device = BlockDevices.open(local, false)) {
-      SyncOutcome outcome = controller.syncs().sync("bench-host", StartSync.newBuilder()
-              .setParameters(parameters).setAgentRole(SyncRole.TARGET)
-              .setDiskPath(remote.toString()).build(), device, Map.of(), checkpoint -> {},
-          new SyncProgress()).get(1, TimeUnit.HOURS);
-      if (!outcome.digestsMatch()) {
-        throw new IllegalStateException("digests differ: " + outcome);
-      }
-      BenchSetup.log(id + ": " + outcome.controller().progress() + " / agent "
-          + outcome.agent());
-      return outcome;
-    }
+    return BenchSetup.sync(controller, local, remote, mode, id, size);
   }
 
   private Process startAgent(int port, TlsFiles tls, Path host) throws IOException {

@@ -43,7 +43,7 @@ class DiskTransferTest {
     public CompletableFuture<SyncOutcome> sync(String hostName, StartSync start,
         BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
         Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks,
-        JobEncryption encryption) {
+        JobEncryption encryption, io.failback.common.sync.Throttle throttle) {
       CompletableFuture<SyncOutcome> session = new CompletableFuture<>();
       sessions.put(start.getParameters().getSessionId(), session);
       return session;

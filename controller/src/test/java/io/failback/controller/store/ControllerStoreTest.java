@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** What only the SQLite file store does; {@link SchemaMigrationTest} covers both stores. */
 class ControllerStoreTest {
   /** The schema version of this build. */
-  static final int LATEST_VERSION = 7;
+  static final int LATEST_VERSION = 8;
 
   @TempDir Path dir;
 

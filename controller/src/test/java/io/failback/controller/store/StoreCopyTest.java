@@ -52,6 +52,8 @@ class StoreCopyTest {
     store.enrollmentTokenRecords().insert("used", "hv01", T0, T0.plusSeconds(60), "a");
     store.enrollmentTokenRecords().redeem("used", T0.plusSeconds(1));
     store.enrollmentTokenRecords().insert("fresh", "hv03", T0, T0.plusSeconds(3600), "a");
+    store.bandwidthRecords().put(new BandwidthRecords.Limit(BandwidthRecords.Scope.HOST, "hv01",
+        "Mon-Fri 08:00-18:00=100Mbit/s, unlimited", "spiffe://t/operator/a", T0));
   }
 
   @Test
@@ -65,7 +67,8 @@ class StoreCopyTest {
 
       assertEquals(3, copied.get("jobs"));
       assertEquals(3, copied.get("audit_events"));
-      assertEquals(10, copied.size(), copied.toString());
+      assertEquals(11, copied.size(), copied.toString());
+      assertEquals(sqlite.bandwidthRecords().all(), postgres.bandwidthRecords().all());
       assertTrue(!copied.containsKey("controller_lease"), "a lease is not data to copy");
       assertEquals(sqlite.hostRecords().hosts(), postgres.hostRecords().hosts());
       assertEquals(sqlite.protectedItemRecords().list(), postgres.protectedItemRecords().list());

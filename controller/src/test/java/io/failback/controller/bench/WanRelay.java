@@ -1,0 +1,189 @@
+package io.failback.controller.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A WAN between two local endpoints: a TCP relay that holds every byte for a one-way delay and
+ * lets each direction through at most at a rate, like a link of that speed and length with a
+ * router buffer in front of it (the kernel here has no netem).
+ *
+ * <p>Each direction is a reader and a writer thread over blocking NIO channels. The reader
+ * stamps every chunk with when its last byte would have been serialised onto a link of the
+ * rate ({@code max(now, previous) + bytes / rate}) and queues it; the writer releases it one
+ * delay later. The queue holds at most what the link holds (rate × delay) plus a router
+ * buffer; when it is full the reader stops reading, and TCP's own flow control slows the
+ * sender, as a full link does. The delay and rate change for the next chunk when set.
+ */
+final class WanRelay implements AutoCloseable {
+  private static final int CHUNK = 64 * 1024;
+  /** The router buffer in front of the link, beyond what is in flight on it. */
+  private static final long BUFFER_BYTES = 4L << 20;
+
+  private final ServerSocketChannel listener;
+  private final InetSocketAddress target;
+  private volatile long oneWayDelayNanos;
+  /** Bytes per second; 0 for no cap. */
+  private volatile long bytesPerSecond;
+  private volatile boolean closed;
+
+  WanRelay(InetSocketAddress target) throws IOException {
+    this.target = target;
+    this.listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+    Thread acceptor = new Thread(this::accept, "wan-relay-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  int port() {
+    return listener.socket().getLocalPort();
+  }
+
+  /** Sets the round trip (half of it each way) and the rate of each direction, 0 for none. */
+  void set(long roundTripMillis, long megabitsPerSecond) {
+    oneWayDelayNanos = TimeUnit.MILLISECONDS.toNanos(roundTripMillis) / 2;
+    bytesPerSecond = megabitsPerSecond * 1_000_000 / 8;
+  }
+
+  /** Takes {@code other}'s round trip and rate. */
+  void copySettings(WanRelay other) {
+    oneWayDelayNanos = other.oneWayDelayNanos;
+    bytesPerSecond = other.bytesPerSecond;
+  }
+
+  private void accept() {
+    while (!closed) {
+      try {
+        SocketChannel from = listener.accept();
+        SocketChannel to = SocketChannel.open(target);
+        for (SocketChannel channel : new SocketChannel[] {from, to}) {
+          channel.socket().setTcpNoDelay(true);
+          // Large socket buffers: the relay's own queue models the link, not the kernel's.
+          channel.socket().setReceiveBufferSize(4 << 20);
+          channel.socket().setSendBufferSize(4 << 20);
+        }
+        new Direction(from, to, "up").start();
+        new Direction(to, from, "down").start();
+      } catch (IOException e) {
+        if (!closed) {
+          BenchSetup.log("relay: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** One direction of one connection. */
+  private final class Direction {
+    private final SocketChannel in;
+    private final SocketChannel out;
+    private final String name;
+    private final Deque<Object[]> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private long linkFreeAt;
+    private boolean ended;
+
+    Direction(SocketChannel in, SocketChannel out, String name) {
+      this.in = in;
+      this.out = out;
+      this.name = name;
+    }
+
+    void start() {
+      Thread reader = new Thread(this::read, "wan-relay-" + name + "-read");
+      Thread writer = new Thread(this::write, "wan-relay-" + name + "-write");
+      reader.setDaemon(true);
+      writer.setDaemon(true);
+      reader.start();
+      writer.start();
+    }
+
+    private void read() {
+      try {
+        while (true) {
+          ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+          if (in.read(chunk) < 0) {
+            break;
+          }
+          chunk.flip();
+          long rate = bytesPerSecond;
+          synchronized (this) {
+            long capacity = rate == 0 ? BUFFER_BYTES
+                : rate * oneWayDelayNanos / 1_000_000_000L + BUFFER_BYTES;
+            while (queuedBytes > 0 && queuedBytes + chunk.remaining() > capacity) {
+              wait();
+            }
+            // Stamped once there is room: a chunk waiting in front of the link is not on it.
+            long now = System.nanoTime();
+            long serialised = rate == 0 ? now
+                : Math.max(now, linkFreeAt) + chunk.remaining() * 1_000_000_000L / rate;
+            linkFreeAt = serialised;
+            queue.add(new Object[] {chunk, serialised + oneWayDelayNanos});
+            queuedBytes += chunk.remaining();
+            notifyAll();
+          }
+        }
+      } catch (IOException | InterruptedException e) {
+        // The connection ended.
+      }
+      synchronized (this) {
+        ended = true;
+        notifyAll();
+      }
+    }
+
+    private void write() {
+      try {
+        while (true) {
+          Object[] next;
+          synchronized (this) {
+            while (queue.isEmpty() && !ended) {
+              wait();
+            }
+            next = queue.poll();
+          }
+          if (next == null) {
+            out.shutdownOutput();
+            return;
+          }
+          long due = (long) next[1];
+          for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+            LockSupport.parkNanos(wait);
+          }
+          ByteBuffer chunk = (ByteBuffer) next[0];
+          int bytes = chunk.remaining();
+          while (chunk.hasRemaining()) {
+            out.write(chunk);
+          }
+          synchronized (this) {
+            queuedBytes -= bytes;
+            notifyAll();
+          }
+        }
+      } catch (IOException | InterruptedException e) {
+        closeQuietly(in);
+        closeQuietly(out);
+      }
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    listener.close();
+  }
+}
