@@ -109,6 +109,15 @@ public final class ControllerMain implements Callable<Integer> {
           + " time; hosts, jobs and plans have their own (default: ${DEFAULT-VALUE}).")
   String bandwidthLimit;
 
+  @Option(names = "--upload-window-mib", defaultValue = "0", paramLabel = "MIB",
+      description = "Fixed HTTP/2 window of each agent's connection at the controller, in MiB"
+          + " (1 to 256): what an agent may have in flight towards the controller (protection,"
+          + " replication). 0 leaves grpc's auto-tuning (at most 8 MiB; about 266 Mbit/s at"
+          + " 60 ms). A larger window carries long fat links but may pin that much memory per"
+          + " agent whose data the controller reads slower than it arrives"
+          + " (default: ${DEFAULT-VALUE}).")
+  int uploadWindowMib;
+
   @Option(names = "--bandwidth-time-zone", paramLabel = "ZONE",
       description = "Zone of the time windows of every bandwidth schedule, e.g. Europe/Berlin"
           + " (default: the machine's).")
@@ -193,7 +202,7 @@ public final class ControllerMain implements Callable<Integer> {
         base.stateDir(), base.tls(), trustDomain, base.heartbeatInterval(),
         base.heartbeatTimeout(), base.reloadPeriod(), base.peerRecheckPeriod(),
         replicationInterval, simulation, crl,
-        base.transport(), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice(),
+        transport(base), new ControllerConfig.Issuing(caDir, certLifetime), cloudChoice(),
         agentReturnTimeout, syncStallTimeout, metricsAddress(), storeLocation(),
         new LeaseSettings(advertiseAddress, leaseTtl, true), bandwidth());
     ControllerServer server = ControllerServer.start(config, Clock.systemUTC());
@@ -207,6 +216,14 @@ public final class ControllerMain implements Callable<Integer> {
     ServiceNotify.ready("active controller, listening on port " + server.port());
     ControllerService.LIFETIME.run(server::close);
     return 0;
+  }
+
+  private io.failback.common.grpc.TransportLimits transport(ControllerConfig base) {
+    if (uploadWindowMib < 0 || uploadWindowMib > 256) {
+      throw new ParameterException(spec.commandLine(), "--upload-window-mib must be 0"
+          + " (auto-tuned) or 1 to 256, got " + uploadWindowMib);
+    }
+    return base.transport().withControllerFlowControlWindow(uploadWindowMib << 20);
   }
 
   private ControllerConfig.Bandwidth bandwidth() {

@@ -3,6 +3,7 @@ package io.failback.common.grpc;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -25,10 +26,14 @@ import java.util.concurrent.TimeUnit;
  * @param maxInboundMetadataBytes the largest header or trailer block accepted, both sides
  * @param maxOperatorInboundMessageBytes the largest answer the operator CLI accepts (whole
  *     inventories and job lists)
+ * @param controllerFlowControlWindowBytes the fixed HTTP/2 window of each agent's connection at
+ *     the controller (what an agent may have in flight towards it: protection, replication);
+ *     0 for grpc's auto-tuning (1 MiB, growing to at most 8 MiB)
  */
 public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
     int maxConcurrentCallsPerConnection, int maxInboundMessageBytes,
-    int maxInboundMetadataBytes, int maxOperatorInboundMessageBytes) {
+    int maxInboundMetadataBytes, int maxOperatorInboundMessageBytes,
+    int controllerFlowControlWindowBytes) {
 
   /** The agent pings after 30 s of silence; the controller accepts one every 15 s. */
   public static final Duration AGENT_KEEPALIVE = Duration.ofSeconds(30);
@@ -47,9 +52,21 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
   /** The CLI trusts the controller it dials and reads whole inventories from it. */
   public static final int MAX_OPERATOR_INBOUND_MESSAGE_BYTES = 64 << 20;
 
+  /**
+   * The HTTP/2 window of an agent's connection, fixed (no auto-tuning): what the controller may
+   * have in flight towards the agent, all lanes of all disks together. A failback moves data
+   * that way; over a WAN it needs the link's bandwidth-delay product in flight (1 Gbit/s at
+   * 120 ms is 15 MB; grpc sends a window update once half the window is used, so about half
+   * of it is what flows per round trip), while grpc's auto-tuning stops at 8 MiB and on a
+   * connection that first saw a short path stays near 2 MiB (262 Mbit/s at 60 ms measured).
+   * 64 MiB carries 2 Gbit/s at 120 ms at 0.85 of a plain TCP stream, 32 MiB only 0.51. The
+   * agent pays for it only while its disks fall behind: at most this much is buffered per host.
+   */
+  public static final int AGENT_FLOW_CONTROL_WINDOW = 64 << 20;
+
   public static final TransportLimits DEFAULTS = new TransportLimits(AGENT_KEEPALIVE,
       PERMIT_KEEPALIVE, MAX_CONCURRENT_CALLS_PER_CONNECTION, MAX_INBOUND_MESSAGE_BYTES,
-      MAX_INBOUND_METADATA_BYTES, MAX_OPERATOR_INBOUND_MESSAGE_BYTES);
+      MAX_INBOUND_METADATA_BYTES, MAX_OPERATOR_INBOUND_MESSAGE_BYTES, 0);
 
   public TransportLimits {
     checkArgument(permitKeepAlive.compareTo(agentKeepAlive) <= 0,
@@ -58,22 +75,38 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
     checkArgument(maxConcurrentCallsPerConnection > 0 && maxInboundMessageBytes > 0
         && maxInboundMetadataBytes > 0 && maxOperatorInboundMessageBytes > 0,
         "limits must be positive");
+    checkArgument(controllerFlowControlWindowBytes == 0
+        || controllerFlowControlWindowBytes >= 1 << 20
+        && controllerFlowControlWindowBytes <= 256 << 20,
+        "the controller's window must be 0 (auto-tuned) or 1 MiB to 256 MiB, got %s bytes",
+        controllerFlowControlWindowBytes);
   }
 
   /** The same limits with other keepalive intervals (tests compress time with them). */
   public TransportLimits withKeepAlive(Duration agent, Duration permit) {
     return new TransportLimits(agent, permit, maxConcurrentCallsPerConnection,
-        maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes);
+        maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
+        controllerFlowControlWindowBytes);
   }
 
   /** The same limits with another stream limit per connection. */
   public TransportLimits withMaxConcurrentCallsPerConnection(int calls) {
     return new TransportLimits(agentKeepAlive, permitKeepAlive, calls, maxInboundMessageBytes,
-        maxInboundMetadataBytes, maxOperatorInboundMessageBytes);
+        maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
+        controllerFlowControlWindowBytes);
+  }
+
+  /** The same limits with a fixed window at the controller ({@code 0}: auto-tuned). */
+  public TransportLimits withControllerFlowControlWindow(int bytes) {
+    return new TransportLimits(agentKeepAlive, permitKeepAlive, maxConcurrentCallsPerConnection,
+        maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes, bytes);
   }
 
   /** Applies the controller's side: stream and size limits, and the keepalive it permits. */
   public NettyServerBuilder applyToServer(NettyServerBuilder builder) {
+    if (controllerFlowControlWindowBytes > 0) {
+      builder.flowControlWindow(controllerFlowControlWindowBytes);
+    }
     return builder
         .maxConcurrentCallsPerConnection(maxConcurrentCallsPerConnection)
         .maxInboundMessageSize(maxInboundMessageBytes)
@@ -82,8 +115,11 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
         .permitKeepAliveWithoutCalls(true);
   }
 
-  /** Applies an agent's side: size limits and its keepalive pings. */
+  /** Applies an agent's side: size limits, its HTTP/2 window and its keepalive pings. */
   public ManagedChannelBuilder<?> applyToAgentChannel(ManagedChannelBuilder<?> builder) {
+    if (builder instanceof NettyChannelBuilder netty) {
+      netty.flowControlWindow(AGENT_FLOW_CONTROL_WINDOW);
+    }
     return builder
         .maxInboundMessageSize(maxInboundMessageBytes)
         .maxInboundMetadataSize(maxInboundMetadataBytes)

@@ -72,6 +72,21 @@ final class BenchSetup {
             java.time.Duration.ofDays(1))));
   }
 
+  /** Gives the bench host an encryption certificate, before its agent starts. */
+  static void holdEncryptionCertificate(Path host) throws IOException {
+    io.failback.certs.EncryptionCertificates.create("bench-host", java.time.Duration.ofDays(30),
+        java.time.Clock.systemUTC()).write(host.resolve(".agent").resolve("encryption"));
+  }
+
+  /** A job key wrapped for the certificate the bench host reported. */
+  static io.failback.controller.sync.JobEncryption encryption(ControllerServer controller)
+      throws Exception {
+    var reported = controller.registry().host("bench-host").orElseThrow().getInventory()
+        .getEncryptionCertificates(0);
+    return io.failback.controller.sync.JobEncryption.forCertificate(reported, "bench",
+        java.time.Instant.now());
+  }
+
   static TlsFiles files(PkiDirectory pki, PkiDirectory.IssuedIdentity identity) {
     return new TlsFiles(identity.certificate(), identity.privateKey(), pki.caCertificate());
   }
@@ -83,6 +98,25 @@ final class BenchSetup {
    */
   static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller, Path local,
       Path remote, io.failback.proto.v1.SyncMode mode, String id, long size) throws Exception {
+    return sync(controller, local, remote, mode, id, size, null);
+  }
+
+  /** As the other, the payloads sealed end to end under {@code encryption} (null: plain). */
+  static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller, Path local,
+      Path remote, io.failback.proto.v1.SyncMode mode, String id, long size,
+      io.failback.controller.sync.JobEncryption encryption) throws Exception {
+    return sync(controller, local, remote, mode, id, size, encryption,
+        io.failback.proto.v1.SyncRole.TARGET);
+  }
+
+  /**
+   * As the others, the agent in {@code agentRole}: as the SOURCE it reads {@code remote} and
+   * the controller writes {@code local} (an upload: protection's direction).
+   */
+  static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller, Path local,
+      Path remote, io.failback.proto.v1.SyncMode mode, String id, long size,
+      io.failback.controller.sync.JobEncryption encryption,
+      io.failback.proto.v1.SyncRole agentRole) throws Exception {
     var parameters = io.failback.proto.v1.SyncParameters.newBuilder().setSessionId(id)
         .setMode(mode).setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
         .setDigestSeed(System.nanoTime()).setBlockSize(BenchImages.BLOCK)
@@ -90,12 +124,14 @@ final class BenchSetup {
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window", 8))
         .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true"))).build();
-    try (var device = io.failback.common.disk.BlockDevices.open(local, false)) {
+    boolean upload = agentRole == io.failback.proto.v1.SyncRole.SOURCE;
+    try (var device = io.failback.common.disk.BlockDevices.open(local, upload)) {
       var outcome = controller.syncs().sync("bench-host", io.failback.proto.v1.StartSync
               .newBuilder().setParameters(parameters)
-              .setAgentRole(io.failback.proto.v1.SyncRole.TARGET).setDiskPath(remote.toString())
+              .setAgentRole(agentRole).setDiskPath(remote.toString())
               .build(), device, java.util.Map.of(), checkpoint -> { },
-          new io.failback.common.sync.SyncProgress()).get(1, java.util.concurrent.TimeUnit.HOURS);
+          new io.failback.common.sync.SyncProgress(), null, encryption)
+          .get(1, java.util.concurrent.TimeUnit.HOURS);
       if (!outcome.digestsMatch()) {
         throw new IllegalStateException("digests differ: " + outcome);
       }

@@ -67,6 +67,7 @@ public final class SyncBenchmark {
     BenchImages.random(cloudHalf, size, 0.5, 3);
     Path warmUp = data.resolve("warm-up.raw");
     BenchImages.random(warmUp, WARM_UP, 0.5, 4);
+    BenchSetup.holdEncryptionCertificate(host);
     // Nothing dirty in the page cache: each side's fsyncs pay only for their own writes.
     BenchSetup.run("sync");
 
@@ -111,6 +112,11 @@ public final class SyncBenchmark {
         timedCommand("then sync (cp's data durable, as ours is)", "sync");
         ratio("full copy vs cp + sync", ours, cpSeconds + lastSeconds);
         wire("full", full, full.controller().progress().blocksSent() * BLOCK);
+        double plain = ours;
+        timed("full copy, half zero blocks, encrypted end to end (AES-GCM per block)",
+            () -> BenchSetup.sync(controller, cloudHalf, fullTarget, SyncMode.FULL,
+                "full-encrypted", size, BenchSetup.encryption(controller)));
+        ratio("encrypted full copy vs the plain one", lastSeconds, plain);
         rows.add("| agent peak RSS (VmHWM), -Xmx256m | " + BenchSetup.peakRss(agent) + " | |");
       } finally {
         agent.destroy();

@@ -9,6 +9,7 @@ import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
 import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncRole;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,15 +67,21 @@ public final class WanBenchmark {
     Path fullTarget = Path.of(disks.get(0).getPath());
     Path same = Path.of(disks.get(1).getPath());
     Path cloud = data.resolve("cloud.raw");
+    Path uploaded = data.resolve("uploaded.raw");
+    BenchImages.random(uploaded, size, 1.0, 5);
     BenchImages.random(cloud, size, 0.0, 1);
     BenchSetup.copy(cloud, same);
     BenchSetup.run("sync");
 
     System.out.println("| RTT | cap | plain TCP stream | full download | of the stream |"
-        + " checksum pass (identical) |");
-    System.out.println("|---|---|---|---|---|---|");
-    try (ControllerServer controller = ControllerServer.start(ControllerConfig.withDefaults(
-        "127.0.0.1", 0, data.resolve("state"), controllerTls), Clock.systemUTC());
+        + " checksum pass (identical) | upload (agent sends) | of the stream |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
+    // -Dupload.window.mib: the controller's --upload-window-mib (0: grpc's auto-tuning).
+    ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0, data.resolve("state"),
+        controllerTls);
+    config = config.withTransport(config.transport().withControllerFlowControlWindow(
+        Integer.getInteger("upload.window.mib", 0) << 20));
+    try (ControllerServer controller = ControllerServer.start(config, Clock.systemUTC());
         WanRelay relay = new WanRelay(new InetSocketAddress("127.0.0.1", controller.port()));
         Sink sink = new Sink()) {
       relay.set(0, 0);
@@ -99,8 +106,13 @@ public final class WanBenchmark {
             started = System.nanoTime();
             sync(controller, cloud, same, SyncMode.DELTA, "delta-" + row);
             double scan = (System.nanoTime() - started) / 1e9;
+            started = System.nanoTime();
+            BenchSetup.sync(controller, uploaded, same, SyncMode.FULL, "up-" + row, size, null,
+                SyncRole.SOURCE);
+            double up = size * 8 / ((System.nanoTime() - started) / 1e9) / 1e6;
             System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %.0f Mbit/s | %.0f Mbit/s |"
-                + " %.2f | %.1f s |%n", rtt, rate, stream, full, full / stream, scan);
+                + " %.2f | %.1f s | %.0f Mbit/s | %.2f |%n", rtt, rate, stream, full,
+                full / stream, scan, up, up / stream);
             row++;
           }
         }

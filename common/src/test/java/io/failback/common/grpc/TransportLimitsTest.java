@@ -1,0 +1,33 @@
+package io.failback.common.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.lang.reflect.Field;
+import org.junit.jupiter.api.Test;
+
+class TransportLimitsTest {
+  /**
+   * The agent's channel gets its fixed HTTP/2 window: the builder the controller targets make
+   * is grpc's Netty one (were it another transport's, the window would silently not apply and
+   * a failback over a WAN would crawl at the auto-tuned window).
+   */
+  @Test
+  void theAgentsChannelHasItsFixedWindow() throws Exception {
+    ManagedChannelBuilder<?> builder = TransportLimits.DEFAULTS.applyToAgentChannel(
+        ControllerTargets.channelBuilder("ctl-a:8443,ctl-b:8443",
+            InsecureChannelCredentials.create()));
+    NettyChannelBuilder netty = assertInstanceOf(NettyChannelBuilder.class, builder);
+    assertEquals(64 << 20, field(netty, "flowControlWindow"));
+    assertEquals(false, field(netty, "autoFlowControl"));
+  }
+
+  private static Object field(Object builder, String name) throws Exception {
+    Field field = NettyChannelBuilder.class.getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(builder);
+  }
+}
