@@ -8,6 +8,7 @@ import io.failback.common.cli.ConfigFiles;
 import io.failback.common.cli.ImplementationVersion;
 import io.failback.common.cli.LogOptions;
 import io.failback.common.cli.MetricsOptions;
+import io.failback.common.grpc.TransportLimits;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
 import java.io.IOException;
@@ -16,7 +17,10 @@ import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /** {@code failback-agent}: runs the agent, or prepares a simulated host. */
@@ -63,6 +67,17 @@ public final class AgentMain {
     @Mixin
     MetricsOptions metrics = new MetricsOptions();
 
+    @Option(names = "--download-window-mib", defaultValue = "64", paramLabel = "MIB",
+        description = "Fixed HTTP/2 window of the connection to the controller, in MiB (1 to"
+            + " 256): what the controller may have in flight towards this host (failbacks)."
+            + " 64 carries 1 Gbit/s at 120 ms; it costs up to that much memory while the disks"
+            + " fall behind. 0 leaves grpc's auto-tuning (at most 8 MiB; about 266 Mbit/s at"
+            + " 60 ms) (default: ${DEFAULT-VALUE}).")
+    int downloadWindowMib;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       logging.apply();
@@ -82,6 +97,12 @@ public final class AgentMain {
       AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
           hypervisor.hostDir, state);
       config = config.withMetricsAddress(metrics.address());
+      if (!TransportLimits.windowAllowed(downloadWindowMib * (1L << 20))) {
+        throw new ParameterException(spec.commandLine(), "--download-window-mib must be 0"
+            + " (auto-tuned) or 1 to 256, got " + downloadWindowMib);
+      }
+      config = config.withTransport(config.transport().withAgentFlowControlWindow(
+          downloadWindowMib << 20));
       return AgentClient.start(config, hypervisor.driver(config.stateDir()), Clock.systemUTC(),
           new ControlSession.SessionListener() {});
     }

@@ -2,12 +2,11 @@ package io.failback.controller;
 
 import io.failback.common.grpc.TransportLimits;
 import io.failback.common.tls.TlsFiles;
-import io.failback.controller.bandwidth.BandwidthSchedule;
+import io.failback.controller.bandwidth.ConfiguredLimit;
 import io.failback.controller.store.StoreLocation;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneId;
 
 /**
  * Everything a controller needs to start.
@@ -42,16 +41,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
     boolean simulation, Path crl, TransportLimits transport, Issuing issuing,
     CloudChoice cloud, Duration agentReturnTimeout, Duration syncStallTimeout,
     InetSocketAddress metricsAddress, StoreLocation store, LeaseSettings lease,
-    Bandwidth bandwidth) {
-
-  /**
-   * The global bandwidth limit from the configuration (an operator's SetBandwidthLimit
-   * replaces it until removed) and the zone its and every schedule's time windows are in.
-   */
-  public record Bandwidth(BandwidthSchedule global, ZoneId zone) {
-    public static final Bandwidth DEFAULTS = new Bandwidth(BandwidthSchedule.UNLIMITED,
-        ZoneId.systemDefault());
-  }
+    ConfiguredLimit bandwidth) {
 
   /**
    * Where the controller's issuing CA lives ({@code ca.pem}, {@code ca.key}) and how long the
@@ -72,7 +62,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
         Duration.ofSeconds(35), Duration.ofSeconds(30), Duration.ofSeconds(60),
         Duration.ofMinutes(5), false, null, TransportLimits.DEFAULTS, Issuing.NONE,
         CloudChoice.localDirectory(), Duration.ofMinutes(10), Duration.ofMinutes(5), null, null, LeaseSettings.DEFAULTS,
-        Bandwidth.DEFAULTS);
+        ConfiguredLimit.DEFAULTS);
   }
 
   public ControllerConfig withHeartbeat(Duration interval, Duration timeout) {
@@ -179,7 +169,7 @@ public record ControllerConfig(String listenHost, int port, Path stateDir, TlsFi
   }
 
   /** The same controller with {@code limits} as its configured bandwidth limit. */
-  public ControllerConfig withBandwidth(Bandwidth limits) {
+  public ControllerConfig withBandwidth(ConfiguredLimit limits) {
     return new ControllerConfig(listenHost, port, stateDir, tls, trustDomain, heartbeatInterval,
         heartbeatTimeout, reloadPeriod, peerRecheckPeriod, replicationInterval, simulation,
         crl, transport, issuing, cloud, agentReturnTimeout, syncStallTimeout, metricsAddress,

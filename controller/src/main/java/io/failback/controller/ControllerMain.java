@@ -219,16 +219,16 @@ public final class ControllerMain implements Callable<Integer> {
   }
 
   private io.failback.common.grpc.TransportLimits transport(ControllerConfig base) {
-    if (uploadWindowMib < 0 || uploadWindowMib > 256) {
+    if (!io.failback.common.grpc.TransportLimits.windowAllowed(uploadWindowMib * (1L << 20))) {
       throw new ParameterException(spec.commandLine(), "--upload-window-mib must be 0"
           + " (auto-tuned) or 1 to 256, got " + uploadWindowMib);
     }
     return base.transport().withControllerFlowControlWindow(uploadWindowMib << 20);
   }
 
-  private ControllerConfig.Bandwidth bandwidth() {
+  private io.failback.controller.bandwidth.ConfiguredLimit bandwidth() {
     try {
-      return new ControllerConfig.Bandwidth(BandwidthSchedule.parse(bandwidthLimit),
+      return new io.failback.controller.bandwidth.ConfiguredLimit(BandwidthSchedule.parse(bandwidthLimit),
           bandwidthTimeZone == null ? ZoneId.systemDefault() : ZoneId.of(bandwidthTimeZone));
     } catch (IllegalArgumentException | java.time.DateTimeException e) {
       String option = e instanceof java.time.DateTimeException ? "--bandwidth-time-zone"

@@ -169,7 +169,7 @@ public final class ControllerServer implements AutoCloseable {
       throw new IOException("cannot open the cloud: " + e.getMessage(), e);
     }
     BandwidthControl bandwidth = BandwidthControl.start(store.bandwidthRecords(), plans, jobs,
-        config.bandwidth().global(), config.bandwidth().zone(), clock, scheduler);
+        config.bandwidth(), clock, scheduler, metrics.registry());
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),

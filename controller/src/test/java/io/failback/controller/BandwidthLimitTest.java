@@ -75,6 +75,16 @@ class BandwidthLimitTest {
     assertEquals("host hv-01 (always)", running.getBandwidth().getLimitedBy());
     Job protected_ = fixture.awaitState(protect, JobState.JOB_SUCCEEDED);
     assertNoFasterThan(protected_, HOST_RATE, started);
+    // Metrics: the limit in force (applied each second) and the time lanes waited for it.
+    Scrape scraped = Scrape.parse(fixture.controller.server.metrics().registry().scrape());
+    for (int i = 0; i < 50 && !scraped.has("failback_bandwidth_limit_bits_per_second"); i++) {
+      Thread.sleep(100);
+      scraped = Scrape.parse(fixture.controller.server.metrics().registry().scrape());
+    }
+    assertEquals(16_000_000, scraped.value("failback_bandwidth_limit_bits_per_second",
+        "scope", "host", "name", "hv-01"));
+    assertTrue(scraped.value("failback_bandwidth_wait_seconds_total") > 1,
+        "the lanes waited for the limit");
 
     fixture.awaitState(fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
         DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);

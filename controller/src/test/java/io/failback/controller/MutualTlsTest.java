@@ -155,7 +155,7 @@ class MutualTlsTest {
         config.peerRecheckPeriod(), config.replicationInterval(), false, null,
         config.transport(), config.issuing(), config.cloud(), Duration.ofMinutes(10),
         Duration.ofMinutes(5), null, null, LeaseSettings.DEFAULTS,
-        ControllerConfig.Bandwidth.DEFAULTS),
+        io.failback.controller.bandwidth.ConfiguredLimit.DEFAULTS),
         controller.clock));
     ManagedChannel channel = io.grpc.Grpc.newChannelBuilder("localhost:" + strict.port(),
         TlsMaterial.load(controller.pki.operator("ops"), true).channelCredentials()).build();

@@ -32,8 +32,13 @@ record Scrape(List<Sample> samples) {
   static Scrape of(InetSocketAddress address) throws Exception {
     HttpResponse<String> response = get(address, "/metrics");
     assertEquals(200, response.statusCode(), response.body());
+    return parse(response.body());
+  }
+
+  /** The samples of a Prometheus text exposition. */
+  static Scrape parse(String body) {
     List<Sample> samples = new ArrayList<>();
-    for (String line : response.body().split("\n")) {
+    for (String line : body.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }

@@ -29,11 +29,13 @@ import java.util.concurrent.TimeUnit;
  * @param controllerFlowControlWindowBytes the fixed HTTP/2 window of each agent's connection at
  *     the controller (what an agent may have in flight towards it: protection, replication);
  *     0 for grpc's auto-tuning (1 MiB, growing to at most 8 MiB)
+ * @param agentFlowControlWindowBytes the fixed HTTP/2 window of an agent's connection at the
+ *     agent (what the controller may have in flight towards it: failbacks); 0 for auto-tuning
  */
 public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
     int maxConcurrentCallsPerConnection, int maxInboundMessageBytes,
     int maxInboundMetadataBytes, int maxOperatorInboundMessageBytes,
-    int controllerFlowControlWindowBytes) {
+    int controllerFlowControlWindowBytes, int agentFlowControlWindowBytes) {
 
   /** The agent pings after 30 s of silence; the controller accepts one every 15 s. */
   public static final Duration AGENT_KEEPALIVE = Duration.ofSeconds(30);
@@ -60,13 +62,15 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
    * of it is what flows per round trip), while grpc's auto-tuning stops at 8 MiB and on a
    * connection that first saw a short path stays near 2 MiB (262 Mbit/s at 60 ms measured).
    * 64 MiB carries 2 Gbit/s at 120 ms at 0.85 of a plain TCP stream, 32 MiB only 0.51. The
-   * agent pays for it only while its disks fall behind: at most this much is buffered per host.
+   * agent pays for it while its disks fall behind: at most this much is buffered per host (in
+   * the loopback benchmark its peak RSS went from 311 to about 480 MB).
    */
   public static final int AGENT_FLOW_CONTROL_WINDOW = 64 << 20;
 
   public static final TransportLimits DEFAULTS = new TransportLimits(AGENT_KEEPALIVE,
       PERMIT_KEEPALIVE, MAX_CONCURRENT_CALLS_PER_CONNECTION, MAX_INBOUND_MESSAGE_BYTES,
-      MAX_INBOUND_METADATA_BYTES, MAX_OPERATOR_INBOUND_MESSAGE_BYTES, 0);
+      MAX_INBOUND_METADATA_BYTES, MAX_OPERATOR_INBOUND_MESSAGE_BYTES, 0,
+      AGENT_FLOW_CONTROL_WINDOW);
 
   public TransportLimits {
     checkArgument(permitKeepAlive.compareTo(agentKeepAlive) <= 0,
@@ -75,31 +79,45 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
     checkArgument(maxConcurrentCallsPerConnection > 0 && maxInboundMessageBytes > 0
         && maxInboundMetadataBytes > 0 && maxOperatorInboundMessageBytes > 0,
         "limits must be positive");
-    checkArgument(controllerFlowControlWindowBytes == 0
-        || controllerFlowControlWindowBytes >= 1 << 20
-        && controllerFlowControlWindowBytes <= 256 << 20,
+    checkArgument(windowAllowed(controllerFlowControlWindowBytes),
         "the controller's window must be 0 (auto-tuned) or 1 MiB to 256 MiB, got %s bytes",
         controllerFlowControlWindowBytes);
+    checkArgument(windowAllowed(agentFlowControlWindowBytes),
+        "the agent's window must be 0 (auto-tuned) or 1 MiB to 256 MiB, got %s bytes",
+        agentFlowControlWindowBytes);
+  }
+
+  /** Whether {@code bytes} is a window these limits take: 0 (auto-tuned) or 1 to 256 MiB. */
+  public static boolean windowAllowed(long bytes) {
+    return bytes == 0 || bytes >= 1 << 20 && bytes <= 256 << 20;
   }
 
   /** The same limits with other keepalive intervals (tests compress time with them). */
   public TransportLimits withKeepAlive(Duration agent, Duration permit) {
     return new TransportLimits(agent, permit, maxConcurrentCallsPerConnection,
         maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
-        controllerFlowControlWindowBytes);
+        controllerFlowControlWindowBytes, agentFlowControlWindowBytes);
   }
 
   /** The same limits with another stream limit per connection. */
   public TransportLimits withMaxConcurrentCallsPerConnection(int calls) {
     return new TransportLimits(agentKeepAlive, permitKeepAlive, calls, maxInboundMessageBytes,
         maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
-        controllerFlowControlWindowBytes);
+        controllerFlowControlWindowBytes, agentFlowControlWindowBytes);
   }
 
   /** The same limits with a fixed window at the controller ({@code 0}: auto-tuned). */
   public TransportLimits withControllerFlowControlWindow(int bytes) {
     return new TransportLimits(agentKeepAlive, permitKeepAlive, maxConcurrentCallsPerConnection,
-        maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes, bytes);
+        maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes, bytes,
+        agentFlowControlWindowBytes);
+  }
+
+  /** The same limits with another fixed window at the agent ({@code 0}: auto-tuned). */
+  public TransportLimits withAgentFlowControlWindow(int bytes) {
+    return new TransportLimits(agentKeepAlive, permitKeepAlive, maxConcurrentCallsPerConnection,
+        maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
+        controllerFlowControlWindowBytes, bytes);
   }
 
   /** Applies the controller's side: stream and size limits, and the keepalive it permits. */
@@ -117,8 +135,8 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
 
   /** Applies an agent's side: size limits, its HTTP/2 window and its keepalive pings. */
   public ManagedChannelBuilder<?> applyToAgentChannel(ManagedChannelBuilder<?> builder) {
-    if (builder instanceof NettyChannelBuilder netty) {
-      netty.flowControlWindow(AGENT_FLOW_CONTROL_WINDOW);
+    if (agentFlowControlWindowBytes > 0 && builder instanceof NettyChannelBuilder netty) {
+      netty.flowControlWindow(agentFlowControlWindowBytes);
     }
     return builder
         .maxInboundMessageSize(maxInboundMessageBytes)

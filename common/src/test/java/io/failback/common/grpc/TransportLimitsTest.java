@@ -25,6 +25,19 @@ class TransportLimitsTest {
     assertEquals(false, field(netty, "autoFlowControl"));
   }
 
+  @Test
+  void zeroLeavesAutoTuningAndAWindowOutOfBoundsIsRefused() throws Exception {
+    ManagedChannelBuilder<?> builder = TransportLimits.DEFAULTS.withAgentFlowControlWindow(0)
+        .applyToAgentChannel(ControllerTargets.channelBuilder("ctl-a:8443",
+            InsecureChannelCredentials.create()));
+    assertEquals(true, field(builder, "autoFlowControl"));
+    IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> TransportLimits.DEFAULTS.withControllerFlowControlWindow(300 << 20));
+    org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains(
+        "0 (auto-tuned) or 1 MiB to 256 MiB"), refused.getMessage());
+  }
+
   private static Object field(Object builder, String name) throws Exception {
     Field field = NettyChannelBuilder.class.getDeclaredField(name);
     field.setAccessible(true);

@@ -15,6 +15,10 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobBandwidth;
 import io.failback.proto.v1.RecoveryPlan;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -62,10 +66,18 @@ public final class BandwidthControl implements TransferThrottles {
    * time window that began, a limit changed), and a job's limit goes when the job ends.
    */
   public static BandwidthControl start(BandwidthRecords records, RecoveryPlans plans, Jobs jobs,
-      BandwidthSchedule configured, ZoneId zone, Clock clock,
-      ScheduledExecutorService scheduler) {
-    BandwidthControl control = new BandwidthControl(records, plans, jobs, configured, zone,
-        clock);
+      ConfiguredLimit configured, Clock clock, ScheduledExecutorService scheduler,
+      MeterRegistry registry) {
+    BandwidthControl control = new BandwidthControl(records, plans, jobs, configured.global(),
+        configured.zone(), clock);
+    MultiGauge limits = MultiGauge.builder("failback.bandwidth.limit")
+        .baseUnit("bits.per.second")
+        .description("Bandwidth limit in force per scope that transfers used (absent: none)")
+        .register(registry);
+    FunctionCounter.builder("failback.bandwidth.wait", control.limits,
+        l -> l.waitedNanos() / 1e9).baseUnit("seconds")
+        .description("Time transfers' lanes waited for a bandwidth limit, all scopes")
+        .register(registry);
     jobs.addListener(job -> {
       if (JobTransitions.isTerminal(job.getState())) {
         control.jobEnded(job.getId());
@@ -74,6 +86,11 @@ public final class BandwidthControl implements TransferThrottles {
     scheduler.scheduleWithFixedDelay(() -> {
       control.load();
       control.limits.refresh();
+      List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      control.limits.inForce().forEach((scope, rate) -> rate.ifPresent(bytes -> rows.add(
+          MultiGauge.Row.of(Tags.of("scope", scope.kind().name().toLowerCase(
+              java.util.Locale.ROOT), "name", scope.name()), bytes * 8))));
+      limits.register(rows, true);
     }, 1, 1, TimeUnit.SECONDS);
     return control;
   }

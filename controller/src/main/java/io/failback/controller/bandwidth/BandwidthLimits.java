@@ -40,6 +40,9 @@ public final class BandwidthLimits {
   private final Map<LimitScope, BandwidthSchedule.Effective> effective =
       new ConcurrentHashMap<>();
   private final Map<String, JobLink> jobs = new ConcurrentHashMap<>();
+  /** How long lanes have waited for any bucket, in total: a limit that holds transfers back. */
+  private final java.util.concurrent.atomic.LongAdder waitedNanos =
+      new java.util.concurrent.atomic.LongAdder();
 
   /** The scopes a job's transfers take from, and samples of what it moved. */
   private record JobLink(List<LimitScope> scopes, Deque<long[]> samples) {}
@@ -95,7 +98,10 @@ public final class BandwidthLimits {
     Map<LimitScope, BandwidthSchedule> now = current();
     for (LimitScope scope : scopes) {
       taken.add(buckets.computeIfAbsent(scope, s -> {
-        PacedBucket bucket = new PacedBucket(time, blocking);
+        PacedBucket bucket = new PacedBucket(time, nanos -> {
+          waitedNanos.add(nanos);
+          blocking.park(nanos);
+        });
         apply(s, bucket, now.get(s));
         return bucket;
       }));
@@ -167,6 +173,18 @@ public final class BandwidthLimits {
     set.forEach((scope, schedule) -> views.add(new ScopeView(scope, schedule, false,
         schedule.at(at))));
     return views;
+  }
+
+  /** The limits in force now, by scope: those of the scopes transfers have used. */
+  public Map<LimitScope, OptionalLong> inForce() {
+    Map<LimitScope, OptionalLong> now = new java.util.HashMap<>();
+    effective.forEach((scope, effect) -> now.put(scope, effect.bytesPerSecond()));
+    return now;
+  }
+
+  /** Nanoseconds lanes have waited for the buckets since the start. */
+  public long waitedNanos() {
+    return waitedNanos.sum();
   }
 
   /** Drops a job that ended: its bucket and samples. */

@@ -32,7 +32,7 @@ class BandwidthCliTest {
   void start() throws Exception {
     pki = TestPki.create(dir.resolve("pki"));
     server = cleanup.register(ControllerServer.start(ControllerConfig.withDefaults("127.0.0.1",
-        0, dir.resolve("state"), pki.controller()).withBandwidth(new ControllerConfig.Bandwidth(
+        0, dir.resolve("state"), pki.controller()).withBandwidth(new io.failback.controller.bandwidth.ConfiguredLimit(
             BandwidthSchedule.parse("1Gbit/s"), ZoneOffset.UTC)), Clock.systemUTC()));
     server.protectedItems().create(DB, "db-01", "hv-01");
   }
