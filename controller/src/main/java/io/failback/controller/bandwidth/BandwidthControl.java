@@ -150,6 +150,14 @@ public final class BandwidthControl implements TransferThrottles {
               + job.getId(), job.getState().name(), List.of());
         }
         write(Scope.JOB, job.getId(), text, actor);
+        // The job may have ended meanwhile, its listener removing its limit before it was
+        // written: no limit outlives its job.
+        Job now = jobs.get(job.getId());
+        if (JobTransitions.isTerminal(now.getState())) {
+          records.remove(Scope.JOB, job.getId());
+          throw new IllegalTransitionException("cannot set a bandwidth limit", "job "
+              + job.getId(), now.getState().name(), List.of());
+        }
       }
       case HOST -> write(Scope.HOST, scope.name(), text, actor);
       case GLOBAL -> write(Scope.GLOBAL, "", text, actor);
