@@ -130,10 +130,12 @@ class ControllerKilledTakeoverTest {
       rig.cloudWrites(0, 3000, 63);
       rig.cloudWrites(1, 1500, 64);
       rig.completeFailover(failback);
-      // Killed once phase 2 has sent part of its blocks: the cloud VM is off by then.
+      // Killed once phase 2 has a durable checkpoint on each disk (the cloud VM is off by
+      // then): the blocks sent run ahead of the checkpoints by what is in flight, so a count
+      // of blocks sent does not say that both disks have one.
       Job cut = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_SUCCEEDED
           || rig.item().getState() == ProtectionState.FAILBACK_COMPLETING
-          && job.getProgress().getBlocksSent() >= 1500);
+          && rig.disksWithCheckpoints(failback.getId()) == 2);
       rig.a.kill();
       long killed = System.nanoTime();
       Job before = rig.awaitJob(failback, job -> job.getResume().getResumed() == 1);

@@ -215,6 +215,20 @@ final class TakeoverRig implements AutoCloseable {
     return reached;
   }
 
+  /**
+   * How many disks of job {@code jobId} have a durable lane checkpoint in the shared store
+   * (keys end in {@code /d<disk>}); -1 while the store does not answer.
+   */
+  int disksWithCheckpoints(String jobId) {
+    try {
+      return Integer.parseInt(TestDatabases.queryString(store, "SELECT count(DISTINCT"
+          + " substring(session_id from '/d([0-9]+)$')) FROM sync_checkpoints WHERE session_id"
+          + " LIKE 'job-" + jobId + "/%'"));
+    } catch (java.sql.SQLException e) {
+      return -1;
+    }
+  }
+
   /** Polls the job through whichever controller is active, riding out a takeover. */
   Job awaitJob(Job job, Predicate<Job> until) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
