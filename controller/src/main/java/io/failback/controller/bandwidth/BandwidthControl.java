@@ -45,7 +45,11 @@ public final class BandwidthControl implements TransferThrottles {
   private final Clock clock;
   private final BandwidthLimits limits;
   /** What the store said last; kept while it cannot answer. */
-  private volatile Map<LimitScope, BandwidthSchedule> stored = Map.of();
+  private volatile Loaded stored = new Loaded(Map.of(), Map.of());
+
+  /** The schedules set at run time and in plans, and the store's records of the former. */
+  private record Loaded(Map<LimitScope, BandwidthSchedule> schedules,
+      Map<LimitScope, BandwidthRecords.Limit> records) {}
 
   /** A limit as the operator sees it. */
   public record View(LimitScope scope, String schedule, String source,
@@ -58,7 +62,7 @@ public final class BandwidthControl implements TransferThrottles {
     this.jobs = jobs;
     this.clock = clock;
     load();
-    this.limits = BandwidthLimits.system(() -> stored, configured, zone);
+    this.limits = BandwidthLimits.system(() -> stored.schedules(), configured, zone);
   }
 
   /**
@@ -107,11 +111,6 @@ public final class BandwidthControl implements TransferThrottles {
       }
     }
     return limits.throttleFor(host, jobId, plan);
-  }
-
-  /** The job's limit and achieved rate while its transfers run. */
-  public Optional<BandwidthLimits.JobView> job(String jobId) {
-    return limits.job(jobId);
   }
 
   /** {@code job} with its bandwidth (limit, achieved rate) while its transfers may run. */
@@ -164,26 +163,32 @@ public final class BandwidthControl implements TransferThrottles {
     }
     load();
     limits.refresh();
-    return list().stream().filter(v -> v.scope().equals(normalized(scope))).findFirst()
-        .orElse(new View(normalized(scope), "", "removed",
+    return views().stream().filter(v -> v.scope().equals(scope)).findFirst()
+        .orElse(new View(scope, "", "removed",
             new BandwidthSchedule.Effective(java.util.OptionalLong.empty(), "no limit set"),
             Optional.empty()));
   }
 
   /** Every limit with what it says now, the configured global one included. */
   public List<View> list() throws StoreException {
-    load(); // a plan's limit may have changed with the plan, since the last second's load
-    Map<String, BandwidthRecords.Limit> byKey = new HashMap<>();
-    for (BandwidthRecords.Limit limit : records.all()) {
-      byKey.put(key(limit.scope(), limit.name()), limit);
+    // A plan's limit may have changed with the plan since the last second's load.
+    try {
+      reload();
+    } catch (IllegalArgumentException e) {
+      log.warn("bandwidth limits not reloaded, the last ones hold: {}", e.getMessage());
     }
+    return views();
+  }
+
+  private List<View> views() {
+    Map<LimitScope, BandwidthRecords.Limit> byScope = stored.records();
     List<View> views = new ArrayList<>();
     for (BandwidthLimits.ScopeView view : limits.scopes()) {
       LimitScope scope = view.scope();
       String source = view.configured() ? "configuration"
           : scope.kind() == LimitScope.Kind.PLAN ? "recovery plan" : "operator";
       views.add(new View(scope, view.schedule().text(), source, view.now(),
-          Optional.ofNullable(byKey.get(key(scope)))));
+          Optional.ofNullable(byScope.get(scope))));
     }
     return views;
   }
@@ -210,22 +215,27 @@ public final class BandwidthControl implements TransferThrottles {
 
   /** Reads the limits set at run time and the plans'; keeps the last ones if it cannot. */
   private void load() {
-    Map<LimitScope, BandwidthSchedule> found = new HashMap<>();
     try {
-      for (BandwidthRecords.Limit limit : records.all()) {
-        found.put(scopeOf(limit), BandwidthSchedule.parse(limit.schedule()));
-      }
-      for (RecoveryPlan plan : plans.list()) {
-        if (!plan.getBandwidthLimit().isEmpty()) {
-          found.put(LimitScope.plan(plan.getName()),
-              BandwidthSchedule.parse(plan.getBandwidthLimit()));
-        }
-      }
+      reload();
     } catch (StoreException | IllegalArgumentException e) {
       log.warn("bandwidth limits not reloaded, the last ones hold: {}", e.getMessage());
-      return;
     }
-    stored = Map.copyOf(found);
+  }
+
+  private void reload() throws StoreException {
+    Map<LimitScope, BandwidthSchedule> found = new HashMap<>();
+    Map<LimitScope, BandwidthRecords.Limit> byScope = new HashMap<>();
+    for (BandwidthRecords.Limit limit : records.all()) {
+      found.put(scopeOf(limit), BandwidthSchedule.parse(limit.schedule()));
+      byScope.put(scopeOf(limit), limit);
+    }
+    for (RecoveryPlan plan : plans.list()) {
+      if (!plan.getBandwidthLimit().isEmpty()) {
+        found.put(LimitScope.plan(plan.getName()),
+            BandwidthSchedule.parse(plan.getBandwidthLimit()));
+      }
+    }
+    stored = new Loaded(Map.copyOf(found), Map.copyOf(byScope));
   }
 
   private static LimitScope scopeOf(BandwidthRecords.Limit limit) {
@@ -234,17 +244,5 @@ public final class BandwidthControl implements TransferThrottles {
       case HOST -> LimitScope.host(limit.name());
       case JOB -> LimitScope.job(limit.name());
     };
-  }
-
-  private static LimitScope normalized(LimitScope scope) {
-    return scope.kind() == LimitScope.Kind.GLOBAL ? LimitScope.GLOBAL : scope;
-  }
-
-  private static String key(LimitScope scope) {
-    return scope.kind() + "/" + scope.name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  private static String key(Scope scope, String name) {
-    return LimitScope.Kind.valueOf(scope.name()) + "/" + name;
   }
 }

@@ -51,10 +51,6 @@ final class PacedBucket {
     }
   }
 
-  synchronized OptionalLong rate() {
-    return rate;
-  }
-
   /** Blocks until {@code bytes} fit the rate; counts them either way. */
   void take(long bytes) throws InterruptedException {
     taken.add(bytes);

@@ -5,6 +5,7 @@ import io.failback.controller.lifecycle.JobWatch;
 import io.failback.proto.v1.Job;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.function.UnaryOperator;
 
 /**
  * One {@code WatchJob} response stream: writes the newest version of the job whenever the
@@ -18,12 +19,12 @@ import io.grpc.stub.ServerCallStreamObserver;
  */
 final class JobWatchStream {
   private final ServerCallStreamObserver<Job> call;
-  private final java.util.function.UnaryOperator<Job> live;
+  private final UnaryOperator<Job> live;
   private JobWatch watch; // guarded by this
   private boolean done; // guarded by this
 
   /** @param live adds what is only known while the job runs (its bandwidth) */
-  JobWatchStream(ServerCallStreamObserver<Job> call, java.util.function.UnaryOperator<Job> live) {
+  JobWatchStream(ServerCallStreamObserver<Job> call, UnaryOperator<Job> live) {
     this.call = call;
     this.live = live;
     // Both handlers must be set before the service method returns.
