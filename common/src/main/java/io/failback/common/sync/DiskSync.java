@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DiskSync {
   private static final Logger log = LoggerFactory.getLogger(DiskSync.class);
+  /** How long the end of a session waits for its interrupted lanes to stop. */
+  private static final Duration LANE_STOP = Duration.ofSeconds(10);
 
   private final SessionGeometry geometry;
   private final SyncRole role;
@@ -44,6 +48,12 @@ public final class DiskSync {
   private final Duration retryDelay;
   private final GroupFlush flushes;
   private final Options options;
+  /**
+   * The session's first failure, here or at the peer: the cause. A lane that fails after it (interrupted, or
+   * its write refused because the session is being torn down) tells its peer this cause, not
+   * its own consequence of it.
+   */
+  private final AtomicReference<SyncException> firstFailure = new AtomicReference<>();
   private DigestSet digests;
 
   /**
@@ -195,12 +205,22 @@ public final class DiskSync {
       for (int i = 0; i < geometry.laneCount(); i++) {
         // Completion order, so the first failing lane ends the session at once.
         Future<byte[]> future = done.take();
-        chains[laneOf.get(future)] = await(future);
+        try {
+          chains[laneOf.get(future)] = await(future);
+        } catch (SyncException e) {
+          SyncException first = firstFailure.get();
+          throw first != null ? first : e;
+        }
       }
       List<byte[]> ordered = List.of(chains);
       return new Result(DiskDigest.combine(ordered), ordered, progress.snapshot());
     } finally {
       lanes.shutdownNow();
+      // The caller closes the disk next: no lane may still be writing to it then.
+      if (!lanes.awaitTermination(LANE_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn(geometry.parameters().getSessionId() + ": a lane did not stop within "
+            + LANE_STOP.toSeconds() + " s of the session ending");
+      }
     }
   }
 
@@ -249,8 +269,11 @@ public final class DiskSync {
             + "); resuming from the last checkpoint");
         Thread.sleep(retryDelay.toMillis());
       } catch (SyncException e) {
-        if (link != null && !e.remote()) {
-          link.fail(e);
+        SyncException first = firstFailure.compareAndExchange(null, e);
+        // The peer knows its own failure; a local one it does not.
+        SyncException told = first != null && !first.remote() ? first : e;
+        if (link != null && !told.remote()) {
+          link.fail(told);
         }
         throw e;
       }

@@ -144,4 +144,48 @@ class SyncFaultTest {
     assertEquals(SyncException.Kind.DATA_LOSS, e.kind());
     assertTrue(e.getMessage().contains("re-read digest chain"), e.getMessage());
   }
+
+  @Test
+  void aRefusedWriteIsTheCauseEveryLaneReportsAndNoLaneWritesOnceTheSessionEnded() {
+    byte[] source = random(256 * 4096, 9);
+    AtomicBoolean closed = new AtomicBoolean();
+    AtomicInteger writtenAfterClose = new AtomicInteger();
+    // Lane 0 meets a full disk; the other lanes write slowly and do not heed an interrupt,
+    // as a write the kernel has already taken. Once the agent closes the disk, every write
+    // fails as a closed channel: a lane still running then must neither write nor tell the
+    // peer "ClosedChannelException" as though that were the cause.
+    MemoryBlockDevice target = new MemoryBlockDevice(new byte[source.length], 512, true) {
+      @Override
+      public void write(long offset, java.nio.ByteBuffer src) throws java.io.IOException {
+        if (closed.get()) {
+          throw new java.nio.channels.ClosedChannelException();
+        }
+        if (offset == 40 * 4096) {
+          throw new java.io.IOException("No space left on device");
+        }
+        if (offset >= 64 * 4096) {
+          long end = System.nanoTime() + 20_000_000;
+          while (System.nanoTime() < end) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+          }
+        }
+        super.write(offset, src);
+        if (closed.get()) {
+          writtenAfterClose.incrementAndGet();
+        }
+      }
+    };
+    SyncHarness harness = new SyncHarness();
+    harness.targetEnded = () -> closed.set(true);
+    SyncParameters parameters = parameters(SyncMode.FULL, source.length).toBuilder()
+        .setLaneCount(4).build();
+    MemoryTransport transport = MemoryTransport.reliable();
+    SyncException e = assertThrows(SyncException.class, () -> harness.run(parameters,
+        new MemoryBlockDevice(source, 512, false), target, transport));
+
+    assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+    assertEquals(0, writtenAfterClose.get(), "a lane wrote after its session ended");
+    List<String> told = transport.failuresTold;
+    assertTrue(!told.isEmpty() && told.stream().allMatch(m -> m.contains("No space left on device")), told::toString);
+  }
 }

@@ -15,6 +15,8 @@ final class SyncHarness {
   final SyncProgress targetProgress = new SyncProgress();
   DiskSync.Result sourceResult;
   DiskSync.Result targetResult;
+  /** Runs as the target side's run ends, as an agent closes the disk then. */
+  Runnable targetEnded = () -> {};
 
   /** Runs the session; the target side persists checkpoints, the source opens the lanes. */
   void run(SyncParameters parameters, BlockDevice source, BlockDevice target,
@@ -36,6 +38,8 @@ final class SyncHarness {
         return targetSide.run();
       } catch (Exception e) {
         throw new java.util.concurrent.CompletionException(e);
+      } finally {
+        targetEnded.run();
       }
     });
     Throwable sourceFailure = null;

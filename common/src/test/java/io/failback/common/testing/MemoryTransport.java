@@ -36,6 +36,8 @@ public final class MemoryTransport {
   /** Every frame that crossed, in both directions, for assertions on exact counts. */
   public final List<SyncFrame> delivered = new CopyOnWriteArrayList<>();
   public final AtomicInteger cuts = new AtomicInteger();
+  /** The message of every failure a side told its peer, in order. */
+  public final List<String> failuresTold = new CopyOnWriteArrayList<>();
 
   /**
    * Creates a transport.
@@ -182,6 +184,7 @@ public final class MemoryTransport {
 
       @Override
       public void fail(SyncException reason) {
+        failuresTold.add(reason.getMessage());
         out.offer(reason);
       }
 

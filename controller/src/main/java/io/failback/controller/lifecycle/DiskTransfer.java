@@ -221,28 +221,21 @@ final class DiskTransfer {
     ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
         () -> stalls.check(report(plan, disks, progress, meters, recorders)),
         200, 500, TimeUnit.MILLISECONDS);
+    FirstDiskFailure first = new FirstDiskFailure("of host " + plan.host(),
+        reason -> sessions.forEach(session -> syncs.cancel(session, reason)));
+    for (int i = 0; i < futures.size(); i++) {
+      first.watch(disks.get(i).onPremPath(), futures.get(i));
+    }
     try {
       List<SyncOutcome> outcomes = new ArrayList<>();
-      LifecycleException first = null;
       for (int i = 0; i < futures.size(); i++) {
         try {
           outcomes.add(futures.get(i).get());
         } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          String reason = cause instanceof SyncException sync ? sync.getMessage()
-              : String.valueOf(cause);
-          if (first == null) {
-            first = new LifecycleException("disk " + disks.get(i).onPremPath() + " of host "
-                + plan.host() + ": " + reason, cause);
-          }
-          // The other disks stop too: one failed disk fails the VM.
-          // This transfer's own sessions only: other VMs and jobs run on.
-          sessions.forEach(session -> syncs.cancel(session, "another disk of the VM failed"));
+          first.failed(disks.get(i).onPremPath(), e.getCause());
         }
       }
-      if (first != null) {
-        throw first;
-      }
+      first.throwIfAny();
       noteReadPoints(plan, disks, outcomes);
       // A verify pass is no model for a transfer: its source reads nothing it need not.
       if (plan.agentRole() == SyncRole.TARGET && plan.readBack() != ReadBack.VERIFY_PASS) {
