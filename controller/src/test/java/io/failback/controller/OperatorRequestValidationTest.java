@@ -8,18 +8,21 @@ import com.google.protobuf.UnknownFieldSet;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.RawCalls;
 import io.failback.common.text.BoundedText;
+import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.GetHostRequest;
 import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.PlannedFailoverRequest;
+import io.failback.proto.v1.TransferOptions;
 import io.failback.proto.v1.WriteToCloudVmRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,6 +62,30 @@ class OperatorRequestValidationTest {
         assertTrue(status.getDescription().startsWith("data_sync: " + dataSync
             + " is not a DataSync value; use one of DATA_SYNC_UNSPECIFIED, SYNC_BEFORE_FAILOVER,"
             + " FULL_DOWNLOAD"), status.getDescription());
+      }
+    }
+    assertEquals(List.of(), controller.server.jobs().list(""));
+  }
+
+  @Test
+  void transferOptionsOutOfRangeAreRefusedAndStartNothing() throws Exception {
+    Map<String, TransferOptions> cases = Map.of(
+        "transfer.compression: 7 is not a Compression value",
+        TransferOptions.newBuilder().setCompressionValue(7).build(),
+        "transfer.compression_level 20 must be 1..19 (0 for 3)",
+        TransferOptions.newBuilder().setCompression(Compression.COMPRESSION_ZSTD)
+            .setCompressionLevel(20).build(),
+        "transfer.compression_level 3 needs transfer.compression COMPRESSION_ZSTD",
+        TransferOptions.newBuilder().setCompression(Compression.COMPRESSION_LZ4)
+            .setCompressionLevel(3).build(),
+        "transfer.lanes_per_disk 17 must be 1..16 (0 for 2)",
+        TransferOptions.newBuilder().setLanesPerDisk(17).build());
+    for (Map.Entry<String, TransferOptions> c : cases.entrySet()) {
+      for (boolean validateOnly : List.of(false, true)) {
+        Status status = refused(() -> FailoverServiceGrpc.newBlockingStub(channel)
+            .plannedFailover(PlannedFailoverRequest.newBuilder().addVmIds(VM)
+                .setTransfer(c.getValue()).setValidateOnly(validateOnly).build()));
+        assertTrue(status.getDescription().startsWith(c.getKey()), status.getDescription());
       }
     }
     assertEquals(List.of(), controller.server.jobs().list(""));

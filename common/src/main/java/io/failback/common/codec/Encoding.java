@@ -5,5 +5,7 @@ public enum Encoding {
   /** The block's bytes as they are. */
   RAW,
   /** One LZ4 block (no frame header); the raw length travels beside it. */
-  LZ4
+  LZ4,
+  /** One zstd frame; the raw length travels beside it. */
+  ZSTD
 }

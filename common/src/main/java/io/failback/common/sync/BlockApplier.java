@@ -71,7 +71,8 @@ final class BlockApplier {
           }
           yield encoded;
         }
-        case LZ4 -> codec.decode(Encoding.LZ4, encoded, length);
+        case LZ4 -> codec.decode(sessions(Encoding.LZ4, block), encoded, length);
+        case ZSTD -> codec.decode(sessions(Encoding.ZSTD, block), encoded, length);
         default -> throw SyncException.invalid("%s: block %d has unknown encoding %s",
             lane.describe(), block.getBlockIndex(), block.getEncoding());
       };
@@ -79,6 +80,19 @@ final class BlockApplier {
       throw SyncException.invalid("%s: block %d does not decode: %s", lane.describe(),
           block.getBlockIndex(), e.getMessage());
     }
+  }
+
+  /**
+   * {@code encoding} if it is the session's: a source compresses with what the session names
+   * or not at all, so nothing else reaches a decoder.
+   */
+  private Encoding sessions(Encoding encoding, BlockPayload block) throws SyncException {
+    if (lane.geometry.codec().encoding() != encoding) {
+      throw SyncException.invalid("%s: block %d is encoded %s but the session compresses with"
+          + " %s", lane.describe(), block.getBlockIndex(), block.getEncoding(),
+          lane.geometry.codec());
+    }
+    return encoding;
   }
 
   /** The encoded bytes of {@code block}: its data, or in an encrypted session its opened data. */

@@ -108,14 +108,20 @@ final class LaneContext {
     }
   }
 
-  /** Waits for the throttle, counts the frame toward this side's wire bytes, then sends it. */
+  /**
+   * Waits for the throttle, counts the frame toward this side's wire bytes, then sends it; the
+   * time it takes (the link's flow control or the limit holding the frame back) is the
+   * activity's link wait.
+   */
   void send(FrameLink link, SyncFrame frame)
       throws SyncException, LinkException, InterruptedException {
     int size = frame.getSerializedSize();
+    long start = System.nanoTime();
     throttle.take(size);
     progress.bytesOnWire.addAndGet(size);
     sentBytes += size;
     link.send(frame);
+    progress.activity().waitedForLink(System.nanoTime() - start);
   }
 
   /** Receives the next frame, counting it toward this side's received bytes. */

@@ -72,8 +72,8 @@ final class LaneSource {
     this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
     this.tracked = lane.geometry.parameters().getMode() == SyncMode.TRACKED;
     this.recordedDigests = lane.geometry.parameters().getSourceDigestsRecorded();
-    this.codec = lane.geometry.parameters().getCompress()
-        ? new BlockCodec(lane.geometry.blockSize()) : null;
+    this.codec = lane.geometry.codec().encoding() == Encoding.RAW ? null
+        : new BlockCodec(lane.geometry.blockSize(), lane.geometry.codec());
     this.sealer = lane.payloadKey == null ? null
         : new PayloadSealer(lane.payloadKey, lane.geometry.parameters().getSessionId());
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
@@ -328,8 +328,9 @@ final class LaneSource {
       BlockPayload.Builder payload = BlockPayload.newBuilder().setBlockIndex(index)
           .setRawLength(length).setDigest(ByteString.copyFrom(digest));
       BlockCodec.Encoded encoded = codec == null ? null : codec.encode(data, offset, length);
-      if (encoded != null && encoded.encoding() == Encoding.LZ4) {
-        encode(payload, BlockEncoding.LZ4, encoded.data(), 0, encoded.data().length);
+      if (encoded != null && encoded.encoding() != Encoding.RAW) {
+        encode(payload, encoded.encoding() == Encoding.LZ4 ? BlockEncoding.LZ4
+            : BlockEncoding.ZSTD, encoded.data(), 0, encoded.data().length);
       } else {
         encode(payload, BlockEncoding.UNCOMPRESSED, data, offset, length);
       }

@@ -1,5 +1,7 @@
 package io.failback.common.sync;
 
+import io.failback.common.codec.Codec;
+import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 
@@ -13,9 +15,11 @@ public final class SessionGeometry {
   private final SyncParameters parameters;
   private final long blockCount;
   private final long batchesTotal;
+  private final Codec codec;
 
-  private SessionGeometry(SyncParameters parameters) {
+  private SessionGeometry(SyncParameters parameters, Codec codec) {
     this.parameters = parameters;
+    this.codec = codec;
     this.blockCount = (parameters.getDiskSize() + parameters.getBlockSize() - 1)
         / parameters.getBlockSize();
     this.batchesTotal = (blockCount + parameters.getBlocksPerBatch() - 1)
@@ -66,7 +70,35 @@ public final class SessionGeometry {
       throw SyncException.invalid("window_batches %d must be 1..64",
           parameters.getWindowBatches());
     }
-    return new SessionGeometry(parameters);
+    return new SessionGeometry(parameters, codec(parameters));
+  }
+
+  /** What the session's source compresses with; refuses an unknown method or a bad level. */
+  private static Codec codec(SyncParameters parameters) throws SyncException {
+    long level = Integer.toUnsignedLong(parameters.getCompressionLevel());
+    if (level != 0 && parameters.getCompression() != Compression.COMPRESSION_ZSTD) {
+      throw SyncException.invalid("compression_level %d is for COMPRESSION_ZSTD only, the"
+          + " session has %s", level, parameters.getCompression());
+    }
+    return switch (parameters.getCompression()) {
+      case COMPRESSION_UNSPECIFIED -> parameters.getCompress() ? Codec.LZ4 : Codec.NONE;
+      case COMPRESSION_NONE -> Codec.NONE;
+      case COMPRESSION_LZ4 -> Codec.LZ4;
+      case COMPRESSION_ZSTD -> {
+        if (level > Codec.MAX_ZSTD_LEVEL) {
+          throw SyncException.invalid("compression_level %d must be 1..%d (0 for %d)", level,
+              Codec.MAX_ZSTD_LEVEL, Codec.DEFAULT_ZSTD_LEVEL);
+        }
+        yield Codec.zstd(level == 0 ? Codec.DEFAULT_ZSTD_LEVEL : (int) level);
+      }
+      default -> throw SyncException.invalid("compression %s is not one this side knows",
+          parameters.getCompressionValue());
+    };
+  }
+
+  /** What the source compresses blocks with; the target takes that or raw blocks only. */
+  public Codec codec() {
+    return codec;
   }
 
   public SyncParameters parameters() {

@@ -21,6 +21,7 @@ public final class SyncActivity {
   private final long[] since = new long[Kind.values().length];
   private final long[] busyNanos = new long[Kind.values().length];
   private long sentBytes;
+  private long linkWaitNanos;
   private long first = -1;
   private long last = -1;
 
@@ -30,9 +31,18 @@ public final class SyncActivity {
    * @param firstNanos when the first section began, or -1 if none did
    * @param lastNanos when the last section ended or the last batch was acknowledged, or -1
    * @param sentBytes frame bytes the lanes sent in their sending sections
+   * @param linkWaitNanos time the lanes waited, added up over the lanes, for the link to take
+   *     a frame (its flow control or a bandwidth limit): large next to {@code sendNanos} when
+   *     the link, not the lanes' reading, hashing and compressing, set the pace
    */
   public record Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
-      long sentBytes) {
+      long sentBytes, long linkWaitNanos) {
+    /** What the lanes did, without knowing how long they waited for the link. */
+    public Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
+        long sentBytes) {
+      this(checksumNanos, sendNanos, firstNanos, lastNanos, sentBytes, 0);
+    }
+
     /** From the first section's start to the last acknowledgement: the lanes' working span. */
     public long activeNanos() {
       return firstNanos < 0 ? 0 : lastNanos - firstNanos;
@@ -74,6 +84,11 @@ public final class SyncActivity {
     last = Math.max(last, now);
   }
 
+  /** A lane waited {@code nanos} for the link to take a frame. */
+  public synchronized void waitedForLink(long nanos) {
+    linkWaitNanos += nanos;
+  }
+
   /**
    * The target acknowledged a batch: the lanes' work reaches until their last batch is
    * durable, so waiting for the target's hashing and writing is part of it, not of the fixed
@@ -94,6 +109,6 @@ public final class SyncActivity {
     }
     boolean open = busy[0] + busy[1] > 0;
     return new Snapshot(total[Kind.CHECKSUM.ordinal()], total[Kind.SEND.ordinal()], first,
-        open ? now : last, sentBytes);
+        open ? now : last, sentBytes, linkWaitNanos);
   }
 }

@@ -15,4 +15,9 @@ public interface Throttle {
 
   /** Blocks until {@code bytes} more may cross the link. */
   void take(long bytes) throws InterruptedException;
+
+  /** The rate it holds the link to now, in bytes per second; empty for no limit. */
+  default java.util.OptionalLong bytesPerSecond() {
+    return java.util.OptionalLong.empty();
+  }
 }

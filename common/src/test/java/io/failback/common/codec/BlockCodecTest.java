@@ -119,4 +119,66 @@ class BlockCodecTest {
     byte[] data = random(100, 4);
     assertSame(data, codec.decode(Encoding.RAW, data, 100));
   }
+
+  @Test
+  void zstdRoundTripsAndTakesFewerBytesThanLz4OnText() {
+    BlockCodec zstd = new BlockCodec(BLOCK, Codec.zstd(3));
+    byte[] text = textLike(BLOCK);
+    Encoded encoded = zstd.encode(text, 0, text.length);
+    assertEquals(Encoding.ZSTD, encoded.encoding());
+    assertArrayEquals(text, zstd.decode(Encoding.ZSTD, encoded.data(), BLOCK));
+    assertTrue(encoded.data().length < codec.encode(text, 0, text.length).data().length,
+        "zstd " + encoded.data().length);
+    // Any side decodes any encoding: the codec a side sends with is its own choice.
+    assertArrayEquals(text, codec.decode(Encoding.ZSTD, encoded.data(), BLOCK));
+    assertEquals(Encoding.RAW, zstd.encode(random(BLOCK, 4), 0, BLOCK).encoding());
+    Encoded sub = zstd.encode(text, 1000, 4096);
+    assertArrayEquals(Arrays.copyOfRange(text, 1000, 5096),
+        zstd.decode(sub.encoding(), sub.data(), 4096));
+  }
+
+  @Test
+  void aHigherZstdLevelTakesNoMoreBytes() {
+    byte[] text = textLike(BLOCK);
+    int fast = new BlockCodec(BLOCK, Codec.zstd(1)).encode(text, 0, BLOCK).data().length;
+    int strong = new BlockCodec(BLOCK, Codec.zstd(12)).encode(text, 0, BLOCK).data().length;
+    assertTrue(strong <= fast, strong + " > " + fast);
+  }
+
+  @Test
+  void noneSendsEveryBlockRaw() {
+    BlockCodec none = new BlockCodec(BLOCK, Codec.NONE);
+    Encoded zeros = none.encode(new byte[4096], 0, 4096);
+    assertEquals(Encoding.RAW, zeros.encoding());
+    assertEquals(4096, zeros.data().length);
+  }
+
+  @Test
+  void aZstdFrameThatDecodesToMoreOrLessThanAnnouncedIsRefused() {
+    BlockCodec zstd = new BlockCodec(BLOCK, Codec.zstd(3));
+    Encoded big = zstd.encode(new byte[BLOCK], 0, BLOCK);
+    IllegalArgumentException more = assertThrows(IllegalArgumentException.class,
+        () -> zstd.decode(Encoding.ZSTD, big.data(), 4096));
+    assertTrue(more.getMessage().contains("malformed zstd frame"), more.getMessage());
+    Encoded small = zstd.encode(new byte[8192], 0, 8192);
+    IllegalArgumentException less = assertThrows(IllegalArgumentException.class,
+        () -> zstd.decode(Encoding.ZSTD, small.data(), 16384));
+    assertTrue(less.getMessage().contains("expected 16384"), less.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> zstd.decode(Encoding.ZSTD, random(100, 5), 4096));
+    assertThrows(IllegalArgumentException.class,
+        () -> zstd.decode(Encoding.ZSTD, new byte[0], 4096));
+    byte[] cut = Arrays.copyOf(big.data(), big.data().length / 2);
+    assertThrows(IllegalArgumentException.class, () -> zstd.decode(Encoding.ZSTD, cut, BLOCK));
+  }
+
+  @Test
+  void aCodecNamesItsLevelOnlyForZstd() {
+    assertEquals("zstd level 19", Codec.zstd(19).toString());
+    assertEquals("lz4", Codec.LZ4.toString());
+    assertEquals("none", Codec.NONE.toString());
+    assertThrows(IllegalArgumentException.class, () -> Codec.zstd(0));
+    assertThrows(IllegalArgumentException.class, () -> Codec.zstd(20));
+    assertThrows(IllegalArgumentException.class, () -> new Codec(Encoding.LZ4, 3));
+  }
 }

@@ -188,4 +188,37 @@ class SyncFaultTest {
     List<String> told = transport.failuresTold;
     assertTrue(!told.isEmpty() && told.stream().allMatch(m -> m.contains("No space left on device")), told::toString);
   }
+
+  @Test
+  void aBlockCompressedOtherwiseThanTheSessionSaysIsRefusedBeforeDecoding() {
+    // The session sends raw blocks only: an LZ4 payload (from a hostile or confused source)
+    // never reaches a decoder.
+    byte[] before = new byte[64 * 4096];
+    SyncException e = failedRun(SyncMode.FULL, frame -> frame.toBuilder().setBlock(
+        frame.getBlock().toBuilder().setEncoding(BlockEncoding.ZSTD)).build(), before);
+    assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
+    assertTrue(e.getMessage().contains("is encoded ZSTD but the session compresses with none"),
+        e.getMessage());
+  }
+
+  @Test
+  void aCompressionMethodOrLevelOutOfRangeIsRefused() {
+    SyncParameters base = parameters(SyncMode.FULL, 4096 * 8);
+    SyncParameters unknown = base.toBuilder().setCompressionValue(9).build();
+    SyncParameters tooStrong = base.toBuilder()
+        .setCompression(io.failback.proto.v1.Compression.COMPRESSION_ZSTD)
+        .setCompressionLevel(20).build();
+    SyncParameters levelOnLz4 = base.toBuilder()
+        .setCompression(io.failback.proto.v1.Compression.COMPRESSION_LZ4)
+        .setCompressionLevel(3).build();
+    assertTrue(assertThrows(SyncException.class, () -> SessionGeometry.of(unknown, 512))
+        .getMessage().contains("compression 9 is not one this side knows"));
+    assertTrue(assertThrows(SyncException.class, () -> SessionGeometry.of(tooStrong, 512))
+        .getMessage().contains("compression_level 20 must be 1..19"));
+    SyncParameters negative = tooStrong.toBuilder().setCompressionLevel(-1).build();
+    assertTrue(assertThrows(SyncException.class, () -> SessionGeometry.of(negative, 512))
+        .getMessage().contains("compression_level 4294967295 must be 1..19"));
+    assertTrue(assertThrows(SyncException.class, () -> SessionGeometry.of(levelOnLz4, 512))
+        .getMessage().contains("is for COMPRESSION_ZSTD only"));
+  }
 }

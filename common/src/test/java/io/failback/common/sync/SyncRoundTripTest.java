@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.MemoryBlockDevice;
 import io.failback.common.testing.MemoryTransport;
+import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
@@ -77,7 +78,7 @@ class SyncRoundTripTest {
       }
       blocksDiffering = differing;
       sourceZeroBlocks = zero;
-      parameters = SyncParameters.newBuilder()
+      SyncParameters drawn = SyncParameters.newBuilder()
           .setSessionId("s" + seed)
           .setMode(mode)
           .setDigestAlgorithm(random.nextInt(4) == 0 ? DigestAlgorithm.SHA_256
@@ -91,6 +92,11 @@ class SyncRoundTripTest {
           .setCompress(random.nextBoolean())
           .setVerifyReread(random.nextInt(3) == 0)
           .build();
+      // Drawn last, so the cases above stay what they were before compression methods.
+      Compression compression = Compression.forNumber(random.nextInt(4));
+      parameters = drawn.toBuilder().setCompression(compression)
+          .setCompressionLevel(compression == Compression.COMPRESSION_ZSTD
+              ? random.nextInt(7) : 0).build();
     }
   }
 

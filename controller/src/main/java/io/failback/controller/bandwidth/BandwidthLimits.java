@@ -109,12 +109,37 @@ public final class BandwidthLimits {
     if (!jobId.isEmpty()) {
       jobs.computeIfAbsent(jobId, id -> new JobLink(List.copyOf(scopes), new ArrayDeque<>()));
     }
-    return bytes -> {
-      for (PacedBucket bucket : taken) {
-        bucket.take(bytes);
+    return new Throttle() {
+      @Override
+      public void take(long bytes) throws InterruptedException {
+        for (PacedBucket bucket : taken) {
+          bucket.take(bytes);
+        }
+      }
+
+      @Override
+      public OptionalLong bytesPerSecond() {
+        return lowest(scopes).limit();
       }
     };
   }
+
+  /** The lowest limit now in force among {@code scopes}, and which scope sets it. */
+  private Lowest lowest(List<LimitScope> scopes) {
+    OptionalLong lowest = OptionalLong.empty();
+    String by = "no limit";
+    for (LimitScope scope : scopes) {
+      BandwidthSchedule.Effective now = effective.get(scope);
+      if (now != null && now.bytesPerSecond().isPresent() && (lowest.isEmpty()
+          || now.bytesPerSecond().getAsLong() < lowest.getAsLong())) {
+        lowest = now.bytesPerSecond();
+        by = scope.describe() + " (" + now.because() + ")";
+      }
+    }
+    return new Lowest(lowest, by);
+  }
+
+  private record Lowest(OptionalLong limit, String by) {}
 
   /** Applies every schedule at the current time and samples the jobs' achieved rates. */
   public void refresh() {
@@ -139,16 +164,7 @@ public final class BandwidthLimits {
     if (link == null) {
       return Optional.empty();
     }
-    OptionalLong lowest = OptionalLong.empty();
-    String by = "no limit";
-    for (LimitScope scope : link.scopes()) {
-      BandwidthSchedule.Effective now = effective.get(scope);
-      if (now != null && now.bytesPerSecond().isPresent() && (lowest.isEmpty()
-          || now.bytesPerSecond().getAsLong() < lowest.getAsLong())) {
-        lowest = now.bytesPerSecond();
-        by = scope.describe() + " (" + now.because() + ")";
-      }
-    }
+    Lowest lowest = lowest(link.scopes());
     double achieved = 0;
     synchronized (link.samples()) {
       if (link.samples().size() >= 2) {
@@ -158,7 +174,7 @@ public final class BandwidthLimits {
             : (last[1] - first[1]) * 1e9 / (last[0] - first[0]);
       }
     }
-    return Optional.of(new JobView(lowest, by, achieved));
+    return Optional.of(new JobView(lowest.limit(), lowest.by(), achieved));
   }
 
   /** Every scope with a schedule, the configured global one included, and its limit now. */

@@ -104,6 +104,14 @@ final class LifecycleCommands {
         description = "The target agent's encryption certificate, for encrypted groups.")
     String encryptionCertificate = "";
 
+    @Option(names = "--compression", defaultValue = "auto",
+        description = "Failback only: " + TransferFlags.COMPRESSION_HELP)
+    String compression;
+
+    @Option(names = "--lanes-per-disk", paramLabel = "N", defaultValue = "0",
+        description = "Failback only: parallel streams per disk, 1-16. Default: 2.")
+    int lanesPerDisk;
+
     @Override
     FailoverResponse start(OperatorClient client) {
       if (unplanned) {
@@ -119,7 +127,8 @@ final class LifecycleCommands {
       return client.failover().plannedFailover(PlannedFailoverRequest.newBuilder()
           .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).setDataSync(mode)
           .setTargetHost(targetHost == null ? "" : targetHost)
-          .setEncryptionCertificate(encryptionCertificate).setValidateOnly(validateOnly).build());
+          .setEncryptionCertificate(encryptionCertificate).setValidateOnly(validateOnly)
+          .setTransfer(TransferFlags.options(compression, lanesPerDisk)).build());
     }
   }
 

@@ -8,6 +8,7 @@ import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.LifecycleException;
 import io.failback.controller.lifecycle.RecoveryPlanLookup;
 import io.failback.controller.lifecycle.Targets;
+import io.failback.controller.tuning.TransferRequest;
 import io.failback.proto.v1.CommitRequest;
 import io.failback.proto.v1.CompleteFailoverRequest;
 import io.failback.proto.v1.DataSync;
@@ -21,8 +22,10 @@ import io.failback.proto.v1.ListProtectedItemsResponse;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ReverseReplicateRequest;
+import io.failback.proto.v1.TransferOptions;
 import io.failback.proto.v1.UnplannedFailoverRequest;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Optional;
@@ -99,12 +102,24 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
           request.getTargetHost());
       Optional<Thumbprint> certificate = OperatorRequests.optionalThumbprint(
           "encryption_certificate", request.getEncryptionCertificate());
+      TransferOptions transfer = transfer(request.getTransfer());
       if (request.getValidateOnly()) {
         return FailoverResponse.newBuilder().setPreflight(lifecycle.preflight(targets,
             dataSync, targetHost, certificate)).build();
       }
-      return response(lifecycle.plannedFailover(targets, dataSync, targetHost, certificate));
+      return response(lifecycle.plannedFailover(targets, dataSync, targetHost, certificate,
+          transfer));
     });
+  }
+
+  /** {@code options} if they are in range; INVALID_ARGUMENT naming the field otherwise. */
+  private static TransferOptions transfer(TransferOptions options) throws StatusException {
+    try {
+      TransferRequest.of(options);
+      return options;
+    } catch (IllegalArgumentException e) {
+      throw OperatorRequests.invalid(e.getMessage());
+    }
   }
 
   @Override

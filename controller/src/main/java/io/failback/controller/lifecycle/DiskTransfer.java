@@ -10,6 +10,7 @@ import io.failback.controller.sync.ChangeReferenceUnknownException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
+import io.failback.controller.tuning.TransferSettings;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.JobProgress;
 import io.failback.proto.v1.LaneCheckpoint;
@@ -58,6 +59,7 @@ final class DiskTransfer {
   private final SyncMeter meter;
   private final DurableLanes lanes;
   private final TransferThrottles throttles;
+  private final TransferTuner tuner;
 
   /**
    * One disk of the transfer.
@@ -166,6 +168,7 @@ final class DiskTransfer {
     this.timings = timings;
     this.resuming = new ResumingSync(agentReturn, this::note, clock);
     this.agentReturn = agentReturn;
+    this.tuner = new TransferTuner(jobs, timings, throttles);
   }
 
   /**
@@ -206,6 +209,8 @@ final class DiskTransfer {
     List<SyncMeter.Recorder> recorders = new ArrayList<>();
     Set<String> sessions = ConcurrentHashMap.newKeySet();
     Tags tags = TransferLabels.tags(plan, jobs);
+    TransferSettings settings = tuner.settings(plan);
+    note(plan, "transfer settings: " + settings);
     for (Disk disk : disks) {
       SyncProgress counters = new SyncProgress(activity);
       progress.add(counters);
@@ -214,7 +219,7 @@ final class DiskTransfer {
       // Nothing moved at the start: the first rate then covers the time since.
       meter.update(JobProgress.newBuilder().setBytesTotal(disk.cloudDisk().size()).build());
       meters.add(meter);
-      futures.add(start(plan, disk, counters, sessions));
+      futures.add(start(plan, disk, settings, counters, sessions));
     }
     StallWatch stalls = new StallWatch(sessions, stallTimeout,
         reason -> sessions.forEach(session -> syncs.cancel(session, reason)));
@@ -257,9 +262,9 @@ final class DiskTransfer {
     }
   }
 
-  private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncProgress counters,
-      Set<String> sessions) {
-    SyncParameters planned = TransferLabels.parameters(plan, disk);
+  private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, TransferSettings settings,
+      SyncProgress counters, Set<String> sessions) {
+    SyncParameters planned = TransferLabels.parameters(plan, disk, settings);
     Map<Integer, LaneCheckpoint> durable = lanes.load(plan, disk.index());
     // Another process wrote the blocks below a durable checkpoint: its list of what it wrote
     // is gone, so the session reads back the whole disk.

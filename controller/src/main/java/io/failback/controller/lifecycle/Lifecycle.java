@@ -17,6 +17,7 @@ import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.PreflightReport;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.TransferOptions;
 import io.failback.proto.v1.VirtualMachine;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -45,7 +46,6 @@ public final class Lifecycle {
   private final VmJobs vmJobs;
   /** Serializes the checks and starts of jobs, so two requests cannot take the same VM. */
   private final Object starting = new Object();
-
   private final RpoWatch rpoWatch;
 
   Lifecycle(LifecycleContext context) {
@@ -134,15 +134,16 @@ public final class Lifecycle {
    * failed-over ones; all VMs of one request go the same way.
    */
   public Job plannedFailover(Targets targets, DataSync dataSync) throws Exception {
-    return plannedFailover(targets, dataSync, Optional.empty(), Optional.empty());
+    return plannedFailover(targets, dataSync, Optional.empty(), Optional.empty(),
+        TransferOptions.getDefaultInstance());
   }
 
   /**
    * PlannedFailover; a failback goes to {@code targetHost} when it names a host other than an
-   * item's own: the VM is created there (failback to an alternate location).
+   * item's own (failback to an alternate location); its transfers use {@code transfer}.
    */
   public Job plannedFailover(Targets targets, DataSync dataSync, Optional<HostName> target,
-      Optional<Thumbprint> thumbprint) throws Exception {
+      Optional<Thumbprint> thumbprint, TransferOptions transfer) throws Exception {
     checkDataSync(dataSync);
     String targetHost = target.map(HostName::value).orElse("");
     String certificate = thumbprint.map(Thumbprint::value).orElse("");
@@ -176,7 +177,7 @@ public final class Lifecycle {
           ? DataSync.SYNC_BEFORE_FAILOVER : dataSync;
       // What a restarted controller continues the failback by (JobContinuation).
       JobResume.Builder resume = JobResume.newBuilder().setDataSync(sync)
-          .setEncryptionThumbprint(certificate);
+          .setEncryptionThumbprint(certificate).setTransfer(transfer);
       for (ProtectedItem item : checked.values()) {
         boolean alternate = !targetHost.isEmpty()
             && !targetHost.equalsIgnoreCase(item.getOnPremHost());
@@ -222,8 +223,7 @@ public final class Lifecycle {
   }
 
   /**
-   * PlannedFailover with validate_only: every problem at once and, when there is none, an
-   * estimate for both data-sync options; changes nothing.
+   * PlannedFailover with validate_only: every problem, else an estimate of both data syncs.
    */
   public PreflightReport preflight(Targets targets, DataSync dataSync,
       Optional<HostName> targetHost, Optional<Thumbprint> certificate) throws Exception {

@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.controller.tuning.CompressionPolicy;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,7 @@ final class Timings {
   /** The latest of each measurement with one host. */
   private static final class Host {
     OptionalDouble send = OptionalDouble.empty();
+    Optional<CompressionPolicy.Measured> link = Optional.empty();
     OptionalDouble checksum = OptionalDouble.empty();
     OptionalDouble tracked = OptionalDouble.empty();
     Optional<Duration> trackedFixed = Optional.empty();
@@ -42,6 +44,10 @@ final class Timings {
     Host h = hosts.computeIfAbsent(key(host), k -> new Host());
     synchronized (h) {
       h.send = or(t.sendRate(), h.send);
+      if (t.sendRate().isPresent()) {
+        h.link = Optional.of(new CompressionPolicy.Measured(t.sendRate().getAsDouble(),
+            t.linkBound()));
+      }
       h.checksum = or(t.checksumRate(), h.checksum);
       if (t.referencePoint()) {
         h.fixedWithReference = Optional.of(t.fixedCost());
@@ -58,6 +64,11 @@ final class Timings {
   /** Bytes per second the controller's lanes sent to {@code host}, while sending. */
   OptionalDouble sendRate(String host) {
     return read(host, h -> h.send, OptionalDouble.empty());
+  }
+
+  /** The link to {@code host} as the last transfer that sent enough measured it. */
+  Optional<CompressionPolicy.Measured> link(String host) {
+    return read(host, h -> h.link, Optional.empty());
   }
 
   /** Disk bytes per second of a checksum pass with {@code host}. */

@@ -1,7 +1,10 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.common.codec.Encoding;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.tuning.TransferSettings;
+import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
@@ -12,7 +15,8 @@ final class TransferLabels {
   private TransferLabels() {}
 
   /** The session of one disk of {@code plan}: geometry, hashing, what is read back. */
-  static SyncParameters parameters(DiskTransfer.Plan plan, DiskTransfer.Disk disk) {
+  static SyncParameters parameters(DiskTransfer.Plan plan, DiskTransfer.Disk disk,
+      TransferSettings settings) {
     long size = disk.cloudDisk().size();
     return SyncParameters.newBuilder()
         .setSessionId(plan.sessionPrefix() + "-d" + disk.index())
@@ -22,9 +26,16 @@ final class TransferLabels {
         .setBlockSize(DiskTransfer.BLOCK_SIZE)
         .setBlocksPerBatch(256)
         .setDiskSize(size)
-        .setLaneCount(2)
+        .setLaneCount(settings.lanesPerDisk())
         .setWindowBatches(8)
-        .setCompress(true)
+        // An agent that predates compression methods reads the flag: LZ4 or nothing.
+        .setCompress(settings.codec().encoding() != Encoding.RAW)
+        .setCompression(switch (settings.codec().encoding()) {
+          case RAW -> Compression.COMPRESSION_NONE;
+          case LZ4 -> Compression.COMPRESSION_LZ4;
+          case ZSTD -> Compression.COMPRESSION_ZSTD;
+        })
+        .setCompressionLevel(settings.codec().level())
         .setDigestSet(plan.digestSetPrefix().isEmpty() ? ""
             : plan.digestSetPrefix() + "-d" + disk.index())
         .setSourceDigestsRecorded(plan.readBack() == DiskTransfer.ReadBack.VERIFY_PASS)

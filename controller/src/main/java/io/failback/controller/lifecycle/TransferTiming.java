@@ -31,6 +31,15 @@ record TransferTiming(long elapsedNanos, long setupNanos, SyncActivity.Snapshot 
   }
 
   /**
+   * Whether the link set the pace of the sending: the lanes, added up, waited for it (its flow
+   * control, or a bandwidth limit) at least half the sending time. Otherwise the lanes' reading,
+   * hashing and compressing did, and the link is faster than {@link #sendRate}.
+   */
+  boolean linkBound() {
+    return activity.sendNanos() > 0 && activity.linkWaitNanos() * 2 >= activity.sendNanos();
+  }
+
+  /**
    * Of a TRACKED transfer: bytes per second from the first block read to the last batch
    * durable on the target, which is what phase 2 moves at, its writes and flushes included.
    */

@@ -123,7 +123,12 @@ final class BenchSetup {
         .setBlocksPerBatch(Integer.getInteger("batch", 256)).setDiskSize(size)
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window", 8))
-        .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true"))).build();
+        .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true")))
+        // -Dcompression=none|lz4|zstd|zstd:LEVEL overrides -Dcompress.
+        .setCompression(io.failback.controller.cli.BenchFlags.compression()
+            .getCompression())
+        .setCompressionLevel(io.failback.controller.cli.BenchFlags.compression()
+            .getCompressionLevel()).build();
     boolean upload = agentRole == io.failback.proto.v1.SyncRole.SOURCE;
     try (var device = io.failback.common.disk.BlockDevices.open(local, upload)) {
       var outcome = controller.syncs().sync("bench-host", io.failback.proto.v1.StartSync

@@ -75,4 +75,37 @@ class TransferTimingTest {
     assertEquals(Duration.ofMillis(300), timings.power("hv-01", Timings.Power.START)
         .orElseThrow());
   }
+
+  @Test
+  void theLinkSetThePaceWhenTheLanesWaitedForItHalfTheSendingTimeAndTimingsKeepWhichItWas() {
+    TransferTiming waited = new TransferTiming(900 * MS, 100 * MS,
+        new SyncActivity.Snapshot(0, 400 * MS, 100 * MS, 500 * MS, 30 * MIB, 200 * MS), 0,
+        false, false);
+    TransferTiming busy = new TransferTiming(900 * MS, 100 * MS,
+        new SyncActivity.Snapshot(0, 400 * MS, 100 * MS, 500 * MS, 30 * MIB, 199 * MS), 0,
+        false, false);
+    assertEquals(true, waited.linkBound());
+    assertFalse(busy.linkBound());
+    assertFalse(PHASE_ONE.linkBound(), "nothing waited for");
+
+    Timings timings = new Timings();
+    assertFalse(timings.link("hv-01").isPresent());
+    timings.transfer("hv-01", waited);
+    assertEquals(true, timings.link("HV-01").orElseThrow().linkBound());
+    assertEquals(75.0 * MIB, timings.link("hv-01").orElseThrow().bytesPerSecond(), 1e-6);
+    timings.transfer("hv-01", busy);
+    assertFalse(timings.link("hv-01").orElseThrow().linkBound(), "the latest counts");
+  }
+
+  @Test
+  void aLaneWaitingForTheLinkAddsToTheActivity() {
+    long[] now = {0};
+    SyncActivity activity = new SyncActivity(() -> now[0]);
+    activity.begin(SyncActivity.Kind.SEND);
+    activity.waitedForLink(30 * MS);
+    activity.waitedForLink(20 * MS);
+    now[0] = 100 * MS;
+    activity.end(SyncActivity.Kind.SEND, MIB);
+    assertEquals(50 * MS, activity.snapshot().linkWaitNanos());
+  }
 }

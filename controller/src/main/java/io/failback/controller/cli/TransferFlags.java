@@ -1,0 +1,41 @@
+package io.failback.controller.cli;
+
+import io.failback.proto.v1.Compression;
+import io.failback.proto.v1.TransferOptions;
+import java.util.Locale;
+
+/** {@code --compression} and {@code --lanes-per-disk} as the request's transfer options. */
+final class TransferFlags {
+  static final String COMPRESSION_HELP = "auto (chosen per host from its measured link and"
+      + " bandwidth limit), none, lz4, zstd or zstd:LEVEL (1-19). Default: auto.";
+
+  private TransferFlags() {}
+
+  /**
+   * @throws IllegalArgumentException naming the flag, for a value it does not take
+   */
+  static TransferOptions options(String compression, int lanesPerDisk) {
+    TransferOptions.Builder options = TransferOptions.newBuilder().setLanesPerDisk(lanesPerDisk);
+    String value = compression.toLowerCase(Locale.ROOT);
+    if (value.startsWith("zstd:")) {
+      String level = value.substring("zstd:".length());
+      try {
+        options.setCompression(Compression.COMPRESSION_ZSTD)
+            .setCompressionLevel(Integer.parseUnsignedInt(level));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--compression zstd:LEVEL takes a level 1-19, got '"
+            + level + "'");
+      }
+      return options.build();
+    }
+    options.setCompression(switch (value) {
+      case "auto" -> Compression.COMPRESSION_UNSPECIFIED;
+      case "none" -> Compression.COMPRESSION_NONE;
+      case "lz4" -> Compression.COMPRESSION_LZ4;
+      case "zstd" -> Compression.COMPRESSION_ZSTD;
+      default -> throw new IllegalArgumentException("--compression must be auto, none, lz4,"
+          + " zstd or zstd:LEVEL, got '" + compression + "'");
+    });
+    return options.build();
+  }
+}

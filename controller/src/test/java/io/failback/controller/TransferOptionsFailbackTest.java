@@ -1,0 +1,81 @@
+package io.failback.controller;
+
+import static io.failback.controller.LifecycleFixture.diskTasks;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.cloud.Cloud;
+import io.failback.controller.lifecycle.Targets;
+import io.failback.proto.v1.Compression;
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.JobStep;
+import io.failback.proto.v1.TransferOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A failback's transfers use the compression and lanes the operator asked for, say so in the
+ * job, and end with the same disks whatever they were.
+ */
+class TransferOptionsFailbackTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  @Test
+  void theAskedCompressionAndLanesAreUsedSaidAndLeaveTheSameDisks() throws Exception {
+    Job zstd = failBack("zstd", TransferOptions.newBuilder()
+        .setCompression(Compression.COMPRESSION_ZSTD).setCompressionLevel(6)
+        .setLanesPerDisk(3).build(),
+        "transfer settings: compression zstd level 6, 3 lanes per disk (asked for the job)");
+    Job none = failBack("none", TransferOptions.newBuilder()
+        .setCompression(Compression.COMPRESSION_NONE).setLanesPerDisk(1).build(),
+        "transfer settings: compression none, 1 lane per disk (asked for the job)");
+
+    // The same disks and the same 8 MiB of log-like text written in the cloud: uncompressed,
+    // every non-zero block crosses whole; zstd sends that text at a small part of its size.
+    long zstdWire = wire(zstd);
+    long noneWire = wire(none);
+    assertTrue(noneWire >= 8 << 20, noneWire + " on the wire");
+    assertTrue(zstdWire < noneWire - 6 * (1 << 20), zstdWire + " vs " + noneWire);
+  }
+
+  private Job failBack(String name, TransferOptions options, String step) throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(Files.createDirectories(dir.resolve(name)),
+        cleanup);
+    String cloudVm = fixture.failedOver();
+    Cloud cloud = fixture.controller.server.cloud();
+    cloud.guest(cloudVm).write(0, 1 << 20, logLines(8 << 20));
+    Job done = fixture.awaitState(fixture.controller.server.lifecycle().plannedFailover(
+        Targets.of(List.of(fixture.vmId)), DataSync.FULL_DOWNLOAD, Optional.empty(),
+        Optional.empty(), options), JobState.JOB_SUCCEEDED);
+    assertTrue(done.getTimelineList().stream().map(JobStep::getDescription)
+        .anyMatch(d -> d.contains(step)), done.getTimelineList().toString());
+    assertEquals(options, done.getResume().getTransfer(), "kept for a continued job");
+    fixture.assertOnPremEqualsCloud(cloudVm);
+    FailbackFullDownloadTest.qemuImgCompareVhdx(fixture.onPremDisk(0),
+        cloud.get(cloudVm).orElseThrow().disks().get(0).path());
+    return done;
+  }
+
+  private static long wire(Job job) {
+    return diskTasks(job).stream().mapToLong(t -> t.getProgress().getBytesOnWire()).sum();
+  }
+
+  private static byte[] logLines(int length) {
+    StringBuilder text = new StringBuilder(length);
+    for (int i = 0; text.length() < length; i++) {
+      text.append("2026-12-04T10:").append(i % 60).append(" INFO app-01 request ").append(i)
+          .append(" served in ").append(i % 97).append(" ms\n");
+    }
+    return text.substring(0, length).getBytes(StandardCharsets.US_ASCII);
+  }
+}
