@@ -62,6 +62,16 @@ public final class BlockCodec {
 
   /** Encodes {@code src[off, off + len)}, compressed if that saves at least 10 %, else raw. */
   public Encoded encode(byte[] src, int off, int len) {
+    Encoded compressed = compress(src, off, len);
+    return compressed != null ? compressed
+        : new Encoded(Encoding.RAW, Arrays.copyOfRange(src, off, off + len), len);
+  }
+
+  /**
+   * {@code src[off, off + len)} compressed, or null when compressing saves less than 10 % (or
+   * the codec is none): then the caller sends the bytes it has, and nothing was copied.
+   */
+  public Encoded compress(byte[] src, int off, int len) {
     Objects.checkFromIndexSize(off, len, src.length);
     checkArgument(len <= maxRawLength, "block of %s bytes exceeds the maximum of %s",
         len, maxRawLength);
@@ -80,7 +90,7 @@ public final class BlockCodec {
     if (compressed >= 0 && (long) compressed * 100 <= (long) len * KEEP_PERCENT) {
       return new Encoded(codec.encoding(), Arrays.copyOf(SCRATCH.get(), compressed), len);
     }
-    return new Encoded(Encoding.RAW, Arrays.copyOfRange(src, off, off + len), len);
+    return null;
   }
 
   /**

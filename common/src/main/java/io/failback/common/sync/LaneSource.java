@@ -1,6 +1,7 @@
 package io.failback.common.sync;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.failback.common.codec.BlockCodec;
 import io.failback.common.codec.Encoding;
 import io.failback.common.crypto.PayloadSealer;
@@ -327,29 +328,36 @@ final class LaneSource {
       flushZeros();
       BlockPayload.Builder payload = BlockPayload.newBuilder().setBlockIndex(index)
           .setRawLength(length).setDigest(ByteString.copyFrom(digest));
-      BlockCodec.Encoded encoded = codec == null ? null : codec.encode(data, offset, length);
-      if (encoded != null && encoded.encoding() != Encoding.RAW) {
+      // An incompressible block is sent from the read buffer: compress() copies nothing then.
+      BlockCodec.Encoded encoded = codec == null ? null : codec.compress(data, offset, length);
+      if (encoded != null) {
         encode(payload, encoded.encoding() == Encoding.LZ4 ? BlockEncoding.LZ4
-            : BlockEncoding.ZSTD, encoded.data(), 0, encoded.data().length);
+            : BlockEncoding.ZSTD, encoded.data(), 0, encoded.data().length, true);
       } else {
-        encode(payload, BlockEncoding.UNCOMPRESSED, data, offset, length);
+        encode(payload, BlockEncoding.UNCOMPRESSED, data, offset, length, false);
       }
       lane.send(link, SyncFrame.newBuilder().setBlock(payload).build());
       lane.progress.blocksSent.incrementAndGet();
     }
 
-    /** Sets the encoded bytes, sealed when the session is encrypted (compressed first). */
+    /**
+     * Sets the encoded bytes, sealed when the session is encrypted (compressed first).
+     *
+     * @param owned whether {@code bytes} are this call's alone (a compressor's output): then
+     *     they are wrapped, not copied; a read buffer is reused and must be copied
+     */
     private void encode(BlockPayload.Builder payload, BlockEncoding encoding, byte[] bytes,
-        int offset, int length) {
+        int offset, int length, boolean owned) {
       payload.setEncoding(encoding);
       if (sealer == null) {
-        payload.setData(ByteString.copyFrom(bytes, offset, length));
+        payload.setData(owned && offset == 0 && length == bytes.length
+            ? UnsafeByteOperations.unsafeWrap(bytes) : ByteString.copyFrom(bytes, offset, length));
         return;
       }
       PayloadSealer.Sealed sealed = sealer.seal(payload.getBlockIndex(), encoding.getNumber(),
           payload.getRawLength(), bytes, offset, length);
       payload.setNonce(ByteString.copyFrom(sealed.nonce()))
-          .setData(ByteString.copyFrom(sealed.ciphertext()));
+          .setData(UnsafeByteOperations.unsafeWrap(sealed.ciphertext()));
     }
 
     void flushZeros() throws SyncException, LinkException, InterruptedException {

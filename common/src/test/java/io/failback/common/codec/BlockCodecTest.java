@@ -181,4 +181,13 @@ class BlockCodecTest {
     assertThrows(IllegalArgumentException.class, () -> Codec.zstd(20));
     assertThrows(IllegalArgumentException.class, () -> new Codec(Encoding.LZ4, 3));
   }
+
+  @Test
+  void compressGivesNothingWhereItWouldNotPaySoTheCallerSendsWhatItHas() {
+    assertEquals(null, codec.compress(random(BLOCK, 6), 0, BLOCK));
+    assertEquals(null, new BlockCodec(BLOCK, Codec.NONE).compress(textLike(4096), 0, 4096));
+    Encoded text = codec.compress(textLike(BLOCK), 0, BLOCK);
+    assertEquals(Encoding.LZ4, text.encoding());
+    assertTrue(text.data().length < BLOCK / 2);
+  }
 }

@@ -48,6 +48,24 @@ final class BenchSetup {
     }
   }
 
+  /**
+   * Reads {@code image} once, so that it is in the page cache as the set-up promises; logs how
+   * much of it was before (util-linux fincore), since the images together may exceed the cache.
+   */
+  static void warm(Path image) throws Exception {
+    Process fincore = new ProcessBuilder("fincore", "-b", "-n", "-o", "RES,SIZE",
+        image.toString()).redirectErrorStream(true).start();
+    log("page-cached before warming " + image.getFileName() + " (bytes cached, size): "
+        + new String(fincore.getInputStream().readAllBytes()).trim());
+    fincore.waitFor();
+    try (var channel = java.nio.channels.FileChannel.open(image)) {
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+      while (channel.read(buffer) >= 0) {
+        buffer.clear();
+      }
+    }
+  }
+
   static void copy(Path from, Path to) throws Exception {
     Process process = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
         .inheritIO().start();
