@@ -49,9 +49,9 @@ public final class DiskSync {
   private final GroupFlush flushes;
   private final Options options;
   /**
-   * The session's first failure, here or at the peer: the cause. A lane that fails after it (interrupted, or
-   * its write refused because the session is being torn down) tells its peer this cause, not
-   * its own consequence of it.
+   * The session's first failure, here or at the peer: the cause. A lane that fails after it
+   * (interrupted, or its write refused because the session is being torn down) tells its peer
+   * this cause, not its own consequence of it.
    */
   private final AtomicReference<SyncException> firstFailure = new AtomicReference<>();
   private DigestSet digests;
@@ -216,11 +216,20 @@ public final class DiskSync {
       return new Result(DiskDigest.combine(ordered), ordered, progress.snapshot());
     } finally {
       lanes.shutdownNow();
-      // The caller closes the disk next: no lane may still be writing to it then.
+      awaitStopped(lanes);
+    }
+  }
+
+  /** The caller closes the disk next: no lane may still be writing to it then. */
+  private void awaitStopped(ExecutorService lanes) {
+    try {
       if (!lanes.awaitTermination(LANE_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn(geometry.parameters().getSessionId() + ": a lane did not stop within "
             + LANE_STOP.toSeconds() + " s of the session ending");
       }
+    } catch (InterruptedException e) {
+      // Stopping (the agent's own shutdown): the session's outcome is thrown as it was.
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -186,7 +186,8 @@ class SyncFaultTest {
     assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
     assertEquals(0, writtenAfterClose.get(), "a lane wrote after its session ended");
     List<String> told = transport.failuresTold;
-    assertTrue(!told.isEmpty() && told.stream().allMatch(m -> m.contains("No space left on device")), told::toString);
+    assertTrue(!told.isEmpty()
+        && told.stream().allMatch(m -> m.contains("No space left on device")), told::toString);
   }
 
   @Test
