@@ -36,6 +36,8 @@ public final class CompressionBenchmark {
     Path sample = Path.of(args[1]).toAbsolutePath();
     long rtt = Long.parseLong(args[2]);
     List<Long> rates = java.util.Arrays.stream(args[3].split(",")).map(Long::parseLong).toList();
+    List<Long> uploadRates = java.util.Arrays.stream((args.length > 4 ? args[4] : "100")
+        .split(",")).map(Long::parseLong).toList();
     long size = Files.size(sample) / BenchImages.BLOCK * BenchImages.BLOCK;
     BenchSetup.Identities identities = BenchSetup.freshData(data);
     Path host = data.resolve("host");
@@ -86,6 +88,31 @@ public final class CompressionBenchmark {
                 + " | %.2f | %s |%n", rate, stream, codec, seconds,
                 outcome.controller().progress().bytesOnWire() / 1048576.0, seconds / none,
                 choice);
+          }
+        }
+        // The other direction: the agent compresses (protection, reverse replication).
+        Path uploaded = data.resolve("uploaded.raw");
+        try (var channel = java.nio.channels.FileChannel.open(uploaded,
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+          channel.truncate(0);
+          channel.write(java.nio.ByteBuffer.allocate(1), size - 1);
+        }
+        System.out.println();
+        System.out.println("| cap | upload (the agent sends) | on the wire | time vs none |");
+        System.out.println("|---|---|---|---|");
+        for (long rate : uploadRates) {
+          relay.set(rtt, rate);
+          double none = 0;
+          for (String codec : List.of("none", "lz4", "zstd:3", "zstd:6")) {
+            System.setProperty("compression", codec);
+            long started = System.nanoTime();
+            var outcome = BenchSetup.sync(controller, uploaded, target, SyncMode.FULL,
+                "u" + run++, size, null, io.failback.proto.v1.SyncRole.SOURCE);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            none = codec.equals("none") ? seconds : none;
+            System.out.printf(Locale.ROOT, "| %d Mbit/s | %s %.1f s | %.0f MiB | %.2f |%n", rate,
+                codec, seconds, outcome.controller().progress().bytesReceived() / 1048576.0,
+                seconds / none);
           }
         }
       } finally {
