@@ -5,6 +5,7 @@ import io.failback.common.metrics.SyncMeter;
 import io.failback.common.sync.SyncActivity;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
+import io.failback.common.sync.Throttle;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.ChangeReferenceUnknownException;
 import io.failback.controller.sync.DiskSyncs;
@@ -168,7 +169,7 @@ final class DiskTransfer {
     this.timings = timings;
     this.resuming = new ResumingSync(agentReturn, this::note, clock);
     this.agentReturn = agentReturn;
-    this.tuner = new TransferTuner(jobs, timings, throttles);
+    this.tuner = new TransferTuner(jobs, timings);
   }
 
   /**
@@ -209,7 +210,9 @@ final class DiskTransfer {
     List<SyncMeter.Recorder> recorders = new ArrayList<>();
     Set<String> sessions = ConcurrentHashMap.newKeySet();
     Tags tags = TransferLabels.tags(plan, jobs);
-    TransferSettings settings = tuner.settings(plan);
+    // One throttle for the transfer: its buckets are the scopes', shared with every transfer.
+    Throttle throttle = throttles.forTransfer(plan.host(), plan.jobId());
+    TransferSettings settings = tuner.settings(plan, throttle.bytesPerSecond());
     note(plan, "transfer settings: " + settings);
     for (Disk disk : disks) {
       SyncProgress counters = new SyncProgress(activity);
@@ -219,7 +222,7 @@ final class DiskTransfer {
       // Nothing moved at the start: the first rate then covers the time since.
       meter.update(JobProgress.newBuilder().setBytesTotal(disk.cloudDisk().size()).build());
       meters.add(meter);
-      futures.add(start(plan, disk, settings, counters, sessions));
+      futures.add(start(plan, disk, settings, throttle, counters, sessions));
     }
     StallWatch stalls = new StallWatch(sessions, stallTimeout,
         reason -> sessions.forEach(session -> syncs.cancel(session, reason)));
@@ -263,7 +266,7 @@ final class DiskTransfer {
   }
 
   private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, TransferSettings settings,
-      SyncProgress counters, Set<String> sessions) {
+      Throttle throttle, SyncProgress counters, Set<String> sessions) {
     SyncParameters planned = TransferLabels.parameters(plan, disk, settings);
     Map<Integer, LaneCheckpoint> durable = lanes.load(plan, disk.index());
     // Another process wrote the blocks below a durable checkpoint: its list of what it wrote
@@ -276,8 +279,8 @@ final class DiskTransfer {
           + DurableLanes.describe(durable) + "); the blocks below it reached the host before");
     }
     CompletableFuture<SyncOutcome> session = resuming.run(plan, disk.onPremPath(), parameters,
-        durable, (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), counters,
-            sessions, acknowledged)).thenApply(outcome -> {
+        durable, (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), throttle,
+            counters, sessions, acknowledged)).thenApply(outcome -> {
               lanes.forget(plan, disk.index());
               return outcome;
             });
@@ -296,7 +299,7 @@ final class DiskTransfer {
           + cause.getMessage() + "); falling back to a checksum pass (DELTA)");
       return start(plan, disk, parameters.toBuilder()
           .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build(),
-          "", counters, sessions, new ConcurrentHashMap<>());
+          "", throttle, counters, sessions, new ConcurrentHashMap<>());
     });
   }
 
@@ -305,7 +308,7 @@ final class DiskTransfer {
    *     kept current as batches are acknowledged
    */
   private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncParameters parameters,
-      String changeReference, SyncProgress counters, Set<String> sessions,
+      String changeReference, Throttle throttle, SyncProgress counters, Set<String> sessions,
       Map<Integer, LaneCheckpoint> acknowledged) {
     sessions.add(parameters.getSessionId());
     running.add(parameters.getSessionId());
@@ -319,7 +322,7 @@ final class DiskTransfer {
           acknowledged.put(checkpoint.getLane(), checkpoint);
           lanes.record(plan, disk.index(), checkpoint);
         }, counters,
-        disk.changed(), plan.encryption(), throttles.forTransfer(plan.host(), plan.jobId()));
+        disk.changed(), plan.encryption(), throttle);
   }
 
   /**

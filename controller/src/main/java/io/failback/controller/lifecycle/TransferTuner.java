@@ -4,6 +4,7 @@ import io.failback.controller.store.StoreException;
 import io.failback.controller.tuning.CompressionPolicy;
 import io.failback.controller.tuning.TransferRequest;
 import io.failback.controller.tuning.TransferSettings;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,22 +17,20 @@ final class TransferTuner {
 
   private final Jobs jobs;
   private final Timings timings;
-  private final TransferThrottles throttles;
 
-  TransferTuner(Jobs jobs, Timings timings, TransferThrottles throttles) {
+  TransferTuner(Jobs jobs, Timings timings) {
     this.jobs = jobs;
     this.timings = timings;
-    this.throttles = throttles;
   }
 
-  TransferSettings settings(DiskTransfer.Plan plan) {
+  /** @param limit the bytes per second the transfer's bandwidth limits allow now, if any */
+  TransferSettings settings(DiskTransfer.Plan plan, OptionalLong limit) {
     TransferRequest asked = asked(plan);
     if (asked.codec().isPresent()) {
       return new TransferSettings(asked.codec().get(), asked.lanes(), "asked for the job");
     }
-    return CompressionPolicy.choose(plan.host(),
-        throttles.forTransfer(plan.host(), plan.jobId()).bytesPerSecond(),
-        timings.link(plan.host()), asked.lanes());
+    return CompressionPolicy.choose(plan.host(), limit, timings.link(plan.host()),
+        asked.lanes());
   }
 
   private TransferRequest asked(DiskTransfer.Plan plan) {
