@@ -85,9 +85,8 @@ public final class AgentMain {
       // Every record of this process is about its host: a central log can tell hosts apart.
       io.failback.common.logging.Logging.host(agent.hostName());
       // Started: it connects (and reconnects) to the controller by itself from here.
-      io.failback.common.service.ServiceNotify.ready("agent of host " + agent.hostName()
-          + ", connecting to " + controller);
-      AgentService.LIFETIME.run(agent::close);
+      AgentService.LIFETIME.run(() -> io.failback.common.service.ServiceNotify.ready(
+          "agent of host " + agent.hostName() + ", connecting to " + controller), agent::close);
       return 0;
     }
 

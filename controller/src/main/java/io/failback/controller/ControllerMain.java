@@ -213,8 +213,9 @@ public final class ControllerMain implements Callable<Integer> {
       throw e;
     }
     // The port is bound and the jobs a previous process left are continuing.
-    ServiceNotify.ready("active controller, listening on port " + server.port());
-    ControllerService.LIFETIME.run(server::close);
+    ControllerService.LIFETIME.run(
+        () -> ServiceNotify.ready("active controller, listening on port " + server.port()),
+        server::close);
     return 0;
   }
 

@@ -26,12 +26,15 @@ public final class ServiceLifetime {
 
   /**
    * Runs until {@link #stop} is called, also by the shutdown hook this installs, then runs
-   * {@code close}; blocks the caller.
+   * {@code close}; blocks the caller. {@code running} is called once the hook is in place: what
+   * tells the service manager the component is up (READY) goes there, so that a stop asked for
+   * right after it is a graceful one, never a JVM ending without {@code close}.
    */
-  public void run(Runnable close) throws InterruptedException {
+  public void run(Runnable running, Runnable close) throws InterruptedException {
     Thread hook = new Thread(this::stop, service.component() + "-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
+      running.run();
       stopRequested.await();
     } finally {
       io.failback.common.service.ServiceNotify.stopping();
