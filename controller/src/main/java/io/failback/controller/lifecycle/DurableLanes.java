@@ -100,6 +100,7 @@ final class DurableLanes {
     if (records == null || plan.resumeKey().isEmpty() || plan.jobId().isEmpty()) {
       return null;
     }
-    return jobKey(plan.jobId()) + plan.resumeKey() + "/d" + disk;
+    // The VM too: a recovery plan's VMs share the job, and their phase 2 runs side by side.
+    return jobKey(plan.jobId()) + plan.vmId() + "/" + plan.resumeKey() + "/d" + disk;
   }
 }
