@@ -29,6 +29,10 @@ public final class UndoCommands {
     VirtualMachine vm = driver.inventory().getVirtualMachinesList().stream()
         .filter(v -> v.getId().equalsIgnoreCase(vmId)).findFirst()
         .orElseThrow(() -> new IOException("no VM " + vmId + " on this host"));
+    if (command.getCheckOnly()) {
+      check(command, vm, result);
+      return;
+    }
     if (vm.getPowerState() != PowerState.OFF) {
       throw new IOException("VM " + vm.getName() + " is " + vm.getStateDetail() + "; it must be"
           + " Off before its disks are rolled back");
@@ -52,6 +56,26 @@ public final class UndoCommands {
     }
     // The disks hold exactly what they held before the failback's first write.
     driver.marks().clear(vmId);
+  }
+
+  /** Reads every journal of the VM's failback, writing nothing: may a rollback run? */
+  private void check(RollbackDisks command, VirtualMachine vm, CommandResult.Builder result)
+      throws IOException {
+    for (String disk : driver.undo().disks(vm.getId())) {
+      if (vm.getDisksList().stream().map(VirtualDisk::getPath).noneMatch(disk::equals)) {
+        result.setUndoUnusable(true);
+        throw new UndoJournalException("undo journal of " + disk + " is listed for VM "
+            + vm.getName() + ", which no longer has that disk");
+      }
+    }
+    try {
+      result.setRollbackReport(driver.undo().check(vm.getId(), command.getUndoJournal(),
+          disk -> vm.getDisksList().stream().filter(d -> d.getPath().equals(disk))
+              .mapToLong(VirtualDisk::getVirtualSizeBytes).findFirst().orElse(-1)));
+    } catch (UndoJournalException e) {
+      result.setUndoUnusable(true);
+      throw e;
+    }
   }
 
   /** Deletes the VM's undo journals: its failback was committed. */

@@ -211,6 +211,14 @@ public final class UndoJournal implements Closeable {
         .setRegionsZero(zeros).setBytesRestored(bytes).setUndoGranuleBytes(GRANULE).build();
   }
 
+  /** What {@link #rollback} would put back into a disk, counted without writing anything. */
+  public synchronized DiskRollback planned(String diskPath) {
+    long bytes = entries.stream().mapToLong(Entry::length).sum();
+    long zeros = entries.stream().filter(Entry::zero).count();
+    return DiskRollback.newBuilder().setDiskPath(diskPath).setRegionsRestored(entries.size())
+        .setRegionsZero(zeros).setBytesRestored(bytes).setUndoGranuleBytes(GRANULE).build();
+  }
+
   /** Regions preserved so far. */
   public synchronized int regions() {
     return entries.size();

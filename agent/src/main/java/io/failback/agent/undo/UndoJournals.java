@@ -89,6 +89,16 @@ public final class UndoJournals {
 
   private record Listing(String journal, List<String> disks) {}
 
+  /** The VM's journals of failback {@code journal}; null when it has none. */
+  private Listing listingOf(String vmId, String journal) throws IOException {
+    Listing listing = listing(vmId);
+    if (listing != null && !listing.journal().equals(journal)) {
+      throw new UndoJournalException("the undo journals of this VM belong to failback "
+          + listing.journal() + ", not " + journal);
+    }
+    return listing;
+  }
+
   private Listing listing(String vmId) throws IOException {
     try {
       List<String> lines = Files.readAllLines(file(vmId), StandardCharsets.UTF_8).stream()
@@ -119,13 +129,9 @@ public final class UndoJournals {
       }
       wait(Math.max(1, left / 1_000_000));
     }
-    Listing listing = listing(vmId);
+    Listing listing = listingOf(vmId, journal);
     if (listing == null) {
       return RollbackReport.getDefaultInstance();
-    }
-    if (!listing.journal().equals(journal)) {
-      throw new UndoJournalException("the undo journals of this VM belong to failback "
-          + listing.journal() + ", not " + journal);
     }
     List<String> disks = listing.disks();
     List<BlockDevice> devices = new ArrayList<>();
@@ -146,6 +152,30 @@ public final class UndoJournals {
     } finally {
       close(journals, devices);
     }
+  }
+
+  /**
+   * Opens and checks every journal failback {@code journal} keeps of {@code vmId} against its
+   * disk's size (the host's word: a running VM's disk is not opened) and reports what {@link
+   * #rollback} would put back; writes nothing, keeps the journals.
+   *
+   * @throws UndoJournalException if a journal is missing or damaged, or belongs to another
+   *     failback
+   */
+  public synchronized RollbackReport check(String vmId, String journal,
+      java.util.function.ToLongFunction<String> diskSize) throws IOException {
+    Listing listing = listingOf(vmId, journal);
+    if (listing == null) {
+      return RollbackReport.getDefaultInstance();
+    }
+    RollbackReport.Builder report = RollbackReport.newBuilder();
+    for (String disk : listing.disks()) {
+      try (UndoJournal opened = UndoJournal.openForRollback(journalOf(disk),
+          diskSize.applyAsLong(disk))) {
+        report.addDisks(opened.planned(disk));
+      }
+    }
+    return report.build();
   }
 
   /** Deletes the journals failback {@code journal} keeps of {@code vmId}: it was committed. */

@@ -55,8 +55,14 @@ class UndoJournalTest {
     }
     assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(disk)));
     assertEquals(List.of(disk.toString()), journals.disks(VM));
+    byte[] written = Files.readAllBytes(disk);
 
+    // A check reads the journal and says what a rollback would put back, writing nothing.
+    RollbackReport planned = journals.check(VM, JOURNAL, p -> 4L * MIB + 4096);
+    assertArrayEquals(written, Files.readAllBytes(disk));
+    assertEquals(List.of(disk.toString()), journals.disks(VM));
     RollbackReport report = journals.rollback(VM, JOURNAL, p -> BlockDevices.open(Path.of(p), true));
+    assertEquals(planned, report);
     assertArrayEquals(before, Files.readAllBytes(disk));
     DiskRollback rolled = report.getDisks(0);
     assertEquals(disk.toString(), rolled.getDiskPath());
@@ -175,6 +181,9 @@ class UndoJournalTest {
       one.put(0, (byte) (one.get(0) ^ 1)).rewind();
       channel.write(one, at);
     }
+    UndoJournalException checked = assertThrows(UndoJournalException.class,
+        () -> journals.check(VM, JOURNAL, p -> 2L * MIB));
+    assertTrue(checked.getMessage().contains(" is damaged"), checked.getMessage());
     UndoJournalException damaged = assertThrows(UndoJournalException.class,
         () -> journals.rollback(VM, JOURNAL, p -> BlockDevices.open(Path.of(p), true)));
     assertTrue(damaged.getMessage().contains(journal + ": the record at byte "

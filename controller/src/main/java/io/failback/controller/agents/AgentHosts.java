@@ -89,14 +89,25 @@ public final class AgentHosts implements OnPremHosts {
   @Override
   public RollbackReport rollbackDisks(String host, String vmId, long generation,
       String journal) throws LifecycleException, UndoUnusableException {
-    CommandResult result = send(host, Command.newBuilder().setRollbackDisks(RollbackDisks
-        .newBuilder().setVmId(vmId).setGeneration(generation).setUndoJournal(journal)),
-        "roll back the disks of");
+    return rollback(host, RollbackDisks.newBuilder().setVmId(vmId).setGeneration(generation)
+        .setUndoJournal(journal), "roll back the disks of");
+  }
+
+  @Override
+  public RollbackReport checkUndo(String host, String vmId, long generation, String journal)
+      throws LifecycleException, UndoUnusableException {
+    return rollback(host, RollbackDisks.newBuilder().setVmId(vmId).setGeneration(generation)
+        .setUndoJournal(journal).setCheckOnly(true), "check the undo journals of");
+  }
+
+  private RollbackReport rollback(String host, RollbackDisks.Builder command, String what)
+      throws LifecycleException, UndoUnusableException {
+    CommandResult result = send(host, Command.newBuilder().setRollbackDisks(command), what);
     if (result.getUndoUnusable()) {
       throw new UndoUnusableException("host " + host + " cannot roll back: "
           + result.getError());
     }
-    check(result, host, "roll back the disks of");
+    check(result, host, what);
     return result.getRollbackReport();
   }
 

@@ -18,6 +18,7 @@ final class CliHints {
       Map.entry("UnplannedFailover", "failback failover --unplanned"),
       Map.entry("CompleteFailover", "failback complete"),
       Map.entry("Commit", "failback commit"),
+      Map.entry("RollbackFailback", "failback rollback"),
       Map.entry("ReverseReplicate", "failback reverse-replicate"),
       Map.entry("CancelJob", "failback cancel"),
       Map.entry("ResumeJob", "failback resume"),

@@ -53,6 +53,10 @@ final class LifecycleCommands {
         if (response.hasPreflight()) {
           return PreflightView.print(response.getPreflight(), out());
         }
+        if (!response.hasJob()) {
+          out().println("checked: nothing stands in the way; nothing was changed");
+          return 0;
+        }
         out().println(JobView.summary(response.getJob()));
         out().flush();
         if (watch) {
@@ -155,6 +159,28 @@ final class LifecycleCommands {
       return client.failover().commit(CommitRequest.newBuilder()
           .addAllVmIds(VmRefs.resolve(client, vmIds))
           .setRecoveryPlan(plan).build());
+    }
+  }
+
+  @Command(name = "rollback", description = "Undo completed failbacks before commit: stop the"
+      + " on-prem VMs, put their disks back as they were before the failback (discarding what"
+      + " they wrote since), start the cloud VMs again.")
+  static final class Rollback extends LifecycleCommand {
+    @Parameters(paramLabel = "VM", arity = "0..*") List<String> vmIds = List.of();
+
+    @Option(names = "--plan", description = "Act on this recovery plan's VMs.")
+    String plan = "";
+
+    @Option(names = "--validate-only", description = "Check states, hosts and undo journals;"
+        + " change nothing.")
+    boolean validateOnly;
+
+    @Override
+    FailoverResponse start(OperatorClient client) {
+      return client.failover().rollbackFailback(
+          io.failback.proto.v1.RollbackFailbackRequest.newBuilder()
+              .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan)
+              .setValidateOnly(validateOnly).build());
     }
   }
 

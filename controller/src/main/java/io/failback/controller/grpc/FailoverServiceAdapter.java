@@ -143,6 +143,18 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   }
 
   @Override
+  public void rollbackFailback(io.failback.proto.v1.RollbackFailbackRequest request,
+      StreamObserver<FailoverResponse> responses) {
+    answer(responses, () -> {
+      Job job = lifecycle.rollbackFailback(targets(request.getVmIdsList(),
+          request.getRecoveryPlan()), request.getValidateOnly());
+      return job == null ? FailoverResponse.newBuilder()
+          .setDirection(io.failback.proto.v1.FailoverDirection.ON_PREM_TO_CLOUD).build()
+          : response(job);
+    });
+  }
+
+  @Override
   public void reverseReplicate(ReverseReplicateRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.reverseReplicate(

@@ -27,6 +27,19 @@ final class FailbackRollback {
     this.context = context;
   }
 
+  /** Rolls back every item whose rollback is due and whose host is online now. */
+  void runDue() {
+    try {
+      for (ProtectedItem item : context.items().list()) {
+        if (ProtectedItems.rollbackDue(item) && context.hosts().isOnline(item.getOnPremHost())) {
+          run(item, "rolled back later");
+        }
+      }
+    } catch (io.failback.controller.store.StoreException e) {
+      log.warn("due rollbacks skipped: " + e.getMessage());
+    }
+  }
+
   /** Rolls {@code item} back; returns what happened, for the job and the log. */
   String run(ProtectedItem item, String why) {
     String host = item.getOnPremHost();

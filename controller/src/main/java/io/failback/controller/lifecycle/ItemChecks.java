@@ -68,6 +68,8 @@ final class ItemChecks {
         case REVERSE_REPLICATING -> ProtectionState.FAILED_BACK;
         case FAILING_BACK, FAILBACK_SYNCED, FAILBACK_COMPLETING ->
             ProtectionState.FAILBACK_INCONSISTENT;
+        // Released to the operator, who runs RollbackFailback again.
+        case FAILBACK_ROLLING_BACK -> ProtectionState.FAILBACK_ROLLING_BACK;
         default -> null;
       };
       if (back == null) {

@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * (PlannedFailover from the cloud) goes on from where its items are ({@link ResumedFailbackVm}),
  * a protection job (EnableProtection, ReverseReplicate) goes on into the cloud VM it had made
  * ({@link ResumedProtectVm}), a failover to the cloud goes on to start the cloud VM ({@link
- * ResumedToCloudVm}), a commit finishes ({@link CommitVm} is idempotent). Whatever cannot go on
- * fails, saying how to re-run it, and its items move to where an operator can act again
- * ({@link ItemChecks#recover}).
+ * ResumedToCloudVm}), a commit finishes ({@link CommitVm} is idempotent), and so does a
+ * RollbackFailback ({@link RollbackFailbackVm}, every step of which runs again). Whatever
+ * cannot go on fails, saying how to re-run it, and its items move to where an operator can act
+ * again ({@link ItemChecks#recover}).
  */
 final class JobContinuation {
   private static final Logger log = LoggerFactory.getLogger(JobContinuation.class);
@@ -63,7 +64,8 @@ final class JobContinuation {
 
   /** The work that continues {@code job}, or empty when it cannot be continued. */
   private Optional<Runnable> plan(Job job) {
-    if (!isFailback(job) && !isProtection(job) && !isFailover(job) && !isCommit(job)) {
+    if (!isFailback(job) && !isProtection(job) && !isFailover(job) && !isCommit(job)
+        && !isRollback(job)) {
       return Optional.empty();
     }
     return Optional.of(() -> {
@@ -99,6 +101,19 @@ final class JobContinuation {
           end(works, ended, item.getVmId(), item.getVmName(),
               item.getState() == ProtectionState.FAILED_BACK
                   || item.getState() == ProtectionState.FAILED_OVER ? ""
+                  : "not continued: the item is " + item.getState());
+        }
+        continue;
+      }
+      if (isRollback(job)) {
+        // Each step of a rollback runs again safely (RollbackFailbackVm): it goes on.
+        if (item.getState() == ProtectionState.FAILBACK_ROLLING_BACK
+            && item.getActiveJobId().equals(job.getId())) {
+          works.put(item.getVmId(), new RollbackFailbackVm(context, item, lastKnown(item),
+              "-v" + n));
+        } else {
+          end(works, ended, item.getVmId(), item.getVmName(),
+              item.getState() == ProtectionState.FAILED_OVER ? ""
                   : "not continued: the item is " + item.getState());
         }
         continue;
@@ -158,7 +173,7 @@ final class JobContinuation {
     // A protection job starts no VM: one wave, no plan order (as VmJobs launches it); a
     // commit is not cancellable and starts none either (as Lifecycle.commit launches it).
     VmJobs.Kind kind = new VmJobs.Kind(job.getKind(), job.getDirection(), waits,
-        !isCommit(job), !isProtection(job) && !isCommit(job));
+        !isCommit(job) && !isRollback(job), !isProtection(job) && !isCommit(job));
     log.warn("job " + job.getId() + " (" + job.getKind() + ") was running when the"
         + " controller stopped; continuing it (" + (works.size() - ended.size()) + " of "
         + works.size() + " VMs)");
@@ -182,6 +197,10 @@ final class JobContinuation {
 
   private static boolean isCommit(Job job) {
     return job.getKind().equals("Commit");
+  }
+
+  private static boolean isRollback(Job job) {
+    return job.getKind().equals(OperatorAction.ROLLBACK_FAILBACK.rpcName());
   }
 
   /** EnableProtection and ReverseReplicate: a replication into a new cloud VM. */

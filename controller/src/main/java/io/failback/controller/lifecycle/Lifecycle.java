@@ -297,6 +297,13 @@ public final class Lifecycle {
     }
   }
 
+  /** RollbackFailback: undoes completed failbacks before commit; null if only validated. */
+  public Job rollbackFailback(Targets targets, boolean validateOnly) throws Exception {
+    synchronized (starting) {
+      return RollbackFailbackVm.launch(context, vmJobs, targets, validateOnly);
+    }
+  }
+
   public Job commit(String vmId) throws Exception {
     return commit(Targets.of(List.of(vmId)));
   }
@@ -380,15 +387,7 @@ public final class Lifecycle {
    * the controller restarted during them) once their host is online.
    */
   public void rollBackDue() {
-    try {
-      for (ProtectedItem item : context.items().list()) {
-        if (ProtectedItems.rollbackDue(item) && context.hosts().isOnline(item.getOnPremHost())) {
-          new FailbackRollback(context).run(item, "rolled back later");
-        }
-      }
-    } catch (StoreException e) {
-      log.warn("due rollbacks skipped: " + e.getMessage());
-    }
+    new FailbackRollback(context).runDue();
   }
 
   /** Stops background work. */

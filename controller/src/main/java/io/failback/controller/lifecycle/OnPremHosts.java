@@ -35,6 +35,15 @@ public interface OnPremHosts {
   RollbackReport rollbackDisks(String host, String vmId, long generation, String journal)
       throws LifecycleException, UndoUnusableException;
 
+  /**
+   * Reads every undo journal of failback {@code journal} of the VM, changing nothing: what a
+   * rollback would put back. The VM may run.
+   *
+   * @throws UndoUnusableException if a journal is missing or damaged
+   */
+  RollbackReport checkUndo(String host, String vmId, long generation, String journal)
+      throws LifecycleException, UndoUnusableException;
+
   /** Deletes the VM's undo journals of failback {@code journal}: it was committed. */
   void discardUndo(String host, String vmId, long generation, String journal)
       throws LifecycleException;

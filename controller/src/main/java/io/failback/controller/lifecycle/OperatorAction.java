@@ -10,6 +10,7 @@ public enum OperatorAction {
   UNPLANNED_FAILOVER("UnplannedFailover"),
   COMPLETE_FAILOVER("CompleteFailover"),
   COMMIT("Commit"),
+  ROLLBACK_FAILBACK("RollbackFailback"),
   REVERSE_REPLICATE("ReverseReplicate"),
   CANCEL_JOB("CancelJob"),
   RESUME_JOB("ResumeJob");

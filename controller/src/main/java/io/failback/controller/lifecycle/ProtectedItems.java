@@ -105,7 +105,8 @@ public final class ProtectedItems {
       checkArgument(next.getVmId().equals(current.getVmId()),
           "the VM id of %s cannot change", subject(current));
       next.setState(to)
-          .setGeneration(current.getGeneration() + (Transitions.changesActiveSite(to) ? 1 : 0))
+          .setGeneration(current.getGeneration()
+              + (from != to && Transitions.changesActiveSite(to) ? 1 : 0))
           .clearAllowedActions();
       if (to == ProtectionState.FAILED_BACK_COMMIT_PENDING) {
         next.clearInconsistentReason();
@@ -239,9 +240,15 @@ public final class ProtectedItems {
         && !item.getUndoJournal().isEmpty();
   }
 
-  /** What an operator may do now: nothing while a rollback is due, the disks are to change. */
+  /**
+   * What an operator may do now: nothing while a rollback is due, the disks are to change;
+   * RollbackFailback again only once the one that runs has stopped.
+   */
   private static List<OperatorAction> actions(ProtectedItem item) {
-    return rollbackDue(item) ? List.of() : Transitions.actions(item.getState());
+    boolean rollingBack = item.getState() == ProtectionState.FAILBACK_ROLLING_BACK
+        && !item.getActiveJobId().isEmpty();
+    return rollbackDue(item) || rollingBack ? List.of()
+        : Transitions.actions(item.getState());
   }
 
   private static IllegalTransitionException refusal(String refused, ProtectedItem item) {

@@ -6,9 +6,11 @@ import static io.failback.controller.lifecycle.OperatorAction.COMPLETE_FAILOVER;
 import static io.failback.controller.lifecycle.OperatorAction.ENABLE_PROTECTION;
 import static io.failback.controller.lifecycle.OperatorAction.PLANNED_FAILOVER;
 import static io.failback.controller.lifecycle.OperatorAction.REVERSE_REPLICATE;
+import static io.failback.controller.lifecycle.OperatorAction.ROLLBACK_FAILBACK;
 import static io.failback.controller.lifecycle.OperatorAction.UNPLANNED_FAILOVER;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_COMPLETING;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_INCONSISTENT;
+import static io.failback.proto.v1.ProtectionState.FAILBACK_ROLLING_BACK;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_SYNCED;
 import static io.failback.proto.v1.ProtectionState.FAILED_BACK;
 import static io.failback.proto.v1.ProtectionState.FAILED_BACK_COMMIT_PENDING;
@@ -57,13 +59,18 @@ import java.util.Set;
  *                             FAILBACK_INCONSISTENT as above
  * FAILBACK_INCONSISTENT       FAILING_BACK (the re-run resumes the sync);  PlannedFailover
  *                             FAILED_OVER once a due rollback is done
- * FAILED_BACK_COMMIT_PENDING  FAILED_BACK                                  Commit
+ * FAILED_BACK_COMMIT_PENDING  FAILED_BACK; FAILBACK_ROLLING_BACK           Commit,
+ *                                                                          RollbackFailback
+ * FAILBACK_ROLLING_BACK       FAILED_OVER; FAILED_BACK_COMMIT_PENDING      RollbackFailback
+ *                             (nothing written on-prem yet); itself (a     (when no job runs)
+ *                             re-run); FAILBACK_INCONSISTENT (only the
+ *                             journals' rollback left, due)
  * FAILED_BACK                 REVERSE_REPLICATING                          ReverseReplicate
  * REVERSE_REPLICATING         PROTECTED; FAILED_BACK on failure            CancelJob
  * </pre>
  *
- * <p>Entering FAILED_OVER_COMMIT_PENDING or FAILED_BACK_COMMIT_PENDING moves the active site,
- * which increments the item's generation.
+ * <p>Entering FAILED_OVER_COMMIT_PENDING, FAILED_BACK_COMMIT_PENDING or FAILBACK_ROLLING_BACK
+ * (from another state) moves the active site, which increments the item's generation.
  */
 public final class Transitions {
 
@@ -100,8 +107,11 @@ public final class Transitions {
         cancel());
     rule(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER),
         on(PLANNED_FAILOVER, FAILING_BACK));
-    rule(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK),
-        on(COMMIT, FAILED_BACK));
+    rule(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK, FAILBACK_ROLLING_BACK),
+        on(COMMIT, FAILED_BACK), on(ROLLBACK_FAILBACK, FAILBACK_ROLLING_BACK));
+    rule(FAILBACK_ROLLING_BACK, EnumSet.of(FAILED_OVER, FAILED_BACK_COMMIT_PENDING,
+        FAILBACK_ROLLING_BACK, FAILBACK_INCONSISTENT),
+        on(ROLLBACK_FAILBACK, FAILBACK_ROLLING_BACK));
     rule(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING),
         on(REVERSE_REPLICATE, REVERSE_REPLICATING));
     rule(REVERSE_REPLICATING, EnumSet.of(PROTECTED, FAILED_BACK),
@@ -113,7 +123,7 @@ public final class Transitions {
       // FAILING_OVER too: the cloud VM may start at any moment of a failover.
       Collections.unmodifiableSet(EnumSet.of(FAILING_OVER, FAILED_OVER_COMMIT_PENDING,
           FAILED_OVER, FAILING_BACK, FAILBACK_SYNCED, FAILBACK_COMPLETING,
-          FAILBACK_INCONSISTENT));
+          FAILBACK_INCONSISTENT, FAILBACK_ROLLING_BACK));
 
   private Transitions() {}
 
@@ -158,7 +168,8 @@ public final class Transitions {
 
   /** Whether entering {@code to} moves the active site, so the generation grows. */
   public static boolean changesActiveSite(ProtectionState to) {
-    return to == FAILED_OVER_COMMIT_PENDING || to == FAILED_BACK_COMMIT_PENDING;
+    return to == FAILED_OVER_COMMIT_PENDING || to == FAILED_BACK_COMMIT_PENDING
+        || to == FAILBACK_ROLLING_BACK;
   }
 
   /** Whether the on-prem VM may run (or be started) in {@code state}. */

@@ -62,6 +62,17 @@ class LifecycleCliTest {
     Run jobs = cli(handle, "jobs", "--vm", vm);
     assertTrue(jobs.out().lines().count() >= 4, jobs.out());
 
+    Run checked = cli(handle, "rollback", vm, "--validate-only");
+    assertEquals(0, checked.exit(), checked.toString());
+    assertTrue(checked.out().contains("nothing was changed"), checked.out());
+    Run rollback = cli(handle, "rollback", vm, "--watch");
+    assertEquals(0, rollback.exit(), rollback.toString());
+    assertTrue(rollback.out().contains("RollbackFailback  SUCCEEDED"), rollback.out());
+    assertTrue(cli(handle, "items").out().contains("FAILED_OVER"));
+    Run again = cli(handle, "rollback", vm);
+    assertEquals(FailbackMain.EXIT_SERVER_ERROR, again.exit(), again.toString());
+    assertTrue(again.err().contains("allowed: 'failback failover'"), again.err());
+
     Run badMode = cli(handle, "failover", vm, "--data-sync", "sometimes");
     assertTrue(badMode.exit() != 0 && badMode.err().contains("--data-sync"), badMode.err());
     Run cancelDone = cli(handle, "cancel", job);

@@ -2,6 +2,7 @@ package io.failback.controller.lifecycle;
 
 import static io.failback.proto.v1.ProtectionState.FAILBACK_COMPLETING;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_INCONSISTENT;
+import static io.failback.proto.v1.ProtectionState.FAILBACK_ROLLING_BACK;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_SYNCED;
 import static io.failback.proto.v1.ProtectionState.FAILED_BACK;
 import static io.failback.proto.v1.ProtectionState.FAILED_BACK_COMMIT_PENDING;
@@ -51,7 +52,9 @@ class LifecycleTransitionsTest {
       Map.entry(FAILBACK_COMPLETING, EnumSet.of(FAILED_BACK_COMMIT_PENDING,
           FAILBACK_INCONSISTENT, FAILED_OVER)),
       Map.entry(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER)),
-      Map.entry(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK)),
+      Map.entry(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK, FAILBACK_ROLLING_BACK)),
+      Map.entry(FAILBACK_ROLLING_BACK, EnumSet.of(FAILED_OVER, FAILED_BACK_COMMIT_PENDING,
+          FAILBACK_ROLLING_BACK, FAILBACK_INCONSISTENT)),
       Map.entry(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING)),
       Map.entry(REVERSE_REPLICATING, EnumSet.of(PROTECTED, FAILED_BACK)));
 
@@ -66,7 +69,8 @@ class LifecycleTransitionsTest {
       Map.entry(FAILBACK_SYNCED, List.of("CompleteFailover", "CancelJob")),
       Map.entry(FAILBACK_COMPLETING, List.of("CancelJob")),
       Map.entry(FAILBACK_INCONSISTENT, List.of("PlannedFailover")),
-      Map.entry(FAILED_BACK_COMMIT_PENDING, List.of("Commit")),
+      Map.entry(FAILED_BACK_COMMIT_PENDING, List.of("Commit", "RollbackFailback")),
+      Map.entry(FAILBACK_ROLLING_BACK, List.of("RollbackFailback")),
       Map.entry(FAILED_BACK, List.of("ReverseReplicate")),
       Map.entry(REVERSE_REPLICATING, List.of("CancelJob")));
 
@@ -130,11 +134,12 @@ class LifecycleTransitionsTest {
         assertEquals(to, after.getState(), entry.getKey() + " -> " + to);
         assertEquals(EXPECTED_ACTIONS.get(to), after.getAllowedActionsList());
         assertEquals(after, items.get(vmId));
-        assertEquals(before.getGeneration() + (Transitions.changesActiveSite(to) ? 1 : 0),
-            after.getGeneration());
+        // A re-run of a rollback stays on the cloud side: no new generation.
+        assertEquals(before.getGeneration() + (Transitions.changesActiveSite(to)
+            && to != entry.getKey() ? 1 : 0), after.getGeneration());
       }
     }
-    assertEquals(24, n);
+    assertEquals(29, n);
   }
 
   @Test

@@ -142,7 +142,8 @@ class ProtectedItemsTest {
   @Test
   void onPremMayRunOnlyWhileItIsTheActiveSite() throws Exception {
     Set<ProtectionState> fenced = EnumSet.of(FAILING_OVER, FAILED_OVER_COMMIT_PENDING,
-        FAILED_OVER, FAILING_BACK, FAILBACK_SYNCED, FAILBACK_COMPLETING, FAILBACK_INCONSISTENT);
+        FAILED_OVER, FAILING_BACK, FAILBACK_SYNCED, FAILBACK_COMPLETING, FAILBACK_INCONSISTENT,
+        ProtectionState.FAILBACK_ROLLING_BACK);
     int n = 0;
     for (ProtectionState state : Transitions.states()) {
       String vmId = "vm-" + n++;
