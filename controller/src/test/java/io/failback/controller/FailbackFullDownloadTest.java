@@ -71,7 +71,7 @@ class FailbackFullDownloadTest {
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, item.getState());
     assertEquals(generation + 1, item.getGeneration(), "the active site moved back on-prem");
     assertEquals("", item.getInconsistentReason());
-    assertEquals(List.of("Commit"), item.getAllowedActionsList());
+    assertEquals(List.of("Commit", "RollbackFailback"), item.getAllowedActionsList());
     assertEquals(io.failback.proto.v1.PowerState.RUNNING, fixture.onPremVm().getPowerState());
     assertEquals("", fixture.agentVm().getInconsistentReason());
     assertEquals(PowerState.OFF, cloud.get(cloudVm).orElseThrow().state(), "cloud VM kept, off");

@@ -48,7 +48,7 @@ class LifecycleIllegalActionsTest {
   private LifecycleFixture fixture;
   private FailoverServiceBlockingStub failover;
 
-  private enum Act { PLANNED, UNPLANNED, COMMIT, REVERSE, ENABLE }
+  private enum Act { PLANNED, UNPLANNED, COMMIT, REVERSE, ENABLE, ROLLBACK }
 
   @Test
   void everyActionTheStateDoesNotAllowIsRefusedAndChangesNothing() throws Exception {
@@ -65,7 +65,8 @@ class LifecycleIllegalActionsTest {
     String vm = fixture.vmId;
 
     // Before protection there is no item; unknown VMs and jobs say where to look instead.
-    for (Act act : List.of(Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.REVERSE)) {
+    for (Act act : List.of(Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.REVERSE,
+        Act.ROLLBACK)) {
       refused(Code.NOT_FOUND, act, vm, "no protected item for vm id '" + vm + "'",
           "enable protection first");
       refused(Code.NOT_FOUND, act, NO_SUCH_VM, "no protected item for vm id '" + NO_SUCH_VM
@@ -78,7 +79,7 @@ class LifecycleIllegalActionsTest {
 
     Job protect = fixture.awaitState(lifecycle.enableProtection(vm), JobState.JOB_SUCCEEDED);
     refusedIn(ProtectionState.PROTECTED, "allowed: PlannedFailover, UnplannedFailover",
-        Act.COMMIT, Act.REVERSE, Act.ENABLE);
+        Act.COMMIT, Act.REVERSE, Act.ENABLE, Act.ROLLBACK);
     refusedCompletion(Code.FAILED_PRECONDITION, protect.getId(), "cannot CompleteFailover",
         "JOB_SUCCEEDED; allowed: none");
     StatusRuntimeException cancel = assertThrows(StatusRuntimeException.class,
@@ -89,12 +90,12 @@ class LifecycleIllegalActionsTest {
     Job toCloud = fixture.awaitState(lifecycle.plannedFailover(vm,
         DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);
     refusedIn(ProtectionState.FAILED_OVER_COMMIT_PENDING, "allowed: Commit",
-        Act.PLANNED, Act.UNPLANNED, Act.REVERSE, Act.ENABLE);
+        Act.PLANNED, Act.UNPLANNED, Act.REVERSE, Act.ENABLE, Act.ROLLBACK);
     refusedCompletion(Code.FAILED_PRECONDITION, toCloud.getId(), "JOB_SUCCEEDED");
 
     fixture.awaitState(lifecycle.commit(vm), JobState.JOB_SUCCEEDED);
     refusedIn(ProtectionState.FAILED_OVER, "allowed: PlannedFailover",
-        Act.COMMIT, Act.UNPLANNED, Act.REVERSE, Act.ENABLE);
+        Act.COMMIT, Act.UNPLANNED, Act.REVERSE, Act.ENABLE, Act.ROLLBACK);
 
     // Phase 1 held mid-transfer: a second PlannedFailover must not start another sync.
     byte[] written = new byte[4 << 20];
@@ -104,17 +105,17 @@ class LifecycleIllegalActionsTest {
     Job failback = lifecycle.plannedFailover(vm, DataSync.SYNC_BEFORE_FAILOVER);
     assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "phase 1 never got going");
     refusedIn(ProtectionState.FAILING_BACK, "allowed: CancelJob",
-        Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.REVERSE, Act.ENABLE);
+        Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.REVERSE, Act.ENABLE, Act.ROLLBACK);
     proxy[0].resume();
 
     fixture.awaitState(failback, JobState.JOB_WAITING);
     refusedIn(ProtectionState.FAILBACK_SYNCED, "allowed: CompleteFailover, CancelJob",
-        Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.REVERSE, Act.ENABLE);
+        Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.REVERSE, Act.ENABLE, Act.ROLLBACK);
     refusedCompletion(Code.FAILED_PRECONDITION, toCloud.getId(), "JOB_SUCCEEDED");
 
     Job back = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
         JobState.JOB_SUCCEEDED);
-    refusedIn(ProtectionState.FAILED_BACK_COMMIT_PENDING, "allowed: Commit",
+    refusedIn(ProtectionState.FAILED_BACK_COMMIT_PENDING, "allowed: Commit, RollbackFailback",
         Act.PLANNED, Act.UNPLANNED, Act.REVERSE, Act.ENABLE);
     refusedCompletion(Code.FAILED_PRECONDITION, back.getId(), "JOB_SUCCEEDED; allowed: none");
 
@@ -123,6 +124,8 @@ class LifecycleIllegalActionsTest {
     Job commit = failover.commit(CommitRequest.newBuilder().addVmIds(vm).build()).getJob();
     for (Executable again : List.<Executable>of(
         () -> failover.commit(CommitRequest.newBuilder().addVmIds(vm).build()),
+        () -> failover.rollbackFailback(io.failback.proto.v1.RollbackFailbackRequest
+            .newBuilder().addVmIds(vm).build()),
         () -> JobServiceGrpc.newBlockingStub(channel).cancelJob(
             CancelJobRequest.newBuilder().setJobId(commit.getId()).build()))) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class, again);
@@ -134,7 +137,7 @@ class LifecycleIllegalActionsTest {
           + ".raw")), "seed of disk " + i + " lost");
     }
     refusedIn(ProtectionState.FAILED_BACK, "allowed: ReverseReplicate",
-        Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.ENABLE);
+        Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.ENABLE, Act.ROLLBACK);
   }
 
   private void invalidArguments() throws Exception {
@@ -178,6 +181,8 @@ class LifecycleIllegalActionsTest {
       case UNPLANNED -> ids -> failover.unplannedFailover(
           UnplannedFailoverRequest.newBuilder().addAllVmIds(ids).build());
       case COMMIT -> ids -> failover.commit(CommitRequest.newBuilder().addAllVmIds(ids).build());
+      case ROLLBACK -> ids -> failover.rollbackFailback(
+          io.failback.proto.v1.RollbackFailbackRequest.newBuilder().addAllVmIds(ids).build());
       case REVERSE -> ids -> failover.reverseReplicate(
           ReverseReplicateRequest.newBuilder().addAllVmIds(ids).build());
       case ENABLE -> ids -> failover.enableProtection(
@@ -218,6 +223,7 @@ class LifecycleIllegalActionsTest {
       case PLANNED -> "PlannedFailover";
       case UNPLANNED -> "UnplannedFailover";
       case COMMIT -> "Commit";
+      case ROLLBACK -> "RollbackFailback";
       case REVERSE -> "ReverseReplicate";
       case ENABLE -> "EnableProtection";
     };
