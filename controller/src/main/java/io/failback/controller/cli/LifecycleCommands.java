@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,6 +41,8 @@ final class LifecycleCommands {
     @Option(names = "--watch", description = "Follow the job until it ends or waits.")
     boolean watch;
 
+    @Mixin OutputOption output = new OutputOption();
+
     PrintWriter out() {
       return spec.commandLine().getOut();
     }
@@ -50,6 +53,9 @@ final class LifecycleCommands {
     public Integer call() throws IOException {
       try (OperatorClient client = parent.connection.connect()) {
         FailoverResponse response = start(client);
+        if (output.structured()) {
+          return printStructured(client, response);
+        }
         if (response.hasPreflight()) {
           return PreflightView.print(response.getPreflight(), out());
         }
@@ -64,6 +70,18 @@ final class LifecycleCommands {
         }
         return 0;
       }
+    }
+
+    /** The API's answer for scripts; with --watch, once the job ended or waits. */
+    private int printStructured(OperatorClient client, FailoverResponse response)
+        throws IOException {
+      if (watch && response.hasJob()) {
+        Job last = Watch.last(client, response.getJob().getId());
+        output.print(last == null ? response : response.toBuilder().setJob(last), out());
+        return Watch.exitCode(last);
+      }
+      output.print(response, out());
+      return response.getPreflight().getProblemsCount() > 0 ? PreflightView.PROBLEMS_FOUND : 0;
     }
   }
 
@@ -301,6 +319,25 @@ final class LifecycleCommands {
       if (last != null) {
         JobView.details(last, out);
       }
+      return exitCode(last);
+    }
+
+    /** The job once it ended or waits for an action, followed without printing. */
+    static Job last(OperatorClient client, String jobId) {
+      Iterator<Job> updates = client.watch().watchJob(
+          WatchJobRequest.newBuilder().setJobId(jobId).build());
+      Job last = null;
+      while (updates.hasNext()) {
+        last = updates.next();
+        if (last.getState() == JobState.JOB_WAITING) {
+          break;
+        }
+      }
+      return last;
+    }
+
+    /** 0 when the job succeeded or waits for an action, 4 when it failed or stopped. */
+    static int exitCode(Job last) {
       return last != null && (last.getState() == JobState.JOB_SUCCEEDED
           || last.getState() == JobState.JOB_WAITING) ? 0 : 4;
     }

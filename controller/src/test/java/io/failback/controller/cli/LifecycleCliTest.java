@@ -65,9 +65,13 @@ class LifecycleCliTest {
     Run checked = cli(handle, "rollback", vm, "--validate-only");
     assertEquals(0, checked.exit(), checked.toString());
     assertTrue(checked.out().contains("nothing was changed"), checked.out());
-    Run rollback = cli(handle, "rollback", vm, "--watch");
+    // As scripts use it: the API's answer, once the job ended.
+    Run rollback = cli(handle, "rollback", vm, "--watch", "-o", "json");
     assertEquals(0, rollback.exit(), rollback.toString());
-    assertTrue(rollback.out().contains("RollbackFailback  SUCCEEDED"), rollback.out());
+    com.google.gson.JsonObject answer = com.google.gson.JsonParser.parseString(rollback.out())
+        .getAsJsonObject();
+    assertEquals("RollbackFailback", answer.getAsJsonObject("job").get("kind").getAsString());
+    assertEquals("JOB_SUCCEEDED", answer.getAsJsonObject("job").get("state").getAsString());
     assertTrue(cli(handle, "items").out().contains("FAILED_OVER"));
     Run again = cli(handle, "rollback", vm);
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, again.exit(), again.toString());
