@@ -183,6 +183,17 @@ class PreflightTest {
         .setDataSync(DataSync.FULL_DOWNLOAD).build()).getPreflight().getEstimate();
     assertTrue(full.getUndoJournalBytes() >= 48L * LifecycleFixture.MIB, full.toString());
 
+    // Disk 0 is a dynamic VHDX: its writes may allocate blocks, and that space is needed too.
+    assertTrue(full.getDiskGrowthBytes() > 0, full.toString());
+    free.set(full.getUndoJournalBytes() + 1);
+    FailoverResponse growing = failover.plannedFailover(syncBefore.toBuilder()
+        .setDataSync(DataSync.FULL_DOWNLOAD).build());
+    assertEquals(List.of("disk_space"), growing.getPreflight().getProblemsList().stream()
+        .map(PreflightProblem::getCheck).toList(), growing.toString());
+    assertTrue(message(growing, "disk_space").contains(full.getUndoJournalBytes()
+        + " for the undo journals and " + full.getDiskGrowthBytes() + " for the dynamic disks"),
+        message(growing, "disk_space"));
+
     free.set(1 << 20);
     FailoverResponse tight = failover.plannedFailover(syncBefore);
     assertEquals(List.of("undo_space"), tight.getPreflight().getProblemsList().stream()

@@ -107,6 +107,7 @@ final class HyperVInventory {
         .setLogicalSectorSize((int) number(disk, "logicalSectorSize"))
         .setPhysicalSectorSize((int) number(disk, "physicalSectorSize"))
         .setBlockSizeBytes((int) number(disk, "blockSize"))
+        .setFileSizeBytes(number(disk, "fileSize"))
         .build();
   }
 

@@ -33,7 +33,8 @@ final class DiskDescriber {
         Files.isRegularFile(disk), definition, "disk file %s is not a regular file", disk);
     String name = disk.getFileName().toString().toLowerCase(Locale.ROOT);
     String extension = name.substring(name.lastIndexOf('.') + 1);
-    VirtualDisk.Builder builder = VirtualDisk.newBuilder().setPath(disk.toString());
+    VirtualDisk.Builder builder = VirtualDisk.newBuilder().setPath(disk.toString())
+        .setFileSizeBytes(Files.size(disk));
     switch (extension) {
       case "vhdx", "avhdx" -> {
         VhdxInfo info = VhdxInfo.read(disk);

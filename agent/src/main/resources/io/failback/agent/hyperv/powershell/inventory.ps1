@@ -12,7 +12,7 @@ $vms = @(foreach ($vm in @(Get-VM)) {
     if (-not $drive.Path) { continue }  # a pass-through disk has no file to sync
     $vhd = Get-VhdOf $drive.Path
     @{ path = [string]$vhd.Path; format = [string]$vhd.VhdFormat; type = [string]$vhd.VhdType
-       size = [int64]$vhd.Size; blockSize = [int64]$vhd.BlockSize
+       size = [int64]$vhd.Size; blockSize = [int64]$vhd.BlockSize; fileSize = [int64]$vhd.FileSize
        logicalSectorSize = [int64]$vhd.LogicalSectorSize
        physicalSectorSize = [int64]$vhd.PhysicalSectorSize
        parentPath = [string]$vhd.ParentPath; attached = [bool]$vhd.Attached }

@@ -48,6 +48,7 @@ class PowerShellInventoryTest extends FakePowerShellTestBase {
     assertEquals(DiskType.DYNAMIC, disk.getType());
     assertEquals(40L << 30, disk.getVirtualSizeBytes());
     assertEquals(32 << 20, disk.getBlockSizeBytes());
+    assertEquals(9_667_870_720L, disk.getFileSizeBytes());
     assertEquals(4096, disk.getPhysicalSectorSize());
     assertEquals("00155D2FE91C", vm.getNetworkAdapters(0).getMacAddress());
     assertEquals(1, inventory.getVirtualSwitchesCount());

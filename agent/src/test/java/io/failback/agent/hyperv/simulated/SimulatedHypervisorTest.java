@@ -85,6 +85,7 @@ class SimulatedHypervisorTest {
             .addDisks(
                 VirtualDisk.newBuilder()
                     .setPath(vms.resolve("db-01/db-01-disk1.raw").toString())
+                    .setFileSizeBytes(512 * MIB)
                     .setFormat(DiskFormat.RAW)
                     .setType(DiskType.FIXED)
                     .setVirtualSizeBytes(512 * MIB)
@@ -373,9 +374,10 @@ class SimulatedHypervisorTest {
         .build();
   }
 
-  private static VirtualDisk vhdx(Path path, long size) {
+  private static VirtualDisk vhdx(Path path, long size) throws IOException {
     return VirtualDisk.newBuilder()
         .setPath(path.toString())
+        .setFileSizeBytes(Files.size(path))
         .setFormat(DiskFormat.VHDX)
         .setType(DiskType.DYNAMIC)
         .setVirtualSizeBytes(size)
