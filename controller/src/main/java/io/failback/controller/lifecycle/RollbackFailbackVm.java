@@ -98,6 +98,8 @@ final class RollbackFailbackVm extends ItemWork {
   @Override
   public void begin(String jobId) throws Exception {
     this.jobId = jobId;
+    // Run again (or continued after a restart): an earlier run may have written on-prem.
+    onPremWritten = item.getState() == ProtectionState.FAILBACK_ROLLING_BACK;
     ProtectedItem now = context.items().transition(vmId(), item.getState(),
         ProtectionState.FAILBACK_ROLLING_BACK, b -> b.setActiveJobId(jobId));
     generation = now.getGeneration();
@@ -199,8 +201,8 @@ final class RollbackFailbackVm extends ItemWork {
           ProtectionState.FAILBACK_ROLLING_BACK, ProtectionState.FAILBACK_INCONSISTENT,
           b -> b.clearActiveJobId().setRollbackAtCloudState(false).setInconsistentReason(
               "RollbackFailback job " + jobId + " " + why + " with only the undo journals"
-                  + " left to put back; they are as soon as host " + item.getOnPremHost()
-                  + " can")));
+                  + " left to put back; they are put back as soon as host "
+                  + item.getOnPremHost() + " can")));
       quietly("starting the cloud VM", () -> context.cloud().start(item.getCloudVmId()));
       return "the cloud VM runs; the on-prem disks' undo journals are put back as soon as"
           + " host " + item.getOnPremHost() + " can";
