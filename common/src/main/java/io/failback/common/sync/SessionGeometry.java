@@ -1,9 +1,11 @@
 package io.failback.common.sync;
 
 import io.failback.common.codec.Codec;
+import io.failback.common.codec.CompressionMethods;
 import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
+import java.util.Optional;
 
 /**
  * Where blocks, batches and lanes of a session lie on the disk, derived from its parameters.
@@ -80,20 +82,19 @@ public final class SessionGeometry {
       throw SyncException.invalid("compression_level %d is for COMPRESSION_ZSTD only, the"
           + " session has %s", level, parameters.getCompression());
     }
-    return switch (parameters.getCompression()) {
-      case COMPRESSION_UNSPECIFIED -> parameters.getCompress() ? Codec.LZ4 : Codec.NONE;
-      case COMPRESSION_NONE -> Codec.NONE;
-      case COMPRESSION_LZ4 -> Codec.LZ4;
-      case COMPRESSION_ZSTD -> {
-        if (level > Codec.MAX_ZSTD_LEVEL) {
-          throw SyncException.invalid("compression_level %d must be 1..%d (0 for %d)", level,
-              Codec.MAX_ZSTD_LEVEL, Codec.DEFAULT_ZSTD_LEVEL);
-        }
-        yield Codec.zstd(level == 0 ? Codec.DEFAULT_ZSTD_LEVEL : (int) level);
-      }
-      default -> throw SyncException.invalid("compression %s is not one this side knows",
+    if (level > Codec.MAX_ZSTD_LEVEL) {
+      throw SyncException.invalid("compression_level %d must be 1..%d (0 for %d)", level,
+          Codec.MAX_ZSTD_LEVEL, Codec.DEFAULT_ZSTD_LEVEL);
+    }
+    if (parameters.getCompression() == Compression.COMPRESSION_UNSPECIFIED) {
+      return parameters.getCompress() ? Codec.LZ4 : Codec.NONE;
+    }
+    Optional<Codec> codec = CompressionMethods.codec(parameters.getCompression(), level);
+    if (codec.isEmpty()) {
+      throw SyncException.invalid("compression %s is not one this side knows",
           parameters.getCompressionValue());
-    };
+    }
+    return codec.get();
   }
 
   /** What the source compresses blocks with; the target takes that or raw blocks only. */

@@ -1,10 +1,10 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.common.codec.CompressionMethods;
 import io.failback.common.codec.Encoding;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.tuning.TransferSettings;
-import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
@@ -30,11 +30,7 @@ final class TransferLabels {
         .setWindowBatches(8)
         // An agent that predates compression methods reads the flag: LZ4 or nothing.
         .setCompress(settings.codec().encoding() != Encoding.RAW)
-        .setCompression(switch (settings.codec().encoding()) {
-          case RAW -> Compression.COMPRESSION_NONE;
-          case LZ4 -> Compression.COMPRESSION_LZ4;
-          case ZSTD -> Compression.COMPRESSION_ZSTD;
-        })
+        .setCompression(CompressionMethods.method(settings.codec()))
         .setCompressionLevel(settings.codec().level())
         .setDigestSet(plan.digestSetPrefix().isEmpty() ? ""
             : plan.digestSetPrefix() + "-d" + disk.index())

@@ -1,6 +1,7 @@
 package io.failback.controller.tuning;
 
 import io.failback.common.codec.Codec;
+import io.failback.common.codec.CompressionMethods;
 import io.failback.proto.v1.TransferOptions;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -35,15 +36,12 @@ public record TransferRequest(Optional<Codec> codec, OptionalInt lanesPerDisk) {
       throw new IllegalArgumentException("transfer.compression_level " + level + " must be 1.."
           + Codec.MAX_ZSTD_LEVEL + " (0 for " + Codec.DEFAULT_ZSTD_LEVEL + ")");
     }
-    Optional<Codec> codec = switch (options.getCompression()) {
-      case COMPRESSION_UNSPECIFIED -> Optional.empty();
-      case COMPRESSION_NONE -> Optional.of(Codec.NONE);
-      case COMPRESSION_LZ4 -> Optional.of(Codec.LZ4);
-      case COMPRESSION_ZSTD -> Optional.of(Codec.zstd(level == 0 ? Codec.DEFAULT_ZSTD_LEVEL
-          : (int) level));
-      default -> throw new IllegalArgumentException("transfer.compression "
+    Optional<Codec> codec = CompressionMethods.codec(options.getCompression(), level);
+    if (codec.isEmpty() && options.getCompression() != io.failback.proto.v1.Compression
+        .COMPRESSION_UNSPECIFIED) {
+      throw new IllegalArgumentException("transfer.compression "
           + options.getCompressionValue() + " is not a compression method");
-    };
+    }
     long lanes = Integer.toUnsignedLong(options.getLanesPerDisk());
     if (lanes > MAX_LANES) {
       throw new IllegalArgumentException("transfer.lanes_per_disk " + lanes + " must be 1.."
