@@ -188,6 +188,11 @@ final class DiskTransfer {
     resuming.close();
   }
 
+  /** How long a transfer's sessions may move nothing before they are stopped. */
+  java.time.Duration stallTimeout() {
+    return stallTimeout;
+  }
+
   /** Session ids now running, for cancellation. */
   Set<String> running() {
     return running;

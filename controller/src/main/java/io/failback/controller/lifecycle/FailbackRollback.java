@@ -47,9 +47,12 @@ final class FailbackRollback {
     try {
       // A hung agent or a stalled link would hold the job (or the sweep) for the command
       // timeout: ask something trivial first, and leave the rollback due if nothing answers.
-      if (!context.hosts().answers(host, PROBE)) {
+      // No longer than a sync may stall: a host that slow has stalled the failback already.
+      java.time.Duration probe = PROBE.compareTo(context.transfer().stallTimeout()) < 0 ? PROBE
+          : context.transfer().stallTimeout();
+      if (!context.hosts().answers(host, probe)) {
         throw new LifecycleException("host " + host + " does not answer within "
-            + PROBE.toSeconds() + " s");
+            + probe.toMillis() / 1000.0 + " s");
       }
       RollbackReport report = context.hosts().rollbackDisks(host, vm, item.getGeneration(),
           item.getUndoJournal());
