@@ -130,10 +130,7 @@ class FailbackCancelTest {
     fixture.awaitState(failback, JobState.JOB_WAITING);
     byte[][] synced = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
     // One bit of the raw disk's preserved old bytes flips (bit rot, a bad sector).
-    Path journal = Path.of(fixture.onPremDisk(1) + ".failback-undo");
-    byte[] bytes = java.nio.file.Files.readAllBytes(journal);
-    bytes[32 + 20 + 1000] ^= 1;
-    java.nio.file.Files.write(journal, bytes);
+    Path journal = fixture.damageUndoJournal(1);
 
     fixture.controller.server.jobs().cancel(failback.getId());
     Job cancelled = fixture.awaitState(failback, JobState.JOB_CANCELLED);

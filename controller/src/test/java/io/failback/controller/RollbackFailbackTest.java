@@ -22,7 +22,6 @@ import io.failback.proto.v1.RollbackFailbackRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -111,10 +110,7 @@ class RollbackFailbackTest {
         JobState.JOB_SUCCEEDED);
     fixture.scribbleOnPrem(1, 5, 76);
     byte[][] running = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
-    Path journal = Path.of(fixture.onPremDisk(1) + ".failback-undo");
-    byte[] bytes = Files.readAllBytes(journal);
-    bytes[32 + 20 + 1000] ^= 1;
-    Files.write(journal, bytes);
+    fixture.damageUndoJournal(1);
     ProtectedItem item = fixture.item();
 
     var stub = operator(fixture);

@@ -49,6 +49,23 @@ final class ItemChecks {
   }
 
   /**
+   * Refuses {@code action} while a Commit of {@code item} runs: the item stays
+   * FAILED_BACK_COMMIT_PENDING meanwhile, and the commit is writing the seed and deleting the
+   * cloud VM.
+   */
+  static void refuseWhileCommitRuns(LifecycleContext context, ProtectedItem item,
+      OperatorAction action) throws StoreException, IllegalTransitionException {
+    for (io.failback.proto.v1.Job other : context.jobs().list(item.getVmId())) {
+      if (other.getKind().equals(OperatorAction.COMMIT.rpcName())
+          && !JobTransitions.isTerminal(other.getState())) {
+        throw new IllegalTransitionException("cannot " + action.rpcName() + " (commit job "
+            + other.getId() + " is running)", "vm " + item.getVmName() + " (id "
+            + item.getVmId() + ")", item.getState().name(), List.of());
+      }
+    }
+  }
+
+  /**
    * After a restart: items left in a transient state by a job that is not continued move to
    * where an operator can act again. A failback caught mid-way is INCONSISTENT, never quietly
    * healthy.

@@ -275,16 +275,8 @@ public final class Lifecycle {
     synchronized (starting) {
       Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.COMMIT);
       for (ProtectedItem item : checked.values()) {
-        for (Job other : context.jobs().list(item.getVmId())) {
-          // The item stays FAILED_BACK_COMMIT_PENDING while its commit runs: a second one
-          // would delete the seed the first is writing.
-          if (other.getKind().equals("Commit")
-              && !JobTransitions.isTerminal(other.getState())) {
-            throw new IllegalTransitionException("cannot Commit (commit job " + other.getId()
-                + " is running)", "vm " + item.getVmName() + " (id " + item.getVmId() + ")",
-                item.getState().name(), List.of());
-          }
-        }
+        // A second commit would delete the seed the first is writing.
+        ItemChecks.refuseWhileCommitRuns(context, item, OperatorAction.COMMIT);
       }
       boolean failback = checked.values().stream()
           .allMatch(i -> i.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING);

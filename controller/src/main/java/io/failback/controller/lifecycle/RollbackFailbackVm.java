@@ -67,14 +67,7 @@ final class RollbackFailbackVm extends ItemWork {
    */
   static RollbackReport check(LifecycleContext context, ProtectedItem item) throws Exception {
     String subject = "vm " + item.getVmName() + " (id " + item.getVmId() + ")";
-    for (io.failback.proto.v1.Job other : context.jobs().list(item.getVmId())) {
-      // The item stays FAILED_BACK_COMMIT_PENDING while its commit deletes the cloud VM.
-      if (other.getKind().equals(OperatorAction.COMMIT.rpcName())
-          && !JobTransitions.isTerminal(other.getState())) {
-        throw new IllegalTransitionException("cannot RollbackFailback (commit job "
-            + other.getId() + " is running)", subject, item.getState().name(), List.of());
-      }
-    }
+    ItemChecks.refuseWhileCommitRuns(context, item, OperatorAction.ROLLBACK_FAILBACK);
     if (item.getUndoJournal().isEmpty()) {
       // A failback to an alternate host made a new VM there: nothing on-prem was overwritten,
       // and the item's old host may hold a VM that a rollback would have to bring back.
