@@ -175,7 +175,7 @@ final class LifecycleFixture {
     SimulatedHostSeeder.seed(hostDir, "hv-01", List.of(new VmSpec("app-01", "Running",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.VHDX, 32L * MIB),
             new DiskSpec(DiskFormat.RAW, 16L * MIB)))));
-    vmId = onPremVm().getId();
+    vmId = new SimulatedHypervisor(hostDir).inventory().getVirtualMachines(0).getId();
     for (int i = 0; i < 2; i++) {
       scribbleOnPrem(i, 40, 100 + i);
     }
@@ -277,7 +277,9 @@ final class LifecycleFixture {
   }
 
   VirtualMachine onPremVm() throws Exception {
-    return new SimulatedHypervisor(hostDir).inventory().getVirtualMachines(0);
+    // By id: the host may hold other VMs too (a failback drill's).
+    return new SimulatedHypervisor(hostDir).inventory().getVirtualMachinesList().stream()
+        .filter(v -> v.getId().equalsIgnoreCase(vmId)).findFirst().orElseThrow();
   }
 
   Path onPremDisk(int index) throws Exception {

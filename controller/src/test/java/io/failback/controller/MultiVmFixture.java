@@ -81,6 +81,17 @@ final class MultiVmFixture {
     }
   }
 
+  /** Creates recovery plan {@code name} with one group per VM, in the order given. */
+  void createPlan(io.grpc.Channel channel, String name, String... vms) {
+    io.failback.proto.v1.RecoveryPlan.Builder plan = io.failback.proto.v1.RecoveryPlan
+        .newBuilder().setName(name);
+    for (String vm : vms) {
+      plan.addGroups(io.failback.proto.v1.RecoveryPlanGroup.newBuilder().addVmIds(ids.get(vm)));
+    }
+    io.failback.proto.v1.RecoveryPlanServiceGrpc.newBlockingStub(channel).createRecoveryPlan(
+        io.failback.proto.v1.CreateRecoveryPlanRequest.newBuilder().setPlan(plan).build());
+  }
+
   Lifecycle lifecycle() {
     return controller.server.lifecycle();
   }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.failback.common.testing.GrpcCleanup;
-import io.failback.proto.v1.CreateRecoveryPlanRequest;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.Job;
@@ -12,9 +11,6 @@ import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectionState;
-import io.failback.proto.v1.RecoveryPlan;
-import io.failback.proto.v1.RecoveryPlanGroup;
-import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.failback.proto.v1.RollbackFailbackRequest;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
@@ -40,12 +36,7 @@ class RollbackFailbackPlanTest {
     ManagedChannel channel = fixture.controller.channel(fixture.controller.pki.operator("ops"));
     cleanup.register(channel::shutdownNow);
     var failover = FailoverServiceGrpc.newBlockingStub(channel);
-    RecoveryPlan.Builder plan = RecoveryPlan.newBuilder().setName("tiers");
-    for (String name : List.of("db", "web")) {
-      plan.addGroups(RecoveryPlanGroup.newBuilder().addVmIds(fixture.ids.get(name)));
-    }
-    RecoveryPlanServiceGrpc.newBlockingStub(channel).createRecoveryPlan(
-        CreateRecoveryPlanRequest.newBuilder().setPlan(plan).build());
+    fixture.createPlan(channel, "tiers", "db", "web");
     Map<String, byte[]> before = new LinkedHashMap<>();
     for (String name : fixture.ids.keySet()) {
       before.put(name, fixture.onPremBytes(name));

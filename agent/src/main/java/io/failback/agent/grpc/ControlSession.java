@@ -1,6 +1,7 @@
 package io.failback.agent.grpc;
 
 import com.google.protobuf.util.Timestamps;
+import io.failback.agent.drill.DrillCommands;
 import io.failback.agent.encryption.EncryptionCertificateStore;
 import io.failback.agent.hyperv.DiskSampler;
 import io.failback.agent.hyperv.NewVm;
@@ -14,7 +15,6 @@ import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.ControllerMessage;
-import io.failback.proto.v1.CreateVm;
 import io.failback.proto.v1.Heartbeat;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.Register;
@@ -58,7 +58,8 @@ public final class ControlSession implements AutoCloseable {
   private final DiskSampler sampler;
   private final UndoCommands undo;
   private final VmCommands vmCommands;
-  /** Slow commands (disk samples, VM creation), off the stream's thread: heartbeats go on. */
+  private final DrillCommands drills;
+  /** Slow commands (disk samples, VMs made), off the stream's thread: heartbeats go on. */
   private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
     Thread thread = new Thread(r, "agent-commands");
     thread.setDaemon(true);
@@ -93,6 +94,7 @@ public final class ControlSession implements AutoCloseable {
     this.sampler = new DiskSampler(driver);
     this.undo = new UndoCommands(driver);
     this.vmCommands = new VmCommands(driver, undo);
+    this.drills = new DrillCommands(driver);
     this.syncs = new AgentSyncRunner(channel, driver, digestSets, encryption, meter);
     this.encryption = encryption;
     this.driver = driver;
@@ -137,6 +139,10 @@ public final class ControlSession implements AutoCloseable {
       requests = stream;
     }
     reported = comparable(inventory);
+    register(inventory);
+  }
+
+  private void register(HostInventory inventory) {
     send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
         .setInventory(inventory).setAgentInstanceId(instanceId)).build());
   }
@@ -155,11 +161,9 @@ public final class ControlSession implements AutoCloseable {
       log.warn("cannot read the hypervisor inventory: " + e.getMessage());
       return;
     }
-    HostInventory comparable = comparable(now);
-    if (!comparable.equals(reported)) {
-      reported = comparable;
-      send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
-          .setInventory(now).setAgentInstanceId(instanceId)).build());
+    if (!comparable(now).equals(reported)) {
+      reported = comparable(now);
+      register(now);
     }
   }
 
@@ -235,7 +239,8 @@ public final class ControlSession implements AutoCloseable {
     undelivered.forEach(this::deliver);
     undelivered.clear();
     cancelHeartbeats();
-    long interval = Math.max(50, toJava(registered.getHeartbeatInterval()).toMillis());
+    long interval = Math.max(50, com.google.protobuf.util.Durations.toMillis(
+        registered.getHeartbeatInterval()));
     heartbeats = scheduler.scheduleAtFixedRate(this::heartbeat, interval, interval,
         TimeUnit.MILLISECONDS);
     log.info("registered with the controller as host " + registered.getHostName());
@@ -262,12 +267,11 @@ public final class ControlSession implements AutoCloseable {
         return;
       }
       case CREATE_VM -> {
-        // Creating disks and a VM takes a while on a real host: off the stream's thread.
-        inBackground(result, "cannot create VM " + command.getCreateVm().getName(), () -> {
-          String created = driver.createVm(newVm(command.getCreateVm())).getId();
-          // The controller learns the host's new state with the answer.
-          result.setCreatedVmId(created).setInventory(readInventory());
-        });
+        // Creating disks and a VM takes a while on a real host: off the stream's thread. The
+        // controller learns the host's new state with the answer.
+        inBackground(result, "cannot create VM " + command.getCreateVm().getName(), () -> result
+            .setCreatedVmId(driver.createVm(NewVm.of(command.getCreateVm())).getId())
+            .setInventory(readInventory()));
         return;
       }
       case SAMPLE_DIGESTS -> {
@@ -285,9 +289,14 @@ public final class ControlSession implements AutoCloseable {
       case STOP_VM, START_VM, CLEAR_INCONSISTENT, DISCARD_UNDO ->
           vmCommand(result, () -> vmCommands.run(command));
       case ROLLBACK_DISKS -> {
-        inBackground(result, "cannot roll back the disks of VM "
-            + command.getRollbackDisks().getVmId(),
-            () -> undo.rollback(command.getRollbackDisks(), result));
+        inBackground(result, "cannot roll back the disks of VM " + command.getRollbackDisks()
+            .getVmId(), () -> undo.rollback(command.getRollbackDisks(), result));
+        return;
+      }
+      case CREATE_DRILL_VM, DELETE_DRILL_VM -> {
+        // Seeding a drill VM's disks reads the on-prem VM's: minutes for large ones.
+        inBackground(result, "drill VM not " + (command.hasCreateDrillVm() ? "created"
+            : "deleted"), () -> drills.run(command, result, this::readInventory));
         return;
       }
       default -> result.setError("this agent (" + agentVersion + ") does not know command "
@@ -313,11 +322,6 @@ public final class ControlSession implements AutoCloseable {
     } catch (RejectedExecutionException stopped) {
       deliver(result.setError(failure + ": agent stopping").build());
     }
-  }
-
-  private static NewVm newVm(CreateVm create) {
-    return new NewVm(create.getName(), create.getGeneration(), create.getMemoryBytes(),
-        create.getProcessorCount(), create.getSwitchNamesList(), create.getDiskSizesList());
   }
 
   private interface VmAction {
@@ -392,9 +396,5 @@ public final class ControlSession implements AutoCloseable {
       closed = true;
       requests = null;
     }
-  }
-
-  private static Duration toJava(com.google.protobuf.Duration d) {
-    return Duration.ofSeconds(d.getSeconds(), d.getNanos());
   }
 }

@@ -34,6 +34,11 @@ public abstract class ForwardingHypervisor implements HypervisorDriver {
   }
 
   @Override
+  public void deleteVm(String vmId) throws IOException {
+    inner.deleteVm(vmId);
+  }
+
+  @Override
   public void checkDiskAccess(String vmId, String diskPath, boolean write) throws IOException {
     inner.checkDiskAccess(vmId, diskPath, write);
   }

@@ -35,6 +35,15 @@ public interface HypervisorDriver {
   VirtualMachine createVm(NewVm spec) throws IOException;
 
   /**
+   * Deletes a VM and its virtual hard disk files, cutting its power first if it runs; nothing
+   * if there is no such VM. Only for VMs the agent made itself (a failback drill's): callers
+   * check that, this method does not.
+   *
+   * @throws IOException naming the hypervisor step that failed
+   */
+  void deleteVm(String vmId) throws IOException;
+
+  /**
    * Refuses, with a reason the operator can act on, unless the disk {@code diskPath} of VM
    * {@code vmId} may be opened now for reading, or for writing when {@code write}.
    *

@@ -21,6 +21,12 @@ public record NewVm(String name, int generation, long memoryBytes, int processor
   private static final long MEMORY_UNIT = 2L << 20;
   private static final Pattern NOT_IN_FILE_NAMES = Pattern.compile("[<>:\"/\\\\|?*\\x00-\\x1f]");
 
+  /** The VM a controller's CreateVm asks for; bad values throw IllegalArgumentException. */
+  public static NewVm of(io.failback.proto.v1.CreateVm create) {
+    return new NewVm(create.getName(), create.getGeneration(), create.getMemoryBytes(),
+        create.getProcessorCount(), create.getSwitchNamesList(), create.getDiskSizesList());
+  }
+
   public NewVm {
     checkArgument(name != null && !name.isBlank() && name.strip().equals(name)
         && name.length() <= 100, "VM name '%s' must be 1 to 100 characters without leading or"

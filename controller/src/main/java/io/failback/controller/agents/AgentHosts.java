@@ -9,7 +9,9 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.ClearInconsistent;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
+import io.failback.proto.v1.CreateDrillVm;
 import io.failback.proto.v1.CreateVm;
+import io.failback.proto.v1.DeleteDrillVm;
 import io.failback.proto.v1.DiscardUndo;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.HostInventory;
@@ -128,6 +130,28 @@ public final class AgentHosts implements OnPremHosts {
             + spec.getName() + " but its inventory does not show it"));
   }
 
+  /** Seeding reads every disk: the timeout grows with their size (at 20 MiB/s, the least). */
+  @Override
+  public DrillVm createDrillVm(String host, CreateDrillVm request) throws LifecycleException {
+    long bytes = request.getVm().getDiskSizesList().stream().mapToLong(Long::longValue).sum();
+    Duration timeout = request.getSeedFromVmId().isEmpty() ? commandTimeout
+        : commandTimeout.plusSeconds(bytes / (20L << 20));
+    CommandResult result = check(send(host, Command.newBuilder().setCreateDrillVm(request),
+        "create a drill VM for", timeout), host, "create a drill VM for");
+    VirtualMachine vm = result.getInventory().getVirtualMachinesList().stream()
+        .filter(v -> v.getId().equalsIgnoreCase(result.getCreatedVmId())).findFirst()
+        .map(v -> v.toBuilder().setHostName(host).build())
+        .orElseThrow(() -> new LifecycleException("host " + host + " created drill VM "
+            + request.getVm().getName() + " but its inventory does not show it"));
+    return new DrillVm(vm, result.getDrillSeed());
+  }
+
+  @Override
+  public void deleteDrillVm(String host, String vmId) throws LifecycleException {
+    run(host, Command.newBuilder().setDeleteDrillVm(DeleteDrillVm.newBuilder().setVmId(vmId)),
+        "delete drill VM " + vmId + " of");
+  }
+
   @Override
   public void recordMove(String itemVmId, String fromHost, String toHost, String newVmId,
       String why) throws LifecycleException {
@@ -223,17 +247,22 @@ public final class AgentHosts implements OnPremHosts {
 
   private CommandResult send(String host, Command.Builder command, String what)
       throws LifecycleException {
+    return send(host, command, what, commandTimeout);
+  }
+
+  private CommandResult send(String host, Command.Builder command, String what,
+      Duration timeout) throws LifecycleException {
     if (!registry.isOnline(host)) {
       throw new LifecycleException("host " + host + " is offline; cannot " + what + " its VM");
     }
     try {
       return registry.send(host, command.setCommandId(UUID.randomUUID().toString()).build())
-          .get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new LifecycleException("host " + host + ": " + e.getCause().getMessage(), e);
     } catch (TimeoutException e) {
       throw new LifecycleException("host " + host + " did not answer within "
-          + commandTimeout.toSeconds() + " s to " + what + " a VM");
+          + timeout.toSeconds() + " s to " + what + " a VM");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LifecycleException("interrupted while waiting for host " + host);

@@ -19,6 +19,8 @@ final class CliHints {
       Map.entry("CompleteFailover", "failback complete"),
       Map.entry("Commit", "failback commit"),
       Map.entry("RollbackFailback", "failback rollback"),
+      Map.entry("TestFailback", "failback drill"),
+      Map.entry("CleanupTestFailback", "failback drill-cleanup"),
       Map.entry("ReverseReplicate", "failback reverse-replicate"),
       Map.entry("CancelJob", "failback cancel"),
       Map.entry("ResumeJob", "failback resume"),

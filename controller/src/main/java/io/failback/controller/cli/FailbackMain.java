@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
         ItemCommands.Items.class, ItemCommands.SetRpo.class,
         LifecycleCommands.Protect.class, LifecycleCommands.Failover.class,
         LifecycleCommands.Complete.class, LifecycleCommands.Commit.class,
-        LifecycleCommands.Rollback.class,
+        LifecycleCommands.Rollback.class, DrillCommands.Drill.class, DrillCommands.Cleanup.class,
         LifecycleCommands.ReverseReplicate.class, JobCommands.Jobs.class,
         JobCommands.JobDetail.class, LifecycleCommands.Cancel.class,
         LifecycleCommands.Resume.class,

@@ -235,7 +235,7 @@ final class LifecycleCommands {
   }
 
   @Command(name = "cancel", description = "Cancel a job; a failback cancelled during data sync"
-      + " leaves the on-prem VM INCONSISTENT until it is re-run.")
+      + " puts the on-prem disks back as they were, from their undo journals.")
   static final class Cancel extends JobAction {
     @Override
     Job act(OperatorClient client) {

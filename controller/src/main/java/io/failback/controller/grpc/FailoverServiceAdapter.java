@@ -74,6 +74,13 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
     return FailoverResponse.newBuilder().setJob(job).setDirection(job.getDirection()).build();
   }
 
+  /** The answer to a request that may have been validate-only ({@code job} null). */
+  private static FailoverResponse response(Job job,
+      io.failback.proto.v1.FailoverDirection validated) {
+    return job == null ? FailoverResponse.newBuilder().setDirection(validated).build()
+        : response(job);
+  }
+
   /** The VMs a request names: a list of VMs, or a recovery plan's groups. */
   private Targets targets(List<String> vmIds, String recoveryPlan) throws Exception {
     if (!recoveryPlan.isEmpty()) {
@@ -145,13 +152,26 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   @Override
   public void rollbackFailback(io.failback.proto.v1.RollbackFailbackRequest request,
       StreamObserver<FailoverResponse> responses) {
-    answer(responses, () -> {
-      Job job = lifecycle.rollbackFailback(targets(request.getVmIdsList(),
-          request.getRecoveryPlan()), request.getValidateOnly());
-      return job == null ? FailoverResponse.newBuilder()
-          .setDirection(io.failback.proto.v1.FailoverDirection.ON_PREM_TO_CLOUD).build()
-          : response(job);
-    });
+    answer(responses, () -> response(lifecycle.rollbackFailback(targets(
+        request.getVmIdsList(), request.getRecoveryPlan()), request.getValidateOnly()),
+        io.failback.proto.v1.FailoverDirection.ON_PREM_TO_CLOUD));
+  }
+
+  @Override
+  public void testFailback(io.failback.proto.v1.TestFailbackRequest request,
+      StreamObserver<FailoverResponse> responses) {
+    answer(responses, () -> response(lifecycle.testFailback(targets(request.getVmIdsList(),
+        request.getRecoveryPlan()), OperatorRequests.optionalHostName("target_host",
+            request.getTargetHost()).map(HostName::value).orElse(""),
+        request.getValidateOnly(), false), io.failback.proto.v1.FailoverDirection
+        .CLOUD_TO_ON_PREM));
+  }
+
+  @Override
+  public void cleanupTestFailback(io.failback.proto.v1.CleanupTestFailbackRequest request,
+      StreamObserver<FailoverResponse> responses) {
+    answer(responses, () -> response(lifecycle.testFailback(targets(request.getVmIdsList(),
+        request.getRecoveryPlan()), "", false, true)));
   }
 
   @Override

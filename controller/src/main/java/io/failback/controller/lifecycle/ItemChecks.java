@@ -90,6 +90,13 @@ final class ItemChecks {
         default -> null;
       };
       if (back == null) {
+        if (item.hasDrill() && !job.isEmpty()) {
+          // The drill's VM may exist, half made: CleanupTestFailback removes whatever is left.
+          FlowSupport.quietly("releasing the drill of " + item.getVmName(), () -> context
+              .items().transition(item.getVmId(), item.getState(), item.getState(),
+                  b -> b.clearActiveJobId().getDrillBuilder().setFailure("the controller"
+                      + " restarted during drill job " + job + "; run CleanupTestFailback")));
+        }
         if (ProtectedItems.rollbackDue(item)) {
           // A failback that failed as the controller stopped left its rollback due: the
           // on-prem VM stays fenced until then, so the cloud copy runs meanwhile.

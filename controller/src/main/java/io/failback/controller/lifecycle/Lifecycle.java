@@ -296,6 +296,15 @@ public final class Lifecycle {
     }
   }
 
+  /** TestFailback, or with {@code cleanup} CleanupTestFailback; null if only validated. */
+  public Job testFailback(Targets targets, String targetHost, boolean validateOnly,
+      boolean cleanup) throws Exception {
+    synchronized (starting) {
+      return cleanup ? CleanupTestFailbackVm.launch(context, vmJobs, targets)
+          : TestFailbackVm.launch(context, vmJobs, targets, targetHost, validateOnly);
+    }
+  }
+
   public Job commit(String vmId) throws Exception {
     return commit(Targets.of(List.of(vmId)));
   }

@@ -55,6 +55,20 @@ public interface OnPremHosts {
    */
   VirtualMachine createVm(String host, CreateVm spec) throws LifecycleException;
 
+  /** A failback drill's VM as its host created it, and what seeding its disks did. */
+  record DrillVm(VirtualMachine vm, io.failback.proto.v1.DrillSeedReport seed) {}
+
+  /**
+   * Creates a failback drill's VM (Off, no network adapter) on the host, its disks seeded
+   * there from VM {@code request.seed_from_vm_id}'s when set; waits as long as reading those
+   * disks may take.
+   */
+  DrillVm createDrillVm(String host, io.failback.proto.v1.CreateDrillVm request)
+      throws LifecycleException;
+
+  /** Deletes a drill VM with its disks; the agent refuses any VM it did not make for a drill. */
+  void deleteDrillVm(String host, String vmId) throws LifecycleException;
+
   /** Whether the host's agent holds a control stream now. */
   boolean isOnline(String host);
 

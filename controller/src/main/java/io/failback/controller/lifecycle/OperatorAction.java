@@ -11,6 +11,8 @@ public enum OperatorAction {
   COMPLETE_FAILOVER("CompleteFailover"),
   COMMIT("Commit"),
   ROLLBACK_FAILBACK("RollbackFailback"),
+  TEST_FAILBACK("TestFailback"),
+  CLEANUP_TEST_FAILBACK("CleanupTestFailback"),
   REVERSE_REPLICATE("ReverseReplicate"),
   CANCEL_JOB("CancelJob"),
   RESUME_JOB("ResumeJob");

@@ -185,7 +185,10 @@ public final class ProtectedItems {
     ProtectedItem item = get(vmId);
     if (!actions(item).contains(action)) {
       throw refusal("cannot " + action.rpcName() + (rollbackDue(item) ? " (its on-prem disks"
-          + " are about to be rolled back from their undo journals)" : ""), item);
+          + " are about to be rolled back from their undo journals)" : item.hasDrill()
+          ? " (its failback drill " + (item.getActiveJobId().isEmpty() ? "VM exists on host "
+              + item.getDrill().getHost() + ": run CleanupTestFailback first)"
+              : "job " + item.getActiveJobId() + " runs)") : ""), item);
     }
     return item;
   }
@@ -242,9 +245,15 @@ public final class ProtectedItems {
 
   /**
    * What an operator may do now: nothing while a rollback is due, the disks are to change;
-   * RollbackFailback again only once the one that runs has stopped.
+   * RollbackFailback again only once the one that runs has stopped; only CleanupTestFailback
+   * while a failback drill's VM may exist.
    */
   private static List<OperatorAction> actions(ProtectedItem item) {
+    if (item.hasDrill()) {
+      // The drill's job runs (CancelJob stops it), or its VM is there until cleaned up.
+      return item.getActiveJobId().isEmpty() ? List.of(OperatorAction.CLEANUP_TEST_FAILBACK)
+          : List.of();
+    }
     boolean rollingBack = item.getState() == ProtectionState.FAILBACK_ROLLING_BACK
         && !item.getActiveJobId().isEmpty();
     return rollbackDue(item) || rollingBack ? List.of()

@@ -7,6 +7,7 @@ import static io.failback.controller.lifecycle.OperatorAction.ENABLE_PROTECTION;
 import static io.failback.controller.lifecycle.OperatorAction.PLANNED_FAILOVER;
 import static io.failback.controller.lifecycle.OperatorAction.REVERSE_REPLICATE;
 import static io.failback.controller.lifecycle.OperatorAction.ROLLBACK_FAILBACK;
+import static io.failback.controller.lifecycle.OperatorAction.TEST_FAILBACK;
 import static io.failback.controller.lifecycle.OperatorAction.UNPLANNED_FAILOVER;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_COMPLETING;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_INCONSISTENT;
@@ -46,7 +47,10 @@ import java.util.Set;
  * FAILING_OVER                FAILED_OVER_COMMIT_PENDING; PROTECTED on     CancelJob
  *                             failure
  * FAILED_OVER_COMMIT_PENDING  FAILED_OVER                                  Commit
- * FAILED_OVER                 FAILING_BACK                                 PlannedFailover
+ * FAILED_OVER                 FAILING_BACK; itself (a failback drill,      PlannedFailover,
+ *                             TestFailback, keeps the item FAILED_OVER;    TestFailback
+ *                             while its VM exists only
+ *                             CleanupTestFailback is allowed)
  * FAILING_BACK                FAILBACK_SYNCED (sync before failover);      CancelJob
  *                             FAILED_BACK_COMMIT_PENDING (full download);
  *                             FAILED_OVER on failure or cancel (before any
@@ -95,8 +99,8 @@ public final class Transitions {
         cancel());
     rule(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER),
         on(COMMIT, FAILED_OVER));
-    rule(FAILED_OVER, EnumSet.of(FAILING_BACK),
-        on(PLANNED_FAILOVER, FAILING_BACK));
+    rule(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER),
+        on(PLANNED_FAILOVER, FAILING_BACK), on(TEST_FAILBACK, FAILED_OVER));
     rule(FAILING_BACK,
         EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT, FAILED_OVER),
         cancel());

@@ -108,6 +108,11 @@ final class VmJob {
       }
       stage(kind.waitForCompletion() ? "phase 1" : "preparing", targets.vmIds(),
           VmWork::prepare);
+      if (kind.rpc().equals(OperatorAction.TEST_FAILBACK.rpcName())) {
+        // A drill predicts, once, what the real failback's downtime would be from here.
+        downtime.predictWhileWaiting(open(targets.vmIds()));
+        downtime.freeze();
+      }
       int last = lastGroupToStart();
       notStarted(last + 1, "not started: a VM of group " + (last + 1) + " failed");
       if (kind.waitForCompletion() && !open(targets.vmIds()).isEmpty()) {

@@ -75,7 +75,18 @@ class LifecycleCliTest {
     assertTrue(cli(handle, "items").out().contains("FAILED_OVER"));
     Run again = cli(handle, "rollback", vm);
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, again.exit(), again.toString());
-    assertTrue(again.err().contains("allowed: 'failback failover'"), again.err());
+    assertTrue(again.err().contains("allowed: 'failback failover', 'failback drill'"),
+        again.err());
+
+    Run drill = cli(handle, "drill", vm, "--watch", "-o", "json");
+    assertEquals(0, drill.exit(), drill.toString());
+    assertEquals("TestFailback", com.google.gson.JsonParser.parseString(drill.out())
+        .getAsJsonObject().getAsJsonObject("job").get("kind").getAsString());
+    Run blocked = cli(handle, "failover", vm);
+    assertTrue(blocked.err().contains("'failback drill-cleanup' first"), blocked.err());
+    Run cleaned = cli(handle, "drill-cleanup", vm, "--watch");
+    assertEquals(0, cleaned.exit(), cleaned.toString());
+    assertTrue(cleaned.out().contains("CleanupTestFailback  SUCCEEDED"), cleaned.out());
 
     Run badMode = cli(handle, "failover", vm, "--data-sync", "sometimes");
     assertTrue(badMode.exit() != 0 && badMode.err().contains("--data-sync"), badMode.err());

@@ -44,7 +44,8 @@ class LifecycleTransitionsTest {
       Map.entry(PROTECTED, EnumSet.of(FAILING_OVER)),
       Map.entry(FAILING_OVER, EnumSet.of(FAILED_OVER_COMMIT_PENDING, PROTECTED)),
       Map.entry(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER)),
-      Map.entry(FAILED_OVER, EnumSet.of(FAILING_BACK)),
+      // Itself: a failback drill (TestFailback) keeps the item FAILED_OVER.
+      Map.entry(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER)),
       Map.entry(FAILING_BACK, EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING,
           FAILBACK_INCONSISTENT, FAILED_OVER)),
       Map.entry(FAILBACK_SYNCED, EnumSet.of(FAILBACK_COMPLETING, FAILBACK_INCONSISTENT,
@@ -64,7 +65,7 @@ class LifecycleTransitionsTest {
       Map.entry(PROTECTED, List.of("PlannedFailover", "UnplannedFailover")),
       Map.entry(FAILING_OVER, List.of("CancelJob")),
       Map.entry(FAILED_OVER_COMMIT_PENDING, List.of("Commit")),
-      Map.entry(FAILED_OVER, List.of("PlannedFailover")),
+      Map.entry(FAILED_OVER, List.of("PlannedFailover", "TestFailback")),
       Map.entry(FAILING_BACK, List.of("CancelJob")),
       Map.entry(FAILBACK_SYNCED, List.of("CompleteFailover", "CancelJob")),
       Map.entry(FAILBACK_COMPLETING, List.of("CancelJob")),
@@ -139,7 +140,7 @@ class LifecycleTransitionsTest {
             && to != entry.getKey() ? 1 : 0), after.getGeneration());
       }
     }
-    assertEquals(29, n);
+    assertEquals(30, n);
   }
 
   @Test
@@ -149,11 +150,11 @@ class LifecycleTransitionsTest {
     IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
         () -> items.transition("42", null, PROTECTED, item -> { }));
     assertEquals("cannot move to PROTECTED: vm web-42 (id 42) is FAILED_OVER; allowed:"
-        + " PlannedFailover", e.getMessage());
+        + " PlannedFailover, TestFailback", e.getMessage());
     assertEquals("FAILED_OVER", e.state());
-    assertEquals(List.of("PlannedFailover"), e.allowed());
+    assertEquals(List.of("PlannedFailover", "TestFailback"), e.allowed());
 
-    for (ProtectionState to : List.of(FAILED_BACK, FAILBACK_SYNCED, FAILED_OVER,
+    for (ProtectionState to : List.of(FAILED_BACK, FAILBACK_SYNCED,
         FAILED_OVER_COMMIT_PENDING, REVERSE_REPLICATING, UNPROTECTED,
         PROTECTION_STATE_UNSPECIFIED)) {
       assertThrows(IllegalTransitionException.class,

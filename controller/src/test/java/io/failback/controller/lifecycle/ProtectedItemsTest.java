@@ -134,7 +134,8 @@ class ProtectedItemsTest {
         .getState());
     IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
         () -> items.requireAction("42", "Commit"));
-    assertEquals("cannot Commit: vm web-42 (id 42) is FAILED_OVER; allowed: PlannedFailover",
+    assertEquals("cannot Commit: vm web-42 (id 42) is FAILED_OVER; allowed: PlannedFailover,"
+        + " TestFailback",
         e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> items.requireAction("42", "Reboot"));
   }

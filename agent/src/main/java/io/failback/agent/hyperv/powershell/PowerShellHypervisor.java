@@ -116,6 +116,12 @@ public final class PowerShellHypervisor implements HypervisorDriver {
             + " but is not in the inventory"));
   }
 
+  @Override
+  public void deleteVm(String vmId) throws IOException {
+    object(shell.run("delete-vm.ps1", PowerShell.parameters("vmId", vmId),
+        "delete VM " + vmId, options.commandTimeout()));
+  }
+
   /**
    * Refuses unless the VM is Off, has no checkpoints, and the disk is its own, a VHDX, not
    * differencing and not attached: Hyper-V holds a running VM's disks open, and a checkpoint

@@ -163,6 +163,25 @@ public final class SimulatedHypervisor implements HypervisorDriver {
     return vm(inventory(), id);
   }
 
+  /** Cuts the VM's power and removes its folder, disks and all. */
+  @Override
+  public void deleteVm(String vmId) throws IOException {
+    Path vmFile;
+    try {
+      vmFile = SimulatedVms.fileOf(vmsDir(), vmId);
+    } catch (java.nio.file.NoSuchFileException gone) {
+      return;
+    }
+    power.stop(vmFile, true);
+    // vm.json first: a delete cut short leaves only files no inventory shows.
+    Files.delete(vmFile);
+    try (java.util.stream.Stream<Path> files = Files.walk(vmFile.getParent())) {
+      for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(file);
+      }
+    }
+  }
+
   /**
    * Refuses differencing disks, and any access while the VM is not Off: like Hyper-V, a running
    * VM's disks are read only through a {@link #createReadPoint read point}.

@@ -20,6 +20,7 @@ public final class GuardedHypervisor extends ForwardingHypervisor {
   private final VmGenerations generations;
   private final ReadPoints readPoints;
   private final UndoJournals undo;
+  private final DrillVmRecords drills;
 
   public GuardedHypervisor(HypervisorDriver inner, Path stateDir) {
     super(inner);
@@ -27,6 +28,12 @@ public final class GuardedHypervisor extends ForwardingHypervisor {
     this.generations = new VmGenerations(stateDir);
     this.readPoints = new ReadPoints(inner, stateDir);
     this.undo = new UndoJournals(stateDir, Clock.systemUTC());
+    this.drills = new DrillVmRecords(stateDir);
+  }
+
+  /** The VMs this agent made for failback drills. */
+  public DrillVmRecords drills() {
+    return drills;
   }
 
   /** The undo journals failbacks keep of this host's disks until commit. */

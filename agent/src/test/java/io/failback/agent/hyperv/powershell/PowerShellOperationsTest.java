@@ -34,6 +34,19 @@ class PowerShellOperationsTest extends FakePowerShellTestBase {
   }
 
   @Test
+  void deleteVmPassesTheIdAsDataAndCarriesTheCmdletMessage() throws IOException {
+    fake.expect("delete-vm.ps1", "{\"vmId\":\"" + VM + "\"}",
+        "{\"found\":true,\"removed\":[\"" + DISK.replace("\\", "\\\\") + "\"]}", "", 0);
+    fake.expect("delete-vm.ps1", "{\"vmId\":\"" + VM + "\"}", "",
+        "Remove-Item : The process cannot access the file because it is being used.\n", 1);
+    driver.deleteVm(VM);
+    IOException e = assertThrows(IOException.class, () -> driver.deleteVm(VM));
+    assertEquals("PowerShell failed to delete VM " + VM + " (exit 1): Remove-Item : The process"
+        + " cannot access the file because it is being used.", e.getMessage());
+    fake.assertAllCalled();
+  }
+
+  @Test
   void stopThatLeavesTheVmRunningFails() throws IOException {
     fake.expect("stop-vm.ps1", "{\"vmId\":\"" + VM + "\",\"turnOff\":true,\"timeoutSeconds\":90}",
         "{\"state\":\"Stopping\",\"turnedOff\":true}", "", 0);
