@@ -187,6 +187,44 @@ class TestFailbackTest {
     assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm));
   }
 
+  @Test
+  void aDrillCutByAControllerRestartLeavesItsVmForCleanup() throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
+      proxy[0] = cleanup.register(PausingProxy.before(port));
+      return "localhost:" + proxy[0].port();
+    });
+    String cloudVm = fixture.failedOver();
+    Cloud cloud = fixture.controller.server.cloud();
+    cloud.guest(cloudVm).scribble(1, 40, 84);
+    byte[] onPrem = fixture.onPremBytes(1);
+    // Stalls inside phase 1, once the drill VM exists (its creation answers with an inventory).
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 64 * 1024);
+    Job drill = operator(fixture).testFailback(TestFailbackRequest.newBuilder()
+        .addVmIds(fixture.vmId).build()).getJob();
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the drill never got going");
+
+    fixture.controller.restart();
+    proxy[0].resume();
+    fixture.awaitAgentOnline();
+    Job failed = fixture.awaitState(drill, JobState.JOB_FAILED);
+    ProtectedItem item = fixture.item();
+    assertEquals(ProtectionState.FAILED_OVER, item.getState());
+    assertEquals("", item.getActiveJobId(), item.toString());
+    assertTrue(item.getDrill().getFailure().contains("run CleanupTestFailback"),
+        item.toString());
+    assertEquals(List.of("CleanupTestFailback"), item.getAllowedActionsList());
+    assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+
+    fixture.awaitState(operator(fixture).cleanupTestFailback(CleanupTestFailbackRequest
+        .newBuilder().addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
+    assertFalse(fixture.item().hasDrill());
+    assertEquals(1, new io.failback.agent.hyperv.simulated.SimulatedHypervisor(fixture.hostDir)
+        .inventory().getVirtualMachinesCount(), "the drill VM was left behind: " + failed);
+    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm), "the drill's snapshot was kept");
+    assertArrayEquals(onPrem, fixture.onPremBytes(1));
+  }
+
   private static long differingBlocks(byte[] a, byte[] b) {
     long differing = 0;
     for (int at = 0; at < a.length; at += BLOCK) {

@@ -39,9 +39,16 @@ final class BootFolder {
     return disks;
   }
 
-  /** The kernel command line in {@code boot-args}, or a plain console when there is none. */
+  /**
+   * The kernel command line in the VM folder's {@code boot-args}; else in the host's ({@code
+   * vms/boot-args}, for the VMs the agent creates: a failback drill's, an alternate host's);
+   * else a plain console.
+   */
   static String bootArgs(Path folder) throws IOException {
     Path file = folder.resolve(BOOT_ARGS);
+    if (!Files.exists(file)) {
+      file = folder.resolveSibling(BOOT_ARGS);
+    }
     if (!Files.exists(file)) {
       return DEFAULT_BOOT_ARGS;
     }
