@@ -155,6 +155,9 @@ final class TestFailbackVm extends ItemWork {
     drill(b -> b.setPhaseOne(Durations.fromMillis(phaseOne.toMillis()))
         .setPhaseOneBytesOnWire(wire), false);
     step(summary + "; phase 1 took " + phaseOne.toMillis() + " ms");
+    // Phase 1 is over: the handle goes (on KVM its backup job would keep the cloud from
+    // reporting what changed since); the snapshot stays, to count what phase 2 would send.
+    quietly("closing the snapshot", snapshot::close);
     costs = Optional.of(FailbackCosts.of(context, host, snapshot.id(),
         drillVm.getDisksList().stream().map(d -> d.getVirtualSizeBytes()).toList()));
   }
