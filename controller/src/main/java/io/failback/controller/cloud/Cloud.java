@@ -80,6 +80,16 @@ public interface Cloud extends AutoCloseable {
   Optional<long[]> changedBlocks(String snapshotId, int diskIndex, int blockSize)
       throws CloudException;
 
+  /**
+   * About how many bytes of disk {@code diskIndex} were written since the snapshot, as the
+   * hypervisor counts them, for a prediction where {@link #changedBlocks} cannot answer now (a
+   * KVM snapshot whose handle is open); empty when this cloud cannot tell.
+   */
+  default java.util.OptionalLong changedBytes(String snapshotId, int diskIndex)
+      throws CloudException {
+    return java.util.OptionalLong.empty();
+  }
+
   /** The ids of the VM's snapshots, sorted, e.g. to find one a restarted process lost. */
   List<String> snapshots(String vmId) throws CloudException;
 

@@ -54,4 +54,26 @@ final class BackupXml {
     }
     return xml.append("</disks></domainbackup>").toString();
   }
+
+  /**
+   * The {@code size} libvirt gives disk {@code target} in a checkpoint's XML (asked with its
+   * size flag): the bytes its dirty bitmap marks; empty when the disk has none.
+   */
+  static java.util.OptionalLong checkpointSize(String checkpointXml, String target)
+      throws java.io.IOException {
+    org.w3c.dom.NodeList disks = DomainXml.parse(checkpointXml, "a checkpoint's")
+        .getElementsByTagName("disk");
+    for (int i = 0; i < disks.getLength(); i++) {
+      org.w3c.dom.Element disk = (org.w3c.dom.Element) disks.item(i);
+      if (disk.getAttribute("name").equals(target) && !disk.getAttribute("size").isEmpty()) {
+        try {
+          return java.util.OptionalLong.of(Long.parseLong(disk.getAttribute("size")));
+        } catch (NumberFormatException e) {
+          throw new java.io.IOException("checkpoint disk " + target + " has size '"
+              + disk.getAttribute("size") + "'");
+        }
+      }
+    }
+    return java.util.OptionalLong.empty();
+  }
 }

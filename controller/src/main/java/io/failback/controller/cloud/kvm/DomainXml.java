@@ -74,20 +74,23 @@ final class DomainXml {
 
   /** The Failback record in a domain's XML, or empty for a domain that is not ours. */
   static Optional<KvmVmRecord> record(String domainXml) throws IOException {
+    NodeList nodes = parse(domainXml, "a domain's").getElementsByTagNameNS(NAMESPACE, "vm");
+    if (nodes.getLength() == 0) {
+      return Optional.empty();
+    }
+    return KvmVmRecord.fromJson(nodes.item(0).getTextContent());
+  }
+
+  /** Parses XML libvirt wrote ({@code what}: whose, for the error), without DTDs. */
+  static Document parse(String xml, String what) throws IOException {
     try {
       DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
       factory.setNamespaceAware(true);
       factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
       factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      Document document = factory.newDocumentBuilder()
-          .parse(new InputSource(new StringReader(domainXml)));
-      NodeList nodes = document.getElementsByTagNameNS(NAMESPACE, "vm");
-      if (nodes.getLength() == 0) {
-        return Optional.empty();
-      }
-      return KvmVmRecord.fromJson(nodes.item(0).getTextContent());
+      return factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
     } catch (ParserConfigurationException | SAXException e) {
-      throw new IOException("cannot parse a domain's XML: " + e.getMessage(), e);
+      throw new IOException("cannot parse " + what + " XML: " + e.getMessage(), e);
     }
   }
 

@@ -183,6 +183,13 @@ public final class KvmCloud implements Cloud {
     return snapshots.changedBlocks(snapshotId, diskIndex, blockSize);
   }
 
+  /** The size libvirt reports for the checkpoint's disk (its dirty bitmap), while it runs. */
+  @Override
+  public synchronized java.util.OptionalLong changedBytes(String snapshotId, int diskIndex)
+      throws CloudException {
+    return snapshots.changedBytes(snapshotId, diskIndex);
+  }
+
   @Override
   public synchronized List<String> snapshots(String vmId) throws CloudException {
     return snapshots.list(domains.require(vmId));

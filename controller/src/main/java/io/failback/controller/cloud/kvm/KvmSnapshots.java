@@ -123,6 +123,29 @@ final class KvmSnapshots {
     }
   }
 
+  /**
+   * The bytes written to a running VM's disk since the snapshot's checkpoint, as libvirt
+   * counts its dirty bitmap; works while a backup job (an open handle) runs. Empty when the VM
+   * is off or libvirt reports no size.
+   */
+  java.util.OptionalLong changedBytes(String snapshotId, int diskIndex) throws CloudException {
+    Found found = vmOf(snapshotId);
+    CloudVm vm = KvmCloud.vm(found);
+    if (diskIndex < 0 || diskIndex >= vm.disks().size()) {
+      throw CloudException.invalid("cloud VM %s has no disk %d", vm.label(), diskIndex);
+    }
+    if (vm.state() != PowerState.RUNNING) {
+      return java.util.OptionalLong.empty();
+    }
+    String name = PREFIX + snapshotId.substring(snapshotId.indexOf('.') + 1);
+    try {
+      return BackupXml.checkpointSize(LibvirtBackups.checkpointXml(found.domain(), name),
+          targets(vm).get(diskIndex));
+    } catch (LibvirtBackups.BackupException | IOException e) {
+      throw CloudException.io(e, "cannot read the checkpoint of snapshot %s", snapshotId);
+    }
+  }
+
   private Optional<long[]> offline(CloudVm vm, int disk, String name, int blockSize)
       throws IOException {
     QemuNbd server;

@@ -29,6 +29,8 @@ final class LibvirtBackups {
 
     String virDomainCheckpointGetName(Pointer checkpoint);
 
+    Pointer virDomainCheckpointGetXMLDesc(Pointer checkpoint, int flags);
+
     String virGetLastErrorMessage();
 
     void virResetLastError();
@@ -71,6 +73,31 @@ final class LibvirtBackups {
         throw failure("cannot delete checkpoint " + name);
       }
       return true;
+    } finally {
+      API.virDomainCheckpointFree(checkpoint);
+    }
+  }
+
+  // virDomainCheckpointXMLFlags: each <disk> with the size of what changed since (its bitmap).
+  private static final int XML_SIZE = 1 << 2;
+  private static final int XML_NO_DOMAIN = 1 << 1;
+
+  /** The checkpoint's XML with every disk's size of changes since it (the domain runs). */
+  static String checkpointXml(Domain domain, String name) throws BackupException {
+    Pointer checkpoint = API.virDomainCheckpointLookupByName(pointer(domain), name, 0);
+    if (checkpoint == null) {
+      throw failure("no checkpoint " + name);
+    }
+    try {
+      Pointer xml = API.virDomainCheckpointGetXMLDesc(checkpoint, XML_SIZE | XML_NO_DOMAIN);
+      if (xml == null) {
+        throw failure("cannot describe checkpoint " + name);
+      }
+      try {
+        return xml.getString(0, "UTF-8");
+      } finally {
+        Native.free(Pointer.nativeValue(xml));
+      }
     } finally {
       API.virDomainCheckpointFree(checkpoint);
     }

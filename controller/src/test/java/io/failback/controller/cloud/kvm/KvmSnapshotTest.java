@@ -77,6 +77,9 @@ class KvmSnapshotTest {
         byte[] logs = new byte[MIB];
         snapshot.disk(1).read(0, ByteBuffer.wrap(logs));
         assertArrayEquals(GuestPattern.bytes("logs", 0, MIB), logs);
+        // While the handle (a backup job) is open only libvirt's count of changes answers.
+        assertEquals(java.util.OptionalLong.of(LOOP), cloud.changedBytes(snapshotId, 0));
+        assertEquals(java.util.OptionalLong.of(0), cloud.changedBytes(snapshotId, 1));
       }
       assertEquals(List.of(snapshotId), cloud.snapshots(vm.id()));
 
