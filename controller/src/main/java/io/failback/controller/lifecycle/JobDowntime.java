@@ -36,6 +36,7 @@ final class JobDowntime {
   private com.google.protobuf.Duration writtenJob;
   private int writtenManualActions;
   private List<String> predicted = List.of();
+  private boolean predictionFailed;
   private ScheduledFuture<?> refreshing;
   private Instant firstOff;
   /** The operator's time at the plan's manual actions; only the job's thread adds to it. */
@@ -119,7 +120,14 @@ final class JobDowntime {
       }
     } catch (Exception e) {
       // The job may have ended meanwhile (a cancel): the next refresh, if any, tries again.
-      log.debug("downtime prediction of job " + jobId + ": " + e.getMessage());
+      // Said once at warn: a prediction that never comes must not go unnoticed (it did, on KVM).
+      String message = "downtime prediction of job " + jobId + " failed: " + e.getMessage();
+      if (predictionFailed) {
+        log.debug(message);
+      } else {
+        predictionFailed = true;
+        log.warn(message);
+      }
     }
   }
 
