@@ -206,6 +206,45 @@ class FailbackCancelTest {
     }
   }
 
+  /** A fixed VHDX (every block allocated up front) is put back as exactly as a dynamic one. */
+  @Test
+  void cancelInPhaseOneOfAFixedVhdxPutsItBackExactly() throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
+      proxy[0] = cleanup.register(PausingProxy.before(port));
+      return "localhost:" + proxy[0].port();
+    }, FailbackCancelTest::fixedVhdx, false);
+    assertTrue(java.nio.file.Files.size(fixture.onPremDisk(0)) > 32L * LifecycleFixture.MIB,
+        "disk 0 is not a fixed VHDX");
+    String cloudVm = fixture.failedOver();
+    rewriteEverything(fixture.controller.server.cloud(), cloudVm);
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
+    // Random data does not compress: 8 MiB on the link is inside phase 1's 48 MiB.
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 8L * LifecycleFixture.MIB);
+    Job job = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "phase 1 never stalled");
+    fixture.controller.server.jobs().cancel(job.getId());
+    proxy[0].resume();
+    Job cancelled = fixture.awaitState(job, JobState.JOB_CANCELLED);
+    assertTrue(diskTasks(cancelled).get(0).getProgress().getBlocksSent() > 0,
+        "the fixed VHDX was not written before the cancel: " + cancelled);
+    before.assertRolledBack(fixture, cancelled);
+  }
+
+  /** Replaces the on-prem VM's dynamic VHDX by a fixed one with the same bytes and name. */
+  private static void fixedVhdx(Path hostDir) throws Exception {
+    Path disk = hostDir.resolve("vms/app-01/app-01-disk0.vhdx");
+    Path fixed = disk.resolveSibling("fixed.tmp");
+    Process convert = new ProcessBuilder("qemu-img", "convert", "-f", "vhdx", "-O", "vhdx",
+        "-o", "subformat=fixed", disk.toString(), fixed.toString()).redirectErrorStream(true)
+        .start();
+    String output = new String(convert.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, convert.waitFor(), "qemu-img convert: " + output);
+    java.nio.file.Files.move(fixed, disk, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
   /** A fixture whose agent reaches the controller through a pausing proxy, put in {@code proxy}. */
   private LifecycleFixture proxied(PausingProxy[] proxy) throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> {

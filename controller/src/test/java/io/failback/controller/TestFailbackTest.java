@@ -153,6 +153,40 @@ class TestFailbackTest {
   }
 
   @Test
+  void aDrillOnAnotherHostStartsFromEmptyDisksAndSendsEveryBlockThatIsNotZero()
+      throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    String cloudVm = fixture.failedOver();
+    fixture.startEmptyHost("hv-02", "LAN");
+    byte[][] cloudDisks = {fixture.cloudBytes(cloudVm, 0), fixture.cloudBytes(cloudVm, 1)};
+    long nonZero = differingBlocks(cloudDisks[0], new byte[cloudDisks[0].length])
+        + differingBlocks(cloudDisks[1], new byte[cloudDisks[1].length]);
+
+    Job done = fixture.awaitState(operator(fixture).testFailback(TestFailbackRequest
+        .newBuilder().addVmIds(fixture.vmId).setTargetHost("hv-02").build()).getJob(),
+        JobState.JOB_SUCCEEDED);
+    FailbackDrill record = fixture.item().getDrill();
+    assertEquals("hv-02", record.getHost());
+    long sent = LifecycleFixture.diskTasks(done).stream()
+        .mapToLong(t -> t.getProgress().getBlocksSent()).sum();
+    assertEquals(nonZero, sent, done.getTasksList().toString());
+    VirtualMachine drillVm = new io.failback.agent.hyperv.simulated.SimulatedHypervisor(
+        fixture.hostDir.resolveSibling("hv-02")).inventory().getVirtualMachines(0);
+    assertEquals(record.getVmId(), drillVm.getId());
+    assertEquals(0, drillVm.getNetworkAdaptersCount());
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(cloudDisks[i], bytes(Path.of(drillVm.getDisks(i).getPath())),
+          "drill disk " + i);
+    }
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .contains("its disks start empty (another host)")), done.toString());
+    fixture.awaitState(operator(fixture).cleanupTestFailback(CleanupTestFailbackRequest
+        .newBuilder().addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
+    assertEquals(0, new io.failback.agent.hyperv.simulated.SimulatedHypervisor(
+        fixture.hostDir.resolveSibling("hv-02")).inventory().getVirtualMachinesCount());
+  }
+
+  @Test
   void aDrillThatFailsRemovesItsVmAndTheItemStaysFailedOver() throws Exception {
     LifecycleFixture fixture = LifecycleFixture.withDriver(dir, cleanup,
         driver -> new ForwardingHypervisor(driver) {
