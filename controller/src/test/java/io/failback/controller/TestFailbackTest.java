@@ -259,6 +259,43 @@ class TestFailbackTest {
     assertArrayEquals(onPrem, fixture.onPremBytes(1));
   }
 
+  @Test
+  void aDrillVmWhoseCreationTheControllerNeverHeardOfIsFoundAndRemovedByCleanup()
+      throws Exception {
+    java.util.concurrent.CountDownLatch creating = new java.util.concurrent.CountDownLatch(1);
+    LifecycleFixture fixture = LifecycleFixture.withDriver(dir, cleanup,
+        driver -> new ForwardingHypervisor(driver) {
+          @Override
+          public VirtualMachine createVm(io.failback.agent.hyperv.NewVm spec)
+              throws IOException {
+            VirtualMachine made = super.createVm(spec);
+            creating.countDown();
+            try {
+              Thread.sleep(2000); // the controller restarts before the answer goes out
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return made;
+          }
+        });
+    fixture.failedOver();
+    Job drill = operator(fixture).testFailback(TestFailbackRequest.newBuilder()
+        .addVmIds(fixture.vmId).build()).getJob();
+    assertTrue(creating.await(60, TimeUnit.SECONDS), "the drill VM was never created");
+    fixture.controller.restart();
+    fixture.awaitAgentOnline();
+    fixture.awaitState(drill, JobState.JOB_FAILED);
+    assertEquals("", fixture.item().getDrill().getVmId(), fixture.item().toString());
+    var host = new io.failback.agent.hyperv.simulated.SimulatedHypervisor(fixture.hostDir);
+    assertEquals(2, host.inventory().getVirtualMachinesCount(), "no drill VM to find");
+
+    Job cleaned = fixture.awaitState(operator(fixture).cleanupTestFailback(
+        CleanupTestFailbackRequest.newBuilder().addVmIds(fixture.vmId).build()).getJob(),
+        JobState.JOB_SUCCEEDED);
+    assertEquals(List.of(fixture.vmId), host.inventory().getVirtualMachinesList().stream()
+        .map(VirtualMachine::getId).toList(), cleaned.toString());
+  }
+
   private static long differingBlocks(byte[] a, byte[] b) {
     long differing = 0;
     for (int at = 0; at < a.length; at += BLOCK) {

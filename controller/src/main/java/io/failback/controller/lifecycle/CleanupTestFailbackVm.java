@@ -53,13 +53,28 @@ final class CleanupTestFailbackVm extends ItemWork {
       context.cloud().releaseSnapshot(stale);
       step("released snapshot " + stale + " of the cloud VM, left by the drill");
     }
-    if (drill.getVmId().isEmpty()) {
+    String vmId = drill.getVmId().isEmpty() ? unrecorded(context, drill).orElse("")
+        : drill.getVmId();
+    if (vmId.isEmpty()) {
       step("the drill made no VM: nothing to delete");
       return;
     }
-    context.hosts().deleteDrillVm(drill.getHost(), drill.getVmId());
-    step("drill VM " + drill.getVmName() + " (id " + drill.getVmId() + ") stopped and deleted"
-        + " with its disks on host " + drill.getHost());
+    context.hosts().deleteDrillVm(drill.getHost(), vmId);
+    step("drill VM " + drill.getVmName() + " (id " + vmId + ") stopped and deleted with its"
+        + " disks on host " + drill.getHost());
+  }
+
+  /**
+   * The drill's VM when the host made it but its answer never came (a timeout, a restart): the
+   * VM its job named, if the host reports one. Only a VM the agent recorded as a drill VM is
+   * deleted, so a name alone never costs a production VM.
+   */
+  static java.util.Optional<String> unrecorded(LifecycleContext context, FailbackDrill drill)
+      throws LifecycleException {
+    String suffix = TestFailbackVm.nameSuffix(drill.getJobId());
+    return context.hosts().inventory(drill.getHost()).stream()
+        .flatMap(i -> i.getVirtualMachinesList().stream())
+        .filter(v -> v.getName().endsWith(suffix)).map(v -> v.getId()).findFirst();
   }
 
   @Override

@@ -196,7 +196,12 @@ final class TestFailbackVm extends ItemWork {
   private String drillName() {
     String name = item.getVmName().length() > 60 ? item.getVmName().substring(0, 60)
         : item.getVmName();
-    return name.strip() + "-drill-" + jobId.substring(0, Math.min(8, jobId.length()));
+    return name.strip() + nameSuffix(jobId);
+  }
+
+  /** How the names of drill job {@code jobId}'s VMs end. */
+  static String nameSuffix(String jobId) {
+    return "-drill-" + jobId.substring(0, Math.min(8, jobId.length()));
   }
 
   @Override
@@ -232,12 +237,16 @@ final class TestFailbackVm extends ItemWork {
     releaseSnapshot();
     VirtualMachine made = drillVm;
     boolean removed = true;
-    if (made != null) {
-      try {
-        context.hosts().deleteDrillVm(host, made.getId());
-      } catch (Exception e) {
-        removed = false;
+    try {
+      // Made but never answered for (a timeout): the host may hold it all the same.
+      java.util.Optional<String> id = made != null ? java.util.Optional.of(made.getId())
+          : CleanupTestFailbackVm.unrecorded(context, FailbackDrill.newBuilder().setHost(host)
+              .setJobId(jobId).build());
+      if (id.isPresent()) {
+        context.hosts().deleteDrillVm(host, id.get());
       }
+    } catch (Exception e) {
+      removed = false;
     }
     boolean gone = removed;
     quietly("recording the drill's end", () -> context.items().transition(vmId(),
