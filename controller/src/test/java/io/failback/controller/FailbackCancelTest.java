@@ -130,7 +130,7 @@ class FailbackCancelTest {
     fixture.awaitState(failback, JobState.JOB_WAITING);
     byte[][] synced = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
     // One bit of the raw disk's preserved old bytes flips (bit rot, a bad sector).
-    Path journal = fixture.damageUndoJournal(1);
+    Path journal = OnPremBefore.damageUndoJournal(fixture, 1);
 
     fixture.controller.server.jobs().cancel(failback.getId());
     Job cancelled = fixture.awaitState(failback, JobState.JOB_CANCELLED);

@@ -286,18 +286,6 @@ final class LifecycleFixture {
     return Path.of(onPremVm().getDisks(index).getPath());
   }
 
-  /**
-   * Flips one bit of the old bytes the undo journal of on-prem disk {@code disk} preserved (bit
-   * rot, a bad sector); returns the journal.
-   */
-  Path damageUndoJournal(int disk) throws Exception {
-    Path journal = Path.of(onPremDisk(disk) + ".failback-undo");
-    byte[] bytes = java.nio.file.Files.readAllBytes(journal);
-    bytes[32 + 20 + 1000] ^= 1;
-    java.nio.file.Files.write(journal, bytes);
-    return journal;
-  }
-
   /** Random 64 KiB-aligned writes into an on-prem disk (the VM's guest, on-prem side). */
   java.util.BitSet scribbleOnPrem(int disk, int blocks, long seed) throws Exception {
     java.util.BitSet changed = new java.util.BitSet();

@@ -48,4 +48,16 @@ record OnPremBefore(byte[][] disks, Path vhdxCopy) {
     assertEquals(List.of(), fixture.controller.server.cloud().snapshots(
         item.getCloudVmId()), "the cancelled run's snapshot was kept");
   }
+
+  /**
+   * Flips one bit of the old bytes the undo journal of on-prem disk {@code disk} preserved (bit
+   * rot, a bad sector); returns the journal.
+   */
+  static Path damageUndoJournal(LifecycleFixture fixture, int disk) throws Exception {
+    Path journal = Path.of(fixture.onPremDisk(disk) + ".failback-undo");
+    byte[] bytes = Files.readAllBytes(journal);
+    bytes[32 + 20 + 1000] ^= 1;
+    Files.write(journal, bytes);
+    return journal;
+  }
 }

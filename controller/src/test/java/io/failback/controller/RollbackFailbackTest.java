@@ -110,7 +110,7 @@ class RollbackFailbackTest {
         JobState.JOB_SUCCEEDED);
     fixture.scribbleOnPrem(1, 5, 76);
     byte[][] running = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
-    fixture.damageUndoJournal(1);
+    OnPremBefore.damageUndoJournal(fixture, 1);
     ProtectedItem item = fixture.item();
 
     var stub = operator(fixture);
