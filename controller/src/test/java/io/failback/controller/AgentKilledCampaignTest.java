@@ -39,10 +39,8 @@ class AgentKilledCampaignTest {
       String signal) throws Exception {
     this.signal = signal;
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup,
+        PausingProxy.into(proxy, cleanup));
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();

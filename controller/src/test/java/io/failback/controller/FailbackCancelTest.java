@@ -210,10 +210,8 @@ class FailbackCancelTest {
   @Test
   void cancelInPhaseOneOfAFixedVhdxPutsItBackExactly() throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    }, FailbackCancelTest::fixedVhdx, false);
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup,
+        PausingProxy.into(proxy, cleanup), FailbackCancelTest::fixedVhdx, false);
     assertTrue(java.nio.file.Files.size(fixture.onPremDisk(0)) > 32L * LifecycleFixture.MIB,
         "disk 0 is not a fixed VHDX");
     String cloudVm = fixture.failedOver();
@@ -247,10 +245,7 @@ class FailbackCancelTest {
 
   /** A fixture whose agent reaches the controller through a pausing proxy, put in {@code proxy}. */
   private LifecycleFixture proxied(PausingProxy[] proxy) throws Exception {
-    return new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    return new LifecycleFixture(dir, cleanup, PausingProxy.into(proxy, cleanup));
   }
 
   private static void assertFailedBack(LifecycleFixture fixture, String cloudVm, Job done)

@@ -122,10 +122,15 @@ class FailbackFullDownloadTest {
 
   /** qemu-img reads both VHDX files with its own parser: an independent check of the format. */
   static void qemuImgCompareVhdx(Path onPrem, Path cloud) throws Exception {
+    qemuImgCompare(onPrem, "vhdx", cloud, "vhdx");
+  }
+
+  /** qemu-img, an independent judge, finds the two images' contents identical. */
+  static void qemuImgCompare(Path a, String formatA, Path b, String formatB) throws Exception {
     Process process;
     try {
-      process = new ProcessBuilder("qemu-img", "compare", "-f", "vhdx", "-F", "vhdx",
-          onPrem.toString(), cloud.toString()).redirectErrorStream(true).start();
+      process = new ProcessBuilder("qemu-img", "compare", "-f", formatA, "-F", formatB,
+          a.toString(), b.toString()).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw new AssertionError("qemu-img is required (apt-get install qemu-utils): "
           + e.getMessage(), e);
@@ -133,7 +138,6 @@ class FailbackFullDownloadTest {
     String output = new String(process.getInputStream().readAllBytes(),
         StandardCharsets.UTF_8);
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "qemu-img compare did not finish");
-    assertEquals(0, process.exitValue(), "qemu-img compare " + onPrem + " " + cloud + ": "
-        + output);
+    assertEquals(0, process.exitValue(), "qemu-img compare " + a + " " + b + ": " + output);
   }
 }

@@ -163,10 +163,7 @@ class KvmLifecycleTest {
     PausingProxy[] proxy = new PausingProxy[1];
     SimulatedBoot onPremBoot = SimulatedBoot.of(guest.kernel(), guest.initrd());
     LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm,
-        KvmLifecycleTest::smallVm, onPremBoot, port -> {
-          proxy[0] = cleanup.register(PausingProxy.before(port));
-          return "localhost:" + proxy[0].port();
-        });
+        KvmLifecycleTest::smallVm, onPremBoot, PausingProxy.into(proxy, cleanup));
     SimulatedHypervisor onPremHost = new SimulatedHypervisor(fixture.hostDir, onPremBoot);
     cleanup.register(() -> onPremHost.stopVm(fixture.vmId, true));
     cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));

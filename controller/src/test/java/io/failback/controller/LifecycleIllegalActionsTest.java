@@ -53,10 +53,7 @@ class LifecycleIllegalActionsTest {
   @Test
   void everyActionTheStateDoesNotAllowIsRefusedAndChangesNothing() throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    fixture = new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    fixture = new LifecycleFixture(dir, cleanup, PausingProxy.into(proxy, cleanup));
     ManagedChannel channel = fixture.controller.channel(fixture.controller.pki.operator("ops"));
     cleanup.register(channel::shutdownNow);
     failover = FailoverServiceGrpc.newBlockingStub(channel)

@@ -257,10 +257,7 @@ class LifecycleRestartTest {
 
   /** A fixture whose agent reaches the controller through a proxy that can pause it. */
   private LifecycleFixture behindProxy(PausingProxy[] proxy) throws Exception {
-    return new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    return new LifecycleFixture(dir, cleanup, PausingProxy.into(proxy, cleanup));
   }
 
   /** The number before {@code what} in a phase's step, e.g. "1536 blocks scanned". */

@@ -44,10 +44,8 @@ class LiveProgressEtaTest {
   @Test
   void watchShowsTheEtaTheControllerComputed() throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    MultiVmFixture fixture = new MultiVmFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    }, 64 * MIB, "web");
+    MultiVmFixture fixture = new MultiVmFixture(dir, cleanup,
+        PausingProxy.into(proxy, cleanup), 64 * MIB, "web");
     // Every block holds data: the initial replication sends all 64 MiB, in two lanes of two
     // 16 MiB batches each. The link from the agent stalls after 40 MiB: each lane's first
     // batch is through and durable on the controller, its second one is not.

@@ -48,6 +48,18 @@ final class PausingProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * What a fixture's agent dials instead of the controller's port: a new proxy before it, kept
+   * in {@code holder[0]} and closed by {@code cleanup}.
+   */
+  static java.util.function.IntFunction<String> into(PausingProxy[] holder,
+      io.failback.common.testing.GrpcCleanup cleanup) {
+    return port -> {
+      holder[0] = cleanup.register(before(port));
+      return "localhost:" + holder[0].port();
+    };
+  }
+
   int port() {
     return listener.getLocalPort();
   }

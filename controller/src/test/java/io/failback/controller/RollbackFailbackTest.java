@@ -135,10 +135,8 @@ class RollbackFailbackTest {
   @Test
   void aRollbackCutByAControllerRestartGoesOnByItselfToTheSameEnd() throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup,
+        PausingProxy.into(proxy, cleanup));
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
     // Random bytes on the raw disk: what the rollback puts back does not compress away.

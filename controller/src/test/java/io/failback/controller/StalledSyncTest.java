@@ -30,10 +30,9 @@ class StalledSyncTest {
   void aStalledFailbackFailsAtTheProgressDeadlineAndIsRolledBackOnceTheLinkMoves()
       throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = LifecycleFixture.withControllerSettings(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    }, controller -> controller.syncStallTimeout = Duration.ofSeconds(3));
+    LifecycleFixture fixture = LifecycleFixture.withControllerSettings(dir, cleanup,
+        PausingProxy.into(proxy, cleanup), controller -> controller.syncStallTimeout =
+            Duration.ofSeconds(3));
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);

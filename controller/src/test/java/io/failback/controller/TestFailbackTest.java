@@ -33,7 +33,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -106,7 +105,8 @@ class TestFailbackTest {
       assertArrayEquals(cloudDisks[i], bytes(Path.of(drillVm.getDisks(i).getPath())),
           "drill disk " + i + " differs from the cloud snapshot");
       Path raw = Files.write(dir.resolve("cloud" + i + ".raw"), cloudDisks[i]);
-      qemuImgCompare(Path.of(drillVm.getDisks(i).getPath()), "vhdx", raw, "raw");
+      FailbackFullDownloadTest.qemuImgCompare(Path.of(drillVm.getDisks(i).getPath()), "vhdx",
+          raw, "raw");
       assertArrayEquals(onPrem[i], fixture.onPremBytes(i), "on-prem disk " + i + " changed");
       assertEquals(modified[i], Files.getLastModifiedTime(fixture.onPremDisk(i)),
           "on-prem disk " + i + " was written");
@@ -224,10 +224,7 @@ class TestFailbackTest {
   @Test
   void aDrillCutByAControllerRestartLeavesItsVmForCleanup() throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
-      proxy[0] = cleanup.register(PausingProxy.before(port));
-      return "localhost:" + proxy[0].port();
-    });
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, PausingProxy.into(proxy, cleanup));
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
     cloud.guest(cloudVm).scribble(1, 40, 84);
@@ -316,14 +313,6 @@ class TestFailbackTest {
     try (BlockDevice device = BlockDevices.open(disk, false)) {
       return LifecycleFixture.contents(device);
     }
-  }
-
-  static void qemuImgCompare(Path a, String formatA, Path b, String formatB) throws Exception {
-    Process process = new ProcessBuilder("qemu-img", "compare", "-f", formatA, "-F", formatB,
-        a.toString(), b.toString()).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "qemu-img compare did not finish");
-    assertEquals(0, process.exitValue(), "qemu-img compare " + a + " " + b + ": " + output);
   }
 
   private FailoverServiceGrpc.FailoverServiceBlockingStub operator(LifecycleFixture fixture)

@@ -122,12 +122,18 @@ public final class AgentHosts implements OnPremHosts {
 
   @Override
   public VirtualMachine createVm(String host, CreateVm spec) throws LifecycleException {
-    CommandResult result = run(host, Command.newBuilder().setCreateVm(spec), "create");
+    return created(run(host, Command.newBuilder().setCreateVm(spec), "create"), host,
+        "VM " + spec.getName());
+  }
+
+  /** The VM a creating command made, as the inventory in its answer shows it. */
+  private static VirtualMachine created(CommandResult result, String host, String what)
+      throws LifecycleException {
     return result.getInventory().getVirtualMachinesList().stream()
         .filter(vm -> vm.getId().equalsIgnoreCase(result.getCreatedVmId())).findFirst()
         .map(vm -> vm.toBuilder().setHostName(host).build())
-        .orElseThrow(() -> new LifecycleException("host " + host + " created VM "
-            + spec.getName() + " but its inventory does not show it"));
+        .orElseThrow(() -> new LifecycleException("host " + host + " created " + what
+            + " but its inventory does not show it"));
   }
 
   /** Seeding reads every disk: the timeout grows with their size (at 20 MiB/s, the least). */
@@ -138,12 +144,8 @@ public final class AgentHosts implements OnPremHosts {
         : commandTimeout.plusSeconds(bytes / (20L << 20));
     CommandResult result = check(send(host, Command.newBuilder().setCreateDrillVm(request),
         "create a drill VM for", timeout), host, "create a drill VM for");
-    VirtualMachine vm = result.getInventory().getVirtualMachinesList().stream()
-        .filter(v -> v.getId().equalsIgnoreCase(result.getCreatedVmId())).findFirst()
-        .map(v -> v.toBuilder().setHostName(host).build())
-        .orElseThrow(() -> new LifecycleException("host " + host + " created drill VM "
-            + request.getVm().getName() + " but its inventory does not show it"));
-    return new DrillVm(vm, result.getDrillSeed());
+    return new DrillVm(created(result, host, "drill VM " + request.getVm().getName()),
+        result.getDrillSeed());
   }
 
   @Override
