@@ -120,7 +120,7 @@ final class ControllerStartup {
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
     long beat = config.heartbeatInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(lifecycle::rollBackDue, beat, beat, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(lifecycle::settleDue, beat, beat, TimeUnit.MILLISECONDS);
     long cycle = config.replicationInterval().toMillis();
     scheduler.scheduleWithFixedDelay(lifecycle::replicateAll, cycle, cycle,
         TimeUnit.MILLISECONDS);

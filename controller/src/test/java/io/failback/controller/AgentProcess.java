@@ -51,6 +51,24 @@ final class AgentProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /** SIGSTOP: the process hangs with its connections open; {@link #resume} undoes it. */
+  synchronized void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #freeze}. */
+  synchronized void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO()
+        .start().waitFor();
+    if (exit != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " exited with " + exit);
+    }
+  }
+
   /** SIGTERM, as a service manager stops it: the agent ends its lanes and says goodbye. */
   synchronized void stop() throws InterruptedException {
     close();

@@ -114,7 +114,7 @@ final class LifecycleFixture {
         cloud, onPremBoot);
   }
 
-  private LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
+  LifecycleFixture(Path dir, GrpcCleanup cleanup, IntFunction<String> agentTarget,
       HostPreparation prepare, boolean tapped, UnaryOperator<HypervisorDriver> wrap)
       throws Exception {
     this(dir, cleanup, agentTarget, prepare, tapped, wrap, CloudChoice.localDirectory(), null);

@@ -81,6 +81,53 @@ class ProtectionCancelTest {
     assertEquals(ProtectionState.FAILED_OVER_COMMIT_PENDING, fixture.item().getState());
   }
 
+  /**
+   * The link stays stalled after the cancel: the job ends within seconds all the same, and the
+   * stop it had sent, which lands once the link moves, does not leave the on-prem VM off.
+   */
+  @Test
+  void aFailoverCancelledWhileTheLinkStallsEndsWithinSecondsAndTheOnPremVmRunsAfterwards()
+      throws Exception {
+    List<String> power = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> {
+      proxy = cleanup.register(PausingProxy.before(port));
+      return "localhost:" + proxy.port();
+    }, host -> { }, false, driver -> new io.failback.agent.hyperv.ForwardingHypervisor(driver) {
+      @Override
+      public void stopVm(String vmId, boolean turnOff) throws java.io.IOException {
+        power.add("stop");
+        super.stopVm(vmId, turnOff);
+      }
+
+      @Override
+      public void startVm(String vmId) throws java.io.IOException {
+        power.add("start");
+        super.startVm(vmId);
+      }
+    });
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    proxy.arm(PausingProxy.Direction.TO_AGENT, 0);
+    Job failover = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    assertTrue(proxy.paused().await(60, TimeUnit.SECONDS), "nothing went to the agent");
+    AgentKilledMidFailbackTest.awaitStep(fixture, failover, "stopping the on-prem VM");
+
+    Job ended = AgentKilledMidFailbackTest.cancelWithinSeconds(fixture, failover);
+    assertTrue(ended.toString().contains("the on-prem VM may be off (host hv-01 does not answer"
+        + " within 3 s); it is started as soon as host hv-01 answers"), ended.toString());
+    assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+    assertTrue(fixture.item().getOnPremStartDue(), fixture.item().toString());
+
+    proxy.resume();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (fixture.item().getOnPremStartDue()) {
+      assertTrue(System.nanoTime() < deadline, "the due start never ran: " + fixture.item());
+      Thread.sleep(50);
+    }
+    assertEquals(io.failback.proto.v1.PowerState.RUNNING, fixture.onPremVm().getPowerState());
+    assertEquals(List.of("stop", "start"), power, "the late stop, then the due start");
+  }
+
   /** The agent dials the controller through {@link #proxy}. */
   private LifecycleFixture proxiedFixture() throws Exception {
     return new LifecycleFixture(dir, cleanup, port -> {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A link that stalls mid-failback while the agent stays connected (its heartbeats still reach
  * the controller; nothing reaches the agent): the progress deadline stops the syncs and the job
  * fails saying why, instead of holding forever; once the link moves again the undo journals put
- * the on-prem disks back.
+ * the on-prem disks back. An operator's cancel does the same within seconds.
  */
 class StalledSyncTest {
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
@@ -56,5 +56,40 @@ class StalledSyncTest {
     before.assertRolledBack(fixture, null);
     assertEquals(io.failback.controller.cloud.PowerState.RUNNING,
         fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+  }
+
+  /**
+   * The operator does not wait for the progress deadline: a cancel ends the job within seconds
+   * although nothing reaches the agent (neither the cancel nor the rollback), and the rollback
+   * follows by itself once the link moves.
+   */
+  @Test
+  void aCancelDuringAStallEndsTheJobWithinSecondsAndTheRollbackFollowsOnceTheLinkMoves()
+      throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup,
+        PausingProxy.into(proxy, cleanup));
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.failedOver();
+    FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);
+    OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
+
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 5 << 20);
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "phase 1 never stalled");
+    AgentKilledMidFailbackTest.cancelWithinSeconds(fixture, failback);
+    assertEquals(ProtectionState.FAILBACK_INCONSISTENT, fixture.item().getState());
+    assertTrue(fixture.item().getInconsistentReason().contains("does not answer within 3.0 s"),
+        fixture.item().getInconsistentReason());
+    assertEquals(io.failback.controller.cloud.PowerState.RUNNING,
+        fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+
+    proxy[0].resume();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
+      assertTrue(System.nanoTime() < deadline, "never rolled back: " + fixture.item());
+      Thread.sleep(50);
+    }
+    before.assertRolledBack(fixture, null);
   }
 }

@@ -257,6 +257,42 @@ class TestFailbackTest {
   }
 
   @Test
+  void aDrillCancelledWhileItsHostDoesNotAnswerEndsWithinSecondsAndCleanupRemovesItsVm()
+      throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, PausingProxy.into(proxy, cleanup));
+    String cloudVm = fixture.failedOver();
+    // Nothing reaches the agent from here (the drill VM's creation included); its heartbeats
+    // still reach the controller, so the host stays online and the command waits.
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 0);
+    Job drill = operator(fixture).testFailback(TestFailbackRequest.newBuilder()
+        .addVmIds(fixture.vmId).build()).getJob();
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "no command went to the agent");
+    AgentKilledMidFailbackTest.awaitStep(fixture, drill, "failback drill started on host hv-01");
+    Thread.sleep(500);
+
+    Job ended = AgentKilledMidFailbackTest.cancelWithinSeconds(fixture, drill);
+    assertTrue(ended.toString().contains("a drill VM may be left on host hv-01: run"
+        + " CleanupTestFailback"), ended.toString());
+    assertEquals(List.of("CleanupTestFailback"), fixture.item().getAllowedActionsList());
+    assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+
+    // The creation was only delayed: the agent makes the drill VM once the link moves.
+    proxy[0].resume();
+    var host = new io.failback.agent.hyperv.simulated.SimulatedHypervisor(fixture.hostDir);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (host.inventory().getVirtualMachinesCount() < 2) {
+      assertTrue(System.nanoTime() < deadline, "the late creation never came");
+      Thread.sleep(50);
+    }
+    fixture.awaitState(operator(fixture).cleanupTestFailback(CleanupTestFailbackRequest
+        .newBuilder().addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
+    assertFalse(fixture.item().hasDrill());
+    assertEquals(List.of(fixture.vmId), host.inventory().getVirtualMachinesList().stream()
+        .map(VirtualMachine::getId).toList());
+  }
+
+  @Test
   void aDrillVmWhoseCreationTheControllerNeverHeardOfIsFoundAndRemovedByCleanup()
       throws Exception {
     java.util.concurrent.CountDownLatch creating = new java.util.concurrent.CountDownLatch(1);

@@ -2,6 +2,7 @@ package io.failback.controller.agents;
 
 import com.google.protobuf.ByteString;
 import io.failback.common.text.BoundedText;
+import io.failback.controller.lifecycle.CancelScope;
 import io.failback.controller.lifecycle.LifecycleException;
 import io.failback.controller.lifecycle.OnPremHosts;
 import io.failback.controller.lifecycle.UndoUnusableException;
@@ -258,8 +259,11 @@ public final class AgentHosts implements OnPremHosts {
       throw new LifecycleException("host " + host + " is offline; cannot " + what + " its VM");
     }
     try {
-      return registry.send(host, command.setCommandId(UUID.randomUUID().toString()).build())
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return CancelScope.await(registry.send(host, command.setCommandId(
+          UUID.randomUUID().toString()).build()), timeout);
+    } catch (CancelScope.CancelledWaitException e) {
+      throw new LifecycleException("cancelled while waiting for host " + host + " to " + what
+          + " a VM; what the host does with that command is not known yet");
     } catch (ExecutionException e) {
       throw new LifecycleException("host " + host + ": " + e.getCause().getMessage(), e);
     } catch (TimeoutException e) {

@@ -55,6 +55,12 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
   /** How long a session that ended here waits for the agent's own report. */
   private static final Duration AGENT_REPORT_GRACE = Duration.ofSeconds(10);
+  /**
+   * The same, once the session was cancelled here: the report would add nothing to a cancel,
+   * and a rollback does not need it (the agent's own rollback waits for the session's writes
+   * to end), so a hung agent or a stalled link must not hold the cancel.
+   */
+  private static final Duration CANCELLED_REPORT_GRACE = Duration.ofSeconds(1);
 
   private final AgentRegistry registry;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -122,9 +128,10 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       } else if (failure != null) {
         // Our side ended (cancelled, or the agent's streams are gone): a live agent reports
         // within moments; a dead or cut-off one must not hold the job for the command timeout.
+        Duration grace = session.cancelled != null ? CANCELLED_REPORT_GRACE : AGENT_REPORT_GRACE;
         theirs.completeOnTimeout(CommandResult.newBuilder().setError("no report from host "
-            + hostName + " within " + AGENT_REPORT_GRACE.toSeconds() + " s after the session"
-            + " ended here").build(), AGENT_REPORT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            + hostName + " within " + grace.toSeconds() + " s after the session ended here")
+            .build(), grace.toMillis(), TimeUnit.MILLISECONDS);
       }
     });
     return ours.thenCombine(theirs, (result, report) -> {

@@ -19,7 +19,13 @@ import org.slf4j.LoggerFactory;
 final class FailbackRollback {
   private static final Logger log = LoggerFactory.getLogger(FailbackRollback.class);
 
+  /** How long the sweep of due rollbacks waits for a host to answer before it tries. */
   private static final java.time.Duration PROBE = java.time.Duration.ofSeconds(10);
+  /**
+   * The same for the job that ends: a cancel must end within seconds whatever the host does;
+   * a host slower than this to answer gets its rollback from the sweep moments later.
+   */
+  static final java.time.Duration JOB_PROBE = java.time.Duration.ofSeconds(3);
 
   private final LifecycleContext context;
 
@@ -32,7 +38,7 @@ final class FailbackRollback {
     try {
       for (ProtectedItem item : context.items().list()) {
         if (ProtectedItems.rollbackDue(item) && context.hosts().isOnline(item.getOnPremHost())) {
-          run(item, "rolled back later");
+          run(item, "rolled back later", PROBE);
         }
       }
     } catch (io.failback.controller.store.StoreException e) {
@@ -40,16 +46,20 @@ final class FailbackRollback {
     }
   }
 
-  /** Rolls {@code item} back; returns what happened, for the job and the log. */
+  /** Rolls {@code item} back as its job ends; returns what happened, for the job and the log. */
   String run(ProtectedItem item, String why) {
+    return run(item, why, JOB_PROBE);
+  }
+
+  private String run(ProtectedItem item, String why, java.time.Duration longestProbe) {
     String host = item.getOnPremHost();
     String vm = FlowSupport.onPremVmId(item);
     try {
       // A hung agent or a stalled link would hold the job (or the sweep) for the command
       // timeout: ask something trivial first, and leave the rollback due if nothing answers.
       // No longer than a sync may stall: a host that slow has stalled the failback already.
-      java.time.Duration probe = PROBE.compareTo(context.transfer().stallTimeout()) < 0 ? PROBE
-          : context.transfer().stallTimeout();
+      java.time.Duration probe = longestProbe.compareTo(context.transfer().stallTimeout()) < 0
+          ? longestProbe : context.transfer().stallTimeout();
       if (!context.hosts().answers(host, probe)) {
         throw new LifecycleException("host " + host + " does not answer within "
             + probe.toMillis() / 1000.0 + " s");

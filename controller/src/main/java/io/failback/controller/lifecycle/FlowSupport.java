@@ -39,6 +39,30 @@ final class FlowSupport {
     }
   }
 
+  /**
+   * Runs a host command of a job that ends (a VM to start again, a drill VM to delete) only if
+   * the host answers now, within {@link FailbackRollback#JOB_PROBE}: a cancel must not wait out
+   * a command timeout on a hung agent or a stalled link.
+   *
+   * @return null once done; otherwise why not, for the job's outcome
+   */
+  static String onAnsweringHost(LifecycleContext context, String host, String what,
+      JobUpdate command) {
+    if (!context.hosts().answers(host, FailbackRollback.JOB_PROBE)) {
+      String why = "host " + host + " does not answer within "
+          + FailbackRollback.JOB_PROBE.toSeconds() + " s";
+      log.warn(what + ": " + why);
+      return why;
+    }
+    try {
+      command.run();
+      return null;
+    } catch (Exception e) {
+      log.warn(what + ": " + e.getMessage());
+      return e.getMessage();
+    }
+  }
+
   /** The operator's cancel of a job: its running sessions stop now, the flow at its next check. */
   static void stopSessions(LifecycleContext context, String jobId) {
     context.transfer().running().stream().filter(s -> s.startsWith("job-" + jobId))

@@ -383,12 +383,10 @@ public final class Lifecycle {
     return JobContinuation.run(context, vmJobs, plans);
   }
 
-  /**
-   * Rolls back the failbacks whose rollback is due (the host did not answer when they ended, or
-   * the controller restarted during them) once their host is online.
-   */
-  public void rollBackDue() {
+  /** What is due once a host answers: {@link FailbackRollback}, {@link DueOnPremStarts}. */
+  public void settleDue() {
     new FailbackRollback(context).runDue();
+    new DueOnPremStarts(context, starting).runDue();
   }
 
   /** Stops background work. */

@@ -227,6 +227,13 @@ public final class ProtectedItems {
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
+  /** The on-prem VM whose start was due runs ({@code DueOnPremStarts}); nothing else changes. */
+  public ProtectedItem clearOnPremStartDue(String vmId) throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().setOnPremStartDue(false).build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
   /** Records why the item's last delta cycle failed, until one succeeds. */
   public ProtectedItem recordCycleError(String vmId, String error)
       throws NotFoundException, StoreException {

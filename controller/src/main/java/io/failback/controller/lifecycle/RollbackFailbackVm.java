@@ -205,13 +205,14 @@ final class RollbackFailbackVm extends ItemWork {
       quietly("putting the item back", () -> context.items().transition(vmId(),
           ProtectionState.FAILBACK_ROLLING_BACK, ProtectionState.FAILED_BACK_COMMIT_PENDING,
           b -> b.clearActiveJobId()));
-      if (onPremStopped) {
-        quietly("starting the on-prem VM again", () -> context.hosts().startVm(
-            item.getOnPremHost(), FlowSupport.onPremVmId(item),
-            context.items().get(vmId()).getGeneration()));
-      }
+      String notStarted = !onPremStopped ? null : FlowSupport.onAnsweringHost(context,
+          item.getOnPremHost(), "starting the on-prem VM again", () -> context.hosts().startVm(
+              item.getOnPremHost(), FlowSupport.onPremVmId(item),
+              context.items().get(vmId()).getGeneration()));
       return "nothing was written on-prem: the failback stands"
-          + (onPremStopped ? ", the on-prem VM runs again" : "")
+          + (!onPremStopped ? "" : notStarted == null ? ", the on-prem VM runs again"
+              : ", the on-prem VM is still off (" + notStarted + "): start it on host "
+                  + item.getOnPremHost())
           + " and the item is FAILED_BACK_COMMIT_PENDING";
     }
     quietly("releasing the item", () -> context.items().transition(vmId(),

@@ -236,19 +236,16 @@ final class TestFailbackVm extends ItemWork {
     }
     releaseSnapshot();
     VirtualMachine made = drillVm;
-    boolean removed = true;
-    try {
-      // Made but never answered for (a timeout): the host may hold it all the same.
+    // Made but never answered for (a timeout, a cancelled wait): the host may hold it all the
+    // same. A host that does not answer keeps it until CleanupTestFailback.
+    boolean gone = FlowSupport.onAnsweringHost(context, host, "removing the drill VM", () -> {
       java.util.Optional<String> id = made != null ? java.util.Optional.of(made.getId())
           : CleanupTestFailbackVm.unrecorded(context, FailbackDrill.newBuilder().setHost(host)
               .setJobId(jobId).build());
       if (id.isPresent()) {
         context.hosts().deleteDrillVm(host, id.get());
       }
-    } catch (Exception e) {
-      removed = false;
-    }
-    boolean gone = removed;
+    }) == null;
     quietly("recording the drill's end", () -> context.items().transition(vmId(),
         ProtectionState.FAILED_OVER, ProtectionState.FAILED_OVER, b -> {
           b.clearActiveJobId();
@@ -258,7 +255,8 @@ final class TestFailbackVm extends ItemWork {
             b.getDrillBuilder().setFailure("drill job " + jobId + " " + why);
           }
         }));
-    return "the cloud VM kept running; " + (made == null ? "no drill VM was made"
+    return "the cloud VM kept running; " + (made == null && gone ? "no drill VM was made"
+        : made == null ? "a drill VM may be left on host " + host + ": run CleanupTestFailback"
         : gone ? "drill VM " + made.getName() + " was removed"
         : "drill VM " + made.getName() + " is left on host " + host
             + ": run CleanupTestFailback");

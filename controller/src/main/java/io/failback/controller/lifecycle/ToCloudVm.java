@@ -27,8 +27,9 @@ class ToCloudVm extends ItemWork {
   @Override
   public void begin(String jobId) throws Exception {
     this.jobId = jobId;
+    // A start still due from a cancelled failover gives way: this one stops the VM itself.
     context.items().transition(vmId(), ProtectionState.PROTECTED, ProtectionState.FAILING_OVER,
-        b -> b.setActiveJobId(jobId));
+        b -> b.setActiveJobId(jobId).setOnPremStartDue(false));
   }
 
   @Override
@@ -36,9 +37,10 @@ class ToCloudVm extends ItemWork {
     if (planned) {
       step("stopping the on-prem VM");
       java.time.Instant stopping = context.clock().instant();
+      // From the moment it is sent: a wait cut short by a cancel leaves the stop to land later.
+      onPremStopped = true;
       context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
           item.getGeneration());
-      onPremStopped = true;
       if (vm != null && vm.getPowerState() == io.failback.proto.v1.PowerState.RUNNING) {
         // Only a running VM's stop says how long this host takes (an Off VM's is instant).
         context.timings().power(item.getOnPremHost(), Timings.Power.STOP,
@@ -47,9 +49,9 @@ class ToCloudVm extends ItemWork {
       return;
     }
     try {
+      onPremStopped = true;
       context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
           item.getGeneration());
-      onPremStopped = true;
       step("on-prem VM stopped");
     } catch (LifecycleException unreachable) {
       step("on-prem VM not stopped (" + unreachable.getMessage()
@@ -89,13 +91,15 @@ class ToCloudVm extends ItemWork {
       // The cloud VM runs: restarting the on-prem VM now would make two live copies.
       return keptAfterNoReturn();
     }
-    if (onPremStopped) {
-      quietly("restarting the on-prem VM", () -> context.hosts().startVm(item.getOnPremHost(),
-          FlowSupport.onPremVmId(item), item.getGeneration()));
-    }
+    String notStarted = !onPremStopped ? null : FlowSupport.onAnsweringHost(context,
+        item.getOnPremHost(), "restarting the on-prem VM", () -> context.hosts().startVm(
+            item.getOnPremHost(), FlowSupport.onPremVmId(item), item.getGeneration()));
+    // The stop may still land (a link that held it back): start the VM once the host answers.
     quietly("returning the item to PROTECTED", () -> context.items().transition(vmId(), null,
-        ProtectionState.PROTECTED, b -> b.clearActiveJobId()));
-    return (onPremStopped ? "the on-prem VM runs again; " : "")
-        + "the item is PROTECTED again";
+        ProtectionState.PROTECTED, b -> b.clearActiveJobId().setOnPremStartDue(
+            notStarted != null)));
+    return (!onPremStopped ? "" : notStarted == null ? "the on-prem VM runs again; "
+        : "the on-prem VM may be off (" + notStarted + "); it is started as soon as host "
+            + item.getOnPremHost() + " answers; ") + "the item is PROTECTED again";
   }
 }

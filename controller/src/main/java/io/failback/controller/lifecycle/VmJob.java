@@ -242,7 +242,9 @@ final class VmJob {
         try (MDC.MDCCloseable job = MDC.putCloseable("job_id", jobId);
             MDC.MDCCloseable vm = MDC.putCloseable("vm_id", work.vmId());
             MDC.MDCCloseable host = work.host().isEmpty() ? null
-                : MDC.putCloseable("host", work.host())) {
+                : MDC.putCloseable("host", work.host());
+            CancelScope.Entered scope = CancelScope.enter(
+                () -> context.jobs().cancelRequested(jobId))) {
           step.run(work);
         } catch (Exception e) {
           fail(work, stage, e);

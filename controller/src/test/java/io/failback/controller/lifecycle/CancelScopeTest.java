@@ -1,0 +1,42 @@
+package io.failback.controller.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class CancelScopeTest {
+  @Test
+  void aWaitInsideAStepEndsOnceItsJobIsCancelled() throws Exception {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    CompletableFuture<String> never = new CompletableFuture<>();
+    try (CancelScope.Entered scope = CancelScope.enter(cancelled::get)) {
+      CompletableFuture.delayedExecutor(200, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .execute(() -> cancelled.set(true));
+      // The timeout is far away: only the cancel can end this wait.
+      assertThrows(CancelScope.CancelledWaitException.class,
+          () -> CancelScope.await(never, Duration.ofHours(1)));
+      assertEquals("answer", CancelScope.await(CompletableFuture.completedFuture("answer"),
+          Duration.ofHours(1)), "an answer already there wins over the cancel");
+    }
+  }
+
+  @Test
+  void outsideAStepAndAfterItAWaitIsAPlainTimedOne() throws Exception {
+    CompletableFuture<String> never = new CompletableFuture<>();
+    assertThrows(TimeoutException.class, () -> CancelScope.await(never, Duration.ofMillis(50)));
+    try (CancelScope.Entered scope = CancelScope.enter(() -> true)) {
+      try (CancelScope.Entered inner = CancelScope.enter(() -> false)) {
+        assertThrows(TimeoutException.class,
+            () -> CancelScope.await(never, Duration.ofMillis(50)));
+      }
+      assertThrows(CancelScope.CancelledWaitException.class,
+          () -> CancelScope.await(never, Duration.ofMillis(50)));
+    }
+    assertThrows(TimeoutException.class, () -> CancelScope.await(never, Duration.ofMillis(50)));
+  }
+}
