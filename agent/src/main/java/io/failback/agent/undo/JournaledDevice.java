@@ -42,6 +42,11 @@ public final class JournaledDevice implements BlockDevice {
   }
 
   @Override
+  public boolean readUncached(long offset, ByteBuffer dst) throws IOException {
+    return inner.readUncached(offset, dst);
+  }
+
+  @Override
   public void write(long offset, ByteBuffer src) throws IOException {
     journal.preserve(inner, new long[] {offset}, new long[] {src.remaining()});
     inner.write(offset, src);

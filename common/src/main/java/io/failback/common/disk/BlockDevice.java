@@ -29,6 +29,17 @@ public interface BlockDevice extends Closeable {
   /** Fills {@code dst} from its position to its limit with the bytes at {@code offset}. */
   void read(long offset, ByteBuffer dst) throws IOException;
 
+  /**
+   * Like {@link #read}, but from the storage itself rather than the operating system's cache
+   * where the file system allows it (O_DIRECT): how the proof of a sync's end state reads back.
+   *
+   * @return whether the bytes came around the cache; false for a device that cannot
+   */
+  default boolean readUncached(long offset, ByteBuffer dst) throws IOException {
+    read(offset, dst);
+    return false;
+  }
+
   /** Writes {@code src} from its position to its limit at {@code offset}. */
   void write(long offset, ByteBuffer src) throws IOException;
 

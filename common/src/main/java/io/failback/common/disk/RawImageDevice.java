@@ -27,6 +27,7 @@ public final class RawImageDevice implements BlockDevice {
   private final int sectorSize;
   private final boolean writable;
   private final boolean device;
+  private final DirectReads direct;
 
   private RawImageDevice(
       Path path, FileChannel channel, long size, int sectorSize, boolean writable, boolean device) {
@@ -36,6 +37,7 @@ public final class RawImageDevice implements BlockDevice {
     this.sectorSize = sectorSize;
     this.writable = writable;
     this.device = device;
+    this.direct = new DirectReads(path);
   }
 
   /** Opens a raw image or block device with 512-byte logical sectors. */
@@ -129,6 +131,16 @@ public final class RawImageDevice implements BlockDevice {
   }
 
   @Override
+  public boolean readUncached(long offset, ByteBuffer dst) throws IOException {
+    DeviceIo.checkRange(this, offset, dst.remaining());
+    if (direct.read(dst, offset)) {
+      return true;
+    }
+    DeviceIo.readFully(channel, dst, offset, path);
+    return false;
+  }
+
+  @Override
   public void write(long offset, ByteBuffer src) throws IOException {
     DeviceIo.checkRange(this, offset, src.remaining());
     DeviceIo.checkWritable(this, path);
@@ -164,7 +176,9 @@ public final class RawImageDevice implements BlockDevice {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try (DirectReads closing = direct) {
+      channel.close();
+    }
   }
 
   @Override

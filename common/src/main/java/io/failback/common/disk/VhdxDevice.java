@@ -27,6 +27,7 @@ public final class VhdxDevice implements BlockDevice {
   private final VhdxAllocator allocator;
   private final VhdxHeaderUpdate headers;
   private final long blockSize;
+  private final DirectReads direct;
 
   private VhdxDevice(
       Path path, FileChannel channel, VhdxReader.Layout layout, boolean writable, VhdxBat bat)
@@ -39,6 +40,7 @@ public final class VhdxDevice implements BlockDevice {
     this.blockSize = info.blockSize();
     this.allocator = new VhdxAllocator(channel, bat, info.blockSize());
     this.headers = new VhdxHeaderUpdate(channel, layout);
+    this.direct = new DirectReads(path);
   }
 
   /**
@@ -104,21 +106,35 @@ public final class VhdxDevice implements BlockDevice {
 
   @Override
   public void read(long offset, ByteBuffer dst) throws IOException {
+    read(offset, dst, false);
+  }
+
+  @Override
+  public boolean readUncached(long offset, ByteBuffer dst) throws IOException {
+    return read(offset, dst, true);
+  }
+
+  /** Returns whether every byte read from the file came around the cache. */
+  private boolean read(long offset, ByteBuffer dst, boolean uncached) throws IOException {
     DeviceIo.checkRange(this, offset, dst.remaining());
+    boolean around = uncached;
     long position = offset;
     while (dst.hasRemaining()) {
       long entry = bat.entry(position / blockSize);
       long fileOffset = VhdxBat.readsAsZero(entry) ? -1 : VhdxBat.fileOffset(entry);
       int length = runLength(position, dst.remaining(), fileOffset);
       ByteBuffer part = DeviceIo.slice(dst, length);
+      long at = fileOffset + position % blockSize;
       if (fileOffset < 0) {
         DeviceIo.fillZeros(part);
-      } else {
-        DeviceIo.readFully(channel, part, fileOffset + position % blockSize, path);
+      } else if (!(uncached && direct.read(part, at))) {
+        DeviceIo.readFully(channel, part, at, path);
+        around = false;
       }
       dst.position(dst.position() + length);
       position += length;
     }
+    return around;
   }
 
   /**
@@ -241,7 +257,9 @@ public final class VhdxDevice implements BlockDevice {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try (DirectReads closing = direct) {
+      channel.close();
+    }
   }
 
   /** The allocation table, for tests. */

@@ -80,12 +80,29 @@ final class LaneContext {
 
   /** Reads blocks {@code [from, from + count)} into {@code buffer} (cleared first). */
   void readBlocks(long from, int count, ByteBuffer buffer) throws SyncException {
+    read(from, count, buffer, false);
+  }
+
+  /**
+   * {@link #readBlocks} for the proof of the end state: from the storage itself, around the
+   * operating system's cache, where the device can ({@link BlockDevice#readUncached}).
+   */
+  void readBlocksBack(long from, int count, ByteBuffer buffer) throws SyncException {
+    read(from, count, buffer, true);
+  }
+
+  private void read(long from, int count, ByteBuffer buffer, boolean back)
+      throws SyncException {
     long offset = geometry.offsetOf(from);
     long length = Math.min(geometry.offsetOf(from + count), geometry.parameters().getDiskSize())
         - offset;
     buffer.clear().limit((int) length);
     try {
-      device.read(offset, buffer);
+      if (back) {
+        device.readUncached(offset, buffer);
+      } else {
+        device.read(offset, buffer);
+      }
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK,
           "reading blocks " + from + ".." + (from + count - 1) + ": " + SyncException.reason(e),

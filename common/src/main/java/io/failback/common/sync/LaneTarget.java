@@ -38,6 +38,8 @@ final class LaneTarget {
   private final OrderedFlushes flushes;
   /** What this session wrote, to read back at the lane end; null unless reread_written. */
   private final WrittenBlocks written;
+  /** A verify pass: the scan of this disk is the proof of its end state, read from storage. */
+  private final boolean reverify;
   private LaneDigest chain;
   private long nextChecksums;
   private long watermark;
@@ -52,6 +54,7 @@ final class LaneTarget {
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
     // Per lane, not per attempt: what an attempt before a resume wrote is read back too.
     this.written = lane.geometry.parameters().getRereadWritten() ? lane.written() : null;
+    this.reverify = lane.geometry.parameters().getSourceDigestsRecorded();
     this.flushes = new OrderedFlushes("lane-" + lane.lane + "-flush",
         lane.geometry.parameters().getWindowBatches());
   }
@@ -112,7 +115,9 @@ final class LaneTarget {
       int n = Math.min(lane.chunkBlocks(), count - done);
       long from = first + done;
       boolean zero = lane.knownZero(from, n);
-      if (!zero) {
+      if (!zero && reverify) {
+        lane.readBlocksBack(from, n, chunk);
+      } else if (!zero) {
         lane.readBlocks(from, n, chunk);
       }
       for (int i = 0; i < n; i++) {

@@ -26,7 +26,7 @@ final class RereadVerifier {
       byte[][] digests = new byte[count][];
       for (int done = 0; done < count; ) {
         int n = Math.min(lane.chunkBlocks(), count - done);
-        lane.readBlocks(first + done, n, chunk);
+        lane.readBlocksBack(first + done, n, chunk);
         for (int i = 0; i < n; i++) {
           digests[done + i] = lane.digester.digest(chunk.array(),
               i * lane.geometry.blockSize(), lane.geometry.blockLength(first + done + i));

@@ -46,7 +46,7 @@ final class WrittenBlocks {
     for (Batch batch : batches.values()) {
       for (int i = batch.written.nextSetBit(0); i >= 0; ) {
         int run = Math.min(limit, batch.written.nextClearBit(i) - i);
-        lane.readBlocks(batch.first + i, run, chunk);
+        lane.readBlocksBack(batch.first + i, run, chunk);
         for (int j = 0; j < run; j++) {
           long index = batch.first + i + j;
           int length = lane.geometry.blockLength(index);

@@ -1,0 +1,108 @@
+package io.failback.common.disk;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a file around the operating system's page cache (O_DIRECT), so that what a proof reads
+ * back is what the storage holds, not what the kernel still keeps of the last write. Direct I/O
+ * wants the buffer, the offset and the length aligned to the file system's block size: each
+ * read goes through an aligned buffer of its own covering the range, and the wanted bytes are
+ * copied out. A file system without direct I/O (tmpfs, some network file systems) gets cached
+ * reads, said once in the log; {@link #direct()} tells which.
+ */
+final class DirectReads implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DirectReads.class);
+
+  private static final ThreadLocal<ByteBuffer> BUFFERS = new ThreadLocal<>();
+
+  private final Path path;
+  private FileChannel channel;
+  private int alignment;
+  private boolean unsupported;
+
+  DirectReads(Path path) {
+    this.path = path;
+  }
+
+  /** Whether reads bypass the cache: false until the first read, or on a file system without. */
+  synchronized boolean direct() {
+    return channel != null;
+  }
+
+  /**
+   * Fills {@code dst} with the file's bytes at {@code position}, read around the cache.
+   *
+   * @return false, reading nothing, when the file system does not do direct I/O
+   */
+  boolean read(ByteBuffer dst, long position) throws IOException {
+    FileChannel direct = open();
+    if (direct == null) {
+      return false;
+    }
+    int length = dst.remaining();
+    long start = position - Math.floorMod(position, (long) alignment);
+    long end = position + length;
+    int span = (int) (((end - start) + alignment - 1) / alignment * alignment);
+    ByteBuffer aligned = buffer(span);
+    long at = start;
+    while (at < end) {
+      int n = direct.read(aligned, at);
+      if (n <= 0) {
+        // A file whose size is not a multiple of the block ends in a short read: only bytes
+        // that were asked for and are missing mean a truncated file.
+        throw new EOFException(path + ": unexpected end of file at offset " + at
+            + " reading around the cache (file truncated?)");
+      }
+      at += n;
+    }
+    aligned.flip().position((int) (position - start)).limit((int) (position - start) + length);
+    dst.put(aligned);
+    return true;
+  }
+
+  /**
+   * An aligned buffer of {@code span} bytes, kept per thread: a direct buffer per read would
+   * cost an allocation and a zeroing per block run, and free its memory only at a GC.
+   */
+  private ByteBuffer buffer(int span) {
+    ByteBuffer kept = BUFFERS.get();
+    if (kept == null || kept.capacity() < span || kept.alignmentOffset(0, alignment) != 0) {
+      kept = ByteBuffer.allocateDirect(Math.max(span, 1 << 20) + alignment)
+          .alignedSlice(alignment);
+      BUFFERS.set(kept);
+    }
+    return kept.clear().limit(span);
+  }
+
+  private synchronized FileChannel open() throws IOException {
+    if (channel != null || unsupported) {
+      return channel;
+    }
+    try {
+      alignment = (int) Math.max(DeviceIo.PAGE, Files.getFileStore(path).getBlockSize());
+      channel = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+    } catch (UnsupportedOperationException | IOException e) {
+      unsupported = true;
+      log.warn(path + ": direct I/O unavailable here (" + e.getMessage() + "); read-backs go"
+          + " through the page cache");
+    }
+    return channel;
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    if (channel != null) {
+      channel.close();
+      channel = null;
+    }
+  }
+}

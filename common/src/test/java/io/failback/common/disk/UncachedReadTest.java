@@ -1,0 +1,90 @@
+package io.failback.common.disk;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The proof's reads ({@link BlockDevice#readUncached}) return the same bytes as plain reads, at
+ * sector-aligned offsets that are not aligned to the file system's block, on raw and VHDX
+ * disks; they come from the storage, not the page cache (fincore, the kernel's own count of
+ * cached pages, stays at zero).
+ */
+class UncachedReadTest {
+  private static final int MIB = DiskTesting.MIB;
+
+  @TempDir Path dir;
+
+  @Test
+  void rawAndVhdxReadTheSameBytesAroundTheCacheAtSectorOffsets() throws Exception {
+    Path raw = dir.resolve("disk.raw");
+    Files.write(raw, new byte[0]);
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+      file.setLength(8L * MIB + 512); // not a multiple of the file system's block
+    }
+    Path vhdx = dir.resolve("disk.vhdx");
+    VhdxCreator.createDynamic(vhdx, 8L * MIB, MIB, 512);
+    byte[] data = new byte[3 * MIB];
+    new Random(7).nextBytes(data);
+    for (Path path : new Path[] {raw, vhdx}) {
+      try (BlockDevice device = BlockDevices.open(path, true)) {
+        DiskTesting.write(device, 512, data);
+        device.flush();
+        for (long offset : new long[] {0, 512, 4096 + 1536, MIB - 512, 2L * MIB + 3584}) {
+          for (int length : new int[] {512, 65536, 2 * MIB}) {
+            ByteBuffer around = ByteBuffer.allocate(length);
+            assertTrue(device.readUncached(offset, around), path + " read through the cache");
+            assertArrayEquals(DiskTesting.read(device, offset, length), around.array(),
+                path + " at " + offset + "+" + length);
+          }
+        }
+        if (path.equals(raw)) {
+          ByteBuffer tail = ByteBuffer.allocate(1024);
+          assertTrue(device.readUncached(8L * MIB - 512, tail), "the file's unaligned end");
+          assertArrayEquals(DiskTesting.read(device, 8L * MIB - 512, 1024), tail.array());
+        }
+      }
+    }
+  }
+
+  @Test
+  void theBytesComeFromTheStorageNotThePageCache() throws Exception {
+    Path raw = dir.resolve("cold.raw");
+    byte[] data = new byte[4 * MIB];
+    new Random(8).nextBytes(data);
+    Files.write(raw, data);
+    run("sync");
+    try (BlockDevice device = BlockDevices.open(raw, false)) {
+      // After the open, which reads the file's start to tell its format.
+      run("dd", "if=" + raw, "iflag=nocache", "count=0", "status=none");
+      assumeTrue(cachedBytes(raw) == 0, "this kernel kept the file cached; nothing to tell");
+      ByteBuffer around = ByteBuffer.allocate(data.length);
+      assertTrue(device.readUncached(0, around));
+      assertArrayEquals(data, around.array());
+      assertEquals(0, cachedBytes(raw), "the proof's read filled the page cache");
+      DiskTesting.read(device, 0, data.length);
+      assertTrue(cachedBytes(raw) > 0, "a plain read is cached: the check above can fail");
+    }
+  }
+
+  private static long cachedBytes(Path file) throws IOException, InterruptedException {
+    return Long.parseLong(run("fincore", "--bytes", "--noheadings", "--output", "RES",
+        file.toString()).trim());
+  }
+
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes());
+    assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + out);
+    return out;
+  }
+}
