@@ -94,10 +94,18 @@ class AuditTrailTest {
     FailoverResponse failback = asBob.plannedFailover(PlannedFailoverRequest.newBuilder()
         .addVmIds(fixture.vmId).setDataSync(DataSync.FULL_DOWNLOAD).build());
     fixture.awaitState(failback.getJob(), JobState.JOB_SUCCEEDED, Duration.ofSeconds(60));
+    // The job's listeners record its end just after the job shows it: look until it is there.
+    AuditEvent failbackEnd = null;
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (failbackEnd == null && System.nanoTime() < deadline) {
+      failbackEnd = audit.listAuditEvents(ListAuditEventsRequest.newBuilder().setTarget(vm)
+          .build()).getEventsList().stream().filter(e -> e.getAction().equals("job.end")
+              && e.getDetail().contains(failback.getJob().getId())).findFirst().orElse(null);
+      Thread.sleep(failbackEnd == null ? 50 : 0);
+    }
+    assertTrue(failbackEnd != null, "no job.end audit event of the failback");
     events = audit.listAuditEvents(ListAuditEventsRequest.newBuilder().setTarget(vm).build())
         .getEventsList();
-    AuditEvent failbackEnd = events.stream().filter(e -> e.getAction().equals("job.end")
-        && e.getDetail().contains(failback.getJob().getId())).findFirst().orElseThrow();
     assertEquals("controller", failbackEnd.getActor());
     int disks = 0;
     for (var task : fixture.controller.server.jobs().get(failback.getJob().getId())
