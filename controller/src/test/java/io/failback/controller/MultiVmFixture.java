@@ -54,6 +54,13 @@ final class MultiVmFixture {
   /** {@code agentTarget} maps the controller's port to what the agent dials (a proxy). */
   MultiVmFixture(Path dir, GrpcCleanup cleanup, java.util.function.IntFunction<String>
       agentTarget, long diskBytes, String... names) throws Exception {
+    this(dir, cleanup, agentTarget, driver -> driver, diskBytes, names);
+  }
+
+  /** With the agent driving {@code wrap} of the simulated host. */
+  MultiVmFixture(Path dir, GrpcCleanup cleanup, java.util.function.IntFunction<String>
+      agentTarget, java.util.function.UnaryOperator<io.failback.agent.hyperv.HypervisorDriver>
+          wrap, long diskBytes, String... names) throws Exception {
     controller = cleanup.register(new ControllerFixture(dir).start());
     hostDir = dir.resolve("hv-01");
     List<VmSpec> specs = new ArrayList<>();
@@ -72,7 +79,8 @@ final class MultiVmFixture {
     }
     cleanup.register(AgentClient.start(AgentConfig.withDefaults(
         agentTarget.apply(controller.port()), controller.pki.agent("hv-01"), hostDir)
-        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), Clock.systemUTC(),
+        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)),
+        wrap.apply(new SimulatedHypervisor(hostDir)), Clock.systemUTC(),
         new ControlSession.SessionListener() {}));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!controller.server.registry().isOnline("hv-01")) {

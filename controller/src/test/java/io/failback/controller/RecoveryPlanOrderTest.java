@@ -141,6 +141,47 @@ class RecoveryPlanOrderTest {
     }
   }
 
+  /**
+   * A cancel while the first group's on-prem VM is starting (its start is slow on the host):
+   * the start, once sent, is waited out, so that VM stays failed back and its cloud VM off;
+   * only the later group goes back to the cloud. Cutting that wait would restart the cloud VM
+   * while the on-prem one starts: two live copies.
+   */
+  @Test
+  void aCancelDuringAStartWaitsForItAndOnlyTheLaterGroupsGoBack() throws Exception {
+    java.util.concurrent.CountDownLatch starting = new java.util.concurrent.CountDownLatch(1);
+    MultiVmFixture fixture = new MultiVmFixture(dir, cleanup, port -> "localhost:" + port,
+        driver -> new io.failback.agent.hyperv.ForwardingHypervisor(driver) {
+          @Override
+          public void startVm(String vmId) throws java.io.IOException {
+            starting.countDown();
+            try {
+              Thread.sleep(1500);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.startVm(vmId);
+          }
+        }, 4L * LifecycleFixture.MIB, "app", "db");
+    fixture.failedOver();
+    Cloud cloud = fixture.controller.server.cloud();
+    Job job = fixture.lifecycle().plannedFailover(new Targets("two", List.of(
+        new Targets.Group(List.of(fixture.ids.get("db")), Duration.ZERO, ""),
+        new Targets.Group(List.of(fixture.ids.get("app")), Duration.ZERO, ""))),
+        DataSync.FULL_DOWNLOAD);
+    assertTrue(starting.await(60, java.util.concurrent.TimeUnit.SECONDS), "nothing started");
+    fixture.controller.server.jobs().cancel(job.getId());
+
+    Job cancelled = fixture.awaitState(job, JobState.JOB_CANCELLED);
+    assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item("db").getState(),
+        cancelled.toString());
+    assertEquals(PowerState.OFF, cloud.get(fixture.item("db").getCloudVmId()).orElseThrow()
+        .state(), "db runs on-prem: its cloud VM must stay off");
+    assertEquals(ProtectionState.FAILED_OVER, fixture.item("app").getState());
+    assertEquals(PowerState.RUNNING, cloud.get(fixture.item("app").getCloudVmId())
+        .orElseThrow().state());
+  }
+
   @Test
   void aFailedVmStopsTheLaterGroupsBeforeTheirCloudVmsAreTouched() throws Exception {
     MultiVmFixture fixture = new MultiVmFixture(dir, cleanup, "web", "app", "db");

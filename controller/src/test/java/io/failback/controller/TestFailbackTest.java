@@ -224,7 +224,8 @@ class TestFailbackTest {
   @Test
   void aDrillCutByAControllerRestartLeavesItsVmForCleanup() throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, PausingProxy.into(proxy, cleanup));
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup,
+        PausingProxy.into(proxy, cleanup));
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
     cloud.guest(cloudVm).scribble(1, 40, 84);
@@ -245,14 +246,16 @@ class TestFailbackTest {
     assertTrue(item.getDrill().getFailure().contains("run CleanupTestFailback"),
         item.toString());
     assertEquals(List.of("CleanupTestFailback"), item.getAllowedActionsList());
-    assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+    assertEquals(PowerState.RUNNING,
+        fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
 
     fixture.awaitState(operator(fixture).cleanupTestFailback(CleanupTestFailbackRequest
         .newBuilder().addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
     assertFalse(fixture.item().hasDrill());
     assertEquals(1, new io.failback.agent.hyperv.simulated.SimulatedHypervisor(fixture.hostDir)
         .inventory().getVirtualMachinesCount(), "the drill VM was left behind: " + failed);
-    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm), "the drill's snapshot was kept");
+    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm),
+        "the drill's snapshot was kept");
     assertArrayEquals(onPrem, fixture.onPremBytes(1));
   }
 
@@ -260,7 +263,8 @@ class TestFailbackTest {
   void aDrillCancelledWhileItsHostDoesNotAnswerEndsWithinSecondsAndCleanupRemovesItsVm()
       throws Exception {
     PausingProxy[] proxy = new PausingProxy[1];
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, PausingProxy.into(proxy, cleanup));
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup,
+        PausingProxy.into(proxy, cleanup));
     String cloudVm = fixture.failedOver();
     // Nothing reaches the agent from here (the drill VM's creation included); its heartbeats
     // still reach the controller, so the host stays online and the command waits.
@@ -275,7 +279,8 @@ class TestFailbackTest {
     assertTrue(ended.toString().contains("a drill VM may be left on host hv-01: run"
         + " CleanupTestFailback"), ended.toString());
     assertEquals(List.of("CleanupTestFailback"), fixture.item().getAllowedActionsList());
-    assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+    assertEquals(PowerState.RUNNING,
+        fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
 
     // The creation was only delayed: the agent makes the drill VM once the link moves.
     proxy[0].resume();

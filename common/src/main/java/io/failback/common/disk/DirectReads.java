@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * back is what the storage holds, not what the kernel still keeps of the last write. Direct I/O
  * wants the buffer, the offset and the length aligned to the file system's block size: each
  * read goes through an aligned buffer of its own covering the range, and the wanted bytes are
- * copied out. A file system without direct I/O (tmpfs, some network file systems) gets cached
- * reads, said once in the log; {@link #direct()} tells which.
+ * copied out. A file system or JVM without direct I/O gets cached reads, said once in the log.
+ * Like the devices' own channel, this one is reopened when an interrupted lane closes it, so one
+ * lane's interrupt cannot fail the others' reads.
  */
 final class DirectReads implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DirectReads.class);
@@ -31,11 +32,6 @@ final class DirectReads implements AutoCloseable {
 
   DirectReads(Path path) {
     this.path = path;
-  }
-
-  /** Whether reads bypass the cache: false until the first read, or on a file system without. */
-  synchronized boolean direct() {
-    return channel != null;
   }
 
   /**
@@ -89,7 +85,8 @@ final class DirectReads implements AutoCloseable {
     }
     try {
       alignment = (int) Math.max(DeviceIo.PAGE, Files.getFileStore(path).getBlockSize());
-      channel = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+      channel = ReopeningFileChannel.open(path, StandardOpenOption.READ,
+          ExtendedOpenOption.DIRECT);
     } catch (UnsupportedOperationException | IOException e) {
       unsupported = true;
       log.warn(path + ": direct I/O unavailable here (" + e.getMessage() + "); read-backs go"

@@ -48,6 +48,22 @@ public final class CancelScope {
     };
   }
 
+  /** A step whose waits no cancel may cut. */
+  interface Shielded {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code step} with its waits out of the cancel's reach: commands that, once sent, cannot
+   * be taken back (starting the target VM) must be waited out, or the job's abandon would
+   * restart the other copy while this one may start too.
+   */
+  static void shielded(Shielded step) throws Exception {
+    try (Entered none = enter(() -> false)) {
+      step.run();
+    }
+  }
+
   /**
    * {@code future}'s value within {@code timeout}, or {@link CancelledWaitException} as soon as
    * the job of this thread's step is cancelled; outside a step, a plain timed wait.

@@ -300,8 +300,10 @@ class FailbackVm extends ItemWork {
   public void startTarget() throws Exception {
     long generation = item.getGeneration();
     Instant starting = context.clock().instant();
-    context.hosts().clearInconsistent(onPrem.getHostName(), onPrem.getId(), generation);
-    context.hosts().startVm(onPrem.getHostName(), onPrem.getId(), generation);
+    CancelScope.shielded(() -> {
+      context.hosts().clearInconsistent(onPrem.getHostName(), onPrem.getId(), generation);
+      context.hosts().startVm(onPrem.getHostName(), onPrem.getId(), generation);
+    });
     pastNoReturn = true;
     Instant started = context.clock().instant();
     context.timings().power(onPrem.getHostName(), Timings.Power.START,

@@ -26,6 +26,22 @@ class CancelScopeTest {
   }
 
   @Test
+  void aShieldedStepWaitsOutItsAnswerThoughTheJobIsCancelled() throws Exception {
+    CompletableFuture<String> late = new CompletableFuture<>();
+    String[] answer = new String[1];
+    try (CancelScope.Entered scope = CancelScope.enter(() -> true)) {
+      CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .execute(() -> late.complete("started"));
+      // The target VM's start, once sent, cannot be taken back: its answer is waited for.
+      CancelScope.shielded(() -> answer[0] = CancelScope.await(late, Duration.ofSeconds(30)));
+      assertThrows(CancelScope.CancelledWaitException.class,
+          () -> CancelScope.await(new CompletableFuture<>(), Duration.ofSeconds(30)),
+          "the shield ends with its step");
+    }
+    assertEquals("started", answer[0]);
+  }
+
+  @Test
   void outsideAStepAndAfterItAWaitIsAPlainTimedOne() throws Exception {
     CompletableFuture<String> never = new CompletableFuture<>();
     assertThrows(TimeoutException.class, () -> CancelScope.await(never, Duration.ofMillis(50)));
