@@ -157,7 +157,7 @@ class AgentKilledMidFailbackTest {
     fixture.agentProcess().kill();
     Job failed = fixture.awaitState(failback, JobState.JOB_FAILED, Duration.ofSeconds(60));
     assertTrue(failed.getErrorsList().stream().anyMatch(e -> e.contains("the agent of host"
-        + " hv-01 did not come back within 15 s")), failed.toString());
+        + " hv-01 did not come back within 30 s")), failed.toString());
     assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm)
         .orElseThrow().state(), "the cloud VM did not run again");
     fixture.agentProcess().start();

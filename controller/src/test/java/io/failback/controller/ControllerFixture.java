@@ -21,8 +21,11 @@ final class ControllerFixture implements AutoCloseable {
   Duration heartbeatTimeout = Duration.ofSeconds(2);
   Duration reloadPeriod = Duration.ofHours(1);
   CloudChoice cloud = CloudChoice.localDirectory();
-  /** Short, so that a test whose agent never comes back sees its job fail soon. */
-  Duration agentReturnTimeout = Duration.ofSeconds(15);
+  /**
+   * Short, so that a test whose agent never comes back sees its job fail soon; long enough for
+   * an agent JVM restarting while the other test JVM loads both cores.
+   */
+  Duration agentReturnTimeout = Duration.ofSeconds(30);
   Duration syncStallTimeout = Duration.ofMinutes(5);
   java.net.InetSocketAddress metricsAddress;
   /** More options of {@code failback-agent run}, for a fixture whose agent is a process. */
