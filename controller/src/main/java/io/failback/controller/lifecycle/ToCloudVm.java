@@ -54,6 +54,8 @@ class ToCloudVm extends ItemWork {
           item.getGeneration());
       step("on-prem VM stopped");
     } catch (LifecycleException unreachable) {
+      // Only a wait the cancel cut leaves the stop to land later; a refused one changed nothing.
+      onPremStopped = context.jobs().cancelRequested(jobId);
       step("on-prem VM not stopped (" + unreachable.getMessage()
           + "); failing over from the last replica regardless");
     }
