@@ -56,12 +56,7 @@ class AgentKilledMidFailbackTest {
 
     fixture.agentProcess().start();
     fixture.awaitAgentOnline();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
-      assertTrue(System.nanoTime() < deadline, "the due rollback never ran: " + fixture.item());
-      Thread.sleep(50);
-    }
-    before.assertRolledBack(fixture, null);
+    before.awaitRolledBack(fixture, 30);
   }
 
   /**
@@ -88,12 +83,7 @@ class AgentKilledMidFailbackTest {
         .orElseThrow().state(), "the cloud VM stopped running");
 
     fixture.agentProcess().resume();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
-      assertTrue(System.nanoTime() < deadline, "the due rollback never ran: " + fixture.item());
-      Thread.sleep(50);
-    }
-    before.assertRolledBack(fixture, null);
+    before.awaitRolledBack(fixture, 60);
   }
 
   private static void awaitWritten(LifecycleFixture fixture, Job job, long bytes)
@@ -162,12 +152,7 @@ class AgentKilledMidFailbackTest {
         .orElseThrow().state(), "the cloud VM did not run again");
     fixture.agentProcess().start();
     fixture.awaitAgentOnline();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
-      assertTrue(System.nanoTime() < deadline, "the due rollback never ran: " + fixture.item());
-      Thread.sleep(50);
-    }
-    before.assertRolledBack(fixture, null);
+    before.awaitRolledBack(fixture, 30);
   }
 
   private static long blocksSent(Job job) {

@@ -21,6 +21,16 @@ record OnPremBefore(byte[][] disks, Path vhdxCopy) {
         copy);
   }
 
+  /** Waits up to {@code seconds} for a due rollback, then checks it ({@link #assertRolledBack}). */
+  void awaitRolledBack(LifecycleFixture fixture, long seconds) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+    while (fixture.item().getState() != io.failback.proto.v1.ProtectionState.FAILED_OVER) {
+      assertTrue(System.nanoTime() < deadline, "the due rollback never ran: " + fixture.item());
+      Thread.sleep(50);
+    }
+    assertRolledBack(fixture, null);
+  }
+
   /**
    * The controller, the agent and the disks all show the failback undone; {@code job}, unless
    * null (a rollback done later, without it), says so.

@@ -48,12 +48,7 @@ class StalledSyncTest {
         "the agent stayed connected: this is a stall, not a lost agent");
 
     proxy[0].resume();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
-      assertTrue(System.nanoTime() < deadline, "never rolled back: " + fixture.item());
-      Thread.sleep(50);
-    }
-    before.assertRolledBack(fixture, null);
+    before.awaitRolledBack(fixture, 60);
     assertEquals(io.failback.controller.cloud.PowerState.RUNNING,
         fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
   }
@@ -85,11 +80,6 @@ class StalledSyncTest {
         fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
 
     proxy[0].resume();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (fixture.item().getState() != ProtectionState.FAILED_OVER) {
-      assertTrue(System.nanoTime() < deadline, "never rolled back: " + fixture.item());
-      Thread.sleep(50);
-    }
-    before.assertRolledBack(fixture, null);
+    before.awaitRolledBack(fixture, 60);
   }
 }

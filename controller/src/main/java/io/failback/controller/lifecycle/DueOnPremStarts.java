@@ -25,10 +25,10 @@ final class DueOnPremStarts {
     this.launching = launching;
   }
 
-  /** Starts every due VM whose host answers now; the others stay due. */
-  void runDue() {
+  /** Starts every due VM of {@code items} whose host answers now; the others stay due. */
+  void runDue(java.util.List<ProtectedItem> items) {
     try {
-      for (ProtectedItem listed : context.items().list()) {
+      for (ProtectedItem listed : items) {
         if (listed.getOnPremStartDue()) {
           synchronized (launching) {
             start(context.items().get(listed.getVmId()));

@@ -33,16 +33,12 @@ final class FailbackRollback {
     this.context = context;
   }
 
-  /** Rolls back every item whose rollback is due and whose host is online now. */
-  void runDue() {
-    try {
-      for (ProtectedItem item : context.items().list()) {
-        if (ProtectedItems.rollbackDue(item) && context.hosts().isOnline(item.getOnPremHost())) {
-          run(item, "rolled back later", PROBE);
-        }
+  /** Rolls back every item of {@code items} whose rollback is due and whose host is online. */
+  void runDue(java.util.List<ProtectedItem> items) {
+    for (ProtectedItem item : items) {
+      if (ProtectedItems.rollbackDue(item) && context.hosts().isOnline(item.getOnPremHost())) {
+        run(item, "rolled back later", PROBE);
       }
-    } catch (io.failback.controller.store.StoreException e) {
-      log.warn("due rollbacks skipped: " + e.getMessage());
     }
   }
 

@@ -39,6 +39,17 @@ final class FlowSupport {
     }
   }
 
+  /** Every protected item; none (said at warn) when the store cannot answer now. */
+  static List<io.failback.proto.v1.ProtectedItem> listQuietly(LifecycleContext context,
+      String skipped) {
+    try {
+      return context.items().list();
+    } catch (io.failback.controller.store.StoreException e) {
+      log.warn(skipped + " skipped: " + e.getMessage());
+      return List.of();
+    }
+  }
+
   /**
    * Runs a host command of a job that ends (a VM to start again, a drill VM to delete) only if
    * the host answers now, within {@link FailbackRollback#JOB_PROBE}: a cancel must not wait out

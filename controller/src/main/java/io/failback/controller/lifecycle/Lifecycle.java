@@ -385,8 +385,9 @@ public final class Lifecycle {
 
   /** What is due once a host answers: {@link FailbackRollback}, {@link DueOnPremStarts}. */
   public void settleDue() {
-    new FailbackRollback(context).runDue();
-    new DueOnPremStarts(context, starting).runDue();
+    List<ProtectedItem> items = FlowSupport.listQuietly(context, "due rollbacks and starts");
+    new FailbackRollback(context).runDue(items);
+    new DueOnPremStarts(context, starting).runDue(items);
   }
 
   /** Stops background work. */
