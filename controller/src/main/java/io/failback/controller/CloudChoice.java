@@ -68,17 +68,21 @@ public record CloudChoice(Kind kind, Path cloudDir, String libvirtUri, String kv
    * the machine's name is part of it: two machines with such clouds are two clouds.
    */
   String identity(Path stateDir) {
-    String machine;
-    try {
-      machine = java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
-      machine = "unknown-host";
-    }
+    String machine = machineName();
     if (kind == Kind.LOCAL_DIR) {
       Path dir = cloudDir != null ? cloudDir : stateDir.resolve("cloud");
       return "local-dir " + machine + ":" + dir.toAbsolutePath().normalize();
     }
     String host = java.net.URI.create(libvirtUri).getHost();
     return "kvm " + (host == null || host.isEmpty() ? machine + ":" : "") + libvirtUri;
+  }
+
+  /** This machine's name, as the lease's readers know it. */
+  static String machineName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "unknown-host";
+    }
   }
 }

@@ -1,10 +1,12 @@
 package io.failback.controller;
 
 import io.failback.controller.store.ControllerStore;
+import io.failback.controller.store.LeaseRecords.Claim;
 import io.failback.controller.store.LeaseRecords.Lease;
 import io.failback.controller.store.StoreException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,29 +47,30 @@ final class ControllerLease implements AutoCloseable {
    * @param following told the active controller's address and term at every look while this
    *     one waits
    *
-   * @throws StoreException if the active controller drives another cloud: a standby of it could
-   *     not continue its jobs
+   * @throws StoreException if the active controller drives another cloud or keeps its state in
+   *     another folder: a standby of it could not continue its jobs
    */
-  static ControllerLease take(ControllerStore store, String address, String cloud,
-      Duration ttl, java.util.function.ObjLongConsumer<String> following)
+  static ControllerLease take(ControllerStore store, Claim claim, Duration ttl,
+      java.util.function.ObjLongConsumer<String> following)
       throws StoreException, InterruptedException {
     String holder = UUID.randomUUID().toString();
     Instant announced = Instant.MIN;
     while (true) {
       Instant now = store.leaseRecords().databaseTime();
-      Lease lease = store.leaseRecords().acquire(holder, address, cloud, now, ttl);
+      Optional<Lease> before = store.leaseRecords().current();
+      Lease lease = store.leaseRecords().acquire(holder, claim, now, ttl);
       if (lease.holder().equals(holder)) {
         store.fence(new ControllerStore.Fence(lease.term(), holder));
         log.info("active controller (lease term " + lease.term() + " on " + store.describe()
-            + ", advertised as " + address + ")");
+            + ", advertised as " + claim.address() + ")");
+        before.filter(last -> !sameStateDir(last, claim)).ifPresent(last -> log.warn(
+            "the last active controller kept its state in " + last.stateDir() + ", this one"
+            + " in " + claim.stateDir() + ": what that folder held (the digest seeds' secret,"
+            + " reverse replication's seeds, digest sets) is not here; a reverse replication"
+            + " without its seed copies the whole disk"));
         return new ControllerLease(store, holder, ttl, lease.term());
       }
-      if (!lease.cloud().equals(cloud)) {
-        throw new StoreException("the active controller at " + lease.address() + " drives the"
-            + " cloud " + lease.cloud() + ", this one " + cloud + ": a standby must drive the"
-            + " same cloud to continue its jobs (a cloud folder or a local libvirt URI belongs"
-            + " to one machine; give both controllers a libvirt URI with a host)");
-      }
+      refuseUnlike(lease, claim);
       following.accept(lease.address(), lease.term());
       if (Duration.between(announced, now).compareTo(Duration.ofMinutes(1)) >= 0) {
         log.info("standby: the active controller is " + lease.address() + " (lease term "
@@ -76,6 +79,28 @@ final class ControllerLease implements AutoCloseable {
       }
       Thread.sleep(Math.max(100, ttl.toMillis() / 3));
     }
+  }
+
+  /** A standby that could not continue the active controller's jobs is refused at start. */
+  private static void refuseUnlike(Lease active, Claim claim) throws StoreException {
+    if (!active.cloud().equals(claim.cloud())) {
+      throw new StoreException("the active controller at " + active.address() + " drives the"
+          + " cloud " + active.cloud() + ", this one " + claim.cloud() + ": a standby must"
+          + " drive the same cloud to continue its jobs (a cloud folder or a local libvirt URI"
+          + " belongs to one machine; give both controllers a libvirt URI with a host)");
+    }
+    if (!sameStateDir(active, claim)) {
+      throw new StoreException("the active controller at " + active.address() + " keeps its"
+          + " state in " + active.stateDir() + ", this one in " + claim.stateDir() + " (another"
+          + " folder: its " + StateDirId.FILE + " differs): a standby must share --state-dir"
+          + " with the active controller to continue its jobs (the digest seeds' secret, the"
+          + " seeds of reverse replication, the digest sets), e.g. on shared storage");
+    }
+  }
+
+  /** A lease taken by a controller older than the state id says nothing against it. */
+  private static boolean sameStateDir(Lease lease, Claim claim) {
+    return lease.stateId().isEmpty() || lease.stateId().equals(claim.stateId());
   }
 
   /**

@@ -8,6 +8,7 @@ import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.metrics.ControllerMetrics;
 import io.failback.controller.plans.RecoveryPlans;
 import io.failback.controller.store.ControllerStore;
+import io.failback.controller.store.LeaseRecords;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.Job;
 import java.io.IOException;
@@ -42,16 +43,18 @@ final class ControllerStartup {
     }
     try {
       String[] following = {""};
-      return ControllerLease.take(store, address, config.cloud().identity(config.stateDir()),
-          config.lease().ttl(), (active, term) -> {
-            standby.ifPresent(server -> server.following(active, term));
-            if (!active.equals(following[0])) {
-              // A standby is a healthy state: systemd must not time its start out.
-              following[0] = active;
-              ServiceNotify.ready("standby; the active controller is " + active);
-            }
-          });
-    } catch (StoreException | RuntimeException e) {
+      LeaseRecords.Claim claim = new LeaseRecords.Claim(address,
+          config.cloud().identity(config.stateDir()), StateDirId.load(config.stateDir()),
+          StateDirId.describe(config.stateDir()));
+      return ControllerLease.take(store, claim, config.lease().ttl(), (active, term) -> {
+        standby.ifPresent(server -> server.following(active, term));
+        if (!active.equals(following[0])) {
+          // A standby is a healthy state: systemd must not time its start out.
+          following[0] = active;
+          ServiceNotify.ready("standby; the active controller is " + active);
+        }
+      });
+    } catch (StoreException | IOException | RuntimeException e) {
       store.close();
       throw e;
     } catch (InterruptedException e) {

@@ -46,8 +46,13 @@ final class ControllerFixture implements AutoCloseable {
    * store and settings, as a standby of it.
    */
   ControllerFixture(ControllerFixture peer) {
+    this(peer, peer.stateDir);
+  }
+
+  /** A second controller beside {@code peer}, with its own state folder. */
+  ControllerFixture(ControllerFixture peer, Path stateDir) {
     this.pki = peer.pki;
-    this.stateDir = peer.stateDir;
+    this.stateDir = stateDir;
     this.controllerTls = peer.controllerTls;
     this.heartbeatInterval = peer.heartbeatInterval;
     this.heartbeatTimeout = peer.heartbeatTimeout;

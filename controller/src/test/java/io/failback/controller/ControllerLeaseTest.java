@@ -2,6 +2,7 @@ package io.failback.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.GrpcCleanup;
@@ -19,10 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Controllers sharing one PostgreSQL store: the active one holds the lease, and a standby must
- * drive the same cloud. The takeover itself: {@link ControllerKilledTakeoverTest}.
+ * drive the same cloud and share the state folder. The takeover itself: {@link ControllerKilledTakeoverTest}.
  */
 class ControllerLeaseTest {
   private static final Duration TTL = Duration.ofSeconds(2);
+  /** Where a lapse would spoil the test: the active renews every third of it, whatever the load. */
+  private static final Duration SLOW_TTL = Duration.ofSeconds(15);
 
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
@@ -30,10 +33,7 @@ class ControllerLeaseTest {
   @Test
   void theActiveControllerHoldsTheLeaseAndAStandbyOfAnotherCloudIsRefused() throws Exception {
     StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
-    ControllerFixture active = new ControllerFixture(dir);
-    active.store = store;
-    active.lease = new LeaseSettings("ctl-a.example:8443", TTL, false);
-    cleanup.register(active.start());
+    ControllerFixture active = startActive(store, TTL, CloudChoice.localDirectory());
     Lease held = lease(store);
     assertEquals(1, held.term());
     assertEquals("ctl-a.example:8443", held.address());
@@ -42,7 +42,8 @@ class ControllerLeaseTest {
     ControllerFixture other = new ControllerFixture(active);
     other.cloud = new CloudChoice(CloudChoice.Kind.LOCAL_DIR, dir.resolve("elsewhere"),
         "qemu:///system", "kvm", Duration.ofMinutes(1));
-    StoreException e = assertThrows(StoreException.class, () -> other.start(TakeoverRig.freePort()));
+    StoreException e = assertThrows(StoreException.class,
+        () -> other.start(TakeoverRig.freePort()));
 
     assertTrue(e.getMessage().contains("a standby must drive the same cloud"), e.getMessage());
     assertTrue(e.getMessage().contains("ctl-a.example:8443"), e.getMessage());
@@ -51,6 +52,51 @@ class ControllerLeaseTest {
     assertEquals(List.of(held.term(), held.holder(), held.address(), held.cloud(),
         held.acquiredAt()), List.of(after.term(), after.holder(), after.address(), after.cloud(),
         after.acquiredAt()), "the refused standby changed the lease");
+  }
+
+  @Test
+  void aStandbyWithAnotherStateFolderIsRefusedAndATakeoverFromOneIsSaid() throws Exception {
+    StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
+    // One cloud folder for both, so that only the state folders differ.
+    ControllerFixture active = startActive(store, SLOW_TTL, new CloudChoice(
+        CloudChoice.Kind.LOCAL_DIR, dir.resolve("cloud"), "qemu:///system", "kvm",
+        Duration.ofMinutes(1)));
+    Lease held = lease(store);
+    String stateId = java.nio.file.Files.readString(
+        active.stateDir.resolve(StateDirId.FILE)).strip();
+    assertEquals(stateId, held.stateId());
+    assertTrue(held.stateDir().endsWith(":" + active.stateDir.toAbsolutePath()),
+        held.stateDir());
+
+    ControllerFixture sharing = new ControllerFixture(active);
+    sharing.lease = new LeaseSettings("ctl-b.example:8443", SLOW_TTL, false);
+    java.util.concurrent.CompletableFuture<ControllerFixture> waiting = java.util.concurrent
+        .CompletableFuture.supplyAsync(() -> {
+          try {
+            return sharing.start(TakeoverRig.freePort());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    ControllerFixture elsewhere = new ControllerFixture(active, dir.resolve("state-b"));
+    elsewhere.lease = new LeaseSettings("ctl-c.example:8443", SLOW_TTL, false);
+    // Without the check it would wait as a standby: bounded, so that the test fails instead.
+    StoreException e = assertThrows(StoreException.class, () -> assertTimeoutPreemptively(
+        Duration.ofSeconds(20), () -> elsewhere.start(TakeoverRig.freePort())));
+
+    assertTrue(e.getMessage().contains("a standby must share --state-dir"), e.getMessage());
+    assertTrue(e.getMessage().contains(active.stateDir.toAbsolutePath().toString()),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(elsewhere.stateDir.toAbsolutePath().toString()),
+        e.getMessage());
+    assertEquals(held.term(), lease(store).term(), "the refused standby took the lease");
+    // The standby on the same folder was not refused: it waits, and takes over at a clean stop.
+    Thread.sleep(2000);
+    assertTrue(!waiting.isDone(), "the standby sharing the folder did not wait");
+    active.close();
+    cleanup.register(waiting.get(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(List.of(held.term() + 1, stateId),
+        List.of(lease(store).term(), lease(store).stateId()));
   }
 
   @Test
@@ -66,6 +112,15 @@ class ControllerLeaseTest {
     ControllerFixture next = cleanup.register(new ControllerFixture(first).start());
     assertEquals(2, lease(store).term());
     assertTrue(next.server.port() > 0);
+  }
+
+  private ControllerFixture startActive(StoreLocation.Postgres store, Duration ttl,
+      CloudChoice cloud) throws Exception {
+    ControllerFixture active = new ControllerFixture(dir);
+    active.store = store;
+    active.lease = new LeaseSettings("ctl-a.example:8443", ttl, false);
+    active.cloud = cloud;
+    return cleanup.register(active.start());
   }
 
   private static Lease lease(StoreLocation store) throws StoreException {

@@ -15,12 +15,32 @@ import java.util.Optional;
  * clocks need not agree: one clock decides when a lease expired.
  */
 public final class LeaseRecords {
-  static final String SELECT = "SELECT term, holder, address, cloud, acquired_at,"
-      + " expires_at FROM controller_lease WHERE id = 1";
+  static final String SELECT = "SELECT term, holder, address, cloud, state_id, state_dir,"
+      + " acquired_at, expires_at FROM controller_lease WHERE id = 1";
 
-  /** The lease as stored. */
-  public record Lease(long term, String holder, String address, String cloud,
-      Instant acquiredAt, Instant expiresAt) {
+  /**
+   * What a controller that takes the lease says of itself.
+   *
+   * @param address where agents and operators reach it (host:port)
+   * @param cloud the cloud it drives
+   * @param stateId the id kept in its state folder: controllers that share the folder share it
+   * @param stateDir where that folder is (machine and path), for people to read
+   */
+  public record Claim(String address, String cloud, String stateId, String stateDir) {
+    public Claim {
+      requireNonNull(address, "address");
+      requireNonNull(cloud, "cloud");
+      requireNonNull(stateId, "stateId");
+      requireNonNull(stateDir, "stateDir");
+    }
+  }
+
+  /**
+   * The lease as stored. A lease taken by a controller older than the state id has empty
+   * {@code stateId} and {@code stateDir}.
+   */
+  public record Lease(long term, String holder, String address, String cloud, String stateId,
+      String stateDir, Instant acquiredAt, Instant expiresAt) {
     public boolean expiredAt(Instant now) {
       return !now.isBefore(expiresAt);
     }
@@ -50,8 +70,8 @@ public final class LeaseRecords {
    *
    * @return the lease afterwards: {@code holder}'s if it got it, else the live holder's
    */
-  public Lease acquire(String holder, String address, String cloud, Instant now,
-      Duration ttl) throws StoreException {
+  public Lease acquire(String holder, Claim claim, Instant now, Duration ttl)
+      throws StoreException {
     requireNonNull(holder, "holder");
     long at = now.toEpochMilli();
     long until = now.plus(ttl).toEpochMilli();
@@ -60,18 +80,22 @@ public final class LeaseRecords {
           .map((rows, ctx) -> lease(rows)).findOne();
       if (held.isEmpty()) {
         handle.createUpdate("INSERT INTO controller_lease (id, term, holder, address, cloud,"
-                + " acquired_at, expires_at) VALUES (1, 1, :holder, :address, :cloud, :at,"
-                + " :until)")
-            .bind("holder", holder).bind("address", address).bind("cloud", cloud)
+                + " state_id, state_dir, acquired_at, expires_at) VALUES (1, 1, :holder,"
+                + " :address, :cloud, :stateId, :stateDir, :at, :until)")
+            .bind("holder", holder).bind("address", claim.address())
+            .bind("cloud", claim.cloud()).bind("stateId", claim.stateId())
+            .bind("stateDir", claim.stateDir())
             .bind("at", at).bind("until", until).execute();
       } else if (held.get().holder().equals(holder)) {
         handle.createUpdate("UPDATE controller_lease SET expires_at = :until WHERE id = 1")
             .bind("until", until).execute();
       } else if (held.get().expiredAt(now)) {
         handle.createUpdate("UPDATE controller_lease SET term = term + 1, holder = :holder,"
-                + " address = :address, cloud = :cloud, acquired_at = :at, expires_at = :until"
-                + " WHERE id = 1")
-            .bind("holder", holder).bind("address", address).bind("cloud", cloud)
+                + " address = :address, cloud = :cloud, state_id = :stateId,"
+                + " state_dir = :stateDir, acquired_at = :at, expires_at = :until WHERE id = 1")
+            .bind("holder", holder).bind("address", claim.address())
+            .bind("cloud", claim.cloud()).bind("stateId", claim.stateId())
+            .bind("stateDir", claim.stateDir())
             .bind("at", at).bind("until", until).execute();
       } else {
         return held.get();
@@ -104,8 +128,8 @@ public final class LeaseRecords {
 
   static Lease lease(java.sql.ResultSet rows) throws java.sql.SQLException {
     return new Lease(rows.getLong("term"), rows.getString("holder"),
-        rows.getString("address"), rows.getString("cloud"),
-        Instant.ofEpochMilli(rows.getLong("acquired_at")),
+        rows.getString("address"), rows.getString("cloud"), rows.getString("state_id"),
+        rows.getString("state_dir"), Instant.ofEpochMilli(rows.getLong("acquired_at")),
         Instant.ofEpochMilli(rows.getLong("expires_at")));
   }
 }

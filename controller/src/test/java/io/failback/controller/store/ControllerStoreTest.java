@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** What only the SQLite file store does; {@link SchemaMigrationTest} covers both stores. */
 class ControllerStoreTest {
   /** The schema version of this build. */
-  static final int LATEST_VERSION = 8;
+  static final int LATEST_VERSION = 9;
 
   @TempDir Path dir;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.controller.store.LeaseRecords.Claim;
 import io.failback.controller.store.LeaseRecords.Lease;
 import io.failback.controller.store.TestDatabases.Backend;
 import java.time.Duration;
@@ -27,21 +28,31 @@ class LeaseRecordsTest extends StoreTestBase {
 
   @Test
   void theFirstControllerGetsTermOneAndAnotherWaitsUntilItExpires() throws Exception {
-    Lease a = store.leaseRecords().acquire("a", "ctl-a:8443", "local-dir", T0, TTL);
+    Lease a = store.leaseRecords().acquire("a", claim("ctl-a:8443", "local-dir"), T0, TTL);
     assertEquals(1, a.term());
     assertEquals("a", a.holder());
 
-    Lease seen = store.leaseRecords().acquire("b", "ctl-b:8443", "local-dir",
+    Lease seen = store.leaseRecords().acquire("b", claim("ctl-b:8443", "local-dir"),
         T0.plusSeconds(14), TTL);
     assertEquals(a, seen, "a live lease is not taken over");
     assertTrue(store.leaseRecords().renew(1, "a", T0.plusSeconds(10), TTL));
 
-    Lease b = store.leaseRecords().acquire("b", "ctl-b:8443", "local-dir",
+    Lease b = store.leaseRecords().acquire("b", claim("ctl-b:8443", "local-dir"),
         T0.plusSeconds(25), TTL);
     assertEquals(2, b.term());
     assertEquals("ctl-b:8443", b.address());
     assertFalse(store.leaseRecords().renew(1, "a", T0.plusSeconds(26), TTL),
         "the old holder renews nothing");
+    reopen();
+    assertEquals(b, store.leaseRecords().current().orElseThrow());
+  }
+
+  @Test
+  void aNewHolderRecordsItsStateFolder() throws Exception {
+    store.leaseRecords().acquire("a", claim("ctl-a:8443", "c"), T0, TTL);
+    Lease b = store.leaseRecords().acquire("b",
+        new Claim("ctl-b:8443", "c", "id-b", "ctl-b:/srv/failback"), T0.plus(TTL), TTL);
+    assertEquals(List.of("id-b", "ctl-b:/srv/failback"), List.of(b.stateId(), b.stateDir()));
     reopen();
     assertEquals(b, store.leaseRecords().current().orElseThrow());
   }
@@ -59,19 +70,20 @@ class LeaseRecordsTest extends StoreTestBase {
 
   @Test
   void aReleasedLeaseIsTakenAtOnce() throws Exception {
-    store.leaseRecords().acquire("a", "ctl-a:8443", "c", T0, TTL);
+    store.leaseRecords().acquire("a", claim("ctl-a:8443", "c"), T0, TTL);
     store.leaseRecords().release(1, "a");
-    assertEquals(2, store.leaseRecords().acquire("b", "ctl-b:8443", "c", T0.plusSeconds(1), TTL)
-        .term());
+    assertEquals(2, store.leaseRecords()
+        .acquire("b", claim("ctl-b:8443", "c"), T0.plusSeconds(1), TTL).term());
   }
 
   @Test
   void aControllerThatLostItsLeaseWritesNothingMore() throws Exception {
-    Lease a = store.leaseRecords().acquire("a", "ctl-a:8443", "c", T0, TTL);
+    Lease a = store.leaseRecords().acquire("a", claim("ctl-a:8443", "c"), T0, TTL);
     store.fence(new ControllerStore.Fence(a.term(), "a"));
     store.hostFenceRecords().fence("hv01", T0, "op", "written while active");
     try (ControllerStore other = ControllerStore.open(location)) {
-      Lease b = other.leaseRecords().acquire("b", "ctl-b:8443", "c", T0.plus(TTL), TTL);
+      Lease b = other.leaseRecords()
+          .acquire("b", claim("ctl-b:8443", "c"), T0.plus(TTL), TTL);
       other.fence(new ControllerStore.Fence(b.term(), "b"));
 
       LeaseLostException lost = assertThrows(LeaseLostException.class,
@@ -93,7 +105,7 @@ class LeaseRecordsTest extends StoreTestBase {
   @Test
   void aTakeoverWaitsForTheOldHoldersTransactionInFlight() throws Exception {
     Assumptions.assumeTrue(backend == Backend.POSTGRESQL, "SQLite has one writer by design");
-    store.leaseRecords().acquire("a", "ctl-a:8443", "c", T0, TTL);
+    store.leaseRecords().acquire("a", claim("ctl-a:8443", "c"), T0, TTL);
     store.fence(new ControllerStore.Fence(1, "a"));
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch finish = new CountDownLatch(1);
@@ -119,7 +131,8 @@ class LeaseRecordsTest extends StoreTestBase {
     try (ControllerStore other = ControllerStore.open(location)) {
       CompletableFuture<Lease> takeover = CompletableFuture.supplyAsync(() -> {
         try {
-          return other.leaseRecords().acquire("b", "ctl-b:8443", "c", T0.plus(TTL), TTL);
+          return other.leaseRecords()
+              .acquire("b", claim("ctl-b:8443", "c"), T0.plus(TTL), TTL);
         } catch (StoreException e) {
           throw new IllegalStateException(e);
         }
@@ -134,6 +147,10 @@ class LeaseRecordsTest extends StoreTestBase {
   }
 
   /** Waits until a PostgreSQL session waits for a row lock. */
+  private static Claim claim(String address, String cloud) {
+    return new Claim(address, cloud, "id-" + address, address + ":/var/lib/failback");
+  }
+
   private void awaitALockWait() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (Integer.parseInt(queryString("SELECT count(*) FROM pg_stat_activity"
