@@ -136,7 +136,7 @@ class KvmLifecycleTest {
     String loop = new String(fixture.onPremBytes(0), (int) LOOP_AT, LOOP,
         StandardCharsets.US_ASCII);
     assertTrue(loop.startsWith("lp") && loop.endsWith(String.format("%023d\n",
-        LOOP_AT + LOOP - 32)), "the guest's last pass came home");
+        LOOP_AT + LOOP - 512)), "the guest's last pass came home"); // the last sector's offset
 
     // Commit removes the domain and its disks; reverse replication protects it again.
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);

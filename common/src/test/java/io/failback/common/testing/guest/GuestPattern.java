@@ -8,23 +8,28 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The bytes the tiny guest's {@code w} command writes: 32-byte records {@code "%-8.8s%023d\n"}
- * of the tag and the record's absolute disk offset, so data at the wrong place never matches.
+ * The bytes the tiny guest's {@code w} command writes: every 512-byte sector holds 16 copies of
+ * the 32-byte record {@code "%-8.8s%023d\n"} of the tag and the sector's absolute disk offset,
+ * so data at the wrong place never matches (a sector is what a disk writes whole).
  */
 public final class GuestPattern {
   static final int RECORD = 32;
+  static final int SECTOR = 512;
 
   private GuestPattern() {}
 
   /** What {@code w:DEV:offset:length:tag} writes, for checking a disk from the host. */
   public static byte[] bytes(String tag, long offset, int length) {
-    checkArgument(offset % RECORD == 0 && length % RECORD == 0,
-        "offset %s and length %s must be multiples of %s", offset, length, RECORD);
+    checkArgument(offset % SECTOR == 0 && length % SECTOR == 0,
+        "offset %s and length %s must be multiples of %s", offset, length, SECTOR);
     byte[] out = new byte[length];
     String padded = String.format("%-8.8s", tag);
-    for (int i = 0; i < length; i += RECORD) {
-      String record = padded + String.format("%023d", offset + i) + "\n";
-      System.arraycopy(record.getBytes(StandardCharsets.US_ASCII), 0, out, i, RECORD);
+    for (int sector = 0; sector < length; sector += SECTOR) {
+      byte[] record = (padded + String.format("%023d", offset + sector) + "\n")
+          .getBytes(StandardCharsets.US_ASCII);
+      for (int i = 0; i < SECTOR; i += RECORD) {
+        System.arraycopy(record, 0, out, sector + i, RECORD);
+      }
     }
     return out;
   }

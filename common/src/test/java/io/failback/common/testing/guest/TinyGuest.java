@@ -53,7 +53,8 @@ public final class TinyGuest {
         fail("tools/build-tiny-guest failed (tools/install-test-deps installs what it needs):\n"
             + output);
       }
-      built = new TinyGuest(out.resolve("vmlinuz"), out.resolve("initrd.img"));
+      // The unpacked kernel: it boots in about 5 s under TCG, the packed one in about 12.
+      built = new TinyGuest(out.resolve("vmlinux"), out.resolve("initrd.img"));
     }
     return built;
   }
