@@ -136,7 +136,9 @@ class AgentKilledMidFailbackTest {
   @Test
   void anAgentThatDoesNotComeBackInTimeFailsTheJobAndTheDisksGoBackWhenItDoes()
       throws Exception {
-    LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup);
+    // Nothing restarts the agent before the timeout here, so it can be short.
+    LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup,
+        (ControllerFixture controller) -> controller.agentReturnTimeout = Duration.ofSeconds(5));
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     FailbackCancelTest.rewriteEverything(fixture.controller.server.cloud(), cloudVm);
@@ -147,7 +149,7 @@ class AgentKilledMidFailbackTest {
     fixture.agentProcess().kill();
     Job failed = fixture.awaitState(failback, JobState.JOB_FAILED, Duration.ofSeconds(60));
     assertTrue(failed.getErrorsList().stream().anyMatch(e -> e.contains("the agent of host"
-        + " hv-01 did not come back within 30 s")), failed.toString());
+        + " hv-01 did not come back within 5 s")), failed.toString());
     assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm)
         .orElseThrow().state(), "the cloud VM did not run again");
     fixture.agentProcess().start();
