@@ -73,6 +73,11 @@ public final class JournaledDevice implements BlockDevice {
     journal.preserve(inner, offsets, lengths);
   }
 
+  @Override
+  public boolean preservesOverwrites() {
+    return true;
+  }
+
   /** Closes the disk and the journal; the journal stays on disk until rollback or discard. */
   @Override
   public void close() throws IOException {

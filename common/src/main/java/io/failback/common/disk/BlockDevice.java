@@ -64,4 +64,13 @@ public interface BlockDevice extends Closeable {
    * than one per write; every other device ignores it.
    */
   default void aboutToOverwrite(long[] offsets, long[] lengths) throws IOException {}
+
+  /**
+   * Whether this device preserves what it overwrites ({@link #aboutToOverwrite} keeps an undo
+   * journal): a FULL sync then writes, and so preserves, only the blocks that differ from what
+   * the device holds.
+   */
+  default boolean preservesOverwrites() {
+    return false;
+  }
 }

@@ -34,6 +34,19 @@ final class BlockApplier {
    * @param expected the source's digest from the checksum batch, or null in full mode
    */
   byte[] writeBlock(BlockPayload block, byte[] expected) throws SyncException {
+    Checked checked = check(block, expected);
+    write(block.getBlockIndex(), checked.data());
+    return checked.digest();
+  }
+
+  /** A received block's bytes, decoded and found to have the digest they came with. */
+  record Checked(byte[] data, byte[] digest) {}
+
+  /**
+   * Decodes one block and checks it against its digest (and {@code expected}, the source's
+   * digest from the checksum batch, unless null), writing nothing.
+   */
+  Checked check(BlockPayload block, byte[] expected) throws SyncException {
     long index = block.getBlockIndex();
     int length = lane.geometry.blockLength(index);
     if (block.getRawLength() != length) {
@@ -49,6 +62,11 @@ final class BlockApplier {
           + ", expected " + DiskDigest.hex(expected != null ? expected
           : block.getDigest().toByteArray()) + "); nothing was written");
     }
+    return new Checked(data, digest);
+  }
+
+  /** Writes a checked block. */
+  void write(long index, byte[] data) throws SyncException {
     try {
       lane.device.write(lane.geometry.offsetOf(index), ByteBuffer.wrap(data));
     } catch (IOException e) {
@@ -56,8 +74,7 @@ final class BlockApplier {
           + SyncException.reason(e), e);
     }
     lane.progress.blocksSent.incrementAndGet();
-    lane.progress.bytesWritten.addAndGet(length);
-    return digest;
+    lane.progress.bytesWritten.addAndGet(data.length);
   }
 
   private byte[] decode(BlockPayload block, int length) throws SyncException {
@@ -118,6 +135,12 @@ final class BlockApplier {
   }
 
   void writeZeros(long first, int count) throws SyncException {
+    zero(first, count);
+    lane.progress.blocksZero.addAndGet(count);
+  }
+
+  /** Writes zeros over blocks {@code [first, first + count)}, counting nothing. */
+  void zero(long first, int count) throws SyncException {
     long offset = lane.geometry.offsetOf(first);
     long end = Math.min(lane.geometry.offsetOf(first + count),
         lane.geometry.parameters().getDiskSize());
@@ -127,7 +150,6 @@ final class BlockApplier {
       throw new SyncException(SyncException.Kind.DISK, "zeroing blocks " + first + ".."
           + (first + count - 1) + ": " + SyncException.reason(e), e);
     }
-    lane.progress.blocksZero.addAndGet(count);
   }
 
   /** A ticket for everything written so far, to wait on with {@link #awaitDurable}. */

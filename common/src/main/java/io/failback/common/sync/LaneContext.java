@@ -10,6 +10,7 @@ import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.SyncFrame;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.BitSet;
 
 /** What both ends of one lane need: geometry, the disk, hashing and counters. */
@@ -110,6 +111,41 @@ final class LaneContext {
     }
     progress.bytesRead.addAndGet(length);
     buffer.flip();
+  }
+
+  /**
+   * Tells the disk which blocks of a batch are about to be written (set bits of {@code
+   * wanted}), so that a disk with an undo journal preserves them in one durable step.
+   */
+  void announceOverwrite(long first, int count, byte[] wanted) throws SyncException {
+    long[] offsets = new long[count];
+    long[] lengths = new long[count];
+    int runs = 0;
+    long diskSize = geometry.parameters().getDiskSize();
+    for (int i = 0; i < count; i++) {
+      if ((wanted[i >> 3] & (1 << (i & 7))) == 0) {
+        continue;
+      }
+      long offset = geometry.offsetOf(first + i);
+      long end = Math.min(geometry.offsetOf(first + i + 1), diskSize);
+      if (runs > 0 && offsets[runs - 1] + lengths[runs - 1] == offset) {
+        lengths[runs - 1] += end - offset;
+      } else {
+        offsets[runs] = offset;
+        lengths[runs] = end - offset;
+        runs++;
+      }
+    }
+    if (runs == 0) {
+      return;
+    }
+    try {
+      device.aboutToOverwrite(Arrays.copyOf(offsets, runs), Arrays.copyOf(lengths, runs));
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, describe() + ": preserving blocks"
+          + " of the batch at " + first + " before overwriting them: " + SyncException.reason(e),
+          e);
+    }
   }
 
   /** Whether blocks {@code [from, from + count)} read as zeros by the format's metadata. */

@@ -11,7 +11,6 @@ import io.failback.proto.v1.LaneVerified;
 import io.failback.proto.v1.SyncFrame;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.WantedBlocks;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -32,6 +31,8 @@ final class LaneTarget {
   private final boolean delta;
   private final boolean tracked;
   private final BlockApplier applier;
+  /** FULL into a disk that preserves overwrites: only blocks that differ are written. */
+  private final StagedWrites staged;
   private final Consumer<LaneCheckpoint> durable;
   private final ByteBuffer chunk;
   private final Deque<PendingBatch> pending = new ArrayDeque<>();
@@ -50,6 +51,8 @@ final class LaneTarget {
     this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
     this.tracked = lane.geometry.parameters().getMode() == SyncMode.TRACKED;
     this.applier = new BlockApplier(lane);
+    this.staged = !delta && !tracked && lane.device.preservesOverwrites()
+        ? new StagedWrites(lane, applier) : null;
     this.durable = durable;
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
     // Per lane, not per attempt: what an attempt before a resume wrote is read back too.
@@ -134,7 +137,7 @@ final class LaneTarget {
       lane.progress.blocksScanned.addAndGet(n);
       done += n;
     }
-    announce(first, count, bitmap);
+    lane.announceOverwrite(first, count, bitmap);
     pending.add(pendingBatch);
     nextChecksums = first + count;
     lane.send(link, SyncFrame.newBuilder().setWants(WantedBlocks.newBuilder()
@@ -147,16 +150,16 @@ final class LaneTarget {
     if (!delta && pending.isEmpty() && watermark < lane.end) {
       // FULL and TRACKED sessions have no checksum batches: a batch opens with its first frame.
       int length = lane.geometry.batchLength(lane.lane, watermark);
-      if (!tracked) {
+      if (!tracked && staged == null) {
         // A FULL batch overwrites every block of it.
         byte[] all = new byte[(length + 7) / 8];
         Arrays.fill(all, (byte) 0xff);
-        announce(watermark, length, all);
+        lane.announceOverwrite(watermark, length, all);
       }
       pending.add(tracked
           ? PendingBatch.tracked(lane, applier, watermark, length,
               lane.recorded(watermark, length))
-          : PendingBatch.full(lane, applier, watermark, length));
+          : PendingBatch.full(lane, applier, watermark, length, staged));
     }
     PendingBatch oldest = pending.peekFirst();
     if (oldest == null || count < 1 || first < oldest.first || first + count > oldest.end()) {
@@ -164,41 +167,6 @@ final class LaneTarget {
           lane.describe(), first, count, oldest == null ? "(none)" : oldest.describe());
     }
     return oldest;
-  }
-
-  /**
-   * Tells the disk which blocks of a batch are about to be written (set bits of {@code
-   * wanted}), so that a disk with an undo journal preserves them in one durable step.
-   */
-  private void announce(long first, int count, byte[] wanted) throws SyncException {
-    long[] offsets = new long[count];
-    long[] lengths = new long[count];
-    int runs = 0;
-    long diskSize = lane.geometry.parameters().getDiskSize();
-    for (int i = 0; i < count; i++) {
-      if ((wanted[i >> 3] & (1 << (i & 7))) == 0) {
-        continue;
-      }
-      long offset = lane.geometry.offsetOf(first + i);
-      long end = Math.min(lane.geometry.offsetOf(first + i + 1), diskSize);
-      if (runs > 0 && offsets[runs - 1] + lengths[runs - 1] == offset) {
-        lengths[runs - 1] += end - offset;
-      } else {
-        offsets[runs] = offset;
-        lengths[runs] = end - offset;
-        runs++;
-      }
-    }
-    if (runs == 0) {
-      return;
-    }
-    try {
-      lane.device.aboutToOverwrite(Arrays.copyOf(offsets, runs), Arrays.copyOf(lengths, runs));
-    } catch (IOException e) {
-      throw new SyncException(SyncException.Kind.DISK, lane.describe() + ": preserving blocks"
-          + " of the batch at " + first + " before overwriting them: " + SyncException.reason(e),
-          e);
-    }
   }
 
   /** Makes the batch durable, then acknowledges it with the digest chain. */
@@ -209,11 +177,14 @@ final class LaneTarget {
           end.getFirstBlock(), end.getBlockCount(), batch.describe());
     }
     batch.checkComplete();
+    if (staged != null) {
+      staged.flush();
+    }
     pending.removeFirst();
     lane.record(batch.first, batch.count, batch.packedDigests());
     chain.addBatch(batch.first, batch.digests());
     if (written != null) {
-      written.add(batch.first, batch.received(), batch.packedDigests());
+      written.add(batch.first, batch.written(), batch.packedDigests());
     }
     watermark = batch.end();
     LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)

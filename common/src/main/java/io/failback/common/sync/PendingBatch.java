@@ -17,7 +17,11 @@ final class PendingBatch {
   private final byte[] digests;
   private final BitSet expected = new BitSet();
   private final BitSet received = new BitSet();
+  /** The received blocks that were written: all of them, unless {@code staged} left some. */
+  private final BitSet written = new BitSet();
   private final boolean fullMode;
+  /** FULL batches into a disk that preserves overwrites: writes only what differs. */
+  private StagedWrites staged;
   /** Whether blocks may be missing at the batch end (TRACKED). */
   private boolean optional;
 
@@ -48,11 +52,18 @@ final class PendingBatch {
     return batch;
   }
 
-  /** A FULL-mode batch: every block must arrive, as bytes or as part of a zero range. */
-  static PendingBatch full(LaneContext lane, BlockApplier applier, long first, int count) {
+  /**
+   * A FULL-mode batch: every block must arrive, as bytes or as part of a zero range.
+   *
+   * @param staged where blocks go when the disk preserves overwrites (only those that differ
+   *     are written), or null to write every block as it comes
+   */
+  static PendingBatch full(LaneContext lane, BlockApplier applier, long first, int count,
+      StagedWrites staged) {
     PendingBatch batch = new PendingBatch(lane, applier, first, count,
         new byte[count * lane.digestLength()], true);
     batch.expected.set(0, count);
+    batch.staged = staged;
     return batch;
   }
 
@@ -66,7 +77,15 @@ final class PendingBatch {
 
   void accept(BlockPayload block) throws SyncException {
     int i = claim(block.getBlockIndex(), 1);
-    byte[] digest = applier.writeBlock(block, expectedDigest(i));
+    byte[] digest;
+    if (staged == null) {
+      digest = applier.writeBlock(block, expectedDigest(i));
+      written.set(i);
+    } else {
+      BlockApplier.Checked checked = applier.check(block, expectedDigest(i));
+      digest = checked.digest();
+      written.set(i, staged.stage(block.getBlockIndex(), checked.data()));
+    }
     System.arraycopy(digest, 0, digests, i * digest.length, digest.length);
     received.set(i);
   }
@@ -81,7 +100,14 @@ final class PendingBatch {
             + " a zero block", lane.describe(), first + i);
       }
     }
-    applier.writeZeros(zeros.getFirstBlock(), zeros.getBlockCount());
+    if (staged == null) {
+      applier.writeZeros(zeros.getFirstBlock(), zeros.getBlockCount());
+      written.set(from, from + zeros.getBlockCount());
+    } else {
+      for (int i = from; i < from + zeros.getBlockCount(); i++) {
+        written.set(i, staged.stage(first + i, null));
+      }
+    }
     for (int i = from; i < from + zeros.getBlockCount(); i++) {
       byte[] zero = lane.digester.zeroBlockDigest(lane.geometry.blockLength(first + i));
       System.arraycopy(zero, 0, digests, i * zero.length, zero.length);
@@ -118,9 +144,12 @@ final class PendingBatch {
     }
   }
 
-  /** The batch-relative indexes of the blocks written (as bytes or zeros). */
-  BitSet received() {
-    return received;
+  /**
+   * The batch-relative indexes of the blocks written (as bytes or zeros); a block a staged
+   * batch found on the disk already is not among them (its comparison read it back).
+   */
+  BitSet written() {
+    return written;
   }
 
   /** The final digests of the batch's blocks, concatenated. */

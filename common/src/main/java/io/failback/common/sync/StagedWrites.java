@@ -1,0 +1,145 @@
+package io.failback.common.sync;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The writes of FULL batches into a disk that preserves what it overwrites (an undo journal):
+ * a block the disk already holds is neither preserved nor written; the others are held until
+ * {@link #LIMIT_BYTES} of them are staged or the batch ends, then preserved in one durable step
+ * and written.
+ *
+ * <p>Why: a full download back onto the original host lands on a disk that mostly still holds
+ * the same data. Writing every block there cost the journal a copy of the old bytes and the
+ * disk the new ones, both forced: twice the disk's data in durable writes for blocks that did not
+ * change (docs/BENCHMARKS.md, "full download onto a disk that holds most of it"). The comparison
+ * reads the disk around the page cache, so a block left alone is proved as one written and read
+ * back is.
+ */
+final class StagedWrites {
+  /** Bytes of staged blocks a lane holds at most. */
+  static final int LIMIT_BYTES = 4 << 20;
+  /** Staged blocks at most (zero blocks hold no bytes). */
+  static final int LIMIT_BLOCKS = 4096;
+
+  private final LaneContext lane;
+  private final BlockApplier applier;
+  /** Blocks {@code [oldFrom, oldFrom + oldCount)} as the disk held them, read ahead. */
+  private final ByteBuffer old;
+  private long oldFrom = -1;
+  private int oldCount;
+  private boolean oldZero;
+  private final List<Long> indexes = new ArrayList<>();
+  /** The bytes of each staged block; null for zeros. */
+  private final List<byte[]> contents = new ArrayList<>();
+  private long bytes;
+
+  StagedWrites(LaneContext lane, BlockApplier applier) {
+    this.lane = lane;
+    this.applier = applier;
+    this.old = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
+  }
+
+  /**
+   * Stages block {@code index} to become {@code data} (null: zeros) unless the disk holds that
+   * already.
+   *
+   * @return whether the block is written (now or at the next {@link #flush})
+   */
+  boolean stage(long index, byte[] data) throws SyncException {
+    if (holds(index, data)) {
+      lane.progress.blocksEqual.incrementAndGet();
+      return false;
+    }
+    if (data == null) {
+      lane.progress.blocksZero.incrementAndGet();
+    }
+    indexes.add(index);
+    contents.add(data);
+    bytes += data == null ? 0 : data.length;
+    if (bytes >= LIMIT_BYTES || indexes.size() >= LIMIT_BLOCKS) {
+      flush();
+    }
+    return true;
+  }
+
+  /** Preserves the staged blocks in one durable step, then writes them. */
+  void flush() throws SyncException {
+    if (indexes.isEmpty()) {
+      return;
+    }
+    long first = indexes.stream().mapToLong(Long::longValue).min().orElseThrow();
+    long last = indexes.stream().mapToLong(Long::longValue).max().orElseThrow();
+    int span = Math.toIntExact(last - first + 1);
+    byte[] staged = new byte[(span + 7) / 8];
+    for (long index : indexes) {
+      int i = Math.toIntExact(index - first);
+      staged[i >> 3] |= (byte) (1 << (i & 7));
+    }
+    lane.announceOverwrite(first, span, staged);
+    for (int i = 0; i < indexes.size(); ) {
+      if (contents.get(i) != null) {
+        applier.write(indexes.get(i), contents.get(i));
+        i++;
+        continue;
+      }
+      // Adjacent zero blocks as one range: a VHDX deallocates whole blocks.
+      int j = i + 1;
+      while (j < indexes.size() && contents.get(j) == null
+          && indexes.get(j) == indexes.get(i) + (j - i)) {
+        j++;
+      }
+      applier.zero(indexes.get(i), j - i);
+      i = j;
+    }
+    indexes.clear();
+    contents.clear();
+    bytes = 0;
+  }
+
+  /** Whether the disk holds {@code data} (null: zeros) at block {@code index} already. */
+  private boolean holds(long index, byte[] data) throws SyncException {
+    if (index < oldFrom || index >= oldFrom + oldCount) {
+      readOld(index);
+    }
+    if (oldZero) {
+      return data == null || isZero(data, data.length);
+    }
+    int at = Math.toIntExact(index - oldFrom) * lane.geometry.blockSize();
+    int length = lane.geometry.blockLength(index);
+    byte[] held = old.array();
+    return data == null ? isZero(held, at, length)
+        : data.length == length && Arrays.equals(held, at, at + length, data, 0, length);
+  }
+
+  /**
+   * Reads the chunk of the lane that starts at block {@code from}: blocks arrive in order, and
+   * one read of a chunk around the page cache costs about what one of a block does.
+   */
+  private void readOld(long from) throws SyncException {
+    oldFrom = from;
+    oldCount = (int) Math.min(lane.chunkBlocks(), lane.end - from);
+    oldZero = lane.knownZero(from, oldCount);
+    if (!oldZero) {
+      lane.readBlocksBack(from, oldCount, old);
+    }
+  }
+
+  private static boolean isZero(byte[] data, int length) {
+    return isZero(data, 0, length);
+  }
+
+  private static boolean isZero(byte[] data, int from, int length) {
+    for (int at = 0; at < length; at += ZEROS.length) {
+      int n = Math.min(ZEROS.length, length - at);
+      if (Arrays.mismatch(data, from + at, from + at + n, ZEROS, 0, n) >= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final byte[] ZEROS = new byte[64 * 1024];
+}
