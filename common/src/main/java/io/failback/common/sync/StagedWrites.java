@@ -1,5 +1,6 @@
 package io.failback.common.sync;
 
+import io.failback.common.hash.ZeroBlocks;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,12 +106,12 @@ final class StagedWrites {
       readOld(index);
     }
     if (oldZero) {
-      return data == null || isZero(data, data.length);
+      return data == null || ZeroBlocks.isAllZero(data);
     }
     int at = Math.toIntExact(index - oldFrom) * lane.geometry.blockSize();
     int length = lane.geometry.blockLength(index);
     byte[] held = old.array();
-    return data == null ? isZero(held, at, length)
+    return data == null ? ZeroBlocks.isAllZero(held, at, length)
         : data.length == length && Arrays.equals(held, at, at + length, data, 0, length);
   }
 
@@ -126,20 +127,4 @@ final class StagedWrites {
       lane.readBlocksBack(from, oldCount, old);
     }
   }
-
-  private static boolean isZero(byte[] data, int length) {
-    return isZero(data, 0, length);
-  }
-
-  private static boolean isZero(byte[] data, int from, int length) {
-    for (int at = 0; at < length; at += ZEROS.length) {
-      int n = Math.min(ZEROS.length, length - at);
-      if (Arrays.mismatch(data, from + at, from + at + n, ZEROS, 0, n) >= 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static final byte[] ZEROS = new byte[64 * 1024];
 }
