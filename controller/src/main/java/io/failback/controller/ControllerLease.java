@@ -55,9 +55,10 @@ final class ControllerLease implements AutoCloseable {
       throws StoreException, InterruptedException {
     String holder = UUID.randomUUID().toString();
     Instant announced = Instant.MIN;
+    // The holder before this one, for what its folder held: read once, then each look's holder.
+    Optional<Lease> before = store.leaseRecords().current();
     while (true) {
       Instant now = store.leaseRecords().databaseTime();
-      Optional<Lease> before = store.leaseRecords().current();
       Lease lease = store.leaseRecords().acquire(holder, claim, now, ttl);
       if (lease.holder().equals(holder)) {
         store.fence(new ControllerStore.Fence(lease.term(), holder));
@@ -71,6 +72,7 @@ final class ControllerLease implements AutoCloseable {
         return new ControllerLease(store, holder, ttl, lease.term());
       }
       refuseUnlike(lease, claim);
+      before = Optional.of(lease);
       following.accept(lease.address(), lease.term());
       if (Duration.between(announced, now).compareTo(Duration.ofMinutes(1)) >= 0) {
         log.info("standby: the active controller is " + lease.address() + " (lease term "
