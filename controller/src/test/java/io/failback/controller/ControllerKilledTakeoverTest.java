@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.common.grpc.ControllerTargets;
 import io.failback.controller.store.ControllerStore;
 import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.EnableProtectionRequest;
 import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobServiceGrpc;
@@ -171,6 +172,100 @@ class ControllerKilledTakeoverTest {
             "the finished job left checkpoints behind");
       }
     }
+  }
+
+  /**
+   * kill -9 of the active controller during an initial replication (the agent as the source):
+   * the agent keeps the read point its cut sessions read, and the standby goes on from each
+   * lane's last durable checkpoint in the cloud disk, reading that same read point.
+   */
+  @Test
+  void killedDuringAnInitialReplicationTheStandbyGoesOnFromItsCheckpointsInTheSameReadPoint()
+      throws Exception {
+    try (TakeoverRig rig = new TakeoverRig(dir, 128)) {
+      // About 250 MiB to copy: long enough to be cut past a few batches per lane.
+      Job cut = protectUntilCheckpointed(rig, 3000, 73, 2);
+      rig.a.kill();
+      Job done = protectedExactly(rig, cut);
+      List<String> steps = steps(done);
+      assertEquals(2, steps.stream().filter(text -> text.contains(
+          "going on from the last durable checkpoint")).count(), "both disks: " + steps);
+      assertTrue(steps.stream().noneMatch(text -> text.contains("is gone")), steps.toString());
+      // Each disk task's counters are the continued session's.
+      long scanned = LifecycleFixture.diskTasks(done).stream()
+          .mapToLong(t -> t.getProgress().getBlocksScanned()).sum();
+      long sent = LifecycleFixture.diskTasks(done).stream()
+          .mapToLong(t -> t.getProgress().getBlocksSent()).sum();
+      long nonZero = nonZeroBlocks(rig, 0) + nonZeroBlocks(rig, 1);
+      System.out.printf("resumed initial replication: %d of 6144 blocks scanned, %d of %d"
+          + " non-zero sent%n", scanned, sent, nonZero);
+      // Below the checkpoints nothing is read or sent again.
+      assertTrue(scanned > 0 && scanned < 6144, "the continued pass read every block: "
+          + scanned);
+      assertTrue(sent > 0 && sent < nonZero, sent + " of " + nonZero + " non-zero blocks");
+    }
+  }
+
+  /**
+   * The host's agent killed too (its read points are discarded at its next start): the standby
+   * learns that the read point is gone and compares checksums from the start, still exact.
+   */
+  @Test
+  void killedWithTheAgentDuringAnInitialReplicationTheStandbyComparesChecksumsFromTheStart()
+      throws Exception {
+    try (TakeoverRig rig = new TakeoverRig(dir, 64)) {
+      Job cut = protectUntilCheckpointed(rig, 1500, 83, 1);
+      rig.a.kill();
+      rig.killAgentAndStartAgain();
+      Job done = protectedExactly(rig, cut);
+      List<String> steps = steps(done);
+      assertTrue(steps.stream().anyMatch(text -> text.contains("the read point it was reading"
+          + " is gone") && text.contains("falling back to a checksum pass (DELTA) from the"
+          + " start")), steps.toString());
+    }
+  }
+
+  /**
+   * Writes {@code blocks} random blocks to disk 0 and half as many to disk 1, starts their
+   * initial replication and returns the job once {@code disks} disks have a durable checkpoint.
+   */
+  private static Job protectUntilCheckpointed(TakeoverRig rig, int blocks, long seed, int disks)
+      throws Exception {
+    TakeoverRig.scribble(Path.of(rig.vm.getDisks(0).getPath()), blocks, seed);
+    TakeoverRig.scribble(Path.of(rig.vm.getDisks(1).getPath()), blocks / 2, seed + 1);
+    Job protect = rig.failover.enableProtection(EnableProtectionRequest.newBuilder()
+        .addVmIds(rig.vmId).build()).getJob();
+    return rig.awaitJob(protect, job -> job.getState() == JobState.JOB_SUCCEEDED
+        || rig.disksWithCheckpoints(protect.getId()) >= disks);
+  }
+
+  /** Waits for the cut protection to succeed; the VM is protected, its disks exact. */
+  private static Job protectedExactly(TakeoverRig rig, Job cut) throws Exception {
+    Job done = rig.awaitJob(cut, JobState.JOB_SUCCEEDED);
+    assertNotEquals(JobState.JOB_SUCCEEDED, cut.getState(), "copied before the kill");
+    assertEquals(ProtectionState.PROTECTED, rig.item().getState());
+    assertEquals("", rig.compareWithCloud(0));
+    assertEquals("", rig.compareWithCloud(1));
+    return done;
+  }
+
+  private static List<String> steps(Job job) {
+    return job.getTimelineList().stream().map(step -> step.getDescription()).toList();
+  }
+
+  private static long nonZeroBlocks(TakeoverRig rig, int disk) throws Exception {
+    long count = 0;
+    try (io.failback.common.disk.BlockDevice device = io.failback.common.disk.BlockDevices.open(
+        Path.of(rig.vm.getDisks(disk).getPath()), false)) {
+      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(64 * 1024);
+      for (long at = 0; at < device.size(); at += block.capacity()) {
+        device.read(at, block.clear());
+        if (!io.failback.common.hash.ZeroBlocks.isAllZero(block.array())) {
+          count++;
+        }
+      }
+    }
+    return count;
   }
 
   /** The guest writes a little more, CompleteFailover, and every disk ends equal. */

@@ -214,8 +214,9 @@ class LifecycleRestartTest {
     assertEquals(1, fixture.controller.server.cloud().list().size(), "a replica was left over");
     fixture.assertOnPremEqualsCloud(made);
     assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
-        "continued: blocks already copied are compared")), done.toString());
-    // The continued pass found what had reached the cloud and did not send it again.
+        "continued: blocks already copied are not sent again")), done.toString());
+    // Cut before any batch was durable (no checkpoint): the continued pass found what had
+    // reached the cloud and did not send it again.
     long equal = LifecycleFixture.diskTasks(done).stream()
         .mapToLong(t -> t.getProgress().getBlocksEqual()).sum();
     long sent = LifecycleFixture.diskTasks(done).stream()

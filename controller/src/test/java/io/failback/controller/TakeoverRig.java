@@ -76,6 +76,10 @@ final class TakeoverRig implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final TestPki pki;
   private final List<String> options;
+  private final String controllers;
+  private final Path hostDir;
+  /** The host's agent; {@link #killAgentAndStartAgain} replaces it. */
+  private AgentProcess agent;
 
   /** @param diskMib the sizes of the VM's two disks (a VHDX and a raw one) */
   TakeoverRig(Path dir, long diskMib) throws Exception {
@@ -102,7 +106,9 @@ final class TakeoverRig implements AutoCloseable {
         java.util.Map.of("NOTIFY_SOCKET", systemdB.path.toString())));
     // The standby first: clients reach the active controller through the standby's pointer.
     String both = "localhost:" + portB + ",localhost:" + portA;
-    keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));
+    controllers = both;
+    this.hostDir = hostDir;
+    agent = keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));
     operatorTls = TlsMaterial.load(pki.operator("ops"), true);
     // As the CLI builds them: a call that reaches the standby is retried on the active one.
     channel = ControllerTargets.retryingUnavailable(ControllerTargets.channelBuilder(both,
@@ -116,6 +122,12 @@ final class TakeoverRig implements AutoCloseable {
       scribble(Path.of(vm.getDisks(disk).getPath()), 40, 100 + disk);
     }
     vmId = vm.getId();
+  }
+
+  /** kill -9 of the host's agent (a host crash), then its start again on the same host. */
+  void killAgentAndStartAgain() throws Exception {
+    agent.kill();
+    agent = keep(AgentProcess.start(controllers, pki.agent("hv-01"), hostDir));
   }
 
   private <T extends AutoCloseable> T keep(T resource) {
@@ -329,7 +341,7 @@ final class TakeoverRig implements AutoCloseable {
     return total;
   }
 
-  private static void scribble(Path disk, int blocks, long seed) throws Exception {
+  static void scribble(Path disk, int blocks, long seed) throws Exception {
     try (BlockDevice device = BlockDevices.open(disk, true)) {
       Random random = new Random(seed);
       byte[] data = new byte[64 * 1024];

@@ -1,13 +1,14 @@
 package io.failback.agent.grpc;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
+import io.failback.agent.encryption.SessionKeys;
 import io.failback.agent.hyperv.ReadPoint;
 import io.failback.agent.hyperv.SourceTracking;
 import io.failback.agent.hyperv.state.AfterWriteReferences;
 import io.failback.agent.hyperv.state.GuardedHypervisor;
+import io.failback.agent.hyperv.state.ParkedReadPoints;
 import io.failback.agent.hyperv.state.ReadPoints;
 import io.failback.common.crypto.JobKey;
-import io.failback.common.crypto.KeyWrapper;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.metrics.SyncMeter;
@@ -18,11 +19,9 @@ import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.HostInventory;
-import io.failback.proto.v1.PayloadEncryption;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
-import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncReport;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualDisk;
@@ -31,10 +30,7 @@ import io.grpc.Channel;
 import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -71,6 +67,8 @@ public final class AgentSyncRunner implements AutoCloseable {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final EncryptionCertificateStore encryption;
   private final AfterWriteReferences afterWrite;
+  /** Read points of sessions that ended early, kept for the job's continued session. */
+  private final ParkedReadPoints parked = new ParkedReadPoints();
   private final SyncMeter meter;
   /** Adds each running session's counters to the meter while it runs. */
   private final ScheduledExecutorService metering =
@@ -106,13 +104,17 @@ public final class AgentSyncRunner implements AutoCloseable {
     try {
       // Before the disk is opened (and marked inconsistent): a session this agent cannot
       // decrypt must leave the disk and the VM's state exactly as they were.
-      JobKey payloadKey = payloadKey(start.getParameters());
+      JobKey payloadKey = SessionKeys.payloadKey(encryption, start.getParameters());
       VirtualMachine vm = find(start);
       if (start.getAgentRole() == SyncRole.SOURCE) {
         runFromReadPoint(start, payloadKey, vm, result);
       } else {
         runAsTarget(start, payloadKey, vm, result);
       }
+    } catch (ParkedReadPoints.GoneException e) {
+      log.info("sync session " + sessionId + " refused: " + e.getMessage());
+      result.setError("sync session " + sessionId + ": " + e.getMessage())
+          .setReadPointGone(true);
     } catch (SourceTracking.ReferenceUnknownException e) {
       // Before any read or send: the controller recognizes the flag and compares checksums.
       log.info("sync session " + sessionId + " refused: " + e.getMessage());
@@ -186,28 +188,53 @@ public final class AgentSyncRunner implements AutoCloseable {
    */
   private void runFromReadPoint(StartSync start, JobKey payloadKey, VirtualMachine vm,
       CommandResult.Builder result) throws IOException, SyncException, InterruptedException {
+    String token = start.getReadPointToken();
+    parked.endUnwanted(vm.getId(), token, start.getDiskPath(), start.getContinueReadPoint());
     ReadPoints.Lease joined;
-    try {
-      joined = driver.readPoints().join(vm.getId());
-    } catch (IOException e) {
-      if (vm.getPowerState() != PowerState.OFF || e instanceof ReadPoint.OutcomeUnknownException) {
-        throw e;
+    if (start.getContinueReadPoint()) {
+      joined = parked.take(token, start.getDiskPath()).orElseThrow(() ->
+          new ParkedReadPoints.GoneException("no read point of VM " + vm.getName() + " kept under "
+              + token + " for disk " + start.getDiskPath() + " (ended, or the agent restarted"
+              + " since); nothing was read"));
+    } else {
+      try {
+        joined = driver.readPoints().join(vm.getId());
+      } catch (IOException e) {
+        if (vm.getPowerState() != PowerState.OFF
+            || e instanceof ReadPoint.OutcomeUnknownException) {
+          throw e;
+        }
+        readInPlace(start, payloadKey, vm, result, e.getMessage());
+        return;
       }
-      readInPlace(start, payloadKey, vm, result, e.getMessage());
-      return;
     }
-    try (ReadPoints.Lease lease = joined) {
-      ReadPoint point = lease.point();
+    boolean ended = false;
+    if (!token.isEmpty()) {
+      parked.started(token, start.getDiskPath());
+    }
+    try {
+      ReadPoint point = joined.point();
       Path frozen = point.disk(start.getDiskPath());
       SourceTracking tracking = SourceTracking.fromReadPoint(point, start.getDiskPath(),
           start.getParameters(), start.getChangeReference());
       try (BlockDevice device = BlockDevices.open(frozen, false)) {
         runSession(start, payloadKey, device, tracking, result);
       }
-      String reference = lease.succeeded(start.getDiskPath());
+      ended = true;
+      String reference = joined.succeeded(start.getDiskPath());
       result.getSyncReportBuilder().setReadPoint(point.id());
       if (!start.getParameters().getDigestSet().isEmpty()) {
         result.getSyncReportBuilder().setChangeReference(reference);
+      }
+    } finally {
+      if (ended || token.isEmpty() || stopping.get()) {
+        joined.close();
+      } else {
+        // Ended early (the controller went away, the link broke): the job may continue it.
+        parked.park(vm.getId(), token, start.getDiskPath(), joined);
+      }
+      if (!token.isEmpty()) {
+        parked.ended(token, start.getDiskPath());
       }
     }
   }
@@ -263,42 +290,6 @@ public final class AgentSyncRunner implements AutoCloseable {
         .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
         .setResumes(counters.resumes()));
     log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
-  }
-
-  /**
-   * The job key of an encrypted session, unwrapped with the private key of the certificate it
-   * names; null when the session is not encrypted.
-   */
-  private JobKey payloadKey(SyncParameters parameters) throws IOException, SyncException {
-    if (!parameters.hasEncryption()) {
-      return null;
-    }
-    PayloadEncryption wire = parameters.getEncryption();
-    EncryptionCertificateStore.Held held = encryption.find(wire.getCertificateThumbprint())
-        .orElse(null);
-    if (held == null) {
-      List<String> thumbprints = new ArrayList<>();
-      for (EncryptionCertificateStore.Held h : encryption.load()) {
-        thumbprints.add(h.thumbprint());
-      }
-      throw new SyncException(SyncException.Kind.FAILED_PRECONDITION, "this host holds no"
-          + " private key for encryption certificate '" + wire.getCertificateThumbprint()
-          + "' (it holds " + (thumbprints.isEmpty() ? "none" : String.join(", ", thumbprints))
-          + "); the disk was not touched");
-    }
-    JobKey key;
-    try {
-      key = KeyWrapper.unwrap(wire.getWrappedKey().toByteArray(), held.privateKey(),
-          wire.getKeyId());
-    } catch (GeneralSecurityException e) {
-      throw new SyncException(SyncException.Kind.FAILED_PRECONDITION, "the job key '"
-          + wire.getKeyId() + "' does not unwrap with the private key of certificate "
-          + held.thumbprint() + " (wrapped for another certificate or job, or changed in"
-          + " transit); the disk was not touched");
-    }
-    // A key that unwraps may still not be the one the controller seals with.
-    DiskSync.checkEncryption(parameters, key);
-    return key;
   }
 
   /**
@@ -369,5 +360,6 @@ public final class AgentSyncRunner implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     metering.shutdownNow();
+    parked.close();
   }
 }

@@ -13,6 +13,7 @@ import io.failback.common.sync.Throttle;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.sync.ChangeReferenceUnknownException;
+import io.failback.controller.sync.ReadPointGoneException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
@@ -143,6 +144,10 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
     }).exceptionallyCompose(failure -> {
       // Both sides have ended here; whichever failed first, a refused reference is the cause.
       CommandResult report = theirs.isCompletedExceptionally() ? null : theirs.join();
+      if (report != null && report.getReadPointGone()) {
+        return CompletableFuture.failedFuture(new ReadPointGoneException("agent: "
+            + report.getError()));
+      }
       return CompletableFuture.failedFuture(report != null && report.getChangeReferenceUnknown()
           ? new ChangeReferenceUnknownException("agent: " + report.getError()) : failure);
     }).whenComplete((outcome, failure) -> {

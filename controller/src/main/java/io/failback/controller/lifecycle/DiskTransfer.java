@@ -8,6 +8,7 @@ import io.failback.common.sync.SyncProgress;
 import io.failback.common.sync.Throttle;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.ChangeReferenceUnknownException;
+import io.failback.controller.sync.ReadPointGoneException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.SyncOutcome;
@@ -23,7 +24,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -249,7 +249,7 @@ final class DiskTransfer {
         }
       }
       first.throwIfAny();
-      noteReadPoints(plan, disks, outcomes);
+      ReadPointNotes.of(disks, outcomes).forEach(text -> note(plan, text));
       // A verify pass is no model for a transfer: its source reads nothing it need not.
       if (plan.agentRole() == SyncRole.TARGET && plan.readBack() != ReadBack.VERIFY_PASS) {
         long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
@@ -281,7 +281,8 @@ final class DiskTransfer {
         .setVerifyReread(planned.getVerifyReread() || planned.getRereadWritten()).build();
     if (!durable.isEmpty()) {
       note(plan, "disk " + disk.onPremPath() + ": going on from the last durable checkpoint ("
-          + DurableLanes.describe(durable) + "); the blocks below it reached the host before");
+          + DurableLanes.describe(durable) + "); the blocks below it are on the "
+          + (plan.agentRole() == SyncRole.TARGET ? "host" : "cloud disk") + " already");
     }
     CompletableFuture<SyncOutcome> session = resuming.run(plan, disk.onPremPath(), parameters,
         durable, (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), throttle,
@@ -289,19 +290,23 @@ final class DiskTransfer {
               lanes.forget(plan, disk.index());
               return outcome;
             });
-    if (plan.mode() != SyncMode.TRACKED || plan.agentRole() != SyncRole.SOURCE) {
+    if (plan.agentRole() != SyncRole.SOURCE) {
       return session;
     }
     return session.exceptionallyCompose(failure -> {
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
-      if (!(cause instanceof ChangeReferenceUnknownException)) {
+      String why = cause instanceof ChangeReferenceUnknownException ? "change tracking unavailable"
+          : cause instanceof ReadPointGoneException ? "the read point it was reading is gone"
+          : null;
+      if (why == null) {
         return CompletableFuture.failedFuture(failure);
       }
       // The agent refused before reading anything: a checksum pass of the same disk records
-      // the same digest set afresh, and the agent creates a new reference point for next time.
-      note(plan, "disk " + disk.onPremPath() + ": change tracking unavailable ("
-          + cause.getMessage() + "); falling back to a checksum pass (DELTA)");
+      // the same digest set afresh, and the agent creates a new read point.
+      lanes.forget(plan, disk.index());
+      note(plan, "disk " + disk.onPremPath() + ": " + why + " (" + cause.getMessage()
+          + "); falling back to a checksum pass (DELTA) from the start");
       return start(plan, disk, parameters.toBuilder()
           .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build(),
           "", throttle, counters, sessions, new ConcurrentHashMap<>());
@@ -321,31 +326,16 @@ final class DiskTransfer {
         .setAgentRole(plan.agentRole()).setDiskPath(disk.onPremPath())
         .setGeneration(plan.generation()).setChangeReference(changeReference)
         .setReferenceAfterWrite(plan.referenceAfterWrite())
-        .setUndoJournal(plan.undoJournal()).build(),
+        .setUndoJournal(plan.undoJournal()).setReadPointToken(DurableLanes.readPointToken(plan))
+        // Lanes that start at durable checkpoints read on where the kept read point left off.
+        .setContinueReadPoint(plan.agentRole() == SyncRole.SOURCE && !acknowledged.isEmpty())
+        .build(),
         disk.cloudDisk(), Map.copyOf(acknowledged),
         checkpoint -> {
           acknowledged.put(checkpoint.getLane(), checkpoint);
           lanes.record(plan, disk.index(), checkpoint);
         }, counters,
         disk.changed(), plan.encryption(), throttle);
-  }
-
-  /**
-   * Says which disks the agent copied from which read point (on Hyper-V a recovery checkpoint
-   * the operator may see come and go): the copy is the disks as they were at that moment.
-   */
-  private void noteReadPoints(Plan plan, List<Disk> disks, List<SyncOutcome> outcomes) {
-    Map<String, List<String>> byReadPoint = new LinkedHashMap<>();
-    for (int i = 0; i < outcomes.size(); i++) {
-      String readPoint = outcomes.get(i).agent().getReadPoint();
-      if (!readPoint.isEmpty()) {
-        byReadPoint.computeIfAbsent(readPoint, id -> new ArrayList<>())
-            .add(disks.get(i).onPremPath());
-      }
-    }
-    byReadPoint.forEach((readPoint, paths) -> note(plan, "disk"
-        + (paths.size() > 1 ? "s " : " ") + String.join(", ", paths) + " copied as read point "
-        + readPoint + " froze " + (paths.size() > 1 ? "them" : "it")));
   }
 
   /** A job step when there is a job, a log line for a delta cycle. */

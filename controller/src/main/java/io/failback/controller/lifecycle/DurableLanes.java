@@ -3,6 +3,7 @@ package io.failback.controller.lifecycle;
 import io.failback.controller.store.CheckpointRecords;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.LaneCheckpoint;
+import io.failback.proto.v1.SyncRole;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -16,8 +17,11 @@ import java.util.stream.Collectors;
  * both sides again.
  *
  * <p>Only a transfer whose source cannot change meanwhile keeps them ({@link
- * DiskTransfer.Plan#resumeKey}): phase 2 and a full download, with the cloud VM off. The agent
- * acknowledged each batch after it was durable on the host (data, digest set, undo journal).
+ * DiskTransfer.Plan#resumeKey}): phase 2 and a full download, with the cloud VM off, where the
+ * agent acknowledged each batch after it was durable on the host (data, digest set, undo
+ * journal); and a job's replication into the cloud, whose source is the agent's read point,
+ * which the agent keeps for the continued session ({@link #readPointToken}), and whose batches
+ * this controller made durable in the cloud disk before it acknowledged them.
  * A checkpoint that cannot be read or written costs a longer resume, never correctness: the
  * pass then reads from the start.
  */
@@ -36,6 +40,19 @@ final class DurableLanes {
   /** The store's key of a job's checkpoints, before the disk. */
   static String jobKey(String jobId) {
     return "job-" + jobId + "/";
+  }
+
+  /**
+   * The token under which the agent keeps the read point of {@code plan}'s source sessions when
+   * they end early, so that a continued session reads the same moment; empty when the plan
+   * keeps no checkpoints (nothing could continue it).
+   */
+  static String readPointToken(DiskTransfer.Plan plan) {
+    if (plan.agentRole() != SyncRole.SOURCE || plan.resumeKey().isEmpty()
+        || plan.jobId().isEmpty()) {
+      return "";
+    }
+    return jobKey(plan.jobId()) + plan.vmId() + "/" + plan.resumeKey();
   }
 
   /** Where {@code plan}'s sessions for {@code disk} start: empty to start at the beginning. */

@@ -62,9 +62,12 @@ final class Replication {
       ReentrantLock replica = context.replicaLocks().of(item.getVmId());
       replica.lockInterruptibly(); // waits for a delta cycle still writing the replica
       try {
+        // Resumable: a controller that restarts or takes over goes on from the lanes' last
+        // durable checkpoints, reading the read point the agent kept for it.
         List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId,
             item.getVmId(), vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE,
-            "job-" + jobId + tag, digestSetPrefix(item), trackingSeed(item)), disks);
+            "job-" + jobId + tag, digestSetPrefix(item), trackingSeed(item))
+            .resumable("replication"), disks);
         record(item.getVmId(), state, outcomes);
       } finally {
         replica.unlock();

@@ -9,8 +9,10 @@ import java.util.Optional;
 /**
  * A protection job (EnableProtection or ReverseReplicate) continued by a controller that
  * started while it ran: once the host's agent is back, the replication goes on into the cloud
- * VM the job had made, as a checksum pass that compares what was already copied and sends only
- * the rest; without one it starts over. Its failure removes the replica as before.
+ * VM the job had made, from the lanes' last durable checkpoints, reading the read point the
+ * agent kept for it; where there is no checkpoint or the read point is gone, as a checksum pass
+ * that compares what was already copied and sends only the rest. Without a cloud VM it starts
+ * over. Its failure removes the replica as before.
  */
 final class ResumedProtectVm extends ProtectVm {
   private final String madeBefore;
@@ -31,8 +33,8 @@ final class ResumedProtectVm extends ProtectVm {
     this.jobId = jobId;
     step("continuing after a controller restart" + (madeBefore.isEmpty()
         ? ": the replication starts over once host " + item.getOnPremHost() + " answers"
-        : ": the replication into cloud VM " + madeBefore + " goes on as a checksum pass once"
-            + " host " + item.getOnPremHost() + " answers"));
+        : ": the replication into cloud VM " + madeBefore + " goes on from its last durable"
+            + " checkpoints once host " + item.getOnPremHost() + " answers"));
   }
 
   @Override
@@ -47,6 +49,6 @@ final class ResumedProtectVm extends ProtectVm {
     cloudVm = existing.get();
     new Replication(context).replicate(jobId, tag, item, vm, cloudVm.id(), SyncMode.DELTA,
         (reverse ? "reverse replication" : "initial replication") + " (continued: blocks"
-            + " already copied are compared, not sent again)");
+            + " already copied are not sent again)");
   }
 }

@@ -1,0 +1,192 @@
+package io.failback.agent.hyperv.state;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Read points of source sessions that failed before their end, kept for the job's continued
+ * session instead of discarded.
+ *
+ * <p>Why: a controller that restarts or takes over continues a replication from the lanes' last
+ * durable checkpoints, which describe the disk as one read point froze it. Only that read point
+ * can supply the rest; a new one is another moment, and the blocks below the checkpoints would
+ * not match it, so without it the pass starts over comparing checksums. A kept read point costs
+ * the host what any read point does (on Hyper-V the guest writes into a checkpoint's
+ * differencing file), so it is kept for {@link #KEEP} at most, and ended at once when a session
+ * of the same VM under another token begins (a new moment is wanted then).
+ *
+ * <p>Keyed by the controller's token (job, VM, pass) and the disk: each disk's session holds its
+ * own share ({@link ReadPoints.Lease}) of the VM's read point.
+ */
+public final class ParkedReadPoints implements AutoCloseable {
+  /** Longer than a controller takes to restart or a standby to take over, with margin. */
+  public static final Duration KEEP = Duration.ofMinutes(15);
+  /** How long a continued session waits for the session it continues to end and park. */
+  static final Duration AWAIT_ENDING = Duration.ofSeconds(60);
+  private static final Logger log = LoggerFactory.getLogger(ParkedReadPoints.class);
+
+  /** A continued session found no read point kept under its token. */
+  public static final class GoneException extends java.io.IOException {
+    public GoneException(String message) {
+      super(message);
+    }
+  }
+
+  private record Key(String token, String diskPath) { }
+
+  private record Parked(String vmId, ReadPoints.Lease lease, ScheduledFuture<?> expiry) { }
+
+  private final Duration keep;
+  private final Map<Key, Parked> parked = new HashMap<>();
+  /** Sessions under a token running now: a continued one waits for them to end. */
+  private final Map<Key, Integer> running = new HashMap<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread thread = new Thread(r, "parked-read-points");
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  public ParkedReadPoints() {
+    this(KEEP);
+  }
+
+  ParkedReadPoints(Duration keep) {
+    this.keep = keep;
+  }
+
+  /** A session under {@code token} starts reading {@code diskPath}. */
+  public synchronized void started(String token, String diskPath) {
+    running.merge(new Key(token, diskPath), 1, Integer::sum);
+  }
+
+  /** The session has ended, parked or not. */
+  public synchronized void ended(String token, String diskPath) {
+    running.computeIfPresent(new Key(token, diskPath), (k, n) -> n == 1 ? null : n - 1);
+    notifyAll();
+  }
+
+  /**
+   * Keeps {@code lease} (of VM {@code vmId}, read by a session under {@code token} that failed)
+   * until a session continues it, or {@link #KEEP} passes, or another token's session of the VM
+   * begins.
+   */
+  public void park(String vmId, String token, String diskPath, ReadPoints.Lease lease) {
+    Key key = new Key(token, diskPath);
+    Parked before;
+    synchronized (this) {
+      ScheduledFuture<?> expiry = timer.schedule(() -> expire(key), keep.toMillis(),
+          TimeUnit.MILLISECONDS);
+      before = parked.put(key, new Parked(vmId, lease, expiry));
+      notifyAll();
+    }
+    if (before != null) {
+      end(before);
+    }
+    log.info("read point of VM " + vmId + " kept for " + keep.toMinutes() + " min under "
+        + token + " for disk " + diskPath + ": its session ended early, the job may continue it");
+  }
+
+  /**
+   * The share parked under {@code token} for {@code diskPath}, once the session that read it
+   * has ended (waiting for it a while); empty when there is none.
+   */
+  public Optional<ReadPoints.Lease> take(String token, String diskPath)
+      throws InterruptedException {
+    Key key = new Key(token, diskPath);
+    synchronized (this) {
+      awaitEnd(key);
+      Parked found = parked.remove(key);
+      if (found == null) {
+        return Optional.empty();
+      }
+      found.expiry().cancel(false);
+      return Optional.of(found.lease());
+    }
+  }
+
+  /**
+   * Ends what a new session of VM {@code vmId} for {@code diskPath} under {@code token} has no
+   * use for: shares parked under other tokens (a new moment is wanted), and, unless it continues
+   * one, the share parked for its own disk, once the session it continues has ended (waiting
+   * for it a while): that share would keep the read point open, and the session, done, would
+   * wait for it to end.
+   */
+  public void endUnwanted(String vmId, String token, String diskPath, boolean continuing)
+      throws InterruptedException {
+    List<Parked> ending = new ArrayList<>();
+    synchronized (this) {
+      if (!continuing && !token.isEmpty()) {
+        awaitEnd(new Key(token, diskPath));
+      }
+      parked.entrySet().removeIf(e -> {
+        boolean sameVm = e.getValue().vmId().toLowerCase(Locale.ROOT)
+            .equals(vmId.toLowerCase(Locale.ROOT));
+        boolean unwanted = sameVm && (!e.getKey().token().equals(token)
+            || !continuing && e.getKey().diskPath().equals(diskPath));
+        if (unwanted) {
+          ending.add(e.getValue());
+        }
+        return unwanted;
+      });
+    }
+    ending.forEach(ParkedReadPoints::end);
+  }
+
+  /** Waits (holding this monitor) until no session under {@code key} runs, or a while. */
+  private void awaitEnd(Key key) throws InterruptedException {
+    long deadline = System.nanoTime() + AWAIT_ENDING.toNanos();
+    while (running.containsKey(key) && !parked.containsKey(key)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+  }
+
+  /** How many shares are parked now. */
+  public synchronized int size() {
+    return parked.size();
+  }
+
+  private void expire(Key key) {
+    Parked found;
+    synchronized (this) {
+      found = parked.remove(key);
+    }
+    if (found != null) {
+      log.info("read point of VM " + found.vmId() + " kept under " + key.token() + " for disk "
+          + key.diskPath() + " not continued within " + keep.toMinutes() + " min: ended");
+      end(found);
+    }
+  }
+
+  private static void end(Parked found) {
+    found.expiry().cancel(false);
+    // The last share to leave discards the read point (no session read it to the end).
+    found.lease().close();
+  }
+
+  /** Ends every parked share (the agent stops: its next start discards what is left). */
+  @Override
+  public void close() {
+    List<Parked> all;
+    synchronized (this) {
+      all = new ArrayList<>(parked.values());
+      parked.clear();
+    }
+    all.forEach(ParkedReadPoints::end);
+    timer.shutdownNow();
+  }
+}

@@ -1,0 +1,133 @@
+package io.failback.agent.hyperv.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Read points of source sessions that ended early, kept under the controller's token for the
+ * job's continued session: taken once, ended when unwanted, when they expire or at the stop.
+ */
+class ParkedReadPointsTest extends ReadPointTestBase {
+  private static final String JOB = "job-1/vm/replication";
+
+  @Test
+  void aContinuedSessionTakesTheSameReadPointAndKeepsItAsItsReference() throws Exception {
+    try (ParkedReadPoints parked = new ParkedReadPoints()) {
+      ReadPoints.Lease cut = readPoints.join(vm.getId());
+      parked.park(vm.getId(), JOB, disk0, cut);
+      assertEquals(List.of(), driver.discardedIds, "kept, not discarded");
+
+      Optional<ReadPoints.Lease> taken = parked.take(JOB, disk0);
+      assertSame(cut, taken.orElseThrow());
+      assertEquals(Optional.empty(), parked.take(JOB, disk0), "taken once");
+      assertTrue(!taken.get().succeeded(disk0).isEmpty(), "kept as the reference point");
+      assertEquals(1, driver.created, "no second read point");
+      assertNothingLeft();
+    }
+  }
+
+  @Test
+  void nothingIsTakenUnderAnotherTokenOrDiskAndAnotherJobsSessionEndsIt() throws Exception {
+    try (ParkedReadPoints parked = new ParkedReadPoints()) {
+      parked.park(vm.getId(), JOB, disk0, readPoints.join(vm.getId()));
+      assertEquals(Optional.empty(), parked.take("job-2/vm/replication", disk0));
+      assertEquals(Optional.empty(), parked.take(JOB, disk1));
+      assertEquals(1, parked.size());
+
+      parked.endUnwanted(vm.getId(), "job-2/vm/replication", disk0, false);
+      assertEquals(0, parked.size());
+      assertEquals(1, driver.discarded, "a new moment is wanted: the kept one is discarded");
+      assertNothingLeft();
+    }
+  }
+
+  @Test
+  void aSessionStartingOverUnderTheSameTokenEndsItsDisksShareOnceTheCutSessionParked()
+      throws Exception {
+    try (ParkedReadPoints parked = new ParkedReadPoints()) {
+      ReadPoints.Lease cut = readPoints.join(vm.getId());
+      parked.started(JOB, disk0);
+      CompletableFuture<Object> startingOver = later(() -> {
+        parked.endUnwanted(vm.getId(), JOB, disk0, false);
+        return null;
+      });
+      Thread.sleep(200);
+      assertTrue(!startingOver.isDone(), "waits for the cut session to end");
+      parked.park(vm.getId(), JOB, disk0, cut);
+      parked.ended(JOB, disk0);
+      startingOver.get(10, TimeUnit.SECONDS);
+      assertEquals(0, parked.size());
+      assertNothingLeft();
+    }
+  }
+
+  @Test
+  void aContinuedSessionWaitsForTheCutSessionToPark() throws Exception {
+    try (ParkedReadPoints parked = new ParkedReadPoints()) {
+      ReadPoints.Lease cut = readPoints.join(vm.getId());
+      parked.started(JOB, disk0);
+      CompletableFuture<Optional<ReadPoints.Lease>> continued =
+          later(() -> parked.take(JOB, disk0));
+      Thread.sleep(200);
+      assertTrue(!continued.isDone(), "the cut session has not ended yet");
+      parked.park(vm.getId(), JOB, disk0, cut);
+      parked.ended(JOB, disk0);
+      assertSame(cut, continued.get(10, TimeUnit.SECONDS).orElseThrow());
+      cut.close();
+    }
+  }
+
+  @FunctionalInterface
+  private interface Waiting<T> {
+    T call() throws InterruptedException;
+  }
+
+  private static <T> CompletableFuture<T> later(Waiting<T> call) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return call.call();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
+  void aKeptReadPointNotContinuedInTimeIsDiscarded() throws Exception {
+    try (ParkedReadPoints parked = new ParkedReadPoints(Duration.ofMillis(100))) {
+      parked.park(vm.getId(), JOB, disk0, readPoints.join(vm.getId()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (true) {
+        try {
+          // Ended on the timer's thread: the host's copy and the agent's record go.
+          assertEquals(1, driver.discarded);
+          assertNothingLeft();
+          break;
+        } catch (AssertionError notYet) {
+          if (System.nanoTime() > deadline) {
+            throw notYet;
+          }
+          Thread.sleep(20);
+        }
+      }
+      assertEquals(Optional.empty(), parked.take(JOB, disk0));
+    }
+  }
+
+  @Test
+  void theAgentsStopEndsWhatIsKept() throws Exception {
+    ParkedReadPoints parked = new ParkedReadPoints();
+    parked.park(vm.getId(), JOB, disk0, readPoints.join(vm.getId()));
+    parked.close();
+    assertEquals(1, driver.discarded);
+    assertNothingLeft();
+  }
+}
