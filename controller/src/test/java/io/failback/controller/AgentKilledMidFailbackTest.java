@@ -133,6 +133,32 @@ class AgentKilledMidFailbackTest {
         + " blocks, " + sentBeforeKill + " of them before the kill");
   }
 
+  /**
+   * The agent as the source: killed mid initial replication, its read point is discarded at its
+   * next start; the job waits for it instead of failing, and goes on (from the checkpoints in
+   * the kept read point where the agent kept one, else comparing checksums) to an exact replica.
+   */
+  @Test
+  void anInitialReplicationGoesOnByItselfOnceTheKilledAgentIsBack() throws Exception {
+    LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup);
+    for (int disk = 0; disk < 2; disk++) {
+      fixture.scribbleOnPrem(disk, 200, 500 + disk); // about 25 MiB to copy
+    }
+    Job protect = fixture.controller.server.lifecycle().enableProtection(fixture.vmId);
+    awaitWritten(fixture, protect, 4 * MIB);
+    fixture.agentProcess().kill();
+    awaitStep(fixture, protect, "waiting for the agent of host hv-01");
+    assertEquals(JobState.JOB_RUNNING,
+        fixture.controller.server.jobs().get(protect.getId()).getState());
+
+    fixture.agentProcess().start();
+    Job done = fixture.awaitState(protect, JobState.JOB_SUCCEEDED);
+    assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .contains("the agent of host hv-01 is back; the sync resumes")), done.toString());
+    fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+  }
+
   @Test
   void anAgentThatDoesNotComeBackInTimeFailsTheJobAndTheDisksGoBackWhenItDoes()
       throws Exception {

@@ -15,9 +15,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Runs a job's sync to an agent so that losing the agent (killed, restarted, link cut) pauses
+ * Runs a job's sync with an agent so that losing the agent (killed, restarted, link cut) pauses
  * it instead of failing the job: the job says it waits for the agent, and once the agent is back
- * the session starts again from every lane's last acknowledged batch, which the agent made
+ * the session starts again from every lane's last acknowledged batch, which the target made
  * durable (data, digest set, undo journal) before acknowledging it. What is resent is bounded by
  * the unacknowledged window of each lane. The operator's cancel ends the wait at once; an agent
  * not back within the timeout fails the job as before (and a failback rolls back).
@@ -66,10 +66,13 @@ final class ResumingSync implements AutoCloseable {
   private CompletableFuture<SyncOutcome> run(DiskTransfer.Plan plan, String diskPath,
       SyncParameters parameters, Attempt attempt, Map<Integer, LaneCheckpoint> acknowledged,
       int resumes) {
-    // Only a job's syncs into an agent resume: an agent as source reads a point-in-time view
-    // (a read point) that its restart may have taken away, and a delta cycle simply runs again.
-    Optional<Object> agent = plan.agentRole() == SyncRole.TARGET && !plan.jobId().isEmpty()
-        ? agentReturn.connection(plan.host()) : Optional.empty();
+    // A job's syncs resume; a delta cycle simply runs again. An agent as the source reads a
+    // read point, which it keeps for the continued session under the plan's token (without
+    // one it could be another moment); one that restarted meanwhile says it is gone, and the
+    // disk is compared from the start (DiskTransfer).
+    boolean resumable = !plan.jobId().isEmpty() && (plan.agentRole() == SyncRole.TARGET
+        || !DurableLanes.readPointToken(plan).isEmpty());
+    Optional<Object> agent = resumable ? agentReturn.connection(plan.host()) : Optional.empty();
     SyncParameters run = resumes == 0 ? parameters : parameters.toBuilder()
         .setSessionId(parameters.getSessionId() + "-r" + resumes)
         .setVerifyReread(parameters.getVerifyReread() || parameters.getRereadWritten()).build();
