@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.testing.LogCapture;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.LeaseRecords.Lease;
@@ -112,6 +113,35 @@ class ControllerLeaseTest {
     ControllerFixture next = cleanup.register(new ControllerFixture(first).start());
     assertEquals(2, lease(store).term());
     assertTrue(next.server.port() > 0);
+  }
+
+  /**
+   * A controller that takes over from one that kept its state elsewhere (the old folder lost
+   * with its machine) serves, and says what that folder held and this one lacks.
+   */
+  @Test
+  void aControllerTakingOverFromAnotherStateFolderSaysWhatIsMissing() throws Exception {
+    StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
+    ControllerFixture first = new ControllerFixture(dir);
+    first.store = store;
+    first.lease = new LeaseSettings("", Duration.ofMinutes(10), false);
+    first.start();
+    first.close();
+
+    try (LogCapture logged = LogCapture.of(ControllerLease.class)) {
+      ControllerFixture other = new ControllerFixture(first, dir.resolve("state-b"));
+      cleanup.register(other.start());
+      assertEquals(2, lease(store).term());
+      List<String> warnings = logged.events().stream()
+          .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+          .map(e -> e.getFormattedMessage()).toList();
+      assertEquals(1, warnings.size(), logged.messages().toString());
+      assertTrue(warnings.get(0).contains("the last active controller kept its state in")
+          && warnings.get(0).contains(first.stateDir.toAbsolutePath().toString())
+          && warnings.get(0).contains(other.stateDir.toAbsolutePath().toString())
+          && warnings.get(0).contains("a reverse replication without its seed copies the"
+              + " whole disk"), warnings.get(0));
+    }
   }
 
   private ControllerFixture startActive(StoreLocation.Postgres store, Duration ttl,
