@@ -103,11 +103,7 @@ class ControllerLeaseTest {
   @Test
   void aCleanStopReleasesTheLeaseForTheNextController() throws Exception {
     StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
-    ControllerFixture first = new ControllerFixture(dir);
-    first.store = store;
-    first.lease = new LeaseSettings("", Duration.ofMinutes(10), false);
-    first.start();
-    first.close();
+    ControllerFixture first = activeThenStopped(store);
 
     // Without the release the next start would wait ten minutes as a standby.
     ControllerFixture next = cleanup.register(new ControllerFixture(first).start());
@@ -122,11 +118,7 @@ class ControllerLeaseTest {
   @Test
   void aControllerTakingOverFromAnotherStateFolderSaysWhatIsMissing() throws Exception {
     StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
-    ControllerFixture first = new ControllerFixture(dir);
-    first.store = store;
-    first.lease = new LeaseSettings("", Duration.ofMinutes(10), false);
-    first.start();
-    first.close();
+    ControllerFixture first = activeThenStopped(store);
 
     try (LogCapture logged = LogCapture.of(ControllerLease.class)) {
       ControllerFixture other = new ControllerFixture(first, dir.resolve("state-b"));
@@ -142,6 +134,16 @@ class ControllerLeaseTest {
           && warnings.get(0).contains("a reverse replication without its seed copies the"
               + " whole disk"), warnings.get(0));
     }
+  }
+
+  /** A controller that held the lease (ten-minute TTL) and stopped cleanly. */
+  private ControllerFixture activeThenStopped(StoreLocation.Postgres store) throws Exception {
+    ControllerFixture first = new ControllerFixture(dir);
+    first.store = store;
+    first.lease = new LeaseSettings("", Duration.ofMinutes(10), false);
+    first.start();
+    first.close();
+    return first;
   }
 
   private ControllerFixture startActive(StoreLocation.Postgres store, Duration ttl,
