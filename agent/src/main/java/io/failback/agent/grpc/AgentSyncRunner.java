@@ -209,9 +209,7 @@ public final class AgentSyncRunner implements AutoCloseable {
       }
     }
     boolean ended = false;
-    if (!token.isEmpty()) {
-      parked.started(token, start.getDiskPath());
-    }
+    parked.started(token, start.getDiskPath());
     try {
       ReadPoint point = joined.point();
       Path frozen = point.disk(start.getDiskPath());
@@ -233,9 +231,7 @@ public final class AgentSyncRunner implements AutoCloseable {
         // Ended early (the controller went away, the link broke): the job may continue it.
         parked.park(vm.getId(), token, start.getDiskPath(), joined);
       }
-      if (!token.isEmpty()) {
-        parked.ended(token, start.getDiskPath());
-      }
+      parked.ended(token, start.getDiskPath());
     }
   }
 

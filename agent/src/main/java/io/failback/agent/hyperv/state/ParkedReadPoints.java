@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -65,8 +64,11 @@ public final class ParkedReadPoints implements AutoCloseable {
     this.keep = keep;
   }
 
-  /** A session under {@code token} starts reading {@code diskPath}. */
+  /** A session under {@code token} starts reading {@code diskPath}; nothing without a token. */
   public synchronized void started(String token, String diskPath) {
+    if (token.isEmpty()) {
+      return;
+    }
     running.merge(new Key(token, diskPath), 1, Integer::sum);
   }
 
@@ -130,10 +132,9 @@ public final class ParkedReadPoints implements AutoCloseable {
         awaitEnd(new Key(token, diskPath));
       }
       parked.entrySet().removeIf(e -> {
-        boolean sameVm = e.getValue().vmId().toLowerCase(Locale.ROOT)
-            .equals(vmId.toLowerCase(Locale.ROOT));
-        boolean unwanted = sameVm && (!e.getKey().token().equals(token)
-            || !continuing && e.getKey().diskPath().equals(diskPath));
+        boolean unwanted = e.getValue().vmId().equalsIgnoreCase(vmId)
+            && (!e.getKey().token().equals(token)
+                || !continuing && e.getKey().diskPath().equals(diskPath));
         if (unwanted) {
           ending.add(e.getValue());
         }
