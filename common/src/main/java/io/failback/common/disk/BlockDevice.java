@@ -51,7 +51,8 @@ public interface BlockDevice extends Closeable {
 
   /**
    * Whether {@code [offset, offset + length)} is known to read as zeros without reading it
-   * (unallocated in the format's own metadata). False means "unknown", not "non-zero".
+   * (unallocated in the format's own metadata, or a hole of a sparse raw file on Linux). False
+   * means "unknown", not "non-zero".
    */
   boolean isKnownZero(long offset, long length) throws IOException;
 

@@ -28,6 +28,8 @@ public final class RawImageDevice implements BlockDevice {
   private final boolean writable;
   private final boolean device;
   private final DirectReads direct;
+  /** The file's holes; null for a block device, which has none. */
+  private final FileHoles holes;
 
   private RawImageDevice(
       Path path, FileChannel channel, long size, int sectorSize, boolean writable, boolean device) {
@@ -38,6 +40,7 @@ public final class RawImageDevice implements BlockDevice {
     this.writable = writable;
     this.device = device;
     this.direct = new DirectReads(path);
+    this.holes = device ? null : new FileHoles(path);
   }
 
   /** Opens a raw image or block device with 512-byte logical sectors. */
@@ -154,19 +157,29 @@ public final class RawImageDevice implements BlockDevice {
     // Bytes past the current end of the file are holes already (another process may have
     // shortened it; writing there would extend it, which a raw disk never does).
     long end = device ? offset + length : Math.min(offset + length, channel.size());
-    if (end > offset) {
-      DeviceIo.zeroNonZeroPages(channel, offset, end - offset, path);
+    if (holes == null) {
+      if (end > offset) {
+        DeviceIo.zeroNonZeroPages(channel, offset, end - offset, path);
+      }
+      return;
+    }
+    // Holes are zero already: only the parts holding data are read, and zeroed where not zero
+    // (a full download into a fresh sparse file reads nothing here).
+    for (long at = holes.nextData(offset, end); at < end; at = holes.nextData(at, end)) {
+      long dataEnd = Math.max(at + 1, holes.nextHole(at, end));
+      DeviceIo.zeroNonZeroPages(channel, at, dataEnd - at, path);
+      at = dataEnd;
     }
   }
 
   /**
-   * Only an empty range is known to be zero: Java offers no SEEK_DATA/SEEK_HOLE or FIEMAP, so holes
-   * in a sparse file cannot be found without reading them, and a device has no holes.
+   * A range is known to be zero when the file system maps no data there (a hole of a sparse
+   * file, {@link FileHoles}); a block device has no holes, so only an empty range is.
    */
   @Override
   public boolean isKnownZero(long offset, long length) {
     DeviceIo.checkRange(this, offset, length);
-    return length == 0;
+    return length == 0 || (holes != null && holes.isHole(offset, length));
   }
 
   @Override
@@ -176,7 +189,7 @@ public final class RawImageDevice implements BlockDevice {
 
   @Override
   public void close() throws IOException {
-    try (DirectReads closing = direct) {
+    try (DirectReads closing = direct; FileHoles closingHoles = holes) {
       channel.close();
     }
   }

@@ -76,8 +76,33 @@ class RawImageDeviceTest {
       assertArrayEquals(filled(512, 0x77), read(disk, MIB, 512));
       assertArrayEquals(new byte[8 * KIB + 1024], read(disk, MIB + 512, 8 * KIB + 1024));
       assertArrayEquals(filled(512, 0x77), read(disk, MIB + 9 * KIB + 512, 512));
-      assertFalse(disk.isKnownZero(MIB + 512, 512), "a raw file cannot tell holes apart");
+      assertFalse(disk.isKnownZero(MIB + 512, 512), "zeros written over data are data");
       assertTrue(disk.isKnownZero(MIB, 0));
+    }
+  }
+
+  @Test
+  void holesAreKnownZeroAndDataIsNotEvenBeforeItIsFlushed() throws Exception {
+    Path file = dir.resolve("holes.raw");
+    try (BlockDevice disk = BlockDevices.createRawSparse(file, 64 * MIB)) {
+      // createRawSparse sets the length by writing the last byte: its last page is data.
+      assertTrue(disk.isKnownZero(0, 64 * MIB - 4 * KIB), "a fresh sparse file is a hole");
+      assertFalse(disk.isKnownZero(64 * MIB - 512, 512));
+      // Not flushed: a page the file system has not allocated yet (delayed allocation) is
+      // still data to lseek, else a lane would skip a block it has just been sent.
+      write(disk, 8 * MIB + 64 * KIB, filled(4 * KIB, 0x11));
+
+      assertFalse(disk.isKnownZero(8 * MIB, MIB));
+      assertFalse(disk.isKnownZero(8 * MIB + 64 * KIB + 4 * KIB - 512, 512));
+      assertFalse(disk.isKnownZero(0, 64 * MIB));
+      assertTrue(disk.isKnownZero(0, 8 * MIB));
+      assertTrue(disk.isKnownZero(16 * MIB, 32 * MIB));
+      disk.flush();
+      assertFalse(disk.isKnownZero(8 * MIB + 64 * KIB, 4 * KIB));
+      assertTrue(disk.isKnownZero(32 * MIB, 64 * KIB));
+
+      disk.writeZeroes(8 * MIB, MIB);
+      assertArrayEquals(new byte[4 * KIB], read(disk, 8 * MIB + 64 * KIB, 4 * KIB));
     }
   }
 

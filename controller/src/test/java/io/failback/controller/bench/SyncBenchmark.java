@@ -57,12 +57,17 @@ public final class SyncBenchmark {
     Path warmUpTarget = Path.of(disks.get(2).getPath());
 
     BenchSetup.log("writing images (" + (size >> 30) + " GiB each)");
+    // -Donly=full: the full copies alone (their image only), for a quicker look at them.
+    boolean fullOnly = "full".equals(System.getProperty("only", ""));
     Path cloud = data.resolve("cloud.raw");
-    BenchImages.random(cloud, size, 0.0, 1);
-    BenchSetup.copy(cloud, onPrem);
-    int changed = BenchImages.changeBlocks(onPrem, size, (int) (size / BLOCK / 100), 2);
     Path rsyncTarget = data.resolve("rsync-target.raw");
-    BenchSetup.copy(onPrem, rsyncTarget);
+    int changed = 0;
+    if (!fullOnly) {
+      BenchImages.random(cloud, size, 0.0, 1);
+      BenchSetup.copy(cloud, onPrem);
+      changed = BenchImages.changeBlocks(onPrem, size, (int) (size / BLOCK / 100), 2);
+      BenchSetup.copy(onPrem, rsyncTarget);
+    }
     Path cloudHalf = data.resolve("cloud-half-zero.raw");
     BenchImages.random(cloudHalf, size, 0.5, 3);
     Path warmUp = data.resolve("warm-up.raw");
@@ -76,38 +81,31 @@ public final class SyncBenchmark {
       Process agent = startAgent(controller.port(), agentTls, host);
       try {
         BenchSetup.awaitOnline(controller, agent);
+        profiler = StepProfiler.fromProperties().watch(ProcessHandle.current().pid(),
+            "controller").watch(agent.pid(), "agent");
         // Both JVMs compile the hot paths first, as a long-running agent and controller have.
         BenchSetup.log("warming up both JVMs");
-        sync(controller, warmUp, warmUpTarget, SyncMode.FULL, "warm-up-full", WARM_UP);
-        sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta", WARM_UP);
-        sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta-2", WARM_UP);
-        double scan = new LocalScan(cloud).gigabytesPerSecond();
-        rows.add(String.format(Locale.ROOT, "| scan rate, one side (read + XXH3-128, 2 lanes) |"
-            + " %.2f GB/s | same reader and digester as a lane, no peer |", scan));
-        SyncOutcome delta = timed("delta sync, 1 % of blocks changed", () -> sync(controller,
-            cloud, onPrem, SyncMode.DELTA, "delta"));
-        double ours = lastSeconds;
-        timedCommand("rsync --inplace --no-whole-file (same change)", "rsync", "--inplace",
-            "--no-whole-file", cloud.toString(), rsyncTarget.toString());
-        ratio("delta sync vs rsync", ours, lastSeconds);
-        wire("delta", delta, (long) changed * BLOCK);
-
-        SyncOutcome identical = timed("scan, identical images (both sides hash)", () -> sync(
-            controller, cloud, onPrem, SyncMode.DELTA, "scan"));
-        rows.add(String.format(Locale.ROOT, "| scan rate, both sides on this machine | %.2f GB/s"
-            + " | %d blocks sent |", size / lastSeconds / 1e9,
-            identical.controller().progress().blocksSent()));
-        ours = lastSeconds;
-        timedCommand("rsync on identical images", "rsync", "--inplace", "--no-whole-file",
-            cloud.toString(), rsyncTarget.toString());
-        ratio("scan vs rsync", ours, lastSeconds);
-
+        // One round is about a second: young JVMs still compile most of the stack for many
+        // seconds after it (async-profiler: the JIT was 27-46 % of both JVMs' CPU in the first
+        // timed copy after one round), so the rounds go on until their time settles.
+        int rounds = Integer.getInteger("warmups", 8);
+        for (int round = 1; round <= rounds; round++) {
+          long start = System.nanoTime();
+          sync(controller, warmUp, warmUpTarget, SyncMode.FULL, "warm-up-full-" + round, WARM_UP);
+          sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta-" + round,
+              WARM_UP);
+          BenchSetup.log(String.format(Locale.ROOT, "warm-up round %d: %.2f s", round,
+              (System.nanoTime() - start) / 1e9));
+        }
+        if (!fullOnly) {
+          deltaAndScan(controller, cloud, onPrem, rsyncTarget, changed);
+        }
         // The images together are most of the page cache: the source of the full copy may have
         // left it, and cp, timed after our copy, would then read it warm where we read it cold.
         BenchSetup.warm(cloudHalf);
         SyncOutcome full = timed("full copy, half zero blocks", () -> sync(controller,
             cloudHalf, fullTarget, SyncMode.FULL, "full"));
-        ours = lastSeconds;
+        double ours = lastSeconds;
         timedCommand("cp --sparse=always (same image)", "cp", "--sparse=always",
             cloudHalf.toString(), data.resolve("cp-copy.raw").toString());
         ratio("full copy vs cp", ours, lastSeconds);
@@ -145,16 +143,44 @@ public final class SyncBenchmark {
     rows.forEach(System.out::println);
   }
 
+  private void deltaAndScan(ControllerServer controller, Path cloud, Path onPrem,
+      Path rsyncTarget, int changed) throws Exception {
+    double scan = new LocalScan(cloud).gigabytesPerSecond();
+    rows.add(String.format(Locale.ROOT, "| scan rate, one side (read + XXH3-128, 2 lanes) |"
+        + " %.2f GB/s | same reader and digester as a lane, no peer |", scan));
+    SyncOutcome delta = timed("delta sync, 1 % of blocks changed", () -> sync(controller,
+        cloud, onPrem, SyncMode.DELTA, "delta"));
+    double ours = lastSeconds;
+    timedCommand("rsync --inplace --no-whole-file (same change)", "rsync", "--inplace",
+        "--no-whole-file", cloud.toString(), rsyncTarget.toString());
+    ratio("delta sync vs rsync", ours, lastSeconds);
+    wire("delta", delta, (long) changed * BLOCK);
+
+    SyncOutcome identical = timed("scan, identical images (both sides hash)", () -> sync(
+        controller, cloud, onPrem, SyncMode.DELTA, "scan"));
+    rows.add(String.format(Locale.ROOT, "| scan rate, both sides on this machine | %.2f GB/s"
+        + " | %d blocks sent |", size / lastSeconds / 1e9,
+        identical.controller().progress().blocksSent()));
+    ours = lastSeconds;
+    timedCommand("rsync on identical images", "rsync", "--inplace", "--no-whole-file",
+        cloud.toString(), rsyncTarget.toString());
+    ratio("scan vs rsync", ours, lastSeconds);
+  }
+
   private interface Step<T> {
     T run() throws Exception;
   }
 
   private double lastSeconds;
+  /** Profiles each timed step of ours when -Dprofiler.jar is set; the peers' steps too (cheap). */
+  private StepProfiler profiler;
 
   private <T> T timed(String name, Step<T> step) throws Exception {
+    profiler.start();
     long start = System.nanoTime();
     T result = step.run();
     lastSeconds = (System.nanoTime() - start) / 1e9;
+    profiler.stop(name);
     rows.add(String.format(Locale.ROOT, "| %s | %.2f s | |", name, lastSeconds));
     BenchSetup.log(name + ": " + String.format(Locale.ROOT, "%.2f s", lastSeconds));
     return result;
