@@ -1,6 +1,5 @@
 package io.failback.common.disk;
 
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -28,24 +27,28 @@ final class FileHoles implements AutoCloseable {
   private static final int SEEK_HOLE = 4;
   /** No data at or after the offset (lseek's ENXIO). */
   private static final int ENXIO = 6;
-  private static final LibC LIBC = load();
+  private static final boolean LINKED = link();
 
   /**
-   * The calls of the C library used here. They report failure as -1 and errno
-   * ({@link Native#getLastError()}) rather than as an exception: a range with no data after it
-   * is lseek's ENXIO, as common as any other answer, and an exception costs a stack trace.
+   * The calls of the C library used here, bound by JNA's direct mapping (a third of an
+   * interface proxy's cost per call: a full download asks once per run of zero blocks). They
+   * report failure as -1 and errno ({@link Native#getLastError()}) rather than as an exception:
+   * a range with no data after it is lseek's ENXIO, as common as any other answer, and an
+   * exception costs a stack trace.
    */
-  interface LibC extends Library {
-    int open(String path, int flags);
+  static final class LibC {
+    private LibC() {}
 
-    long lseek(int fd, long offset, int whence);
+    static native int open(String path, int flags);
 
-    int close(int fd);
+    static native long lseek(int fd, long offset, int whence);
+
+    static native int close(int fd);
   }
 
   private final Path path;
   private int fd = -1;
-  private boolean unavailable = LIBC == null;
+  private boolean unavailable = !LINKED;
 
   FileHoles(Path path) {
     this.path = path;
@@ -65,7 +68,7 @@ final class FileHoles implements AutoCloseable {
     if (descriptor < 0 || from >= limit) {
       return from >= limit ? limit : from;
     }
-    long data = LIBC.lseek(descriptor, from, SEEK_DATA);
+    long data = LibC.lseek(descriptor, from, SEEK_DATA);
     if (data >= 0) {
       return Math.min(limit, data);
     }
@@ -83,7 +86,7 @@ final class FileHoles implements AutoCloseable {
     if (descriptor < 0 || from >= limit) {
       return limit;
     }
-    long hole = LIBC.lseek(descriptor, from, SEEK_HOLE);
+    long hole = LibC.lseek(descriptor, from, SEEK_HOLE);
     if (hole >= 0) {
       return Math.min(limit, hole);
     }
@@ -93,7 +96,7 @@ final class FileHoles implements AutoCloseable {
 
   private int descriptor() {
     if (fd < 0 && !unavailable) {
-      fd = LIBC.open(path.toString(), O_RDONLY | O_CLOEXEC);
+      fd = LibC.open(path.toString(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) {
         give("opening it to find its holes failed with error " + Native.getLastError());
       }
@@ -113,22 +116,23 @@ final class FileHoles implements AutoCloseable {
   public synchronized void close() {
     if (fd >= 0) {
       // A read-only descriptor loses nothing when its close fails.
-      LIBC.close(fd);
+      LibC.close(fd);
       fd = -1;
     }
     unavailable = true;
   }
 
-  private static LibC load() {
+  private static boolean link() {
     if (!System.getProperty("os.name", "").startsWith("Linux")) {
-      return null;
+      return false;
     }
     try {
-      return Native.load("c", LibC.class);
+      Native.register(LibC.class, "c");
+      return true;
     } catch (UnsatisfiedLinkError e) {
       log.info("the C library cannot be loaded (" + e.getMessage() + "); holes of sparse files"
           + " are found by reading them");
-      return null;
+      return false;
     }
   }
 }
