@@ -65,6 +65,34 @@ class RawImageDeviceTest {
   }
 
   @Test
+  void zeroingHolesReadsNothing() throws Exception {
+    Path file = dir.resolve("fresh.raw");
+    try (BlockDevice disk = BlockDevices.createRawSparse(file, 256 * MIB)) {
+      write(disk, 64 * MIB, filled(MIB, 0x22));
+      long before = bytesReadByThisProcess();
+
+      // A full download's zero ranges into a fresh sparse target: the holes are skipped, only
+      // the data among them (1 MiB, and the last page createRawSparse wrote) is read.
+      disk.writeZeroes(0, 256 * MIB);
+
+      long read = bytesReadByThisProcess() - before;
+      assertTrue(read >= MIB && read < 2 * MIB, "zeroing 256 MiB of mostly holes read " + read
+          + " bytes");
+      assertArrayEquals(new byte[MIB], read(disk, 64 * MIB, MIB));
+    }
+  }
+
+  /** {@code rchar} of /proc/self/io: every byte this JVM's read calls returned. */
+  private static long bytesReadByThisProcess() throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+      if (line.startsWith("rchar:")) {
+        return Long.parseLong(line.substring("rchar:".length()).trim());
+      }
+    }
+    throw new IllegalStateException("no rchar in /proc/self/io");
+  }
+
+  @Test
   void writeZeroesOverDataWritesZerosThereOnly() throws Exception {
     Path file = dir.resolve("data.raw");
     try (BlockDevice disk = BlockDevices.createRawSparse(file, 4 * MIB)) {
