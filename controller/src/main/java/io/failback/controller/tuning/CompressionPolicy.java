@@ -20,7 +20,8 @@ import java.util.OptionalLong;
  * <p>A measured rate says something about the link only when the link set the pace (the lanes
  * waited for it); a transfer held back by its own reading, hashing or compressing measured the
  * CPU, the link is faster than that, and LZ4 is chosen rather than staying on a codec that
- * may have been what slowed it.
+ * may have been what slowed it. A link that carried more than the lanes could compress with
+ * LZ4 (a fast LAN) gets none.
  */
 public final class CompressionPolicy {
   /** A rate the last transfer with a host measured while sending, and what set it. */
@@ -38,6 +39,13 @@ public final class CompressionPolicy {
       new Step(600_000_000L, Codec.zstd(3)),
       new Step(1_200_000_000L, Codec.zstd(1)));
 
+  /**
+   * LZ4's encode rate on one core (bytes per second, same measurement). A link known to carry
+   * more than the lanes can compress with it (a fast LAN) gets no compression: it would only
+   * cost CPU, on both ends, that the copy needs for TLS and digests.
+   */
+  static final long LZ4_BYTES_PER_SECOND = 547_000_000L;
+
   private CompressionPolicy() {}
 
   /** What a transfer with {@code host} compresses with, and why. */
@@ -48,6 +56,14 @@ public final class CompressionPolicy {
         : Long.MAX_VALUE;
     long measuredBits = bound.map(m -> (long) (m.bytesPerSecond() * 8)).orElse(Long.MAX_VALUE);
     long link = Math.min(limitBits, measuredBits);
+    // Bound by the link or not, the link carried at least what was measured on the wire.
+    long carried = measured.map(m -> (long) (m.bytesPerSecond() * 8)).orElse(0L);
+    long lz4Bits = lanes * LZ4_BYTES_PER_SECOND * 8;
+    if (carried >= lz4Bits && limitBits >= lz4Bits) {
+      return new TransferSettings(Codec.NONE, lanes, "chosen: host " + host + "'s link carried "
+          + rate(carried) + ", more than LZ4 compresses on " + lanes + " lane"
+          + (lanes == 1 ? "" : "s") + " (" + rate(lz4Bits) + ")");
+    }
     if (link == Long.MAX_VALUE) {
       String why = measured.map(m -> "host " + host + "'s link carried " + rate((long)
           (m.bytesPerSecond() * 8)) + " without holding the lanes back").orElse(

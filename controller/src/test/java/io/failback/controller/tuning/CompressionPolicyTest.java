@@ -49,6 +49,25 @@ class CompressionPolicyTest {
   }
 
   @Test
+  void aLinkFasterThanLz4CompressesOnTheLanesGetsNoCompression() {
+    // 2 lanes x 547 MB/s = 8.75 Gbit/s: what carried more needs no compression, bound or not.
+    TransferSettings lan = choose(OptionalLong.empty(),
+        Optional.of(new CompressionPolicy.Measured(9_000 * MBIT, false)));
+    assertEquals(Codec.NONE, lan.codec());
+    assertEquals("chosen: host hv-01's link carried 9.00 Gbit/s, more than LZ4 compresses on 2"
+        + " lanes (8.75 Gbit/s)", lan.because());
+    assertEquals(Codec.NONE, choose(OptionalLong.empty(),
+        Optional.of(new CompressionPolicy.Measured(9_000 * MBIT, true))).codec());
+    assertEquals(Codec.NONE, CompressionPolicy.choose("hv-01", OptionalLong.empty(),
+        Optional.of(new CompressionPolicy.Measured(5_000 * MBIT, false)), 1).codec());
+    // Just below, or a limit in force below it: LZ4 still feeds the link faster.
+    assertEquals(Codec.LZ4, choose(OptionalLong.empty(),
+        Optional.of(new CompressionPolicy.Measured(8_700 * MBIT, false))).codec());
+    assertEquals(Codec.LZ4, choose(OptionalLong.of(5_000 * MBIT),
+        Optional.of(new CompressionPolicy.Measured(9_000 * MBIT, false))).codec());
+  }
+
+  @Test
   void theLowerOfTheLimitAndTheMeasuredLinkDecides() {
     TransferSettings limited = choose(OptionalLong.of(100 * MBIT),
         Optional.of(new CompressionPolicy.Measured(900 * MBIT, true)));
