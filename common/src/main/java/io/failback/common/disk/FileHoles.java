@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * error) every range counts as data, which is what a file system without hole tracking reports
  * itself; ext4, XFS, btrfs and tmpfs count dirty pages not yet allocated as data.
  *
- * <p>Threading: thread-safe; the descriptor is opened once, read-only, and only sought on,
- * under the object's lock, so that a close cannot hand its number to another file mid-call
+ * <p>Threading: thread-safe; the descriptor is opened once, read-only, with the device, and only
+ * sought on, under the object's lock, so that a close cannot hand its number to another file mid-call
  * (a seek costs a microsecond; lanes ask once per chunk).
  */
 final class FileHoles implements AutoCloseable {
@@ -50,8 +50,13 @@ final class FileHoles implements AutoCloseable {
   private int fd = -1;
   private boolean unavailable = !LINKED;
 
+  /**
+   * Opens {@code path} at once, next to the device's own channel, so that its answers are about
+   * the file the device opened, not one a later rename put in its place.
+   */
   FileHoles(Path path) {
     this.path = path;
+    descriptor();
   }
 
   /** Whether {@code [offset, offset + length)} holds no data: reads as zeros without reading. */

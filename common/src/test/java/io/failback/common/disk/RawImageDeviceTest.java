@@ -82,6 +82,24 @@ class RawImageDeviceTest {
     }
   }
 
+  @Test
+  void holesAreThoseOfTheFileOpenedNotOfOneRenamedInItsPlace() throws Exception {
+    Path file = dir.resolve("opened.raw");
+    BlockDevices.createRawSparse(file, 4 * MIB).close();
+    try (BlockDevice disk = RawImageDevice.open(file, true)) {
+      write(disk, 0, filled(MIB, 0x33));
+      // Another file, all hole, takes the path: the device still reads its own file's data,
+      // and must not call that data a hole (a lane would skip it).
+      Path other = dir.resolve("other.raw");
+      BlockDevices.createRawSparse(other, 4 * MIB).close();
+      Files.move(other, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+
+      assertFalse(disk.isKnownZero(0, MIB));
+      assertArrayEquals(filled(MIB, 0x33), read(disk, 0, MIB));
+    }
+  }
+
   /** {@code rchar} of /proc/self/io: every byte this JVM's read calls returned. */
   private static long bytesReadByThisProcess() throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
