@@ -92,6 +92,9 @@ public final class SyncBenchmark {
         for (int round = 1; round <= rounds; round++) {
           long start = System.nanoTime();
           sync(controller, warmUp, warmUpTarget, SyncMode.FULL, "warm-up-full-" + round, WARM_UP);
+          // 1 % of the target changed, so that the delta round runs the wants path too.
+          BenchImages.changeBlocks(warmUpTarget, WARM_UP, (int) (WARM_UP / BLOCK / 100),
+              100 + round);
           sync(controller, warmUp, warmUpTarget, SyncMode.DELTA, "warm-up-delta-" + round,
               WARM_UP);
           BenchSetup.log(String.format(Locale.ROOT, "warm-up round %d: %.2f s", round,
