@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Profiles one benchmark step in every JVM of the run with async-profiler, when asked to:
@@ -18,8 +20,8 @@ import java.util.Locale;
 final class StepProfiler {
   private final List<String> launcher;
   private final Path dir;
-  private final List<Long> pids = new ArrayList<>();
-  private final List<String> roles = new ArrayList<>();
+  /** The JVMs watched, by role (controller, agent). */
+  private final Map<String, Long> jvms = new LinkedHashMap<>();
 
   private StepProfiler(List<String> launcher, Path dir) {
     this.launcher = launcher;
@@ -40,14 +42,16 @@ final class StepProfiler {
 
   /** Adds a JVM to profile under {@code role} (controller, agent). */
   StepProfiler watch(long pid, String role) {
-    pids.add(pid);
-    roles.add(role);
+    jvms.put(role, pid);
     return this;
   }
 
   /** Starts sampling every watched JVM. */
   void start() throws Exception {
-    for (long pid : pids) {
+    if (launcher.isEmpty()) {
+      return;
+    }
+    for (long pid : jvms.values()) {
       run("start", "-e", System.getProperty("profile.event", "cpu"), "-i", "1ms", "--threads",
           Long.toString(pid));
     }
@@ -60,16 +64,13 @@ final class StepProfiler {
     }
     String slug = step.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
         .replaceAll("(^-|-$)", "");
-    for (int i = 0; i < pids.size(); i++) {
-      Path out = dir.resolve(slug + "-" + roles.get(i) + ".collapsed");
-      run("stop", "-o", "collapsed", "-f", out.toString(), Long.toString(pids.get(i)));
+    for (Map.Entry<String, Long> jvm : jvms.entrySet()) {
+      Path out = dir.resolve(slug + "-" + jvm.getKey() + ".collapsed");
+      run("stop", "-o", "collapsed", "-f", out.toString(), Long.toString(jvm.getValue()));
     }
   }
 
   private void run(String... arguments) throws Exception {
-    if (launcher.isEmpty()) {
-      return;
-    }
     List<String> command = new ArrayList<>(launcher);
     command.addAll(List.of(arguments));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
