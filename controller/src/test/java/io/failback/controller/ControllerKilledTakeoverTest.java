@@ -62,6 +62,12 @@ class ControllerKilledTakeoverTest {
       long killed = System.nanoTime();
       assertEquals(JobState.JOB_RUNNING, cut.getState(), "phase 1 was over before the kill");
       long sentBefore = cut.getProgress().getBlocksSent();
+      // The operator asks during the takeover: the CLI waits for the new active controller.
+      TakeoverRig.CliRun asked = rig.cli("job", failback.getId(), "-o", "json");
+      assertEquals(0, asked.exit(), asked.err());
+      assertTrue(asked.out().contains(failback.getId()), asked.out());
+      assertTrue(asked.err().startsWith("no active controller among localhost:" + rig.portB
+          + ",localhost:" + rig.portA + " answered yet"), asked.err());
       rig.awaitActive(rig.portB, rig.b);
       long active = System.nanoTime() - killed;
       assertEquals("READY=1\nSTATUS=active controller, listening on port " + rig.portB,

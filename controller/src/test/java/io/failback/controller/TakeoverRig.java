@@ -11,6 +11,8 @@ import io.failback.common.disk.BlockDevices;
 import io.failback.common.grpc.ControllerTargets;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.testing.TestPki;
+import io.failback.common.tls.TlsFiles;
+import io.failback.controller.cli.FailbackMain;
 import io.failback.controller.store.StoreLocation;
 import io.failback.controller.store.TestDatabases;
 import io.failback.proto.v1.CloudSimulationServiceGrpc;
@@ -110,7 +112,8 @@ final class TakeoverRig implements AutoCloseable {
     this.hostDir = hostDir;
     agent = keep(AgentProcess.start(both, pki.agent("hv-01"), hostDir));
     operatorTls = TlsMaterial.load(pki.operator("ops"), true);
-    // As the CLI builds them: a call that reaches the standby is retried on the active one.
+    // A call that reaches the standby is retried on the active one, a few times: the tests
+    // wait through takeovers themselves (the CLI's channel waits, see cli()).
     channel = ControllerTargets.retryingUnavailable(ControllerTargets.channelBuilder(both,
         operatorTls.channelCredentials())).build();
     simulation = ControllerTargets.retryingUnavailable(ControllerTargets.channelBuilder(both,
@@ -122,6 +125,23 @@ final class TakeoverRig implements AutoCloseable {
       scribble(Path.of(vm.getDisks(disk).getPath()), 40, 100 + disk);
     }
     vmId = vm.getId();
+  }
+
+  /** What a run of the operator's CLI printed, and its exit code. */
+  record CliRun(int exit, String out, String err) {}
+
+  /** Runs the operator's CLI with both controllers' addresses, as an operator of the pair. */
+  CliRun cli(String... command) throws Exception {
+    TlsFiles ops = pki.operator("ops");
+    List<String> args = new ArrayList<>(List.of("--controller", controllers, "--ca",
+        ops.trustBundle().toString(), "--cert", ops.certificate().toString(), "--key",
+        ops.privateKey().toString()));
+    args.addAll(List.of(command));
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int exit = FailbackMain.run(args.toArray(String[]::new), new java.io.PrintWriter(out),
+        new java.io.PrintWriter(err));
+    return new CliRun(exit, out.toString(), err.toString());
   }
 
   /** kill -9 of the host's agent (a host crash), then its start again on the same host. */

@@ -35,9 +35,10 @@ public final class Enroller {
     }
     Files.createDirectories(outDir);
     KeyRequest request = KeyRequest.generate("failback-agent");
-    ManagedChannel channel = io.failback.common.grpc.ControllerTargets.retryingUnavailable(
-        io.failback.common.grpc.ControllerTargets.channelBuilder(controller,
-        TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build())).build();
+    // Given several controllers, a takeover under way is waited for (the call's deadline).
+    ManagedChannel channel = io.failback.common.grpc.ControllerTargets.oneShotChannelBuilder(
+        controller, TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build())
+        .build();
     try {
       EnrollResponse response = EnrollmentServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(60, TimeUnit.SECONDS)

@@ -2,17 +2,13 @@ package io.failback.common.grpc;
 
 import com.google.common.net.HostAndPort;
 import io.grpc.Attributes;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
-import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientStreamTracer;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
@@ -50,13 +46,27 @@ public final class ControllerTargets {
 
   /**
    * Calls refused with UNAVAILABLE (a standby, a controller not listening yet) are tried again
-   * a few times: a standby's refusal means the call did nothing, and the retry goes to the
-   * active controller it named.
+   * a few times, 1.4 s at most: a standby's refusal means the call did nothing, and the retry
+   * goes to the active controller it named.
    */
-  private static final Map<String, ?> RETRY_UNAVAILABLE = Map.of("methodConfig", List.of(Map.of(
-      "name", List.of(Map.of()),
-      "retryPolicy", Map.of("maxAttempts", 4.0, "initialBackoff", "0.2s", "maxBackoff", "1s",
-          "backoffMultiplier", 2.0, "retryableStatusCodes", List.of("UNAVAILABLE")))));
+  private static final Map<String, ?> RETRY_UNAVAILABLE = retryPolicy(4);
+
+  /**
+   * With several controllers, until the call's deadline (an attempt about every half second):
+   * during a takeover none is active for up to a lease's time to live and a standby's look.
+   */
+  private static final int RIDE_OUT_ATTEMPTS = 100;
+
+  private static Map<String, ?> retryPolicy(int attempts) {
+    return Map.of("methodConfig", List.of(Map.of(
+        "name", List.of(Map.of()),
+        "retryPolicy", Map.of("maxAttempts", (double) attempts, "initialBackoff", "0.2s",
+            "maxBackoff", "1s", "backoffMultiplier", 2.0,
+            "retryableStatusCodes", List.of("UNAVAILABLE")))));
+  }
+
+  /** How a resolution error's description starts. */
+  static final String UNRESOLVED = "no controller address resolves: ";
 
   /** How a channel built here hands its address list to its resolver. */
   private static final NameResolver.Args.Key<Addresses> ADDRESSES =
@@ -82,7 +92,7 @@ public final class ControllerTargets {
         + String.join(",", list.stream().map(HostAndPort::toString).toList());
     return Grpc.newChannelBuilder(target, credentials)
         .setNameResolverArg(ADDRESSES, state)
-        .intercept(new FollowActive(state));
+        .intercept(followingActive(state));
   }
 
   /**
@@ -92,6 +102,45 @@ public final class ControllerTargets {
    */
   public static ManagedChannelBuilder<?> retryingUnavailable(ManagedChannelBuilder<?> builder) {
     return builder.defaultServiceConfig(RETRY_UNAVAILABLE).enableRetry();
+  }
+
+  /**
+   * A channel builder for a one-shot client (the CLI, enrollment) of {@code addresses}: a call
+   * answered UNAVAILABLE is tried again. Given one address, as {@link #retryingUnavailable}.
+   * Given several (controllers sharing a store), until the call's deadline: a takeover leaves
+   * no controller active until the lease lapses (20 s at most with the default time to live),
+   * and a call refused by a standby or by a closed port did nothing. A failed TLS handshake or
+   * addresses that do not resolve end the call at once ({@link UnmendableFailures}): no
+   * takeover mends them.
+   *
+   * @throws IllegalArgumentException naming an address that is not {@code host:port}
+   */
+  public static ManagedChannelBuilder<?> oneShotChannelBuilder(String addresses,
+      ChannelCredentials credentials) {
+    ManagedChannelBuilder<?> builder = channelBuilder(addresses, credentials);
+    if (parse(addresses).size() == 1) {
+      return retryingUnavailable(builder);
+    }
+    return builder.defaultServiceConfig(retryPolicy(RIDE_OUT_ATTEMPTS)).enableRetry()
+        .maxRetryAttempts(RIDE_OUT_ATTEMPTS).intercept(new UnmendableFailures());
+  }
+
+  /** Whether {@code addresses} names more than one controller. */
+  public static boolean several(String addresses) {
+    return parse(addresses).size() > 1;
+  }
+
+  /** Reads the standby's trailer of every attempt, so that the retry goes to the active one. */
+  private static ClientInterceptor followingActive(Addresses addresses) {
+    return AttemptTracing.interceptor(info -> new ClientStreamTracer() {
+      @Override
+      public void inboundTrailers(Metadata trailers) {
+        String active = trailers.get(ACTIVE_CONTROLLER);
+        if (active != null) {
+          addresses.follow(active);
+        }
+      }
+    });
   }
 
   static List<HostAndPort> parse(String addresses) {
@@ -209,36 +258,6 @@ public final class ControllerTargets {
     }
   }
 
-  /** Reads the standby's trailer of every attempt, so that the retry goes to the active one. */
-  private static final class FollowActive implements ClientInterceptor {
-    private final Addresses addresses;
-
-    FollowActive(Addresses addresses) {
-      this.addresses = addresses;
-    }
-
-    @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
-        CallOptions options, Channel next) {
-      return next.newCall(method, options.withStreamTracerFactory(
-          new ClientStreamTracer.Factory() {
-            @Override
-            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info,
-                Metadata headers) {
-              return new ClientStreamTracer() {
-                @Override
-                public void inboundTrailers(Metadata trailers) {
-                  String active = trailers.get(ACTIVE_CONTROLLER);
-                  if (active != null) {
-                    addresses.follow(active);
-                  }
-                }
-              };
-            }
-          }));
-    }
-  }
-
   private static final class Resolver extends NameResolver {
     private final Addresses addresses;
     private Listener2 listener;
@@ -288,7 +307,7 @@ public final class ControllerTargets {
       }
       if (groups.isEmpty()) {
         listener.onError(Status.UNAVAILABLE.withDescription(
-            "no controller address resolves: " + String.join(", ", unknown)));
+            UNRESOLVED + String.join(", ", unknown)));
         return;
       }
       listener.onResult(ResolutionResult.newBuilder()

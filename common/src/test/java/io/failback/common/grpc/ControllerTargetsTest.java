@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.testing.TestPki;
+import io.failback.common.tls.TlsFiles;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -16,16 +20,25 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clients given several controller addresses: the standby named first points them to the
@@ -102,6 +115,83 @@ class ControllerTargetsTest {
     assertEquals(1, other.calls.get());
   }
 
+  /**
+   * The active controller was killed: the standby still names it until the lease lapses, then
+   * serves on its own port. A call made in between waits for it instead of failing.
+   */
+  @Test
+  void withSeveralAddressesACallWaitsThroughATakeover() throws Exception {
+    int killed = freePort();
+    Counted standby = standbyPointingAt("localhost:" + killed);
+    int port = standby.server.getPort();
+    ManagedChannel channel = keep(ControllerTargets.oneShotChannelBuilder("localhost:" + killed
+        + ",localhost:" + port, InsecureChannelCredentials.create()).build());
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    try {
+      // Longer than the four tries of a single address take (1.4 s at most).
+      ScheduledFuture<Counted> takenOver = later.schedule(() -> {
+        standby.server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        return serving(port);
+      }, 4, TimeUnit.SECONDS);
+      assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+      assertTrue(takenOver.isDone());
+      assertEquals(1, takenOver.get().calls.get(), "the call reached the new active one");
+      assertTrue(standby.calls.get() >= 1, "the standby was asked before it took over");
+    } finally {
+      later.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSingleAddressThatDoesNotAnswerIsTriedFourTimes() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    ManagedChannel channel = keep(ControllerTargets.oneShotChannelBuilder("localhost:"
+        + freePort(), InsecureChannelCredentials.create()).intercept(counting(attempts))
+        .build());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> check(channel));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    assertEquals(4, attempts.get());
+  }
+
+  /** A certificate of another CA: no takeover mends that, the call ends at the first try. */
+  @Test
+  void aFailedHandshakeEndsTheCallAtOnceWhateverTheAddresses(@TempDir Path dir)
+      throws Exception {
+    TlsFiles controller = TestPki.create(dir.resolve("ours")).controller();
+    Path otherCa = TestPki.create(dir.resolve("theirs")).caCertificate();
+    Server server = Grpc.newServerBuilderForPort(0, TlsServerCredentials.create(
+            controller.certificate().toFile(), controller.privateKey().toFile()))
+        .addService(new HealthStatusManager().getHealthService()).build().start();
+    servers.add(server);
+    AtomicInteger attempts = new AtomicInteger();
+    ManagedChannel channel = keep(ControllerTargets.oneShotChannelBuilder("localhost:"
+        + freePort() + ",localhost:" + server.getPort(), TlsChannelCredentials.newBuilder()
+        .trustManager(otherCa.toFile()).build()).intercept(counting(attempts)).build());
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> check(channel));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    assertTrue(UnmendableFailures.isUnmendable(e.getStatus()), e.getStatus().toString());
+    assertTrue(attempts.get() <= 2, "tried " + attempts.get() + " times");
+  }
+
+  /** Counts a call's attempts: each has a stream tracer of its own. */
+  private static ClientInterceptor counting(AtomicInteger attempts) {
+    return AttemptTracing.interceptor(info -> {
+      attempts.incrementAndGet();
+      return new ClientStreamTracer() {};
+    });
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   @Test
   void aBadAddressIsNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -128,6 +218,10 @@ class ControllerTargetsTest {
 
   /** A controller that answers the health check SERVING. */
   private Counted serving() throws Exception {
+    return serving(0);
+  }
+
+  private Counted serving(int port) throws Exception {
     AtomicInteger calls = new AtomicInteger();
     HealthStatusManager health = new HealthStatusManager();
     ServerInterceptor counting = new ServerInterceptor() {
@@ -138,7 +232,8 @@ class ControllerTargetsTest {
         return next.startCall(call, headers);
       }
     };
-    return start(ServerInterceptors.intercept(health.getHealthService(), counting), calls);
+    return start(port, ServerInterceptors.intercept(health.getHealthService(), counting),
+        calls);
   }
 
   /** A standby: every call UNAVAILABLE with the active's address in the trailer. */
@@ -155,13 +250,13 @@ class ControllerTargetsTest {
         return new ServerCall.Listener<>() {};
       }
     };
-    return start(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(),
-        refuse), calls);
+    return start(0, ServerInterceptors.intercept(
+        new HealthStatusManager().getHealthService(), refuse), calls);
   }
 
-  private Counted start(io.grpc.ServerServiceDefinition service, AtomicInteger calls)
-      throws Exception {
-    Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+  private Counted start(int port, io.grpc.ServerServiceDefinition service,
+      AtomicInteger calls) throws Exception {
+    Server server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
         .addService(service).build().start();
     servers.add(server);
     return new Counted(server, calls);

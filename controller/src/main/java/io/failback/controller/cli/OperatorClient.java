@@ -10,7 +10,9 @@ import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.concurrent.TimeUnit;
 
 /** One operator connection to the controller, over mutual TLS with host-name verification. */
@@ -23,11 +25,20 @@ final class OperatorClient implements AutoCloseable {
     this.channel = channel;
   }
 
-  static OperatorClient connect(String controller, TlsFiles tls) throws IOException {
+  /**
+   * Given several controllers, a call made during a takeover waits for the new active one
+   * (until its deadline), saying so once on {@code err}.
+   */
+  static OperatorClient connect(String controller, TlsFiles tls, PrintWriter err)
+      throws IOException {
     TlsMaterial material = TlsMaterial.load(tls, true);
-    return new OperatorClient(TransportLimits.DEFAULTS.applyToOperatorChannel(
-        ControllerTargets.retryingUnavailable(ControllerTargets.channelBuilder(controller,
-            material.channelCredentials()))).build());
+    ManagedChannelBuilder<?> builder = ControllerTargets.oneShotChannelBuilder(controller,
+        material.channelCredentials());
+    if (ControllerTargets.several(controller)) {
+      builder.intercept(new SayingWhileWaiting(err, controller).interceptor());
+    }
+    return new OperatorClient(TransportLimits.DEFAULTS.applyToOperatorChannel(builder)
+        .build());
   }
 
   InventoryServiceGrpc.InventoryServiceBlockingStub inventory() {
