@@ -64,6 +64,8 @@ class ControllerKilledTakeoverTest {
       long sentBefore = cut.getProgress().getBlocksSent();
       // The operator asks during the takeover: the CLI waits for the new active controller.
       TakeoverRig.CliRun asked = rig.cli("job", failback.getId(), "-o", "json");
+      System.out.printf("CLI call made right after kill -9 answered %d ms after it%n",
+          (System.nanoTime() - killed) / 1_000_000);
       assertEquals(0, asked.exit(), asked.err());
       assertTrue(asked.out().contains(failback.getId()), asked.out());
       assertTrue(asked.err().startsWith("no active controller among localhost:" + rig.portB
