@@ -21,6 +21,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +59,15 @@ class ControllerKilledTakeoverTest {
 
       Job failback = rig.failover.plannedFailover(PlannedFailoverRequest.newBuilder()
           .addVmIds(rig.vmId).setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob();
+      // An operator follows the job through the takeover: the watch goes on with the new
+      // active controller and ends when the job waits for CompleteFailover.
+      CompletableFuture<TakeoverRig.CliRun> watching = CompletableFuture.supplyAsync(() -> {
+        try {
+          return rig.cli("job", failback.getId(), "--watch");
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      });
       Job cut = rig.awaitJob(failback, job -> job.getState() != JobState.JOB_RUNNING
           || job.getProgress().getBlocksSent() >= 300);
       rig.a.kill();
@@ -77,6 +89,12 @@ class ControllerKilledTakeoverTest {
 
       Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
           && job.getResume().getResumed() == 1);
+      TakeoverRig.CliRun watched = watching.get(60, TimeUnit.SECONDS);
+      assertEquals(0, watched.exit(), watched.err() + watched.out());
+      assertTrue(watched.out().contains("lost the controller's stream (UNAVAILABLE"),
+          watched.out());
+      assertTrue(watched.out().contains("phase 1 verified; waiting for CompleteFailover"),
+          watched.out());
       // Phase 1 again, from a fresh snapshot: what reached the host before is compared.
       List<String> phaseOne = waiting.getTimelineList().stream().map(s -> s.getDescription())
           .filter(text -> text.startsWith("p1 (DELTA) verified")).toList();

@@ -12,7 +12,6 @@ import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ResumeJobRequest;
 import io.failback.proto.v1.ReverseReplicateRequest;
 import io.failback.proto.v1.UnplannedFailoverRequest;
-import io.failback.proto.v1.WatchJobRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Iterator;
@@ -290,8 +289,10 @@ final class LifecycleCommands {
 
     /** Returns 0 when the job succeeded or waits for an action, 4 when it failed or stopped. */
     static int follow(OperatorClient client, String jobId, PrintWriter out) {
-      Iterator<Job> updates = client.watch().watchJob(
-          WatchJobRequest.newBuilder().setJobId(jobId).build());
+      Iterator<Job> updates = new JobUpdates(client, jobId, text -> {
+        out.println((FailbackMain.onTerminal ? "\n" : "") + text);
+        out.flush();
+      });
       Job last = null;
       // A line wider than the terminal would wrap, and only its last row be redrawn.
       int width = FailbackMain.onTerminal ? FailbackMain.terminalWidth() : 0;
@@ -324,8 +325,8 @@ final class LifecycleCommands {
 
     /** The job once it ended or waits for an action, followed without printing. */
     static Job last(OperatorClient client, String jobId) {
-      Iterator<Job> updates = client.watch().watchJob(
-          WatchJobRequest.newBuilder().setJobId(jobId).build());
+      // Printed output is the job's alone (-o json): nothing to say of a stream watched again.
+      Iterator<Job> updates = new JobUpdates(client, jobId, text -> { });
       Job last = null;
       while (updates.hasNext()) {
         last = updates.next();
