@@ -138,9 +138,17 @@ public final class ControllerServer implements AutoCloseable {
       throws IOException, StoreException {
     String trustDomain = tls.trustDomain();
     ControllerStore store = ControllerStore.open(config.storeLocation());
-    ControllerLease lease = ControllerStartup.takeLease(config, store, standby);
-    Jobs jobs = new Jobs(store.jobRecords(), clock);
     ControllerMetrics metrics = new ControllerMetrics(clock);
+    ControllerRole role = new ControllerRole(metrics.registry());
+    MetricsEndpoint metricsEndpoint = ControllerStartup.probes(config, metrics, role, store);
+    ControllerLease lease;
+    try {
+      lease = ControllerStartup.takeLease(config, store, standby, role);
+    } catch (IOException | StoreException | RuntimeException e) {
+      Optional.ofNullable(metricsEndpoint).ifPresent(MetricsEndpoint::close);
+      throw e;
+    }
+    Jobs jobs = new Jobs(store.jobRecords(), clock);
     metrics.watch(jobs);
     jobs.addListener(new JobAudit(store.auditRecords(), clock));
     ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
@@ -166,6 +174,7 @@ public final class ControllerServer implements AutoCloseable {
       cloud = config.cloud().open(config.stateDir(), clock);
     } catch (CloudException e) {
       store.close();
+      Optional.ofNullable(metricsEndpoint).ifPresent(MetricsEndpoint::close);
       throw new IOException("cannot open the cloud: " + e.getMessage(), e);
     }
     BandwidthControl bandwidth = BandwidthControl.start(store.bandwidthRecords(), plans, jobs,
@@ -233,34 +242,23 @@ public final class ControllerServer implements AutoCloseable {
     } catch (IOException e) {
       scheduler.shutdownNow();
       store.close();
+      Optional.ofNullable(metricsEndpoint).ifPresent(MetricsEndpoint::close);
       throw new IOException("cannot listen on " + config.listenHost() + ":" + config.port()
           + ": " + e.getMessage(), e);
     }
     health.setStatus("", ServingStatus.SERVING);
     metrics.watch(registry, protectedItems);
-    MetricsEndpoint metricsEndpoint = null;
-    if (config.metricsAddress() != null) {
-      try {
-        // Bound after the API port: ready means the API answers.
-        metricsEndpoint = MetricsEndpoint.start(config.metricsAddress(), metrics.registry(),
-            () -> server.isShutdown() ? Optional.of("shutting down") : Optional.empty());
-      } catch (IOException e) {
-        server.shutdownNow();
-        scheduler.shutdownNow();
-        store.close();
-        throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": "
-            + e.getMessage(), e);
-      }
-      log.info("metrics and probes on http://" + ControllerStartup.hostPort(metricsEndpoint.address())
-          + "/metrics, /healthz, /readyz (plain HTTP)");
-    }
+    role.serving(server);
     ControllerStartup.schedule(scheduler, config, metrics, registry, tls, lifecycle);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
     ControllerServer running = new ControllerServer(server, store, registry, jobs,
         protectedItems, plans, syncs, tls, health, scheduler, cloud, lifecycle, metrics,
         metricsEndpoint, lease);
-    lease.keep(scheduler, () -> running.leaseLost(config.lease().exitWhenLost()));
+    lease.keep(scheduler, () -> {
+      role.lost();
+      running.leaseLost(config.lease().exitWhenLost());
+    });
     return running;
   }
 

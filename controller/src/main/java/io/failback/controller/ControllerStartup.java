@@ -1,6 +1,7 @@
 package io.failback.controller;
 
 import io.failback.certs.CertificateAuthority;
+import io.failback.common.metrics.MetricsEndpoint;
 import io.failback.common.service.ServiceNotify;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.grpc.StandbyServer;
@@ -33,8 +34,9 @@ final class ControllerStartup {
    * the store if it cannot. A SQLite store has no lease (one controller by design).
    */
   static ControllerLease takeLease(ControllerConfig config, ControllerStore store,
-      Optional<StandbyServer> standby) throws IOException, StoreException {
+      Optional<StandbyServer> standby, ControllerRole role) throws IOException, StoreException {
     if (!(store.location() instanceof io.failback.controller.store.StoreLocation.Postgres)) {
+      role.took(0);
       return ControllerLease.none();
     }
     String address = config.lease().advertiseAddress();
@@ -46,7 +48,9 @@ final class ControllerStartup {
       LeaseRecords.Claim claim = new LeaseRecords.Claim(address,
           config.cloud().identity(config.stateDir()), StateDirId.load(config.stateDir()),
           StateDirId.describe(config.stateDir()));
-      return ControllerLease.take(store, claim, config.lease().ttl(), (active, term) -> {
+      ControllerLease lease = ControllerLease.take(store, claim, config.lease().ttl(),
+          (active, term) -> {
+        role.standby(active, term);
         standby.ifPresent(server -> server.following(active, term));
         if (!active.equals(following[0])) {
           // A standby is a healthy state: systemd must not time its start out.
@@ -54,6 +58,8 @@ final class ControllerStartup {
           ServiceNotify.ready("standby; the active controller is " + active);
         }
       });
+      role.took(lease.term());
+      return lease;
     } catch (StoreException | IOException | RuntimeException e) {
       store.close();
       throw e;
@@ -64,6 +70,28 @@ final class ControllerStartup {
     } finally {
       standby.ifPresent(StandbyServer::close);
     }
+  }
+
+  /**
+   * The probes and metrics port, when configured, from the start: a standby answers there too
+   * ({@link ControllerRole}). Closes the store if it cannot bind.
+   */
+  static MetricsEndpoint probes(ControllerConfig config, ControllerMetrics metrics,
+      ControllerRole role, ControllerStore store) throws IOException, StoreException {
+    if (config.metricsAddress() == null) {
+      return null;
+    }
+    MetricsEndpoint endpoint;
+    try {
+      endpoint = MetricsEndpoint.start(config.metricsAddress(), metrics.registry(), role);
+    } catch (IOException e) {
+      store.close();
+      throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": "
+          + e.getMessage(), e);
+    }
+    log.info("metrics and probes on http://" + hostPort(endpoint.address())
+        + "/metrics, /healthz, /readyz (plain HTTP)");
+    return endpoint;
   }
 
   static String hostPort(InetSocketAddress address) {

@@ -12,9 +12,13 @@ import io.failback.controller.store.LeaseRecords.Lease;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.store.StoreLocation;
 import io.failback.controller.store.TestDatabases;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,6 +137,69 @@ class ControllerLeaseTest {
           && warnings.get(0).contains(other.stateDir.toAbsolutePath().toString())
           && warnings.get(0).contains("a reverse replication without its seed copies the"
               + " whole disk"), warnings.get(0));
+    }
+  }
+
+  /**
+   * Probes and metrics from the start: a standby is alive but not ready, names the active
+   * controller, and says "standby" in its metrics; once it took over, it is ready and active.
+   */
+  @Test
+  void aStandbyIsAliveButNotReadyAndSaysSoInItsMetricsUntilItTakesOver() throws Exception {
+    StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
+    ControllerFixture active = new ControllerFixture(dir);
+    active.store = store;
+    active.lease = new LeaseSettings("ctl-a.example:8443", SLOW_TTL, false);
+    active.metricsAddress = new InetSocketAddress("127.0.0.1", 0);
+    cleanup.register(active.start());
+    InetSocketAddress activeProbes = active.server.metricsAddress().orElseThrow();
+    assertEquals(200, Scrape.get(activeProbes, "/readyz").statusCode());
+    assertEquals(List.of(1.0, 1.0), roleOf(activeProbes));
+
+    ControllerFixture standby = new ControllerFixture(active);
+    standby.lease = new LeaseSettings("ctl-b.example:8443", SLOW_TTL, false);
+    InetSocketAddress probes = new InetSocketAddress("127.0.0.1", TakeoverRig.freePort());
+    standby.metricsAddress = probes;
+    CompletableFuture<ControllerFixture> waiting = CompletableFuture.supplyAsync(() -> {
+      try {
+        return standby.start(TakeoverRig.freePort());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    HttpResponse<String> ready = awaitStandby(probes);
+    assertEquals(503, ready.statusCode());
+    assertEquals("not ready: standby; the active controller is ctl-a.example:8443 (lease term"
+        + " 1)\n", ready.body());
+    assertEquals(200, Scrape.get(probes, "/healthz").statusCode(), "a standby is alive");
+    assertEquals(List.of(0.0, 1.0), roleOf(probes));
+
+    active.close();
+    cleanup.register(waiting.get(30, TimeUnit.SECONDS));
+    assertEquals(200, Scrape.get(probes, "/readyz").statusCode());
+    assertEquals(List.of(1.0, 2.0), roleOf(probes));
+  }
+
+  /** failback_controller_active and failback_controller_lease_term as scraped. */
+  private static List<Double> roleOf(InetSocketAddress probes) throws Exception {
+    Scrape scrape = Scrape.of(probes);
+    return List.of(scrape.value("failback_controller_active"),
+        scrape.value("failback_controller_lease_term"));
+  }
+
+  /** The standby's /readyz once it knows whom it follows (its port opens before). */
+  private static HttpResponse<String> awaitStandby(InetSocketAddress probes) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        HttpResponse<String> ready = Scrape.get(probes, "/readyz");
+        if (ready.body().contains("standby") || System.nanoTime() > deadline) {
+          return ready;
+        }
+      } catch (java.net.ConnectException e) {
+        assertTrue(System.nanoTime() < deadline, "the standby's probes never answered");
+      }
+      Thread.sleep(100);
     }
   }
 
