@@ -233,6 +233,43 @@ class ControllerKilledTakeoverTest {
   }
 
   /**
+   * kill -9 while one disk of the VM was read to its end and its session waits for the other
+   * disk's to end the read point: the continued session of that disk joins the same read
+   * point and reads nothing, the other goes on from its checkpoints, and nothing is "gone".
+   */
+  @Test
+  void killedWhileOneDiskWasReadToItsEndItsContinuedSessionJoinsTheSameReadPoint()
+      throws Exception {
+    try (TakeoverRig rig = new TakeoverRig(dir, 128)) {
+      TakeoverRig.scribble(Path.of(rig.vm.getDisks(0).getPath()), 3000, 93);
+      TakeoverRig.scribble(Path.of(rig.vm.getDisks(1).getPath()), 20, 94);
+      // Disk 0's ~190 MiB take about 16 s at this rate, disk 1's 1 MiB well under one.
+      rig.limitBandwidth("100Mbit/s");
+      Job protect = rig.failover.enableProtection(EnableProtectionRequest.newBuilder()
+          .addVmIds(rig.vmId).build()).getJob();
+      rig.awaitAgentLog(rig.vm.getDisks(1).getPath() + " to its end");
+      Job cut = rig.awaitJob(protect, job -> job.getState() == JobState.JOB_SUCCEEDED
+          || rig.disksWithCheckpoints(protect.getId()) == 2);
+      rig.a.kill();
+      Job done = protectedExactly(rig, cut);
+      List<String> steps = steps(done);
+      assertTrue(steps.stream().noneMatch(text -> text.contains("is gone")), steps.toString());
+      assertEquals(2, steps.stream().filter(text -> text.contains(
+          "going on from the last durable checkpoint")).count(), "both disks: " + steps);
+      // One moment for the whole VM: both disks come from the read point the cut pass read.
+      assertEquals(1, steps.stream().filter(text -> text.startsWith("disks ")
+          && text.contains(" copied as read point ") && text.endsWith(" froze them")).count(),
+          "both disks from one read point: " + steps);
+      long disk1Scanned = LifecycleFixture.diskTasks(done).stream()
+          .filter(task -> task.getDiskPath().equals(rig.vm.getDisks(1).getPath()))
+          .findFirst().orElseThrow().getProgress().getBlocksScanned();
+      System.out.printf("disk read to its end before the kill: %d blocks read again%n",
+          disk1Scanned);
+      assertTrue(disk1Scanned < 2 * 256, "read again: " + disk1Scanned + " of 2048 blocks");
+    }
+  }
+
+  /**
    * The host's agent killed too (its read points are discarded at its next start): the standby
    * learns that the read point is gone and compares checksums from the start, still exact.
    */

@@ -144,6 +144,24 @@ final class TakeoverRig implements AutoCloseable {
     return new CliRun(exit, out.toString(), err.toString());
   }
 
+  /** Sets the global bandwidth limit, e.g. "100Mbit/s" (kept in the store: both obey it). */
+  void limitBandwidth(String schedule) {
+    io.failback.proto.v1.BandwidthServiceGrpc.newBlockingStub(channel).setBandwidthLimit(
+        io.failback.proto.v1.SetBandwidthLimitRequest.newBuilder()
+            .setScope(io.failback.proto.v1.BandwidthScope.BANDWIDTH_GLOBAL)
+            .setSchedule(schedule).build());
+  }
+
+  /** Waits until the host's agent logged a line containing {@code text}. */
+  void awaitAgentLog(String text) throws Exception {
+    Path log = hostDir.resolveSibling(hostDir.getFileName() + "-agent.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.readString(log).contains(text)) {
+      assertTrue(System.nanoTime() < deadline, "the agent never logged: " + text);
+      Thread.sleep(100);
+    }
+  }
+
   /** kill -9 of the host's agent (a host crash), then its start again on the same host. */
   void killAgentAndStartAgain() throws Exception {
     agent.kill();

@@ -219,6 +219,12 @@ public final class AgentSyncRunner implements AutoCloseable {
         runSession(start, payloadKey, device, tracking, result);
       }
       ended = true;
+      if (!token.isEmpty()) {
+        parked.finished(token, start.getDiskPath(), joined);
+        log.info("sync session " + start.getParameters().getSessionId() + " read "
+            + start.getDiskPath() + " to its end; the read point ends with the VM's last"
+            + " session");
+      }
       String reference = joined.succeeded(start.getDiskPath());
       result.getSyncReportBuilder().setReadPoint(point.id());
       if (!start.getParameters().getDigestSet().isEmpty()) {

@@ -50,6 +50,11 @@ public final class ParkedReadPoints implements AutoCloseable {
   private final Map<Key, Parked> parked = new HashMap<>();
   /** Sessions under a token running now: a continued one waits for them to end. */
   private final Map<Key, Integer> running = new HashMap<>();
+  /**
+   * Shares of sessions that read their disk to its end and wait for the VM's other sessions
+   * to end the read point: a continued session of that disk joins the same read point.
+   */
+  private final Map<Key, ReadPoints.Lease> finished = new HashMap<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread thread = new Thread(r, "parked-read-points");
     thread.setDaemon(true);
@@ -72,9 +77,24 @@ public final class ParkedReadPoints implements AutoCloseable {
     running.merge(new Key(token, diskPath), 1, Integer::sum);
   }
 
+  /**
+   * The session under {@code token} read {@code diskPath} to its end and now waits, with
+   * {@code lease}, for the VM's other sessions to end the read point.
+   */
+  public synchronized void finished(String token, String diskPath, ReadPoints.Lease lease) {
+    if (token.isEmpty()) {
+      return;
+    }
+    finished.put(new Key(token, diskPath), lease);
+    notifyAll();
+  }
+
   /** The session has ended, parked or not. */
   public synchronized void ended(String token, String diskPath) {
-    running.computeIfPresent(new Key(token, diskPath), (k, n) -> n == 1 ? null : n - 1);
+    Key key = new Key(token, diskPath);
+    if (running.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1) == null) {
+      finished.remove(key);
+    }
     notifyAll();
   }
 
@@ -101,7 +121,8 @@ public final class ParkedReadPoints implements AutoCloseable {
 
   /**
    * The share parked under {@code token} for {@code diskPath}, once the session that read it
-   * has ended (waiting for it a while); empty when there is none.
+   * has ended (waiting for it a while), or a share in the read point of the session that read
+   * the disk to its end and waits for the read point to end; empty when there is neither.
    */
   public Optional<ReadPoints.Lease> take(String token, String diskPath)
       throws InterruptedException {
@@ -110,7 +131,8 @@ public final class ParkedReadPoints implements AutoCloseable {
       awaitEnd(key);
       Parked found = parked.remove(key);
       if (found == null) {
-        return Optional.empty();
+        ReadPoints.Lease done = finished.get(key);
+        return done == null ? Optional.empty() : done.another();
       }
       found.expiry().cancel(false);
       return Optional.of(found.lease());
@@ -147,7 +169,7 @@ public final class ParkedReadPoints implements AutoCloseable {
   /** Waits (holding this monitor) until no session under {@code key} runs, or a while. */
   private void awaitEnd(Key key) throws InterruptedException {
     long deadline = System.nanoTime() + AWAIT_ENDING.toNanos();
-    while (running.containsKey(key) && !parked.containsKey(key)) {
+    while (running.containsKey(key) && !parked.containsKey(key) && !finished.containsKey(key)) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return;

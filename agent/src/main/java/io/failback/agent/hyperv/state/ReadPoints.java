@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,6 +144,21 @@ public final class ReadPoints {
 
     public ReadPoint point() {
       return point;
+    }
+
+    /**
+     * Another share in the same read point, for a session that continues this one's disk
+     * (its controller went away while this one waited for the read point to end); empty once
+     * the read point is ending.
+     */
+    public Optional<Lease> another() {
+      synchronized (open) {
+        if (shared.ending) {
+          return Optional.empty();
+        }
+        shared.members++;
+      }
+      return Optional.of(new Lease(shared, point));
     }
 
     /**

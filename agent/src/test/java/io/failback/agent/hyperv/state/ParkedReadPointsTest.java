@@ -85,6 +85,42 @@ class ParkedReadPointsTest extends ReadPointTestBase {
     }
   }
 
+  /**
+   * Disk 1's session read its disk to its end and waits for the read point to end when its
+   * controller goes away; disk 0's was cut and parked. The continued session of disk 1 joins
+   * the same read point at once (no wait for a park that never comes), and the read point is
+   * kept as the reference point once both continued sessions succeeded.
+   */
+  @Test
+  void aContinuedSessionJoinsTheReadPointOfASessionThatReadItsDiskToTheEnd() throws Exception {
+    try (ParkedReadPoints parked = new ParkedReadPoints()) {
+      ReadPoints.Lease cut = readPoints.join(vm.getId());
+      ReadPoints.Lease done = readPoints.join(vm.getId());
+      parked.started(JOB, disk0);
+      parked.started(JOB, disk1);
+      parked.finished(JOB, disk1, done);
+      CompletableFuture<String> waiting = later(() -> done.succeeded(disk1));
+      parked.park(vm.getId(), JOB, disk0, cut);
+      parked.ended(JOB, disk0);
+
+      ReadPoints.Lease continued = later(() -> parked.take(JOB, disk1)).get(10,
+          TimeUnit.SECONDS).orElseThrow();
+      assertSame(done.point(), continued.point(), "the same read point");
+      ReadPoints.Lease disk0Again = parked.take(JOB, disk0).orElseThrow();
+      CompletableFuture<String> disk1Again = later(() -> continued.succeeded(disk1));
+      Thread.sleep(200);
+      assertTrue(!waiting.isDone() && !disk1Again.isDone(), "disk 0 is still being read");
+      assertTrue(!disk0Again.succeeded(disk0).isEmpty());
+      assertTrue(!disk1Again.get(10, TimeUnit.SECONDS).isEmpty(), "kept as the reference");
+      assertTrue(!waiting.get(10, TimeUnit.SECONDS).isEmpty());
+      parked.ended(JOB, disk1);
+      parked.ended(JOB, disk1);
+      assertEquals(1, driver.created, "no second read point");
+      assertEquals(Optional.empty(), parked.take(JOB, disk1), "both sessions of disk 1 ended");
+      assertNothingLeft();
+    }
+  }
+
   @FunctionalInterface
   private interface Waiting<T> {
     T call() throws InterruptedException;
