@@ -50,14 +50,14 @@ final class ControllerStartup {
           StateDirId.describe(config.stateDir()));
       ControllerLease lease = ControllerLease.take(store, claim, config.lease().ttl(),
           (active, term) -> {
-        role.standby(active, term);
-        standby.ifPresent(server -> server.following(active, term));
-        if (!active.equals(following[0])) {
-          // A standby is a healthy state: systemd must not time its start out.
-          following[0] = active;
-          ServiceNotify.ready("standby; the active controller is " + active);
-        }
-      });
+            role.standby(active, term);
+            standby.ifPresent(server -> server.following(active, term));
+            if (!active.equals(following[0])) {
+              // A standby is a healthy state: systemd must not time its start out.
+              following[0] = active;
+              ServiceNotify.ready("standby; the active controller is " + active);
+            }
+          });
       role.took(lease.term());
       return lease;
     } catch (StoreException | IOException | RuntimeException e) {

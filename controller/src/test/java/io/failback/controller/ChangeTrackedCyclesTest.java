@@ -73,6 +73,9 @@ class ChangeTrackedCyclesTest {
       logged = capture.messages();
     }
     assertSent(fallback, 4, 2);
+    // Disk 0's checksum pass read the read point disk 1 was read from: one moment.
+    assertTrue(!fallback.get(0).agent().getReadPoint().isEmpty());
+    assertEquals(fallback.get(0).agent().getReadPoint(), fallback.get(1).agent().getReadPoint());
     assertEquals(DISK_BLOCKS[0], fallback.get(0).agent().getBlocksScanned(),
         "disk 0 compared every block's checksum");
     assertTracked(fallback.get(1));

@@ -52,6 +52,13 @@ class TrackedReverseReplicationTest {
     assertTrue(reverse.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
         "change tracking unavailable") && s.getDescription().contains("falling back to a"
         + " checksum pass")), reverse.toString());
+    // The fallback reads the read point the refused session had joined: the replica is the VM
+    // at one moment, without a second pass.
+    assertEquals(1, reverse.getTimelineList().stream().filter(s -> s.getDescription()
+        .startsWith("disks ") && s.getDescription().endsWith(" froze them")).count(),
+        reverse.toString());
+    assertTrue(reverse.getTimelineList().stream().noneMatch(s -> s.getDescription()
+        .contains("comparing every disk again")), reverse.toString());
     var disks = LifecycleFixture.diskTasks(reverse);
     assertEquals(changed0.cardinality(), disks.get(0).getProgress().getBlocksSent()
         + disks.get(0).getProgress().getBlocksZero(), reverse.toString());

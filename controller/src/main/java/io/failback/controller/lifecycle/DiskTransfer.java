@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -286,7 +285,7 @@ final class DiskTransfer {
     }
     CompletableFuture<SyncOutcome> session = resuming.run(plan, disk.onPremPath(), parameters,
         durable, (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), throttle,
-            counters, sessions, acknowledged)).thenApply(outcome -> {
+            counters, sessions, acknowledged, false)).thenApply(outcome -> {
               lanes.forget(plan, disk.index());
               return outcome;
             });
@@ -294,8 +293,7 @@ final class DiskTransfer {
       return session;
     }
     return session.exceptionallyCompose(failure -> {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
+      Throwable cause = FlowSupport.cause(failure);
       String why = cause instanceof ChangeReferenceUnknownException ? "change tracking unavailable"
           : cause instanceof ReadPointGoneException ? "the read point it was reading is gone"
           : null;
@@ -303,23 +301,36 @@ final class DiskTransfer {
         return CompletableFuture.failedFuture(failure);
       }
       // The agent refused before reading anything: a checksum pass of the same disk records
-      // the same digest set afresh, and the agent creates a new read point.
+      // the same digest set afresh. Where the agent kept the refused session's read point (a
+      // job's pass), it reads that one, the moment of the VM's other disks; else a new one.
       lanes.forget(plan, disk.index());
       note(plan, "disk " + disk.onPremPath() + ": " + why + " (" + cause.getMessage()
           + "); falling back to a checksum pass (DELTA) from the start");
-      return start(plan, disk, parameters.toBuilder()
-          .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build(),
-          "", throttle, counters, sessions, new ConcurrentHashMap<>());
+      SyncParameters delta = parameters.toBuilder()
+          .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build();
+      if (!(cause instanceof ChangeReferenceUnknownException)
+          || DurableLanes.readPointToken(plan).isEmpty()) {
+        return start(plan, disk, delta, "", throttle, counters, sessions,
+            new ConcurrentHashMap<>(), false);
+      }
+      return start(plan, disk, delta, "", throttle, counters, sessions,
+          new ConcurrentHashMap<>(), true).exceptionallyCompose(gone -> FlowSupport.cause(gone)
+              instanceof ReadPointGoneException ? start(plan, disk, delta.toBuilder()
+                  .setSessionId(delta.getSessionId() + "-new").build(), "", throttle, counters,
+                  sessions, new ConcurrentHashMap<>(), false)
+              : CompletableFuture.failedFuture(gone));
     });
   }
 
   /**
    * @param acknowledged each lane's latest acknowledged checkpoint: where the session starts,
    *     kept current as batches are acknowledged
+   * @param sameReadPoint whether to read the read point the agent kept under the plan's token
+   *     even where no lane has a checkpoint (a refused session's)
    */
   private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, SyncParameters parameters,
       String changeReference, Throttle throttle, SyncProgress counters, Set<String> sessions,
-      Map<Integer, LaneCheckpoint> acknowledged) {
+      Map<Integer, LaneCheckpoint> acknowledged, boolean sameReadPoint) {
     sessions.add(parameters.getSessionId());
     running.add(parameters.getSessionId());
     return syncs.sync(plan.host(), StartSync.newBuilder().setParameters(parameters)
@@ -328,7 +339,8 @@ final class DiskTransfer {
         .setReferenceAfterWrite(plan.referenceAfterWrite())
         .setUndoJournal(plan.undoJournal()).setReadPointToken(DurableLanes.readPointToken(plan))
         // Lanes that start at durable checkpoints read on where the kept read point left off.
-        .setContinueReadPoint(plan.agentRole() == SyncRole.SOURCE && !acknowledged.isEmpty())
+        .setContinueReadPoint(plan.agentRole() == SyncRole.SOURCE
+            && (sameReadPoint || !acknowledged.isEmpty()))
         .build(),
         disk.cloudDisk(), Map.copyOf(acknowledged),
         checkpoint -> {

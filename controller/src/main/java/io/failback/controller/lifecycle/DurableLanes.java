@@ -6,9 +6,9 @@ import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.SyncRole;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.stream.Collectors;
 
 /**
  * Each lane's last acknowledged batch of a job's transfer, kept in the store under the job, the
@@ -44,12 +44,18 @@ final class DurableLanes {
 
   /**
    * The token under which the agent keeps the read point of {@code plan}'s source sessions when
-   * they end early, so that a continued session reads the same moment; empty when the plan
-   * keeps no checkpoints (nothing could continue it).
+   * they end early, so that a continued session reads the same moment: a job's pass that keeps
+   * checkpoints, or a delta cycle (whose disk refused for lost change tracking is compared in
+   * the read point of the VM's other disks); empty when the agent is not the source.
    */
   static String readPointToken(DiskTransfer.Plan plan) {
-    if (plan.agentRole() != SyncRole.SOURCE || plan.resumeKey().isEmpty()
-        || plan.jobId().isEmpty()) {
+    if (plan.agentRole() != SyncRole.SOURCE) {
+      return "";
+    }
+    if (plan.jobId().isEmpty()) {
+      return "cycle/" + plan.vmId() + "/" + plan.sessionPrefix();
+    }
+    if (plan.resumeKey().isEmpty()) {
       return "";
     }
     return jobKey(plan.jobId()) + plan.vmId() + "/" + plan.resumeKey();

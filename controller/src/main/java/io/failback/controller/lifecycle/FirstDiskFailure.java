@@ -2,7 +2,6 @@ package io.failback.controller.lifecycle;
 
 import io.failback.common.sync.SyncException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -39,8 +38,7 @@ final class FirstDiskFailure {
 
   /** Records a failure of {@code disk}; only the first one counts. */
   void failed(String disk, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException wrapped
-        && wrapped.getCause() != null ? wrapped.getCause() : failure;
+    Throwable cause = FlowSupport.cause(failure);
     String reason = cause instanceof SyncException sync ? sync.getMessage()
         : String.valueOf(cause);
     if (first.compareAndSet(null,

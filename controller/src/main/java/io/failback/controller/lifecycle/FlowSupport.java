@@ -26,6 +26,12 @@ final class FlowSupport {
 
   private FlowSupport() {}
 
+  /** What failed inside a CompletableFuture's CompletionException, or {@code failure}. */
+  static Throwable cause(Throwable failure) {
+    return failure instanceof java.util.concurrent.CompletionException
+        && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
   /** A job update that may fail only if the store is gone; then there is nobody to tell. */
   interface JobUpdate {
     void run() throws Exception;

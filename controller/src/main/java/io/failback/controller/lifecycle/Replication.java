@@ -64,10 +64,11 @@ final class Replication {
       try {
         // Resumable: a controller that restarts or takes over goes on from the lanes' last
         // durable checkpoints, reading the read point the agent kept for it.
-        List<SyncOutcome> outcomes = context.transfer().run(new DiskTransfer.Plan(jobId,
-            item.getVmId(), vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE,
-            "job-" + jobId + tag, digestSetPrefix(item), trackingSeed(item))
-            .resumable("replication"), disks);
+        DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, item.getVmId(),
+            vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag,
+            digestSetPrefix(item), trackingSeed(item)).resumable("replication");
+        List<SyncOutcome> outcomes = atOneMoment(item, vm, plan, disks,
+            context.transfer().run(plan, disks));
         record(item.getVmId(), state, outcomes);
       } finally {
         replica.unlock();
@@ -80,6 +81,41 @@ final class Replication {
         quietly("closing a cloud disk", device::close);
       }
     }
+  }
+
+  /**
+   * A VM's replica must be its disks at one moment. A pass continued after a controller
+   * restart or a takeover can copy a disk from a new read point while another went on from the
+   * kept one (which had ended for it meanwhile); then every disk is compared again from one
+   * new read point, sending only what differs.
+   */
+  private List<SyncOutcome> atOneMoment(ProtectedItem item, VirtualMachine vm,
+      DiskTransfer.Plan plan, List<DiskTransfer.Disk> disks, List<SyncOutcome> outcomes)
+      throws LifecycleException, InterruptedException {
+    List<String> moments = readPoints(outcomes);
+    if (moments.size() <= 1) {
+      return outcomes;
+    }
+    context.transfer().note(plan, "the disks were copied from " + moments.size()
+        + " read points (" + String.join(", ", moments) + "): comparing every disk again from"
+        + " one read point, so that the replica is the VM at one moment");
+    List<SyncOutcome> again = context.transfer().run(new DiskTransfer.Plan(plan.jobId(),
+        item.getVmId(), vm.getHostName(), item.getGeneration(), SyncMode.DELTA,
+        SyncRole.SOURCE, plan.sessionPrefix() + "-one", digestSetPrefix(item),
+        trackingSeed(item)), disks.stream().map(d -> new DiskTransfer.Disk(d.index(),
+            d.onPremPath(), d.cloudDisk(), null, "")).toList());
+    if (readPoints(again).size() > 1) {
+      throw new LifecycleException("the disks of VM " + vm.getName() + " were copied from "
+          + "different read points twice (" + String.join(", ", readPoints(again)) + "); the"
+          + " replica is not the VM at one moment: run it again");
+    }
+    return again;
+  }
+
+  /** The read points the agent copied the disks from, each once. */
+  static List<String> readPoints(List<SyncOutcome> outcomes) {
+    return outcomes.stream().map(outcome -> outcome.agent().getReadPoint())
+        .filter(id -> !id.isEmpty()).distinct().toList();
   }
 
   /** A delta cycle for every protected VM; failures are logged and kept on the item. */
@@ -148,9 +184,10 @@ final class Replication {
       // A cycle that fails leaves no tracking behind: the next one compares checksums.
       context.items().recordTracking(vmId, ProtectionState.PROTECTED, List.of());
       SyncMode mode = tracked ? SyncMode.TRACKED : SyncMode.DELTA;
-      outcomes = context.transfer().run(new DiskTransfer.Plan("", vmId, vm.getHostName(),
+      DiskTransfer.Plan plan = new DiskTransfer.Plan("", vmId, vm.getHostName(),
           item.getGeneration(), mode, SyncRole.SOURCE, cycleId, digestSetPrefix(item),
-          trackingSeed(item)), disks);
+          trackingSeed(item));
+      outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
     } catch (CloudException e) {
       throw new LifecycleException("cloud: " + e.getMessage(), e);
     } finally {

@@ -90,8 +90,7 @@ final class ResumingSync implements AutoCloseable {
   /** Returns once the lost agent is back; rethrows {@code failure} when it was not lost. */
   private void awaitAgent(DiskTransfer.Plan plan, String diskPath, Object agent,
       Throwable failure, Map<Integer, LaneCheckpoint> acknowledged) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
+    Throwable cause = FlowSupport.cause(failure);
     try {
       if (!agentReturn.lost(plan.host(), agent, plan.jobId(), cause)) {
         throw new CompletionException(cause);
