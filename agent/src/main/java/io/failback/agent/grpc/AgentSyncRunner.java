@@ -209,7 +209,7 @@ public final class AgentSyncRunner implements AutoCloseable {
       }
     }
     boolean ended = false;
-    parked.started(token, start.getDiskPath());
+    parked.started(vm.getId(), token, start.getDiskPath());
     try {
       ReadPoint point = joined.point();
       Path frozen = point.disk(start.getDiskPath());
@@ -237,7 +237,7 @@ public final class AgentSyncRunner implements AutoCloseable {
         // Ended early (the controller went away, the link broke): the job may continue it.
         parked.park(vm.getId(), token, start.getDiskPath(), joined);
       }
-      parked.ended(token, start.getDiskPath());
+      parked.ended(vm.getId(), token, start.getDiskPath());
     }
   }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -55,6 +56,8 @@ public final class ParkedReadPoints implements AutoCloseable {
    * to end the read point: a continued session of that disk joins the same read point.
    */
   private final Map<Key, ReadPoints.Lease> finished = new HashMap<>();
+  /** The tokens of each VM's sessions running now, by VM id in lower case. */
+  private final Map<String, Map<String, Integer>> tokensOf = new HashMap<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread thread = new Thread(r, "parked-read-points");
     thread.setDaemon(true);
@@ -69,12 +72,17 @@ public final class ParkedReadPoints implements AutoCloseable {
     this.keep = keep;
   }
 
-  /** A session under {@code token} starts reading {@code diskPath}; nothing without a token. */
-  public synchronized void started(String token, String diskPath) {
+  /**
+   * A session of VM {@code vmId} under {@code token} starts reading {@code diskPath}; nothing
+   * without a token.
+   */
+  public synchronized void started(String vmId, String token, String diskPath) {
     if (token.isEmpty()) {
       return;
     }
     running.merge(new Key(token, diskPath), 1, Integer::sum);
+    tokensOf.computeIfAbsent(vmId.toLowerCase(Locale.ROOT), vm -> new HashMap<>())
+        .merge(token, 1, Integer::sum);
   }
 
   /**
@@ -90,7 +98,11 @@ public final class ParkedReadPoints implements AutoCloseable {
   }
 
   /** The session has ended, parked or not. */
-  public synchronized void ended(String token, String diskPath) {
+  public synchronized void ended(String vmId, String token, String diskPath) {
+    tokensOf.computeIfPresent(vmId.toLowerCase(Locale.ROOT), (vm, tokens) -> {
+      tokens.computeIfPresent(token, (t, n) -> n == 1 ? null : n - 1);
+      return tokens.isEmpty() ? null : tokens;
+    });
     Key key = new Key(token, diskPath);
     if (running.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1) == null) {
       finished.remove(key);
@@ -107,6 +119,16 @@ public final class ParkedReadPoints implements AutoCloseable {
     Key key = new Key(token, diskPath);
     Parked before;
     synchronized (this) {
+      Map<String, Integer> tokens = tokensOf.getOrDefault(vmId.toLowerCase(Locale.ROOT),
+          Map.of());
+      if (tokens.keySet().stream().anyMatch(other -> !other.equals(token))) {
+        // A session of the VM under another token began meanwhile (a new job, a cycle): it
+        // wants its own moment, and a kept share would hold this one open under it.
+        log.info("read point of VM " + vmId + " not kept under " + token + " for disk "
+            + diskPath + ": a session of the VM under another token runs");
+        lease.close();
+        return;
+      }
       ScheduledFuture<?> expiry = timer.schedule(() -> expire(key), keep.toMillis(),
           TimeUnit.MILLISECONDS);
       before = parked.put(key, new Parked(vmId, lease, expiry));

@@ -54,7 +54,7 @@ class ParkedReadPointsTest extends ReadPointTestBase {
       throws Exception {
     try (ParkedReadPoints parked = new ParkedReadPoints()) {
       ReadPoints.Lease cut = readPoints.join(vm.getId());
-      parked.started(JOB, disk0);
+      parked.started(vm.getId(), JOB, disk0);
       CompletableFuture<Object> startingOver = later(() -> {
         parked.endUnwanted(vm.getId(), JOB, disk0, false);
         return null;
@@ -62,7 +62,7 @@ class ParkedReadPointsTest extends ReadPointTestBase {
       Thread.sleep(200);
       assertTrue(!startingOver.isDone(), "waits for the cut session to end");
       parked.park(vm.getId(), JOB, disk0, cut);
-      parked.ended(JOB, disk0);
+      parked.ended(vm.getId(), JOB, disk0);
       startingOver.get(10, TimeUnit.SECONDS);
       assertEquals(0, parked.size());
       assertNothingLeft();
@@ -73,13 +73,13 @@ class ParkedReadPointsTest extends ReadPointTestBase {
   void aContinuedSessionWaitsForTheCutSessionToPark() throws Exception {
     try (ParkedReadPoints parked = new ParkedReadPoints()) {
       ReadPoints.Lease cut = readPoints.join(vm.getId());
-      parked.started(JOB, disk0);
+      parked.started(vm.getId(), JOB, disk0);
       CompletableFuture<Optional<ReadPoints.Lease>> continued =
           later(() -> parked.take(JOB, disk0));
       Thread.sleep(200);
       assertTrue(!continued.isDone(), "the cut session has not ended yet");
       parked.park(vm.getId(), JOB, disk0, cut);
-      parked.ended(JOB, disk0);
+      parked.ended(vm.getId(), JOB, disk0);
       assertSame(cut, continued.get(10, TimeUnit.SECONDS).orElseThrow());
       cut.close();
     }
@@ -96,12 +96,12 @@ class ParkedReadPointsTest extends ReadPointTestBase {
     try (ParkedReadPoints parked = new ParkedReadPoints()) {
       ReadPoints.Lease cut = readPoints.join(vm.getId());
       ReadPoints.Lease done = readPoints.join(vm.getId());
-      parked.started(JOB, disk0);
-      parked.started(JOB, disk1);
+      parked.started(vm.getId(), JOB, disk0);
+      parked.started(vm.getId(), JOB, disk1);
       parked.finished(JOB, disk1, done);
       CompletableFuture<String> waiting = later(() -> done.succeeded(disk1));
       parked.park(vm.getId(), JOB, disk0, cut);
-      parked.ended(JOB, disk0);
+      parked.ended(vm.getId(), JOB, disk0);
 
       ReadPoints.Lease continued = later(() -> parked.take(JOB, disk1)).get(10,
           TimeUnit.SECONDS).orElseThrow();
@@ -113,10 +113,32 @@ class ParkedReadPointsTest extends ReadPointTestBase {
       assertTrue(!disk0Again.succeeded(disk0).isEmpty());
       assertTrue(!disk1Again.get(10, TimeUnit.SECONDS).isEmpty(), "kept as the reference");
       assertTrue(!waiting.get(10, TimeUnit.SECONDS).isEmpty());
-      parked.ended(JOB, disk1);
-      parked.ended(JOB, disk1);
+      parked.ended(vm.getId(), JOB, disk1);
+      parked.ended(vm.getId(), JOB, disk1);
       assertEquals(1, driver.created, "no second read point");
       assertEquals(Optional.empty(), parked.take(JOB, disk1), "both sessions of disk 1 ended");
+      assertNothingLeft();
+    }
+  }
+
+  /**
+   * A cancelled job's session parks after the next job's session of the VM began (an operator
+   * who cancels and runs again at once): not kept, or it would hold the read point the new
+   * session joined open for 15 minutes, and that session, done, would wait for it.
+   */
+  @Test
+  void aShareIsNotKeptWhileASessionOfTheVmUnderAnotherTokenRuns() throws Exception {
+    try (ParkedReadPoints parked = new ParkedReadPoints()) {
+      ReadPoints.Lease cut = readPoints.join(vm.getId());
+      parked.started(vm.getId(), JOB, disk1);
+      ReadPoints.Lease next = readPoints.join(vm.getId());
+      parked.started(vm.getId(), "job-2/vm/replication", disk0);
+      parked.park(vm.getId(), JOB, disk1, cut);
+      parked.ended(vm.getId(), JOB, disk1);
+      assertEquals(0, parked.size());
+      CompletableFuture<String> done = later(() -> next.succeeded(disk0));
+      assertTrue(!done.get(10, TimeUnit.SECONDS).isEmpty(), "the new session's read point ends");
+      parked.ended(vm.getId(), "job-2/vm/replication", disk0);
       assertNothingLeft();
     }
   }
