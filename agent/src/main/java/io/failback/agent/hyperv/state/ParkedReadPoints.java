@@ -117,22 +117,25 @@ public final class ParkedReadPoints implements AutoCloseable {
    */
   public void park(String vmId, String token, String diskPath, ReadPoints.Lease lease) {
     Key key = new Key(token, diskPath);
-    Parked before;
+    boolean unwanted;
+    Parked before = null;
     synchronized (this) {
-      Map<String, Integer> tokens = tokensOf.getOrDefault(vmId.toLowerCase(Locale.ROOT),
-          Map.of());
-      if (tokens.keySet().stream().anyMatch(other -> !other.equals(token))) {
-        // A session of the VM under another token began meanwhile (a new job, a cycle): it
-        // wants its own moment, and a kept share would hold this one open under it.
-        log.info("read point of VM " + vmId + " not kept under " + token + " for disk "
-            + diskPath + ": a session of the VM under another token runs");
-        lease.close();
-        return;
+      // A session of the VM under another token began meanwhile (a new job, a cycle): it wants
+      // its own moment, and a kept share would hold this one open under it.
+      unwanted = tokensOf.getOrDefault(vmId.toLowerCase(Locale.ROOT), Map.of()).keySet()
+          .stream().anyMatch(other -> !other.equals(token));
+      if (!unwanted) {
+        ScheduledFuture<?> expiry = timer.schedule(() -> expire(key), keep.toMillis(),
+            TimeUnit.MILLISECONDS);
+        before = parked.put(key, new Parked(vmId, lease, expiry));
+        notifyAll();
       }
-      ScheduledFuture<?> expiry = timer.schedule(() -> expire(key), keep.toMillis(),
-          TimeUnit.MILLISECONDS);
-      before = parked.put(key, new Parked(vmId, lease, expiry));
-      notifyAll();
+    }
+    if (unwanted) {
+      log.info("read point of VM " + vmId + " not kept under " + token + " for disk "
+          + diskPath + ": a session of the VM under another token runs");
+      lease.close(); // outside the monitor: ending a read point may take the host a while
+      return;
     }
     if (before != null) {
       end(before);
