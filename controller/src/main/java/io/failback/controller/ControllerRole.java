@@ -1,10 +1,10 @@
 package io.failback.controller;
 
 import io.failback.common.metrics.MetricsEndpoint;
-import io.grpc.Server;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * What this controller is to its peers, for probes and metrics from the moment it starts: a
@@ -17,7 +17,7 @@ final class ControllerRole implements MetricsEndpoint.Readiness {
   private volatile String notReady = "starting: opening the store and taking the lease";
   private volatile boolean active;
   private volatile long term;
-  private volatile Server server;
+  private volatile BooleanSupplier shutDown;
 
   ControllerRole(MeterRegistry registry) {
     Gauge.builder("failback.controller.active", this, role -> role.active ? 1 : 0)
@@ -40,9 +40,9 @@ final class ControllerRole implements MetricsEndpoint.Readiness {
     notReady = "active (lease term " + term + "), taking over the jobs";
   }
 
-  /** Its API answers on {@code server}: ready until the server shuts down. */
-  void serving(Server server) {
-    this.server = server;
+  /** Its API answers: ready until {@code shutDown} says the API server shut down. */
+  void serving(BooleanSupplier shutDown) {
+    this.shutDown = shutDown;
     this.active = true;
     notReady = null;
   }
@@ -59,6 +59,6 @@ final class ControllerRole implements MetricsEndpoint.Readiness {
     if (reason != null) {
       return Optional.of(reason);
     }
-    return server.isShutdown() ? Optional.of("shutting down") : Optional.empty();
+    return shutDown.getAsBoolean() ? Optional.of("shutting down") : Optional.empty();
   }
 }

@@ -248,7 +248,7 @@ public final class ControllerServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     metrics.watch(registry, protectedItems);
-    role.serving(server);
+    role.serving(server::isShutdown);
     ControllerStartup.schedule(scheduler, config, metrics, registry, tls, lifecycle);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");

@@ -61,7 +61,7 @@ class ControllerKilledTakeoverTest {
           .addVmIds(rig.vmId).setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob();
       // An operator follows the job through the takeover: the watch goes on with the new
       // active controller and ends when the job waits for CompleteFailover.
-      CompletableFuture<TakeoverRig.CliRun> watching = CompletableFuture.supplyAsync(() -> {
+      CompletableFuture<OperatorCli.Run> watching = CompletableFuture.supplyAsync(() -> {
         try {
           return rig.cli("job", failback.getId(), "--watch");
         } catch (Exception e) {
@@ -75,7 +75,7 @@ class ControllerKilledTakeoverTest {
       assertEquals(JobState.JOB_RUNNING, cut.getState(), "phase 1 was over before the kill");
       long sentBefore = cut.getProgress().getBlocksSent();
       // The operator asks during the takeover: the CLI waits for the new active controller.
-      TakeoverRig.CliRun asked = rig.cli("job", failback.getId(), "-o", "json");
+      OperatorCli.Run asked = rig.cli("job", failback.getId(), "-o", "json");
       System.out.printf("CLI call made right after kill -9 answered %d ms after it%n",
           (System.nanoTime() - killed) / 1_000_000);
       assertEquals(0, asked.exit(), asked.err());
@@ -89,7 +89,7 @@ class ControllerKilledTakeoverTest {
 
       Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
           && job.getResume().getResumed() == 1);
-      TakeoverRig.CliRun watched = watching.get(60, TimeUnit.SECONDS);
+      OperatorCli.Run watched = watching.get(60, TimeUnit.SECONDS);
       assertEquals(0, watched.exit(), watched.err() + watched.out());
       assertTrue(watched.out().contains("lost the controller's stream (UNAVAILABLE"),
           watched.out());

@@ -11,8 +11,6 @@ import io.failback.common.disk.BlockDevices;
 import io.failback.common.grpc.ControllerTargets;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.testing.TestPki;
-import io.failback.common.tls.TlsFiles;
-import io.failback.controller.cli.FailbackMain;
 import io.failback.controller.store.StoreLocation;
 import io.failback.controller.store.TestDatabases;
 import io.failback.proto.v1.CloudSimulationServiceGrpc;
@@ -127,21 +125,9 @@ final class TakeoverRig implements AutoCloseable {
     vmId = vm.getId();
   }
 
-  /** What a run of the operator's CLI printed, and its exit code. */
-  record CliRun(int exit, String out, String err) {}
-
   /** Runs the operator's CLI with both controllers' addresses, as an operator of the pair. */
-  CliRun cli(String... command) throws Exception {
-    TlsFiles ops = pki.operator("ops");
-    List<String> args = new ArrayList<>(List.of("--controller", controllers, "--ca",
-        ops.trustBundle().toString(), "--cert", ops.certificate().toString(), "--key",
-        ops.privateKey().toString()));
-    args.addAll(List.of(command));
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    int exit = FailbackMain.run(args.toArray(String[]::new), new java.io.PrintWriter(out),
-        new java.io.PrintWriter(err));
-    return new CliRun(exit, out.toString(), err.toString());
+  OperatorCli.Run cli(String... command) throws Exception {
+    return OperatorCli.run(controllers, pki.operator("ops"), command);
   }
 
   /** Sets the global bandwidth limit, e.g. "100Mbit/s" (kept in the store: both obey it). */
