@@ -118,7 +118,7 @@ public final class ControllerTargets {
   public static ManagedChannelBuilder<?> oneShotChannelBuilder(String addresses,
       ChannelCredentials credentials) {
     ManagedChannelBuilder<?> builder = channelBuilder(addresses, credentials);
-    if (parse(addresses).size() == 1) {
+    if (!several(addresses)) {
       return retryingUnavailable(builder);
     }
     return builder.defaultServiceConfig(retryPolicy(RIDE_OUT_ATTEMPTS)).enableRetry()

@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -300,24 +301,24 @@ final class DiskTransfer {
       if (why == null) {
         return CompletableFuture.failedFuture(failure);
       }
-      // The agent refused before reading anything: a checksum pass of the same disk records
-      // the same digest set afresh. Where the agent kept the refused session's read point (a
-      // job's pass), it reads that one, the moment of the VM's other disks; else a new one.
+      // Refused before reading: a checksum pass records the same digest set afresh, in the read
+      // point the agent kept for the refused session under the plan's token (the moment of the
+      // VM's other disks), else, or once that is gone too, in a new one.
       lanes.forget(plan, disk.index());
       note(plan, "disk " + disk.onPremPath() + ": " + why + " (" + cause.getMessage()
           + "); falling back to a checksum pass (DELTA) from the start");
       SyncParameters delta = parameters.toBuilder()
           .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build();
+      BiFunction<SyncParameters, Boolean, CompletableFuture<SyncOutcome>> checksums =
+          (run, sameReadPoint) -> start(plan, disk, run, "", throttle, counters, sessions,
+              new ConcurrentHashMap<>(), sameReadPoint);
       if (!(cause instanceof ChangeReferenceUnknownException)
           || DurableLanes.readPointToken(plan).isEmpty()) {
-        return start(plan, disk, delta, "", throttle, counters, sessions,
-            new ConcurrentHashMap<>(), false);
+        return checksums.apply(delta, false);
       }
-      return start(plan, disk, delta, "", throttle, counters, sessions,
-          new ConcurrentHashMap<>(), true).exceptionallyCompose(gone -> FlowSupport.cause(gone)
-              instanceof ReadPointGoneException ? start(plan, disk, delta.toBuilder()
-                  .setSessionId(delta.getSessionId() + "-new").build(), "", throttle, counters,
-                  sessions, new ConcurrentHashMap<>(), false)
+      return checksums.apply(delta, true).exceptionallyCompose(gone ->
+          FlowSupport.cause(gone) instanceof ReadPointGoneException ? checksums.apply(
+              delta.toBuilder().setSessionId(delta.getSessionId() + "-new").build(), false)
               : CompletableFuture.failedFuture(gone));
     });
   }
