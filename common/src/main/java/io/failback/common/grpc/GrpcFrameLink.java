@@ -20,8 +20,8 @@ import java.util.function.Function;
  *
  * <p>Outbound frames wait in a small queue and are written only while the transport is ready
  * (from {@link #onReady()} or the sending thread), so a slow peer slows the disk reader
- * instead of filling memory. Inbound, one message is requested per frame the lane consumes,
- * so at most {@link #INBOUND_WINDOW} frames are ever buffered. gRPC threads never block here:
+ * instead of filling memory. Inbound, messages are requested as the lane consumes frames, so
+ * at most {@link #INBOUND_WINDOW} frames are ever buffered. gRPC threads never block here:
  * they only enqueue, poll and write while ready.
  */
 public final class GrpcFrameLink<OutT> implements FrameLink {
@@ -33,6 +33,12 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
 
   /** Frames requested ahead from the peer. */
   static final int INBOUND_WINDOW = 16;
+  /**
+   * Frames consumed before they are requested again, together: each request is a task on the
+   * transport's thread, and one per frame was a thread wake-up per 64 KiB block. At least
+   * {@code INBOUND_WINDOW - REQUEST_BATCH} frames stay requested, so the peer never waits.
+   */
+  static final int REQUEST_BATCH = INBOUND_WINDOW / 2;
   private static final int OUTBOUND_CAPACITY = 16;
   private static final Object END = new Object();
 
@@ -43,6 +49,8 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
   private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
   private volatile Exception terminal;
   private boolean closed;
+  /** Frames the lane took since the last request (the lane's thread only). */
+  private int unrequested;
 
   /**
    * Wraps a stream whose inbound auto-request is disabled.
@@ -133,7 +141,10 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
       throw SyncException.fromPeer(kindOf(frame.getAbort().getKind()),
           frame.getAbort().getMessage());
     }
-    out.request(1);
+    if (++unrequested == REQUEST_BATCH) {
+      out.request(unrequested);
+      unrequested = 0;
+    }
     return frame;
   }
 

@@ -4,6 +4,7 @@ import io.failback.common.codec.BlockCodec;
 import io.failback.common.codec.Encoding;
 import io.failback.common.crypto.PayloadOpener;
 import io.failback.common.hash.DiskDigest;
+import io.failback.proto.v1.BlockEncoding;
 import io.failback.proto.v1.BlockPayload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,12 +21,15 @@ final class BlockApplier {
   private final BlockCodec codec;
   /** Opens sealed payloads, or null when the session is not encrypted. */
   private final PayloadOpener opener;
+  /** The bytes of the block being written at once (the lane's thread only). */
+  private final byte[] scratch;
 
   BlockApplier(LaneContext lane) {
     this.lane = lane;
     this.codec = new BlockCodec(lane.geometry.blockSize());
     this.opener = lane.payloadKey == null ? null
         : new PayloadOpener(lane.payloadKey, lane.geometry.parameters().getSessionId());
+    this.scratch = new byte[lane.geometry.blockSize()];
   }
 
   /**
@@ -34,27 +38,42 @@ final class BlockApplier {
    * @param expected the source's digest from the checksum batch, or null in full mode
    */
   byte[] writeBlock(BlockPayload block, byte[] expected) throws SyncException {
-    Checked checked = check(block, expected);
-    write(block.getBlockIndex(), checked.data());
+    // Written at once, so the bytes may live in a buffer the next block reuses: a new array
+    // per 64 KiB block cost its zeroing and its garbage on top of the copy.
+    Checked checked = check(block, expected, scratch);
+    write(block.getBlockIndex(), checked.data(), checked.length());
     return checked.digest();
   }
 
-  /** A received block's bytes, decoded and found to have the digest they came with. */
-  record Checked(byte[] data, byte[] digest) {}
+  /**
+   * A received block's bytes, decoded and found to have the digest they came with: the first
+   * {@code length} bytes of {@code data}.
+   */
+  record Checked(byte[] data, int length, byte[] digest) {}
 
   /**
    * Decodes one block and checks it against its digest (and {@code expected}, the source's
-   * digest from the checksum batch, unless null), writing nothing.
+   * digest from the checksum batch, unless null), writing nothing; the bytes are the caller's
+   * to keep.
    */
   Checked check(BlockPayload block, byte[] expected) throws SyncException {
+    return check(block, expected, null);
+  }
+
+  /**
+   * As {@link #check(BlockPayload, byte[])}, an uncompressed plain block's bytes copied into
+   * {@code reuse} (at least a block long) when it is not null.
+   */
+  private Checked check(BlockPayload block, byte[] expected, byte[] reuse)
+      throws SyncException {
     long index = block.getBlockIndex();
     int length = lane.geometry.blockLength(index);
     if (block.getRawLength() != length) {
       throw SyncException.invalid("%s: block %d has raw_length %d, expected %d",
           lane.describe(), index, block.getRawLength(), length);
     }
-    byte[] data = decode(block, length);
-    byte[] digest = lane.digester.digest(data, 0, data.length);
+    byte[] data = decode(block, length, reuse);
+    byte[] digest = lane.digester.digest(data, 0, length);
     if (!Arrays.equals(digest, block.getDigest().toByteArray())
         || (expected != null && !Arrays.equals(digest, expected))) {
       throw new SyncException(SyncException.Kind.DATA_LOSS, lane.describe() + ": block "
@@ -62,22 +81,35 @@ final class BlockApplier {
           + ", expected " + DiskDigest.hex(expected != null ? expected
           : block.getDigest().toByteArray()) + "); nothing was written");
     }
-    return new Checked(data, digest);
+    return new Checked(data, length, digest);
   }
 
-  /** Writes a checked block. */
-  void write(long index, byte[] data) throws SyncException {
+  /** Writes a checked block: the first {@code length} bytes of {@code data}. */
+  void write(long index, byte[] data, int length) throws SyncException {
     try {
-      lane.device.write(lane.geometry.offsetOf(index), ByteBuffer.wrap(data));
+      lane.device.write(lane.geometry.offsetOf(index), ByteBuffer.wrap(data, 0, length));
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "writing block " + index + ": "
           + SyncException.reason(e), e);
     }
     lane.progress.blocksSent.incrementAndGet();
-    lane.progress.bytesWritten.addAndGet(data.length);
+    lane.progress.bytesWritten.addAndGet(length);
   }
 
-  private byte[] decode(BlockPayload block, int length) throws SyncException {
+  /** The block's {@code length} raw bytes, at the start of the array returned. */
+  private byte[] decode(BlockPayload block, int length, byte[] reuse) throws SyncException {
+    if (block.getEncoding() == BlockEncoding.UNCOMPRESSED && opener == null) {
+      checkNoNonce(block);
+      if (block.getData().size() != length) {
+        throw SyncException.invalid("%s: block %d carries %d bytes, expected %d",
+            lane.describe(), block.getBlockIndex(), block.getData().size(), length);
+      }
+      if (reuse == null) {
+        return block.getData().toByteArray();
+      }
+      block.getData().copyTo(reuse, 0);
+      return reuse;
+    }
     byte[] encoded = open(block);
     try {
       return switch (block.getEncoding()) {
@@ -115,10 +147,7 @@ final class BlockApplier {
   /** The encoded bytes of {@code block}: its data, or in an encrypted session its opened data. */
   private byte[] open(BlockPayload block) throws SyncException {
     if (opener == null) {
-      if (!block.getNonce().isEmpty()) {
-        throw SyncException.invalid("%s: block %d carries a nonce but the session is not"
-            + " encrypted", lane.describe(), block.getBlockIndex());
-      }
+      checkNoNonce(block);
       return block.getData().toByteArray();
     }
     try {
@@ -131,6 +160,13 @@ final class BlockApplier {
           + block.getBlockIndex() + " does not authenticate under job key '"
           + lane.payloadKey.keyId() + "' (changed, replayed, moved or sealed with another key: "
           + SyncException.reason(e) + "); nothing was written", e);
+    }
+  }
+
+  private void checkNoNonce(BlockPayload block) throws SyncException {
+    if (!block.getNonce().isEmpty()) {
+      throw SyncException.invalid("%s: block %d carries a nonce but the session is not"
+          + " encrypted", lane.describe(), block.getBlockIndex());
     }
   }
 
