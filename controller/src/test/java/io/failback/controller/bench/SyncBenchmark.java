@@ -57,8 +57,10 @@ public final class SyncBenchmark {
     Path warmUpTarget = Path.of(disks.get(2).getPath());
 
     BenchSetup.log("writing images (" + (size >> 30) + " GiB each)");
-    // -Donly=full: the full copies alone (their image only), for a quicker look at them.
+    // -Donly=full: the full copies alone (their image only), for a quicker look at them;
+    // -Donly=delta: the delta and the identical scan alone.
     boolean fullOnly = "full".equals(System.getProperty("only", ""));
+    boolean deltaOnly = "delta".equals(System.getProperty("only", ""));
     Path cloud = data.resolve("cloud.raw");
     Path rsyncTarget = data.resolve("rsync-target.raw");
     int changed = 0;
@@ -81,6 +83,7 @@ public final class SyncBenchmark {
       Process agent = startAgent(controller.port(), agentTls, host);
       try {
         BenchSetup.awaitOnline(controller, agent);
+        agentPid = agent.pid();
         profiler = StepProfiler.fromProperties().watch(ProcessHandle.current().pid(),
             "controller").watch(agent.pid(), "agent");
         // Both JVMs compile the hot paths first, as a long-running agent and controller have.
@@ -103,37 +106,9 @@ public final class SyncBenchmark {
         if (!fullOnly) {
           deltaAndScan(controller, cloud, onPrem, rsyncTarget, changed);
         }
-        // The images together are most of the page cache: the source of the full copy may have
-        // left it, and cp, timed after our copy, would then read it warm where we read it cold.
-        BenchSetup.warm(cloudHalf);
-        SyncOutcome full = timed("full copy, half zero blocks", () -> sync(controller,
-            cloudHalf, fullTarget, SyncMode.FULL, "full"));
-        double ours = lastSeconds;
-        timedCommand("cp --sparse=always (same image)", "cp", "--sparse=always",
-            cloudHalf.toString(), data.resolve("cp-copy.raw").toString());
-        ratio("full copy vs cp", ours, lastSeconds);
-        double cpSeconds = lastSeconds;
-        timedCommand("then sync (cp's data durable, as ours is)", "sync");
-        ratio("full copy vs cp + sync", ours, cpSeconds + lastSeconds);
-        wire("full", full, full.controller().progress().blocksSent() * BLOCK);
-        // Encrypted next to plain on equal terms: both into the target the first copy
-        // allocated (a fresh sparse target costs the file system its allocation).
-        timed("full copy again, target allocated", () -> sync(controller, cloudHalf, fullTarget,
-            SyncMode.FULL, "full-again"));
-        double plain = lastSeconds;
-        timed("full copy, half zero blocks, encrypted end to end (AES-GCM per block)",
-            () -> BenchSetup.sync(controller, cloudHalf, fullTarget, SyncMode.FULL,
-                "full-encrypted", size, BenchSetup.encryption(controller)));
-        ratio("encrypted full copy vs the plain one (both into the allocated target)",
-            lastSeconds, plain);
-        // The first copy's target was a fresh sparse file: is that what it paid for?
-        try (var file = new java.io.RandomAccessFile(fullTarget.toFile(), "rw")) {
-          file.setLength(0);
-          file.setLength(size);
+        if (!deltaOnly) {
+          fullCopies(controller, cloudHalf, fullTarget);
         }
-        BenchSetup.run("sync");
-        timed("full copy into a fresh sparse target again", () -> sync(controller, cloudHalf,
-            fullTarget, SyncMode.FULL, "full-fresh"));
         rows.add("| agent peak RSS (VmHWM), -Xmx256m | " + BenchSetup.peakRss(agent) + " | |");
       } finally {
         agent.destroy();
@@ -146,11 +121,53 @@ public final class SyncBenchmark {
     rows.forEach(System.out::println);
   }
 
+  private void fullCopies(ControllerServer controller, Path cloudHalf, Path fullTarget)
+      throws Exception {
+    // The images together are most of the page cache: the source of the full copy may have
+    // left it, and cp, timed after our copy, would then read it warm where we read it cold.
+    BenchSetup.warm(cloudHalf);
+    SyncOutcome full = timed("full copy, half zero blocks", () -> sync(controller,
+        cloudHalf, fullTarget, SyncMode.FULL, "full"));
+    double ours = lastSeconds;
+    timedCommand("cp --sparse=always (same image)", "cp", "--sparse=always",
+        cloudHalf.toString(), data.resolve("cp-copy.raw").toString());
+    ratio("full copy vs cp", ours, lastSeconds);
+    double cpSeconds = lastSeconds;
+    timedCommand("then sync (cp's data durable, as ours is)", "sync");
+    ratio("full copy vs cp + sync", ours, cpSeconds + lastSeconds);
+    wire("full", full, full.controller().progress().blocksSent() * BLOCK);
+    // Encrypted next to plain on equal terms: both into the target the first copy
+    // allocated (a fresh sparse target costs the file system its allocation).
+    timed("full copy again, target allocated", () -> sync(controller, cloudHalf, fullTarget,
+        SyncMode.FULL, "full-again"));
+    double plain = lastSeconds;
+    timed("full copy, half zero blocks, encrypted end to end (AES-GCM per block)",
+        () -> BenchSetup.sync(controller, cloudHalf, fullTarget, SyncMode.FULL,
+            "full-encrypted", size, BenchSetup.encryption(controller)));
+    ratio("encrypted full copy vs the plain one (both into the allocated target)",
+        lastSeconds, plain);
+    // The first copy's target was a fresh sparse file: is that what it paid for?
+    try (var file = new java.io.RandomAccessFile(fullTarget.toFile(), "rw")) {
+      file.setLength(0);
+      file.setLength(size);
+    }
+    BenchSetup.run("sync");
+    timed("full copy into a fresh sparse target again", () -> sync(controller, cloudHalf,
+        fullTarget, SyncMode.FULL, "full-fresh"));
+  }
+
   private void deltaAndScan(ControllerServer controller, Path cloud, Path onPrem,
       Path rsyncTarget, int changed) throws Exception {
     double scan = new LocalScan(cloud).gigabytesPerSecond();
     rows.add(String.format(Locale.ROOT, "| scan rate, one side (read + XXH3-128, 2 lanes) |"
         + " %.2f GB/s | same reader and digester as a lane, no peer |", scan));
+    // The warm-up's passes over 512 MiB leave part of a 4 GiB pass to the JIT (-XX:+Print
+    // Compilation in agent.opts: C2 still compiling the target's compare and gRPC's read path
+    // during it, a third of the agent's CPU): the first pass of this size is timed apart, and the
+    // change is made again (the same blocks flipped back) for the pass compared with rsync.
+    timed("delta sync, 1 % changed, the first pass of this size in these JVMs", () -> sync(
+        controller, cloud, onPrem, SyncMode.DELTA, "delta-first"));
+    BenchImages.changeBlocks(onPrem, size, changed, 2);
     SyncOutcome delta = timed("delta sync, 1 % of blocks changed", () -> sync(controller,
         cloud, onPrem, SyncMode.DELTA, "delta"));
     double ours = lastSeconds;
@@ -177,14 +194,17 @@ public final class SyncBenchmark {
   private double lastSeconds;
   /** Profiles each timed step of ours when -Dprofiler.jar is set; the peers' steps too (cheap). */
   private StepProfiler profiler;
+  private long agentPid;
 
   private <T> T timed(String name, Step<T> step) throws Exception {
     profiler.start();
+    CpuTimes cpu = CpuTimes.now(agentPid);
     long start = System.nanoTime();
     T result = step.run();
     lastSeconds = (System.nanoTime() - start) / 1e9;
+    String used = CpuTimes.now(agentPid).since(cpu).describe();
     profiler.stop(name);
-    rows.add(String.format(Locale.ROOT, "| %s | %.2f s | |", name, lastSeconds));
+    rows.add(String.format(Locale.ROOT, "| %s | %.2f s | %s |", name, lastSeconds, used));
     BenchSetup.log(name + ": " + String.format(Locale.ROOT, "%.2f s", lastSeconds));
     return result;
   }
