@@ -29,7 +29,7 @@ public final class RawImageDevice implements BlockDevice {
   private final int sectorSize;
   private final boolean writable;
   private final boolean device;
-  private final DirectReads direct;
+  private final DirectIo direct;
   /** The file's holes; null for a block device, which has none. */
   private final FileHoles holes;
   /**
@@ -48,7 +48,7 @@ public final class RawImageDevice implements BlockDevice {
     this.sectorSize = sectorSize;
     this.writable = writable;
     this.device = device;
-    this.direct = new DirectReads(path);
+    this.direct = new DirectIo(path, writable && !device);
     this.holes = device ? null : new FileHoles(path);
   }
 
@@ -161,6 +161,12 @@ public final class RawImageDevice implements BlockDevice {
       DeviceIo.writeFully(channel, src, offset);
       return;
     }
+    // Whole blocks go around the page cache (DirectIo), side by side: a direct write waits for
+    // the storage, and the file system locks what must be serialized, sleeping. A partial
+    // block goes through the cache, one at a time.
+    if (direct.write(src, offset)) {
+      return;
+    }
     writes.lock();
     try {
       DeviceIo.writeFully(channel, src, offset);
@@ -208,7 +214,7 @@ public final class RawImageDevice implements BlockDevice {
 
   @Override
   public void close() throws IOException {
-    try (DirectReads closing = direct; FileHoles closingHoles = holes) {
+    try (DirectIo closing = direct; FileHoles closingHoles = holes) {
       channel.close();
     }
   }

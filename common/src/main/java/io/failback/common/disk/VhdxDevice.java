@@ -27,7 +27,7 @@ public final class VhdxDevice implements BlockDevice {
   private final VhdxAllocator allocator;
   private final VhdxHeaderUpdate headers;
   private final long blockSize;
-  private final DirectReads direct;
+  private final DirectIo direct;
 
   private VhdxDevice(
       Path path, FileChannel channel, VhdxReader.Layout layout, boolean writable, VhdxBat bat)
@@ -40,7 +40,7 @@ public final class VhdxDevice implements BlockDevice {
     this.blockSize = info.blockSize();
     this.allocator = new VhdxAllocator(channel, bat, info.blockSize());
     this.headers = new VhdxHeaderUpdate(channel, layout);
-    this.direct = new DirectReads(path);
+    this.direct = new DirectIo(path, false);
   }
 
   /**
@@ -257,7 +257,7 @@ public final class VhdxDevice implements BlockDevice {
 
   @Override
   public void close() throws IOException {
-    try (DirectReads closing = direct) {
+    try (DirectIo closing = direct) {
       channel.close();
     }
   }

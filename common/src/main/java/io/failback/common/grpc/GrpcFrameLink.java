@@ -110,6 +110,31 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     drain();
   }
 
+  /**
+   * On the server end a frame is written at once when nothing waits before it and the
+   * transport is ready: gRPC serializes a server's message into the transport's buffers before
+   * {@code onNext} returns, so the borrowed bytes are copied once, there, and not also here.
+   * Otherwise (queued behind others, not ready, or a client end, whose calls may keep a message
+   * to replay it) the frame is copied and queued.
+   */
+  @Override
+  public void sendBorrowed(SyncFrame frame)
+      throws SyncException, LinkException, InterruptedException {
+    throwIfEnded();
+    if (serverSide && writtenAtOnce(frame)) {
+      return;
+    }
+    send(FrameLink.owned(frame));
+  }
+
+  private synchronized boolean writtenAtOnce(SyncFrame frame) {
+    if (closed || !outbound.isEmpty() || !out.isReady()) {
+      return false;
+    }
+    out.onNext(wrap.apply(frame));
+    return true;
+  }
+
   private synchronized void drain() {
     SyncFrame next;
     while (!closed && out.isReady() && (next = outbound.poll()) != null) {

@@ -16,13 +16,15 @@ import java.util.Arrays;
  *
  * <p>The check comes first so that a corrupted or forged payload never reaches the disk.
  */
-final class BlockApplier {
+final class BlockApplier implements AutoCloseable {
   private final LaneContext lane;
   private final BlockCodec codec;
   /** Opens sealed payloads, or null when the session is not encrypted. */
   private final PayloadOpener opener;
-  /** The bytes of the block being written at once (the lane's thread only). */
+  /** The bytes of a block received in pieces, checked here (the lane's thread only). */
   private final byte[] scratch;
+  /** The lane's writes, behind it; started by the first block written. */
+  private WriteBehind behind;
 
   BlockApplier(LaneContext lane) {
     this.lane = lane;
@@ -37,19 +39,36 @@ final class BlockApplier {
    *
    * @param expected the source's digest from the checksum batch, or null in full mode
    */
-  byte[] writeBlock(BlockPayload block, byte[] expected) throws SyncException {
-    // Written at once, so the bytes may live in a buffer the next block reuses: a new array
-    // per 64 KiB block cost its zeroing and its garbage on top of the copy.
+  byte[] writeBlock(BlockPayload block, byte[] expected)
+      throws SyncException, InterruptedException {
+    // Hashed and handed to the writer where the parsed message holds the bytes: a copy per
+    // 64 KiB block, or a new array with its zeroing and garbage, is CPU the target's copy
+    // shares with TLS and the socket. Only bytes that came in pieces were copied into the
+    // scratch buffer, which the next block reuses: the writer gets a copy of those.
     Checked checked = check(block, expected, scratch);
-    write(block.getBlockIndex(), checked.data(), checked.length());
+    byte[] data = checked.data() == scratch
+        ? Arrays.copyOf(scratch, checked.length()) : checked.data();
+    int offset = checked.data() == scratch ? 0 : checked.offset();
+    long index = block.getBlockIndex();
+    if (behind == null) {
+      behind = new WriteBehind(lane.device, "lane-" + lane.lane + "-writer");
+    }
+    try {
+      behind.submit(lane.geometry.offsetOf(index), data, offset, checked.length());
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "writing block " + index + " (or one"
+          + " before it): " + SyncException.reason(e), e);
+    }
+    lane.progress.blocksSent.incrementAndGet();
+    lane.progress.bytesWritten.addAndGet(checked.length());
     return checked.digest();
   }
 
   /**
-   * A received block's bytes, decoded and found to have the digest they came with: the first
-   * {@code length} bytes of {@code data}.
+   * A received block's bytes, decoded and found to have the digest they came with:
+   * {@code length} bytes of {@code data} from {@code offset}.
    */
-  record Checked(byte[] data, int length, byte[] digest) {}
+  record Checked(byte[] data, int offset, int length, byte[] digest) {}
 
   /**
    * Decodes one block and checks it against its digest (and {@code expected}, the source's
@@ -61,8 +80,9 @@ final class BlockApplier {
   }
 
   /**
-   * As {@link #check(BlockPayload, byte[])}, an uncompressed plain block's bytes copied into
-   * {@code reuse} (at least a block long) when it is not null.
+   * As {@link #check(BlockPayload, byte[])}, with {@code reuse} (at least a block long) not
+   * null an uncompressed plain block's bytes are read where the received message holds them,
+   * or copied into {@code reuse} when it holds them in pieces: not the caller's to keep.
    */
   private Checked check(BlockPayload block, byte[] expected, byte[] reuse)
       throws SyncException {
@@ -72,8 +92,14 @@ final class BlockApplier {
       throw SyncException.invalid("%s: block %d has raw_length %d, expected %d",
           lane.describe(), index, block.getRawLength(), length);
     }
-    byte[] data = decode(block, length, reuse);
-    byte[] digest = lane.digester.digest(data, 0, length);
+    BackingArray received = reuse != null && plain(block) ? BackingArray.of(block.getData())
+        : null;
+    byte[] data = received != null ? received.array() : decode(block, length, reuse);
+    int offset = received != null ? received.offset() : 0;
+    if (received != null && block.getData().size() != length) {
+      throw carries(block, block.getData().size(), length);
+    }
+    byte[] digest = lane.digester.digest(data, offset, length);
     if (!Arrays.equals(digest, block.getDigest().toByteArray())
         || (expected != null && !Arrays.equals(digest, expected))) {
       throw new SyncException(SyncException.Kind.DATA_LOSS, lane.describe() + ": block "
@@ -81,13 +107,23 @@ final class BlockApplier {
           + ", expected " + DiskDigest.hex(expected != null ? expected
           : block.getDigest().toByteArray()) + "); nothing was written");
     }
-    return new Checked(data, length, digest);
+    return new Checked(data, offset, length, digest);
   }
 
-  /** Writes a checked block: the first {@code length} bytes of {@code data}. */
-  void write(long index, byte[] data, int length) throws SyncException {
+  private boolean plain(BlockPayload block) {
+    return block.getEncoding() == BlockEncoding.UNCOMPRESSED && opener == null
+        && block.getNonce().isEmpty();
+  }
+
+  private SyncException carries(BlockPayload block, int carried, int length) {
+    return SyncException.invalid("%s: block %d carries %d bytes, expected %d", lane.describe(),
+        block.getBlockIndex(), carried, length);
+  }
+
+  /** Writes a checked block: {@code length} bytes of {@code data} from {@code offset}. */
+  void write(long index, byte[] data, int offset, int length) throws SyncException {
     try {
-      lane.device.write(lane.geometry.offsetOf(index), ByteBuffer.wrap(data, 0, length));
+      lane.device.write(lane.geometry.offsetOf(index), ByteBuffer.wrap(data, offset, length));
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "writing block " + index + ": "
           + SyncException.reason(e), e);
@@ -101,8 +137,7 @@ final class BlockApplier {
     if (block.getEncoding() == BlockEncoding.UNCOMPRESSED && opener == null) {
       checkNoNonce(block);
       if (block.getData().size() != length) {
-        throw SyncException.invalid("%s: block %d carries %d bytes, expected %d",
-            lane.describe(), block.getBlockIndex(), block.getData().size(), length);
+        throw carries(block, block.getData().size(), length);
       }
       if (reuse == null) {
         return block.getData().toByteArray();
@@ -115,8 +150,7 @@ final class BlockApplier {
       return switch (block.getEncoding()) {
         case UNCOMPRESSED -> {
           if (encoded.length != length) {
-            throw SyncException.invalid("%s: block %d carries %d bytes, expected %d",
-                lane.describe(), block.getBlockIndex(), encoded.length, length);
+            throw carries(block, encoded.length, length);
           }
           yield encoded;
         }
@@ -188,8 +222,20 @@ final class BlockApplier {
     }
   }
 
-  /** A ticket for everything written so far, to wait on with {@link #awaitDurable}. */
-  long ticket() {
+  /**
+   * Waits for the blocks handed to the writer to be on the device (a write that failed fails
+   * here, on the lane's thread, at the latest at its batch's end), then returns a ticket for
+   * them to wait on with {@link #awaitDurable}.
+   */
+  long ticket() throws SyncException, InterruptedException {
+    if (behind != null) {
+      try {
+        behind.awaitWritten(behind.submitted());
+      } catch (IOException e) {
+        throw new SyncException(SyncException.Kind.DISK, "writing: " + SyncException.reason(e),
+            e);
+      }
+    }
     return lane.flushes.ticket();
   }
 
@@ -200,6 +246,14 @@ final class BlockApplier {
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "flushing: " + SyncException.reason(e),
           e);
+    }
+  }
+
+  /** Stops the writer: blocks not yet begun are dropped, the one in progress completes. */
+  @Override
+  public void close() {
+    if (behind != null) {
+      behind.close();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.failback.common.sync;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.failback.proto.v1.SyncFrame;
 
 /**
@@ -11,6 +12,26 @@ import io.failback.proto.v1.SyncFrame;
 public interface FrameLink extends AutoCloseable {
   /** Queues {@code frame} for the peer, blocking while the link is full. */
   void send(SyncFrame frame) throws SyncException, LinkException, InterruptedException;
+
+  /**
+   * As {@link #send}, for a frame whose block bytes are borrowed: they alias a read buffer the
+   * caller reuses once this returns, so a link must have written them out or copied them by
+   * then. This one copies them; a link that writes them out at once can spare the copy.
+   */
+  default void sendBorrowed(SyncFrame frame)
+      throws SyncException, LinkException, InterruptedException {
+    send(owned(frame));
+  }
+
+  /** {@code frame} with its block bytes (if any) copied into an array of its own. */
+  static SyncFrame owned(SyncFrame frame) {
+    if (!frame.hasBlock()) {
+      return frame;
+    }
+    return frame.toBuilder().setBlock(frame.getBlock().toBuilder()
+        .setData(UnsafeByteOperations.unsafeWrap(frame.getBlock().getData().toByteArray())))
+        .build();
+  }
 
   /**
    * The next frame from the peer, blocking until one arrives.

@@ -168,12 +168,25 @@ final class LaneContext {
    */
   void send(FrameLink link, SyncFrame frame)
       throws SyncException, LinkException, InterruptedException {
+    send(link, frame, false);
+  }
+
+  /**
+   * As {@link #send(FrameLink, SyncFrame)}; with {@code borrowed} the frame's block bytes
+   * alias a buffer the caller reuses once this returns ({@link FrameLink#sendBorrowed}).
+   */
+  void send(FrameLink link, SyncFrame frame, boolean borrowed)
+      throws SyncException, LinkException, InterruptedException {
     int size = frame.getSerializedSize();
     long start = System.nanoTime();
     throttle.take(size);
     progress.bytesOnWire.addAndGet(size);
     sentBytes += size;
-    link.send(frame);
+    if (borrowed) {
+      link.sendBorrowed(frame);
+    } else {
+      link.send(frame);
+    }
     progress.activity().waitedForLink(System.nanoTime() - start);
   }
 

@@ -330,34 +330,37 @@ final class LaneSource {
           .setRawLength(length).setDigest(ByteString.copyFrom(digest));
       // An incompressible block is sent from the read buffer: compress() copies nothing then.
       BlockCodec.Encoded encoded = codec == null ? null : codec.compress(data, offset, length);
+      boolean borrowed;
       if (encoded != null) {
-        encode(payload, encoded.encoding() == Encoding.LZ4 ? BlockEncoding.LZ4
+        borrowed = encode(payload, encoded.encoding() == Encoding.LZ4 ? BlockEncoding.LZ4
             : BlockEncoding.ZSTD, encoded.data(), 0, encoded.data().length, true);
       } else {
-        encode(payload, BlockEncoding.UNCOMPRESSED, data, offset, length, false);
+        borrowed = encode(payload, BlockEncoding.UNCOMPRESSED, data, offset, length, false);
       }
-      lane.send(link, SyncFrame.newBuilder().setBlock(payload).build());
+      lane.send(link, SyncFrame.newBuilder().setBlock(payload).build(), borrowed);
       lane.progress.blocksSent.incrementAndGet();
     }
 
     /**
-     * Sets the encoded bytes, sealed when the session is encrypted (compressed first).
+     * Sets the encoded bytes, sealed when the session is encrypted (compressed first); returns
+     * whether the payload borrows {@code bytes}.
      *
-     * @param owned whether {@code bytes} are this call's alone (a compressor's output): then
-     *     they are wrapped, not copied; a read buffer is reused and must be copied
+     * @param owned whether {@code bytes} are this call's alone (a compressor's output); a read
+     *     buffer is not: it is wrapped all the same, and the link copies it only if it cannot
+     *     write it out before the buffer is reused ({@link FrameLink#sendBorrowed})
      */
-    private void encode(BlockPayload.Builder payload, BlockEncoding encoding, byte[] bytes,
+    private boolean encode(BlockPayload.Builder payload, BlockEncoding encoding, byte[] bytes,
         int offset, int length, boolean owned) {
       payload.setEncoding(encoding);
       if (sealer == null) {
-        payload.setData(owned && offset == 0 && length == bytes.length
-            ? UnsafeByteOperations.unsafeWrap(bytes) : ByteString.copyFrom(bytes, offset, length));
-        return;
+        payload.setData(UnsafeByteOperations.unsafeWrap(bytes, offset, length));
+        return !owned;
       }
       PayloadSealer.Sealed sealed = sealer.seal(payload.getBlockIndex(), encoding.getNumber(),
           payload.getRawLength(), bytes, offset, length);
       payload.setNonce(ByteString.copyFrom(sealed.nonce()))
           .setData(UnsafeByteOperations.unsafeWrap(sealed.ciphertext()));
+      return false;
     }
 
     void flushZeros() throws SyncException, LinkException, InterruptedException {

@@ -68,6 +68,7 @@ final class LaneTarget {
       return receive(start);
     } finally {
       flushes.close();
+      applier.close();
     }
   }
 

@@ -75,7 +75,7 @@ final class PendingBatch {
     return first + count;
   }
 
-  void accept(BlockPayload block) throws SyncException {
+  void accept(BlockPayload block) throws SyncException, InterruptedException {
     int i = claim(block.getBlockIndex(), 1);
     byte[] digest;
     if (staged == null) {

@@ -82,7 +82,7 @@ final class StagedWrites {
     lane.announceOverwrite(first, span, staged);
     for (int i = 0; i < indexes.size(); ) {
       if (contents.get(i) != null) {
-        applier.write(indexes.get(i), contents.get(i), contents.get(i).length);
+        applier.write(indexes.get(i), contents.get(i), 0, contents.get(i).length);
         i++;
         continue;
       }

@@ -1,9 +1,14 @@
 package io.failback.common.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.failback.proto.v1.BatchEnd;
+import io.failback.proto.v1.BlockPayload;
 import io.failback.proto.v1.SyncFrame;
 import io.grpc.stub.CallStreamObserver;
 import java.util.ArrayList;
@@ -15,10 +20,13 @@ class GrpcFrameLinkTest {
   private static final class RecordingStream extends CallStreamObserver<SyncFrame> {
     final List<Integer> requests = new ArrayList<>();
     final List<SyncFrame> written = new ArrayList<>();
+    /** What each written frame serialized to when it was written, as gRPC does in onNext. */
+    final List<SyncFrame> onTheWire = new ArrayList<>();
+    boolean ready = true;
 
     @Override
     public boolean isReady() {
-      return true;
+      return ready;
     }
 
     @Override
@@ -38,6 +46,11 @@ class GrpcFrameLinkTest {
     @Override
     public void onNext(SyncFrame value) {
       written.add(value);
+      try {
+        onTheWire.add(SyncFrame.parseFrom(value.toByteArray()));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
     }
 
     @Override
@@ -80,5 +93,71 @@ class GrpcFrameLinkTest {
     assertEquals(1 + 100 / GrpcFrameLink.REQUEST_BATCH, stream.requests.size());
     assertTrue(stream.requests.subList(1, stream.requests.size()).stream()
         .allMatch(n -> n == GrpcFrameLink.REQUEST_BATCH));
+  }
+
+  /** A block frame whose bytes alias {@code buffer}, as a source's read buffer is sent. */
+  private static SyncFrame borrowing(byte[] buffer) {
+    return SyncFrame.newBuilder().setBlock(BlockPayload.newBuilder().setBlockIndex(7)
+        .setData(UnsafeByteOperations.unsafeWrap(buffer, 0, buffer.length))).build();
+  }
+
+  private static byte[] filled(int value) {
+    byte[] bytes = new byte[4096];
+    java.util.Arrays.fill(bytes, (byte) value);
+    return bytes;
+  }
+
+  @Test
+  void aServerWritesABorrowedBlockAtOnceWithoutCopyingIt() throws Exception {
+    RecordingStream stream = new RecordingStream();
+    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    byte[] buffer = filled(1);
+    SyncFrame frame = borrowing(buffer);
+    link.sendBorrowed(frame);
+    // The reader reuses its buffer for the next chunk.
+    java.util.Arrays.fill(buffer, (byte) 2);
+    assertSame(frame, stream.written.get(0), "copied although it could be written at once");
+    assertArrayEquals(filled(1), stream.onTheWire.get(0).getBlock().getData().toByteArray());
+  }
+
+  @Test
+  void aBorrowedBlockThatMustWaitIsCopiedBeforeTheBufferIsReused() throws Exception {
+    RecordingStream stream = new RecordingStream();
+    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    stream.ready = false;
+    byte[] buffer = filled(1);
+    link.sendBorrowed(borrowing(buffer));
+    java.util.Arrays.fill(buffer, (byte) 2);
+    assertEquals(0, stream.written.size());
+    stream.ready = true;
+    link.onReady();
+    assertArrayEquals(filled(1), stream.onTheWire.get(0).getBlock().getData().toByteArray());
+    assertEquals(7, stream.onTheWire.get(0).getBlock().getBlockIndex());
+  }
+
+  @Test
+  void aClientCopiesABorrowedBlockEvenWhenReady() throws Exception {
+    // A client call may keep a message to replay it on a new stream after it was written.
+    RecordingStream stream = new RecordingStream();
+    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, false);
+    byte[] buffer = filled(1);
+    SyncFrame frame = borrowing(buffer);
+    link.sendBorrowed(frame);
+    java.util.Arrays.fill(buffer, (byte) 2);
+    assertNotSame(frame, stream.written.get(0));
+    assertArrayEquals(filled(1), stream.written.get(0).getBlock().getData().toByteArray());
+  }
+
+  @Test
+  void aBorrowedFrameIsNotWrittenAheadOfFramesAlreadyWaiting() throws Exception {
+    RecordingStream stream = new RecordingStream();
+    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    stream.ready = false;
+    link.send(frame(1));
+    stream.ready = true;
+    link.sendBorrowed(borrowing(filled(3)));
+    assertEquals(2, stream.written.size());
+    assertTrue(stream.written.get(0).hasBatchEnd(), "the waiting frame first");
+    assertTrue(stream.written.get(1).hasBlock());
   }
 }

@@ -128,16 +128,9 @@ class ReadBackTest {
   @Test
   void readingBackWhatWasWrittenCatchesALostWriteAndNamesItsOffset() throws Throwable {
     byte[] source = random(4);
-    MemoryBlockDevice lossy = new MemoryBlockDevice(new byte[source.length], 512, true) {
-      @Override
-      public synchronized void write(long offset, ByteBuffer src) throws IOException {
-        if (offset == 9L * BLOCK) {
-          src.position(src.limit()); // acknowledged, never stored
-          return;
-        }
-        super.write(offset, src);
-      }
-    };
+    // Block 9's bytes are acknowledged, never stored.
+    MemoryBlockDevice lossy =
+        new io.failback.common.testing.LosingBlockDevice(source.length, 9L * BLOCK, BLOCK);
     SyncException e = assertThrows(SyncException.class, () -> new SyncHarness().run(
         parameters(SyncMode.FULL, "full").toBuilder().setRereadWritten(true).build(),
         new MemoryBlockDevice(source, 512, false), lossy, MemoryTransport.reliable(),

@@ -17,9 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The proof's reads ({@link BlockDevice#readUncached}) return the same bytes as plain reads, at
  * sector-aligned offsets that are not aligned to the file system's block, on raw and VHDX
  * disks; they come from the storage, not the page cache (fincore, the kernel's own count of
- * cached pages, stays at zero).
+ * cached pages, stays at zero). A raw file's whole-block writes go around the cache too, a
+ * partial block's through it, and reads see the last of either.
  */
-class UncachedReadTest {
+class UncachedIoTest {
   private static final int MIB = DiskTesting.MIB;
 
   @TempDir Path dir;
@@ -77,6 +78,36 @@ class UncachedReadTest {
       DiskTesting.read(device, 0, data.length);
       assertTrue(cachedBytes(raw) > 0, "a plain read is cached: the check above can fail");
     }
+  }
+
+  @Test
+  void wholeBlockWritesGoAroundThePageCacheAndPartialOnesThroughIt() throws Exception {
+    Path raw = dir.resolve("fresh.raw");
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+      file.setLength(8L * MIB);
+    }
+    assumeTrue(directIo(raw), "no direct I/O on the test folder's file system");
+    byte[] data = new byte[4 * MIB];
+    new Random(9).nextBytes(data);
+    try (BlockDevice device = BlockDevices.open(raw, true)) {
+      run("dd", "if=" + raw, "iflag=nocache", "count=0", "status=none");
+      assumeTrue(cachedBytes(raw) == 0, "this kernel kept the file cached; nothing to tell");
+      DiskTesting.write(device, MIB, data);
+      assertEquals(0, cachedBytes(raw), "a copy's whole blocks filled the host's page cache");
+      byte[] sector = DiskTesting.filled(512, 0x5a);
+      DiskTesting.write(device, MIB + 512, sector);
+      assertTrue(cachedBytes(raw) > 0, "a partial block is written through the cache");
+      System.arraycopy(sector, 0, data, 512, 512);
+      assertArrayEquals(data, DiskTesting.read(device, MIB, data.length));
+      // A whole block over the cached one: the cache must not keep the older bytes.
+      byte[] block = DiskTesting.filled(65536, 0x3c);
+      DiskTesting.write(device, MIB, block);
+      System.arraycopy(block, 0, data, 0, block.length);
+      assertArrayEquals(data, DiskTesting.read(device, MIB, data.length));
+      device.flush();
+    }
+    byte[] onDisk = java.util.Arrays.copyOfRange(Files.readAllBytes(raw), MIB, MIB + data.length);
+    assertArrayEquals(data, onDisk);
   }
 
   private static boolean directIo(Path file) {
