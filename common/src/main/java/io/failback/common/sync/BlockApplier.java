@@ -50,11 +50,8 @@ final class BlockApplier implements AutoCloseable {
         ? Arrays.copyOf(scratch, checked.length()) : checked.data();
     int offset = checked.data() == scratch ? 0 : checked.offset();
     long index = block.getBlockIndex();
-    if (behind == null) {
-      behind = new WriteBehind(lane.device, "lane-" + lane.lane + "-writer");
-    }
     try {
-      behind.submit(lane.geometry.offsetOf(index), data, offset, checked.length());
+      writer().submit(lane.geometry.offsetOf(index), data, offset, checked.length());
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "writing block " + index + " (or one"
           + " before it): " + SyncException.reason(e), e);
@@ -204,8 +201,29 @@ final class BlockApplier implements AutoCloseable {
     }
   }
 
-  void writeZeros(long first, int count) throws SyncException {
-    zero(first, count);
+  private WriteBehind writer() {
+    if (behind == null) {
+      behind = new WriteBehind(lane.device, "lane-" + lane.lane + "-writer");
+    }
+    return behind;
+  }
+
+  /**
+   * Zeros blocks {@code [first, first + count)} behind the lane, in order with its blocks:
+   * finding what is a hole already asks the file system, which waits for a direct write in
+   * progress to the file, and the lane must not wait for the storage.
+   */
+  void writeZeros(long first, int count) throws SyncException, InterruptedException {
+    long offset = lane.geometry.offsetOf(first);
+    long end = Math.min(lane.geometry.offsetOf(first + count),
+        lane.geometry.parameters().getDiskSize());
+    try {
+      writer().submitZeros(offset, end - offset);
+    } catch (IOException e) {
+      throw new SyncException(SyncException.Kind.DISK, "zeroing blocks " + first + ".."
+          + (first + count - 1) + " (or writing one before them): " + SyncException.reason(e),
+          e);
+    }
     lane.progress.blocksZero.addAndGet(count);
   }
 

@@ -90,7 +90,7 @@ final class PendingBatch {
     received.set(i);
   }
 
-  void accept(ZeroRange zeros) throws SyncException {
+  void accept(ZeroRange zeros) throws SyncException, InterruptedException {
     int from = claim(zeros.getFirstBlock(), zeros.getBlockCount());
     for (int i = from; i < from + zeros.getBlockCount(); i++) {
       byte[] zero = lane.digester.zeroBlockDigest(lane.geometry.blockLength(first + i));

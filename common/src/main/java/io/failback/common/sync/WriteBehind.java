@@ -17,9 +17,10 @@ import java.util.concurrent.BlockingQueue;
  * short queue, and the writer joins blocks that follow one another into one write of up to
  * {@link #RUN_BYTES} (fewer, larger writes cost the storage and the kernel less).
  *
- * <p>Blocks of one lane attempt never overlap (a batch takes each block once), so writes
- * behind the lane cannot reorder writes of the same bytes; {@link #close} waits for the write
- * in progress, so a resumed attempt's writes come after the last one of the attempt before.
+ * <p>Zero ranges go the same way, in order with the blocks (finding a hole asks the file
+ * system, which waits for a direct write in progress to the file). {@link #close} waits for
+ * the write in progress, so a resumed attempt's writes come after the last one of the attempt
+ * before.
  * A write's failure fails the next {@link #submit} or {@link #awaitWritten}.
  */
 final class WriteBehind implements AutoCloseable {
@@ -29,10 +30,17 @@ final class WriteBehind implements AutoCloseable {
   static final int RUN_BYTES = 1 << 20;
   private static final int ALIGNMENT = 4096;
 
-  /** One block to write: {@code length} bytes of {@code data} from {@code offset}. */
-  private record Write(long sequence, long position, byte[] data, int offset, int length) {}
+  /**
+   * One block to write: {@code length} bytes of {@code data} from {@code offset}; without data,
+   * a range of {@code length} bytes to zero.
+   */
+  private record Write(long sequence, long position, byte[] data, int offset, long length) {
+    boolean zeros() {
+      return data == null;
+    }
+  }
 
-  private static final Write STOP = new Write(-1, -1, null, 0, 0);
+  private static final Write STOP = new Write(-1, -1, new byte[0], 0, 0);
 
   private final BlockDevice device;
   private final BlockingQueue<Write> queue = new ArrayBlockingQueue<>(QUEUE_BLOCKS);
@@ -66,6 +74,14 @@ final class WriteBehind implements AutoCloseable {
     return write.sequence();
   }
 
+  /** Hands over a range to zero at {@code position}, in order with the blocks around it. */
+  long submitZeros(long position, long length) throws IOException, InterruptedException {
+    throwIfFailed();
+    Write write = new Write(++submitted, position, null, 0, length);
+    queue.put(write);
+    return write.sequence();
+  }
+
   /** Sequence number of the last write handed over (0 before the first). */
   long submitted() {
     return submitted;
@@ -94,19 +110,21 @@ final class WriteBehind implements AutoCloseable {
         Write last = first;
         Write next = null;
         run.clear();
-        if (first.length() <= RUN_BYTES) {
-          run.put(first.data(), first.offset(), first.length());
-          while ((next = queue.poll()) != null && next != STOP
+        if (first.zeros()) {
+          device.writeZeroes(first.position(), first.length());
+        } else if (first.length() <= RUN_BYTES) {
+          run.put(first.data(), first.offset(), (int) first.length());
+          while ((next = queue.poll()) != null && next != STOP && !next.zeros()
               && next.position() == last.position() + last.length()
               && run.remaining() >= next.length()) {
-            run.put(next.data(), next.offset(), next.length());
+            run.put(next.data(), next.offset(), (int) next.length());
             last = next;
           }
           run.flip();
           device.write(first.position(), run);
         } else {
           device.write(first.position(), ByteBuffer.wrap(first.data(), first.offset(),
-              first.length()));
+              (int) first.length()));
         }
         done(last.sequence());
         first = next != null ? next : queue.take();

@@ -26,7 +26,13 @@ class WriteBehindTest {
     volatile long failAt = -1;
 
     GatedDevice(int blocks) {
-      super(new byte[blocks * BLOCK], 512, true);
+      super(filled(blocks * BLOCK), 512, true);
+    }
+
+    private static byte[] filled(int length) {
+      byte[] bytes = new byte[length];
+      Arrays.fill(bytes, (byte) 0xee);
+      return bytes;
     }
 
     @Override
@@ -109,5 +115,22 @@ class WriteBehindTest {
     closer.join(10_000);
     assertEquals(1, device.writes.size(), "a block waiting behind was written after close");
     assertArrayEquals(block(1), Arrays.copyOfRange(device.contents(), 0, BLOCK));
+  }
+
+  @Test
+  void zeroRangesAreWrittenInOrderWithTheBlocksAroundThem() throws Exception {
+    GatedDevice device = new GatedDevice(4);
+    device.release.countDown();
+    try (WriteBehind behind = new WriteBehind(device, "test-writer")) {
+      behind.submit(0, block(1), 0, BLOCK);
+      behind.submitZeros(0, BLOCK);
+      behind.submit(BLOCK, block(2), 0, BLOCK);
+      behind.submitZeros(2L * BLOCK, 2L * BLOCK);
+      behind.awaitWritten(behind.submitted());
+    }
+    assertArrayEquals(new byte[BLOCK], Arrays.copyOfRange(device.contents(), 0, BLOCK));
+    assertArrayEquals(block(2), Arrays.copyOfRange(device.contents(), BLOCK, 2 * BLOCK));
+    assertArrayEquals(new byte[2 * BLOCK], Arrays.copyOfRange(device.contents(), 2 * BLOCK,
+        4 * BLOCK));
   }
 }
