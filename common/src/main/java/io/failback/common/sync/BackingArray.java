@@ -15,7 +15,8 @@ import java.nio.ByteBuffer;
 final class BackingArray extends ByteOutput {
   private byte[] array;
   private int offset;
-  private int pieces;
+  /** Calls protobuf made: one flat string is exactly one {@code writeLazy} of an array. */
+  private int calls;
 
   private BackingArray() {}
 
@@ -30,7 +31,7 @@ final class BackingArray extends ByteOutput {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return backing.pieces == 1 && backing.array != null ? backing : null;
+    return backing.calls == 1 && backing.array != null ? backing : null;
   }
 
   byte[] array() {
@@ -43,28 +44,28 @@ final class BackingArray extends ByteOutput {
 
   @Override
   public void writeLazy(byte[] value, int offset, int length) {
-    pieces++;
+    calls++;
     this.array = value;
     this.offset = offset;
   }
 
   @Override
   public void write(byte value) {
-    pieces += 2;
+    calls++;
   }
 
   @Override
   public void write(byte[] value, int offset, int length) {
-    pieces += 2;
+    calls++;
   }
 
   @Override
   public void write(ByteBuffer value) {
-    pieces += 2;
+    calls++;
   }
 
   @Override
   public void writeLazy(ByteBuffer value) {
-    pieces += 2;
+    calls++;
   }
 }
