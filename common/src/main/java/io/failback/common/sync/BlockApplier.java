@@ -46,9 +46,9 @@ final class BlockApplier implements AutoCloseable {
     // shares with TLS and the socket. Only bytes that came in pieces were copied into the
     // scratch buffer, which the next block reuses: the writer gets a copy of those.
     Checked checked = check(block, expected, scratch);
-    byte[] data = checked.data() == scratch
-        ? Arrays.copyOf(scratch, checked.length()) : checked.data();
-    int offset = checked.data() == scratch ? 0 : checked.offset();
+    boolean reused = checked.data() == scratch;
+    byte[] data = reused ? Arrays.copyOf(scratch, checked.length()) : checked.data();
+    int offset = reused ? 0 : checked.offset();
     long index = block.getBlockIndex();
     try {
       writer().submit(lane.geometry.offsetOf(index), data, offset, checked.length());
@@ -91,10 +91,17 @@ final class BlockApplier implements AutoCloseable {
     }
     BackingArray received = reuse != null && plain(block) ? BackingArray.of(block.getData())
         : null;
-    byte[] data = received != null ? received.array() : decode(block, length, reuse);
-    int offset = received != null ? received.offset() : 0;
-    if (received != null && block.getData().size() != length) {
-      throw carries(block, block.getData().size(), length);
+    byte[] data;
+    int offset;
+    if (received != null) {
+      if (block.getData().size() != length) {
+        throw carries(block, block.getData().size(), length);
+      }
+      data = received.array();
+      offset = received.offset();
+    } else {
+      data = decode(block, length, reuse);
+      offset = 0;
     }
     byte[] digest = lane.digester.digest(data, offset, length);
     if (!Arrays.equals(digest, block.getDigest().toByteArray())
@@ -215,8 +222,7 @@ final class BlockApplier implements AutoCloseable {
    */
   void writeZeros(long first, int count) throws SyncException, InterruptedException {
     long offset = lane.geometry.offsetOf(first);
-    long end = Math.min(lane.geometry.offsetOf(first + count),
-        lane.geometry.parameters().getDiskSize());
+    long end = endOf(first, count);
     try {
       writer().submitZeros(offset, end - offset);
     } catch (IOException e) {
@@ -230,14 +236,19 @@ final class BlockApplier implements AutoCloseable {
   /** Writes zeros over blocks {@code [first, first + count)}, counting nothing. */
   void zero(long first, int count) throws SyncException {
     long offset = lane.geometry.offsetOf(first);
-    long end = Math.min(lane.geometry.offsetOf(first + count),
-        lane.geometry.parameters().getDiskSize());
+    long end = endOf(first, count);
     try {
       lane.device.writeZeroes(offset, end - offset);
     } catch (IOException e) {
       throw new SyncException(SyncException.Kind.DISK, "zeroing blocks " + first + ".."
           + (first + count - 1) + ": " + SyncException.reason(e), e);
     }
+  }
+
+  /** The byte after blocks {@code [first, first + count)}; the disk's last block may be short. */
+  private long endOf(long first, int count) {
+    return Math.min(lane.geometry.offsetOf(first + count),
+        lane.geometry.parameters().getDiskSize());
   }
 
   /**
