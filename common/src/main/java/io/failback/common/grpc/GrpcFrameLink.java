@@ -111,28 +111,37 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
   }
 
   /**
-   * On the server end a frame is written at once when nothing waits before it and the
-   * transport is ready: gRPC serializes a server's message into the transport's buffers before
-   * {@code onNext} returns, so the borrowed bytes are copied once, there, and not also here.
-   * Otherwise (queued behind others, not ready, or a client end, whose calls may keep a message
-   * to replay it) the frame is copied and queued.
+   * On the server end the lane waits until nothing is queued before the frame and the
+   * transport is ready, then writes it: gRPC serializes a server's message into the
+   * transport's buffers before {@code onNext} returns, so the borrowed bytes are copied once,
+   * there. Copying them here instead of waiting cost the controller a block-sized array, its
+   * zeroing and a copy for every block the agent was slow to take, about a quarter of a full
+   * download's lane CPU (docs/BENCHMARKS.md); waiting costs nothing, since the transport holds
+   * {@link #ON_READY_THRESHOLD} bytes to send meanwhile. A client end copies: its calls may
+   * keep a message to replay it on a new stream after it was written.
    */
   @Override
   public void sendBorrowed(SyncFrame frame)
       throws SyncException, LinkException, InterruptedException {
     throwIfEnded();
-    if (serverSide && writtenAtOnce(frame)) {
+    if (!serverSide) {
+      send(FrameLink.owned(frame));
       return;
     }
-    send(FrameLink.owned(frame));
+    writeWhenReady(frame);
   }
 
-  private synchronized boolean writtenAtOnce(SyncFrame frame) {
-    if (closed || !outbound.isEmpty() || !out.isReady()) {
-      return false;
+  private synchronized void writeWhenReady(SyncFrame frame)
+      throws SyncException, LinkException, InterruptedException {
+    while (!closed && (!outbound.isEmpty() || !out.isReady())) {
+      wait(20); // onReady's drain() wakes it; the timeout also notices an ended link
+      throwIfEnded();
+      drain();
     }
-    out.onNext(wrap.apply(frame));
-    return true;
+    throwIfEnded();
+    if (!closed) { // a link this side failed or closed drops what is sent after, as send does
+      out.onNext(wrap.apply(frame));
+    }
   }
 
   private synchronized void drain() {

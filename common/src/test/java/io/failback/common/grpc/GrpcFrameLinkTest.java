@@ -2,17 +2,25 @@ package io.failback.common.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.failback.common.sync.SyncException;
 import io.failback.proto.v1.BatchEnd;
 import io.failback.proto.v1.BlockPayload;
 import io.failback.proto.v1.SyncFrame;
 import io.grpc.stub.CallStreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class GrpcFrameLinkTest {
@@ -22,7 +30,7 @@ class GrpcFrameLinkTest {
     final List<SyncFrame> written = new ArrayList<>();
     /** What each written frame serialized to when it was written, as gRPC does in onNext. */
     final List<SyncFrame> onTheWire = new ArrayList<>();
-    boolean ready = true;
+    volatile boolean ready = true;
 
     @Override
     public boolean isReady() {
@@ -120,19 +128,50 @@ class GrpcFrameLinkTest {
     assertArrayEquals(filled(1), stream.onTheWire.get(0).getBlock().getData().toByteArray());
   }
 
+  /** {@code link.sendBorrowed(frame)} on a lane thread of its own. */
+  private static CompletableFuture<Void> sendingBorrowed(GrpcFrameLink<?> link, SyncFrame frame) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        link.sendBorrowed(frame);
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
+  }
+
   @Test
-  void aBorrowedBlockThatMustWaitIsCopiedBeforeTheBufferIsReused() throws Exception {
+  void aServerWaitsForTheTransportAndThenWritesABorrowedBlockWithoutCopyingIt()
+      throws Exception {
     RecordingStream stream = new RecordingStream();
     GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
     stream.ready = false;
     byte[] buffer = filled(1);
-    link.sendBorrowed(borrowing(buffer));
-    java.util.Arrays.fill(buffer, (byte) 2);
+    SyncFrame frame = borrowing(buffer);
+    CompletableFuture<Void> sent = sendingBorrowed(link, frame);
+    // The lane reuses its buffer only once sendBorrowed returns: it must not return yet.
+    Thread.sleep(100);
+    assertFalse(sent.isDone(), "returned before the transport took the borrowed bytes");
     assertEquals(0, stream.written.size());
     stream.ready = true;
     link.onReady();
+    sent.get(5, TimeUnit.SECONDS);
+    java.util.Arrays.fill(buffer, (byte) 2);
+    assertSame(frame, stream.written.get(0), "copied although the lane could wait");
     assertArrayEquals(filled(1), stream.onTheWire.get(0).getBlock().getData().toByteArray());
-    assertEquals(7, stream.onTheWire.get(0).getBlock().getBlockIndex());
+  }
+
+  @Test
+  void aServerLaneWaitingToSendABorrowedBlockStopsWhenCancelled() throws Exception {
+    RecordingStream stream = new RecordingStream();
+    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    stream.ready = false;
+    CompletableFuture<Void> sent = sendingBorrowed(link, borrowing(filled(1)));
+    Thread.sleep(50);
+    link.cancel(new SyncException(SyncException.Kind.CANCELLED, "cancelled by the operator"));
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> sent.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(SyncException.class, e.getCause());
+    assertTrue(stream.written.stream().noneMatch(SyncFrame::hasBlock), "the block was sent");
   }
 
   @Test
