@@ -45,7 +45,7 @@ final class BlockApplier implements AutoCloseable {
     // 64 KiB block, or a new array with its zeroing and garbage, is CPU the target's copy
     // shares with TLS and the socket. Only bytes that came in pieces were copied into the
     // scratch buffer, which the next block reuses: the writer gets a copy of those.
-    Checked checked = check(block, expected, scratch);
+    Checked checked = check(block, expected);
     boolean reused = checked.data() == scratch;
     byte[] data = reused ? Arrays.copyOf(scratch, checked.length()) : checked.data();
     int offset = reused ? 0 : checked.offset();
@@ -69,28 +69,19 @@ final class BlockApplier implements AutoCloseable {
 
   /**
    * Decodes one block and checks it against its digest (and {@code expected}, the source's
-   * digest from the checksum batch, unless null), writing nothing; the bytes are the caller's
-   * to keep.
+   * digest from the checksum batch, unless null), writing nothing. An uncompressed plain
+   * block's bytes are read where the received message holds them, or copied into the lane's
+   * scratch buffer when it holds them in pieces: valid until the next block is checked, not
+   * the caller's to keep.
    */
   Checked check(BlockPayload block, byte[] expected) throws SyncException {
-    return check(block, expected, null);
-  }
-
-  /**
-   * As {@link #check(BlockPayload, byte[])}, with {@code reuse} (at least a block long) not
-   * null an uncompressed plain block's bytes are read where the received message holds them,
-   * or copied into {@code reuse} when it holds them in pieces: not the caller's to keep.
-   */
-  private Checked check(BlockPayload block, byte[] expected, byte[] reuse)
-      throws SyncException {
     long index = block.getBlockIndex();
     int length = lane.geometry.blockLength(index);
     if (block.getRawLength() != length) {
       throw SyncException.invalid("%s: block %d has raw_length %d, expected %d",
           lane.describe(), index, block.getRawLength(), length);
     }
-    BackingArray received = reuse != null && plain(block) ? BackingArray.of(block.getData())
-        : null;
+    BackingArray received = plain(block) ? BackingArray.of(block.getData()) : null;
     byte[] data;
     int offset;
     if (received != null) {
@@ -100,7 +91,7 @@ final class BlockApplier implements AutoCloseable {
       data = received.array();
       offset = received.offset();
     } else {
-      data = decode(block, length, reuse);
+      data = decode(block, length);
       offset = 0;
     }
     byte[] digest = lane.digester.digest(data, offset, length);
@@ -137,17 +128,14 @@ final class BlockApplier implements AutoCloseable {
   }
 
   /** The block's {@code length} raw bytes, at the start of the array returned. */
-  private byte[] decode(BlockPayload block, int length, byte[] reuse) throws SyncException {
+  private byte[] decode(BlockPayload block, int length) throws SyncException {
     if (block.getEncoding() == BlockEncoding.UNCOMPRESSED && opener == null) {
       checkNoNonce(block);
       if (block.getData().size() != length) {
         throw carries(block, block.getData().size(), length);
       }
-      if (reuse == null) {
-        return block.getData().toByteArray();
-      }
-      block.getData().copyTo(reuse, 0);
-      return reuse;
+      block.getData().copyTo(scratch, 0);
+      return scratch;
     }
     byte[] encoded = open(block);
     try {

@@ -84,7 +84,7 @@ final class PendingBatch {
     } else {
       BlockApplier.Checked checked = applier.check(block, expectedDigest(i));
       digest = checked.digest();
-      written.set(i, staged.stage(block.getBlockIndex(), checked.data()));
+      written.set(i, staged.stage(block.getBlockIndex(), checked));
     }
     System.arraycopy(digest, 0, digests, i * digest.length, digest.length);
     received.set(i);
@@ -105,7 +105,7 @@ final class PendingBatch {
       written.set(from, from + zeros.getBlockCount());
     } else {
       for (int i = from; i < from + zeros.getBlockCount(); i++) {
-        written.set(i, staged.stage(first + i, null));
+        written.set(i, staged.stageZeros(first + i));
       }
     }
     for (int i = from; i < from + zeros.getBlockCount(); i++) {

@@ -44,19 +44,35 @@ final class StagedWrites {
   }
 
   /**
-   * Stages block {@code index} to become {@code data} (null: zeros) unless the disk holds that
-   * already.
+   * Stages block {@code index} to become the checked bytes unless the disk holds them already;
+   * they are copied only then (the check's bytes are only lent until the next block).
    *
    * @return whether the block is written (now or at the next {@link #flush})
    */
-  boolean stage(long index, byte[] data) throws SyncException {
-    if (holds(index, data)) {
+  boolean stage(long index, BlockApplier.Checked block) throws SyncException {
+    if (holds(index, block.data(), block.offset(), block.length())) {
       lane.progress.blocksEqual.incrementAndGet();
       return false;
     }
-    if (data == null) {
-      lane.progress.blocksZero.incrementAndGet();
+    return add(index, Arrays.copyOfRange(block.data(), block.offset(),
+        block.offset() + block.length()));
+  }
+
+  /**
+   * Stages block {@code index} to become zeros unless the disk holds zeros there already.
+   *
+   * @return whether the block is written (now or at the next {@link #flush})
+   */
+  boolean stageZeros(long index) throws SyncException {
+    if (holds(index, null, 0, 0)) {
+      lane.progress.blocksEqual.incrementAndGet();
+      return false;
     }
+    lane.progress.blocksZero.incrementAndGet();
+    return add(index, null);
+  }
+
+  private boolean add(long index, byte[] data) throws SyncException {
     indexes.add(index);
     contents.add(data);
     bytes += data == null ? 0 : data.length;
@@ -100,19 +116,23 @@ final class StagedWrites {
     bytes = 0;
   }
 
-  /** Whether the disk holds {@code data} (null: zeros) at block {@code index} already. */
-  private boolean holds(long index, byte[] data) throws SyncException {
+  /**
+   * Whether the disk holds {@code length} bytes of {@code data} from {@code offset} (null:
+   * zeros) at block {@code index} already.
+   */
+  private boolean holds(long index, byte[] data, int offset, int length) throws SyncException {
     if (index < oldFrom || index >= oldFrom + oldCount) {
       readOld(index);
     }
     if (oldZero) {
-      return data == null || ZeroBlocks.isAllZero(data);
+      return data == null || ZeroBlocks.isAllZero(data, offset, length);
     }
     int at = Math.toIntExact(index - oldFrom) * lane.geometry.blockSize();
-    int length = lane.geometry.blockLength(index);
+    int blockLength = lane.geometry.blockLength(index);
     byte[] held = old.array();
-    return data == null ? ZeroBlocks.isAllZero(held, at, length)
-        : data.length == length && Arrays.equals(held, at, at + length, data, 0, length);
+    return data == null ? ZeroBlocks.isAllZero(held, at, blockLength)
+        : length == blockLength
+            && Arrays.equals(held, at, at + blockLength, data, offset, offset + length);
   }
 
   /**
