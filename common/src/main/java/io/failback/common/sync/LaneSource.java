@@ -3,6 +3,7 @@ package io.failback.common.sync;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.failback.common.codec.BlockCodec;
+import io.failback.common.codec.CompressionBackoff;
 import io.failback.common.codec.Encoding;
 import io.failback.common.crypto.PayloadSealer;
 import io.failback.common.hash.DiskDigest;
@@ -40,6 +41,8 @@ final class LaneSource {
   /** DELTA against the view the digest set was recorded from: digests come from the set. */
   private final boolean recordedDigests;
   private final BlockCodec codec;
+  /** Stops trying to compress where the disk does not compress: over all of the lane's batches. */
+  private final CompressionBackoff backoff = new CompressionBackoff();
   /** Seals payloads after compression, or null when the session is not encrypted. */
   private final PayloadSealer sealer;
   private final ByteBuffer chunk;
@@ -329,7 +332,11 @@ final class LaneSource {
       BlockPayload.Builder payload = BlockPayload.newBuilder().setBlockIndex(index)
           .setRawLength(length).setDigest(ByteString.copyFrom(digest));
       // An incompressible block is sent from the read buffer: compress() copies nothing then.
-      BlockCodec.Encoded encoded = codec == null ? null : codec.compress(data, offset, length);
+      BlockCodec.Encoded encoded = null;
+      if (codec != null && backoff.shouldTry()) {
+        encoded = codec.compress(data, offset, length);
+        backoff.tried(encoded != null);
+      }
       boolean borrowed;
       if (encoded != null) {
         borrowed = encode(payload, encoded.encoding() == Encoding.LZ4 ? BlockEncoding.LZ4
