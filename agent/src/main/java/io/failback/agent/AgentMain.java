@@ -8,6 +8,7 @@ import io.failback.common.cli.ConfigFiles;
 import io.failback.common.cli.ImplementationVersion;
 import io.failback.common.cli.LogOptions;
 import io.failback.common.cli.MetricsOptions;
+import io.failback.common.grpc.LeakDetection;
 import io.failback.common.grpc.TransportLimits;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.tls.TlsFiles;
@@ -215,6 +216,7 @@ public final class AgentMain {
   }
 
   public static void main(String[] args) {
+    LeakDetection.offUnlessSet();
     System.exit(ConfigFiles.execute(commandLine(), args, "FAILBACK_AGENT_CONFIG", null));
   }
 }

@@ -4,6 +4,7 @@ import io.failback.common.cli.ConfigFiles;
 import io.failback.common.cli.ImplementationVersion;
 import io.failback.common.cli.LogOptions;
 import io.failback.common.cli.MetricsOptions;
+import io.failback.common.grpc.LeakDetection;
 import io.failback.common.procrun.ServiceCommands;
 import io.failback.common.service.ServiceNotify;
 import io.failback.common.tls.TlsFiles;
@@ -319,6 +320,7 @@ public final class ControllerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    LeakDetection.offUnlessSet();
     System.exit(ConfigFiles.execute(commandLine(), args, "FAILBACK_CONTROLLER_CONFIG", null));
   }
 }
