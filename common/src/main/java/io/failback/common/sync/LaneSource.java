@@ -277,7 +277,14 @@ final class LaneSource {
           + DiskDigest.hex(oldest.chainAfter) + ", target "
           + DiskDigest.hex(ack.getChain().toByteArray()));
     }
+    if (Integer.compareUnsigned(ack.getBlocksHeld(), oldest.count) > 0) {
+      throw SyncException.invalid("%s: acknowledgement of block %d says the target held %d"
+          + " blocks of a batch of %d", lane.describe(), ack.getWatermarkBlock(),
+          Integer.toUnsignedLong(ack.getBlocksHeld()), oldest.count);
+    }
     outstanding.removeFirst();
+    // The target left these unwritten: equal on both sides, though the wire carried them.
+    lane.progress.blocksEqual.addAndGet(ack.getBlocksHeld());
     if (tracked) {
       lane.record(oldest.first, oldest.count, oldest.digests);
     }

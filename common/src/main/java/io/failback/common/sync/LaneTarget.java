@@ -188,6 +188,7 @@ final class LaneTarget {
       written.add(batch.first, batch.written(), batch.packedDigests());
     }
     watermark = batch.end();
+    int held = staged == null ? 0 : batch.count - batch.written().cardinality();
     LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(watermark).setChain(ByteString.copyFrom(chain.chain())).build();
     // The flush runs beside the next batch's writes; the acknowledgement waits for it.
@@ -198,8 +199,8 @@ final class LaneTarget {
       durable.accept(checkpoint);
       lane.progress.settle(lane.lane, lane.first, checkpoint.getWatermarkBlock());
       lane.send(link, SyncFrame.newBuilder().setAck(BatchAck.newBuilder()
-          .setWatermarkBlock(checkpoint.getWatermarkBlock()).setChain(checkpoint.getChain()))
-          .build());
+          .setWatermarkBlock(checkpoint.getWatermarkBlock()).setChain(checkpoint.getChain())
+          .setBlocksHeld(held)).build());
     });
   }
 

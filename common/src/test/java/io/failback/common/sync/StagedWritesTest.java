@@ -112,6 +112,8 @@ class StagedWritesTest {
     assertEquals(sync.sourceResult.diskDigestHex(), sync.targetResult.diskDigestHex());
     SyncProgress.Snapshot sent = sync.sourceProgress.snapshot();
     assertEquals(BLOCKS, sent.blocksSent() + sent.blocksZero(), "the wire still carries all");
+    assertEquals(BLOCKS - 100, sent.blocksEqual(),
+        "the source learns from the acknowledgements which blocks the target held");
   }
 
   @Test
@@ -120,10 +122,12 @@ class StagedWritesTest {
     new Random(3).nextBytes(source);
     MemoryBlockDevice disk = new MemoryBlockDevice(source.clone(), 512, true);
 
-    new SyncHarness().run(full(), new MemoryBlockDevice(source, 512, false), disk,
+    SyncHarness sync = new SyncHarness();
+    sync.run(full(), new MemoryBlockDevice(source, 512, false), disk,
         MemoryTransport.reliable());
 
     assertArrayEquals(source, disk.contents());
     assertEquals((long) BLOCKS * BLOCK, disk.bytesWritten.get(), "every block written");
+    assertEquals(0, sync.sourceProgress.snapshot().blocksEqual());
   }
 }

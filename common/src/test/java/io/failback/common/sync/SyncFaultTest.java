@@ -112,6 +112,21 @@ class SyncFaultTest {
   }
 
   @Test
+  void anAcknowledgementClaimingMoreHeldBlocksThanItsBatchIsInvalid() {
+    // A hostile target must not inflate the job's counters: at most the batch's blocks.
+    byte[] source = random(64 * 4096, 1);
+    MemoryTransport transport = MemoryTransport.reliable();
+    transport.tamper(frame -> frame.hasAck() ? frame.toBuilder().setAck(
+        frame.getAck().toBuilder().setBlocksHeld(-1)).build() : frame);
+    SyncException e = assertThrows(SyncException.class, () -> new SyncHarness().run(
+        parameters(SyncMode.FULL, source.length), new MemoryBlockDevice(source, 512, false),
+        new MemoryBlockDevice(new byte[source.length], 512, true), transport));
+    assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
+    assertTrue(e.getMessage().contains("says the target held 4294967295 blocks"),
+        e.getMessage());
+  }
+
+  @Test
   void blockTheTargetDidNotAskForIsInvalid() {
     byte[] source = random(64 * 4096, 1);
     byte[] target = source.clone();
