@@ -54,8 +54,8 @@ final class StagedWrites {
       lane.progress.blocksEqual.incrementAndGet();
       return false;
     }
-    return add(index, Arrays.copyOfRange(block.data(), block.offset(),
-        block.offset() + block.length()));
+    add(index, Arrays.copyOfRange(block.data(), block.offset(), block.offset() + block.length()));
+    return true;
   }
 
   /**
@@ -69,17 +69,17 @@ final class StagedWrites {
       return false;
     }
     lane.progress.blocksZero.incrementAndGet();
-    return add(index, null);
+    add(index, null);
+    return true;
   }
 
-  private boolean add(long index, byte[] data) throws SyncException {
+  private void add(long index, byte[] data) throws SyncException {
     indexes.add(index);
     contents.add(data);
     bytes += data == null ? 0 : data.length;
     if (bytes >= LIMIT_BYTES || indexes.size() >= LIMIT_BLOCKS) {
       flush();
     }
-    return true;
   }
 
   /** Preserves the staged blocks in one durable step, then writes them. */
