@@ -20,9 +20,13 @@ public final class NbdBlockDevice implements BlockDevice {
   // WRITE_ZEROES carries no payload, so it is not bound by the maximum request size.
   private static final int ZEROES_CHUNK = 1 << 30;
 
+  /** How far ahead of a probe a read-only export's extents are asked for. */
+  static final long LOOKAHEAD = 256L << 20;
+
   private final NbdClient client;
   private final boolean writable;
   private final Closeable owner;
+  private final KnownExtents known = new KnownExtents();
 
   /**
    * A device over {@code client}, writable only if both asked and the export allows it; closing
@@ -91,22 +95,45 @@ public final class NbdBlockDevice implements BlockDevice {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A read-only export does not change under its reader (a point-in-time view, or the disk
+   * of a VM that is off, locked by the process serving it): its extents are asked for
+   * {@link #LOOKAHEAD} bytes ahead and kept, so the lanes' probe of each 1 MiB chunk is not a
+   * round trip each on the connection their reads share. A writable one asks every time.
+   */
   @Override
   public boolean isKnownZero(long offset, long length) throws IOException {
     checkRange(offset, length);
     if (!client.hasContext(BASE_ALLOCATION)) {
       return false;
     }
+    long end = offset + length;
     long position = offset;
-    while (position < offset + length) {
-      int ask = (int) Math.min(offset + length - position, Integer.MAX_VALUE & ~(SECTOR - 1));
-      List<NbdExtent> extents = client.blockStatus(BASE_ALLOCATION, position, ask);
-      for (NbdExtent extent : extents) {
-        if (!extent.has(NbdExtent.ALLOCATION_ZERO)) {
-          return false;
+    while (position < end) {
+      NbdExtent extent = writable ? null : known.covering(position);
+      if (extent == null) {
+        long ask = writable ? end - position : Math.max(end - position, LOOKAHEAD);
+        List<NbdExtent> extents = client.blockStatus(BASE_ALLOCATION, position,
+            (int) Math.min(Math.min(ask, size() - position), Integer.MAX_VALUE & ~(SECTOR - 1)));
+        if (!writable) {
+          known.add(extents);
         }
+        extent = extents.get(0);
+        for (NbdExtent e : extents) {
+          if (e.offset() >= end) {
+            break;
+          }
+          if (!e.has(NbdExtent.ALLOCATION_ZERO)) {
+            return false;
+          }
+          extent = e;
+        }
+      } else if (!extent.has(NbdExtent.ALLOCATION_ZERO)) {
+        return false;
       }
-      position = extents.get(extents.size() - 1).end();
+      position = extent.end();
     }
     return true;
   }

@@ -55,6 +55,7 @@ public final class NbdClient implements Closeable {
   private final NbdHandshake.Export export;
   private final String name;
   private long cookie;
+  private long blockStatusRequests;
   /** The first error of the read request {@link #readReply} just finished, if it failed. */
   private NbdException pendingError;
   private boolean closed;
@@ -104,6 +105,11 @@ public final class NbdClient implements Closeable {
   /** Largest length of one request. */
   public int maximumRequest() {
     return export.maximumRequest();
+  }
+
+  /** Block-status requests sent so far (a round trip each, which the lanes wait for). */
+  public synchronized long blockStatusRequests() {
+    return blockStatusRequests;
   }
 
   /** Whether the handshake negotiated {@code context}. */
@@ -192,6 +198,7 @@ public final class NbdClient implements Closeable {
    */
   public synchronized List<NbdExtent> blockStatus(String context, long offset, int length)
       throws IOException {
+    blockStatusRequests++;
     Integer id = export.contexts().get(context);
     if (id == null) {
       throw new IllegalStateException(name + ": metadata context " + context

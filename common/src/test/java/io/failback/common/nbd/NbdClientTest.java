@@ -57,6 +57,46 @@ class NbdClientTest {
   }
 
   @Test
+  void aReadOnlyExportIsProbedAheadOnceAndAnswersEachChunkAsTheServerWould() throws Exception {
+    Path image = qcow2("z.qcow2", "64M");
+    try (NbdBlockDevice disk = QemuNbd.serve(image, "qcow2", true, dir.resolve("zw.sock"),
+        Optional.empty()).open(true, List.of())) {
+      disk.write(3L * MIB + 4096, ByteBuffer.wrap(random(8192, 4)));
+      disk.write(40L * MIB, ByteBuffer.wrap(random(2 * MIB, 5)));
+      disk.write(63L * MIB + 512, ByteBuffer.wrap(random(512, 6)));
+      disk.flush();
+    }
+    boolean[] expected = new boolean[64];
+    java.util.Arrays.fill(expected, true);
+    for (int chunk : new int[] {3, 40, 41, 63}) {
+      expected[chunk] = false;
+    }
+    try (NbdBlockDevice disk = QemuNbd.serve(image, "qcow2", false, dir.resolve("zr.sock"),
+        Optional.empty()).open(false, List.of())) {
+      for (int chunk = 0; chunk < 64; chunk++) {
+        assertEquals(expected[chunk], disk.isKnownZero((long) chunk * MIB, MIB), "chunk " + chunk);
+      }
+      assertTrue(disk.isKnownZero(10L * MIB, 30L * MIB));
+      assertFalse(disk.isKnownZero(10L * MIB, 31L * MIB));
+      // The whole 64 MiB was described by the first answer: no round trip per chunk.
+      assertEquals(1, disk.client().blockStatusRequests());
+    }
+  }
+
+  @Test
+  void aWritableExportIsAskedEveryTimeSoItsOwnWritesShow() throws Exception {
+    Path image = qcow2("w.qcow2", "16M");
+    try (NbdBlockDevice disk = QemuNbd.serve(image, "qcow2", true, dir.resolve("ww.sock"),
+        Optional.empty()).open(true, List.of())) {
+      assertTrue(disk.isKnownZero(MIB, MIB));
+      disk.write(MIB, ByteBuffer.wrap(random(4096, 7)));
+      disk.flush();
+      assertFalse(disk.isKnownZero(MIB, MIB));
+      assertEquals(2, disk.client().blockStatusRequests());
+    }
+  }
+
+  @Test
   void reportsTheDirtyBitmapsGranulesThroughBlockStatus() throws Exception {
     Path image = qcow2("b.qcow2", "16M");
     run("qemu-img", "bitmap", "--add", "--granularity", "65536", image.toString(), "since");
