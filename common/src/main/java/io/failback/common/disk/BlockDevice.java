@@ -44,6 +44,16 @@ public interface BlockDevice extends Closeable {
   void write(long offset, ByteBuffer src) throws IOException;
 
   /**
+   * As {@link #write}, for the few scattered blocks a checksum pass finds different, whose
+   * pages this side's scan has just read: a device whose whole-block writes go around the page
+   * cache writes these through it, where overwriting a cached page is a memory copy and not a
+   * direct write of its own.
+   */
+  default void writeThroughCache(long offset, ByteBuffer src) throws IOException {
+    write(offset, src);
+  }
+
+  /**
    * Makes {@code [offset, offset + length)} read as zeros, keeping it unallocated where the
    * format allows (holes in sparse files, ZERO or NOT_PRESENT blocks in VHDX).
    */

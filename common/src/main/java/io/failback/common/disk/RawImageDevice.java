@@ -164,9 +164,23 @@ public final class RawImageDevice implements BlockDevice {
     // Whole blocks go around the page cache (DirectIo), side by side: a direct write waits for
     // the storage, and the file system locks what must be serialized, sleeping. A partial
     // block goes through the cache, one at a time.
-    if (direct.write(src, offset)) {
-      return;
+    if (!direct.write(src, offset)) {
+      writeCached(offset, src);
     }
+  }
+
+  @Override
+  public void writeThroughCache(long offset, ByteBuffer src) throws IOException {
+    DeviceIo.checkRange(this, offset, src.remaining());
+    DeviceIo.checkWritable(this, path);
+    if (device) {
+      DeviceIo.writeFully(channel, src, offset);
+    } else {
+      writeCached(offset, src);
+    }
+  }
+
+  private void writeCached(long offset, ByteBuffer src) throws IOException {
     writes.lock();
     try {
       DeviceIo.writeFully(channel, src, offset);

@@ -6,6 +6,7 @@ import io.failback.common.crypto.PayloadOpener;
 import io.failback.common.hash.DiskDigest;
 import io.failback.proto.v1.BlockEncoding;
 import io.failback.proto.v1.BlockPayload;
+import io.failback.proto.v1.SyncMode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -198,7 +199,9 @@ final class BlockApplier implements AutoCloseable {
 
   private WriteBehind writer() {
     if (behind == null) {
-      behind = new WriteBehind(lane.device, "lane-" + lane.lane + "-writer");
+      // A checksum pass's blocks are few and scattered, and its scan has just read them.
+      behind = new WriteBehind(lane.device, "lane-" + lane.lane + "-writer",
+          lane.geometry.parameters().getMode() == SyncMode.DELTA);
     }
     return behind;
   }

@@ -43,6 +43,7 @@ final class WriteBehind implements AutoCloseable {
   private static final Write STOP = new Write(-1, -1, new byte[0], 0, 0);
 
   private final BlockDevice device;
+  private final boolean throughCache;
   private final BlockingQueue<Write> queue = new ArrayBlockingQueue<>(QUEUE_BLOCKS);
   private final ByteBuffer run;
   private final Thread writer;
@@ -54,7 +55,16 @@ final class WriteBehind implements AutoCloseable {
   private boolean stopped;
 
   WriteBehind(BlockDevice device, String name) {
+    this(device, name, false);
+  }
+
+  /**
+   * A writer for {@code device}; with {@code throughCache} its runs are written with
+   * {@link BlockDevice#writeThroughCache} (a checksum pass's scattered blocks).
+   */
+  WriteBehind(BlockDevice device, String name, boolean throughCache) {
     this.device = device;
+    this.throughCache = throughCache;
     this.run = ByteBuffer.allocateDirect(RUN_BYTES + ALIGNMENT).alignedSlice(ALIGNMENT);
     this.writer = new Thread(this::writeLoop, name);
     writer.setDaemon(true);
@@ -104,6 +114,14 @@ final class WriteBehind implements AutoCloseable {
     }
   }
 
+  private void write(long position, ByteBuffer bytes) throws IOException {
+    if (throughCache) {
+      device.writeThroughCache(position, bytes);
+    } else {
+      device.write(position, bytes);
+    }
+  }
+
   private void writeLoop() {
     try {
       for (Write first = queue.take(); first != STOP; ) {
@@ -121,9 +139,9 @@ final class WriteBehind implements AutoCloseable {
             last = next;
           }
           run.flip();
-          device.write(first.position(), run);
+          write(first.position(), run);
         } else {
-          device.write(first.position(), ByteBuffer.wrap(first.data(), first.offset(),
+          write(first.position(), ByteBuffer.wrap(first.data(), first.offset(),
               (int) first.length()));
         }
         done(last.sequence());

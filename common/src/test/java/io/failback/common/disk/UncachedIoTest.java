@@ -110,6 +110,30 @@ class UncachedIoTest {
     assertArrayEquals(data, onDisk);
   }
 
+  @Test
+  void aChecksumPassesBlocksAreWrittenThroughThePageCache() throws Exception {
+    Path raw = dir.resolve("scanned.raw");
+    byte[] before = new byte[8 * MIB];
+    new Random(10).nextBytes(before);
+    try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(raw,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+      DeviceIo.writeFully(file, java.nio.ByteBuffer.wrap(before), 0);
+      file.force(true); // clean pages, which the kernel can then drop
+    }
+    assumeTrue(directIo(raw), "no direct I/O on the test folder's file system");
+    byte[] block = DiskTesting.filled(65536, 0x21);
+    try (BlockDevice device = BlockDevices.open(raw, true)) {
+      run("dd", "if=" + raw, "iflag=nocache", "count=0", "status=none");
+      assumeTrue(cachedBytes(raw) == 0, "this kernel kept the file cached; nothing to tell");
+      device.writeThroughCache(3L * MIB, java.nio.ByteBuffer.wrap(block));
+      assertTrue(cachedBytes(raw) >= block.length, "a scanned block went around the cache");
+      assertArrayEquals(block, DiskTesting.read(device, 3L * MIB, block.length));
+      device.flush();
+    }
+    System.arraycopy(block, 0, before, 3 * MIB, block.length);
+    assertArrayEquals(before, Files.readAllBytes(raw));
+  }
+
   private static boolean directIo(Path file) {
     try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
         java.nio.file.StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,31 @@ class WriteBehindTest {
       IOException e = assertThrows(IOException.class, () -> behind.awaitWritten(failing));
       assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
       assertThrows(IOException.class, () -> behind.submit(3L * BLOCK, block(4), 0, BLOCK));
+    }
+  }
+
+  @Test
+  void aChecksumPassesWriterWritesThroughTheCacheAndAFullCopysDoesNot() throws Exception {
+    for (boolean throughCache : new boolean[] {true, false}) {
+      List<String> calls = new CopyOnWriteArrayList<>();
+      MemoryBlockDevice device = new MemoryBlockDevice(new byte[4 * BLOCK], 512, true) {
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+          calls.add("write");
+          super.write(offset, src);
+        }
+
+        @Override
+        public void writeThroughCache(long offset, ByteBuffer src) throws IOException {
+          calls.add("through the cache");
+          super.write(offset, src);
+        }
+      };
+      try (WriteBehind behind = new WriteBehind(device, "test-writer", throughCache)) {
+        behind.awaitWritten(behind.submit(2L * BLOCK, block(7), 0, BLOCK));
+      }
+      assertEquals(List.of(throughCache ? "through the cache" : "write"), calls);
+      assertArrayEquals(block(7), Arrays.copyOfRange(device.contents(), 2 * BLOCK, 3 * BLOCK));
     }
   }
 
