@@ -154,6 +154,15 @@ public final class RawImageDevice implements BlockDevice {
 
   @Override
   public void write(long offset, ByteBuffer src) throws IOException {
+    write(offset, src, true);
+  }
+
+  @Override
+  public void writeThroughCache(long offset, ByteBuffer src) throws IOException {
+    write(offset, src, false);
+  }
+
+  private void write(long offset, ByteBuffer src, boolean aroundCache) throws IOException {
     DeviceIo.checkRange(this, offset, src.remaining());
     DeviceIo.checkWritable(this, path);
     if (device) {
@@ -163,24 +172,10 @@ public final class RawImageDevice implements BlockDevice {
     }
     // Whole blocks go around the page cache (DirectIo), side by side: a direct write waits for
     // the storage, and the file system locks what must be serialized, sleeping. A partial
-    // block goes through the cache, one at a time.
-    if (!direct.write(src, offset)) {
-      writeCached(offset, src);
+    // block, or one asked to go through the cache, goes through it, one at a time.
+    if (aroundCache && direct.write(src, offset)) {
+      return;
     }
-  }
-
-  @Override
-  public void writeThroughCache(long offset, ByteBuffer src) throws IOException {
-    DeviceIo.checkRange(this, offset, src.remaining());
-    DeviceIo.checkWritable(this, path);
-    if (device) {
-      DeviceIo.writeFully(channel, src, offset);
-    } else {
-      writeCached(offset, src);
-    }
-  }
-
-  private void writeCached(long offset, ByteBuffer src) throws IOException {
     writes.lock();
     try {
       DeviceIo.writeFully(channel, src, offset);
