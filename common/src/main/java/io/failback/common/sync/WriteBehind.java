@@ -54,10 +54,6 @@ final class WriteBehind implements AutoCloseable {
   private IOException failure;
   private boolean stopped;
 
-  WriteBehind(BlockDevice device, String name) {
-    this(device, name, false);
-  }
-
   /**
    * A writer for {@code device}; with {@code throughCache} its runs are written with
    * {@link BlockDevice#writeThroughCache} (a checksum pass's scattered blocks).

@@ -118,13 +118,25 @@ class GrpcFrameLinkTest {
   @Test
   void aServerWritesABorrowedBlockAtOnceWithoutCopyingIt() throws Exception {
     RecordingStream stream = new RecordingStream();
-    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    GrpcFrameLink<SyncFrame> link = serverLink(stream);
     byte[] buffer = filled(1);
     SyncFrame frame = borrowing(buffer);
     link.sendBorrowed(frame);
-    // The reader reuses its buffer for the next chunk.
+    assertWrittenUncopied(stream, frame, buffer);
+  }
+
+  private static GrpcFrameLink<SyncFrame> serverLink(RecordingStream stream) {
+    return new GrpcFrameLink<>(stream, f -> f, true);
+  }
+
+  /**
+   * The lane refills its buffer once {@code sendBorrowed} returned: the frame written must be the
+   * borrowed one itself, and what went on the wire the bytes the buffer held when it was sent.
+   */
+  private static void assertWrittenUncopied(RecordingStream stream, SyncFrame frame,
+      byte[] buffer) {
     java.util.Arrays.fill(buffer, (byte) 2);
-    assertSame(frame, stream.written.get(0), "copied although it could be written at once");
+    assertSame(frame, stream.written.get(0), "copied");
     assertArrayEquals(filled(1), stream.onTheWire.get(0).getBlock().getData().toByteArray());
   }
 
@@ -143,7 +155,7 @@ class GrpcFrameLinkTest {
   void aServerWaitsForTheTransportAndThenWritesABorrowedBlockWithoutCopyingIt()
       throws Exception {
     RecordingStream stream = new RecordingStream();
-    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    GrpcFrameLink<SyncFrame> link = serverLink(stream);
     stream.ready = false;
     byte[] buffer = filled(1);
     SyncFrame frame = borrowing(buffer);
@@ -155,15 +167,13 @@ class GrpcFrameLinkTest {
     stream.ready = true;
     link.onReady();
     sent.get(5, TimeUnit.SECONDS);
-    java.util.Arrays.fill(buffer, (byte) 2);
-    assertSame(frame, stream.written.get(0), "copied although the lane could wait");
-    assertArrayEquals(filled(1), stream.onTheWire.get(0).getBlock().getData().toByteArray());
+    assertWrittenUncopied(stream, frame, buffer);
   }
 
   @Test
   void aServerLaneWaitingToSendABorrowedBlockStopsWhenCancelled() throws Exception {
     RecordingStream stream = new RecordingStream();
-    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    GrpcFrameLink<SyncFrame> link = serverLink(stream);
     stream.ready = false;
     CompletableFuture<Void> sent = sendingBorrowed(link, borrowing(filled(1)));
     Thread.sleep(50);
@@ -190,7 +200,7 @@ class GrpcFrameLinkTest {
   @Test
   void aBorrowedFrameIsNotWrittenAheadOfFramesAlreadyWaiting() throws Exception {
     RecordingStream stream = new RecordingStream();
-    GrpcFrameLink<SyncFrame> link = new GrpcFrameLink<>(stream, f -> f, true);
+    GrpcFrameLink<SyncFrame> link = serverLink(stream);
     stream.ready = false;
     link.send(frame(1));
     stream.ready = true;

@@ -63,7 +63,7 @@ class WriteBehindTest {
   @Test
   void blocksQueuedBehindAWriteAreJoinedIntoOneWriteInOrder() throws Exception {
     GatedDevice device = new GatedDevice(64);
-    try (WriteBehind behind = new WriteBehind(device, "test-writer")) {
+    try (WriteBehind behind = new WriteBehind(device, "test-writer", false)) {
       behind.submit(0, block(1), 0, BLOCK);
       assertTrue(device.started.await(10, TimeUnit.SECONDS));
       // The writer is busy with block 0: the next blocks (16 of them, 1 MiB) wait, and one
@@ -91,7 +91,7 @@ class WriteBehindTest {
     GatedDevice device = new GatedDevice(8);
     device.failAt = 2L * BLOCK;
     device.release.countDown();
-    try (WriteBehind behind = new WriteBehind(device, "test-writer")) {
+    try (WriteBehind behind = new WriteBehind(device, "test-writer", false)) {
       behind.submit(0, block(1), 0, BLOCK);
       behind.submit(BLOCK, block(2), 0, BLOCK);
       long failing = behind.submit(2L * BLOCK, block(3), 0, BLOCK);
@@ -129,7 +129,7 @@ class WriteBehindTest {
   @Test
   void closingDropsWhatWaitsAndLetsTheWriteInProgressEnd() throws Exception {
     GatedDevice device = new GatedDevice(8);
-    WriteBehind behind = new WriteBehind(device, "test-writer");
+    WriteBehind behind = new WriteBehind(device, "test-writer", false);
     behind.submit(0, block(1), 0, BLOCK);
     assertTrue(device.started.await(10, TimeUnit.SECONDS));
     behind.submit(4L * BLOCK, block(2), 0, BLOCK);
@@ -147,7 +147,7 @@ class WriteBehindTest {
   void zeroRangesAreWrittenInOrderWithTheBlocksAroundThem() throws Exception {
     GatedDevice device = new GatedDevice(4);
     device.release.countDown();
-    try (WriteBehind behind = new WriteBehind(device, "test-writer")) {
+    try (WriteBehind behind = new WriteBehind(device, "test-writer", false)) {
       behind.submit(0, block(1), 0, BLOCK);
       behind.submitZeros(0, BLOCK);
       behind.submit(BLOCK, block(2), 0, BLOCK);
