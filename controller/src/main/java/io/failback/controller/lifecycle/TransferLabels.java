@@ -4,6 +4,7 @@ import io.failback.common.codec.CompressionMethods;
 import io.failback.common.codec.Encoding;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.tuning.BatchWindow;
 import io.failback.controller.tuning.TransferSettings;
 import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.SyncParameters;
@@ -27,7 +28,7 @@ final class TransferLabels {
         .setBlocksPerBatch(256)
         .setDiskSize(size)
         .setLaneCount(settings.lanesPerDisk())
-        .setWindowBatches(8)
+        .setWindowBatches(BatchWindow.of(plan.mode()))
         // An agent that predates compression methods reads the flag: LZ4 or nothing.
         .setCompress(settings.codec().encoding() != Encoding.RAW)
         .setCompression(CompressionMethods.method(settings.codec()))

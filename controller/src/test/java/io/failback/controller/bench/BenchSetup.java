@@ -140,7 +140,8 @@ final class BenchSetup {
         .setDigestSeed(System.nanoTime()).setBlockSize(BenchImages.BLOCK)
         .setBlocksPerBatch(Integer.getInteger("batch", 256)).setDiskSize(size)
         .setLaneCount(Integer.getInteger("lanes", 2))
-        .setWindowBatches(Integer.getInteger("window", 8))
+        .setWindowBatches(Integer.getInteger("window",
+            io.failback.controller.tuning.BatchWindow.of(mode)))
         .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true")))
         // -Dcompression=none|lz4|zstd|zstd:LEVEL overrides -Dcompress.
         .setCompression(io.failback.controller.cli.BenchFlags.compression()

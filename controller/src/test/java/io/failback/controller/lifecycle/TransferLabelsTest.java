@@ -11,6 +11,7 @@ import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A transfer's settings reach every session's parameters. */
@@ -42,5 +43,16 @@ class TransferLabelsTest {
     assertEquals(Compression.COMPRESSION_NONE, none.getCompression());
     assertFalse(none.getCompress());
     assertEquals(1, none.getLaneCount());
+  }
+
+  @Test
+  void aChecksumPassKeepsTheLargestWindowAndBlocksKeepEightBatches() {
+    TransferSettings lz4 = new TransferSettings(Codec.LZ4, 2, "chosen");
+    for (SyncMode mode : List.of(SyncMode.DELTA, SyncMode.FULL, SyncMode.TRACKED)) {
+      DiskTransfer.Plan plan = new DiskTransfer.Plan("job", "vm", "hv-01", 1, mode,
+          SyncRole.TARGET, "s", "", 7);
+      assertEquals(mode == SyncMode.DELTA ? 64 : 8,
+          TransferLabels.parameters(plan, DISK, lz4).getWindowBatches(), mode.name());
+    }
   }
 }
