@@ -1,25 +1,16 @@
 package io.failback.common.sync;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
-import io.failback.common.codec.BlockCodec;
-import io.failback.common.codec.CompressionBackoff;
-import io.failback.common.codec.Encoding;
-import io.failback.common.crypto.PayloadSealer;
 import io.failback.common.hash.DiskDigest;
 import io.failback.common.hash.LaneDigest;
-import io.failback.common.hash.ZeroBlocks;
 import io.failback.proto.v1.BatchAck;
 import io.failback.proto.v1.BatchEnd;
-import io.failback.proto.v1.BlockEncoding;
-import io.failback.proto.v1.BlockPayload;
 import io.failback.proto.v1.ChecksumBatch;
 import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.LaneEnd;
 import io.failback.proto.v1.SyncFrame;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.WantedBlocks;
-import io.failback.proto.v1.ZeroRange;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -40,11 +31,8 @@ final class LaneSource {
   private final boolean tracked;
   /** DELTA against the view the digest set was recorded from: digests come from the set. */
   private final boolean recordedDigests;
-  private final BlockCodec codec;
-  /** Stops trying to compress where the disk does not compress: over all of the lane's batches. */
-  private final CompressionBackoff backoff = new CompressionBackoff();
-  /** Seals payloads after compression, or null when the session is not encrypted. */
-  private final PayloadSealer sealer;
+  /** Sends the lane's blocks; a batch's zero runs go out before its end. */
+  private final BlockSender blocks;
   private final ByteBuffer chunk;
   private final Deque<Outstanding> outstanding = new ArrayDeque<>();
   private LaneDigest chain;
@@ -76,10 +64,7 @@ final class LaneSource {
     this.delta = lane.geometry.parameters().getMode() == SyncMode.DELTA;
     this.tracked = lane.geometry.parameters().getMode() == SyncMode.TRACKED;
     this.recordedDigests = lane.geometry.parameters().getSourceDigestsRecorded();
-    this.codec = lane.geometry.codec().encoding() == Encoding.RAW ? null
-        : new BlockCodec(lane.geometry.blockSize(), lane.geometry.codec());
-    this.sealer = lane.payloadKey == null ? null
-        : new PayloadSealer(lane.payloadKey, lane.geometry.parameters().getSessionId());
+    this.blocks = new BlockSender(lane, link);
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
   }
 
@@ -88,7 +73,7 @@ final class LaneSource {
     chain = lane.chainFrom(start);
     next = start.getWatermarkBlock();
     int window = lane.geometry.parameters().getWindowBatches();
-    while (next < lane.end || !outstanding.isEmpty()) {
+    while (next < lane.end || awaitingWants()) {
       SyncFrame frame = lane.poll(link);
       if (frame == null && (next >= lane.end || outstanding.size() >= window)) {
         frame = lane.receive(link);
@@ -103,9 +88,16 @@ final class LaneSource {
             this::sendBatch);
       }
     }
+    // The lane's end follows its last batch's end at once, not a round trip later once every
+    // acknowledgement is in: the target verifies when all its batches are durable, and their
+    // acknowledgements reach this side before its verdict does.
     lane.send(link, SyncFrame.newBuilder()
         .setLaneEnd(LaneEnd.newBuilder().setChain(ByteString.copyFrom(chain.chain()))).build());
     SyncFrame verdict = lane.receive(link);
+    while (verdict.hasAck()) {
+      acknowledged(verdict.getAck());
+      verdict = lane.receive(link);
+    }
     if (!verdict.hasLaneVerified()) {
       throw SyncException.precondition("%s: expected LaneVerified, got %s", lane.describe(),
           verdict.getKindCase());
@@ -114,7 +106,22 @@ final class LaneSource {
       throw SyncException.fromPeer(SyncException.Kind.DATA_LOSS,
           verdict.getLaneVerified().getError());
     }
+    if (!outstanding.isEmpty()) {
+      throw SyncException.precondition("%s: the target verified the lane with batch [%d, +%d)"
+          + " unacknowledged", lane.describe(), outstanding.peekFirst().first,
+          outstanding.peekFirst().count);
+    }
     return chain.chain();
+  }
+
+  /** Whether a batch's digests went out and the target has not said yet which blocks it wants. */
+  private boolean awaitingWants() {
+    for (Outstanding batch : outstanding) {
+      if (!batch.wantsAnswered) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void handle(SyncFrame frame)
@@ -136,7 +143,6 @@ final class LaneSource {
       return;
     }
     byte[] digests = new byte[count * lane.digestLength()];
-    Blocks blocks = new Blocks();
     for (int done = 0; done < count; ) {
       int n = Math.min(lane.chunkBlocks(), count - done);
       long from = first + done;
@@ -201,7 +207,6 @@ final class LaneSource {
     long first = next;
     int count = lane.geometry.batchLength(lane.lane, first);
     byte[] digests = lane.recorded(first, count);
-    Blocks blocks = new Blocks();
     for (int i = lane.changed.nextSetBit((int) first); i >= 0 && i < first + count;
         i = lane.changed.nextSetBit(i + 1)) {
       lane.readBlocks(i, 1, chunk);
@@ -238,7 +243,6 @@ final class LaneSource {
           wants.getBlockCount(), wants.getBitmap().size(), batch.first, batch.count);
     }
     byte[] bitmap = wants.getBitmap().toByteArray();
-    Blocks blocks = new Blocks();
     for (int i = 0; i < batch.count; i++) {
       if ((bitmap[i >> 3] & (1 << (i & 7))) == 0) {
         // The source's progress is the job's when the agent is the target (failback).
@@ -312,78 +316,5 @@ final class LaneSource {
       digests[i] = Digests.at(packed, i, lane.digestLength());
     }
     return digests;
-  }
-
-  /** Sends blocks in order, coalescing runs of all-zero blocks into zero ranges. */
-  private final class Blocks {
-    private long zeroFirst = -1;
-    private int zeroCount;
-
-    void zero(long index) throws SyncException, LinkException, InterruptedException {
-      if (zeroCount > 0 && zeroFirst + zeroCount != index) {
-        flushZeros();
-      }
-      if (zeroCount == 0) {
-        zeroFirst = index;
-      }
-      zeroCount++;
-    }
-
-    void block(long index, byte[] data, int offset, int length, byte[] digest)
-        throws SyncException, LinkException, InterruptedException {
-      if (ZeroBlocks.isAllZero(data, offset, length)) {
-        zero(index);
-        return;
-      }
-      flushZeros();
-      BlockPayload.Builder payload = BlockPayload.newBuilder().setBlockIndex(index)
-          .setRawLength(length).setDigest(ByteString.copyFrom(digest));
-      // An incompressible block is sent from the read buffer: compress() copies nothing then.
-      BlockCodec.Encoded encoded = null;
-      if (codec != null && backoff.shouldTry()) {
-        encoded = codec.compress(data, offset, length);
-        backoff.tried(encoded != null);
-      }
-      boolean borrowed;
-      if (encoded != null) {
-        borrowed = encode(payload, encoded.encoding() == Encoding.LZ4 ? BlockEncoding.LZ4
-            : BlockEncoding.ZSTD, encoded.data(), 0, encoded.data().length, true);
-      } else {
-        borrowed = encode(payload, BlockEncoding.UNCOMPRESSED, data, offset, length, false);
-      }
-      lane.send(link, SyncFrame.newBuilder().setBlock(payload).build(), borrowed);
-      lane.progress.blocksSent.incrementAndGet();
-    }
-
-    /**
-     * Sets the encoded bytes, sealed when the session is encrypted (compressed first); returns
-     * whether the payload borrows {@code bytes}.
-     *
-     * @param owned whether {@code bytes} are this call's alone (a compressor's output); a read
-     *     buffer is not: it is wrapped all the same, and the link copies it only if it cannot
-     *     write it out before the buffer is reused ({@link FrameLink#sendBorrowed})
-     */
-    private boolean encode(BlockPayload.Builder payload, BlockEncoding encoding, byte[] bytes,
-        int offset, int length, boolean owned) {
-      payload.setEncoding(encoding);
-      if (sealer == null) {
-        payload.setData(UnsafeByteOperations.unsafeWrap(bytes, offset, length));
-        return !owned;
-      }
-      PayloadSealer.Sealed sealed = sealer.seal(payload.getBlockIndex(), encoding.getNumber(),
-          payload.getRawLength(), bytes, offset, length);
-      payload.setNonce(ByteString.copyFrom(sealed.nonce()))
-          .setData(UnsafeByteOperations.unsafeWrap(sealed.ciphertext()));
-      return false;
-    }
-
-    void flushZeros() throws SyncException, LinkException, InterruptedException {
-      if (zeroCount > 0) {
-        lane.send(link, SyncFrame.newBuilder().setZeros(ZeroRange.newBuilder()
-            .setFirstBlock(zeroFirst).setBlockCount(zeroCount)).build());
-        lane.progress.blocksZero.addAndGet(zeroCount);
-        zeroCount = 0;
-      }
-    }
   }
 }

@@ -1,0 +1,228 @@
+package io.failback.common.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.MemoryBlockDevice;
+import io.failback.common.testing.MemoryTransport;
+import io.failback.proto.v1.DigestAlgorithm;
+import io.failback.proto.v1.SyncFrame;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncParameters;
+import io.failback.proto.v1.SyncRole;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What a lane waits for before it goes on. Over a WAN each wait is a round trip: a DELTA batch
+ * is acknowledged two round trips after its digests leave, so the window of batches in flight
+ * sets how fast a checksum pass goes, and the lane's end need not wait for the last
+ * acknowledgements.
+ */
+class LaneRoundTripsTest {
+  private static final int BLOCK = 4096;
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 8, 64})
+  void theSourceSendsTheWholeWindowBeforeItWaitsForAnAnswer(int window) throws Exception {
+    int blocks = 100;
+    AtomicInteger checksumsSent = new AtomicInteger();
+    List<Integer> sentWhenFirstWaiting = new CopyOnWriteArrayList<>();
+    CountDownLatch sourceWaits = new CountDownLatch(1);
+    Session session = new Session(SyncMode.DELTA, blocks, window);
+    session.source = link -> new Watched(link) {
+      @Override
+      public void send(SyncFrame frame)
+          throws SyncException, LinkException, InterruptedException {
+        if (frame.hasChecksums()) {
+          checksumsSent.incrementAndGet();
+        }
+        super.send(frame);
+      }
+
+      @Override
+      public SyncFrame receive() throws SyncException, LinkException, InterruptedException {
+        if (sourceWaits.getCount() > 0) {
+          sentWhenFirstWaiting.add(checksumsSent.get());
+          sourceWaits.countDown();
+        }
+        return super.receive();
+      }
+    };
+    // The target answers nothing until the source has had to wait for an answer.
+    session.target = link -> new Watched(link) {
+      @Override
+      public void send(SyncFrame frame)
+          throws SyncException, LinkException, InterruptedException {
+        sourceWaits.await();
+        super.send(frame);
+      }
+    };
+    session.run();
+
+    assertEquals(List.of(window), sentWhenFirstWaiting,
+        "checksum batches in flight when the source first waited for the target");
+    assertEquals(blocks, checksumsSent.get());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"FULL", "DELTA"})
+  void theLaneEndLeavesBehindTheLastBatchNotAfterItsAcknowledgement(String mode)
+      throws Exception {
+    CountDownLatch laneEndSent = new CountDownLatch(1);
+    List<String> acknowledgementsHeldInVain = new CopyOnWriteArrayList<>();
+    Session session = new Session(SyncMode.valueOf(mode), 8, 8);
+    session.source = link -> new Watched(link) {
+      @Override
+      public void send(SyncFrame frame)
+          throws SyncException, LinkException, InterruptedException {
+        super.send(frame);
+        if (frame.hasLaneEnd()) {
+          laneEndSent.countDown();
+        }
+      }
+    };
+    // Every acknowledgement waits for the lane's end: a source that waited for them first
+    // would wait until this gives up.
+    session.target = link -> new Watched(link) {
+      @Override
+      public void send(SyncFrame frame)
+          throws SyncException, LinkException, InterruptedException {
+        if (frame.hasAck() && !laneEndSent.await(5, TimeUnit.SECONDS)) {
+          acknowledgementsHeldInVain.add("block " + frame.getAck().getWatermarkBlock());
+        }
+        super.send(frame);
+      }
+    };
+    session.run();
+
+    assertEquals(List.of(), acknowledgementsHeldInVain,
+        "acknowledgements the source waited for before it sent the lane's end");
+  }
+
+  @Test
+  @Timeout(30) // a source that waited for acknowledgements first would wait for ever
+  void aVerdictBeforeTheLastAcknowledgementIsRefused() throws Exception {
+    Session session = new Session(SyncMode.FULL, 8, 8);
+    // A target that drops its acknowledgements still sends its verdict at the lane's end.
+    session.target = link -> new Watched(link) {
+      @Override
+      public void send(SyncFrame frame)
+          throws SyncException, LinkException, InterruptedException {
+        if (!frame.hasAck()) {
+          super.send(frame);
+        }
+      }
+    };
+    SyncException e = assertThrows(SyncException.class, session::run);
+    assertEquals(SyncException.Kind.FAILED_PRECONDITION, e.kind(), e.getMessage());
+    assertTrue(e.getMessage().contains(
+        "verified the lane with batch [0, +1) unacknowledged"), e.getMessage());
+  }
+
+  /** One lane, a block per batch, from a source to a target that differs in one block. */
+  private static final class Session {
+    private final SyncParameters parameters;
+    private final byte[] data;
+    private final MemoryBlockDevice onTarget;
+    /** Wraps the source's end of the lane. */
+    Function<FrameLink, FrameLink> source = link -> link;
+    /** Wraps the target's end of the lane. */
+    Function<FrameLink, FrameLink> target = link -> link;
+
+    Session(SyncMode mode, int blocks, int window) {
+      data = new byte[blocks * BLOCK];
+      new Random(blocks + window).nextBytes(data);
+      byte[] before = data.clone();
+      before[5 * BLOCK] ^= 1;
+      onTarget = new MemoryBlockDevice(before, 512, true);
+      parameters = SyncParameters.newBuilder().setSessionId("round-trips").setMode(mode)
+          .setDigestAlgorithm(DigestAlgorithm.XXH3_128).setDigestSeed(3).setBlockSize(BLOCK)
+          .setBlocksPerBatch(1).setDiskSize(data.length).setLaneCount(1)
+          .setWindowBatches(window).build();
+    }
+
+    /** Runs both sides, one attempt each; the target must then hold the source's bytes. */
+    void run() throws Exception {
+      MemoryTransport transport = MemoryTransport.reliable();
+      LaneConnector opener = lane -> wrap(transport.opener().open(lane), source);
+      LaneConnector acceptor = lane -> wrap(transport.acceptor().open(lane), target);
+      DiskSync sourceSide = new DiskSync(parameters, SyncRole.SOURCE,
+          new MemoryBlockDevice(data, 512, false), opener, checkpoint -> {},
+          new SyncProgress(), 1, Duration.ofMillis(1));
+      DiskSync targetSide = new DiskSync(parameters, SyncRole.TARGET, onTarget, acceptor,
+          transport::durable, new SyncProgress(), 1, Duration.ofMillis(1));
+      CompletableFuture<DiskSync.Result> targetRun = CompletableFuture.supplyAsync(() -> {
+        try {
+          return targetSide.run();
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      });
+      try {
+        sourceSide.run();
+      } finally {
+        try {
+          targetRun.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          // The source's failure is the one asserted on; the target only saw the lane end.
+        }
+      }
+      assertArrayEquals(data, onTarget.contents());
+    }
+
+    private static LaneConnector.OpenLane wrap(LaneConnector.OpenLane open,
+        Function<FrameLink, FrameLink> how) {
+      return new LaneConnector.OpenLane(how.apply(open.link()), open.start());
+    }
+  }
+
+  /** A link that passes everything through; the tests override what they watch. */
+  private static class Watched implements FrameLink {
+    private final FrameLink link;
+
+    Watched(FrameLink link) {
+      this.link = link;
+    }
+
+    @Override
+    public void send(SyncFrame frame) throws SyncException, LinkException, InterruptedException {
+      link.send(frame);
+    }
+
+    @Override
+    public SyncFrame receive() throws SyncException, LinkException, InterruptedException {
+      return link.receive();
+    }
+
+    @Override
+    public SyncFrame poll() throws SyncException, LinkException {
+      return link.poll();
+    }
+
+    @Override
+    public void fail(SyncException reason) {
+      link.fail(reason);
+    }
+
+    @Override
+    public void close() {
+      link.close();
+    }
+  }
+}
