@@ -190,7 +190,8 @@ class ControllerKilledTakeoverTest {
           + " the kill; %s%n", scanned, sent, sentBefore, resumedAt);
       assertTrue(scanned < 6144, "the resumed pass read every block again: " + scanned);
       // What was in flight may be sent again: at most one window per lane (2 disks x 2 lanes
-      // x 8 batches x 256 blocks).
+      // x 8 batches x 256 blocks, which a lane's 6 batches fill; a checksum pass's window of
+      // 64 is no larger here).
       assertTrue(sent < 4500, "the resumed phase 2 sent everything again: " + sent);
       assertTrue(sent + sentBefore <= 4500 + 2 * 2 * 8 * 256, sent + " + " + sentBefore);
       try (ControllerStore store = ControllerStore.open(rig.store)) {
