@@ -189,9 +189,8 @@ class ControllerKilledTakeoverTest {
       System.out.printf("resumed phase 2: %d of 6144 blocks scanned, %d sent; %d sent before"
           + " the kill; %s%n", scanned, sent, sentBefore, resumedAt);
       assertTrue(scanned < 6144, "the resumed pass read every block again: " + scanned);
-      // What was in flight may be sent again: at most one window per lane (2 disks x 2 lanes
-      // x 8 batches x 256 blocks, which a lane's 6 batches fill; a checksum pass's window of
-      // 64 is no larger here).
+      // What was in flight may be sent again: at most 8 full batches' worth per lane (2 disks
+      // x 2 lanes x 8 batches x 256 blocks, more than a lane's 6 batches here).
       assertTrue(sent < 4500, "the resumed phase 2 sent everything again: " + sent);
       assertTrue(sent + sentBefore <= 4500 + 2 * 2 * 8 * 256, sent + " + " + sentBefore);
       try (ControllerStore store = ControllerStore.open(rig.store)) {

@@ -190,6 +190,11 @@ final class LaneContext {
     progress.activity().waitedForLink(System.nanoTime() - start);
   }
 
+  /** Frame bytes this lane has sent so far. */
+  long sentBytes() {
+    return sentBytes;
+  }
+
   /** Receives the next frame, counting it toward this side's received bytes. */
   SyncFrame receive(FrameLink link) throws SyncException, LinkException, InterruptedException {
     return received(link.receive());

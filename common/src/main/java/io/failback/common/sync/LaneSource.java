@@ -23,8 +23,18 @@ import java.util.function.Consumer;
  *
  * <p>At most {@code window_batches} batches are outstanding, so memory is bounded by the window
  * whatever the disk size: the batch's bytes are not kept but re-read when the target wants them.
+ * Nor are more than {@link #BLOCK_BATCHES_IN_FLIGHT} batches' worth of frame bytes: a batch
+ * without changed blocks (a TRACKED batch the guest did not write, a FULL batch of zeros) costs
+ * a few bytes and a round trip, so over a WAN only a large window of them keeps the link busy,
+ * while a cut link sends the blocks of unacknowledged batches again.
  */
 final class LaneSource {
+  /**
+   * Full batches' worth of frame bytes a lane keeps unacknowledged at most (128 MiB of 64 KiB
+   * blocks in batches of 256): enough for 1 Gbit/s at 120 ms on two lanes (docs/BENCHMARKS.md).
+   */
+  static final int BLOCK_BATCHES_IN_FLIGHT = 8;
+
   private final LaneContext lane;
   private final FrameLink link;
   private final boolean delta;
@@ -35,6 +45,9 @@ final class LaneSource {
   private final BlockSender blocks;
   private final ByteBuffer chunk;
   private final Deque<Outstanding> outstanding = new ArrayDeque<>();
+  /** Frame bytes of the outstanding batches: digests, blocks, zero ranges, batch ends. */
+  private long unacknowledgedBytes;
+  private final long byteBudget;
   private LaneDigest chain;
   private long next;
 
@@ -45,6 +58,7 @@ final class LaneSource {
     final byte[] digests;
     final byte[] chainAfter;
     boolean wantsAnswered;
+    long bytes;
 
     Outstanding(long first, int count, byte[] digests, byte[] chainAfter, boolean answered) {
       this.first = first;
@@ -66,6 +80,8 @@ final class LaneSource {
     this.recordedDigests = lane.geometry.parameters().getSourceDigestsRecorded();
     this.blocks = new BlockSender(lane, link);
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
+    this.byteBudget = (long) BLOCK_BATCHES_IN_FLIGHT
+        * lane.geometry.parameters().getBlocksPerBatch() * lane.geometry.blockSize();
   }
 
   /** Runs the lane from {@code start} to the target's verdict; returns the lane chain. */
@@ -75,17 +91,21 @@ final class LaneSource {
     int window = lane.geometry.parameters().getWindowBatches();
     while (next < lane.end || awaitingWants()) {
       SyncFrame frame = lane.poll(link);
-      if (frame == null && (next >= lane.end || outstanding.size() >= window)) {
+      if (frame == null && (next >= lane.end || outstanding.size() >= window
+          || unacknowledgedBytes >= byteBudget)) {
         frame = lane.receive(link);
       }
+      long before = lane.sentBytes();
       if (frame != null) {
         handle(frame);
       } else if (tracked) {
         lane.timed(SyncActivity.Kind.SEND, this::sendTrackedBatch);
+        charge(outstanding.peekLast(), before);
       } else {
         // A delta batch is a checksum pass; a full one sends its blocks.
         lane.timed(delta ? SyncActivity.Kind.CHECKSUM : SyncActivity.Kind.SEND,
             this::sendBatch);
+        charge(outstanding.peekLast(), before);
       }
     }
     // The lane's end follows its last batch's end at once, not a round trip later once every
@@ -233,6 +253,7 @@ final class LaneSource {
 
   private void answer(WantedBlocks wants)
       throws SyncException, LinkException, InterruptedException {
+    long before = lane.sentBytes();
     Outstanding batch = outstanding.stream().filter(o -> !o.wantsAnswered).findFirst()
         .orElseThrow(() -> SyncException.precondition("%s: wants for block %d but no batch"
             + " awaits them", lane.describe(), wants.getFirstBlock()));
@@ -265,6 +286,14 @@ final class LaneSource {
     blocks.flushZeros();
     sendBatchEnd(batch.first, batch.count);
     batch.wantsAnswered = true;
+    charge(batch, before);
+  }
+
+  /** Counts what the lane sent since {@code before} toward {@code batch}'s bytes in flight. */
+  private void charge(Outstanding batch, long before) {
+    long bytes = lane.sentBytes() - before;
+    batch.bytes += bytes;
+    unacknowledgedBytes += bytes;
   }
 
   private void acknowledged(BatchAck ack) throws SyncException {
@@ -287,6 +316,7 @@ final class LaneSource {
           Integer.toUnsignedLong(ack.getBlocksHeld()), oldest.count);
     }
     outstanding.removeFirst();
+    unacknowledgedBytes -= oldest.bytes;
     // The target left these unwritten: equal on both sides, though the wire carried them.
     lane.progress.blocksEqual.addAndGet(ack.getBlocksHeld());
     if (tracked) {

@@ -12,7 +12,9 @@ import io.failback.proto.v1.SyncFrame;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,18 +42,52 @@ class LaneRoundTripsTest {
 
   @ParameterizedTest
   @ValueSource(ints = {1, 8, 64})
-  void theSourceSendsTheWholeWindowBeforeItWaitsForAnAnswer(int window) throws Exception {
-    int blocks = 100;
-    AtomicInteger checksumsSent = new AtomicInteger();
+  void aChecksumPassSendsTheWholeWindowBeforeItWaitsForAnAnswer(int window) throws Exception {
+    assertEquals(window, batchesBeforeTheFirstWait(SyncMode.DELTA, false, window));
+  }
+
+  @Test
+  void batchesOfZerosFillTheWholeWindowToo() throws Exception {
+    assertEquals(64, batchesBeforeTheFirstWait(SyncMode.FULL, true, 64));
+  }
+
+  @Test
+  void trackedBatchesTheGuestDidNotWriteFillTheWholeWindow(@TempDir Path dir) throws Exception {
+    Session recording = new Session(SyncMode.DELTA, 100, 64, false);
+    recording.digestSets = dir;
+    recording.run();
+    // Then one block changes, and the tracking says so: 99 of the 100 batches carry nothing.
+    Session tracked = new Session(SyncMode.TRACKED, 100, 64, false);
+    tracked.digestSets = dir;
+    tracked.data[42 * BLOCK] ^= 1;
+    tracked.changed.set(42);
+    tracked.onTarget.write(0, java.nio.ByteBuffer.wrap(recording.data));
+    assertEquals(64, batchesBeforeTheFirstWait(tracked));
+  }
+
+  @Test
+  void batchesOfBlocksStopAtEightBatchesWorthOfBytes() throws Exception {
+    // A batch here is one 4 KiB block, its frame a little more: 8 of them pass 32 KiB, 7 not.
+    assertEquals(LaneSource.BLOCK_BATCHES_IN_FLIGHT,
+        batchesBeforeTheFirstWait(SyncMode.FULL, false, 64));
+  }
+
+  /** Batches the source sent (digests, or a batch's end) before it first waited for one back. */
+  private static int batchesBeforeTheFirstWait(SyncMode mode, boolean zeros, int window)
+      throws Exception {
+    return batchesBeforeTheFirstWait(new Session(mode, 100, window, zeros));
+  }
+
+  private static int batchesBeforeTheFirstWait(Session session) throws Exception {
+    AtomicInteger batchesSent = new AtomicInteger();
     List<Integer> sentWhenFirstWaiting = new CopyOnWriteArrayList<>();
     CountDownLatch sourceWaits = new CountDownLatch(1);
-    Session session = new Session(SyncMode.DELTA, blocks, window);
     session.source = link -> new Watched(link) {
       @Override
       public void send(SyncFrame frame)
           throws SyncException, LinkException, InterruptedException {
-        if (frame.hasChecksums()) {
-          checksumsSent.incrementAndGet();
+        if (frame.hasChecksums() || frame.hasBatchEnd()) {
+          batchesSent.incrementAndGet();
         }
         super.send(frame);
       }
@@ -58,7 +95,7 @@ class LaneRoundTripsTest {
       @Override
       public SyncFrame receive() throws SyncException, LinkException, InterruptedException {
         if (sourceWaits.getCount() > 0) {
-          sentWhenFirstWaiting.add(checksumsSent.get());
+          sentWhenFirstWaiting.add(batchesSent.get());
           sourceWaits.countDown();
         }
         return super.receive();
@@ -74,10 +111,8 @@ class LaneRoundTripsTest {
       }
     };
     session.run();
-
-    assertEquals(List.of(window), sentWhenFirstWaiting,
-        "checksum batches in flight when the source first waited for the target");
-    assertEquals(blocks, checksumsSent.get());
+    assertEquals(1, sentWhenFirstWaiting.size(), "the source never waited");
+    return sentWhenFirstWaiting.get(0);
   }
 
   @ParameterizedTest
@@ -135,26 +170,39 @@ class LaneRoundTripsTest {
         "verified the lane with batch [0, +1) unacknowledged"), e.getMessage());
   }
 
-  /** One lane, a block per batch, from a source to a target that differs in one block. */
+  /**
+   * One lane, a block per batch, from a source (random or all zeros) to a target that differs
+   * in one block.
+   */
   private static final class Session {
     private final SyncParameters parameters;
-    private final byte[] data;
-    private final MemoryBlockDevice onTarget;
+    final byte[] data;
+    final MemoryBlockDevice onTarget;
+    /** Where both sides keep their digest sets (each in a folder of its own), or null. */
+    Path digestSets;
+    /** A TRACKED source's blocks written since its digest set was recorded. */
+    final BitSet changed = new BitSet();
     /** Wraps the source's end of the lane. */
     Function<FrameLink, FrameLink> source = link -> link;
     /** Wraps the target's end of the lane. */
     Function<FrameLink, FrameLink> target = link -> link;
 
     Session(SyncMode mode, int blocks, int window) {
+      this(mode, blocks, window, false);
+    }
+
+    Session(SyncMode mode, int blocks, int window, boolean zeros) {
       data = new byte[blocks * BLOCK];
-      new Random(blocks + window).nextBytes(data);
+      if (!zeros) {
+        new Random(blocks + window).nextBytes(data);
+      }
       byte[] before = data.clone();
       before[5 * BLOCK] ^= 1;
       onTarget = new MemoryBlockDevice(before, 512, true);
       parameters = SyncParameters.newBuilder().setSessionId("round-trips").setMode(mode)
           .setDigestAlgorithm(DigestAlgorithm.XXH3_128).setDigestSeed(3).setBlockSize(BLOCK)
           .setBlocksPerBatch(1).setDiskSize(data.length).setLaneCount(1)
-          .setWindowBatches(window).build();
+          .setWindowBatches(window).setDigestSet("round-trips").build();
     }
 
     /** Runs both sides, one attempt each; the target must then hold the source's bytes. */
@@ -162,11 +210,14 @@ class LaneRoundTripsTest {
       MemoryTransport transport = MemoryTransport.reliable();
       LaneConnector opener = lane -> wrap(transport.opener().open(lane), source);
       LaneConnector acceptor = lane -> wrap(transport.acceptor().open(lane), target);
-      DiskSync sourceSide = new DiskSync(parameters, SyncRole.SOURCE,
+      SyncParameters asked = digestSets == null
+          ? parameters.toBuilder().clearDigestSet().build() : parameters;
+      DiskSync sourceSide = new DiskSync(asked, SyncRole.SOURCE,
           new MemoryBlockDevice(data, 512, false), opener, checkpoint -> {},
-          new SyncProgress(), 1, Duration.ofMillis(1));
-      DiskSync targetSide = new DiskSync(parameters, SyncRole.TARGET, onTarget, acceptor,
-          transport::durable, new SyncProgress(), 1, Duration.ofMillis(1));
+          new SyncProgress(), 1, Duration.ofMillis(1), options("source", changed));
+      DiskSync targetSide = new DiskSync(asked, SyncRole.TARGET, onTarget, acceptor,
+          transport::durable, new SyncProgress(), 1, Duration.ofMillis(1),
+          options("target", null));
       CompletableFuture<DiskSync.Result> targetRun = CompletableFuture.supplyAsync(() -> {
         try {
           return targetSide.run();
@@ -184,6 +235,12 @@ class LaneRoundTripsTest {
         }
       }
       assertArrayEquals(data, onTarget.contents());
+    }
+
+    private DiskSync.Options options(String side, BitSet changedBlocks) {
+      return digestSets == null ? DiskSync.Options.NONE
+          : new DiskSync.Options(new DigestSets(digestSets.resolve(side)),
+              parameters.getMode() == SyncMode.TRACKED ? changedBlocks : null);
     }
 
     private static LaneConnector.OpenLane wrap(LaneConnector.OpenLane open,

@@ -28,7 +28,7 @@ final class TransferLabels {
         .setBlocksPerBatch(256)
         .setDiskSize(size)
         .setLaneCount(settings.lanesPerDisk())
-        .setWindowBatches(BatchWindow.of(plan.mode()))
+        .setWindowBatches(BatchWindow.BATCHES)
         // An agent that predates compression methods reads the flag: LZ4 or nothing.
         .setCompress(settings.codec().encoding() != Encoding.RAW)
         .setCompression(CompressionMethods.method(settings.codec()))

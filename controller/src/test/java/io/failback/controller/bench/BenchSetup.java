@@ -141,7 +141,7 @@ final class BenchSetup {
         .setBlocksPerBatch(Integer.getInteger("batch", 256)).setDiskSize(size)
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window",
-            io.failback.controller.tuning.BatchWindow.of(mode)))
+            io.failback.controller.tuning.BatchWindow.BATCHES))
         .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true")))
         // -Dcompression=none|lz4|zstd|zstd:LEVEL overrides -Dcompress.
         .setCompression(io.failback.controller.cli.BenchFlags.compression()

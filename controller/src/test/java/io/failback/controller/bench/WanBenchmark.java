@@ -62,10 +62,16 @@ public final class WanBenchmark {
     Path host = data.resolve("host");
     SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
         List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size),
-            new DiskSpec(DiskFormat.RAW, size)))));
+            new DiskSpec(DiskFormat.RAW, size), new DiskSpec(DiskFormat.RAW, size)))));
     var disks = new SimulatedHypervisor(host).inventory().getVirtualMachines(0).getDisksList();
     Path fullTarget = Path.of(disks.get(0).getPath());
     Path same = Path.of(disks.get(1).getPath());
+    // A thin disk that holds nothing yet: every batch of its full download is a zero range.
+    Path emptyTarget = Path.of(disks.get(2).getPath());
+    Path empty = data.resolve("empty.raw");
+    try (var file = new java.io.RandomAccessFile(empty.toFile(), "rw")) {
+      file.setLength(size);
+    }
     Path cloud = data.resolve("cloud.raw");
     Path uploaded = data.resolve("uploaded.raw");
     BenchImages.random(uploaded, size, 1.0, 5);
@@ -80,8 +86,8 @@ public final class WanBenchmark {
 
     System.out.println("| RTT | cap | plain TCP stream | full download | of the stream |"
         + " checksum pass (identical) | phase 1, 10 % changed | of its bound |"
-        + " upload (agent sends) | of the stream |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        + " upload (agent sends) | of the stream | full download, empty thin disk |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
     // -Dupload.window.mib: the controller's --upload-window-mib (0: grpc's auto-tuning).
     ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0, data.resolve("state"),
         controllerTls);
@@ -125,9 +131,13 @@ public final class WanBenchmark {
             BenchSetup.sync(controller, uploaded, same, SyncMode.FULL, "up-" + row, size, null,
                 SyncRole.SOURCE);
             double up = size * 8 / ((System.nanoTime() - started) / 1e9) / 1e6;
+            started = System.nanoTime();
+            sync(controller, empty, emptyTarget, SyncMode.FULL, "empty-" + row);
+            double emptyDownload = (System.nanoTime() - started) / 1e9;
             System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %.0f Mbit/s | %.0f Mbit/s |"
-                + " %.2f | %.1f s | %.1f s | %.2f | %.0f Mbit/s | %.2f |%n", rtt, rate, stream,
-                full, full / stream, scan, phaseOne, bound / phaseOne, up, up / stream);
+                + " %.2f | %.1f s | %.1f s | %.2f | %.0f Mbit/s | %.2f | %.2f s |%n", rtt, rate,
+                stream, full, full / stream, scan, phaseOne, bound / phaseOne, up, up / stream,
+                emptyDownload);
             row++;
           }
         }

@@ -46,13 +46,13 @@ class TransferLabelsTest {
   }
 
   @Test
-  void aChecksumPassKeepsTheLargestWindowAndBlocksKeepEightBatches() {
+  void everyModeKeepsTheLargestWindowOfBatches() {
     TransferSettings lz4 = new TransferSettings(Codec.LZ4, 2, "chosen");
     for (SyncMode mode : List.of(SyncMode.DELTA, SyncMode.FULL, SyncMode.TRACKED)) {
       DiskTransfer.Plan plan = new DiskTransfer.Plan("job", "vm", "hv-01", 1, mode,
           SyncRole.TARGET, "s", "", 7);
-      assertEquals(mode == SyncMode.DELTA ? 64 : 8,
-          TransferLabels.parameters(plan, DISK, lz4).getWindowBatches(), mode.name());
+      assertEquals(64, TransferLabels.parameters(plan, DISK, lz4).getWindowBatches(),
+          mode.name());
     }
   }
 }
