@@ -135,9 +135,31 @@ final class BenchSetup {
       Path remote, io.failback.proto.v1.SyncMode mode, String id, long size,
       io.failback.controller.sync.JobEncryption encryption,
       io.failback.proto.v1.SyncRole agentRole) throws Exception {
+    return sync(controller, local, remote, mode, id, size, encryption, agentRole, "", null);
+  }
+
+  /**
+   * As the others, the controller the source, recording (DELTA) or reading (TRACKED) the digest
+   * set {@code digestSet} on both sides: a TRACKED session sends the blocks {@code changed}
+   * names where they differ from what was recorded, as phase 2 does.
+   */
+  static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller, Path local,
+      Path remote, io.failback.proto.v1.SyncMode mode, String id, long size, String digestSet,
+      java.util.BitSet changed) throws Exception {
+    return sync(controller, local, remote, mode, id, size, null,
+        io.failback.proto.v1.SyncRole.TARGET, digestSet, changed);
+  }
+
+  private static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller,
+      Path local, Path remote, io.failback.proto.v1.SyncMode mode, String id, long size,
+      io.failback.controller.sync.JobEncryption encryption,
+      io.failback.proto.v1.SyncRole agentRole, String digestSet, java.util.BitSet changed)
+      throws Exception {
     var parameters = io.failback.proto.v1.SyncParameters.newBuilder().setSessionId(id)
+        .setDigestSet(digestSet)
         .setMode(mode).setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
-        .setDigestSeed(System.nanoTime()).setBlockSize(BenchImages.BLOCK)
+        // A digest set is read with the seed it was recorded with.
+        .setDigestSeed(digestSet.isEmpty() ? System.nanoTime() : digestSet.hashCode()).setBlockSize(BenchImages.BLOCK)
         .setBlocksPerBatch(Integer.getInteger("batch", 256)).setDiskSize(size)
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window",
@@ -154,7 +176,7 @@ final class BenchSetup {
               .newBuilder().setParameters(parameters)
               .setAgentRole(agentRole).setDiskPath(remote.toString())
               .build(), device, java.util.Map.of(), checkpoint -> { },
-          new io.failback.common.sync.SyncProgress(), null, encryption)
+          new io.failback.common.sync.SyncProgress(), changed, encryption)
           .get(1, java.util.concurrent.TimeUnit.HOURS);
       if (!outcome.digestsMatch()) {
         throw new IllegalStateException("digests differ: " + outcome);

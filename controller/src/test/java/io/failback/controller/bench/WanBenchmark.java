@@ -82,12 +82,16 @@ public final class WanBenchmark {
     BenchSetup.copy(cloud, tenPercent);
     int changed = BenchImages.changeBlocks(tenPercent, size, (int) (size / BenchImages.BLOCK / 10),
         6);
+    // Phase 2's source: recorded on both sides each row, then 1 % of its blocks written.
+    Path phaseTwo = data.resolve("phase-two.raw");
+    BenchSetup.copy(cloud, phaseTwo);
     BenchSetup.run("sync");
 
     System.out.println("| RTT | cap | plain TCP stream | full download | of the stream |"
         + " checksum pass (identical) | phase 1, 10 % changed | of its bound |"
-        + " upload (agent sends) | of the stream | full download, empty thin disk |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        + " upload (agent sends) | of the stream | full download, empty thin disk |"
+        + " phase 2, 1 % written |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
     // -Dupload.window.mib: the controller's --upload-window-mib (0: grpc's auto-tuning).
     ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0, data.resolve("state"),
         controllerTls);
@@ -134,10 +138,17 @@ public final class WanBenchmark {
             started = System.nanoTime();
             sync(controller, empty, emptyTarget, SyncMode.FULL, "empty-" + row);
             double emptyDownload = (System.nanoTime() - started) / 1e9;
+            sync(controller, phaseTwo, same, SyncMode.DELTA, "record-" + row, "p2-" + row, null);
+            java.util.BitSet written = BenchImages.changedBlocks(phaseTwo, size,
+                (int) (size / BenchImages.BLOCK / 100), 100 + row);
+            started = System.nanoTime();
+            sync(controller, phaseTwo, same, SyncMode.TRACKED, "phase2-" + row, "p2-" + row,
+                written);
+            double phaseTwoSeconds = (System.nanoTime() - started) / 1e9;
             System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %.0f Mbit/s | %.0f Mbit/s |"
-                + " %.2f | %.1f s | %.1f s | %.2f | %.0f Mbit/s | %.2f | %.2f s |%n", rtt, rate,
-                stream, full, full / stream, scan, phaseOne, bound / phaseOne, up, up / stream,
-                emptyDownload);
+                + " %.2f | %.1f s | %.1f s | %.2f | %.0f Mbit/s | %.2f | %.2f s | %.2f s |%n",
+                rtt, rate, stream, full, full / stream, scan, phaseOne, bound / phaseOne, up,
+                up / stream, emptyDownload, phaseTwoSeconds);
             row++;
           }
         }
@@ -151,6 +162,11 @@ public final class WanBenchmark {
   private void sync(ControllerServer controller, Path local, Path remote, SyncMode mode,
       String id) throws Exception {
     BenchSetup.sync(controller, local, remote, mode, id, size);
+  }
+
+  private void sync(ControllerServer controller, Path local, Path remote, SyncMode mode,
+      String id, String digestSet, java.util.BitSet changed) throws Exception {
+    BenchSetup.sync(controller, local, remote, mode, id, size, digestSet, changed);
   }
 
   /** Reads and drops whatever reaches it: the far end of the plain stream. */
