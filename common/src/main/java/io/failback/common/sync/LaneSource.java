@@ -95,18 +95,19 @@ final class LaneSource {
           || unacknowledgedBytes >= byteBudget)) {
         frame = lane.receive(link);
       }
-      long before = lane.sentBytes();
       if (frame != null) {
         handle(frame);
-      } else if (tracked) {
+        continue;
+      }
+      long before = lane.sentBytes();
+      if (tracked) {
         lane.timed(SyncActivity.Kind.SEND, this::sendTrackedBatch);
-        charge(outstanding.peekLast(), before);
       } else {
         // A delta batch is a checksum pass; a full one sends its blocks.
         lane.timed(delta ? SyncActivity.Kind.CHECKSUM : SyncActivity.Kind.SEND,
             this::sendBatch);
-        charge(outstanding.peekLast(), before);
       }
+      charge(outstanding.peekLast(), before);
     }
     // The lane's end follows its last batch's end at once, not a round trip later once every
     // acknowledgement is in: the target verifies when all its batches are durable, and their

@@ -159,7 +159,8 @@ final class BenchSetup {
         .setDigestSet(digestSet)
         .setMode(mode).setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
         // A digest set is read with the seed it was recorded with.
-        .setDigestSeed(digestSet.isEmpty() ? System.nanoTime() : digestSet.hashCode()).setBlockSize(BenchImages.BLOCK)
+        .setDigestSeed(digestSet.isEmpty() ? System.nanoTime() : digestSet.hashCode())
+        .setBlockSize(BenchImages.BLOCK)
         .setBlocksPerBatch(Integer.getInteger("batch", 256)).setDiskSize(size)
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window",

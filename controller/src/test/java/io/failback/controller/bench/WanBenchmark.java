@@ -142,9 +142,13 @@ public final class WanBenchmark {
             java.util.BitSet written = BenchImages.changedBlocks(phaseTwo, size,
                 (int) (size / BenchImages.BLOCK / 100), 100 + row);
             started = System.nanoTime();
-            sync(controller, phaseTwo, same, SyncMode.TRACKED, "phase2-" + row, "p2-" + row,
-                written);
+            long sent = sync(controller, phaseTwo, same, SyncMode.TRACKED, "phase2-" + row,
+                "p2-" + row, written).controller().progress().blocksSent();
             double phaseTwoSeconds = (System.nanoTime() - started) / 1e9;
+            if (sent != written.cardinality()) {
+              throw new IllegalStateException("phase 2 sent " + sent + " blocks, "
+                  + written.cardinality() + " were written");
+            }
             System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %.0f Mbit/s | %.0f Mbit/s |"
                 + " %.2f | %.1f s | %.1f s | %.2f | %.0f Mbit/s | %.2f | %.2f s | %.2f s |%n",
                 rtt, rate, stream, full, full / stream, scan, phaseOne, bound / phaseOne, up,
@@ -164,9 +168,10 @@ public final class WanBenchmark {
     BenchSetup.sync(controller, local, remote, mode, id, size);
   }
 
-  private void sync(ControllerServer controller, Path local, Path remote, SyncMode mode,
-      String id, String digestSet, java.util.BitSet changed) throws Exception {
-    BenchSetup.sync(controller, local, remote, mode, id, size, digestSet, changed);
+  private io.failback.controller.sync.SyncOutcome sync(ControllerServer controller, Path local,
+      Path remote, SyncMode mode, String id, String digestSet, java.util.BitSet changed)
+      throws Exception {
+    return BenchSetup.sync(controller, local, remote, mode, id, size, digestSet, changed);
   }
 
   /** Reads and drops whatever reaches it: the far end of the plain stream. */
