@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -137,12 +138,12 @@ final class LaneSource {
 
   /** Whether a batch's digests went out and the target has not said yet which blocks it wants. */
   private boolean awaitingWants() {
-    for (Outstanding batch : outstanding) {
-      if (!batch.wantsAnswered) {
-        return true;
-      }
-    }
-    return false;
+    return firstAwaitingWants().isPresent();
+  }
+
+  /** The oldest batch whose wants have not come yet: the one the next wants answer. */
+  private Optional<Outstanding> firstAwaitingWants() {
+    return outstanding.stream().filter(o -> !o.wantsAnswered).findFirst();
   }
 
   private void handle(SyncFrame frame)
@@ -255,9 +256,9 @@ final class LaneSource {
   private void answer(WantedBlocks wants)
       throws SyncException, LinkException, InterruptedException {
     long before = lane.sentBytes();
-    Outstanding batch = outstanding.stream().filter(o -> !o.wantsAnswered).findFirst()
-        .orElseThrow(() -> SyncException.precondition("%s: wants for block %d but no batch"
-            + " awaits them", lane.describe(), wants.getFirstBlock()));
+    Outstanding batch = firstAwaitingWants().orElseThrow(() -> SyncException.precondition(
+        "%s: wants for block %d but no batch awaits them", lane.describe(),
+        wants.getFirstBlock()));
     if (wants.getFirstBlock() != batch.first || wants.getBlockCount() != batch.count
         || wants.getBitmap().size() != (batch.count + 7) / 8) {
       throw SyncException.invalid("%s: wants for [%d, +%d) with a %d-byte bitmap do not match"
