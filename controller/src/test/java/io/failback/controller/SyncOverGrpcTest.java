@@ -163,15 +163,22 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     }
     writeAll(cloudDisk, cloud);
     SyncParameters phaseTwo = phaseOne.toBuilder().setSessionId("phase-2")
-        .setMode(SyncMode.TRACKED).build();
+        .setMode(SyncMode.TRACKED).setBatchesPerEnd(4096).build();
     SyncOutcome outcome;
+    List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
       outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
               .setParameters(phaseTwo).setAgentRole(SyncRole.TARGET)
-              .setDiskPath(onPrem.toString()).build(), local, Map.of(), checkpoint -> {},
+              .setDiskPath(onPrem.toString()).build(), local, Map.of(),
+          checkpoint -> acknowledged.add(checkpoint.getWatermarkBlock()),
           new SyncProgress(), changed).get(60, TimeUnit.SECONDS);
     }
     assertTrue(outcome.digestsMatch(), outcome.toString());
+    // 32 batches of 32 blocks on 2 lanes. The agent (sync revision 2, said when it registered)
+    // takes one end for each run the cloud VM did not write: lane 0 batch 0, [1, 3), 3,
+    // [4, 15), 15; lane 1 batch 16, [17, 31), 31. One batch per end would be 32.
+    assertEquals(List.of(32L, 96L, 128L, 480L, 512L, 544L, 992L, 1024L),
+        acknowledged.stream().sorted().toList());
     assertEquals(7, outcome.agent().getBlocksSent() + outcome.agent().getBlocksZero());
     assertEquals(0, outcome.agent().getBytesRead(), "the on-prem side reads nothing");
     assertArrayEquals(cloud, readAll(onPrem));

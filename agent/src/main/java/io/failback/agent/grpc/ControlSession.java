@@ -1,5 +1,6 @@
 package io.failback.agent.grpc;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.google.protobuf.util.Timestamps;
 import io.failback.agent.drill.DrillCommands;
 import io.failback.agent.encryption.EncryptionCertificateStore;
@@ -10,6 +11,7 @@ import io.failback.agent.undo.UndoCommands;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.common.retry.Backoff;
 import io.failback.common.sync.DigestSets;
+import io.failback.common.sync.SessionGeometry;
 import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.Command;
@@ -60,11 +62,8 @@ public final class ControlSession implements AutoCloseable {
   private final VmCommands vmCommands;
   private final DrillCommands drills;
   /** Slow commands (disk samples, VMs made), off the stream's thread: heartbeats go on. */
-  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
-    Thread thread = new Thread(r, "agent-commands");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ExecutorService background = Executors.newSingleThreadExecutor(
+      new ThreadFactoryBuilder().setNameFormat("agent-commands").setDaemon(true).build());
   private final EncryptionCertificateStore encryption;
   /** Results finished while the control stream was down; sent after the next registration. */
   private final List<CommandResult> undelivered = new ArrayList<>();
@@ -144,7 +143,8 @@ public final class ControlSession implements AutoCloseable {
 
   private void register(HostInventory inventory) {
     send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
-        .setInventory(inventory).setAgentInstanceId(instanceId)).build());
+        .setInventory(inventory).setAgentInstanceId(instanceId)
+        .setSyncRevision(SessionGeometry.PROTOCOL_REVISION)).build());
   }
 
   /**

@@ -49,10 +49,15 @@ final class LaneSource {
   /** Frame bytes of the outstanding batches: digests, blocks, zero ranges, batch ends. */
   private long unacknowledgedBytes;
   private final long byteBudget;
+  /** TRACKED: most batches one end closes when the guest wrote none of them. */
+  private final int maxRunBatches;
   private LaneDigest chain;
   private long next;
 
-  /** A batch sent but not yet acknowledged, with the chain it must be acknowledged with. */
+  /**
+   * A batch sent but not yet acknowledged, with the chain it must be acknowledged with; or a
+   * run of unchanged TRACKED batches, whose digests are the recorded ones (null here).
+   */
   private static final class Outstanding {
     final long first;
     final int count;
@@ -83,6 +88,7 @@ final class LaneSource {
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
     this.byteBudget = (long) BLOCK_BATCHES_IN_FLIGHT
         * lane.geometry.parameters().getBlocksPerBatch() * lane.geometry.blockSize();
+    this.maxRunBatches = UnchangedRun.maxBatches(lane.geometry);
   }
 
   /** Runs the lane from {@code start} to the target's verdict; returns the lane chain. */
@@ -228,6 +234,11 @@ final class LaneSource {
   private void sendTrackedBatch() throws SyncException, LinkException, InterruptedException {
     long first = next;
     int count = lane.geometry.batchLength(lane.lane, first);
+    long runEnd = UnchangedRun.endFrom(lane, first, maxRunBatches);
+    if (runEnd - first > count) {
+      sendUnchangedRun(first, runEnd);
+      return;
+    }
     byte[] digests = lane.recorded(first, count);
     for (int i = lane.changed.nextSetBit((int) first); i >= 0 && i < first + count;
         i = lane.changed.nextSetBit(i + 1)) {
@@ -251,6 +262,19 @@ final class LaneSource {
     chain.addBatch(first, split(digests, count));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), true));
     next = first + count;
+  }
+
+  /**
+   * Ends the whole batches {@code [first, end)}, none of which the guest wrote, with one batch
+   * end: their digests are the recorded ones on both sides, so nothing is read or kept.
+   */
+  private void sendUnchangedRun(long first, long end)
+      throws SyncException, LinkException, InterruptedException {
+    UnchangedRun.foldRecorded(lane, chain, first, end);
+    int count = (int) (end - first);
+    sendBatchEnd(first, count);
+    outstanding.add(new Outstanding(first, count, null, chain.chain(), true));
+    next = end;
   }
 
   private void answer(WantedBlocks wants)
@@ -321,7 +345,7 @@ final class LaneSource {
     unacknowledgedBytes -= oldest.bytes;
     // The target left these unwritten: equal on both sides, though the wire carried them.
     lane.progress.blocksEqual.addAndGet(ack.getBlocksHeld());
-    if (tracked) {
+    if (tracked && oldest.digests != null) {
       lane.record(oldest.first, oldest.count, oldest.digests);
     }
     // The recorded digests below the watermark must survive whatever the checkpoint survives.

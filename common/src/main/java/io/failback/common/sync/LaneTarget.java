@@ -172,6 +172,12 @@ final class LaneTarget {
 
   /** Makes the batch durable, then acknowledges it with the digest chain. */
   private void complete(BatchEnd end) throws SyncException, LinkException, InterruptedException {
+    if (tracked && pending.isEmpty() && end.getFirstBlock() == watermark && watermark < lane.end
+        && Integer.toUnsignedLong(end.getBlockCount())
+            > lane.geometry.batchLength(lane.lane, watermark)) {
+      completeUnchangedRun(Integer.toUnsignedLong(end.getBlockCount()));
+      return;
+    }
     PendingBatch batch = batchFor(end.getFirstBlock(), Math.max(1, end.getBlockCount()));
     if (end.getFirstBlock() != batch.first || end.getBlockCount() != batch.count) {
       throw SyncException.invalid("%s: batch end [%d, +%d) does not match %s", lane.describe(),
@@ -188,7 +194,24 @@ final class LaneTarget {
       written.add(batch.first, batch.written(), batch.packedDigests());
     }
     watermark = batch.end();
-    int held = staged == null ? 0 : batch.count - batch.written().cardinality();
+    acknowledge(staged == null ? 0 : batch.count - batch.written().cardinality());
+  }
+
+  /**
+   * Ends a run of whole TRACKED batches from the watermark that got no block: their blocks
+   * keep the digests both digest sets recorded, which is what the chain folds in.
+   */
+  private void completeUnchangedRun(long count)
+      throws SyncException, LinkException, InterruptedException {
+    UnchangedRun.batchesIn(lane, watermark, count, UnchangedRun.maxBatches(lane.geometry));
+    UnchangedRun.foldRecorded(lane, chain, watermark, watermark + count);
+    watermark += count;
+    acknowledge(0);
+  }
+
+  /** Acknowledges everything below the watermark once the writes before it are durable. */
+  private void acknowledge(int held)
+      throws SyncException, LinkException, InterruptedException {
     LaneCheckpoint checkpoint = LaneCheckpoint.newBuilder().setLane(lane.lane)
         .setWatermarkBlock(watermark).setChain(ByteString.copyFrom(chain.chain())).build();
     // The flush runs beside the next batch's writes; the acknowledgement waits for it.

@@ -14,6 +14,13 @@ import java.util.Optional;
  * watermark is always a batch boundary and the last batch of a lane is the only short one.
  */
 public final class SessionGeometry {
+  /** The most batches one batch end may close ({@code batches_per_end}). */
+  public static final int MAX_BATCHES_PER_END = 65536;
+  /**
+   * The block sync protocol revision this build speaks ({@code Register.sync_revision}): 2
+   * adds {@code batches_per_end}.
+   */
+  public static final int PROTOCOL_REVISION = 2;
   private final SyncParameters parameters;
   private final long blockCount;
   private final long batchesTotal;
@@ -71,6 +78,17 @@ public final class SessionGeometry {
     if (parameters.getWindowBatches() < 1 || parameters.getWindowBatches() > 64) {
       throw SyncException.invalid("window_batches %d must be 1..64",
           parameters.getWindowBatches());
+    }
+    long perEnd = Integer.toUnsignedLong(parameters.getBatchesPerEnd());
+    if (perEnd > 1 && parameters.getMode() != SyncMode.TRACKED) {
+      throw SyncException.invalid("batches_per_end %d is for TRACKED sessions only, this one is"
+          + " %s", perEnd, parameters.getMode());
+    }
+    if (perEnd > MAX_BATCHES_PER_END
+        || perEnd * parameters.getBlocksPerBatch() > Integer.MAX_VALUE) {
+      throw SyncException.invalid("batches_per_end %d must be 0..%d and close at most %d"
+          + " blocks (%d per batch)", perEnd, MAX_BATCHES_PER_END, Integer.MAX_VALUE,
+          parameters.getBlocksPerBatch());
     }
     return new SessionGeometry(parameters, codec(parameters));
   }

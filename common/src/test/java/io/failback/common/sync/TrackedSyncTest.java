@@ -115,7 +115,10 @@ class TrackedSyncTest {
     AtomicInteger opens = new AtomicInteger();
     MemoryTransport flaky = new MemoryTransport(
         () -> opens.incrementAndGet() <= 2 ? 3 + (int) (seed % 5) : Integer.MAX_VALUE);
-    phaseTwo.run(parameters(SyncMode.TRACKED, size, digestSeed, "disk-0"), sourceDisk,
+    // Seeds 3 and 6 end every batch on its own, the others close runs of up to 4 unwritten
+    // batches with one end (batches_per_end); 2, 4 and 6 on links cut and resumed.
+    phaseTwo.run(parameters(SyncMode.TRACKED, size, digestSeed, "disk-0").toBuilder()
+        .setBatchesPerEnd(seed % 3 == 0 ? 0 : 4).build(), sourceDisk,
         targetDisk, seed % 2 == 0 ? flaky : MemoryTransport.reliable(),
         new DiskSync.Options(new DigestSets(dir.resolve("source")), changed), sets("target"));
 

@@ -9,4 +9,12 @@ public interface AgentConnection {
 
   /** Ends the stream; the agent sees the reason and reconnects. */
   void close(String reason);
+
+  /**
+   * The block sync protocol revision the agent said it speaks when it registered on this
+   * stream ({@code Register.sync_revision}); 0 for an agent from before revisions.
+   */
+  default int syncRevision() {
+    return 0;
+  }
 }

@@ -33,6 +33,8 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
   private final StreamObserver<ControllerMessage> responses;
   private boolean ended;
   private String hostName;
+  /** From the last Register on this stream; a newer one may say more. */
+  private volatile int syncRevision;
 
   ControlStream(AgentRegistry registry, PeerIdentity peer, String remoteAddress,
       StreamObserver<ControllerMessage> responses) {
@@ -84,6 +86,8 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
       }
       hostName = peer.name();
     }
+    // Before the registry hands this stream out: a session announced on it may rely on it.
+    syncRevision = register.getSyncRevision();
     registry.register(peer.name(), register.getInventory(), remoteAddress,
         register.getAgentInstanceId(), this);
     send(ControllerMessage.newBuilder()
@@ -92,6 +96,11 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
             .setHeartbeatInterval(toProto(registry.heartbeatInterval()))
             .setHeartbeatTimeout(toProto(registry.heartbeatTimeout())))
         .build());
+  }
+
+  @Override
+  public int syncRevision() {
+    return syncRevision;
   }
 
   private synchronized String registeredHost() {

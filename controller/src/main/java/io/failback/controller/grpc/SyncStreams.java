@@ -11,7 +11,9 @@ import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.common.sync.Throttle;
 import io.failback.common.tls.PeerIdentity;
+import io.failback.controller.agents.AgentConnection;
 import io.failback.controller.agents.AgentRegistry;
+import io.failback.controller.sync.AgentSyncRevision;
 import io.failback.controller.sync.ChangeReferenceUnknownException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.JobEncryption;
@@ -83,9 +85,9 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
       Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks,
       JobEncryption encryption, Throttle throttle) {
-    StartSync start = encryption == null ? announced : announced.toBuilder()
+    StartSync start = spokenBy(hostName, encryption == null ? announced : announced.toBuilder()
         .setParameters(announced.getParameters().toBuilder().setEncryption(encryption.wire()))
-        .build();
+        .build());
     String id = start.getParameters().getSessionId();
     // The agent process the session is announced to. Another process (a restart) knows nothing
     // of the session, and a host offline for longer than the heartbeat timeout is not coming
@@ -154,6 +156,13 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       sessions.remove(id, session);
       session.abandon("the session ended");
     });
+  }
+
+  /** The session as the host's agent can take it ({@link AgentSyncRevision}). */
+  private StartSync spokenBy(String hostName, StartSync start) {
+    int revision = registry.connection(hostName).map(AgentConnection::syncRevision).orElse(0);
+    return start.toBuilder()
+        .setParameters(AgentSyncRevision.spokenBy(revision, start.getParameters())).build();
   }
 
   @Override

@@ -111,8 +111,8 @@ final class BenchSetup {
 
   /**
    * One session from the controller's {@code local} disk into the agent's {@code remote} one,
-   * with the engine's defaults or the {@code -D} knobs lanes, window, batch and compress;
-   * fails unless both ends' digests match.
+   * with the engine's defaults or the {@code -D} knobs lanes, window, batch, batchesPerEnd and
+   * compress; fails unless both ends' digests match.
    */
   static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller, Path local,
       Path remote, io.failback.proto.v1.SyncMode mode, String id, long size) throws Exception {
@@ -165,6 +165,9 @@ final class BenchSetup {
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window",
             io.failback.controller.tuning.BatchWindow.BATCHES))
+        // -DbatchesPerEnd=1: a TRACKED session ends every batch on its own, as before runs.
+        .setBatchesPerEnd(mode != io.failback.proto.v1.SyncMode.TRACKED ? 0 : Integer.getInteger(
+            "batchesPerEnd", io.failback.controller.tuning.BatchWindow.BATCHES_PER_END))
         .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true")))
         // -Dcompression=none|lz4|zstd|zstd:LEVEL overrides -Dcompress.
         .setCompression(io.failback.controller.cli.BenchFlags.compression()

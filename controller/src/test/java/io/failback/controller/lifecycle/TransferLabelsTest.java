@@ -47,12 +47,22 @@ class TransferLabelsTest {
 
   @Test
   void everyModeKeepsTheLargestWindowOfBatches() {
-    TransferSettings lz4 = new TransferSettings(Codec.LZ4, 2, "chosen");
     for (SyncMode mode : List.of(SyncMode.DELTA, SyncMode.FULL, SyncMode.TRACKED)) {
-      DiskTransfer.Plan plan = new DiskTransfer.Plan("job", "vm", "hv-01", 1, mode,
-          SyncRole.TARGET, "s", "", 7);
-      assertEquals(64, TransferLabels.parameters(plan, DISK, lz4).getWindowBatches(),
+      assertEquals(64, parametersOf(mode).getWindowBatches(), mode.name());
+    }
+  }
+
+  @Test
+  void trackedSessionsCloseRunsOfUnwrittenBatchesWithOneEnd() {
+    for (SyncMode mode : List.of(SyncMode.DELTA, SyncMode.FULL, SyncMode.TRACKED)) {
+      assertEquals(mode == SyncMode.TRACKED ? 4096 : 0, parametersOf(mode).getBatchesPerEnd(),
           mode.name());
     }
+  }
+
+  private static SyncParameters parametersOf(SyncMode mode) {
+    DiskTransfer.Plan plan = new DiskTransfer.Plan("job", "vm", "hv-01", 1, mode,
+        SyncRole.TARGET, "s", "", 7);
+    return TransferLabels.parameters(plan, DISK, new TransferSettings(Codec.LZ4, 2, "chosen"));
   }
 }

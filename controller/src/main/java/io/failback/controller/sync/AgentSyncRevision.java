@@ -1,0 +1,29 @@
+package io.failback.controller.sync;
+
+import io.failback.common.sync.SessionGeometry;
+import io.failback.proto.v1.SyncParameters;
+
+/**
+ * What a session may ask of an agent, by the block sync protocol revision the agent said it
+ * speaks when it registered ({@code Register.sync_revision}).
+ *
+ * <p>Why: agents are upgraded host by host, after the controller. An agent from before a
+ * revision refuses what the revision added (a batch end closing several batches is
+ * {@code INVALID_ARGUMENT} to it), so such a session would fail instead of running slower.
+ */
+public final class AgentSyncRevision {
+  /** The revision that added {@code batches_per_end}. */
+  static final int BATCHES_PER_END = 2;
+
+  private AgentSyncRevision() {}
+
+  /** {@code parameters} without what an agent of {@code revision} does not take. */
+  public static SyncParameters spokenBy(int revision, SyncParameters parameters) {
+    long spoken = Math.min(Integer.toUnsignedLong(revision), SessionGeometry.PROTOCOL_REVISION);
+    if (spoken >= BATCHES_PER_END
+        || Integer.toUnsignedLong(parameters.getBatchesPerEnd()) <= 1) {
+      return parameters;
+    }
+    return parameters.toBuilder().clearBatchesPerEnd().build();
+  }
+}

@@ -1,0 +1,120 @@
+package io.failback.controller.bench;
+
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.controller.ControllerConfig;
+import io.failback.controller.ControllerServer;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.SyncMode;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Phase 2 of a large thin disk the guest wrote little of, over {@link WanRelay}: one batch end
+ * per batch against one per run of batches the guest did not write ({@code batches_per_end}).
+ *
+ * <p>Per round trip: both sides record their digest sets (a checksum pass of the identical
+ * disks), then, twice in turn for each way: the "cloud VM" writes {@code CLUSTERS} clusters of
+ * 4 MiB at random places, and a TRACKED session sends them. Each pass writes other places, the
+ * same amount; the run fails unless each sends exactly the blocks written.
+ *
+ * <p>Arguments: DATA_DIR DISK_GIB [RTTS_MS [RATE_MBIT [CLUSTERS]]] (default 64, 0,60,120, 1000,
+ * 8).
+ */
+public final class PhaseTwoWanBenchmark {
+  private static final int CLUSTER = 4 << 20;
+
+  public static void main(String[] args) throws Exception {
+    Path data = Path.of(args.length > 0 ? args[0] : "bench/data-phase2").toAbsolutePath();
+    long size = (args.length > 1 ? Long.parseLong(args[1]) : 64) << 30;
+    List<Long> rtts = java.util.Arrays.stream((args.length > 2 ? args[2] : "0,60,120")
+        .split(",")).map(Long::parseLong).toList();
+    long rate = args.length > 3 ? Long.parseLong(args[3]) : 1000;
+    int clusters = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+
+    BenchSetup.Identities identities = BenchSetup.freshData(data);
+    Path host = data.resolve("host");
+    SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
+        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size)))));
+    Path onPrem = Path.of(new SimulatedHypervisor(host).inventory().getVirtualMachines(0)
+        .getDisks(0).getPath());
+    Path cloud = data.resolve("cloud.raw");
+    try (RandomAccessFile file = new RandomAccessFile(cloud.toFile(), "rw")) {
+      file.setLength(size);
+    }
+    System.out.println("| RTT | cap | disk | written per pass | one batch per end, 2 passes |"
+        + " one end per run of unwritten batches, 2 passes |");
+    System.out.println("|---|---|---|---|---|---|");
+    ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0,
+        data.resolve("state"), identities.controller());
+    try (ControllerServer controller = ControllerServer.start(config, Clock.systemUTC());
+        WanRelay relay = new WanRelay(new InetSocketAddress("127.0.0.1", controller.port()))) {
+      Process agent = BenchSetup.startAgent(data, relay.port(), identities.agent(), host);
+      try {
+        BenchSetup.awaitOnline(controller, agent);
+        SplittableRandom random = new SplittableRandom(11);
+        for (long rtt : rtts) {
+          relay.set(rtt, rate);
+          String set = "p2-" + rtt;
+          BenchSetup.sync(controller, cloud, onPrem, SyncMode.DELTA, "record-" + rtt, size,
+              set, null);
+          double[][] seconds = new double[2][2];
+          for (int pass = 0; pass < 2; pass++) {
+            for (int way = 0; way < 2; way++) {
+              System.setProperty("batchesPerEnd", way == 0 ? "1"
+                  : Integer.toString(io.failback.controller.tuning.BatchWindow.BATCHES_PER_END));
+              BitSet written = write(cloud, size, clusters, random);
+              long started = System.nanoTime();
+              long sent = BenchSetup.sync(controller, cloud, onPrem, SyncMode.TRACKED,
+                  "p2-" + rtt + "-" + pass + "-" + way, size, set, written).controller()
+                  .progress().blocksSent();
+              seconds[way][pass] = (System.nanoTime() - started) / 1e9;
+              if (sent != written.cardinality()) {
+                throw new IllegalStateException("phase 2 sent " + sent + " blocks, "
+                    + written.cardinality() + " were written");
+              }
+            }
+          }
+          System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %d GiB | %d MiB in %d places |"
+              + " %.2f / %.2f s | %.2f / %.2f s |%n", rtt, rate, size >> 30,
+              (long) clusters * CLUSTER >> 20, clusters, seconds[0][0], seconds[0][1],
+              seconds[1][0], seconds[1][1]);
+        }
+      } finally {
+        agent.destroy();
+        agent.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Writes {@code clusters} runs of 4 MiB of random bytes at random 4 MiB-aligned places. */
+  private static BitSet write(Path file, long size, int clusters, SplittableRandom random)
+      throws IOException {
+    BitSet written = new BitSet();
+    byte[] bytes = new byte[CLUSTER];
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      for (int i = 0; i < clusters; i++) {
+        long offset = random.nextLong(size / CLUSTER) * CLUSTER;
+        random.nextBytes(bytes);
+        channel.write(ByteBuffer.wrap(bytes), offset);
+        int first = (int) (offset / BenchImages.BLOCK);
+        written.set(first, first + CLUSTER / BenchImages.BLOCK);
+      }
+      channel.force(true);
+    }
+    return written;
+  }
+}
