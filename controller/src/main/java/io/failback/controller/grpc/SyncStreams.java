@@ -124,6 +124,13 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
             : result.getError());
       }
     });
+    // Cancelled once this side is done: the agent's report may wait for something else (a
+    // read point its other sessions share, kept for a session that failed), and the job that
+    // cancelled must not wait with it.
+    session.cancellation.thenAccept(reason -> theirs.completeOnTimeout(CommandResult
+        .newBuilder().setError("no report from host " + hostName + " within "
+            + CANCELLED_REPORT_GRACE.toSeconds() + " s after the session was cancelled here: "
+            + reason).build(), CANCELLED_REPORT_GRACE.toMillis(), TimeUnit.MILLISECONDS));
     ours.whenComplete((result, failure) -> {
       if (failure != null && session.agentGone.getAsBoolean()) {
         theirs.complete(CommandResult.newBuilder().setError("the agent of host " + hostName
@@ -277,6 +284,8 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
         new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String abandoned;
     private volatile String cancelled;
+    /** Completes with the reason when the session is cancelled. */
+    final CompletableFuture<String> cancellation = new CompletableFuture<>();
 
     /** Whether the agent the session was announced to no longer serves the host. */
     final java.util.function.BooleanSupplier agentGone;
@@ -331,6 +340,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       SyncException stop = new SyncException(SyncException.Kind.CANCELLED, reason);
       links.forEach(link -> link.cancel(stop));
       abandon(reason);
+      cancellation.complete(reason);
     }
 
     void abandon(String reason) {

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Per round trip: both sides record their digest sets (a checksum pass of the identical
  * disks), then, twice in turn for each way: the "cloud VM" writes {@code CLUSTERS} clusters of
  * 4 MiB at random places, and a TRACKED session sends them. Each pass writes other places, the
- * same amount; the run fails unless each sends exactly the blocks written.
+ * same amount; the run fails unless each sends exactly the blocks written. The peer: what one
+ * pass writes, sent as one plain TCP stream over the same relay.
  *
  * <p>Arguments: DATA_DIR DISK_GIB [RTTS_MS [RATE_MBIT [CLUSTERS]]] (default 64, 0,60,120, 1000,
  * 8).
@@ -55,19 +56,24 @@ public final class PhaseTwoWanBenchmark {
     try (RandomAccessFile file = new RandomAccessFile(cloud.toFile(), "rw")) {
       file.setLength(size);
     }
-    System.out.println("| RTT | cap | disk | written per pass | one batch per end, 2 passes |"
-        + " one end per run of unwritten batches, 2 passes |");
-    System.out.println("|---|---|---|---|---|---|");
+    System.out.println("| RTT | cap | disk | written per pass | plain TCP stream of it |"
+        + " one batch per end, 2 passes | one end per run of unwritten batches, 2 passes |");
+    System.out.println("|---|---|---|---|---|---|---|");
     ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0,
         data.resolve("state"), identities.controller());
     try (ControllerServer controller = ControllerServer.start(config, Clock.systemUTC());
-        WanRelay relay = new WanRelay(new InetSocketAddress("127.0.0.1", controller.port()))) {
+        WanRelay relay = new WanRelay(new InetSocketAddress("127.0.0.1", controller.port()));
+        WanBenchmark.Sink sink = new WanBenchmark.Sink()) {
       Process agent = BenchSetup.startAgent(data, relay.port(), identities.agent(), host);
       try {
         BenchSetup.awaitOnline(controller, agent);
         SplittableRandom random = new SplittableRandom(11);
         for (long rtt : rtts) {
           relay.set(rtt, rate);
+          // The peer: the bytes one pass writes, as one plain stream over the same relay.
+          long peerBytes = (long) clusters * CLUSTER;
+          double peer = peerBytes * 8 / (new WanBenchmark.WanRelayStream(relay, sink)
+              .megabitsPerSecond(peerBytes) * 1e6);
           String set = "p2-" + rtt;
           BenchSetup.sync(controller, cloud, onPrem, SyncMode.DELTA, "record-" + rtt, size,
               set, null);
@@ -89,9 +95,9 @@ public final class PhaseTwoWanBenchmark {
             }
           }
           System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %d GiB | %d MiB in %d places |"
-              + " %.2f / %.2f s | %.2f / %.2f s |%n", rtt, rate, size >> 30,
-              (long) clusters * CLUSTER >> 20, clusters, seconds[0][0], seconds[0][1],
-              seconds[1][0], seconds[1][1]);
+              + " %.2f s | %.2f / %.2f s | %.2f / %.2f s |%n", rtt, rate, size >> 30,
+              peerBytes >> 20, clusters, peer, seconds[0][0], seconds[0][1], seconds[1][0],
+              seconds[1][1]);
         }
       } finally {
         agent.destroy();
