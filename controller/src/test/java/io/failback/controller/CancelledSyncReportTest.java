@@ -42,7 +42,7 @@ class CancelledSyncReportTest extends SyncGrpcTestBase {
               64L * MIB).toBuilder().setBatchesPerEnd(2)).setAgentRole(SyncRole.SOURCE)
               .setDiskPath(disks.get(0).getPath()).setReadPointToken("tok").build(), local,
           Map.of(), checkpoint -> {}, new SyncProgress()).get(60, TimeUnit.SECONDS));
-      assertTrue(refused.getMessage().contains("is for TRACKED sessions only"),
+      assertTrue(refused.getMessage().contains("is for FULL and TRACKED sessions"),
           refused.getMessage());
     }
     // Disk 1's session under the same token reads to its end. The agent's report of it waits

@@ -95,6 +95,15 @@ final class BlockSender {
     return false;
   }
 
+  /** Sends blocks {@code [first, first + count)} as one zero range, after any pending one. */
+  void zeroRange(long first, int count)
+      throws SyncException, LinkException, InterruptedException {
+    flushZeros();
+    zeroFirst = first;
+    zeroCount = count;
+    flushZeros();
+  }
+
   void flushZeros() throws SyncException, LinkException, InterruptedException {
     if (zeroCount > 0) {
       lane.send(link, SyncFrame.newBuilder().setZeros(ZeroRange.newBuilder()

@@ -49,7 +49,7 @@ final class LaneSource {
   /** Frame bytes of the outstanding batches: digests, blocks, zero ranges, batch ends. */
   private long unacknowledgedBytes;
   private final long byteBudget;
-  /** TRACKED: most batches one end closes when the guest wrote none of them. */
+  /** FULL and TRACKED: most batches one end closes ({@link BatchRun}). */
   private final int maxRunBatches;
   private LaneDigest chain;
   private long next;
@@ -88,7 +88,7 @@ final class LaneSource {
     this.chunk = ByteBuffer.allocate(lane.chunkBlocks() * lane.geometry.blockSize());
     this.byteBudget = (long) BLOCK_BATCHES_IN_FLIGHT
         * lane.geometry.parameters().getBlocksPerBatch() * lane.geometry.blockSize();
-    this.maxRunBatches = UnchangedRun.maxBatches(lane.geometry);
+    this.maxRunBatches = BatchRun.maxBatches(lane.geometry);
   }
 
   /** Runs the lane from {@code start} to the target's verdict; returns the lane chain. */
@@ -166,6 +166,13 @@ final class LaneSource {
   private void sendBatch() throws SyncException, LinkException, InterruptedException {
     long first = next;
     int count = lane.geometry.batchLength(lane.lane, first);
+    if (!delta && maxRunBatches > 1) {
+      long runEnd = BatchRun.zerosFrom(lane, first, maxRunBatches);
+      if (runEnd - first > count) {
+        sendRun(first, runEnd, true);
+        return;
+      }
+    }
     if (recordedDigests) {
       sendRecordedChecksums(first, count);
       return;
@@ -206,7 +213,7 @@ final class LaneSource {
       blocks.flushZeros();
       sendBatchEnd(first, count);
     }
-    chain.addBatch(first, split(digests, count));
+    chain.addBatch(first, BatchRun.split(lane, digests, count));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), !delta));
     next = first + count;
   }
@@ -222,7 +229,7 @@ final class LaneSource {
         .setFirstBlock(first).setBlockCount(count).setDigests(ByteString.copyFrom(digests)))
         .build());
     lane.progress.blocksScanned.addAndGet(count);
-    chain.addBatch(first, split(digests, count));
+    chain.addBatch(first, BatchRun.split(lane, digests, count));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), false));
     next = first + count;
   }
@@ -234,9 +241,9 @@ final class LaneSource {
   private void sendTrackedBatch() throws SyncException, LinkException, InterruptedException {
     long first = next;
     int count = lane.geometry.batchLength(lane.lane, first);
-    long runEnd = UnchangedRun.endFrom(lane, first, maxRunBatches);
+    long runEnd = BatchRun.unchangedFrom(lane, first, maxRunBatches);
     if (runEnd - first > count) {
-      sendUnchangedRun(first, runEnd);
+      sendRun(first, runEnd, false);
       return;
     }
     byte[] digests = lane.recorded(first, count);
@@ -259,19 +266,32 @@ final class LaneSource {
     // Recorded only once acknowledged (see acknowledged()): until then the target's digest
     // set still holds the old digests, and a resumed batch must compare against those.
     sendBatchEnd(first, count);
-    chain.addBatch(first, split(digests, count));
+    chain.addBatch(first, BatchRun.split(lane, digests, count));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), true));
     next = first + count;
   }
 
   /**
-   * Ends the whole batches {@code [first, end)}, none of which the guest wrote, with one batch
-   * end: their digests are the recorded ones on both sides, so nothing is read or kept.
+   * Ends the whole batches {@code [first, end)} with one batch end ({@link BatchRun}): FULL
+   * batches known to be zeros after one zero range, TRACKED batches the guest did not write
+   * after nothing (their digests are the recorded ones on both sides). Nothing is read or kept.
    */
-  private void sendUnchangedRun(long first, long end)
+  private void sendRun(long first, long end, boolean zeros)
       throws SyncException, LinkException, InterruptedException {
-    UnchangedRun.foldRecorded(lane, chain, first, end);
     int count = (int) (end - first);
+    if (zeros) {
+      for (long batch = first; batch < end; ) {
+        int n = lane.geometry.batchLength(lane.lane, batch);
+        byte[] digests = BatchRun.zeroDigests(lane, batch, n);
+        lane.record(batch, n, digests);
+        chain.addBatch(batch, BatchRun.split(lane, digests, n));
+        batch += n;
+      }
+      lane.progress.blocksScanned.addAndGet(count);
+      blocks.zeroRange(first, count);
+    } else {
+      BatchRun.foldRecorded(lane, chain, first, end);
+    }
     sendBatchEnd(first, count);
     outstanding.add(new Outstanding(first, count, null, chain.chain(), true));
     next = end;
@@ -364,13 +384,5 @@ final class LaneSource {
 
   private void put(byte[] packed, int i, byte[] digest) {
     System.arraycopy(digest, 0, packed, i * digest.length, digest.length);
-  }
-
-  private byte[][] split(byte[] packed, int count) {
-    byte[][] digests = new byte[count][];
-    for (int i = 0; i < count; i++) {
-      digests[i] = Digests.at(packed, i, lane.digestLength());
-    }
-    return digests;
   }
 }

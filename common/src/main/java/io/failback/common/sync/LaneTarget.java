@@ -11,6 +11,7 @@ import io.failback.proto.v1.LaneVerified;
 import io.failback.proto.v1.SyncFrame;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.WantedBlocks;
+import io.failback.proto.v1.ZeroRange;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -44,6 +45,10 @@ final class LaneTarget {
   private LaneDigest chain;
   private long nextChecksums;
   private long watermark;
+  /** FULL: where the zero range of whole batches applied last begins, until its batch end. */
+  private long zeroRunFirst = -1;
+  /** Blocks of that range the disk held already (left unwritten). */
+  private int zeroRunHeld;
 
   LaneTarget(LaneContext lane, FrameLink link, Consumer<LaneCheckpoint> durable) {
     this.lane = lane;
@@ -82,8 +87,7 @@ final class LaneTarget {
       switch (frame.getKindCase()) {
         case CHECKSUMS -> compare(frame.getChecksums());
         case BLOCK -> batchFor(frame.getBlock().getBlockIndex(), 1).accept(frame.getBlock());
-        case ZEROS -> batchFor(frame.getZeros().getFirstBlock(), frame.getZeros().getBlockCount())
-            .accept(frame.getZeros());
+        case ZEROS -> zeros(frame.getZeros());
         case BATCH_END -> complete(frame.getBatchEnd());
         case LANE_END -> {
           return verify(frame.getLaneEnd().getChain().toByteArray());
@@ -146,21 +150,44 @@ final class LaneTarget {
         .build());
   }
 
+  /**
+   * A zero range within the batch being applied, or in a FULL session with batches_per_end,
+   * whole batches from the watermark ({@link BatchRun}): applied now, acknowledged at the batch
+   * end that must follow it.
+   */
+  private void zeros(ZeroRange zeros) throws SyncException, InterruptedException {
+    long count = Integer.toUnsignedLong(zeros.getBlockCount());
+    if (!delta && !tracked && isRunFromWatermark(zeros.getFirstBlock(), count)) {
+      BatchRun.batchesIn(lane, "zero range", watermark, count,
+          BatchRun.maxBatches(lane.geometry));
+      long end = watermark + count;
+      zeroRunFirst = watermark;
+      while (watermark < end) {
+        PendingBatch batch = open();
+        batch.accept(ZeroRange.newBuilder().setFirstBlock(batch.first)
+            .setBlockCount(batch.count).build());
+        zeroRunHeld += finish(batch);
+      }
+      return;
+    }
+    batchFor(zeros.getFirstBlock(), count).accept(zeros);
+  }
+
+  /** Whether {@code [first, +count)} is more than the batch at the watermark, none open. */
+  private boolean isRunFromWatermark(long first, long count) {
+    return pending.isEmpty() && zeroRunFirst < 0 && first == watermark && watermark < lane.end
+        && count > lane.geometry.batchLength(lane.lane, watermark);
+  }
+
   /** The batch that may receive blocks {@code [first, first + count)} now. */
   private PendingBatch batchFor(long first, long count) throws SyncException {
+    if (zeroRunFirst >= 0) {
+      throw SyncException.invalid("%s: blocks [%d, +%d) before the batch end of the zero range"
+          + " [%d, %d)", lane.describe(), first, count, zeroRunFirst, watermark);
+    }
     if (!delta && pending.isEmpty() && watermark < lane.end) {
       // FULL and TRACKED sessions have no checksum batches: a batch opens with its first frame.
-      int length = lane.geometry.batchLength(lane.lane, watermark);
-      if (!tracked && staged == null) {
-        // A FULL batch overwrites every block of it.
-        byte[] all = new byte[(length + 7) / 8];
-        Arrays.fill(all, (byte) 0xff);
-        lane.announceOverwrite(watermark, length, all);
-      }
-      pending.add(tracked
-          ? PendingBatch.tracked(lane, applier, watermark, length,
-              lane.recorded(watermark, length))
-          : PendingBatch.full(lane, applier, watermark, length, staged));
+      open();
     }
     PendingBatch oldest = pending.peekFirst();
     if (oldest == null || count < 1 || first < oldest.first || first + count > oldest.end()) {
@@ -170,19 +197,58 @@ final class LaneTarget {
     return oldest;
   }
 
+  /** Opens the FULL or TRACKED batch at the watermark. */
+  private PendingBatch open() throws SyncException {
+    int length = lane.geometry.batchLength(lane.lane, watermark);
+    if (!tracked && staged == null) {
+      // A FULL batch overwrites every block of it.
+      byte[] all = new byte[(length + 7) / 8];
+      Arrays.fill(all, (byte) 0xff);
+      lane.announceOverwrite(watermark, length, all);
+    }
+    PendingBatch batch = tracked
+        ? PendingBatch.tracked(lane, applier, watermark, length, lane.recorded(watermark, length))
+        : PendingBatch.full(lane, applier, watermark, length, staged);
+    pending.add(batch);
+    return batch;
+  }
+
   /** Makes the batch durable, then acknowledges it with the digest chain. */
   private void complete(BatchEnd end) throws SyncException, LinkException, InterruptedException {
-    if (tracked && pending.isEmpty() && end.getFirstBlock() == watermark && watermark < lane.end
-        && Integer.toUnsignedLong(end.getBlockCount())
-            > lane.geometry.batchLength(lane.lane, watermark)) {
-      completeUnchangedRun(Integer.toUnsignedLong(end.getBlockCount()));
+    long count = Integer.toUnsignedLong(end.getBlockCount());
+    if (zeroRunFirst >= 0) {
+      if (end.getFirstBlock() != zeroRunFirst || end.getFirstBlock() + count != watermark) {
+        throw SyncException.invalid("%s: batch end [%d, +%d) does not close the zero range"
+            + " [%d, %d)", lane.describe(), end.getFirstBlock(), count, zeroRunFirst, watermark);
+      }
+      int held = zeroRunHeld;
+      zeroRunFirst = -1;
+      zeroRunHeld = 0;
+      acknowledge(held);
       return;
     }
-    PendingBatch batch = batchFor(end.getFirstBlock(), Math.max(1, end.getBlockCount()));
-    if (end.getFirstBlock() != batch.first || end.getBlockCount() != batch.count) {
-      throw SyncException.invalid("%s: batch end [%d, +%d) does not match %s", lane.describe(),
-          end.getFirstBlock(), end.getBlockCount(), batch.describe());
+    if (tracked && isRunFromWatermark(end.getFirstBlock(), count)) {
+      // Whole batches that got no block: they keep the digests both digest sets recorded.
+      BatchRun.batchesIn(lane, "batch end", watermark, count,
+          BatchRun.maxBatches(lane.geometry));
+      BatchRun.foldRecorded(lane, chain, watermark, watermark + count);
+      watermark += count;
+      acknowledge(0);
+      return;
     }
+    PendingBatch batch = batchFor(end.getFirstBlock(), Math.max(1, count));
+    if (end.getFirstBlock() != batch.first || count != batch.count) {
+      throw SyncException.invalid("%s: batch end [%d, +%d) does not match %s", lane.describe(),
+          end.getFirstBlock(), count, batch.describe());
+    }
+    acknowledge(finish(batch));
+  }
+
+  /**
+   * Takes the complete batch off the pending ones into the digest set, the chain and the
+   * watermark; returns how many of its blocks the disk held already (left unwritten).
+   */
+  private int finish(PendingBatch batch) throws SyncException, InterruptedException {
     batch.checkComplete();
     if (staged != null) {
       staged.flush();
@@ -194,19 +260,7 @@ final class LaneTarget {
       written.add(batch.first, batch.written(), batch.packedDigests());
     }
     watermark = batch.end();
-    acknowledge(staged == null ? 0 : batch.count - batch.written().cardinality());
-  }
-
-  /**
-   * Ends a run of whole TRACKED batches from the watermark that got no block: their blocks
-   * keep the digests both digest sets recorded, which is what the chain folds in.
-   */
-  private void completeUnchangedRun(long count)
-      throws SyncException, LinkException, InterruptedException {
-    UnchangedRun.batchesIn(lane, watermark, count, UnchangedRun.maxBatches(lane.geometry));
-    UnchangedRun.foldRecorded(lane, chain, watermark, watermark + count);
-    watermark += count;
-    acknowledge(0);
+    return staged == null ? 0 : batch.count - batch.written().cardinality();
   }
 
   /** Acknowledges everything below the watermark once the writes before it are durable. */
@@ -231,7 +285,10 @@ final class LaneTarget {
       throws SyncException, LinkException, InterruptedException {
     flushes.awaitAll();
     String error = null;
-    if (watermark != lane.end || !pending.isEmpty()) {
+    if (zeroRunFirst >= 0) {
+      error = lane.describe() + ": lane end before the batch end of the zero range ["
+          + zeroRunFirst + ", " + watermark + ")";
+    } else if (watermark != lane.end || !pending.isEmpty()) {
       error = lane.describe() + ": lane end at block " + watermark + " before its end";
     } else if (!Arrays.equals(sourceChain, chain.chain())) {
       error = lane.describe() + ": digest chains differ: source " + DiskDigest.hex(sourceChain)

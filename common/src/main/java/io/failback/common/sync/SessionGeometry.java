@@ -80,9 +80,9 @@ public final class SessionGeometry {
           parameters.getWindowBatches());
     }
     long perEnd = Integer.toUnsignedLong(parameters.getBatchesPerEnd());
-    if (perEnd > 1 && parameters.getMode() != SyncMode.TRACKED) {
-      throw SyncException.invalid("batches_per_end %d is for TRACKED sessions only, this one is"
-          + " %s", perEnd, parameters.getMode());
+    if (perEnd > 1 && parameters.getMode() == SyncMode.DELTA) {
+      throw SyncException.invalid("batches_per_end %d is for FULL and TRACKED sessions, this"
+          + " one is DELTA", perEnd);
     }
     if (perEnd > MAX_BATCHES_PER_END
         || perEnd * parameters.getBlocksPerBatch() > Integer.MAX_VALUE) {

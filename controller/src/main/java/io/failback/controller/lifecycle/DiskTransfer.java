@@ -307,9 +307,8 @@ final class DiskTransfer {
       lanes.forget(plan, disk.index());
       note(plan, "disk " + disk.onPremPath() + ": " + why + " (" + cause.getMessage()
           + "); falling back to a checksum pass (DELTA) from the start");
-      SyncParameters delta = parameters.toBuilder()
-          .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA)
-          .clearBatchesPerEnd().build();
+      SyncParameters delta = parameters.toBuilder().clearBatchesPerEnd()
+          .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build();
       BiFunction<SyncParameters, Boolean, CompletableFuture<SyncOutcome>> checksums =
           (run, sameReadPoint) -> start(plan, disk, run, "", throttle, counters, sessions,
               new ConcurrentHashMap<>(), sameReadPoint);

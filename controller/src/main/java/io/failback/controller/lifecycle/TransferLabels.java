@@ -7,7 +7,6 @@ import io.failback.controller.store.StoreException;
 import io.failback.controller.tuning.BatchWindow;
 import io.failback.controller.tuning.TransferSettings;
 import io.failback.proto.v1.DigestAlgorithm;
-import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
 import io.micrometer.core.instrument.Tags;
@@ -31,7 +30,7 @@ final class TransferLabels {
         .setLaneCount(settings.lanesPerDisk())
         .setWindowBatches(BatchWindow.BATCHES)
         // An agent that predates it gets one batch per end (SyncStreams clears it).
-        .setBatchesPerEnd(plan.mode() == SyncMode.TRACKED ? BatchWindow.BATCHES_PER_END : 0)
+        .setBatchesPerEnd(BatchWindow.batchesPerEnd(plan.mode()))
         // An agent that predates compression methods reads the flag: LZ4 or nothing.
         .setCompress(settings.codec().encoding() != Encoding.RAW)
         .setCompression(CompressionMethods.method(settings.codec()))

@@ -8,8 +8,9 @@ import io.failback.proto.v1.SyncParameters;
  * speaks when it registered ({@code Register.sync_revision}).
  *
  * <p>Why: agents are upgraded host by host, after the controller. An agent from before a
- * revision refuses what the revision added (a batch end closing several batches is
- * {@code INVALID_ARGUMENT} to it), so such a session would fail instead of running slower.
+ * revision refuses what the revision added (a batch end or a zero range closing several
+ * batches is {@code INVALID_ARGUMENT} to it), so such a session would fail instead of running
+ * slower.
  */
 public final class AgentSyncRevision {
   /** The revision that added {@code batches_per_end}. */

@@ -1,5 +1,7 @@
 package io.failback.controller.tuning;
 
+import io.failback.proto.v1.SyncMode;
+
 /**
  * How many batches a lane keeps unacknowledged ({@code window_batches}): the most the protocol
  * allows, whatever the session's mode.
@@ -23,10 +25,28 @@ public final class BatchWindow {
    * ({@code batches_per_end}): 4,096 batches of 256 blocks of 64 KiB, 64 GiB. A phase 2 (the
    * cloud VM is off) then waits a round trip per 64 such runs instead of per 64 batches (1 GiB):
    * over 1 TiB the guest hardly wrote, at 120 ms on 2 lanes, about one round trip where it was
-   * about 500, a minute of downtime. The bound keeps what one end makes the target fold into
-   * its chain (the recorded digests, 16 MiB for 64 GiB) short beside a round trip.
+   * about 500, a minute of downtime. The bound keeps what one end makes the target do before it
+   * answers (fold 16 MiB of recorded digests into its chain) short beside a round trip.
    */
   public static final int BATCHES_PER_END = 4096;
 
+  /**
+   * The same for a FULL session's batches of zeros (a thin disk's holes): 256 batches, 4 GiB.
+   * Smaller, because the target may have to read what it holds there before it answers (a
+   * disk that keeps an undo journal writes only blocks that differ): about 40 s at 100 MB/s,
+   * so acknowledgements keep coming well inside the stall timeout (5 minutes). 1 TiB of holes
+   * on 2 lanes is 128 runs per lane, two windows: a few round trips where it was about 500.
+   */
+  public static final int ZERO_BATCHES_PER_END = 256;
+
   private BatchWindow() {}
+
+  /** How many whole batches one batch end may close in a session of {@code mode}. */
+  public static int batchesPerEnd(SyncMode mode) {
+    return switch (mode) {
+      case TRACKED -> BATCHES_PER_END;
+      case FULL -> ZERO_BATCHES_PER_END;
+      default -> 0;
+    };
+  }
 }

@@ -53,10 +53,10 @@ class TransferLabelsTest {
   }
 
   @Test
-  void trackedSessionsCloseRunsOfUnwrittenBatchesWithOneEnd() {
+  void fullAndTrackedSessionsCloseRunsOfBatchesWithOneEnd() {
     for (SyncMode mode : List.of(SyncMode.DELTA, SyncMode.FULL, SyncMode.TRACKED)) {
-      assertEquals(mode == SyncMode.TRACKED ? 4096 : 0, parametersOf(mode).getBatchesPerEnd(),
-          mode.name());
+      assertEquals(mode == SyncMode.DELTA ? 0 : mode == SyncMode.FULL ? 256 : 4096,
+          parametersOf(mode).getBatchesPerEnd(), mode.name());
     }
   }
 

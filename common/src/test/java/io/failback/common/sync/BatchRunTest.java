@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * batch, the whole disk still proven by the digest chains, and a target that takes nothing
  * else for such an end.
  */
-class UnchangedRunTest {
+class BatchRunTest {
   private static final int BLOCK = 4096;
   private static final int BATCH = 4;
   /** 100 batches on 2 lanes: lane 0 holds batches 0..49, lane 1 batches 50..99. */
@@ -127,7 +127,7 @@ class UnchangedRunTest {
     SyncException delta = assertThrows(SyncException.class, () -> SessionGeometry.of(
         parameters(SyncMode.DELTA, 2), 512));
     assertEquals(SyncException.Kind.INVALID_ARGUMENT, delta.kind());
-    assertTrue(delta.getMessage().contains("batches_per_end 2 is for TRACKED sessions only"),
+    assertTrue(delta.getMessage().contains("batches_per_end 2 is for FULL and TRACKED sessions"),
         delta.getMessage());
     SyncException many = assertThrows(SyncException.class, () -> SessionGeometry.of(
         parameters(SyncMode.TRACKED, SessionGeometry.MAX_BATCHES_PER_END + 1), 512));
@@ -140,8 +140,13 @@ class UnchangedRunTest {
   }
 
   private SyncHarness tracked(int perEnd, MemoryTransport transport) throws Throwable {
+    return tracked(parameters(SyncMode.TRACKED, perEnd), transport);
+  }
+
+  private SyncHarness tracked(SyncParameters parameters, MemoryTransport transport)
+      throws Throwable {
     SyncHarness harness = new SyncHarness();
-    harness.run(parameters(SyncMode.TRACKED, perEnd), new MemoryBlockDevice(source, 512, true),
+    harness.run(parameters, new MemoryBlockDevice(source, 512, true),
         new MemoryBlockDevice(target, 512, true), transport, sets("source", changed),
         sets("target", null));
     return harness;
@@ -167,7 +172,11 @@ class UnchangedRunTest {
     transport.tamper(frame -> frame.hasBatchEnd() && which.test(frame.getBatchEnd())
         && done.compareAndSet(false, true)
         ? frame.toBuilder().setBatchEnd(change.apply(frame.getBatchEnd())).build() : frame);
-    SyncException e = assertThrows(SyncException.class, () -> tracked(perEnd, transport));
+    // A window of 8: the memory transport's queues (64 frames) never fill, so the source is
+    // not left blocked sending to a target that stopped reading (a real link is closed).
+    SyncException e = assertThrows(SyncException.class, () -> tracked(
+        parameters(SyncMode.TRACKED, perEnd).toBuilder().setWindowBatches(8).build(),
+        transport));
     assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
     assertTrue(done.get(), "no batch end was changed");
     return e;

@@ -23,23 +23,25 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Phase 2 of a large thin disk the guest wrote little of, over {@link WanRelay}: one batch end
- * per batch against one per run of batches the guest did not write ({@code batches_per_end}).
+ * A large thin disk the guest wrote little of, over {@link WanRelay}: phase 2 and a full
+ * download, each with one batch end per batch against one per run of batches the guest did
+ * not write or that are holes ({@code batches_per_end}).
  *
  * <p>Per round trip: both sides record their digest sets (a checksum pass of the identical
  * disks), then, twice in turn for each way: the "cloud VM" writes {@code CLUSTERS} clusters of
  * 4 MiB at random places, and a TRACKED session sends them. Each pass writes other places, the
  * same amount; the run fails unless each sends exactly the blocks written. The peer: what one
- * pass writes, sent as one plain TCP stream over the same relay.
+ * pass writes, sent as one plain TCP stream over the same relay. Then a full download of the
+ * disk (its holes, and what the passes wrote) onto a fresh thin disk, once each way.
  *
  * <p>Arguments: DATA_DIR DISK_GIB [RTTS_MS [RATE_MBIT [CLUSTERS]]] (default 64, 0,60,120, 1000,
  * 8).
  */
-public final class PhaseTwoWanBenchmark {
+public final class ThinDiskWanBenchmark {
   private static final int CLUSTER = 4 << 20;
 
   public static void main(String[] args) throws Exception {
-    Path data = Path.of(args.length > 0 ? args[0] : "bench/data-phase2").toAbsolutePath();
+    Path data = Path.of(args.length > 0 ? args[0] : "bench/data-thin").toAbsolutePath();
     long size = (args.length > 1 ? Long.parseLong(args[1]) : 64) << 30;
     List<Long> rtts = java.util.Arrays.stream((args.length > 2 ? args[2] : "0,60,120")
         .split(",")).map(Long::parseLong).toList();
@@ -49,16 +51,19 @@ public final class PhaseTwoWanBenchmark {
     BenchSetup.Identities identities = BenchSetup.freshData(data);
     Path host = data.resolve("host");
     SimulatedHostSeeder.seed(host, "bench-host", List.of(new VmSpec("bench-01", "Off",
-        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size)))));
-    Path onPrem = Path.of(new SimulatedHypervisor(host).inventory().getVirtualMachines(0)
-        .getDisks(0).getPath());
+        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, size),
+            new DiskSpec(DiskFormat.RAW, size)))));
+    var disks = new SimulatedHypervisor(host).inventory().getVirtualMachines(0).getDisksList();
+    Path onPrem = Path.of(disks.get(0).getPath());
+    Path fresh = Path.of(disks.get(1).getPath());
     Path cloud = data.resolve("cloud.raw");
     try (RandomAccessFile file = new RandomAccessFile(cloud.toFile(), "rw")) {
       file.setLength(size);
     }
     System.out.println("| RTT | cap | disk | written per pass | plain TCP stream of it |"
-        + " one batch per end, 2 passes | one end per run of unwritten batches, 2 passes |");
-    System.out.println("|---|---|---|---|---|---|---|");
+        + " phase 2, one batch per end, 2 passes | phase 2, one end per run, 2 passes |"
+        + " full download, one batch per end / per run |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0,
         data.resolve("state"), identities.controller());
     try (ControllerServer controller = ControllerServer.start(config, Clock.systemUTC());
@@ -80,8 +85,7 @@ public final class PhaseTwoWanBenchmark {
           double[][] seconds = new double[2][2];
           for (int pass = 0; pass < 2; pass++) {
             for (int way = 0; way < 2; way++) {
-              System.setProperty("batchesPerEnd", way == 0 ? "1"
-                  : Integer.toString(io.failback.controller.tuning.BatchWindow.BATCHES_PER_END));
+              perEnd(way);
               BitSet written = write(cloud, size, clusters, random);
               long started = System.nanoTime();
               long sent = BenchSetup.sync(controller, cloud, onPrem, SyncMode.TRACKED,
@@ -94,15 +98,32 @@ public final class PhaseTwoWanBenchmark {
               }
             }
           }
+          double[] full = new double[2];
+          for (int way = 0; way < 2; way++) {
+            perEnd(way);
+            long started = System.nanoTime();
+            BenchSetup.sync(controller, cloud, fresh, SyncMode.FULL, "full-" + rtt + "-" + way,
+                size);
+            full[way] = (System.nanoTime() - started) / 1e9;
+          }
           System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %d GiB | %d MiB in %d places |"
-              + " %.2f s | %.2f / %.2f s | %.2f / %.2f s |%n", rtt, rate, size >> 30,
-              peerBytes >> 20, clusters, peer, seconds[0][0], seconds[0][1], seconds[1][0],
-              seconds[1][1]);
+              + " %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s |%n", rtt, rate,
+              size >> 30, peerBytes >> 20, clusters, peer, seconds[0][0], seconds[0][1],
+              seconds[1][0], seconds[1][1], full[0], full[1]);
         }
       } finally {
         agent.destroy();
         agent.waitFor(10, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /** Way 0: one batch end per batch, as before runs; way 1: the product's runs. */
+  private static void perEnd(int way) {
+    if (way == 0) {
+      System.setProperty("batchesPerEnd", "1");
+    } else {
+      System.clearProperty("batchesPerEnd");
     }
   }
 
