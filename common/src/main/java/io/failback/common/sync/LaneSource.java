@@ -56,7 +56,8 @@ final class LaneSource {
 
   /**
    * A batch sent but not yet acknowledged, with the chain it must be acknowledged with; or a
-   * run of unchanged TRACKED batches, whose digests are the recorded ones (null here).
+   * run of batches closed by one end ({@link BatchRun}), whose digests are not kept (null):
+   * recorded already, or all of zero blocks.
    */
   private static final class Outstanding {
     final long first;
