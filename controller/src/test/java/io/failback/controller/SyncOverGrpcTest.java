@@ -183,4 +183,43 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     assertEquals(0, outcome.agent().getBytesRead(), "the on-prem side reads nothing");
     assertArrayEquals(cloud, readAll(onPrem));
   }
+
+  @Test
+  void aFullDownloadOfAThinDiskClosesEachRunOfHolesWithOneEnd() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    List<VirtualDisk> disks = startAgent(controller, controller.port());
+    Path onPrem = Path.of(disks.get(0).getPath());
+    writeAll(onPrem, randomImage(64L * MIB, 41)); // what the download must turn into zeros
+    // A thin cloud disk: 32 batches of 32 blocks on 2 lanes, data only in batches 5 and 20.
+    Path cloudDisk = dir.resolve("thin.raw");
+    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
+    byte[] cloud = new byte[64 * MIB];
+    byte[] data = randomImage(2L * MIB, 42);
+    System.arraycopy(data, 0, cloud, 5 * 2 * MIB, 2 * MIB);
+    System.arraycopy(data, 0, cloud, 20 * 2 * MIB, 2 * MIB);
+    try (BlockDevice thin = BlockDevices.open(cloudDisk, true)) {
+      thin.write(5L * 2 * MIB, java.nio.ByteBuffer.wrap(data));
+      thin.write(20L * 2 * MIB, java.nio.ByteBuffer.wrap(data));
+      thin.flush();
+    }
+    List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SyncOutcome outcome;
+    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("thin", SyncMode.FULL, 64L * MIB).toBuilder()
+                  .setBatchesPerEnd(256))
+              .setAgentRole(SyncRole.TARGET).setDiskPath(onPrem.toString()).build(), local,
+          Map.of(), checkpoint -> acknowledged.add(checkpoint.getWatermarkBlock()),
+          new SyncProgress()).get(60, TimeUnit.SECONDS);
+    }
+    assertTrue(outcome.digestsMatch(), outcome.toString());
+    assertArrayEquals(cloud, readAll(onPrem));
+    // Lane 0: the holes [0, 5), batch 5, the holes [6, 16); lane 1: [16, 20), 20, [21, 31),
+    // and 31 on its own: createRawSparse set the file's length by writing its last byte, so
+    // that batch is not a hole, only zeros.
+    assertEquals(List.of(160L, 192L, 512L, 640L, 672L, 992L, 1024L),
+        acknowledged.stream().sorted().toList());
+    // The two batches of data: 24 of each one's 32 blocks are not zeros (see randomImage).
+    assertEquals(48, outcome.agent().getBlocksSent());
+  }
 }
