@@ -116,6 +116,13 @@ final class LaneTarget {
       throw SyncException.invalid("%s: checksum batch at %d carries %d digest bytes, expected %d",
           lane.describe(), first, batch.getDigests().size(), count * lane.digestLength());
     }
+    // Each batch waiting for its blocks holds its digests here: a source that does not end
+    // its batches must not make this side hold a whole disk's worth of them.
+    if (pending.size() >= lane.geometry.parameters().getWindowBatches()) {
+      throw SyncException.invalid("%s: checksum batch at %d while %d batches await their end:"
+          + " the window is %d", lane.describe(), first, pending.size(),
+          lane.geometry.parameters().getWindowBatches());
+    }
     byte[] source = batch.getDigests().toByteArray();
     byte[] bitmap = new byte[(count + 7) / 8];
     PendingBatch pendingBatch = new PendingBatch(lane, applier, first, count, source);

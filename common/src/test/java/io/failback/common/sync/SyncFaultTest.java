@@ -229,4 +229,39 @@ class SyncFaultTest {
     assertTrue(assertThrows(SyncException.class, () -> SessionGeometry.of(levelOnLz4, 512))
         .getMessage().contains("is for COMPRESSION_ZSTD only"));
   }
+
+  @Test
+  void aSourceThatNeverEndsItsBatchesIsRefusedPastTheWindow() throws Exception {
+    // A hostile source sends digests and never the batches' ends: the target holds each
+    // batch's digests until then, so past the window (2) it refuses instead of holding more.
+    byte[] before = random(64 * 4096, 5);
+    MemoryBlockDevice target = new MemoryBlockDevice(before.clone(), 512, true);
+    MemoryTransport transport = MemoryTransport.reliable();
+    SyncParameters parameters = parameters(SyncMode.DELTA, before.length);
+    java.util.concurrent.CompletableFuture<DiskSync.Result> run =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          try {
+            return new DiskSync(parameters, io.failback.proto.v1.SyncRole.TARGET, target,
+                transport.acceptor(), transport::durable, new SyncProgress(), 1,
+                java.time.Duration.ofMillis(1)).run();
+          } catch (SyncException | InterruptedException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+    FrameLink source = transport.opener().open(0).link();
+    for (long first = 0; first < 12; first += 4) {
+      source.send(SyncFrame.newBuilder().setChecksums(io.failback.proto.v1.ChecksumBatch
+          .newBuilder().setFirstBlock(first).setBlockCount(4)
+          .setDigests(ByteString.copyFrom(new byte[4 * 16]))).build());
+    }
+    java.util.concurrent.ExecutionException e = assertThrows(
+        java.util.concurrent.ExecutionException.class, () -> run.get(30,
+            java.util.concurrent.TimeUnit.SECONDS));
+    SyncException refused = (SyncException) e.getCause();
+    assertEquals(SyncException.Kind.INVALID_ARGUMENT, refused.kind(), refused.getMessage());
+    assertTrue(refused.getMessage().contains(
+        "checksum batch at 8 while 2 batches await their end: the window is 2"),
+        refused.getMessage());
+    assertArrayEquals(before, target.contents(), "a refused source changed the disk");
+  }
 }
