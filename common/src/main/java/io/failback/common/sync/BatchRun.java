@@ -58,11 +58,12 @@ final class BatchRun {
 
   /**
    * Checks that {@code [first, first + count)}, which {@code what} (a batch end, a zero range)
-   * covers, is whole batches of the lane from its watermark {@code first}, at most
-   * {@code maxBatches} of them; returns how many.
+   * covers, is whole batches of the lane from its watermark {@code first}, at most as many as
+   * the session allows.
    */
-  static int batchesIn(LaneContext lane, String what, long first, long count, int maxBatches)
+  static void checkWholeBatches(LaneContext lane, String what, long first, long count)
       throws SyncException {
+    int maxBatches = maxBatches(lane.geometry);
     long end = first;
     int batches = 0;
     while (end < first + count && end < lane.end && batches < maxBatches) {
@@ -73,7 +74,6 @@ final class BatchRun {
       throw SyncException.invalid("%s: %s [%d, +%d) is not up to %d whole batches from the"
           + " watermark %d", lane.describe(), what, first, count, maxBatches, first);
     }
-    return batches;
   }
 
   /** Folds the digests recorded for {@code [first, end)} into {@code chain}, batch by batch. */
@@ -81,7 +81,8 @@ final class BatchRun {
       throws SyncException {
     for (long batch = first; batch < end; ) {
       int count = lane.geometry.batchLength(lane.lane, batch);
-      chain.addBatch(batch, split(lane, lane.recorded(batch, count), count));
+      chain.addBatch(batch, Digests.split(lane.recorded(batch, count), count,
+          lane.digestLength()));
       batch += count;
     }
   }
@@ -94,14 +95,5 @@ final class BatchRun {
       System.arraycopy(zero, 0, packed, i * zero.length, zero.length);
     }
     return packed;
-  }
-
-  /** Digest {@code i} of {@code packed} for each of its {@code count} blocks, in order. */
-  static byte[][] split(LaneContext lane, byte[] packed, int count) {
-    byte[][] digests = new byte[count][];
-    for (int i = 0; i < count; i++) {
-      digests[i] = Digests.at(packed, i, lane.digestLength());
-    }
-    return digests;
   }
 }

@@ -23,6 +23,15 @@ public final class Digests {
     return Arrays.copyOfRange(packed, i * length, (i + 1) * length);
   }
 
+  /** The {@code count} digests of {@code length} bytes packed in {@code packed}, in order. */
+  static byte[][] split(byte[] packed, int count, int length) {
+    byte[][] digests = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      digests[i] = at(packed, i, length);
+    }
+    return digests;
+  }
+
   static boolean equalAt(byte[] packed, int i, byte[] digest) {
     int length = digest.length;
     return Arrays.equals(packed, i * length, (i + 1) * length, digest, 0, length);

@@ -214,7 +214,7 @@ final class LaneSource {
       blocks.flushZeros();
       sendBatchEnd(first, count);
     }
-    chain.addBatch(first, BatchRun.split(lane, digests, count));
+    chain.addBatch(first, Digests.split(digests, count, lane.digestLength()));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), !delta));
     next = first + count;
   }
@@ -230,7 +230,7 @@ final class LaneSource {
         .setFirstBlock(first).setBlockCount(count).setDigests(ByteString.copyFrom(digests)))
         .build());
     lane.progress.blocksScanned.addAndGet(count);
-    chain.addBatch(first, BatchRun.split(lane, digests, count));
+    chain.addBatch(first, Digests.split(digests, count, lane.digestLength()));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), false));
     next = first + count;
   }
@@ -267,7 +267,7 @@ final class LaneSource {
     // Recorded only once acknowledged (see acknowledged()): until then the target's digest
     // set still holds the old digests, and a resumed batch must compare against those.
     sendBatchEnd(first, count);
-    chain.addBatch(first, BatchRun.split(lane, digests, count));
+    chain.addBatch(first, Digests.split(digests, count, lane.digestLength()));
     outstanding.add(new Outstanding(first, count, digests, chain.chain(), true));
     next = first + count;
   }
@@ -285,7 +285,7 @@ final class LaneSource {
         int n = lane.geometry.batchLength(lane.lane, batch);
         byte[] digests = BatchRun.zeroDigests(lane, batch, n);
         lane.record(batch, n, digests);
-        chain.addBatch(batch, BatchRun.split(lane, digests, n));
+        chain.addBatch(batch, Digests.split(digests, n, lane.digestLength()));
         batch += n;
       }
       lane.progress.blocksScanned.addAndGet(count);

@@ -165,8 +165,7 @@ final class LaneTarget {
   private void zeros(ZeroRange zeros) throws SyncException, InterruptedException {
     long count = Integer.toUnsignedLong(zeros.getBlockCount());
     if (!delta && !tracked && isRunFromWatermark(zeros.getFirstBlock(), count)) {
-      BatchRun.batchesIn(lane, "zero range", watermark, count,
-          BatchRun.maxBatches(lane.geometry));
+      BatchRun.checkWholeBatches(lane, "zero range", watermark, count);
       long end = watermark + count;
       zeroRunFirst = watermark;
       while (watermark < end) {
@@ -236,8 +235,7 @@ final class LaneTarget {
     }
     if (tracked && isRunFromWatermark(end.getFirstBlock(), count)) {
       // Whole batches that got no block: they keep the digests both digest sets recorded.
-      BatchRun.batchesIn(lane, "batch end", watermark, count,
-          BatchRun.maxBatches(lane.geometry));
+      BatchRun.checkWholeBatches(lane, "batch end", watermark, count);
       BatchRun.foldRecorded(lane, chain, watermark, watermark + count);
       watermark += count;
       acknowledge(0);

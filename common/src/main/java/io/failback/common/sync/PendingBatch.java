@@ -159,11 +159,7 @@ final class PendingBatch {
 
   /** The final digests of the batch's blocks, in order. */
   byte[][] digests() {
-    byte[][] split = new byte[count][];
-    for (int i = 0; i < count; i++) {
-      split[i] = Digests.at(digests, i, lane.digestLength());
-    }
-    return split;
+    return Digests.split(digests, count, lane.digestLength());
   }
 
   String describe() {

@@ -78,9 +78,9 @@ class BatchRunTest {
     SyncHarness phaseTwo = tracked(perEnd, transport);
 
     assertArrayEquals(source, target);
-    assertEquals(ends, count(transport, SyncFrame::hasBatchEnd), "batch ends");
-    assertEquals(ends, count(transport, SyncFrame::hasAck), "acknowledgements");
-    assertEquals(WRITTEN.length, count(transport, SyncFrame::hasBlock), "blocks");
+    assertEquals(ends, transport.count(SyncFrame::hasBatchEnd), "batch ends");
+    assertEquals(ends, transport.count(SyncFrame::hasAck), "acknowledgements");
+    assertEquals(WRITTEN.length, transport.count(SyncFrame::hasBlock), "blocks");
     assertEquals(WRITTEN.length, phaseTwo.sourceProgress.snapshot().blocksSent());
     assertEquals(phaseTwo.sourceResult.diskDigestHex(), phaseTwo.targetResult.diskDigestHex());
     assertEquals(BLOCKS, phaseTwo.targetProgress.snapshot().blocksSettled());
@@ -180,10 +180,6 @@ class BatchRunTest {
     assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
     assertTrue(done.get(), "no batch end was changed");
     return e;
-  }
-
-  private static long count(MemoryTransport transport, Predicate<SyncFrame> kind) {
-    return transport.delivered.stream().filter(kind).count();
   }
 
   private DiskSync.Options sets(String side, BitSet changedBlocks) {

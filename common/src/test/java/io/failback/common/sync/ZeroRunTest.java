@@ -63,9 +63,9 @@ class ZeroRunTest {
     SyncHarness full = full(perEnd, transport);
 
     assertArrayEquals(source, target);
-    assertEquals(ends, count(transport, SyncFrame::hasBatchEnd), "batch ends");
-    assertEquals(ends, count(transport, SyncFrame::hasAck), "acknowledgements");
-    assertEquals(perEnd == 0 ? 97 : zeroRanges, count(transport, SyncFrame::hasZeros),
+    assertEquals(ends, transport.count(SyncFrame::hasBatchEnd), "batch ends");
+    assertEquals(ends, transport.count(SyncFrame::hasAck), "acknowledgements");
+    assertEquals(perEnd == 0 ? 97 : zeroRanges, transport.count(SyncFrame::hasZeros),
         "zero ranges");
     assertEquals(DATA_BATCHES.length * BATCH, full.sourceProgress.snapshot().blocksSent());
     assertEquals(BLOCKS - DATA_BATCHES.length * BATCH,
@@ -159,10 +159,6 @@ class ZeroRunTest {
         return true;
       }
     };
-  }
-
-  private static long count(MemoryTransport transport, Predicate<SyncFrame> kind) {
-    return transport.delivered.stream().filter(kind).count();
   }
 
   private static SyncParameters parameters(int perEnd) {

@@ -53,6 +53,11 @@ public final class MemoryTransport {
     return new MemoryTransport(() -> Integer.MAX_VALUE);
   }
 
+  /** How many frames of a kind crossed, in both directions. */
+  public long count(java.util.function.Predicate<SyncFrame> kind) {
+    return delivered.stream().filter(kind).count();
+  }
+
   /** Changes frames in flight, as a faulty or hostile network would. */
   public void tamper(UnaryOperator<SyncFrame> change) {
     this.tamper = change;
