@@ -31,18 +31,18 @@ class CancelledSyncReportTest extends SyncGrpcTestBase {
     ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
     List<VirtualDisk> disks = startAgent(controller, controller.port());
     DiskSyncs syncs = controller.server.syncs();
-    // Disk 0's session under read point token "tok" fails at once (a DELTA session may not
-    // close runs of batches: both sides refuse it). The agent keeps its share of the VM's read
+    // Disk 0's session under read point token "tok" fails at once (more batches per end than
+    // the protocol allows: both sides refuse it). The agent keeps its share of the VM's read
     // point for the job to continue the session.
     Path cloud0 = dir.resolve("cloud0.raw");
     BlockDevices.createRawSparse(cloud0, 64L * MIB).close();
     try (BlockDevice local = BlockDevices.open(cloud0, true)) {
       ExecutionException refused = assertThrows(ExecutionException.class, () -> syncs.sync(
           "hv-01", StartSync.newBuilder().setParameters(parameters("d0", SyncMode.DELTA,
-              64L * MIB).toBuilder().setBatchesPerEnd(2)).setAgentRole(SyncRole.SOURCE)
+              64L * MIB).toBuilder().setBatchesPerEnd(65537)).setAgentRole(SyncRole.SOURCE)
               .setDiskPath(disks.get(0).getPath()).setReadPointToken("tok").build(), local,
           Map.of(), checkpoint -> {}, new SyncProgress()).get(60, TimeUnit.SECONDS));
-      assertTrue(refused.getMessage().contains("is for FULL and TRACKED sessions"),
+      assertTrue(refused.getMessage().contains("batches_per_end 65537 must be 0..65536"),
           refused.getMessage());
     }
     // Disk 1's session under the same token reads to its end. The agent's report of it waits

@@ -95,13 +95,18 @@ final class BlockSender {
     return false;
   }
 
-  /** Sends blocks {@code [first, first + count)} as one zero range, after any pending one. */
-  void zeroRange(long first, int count)
+  /**
+   * Sends {@code [first, +count)} as one zero range, after any pending one; counts its blocks as zeros sent when
+   * {@code counted} (a DELTA run's count is the target's, known at its acknowledgement).
+   */
+  void zeroRange(long first, int count, boolean counted)
       throws SyncException, LinkException, InterruptedException {
     flushZeros();
-    zeroFirst = first;
-    zeroCount = count;
-    flushZeros();
+    lane.send(link, SyncFrame.newBuilder().setZeros(ZeroRange.newBuilder()
+        .setFirstBlock(first).setBlockCount(count)).build());
+    if (counted) {
+      lane.progress.blocksZero.addAndGet(count);
+    }
   }
 
   void flushZeros() throws SyncException, LinkException, InterruptedException {

@@ -45,36 +45,17 @@ final class LaneSource {
   /** Sends the lane's blocks; a batch's zero runs go out before its end. */
   private final BlockSender blocks;
   private final ByteBuffer chunk;
-  private final Deque<Outstanding> outstanding = new ArrayDeque<>();
+  private final Deque<OutstandingBatch> outstanding = new ArrayDeque<>();
   /** Frame bytes of the outstanding batches: digests, blocks, zero ranges, batch ends. */
   private long unacknowledgedBytes;
   private final long byteBudget;
-  /** FULL and TRACKED: most batches one end closes ({@link BatchRun}). */
+  /** Most batches one end closes ({@link BatchRun}); 1 when the session allows no runs. */
   private final int maxRunBatches;
+  /** The batch start {@link #zeroRunEnd} probed last, and the end of its run of zeros. */
+  private long probedFirst = -1;
+  private long probedRunEnd;
   private LaneDigest chain;
   private long next;
-
-  /**
-   * A batch sent but not yet acknowledged, with the chain it must be acknowledged with; or a
-   * run of batches closed by one end ({@link BatchRun}), whose digests are not kept (null):
-   * recorded already, or all of zero blocks.
-   */
-  private static final class Outstanding {
-    final long first;
-    final int count;
-    final byte[] digests;
-    final byte[] chainAfter;
-    boolean wantsAnswered;
-    long bytes;
-
-    Outstanding(long first, int count, byte[] digests, byte[] chainAfter, boolean answered) {
-      this.first = first;
-      this.count = count;
-      this.digests = digests;
-      this.chainAfter = chainAfter;
-      this.wantsAnswered = answered;
-    }
-  }
 
   private final Consumer<LaneCheckpoint> durable;
 
@@ -100,7 +81,7 @@ final class LaneSource {
     while (next < lane.end || awaitingWants()) {
       SyncFrame frame = lane.poll(link);
       if (frame == null && (next >= lane.end || outstanding.size() >= window
-          || unacknowledgedBytes >= byteBudget)) {
+          || unacknowledgedBytes >= byteBudget || runAwaitsWants())) {
         frame = lane.receive(link);
       }
       if (frame != null) {
@@ -143,13 +124,34 @@ final class LaneSource {
     return chain.chain();
   }
 
+  /**
+   * DELTA: whether the next batches are a run of zeros that must wait until every checksum
+   * batch before it is ended. The target applies a run from its watermark, with no batch open.
+   */
+  private boolean runAwaitsWants() throws SyncException {
+    return delta && next < lane.end && awaitingWants()
+        && zeroRunEnd(next) - next > lane.geometry.batchLength(lane.lane, next);
+  }
+
+  /** The end of the run of whole batches of zeros from the batch start {@code first}. */
+  private long zeroRunEnd(long first) throws SyncException {
+    if (maxRunBatches <= 1 || tracked) {
+      return first;
+    }
+    if (probedFirst != first) {
+      probedRunEnd = BatchRun.zerosFrom(lane, first, maxRunBatches);
+      probedFirst = first;
+    }
+    return probedRunEnd;
+  }
+
   /** Whether a batch's digests went out and the target has not said yet which blocks it wants. */
   private boolean awaitingWants() {
     return firstAwaitingWants().isPresent();
   }
 
   /** The oldest batch whose wants have not come yet: the one the next wants answer. */
-  private Optional<Outstanding> firstAwaitingWants() {
+  private Optional<OutstandingBatch> firstAwaitingWants() {
     return outstanding.stream().filter(o -> !o.wantsAnswered).findFirst();
   }
 
@@ -167,12 +169,10 @@ final class LaneSource {
   private void sendBatch() throws SyncException, LinkException, InterruptedException {
     long first = next;
     int count = lane.geometry.batchLength(lane.lane, first);
-    if (!delta && maxRunBatches > 1) {
-      long runEnd = BatchRun.zerosFrom(lane, first, maxRunBatches);
-      if (runEnd - first > count) {
-        sendRun(first, runEnd, true);
-        return;
-      }
+    long runEnd = zeroRunEnd(first);
+    if (runEnd - first > count) {
+      sendRun(first, runEnd, true);
+      return;
     }
     if (recordedDigests) {
       sendRecordedChecksums(first, count);
@@ -215,7 +215,7 @@ final class LaneSource {
       sendBatchEnd(first, count);
     }
     chain.addBatch(first, Digests.split(digests, count, lane.digestLength()));
-    outstanding.add(new Outstanding(first, count, digests, chain.chain(), !delta));
+    outstanding.add(new OutstandingBatch(first, count, digests, chain.chain(), !delta));
     next = first + count;
   }
 
@@ -231,7 +231,7 @@ final class LaneSource {
         .build());
     lane.progress.blocksScanned.addAndGet(count);
     chain.addBatch(first, Digests.split(digests, count, lane.digestLength()));
-    outstanding.add(new Outstanding(first, count, digests, chain.chain(), false));
+    outstanding.add(new OutstandingBatch(first, count, digests, chain.chain(), false));
     next = first + count;
   }
 
@@ -268,7 +268,7 @@ final class LaneSource {
     // set still holds the old digests, and a resumed batch must compare against those.
     sendBatchEnd(first, count);
     chain.addBatch(first, Digests.split(digests, count, lane.digestLength()));
-    outstanding.add(new Outstanding(first, count, digests, chain.chain(), true));
+    outstanding.add(new OutstandingBatch(first, count, digests, chain.chain(), true));
     next = first + count;
   }
 
@@ -289,19 +289,20 @@ final class LaneSource {
         batch += n;
       }
       lane.progress.blocksScanned.addAndGet(count);
-      blocks.zeroRange(first, count);
+      // DELTA: the target zeroes only those it does not hold as zeros; counted at the ack.
+      blocks.zeroRange(first, count, !delta);
     } else {
       BatchRun.foldRecorded(lane, chain, first, end);
     }
     sendBatchEnd(first, count);
-    outstanding.add(new Outstanding(first, count, null, chain.chain(), true));
+    outstanding.add(new OutstandingBatch(first, count, null, chain.chain(), true));
     next = end;
   }
 
   private void answer(WantedBlocks wants)
       throws SyncException, LinkException, InterruptedException {
     long before = lane.sentBytes();
-    Outstanding batch = firstAwaitingWants().orElseThrow(() -> SyncException.precondition(
+    OutstandingBatch batch = firstAwaitingWants().orElseThrow(() -> SyncException.precondition(
         "%s: wants for block %d but no batch awaits them", lane.describe(),
         wants.getFirstBlock()));
     if (wants.getFirstBlock() != batch.first || wants.getBlockCount() != batch.count
@@ -337,14 +338,14 @@ final class LaneSource {
   }
 
   /** Counts what the lane sent since {@code before} toward {@code batch}'s bytes in flight. */
-  private void charge(Outstanding batch, long before) {
+  private void charge(OutstandingBatch batch, long before) {
     long bytes = lane.sentBytes() - before;
     batch.bytes += bytes;
     unacknowledgedBytes += bytes;
   }
 
   private void acknowledged(BatchAck ack) throws SyncException {
-    Outstanding oldest = outstanding.peekFirst();
+    OutstandingBatch oldest = outstanding.peekFirst();
     if (oldest == null || !oldest.wantsAnswered
         || ack.getWatermarkBlock() != oldest.first + oldest.count) {
       throw SyncException.precondition("%s: acknowledgement of block %d does not match the"
@@ -366,6 +367,9 @@ final class LaneSource {
     unacknowledgedBytes -= oldest.bytes;
     // The target left these unwritten: equal on both sides, though the wire carried them.
     lane.progress.blocksEqual.addAndGet(ack.getBlocksHeld());
+    if (delta && oldest.digests == null) {
+      lane.progress.blocksZero.addAndGet(oldest.count - ack.getBlocksHeld());
+    }
     if (tracked && oldest.digests != null) {
       lane.record(oldest.first, oldest.count, oldest.digests);
     }

@@ -15,6 +15,7 @@ import io.failback.proto.v1.ZeroRange;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Deque;
 import java.util.function.Consumer;
 
@@ -104,6 +105,10 @@ final class LaneTarget {
     if (!delta) {
       throw SyncException.precondition("%s: checksums in a FULL session", lane.describe());
     }
+    if (zeroRunFirst >= 0) {
+      throw SyncException.invalid("%s: checksums before the batch end of the zero range"
+          + " [%d, %d)", lane.describe(), zeroRunFirst, watermark);
+    }
     long first = batch.getFirstBlock();
     int count = batch.getBlockCount();
     if (first != nextChecksums || first >= lane.end
@@ -123,8 +128,23 @@ final class LaneTarget {
           + " the window is %d", lane.describe(), first, pending.size(),
           lane.geometry.parameters().getWindowBatches());
     }
-    byte[] source = batch.getDigests().toByteArray();
     byte[] bitmap = new byte[(count + 7) / 8];
+    PendingBatch pendingBatch = scan(first, count, batch.getDigests().toByteArray(), bitmap);
+    lane.announceOverwrite(first, count, bitmap);
+    pending.add(pendingBatch);
+    nextChecksums = first + count;
+    lane.send(link, SyncFrame.newBuilder().setWants(WantedBlocks.newBuilder()
+        .setFirstBlock(first).setBlockCount(count).setBitmap(ByteString.copyFrom(bitmap)))
+        .build());
+  }
+
+  /**
+   * Hashes its own copy of {@code [first, +count)}: the batch to apply, wanting the blocks
+   * whose digest differs from the source's ({@code source}), which are also set in
+   * {@code bitmap}.
+   */
+  private PendingBatch scan(long first, int count, byte[] source, byte[] bitmap)
+      throws SyncException {
     PendingBatch pendingBatch = new PendingBatch(lane, applier, first, count, source);
     for (int done = 0; done < count; ) {
       int n = Math.min(lane.chunkBlocks(), count - done);
@@ -149,34 +169,58 @@ final class LaneTarget {
       lane.progress.blocksScanned.addAndGet(n);
       done += n;
     }
-    lane.announceOverwrite(first, count, bitmap);
-    pending.add(pendingBatch);
-    nextChecksums = first + count;
-    lane.send(link, SyncFrame.newBuilder().setWants(WantedBlocks.newBuilder()
-        .setFirstBlock(first).setBlockCount(count).setBitmap(ByteString.copyFrom(bitmap)))
-        .build());
+    return pendingBatch;
   }
 
   /**
-   * A zero range within the batch being applied, or in a FULL session with batches_per_end,
-   * whole batches from the watermark ({@link BatchRun}): applied now, acknowledged at the batch
-   * end that must follow it.
+   * A zero range within the batch being applied, or in a FULL or DELTA session with
+   * batches_per_end, whole batches from the watermark ({@link BatchRun}): applied now,
+   * acknowledged at the batch end that must follow it.
    */
   private void zeros(ZeroRange zeros) throws SyncException, InterruptedException {
     long count = Integer.toUnsignedLong(zeros.getBlockCount());
-    if (!delta && !tracked && isRunFromWatermark(zeros.getFirstBlock(), count)) {
+    if (!tracked && isRunFromWatermark(zeros.getFirstBlock(), count)) {
       BatchRun.checkWholeBatches(lane, "zero range", watermark, count);
       long end = watermark + count;
       zeroRunFirst = watermark;
       while (watermark < end) {
-        PendingBatch batch = open();
-        batch.accept(ZeroRange.newBuilder().setFirstBlock(batch.first)
-            .setBlockCount(batch.count).build());
-        zeroRunHeld += finish(batch);
+        zeroRunHeld += delta ? zeroWhatDiffers() : zeroAll();
       }
+      nextChecksums = end;
       return;
     }
     batchFor(zeros.getFirstBlock(), count).accept(zeros);
+  }
+
+  /** FULL: zeroes the batch at the watermark; returns how many blocks the disk held already. */
+  private int zeroAll() throws SyncException, InterruptedException {
+    PendingBatch batch = open();
+    batch.accept(ZeroRange.newBuilder().setFirstBlock(batch.first).setBlockCount(batch.count)
+        .build());
+    return finish(batch);
+  }
+
+  /**
+   * DELTA: zeroes the blocks of the batch at the watermark that are not zeros here, as if the
+   * source had sent zero digests and the blocks it wanted; returns how many it left unwritten.
+   * One batch at a time, so a run costs no more memory than a batch.
+   */
+  private int zeroWhatDiffers() throws SyncException, InterruptedException {
+    int length = lane.geometry.batchLength(lane.lane, watermark);
+    byte[] bitmap = new byte[(length + 7) / 8];
+    PendingBatch batch = scan(watermark, length, BatchRun.zeroDigests(lane, watermark, length),
+        bitmap);
+    lane.announceOverwrite(watermark, length, bitmap);
+    pending.add(batch);
+    BitSet wanted = BitSet.valueOf(bitmap);
+    for (int i = wanted.nextSetBit(0); i >= 0; i = wanted.nextSetBit(i)) {
+      int end = wanted.nextClearBit(i);
+      batch.accept(ZeroRange.newBuilder().setFirstBlock(batch.first + i).setBlockCount(end - i)
+          .build());
+      i = end;
+    }
+    finish(batch);
+    return length - wanted.cardinality();
   }
 
   /** Whether {@code [first, +count)} is more than the batch at the watermark, none open. */

@@ -18,9 +18,9 @@ public final class SessionGeometry {
   public static final int MAX_BATCHES_PER_END = 65536;
   /**
    * The block sync protocol revision this build speaks ({@code Register.sync_revision}): 2
-   * adds {@code batches_per_end}.
+   * adds {@code batches_per_end}, 3 allows it in DELTA sessions (runs of zeros).
    */
-  public static final int PROTOCOL_REVISION = 2;
+  public static final int PROTOCOL_REVISION = 3;
   private final SyncParameters parameters;
   private final long blockCount;
   private final long batchesTotal;
@@ -80,10 +80,6 @@ public final class SessionGeometry {
           parameters.getWindowBatches());
     }
     long perEnd = Integer.toUnsignedLong(parameters.getBatchesPerEnd());
-    if (perEnd > 1 && parameters.getMode() == SyncMode.DELTA) {
-      throw SyncException.invalid("batches_per_end %d is for FULL and TRACKED sessions, this"
-          + " one is DELTA", perEnd);
-    }
     if (perEnd > MAX_BATCHES_PER_END
         || perEnd * parameters.getBlocksPerBatch() > Integer.MAX_VALUE) {
       throw SyncException.invalid("batches_per_end %d must be 0..%d and close at most %d"

@@ -123,12 +123,7 @@ class BatchRunTest {
   }
 
   @Test
-  void onlyTrackedSessionsMayCloseRunsAndNoMoreThanTheLimit() {
-    SyncException delta = assertThrows(SyncException.class, () -> SessionGeometry.of(
-        parameters(SyncMode.DELTA, 2), 512));
-    assertEquals(SyncException.Kind.INVALID_ARGUMENT, delta.kind());
-    assertTrue(delta.getMessage().contains("batches_per_end 2 is for FULL and TRACKED sessions"),
-        delta.getMessage());
+  void noMoreBatchesPerEndThanTheLimit() {
     SyncException many = assertThrows(SyncException.class, () -> SessionGeometry.of(
         parameters(SyncMode.TRACKED, SessionGeometry.MAX_BATCHES_PER_END + 1), 512));
     assertTrue(many.getMessage().contains("batches_per_end 65537 must be 0..65536"),

@@ -2,7 +2,6 @@ package io.failback.common.sync;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.MemoryBlockDevice;
@@ -14,7 +13,6 @@ import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -120,46 +118,20 @@ class ZeroRunTest {
   private SyncHarness full(SyncParameters parameters, MemoryTransport transport)
       throws Throwable {
     SyncHarness harness = new SyncHarness();
-    harness.run(parameters, knowingZeros(source), new MemoryBlockDevice(target, 512, true),
-        transport);
+    harness.run(parameters, MemoryBlockDevice.knowingZeros(source, false),
+        new MemoryBlockDevice(target, 512, true), transport);
     return harness;
   }
 
   /** Changes lane 0's first frame that {@code which} picks, as a hostile source would. */
   private SyncException refused(int perEnd, Predicate<SyncFrame> which,
       UnaryOperator<SyncFrame> change) {
-    AtomicBoolean done = new AtomicBoolean();
-    MemoryTransport transport = MemoryTransport.reliable();
-    transport.tamper(frame -> which.test(frame) && firstBlockOf(frame) < BLOCKS / 2
-        && done.compareAndSet(false, true) ? change.apply(frame) : frame);
-    // A window of 8: the memory transport's queues (64 frames) never fill, so the source is
-    // not left blocked sending to a target that stopped reading (a real link is closed).
-    SyncException e = assertThrows(SyncException.class, () -> full(parameters(perEnd)
-        .toBuilder().setWindowBatches(8).build(), transport));
-    assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
-    assertTrue(done.get(), "no frame was changed");
-    return e;
+    return TamperedFrame.refused(
+        frame -> which.test(frame) && TamperedFrame.firstBlockOf(frame) < BLOCKS / 2, change,
+        transport -> full(parameters(perEnd).toBuilder().setWindowBatches(8).build(),
+            transport));
   }
 
-  private static long firstBlockOf(SyncFrame frame) {
-    return frame.hasZeros() ? frame.getZeros().getFirstBlock()
-        : frame.hasBatchEnd() ? frame.getBatchEnd().getFirstBlock() : Long.MAX_VALUE;
-  }
-
-  /** A source that knows its zeros, as a sparse file knows its holes (SEEK_DATA). */
-  private static MemoryBlockDevice knowingZeros(byte[] data) {
-    return new MemoryBlockDevice(data, 512, false) {
-      @Override
-      public boolean isKnownZero(long offset, long length) {
-        for (int i = (int) offset; i < offset + length; i++) {
-          if (data[i] != 0) {
-            return false;
-          }
-        }
-        return true;
-      }
-    };
-  }
 
   private static SyncParameters parameters(int perEnd) {
     return SyncParameters.newBuilder().setSessionId("zero-runs").setMode(SyncMode.FULL)

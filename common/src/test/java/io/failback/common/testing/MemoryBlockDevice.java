@@ -14,11 +14,24 @@ public class MemoryBlockDevice implements BlockDevice {
   public final AtomicLong bytesRead = new AtomicLong();
   public final AtomicLong bytesWritten = new AtomicLong();
   public final AtomicLong flushes = new AtomicLong();
+  /** Bytes set to zero by {@link #writeZeroes}. */
+  public final AtomicLong bytesZeroed = new AtomicLong();
+  private boolean knowsZeros;
 
   public MemoryBlockDevice(byte[] data, int sectorSize, boolean writable) {
     this.data = data;
     this.sectorSize = sectorSize;
     this.writable = writable;
+  }
+
+  /**
+   * A disk that knows its zeros, as a sparse file knows its holes (SEEK_DATA): every range
+   * of zero bytes is known to be zeros.
+   */
+  public static MemoryBlockDevice knowingZeros(byte[] data, boolean writable) {
+    MemoryBlockDevice device = new MemoryBlockDevice(data, 512, writable);
+    device.knowsZeros = true;
+    return device;
   }
 
   public byte[] contents() {
@@ -73,11 +86,20 @@ public class MemoryBlockDevice implements BlockDevice {
     }
     check(offset, length);
     Arrays.fill(data, (int) offset, (int) (offset + length), (byte) 0);
+    bytesZeroed.addAndGet(length);
   }
 
   @Override
-  public boolean isKnownZero(long offset, long length) {
-    return false;
+  public synchronized boolean isKnownZero(long offset, long length) {
+    if (!knowsZeros) {
+      return false;
+    }
+    for (long i = offset; i < offset + length; i++) {
+      if (data[(int) i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

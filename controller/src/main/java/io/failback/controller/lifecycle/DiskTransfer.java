@@ -3,7 +3,6 @@ package io.failback.controller.lifecycle;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.common.sync.SyncActivity;
-import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.common.sync.Throttle;
 import io.failback.controller.store.StoreException;
@@ -12,8 +11,8 @@ import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.ReadPointGoneException;
 import io.failback.controller.sync.SyncOutcome;
+import io.failback.controller.tuning.BatchWindow;
 import io.failback.controller.tuning.TransferSettings;
-import io.failback.proto.v1.DigestAlgorithm;
 import io.failback.proto.v1.JobProgress;
 import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.StartSync;
@@ -307,8 +306,9 @@ final class DiskTransfer {
       lanes.forget(plan, disk.index());
       note(plan, "disk " + disk.onPremPath() + ": " + why + " (" + cause.getMessage()
           + "); falling back to a checksum pass (DELTA) from the start");
-      SyncParameters delta = parameters.toBuilder().clearBatchesPerEnd()
-          .setSessionId(parameters.getSessionId() + "-delta").setMode(SyncMode.DELTA).build();
+      SyncParameters delta = parameters.toBuilder().setMode(SyncMode.DELTA)
+          .setBatchesPerEnd(BatchWindow.batchesPerEnd(SyncMode.DELTA))
+          .setSessionId(parameters.getSessionId() + "-delta").build();
       BiFunction<SyncParameters, Boolean, CompletableFuture<SyncOutcome>> checksums =
           (run, sameReadPoint) -> start(plan, disk, run, "", throttle, counters, sessions,
               new ConcurrentHashMap<>(), sameReadPoint);

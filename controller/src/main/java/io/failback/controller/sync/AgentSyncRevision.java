@@ -1,6 +1,7 @@
 package io.failback.controller.sync;
 
 import io.failback.common.sync.SessionGeometry;
+import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 
 /**
@@ -15,14 +16,16 @@ import io.failback.proto.v1.SyncParameters;
 public final class AgentSyncRevision {
   /** The revision that added {@code batches_per_end}. */
   static final int BATCHES_PER_END = 2;
+  /** The revision that allowed it in DELTA sessions. */
+  static final int DELTA_RUNS = 3;
 
   private AgentSyncRevision() {}
 
   /** {@code parameters} without what an agent of {@code revision} does not take. */
   public static SyncParameters spokenBy(int revision, SyncParameters parameters) {
     long spoken = Math.min(Integer.toUnsignedLong(revision), SessionGeometry.PROTOCOL_REVISION);
-    if (spoken >= BATCHES_PER_END
-        || Integer.toUnsignedLong(parameters.getBatchesPerEnd()) <= 1) {
+    int needed = parameters.getMode() == SyncMode.DELTA ? DELTA_RUNS : BATCHES_PER_END;
+    if (spoken >= needed || Integer.toUnsignedLong(parameters.getBatchesPerEnd()) <= 1) {
       return parameters;
     }
     return parameters.toBuilder().clearBatchesPerEnd().build();

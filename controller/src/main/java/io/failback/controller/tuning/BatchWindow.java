@@ -36,6 +36,8 @@ public final class BatchWindow {
    * disk that keeps an undo journal writes only blocks that differ): about 40 s at 100 MB/s,
    * so acknowledgements keep coming well inside the stall timeout (5 minutes). 1 TiB of holes
    * on 2 lanes is 128 runs per lane, two windows: a few round trips where it was about 500.
+   * DELTA sessions take the same for the source's holes (phase 1 of a thin disk): the target
+   * reads and hashes what it holds there, as it would for a checksum batch.
    */
   public static final int ZERO_BATCHES_PER_END = 256;
 
@@ -45,7 +47,7 @@ public final class BatchWindow {
   public static int batchesPerEnd(SyncMode mode) {
     return switch (mode) {
       case TRACKED -> BATCHES_PER_END;
-      case FULL -> ZERO_BATCHES_PER_END;
+      case FULL, DELTA -> ZERO_BATCHES_PER_END;
       default -> 0;
     };
   }

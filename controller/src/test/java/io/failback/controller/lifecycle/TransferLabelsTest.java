@@ -53,9 +53,9 @@ class TransferLabelsTest {
   }
 
   @Test
-  void fullAndTrackedSessionsCloseRunsOfBatchesWithOneEnd() {
+  void everySessionClosesRunsOfBatchesWithOneEnd() {
     for (SyncMode mode : List.of(SyncMode.DELTA, SyncMode.FULL, SyncMode.TRACKED)) {
-      assertEquals(mode == SyncMode.DELTA ? 0 : mode == SyncMode.FULL ? 256 : 4096,
+      assertEquals(mode == SyncMode.TRACKED ? 4096 : 256,
           parametersOf(mode).getBatchesPerEnd(), mode.name());
     }
   }

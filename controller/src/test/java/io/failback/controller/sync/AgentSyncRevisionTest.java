@@ -26,4 +26,15 @@ class AgentSyncRevisionTest {
     // Read as unsigned, as the wire's uint32 is: a huge revision is not an old agent.
     assertEquals(TRACKED, AgentSyncRevision.spokenBy(-1, TRACKED));
   }
+
+  @Test
+  void runsOfZerosInADeltaSessionNeedRevisionThree() {
+    SyncParameters delta = TRACKED.toBuilder().setMode(SyncMode.DELTA).setBatchesPerEnd(256)
+        .build();
+    assertEquals(0, AgentSyncRevision.spokenBy(2, delta).getBatchesPerEnd());
+    assertEquals(delta.toBuilder().clearBatchesPerEnd().build(),
+        AgentSyncRevision.spokenBy(2, delta), "nothing else changes");
+    assertEquals(delta, AgentSyncRevision.spokenBy(3, delta));
+    assertEquals(TRACKED, AgentSyncRevision.spokenBy(2, TRACKED), "TRACKED runs stay at 2");
+  }
 }
