@@ -165,9 +165,9 @@ final class BenchSetup {
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window",
             io.failback.controller.tuning.BatchWindow.BATCHES))
-        // -DbatchesPerEnd=1: FULL and TRACKED sessions end every batch on its own, as before.
-        .setBatchesPerEnd(mode == io.failback.proto.v1.SyncMode.DELTA ? 0 : Integer.getInteger(
-            "batchesPerEnd", io.failback.controller.tuning.BatchWindow.batchesPerEnd(mode)))
+        // -DbatchesPerEnd=1: every session ends every batch on its own, as before runs.
+        .setBatchesPerEnd(Integer.getInteger("batchesPerEnd",
+            io.failback.controller.tuning.BatchWindow.batchesPerEnd(mode)))
         .setCompress(Boolean.parseBoolean(System.getProperty("compress", "true")))
         // -Dcompression=none|lz4|zstd|zstd:LEVEL overrides -Dcompress.
         .setCompression(io.failback.controller.cli.BenchFlags.compression()

@@ -23,12 +23,13 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A large thin disk the guest wrote little of, over {@link WanRelay}: phase 2 and a full
- * download, each with one batch end per batch against one per run of batches the guest did
+ * A large thin disk the guest wrote little of, over {@link WanRelay}: a checksum pass, phase 2
+ * and a full download, each with one batch end per batch against one per run of batches the guest did
  * not write or that are holes ({@code batches_per_end}).
  *
  * <p>Per round trip: both sides record their digest sets (a checksum pass of the identical
- * disks), then, twice in turn for each way: the "cloud VM" writes {@code CLUSTERS} clusters of
+ * disks, as a phase 1 over a thin disk is: timed once each way, the second pass's set is
+ * kept), then, twice in turn for each way: the "cloud VM" writes {@code CLUSTERS} clusters of
  * 4 MiB at random places, and a TRACKED session sends them. Each pass writes other places, the
  * same amount; the run fails unless each sends exactly the blocks written. The peer: what one
  * pass writes, sent as one plain TCP stream over the same relay. Then a full download of the
@@ -62,8 +63,9 @@ public final class ThinDiskWanBenchmark {
     }
     System.out.println("| RTT | cap | disk | written per pass | plain TCP stream of it |"
         + " phase 2, one batch per end, 2 passes | phase 2, one end per run, 2 passes |"
-        + " full download, one batch per end / per run |");
-    System.out.println("|---|---|---|---|---|---|---|---|");
+        + " full download, one batch per end / per run |"
+        + " checksum pass, one batch per end / per run |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     ControllerConfig config = ControllerConfig.withDefaults("127.0.0.1", 0,
         data.resolve("state"), identities.controller());
     try (ControllerServer controller = ControllerServer.start(config, Clock.systemUTC());
@@ -80,8 +82,14 @@ public final class ThinDiskWanBenchmark {
           double peer = peerBytes * 8 / (new WanBenchmark.WanRelayStream(relay, sink)
               .megabitsPerSecond(peerBytes) * 1e6);
           String set = "p2-" + rtt;
-          BenchSetup.sync(controller, cloud, onPrem, SyncMode.DELTA, "record-" + rtt, size,
-              set, null);
+          double[] checksums = new double[2];
+          for (int way = 0; way < 2; way++) {
+            perEnd(way);
+            long started = System.nanoTime();
+            BenchSetup.sync(controller, cloud, onPrem, SyncMode.DELTA,
+                "record-" + rtt + "-" + way, size, way == 0 ? "p1-" + rtt : set, null);
+            checksums[way] = (System.nanoTime() - started) / 1e9;
+          }
           double[][] seconds = new double[2][2];
           for (int pass = 0; pass < 2; pass++) {
             for (int way = 0; way < 2; way++) {
@@ -107,9 +115,10 @@ public final class ThinDiskWanBenchmark {
             full[way] = (System.nanoTime() - started) / 1e9;
           }
           System.out.printf(Locale.ROOT, "| %d ms | %d Mbit/s | %d GiB | %d MiB in %d places |"
-              + " %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s |%n", rtt, rate,
-              size >> 30, peerBytes >> 20, clusters, peer, seconds[0][0], seconds[0][1],
-              seconds[1][0], seconds[1][1], full[0], full[1]);
+              + " %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s |%n",
+              rtt, rate, size >> 30, peerBytes >> 20, clusters, peer, seconds[0][0],
+              seconds[0][1], seconds[1][0], seconds[1][1], full[0], full[1], checksums[0],
+              checksums[1]);
         }
       } finally {
         agent.destroy();
