@@ -197,11 +197,7 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     byte[] data = randomImage(2L * MIB, 42);
     System.arraycopy(data, 0, cloud, 5 * 2 * MIB, 2 * MIB);
     System.arraycopy(data, 0, cloud, 20 * 2 * MIB, 2 * MIB);
-    try (BlockDevice thin = BlockDevices.open(cloudDisk, true)) {
-      thin.write(5L * 2 * MIB, java.nio.ByteBuffer.wrap(data));
-      thin.write(20L * 2 * MIB, java.nio.ByteBuffer.wrap(data));
-      thin.flush();
-    }
+    writeBatches(cloudDisk, data, 5, 20);
     List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
     SyncOutcome outcome;
     try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
@@ -221,5 +217,58 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
         acknowledged.stream().sorted().toList());
     // The two batches of data: 24 of each one's 32 blocks are not zeros (see randomImage).
     assertEquals(48, outcome.agent().getBlocksSent());
+  }
+
+  @Test
+  void phaseOneOfAThinDiskClosesEachRunOfHolesWithOneEnd() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    List<VirtualDisk> disks = startAgent(controller, controller.port());
+    Path onPrem = Path.of(disks.get(0).getPath());
+    // A thin cloud disk: 32 batches of 32 blocks on 2 lanes, data only in batches 5 and 20.
+    Path cloudDisk = dir.resolve("thin.raw");
+    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
+    byte[] data = randomImage(2L * MIB, 42);
+    byte[] cloud = new byte[64 * MIB];
+    System.arraycopy(data, 0, cloud, 5 * 2 * MIB, 2 * MIB);
+    System.arraycopy(data, 0, cloud, 20 * 2 * MIB, 2 * MIB);
+    writeBatches(cloudDisk, data, 5, 20);
+    // On-prem: the same, but one block of batch 20 differs and batch 8, a hole in the cloud,
+    // holds data (32 blocks, none of them zeros) that phase 1 must turn into zeros.
+    byte[] held = cloud.clone();
+    held[20 * 2 * MIB + 17] ^= 0x3c;
+    byte[] stale = new byte[2 * MIB];
+    new java.util.Random(43).nextBytes(stale);
+    System.arraycopy(stale, 0, held, 8 * 2 * MIB, 2 * MIB);
+    writeAll(onPrem, held);
+    List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SyncOutcome outcome;
+    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("phase-1", SyncMode.DELTA, 64L * MIB).toBuilder()
+                  .setBatchesPerEnd(256))
+              .setAgentRole(SyncRole.TARGET).setDiskPath(onPrem.toString()).build(), local,
+          Map.of(), checkpoint -> acknowledged.add(checkpoint.getWatermarkBlock()),
+          new SyncProgress()).get(60, TimeUnit.SECONDS);
+    }
+    assertTrue(outcome.digestsMatch(), outcome.toString());
+    assertArrayEquals(cloud, readAll(onPrem));
+    // As for the full download: lane 0 [0, 5), 5, [6, 16); lane 1 [16, 20), 20, [21, 31), 31.
+    // One checksum batch per batch would be 32.
+    assertEquals(List.of(160L, 192L, 512L, 640L, 672L, 992L, 1024L),
+        acknowledged.stream().sorted().toList());
+    // The agent zeroed batch 8's 32 blocks itself and got the one block of batch 20.
+    assertEquals(33, outcome.agent().getBlocksSent() + outcome.agent().getBlocksZero());
+    assertEquals(33, outcome.controller().progress().blocksSent()
+        + outcome.controller().progress().blocksZero());
+  }
+
+  /** Writes {@code data} (2 MiB) at each of {@code batches}, leaving the rest of it holes. */
+  private static void writeBatches(Path disk, byte[] data, int... batches) throws Exception {
+    try (BlockDevice thin = BlockDevices.open(disk, true)) {
+      for (int batch : batches) {
+        thin.write((long) batch * 2 * MIB, java.nio.ByteBuffer.wrap(data));
+      }
+      thin.flush();
+    }
   }
 }

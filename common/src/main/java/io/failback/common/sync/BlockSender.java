@@ -96,8 +96,9 @@ final class BlockSender {
   }
 
   /**
-   * Sends {@code [first, +count)} as one zero range, after any pending one; counts its blocks as zeros sent when
-   * {@code counted} (a DELTA run's count is the target's, known at its acknowledgement).
+   * Sends {@code [first, +count)} as one zero range, after any pending one; counts its blocks
+   * as zeros sent when {@code counted} (a DELTA run's count is the target's, known at its
+   * acknowledgement).
    */
   void zeroRange(long first, int count, boolean counted)
       throws SyncException, LinkException, InterruptedException {

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A large thin disk the guest wrote little of, over {@link WanRelay}: a checksum pass, phase 2
- * and a full download, each with one batch end per batch against one per run of batches the guest did
- * not write or that are holes ({@code batches_per_end}).
+ * and a full download, each with one batch end per batch against one per run of batches the
+ * guest did not write or that are holes ({@code batches_per_end}).
  *
  * <p>Per round trip: both sides record their digest sets (a checksum pass of the identical
  * disks, as a phase 1 over a thin disk is: timed once each way, the second pass's set is
