@@ -190,24 +190,9 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     List<VirtualDisk> disks = startAgent(controller, controller.port());
     Path onPrem = Path.of(disks.get(0).getPath());
     writeAll(onPrem, randomImage(64L * MIB, 41)); // what the download must turn into zeros
-    // A thin cloud disk: 32 batches of 32 blocks on 2 lanes, data only in batches 5 and 20.
-    Path cloudDisk = dir.resolve("thin.raw");
-    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
-    byte[] cloud = new byte[64 * MIB];
-    byte[] data = randomImage(2L * MIB, 42);
-    System.arraycopy(data, 0, cloud, 5 * 2 * MIB, 2 * MIB);
-    System.arraycopy(data, 0, cloud, 20 * 2 * MIB, 2 * MIB);
-    writeBatches(cloudDisk, data, 5, 20);
+    byte[] cloud = thinCloudDisk();
     List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    SyncOutcome outcome;
-    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
-      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
-              .setParameters(parameters("thin", SyncMode.FULL, 64L * MIB).toBuilder()
-                  .setBatchesPerEnd(256))
-              .setAgentRole(SyncRole.TARGET).setDiskPath(onPrem.toString()).build(), local,
-          Map.of(), checkpoint -> acknowledged.add(checkpoint.getWatermarkBlock()),
-          new SyncProgress()).get(60, TimeUnit.SECONDS);
-    }
+    SyncOutcome outcome = fromThinDisk(controller, SyncMode.FULL, onPrem, acknowledged);
     assertTrue(outcome.digestsMatch(), outcome.toString());
     assertArrayEquals(cloud, readAll(onPrem));
     // Lane 0: the holes [0, 5), batch 5, the holes [6, 16); lane 1: [16, 20), 20, [21, 31),
@@ -224,14 +209,7 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
     List<VirtualDisk> disks = startAgent(controller, controller.port());
     Path onPrem = Path.of(disks.get(0).getPath());
-    // A thin cloud disk: 32 batches of 32 blocks on 2 lanes, data only in batches 5 and 20.
-    Path cloudDisk = dir.resolve("thin.raw");
-    BlockDevices.createRawSparse(cloudDisk, 64L * MIB).close();
-    byte[] data = randomImage(2L * MIB, 42);
-    byte[] cloud = new byte[64 * MIB];
-    System.arraycopy(data, 0, cloud, 5 * 2 * MIB, 2 * MIB);
-    System.arraycopy(data, 0, cloud, 20 * 2 * MIB, 2 * MIB);
-    writeBatches(cloudDisk, data, 5, 20);
+    byte[] cloud = thinCloudDisk();
     // On-prem: the same, but one block of batch 20 differs and batch 8, a hole in the cloud,
     // holds data (32 blocks, none of them zeros) that phase 1 must turn into zeros.
     byte[] held = cloud.clone();
@@ -241,15 +219,7 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     System.arraycopy(stale, 0, held, 8 * 2 * MIB, 2 * MIB);
     writeAll(onPrem, held);
     List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    SyncOutcome outcome;
-    try (BlockDevice local = BlockDevices.open(cloudDisk, false)) {
-      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
-              .setParameters(parameters("phase-1", SyncMode.DELTA, 64L * MIB).toBuilder()
-                  .setBatchesPerEnd(256))
-              .setAgentRole(SyncRole.TARGET).setDiskPath(onPrem.toString()).build(), local,
-          Map.of(), checkpoint -> acknowledged.add(checkpoint.getWatermarkBlock()),
-          new SyncProgress()).get(60, TimeUnit.SECONDS);
-    }
+    SyncOutcome outcome = fromThinDisk(controller, SyncMode.DELTA, onPrem, acknowledged);
     assertTrue(outcome.digestsMatch(), outcome.toString());
     assertArrayEquals(cloud, readAll(onPrem));
     // As for the full download: lane 0 [0, 5), 5, [6, 16); lane 1 [16, 20), 20, [21, 31), 31.
@@ -262,13 +232,38 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
         + outcome.controller().progress().blocksZero());
   }
 
-  /** Writes {@code data} (2 MiB) at each of {@code batches}, leaving the rest of it holes. */
-  private static void writeBatches(Path disk, byte[] data, int... batches) throws Exception {
+  /**
+   * A thin cloud disk, {@code thin.raw}: 32 batches of 32 blocks on 2 lanes, data only in
+   * batches 5 and 20, the rest holes; returns what it holds.
+   */
+  private byte[] thinCloudDisk() throws Exception {
+    Path disk = dir.resolve("thin.raw");
+    BlockDevices.createRawSparse(disk, 64L * MIB).close();
+    byte[] data = randomImage(2L * MIB, 42);
+    byte[] cloud = new byte[64 * MIB];
     try (BlockDevice thin = BlockDevices.open(disk, true)) {
-      for (int batch : batches) {
+      for (int batch : new int[] {5, 20}) {
+        System.arraycopy(data, 0, cloud, batch * 2 * MIB, 2 * MIB);
         thin.write((long) batch * 2 * MIB, java.nio.ByteBuffer.wrap(data));
       }
       thin.flush();
+    }
+    return cloud;
+  }
+
+  /**
+   * A session of {@code mode} from {@code thin.raw} into the agent's {@code onPrem}, closing
+   * up to 256 batches per end; each acknowledged watermark goes to {@code acknowledged}.
+   */
+  private SyncOutcome fromThinDisk(ControllerFixture controller, SyncMode mode, Path onPrem,
+      List<Long> acknowledged) throws Exception {
+    try (BlockDevice local = BlockDevices.open(dir.resolve("thin.raw"), false)) {
+      return controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("thin-" + mode, mode, 64L * MIB).toBuilder()
+                  .setBatchesPerEnd(256))
+              .setAgentRole(SyncRole.TARGET).setDiskPath(onPrem.toString()).build(), local,
+          Map.of(), checkpoint -> acknowledged.add(checkpoint.getWatermarkBlock()),
+          new SyncProgress()).get(60, TimeUnit.SECONDS);
     }
   }
 }
