@@ -232,6 +232,49 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
         + outcome.controller().progress().blocksZero());
   }
 
+  @Test
+  void protectionFromAThinVhdxClosesEachRunOfItsHolesWithOneEnd() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    List<VirtualDisk> disks = startAgent(controller, controller.port());
+    // The agent's dynamic VHDX: 24 batches of 32 blocks on 2 lanes, data only in batches 3
+    // and 15; the rest of its blocks were never allocated (its BAT says so).
+    Path vhdx = Path.of(disks.get(1).getPath());
+    byte[] onPrem = new byte[48 * MIB];
+    writeBatches(vhdx, onPrem, randomImage(2L * MIB, 51), 3, 15);
+    // The cloud's copy: the same, but one block of batch 15 differs, and batches 7 and 20
+    // hold data (none of it zeros) that the cycle must turn into zeros.
+    Path cloudDisk = dir.resolve("protected.raw");
+    BlockDevices.createRawSparse(cloudDisk, 48L * MIB).close();
+    byte[] stale = onPrem.clone();
+    stale[15 * 2 * MIB + 17] ^= 0x3c;
+    byte[] noise = new byte[2 * MIB];
+    new java.util.Random(52).nextBytes(noise);
+    System.arraycopy(noise, 0, stale, 7 * 2 * MIB, 2 * MIB);
+    System.arraycopy(noise, 0, stale, 20 * 2 * MIB, 2 * MIB);
+    writeAll(cloudDisk, stale);
+    List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SyncOutcome outcome;
+    try (BlockDevice local = BlockDevices.open(cloudDisk, true)) {
+      outcome = controller.server.syncs().sync("hv-01", StartSync.newBuilder()
+              .setParameters(parameters("protect", SyncMode.DELTA, 48L * MIB).toBuilder()
+                  .setBatchesPerEnd(256))
+              .setAgentRole(SyncRole.SOURCE).setDiskPath(vhdx.toString()).build(), local,
+          Map.of(), checkpoint -> acknowledged.add(checkpoint.getWatermarkBlock()),
+          new SyncProgress()).get(60, TimeUnit.SECONDS);
+    }
+    assertTrue(outcome.digestsMatch(), outcome.toString());
+    assertArrayEquals(onPrem, readAll(cloudDisk));
+    // Lane 0: [0, 3), 3, [4, 12); lane 1: [12, 15), 15, [16, 24). One per batch would be 24.
+    assertEquals(List.of(96L, 128L, 384L, 480L, 512L, 768L),
+        acknowledged.stream().sorted().toList());
+    // The controller zeroed batches 7 and 20 itself (64 blocks) and got one block of 15: so
+    // its counters say, and so does the agent's report.
+    assertEquals(65, outcome.controller().progress().blocksSent()
+        + outcome.controller().progress().blocksZero());
+    assertEquals(65, outcome.agent().getBlocksSent() + outcome.agent().getBlocksZero());
+    assertEquals(768 - 65, outcome.agent().getBlocksEqual());
+  }
+
   /**
    * A thin cloud disk, {@code thin.raw}: 32 batches of 32 blocks on 2 lanes, data only in
    * batches 5 and 20, the rest holes; returns what it holds.
@@ -239,16 +282,24 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
   private byte[] thinCloudDisk() throws Exception {
     Path disk = dir.resolve("thin.raw");
     BlockDevices.createRawSparse(disk, 64L * MIB).close();
-    byte[] data = randomImage(2L * MIB, 42);
     byte[] cloud = new byte[64 * MIB];
-    try (BlockDevice thin = BlockDevices.open(disk, true)) {
-      for (int batch : new int[] {5, 20}) {
-        System.arraycopy(data, 0, cloud, batch * 2 * MIB, 2 * MIB);
-        thin.write((long) batch * 2 * MIB, java.nio.ByteBuffer.wrap(data));
-      }
-      thin.flush();
-    }
+    writeBatches(disk, cloud, randomImage(2L * MIB, 42), 5, 20);
     return cloud;
+  }
+
+  /**
+   * Writes {@code data} (one batch, 2 MiB) at each of {@code batches} of {@code disk}, leaving
+   * the rest as it was (holes of a thin disk stay holes), and into {@code image} likewise.
+   */
+  private static void writeBatches(Path disk, byte[] image, byte[] data, int... batches)
+      throws Exception {
+    try (BlockDevice device = BlockDevices.open(disk, true)) {
+      for (int batch : batches) {
+        System.arraycopy(data, 0, image, batch * 2 * MIB, 2 * MIB);
+        device.write((long) batch * 2 * MIB, java.nio.ByteBuffer.wrap(data));
+      }
+      device.flush();
+    }
   }
 
   /**
