@@ -195,10 +195,8 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     SyncOutcome outcome = fromThinDisk(controller, SyncMode.FULL, onPrem, acknowledged);
     assertTrue(outcome.digestsMatch(), outcome.toString());
     assertArrayEquals(cloud, readAll(onPrem));
-    // Lane 0: the holes [0, 5), batch 5, the holes [6, 16); lane 1: [16, 20), 20, [21, 31),
-    // and 31 on its own: createRawSparse set the file's length by writing its last byte, so
-    // that batch is not a hole, only zeros.
-    assertEquals(List.of(160L, 192L, 512L, 640L, 672L, 992L, 1024L),
+    // Lane 0: the holes [0, 5), batch 5, the holes [6, 16); lane 1: [16, 20), 20, [21, 32).
+    assertEquals(List.of(160L, 192L, 512L, 640L, 672L, 1024L),
         acknowledged.stream().sorted().toList());
     // The two batches of data: 24 of each one's 32 blocks are not zeros (see randomImage).
     assertEquals(48, outcome.agent().getBlocksSent());
@@ -222,9 +220,9 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     SyncOutcome outcome = fromThinDisk(controller, SyncMode.DELTA, onPrem, acknowledged);
     assertTrue(outcome.digestsMatch(), outcome.toString());
     assertArrayEquals(cloud, readAll(onPrem));
-    // As for the full download: lane 0 [0, 5), 5, [6, 16); lane 1 [16, 20), 20, [21, 31), 31.
+    // As for the full download: lane 0 [0, 5), 5, [6, 16); lane 1 [16, 20), 20, [21, 32).
     // One checksum batch per batch would be 32.
-    assertEquals(List.of(160L, 192L, 512L, 640L, 672L, 992L, 1024L),
+    assertEquals(List.of(160L, 192L, 512L, 640L, 672L, 1024L),
         acknowledged.stream().sorted().toList());
     // The agent zeroed batch 8's 32 blocks itself and got the one block of batch 20.
     assertEquals(33, outcome.agent().getBlocksSent() + outcome.agent().getBlocksZero());

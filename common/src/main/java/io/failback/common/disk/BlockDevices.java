@@ -1,11 +1,9 @@
 package io.failback.common.disk;
 
 import static com.google.common.base.Preconditions.checkArgument;
-import static java.nio.file.StandardOpenOption.CREATE_NEW;
-import static java.nio.file.StandardOpenOption.SPARSE;
-import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -124,10 +122,12 @@ public final class BlockDevices {
     }
     Path temp = path.resolveSibling(path.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
-      try (FileChannel out = FileChannel.open(temp, CREATE_NEW, WRITE, SPARSE)) {
-        // One zero byte at the end sets the length and leaves everything before it a hole.
-        DeviceIo.writeFully(out, ByteBuffer.allocate(1), size - 1);
-        out.force(true);
+      Files.createFile(temp);
+      try (RandomAccessFile out = new RandomAccessFile(temp.toFile(), "rw")) {
+        // ftruncate(2): the whole disk one hole. A zero byte written at the end would make the
+        // last block data, which every sync then sends, probes and ends on its own.
+        out.setLength(size);
+        out.getFD().sync();
       }
       DurableFiles.publishNew(temp, path);
     } finally {

@@ -6,15 +6,13 @@ import io.failback.agent.hyperv.simulated.SimulatedHostJson.AdapterEntry;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.HostFile;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.SwitchEntry;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
+import io.failback.common.disk.BlockDevices;
 import io.failback.common.disk.VhdxCreator;
 import io.failback.proto.v1.DiskFormat;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -199,15 +197,8 @@ public final class SimulatedHostSeeder {
       createDynamicVhdx(file, disk.virtualSize());
       return;
     }
-    try (FileChannel channel =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.SPARSE)) {
-      // Writing only the last byte leaves a hole before it: the file takes no space.
-      channel.write(ByteBuffer.allocate(1), disk.virtualSize() - 1);
-    }
+    // One hole: the file takes no space.
+    BlockDevices.createRawSparse(file, disk.virtualSize()).close();
   }
 
   /** A new, empty dynamic VHDX, as {@code New-VHD -Dynamic} would make it. */
