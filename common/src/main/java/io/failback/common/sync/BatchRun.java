@@ -5,11 +5,12 @@ import io.failback.common.hash.LaneDigest;
 /**
  * Consecutive whole batches of a lane that one {@code BatchEnd} closes
  * ({@code batches_per_end}): in a TRACKED session batches the guest did not write (the source
- * sends nothing for them), in a FULL session batches the source knows to be zeros (one
- * {@code ZeroRange} covers them).
+ * sends nothing for them), in a FULL or DELTA session batches the source knows to be zeros (one
+ * {@code ZeroRange} covers them; a DELTA target zeroes only what it does not hold as zeros).
  *
  * <p>Why: a phase 2 (the cloud VM is off: downtime) or a reverse replication of a large disk
- * the guest wrote little of is mostly such batches, and so is a full download of a thin disk.
+ * the guest wrote little of is mostly such batches, and so is a full download or a phase 1 of
+ * a thin disk.
  * One end per batch costs a round trip per window of them, about a minute for 1 TiB at 120 ms
  * on two lanes; one end per run costs a round trip per window of runs.
  */
@@ -41,7 +42,7 @@ final class BatchRun {
   }
 
   /**
-   * FULL: the end of the run from {@code first} (a batch start) of up to {@code maxBatches}
+   * FULL and DELTA: the end of the run from {@code first} (a batch start) of up to {@code maxBatches}
    * whole batches the source's device knows to be zeros (a hole, an unallocated range).
    */
   static long zerosFrom(LaneContext lane, long first, int maxBatches) throws SyncException {
