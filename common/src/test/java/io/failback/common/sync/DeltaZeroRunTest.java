@@ -140,10 +140,7 @@ class DeltaZeroRunTest {
 
   private SyncHarness delta(SyncParameters parameters, MemoryTransport transport)
       throws Throwable {
-    SyncHarness harness = new SyncHarness();
-    harness.run(parameters, MemoryBlockDevice.knowingZeros(source, false),
-        new MemoryBlockDevice(target, 512, true), transport);
-    return harness;
+    return SyncHarness.fromThinDisk(parameters, source, target, transport);
   }
 
   /** Changes lane 0's first frame that {@code which} picks, as a hostile source would. */

@@ -1,6 +1,7 @@
 package io.failback.common.sync;
 
 import io.failback.common.disk.BlockDevice;
+import io.failback.common.testing.MemoryBlockDevice;
 import io.failback.common.testing.MemoryTransport;
 import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
@@ -17,6 +18,18 @@ final class SyncHarness {
   DiskSync.Result targetResult;
   /** Runs as the target side's run ends, as an agent closes the disk then. */
   Runnable targetEnded = () -> {};
+
+  /**
+   * Runs a session from {@code source}, a disk that knows its zeros as a thin disk knows its
+   * holes, into {@code target}.
+   */
+  static SyncHarness fromThinDisk(SyncParameters parameters, byte[] source, byte[] target,
+      MemoryTransport transport) throws Throwable {
+    SyncHarness harness = new SyncHarness();
+    harness.run(parameters, MemoryBlockDevice.knowingZeros(source, false),
+        new MemoryBlockDevice(target, 512, true), transport);
+    return harness;
+  }
 
   /** Runs the session; the target side persists checkpoints, the source opens the lanes. */
   void run(SyncParameters parameters, BlockDevice source, BlockDevice target,

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.common.testing.MemoryBlockDevice;
 import io.failback.common.testing.MemoryTransport;
 import io.failback.proto.v1.BlockPayload;
 import io.failback.proto.v1.DigestAlgorithm;
@@ -117,10 +116,7 @@ class ZeroRunTest {
 
   private SyncHarness full(SyncParameters parameters, MemoryTransport transport)
       throws Throwable {
-    SyncHarness harness = new SyncHarness();
-    harness.run(parameters, MemoryBlockDevice.knowingZeros(source, false),
-        new MemoryBlockDevice(target, 512, true), transport);
-    return harness;
+    return SyncHarness.fromThinDisk(parameters, source, target, transport);
   }
 
   /** Changes lane 0's first frame that {@code which} picks, as a hostile source would. */
