@@ -1,6 +1,7 @@
 package io.failback.agent;
 
 import io.failback.agent.encryption.EncryptionCertificateStore;
+import io.failback.agent.grpc.AgentChannels;
 import io.failback.agent.grpc.CertificateRenewer;
 import io.failback.agent.grpc.ControlSession;
 import io.failback.agent.hyperv.HypervisorDriver;
@@ -8,7 +9,6 @@ import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.certs.Role;
 import io.failback.common.grpc.ControllerTargets;
-import io.failback.common.grpc.RenewingChannel;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.common.metrics.MetricsEndpoint;
 import io.failback.common.metrics.Registries;
@@ -31,7 +31,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running agent: one outbound mutually authenticated TLS channel to the controller.
+ * A running agent: outbound mutually authenticated TLS connections to the controller, one for
+ * control and a few for the lanes of uploads ({@link AgentChannels}).
  *
  * <p>The agent checks the controller's host name against its certificate, and checks before
  * dialling that its own certificate names the host it is about to register, so a mix-up is
@@ -41,18 +42,18 @@ public final class AgentClient implements AutoCloseable {
   /** The version reported in the inventory. */
   public static final String VERSION = versionOf();
 
-  private final RenewingChannel channel;
+  private final AgentChannels channels;
   private final ControlSession session;
   private final ScheduledExecutorService scheduler;
   private final ScheduledExecutorService renewals;
   private final String hostName;
   private final MetricsEndpoint endpoint;
 
-  private AgentClient(RenewingChannel channel, ControlSession session,
+  private AgentClient(AgentChannels channels, ControlSession session,
       ScheduledExecutorService scheduler, ScheduledExecutorService renewals, String hostName,
       MetricsEndpoint endpoint) {
     this.endpoint = endpoint;
-    this.channel = channel;
+    this.channels = channels;
     this.session = session;
     this.scheduler = scheduler;
     this.renewals = renewals;
@@ -86,12 +87,15 @@ public final class AgentClient implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    // A new channel whenever the TLS files reload: a full handshake shows the new certificate.
-    RenewingChannel channel = new RenewingChannel(() -> channelBuilder(config, tls).build());
+    // New channels whenever the TLS files reload: a full handshake shows the new certificate.
+    AgentChannels channels = AgentChannels.of(() -> channelBuilder(config, tls).build(),
+        () -> config.transport().applyToUploadChannel(ControllerTargets.channelBuilder(
+            config.controller(), tls.channelCredentials())).build(),
+        config.transport().agentUploadConnections());
     Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax(), 2.0, 0.2,
         new Random());
     PrometheusMeterRegistry meters = Registries.prometheus();
-    ControlSession session = new ControlSession(channel, driver, VERSION, scheduler, backoff,
+    ControlSession session = new ControlSession(channels, driver, VERSION, scheduler, backoff,
         clock, listener, new DigestSets(config.stateDir().resolve("digests")),
         new EncryptionCertificateStore(config.encryptionDir()), new SyncMeter(meters));
     Gauge.builder("failback.agent.connected", session, s -> s.isRegistered() ? 1 : 0)
@@ -100,7 +104,7 @@ public final class AgentClient implements AutoCloseable {
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(() -> {
       if (tls.reloadIfChanged()) {
-        channel.renew();
+        channels.renew();
       }
     }, reload, reload, TimeUnit.MILLISECONDS);
     // Renewal calls the controller and may wait: its own thread, so that the control session's
@@ -110,12 +114,12 @@ public final class AgentClient implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    CertificateRenewer renewer = new CertificateRenewer(tls, channel, clock);
+    CertificateRenewer renewer = new CertificateRenewer(tls, channels.control(), clock);
     renewals.scheduleWithFixedDelay(() -> {
       if (renewer.renewIfDue()) {
         scheduler.execute(() -> {
           if (tls.reloadIfChanged()) {
-            channel.renew();
+            channels.renew();
           }
         });
       }
@@ -131,12 +135,12 @@ public final class AgentClient implements AutoCloseable {
         session.close();
         renewals.shutdownNow();
         scheduler.shutdown();
-        channel.close();
+        channels.close();
         throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": "
             + e.getMessage(), e);
       }
     }
-    return new AgentClient(channel, session, scheduler, renewals, ownHost, endpoint);
+    return new AgentClient(channels, session, scheduler, renewals, ownHost, endpoint);
   }
 
   /**
@@ -177,7 +181,7 @@ public final class AgentClient implements AutoCloseable {
     session.close();
     renewals.shutdownNow();
     scheduler.shutdown();
-    channel.close();
+    channels.close();
   }
 
   private static String versionOf() {

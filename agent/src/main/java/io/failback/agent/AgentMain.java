@@ -76,6 +76,16 @@ public final class AgentMain {
             + " 60 ms) (default: ${DEFAULT-VALUE}).")
     int downloadWindowMib;
 
+    @Option(names = "--upload-connections", paramLabel = "N",
+        defaultValue = "" + TransportLimits.AGENT_UPLOAD_CONNECTIONS,
+        description = "Connections to the controller beside the control connection for the"
+            + " lanes of uploads (protection, reverse replication), one lane per connection,"
+            + " 0 to " + TransportLimits.MAX_AGENT_UPLOAD_CONNECTIONS + ": the controller's"
+            + " window of a connection grows to 8 MiB at most, which a long link's lanes would"
+            + " share. 0 sends uploads over the control connection. An idle one closes after a"
+            + " minute (default: ${DEFAULT-VALUE}).")
+    int uploadConnections;
+
     @Spec
     CommandSpec spec;
 
@@ -101,8 +111,13 @@ public final class AgentMain {
         throw new ParameterException(spec.commandLine(), "--download-window-mib must be 0"
             + " (auto-tuned) or 1 to 256, got " + downloadWindowMib);
       }
+      if (uploadConnections < 0
+          || uploadConnections > TransportLimits.MAX_AGENT_UPLOAD_CONNECTIONS) {
+        throw new ParameterException(spec.commandLine(), "--upload-connections must be 0 to "
+            + TransportLimits.MAX_AGENT_UPLOAD_CONNECTIONS + ", got " + uploadConnections);
+      }
       config = config.withTransport(config.transport().withAgentFlowControlWindow(
-          downloadWindowMib << 20));
+          downloadWindowMib << 20).withAgentUploadConnections(uploadConnections));
       return AgentClient.start(config, hypervisor.driver(config.stateDir()), Clock.systemUTC(),
           new ControlSession.SessionListener() {});
     }

@@ -22,6 +22,10 @@ final class CuttingProxy implements AutoCloseable {
   private final AtomicLong forwarded = new AtomicLong();
   private volatile int nextCut;
   final AtomicLong cuts = new AtomicLong();
+  /** Bytes each connection carried towards the controller, in the order they were accepted. */
+  final List<AtomicLong> towardsController = new CopyOnWriteArrayList<>();
+  /** Bytes each connection carried from the controller, in the same order. */
+  final List<AtomicLong> fromController = new CopyOnWriteArrayList<>();
 
   /** Cuts all connections when the bytes forwarded pass each of {@code cutAfterBytes}. */
   CuttingProxy(int targetPort, List<Long> cutAfterBytes) throws IOException {
@@ -44,21 +48,26 @@ final class CuttingProxy implements AutoCloseable {
         Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         sockets.add(client);
         sockets.add(upstream);
-        pump(client, upstream);
-        pump(upstream, client);
+        AtomicLong up = new AtomicLong();
+        AtomicLong down = new AtomicLong();
+        towardsController.add(up);
+        fromController.add(down);
+        pump(client, upstream, up);
+        pump(upstream, client, down);
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, AtomicLong counted) {
     Thread thread = new Thread(() -> {
       byte[] buffer = new byte[64 * 1024];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
           out.write(buffer, 0, n);
+          counted.addAndGet(n);
           maybeCut(forwarded.addAndGet(n));
         }
       } catch (IOException e) {

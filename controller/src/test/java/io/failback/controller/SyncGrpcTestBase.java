@@ -43,10 +43,16 @@ abstract class SyncGrpcTestBase {
 
   List<VirtualDisk> startAgent(ControllerFixture controller, int port)
       throws Exception {
+    return startAgent(controller, port, config -> config);
+  }
+
+  /** As {@link #startAgent(ControllerFixture, int)}, with the config {@code adjusted}. */
+  List<VirtualDisk> startAgent(ControllerFixture controller, int port,
+      java.util.function.UnaryOperator<AgentConfig> adjusted) throws Exception {
     Path hostDir = seedHost();
-    AgentConfig config = AgentConfig.withDefaults("localhost:" + port,
+    AgentConfig config = adjusted.apply(AgentConfig.withDefaults("localhost:" + port,
         controller.pki.agent("hv-01"), hostDir)
-        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
+        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
     agent = cleanup.register(AgentClient.start(config, Clock.systemUTC(),
         new ControlSession.SessionListener() {
           @Override

@@ -27,19 +27,15 @@ import java.util.function.BooleanSupplier;
 final class AgentLaneConnector implements LaneConnector {
   private static final long OPEN_TIMEOUT_SECONDS = 60;
 
-  private final AgentServiceGrpc.AgentServiceStub stub;
+  private final AgentChannels channels;
   private final String sessionId;
   private final SyncRole role;
   private final BooleanSupplier stopping;
 
   /** A connector whose lanes end at a batch boundary once {@code stopping} says so. */
-  AgentLaneConnector(AgentServiceGrpc.AgentServiceStub stub, String sessionId, SyncRole role,
+  AgentLaneConnector(AgentChannels channels, String sessionId, SyncRole role,
       BooleanSupplier stopping) {
-    // The stream's callbacks only queue frames and write while ready (GrpcFrameLink), so they
-    // run on the transport's thread: a hand-off to an executor per 64 KiB frame woke a thread
-    // each time, which cost more CPU than the work it handed off.
-    this.stub = stub.withOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD)
-        .withExecutor(MoreExecutors.directExecutor());
+    this.channels = channels;
     this.sessionId = sessionId;
     this.role = role;
     this.stopping = stopping;
@@ -53,8 +49,16 @@ final class AgentLaneConnector implements LaneConnector {
           + " resumes the session from its last checkpoint when it is run again");
     }
     CompletableFuture<LaneCheckpoint> opened = new CompletableFuture<>();
-    StreamHandler handler = new StreamHandler(opened);
-    stub.syncDisk(handler).onNext(SyncDiskRequest.newBuilder()
+    // An upload lane gets a connection of its own (AgentChannels), held until its stream ends.
+    AgentChannels.Lease lease = role == SyncRole.SOURCE ? channels.leaseUpload()
+        : channels.leaseControl();
+    StreamHandler handler = new StreamHandler(opened, lease);
+    // The stream's callbacks only queue frames and write while ready (GrpcFrameLink), so they
+    // run on the transport's thread: a hand-off to an executor per 64 KiB frame woke a thread
+    // each time, which cost more CPU than the work it handed off.
+    AgentServiceGrpc.newStub(lease.channel())
+        .withOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD)
+        .withExecutor(MoreExecutors.directExecutor()).syncDisk(handler).onNext(SyncDiskRequest.newBuilder()
         .setOpen(SyncOpen.newBuilder().setSessionId(sessionId).setLane(lane)).build());
     LaneCheckpoint start;
     try {
@@ -72,7 +76,7 @@ final class AgentLaneConnector implements LaneConnector {
     }
     handler.link.start();
     // No chain means no checkpoint yet: the lane starts at its first block.
-    return new OpenLane(new DrainingLink(handler.link, role, stopping),
+    return new OpenLane(new DrainingLink(handler.link, role, stopping, lease::close),
         start.getChain().isEmpty() ? null : start);
   }
 
@@ -80,11 +84,13 @@ final class AgentLaneConnector implements LaneConnector {
   private static final class StreamHandler
       implements ClientResponseObserver<SyncDiskRequest, SyncDiskResponse> {
     private final CompletableFuture<LaneCheckpoint> opened;
+    private final AgentChannels.Lease lease;
     ClientCallStreamObserver<SyncDiskRequest> requests;
     GrpcFrameLink<SyncDiskRequest> link;
 
-    StreamHandler(CompletableFuture<LaneCheckpoint> opened) {
+    StreamHandler(CompletableFuture<LaneCheckpoint> opened, AgentChannels.Lease lease) {
       this.opened = opened;
+      this.lease = lease;
     }
 
     @Override
@@ -107,12 +113,14 @@ final class AgentLaneConnector implements LaneConnector {
 
     @Override
     public void onError(Throwable t) {
+      lease.close();
       opened.completeExceptionally(t);
       link.onPeerError(t);
     }
 
     @Override
     public void onCompleted() {
+      lease.close();
       opened.completeExceptionally(new IllegalStateException("stream ended before it opened"));
       link.onPeerCompleted();
     }

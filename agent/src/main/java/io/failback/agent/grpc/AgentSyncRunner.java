@@ -16,7 +16,6 @@ import io.failback.common.sync.DigestSets;
 import io.failback.common.sync.DiskSync;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
-import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.PowerState;
@@ -26,7 +25,6 @@ import io.failback.proto.v1.SyncReport;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
-import io.grpc.Channel;
 import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,7 +52,7 @@ public final class AgentSyncRunner implements AutoCloseable {
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
-  private final AgentServiceGrpc.AgentServiceStub stub;
+  private final AgentChannels channels;
   private final GuardedHypervisor driver;
   private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
     Thread thread = new Thread(r, "agent-sync");
@@ -78,10 +76,10 @@ public final class AgentSyncRunner implements AutoCloseable {
         return thread;
       });
 
-  public AgentSyncRunner(Channel channel, GuardedHypervisor driver, DigestSets digestSets,
+  public AgentSyncRunner(AgentChannels channels, GuardedHypervisor driver, DigestSets digestSets,
       EncryptionCertificateStore encryption, SyncMeter meter) {
     this.meter = meter;
-    this.stub = AgentServiceGrpc.newStub(channel);
+    this.channels = channels;
     this.driver = driver;
     this.digestSets = digestSets;
     this.encryption = encryption;
@@ -277,7 +275,7 @@ public final class AgentSyncRunner implements AutoCloseable {
     DiskSync.Result outcome;
     try {
       outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
-          new AgentLaneConnector(stub, sessionId, start.getAgentRole(), stopping::get),
+          new AgentLaneConnector(channels, sessionId, start.getAgentRole(), stopping::get),
           checkpoint -> {}, progress, MAX_ATTEMPTS_PER_LANE, Duration.ofSeconds(1),
           new DiskSync.Options(digestSets, tracking.changed(), payloadKey)).run();
     } finally {

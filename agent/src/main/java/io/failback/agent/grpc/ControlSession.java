@@ -21,7 +21,6 @@ import io.failback.proto.v1.Heartbeat;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.Register;
 import io.failback.proto.v1.Registered;
-import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -85,16 +84,16 @@ public final class ControlSession implements AutoCloseable {
   }
 
   /** @param meter where the sync sessions count their bytes and blocks for scraping */
-  public ControlSession(Channel channel, GuardedHypervisor driver, String agentVersion,
+  public ControlSession(AgentChannels channels, GuardedHypervisor driver, String agentVersion,
       ScheduledExecutorService scheduler, Backoff backoff, Clock clock,
       SessionListener listener, DigestSets digestSets, EncryptionCertificateStore encryption,
       SyncMeter meter) {
-    this.stub = AgentServiceGrpc.newStub(channel);
+    this.stub = AgentServiceGrpc.newStub(channels.control());
     this.sampler = new DiskSampler(driver);
     this.undo = new UndoCommands(driver);
     this.vmCommands = new VmCommands(driver, undo);
     this.drills = new DrillCommands(driver);
-    this.syncs = new AgentSyncRunner(channel, driver, digestSets, encryption, meter);
+    this.syncs = new AgentSyncRunner(channels, driver, digestSets, encryption, meter);
     this.encryption = encryption;
     this.driver = driver;
     this.agentVersion = agentVersion;

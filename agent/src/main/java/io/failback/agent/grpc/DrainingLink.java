@@ -24,13 +24,16 @@ final class DrainingLink implements FrameLink {
   private final FrameLink inner;
   private final SyncRole role;
   private final BooleanSupplier stopping;
+  /** Runs when the lane closes the link: its connection is free for another lane. */
+  private final Runnable closed;
   /** No batch is half received (target) or half sent (source). */
   private boolean atBoundary = true;
 
-  DrainingLink(FrameLink inner, SyncRole role, BooleanSupplier stopping) {
+  DrainingLink(FrameLink inner, SyncRole role, BooleanSupplier stopping, Runnable closed) {
     this.inner = inner;
     this.role = role;
     this.stopping = stopping;
+    this.closed = closed;
   }
 
   @Override
@@ -86,5 +89,6 @@ final class DrainingLink implements FrameLink {
   @Override
   public void close() {
     inner.close();
+    closed.run();
   }
 }

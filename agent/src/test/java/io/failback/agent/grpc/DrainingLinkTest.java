@@ -35,7 +35,7 @@ class DrainingLinkTest {
 
   @Test
   void targetFinishesTheBatchItIsReceivingThenStopsAndStillSendsAcks() throws Exception {
-    DrainingLink link = new DrainingLink(inner, SyncRole.TARGET, stopping::get);
+    DrainingLink link = new DrainingLink(inner, SyncRole.TARGET, stopping::get, () -> {});
     inner.incoming.addAll(List.of(BLOCK, BLOCK, END, BLOCK, END));
     assertEquals(BLOCK, link.receive());
     stopping.set(true);
@@ -50,14 +50,14 @@ class DrainingLinkTest {
 
   @Test
   void idleTargetStopsAtOnce() {
-    DrainingLink link = new DrainingLink(inner, SyncRole.TARGET, stopping::get);
+    DrainingLink link = new DrainingLink(inner, SyncRole.TARGET, stopping::get, () -> {});
     stopping.set(true);
     assertThrows(LinkException.class, link::receive);
   }
 
   @Test
   void sourceSendsTheRestOfItsBatchThenRefusesToBeginAnother() throws Exception {
-    DrainingLink link = new DrainingLink(inner, SyncRole.SOURCE, stopping::get);
+    DrainingLink link = new DrainingLink(inner, SyncRole.SOURCE, stopping::get, () -> {});
     link.send(CHECKSUMS);
     link.send(BLOCK);
     stopping.set(true);
@@ -70,7 +70,7 @@ class DrainingLinkTest {
 
   @Test
   void nothingChangesWhileNotStopping() throws Exception {
-    DrainingLink link = new DrainingLink(inner, SyncRole.TARGET, stopping::get);
+    DrainingLink link = new DrainingLink(inner, SyncRole.TARGET, stopping::get, () -> {});
     inner.incoming.addAll(List.of(END, END));
     assertEquals(END, link.receive());
     assertEquals(END, link.receive());

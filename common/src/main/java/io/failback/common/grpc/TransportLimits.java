@@ -31,11 +31,14 @@ import java.util.concurrent.TimeUnit;
  *     0 for grpc's auto-tuning (1 MiB, growing to at most 8 MiB)
  * @param agentFlowControlWindowBytes the fixed HTTP/2 window of an agent's connection at the
  *     agent (what the controller may have in flight towards it: failbacks); 0 for auto-tuning
+ * @param agentUploadConnections connections an agent opens beside its control connection for
+ *     the lanes of its uploads, a lane per connection; 0 sends them over the control connection
  */
 public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
     int maxConcurrentCallsPerConnection, int maxInboundMessageBytes,
     int maxInboundMetadataBytes, int maxOperatorInboundMessageBytes,
-    int controllerFlowControlWindowBytes, int agentFlowControlWindowBytes) {
+    int controllerFlowControlWindowBytes, int agentFlowControlWindowBytes,
+    int agentUploadConnections) {
 
   /** The agent pings after 30 s of silence; the controller accepts one every 15 s. */
   public static final Duration AGENT_KEEPALIVE = Duration.ofSeconds(30);
@@ -67,10 +70,25 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
    */
   public static final int AGENT_FLOW_CONTROL_WINDOW = 64 << 20;
 
+  /**
+   * Upload connections per agent. The controller's window of a connection is auto-tuned to at
+   * most 8 MiB, which all its streams share: about 8 MiB per round trip, 0.26 of a plain
+   * stream at 120 ms and 1 Gbit/s. A lane per connection gives each lane its own; four cover
+   * the lanes of two disks at the default two lanes each. The controller's cost grows with the
+   * lanes sending, not with the agents connected: an idle upload connection closes after
+   * {@link #UPLOAD_IDLE}, and an auto-tuned window follows what its connection moves per
+   * round trip.
+   */
+  public static final int AGENT_UPLOAD_CONNECTIONS = 4;
+  /** Most upload connections an agent may be told to open. */
+  public static final int MAX_AGENT_UPLOAD_CONNECTIONS = 16;
+  /** An upload connection without calls for this long is closed. */
+  public static final Duration UPLOAD_IDLE = Duration.ofMinutes(1);
+
   public static final TransportLimits DEFAULTS = new TransportLimits(AGENT_KEEPALIVE,
       PERMIT_KEEPALIVE, MAX_CONCURRENT_CALLS_PER_CONNECTION, MAX_INBOUND_MESSAGE_BYTES,
       MAX_INBOUND_METADATA_BYTES, MAX_OPERATOR_INBOUND_MESSAGE_BYTES, 0,
-      AGENT_FLOW_CONTROL_WINDOW);
+      AGENT_FLOW_CONTROL_WINDOW, AGENT_UPLOAD_CONNECTIONS);
 
   public TransportLimits {
     checkArgument(permitKeepAlive.compareTo(agentKeepAlive) <= 0,
@@ -85,6 +103,10 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
     checkArgument(windowAllowed(agentFlowControlWindowBytes),
         "the agent's window must be 0 (auto-tuned) or 1 MiB to 256 MiB, got %s bytes",
         agentFlowControlWindowBytes);
+    checkArgument(agentUploadConnections >= 0
+        && agentUploadConnections <= MAX_AGENT_UPLOAD_CONNECTIONS,
+        "upload connections must be 0 to %s, got %s", MAX_AGENT_UPLOAD_CONNECTIONS,
+        agentUploadConnections);
   }
 
   /** Whether {@code bytes} is a window these limits take: 0 (auto-tuned) or 1 to 256 MiB. */
@@ -96,28 +118,28 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
   public TransportLimits withKeepAlive(Duration agent, Duration permit) {
     return new TransportLimits(agent, permit, maxConcurrentCallsPerConnection,
         maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
-        controllerFlowControlWindowBytes, agentFlowControlWindowBytes);
+        controllerFlowControlWindowBytes, agentFlowControlWindowBytes, agentUploadConnections);
   }
 
   /** The same limits with another stream limit per connection. */
   public TransportLimits withMaxConcurrentCallsPerConnection(int calls) {
     return new TransportLimits(agentKeepAlive, permitKeepAlive, calls, maxInboundMessageBytes,
         maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
-        controllerFlowControlWindowBytes, agentFlowControlWindowBytes);
+        controllerFlowControlWindowBytes, agentFlowControlWindowBytes, agentUploadConnections);
   }
 
   /** The same limits with a fixed window at the controller ({@code 0}: auto-tuned). */
   public TransportLimits withControllerFlowControlWindow(int bytes) {
     return new TransportLimits(agentKeepAlive, permitKeepAlive, maxConcurrentCallsPerConnection,
         maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes, bytes,
-        agentFlowControlWindowBytes);
+        agentFlowControlWindowBytes, agentUploadConnections);
   }
 
   /** The same limits with another fixed window at the agent ({@code 0}: auto-tuned). */
   public TransportLimits withAgentFlowControlWindow(int bytes) {
     return new TransportLimits(agentKeepAlive, permitKeepAlive, maxConcurrentCallsPerConnection,
         maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
-        controllerFlowControlWindowBytes, bytes);
+        controllerFlowControlWindowBytes, bytes, agentUploadConnections);
   }
 
   /** Applies the controller's side: stream and size limits, and the keepalive it permits. */
@@ -143,6 +165,23 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
         .maxInboundMetadataSize(maxInboundMetadataBytes)
         .keepAliveTime(agentKeepAlive.toNanos(), TimeUnit.NANOSECONDS)
         .keepAliveWithoutCalls(true);
+  }
+
+  /** The same limits with another number of upload connections per agent. */
+  public TransportLimits withAgentUploadConnections(int connections) {
+    return new TransportLimits(agentKeepAlive, permitKeepAlive, maxConcurrentCallsPerConnection,
+        maxInboundMessageBytes, maxInboundMetadataBytes, maxOperatorInboundMessageBytes,
+        controllerFlowControlWindowBytes, agentFlowControlWindowBytes, connections);
+  }
+
+  /**
+   * Applies an agent's upload connection's side: as {@link #applyToAgentChannel}, but it
+   * pings only while a lane is open and closes after {@link #UPLOAD_IDLE} without one.
+   */
+  public ManagedChannelBuilder<?> applyToUploadChannel(ManagedChannelBuilder<?> builder) {
+    return applyToAgentChannel(builder)
+        .keepAliveWithoutCalls(false)
+        .idleTimeout(UPLOAD_IDLE.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Applies the operator CLI's side: size limits; no keepalive, its calls are short. */

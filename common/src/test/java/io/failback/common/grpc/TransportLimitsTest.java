@@ -38,6 +38,25 @@ class TransportLimitsTest {
         "0 (auto-tuned) or 1 MiB to 256 MiB"), refused.getMessage());
   }
 
+  /**
+   * An upload connection pings only while a lane is open and closes a minute after its last:
+   * the controller holds a window per connection, so idle ones must not stay.
+   */
+  @Test
+  void anUploadChannelIdlesOutAndDoesNotPingWithoutCalls() throws Exception {
+    ManagedChannelBuilder<?> builder = TransportLimits.DEFAULTS.applyToUploadChannel(
+        ControllerTargets.channelBuilder("ctl-a:8443", InsecureChannelCredentials.create()));
+    assertEquals(false, field(builder, "keepAliveWithoutCalls"));
+    assertEquals(64 << 20, field(builder, "flowControlWindow"));
+    Object impl = field(builder, "managedChannelImplBuilder");
+    Field idle = impl.getClass().getDeclaredField("idleTimeoutMillis");
+    idle.setAccessible(true);
+    assertEquals(60_000L, idle.get(impl));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TransportLimits.DEFAULTS.withAgentUploadConnections(17));
+    assertEquals(4, TransportLimits.DEFAULTS.agentUploadConnections());
+  }
+
   private static Object field(Object builder, String name) throws Exception {
     Field field = NettyChannelBuilder.class.getDeclaredField(name);
     field.setAccessible(true);

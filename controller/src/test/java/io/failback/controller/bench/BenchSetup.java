@@ -15,7 +15,9 @@ final class BenchSetup {
     ProcessBuilder builder = new ProcessBuilder(Path.of("bin/failback-agent").toAbsolutePath()
         .toString(), "run", "--controller", "localhost:" + port, "--cert",
         tls.certificate().toString(), "--key", tls.privateKey().toString(), "--ca",
-        tls.trustBundle().toString(), "--host-dir", host.toString())
+        tls.trustBundle().toString(), "--host-dir", host.toString(), "--upload-connections",
+        System.getProperty("upload.connections",
+            "" + io.failback.common.grpc.TransportLimits.AGENT_UPLOAD_CONNECTIONS))
         .redirectErrorStream(true).redirectOutput(data.resolve("agent.log").toFile());
     builder.environment().put("JAVA_OPTS", "-Xmx256m " + System.getProperty("agent.opts", ""));
     return builder.start();

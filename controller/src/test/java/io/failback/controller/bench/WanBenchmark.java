@@ -110,6 +110,12 @@ public final class WanBenchmark {
         relay.set(0, 0);
         sync(controller, cloud, fullTarget, SyncMode.FULL, "warm-up-full");
         sync(controller, cloud, same, SyncMode.DELTA, "warm-up-delta");
+        // The upload path too (the agent's source lanes, the controller's target), over the
+        // first row's link: grpc's auto-tuned windows keep what a connection first measured,
+        // so a warm-up at 0 ms would leave windows sized for loopback on the connections.
+        relay.set(rtts.get(0), rates.get(0));
+        BenchSetup.sync(controller, uploaded, same, SyncMode.FULL, "warm-up-up", size, null,
+            SyncRole.SOURCE);
         int row = 0;
         for (long rtt : rtts) {
           for (long rate : rates) {

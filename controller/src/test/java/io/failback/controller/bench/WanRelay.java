@@ -21,6 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  * delay later. The queue holds at most what the link holds (rate × delay) plus a router
  * buffer; when it is full the reader stops reading, and TCP's own flow control slows the
  * sender, as a full link does. The delay and rate change for the next chunk when set.
+ *
+ * <p>Every connection through the relay shares one link per direction (its rate and its
+ * router buffer), as connections between two sites share their WAN: a client that opens more
+ * connections gets more of the window it is allowed in flight, never more than the rate.
  */
 final class WanRelay implements AutoCloseable {
   private static final int CHUNK = 64 * 1024;
@@ -33,6 +37,8 @@ final class WanRelay implements AutoCloseable {
   /** Bytes per second; 0 for no cap. */
   private volatile long bytesPerSecond;
   private volatile boolean closed;
+  private final Link up = new Link();
+  private final Link down = new Link();
 
   WanRelay(InetSocketAddress target) throws IOException {
     this.target = target;
@@ -69,8 +75,8 @@ final class WanRelay implements AutoCloseable {
           channel.socket().setReceiveBufferSize(4 << 20);
           channel.socket().setSendBufferSize(4 << 20);
         }
-        new Direction(from, to, "up").start();
-        new Direction(to, from, "down").start();
+        new Direction(from, to, up, "up").start();
+        new Direction(to, from, down, "down").start();
       } catch (IOException e) {
         if (!closed) {
           BenchSetup.log("relay: " + e.getMessage());
@@ -79,19 +85,47 @@ final class WanRelay implements AutoCloseable {
     }
   }
 
+  /** One direction of the link every connection shares: when it is next free, what it holds. */
+  private final class Link {
+    private long queuedBytes;
+    private long freeAt;
+
+    /** Waits for room for {@code bytes}, takes it; returns when their last byte is serialised. */
+    synchronized long admit(int bytes) throws InterruptedException {
+      long rate = bytesPerSecond;
+      long capacity = rate == 0 ? BUFFER_BYTES
+          : rate * oneWayDelayNanos / 1_000_000_000L + BUFFER_BYTES;
+      while (queuedBytes > 0 && queuedBytes + bytes > capacity) {
+        wait();
+      }
+      // Stamped once there is room: a chunk waiting in front of the link is not on it.
+      long now = System.nanoTime();
+      freeAt = rate == 0 ? now : Math.max(now, freeAt) + bytes * 1_000_000_000L / rate;
+      queuedBytes += bytes;
+      return freeAt;
+    }
+
+    synchronized void delivered(int bytes) {
+      queuedBytes -= bytes;
+      notifyAll();
+    }
+  }
+
   /** One direction of one connection. */
   private final class Direction {
     private final SocketChannel in;
     private final SocketChannel out;
+    private final Link link;
     private final String name;
     private final Deque<Object[]> queue = new ArrayDeque<>();
-    private long queuedBytes;
-    private long linkFreeAt;
     private boolean ended;
+    /** Set when the writer failed: nothing more is queued. */
+    private boolean dead;
 
-    Direction(SocketChannel in, SocketChannel out, String name) {
+    Direction(SocketChannel in, SocketChannel out, Link link, String name) {
       this.in = in;
       this.out = out;
+      this.link = link;
       this.name = name;
     }
 
@@ -112,22 +146,16 @@ final class WanRelay implements AutoCloseable {
             break;
           }
           chunk.flip();
-          long rate = bytesPerSecond;
+          long serialised = link.admit(chunk.remaining());
           synchronized (this) {
-            long capacity = rate == 0 ? BUFFER_BYTES
-                : rate * oneWayDelayNanos / 1_000_000_000L + BUFFER_BYTES;
-            while (queuedBytes > 0 && queuedBytes + chunk.remaining() > capacity) {
-              wait();
+            if (!dead) {
+              queue.add(new Object[] {chunk, serialised + oneWayDelayNanos});
+              notifyAll();
+              continue;
             }
-            // Stamped once there is room: a chunk waiting in front of the link is not on it.
-            long now = System.nanoTime();
-            long serialised = rate == 0 ? now
-                : Math.max(now, linkFreeAt) + chunk.remaining() * 1_000_000_000L / rate;
-            linkFreeAt = serialised;
-            queue.add(new Object[] {chunk, serialised + oneWayDelayNanos});
-            queuedBytes += chunk.remaining();
-            notifyAll();
           }
+          link.delivered(chunk.remaining());
+          break;
         }
       } catch (IOException | InterruptedException e) {
         // The connection ended.
@@ -157,18 +185,25 @@ final class WanRelay implements AutoCloseable {
             LockSupport.parkNanos(wait);
           }
           ByteBuffer chunk = (ByteBuffer) next[0];
-          int bytes = chunk.remaining();
+          // Off the link once due; the socket write is the far end's business.
+          link.delivered(chunk.remaining());
           while (chunk.hasRemaining()) {
             out.write(chunk);
-          }
-          synchronized (this) {
-            queuedBytes -= bytes;
-            notifyAll();
           }
         }
       } catch (IOException | InterruptedException e) {
         closeQuietly(in);
         closeQuietly(out);
+        long stranded = 0;
+        synchronized (this) {
+          dead = true;
+          for (Object[] left : queue) {
+            stranded += ((ByteBuffer) left[0]).remaining();
+          }
+          queue.clear();
+        }
+        // A dead connection's bytes leave the shared link, or the others would wait for them.
+        link.delivered((int) stranded);
       }
     }
   }
