@@ -83,7 +83,8 @@ final class RogueAgent implements AutoCloseable {
         return super.createVm(spec);
       }
     };
-    session = new ControlSession(io.failback.agent.grpc.AgentChannels.sharing(channel), new GuardedHypervisor(driver, state), "rogue",
+    session = new ControlSession(io.failback.agent.grpc.AgentChannels.sharing(channel),
+        new GuardedHypervisor(driver, state), "rogue",
         scheduler, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.2,
             new Random()), Clock.systemUTC(), new ControlSession.SessionListener() {},
         new DigestSets(state.resolve("digests")),

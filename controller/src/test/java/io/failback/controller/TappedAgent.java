@@ -53,7 +53,8 @@ final class TappedAgent implements AutoCloseable {
     channel = Grpc.newChannelBuilder(target, TlsMaterial.load(tls, true).channelCredentials())
         .intercept(new Tap()).build();
     scheduler = Executors.newSingleThreadScheduledExecutor();
-    session = new ControlSession(io.failback.agent.grpc.AgentChannels.sharing(channel), new GuardedHypervisor(
+    session = new ControlSession(io.failback.agent.grpc.AgentChannels.sharing(channel),
+        new GuardedHypervisor(
         new SimulatedHypervisor(hostDir), state),
         "test", scheduler,
         new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.2, new Random()),

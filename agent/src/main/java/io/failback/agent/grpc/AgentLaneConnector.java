@@ -58,8 +58,9 @@ final class AgentLaneConnector implements LaneConnector {
     // each time, which cost more CPU than the work it handed off.
     AgentServiceGrpc.newStub(lease.channel())
         .withOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD)
-        .withExecutor(MoreExecutors.directExecutor()).syncDisk(handler).onNext(SyncDiskRequest.newBuilder()
-        .setOpen(SyncOpen.newBuilder().setSessionId(sessionId).setLane(lane)).build());
+        .withExecutor(MoreExecutors.directExecutor()).syncDisk(handler)
+        .onNext(SyncDiskRequest.newBuilder()
+            .setOpen(SyncOpen.newBuilder().setSessionId(sessionId).setLane(lane)).build());
     LaneCheckpoint start;
     try {
       start = opened.get(OPEN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
