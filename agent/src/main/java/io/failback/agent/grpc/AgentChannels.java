@@ -101,12 +101,14 @@ public final class AgentChannels implements AutoCloseable {
     uploads.forEach(RenewingChannel::renew);
   }
 
+  /** Closes every connection, waiting up to five seconds in all for calls in flight. */
   @Override
   public void close() {
-    uploads.forEach(RenewingChannel::close);
+    List<RenewingChannel> all = new ArrayList<>(uploads);
     if (control != null) {
-      control.close();
+      all.add(control);
     }
+    RenewingChannel.closeAll(all);
   }
 
   /** One lane's use of an upload connection. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -67,11 +68,13 @@ class AgentChannelsTest {
   }
 
   @Test
-  void renewingBuildsANewChannelForEveryConnection() {
+  void renewingBuildsANewChannelForEveryConnectionAndClosingShutsAllDown() {
     try (AgentChannels channels = AgentChannels.of(factory, factory, 2)) {
       assertEquals(3, built.size());
       channels.renew();
       assertEquals(6, built.size(), "control and both upload connections renewed");
     }
+    // The retired ones too: calls that were in flight on them end with the agent.
+    built.forEach(channel -> assertTrue(channel.isShutdown(), channel + " still open"));
   }
 }
