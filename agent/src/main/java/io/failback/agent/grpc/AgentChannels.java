@@ -16,19 +16,23 @@ import java.util.function.Supplier;
  * grpc's auto-tuning grows a connection's window to 8 MiB at most, and every stream of the
  * connection shares it. Over a long link that caps an upload at about 8 MiB per round trip,
  * whatever the lanes (0.26 of a plain stream at 120 ms and 1 Gbit/s). A connection per upload
- * lane gives each lane its own 8 MiB, so an agent's lanes together fill the link, and the
+ * lane gives each lane its own window, so an upload has up to 8 MiB per lane in flight (at
+ * 120 ms, 0.86 of the stream at 500 Mbit/s on 2 lanes, 0.79 at 1 Gbit/s on 4), and the
  * controller's worst case grows only with the lanes sending, not with the agents connected:
  * an upload connection closes after a minute without calls. Downloads stay on the control
  * connection, whose receiver (this agent) sets its own window.
  */
 public final class AgentChannels implements AutoCloseable {
-  private final RenewingChannel control;
+  /** The control connection when this owns it; null when the caller does. */
+  private final RenewingChannel ownedControl;
+  /** The control connection's channel, owned or not. */
   private final Channel shared;
   private final List<RenewingChannel> uploads;
   private final int[] openLanes;
 
-  private AgentChannels(RenewingChannel control, Channel shared, List<RenewingChannel> uploads) {
-    this.control = control;
+  private AgentChannels(RenewingChannel ownedControl, Channel shared,
+      List<RenewingChannel> uploads) {
+    this.ownedControl = ownedControl;
     this.shared = shared;
     this.uploads = uploads;
     this.openLanes = new int[uploads.size()];
@@ -95,8 +99,8 @@ public final class AgentChannels implements AutoCloseable {
 
   /** Moves new calls of every connection to a new one, so to a full TLS handshake. */
   public void renew() {
-    if (control != null) {
-      control.renew();
+    if (ownedControl != null) {
+      ownedControl.renew();
     }
     uploads.forEach(RenewingChannel::renew);
   }
@@ -105,8 +109,8 @@ public final class AgentChannels implements AutoCloseable {
   @Override
   public void close() {
     List<RenewingChannel> all = new ArrayList<>(uploads);
-    if (control != null) {
-      all.add(control);
+    if (ownedControl != null) {
+      all.add(ownedControl);
     }
     RenewingChannel.closeAll(all);
   }
