@@ -86,6 +86,27 @@ class UploadConnectionsTest extends SyncGrpcTestBase {
         + (control.get() - before) + " bytes of an upload of " + payload);
   }
 
+  /**
+   * Cut links: every connection is cut twice mid-upload; each lane opens again on an upload
+   * connection (the cut one's lease released with its stream) and resumes from its durable
+   * checkpoint, and the cloud disk ends equal to the agent's.
+   */
+  @Test
+  void anUploadWhoseConnectionsAreCutResumesOnNewOnes() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    CuttingProxy proxy = cleanup.register(new CuttingProxy(controller.port(),
+        List.of(10L * MIB, 24L * MIB)));
+    List<VirtualDisk> disks = startAgent(controller, proxy.port());
+    long payload = payload(upload(controller, disks, "protect-cut"));
+    assertEquals(2, proxy.cuts.get(), "the proxy did not cut twice");
+    // Control and two upload connections, then all of them again after each cut.
+    assertTrue(proxy.towardsController.size() >= 7, proxy.towardsController.size()
+        + " connections for two cuts");
+    long carried = proxy.towardsController.stream().mapToLong(AtomicLong::get).sum();
+    assertTrue(carried >= payload, "the connections carried " + carried + " bytes of "
+        + payload);
+  }
+
   /** Protection's direction: the agent's 48 MiB VHDX into a new cloud VHDX, two lanes. */
   private byte[] upload(ControllerFixture controller, List<VirtualDisk> disks, String session)
       throws Exception {
