@@ -101,6 +101,13 @@ public final class AgentClient implements AutoCloseable {
     Gauge.builder("failback.agent.connected", session, s -> s.isRegistered() ? 1 : 0)
         .description("1 while the controller has accepted this agent's registration")
         .tag("host", ownHost).register(meters);
+    Gauge.builder("failback.agent.upload.lanes", channels, AgentChannels::openUploadLanes)
+        .description("Upload lanes open, each on an upload connection while there are enough")
+        .tag("host", ownHost).register(meters);
+    Gauge.builder("failback.agent.upload.connections", channels,
+            AgentChannels::uploadConnections)
+        .description("Upload connections this agent may open (--upload-connections)")
+        .tag("host", ownHost).register(meters);
     long reload = config.reloadPeriod().toMillis();
     scheduler.scheduleWithFixedDelay(() -> {
       if (tls.reloadIfChanged()) {

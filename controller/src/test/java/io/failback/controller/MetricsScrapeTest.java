@@ -87,7 +87,11 @@ class MetricsScrapeTest {
     assertTrue(after.sum("grpc_server_processing_duration_seconds_count",
         "service", "failback.v1.AgentService") > 0, "the agents' calls are counted");
     assertTrue(after.has("jvm_memory_used_bytes"));
-    assertEquals(1, Scrape.of(agentMetrics).value("failback_agent_connected", "host", "hv-01"));
+    Scrape agent = Scrape.of(agentMetrics);
+    assertEquals(1, agent.value("failback_agent_connected", "host", "hv-01"));
+    assertEquals(4, agent.value("failback_agent_upload_connections", "host", "hv-01"));
+    // Protection and reverse replication opened upload lanes; every one was given back.
+    assertEquals(0, agent.value("failback_agent_upload_lanes", "host", "hv-01"));
   }
 
   /**

@@ -92,6 +92,16 @@ public final class AgentChannels implements AutoCloseable {
     }
   }
 
+  /** Lanes open on the upload connections, all together (a metric). */
+  public synchronized int openUploadLanes() {
+    return java.util.Arrays.stream(openLanes).sum();
+  }
+
+  /** How many upload connections there are, open or not. */
+  public int uploadConnections() {
+    return uploads.size();
+  }
+
   /** Lanes open on each upload connection, in order (tests). */
   synchronized int[] openLanes() {
     return openLanes.clone();
