@@ -85,7 +85,8 @@ class MultiVmLifecycleTest {
     fixture.awaitState(lifecycle.commit(all), JobState.JOB_SUCCEEDED);
     assertEquals(List.of(), cloud.list(), "commit leaves no cloud VM");
     fixture.scribbleOnPrem("app", 3, 99);
-    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(all), JobState.JOB_SUCCEEDED);
+    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(all,
+        io.failback.proto.v1.TransferOptions.getDefaultInstance()), JobState.JOB_SUCCEEDED);
     assertEquals(3, reverse.getVmIdsCount());
     for (String name : fixture.ids.keySet()) {
       assertEquals(ProtectionState.PROTECTED, fixture.item(name).getState());

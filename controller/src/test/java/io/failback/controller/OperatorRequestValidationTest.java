@@ -9,12 +9,14 @@ import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.RawCalls;
 import io.failback.common.text.BoundedText;
 import io.failback.proto.v1.Compression;
+import io.failback.proto.v1.EnableProtectionRequest;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.GetHostRequest;
 import io.failback.proto.v1.GetJobRequest;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.PlannedFailoverRequest;
+import io.failback.proto.v1.ReverseReplicateRequest;
 import io.failback.proto.v1.TransferOptions;
 import io.failback.proto.v1.WriteToCloudVmRequest;
 import io.grpc.ManagedChannel;
@@ -87,8 +89,18 @@ class OperatorRequestValidationTest {
                 .setTransfer(c.getValue()).setValidateOnly(validateOnly).build()));
         assertTrue(status.getDescription().startsWith(c.getKey()), status.getDescription());
       }
+      // The same for the jobs whose own replication takes them.
+      Status protect = refused(() -> FailoverServiceGrpc.newBlockingStub(channel)
+          .enableProtection(EnableProtectionRequest.newBuilder().addVmIds(VM)
+              .setTransfer(c.getValue()).build()));
+      assertTrue(protect.getDescription().startsWith(c.getKey()), protect.getDescription());
+      Status reverse = refused(() -> FailoverServiceGrpc.newBlockingStub(channel)
+          .reverseReplicate(ReverseReplicateRequest.newBuilder().addVmIds(VM)
+              .setTransfer(c.getValue()).build()));
+      assertTrue(reverse.getDescription().startsWith(c.getKey()), reverse.getDescription());
     }
     assertEquals(List.of(), controller.server.jobs().list(""));
+    assertEquals(List.of(), controller.server.lifecycle().items(), "no item was created");
   }
 
   @Test

@@ -48,6 +48,45 @@ class TransferOptionsFailbackTest {
     assertTrue(zstdWire < noneWire - 6 * (1 << 20), zstdWire + " vs " + noneWire);
   }
 
+  /**
+   * Protection's and reverse replication's own replication take the lanes and compression
+   * asked for the job (each upload lane has a connection of its own): more lanes for a long
+   * link. Both end with the cloud replica equal to the on-prem disk.
+   */
+  @Test
+  void protectionAndReverseReplicationUseTheAskedLanes() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    var lifecycle = fixture.controller.server.lifecycle();
+    TransferOptions four = TransferOptions.newBuilder().setLanesPerDisk(4)
+        .setCompression(Compression.COMPRESSION_NONE).build();
+    Job protect = fixture.awaitState(lifecycle.enableProtection(List.of(fixture.vmId), false,
+        four), JobState.JOB_SUCCEEDED);
+    assertSaid(protect, "transfer settings: compression none, 4 lanes per disk (asked for the"
+        + " job)");
+    assertEquals(four, protect.getResume().getTransfer(), "kept for a continued job");
+    fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.FULL_DOWNLOAD),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    TransferOptions three = TransferOptions.newBuilder().setLanesPerDisk(3).build();
+    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(
+        Targets.of(List.of(fixture.vmId)), three), JobState.JOB_SUCCEEDED);
+    // Lanes asked, compression left to the controller: it says what it chose, with 3 lanes.
+    assertSaid(reverse, "3 lanes per disk (chosen: ");
+    fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+    assertTrue(!cloudVm.equals(fixture.item().getCloudVmId()), "a new cloud replica");
+  }
+
+  private static void assertSaid(Job job, String step) {
+    assertTrue(job.getTimelineList().stream().map(JobStep::getDescription)
+        .anyMatch(d -> d.contains(step)), job.getTimelineList().toString());
+  }
+
   private Job failBack(String name, TransferOptions options, String step) throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(Files.createDirectories(dir.resolve(name)),
         cleanup);

@@ -92,10 +92,13 @@ final class LifecycleCommands {
         + " these VMs fail back (failover then needs --encryption-certificate).")
     boolean dataEncryption;
 
+    @Mixin TransferFlags.ForReplication transfer = new TransferFlags.ForReplication();
+
     @Override
     FailoverResponse start(OperatorClient client) {
       return client.failover().enableProtection(EnableProtectionRequest.newBuilder()
-          .addAllVmIds(VmRefs.resolve(client, vmIds)).setDataEncryption(dataEncryption).build());
+          .addAllVmIds(VmRefs.resolve(client, vmIds)).setDataEncryption(dataEncryption)
+          .setTransfer(transfer.options()).build());
     }
   }
 
@@ -208,10 +211,13 @@ final class LifecycleCommands {
     @Option(names = "--plan", description = "Act on this recovery plan's VMs.")
     String plan = "";
 
+    @Mixin TransferFlags.ForReplication transfer = new TransferFlags.ForReplication();
+
     @Override
     FailoverResponse start(OperatorClient client) {
       return client.failover().reverseReplicate(ReverseReplicateRequest.newBuilder()
-          .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).build());
+          .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan)
+          .setTransfer(transfer.options()).build());
     }
   }
 

@@ -3,6 +3,7 @@ package io.failback.controller.cli;
 import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.TransferOptions;
 import java.util.Locale;
+import picocli.CommandLine.Option;
 
 /** {@code --compression} and {@code --lanes-per-disk} as the request's transfer options. */
 final class TransferFlags {
@@ -10,6 +11,23 @@ final class TransferFlags {
       + " bandwidth limit), none, lz4, zstd or zstd:LEVEL (1-19). Default: auto.";
 
   private TransferFlags() {}
+
+  /** Both flags, for the commands whose job's own replication they shape (a mixin). */
+  static final class ForReplication {
+    @Option(names = "--compression", defaultValue = "auto", description = "This job's"
+        + " replication, not the cycles after it: " + COMPRESSION_HELP)
+    String compression;
+
+    @Option(names = "--lanes-per-disk", paramLabel = "N", defaultValue = "0",
+        description = "This job's replication, not the cycles after it: parallel streams per"
+            + " disk, 1-16, each over an upload connection of its own; more for a long, fast"
+            + " link (4 at 120 ms and 1 Gbit/s). Default: 2.")
+    int lanesPerDisk;
+
+    TransferOptions options() {
+      return TransferFlags.options(compression, lanesPerDisk);
+    }
+  }
 
   /**
    * @throws IllegalArgumentException naming the flag, for a value it does not take

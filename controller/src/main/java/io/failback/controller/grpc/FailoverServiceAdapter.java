@@ -178,7 +178,8 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   public void reverseReplicate(ReverseReplicateRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.reverseReplicate(
-        targets(request.getVmIdsList(), request.getRecoveryPlan()))));
+        targets(request.getVmIdsList(), request.getRecoveryPlan()),
+        transfer(request.getTransfer()))));
   }
 
   @Override
@@ -186,7 +187,7 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.enableProtection(
         OperatorRequests.vmIds("vm_ids", request.getVmIdsList()).stream().map(VmId::value)
-            .toList(), request.getDataEncryption())));
+            .toList(), request.getDataEncryption(), transfer(request.getTransfer()))));
   }
 
   @Override

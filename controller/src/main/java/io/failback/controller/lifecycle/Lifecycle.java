@@ -86,33 +86,18 @@ public final class Lifecycle {
 
   /** EnableProtection: initial replication of on-prem VMs into new cloud VMs. */
   public Job enableProtection(List<String> vmIds) throws Exception {
-    return enableProtection(vmIds, false);
+    return enableProtection(vmIds, false, TransferOptions.getDefaultInstance());
   }
 
   /**
    * EnableProtection; with {@code dataEncryption} the items' failbacks encrypt block payloads
-   * end to end for an encryption certificate the operator selects.
+   * end to end for an encryption certificate the operator selects; {@code transfer} is how the
+   * initial replication moves data.
    */
-  public Job enableProtection(List<String> vmIds, boolean dataEncryption) throws Exception {
+  public Job enableProtection(List<String> vmIds, boolean dataEncryption,
+      TransferOptions transfer) throws Exception {
     synchronized (starting) {
-      Map<String, ProtectedItem> items = new LinkedHashMap<>();
-      for (String vmId : vmIds) {
-        VirtualMachine vm = context.hosts().vm(vmId);
-        for (ProtectedItem other : context.items().list()) {
-          if (other.getOnPremVmId().equalsIgnoreCase(vm.getId())) {
-            throw new LifecycleException("vm " + vm.getName() + " (id " + vm.getId() + ") is"
-                + " the on-prem copy of protected item " + other.getVmId() + ", which failed"
-                + " back to host " + other.getOnPremHost() + "; act on that item instead");
-          }
-        }
-        try {
-          items.put(vm.getId(), context.items().get(vm.getId()));
-        } catch (NotFoundException absent) {
-          items.put(vm.getId(), context.items().create(vm.getId(), vm.getName(),
-              vm.getHostName()));
-        }
-      }
-      Targets targets = Targets.of(List.copyOf(items.keySet()));
+      Targets targets = Targets.of(List.copyOf(ItemsToProtect.of(context, vmIds).keySet()));
       Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.ENABLE_PROTECTION);
       List<VmWork> works = new ArrayList<>();
       int n = 0;
@@ -121,7 +106,8 @@ public final class Lifecycle {
             false, dataEncryption, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("EnableProtection",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked,
+          JobResume.newBuilder().setTransfer(transfer).build());
     }
   }
 
@@ -309,8 +295,11 @@ public final class Lifecycle {
     return commit(Targets.of(List.of(vmId)));
   }
 
-  /** ReverseReplicate: protect failed-back VMs again, sending only what changed on-prem. */
-  public Job reverseReplicate(Targets targets) throws Exception {
+  /**
+   * ReverseReplicate: protect failed-back VMs again, sending only what changed on-prem;
+   * {@code transfer} is how the job's replication moves data.
+   */
+  public Job reverseReplicate(Targets targets, TransferOptions transfer) throws Exception {
     synchronized (starting) {
       Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.REVERSE_REPLICATE);
       List<VmWork> works = new ArrayList<>();
@@ -320,12 +309,13 @@ public final class Lifecycle {
             true, false, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked);
+          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked,
+          JobResume.newBuilder().setTransfer(transfer).build());
     }
   }
 
   public Job reverseReplicate(String vmId) throws Exception {
-    return reverseReplicate(Targets.of(List.of(vmId)));
+    return reverseReplicate(Targets.of(List.of(vmId)), TransferOptions.getDefaultInstance());
   }
 
   /** One delta cycle of a protected VM to its cloud replica; returns each disk's outcome. */
