@@ -111,8 +111,7 @@ public final class AgentMain {
         throw new ParameterException(spec.commandLine(), "--download-window-mib must be 0"
             + " (auto-tuned) or 1 to 256, got " + downloadWindowMib);
       }
-      if (uploadConnections < 0
-          || uploadConnections > TransportLimits.MAX_AGENT_UPLOAD_CONNECTIONS) {
+      if (!TransportLimits.uploadConnectionsAllowed(uploadConnections)) {
         throw new ParameterException(spec.commandLine(), "--upload-connections must be 0 to "
             + TransportLimits.MAX_AGENT_UPLOAD_CONNECTIONS + ", got " + uploadConnections);
       }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
+import io.failback.common.hash.ZeroBlocks;
 import io.failback.common.sync.SyncProgress;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.StartSync;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 class UploadConnectionsTest extends SyncGrpcTestBase {
   private static final int BLOCK = 64 * 1024;
-  private static final byte[] ZERO = new byte[BLOCK];
 
   @Test
   void anUploadsLanesEachHaveAConnectionAndADownloadRidesTheControlOne() throws Exception {
@@ -126,8 +126,7 @@ class UploadConnectionsTest extends SyncGrpcTestBase {
   private static long payload(byte[] image) {
     long bytes = 0;
     for (int block = 0; block < image.length / BLOCK; block++) {
-      if (!java.util.Arrays.equals(image, block * BLOCK, (block + 1) * BLOCK, ZERO, 0,
-          BLOCK)) {
+      if (!ZeroBlocks.isAllZero(image, block * BLOCK, BLOCK)) {
         bytes += BLOCK;
       }
     }

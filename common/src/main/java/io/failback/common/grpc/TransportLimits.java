@@ -103,10 +103,14 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
     checkArgument(windowAllowed(agentFlowControlWindowBytes),
         "the agent's window must be 0 (auto-tuned) or 1 MiB to 256 MiB, got %s bytes",
         agentFlowControlWindowBytes);
-    checkArgument(agentUploadConnections >= 0
-        && agentUploadConnections <= MAX_AGENT_UPLOAD_CONNECTIONS,
+    checkArgument(uploadConnectionsAllowed(agentUploadConnections),
         "upload connections must be 0 to %s, got %s", MAX_AGENT_UPLOAD_CONNECTIONS,
         agentUploadConnections);
+  }
+
+  /** Whether an agent may be told to open {@code connections} upload connections. */
+  public static boolean uploadConnectionsAllowed(int connections) {
+    return connections >= 0 && connections <= MAX_AGENT_UPLOAD_CONNECTIONS;
   }
 
   /** Whether {@code bytes} is a window these limits take: 0 (auto-tuned) or 1 to 256 MiB. */

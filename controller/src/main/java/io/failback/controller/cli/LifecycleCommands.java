@@ -92,7 +92,7 @@ final class LifecycleCommands {
         + " these VMs fail back (failover then needs --encryption-certificate).")
     boolean dataEncryption;
 
-    @Mixin TransferFlags.ForReplication transfer = new TransferFlags.ForReplication();
+    @Mixin TransferFlags.JobTransfer transfer = new TransferFlags.JobTransfer();
 
     @Override
     FailoverResponse start(OperatorClient client) {
@@ -128,13 +128,7 @@ final class LifecycleCommands {
         description = "The target agent's encryption certificate, for encrypted groups.")
     String encryptionCertificate = "";
 
-    @Option(names = "--compression", defaultValue = "auto",
-        description = "Failback only: " + TransferFlags.COMPRESSION_HELP)
-    String compression;
-
-    @Option(names = "--lanes-per-disk", paramLabel = "N", defaultValue = "0",
-        description = "Failback only: parallel streams per disk, 1-16. Default: 2.")
-    int lanesPerDisk;
+    @Mixin TransferFlags.JobTransfer transfer = new TransferFlags.JobTransfer();
 
     @Override
     FailoverResponse start(OperatorClient client) {
@@ -152,7 +146,7 @@ final class LifecycleCommands {
           .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).setDataSync(mode)
           .setTargetHost(targetHost == null ? "" : targetHost)
           .setEncryptionCertificate(encryptionCertificate).setValidateOnly(validateOnly)
-          .setTransfer(TransferFlags.options(compression, lanesPerDisk)).build());
+          .setTransfer(transfer.options()).build());
     }
   }
 
@@ -211,7 +205,7 @@ final class LifecycleCommands {
     @Option(names = "--plan", description = "Act on this recovery plan's VMs.")
     String plan = "";
 
-    @Mixin TransferFlags.ForReplication transfer = new TransferFlags.ForReplication();
+    @Mixin TransferFlags.JobTransfer transfer = new TransferFlags.JobTransfer();
 
     @Override
     FailoverResponse start(OperatorClient client) {

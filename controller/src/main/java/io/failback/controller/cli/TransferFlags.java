@@ -12,16 +12,20 @@ final class TransferFlags {
 
   private TransferFlags() {}
 
-  /** Both flags, for the commands whose job's own replication they shape (a mixin). */
-  static final class ForReplication {
-    @Option(names = "--compression", defaultValue = "auto", description = "This job's"
-        + " replication, not the cycles after it: " + COMPRESSION_HELP)
+  /**
+   * Both flags as a mixin, for the commands whose job's own transfers they shape: a failback's,
+   * a protection's initial replication, a reverse replication's.
+   */
+  static final class JobTransfer {
+    @Option(names = "--compression", defaultValue = "auto", description = "This job's own"
+        + " transfers (a failback, an initial or reverse replication; not a failover to the"
+        + " cloud, not the cycles after): " + COMPRESSION_HELP)
     String compression;
 
     @Option(names = "--lanes-per-disk", paramLabel = "N", defaultValue = "0",
-        description = "This job's replication, not the cycles after it: parallel streams per"
-            + " disk, 1-16, each over an upload connection of its own; more for a long, fast"
-            + " link (4 at 120 ms and 1 Gbit/s). Default: 2.")
+        description = "The same transfers: parallel streams per disk, 1-16; more for a long,"
+            + " fast link (an upload's lanes each have a connection of their own: 4 at 120 ms"
+            + " and 1 Gbit/s). Default: 2.")
     int lanesPerDisk;
 
     TransferOptions options() {
