@@ -40,7 +40,7 @@ class AgentKilledCampaignTest {
     this.signal = signal;
     PausingProxy[] proxy = new PausingProxy[1];
     LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup,
-        PausingProxy.into(proxy, cleanup));
+        PausingProxy.into(proxy, cleanup), settings -> { });
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();

@@ -78,7 +78,9 @@ class BandwidthLimitTest {
     // A link this slow is worth zstd's CPU: the controller chose it from the limit.
     assertTrue(protected_.getTimelineList().stream().anyMatch(step -> step.getDescription()
         .contains("transfer settings: compression zstd level 6, 2 lanes per disk (chosen: the"
-            + " bandwidth limit in force, 16 Mbit/s)")), protected_.getTimelineList().toString());
+            + " bandwidth limit in force, 16 Mbit/s; lanes chosen: round trip ")
+        && step.getDescription().contains(" at the bandwidth limit's 16 Mbit/s: ")),
+        protected_.getTimelineList().toString());
     // Metrics: the limit in force (applied each second) and the time lanes waited for it.
     Scrape scraped = Scrape.parse(fixture.controller.server.metrics().registry().scrape());
     for (int i = 0; i < 50 && !scraped.has("failback_bandwidth_limit_bits_per_second"); i++) {

@@ -122,21 +122,21 @@ final class LifecycleFixture {
 
   /** With the agent in its own process ({@link #agentProcess}), which a test may kill. */
   static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup) throws Exception {
-    return withAgentProcess(dir, cleanup, port -> "localhost:" + port);
+    return withAgentProcess(dir, cleanup, settings -> { });
   }
 
-  /** With the agent in its own process, dialling {@code agentTarget} of the controller's port. */
+  /** With the agent in its own process dialling {@code agentTarget}, settings adjusted first. */
   static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup,
-      IntFunction<String> agentTarget) throws Exception {
+      IntFunction<String> agentTarget, java.util.function.Consumer<ControllerFixture> settings)
+      throws Exception {
     return new LifecycleFixture(dir, cleanup, agentTarget, host -> { }, false, null,
-        CloudChoice.localDirectory(), null);
+        CloudChoice.localDirectory(), null, settings);
   }
 
   /** With the agent in its own process and the controller's settings adjusted first. */
   static LifecycleFixture withAgentProcess(Path dir, GrpcCleanup cleanup,
       java.util.function.Consumer<ControllerFixture> settings) throws Exception {
-    return new LifecycleFixture(dir, cleanup, port -> "localhost:" + port, host -> { }, false,
-        null, CloudChoice.localDirectory(), null, settings);
+    return withAgentProcess(dir, cleanup, port -> "localhost:" + port, settings);
   }
 
   /** The agent's process, for a fixture made {@link #withAgentProcess}. */

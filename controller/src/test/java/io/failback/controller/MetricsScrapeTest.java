@@ -74,6 +74,9 @@ class MetricsScrapeTest {
     assertEquals(1, after.value("failback_agent_online", "host", "hv-01"));
     double age = after.value("failback_agent_heartbeat_age_seconds", "host", "hv-01");
     assertTrue(age >= 0 && age < 10, "heartbeat age " + age);
+    // Probed after registering and with every heartbeat, answered by the agent's process.
+    double roundTrip = after.value("failback_agent_round_trip_seconds", "host", "hv-01");
+    assertTrue(roundTrip > 0 && roundTrip < 1, "round trip " + roundTrip);
     double rpo = after.value("failback_item_recovery_point_age_seconds", "vm", fixture.vmId);
     assertTrue(rpo >= 0 && rpo < 120, "recovery point age " + rpo);
     assertTrue(after.value("failback_jobs_ended_total", "kind", "PlannedFailover",

@@ -1,6 +1,5 @@
 package io.failback.agent.grpc;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.google.protobuf.util.Timestamps;
 import io.failback.agent.drill.DrillCommands;
 import io.failback.agent.encryption.EncryptionCertificateStore;
@@ -29,8 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -60,9 +57,7 @@ public final class ControlSession implements AutoCloseable {
   private final UndoCommands undo;
   private final VmCommands vmCommands;
   private final DrillCommands drills;
-  /** Slow commands (disk samples, VMs made), off the stream's thread: heartbeats go on. */
-  private final ExecutorService background = Executors.newSingleThreadExecutor(
-      new ThreadFactoryBuilder().setNameFormat("agent-commands").setDaemon(true).build());
+  private final BackgroundCommands background = new BackgroundCommands(this::deliver);
   private final EncryptionCertificateStore encryption;
   /** Results finished while the control stream was down; sent after the next registration. */
   private final List<CommandResult> undelivered = new ArrayList<>();
@@ -143,7 +138,7 @@ public final class ControlSession implements AutoCloseable {
   private void register(HostInventory inventory) {
     send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
         .setInventory(inventory).setAgentInstanceId(instanceId)
-        .setSyncRevision(SessionGeometry.PROTOCOL_REVISION)).build());
+        .setSyncRevision(SessionGeometry.PROTOCOL_REVISION).setAnswersRoundTrips(true)).build());
   }
 
   /**
@@ -197,6 +192,9 @@ public final class ControlSession implements AutoCloseable {
       switch (message.getKindCase()) {
         case REGISTERED -> hand(() -> onRegistered(message.getRegistered()));
         case COMMAND -> hand(() -> run(message.getCommand()));
+        // At once, on this thread: a queue here would count in the controller's measure.
+        case ROUND_TRIP -> send(AgentMessage.newBuilder().setRoundTrip(message.getRoundTrip())
+            .build());
         default -> log.warn("ignoring a controller message of unknown kind; is the"
             + " controller newer than this agent?");
       }
@@ -268,13 +266,13 @@ public final class ControlSession implements AutoCloseable {
       case CREATE_VM -> {
         // Creating disks and a VM takes a while on a real host: off the stream's thread. The
         // controller learns the host's new state with the answer.
-        inBackground(result, "cannot create VM " + command.getCreateVm().getName(), () -> result
-            .setCreatedVmId(driver.createVm(NewVm.of(command.getCreateVm())).getId())
-            .setInventory(readInventory()));
+        background.run(result, "cannot create VM " + command.getCreateVm().getName(),
+            () -> result.setCreatedVmId(driver.createVm(NewVm.of(command.getCreateVm())).getId())
+                .setInventory(readInventory()));
         return;
       }
       case SAMPLE_DIGESTS -> {
-        inBackground(result, "cannot sample " + command.getSampleDigests().getDiskPath(),
+        background.run(result, "cannot sample " + command.getSampleDigests().getDiskPath(),
             () -> result.setSampleDigests(sampler.sample(command.getSampleDigests())));
         return;
       }
@@ -288,13 +286,13 @@ public final class ControlSession implements AutoCloseable {
       case STOP_VM, START_VM, CLEAR_INCONSISTENT, DISCARD_UNDO ->
           vmCommand(result, () -> vmCommands.run(command));
       case ROLLBACK_DISKS -> {
-        inBackground(result, "cannot roll back the disks of VM " + command.getRollbackDisks()
+        background.run(result, "cannot roll back the disks of VM " + command.getRollbackDisks()
             .getVmId(), () -> undo.rollback(command.getRollbackDisks(), result));
         return;
       }
       case CREATE_DRILL_VM, DELETE_DRILL_VM -> {
         // Seeding a drill VM's disks reads the on-prem VM's: minutes for large ones.
-        inBackground(result, "drill VM not " + (command.hasCreateDrillVm() ? "created"
+        background.run(result, "drill VM not " + (command.hasCreateDrillVm() ? "created"
             : "deleted"), () -> drills.run(command, result, this::readInventory));
         return;
       }
@@ -304,31 +302,8 @@ public final class ControlSession implements AutoCloseable {
     deliver(result.build());
   }
 
-  /**
-   * Runs a slow command off the stream's thread; whatever happens, the controller gets an
-   * answer (it would otherwise wait out its command timeout, not knowing what was done).
-   */
-  private void inBackground(CommandResult.Builder result, String failure, VmAction action) {
-    try {
-      background.execute(() -> {
-        try {
-          action.run();
-        } catch (IOException | RuntimeException e) {
-          result.setError(failure + ": " + e.getMessage());
-        }
-        deliver(result.build());
-      });
-    } catch (RejectedExecutionException stopped) {
-      deliver(result.setError(failure + ": agent stopping").build());
-    }
-  }
-
-  private interface VmAction {
-    void run() throws IOException;
-  }
-
   /** Runs a VM command; the result carries the fresh inventory, or the error. */
-  private void vmCommand(CommandResult.Builder result, VmAction action) {
+  private void vmCommand(CommandResult.Builder result, BackgroundCommands.Action action) {
     try {
       action.run();
       result.setInventory(readInventory());

@@ -17,4 +17,9 @@ public interface AgentConnection {
   default int syncRevision() {
     return 0;
   }
+
+  /** Whether the agent answers round-trip probes ({@code Register.answers_round_trips}). */
+  default boolean answersRoundTrips() {
+    return false;
+  }
 }

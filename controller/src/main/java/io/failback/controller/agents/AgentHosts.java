@@ -173,6 +173,11 @@ public final class AgentHosts implements OnPremHosts {
   }
 
   @Override
+  public Optional<Duration> roundTrip(String host) {
+    return registry.roundTrip(host);
+  }
+
+  @Override
   public Optional<Object> agentConnection(String host) {
     return registry.connection(host).map(connection -> connection);
   }

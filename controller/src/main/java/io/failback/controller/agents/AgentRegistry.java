@@ -1,5 +1,6 @@
 package io.failback.controller.agents;
 
+import com.google.common.base.Strings;
 import com.google.protobuf.util.Timestamps;
 import io.failback.controller.agents.boundary.AgentInputException;
 import io.failback.controller.agents.boundary.CommandResultValidator;
@@ -17,6 +18,7 @@ import io.failback.proto.v1.HostStatus;
 import io.failback.proto.v1.VmConflict;
 import io.failback.controller.store.VmOwnerRecords;
 import io.failback.proto.v1.RefreshInventory;
+import io.failback.proto.v1.RoundTrip;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +52,7 @@ public final class AgentRegistry {
   private final Map<String, Pending> pending = new HashMap<>();
   private final Map<String, String> refusals = new HashMap<>();
   private final OwnedInventories owned;
+  private final RoundTrips roundTrips = new RoundTrips(System::nanoTime);
 
   private record Live(AgentConnection connection, Instant lastHeartbeat) {}
 
@@ -102,6 +105,7 @@ public final class AgentRegistry {
     HostInventory kept = owned.keepOwned(key, inventory, now);
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
     Live previous = live.put(key, new Live(connection, now));
+    roundTrips.restart(key, connection);
     instances.put(key, agentInstanceId);
     offlineSince.remove(key);
     if (previous != null && previous.connection() != connection) {
@@ -148,6 +152,25 @@ public final class AgentRegistry {
     Instant now = clock.instant();
     live.put(key, new Live(connection, now));
     store.hostRecords().recordHeartbeat(key, now);
+    probeRoundTrip(hostName, connection);
+  }
+
+  /**
+   * Sends {@code connection} a round-trip probe if it is the host's latest stream and its agent
+   * answers probes: after registering, and with each heartbeat.
+   */
+  public void probeRoundTrip(String hostName, AgentConnection connection) {
+    roundTrips.probe(normalize(hostName), connection);
+  }
+
+  /** Takes an echo of a probe; one from a replaced stream, or of no probe sent, is ignored. */
+  public void roundTripAnswered(String hostName, RoundTrip echo, AgentConnection connection) {
+    roundTrips.answered(normalize(hostName), connection, echo.getProbe());
+  }
+
+  /** The least round trip of the control stream of {@code hostName}'s last answers. */
+  public Optional<Duration> roundTrip(String hostName) {
+    return roundTrips.least(normalize(hostName));
   }
 
   /**
@@ -336,8 +359,11 @@ public final class AgentRegistry {
         .setLastSeen(Timestamps.fromMillis(lastSeen.toEpochMilli()))
         .setRegisteredAt(Timestamps.fromMillis(stored.registeredAt().toEpochMilli()))
         .setInventory(stored.inventory())
-        .setRemoteAddress(nullToEmpty(stored.remoteAddress()))
-        .setRegistrationRefused(nullToEmpty(refused));
+        .setRemoteAddress(Strings.nullToEmpty(stored.remoteAddress()))
+        .setRegistrationRefused(Strings.nullToEmpty(refused));
+    roundTrips.least(stored.name()).ifPresent(rtt -> host.setRoundTrip(
+        com.google.protobuf.Duration.newBuilder().setSeconds(rtt.getSeconds())
+            .setNanos(rtt.getNano())));
     store.hostFenceRecords().fence(stored.name()).ifPresent(fence -> host.setFence(
         HostFence.newBuilder().setFencedAt(Timestamps.fromMillis(fence.fencedAt().toEpochMilli()))
             .setFencedBy(fence.actor()).setReason(fence.reason())));
@@ -360,10 +386,6 @@ public final class AgentRegistry {
     if (current != null) {
       current.connection().close(reason);
     }
-  }
-
-  private static String nullToEmpty(String value) {
-    return value == null ? "" : value;
   }
 
   /** Host names compare case-insensitively, as on Windows. */

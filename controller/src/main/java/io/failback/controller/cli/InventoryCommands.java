@@ -81,15 +81,15 @@ final class InventoryCommands {
           printStructured(response);
           return 0;
         }
-        Table table = new Table("HOST", "STATUS", "LAST SEEN", "HYPERVISOR", "AGENT", "VMS",
-            "ADDRESS");
+        Table table = new Table("HOST", "STATUS", "LAST SEEN", "RTT", "HYPERVISOR", "AGENT",
+            "VMS", "ADDRESS");
         for (Host host : response.getHostsList()) {
           String status = host.hasFence() ? "FENCED" : !host.getRegistrationRefused().isEmpty()
               ? host.getStatus() + " (REFUSED)" : host.getVmConflictsCount() > 0
               ? host.getStatus() + " (" + host.getVmConflictsCount() + " VM CONFLICTS)"
               : String.valueOf(host.getStatus());
           table.row(host.getName(), status, Timestamps.toString(host.getLastSeen()),
-              host.getInventory().getHypervisorKind() + " "
+              roundTrip(host), host.getInventory().getHypervisorKind() + " "
                   + host.getInventory().getHypervisorVersion(),
               host.getInventory().getAgentVersion(),
               host.getInventory().getVirtualMachinesCount(), host.getRemoteAddress());
@@ -121,6 +121,8 @@ final class InventoryCommands {
             Timestamps.toString(host.getLastSeen()));
         out.printf("hypervisor  %s %s, agent %s%n", inventory.getHypervisorKind(),
             inventory.getHypervisorVersion(), inventory.getAgentVersion());
+        out.printf("round trip  %s (the least of the control stream's last probes)%n",
+            roundTrip(host));
         if (host.hasFence()) {
           out.printf("FENCED      since %s by %s: %s%n",
               Timestamps.toString(host.getFence().getFencedAt()), host.getFence().getFencedBy(),
@@ -144,6 +146,12 @@ final class InventoryCommands {
         return 0;
       }
     }
+  }
+
+  /** The host's round trip in milliseconds, "-" before one was measured. */
+  static String roundTrip(Host host) {
+    return host.hasRoundTrip() ? String.format(java.util.Locale.ROOT, "%.1f ms",
+        com.google.protobuf.util.Durations.toNanos(host.getRoundTrip()) / 1e6) : "-";
   }
 
   @Command(name = "vms", description = "List the VMs the hosts reported.")

@@ -35,6 +35,7 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
   private String hostName;
   /** From the last Register on this stream; a newer one may say more. */
   private volatile int syncRevision;
+  private volatile boolean answersRoundTrips;
 
   ControlStream(AgentRegistry registry, PeerIdentity peer, String remoteAddress,
       StreamObserver<ControllerMessage> responses) {
@@ -51,6 +52,8 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
         case REGISTER -> register(message.getRegister());
         case HEARTBEAT -> registry.heartbeat(registeredHost(), this);
         case COMMAND_RESULT -> registry.commandResult(registeredHost(), message.getCommandResult(),
+            this);
+        case ROUND_TRIP -> registry.roundTripAnswered(registeredHost(), message.getRoundTrip(),
             this);
         default -> throw Status.INVALID_ARGUMENT
             .withDescription("AgentMessage carries no known kind; is the agent newer than the"
@@ -88,6 +91,7 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
     }
     // Before the registry hands this stream out: a session announced on it may rely on it.
     syncRevision = register.getSyncRevision();
+    answersRoundTrips = register.getAnswersRoundTrips();
     registry.register(peer.name(), register.getInventory(), remoteAddress,
         register.getAgentInstanceId(), this);
     send(ControllerMessage.newBuilder()
@@ -96,11 +100,17 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
             .setHeartbeatInterval(toProto(registry.heartbeatInterval()))
             .setHeartbeatTimeout(toProto(registry.heartbeatTimeout())))
         .build());
+    registry.probeRoundTrip(peer.name(), this);
   }
 
   @Override
   public int syncRevision() {
     return syncRevision;
+  }
+
+  @Override
+  public boolean answersRoundTrips() {
+    return answersRoundTrips;
   }
 
   private synchronized String registeredHost() {

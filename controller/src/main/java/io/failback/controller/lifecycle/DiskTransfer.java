@@ -216,7 +216,7 @@ final class DiskTransfer {
     Tags tags = TransferLabels.tags(plan, jobs);
     // One throttle for the transfer: its buckets are the scopes', shared with every transfer.
     Throttle throttle = throttles.forTransfer(plan.host(), plan.jobId());
-    TransferSettings settings = tuner.settings(plan, throttle.bytesPerSecond());
+    TransferSettings settings = tuner.settings(plan, throttle.bytesPerSecond(), disks.size());
     note(plan, "transfer settings: " + settings);
     for (Disk disk : disks) {
       SyncProgress counters = new SyncProgress(activity);

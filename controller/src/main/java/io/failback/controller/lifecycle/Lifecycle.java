@@ -63,7 +63,7 @@ public final class Lifecycle {
     ScheduledExecutorService ticker =
         Executors.newSingleThreadScheduledExecutor(FlowSupport.daemons("job-progress"));
     ExecutorService workers = Executors.newCachedThreadPool(FlowSupport.daemons("lifecycle"));
-    Timings timings = new Timings();
+    Timings timings = new Timings(hosts::roundTrip);
     DurableLanes lanes = new DurableLanes(checkpoints);
     jobs.addListener(job -> {
       if (JobTransitions.isTerminal(job.getState())) {

@@ -72,6 +72,11 @@ public interface OnPremHosts {
   /** Whether the host's agent holds a control stream now. */
   boolean isOnline(String host);
 
+  /** The least round trip of the host's control stream lately; empty before one is measured. */
+  default Optional<java.time.Duration> roundTrip(String host) {
+    return Optional.empty();
+  }
+
   /**
    * The control stream the host's agent holds now, as an opaque token; empty when offline. A
    * different token later means the agent reconnected or restarted in between.

@@ -7,13 +7,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * What the controller measured on earlier work, for predictions: per on-prem host the rates and
  * fixed costs of transfers from the controller ({@link TransferTiming}), and per site (a host,
  * or the cloud) how long VMs took to stop and to start. The latest measurement wins: a host's
  * link and load change, and the newest figure is the likeliest next one. Kept in memory; a
- * restarted controller measures again. Thread-safe.
+ * restarted controller measures again. Thread-safe. The round trip of a host's control stream
+ * is the agent registry's, asked for here.
  */
 final class Timings {
   /** The site name of the cloud, beside the on-prem hosts' names. */
@@ -38,6 +40,22 @@ final class Timings {
 
   private final Map<String, Host> hosts = new ConcurrentHashMap<>();
   private final Map<String, Duration> power = new ConcurrentHashMap<>();
+  private final Function<String, Optional<Duration>> roundTrips;
+
+  /** Without round trips: none is ever measured. */
+  Timings() {
+    this(host -> Optional.empty());
+  }
+
+  /** @param roundTrips the least round trip of a host's control stream, if measured */
+  Timings(Function<String, Optional<Duration>> roundTrips) {
+    this.roundTrips = roundTrips;
+  }
+
+  /** The least round trip of {@code host}'s control stream lately, if measured. */
+  Optional<Duration> roundTrip(String host) {
+    return roundTrips.apply(host);
+  }
 
   /** Keeps what {@code t}, a transfer from the controller to {@code host}, measured. */
   void transfer(String host, TransferTiming t) {

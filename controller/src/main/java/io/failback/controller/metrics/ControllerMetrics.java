@@ -35,6 +35,7 @@ public final class ControllerMetrics {
   private final Clock clock;
   private final MultiGauge hostOnline;
   private final MultiGauge heartbeatAge;
+  private final MultiGauge roundTrip;
   private final MultiGauge recoveryPointAge;
   private final MultiGauge rpoTarget;
   private final MultiGauge rpoWarning;
@@ -50,6 +51,10 @@ public final class ControllerMetrics {
         .register(registry);
     this.heartbeatAge = MultiGauge.builder("failback.agent.heartbeat.age").baseUnit("seconds")
         .description("Time since the host's agent last sent a heartbeat (connected hosts)")
+        .register(registry);
+    this.roundTrip = MultiGauge.builder("failback.agent.round.trip").baseUnit("seconds")
+        .description("The least round trip of the host's control stream over its last probes"
+            + " (connected hosts whose agent answers them); an upload's lanes follow it")
         .register(registry);
     this.recoveryPointAge = MultiGauge.builder("failback.item.recovery.point.age")
         .baseUnit("seconds")
@@ -107,6 +112,12 @@ public final class ControllerMetrics {
             r.lastHeartbeats().get(host))));
       }
       heartbeatAge.register(ages, true);
+      List<MultiGauge.Row<?>> trips = new ArrayList<>();
+      for (String host : agents.lastHeartbeats().keySet()) {
+        trips.add(MultiGauge.Row.of(Tags.of("host", host), agents, r -> r.roundTrip(host)
+            .map(d -> d.toNanos() / 1e9).orElse(Double.NaN)));
+      }
+      roundTrip.register(trips, true);
       // Rows hold what the store said at this refresh: a scrape reads no store. The age runs
       // on at scrape time; a new recovery point or warning shows at the next refresh.
       List<MultiGauge.Row<?>> rpo = new ArrayList<>();

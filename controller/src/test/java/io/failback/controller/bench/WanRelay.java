@@ -8,6 +8,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -26,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  * router buffer), as connections between two sites share their WAN: a client that opens more
  * connections gets more of the window it is allowed in flight, never more than the rate.
  */
-final class WanRelay implements AutoCloseable {
+public final class WanRelay implements AutoCloseable {
   private static final int CHUNK = 64 * 1024;
   /** The router buffer in front of the link, beyond what is in flight on it. */
   private static final long BUFFER_BYTES = 4L << 20;
@@ -39,8 +40,9 @@ final class WanRelay implements AutoCloseable {
   private volatile boolean closed;
   private final Link up = new Link();
   private final Link down = new Link();
+  private final AtomicInteger accepted = new AtomicInteger();
 
-  WanRelay(InetSocketAddress target) throws IOException {
+  public WanRelay(InetSocketAddress target) throws IOException {
     this.target = target;
     this.listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
     Thread acceptor = new Thread(this::accept, "wan-relay-accept");
@@ -48,14 +50,19 @@ final class WanRelay implements AutoCloseable {
     acceptor.start();
   }
 
-  int port() {
+  public int port() {
     return listener.socket().getLocalPort();
   }
 
   /** Sets the round trip (half of it each way) and the rate of each direction, 0 for none. */
-  void set(long roundTripMillis, long megabitsPerSecond) {
+  public void set(long roundTripMillis, long megabitsPerSecond) {
     oneWayDelayNanos = TimeUnit.MILLISECONDS.toNanos(roundTripMillis) / 2;
     bytesPerSecond = megabitsPerSecond * 1_000_000 / 8;
+  }
+
+  /** TCP connections accepted so far. */
+  public int connectionsAccepted() {
+    return accepted.get();
   }
 
   /** Takes {@code other}'s round trip and rate. */
@@ -68,6 +75,7 @@ final class WanRelay implements AutoCloseable {
     while (!closed) {
       try {
         SocketChannel from = listener.accept();
+        accepted.incrementAndGet();
         SocketChannel to = SocketChannel.open(target);
         for (SocketChannel channel : new SocketChannel[] {from, to}) {
           channel.socket().setTcpNoDelay(true);

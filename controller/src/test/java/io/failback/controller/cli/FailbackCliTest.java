@@ -38,17 +38,29 @@ class FailbackCliTest {
     server = cleanup.register(ControllerServer.start(ControllerConfig.withDefaults("127.0.0.1",
         0, dir.resolve("state"), pki.controller()), Clock.systemUTC()));
     operator = pki.operator("ops");
+    // An agent that answers round-trip probes at once.
+    AgentConnection agent = new AgentConnection() {
+      @Override
+      public void send(ControllerMessage message) {
+        if (message.hasRoundTrip()) {
+          server.registry().roundTripAnswered("hv-01", message.getRoundTrip(), this);
+        }
+      }
+
+      @Override
+      public void close(String reason) {}
+
+      @Override
+      public boolean answersRoundTrips() {
+        return true;
+      }
+    };
     server.registry().register("hv-01", HostInventory.newBuilder().setHostName("hv-01")
         .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED)
         .addVirtualMachines(VirtualMachine.newBuilder().setId(VM_ID).setName("web-01")
             .setHostName("hv-01").setStateDetail("Running"))
-        .build(), "127.0.0.1:1", "i-1", new AgentConnection() {
-          @Override
-          public void send(ControllerMessage message) {}
-
-          @Override
-          public void close(String reason) {}
-        });
+        .build(), "127.0.0.1:1", "i-1", agent);
+    server.registry().probeRoundTrip("hv-01", agent);
   }
 
   private static Run cli(String... args) {
@@ -73,6 +85,10 @@ class FailbackCliTest {
     assertEquals(0, run.exit(), run.toString());
     assertTrue(run.out().contains("hv-01"), run.out());
     assertTrue(run.out().contains("ONLINE"), run.out());
+    assertTrue(run.out().lines().anyMatch(l -> l.matches(
+        "hv-01 +ONLINE +\\S+ +0\\.[0-9] ms .*")), "the round trip in its column: " + run.out());
+    Run detail = cli(args("host", "hv-01"));
+    assertTrue(detail.out().contains("round trip  0."), detail.out());
   }
 
   @Test
