@@ -258,7 +258,7 @@ class ControllerKilledTakeoverTest {
           "going on from the last durable checkpoint")).count(), "both disks: " + steps);
       // One moment for the whole VM: both disks come from the read point the cut pass read.
       assertEquals(1, steps.stream().filter(text -> text.startsWith("disks ")
-          && text.contains(" copied as read point ") && text.endsWith(" froze them")).count(),
+          && text.contains(" copied as read point ") && text.contains(" froze them")).count(),
           "both disks from one read point: " + steps);
       long disk1Scanned = LifecycleFixture.diskTasks(done).stream()
           .filter(task -> task.getDiskPath().equals(rig.vm.getDisks(1).getPath()))

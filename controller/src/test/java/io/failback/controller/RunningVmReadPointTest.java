@@ -60,8 +60,10 @@ class RunningVmReadPointTest {
         .toList();
     for (int i = 0; i < 2; i++) {
       String disk = fixture.onPremDisk(i).toString();
+      // The simulated host copies the disks: the sessions waited for that, and say so.
       assertTrue(steps.stream().anyMatch(step -> step.startsWith("disk")
-          && step.contains(disk) && step.contains(" copied as read point sim-rp-")), steps
+          && step.contains(disk) && step.contains(" copied as read point sim-rp-")
+          && step.matches(".* \\(the host took [0-9]+\\.[0-9] s to make it\\)")), steps
           .toString());
     }
 

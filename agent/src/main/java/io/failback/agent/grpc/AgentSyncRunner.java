@@ -189,14 +189,17 @@ public final class AgentSyncRunner implements AutoCloseable {
     String token = start.getReadPointToken();
     parked.endUnwanted(vm.getId(), token, start.getDiskPath(), start.getContinueReadPoint());
     ReadPoints.Lease joined;
+    long waitedMillis = 0;
     if (start.getContinueReadPoint()) {
       joined = parked.take(token, start.getDiskPath()).orElseThrow(() ->
           new ParkedReadPoints.GoneException("no read point of VM " + vm.getName() + " kept under "
               + token + " for disk " + start.getDiskPath() + " (ended, or the agent restarted"
               + " since); nothing was read"));
     } else {
+      long asked = System.nanoTime();
       try {
         joined = driver.readPoints().join(vm.getId());
+        waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
       } catch (IOException e) {
         if (vm.getPowerState() != PowerState.OFF
             || e instanceof ReadPoint.OutcomeUnknownException) {
@@ -224,7 +227,7 @@ public final class AgentSyncRunner implements AutoCloseable {
             + " session");
       }
       String reference = joined.succeeded(start.getDiskPath());
-      result.getSyncReportBuilder().setReadPoint(point.id());
+      result.getSyncReportBuilder().setReadPoint(point.id()).setReadPointMillis(waitedMillis);
       if (!start.getParameters().getDigestSet().isEmpty()) {
         result.getSyncReportBuilder().setChangeReference(reference);
       }

@@ -4,6 +4,7 @@ import io.failback.common.ids.VmId;
 import io.failback.common.text.BoundedText;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.SyncReport;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -79,5 +80,8 @@ public final class CommandResultValidator {
         AgentLimits.MAX_PATH_CHARS);
     Fields.text(problems, field + ".read_point", report.getReadPoint(), 0,
         AgentLimits.MAX_PATH_CHARS);
+    // A day: longer than any checkpoint a host makes before its command times out.
+    Fields.atMost(problems, field + ".read_point_millis", report.getReadPointMillis(),
+        TimeUnit.DAYS.toMillis(1));
   }
 }

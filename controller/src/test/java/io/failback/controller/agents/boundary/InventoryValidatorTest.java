@@ -96,4 +96,20 @@ class InventoryValidatorTest {
     assertThrows(AgentInputException.class, () -> CommandResultValidator.check(
         CommandResult.newBuilder().setCommandId("c").setCreatedVmId("/tmp/x").build(), "hv-01"));
   }
+
+  @Test
+  void aSyncReportsReadPointWaitIsBounded() throws Exception {
+    CommandResult day = CommandResult.newBuilder().setCommandId("c").setSyncReport(
+        io.failback.proto.v1.SyncReport.newBuilder().setReadPoint("rp-1")
+            .setReadPointMillis(86_400_000L)).build();
+    assertEquals(day, CommandResultValidator.check(day, "hv-01"));
+    // A uint64 past Long.MAX_VALUE reads as negative in Java: refused all the same.
+    for (long millis : new long[] {86_400_001L, -1L}) {
+      AgentInputException refused = assertThrows(AgentInputException.class,
+          () -> CommandResultValidator.check(day.toBuilder().setSyncReport(day.getSyncReport()
+              .toBuilder().setReadPointMillis(millis)).build(), "hv-01"));
+      assertTrue(refused.getMessage().contains("command_result.sync_report.read_point_millis "
+          + Long.toUnsignedString(millis) + " is out of range"), refused.getMessage());
+    }
+  }
 }
