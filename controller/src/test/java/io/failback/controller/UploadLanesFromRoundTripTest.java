@@ -59,6 +59,7 @@ class UploadLanesFromRoundTripTest {
         JobState.JOB_SUCCEEDED);
     assertSaid(protect, "3 lanes per disk (chosen: ");
     assertSaid(protect, "; lanes chosen: round trip 1");
+    assertEquals(3, protect.getResume().getUploadLanesOrThrow(fixture.vmId));
     fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
     assertEquals(1 + 6, relay.get().connectionsAccepted(), "a connection per upload lane");
 
@@ -66,6 +67,8 @@ class UploadLanesFromRoundTripTest {
     Job failover = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
         DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);
     assertSaid(failover, "3 lanes per disk (chosen: ");
+    // Kept with the job: a continued pass uses them, as its durable lane checkpoints need.
+    assertEquals(3, failover.getResume().getUploadLanesOrThrow(fixture.vmId));
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
     String cloudVm = fixture.item().getCloudVmId();
     byte[] written = new byte[1 << 20];

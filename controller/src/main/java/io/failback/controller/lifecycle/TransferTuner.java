@@ -5,6 +5,7 @@ import io.failback.controller.tuning.CompressionPolicy;
 import io.failback.controller.tuning.LanePolicy;
 import io.failback.controller.tuning.TransferRequest;
 import io.failback.controller.tuning.TransferSettings;
+import io.failback.proto.v1.JobResume;
 import io.failback.proto.v1.SyncRole;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -32,10 +33,11 @@ final class TransferTuner {
    * @param disks how many disks the transfer moves at once
    */
   TransferSettings settings(DiskTransfer.Plan plan, OptionalLong limit, int disks) {
-    TransferRequest asked = asked(plan);
+    JobResume resume = resume(plan);
+    TransferRequest asked = asked(plan, resume);
     Optional<LanePolicy.Choice> chosen = asked.lanesPerDisk().isEmpty()
-        && plan.agentRole() == SyncRole.SOURCE ? Optional.of(LanePolicy.forUpload(plan.host(),
-            timings.roundTrip(plan.host()), limit, disks)) : Optional.empty();
+        && plan.agentRole() == SyncRole.SOURCE ? Optional.of(uploadLanes(plan, resume, limit,
+            disks)) : Optional.empty();
     int lanes = chosen.map(LanePolicy.Choice::lanes).orElse(asked.lanes());
     TransferSettings settings = asked.codec().isPresent()
         ? new TransferSettings(asked.codec().get(), lanes, "asked for the job")
@@ -44,13 +46,55 @@ final class TransferTuner {
         + "; lanes chosen: " + c.because())).orElse(settings);
   }
 
-  private TransferRequest asked(DiskTransfer.Plan plan) {
+  /**
+   * The lanes an earlier upload of the job chose for the VM, else chosen now from the host's
+   * round trip and kept with the job: a continued pass must have the lanes its durable
+   * checkpoints were made with, whatever the round trip says after a restart.
+   */
+  private LanePolicy.Choice uploadLanes(DiskTransfer.Plan plan, JobResume resume,
+      OptionalLong limit, int disks) {
+    Integer kept = resume.getUploadLanesMap().get(plan.vmId());
+    if (kept != null && kept >= 1 && kept <= TransferRequest.MAX_LANES) {
+      return new LanePolicy.Choice(kept, "as for the job's first upload of the VM");
+    }
+    LanePolicy.Choice choice = LanePolicy.forUpload(plan.host(), timings.roundTrip(plan.host()),
+        limit, disks);
     if (plan.jobId().isEmpty()) {
-      return TransferRequest.AUTO;
+      return choice;
     }
     try {
-      return TransferRequest.of(jobs.get(plan.jobId()).getResume().getTransfer());
-    } catch (NotFoundException | StoreException | IllegalArgumentException e) {
+      // Under the job's lock: of two transfers of the VM choosing at once, the first one kept
+      // is the one both use.
+      Integer first = jobs.editResume(plan.jobId(), r -> r.putUploadLanes(plan.vmId(),
+          r.getUploadLanesOrDefault(plan.vmId(), choice.lanes()))).getResume()
+          .getUploadLanesMap().get(plan.vmId());
+      return first == choice.lanes() ? choice : new LanePolicy.Choice(first,
+          "as for the job's first upload of the VM");
+    } catch (NotFoundException | IllegalTransitionException | StoreException e) {
+      // Not kept: a continued pass may choose other lanes and then reads from the start.
+      log.warn("job {}: the lanes chosen for VM {} are not kept ({})", plan.jobId(),
+          plan.vmId(), e.getMessage());
+      return choice;
+    }
+  }
+
+  private JobResume resume(DiskTransfer.Plan plan) {
+    if (plan.jobId().isEmpty()) {
+      return JobResume.getDefaultInstance();
+    }
+    try {
+      return jobs.get(plan.jobId()).getResume();
+    } catch (NotFoundException | StoreException e) {
+      log.warn("job {}: its record is unreadable ({}); the controller chooses", plan.jobId(),
+          e.getMessage());
+      return JobResume.getDefaultInstance();
+    }
+  }
+
+  private TransferRequest asked(DiskTransfer.Plan plan, JobResume resume) {
+    try {
+      return TransferRequest.of(resume.getTransfer());
+    } catch (IllegalArgumentException e) {
       // Checked when the job was asked for; a record that no longer reads leaves it to policy.
       log.warn("job {}: its transfer options are unusable ({}); the controller chooses",
           plan.jobId(), e.getMessage());

@@ -1,0 +1,112 @@
+package io.failback.controller.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.MutableClock;
+import io.failback.controller.store.ControllerStore;
+import io.failback.controller.tuning.TransferSettings;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.JobResume;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncRole;
+import io.failback.proto.v1.TransferOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An upload's lanes follow the host's round trip, and once a job chose them for a VM its later
+ * and continued uploads of that VM keep them, whatever the round trip says then: its durable
+ * lane checkpoints hold only for the same lanes.
+ */
+class TransferTunerTest {
+  @TempDir Path dir;
+  private ControllerStore store;
+  private Jobs jobs;
+  private final AtomicReference<Optional<Duration>> roundTrip =
+      new AtomicReference<>(Optional.empty());
+  private TransferTuner tuner;
+
+  @BeforeEach
+  void open() throws Exception {
+    store = ControllerStore.open(dir.resolve("controller.db"));
+    jobs = new Jobs(store.jobRecords(), new MutableClock(Instant.parse("2026-12-06T10:00:00Z")));
+    tuner = new TransferTuner(jobs, new Timings(host -> roundTrip.get()));
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    store.close();
+  }
+
+  private String job(String... vms) throws Exception {
+    Map<String, List<String>> disks = new java.util.LinkedHashMap<>();
+    for (String vm : vms) {
+      disks.put(vm, List.of("d0"));
+    }
+    return jobs.create("EnableProtection", FailoverDirection.ON_PREM_TO_CLOUD, "", disks)
+        .getId();
+  }
+
+  private TransferSettings settings(String jobId, String vm, SyncRole agent) {
+    return tuner.settings(new DiskTransfer.Plan(jobId, vm, "hv-01", 1, SyncMode.FULL, agent,
+        "s", "", 0), OptionalLong.empty(), 1);
+  }
+
+  private JobResume resume(String jobId) throws Exception {
+    return jobs.get(jobId).getResume();
+  }
+
+  @Test
+  void aJobKeepsTheLanesItsFirstUploadOfAVmChose() throws Exception {
+    String jobId = job("vm-1", "vm-2");
+    roundTrip.set(Optional.of(Duration.ofMillis(120)));
+    TransferSettings first = settings(jobId, "vm-1", SyncRole.SOURCE);
+    assertEquals(4, first.lanesPerDisk());
+    assertTrue(first.because().contains("; lanes chosen: round trip 120.0 ms"), first.because());
+    assertEquals(Map.of("vm-1", 4), resume(jobId).getUploadLanesMap());
+
+    // The controller restarted (nothing measured yet), or the link got short: the VM's next
+    // pass of the same job keeps 4.
+    roundTrip.set(Optional.empty());
+    TransferSettings continued = settings(jobId, "vm-1", SyncRole.SOURCE);
+    assertEquals(4, continued.lanesPerDisk());
+    assertTrue(continued.because().endsWith("; lanes chosen: as for the job's first upload of"
+        + " the VM"), continued.because());
+    // Another VM of the job chooses its own; a new job chooses afresh.
+    roundTrip.set(Optional.of(Duration.ofMillis(1)));
+    assertEquals(2, settings(jobId, "vm-2", SyncRole.SOURCE).lanesPerDisk());
+    assertEquals(Map.of("vm-1", 4, "vm-2", 2), resume(jobId).getUploadLanesMap());
+    String next = job("vm-1");
+    assertEquals(2, settings(next, "vm-1", SyncRole.SOURCE).lanesPerDisk());
+  }
+
+  @Test
+  void downloadsCyclesAndAskedLanesKeepNothing() throws Exception {
+    roundTrip.set(Optional.of(Duration.ofMillis(120)));
+    String jobId = job("vm-1");
+    TransferSettings download = settings(jobId, "vm-1", SyncRole.TARGET);
+    assertEquals(2, download.lanesPerDisk(), "the agent's own window fills a long link");
+    assertFalse(download.because().contains("lanes chosen"), download.because());
+    // A replication cycle is no job: it chooses each time.
+    assertEquals(4, settings("", "vm-1", SyncRole.SOURCE).lanesPerDisk());
+    String asked = jobs.editResume(job("vm-1"), r -> r.setTransfer(TransferOptions.newBuilder()
+        .setLanesPerDisk(3))).getId();
+    TransferSettings operator = settings(asked, "vm-1", SyncRole.SOURCE);
+    assertEquals(3, operator.lanesPerDisk());
+    assertFalse(operator.because().contains("lanes chosen"), operator.because());
+    assertEquals(Map.of(), resume(jobId).getUploadLanesMap());
+    assertEquals(Map.of(), resume(asked).getUploadLanesMap());
+  }
+}
