@@ -14,6 +14,7 @@ import io.failback.common.disk.BlockDevices;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.common.sync.DigestSets;
 import io.failback.common.sync.DiskSync;
+import io.failback.common.sync.SyncActivity;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.CommandResult;
@@ -292,6 +293,11 @@ public final class AgentSyncRunner implements AutoCloseable {
         .setBlocksSent(counters.blocksSent()).setBytesRead(counters.bytesRead())
         .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
         .setResumes(counters.resumes()));
+    if (start.getAgentRole() == SyncRole.SOURCE) {
+      SyncActivity.Snapshot lanes = progress.activity().snapshot();
+      result.getSyncReportBuilder().setSendNanos(lanes.sendNanos())
+          .setLinkWaitNanos(lanes.linkWaitNanos()).setSentBytes(lanes.sentBytes());
+    }
     log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
   }
 

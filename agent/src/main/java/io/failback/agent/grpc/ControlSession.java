@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * The agent's control stream: dial out, register the inventory, heartbeat, run commands, and
  * after any drop reconnect with back-off and register again. All state changes run on the
  * single-threaded {@code scheduler} or under this object's lock; gRPC callbacks only hand
- * work over, so nothing blocks a gRPC thread.
+ * work over, so nothing blocks a gRPC thread, except the echo of a round-trip probe, sent at
+ * once under the lock that only reconnecting holds for long (while it reads the inventory).
  */
 public final class ControlSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlSession.class);

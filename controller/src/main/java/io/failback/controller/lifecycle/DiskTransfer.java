@@ -249,17 +249,7 @@ final class DiskTransfer {
       }
       first.throwIfAny();
       ReadPointNotes.of(disks, outcomes).forEach(text -> note(plan, text));
-      // A verify pass is no model for a transfer: its source reads nothing it need not.
-      if (plan.agentRole() == SyncRole.TARGET && plan.readBack() != ReadBack.VERIFY_PASS) {
-        long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
-            .mapToLong(o -> o.controller().progress().blocksScanned()).sum() * BLOCK_SIZE;
-        SyncActivity.Snapshot lanes = activity.snapshot();
-        TransferTiming timing = new TransferTiming(System.nanoTime() - started,
-            lanes.firstNanos() < 0 ? 0 : lanes.firstNanos() - started, lanes, scanned,
-            plan.referenceAfterWrite(), plan.mode() == SyncMode.TRACKED);
-        timings.transfer(plan.host(), timing);
-        log.info(plan.sessionPrefix() + ": " + timing);
-      }
+      TransferMeasures.record(timings, plan, started, activity, outcomes);
       return outcomes;
     } finally {
       reporting.cancel(false);

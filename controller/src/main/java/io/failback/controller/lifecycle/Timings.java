@@ -31,6 +31,7 @@ final class Timings {
   private static final class Host {
     OptionalDouble send = OptionalDouble.empty();
     Optional<CompressionPolicy.Measured> link = Optional.empty();
+    Optional<CompressionPolicy.Measured> uploadLink = Optional.empty();
     OptionalDouble checksum = OptionalDouble.empty();
     OptionalDouble tracked = OptionalDouble.empty();
     Optional<Duration> trackedFixed = Optional.empty();
@@ -77,6 +78,22 @@ final class Timings {
         h.trackedFixed = Optional.of(t.fixedCost());
       }
     }
+  }
+
+  /**
+   * Keeps the link from {@code host} as an upload's lanes met it: {@code bytesPerSecond} while
+   * sending, and whether the link held them back.
+   */
+  void uploaded(String host, double bytesPerSecond, boolean linkBound) {
+    Host h = hosts.computeIfAbsent(key(host), k -> new Host());
+    synchronized (h) {
+      h.uploadLink = Optional.of(new CompressionPolicy.Measured(bytesPerSecond, linkBound));
+    }
+  }
+
+  /** The link from {@code host} (the agent sends) as the last upload that sent enough met it. */
+  Optional<CompressionPolicy.Measured> uploadLink(String host) {
+    return read(host, h -> h.uploadLink, Optional.empty());
   }
 
   /** Bytes per second the controller's lanes sent to {@code host}, while sending. */

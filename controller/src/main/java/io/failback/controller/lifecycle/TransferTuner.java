@@ -41,7 +41,10 @@ final class TransferTuner {
     int lanes = chosen.map(LanePolicy.Choice::lanes).orElse(asked.lanes());
     TransferSettings settings = asked.codec().isPresent()
         ? new TransferSettings(asked.codec().get(), lanes, "asked for the job")
-        : CompressionPolicy.choose(plan.host(), limit, timings.link(plan.host()), lanes);
+        : plan.agentRole() == SyncRole.SOURCE
+            ? CompressionPolicy.choose(plan.host(), "upload link", limit,
+                timings.uploadLink(plan.host()), lanes)
+            : CompressionPolicy.choose(plan.host(), limit, timings.link(plan.host()), lanes);
     return chosen.map(c -> new TransferSettings(settings.codec(), lanes, settings.because()
         + "; lanes chosen: " + c.because())).orElse(settings);
   }

@@ -51,30 +51,40 @@ public final class CompressionPolicy {
   /** What a transfer with {@code host} compresses with, and why. */
   public static TransferSettings choose(String host, OptionalLong limitBytesPerSecond,
       Optional<Measured> measured, int lanes) {
+    return choose(host, "link", limitBytesPerSecond, measured, lanes);
+  }
+
+  /**
+   * What a transfer with {@code host} compresses with, and why.
+   *
+   * @param link what {@code measured} measured, as the reason names it ("link", "upload link")
+   */
+  public static TransferSettings choose(String host, String link,
+      OptionalLong limitBytesPerSecond, Optional<Measured> measured, int lanes) {
     Optional<Measured> bound = measured.filter(Measured::linkBound);
     long limitBits = limitBytesPerSecond.isPresent() ? limitBytesPerSecond.getAsLong() * 8
         : Long.MAX_VALUE;
     long measuredBits = bound.map(m -> (long) (m.bytesPerSecond() * 8)).orElse(Long.MAX_VALUE);
-    long link = Math.min(limitBits, measuredBits);
+    long linkBits = Math.min(limitBits, measuredBits);
     // Bound by the link or not, the link carried at least what was measured on the wire.
     long carried = measured.map(m -> (long) (m.bytesPerSecond() * 8)).orElse(0L);
     long lz4Bits = lanes * LZ4_BYTES_PER_SECOND * 8;
     if (carried >= lz4Bits && limitBits >= lz4Bits) {
-      return new TransferSettings(Codec.NONE, lanes, "chosen: host " + host + "'s link carried "
-          + rate(carried) + ", more than LZ4 compresses on " + lanes + " lane"
+      return new TransferSettings(Codec.NONE, lanes, "chosen: host " + host + "'s " + link
+          + " carried " + rate(carried) + ", more than LZ4 compresses on " + lanes + " lane"
           + (lanes == 1 ? "" : "s") + " (" + rate(lz4Bits) + ")");
     }
-    if (link == Long.MAX_VALUE) {
-      String why = measured.map(m -> "host " + host + "'s link carried " + rate((long)
+    if (linkBits == Long.MAX_VALUE) {
+      String why = measured.map(m -> "host " + host + "'s " + link + " carried " + rate((long)
           (m.bytesPerSecond() * 8)) + " without holding the lanes back").orElse(
           "nothing measured with host " + host + " yet, no bandwidth limit");
       return new TransferSettings(Codec.LZ4, lanes, "chosen: " + why);
     }
     String why = limitBits <= measuredBits
         ? "the bandwidth limit in force, " + rate(limitBits)
-        : "host " + host + "'s link measured at " + rate(measuredBits);
+        : "host " + host + "'s " + link + " measured at " + rate(measuredBits);
     for (Step step : STEPS) {
-      if (link <= step.upToBitsPerSecond()) {
+      if (linkBits <= step.upToBitsPerSecond()) {
         return new TransferSettings(step.codec(), lanes, "chosen: " + why);
       }
     }

@@ -10,6 +10,7 @@ import io.failback.controller.tuning.TransferSettings;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.JobResume;
 import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncReport;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.TransferOptions;
 import java.nio.file.Path;
@@ -37,12 +38,14 @@ class TransferTunerTest {
   private final AtomicReference<Optional<Duration>> roundTrip =
       new AtomicReference<>(Optional.empty());
   private TransferTuner tuner;
+  private Timings timings;
 
   @BeforeEach
   void open() throws Exception {
     store = ControllerStore.open(dir.resolve("controller.db"));
     jobs = new Jobs(store.jobRecords(), new MutableClock(Instant.parse("2026-12-06T10:00:00Z")));
-    tuner = new TransferTuner(jobs, new Timings(host -> roundTrip.get()));
+    timings = new Timings(host -> roundTrip.get());
+    tuner = new TransferTuner(jobs, timings);
   }
 
   @AfterEach
@@ -108,5 +111,32 @@ class TransferTunerTest {
     assertFalse(operator.because().contains("lanes chosen"), operator.because());
     assertEquals(Map.of(), resume(jobId).getUploadLanesMap());
     assertEquals(Map.of(), resume(asked).getUploadLanesMap());
+  }
+
+  @Test
+  void anUploadCompressesForTheUploadLinkItsHostsLastUploadMet() throws Exception {
+    String jobId = job("vm-1");
+    assertTrue(settings(jobId, "vm-1", SyncRole.SOURCE).because().startsWith(
+        "chosen: nothing measured with host hv-01 yet"));
+    // 10 MB/s, the lanes held back by the link: an 80 Mbit/s uplink, worth zstd's CPU.
+    TransferMeasures.uploaded(timings, "hv-01", List.of(
+        SyncReport.newBuilder().setSentBytes(6_000_000).setSendNanos(600_000_000L)
+            .setLinkWaitNanos(400_000_000L).build(),
+        SyncReport.newBuilder().setSentBytes(4_000_000).setSendNanos(1_000_000_000L)
+            .setLinkWaitNanos(300_000_000L).build()));
+    TransferSettings upload = settings(jobId, "vm-1", SyncRole.SOURCE);
+    assertEquals("zstd level 6", upload.codec().toString());
+    assertTrue(upload.because().startsWith("chosen: host hv-01's upload link measured at"
+        + " 80 Mbit/s; lanes chosen: "), upload.because());
+    // The download link is another matter: nothing measured of it.
+    assertTrue(settings(jobId, "vm-1", SyncRole.TARGET).because().startsWith(
+        "chosen: nothing measured with host hv-01 yet"));
+    // Too little sent says nothing of the link; lanes not held back say it is faster: LZ4.
+    TransferMeasures.uploaded(timings, "hv-02", List.of(SyncReport.newBuilder()
+        .setSentBytes(100_000).setSendNanos(1_000_000_000L).build()));
+    assertEquals(Optional.empty(), timings.uploadLink("hv-02"));
+    TransferMeasures.uploaded(timings, "hv-01", List.of(SyncReport.newBuilder()
+        .setSentBytes(10_000_000).setSendNanos(1_000_000_000L).setLinkWaitNanos(1).build()));
+    assertEquals("lz4", settings(jobId, "vm-1", SyncRole.SOURCE).codec().toString());
   }
 }

@@ -83,5 +83,10 @@ public final class CommandResultValidator {
     // A day: longer than any checkpoint a host makes before its command times out.
     Fields.atMost(problems, field + ".read_point_millis", report.getReadPointMillis(),
         TimeUnit.DAYS.toMillis(1));
+    // What a session's lanes measured: a month of sending, 64 lanes waiting all of it, a PiB.
+    long month = TimeUnit.DAYS.toNanos(31);
+    Fields.atMost(problems, field + ".send_nanos", report.getSendNanos(), month);
+    Fields.atMost(problems, field + ".link_wait_nanos", report.getLinkWaitNanos(), 64 * month);
+    Fields.atMost(problems, field + ".sent_bytes", report.getSentBytes(), 1L << 50);
   }
 }

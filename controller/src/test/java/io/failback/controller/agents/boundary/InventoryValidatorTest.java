@@ -13,6 +13,7 @@ import io.failback.proto.v1.NetworkAdapter;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +111,15 @@ class InventoryValidatorTest {
               .toBuilder().setReadPointMillis(millis)).build(), "hv-01"));
       assertTrue(refused.getMessage().contains("command_result.sync_report.read_point_millis "
           + Long.toUnsignedString(millis) + " is out of range"), refused.getMessage());
+    }
+    // What the lanes measured while sending is bounded too: the controller computes with it.
+    AgentInputException refused = assertThrows(AgentInputException.class,
+        () -> CommandResultValidator.check(day.toBuilder().setSyncReport(day.getSyncReport()
+            .toBuilder().setSendNanos(-1L).setLinkWaitNanos(-1L).setSentBytes(-1L)).build(),
+            "hv-01"));
+    for (String field : List.of("send_nanos", "link_wait_nanos", "sent_bytes")) {
+      assertTrue(refused.getMessage().contains("sync_report." + field + " 18446744073709551615"
+          + " is out of range"), refused.getMessage());
     }
   }
 }

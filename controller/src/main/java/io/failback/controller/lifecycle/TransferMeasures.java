@@ -1,0 +1,65 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.common.sync.SyncActivity;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.SyncReport;
+import io.failback.proto.v1.SyncRole;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps what a finished transfer measured of its host, for the next transfer's choices and
+ * predictions: of a download, the controller's own lanes' timing ({@link TransferTiming}); of
+ * an upload, what the agent's lanes reported of the link while they sent.
+ */
+final class TransferMeasures {
+  private static final Logger log = LoggerFactory.getLogger(TransferMeasures.class);
+
+  private TransferMeasures() {}
+
+  /**
+   * @param started when the transfer began, in System.nanoTime()
+   * @param activity the controller's lanes, of every disk of the transfer
+   */
+  static void record(Timings timings, DiskTransfer.Plan plan, long started,
+      SyncActivity activity, List<SyncOutcome> outcomes) {
+    // A verify pass is no model for a transfer: its source reads nothing it need not.
+    if (plan.readBack() == DiskTransfer.ReadBack.VERIFY_PASS) {
+      return;
+    }
+    if (plan.agentRole() == SyncRole.SOURCE) {
+      uploaded(timings, plan.host(), outcomes.stream().map(SyncOutcome::agent).toList());
+      return;
+    }
+    long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
+        .mapToLong(o -> o.controller().progress().blocksScanned()).sum()
+        * DiskTransfer.BLOCK_SIZE;
+    SyncActivity.Snapshot lanes = activity.snapshot();
+    TransferTiming timing = new TransferTiming(System.nanoTime() - started,
+        lanes.firstNanos() < 0 ? 0 : lanes.firstNanos() - started, lanes, scanned,
+        plan.referenceAfterWrite(), plan.mode() == SyncMode.TRACKED);
+    timings.transfer(plan.host(), timing);
+    log.info(plan.sessionPrefix() + ": " + timing);
+  }
+
+  /**
+   * The host's upload link as the agent's lanes met it. Each disk's session measured its own
+   * lanes; the disks moved at once over the one link, so their bytes add up over the longest
+   * sending time, and their waits for the link add up as the lanes' do within a session.
+   */
+  static void uploaded(Timings timings, String host, List<SyncReport> reports) {
+    long bytes = reports.stream().mapToLong(SyncReport::getSentBytes).sum();
+    long sending = reports.stream().mapToLong(SyncReport::getSendNanos).max().orElse(0);
+    long waiting = reports.stream().mapToLong(SyncReport::getLinkWaitNanos).sum();
+    if (bytes < TransferTiming.MIN_SENT_BYTES || sending <= 0) {
+      return;
+    }
+    double rate = bytes * 1e9 / sending;
+    timings.uploaded(host, rate, waiting * 2 >= sending);
+    log.info("upload from host {}: {} bytes at {} MB/s while sending, {} by the link", host,
+        bytes, String.format(java.util.Locale.ROOT, "%.1f", rate / 1e6),
+        waiting * 2 >= sending ? "held back" : "not held back");
+  }
+}
