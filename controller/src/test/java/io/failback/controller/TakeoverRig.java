@@ -253,13 +253,13 @@ final class TakeoverRig implements AutoCloseable {
 
   /**
    * How many disks of job {@code jobId} have a durable lane checkpoint in the shared store
-   * (keys end in {@code /d<disk>}); -1 while the store does not answer.
+   * (keys end in {@code /d<disk>/l<lanes>}); -1 while the store does not answer.
    */
   int disksWithCheckpoints(String jobId) {
     try {
       return Integer.parseInt(TestDatabases.queryString(store, "SELECT count(DISTINCT"
-          + " substring(session_id from '/d([0-9]+)$')) FROM sync_checkpoints WHERE session_id"
-          + " LIKE 'job-" + jobId + "/%'"));
+          + " substring(session_id from '/d([0-9]+)/l[0-9]+$')) FROM sync_checkpoints WHERE"
+          + " session_id LIKE 'job-" + jobId + "/%'"));
     } catch (java.sql.SQLException e) {
       return -1;
     }

@@ -262,7 +262,8 @@ final class DiskTransfer {
   private CompletableFuture<SyncOutcome> start(Plan plan, Disk disk, TransferSettings settings,
       Throttle throttle, SyncProgress counters, Set<String> sessions) {
     SyncParameters planned = TransferLabels.parameters(plan, disk, settings);
-    Map<Integer, LaneCheckpoint> durable = lanes.load(plan, disk.index());
+    Map<Integer, LaneCheckpoint> durable = lanes.load(plan, disk.index(),
+        planned.getLaneCount());
     // Another process wrote the blocks below a durable checkpoint: its list of what it wrote
     // is gone, so the session reads back the whole disk.
     SyncParameters parameters = durable.isEmpty() ? planned : planned.toBuilder()
@@ -336,7 +337,7 @@ final class DiskTransfer {
         disk.cloudDisk(), Map.copyOf(acknowledged),
         checkpoint -> {
           acknowledged.put(checkpoint.getLane(), checkpoint);
-          lanes.record(plan, disk.index(), checkpoint);
+          lanes.record(plan, disk.index(), parameters.getLaneCount(), checkpoint);
         }, counters,
         disk.changed(), plan.encryption(), throttle);
   }

@@ -61,9 +61,13 @@ final class DurableLanes {
     return jobKey(plan.jobId()) + plan.vmId() + "/" + plan.resumeKey();
   }
 
-  /** Where {@code plan}'s sessions for {@code disk} start: empty to start at the beginning. */
-  Map<Integer, LaneCheckpoint> load(DiskTransfer.Plan plan, int disk) {
-    String key = key(plan, disk);
+  /**
+   * Where {@code plan}'s sessions for {@code disk} start, with {@code lanes} lanes: empty to
+   * start at the beginning. A lane's checkpoint holds only for the lanes it was made with
+   * (another lane count cuts the disk into other ranges), so those are kept apart by count.
+   */
+  Map<Integer, LaneCheckpoint> load(DiskTransfer.Plan plan, int disk, int lanes) {
+    String key = key(plan, disk, lanes);
     if (key == null) {
       return Map.of();
     }
@@ -77,8 +81,8 @@ final class DurableLanes {
   }
 
   /** Records a lane's acknowledged batch. */
-  void record(DiskTransfer.Plan plan, int disk, LaneCheckpoint checkpoint) {
-    String key = key(plan, disk);
+  void record(DiskTransfer.Plan plan, int disk, int lanes, LaneCheckpoint checkpoint) {
+    String key = key(plan, disk, lanes);
     if (key == null) {
       return;
     }
@@ -92,10 +96,11 @@ final class DurableLanes {
 
   /** The disk's pass is over: its checkpoints would only mislead a later run. */
   void forget(DiskTransfer.Plan plan, int disk) {
-    String key = key(plan, disk);
+    String key = disk(plan, disk);
     if (key != null) {
       try {
-        records.delete(key);
+        // Whatever lanes they were made with.
+        records.deletePrefix(key + "/l");
       } catch (StoreException e) {
         log.warn("checkpoints of " + key + " not forgotten: " + e.getMessage());
       }
@@ -119,7 +124,12 @@ final class DurableLanes {
         + c.getWatermarkBlock()).collect(Collectors.joining(", "));
   }
 
-  private String key(DiskTransfer.Plan plan, int disk) {
+  private String key(DiskTransfer.Plan plan, int disk, int lanes) {
+    String prefix = disk(plan, disk);
+    return prefix == null ? null : prefix + "/l" + lanes;
+  }
+
+  private String disk(DiskTransfer.Plan plan, int disk) {
     if (records == null || plan.resumeKey().isEmpty() || plan.jobId().isEmpty()) {
       return null;
     }

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TransferTuner {
   private static final Logger log = LoggerFactory.getLogger(TransferTuner.class);
+  /** Why an upload has the lanes an earlier upload of the job chose for the VM. */
+  private static final String KEPT = "as for the job's first upload of the VM";
 
   private final Jobs jobs;
   private final Timings timings;
@@ -58,7 +60,7 @@ final class TransferTuner {
       OptionalLong limit, int disks) {
     Integer kept = resume.getUploadLanesMap().get(plan.vmId());
     if (kept != null && kept >= 1 && kept <= TransferRequest.MAX_LANES) {
-      return new LanePolicy.Choice(kept, "as for the job's first upload of the VM");
+      return new LanePolicy.Choice(kept, KEPT);
     }
     LanePolicy.Choice choice = LanePolicy.forUpload(plan.host(), timings.roundTrip(plan.host()),
         limit, disks);
@@ -71,10 +73,10 @@ final class TransferTuner {
       Integer first = jobs.editResume(plan.jobId(), r -> r.putUploadLanes(plan.vmId(),
           r.getUploadLanesOrDefault(plan.vmId(), choice.lanes()))).getResume()
           .getUploadLanesMap().get(plan.vmId());
-      return first == choice.lanes() ? choice : new LanePolicy.Choice(first,
-          "as for the job's first upload of the VM");
+      return first == choice.lanes() ? choice : new LanePolicy.Choice(first, KEPT);
     } catch (NotFoundException | IllegalTransitionException | StoreException e) {
-      // Not kept: a continued pass may choose other lanes and then reads from the start.
+      // Not kept: a continued pass may choose other lanes, and then finds no checkpoint made
+      // with them (DurableLanes) and starts at the beginning.
       log.warn("job {}: the lanes chosen for VM {} are not kept ({})", plan.jobId(),
           plan.vmId(), e.getMessage());
       return choice;

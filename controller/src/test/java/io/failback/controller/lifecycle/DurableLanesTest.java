@@ -37,18 +37,44 @@ class DurableLanesTest {
       DiskTransfer.Plan app = phase2("job-1", "app");
       DiskTransfer.Plan db = phase2("job-1", "db");
 
-      lanes.record(app, 0, atBlock(256));
-      assertEquals(Map.of(), lanes.load(db, 0), "db starts at its own beginning");
-      assertEquals(Map.of(0, atBlock(256)), lanes.load(app, 0));
+      lanes.record(app, 0, 2, atBlock(256));
+      assertEquals(Map.of(), lanes.load(db, 0, 2), "db starts at its own beginning");
+      assertEquals(Map.of(0, atBlock(256)), lanes.load(app, 0, 2));
 
-      lanes.record(db, 0, atBlock(128));
+      lanes.record(db, 0, 2, atBlock(128));
       lanes.forget(app, 0);
-      assertEquals(Map.of(0, atBlock(128)), lanes.load(db, 0), "app's end keeps db's");
-      assertEquals(Map.of(), lanes.load(phase2("job-2", "db"), 0), "another job's own");
-      assertEquals(Map.of(), lanes.load(db, 1), "another disk's own");
+      assertEquals(Map.of(0, atBlock(128)), lanes.load(db, 0, 2), "app's end keeps db's");
+      assertEquals(Map.of(), lanes.load(phase2("job-2", "db"), 0, 2), "another job's own");
+      assertEquals(Map.of(), lanes.load(db, 1, 2), "another disk's own");
 
       lanes.forgetJob("job-1");
-      assertEquals(Map.of(), lanes.load(db, 0));
+      assertEquals(Map.of(), lanes.load(db, 0, 2));
+    }
+  }
+
+  /**
+   * A checkpoint holds only for the lanes it was made with: another lane count cuts the disk
+   * into other ranges, and a watermark of lane 1 of two is no watermark of lane 1 of three.
+   */
+  @Test
+  void checkpointsHoldOnlyForTheLaneCountTheyWereMadeWith() throws Exception {
+    try (ControllerStore store = ControllerStore.open(dir.resolve("store.db"))) {
+      DurableLanes lanes = new DurableLanes(store.checkpointRecords());
+      DiskTransfer.Plan app = phase2("job-1", "app");
+      lanes.record(app, 0, 2, atBlock(256));
+      assertEquals(Map.of(), lanes.load(app, 0, 3), "made with 2 lanes, asked with 3");
+      assertEquals(Map.of(0, atBlock(256)), lanes.load(app, 0, 2));
+      lanes.record(app, 0, 3, atBlock(64));
+      lanes.record(app, 1, 2, atBlock(512));
+      // The pass is over: its checkpoints go, whatever lanes they were made with; another
+      // disk's (d1 is no prefix of d10's key) stay.
+      lanes.record(app, 10, 2, atBlock(128));
+      lanes.forget(app, 0);
+      lanes.forget(app, 1);
+      assertEquals(Map.of(), lanes.load(app, 0, 2));
+      assertEquals(Map.of(), lanes.load(app, 0, 3));
+      assertEquals(Map.of(), lanes.load(app, 1, 2));
+      assertEquals(Map.of(0, atBlock(128)), lanes.load(app, 10, 2));
     }
   }
 }
