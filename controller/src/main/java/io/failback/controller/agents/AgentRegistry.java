@@ -362,8 +362,7 @@ public final class AgentRegistry {
         .setRemoteAddress(Strings.nullToEmpty(stored.remoteAddress()))
         .setRegistrationRefused(Strings.nullToEmpty(refused));
     roundTrips.least(stored.name()).ifPresent(rtt -> host.setRoundTrip(
-        com.google.protobuf.Duration.newBuilder().setSeconds(rtt.getSeconds())
-            .setNanos(rtt.getNano())));
+        com.google.protobuf.util.Durations.fromNanos(rtt.toNanos())));
     store.hostFenceRecords().fence(stored.name()).ifPresent(fence -> host.setFence(
         HostFence.newBuilder().setFencedAt(Timestamps.fromMillis(fence.fencedAt().toEpochMilli()))
             .setFencedBy(fence.actor()).setReason(fence.reason())));

@@ -25,7 +25,8 @@ final class TransferFlags {
     @Option(names = "--lanes-per-disk", paramLabel = "N", defaultValue = "0",
         description = "The same transfers: parallel streams per disk, 1-16; more for a long,"
             + " fast link (an upload's lanes each have a connection of their own: 4 at 120 ms"
-            + " and 1 Gbit/s). Default: 2.")
+            + " and 1 Gbit/s). Default: the controller's choice, 2 for a download and for an"
+            + " upload what the host's measured round trip needs (2 to 8).")
     int lanesPerDisk;
 
     TransferOptions options() {

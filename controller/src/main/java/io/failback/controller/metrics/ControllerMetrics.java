@@ -107,16 +107,14 @@ public final class ControllerMetrics {
       }
       hostOnline.register(online, true);
       List<MultiGauge.Row<?>> ages = new ArrayList<>();
+      List<MultiGauge.Row<?>> trips = new ArrayList<>();
       for (String host : agents.lastHeartbeats().keySet()) {
         ages.add(MultiGauge.Row.of(Tags.of("host", host), agents, r -> secondsSince(
             r.lastHeartbeats().get(host))));
-      }
-      heartbeatAge.register(ages, true);
-      List<MultiGauge.Row<?>> trips = new ArrayList<>();
-      for (String host : agents.lastHeartbeats().keySet()) {
         trips.add(MultiGauge.Row.of(Tags.of("host", host), agents, r -> r.roundTrip(host)
             .map(d -> d.toNanos() / 1e9).orElse(Double.NaN)));
       }
+      heartbeatAge.register(ages, true);
       roundTrip.register(trips, true);
       // Rows hold what the store said at this refresh: a scrape reads no store. The age runs
       // on at scrape time; a new recovery point or warning shows at the next refresh.

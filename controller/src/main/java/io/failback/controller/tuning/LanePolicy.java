@@ -56,7 +56,8 @@ public final class LanePolicy {
     }
     double inFlight = bits / 8.0 * roundTrip.get().toNanos() / 1e9;
     long total = (long) Math.ceil(inFlight / LANE_BYTES_PER_ROUND_TRIP);
-    long perDisk = (total + Math.max(1, disks) - 1) / Math.max(1, disks);
+    int sharing = Math.max(1, disks);
+    long perDisk = (total + sharing - 1) / sharing;
     int lanes = (int) Math.max(TransferRequest.DEFAULT_LANES, Math.min(MAX_CHOSEN_LANES,
         perDisk));
     return new Choice(lanes, String.format(Locale.ROOT, "round trip %.1f ms with host %s at %s:"
