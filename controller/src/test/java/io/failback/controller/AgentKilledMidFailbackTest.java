@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.cloud.PowerState;
 import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.BandwidthScope;
+import io.failback.proto.v1.BandwidthServiceGrpc;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.SetBandwidthLimitRequest;
+import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -143,6 +147,16 @@ class AgentKilledMidFailbackTest {
     LifecycleFixture fixture = LifecycleFixture.withAgentProcess(dir, cleanup);
     for (int disk = 0; disk < 2; disk++) {
       fixture.scribbleOnPrem(disk, 200, 500 + disk); // about 25 MiB to copy
+    }
+    // About 5 s for them, so that the kill lands mid-copy: unthrottled, a busy machine once
+    // reported 4 MiB only after every block had gone, and the lanes had no link left to lose.
+    ManagedChannel operator = fixture.controller.channel(fixture.controller.pki.operator("ops"));
+    try {
+      BandwidthServiceGrpc.newBlockingStub(operator).setBandwidthLimit(SetBandwidthLimitRequest
+          .newBuilder().setScope(BandwidthScope.BANDWIDTH_GLOBAL).setSchedule("40Mbit/s")
+          .build());
+    } finally {
+      operator.shutdownNow();
     }
     Job protect = fixture.controller.server.lifecycle().enableProtection(fixture.vmId);
     awaitWritten(fixture, protect, 4 * MIB);

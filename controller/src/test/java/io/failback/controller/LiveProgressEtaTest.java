@@ -20,6 +20,7 @@ import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +60,9 @@ class LiveProgressEtaTest {
       disk.flush();
     }
     proxy[0].arm(PausingProxy.Direction.TO_CONTROLLER, 40 * MIB);
-    Job protect = fixture.lifecycle().enableProtection(fixture.ids.get("web"));
+    // Two lanes, asked: the geometry above, whatever round trip a busy machine measures.
+    Job protect = fixture.lifecycle().enableProtection(List.of(fixture.ids.get("web")), false,
+        io.failback.proto.v1.TransferOptions.newBuilder().setLanesPerDisk(2).build());
     assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the replication never got going");
 
     Job moving = awaitSteady(fixture, protect.getId(), false);

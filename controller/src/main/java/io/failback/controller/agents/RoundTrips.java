@@ -26,6 +26,13 @@ public final class RoundTrips {
   static final int SAMPLES = 16;
   /** Probes kept waiting per host; an older one is forgotten, and its echo ignored. */
   static final int OUTSTANDING = 4;
+  /**
+   * A new stream's first probes go back to back, each after the last one's echo, and its
+   * round trip is known only once this many have answered: one answer taken while either JVM
+   * is busy starting (compiling, reading the hypervisor) can be many times the network's; on
+   * loopback one was 85 ms, and an upload chose 3 lanes for it.
+   */
+  static final int FIRST_ANSWERS = 3;
 
   /** One host's probes, all on its latest control stream. */
   private static final class Host {
@@ -63,12 +70,16 @@ public final class RoundTrips {
     if (h == null || h.connection != connection || !connection.answersRoundTrips()) {
       return;
     }
+    send(h);
+  }
+
+  private void send(Host h) {
     long probe = h.nextProbe++;
     h.sentNanos.put(probe, nanoTime.getAsLong());
     if (h.sentNanos.size() > OUTSTANDING) {
       h.sentNanos.remove(h.sentNanos.keySet().iterator().next());
     }
-    connection.send(ControllerMessage.newBuilder().setRoundTrip(RoundTrip.newBuilder()
+    h.connection.send(ControllerMessage.newBuilder().setRoundTrip(RoundTrip.newBuilder()
         .setProbe(probe)).build());
   }
 
@@ -88,13 +99,19 @@ public final class RoundTrips {
     if (h.samples.size() > SAMPLES) {
       h.samples.removeFirst();
     }
+    if (h.samples.size() < FIRST_ANSWERS && h.sentNanos.isEmpty()) {
+      send(h);
+    }
     return true;
   }
 
-  /** The least round trip of the last answers of {@code host}; empty before any answer. */
+  /**
+   * The least round trip of the last answers of {@code host}; empty before {@link
+   * #FIRST_ANSWERS} answers on its stream.
+   */
   public synchronized Optional<Duration> least(String host) {
     Host h = hosts.get(host);
-    if (h == null || h.samples.isEmpty()) {
+    if (h == null || h.samples.size() < FIRST_ANSWERS) {
       return Optional.empty();
     }
     return Optional.of(Duration.ofNanos(h.samples.stream().mapToLong(Long::longValue).min()

@@ -58,6 +58,7 @@ class RoundTripsTest {
     assertEquals(Optional.empty(), trips.least("hv-01"), "nothing answered yet");
     answerAfter("hv-01", stream, 130);
     answerAfter("hv-01", stream, 121);
+    assertEquals(Optional.empty(), trips.least("hv-01"), "fewer than FIRST_ANSWERS answers");
     // A probe queued behind a download measures the queue: it does not raise the least.
     answerAfter("hv-01", stream, 900);
     assertEquals(Optional.of(Duration.ofMillis(121)), trips.least("hv-01"));
@@ -85,6 +86,11 @@ class RoundTripsTest {
     assertTrue(trips.answered("hv-01", stream, probe));
     nanos.addAndGet(-40_000_000);
     assertFalse(trips.answered("hv-01", stream, probe), "answered twice");
+    // The next two went out by themselves, each at the last one's echo.
+    nanos.addAndGet(40_000_000 + 60_000_000);
+    assertTrue(trips.answered("hv-01", stream, stream.last()));
+    nanos.addAndGet(70_000_000);
+    assertTrue(trips.answered("hv-01", stream, stream.last()));
     assertEquals(Optional.of(Duration.ofMillis(50)), trips.least("hv-01"));
 
     // Only the last OUTSTANDING probes wait: an echo of an older one is ignored.
@@ -109,9 +115,32 @@ class RoundTripsTest {
     assertEquals(Optional.empty(), trips.least("hv-01"), "the new path is not measured yet");
     assertFalse(trips.answered("hv-01", first, first.last()));
     trips.probe("hv-01", first);
-    assertEquals(2, first.probes.size(), "a replaced stream is not probed");
+    assertEquals(3, first.probes.size(), "a replaced stream is not probed");
     answerAfter("hv-01", second, 120);
+    answerAfter("hv-01", second, 125);
+    answerAfter("hv-01", second, 130);
     assertEquals(Optional.of(Duration.ofMillis(120)), trips.least("hv-01"));
+  }
+
+  /**
+   * A new stream's first answers come back to back, and one taken while a JVM was busy
+   * starting does not decide: the least of FIRST_ANSWERS does.
+   */
+  @Test
+  void aNewStreamIsProbedBackToBackUntilItsFirstAnswersAreIn() {
+    Stream stream = new Stream(true);
+    trips.restart("hv-01", stream);
+    trips.probe("hv-01", stream);
+    nanos.addAndGet(85_000_000);
+    assertTrue(trips.answered("hv-01", stream, stream.last()));
+    assertEquals(2, stream.probes.size(), "the next probe went out at once");
+    assertEquals(Optional.empty(), trips.least("hv-01"));
+    nanos.addAndGet(1_000_000);
+    assertTrue(trips.answered("hv-01", stream, stream.last()));
+    nanos.addAndGet(2_000_000);
+    assertTrue(trips.answered("hv-01", stream, stream.last()));
+    assertEquals(3, stream.probes.size(), "no more than FIRST_ANSWERS by themselves");
+    assertEquals(Optional.of(Duration.ofMillis(1)), trips.least("hv-01"));
   }
 
   @Test
