@@ -81,7 +81,11 @@ class OperatorRequestValidationTest {
         TransferOptions.newBuilder().setCompression(Compression.COMPRESSION_LZ4)
             .setCompressionLevel(3).build(),
         "transfer.lanes_per_disk 17 must be 1..16 (0 for 2)",
-        TransferOptions.newBuilder().setLanesPerDisk(17).build());
+        TransferOptions.newBuilder().setLanesPerDisk(17).build(),
+        "transfer.block_size 12288 must be a power of two from 4096 to 1048576 bytes",
+        TransferOptions.newBuilder().setBlockSize(12288).build(),
+        "transfer.block_size 2097152 must be a power of two from 4096 to 1048576 bytes",
+        TransferOptions.newBuilder().setBlockSize(2 << 20).build());
     for (Map.Entry<String, TransferOptions> c : cases.entrySet()) {
       for (boolean validateOnly : List.of(false, true)) {
         Status status = refused(() -> FailoverServiceGrpc.newBlockingStub(channel)

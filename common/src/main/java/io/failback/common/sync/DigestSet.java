@@ -13,8 +13,9 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>It lets a later session prove the whole disk equal while reading only the blocks that
  * changed: the other blocks' digests are the ones recorded here. The header binds the file to
- * the digest algorithm, seed, block size and block count; any mismatch is refused rather than
- * silently mixing digests of two different functions.
+ * the digest algorithm, seed, block size and block count; a session that reads the set refuses
+ * any mismatch rather than silently mixing digests of two different functions, and one that
+ * records it anew starts it over.
  */
 public final class DigestSet implements AutoCloseable {
   private static final int MAGIC = 0x46424453; // "FBDS"
@@ -36,7 +37,11 @@ public final class DigestSet implements AutoCloseable {
     this.blockCount = shape.blockCount();
   }
 
-  /** Opens the set at {@code path}, creating it when absent; refuses one of another shape. */
+  /**
+   * Opens the set at {@code path}, creating it when absent. One of another shape is refused
+   * when {@code mustExist} (a session that reads it) and started over otherwise (a session that
+   * records every block).
+   */
   public static DigestSet open(Path path, Shape shape, boolean mustExist) throws IOException {
     boolean exists = Files.exists(path);
     if (!exists && mustExist) {
@@ -47,14 +52,10 @@ public final class DigestSet implements AutoCloseable {
     FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
-      ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
       if (!exists || channel.size() == 0) {
-        header.putInt(MAGIC).putInt(shape.digestLength()).putLong(shape.seed())
-            .putInt(shape.blockSize()).putLong(shape.blockCount())
-            .put(pad(shape.algorithm())).flip();
-        channel.write(header, 0);
-        channel.force(true);
+        writeHeader(channel, shape);
       } else {
+        ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
         channel.read(header, 0);
         header.flip();
         Shape found = new Shape(null, 0, 0, 0, 0);
@@ -69,8 +70,14 @@ public final class DigestSet implements AutoCloseable {
               seed, blockSize, blocks, length);
         }
         if (!found.equals(shape)) {
-          throw new IOException("digest set " + path + " was recorded for " + found
-              + ", not for " + shape);
+          if (mustExist) {
+            throw new IOException("digest set " + path + " was recorded for " + found
+                + ", not for " + shape);
+          }
+          // A session that records every block anew (another block size, a resized disk):
+          // the old digests describe blocks that no longer exist.
+          channel.truncate(0);
+          writeHeader(channel, shape);
         }
       }
       return new DigestSet(path, channel, shape);
@@ -78,6 +85,15 @@ public final class DigestSet implements AutoCloseable {
       channel.close();
       throw e;
     }
+  }
+
+  private static void writeHeader(FileChannel channel, Shape shape) throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+    header.putInt(MAGIC).putInt(shape.digestLength()).putLong(shape.seed())
+        .putInt(shape.blockSize()).putLong(shape.blockCount())
+        .put(pad(shape.algorithm())).flip();
+    channel.write(header, 0);
+    channel.force(true);
   }
 
   private static byte[] pad(String algorithm) {

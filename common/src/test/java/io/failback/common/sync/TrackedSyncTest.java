@@ -140,6 +140,42 @@ class TrackedSyncTest {
     assertEquals(0, check.sourceProgress.snapshot().blocksSent());
   }
 
+  /**
+   * A session that records a set with another block size starts it over (the VM's block size
+   * changed); one that reads it then needs the new size, and finds every digest of it.
+   */
+  @Test
+  void aSetRecordedAgainInOtherBlocksStartsOver() throws Throwable {
+    int size = 64 * BLOCK;
+    byte[] source = new byte[size];
+    new Random(3).nextBytes(source);
+    byte[] target = new byte[size];
+    MemoryBlockDevice a = new MemoryBlockDevice(source, 512, true);
+    MemoryBlockDevice b = new MemoryBlockDevice(target, 512, true);
+    int large = 4 * BLOCK;
+    new SyncHarness().run(parameters(SyncMode.FULL, size, 1, "disk-3").toBuilder()
+        .setBlockSize(large).build(), a, b, MemoryTransport.reliable(), sets("s"), sets("t"));
+    new SyncHarness().run(parameters(SyncMode.DELTA, size, 1, "disk-3"), a, b,
+        MemoryTransport.reliable(), sets("s"), sets("t"));
+
+    SyncException old = assertThrows(SyncException.class, () -> new SyncHarness().run(
+        parameters(SyncMode.TRACKED, size, 1, "disk-3").toBuilder().setBlockSize(large).build(),
+        a, b, MemoryTransport.reliable(), new DiskSync.Options(sets("s").digestSets(),
+            new BitSet()), sets("t")));
+    assertTrue(old.getMessage().contains("was recorded for"), old.getMessage());
+
+    source[5 * BLOCK + 7] ^= 1;
+    BitSet changed = new BitSet();
+    changed.set(5);
+    SyncHarness tracked = new SyncHarness();
+    tracked.run(parameters(SyncMode.TRACKED, size, 1, "disk-3"), a, b,
+        MemoryTransport.reliable(), new DiskSync.Options(sets("s").digestSets(), changed),
+        sets("t"));
+    assertEquals(1, tracked.sourceProgress.snapshot().blocksSent());
+    assertEquals(tracked.sourceResult.diskDigestHex(), tracked.targetResult.diskDigestHex());
+    assertArrayEquals(source, target);
+  }
+
   @Test
   void trackedNeedsTheDigestSetOfTheSameSeed() throws Throwable {
     int size = 64 * BLOCK;

@@ -1,11 +1,15 @@
 package io.failback.controller.cli;
 
+import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.TransferOptions;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** {@code --compression} and {@code --lanes-per-disk} as the request's transfer options. */
+/**
+ * {@code --compression}, {@code --lanes-per-disk} and {@code --block-size} as the request's
+ * transfer options.
+ */
 final class TransferFlags {
   static final String COMPRESSION_HELP = "auto (chosen per host from its measured link and"
       + " bandwidth limit), none, lz4, zstd or zstd:LEVEL (1-19). Default: auto.";
@@ -29,8 +33,17 @@ final class TransferFlags {
             + " upload what the host's measured round trip needs (2 to 8).")
     int lanesPerDisk;
 
+    @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "auto",
+        description = "The same transfers: the unit of digests and of what is sent for a"
+            + " changed byte, a power of two from 4KiB to 1MiB. Smaller sends less for"
+            + " scattered small writes and more digests; larger costs more for a small change"
+            + " (docs/BENCHMARKS.md). Kept for the VM: its later cycles and jobs use it. A"
+            + " change compares checksums once. Default: auto, the VM's (64KiB unless a job"
+            + " asked otherwise).")
+    String blockSize;
+
     TransferOptions options() {
-      return TransferFlags.options(compression, lanesPerDisk);
+      return TransferFlags.options(compression, lanesPerDisk, blockSize);
     }
   }
 
@@ -38,7 +51,22 @@ final class TransferFlags {
    * @throws IllegalArgumentException naming the flag, for a value it does not take
    */
   static TransferOptions options(String compression, int lanesPerDisk) {
+    return options(compression, lanesPerDisk, "auto");
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the flag, for a value it does not take
+   */
+  static TransferOptions options(String compression, int lanesPerDisk, String blockSize) {
     TransferOptions.Builder options = TransferOptions.newBuilder().setLanesPerDisk(lanesPerDisk);
+    if (!blockSize.equalsIgnoreCase("auto")) {
+      long bytes = Sizes.parse("--block-size", blockSize);
+      if (!BlockSize.valid(bytes)) {
+        throw new IllegalArgumentException("--block-size must be a power of two from 4KiB to"
+            + " 1MiB, got '" + blockSize + "'");
+      }
+      options.setBlockSize((int) bytes);
+    }
     String value = compression.toLowerCase(Locale.ROOT);
     if (value.startsWith("zstd:")) {
       String level = value.substring("zstd:".length());

@@ -12,6 +12,7 @@ import io.failback.controller.sync.JobEncryption;
 import io.failback.controller.sync.ReadPointGoneException;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.controller.tuning.BatchWindow;
+import io.failback.controller.tuning.BlockSize;
 import io.failback.controller.tuning.TransferSettings;
 import io.failback.proto.v1.JobProgress;
 import io.failback.proto.v1.LaneCheckpoint;
@@ -42,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DiskTransfer {
   private static final Logger log = LoggerFactory.getLogger(DiskTransfer.class);
-  static final int BLOCK_SIZE = 64 * 1024;
 
   /** How far back a disk's progress rate looks. */
   static final java.time.Duration RATE_WINDOW = java.time.Duration.ofSeconds(10);
@@ -87,13 +87,13 @@ final class DiskTransfer {
   record Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
       SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
       JobEncryption encryption, boolean referenceAfterWrite, String undoJournal,
-      ReadBack readBack, String resumeKey) {
+      ReadBack readBack, String resumeKey, BlockSize blocks) {
     Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
         SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
         JobEncryption encryption, boolean referenceAfterWrite, String undoJournal,
         ReadBack readBack) {
       this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
-          encryption, referenceAfterWrite, undoJournal, readBack, "");
+          encryption, referenceAfterWrite, undoJournal, readBack, "", BlockSize.STANDARD);
     }
 
     /**
@@ -102,7 +102,15 @@ final class DiskTransfer {
      */
     Plan resumable(String key) {
       return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
-          digestSetPrefix, seed, encryption, referenceAfterWrite, undoJournal, readBack, key);
+          digestSetPrefix, seed, encryption, referenceAfterWrite, undoJournal, readBack, key,
+          blocks);
+    }
+
+    /** The same plan with blocks of {@code size} (its digest set's, when it has one). */
+    Plan withBlocks(BlockSize size) {
+      return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
+          digestSetPrefix, seed, encryption, referenceAfterWrite, undoJournal, readBack,
+          resumeKey, size);
     }
 
     /** A plan that asks the target agent for no reference point. */
@@ -116,7 +124,8 @@ final class DiskTransfer {
     /** The same plan; the target agent keeps undo journal {@code journal} of every disk. */
     Plan withUndoJournal(String journal) {
       return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
-          digestSetPrefix, seed, encryption, referenceAfterWrite, journal, readBack, resumeKey);
+          digestSetPrefix, seed, encryption, referenceAfterWrite, journal, readBack, resumeKey,
+          blocks);
     }
 
     /** A plan whose payloads travel without end-to-end encryption (TLS only). */
@@ -217,7 +226,7 @@ final class DiskTransfer {
     // One throttle for the transfer: its buckets are the scopes', shared with every transfer.
     Throttle throttle = throttles.forTransfer(plan.host(), plan.jobId());
     TransferSettings settings = tuner.settings(plan, throttle.bytesPerSecond(), disks.size());
-    note(plan, "transfer settings: " + settings);
+    note(plan, "transfer settings: " + settings + ", " + plan.blocks());
     for (Disk disk : disks) {
       SyncProgress counters = new SyncProgress(activity);
       progress.add(counters);
@@ -375,7 +384,7 @@ final class DiskTransfer {
       SyncProgress.Snapshot now = snapshots.get(i);
       long total = disks.get(i).cloudDisk().size();
       JobProgress reported = meters.get(i).update(JobProgress.newBuilder().setBytesTotal(total)
-          .setBytesScanned(Math.min(total, now.blocksSettled() * BLOCK_SIZE))
+          .setBytesScanned(Math.min(total, now.blocksSettled() * plan.blocks().bytes()))
           .setBlocksScanned(now.blocksScanned()).setBlocksEqual(now.blocksEqual())
           .setBlocksZero(now.blocksZero()).setBlocksSent(now.blocksSent())
           .setBytesRead(now.bytesRead()).setBytesOnWire(now.bytesBothWays()).build());

@@ -2,6 +2,7 @@ package io.failback.controller.lifecycle;
 
 import io.failback.controller.store.CheckpointRecords;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.SyncRole;
 import java.util.Map;
@@ -63,8 +64,8 @@ final class DurableLanes {
 
   /**
    * Where {@code plan}'s sessions for {@code disk} start, with {@code lanes} lanes: empty to
-   * start at the beginning. A lane's checkpoint holds only for the lanes it was made with
-   * (another lane count cuts the disk into other ranges), so those are kept apart by count.
+   * start at the beginning. A lane's checkpoint holds only for the lanes and the block size it
+   * was made with (another lane count cuts the disk into other ranges), so those are kept apart.
    */
   Map<Integer, LaneCheckpoint> load(DiskTransfer.Plan plan, int disk, int lanes) {
     String key = key(plan, disk, lanes);
@@ -126,7 +127,11 @@ final class DurableLanes {
 
   private String key(DiskTransfer.Plan plan, int disk, int lanes) {
     String prefix = disk(plan, disk);
-    return prefix == null ? null : prefix + "/l" + lanes;
+    int block = plan.blocks().bytes();
+    // Watermarks count blocks: another block size puts them elsewhere. The default's keys are
+    // as before block sizes could change, so a standby of the version before reads them.
+    return prefix == null ? null : prefix + "/l" + lanes
+        + (block == BlockSize.DEFAULT ? "" : "/b" + block);
   }
 
   private String disk(DiskTransfer.Plan plan, int disk) {

@@ -21,9 +21,10 @@ final class FailbackCosts {
    * @param host the host the VM fails back to
    * @param snapshotId phase 1's snapshot of the cloud VM
    * @param diskBytes the size of each disk, in order
+   * @param block the block size of the failback's transfers
    */
   static DowntimeForecast.Costs of(LifecycleContext context, String host, String snapshotId,
-      List<Long> diskBytes) throws Exception {
+      List<Long> diskBytes, int block) throws Exception {
     Timings timings = context.timings();
     List<String> defaults = new ArrayList<>();
     long pending = 0;
@@ -31,7 +32,7 @@ final class FailbackCosts {
     for (int i = 0; i < diskBytes.size(); i++) {
       Optional<long[]> changed;
       try {
-        changed = context.cloud().changedBlocks(snapshotId, i, DiskTransfer.BLOCK_SIZE);
+        changed = context.cloud().changedBlocks(snapshotId, i, block);
       } catch (io.failback.controller.cloud.CloudException e) {
         // Phase 1's KVM snapshot handle is open until the verify pass: the hypervisor's count
         // of changed bytes still tells how much phase 2 would send.
@@ -39,12 +40,12 @@ final class FailbackCosts {
         if (bytes.isEmpty()) {
           throw e;
         }
-        pending += (bytes.getAsLong() + DiskTransfer.BLOCK_SIZE - 1) / DiskTransfer.BLOCK_SIZE
-            * DiskTransfer.BLOCK_SIZE;
+        pending += (bytes.getAsLong() + block - 1) / block
+            * block;
         continue;
       }
       if (changed.isPresent()) {
-        pending += (long) changed.get().length * DiskTransfer.BLOCK_SIZE;
+        pending += (long) changed.get().length * block;
       } else {
         untracked += diskBytes.get(i); // phase 2 then compares checksums of the whole disk
       }

@@ -153,8 +153,8 @@ class FailbackVm extends ItemWork {
     if (snapshot == null || cloudOff != null) {
       return Optional.empty();
     }
-    return Optional.of(FailbackCosts.of(context, onPrem.getHostName(), snapshot,
-        onPrem.getDisksList().stream().map(d -> d.getVirtualSizeBytes()).toList()));
+    return Optional.of(FailbackCosts.of(context, onPrem.getHostName(), snapshot, onPrem
+        .getDisksList().stream().map(d -> d.getVirtualSizeBytes()).toList(), blocks().bytes()));
   }
 
   /**
@@ -282,7 +282,7 @@ class FailbackVm extends ItemWork {
       return Optional.empty();
     }
     try {
-      return context.cloud().changedBlocks(snapshotId, disk, DiskTransfer.BLOCK_SIZE);
+      return context.cloud().changedBlocks(snapshotId, disk, blocks().bytes());
     } catch (io.failback.controller.cloud.CloudException e) {
       // E.g. a snapshot's tracking lost with the controller that made it: compare instead.
       step("changed blocks of disk " + disk + " unavailable (" + e.getMessage() + ")");
@@ -316,7 +316,7 @@ class FailbackVm extends ItemWork {
         b -> b.clearActiveJobId());
     // A full download made no reference point: reverse replication then compares checksums.
     new Replication(context).record(vmId(), ProtectionState.FAILED_BACK_COMMIT_PENDING,
-        phaseOneOutcomes);
+        phaseOneOutcomes, blocks());
   }
 
   @Override
@@ -332,7 +332,7 @@ class FailbackVm extends ItemWork {
         item.getGeneration(), mode, SyncRole.TARGET,
         "job-" + jobId + tag + sessionSuffix + "-" + phase,
         Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal,
-        EndStateProof.readBack(phase));
+        EndStateProof.readBack(phase)).withBlocks(blocks());
     // With the cloud VM off its disks stay as they are: a restarted controller goes on from
     // the lanes' last acknowledged batches.
     List<SyncOutcome> outcomes = context.transfer().run(

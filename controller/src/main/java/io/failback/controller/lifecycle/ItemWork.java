@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.VirtualMachine;
 import java.util.List;
@@ -49,6 +50,18 @@ abstract class ItemWork implements VmWork {
   /** What {@link #abandon} answers once past the point of no return: nothing is undone. */
   final String keptAfterNoReturn() {
     return "its work was done and is kept (only the bookkeeping after it failed)";
+  }
+
+  private volatile BlockSize blocks;
+
+  /** The block size of this VM's transfers in the job ({@link TransferBlocks}), once known. */
+  final BlockSize blocks() {
+    BlockSize known = blocks;
+    if (known == null || jobId == null) {
+      known = TransferBlocks.of(context.jobs(), jobId == null ? "" : jobId, item);
+      blocks = jobId == null ? null : known;
+    }
+    return known;
   }
 
   /** Records a step of this VM on the job's timeline. */

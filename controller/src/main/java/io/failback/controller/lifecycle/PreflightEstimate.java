@@ -6,6 +6,7 @@ import io.failback.common.disk.BlockDevice;
 import io.failback.common.hash.BlockDigester;
 import io.failback.common.hash.DigestAlgorithm;
 import io.failback.common.hash.ZeroBlocks;
+import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverEstimate;
 import io.failback.proto.v1.SampleDigests;
@@ -55,7 +56,6 @@ final class PreflightEstimate {
     SecureRandom random = new SecureRandom();
     long seed = random.nextLong();
     BlockDigester digester = new BlockDigester(DigestAlgorithm.XXH3_128, seed);
-    BlockCodec codec = new BlockCodec(DiskTransfer.BLOCK_SIZE);
     // Durations add up what the last transfers with the hosts measured: a fixed cost, a
     // checksum pass at the hashing rate, the bytes at the rate the lanes sent at (never a rate
     // that includes hashing time); defaults stand in for what was not measured yet.
@@ -63,6 +63,9 @@ final class PreflightEstimate {
     UndoSpace undo = new UndoSpace(context, problems);
     for (Preflight.Failback failback : failbacks) {
       rates.add(failback.host());
+      // Sampled in the VM's blocks: what a changed byte costs is one of them.
+      int block = BlockSize.fromStored(failback.item().getBlockSize());
+      BlockCodec codec = new BlockCodec(block);
       long vmDiffering = 0;
       long vmSampled = 0;
       long vmTotal = 0;
@@ -71,19 +74,19 @@ final class PreflightEstimate {
       for (int i = 0; i < disks; i++) {
         try (BlockDevice cloud = context.cloud().openDisk(failback.item().getCloudVmId(), i,
             false)) {
-          long blocks = (cloud.size() + DiskTransfer.BLOCK_SIZE - 1) / DiskTransfer.BLOCK_SIZE;
+          long blocks = (cloud.size() + block - 1) / block;
           long[] sample = sample(blocks, random);
           List<byte[]> theirs = fullDownload ? null : onPremDigests(failback, i, sample, seed,
-              digester);
+              digester, block);
           if (theirs == null && !fullDownload) {
             failed = true;
             continue;
           }
           double scale = (double) blocks / sample.length;
-          ByteBuffer buffer = ByteBuffer.allocate(DiskTransfer.BLOCK_SIZE);
+          ByteBuffer buffer = ByteBuffer.allocate(block);
           for (int s = 0; s < sample.length; s++) {
-            long offset = sample[s] * DiskTransfer.BLOCK_SIZE;
-            buffer.clear().limit((int) Math.min(DiskTransfer.BLOCK_SIZE, cloud.size() - offset));
+            long offset = sample[s] * block;
+            buffer.clear().limit((int) Math.min(block, cloud.size() - offset));
             cloud.read(offset, buffer);
             buffer.flip();
             boolean zero = ZeroBlocks.isAllZero(buffer);
@@ -162,10 +165,10 @@ final class PreflightEstimate {
    * where the disks start empty; null, with a problem recorded, when the host cannot read it.
    */
   private List<byte[]> onPremDigests(Preflight.Failback failback, int index, long[] sample,
-      long seed, BlockDigester digester) {
+      long seed, BlockDigester digester, int block) {
     if (failback.onPrem() == null) {
       return Collections.nCopies(sample.length, digester.zeroBlockDigest(
-          DiskTransfer.BLOCK_SIZE));
+          block));
     }
     String path = failback.onPrem().getDisksCount() > index
         ? failback.onPrem().getDisks(index).getPath() : null;
@@ -178,7 +181,7 @@ final class PreflightEstimate {
     try {
       return context.hosts().sampleDigests(failback.host(), SampleDigests.newBuilder()
           .setDiskPath(path)
-          .setBlockSize(DiskTransfer.BLOCK_SIZE)
+          .setBlockSize(block)
           .setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
           .setDigestSeed(seed)
           .addAllBlocks(Arrays.stream(sample).boxed().toList()).build());

@@ -145,9 +145,19 @@ public final class ProtectedItems {
    */
   public void recordTracking(String vmId, ProtectionState state, List<DiskTracking> tracking)
       throws NotFoundException, StoreException {
+    recordTracking(vmId, state, tracking, -1);
+  }
+
+  /**
+   * As the other; a {@code blockSize} of 0 or more becomes the VM's block size too (0 for the
+   * default), as its transfers had it.
+   */
+  public void recordTracking(String vmId, ProtectionState state, List<DiskTracking> tracking,
+      int blockSize) throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
         current -> current.getState() != state ? current
-            : current.toBuilder().clearDiskTracking().addAllDiskTracking(tracking).build());
+            : current.toBuilder().clearDiskTracking().addAllDiskTracking(tracking)
+                .setBlockSize(blockSize < 0 ? current.getBlockSize() : blockSize).build());
     present(updated.orElseThrow(() -> notFound(vmId)));
   }
 

@@ -7,6 +7,7 @@ import io.failback.common.disk.BlockDevice;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.SyncOutcome;
+import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.DiskTracking;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
@@ -39,21 +40,29 @@ final class Replication {
   void replicate(String jobId, String tag, ProtectedItem item, VirtualMachine vm,
       String cloudVmId, SyncMode mode, String what) throws Exception {
     List<BlockDevice> devices = new ArrayList<>();
+    BlockSize blocks = TransferBlocks.of(context.jobs(), jobId, item);
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
       boolean tracked = mode == SyncMode.TRACKED;
       for (int i = 0; i < vm.getDisksCount(); i++) {
         BlockDevice device = context.cloud().openDisk(cloudVmId, i, true);
         devices.add(device);
-        String reference = tracked ? reference(item, i) : "";
+        String reference = tracked ? reference(item, i, blocks.bytes()) : "";
         tracked &= !reference.isEmpty();
         disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null, reference));
       }
       if (mode == SyncMode.TRACKED && !tracked) {
-        // A disk without a reference point: every disk compares checksums instead.
+        // A disk without a reference point (or one of other blocks): every disk compares
+        // checksums instead.
         mode = SyncMode.DELTA;
         disks = disks.stream().map(d -> new DiskTransfer.Disk(d.index(), d.onPremPath(),
             d.cloudDisk(), null, "")).toList();
+        String recorded = otherBlocks(item, blocks.bytes());
+        if (!recorded.isEmpty()) {
+          context.jobs().step(jobId, item.getVmId(), "the host's tracked changes are of "
+              + recorded + " blocks, this job's of " + BlockSize.describe(blocks.bytes())
+              + ": comparing checksums once");
+        }
       }
       // The job knows the VM by its item's id, whichever host the VM now lives on.
       context.jobs().step(jobId, item.getVmId(), what + " started (" + mode + ")");
@@ -66,10 +75,11 @@ final class Replication {
         // durable checkpoints, reading the read point the agent kept for it.
         DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, item.getVmId(),
             vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag,
-            digestSetPrefix(item), trackingSeed(item)).resumable("replication");
+            digestSetPrefix(item), trackingSeed(item)).resumable("replication")
+            .withBlocks(blocks);
         List<SyncOutcome> outcomes = atOneMoment(item, vm, plan, disks,
             context.transfer().run(plan, disks));
-        record(item.getVmId(), state, outcomes);
+        record(item.getVmId(), state, outcomes, blocks);
       } finally {
         replica.unlock();
       }
@@ -102,8 +112,8 @@ final class Replication {
     List<SyncOutcome> again = context.transfer().run(new DiskTransfer.Plan(plan.jobId(),
         item.getVmId(), vm.getHostName(), item.getGeneration(), SyncMode.DELTA,
         SyncRole.SOURCE, plan.sessionPrefix() + "-one", digestSetPrefix(item),
-        trackingSeed(item)), disks.stream().map(d -> new DiskTransfer.Disk(d.index(),
-            d.onPremPath(), d.cloudDisk(), null, "")).toList());
+        trackingSeed(item)).withBlocks(plan.blocks()), disks.stream().map(d ->
+            new DiskTransfer.Disk(d.index(), d.onPremPath(), d.cloudDisk(), null, "")).toList());
     if (readPoints(again).size() > 1) {
       throw new LifecycleException("the disks of VM " + vm.getName() + " were copied from "
           + "different read points twice (" + String.join(", ", readPoints(again)) + "); the"
@@ -171,13 +181,15 @@ final class Replication {
     List<SyncOutcome> outcomes;
     Instant started = context.clock().instant();
     List<BlockDevice> devices = new ArrayList<>();
+    // The VM's: a cycle asks for none.
+    BlockSize blocks = TransferBlocks.of(context.jobs(), "", item);
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
       boolean tracked = true;
       for (int i = 0; i < vm.getDisksCount(); i++) {
         BlockDevice device = context.cloud().openDisk(item.getCloudVmId(), i, true);
         devices.add(device);
-        String reference = reference(item, i);
+        String reference = reference(item, i, blocks.bytes());
         tracked &= !reference.isEmpty();
         disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null, reference));
       }
@@ -186,7 +198,7 @@ final class Replication {
       SyncMode mode = tracked ? SyncMode.TRACKED : SyncMode.DELTA;
       DiskTransfer.Plan plan = new DiskTransfer.Plan("", vmId, vm.getHostName(),
           item.getGeneration(), mode, SyncRole.SOURCE, cycleId, digestSetPrefix(item),
-          trackingSeed(item));
+          trackingSeed(item)).withBlocks(blocks);
       outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
     } catch (CloudException e) {
       throw new LifecycleException("cloud: " + e.getMessage(), e);
@@ -195,7 +207,7 @@ final class Replication {
         quietly("closing a cloud disk", device::close);
       }
     }
-    record(vmId, ProtectionState.PROTECTED, outcomes);
+    record(vmId, ProtectionState.PROTECTED, outcomes, blocks);
     context.items().recordRecoveryPoint(vmId, started);
     return outcomes;
   }
@@ -211,19 +223,32 @@ final class Replication {
     return context.seed(digestSetPrefix(item));
   }
 
-  /** The reference point the last replication left for disk {@code index}, or empty. */
-  static String reference(ProtectedItem item, int index) {
+  /**
+   * The reference point the last replication left for disk {@code index}, or empty; empty too
+   * when its digest set is of blocks other than {@code blockSize} bytes.
+   */
+  static String reference(ProtectedItem item, int index, int blockSize) {
     String digestSet = digestSetPrefix(item) + "-d" + index;
     for (DiskTracking tracking : item.getDiskTrackingList()) {
-      if (tracking.getDiskIndex() == index && tracking.getDigestSet().equals(digestSet)) {
+      if (tracking.getDiskIndex() == index && tracking.getDigestSet().equals(digestSet)
+          && BlockSize.fromStored(tracking.getBlockSize()) == blockSize) {
         return tracking.getChangeReference();
       }
     }
     return "";
   }
 
-  /** Remembers each disk's digest set and the reference point its agent created. */
-  void record(String vmId, ProtectionState state, List<SyncOutcome> outcomes)
+  /** "64 KiB" when the item's tracking is of blocks other than {@code blockSize}; else "". */
+  private static String otherBlocks(ProtectedItem item, int blockSize) {
+    return item.getDiskTrackingList().stream().map(t -> BlockSize.fromStored(t.getBlockSize()))
+        .filter(size -> size != blockSize).findFirst().map(BlockSize::describe).orElse("");
+  }
+
+  /**
+   * Remembers each disk's digest set and the reference point its agent created, and the
+   * transfers' block size as the VM's.
+   */
+  void record(String vmId, ProtectionState state, List<SyncOutcome> outcomes, BlockSize blocks)
       throws NotFoundException, StoreException {
     ProtectedItem item = context.items().get(vmId);
     List<DiskTracking> tracking = new ArrayList<>();
@@ -232,9 +257,9 @@ final class Replication {
       if (!reference.isEmpty()) {
         tracking.add(DiskTracking.newBuilder().setDiskIndex(i)
             .setDigestSet(digestSetPrefix(item) + "-d" + i).setChangeReference(reference)
-            .build());
+            .setBlockSize(BlockSize.stored(blocks.bytes())).build());
       }
     }
-    context.items().recordTracking(vmId, state, tracking);
+    context.items().recordTracking(vmId, state, tracking, BlockSize.stored(blocks.bytes()));
   }
 }

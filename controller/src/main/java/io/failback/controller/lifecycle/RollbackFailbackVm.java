@@ -143,7 +143,7 @@ final class RollbackFailbackVm extends ItemWork {
       // No undo journal here: the failback's journals must keep the bytes from before it.
       DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, vmId(), item.getOnPremHost(),
           generation, SyncMode.DELTA, SyncRole.TARGET, sessions, "", context.seed(sessions),
-          null, false, "", DiskTransfer.ReadBack.WRITTEN);
+          null, false, "", DiskTransfer.ReadBack.WRITTEN).withBlocks(blocks());
       onPremWritten = true;
       List<SyncOutcome> outcomes = context.transfer().run(plan, disks);
       // Blocks that differed went as data or, where the cloud disk reads zeros, as zero runs.

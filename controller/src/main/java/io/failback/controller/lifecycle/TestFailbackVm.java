@@ -144,7 +144,7 @@ final class TestFailbackVm extends ItemWork {
     // written is read back: the drill VM must hold the snapshot, not what was sent.
     DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, vmId(), host, item.getGeneration(),
         SyncMode.DELTA, SyncRole.TARGET, sessions, "", context.seed(sessions), null, false, "",
-        DiskTransfer.ReadBack.WRITTEN);
+        DiskTransfer.ReadBack.WRITTEN).withBlocks(blocks());
     Instant started = context.clock().instant();
     List<SyncOutcome> outcomes = context.transfer().run(plan, disks);
     Duration phaseOne = Duration.between(started, context.clock().instant());
@@ -159,7 +159,8 @@ final class TestFailbackVm extends ItemWork {
     // reporting what changed since); the snapshot stays, to count what phase 2 would send.
     quietly("closing the snapshot", snapshot::close);
     costs = Optional.of(FailbackCosts.of(context, host, snapshot.id(),
-        drillVm.getDisksList().stream().map(d -> d.getVirtualSizeBytes()).toList()));
+        drillVm.getDisksList().stream().map(d -> d.getVirtualSizeBytes()).toList(),
+        blocks().bytes()));
   }
 
   /** What a real failback's phase 2 and start would cost now, as phase 1 ended. */

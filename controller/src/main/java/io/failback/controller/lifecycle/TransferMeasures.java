@@ -35,7 +35,7 @@ final class TransferMeasures {
     }
     long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
         .mapToLong(o -> o.controller().progress().blocksScanned()).sum()
-        * DiskTransfer.BLOCK_SIZE;
+        * plan.blocks().bytes();
     SyncActivity.Snapshot lanes = activity.snapshot();
     TransferTiming timing = new TransferTiming(System.nanoTime() - started,
         lanes.firstNanos() < 0 ? 0 : lanes.firstNanos() - started, lanes, scanned,

@@ -8,16 +8,18 @@ import java.util.OptionalInt;
 
 /**
  * The transfer options an operator asked for, checked: a compression method (empty: the
- * controller chooses) and lanes per disk (empty: {@link #DEFAULT_LANES}).
+ * controller chooses), lanes per disk (empty: {@link #DEFAULT_LANES}) and a block size (empty:
+ * the VM's, {@link BlockSize#choose}).
  */
-public record TransferRequest(Optional<Codec> codec, OptionalInt lanesPerDisk) {
+public record TransferRequest(Optional<Codec> codec, OptionalInt lanesPerDisk,
+    OptionalInt blockSize) {
   /** Lanes per disk unless asked: two keep a disk's reading, hashing and sending overlapped. */
   public static final int DEFAULT_LANES = 2;
   /** Beyond this, lanes add threads and memory without adding speed on any host we measured. */
   public static final int MAX_LANES = 16;
 
   public static final TransferRequest AUTO = new TransferRequest(Optional.empty(),
-      OptionalInt.empty());
+      OptionalInt.empty(), OptionalInt.empty());
 
   /**
    * Checks {@code options}.
@@ -47,8 +49,14 @@ public record TransferRequest(Optional<Codec> codec, OptionalInt lanesPerDisk) {
       throw new IllegalArgumentException("transfer.lanes_per_disk " + lanes + " must be 1.."
           + MAX_LANES + " (0 for " + DEFAULT_LANES + ")");
     }
+    long blockSize = Integer.toUnsignedLong(options.getBlockSize());
+    if (blockSize != 0 && !BlockSize.valid(blockSize)) {
+      throw new IllegalArgumentException("transfer.block_size " + blockSize + " must be a power"
+          + " of two from " + BlockSize.MIN + " to " + BlockSize.MAX + " bytes (0 for the VM's)");
+    }
     return new TransferRequest(codec, lanes == 0 ? OptionalInt.empty()
-        : OptionalInt.of((int) lanes));
+        : OptionalInt.of((int) lanes), blockSize == 0 ? OptionalInt.empty()
+        : OptionalInt.of((int) blockSize));
   }
 
   /** The lanes per disk to use. */

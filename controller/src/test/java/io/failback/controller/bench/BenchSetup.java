@@ -152,6 +152,14 @@ final class BenchSetup {
         io.failback.proto.v1.SyncRole.TARGET, digestSet, changed);
   }
 
+  /** A batch's bytes, as the controller's sessions have them at any block size. */
+  private static final int BATCH_BYTES = 16 << 20;
+
+  /** The sessions' block size: -DblockSize=BYTES, else the images' 64 KiB. */
+  static int blockSize() {
+    return Integer.getInteger("blockSize", BenchImages.BLOCK);
+  }
+
   private static io.failback.controller.sync.SyncOutcome sync(ControllerServer controller,
       Path local, Path remote, io.failback.proto.v1.SyncMode mode, String id, long size,
       io.failback.controller.sync.JobEncryption encryption,
@@ -162,8 +170,9 @@ final class BenchSetup {
         .setMode(mode).setDigestAlgorithm(io.failback.proto.v1.DigestAlgorithm.XXH3_128)
         // A digest set is read with the seed it was recorded with.
         .setDigestSeed(digestSet.isEmpty() ? System.nanoTime() : digestSet.hashCode())
-        .setBlockSize(BenchImages.BLOCK)
-        .setBlocksPerBatch(Integer.getInteger("batch", 256)).setDiskSize(size)
+        .setBlockSize(blockSize())
+        .setBlocksPerBatch(Integer.getInteger("batch", BATCH_BYTES / blockSize()))
+        .setDiskSize(size)
         .setLaneCount(Integer.getInteger("lanes", 2))
         .setWindowBatches(Integer.getInteger("window",
             io.failback.controller.tuning.BatchWindow.BATCHES))

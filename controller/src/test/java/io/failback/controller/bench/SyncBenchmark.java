@@ -116,6 +116,7 @@ public final class SyncBenchmark {
       }
     }
     System.out.println();
+    System.out.println("Sessions' block size: " + BenchSetup.blockSize() + " bytes");
     System.out.println("| scenario | result | notes |");
     System.out.println("|---|---|---|");
     rows.forEach(System.out::println);
@@ -135,7 +136,7 @@ public final class SyncBenchmark {
     double cpSeconds = lastSeconds;
     timedCommand("then sync (cp's data durable, as ours is)", "sync");
     ratio("full copy vs cp + sync", ours, cpSeconds + lastSeconds);
-    wire("full", full, full.controller().progress().blocksSent() * BLOCK);
+    wire("full", full, full.controller().progress().blocksSent() * BenchSetup.blockSize());
     // Encrypted next to plain on equal terms: both into the target the first copy
     // allocated (a fresh sparse target costs the file system its allocation).
     timed("full copy again, target allocated", () -> sync(controller, cloudHalf, fullTarget,
@@ -174,7 +175,8 @@ public final class SyncBenchmark {
     timedCommand("rsync --inplace --no-whole-file (same change)", "rsync", "--inplace",
         "--no-whole-file", cloud.toString(), rsyncTarget.toString());
     ratio("delta sync vs rsync", ours, lastSeconds);
-    wire("delta", delta, (long) changed * BLOCK);
+    // The blocks the change touched at the sessions' block size (-DblockSize), all of them sent.
+    wire("delta", delta, delta.controller().progress().blocksSent() * BenchSetup.blockSize());
 
     SyncOutcome identical = timed("scan, identical images (both sides hash)", () -> sync(
         controller, cloud, onPrem, SyncMode.DELTA, "scan"));

@@ -28,4 +28,25 @@ class TransferFlagsTest {
         assertThrows(IllegalArgumentException.class, () -> TransferFlags.options("zstd:x", 0))
             .getMessage());
   }
+
+  @Test
+  void aBlockSizeIsReadInBinaryUnits() {
+    assertEquals(0, TransferFlags.options("auto", 0, "auto").getBlockSize());
+    assertEquals(4096, TransferFlags.options("auto", 0, "4096").getBlockSize());
+    assertEquals(16384, TransferFlags.options("auto", 0, "16k").getBlockSize());
+    assertEquals(65536, TransferFlags.options("auto", 0, "64KiB").getBlockSize());
+    assertEquals(1 << 20, TransferFlags.options("auto", 0, "1MiB").getBlockSize());
+    assertEquals("--block-size must be a power of two from 4KiB to 1MiB, got '2MiB'",
+        assertThrows(IllegalArgumentException.class, () -> TransferFlags.options("auto", 0,
+            "2MiB")).getMessage());
+    assertEquals("--block-size must be a power of two from 4KiB to 1MiB, got '48k'",
+        assertThrows(IllegalArgumentException.class, () -> TransferFlags.options("auto", 0,
+            "48k")).getMessage());
+    assertEquals("--block-size takes a size such as 4096, 64KiB or 1MiB, got '64 GB'",
+        assertThrows(IllegalArgumentException.class, () -> TransferFlags.options("auto", 0,
+            "64 GB")).getMessage());
+    assertEquals("--block-size takes a size such as 4096, 64KiB or 1MiB, got '99999999999'",
+        assertThrows(IllegalArgumentException.class, () -> TransferFlags.options("auto", 0,
+            "99999999999")).getMessage());
+  }
 }

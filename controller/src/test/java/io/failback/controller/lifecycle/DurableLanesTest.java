@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
 import io.failback.controller.store.ControllerStore;
+import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.LaneCheckpoint;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncRole;
@@ -75,6 +76,24 @@ class DurableLanesTest {
       assertEquals(Map.of(), lanes.load(app, 0, 3));
       assertEquals(Map.of(), lanes.load(app, 1, 2));
       assertEquals(Map.of(0, atBlock(128)), lanes.load(app, 10, 2));
+    }
+  }
+
+  /** Watermarks count blocks: a checkpoint of 64 KiB blocks is no place in 1 MiB blocks. */
+  @Test
+  void checkpointsHoldOnlyForTheBlockSizeTheyWereMadeWith() throws Exception {
+    try (ControllerStore store = ControllerStore.open(dir.resolve("store.db"))) {
+      DurableLanes lanes = new DurableLanes(store.checkpointRecords());
+      DiskTransfer.Plan standard = phase2("job-1", "app");
+      DiskTransfer.Plan large = standard.withBlocks(new BlockSize(1 << 20, "asked"));
+      lanes.record(standard, 0, 2, atBlock(256));
+      assertEquals(Map.of(), lanes.load(large, 0, 2), "made with 64 KiB, asked with 1 MiB");
+      lanes.record(large, 0, 2, atBlock(16));
+      assertEquals(Map.of(0, atBlock(16)), lanes.load(large, 0, 2));
+      assertEquals(Map.of(0, atBlock(256)), lanes.load(standard, 0, 2));
+      lanes.forget(large, 0);
+      assertEquals(Map.of(), lanes.load(large, 0, 2));
+      assertEquals(Map.of(), lanes.load(standard, 0, 2), "whatever their block size");
     }
   }
 }

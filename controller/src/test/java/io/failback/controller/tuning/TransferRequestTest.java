@@ -53,4 +53,20 @@ class TransferRequestTest {
         assertThrows(IllegalArgumentException.class, () -> TransferRequest.of(TransferOptions
             .newBuilder().setLanesPerDisk(64).build())).getMessage());
   }
+
+  @Test
+  void aBlockSizeIsAPowerOfTwoFrom4KiBTo1MiB() throws Exception {
+    assertEquals(java.util.OptionalInt.empty(), TransferRequest.of(TransferOptions
+        .getDefaultInstance()).blockSize());
+    for (int bytes : new int[] {4096, 16384, 65536, 1 << 20}) {
+      assertEquals(java.util.OptionalInt.of(bytes), TransferRequest.of(TransferOptions
+          .newBuilder().setBlockSize(bytes).build()).blockSize());
+    }
+    for (int bytes : new int[] {512, 2048, 3 << 12, 2 << 20, -1}) {
+      assertEquals("transfer.block_size " + Integer.toUnsignedLong(bytes) + " must be a power"
+          + " of two from 4096 to 1048576 bytes (0 for the VM's)",
+          assertThrows(IllegalArgumentException.class, () -> TransferRequest.of(TransferOptions
+              .newBuilder().setBlockSize(bytes).build())).getMessage());
+    }
+  }
 }
