@@ -82,8 +82,8 @@ public final class AgentMain {
             + " lanes of uploads (protection, reverse replication), one lane per connection,"
             + " 0 to " + TransportLimits.MAX_AGENT_UPLOAD_CONNECTIONS + ": the controller's"
             + " window of a connection grows to 8 MiB at most, which a long link's lanes would"
-            + " share. 0 sends uploads over the control connection. An idle one closes after a"
-            + " minute (default: ${DEFAULT-VALUE}).")
+            + " share. 0 sends uploads over the control connection. An idle one closes after"
+            + " five seconds (default: ${DEFAULT-VALUE}).")
     int uploadConnections;
 
     @Spec

@@ -62,6 +62,9 @@ class UploadLanesFromRoundTripTest {
     assertEquals(3, protect.getResume().getUploadLanesOrThrow(fixture.vmId));
     fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
     assertEquals(1 + 6, relay.get().connectionsAccepted(), "a connection per upload lane");
+    // Idle upload connections close (TransportLimits.UPLOAD_IDLE): the next upload tunes
+    // windows of its own instead of those this one's path left.
+    awaitOpenConnections(relay.get(), 1);
 
     // A failover to the cloud is an upload too; a failback by full download is not.
     Job failover = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
@@ -79,8 +82,8 @@ class UploadLanesFromRoundTripTest {
     assertSaid(failback, "2 lanes per disk (chosen: ");
     assertTrue(failback.getTimelineList().stream().noneMatch(s -> s.getDescription()
         .contains("lanes chosen")), failback.getTimelineList().toString());
-    assertEquals(1 + 6, relay.get().connectionsAccepted(),
-        "the download rode the control connection, the failover's lanes reused theirs");
+    assertEquals(1 + 6 + 6, relay.get().connectionsAccepted(),
+        "the failover's lanes had new connections, the download rode the control connection");
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
 
     // The link gets short: the next probes say so, and an upload takes the default again.
@@ -92,6 +95,16 @@ class UploadLanesFromRoundTripTest {
     assertSaid(reverse, "2 lanes per disk (chosen: ");
     assertSaid(reverse, "; lanes chosen: round trip ");
     fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+  }
+
+  /** Waits until only {@code expected} connections are open through the relay. */
+  private static void awaitOpenConnections(WanRelay relay, int expected)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (relay.connectionsOpen() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(expected, relay.connectionsOpen(), "connections open through the relay");
   }
 
   /** Waits until the host's round trip is measured within {@code [least, most)}. */

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * lane gives each lane its own window, so an upload has up to 8 MiB per lane in flight (at
  * 120 ms, 0.86 of the stream at 500 Mbit/s on 2 lanes, 0.79 at 1 Gbit/s on 4), and the
  * controller's worst case grows only with the lanes sending, not with the agents connected:
- * an upload connection closes after a minute without calls. Downloads stay on the control
+ * an upload connection closes five seconds after its last call (so that the next upload tunes
+ * a window of its own, TransportLimits.UPLOAD_IDLE). Downloads stay on the control
  * connection, whose receiver (this agent) sets its own window.
  */
 public final class AgentChannels implements AutoCloseable {

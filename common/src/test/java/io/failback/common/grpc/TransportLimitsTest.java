@@ -39,8 +39,9 @@ class TransportLimitsTest {
   }
 
   /**
-   * An upload connection pings only while a lane is open and closes a minute after its last:
-   * the controller holds a window per connection, so idle ones must not stay.
+   * An upload connection pings only while a lane is open and closes five seconds after its
+   * last: the controller holds a window per connection, so idle ones must not stay, and the
+   * next upload tunes a window of its own.
    */
   @Test
   void anUploadChannelIdlesOutAndDoesNotPingWithoutCalls() throws Exception {
@@ -51,7 +52,7 @@ class TransportLimitsTest {
     Object impl = field(builder, "managedChannelImplBuilder");
     Field idle = impl.getClass().getDeclaredField("idleTimeoutMillis");
     idle.setAccessible(true);
-    assertEquals(60_000L, idle.get(impl));
+    assertEquals(5_000L, idle.get(impl));
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> TransportLimits.DEFAULTS.withAgentUploadConnections(17));
     assertEquals(4, TransportLimits.DEFAULTS.agentUploadConnections());

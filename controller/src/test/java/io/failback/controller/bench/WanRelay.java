@@ -41,6 +41,8 @@ public final class WanRelay implements AutoCloseable {
   private final Link up = new Link();
   private final Link down = new Link();
   private final AtomicInteger accepted = new AtomicInteger();
+  /** Connections whose client has not closed its side. */
+  private final AtomicInteger open = new AtomicInteger();
 
   public WanRelay(InetSocketAddress target) throws IOException {
     this.target = target;
@@ -65,6 +67,11 @@ public final class WanRelay implements AutoCloseable {
     return accepted.get();
   }
 
+  /** TCP connections accepted whose client has not closed its side yet. */
+  public int connectionsOpen() {
+    return open.get();
+  }
+
   /** Takes {@code other}'s round trip and rate. */
   void copySettings(WanRelay other) {
     oneWayDelayNanos = other.oneWayDelayNanos;
@@ -76,6 +83,7 @@ public final class WanRelay implements AutoCloseable {
       try {
         SocketChannel from = listener.accept();
         accepted.incrementAndGet();
+        open.incrementAndGet();
         SocketChannel to = SocketChannel.open(target);
         for (SocketChannel channel : new SocketChannel[] {from, to}) {
           channel.socket().setTcpNoDelay(true);
@@ -83,8 +91,8 @@ public final class WanRelay implements AutoCloseable {
           channel.socket().setReceiveBufferSize(4 << 20);
           channel.socket().setSendBufferSize(4 << 20);
         }
-        new Direction(from, to, up, "up").start();
-        new Direction(to, from, down, "down").start();
+        new Direction(from, to, up, "up", open::decrementAndGet).start();
+        new Direction(to, from, down, "down", () -> { }).start();
       } catch (IOException e) {
         if (!closed) {
           BenchSetup.log("relay: " + e.getMessage());
@@ -125,16 +133,19 @@ public final class WanRelay implements AutoCloseable {
     private final SocketChannel out;
     private final Link link;
     private final String name;
+    /** Runs once its reader has seen the end of its side. */
+    private final Runnable ended;
     private final Deque<Object[]> queue = new ArrayDeque<>();
-    private boolean ended;
+    private boolean readerDone;
     /** Set when the writer failed: nothing more is queued. */
     private boolean dead;
 
-    Direction(SocketChannel in, SocketChannel out, Link link, String name) {
+    Direction(SocketChannel in, SocketChannel out, Link link, String name, Runnable ended) {
       this.in = in;
       this.out = out;
       this.link = link;
       this.name = name;
+      this.ended = ended;
     }
 
     void start() {
@@ -168,8 +179,9 @@ public final class WanRelay implements AutoCloseable {
       } catch (IOException | InterruptedException e) {
         // The connection ended.
       }
+      ended.run();
       synchronized (this) {
-        ended = true;
+        readerDone = true;
         notifyAll();
       }
     }
@@ -179,7 +191,7 @@ public final class WanRelay implements AutoCloseable {
         while (true) {
           Object[] next;
           synchronized (this) {
-            while (queue.isEmpty() && !ended) {
+            while (queue.isEmpty() && !readerDone) {
               wait();
             }
             next = queue.poll();
