@@ -18,10 +18,12 @@ import io.failback.common.testing.guest.TinyGuest;
 import io.failback.controller.cloud.kvm.DirectKernelBoot;
 import io.failback.controller.cloud.kvm.KvmTestCloud;
 import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.controller.lifecycle.Targets;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.TransferOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +50,8 @@ class KvmLifecycleTest {
   private static final int MIB = 1 << 20;
   private static final long LOOP_AT = 16L * MIB;
   private static final int LOOP = 256 << 10;
+  /** The failback's blocks, asked for: 16 KiB, a quarter of the dirty bitmap's granule. */
+  private static final int BLOCK = 16 << 10;
   private static final Duration BOOT = Duration.ofSeconds(120);
 
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
@@ -95,8 +99,11 @@ class KvmLifecycleTest {
     assertEquals(Optional.of(GuestPattern.sha256(onPrem0)), console.report().sum("vda", 0, MIB),
         "the cloud guest reads the data replicated from on-prem");
 
-    // Failback, sync before failover: phase 1 from the point-in-time export while it writes.
-    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    // Failback, sync before failover: phase 1 from the point-in-time export while it writes,
+    // in 16 KiB blocks (asked; the dirty bitmap's granules are 64 KiB).
+    Job failback = lifecycle.plannedFailover(Targets.of(List.of(fixture.vmId)),
+        DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty(),
+        TransferOptions.newBuilder().setBlockSize(BLOCK).build());
     fixture.awaitState(failback, JobState.JOB_WAITING);
     int passes = (int) console.report().lines().stream().filter(l -> l.startsWith("LOOP "))
         .count();
@@ -126,7 +133,7 @@ class KvmLifecycleTest {
     long[] phaseTwo = LifecycleFixture.diskTasks(done).stream()
         .mapToLong(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero())
         .toArray();
-    assertArrayEquals(new long[] {LOOP / (64 << 10), 0}, phaseTwo, done.toString());
+    assertArrayEquals(new long[] {LOOP / BLOCK, 0}, phaseTwo, done.toString());
     assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
         "p2 (TRACKED) verified: whole-disk digests equal")), done.toString());
     fixture.assertOnPremEqualsCloud(cloudVm);
@@ -143,8 +150,11 @@ class KvmLifecycleTest {
     assertEquals(ProtectionState.FAILED_BACK, fixture.item().getState());
     assertTrue(fixture.controller.server.cloud().get(cloudVm).isEmpty());
     assertFalse(Files.exists(cloudDir), "the cloud VM's disks are gone");
-    fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId), JobState.JOB_SUCCEEDED);
+    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
     assertEquals(ProtectionState.PROTECTED, fixture.item().getState());
+    assertTrue(reverse.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "blocks of 16 KiB (the VM's, as a job asked)")), reverse.toString());
     fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
   }
 
