@@ -47,6 +47,8 @@ import java.util.function.UnaryOperator;
 final class RogueAgent implements AutoCloseable {
   final AtomicInteger hypervisorCalls = new AtomicInteger();
   final List<Status> syncStatuses = new CopyOnWriteArrayList<>();
+  /** While set, its reports of sync sessions never leave: as if it died before sending them. */
+  volatile boolean dropSyncReports;
   private final ManagedChannel channel;
   private final ScheduledExecutorService scheduler;
   private final ControlSession session;
@@ -128,6 +130,10 @@ final class RogueAgent implements AutoCloseable {
             message = (Q) agent.toBuilder().setCommandResult(agent.getCommandResult()
                 .toBuilder().setInventory(tamper.apply(agent.getCommandResult()
                     .getInventory()))).build();
+          }
+          if (dropSyncReports && message instanceof AgentMessage agent
+              && agent.getCommandResult().hasSyncReport()) {
+            return;
           }
           if (lane != null && message instanceof SyncDiskRequest request && request.hasOpen()) {
             message = (Q) request.toBuilder().setOpen(request.getOpen().toBuilder()

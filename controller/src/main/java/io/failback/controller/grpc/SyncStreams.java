@@ -64,6 +64,8 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
    * to end), so a hung agent or a stalled link must not hold the cancel.
    */
   private static final Duration CANCELLED_REPORT_GRACE = Duration.ofSeconds(1);
+  /** How often a session done here looks whether the agent whose report it awaits is gone. */
+  private static final Duration AGENT_WATCH = Duration.ofSeconds(1);
 
   private final AgentRegistry registry;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -142,6 +144,11 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
         theirs.completeOnTimeout(CommandResult.newBuilder().setError("no report from host "
             + hostName + " within " + grace.toSeconds() + " s after the session ended here")
             .build(), grace.toMillis(), TimeUnit.MILLISECONDS);
+      } else {
+        // Done here; the agent reports after its own end (a reference point made, a read point
+        // released), and one that dies in between never does: its job must say that it waits
+        // for the agent, and how long, instead of waiting in silence for a process gone.
+        watchForAgentGone(session, theirs, hostName);
       }
     });
     return ours.thenCombine(theirs, (result, report) -> {
@@ -163,6 +170,25 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       sessions.remove(id, session);
       session.abandon("the session ended");
     });
+  }
+
+  /**
+   * Completes {@code theirs} with an error once the agent the session was announced to is gone
+   * (another process, or offline beyond the heartbeat timeout), looking every second until the
+   * report comes.
+   */
+  private static void watchForAgentGone(Session session, CompletableFuture<CommandResult> theirs,
+      String hostName) {
+    if (theirs.isDone()) {
+      return;
+    }
+    if (session.agentGone.getAsBoolean()) {
+      theirs.complete(CommandResult.newBuilder().setError("the agent of host " + hostName
+          + " went away after the session's last batch, before its report").build());
+      return;
+    }
+    CompletableFuture.delayedExecutor(AGENT_WATCH.toMillis(), TimeUnit.MILLISECONDS)
+        .execute(() -> watchForAgentGone(session, theirs, hostName));
   }
 
   /** The session as the host's agent can take it ({@link AgentSyncRevision}). */
