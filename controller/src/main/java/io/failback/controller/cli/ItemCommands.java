@@ -2,6 +2,7 @@ package io.failback.controller.cli;
 
 import com.google.protobuf.util.Durations;
 import io.failback.common.text.DurationText;
+import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.ListProtectedItemsRequest;
 import io.failback.proto.v1.ListProtectedItemsResponse;
 import io.failback.proto.v1.ProtectedItem;
@@ -35,11 +36,12 @@ final class ItemCommands {
           output.print(items, spec.commandLine().getOut());
           return 0;
         }
-        Table table = new Table("VM ID", "NAME", "HOST", "STATE", "GEN", "RPO/TARGET",
-            "CLOUD VM", "NEXT");
+        Table table = new Table("VM ID", "NAME", "HOST", "STATE", "GEN", "BLOCKS",
+            "RPO/TARGET", "CLOUD VM", "NEXT");
         for (ProtectedItem item : items.getItemsList()) {
           table.row(item.getVmId(), item.getVmName(), item.getOnPremHost(), item.getState(),
-              item.getGeneration(), rpo(item),
+              item.getGeneration(), BlockSize.describe(BlockSize.fromStored(item.getBlockSize()))
+                  .replace(" ", ""), rpo(item),
               item.getCloudVmId().isEmpty() ? "-" : item.getCloudVmId(),
               CliHints.actions(item.getAllowedActionsList()));
         }

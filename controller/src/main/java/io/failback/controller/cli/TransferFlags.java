@@ -4,7 +4,10 @@ import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.Compression;
 import io.failback.proto.v1.TransferOptions;
 import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code --compression}, {@code --lanes-per-disk} and {@code --block-size} as the request's
@@ -42,8 +45,16 @@ final class TransferFlags {
             + " asked otherwise).")
     String blockSize;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /** The options; a value a flag does not take is a usage error (exit 2) naming the flag. */
     TransferOptions options() {
-      return TransferFlags.options(compression, lanesPerDisk, blockSize);
+      try {
+        return TransferFlags.options(compression, lanesPerDisk, blockSize);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(command.commandLine(), e.getMessage());
+      }
     }
   }
 

@@ -25,9 +25,16 @@ class LifecycleCliTest {
     LifecycleFixtures.Handle handle = LifecycleFixtures.start(dir, cleanup);
     String vm = handle.vmId();
 
-    Run protect = cli(handle, "protect", vm, "--watch");
+    Run badBlocks = cli(handle, "protect", vm, "--block-size", "48k");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, badBlocks.exit(), badBlocks.toString());
+    assertTrue(badBlocks.err().contains("--block-size must be a power of two from 4KiB to 1MiB,"
+        + " got '48k'"), badBlocks.err());
+    Run protect = cli(handle, "protect", vm, "--block-size", "16KiB", "--watch");
     assertEquals(0, protect.exit(), protect.toString());
     assertTrue(protect.out().contains("EnableProtection  SUCCEEDED"), protect.out());
+    Run protectedItems = cli(handle, "items");
+    assertTrue(protectedItems.out().lines().anyMatch(l -> l.contains(vm)
+        && l.matches(".*\\s16KiB\\s.*")), protectedItems.out());
     assertTrue(protect.out().contains("100%"), "no progress bar: " + protect.out());
 
     Run wrong = cli(handle, "commit", vm);
