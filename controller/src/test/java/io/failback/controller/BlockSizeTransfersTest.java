@@ -2,10 +2,12 @@ package io.failback.controller;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.cloud.SimulatedGuest;
+import io.failback.controller.lifecycle.InvalidArgumentException;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.Targets;
 import io.failback.controller.sync.SyncOutcome;
@@ -27,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The block size an operator asks for, through the whole loop over real mTLS: a protection
- * asked for 1 MiB and its cycles keep it; a failover to the cloud keeps it; a failback asks for
+ * asked for 1 MiB and its cycles keep it; a failover to the cloud keeps it (and refuses
+ * another); a failback asks for
  * 16 KiB and its phase 2 sends exactly the 16 KiB blocks the cloud guest wrote; reverse
  * replication keeps 16 KiB unasked, or, asked for 4 KiB, compares checksums once; the cycles
  * after it track 4 KiB blocks. Every disk ends equal, counted in each transfer's own blocks.
@@ -63,8 +66,27 @@ class BlockSizeTransfersTest {
     assertEquals(mibs, cycle.get(0).agent().getBlocksScanned(), "tracked: " + cycle.get(0));
     fixture.assertOnPremEqualsCloud(cloudVm);
 
-    Job failover = fixture.awaitState(lifecycle.plannedFailover(vmId,
-        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);
+    // A failover to the cloud keeps the VM's blocks (its final sync sends the tracked changes,
+    // during the downtime), and says so when asked for others; it takes the lanes asked for.
+    InvalidArgumentException refused = assertThrows(InvalidArgumentException.class,
+        () -> lifecycle.plannedFailover(Targets.of(List.of(vmId)),
+            DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty(), blocks(64 * KIB)));
+    assertTrue(refused.getMessage().startsWith("transfer.block_size applies to protection,"
+        + " failback and reverse replication: a failover to the cloud keeps each VM's block"
+        + " size"), refused.getMessage());
+    assertEquals(1, fixture.controller.server.jobs().list("").size(), "no job started");
+    BitSet late = fixture.scribbleOnPrem(1, 3, 42);
+    Job failover = fixture.awaitState(lifecycle.plannedFailover(Targets.of(List.of(vmId)),
+        DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty(),
+        TransferOptions.newBuilder().setLanesPerDisk(3).build()), JobState.JOB_SUCCEEDED);
+    assertStep(failover, "3 lanes per disk (");
+    assertStep(failover, "final delta sync started (TRACKED)");
+    // During the downtime it sends only the MiBs written since the last cycle.
+    assertEquals(List.of(0L, (long) touched(late, 64 * KIB, MIB)), failover.getTasksList()
+        .stream().filter(t -> !t.getDiskPath().isEmpty())
+        .map(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero()).toList(),
+        failover.toString());
+    fixture.assertOnPremEqualsCloud(cloudVm);
     assertStep(failover, "blocks of 1 MiB (the VM's, as a job asked)");
     fixture.awaitState(lifecycle.commit(vmId), JobState.JOB_SUCCEEDED);
 

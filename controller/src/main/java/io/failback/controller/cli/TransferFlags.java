@@ -25,8 +25,8 @@ final class TransferFlags {
    */
   static final class JobTransfer {
     @Option(names = "--compression", defaultValue = "auto", description = "This job's own"
-        + " transfers (a failback, an initial or reverse replication; not a failover to the"
-        + " cloud, not the cycles after): " + COMPRESSION_HELP)
+        + " transfers (a failback, an initial or reverse replication, a failover's final sync;"
+        + " not the cycles after): " + COMPRESSION_HELP)
     String compression;
 
     @Option(names = "--lanes-per-disk", paramLabel = "N", defaultValue = "0",
@@ -41,8 +41,9 @@ final class TransferFlags {
             + " changed byte, a power of two from 4KiB to 1MiB. Smaller sends less for"
             + " scattered small writes and more digests; larger costs more for a small change"
             + " (docs/BENCHMARKS.md). Kept for the VM: its later cycles and jobs use it. A"
-            + " change compares checksums once. Default: auto, the VM's (64KiB unless a job"
-            + " asked otherwise).")
+            + " change compares checksums once. Not on a failover to the cloud, whose final"
+            + " sync keeps the VM's. Default: auto, the VM's (64KiB unless a job asked"
+            + " otherwise).")
     String blockSize;
 
     @Spec(Spec.Target.MIXEE)

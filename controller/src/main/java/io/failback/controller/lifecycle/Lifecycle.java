@@ -142,6 +142,14 @@ public final class Lifecycle {
             + " way: " + names(checked, true) + " are PROTECTED (failover to the cloud), "
             + names(checked, false) + " are failed over (failback); run two requests");
       }
+      if (toCloud > 0 && transfer.getBlockSize() != 0) {
+        // Its final sync runs while the VMs are down: it sends what the host tracked since the
+        // last cycle, in the VM's blocks; other blocks would compare every checksum instead.
+        throw new InvalidArgumentException("transfer.block_size applies to protection,"
+            + " failback and reverse replication: a failover to the cloud keeps each VM's block"
+            + " size, so that its final sync sends only the tracked changes; " + names(checked,
+                true) + " " + (toCloud == 1 ? "is" : "are") + " PROTECTED");
+      }
       if (!targetHost.isEmpty() && checked.values().stream()
           .anyMatch(i -> !targetHost.equalsIgnoreCase(i.getOnPremHost()))) {
         // Before anything is touched: the new host must take every VM of the request.
@@ -199,8 +207,9 @@ public final class Lifecycle {
               true)
           : new VmJobs.Kind("PlannedFailover", FailoverDirection.CLOUD_TO_ON_PREM,
               sync == DataSync.SYNC_BEFORE_FAILOVER, true, true);
-      return vmJobs.launch(kind, targets, works, checked,
-          toCloud > 0 ? JobResume.getDefaultInstance() : resume.build());
+      // A failover to the cloud's final sync takes the compression and lanes asked for.
+      return vmJobs.launch(kind, targets, works, checked, toCloud > 0
+          ? JobResume.newBuilder().setTransfer(transfer).build() : resume.build());
     }
   }
 

@@ -66,9 +66,10 @@ class ToCloudVm extends ItemWork {
     if (planned) {
       context.cloud().get(item.getCloudVmId()).orElseThrow(
           () -> new LifecycleException("cloud VM " + item.getCloudVmId() + " is gone"));
+      // While the VMs are down: only what the host tracked since the last cycle, where the
+      // last cycle left reference points in the VM's blocks; a checksum pass where not.
       new Replication(context).replicate(jobId, tag, item, vm, item.getCloudVmId(),
-          SyncMode.DELTA,
-          "final delta sync");
+          SyncMode.TRACKED, "final delta sync");
     }
   }
 
