@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /**
@@ -145,19 +146,19 @@ public final class ProtectedItems {
    */
   public void recordTracking(String vmId, ProtectionState state, List<DiskTracking> tracking)
       throws NotFoundException, StoreException {
-    recordTracking(vmId, state, tracking, -1);
+    recordTracking(vmId, state, tracking, OptionalInt.empty());
   }
 
   /**
-   * As the other; a {@code blockSize} of 0 or more becomes the VM's block size too (0 for the
-   * default), as its transfers had it.
+   * As the other; {@code blockSize}, where present, becomes the VM's block size too (as stored:
+   * 0 for the default), as its transfers had it.
    */
   public void recordTracking(String vmId, ProtectionState state, List<DiskTracking> tracking,
-      int blockSize) throws NotFoundException, StoreException {
+      OptionalInt blockSize) throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
         current -> current.getState() != state ? current
             : current.toBuilder().clearDiskTracking().addAllDiskTracking(tracking)
-                .setBlockSize(blockSize < 0 ? current.getBlockSize() : blockSize).build());
+                .setBlockSize(blockSize.orElse(current.getBlockSize())).build());
     present(updated.orElseThrow(() -> notFound(vmId)));
   }
 

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -260,6 +261,7 @@ final class Replication {
             .setBlockSize(BlockSize.stored(blocks.bytes())).build());
       }
     }
-    context.items().recordTracking(vmId, state, tracking, BlockSize.stored(blocks.bytes()));
+    context.items().recordTracking(vmId, state, tracking,
+        OptionalInt.of(BlockSize.stored(blocks.bytes())));
   }
 }
