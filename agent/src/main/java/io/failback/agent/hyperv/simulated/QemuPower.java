@@ -35,7 +35,7 @@ final class QemuPower implements VmPower {
   private final SimulatedBoot boot;
   /** One start or stop of a VM at a time; other VMs go on meanwhile. */
   private final Striped<Lock> vmLocks = Striped.lazyWeakLock(64);
-  /** Serializes the read-modify-write of the records by exit watchers and stops. */
+  /** Serializes the read-modify-write of the records by exit watchers and stops, and starts. */
   private final Object records = new Object();
   /** By pid: the QEMUs this instance started whose exit is not yet recorded. */
   private final Map<Long, CompletableFuture<Void>> watchers = new ConcurrentHashMap<>();
@@ -100,8 +100,12 @@ final class QemuPower implements VmPower {
       Process qemu = launch(command, folder, vm);
       QemuRecord record = QemuRecord.of(qemu.toHandle());
       // Recorded before anything else can fail: a QEMU this agent loses track of must still
-      // show as Running, or its disks could be written under it.
-      record.write(folder);
+      // show as Running, or its disks could be written under it. Under the lock: the exit
+      // watcher of the QEMU before it may be between reading the old record and writing it
+      // back as exited, which would bury this one (SimulatedBootTest once saw it).
+      synchronized (records) {
+        record.write(folder);
+      }
       CompletableFuture<Void> watcher =
           qemu.onExit().thenAccept(exited -> recordExit(folder, record, exited.exitValue()));
       watchers.put(qemu.pid(), watcher);
