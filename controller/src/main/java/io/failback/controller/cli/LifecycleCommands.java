@@ -139,8 +139,8 @@ final class LifecycleCommands {
       DataSync mode = switch (dataSync) {
         case "before" -> DataSync.SYNC_BEFORE_FAILOVER;
         case "full" -> DataSync.FULL_DOWNLOAD;
-        default -> throw new IllegalArgumentException("--data-sync must be before or full, got '"
-            + dataSync + "'");
+        default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--data-sync must be before or full, got '" + dataSync + "'");
       };
       return client.failover().plannedFailover(PlannedFailoverRequest.newBuilder()
           .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).setDataSync(mode)

@@ -29,6 +29,10 @@ class LifecycleCliTest {
     assertEquals(picocli.CommandLine.ExitCode.USAGE, badBlocks.exit(), badBlocks.toString());
     assertTrue(badBlocks.err().contains("--block-size must be a power of two from 4KiB to 1MiB,"
         + " got '48k'"), badBlocks.err());
+    Run badSync = cli(handle, "failover", vm, "--data-sync", "later");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, badSync.exit(), badSync.toString());
+    assertTrue(badSync.err().contains("--data-sync must be before or full, got 'later'"),
+        badSync.err());
     Run protect = cli(handle, "protect", vm, "--block-size", "16KiB", "--watch");
     assertEquals(0, protect.exit(), protect.toString());
     assertTrue(protect.out().contains("EnableProtection  SUCCEEDED"), protect.out());
