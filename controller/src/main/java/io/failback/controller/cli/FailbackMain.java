@@ -73,6 +73,14 @@ public final class FailbackMain {
     ImplementationVersion.everywhere(root);
     withExitCodes(root);
     return root
+        .setParameterExceptionHandler((e, args) -> {
+          // One line, as kubectl and gh print it: the whole help after it buried the message.
+          CommandLine cmd = e.getCommandLine();
+          cmd.getErr().println("error: " + e.getMessage() + " (see '"
+              + cmd.getCommandSpec().qualifiedName() + " --help')");
+          CommandLine.UnmatchedArgumentException.printSuggestions(e, cmd.getErr());
+          return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        })
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           if (e instanceof StatusRuntimeException sre) {
             Status status = sre.getStatus();

@@ -27,8 +27,8 @@ class LifecycleCliTest {
 
     Run badBlocks = cli(handle, "protect", vm, "--block-size", "48k");
     assertEquals(picocli.CommandLine.ExitCode.USAGE, badBlocks.exit(), badBlocks.toString());
-    assertTrue(badBlocks.err().contains("--block-size must be a power of two from 4KiB to 1MiB,"
-        + " got '48k'"), badBlocks.err());
+    assertEquals("error: --block-size must be a power of two from 4KiB to 1MiB, got '48k'"
+        + " (see 'failback protect --help')", badBlocks.err().strip());
     Run badSync = cli(handle, "failover", vm, "--data-sync", "later");
     assertEquals(picocli.CommandLine.ExitCode.USAGE, badSync.exit(), badSync.toString());
     assertTrue(badSync.err().contains("--data-sync must be before or full, got 'later'"),
