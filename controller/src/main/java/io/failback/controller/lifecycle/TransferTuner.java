@@ -35,8 +35,8 @@ final class TransferTuner {
    * @param disks how many disks the transfer moves at once
    */
   TransferSettings settings(DiskTransfer.Plan plan, OptionalLong limit, int disks) {
-    JobResume resume = resume(plan);
-    TransferRequest asked = asked(plan, resume);
+    JobResume resume = resume(jobs, plan.jobId());
+    TransferRequest asked = asked(plan.jobId(), resume);
     Optional<LanePolicy.Choice> chosen = asked.lanesPerDisk().isEmpty()
         && plan.agentRole() == SyncRole.SOURCE ? Optional.of(uploadLanes(plan, resume, limit,
             disks)) : Optional.empty();
@@ -83,26 +83,28 @@ final class TransferTuner {
     }
   }
 
-  private JobResume resume(DiskTransfer.Plan plan) {
-    if (plan.jobId().isEmpty()) {
+  /** The record job {@code jobId} keeps of itself; empty for none (a replication cycle). */
+  static JobResume resume(Jobs jobs, String jobId) {
+    if (jobId.isEmpty()) {
       return JobResume.getDefaultInstance();
     }
     try {
-      return jobs.get(plan.jobId()).getResume();
+      return jobs.get(jobId).getResume();
     } catch (NotFoundException | StoreException e) {
-      log.warn("job {}: its record is unreadable ({}); the controller chooses", plan.jobId(),
+      log.warn("job {}: its record is unreadable ({}); the controller chooses", jobId,
           e.getMessage());
       return JobResume.getDefaultInstance();
     }
   }
 
-  private TransferRequest asked(DiskTransfer.Plan plan, JobResume resume) {
+  /** The transfer options job {@code jobId} was asked for; none where its record is unusable. */
+  static TransferRequest asked(String jobId, JobResume resume) {
     try {
       return TransferRequest.of(resume.getTransfer());
     } catch (IllegalArgumentException e) {
       // Checked when the job was asked for; a record that no longer reads leaves it to policy.
       log.warn("job {}: its transfer options are unusable ({}); the controller chooses",
-          plan.jobId(), e.getMessage());
+          jobId, e.getMessage());
       return TransferRequest.AUTO;
     }
   }
