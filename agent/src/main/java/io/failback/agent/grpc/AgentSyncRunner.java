@@ -104,6 +104,12 @@ public final class AgentSyncRunner implements AutoCloseable {
       // Before the disk is opened (and marked inconsistent): a session this agent cannot
       // decrypt must leave the disk and the VM's state exactly as they were.
       JobKey payloadKey = SessionKeys.payloadKey(encryption, start.getParameters());
+      if (start.getWarmUp()) {
+        try (BlockDevice scratch = WarmUpSessions.scratch(start)) {
+          runSession(start, payloadKey, scratch, SourceTracking.NONE, result);
+        }
+        return result.build();
+      }
       VirtualMachine vm = find(start);
       if (start.getAgentRole() == SyncRole.SOURCE) {
         runFromReadPoint(start, payloadKey, vm, result);
@@ -271,8 +277,8 @@ public final class AgentSyncRunner implements AutoCloseable {
     String sessionId = start.getParameters().getSessionId();
     SyncProgress progress = new SyncProgress();
     SyncMeter.Recorder recorder = meter.recorder(Tags.of(
-        "direction", start.getAgentRole() == SyncRole.TARGET ? SyncMeter.TO_ONPREM
-            : SyncMeter.TO_CLOUD,
+        "direction", start.getWarmUp() ? SyncMeter.WARM_UP
+            : start.getAgentRole() == SyncRole.TARGET ? SyncMeter.TO_ONPREM : SyncMeter.TO_CLOUD,
         "mode", start.getParameters().getMode().name().toLowerCase(java.util.Locale.ROOT)));
     ScheduledFuture<?> metered = metering.scheduleAtFixedRate(
         () -> recorder.record(progress.snapshot()), 1, 1, TimeUnit.SECONDS);

@@ -12,13 +12,16 @@ import java.util.concurrent.TimeUnit;
  * the job shows, added as they grow. Tags say which way the data went ({@code direction}:
  * {@code cloud_to_onprem} for a failback, {@code onprem_to_cloud} for protection and reverse
  * replication) and the sync {@code mode}; the controller adds the job's {@code kind} and the
- * {@code pass}.
+ * {@code pass}. The agent counts a warm-up session's blocks (synthetic, onto a scratch disk)
+ * under direction {@code warm_up}, apart from any VM's; the controller does not count them.
  */
 public final class SyncMeter {
   /** Tag value of a failback's direction. */
   public static final String TO_ONPREM = "cloud_to_onprem";
   /** Tag value of protection's and reverse replication's direction. */
   public static final String TO_CLOUD = "onprem_to_cloud";
+  /** Tag value of a warm-up session's direction (StartSync.warm_up). */
+  public static final String WARM_UP = "warm_up";
 
   private final MeterRegistry registry;
 

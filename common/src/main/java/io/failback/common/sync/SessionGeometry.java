@@ -18,9 +18,10 @@ public final class SessionGeometry {
   public static final int MAX_BATCHES_PER_END = 65536;
   /**
    * The block sync protocol revision this build speaks ({@code Register.sync_revision}): 2
-   * adds {@code batches_per_end}, 3 allows it in DELTA sessions (runs of zeros).
+   * adds {@code batches_per_end}, 3 allows it in DELTA sessions (runs of zeros), 4 takes
+   * warm-up sessions ({@code StartSync.warm_up}).
    */
-  public static final int PROTOCOL_REVISION = 3;
+  public static final int PROTOCOL_REVISION = 4;
   private final SyncParameters parameters;
   private final long blockCount;
   private final long batchesTotal;

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The bucket holds half a second of the rate (at least 256 KiB, more than one frame): over
  * a minute that burst is under 1 % of what the rate lets through.
  */
-final class PacedBucket {
+public final class PacedBucket {
   private static final long MIN_BURST_BYTES = 256 * 1024;
 
   private final TimeMeter time;
@@ -29,6 +29,13 @@ final class PacedBucket {
   PacedBucket(TimeMeter time, BlockingStrategy blocking) {
     this.time = time;
     this.blocking = blocking;
+  }
+
+  /** A bucket of its own at {@code bytesPerSecond}, on the wall clock, its waits parked. */
+  public static PacedBucket atRate(long bytesPerSecond) {
+    PacedBucket bucket = new PacedBucket(TimeMeter.SYSTEM_NANOTIME, BlockingStrategy.PARKING);
+    bucket.setRate(OptionalLong.of(bytesPerSecond));
+    return bucket;
   }
 
   /** Sets the rate in bytes per second (empty: none); lanes waiting now feel it next frame. */
@@ -52,7 +59,7 @@ final class PacedBucket {
   }
 
   /** Blocks until {@code bytes} fit the rate; counts them either way. */
-  void take(long bytes) throws InterruptedException {
+  public void take(long bytes) throws InterruptedException {
     taken.add(bytes);
     Bucket current = bucket;
     if (current != null) {

@@ -27,6 +27,7 @@ import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.SyncDiskResponse;
 import io.failback.proto.v1.SyncOpen;
 import io.failback.proto.v1.SyncOpened;
+import io.failback.proto.v1.SyncParameters;
 import io.failback.proto.v1.SyncRole;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -87,9 +88,17 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       BlockDevice local, Map<Integer, LaneCheckpoint> resumeFrom,
       Consumer<LaneCheckpoint> durable, SyncProgress progress, BitSet changedBlocks,
       JobEncryption encryption, Throttle throttle) {
-    StartSync start = spokenBy(hostName, encryption == null ? announced : announced.toBuilder()
-        .setParameters(announced.getParameters().toBuilder().setEncryption(encryption.wire()))
-        .build());
+    int revision = registry.connection(hostName).map(AgentConnection::syncRevision).orElse(0);
+    String refused = AgentSyncRevision.refusal(revision, announced);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(
+          new SyncException(SyncException.Kind.FAILED_PRECONDITION, refused));
+    }
+    // The session as the host's agent can take it (AgentSyncRevision).
+    SyncParameters.Builder spoken = AgentSyncRevision.spokenBy(revision,
+        announced.getParameters()).toBuilder();
+    StartSync start = announced.toBuilder().setParameters(encryption == null ? spoken
+        : spoken.setEncryption(encryption.wire())).build();
     String id = start.getParameters().getSessionId();
     // The agent process the session is announced to. Another process (a restart) knows nothing
     // of the session, and a host offline for longer than the heartbeat timeout is not coming
@@ -191,11 +200,10 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
         .execute(() -> watchForAgentGone(session, theirs, hostName));
   }
 
-  /** The session as the host's agent can take it ({@link AgentSyncRevision}). */
-  private StartSync spokenBy(String hostName, StartSync start) {
-    int revision = registry.connection(hostName).map(AgentConnection::syncRevision).orElse(0);
-    return start.toBuilder()
-        .setParameters(AgentSyncRevision.spokenBy(revision, start.getParameters())).build();
+  @Override
+  public boolean busy(String hostName) {
+    String host = AgentRegistry.normalize(hostName);
+    return sessions.values().stream().anyMatch(s -> s.host.equals(host));
   }
 
   @Override

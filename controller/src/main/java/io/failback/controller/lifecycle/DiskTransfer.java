@@ -60,6 +60,7 @@ final class DiskTransfer {
   private final DurableLanes lanes;
   private final TransferThrottles throttles;
   private final TransferTuner tuner;
+  private final TransferWarmUp warmUp;
 
   /**
    * One disk of the transfer.
@@ -113,26 +114,12 @@ final class DiskTransfer {
           resumeKey, size);
     }
 
-    /** A plan that asks the target agent for no reference point. */
-    Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
-        SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed,
-        JobEncryption encryption) {
-      this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
-          encryption, false, "", ReadBack.NONE);
-    }
 
-    /** The same plan; the target agent keeps undo journal {@code journal} of every disk. */
-    Plan withUndoJournal(String journal) {
-      return new Plan(jobId, vmId, host, generation, mode, agentRole, sessionPrefix,
-          digestSetPrefix, seed, encryption, referenceAfterWrite, journal, readBack, resumeKey,
-          blocks);
-    }
-
-    /** A plan whose payloads travel without end-to-end encryption (TLS only). */
+    /** A plan without end-to-end encryption (TLS only) that asks for no reference point. */
     Plan(String jobId, String vmId, String host, long generation, SyncMode mode,
         SyncRole agentRole, String sessionPrefix, String digestSetPrefix, long seed) {
       this(jobId, vmId, host, generation, mode, agentRole, sessionPrefix, digestSetPrefix, seed,
-          null);
+          null, false, "", ReadBack.NONE);
     }
   }
 
@@ -178,6 +165,7 @@ final class DiskTransfer {
     this.resuming = new ResumingSync(agentReturn, this::note, clock);
     this.agentReturn = agentReturn;
     this.tuner = new TransferTuner(jobs, timings);
+    this.warmUp = new TransferWarmUp(syncs, tuner, throttles);
   }
 
   /**
@@ -188,6 +176,12 @@ final class DiskTransfer {
     if (agentReturn.connection(host).isEmpty()) {
       agentReturn.await(host, null, jobId);
     }
+  }
+
+  /** Runs {@code wait} with a warm-up of {@code plan}'s path beside it: {@link TransferWarmUp}. */
+  String warmingUp(Plan plan, long diskBytes, int disks, TransferWarmUp.Wait wait)
+      throws Exception {
+    return warmUp.during(plan, diskBytes, disks, wait);
   }
 
   /** Stops reporting progress; the controller is stopping. */

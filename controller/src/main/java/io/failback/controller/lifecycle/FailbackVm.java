@@ -211,7 +211,14 @@ class FailbackVm extends ItemWork {
     // Recorded first: a restart during phase 2 measures the downtime from here all the same.
     context.jobs().editResume(jobId, r -> r.putSourceStoppedAt(vmId(),
         com.google.protobuf.util.Timestamps.fromMillis(off.toEpochMilli())));
-    context.cloud().shutdown(item.getCloudVmId());
+    if (dataSync == DataSync.FULL_DOWNLOAD) {
+      // The path may be new to both processes: compiled while the shutdown holds the job.
+      step(context.transfer().warmingUp(plan(SyncMode.FULL, "full"), onPrem.getDisksList()
+          .stream().mapToLong(d -> d.getVirtualSizeBytes()).sum(), onPrem.getDisksCount(),
+          () -> context.cloud().shutdown(item.getCloudVmId())));
+    } else {
+      context.cloud().shutdown(item.getCloudVmId());
+    }
     context.timings().power(Timings.CLOUD, Timings.Power.STOP,
         Duration.between(cloudOff, context.clock().instant()));
     step(dataSync == DataSync.FULL_DOWNLOAD
@@ -252,8 +259,9 @@ class FailbackVm extends ItemWork {
       for (int i = 0; i < onPrem.getDisksCount(); i++) {
         BitSet blocks = null;
         if (dataSync != DataSync.FULL_DOWNLOAD) {
-          Optional<long[]> changed = changedBlocks(i);
-          blocks = changed.map(FailbackVm::bits).orElse(null);
+          Optional<BitSet> changed = PhaseTwoChanges.of(context, snapshotId, i, blocks(),
+              this::step);
+          blocks = changed.orElse(null);
           tracked &= changed.isPresent();
         }
         BlockDevice device = context.cloud().openDisk(item.getCloudVmId(), i, false);
@@ -274,25 +282,6 @@ class FailbackVm extends ItemWork {
       cloudDisks.forEach(d -> quietly("closing a cloud disk", d::close));
       cloudDisks.clear();
     }
-  }
-
-  /** The blocks the cloud VM changed since the snapshot; empty when nothing tracked them. */
-  private Optional<long[]> changedBlocks(int disk) throws Exception {
-    if (snapshotId == null) {
-      return Optional.empty();
-    }
-    try {
-      return context.cloud().changedBlocks(snapshotId, disk, blocks().bytes());
-    } catch (io.failback.controller.cloud.CloudException e) {
-      // E.g. a snapshot's tracking lost with the controller that made it: compare instead.
-      step("changed blocks of disk " + disk + " unavailable (" + e.getMessage() + ")");
-      return Optional.empty();
-    }
-  }
-
-  private static BitSet bits(long[] blocks) {
-    return java.util.stream.LongStream.of(blocks).collect(BitSet::new,
-        (bits, block) -> bits.set((int) block), BitSet::or);
   }
 
   @Override
@@ -328,11 +317,7 @@ class FailbackVm extends ItemWork {
   List<SyncOutcome> transfer(SyncMode mode, String phase,
       List<DiskTransfer.Disk> disks) throws Exception {
     FlowSupport.checkCancel(context, jobId);
-    DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, vmId(), onPrem.getHostName(),
-        item.getGeneration(), mode, SyncRole.TARGET,
-        "job-" + jobId + tag + sessionSuffix + "-" + phase,
-        Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal,
-        EndStateProof.readBack(phase)).withBlocks(blocks());
+    DiskTransfer.Plan plan = plan(mode, phase);
     // With the cloud VM off its disks stay as they are: a restarted controller goes on from
     // the lanes' last acknowledged batches.
     List<SyncOutcome> outcomes = context.transfer().run(
@@ -342,6 +327,13 @@ class FailbackVm extends ItemWork {
       step(summary);
     }
     return outcomes;
+  }
+
+  private DiskTransfer.Plan plan(SyncMode mode, String phase) {
+    return new DiskTransfer.Plan(jobId, vmId(), onPrem.getHostName(), item.getGeneration(),
+        mode, SyncRole.TARGET, "job-" + jobId + tag + sessionSuffix + "-" + phase,
+        Replication.digestSetPrefix(item), seed, encryption, phase.equals("p1"), undoJournal,
+        EndStateProof.readBack(phase)).withBlocks(blocks());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.failback.controller.sync;
 
 import io.failback.common.sync.SessionGeometry;
+import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncParameters;
 
@@ -18,8 +19,22 @@ public final class AgentSyncRevision {
   static final int BATCHES_PER_END = 2;
   /** The revision that allowed it in DELTA sessions. */
   static final int DELTA_RUNS = 3;
+  /** The revision that takes warm-up sessions ({@code StartSync.warm_up}). */
+  static final int WARM_UP = 4;
 
   private AgentSyncRevision() {}
+
+  /**
+   * Why an agent of {@code revision} cannot run {@code start}, or null: it would take a warm-up
+   * session for a real one and look for a disk named "".
+   */
+  public static String refusal(int revision, StartSync start) {
+    if (start.getWarmUp() && Integer.toUnsignedLong(revision) < WARM_UP) {
+      return "the agent speaks sync revision " + revision + ", from before warm-up sessions ("
+          + WARM_UP + ")";
+    }
+    return null;
+  }
 
   /** {@code parameters} without what an agent of {@code revision} does not take. */
   public static SyncParameters spokenBy(int revision, SyncParameters parameters) {

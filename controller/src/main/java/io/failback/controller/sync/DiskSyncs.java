@@ -65,6 +65,11 @@ public interface DiskSyncs {
       Map<Integer, LaneCheckpoint> resumeFrom, Consumer<LaneCheckpoint> durable,
       SyncProgress progress, BitSet changedBlocks, JobEncryption encryption, Throttle throttle);
 
+  /** Whether a session with {@code hostName}'s agent runs now. */
+  default boolean busy(String hostName) {
+    return false;
+  }
+
   /** Stops a running session on both sides; its future fails as cancelled. No-op if ended. */
   void cancel(String sessionId, String reason);
 }

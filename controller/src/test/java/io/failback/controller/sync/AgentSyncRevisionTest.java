@@ -37,4 +37,15 @@ class AgentSyncRevisionTest {
     assertEquals(delta, AgentSyncRevision.spokenBy(3, delta));
     assertEquals(TRACKED, AgentSyncRevision.spokenBy(2, TRACKED), "TRACKED runs stay at 2");
   }
+
+  @Test
+  void aWarmUpGoesOnlyToAnAgentThatTakesOne() {
+    io.failback.proto.v1.StartSync warm = io.failback.proto.v1.StartSync.newBuilder()
+        .setParameters(TRACKED).setWarmUp(true).build();
+    assertEquals("the agent speaks sync revision 3, from before warm-up sessions (4)",
+        AgentSyncRevision.refusal(3, warm));
+    assertEquals(null, AgentSyncRevision.refusal(4, warm));
+    assertEquals(null, AgentSyncRevision.refusal(0, warm.toBuilder().setWarmUp(false).build()),
+        "any agent takes what is not a warm-up");
+  }
 }
