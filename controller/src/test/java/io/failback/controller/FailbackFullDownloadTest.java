@@ -99,10 +99,9 @@ class FailbackFullDownloadTest {
     }
     assertTrue(vmTask(done).hasDowntime(), done.toString());
     assertStepOrder(done, "cloud VM off", "on-prem VM started");
-    // The warm-up ran beside the shutdown (here instant) and ended with it; its synthetic
-    // blocks are in no disk's progress above.
-    assertStepOrder(done, "warm-up of the transfer path while the cloud VM shut down: ",
-        "cloud VM off");
+    // The warm-up ran beside the shutdown (here instant, so it may have settled nothing) and
+    // ended with it; its synthetic blocks are in no disk's progress above.
+    assertStepOrder(done, "warm-up of the transfer path", "cloud VM off");
   }
 
   private static long firstNonZeroBlock(byte[] disk) {

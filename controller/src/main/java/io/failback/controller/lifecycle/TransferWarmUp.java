@@ -150,6 +150,9 @@ final class TransferWarmUp {
       if (failed != null && now.blocksSettled() == 0) {
         return "no warm-up of the transfer path (" + failed + ")";
       }
+      if (now.blocksSettled() == 0) {
+        return "no warm-up of the transfer path: the cloud VM was off before its first block";
+      }
       return String.format(Locale.ROOT, "warm-up of the transfer path while the cloud VM shut"
           + " down: %d synthetic blocks settled (%d sent, %d zero, %d held) in %.2f s, %s; none"
           + " of the VM's data, written to no disk", now.blocksSettled(), now.blocksSent(),

@@ -116,6 +116,13 @@ class TransferWarmUpTest {
   }
 
   @Test
+  void aShutdownOverBeforeTheFirstBlockSaysSo() throws Exception {
+    assertEquals("no warm-up of the transfer path: the cloud VM was off before its first block",
+        warmUp.during(plan(), 1L << 30, 1, () -> { }));
+    assertEquals(List.of("job-x-full-warm"), syncs.cancelled);
+  }
+
+  @Test
   void anAgentThatCannotTakeOneLeavesOnlyALine() throws Exception {
     syncs.refusal = new SyncException(SyncException.Kind.FAILED_PRECONDITION,
         "the agent speaks sync revision 3, from before warm-up sessions (4)");
