@@ -2,6 +2,7 @@ package io.failback.controller;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +37,13 @@ class WarmUpSessionTest extends SyncGrpcTestBase {
     List<VirtualDisk> disks = startAgent(controller, controller.port());
     byte[][] before = contents(disks);
 
-    SyncOutcome outcome = warmUp(controller, start -> start).get(60, TimeUnit.SECONDS);
+    java.util.concurrent.CompletableFuture<SyncOutcome> running =
+        warmUp(controller, start -> start);
+    // What keeps a second warm-up from running beside a transfer with the same host.
+    assertTrue(controller.server.syncs().busy("HV-01"), "host names are caseless");
+    assertFalse(controller.server.syncs().busy("hv-02"));
+    SyncOutcome outcome = running.get(60, TimeUnit.SECONDS);
+    assertFalse(controller.server.syncs().busy("hv-01"), "the session ended");
 
     assertTrue(outcome.digestsMatch(), outcome.toString());
     SyncProgress.Snapshot sent = outcome.controller().progress();

@@ -7,6 +7,7 @@ import io.failback.common.sync.WarmUpDisks;
 import io.failback.controller.bandwidth.PacedBucket;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.SyncOutcome;
+import io.failback.controller.tuning.BatchWindow;
 import io.failback.controller.tuning.TransferSettings;
 import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Why: both processes compile the transfer path the first time they run it, and a full
  * download runs it with the VMs down. Run while the cloud VM shuts down, the compiling costs
  * no downtime. It stops when the shutdown returns, whether done or not, without waiting for
- * the agent's report: the transfer starts at once.
+ * the agent's report: the transfer starts at once. It keeps a pace of its own ({@link
+ * #paced}), and none runs beside another transfer with the host.
  */
 final class TransferWarmUp {
   private static final Logger log = LoggerFactory.getLogger(TransferWarmUp.class);
@@ -59,7 +61,8 @@ final class TransferWarmUp {
     try {
       wait.run();
     } catch (Exception | Error e) {
-      log.info("job " + plan.jobId() + ": " + running.stop());
+      log.info("job " + plan.jobId() + ": the wait failed (" + e + "); warm-up stopped: "
+          + running.stop());
       throw e;
     }
     return running.stop();
@@ -85,7 +88,7 @@ final class TransferWarmUp {
     SyncParameters parameters = TransferLabels.parameters(plan,
         new DiskTransfer.Disk(0, "", source, null), settings).toBuilder()
         .setSessionId(plan.sessionPrefix() + "-warm").setMode(SyncMode.FULL)
-        .setBatchesPerEnd(io.failback.controller.tuning.BatchWindow.batchesPerEnd(SyncMode.FULL))
+        .setBatchesPerEnd(BatchWindow.batchesPerEnd(SyncMode.FULL))
         .clearDigestSet().setRereadWritten(false).setVerifyReread(false)
         .setSourceDigestsRecorded(false).build();
     StartSync start = StartSync.newBuilder().setParameters(parameters)
