@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -99,9 +100,15 @@ public final class QemuNbd implements Closeable {
     Optional<ProcessHandle> server = server();
     if (server.isPresent()) {
       ProcessHandle handle = server.get();
+      boolean exited;
       try {
-        handle.onExit().get(opened ? 10 : 0, TimeUnit.SECONDS);
-      } catch (Exception e) {
+        exited = ExitWait.await(() -> ExitWait.running(handle),
+            Duration.ofSeconds(opened ? 10 : 0));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        exited = false;
+      }
+      if (!exited) {
         // Not gone by itself (no client, or it hangs): nothing of a client's is left to finish.
         handle.destroyForcibly();
       }
