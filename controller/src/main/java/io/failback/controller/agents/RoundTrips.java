@@ -58,6 +58,12 @@ public final class RoundTrips {
    * stream: a new connection may take another path, and the old one's echoes no longer count.
    */
   public synchronized void restart(String host, AgentConnection connection) {
+    Host known = hosts.get(host);
+    if (known != null && known.connection == connection) {
+      // The same stream registering again (a new inventory): the path, and what it measured,
+      // stay. Starting over made a job in the next moments find no round trip at all.
+      return;
+    }
     hosts.put(host, new Host(connection));
   }
 

@@ -105,6 +105,18 @@ class RoundTripsTest {
   }
 
   @Test
+  void theSameStreamRegisteringAgainKeepsWhatItMeasured() {
+    Stream stream = new Stream(true);
+    trips.restart("hv-01", stream);
+    answerAfter("hv-01", stream, 40);
+    answerAfter("hv-01", stream, 30);
+    answerAfter("hv-01", stream, 35);
+    trips.restart("hv-01", stream);
+    assertEquals(Optional.of(Duration.ofMillis(30)), trips.least("hv-01"),
+        "a new inventory on the same stream is not a new path");
+  }
+
+  @Test
   void aNewStreamStartsAfreshAndTheOldOnesEchoesAreIgnored() {
     Stream first = new Stream(true);
     trips.restart("hv-01", first);
