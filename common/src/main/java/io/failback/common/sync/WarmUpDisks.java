@@ -27,6 +27,7 @@ public final class WarmUpDisks {
   private static final long SOURCE_SEED = 0x5eed_0f_b10c_0001L;
   private static final long OTHER_SEED = 0x5eed_0f_b10c_0002L;
   private static final int SECTOR = 512;
+  private static final byte[] ZEROS = new byte[4096];
 
   private WarmUpDisks() {}
 
@@ -95,8 +96,8 @@ public final class WarmUpDisks {
     private void fill(long index, int within, ByteBuffer dst, int length) {
       long seed = seed(index, target);
       if (seed == 0) {
-        for (int i = 0; i < length; i++) {
-          dst.put((byte) 0);
+        for (int left = length; left > 0; left -= ZEROS.length) {
+          dst.put(ZEROS, 0, Math.min(left, ZEROS.length));
         }
         return;
       }
