@@ -13,7 +13,8 @@ import java.util.Locale;
  * {@code bench/codec-throughput SAMPLE}; the compression policy's steps come from its output.
  */
 public final class CodecThroughput {
-  private static final int BLOCK = 64 * 1024;
+  /** {@code -Dblock=16384}: the block size to compress by (a transfer's, 4 KiB to 1 MiB). */
+  private static final int BLOCK = Integer.getInteger("block", 64 * 1024);
 
   private CodecThroughput() {}
 
@@ -24,7 +25,8 @@ public final class CodecThroughput {
     for (int level : new int[] {1, 3, 6, 9, 12}) {
       codecs.add(Codec.zstd(level));
     }
-    System.out.printf(Locale.ROOT, "sample %s: %d blocks of 64 KiB%n", args[0], blocks);
+    System.out.printf(Locale.ROOT, "sample %s: %d blocks of %d KiB%n", args[0], blocks,
+        BLOCK >> 10);
     System.out.printf(Locale.ROOT, "%-14s %12s %12s %10s%n", "codec", "encode MB/s",
         "decode MB/s", "wire/raw");
     for (Codec codec : codecs) {

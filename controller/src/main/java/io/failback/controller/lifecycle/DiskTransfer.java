@@ -184,6 +184,11 @@ final class DiskTransfer {
     return warmUp.during(plan, diskBytes, disks, wait);
   }
 
+  /** The block size of a VM's first copy from {@code host} in job {@code jobId}. */
+  BlockSize firstCopyBlocks(String host, String jobId) {
+    return tuner.firstCopy(host, throttles.forTransfer(host, jobId).bytesPerSecond());
+  }
+
   /** Stops reporting progress; the controller is stopping. */
   void close() {
     ticker.shutdownNow();

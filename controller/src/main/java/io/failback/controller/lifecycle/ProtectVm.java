@@ -59,8 +59,8 @@ class ProtectVm extends ItemWork {
     }
     if (!reverse) {
       step("cloud VM " + cloudVm.id() + " created (off)" + notes);
-      replication.replicate(jobId, tag, item, vm, cloudVm.id(), SyncMode.FULL,
-          "initial replication");
+      replication.replicate(jobId, tag, FirstCopyBlocks.choose(context, jobId, item,
+          vm.getHostName()), vm, cloudVm.id(), SyncMode.FULL, "initial replication");
       return;
     }
     boolean seeded = seedFrom(seeds());

@@ -158,8 +158,24 @@ public final class ProtectedItems {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
         current -> current.getState() != state ? current
             : current.toBuilder().clearDiskTracking().addAllDiskTracking(tracking)
-                .setBlockSize(blockSize.orElse(current.getBlockSize())).build());
+                .setBlockSize(blockSize.orElse(current.getBlockSize()))
+                // Another size than the chosen one was asked for: it is the VM's now.
+                .setBlockSizeChosen(current.getBlockSizeChosen() && blockSize.orElse(
+                    current.getBlockSize()) == current.getBlockSize()).build());
     present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /**
+   * Keeps {@code stored} (0 for the default) as the block size the controller chose for the
+   * VM's first copy, only while the item is still in {@code state} with nothing tracked: a
+   * continued copy must use the blocks its durable checkpoints were made with.
+   */
+  public ProtectedItem chooseBlockSize(String vmId, ProtectionState state, int stored)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.getState() != state || current.getDiskTrackingCount() > 0 ? current
+            : current.toBuilder().setBlockSize(stored).setBlockSizeChosen(stored != 0).build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /**

@@ -5,8 +5,8 @@ import io.failback.proto.v1.ProtectedItem;
 
 /**
  * The block size of a job's transfers of a VM: the one the job asked for, else the VM's (what
- * an earlier job asked for, kept on its item), else the default. A replication cycle has no
- * job and keeps the VM's.
+ * an earlier job asked for or the controller chose for its first copy, kept on its item), else
+ * the default. A replication cycle has no job and keeps the VM's.
  */
 final class TransferBlocks {
   private TransferBlocks() {}
@@ -14,6 +14,6 @@ final class TransferBlocks {
   /** @param jobId empty for a replication cycle */
   static BlockSize of(Jobs jobs, String jobId, ProtectedItem item) {
     return BlockSize.choose(TransferTuner.asked(jobId, TransferTuner.resume(jobs, jobId))
-        .blockSize(), item.getBlockSize());
+        .blockSize(), item.getBlockSize(), item.getBlockSizeChosen());
   }
 }

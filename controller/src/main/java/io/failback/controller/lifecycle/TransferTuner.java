@@ -1,6 +1,8 @@
 package io.failback.controller.lifecycle;
 
 import io.failback.controller.store.StoreException;
+import io.failback.controller.tuning.BlockSize;
+import io.failback.controller.tuning.BlockSizePolicy;
 import io.failback.controller.tuning.CompressionPolicy;
 import io.failback.controller.tuning.LanePolicy;
 import io.failback.controller.tuning.TransferRequest;
@@ -49,6 +51,17 @@ final class TransferTuner {
             : CompressionPolicy.choose(plan.host(), limit, timings.link(plan.host()), lanes);
     return chosen.map(c -> new TransferSettings(settings.codec(), lanes, settings.because()
         + "; lanes chosen: " + c.because())).orElse(settings);
+  }
+
+  /**
+   * The block size of a VM's first copy from {@code host}, when no job asked for one
+   * ({@link BlockSizePolicy}).
+   *
+   * @param limit the bytes per second the transfer's bandwidth limits allow now, if any
+   */
+  BlockSize firstCopy(String host, OptionalLong limit) {
+    return BlockSizePolicy.forFirstCopy(host, limit, timings.uploadLink(host),
+        timings.link(host));
   }
 
   /**

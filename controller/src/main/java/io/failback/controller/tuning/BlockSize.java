@@ -7,7 +7,7 @@ import java.util.OptionalInt;
  * what it sends for one changed byte.
  *
  * @param bytes a power of two from {@link #MIN} to {@link #MAX}
- * @param because "asked for the job", "the VM's, as a job asked", "the default"
+ * @param because "asked for the job", "the VM's, as a job asked", "the default", …
  */
 public record BlockSize(int bytes, String because) {
   /**
@@ -42,11 +42,20 @@ public record BlockSize(int bytes, String because) {
    * 0 for none recorded), else the default.
    */
   public static BlockSize choose(OptionalInt asked, int vmBlockSize) {
+    return choose(asked, vmBlockSize, false);
+  }
+
+  /**
+   * As the other; {@code chosen}: the VM's size is the one the controller chose for its first
+   * copy ({@link BlockSizePolicy}) rather than one a job asked for.
+   */
+  public static BlockSize choose(OptionalInt asked, int vmBlockSize, boolean chosen) {
     if (asked.isPresent()) {
       return new BlockSize(asked.getAsInt(), "asked for the job");
     }
     if (vmBlockSize != 0 && valid(Integer.toUnsignedLong(vmBlockSize))) {
       return new BlockSize(vmBlockSize, vmBlockSize == DEFAULT ? "the default"
+          : chosen ? "the VM's, chosen for its first copy over a slow link"
           : "the VM's, as a job asked");
     }
     return STANDARD;

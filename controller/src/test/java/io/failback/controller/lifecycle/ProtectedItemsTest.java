@@ -14,17 +14,20 @@ import static io.failback.proto.v1.ProtectionState.PROTECTED;
 import static io.failback.proto.v1.ProtectionState.REVERSE_REPLICATING;
 import static io.failback.proto.v1.ProtectionState.UNPROTECTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.MutableClock;
 import io.failback.controller.store.ControllerStore;
+import io.failback.proto.v1.DiskTracking;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +67,30 @@ class ProtectedItemsTest {
         () -> items.create("42", "web-01", "hv01"));
     assertEquals("cannot create it again: vm web-01 (id 42) is UNPROTECTED; allowed:"
         + " EnableProtection", e.getMessage());
+  }
+
+  @Test
+  void aChosenBlockSizeIsKeptUntilAJobRecordsAnother() throws Exception {
+    items.create("42", "web-01", "hv01");
+    move("42", INITIAL_REPLICATION);
+    // Only in the state the copy runs in.
+    assertEquals(0, items.chooseBlockSize("42", PROTECTED, 16384).getBlockSize());
+    ProtectedItem chosen = items.chooseBlockSize("42", INITIAL_REPLICATION, 16384);
+    assertEquals(16384, chosen.getBlockSize());
+    assertTrue(chosen.getBlockSizeChosen());
+    DiskTracking tracked = DiskTracking.newBuilder()
+        .setDiskIndex(0).setDigestSet("s-d0").setChangeReference("r").setBlockSize(16384)
+        .build();
+    items.recordTracking("42", INITIAL_REPLICATION, List.of(tracked),
+        OptionalInt.of(16384));
+    assertTrue(items.get("42").getBlockSizeChosen(), "the copy in the chosen blocks keeps it");
+    // With tracked changes of its blocks, nothing is chosen again.
+    assertEquals(16384, items.chooseBlockSize("42", INITIAL_REPLICATION, 0).getBlockSize());
+    items.recordTracking("42", INITIAL_REPLICATION, List.of(tracked.toBuilder()
+        .setBlockSize(4096).build()), OptionalInt.of(4096));
+    ProtectedItem asked = items.get("42");
+    assertEquals(4096, asked.getBlockSize());
+    assertFalse(asked.getBlockSizeChosen(), "another size is a job's: " + asked);
   }
 
   @Test
