@@ -12,10 +12,12 @@ import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.BandwidthScope;
 import io.failback.proto.v1.BandwidthServiceGrpc;
 import io.failback.proto.v1.BandwidthServiceGrpc.BandwidthServiceBlockingStub;
+import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.DiskTracking;
 import io.failback.proto.v1.EnableProtectionRequest;
 import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobProgress;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
 import io.failback.proto.v1.ProtectedItem;
@@ -91,6 +93,23 @@ class ChosenBlockSizeTest {
     assertEquals(0, cycle.get(1).agent().getBlocksSent(), cycle.get(1).toString());
     fixture.assertOnPremEqualsCloud(cloudVm);
     assertTrue(fixture.item().getBlockSizeChosen(), "a cycle keeps what was chosen");
+
+    // A failover to the cloud sends the same in its final sync, while the VM is down; the job
+    // shows what the agent, which sent, scanned and found equal (the controller only received).
+    BitSet late = writeSmall(fixture, 9, 6);
+    Job failover = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);
+    assertStep(failover, "final delta sync started (TRACKED)");
+    String disk0Path = fixture.onPremDisk(0).toString();
+    JobProgress disk = LifecycleFixture.diskTasks(failover).stream()
+        .filter(t -> t.getDiskPath().equals(disk0Path)).findFirst()
+        .orElseThrow().getProgress();
+    long scanned = 4L * blocksOf(late, 64 * KIB).cardinality();
+    assertEquals(blocksOf(late, 16 * KIB).cardinality(), disk.getBlocksSent(), disk.toString());
+    assertEquals(scanned, disk.getBlocksScanned(), disk.toString());
+    assertEquals(scanned - disk.getBlocksSent(), disk.getBlocksEqual(), disk.toString());
+    assertEquals(16L * KIB * scanned, disk.getBytesRead(), disk.toString());
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
   @Test

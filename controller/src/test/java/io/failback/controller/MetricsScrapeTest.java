@@ -98,12 +98,17 @@ class MetricsScrapeTest {
   }
 
   /**
-   * The growth of each counter between two scrapes equals the job's progress: the controller's
-   * own side exactly, and the agent's frames mirror the controller's.
+   * The growth of each counter between two scrapes equals the job's progress exactly: blocks
+   * scanned and equal and bytes read as the source side counted them (the agent's, where it
+   * sends), zero and sent blocks as the controller did; the agent's frames mirror the
+   * controller's.
    */
   private static void assertMoved(JobProgress job, String direction, Scrape controllerBefore,
       Scrape controllerAfter, Scrape agentBefore, Scrape agentAfter) {
     String[] dir = {"direction", direction};
+    boolean agentSends = direction.equals("onprem_to_cloud");
+    Scrape sourceBefore = agentSends ? agentBefore : controllerBefore;
+    Scrape sourceAfter = agentSends ? agentAfter : controllerAfter;
     for (String result : List.of("scanned", "equal", "zero", "sent")) {
       long expected = switch (result) {
         case "scanned" -> job.getBlocksScanned();
@@ -111,13 +116,15 @@ class MetricsScrapeTest {
         case "zero" -> job.getBlocksZero();
         default -> job.getBlocksSent();
       };
-      assertEquals(expected, grown(controllerBefore, controllerAfter,
-          "failback_sync_blocks_total", "direction", direction, "result", result),
-          result + " blocks, " + direction);
+      boolean sourceCounts = result.equals("scanned") || result.equals("equal");
+      assertEquals(expected, grown(sourceCounts ? sourceBefore : controllerBefore,
+          sourceCounts ? sourceAfter : controllerAfter, "failback_sync_blocks_total",
+          "direction", direction, "result", result), result + " blocks, " + direction);
     }
     assertTrue(job.getBlocksSent() > 0, "something moved: " + job);
-    assertEquals(job.getBytesRead(), grown(controllerBefore, controllerAfter,
-        "failback_sync_disk_read_bytes_total", dir), "bytes read, " + direction);
+    assertTrue(job.getBlocksScanned() > 0, "the source scanned: " + job);
+    assertEquals(job.getBytesRead(), grown(sourceBefore, sourceAfter,
+        "failback_sync_disk_read_bytes_total", dir), "bytes read by the source, " + direction);
     double sent = grown(controllerBefore, controllerAfter, "failback_sync_wire_sent_bytes_total",
         dir);
     double received = grown(controllerBefore, controllerAfter,

@@ -239,13 +239,14 @@ final class DiskTransfer {
     StallWatch stalls = new StallWatch(sessions, stallTimeout,
         reason -> sessions.forEach(session -> syncs.cancel(session, reason)));
     ScheduledFuture<?> reporting = ticker.scheduleAtFixedRate(
-        () -> stalls.check(report(plan, disks, progress, meters, recorders)),
+        () -> stalls.check(report(plan, disks, progress, meters, recorders, null)),
         200, 500, TimeUnit.MILLISECONDS);
     FirstDiskFailure first = new FirstDiskFailure("of host " + plan.host(),
         reason -> sessions.forEach(session -> syncs.cancel(session, reason)));
     for (int i = 0; i < futures.size(); i++) {
       first.watch(disks.get(i).onPremPath(), futures.get(i));
     }
+    List<SyncOutcome> finished = null;
     try {
       List<SyncOutcome> outcomes = new ArrayList<>();
       for (int i = 0; i < futures.size(); i++) {
@@ -256,12 +257,13 @@ final class DiskTransfer {
         }
       }
       first.throwIfAny();
+      finished = outcomes;
       ReadPointNotes.of(disks, outcomes).forEach(text -> note(plan, text));
       TransferMeasures.record(timings, plan, started, activity, outcomes);
       return outcomes;
     } finally {
       reporting.cancel(false);
-      report(plan, disks, progress, meters, recorders);
+      report(plan, disks, progress, meters, recorders, finished);
       sessions.forEach(running::remove);
       meter.transferTook(tags, System.nanoTime() - started);
     }
@@ -366,10 +368,12 @@ final class DiskTransfer {
   /**
    * Takes one snapshot of each disk's counters and reports it to the meters and, when there is
    * a job, to the job; returns the snapshots.
+   *
+   * @param outcomes the finished sessions, null while they run or where one failed
    */
   private List<SyncProgress.Snapshot> report(Plan plan, List<Disk> disks,
       List<SyncProgress> progress, List<JobProgressMeter> meters,
-      List<SyncMeter.Recorder> recorders) {
+      List<SyncMeter.Recorder> recorders, List<SyncOutcome> outcomes) {
     List<SyncProgress.Snapshot> snapshots = new ArrayList<>();
     for (int i = 0; i < disks.size(); i++) {
       SyncProgress.Snapshot now = progress.get(i).snapshot();
@@ -379,21 +383,7 @@ final class DiskTransfer {
     if (plan.jobId().isEmpty()) {
       return snapshots; // a delta cycle: no job to report to
     }
-    for (int i = 0; i < disks.size(); i++) {
-      SyncProgress.Snapshot now = snapshots.get(i);
-      long total = disks.get(i).cloudDisk().size();
-      JobProgress reported = meters.get(i).update(JobProgress.newBuilder().setBytesTotal(total)
-          .setBytesScanned(Math.min(total, now.blocksSettled() * plan.blocks().bytes()))
-          .setBlocksScanned(now.blocksScanned()).setBlocksEqual(now.blocksEqual())
-          .setBlocksZero(now.blocksZero()).setBlocksSent(now.blocksSent())
-          .setBytesRead(now.bytesRead()).setBytesOnWire(now.bytesBothWays()).build());
-      try {
-        jobs.progress(plan.jobId(), plan.vmId(), disks.get(i).onPremPath(), reported);
-      } catch (NotFoundException | IllegalTransitionException | StoreException e) {
-        // A job that ended meanwhile takes no more progress.
-        log.debug("progress of job " + plan.jobId() + " not recorded: " + e.getMessage());
-      }
-    }
+    DiskProgressReport.toJob(jobs, plan, disks, snapshots, meters, outcomes);
     return snapshots;
   }
 }
