@@ -3,7 +3,7 @@
 # local-directory cloud and its agent, and cli()/sim() for the operator CLI. Optional: a
 # function before_agent, called once the controller's $port is known, which may point $target
 # (the address the agent dials) elsewhere and add to $pids, and agent_args, extra words for
-# `failback-agent run`. Leaves $vm set.
+# `failback-agent run`, and FAILBACK_DEMO_FILL_MIB, web-01's MiB of data (1000). Leaves $vm set.
 rm -rf "$run"
 mkdir -p "$run"
 pids=""
@@ -28,8 +28,9 @@ quiet "$pki" issue --ca-dir "$run/pki/ca" --role simulator --name guests \
   --out-dir "$run/pki/simulator"
 echo "CA, controller (localhost), agent hv-01, operator demo and simulator guests certificates in $run/pki"
 
-step "Simulated Hyper-V host hv-01: web-01 with ~1 GiB of data on a VHDX disk"
-"$bin/failback-agent" seed-demo-host --dir "$run/hosts/hv-01" --host-name hv-01 --fill-mib 1000
+step "Simulated Hyper-V host hv-01: web-01 with ${FAILBACK_DEMO_FILL_MIB:-1000} MiB of data on a VHDX disk"
+"$bin/failback-agent" seed-demo-host --dir "$run/hosts/hv-01" --host-name hv-01 \
+  --fill-mib "${FAILBACK_DEMO_FILL_MIB:-1000}"
 
 step "Controller (mutual TLS on 127.0.0.1, local-directory cloud, simulation on) and agent"
 "$bin/failback-controller" --listen "${FAILBACK_DEMO_LISTEN:-127.0.0.1:0}" \
