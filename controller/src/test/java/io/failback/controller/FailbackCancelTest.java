@@ -217,8 +217,10 @@ class FailbackCancelTest {
     String cloudVm = fixture.failedOver();
     rewriteEverything(fixture.controller.server.cloud(), cloudVm);
     OnPremBefore before = OnPremBefore.of(fixture, dir.resolve("before"));
-    // Random data does not compress: 8 MiB on the link is inside phase 1's 48 MiB.
-    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 8L * LifecycleFixture.MIB);
+    // Random data does not compress: 24 MiB on the link is inside phase 1's 48 MiB, and more
+    // than disk 1's 16 MiB, so the fixed VHDX (disk 0) had blocks on their way whichever
+    // disk's lanes the link served first (at 8 MiB, disk 1's once took all of it in verify).
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 24L * LifecycleFixture.MIB);
     Job job = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
         DataSync.SYNC_BEFORE_FAILOVER);
     assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "phase 1 never stalled");
