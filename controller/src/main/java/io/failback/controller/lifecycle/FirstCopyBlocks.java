@@ -27,7 +27,9 @@ final class FirstCopyBlocks {
     BlockSize blocks = context.transfer().firstCopyBlocks(host, jobId);
     ProtectedItem kept = context.items().chooseBlockSize(item.getVmId(),
         ProtectionState.INITIAL_REPLICATION, BlockSize.stored(blocks.bytes()));
-    if (blocks.bytes() != BlockSize.DEFAULT) {
+    // Said only where kept: a copy that raced with a move out of its state keeps the VM's.
+    if (blocks.bytes() != BlockSize.DEFAULT
+        && kept.getBlockSize() == BlockSize.stored(blocks.bytes())) {
       context.jobs().step(jobId, item.getVmId(), "blocks of " + BlockSize.describe(
           blocks.bytes()) + " " + blocks.because() + "; the VM keeps them");
     }
