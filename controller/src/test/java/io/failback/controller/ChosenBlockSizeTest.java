@@ -20,6 +20,7 @@ import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobProgress;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
+import io.failback.proto.v1.JobTask;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.SetBandwidthLimitRequest;
 import io.grpc.ManagedChannel;
@@ -100,6 +101,15 @@ class ChosenBlockSizeTest {
     Job failover = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
         DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);
     assertStep(failover, "final delta sync started (TRACKED)");
+    // Its proof, as a failback's: both sides' digests of each disk, on the task and the step.
+    assertStep(failover, "final delta sync verified (TRACKED): whole-disk digests equal on"
+        + " both sides; " + 4 * blocksOf(late, 64 * KIB).cardinality() + " blocks scanned, "
+        + blocksOf(late, 16 * KIB).cardinality() + " sent, ");
+    for (JobTask task : LifecycleFixture.diskTasks(failover)) {
+      assertEquals(64, task.getSourceDigest().length(), task.toString());
+      assertEquals(task.getSourceDigest(), task.getTargetDigest(), task.toString());
+      assertEquals("final delta sync", task.getPhases(0).getPhase(), task.toString());
+    }
     String disk0Path = fixture.onPremDisk(0).toString();
     JobProgress disk = LifecycleFixture.diskTasks(failover).stream()
         .filter(t -> t.getDiskPath().equals(disk0Path)).findFirst()

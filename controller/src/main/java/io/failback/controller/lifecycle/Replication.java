@@ -42,6 +42,7 @@ final class Replication {
       String cloudVmId, SyncMode mode, String what) throws Exception {
     List<BlockDevice> devices = new ArrayList<>();
     BlockSize blocks = TransferBlocks.of(context.jobs(), jobId, item);
+    List<SyncOutcome> outcomes;
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
       boolean tracked = mode == SyncMode.TRACKED;
@@ -78,15 +79,16 @@ final class Replication {
             vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag,
             digestSetPrefix(item), trackingSeed(item)).resumable("replication")
             .withBlocks(blocks);
-        List<SyncOutcome> outcomes = atOneMoment(item, vm, plan, disks,
-            context.transfer().run(plan, disks));
+        outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
+        ReplicaProof.check(disks, outcomes);
         record(item.getVmId(), state, outcomes, blocks);
       } finally {
         replica.unlock();
       }
       // A cancel whose sessions had not started yet, or had just ended, stops the job here.
       checkCancel(context, jobId);
-      context.jobs().step(jobId, item.getVmId(), what + " verified");
+      context.jobs().step(jobId, item.getVmId(), what + " verified" + ReplicaProof.record(
+          context, jobId, item.getVmId(), what, mode, disks, outcomes));
     } finally {
       for (BlockDevice device : devices) {
         quietly("closing a cloud disk", device::close);
@@ -201,6 +203,8 @@ final class Replication {
           item.getGeneration(), mode, SyncRole.SOURCE, cycleId, digestSetPrefix(item),
           trackingSeed(item)).withBlocks(blocks);
       outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
+      // Not equal: the cycle fails, and (no tracking left) the next one compares checksums.
+      ReplicaProof.check(disks, outcomes);
     } catch (CloudException e) {
       throw new LifecycleException("cloud: " + e.getMessage(), e);
     } finally {
