@@ -28,7 +28,8 @@ quiet "$pki" issue --ca-dir "$run/pki/ca" --role simulator --name guests \
   --out-dir "$run/pki/simulator"
 echo "CA, controller (localhost), agent hv-01, operator demo and simulator guests certificates in $run/pki"
 
-step "Simulated Hyper-V host hv-01: web-01 with ${FAILBACK_DEMO_FILL_MIB:-1000} MiB of data on a VHDX disk"
+step "Simulated Hyper-V host hv-01: web-01 with ${FAILBACK_DEMO_FILL_MIB:-1000} MiB of data" \
+  "on a VHDX disk"
 "$bin/failback-agent" seed-demo-host --dir "$run/hosts/hv-01" --host-name hv-01 \
   --fill-mib "${FAILBACK_DEMO_FILL_MIB:-1000}"
 

@@ -258,8 +258,8 @@ final class TakeoverRig implements AutoCloseable {
   int disksWithCheckpoints(String jobId) {
     try {
       return Integer.parseInt(TestDatabases.queryString(store, "SELECT count(DISTINCT"
-          + " substring(session_id from '/d([0-9]+)/l[0-9]+(/b[0-9]+)?$')) FROM sync_checkpoints WHERE"
-          + " session_id LIKE 'job-" + jobId + "/%'"));
+          + " substring(session_id from '/d([0-9]+)/l[0-9]+(/b[0-9]+)?$')) FROM"
+          + " sync_checkpoints WHERE session_id LIKE 'job-" + jobId + "/%'"));
     } catch (java.sql.SQLException e) {
       return -1;
     }
