@@ -90,34 +90,15 @@ class AuditTrailTest {
     assertTrue(complete.getDetail().contains("result " + refused.getStatus().getCode()),
         complete.getDetail());
 
-    // Bob fails the VM back; its end carries both sides' digests of every disk.
+    // The failover to the cloud's end carries both sides' digests of every disk, as does
+    // the failback's (Bob's), each the proof of what it moved.
+    assertEndProves(fixture, audit, vm, failover.getJob().getId());
     FailoverResponse failback = asBob.plannedFailover(PlannedFailoverRequest.newBuilder()
         .addVmIds(fixture.vmId).setDataSync(DataSync.FULL_DOWNLOAD).build());
     fixture.awaitState(failback.getJob(), JobState.JOB_SUCCEEDED, Duration.ofSeconds(60));
-    // The job's listeners record its end just after the job shows it: look until it is there.
-    AuditEvent failbackEnd = null;
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    while (failbackEnd == null && System.nanoTime() < deadline) {
-      failbackEnd = audit.listAuditEvents(ListAuditEventsRequest.newBuilder().setTarget(vm)
-          .build()).getEventsList().stream().filter(e -> e.getAction().equals("job.end")
-              && e.getDetail().contains(failback.getJob().getId())).findFirst().orElse(null);
-      Thread.sleep(failbackEnd == null ? 50 : 0);
-    }
-    assertTrue(failbackEnd != null, "no job.end audit event of the failback");
+    assertEndProves(fixture, audit, vm, failback.getJob().getId());
     events = audit.listAuditEvents(ListAuditEventsRequest.newBuilder().setTarget(vm).build())
         .getEventsList();
-    assertEquals("controller", failbackEnd.getActor());
-    int disks = 0;
-    for (var task : fixture.controller.server.jobs().get(failback.getJob().getId())
-        .getTasksList()) {
-      if (!task.getDiskPath().isEmpty()) {
-        disks++;
-        assertEquals(64, task.getSourceDigest().length(), task.toString());
-        assertTrue(failbackEnd.getDetail().contains("source " + task.getSourceDigest()
-            + " target " + task.getTargetDigest()), failbackEnd.getDetail());
-      }
-    }
-    assertEquals(2, disks);
 
     String aliceId = enable.getActor();
     List<AuditEvent> byAlice = audit.listAuditEvents(ListAuditEventsRequest.newBuilder()
@@ -172,5 +153,34 @@ class AuditTrailTest {
   private io.grpc.ManagedChannel closing(io.grpc.ManagedChannel channel) {
     cleanup.register(() -> channel.shutdownNow());
     return channel;
+  }
+
+  /**
+   * The job's end in the audit trail (recorded by the controller just after the job shows it)
+   * names both sides' whole-disk digests of each of its two disks, equal.
+   */
+  private static void assertEndProves(LifecycleFixture fixture,
+      HostServiceGrpc.HostServiceBlockingStub audit, String vm, String jobId) throws Exception {
+    AuditEvent end = null;
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (end == null && System.nanoTime() < deadline) {
+      end = audit.listAuditEvents(ListAuditEventsRequest.newBuilder().setTarget(vm)
+          .build()).getEventsList().stream().filter(e -> e.getAction().equals("job.end")
+              && e.getDetail().contains(jobId)).findFirst().orElse(null);
+      Thread.sleep(end == null ? 50 : 0);
+    }
+    assertTrue(end != null, "no job.end audit event of job " + jobId);
+    assertEquals("controller", end.getActor());
+    int disks = 0;
+    for (var task : fixture.controller.server.jobs().get(jobId).getTasksList()) {
+      if (!task.getDiskPath().isEmpty()) {
+        disks++;
+        assertEquals(64, task.getSourceDigest().length(), task.toString());
+        assertEquals(task.getSourceDigest(), task.getTargetDigest(), task.toString());
+        assertTrue(end.getDetail().contains("source " + task.getSourceDigest()
+            + " target " + task.getTargetDigest()), end.getDetail());
+      }
+    }
+    assertEquals(2, disks, jobId);
   }
 }
