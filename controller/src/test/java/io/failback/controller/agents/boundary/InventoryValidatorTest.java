@@ -121,5 +121,20 @@ class InventoryValidatorTest {
       assertTrue(refused.getMessage().contains("sync_report." + field + " 18446744073709551615"
           + " is out of range"), refused.getMessage());
     }
+    // So are the counts an upload's job shows and sums (a negative or wrapped total else).
+    AgentInputException counts = assertThrows(AgentInputException.class,
+        () -> CommandResultValidator.check(day.toBuilder().setSyncReport(day.getSyncReport()
+            .toBuilder().setBlocksScanned(-1L).setBlocksEqual(1L << 41).setBlocksZero(-1L)
+            .setBlocksSent(-1L).setBytesRead(-1L).setBytesWritten(1L << 51)
+            .setBytesOnWire(-1L)).build(), "hv-01"));
+    for (String field : List.of("blocks_scanned", "blocks_equal", "blocks_zero", "blocks_sent",
+        "bytes_read", "bytes_written", "bytes_on_wire")) {
+      assertTrue(counts.getMessage().contains("sync_report." + field + " "), field + ": "
+          + counts.getMessage());
+    }
+    // A 64 TiB disk's count, at 4 KiB, passes.
+    CommandResult large = day.toBuilder().setSyncReport(day.getSyncReport().toBuilder()
+        .setBlocksScanned(1L << 34).setBytesRead(1L << 46)).build();
+    assertEquals(large, CommandResultValidator.check(large, "hv-01"));
   }
 }
