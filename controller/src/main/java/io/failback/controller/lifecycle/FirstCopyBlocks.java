@@ -18,8 +18,7 @@ final class FirstCopyBlocks {
   /** The item as its first copy should see it: with the chosen size kept, where one was. */
   static ProtectedItem choose(LifecycleContext context, String jobId, ProtectedItem item,
       String host) throws Exception {
-    boolean asked = TransferTuner.asked(jobId, TransferTuner.resume(context.jobs(), jobId))
-        .blockSize().isPresent();
+    boolean asked = TransferBlocks.asked(context.jobs(), jobId).isPresent();
     boolean askedBefore = item.getBlockSize() != 0 && !item.getBlockSizeChosen();
     if (asked || askedBefore || item.getDiskTrackingCount() > 0) {
       return item;

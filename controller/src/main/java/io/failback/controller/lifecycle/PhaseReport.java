@@ -42,17 +42,27 @@ final class PhaseReport {
     if (phase.equals("p1v")) {
       return null;
     }
+    return String.format(Locale.ROOT, "%s (%s) verified: whole-disk digests equal on both"
+        + " sides%s; %s", phase, mode, EndStateProof.proof(phase), moved(outcomes, false));
+  }
+
+  /**
+   * "N blocks scanned, M sent, X MiB on the wire" over every disk of a pass: blocks scanned as
+   * the source counted them ({@code agentSends}: the agent), sent and zero as the controller
+   * did, frame bytes of both sides.
+   */
+  static String moved(List<SyncOutcome> outcomes, boolean agentSends) {
     long scanned = 0;
     long sent = 0;
     long wire = 0;
     for (SyncOutcome outcome : outcomes) {
-      scanned += outcome.controller().progress().blocksScanned();
+      scanned += agentSends ? outcome.agent().getBlocksScanned()
+          : outcome.controller().progress().blocksScanned();
       sent += outcome.controller().progress().blocksSent()
           + outcome.controller().progress().blocksZero();
       wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
     }
-    return String.format(Locale.ROOT, "%s (%s) verified: whole-disk digests equal on both"
-        + " sides%s; %d blocks scanned, %d sent, %.1f MiB on the wire", phase, mode,
-        EndStateProof.proof(phase), scanned, sent, wire / 1048576.0);
+    return String.format(Locale.ROOT, "%d blocks scanned, %d sent, %.1f MiB on the wire",
+        scanned, sent, wire / 1048576.0);
   }
 }

@@ -4,7 +4,6 @@ import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.PhaseProgress;
 import io.failback.proto.v1.SyncMode;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The proof of an upload (the agent sends: a protection's initial replication, a failover's
@@ -35,9 +34,6 @@ final class ReplicaProof {
   static String record(LifecycleContext context, String jobId, String vmId, String what,
       SyncMode mode, List<DiskTransfer.Disk> disks, List<SyncOutcome> outcomes)
       throws Exception {
-    long scanned = 0;
-    long sent = 0;
-    long wire = 0;
     for (int i = 0; i < outcomes.size(); i++) {
       SyncOutcome outcome = outcomes.get(i);
       context.jobs().editTask(jobId, vmId, disks.get(i).onPremPath(),
@@ -45,13 +41,8 @@ final class ReplicaProof {
               .setTargetDigest(outcome.controller().diskDigestHex())
               .addPhases(PhaseProgress.newBuilder().setPhase(what)
                   .setProgress(t.getProgress())));
-      scanned += outcome.agent().getBlocksScanned();
-      sent += outcome.controller().progress().blocksSent()
-          + outcome.controller().progress().blocksZero();
-      wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
     }
-    return String.format(Locale.ROOT, " (%s): whole-disk digests equal on both sides; %d"
-        + " blocks scanned, %d sent, %.1f MiB on the wire", mode, scanned, sent,
-        wire / 1048576.0);
+    return " (" + mode + "): whole-disk digests equal on both sides; "
+        + PhaseReport.moved(outcomes, true);
   }
 }
