@@ -207,6 +207,7 @@ class FailbackVm extends ItemWork {
           ProtectionState.FAILBACK_COMPLETING, b -> { });
     }
     cloudOff = context.clock().instant();
+    sourceStopping = cloudOff;
     Instant off = cloudOff;
     // Recorded first: a restart during phase 2 measures the downtime from here all the same.
     context.jobs().editResume(jobId, r -> r.putSourceStoppedAt(vmId(),

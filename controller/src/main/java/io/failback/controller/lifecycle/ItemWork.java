@@ -19,6 +19,8 @@ abstract class ItemWork implements VmWork {
    * there a failure of the bookkeeping must not undo the VM's work, or two copies would run.
    */
   volatile boolean pastNoReturn;
+  /** When the source VM began to stop: {@link #sourceStoppingSince}. */
+  volatile java.time.Instant sourceStopping;
 
   ItemWork(LifecycleContext context, ProtectedItem item, VirtualMachine vm, String tag) {
     this.context = context;
@@ -40,6 +42,11 @@ abstract class ItemWork implements VmWork {
   @Override
   public final String vmName() {
     return vm != null ? vm.getName() : item.getVmName();
+  }
+
+  @Override
+  public java.time.Instant sourceStoppingSince() {
+    return sourceStopping;
   }
 
   @Override

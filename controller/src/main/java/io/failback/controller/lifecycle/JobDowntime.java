@@ -75,11 +75,11 @@ final class JobDowntime {
   }
 
   /**
-   * The first source VM is about to stop: the job's downtime begins, or began at {@code since}
-   * when a job continued after a restart had stopped one already.
+   * The source VMs were stopped; the job's downtime began at {@code firstOff}, when the first
+   * of them began to stop (maybe before a restart the job continued after).
    */
-  void sourcesStopping(java.time.Instant since) {
-    firstOff = since != null ? since : context.clock().instant();
+  void sourcesStopped(Instant firstOff) {
+    this.firstOff = firstOff;
   }
 
   /** The job waited {@code took} for the operator at a manual action. */

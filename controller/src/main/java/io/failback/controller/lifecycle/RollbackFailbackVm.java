@@ -102,6 +102,7 @@ final class RollbackFailbackVm extends ItemWork {
   public void stopSource() throws Exception {
     context.transfer().awaitAgent(item.getOnPremHost(), jobId);
     step("stopping the on-prem VM");
+    sourceStopping = context.clock().instant();
     context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item), generation);
     onPremStopped = true;
     step("on-prem VM stopped; the cloud VM stays off until its disks are the active copy");

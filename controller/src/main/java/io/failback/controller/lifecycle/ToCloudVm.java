@@ -37,6 +37,7 @@ class ToCloudVm extends ItemWork {
     if (planned) {
       step("stopping the on-prem VM");
       java.time.Instant stopping = context.clock().instant();
+      sourceStopping = stopping;
       // From the moment it is sent: a wait cut short by a cancel leaves the stop to land later.
       onPremStopped = true;
       context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
@@ -50,6 +51,7 @@ class ToCloudVm extends ItemWork {
     }
     try {
       onPremStopped = true;
+      sourceStopping = context.clock().instant();
       context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
           item.getGeneration());
       step("on-prem VM stopped");

@@ -126,10 +126,11 @@ final class VmJob {
           downtime.freeze();
         }
       }
-      downtime.sourcesStopping(continuation.firstStop());
+      java.time.Instant stopStage = context.clock().instant();
       for (int g = last; g >= 0; g--) {
         stage("stopping the source VM", open(group(g)), VmWork::stopSource);
       }
+      downtime.sourcesStopped(firstStop(stopStage));
       stage("data transfer", open(targets.vmIds()), VmWork::transfer);
       startGroups(last);
       downtime.targetsStarted(targets.vmIds().stream().noneMatch(this::failed));
@@ -147,6 +148,19 @@ final class VmJob {
     }
     end();
     done.countDown();
+  }
+
+  /**
+   * When the job's downtime began: when its first source VM began to stop, not when the stage
+   * did. A failback's verify pass opens its stop, the cloud VM still running; on large disks
+   * it takes minutes. The stage's start stands in for VMs that say nothing.
+   */
+  private java.time.Instant firstStop(java.time.Instant stopStage) {
+    return java.util.stream.Stream.concat(
+        java.util.stream.Stream.ofNullable(continuation.firstStop()),
+        works.values().stream().map(VmWork::sourceStoppingSince)
+            .filter(java.util.Objects::nonNull))
+        .min(java.util.Comparator.naturalOrder()).orElse(stopStage);
   }
 
   /** Starts the target VMs group by group, up to group {@code last}. */

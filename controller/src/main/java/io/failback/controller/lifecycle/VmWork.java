@@ -39,6 +39,15 @@ interface VmWork {
   /** Stops the copy that was active, in reverse group order. */
   default void stopSource() throws Exception {}
 
+  /**
+   * When this VM's source copy began to stop, its downtime's start; null while it has not.
+   * After work {@link #stopSource} ran first (a failback's verify pass) it is later than
+   * that stage's start.
+   */
+  default java.time.Instant sourceStoppingSince() {
+    return null;
+  }
+
   /** Moves the data, after the source stopped. */
   default void transfer() throws Exception {}
 
