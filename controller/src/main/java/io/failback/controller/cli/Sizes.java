@@ -1,11 +1,10 @@
 package io.failback.controller.cli;
 
+import io.failback.common.text.ByteText;
 import java.util.Locale;
 
 /** Byte counts the way operators read them. */
 final class Sizes {
-  private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-
   private Sizes() {}
 
   /**
@@ -33,12 +32,6 @@ final class Sizes {
   }
 
   static String human(long bytes) {
-    double value = bytes;
-    int unit = 0;
-    while (value >= 1024 && unit < UNITS.length - 1) {
-      value /= 1024;
-      unit++;
-    }
-    return unit == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", value, UNITS[unit]);
+    return ByteText.human(bytes);
   }
 }

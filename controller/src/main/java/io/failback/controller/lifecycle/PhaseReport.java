@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.common.text.ByteText;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.PhaseProgress;
 import io.failback.proto.v1.SyncMode;
@@ -47,22 +48,23 @@ final class PhaseReport {
   }
 
   /**
-   * "N blocks scanned, M sent, X MiB on the wire" over every disk of a pass: blocks scanned as
-   * the source counted them ({@code agentSends}: the agent), sent and zero as the controller
-   * did, frame bytes of both sides.
+   * "N blocks scanned, M sent, Z as zeros, X MiB on the wire" over every disk of a pass (no
+   * zeros part when none): blocks scanned as the source counted them ({@code agentSends}: the
+   * agent), sent and zero as the controller did, frame bytes of both sides.
    */
   static String moved(List<SyncOutcome> outcomes, boolean agentSends) {
     long scanned = 0;
     long sent = 0;
+    long zero = 0;
     long wire = 0;
     for (SyncOutcome outcome : outcomes) {
       scanned += agentSends ? outcome.agent().getBlocksScanned()
           : outcome.controller().progress().blocksScanned();
-      sent += outcome.controller().progress().blocksSent()
-          + outcome.controller().progress().blocksZero();
+      sent += outcome.controller().progress().blocksSent();
+      zero += outcome.controller().progress().blocksZero();
       wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
     }
-    return String.format(Locale.ROOT, "%d blocks scanned, %d sent, %.1f MiB on the wire",
-        scanned, sent, wire / 1048576.0);
+    return scanned + " blocks scanned, " + sent + " sent, " + (zero > 0 ? zero + " as zeros, "
+        : "") + ByteText.human(wire) + " on the wire";
   }
 }
