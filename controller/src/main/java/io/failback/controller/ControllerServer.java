@@ -184,6 +184,7 @@ public final class ControllerServer implements AutoCloseable {
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),
         config.agentReturnTimeout(), config.syncStallTimeout(), metrics.syncMeter(),
         store.checkpointRecords(), bandwidth);
+    metrics.watch(lifecycle);
     ControllerStartup.recoverJobs(lifecycle, plans, store);
     // Without an issuing CA nothing is served without a client certificate (the port then
     // also requires one in the handshake).

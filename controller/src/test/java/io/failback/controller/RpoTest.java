@@ -45,6 +45,7 @@ class RpoTest {
     var failover = FailoverServiceGrpc.newBlockingStub(channel);
     fixture.awaitState(server.lifecycle().enableProtection(fixture.vmId),
         JobState.JOB_SUCCEEDED);
+    server.lifecycle().replicateNow(fixture.vmId); // one cycle that succeeds, for the counters
     ProtectedItem item = get(failover, fixture.vmId);
     assertEquals(ProtectionState.PROTECTED, item.getState());
     assertEquals(Duration.ofMinutes(15), duration(item.getRpoTarget()));
@@ -91,6 +92,11 @@ class RpoTest {
       server.lifecycle().replicateAll();
       item = get(failover, fixture.vmId);
       assertTrue(item.getRpoWarning().contains("the last delta cycle failed"), item.toString());
+      Scrape cycles = Scrape.of(server.metricsAddress().orElseThrow());
+      assertEquals(1, cycles.value("failback_replication_cycles_total", "result", "succeeded"));
+      assertEquals(1, cycles.value("failback_replication_cycles_total", "result", "failed"));
+      assertEquals(1, cycles.value("failback_replication_cycle_duration_seconds_count",
+          "result", "failed"));
       server.lifecycle().checkRpo();
       assertEquals(2, logged.events().size(), logged.messages().toString());
       assertTrue(logged.messages().get(1).contains("delta cycle failed"), logged.messages().toString());

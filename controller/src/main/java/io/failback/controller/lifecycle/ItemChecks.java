@@ -136,4 +136,11 @@ final class ItemChecks {
       }
     });
   }
+
+  /** The names of the VMs among {@code items} that are PROTECTED, or of those that are not. */
+  static String names(Map<String, ProtectedItem> items, boolean protectedOnes) {
+    return items.values().stream()
+        .filter(i -> (i.getState() == ProtectionState.PROTECTED) == protectedOnes)
+        .map(ProtectedItem::getVmName).collect(Collectors.joining(", "));
+  }
 }

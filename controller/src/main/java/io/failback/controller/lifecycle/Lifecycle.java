@@ -23,14 +23,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.stream.Collectors;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,16 +138,18 @@ public final class Lifecycle {
           .filter(i -> i.getState() == ProtectionState.PROTECTED).count();
       if (toCloud != 0 && toCloud != checked.size()) {
         throw new LifecycleException("the VMs of one PlannedFailover must all move the same"
-            + " way: " + names(checked, true) + " are PROTECTED (failover to the cloud), "
-            + names(checked, false) + " are failed over (failback); run two requests");
+            + " way: " + ItemChecks.names(checked, true) + " are PROTECTED (failover to the"
+            + " cloud), " + ItemChecks.names(checked, false) + " are failed over (failback); run"
+            + " two requests");
       }
       if (toCloud > 0 && transfer.getBlockSize() != 0) {
         // Its final sync runs while the VMs are down: it sends what the host tracked since the
         // last cycle, in the VM's blocks; other blocks would compare every checksum instead.
         throw new InvalidArgumentException("transfer.block_size applies to protection,"
             + " failback and reverse replication: a failover to the cloud keeps each VM's block"
-            + " size, so that its final sync sends only the tracked changes; " + names(checked,
-                true) + " " + (toCloud == 1 ? "is" : "are") + " PROTECTED");
+            + " size, so that its final sync sends only the tracked changes; "
+            + ItemChecks.names(checked, true) + " " + (toCloud == 1 ? "is" : "are")
+            + " PROTECTED");
       }
       if (!targetHost.isEmpty() && checked.values().stream()
           .anyMatch(i -> !targetHost.equalsIgnoreCase(i.getOnPremHost()))) {
@@ -333,15 +334,14 @@ public final class Lifecycle {
     return replication.cycle(vmId);
   }
 
-  private static String names(Map<String, ProtectedItem> items, boolean protectedOnes) {
-    return items.values().stream()
-        .filter(i -> (i.getState() == ProtectionState.PROTECTED) == protectedOnes)
-        .map(ProtectedItem::getVmName).collect(Collectors.joining(", "));
-  }
-
   /** Keeps the sessions and digest sets of a job's VMs apart. */
   private static String tag(int n) {
     return "-v" + n;
+  }
+
+  /** {@code listener} hears of every replication cycle's end, scheduled or asked for. */
+  public void addCycleListener(Consumer<CycleEnd> listener) {
+    replication.addCycleListener(listener);
   }
 
   /** Runs a delta cycle for every protected VM; failures are logged, the next cycle retries. */

@@ -15,12 +15,15 @@ import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualMachine;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +31,7 @@ import org.slf4j.LoggerFactory;
 final class Replication {
   private static final Logger log = LoggerFactory.getLogger(Replication.class);
   private final LifecycleContext context;
+  private final List<Consumer<CycleEnd>> cycleListeners = new CopyOnWriteArrayList<>();
 
   Replication(LifecycleContext context) {
     this.context = context;
@@ -164,12 +168,37 @@ final class Replication {
       StoreException, InterruptedException {
     ReentrantLock replica = context.replicaLocks().of(vmId);
     replica.lockInterruptibly();
+    Instant started = context.clock().instant();
+    String error = "stopped before its end"; // interrupted, or an unexpected exception
     try {
-      return cycleLocked(vmId);
+      List<SyncOutcome> outcomes = cycleLocked(vmId);
+      error = "";
+      return outcomes;
+    } catch (LifecycleException | NotFoundException | StoreException e) {
+      error = e.getMessage();
+      throw e;
     } finally {
       replica.unlock();
+      tell(vmId, Duration.between(started, context.clock().instant()), error);
     }
   }
+
+  /** Who hears of every cycle's end (the metrics); none can fail a cycle. */
+  void addCycleListener(Consumer<CycleEnd> listener) {
+    cycleListeners.add(listener);
+  }
+
+  private void tell(String vmId, Duration took, String error) {
+    CycleEnd end = new CycleEnd(vmId, took, error == null ? "failed" : error);
+    for (Consumer<CycleEnd> listener : cycleListeners) {
+      try {
+        listener.accept(end);
+      } catch (RuntimeException e) {
+        log.warn("cycle listener failed on vm " + vmId + ": " + e);
+      }
+    }
+  }
+
 
   private List<SyncOutcome> cycleLocked(String vmId) throws LifecycleException,
       NotFoundException, StoreException, InterruptedException {

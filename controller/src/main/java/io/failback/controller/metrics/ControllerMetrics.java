@@ -6,6 +6,7 @@ import io.failback.common.metrics.Registries;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.lifecycle.Jobs;
+import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.ProtectedItems;
 import io.failback.controller.lifecycle.Rpo;
 import io.failback.controller.store.StoreException;
@@ -81,6 +82,11 @@ public final class ControllerMetrics {
   /** Counts jobs by kind and state, their durations and downtimes, from every change. */
   public void watch(Jobs jobs) {
     jobs.addListener(new JobMeter(registry));
+  }
+
+  /** Counts replication cycles by result, and their durations. */
+  public void watch(Lifecycle lifecycle) {
+    lifecycle.addCycleListener(new CycleMeter(registry));
   }
 
   /** Exports agents and items; the rows follow hosts and items at each {@link #refresh}. */
