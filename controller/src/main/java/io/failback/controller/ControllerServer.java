@@ -178,7 +178,8 @@ public final class ControllerServer implements AutoCloseable {
       throw new IOException("cannot open the cloud: " + e.getMessage(), e);
     }
     BandwidthControl bandwidth = BandwidthControl.start(store.bandwidthRecords(), plans, jobs,
-        config.bandwidth(), clock, scheduler, metrics.registry());
+        host -> registry.host(host).isPresent(), config.bandwidth(), clock, scheduler,
+        metrics.registry());
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
         config.stateDir().resolve("seeds"), SessionSecret.load(config.stateDir()),

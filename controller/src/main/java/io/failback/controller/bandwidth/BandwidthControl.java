@@ -42,6 +42,7 @@ public final class BandwidthControl implements TransferThrottles {
   private final BandwidthRecords records;
   private final RecoveryPlans plans;
   private final Jobs jobs;
+  private final KnownHosts hosts;
   private final Clock clock;
   private final BandwidthLimits limits;
   /** What the store said last; kept while it cannot answer. */
@@ -51,15 +52,21 @@ public final class BandwidthControl implements TransferThrottles {
   private record Loaded(Map<LimitScope, BandwidthSchedule> schedules,
       Map<LimitScope, BandwidthRecords.Limit> records) {}
 
+  /** Whether the controller knows a host: an agent registered under the name once. */
+  public interface KnownHosts {
+    boolean known(String host) throws StoreException;
+  }
+
   /** A limit as the operator sees it. */
   public record View(LimitScope scope, String schedule, String source,
       BandwidthSchedule.Effective now, Optional<BandwidthRecords.Limit> record) {}
 
   private BandwidthControl(BandwidthRecords records, RecoveryPlans plans, Jobs jobs,
-      BandwidthSchedule configured, ZoneId zone, Clock clock) {
+      KnownHosts hosts, BandwidthSchedule configured, ZoneId zone, Clock clock) {
     this.records = records;
     this.plans = plans;
     this.jobs = jobs;
+    this.hosts = hosts;
     this.clock = clock;
     load();
     this.limits = BandwidthLimits.system(() -> stored.schedules(), configured, zone);
@@ -70,10 +77,10 @@ public final class BandwidthControl implements TransferThrottles {
    * time window that began, a limit changed), and a job's limit goes when the job ends.
    */
   public static BandwidthControl start(BandwidthRecords records, RecoveryPlans plans, Jobs jobs,
-      ConfiguredLimit configured, Clock clock, ScheduledExecutorService scheduler,
-      MeterRegistry registry) {
-    BandwidthControl control = new BandwidthControl(records, plans, jobs, configured.global(),
-        configured.zone(), clock);
+      KnownHosts hosts, ConfiguredLimit configured, Clock clock,
+      ScheduledExecutorService scheduler, MeterRegistry registry) {
+    BandwidthControl control = new BandwidthControl(records, plans, jobs, hosts,
+        configured.global(), configured.zone(), clock);
     MultiGauge limits = MultiGauge.builder("failback.bandwidth.limit")
         .baseUnit("bits.per.second")
         .description("Bandwidth limit in force per scope that transfers used (absent: none)")
@@ -158,7 +165,15 @@ public final class BandwidthControl implements TransferThrottles {
               + job.getId(), now.getState().name(), List.of());
         }
       }
-      case HOST -> write(Scope.HOST, scope.name(), text, actor);
+      case HOST -> {
+        // A typo would limit nothing: a limit is set only for a host the controller knows,
+        // and may still be cleared after the host was removed.
+        if (!text.isEmpty() && !hosts.known(scope.name())) {
+          throw new NotFoundException("host " + scope.name() + " is not known: no agent has"
+              + " registered under that name (list the hosts with 'failback hosts')");
+        }
+        write(Scope.HOST, scope.name(), text, actor);
+      }
       case GLOBAL -> write(Scope.GLOBAL, "", text, actor);
     }
     load();
@@ -222,7 +237,13 @@ public final class BandwidthControl implements TransferThrottles {
     }
   }
 
-  private void reload() throws StoreException {
+  /**
+   * Synchronized: the scheduled reload may have read the store just before an operator's
+   * change; its older view must not land after the change's own reload, or transfers started
+   * in the next second (and the choices made from their limit, such as a VM's block size)
+   * would not see the change.
+   */
+  private synchronized void reload() throws StoreException {
     Map<LimitScope, BandwidthSchedule> found = new HashMap<>();
     Map<LimitScope, BandwidthRecords.Limit> byScope = new HashMap<>();
     for (BandwidthRecords.Limit limit : records.all()) {

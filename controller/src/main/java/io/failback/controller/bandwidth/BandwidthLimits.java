@@ -141,8 +141,12 @@ public final class BandwidthLimits {
 
   private record Lowest(OptionalLong limit, String by) {}
 
-  /** Applies every schedule at the current time and samples the jobs' achieved rates. */
-  public void refresh() {
+  /**
+   * Applies every schedule at the current time and samples the jobs' achieved rates.
+   * Synchronized, as {@code BandwidthControl}'s reload: a refresh that read the schedules
+   * before a change must not apply them after the change's own refresh.
+   */
+  public synchronized void refresh() {
     Map<LimitScope, BandwidthSchedule> now = current();
     buckets.forEach((scope, bucket) -> apply(scope, bucket, now.get(scope)));
     long nanos = time.currentTimeNanos();

@@ -10,6 +10,10 @@ import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
 import io.failback.controller.bandwidth.BandwidthSchedule;
 import io.failback.controller.cli.CliRuns.Run;
+import io.failback.controller.agents.AgentConnection;
+import io.failback.proto.v1.ControllerMessage;
+import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.ListBandwidthLimitsResponse;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,6 +39,16 @@ class BandwidthCliTest {
         0, dir.resolve("state"), pki.controller()).withBandwidth(new io.failback.controller.bandwidth.ConfiguredLimit(
             BandwidthSchedule.parse("1Gbit/s"), ZoneOffset.UTC)), Clock.systemUTC()));
     server.protectedItems().create(DB, "db-01", "hv-01");
+    // The host has registered once: limits are set only for hosts the controller knows.
+    server.registry().register("hv-01", HostInventory.newBuilder().setHostName("hv-01")
+        .setHypervisorKind(HypervisorKind.SIMULATED).build(), "127.0.0.1:1", "i-1",
+        new AgentConnection() {
+          @Override
+          public void send(ControllerMessage message) {}
+
+          @Override
+          public void close(String reason) {}
+        });
   }
 
   private Run cli(String... command) throws Exception {
@@ -96,6 +110,13 @@ class BandwidthCliTest {
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, plan.exit(), plan.toString());
     assertTrue(plan.err().contains("INVALID_ARGUMENT: bandwidth_limit: '08:00=1Gbit'"),
         plan.err());
+    // A host no agent registered as (a typo) gets no limit, which would limit nothing; the
+    // limit of a host the controller no longer knows can still be cleared.
+    Run typo = cli("bandwidth", "set", "--host", "hv-0l", "10Mbit/s");
+    assertEquals(FailbackMain.EXIT_SERVER_ERROR, typo.exit(), typo.toString());
+    assertEquals("error: NOT_FOUND: host hv-0l is not known: no agent has registered under that"
+        + " name (list the hosts with 'failback hosts')", typo.err().strip());
+    assertEquals(0, cli("bandwidth", "clear", "--host", "hv-0l").exit());
     assertEquals(1, cli("bandwidth", "list", "-o", "json").out().split("\"scope\"").length - 1);
   }
 }
