@@ -177,8 +177,17 @@ public final class AgentMain {
             + " --simulated-boot and a KVM cloud under emulation); default: none recorded.")
     int guestMemoryMib;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
+      long diskMib = SimulatedHostSeeder.DEMO_WEB_DISK_BYTES >> 20;
+      if (fillMib < 0 || fillMib > diskMib || guestMemoryMib < 0) {
+        throw new ParameterException(spec.commandLine(), "--fill-mib must be 0 to " + diskMib
+            + " (web-01's disk) and --guest-memory-mib 0 or more, got " + fillMib + " and "
+            + guestMemoryMib);
+      }
       SimulatedHostSeeder.demoHost(dir, hostName);
       if (guestMemoryMib > 0) {
         SimulatedHostSeeder.shape(dir, "web-01", (long) guestMemoryMib << 20, 1);
@@ -190,7 +199,7 @@ public final class AgentMain {
             java.nio.file.Path.of(vm.getDisks(0).getPath()), true)) {
           java.util.Random random = new java.util.Random(1);
           byte[] chunk = new byte[1 << 20];
-          long mib = Math.min(fillMib, disk.size() >> 20);
+          long mib = fillMib;
           for (long i = 0; i < mib; i++) {
             random.nextBytes(chunk);
             disk.write(i << 20, java.nio.ByteBuffer.wrap(chunk));

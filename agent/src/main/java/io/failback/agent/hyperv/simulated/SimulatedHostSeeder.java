@@ -80,6 +80,9 @@ public final class SimulatedHostSeeder {
 
   private SimulatedHostSeeder() {}
 
+  /** The size of the demo host's web-01 disk. */
+  public static final long DEMO_WEB_DISK_BYTES = GIB;
+
   /**
    * Seeds a host with two VMs: "web-01" (Running, a 1 GiB VHDX, on switch "LAN") and "db-01" (Off,
    * a 2 GiB VHDX and a 512 MiB raw disk, on "LAN" and "Backend"); LAN is External, Backend Private.
@@ -90,7 +93,7 @@ public final class SimulatedHostSeeder {
         hostName,
         List.of(new SwitchSpec("LAN", "External"), new SwitchSpec("Backend", "Private")),
         List.of(
-            new VmSpec("web-01", "Running", List.of("LAN"), List.of(vhdx(GIB))),
+            new VmSpec("web-01", "Running", List.of("LAN"), List.of(vhdx(DEMO_WEB_DISK_BYTES))),
             new VmSpec(
                 "db-01",
                 "Off",
