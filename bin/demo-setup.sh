@@ -3,7 +3,8 @@
 # local-directory cloud and its agent, and cli()/sim() for the operator CLI. Optional: a
 # function before_agent, called once the controller's $port is known, which may point $target
 # (the address the agent dials) elsewhere and add to $pids, and agent_args, extra words for
-# `failback-agent run`, and FAILBACK_DEMO_FILL_MIB, web-01's MiB of data (1000). Leaves $vm set.
+# `failback-agent run`, FAILBACK_DEMO_FILL_MIB, web-01's MiB of data (1000), and
+# FAILBACK_DEMO_REPLICATION_INTERVAL, the controller's cycle period (PT1H). Leaves $vm set.
 rm -rf "$run"
 mkdir -p "$run"
 pids=""
@@ -38,7 +39,8 @@ step "Controller (mutual TLS on 127.0.0.1, local-directory cloud, simulation on)
   --port-file "$run/controller.port" \
   --state-dir "$run/controller" --cert "$run/pki/controller/controller.pem" \
   --key "$run/pki/controller/controller.key" --ca "$run/pki/ca/ca.pem" \
-  --heartbeat-interval PT2S --heartbeat-timeout PT7S --replication-interval PT1H \
+  --heartbeat-interval PT2S --heartbeat-timeout PT7S \
+  --replication-interval "${FAILBACK_DEMO_REPLICATION_INTERVAL:-PT1H}" \
   --simulation --metrics-address "${FAILBACK_DEMO_METRICS:-127.0.0.1:0}" \
   >"$run/controller.log" 2>&1 &
 pids="$pids $!"
