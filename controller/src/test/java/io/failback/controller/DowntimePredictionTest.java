@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Durations;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.text.ByteText;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.cli.FailbackMain;
 import io.failback.proto.v1.CompleteFailoverRequest;
@@ -16,12 +17,15 @@ import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
+import io.failback.proto.v1.JobTask;
+import io.failback.proto.v1.PhaseProgress;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.grpc.ManagedChannel;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -119,6 +123,16 @@ class DowntimePredictionTest {
     assertTrue(shown.contains("    downtime 0.3 s (predicted "
         + JobView.seconds(live.getTotal()) + ")"), shown);
     assertTrue(shown.contains("1.3 MiB at "), shown);
+    // The progress line shows phase 2 alone; the passes line what every pass moved.
+    JobTask disk = done.getTasksList().stream().filter(t -> !t.getDiskPath().isEmpty())
+        .findFirst().orElseThrow();
+    assertEquals(List.of("phase 1", "verify pass", "phase 2"), disk.getPhasesList().stream()
+        .map(PhaseProgress::getPhase).toList());
+    long all = disk.getPhasesList().stream().mapToLong(p -> p.getProgress().getBytesOnWire())
+        .sum();
+    assertTrue(shown.contains("  passes   phase 1 " + human(disk.getPhases(0)) + ", verify pass "
+        + human(disk.getPhases(1)) + ", phase 2 " + human(disk.getPhases(2)) + "; "
+        + ByteText.human(all) + " in all"), shown);
     fixture.assertOnPremEqualsCloud("web");
   }
 
@@ -142,6 +156,10 @@ class DowntimePredictionTest {
         });
       }
     });
+  }
+
+  private static String human(PhaseProgress phase) {
+    return ByteText.human(phase.getProgress().getBytesOnWire());
   }
 
   /** total = stop + transfer + start + waiting, and a lone VM waits for nobody. */
