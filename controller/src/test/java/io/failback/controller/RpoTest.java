@@ -43,8 +43,24 @@ class RpoTest {
     ManagedChannel channel = fixture.controller.channel(fixture.controller.pki.operator("ops"));
     cleanup.register(() -> channel.shutdownNow());
     var failover = FailoverServiceGrpc.newBlockingStub(channel);
+    // The copy takes a second of the controller's clock after the agent froze the disks: the
+    // replica holds them as they were before that second, so the recovery point is the copy's
+    // start, not its end (a first copy of hours would otherwise claim hours too fresh).
+    java.time.Instant copyBegan = fixture.controller.clock.instant();
+    java.util.concurrent.atomic.AtomicBoolean moved = new java.util.concurrent.atomic
+        .AtomicBoolean();
+    server.jobs().addListener(job -> {
+      if (job.getTimelineList().stream().anyMatch(s -> s.getDescription()
+          .contains(" copied as read point ")) && moved.compareAndSet(false, true)) {
+        fixture.controller.clock.advance(Duration.ofSeconds(1));
+      }
+    });
     fixture.awaitState(server.lifecycle().enableProtection(fixture.vmId),
         JobState.JOB_SUCCEEDED);
+    assertTrue(moved.get());
+    assertEquals(copyBegan.toEpochMilli(), com.google.protobuf.util.Timestamps.toMillis(
+        get(failover, fixture.vmId).getLastRecoveryPoint()));
+    assertEquals(Duration.ofSeconds(1), duration(get(failover, fixture.vmId).getCurrentRpo()));
     server.lifecycle().replicateNow(fixture.vmId); // one cycle that succeeds, for the counters
     ProtectedItem item = get(failover, fixture.vmId);
     assertEquals(ProtectionState.PROTECTED, item.getState());

@@ -22,6 +22,11 @@ class ProtectVm extends ItemWork {
   final boolean reverse;
   private final boolean dataEncryption;
   volatile CloudVm cloudVm;
+  /**
+   * When the copy began, before the agent froze the disks in a read point: the replica holds
+   * the on-prem state of a moment after it, so the recovery point is no later than that.
+   */
+  volatile java.time.Instant copyBegan;
 
   /** @param dataEncryption for EnableProtection: whether the item's failbacks encrypt */
   ProtectVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm, boolean reverse,
@@ -54,6 +59,7 @@ class ProtectVm extends ItemWork {
     // Where the cloud could not match the on-prem shape (a NIC left unplugged), the job says so.
     String notes = cloudVm.notes().isEmpty() ? "" : "; " + String.join("; ", cloudVm.notes());
     Replication replication = new Replication(context);
+    copyBegan = context.clock().instant();
     if (reverse && !notes.isEmpty()) {
       step("cloud VM " + cloudVm.id() + " created (off)" + notes);
     }
@@ -76,9 +82,11 @@ class ProtectVm extends ItemWork {
   public void startTarget() throws Exception {
     FlowSupport.checkCancel(context, jobId);
     String cloudId = cloudVm.id();
+    // Not the end of the copy: a copy of hours holds the disks as they were at its start.
+    long point = (copyBegan != null ? copyBegan : context.clock().instant()).toEpochMilli();
     context.items().transition(vmId(), null, ProtectionState.PROTECTED, b -> b
         .setCloudVmId(cloudId).clearActiveJobId()
-        .setLastRecoveryPoint(Timestamps.fromMillis(context.clock().millis())));
+        .setLastRecoveryPoint(Timestamps.fromMillis(point)));
     pastNoReturn = true;
     if (reverse) {
       // The seed served its purpose; one left behind only costs space.

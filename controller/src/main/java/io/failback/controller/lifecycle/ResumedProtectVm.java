@@ -1,9 +1,11 @@
 package io.failback.controller.lifecycle;
 
+import com.google.protobuf.util.Timestamps;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.VirtualMachine;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -47,6 +49,9 @@ final class ResumedProtectVm extends ProtectVm {
       return;
     }
     cloudVm = existing.get();
+    // The read point it goes on reading was frozen after the job began, before the restart.
+    copyBegan = Instant.ofEpochMilli(Timestamps.toMillis(context.jobs().get(jobId)
+        .getCreatedAt()));
     new Replication(context).replicate(jobId, tag, item, vm, cloudVm.id(), SyncMode.DELTA,
         (reverse ? "reverse replication" : "initial replication") + " (continued: blocks"
             + " already copied are not sent again)");
