@@ -68,6 +68,11 @@ class LiveProgressEtaTest {
     Job moving = awaitSteady(fixture, protect.getId(), false);
     long settled = moving.getProgress().getBytesScanned();
     assertTrue(0 < settled && settled < moving.getProgress().getBytesTotal(), moving.toString());
+    // The agent scans, the controller only receives: while the copy runs, the job shows the
+    // blocks the agent's batch ends said it scanned, at least those settled (it was 0).
+    long scanned = moving.getProgress().getBlocksScanned();
+    assertTrue(settled / (64 * 1024) <= scanned && scanned <= 64 * MIB / (64 * 1024),
+        scanned + " blocks scanned, " + settled + " bytes settled: " + moving);
     // The controller's clock moves one second: each disk then moved its bytes in that second.
     fixture.controller.clock.advance(Duration.ofSeconds(1));
     Job timed = awaitSteady(fixture, protect.getId(), true);

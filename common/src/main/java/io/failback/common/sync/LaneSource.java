@@ -383,8 +383,10 @@ final class LaneSource {
 
   private void sendBatchEnd(long first, int count)
       throws SyncException, LinkException, InterruptedException {
-    lane.send(link, SyncFrame.newBuilder()
-        .setBatchEnd(BatchEnd.newBuilder().setFirstBlock(first).setBlockCount(count)).build());
+    lane.send(link, SyncFrame.newBuilder().setBatchEnd(BatchEnd.newBuilder()
+        .setFirstBlock(first).setBlockCount(count)
+        .setSourceBlocksScanned(lane.progress.blocksScanned.get())
+        .setSourceBlocksEqual(lane.progress.blocksEqual.get())).build());
   }
 
   private void put(byte[] packed, int i, byte[] digest) {

@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  * reaches the disk, so a hostile or broken peer changes nothing.
  */
 final class LaneTarget {
+  /** The most a batch end may say the source scanned or found equal: a 64 PiB disk's blocks. */
+  static final long MAX_SOURCE_COUNT = 1L << 40;
   private final LaneContext lane;
   private final FrameLink link;
   private final boolean delta;
@@ -266,6 +268,14 @@ final class LaneTarget {
   /** Makes the batch durable, then acknowledges it with the digest chain. */
   private void complete(BatchEnd end) throws SyncException, LinkException, InterruptedException {
     long count = Integer.toUnsignedLong(end.getBlockCount());
+    if (Long.compareUnsigned(end.getSourceBlocksScanned(), MAX_SOURCE_COUNT) > 0
+        || Long.compareUnsigned(end.getSourceBlocksEqual(), MAX_SOURCE_COUNT) > 0) {
+      throw SyncException.invalid("%s: batch end says the source scanned %s and found %s"
+          + " blocks equal; at most 2^40 each", lane.describe(),
+          Long.toUnsignedString(end.getSourceBlocksScanned()),
+          Long.toUnsignedString(end.getSourceBlocksEqual()));
+    }
+    lane.progress.sourceSaid(end.getSourceBlocksScanned(), end.getSourceBlocksEqual());
     if (zeroRunFirst >= 0) {
       if (end.getFirstBlock() != zeroRunFirst || end.getFirstBlock() + count != watermark) {
         throw SyncException.invalid("%s: batch end [%d, +%d) does not close the zero range"

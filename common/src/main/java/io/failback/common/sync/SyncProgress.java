@@ -22,6 +22,9 @@ public final class SyncProgress {
   final AtomicLong bytesReceived = new AtomicLong();
   final AtomicLong blocksSettled = new AtomicLong();
   final AtomicLong resumes = new AtomicLong();
+  /** What the source said it scanned and found equal, at its latest batch end (targets). */
+  private final AtomicLong sourceBlocksScanned = new AtomicLong();
+  private final AtomicLong sourceBlocksEqual = new AtomicLong();
   private final long startNanos = System.nanoTime();
   private final Map<Integer, Long> watermarks = new HashMap<>();
   private final SyncActivity activity;
@@ -54,6 +57,12 @@ public final class SyncProgress {
     }
   }
 
+  /** The source's session counts from a batch end; they only grow (lanes end out of order). */
+  void sourceSaid(long scanned, long equal) {
+    sourceBlocksScanned.accumulateAndGet(scanned, Math::max);
+    sourceBlocksEqual.accumulateAndGet(equal, Math::max);
+  }
+
   /**
    * A consistent-enough copy of the counters.
    *
@@ -69,10 +78,21 @@ public final class SyncProgress {
    * @param blocksSettled blocks below the durable watermarks
    * @param resumes lanes restarted from a checkpoint after a broken link
    * @param elapsedNanos time since the session side started
+   * @param sourceBlocksScanned on a target: what the source said it scanned, so far
+   * @param sourceBlocksEqual on a target: what the source said it found equal, so far
    */
   public record Snapshot(long blocksScanned, long blocksEqual, long blocksZero, long blocksSent,
       long bytesRead, long bytesWritten, long bytesOnWire, long bytesReceived,
-      long blocksSettled, long resumes, long elapsedNanos) {
+      long blocksSettled, long resumes, long elapsedNanos, long sourceBlocksScanned,
+      long sourceBlocksEqual) {
+    /** Counters without the source's word (a source side, a test). */
+    public Snapshot(long blocksScanned, long blocksEqual, long blocksZero, long blocksSent,
+        long bytesRead, long bytesWritten, long bytesOnWire, long bytesReceived,
+        long blocksSettled, long resumes, long elapsedNanos) {
+      this(blocksScanned, blocksEqual, blocksZero, blocksSent, bytesRead, bytesWritten,
+          bytesOnWire, bytesReceived, blocksSettled, resumes, elapsedNanos, 0, 0);
+    }
+
     /** Blocks settled per second since the start: the logical rate, never inflated by redo. */
     public double settledBlocksPerSecond() {
       return elapsedNanos == 0 ? 0 : blocksSettled * 1e9 / elapsedNanos;
@@ -93,6 +113,7 @@ public final class SyncProgress {
     return new Snapshot(blocksScanned.get(), blocksEqual.get(), blocksZero.get(),
         blocksSent.get(), bytesRead.get(), bytesWritten.get(), bytesOnWire.get(),
         bytesReceived.get(),
-        blocksSettled.get(), resumes.get(), System.nanoTime() - startNanos);
+        blocksSettled.get(), resumes.get(), System.nanoTime() - startNanos,
+        sourceBlocksScanned.get(), sourceBlocksEqual.get());
   }
 }

@@ -127,6 +127,24 @@ class SyncFaultTest {
   }
 
   @Test
+  void aBatchEndClaimingMoreThan2To40ScannedOrEqualBlocksIsInvalid() {
+    // A hostile source must not show a job absurd counts while it runs: 2^40 at most.
+    for (boolean scanned : new boolean[] {true, false}) {
+      byte[] source = random(64 * 4096, 1);
+      MemoryTransport transport = MemoryTransport.reliable();
+      transport.tamper(frame -> !frame.hasBatchEnd() ? frame : frame.toBuilder().setBatchEnd(
+          scanned ? frame.getBatchEnd().toBuilder().setSourceBlocksScanned((1L << 40) + 1)
+              : frame.getBatchEnd().toBuilder().setSourceBlocksEqual(-1)).build());
+      SyncException e = assertThrows(SyncException.class, () -> new SyncHarness().run(
+          parameters(SyncMode.FULL, source.length), new MemoryBlockDevice(source, 512, false),
+          new MemoryBlockDevice(new byte[source.length], 512, true), transport));
+      assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
+      assertTrue(e.getMessage().contains(scanned ? "the source scanned 1099511627777 and"
+          : "found 18446744073709551615 blocks equal; at most 2^40 each"), e.getMessage());
+    }
+  }
+
+  @Test
   void blockTheTargetDidNotAskForIsInvalid() {
     byte[] source = random(64 * 4096, 1);
     byte[] target = source.clone();

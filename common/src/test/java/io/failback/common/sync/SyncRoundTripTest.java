@@ -125,6 +125,13 @@ class SyncRoundTripTest {
       assertEquals(0, received.blocksScanned(), "full copies compare nothing");
     }
     assertEquals(sent.blocksSent(), received.blocksSent());
+    // The target knew all along what the source scanned: its last batch end said so.
+    assertEquals(sent.blocksScanned(), received.sourceBlocksScanned(), "seed " + seed);
+    if (c.parameters.getMode() == SyncMode.DELTA) {
+      // Equal blocks are known to the source before a DELTA batch ends (a FULL one's, held by
+      // the target, only at its acknowledgement).
+      assertEquals(sent.blocksEqual(), received.sourceBlocksEqual(), "seed " + seed);
+    }
     assertEquals(c.blocks, received.blocksSettled());
     assertEquals(c.blocks, sent.blocksSettled());
     assertTrue(sent.bytesOnWire() > 0);

@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A transfer's progress per disk, as its job shows it: the controller's own counters while the
- * sessions run; at the end of an upload (the agent sends), the agent's counts of what it
- * scanned, found equal and read, which only the source side knows (the controller, the target,
- * counts what it received and settled).
+ * sessions run, with, in an upload (the agent sends), the blocks scanned and equal the agent's
+ * batch ends report; at an upload's end, the agent's report of what it scanned, found equal and
+ * read, which only the source side knows (the controller, the target, counts what it received
+ * and settled).
  */
 final class DiskProgressReport {
   private static final Logger log = LoggerFactory.getLogger(DiskProgressReport.class);
@@ -41,6 +42,11 @@ final class DiskProgressReport {
         SyncReport agent = outcomes.get(i).agent();
         progress.setBlocksScanned(agent.getBlocksScanned())
             .setBlocksEqual(agent.getBlocksEqual()).setBytesRead(agent.getBytesRead());
+      } else if (plan.agentRole() == SyncRole.SOURCE) {
+        // While it runs: what the agent's batch ends said, where it counted more (in FULL and
+        // TRACKED the controller scans nothing).
+        progress.setBlocksScanned(Math.max(now.blocksScanned(), now.sourceBlocksScanned()))
+            .setBlocksEqual(Math.max(now.blocksEqual(), now.sourceBlocksEqual()));
       }
       JobProgress reported = meters.get(i).update(progress.build());
       try {
