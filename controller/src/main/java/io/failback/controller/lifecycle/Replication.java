@@ -175,7 +175,9 @@ final class Replication {
       error = "";
       return outcomes;
     } catch (LifecycleException | NotFoundException | StoreException e) {
-      error = e.getMessage();
+      // Never empty: an empty error would read as a cycle that succeeded.
+      error = e.getMessage() == null || e.getMessage().isEmpty() ? e.getClass().getSimpleName()
+          : e.getMessage();
       throw e;
     } finally {
       replica.unlock();
@@ -189,7 +191,7 @@ final class Replication {
   }
 
   private void tell(String vmId, Duration took, String error) {
-    CycleEnd end = new CycleEnd(vmId, took, error == null ? "failed" : error);
+    CycleEnd end = new CycleEnd(vmId, took, error);
     for (Consumer<CycleEnd> listener : cycleListeners) {
       try {
         listener.accept(end);
@@ -198,7 +200,6 @@ final class Replication {
       }
     }
   }
-
 
   private List<SyncOutcome> cycleLocked(String vmId) throws LifecycleException,
       NotFoundException, StoreException, InterruptedException {

@@ -4,9 +4,12 @@ import static io.failback.controller.lifecycle.FlowSupport.quietly;
 
 import io.failback.controller.lifecycle.ActionGate.CancelledException;
 import io.failback.proto.v1.JobState;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -15,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.MDC;
 
 /**
@@ -126,7 +130,7 @@ final class VmJob {
           downtime.freeze();
         }
       }
-      java.time.Instant stopStage = context.clock().instant();
+      Instant stopStage = context.clock().instant();
       for (int g = last; g >= 0; g--) {
         stage("stopping the source VM", open(group(g)), VmWork::stopSource);
       }
@@ -155,12 +159,10 @@ final class VmJob {
    * did. A failback's verify pass opens its stop, the cloud VM still running; on large disks
    * it takes minutes. The stage's start stands in for VMs that say nothing.
    */
-  private java.time.Instant firstStop(java.time.Instant stopStage) {
-    return java.util.stream.Stream.concat(
-        java.util.stream.Stream.ofNullable(continuation.firstStop()),
-        works.values().stream().map(VmWork::sourceStoppingSince)
-            .filter(java.util.Objects::nonNull))
-        .min(java.util.Comparator.naturalOrder()).orElse(stopStage);
+  private Instant firstStop(Instant stopStage) {
+    return Stream.concat(Stream.ofNullable(continuation.firstStop()),
+        works.values().stream().map(VmWork::sourceStoppingSince).filter(Objects::nonNull))
+        .min(Comparator.naturalOrder()).orElse(stopStage);
   }
 
   /** Starts the target VMs group by group, up to group {@code last}. */
