@@ -73,6 +73,8 @@ class LiveProgressEtaTest {
     long scanned = moving.getProgress().getBlocksScanned();
     assertTrue(settled / (64 * 1024) <= scanned && scanned <= 64 * MIB / (64 * 1024),
         scanned + " blocks scanned, " + settled + " bytes settled: " + moving);
+    long read = moving.getProgress().getBytesRead();
+    assertTrue(settled <= read && read <= 64 * MIB, read + " bytes read: " + moving);
     // The controller's clock moves one second: each disk then moved its bytes in that second.
     fixture.controller.clock.advance(Duration.ofSeconds(1));
     Job timed = awaitSteady(fixture, protect.getId(), true);

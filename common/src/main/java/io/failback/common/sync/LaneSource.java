@@ -386,7 +386,8 @@ final class LaneSource {
     lane.send(link, SyncFrame.newBuilder().setBatchEnd(BatchEnd.newBuilder()
         .setFirstBlock(first).setBlockCount(count)
         .setSourceBlocksScanned(lane.progress.blocksScanned.get())
-        .setSourceBlocksEqual(lane.progress.blocksEqual.get())).build());
+        .setSourceBlocksEqual(lane.progress.blocksEqual.get())
+        .setSourceBytesRead(lane.progress.bytesRead.get())).build());
   }
 
   private void put(byte[] packed, int i, byte[] digest) {

@@ -25,6 +25,7 @@ public final class SyncProgress {
   /** What the source said it scanned and found equal, at its latest batch end (targets). */
   private final AtomicLong sourceBlocksScanned = new AtomicLong();
   private final AtomicLong sourceBlocksEqual = new AtomicLong();
+  private final AtomicLong sourceBytesRead = new AtomicLong();
   private final long startNanos = System.nanoTime();
   private final Map<Integer, Long> watermarks = new HashMap<>();
   private final SyncActivity activity;
@@ -58,9 +59,10 @@ public final class SyncProgress {
   }
 
   /** The source's session counts from a batch end; they only grow (lanes end out of order). */
-  void sourceSaid(long scanned, long equal) {
+  void sourceSaid(long scanned, long equal, long read) {
     sourceBlocksScanned.accumulateAndGet(scanned, Math::max);
     sourceBlocksEqual.accumulateAndGet(equal, Math::max);
+    sourceBytesRead.accumulateAndGet(read, Math::max);
   }
 
   /**
@@ -80,17 +82,18 @@ public final class SyncProgress {
    * @param elapsedNanos time since the session side started
    * @param sourceBlocksScanned on a target: what the source said it scanned, so far
    * @param sourceBlocksEqual on a target: what the source said it found equal, so far
+   * @param sourceBytesRead on a target: what the source said it read from its disk, so far
    */
   public record Snapshot(long blocksScanned, long blocksEqual, long blocksZero, long blocksSent,
       long bytesRead, long bytesWritten, long bytesOnWire, long bytesReceived,
       long blocksSettled, long resumes, long elapsedNanos, long sourceBlocksScanned,
-      long sourceBlocksEqual) {
+      long sourceBlocksEqual, long sourceBytesRead) {
     /** Counters without the source's word (a source side, a test). */
     public Snapshot(long blocksScanned, long blocksEqual, long blocksZero, long blocksSent,
         long bytesRead, long bytesWritten, long bytesOnWire, long bytesReceived,
         long blocksSettled, long resumes, long elapsedNanos) {
       this(blocksScanned, blocksEqual, blocksZero, blocksSent, bytesRead, bytesWritten,
-          bytesOnWire, bytesReceived, blocksSettled, resumes, elapsedNanos, 0, 0);
+          bytesOnWire, bytesReceived, blocksSettled, resumes, elapsedNanos, 0, 0, 0);
     }
 
     /** Blocks settled per second since the start: the logical rate, never inflated by redo. */
@@ -114,6 +117,6 @@ public final class SyncProgress {
         blocksSent.get(), bytesRead.get(), bytesWritten.get(), bytesOnWire.get(),
         bytesReceived.get(),
         blocksSettled.get(), resumes.get(), System.nanoTime() - startNanos,
-        sourceBlocksScanned.get(), sourceBlocksEqual.get());
+        sourceBlocksScanned.get(), sourceBlocksEqual.get(), sourceBytesRead.get());
   }
 }

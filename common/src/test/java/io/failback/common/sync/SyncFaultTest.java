@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.failback.common.testing.MemoryBlockDevice;
 import io.failback.common.testing.MemoryTransport;
+import io.failback.proto.v1.BatchEnd;
 import io.failback.proto.v1.BlockEncoding;
 import io.failback.proto.v1.SyncFrame;
 import io.failback.proto.v1.SyncMode;
@@ -127,20 +128,26 @@ class SyncFaultTest {
   }
 
   @Test
-  void aBatchEndClaimingMoreThan2To40ScannedOrEqualBlocksIsInvalid() {
-    // A hostile source must not show a job absurd counts while it runs: 2^40 at most.
-    for (boolean scanned : new boolean[] {true, false}) {
+  void aBatchEndClaimingMoreThan2To40BlocksOr2To50BytesIsInvalid() {
+    // A hostile source must not show a job absurd counts while it runs.
+    List<UnaryOperator<BatchEnd.Builder>> lies = List.of(
+        end -> end.setSourceBlocksScanned((1L << 40) + 1),
+        end -> end.setSourceBlocksEqual(-1),
+        end -> end.setSourceBytesRead((1L << 50) + 1));
+    List<String> said = List.of("scanned 1099511627777, found 0",
+        "found 18446744073709551615 blocks equal", "read 1125899906842625 bytes");
+    for (int i = 0; i < lies.size(); i++) {
+      var lie = lies.get(i);
       byte[] source = random(64 * 4096, 1);
       MemoryTransport transport = MemoryTransport.reliable();
       transport.tamper(frame -> !frame.hasBatchEnd() ? frame : frame.toBuilder().setBatchEnd(
-          scanned ? frame.getBatchEnd().toBuilder().setSourceBlocksScanned((1L << 40) + 1)
-              : frame.getBatchEnd().toBuilder().setSourceBlocksEqual(-1)).build());
+          lie.apply(frame.getBatchEnd().toBuilder())).build());
       SyncException e = assertThrows(SyncException.class, () -> new SyncHarness().run(
           parameters(SyncMode.FULL, source.length), new MemoryBlockDevice(source, 512, false),
           new MemoryBlockDevice(new byte[source.length], 512, true), transport));
       assertEquals(SyncException.Kind.INVALID_ARGUMENT, e.kind());
-      assertTrue(e.getMessage().contains(scanned ? "the source scanned 1099511627777 and"
-          : "found 18446744073709551615 blocks equal; at most 2^40 each"), e.getMessage());
+      assertTrue(e.getMessage().contains(said.get(i)) && e.getMessage().contains("at most 2^40"
+          + " blocks and 2^50 bytes"), e.getMessage());
     }
   }
 

@@ -125,8 +125,9 @@ class SyncRoundTripTest {
       assertEquals(0, received.blocksScanned(), "full copies compare nothing");
     }
     assertEquals(sent.blocksSent(), received.blocksSent());
-    // The target knew all along what the source scanned: its last batch end said so.
+    // The target knew all along what the source scanned and read: its last batch end said so.
     assertEquals(sent.blocksScanned(), received.sourceBlocksScanned(), "seed " + seed);
+    assertEquals(sent.bytesRead(), received.sourceBytesRead(), "seed " + seed);
     if (c.parameters.getMode() == SyncMode.DELTA) {
       // Equal blocks are known to the source before a DELTA batch ends (a FULL one's, held by
       // the target, only at its acknowledgement).

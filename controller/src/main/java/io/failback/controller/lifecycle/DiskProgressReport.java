@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A transfer's progress per disk, as its job shows it: the controller's own counters while the
- * sessions run, with, in an upload (the agent sends), the blocks scanned and equal the agent's
- * batch ends report; at an upload's end, the agent's report of what it scanned, found equal and
+ * sessions run, with, in an upload (the agent sends), the blocks scanned and equal and the
+ * bytes read the agent's batch ends report; at an upload's end, the agent's report of what it scanned, found equal and
  * read, which only the source side knows (the controller, the target, counts what it received
  * and settled).
  */
@@ -46,7 +46,8 @@ final class DiskProgressReport {
         // While it runs: what the agent's batch ends said, where it counted more (in FULL and
         // TRACKED the controller scans nothing).
         progress.setBlocksScanned(Math.max(now.blocksScanned(), now.sourceBlocksScanned()))
-            .setBlocksEqual(Math.max(now.blocksEqual(), now.sourceBlocksEqual()));
+            .setBlocksEqual(Math.max(now.blocksEqual(), now.sourceBlocksEqual()))
+            .setBytesRead(Math.max(now.bytesRead(), now.sourceBytesRead()));
       }
       JobProgress reported = meters.get(i).update(progress.build());
       try {
