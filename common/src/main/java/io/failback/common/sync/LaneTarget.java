@@ -28,10 +28,6 @@ import java.util.function.Consumer;
  * reaches the disk, so a hostile or broken peer changes nothing.
  */
 final class LaneTarget {
-  /** The most a batch end may say the source scanned or found equal: 2^40 blocks. */
-  static final long MAX_SOURCE_COUNT = 1L << 40;
-  /** The most a batch end may say the source read: a PiB. */
-  static final long MAX_SOURCE_BYTES = 1L << 50;
   private final LaneContext lane;
   private final FrameLink link;
   private final boolean delta;
@@ -270,9 +266,9 @@ final class LaneTarget {
   /** Makes the batch durable, then acknowledges it with the digest chain. */
   private void complete(BatchEnd end) throws SyncException, LinkException, InterruptedException {
     long count = Integer.toUnsignedLong(end.getBlockCount());
-    if (Long.compareUnsigned(end.getSourceBlocksScanned(), MAX_SOURCE_COUNT) > 0
-        || Long.compareUnsigned(end.getSourceBlocksEqual(), MAX_SOURCE_COUNT) > 0
-        || Long.compareUnsigned(end.getSourceBytesRead(), MAX_SOURCE_BYTES) > 0) {
+    if (Long.compareUnsigned(end.getSourceBlocksScanned(), SyncProgress.MAX_BLOCKS) > 0
+        || Long.compareUnsigned(end.getSourceBlocksEqual(), SyncProgress.MAX_BLOCKS) > 0
+        || Long.compareUnsigned(end.getSourceBytesRead(), SyncProgress.MAX_BYTES) > 0) {
       throw SyncException.invalid("%s: batch end says the source scanned %s, found %s blocks"
           + " equal and read %s bytes; at most 2^40 blocks and 2^50 bytes", lane.describe(),
           Long.toUnsignedString(end.getSourceBlocksScanned()),

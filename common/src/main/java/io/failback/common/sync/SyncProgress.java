@@ -12,6 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * including work redone after a cut.
  */
 public final class SyncProgress {
+  /**
+   * The most blocks any count of a session may say, from a peer (2^40: a 64 PiB disk in
+   * 64 KiB blocks); more is a lie or a bug, refused where a peer's report comes in.
+   */
+  public static final long MAX_BLOCKS = 1L << 40;
+  /** The most bytes any count of a session may say, from a peer: a PiB. */
+  public static final long MAX_BYTES = 1L << 50;
   final AtomicLong blocksScanned = new AtomicLong();
   final AtomicLong blocksEqual = new AtomicLong();
   final AtomicLong blocksZero = new AtomicLong();

@@ -3,6 +3,7 @@ package io.failback.controller.cli;
 import static io.failback.controller.cli.JobView.seconds;
 
 import com.google.protobuf.util.Durations;
+import io.failback.common.text.ByteText;
 import io.failback.proto.v1.DowntimePrediction;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobTask;
@@ -52,8 +53,8 @@ final class DowntimeView {
   /** e.g. "= cloud VM stop 0.2 s + phase 2 1.1 s (12.0 MiB at 40.0 MiB/s + 0.3 s) + ...". */
   static String breakdown(DowntimePrediction p) {
     return "= cloud VM stop " + seconds(p.getStop()) + " + phase 2 " + seconds(p.getTransfer())
-        + " (" + Sizes.human(p.getPendingBytes()) + " at "
-        + Sizes.human((long) p.getSendBytesPerSecond()) + "/s + fixed "
+        + " (" + ByteText.human(p.getPendingBytes()) + " at "
+        + ByteText.human((long) p.getSendBytesPerSecond()) + "/s + fixed "
         + seconds(p.getFixedCost()) + ") + VM start " + seconds(p.getStart())
         + " + waiting for the other VMs " + seconds(p.getWaiting())
         + (p.getDefaultsCount() == 0 ? ""

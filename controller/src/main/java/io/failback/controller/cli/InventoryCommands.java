@@ -2,6 +2,7 @@ package io.failback.controller.cli;
 
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.Timestamps;
+import io.failback.common.text.ByteText;
 import io.failback.proto.v1.GetHostRequest;
 import io.failback.proto.v1.GetVirtualMachineRequest;
 import io.failback.proto.v1.Host;
@@ -138,7 +139,7 @@ final class InventoryCommands {
             .map(s -> s.getName() + " (" + s.getSwitchType() + ")")
             .collect(Collectors.joining(", ")));
         inventory.getStoragePathsList().forEach(p -> out.printf("storage     %s: %s free of %s%n",
-            p.getPath(), Sizes.human(p.getFreeBytes()), Sizes.human(p.getTotalBytes())));
+            p.getPath(), ByteText.human(p.getFreeBytes()), ByteText.human(p.getTotalBytes())));
         inventory.getEncryptionCertificatesList().forEach(c -> out.printf(
             "cert        %s %s%n", c.getThumbprint(), c.getSubject()));
         out.println();
@@ -201,7 +202,7 @@ final class InventoryCommands {
         }
         for (VirtualDisk disk : vm.getDisksList()) {
           out.printf("disk        %s %s %s, %s, %d-byte sectors%n", disk.getPath(),
-              disk.getFormat(), disk.getType(), Sizes.human(disk.getVirtualSizeBytes()),
+              disk.getFormat(), disk.getType(), ByteText.human(disk.getVirtualSizeBytes()),
               disk.getLogicalSectorSize());
         }
         vm.getNetworkAdaptersList().forEach(n -> out.printf("nic         %s on switch %s%n",
@@ -218,7 +219,7 @@ final class InventoryCommands {
       long bytes = vm.getDisksList().stream().mapToLong(VirtualDisk::getVirtualSizeBytes).sum();
       table.row(vm.getId(), vm.getName(), vm.getHostName(),
           vm.getStateDetail().isEmpty() ? vm.getPowerState() : vm.getStateDetail(),
-          vm.getGeneration(), vm.getDisksCount() + " (" + Sizes.human(bytes) + ")",
+          vm.getGeneration(), vm.getDisksCount() + " (" + ByteText.human(bytes) + ")",
           vm.getNetworkAdaptersList().stream().map(n -> n.getSwitchName())
               .collect(Collectors.joining(",")));
     }

@@ -2,6 +2,7 @@ package io.failback.controller.cli;
 
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
+import io.failback.common.text.ByteText;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobProgress;
 import io.failback.proto.v1.JobStep;
@@ -62,7 +63,7 @@ final class JobView {
           "    %-13s %d blocks sent, %d zero, %d equal; %s over the link%n", phase.getPhase(),
           phase.getProgress().getBlocksSent(), phase.getProgress().getBlocksZero(),
           phase.getProgress().getBlocksEqual(),
-          Sizes.human(phase.getProgress().getBytesOnWire())));
+          ByteText.human(phase.getProgress().getBytesOnWire())));
       if (!task.getSourceDigest().isEmpty()) {
         out.printf("    digests source %s target %s%n", task.getSourceDigest(),
             task.getTargetDigest());
@@ -93,9 +94,9 @@ final class JobView {
     }
     if (!wire.isEmpty()) {
       out.printf("  passes   %s; %s in all%n", wire.entrySet().stream()
-          .map(e -> e.getKey() + " " + Sizes.human(e.getValue()))
+          .map(e -> e.getKey() + " " + ByteText.human(e.getValue()))
           .collect(Collectors.joining(", ")),
-          Sizes.human(wire.values().stream().mapToLong(Long::longValue).sum()));
+          ByteText.human(wire.values().stream().mapToLong(Long::longValue).sum()));
     }
   }
 
@@ -122,9 +123,9 @@ final class JobView {
     double fraction = total == 0 ? 0 : Math.min(1, (double) done / total);
     int filled = (int) Math.round(fraction * BAR);
     return String.format(Locale.ROOT, "[%s%s] %3.0f%% %s/%s  sent %s  %s/s  ETA %s",
-        "#".repeat(filled), ".".repeat(BAR - filled), fraction * 100, Sizes.human(done),
-        Sizes.human(total), Sizes.human(progress.getBytesOnWire()),
-        Sizes.human((long) progress.getBytesPerSecond()),
+        "#".repeat(filled), ".".repeat(BAR - filled), fraction * 100, ByteText.human(done),
+        ByteText.human(total), ByteText.human(progress.getBytesOnWire()),
+        ByteText.human((long) progress.getBytesPerSecond()),
         progress.hasEta() ? seconds(progress.getEta()) : "-");
   }
 

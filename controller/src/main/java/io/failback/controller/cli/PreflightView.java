@@ -1,5 +1,6 @@
 package io.failback.controller.cli;
 
+import io.failback.common.text.ByteText;
 import io.failback.proto.v1.FailoverEstimate;
 import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.PreflightReport;
@@ -30,14 +31,14 @@ final class PreflightView {
       out.printf(Locale.ROOT, "  sampled %d blocks: %d differ, %d not zero in the cloud%n",
           e.getBlocksSampled(), e.getBlocksSampledDiffering(), e.getBlocksSampledNonZero());
       out.printf(Locale.ROOT, "  sync before failover: %s to send, ~%s%n",
-          Sizes.human(e.getBytesToSendSyncBefore()), JobView.seconds(e.getDurationSyncBefore()));
+          ByteText.human(e.getBytesToSendSyncBefore()), JobView.seconds(e.getDurationSyncBefore()));
       out.printf(Locale.ROOT, "  full download:        %s to send, ~%s%n",
-          Sizes.human(e.getBytesToSendFullDownload()),
+          ByteText.human(e.getBytesToSendFullDownload()),
           JobView.seconds(e.getDurationFullDownload()));
       out.printf(Locale.ROOT, "  sending at %s/s (%s), checksums at %s/s (%s), fixed %s%n",
-          Sizes.human((long) e.getLinkBytesPerSecond()),
+          ByteText.human((long) e.getLinkBytesPerSecond()),
           e.getLinkRateMeasured() ? "measured" : "assumed; no transfer measured yet",
-          Sizes.human((long) e.getChecksumBytesPerSecond()),
+          ByteText.human((long) e.getChecksumBytesPerSecond()),
           e.getChecksumRateMeasured() ? "measured" : "assumed", JobView.seconds(e.getFixedCost()));
       out.printf("  recommended: --data-sync %s (%s)%n",
           e.getRecommended() == io.failback.proto.v1.DataSync.FULL_DOWNLOAD ? "full" : "before",

@@ -1,6 +1,5 @@
 package io.failback.controller.cli;
 
-import io.failback.common.text.ByteText;
 import java.util.Locale;
 
 /** Byte counts the way operators read them. */
@@ -29,9 +28,5 @@ final class Sizes {
           + text + "'");
     }
     return Long.parseLong(value.substring(0, digits)) * unit;
-  }
-
-  static String human(long bytes) {
-    return ByteText.human(bytes);
   }
 }

@@ -200,6 +200,11 @@ class FailbackVm extends ItemWork {
   }
 
   @Override
+  public Instant sourceStoppingSince() {
+    return cloudOff;
+  }
+
+  @Override
   public void stopSource() throws Exception {
     if (dataSync != DataSync.FULL_DOWNLOAD) {
       verifyAgainstSnapshot();
@@ -207,7 +212,6 @@ class FailbackVm extends ItemWork {
           ProtectionState.FAILBACK_COMPLETING, b -> { });
     }
     cloudOff = context.clock().instant();
-    sourceStopping = cloudOff;
     Instant off = cloudOff;
     // Recorded first: a restart during phase 2 measures the downtime from here all the same.
     context.jobs().editResume(jobId, r -> r.putSourceStoppedAt(vmId(),

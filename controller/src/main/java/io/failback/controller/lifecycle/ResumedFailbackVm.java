@@ -101,7 +101,6 @@ final class ResumedFailbackVm extends FailbackVm {
       return;
     }
     cloudOff = stoppedAt != null ? stoppedAt : context.clock().instant();
-    sourceStopping = cloudOff;
     boolean running = context.cloud().get(item.getCloudVmId())
         .map(vm -> vm.state() == PowerState.RUNNING).orElse(false);
     if (running) {

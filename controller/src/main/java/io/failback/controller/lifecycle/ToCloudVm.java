@@ -36,8 +36,7 @@ class ToCloudVm extends ItemWork {
   public void stopSource() throws Exception {
     if (planned) {
       step("stopping the on-prem VM");
-      java.time.Instant stopping = context.clock().instant();
-      sourceStopping = stopping;
+      sourceStopping = context.clock().instant();
       // From the moment it is sent: a wait cut short by a cancel leaves the stop to land later.
       onPremStopped = true;
       context.hosts().stopVm(item.getOnPremHost(), FlowSupport.onPremVmId(item),
@@ -45,7 +44,7 @@ class ToCloudVm extends ItemWork {
       if (vm != null && vm.getPowerState() == io.failback.proto.v1.PowerState.RUNNING) {
         // Only a running VM's stop says how long this host takes (an Off VM's is instant).
         context.timings().power(item.getOnPremHost(), Timings.Power.STOP,
-            java.time.Duration.between(stopping, context.clock().instant()));
+            java.time.Duration.between(sourceStopping, context.clock().instant()));
       }
       return;
     }

@@ -1,5 +1,8 @@
 package io.failback.controller.agents.boundary;
 
+import static io.failback.common.sync.SyncProgress.MAX_BLOCKS;
+import static io.failback.common.sync.SyncProgress.MAX_BYTES;
+
 import io.failback.common.ids.VmId;
 import io.failback.common.text.BoundedText;
 import io.failback.proto.v1.CommandResult;
@@ -87,15 +90,15 @@ public final class CommandResultValidator {
     long month = TimeUnit.DAYS.toNanos(31);
     Fields.atMost(problems, field + ".send_nanos", report.getSendNanos(), month);
     Fields.atMost(problems, field + ".link_wait_nanos", report.getLinkWaitNanos(), 64 * month);
-    Fields.atMost(problems, field + ".sent_bytes", report.getSentBytes(), 1L << 50);
+    Fields.atMost(problems, field + ".sent_bytes", report.getSentBytes(), MAX_BYTES);
     // What the agent counted, which an upload's job shows and sums: a PiB, and 2^40 blocks (a
     // 64 TiB disk has 2^34 of 4 KiB; a session's resumes may scan some again).
-    Fields.atMost(problems, field + ".blocks_scanned", report.getBlocksScanned(), 1L << 40);
-    Fields.atMost(problems, field + ".blocks_equal", report.getBlocksEqual(), 1L << 40);
-    Fields.atMost(problems, field + ".blocks_zero", report.getBlocksZero(), 1L << 40);
-    Fields.atMost(problems, field + ".blocks_sent", report.getBlocksSent(), 1L << 40);
-    Fields.atMost(problems, field + ".bytes_read", report.getBytesRead(), 1L << 50);
-    Fields.atMost(problems, field + ".bytes_written", report.getBytesWritten(), 1L << 50);
-    Fields.atMost(problems, field + ".bytes_on_wire", report.getBytesOnWire(), 1L << 50);
+    Fields.atMost(problems, field + ".blocks_scanned", report.getBlocksScanned(), MAX_BLOCKS);
+    Fields.atMost(problems, field + ".blocks_equal", report.getBlocksEqual(), MAX_BLOCKS);
+    Fields.atMost(problems, field + ".blocks_zero", report.getBlocksZero(), MAX_BLOCKS);
+    Fields.atMost(problems, field + ".blocks_sent", report.getBlocksSent(), MAX_BLOCKS);
+    Fields.atMost(problems, field + ".bytes_read", report.getBytesRead(), MAX_BYTES);
+    Fields.atMost(problems, field + ".bytes_written", report.getBytesWritten(), MAX_BYTES);
+    Fields.atMost(problems, field + ".bytes_on_wire", report.getBytesOnWire(), MAX_BYTES);
   }
 }
