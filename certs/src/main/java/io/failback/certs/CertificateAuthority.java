@@ -85,7 +85,7 @@ public final class CertificateAuthority {
     if (cert.getBasicConstraints() < 0) {
       throw new IOException(certFile + " is not a CA certificate");
     }
-    if (!keyMatches(key, cert.getPublicKey())) {
+    if (!KeyPairFiles.matches(key, cert.getPublicKey())) {
       throw new IOException(caDir.resolve(KEY_FILE) + " does not belong to " + certFile);
     }
     List<String> ids =
@@ -227,23 +227,6 @@ public final class CertificateAuthority {
     } else {
       throw new IllegalArgumentException(
           "the CSR's key type " + key.getAlgorithm() + " is not supported; use EC or RSA");
-    }
-  }
-
-  private static boolean keyMatches(PrivateKey key, PublicKey publicKey) throws IOException {
-    String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-    byte[] challenge = "failback-ca-key-check".getBytes(StandardCharsets.US_ASCII);
-    try {
-      Signature signer = Signature.getInstance(algorithm);
-      signer.initSign(key);
-      signer.update(challenge);
-      byte[] signature = signer.sign();
-      Signature verifier = Signature.getInstance(algorithm);
-      verifier.initVerify(publicKey);
-      verifier.update(challenge);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException e) {
-      throw new IOException("cannot use the CA key: " + e.getMessage(), e);
     }
   }
 

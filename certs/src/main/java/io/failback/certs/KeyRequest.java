@@ -70,6 +70,14 @@ public final class KeyRequest {
     SecureFiles.write(keyFile, Pem.encodePrivateKey(keyPair.getPrivate()), true, true);
   }
 
+  /**
+   * Replaces {@code keyFile} and {@code certFile} with this key and the certificate issued for
+   * it, so that a crash at any moment leaves a pair that matches ({@link KeyPairFiles}).
+   */
+  public void writeRenewed(Path keyFile, Path certFile, String certPem) throws IOException {
+    KeyPairFiles.replace(keyFile, keyPair.getPrivate(), certFile, certPem);
+  }
+
   /** Writes the CSR as PEM ("CERTIFICATE REQUEST"). */
   public void writeCsr(Path csrFile) throws IOException {
     SecureFiles.write(csrFile, encodeCsr(csr), false, true);

@@ -1,12 +1,15 @@
 package io.failback.certs;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.AclEntry;
 import java.nio.file.attribute.AclEntryPermission;
 import java.nio.file.attribute.AclEntryType;
@@ -34,10 +37,33 @@ final class SecureFiles {
     Files.createDirectories(dir);
     Path temp = createTemp(dir, target.getFileName().toString(), secret);
     try {
-      Files.write(temp, content);
+      // On stable storage before the rename, so a power cut cannot leave an empty file behind.
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer bytes = ByteBuffer.wrap(content);
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+        channel.force(true);
+      }
       move(temp, target, replace);
+      syncDirectory(dir);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Renames {@code from} over {@code to} atomically where the file system can, durably. */
+  static void rename(Path from, Path to) throws IOException {
+    move(from, to, true);
+    syncDirectory(to.toAbsolutePath().getParent());
+  }
+
+  /** Makes a rename in {@code dir} durable; file systems that cannot open a folder skip it. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // Windows cannot open a directory as a file; NTFS journals the rename itself.
     }
   }
 

@@ -2,7 +2,6 @@ package io.failback.agent.grpc;
 
 import com.google.protobuf.ByteString;
 import io.failback.certs.KeyRequest;
-import io.failback.certs.Pem;
 import io.failback.common.grpc.TlsMaterial;
 import io.failback.proto.v1.CertificateServiceGrpc;
 import io.failback.proto.v1.RenewCertificateRequest;
@@ -62,8 +61,8 @@ public final class CertificateRenewer {
           .withDeadlineAfter(60, TimeUnit.SECONDS)
           .renewCertificate(RenewCertificateRequest.newBuilder()
               .setCsrDer(ByteString.copyFrom(request.csr().getEncoded())).build());
-      request.writeKey(tls.files().privateKey());
-      Pem.writeText(tls.files().certificate(), response.getCertificatePem());
+      request.writeRenewed(tls.files().privateKey(), tls.files().certificate(),
+          response.getCertificatePem());
       log.info("certificate renewed (the old one was valid until "
           + current.getNotAfter().toInstant() + ")");
       return true;
@@ -75,7 +74,7 @@ public final class CertificateRenewer {
       return false;
     } catch (IOException e) {
       nextAttempt = now.plus(RETRY_AFTER_REFUSAL);
-      log.warn("cannot write the renewed certificate: " + e.getMessage());
+      log.warn("renewed certificate not installed: " + e.getMessage());
       return false;
     }
   }

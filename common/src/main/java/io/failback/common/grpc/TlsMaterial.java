@@ -1,5 +1,6 @@
 package io.failback.common.grpc;
 
+import io.failback.certs.KeyPairFiles;
 import io.failback.certs.Pem;
 import io.failback.common.tls.ChainValidator;
 import io.failback.common.tls.PeerCheck;
@@ -77,6 +78,7 @@ public final class TlsMaterial {
     } catch (CertificateException e) {
       throw new IOException("cannot create a trust manager: " + e.getMessage(), e);
     }
+    KeyPairFiles.finishInterrupted(files.privateKey(), files.certificate()).ifPresent(log::warn);
     TlsMaterial material = new TlsMaterial(files, trust);
     material.reload();
     return material;
@@ -110,6 +112,11 @@ public final class TlsMaterial {
     if (certs.isEmpty() || anchors.isEmpty()) {
       throw new IOException("no certificate found in "
           + (certs.isEmpty() ? files.certificate() : files.trustBundle()));
+    }
+    // A rotation copied by hand, key first, is seen half done by a poll in between.
+    if (!KeyPairFiles.matches(key, certs.get(0).getPublicKey())) {
+      throw new IOException("the private key " + files.privateKey()
+          + " is not the key of the certificate " + files.certificate());
     }
     X509Certificate[] newChain = certs.toArray(X509Certificate[]::new);
     X509Certificate[] newAnchors = anchors.toArray(X509Certificate[]::new);

@@ -3,7 +3,6 @@ package io.failback.controller.cli;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
 import io.failback.certs.KeyRequest;
-import io.failback.certs.Pem;
 import io.failback.proto.v1.CreateEnrollmentTokenRequest;
 import io.failback.proto.v1.CreateEnrollmentTokenResponse;
 import io.failback.proto.v1.RenewCertificateRequest;
@@ -59,8 +58,7 @@ final class CertificateCommands {
       ConnectionOptions connection = parent.connection;
       KeyRequest request = KeyRequest.generate("failback-operator");
       var response = connectAndRenew(request);
-      request.writeKey(connection.key);
-      Pem.writeText(connection.cert, response.getCertificatePem());
+      request.writeRenewed(connection.key, connection.cert, response.getCertificatePem());
       respond(structured, response, String.format("renewed: %s and %s replaced", connection.cert,
           connection.key));
       return 0;
