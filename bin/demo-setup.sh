@@ -4,7 +4,10 @@
 # function before_agent, called once the controller's $port is known, which may point $target
 # (the address the agent dials) elsewhere and add to $pids, and agent_args, extra words for
 # `failback-agent run`, FAILBACK_DEMO_FILL_MIB, web-01's MiB of data (1000), and
-# FAILBACK_DEMO_REPLICATION_INTERVAL, the controller's cycle period (PT1H). Leaves $vm set.
+# FAILBACK_DEMO_REPLICATION_INTERVAL, the controller's cycle period (PT1H), and
+# FAILBACK_DEMO_CERT_LIFETIME: when set, the controller signs with the CA (--ca-dir) for that
+# long and the agent enrolls with a one-time token instead of using an issued certificate, so
+# it renews by itself at two thirds of that life. Leaves $vm set.
 rm -rf "$run"
 mkdir -p "$run"
 pids=""
@@ -42,6 +45,8 @@ step "Controller (mutual TLS on 127.0.0.1, local-directory cloud, simulation on)
   --heartbeat-interval PT2S --heartbeat-timeout PT7S \
   --replication-interval "${FAILBACK_DEMO_REPLICATION_INTERVAL:-PT1H}" \
   --simulation --metrics-address "${FAILBACK_DEMO_METRICS:-127.0.0.1:0}" \
+  ${FAILBACK_DEMO_CERT_LIFETIME:+--ca-dir "$run/pki/ca"} \
+  ${FAILBACK_DEMO_CERT_LIFETIME:+--cert-lifetime "$FAILBACK_DEMO_CERT_LIFETIME"} \
   >"$run/controller.log" 2>&1 &
 pids="$pids $!"
 i=0
@@ -51,14 +56,6 @@ while [ ! -s "$run/controller.port" ]; do
   sleep 0.1
 done
 port=$(cat "$run/controller.port")
-# The address the agent dials: the controller, or what the caller puts in front of it.
-target="localhost:$port"
-if command -v before_agent >/dev/null 2>&1; then before_agent; fi
-# shellcheck disable=SC2086 # agent_args is a list of words
-"$bin/failback-agent" run ${agent_args:-} --controller "$target" --host-dir "$run/hosts/hv-01" \
-  --cert "$run/pki/agent/hv-01.pem" --key "$run/pki/agent/hv-01.key" \
-  --ca "$run/pki/ca/ca.pem" >"$run/agent.log" 2>&1 &
-pids="$pids $!"
 cat >"$run/cli.properties" <<PROPS
 controller=localhost:$port
 ca=$run/pki/ca/ca.pem
@@ -67,6 +64,24 @@ key=$run/pki/operator/demo.key
 PROPS
 cli() { "$bin/failback" --config "$run/cli.properties" "$@"; }
 sim() { cli --cert "$run/pki/simulator/guests.pem" --key "$run/pki/simulator/guests.key" "$@"; }
+# The address the agent dials: the controller, or what the caller puts in front of it.
+target="localhost:$port"
+if command -v before_agent >/dev/null 2>&1; then before_agent; fi
+agent_cert="$run/pki/agent/hv-01.pem"
+agent_key="$run/pki/agent/hv-01.key"
+if [ -n "${FAILBACK_DEMO_CERT_LIFETIME:-}" ]; then
+  token=$(cli enroll-token hv-01 --ttl PT10M | head -n 1)
+  quiet "$bin/failback-agent" enroll --controller "$target" --token "$token" \
+    --ca "$run/pki/ca/ca.pem" --out "$run/pki/enrolled"
+  agent_cert="$run/pki/enrolled/agent.pem"
+  agent_key="$run/pki/enrolled/agent.key"
+  echo "hv-01 enrolled with a one-time token: a certificate for $FAILBACK_DEMO_CERT_LIFETIME"
+fi
+# shellcheck disable=SC2086 # agent_args is a list of words
+"$bin/failback-agent" run ${agent_args:-} --controller "$target" --host-dir "$run/hosts/hv-01" \
+  --cert "$agent_cert" --key "$agent_key" \
+  --ca "$run/pki/ca/ca.pem" >"$run/agent.log" 2>&1 &
+pids="$pids $!"
 i=0
 until cli hosts 2>/dev/null | grep -q ONLINE; do
   i=$((i + 1))

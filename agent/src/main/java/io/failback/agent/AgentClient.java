@@ -112,6 +112,7 @@ public final class AgentClient implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(() -> {
       if (tls.reloadIfChanged()) {
         channels.renew();
+        session.moveToNewConnection("the TLS files changed");
       }
     }, reload, reload, TimeUnit.MILLISECONDS);
     // Renewal calls the controller and may wait: its own thread, so that the control session's
@@ -127,6 +128,7 @@ public final class AgentClient implements AutoCloseable {
         scheduler.execute(() -> {
           if (tls.reloadIfChanged()) {
             channels.renew();
+            session.moveToNewConnection("certificate renewed");
           }
         });
       }

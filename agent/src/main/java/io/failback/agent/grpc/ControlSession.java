@@ -59,14 +59,15 @@ public final class ControlSession implements AutoCloseable {
   private final VmCommands vmCommands;
   private final DrillCommands drills;
   private final BackgroundCommands background = new BackgroundCommands(this::deliver);
-  private final EncryptionCertificateStore encryption;
+  private final InventoryReports inventories;
   /** Results finished while the control stream was down; sent after the next registration. */
   private final List<CommandResult> undelivered = new ArrayList<>();
   private StreamObserver<AgentMessage> requests;
+  /** The stream a move to a new connection left open until the new one registers. */
+  private StreamObserver<AgentMessage> moving;
   private boolean registered;
   private ScheduledFuture<?> heartbeats;
   /** The last inventory registered, without free space; touched on the session thread only. */
-  private HostInventory reported;
   /** Set when {@link #close} begins: no new command runs. */
   private volatile boolean closing;
   private boolean closed;
@@ -90,7 +91,7 @@ public final class ControlSession implements AutoCloseable {
     this.vmCommands = new VmCommands(driver, undo);
     this.drills = new DrillCommands(driver);
     this.syncs = new AgentSyncRunner(channels, driver, digestSets, encryption, meter);
-    this.encryption = encryption;
+    this.inventories = new InventoryReports(driver, agentVersion, encryption);
     this.driver = driver;
     this.agentVersion = agentVersion;
     this.scheduler = scheduler;
@@ -113,26 +114,45 @@ public final class ControlSession implements AutoCloseable {
     });
   }
 
-  private void connect() {
-    HostInventory inventory;
-    StreamObserver<AgentMessage> stream;
-    synchronized (this) {
-      if (closed || closing) {
-        return;
+  /**
+   * Moves the control stream to a new connection of the (renewed) channel: a full handshake
+   * there presents this agent's current certificate, where the open connection keeps showing
+   * the one it was made with until the controller cuts it when that one expires or is revoked.
+   * The new stream registers before the old one is closed, so the controller replaces the one
+   * with the other (the same agent instance: commands sent on either are still answered) and
+   * never sees the host go away. Not connected: the next connect uses the new channel anyway.
+   */
+  public void moveToNewConnection(String why) {
+    scheduler.execute(() -> {
+      synchronized (this) {
+        if (closed || closing || requests == null || moving != null) {
+          return;
+        }
+        moving = requests;
+        registered = false;
+        cancelHeartbeats();
       }
-      attempt++;
-      try {
-        inventory = readInventory();
-      } catch (IOException e) {
-        log.warn("cannot read the hypervisor inventory: " + e.getMessage());
-        scheduleReconnect(Status.UNAVAILABLE.withDescription(e.getMessage()));
-        return;
-      }
-      int thisAttempt = attempt;
-      stream = stub.connect(new Responses(thisAttempt));
-      requests = stream;
+      log.info("moving the control stream to a new connection (" + why + ")");
+      connect();
+    });
+  }
+
+  private synchronized void connect() {
+    if (closed || closing) {
+      return;
     }
-    reported = comparable(inventory);
+    attempt++;
+    HostInventory inventory;
+    try {
+      inventory = readInventory();
+    } catch (IOException e) {
+      log.warn("cannot read the hypervisor inventory: " + e.getMessage());
+      scheduleReconnect(Status.UNAVAILABLE.withDescription(e.getMessage()));
+      return;
+    }
+    requests = stub.connect(new Responses(attempt));
+    // Under the lock: nothing (an echo of the old stream's probe) may go before the Register.
+    inventories.reported(inventory);
     register(inventory);
   }
 
@@ -142,37 +162,24 @@ public final class ControlSession implements AutoCloseable {
         .setSyncRevision(SessionGeometry.PROTOCOL_REVISION).setAnswersRoundTrips(true)).build());
   }
 
-  /**
-   * Registers again when the host changed since the last report (a VM added, deleted, started
-   * or stopped, a switch, an inconsistent mark): the controller's view then lags by at most
-   * one heartbeat. Free space alone changes all the time and does not count; the controller
-   * asks for a fresh inventory before it relies on it.
-   */
+  /** Registers again when the host changed: the controller's view lags one heartbeat at most. */
   private void reportIfChanged() {
-    HostInventory now;
     try {
-      now = readInventory();
+      inventories.changed().ifPresent(this::register);
     } catch (IOException e) {
       log.warn("cannot read the hypervisor inventory: " + e.getMessage());
-      return;
     }
-    if (!comparable(now).equals(reported)) {
-      reported = comparable(now);
-      register(now);
-    }
-  }
-
-  private static HostInventory comparable(HostInventory inventory) {
-    HostInventory.Builder builder = inventory.toBuilder();
-    builder.getStoragePathsBuilderList().forEach(p -> p.clearFreeBytes());
-    return builder.build();
   }
 
   private HostInventory readInventory() throws IOException {
-    // The hypervisor knows the host; which encryption keys the agent holds only the agent does.
-    return driver.inventory().toBuilder().setAgentVersion(agentVersion)
-        .clearEncryptionCertificates().addAllEncryptionCertificates(encryption.inventory())
-        .build();
+    return inventories.read();
+  }
+
+  /** Answers a round-trip probe on the stream it came on; one of a replaced stream is dropped. */
+  private synchronized void echo(int attemptOfStream, ControllerMessage probe) {
+    if (attemptOfStream == attempt) {
+      send(AgentMessage.newBuilder().setRoundTrip(probe.getRoundTrip()).build());
+    }
   }
 
   private synchronized void send(AgentMessage message) {
@@ -194,8 +201,7 @@ public final class ControlSession implements AutoCloseable {
         case REGISTERED -> hand(() -> onRegistered(message.getRegistered()));
         case COMMAND -> hand(() -> run(message.getCommand()));
         // At once, on this thread: a queue here would count in the controller's measure.
-        case ROUND_TRIP -> send(AgentMessage.newBuilder().setRoundTrip(message.getRoundTrip())
-            .build());
+        case ROUND_TRIP -> echo(attemptOfStream, message);
         default -> log.warn("ignoring a controller message of unknown kind; is the"
             + " controller newer than this agent?");
       }
@@ -234,6 +240,7 @@ public final class ControlSession implements AutoCloseable {
     }
     backoff.reset();
     this.registered = true;
+    endMovedStream();
     undelivered.forEach(this::deliver);
     undelivered.clear();
     cancelHeartbeats();
@@ -328,8 +335,22 @@ public final class ControlSession implements AutoCloseable {
     }
     requests = null;
     registered = false;
+    endMovedStream();
     cancelHeartbeats();
     scheduleReconnect(status);
+  }
+
+  /** Half-closes the stream a move left, if the controller has not closed it already. */
+  private synchronized void endMovedStream() {
+    if (moving == null) {
+      return;
+    }
+    try {
+      moving.onCompleted();
+    } catch (IllegalStateException alreadyClosed) {
+      // The controller closed it when the new stream registered.
+    }
+    moving = null;
   }
 
   private void scheduleReconnect(Status status) {

@@ -50,6 +50,7 @@ public final class AgentRegistry {
   private final Duration heartbeatTimeout;
   private final Map<String, Live> live = new HashMap<>();
   private final Map<String, Pending> pending = new HashMap<>();
+  private final MovedStreams moved = new MovedStreams();
   private final Map<String, String> refusals = new HashMap<>();
   private final OwnedInventories owned;
   private final RoundTrips roundTrips = new RoundTrips(System::nanoTime);
@@ -57,9 +58,9 @@ public final class AgentRegistry {
   private record Live(AgentConnection connection, Instant lastHeartbeat) {}
 
   /** The agent process (instance id) that registered each host last, while this runs. */
-  private final Map<String, String> instances = new java.util.HashMap<>();
+  private final Map<String, String> instances = new HashMap<>();
   /** When each host's control stream ended, in System.nanoTime(), while it is offline. */
-  private final Map<String, Long> offlineSince = new java.util.HashMap<>();
+  private final Map<String, Long> offlineSince = new HashMap<>();
 
   /** A command sent to {@code host}: only that host's stream may answer it. */
   private record Pending(String host, CompletableFuture<CommandResult> result) {}
@@ -84,8 +85,9 @@ public final class AgentRegistry {
   /**
    * Records a registration; its inventory replaces the previous one whole.
    *
-   * <p>A second stream from the same host replaces the first (the agent restarted or its old
-   * connection is half-dead), so commands never go to a stream nobody reads.
+   * <p>A second stream from the same host replaces the first (the agent restarted, moved to a
+   * new connection, or its old connection is half-dead), so commands never go to a stream nobody
+   * reads. The same agent process closes the old one itself ({@link MovedStreams}).
    */
   public synchronized void register(String hostName, HostInventory inventory,
       String remoteAddress, String agentInstanceId, AgentConnection connection)
@@ -106,10 +108,14 @@ public final class AgentRegistry {
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
     Live previous = live.put(key, new Live(connection, now));
     roundTrips.restart(key, connection);
-    instances.put(key, agentInstanceId);
+    String previousInstance = instances.put(key, agentInstanceId);
     offlineSince.remove(key);
     if (previous != null && previous.connection() != connection) {
-      previous.connection().close("replaced by a newer connection from " + remoteAddress);
+      if (agentInstanceId.equals(previousInstance)) {
+        moved.add(previous.connection(), now);
+      } else {
+        previous.connection().close("replaced by a newer connection from " + remoteAddress);
+      }
     }
     log.info("host " + key + " registered from " + remoteAddress + " with "
         + kept.getVirtualMachinesCount() + " VMs");
@@ -205,16 +211,13 @@ public final class AgentRegistry {
   }
 
   /**
-   * Applies a command result from the host's current control stream. A result for a command
-   * not sent to this host is ignored; a malformed one fails its command and is refused.
+   * Applies a command result of the host from any of its streams (one sent just before the agent
+   * moved to a new connection arrives on the old one). A result for a command not sent to this
+   * host is ignored; a malformed one fails its command and is refused.
    */
-  public synchronized void commandResult(String hostName, CommandResult result,
-      AgentConnection connection) throws StoreException, AgentInputException {
+  public synchronized void commandResult(String hostName, CommandResult result)
+      throws StoreException, AgentInputException {
     String key = normalize(hostName);
-    Live current = live.get(key);
-    if (current == null || current.connection() != connection) {
-      return;
-    }
     Pending waiting = pending.get(result.getCommandId());
     if (waiting == null || !waiting.host().equals(key)) {
       log.warn("host " + key + " answered a command it was not sent; ignored");
@@ -245,6 +248,7 @@ public final class AgentRegistry {
   /** Forgets {@code connection} when its stream ended; the host goes offline. */
   public synchronized void disconnected(String hostName, AgentConnection connection) {
     String key = normalize(hostName);
+    moved.ended(connection);
     Live current = live.get(key);
     if (current != null && current.connection() == connection) {
       live.remove(key);
@@ -273,6 +277,7 @@ public final class AgentRegistry {
       entry.connection().close("no heartbeat for " + silent + " s (timeout "
           + heartbeatTimeout.toSeconds() + " s); reconnect");
     });
+    moved.olderThan(heartbeatTimeout, now).forEach(old -> old.close("replaced, not closed"));
     return List.copyOf(expired.keySet());
   }
 
@@ -282,6 +287,7 @@ public final class AgentRegistry {
     live.keySet().forEach(host -> offlineSince.put(host, System.nanoTime()));
     live.clear();
     closing.forEach(l -> l.connection().close(reason));
+    moved.all().forEach(old -> old.close(reason));
   }
 
   /**
@@ -316,8 +322,8 @@ public final class AgentRegistry {
   }
 
   /** The hosts with a live control stream and when each last sent a heartbeat. */
-  public synchronized java.util.Map<String, Instant> lastHeartbeats() {
-    java.util.Map<String, Instant> beats = new TreeMap<>();
+  public synchronized Map<String, Instant> lastHeartbeats() {
+    Map<String, Instant> beats = new TreeMap<>();
     live.forEach((host, entry) -> beats.put(host, entry.lastHeartbeat()));
     return beats;
   }

@@ -51,8 +51,7 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
       switch (message.getKindCase()) {
         case REGISTER -> register(message.getRegister());
         case HEARTBEAT -> registry.heartbeat(registeredHost(), this);
-        case COMMAND_RESULT -> registry.commandResult(registeredHost(), message.getCommandResult(),
-            this);
+        case COMMAND_RESULT -> registry.commandResult(registeredHost(), message.getCommandResult());
         case ROUND_TRIP -> registry.roundTripAnswered(registeredHost(), message.getRoundTrip(),
             this);
         default -> throw Status.INVALID_ARGUMENT

@@ -2,13 +2,17 @@ package io.failback.controller.agents;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.MutableClock;
 import io.failback.controller.store.ControllerStore;
+import io.failback.proto.v1.Command;
+import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HostStatus;
+import io.failback.proto.v1.RefreshInventory;
 import io.failback.proto.v1.VirtualMachine;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,6 +103,41 @@ class AgentRegistryTest {
     assertTrue(registry.isOnline("hv-01"));
     registry.disconnected("hv-01", second);
     assertFalse(registry.isOnline("hv-01"));
+  }
+
+  @Test
+  void theSameAgentMovingToANewStreamClosesTheOldOneItselfAndIsAnsweredOnEither()
+      throws Exception {
+    FakeConnection first = new FakeConnection();
+    FakeConnection second = new FakeConnection();
+    registry.register("hv-01", inventory("hv-01", "a"), "x:1", "i1", first);
+    var sentBefore = registry.send("hv-01", refresh("before"));
+    registry.register("hv-01", inventory("hv-01", "a"), "x:2", "i1", second);
+    var sentAfter = registry.send("hv-01", refresh("after"));
+
+    assertNull(first.closedBecause, "left for the agent to close, after what it sent there");
+    assertEquals(1, second.sent.size(), "new commands go to the new stream");
+    registry.commandResult("hv-01", result("before"));
+    registry.commandResult("hv-01", result("after"));
+    assertTrue(sentBefore.isDone() && !sentBefore.isCompletedExceptionally());
+    assertTrue(sentAfter.isDone() && !sentAfter.isCompletedExceptionally());
+
+    // An old stream the agent never closes (its connection died) goes after the timeout.
+    clock.advance(Duration.ofSeconds(31));
+    registry.heartbeat("hv-01", second);
+    registry.expireStale();
+    assertEquals("replaced, not closed", first.closedBecause);
+    assertTrue(registry.isOnline("hv-01"));
+  }
+
+  private static Command refresh(String id) {
+    return Command.newBuilder().setCommandId(id)
+        .setRefreshInventory(RefreshInventory.getDefaultInstance()).build();
+  }
+
+  private static CommandResult result(String id) {
+    return CommandResult.newBuilder().setCommandId(id).setInventory(inventory("hv-01", "a"))
+        .build();
   }
 
   @Test
