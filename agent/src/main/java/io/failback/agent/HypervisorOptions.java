@@ -77,6 +77,9 @@ final class HypervisorOptions {
    * made) in {@code stateDir}; refuses a simulated host without its directory.
    */
   HypervisorDriver driver(Path stateDir) {
+    atLeastOneSecond("--shutdown-timeout", shutdownSeconds);
+    atLeastOneSecond("--hyperv-command-timeout", commandSeconds);
+    atLeastOneSecond("--hyperv-checkpoint-timeout", checkpointSeconds);
     if (simulatedBoot != null && kind() != Kind.simulated) {
       throw new IllegalArgumentException("--simulated-boot is an option of the simulated"
           + " hypervisor only");
@@ -94,6 +97,12 @@ final class HypervisorOptions {
             : new SimulatedHypervisor(hostDir, simulatedBoot());
       }
     };
+  }
+
+  private static void atLeastOneSecond(String option, long seconds) {
+    if (seconds < 1) {
+      throw new IllegalArgumentException(option + " must be at least 1 second, got " + seconds);
+    }
   }
 
   /** The QEMU boot of simulated VMs; {@code --shutdown-timeout} bounds the ACPI shutdown. */

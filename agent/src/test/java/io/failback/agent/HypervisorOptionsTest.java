@@ -30,6 +30,18 @@ class HypervisorOptionsTest {
   }
 
   @Test
+  void timeoutsOfLessThanASecondAreRefusedNamingTheOption() {
+    for (String[] option : new String[][] {{"--shutdown-timeout", "-5"},
+        {"--shutdown-timeout", "0"}, {"--hyperv-command-timeout", "0"},
+        {"--hyperv-checkpoint-timeout", "-1"}}) {
+      assertEquals(1, agent.execute("inventory", "--hypervisor", "simulated", "--host-dir",
+          tmp.toString(), option[0], option[1]));
+      assertTrue(err.toString().contains(option[0] + " must be at least 1 second, got "
+          + option[1]), err.toString());
+    }
+  }
+
+  @Test
   void hypervRunsTheConfiguredPowerShell() {
     String missing = tmp.resolve("no-powershell").toString();
     assertEquals(1, agent.execute("inventory", "--hypervisor", "hyperv", "--powershell",

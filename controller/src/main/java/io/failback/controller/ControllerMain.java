@@ -22,7 +22,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -142,9 +144,13 @@ public final class ControllerMain implements Callable<Integer> {
   Path caDir;
 
   @Option(names = "--cert-lifetime", defaultValue = "P7D",
-      description = "Validity of the certificates it issues, ISO-8601 (default:"
-          + " ${DEFAULT-VALUE}); agents renew at two thirds of it.")
+      description = "Validity of the certificates it issues, ISO-8601, PT2M to P825D (default:"
+          + " ${DEFAULT-VALUE}); agents renew at two thirds of it, counted from five minutes"
+          + " before issue (the allowance for clocks that differ).")
   Duration certLifetime;
+
+  private static final Duration MIN_CERT_LIFETIME = Duration.ofMinutes(2);
+  private static final Duration MAX_CERT_LIFETIME = Duration.ofDays(825);
 
   @Option(names = "--cloud", defaultValue = "local-dir",
       description = "Where VMs fail over to: local-dir (embedded, simulated VMs) or kvm"
@@ -190,6 +196,7 @@ public final class ControllerMain implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, StoreException, InterruptedException {
     requireOptions("--cert", "--key", "--ca");
+    checkDurations();
     logging.apply();
     int colon = listen.lastIndexOf(':');
     if (colon < 0) {
@@ -218,6 +225,34 @@ public final class ControllerMain implements Callable<Integer> {
         () -> ServiceNotify.ready("active controller, listening on port " + server.port()),
         server::close);
     return 0;
+  }
+
+  /** A usage error naming the first duration option that cannot work, before anything starts. */
+  private void checkDurations() {
+    Map<String, Duration> positive = new LinkedHashMap<>();
+    positive.put("--lease-ttl", leaseTtl);
+    positive.put("--heartbeat-interval", heartbeatInterval);
+    positive.put("--heartbeat-timeout", heartbeatTimeout);
+    positive.put("--agent-return-timeout", agentReturnTimeout);
+    positive.put("--sync-stall-timeout", syncStallTimeout);
+    positive.put("--replication-interval", replicationInterval);
+    positive.put("--kvm-shutdown-timeout", kvmShutdownTimeout);
+    positive.forEach((option, value) -> {
+      if (value.isNegative() || value.isZero()) {
+        throw new ParameterException(spec.commandLine(),
+            option + " must be longer than zero, got " + value);
+      }
+    });
+    if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+      throw new ParameterException(spec.commandLine(), "--heartbeat-timeout (" + heartbeatTimeout
+          + ") must be longer than --heartbeat-interval (" + heartbeatInterval
+          + "): every host would go offline between two heartbeats");
+    }
+    if (certLifetime.compareTo(MIN_CERT_LIFETIME) < 0
+        || certLifetime.compareTo(MAX_CERT_LIFETIME) > 0) {
+      throw new ParameterException(spec.commandLine(), "--cert-lifetime must be PT2M (agents look"
+          + " every 30 s and renew at two thirds of it) to P825D, got " + certLifetime);
+    }
   }
 
   private io.failback.common.grpc.TransportLimits transport(ControllerConfig base) {
