@@ -76,6 +76,12 @@ class AgentGoneBeforeReportTest {
     var item = fixture.controller.server.lifecycle().items().stream()
         .filter(i -> i.getVmId().equals(vm.getId())).findFirst().orElseThrow();
     assertEquals(ProtectionState.PROTECTED, item.getState());
+    // The first session scanned the whole disk and said so at its batch ends; the resumed one
+    // had nothing left to scan. The job counts the first one's work too (it said 0 before).
+    long blocks = 8 * MIB / (64 * 1024);
+    assertEquals(blocks, done.getProgress().getBlocksScanned(), done.getProgress().toString());
+    assertTrue(done.getTimelineList().stream().map(JobStep::getDescription).anyMatch(d ->
+        d.contains("; " + blocks + " blocks scanned, ")), done.toString());
     try (BlockDevice onPrem = BlockDevices.open(disk, false);
         BlockDevice cloud = fixture.controller.server.cloud().openDisk(item.getCloudVmId(), 0,
             false)) {

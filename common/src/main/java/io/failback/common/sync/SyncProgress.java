@@ -33,6 +33,8 @@ public final class SyncProgress {
   private final AtomicLong sourceBlocksScanned = new AtomicLong();
   private final AtomicLong sourceBlocksEqual = new AtomicLong();
   private final AtomicLong sourceBytesRead = new AtomicLong();
+  /** What earlier sessions of the source said, before it was lost and a new one resumed. */
+  private SourceCounts earlierSources = new SourceCounts(0, 0, 0);
   private final long startNanos = System.nanoTime();
   private final Map<Integer, Long> watermarks = new HashMap<>();
   private final SyncActivity activity;
@@ -65,6 +67,27 @@ public final class SyncProgress {
     }
   }
 
+  /** A source's own counts: blocks scanned, blocks found equal, bytes read from its disk. */
+  public record SourceCounts(long scanned, long equal, long read) {
+    SourceCounts plus(long moreScanned, long moreEqual, long moreRead) {
+      return new SourceCounts(scanned + moreScanned, equal + moreEqual, read + moreRead);
+    }
+  }
+
+  /**
+   * The source's session ended and a new one continues it (the agent was lost and came back):
+   * its counts start again from zero, so what the ended one said is kept apart and added.
+   */
+  public synchronized void sourceSessionRestarted() {
+    earlierSources = earlierSources.plus(sourceBlocksScanned.getAndSet(0),
+        sourceBlocksEqual.getAndSet(0), sourceBytesRead.getAndSet(0));
+  }
+
+  /** What the source's sessions before the current one said, at their last batch end. */
+  public synchronized SourceCounts earlierSourceSessions() {
+    return earlierSources;
+  }
+
   /** The source's session counts from a batch end; they only grow (lanes end out of order). */
   void sourceSaid(long scanned, long equal, long read) {
     sourceBlocksScanned.accumulateAndGet(scanned, Math::max);
@@ -87,7 +110,8 @@ public final class SyncProgress {
    * @param blocksSettled blocks below the durable watermarks
    * @param resumes lanes restarted from a checkpoint after a broken link
    * @param elapsedNanos time since the session side started
-   * @param sourceBlocksScanned on a target: what the source said it scanned, so far
+   * @param sourceBlocksScanned on a target: what the source said it scanned, so far (its
+   *     sessions before a resume included)
    * @param sourceBlocksEqual on a target: what the source said it found equal, so far
    * @param sourceBytesRead on a target: what the source said it read from its disk, so far
    */
@@ -120,10 +144,12 @@ public final class SyncProgress {
   }
 
   public Snapshot snapshot() {
+    SourceCounts earlier = earlierSourceSessions();
     return new Snapshot(blocksScanned.get(), blocksEqual.get(), blocksZero.get(),
         blocksSent.get(), bytesRead.get(), bytesWritten.get(), bytesOnWire.get(),
         bytesReceived.get(),
         blocksSettled.get(), resumes.get(), System.nanoTime() - startNanos,
-        sourceBlocksScanned.get(), sourceBlocksEqual.get(), sourceBytesRead.get());
+        earlier.scanned() + sourceBlocksScanned.get(), earlier.equal() + sourceBlocksEqual.get(),
+        earlier.read() + sourceBytesRead.get());
   }
 }

@@ -285,11 +285,17 @@ final class DiskTransfer {
           + (plan.agentRole() == SyncRole.TARGET ? "host" : "cloud disk") + " already");
     }
     CompletableFuture<SyncOutcome> session = resuming.run(plan, disk.onPremPath(), parameters,
-        durable, (run, acknowledged) -> start(plan, disk, run, disk.changeReference(), throttle,
-            counters, sessions, acknowledged, false)).thenApply(outcome -> {
-              lanes.forget(plan, disk.index());
-              return outcome;
-            });
+        durable, (run, acknowledged, resumed) -> {
+          if (resumed) {
+            counters.sourceSessionRestarted();
+          }
+          return start(plan, disk, run, disk.changeReference(), throttle, counters, sessions,
+              acknowledged, false);
+        }).thenApply(outcome -> {
+          lanes.forget(plan, disk.index());
+          return plan.agentRole() == SyncRole.SOURCE
+              ? outcome.withEarlierSources(counters.earlierSourceSessions()) : outcome;
+        });
     if (plan.agentRole() != SyncRole.SOURCE) {
       return session;
     }

@@ -62,7 +62,9 @@ final class PhaseReport {
           : outcome.controller().progress().blocksScanned();
       sent += outcome.controller().progress().blocksSent();
       zero += outcome.controller().progress().blocksZero();
-      wire += outcome.controller().progress().bytesOnWire() + outcome.agent().getBytesOnWire();
+      // Both ways as the controller counted them: the agent's own count is of its last
+      // session only, when a lost agent's session was resumed.
+      wire += outcome.controller().progress().bytesBothWays();
     }
     return scanned + " blocks scanned, " + sent + " sent, " + (zero > 0 ? zero + " as zeros, "
         : "") + ByteText.human(wire) + " on the wire";

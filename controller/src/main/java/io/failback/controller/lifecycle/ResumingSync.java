@@ -29,11 +29,14 @@ final class ResumingSync implements AutoCloseable {
   /** An agent that keeps getting lost within one session is not coming back for good. */
   private static final int MAX_RESUMES = 20;
 
-  /** Starts one run of the session from {@code acknowledged}, keeping the map current. */
+  /**
+   * Starts one run of the session from {@code acknowledged}, keeping the map current;
+   * {@code resumed} when it continues a run whose agent was lost.
+   */
   @FunctionalInterface
   interface Attempt {
     CompletableFuture<SyncOutcome> start(SyncParameters parameters,
-        Map<Integer, LaneCheckpoint> acknowledged);
+        Map<Integer, LaneCheckpoint> acknowledged, boolean resumed);
   }
 
   /** Where the job learns what happened. */
@@ -76,7 +79,7 @@ final class ResumingSync implements AutoCloseable {
     SyncParameters run = resumes == 0 ? parameters : parameters.toBuilder()
         .setSessionId(parameters.getSessionId() + "-r" + resumes)
         .setVerifyReread(parameters.getVerifyReread() || parameters.getRereadWritten()).build();
-    CompletableFuture<SyncOutcome> session = attempt.start(run, acknowledged);
+    CompletableFuture<SyncOutcome> session = attempt.start(run, acknowledged, resumes > 0);
     if (agent.isEmpty() || resumes >= MAX_RESUMES) {
       return session;
     }

@@ -150,8 +150,8 @@ final class TestFailbackVm extends ItemWork {
     Duration phaseOne = Duration.between(started, context.clock().instant());
     String summary = PhaseReport.record(context, jobId, vmId(), "p1", SyncMode.DELTA, disks,
         outcomes);
-    long wire = outcomes.stream().mapToLong(o -> o.controller().progress().bytesOnWire()
-        + o.agent().getBytesOnWire()).sum();
+    long wire = outcomes.stream().mapToLong(o -> o.controller().progress().bytesBothWays())
+        .sum();
     drill(b -> b.setPhaseOne(Durations.fromMillis(phaseOne.toMillis()))
         .setPhaseOneBytesOnWire(wire), false);
     step(summary + "; phase 1 took " + phaseOne.toMillis() + " ms");

@@ -1,6 +1,7 @@
 package io.failback.controller.sync;
 
 import io.failback.common.sync.DiskSync;
+import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.SyncReport;
 
 /**
@@ -13,5 +14,17 @@ public record SyncOutcome(DiskSync.Result controller, SyncReport agent) {
   /** Whether both sides computed the same whole-disk digest. */
   public boolean digestsMatch() {
     return controller.diskDigestHex().equals(agent.getDiskDigest());
+  }
+
+  /**
+   * This outcome with what the agent's earlier sessions of the same sync said (as the source,
+   * before it was lost and a new session resumed) added to its report, which counts only its
+   * last session's work.
+   */
+  public SyncOutcome withEarlierSources(SyncProgress.SourceCounts earlier) {
+    return new SyncOutcome(controller, agent.toBuilder()
+        .setBlocksScanned(agent.getBlocksScanned() + earlier.scanned())
+        .setBlocksEqual(agent.getBlocksEqual() + earlier.equal())
+        .setBytesRead(agent.getBytesRead() + earlier.read()).build());
   }
 }

@@ -23,12 +23,26 @@ class PhaseReportTest {
         PhaseReport.moved(List.of(outcome(16384, 20, 0, 40_000, 0, 10_074)), false));
   }
 
+  @Test
+  void anUploadResumedAfterItsAgentWasLostCountsWhatTheEarlierSessionsScannedToo() {
+    // The agent's report counts its last session: 3,072 blocks; the one before said 13,312 at
+    // its last batch end, and 40 equal, 851 MiB read.
+    SyncOutcome resumed = outcome(0, 8010, 8384, 200_000_000L, -13_322, 300_000_000L)
+        .withEarlierSources(new SyncProgress.SourceCounts(13_312, 40, 851L << 20));
+    assertEquals("16384 blocks scanned, 8010 sent, 8384 as zeros, 476.8 MiB on the wire",
+        PhaseReport.moved(List.of(resumed), true));
+    assertEquals(40, resumed.agent().getBlocksEqual());
+    assertEquals(851L << 20, resumed.agent().getBytesRead());
+  }
+
   private static SyncOutcome outcome(long controllerScanned, long sent, long zero, long wire,
       long agentScannedLeft, long agentWire) {
+    // The controller counts what it received from the agent; the agent's own count (here 1)
+    // is of its last session only.
     SyncProgress.Snapshot counts = new SyncProgress.Snapshot(controllerScanned, 0, zero, sent,
-        0, 0, wire, 0, 0, 0, 0);
+        0, 0, wire, agentWire, 0, 0, 0);
     return new SyncOutcome(new DiskSync.Result(new byte[32], List.of(), counts),
         SyncReport.newBuilder().setBlocksScanned(sent + zero + agentScannedLeft)
-            .setBytesOnWire(agentWire).build());
+            .setBytesOnWire(1).build());
   }
 }
