@@ -101,6 +101,12 @@ public final class AgentClient implements AutoCloseable {
     Gauge.builder("failback.agent.connected", session, s -> s.isRegistered() ? 1 : 0)
         .description("1 while the controller has accepted this agent's registration")
         .tag("host", ownHost).register(meters);
+    Gauge.builder("failback.agent.certificate.not.after", tls,
+            t -> t.chain()[0].getNotAfter().getTime() / 1000.0).strongReference(true)
+        .baseUnit("seconds")
+        .description("When the certificate this agent presents expires, in seconds since the"
+            + " epoch (renewed at two thirds of its life when the controller issues)")
+        .tag("host", ownHost).register(meters);
     Gauge.builder("failback.agent.upload.lanes", channels, AgentChannels::openUploadLanes)
         .description("Upload lanes open, each on an upload connection while there are enough")
         .tag("host", ownHost).register(meters);

@@ -150,6 +150,7 @@ public final class ControllerServer implements AutoCloseable {
     }
     Jobs jobs = new Jobs(store.jobRecords(), clock);
     metrics.watch(jobs);
+    metrics.watchCertificates(tls.material()::chain, tls.material()::trustAnchors);
     jobs.addListener(new JobAudit(store.auditRecords(), clock));
     ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
     RecoveryPlans plans = new RecoveryPlans(store.recoveryPlanRecords(),

@@ -3,6 +3,8 @@ package io.failback.controller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.util.Timestamps;
+import io.failback.certs.Pem;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.proto.v1.DataSync;
@@ -90,11 +92,29 @@ class MetricsScrapeTest {
     assertTrue(after.sum("grpc_server_processing_duration_seconds_count",
         "service", "failback.v1.AgentService") > 0, "the agents' calls are counted");
     assertTrue(after.has("jvm_memory_used_bytes"));
+    // Certificates: the controller's own and its CA's as its files hold them; the agent's as
+    // it presented it on its control connection, as the host's view shows it, and as the agent
+    // holds it.
+    assertEquals(notAfter(fixture.controller.controllerTls.certificate()),
+        after.value("failback_controller_certificate_not_after_seconds"));
+    assertEquals(notAfter(fixture.controller.controllerTls.trustBundle()),
+        after.value("failback_controller_ca_not_after_seconds"));
+    double agentCertificate = after.value("failback_agent_certificate_not_after_seconds",
+        "host", "hv-01");
+    assertTrue(agentCertificate > System.currentTimeMillis() / 1000.0, "" + agentCertificate);
+    assertEquals(agentCertificate, Timestamps.toMillis(fixture.controller.server.registry()
+        .host("hv-01").orElseThrow().getCertificateNotAfter()) / 1000.0);
     Scrape agent = Scrape.of(agentMetrics);
+    assertEquals(agentCertificate, agent.value("failback_agent_certificate_not_after_seconds",
+        "host", "hv-01"));
     assertEquals(1, agent.value("failback_agent_connected", "host", "hv-01"));
     assertEquals(4, agent.value("failback_agent_upload_connections", "host", "hv-01"));
     // Protection and reverse replication opened upload lanes; every one was given back.
     assertEquals(0, agent.value("failback_agent_upload_lanes", "host", "hv-01"));
+  }
+
+  private static double notAfter(Path pem) throws Exception {
+    return Pem.readCertificates(pem).get(0).getNotAfter().getTime() / 1000.0;
   }
 
   /**

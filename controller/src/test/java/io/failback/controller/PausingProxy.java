@@ -83,14 +83,6 @@ final class PausingProxy implements AutoCloseable {
     notifyAll();
   }
 
-  /** Cuts every connection through the proxy, as a broken link would; new ones get through. */
-  void cutAll() {
-    resume();
-    List<Socket> open = List.copyOf(sockets);
-    sockets.removeAll(open);
-    open.forEach(PausingProxy::close);
-  }
-
   private void accept() {
     while (!listener.isClosed()) {
       try {

@@ -67,7 +67,6 @@ public final class ControlSession implements AutoCloseable {
   private StreamObserver<AgentMessage> moving;
   private boolean registered;
   private ScheduledFuture<?> heartbeats;
-  /** The last inventory registered, without free space; touched on the session thread only. */
   /** Set when {@link #close} begins: no new command runs. */
   private volatile boolean closing;
   private boolean closed;

@@ -1,6 +1,8 @@
 package io.failback.controller.agents;
 
 import io.failback.proto.v1.ControllerMessage;
+import java.time.Instant;
+import java.util.Optional;
 
 /** The controller's end of one agent's control stream. */
 public interface AgentConnection {
@@ -9,6 +11,11 @@ public interface AgentConnection {
 
   /** Ends the stream; the agent sees the reason and reconnects. */
   void close(String reason);
+
+  /** When the certificate the agent presented on this connection expires, if known. */
+  default Optional<Instant> certificateNotAfter() {
+    return Optional.empty();
+  }
 
   /**
    * The block sync protocol revision the agent said it speaks when it registered on this

@@ -13,10 +13,7 @@ import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.HostInventory;
-import io.failback.proto.v1.HostFence;
 import io.failback.proto.v1.HostStatus;
-import io.failback.proto.v1.VmConflict;
-import io.failback.controller.store.VmOwnerRecords;
 import io.failback.proto.v1.RefreshInventory;
 import io.failback.proto.v1.RoundTrip;
 import java.time.Clock;
@@ -369,16 +366,11 @@ public final class AgentRegistry {
         .setRegistrationRefused(Strings.nullToEmpty(refused));
     roundTrips.least(stored.name()).ifPresent(rtt -> host.setRoundTrip(
         com.google.protobuf.util.Durations.fromNanos(rtt.toNanos())));
-    store.hostFenceRecords().fence(stored.name()).ifPresent(fence -> host.setFence(
-        HostFence.newBuilder().setFencedAt(Timestamps.fromMillis(fence.fencedAt().toEpochMilli()))
-            .setFencedBy(fence.actor()).setReason(fence.reason())));
-    for (VmOwnerRecords.Conflict conflict : store.vmOwnerRecords().conflicts(stored.name())) {
-      host.addVmConflicts(VmConflict.newBuilder().setVmId(conflict.vmId())
-          .setVmName(conflict.vmName()).setOwnerHost(conflict.ownerHost())
-          .setFirstSeen(Timestamps.fromMillis(conflict.firstSeen().toEpochMilli()))
-          .setLastSeen(Timestamps.fromMillis(conflict.lastSeen().toEpochMilli())));
+    if (current != null) {
+      current.connection().certificateNotAfter().ifPresent(notAfter -> host
+          .setCertificateNotAfter(Timestamps.fromMillis(notAfter.toEpochMilli())));
     }
-    return host.build();
+    return HostRecordsView.withFenceAndConflicts(host, store, stored.name()).build();
   }
 
   /** Ends the host's control stream now (fenced or removed); it goes offline. */

@@ -12,6 +12,7 @@ import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -124,6 +125,11 @@ final class InventoryCommands {
             inventory.getHypervisorVersion(), inventory.getAgentVersion());
         out.printf("round trip  %s (the least of the control stream's last probes)%n",
             roundTrip(host));
+        if (host.hasCertificateNotAfter()) {
+          out.printf("certificate expires %s (%s)%n",
+              Timestamps.toString(host.getCertificateNotAfter()),
+              CertificateLife.left(host.getCertificateNotAfter(), Instant.now()));
+        }
         if (host.hasFence()) {
           out.printf("FENCED      since %s by %s: %s%n",
               Timestamps.toString(host.getFence().getFencedAt()), host.getFence().getFencedBy(),

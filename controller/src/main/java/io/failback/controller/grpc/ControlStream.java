@@ -14,6 +14,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,6 +135,11 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
         responses.onCompleted();
       }
     }
+  }
+
+  @Override
+  public Optional<Instant> certificateNotAfter() {
+    return Optional.of(peer.leaf().getNotAfter().toInstant());
   }
 
   @Override

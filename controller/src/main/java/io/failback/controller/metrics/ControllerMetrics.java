@@ -16,11 +16,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,7 @@ public final class ControllerMetrics {
   private final MultiGauge hostOnline;
   private final MultiGauge heartbeatAge;
   private final MultiGauge roundTrip;
+  private final MultiGauge certificateNotAfter;
   private final MultiGauge recoveryPointAge;
   private final MultiGauge rpoTarget;
   private final MultiGauge rpoWarning;
@@ -56,6 +60,11 @@ public final class ControllerMetrics {
     this.roundTrip = MultiGauge.builder("failback.agent.round.trip").baseUnit("seconds")
         .description("The least round trip of the host's control stream over its last probes"
             + " (connected hosts whose agent answers them); an upload's lanes follow it")
+        .register(registry);
+    this.certificateNotAfter = MultiGauge.builder("failback.agent.certificate.not.after")
+        .baseUnit("seconds").description("When the certificate the host's agent presented on"
+            + " its live control connection expires, in seconds since the epoch (connected"
+            + " hosts); alert on it minus time() falling under a third of the lifetime")
         .register(registry);
     this.recoveryPointAge = MultiGauge.builder("failback.item.recovery.point.age")
         .baseUnit("seconds")
@@ -89,6 +98,27 @@ public final class ControllerMetrics {
     lifecycle.addCycleListener(new CycleMeter(registry));
   }
 
+  /**
+   * Exports when this controller's own certificate and the earliest of the CAs it trusts
+   * expire, as the TLS files hold them now (a reload shows at the next scrape).
+   */
+  public void watchCertificates(Supplier<X509Certificate[]> chain,
+      Supplier<X509Certificate[]> trustAnchors) {
+    Gauge.builder("failback.controller.certificate.not.after", chain,
+            c -> epochSeconds(c.get()[0])).strongReference(true).baseUnit("seconds")
+        .description("When this controller's certificate expires, in seconds since the epoch")
+        .register(registry);
+    Gauge.builder("failback.controller.ca.not.after", trustAnchors,
+            a -> Arrays.stream(a.get()).mapToDouble(ControllerMetrics::epochSeconds).min()
+                .orElse(Double.NaN)).strongReference(true).baseUnit("seconds")
+        .description("When the first of the CA certificates this controller trusts expires,"
+            + " in seconds since the epoch").register(registry);
+  }
+
+  private static double epochSeconds(X509Certificate certificate) {
+    return certificate.getNotAfter().getTime() / 1000.0;
+  }
+
   /** Exports agents and items; the rows follow hosts and items at each {@link #refresh}. */
   public void watch(AgentRegistry agentRegistry, ProtectedItems protectedItems) {
     this.agents = agentRegistry;
@@ -106,12 +136,18 @@ public final class ControllerMetrics {
     }
     try {
       List<MultiGauge.Row<?>> online = new ArrayList<>();
+      List<MultiGauge.Row<?>> certificates = new ArrayList<>();
       for (Host host : agents.hosts()) {
         String name = host.getName();
         online.add(MultiGauge.Row.of(Tags.of("host", name), agents,
             r -> r.isOnline(name) ? 1 : 0));
+        if (host.hasCertificateNotAfter()) {
+          certificates.add(MultiGauge.Row.of(Tags.of("host", name),
+              Timestamps.toMillis(host.getCertificateNotAfter()) / 1000.0));
+        }
       }
       hostOnline.register(online, true);
+      certificateNotAfter.register(certificates, true);
       List<MultiGauge.Row<?>> ages = new ArrayList<>();
       List<MultiGauge.Row<?>> trips = new ArrayList<>();
       for (String host : agents.lastHeartbeats().keySet()) {

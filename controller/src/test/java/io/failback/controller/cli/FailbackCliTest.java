@@ -16,8 +16,11 @@ import io.failback.proto.v1.VirtualMachine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,6 +57,11 @@ class FailbackCliTest {
       public boolean answersRoundTrips() {
         return true;
       }
+
+      @Override
+      public Optional<Instant> certificateNotAfter() {
+        return Optional.of(Instant.now().plus(Duration.ofMinutes(1200)));
+      }
     };
     server.registry().register("hv-01", HostInventory.newBuilder().setHostName("hv-01")
         .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED)
@@ -89,6 +97,9 @@ class FailbackCliTest {
         "hv-01 +ONLINE +\\S+ +0\\.[0-9] ms .*")), "the round trip in its column: " + run.out());
     Run detail = cli(args("host", "hv-01"));
     assertTrue(detail.out().contains("round trip  0."), detail.out());
+    // The agent's certificate as its connection presented it: 20 hours left.
+    assertTrue(detail.out().lines().anyMatch(l -> l.matches(
+        "certificate expires \\S+Z \\(in (20\\.0|19\\.9) hours\\)")), detail.out());
   }
 
   @Test
