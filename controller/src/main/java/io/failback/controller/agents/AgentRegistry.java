@@ -109,7 +109,8 @@ public final class AgentRegistry {
     offlineSince.remove(key);
     if (previous != null && previous.connection() != connection) {
       if (agentInstanceId.equals(previousInstance)) {
-        moved.add(previous.connection(), now);
+        moved.add(key, previous.connection(), now).ifPresent(older -> older.close("replaced"
+            + " by a newer connection from " + remoteAddress));
       } else {
         previous.connection().close("replaced by a newer connection from " + remoteAddress);
       }

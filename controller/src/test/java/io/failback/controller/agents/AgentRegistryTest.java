@@ -122,11 +122,20 @@ class AgentRegistryTest {
     assertTrue(sentBefore.isDone() && !sentBefore.isCompletedExceptionally());
     assertTrue(sentAfter.isDone() && !sentAfter.isCompletedExceptionally());
 
+    // One moved stream per host is kept: an agent that moves again has the older one closed.
+    FakeConnection third = new FakeConnection();
+    registry.register("hv-01", inventory("hv-01", "a"), "x:3", "i1", third);
+    assertEquals("replaced by a newer connection from x:3", first.closedBecause);
+    assertNull(second.closedBecause);
+    FakeConnection fourth = new FakeConnection();
+    registry.register("hv-01", inventory("hv-01", "a"), "x:4", "i1", fourth);
+    assertEquals("replaced by a newer connection from x:4", second.closedBecause);
+
     // An old stream the agent never closes (its connection died) goes after the timeout.
     clock.advance(Duration.ofSeconds(31));
-    registry.heartbeat("hv-01", second);
+    registry.heartbeat("hv-01", fourth);
     registry.expireStale();
-    assertEquals("replaced, not closed", first.closedBecause);
+    assertEquals("replaced, not closed", third.closedBecause);
     assertTrue(registry.isOnline("hv-01"));
   }
 
