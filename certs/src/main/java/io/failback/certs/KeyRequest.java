@@ -71,10 +71,11 @@ public final class KeyRequest {
   }
 
   /**
-   * Replaces {@code keyFile} and {@code certFile} with this key and the certificate issued for
-   * it, so that a crash at any moment leaves a pair that matches ({@link KeyPairFiles}).
+   * Writes (or replaces) {@code keyFile} and {@code certFile} with this key and the certificate
+   * issued for it, so that a crash at any moment leaves a pair that matches, or none
+   * ({@link KeyPairFiles}); a certificate for another key is refused.
    */
-  public void writeRenewed(Path keyFile, Path certFile, String certPem) throws IOException {
+  public void writeWithCertificate(Path keyFile, Path certFile, String certPem) throws IOException {
     KeyPairFiles.replace(keyFile, keyPair.getPrivate(), certFile, certPem);
   }
 

@@ -44,7 +44,7 @@ class KeyPairFilesTest {
 
   @Test
   void aRenewalReplacesBothFilesAndLeavesNothingBeside() throws Exception {
-    renewed.writeRenewed(keyFile, certFile, renewedPem);
+    renewed.writeWithCertificate(keyFile, certFile, renewedPem);
 
     assertOnlyThePairOf(renewed);
     assertEquals(Optional.empty(), KeyPairFiles.finishInterrupted(keyFile, certFile));
@@ -57,7 +57,7 @@ class KeyPairFilesTest {
     byte[] certBefore = Files.readAllBytes(certFile);
 
     assertThrows(java.io.IOException.class,
-        () -> renewed.writeRenewed(keyFile, certFile, other));
+        () -> renewed.writeWithCertificate(keyFile, certFile, other));
 
     assertTrue(java.util.Arrays.equals(keyBefore, Files.readAllBytes(keyFile)));
     assertTrue(java.util.Arrays.equals(certBefore, Files.readAllBytes(certFile)));

@@ -61,7 +61,7 @@ public final class CertificateRenewer {
           .withDeadlineAfter(60, TimeUnit.SECONDS)
           .renewCertificate(RenewCertificateRequest.newBuilder()
               .setCsrDer(ByteString.copyFrom(request.csr().getEncoded())).build());
-      request.writeRenewed(tls.files().privateKey(), tls.files().certificate(),
+      request.writeWithCertificate(tls.files().privateKey(), tls.files().certificate(),
           response.getCertificatePem());
       log.info("certificate renewed (the old one was valid until "
           + current.getNotAfter().toInstant() + ")");

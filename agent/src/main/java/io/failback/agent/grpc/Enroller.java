@@ -44,9 +44,11 @@ public final class Enroller {
           .withDeadlineAfter(60, TimeUnit.SECONDS)
           .enroll(EnrollRequest.newBuilder().setToken(token)
               .setCsrDer(ByteString.copyFrom(request.csr().getEncoded())).build());
-      request.writeKey(files.privateKey());
-      Pem.writeText(files.certificate(), response.getCertificatePem());
+      // The trust bundle first, then the pair as a renewal writes it: a stop at any moment
+      // leaves no key, or a key whose certificate the next start completes.
       Pem.writeText(files.caBundle(), response.getCaBundlePem());
+      request.writeWithCertificate(files.privateKey(), files.certificate(),
+          response.getCertificatePem());
       return response;
     } catch (StatusRuntimeException e) {
       throw new IOException("the controller refused the enrollment: " + e.getStatus()

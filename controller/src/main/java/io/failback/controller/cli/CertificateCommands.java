@@ -58,7 +58,7 @@ final class CertificateCommands {
       ConnectionOptions connection = parent.connection;
       KeyRequest request = KeyRequest.generate("failback-operator");
       var response = connectAndRenew(request);
-      request.writeRenewed(connection.key, connection.cert, response.getCertificatePem());
+      request.writeWithCertificate(connection.key, connection.cert, response.getCertificatePem());
       respond(structured, response, String.format("renewed: %s and %s replaced", connection.cert,
           connection.key));
       return 0;
