@@ -197,7 +197,7 @@ public final class ControlSession implements AutoCloseable {
     @Override
     public void onNext(ControllerMessage message) {
       switch (message.getKindCase()) {
-        case REGISTERED -> hand(() -> onRegistered(message.getRegistered()));
+        case REGISTERED -> hand(() -> onRegistered(attemptOfStream, message.getRegistered()));
         case COMMAND -> hand(() -> run(message.getCommand()));
         // At once, on this thread: a queue here would count in the controller's measure.
         case ROUND_TRIP -> echo(attemptOfStream, message);
@@ -233,8 +233,9 @@ public final class ControlSession implements AutoCloseable {
     return registered;
   }
 
-  private synchronized void onRegistered(Registered registered) {
-    if (closed) {
+  private synchronized void onRegistered(int attemptOfStream, Registered registered) {
+    // A late answer on a stream the agent moved off says nothing of the new one.
+    if (closed || attemptOfStream != attempt) {
       return;
     }
     backoff.reset();

@@ -6,7 +6,10 @@ import io.failback.proto.v1.HostInventory;
 import java.io.IOException;
 import java.util.Optional;
 
-/** The host's inventory as the agent reports it, and whether it changed since the last report. */
+/**
+ * The host's inventory as the agent reports it, and whether it changed since the last report;
+ * used on the control session's thread only.
+ */
 final class InventoryReports {
   private final GuardedHypervisor driver;
   private final String agentVersion;
