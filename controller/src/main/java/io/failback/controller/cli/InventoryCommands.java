@@ -84,7 +84,8 @@ final class InventoryCommands {
           return 0;
         }
         Table table = new Table("HOST", "STATUS", "LAST SEEN", "RTT", "HYPERVISOR", "AGENT",
-            "VMS", "ADDRESS");
+            "VMS", "ADDRESS", "CERTIFICATE");
+        Instant now = Instant.now();
         for (Host host : response.getHostsList()) {
           String status = host.hasFence() ? "FENCED" : !host.getRegistrationRefused().isEmpty()
               ? host.getStatus() + " (REFUSED)" : host.getVmConflictsCount() > 0
@@ -94,7 +95,9 @@ final class InventoryCommands {
               roundTrip(host), host.getInventory().getHypervisorKind() + " "
                   + host.getInventory().getHypervisorVersion(),
               host.getInventory().getAgentVersion(),
-              host.getInventory().getVirtualMachinesCount(), host.getRemoteAddress());
+              host.getInventory().getVirtualMachinesCount(), host.getRemoteAddress(),
+              host.hasCertificateNotAfter()
+                  ? "expires " + CertificateLife.left(host.getCertificateNotAfter(), now) : "-");
         }
         table.print(out());
         return 0;

@@ -94,7 +94,8 @@ class FailbackCliTest {
     assertTrue(run.out().contains("hv-01"), run.out());
     assertTrue(run.out().contains("ONLINE"), run.out());
     assertTrue(run.out().lines().anyMatch(l -> l.matches(
-        "hv-01 +ONLINE +\\S+ +0\\.[0-9] ms .*")), "the round trip in its column: " + run.out());
+        "hv-01 +ONLINE +\\S+ +0\\.[0-9] ms .* expires in (20\\.0|19\\.9) hours")),
+        "the round trip and the certificate's expiry in their columns: " + run.out());
     Run detail = cli(args("host", "hv-01"));
     assertTrue(detail.out().contains("round trip  0."), detail.out());
     // The agent's certificate as its connection presented it: 20 hours left.
