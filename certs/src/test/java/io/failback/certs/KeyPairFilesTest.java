@@ -75,8 +75,7 @@ class KeyPairFilesTest {
 
   @Test
   void stoppedWithBothNewFilesBesideCompletesTheRenewal() throws Exception {
-    Pem.writeText(KeyPairFiles.next(certFile), renewedPem);
-    renewed.writeKey(KeyPairFiles.next(keyFile));
+    leaveBeside(renewedPem, renewed);
 
     assertTrue(KeyPairFiles.finishInterrupted(keyFile, certFile).orElseThrow()
         .startsWith("completed a renewal"));
@@ -96,8 +95,7 @@ class KeyPairFilesTest {
 
   @Test
   void aNewKeyBesideACertificateForAnotherKeyIsDiscarded() throws Exception {
-    Pem.writeText(KeyPairFiles.next(certFile), renewedPem);
-    KeyRequest.generate("stray").writeKey(KeyPairFiles.next(keyFile));
+    leaveBeside(renewedPem, KeyRequest.generate("stray"));
 
     KeyPairFiles.finishInterrupted(keyFile, certFile);
 
@@ -106,8 +104,7 @@ class KeyPairFilesTest {
 
   @Test
   void anUnreadableNewCertificateIsDiscarded() throws Exception {
-    Files.writeString(KeyPairFiles.next(certFile), "-----BEGIN CERTIFICATE-----\n!!\n");
-    renewed.writeKey(KeyPairFiles.next(keyFile));
+    leaveBeside("-----BEGIN CERTIFICATE-----\n!!\n", renewed);
 
     assertTrue(KeyPairFiles.finishInterrupted(keyFile, certFile).orElseThrow()
         .startsWith("discarded an unreadable"));
@@ -122,6 +119,12 @@ class KeyPairFilesTest {
     PrivateKey rsa = EncryptionCertificates.create("hv-01", Duration.ofDays(1), TestCerts.CLOCK)
         .keyPair().getPrivate();
     assertFalse(KeyPairFiles.matches(rsa, oldCert.getPublicKey()));
+  }
+
+  /** What a renewal stopped before its renames leaves: both new files beside the old ones. */
+  private void leaveBeside(String certText, KeyRequest key) throws Exception {
+    Files.writeString(KeyPairFiles.next(certFile), certText);
+    key.writeKey(KeyPairFiles.next(keyFile));
   }
 
   private X509Certificate issue(KeyRequest request) throws Exception {

@@ -293,8 +293,7 @@ final class DiskTransfer {
               acknowledged, false);
         }).thenApply(outcome -> {
           lanes.forget(plan, disk.index());
-          return plan.agentRole() == SyncRole.SOURCE
-              ? outcome.withEarlierSources(counters.earlierSourceSessions()) : outcome;
+          return outcome.withEarlierSources(counters.earlierSourceSessions());
         });
     if (plan.agentRole() != SyncRole.SOURCE) {
       return session;

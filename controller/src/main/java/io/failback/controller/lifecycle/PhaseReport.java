@@ -56,17 +56,21 @@ final class PhaseReport {
     long scanned = 0;
     long sent = 0;
     long zero = 0;
-    long wire = 0;
     for (SyncOutcome outcome : outcomes) {
       scanned += agentSends ? outcome.agent().getBlocksScanned()
           : outcome.controller().progress().blocksScanned();
       sent += outcome.controller().progress().blocksSent();
       zero += outcome.controller().progress().blocksZero();
-      // Both ways as the controller counted them: the agent's own count is of its last
-      // session only, when a lost agent's session was resumed.
-      wire += outcome.controller().progress().bytesBothWays();
     }
     return scanned + " blocks scanned, " + sent + " sent, " + (zero > 0 ? zero + " as zeros, "
-        : "") + ByteText.human(wire) + " on the wire";
+        : "") + ByteText.human(bytesOnWire(outcomes)) + " on the wire";
+  }
+
+  /**
+   * The frame bytes a pass moved over every disk, both ways as the controller counted them:
+   * the agent's own count is of its last session only, when a lost agent's session resumed.
+   */
+  static long bytesOnWire(List<SyncOutcome> outcomes) {
+    return outcomes.stream().mapToLong(o -> o.controller().progress().bytesBothWays()).sum();
   }
 }

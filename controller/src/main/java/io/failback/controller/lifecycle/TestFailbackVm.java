@@ -150,8 +150,7 @@ final class TestFailbackVm extends ItemWork {
     Duration phaseOne = Duration.between(started, context.clock().instant());
     String summary = PhaseReport.record(context, jobId, vmId(), "p1", SyncMode.DELTA, disks,
         outcomes);
-    long wire = outcomes.stream().mapToLong(o -> o.controller().progress().bytesBothWays())
-        .sum();
+    long wire = PhaseReport.bytesOnWire(outcomes);
     drill(b -> b.setPhaseOne(Durations.fromMillis(phaseOne.toMillis()))
         .setPhaseOneBytesOnWire(wire), false);
     step(summary + "; phase 1 took " + phaseOne.toMillis() + " ms");

@@ -19,9 +19,12 @@ public record SyncOutcome(DiskSync.Result controller, SyncReport agent) {
   /**
    * This outcome with what the agent's earlier sessions of the same sync said (as the source,
    * before it was lost and a new session resumed) added to its report, which counts only its
-   * last session's work.
+   * last session's work; itself when there were none (or the agent was the target).
    */
   public SyncOutcome withEarlierSources(SyncProgress.SourceCounts earlier) {
+    if (earlier.equals(new SyncProgress.SourceCounts(0, 0, 0))) {
+      return this;
+    }
     return new SyncOutcome(controller, agent.toBuilder()
         .setBlocksScanned(agent.getBlocksScanned() + earlier.scanned())
         .setBlocksEqual(agent.getBlocksEqual() + earlier.equal())
