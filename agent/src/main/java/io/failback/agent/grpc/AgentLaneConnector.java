@@ -1,6 +1,7 @@
 package io.failback.agent.grpc;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import io.failback.common.grpc.AliasedParsing;
 import io.failback.common.grpc.GrpcFrameLink;
 import io.failback.common.sync.LaneConnector;
 import io.failback.common.sync.LinkException;
@@ -11,8 +12,11 @@ import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.SyncDiskResponse;
 import io.failback.proto.v1.SyncOpen;
 import io.failback.proto.v1.SyncRole;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +30,14 @@ import java.util.function.BooleanSupplier;
  */
 final class AgentLaneConnector implements LaneConnector {
   private static final long OPEN_TIMEOUT_SECONDS = 60;
+  /**
+   * SyncDisk with the controller's frames parsed so that a block's bytes alias the frame's
+   * array (AliasedParsing): one copy of every received block fewer.
+   */
+  private static final MethodDescriptor<SyncDiskRequest, SyncDiskResponse> SYNC_DISK =
+      AgentServiceGrpc.getSyncDiskMethod().toBuilder(
+          ProtoUtils.marshaller(SyncDiskRequest.getDefaultInstance()),
+          AliasedParsing.marshaller(SyncDiskResponse.getDefaultInstance())).build();
 
   private final AgentChannels channels;
   private final String sessionId;
@@ -56,9 +68,11 @@ final class AgentLaneConnector implements LaneConnector {
     // The stream's callbacks only queue frames and write while ready (GrpcFrameLink), so they
     // run on the transport's thread: a hand-off to an executor per 64 KiB frame woke a thread
     // each time, which cost more CPU than the work it handed off.
-    AgentServiceGrpc.newStub(lease.channel())
+    AgentServiceGrpc.AgentServiceStub stub = AgentServiceGrpc.newStub(lease.channel())
         .withOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD)
-        .withExecutor(MoreExecutors.directExecutor()).syncDisk(handler)
+        .withExecutor(MoreExecutors.directExecutor());
+    ClientCalls.asyncBidiStreamingCall(stub.getChannel().newCall(SYNC_DISK,
+        stub.getCallOptions()), handler)
         .onNext(SyncDiskRequest.newBuilder()
             .setOpen(SyncOpen.newBuilder().setSessionId(sessionId).setLane(lane)).build());
     LaneCheckpoint start;

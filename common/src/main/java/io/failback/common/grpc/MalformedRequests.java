@@ -1,5 +1,6 @@
 package io.failback.common.grpc;
 
+import com.google.protobuf.MessageLite;
 import io.failback.common.text.BoundedText;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
@@ -20,7 +21,8 @@ import java.util.function.Function;
  * type) with {@code INVALID_ARGUMENT}. grpc-java parses before any interceptor sees the message
  * and answers a parse failure with {@code UNKNOWN: Application error processing RPC}, which
  * tells the caller nothing and looks like a server bug; so each method is re-bound to receive
- * the raw stream and parses them here, with the method's own marshaller.
+ * the raw stream and parses them here, with the method's own parser; a protobuf request's
+ * {@code bytes} fields alias an array of the request's own ({@link AliasedParsing}).
  */
 public final class MalformedRequests {
   private MalformedRequests() {}
@@ -107,7 +109,7 @@ public final class MalformedRequests {
       }
       ReqT request;
       try {
-        request = typed.parseRequest(message);
+        request = parse(typed, message);
       } catch (RuntimeException e) {
         refuse("the request is not a valid " + typed.getFullMethodName() + " request message: "
             + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage()
@@ -120,6 +122,16 @@ public final class MalformedRequests {
         return;
       }
       delegate.onMessage(request);
+    }
+
+    /** A protobuf request with its bytes fields aliasing its own array (AliasedParsing). */
+    @SuppressWarnings("unchecked")
+    private static <ReqT> ReqT parse(MethodDescriptor<ReqT, ?> typed, InputStream message) {
+      if (typed.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> proto
+          && proto.getMessagePrototype() instanceof MessageLite prototype) {
+        return (ReqT) AliasedParsing.parse(prototype.getParserForType(), message);
+      }
+      return typed.parseRequest(message);
     }
 
     private void refuse(String description) {

@@ -4,6 +4,7 @@ import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.common.grpc.LeakDetection;
 import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
 import io.failback.controller.tuning.CompressionPolicy;
@@ -32,6 +33,8 @@ public final class CompressionBenchmark {
   private CompressionBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    // As the controller's own main: Netty's sampled leak tracking costs CPU per block.
+    LeakDetection.offUnlessSet();
     Path data = Path.of(args[0]).toAbsolutePath();
     Path sample = Path.of(args[1]).toAbsolutePath();
     long rtt = Long.parseLong(args[2]);

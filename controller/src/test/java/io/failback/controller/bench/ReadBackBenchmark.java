@@ -6,6 +6,7 @@ import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
+import io.failback.common.grpc.LeakDetection;
 import io.failback.common.sync.SyncProgress;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.ControllerConfig;
@@ -51,6 +52,8 @@ public final class ReadBackBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
+    // As the controller's own main: Netty's sampled leak tracking costs CPU per block.
+    LeakDetection.offUnlessSet();
     new ReadBackBenchmark(Path.of(args.length > 0 ? args[0] : "bench/data-read-back"),
         (args.length > 1 ? Long.parseLong(args[1]) : 8) << 30).run();
   }

@@ -4,6 +4,7 @@ import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.common.grpc.LeakDetection;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
@@ -38,6 +39,8 @@ public final class SyncBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
+    // As the controller's own main: Netty's sampled leak tracking costs CPU per block.
+    LeakDetection.offUnlessSet();
     Path data = Path.of(args.length > 0 ? args[0] : "bench/data").toAbsolutePath();
     long gib = args.length > 1 ? Long.parseLong(args[1]) : 4;
     new SyncBenchmark(data, gib << 30).run();

@@ -4,6 +4,7 @@ import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.common.grpc.LeakDetection;
 import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
 import io.failback.proto.v1.DiskFormat;
@@ -42,6 +43,8 @@ public final class ThinDiskWanBenchmark {
   private static final int CLUSTER = 4 << 20;
 
   public static void main(String[] args) throws Exception {
+    // As the controller's own main: Netty's sampled leak tracking costs CPU per block.
+    LeakDetection.offUnlessSet();
     Path data = Path.of(args.length > 0 ? args[0] : "bench/data-thin").toAbsolutePath();
     long size = (args.length > 1 ? Long.parseLong(args[1]) : 64) << 30;
     List<Long> rtts = java.util.Arrays.stream((args.length > 2 ? args[2] : "0,60,120")

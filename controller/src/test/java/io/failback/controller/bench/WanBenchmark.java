@@ -4,6 +4,7 @@ import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.common.grpc.LeakDetection;
 import io.failback.common.tls.TlsFiles;
 import io.failback.controller.ControllerConfig;
 import io.failback.controller.ControllerServer;
@@ -44,6 +45,8 @@ public final class WanBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
+    // As the controller's own main: Netty's sampled leak tracking costs CPU per block.
+    LeakDetection.offUnlessSet();
     Path data = Path.of(args.length > 0 ? args[0] : "bench/data-wan").toAbsolutePath();
     long mib = args.length > 1 ? Long.parseLong(args[1]) : 512;
     List<Long> rtts = list(args.length > 2 ? args[2] : "0,20,60,120");
