@@ -17,7 +17,10 @@ final class BenchSetup {
         tls.certificate().toString(), "--key", tls.privateKey().toString(), "--ca",
         tls.trustBundle().toString(), "--host-dir", host.toString(), "--upload-connections",
         System.getProperty("upload.connections",
-            "" + io.failback.common.grpc.TransportLimits.AGENT_UPLOAD_CONNECTIONS))
+            "" + io.failback.common.grpc.TransportLimits.AGENT_UPLOAD_CONNECTIONS),
+        // -Ddownload.window.mib: the agent's --download-window-mib (its connection's window).
+        "--download-window-mib", System.getProperty("download.window.mib",
+            "" + (io.failback.common.grpc.TransportLimits.AGENT_FLOW_CONTROL_WINDOW >> 20)))
         .redirectErrorStream(true).redirectOutput(data.resolve("agent.log").toFile());
     builder.environment().put("JAVA_OPTS", "-Xmx256m " + System.getProperty("agent.opts", ""));
     return builder.start();
