@@ -48,6 +48,8 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
   private final BlockingQueue<SyncFrame> outbound = new ArrayBlockingQueue<>(OUTBOUND_CAPACITY);
   private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
   private volatile Exception terminal;
+  /** Set when the call refused a frame because the peer's side had ended it. */
+  private volatile LinkException refused;
   private boolean closed;
   /** Frames the lane took since the last request (the lane's thread only). */
   private int unrequested;
@@ -108,6 +110,7 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     }
     throwIfEnded();
     drain();
+    throwIfRefused();
   }
 
   /**
@@ -140,14 +143,15 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     }
     throwIfEnded();
     if (!closed) { // a link this side failed or closed drops what is sent after, as send does
-      out.onNext(wrap.apply(frame));
+      write(frame);
     }
+    throwIfRefused();
   }
 
   private synchronized void drain() {
     SyncFrame next;
     while (!closed && out.isReady() && (next = outbound.poll()) != null) {
-      out.onNext(wrap.apply(next));
+      write(next);
     }
     // close() waits on this monitor for the last frames to leave.
     notifyAll();
@@ -245,6 +249,32 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
       } else {
         out.onCompleted();
       }
+    }
+  }
+
+  /**
+   * Writes one frame. A call the peer's side ended a moment ago (a cut connection) refuses it:
+   * grpc marks a server call cancelled before the lane hears of it, and {@code onNext} then
+   * throws "call already cancelled". That is the link ending, which the session resumes from,
+   * not a failure of the lane; the lane's next send or receive says so.
+   */
+  private void write(SyncFrame frame) {
+    try {
+      out.onNext(wrap.apply(frame));
+    } catch (StatusRuntimeException | IllegalStateException gone) {
+      refused = new LinkException("the stream ended while sending: " + gone.getMessage());
+      if (terminal == null) {
+        terminal = refused;
+      }
+      closed = true;
+      inbound.add(END);
+    }
+  }
+
+  private void throwIfRefused() throws LinkException {
+    LinkException cut = refused;
+    if (cut != null) {
+      throw cut;
     }
   }
 

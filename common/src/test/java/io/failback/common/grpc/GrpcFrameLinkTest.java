@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.failback.common.sync.LinkException;
 import io.failback.common.sync.SyncException;
 import io.failback.proto.v1.BatchEnd;
 import io.failback.proto.v1.BlockPayload;
@@ -31,6 +32,8 @@ class GrpcFrameLinkTest {
     /** What each written frame serialized to when it was written, as gRPC does in onNext. */
     final List<SyncFrame> onTheWire = new ArrayList<>();
     volatile boolean ready = true;
+    /** Set: onNext throws it, as grpc does for a server call the peer's side cancelled. */
+    volatile RuntimeException refusal;
 
     @Override
     public boolean isReady() {
@@ -53,6 +56,9 @@ class GrpcFrameLinkTest {
 
     @Override
     public void onNext(SyncFrame value) {
+      if (refusal != null) {
+        throw refusal;
+      }
       written.add(value);
       try {
         onTheWire.add(SyncFrame.parseFrom(value.toByteArray()));
@@ -182,6 +188,28 @@ class GrpcFrameLinkTest {
         assertThrows(ExecutionException.class, () -> sent.get(5, TimeUnit.SECONDS));
     assertInstanceOf(SyncException.class, e.getCause());
     assertTrue(stream.written.stream().noneMatch(SyncFrame::hasBlock), "the block was sent");
+  }
+
+  /**
+   * A cut connection cancels the server call before the lane hears of it, and grpc's onNext
+   * then throws: the lane must see the link end (the session resumes), not fail with it.
+   */
+  @Test
+  void aCallCancelledUnderASendingLaneIsALinkThatEnded() throws Exception {
+    RecordingStream stream = new RecordingStream();
+    stream.refusal = io.grpc.Status.CANCELLED.withDescription("call already cancelled. Use"
+        + " ServerCallStreamObserver.setOnCancelHandler() to disable this exception")
+        .asRuntimeException();
+    GrpcFrameLink<SyncFrame> borrowing = serverLink(stream);
+    LinkException cut = assertThrows(LinkException.class,
+        () -> borrowing.sendBorrowed(borrowing(filled(2))));
+    assertTrue(cut.getMessage().contains("call already cancelled"), cut.getMessage());
+    assertThrows(LinkException.class, borrowing::receive);
+
+    GrpcFrameLink<SyncFrame> queued = serverLink(stream);
+    assertThrows(LinkException.class, () -> queued.send(frame(1)));
+    assertThrows(LinkException.class, () -> queued.send(frame(2)));
+    assertTrue(stream.written.isEmpty(), stream.written.toString());
   }
 
   @Test
