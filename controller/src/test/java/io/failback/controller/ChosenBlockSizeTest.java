@@ -1,5 +1,6 @@
 package io.failback.controller;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.cloud.SimulatedGuest;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.BandwidthScope;
@@ -44,6 +46,11 @@ class ChosenBlockSizeTest {
   private static final String CHOSEN = "blocks of 16 KiB chosen for the VM's first copy: the"
       + " bandwidth limit in force, 100 Mbit/s, is a slow link (at most 250 Mbit/s); the VM"
       + " keeps them";
+  private static final String CHOSEN_FOR_FAILBACK = "blocks of 16 KiB chosen for the failback,"
+      + " whose phase 1 compares every block: the bandwidth limit in force, 100 Mbit/s, is a"
+      + " slow link (at most 250 Mbit/s); the VM keeps them";
+  private static final String KEPT = "blocks of 16 KiB (the VM's, chosen by the controller for"
+      + " a slow link)";
 
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
@@ -65,7 +72,7 @@ class ChosenBlockSizeTest {
     bandwidth.setBandwidthLimit(SetBandwidthLimitRequest.newBuilder()
         .setScope(BandwidthScope.BANDWIDTH_HOST).setName("hv-01").setSchedule("").build());
     Job done = fixture.awaitState(protect, JobState.JOB_SUCCEEDED);
-    assertStep(done, "blocks of 16 KiB (the VM's, chosen for its first copy over a slow link)");
+    assertStep(done, KEPT);
     ProtectedItem item = fixture.item();
     assertEquals(16 * KIB, item.getBlockSize(), item.toString());
     assertTrue(item.getBlockSizeChosen(), item.toString());
@@ -122,17 +129,98 @@ class ChosenBlockSizeTest {
     fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
+  /**
+   * A VM protected over a fast link fails back over a slow one: the failback's phase 1, which
+   * compares every block anyway, takes 16 KiB blocks, so its phase 2 (the downtime) sends the
+   * 16 KiB blocks the cloud guest wrote after it, not the 64 KiB ones around them; the VM keeps
+   * them for the reverse replication.
+   */
+  @Test
+  void aFailbackOverASlowLinkGivesPhaseTwoSmallBlocks() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String vmId = fixture.vmId;
+    fixture.awaitState(lifecycle.enableProtection(vmId), JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.plannedFailover(vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    assertEquals(0, fixture.item().getBlockSize(), "protected over a fast link");
+    ManagedChannel channel = fixture.controller.channel(fixture.controller.pki.operator("ops"));
+    BandwidthServiceGrpc.newBlockingStub(channel).setBandwidthLimit(SetBandwidthLimitRequest
+        .newBuilder().setScope(BandwidthScope.BANDWIDTH_HOST).setName("hv-01")
+        .setSchedule("100Mbit/s").build());
+
+    Job failback = lifecycle.plannedFailover(vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
+    assertStep(waiting, CHOSEN_FOR_FAILBACK);
+    assertStep(waiting, KEPT);
+    assertEquals(16 * KIB, fixture.item().getBlockSize(), fixture.item().toString());
+    // After phase 1's snapshot the guest writes 4 KiB in three places of disk 0, two of them
+    // in one 64 KiB block, and one of disk 1: three 16 KiB blocks and one, where 64 KiB blocks
+    // would have sent two and one, twice the bytes.
+    SimulatedGuest guest = fixture.controller.server.cloud().guest(cloudVm);
+    Random random = new Random(8);
+    long[][] diskAndOffset = {{0, 16 * KIB}, {0, 3 * 16 * KIB + 4 * KIB}, {0, 100 * 16 * KIB},
+        {1, 7 * 16 * KIB + 12 * KIB}};
+    for (long[] write : diskAndOffset) {
+      byte[] data = new byte[4 * KIB];
+      random.nextBytes(data);
+      guest.write((int) write[0], write[1], data);
+    }
+    Job done = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
+        JobState.JOB_SUCCEEDED);
+    assertStep(done, "p2 (TRACKED) verified");
+    assertEquals(List.of(3L, 1L), LifecycleFixture.diskTasks(done).stream()
+        .map(t -> t.getProgress().getBlocksSent() + t.getProgress().getBlocksZero()).toList(),
+        done.toString());
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i));
+    }
+    fixture.awaitState(lifecycle.commit(vmId), JobState.JOB_SUCCEEDED);
+    ProtectedItem item = fixture.item();
+    assertEquals(16 * KIB, item.getBlockSize(), item.toString());
+    assertTrue(item.getBlockSizeChosen(), item.toString());
+    for (DiskTracking tracking : item.getDiskTrackingList()) {
+      assertEquals(16 * KIB, tracking.getBlockSize(), item.toString());
+    }
+
+    // The VM keeps them: the reverse replication, asking nothing, sends the on-prem guest's
+    // tracked 16 KiB blocks.
+    BitSet places = writeSmall(fixture, 5, 9);
+    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(vmId), JobState.JOB_SUCCEEDED);
+    assertStep(reverse, KEPT);
+    assertStep(reverse, "reverse replication started (TRACKED)");
+    String disk0 = fixture.onPremDisk(0).toString();
+    assertEquals(blocksOf(places, 16 * KIB).cardinality(), LifecycleFixture.diskTasks(reverse)
+        .stream().filter(t -> t.getDiskPath().equals(disk0)).findFirst().orElseThrow()
+        .getProgress().getBlocksSent(), reverse.toString());
+    fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+  }
+
   @Test
   void noSlowLinkKnownKeepsTheDefault() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
-    Job done = fixture.awaitState(fixture.controller.server.lifecycle()
-        .enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    Job done = fixture.awaitState(lifecycle.enableProtection(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
     assertStep(done, "blocks of 64 KiB (the default)");
     assertFalse(done.getTimelineList().stream().anyMatch(s -> s.getDescription()
         .contains("chosen for the VM's first copy")), done.getTimelineList().toString());
     ProtectedItem item = fixture.item();
     assertEquals(0, item.getBlockSize(), item.toString());
     assertFalse(item.getBlockSizeChosen(), item.toString());
+    // Nor for a failback: its phase 1 keeps the VM's 64 KiB.
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
+    assertStep(waiting, "blocks of 64 KiB (the default)");
+    assertFalse(waiting.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .contains("chosen for the failback")), waiting.getTimelineList().toString());
+    fixture.awaitState(lifecycle.completeFailover(failback.getId()), JobState.JOB_SUCCEEDED);
+    assertEquals(0, fixture.item().getBlockSize(), fixture.item().toString());
   }
 
   /**

@@ -183,6 +183,13 @@ class OperatorRequestValidationTest {
         .newBlockingStub(simulator).writeToCloudVm(WriteToCloudVmRequest.newBuilder()
             .setVmId(VM).setDiskIndex(-1).setBlocks(3).build()));
     assertEquals("disk_index is 4294967295; at most 255", status.getDescription());
+    for (int writeBytes : new int[] {-1, 2048, 12288, 128 * 1024}) {
+      Status odd = refused(() -> io.failback.proto.v1.CloudSimulationServiceGrpc
+          .newBlockingStub(simulator).writeToCloudVm(WriteToCloudVmRequest.newBuilder()
+              .setVmId(VM).setBlocks(3).setWriteBytes(writeBytes).build()));
+      assertEquals("write_bytes must be 0 (64 KiB) or a power of two from 4096 to 65536; got "
+          + Integer.toUnsignedLong(writeBytes), odd.getDescription());
+    }
   }
 
   /** The call fails with INVALID_ARGUMENT and a description within the bound. */

@@ -262,20 +262,34 @@ final class LifecycleCommands {
     @Option(names = "--blocks", defaultValue = "100", description = "64 KiB blocks to write.")
     int blocks;
     @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--write-size", defaultValue = "64KiB", description = "Bytes of each write"
+        + " (4KiB to 64KiB, a power of two), at a random place of its block.")
+    String writeSize;
     @Option(names = "--over", defaultValue = "PT0S",
         description = "Spread the writes over this long, in the background (ISO-8601).")
     java.time.Duration over;
 
     @Override
     public Integer call() throws IOException {
+      long writeBytes;
+      try {
+        writeBytes = Sizes.parse("--write-size", writeSize);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      if (writeBytes < 4096 || writeBytes > 65536 || Long.bitCount(writeBytes) != 1) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--write-size must"
+            + " be a power of two from 4KiB to 64KiB, got " + writeSize);
+      }
       try (OperatorClient client = parent.connection.connect()) {
         var response = client.simulation().writeToCloudVm(
             io.failback.proto.v1.WriteToCloudVmRequest.newBuilder().setVmId(vmId)
                 .setDiskIndex(disk).setBlocks(blocks).setSeed(seed)
+                .setWriteBytes((int) writeBytes)
                 .setSpreadOver(com.google.protobuf.util.Durations.fromMillis(over.toMillis()))
                 .build());
-        spec.commandLine().getOut().printf("cloud VM %s: %d blocks of disk %d %s%n",
-            response.getCloudVmId(), response.getBlocks(), disk,
+        spec.commandLine().getOut().printf("cloud VM %s: %d blocks of disk %d (%s each) %s%n",
+            response.getCloudVmId(), response.getBlocks(), disk, writeSize,
             over.isZero() ? "written" : "being written over " + over.toSeconds() + " s");
         spec.commandLine().getOut().flush();
         return 0;

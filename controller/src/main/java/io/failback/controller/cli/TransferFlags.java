@@ -43,7 +43,8 @@ final class TransferFlags {
             + " (docs/BENCHMARKS.md). Kept for the VM: its later cycles and jobs use it. A"
             + " change compares checksums once. Not on a failover to the cloud, whose final"
             + " sync keeps the VM's. Default: auto, the VM's (64KiB unless a job asked"
-            + " otherwise; a first copy over a link of 250 Mbit/s or less gets 16KiB).")
+            + " otherwise; a first copy over a link of 250 Mbit/s or less gets 16KiB, as does"
+            + " a failback with sync before failover under such a bandwidth limit).")
     String blockSize;
 
     @Spec(Spec.Target.MIXEE)

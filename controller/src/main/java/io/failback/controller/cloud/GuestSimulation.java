@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 public final class GuestSimulation implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GuestSimulation.class);
   private static final int BLOCK = 64 * 1024;
+  /** A guest's smallest write here: a 4 KiB page. */
+  public static final int MIN_WRITE = 4096;
 
   private final Cloud cloud;
   private final ExecutorService background = Executors.newCachedThreadPool(r -> {
@@ -33,6 +35,19 @@ public final class GuestSimulation implements AutoCloseable {
    */
   public int write(String cloudVmId, int diskIndex, int blocks, long seed, Duration spreadOver)
       throws CloudException {
+    return write(cloudVmId, diskIndex, blocks, seed, spreadOver, BLOCK);
+  }
+
+  /**
+   * As the other, each write {@code writeBytes} long (a power of two up to 64 KiB) at a random
+   * place of its 64 KiB block aligned to its size: what a guest's small writes look like.
+   */
+  public int write(String cloudVmId, int diskIndex, int blocks, long seed, Duration spreadOver,
+      int writeBytes) throws CloudException {
+    if (writeBytes < MIN_WRITE || writeBytes > BLOCK || Integer.bitCount(writeBytes) != 1) {
+      throw new CloudException(CloudException.Kind.INVALID_ARGUMENT, "a write of "
+          + writeBytes + " bytes is not a power of two from " + MIN_WRITE + " to " + BLOCK);
+    }
     CloudVm vm = cloud.get(cloudVmId).orElseThrow(() -> new CloudException(
         CloudException.Kind.NOT_FOUND, "no cloud VM " + cloudVmId));
     if (diskIndex < 0 || diskIndex >= vm.disks().size()) {
@@ -43,12 +58,12 @@ public final class GuestSimulation implements AutoCloseable {
     int count = (int) Math.min(blocks, available);
     SimulatedGuest guest = cloud.guest(cloudVmId);
     if (spreadOver.isZero() || spreadOver.isNegative()) {
-      writeBlocks(guest, diskIndex, count, available, seed, 0);
+      writeBlocks(guest, diskIndex, count, available, seed, 0, writeBytes);
     } else {
       long pauseNanos = spreadOver.toNanos() / Math.max(1, count);
       background.execute(() -> {
         try {
-          writeBlocks(guest, diskIndex, count, available, seed, pauseNanos);
+          writeBlocks(guest, diskIndex, count, available, seed, pauseNanos, writeBytes);
         } catch (CloudException e) {
           // The VM stopped under the simulation: that is how phase 2 begins.
           log.info("simulated guest of " + cloudVmId + " stopped writing: " + e.getMessage());
@@ -59,10 +74,10 @@ public final class GuestSimulation implements AutoCloseable {
   }
 
   private static void writeBlocks(SimulatedGuest guest, int disk, int count, long available,
-      long seed, long pauseNanos) throws CloudException {
+      long seed, long pauseNanos, int writeBytes) throws CloudException {
     Random random = new Random(seed);
     BitSet written = new BitSet();
-    byte[] data = new byte[BLOCK];
+    byte[] data = new byte[writeBytes];
     while (written.cardinality() < count) {
       int block = (int) random.nextLong(available);
       if (written.get(block)) {
@@ -70,7 +85,10 @@ public final class GuestSimulation implements AutoCloseable {
       }
       written.set(block);
       random.nextBytes(data);
-      guest.write(disk, (long) block * BLOCK, data);
+      // Whole blocks draw nothing more: a seed writes the blocks it always wrote.
+      long within = writeBytes == BLOCK ? 0 : (long) random.nextInt(BLOCK / writeBytes)
+          * writeBytes;
+      guest.write(disk, (long) block * BLOCK + within, data);
       if (pauseNanos > 0) {
         java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
       }

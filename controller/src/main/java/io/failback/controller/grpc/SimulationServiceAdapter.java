@@ -54,13 +54,19 @@ public final class SimulationServiceAdapter
       int blocks = (int) OperatorRequests.atMost("blocks",
           Integer.toUnsignedLong(request.getBlocks()), MAX_BLOCKS, "blocks");
       Duration over = spreadOver(request);
+      int writeBytes = request.getWriteBytes() == 0 ? 64 * 1024 : request.getWriteBytes();
+      if (writeBytes < GuestSimulation.MIN_WRITE || writeBytes > 64 * 1024
+          || Integer.bitCount(writeBytes) != 1) {
+        throw OperatorRequests.invalid("write_bytes must be 0 (64 KiB) or a power of two from"
+            + " 4096 to 65536; got " + Integer.toUnsignedLong(request.getWriteBytes()));
+      }
       ProtectedItem item = lifecycle.item(vmId.value());
       if (item.getCloudVmId().isEmpty()) {
         throw Status.FAILED_PRECONDITION.withDescription("vm " + vmId
             + " has no cloud copy (" + item.getState() + ")").asException();
       }
       int written = simulation.write(item.getCloudVmId(), diskIndex, blocks, request.getSeed(),
-          over);
+          over, writeBytes);
       responses.onNext(WriteToCloudVmResponse.newBuilder().setCloudVmId(item.getCloudVmId())
           .setBlocks(written).build());
       responses.onCompleted();

@@ -189,6 +189,11 @@ final class DiskTransfer {
     return tuner.firstCopy(host, throttles.forTransfer(host, jobId).bytesPerSecond());
   }
 
+  /** The block size of a failback to {@code host} in job {@code jobId}, phase 1 a checksum pass. */
+  BlockSize failbackBlocks(String host, String jobId) {
+    return tuner.failback(host, throttles.forTransfer(host, jobId).bytesPerSecond());
+  }
+
   /** Stops reporting progress; the controller is stopping. */
   void close() {
     ticker.shutdownNow();

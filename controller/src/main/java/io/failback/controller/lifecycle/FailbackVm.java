@@ -126,6 +126,7 @@ class FailbackVm extends ItemWork {
     if (dataSync == DataSync.FULL_DOWNLOAD) {
       return;
     }
+    keepBlocks(FailbackBlocks.choose(context, jobId, vmId(), onPrem.getHostName()));
     CloudSnapshot snapshot = context.cloud().snapshot(item.getCloudVmId());
     snapshotId = snapshot.id();
     step("snapshot " + snapshot.id() + " of the cloud disks taken; phase 1 syncs it while the"

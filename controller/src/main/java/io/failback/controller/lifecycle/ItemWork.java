@@ -71,6 +71,11 @@ abstract class ItemWork implements VmWork {
     return known;
   }
 
+  /** Fixes this VM's block size in the job, chosen once its work began (FailbackBlocks). */
+  final void keepBlocks(BlockSize chosen) {
+    blocks = chosen;
+  }
+
   /** Records a step of this VM on the job's timeline. */
   final void step(String description) throws Exception {
     context.jobs().step(jobId, vmId(), description);

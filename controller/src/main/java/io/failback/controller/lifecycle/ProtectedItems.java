@@ -179,6 +179,21 @@ public final class ProtectedItems {
   }
 
   /**
+   * Keeps {@code stored} as the block size the controller chose for the VM's failback, before
+   * its phase 1 (a checksum pass of every block, which records digest sets of that size); only
+   * while it fails back and its size is the default: a size a job asked for, or one chosen
+   * before, stays. Answers the item as it is after.
+   */
+  public ProtectedItem chooseFailbackBlockSize(String vmId, int stored)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.getState() != ProtectionState.FAILING_BACK
+            || current.getBlockSize() != 0 ? current
+            : current.toBuilder().setBlockSize(stored).setBlockSizeChosen(stored != 0).build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /**
    * A verified failback records the final state's digest sets and the agent's reference points;
    * the commit keeps that state as the seed of reverse replication, which may then send only
    * what the host's tracking reports. Anything else (a failed reverse replication, whose

@@ -64,6 +64,11 @@ final class TransferTuner {
         timings.link(host));
   }
 
+  /** As {@link #firstCopy}, for a failback to {@code host} with a checksum phase 1. */
+  BlockSize failback(String host, OptionalLong limit) {
+    return BlockSizePolicy.forFailback(host, limit);
+  }
+
   /**
    * The lanes an earlier upload of the job chose for the VM, else chosen now from the host's
    * round trip and kept with the job: a continued pass must have the lanes its durable

@@ -46,8 +46,8 @@ public record BlockSize(int bytes, String because) {
   }
 
   /**
-   * As the other; {@code chosen}: the VM's size is the one the controller chose for its first
-   * copy ({@link BlockSizePolicy}) rather than one a job asked for.
+   * As the other; {@code chosen}: the VM's size is the one the controller chose for a slow link
+   * ({@link BlockSizePolicy}) rather than one a job asked for.
    */
   public static BlockSize choose(OptionalInt asked, int vmBlockSize, boolean chosen) {
     if (asked.isPresent()) {
@@ -55,7 +55,7 @@ public record BlockSize(int bytes, String because) {
     }
     if (vmBlockSize != 0 && valid(Integer.toUnsignedLong(vmBlockSize))) {
       return new BlockSize(vmBlockSize, vmBlockSize == DEFAULT ? "the default"
-          : chosen ? "the VM's, chosen for its first copy over a slow link"
+          : chosen ? "the VM's, chosen by the controller for a slow link"
           : "the VM's, as a job asked");
     }
     return STANDARD;

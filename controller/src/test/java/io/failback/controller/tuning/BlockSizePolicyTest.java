@@ -19,6 +19,16 @@ class BlockSizePolicyTest {
   }
 
   @Test
+  void aFailbackTakesSmallBlocksUnderASlowBandwidthLimitOnly() {
+    assertEquals(new BlockSize(16384, "chosen for the failback, whose phase 1 compares every"
+        + " block: the bandwidth limit in force, 100 Mbit/s, is a slow link (at most"
+        + " 250 Mbit/s)"), BlockSizePolicy.forFailback("hv-01", OptionalLong.of(100_000_000L / 8)));
+    assertEquals(BlockSize.STANDARD, BlockSizePolicy.forFailback("hv-01",
+        OptionalLong.of(251_000_000L / 8)));
+    assertEquals(BlockSize.STANDARD, BlockSizePolicy.forFailback("hv-01", OptionalLong.empty()));
+  }
+
+  @Test
   void theSlowestLinkMeasuredWhileItHeldTheLanesBackDecides() {
     Optional<CompressionPolicy.Measured> slowUpload =
         Optional.of(new CompressionPolicy.Measured(15e6, true));

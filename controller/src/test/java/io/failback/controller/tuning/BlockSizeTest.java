@@ -16,7 +16,7 @@ class BlockSizeTest {
     assertEquals(new BlockSize(1 << 20, "the VM's, as a job asked"),
         BlockSize.choose(OptionalInt.empty(), 1 << 20));
     assertEquals(BlockSize.STANDARD, BlockSize.choose(OptionalInt.empty(), 0));
-    assertEquals(new BlockSize(16384, "the VM's, chosen for its first copy over a slow link"),
+    assertEquals(new BlockSize(16384, "the VM's, chosen by the controller for a slow link"),
         BlockSize.choose(OptionalInt.empty(), 16384, true));
     assertEquals(new BlockSize(4096, "asked for the job"),
         BlockSize.choose(OptionalInt.of(4096), 16384, true));
