@@ -17,6 +17,8 @@ public final class GuestSimulation implements AutoCloseable {
   private static final int BLOCK = 64 * 1024;
   /** A guest's smallest write here: a 4 KiB page. */
   public static final int MIN_WRITE = 4096;
+  /** Its largest: the whole block. */
+  public static final int MAX_WRITE = BLOCK;
 
   private final Cloud cloud;
   private final ExecutorService background = Executors.newCachedThreadPool(r -> {

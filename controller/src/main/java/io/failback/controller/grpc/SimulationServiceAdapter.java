@@ -54,8 +54,9 @@ public final class SimulationServiceAdapter
       int blocks = (int) OperatorRequests.atMost("blocks",
           Integer.toUnsignedLong(request.getBlocks()), MAX_BLOCKS, "blocks");
       Duration over = spreadOver(request);
-      int writeBytes = request.getWriteBytes() == 0 ? 64 * 1024 : request.getWriteBytes();
-      if (writeBytes < GuestSimulation.MIN_WRITE || writeBytes > 64 * 1024
+      int writeBytes = request.getWriteBytes() == 0 ? GuestSimulation.MAX_WRITE
+          : request.getWriteBytes();
+      if (writeBytes < GuestSimulation.MIN_WRITE || writeBytes > GuestSimulation.MAX_WRITE
           || Integer.bitCount(writeBytes) != 1) {
         throw OperatorRequests.invalid("write_bytes must be 0 (64 KiB) or a power of two from"
             + " 4096 to 65536; got " + Integer.toUnsignedLong(request.getWriteBytes()));
