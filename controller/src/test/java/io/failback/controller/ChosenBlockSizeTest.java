@@ -10,6 +10,7 @@ import io.failback.common.disk.BlockDevices;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.cloud.SimulatedGuest;
 import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.controller.lifecycle.Targets;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.BandwidthScope;
 import io.failback.proto.v1.BandwidthServiceGrpc;
@@ -30,6 +31,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -151,6 +153,11 @@ class ChosenBlockSizeTest {
         .newBuilder().setScope(BandwidthScope.BANDWIDTH_HOST).setName("hv-01")
         .setSchedule("100Mbit/s").build());
 
+    // The pre-flight samples in the blocks the failback will take: 1,024 of each disk's 2,048
+    // and 1,024 of 16 KiB (512 and 256 of 64 KiB).
+    assertEquals(2048, lifecycle.preflight(Targets.of(List.of(vmId)),
+        DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty()).getEstimate()
+        .getBlocksSampled());
     Job failback = lifecycle.plannedFailover(vmId, DataSync.SYNC_BEFORE_FAILOVER);
     Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
     assertStep(waiting, CHOSEN_FOR_FAILBACK);
@@ -214,6 +221,9 @@ class ChosenBlockSizeTest {
     fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
         JobState.JOB_SUCCEEDED);
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    assertEquals(512 + 256, lifecycle.preflight(Targets.of(List.of(fixture.vmId)),
+        DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty()).getEstimate()
+        .getBlocksSampled(), "every 64 KiB block of both disks");
     Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
     Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
     assertStep(waiting, "blocks of 64 KiB (the default)");

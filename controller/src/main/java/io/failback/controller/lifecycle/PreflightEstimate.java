@@ -63,8 +63,12 @@ final class PreflightEstimate {
     UndoSpace undo = new UndoSpace(context, problems);
     for (Preflight.Failback failback : failbacks) {
       rates.add(failback.host());
-      // Sampled in the VM's blocks: what a changed byte costs is one of them.
-      int block = BlockSize.fromStored(failback.item().getBlockSize());
+      // Sampled in the blocks a sync before failover would take, what a changed byte costs one
+      // of: the VM's, or those the failback chooses under a slow bandwidth limit when the VM
+      // has the default (FailbackBlocks).
+      int block = failback.item().getBlockSize() != 0
+          ? failback.item().getBlockSize()
+          : context.transfer().failbackBlocks(failback.host(), "").bytes();
       BlockCodec codec = new BlockCodec(block);
       long vmDiffering = 0;
       long vmSampled = 0;
