@@ -52,6 +52,10 @@ public final class AliasedParsing {
     }
   }
 
+  /**
+   * Into one array of the message's length. Not {@code readNBytes}: it reads through 8 KiB
+   * buffers and copies them together, a second copy of every block.
+   */
   private static byte[] readKnown(InputStream stream) throws IOException {
     byte[] bytes = new byte[stream.available()];
     int at = 0;

@@ -172,10 +172,8 @@ public final class ProtectedItems {
    */
   public ProtectedItem chooseBlockSize(String vmId, ProtectionState state, int stored)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
-        current -> current.getState() != state || current.getDiskTrackingCount() > 0 ? current
-            : current.toBuilder().setBlockSize(stored).setBlockSizeChosen(stored != 0).build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
+    return keepChosenBlockSize(vmId, stored,
+        current -> current.getState() == state && current.getDiskTrackingCount() == 0);
   }
 
   /**
@@ -186,9 +184,17 @@ public final class ProtectedItems {
    */
   public ProtectedItem chooseFailbackBlockSize(String vmId, int stored)
       throws NotFoundException, StoreException {
+    return keepChosenBlockSize(vmId, stored,
+        current -> current.getState() == ProtectionState.FAILING_BACK
+            && current.getBlockSize() == 0);
+  }
+
+  /** Keeps {@code stored} as the VM's chosen block size where {@code allowed}; the item after. */
+  private ProtectedItem keepChosenBlockSize(String vmId, int stored,
+      java.util.function.Predicate<ProtectedItem> allowed)
+      throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
-        current -> current.getState() != ProtectionState.FAILING_BACK
-            || current.getBlockSize() != 0 ? current
+        current -> !allowed.test(current) ? current
             : current.toBuilder().setBlockSize(stored).setBlockSizeChosen(stored != 0).build());
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
