@@ -21,7 +21,8 @@ final class OperatorClient implements AutoCloseable {
 
   private final ManagedChannel channel;
 
-  private OperatorClient(ManagedChannel channel) {
+  /** Over {@code channel}, which it closes; {@link #connect} makes the operator's. */
+  OperatorClient(ManagedChannel channel) {
     this.channel = channel;
   }
 
