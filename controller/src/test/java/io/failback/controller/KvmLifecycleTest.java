@@ -272,7 +272,14 @@ class KvmLifecycleTest {
     assertTrue(console.await("LOOP 0", BOOT).isPresent(), console::tail);
 
     Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
-    fixture.awaitState(failback, JobState.JOB_WAITING);
+    Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
+    // Phase 1 read the checkpoint the failover took before the guest's first instruction: the
+    // guest wrote only its loop's 256 KiB, four 64 KiB blocks.
+    assertTrue(waiting.getTimelineList().stream().anyMatch(s -> s.getDescription().equals(
+        "phase 1 sends only the " + LOOP / 65536 + " blocks the cloud VM wrote since the planned"
+            + " failover; the verify pass re-reads every on-prem block later")), waiting::toString);
+    assertTrue(waiting.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "p1 (TRACKED) verified: whole-disk digests equal on both sides")), waiting::toString);
     int passes = (int) console.report().lines().stream().filter(l -> l.startsWith("LOOP "))
         .count();
     assertTrue(console.await("LOOP " + (passes + 1), BOOT).isPresent(), console::tail);

@@ -55,8 +55,17 @@ record OnPremBefore(byte[][] disks, Path vhdxCopy) {
           "the undo journal of disk " + i + " was left behind");
     }
     FailbackFullDownloadTest.qemuImgCompareVhdx(fixture.onPremDisk(0), vhdxCopy);
-    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(
+    assertEquals(trackingPoint(item), fixture.controller.server.cloud().snapshots(
         item.getCloudVmId()), "the cancelled run's snapshot was kept");
+  }
+
+  /**
+   * The one snapshot a failed-over cloud VM keeps beside a failback's or a drill's: the tracking
+   * point of its planned failover, if it has one.
+   */
+  static List<String> trackingPoint(ProtectedItem item) {
+    String point = item.getFailoverBaseline().getCloudTrackingPoint();
+    return point.isEmpty() ? List.of() : List.of(point);
   }
 
   /**

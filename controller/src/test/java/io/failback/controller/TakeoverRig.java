@@ -29,6 +29,7 @@ import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.ListHostsRequest;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.UnplannedFailoverRequest;
 import io.failback.proto.v1.VirtualMachine;
 import io.failback.proto.v1.WriteToCloudVmRequest;
 import io.grpc.ManagedChannel;
@@ -159,12 +160,14 @@ final class TakeoverRig implements AutoCloseable {
     return resource;
   }
 
-  /** Protects the VM, fails it over to the cloud and commits. */
-  void failedOver() throws Exception {
+  /** Protects the VM, fails it over (unplanned: phase 1 then compares checksums), commits. */
+  void failedOver(boolean planned) throws Exception {
     awaitJob(failover.enableProtection(EnableProtectionRequest.newBuilder().addVmIds(vmId)
         .build()).getJob(), JobState.JOB_SUCCEEDED);
-    awaitJob(failover.plannedFailover(PlannedFailoverRequest.newBuilder().addVmIds(vmId)
-        .setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob(), JobState.JOB_SUCCEEDED);
+    awaitJob(planned ? failover.plannedFailover(PlannedFailoverRequest.newBuilder()
+        .addVmIds(vmId).setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob()
+        : failover.unplannedFailover(UnplannedFailoverRequest.newBuilder().addVmIds(vmId)
+            .build()).getJob(), JobState.JOB_SUCCEEDED);
     awaitJob(failover.commit(CommitRequest.newBuilder().addVmIds(vmId).build()).getJob(),
         JobState.JOB_SUCCEEDED);
   }

@@ -135,7 +135,9 @@ final class LaneSource {
 
   /** The end of the run of whole batches of zeros from the batch start {@code first}. */
   private long zeroRunEnd(long first) throws SyncException {
-    if (maxRunBatches <= 1 || tracked) {
+    // A re-verification sends what it recorded and reads the view only for what differs: the
+    // view may be gone by then (a KVM snapshot's export dies with the cloud VM's QEMU).
+    if (maxRunBatches <= 1 || tracked || recordedDigests) {
       return first;
     }
     if (probedFirst != first) {

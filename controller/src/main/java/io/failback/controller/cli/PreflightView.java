@@ -30,8 +30,10 @@ final class PreflightView {
     if (report.hasEstimate()) {
       out.printf(Locale.ROOT, "  sampled %d blocks: %d differ, %d not zero in the cloud%n",
           e.getBlocksSampled(), e.getBlocksSampledDiffering(), e.getBlocksSampledNonZero());
-      out.printf(Locale.ROOT, "  sync before failover: %s to send, ~%s%n",
-          ByteText.human(e.getBytesToSendSyncBefore()), JobView.seconds(e.getDurationSyncBefore()));
+      out.printf(Locale.ROOT, "  sync before failover: %s to send, %s to checksum, ~%s%n",
+          ByteText.human(e.getBytesToSendSyncBefore()),
+          ByteText.human(e.getBytesChecksummedSyncBefore()),
+          JobView.seconds(e.getDurationSyncBefore()));
       out.printf(Locale.ROOT, "  full download:        %s to send, ~%s%n",
           ByteText.human(e.getBytesToSendFullDownload()),
           JobView.seconds(e.getDurationFullDownload()));

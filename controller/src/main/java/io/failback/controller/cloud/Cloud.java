@@ -30,6 +30,14 @@ public interface Cloud extends AutoCloseable {
   void start(String vmId) throws CloudException;
 
   /**
+   * Starts an OFF VM as {@link #start} does, with change tracking from before the guest's first
+   * write: the id of that tracking point, which {@link #snapshot(String, String)} reports the
+   * changes since, or empty when this cloud could not make one (the VM runs either way). It is
+   * listed and released as a snapshot.
+   */
+  String startTracked(String vmId) throws CloudException;
+
+  /**
    * Shuts a RUNNING VM down; does nothing when it is OFF.
    *
    * <p>When this returns no guest write is in progress or will ever complete, and the disks are
@@ -62,6 +70,13 @@ public interface Cloud extends AutoCloseable {
    * #releaseSnapshot} deletes it.
    */
   CloudSnapshot snapshot(String vmId) throws CloudException;
+
+  /**
+   * A snapshot as {@link #snapshot(String)} takes, whose {@link CloudSnapshot#changedSince}
+   * tells the blocks written between tracking point {@code since} ({@link #startTracked}) and
+   * the snapshot's instant; it tells nothing when that tracking was lost or is unknown.
+   */
+  CloudSnapshot snapshot(String vmId, String since) throws CloudException;
 
   /**
    * A new handle on an existing snapshot, e.g. after a restart of the process.

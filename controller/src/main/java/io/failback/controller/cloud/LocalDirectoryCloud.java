@@ -104,6 +104,34 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
     transition(vm, PowerState.RUNNING);
   }
 
+  /**
+   * The tracking point is a snapshot of the OFF VM: this cloud tracks writes only by preserving
+   * what they overwrite, so it keeps the first overwritten bytes of each 64 KiB chunk until it
+   * is released (with the VM, at the latest).
+   */
+  @Override
+  public synchronized String startTracked(String vmId) throws CloudException {
+    LocalVm vm = requireVm(vmId);
+    if (vm.vm().state() != PowerState.OFF) {
+      throw precondition("cloud VM %s is %s already", vm.vm().label(), vm.vm().state());
+    }
+    String id;
+    try (CloudSnapshot tracking = snapshot(vmId)) {
+      id = tracking.id();
+    }
+    try {
+      start(vmId);
+    } catch (CloudException | RuntimeException e) {
+      try {
+        releaseSnapshot(id);
+      } catch (CloudException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    return id;
+  }
+
   @Override
   public synchronized void shutdown(String vmId) throws CloudException {
     LocalVm vm = requireVm(vmId);
@@ -182,7 +210,25 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
     try {
       String id = UUID.randomUUID().toString();
       LocalSnapshot snapshot = Snapshots.take(directory, vm, id, clock.instant());
-      return new SnapshotHandle(vm, snapshot, this::persist);
+      return new SnapshotHandle(vm, snapshot, this::persist, null);
+    } catch (IOException e) {
+      throw CloudException.io(e, "cannot snapshot cloud VM %s", vm.vm().label());
+    }
+  }
+
+  @Override
+  public synchronized CloudSnapshot snapshot(String vmId, String since) throws CloudException {
+    LocalSnapshot tracking = directory.snapshot(since);
+    if (tracking != null && !tracking.vmId().equals(vmId)) {
+      throw invalid("tracking point %s is not of cloud VM %s", since, vmId);
+    }
+    LocalVm vm = requireVm(vmId);
+    try {
+      LocalSnapshot snapshot = Snapshots.take(directory, vm, UUID.randomUUID().toString(),
+          clock.instant());
+      // Read after this instant, the tracking point's chunks are a superset of those written
+      // before it: a block written since is sent from the snapshot all the same.
+      return new SnapshotHandle(vm, snapshot, this::persist, tracking);
     } catch (IOException e) {
       throw CloudException.io(e, "cannot snapshot cloud VM %s", vm.vm().label());
     }
@@ -197,7 +243,7 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
           + " it no longer shows its instant: release it and take a new one", snapshotId,
           vm.vm().label());
     }
-    return new SnapshotHandle(vm, snapshot, this::persist);
+    return new SnapshotHandle(vm, snapshot, this::persist, null);
   }
 
   @Override

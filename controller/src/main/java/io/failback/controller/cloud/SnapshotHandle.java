@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** A {@link CloudSnapshot} handle of a {@link LocalDirectoryCloud}. */
 final class SnapshotHandle implements CloudSnapshot {
@@ -15,13 +16,16 @@ final class SnapshotHandle implements CloudSnapshot {
   private final LocalVm vm;
   private final LocalSnapshot snapshot;
   private final Closer closer;
+  /** The tracking point the snapshot was taken against, or null. */
+  private final LocalSnapshot since;
   private final List<SnapshotView> views = new ArrayList<>();
   private boolean closed;
 
-  SnapshotHandle(LocalVm vm, LocalSnapshot snapshot, Closer closer) {
+  SnapshotHandle(LocalVm vm, LocalSnapshot snapshot, Closer closer, LocalSnapshot since) {
     this.vm = vm;
     this.snapshot = snapshot;
     this.closer = closer;
+    this.since = since;
   }
 
   @Override
@@ -63,6 +67,23 @@ final class SnapshotHandle implements CloudSnapshot {
     } catch (IOException e) {
       throw CloudException.io(e, "cannot open disk %d of cloud VM %s", index, vm.vm().label());
     }
+  }
+
+  @Override
+  public Optional<long[]> changedSince(int index, int blockSize) throws CloudException {
+    if (!ChangedBlocks.isValidBlockSize(blockSize)) {
+      throw CloudException.invalid("block size %d is not a power of two of at least %d",
+          blockSize, ChangedBlocks.MIN_BLOCK_SIZE);
+    }
+    if (index < 0 || index >= snapshot.diskCount()) {
+      throw CloudException.invalid("snapshot %s of cloud VM %s has %d disks; there is no disk"
+          + " %d", id(), vm.vm().label(), snapshot.diskCount(), index);
+    }
+    if (since == null || since.released() || !since.tracking()
+        || since.diskCount() != snapshot.diskCount()) {
+      return Optional.empty();
+    }
+    return Optional.of(ChangedBlocks.of(since.store(index), blockSize));
   }
 
   /** Closes the views and persists the tracking state, keeping the snapshot. */

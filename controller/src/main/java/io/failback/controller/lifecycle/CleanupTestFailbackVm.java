@@ -48,7 +48,7 @@ final class CleanupTestFailbackVm extends ItemWork {
   @Override
   public void transfer() throws Exception {
     FailbackDrill drill = item.getDrill();
-    for (String stale : context.cloud().snapshots(item.getCloudVmId())) {
+    for (String stale : FlowSupport.takenSnapshots(context, item)) {
       // Only failbacks and drills snapshot a cloud VM, and neither runs beside a drill.
       context.cloud().releaseSnapshot(stale);
       step("released snapshot " + stale + " of the cloud VM, left by the drill");

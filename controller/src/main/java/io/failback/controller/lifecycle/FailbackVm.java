@@ -127,19 +127,18 @@ class FailbackVm extends ItemWork {
       return;
     }
     keepBlocks(FailbackBlocks.choose(context, jobId, vmId(), onPrem.getHostName()));
-    CloudSnapshot snapshot = context.cloud().snapshot(item.getCloudVmId());
+    PhaseOne phaseOne = new PhaseOne(this);
+    Optional<String> since = phaseOne.trackingPoint();
+    CloudSnapshot snapshot = since.isPresent()
+        ? context.cloud().snapshot(item.getCloudVmId(), since.get())
+        : context.cloud().snapshot(item.getCloudVmId());
     snapshotId = snapshot.id();
     step("snapshot " + snapshot.id() + " of the cloud disks taken; phase 1 syncs it while the"
         + " cloud VM keeps running");
-    List<DiskTransfer.Disk> disks = new ArrayList<>();
-    for (int i = 0; i < onPrem.getDisksCount(); i++) {
-      disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), snapshot.disk(i),
-          null));
-    }
     // The handle stays open until the verify pass: a KVM snapshot's point-in-time view (a
     // libvirt backup job) ends with its handle.
     heldSnapshot = snapshot;
-    phaseOneOutcomes = transfer(SyncMode.DELTA, "p1", disks);
+    phaseOneOutcomes = phaseOne.run(snapshot, since.isPresent());
     if (context.items().get(vmId()).getState() != ProtectionState.FAILBACK_SYNCED) {
       // Not after a controller restart that found the item synced already.
       context.items().transition(vmId(), ProtectionState.FAILING_BACK,
@@ -244,12 +243,7 @@ class FailbackVm extends ItemWork {
     CloudSnapshot snapshot = heldSnapshot != null ? heldSnapshot
         : context.cloud().openSnapshot(snapshotId);
     try {
-      List<DiskTransfer.Disk> disks = new ArrayList<>();
-      for (int i = 0; i < onPrem.getDisksCount(); i++) {
-        disks.add(new DiskTransfer.Disk(i, onPrem.getDisks(i).getPath(), snapshot.disk(i),
-            null));
-      }
-      outcomes = transfer(SyncMode.DELTA, "p1v", disks);
+      outcomes = transfer(SyncMode.DELTA, "p1v", new PhaseOne(this).disks(snapshot, null));
     } finally {
       heldSnapshot = null;
       quietly("closing the snapshot", snapshot::close);
@@ -307,6 +301,13 @@ class FailbackVm extends ItemWork {
         t -> t.setDowntime(Durations.fromMillis(downtime.toMillis())));
     step("on-prem VM started; downtime " + downtime.toMillis() + " ms");
     releaseSnapshot();
+    // The failover's tracking point goes with the baseline: the cloud copy is no longer active.
+    String trackingPoint = context.items().get(vmId()).getFailoverBaseline()
+        .getCloudTrackingPoint();
+    if (!trackingPoint.isEmpty()) {
+      quietly("releasing the failover's tracking point " + trackingPoint,
+          () -> context.cloud().releaseSnapshot(trackingPoint));
+    }
     context.items().transition(vmId(), null, ProtectionState.FAILED_BACK_COMMIT_PENDING,
         b -> b.clearActiveJobId());
     // A full download made no reference point: reverse replication then compares checksums.
@@ -377,7 +378,7 @@ class FailbackVm extends ItemWork {
    * preserving every block the guest overwrites for as long as the VM lives.
    */
   private void releaseStaleSnapshots() throws Exception {
-    for (String stale : context.cloud().snapshots(item.getCloudVmId())) {
+    for (String stale : FlowSupport.takenSnapshots(context, item)) {
       context.cloud().releaseSnapshot(stale);
       step("released snapshot " + stale + " left by an interrupted earlier run");
     }

@@ -5,6 +5,7 @@ import io.failback.common.hash.ZeroBlocks;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.DiskFormat;
 import io.failback.proto.v1.NetworkAdapter;
+import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
@@ -127,7 +128,18 @@ final class FlowSupport {
     };
   }
 
-  static String onPremVmId(io.failback.proto.v1.ProtectedItem item) {
+  /**
+   * The cloud VM's snapshots that a failback or a drill took, without the tracking point its
+   * planned failover keeps (the item's failover baseline), which outlives them.
+   */
+  static List<String> takenSnapshots(LifecycleContext context, ProtectedItem item)
+      throws Exception {
+    String baseline = item.getFailoverBaseline().getCloudTrackingPoint();
+    return context.cloud().snapshots(item.getCloudVmId()).stream()
+        .filter(id -> !id.equals(baseline)).toList();
+  }
+
+  static String onPremVmId(ProtectedItem item) {
     return item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
   }
 

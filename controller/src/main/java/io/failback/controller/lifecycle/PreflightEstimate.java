@@ -9,6 +9,7 @@ import io.failback.common.hash.ZeroBlocks;
 import io.failback.controller.tuning.BlockSize;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverEstimate;
+import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.SampleDigests;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -47,6 +48,7 @@ final class PreflightEstimate {
   /** The estimate, or null when a disk could not be sampled (then a problem says why). */
   FailoverEstimate estimate(boolean fullDownload) throws Exception {
     long total = 0;
+    long checksummed = 0;
     double syncBefore = 0;
     double full = 0;
     long sampled = 0;
@@ -75,6 +77,7 @@ final class PreflightEstimate {
       long vmTotal = 0;
       int disks = context.cloud().get(failback.item().getCloudVmId()).orElseThrow().disks()
           .size();
+      boolean tracked = tracked(failback, disks, block);
       for (int i = 0; i < disks; i++) {
         try (BlockDevice cloud = context.cloud().openDisk(failback.item().getCloudVmId(), i,
             false)) {
@@ -107,6 +110,7 @@ final class PreflightEstimate {
           sampled += sample.length;
           vmSampled += sample.length;
           total += cloud.size();
+          checksummed += tracked ? 0 : cloud.size();
           vmTotal += cloud.size();
         }
       }
@@ -143,7 +147,8 @@ final class PreflightEstimate {
         .setUndoJournalBytes(undo.bytes())
         .setDiskGrowthBytes(undo.growth())
         .setDurationSyncBefore(Durations.fromNanos(rates.fixedCost().toNanos()
-            + (long) ((total / rates.checksum() + syncBefore / rates.send()) * 1e9)))
+            + (long) ((checksummed / rates.checksum() + syncBefore / rates.send()) * 1e9)))
+        .setBytesChecksummedSyncBefore(checksummed)
         .setDurationFullDownload(Durations.fromNanos(rates.fixedCost().toNanos()
             + (long) (full / rates.send() * 1e9)))
         .setLinkBytesPerSecond(rates.send())
@@ -162,6 +167,15 @@ final class PreflightEstimate {
                 + " failover moves them while the cloud VM runs, and the outage covers only"
                 + " what changes after the snapshot", differingShare * 100))
         .build();
+  }
+
+  /** Whether the failback's phase 1 would send only the cloud VM's tracked writes. */
+  private boolean tracked(Preflight.Failback failback, int disks, int block) throws Exception {
+    ProtectedItem item = failback.item();
+    boolean newDisks = failback.onPrem() == null || !failback.host().equals(item.getOnPremHost());
+    return PhaseOne.whyNot(item, newDisks, disks, block) == null && context.cloud()
+        .snapshots(item.getCloudVmId()).contains(item.getFailoverBaseline()
+            .getCloudTrackingPoint());
   }
 
   /**

@@ -117,6 +117,13 @@ public final class ProtectedItems {
         // longer describe it, so the next replication records them afresh.
         next.clearDiskTracking();
       }
+      if (!Transitions.cloudCopyActive(to) || to == ProtectionState.FAILED_OVER
+          && from != ProtectionState.FAILED_OVER_COMMIT_PENDING
+          && from != ProtectionState.FAILED_OVER) {
+        // Back from a failback that did not finish: its phase 1 rewrote the digest sets for
+        // on-prem disks that were then put back, so they no longer describe those disks.
+        next.clearFailoverBaseline();
+      }
       checkArgument(to != ProtectionState.FAILBACK_INCONSISTENT
           || !next.getInconsistentReason().isEmpty(),
           "%s enters FAILBACK_INCONSISTENT without an inconsistent_reason", subject(current));

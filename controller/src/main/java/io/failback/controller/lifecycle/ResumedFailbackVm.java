@@ -126,7 +126,7 @@ final class ResumedFailbackVm extends FailbackVm {
     snapshotId = null;
     super.transfer();
     // Phase 1's snapshot, kept by the cloud, goes when the on-prem VM starts.
-    List<String> kept = context.cloud().snapshots(item.getCloudVmId());
+    List<String> kept = FlowSupport.takenSnapshots(context, item);
     snapshotId = kept.size() == 1 ? kept.get(0) : null;
   }
 }

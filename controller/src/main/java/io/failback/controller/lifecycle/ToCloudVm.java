@@ -3,10 +3,13 @@ package io.failback.controller.lifecycle;
 import static io.failback.controller.lifecycle.FlowSupport.quietly;
 
 import com.google.protobuf.util.Timestamps;
+import io.failback.proto.v1.DiskTracking;
+import io.failback.proto.v1.FailoverBaseline;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.VirtualMachine;
+import java.util.List;
 
 /**
  * One VM's failover to the cloud: planned (on-prem VM off, final delta, cloud VM started) or
@@ -78,15 +81,34 @@ class ToCloudVm extends ItemWork {
   public void startTarget() throws Exception {
     FlowSupport.checkCancel(context, jobId);
     java.time.Instant starting = context.clock().instant();
-    context.cloud().start(item.getCloudVmId());
+    FailoverBaseline baseline = FailoverBaseline.getDefaultInstance();
+    if (planned) {
+      // The final sync left the replica equal to the on-prem disks, with its digest sets: from
+      // here on the cloud tracks what the VM writes, so a failback can send only that.
+      List<DiskTracking> replica = context.items().get(vmId()).getDiskTrackingList();
+      String tracking = context.cloud().startTracked(item.getCloudVmId());
+      if (!tracking.isEmpty() && replica.size() == vm.getDisksCount()) {
+        baseline = FailoverBaseline.newBuilder().setCloudTrackingPoint(tracking)
+            .addAllDisks(replica).build();
+      }
+    } else {
+      context.cloud().start(item.getCloudVmId());
+    }
     pastNoReturn = true;
     context.timings().power(Timings.CLOUD, Timings.Power.START,
         java.time.Duration.between(starting, context.clock().instant()));
     step(planned ? "cloud VM started"
         : "cloud VM started from the replica of "
             + Timestamps.toString(item.getLastRecoveryPoint()));
+    FailoverBaseline kept = baseline;
     context.items().transition(vmId(), ProtectionState.FAILING_OVER,
-        ProtectionState.FAILED_OVER_COMMIT_PENDING, b -> b.clearActiveJobId());
+        ProtectionState.FAILED_OVER_COMMIT_PENDING,
+        b -> {
+          b.clearActiveJobId();
+          if (!kept.getCloudTrackingPoint().isEmpty()) {
+            b.setFailoverBaseline(kept);
+          }
+        });
   }
 
   @Override

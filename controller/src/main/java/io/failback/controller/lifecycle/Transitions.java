@@ -176,6 +176,15 @@ public final class Transitions {
         || to == FAILBACK_ROLLING_BACK;
   }
 
+  /**
+   * Whether in {@code state} the cloud VM a failover started is still the item's active copy,
+   * or the one a failback under way comes from: its failover baseline still describes it.
+   */
+  public static boolean cloudCopyActive(ProtectionState state) {
+    return EnumSet.of(FAILED_OVER_COMMIT_PENDING, FAILED_OVER, FAILING_BACK, FAILBACK_SYNCED,
+        FAILBACK_COMPLETING, FAILBACK_INCONSISTENT, FAILBACK_ROLLING_BACK).contains(state);
+  }
+
   /** Whether the on-prem VM may run (or be started) in {@code state}. */
   public static boolean onPremMayRun(ProtectionState state) {
     return RULES.containsKey(state) && !ON_PREM_FENCED.contains(state);

@@ -85,18 +85,34 @@ public final class KvmCloud implements Cloud {
   @Override
   public synchronized void start(String vmId) throws CloudException {
     Found found = domains.require(vmId);
+    try {
+      startable(found).create();
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot start cloud VM %s", vm(found).label());
+    }
+  }
+
+  /** A checkpoint taken while the domain is paused before its first instruction. */
+  @Override
+  public synchronized String startTracked(String vmId) throws CloudException {
+    Found found = domains.require(vmId);
+    Domain domain = startable(found);
+    return snapshots.startTracked(found, vm(found), domain).orElse("");
+  }
+
+  /** The OFF VM's domain, defined afresh for its next boot. */
+  private Domain startable(Found found) throws CloudException {
     CloudVm vm = vm(found);
     if (vm.state() != PowerState.OFF) {
       throw CloudException.precondition("cloud VM %s is %s already", vm.label(), vm.state());
     }
-    if (exports.anyOpen(vmId) || snapshots.anyOpen(vmId)) {
+    if (exports.anyOpen(vm.id()) || snapshots.anyOpen(vm.id())) {
       // QEMU could not lock the disk anyway; and a replication into it has not finished.
       throw CloudException.precondition("cloud VM %s has an open disk handle: close it (finish"
           + " the replication) before starting the VM", vm.label());
     }
     try {
-      Domain domain = factory.redefine(found.record(), options.boot().bootFor(vm));
-      domain.create();
+      return factory.redefine(found.record(), options.boot().bootFor(vm));
     } catch (LibvirtException e) {
       throw CloudException.io(e, "cannot start cloud VM %s", vm.label());
     }
@@ -154,7 +170,22 @@ public final class KvmCloud implements Cloud {
   @Override
   public synchronized CloudSnapshot snapshot(String vmId) throws CloudException {
     Found found = domains.require(vmId);
-    return snapshots.take(found, vm(found));
+    return snapshots.take(found, vm(found), Optional.empty());
+  }
+
+  /**
+   * With the writes since checkpoint {@code since} exported beside each disk (an incremental
+   * pull-mode backup); for an OFF VM, or a checkpoint whose bitmap QEMU lost, without them.
+   */
+  @Override
+  public synchronized CloudSnapshot snapshot(String vmId, String since) throws CloudException {
+    if (!since.startsWith(vmId + ".")) {
+      throw CloudException.invalid("tracking point %s is not of cloud VM %s", since, vmId);
+    }
+    Found found = domains.require(vmId);
+    CloudVm vm = vm(found);
+    return snapshots.take(found, vm, vm.state() == PowerState.RUNNING ? Optional.of(since)
+        : Optional.empty());
   }
 
   /**

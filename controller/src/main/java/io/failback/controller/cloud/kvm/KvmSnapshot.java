@@ -7,6 +7,8 @@ import io.failback.controller.cloud.CloudSnapshot;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A handle on a KVM cloud snapshot: one read-only NBD view per disk (of the pull-mode backup of
@@ -24,15 +26,19 @@ final class KvmSnapshot implements CloudSnapshot {
   private final Instant takenAt;
   private final List<NbdBlockDevice> views;
   private final Ending ending;
+  /** Disk target → its export's metadata context of the writes since a tracking point. */
+  private final UnaryOperator<String> changedContext;
   private boolean closed;
 
+  /** @param changedContext null when the snapshot was taken against no tracking point */
   KvmSnapshot(String id, String vmId, Instant takenAt, List<NbdBlockDevice> views,
-      Ending ending) {
+      Ending ending, UnaryOperator<String> changedContext) {
     this.id = id;
     this.vmId = vmId;
     this.takenAt = takenAt;
     this.views = List.copyOf(views);
     this.ending = ending;
+    this.changedContext = changedContext;
   }
 
   @Override
@@ -66,6 +72,27 @@ final class KvmSnapshot implements CloudSnapshot {
           + " %d", id, vmId, views.size(), index);
     }
     return new UnclosableView(views.get(index));
+  }
+
+  /** The incremental backup's dirty bitmap of the disk, read through NBD block status. */
+  @Override
+  public synchronized Optional<long[]> changedSince(int index, int blockSize)
+      throws CloudException {
+    if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
+      throw CloudException.invalid("block size %d is not a power of two of at least 4096",
+          blockSize);
+    }
+    disk(index); // refuses a closed handle, or a disk it has not
+    if (changedContext == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(DirtyBlocks.read(views.get(index).client(),
+          changedContext.apply("vd" + (char) ('a' + index)), blockSize));
+    } catch (IOException e) {
+      throw CloudException.io(e, "cannot read the changes of disk %d of cloud VM %s before"
+          + " snapshot %s", index, vmId, id);
+    }
   }
 
   synchronized boolean closed() {

@@ -21,6 +21,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 
 /**
@@ -45,8 +46,12 @@ final class KvmSnapshots {
     this.clock = clock;
   }
 
-  /** Takes a checkpoint and opens the point-in-time views of every disk. */
-  CloudSnapshot take(Found found, CloudVm vm) throws CloudException {
+  /**
+   * Takes a checkpoint and opens the point-in-time views of every disk; with {@code since} (a
+   * running VM, the checkpoint still whole) the views carry the writes between that checkpoint
+   * and this instant as a dirty bitmap.
+   */
+  CloudSnapshot take(Found found, CloudVm vm, Optional<String> since) throws CloudException {
     String uuid = UUID.randomUUID().toString();
     String name = PREFIX + uuid;
     String id = vm.id() + "." + uuid;
@@ -59,14 +64,27 @@ final class KvmSnapshots {
               + " first (libvirt runs one backup job per VM)", vm.label());
         }
         Path socket = socket(vm, "b");
-        LibvirtBackups.beginBackup(found.domain(), BackupXml.pull(socket, targets,
-            scratchDir(vm), Optional.empty()), BackupXml.checkpoint(name, targets));
+        Optional<String> from = since.map(point -> PREFIX
+            + point.substring(point.indexOf('.') + 1));
+        try {
+          LibvirtBackups.beginBackup(found.domain(), BackupXml.pull(socket, targets,
+              scratchDir(vm), from), BackupXml.checkpoint(name, targets));
+        } catch (BackupException lost) {
+          if (from.isEmpty()) {
+            throw lost;
+          }
+          // The tracking point's bitmap is gone (QEMU was killed since): a snapshot without it.
+          from = Optional.empty();
+          LibvirtBackups.beginBackup(found.domain(), BackupXml.pull(socket, targets,
+              scratchDir(vm), from), BackupXml.checkpoint(name, targets));
+        }
         List<NbdBlockDevice> views = new ArrayList<>();
         try {
           for (String target : targets) {
+            List<String> contexts = from.isEmpty() ? List.of(NbdBlockDevice.BASE_ALLOCATION)
+                : List.of(NbdBlockDevice.BASE_ALLOCATION, changedContext(target));
             views.add(new NbdBlockDevice(NbdClient.connect(socket,
-                BackupXml.exportName(target), List.of(NbdBlockDevice.BASE_ALLOCATION)), false,
-                null));
+                BackupXml.exportName(target), contexts), false, null));
           }
         } catch (IOException | RuntimeException e) {
           // No handle will end the job: end it here, or the VM could never be snapshotted again.
@@ -77,7 +95,7 @@ final class KvmSnapshots {
           throw e;
         }
         return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views,
-            () -> endJob(found, vm)));
+            () -> endJob(found, vm), from.isPresent() ? KvmSnapshots::changedContext : null));
       }
       // OFF: libvirt 9.0 makes no checkpoint of an inactive domain; the same persistent bitmap
       // is added by qemu-img, and QEMU records into it when the VM runs again. The disks
@@ -97,7 +115,7 @@ final class KvmSnapshots {
         }
         throw e;
       }
-      return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views, () -> { }));
+      return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views, () -> { }, null));
     } catch (BackupException | IOException e) {
       throw CloudException.io(e, "cannot take a snapshot of cloud VM %s", vm.label());
     }
@@ -180,7 +198,7 @@ final class KvmSnapshots {
       return Optional.empty(); // The checkpoint's bitmap is gone (QEMU was killed since).
     }
     String target = targets.get(disk);
-    String context = "qemu:dirty-bitmap:" + BackupXml.exportBitmap(target);
+    String context = changedContext(target);
     try (NbdClient client = NbdClient.connect(socket, BackupXml.exportName(target),
         List.of(context))) {
       return Optional.of(DirtyBlocks.read(client, context, blockSize));
@@ -188,6 +206,37 @@ final class KvmSnapshots {
       endJob(found, vm);
     }
   }
+
+  /** The NBD metadata context of an incremental backup's writes to disk {@code target}. */
+  static String changedContext(String target) {
+    return "qemu:dirty-bitmap:" + BackupXml.exportBitmap(target);
+  }
+
+  /**
+   * Starts the OFF domain paused, takes a checkpoint before the guest's first instruction, and
+   * resumes it: the checkpoint's bitmaps hold every write of the guest. Empty when libvirt
+   * refused the checkpoint: the VM runs all the same, untracked.
+   */
+  Optional<String> startTracked(Found found, CloudVm vm, Domain domain) throws CloudException {
+    String uuid = UUID.randomUUID().toString();
+    Optional<String> id = Optional.of(vm.id() + "." + uuid);
+    try {
+      domain.create(START_PAUSED);
+      try {
+        LibvirtBackups.createCheckpoint(domain, BackupXml.checkpoint(PREFIX + uuid,
+            targets(vm)));
+      } catch (BackupException e) {
+        id = Optional.empty();
+      }
+      domain.resume();
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot start cloud VM %s", vm.label());
+    }
+    return id;
+  }
+
+  // virDomainCreateFlags: launch QEMU with its CPUs stopped.
+  private static final int START_PAUSED = 1;
 
   /**
    * Deletes the checkpoint and its bitmaps: through libvirt while the VM runs; while it is OFF,
@@ -205,7 +254,16 @@ final class KvmSnapshots {
     CloudVm vm = KvmCloud.vm(found);
     try {
       boolean running = vm.state() == PowerState.RUNNING;
-      boolean existed = LibvirtBackups.deleteCheckpoint(found.domain(), name, !running);
+      boolean existed;
+      try {
+        existed = LibvirtBackups.deleteCheckpoint(found.domain(), name, !running);
+      } catch (BackupException lost) {
+        if (!running) {
+          throw lost;
+        }
+        // QEMU was killed in the run that made the bitmap: only libvirt's record is left.
+        existed = LibvirtBackups.deleteCheckpoint(found.domain(), name, true);
+      }
       if (running && !existed && QemuImg.bitmaps(vm.disks().get(0).path()).contains(name)) {
         throw CloudException.precondition("snapshot %s of running cloud VM %s was taken while"
             + " it was OFF: shut it down to release it", snapshotId, vm.label());

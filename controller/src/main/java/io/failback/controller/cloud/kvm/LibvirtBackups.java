@@ -19,6 +19,8 @@ final class LibvirtBackups {
   private interface Api extends Library {
     int virDomainBackupBegin(Pointer domain, String backupXml, String checkpointXml, int flags);
 
+    Pointer virDomainCheckpointCreateXML(Pointer domain, String xml, int flags);
+
     Pointer virDomainCheckpointLookupByName(Pointer domain, String name, int flags);
 
     int virDomainCheckpointDelete(Pointer checkpoint, int flags);
@@ -50,6 +52,15 @@ final class LibvirtBackups {
     if (API.virDomainBackupBegin(pointer(domain), backupXml, checkpointXml, 0) < 0) {
       throw failure("cannot begin a backup");
     }
+  }
+
+  /** Creates checkpoint {@code checkpointXml} of a running (or paused) domain. */
+  static void createCheckpoint(Domain domain, String checkpointXml) throws BackupException {
+    Pointer checkpoint = API.virDomainCheckpointCreateXML(pointer(domain), checkpointXml, 0);
+    if (checkpoint == null) {
+      throw failure("cannot create a checkpoint");
+    }
+    API.virDomainCheckpointFree(checkpoint);
   }
 
   // virDomainCheckpointDeleteFlags: forget the checkpoint, leave its bitmaps to the caller.

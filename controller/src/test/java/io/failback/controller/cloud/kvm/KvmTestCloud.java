@@ -73,10 +73,28 @@ public final class KvmTestCloud implements AutoCloseable {
 
   /** Starts the VM booting the tiny guest with {@code script}; its console from this boot on. */
   GuestConsole start(String vmId, GuestScript script) throws CloudException, IOException {
+    return boot(vmId, script, () -> cloud.start(vmId));
+  }
+
+  /**
+   * As {@link #start}, tracked from before the guest's first write: the point's id goes in
+   * {@code trackingPoint[0]}.
+   */
+  GuestConsole startTracked(String vmId, GuestScript script, String[] trackingPoint)
+      throws CloudException, IOException {
+    return boot(vmId, script, () -> trackingPoint[0] = cloud.startTracked(vmId));
+  }
+
+  private interface Starting {
+    void start() throws CloudException;
+  }
+
+  private GuestConsole boot(String vmId, GuestScript script, Starting starting)
+      throws CloudException, IOException {
     Path log = cloud.vmDir(vmId).resolve("console.log");
     long from = Files.exists(log) ? Files.size(log) : 0;
     scripts.set(script);
-    cloud.start(vmId);
+    starting.start();
     // libvirt may truncate the log at start: then follow it from its beginning.
     long now = Files.exists(log) ? Files.size(log) : 0;
     return GuestConsole.followFile(log, now < from ? 0 : from, stopConsoles);

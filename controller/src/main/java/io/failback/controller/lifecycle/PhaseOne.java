@@ -1,0 +1,143 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.cloud.CloudSnapshot;
+import io.failback.controller.sync.SyncOutcome;
+import io.failback.controller.tuning.BlockSize;
+import io.failback.proto.v1.DiskTracking;
+import io.failback.proto.v1.FailoverBaseline;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.SyncMode;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.LongStream;
+
+/**
+ * A failback's phase 1: every block's checksums compared, or, after a planned failover, only
+ * the blocks the cloud VM wrote since it started sent.
+ *
+ * <p>Why the second is safe: the planned failover's final sync left the replica equal to the
+ * on-prem disks and recorded its digest sets on both sides; the cloud tracked every write from
+ * before the cloud VM's first (the failover baseline). A block it did not write still holds the
+ * replica's bytes, whose digest both sides keep. What the on-prem disk may have changed since
+ * (a host that ran the VM anyway) the verify pass finds: it re-reads every on-prem block
+ * against the digests phase 1 leaves, and sends again what differs, before the cloud VM stops.
+ */
+final class PhaseOne {
+  private final FailbackVm failback;
+
+  PhaseOne(FailbackVm failback) {
+    this.failback = failback;
+  }
+
+  /**
+   * The tracking point to take phase 1's snapshot against, or empty where phase 1 compares
+   * checksums: no baseline (an unplanned failover), a new VM (alternate host, recreated), on-prem
+   * disks a failed run left inconsistent, or digest sets of other blocks than the failback's.
+   */
+  Optional<String> trackingPoint() throws Exception {
+    ProtectedItem item = failback.item;
+    FailoverBaseline baseline = item.getFailoverBaseline();
+    if (baseline.getCloudTrackingPoint().isEmpty()) {
+      return Optional.empty();
+    }
+    boolean newDisks = !failback.alternateHost.isEmpty() || failback.recreating != null;
+    String why = whyNot(item, newDisks, failback.onPrem.getDisksCount(),
+        failback.blocks().bytes());
+    if (why != null) {
+      failback.step("phase 1 compares the checksums of every block: " + why);
+      return Optional.empty();
+    }
+    return Optional.of(baseline.getCloudTrackingPoint());
+  }
+
+  /**
+   * Why a failback of {@code item} in {@code blockSize}-byte blocks cannot send only the cloud
+   * VM's tracked writes in phase 1, or null when it can (the pre-flight asks too).
+   *
+   * @param newDisks whether the failback goes to a new VM (alternate host, recreated)
+   */
+  static String whyNot(ProtectedItem item, boolean newDisks, int disks, int blockSize) {
+    FailoverBaseline baseline = item.getFailoverBaseline();
+    if (baseline.getCloudTrackingPoint().isEmpty()) {
+      return "no planned failover left a baseline";
+    }
+    if (newDisks) {
+      return "the VM's disks are new";
+    }
+    if (item.getState() != ProtectionState.FAILED_OVER) {
+      return "the on-prem disks are " + item.getState();
+    }
+    for (int i = 0; i < disks; i++) {
+      int disk = i;
+      Optional<DiskTracking> tracking = baseline.getDisksList().stream()
+          .filter(t -> t.getDiskIndex() == disk).findFirst();
+      if (tracking.isEmpty() || !tracking.get().getDigestSet()
+          .equals(Replication.digestSetPrefix(item) + "-d" + disk)) {
+        return "the failover recorded no digest set of disk " + disk;
+      }
+      if (BlockSize.fromStored(tracking.get().getBlockSize()) != blockSize) {
+        return "the failover's digest sets are of "
+            + BlockSize.describe(BlockSize.fromStored(tracking.get().getBlockSize()))
+            + " blocks, this failback's of " + BlockSize.describe(blockSize);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Runs phase 1 from {@code snapshot}: TRACKED where it was taken against a tracking point
+   * that still tells every disk's changes, a checksum pass otherwise, and a checksum pass
+   * again where the tracked one failed short of a cancel (e.g. a host that lost its digest
+   * sets).
+   */
+  List<SyncOutcome> run(CloudSnapshot snapshot, boolean againstTrackingPoint) throws Exception {
+    Optional<List<BitSet>> changed = againstTrackingPoint ? changes(snapshot)
+        : Optional.empty();
+    if (againstTrackingPoint && changed.isEmpty()) {
+      failback.step("the cloud no longer tracks the VM's writes since the failover (its"
+          + " tracking was lost): phase 1 compares the checksums of every block");
+    }
+    if (changed.isPresent()) {
+      long blocks = changed.get().stream().mapToLong(BitSet::cardinality).sum();
+      failback.step("phase 1 sends only the " + blocks + " blocks the cloud VM wrote since the"
+          + " planned failover; the verify pass re-reads every on-prem block later");
+      try {
+        return failback.transfer(SyncMode.TRACKED, "p1", disks(snapshot, changed.get()));
+      } catch (Exception e) {
+        FlowSupport.checkCancel(failback.context, failback.jobId);
+        failback.step("phase 1 from the tracked writes failed (" + e.getMessage()
+            + "): comparing the checksums of every block instead");
+        // New sessions: the agent remembers the failed ones.
+        failback.sessionSuffix = failback.sessionSuffix + "-sums";
+      }
+    }
+    return failback.transfer(SyncMode.DELTA, "p1", disks(snapshot, null));
+  }
+
+  /** The on-prem disks paired with the snapshot's views, with their changed blocks or null. */
+  List<DiskTransfer.Disk> disks(CloudSnapshot snapshot, List<BitSet> changed)
+      throws Exception {
+    List<DiskTransfer.Disk> disks = new ArrayList<>();
+    for (int i = 0; i < failback.onPrem.getDisksCount(); i++) {
+      disks.add(new DiskTransfer.Disk(i, failback.onPrem.getDisks(i).getPath(),
+          snapshot.disk(i), changed == null ? null : changed.get(i)));
+    }
+    return disks;
+  }
+
+  private Optional<List<BitSet>> changes(CloudSnapshot snapshot) throws Exception {
+    List<BitSet> changed = new ArrayList<>();
+    for (int i = 0; i < failback.onPrem.getDisksCount(); i++) {
+      Optional<long[]> blocks = snapshot.changedSince(i, failback.blocks().bytes());
+      if (blocks.isEmpty()) {
+        return Optional.empty();
+      }
+      changed.add(LongStream.of(blocks.get()).collect(BitSet::new,
+          (bits, block) -> bits.set((int) block), BitSet::or));
+    }
+    return Optional.of(changed);
+  }
+}
