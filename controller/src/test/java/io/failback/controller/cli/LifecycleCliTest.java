@@ -53,6 +53,8 @@ class LifecycleCliTest {
     assertEquals(0, dryRun.exit(), dryRun.toString());
     assertTrue(dryRun.out().contains("pre-flight: no problems")
         && dryRun.out().contains("recommended: --data-sync before"), dryRun.out());
+    // After a planned failover phase 1 sends only the cloud VM's tracked writes: no checksums.
+    assertTrue(dryRun.out().contains(" to send, 0 B to checksum, ~"), dryRun.out());
     String unknown = "00000000-0000-4000-8000-0000000000aa";
     Run problems = cli(handle, "failover", vm, unknown, "--validate-only");
     assertEquals(PreflightView.PROBLEMS_FOUND, problems.exit(), problems.toString());
