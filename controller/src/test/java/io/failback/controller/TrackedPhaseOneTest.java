@@ -194,8 +194,10 @@ class TrackedPhaseOneTest {
   private static String failOverPlanned(LifecycleFixture fixture) throws Exception {
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
-    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
-        JobState.JOB_SUCCEEDED);
+    Job failover = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_SUCCEEDED);
+    assertStep(failover, "cloud VM started, its writes tracked from the first (tracking point "
+        + fixture.item().getFailoverBaseline().getCloudTrackingPoint() + ")");
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
     return fixture.item().getCloudVmId();
   }

@@ -106,6 +106,8 @@ final class PhaseOne {
           + " planned failover; the verify pass re-reads every on-prem block later");
       try {
         return failback.transfer(SyncMode.TRACKED, "p1", disks(snapshot, changed.get()));
+      } catch (InterruptedException e) {
+        throw e;
       } catch (Exception e) {
         FlowSupport.checkCancel(failback.context, failback.jobId);
         failback.step("phase 1 from the tracked writes failed (" + e.getMessage()

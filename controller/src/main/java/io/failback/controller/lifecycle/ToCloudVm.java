@@ -90,6 +90,10 @@ class ToCloudVm extends ItemWork {
       if (!tracking.isEmpty() && replica.size() == vm.getDisksCount()) {
         baseline = FailoverBaseline.newBuilder().setCloudTrackingPoint(tracking)
             .addAllDisks(replica).build();
+      } else if (!tracking.isEmpty()) {
+        // A disk without a digest set: no failback could use it, and it costs while it lives.
+        quietly("releasing the unused tracking point " + tracking,
+            () -> context.cloud().releaseSnapshot(tracking));
       }
     } else {
       context.cloud().start(item.getCloudVmId());
@@ -97,9 +101,11 @@ class ToCloudVm extends ItemWork {
     pastNoReturn = true;
     context.timings().power(Timings.CLOUD, Timings.Power.START,
         java.time.Duration.between(starting, context.clock().instant()));
-    step(planned ? "cloud VM started"
-        : "cloud VM started from the replica of "
-            + Timestamps.toString(item.getLastRecoveryPoint()));
+    step(!planned ? "cloud VM started from the replica of "
+        + Timestamps.toString(item.getLastRecoveryPoint())
+        : baseline.getCloudTrackingPoint().isEmpty() ? "cloud VM started"
+        : "cloud VM started, its writes tracked from the first (tracking point "
+            + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them");
     FailoverBaseline kept = baseline;
     context.items().transition(vmId(), ProtectionState.FAILING_OVER,
         ProtectionState.FAILED_OVER_COMMIT_PENDING,

@@ -222,6 +222,10 @@ final class KvmSnapshots {
     Optional<String> id = Optional.of(vm.id() + "." + uuid);
     try {
       domain.create(START_PAUSED);
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot start cloud VM %s", vm.label());
+    }
+    try {
       try {
         LibvirtBackups.createCheckpoint(domain, BackupXml.checkpoint(PREFIX + uuid,
             targets(vm)));
@@ -230,6 +234,12 @@ final class KvmSnapshots {
       }
       domain.resume();
     } catch (LibvirtException e) {
+      // Never left paused: a caller that sees the start fail may start the on-prem VM again.
+      try {
+        domain.destroy();
+      } catch (LibvirtException suppressed) {
+        e.addSuppressed(suppressed);
+      }
       throw CloudException.io(e, "cannot start cloud VM %s", vm.label());
     }
     return id;
