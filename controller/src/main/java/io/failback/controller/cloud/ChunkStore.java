@@ -28,6 +28,8 @@ final class ChunkStore {
   private static final int NONE = -1;
 
   private static final int ZERO = -2;
+  /** Written since, bytes not kept: a tracking point's entry. */
+  private static final int TRACKED = -3;
   /** Identifies a chunk map file (and its layout version). */
   private static final long MAGIC = 0x4642434b4d415031L;
 
@@ -40,14 +42,16 @@ final class ChunkStore {
   private final AtomicLongArray changed;
   private final AtomicInteger nextSlot;
   private final CleanMarker marker;
+  /** False for a tracking point's store: it records which chunks were written, not their bytes. */
+  private final boolean keepsBytes;
 
-  private ChunkStore(
-      Path storeFile, Path mapFile, long diskSize, int[] index, CleanMarker marker, boolean create)
-      throws IOException {
+  private ChunkStore(Path storeFile, Path mapFile, long diskSize, int[] index,
+      CleanMarker marker, boolean create, boolean keepsBytes) throws IOException {
     this.mapFile = mapFile;
     this.diskSize = diskSize;
     this.index = index;
     this.marker = marker;
+    this.keepsBytes = keepsBytes;
     this.changed = new AtomicLongArray((index.length + 63) / 64);
     int slots = 0;
     for (int chunk = 0; chunk < index.length; chunk++) {
@@ -69,17 +73,21 @@ final class ChunkStore {
                 storeFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
-  /** A new, empty store for a disk of {@code diskSize} bytes. */
-  static ChunkStore create(Path storeFile, Path mapFile, long diskSize, CleanMarker marker)
-      throws IOException {
+  /**
+   * A new, empty store for a disk of {@code diskSize} bytes.
+   *
+   * @param keepsBytes false for a tracking point's, which keeps no bytes
+   */
+  static ChunkStore create(Path storeFile, Path mapFile, long diskSize, CleanMarker marker,
+      boolean keepsBytes) throws IOException {
     int[] index = new int[chunkCount(diskSize)];
     Arrays.fill(index, NONE);
-    return new ChunkStore(storeFile, mapFile, diskSize, index, marker, true);
+    return new ChunkStore(storeFile, mapFile, diskSize, index, marker, true, keepsBytes);
   }
 
   /** The store as last {@link #persist persisted}; the caller has checked the clean marker. */
-  static ChunkStore load(Path storeFile, Path mapFile, long diskSize, CleanMarker marker)
-      throws IOException {
+  static ChunkStore load(Path storeFile, Path mapFile, long diskSize, CleanMarker marker,
+      boolean keepsBytes) throws IOException {
     ByteBuffer map = ByteBuffer.wrap(Files.readAllBytes(mapFile));
     int chunks = chunkCount(diskSize);
     if (map.remaining() != HEADER + 4 * chunks + 4
@@ -94,7 +102,7 @@ final class ChunkStore {
     }
     int[] index = new int[chunks];
     map.position(HEADER).asIntBuffer().get(index);
-    return new ChunkStore(storeFile, mapFile, diskSize, index, marker, false);
+    return new ChunkStore(storeFile, mapFile, diskSize, index, marker, false, keepsBytes);
   }
 
   static int chunkCount(long diskSize) {
@@ -107,6 +115,11 @@ final class ChunkStore {
 
   long diskSize() {
     return diskSize;
+  }
+
+  /** Whether {@link #preserve} needs the chunk's bytes (false for a tracking point's store). */
+  boolean keepsBytes() {
+    return keepsBytes;
   }
 
   /** Whether the chunk was written since the snapshot (so its old bytes are preserved here). */
@@ -124,8 +137,8 @@ final class ChunkStore {
       return;
     }
     marker.markDirty(); // before the tracking state moves on from what was persisted
-    int slot = ZERO;
-    if (bytes != null) {
+    int slot = keepsBytes ? ZERO : TRACKED;
+    if (keepsBytes && bytes != null) {
       slot = nextSlot.getAndIncrement();
       ByteBuffer src = bytes.duplicate();
       for (long position = (long) slot * CHUNK; src.hasRemaining(); ) {
@@ -145,6 +158,9 @@ final class ChunkStore {
     int slot = index[(int) chunk];
     if (slot == NONE) {
       return false;
+    }
+    if (slot == TRACKED) {
+      throw new IOException("a tracking point keeps no bytes of the chunks written since");
     }
     if (slot == ZERO) {
       while (dst.hasRemaining()) {

@@ -32,8 +32,16 @@ final class CloudJson {
 
   record DiskEntry(String name, String file, DiskFormat format, long virtualSize) {}
 
-  /** {@code snapshots/<id>/snapshot.json}: what it is of, and the disk sizes its maps cover. */
-  record SnapshotFile(String id, String vmId, String takenAt, List<Long> diskSizes) {}
+  /**
+   * {@code snapshots/<id>/snapshot.json}: what it is of, and the disk sizes its maps cover;
+   * {@code trackingOnly} for a tracking point (no bytes kept; absent in older files: false).
+   */
+  record SnapshotFile(String id, String vmId, String takenAt, List<Long> diskSizes,
+      Boolean trackingOnly) {
+    boolean tracksOnly() {
+      return Boolean.TRUE.equals(trackingOnly);
+    }
+  }
 
   private static final Gson GSON =
       new GsonBuilder()

@@ -147,7 +147,7 @@ final class LiveDisk {
       if (store.changed(chunk)) {
         continue;
       }
-      if (!read) {
+      if (!read && store.keepsBytes()) {
         bytes = currentBytes(start, length);
         read = true;
       }

@@ -105,9 +105,8 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
   }
 
   /**
-   * The tracking point is a snapshot of the OFF VM: this cloud tracks writes only by preserving
-   * what they overwrite, so it keeps the first overwritten bytes of each 64 KiB chunk until it
-   * is released (with the VM, at the latest).
+   * The tracking point is a snapshot of the OFF VM that keeps no bytes: its chunk maps record
+   * which 64 KiB chunks the VM writes, persisted and vouched for as any snapshot's are.
    */
   @Override
   public synchronized String startTracked(String vmId) throws CloudException {
@@ -115,9 +114,11 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
     if (vm.vm().state() != PowerState.OFF) {
       throw precondition("cloud VM %s is %s already", vm.vm().label(), vm.vm().state());
     }
-    String id;
-    try (CloudSnapshot tracking = snapshot(vmId)) {
-      id = tracking.id();
+    String id = UUID.randomUUID().toString();
+    try {
+      Snapshots.persist(vm, Snapshots.take(directory, vm, id, clock.instant(), true));
+    } catch (IOException e) {
+      throw CloudException.io(e, "cannot make a tracking point of cloud VM %s", vm.vm().label());
     }
     try {
       start(vmId);
@@ -209,7 +210,7 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
     LocalVm vm = requireVm(vmId);
     try {
       String id = UUID.randomUUID().toString();
-      LocalSnapshot snapshot = Snapshots.take(directory, vm, id, clock.instant());
+      LocalSnapshot snapshot = Snapshots.take(directory, vm, id, clock.instant(), false);
       return new SnapshotHandle(vm, snapshot, this::persist, null);
     } catch (IOException e) {
       throw CloudException.io(e, "cannot snapshot cloud VM %s", vm.vm().label());
@@ -225,7 +226,7 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
     LocalVm vm = requireVm(vmId);
     try {
       LocalSnapshot snapshot = Snapshots.take(directory, vm, UUID.randomUUID().toString(),
-          clock.instant());
+          clock.instant(), false);
       // Read after this instant, the tracking point's chunks are a superset of those written
       // before it: a block written since is sent from the snapshot all the same.
       return new SnapshotHandle(vm, snapshot, this::persist, tracking);
@@ -238,6 +239,10 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
   public synchronized CloudSnapshot openSnapshot(String snapshotId) throws CloudException {
     LocalSnapshot snapshot = requireSnapshot(snapshotId);
     LocalVm vm = directory.vm(snapshot.vmId());
+    if (snapshot.trackingOnly()) {
+      throw precondition("%s of cloud VM %s is a tracking point: it keeps no view of the disks",
+          snapshotId, vm.vm().label());
+    }
     if (!snapshot.tracking()) {
       throw precondition("snapshot %s of cloud VM %s lost its tracking in an unclean shutdown, so"
           + " it no longer shows its instant: release it and take a new one", snapshotId,

@@ -28,6 +28,7 @@ final class LocalSnapshot {
   private final List<Long> diskSizes;
   private final List<ChunkStore> stores;
   private final CleanMarker marker;
+  private final boolean trackingOnly;
   private volatile boolean released;
 
   private LocalSnapshot(SnapshotFile file, Path dir, List<ChunkStore> stores, CleanMarker marker) {
@@ -38,22 +39,27 @@ final class LocalSnapshot {
     this.diskSizes = List.copyOf(file.diskSizes());
     this.stores = stores;
     this.marker = marker;
+    this.trackingOnly = file.tracksOnly();
   }
 
   /**
    * Creates the snapshot's files with empty maps; it tracks nothing until its stores are attached
    * and {@link #vouch()} is called.
+   *
+   * @param trackingOnly a tracking point: which chunks are written is kept, not their bytes
    */
   static LocalSnapshot create(Path dir, String id, String vmId, Instant takenAt,
-      List<Long> diskSizes) throws IOException {
+      List<Long> diskSizes, boolean trackingOnly) throws IOException {
     Files.createDirectories(dir);
     CleanMarker marker = new CleanMarker(dir.resolve("clean"));
-    SnapshotFile file = new SnapshotFile(id, vmId, takenAt.toString(), diskSizes);
+    SnapshotFile file = new SnapshotFile(id, vmId, takenAt.toString(), diskSizes,
+        trackingOnly ? Boolean.TRUE : null);
     List<ChunkStore> stores = new ArrayList<>();
     try {
       for (int i = 0; i < diskSizes.size(); i++) {
         Path store = storeFile(dir, i);
-        stores.add(ChunkStore.create(store, mapFile(dir, i), diskSizes.get(i), marker));
+        stores.add(ChunkStore.create(store, mapFile(dir, i), diskSizes.get(i), marker,
+            !trackingOnly));
         stores.get(i).persist();
       }
       // Written last: a directory without snapshot.json is an interrupted create.
@@ -78,7 +84,8 @@ final class LocalSnapshot {
     try {
       for (int i = 0; i < file.diskSizes().size(); i++) {
         long size = file.diskSizes().get(i);
-        stores.add(ChunkStore.load(storeFile(dir, i), mapFile(dir, i), size, marker));
+        stores.add(ChunkStore.load(storeFile(dir, i), mapFile(dir, i), size, marker,
+            !file.tracksOnly()));
       }
     } catch (IOException e) {
       // Damaged despite the marker: report tracking as lost, so callers compare checksums.
@@ -113,6 +120,11 @@ final class LocalSnapshot {
 
   int diskCount() {
     return diskSizes.size();
+  }
+
+  /** A tracking point: it knows what was written since, but shows no instant. */
+  boolean trackingOnly() {
+    return trackingOnly;
   }
 
   /** Whether it still knows what changed (and so still shows its instant). */

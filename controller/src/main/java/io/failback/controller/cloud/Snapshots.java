@@ -13,9 +13,13 @@ import java.util.concurrent.locks.Lock;
 final class Snapshots {
   private Snapshots() {}
 
-  /** Takes a snapshot of every disk of {@code vm} and starts tracking it. */
-  static LocalSnapshot take(CloudDirectory directory, LocalVm vm, String id, Instant takenAt)
-      throws IOException {
+  /**
+   * Takes a snapshot of every disk of {@code vm} and starts tracking it.
+   *
+   * @param trackingOnly a tracking point, which keeps no bytes and has no views
+   */
+  static LocalSnapshot take(CloudDirectory directory, LocalVm vm, String id, Instant takenAt,
+      boolean trackingOnly) throws IOException {
     List<LiveDisk> disks = new ArrayList<>();
     List<Long> sizes = new ArrayList<>();
     for (int i = 0; i < vm.diskCount(); i++) {
@@ -24,7 +28,8 @@ final class Snapshots {
     }
     LocalSnapshot snapshot;
     try {
-      snapshot = LocalSnapshot.create(directory.snapshotDir(id), id, vm.vm().id(), takenAt, sizes);
+      snapshot = LocalSnapshot.create(directory.snapshotDir(id), id, vm.vm().id(), takenAt,
+          sizes, trackingOnly);
     } catch (IOException | RuntimeException e) {
       directory.deleteQuietly(directory.snapshotDir(id));
       throw e;

@@ -22,7 +22,7 @@ class CloudChangedBlocksTest {
   private ChunkStore store(long diskSize, long... changedChunks) throws Exception {
     CleanMarker marker = new CleanMarker(dir.resolve("clean"));
     ChunkStore store =
-        ChunkStore.create(dir.resolve("s.store"), dir.resolve("s.map"), diskSize, marker);
+        ChunkStore.create(dir.resolve("s.store"), dir.resolve("s.map"), diskSize, marker, true);
     for (long chunk : changedChunks) {
       int length = (int) Math.min(CHUNK, diskSize - chunk * CHUNK);
       store.preserve(chunk, chunk % 2 == 0 ? null : ByteBuffer.allocate(length));
@@ -78,7 +78,7 @@ class CloudChangedBlocksTest {
     store.close();
     CleanMarker marker = new CleanMarker(dir.resolve("clean"));
     ChunkStore loaded =
-        ChunkStore.load(dir.resolve("s.store"), dir.resolve("s.map"), 4096L * KIB, marker);
+        ChunkStore.load(dir.resolve("s.store"), dir.resolve("s.map"), 4096L * KIB, marker, true);
     assertArrayEquals(new long[] {1, 2, 63}, ChangedBlocks.of(loaded, CHUNK));
     ByteBuffer bytes = ByteBuffer.allocate(CHUNK);
     assertTrue(loaded.readPreserved(1, 0, bytes));
@@ -90,6 +90,7 @@ class CloudChangedBlocksTest {
     Files.write(dir.resolve("s.map"), map);
     assertThrows(
         IOException.class,
-        () -> ChunkStore.load(dir.resolve("s.store"), dir.resolve("s.map"), 4096L * KIB, marker));
+        () -> ChunkStore.load(dir.resolve("s.store"), dir.resolve("s.map"), 4096L * KIB, marker,
+            true));
   }
 }

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/** Snapshots and tracking points of the local-directory cloud, over its simulated guest. */
 class CloudSnapshotTest {
   private static final int[] BLOCK_SIZES = {4 * KIB, 64 * KIB, MIB};
 
@@ -235,5 +237,80 @@ class CloudSnapshotTest {
           .get());
       assertArrayEquals(new long[] {16}, cloud.changedBlocks(snapshot.id(), 0, MIB).get());
     }
+  }
+
+  private byte[] pattern(int length, int seed) {
+    byte[] bytes = new byte[length];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
+  }
+
+  /**
+   * A planned failover's tracking point: which chunks the guest writes from its first write on,
+   * kept across a clean restart, lost in an unclean one, and no byte of what they overwrote.
+   */
+  @Test
+  void aSnapshotAgainstTheTrackedStartListsEveryWriteAndThePointKeepsNoBytes() throws Exception {
+    CloudVm vm = cloud.create(spec("erp", DiskFormat.RAW, 8L * MIB, 4L * MIB));
+    try (BlockDevice disk = cloud.openDisk(vm.id(), 0, true)) {
+      disk.write(0, ByteBuffer.wrap(pattern(8 * MIB, 1)));
+    }
+    String point = cloud.startTracked(vm.id());
+    assertEquals(PowerState.RUNNING, cloud.get(vm.id()).orElseThrow().state());
+    assertEquals(List.of(point), cloud.snapshots(vm.id()));
+    SimulatedGuest guest = cloud.guest(vm.id());
+    guest.write(0, 100 * KIB, pattern(4 * KIB, 2)); // 64 KiB block 1
+    guest.write(0, 5 * MIB, pattern(128 * KIB, 3)); // blocks 80 and 81
+    try (CloudSnapshot snapshot = cloud.snapshot(vm.id(), point)) {
+      assertArrayEquals(new long[] {1, 80, 81}, snapshot.changedSince(0, 64 * KIB).orElseThrow());
+      assertArrayEquals(new long[0], snapshot.changedSince(1, 64 * KIB).orElseThrow());
+      assertArrayEquals(new long[] {0, 20}, snapshot.changedSince(0, 256 * KIB).orElseThrow());
+      byte[] view = readAll(snapshot.disk(0));
+      guest.write(0, 0, pattern(4 * KIB, 4));
+      assertArrayEquals(view, readAll(snapshot.disk(0)), "the snapshot keeps its instant");
+      // Writes after the snapshot may show too: a superset, never less.
+      assertArrayEquals(new long[] {0, 1, 80, 81},
+          snapshot.changedSince(0, 64 * KIB).orElseThrow());
+      cloud.releaseSnapshot(snapshot.id());
+    }
+    // Four chunks written, not one byte of their old content kept.
+    Path pointDir = dir.resolve("snapshots").resolve(point);
+    assertEquals(0, Files.size(pointDir.resolve("disk-0.store")));
+    CloudException view = assertThrows(CloudException.class, () -> cloud.openSnapshot(point));
+    assertEquals(CloudException.Kind.FAILED_PRECONDITION, view.kind());
+    assertTrue(view.getMessage().contains("tracking point"), view.getMessage());
+
+    // A clean restart keeps it; an unclean one loses it: the snapshot then tells nothing.
+    cloud.close();
+    cloud = LocalDirectoryCloud.open(dir, clock);
+    try (CloudSnapshot after = cloud.snapshot(vm.id(), point)) {
+      assertArrayEquals(new long[] {0, 1, 80, 81},
+          after.changedSince(0, 64 * KIB).orElseThrow());
+      cloud.releaseSnapshot(after.id());
+    }
+    cloud.guest(vm.id()).write(1, 0, pattern(4 * KIB, 5));
+    cloud.crashForTesting();
+    cloud = LocalDirectoryCloud.open(dir, clock);
+    try (CloudSnapshot lost = cloud.snapshot(vm.id(), point)) {
+      assertEquals(Optional.empty(), lost.changedSince(0, 64 * KIB));
+      cloud.releaseSnapshot(lost.id());
+    }
+    cloud.releaseSnapshot(point);
+    assertEquals(List.of(), cloud.snapshots(vm.id()));
+  }
+
+  @Test
+  void aTrackingPointIsOfItsVmAndOfAnOffVmOnly() throws Exception {
+    CloudVm a = cloud.create(spec("a", DiskFormat.RAW, 4L * MIB));
+    CloudVm b = cloud.create(spec("b", DiskFormat.RAW, 4L * MIB));
+    String point = cloud.startTracked(a.id());
+    cloud.start(b.id());
+    CloudException other = assertThrows(CloudException.class,
+        () -> cloud.snapshot(b.id(), point));
+    assertEquals(CloudException.Kind.INVALID_ARGUMENT, other.kind());
+    CloudException running = assertThrows(CloudException.class,
+        () -> cloud.startTracked(a.id()));
+    assertEquals(CloudException.Kind.FAILED_PRECONDITION, running.kind());
+    assertEquals(List.of(point), cloud.snapshots(a.id()), "the refused start made none");
   }
 }
