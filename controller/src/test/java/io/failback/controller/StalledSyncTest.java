@@ -1,6 +1,7 @@
 package io.failback.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.GrpcCleanup;
@@ -46,6 +47,11 @@ class StalledSyncTest {
         + " while the agent stayed connected")), failed.toString());
     assertTrue(fixture.controller.server.registry().isOnline("hv-01"),
         "the agent stayed connected: this is a stall, not a lost agent");
+    // The stalled phase 1 was the tracked one; a host that does not answer gets no second try.
+    assertTrue(failed.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .startsWith("phase 1 sends only the")), failed.toString());
+    assertFalse(failed.getTimelineList().stream().anyMatch(s -> s.getDescription()
+        .startsWith("phase 1 from the tracked writes failed")), failed.toString());
 
     proxy[0].resume();
     before.awaitRolledBack(fixture, 60);

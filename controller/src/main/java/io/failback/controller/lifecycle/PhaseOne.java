@@ -8,6 +8,7 @@ import io.failback.proto.v1.FailoverBaseline;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.SyncMode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -26,6 +27,8 @@ import java.util.stream.LongStream;
  * against the digests phase 1 leaves, and sends again what differs, before the cloud VM stops.
  */
 final class PhaseOne {
+  /** How long the host may take to answer before a failed tracked pass is retried. */
+  private static final Duration HOST_PROBE = Duration.ofSeconds(5);
   private final FailbackVm failback;
 
   PhaseOne(FailbackVm failback) {
@@ -90,8 +93,8 @@ final class PhaseOne {
   /**
    * Runs phase 1 from {@code snapshot}: TRACKED where it was taken against a tracking point
    * that still tells every disk's changes, a checksum pass otherwise, and a checksum pass
-   * again where the tracked one failed short of a cancel (e.g. a host that lost its digest
-   * sets).
+   * again where the tracked one failed short of a cancel while the host still answers (e.g. a
+   * host that lost its digest sets).
    */
   List<SyncOutcome> run(CloudSnapshot snapshot, boolean againstTrackingPoint) throws Exception {
     Optional<List<BitSet>> changed = againstTrackingPoint ? changes(snapshot)
@@ -110,6 +113,9 @@ final class PhaseOne {
         throw e;
       } catch (Exception e) {
         FlowSupport.checkCancel(failback.context, failback.jobId);
+        if (!failback.context.hosts().answers(failback.onPrem.getHostName(), HOST_PROBE)) {
+          throw e; // the host is gone: a checksum pass would fail as well, and less clearly
+        }
         failback.step("phase 1 from the tracked writes failed (" + e.getMessage()
             + "): comparing the checksums of every block instead");
         // New sessions: the agent remembers the failed ones.
