@@ -71,11 +71,8 @@ final class FailbackRollback {
           b -> b.clearActiveJobId().clearInconsistentReason().clearUndoJournal());
       // The transition dropped the failover baseline (the digest sets no longer describe the
       // disks put back); its tracking point would only go on preserving the guest's writes.
-      String trackingPoint = item.getFailoverBaseline().getCloudTrackingPoint();
-      if (!trackingPoint.isEmpty()) {
-        FlowSupport.quietly("releasing the failover's tracking point " + trackingPoint,
-            () -> context.cloud().releaseSnapshot(trackingPoint));
-      }
+      FlowSupport.releaseTrackingPoint(context,
+          item.getFailoverBaseline().getCloudTrackingPoint());
       String done = "the on-prem disks were rolled back to their state before the failback ("
           + describe(report) + "); the cloud VM runs and the item is FAILED_OVER";
       log.info(item.getVmName() + ": " + done);

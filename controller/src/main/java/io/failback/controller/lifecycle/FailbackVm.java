@@ -302,12 +302,8 @@ class FailbackVm extends ItemWork {
     step("on-prem VM started; downtime " + downtime.toMillis() + " ms");
     releaseSnapshot();
     // The failover's tracking point goes with the baseline: the cloud copy is no longer active.
-    String trackingPoint = context.items().get(vmId()).getFailoverBaseline()
-        .getCloudTrackingPoint();
-    if (!trackingPoint.isEmpty()) {
-      quietly("releasing the failover's tracking point " + trackingPoint,
-          () -> context.cloud().releaseSnapshot(trackingPoint));
-    }
+    FlowSupport.releaseTrackingPoint(context, context.items().get(vmId())
+        .getFailoverBaseline().getCloudTrackingPoint());
     context.items().transition(vmId(), null, ProtectionState.FAILED_BACK_COMMIT_PENDING,
         b -> b.clearActiveJobId());
     // A full download made no reference point: reverse replication then compares checksums.

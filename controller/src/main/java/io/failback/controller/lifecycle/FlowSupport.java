@@ -139,6 +139,14 @@ final class FlowSupport {
         .filter(id -> !id.equals(baseline)).toList();
   }
 
+  /** Releases a failover's tracking point, if there is one; a failure is only logged. */
+  static void releaseTrackingPoint(LifecycleContext context, String trackingPoint) {
+    if (!trackingPoint.isEmpty()) {
+      quietly("releasing the failover's tracking point " + trackingPoint,
+          () -> context.cloud().releaseSnapshot(trackingPoint));
+    }
+  }
+
   static String onPremVmId(ProtectedItem item) {
     return item.getOnPremVmId().isEmpty() ? item.getVmId() : item.getOnPremVmId();
   }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.LongStream;
 
 /**
  * A failback's phase 1: every block's checksums compared, or, after a planned failover, only
@@ -143,8 +142,7 @@ final class PhaseOne {
       if (blocks.isEmpty()) {
         return Optional.empty();
       }
-      changed.add(LongStream.of(blocks.get()).collect(BitSet::new,
-          (bits, block) -> bits.set((int) block), BitSet::or));
+      changed.add(PhaseTwoChanges.bits(blocks.get()));
     }
     return Optional.of(changed);
   }

@@ -31,7 +31,8 @@ final class PhaseTwoChanges {
     }
   }
 
-  private static BitSet bits(long[] blocks) {
+  /** Block indexes as a set. */
+  static BitSet bits(long[] blocks) {
     return LongStream.of(blocks).collect(BitSet::new, (bits, block) -> bits.set((int) block),
         BitSet::or);
   }

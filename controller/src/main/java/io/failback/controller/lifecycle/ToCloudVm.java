@@ -90,10 +90,9 @@ class ToCloudVm extends ItemWork {
       if (!tracking.isEmpty() && replica.size() == vm.getDisksCount()) {
         baseline = FailoverBaseline.newBuilder().setCloudTrackingPoint(tracking)
             .addAllDisks(replica).build();
-      } else if (!tracking.isEmpty()) {
+      } else {
         // A disk without a digest set: no failback could use it, and it costs while it lives.
-        quietly("releasing the unused tracking point " + tracking,
-            () -> context.cloud().releaseSnapshot(tracking));
+        FlowSupport.releaseTrackingPoint(context, tracking);
       }
     } else {
       context.cloud().start(item.getCloudVmId());

@@ -2,6 +2,7 @@ package io.failback.controller.cloud.kvm;
 
 import io.failback.common.nbd.NbdClient;
 import io.failback.common.nbd.NbdExtent;
+import io.failback.controller.cloud.CloudException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -9,6 +10,14 @@ import java.util.List;
 /** Reads a dirty bitmap through NBD block status as the indexes of changed blocks. */
 final class DirtyBlocks {
   private DirtyBlocks() {}
+
+  /** Refuses a block size that is not a power of two of at least 4096. */
+  static void checkBlockSize(int blockSize) throws CloudException {
+    if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
+      throw CloudException.invalid("block size %d is not a power of two of at least 4096",
+          blockSize);
+    }
+  }
 
   /**
    * Indexes of the {@code blockSize}-byte blocks that overlap a dirty extent of {@code context},

@@ -207,10 +207,7 @@ public final class KvmCloud implements Cloud {
   @Override
   public synchronized Optional<long[]> changedBlocks(String snapshotId, int diskIndex,
       int blockSize) throws CloudException {
-    if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
-      throw CloudException.invalid("block size %d is not a power of two of at least 4096",
-          blockSize);
-    }
+    DirtyBlocks.checkBlockSize(blockSize);
     return snapshots.changedBlocks(snapshotId, diskIndex, blockSize);
   }
 

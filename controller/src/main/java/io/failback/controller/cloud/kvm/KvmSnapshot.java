@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /**
  * A handle on a KVM cloud snapshot: one read-only NBD view per disk (of the pull-mode backup of
@@ -26,19 +25,19 @@ final class KvmSnapshot implements CloudSnapshot {
   private final Instant takenAt;
   private final List<NbdBlockDevice> views;
   private final Ending ending;
-  /** Disk target → its export's metadata context of the writes since a tracking point. */
-  private final UnaryOperator<String> changedContext;
+  /** Per view, its export's metadata context of the writes since a tracking point; or empty. */
+  private final List<String> changedContexts;
   private boolean closed;
 
-  /** @param changedContext null when the snapshot was taken against no tracking point */
+  /** @param changedContexts empty when the snapshot was taken against no tracking point */
   KvmSnapshot(String id, String vmId, Instant takenAt, List<NbdBlockDevice> views,
-      Ending ending, UnaryOperator<String> changedContext) {
+      Ending ending, List<String> changedContexts) {
     this.id = id;
     this.vmId = vmId;
     this.takenAt = takenAt;
     this.views = List.copyOf(views);
     this.ending = ending;
-    this.changedContext = changedContext;
+    this.changedContexts = List.copyOf(changedContexts);
   }
 
   @Override
@@ -78,17 +77,14 @@ final class KvmSnapshot implements CloudSnapshot {
   @Override
   public synchronized Optional<long[]> changedSince(int index, int blockSize)
       throws CloudException {
-    if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
-      throw CloudException.invalid("block size %d is not a power of two of at least 4096",
-          blockSize);
-    }
+    DirtyBlocks.checkBlockSize(blockSize);
     disk(index); // refuses a closed handle, or a disk it has not
-    if (changedContext == null) {
+    if (changedContexts.isEmpty()) {
       return Optional.empty();
     }
     try {
       return Optional.of(DirtyBlocks.read(views.get(index).client(),
-          changedContext.apply("vd" + (char) ('a' + index)), blockSize));
+          changedContexts.get(index), blockSize));
     } catch (IOException e) {
       throw CloudException.io(e, "cannot read the changes of disk %d of cloud VM %s before"
           + " snapshot %s", index, vmId, id);

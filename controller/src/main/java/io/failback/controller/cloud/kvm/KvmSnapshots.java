@@ -95,7 +95,8 @@ final class KvmSnapshots {
           throw e;
         }
         return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views,
-            () -> endJob(found, vm), from.isPresent() ? KvmSnapshots::changedContext : null));
+            () -> endJob(found, vm), from.isEmpty() ? List.of()
+                : targets.stream().map(KvmSnapshots::changedContext).toList()));
       }
       // OFF: libvirt 9.0 makes no checkpoint of an inactive domain; the same persistent bitmap
       // is added by qemu-img, and QEMU records into it when the VM runs again. The disks
@@ -115,7 +116,7 @@ final class KvmSnapshots {
         }
         throw e;
       }
-      return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views, () -> { }, null));
+      return remember(new KvmSnapshot(id, vm.id(), clock.instant(), views, () -> { }, List.of()));
     } catch (BackupException | IOException e) {
       throw CloudException.io(e, "cannot take a snapshot of cloud VM %s", vm.label());
     }
