@@ -17,12 +17,26 @@ import java.util.concurrent.TimeUnit;
 final class ControlStreamProbe implements StreamObserver<ControllerMessage> {
   final BlockingQueue<ControllerMessage> received = new LinkedBlockingQueue<>();
   final CompletableFuture<Status> ended = new CompletableFuture<>();
+  /** What the test sends, where it opened the stream itself. */
+  StreamObserver<AgentMessage> requests;
 
   /** Opens Connect on {@code channel} and registers as {@code hostName}. */
   static ControlStreamProbe register(ManagedChannel channel, String hostName) {
     ControlStreamProbe probe = new ControlStreamProbe();
     StreamObserver<AgentMessage> requests = AgentServiceGrpc.newStub(channel).connect(probe);
     requests.onNext(MutualTlsTest.register(hostName));
+    return probe;
+  }
+
+  /** Opens Connect on {@code channel} and registers as agent process {@code instance}'s
+   * {@code sequence}-th stream of {@code hostName}. */
+  static ControlStreamProbe register(ManagedChannel channel, String hostName, String instance,
+      long sequence) {
+    ControlStreamProbe probe = new ControlStreamProbe();
+    AgentMessage register = MutualTlsTest.register(hostName);
+    probe.requests = AgentServiceGrpc.newStub(channel).connect(probe);
+    probe.requests.onNext(register.toBuilder().setRegister(register.getRegister().toBuilder()
+        .setAgentInstanceId(instance).setStreamSequence(sequence)).build());
     return probe;
   }
 

@@ -158,7 +158,8 @@ public final class ControlSession implements AutoCloseable {
   private void register(HostInventory inventory) {
     send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
         .setInventory(inventory).setAgentInstanceId(instanceId)
-        .setSyncRevision(SessionGeometry.PROTOCOL_REVISION).setAnswersRoundTrips(true)).build());
+        .setSyncRevision(SessionGeometry.PROTOCOL_REVISION).setAnswersRoundTrips(true)
+        .setStreamSequence(attempt)).build());
   }
 
   /** Registers again when the host changed: the controller's view lags one heartbeat at most. */

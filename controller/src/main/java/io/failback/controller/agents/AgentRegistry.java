@@ -1,7 +1,5 @@
 package io.failback.controller.agents;
 
-import com.google.common.base.Strings;
-import com.google.protobuf.util.Timestamps;
 import io.failback.controller.agents.boundary.AgentInputException;
 import io.failback.controller.agents.boundary.CommandResultValidator;
 import io.failback.controller.agents.boundary.InventoryValidator;
@@ -54,8 +52,8 @@ public final class AgentRegistry {
 
   private record Live(AgentConnection connection, Instant lastHeartbeat) {}
 
-  /** The agent process (instance id) that registered each host last, while this runs. */
-  private final Map<String, String> instances = new HashMap<>();
+  /** The agent process that registered each host last, while this runs. */
+  private final AgentProcesses processes = new AgentProcesses();
   /** When each host's control stream ended, in System.nanoTime(), while it is offline. */
   private final Map<String, Long> offlineSince = new HashMap<>();
 
@@ -85,10 +83,16 @@ public final class AgentRegistry {
    * <p>A second stream from the same host replaces the first (the agent restarted, moved to a
    * new connection, or its old connection is half-dead), so commands never go to a stream nobody
    * reads. The same agent process closes the old one itself ({@link MovedStreams}).
+   *
+   * @param streamSequence which of the agent process's control streams this is (0: unknown,
+   *     arrival order decides)
+   * @return false, changing nothing, when the same process has already registered a stream
+   *     with a higher sequence: this one is from before a move whose Register overtook it, and
+   *     taking it would replace the stream the agent uses with one it has left
    */
-  public synchronized void register(String hostName, HostInventory inventory,
-      String remoteAddress, String agentInstanceId, AgentConnection connection)
-      throws StoreException, AgentInputException {
+  public synchronized boolean register(String hostName, HostInventory inventory,
+      String remoteAddress, String agentInstanceId, long streamSequence,
+      AgentConnection connection) throws StoreException, AgentInputException {
     String key = normalize(hostName);
     Instant now = clock.instant();
     try {
@@ -100,12 +104,19 @@ public final class AgentRegistry {
       throw e;
     }
     refusals.remove(key);
+    if (processes.overtaken(key, agentInstanceId, streamSequence)) {
+      log.info("host " + key + " registration from " + remoteAddress + " on stream "
+          + streamSequence + " refused: stream " + processes.latestStream(key)
+          + " of the same agent process registered already");
+      return false;
+    }
     failPendingOfAnotherInstance(key, agentInstanceId);
     HostInventory kept = owned.keepOwned(key, inventory, now);
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
     Live previous = live.put(key, new Live(connection, now));
     roundTrips.restart(key, connection);
-    String previousInstance = instances.put(key, agentInstanceId);
+    String previousInstance =
+        processes.registered(key, agentInstanceId, streamSequence).orElse(null);
     offlineSince.remove(key);
     if (previous != null && previous.connection() != connection) {
       if (agentInstanceId.equals(previousInstance)) {
@@ -117,6 +128,7 @@ public final class AgentRegistry {
     }
     log.info("host " + key + " registered from " + remoteAddress + " with "
         + kept.getVirtualMachinesCount() + " VMs");
+    return true;
   }
 
   /**
@@ -333,7 +345,7 @@ public final class AgentRegistry {
 
   /** The agent process (instance id) that registered {@code hostName} last, if any did. */
   public synchronized Optional<String> agentInstance(String hostName) {
-    return Optional.ofNullable(instances.get(normalize(hostName)));
+    return processes.instance(normalize(hostName));
   }
 
   /** How long {@code hostName} has been offline; zero while it is online. */
@@ -355,23 +367,9 @@ public final class AgentRegistry {
       current = live.get(stored.name());
       refused = refusals.get(stored.name());
     }
-    Instant lastSeen = current != null && current.lastHeartbeat().isAfter(stored.lastSeen())
-        ? current.lastHeartbeat() : stored.lastSeen();
-    Host.Builder host = Host.newBuilder()
-        .setName(stored.name())
-        .setStatus(current != null ? HostStatus.ONLINE : HostStatus.OFFLINE)
-        .setLastSeen(Timestamps.fromMillis(lastSeen.toEpochMilli()))
-        .setRegisteredAt(Timestamps.fromMillis(stored.registeredAt().toEpochMilli()))
-        .setInventory(stored.inventory())
-        .setRemoteAddress(Strings.nullToEmpty(stored.remoteAddress()))
-        .setRegistrationRefused(Strings.nullToEmpty(refused));
-    roundTrips.least(stored.name()).ifPresent(rtt -> host.setRoundTrip(
-        com.google.protobuf.util.Durations.fromNanos(rtt.toNanos())));
-    if (current != null) {
-      current.connection().certificateNotAfter().ifPresent(notAfter -> host
-          .setCertificateNotAfter(Timestamps.fromMillis(notAfter.toEpochMilli())));
-    }
-    return HostRecordsView.withFenceAndConflicts(host, store, stored.name()).build();
+    return HostRecordsView.of(stored, Optional.ofNullable(current).map(Live::lastHeartbeat),
+        Optional.ofNullable(current).flatMap(c -> c.connection().certificateNotAfter()),
+        refused, roundTrips.least(stored.name()), store).build();
   }
 
   /** Ends the host's control stream now (fenced or removed); it goes offline. */

@@ -93,8 +93,12 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
     // Before the registry hands this stream out: a session announced on it may rely on it.
     syncRevision = register.getSyncRevision();
     answersRoundTrips = register.getAnswersRoundTrips();
-    registry.register(peer.name(), register.getInventory(), remoteAddress,
-        register.getAgentInstanceId(), this);
+    if (!registry.register(peer.name(), register.getInventory(), remoteAddress,
+        register.getAgentInstanceId(), register.getStreamSequence(), this)) {
+      fail(Status.ABORTED.withDescription("control stream " + register.getStreamSequence()
+          + " of this agent process was overtaken by a later one that registered first"));
+      return;
+    }
     send(ControllerMessage.newBuilder()
         .setRegistered(Registered.newBuilder()
             .setHostName(peer.name())

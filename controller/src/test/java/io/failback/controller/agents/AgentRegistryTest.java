@@ -73,7 +73,7 @@ class AgentRegistryTest {
   @Test
   void heartbeatsKeepAHostOnlineAndSilenceTakesItOffline() throws Exception {
     FakeConnection connection = new FakeConnection();
-    registry.register("HV-01", inventory("HV-01", "a"), "10.0.0.1:1", "i1", connection);
+    registry.register("HV-01", inventory("HV-01", "a"), "10.0.0.1:1", "i1", 0, connection);
     clock.advance(Duration.ofSeconds(25));
     registry.heartbeat("hv-01", connection);
     clock.advance(Duration.ofSeconds(25));
@@ -92,8 +92,8 @@ class AgentRegistryTest {
   void newStreamFromTheSameHostReplacesTheOldOne() throws Exception {
     FakeConnection first = new FakeConnection();
     FakeConnection second = new FakeConnection();
-    registry.register("hv-01", inventory("hv-01", "a", "b"), "x:1", "i1", first);
-    registry.register("hv-01", inventory("hv-01", "a"), "x:2", "i2", second);
+    registry.register("hv-01", inventory("hv-01", "a", "b"), "x:1", "i1", 0, first);
+    registry.register("hv-01", inventory("hv-01", "a"), "x:2", "i2", 0, second);
     assertTrue(first.closedBecause.contains("replaced by a newer connection from x:2"));
     assertEquals(1, registry.host("hv-01").orElseThrow().getInventory()
         .getVirtualMachinesCount());
@@ -105,14 +105,48 @@ class AgentRegistryTest {
     assertFalse(registry.isOnline("hv-01"));
   }
 
+  /**
+   * A move opens the next stream before the controller answered the current one, and their
+   * Registers may arrive in either order: the earlier stream must not take the host over.
+   */
+  @Test
+  void aStreamOvertakenByALaterOneOfTheSameAgentProcessIsRefused() throws Exception {
+    FakeConnection earlier = new FakeConnection();
+    FakeConnection later = new FakeConnection();
+    assertTrue(registry.register("hv-01", inventory("hv-01", "a"), "x:2", "i1", 2, later));
+    assertFalse(registry.register("hv-01", inventory("hv-01", "b"), "x:1", "i1", 1, earlier));
+
+    assertEquals(List.of("a"), registry.host("hv-01").orElseThrow().getInventory()
+        .getVirtualMachinesList().stream().map(VirtualMachine::getName).toList());
+    registry.disconnected("hv-01", earlier);
+    assertTrue(registry.isOnline("hv-01"), "the refused stream ending took the host offline");
+    registry.send("hv-01", refresh("to-the-later"));
+    assertEquals(1, later.sent.size());
+    assertEquals(0, earlier.sent.size());
+    // Inventory changes re-register on the same stream.
+    assertTrue(registry.register("hv-01", inventory("hv-01", "c"), "x:2", "i1", 2, later));
+
+    // Still refused once the later stream is gone: the agent has left the earlier one.
+    registry.disconnected("hv-01", later);
+    assertFalse(registry.register("hv-01", inventory("hv-01", "b"), "x:1", "i1", 1, earlier));
+    assertFalse(registry.isOnline("hv-01"));
+    // A restarted agent counts from 1 again; an agent that sends no sequence (0) is taken in
+    // the order its streams register.
+    assertTrue(registry.register("hv-01", inventory("hv-01", "d"), "x:3", "i2", 1,
+        new FakeConnection()));
+    assertTrue(registry.register("hv-01", inventory("hv-01", "d"), "x:4", "i2", 0,
+        new FakeConnection()));
+    assertTrue(registry.isOnline("hv-01"));
+  }
+
   @Test
   void theSameAgentMovingToANewStreamClosesTheOldOneItselfAndIsAnsweredOnEither()
       throws Exception {
     FakeConnection first = new FakeConnection();
     FakeConnection second = new FakeConnection();
-    registry.register("hv-01", inventory("hv-01", "a"), "x:1", "i1", first);
+    registry.register("hv-01", inventory("hv-01", "a"), "x:1", "i1", 0, first);
     var sentBefore = registry.send("hv-01", refresh("before"));
-    registry.register("hv-01", inventory("hv-01", "a"), "x:2", "i1", second);
+    registry.register("hv-01", inventory("hv-01", "a"), "x:2", "i1", 0, second);
     var sentAfter = registry.send("hv-01", refresh("after"));
 
     assertNull(first.closedBecause, "left for the agent to close, after what it sent there");
@@ -124,11 +158,11 @@ class AgentRegistryTest {
 
     // One moved stream per host is kept: an agent that moves again has the older one closed.
     FakeConnection third = new FakeConnection();
-    registry.register("hv-01", inventory("hv-01", "a"), "x:3", "i1", third);
+    registry.register("hv-01", inventory("hv-01", "a"), "x:3", "i1", 0, third);
     assertEquals("replaced by a newer connection from x:3", first.closedBecause);
     assertNull(second.closedBecause);
     FakeConnection fourth = new FakeConnection();
-    registry.register("hv-01", inventory("hv-01", "a"), "x:4", "i1", fourth);
+    registry.register("hv-01", inventory("hv-01", "a"), "x:4", "i1", 0, fourth);
     assertEquals("replaced by a newer connection from x:4", second.closedBecause);
 
     // An old stream the agent never closes (its connection died) goes after the timeout.
@@ -151,7 +185,7 @@ class AgentRegistryTest {
 
   @Test
   void hostsSurviveARestartOffline() throws Exception {
-    registry.register("hv-01", inventory("hv-01", "a"), "x:1", "i1", new FakeConnection());
+    registry.register("hv-01", inventory("hv-01", "a"), "x:1", "i1", 0, new FakeConnection());
     store.close();
     store = ControllerStore.open(dir.resolve("controller.db"));
     registry = new AgentRegistry(store, clock, Duration.ofSeconds(10), Duration.ofSeconds(30));
@@ -164,7 +198,7 @@ class AgentRegistryTest {
   void refreshInventorySendsACommandOnlyToOnlineHosts() throws Exception {
     assertFalse(registry.refreshInventory("hv-01"));
     FakeConnection connection = new FakeConnection();
-    registry.register("hv-01", inventory("hv-01"), "x:1", "i1", connection);
+    registry.register("hv-01", inventory("hv-01"), "x:1", "i1", 0, connection);
     assertTrue(registry.refreshInventory("hv-01"));
     assertTrue(connection.sent.get(0).getCommand().hasRefreshInventory());
   }

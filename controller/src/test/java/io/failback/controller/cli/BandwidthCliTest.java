@@ -41,7 +41,7 @@ class BandwidthCliTest {
     server.protectedItems().create(DB, "db-01", "hv-01");
     // The host has registered once: limits are set only for hosts the controller knows.
     server.registry().register("hv-01", HostInventory.newBuilder().setHostName("hv-01")
-        .setHypervisorKind(HypervisorKind.SIMULATED).build(), "127.0.0.1:1", "i-1",
+        .setHypervisorKind(HypervisorKind.SIMULATED).build(), "127.0.0.1:1", "i-1", 0,
         new AgentConnection() {
           @Override
           public void send(ControllerMessage message) {}

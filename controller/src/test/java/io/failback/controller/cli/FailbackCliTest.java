@@ -67,7 +67,7 @@ class FailbackCliTest {
         .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED)
         .addVirtualMachines(VirtualMachine.newBuilder().setId(VM_ID).setName("web-01")
             .setHostName("hv-01").setStateDetail("Running"))
-        .build(), "127.0.0.1:1", "i-1", agent);
+        .build(), "127.0.0.1:1", "i-1", 0, agent);
     server.registry().probeRoundTrip("hv-01", agent);
   }
 
