@@ -276,7 +276,7 @@ class KvmLifecycleTest {
     // Phase 1 read the checkpoint the failover took before the guest's first instruction: the
     // guest wrote only its loop's 256 KiB, four 64 KiB blocks.
     assertTrue(waiting.getTimelineList().stream().anyMatch(s -> s.getDescription().equals(
-        "phase 1 sends only the " + LOOP / 65536 + " blocks the cloud VM wrote since the planned"
+        "phase 1 sends only the " + LOOP / 65536 + " blocks the cloud VM wrote since the"
             + " failover; the verify pass re-reads every on-prem block later")), waiting::toString);
     assertTrue(waiting.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
         "p1 (TRACKED) verified: whole-disk digests equal on both sides")), waiting::toString);

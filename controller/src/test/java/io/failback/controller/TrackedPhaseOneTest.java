@@ -3,6 +3,7 @@ package io.failback.controller;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Durations;
@@ -62,7 +63,7 @@ class TrackedPhaseOneTest {
 
     Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
     Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
-    assertStep(waiting, "phase 1 sends only the 10 blocks the cloud VM wrote since the planned"
+    assertStep(waiting, "phase 1 sends only the 10 blocks the cloud VM wrote since the"
         + " failover");
     assertStep(waiting, "p1 (TRACKED) verified: whole-disk digests equal on both sides; 10"
         + " blocks scanned, 10 sent");
@@ -172,22 +173,84 @@ class TrackedPhaseOneTest {
   }
 
   /** An unplanned failover leaves no baseline: its replica may lag the on-prem disks. */
+  /**
+   * An unplanned failover starts the cloud VM from the last cycle's replica, whose digest sets
+   * describe it: phase 1 sends only what the cloud VM wrote, and what the host wrote after the
+   * last cycle (lost to the failover by definition) the verify pass overwrites.
+   */
   @Test
-  void anUnplannedFailoverKeepsTheChecksumPass() throws Exception {
+  void anUnplannedFailoverTracksFromTheLastCycle() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
-    fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId), JobState.JOB_SUCCEEDED);
+    BitSet afterTheCycle = fixture.scribbleOnPrem(1, 6, 6);
+    Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    String trackingPoint = fixture.item().getFailoverBaseline().getCloudTrackingPoint();
+    assertFalse(trackingPoint.isEmpty(), fixture.item().toString());
+    assertStep(failover, "cloud VM started from the replica of ");
+    assertStep(failover, ", its writes tracked from the first (tracking point " + trackingPoint);
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    BitSet written = write(fixture, cloudVm, 0, 5, 7);
+    FailoverEstimate estimate = lifecycle.preflight(Targets.of(List.of(fixture.vmId)),
+        DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty()).getEstimate();
+    assertEquals(0, estimate.getBytesChecksummedSyncBefore(), estimate.toString());
+
+    Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+    Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
+    assertStep(waiting, "phase 1 sends only the " + written.cardinality() + " blocks the cloud"
+        + " VM wrote since the failover");
+    Job done = fixture.awaitState(lifecycle.completeFailover(failback.getId()),
+        JobState.JOB_SUCCEEDED);
+    assertStep(done, "; " + afterTheCycle.cardinality() + " blocks had changed on-prem since"
+        + " phase 1 and were repaired");
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
+    }
+  }
+
+  /**
+   * A cycle that failed after it began writing the replica leaves no digest sets: an unplanned
+   * failover then has no baseline, and phase 1 compares every block's checksums.
+   */
+  @Test
+  void anUnplannedFailoverAfterAFailedCycleComparesChecksums() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean failReadPoints =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    LifecycleFixture fixture = LifecycleFixture.withDriver(dir, cleanup,
+        host -> new io.failback.agent.hyperv.ForwardingHypervisor(host) {
+          @Override
+          public io.failback.agent.hyperv.ReadPoint createReadPoint(String vmId)
+              throws java.io.IOException {
+            if (failReadPoints.get()) {
+              throw new java.io.IOException("CreateSnapshot returned 32768 (failed)");
+            }
+            return super.createReadPoint(vmId);
+          }
+        });
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    failReadPoints.set(true);
+    assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
+    failReadPoints.set(false);
+    fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId), JobState.JOB_SUCCEEDED);
     assertFalse(fixture.item().hasFailoverBaseline(), fixture.item().toString());
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
     FailoverEstimate estimate = lifecycle.preflight(Targets.of(List.of(fixture.vmId)),
         DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty()).getEstimate();
     assertEquals(48L << 20, estimate.getBytesChecksummedSyncBefore(), estimate.toString());
     Job failback = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
     Job waiting = fixture.awaitState(failback, JobState.JOB_WAITING);
+    assertStep(waiting, "phase 1 compares the checksums of every block: no baseline since the"
+        + " failover");
     assertStep(waiting, "p1 (DELTA) verified: whole-disk digests equal on both sides; 768"
         + " blocks scanned");
     fixture.awaitState(lifecycle.completeFailover(failback.getId()), JobState.JOB_SUCCEEDED);
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
+    }
   }
 
   /** Protected, failed over planned, committed: the cloud VM runs. */

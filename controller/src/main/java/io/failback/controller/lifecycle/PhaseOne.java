@@ -36,15 +36,12 @@ final class PhaseOne {
 
   /**
    * The tracking point to take phase 1's snapshot against, or empty where phase 1 compares
-   * checksums: no baseline (an unplanned failover), a new VM (alternate host, recreated), on-prem
-   * disks a failed run left inconsistent, or digest sets of other blocks than the failback's.
+   * checksums: no baseline, a new VM (alternate host, recreated), on-prem disks a failed run
+   * left inconsistent, or digest sets of other blocks than the failback's. The job says which.
    */
   Optional<String> trackingPoint() throws Exception {
     ProtectedItem item = failback.item;
     FailoverBaseline baseline = item.getFailoverBaseline();
-    if (baseline.getCloudTrackingPoint().isEmpty()) {
-      return Optional.empty();
-    }
     boolean newDisks = !failback.alternateHost.isEmpty() || failback.recreating != null;
     String why = whyNot(item, newDisks, failback.onPrem.getDisksCount(),
         failback.blocks().bytes());
@@ -64,7 +61,8 @@ final class PhaseOne {
   static String whyNot(ProtectedItem item, boolean newDisks, int disks, int blockSize) {
     FailoverBaseline baseline = item.getFailoverBaseline();
     if (baseline.getCloudTrackingPoint().isEmpty()) {
-      return "no planned failover left a baseline";
+      return "no baseline since the failover (its replica lacked a digest set of a disk, the"
+          + " cloud cannot track writes, or an earlier failback run rewrote the digest sets)";
     }
     if (newDisks) {
       return "the VM's disks are new";
@@ -105,7 +103,7 @@ final class PhaseOne {
     if (changed.isPresent()) {
       long blocks = changed.get().stream().mapToLong(BitSet::cardinality).sum();
       failback.step("phase 1 sends only the " + blocks + " blocks the cloud VM wrote since the"
-          + " planned failover; the verify pass re-reads every on-prem block later");
+          + " failover; the verify pass re-reads every on-prem block later");
       try {
         return failback.transfer(SyncMode.TRACKED, "p1", disks(snapshot, changed.get()));
       } catch (InterruptedException e) {

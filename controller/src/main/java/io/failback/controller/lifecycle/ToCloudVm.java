@@ -19,6 +19,8 @@ import java.util.List;
 class ToCloudVm extends ItemWork {
   final boolean planned;
   private volatile boolean onPremStopped;
+  /** An unplanned failover's replica digest sets, as the last cycle left them; else empty. */
+  private volatile List<DiskTracking> replicaAtFailover = List.of();
 
   /** @param vm the VM as its host reports it; null for an unplanned failover */
   ToCloudVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm, boolean planned,
@@ -30,9 +32,23 @@ class ToCloudVm extends ItemWork {
   @Override
   public void begin(String jobId) throws Exception {
     this.jobId = jobId;
-    // A start still due from a cancelled failover gives way: this one stops the VM itself.
-    context.items().transition(vmId(), ProtectionState.PROTECTED, ProtectionState.FAILING_OVER,
-        b -> b.setActiveJobId(jobId).setOnPremStartDue(false));
+    // The replica's digest sets go with the move out of PROTECTED. An unplanned failover keeps
+    // them for its baseline only while no cycle holds the replica: a cycle in flight may have
+    // written part of it. It is not waited for: it may hang on a host the disaster took away.
+    java.util.concurrent.locks.ReentrantLock replica = context.replicaLocks().of(vmId());
+    boolean idle = !planned && replica.tryLock();
+    try {
+      // A start still due from a cancelled failover gives way: this one stops the VM itself.
+      context.items().transition(vmId(), ProtectionState.PROTECTED,
+          ProtectionState.FAILING_OVER, b -> {
+            replicaAtFailover = idle ? List.copyOf(b.getDiskTrackingList()) : List.of();
+            b.setActiveJobId(jobId).setOnPremStartDue(false);
+          });
+    } finally {
+      if (idle) {
+        replica.unlock();
+      }
+    }
   }
 
   @Override
@@ -82,29 +98,29 @@ class ToCloudVm extends ItemWork {
     FlowSupport.checkCancel(context, jobId);
     java.time.Instant starting = context.clock().instant();
     FailoverBaseline baseline = FailoverBaseline.getDefaultInstance();
-    if (planned) {
-      // The final sync left the replica equal to the on-prem disks, with its digest sets: from
-      // here on the cloud tracks what the VM writes, so a failback can send only that.
-      List<DiskTracking> replica = context.items().get(vmId()).getDiskTrackingList();
+    // The replica's digest sets describe it (the final sync's, or the last cycle's): from here
+    // on the cloud tracks what the VM writes, so a failback can send only that. What the host
+    // wrote after the last cycle the failback's verify pass finds, as any on-prem write.
+    List<DiskTracking> replica = planned
+        ? context.items().get(vmId()).getDiskTrackingList() : replicaAtFailover;
+    if (!replica.isEmpty() && replica.size() == cloudDisks()) {
       String tracking = context.cloud().startTracked(item.getCloudVmId());
-      if (!tracking.isEmpty() && replica.size() == vm.getDisksCount()) {
+      if (!tracking.isEmpty()) {
         baseline = FailoverBaseline.newBuilder().setCloudTrackingPoint(tracking)
             .addAllDisks(replica).build();
-      } else {
-        // A disk without a digest set: no failback could use it, and it costs while it lives.
-        FlowSupport.releaseTrackingPoint(context, tracking);
       }
     } else {
+      // A disk without a digest set: no failback could use a tracking point.
       context.cloud().start(item.getCloudVmId());
     }
     pastNoReturn = true;
     context.timings().power(Timings.CLOUD, Timings.Power.START,
         java.time.Duration.between(starting, context.clock().instant()));
-    step(!planned ? "cloud VM started from the replica of "
-        + Timestamps.toString(item.getLastRecoveryPoint())
-        : baseline.getCloudTrackingPoint().isEmpty() ? "cloud VM started"
-        : "cloud VM started, its writes tracked from the first (tracking point "
-            + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them");
+    step((planned ? "cloud VM started" : "cloud VM started from the replica of "
+        + Timestamps.toString(item.getLastRecoveryPoint()))
+        + (baseline.getCloudTrackingPoint().isEmpty() ? ""
+        : ", its writes tracked from the first (tracking point "
+            + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them"));
     FailoverBaseline kept = baseline;
     context.items().transition(vmId(), ProtectionState.FAILING_OVER,
         ProtectionState.FAILED_OVER_COMMIT_PENDING,
@@ -114,6 +130,11 @@ class ToCloudVm extends ItemWork {
             b.setFailoverBaseline(kept);
           }
         });
+  }
+
+  private int cloudDisks() throws Exception {
+    return context.cloud().get(item.getCloudVmId()).map(cloudVm -> cloudVm.disks().size())
+        .orElse(0);
   }
 
   @Override
