@@ -76,7 +76,10 @@ class DowntimePredictionTest {
         .getJob(), JobState.JOB_WAITING);
     DowntimePrediction before = vmTask(waiting, web).getDowntimePrediction();
     assertEquals(0, before.getPendingBytes(), before.toString());
-    assertEquals(0, before.getDefaultsCount(), "everything was measured: " + before);
+    // Measured but for the cloud VM's stop, never made yet: the same guests' stop on-prem (at
+    // the failover) stands in, and the prediction says so.
+    assertEquals(List.of("cloud VM stop (taken as the VMs' stop on hv-01)"),
+        before.getDefaultsList(), before.toString());
     assertTrue(before.getSendBytesPerSecond() > 0, before.toString());
     assertAddsUp(before);
 

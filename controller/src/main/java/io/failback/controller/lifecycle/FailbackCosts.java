@@ -62,12 +62,36 @@ final class FailbackCosts {
     });
     Duration transfer = fixed.plusNanos((long) (pending / send * 1e9)
         + (long) (untracked / checksum * 1e9));
-    Duration stop = power(timings, Timings.CLOUD, Timings.Power.STOP, "cloud VM stop",
-        defaults);
+    Duration stop = cloudStop(timings, host, defaults);
     Duration start = power(timings, host, Timings.Power.START, "VM start on " + host,
         defaults);
     return new DowntimeForecast.Costs(stop, transfer, start, pending, send, fixed,
         List.copyOf(defaults));
+  }
+
+  /**
+   * The cloud VM's stop: as measured in the cloud. Before the cloud stopped any VM, a stop is a
+   * guest's shutdown, so the nearest stand-in is the VMs' stop measured on {@code host} (the
+   * same guests), then the cloud's start (a hypervisor's own work only: a real guest's shutdown
+   * takes longer), then the default; a stand-in is named with the defaults.
+   */
+  static Duration cloudStop(Timings timings, String host, List<String> defaults) {
+    Optional<Duration> measured = timings.measured(Timings.CLOUD, Timings.Power.STOP);
+    if (measured.isPresent()) {
+      return measured.get();
+    }
+    Optional<Duration> onPrem = timings.measured(host, Timings.Power.STOP);
+    if (onPrem.isPresent()) {
+      defaults.add("cloud VM stop (taken as the VMs' stop on " + host + ")");
+      return onPrem.get();
+    }
+    Optional<Duration> start = timings.measured(Timings.CLOUD, Timings.Power.START);
+    if (start.isPresent()) {
+      defaults.add("cloud VM stop (taken as its start; a guest's shutdown may take longer)");
+      return start.get();
+    }
+    defaults.add("cloud VM stop");
+    return DEFAULT_POWER_CHANGE;
   }
 
   private static Duration power(Timings timings, String site, Timings.Power change,

@@ -144,6 +144,11 @@ final class Timings {
     power.put(key(site) + "/" + change, took);
   }
 
+  /** How long {@code change} took at {@code site} when last measured there, if ever. */
+  Optional<Duration> measured(String site, Power change) {
+    return Optional.ofNullable(power.get(key(site) + "/" + change));
+  }
+
   /**
    * How long {@code change} takes at {@code site}: as measured there, else the other change as
    * measured there (a host that starts VMs fast mostly stops them fast), else empty.

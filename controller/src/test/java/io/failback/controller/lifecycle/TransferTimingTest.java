@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.failback.common.sync.SyncActivity;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A transfer's time, split the way predictions add it up again; and what Timings keeps. */
@@ -74,6 +76,32 @@ class TransferTimingTest {
     timings.power("hv-01", Timings.Power.START, Duration.ofMillis(300));
     assertEquals(Duration.ofMillis(300), timings.power("hv-01", Timings.Power.START)
         .orElseThrow());
+  }
+
+  /** A cloud stop is a guest's shutdown: the same guests' stop on-prem stands in first. */
+  @Test
+  void theCloudVmsStopStandsInNamedUntilTheCloudStoppedOne() {
+    Timings timings = new Timings();
+    List<String> named = new ArrayList<>();
+    assertEquals(FailbackCosts.DEFAULT_POWER_CHANGE,
+        FailbackCosts.cloudStop(timings, "hv-01", named));
+    assertEquals(List.of("cloud VM stop"), named);
+    timings.power(Timings.CLOUD, Timings.Power.START, Duration.ofMillis(400));
+    named.clear();
+    assertEquals(Duration.ofMillis(400), FailbackCosts.cloudStop(timings, "hv-01", named));
+    assertEquals(List.of("cloud VM stop (taken as its start; a guest's shutdown may take"
+        + " longer)"), named);
+    timings.power("hv-01", Timings.Power.STOP, Duration.ofMillis(1700));
+    named.clear();
+    assertEquals(Duration.ofMillis(1700), FailbackCosts.cloudStop(timings, "HV-01", named));
+    assertEquals(List.of("cloud VM stop (taken as the VMs' stop on HV-01)"), named);
+    // Another host's stop says nothing of this failback's.
+    named.clear();
+    assertEquals(Duration.ofMillis(400), FailbackCosts.cloudStop(timings, "hv-02", named));
+    timings.power(Timings.CLOUD, Timings.Power.STOP, Duration.ofMillis(2100));
+    named.clear();
+    assertEquals(Duration.ofMillis(2100), FailbackCosts.cloudStop(timings, "hv-01", named));
+    assertEquals(List.of(), named);
   }
 
   @Test
