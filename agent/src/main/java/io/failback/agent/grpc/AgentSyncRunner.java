@@ -364,6 +364,9 @@ public final class AgentSyncRunner implements AutoCloseable {
   public void close() {
     stopping.set(true);
     sessions.shutdown();
+    // First: a session that read its disk to the end waits for the VM's read point to end,
+    // which a parked share of a failed session would hold for its 15 minutes.
+    parked.close();
     try {
       if (!sessions.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("sync sessions still running " + STOP_GRACE.toSeconds() + " s after the"
@@ -375,6 +378,5 @@ public final class AgentSyncRunner implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     metering.shutdownNow();
-    parked.close();
   }
 }

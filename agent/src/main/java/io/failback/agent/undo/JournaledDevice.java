@@ -1,6 +1,7 @@
 package io.failback.agent.undo;
 
 import io.failback.common.disk.BlockDevice;
+import io.failback.common.disk.ForwardingBlockDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -9,41 +10,15 @@ import java.nio.ByteBuffer;
  * announce their writes in bulk ({@link #aboutToOverwrite}) so that the journal is forced once
  * per batch; a write nobody announced is preserved on its own.
  */
-public final class JournaledDevice implements BlockDevice {
-  private final BlockDevice inner;
+public final class JournaledDevice extends ForwardingBlockDevice {
   private final UndoJournal journal;
   private final Runnable onClose;
 
   /** @param onClose runs once both are closed */
   public JournaledDevice(BlockDevice inner, UndoJournal journal, Runnable onClose) {
-    this.inner = inner;
+    super(inner);
     this.journal = journal;
     this.onClose = onClose;
-  }
-
-  @Override
-  public long size() {
-    return inner.size();
-  }
-
-  @Override
-  public int logicalSectorSize() {
-    return inner.logicalSectorSize();
-  }
-
-  @Override
-  public boolean writable() {
-    return inner.writable();
-  }
-
-  @Override
-  public void read(long offset, ByteBuffer dst) throws IOException {
-    inner.read(offset, dst);
-  }
-
-  @Override
-  public boolean readUncached(long offset, ByteBuffer dst) throws IOException {
-    return inner.readUncached(offset, dst);
   }
 
   @Override
@@ -56,16 +31,6 @@ public final class JournaledDevice implements BlockDevice {
   public void writeZeroes(long offset, long length) throws IOException {
     journal.preserve(inner, new long[] {offset}, new long[] {length});
     inner.writeZeroes(offset, length);
-  }
-
-  @Override
-  public boolean isKnownZero(long offset, long length) throws IOException {
-    return inner.isKnownZero(offset, length);
-  }
-
-  @Override
-  public void flush() throws IOException {
-    inner.flush();
   }
 
   @Override

@@ -231,6 +231,26 @@ public final class ProtectedItems {
   }
 
   /**
+   * Records, before a replication's first write into the cloud replica, when it began; the
+   * time of an earlier pass that never verified is kept (the replica may hold part of both).
+   */
+  public void replicaWriting(String vmId, Instant began)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.hasReplicaWrittenSince() ? current : current.toBuilder()
+            .setReplicaWrittenSince(com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(began.getEpochSecond()).setNanos(began.getNano())).build());
+    present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /** A replication verified the replica: it is the on-prem disks at one moment again. */
+  public void replicaVerified(String vmId) throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().clearReplicaWrittenSince().build());
+    present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
+  /**
    * Checks that the item's state allows {@code action} now.
    *
    * @return the item as it is

@@ -47,11 +47,13 @@ final class Replication {
     List<BlockDevice> devices = new ArrayList<>();
     BlockSize blocks = TransferBlocks.of(context.jobs(), jobId, item);
     List<SyncOutcome> outcomes;
+    Instant began = context.clock().instant();
     try {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
       boolean tracked = mode == SyncMode.TRACKED;
       for (int i = 0; i < vm.getDisksCount(); i++) {
-        BlockDevice device = context.cloud().openDisk(cloudVmId, i, true);
+        BlockDevice device = marked(item.getVmId(), began,
+            context.cloud().openDisk(cloudVmId, i, true));
         devices.add(device);
         String reference = tracked ? reference(item, i, blocks.bytes()) : "";
         tracked &= !reference.isEmpty();
@@ -86,6 +88,7 @@ final class Replication {
         outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
         ReplicaProof.check(disks, outcomes);
         record(item.getVmId(), state, outcomes, blocks);
+        context.items().replicaVerified(item.getVmId());
       } finally {
         replica.unlock();
       }
@@ -220,7 +223,8 @@ final class Replication {
       List<DiskTransfer.Disk> disks = new ArrayList<>();
       boolean tracked = true;
       for (int i = 0; i < vm.getDisksCount(); i++) {
-        BlockDevice device = context.cloud().openDisk(item.getCloudVmId(), i, true);
+        BlockDevice device = marked(vmId, started,
+            context.cloud().openDisk(item.getCloudVmId(), i, true));
         devices.add(device);
         String reference = reference(item, i, blocks.bytes());
         tracked &= !reference.isEmpty();
@@ -243,8 +247,21 @@ final class Replication {
       }
     }
     record(vmId, ProtectionState.PROTECTED, outcomes, blocks);
+    context.items().replicaVerified(vmId);
     context.items().recordRecoveryPoint(vmId, started);
     return outcomes;
+  }
+
+  /** {@code replica}, recording on the item before its first write that a pass writes it. */
+  private BlockDevice marked(String vmId, Instant began, BlockDevice replica) {
+    return new ReplicaWriteMark(replica, () -> {
+      try {
+        context.items().replicaWriting(vmId, began);
+      } catch (NotFoundException | StoreException e) {
+        throw new java.io.IOException("cannot record that the replica is being written: "
+            + e.getMessage(), e);
+      }
+    });
   }
 
   /** The digest sets of the item's disks, named the same in every replication of the item. */

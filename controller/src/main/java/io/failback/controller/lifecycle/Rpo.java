@@ -56,6 +56,12 @@ public final class Rpo {
       warning = (warning.isEmpty() ? "" : warning + "; ") + "the last delta cycle failed: "
           + item.getLastCycleError();
     }
+    if (item.hasReplicaWrittenSince()) {
+      // What an unplanned failover would start from now, said before anyone needs it.
+      warning = (warning.isEmpty() ? "" : warning + "; ") + "the replica holds part of a"
+          + " replication begun at " + Timestamps.toString(item.getReplicaWrittenSince())
+          + " that never verified it: it is not the last recovery point until a cycle succeeds";
+    }
     return item.setRpoWarning(warning);
   }
 

@@ -41,7 +41,10 @@ class ToCloudVm extends ItemWork {
       // A start still due from a cancelled failover gives way: this one stops the VM itself.
       context.items().transition(vmId(), ProtectionState.PROTECTED,
           ProtectionState.FAILING_OVER, b -> {
-            replicaAtFailover = idle ? List.copyOf(b.getDiskTrackingList()) : List.of();
+            // A pass that wrote part of the replica and never verified it: no digest set
+            // describes it.
+            replicaAtFailover = idle && !b.hasReplicaWrittenSince()
+                ? List.copyOf(b.getDiskTrackingList()) : List.of();
             b.setActiveJobId(jobId).setOnPremStartDue(false);
           });
     } finally {
@@ -98,11 +101,18 @@ class ToCloudVm extends ItemWork {
     FlowSupport.checkCancel(context, jobId);
     java.time.Instant starting = context.clock().instant();
     FailoverBaseline baseline = FailoverBaseline.getDefaultInstance();
+    ProtectedItem now = context.items().get(vmId());
+    if (!planned && now.hasReplicaWrittenSince()) {
+      step("the replica holds part of a replication begun at "
+          + Timestamps.toString(now.getReplicaWrittenSince()) + " that never verified it: the"
+          + " cloud VM starts from disks that are neither the recovery point of "
+          + Timestamps.toString(item.getLastRecoveryPoint()) + " nor a later one; check its file"
+          + " systems");
+    }
     // The replica's digest sets describe it (the final sync's, or the last cycle's): from here
     // on the cloud tracks what the VM writes, so a failback can send only that. What the host
     // wrote after the last cycle the failback's verify pass finds, as any on-prem write.
-    List<DiskTracking> replica = planned
-        ? context.items().get(vmId()).getDiskTrackingList() : replicaAtFailover;
+    List<DiskTracking> replica = planned ? now.getDiskTrackingList() : replicaAtFailover;
     if (!replica.isEmpty() && replica.size() == cloudDisks()) {
       String tracking = context.cloud().startTracked(item.getCloudVmId());
       if (!tracking.isEmpty()) {
@@ -125,7 +135,8 @@ class ToCloudVm extends ItemWork {
     context.items().transition(vmId(), ProtectionState.FAILING_OVER,
         ProtectionState.FAILED_OVER_COMMIT_PENDING,
         b -> {
-          b.clearActiveJobId();
+          // Said above where it was set: the replica is the running VM's disk from here on.
+          b.clearActiveJobId().clearReplicaWrittenSince();
           if (!kept.getCloudTrackingPoint().isEmpty()) {
             b.setFailoverBaseline(kept);
           }

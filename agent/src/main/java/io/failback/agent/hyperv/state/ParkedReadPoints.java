@@ -49,6 +49,8 @@ public final class ParkedReadPoints implements AutoCloseable {
 
   private final Duration keep;
   private final Map<Key, Parked> parked = new HashMap<>();
+  /** The agent stops: nothing is parked any more. */
+  private boolean closed;
   /** Sessions under a token running now: a continued one waits for them to end. */
   private final Map<Key, Integer> running = new HashMap<>();
   /**
@@ -118,12 +120,15 @@ public final class ParkedReadPoints implements AutoCloseable {
   public void park(String vmId, String token, String diskPath, ReadPoints.Lease lease) {
     Key key = new Key(token, diskPath);
     boolean unwanted;
+    boolean stopping;
     Parked before = null;
     synchronized (this) {
+      stopping = closed;
       // A session of the VM under another token began meanwhile (a new job, a cycle): it wants
       // its own moment, and a kept share would hold this one open under it.
-      unwanted = tokensOf.getOrDefault(vmId.toLowerCase(Locale.ROOT), Map.of()).keySet()
-          .stream().anyMatch(other -> !other.equals(token));
+      // Closed: the agent stops, and a session it stopped keeps nothing for a next one.
+      unwanted = stopping || tokensOf.getOrDefault(vmId.toLowerCase(Locale.ROOT), Map.of())
+          .keySet().stream().anyMatch(other -> !other.equals(token));
       if (!unwanted) {
         ScheduledFuture<?> expiry = timer.schedule(() -> expire(key), keep.toMillis(),
             TimeUnit.MILLISECONDS);
@@ -133,7 +138,8 @@ public final class ParkedReadPoints implements AutoCloseable {
     }
     if (unwanted) {
       log.info("read point of VM " + vmId + " not kept under " + token + " for disk "
-          + diskPath + ": a session of the VM under another token runs");
+          + diskPath + (stopping ? ": the agent stops"
+          : ": a session of the VM under another token runs"));
       lease.close(); // outside the monitor: ending a read point may take the host a while
       return;
     }
@@ -231,6 +237,7 @@ public final class ParkedReadPoints implements AutoCloseable {
   public void close() {
     List<Parked> all;
     synchronized (this) {
+      closed = true;
       all = new ArrayList<>(parked.values());
       parked.clear();
     }

@@ -188,4 +188,19 @@ class ParkedReadPointsTest extends ReadPointTestBase {
     assertEquals(1, driver.discarded);
     assertNothingLeft();
   }
+
+  /**
+   * The agent closes what is kept before it waits for its sessions (a session that read its
+   * disk to the end waits for the read point a parked share holds): one that fails meanwhile
+   * ("agent stopping") keeps nothing.
+   */
+  @Test
+  void aSessionThatFailsAfterTheStopKeepsNothing() throws Exception {
+    ParkedReadPoints parked = new ParkedReadPoints();
+    parked.close();
+    parked.park(vm.getId(), JOB, disk0, readPoints.join(vm.getId()));
+    assertEquals(0, parked.size());
+    assertEquals(1, driver.discarded);
+    assertNothingLeft();
+  }
 }

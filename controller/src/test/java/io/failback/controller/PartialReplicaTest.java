@@ -1,0 +1,174 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Timestamps;
+import io.failback.agent.hyperv.ChangeTracking;
+import io.failback.agent.hyperv.ForwardingHypervisor;
+import io.failback.agent.hyperv.ReadPoint;
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.JobStep;
+import io.failback.proto.v1.ProtectedItem;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A delta cycle writes the replica in place: one that fails after its first write leaves the
+ * replica holding part of it, neither the last recovery point nor the next. The item says so
+ * (its RPO warning) until a cycle verifies the replica again, an unplanned failover from it says
+ * so in its job and keeps no baseline; a pass that writes nothing marks nothing.
+ */
+class PartialReplicaTest {
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  private final AtomicBoolean failDiskOne = new AtomicBoolean();
+  private final AtomicReference<byte[]> diskZeroAfter = new AtomicReference<>();
+  private final AtomicReference<LifecycleFixture> fixtureRef = new AtomicReference<>();
+
+  @Test
+  void aCycleThatFailedAfterWritingPartOfTheReplicaIsSaidUntilOneVerifiesIt() throws Exception {
+    LifecycleFixture fixture = fixture();
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    assertFalse(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
+    // Disk 1 cannot be read, but only once disk 0's changes are in the replica.
+    fixture.scribbleOnPrem(0, 6, 61);
+    fixture.scribbleOnPrem(1, 6, 62);
+    diskZeroAfter.set(fixture.onPremBytes(0));
+    failDiskOne.set(true);
+    assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
+    assertArrayEquals(diskZeroAfter.get(), fixture.cloudBytes(cloudVm, 0));
+    ProtectedItem partial = fixture.item();
+    assertTrue(partial.hasReplicaWrittenSince(), partial.toString());
+    assertTrue(partial.getRpoWarning().contains("the replica holds part of a replication begun"
+        + " at " + Timestamps.toString(partial.getReplicaWrittenSince())), partial.toString());
+
+    // A cycle that verifies the replica clears it.
+    failDiskOne.set(false);
+    lifecycle.replicateNow(fixture.vmId);
+    assertFalse(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
+    assertFalse(fixture.item().getRpoWarning().contains("the replica holds part"));
+    fixture.assertOnPremEqualsCloud(cloudVm);
+
+    // Nothing changed on-prem: the tracked cycle writes no block, then fails on disk 1.
+    diskZeroAfter.set(fixture.onPremBytes(0));
+    failDiskOne.set(true);
+    assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
+    assertFalse(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
+    // The next cycle takes the read point the failed one left, and ends it.
+    failDiskOne.set(false);
+    lifecycle.replicateNow(fixture.vmId);
+  }
+
+  @Test
+  void anUnplannedFailoverFromAPartialReplicaSaysSoAndKeepsNoBaseline() throws Exception {
+    LifecycleFixture fixture = fixture();
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    ProtectedItem before = fixture.item();
+    fixture.scribbleOnPrem(0, 6, 63);
+    fixture.scribbleOnPrem(1, 6, 64);
+    diskZeroAfter.set(fixture.onPremBytes(0));
+    failDiskOne.set(true);
+    assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
+    String since = Timestamps.toString(fixture.item().getReplicaWrittenSince());
+
+    Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    assertTrue(failover.getTimelineList().stream().map(JobStep::getDescription).anyMatch(
+        d -> d.equals("the replica holds part of a replication begun at " + since + " that"
+            + " never verified it: the cloud VM starts from disks that are neither the"
+            + " recovery point of " + Timestamps.toString(before.getLastRecoveryPoint())
+            + " nor a later one; check its file systems")), failover.toString());
+    ProtectedItem item = fixture.item();
+    assertFalse(item.hasFailoverBaseline(), item.toString());
+    assertFalse(item.hasReplicaWrittenSince(), item.toString());
+    // Commit, so that no read point of the failed cycle outlives the test on the agent.
+    failDiskOne.set(false);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+  }
+
+  /** The fixture, its agent's read points refusing disk 1 while {@link #failDiskOne}. */
+  private LifecycleFixture fixture() throws Exception {
+    LifecycleFixture fixture = LifecycleFixture.withDriver(dir, cleanup,
+        host -> new ForwardingHypervisor(host) {
+          @Override
+          public ReadPoint createReadPoint(String vmId) throws IOException {
+            ReadPoint point = super.createReadPoint(vmId);
+            return new FailingDiskOne(point);
+          }
+        });
+    fixtureRef.set(fixture);
+    return fixture;
+  }
+
+  /**
+   * While {@link #failDiskOne}, fails disk 1's session once the replica's disk 0 holds what the
+   * cycle sends it (a failed cycle's read point is kept for the next, which asks again).
+   */
+  private final class FailingDiskOne implements ReadPoint {
+    private final ReadPoint point;
+
+    FailingDiskOne(ReadPoint point) {
+      this.point = point;
+    }
+
+    @Override
+    public String id() {
+      return point.id();
+    }
+
+    @Override
+    public Path disk(String diskPath) throws IOException {
+      if (!failDiskOne.get() || !diskPath.endsWith("disk1.raw")) {
+        return point.disk(diskPath);
+      }
+      LifecycleFixture fixture = fixtureRef.get();
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      try {
+        String cloudVm = fixture.item().getCloudVmId();
+        while (!Arrays.equals(diskZeroAfter.get(), fixture.cloudBytes(cloudVm, 0))
+            && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
+      throw new IOException("disk " + diskPath + " is not in this read point");
+    }
+
+    @Override
+    public Optional<List<ChangeTracking.ByteRange>> changedSince(String diskPath,
+        String reference, long diskSize) throws IOException {
+      return point.changedSince(diskPath, reference, diskSize);
+    }
+
+    @Override
+    public Map<String, String> keep(List<String> diskPaths) throws IOException {
+      return point.keep(diskPaths);
+    }
+
+    @Override
+    public void discard() throws IOException {
+      point.discard();
+    }
+  }
+}
