@@ -73,7 +73,7 @@ class PartialReplicaTest {
     failDiskOne.set(true);
     assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
     assertFalse(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
-    // The next cycle takes the read point the failed one left, and ends it.
+    // A cycle that succeeds ends what the failed one left on the agent (a parked read point).
     failDiskOne.set(false);
     lifecycle.replicateNow(fixture.vmId);
   }
