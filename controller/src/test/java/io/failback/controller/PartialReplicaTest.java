@@ -98,6 +98,11 @@ class PartialReplicaTest {
             + " never verified it: the cloud VM starts from disks that are neither the"
             + " recovery point of " + Timestamps.toString(before.getLastRecoveryPoint())
             + " nor a later one; check its file systems")), failover.toString());
+    // The task's last word too, which is what `failback job` shows first.
+    assertTrue(failover.getTimelineList().stream().map(JobStep::getDescription).anyMatch(
+        d -> d.equals("cloud VM started from the replica of "
+            + Timestamps.toString(before.getLastRecoveryPoint()) + " and part of the"
+            + " replication begun at " + since)), failover.toString());
     ProtectedItem item = fixture.item();
     assertFalse(item.hasFailoverBaseline(), item.toString());
     assertFalse(item.hasReplicaWrittenSince(), item.toString());

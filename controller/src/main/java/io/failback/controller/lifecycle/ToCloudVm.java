@@ -127,7 +127,9 @@ class ToCloudVm extends ItemWork {
     context.timings().power(Timings.CLOUD, Timings.Power.START,
         java.time.Duration.between(starting, context.clock().instant()));
     step((planned ? "cloud VM started" : "cloud VM started from the replica of "
-        + Timestamps.toString(item.getLastRecoveryPoint()))
+        + Timestamps.toString(item.getLastRecoveryPoint()) + (now.hasReplicaWrittenSince()
+        ? " and part of the replication begun at "
+            + Timestamps.toString(now.getReplicaWrittenSince()) : ""))
         + (baseline.getCloudTrackingPoint().isEmpty() ? ""
         : ", its writes tracked from the first (tracking point "
             + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them"));
