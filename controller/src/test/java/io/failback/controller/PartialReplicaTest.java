@@ -17,6 +17,7 @@ import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
 import io.failback.proto.v1.ProtectedItem;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -78,37 +79,94 @@ class PartialReplicaTest {
     lifecycle.replicateNow(fixture.vmId);
   }
 
+  /**
+   * Two cycles fail after writing part of the replica; the unplanned failover puts back what
+   * they overwrote from the replica's undo journals, and the cloud VM starts from the recovery
+   * point before both, byte for byte.
+   */
   @Test
-  void anUnplannedFailoverFromAPartialReplicaSaysSoAndKeepsNoBaseline() throws Exception {
+  void anUnplannedFailoverUndoesWhatUnfinishedCyclesWrote() throws Exception {
     LifecycleFixture fixture = fixture();
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
     ProtectedItem before = fixture.item();
-    fixture.scribbleOnPrem(0, 6, 63);
-    fixture.scribbleOnPrem(1, 6, 64);
-    diskZeroAfter.set(fixture.onPremBytes(0));
-    failDiskOne.set(true);
-    assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
+    String cloudVm = before.getCloudVmId();
+    byte[][] recoveryPoint = {fixture.cloudBytes(cloudVm, 0), fixture.cloudBytes(cloudVm, 1)};
+    failTwoCycles(fixture, lifecycle);
+    assertFalse(Arrays.equals(recoveryPoint[0], fixture.cloudBytes(cloudVm, 0)),
+        "the failed cycles wrote nothing");
     String since = Timestamps.toString(fixture.item().getReplicaWrittenSince());
 
     Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
         JobState.JOB_SUCCEEDED);
-    assertTrue(failover.getTimelineList().stream().map(JobStep::getDescription).anyMatch(
-        d -> d.equals("the replica holds part of a replication begun at " + since + " that"
-            + " never verified it: the cloud VM starts from disks that are neither the"
-            + " recovery point of " + Timestamps.toString(before.getLastRecoveryPoint())
-            + " nor a later one; check its file systems")), failover.toString());
-    // The task's last word too, which is what `failback job` shows first.
-    assertTrue(failover.getTimelineList().stream().map(JobStep::getDescription).anyMatch(
-        d -> d.equals("cloud VM started from the replica of "
-            + Timestamps.toString(before.getLastRecoveryPoint()) + " and part of the"
-            + " replication begun at " + since)), failover.toString());
+    String point = Timestamps.toString(before.getLastRecoveryPoint());
+    assertStep(failover, "the replication begun at " + since + " did not finish: the ");
+    assertStep(failover, " it had overwritten were put back; the cloud VM starts from the"
+        + " recovery point of " + point);
+    assertStep(failover, "cloud VM started from the replica of " + point);
+    for (int i = 0; i < 2; i++) {
+      assertArrayEquals(recoveryPoint[i], fixture.cloudBytes(cloudVm, i), "disk " + i);
+    }
     ProtectedItem item = fixture.item();
     assertFalse(item.hasFailoverBaseline(), item.toString());
     assertFalse(item.hasReplicaWrittenSince(), item.toString());
-    // Commit, so that no read point of the failed cycle outlives the test on the agent.
+    assertFalse(Files.exists(undoDir(fixture)) && Files.list(undoDir(fixture)).findAny()
+        .isPresent(), "journals left behind");
+  }
+
+  /** Without its undo journals (lost with the controller's disk), the failover says so. */
+  @Test
+  void anUnplannedFailoverFromAPartialReplicaWithoutJournalsSaysSo() throws Exception {
+    LifecycleFixture fixture = fixture();
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    ProtectedItem before = fixture.item();
+    failTwoCycles(fixture, lifecycle);
+    String since = Timestamps.toString(fixture.item().getReplicaWrittenSince());
+    try (var files = Files.walk(undoDir(fixture))) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+
+    Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    assertStep(failover, "the replica holds part of a replication begun at " + since + " that"
+        + " never verified it (no undo journal of it is left): the cloud VM starts from disks"
+        + " that are neither the recovery point of "
+        + Timestamps.toString(before.getLastRecoveryPoint())
+        + " nor a later one; check its file systems");
+    // The task's last word too, which is what `failback job` shows first.
+    assertStep(failover, "cloud VM started from the replica of "
+        + Timestamps.toString(before.getLastRecoveryPoint()) + " and part of the replication"
+        + " begun at " + since);
+    ProtectedItem item = fixture.item();
+    assertFalse(item.hasFailoverBaseline(), item.toString());
+    assertFalse(item.hasReplicaWrittenSince(), item.toString());
+  }
+
+  /** Two cycles that each write disk 0 and fail on disk 1, with other writes on-prem. */
+  private void failTwoCycles(LifecycleFixture fixture, Lifecycle lifecycle) throws Exception {
+    for (int round = 0; round < 2; round++) {
+      // Another cycle id (the fixture's clock stands still): the agent does not take the
+      // failed one's read point for it.
+      fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
+      fixture.scribbleOnPrem(0, 6, 63 + round);
+      fixture.scribbleOnPrem(1, 6, 73 + round);
+      diskZeroAfter.set(fixture.onPremBytes(0));
+      failDiskOne.set(true);
+      assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
+      assertTrue(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
+    }
+    // Commit later ends what the failed cycles left on the agent.
     failDiskOne.set(false);
-    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+  }
+
+  private static Path undoDir(LifecycleFixture fixture) {
+    return fixture.controller.stateDir.resolve("replica-undo");
+  }
+
+  private static void assertStep(Job job, String text) {
+    assertTrue(job.getTimelineList().stream().map(JobStep::getDescription)
+        .anyMatch(d -> d.contains(text)), text + " not in " + job.getTimelineList());
   }
 
   /** The fixture, its agent's read points refusing disk 1 while {@link #failDiskOne}. */

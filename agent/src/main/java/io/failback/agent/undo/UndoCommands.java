@@ -2,6 +2,7 @@ package io.failback.agent.undo;
 
 import io.failback.agent.hyperv.state.GuardedHypervisor;
 import io.failback.common.disk.BlockDevices;
+import io.failback.common.undo.UndoJournalException;
 import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.DiscardUndo;
 import io.failback.proto.v1.PowerState;

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
+import io.failback.common.undo.UndoFormat;
+import io.failback.common.undo.UndoJournalException;
 import io.failback.proto.v1.DiskRollback;
 import io.failback.proto.v1.RollbackReport;
 import java.io.IOException;

@@ -11,7 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** Publishing fully written files under their final name, durably and without clobbering. */
-final class DurableFiles {
+public final class DurableFiles {
   private DurableFiles() {}
 
   /**
@@ -39,7 +39,7 @@ final class DurableFiles {
   }
 
   /** Makes a new directory entry durable; a no-op where directories cannot be opened. */
-  private static void syncDirectory(Path dir) {
+  public static void syncDirectory(Path dir) {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);
     } catch (IOException e) {

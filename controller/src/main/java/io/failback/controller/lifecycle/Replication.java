@@ -79,6 +79,8 @@ final class Replication {
       ReentrantLock replica = context.replicaLocks().of(item.getVmId());
       replica.lockInterruptibly(); // waits for a delta cycle still writing the replica
       try {
+        // Under the lock: a cycle may be writing the same journals until it has.
+        disks = journaled(context.items().get(item.getVmId()), disks, devices);
         // Resumable: a controller that restarts or takes over goes on from the lanes' last
         // durable checkpoints, reading the read point the agent kept for it.
         DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, item.getVmId(),
@@ -88,7 +90,7 @@ final class Replication {
         outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
         ReplicaProof.check(disks, outcomes);
         record(item.getVmId(), state, outcomes, blocks);
-        context.items().replicaVerified(item.getVmId());
+        verified(item.getVmId());
       } finally {
         replica.unlock();
       }
@@ -226,6 +228,12 @@ final class Replication {
         BlockDevice device = marked(vmId, started,
             context.cloud().openDisk(item.getCloudVmId(), i, true));
         devices.add(device);
+        try {
+          device = journaled(item, i, devices);
+        } catch (java.io.IOException e) {
+          throw new LifecycleException("cannot keep the replica's undo journal of disk " + i
+              + ": " + e.getMessage(), e);
+        }
         String reference = reference(item, i, blocks.bytes());
         tracked &= !reference.isEmpty();
         disks.add(new DiskTransfer.Disk(i, vm.getDisks(i).getPath(), device, null, reference));
@@ -247,9 +255,58 @@ final class Replication {
       }
     }
     record(vmId, ProtectionState.PROTECTED, outcomes, blocks);
-    context.items().replicaVerified(vmId);
+    verified(vmId);
     context.items().recordRecoveryPoint(vmId, started);
     return outcomes;
+  }
+
+  /**
+   * The replica verified: its journals go first, then the item's mark. A crash between the two
+   * leaves a mark without journals (an unplanned failover then warns where it need not); the
+   * other order would leave journals a later pass could take for its own.
+   */
+  private void verified(String vmId) throws NotFoundException, StoreException {
+    try {
+      ReplicaUndo.of(context).discard(vmId);
+    } catch (java.io.IOException e) {
+      log.warn("vm " + vmId + ": cannot delete the replica's undo journals: " + e.getMessage());
+      return; // the mark stays: a pass with journals it cannot delete is not over
+    }
+    context.items().replicaVerified(vmId);
+  }
+
+  /** {@code disks} with their replica disks journaled where {@link #journals} says so. */
+  private List<DiskTransfer.Disk> journaled(ProtectedItem item, List<DiskTransfer.Disk> disks,
+      List<BlockDevice> devices) throws java.io.IOException {
+    List<DiskTransfer.Disk> journaled = new ArrayList<>();
+    for (DiskTransfer.Disk d : disks) {
+      journaled.add(new DiskTransfer.Disk(d.index(), d.onPremPath(),
+          journaled(item, d.index(), devices), d.changed(), d.changeReference()));
+    }
+    return journaled;
+  }
+
+  /**
+   * Disk {@code index} of the replica as {@code devices} holds it, with its overwrites kept in
+   * its undo journal while the replica holds a recovery point (the device in {@code devices} is
+   * replaced, so closing it closes the journal); journals no unfinished pass left are stale and
+   * deleted first. Called under the replica's lock.
+   */
+  private BlockDevice journaled(ProtectedItem item, int index, List<BlockDevice> devices)
+      throws java.io.IOException {
+    BlockDevice replica = devices.get(index);
+    if (!item.hasLastRecoveryPoint() || item.getState() != ProtectionState.PROTECTED
+        && item.getState() != ProtectionState.FAILING_OVER) {
+      return replica;
+    }
+    ReplicaUndo undo = ReplicaUndo.of(context);
+    if (index == 0 && !item.hasReplicaWrittenSince()) {
+      undo.discard(item.getVmId());
+    }
+    BlockDevice journaled = undo.journaled(item.getVmId(), index, replica,
+        context.clock().millis());
+    devices.set(index, journaled);
+    return journaled;
   }
 
   /** {@code replica}, recording on the item before its first write that a pass writes it. */

@@ -103,11 +103,7 @@ class ToCloudVm extends ItemWork {
     FailoverBaseline baseline = FailoverBaseline.getDefaultInstance();
     ProtectedItem now = context.items().get(vmId());
     if (!planned && now.hasReplicaWrittenSince()) {
-      step("the replica holds part of a replication begun at "
-          + Timestamps.toString(now.getReplicaWrittenSince()) + " that never verified it: the"
-          + " cloud VM starts from disks that are neither the recovery point of "
-          + Timestamps.toString(item.getLastRecoveryPoint()) + " nor a later one; check its file"
-          + " systems");
+      now = undoUnfinished(now);
     }
     // The replica's digest sets describe it (the final sync's, or the last cycle's): from here
     // on the cloud tracks what the VM writes, so a failback can send only that. What the host
@@ -143,6 +139,53 @@ class ToCloudVm extends ItemWork {
             b.setFailoverBaseline(kept);
           }
         });
+  }
+
+  /**
+   * The replica holds part of a replication that never verified it: puts back what that pass
+   * overwrote, from the replica's undo journals, so the cloud VM starts from the last recovery
+   * point; where that cannot be done, says what it starts from instead.
+   *
+   * @return the item as it is now
+   */
+  private ProtectedItem undoUnfinished(ProtectedItem now) throws Exception {
+    String since = Timestamps.toString(now.getReplicaWrittenSince());
+    String point = Timestamps.toString(item.getLastRecoveryPoint());
+    java.util.concurrent.locks.ReentrantLock replica = context.replicaLocks().of(vmId());
+    String why;
+    if (replica.tryLock()) {
+      try {
+        ReplicaUndo undo = ReplicaUndo.of(context);
+        if (undo.kept(vmId())) {
+          List<io.failback.proto.v1.DiskRollback> back = undo.undo(vmId(), disk -> {
+            try {
+              return context.cloud().openDisk(item.getCloudVmId(), disk, true);
+            } catch (io.failback.controller.cloud.CloudException e) {
+              throw new java.io.IOException(e.getMessage(), e);
+            }
+          });
+          context.items().replicaVerified(vmId());
+          long regions = back.stream().mapToLong(d -> d.getRegionsRestored()).sum();
+          long bytes = back.stream().mapToLong(d -> d.getBytesRestored()).sum();
+          step("the replication begun at " + since + " did not finish: the " + regions
+              + " regions (" + io.failback.common.text.ByteText.human(bytes) + ") it had"
+              + " overwritten were put back; the cloud VM starts from the recovery point of "
+              + point);
+          return context.items().get(vmId());
+        }
+        why = "no undo journal of it is left";
+      } catch (java.io.IOException e) {
+        why = "putting it back failed: " + e.getMessage();
+      } finally {
+        replica.unlock();
+      }
+    } else {
+      why = "a replication still holds the replica";
+    }
+    step("the replica holds part of a replication begun at " + since + " that never verified"
+        + " it (" + why + "): the cloud VM starts from disks that are neither the recovery point"
+        + " of " + point + " nor a later one; check its file systems");
+    return now;
   }
 
   private int cloudDisks() throws Exception {

@@ -1,4 +1,4 @@
-package io.failback.agent.undo;
+package io.failback.common.undo;
 
 import java.io.IOException;
 

@@ -1,9 +1,9 @@
-package io.failback.agent.undo;
+package io.failback.common.undo;
 
-import io.failback.agent.hyperv.state.DurableFiles;
-import io.failback.agent.undo.UndoFormat.Contents;
-import io.failback.agent.undo.UndoFormat.Entry;
-import io.failback.agent.undo.UndoFormat.Header;
+import io.failback.common.disk.DurableFiles;
+import io.failback.common.undo.UndoFormat.Contents;
+import io.failback.common.undo.UndoFormat.Entry;
+import io.failback.common.undo.UndoFormat.Header;
 import io.failback.common.disk.BlockDevice;
 import io.failback.proto.v1.DiskRollback;
 import java.io.Closeable;

@@ -1,4 +1,4 @@
-package io.failback.agent.undo;
+package io.failback.common.undo;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,10 +24,10 @@ import java.util.zip.CRC32C;
  * tail to drop, while a damaged record that a later seal vouches for is corruption: the
  * journal can no longer put the disk back, and says so instead of restoring part of it.
  */
-final class UndoFormat {
-  static final int HEADER_BYTES = 32;
-  static final int RECORD_BYTES = 20;
-  static final byte DATA = 'D';
+public final class UndoFormat {
+  public static final int HEADER_BYTES = 32;
+  public static final int RECORD_BYTES = 20;
+  public static final byte DATA = 'D';
   static final byte ZERO = 'Z';
   static final byte SEAL = 'S';
   private static final byte[] MAGIC = "FBUNDO01".getBytes(StandardCharsets.US_ASCII);
@@ -52,7 +52,7 @@ final class UndoFormat {
   }
 
   /** A record's 20 bytes; {@code data} (DATA only) follows it in the file. */
-  static ByteBuffer record(byte kind, long index, int length, ByteBuffer data) {
+  public static ByteBuffer record(byte kind, long index, int length, ByteBuffer data) {
     ByteBuffer buffer = ByteBuffer.allocate(RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buffer.put(kind).put((byte) 0).put((byte) 0).put((byte) 0).putLong(index).putInt(length);
     buffer.putInt(crc(buffer.array(), 0, RECORD_BYTES - 4, data));

@@ -1,0 +1,103 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.undo.JournaledDevice;
+import io.failback.common.undo.UndoJournal;
+import io.failback.proto.v1.DiskRollback;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The undo journals of VMs' cloud replicas. A delta cycle writes the replica in place: before
+ * it first overwrites a region of a replica that holds a recovery point, the region's old bytes
+ * are appended to the disk's journal and forced to disk ({@link JournaledDevice}, as the agent
+ * keeps for a failback's on-prem disks). A pass that verifies the replica discards them; one
+ * that fails leaves them, later passes add only regions not kept yet, so that {@link #undo}
+ * makes the replica its last recovery point again however many passes failed since.
+ *
+ * <p>One folder per VM, named by a name-based UUID of its id: no host-supplied string becomes
+ * a path here.
+ */
+final class ReplicaUndo {
+  /** Opens a replica disk for writing. */
+  interface DiskOpener {
+    BlockDevice open(int disk) throws IOException;
+  }
+
+  private final Path dir;
+
+  ReplicaUndo(Path dir) {
+    this.dir = dir;
+  }
+
+  /** The controller's: beside its seeds, in its state folder. */
+  static ReplicaUndo of(LifecycleContext context) {
+    return new ReplicaUndo(context.seedDir().resolveSibling("replica-undo"));
+  }
+
+  /** {@code replica}, disk {@code disk} of {@code vmId}'s replica, its overwrites journaled. */
+  BlockDevice journaled(String vmId, int disk, BlockDevice replica, long nowMillis)
+      throws IOException {
+    Files.createDirectories(folder(vmId));
+    UndoJournal journal = UndoJournal.openForWrite(file(vmId, disk), replica.size(), nowMillis);
+    return new JournaledDevice(replica, journal, () -> { });
+  }
+
+  /** Whether a pass that did not verify left journals of {@code vmId}'s replica. */
+  boolean kept(String vmId) throws IOException {
+    return !journals(vmId).isEmpty();
+  }
+
+  /**
+   * Writes every kept region back into the replica and discards the journals.
+   *
+   * @return what went back, one entry per journaled disk
+   * @throws IOException if a journal is damaged or a disk cannot be written; the journals stay
+   */
+  List<DiskRollback> undo(String vmId, DiskOpener disks) throws IOException {
+    List<DiskRollback> restored = new ArrayList<>();
+    for (Path file : journals(vmId)) {
+      int disk = Integer.parseInt(file.getFileName().toString().replaceAll("\\D", ""));
+      try (BlockDevice replica = disks.open(disk);
+          UndoJournal journal = UndoJournal.openForRollback(file, replica.size())) {
+        restored.add(journal.rollback(replica, "disk " + disk));
+      }
+    }
+    discard(vmId);
+    return restored;
+  }
+
+  /** Deletes the journals of {@code vmId}'s replica: a pass verified it. */
+  void discard(String vmId) throws IOException {
+    for (Path file : journals(vmId)) {
+      Files.deleteIfExists(file);
+    }
+    Files.deleteIfExists(folder(vmId));
+  }
+
+  private List<Path> journals(String vmId) throws IOException {
+    Path folder = folder(vmId);
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.filter(f -> f.getFileName().toString().matches("disk-\\d+\\.undo"))
+          .sorted().toList();
+    }
+  }
+
+  private Path folder(String vmId) {
+    return dir.resolve(UUID.nameUUIDFromBytes(
+        vmId.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.UTF_8)).toString());
+  }
+
+  private Path file(String vmId, int disk) {
+    return folder(vmId).resolve("disk-" + disk + ".undo");
+  }
+}
