@@ -40,6 +40,11 @@ class PartialReplicaTest {
   @TempDir Path dir;
 
   private final AtomicBoolean failDiskOne = new AtomicBoolean();
+  /** Set: disk 1's session hangs instead (counting down {@link #hung}) until this opens. */
+  private final AtomicReference<java.util.concurrent.CountDownLatch> hangDiskOne =
+      new AtomicReference<>();
+  private final java.util.concurrent.CountDownLatch hung =
+      new java.util.concurrent.CountDownLatch(1);
   private final AtomicReference<byte[]> diskZeroAfter = new AtomicReference<>();
   private final AtomicReference<LifecycleFixture> fixtureRef = new AtomicReference<>();
 
@@ -112,6 +117,53 @@ class PartialReplicaTest {
     assertFalse(item.hasReplicaWrittenSince(), item.toString());
     assertFalse(Files.exists(undoDir(fixture)) && Files.list(undoDir(fixture)).findAny()
         .isPresent(), "journals left behind");
+  }
+
+  /**
+   * The host dies in the middle of a cycle, which then waits for its agent to come back
+   * (--agent-return-timeout) while holding the replica: the unplanned failover stops it, puts
+   * back what it wrote and starts the cloud VM from the last recovery point.
+   */
+  @Test
+  void anUnplannedFailoverDoesNotWaitForACycleStuckOnItsHost() throws Exception {
+    LifecycleFixture fixture = fixture();
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    ProtectedItem before = fixture.item();
+    String cloudVm = before.getCloudVmId();
+    byte[][] recoveryPoint = {fixture.cloudBytes(cloudVm, 0), fixture.cloudBytes(cloudVm, 1)};
+    fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
+    fixture.scribbleOnPrem(0, 6, 83);
+    fixture.scribbleOnPrem(1, 6, 84);
+    diskZeroAfter.set(fixture.onPremBytes(0));
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    hangDiskOne.set(release);
+    failDiskOne.set(true);
+    var cycle = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        lifecycle.replicateNow(fixture.vmId);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    try {
+      assertTrue(hung.await(30, java.util.concurrent.TimeUnit.SECONDS), "disk 1 never hung");
+      assertTrue(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
+
+      Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
+          JobState.JOB_SUCCEEDED);
+      assertStep(failover, "a delta cycle still writing the replica was stopped: an unplanned"
+          + " failover does not wait for it");
+      assertStep(failover, " it had overwritten were put back; the cloud VM starts from the"
+          + " recovery point of " + Timestamps.toString(before.getLastRecoveryPoint()));
+      for (int i = 0; i < 2; i++) {
+        assertArrayEquals(recoveryPoint[i], fixture.cloudBytes(cloudVm, i), "disk " + i);
+      }
+      assertTrue(cycle.isCompletedExceptionally(), "the cycle went on");
+    } finally {
+      failDiskOne.set(false);
+      release.countDown();
+    }
   }
 
   /** Without its undo journals (lost with the controller's disk), the failover says so. */
@@ -214,6 +266,15 @@ class PartialReplicaTest {
         }
       } catch (Exception e) {
         throw new IOException(e);
+      }
+      java.util.concurrent.CountDownLatch release = hangDiskOne.get();
+      if (release != null) {
+        hung.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       throw new IOException("disk " + diskPath + " is not in this read point");
     }

@@ -11,9 +11,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * it, and the cloud VM would start from a stale block.
  */
 final class ReplicaLocks {
-  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ReplicaLock> locks = new ConcurrentHashMap<>();
 
-  ReentrantLock of(String vmId) {
-    return locks.computeIfAbsent(vmId.toLowerCase(Locale.ROOT), id -> new ReentrantLock());
+  ReplicaLock of(String vmId) {
+    return locks.computeIfAbsent(vmId.toLowerCase(Locale.ROOT), id -> new ReplicaLock());
+  }
+
+  /** A replica's lock, which can say which thread holds it. */
+  static final class ReplicaLock extends ReentrantLock {
+    /** The thread that holds the lock now, if one does. */
+    java.util.Optional<Thread> holder() {
+      return java.util.Optional.ofNullable(getOwner());
+    }
   }
 }

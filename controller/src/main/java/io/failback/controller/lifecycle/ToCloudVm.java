@@ -19,6 +19,8 @@ import java.util.List;
 class ToCloudVm extends ItemWork {
   final boolean planned;
   private volatile boolean onPremStopped;
+  /** How long a delta cycle that an unplanned failover interrupts has to let go of the replica. */
+  static final java.time.Duration LET_GO = java.time.Duration.ofSeconds(30);
   /** An unplanned failover's replica digest sets, as the last cycle left them; else empty. */
   private volatile List<DiskTracking> replicaAtFailover = List.of();
 
@@ -102,8 +104,8 @@ class ToCloudVm extends ItemWork {
     java.time.Instant starting = context.clock().instant();
     FailoverBaseline baseline = FailoverBaseline.getDefaultInstance();
     ProtectedItem now = context.items().get(vmId());
-    if (!planned && now.hasReplicaWrittenSince()) {
-      now = undoUnfinished(now);
+    if (!planned) {
+      now = takeReplica(now);
     }
     // The replica's digest sets describe it (the final sync's, or the last cycle's): from here
     // on the cloud tracks what the VM writes, so a failback can send only that. What the host
@@ -142,18 +144,47 @@ class ToCloudVm extends ItemWork {
   }
 
   /**
+   * Takes the replica from a delta cycle still writing it, which an unplanned failover does not
+   * wait for: its host may be gone, and the cycle would wait for it (--agent-return-timeout)
+   * while the cloud VM cannot start. The cycle is interrupted and given {@link #LET_GO} to let
+   * go; then what unfinished passes wrote is put back ({@link #undoUnfinished}).
+   *
+   * @return the item as it is now
+   */
+  private ProtectedItem takeReplica(ProtectedItem now) throws Exception {
+    ReplicaLocks.ReplicaLock replica = context.replicaLocks().of(vmId());
+    boolean held = replica.tryLock();
+    if (!held) {
+      replica.holder().ifPresent(Thread::interrupt);
+      held = replica.tryLock(LET_GO.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      if (held) {
+        step("a delta cycle still writing the replica was stopped: an unplanned failover does"
+            + " not wait for it");
+      }
+    }
+    try {
+      ProtectedItem current = context.items().get(vmId());
+      return current.hasReplicaWrittenSince() ? undoUnfinished(current, held) : current;
+    } finally {
+      if (held) {
+        replica.unlock();
+      }
+    }
+  }
+
+  /**
    * The replica holds part of a replication that never verified it: puts back what that pass
    * overwrote, from the replica's undo journals, so the cloud VM starts from the last recovery
    * point; where that cannot be done, says what it starts from instead.
    *
+   * @param held whether this failover holds the replica's lock
    * @return the item as it is now
    */
-  private ProtectedItem undoUnfinished(ProtectedItem now) throws Exception {
+  private ProtectedItem undoUnfinished(ProtectedItem now, boolean held) throws Exception {
     String since = Timestamps.toString(now.getReplicaWrittenSince());
     String point = Timestamps.toString(item.getLastRecoveryPoint());
-    java.util.concurrent.locks.ReentrantLock replica = context.replicaLocks().of(vmId());
     String why;
-    if (replica.tryLock()) {
+    if (held) {
       try {
         ReplicaUndo undo = ReplicaUndo.of(context);
         if (undo.kept(vmId())) {
@@ -176,8 +207,6 @@ class ToCloudVm extends ItemWork {
         why = "no undo journal of it is left";
       } catch (java.io.IOException e) {
         why = "putting it back failed: " + e.getMessage();
-      } finally {
-        replica.unlock();
       }
     } else {
       why = "a replication still holds the replica";
