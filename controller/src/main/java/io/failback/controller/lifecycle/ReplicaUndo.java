@@ -1,6 +1,7 @@
 package io.failback.controller.lifecycle;
 
 import io.failback.common.disk.BlockDevice;
+import io.failback.common.text.ByteText;
 import io.failback.common.undo.JournaledDevice;
 import io.failback.common.undo.UndoJournal;
 import io.failback.proto.v1.DiskRollback;
@@ -30,15 +31,23 @@ final class ReplicaUndo {
     BlockDevice open(int disk) throws IOException;
   }
 
-  private final Path dir;
+  /**
+   * Free space the journals leave in their file system: the controller's database lives in the
+   * same state folder, and a cycle of many changed blocks would fill it otherwise.
+   */
+  static final long FLOOR = 1L << 30;
 
-  ReplicaUndo(Path dir) {
+  private final Path dir;
+  private final long floor;
+
+  ReplicaUndo(Path dir, long floor) {
     this.dir = dir;
+    this.floor = floor;
   }
 
   /** The controller's: beside its seeds, in its state folder. */
   static ReplicaUndo of(LifecycleContext context) {
-    return new ReplicaUndo(context.seedDir().resolveSibling("replica-undo"));
+    return new ReplicaUndo(context.seedDir().resolveSibling("replica-undo"), FLOOR);
   }
 
   /** {@code replica}, disk {@code disk} of {@code vmId}'s replica, its overwrites journaled. */
@@ -46,7 +55,22 @@ final class ReplicaUndo {
       throws IOException {
     Files.createDirectories(folder(vmId));
     UndoJournal journal = UndoJournal.openForWrite(file(vmId, disk), replica.size(), nowMillis);
-    return new JournaledDevice(replica, journal, () -> { });
+    return new BeforeWrites(new JournaledDevice(replica, journal, () -> { }),
+        this::checkSpace);
+  }
+
+  /**
+   * Refuses a write whose old bytes could not be kept without going under {@link #FLOOR}: the
+   * pass fails, and the replica can still be put back to its last recovery point.
+   */
+  private void checkSpace() throws IOException {
+    long free = Files.getFileStore(dir).getUsableSpace();
+    if (free < floor) {
+      throw new IOException("the replica's undo journals in " + dir + " have "
+          + ByteText.human(free) + " free, under the " + ByteText.human(floor) + " this"
+          + " controller keeps free: free space there, or the next cycles cannot keep the last"
+          + " recovery point and fail");
+    }
   }
 
   /** Whether a pass that did not verify left journals of {@code vmId}'s replica. */

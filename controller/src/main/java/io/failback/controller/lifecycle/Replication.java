@@ -311,14 +311,14 @@ final class Replication {
 
   /** {@code replica}, recording on the item before its first write that a pass writes it. */
   private BlockDevice marked(String vmId, Instant began, BlockDevice replica) {
-    return new ReplicaWriteMark(replica, () -> {
+    return new BeforeWrites(replica, BeforeWrites.once(() -> {
       try {
         context.items().replicaWriting(vmId, began);
       } catch (NotFoundException | StoreException e) {
         throw new java.io.IOException("cannot record that the replica is being written: "
             + e.getMessage(), e);
       }
-    });
+    }));
   }
 
   /** The digest sets of the item's disks, named the same in every replication of the item. */
