@@ -125,7 +125,7 @@ class ToCloudVm extends ItemWork {
     context.timings().power(Timings.CLOUD, Timings.Power.START,
         java.time.Duration.between(starting, context.clock().instant()));
     step((planned ? "cloud VM started" : "cloud VM started from the replica of "
-        + Timestamps.toString(item.getLastRecoveryPoint()) + (now.hasReplicaWrittenSince()
+        + Timestamps.toString(now.getLastRecoveryPoint()) + (now.hasReplicaWrittenSince()
         ? " and part of the replication begun at "
             + Timestamps.toString(now.getReplicaWrittenSince()) : ""))
         + (baseline.getCloudTrackingPoint().isEmpty() ? ""
@@ -182,7 +182,7 @@ class ToCloudVm extends ItemWork {
    */
   private ProtectedItem undoUnfinished(ProtectedItem now, boolean held) throws Exception {
     String since = Timestamps.toString(now.getReplicaWrittenSince());
-    String point = Timestamps.toString(item.getLastRecoveryPoint());
+    String point = Timestamps.toString(now.getLastRecoveryPoint());
     String why;
     if (held) {
       try {
