@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
+import io.failback.common.disk.ForwardingBlockDevice;
 import io.failback.common.sync.SessionGeometry;
 import io.failback.common.sync.SyncProgress;
 import io.failback.controller.sync.SyncOutcome;
@@ -92,11 +93,9 @@ class AgentGracefulStopTest extends SyncGrpcTestBase {
   }
 
   /** A cloud disk that reads slowly, so the stop lands in the middle of the sync. */
-  private static final class SlowReads implements BlockDevice {
-    private final BlockDevice inner;
-
+  private static final class SlowReads extends ForwardingBlockDevice {
     SlowReads(BlockDevice inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
@@ -111,13 +110,9 @@ class AgentGracefulStopTest extends SyncGrpcTestBase {
     }
 
     @Override
-    public long size() {
-      return inner.size();
-    }
-
-    @Override
-    public int logicalSectorSize() {
-      return inner.logicalSectorSize();
+    public boolean readUncached(long offset, ByteBuffer dst) throws IOException {
+      read(offset, dst);
+      return false;
     }
 
     @Override
@@ -136,16 +131,6 @@ class AgentGracefulStopTest extends SyncGrpcTestBase {
     }
 
     @Override
-    public boolean isKnownZero(long offset, long length) throws IOException {
-      return inner.isKnownZero(offset, length);
-    }
-
-    @Override
     public void flush() {}
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
-    }
   }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
-import io.failback.agent.hyperv.ChangeTracking;
 import io.failback.agent.hyperv.ForwardingHypervisor;
+import io.failback.agent.hyperv.ForwardingReadPoint;
 import io.failback.agent.hyperv.ReadPoint;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.lifecycle.Lifecycle;
@@ -50,9 +50,8 @@ class PartialReplicaTest {
 
   @Test
   void aCycleThatFailedAfterWritingPartOfTheReplicaIsSaidUntilOneVerifiesIt() throws Exception {
-    LifecycleFixture fixture = fixture();
+    LifecycleFixture fixture = protectedFixture();
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
     String cloudVm = fixture.item().getCloudVmId();
     assertFalse(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
     // Disk 1 cannot be read, but only once disk 0's changes are in the replica.
@@ -91,12 +90,11 @@ class PartialReplicaTest {
    */
   @Test
   void anUnplannedFailoverUndoesWhatUnfinishedCyclesWrote() throws Exception {
-    LifecycleFixture fixture = fixture();
+    LifecycleFixture fixture = protectedFixture();
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
     ProtectedItem before = fixture.item();
     String cloudVm = before.getCloudVmId();
-    byte[][] recoveryPoint = {fixture.cloudBytes(cloudVm, 0), fixture.cloudBytes(cloudVm, 1)};
+    byte[][] recoveryPoint = replica(fixture, cloudVm);
     failTwoCycles(fixture, lifecycle);
     assertFalse(Arrays.equals(recoveryPoint[0], fixture.cloudBytes(cloudVm, 0)),
         "the failed cycles wrote nothing");
@@ -126,12 +124,11 @@ class PartialReplicaTest {
    */
   @Test
   void anUnplannedFailoverDoesNotWaitForACycleStuckOnItsHost() throws Exception {
-    LifecycleFixture fixture = fixture();
+    LifecycleFixture fixture = protectedFixture();
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
     ProtectedItem before = fixture.item();
     String cloudVm = before.getCloudVmId();
-    byte[][] recoveryPoint = {fixture.cloudBytes(cloudVm, 0), fixture.cloudBytes(cloudVm, 1)};
+    byte[][] recoveryPoint = replica(fixture, cloudVm);
     fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
     fixture.scribbleOnPrem(0, 6, 83);
     fixture.scribbleOnPrem(1, 6, 84);
@@ -169,9 +166,8 @@ class PartialReplicaTest {
   /** Without its undo journals (lost with the controller's disk), the failover says so. */
   @Test
   void anUnplannedFailoverFromAPartialReplicaWithoutJournalsSaysSo() throws Exception {
-    LifecycleFixture fixture = fixture();
+    LifecycleFixture fixture = protectedFixture();
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
     ProtectedItem before = fixture.item();
     failTwoCycles(fixture, lifecycle);
     String since = Timestamps.toString(fixture.item().getReplicaWrittenSince());
@@ -231,6 +227,19 @@ class PartialReplicaTest {
         .anyMatch(d -> d.contains(text)), text + " not in " + job.getTimelineList());
   }
 
+  /** {@link #fixture()} with its VM protected. */
+  private LifecycleFixture protectedFixture() throws Exception {
+    LifecycleFixture fixture = fixture();
+    fixture.awaitState(fixture.controller.server.lifecycle().enableProtection(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    return fixture;
+  }
+
+  /** Both disks of the replica as they are now. */
+  private static byte[][] replica(LifecycleFixture fixture, String cloudVm) throws Exception {
+    return new byte[][] {fixture.cloudBytes(cloudVm, 0), fixture.cloudBytes(cloudVm, 1)};
+  }
+
   /** The fixture, its agent's read points refusing disk 1 while {@link #failDiskOne}. */
   private LifecycleFixture fixture() throws Exception {
     LifecycleFixture fixture = LifecycleFixture.withDriver(dir, cleanup,
@@ -249,22 +258,15 @@ class PartialReplicaTest {
    * While {@link #failDiskOne}, fails disk 1's session once the replica's disk 0 holds what the
    * cycle sends it (a failed cycle's read point is kept for the next, which asks again).
    */
-  private final class FailingDiskOne implements ReadPoint {
-    private final ReadPoint point;
-
+  private final class FailingDiskOne extends ForwardingReadPoint {
     FailingDiskOne(ReadPoint point) {
-      this.point = point;
-    }
-
-    @Override
-    public String id() {
-      return point.id();
+      super(point);
     }
 
     @Override
     public Path disk(String diskPath) throws IOException {
       if (!failDiskOne.get() || !diskPath.endsWith("disk1.raw")) {
-        return point.disk(diskPath);
+        return super.disk(diskPath);
       }
       LifecycleFixture fixture = fixtureRef.get();
       long deadline = System.nanoTime() + 30_000_000_000L;
@@ -287,22 +289,6 @@ class PartialReplicaTest {
         }
       }
       throw new IOException("disk " + diskPath + " is not in this read point");
-    }
-
-    @Override
-    public Optional<List<ChangeTracking.ByteRange>> changedSince(String diskPath,
-        String reference, long diskSize) throws IOException {
-      return point.changedSince(diskPath, reference, diskSize);
-    }
-
-    @Override
-    public Map<String, String> keep(List<String> diskPaths) throws IOException {
-      return point.keep(diskPaths);
-    }
-
-    @Override
-    public void discard() throws IOException {
-      point.discard();
     }
   }
 }

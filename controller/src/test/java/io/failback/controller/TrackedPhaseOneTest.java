@@ -1,6 +1,5 @@
 package io.failback.controller;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -81,9 +80,7 @@ class TrackedPhaseOneTest {
         + " against the snapshot's digests; nothing had changed since phase 1");
     assertEquals(late.cardinality(), phase(LifecycleFixture.diskTasks(done).get(0), "phase 2")
         .getProgress().getBlocksSent(), done.toString());
-    for (int i = 0; i < 2; i++) {
-      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
-    }
+    fixture.assertOnPremEqualsCloud(cloudVm);
     // The failback's end: the baseline goes with the cloud copy, and commit deletes the VM.
     assertFalse(fixture.item().hasFailoverBaseline(), fixture.item().toString());
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
@@ -109,9 +106,7 @@ class TrackedPhaseOneTest {
         JobState.JOB_SUCCEEDED);
     assertStep(done, "; " + onPrem.cardinality() + " blocks had changed on-prem since phase 1"
         + " and were repaired");
-    for (int i = 0; i < 2; i++) {
-      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
-    }
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
   /** A host that lost its digest sets: the tracked phase 1 fails, the checksum pass runs. */
@@ -136,9 +131,7 @@ class TrackedPhaseOneTest {
     assertStep(waiting, "p1 (DELTA) verified: whole-disk digests equal on both sides; 768"
         + " blocks scanned, " + written.cardinality() + " sent");
     fixture.awaitState(lifecycle.completeFailover(failback.getId()), JobState.JOB_SUCCEEDED);
-    for (int i = 0; i < 2; i++) {
-      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
-    }
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
   /**
@@ -167,12 +160,9 @@ class TrackedPhaseOneTest {
     Job done = fixture.awaitState(lifecycle.completeFailover(again.getId()),
         JobState.JOB_SUCCEEDED);
     assertStep(done, "nothing had changed since phase 1");
-    for (int i = 0; i < 2; i++) {
-      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
-    }
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
-  /** An unplanned failover leaves no baseline: its replica may lag the on-prem disks. */
   /**
    * An unplanned failover starts the cloud VM from the last cycle's replica, whose digest sets
    * describe it: phase 1 sends only what the cloud VM wrote, and what the host wrote after the
@@ -205,9 +195,7 @@ class TrackedPhaseOneTest {
         JobState.JOB_SUCCEEDED);
     assertStep(done, "; " + afterTheCycle.cardinality() + " blocks had changed on-prem since"
         + " phase 1 and were repaired");
-    for (int i = 0; i < 2; i++) {
-      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
-    }
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
   /**
@@ -248,9 +236,7 @@ class TrackedPhaseOneTest {
     assertStep(waiting, "p1 (DELTA) verified: whole-disk digests equal on both sides; 768"
         + " blocks scanned");
     fixture.awaitState(lifecycle.completeFailover(failback.getId()), JobState.JOB_SUCCEEDED);
-    for (int i = 0; i < 2; i++) {
-      assertArrayEquals(fixture.cloudBytes(cloudVm, i), fixture.onPremBytes(i), "disk " + i);
-    }
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
   /** Protected, failed over planned, committed: the cloud VM runs. */

@@ -3,13 +3,21 @@ package io.failback.controller.lifecycle;
 import static io.failback.controller.lifecycle.FlowSupport.quietly;
 
 import com.google.protobuf.util.Timestamps;
+import io.failback.common.text.ByteText;
+import io.failback.controller.cloud.CloudException;
+import io.failback.proto.v1.DiskRollback;
 import io.failback.proto.v1.DiskTracking;
 import io.failback.proto.v1.FailoverBaseline;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.SyncMode;
 import io.failback.proto.v1.VirtualMachine;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One VM's failover to the cloud: planned (on-prem VM off, final delta, cloud VM started) or
@@ -20,7 +28,7 @@ class ToCloudVm extends ItemWork {
   final boolean planned;
   private volatile boolean onPremStopped;
   /** How long a delta cycle that an unplanned failover interrupts has to let go of the replica. */
-  static final java.time.Duration LET_GO = java.time.Duration.ofSeconds(30);
+  static final Duration LET_GO = Duration.ofSeconds(30);
   /** An unplanned failover's replica digest sets, as the last cycle left them; else empty. */
   private volatile List<DiskTracking> replicaAtFailover = List.of();
 
@@ -37,7 +45,7 @@ class ToCloudVm extends ItemWork {
     // The replica's digest sets go with the move out of PROTECTED. An unplanned failover keeps
     // them for its baseline only while no cycle holds the replica: a cycle in flight may have
     // written part of it. It is not waited for: it may hang on a host the disaster took away.
-    java.util.concurrent.locks.ReentrantLock replica = context.replicaLocks().of(vmId());
+    ReentrantLock replica = context.replicaLocks().of(vmId());
     boolean idle = !planned && replica.tryLock();
     try {
       // A start still due from a cancelled failover gives way: this one stops the VM itself.
@@ -68,7 +76,7 @@ class ToCloudVm extends ItemWork {
       if (vm != null && vm.getPowerState() == io.failback.proto.v1.PowerState.RUNNING) {
         // Only a running VM's stop says how long this host takes (an Off VM's is instant).
         context.timings().power(item.getOnPremHost(), Timings.Power.STOP,
-            java.time.Duration.between(sourceStopping, context.clock().instant()));
+            Duration.between(sourceStopping, context.clock().instant()));
       }
       return;
     }
@@ -101,7 +109,7 @@ class ToCloudVm extends ItemWork {
   @Override
   public void startTarget() throws Exception {
     FlowSupport.checkCancel(context, jobId);
-    java.time.Instant starting = context.clock().instant();
+    Instant starting = context.clock().instant();
     FailoverBaseline baseline = FailoverBaseline.getDefaultInstance();
     ProtectedItem now = context.items().get(vmId());
     if (!planned) {
@@ -123,7 +131,7 @@ class ToCloudVm extends ItemWork {
     }
     pastNoReturn = true;
     context.timings().power(Timings.CLOUD, Timings.Power.START,
-        java.time.Duration.between(starting, context.clock().instant()));
+        Duration.between(starting, context.clock().instant()));
     step((planned ? "cloud VM started" : "cloud VM started from the replica of "
         + Timestamps.toString(now.getLastRecoveryPoint()) + (now.hasReplicaWrittenSince()
         ? " and part of the replication begun at "
@@ -156,7 +164,7 @@ class ToCloudVm extends ItemWork {
     boolean held = replica.tryLock();
     if (!held) {
       replica.holder().ifPresent(Thread::interrupt);
-      held = replica.tryLock(LET_GO.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      held = replica.tryLock(LET_GO.toSeconds(), TimeUnit.SECONDS);
       if (held) {
         step("a delta cycle still writing the replica was stopped: an unplanned failover does"
             + " not wait for it");
@@ -188,24 +196,24 @@ class ToCloudVm extends ItemWork {
       try {
         ReplicaUndo undo = ReplicaUndo.of(context);
         if (undo.kept(vmId())) {
-          List<io.failback.proto.v1.DiskRollback> back = undo.undo(vmId(), disk -> {
+          List<DiskRollback> back = undo.undo(vmId(), disk -> {
             try {
               return context.cloud().openDisk(item.getCloudVmId(), disk, true);
-            } catch (io.failback.controller.cloud.CloudException e) {
-              throw new java.io.IOException(e.getMessage(), e);
+            } catch (CloudException e) {
+              throw new IOException(e.getMessage(), e);
             }
           });
           context.items().replicaVerified(vmId());
           long regions = back.stream().mapToLong(d -> d.getRegionsRestored()).sum();
           long bytes = back.stream().mapToLong(d -> d.getBytesRestored()).sum();
           step("the replication begun at " + since + " did not finish: the " + regions
-              + " regions (" + io.failback.common.text.ByteText.human(bytes) + ") it had"
+              + " regions (" + ByteText.human(bytes) + ") it had"
               + " overwritten were put back; the cloud VM starts from the recovery point of "
               + point);
           return context.items().get(vmId());
         }
         why = "no undo journal of it is left";
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         why = "putting it back failed: " + e.getMessage();
       }
     } else {

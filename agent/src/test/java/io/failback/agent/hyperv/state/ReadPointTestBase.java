@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.failback.agent.hyperv.ChangeTracking;
 import io.failback.agent.hyperv.ForwardingHypervisor;
+import io.failback.agent.hyperv.ForwardingReadPoint;
 import io.failback.agent.hyperv.ReadPoint;
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
@@ -147,23 +148,7 @@ abstract class ReadPointTestBase {
       }
       created++;
       ReadPoint point = super.createReadPoint(vmId);
-      return new ReadPoint() {
-        @Override
-        public String id() {
-          return point.id();
-        }
-
-        @Override
-        public Path disk(String diskPath) throws IOException {
-          return point.disk(diskPath);
-        }
-
-        @Override
-        public Optional<List<ChangeTracking.ByteRange>> changedSince(String diskPath,
-            String reference, long diskSize) throws IOException {
-          return point.changedSince(diskPath, reference, diskSize);
-        }
-
+      return new ForwardingReadPoint(point) {
         @Override
         public Map<String, String> keep(List<String> diskPaths) throws IOException {
           if (failKeep) {
@@ -178,13 +163,13 @@ abstract class ReadPointTestBase {
             throw new IOException(e);
           }
           kept.add(List.copyOf(diskPaths));
-          return point.keep(diskPaths);
+          return super.keep(diskPaths);
         }
 
         @Override
         public void discard() throws IOException {
           discarded++;
-          point.discard();
+          super.discard();
         }
       };
     }
