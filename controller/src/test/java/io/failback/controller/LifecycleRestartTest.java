@@ -151,6 +151,41 @@ class LifecycleRestartTest {
         s -> s.getDescription().startsWith(off)), off + " not in " + done);
   }
 
+  /**
+   * Phase 1 cut by a restart after a planned failover: the resumed phase 1 is tracked again
+   * and sends every block the cloud VM wrote, those that reached the host before the cut
+   * among them (both digest sets record them), rather than reading both sides' disks whole.
+   */
+  @Test
+  void phaseOneCutByARestartIsTrackedAgainAndSendsEveryWrittenBlock() throws Exception {
+    PausingProxy[] proxy = new PausingProxy[1];
+    LifecycleFixture fixture = behindProxy(proxy);
+    String cloudVm = fixture.failedOver();
+    byte[] chunk = new byte[LifecycleFixture.MIB];
+    java.util.Random random = new java.util.Random(64);
+    for (int mib = 0; mib < 24; mib++) {
+      random.nextBytes(chunk);
+      fixture.controller.server.cloud().guest(cloudVm).write(0, (long) mib << 20, chunk);
+    }
+    proxy[0].arm(PausingProxy.Direction.TO_AGENT, 10L * LifecycleFixture.MIB);
+    Job failback = fixture.controller.server.lifecycle().plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER);
+    assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "phase 1 never got going");
+    assertEquals(ProtectionState.FAILING_BACK, fixture.item().getState());
+
+    restartController(fixture);
+    proxy[0].resume();
+    Job waiting = awaitResumedAndWaiting(fixture, failback.getId());
+    List<String> runs = phaseSteps(waiting, "p1 (TRACKED) verified");
+    assertTrue(runs.get(runs.size() - 1).contains("384 blocks scanned, 384 sent"),
+        runs.toString());
+    Job done = fixture.awaitState(fixture.controller.server.lifecycle().completeFailover(
+        failback.getId()), JobState.JOB_SUCCEEDED);
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "nothing had changed since phase 1")), done.toString());
+    fixture.assertOnPremEqualsCloud(cloudVm);
+  }
+
   @Test
   void phaseTwoCutByARestartGoesOnWithTheCloudVmOffAndResendsNothingTheHostHas()
       throws Exception {

@@ -135,28 +135,34 @@ class TrackedPhaseOneTest {
   }
 
   /**
-   * A tracked failback cancelled after phase 1: the on-prem disks go back, but the digest sets
-   * keep phase 1's digests, so the baseline goes with its tracking point and the re-run compares
-   * every block (a tracked one would skip blocks phase 1 had sent, leaving them to the verify
-   * pass).
+   * A tracked failback cancelled after phase 1: the on-prem disks go back, the baseline and its
+   * tracking point stay, and the re-run's phase 1 is tracked again. Both digest sets record the
+   * blocks the first run sent, which the disks no longer hold: the re-run sends every block the
+   * cloud VM wrote, and its verify pass finds nothing left to repair.
    */
   @Test
-  void aCancelledFailbackDropsTheBaselineAndTheRerunComparesChecksums() throws Exception {
+  void aCancelledFailbackKeepsTheBaselineAndTheRerunSendsEveryTrackedBlockAgain()
+      throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = failOverPlanned(fixture);
+    String trackingPoint = fixture.item().getFailoverBaseline().getCloudTrackingPoint();
     BitSet written = write(fixture, cloudVm, 0, 5, 7);
     Job first = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
     assertStep(fixture.awaitState(first, JobState.JOB_WAITING), "p1 (TRACKED) verified");
     fixture.controller.server.jobs().cancel(first.getId());
-    fixture.awaitState(first, JobState.JOB_CANCELLED);
-    assertFalse(fixture.item().hasFailoverBaseline(), fixture.item().toString());
-    assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm));
+    assertStep(fixture.awaitState(first, JobState.JOB_CANCELLED),
+        "the on-prem disks were rolled back");
+    assertEquals(trackingPoint, fixture.item().getFailoverBaseline().getCloudTrackingPoint());
+    assertEquals(List.of(trackingPoint), fixture.controller.server.cloud().snapshots(cloudVm));
+    written.or(write(fixture, cloudVm, 0, 3, 8));
 
     Job again = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
-    assertStep(fixture.awaitState(again, JobState.JOB_WAITING), "p1 (DELTA) verified:"
-        + " whole-disk digests equal on both sides; 768 blocks scanned, "
-        + written.cardinality() + " sent");
+    Job waiting = fixture.awaitState(again, JobState.JOB_WAITING);
+    assertStep(waiting, "phase 1 sends only the " + written.cardinality() + " blocks the cloud"
+        + " VM wrote since the failover");
+    assertStep(waiting, "p1 (TRACKED) verified: whole-disk digests equal on both sides; "
+        + written.cardinality() + " blocks scanned, " + written.cardinality() + " sent");
     Job done = fixture.awaitState(lifecycle.completeFailover(again.getId()),
         JobState.JOB_SUCCEEDED);
     assertStep(done, "nothing had changed since phase 1");

@@ -256,9 +256,11 @@ final class LaneSource {
       int length = lane.geometry.blockLength(i);
       byte[] digest = lane.digester.digest(chunk.array(), 0, length);
       lane.progress.blocksScanned.incrementAndGet();
-      if (Arrays.equals(digest, Digests.at(digests, (int) (i - first), lane.digestLength()))) {
+      if (!lane.geometry.parameters().getSendEveryChanged()
+          && Arrays.equals(digest, Digests.at(digests, (int) (i - first), lane.digestLength()))) {
         // Written since, but back to what both sides recorded (a failback's own phase-2
-        // write, which the host's tracking reports too): the target holds it already.
+        // write, which the host's tracking reports too): the target holds it already, unless
+        // the session says its disk may not (send_every_changed).
         lane.progress.blocksEqual.incrementAndGet();
         continue;
       }

@@ -81,6 +81,48 @@ class TrackedSyncTest {
     assertEquals(tracked.sourceResult.diskDigestHex(), tracked.targetResult.diskDigestHex());
   }
 
+  /**
+   * The target's disk was put back under its digest set (a failback run rolled back): with
+   * send_every_changed every reported block travels, those both sides recorded among them, and
+   * the disks end equal; without it those stay behind, as the test's last check shows.
+   */
+  @Test
+  void sendEveryChangedSendsBlocksBothSidesRecorded() throws Throwable {
+    Random random = new Random(7);
+    int size = 200 * BLOCK;
+    byte[] source = new byte[size];
+    random.nextBytes(source);
+    byte[] target = source.clone();
+    byte[] before = source.clone();
+    MemoryBlockDevice sourceDisk = new MemoryBlockDevice(source, 512, true);
+    MemoryBlockDevice targetDisk = new MemoryBlockDevice(target, 512, true);
+    long digestSeed = random.nextLong();
+    BitSet written = new BitSet();
+    written.set(30, 50);
+    for (int block = 30; block < 50; block++) {
+      byte[] data = new byte[BLOCK];
+      random.nextBytes(data);
+      System.arraycopy(data, 0, source, block * BLOCK, BLOCK);
+    }
+    // The undone run: both sides record the new bytes, then the target's disk is put back.
+    new SyncHarness().run(parameters(SyncMode.DELTA, size, digestSeed, "disk-0"), sourceDisk,
+        targetDisk, MemoryTransport.reliable(), sets("source"), sets("target"));
+    System.arraycopy(before, 0, target, 0, size);
+    SyncHarness tracked = new SyncHarness();
+    tracked.run(parameters(SyncMode.TRACKED, size, digestSeed, "disk-0").toBuilder()
+        .setSendEveryChanged(true).build(), sourceDisk, targetDisk, MemoryTransport.reliable(),
+        new DiskSync.Options(new DigestSets(dir.resolve("source")), written), sets("target"));
+    assertEquals(written.cardinality(), tracked.sourceProgress.snapshot().blocksSent());
+    assertArrayEquals(source, target);
+
+    System.arraycopy(before, 0, target, 0, size);
+    SyncHarness skipping = new SyncHarness();
+    skipping.run(parameters(SyncMode.TRACKED, size, digestSeed, "disk-0"), sourceDisk,
+        targetDisk, MemoryTransport.reliable(),
+        new DiskSync.Options(new DigestSets(dir.resolve("source")), written), sets("target"));
+    assertEquals(0, skipping.sourceProgress.snapshot().blocksSent());
+  }
+
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3, 4, 5, 6})
   void phaseTwoSendsExactlyTheWrittenBlocksAndProvesTheWholeDisk(long seed) throws Throwable {

@@ -69,10 +69,8 @@ final class FailbackRollback {
       }
       context.items().transition(item.getVmId(), null, ProtectionState.FAILED_OVER,
           b -> b.clearActiveJobId().clearInconsistentReason().clearUndoJournal());
-      // The transition dropped the failover baseline (the digest sets no longer describe the
-      // disks put back); its tracking point would only go on preserving the guest's writes.
-      FlowSupport.releaseTrackingPoint(context,
-          item.getFailoverBaseline().getCloudTrackingPoint());
+      // The failover baseline and its tracking point stay: a re-run's phase 1 sends again every
+      // block the cloud VM wrote since the failover, those put back here among them.
       String done = "the on-prem disks were rolled back to their state before the failback ("
           + describe(report) + "); the cloud VM runs and the item is FAILED_OVER";
       log.info(item.getVmName() + ": " + done);

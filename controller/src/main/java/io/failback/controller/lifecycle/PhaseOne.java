@@ -24,10 +24,24 @@ import java.util.Optional;
  * replica's bytes, whose digest both sides keep. What the on-prem disk may have changed since
  * (a host that ran the VM anyway) the verify pass finds: it re-reads every on-prem block
  * against the digests phase 1 leaves, and sends again what differs, before the cloud VM stops.
+ *
+ * <p>A run that did not finish (rolled back, or cut by a controller restart) changes none of
+ * that: it wrote blocks the cloud VM wrote since the failover, which a tracked pass sends
+ * again, every one, though both digest sets record what that run sent (send_every_changed),
+ * or blocks back to the replica's bytes.
  */
 final class PhaseOne {
   /** How long the host may take to answer before a failed tracked pass is retried. */
   private static final Duration HOST_PROBE = Duration.ofSeconds(5);
+  /**
+   * Where a tracked phase 1 may start: FAILED_OVER (a run that did not finish was rolled back
+   * to it, or none ran), or FAILING_BACK, a run a controller restart cut in phase 1: sending
+   * the cloud VM's writes again costs at most one phase 1, a checksum pass reads both sides'
+   * disks whole. Not FAILBACK_SYNCED: phase 1 had sent it all, a checksum pass sends nothing.
+   * Not FAILBACK_INCONSISTENT: disks a rollback could not put back may be of another run.
+   */
+  private static final java.util.Set<ProtectionState> RUNS_FROM = java.util.EnumSet.of(
+      ProtectionState.FAILED_OVER, ProtectionState.FAILING_BACK);
   private final FailbackVm failback;
 
   PhaseOne(FailbackVm failback) {
@@ -67,7 +81,7 @@ final class PhaseOne {
     if (newDisks) {
       return "the VM's disks are new";
     }
-    if (item.getState() != ProtectionState.FAILED_OVER) {
+    if (!RUNS_FROM.contains(item.getState())) {
       return "the on-prem disks are " + item.getState();
     }
     for (int i = 0; i < disks; i++) {

@@ -117,11 +117,10 @@ public final class ProtectedItems {
         // longer describe it, so the next replication records them afresh.
         next.clearDiskTracking();
       }
-      if (!Transitions.cloudCopyActive(to) || to == ProtectionState.FAILED_OVER
-          && from != ProtectionState.FAILED_OVER_COMMIT_PENDING
-          && from != ProtectionState.FAILED_OVER) {
-        // Back from a failback that did not finish: its phase 1 rewrote the digest sets for
-        // on-prem disks that were then put back, so they no longer describe those disks.
+      if (!Transitions.cloudCopyActive(to)) {
+        // Kept while the cloud copy is active, across a failback that did not finish: its
+        // runs wrote only blocks the cloud VM wrote since the failover (which a tracked phase
+        // 1 sends again, every one) or blocks back to their baseline bytes.
         next.clearFailoverBaseline();
       }
       checkArgument(to != ProtectionState.FAILBACK_INCONSISTENT

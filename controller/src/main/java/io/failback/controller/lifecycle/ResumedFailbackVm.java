@@ -15,9 +15,10 @@ import java.util.List;
  *
  * <ul>
  *   <li>Before CompleteFailover (FAILING_BACK, FAILBACK_SYNCED): phase 1 again from a fresh
- *       snapshot, as a delta pass: blocks already on-prem are compared, not sent again, and
- *       the cloud VM's writes since are picked up. The job then waits for CompleteFailover
- *       unless the operator had sent it.
+ *       snapshot. Cut in it (FAILING_BACK) with a failover baseline: tracked, every block the
+ *       cloud VM wrote since the failover sent again (the cut run's among them). Otherwise a
+ *       delta pass: blocks already on-prem are compared, not sent again. The job then waits
+ *       for CompleteFailover unless the operator had sent it.
  *   <li>After it (FAILBACK_COMPLETING): the cloud VM is off already; phase 2 goes on from
  *       each lane's last durable checkpoint (DurableLanes) as a checksum pass: the blocks below
  *       it are not read again, those above are compared and only what differs is sent.
@@ -67,7 +68,7 @@ final class ResumedFailbackVm extends FailbackVm {
             + " durable checkpoint as a checksum pass (what reached the host is compared, not"
             + " sent again) once host "
             + host() + " answers" : ": phase 1 runs again from a fresh snapshot once host "
-            + host() + " answers, sending only what differs"));
+            + host() + " answers"));
   }
 
   @Override

@@ -39,7 +39,19 @@ final class TransferLabels {
             : plan.digestSetPrefix() + "-d" + disk.index())
         .setSourceDigestsRecorded(plan.readBack() == DiskTransfer.ReadBack.VERIFY_PASS)
         .setRereadWritten(plan.readBack() != DiskTransfer.ReadBack.NONE)
+        .setSendEveryChanged(sendsEveryChanged(plan))
         .build();
+  }
+
+  /**
+   * A failback's tracked phase 1 (the one pass that asks the host for a reference point) sends
+   * every block the cloud VM wrote, even one whose digest both sides recorded: a run undone
+   * (rolled back) or cut short since the failover recorded digests of blocks the on-prem disks
+   * may no longer hold. Phase 2 follows a phase 1 that recorded exactly what it wrote.
+   */
+  private static boolean sendsEveryChanged(DiskTransfer.Plan plan) {
+    return plan.mode() == io.failback.proto.v1.SyncMode.TRACKED
+        && plan.agentRole() == SyncRole.TARGET && plan.referenceAfterWrite();
   }
 
   /**
