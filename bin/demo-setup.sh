@@ -7,7 +7,9 @@
 # FAILBACK_DEMO_REPLICATION_INTERVAL, the controller's cycle period (PT1H), and
 # FAILBACK_DEMO_CERT_LIFETIME: when set, the controller signs with the CA (--ca-dir) for that
 # long and the agent enrolls with a one-time token instead of using an issued certificate, so
-# it renews by itself at two thirds of that life. Leaves $vm set.
+# it renews by itself at two thirds of that life, and FAILBACK_DEMO_CLOUD_ARGS, words for the
+# controller in place of its local-directory cloud with the simulation (e.g. `--cloud kvm ...`).
+# Leaves $vm set.
 rm -rf "$run"
 mkdir -p "$run"
 pids=""
@@ -44,7 +46,8 @@ step "Controller (mutual TLS on 127.0.0.1, local-directory cloud, simulation on)
   --key "$run/pki/controller/controller.key" --ca "$run/pki/ca/ca.pem" \
   --heartbeat-interval PT2S --heartbeat-timeout PT7S \
   --replication-interval "${FAILBACK_DEMO_REPLICATION_INTERVAL:-PT1H}" \
-  --simulation --metrics-address "${FAILBACK_DEMO_METRICS:-127.0.0.1:0}" \
+  ${FAILBACK_DEMO_CLOUD_ARGS:---simulation} \
+  --metrics-address "${FAILBACK_DEMO_METRICS:-127.0.0.1:0}" \
   ${FAILBACK_DEMO_CERT_LIFETIME:+--ca-dir "$run/pki/ca"} \
   ${FAILBACK_DEMO_CERT_LIFETIME:+--cert-lifetime "$FAILBACK_DEMO_CERT_LIFETIME"} \
   >"$run/controller.log" 2>&1 &

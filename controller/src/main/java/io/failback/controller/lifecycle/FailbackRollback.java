@@ -113,7 +113,7 @@ final class FailbackRollback {
       bytes += disk.getBytesRestored();
     }
     return report.getDisksCount() == 0 ? "no disk had been written"
-        : String.format(Locale.ROOT, "%d regions, %.1f MiB put back on %d disks", regions,
-            bytes / 1048576.0, report.getDisksCount());
+        : String.format(Locale.ROOT, "%d regions, %.1f MiB put back on %d disk%s", regions,
+            bytes / 1048576.0, report.getDisksCount(), report.getDisksCount() == 1 ? "" : "s");
   }
 }
