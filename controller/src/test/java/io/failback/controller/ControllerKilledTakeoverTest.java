@@ -119,10 +119,15 @@ class ControllerKilledTakeoverTest {
       long moving = System.nanoTime() - killed;
       System.out.printf("takeover while waiting: standby active %d ms after kill -9, job"
           + " waiting again after %d ms%n", listening / 1_000_000, moving / 1_000_000);
-      assertEquals(2, again.getTimelineList().stream()
+      // Phase 1 had completed: the second takeover's is tracked from its snapshot, which both
+      // digest sets record, and sends only what the cloud VM wrote since (nothing here).
+      assertEquals(1, again.getTimelineList().stream()
           .filter(s -> s.getDescription().startsWith("p1 (DELTA) verified")).count(),
           "phase 1 ran once after each takeover: " + again);
-      assertEquals(sent, TakeoverRig.count(again, "p1 (DELTA) verified", "sent"),
+      assertEquals(1, again.getTimelineList().stream()
+          .filter(s -> s.getDescription().startsWith("p1 (TRACKED) verified")).count(),
+          "phase 1 ran once after each takeover: " + again);
+      assertEquals(0, TakeoverRig.count(again, "p1 (TRACKED) verified", "sent"),
           "phase 1 after the second takeover resent what the host had: " + again);
 
       completesAfterMoreCloudWrites(rig, failback, 0, 20, 67);

@@ -37,17 +37,37 @@ class LifecycleRestartTest {
         DataSync.SYNC_BEFORE_FAILOVER);
     fixture.awaitState(failback, JobState.JOB_WAITING);
     assertEquals(ProtectionState.FAILBACK_SYNCED, fixture.item().getState());
+    String trackingPoint = fixture.item().getFailoverBaseline().getCloudTrackingPoint();
+    List<String> phaseOneSnapshot = fixture.controller.server.cloud().snapshots(cloudVm)
+        .stream().filter(id -> !id.equals(trackingPoint)).toList();
+    assertEquals(1, phaseOneSnapshot.size(), phaseOneSnapshot.toString());
+    // Three whole blocks written after phase 1's snapshot, before the restart.
+    byte[] block = new byte[64 << 10];
+    for (int i = 0; i < 3; i++) {
+      java.util.Arrays.fill(block, (byte) (i + 1));
+      fixture.controller.server.cloud().guest(cloudVm).write(0, (100L + 7 * i) << 16, block);
+    }
 
     restart(fixture);
 
-    // The job goes on: phase 1 again from a fresh snapshot, nothing to send, then it waits.
+    // The job goes on: phase 1 again, tracked from the snapshot phase 1 had sent (both digest
+    // sets record it), so only the three blocks travel; then it waits.
     Job waiting = awaitResumedAndWaiting(fixture, failback.getId());
     assertEquals(1, waiting.getResume().getResumed());
     assertEquals(List.of("CompleteFailover", "CancelJob"), waiting.getAllowedActionsList());
     assertEquals(ProtectionState.FAILBACK_SYNCED, fixture.item().getState());
     assertEquals(failback.getId(), fixture.item().getActiveJobId());
-    assertTrue(phaseSteps(waiting, "p1 (DELTA) verified").get(0).contains(" 0 sent"),
-        "a resumed phase 1 resends what is on-prem already: " + phaseSteps(waiting, "p1 ("));
+    assertTrue(waiting.getTimelineList().stream().anyMatch(s -> s.getDescription().equals(
+        "phase 1 sends only the 3 blocks the cloud VM wrote since snapshot "
+            + phaseOneSnapshot.get(0) + " (phase 1 before the restart); the verify pass"
+            + " re-reads every on-prem block later")), waiting::toString);
+    List<String> tracked = phaseSteps(waiting, "p1 (TRACKED) verified");
+    assertTrue(tracked.get(tracked.size() - 1).contains("3 blocks scanned, 3 sent"),
+        "a resumed phase 1 sends only what the cloud VM wrote since: " + tracked);
+    List<String> kept = fixture.controller.server.cloud().snapshots(cloudVm);
+    assertEquals(2, kept.size(), kept.toString());
+    assertTrue(kept.contains(trackingPoint) && !kept.contains(phaseOneSnapshot.get(0)),
+        kept.toString());
     assertEquals(PowerState.RUNNING, cloudVm(fixture, cloudVm).state());
 
     // The cloud VM ran on through the restart and keeps writing; phase 2 picks it all up.
@@ -62,8 +82,6 @@ class LifecycleRestartTest {
     fixture.assertOnPremEqualsCloud(cloudVm);
     assertEquals(List.of(), fixture.controller.server.cloud().snapshots(cloudVm),
         "a snapshot of the run the restart cut short is still kept");
-    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
-        "left by an interrupted earlier run")), done.toString());
     LifecycleFixture.diskTasks(done).forEach(
         t -> assertEquals(t.getSourceDigest(), t.getTargetDigest(), t.toString()));
   }
@@ -179,6 +197,9 @@ class LifecycleRestartTest {
     List<String> runs = phaseSteps(waiting, "p1 (TRACKED) verified");
     assertTrue(runs.get(runs.size() - 1).contains("384 blocks scanned, 384 sent"),
         runs.toString());
+    // The cut run's snapshot is no use to it: released, not kept preserving guest overwrites.
+    assertTrue(waiting.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "left by an interrupted earlier run")), waiting::toString);
     Job done = fixture.awaitState(fixture.controller.server.lifecycle().completeFailover(
         failback.getId()), JobState.JOB_SUCCEEDED);
     assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(

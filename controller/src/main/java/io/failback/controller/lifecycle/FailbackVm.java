@@ -46,6 +46,8 @@ class FailbackVm extends ItemWork {
   volatile VirtualMachine onPrem;
   long seed;
   volatile String snapshotId;
+  /** A resumed run's: phase 1's snapshot before the restart, which phase 1 tracks from. */
+  String continuedFrom;
   /** Phase 1's snapshot, open from phase 1 to the verify pass; null otherwise. */
   private volatile CloudSnapshot heldSnapshot;
   volatile Instant cloudOff;
@@ -375,6 +377,9 @@ class FailbackVm extends ItemWork {
    */
   private void releaseStaleSnapshots() throws Exception {
     for (String stale : FlowSupport.takenSnapshots(context, item)) {
+      if (stale.equals(continuedFrom)) {
+        continue;
+      }
       context.cloud().releaseSnapshot(stale);
       step("released snapshot " + stale + " left by an interrupted earlier run");
     }

@@ -43,6 +43,8 @@ final class PhaseOne {
   private static final java.util.Set<ProtectionState> RUNS_FROM = java.util.EnumSet.of(
       ProtectionState.FAILED_OVER, ProtectionState.FAILING_BACK);
   private final FailbackVm failback;
+  /** What the tracking point is, for the job's steps. */
+  private String since = "the failover";
 
   PhaseOne(FailbackVm failback) {
     this.failback = failback;
@@ -55,6 +57,13 @@ final class PhaseOne {
    */
   Optional<String> trackingPoint() throws Exception {
     ProtectedItem item = failback.item;
+    if (failback.continuedFrom != null) {
+      since = "snapshot " + failback.continuedFrom + " (phase 1 before the restart)";
+      failback.step("phase 1 before the restart had sent snapshot " + failback.continuedFrom
+          + ", which both sides' digest sets record: this one sends what the cloud VM wrote"
+          + " since");
+      return Optional.of(failback.continuedFrom);
+    }
     FailoverBaseline baseline = item.getFailoverBaseline();
     boolean newDisks = !failback.alternateHost.isEmpty() || failback.recreating != null;
     String why = whyNot(item, newDisks, failback.onPrem.getDisksCount(),
@@ -111,13 +120,13 @@ final class PhaseOne {
     Optional<List<BitSet>> changed = againstTrackingPoint ? changes(snapshot)
         : Optional.empty();
     if (againstTrackingPoint && changed.isEmpty()) {
-      failback.step("the cloud no longer tracks the VM's writes since the failover (its"
+      failback.step("the cloud no longer tracks the VM's writes since " + since + " (its"
           + " tracking was lost): phase 1 compares the checksums of every block");
     }
     if (changed.isPresent()) {
       long blocks = changed.get().stream().mapToLong(BitSet::cardinality).sum();
-      failback.step("phase 1 sends only the " + blocks + " blocks the cloud VM wrote since the"
-          + " failover; the verify pass re-reads every on-prem block later");
+      failback.step("phase 1 sends only the " + blocks + " blocks the cloud VM wrote since "
+          + since + "; the verify pass re-reads every on-prem block later");
       try {
         return failback.transfer(SyncMode.TRACKED, "p1", disks(snapshot, changed.get()));
       } catch (InterruptedException e) {

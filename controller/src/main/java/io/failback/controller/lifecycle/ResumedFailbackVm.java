@@ -15,10 +15,12 @@ import java.util.List;
  *
  * <ul>
  *   <li>Before CompleteFailover (FAILING_BACK, FAILBACK_SYNCED): phase 1 again from a fresh
- *       snapshot. Cut in it (FAILING_BACK) with a failover baseline: tracked, every block the
- *       cloud VM wrote since the failover sent again (the cut run's among them). Otherwise a
- *       delta pass: blocks already on-prem are compared, not sent again. The job then waits
- *       for CompleteFailover unless the operator had sent it.
+ *       snapshot. After a completed phase 1 (FAILBACK_SYNCED) whose snapshot the cloud kept:
+ *       tracked from that snapshot, which both digest sets record, so only what the cloud VM
+ *       wrote since is sent. Cut in phase 1 (FAILING_BACK) with a failover baseline: tracked
+ *       from the failover, every block the cloud VM wrote since sent again (the cut run's
+ *       among them). Otherwise a delta pass: blocks already on-prem are compared, not sent
+ *       again. The job then waits for CompleteFailover unless the operator had sent it.
  *   <li>After it (FAILBACK_COMPLETING): the cloud VM is off already; phase 2 goes on from
  *       each lane's last durable checkpoint (DurableLanes) as a checksum pass: the blocks below
  *       it are not read again, those above are compared and only what differs is sent.
@@ -90,8 +92,23 @@ final class ResumedFailbackVm extends FailbackVm {
     if (certificate != null) {
       encryption = JobEncryption.forCertificate(certificate, jobId, context.clock().instant());
     }
-    if (!pastCompletion() || recreating != null) {
+    if (pastCompletion() && recreating == null) {
+      return;
+    }
+    List<String> kept = FlowSupport.takenSnapshots(context, item);
+    if (found == ProtectionState.FAILBACK_SYNCED && alternateHost.isEmpty()
+        && dataSync == DataSync.SYNC_BEFORE_FAILOVER && kept.size() == 1) {
+      continuedFrom = kept.get(0);
+    }
+    try {
       super.prepare();
+    } finally {
+      if (continuedFrom != null) {
+        // Phase 1 ran from it or failed: a snapshot kept would preserve every guest overwrite.
+        String done = continuedFrom;
+        FlowSupport.quietly("releasing snapshot " + done,
+            () -> context.cloud().releaseSnapshot(done));
+      }
     }
   }
 
