@@ -60,8 +60,8 @@ final class PhaseOne {
     if (failback.continuedFrom != null) {
       since = "snapshot " + failback.continuedFrom + " (phase 1 before the restart)";
       failback.step("phase 1 before the restart had sent snapshot " + failback.continuedFrom
-          + ", which both sides' digest sets record: this one sends what the cloud VM wrote"
-          + " since");
+          + ", which both sides' digest sets record: phase 1 runs from the cloud's tracking"
+          + " of the writes since");
       return Optional.of(failback.continuedFrom);
     }
     FailoverBaseline baseline = item.getFailoverBaseline();

@@ -22,8 +22,8 @@ final class DomainXml {
 
   /**
    * The domain: the record's disks (virtio, qcow2, discards passed down so zeroed ranges stay
-   * holes), its plugged NICs (virtio, on their libvirt network), the serial console into {@code
-   * consoleLog}, and either the VM's own disks or {@code boot} to boot from.
+   * holes), its plugged NICs (virtio, on their libvirt network, a stable MAC address each), the
+   * serial console into {@code consoleLog}, and either the VM's own disks or {@code boot}.
    */
   static String of(KvmVmRecord vm, String domainType, Optional<DirectKernelBoot> boot,
       Path consoleLog) {
@@ -60,16 +60,31 @@ final class DomainXml {
           .append("<target dev='vd").append((char) ('a' + i)).append("' bus='virtio'/>")
           .append("</disk>\n");
     }
-    for (KvmVmRecord.Nic nic : vm.nics()) {
+    for (int i = 0; i < vm.nics().size(); i++) {
+      KvmVmRecord.Nic nic = vm.nics().get(i);
       if (nic.network() != null) {
-        xml.append("    <interface type='network'><source network='")
-            .append(escape(nic.network())).append("'/><model type='virtio'/></interface>\n");
+        xml.append("    <interface type='network'><mac address='").append(mac(vm.id(), i))
+            .append("'/><source network='").append(escape(nic.network()))
+            .append("'/><model type='virtio'/></interface>\n");
       }
     }
     xml.append("    <serial type='file'><source path='").append(escape(consoleLog.toString()))
         .append("'/><target port='0'/></serial>\n")
         .append("  </devices>\n</domain>\n");
     return xml.toString();
+  }
+
+  /**
+   * NIC {@code index}'s MAC address, the same at every definition of the domain (each start
+   * redefines it): a guest's DHCP lease and its network configuration survive a restart. In
+   * libvirt's own range (52:54:00), the rest from the VM's id, as random as libvirt's own
+   * choice. Not the on-prem VM's: that one may still run on a network stretched to the cloud.
+   */
+  static String mac(String vmId, int index) {
+    byte[] hash = com.google.common.hash.Hashing.sha256()
+        .hashString(vmId + "/nic/" + index, java.nio.charset.StandardCharsets.UTF_8).asBytes();
+    return String.format(java.util.Locale.ROOT, "52:54:00:%02x:%02x:%02x", hash[0], hash[1],
+        hash[2]);
   }
 
   /** The Failback record in a domain's XML, or empty for a domain that is not ours. */

@@ -23,12 +23,32 @@ class DomainXmlTest {
   void plugsOnlyNicsWithANetworkAndKeepsTheRecordWhateverItsName() throws Exception {
     String xml = DomainXml.of(VM, "kvm", Optional.empty(), Path.of("/c/vms/x/console.log"));
 
-    assertTrue(xml.contains("<interface type='network'><source network='LAN'/>"), xml);
+    assertTrue(xml.contains("<interface type='network'><mac address='" + DomainXml.mac(VM.id(),
+        0) + "'/><source network='LAN'/>"), xml);
     assertFalse(xml.contains("DMZ'/>"), "the unplugged adapter has no interface element");
     assertTrue(xml.contains("<memory unit='KiB'>3145728</memory>") && xml.contains(
         "<vcpu>2</vcpu>") && xml.contains("<target dev='vdb' bus='virtio'/>"), xml);
     assertTrue(xml.contains("<boot dev='hd'/>") && xml.contains("<on_reboot>restart"), xml);
     assertEquals(Optional.of(VM), DomainXml.record(xml));
+  }
+
+  /**
+   * Each start redefines the domain: without an address of its own a NIC got a new one from
+   * libvirt every time, and the guest a new DHCP lease.
+   */
+  @Test
+  void aNicKeepsItsMacAddressAcrossDefinitions() {
+    String first = DomainXml.of(VM, "kvm", Optional.empty(), Path.of("/log"));
+    String again = DomainXml.of(VM, "qemu", Optional.of(new DirectKernelBoot(Path.of("/k"),
+        Path.of("/i"), "console=ttyS0")), Path.of("/log"));
+    String mac = DomainXml.mac(VM.id(), 0);
+    assertTrue(mac.matches("52:54:00(:[0-9a-f]{2}){3}"), mac);
+    assertTrue(first.contains("<mac address='" + mac + "'/>")
+        && again.contains("<mac address='" + mac + "'/>"), first + again);
+    assertEquals(mac, DomainXml.mac(VM.id(), 0));
+    assertFalse(mac.equals(DomainXml.mac(VM.id(), 1)), "another NIC of the VM");
+    assertFalse(mac.equals(DomainXml.mac("5d4c3b2a-0000-4000-8000-000000000001", 0)),
+        "another VM");
   }
 
   @Test
