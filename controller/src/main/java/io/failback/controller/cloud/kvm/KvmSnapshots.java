@@ -32,6 +32,8 @@ import org.libvirt.LibvirtException;
  * failback-<uuid>}. Callers serialize calls (the cloud's monitor).
  */
 final class KvmSnapshots {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(
+      KvmSnapshots.class);
   private static final String PREFIX = "failback-";
 
   private final KvmDomains domains;
@@ -59,10 +61,7 @@ final class KvmSnapshots {
     try {
       Files.createDirectories(runDir);
       if (vm.state() == PowerState.RUNNING) {
-        if (open.stream().anyMatch(s -> s.vmId().equals(vm.id()) && !s.closed())) {
-          throw CloudException.precondition("cloud VM %s has an open snapshot handle: close it"
-              + " first (libvirt runs one backup job per VM)", vm.label());
-        }
+        claimBackupJob(found, vm);
         Path socket = socket(vm, "b");
         Optional<String> from = since.map(point -> PREFIX
             + point.substring(point.indexOf('.') + 1));
@@ -186,10 +185,7 @@ final class KvmSnapshots {
   /** A running VM: an incremental pull-mode backup from the checkpoint, read, then ended. */
   private Optional<long[]> online(Found found, CloudVm vm, int disk, String name, int blockSize)
       throws IOException, CloudException {
-    if (open.stream().anyMatch(s -> s.vmId().equals(vm.id()) && !s.closed())) {
-      throw CloudException.precondition("cloud VM %s has an open snapshot handle: close it"
-          + " first (libvirt runs one backup job per VM)", vm.label());
-    }
+    claimBackupJob(found, vm);
     Path socket = socket(vm, "i");
     List<String> targets = targets(vm);
     try {
@@ -329,6 +325,30 @@ final class KvmSnapshots {
     open.removeIf(KvmSnapshot::closed);
     open.add(snapshot);
     return snapshot;
+  }
+
+  /**
+   * Refuses while this process holds a snapshot handle on the VM (libvirt runs one backup job
+   * per VM), and otherwise ends a backup job still running: one a controller killed with a
+   * snapshot open left behind, which libvirt restores as it reconnects to the QEMU and which
+   * would refuse every backup after it.
+   */
+  private void claimBackupJob(Found found, CloudVm vm) throws CloudException {
+    if (open.stream().anyMatch(s -> s.vmId().equals(vm.id()) && !s.closed())) {
+      throw CloudException.precondition("cloud VM %s has an open snapshot handle: close it"
+          + " first (libvirt runs one backup job per VM)", vm.label());
+    }
+    try {
+      found.domain().abortJob();
+      log.warn("ended a backup job of cloud VM " + vm.label() + " that no snapshot handle"
+          + " owns (a controller stopped while it ran)");
+    } catch (LibvirtException e) {
+      if (e.getError() == null
+          || e.getError().getCode() != org.libvirt.Error.ErrorNumber.VIR_ERR_OPERATION_INVALID) {
+        throw CloudException.io(e, "cannot end the backup job left on cloud VM %s", vm.label());
+      }
+      // No job is active on the domain: the usual case.
+    }
   }
 
   /** Ends the VM's backup job, if it still runs (it ends with QEMU too). */

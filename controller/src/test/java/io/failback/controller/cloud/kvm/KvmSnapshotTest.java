@@ -9,6 +9,7 @@ import io.failback.common.disk.BlockDevice;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
 import io.failback.common.testing.guest.GuestScript;
+import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudSnapshot;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.CloudVmSpec;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.LongStream;
@@ -105,6 +107,38 @@ class KvmSnapshotTest {
       }
       cloud.releaseSnapshot(snapshotId);
       assertEquals(List.of(), cloud.snapshots(vm.id()));
+    }
+  }
+
+  /**
+   * A controller killed with a snapshot open leaves its backup job running (libvirt restores it
+   * as it reconnects to the QEMU), which refused every backup after it: the next process's
+   * snapshot ends it, and the killed one's checkpoint still tells the guest's writes since.
+   */
+  @Test
+  void aBackupJobNoHandleOwnsIsEndedByTheNextProcesssSnapshot() throws Exception {
+    try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(30))) {
+      KvmCloud cloud = test.cloud();
+      CloudVm vm = cloud.create(new CloudVmSpec("app-2", "onprem-9",
+          List.of(new DiskSpec("os", DiskFormat.VHDX, 16L * MIB)), List.of(), 256L * MIB, 1));
+      GuestConsole console = test.start(vm.id(),
+          new GuestScript().loop("vda", 0, LOOP, "lp").awaitAcpiShutdown());
+      assertTrue(console.await("LOOP 0", BOOT).isPresent(), console::tail);
+      CloudSnapshot left = cloud.snapshot(vm.id()); // its process "dies" with it open
+      assertTrue(console.await("LOOP 2", BOOT).isPresent(), console::tail);
+
+      KvmCloud restarted = test.reopened();
+      try (CloudSnapshot snapshot = restarted.snapshot(vm.id(), left.id())) {
+        long[] written = snapshot.changedSince(0, 65536).orElseThrow(
+            () -> new AssertionError("the checkpoint of the killed process's snapshot is lost"));
+        assertEquals(LOOP / 65536, written.length, Arrays.toString(written));
+      }
+      restarted.releaseSnapshot(left.id());
+      try {
+        left.close(); // its job was ended under it
+      } catch (CloudException expected) {
+        // Ending a job that is no longer there.
+      }
     }
   }
 

@@ -23,11 +23,14 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class KvmTestCloud implements AutoCloseable {
   private final KvmCloud cloud;
+  private final KvmCloudOptions options;
   private final AtomicReference<GuestScript> scripts;
   private final AtomicBoolean stopConsoles = new AtomicBoolean();
 
-  private KvmTestCloud(KvmCloud cloud, AtomicReference<GuestScript> scripts) {
+  private KvmTestCloud(KvmCloud cloud, KvmCloudOptions options,
+      AtomicReference<GuestScript> scripts) {
     this.cloud = cloud;
+    this.options = options;
     this.scripts = scripts;
   }
 
@@ -43,7 +46,12 @@ public final class KvmTestCloud implements AutoCloseable {
         .withDomainType("qemu").withShutdownTimeout(shutdownTimeout)
         .withBoot(vm -> Optional.ofNullable(script.getAndSet(null)).map(s ->
             new DirectKernelBoot(guest.kernel(), guest.initrd(), s.kernelCommandLine())));
-    return new KvmTestCloud(KvmCloud.open(options, Clock.systemUTC()), script);
+    return new KvmTestCloud(KvmCloud.open(options, Clock.systemUTC()), options, script);
+  }
+
+  /** The same cloud opened again, as a controller started again would: it holds no handles. */
+  KvmCloud reopened() throws CloudException {
+    return KvmCloud.open(options, Clock.systemUTC());
   }
 
   private static Path root;
