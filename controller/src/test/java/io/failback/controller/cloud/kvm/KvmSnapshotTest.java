@@ -119,11 +119,8 @@ class KvmSnapshotTest {
   void aBackupJobNoHandleOwnsIsEndedByTheNextProcesssSnapshot() throws Exception {
     try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(30))) {
       KvmCloud cloud = test.cloud();
-      CloudVm vm = cloud.create(new CloudVmSpec("app-2", "onprem-9",
-          List.of(new DiskSpec("os", DiskFormat.VHDX, 16L * MIB)), List.of(), 256L * MIB, 1));
-      GuestConsole console = test.start(vm.id(),
-          new GuestScript().loop("vda", 0, LOOP, "lp").awaitAcpiShutdown());
-      assertTrue(console.await("LOOP 0", BOOT).isPresent(), console::tail);
+      CloudVm vm = cloud.create(smallVm("app-2", "onprem-9"));
+      GuestConsole console = startLooping(test, vm);
       CloudSnapshot left = cloud.snapshot(vm.id()); // its process "dies" with it open
       assertTrue(console.await("LOOP 2", BOOT).isPresent(), console::tail);
 
@@ -146,11 +143,8 @@ class KvmSnapshotTest {
   void aKilledQemuLosesTheTrackingSoChangedBlocksAreUnavailable() throws Exception {
     try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(30))) {
       KvmCloud cloud = test.cloud();
-      CloudVm vm = cloud.create(new CloudVmSpec("app-1", "onprem-8",
-          List.of(new DiskSpec("os", DiskFormat.VHDX, 16L * MIB)), List.of(), 256L * MIB, 1));
-      GuestConsole console = test.start(vm.id(),
-          new GuestScript().loop("vda", 0, LOOP, "lp").awaitAcpiShutdown());
-      assertTrue(console.await("LOOP 0", BOOT).isPresent(), console::tail);
+      CloudVm vm = cloud.create(smallVm("app-1", "onprem-8"));
+      GuestConsole console = startLooping(test, vm);
       String snapshotId;
       try (CloudSnapshot snapshot = cloud.snapshot(vm.id())) {
         snapshotId = snapshot.id();
@@ -275,6 +269,20 @@ class KvmSnapshotTest {
   }
 
   /** Every 32-byte record is one of the loop's tags and names its sector's offset. */
+  /** One 16 MiB disk, no NIC, 256 MiB and one vCPU. */
+  private static CloudVmSpec smallVm(String name, String onPremId) {
+    return new CloudVmSpec(name, onPremId, List.of(new DiskSpec("os", DiskFormat.VHDX,
+        16L * MIB)), List.of(), 256L * MIB, 1);
+  }
+
+  /** Boots the tiny guest rewriting vda's first {@link #LOOP} bytes until its first pass. */
+  private static GuestConsole startLooping(KvmTestCloud test, CloudVm vm) throws Exception {
+    GuestConsole console = test.start(vm.id(),
+        new GuestScript().loop("vda", 0, LOOP, "lp").awaitAcpiShutdown());
+    assertTrue(console.await("LOOP 0", BOOT).isPresent(), console::tail);
+    return console;
+  }
+
   private static void assertWellFormed(byte[] region) {
     for (int at = 0; at < region.length; at += 32) {
       String record = new String(region, at, 32, StandardCharsets.US_ASCII);
