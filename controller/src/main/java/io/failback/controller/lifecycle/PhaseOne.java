@@ -11,8 +11,10 @@ import io.failback.proto.v1.SyncMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A failback's phase 1: every block's checksums compared, or, after a planned failover, only
@@ -40,7 +42,7 @@ final class PhaseOne {
    * disks whole. Not FAILBACK_SYNCED: phase 1 had sent it all, a checksum pass sends nothing.
    * Not FAILBACK_INCONSISTENT: disks a rollback could not put back may be of another run.
    */
-  private static final java.util.Set<ProtectionState> RUNS_FROM = java.util.EnumSet.of(
+  private static final Set<ProtectionState> RUNS_FROM = EnumSet.of(
       ProtectionState.FAILED_OVER, ProtectionState.FAILING_BACK);
   private final FailbackVm failback;
   /** What the tracking point is, for the job's steps. */

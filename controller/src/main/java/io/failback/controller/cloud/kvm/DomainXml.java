@@ -1,8 +1,11 @@
 package io.failback.controller.cloud.kvm;
 
+import com.google.common.hash.Hashing;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -81,9 +84,9 @@ final class DomainXml {
    * choice. Not the on-prem VM's: that one may still run on a network stretched to the cloud.
    */
   static String mac(String vmId, int index) {
-    byte[] hash = com.google.common.hash.Hashing.sha256()
-        .hashString(vmId + "/nic/" + index, java.nio.charset.StandardCharsets.UTF_8).asBytes();
-    return String.format(java.util.Locale.ROOT, "52:54:00:%02x:%02x:%02x", hash[0], hash[1],
+    byte[] hash = Hashing.sha256().hashString(vmId + "/nic/" + index, StandardCharsets.UTF_8)
+        .asBytes();
+    return String.format(Locale.ROOT, "52:54:00:%02x:%02x:%02x", hash[0], hash[1],
         hash[2]);
   }
 

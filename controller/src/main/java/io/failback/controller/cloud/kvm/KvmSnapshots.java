@@ -22,7 +22,10 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Snapshots as libvirt checkpoints, read through pull-mode backups (running VM) or qemu-nbd (OFF
@@ -32,8 +35,7 @@ import org.libvirt.LibvirtException;
  * failback-<uuid>}. Callers serialize calls (the cloud's monitor).
  */
 final class KvmSnapshots {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(
-      KvmSnapshots.class);
+  private static final Logger log = LoggerFactory.getLogger(KvmSnapshots.class);
   private static final String PREFIX = "failback-";
 
   private final KvmDomains domains;
@@ -344,7 +346,7 @@ final class KvmSnapshots {
           + " owns (a controller stopped while it ran)");
     } catch (LibvirtException e) {
       if (e.getError() == null
-          || e.getError().getCode() != org.libvirt.Error.ErrorNumber.VIR_ERR_OPERATION_INVALID) {
+          || e.getError().getCode() != ErrorNumber.VIR_ERR_OPERATION_INVALID) {
         throw CloudException.io(e, "cannot end the backup job left on cloud VM %s", vm.label());
       }
       // No job is active on the domain: the usual case.
