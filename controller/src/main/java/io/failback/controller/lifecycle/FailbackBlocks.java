@@ -5,13 +5,15 @@ import io.failback.controller.tuning.BlockSizePolicy;
 import io.failback.proto.v1.ProtectedItem;
 
 /**
- * The block size of a failback with sync before failover: its phase 1 compares every block's
- * checksum and records digest sets, so it may change the VM's blocks at no extra pass. Where
- * the job asked for none and the VM has the default, {@link BlockSizePolicy} chooses from the
- * link to the host; over a slow one, phase 2 (the downtime) then sends the 16 KiB blocks the
- * cloud guest wrote, not the 64 KiB ones around them, and so does the reverse replication
- * after. The item keeps the choice before phase 1, so a job a restarted controller continues
- * has the blocks its digest sets were recorded in.
+ * The block size of a failback with sync before failover: a phase 1 that compares every
+ * block's checksum records digest sets, so it may change the VM's blocks at no extra pass.
+ * Where the job asked for none and the VM has the default, {@link BlockSizePolicy} chooses from
+ * the link to the host; over a slow one, phase 2 (the downtime) then sends the 16 KiB blocks
+ * the cloud guest wrote, not the 64 KiB ones around them, and so does the reverse replication
+ * after. Chosen even where the failover's 64 KiB baseline would have made phase 1 a tracked
+ * pass: the checksum pass costs phase 1 a read of both sides' disks and the digests on the
+ * link, not downtime. The item keeps the choice before phase 1, so a job a restarted
+ * controller continues has the blocks its digest sets were recorded in.
  */
 final class FailbackBlocks {
   private FailbackBlocks() {}
