@@ -160,7 +160,10 @@ final class TakeoverRig implements AutoCloseable {
     return resource;
   }
 
-  /** Protects the VM, fails it over (unplanned: phase 1 then compares checksums), commits. */
+  /**
+   * Protects the VM, fails it over (unplanned: from the replica of the initial copy, the cloud
+   * VM's writes tracked from its start, as planned), commits.
+   */
   void failedOver(boolean planned) throws Exception {
     awaitJob(failover.enableProtection(EnableProtectionRequest.newBuilder().addVmIds(vmId)
         .build()).getJob(), JobState.JOB_SUCCEEDED);
