@@ -160,10 +160,7 @@ final class TakeoverRig implements AutoCloseable {
     return resource;
   }
 
-  /**
-   * Protects the VM, fails it over (unplanned: from the replica of the initial copy, the cloud
-   * VM's writes tracked from its start, as planned), commits.
-   */
+  /** Protects the VM, fails it over (unplanned too: the cloud VM's writes tracked), commits. */
   void failedOver(boolean planned) throws Exception {
     awaitJob(failover.enableProtection(EnableProtectionRequest.newBuilder().addVmIds(vmId)
         .build()).getJob(), JobState.JOB_SUCCEEDED);
