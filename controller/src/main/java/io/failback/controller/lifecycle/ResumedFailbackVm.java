@@ -95,10 +95,11 @@ final class ResumedFailbackVm extends FailbackVm {
     if (pastCompletion() && recreating == null) {
       return;
     }
-    List<String> kept = FlowSupport.takenSnapshots(context, item);
     if (found == ProtectionState.FAILBACK_SYNCED && alternateHost.isEmpty()
-        && dataSync == DataSync.SYNC_BEFORE_FAILOVER && kept.size() == 1) {
-      continuedFrom = kept.get(0);
+        && dataSync == DataSync.SYNC_BEFORE_FAILOVER) {
+      // Listed only where it can serve: phase 1 completed, its snapshot the one kept.
+      List<String> kept = FlowSupport.takenSnapshots(context, item);
+      continuedFrom = kept.size() == 1 ? kept.get(0) : null;
     }
     try {
       super.prepare();
