@@ -68,12 +68,14 @@ public final class AgentMain {
     @Mixin
     MetricsOptions metrics = new MetricsOptions();
 
-    @Option(names = "--download-window-mib", defaultValue = "64", paramLabel = "MIB",
+    @Option(names = "--download-window-mib", paramLabel = "MIB",
+        defaultValue = "" + (TransportLimits.AGENT_FLOW_CONTROL_WINDOW >> 20),
         description = "Fixed HTTP/2 window of the connection to the controller, in MiB (1 to"
             + " 256): what the controller may have in flight towards this host (failbacks)."
-            + " 64 carries 1 Gbit/s at 120 ms; it costs up to that much memory while the disks"
-            + " fall behind. 0 leaves grpc's auto-tuning (at most 8 MiB; about 266 Mbit/s at"
-            + " 60 ms) (default: ${DEFAULT-VALUE}).")
+            + " A rate needs twice its bandwidth-delay product: 128 carries 3 Gbit/s at 120 ms;"
+            + " it costs up to that much memory while the disks fall behind. 0 leaves grpc's"
+            + " auto-tuning (at most 8 MiB; about 266 Mbit/s at 60 ms) (default:"
+            + " ${DEFAULT-VALUE}).")
     int downloadWindowMib;
 
     @Option(names = "--upload-connections", paramLabel = "N",

@@ -60,15 +60,15 @@ public record TransportLimits(Duration agentKeepAlive, Duration permitKeepAlive,
   /**
    * The HTTP/2 window of an agent's connection, fixed (no auto-tuning): what the controller may
    * have in flight towards the agent, all lanes of all disks together. A failback moves data
-   * that way; over a WAN it needs the link's bandwidth-delay product in flight (1 Gbit/s at
-   * 120 ms is 15 MB; grpc sends a window update once half the window is used, so about half
-   * of it is what flows per round trip), while grpc's auto-tuning stops at 8 MiB and on a
-   * connection that first saw a short path stays near 2 MiB (262 Mbit/s at 60 ms measured).
-   * 64 MiB carries 2 Gbit/s at 120 ms at 0.85 of a plain TCP stream, 32 MiB only 0.51. The
-   * agent pays for it while its disks fall behind: at most this much is buffered per host (in
-   * the loopback benchmark its peak RSS went from 311 to about 480 MB).
+   * that way; over a WAN it needs twice the link's bandwidth-delay product: grpc sends a window
+   * update once half the window is used, so a rate needs window / 2 per round trip (3 Gbit/s
+   * at 120 ms is 45 MB). grpc's auto-tuning stops at 8 MiB and on a connection that first saw
+   * a short path stays near 2 MiB (262 Mbit/s at 60 ms measured). 128 MiB carries 3 Gbit/s at
+   * 120 ms at 0.88–0.89 of a plain TCP stream through the WAN relay, where 64 MiB gave
+   * 0.65–0.69 (it tops out near 2.2 Gbit/s there). The agent pays for it only while its disks
+   * fall behind the link: at most this much is buffered per host.
    */
-  public static final int AGENT_FLOW_CONTROL_WINDOW = 64 << 20;
+  public static final int AGENT_FLOW_CONTROL_WINDOW = 128 << 20;
 
   /**
    * Upload connections per agent. The controller's window of a connection is auto-tuned to at

@@ -21,7 +21,7 @@ class TransportLimitsTest {
         ControllerTargets.channelBuilder("ctl-a:8443,ctl-b:8443",
             InsecureChannelCredentials.create()));
     NettyChannelBuilder netty = assertInstanceOf(NettyChannelBuilder.class, builder);
-    assertEquals(64 << 20, field(netty, "flowControlWindow"));
+    assertEquals(128 << 20, field(netty, "flowControlWindow"));
     assertEquals(false, field(netty, "autoFlowControl"));
   }
 
@@ -48,7 +48,7 @@ class TransportLimitsTest {
     ManagedChannelBuilder<?> builder = TransportLimits.DEFAULTS.applyToUploadChannel(
         ControllerTargets.channelBuilder("ctl-a:8443", InsecureChannelCredentials.create()));
     assertEquals(false, field(builder, "keepAliveWithoutCalls"));
-    assertEquals(64 << 20, field(builder, "flowControlWindow"));
+    assertEquals(128 << 20, field(builder, "flowControlWindow"));
     Object impl = field(builder, "managedChannelImplBuilder");
     Field idle = impl.getClass().getDeclaredField("idleTimeoutMillis");
     idle.setAccessible(true);

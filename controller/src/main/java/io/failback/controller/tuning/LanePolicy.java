@@ -17,8 +17,8 @@ import java.util.OptionalLong;
  * bandwidth limit in force, else {@link #PLANNED_BITS_PER_SECOND}: an upload's own rate is
  * never measured before it runs, and a lane more than a slow link needs costs a thread and
  * a connection, not speed. Nor is the rate an earlier upload met used: met through too few
- * lanes, it is the windows' rate, and planning for it would keep the lanes too few for good. Downloads need none of this: the agent's own 64 MiB window lets
- * two lanes fill a long link.
+ * lanes, it is the windows' rate, and planning for it would keep the lanes too few for good.
+ * Downloads need none of this: the agent's own 128 MiB window lets two lanes fill a long link.
  */
 public final class LanePolicy {
   /** What one upload lane keeps in flight: half of grpc's largest auto-tuned window, 8 MiB. */
