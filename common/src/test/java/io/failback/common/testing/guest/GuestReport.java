@@ -32,6 +32,17 @@ public record GuestReport(List<String> lines) {
         .map(l -> Long.parseLong(l.substring(("DISK " + device + " ").length()))).findFirst();
   }
 
+  /** The MAC address of the network adapter {@code nic}, as the guest saw it at boot. */
+  public Optional<String> mac(String nic) {
+    return lines.stream().filter(l -> l.startsWith("NIC " + nic + " "))
+        .map(l -> l.substring(("NIC " + nic + " ").length())).findFirst();
+  }
+
+  /** Whether {@code peer} answered the guest's ping through {@code nic}. */
+  public boolean pinged(String nic, String peer) {
+    return lines.contains("PINGED " + nic + " " + peer);
+  }
+
   /** The memory the guest's kernel saw, in KiB (MemTotal: less than the VM's, by the kernel's). */
   public Optional<Long> memoryKib() {
     return lines.stream().filter(l -> l.startsWith("MEMORY "))

@@ -13,6 +13,9 @@ import java.util.regex.Pattern;
 public final class GuestScript {
   private static final Pattern DEVICE = Pattern.compile("vd[a-z]");
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_-]{1,8}");
+  private static final Pattern NIC = Pattern.compile("eth[0-9]{1,2}");
+  private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])";
+  private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
   // The kernel keeps 2,048 bytes of command line; the fixed part takes well under 100.
   private static final int MAX_COMMANDS_LENGTH = 1800;
 
@@ -39,6 +42,18 @@ public final class GuestScript {
   public GuestScript loop(String device, long offset, long length, String tag) {
     checkArgument(tag.length() <= 5 && TAG.matcher(tag).matches(), "bad loop tag %s", tag);
     return add("l", device, offset, length, tag);
+  }
+
+  /**
+   * Brings the network adapter {@code nic} up with the IPv4 {@code address} ({@code prefix}
+   * bits) and pings {@code peer}: traffic through the adapter, seen from inside.
+   */
+  public GuestScript ping(String nic, String address, int prefix, String peer) {
+    checkArgument(NIC.matcher(nic).matches(), "bad network adapter %s", nic);
+    checkArgument(IPV4.matcher(address).matches() && IPV4.matcher(peer).matches()
+        && prefix >= 8 && prefix <= 30, "bad address %s/%s or peer %s", address, prefix, peer);
+    commands.add("n:" + nic + ":" + address + "/" + prefix + ":" + peer);
+    return this;
   }
 
   /** After the commands, stays up until the ACPI power button instead of powering off. */

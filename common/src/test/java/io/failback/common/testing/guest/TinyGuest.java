@@ -70,6 +70,16 @@ public final class TinyGuest {
   /** Boots the guest on {@code disks} (vda, vdb, … in order); close the machine to stop it. */
   public GuestMachine boot(Path workDir, List<Disk> disks, GuestScript script)
       throws IOException, InterruptedException {
+    return boot(workDir, disks, List.of(), script);
+  }
+
+  /**
+   * As {@link #boot(Path, List, GuestScript)}, with a virtio network adapter per MAC address
+   * (eth0, eth1, … in order), each on a QEMU user-mode network of its own, whose gateway
+   * 10.0.2.2 answers pings.
+   */
+  public GuestMachine boot(Path workDir, List<Disk> disks, List<String> macs,
+      GuestScript script) throws IOException, InterruptedException {
     Path socket = workDir.resolve("qmp-" + ProcessHandle.current().pid() + "-"
         + System.nanoTime() % 100_000 + ".sock");
     Qmp.Listener listener = Qmp.listen(socket);
@@ -80,6 +90,10 @@ public final class TinyGuest {
     for (Disk disk : disks) {
       command.add("-drive");
       command.add("file=" + disk.file() + ",format=" + disk.format() + ",if=virtio");
+    }
+    for (int i = 0; i < macs.size(); i++) {
+      command.addAll(List.of("-netdev", "user,id=nic" + i, "-device",
+          "virtio-net-pci,netdev=nic" + i + ",mac=" + macs.get(i)));
     }
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     GuestConsole console = GuestConsole.follow(process.getInputStream(), "guest-console");

@@ -70,6 +70,24 @@ class TinyGuestTest {
     }
   }
 
+  /** A network adapter shows with its MAC address and carries a ping; a missing one is said. */
+  @Test
+  void aNetworkAdapterCarriesAPingAndAMissingOneIsAnError() throws Exception {
+    TinyGuest guest = TinyGuest.require();
+    GuestScript script = new GuestScript().ping("eth0", "10.0.2.15", 24, "10.0.2.2")
+        .ping("eth1", "10.0.3.15", 24, "10.0.3.2");
+    try (GuestMachine machine = guest.boot(dir, List.of(), List.of("52:54:00:fb:00:01"),
+        script)) {
+      assertEquals(0, machine.awaitExit(BOOT), machine.console()::tail);
+      GuestReport report = machine.console().report();
+      assertEquals(Optional.of("52:54:00:fb:00:01"), report.mac("eth0"));
+      assertTrue(report.pinged("eth0", "10.0.2.2"), report.lines()::toString);
+      assertEquals(Optional.empty(), report.mac("eth1"));
+      assertEquals(List.of("ERROR no nic eth1", "ERROR failed 'n:eth1:10.0.3.15/24:10.0.3.2'"),
+          report.errors());
+    }
+  }
+
   private static byte[] readFile(Path file, long offset, int length) throws IOException {
     try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
       byte[] out = new byte[length];
