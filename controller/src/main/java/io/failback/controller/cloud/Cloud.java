@@ -38,6 +38,14 @@ public interface Cloud extends AutoCloseable {
   String startTracked(String vmId) throws CloudException;
 
   /**
+   * What the last start of the VM in this process left out of it, and why (a network adapter
+   * whose network is not active), for the job to say; empty when nothing was.
+   */
+  default List<String> startNotes(String vmId) {
+    return List.of();
+  }
+
+  /**
    * Shuts a RUNNING VM down; does nothing when it is OFF.
    *
    * <p>When this returns no guest write is in progress or will ever complete, and the disks are

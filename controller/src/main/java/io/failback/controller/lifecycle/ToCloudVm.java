@@ -106,6 +106,12 @@ class ToCloudVm extends ItemWork {
     }
   }
 
+  /** What the cloud left out of the VM at this start ("; " before each), or nothing. */
+  private String startNotes() {
+    return context.cloud().startNotes(item.getCloudVmId()).stream().map(n -> "; " + n)
+        .collect(java.util.stream.Collectors.joining());
+  }
+
   @Override
   public void startTarget() throws Exception {
     FlowSupport.checkCancel(context, jobId);
@@ -138,7 +144,8 @@ class ToCloudVm extends ItemWork {
             + Timestamps.toString(now.getReplicaWrittenSince()) : ""))
         + (baseline.getCloudTrackingPoint().isEmpty() ? ""
         : ", its writes tracked from the first (tracking point "
-            + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them"));
+            + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them")
+        + startNotes());
     FailoverBaseline kept = baseline;
     context.items().transition(vmId(), ProtectionState.FAILING_OVER,
         ProtectionState.FAILED_OVER_COMMIT_PENDING,

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -30,6 +31,16 @@ final class DomainXml {
    */
   static String of(KvmVmRecord vm, String domainType, Optional<DirectKernelBoot> boot,
       Path consoleLog) {
+    return of(vm, domainType, boot, consoleLog, Set.of());
+  }
+
+  /**
+   * As {@link #of(KvmVmRecord, String, Optional, Path)}, leaving out the NICs plugged into one
+   * of {@code networksDown} (for one start: libvirt refuses to start a domain whose network is
+   * not active). The record keeps them plugged, so the next start puts them back.
+   */
+  static String of(KvmVmRecord vm, String domainType, Optional<DirectKernelBoot> boot,
+      Path consoleLog, Set<String> networksDown) {
     long memoryKib = Math.max(1, ((vm.memoryBytes() > 0 ? vm.memoryBytes() : DEFAULT_MEMORY)
         + KIB - 1) / KIB);
     int cpus = Math.max(1, vm.processorCount());
@@ -65,7 +76,7 @@ final class DomainXml {
     }
     for (int i = 0; i < vm.nics().size(); i++) {
       KvmVmRecord.Nic nic = vm.nics().get(i);
-      if (nic.network() != null) {
+      if (nic.network() != null && !networksDown.contains(nic.network())) {
         xml.append("    <interface type='network'><mac address='").append(mac(vm.id(), i))
             .append("'/><source network='").append(escape(nic.network()))
             .append("'/><model type='virtio'/></interface>\n");

@@ -40,6 +40,8 @@ public final class KvmCloud implements Cloud {
   private final KvmVmFactory factory;
   private final DiskExports exports;
   private final KvmSnapshots snapshots;
+  /** What each VM's last start in this process left out (KvmVmFactory.redefineForStart). */
+  private final java.util.Map<String, List<String>> startNotes = new java.util.HashMap<>();
 
   private KvmCloud(KvmCloudOptions options, LibvirtSession libvirt, Clock clock) {
     this.options = options;
@@ -112,10 +114,18 @@ public final class KvmCloud implements Cloud {
           + " the replication) before starting the VM", vm.label());
     }
     try {
-      return factory.redefine(found.record(), options.boot().bootFor(vm));
+      KvmVmFactory.StartDefinition definition = factory.redefineForStart(found.record(),
+          options.boot().bootFor(vm));
+      startNotes.put(vm.id(), definition.notes());
+      return definition.domain();
     } catch (LibvirtException e) {
       throw CloudException.io(e, "cannot start cloud VM %s", vm.label());
     }
+  }
+
+  @Override
+  public synchronized List<String> startNotes(String vmId) {
+    return startNotes.getOrDefault(vmId, List.of());
   }
 
   @Override

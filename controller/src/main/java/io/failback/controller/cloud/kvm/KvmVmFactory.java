@@ -10,13 +10,18 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
+import org.libvirt.Network;
 
 /** Makes a VM's files and libvirt definition from a spec, and removes them again. */
 final class KvmVmFactory {
@@ -78,10 +83,59 @@ final class KvmVmFactory {
     }
   }
 
-  /** (Re)defines the persistent domain, e.g. with this start's boot. */
+  /** (Re)defines the persistent domain as the record says, e.g. at creation. */
   Domain redefine(KvmVmRecord record, Optional<DirectKernelBoot> boot) throws LibvirtException {
     return connect.domainDefineXML(DomainXml.of(record, options.domainType(), boot,
         vmDir(record.id()).resolve("console.log")));
+  }
+
+  /** A start's definition of the domain, and what it left out of the VM and why. */
+  record StartDefinition(Domain domain, List<String> notes) {}
+
+  /**
+   * Redefines the domain for a start with {@code boot}. A NIC whose network is gone or not
+   * active is left out of this start, and said: the VM still comes up (in a disaster, its disks
+   * and the rest of its NICs matter more than one network), where libvirt would refuse to
+   * start it at all.
+   */
+  StartDefinition redefineForStart(KvmVmRecord record, Optional<DirectKernelBoot> boot)
+      throws LibvirtException {
+    Map<String, Optional<String>> checked = new HashMap<>();
+    Set<String> down = new HashSet<>();
+    List<String> notes = new ArrayList<>();
+    for (KvmVmRecord.Nic nic : record.nics()) {
+      if (nic.network() == null) {
+        continue;
+      }
+      Optional<String> why = checked.computeIfAbsent(nic.network(), this::networkDown);
+      if (why.isPresent()) {
+        down.add(nic.network());
+        notes.add("network adapter '" + nic.name() + "' left unplugged for this start: "
+            + why.get());
+      }
+    }
+    Domain domain = connect.domainDefineXML(DomainXml.of(record, options.domainType(), boot,
+        vmDir(record.id()).resolve("console.log"), down));
+    return new StartDefinition(domain, List.copyOf(notes));
+  }
+
+  /** Why the libvirt network {@code name} cannot carry a NIC now, or empty when it can. */
+  private Optional<String> networkDown(String name) {
+    try {
+      Network network = connect.networkLookupByName(name);
+      try {
+        return network.isActive() == 1 ? Optional.empty()
+            : Optional.of("libvirt network '" + name + "' is not active");
+      } finally {
+        network.free();
+      }
+    } catch (LibvirtException e) {
+      if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_NETWORK) {
+        return Optional.of("libvirt network '" + name + "' no longer exists");
+      }
+      return Optional.of("cannot look up libvirt network '" + name + "' (" + e.getMessage()
+          + ")");
+    }
   }
 
   /** Why a NIC on {@code switchName} cannot be plugged in, or empty when it can. */
