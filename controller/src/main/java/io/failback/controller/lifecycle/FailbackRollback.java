@@ -63,16 +63,18 @@ final class FailbackRollback {
       RollbackReport report = context.hosts().rollbackDisks(host, vm, item.getGeneration(),
           item.getUndoJournal());
       // The cloud copy is the only one that may run: the failback is undone.
+      String notes = "";
       if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() != PowerState.RUNNING)
           .orElse(false)) {
         context.cloud().start(item.getCloudVmId());
+        notes = FlowSupport.startNotes(context, item.getCloudVmId());
       }
       context.items().transition(item.getVmId(), null, ProtectionState.FAILED_OVER,
           b -> b.clearActiveJobId().clearInconsistentReason().clearUndoJournal());
       // The failover baseline and its tracking point stay: a re-run's phase 1 sends again every
       // block the cloud VM wrote since the failover, those put back here among them.
       String done = "the on-prem disks were rolled back to their state before the failback ("
-          + describe(report) + "); the cloud VM runs and the item is FAILED_OVER";
+          + describe(report) + "); the cloud VM runs and the item is FAILED_OVER" + notes;
       log.info(item.getVmName() + ": " + done);
       return done;
     } catch (UndoUnusableException e) {

@@ -33,6 +33,12 @@ final class FlowSupport {
         && failure.getCause() != null ? failure.getCause() : failure;
   }
 
+  /** What the cloud left out of the VM at its start just now ("; " before each), or nothing. */
+  static String startNotes(LifecycleContext context, String cloudVmId) {
+    return context.cloud().startNotes(cloudVmId).stream().map(n -> "; " + n)
+        .collect(java.util.stream.Collectors.joining());
+  }
+
   /** A job update that may fail only if the store is gone; then there is nobody to tell. */
   interface JobUpdate {
     void run() throws Exception;

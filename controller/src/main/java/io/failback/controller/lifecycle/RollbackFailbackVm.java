@@ -165,16 +165,18 @@ final class RollbackFailbackVm extends ItemWork {
 
   @Override
   public void startTarget() throws Exception {
+    String notes = "";
     if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() != PowerState.RUNNING)
         .orElse(true)) {
       context.cloud().start(item.getCloudVmId());
+      notes = FlowSupport.startNotes(context, item.getCloudVmId());
     }
     pastNoReturn = true;
     context.items().transition(vmId(), ProtectionState.FAILBACK_ROLLING_BACK,
         ProtectionState.FAILED_OVER, b -> b.clearActiveJobId().clearUndoJournal()
             .setRollbackAtCloudState(false).clearInconsistentReason());
     step("cloud VM " + item.getCloudVmId() + " started: the failback is undone and the item"
-        + " is FAILED_OVER");
+        + " is FAILED_OVER" + notes);
   }
 
   @Override

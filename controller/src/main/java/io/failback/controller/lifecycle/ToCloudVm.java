@@ -106,12 +106,6 @@ class ToCloudVm extends ItemWork {
     }
   }
 
-  /** What the cloud left out of the VM at this start ("; " before each), or nothing. */
-  private String startNotes() {
-    return context.cloud().startNotes(item.getCloudVmId()).stream().map(n -> "; " + n)
-        .collect(java.util.stream.Collectors.joining());
-  }
-
   @Override
   public void startTarget() throws Exception {
     FlowSupport.checkCancel(context, jobId);
@@ -145,7 +139,7 @@ class ToCloudVm extends ItemWork {
         + (baseline.getCloudTrackingPoint().isEmpty() ? ""
         : ", its writes tracked from the first (tracking point "
             + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them")
-        + startNotes());
+        + FlowSupport.startNotes(context, item.getCloudVmId()));
     FailoverBaseline kept = baseline;
     context.items().transition(vmId(), ProtectionState.FAILING_OVER,
         ProtectionState.FAILED_OVER_COMMIT_PENDING,
