@@ -94,7 +94,9 @@ final class QemuPower implements VmPower {
         return;
       }
       List<String> command = QemuCommand.arguments(boot, vm.id(), vm.memoryBytes(),
-          vm.processorCount(), BootFolder.disks(vmFile, vm), BootFolder.bootArgs(folder));
+          vm.processorCount(), BootFolder.disks(vmFile, vm),
+          vm.networkAdapters() == null ? List.of() : vm.networkAdapters(),
+          BootFolder.bootArgs(folder));
       Path monitor = BootFolder.monitorSocket(folder);
       Files.deleteIfExists(monitor);
       Process qemu = launch(command, folder, vm);

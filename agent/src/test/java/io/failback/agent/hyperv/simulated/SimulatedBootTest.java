@@ -93,6 +93,8 @@ class SimulatedBootTest {
     assertEquals(Optional.of(8L * MIB), report.diskSize("vda"), "the VHDX disk is vda");
     assertEquals(Optional.of(4L * MIB), report.diskSize("vdb"), "the raw disk is vdb");
     assertEquals(Optional.of(1), report.cpus());
+    assertEquals(Optional.of(QemuCommand.qemuMac(off.getNetworkAdapters(0).getMacAddress())),
+        report.mac("eth0"), "the guest sees its adapter with the MAC the inventory reports");
     long memoryKib = report.memoryKib().orElseThrow();
     assertTrue(memoryKib > 128 << 10 && memoryKib <= 192 << 10,
         "the guest has the VM's 192 MiB, its kernel saw " + memoryKib + " KiB");
