@@ -152,6 +152,7 @@ public final class KvmCloud implements Cloud {
       throw CloudException.io(e, "cannot undefine cloud VM %s", vm.label());
     }
     factory.deleteFiles(vmId);
+    startNotes.remove(vmId);
   }
 
   @Override
