@@ -38,6 +38,11 @@ public record GuestReport(List<String> lines) {
         .map(l -> l.substring(("NIC " + nic + " ").length())).findFirst();
   }
 
+  /** The same in Hyper-V's form ({@code 00155D0A0B0C}), as an inventory reports it. */
+  public Optional<String> hyperVMac(String nic) {
+    return mac(nic).map(m -> m.replace(":", "").toUpperCase(java.util.Locale.ROOT));
+  }
+
   /** Whether {@code peer} answered the guest's ping through {@code nic}. */
   public boolean pinged(String nic, String peer) {
     return lines.contains("PINGED " + nic + " " + peer);

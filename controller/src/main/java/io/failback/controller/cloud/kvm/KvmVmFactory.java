@@ -85,8 +85,13 @@ final class KvmVmFactory {
 
   /** (Re)defines the persistent domain as the record says, e.g. at creation. */
   Domain redefine(KvmVmRecord record, Optional<DirectKernelBoot> boot) throws LibvirtException {
+    return define(record, boot, Set.of());
+  }
+
+  private Domain define(KvmVmRecord record, Optional<DirectKernelBoot> boot,
+      Set<String> networksDown) throws LibvirtException {
     return connect.domainDefineXML(DomainXml.of(record, options.domainType(), boot,
-        vmDir(record.id()).resolve("console.log")));
+        vmDir(record.id()).resolve("console.log"), networksDown));
   }
 
   /** A start's definition of the domain, and what it left out of the VM and why. */
@@ -114,9 +119,7 @@ final class KvmVmFactory {
             + why.get());
       }
     }
-    Domain domain = connect.domainDefineXML(DomainXml.of(record, options.domainType(), boot,
-        vmDir(record.id()).resolve("console.log"), down));
-    return new StartDefinition(domain, List.copyOf(notes));
+    return new StartDefinition(define(record, boot, down), List.copyOf(notes));
   }
 
   /** Why the libvirt network {@code name} cannot carry a NIC now, or empty when it can. */
