@@ -203,6 +203,11 @@ class FailbackCancelTest {
       before.assertRolledBack(fixture, cancelled);
       assertEquals(PowerState.RUNNING, cloud.get(cloudVm).orElseThrow().state(),
           "round " + round + " (" + phase + "): the cloud VM does not run");
+      // Where the failback had stopped the cloud VM, the job says it started it again.
+      boolean wasOff = phase.equals("phase 2") || phase.equals("full download");
+      assertEquals(wasOff, cancelled.getTimelineList().stream().anyMatch(s -> s
+          .getDescription().contains("; the cloud VM runs again; the on-prem disks were rolled"
+              + " back")), "round " + round + " (" + phase + "): " + cancelled);
     }
   }
 

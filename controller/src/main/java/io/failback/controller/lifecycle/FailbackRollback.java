@@ -66,8 +66,7 @@ final class FailbackRollback {
       String notes = "";
       if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() != PowerState.RUNNING)
           .orElse(false)) {
-        context.cloud().start(item.getCloudVmId());
-        notes = FlowSupport.startNotes(context, item.getCloudVmId());
+        notes = FlowSupport.startCloudVm(context.cloud(), item.getCloudVmId());
       }
       context.items().transition(item.getVmId(), null, ProtectionState.FAILED_OVER,
           b -> b.clearActiveJobId().clearInconsistentReason().clearUndoJournal());

@@ -347,16 +347,16 @@ class FailbackVm extends ItemWork {
       // The on-prem VM runs: restarting the cloud VM now would make two live copies.
       return keptAfterNoReturn();
     }
-    if (cloudOff != null) {
-      // The cloud copy is the only usable one: bring it back rather than extend the outage.
-      quietly("restarting the cloud VM", () -> context.cloud().start(item.getCloudVmId()));
-    }
+    // The cloud copy is the only usable one: bring it back rather than extend the outage.
+    String cloudVm = cloudOff == null ? ""
+        : FlowSupport.restartCloudVm(context.cloud(), item.getCloudVmId()) + "; ";
     // The re-run takes a fresh snapshot; this one would otherwise keep preserving every
     // block the running cloud VM overwrites, for as long as the VM lives.
     releaseSnapshot();
     if (!undoJournal.isEmpty()) {
       try {
-        return new FailbackRollback(context).run(context.items().get(vmId()), jobId + " " + why);
+        return cloudVm + new FailbackRollback(context).run(context.items().get(vmId()),
+            jobId + " " + why);
       } catch (NotFoundException | io.failback.controller.store.StoreException e) {
         // Below, the item keeps its journal name: the rollback is due and runs later.
       }
@@ -366,7 +366,7 @@ class FailbackVm extends ItemWork {
         b -> b.setInconsistentReason("failback job " + jobId + " " + why
             + "; the on-prem disks may mix old and new blocks. Re-run PlannedFailover")
             .clearActiveJobId()));
-    return (cloudOff != null ? "the cloud VM runs again; " : "the cloud VM keeps running; ")
+    return (cloudOff == null ? "the cloud VM keeps running; " : cloudVm)
         + "the item is FAILBACK_INCONSISTENT: re-run PlannedFailover";
   }
 

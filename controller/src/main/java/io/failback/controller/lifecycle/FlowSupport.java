@@ -2,6 +2,8 @@ package io.failback.controller.lifecycle;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.hash.ZeroBlocks;
+import io.failback.controller.cloud.Cloud;
+import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.DiskFormat;
 import io.failback.proto.v1.NetworkAdapter;
@@ -33,10 +35,31 @@ final class FlowSupport {
         && failure.getCause() != null ? failure.getCause() : failure;
   }
 
+  /** Starts the cloud VM; says what the cloud left out of it ({@link #startNotes}). */
+  static String startCloudVm(Cloud cloud, String cloudVmId) throws CloudException {
+    cloud.start(cloudVmId);
+    return startNotes(cloud, cloudVmId);
+  }
+
   /** What the cloud left out of the VM at its start just now ("; " before each), or nothing. */
-  static String startNotes(LifecycleContext context, String cloudVmId) {
-    return context.cloud().startNotes(cloudVmId).stream().map(n -> "; " + n)
+  static String startNotes(Cloud cloud, String cloudVmId) {
+    return cloud.startNotes(cloudVmId).stream().map(n -> "; " + n)
         .collect(java.util.stream.Collectors.joining());
+  }
+
+  /**
+   * Starts the cloud VM again as a failback is abandoned, and says how that went, for the job:
+   * an operator reads there whether the cloud copy runs (and what its start left out), so a
+   * start that failed is said, never taken for done.
+   */
+  static String restartCloudVm(Cloud cloud, String cloudVmId) {
+    try {
+      return "the cloud VM runs again" + startCloudVm(cloud, cloudVmId);
+    } catch (CloudException | RuntimeException e) {
+      log.warn("restarting cloud VM " + cloudVmId + ": " + e.getMessage());
+      return "restarting the cloud VM failed (" + e.getMessage() + "): start it when that is"
+          + " mended";
+    }
   }
 
   /** A job update that may fail only if the store is gone; then there is nobody to tell. */

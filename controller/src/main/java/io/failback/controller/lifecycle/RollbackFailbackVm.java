@@ -168,8 +168,7 @@ final class RollbackFailbackVm extends ItemWork {
     String notes = "";
     if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() != PowerState.RUNNING)
         .orElse(true)) {
-      context.cloud().start(item.getCloudVmId());
-      notes = FlowSupport.startNotes(context, item.getCloudVmId());
+      notes = FlowSupport.startCloudVm(context.cloud(), item.getCloudVmId());
     }
     pastNoReturn = true;
     context.items().transition(vmId(), ProtectionState.FAILBACK_ROLLING_BACK,

@@ -139,7 +139,7 @@ class ToCloudVm extends ItemWork {
         + (baseline.getCloudTrackingPoint().isEmpty() ? ""
         : ", its writes tracked from the first (tracking point "
             + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them")
-        + FlowSupport.startNotes(context, item.getCloudVmId()));
+        + FlowSupport.startNotes(context.cloud(), item.getCloudVmId()));
     FailoverBaseline kept = baseline;
     context.items().transition(vmId(), ProtectionState.FAILING_OVER,
         ProtectionState.FAILED_OVER_COMMIT_PENDING,
