@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.failback.agent.grpc.AgentSyncRunner;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
+import io.failback.common.testing.LogCapture;
 import io.failback.common.sync.SyncProgress;
 import io.failback.common.sync.WarmUpDisks;
+import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
@@ -76,14 +81,56 @@ class WarmUpSessionTest extends SyncGrpcTestBase {
     assertUntouched(disks, before);
   }
 
+  /**
+   * The controller ends a warm-up by cancelling it whenever the transfer it warms can start: an
+   * end by design, which neither side logs as a failure (an operator watching for WARN lines
+   * would otherwise see one in every full download).
+   */
+  @Test
+  void aWarmUpCancelledMidwayIsLoggedAsAnEndNotAFailure() throws Exception {
+    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
+    startAgent(controller, controller.port());
+    try (LogCapture registry = LogCapture.of(AgentRegistry.class);
+        LogCapture agent = LogCapture.of(AgentSyncRunner.class)) {
+      SyncProgress progress = new SyncProgress();
+      java.util.concurrent.CompletableFuture<SyncOutcome> running =
+          warmUp(controller, start -> start, 4L << 30, progress);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (progress.snapshot().blocksSettled() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertTrue(progress.snapshot().blocksSettled() > 0, "the warm-up never settled a block");
+      controller.server.syncs().cancel("warm-1", "the cloud VM is off: the transfer starts");
+      assertThrows(ExecutionException.class, () -> running.get(60, TimeUnit.SECONDS));
+      while (registry.events().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      List<ILoggingEvent> logged = new java.util.ArrayList<>(registry.events());
+      logged.addAll(agent.events());
+      assertEquals(2, logged.size(), logged.toString());
+      for (ILoggingEvent event : logged) {
+        assertEquals(Level.INFO, event.getLevel(), event.toString());
+        assertTrue(event.getFormattedMessage().contains("warm-up")
+            && event.getFormattedMessage().contains(" ended: ")
+            && event.getFormattedMessage().contains("the transfer starts"), event.toString());
+      }
+    }
+  }
+
   private java.util.concurrent.CompletableFuture<SyncOutcome> warmUp(
       ControllerFixture controller, UnaryOperator<StartSync.Builder> changed) {
-    SyncParameters parameters = parameters("warm-1", SyncMode.FULL, SIZE).toBuilder()
+    return warmUp(controller, changed, SIZE, new SyncProgress());
+  }
+
+  private java.util.concurrent.CompletableFuture<SyncOutcome> warmUp(
+      ControllerFixture controller, UnaryOperator<StartSync.Builder> changed, long size,
+      SyncProgress progress) {
+    SyncParameters parameters = parameters("warm-1", SyncMode.FULL, size).toBuilder()
         .setBatchesPerEnd(8).build();
     StartSync start = changed.apply(StartSync.newBuilder().setParameters(parameters)
         .setAgentRole(SyncRole.TARGET).setWarmUp(true)).build();
-    return controller.server.syncs().sync("hv-01", start, WarmUpDisks.source(SIZE, 64 * 1024),
-        Map.of(), checkpoint -> { }, new SyncProgress());
+    return controller.server.syncs().sync("hv-01", start, WarmUpDisks.source(size, 64 * 1024),
+        Map.of(), checkpoint -> { }, progress);
   }
 
   private void assertRefused(ControllerFixture controller, UnaryOperator<StartSync.Builder> bad,

@@ -97,6 +97,22 @@ public final class AgentSyncRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * A warm-up session onto a scratch disk. The controller ends it by cancelling it once the
+   * transfer it warms can start: an end, not a failure, so it is logged at info.
+   */
+  private CommandResult warmUp(StartSync start, JobKey payloadKey, CommandResult.Builder result)
+      throws InterruptedException {
+    String sessionId = start.getParameters().getSessionId();
+    try (BlockDevice scratch = WarmUpSessions.scratch(start)) {
+      runSession(start, payloadKey, scratch, SourceTracking.NONE, result);
+    } catch (IOException | SyncException e) {
+      log.info("warm-up session " + sessionId + " ended: " + e.getMessage());
+      result.setError("sync session " + sessionId + ": " + e.getMessage());
+    }
+    return result.build();
+  }
+
   private CommandResult run(String commandId, StartSync start) {
     CommandResult.Builder result = CommandResult.newBuilder().setCommandId(commandId);
     String sessionId = start.getParameters().getSessionId();
@@ -105,10 +121,7 @@ public final class AgentSyncRunner implements AutoCloseable {
       // decrypt must leave the disk and the VM's state exactly as they were.
       JobKey payloadKey = SessionKeys.payloadKey(encryption, start.getParameters());
       if (start.getWarmUp()) {
-        try (BlockDevice scratch = WarmUpSessions.scratch(start)) {
-          runSession(start, payloadKey, scratch, SourceTracking.NONE, result);
-        }
-        return result.build();
+        return warmUp(start, payloadKey, result);
       }
       VirtualMachine vm = find(start);
       if (start.getAgentRole() == SyncRole.SOURCE) {

@@ -58,7 +58,11 @@ public final class AgentRegistry {
   private final Map<String, Long> offlineSince = new HashMap<>();
 
   /** A command sent to {@code host}: only that host's stream may answer it. */
-  private record Pending(String host, CompletableFuture<CommandResult> result) {}
+  /**
+   * A command sent, awaiting its result. {@code warmUp}: a warm-up session, which the
+   * controller ends by cancelling it (the transfer it warmed starts), so its error is routine.
+   */
+  private record Pending(String host, CompletableFuture<CommandResult> result, boolean warmUp) {}
 
   public AgentRegistry(ControllerStore store, Clock clock, Duration heartbeatInterval,
       Duration heartbeatTimeout) {
@@ -215,7 +219,8 @@ public final class AgentRegistry {
           + " is offline"));
     }
     CompletableFuture<CommandResult> result = new CompletableFuture<>();
-    pending.put(command.getCommandId(), new Pending(normalize(hostName), result));
+    pending.put(command.getCommandId(), new Pending(normalize(hostName), result,
+        command.getStartSync().getWarmUp()));
     current.connection().send(ControllerMessage.newBuilder().setCommand(command).build());
     return result;
   }
@@ -249,7 +254,10 @@ public final class AgentRegistry {
       checked = checked.toBuilder().setInventory(kept).build();
     }
     waiting.result().complete(checked);
-    if (!checked.getError().isEmpty()) {
+    if (!checked.getError().isEmpty() && waiting.warmUp()) {
+      log.info("host " + key + " warm-up command " + checked.getCommandId() + " ended: "
+          + checked.getError());
+    } else if (!checked.getError().isEmpty()) {
       log.warn("host " + key + " command " + checked.getCommandId() + " failed: "
           + checked.getError());
     }
