@@ -63,8 +63,10 @@ class PartialReplicaTest {
     assertArrayEquals(diskZeroAfter.get(), fixture.cloudBytes(cloudVm, 0));
     ProtectedItem partial = fixture.item();
     assertTrue(partial.hasReplicaWrittenSince(), partial.toString());
-    assertTrue(partial.getRpoWarning().contains("the replica holds part of a replication begun"
-        + " at " + Timestamps.toString(partial.getReplicaWrittenSince())), partial.toString());
+    // Its writes are in the replica's undo journals: the recovery point is still there to put
+    // back, so no warning says the replica lost it.
+    assertTrue(partial.getReplicaWritesUndoable(), partial.toString());
+    assertFalse(partial.getRpoWarning().contains("the replica holds part"), partial.toString());
 
     // A cycle that verifies the replica clears it.
     failDiskOne.set(false);
@@ -145,7 +147,11 @@ class PartialReplicaTest {
     });
     try {
       assertTrue(hung.await(30, java.util.concurrent.TimeUnit.SECONDS), "disk 1 never hung");
-      assertTrue(fixture.item().hasReplicaWrittenSince(), fixture.item().toString());
+      ProtectedItem writing = fixture.item();
+      assertTrue(writing.hasReplicaWrittenSince(), writing.toString());
+      // A cycle in flight, journaled: no RPO warning (it would rise with every cycle).
+      assertTrue(writing.getReplicaWritesUndoable(), writing.toString());
+      assertEquals("", writing.getRpoWarning(), writing.toString());
 
       Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
           JobState.JOB_SUCCEEDED);
@@ -184,6 +190,11 @@ class PartialReplicaTest {
     failDiskOne.set(false);
     assertFalse(Files.exists(undoDir(fixture)) && Files.list(undoDir(fixture)).findAny()
         .isPresent(), "journals begun over the mix");
+    // Written without journals: the replica is no recovery point now, and the item says so.
+    ProtectedItem mixed = fixture.item();
+    assertFalse(mixed.getReplicaWritesUndoable(), mixed.toString());
+    assertTrue(mixed.getRpoWarning().contains("the replica holds part of a replication begun at "
+        + since + " that never verified it"), mixed.toString());
 
     Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
         JobState.JOB_SUCCEEDED);

@@ -230,22 +230,28 @@ public final class ProtectedItems {
   }
 
   /**
-   * Records, before a replication's first write into the cloud replica, when it began; the
-   * time of an earlier pass that never verified is kept (the replica may hold part of both).
+   * Records, before a replication's first write into the cloud replica, when it began and
+   * whether undo journals keep what it overwrites ({@code undoable}); the time of an earlier
+   * pass that never verified is kept (the replica may hold part of both), and the writes are
+   * undoable only while every such pass's were.
    */
-  public void replicaWriting(String vmId, Instant began)
+  public void replicaWriting(String vmId, Instant began, boolean undoable)
       throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
-        current -> current.hasReplicaWrittenSince() ? current : current.toBuilder()
-            .setReplicaWrittenSince(com.google.protobuf.Timestamp.newBuilder()
-                .setSeconds(began.getEpochSecond()).setNanos(began.getNano())).build());
+        current -> current.hasReplicaWrittenSince()
+            ? current.toBuilder().setReplicaWritesUndoable(
+                current.getReplicaWritesUndoable() && undoable).build()
+            : current.toBuilder().setReplicaWritesUndoable(undoable)
+                .setReplicaWrittenSince(com.google.protobuf.Timestamp.newBuilder()
+                    .setSeconds(began.getEpochSecond()).setNanos(began.getNano())).build());
     present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /** A replication verified the replica: it is the on-prem disks at one moment again. */
   public void replicaVerified(String vmId) throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
-        current -> current.toBuilder().clearReplicaWrittenSince().build());
+        current -> current.toBuilder().clearReplicaWrittenSince().clearReplicaWritesUndoable()
+            .build());
     present(updated.orElseThrow(() -> notFound(vmId)));
   }
 

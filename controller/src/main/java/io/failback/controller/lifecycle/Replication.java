@@ -316,11 +316,16 @@ final class Replication {
     return journaled;
   }
 
-  /** {@code replica}, recording on the item before its first write that a pass writes it. */
+  /**
+   * {@code replica}, recording on the item before its first write that a pass writes it, and
+   * whether undo journals keep what it overwrites: a journaled disk is wrapped around this one,
+   * so its journal exists by the first write that reaches here, and it is the journals an
+   * unplanned failover would undo with ({@link ReplicaUndo#kept}).
+   */
   private BlockDevice marked(String vmId, Instant began, BlockDevice replica) {
     return new BeforeWrites(replica, BeforeWrites.once(() -> {
       try {
-        context.items().replicaWriting(vmId, began);
+        context.items().replicaWriting(vmId, began, ReplicaUndo.of(context).kept(vmId));
       } catch (NotFoundException | StoreException e) {
         throw new java.io.IOException("cannot record that the replica is being written: "
             + e.getMessage(), e);

@@ -56,8 +56,9 @@ public final class Rpo {
       warning = (warning.isEmpty() ? "" : warning + "; ") + "the last delta cycle failed: "
           + item.getLastCycleError();
     }
-    if (item.hasReplicaWrittenSince()) {
-      // What an unplanned failover would start from now, said before anyone needs it.
+    if (item.hasReplicaWrittenSince() && !item.getReplicaWritesUndoable()) {
+      // What an unplanned failover would start from now, said before anyone needs it. Not
+      // while undo journals keep the recovery point: every cycle in flight would raise it.
       warning = (warning.isEmpty() ? "" : warning + "; ") + "the replica holds part of a"
           + " replication begun at " + Timestamps.toString(item.getReplicaWrittenSince())
           + " that never verified it: it is not the last recovery point until a cycle succeeds";

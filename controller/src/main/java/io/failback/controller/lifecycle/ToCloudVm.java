@@ -145,7 +145,7 @@ class ToCloudVm extends ItemWork {
         ProtectionState.FAILED_OVER_COMMIT_PENDING,
         b -> {
           // Said above where it was set: the replica is the running VM's disk from here on.
-          b.clearActiveJobId().clearReplicaWrittenSince();
+          b.clearActiveJobId().clearReplicaWrittenSince().clearReplicaWritesUndoable();
           if (!kept.getCloudTrackingPoint().isEmpty()) {
             b.setFailoverBaseline(kept);
           }
