@@ -7,8 +7,9 @@
 # FAILBACK_DEMO_REPLICATION_INTERVAL, the controller's cycle period (PT1H), and
 # FAILBACK_DEMO_CERT_LIFETIME: when set, the controller signs with the CA (--ca-dir) for that
 # long and the agent enrolls with a one-time token instead of using an issued certificate, so
-# it renews by itself at two thirds of that life, and FAILBACK_DEMO_CLOUD_ARGS, words for the
-# controller in place of its local-directory cloud with the simulation (e.g. `--cloud kvm ...`).
+# it renews by itself at two thirds of that life, FAILBACK_DEMO_CLOUD_ARGS, words for the
+# controller in place of its local-directory cloud with the simulation (e.g. `--cloud kvm ...`),
+# and FAILBACK_DEMO_GUEST_MEMORY_MIB, web-01's memory with one processor (a guest that boots).
 # Leaves $vm set.
 rm -rf "$run"
 mkdir -p "$run"
@@ -37,9 +38,13 @@ echo "CA, controller (localhost), agent hv-01, operator demo and simulator guest
 step "Simulated Hyper-V host hv-01: web-01 with ${FAILBACK_DEMO_FILL_MIB:-1000} MiB of data" \
   "on a VHDX disk"
 "$bin/failback-agent" seed-demo-host --dir "$run/hosts/hv-01" --host-name hv-01 \
-  --fill-mib "${FAILBACK_DEMO_FILL_MIB:-1000}"
+  --fill-mib "${FAILBACK_DEMO_FILL_MIB:-1000}" \
+  --guest-memory-mib "${FAILBACK_DEMO_GUEST_MEMORY_MIB:-0}"
 
-step "Controller (mutual TLS on 127.0.0.1, local-directory cloud, simulation on) and agent"
+cloud_said="local-directory cloud, simulation on"
+[ -z "${FAILBACK_DEMO_CLOUD_ARGS:-}" ] || cloud_said="$(echo $FAILBACK_DEMO_CLOUD_ARGS \
+  | cut -d' ' -f1-2) cloud"
+step "Controller (mutual TLS on 127.0.0.1, $cloud_said) and agent"
 "$bin/failback-controller" --listen "${FAILBACK_DEMO_LISTEN:-127.0.0.1:0}" \
   --port-file "$run/controller.port" \
   --state-dir "$run/controller" --cert "$run/pki/controller/controller.pem" \
