@@ -70,11 +70,13 @@ final class LaneTarget {
 
   /** Runs the lane from {@code start} until the source's lane end is verified. */
   byte[] run(LaneCheckpoint start) throws SyncException, LinkException, InterruptedException {
+    long began = System.nanoTime();
     try {
       return receive(start);
     } finally {
       flushes.close();
       applier.close();
+      lane.progress.activity().targetLaneRan(System.nanoTime() - began);
     }
   }
 
@@ -84,7 +86,9 @@ final class LaneTarget {
     watermark = start.getWatermarkBlock();
     nextChecksums = watermark;
     while (true) {
+      long waiting = System.nanoTime();
       SyncFrame frame = lane.receive(link);
+      lane.progress.activity().waitedForFrame(System.nanoTime() - waiting);
       switch (frame.getKindCase()) {
         case CHECKSUMS -> compare(frame.getChecksums());
         case BLOCK -> batchFor(frame.getBlock().getBlockIndex(), 1).accept(frame.getBlock());

@@ -9,6 +9,9 @@ import java.util.function.LongSupplier;
  * bytes over that time is the rate the lanes reached together; the sessions of disks that move
  * together share one instance for the same reason.
  *
+ * <p>Target lanes add how long they ran and how long of it they waited for the source's next
+ * frame: whether the target or the link held the source back.
+ *
  * <p>What is measured is what a prediction needs: a sync's duration is its fixed cost (before
  * the first and after the last section), plus a checksum pass, plus the sending. Thread-safe.
  */
@@ -22,6 +25,8 @@ public final class SyncActivity {
   private final long[] busyNanos = new long[Kind.values().length];
   private long sentBytes;
   private long linkWaitNanos;
+  private long frameWaitNanos;
+  private long targetLaneNanos;
   private long first = -1;
   private long last = -1;
 
@@ -34,9 +39,21 @@ public final class SyncActivity {
    * @param linkWaitNanos time the lanes waited, added up over the lanes, for the link to take
    *     a frame (its flow control or a bandwidth limit): large next to {@code sendNanos} when
    *     the link, not the lanes' reading, hashing and compressing, set the pace
+   * @param frameWaitNanos time target lanes waited, added up over the lanes, for the source's
+   *     next frame
+   * @param targetLaneNanos how long target lanes ran, added up over the lanes: with {@code
+   *     frameWaitNanos} small next to it, the target (its hashing and writing), not the link,
+   *     held the source's frames back, and the source's flow control waits say nothing of the
+   *     link
    */
   public record Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
-      long sentBytes, long linkWaitNanos) {
+      long sentBytes, long linkWaitNanos, long frameWaitNanos, long targetLaneNanos) {
+    /** What the lanes did, without a target's own waits. */
+    public Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
+        long sentBytes, long linkWaitNanos) {
+      this(checksumNanos, sendNanos, firstNanos, lastNanos, sentBytes, linkWaitNanos, 0, 0);
+    }
+
     /** What the lanes did, without knowing how long they waited for the link. */
     public Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
         long sentBytes) {
@@ -89,6 +106,16 @@ public final class SyncActivity {
     linkWaitNanos += nanos;
   }
 
+  /** A target lane waited {@code nanos} for the source's next frame. */
+  public synchronized void waitedForFrame(long nanos) {
+    frameWaitNanos += nanos;
+  }
+
+  /** A target lane ran for {@code nanos}, from its start to its end. */
+  public synchronized void targetLaneRan(long nanos) {
+    targetLaneNanos += nanos;
+  }
+
   /**
    * The target acknowledged a batch: the lanes' work reaches until their last batch is
    * durable, so waiting for the target's hashing and writing is part of it, not of the fixed
@@ -109,6 +136,6 @@ public final class SyncActivity {
     }
     boolean open = busy[0] + busy[1] > 0;
     return new Snapshot(total[Kind.CHECKSUM.ordinal()], total[Kind.SEND.ordinal()], first,
-        open ? now : last, sentBytes, linkWaitNanos);
+        open ? now : last, sentBytes, linkWaitNanos, frameWaitNanos, targetLaneNanos);
   }
 }

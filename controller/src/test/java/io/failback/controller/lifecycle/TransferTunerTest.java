@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.sync.SyncActivity;
 import io.failback.common.testing.MutableClock;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.tuning.TransferSettings;
@@ -123,7 +124,7 @@ class TransferTunerTest {
         SyncReport.newBuilder().setSentBytes(6_000_000).setSendNanos(600_000_000L)
             .setLinkWaitNanos(400_000_000L).build(),
         SyncReport.newBuilder().setSentBytes(4_000_000).setSendNanos(1_000_000_000L)
-            .setLinkWaitNanos(300_000_000L).build()));
+            .setLinkWaitNanos(300_000_000L).build()), controllerWaiting(900, 1000));
     TransferSettings upload = settings(jobId, "vm-1", SyncRole.SOURCE);
     assertEquals("zstd level 6", upload.codec().toString());
     assertTrue(upload.because().startsWith("chosen: host hv-01's upload link measured at"
@@ -133,10 +134,39 @@ class TransferTunerTest {
         "chosen: nothing measured with host hv-01 yet"));
     // Too little sent says nothing of the link; lanes not held back say it is faster: LZ4.
     TransferMeasures.uploaded(timings, "hv-02", List.of(SyncReport.newBuilder()
-        .setSentBytes(100_000).setSendNanos(1_000_000_000L).build()));
+        .setSentBytes(100_000).setSendNanos(1_000_000_000L).build()), controllerWaiting(0, 0));
     assertEquals(Optional.empty(), timings.uploadLink("hv-02"));
     TransferMeasures.uploaded(timings, "hv-01", List.of(SyncReport.newBuilder()
-        .setSentBytes(10_000_000).setSendNanos(1_000_000_000L).setLinkWaitNanos(1).build()));
+        .setSentBytes(10_000_000).setSendNanos(1_000_000_000L).setLinkWaitNanos(1).build()),
+        controllerWaiting(900, 1000));
     assertEquals("lz4", settings(jobId, "vm-1", SyncRole.SOURCE).codec().toString());
+  }
+
+  /**
+   * The agent's lanes waited on flow control, but the controller's own lanes (writing the
+   * replica) were busy and seldom waited for a frame: the controller held the upload back, not
+   * the link, which is then no reason for zstd's CPU on the host.
+   */
+  @Test
+  void anUploadTheControllerHeldBackSaysNothingOfTheLink() throws Exception {
+    String jobId = job("vm-1");
+    List<SyncReport> heldBack = List.of(SyncReport.newBuilder().setSentBytes(16_000_000)
+        .setSendNanos(650_000_000L).setLinkWaitNanos(1_000_000_000L).build());
+    TransferMeasures.uploaded(timings, "hv-01", heldBack, controllerWaiting(200, 1300));
+    assertFalse(timings.uploadLink("hv-01").orElseThrow().linkBound());
+    TransferSettings upload = settings(jobId, "vm-1", SyncRole.SOURCE);
+    assertEquals("lz4", upload.codec().toString());
+    assertTrue(upload.because().startsWith("chosen: host hv-01's upload link carried 197"
+        + " Mbit/s without holding the lanes back"), upload.because());
+    // The same waits with a controller that mostly waited for frames: the link held it back.
+    TransferMeasures.uploaded(timings, "hv-01", heldBack, controllerWaiting(700, 1300));
+    assertTrue(timings.uploadLink("hv-01").orElseThrow().linkBound());
+    assertEquals("zstd level 6", settings(jobId, "vm-1", SyncRole.SOURCE).codec().toString());
+  }
+
+  /** The controller's lanes, as a target: waited for frames {@code waited} ms of {@code ran}. */
+  private static SyncActivity.Snapshot controllerWaiting(long waited, long ran) {
+    return new SyncActivity.Snapshot(0, 0, -1, -1, 0, 0, waited * 1_000_000L,
+        ran * 1_000_000L);
   }
 }
