@@ -52,6 +52,12 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     assertArrayEquals(cloud, readAll(agentRaw));
     assertEquals(10, outcome.agent().getBlocksSent() + outcome.agent().getBlocksZero());
     assertEquals(1024 - 10, outcome.agent().getBlocksEqual());
+    // The agent as the target says how its lanes spent their time (waiting for frames or
+    // not), so the controller can tell a slow disk on-prem from a slow link.
+    assertTrue(outcome.agent().getTargetLaneNanos() > 0, outcome.agent().toString());
+    assertTrue(outcome.agent().getFrameWaitNanos() <= outcome.agent().getTargetLaneNanos(),
+        outcome.agent().toString());
+    assertEquals(0, outcome.agent().getSendNanos(), "the agent sent no blocks");
 
     // Reverse replication: the on-prem VHDX is the source, a new cloud VHDX the target.
     Path agentVhdx = Path.of(disks.get(1).getPath());
@@ -67,6 +73,8 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     }
     assertTrue(outcome.digestsMatch(), outcome.toString());
     assertArrayEquals(vhdxData, readAll(cloudVhdx));
+    assertTrue(outcome.agent().getSendNanos() > 0, outcome.agent().toString());
+    assertEquals(0, outcome.agent().getTargetLaneNanos(), "the agent was the source");
   }
 
   @Test

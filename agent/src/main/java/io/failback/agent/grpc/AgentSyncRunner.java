@@ -312,10 +312,13 @@ public final class AgentSyncRunner implements AutoCloseable {
         .setBlocksSent(counters.blocksSent()).setBytesRead(counters.bytesRead())
         .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
         .setResumes(counters.resumes()));
+    SyncActivity.Snapshot lanes = progress.activity().snapshot();
     if (start.getAgentRole() == SyncRole.SOURCE) {
-      SyncActivity.Snapshot lanes = progress.activity().snapshot();
       result.getSyncReportBuilder().setSendNanos(lanes.sendNanos())
           .setLinkWaitNanos(lanes.linkWaitNanos()).setSentBytes(lanes.sentBytes());
+    } else {
+      result.getSyncReportBuilder().setFrameWaitNanos(lanes.frameWaitNanos())
+          .setTargetLaneNanos(lanes.targetLaneNanos());
     }
     log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
   }

@@ -70,13 +70,11 @@ final class LaneTarget {
 
   /** Runs the lane from {@code start} until the source's lane end is verified. */
   byte[] run(LaneCheckpoint start) throws SyncException, LinkException, InterruptedException {
-    long began = System.nanoTime();
     try {
       return receive(start);
     } finally {
       flushes.close();
       applier.close();
-      lane.progress.activity().targetLaneRan(System.nanoTime() - began);
     }
   }
 
@@ -85,6 +83,7 @@ final class LaneTarget {
     chain = lane.chainFrom(start);
     watermark = start.getWatermarkBlock();
     nextChecksums = watermark;
+    long began = System.nanoTime();
     while (true) {
       long waiting = System.nanoTime();
       SyncFrame frame = lane.receive(link);
@@ -95,6 +94,8 @@ final class LaneTarget {
         case ZEROS -> zeros(frame.getZeros());
         case BATCH_END -> complete(frame.getBatchEnd());
         case LANE_END -> {
+          // Until the source's last frame: the verify after it is no part of the transfer.
+          lane.progress.activity().targetLaneRan(System.nanoTime() - began);
           return verify(frame.getLaneEnd().getChain().toByteArray());
         }
         default -> throw SyncException.precondition("%s: a target does not expect %s",

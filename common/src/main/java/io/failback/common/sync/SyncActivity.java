@@ -41,7 +41,8 @@ public final class SyncActivity {
    *     the link, not the lanes' reading, hashing and compressing, set the pace
    * @param frameWaitNanos time target lanes waited, added up over the lanes, for the source's
    *     next frame
-   * @param targetLaneNanos how long target lanes ran, added up over the lanes: with {@code
+   * @param targetLaneNanos how long target lanes ran until the source's last frame, added up
+   *     over the lanes: with {@code
    *     frameWaitNanos} small next to it, the target (its hashing and writing), not the link,
    *     held the source's frames back, and the source's flow control waits say nothing of the
    *     link
@@ -58,6 +59,20 @@ public final class SyncActivity {
     public Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
         long sentBytes) {
       this(checksumNanos, sendNanos, firstNanos, lastNanos, sentBytes, 0);
+    }
+
+    /**
+     * Whether the target's lanes, not the link, held the source back: they seldom waited for
+     * a frame (under half their time), so the source's waits on flow control were theirs.
+     */
+    public boolean targetHeldBack() {
+      return targetLaneNanos > 0 && frameWaitNanos * 2 < targetLaneNanos;
+    }
+
+    /** The same, with what the target's lanes measured of themselves (another process's). */
+    public Snapshot withTarget(long frameWait, long targetLane) {
+      return new Snapshot(checksumNanos, sendNanos, firstNanos, lastNanos, sentBytes,
+          linkWaitNanos, frameWait, targetLane);
     }
 
     /** From the first section's start to the last acknowledgement: the lanes' working span. */

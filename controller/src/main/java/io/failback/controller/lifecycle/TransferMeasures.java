@@ -37,7 +37,10 @@ final class TransferMeasures {
     long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
         .mapToLong(o -> o.controller().progress().blocksScanned()).sum()
         * plan.blocks().bytes();
-    SyncActivity.Snapshot lanes = activity.snapshot();
+    // The agent's lanes, the download's targets, say whether they held the controller back.
+    SyncActivity.Snapshot lanes = activity.snapshot().withTarget(
+        outcomes.stream().mapToLong(o -> o.agent().getFrameWaitNanos()).sum(),
+        outcomes.stream().mapToLong(o -> o.agent().getTargetLaneNanos()).sum());
     TransferTiming timing = new TransferTiming(System.nanoTime() - started,
         lanes.firstNanos() < 0 ? 0 : lanes.firstNanos() - started, lanes, scanned,
         plan.referenceAfterWrite(), plan.mode() == SyncMode.TRACKED);
@@ -54,7 +57,8 @@ final class TransferMeasures {
    * while the controller takes frames as they come: a controller whose own lanes (writing the
    * replica) rarely waited for a frame held them back itself, and the rate says nothing of the
    * link (seen on the KVM cloud: a first copy through qemu-nbd measured a loopback "link" at
-   * 197 Mbit/s, and every later upload of the host was compressed with zstd 6).
+   * 197 Mbit/s, and every later upload of the host was compressed with zstd 6). A download
+   * reads the agent's lanes the same way ({@link TransferTiming#linkBound}).
    *
    * @param controller the controller's lanes, the upload's targets
    */
@@ -67,7 +71,7 @@ final class TransferMeasures {
       return;
     }
     boolean heldBack = waiting * 2 >= sending;
-    boolean controllerBusy = controller.frameWaitNanos() * 2 < controller.targetLaneNanos();
+    boolean controllerBusy = controller.targetHeldBack();
     double rate = bytes * 1e9 / sending;
     timings.uploaded(host, rate, heldBack && !controllerBusy);
     log.info("upload from host {}: {} bytes at {} MB/s while sending, {}", host, bytes,

@@ -33,10 +33,12 @@ record TransferTiming(long elapsedNanos, long setupNanos, SyncActivity.Snapshot 
   /**
    * Whether the link set the pace of the sending: the lanes, added up, waited for it (its flow
    * control, or a bandwidth limit) at least half the sending time. Otherwise the lanes' reading,
-   * hashing and compressing did, and the link is faster than {@link #sendRate}.
+   * hashing and compressing did, and the link is faster than {@link #sendRate}; so did the
+   * target's, where its lanes seldom waited for a frame (a disk slower than the link).
    */
   boolean linkBound() {
-    return activity.sendNanos() > 0 && activity.linkWaitNanos() * 2 >= activity.sendNanos();
+    return activity.sendNanos() > 0 && activity.linkWaitNanos() * 2 >= activity.sendNanos()
+        && !activity.targetHeldBack();
   }
 
   /**

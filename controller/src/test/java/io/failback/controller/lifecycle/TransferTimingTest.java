@@ -115,6 +115,13 @@ class TransferTimingTest {
     assertEquals(true, waited.linkBound());
     assertFalse(busy.linkBound());
     assertFalse(PHASE_ONE.linkBound(), "nothing waited for");
+    // The same waits behind an agent whose lanes seldom waited for a frame (its disks slower
+    // than the link): the agent held the lanes back, not the link.
+    SyncActivity.Snapshot lanes = waited.activity();
+    assertFalse(new TransferTiming(900 * MS, 100 * MS, lanes.withTarget(100 * MS, 800 * MS), 0,
+        false, false).linkBound());
+    assertEquals(true, new TransferTiming(900 * MS, 100 * MS,
+        lanes.withTarget(400 * MS, 800 * MS), 0, false, false).linkBound());
 
     Timings timings = new Timings();
     assertFalse(timings.link("hv-01").isPresent());
