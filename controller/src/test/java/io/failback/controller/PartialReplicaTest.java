@@ -12,6 +12,7 @@ import io.failback.agent.hyperv.ForwardingReadPoint;
 import io.failback.agent.hyperv.ReadPoint;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
@@ -167,6 +168,55 @@ class PartialReplicaTest {
       failDiskOne.set(false);
       release.countDown();
     }
+  }
+
+  /**
+   * A planned failover asked for while a delta cycle writes the replica waits for that cycle:
+   * one writer per replica disk (the KVM cloud's qemu-nbd holds QEMU's image lock, and the
+   * local cloud now refuses a second writer too). Seen from outside on the KVM cloud
+   * (bench/soak-kvm): the failover opened the disks beside the cycle and failed.
+   */
+  @Test
+  void aPlannedFailoverWaitsForACycleStillWritingTheReplica() throws Exception {
+    LifecycleFixture fixture = protectedFixture();
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.item().getCloudVmId();
+    fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
+    fixture.scribbleOnPrem(0, 6, 87);
+    fixture.scribbleOnPrem(1, 6, 88);
+    diskZeroAfter.set(fixture.onPremBytes(0));
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    hangDiskOne.set(release);
+    failDiskOne.set(true);
+    var cycle = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        lifecycle.replicateNow(fixture.vmId);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    Job failover;
+    try {
+      assertTrue(hung.await(30, java.util.concurrent.TimeUnit.SECONDS), "disk 1 never hung");
+      failover = lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER);
+      // Past the on-prem VM's stop, where the final sync opens the replica's disks.
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (fixture.controller.server.jobs().get(failover.getId()).getTimelineList().stream()
+          .noneMatch(step -> step.getDescription().contains("stopping the on-prem VM"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Thread.sleep(500);
+      assertEquals(JobState.JOB_RUNNING,
+          fixture.controller.server.jobs().get(failover.getId()).getState(),
+          "the failover did not wait for the cycle");
+    } finally {
+      failDiskOne.set(false);
+      release.countDown();
+    }
+    fixture.awaitState(failover, JobState.JOB_SUCCEEDED);
+    assertTrue(cycle.isCompletedExceptionally(), "the cycle was to fail on disk 1");
+    fixture.assertOnPremEqualsCloud(cloudVm);
   }
 
   /** Without its undo journals (lost with the controller's disk), the failover says so. */

@@ -66,7 +66,9 @@ public interface Cloud extends AutoCloseable {
    * <p>Writes go through the snapshot tracking layer like the guest's. Closing the handle never
    * closes the disk itself.
    *
-   * @throws CloudException FAILED_PRECONDITION for {@code writable} while the VM is RUNNING
+   * @throws CloudException FAILED_PRECONDITION for {@code writable} while the VM is RUNNING,
+   *     or while another writable handle of the disk is open (one writer at a time: the KVM
+   *     cloud's qemu-nbd holds QEMU's image lock)
    */
   BlockDevice openDisk(String vmId, int diskIndex, boolean writable) throws CloudException;
 

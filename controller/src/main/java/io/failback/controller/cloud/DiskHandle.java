@@ -38,6 +38,11 @@ final class DiskHandle implements BlockDevice {
     return writable;
   }
 
+  /** The VM's disk this is a handle of. */
+  int index() {
+    return index;
+  }
+
   @Override
   public void read(long offset, ByteBuffer dst) throws IOException {
     checkOpen();

@@ -196,6 +196,12 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
       throw precondition("cloud VM %s is RUNNING: shut it down before writing to its disk %d",
           vm.vm().label(), diskIndex);
     }
+    // One writer per disk, as the KVM cloud's image locks allow: two replications writing
+    // the same replica at once would be a bug this cloud must not hide.
+    if (writable && vm.handles().stream().anyMatch(h -> h.writable() && h.index() == diskIndex)) {
+      throw precondition("disk %d of cloud VM %s is open for writing already: one writer at a"
+          + " time", diskIndex, vm.vm().label());
+    }
     try {
       DiskHandle handle = new DiskHandle(vm, diskIndex, vm.disk(diskIndex), writable);
       vm.handles().add(handle);

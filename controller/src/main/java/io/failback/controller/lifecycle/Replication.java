@@ -44,6 +44,19 @@ final class Replication {
    */
   void replicate(String jobId, String tag, ProtectedItem item, VirtualMachine vm,
       String cloudVmId, SyncMode mode, String what) throws Exception {
+    ReentrantLock replica = context.replicaLocks().of(item.getVmId());
+    // Before the replica's disks are opened: a delta cycle still writing them holds them open,
+    // and a cloud that locks its images (the KVM cloud's qemu-nbd) refuses a second writer.
+    replica.lockInterruptibly();
+    try {
+      replicateLocked(jobId, tag, item, vm, cloudVmId, mode, what);
+    } finally {
+      replica.unlock();
+    }
+  }
+
+  private void replicateLocked(String jobId, String tag, ProtectedItem item, VirtualMachine vm,
+      String cloudVmId, SyncMode mode, String what) throws Exception {
     List<BlockDevice> devices = new ArrayList<>();
     BlockSize blocks = TransferBlocks.of(context.jobs(), jobId, item);
     List<SyncOutcome> outcomes;
@@ -76,24 +89,18 @@ final class Replication {
       context.jobs().step(jobId, item.getVmId(), what + " started (" + mode + ")");
       checkCancel(context, jobId);
       ProtectionState state = context.items().get(item.getVmId()).getState();
-      ReentrantLock replica = context.replicaLocks().of(item.getVmId());
-      replica.lockInterruptibly(); // waits for a delta cycle still writing the replica
-      try {
-        // Under the lock: a cycle may be writing the same journals until it has.
-        disks = journaled(context.items().get(item.getVmId()), disks, devices);
-        // Resumable: a controller that restarts or takes over goes on from the lanes' last
-        // durable checkpoints, reading the read point the agent kept for it.
-        DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, item.getVmId(),
-            vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag,
-            digestSetPrefix(item), trackingSeed(item)).resumable("replication")
-            .withBlocks(blocks);
-        outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
-        ReplicaProof.check(disks, outcomes);
-        record(item.getVmId(), state, outcomes, blocks);
-        verified(item.getVmId());
-      } finally {
-        replica.unlock();
-      }
+      // Under the replica's lock (replicate): a cycle may write the same journals until then.
+      disks = journaled(context.items().get(item.getVmId()), disks, devices);
+      // Resumable: a controller that restarts or takes over goes on from the lanes' last
+      // durable checkpoints, reading the read point the agent kept for it.
+      DiskTransfer.Plan plan = new DiskTransfer.Plan(jobId, item.getVmId(),
+          vm.getHostName(), item.getGeneration(), mode, SyncRole.SOURCE, "job-" + jobId + tag,
+          digestSetPrefix(item), trackingSeed(item)).resumable("replication")
+          .withBlocks(blocks);
+      outcomes = atOneMoment(item, vm, plan, disks, context.transfer().run(plan, disks));
+      ReplicaProof.check(disks, outcomes);
+      record(item.getVmId(), state, outcomes, blocks);
+      verified(item.getVmId());
       // A cancel whose sessions had not started yet, or had just ended, stops the job here.
       checkCancel(context, jobId);
       context.jobs().step(jobId, item.getVmId(), what + " verified" + ReplicaProof.record(
