@@ -132,20 +132,8 @@ class PartialReplicaTest {
     ProtectedItem before = fixture.item();
     String cloudVm = before.getCloudVmId();
     byte[][] recoveryPoint = replica(fixture, cloudVm);
-    fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
-    fixture.scribbleOnPrem(0, 6, 83);
-    fixture.scribbleOnPrem(1, 6, 84);
-    diskZeroAfter.set(fixture.onPremBytes(0));
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    hangDiskOne.set(release);
-    failDiskOne.set(true);
-    var cycle = java.util.concurrent.CompletableFuture.runAsync(() -> {
-      try {
-        lifecycle.replicateNow(fixture.vmId);
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    var cycle = hangingCycle(fixture, release, 83);
     try {
       assertTrue(hung.await(30, java.util.concurrent.TimeUnit.SECONDS), "disk 1 never hung");
       ProtectedItem writing = fixture.item();
@@ -181,20 +169,8 @@ class PartialReplicaTest {
     LifecycleFixture fixture = protectedFixture();
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.item().getCloudVmId();
-    fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
-    fixture.scribbleOnPrem(0, 6, 87);
-    fixture.scribbleOnPrem(1, 6, 88);
-    diskZeroAfter.set(fixture.onPremBytes(0));
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    hangDiskOne.set(release);
-    failDiskOne.set(true);
-    var cycle = java.util.concurrent.CompletableFuture.runAsync(() -> {
-      try {
-        lifecycle.replicateNow(fixture.vmId);
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    var cycle = hangingCycle(fixture, release, 87);
     Job failover;
     try {
       assertTrue(hung.await(30, java.util.concurrent.TimeUnit.SECONDS), "disk 1 never hung");
@@ -260,6 +236,28 @@ class PartialReplicaTest {
     ProtectedItem item = fixture.item();
     assertFalse(item.hasFailoverBaseline(), item.toString());
     assertFalse(item.hasReplicaWrittenSince(), item.toString());
+  }
+
+  /**
+   * Starts a cycle of new on-prem writes (seeded {@code seed} and the next) that writes disk 0
+   * of the replica, then hangs on disk 1 until {@code release}, and fails there after it.
+   */
+  private java.util.concurrent.CompletableFuture<Void> hangingCycle(LifecycleFixture fixture,
+      java.util.concurrent.CountDownLatch release, int seed) throws Exception {
+    fixture.controller.clock.advance(java.time.Duration.ofMillis(5));
+    fixture.scribbleOnPrem(0, 6, seed);
+    fixture.scribbleOnPrem(1, 6, seed + 1);
+    diskZeroAfter.set(fixture.onPremBytes(0));
+    hangDiskOne.set(release);
+    failDiskOne.set(true);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    return java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        lifecycle.replicateNow(fixture.vmId);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
   }
 
   /** Two cycles that each write disk 0 and fail on disk 1, with other writes on-prem. */
