@@ -42,10 +42,9 @@ public final class SyncActivity {
    * @param frameWaitNanos time target lanes waited, added up over the lanes, for the source's
    *     next frame
    * @param targetLaneNanos how long target lanes ran until the source's last frame, added up
-   *     over the lanes: with {@code
-   *     frameWaitNanos} small next to it, the target (its hashing and writing), not the link,
-   *     held the source's frames back, and the source's flow control waits say nothing of the
-   *     link
+   *     over the lanes: with {@code frameWaitNanos} small next to it, the target (its hashing
+   *     and writing), not the link, held the source's frames back, and the source's waits on
+   *     flow control say nothing of the link
    */
   public record Snapshot(long checksumNanos, long sendNanos, long firstNanos, long lastNanos,
       long sentBytes, long linkWaitNanos, long frameWaitNanos, long targetLaneNanos) {
@@ -126,7 +125,7 @@ public final class SyncActivity {
     frameWaitNanos += nanos;
   }
 
-  /** A target lane ran for {@code nanos}, from its start to its end. */
+  /** A target lane ran for {@code nanos}, from its start to the source's last frame. */
   public synchronized void targetLaneRan(long nanos) {
     targetLaneNanos += nanos;
   }

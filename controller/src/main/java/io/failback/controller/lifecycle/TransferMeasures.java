@@ -56,9 +56,10 @@ final class TransferMeasures {
    * <p>An agent's lane waits on the connection's flow control, which is the link's pace only
    * while the controller takes frames as they come: a controller whose own lanes (writing the
    * replica) rarely waited for a frame held them back itself, and the rate says nothing of the
-   * link (seen on the KVM cloud: a first copy through qemu-nbd measured a loopback "link" at
-   * 197 Mbit/s, and every later upload of the host was compressed with zstd 6). A download
-   * reads the agent's lanes the same way ({@link TransferTiming#linkBound}).
+   * link (seen on the KVM cloud: a first copy through qemu-nbd measured loopback at about 200
+   * Mbit/s, and every later upload of the host was compressed with zstd 6; the controller's
+   * lanes had waited for frames about half their time). A download reads the agent's lanes
+   * the same way ({@link TransferTiming#linkBound}).
    *
    * @param controller the controller's lanes, the upload's targets
    */
