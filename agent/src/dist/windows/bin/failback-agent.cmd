@@ -5,5 +5,6 @@ setlocal
 set "HOME_DIR=%~dp0.."
 set "JAVA=java"
 if defined JAVA_HOME set "JAVA=%JAVA_HOME%\bin\java.exe"
-"%JAVA%" %JAVA_OPTS% -cp "%HOME_DIR%\lib\*" io.failback.agent.AgentMain %*
+rem A bounded heap (AgentService.MAX_HEAP_MIB): JAVA_OPTS=-Xmx... after it wins.
+"%JAVA%" -Xmx512m %JAVA_OPTS% -cp "%HOME_DIR%\lib\*" io.failback.agent.AgentMain %*
 exit /b %ERRORLEVEL%

@@ -12,12 +12,21 @@ import java.util.List;
  * FILE}) and blocks until {@link #stop} is called on another thread.
  */
 public final class AgentService {
+  /**
+   * The agent's largest heap, here and in its launchers ({@code -Xmx512m}). Why: the JVM's
+   * default is a quarter of the host's memory, with an initial heap of 1/64 (8 GiB on a 512 GiB
+   * Hyper-V host) that G1 fills before it collects, memory the host's VMs then lack. The agent
+   * keeps about 30 MB live (bench/soak-kvm); the benchmarks run it at 256 MiB, a 4 Gbit/s
+   * download over 120 ms with its 128 MiB window included.
+   */
+  static final int MAX_HEAP_MIB = 512;
+
   /** The agent's Windows service: after Hyper-V's vmms, nothing to drive before it runs. */
   static final ServiceDefinition DEFINITION = new ServiceDefinition("agent",
       "Failback agent: dials out to the Failback controller and drives this Hyper-V host for"
           + " failback and protection.",
       AgentService.class, List.of("run"), List.of("vmms"), Duration.ofSeconds(60),
-      "LocalSystem", "it needs Hyper-V Administrators rights");
+      "LocalSystem", "it needs Hyper-V Administrators rights", MAX_HEAP_MIB);
   /** The one agent a process runs: stopped by SIGTERM or by {@link #stop}. */
   static final ServiceLifetime LIFETIME = new ServiceLifetime(DEFINITION);
 

@@ -39,6 +39,7 @@ class ProcrunCommandTest {
         "--Jvm=C:\\Program Files\\Eclipse Adoptium\\jre-17\\bin\\server\\jvm.dll",
         "--Classpath=" + HOME + "\\lib\\failback-agent.jar;" + HOME + "\\lib\\grpc-api.jar",
         "--JvmOptions=-Dfile.encoding=UTF-8",
+        "--JvmMx=512",
         "--StartMode=jvm",
         "--StartClass=io.failback.agent.AgentService",
         "--StartMethod=start",
@@ -54,6 +55,19 @@ class ProcrunCommandTest {
         "--StdError=auto"), command.install());
     assertEquals(List.of(HOME + "\\bin\\prunsrv.exe", "//DS//FailbackAgent"),
         ProcrunCommand.uninstall(HOME + "\\bin\\prunsrv.exe", "FailbackAgent"));
+  }
+
+  /** The service and every launcher bound the agent's heap alike: a host's VMs need the rest. */
+  @Test
+  void everyWayOfRunningTheAgentBoundsItsHeap() throws Exception {
+    String xmx = "-Xmx" + AgentService.MAX_HEAP_MIB + "m ";
+    for (String launcher : List.of("src/dist/linux/bin/failback-agent",
+        "src/dist/windows/bin/failback-agent.cmd", "../bin/failback-agent")) {
+      String text = Files.readString(Path.of(launcher));
+      // Before JAVA_OPTS, so that an operator's -Xmx there wins.
+      assertTrue(text.contains(xmx + "${JAVA_OPTS") || text.contains(xmx + "%JAVA_OPTS%"),
+          launcher + " does not give " + xmx + "before JAVA_OPTS");
+    }
   }
 
   @Test

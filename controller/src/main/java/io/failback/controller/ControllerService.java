@@ -14,14 +14,15 @@ import java.util.List;
 public final class ControllerService {
   /**
    * The controller's Windows service. It runs as LocalService: it faces the network and needs
-   * no more than its own files, as the systemd unit's own user does on Linux.
+   * no more than its own files, as the systemd unit's own user does on Linux. Its heap is the
+   * JVM's default: the controller has its machine to itself and serves every agent.
    */
   static final ServiceDefinition DEFINITION = new ServiceDefinition("controller",
       "Failback controller: serves Failback agents and operators on one mutually authenticated"
           + " TLS port and runs protection, failover and failback.",
       ControllerService.class, List.of(), List.of(), Duration.ofSeconds(60),
       "NT Authority\\LocalService", "it needs to read the configuration, certificate, key and"
-          + " CA files and to change the state and log folders");
+          + " CA files and to change the state and log folders", 0);
   /** The one controller a process runs: stopped by SIGTERM or by {@link #stop}. */
   static final ServiceLifetime LIFETIME = new ServiceLifetime(DEFINITION);
 

@@ -63,7 +63,11 @@ public record ProcrunCommand(ServiceDefinition service, String prunsrv, String s
         "--ServiceUser=" + serviceUser,
         "--Jvm=" + jvm,
         "--Classpath=" + String.join(";", classpath),
-        "--JvmOptions=-Dfile.encoding=UTF-8",
+        "--JvmOptions=-Dfile.encoding=UTF-8"));
+    if (service.maxHeapMib() > 0) {
+      command.add("--JvmMx=" + service.maxHeapMib());
+    }
+    command.addAll(List.of(
         "--StartMode=jvm",
         "--StartClass=" + entryPoint,
         "--StartMethod=start",

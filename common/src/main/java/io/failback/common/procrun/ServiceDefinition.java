@@ -22,13 +22,16 @@ import java.util.Locale;
  *     {@code --StopTimeout} is longer, so procrun kills the JVM only after that
  * @param defaultUser the account the service runs as unless told otherwise
  * @param userRights what that account needs, for the {@code --service-user} help
+ * @param maxHeapMib the JVM's largest heap in MiB ({@code --JvmMx}), or 0 for the JVM's default
+ *     (a quarter of the machine's memory)
  */
 public record ServiceDefinition(String component, String description, Class<?> entryPoint,
     List<String> runArgs, List<String> dependsOn, Duration stopWait, String defaultUser,
-    String userRights) {
+    String userRights, int maxHeapMib) {
   public ServiceDefinition {
     checkArgument(component.matches("[a-z]+"), "component '%s' must be lower-case letters",
         component);
+    checkArgument(maxHeapMib >= 0, "maxHeapMib must be 0 or more, got %s", maxHeapMib);
     runArgs = List.copyOf(runArgs);
     dependsOn = List.copyOf(dependsOn);
   }
