@@ -84,10 +84,12 @@ final class LaneTarget {
     watermark = start.getWatermarkBlock();
     nextChecksums = watermark;
     long began = System.nanoTime();
+    // Added up here and told once: the activity is shared by every lane of the transfer.
+    long waited = 0;
     while (true) {
       long waiting = System.nanoTime();
       SyncFrame frame = lane.receive(link);
-      lane.progress.activity().waitedForFrame(System.nanoTime() - waiting);
+      waited += System.nanoTime() - waiting;
       switch (frame.getKindCase()) {
         case CHECKSUMS -> compare(frame.getChecksums());
         case BLOCK -> batchFor(frame.getBlock().getBlockIndex(), 1).accept(frame.getBlock());
@@ -95,7 +97,7 @@ final class LaneTarget {
         case BATCH_END -> complete(frame.getBatchEnd());
         case LANE_END -> {
           // Until the source's last frame: the verify after it is no part of the transfer.
-          lane.progress.activity().targetLaneRan(System.nanoTime() - began);
+          lane.progress.activity().targetLane(System.nanoTime() - began, waited);
           return verify(frame.getLaneEnd().getChain().toByteArray());
         }
         default -> throw SyncException.precondition("%s: a target does not expect %s",

@@ -120,14 +120,13 @@ public final class SyncActivity {
     linkWaitNanos += nanos;
   }
 
-  /** A target lane waited {@code nanos} for the source's next frame. */
-  public synchronized void waitedForFrame(long nanos) {
-    frameWaitNanos += nanos;
-  }
-
-  /** A target lane ran for {@code nanos}, from its start to the source's last frame. */
-  public synchronized void targetLaneRan(long nanos) {
-    targetLaneNanos += nanos;
+  /**
+   * A target lane ran for {@code ranNanos}, from its start to the source's last frame, and
+   * waited {@code frameWaitNanos} of it for the source's next frame.
+   */
+  public synchronized void targetLane(long ranNanos, long frameWaitNanos) {
+    targetLaneNanos += ranNanos;
+    this.frameWaitNanos += frameWaitNanos;
   }
 
   /**
