@@ -130,9 +130,9 @@ final class ItemChecks {
     FlowSupport.quietly("restarting the cloud VM of " + item.getVmName(), () -> {
       if (context.cloud().get(item.getCloudVmId()).map(vm -> vm.state()
           != io.failback.controller.cloud.PowerState.RUNNING).orElse(false)) {
-        context.cloud().start(item.getCloudVmId());
+        String notes = FlowSupport.startCloudVm(context.cloud(), item.getCloudVmId());
         log.warn(item.getVmName() + ": cloud VM " + item.getCloudVmId()
-            + " started again (the interrupted failback had stopped it)");
+            + " started again (the interrupted failback had stopped it)" + notes);
       }
     });
   }

@@ -198,9 +198,9 @@ final class RollbackFailbackVm extends ItemWork {
               "RollbackFailback job " + jobId + " " + why + " with only the undo journals"
                   + " left to put back; they are put back as soon as host "
                   + item.getOnPremHost() + " can")));
-      quietly("starting the cloud VM", () -> context.cloud().start(item.getCloudVmId()));
-      return "the cloud VM runs; the on-prem disks' undo journals are put back as soon as"
-          + " host " + item.getOnPremHost() + " can";
+      return FlowSupport.restartCloudVm(context.cloud(), item.getCloudVmId()) + "; the on-prem"
+          + " disks' undo journals are put back as soon as host " + item.getOnPremHost()
+          + " can";
     }
     if (!onPremWritten) {
       // Nothing changed on-prem: the failback stands, and its VM runs again.
