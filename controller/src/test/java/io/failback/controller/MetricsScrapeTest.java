@@ -73,6 +73,7 @@ class MetricsScrapeTest {
     fixture.controller.server.metrics().refresh();
     Scrape after = Scrape.of(controllerMetrics);
     assertEquals(1, after.value("failback_agents_connected"));
+    assertEquals(0, after.value("failback_agent_commands_pending"), "every command answered");
     assertEquals(1, after.value("failback_agent_online", "host", "hv-01"));
     double age = after.value("failback_agent_heartbeat_age_seconds", "host", "hv-01");
     assertTrue(age >= 0 && age < 10, "heartbeat age " + age);

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -225,17 +226,19 @@ public final class AgentHosts implements OnPremHosts {
 
   /** Sends RefreshInventory; why it got no good answer within {@code within}, or empty. */
   private Optional<String> refreshWithin(String host, Duration within) {
+    CompletableFuture<CommandResult> answer = registry.send(host, Command.newBuilder()
+        .setCommandId(UUID.randomUUID().toString())
+        .setRefreshInventory(RefreshInventory.getDefaultInstance()).build());
     try {
-      CommandResult result = registry.send(host, Command.newBuilder()
-          .setCommandId(UUID.randomUUID().toString())
-          .setRefreshInventory(RefreshInventory.getDefaultInstance()).build())
-          .get(within.toMillis(), TimeUnit.MILLISECONDS);
+      CommandResult result = answer.get(within.toMillis(), TimeUnit.MILLISECONDS);
       return result.getError().isEmpty() ? Optional.empty() : Optional.of(result.getError());
     } catch (ExecutionException | TimeoutException e) {
       return Optional.of("no fresh answer within " + within.toSeconds() + " s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.of("interrupted");
+    } finally {
+      answer.cancel(false); // given up: the registry stops waiting too
     }
   }
 
@@ -263,9 +266,10 @@ public final class AgentHosts implements OnPremHosts {
     if (!registry.isOnline(host)) {
       throw new LifecycleException("host " + host + " is offline; cannot " + what + " its VM");
     }
+    CompletableFuture<CommandResult> answer = registry.send(host, command.setCommandId(
+        UUID.randomUUID().toString()).build());
     try {
-      return CancelScope.await(registry.send(host, command.setCommandId(
-          UUID.randomUUID().toString()).build()), timeout);
+      return CancelScope.await(answer, timeout);
     } catch (CancelScope.CancelledWaitException e) {
       throw new LifecycleException("cancelled while waiting for host " + host + " to " + what
           + " a VM; what the host does with that command is not known yet");
@@ -277,6 +281,8 @@ public final class AgentHosts implements OnPremHosts {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LifecycleException("interrupted while waiting for host " + host);
+    } finally {
+      answer.cancel(false); // given up or answered: the registry stops waiting either way
     }
   }
 }

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,13 +39,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentRegistry {
   private static final Logger log = LoggerFactory.getLogger(AgentRegistry.class);
+  /** How long an answer nobody waits for (a refresh of the inventory) is still taken. */
+  static final Duration UNAWAITED_ANSWER = Duration.ofMinutes(10);
 
   private final ControllerStore store;
   private final Clock clock;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
   private final Map<String, Live> live = new HashMap<>();
-  private final Map<String, Pending> pending = new HashMap<>();
+  private final PendingCommands pending = new PendingCommands();
   private final MovedStreams moved = new MovedStreams();
   private final Map<String, String> refusals = new HashMap<>();
   private final OwnedInventories owned;
@@ -56,13 +59,6 @@ public final class AgentRegistry {
   private final AgentProcesses processes = new AgentProcesses();
   /** When each host's control stream ended, in System.nanoTime(), while it is offline. */
   private final Map<String, Long> offlineSince = new HashMap<>();
-
-  /** A command sent to {@code host}: only that host's stream may answer it. */
-  /**
-   * A command sent, awaiting its result. {@code warmUp}: a warm-up session, which the
-   * controller ends by cancelling it (the transfer it warmed starts), so its error is routine.
-   */
-  private record Pending(String host, CompletableFuture<CommandResult> result, boolean warmUp) {}
 
   public AgentRegistry(ControllerStore store, Clock clock, Duration heartbeatInterval,
       Duration heartbeatTimeout) {
@@ -145,15 +141,8 @@ public final class AgentRegistry {
     if (before.isEmpty() || before.get().equals(agentInstanceId)) {
       return;
     }
-    pending.entrySet().removeIf(entry -> {
-      if (!entry.getValue().host().equals(key)) {
-        return false;
-      }
-      entry.getValue().result().completeExceptionally(new IllegalStateException("the agent"
-          + " of host " + key + " restarted before answering command " + entry.getKey()
-          + "; what it did of it is unknown"));
-      return true;
-    });
+    pending.failAll(key, id -> new IllegalStateException("the agent of host " + key
+        + " restarted before answering command " + id + "; what it did of it is unknown"));
   }
 
   /** Why the latest registration of {@code hostName} was refused, if it was. */
@@ -202,10 +191,17 @@ public final class AgentRegistry {
     if (!live.containsKey(normalize(hostName))) {
       return false;
     }
-    // Through send(): only a command sent to this host may be answered by it.
+    // Through send(): only a command sent to this host may be answered by it. Nobody waits
+    // for the answer, so a host that never gives one must not keep its entry for ever.
     send(hostName, Command.newBuilder().setCommandId(UUID.randomUUID().toString())
-        .setRefreshInventory(RefreshInventory.getDefaultInstance()).build());
+        .setRefreshInventory(RefreshInventory.getDefaultInstance()).build())
+        .orTimeout(UNAWAITED_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
     return true;
+  }
+
+  /** Commands sent to hosts that still wait for their answer (a gauge). */
+  public int pendingCommands() {
+    return pending.size();
   }
 
   /**
@@ -218,9 +214,8 @@ public final class AgentRegistry {
       return CompletableFuture.failedFuture(new IllegalStateException("host " + hostName
           + " is offline"));
     }
-    CompletableFuture<CommandResult> result = new CompletableFuture<>();
-    pending.put(command.getCommandId(), new Pending(normalize(hostName), result,
-        command.getStartSync().getWarmUp()));
+    CompletableFuture<CommandResult> result = pending.add(command.getCommandId(),
+        normalize(hostName), command.getStartSync().getWarmUp());
     current.connection().send(ControllerMessage.newBuilder().setCommand(command).build());
     return result;
   }
@@ -233,12 +228,18 @@ public final class AgentRegistry {
   public synchronized void commandResult(String hostName, CommandResult result)
       throws StoreException, AgentInputException {
     String key = normalize(hostName);
-    Pending waiting = pending.get(result.getCommandId());
-    if (waiting == null || !waiting.host().equals(key)) {
-      log.warn("host " + key + " answered a command it was not sent; ignored");
+    PendingCommands.Pending waiting = pending.waiting(result.getCommandId()).orElse(null);
+    if (waiting == null) {
+      // Routine after a restart of the controller, or when a caller stopped waiting.
+      log.info("host " + key + " answered a command nobody waits for (given up, or sent"
+          + " before this controller started); ignored");
       return;
     }
-    pending.remove(result.getCommandId());
+    if (!waiting.host().equals(key)) {
+      log.warn("host " + key + " answered a command sent to host " + waiting.host()
+          + "; ignored");
+      return;
+    }
     CommandResult checked;
     try {
       checked = CommandResultValidator.check(result, key);

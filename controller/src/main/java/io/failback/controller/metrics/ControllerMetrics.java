@@ -126,6 +126,10 @@ public final class ControllerMetrics {
     Gauge.builder("failback.agents.connected", agentRegistry,
             r -> r.lastHeartbeats().size())
         .description("Agents with a live control stream").register(registry);
+    Gauge.builder("failback.agent.commands.pending", agentRegistry,
+            AgentRegistry::pendingCommands)
+        .description("Commands sent to agents whose answer is still awaited; one that only"
+            + " grows is a host that does not answer").register(registry);
     refresh();
   }
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import io.failback.common.testing.LogCapture;
 import io.failback.common.testing.MutableClock;
 import io.failback.controller.store.ControllerStore;
 import io.failback.proto.v1.Command;
@@ -171,6 +173,49 @@ class AgentRegistryTest {
     registry.expireStale();
     assertEquals("replaced, not closed", third.closedBecause);
     assertTrue(registry.isOnline("hv-01"));
+  }
+
+  /**
+   * A command is awaited while its future is: answered, failed by the agent's restart or given
+   * up by its caller, it is no longer, and a late answer changes nothing. Before, a command
+   * nobody answered stayed for the controller's life.
+   */
+  @Test
+  void aCommandIsAwaitedUntilAnsweredFailedOrGivenUp() throws Exception {
+    FakeConnection connection = new FakeConnection();
+    registry.register("hv-01", inventory("hv-01", "a"), "x:1", "i1", 0, connection);
+    var answered = registry.send("hv-01", refresh("answered"));
+    var givenUp = registry.send("hv-01", refresh("given-up"));
+    var lost = registry.send("hv-01", refresh("lost"));
+    assertEquals(3, registry.pendingCommands());
+
+    registry.commandResult("hv-01", result("answered"));
+    assertTrue(answered.isDone() && !answered.isCompletedExceptionally());
+    givenUp.cancel(false);
+    assertEquals(1, registry.pendingCommands());
+
+    try (LogCapture log = LogCapture.of(AgentRegistry.class)) {
+      registry.commandResult("hv-01", CommandResult.newBuilder().setCommandId("given-up")
+          .setInventory(inventory("hv-01", "a", "late")).build());
+      assertEquals(1, registry.host("hv-01").orElseThrow().getInventory()
+          .getVirtualMachinesCount(), "a late answer's inventory was taken");
+      assertEquals(Level.INFO, log.events().get(0).getLevel(), "routine after a restart");
+
+      // Only the host a command went to may answer it.
+      registry.register("hv-02", inventory("hv-02", "b"), "x:2", "i2", 0, new FakeConnection());
+      registry.commandResult("hv-02", CommandResult.newBuilder().setCommandId("lost")
+          .setInventory(inventory("hv-02", "b")).build());
+      assertFalse(lost.isDone(), "another host answered hv-01's command");
+      var warned = log.events().stream().filter(e -> e.getLevel() == Level.WARN).toList();
+      assertEquals(1, warned.size(), log.events().toString());
+      assertTrue(warned.get(0).getFormattedMessage()
+          .contains("host hv-02 answered a command sent to host hv-01"), warned.toString());
+    }
+
+    // A new agent process never answers its predecessor's commands.
+    registry.register("hv-01", inventory("hv-01", "a"), "x:3", "i3", 0, new FakeConnection());
+    assertTrue(lost.isCompletedExceptionally());
+    assertEquals(0, registry.pendingCommands());
   }
 
   private static Command refresh(String id) {
