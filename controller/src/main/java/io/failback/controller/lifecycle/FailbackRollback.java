@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.DiskRollback;
 import io.failback.proto.v1.ProtectedItem;
@@ -13,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * Undoes a failback that did not finish (cancelled, failed, cut short by a restart): the agent
  * puts the on-prem disks back from their undo journals, the cloud VM runs, and the item is
  * FAILED_OVER again, as if the failback had never started. When the host cannot do it now
- * the item waits in FAILBACK_INCONSISTENT with the rollback due; when a journal is missing or
- * damaged it stays there and says why.
+ * the item waits in FAILBACK_INCONSISTENT with the rollback due, and so it does, saying so,
+ * when the disks went back but the cloud VM would not start (the due rollback then only starts
+ * it); when a journal is missing or damaged it stays there and says why.
  */
 final class FailbackRollback {
   private static final Logger log = LoggerFactory.getLogger(FailbackRollback.class);
@@ -62,18 +64,33 @@ final class FailbackRollback {
       }
       RollbackReport report = context.hosts().rollbackDisks(host, vm, item.getGeneration(),
           item.getUndoJournal());
+      boolean retry = item.getState() == ProtectionState.FAILBACK_INCONSISTENT;
+      // A rollback due again after its cloud VM did not start finds nothing left to put back.
+      String rolledBack = retry && report.getDisksCount() == 0
+          ? "nothing was left to put back on the on-prem disks"
+          : "the on-prem disks were rolled back to their state before the failback ("
+              + describe(report) + ")";
       // The cloud copy is the only one that may run: the failback is undone.
-      String notes = "";
-      if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() != PowerState.RUNNING)
-          .orElse(false)) {
-        notes = FlowSupport.startCloudVm(context.cloud(), item.getCloudVmId());
+      String started;
+      try {
+        started = startCloudVm(item);
+      } catch (CloudException | RuntimeException e) {
+        if (retry) {
+          return "the cloud VM still does not start: " + e.getMessage(); // the item says so
+        }
+        // Due again, with the journal's name: the sweep's next rollback finds nothing left to
+        // put back (a no-op) and starts the VM again, until it runs.
+        inconsistent(item, "failback " + why + "; " + rolledBack + ", but starting the cloud"
+            + " VM failed (" + e.getMessage() + "); it is tried again while host "
+            + item.getOnPremHost() + " is online, until it runs", true);
+        return rolledBack + "; starting the cloud VM failed (" + e.getMessage() + "): it is"
+            + " tried again; the item is FAILBACK_INCONSISTENT until it runs";
       }
       context.items().transition(item.getVmId(), null, ProtectionState.FAILED_OVER,
           b -> b.clearActiveJobId().clearInconsistentReason().clearUndoJournal());
       // The failover baseline and its tracking point stay: a re-run's phase 1 sends again every
       // block the cloud VM wrote since the failover, those put back here among them.
-      String done = "the on-prem disks were rolled back to their state before the failback ("
-          + describe(report) + "); the cloud VM runs and the item is FAILED_OVER" + notes;
+      String done = rolledBack + "; " + started + "the item is FAILED_OVER";
       log.info(item.getVmName() + ": " + done);
       return done;
     } catch (UndoUnusableException e) {
@@ -92,6 +109,16 @@ final class FailbackRollback {
       inconsistent(item, reason, true);
       return "rollback due: " + e.getMessage() + "; it runs when host " + host + " can";
     }
+  }
+
+  /** Starts the cloud VM unless it runs; says so for the job ("" when it ran already). */
+  private String startCloudVm(ProtectedItem item) throws CloudException {
+    if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() == PowerState.RUNNING)
+        .orElse(true)) {
+      return "";
+    }
+    return "the cloud VM runs again" + FlowSupport.startCloudVm(context.cloud(),
+        item.getCloudVmId()) + "; ";
   }
 
   private void inconsistent(ProtectedItem item, String reason, boolean keepJournal) {
