@@ -58,6 +58,9 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     assertTrue(outcome.agent().getFrameWaitNanos() <= outcome.agent().getTargetLaneNanos(),
         outcome.agent().toString());
     assertEquals(0, outcome.agent().getSendNanos(), "the agent sent no blocks");
+    // And how busy its machine's CPUs were meanwhile, in either role.
+    assertTrue(outcome.agent().hasCpuBusyPermille()
+        && outcome.agent().getCpuBusyPermille() <= 1000, outcome.agent().toString());
 
     // Reverse replication: the on-prem VHDX is the source, a new cloud VHDX the target.
     Path agentVhdx = Path.of(disks.get(1).getPath());
@@ -75,6 +78,7 @@ class SyncOverGrpcTest extends SyncGrpcTestBase {
     assertArrayEquals(vhdxData, readAll(cloudVhdx));
     assertTrue(outcome.agent().getSendNanos() > 0, outcome.agent().toString());
     assertEquals(0, outcome.agent().getTargetLaneNanos(), "the agent was the source");
+    assertTrue(outcome.agent().hasCpuBusyPermille(), outcome.agent().toString());
   }
 
   @Test

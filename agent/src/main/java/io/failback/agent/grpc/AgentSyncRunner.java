@@ -14,7 +14,7 @@ import io.failback.common.disk.BlockDevices;
 import io.failback.common.metrics.SyncMeter;
 import io.failback.common.sync.DigestSets;
 import io.failback.common.sync.DiskSync;
-import io.failback.common.sync.SyncActivity;
+import io.failback.common.sync.MachineCpu;
 import io.failback.common.sync.SyncException;
 import io.failback.common.sync.SyncProgress;
 import io.failback.proto.v1.CommandResult;
@@ -22,7 +22,6 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.StartSync;
 import io.failback.proto.v1.SyncMode;
-import io.failback.proto.v1.SyncReport;
 import io.failback.proto.v1.SyncRole;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
@@ -295,6 +294,7 @@ public final class AgentSyncRunner implements AutoCloseable {
         "mode", start.getParameters().getMode().name().toLowerCase(java.util.Locale.ROOT)));
     ScheduledFuture<?> metered = metering.scheduleAtFixedRate(
         () -> recorder.record(progress.snapshot()), 1, 1, TimeUnit.SECONDS);
+    MachineCpu.Reading cpu = MachineCpu.read();
     DiskSync.Result outcome;
     try {
       outcome = new DiskSync(start.getParameters(), start.getAgentRole(), device,
@@ -305,21 +305,8 @@ public final class AgentSyncRunner implements AutoCloseable {
       metered.cancel(false);
       recorder.record(progress.snapshot());
     }
-    var counters = outcome.progress();
-    result.setSyncReport(SyncReport.newBuilder().setSessionId(sessionId)
-        .setDiskDigest(outcome.diskDigestHex()).setBlocksScanned(counters.blocksScanned())
-        .setBlocksEqual(counters.blocksEqual()).setBlocksZero(counters.blocksZero())
-        .setBlocksSent(counters.blocksSent()).setBytesRead(counters.bytesRead())
-        .setBytesWritten(counters.bytesWritten()).setBytesOnWire(counters.bytesOnWire())
-        .setResumes(counters.resumes()));
-    SyncActivity.Snapshot lanes = progress.activity().snapshot();
-    if (start.getAgentRole() == SyncRole.SOURCE) {
-      result.getSyncReportBuilder().setSendNanos(lanes.sendNanos())
-          .setLinkWaitNanos(lanes.linkWaitNanos()).setSentBytes(lanes.sentBytes());
-    } else {
-      result.getSyncReportBuilder().setFrameWaitNanos(lanes.frameWaitNanos())
-          .setTargetLaneNanos(lanes.targetLaneNanos());
-    }
+    result.setSyncReport(SessionReport.of(sessionId, outcome, start.getAgentRole(),
+        progress.activity().snapshot(), cpu));
     log.info("sync session " + sessionId + " done: " + outcome.diskDigestHex());
   }
 

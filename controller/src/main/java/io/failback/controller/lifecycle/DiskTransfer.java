@@ -2,6 +2,7 @@ package io.failback.controller.lifecycle;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.metrics.SyncMeter;
+import io.failback.common.sync.MachineCpu;
 import io.failback.common.sync.SyncActivity;
 import io.failback.common.sync.SyncProgress;
 import io.failback.common.sync.Throttle;
@@ -220,6 +221,7 @@ final class DiskTransfer {
       throws LifecycleException, InterruptedException {
     List<CompletableFuture<SyncOutcome>> futures = new ArrayList<>();
     long started = System.nanoTime();
+    MachineCpu.Reading cpu = MachineCpu.read();
     // One activity for all disks: they move together, over one link.
     SyncActivity activity = new SyncActivity(System::nanoTime);
     List<SyncProgress> progress = new ArrayList<>();
@@ -264,7 +266,7 @@ final class DiskTransfer {
       first.throwIfAny();
       finished = outcomes;
       ReadPointNotes.of(disks, outcomes).forEach(text -> note(plan, text));
-      TransferMeasures.record(timings, plan, started, activity, outcomes);
+      TransferMeasures.record(timings, plan, started, cpu, activity, outcomes);
       return outcomes;
     } finally {
       reporting.cancel(false);
@@ -358,8 +360,7 @@ final class DiskTransfer {
         checkpoint -> {
           acknowledged.put(checkpoint.getLane(), checkpoint);
           lanes.record(plan, disk.index(), parameters.getLaneCount(), checkpoint);
-        }, counters,
-        disk.changed(), plan.encryption(), throttle);
+        }, counters, disk.changed(), plan.encryption(), throttle);
   }
 
   /** A job step when there is a job, a log line for a delta cycle. */

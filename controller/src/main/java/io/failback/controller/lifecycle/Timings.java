@@ -65,7 +65,7 @@ final class Timings {
       h.send = or(t.sendRate(), h.send);
       if (t.sendRate().isPresent()) {
         h.link = Optional.of(new CompressionPolicy.Measured(t.sendRate().getAsDouble(),
-            t.linkBound()));
+            t.linkBound(), t.cpus().note()));
       }
       h.checksum = or(t.checksumRate(), h.checksum);
       if (t.referencePoint()) {
@@ -82,12 +82,13 @@ final class Timings {
 
   /**
    * Keeps the link from {@code host} as an upload's lanes met it: {@code bytesPerSecond} while
-   * sending, and whether the link held them back.
+   * sending, whether the link held them back, and whether busy CPUs did ("" if not).
    */
-  void uploaded(String host, double bytesPerSecond, boolean linkBound) {
+  void uploaded(String host, double bytesPerSecond, boolean linkBound, String cpusBusy) {
     Host h = hosts.computeIfAbsent(key(host), k -> new Host());
     synchronized (h) {
-      h.uploadLink = Optional.of(new CompressionPolicy.Measured(bytesPerSecond, linkBound));
+      h.uploadLink = Optional.of(new CompressionPolicy.Measured(bytesPerSecond, linkBound,
+          cpusBusy));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.common.sync.MachineCpu;
 import io.failback.common.sync.SyncActivity;
 import io.failback.controller.sync.SyncOutcome;
 import io.failback.proto.v1.SyncMode;
@@ -21,17 +22,19 @@ final class TransferMeasures {
 
   /**
    * @param started when the transfer began, in System.nanoTime()
+   * @param cpu the controller's machine's CPU counters then
    * @param activity the controller's lanes, of every disk of the transfer
    */
   static void record(Timings timings, DiskTransfer.Plan plan, long started,
-      SyncActivity activity, List<SyncOutcome> outcomes) {
+      MachineCpu.Reading cpu, SyncActivity activity, List<SyncOutcome> outcomes) {
     // A verify pass is no model for a transfer: its source reads nothing it need not.
     if (plan.readBack() == DiskTransfer.ReadBack.VERIFY_PASS) {
       return;
     }
+    List<SyncReport> reports = outcomes.stream().map(SyncOutcome::agent).toList();
+    BusyCpus cpus = BusyCpus.of(cpu, reports);
     if (plan.agentRole() == SyncRole.SOURCE) {
-      uploaded(timings, plan.host(), outcomes.stream().map(SyncOutcome::agent).toList(),
-          activity.snapshot());
+      uploaded(timings, plan.host(), reports, activity.snapshot(), cpus);
       return;
     }
     long scanned = plan.mode() != SyncMode.DELTA ? 0 : outcomes.stream()
@@ -43,7 +46,7 @@ final class TransferMeasures {
         outcomes.stream().mapToLong(o -> o.agent().getTargetLaneNanos()).sum());
     TransferTiming timing = new TransferTiming(System.nanoTime() - started,
         lanes.firstNanos() < 0 ? 0 : lanes.firstNanos() - started, lanes, scanned,
-        plan.referenceAfterWrite(), plan.mode() == SyncMode.TRACKED);
+        plan.referenceAfterWrite(), plan.mode() == SyncMode.TRACKED, cpus);
     timings.transfer(plan.host(), timing);
     log.info(plan.sessionPrefix() + ": " + timing);
   }
@@ -61,10 +64,13 @@ final class TransferMeasures {
    * lanes had waited for frames about half their time). A download reads the agent's lanes
    * the same way ({@link TransferTiming#linkBound}).
    *
+   * <p>Lanes on both sides may also have waited for CPUs with nothing to spare ({@link
+   * BusyCpus}): then neither the link nor the lanes set the pace.
+   *
    * @param controller the controller's lanes, the upload's targets
    */
   static void uploaded(Timings timings, String host, List<SyncReport> reports,
-      SyncActivity.Snapshot controller) {
+      SyncActivity.Snapshot controller, BusyCpus cpus) {
     long bytes = reports.stream().mapToLong(SyncReport::getSentBytes).sum();
     long sending = reports.stream().mapToLong(SyncReport::getSendNanos).max().orElse(0);
     long waiting = reports.stream().mapToLong(SyncReport::getLinkWaitNanos).sum();
@@ -74,11 +80,13 @@ final class TransferMeasures {
     boolean heldBack = waiting * 2 >= sending;
     boolean controllerBusy = controller.targetHeldBack();
     double rate = bytes * 1e9 / sending;
-    timings.uploaded(host, rate, heldBack && !controllerBusy);
+    timings.uploaded(host, rate, heldBack && !controllerBusy && !cpus.saturated(),
+        heldBack && !controllerBusy ? cpus.note() : "");
     log.info("upload from host {}: {} bytes at {} MB/s while sending, {}", host, bytes,
         String.format(java.util.Locale.ROOT, "%.1f", rate / 1e6), !heldBack
             ? "not held back by the link" : controllerBusy ? "held back by the controller's"
             + " own lanes (they waited for frames " + percent(controller) + " of their time)"
+            : cpus.saturated() ? "held back by busy CPUs, not the link: " + cpus.note()
             : "held back by the link");
   }
 

@@ -17,11 +17,19 @@ import java.util.OptionalDouble;
  * @param referencePoint whether the agent made a reference point after writing, which the
  *     fixed cost then includes
  * @param tracked whether it sent only tracked changes (TRACKED), as phase 2 does
+ * @param cpus how busy both machines' CPUs were meanwhile
  */
 record TransferTiming(long elapsedNanos, long setupNanos, SyncActivity.Snapshot activity,
-    long scannedBytes, boolean referencePoint, boolean tracked) {
+    long scannedBytes, boolean referencePoint, boolean tracked, BusyCpus cpus) {
   /** Less sent than this says too little about the link to be a rate. */
   static final long MIN_SENT_BYTES = 1 << 20;
+
+  /** Without knowing how busy the CPUs were. */
+  TransferTiming(long elapsedNanos, long setupNanos, SyncActivity.Snapshot activity,
+      long scannedBytes, boolean referencePoint, boolean tracked) {
+    this(elapsedNanos, setupNanos, activity, scannedBytes, referencePoint, tracked,
+        BusyCpus.UNKNOWN);
+  }
 
   /** Bytes per second while the lanes were sending. */
   OptionalDouble sendRate() {
@@ -34,11 +42,12 @@ record TransferTiming(long elapsedNanos, long setupNanos, SyncActivity.Snapshot 
    * Whether the link set the pace of the sending: the lanes, added up, waited for it (its flow
    * control, or a bandwidth limit) at least half the sending time. Otherwise the lanes' reading,
    * hashing and compressing did, and the link is faster than {@link #sendRate}; so did the
-   * target's, where its lanes seldom waited for a frame (a disk slower than the link).
+   * target's, where its lanes seldom waited for a frame (a disk slower than the link), and so
+   * did CPUs with nothing to spare on either side ({@link BusyCpus}).
    */
   boolean linkBound() {
     return activity.sendNanos() > 0 && activity.linkWaitNanos() * 2 >= activity.sendNanos()
-        && !activity.targetHeldBack();
+        && !activity.targetHeldBack() && !cpus.saturated();
   }
 
   /**

@@ -24,8 +24,15 @@ import java.util.OptionalLong;
  * LZ4 (a fast LAN) gets none.
  */
 public final class CompressionPolicy {
-  /** A rate the last transfer with a host measured while sending, and what set it. */
-  public record Measured(double bytesPerSecond, boolean linkBound) {}
+  /**
+   * A rate the last transfer with a host measured while sending, and what set it; {@code
+   * cpusBusy}, when not empty, says the CPUs did ("the CPUs were busy (…)").
+   */
+  public record Measured(double bytesPerSecond, boolean linkBound, String cpusBusy) {
+    public Measured(double bytesPerSecond, boolean linkBound) {
+      this(bytesPerSecond, linkBound, "");
+    }
+  }
 
   /** A codec and the link rate up to which it is chosen. */
   record Step(long upToBitsPerSecond, Codec codec) {}
@@ -76,7 +83,8 @@ public final class CompressionPolicy {
     }
     if (linkBits == Long.MAX_VALUE) {
       String why = measured.map(m -> "host " + host + "'s " + link + " carried " + rate((long)
-          (m.bytesPerSecond() * 8)) + " without holding the lanes back").orElse(
+          (m.bytesPerSecond() * 8)) + (m.cpusBusy().isEmpty()
+          ? " without holding the lanes back" : " while " + m.cpusBusy())).orElse(
           "nothing measured with host " + host + " yet, no bandwidth limit");
       return new TransferSettings(Codec.LZ4, lanes, "chosen: " + why);
     }

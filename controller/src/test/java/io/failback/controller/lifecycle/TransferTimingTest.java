@@ -122,6 +122,18 @@ class TransferTimingTest {
         false, false).linkBound());
     assertEquals(true, new TransferTiming(900 * MS, 100 * MS,
         lanes.withTarget(400 * MS, 800 * MS), 0, false, false).linkBound());
+    // The same waits with either machine's CPUs saturated: the CPUs set the pace, and the
+    // rate kept says so.
+    TransferTiming saturated = new TransferTiming(900 * MS, 100 * MS, lanes, 0, false, false,
+        new BusyCpus(java.util.OptionalDouble.of(0.93), java.util.OptionalDouble.of(0.5)));
+    assertFalse(saturated.linkBound());
+    assertEquals(true, new TransferTiming(900 * MS, 100 * MS, lanes, 0, false, false,
+        new BusyCpus(java.util.OptionalDouble.of(0.89), java.util.OptionalDouble.of(0.5)))
+        .linkBound());
+    Timings busyCpus = new Timings();
+    busyCpus.transfer("hv-01", saturated);
+    assertEquals("the CPUs were busy (the controller's machine 93 %, the agent's 50 %)",
+        busyCpus.link("hv-01").orElseThrow().cpusBusy());
 
     Timings timings = new Timings();
     assertFalse(timings.link("hv-01").isPresent());

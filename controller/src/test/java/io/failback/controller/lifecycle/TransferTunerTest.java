@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -124,7 +125,7 @@ class TransferTunerTest {
         SyncReport.newBuilder().setSentBytes(6_000_000).setSendNanos(600_000_000L)
             .setLinkWaitNanos(400_000_000L).build(),
         SyncReport.newBuilder().setSentBytes(4_000_000).setSendNanos(1_000_000_000L)
-            .setLinkWaitNanos(300_000_000L).build()), controllerWaiting(900, 1000));
+            .setLinkWaitNanos(300_000_000L).build()), controllerWaiting(900, 1000), BusyCpus.UNKNOWN);
     TransferSettings upload = settings(jobId, "vm-1", SyncRole.SOURCE);
     assertEquals("zstd level 6", upload.codec().toString());
     assertTrue(upload.because().startsWith("chosen: host hv-01's upload link measured at"
@@ -134,11 +135,11 @@ class TransferTunerTest {
         "chosen: nothing measured with host hv-01 yet"));
     // Too little sent says nothing of the link; lanes not held back say it is faster: LZ4.
     TransferMeasures.uploaded(timings, "hv-02", List.of(SyncReport.newBuilder()
-        .setSentBytes(100_000).setSendNanos(1_000_000_000L).build()), controllerWaiting(0, 0));
+        .setSentBytes(100_000).setSendNanos(1_000_000_000L).build()), controllerWaiting(0, 0), BusyCpus.UNKNOWN);
     assertEquals(Optional.empty(), timings.uploadLink("hv-02"));
     TransferMeasures.uploaded(timings, "hv-01", List.of(SyncReport.newBuilder()
         .setSentBytes(10_000_000).setSendNanos(1_000_000_000L).setLinkWaitNanos(1).build()),
-        controllerWaiting(900, 1000));
+        controllerWaiting(900, 1000), BusyCpus.UNKNOWN);
     assertEquals("lz4", settings(jobId, "vm-1", SyncRole.SOURCE).codec().toString());
   }
 
@@ -152,14 +153,50 @@ class TransferTunerTest {
     String jobId = job("vm-1");
     List<SyncReport> heldBack = List.of(SyncReport.newBuilder().setSentBytes(16_000_000)
         .setSendNanos(650_000_000L).setLinkWaitNanos(1_000_000_000L).build());
-    TransferMeasures.uploaded(timings, "hv-01", heldBack, controllerWaiting(200, 1300));
+    TransferMeasures.uploaded(timings, "hv-01", heldBack, controllerWaiting(200, 1300), BusyCpus.UNKNOWN);
     assertFalse(timings.uploadLink("hv-01").orElseThrow().linkBound());
     TransferSettings upload = settings(jobId, "vm-1", SyncRole.SOURCE);
     assertEquals("lz4", upload.codec().toString());
     assertTrue(upload.because().startsWith("chosen: host hv-01's upload link carried 197"
         + " Mbit/s without holding the lanes back"), upload.because());
     // The same waits with a controller that mostly waited for frames: the link held it back.
-    TransferMeasures.uploaded(timings, "hv-01", heldBack, controllerWaiting(700, 1300));
+    TransferMeasures.uploaded(timings, "hv-01", heldBack, controllerWaiting(700, 1300), BusyCpus.UNKNOWN);
+    assertTrue(timings.uploadLink("hv-01").orElseThrow().linkBound());
+    assertEquals("zstd level 6", settings(jobId, "vm-1", SyncRole.SOURCE).codec().toString());
+  }
+
+  /**
+   * Lanes that waited for the link while a machine's CPUs had nothing to spare measured the
+   * CPUs: the first upload of a fresh pair of processes on a 2-core machine (96–100 % busy)
+   * passed for a 1 Gbit/s link, and zstd would then have cost the CPU that was short.
+   */
+  @Test
+  void anUploadWhileACpuWasSaturatedSaysNothingOfTheLink() throws Exception {
+    String jobId = job("vm-1");
+    SyncReport heldBack = SyncReport.newBuilder().setSentBytes(16_000_000)
+        .setSendNanos(650_000_000L).setLinkWaitNanos(1_000_000_000L).build();
+    // The agent's machine: the busiest of its sessions' reports.
+    List<SyncReport> reports = List.of(heldBack.toBuilder().setCpuBusyPermille(970).build(),
+        heldBack.toBuilder().setCpuBusyPermille(400).build(), heldBack);
+    assertEquals(OptionalDouble.of(0.97), BusyCpus.of(
+        io.failback.common.sync.MachineCpu.read(), reports).agent());
+    TransferMeasures.uploaded(timings, "hv-01", reports, controllerWaiting(700, 1300),
+        new BusyCpus(OptionalDouble.empty(), OptionalDouble.of(0.97)));
+    assertFalse(timings.uploadLink("hv-01").orElseThrow().linkBound());
+    TransferSettings upload = settings(jobId, "vm-1", SyncRole.SOURCE);
+    assertEquals("lz4", upload.codec().toString());
+    assertTrue(upload.because().contains("host hv-01's upload link carried 591 Mbit/s while"
+        + " the CPUs were busy (") && upload.because().contains("the agent's 97 %)"),
+        upload.because());
+    // The controller's machine saturated: the same.
+    TransferMeasures.uploaded(timings, "hv-01", List.of(heldBack), controllerWaiting(700, 1300),
+        new BusyCpus(OptionalDouble.of(0.95), OptionalDouble.empty()));
+    assertFalse(timings.uploadLink("hv-01").orElseThrow().linkBound());
+    assertTrue(settings(jobId, "vm-1", SyncRole.SOURCE).because().contains("while the CPUs"
+        + " were busy (the controller's machine 95 %)"));
+    // Both with CPU to spare: the link held the lanes back, and a slow one is worth zstd.
+    TransferMeasures.uploaded(timings, "hv-01", List.of(heldBack), controllerWaiting(700, 1300),
+        new BusyCpus(OptionalDouble.of(0.6), OptionalDouble.of(0.89)));
     assertTrue(timings.uploadLink("hv-01").orElseThrow().linkBound());
     assertEquals("zstd level 6", settings(jobId, "vm-1", SyncRole.SOURCE).codec().toString());
   }

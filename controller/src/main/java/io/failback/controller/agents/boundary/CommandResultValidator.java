@@ -91,6 +91,11 @@ public final class CommandResultValidator {
     Fields.atMost(problems, field + ".send_nanos", report.getSendNanos(), month);
     Fields.atMost(problems, field + ".link_wait_nanos", report.getLinkWaitNanos(), 64 * month);
     Fields.atMost(problems, field + ".sent_bytes", report.getSentBytes(), MAX_BYTES);
+    Fields.atMost(problems, field + ".frame_wait_nanos", report.getFrameWaitNanos(), 64 * month);
+    Fields.atMost(problems, field + ".target_lane_nanos", report.getTargetLaneNanos(),
+        64 * month);
+    Fields.atMost(problems, field + ".cpu_busy_permille",
+        Integer.toUnsignedLong(report.getCpuBusyPermille()), 1000);
     // What the agent counted, which an upload's job shows and sums: a PiB, and 2^40 blocks (a
     // 64 TiB disk has 2^34 of 4 KiB; a session's resumes may scan some again).
     Fields.atMost(problems, field + ".blocks_scanned", report.getBlocksScanned(), MAX_BLOCKS);

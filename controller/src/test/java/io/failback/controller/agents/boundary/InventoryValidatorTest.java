@@ -115,11 +115,23 @@ class InventoryValidatorTest {
     // What the lanes measured while sending is bounded too: the controller computes with it.
     AgentInputException refused = assertThrows(AgentInputException.class,
         () -> CommandResultValidator.check(day.toBuilder().setSyncReport(day.getSyncReport()
-            .toBuilder().setSendNanos(-1L).setLinkWaitNanos(-1L).setSentBytes(-1L)).build(),
-            "hv-01"));
-    for (String field : List.of("send_nanos", "link_wait_nanos", "sent_bytes")) {
+            .toBuilder().setSendNanos(-1L).setLinkWaitNanos(-1L).setSentBytes(-1L)
+            .setFrameWaitNanos(-1L).setTargetLaneNanos(-1L)).build(), "hv-01"));
+    for (String field : List.of("send_nanos", "link_wait_nanos", "sent_bytes",
+        "frame_wait_nanos", "target_lane_nanos")) {
       assertTrue(refused.getMessage().contains("sync_report." + field + " 18446744073709551615"
           + " is out of range"), refused.getMessage());
+    }
+    // How busy the agent's CPUs were: thousandths, at most all of them.
+    CommandResult saturated = day.toBuilder().setSyncReport(day.getSyncReport().toBuilder()
+        .setCpuBusyPermille(1000)).build();
+    assertEquals(saturated, CommandResultValidator.check(saturated, "hv-01"));
+    for (int permille : new int[] {1001, -1}) {
+      AgentInputException busy = assertThrows(AgentInputException.class,
+          () -> CommandResultValidator.check(day.toBuilder().setSyncReport(day.getSyncReport()
+              .toBuilder().setCpuBusyPermille(permille)).build(), "hv-01"));
+      assertTrue(busy.getMessage().contains("sync_report.cpu_busy_permille "
+          + Integer.toUnsignedString(permille) + " is out of range"), busy.getMessage());
     }
     // So are the counts an upload's job shows and sums (a negative or wrapped total else).
     AgentInputException counts = assertThrows(AgentInputException.class,
