@@ -65,7 +65,7 @@ final class Timings {
       h.send = or(t.sendRate(), h.send);
       if (t.sendRate().isPresent()) {
         h.link = Optional.of(new CompressionPolicy.Measured(t.sendRate().getAsDouble(),
-            t.linkBound(), t.cpus().note()));
+            t.linkBound(), t.cpusBusy()));
       }
       h.checksum = or(t.checksumRate(), h.checksum);
       if (t.referencePoint()) {

@@ -46,8 +46,16 @@ record TransferTiming(long elapsedNanos, long setupNanos, SyncActivity.Snapshot 
    * did CPUs with nothing to spare on either side ({@link BusyCpus}).
    */
   boolean linkBound() {
-    return activity.sendNanos() > 0 && activity.linkWaitNanos() * 2 >= activity.sendNanos()
-        && !activity.targetHeldBack() && !cpus.saturated();
+    return waitedForLink() && !activity.targetHeldBack() && !cpus.saturated();
+  }
+
+  /** Why lanes that waited for the link did not measure it, if busy CPUs did: or "". */
+  String cpusBusy() {
+    return waitedForLink() && !activity.targetHeldBack() ? cpus.note() : "";
+  }
+
+  private boolean waitedForLink() {
+    return activity.sendNanos() > 0 && activity.linkWaitNanos() * 2 >= activity.sendNanos();
   }
 
   /**

@@ -134,6 +134,10 @@ class TransferTimingTest {
     busyCpus.transfer("hv-01", saturated);
     assertEquals("the CPUs were busy (the controller's machine 93 %, the agent's 50 %)",
         busyCpus.link("hv-01").orElseThrow().cpusBusy());
+    // Lanes that did not wait for the link: the CPUs are no reason worth naming.
+    busyCpus.transfer("hv-01", new TransferTiming(900 * MS, 100 * MS, busy.activity(), 0,
+        false, false, saturated.cpus()));
+    assertEquals("", busyCpus.link("hv-01").orElseThrow().cpusBusy());
 
     Timings timings = new Timings();
     assertFalse(timings.link("hv-01").isPresent());
