@@ -56,11 +56,30 @@ public final class CommandResultValidator {
         Fields.count(problems, "command_result.rollback_report.disks", disks.size(),
             AgentLimits.MAX_DISKS_PER_VM);
         for (int i = 0; i < disks.size(); i++) {
-          Fields.text(problems, "command_result.rollback_report.disks[" + i + "].disk_path",
-              disks.get(i).getDiskPath(), 1, AgentLimits.MAX_PATH_CHARS);
+          String disk = "command_result.rollback_report.disks[" + i + "]";
+          Fields.text(problems, disk + ".disk_path", disks.get(i).getDiskPath(), 1,
+              AgentLimits.MAX_PATH_CHARS);
+          // The job adds them up for the operator: a wrapped or negative total else.
+          Fields.atMost(problems, disk + ".regions_restored",
+              disks.get(i).getRegionsRestored(), MAX_BLOCKS);
+          Fields.atMost(problems, disk + ".regions_zero", disks.get(i).getRegionsZero(),
+              MAX_BLOCKS);
+          Fields.atMost(problems, disk + ".bytes_restored", disks.get(i).getBytesRestored(),
+              MAX_BYTES);
         }
       }
       default -> { }
+    }
+    if (result.hasDrillSeed()) {
+      // The drill's job shows them, and its seeding time becomes a protobuf Duration, which
+      // refuses more than 10,000 years: a month is longer than any command waits.
+      var seed = result.getDrillSeed();
+      Fields.atMost(problems, "command_result.drill_seed.bytes_read", seed.getBytesRead(),
+          MAX_BYTES);
+      Fields.atMost(problems, "command_result.drill_seed.bytes_written",
+          seed.getBytesWritten(), MAX_BYTES);
+      Fields.atMost(problems, "command_result.drill_seed.millis", seed.getMillis(),
+          TimeUnit.DAYS.toMillis(31));
     }
     problems.throwIfAny("command result from host " + host);
     if (result.getError().length() <= AgentLimits.MAX_TEXT_CHARS) {
@@ -105,5 +124,6 @@ public final class CommandResultValidator {
     Fields.atMost(problems, field + ".bytes_read", report.getBytesRead(), MAX_BYTES);
     Fields.atMost(problems, field + ".bytes_written", report.getBytesWritten(), MAX_BYTES);
     Fields.atMost(problems, field + ".bytes_on_wire", report.getBytesOnWire(), MAX_BYTES);
+    Fields.atMost(problems, field + ".resumes", report.getResumes(), MAX_BLOCKS);
   }
 }

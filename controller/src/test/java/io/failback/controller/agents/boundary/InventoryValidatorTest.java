@@ -144,6 +144,29 @@ class InventoryValidatorTest {
       assertTrue(counts.getMessage().contains("sync_report." + field + " "), field + ": "
           + counts.getMessage());
     }
+    // So are a rollback's and a drill's seeding counts, which their jobs add up and show.
+    AgentInputException rollback = assertThrows(AgentInputException.class,
+        () -> CommandResultValidator.check(CommandResult.newBuilder().setCommandId("r")
+            .setRollbackReport(io.failback.proto.v1.RollbackReport.newBuilder().addDisks(
+                io.failback.proto.v1.DiskRollback.newBuilder().setDiskPath("d.vhdx")
+                    .setRegionsRestored(-1L).setRegionsZero(-1L).setBytesRestored(-1L)))
+            .build(), "hv-01"));
+    for (String field : List.of("regions_restored", "regions_zero", "bytes_restored")) {
+      assertTrue(rollback.getMessage().contains("rollback_report.disks[0]." + field + " "),
+          field + ": " + rollback.getMessage());
+    }
+    io.failback.proto.v1.DrillSeedReport seed = io.failback.proto.v1.DrillSeedReport
+        .newBuilder().setBytesRead(1L << 40).setBytesWritten(1L << 40).setMillis(60_000L)
+        .build();
+    CommandResult seeded = CommandResult.newBuilder().setCommandId("s").setDrillSeed(seed)
+        .setCreatedVmId("00000000-0000-0000-0000-0000000000aa").build();
+    assertEquals(seeded, CommandResultValidator.check(seeded, "hv-01"));
+    AgentInputException drill = assertThrows(AgentInputException.class,
+        () -> CommandResultValidator.check(seeded.toBuilder().setDrillSeed(seed.toBuilder()
+            .setMillis(Long.MAX_VALUE).setBytesRead(-1L)).build(), "hv-01"));
+    assertTrue(drill.getMessage().contains("drill_seed.millis " + Long.MAX_VALUE
+        + " is out of range") && drill.getMessage().contains("drill_seed.bytes_read "),
+        drill.getMessage());
     // A 64 TiB disk's count, at 4 KiB, passes.
     CommandResult large = day.toBuilder().setSyncReport(day.getSyncReport().toBuilder()
         .setBlocksScanned(1L << 34).setBytesRead(1L << 46)).build();
