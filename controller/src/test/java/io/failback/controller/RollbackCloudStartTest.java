@@ -69,8 +69,12 @@ class RollbackCloudStartTest {
       // keeps saying why, and nothing warns of a transition it may not make.
       try (LogCapture log = LogCapture.of("io.failback.controller.lifecycle")) {
         Thread.sleep(1_000);
-        assertEquals(ProtectionState.FAILBACK_INCONSISTENT, fixture.item().getState());
-        assertEquals(item.getInconsistentReason(), fixture.item().getInconsistentReason());
+        ProtectedItem waiting = fixture.item();
+        assertEquals(ProtectionState.FAILBACK_INCONSISTENT, waiting.getState());
+        assertTrue(waiting.getInconsistentReason().contains("the on-prem disks hold what they"
+            + " held before the failback, but starting the cloud VM failed (cloud VM ")
+            && waiting.getInconsistentReason().contains("it is tried again"),
+            waiting.getInconsistentReason());
         assertEquals(java.util.List.of(), log.events().stream()
             .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList());
       }

@@ -67,7 +67,7 @@ final class FailbackRollback {
       boolean retry = item.getState() == ProtectionState.FAILBACK_INCONSISTENT;
       // A rollback due again after its cloud VM did not start finds nothing left to put back.
       String rolledBack = retry && report.getDisksCount() == 0
-          ? "nothing was left to put back on the on-prem disks"
+          ? "the on-prem disks hold what they held before the failback"
           : "the on-prem disks were rolled back to their state before the failback ("
               + describe(report) + ")";
       // The cloud copy is the only one that may run: the failback is undone.
@@ -75,14 +75,19 @@ final class FailbackRollback {
       try {
         started = startCloudVm(item);
       } catch (CloudException | RuntimeException e) {
-        if (retry) {
-          return "the cloud VM still does not start: " + e.getMessage(); // the item says so
-        }
         // Due again, with the journal's name: the sweep's next rollback finds nothing left to
         // put back (a no-op) and starts the VM again, until it runs.
-        inconsistent(item, "failback " + why + "; " + rolledBack + ", but starting the cloud"
-            + " VM failed (" + e.getMessage() + "); it is tried again while host "
-            + item.getOnPremHost() + " is online, until it runs", true);
+        String reason = "failback " + why + "; " + rolledBack + ", but starting the cloud VM"
+            + " failed (" + e.getMessage() + "); it is tried again while host " + host
+            + " is online, until it runs";
+        if (retry) {
+          // Said once at WARN already; the item keeps the latest reason (the host may have
+          // been what the rollback waited for until now).
+          FlowSupport.quietly("explaining " + item.getVmName(), () -> context.items()
+              .explainInconsistent(item.getVmId(), reason));
+        } else {
+          inconsistent(item, reason, true);
+        }
         return rolledBack + "; starting the cloud VM failed (" + e.getMessage() + "): it is"
             + " tried again; the item is FAILBACK_INCONSISTENT until it runs";
       }

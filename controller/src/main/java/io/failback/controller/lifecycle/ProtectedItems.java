@@ -314,6 +314,15 @@ public final class ProtectedItems {
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
+  /** A new reason for an item that stays FAILBACK_INCONSISTENT; other states keep theirs. */
+  public ProtectedItem explainInconsistent(String vmId, String reason)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.getState() != ProtectionState.FAILBACK_INCONSISTENT ? current
+            : current.toBuilder().setInconsistentReason(reason).build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
   /** Records why the item's last delta cycle failed, until one succeeds. */
   public ProtectedItem recordCycleError(String vmId, String error)
       throws NotFoundException, StoreException {
