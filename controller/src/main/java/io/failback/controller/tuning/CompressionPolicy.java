@@ -20,8 +20,9 @@ import java.util.OptionalLong;
  * <p>A measured rate says something about the link only when the link set the pace (the lanes
  * waited for it); a transfer held back by its own reading, hashing or compressing measured the
  * CPU, the link is faster than that, and LZ4 is chosen rather than staying on a codec that
- * may have been what slowed it. A link that carried more than the lanes could compress with
- * LZ4 (a fast LAN) gets none.
+ * may have been what slowed it. So did one during which either machine's CPUs had nothing to
+ * spare ({@link Measured#cpusBusy}): harder compression would cost what was short. A link that
+ * carried more than the lanes could compress with LZ4 (a fast LAN) gets none.
  */
 public final class CompressionPolicy {
   /**
