@@ -66,19 +66,23 @@ final class QemuPower implements VmPower {
    * The record once this instance's watcher has written how the process ended: the process is
    * gone a moment before its exit status is known.
    */
-  private QemuRecord withExit(Path vmFolder, QemuRecord record) throws IOException {
+  QemuRecord withExit(Path vmFolder, QemuRecord record) throws IOException {
+    if (record.exitStatus() != null) {
+      return record;
+    }
     CompletableFuture<Void> watcher = watchers.get(record.pid());
-    if (record.exitStatus() != null || watcher == null) {
-      return record;
+    if (watcher != null) {
+      try {
+        watcher.get(MONITOR_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return record;
+      } catch (ExecutionException | TimeoutException e) {
+        return record;
+      }
     }
-    try {
-      watcher.get(MONITOR_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return record;
-    } catch (ExecutionException | TimeoutException e) {
-      return record;
-    }
+    // Read again even without a watcher: it may have written the exit and gone since the
+    // caller read the record (a guest's own power-off was once reported "exit status unknown").
     return QemuRecord.read(vmFolder).orElse(record);
   }
 
