@@ -1,7 +1,6 @@
 package io.failback.controller.lifecycle;
 
 import io.failback.controller.cloud.CloudException;
-import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.DiskRollback;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
@@ -73,7 +72,8 @@ final class FailbackRollback {
       // The cloud copy is the only one that may run: the failback is undone.
       String started;
       try {
-        started = startCloudVm(item);
+        started = FlowSupport.startUnlessRunning(context.cloud(), item.getCloudVmId())
+            .map(notes -> "the cloud VM runs again" + notes + "; ").orElse("");
       } catch (CloudException | RuntimeException e) {
         // Due again, with the journal's name: the sweep's next rollback finds nothing left to
         // put back (a no-op) and starts the VM again, until it runs.
@@ -114,16 +114,6 @@ final class FailbackRollback {
       inconsistent(item, reason, true);
       return "rollback due: " + e.getMessage() + "; it runs when host " + host + " can";
     }
-  }
-
-  /** Starts the cloud VM unless it runs; says so for the job ("" when it ran already). */
-  private String startCloudVm(ProtectedItem item) throws CloudException {
-    if (context.cloud().get(item.getCloudVmId()).map(c -> c.state() == PowerState.RUNNING)
-        .orElse(true)) {
-      return "";
-    }
-    return "the cloud VM runs again" + FlowSupport.startCloudVm(context.cloud(),
-        item.getCloudVmId()) + "; ";
   }
 
   private void inconsistent(ProtectedItem item, String reason, boolean keepJournal) {

@@ -6,6 +6,7 @@ import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.DiskFormat;
+import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.NetworkAdapter;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.VirtualDisk;
@@ -39,6 +40,18 @@ final class FlowSupport {
   static String startCloudVm(Cloud cloud, String cloudVmId) throws CloudException {
     cloud.start(cloudVmId);
     return startNotes(cloud, cloudVmId);
+  }
+
+  /**
+   * Starts the cloud VM unless it runs already or is gone: its start notes ({@link
+   * #startCloudVm}) when it started it, else empty.
+   */
+  static java.util.Optional<String> startUnlessRunning(Cloud cloud, String cloudVmId)
+      throws CloudException {
+    if (cloud.get(cloudVmId).map(vm -> vm.state() == PowerState.RUNNING).orElse(true)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(startCloudVm(cloud, cloudVmId));
   }
 
   /** What the cloud left out of the VM at its start just now ("; " before each), or nothing. */

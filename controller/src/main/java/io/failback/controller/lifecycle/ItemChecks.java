@@ -127,14 +127,10 @@ final class ItemChecks {
   }
 
   private static void runCloudVm(LifecycleContext context, ProtectedItem item) {
-    FlowSupport.quietly("restarting the cloud VM of " + item.getVmName(), () -> {
-      if (context.cloud().get(item.getCloudVmId()).map(vm -> vm.state()
-          != io.failback.controller.cloud.PowerState.RUNNING).orElse(false)) {
-        String notes = FlowSupport.startCloudVm(context.cloud(), item.getCloudVmId());
-        log.warn(item.getVmName() + ": cloud VM " + item.getCloudVmId()
-            + " started again (the interrupted failback had stopped it)" + notes);
-      }
-    });
+    FlowSupport.quietly("restarting the cloud VM of " + item.getVmName(), () -> FlowSupport
+        .startUnlessRunning(context.cloud(), item.getCloudVmId()).ifPresent(notes ->
+            log.warn(item.getVmName() + ": cloud VM " + item.getCloudVmId()
+                + " started again (the interrupted failback had stopped it)" + notes)));
   }
 
   /** The names of the VMs among {@code items} that are PROTECTED, or of those that are not. */
