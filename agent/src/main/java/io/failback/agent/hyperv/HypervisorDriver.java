@@ -35,9 +35,10 @@ public interface HypervisorDriver {
   VirtualMachine createVm(NewVm spec) throws IOException;
 
   /**
-   * Deletes a VM and its virtual hard disk files, cutting its power first if it runs; nothing
-   * if there is no such VM. Only for VMs the agent made itself (a failback drill's): callers
-   * check that, this method does not.
+   * Deletes a VM and the virtual hard disk files it was created with, cutting its power first
+   * if it runs; nothing if there is no such VM. Only for VMs the agent made itself (a failback
+   * drill's): callers check that, this method does not. A disk attached to the VM since is
+   * kept: it may be another VM's.
    *
    * @throws IOException naming the hypervisor step that failed
    */

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -118,8 +119,13 @@ public final class PowerShellHypervisor implements HypervisorDriver {
 
   @Override
   public void deleteVm(String vmId) throws IOException {
-    object(shell.run("delete-vm.ps1", PowerShell.parameters("vmId", vmId),
+    JsonObject answer = object(shell.run("delete-vm.ps1", PowerShell.parameters("vmId", vmId),
         "delete VM " + vmId, options.commandTimeout()));
+    List<String> kept = PsJson.texts(answer, "kept");
+    if (!kept.isEmpty()) {
+      log.warn("VM " + vmId + " deleted, but not the disk files attached to it that it was not"
+          + " created with (they may be another VM's): " + kept);
+    }
   }
 
   /**

@@ -41,6 +41,18 @@ final class PsJson {
     return result;
   }
 
+  /** The texts of a list field (a single text counts as a list of one); empty when absent. */
+  static List<String> texts(JsonObject parent, String field) throws IOException {
+    List<String> result = new ArrayList<>();
+    for (JsonElement item : items(parent.get(field))) {
+      if (!item.isJsonPrimitive()) {
+        throw new IOException("PowerShell listed " + field + " with a non-text entry: " + item);
+      }
+      result.add(item.getAsString());
+    }
+    return result;
+  }
+
   private static List<JsonElement> items(JsonElement element) {
     List<JsonElement> result = new ArrayList<>();
     if (element == null || element.isJsonNull()) {

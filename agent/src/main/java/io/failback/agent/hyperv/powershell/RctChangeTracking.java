@@ -76,11 +76,18 @@ final class RctChangeTracking implements ChangeTracking {
     return references;
   }
 
-  /** Sorted, merged ranges; a range outside the disk makes the whole answer untrustworthy. */
+  /**
+   * Sorted, merged ranges; a range outside the disk or of negative length makes the whole answer
+   * untrustworthy.
+   */
   private static List<ByteRange> normalize(JsonObject answer, long diskSize) throws IOException {
     List<ByteRange> ranges = new ArrayList<>();
     for (JsonObject range : objects(answer, "ranges")) {
-      ranges.add(new ByteRange(number(range, "offset"), number(range, "length")));
+      long length = number(range, "length");
+      // An empty range changed nothing; refusing it would cost a checksum pass of the disk.
+      if (length != 0) {
+        ranges.add(new ByteRange(number(range, "offset"), length));
+      }
     }
     ranges.sort(Comparator.comparingLong(ByteRange::offset));
     List<ByteRange> merged = new ArrayList<>();

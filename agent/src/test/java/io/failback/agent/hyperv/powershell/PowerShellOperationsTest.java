@@ -37,9 +37,16 @@ class PowerShellOperationsTest extends FakePowerShellTestBase {
   void deleteVmPassesTheIdAsDataAndCarriesTheCmdletMessage() throws IOException {
     fake.expect("delete-vm.ps1", "{\"vmId\":\"" + VM + "\"}",
         "{\"found\":true,\"removed\":[\"" + DISK.replace("\\", "\\\\") + "\"]}", "", 0);
+    fake.expect("delete-vm.ps1", "{\"vmId\":\"" + VM + "\"}",
+        "{\"found\":true,\"removed\":[],\"kept\":\"E:\\\\sql\\\\data.vhdx\"}", "", 0);
+    fake.expect("delete-vm.ps1", "{\"vmId\":\"" + VM + "\"}",
+        "{\"found\":true,\"removed\":[],\"kept\":[{\"path\":1}]}", "", 0);
     fake.expect("delete-vm.ps1", "{\"vmId\":\"" + VM + "\"}", "",
         "Remove-Item : The process cannot access the file because it is being used.\n", 1);
     driver.deleteVm(VM);
+    driver.deleteVm(VM);
+    IOException odd = assertThrows(IOException.class, () -> driver.deleteVm(VM));
+    assertTrue(odd.getMessage().contains("kept with a non-text entry"), odd.getMessage());
     IOException e = assertThrows(IOException.class, () -> driver.deleteVm(VM));
     assertEquals("PowerShell failed to delete VM " + VM + " (exit 1): Remove-Item : The process"
         + " cannot access the file because it is being used.", e.getMessage());
@@ -165,6 +172,21 @@ class PowerShellOperationsTest extends FakePowerShellTestBase {
     Optional<List<ByteRange>> ranges = fake.changeTracking()
         .changedSince("D:\\d.vhdx", "rct:1", 1 << 20);
     assertEquals(Optional.of(List.of(new ByteRange(0, 5120), new ByteRange(8192, 4096))), ranges);
+  }
+
+  @Test
+  void anEmptyRangeIsNothingChangedNotAnUntrustedAnswer() throws IOException {
+    fake.expect("changed-ranges.ps1", "{\"path\":\"D:\\\\d.vhdx\",\"limitId\":\"rct:1\","
+        + "\"byteOffset\":0,\"byteLength\":1048576}", "{\"available\":true,\"ranges\":["
+        + "{\"offset\":0,\"length\":0},{\"offset\":65536,\"length\":4096}]}", "", 0);
+    assertEquals(Optional.of(List.of(new ByteRange(65536, 4096))), fake.changeTracking()
+        .changedSince("D:\\d.vhdx", "rct:1", 1 << 20));
+    fake.expect("changed-ranges.ps1", "{\"path\":\"D:\\\\d.vhdx\",\"limitId\":\"rct:1\","
+        + "\"byteOffset\":0,\"byteLength\":1048576}", "{\"available\":true,\"ranges\":"
+        + "[{\"offset\":0,\"length\":-4096}]}", "", 0);
+    assertEquals(Optional.empty(), fake.changeTracking()
+        .changedSince("D:\\d.vhdx", "rct:1", 1 << 20));
+    fake.assertAllCalled();
   }
 
   @Test
