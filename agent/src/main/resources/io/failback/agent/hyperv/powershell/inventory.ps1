@@ -1,7 +1,21 @@
 # The host, its switches, VMs (disks via Get-VHD, adapters) and storage paths with free space.
+# The space of the volume that holds $path. Not the drive letter's: a Cluster Shared Volume
+# (C:\ClusterStorage\Volume1) or a volume mounted in a folder is not C:, so the volume mounted
+# deepest above the path answers. An SMB share (\\server\share) has no local volume: the file
+# system object asks the server. Neither needs the folder to exist: a fresh host's default
+# paths may not yet.
+$volumes = @(Get-CimInstance -ClassName Win32_Volume | Where-Object { $_.Name -like '?:\*' })
 function Get-Space([string]$path) {
-  $drive = New-Object System.IO.DriveInfo ([System.IO.Path]::GetPathRoot($path))
-  @{ path = $path; freeBytes = [int64]$drive.AvailableFreeSpace; totalBytes = [int64]$drive.TotalSize }
+  if ($path.StartsWith('\\')) {
+    $fso = New-Object -ComObject Scripting.FileSystemObject
+    $share = $fso.GetDrive($fso.GetDriveName($path))
+    return @{ path = $path; freeBytes = [int64]$share.AvailableSpace; totalBytes = [int64]$share.TotalSize }
+  }
+  $folder = $path.TrimEnd('\') + '\'
+  $holding = @($volumes | Where-Object { $folder.StartsWith([string]$_.Name, [StringComparison]::OrdinalIgnoreCase) } |
+    Sort-Object { ([string]$_.Name).Length } -Descending)
+  if ($holding.Count -eq 0) { throw "no volume holds storage path '$path'" }
+  @{ path = $path; freeBytes = [int64]$holding[0].FreeSpace; totalBytes = [int64]$holding[0].Capacity }
 }
 $vmHost = Get-VMHost
 $switches = @(foreach ($s in @(Get-VMSwitch)) {
