@@ -34,13 +34,48 @@ final class FailbackRollback {
     this.context = context;
   }
 
-  /** Rolls back every item of {@code items} whose rollback is due and whose host is online. */
+  /**
+   * Rolls back every item of {@code items} whose rollback is due and whose host is online; where
+   * the host is not, starts the cloud VM if it is off. The on-prem VM stays fenced until its
+   * disks go back, which needs its host; the cloud copy needs nothing of the host and must not
+   * stay off meanwhile (its start failed as the failback ended, say).
+   */
   void runDue(java.util.List<ProtectedItem> items) {
     for (ProtectedItem item : items) {
-      if (ProtectedItems.rollbackDue(item) && context.hosts().isOnline(item.getOnPremHost())) {
+      if (!ProtectedItems.rollbackDue(item)) {
+        continue;
+      }
+      if (context.hosts().isOnline(item.getOnPremHost())) {
         run(item, "rolled back later", PROBE);
+      } else {
+        startCloudVmMeanwhile(item);
       }
     }
+  }
+
+  private void startCloudVmMeanwhile(ProtectedItem item) {
+    java.util.Optional<String> started;
+    try {
+      started = FlowSupport.startUnlessRunning(context.cloud(), item.getCloudVmId());
+    } catch (CloudException | RuntimeException e) {
+      // The reason says the start failed, or the VM was off for the failback: the next sweep
+      // tries again, without a warning each time.
+      log.debug(item.getVmName() + ": starting the cloud VM failed: " + e.getMessage());
+      return;
+    }
+    started.ifPresent(notes -> {
+      String old = item.getInconsistentReason();
+      // The first clause says which failback ended how; what followed is out of date.
+      String history = old.contains("; ") ? old.substring(0, old.indexOf("; ") + 2) : "";
+      String reason = history + "the cloud VM runs again since " + context.clock().instant()
+          + notes + "; the on-prem disks are rolled back from their undo journals as soon as"
+          + " host " + item.getOnPremHost() + " answers";
+      FlowSupport.quietly("explaining " + item.getVmName(), () -> context.items()
+          .explainInconsistent(item.getVmId(), reason));
+      log.warn(item.getVmName() + ": cloud VM " + item.getCloudVmId() + " started again while"
+          + " host " + item.getOnPremHost() + " is offline; the on-prem disks are rolled back"
+          + " when it answers" + notes);
+    });
   }
 
   /** Rolls {@code item} back as its job ends; returns what happened, for the job and the log. */
@@ -78,8 +113,7 @@ final class FailbackRollback {
         // Due again, with the journal's name: the sweep's next rollback finds nothing left to
         // put back (a no-op) and starts the VM again, until it runs.
         String reason = "failback " + why + "; " + rolledBack + ", but starting the cloud VM"
-            + " failed (" + e.getMessage() + "); it is tried again while host " + host
-            + " is online, until it runs";
+            + " failed (" + e.getMessage() + "); it is tried again until it runs";
         if (retry) {
           // Said once at WARN already; the item keeps the latest reason (the host may have
           // been what the rollback waited for until now).
