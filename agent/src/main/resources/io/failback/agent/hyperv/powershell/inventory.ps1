@@ -14,8 +14,12 @@ function Get-Space([string]$path) {
   $folder = $path.TrimEnd('\') + '\'
   $holding = @($volumes | Where-Object { $folder.StartsWith([string]$_.Name, [StringComparison]::OrdinalIgnoreCase) } |
     Sort-Object { ([string]$_.Name).Length } -Descending)
-  if ($holding.Count -eq 0) { throw "no volume holds storage path '$path'" }
-  @{ path = $path; freeBytes = [int64]$holding[0].FreeSpace; totalBytes = [int64]$holding[0].Capacity }
+  if ($holding.Count -gt 0) {
+    return @{ path = $path; freeBytes = [int64]$holding[0].FreeSpace; totalBytes = [int64]$holding[0].Capacity }
+  }
+  # No volume listed for it (a drive made by subst, say): its drive letter's, as before.
+  $drive = New-Object System.IO.DriveInfo ([System.IO.Path]::GetPathRoot($path))
+  @{ path = $path; freeBytes = [int64]$drive.AvailableFreeSpace; totalBytes = [int64]$drive.TotalSize }
 }
 $vmHost = Get-VMHost
 $switches = @(foreach ($s in @(Get-VMSwitch)) {
