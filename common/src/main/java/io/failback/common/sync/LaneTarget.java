@@ -247,7 +247,9 @@ final class LaneTarget {
       open();
     }
     PendingBatch oldest = pending.peekFirst();
-    if (oldest == null || count < 1 || first < oldest.first || first + count > oldest.end()) {
+    // Compared as first > end - count: first + count wraps past Long.MAX_VALUE for a first
+    // block near 2^63, and the wrapped end would pass.
+    if (oldest == null || count < 1 || first < oldest.first || first > oldest.end() - count) {
       throw SyncException.invalid("%s: blocks [%d, +%d) are outside the batch being applied %s",
           lane.describe(), first, count, oldest == null ? "(none)" : oldest.describe());
     }
