@@ -40,15 +40,18 @@ import java.util.function.UnaryOperator;
 /**
  * A compromised Hyper-V host: the project's own agent (control session, sync runner, simulated
  * hypervisor) whose registered inventory passes through {@code tamper} on its way to the wire
- * (past the agent's own checks, as a modified agent would send it), and whose
- * data streams can open a lane number of its choosing. It records every hypervisor call the
- * controller made it do and every status its data streams ended with.
+ * (past the agent's own checks, as a modified agent would send it), and whose data streams
+ * can open a lane number of its choosing and send frames of its making ({@link #frames}). It
+ * records every hypervisor call the controller made it do and every status its data streams
+ * ended with.
  */
 final class RogueAgent implements AutoCloseable {
   final AtomicInteger hypervisorCalls = new AtomicInteger();
   final List<Status> syncStatuses = new CopyOnWriteArrayList<>();
   /** While set, its reports of sync sessions never leave: as if it died before sending them. */
   volatile boolean dropSyncReports;
+  /** Rewrites every protocol frame its data streams send, after its own engine made it. */
+  volatile UnaryOperator<io.failback.proto.v1.SyncFrame> frames = UnaryOperator.identity();
   private final ManagedChannel channel;
   private final ScheduledExecutorService scheduler;
   private final ControlSession session;
@@ -134,6 +137,9 @@ final class RogueAgent implements AutoCloseable {
           if (dropSyncReports && message instanceof AgentMessage agent
               && agent.getCommandResult().hasSyncReport()) {
             return;
+          }
+          if (message instanceof SyncDiskRequest request && request.hasFrame()) {
+            message = (Q) request.toBuilder().setFrame(frames.apply(request.getFrame())).build();
           }
           if (lane != null && message instanceof SyncDiskRequest request && request.hasOpen()) {
             message = (Q) request.toBuilder().setOpen(request.getOpen().toBuilder()

@@ -1,5 +1,7 @@
 package io.failback.common.sync;
 
+import io.failback.common.text.BoundedText;
+
 /**
  * A sync lane failed for a reason a retry will not fix: a malformed or hostile frame, a digest
  * mismatch, a verification failure, or a disk error. Nothing wrong was written.
@@ -19,6 +21,13 @@ public final class SyncException extends Exception {
     CANCELLED
   }
 
+  /**
+   * The most characters of a message. Messages echo what the peer sent (an abort's or a
+   * verdict's text, a digest or chain of any length, up to the 4 MiB a frame may carry), and
+   * they end up in a job's errors and timeline, which the controller stores and serves.
+   */
+  public static final int MAX_MESSAGE_CHARS = 4096;
+
   private final Kind kind;
   private final boolean remote;
 
@@ -31,7 +40,7 @@ public final class SyncException extends Exception {
   }
 
   private SyncException(Kind kind, String message, boolean remote, Throwable cause) {
-    super(message, cause);
+    super(message == null ? null : BoundedText.truncate(message, MAX_MESSAGE_CHARS), cause);
     this.kind = kind;
     this.remote = remote;
   }

@@ -1,0 +1,108 @@
+package io.failback.controller;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
+import io.failback.common.testing.GrpcCleanup;
+import io.failback.proto.v1.DiskFormat;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobState;
+import io.failback.proto.v1.JobStep;
+import io.failback.proto.v1.JobTask;
+import io.failback.proto.v1.LaneAbort;
+import io.failback.proto.v1.LaneEnd;
+import io.failback.proto.v1.SyncFrame;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A compromised host's data streams, over real mutual TLS, while it uploads its own VM
+ * (protection: the agent is the source): whatever text or bytes its frames carry, what the
+ * controller keeps of them in the job (errors, task errors, the timeline) is bounded, as a
+ * command result's error is (CommandResultValidator), and the job fails.
+ */
+class RogueSyncFramesTest {
+  private static final String ROGUE = "hv-66";
+  /** Within the 4 MiB message limit, far beyond anything the controller should store. */
+  private static final int HUGE = 3 << 20;
+  /** Generous: the controller's own words around what it echoes. */
+  private static final int BOUND = 16 << 10;
+
+  @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
+  @TempDir Path dir;
+
+  private LifecycleFixture fixture;
+
+  /** Protects the rogue host's VM with its first frame {@code which} picks changed. */
+  private Job protectWith(java.util.function.Predicate<SyncFrame> which,
+      UnaryOperator<SyncFrame> change) throws Exception {
+    fixture = new LifecycleFixture(dir, cleanup);
+    Path rogueDir = dir.resolve(ROGUE);
+    SimulatedHostSeeder.seed(rogueDir, ROGUE, List.of(new VmSpec("evil-01", "Off",
+        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, 4L * LifecycleFixture.MIB)))));
+    // Data, so that blocks travel and not only zero ranges.
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(66).nextBytes(data);
+    try (var disk = new java.io.RandomAccessFile(rogueDir.resolve("vms/evil-01/evil-01-disk0.raw")
+        .toFile(), "rw")) {
+      disk.write(data);
+    }
+    RogueAgent rogue = cleanup.register(new RogueAgent("localhost:" + fixture.controller.port(),
+        fixture.controller.pki.agent(ROGUE), rogueDir, inventory -> inventory, null));
+    AtomicBoolean done = new AtomicBoolean();
+    rogue.frames = frame -> which.test(frame) && done.compareAndSet(false, true)
+        ? change.apply(frame) : frame;
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (!fixture.controller.server.registry().isOnline(ROGUE)) {
+      assertTrue(System.nanoTime() < deadline, "the rogue host never came online");
+      Thread.sleep(50);
+    }
+    String evil = fixture.controller.server.registry().host(ROGUE).orElseThrow()
+        .getInventory().getVirtualMachines(0).getId();
+    Job job = fixture.awaitState(fixture.controller.server.lifecycle().enableProtection(evil),
+        JobState.JOB_FAILED);
+    assertTrue(done.get(), "no frame was changed");
+    return job;
+  }
+
+  private static void assertBounded(Job job) {
+    List<String> texts = new ArrayList<>(job.getErrorsList());
+    job.getTasksList().stream().map(JobTask::getError).forEach(texts::add);
+    job.getTimelineList().stream().map(JobStep::getDescription).forEach(texts::add);
+    for (String text : texts) {
+      assertTrue(text.length() <= BOUND, () -> "the job keeps " + text.length()
+          + " characters: " + text.substring(0, Math.min(200, text.length())));
+    }
+    assertTrue(job.getSerializedSize() < 16 * BOUND, "the job is "
+        + job.getSerializedSize() + " bytes");
+  }
+
+  @Test
+  void anAbortsMessageIsBoundedInTheJob() throws Exception {
+    assertBounded(protectWith(SyncFrame::hasBatchEnd, frame -> SyncFrame.newBuilder()
+        .setAbort(LaneAbort.newBuilder().setKind("DATA_LOSS").setMessage("x".repeat(HUGE)))
+        .build()));
+  }
+
+  @Test
+  void aLaneEndsChainIsBoundedInTheJob() throws Exception {
+    assertBounded(protectWith(SyncFrame::hasLaneEnd, frame -> SyncFrame.newBuilder()
+        .setLaneEnd(LaneEnd.newBuilder().setChain(ByteString.copyFrom(new byte[HUGE])))
+        .build()));
+  }
+
+  @Test
+  void aBlocksDigestIsBoundedInTheJob() throws Exception {
+    assertBounded(protectWith(SyncFrame::hasBlock, frame -> frame.toBuilder().setBlock(
+        frame.getBlock().toBuilder().setDigest(ByteString.copyFrom(new byte[HUGE]))).build()));
+  }
+}
