@@ -56,6 +56,7 @@ import java.util.function.Consumer;
  */
 public final class SyncStreams implements DiskSyncs, AutoCloseable {
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
+  private static final String OPEN_FIRST = "a SyncDisk stream starts with exactly one SyncOpen";
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
   /** How long a session that ended here waits for the agent's own report. */
   private static final Duration AGENT_REPORT_GRACE = Duration.ofSeconds(10);
@@ -236,17 +237,14 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       public void onNext(SyncDiskRequest request) {
         if (request.hasFrame() && opened) {
           link.onFrame(request.getFrame());
-          return;
-        }
-        if (!request.hasOpen() || opened) {
-          refuse(Status.INVALID_ARGUMENT.withDescription(
-              "a SyncDisk stream starts with exactly one SyncOpen"));
-          return;
-        }
-        opened = true;
-        Status refusal = admit(peer, request.getOpen(), responses, link);
-        if (refusal != null) {
-          refuse(refusal);
+        } else if (!request.hasOpen() || opened) {
+          refuse(Status.INVALID_ARGUMENT.withDescription(OPEN_FIRST));
+        } else {
+          opened = true;
+          Status refusal = admit(peer, request.getOpen(), responses, link);
+          if (refusal != null) {
+            refuse(refusal);
+          }
         }
       }
 
@@ -262,6 +260,9 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
 
       @Override
       public void onCompleted() {
+        if (!opened) { // no lane ever takes a stream ended unopened: unanswered, it stays open
+          refuse(Status.INVALID_ARGUMENT.withDescription(OPEN_FIRST));
+        }
         link.onPeerCompleted();
       }
     };
