@@ -3,6 +3,7 @@ package io.failback.controller.grpc;
 import io.failback.common.text.BoundedText;
 import io.failback.common.tls.PeerIdentity;
 import io.failback.controller.agents.boundary.AgentInputException;
+import io.failback.controller.agents.boundary.RegisterValidator;
 import io.failback.controller.agents.AgentConnection;
 import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.store.StoreException;
@@ -84,6 +85,7 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
               + peer.name() + "'; it may not register as host " + BoundedText.quote(claimed))
           .asRuntimeException();
     }
+    RegisterValidator.checkInstanceId(register.getAgentInstanceId(), peer.name());
     synchronized (this) {
       if (ended) {
         return;
