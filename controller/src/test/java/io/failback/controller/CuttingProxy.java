@@ -90,6 +90,13 @@ final class CuttingProxy implements AutoCloseable {
     }
   }
 
+  /** Cuts every connection now, as a dropped link would. */
+  synchronized void cutNow() {
+    cuts.incrementAndGet();
+    sockets.forEach(CuttingProxy::close);
+    sockets.clear();
+  }
+
   private static void close(Socket socket) {
     try {
       socket.close();

@@ -52,6 +52,8 @@ final class RogueAgent implements AutoCloseable {
   volatile boolean dropSyncReports;
   /** Rewrites every protocol frame its data streams send, after its own engine made it. */
   volatile UnaryOperator<io.failback.proto.v1.SyncFrame> frames = UnaryOperator.identity();
+  /** Told of every data-stream message once sent, with its call (which it may cancel). */
+  volatile java.util.function.BiConsumer<SyncDiskRequest, ClientCall<?, ?>> sent = (m, c) -> { };
   private final ManagedChannel channel;
   private final ScheduledExecutorService scheduler;
   private final ControlSession session;
@@ -97,6 +99,11 @@ final class RogueAgent implements AutoCloseable {
         new io.failback.common.metrics.SyncMeter(
             new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     session.start();
+  }
+
+  /** The rogue's channel to the controller, for calls of the test's own making. */
+  Channel channel() {
+    return channel;
   }
 
   @Override
@@ -146,6 +153,9 @@ final class RogueAgent implements AutoCloseable {
                 .setLane(lane)).build();
           }
           super.sendMessage(message);
+          if (message instanceof SyncDiskRequest request) {
+            sent.accept(request, this);
+          }
         }
 
         @Override

@@ -67,10 +67,18 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     this.serverSide = serverSide;
   }
 
-  /** Writes a message that is not a frame (the open handshake) under the link's write lock. */
+  /**
+   * Writes a message that is not a frame (the open handshake) under the link's write lock. A
+   * stream the peer's side ended while it waited to be taken (a dropped connection) refuses it
+   * as {@link #write} is refused: the link has ended, and the lane resumes on the next stream.
+   */
   public synchronized void sendHandshake(OutT message) {
     if (!closed) {
-      out.onNext(message);
+      try {
+        out.onNext(message);
+      } catch (StatusRuntimeException | IllegalStateException gone) {
+        ended("the stream ended before its handshake: " + gone.getMessage());
+      }
     }
   }
 
@@ -262,13 +270,18 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     try {
       out.onNext(wrap.apply(frame));
     } catch (StatusRuntimeException | IllegalStateException gone) {
-      refused = new LinkException("the stream ended while sending: " + gone.getMessage());
-      if (terminal == null) {
-        terminal = refused;
-      }
-      closed = true;
-      inbound.add(END);
+      ended("the stream ended while sending: " + gone.getMessage());
     }
+  }
+
+  /** The call refused a write because the peer's side had ended it (under the write lock). */
+  private void ended(String why) {
+    refused = new LinkException(why);
+    if (terminal == null) {
+      terminal = refused;
+    }
+    closed = true;
+    inbound.add(END);
   }
 
   private void throwIfRefused() throws LinkException {
