@@ -45,6 +45,21 @@ class PowerShellSyntaxTest {
     assertEquals("ps-parse: " + sent.size() + " file(s), no syntax errors", result.out().strip());
   }
 
+  /**
+   * Windows' CreateProcess takes at most 32,767 characters of command line, and the script goes
+   * on it (base64 of UTF-16: 2.7 characters per character of script): a script grown past that
+   * would fail only on a real host. Half the limit leaves room to grow and says when it is near.
+   */
+  @Test
+  void everyCommandLineFitsWindowsLimitWithRoomToGrow() throws IOException {
+    for (String name : scriptNames()) {
+      int length = String.join(" ", new PowerShell("powershell.exe").command(name)).length();
+      assertTrue(length < 32_767, name + ": " + length + " characters of command line");
+      assertTrue(length < 24_000, name + ": " + length + " characters of command line, near"
+          + " Windows' 32,767: shorten it or send the script another way");
+    }
+  }
+
   @Test
   void brokenScriptsFailAndAreNamed() throws Exception {
     String createVm = PowerShell.script("create-vm.ps1");
