@@ -9,21 +9,34 @@ import java.util.List;
  * What to create: a VM named {@code name} that is the cloud copy of the on-prem VM {@code
  * sourceVmId}, with new empty disks and network adapters, {@code memoryBytes} of memory and
  * {@code processorCount} virtual CPUs (0 for either: the on-prem host did not say; the cloud
- * picks its default).
+ * picks its default), of Hyper-V generation {@code generation}: 2 boots through UEFI only (its
+ * disk has no BIOS boot code), 1 through a BIOS, 0 when the host did not say (taken as 1).
  */
 public record CloudVmSpec(String name, String sourceVmId, List<DiskSpec> disks,
-    List<NicSpec> nics, long memoryBytes, int processorCount) {
+    List<NicSpec> nics, long memoryBytes, int processorCount, int generation) {
   public CloudVmSpec {
     checkNotNull(name, "name");
     checkNotNull(sourceVmId, "sourceVmId");
     checkArgument(memoryBytes >= 0 && processorCount >= 0, "negative memory or CPUs");
+    checkArgument(generation >= 0 && generation <= 2, "generation %s", generation);
     disks = List.copyOf(disks);
     nics = List.copyOf(nics);
   }
 
-  /** A VM whose memory and CPUs the on-prem host did not say. */
+  /** A VM whose generation the on-prem host did not say. */
+  public CloudVmSpec(String name, String sourceVmId, List<DiskSpec> disks, List<NicSpec> nics,
+      long memoryBytes, int processorCount) {
+    this(name, sourceVmId, disks, nics, memoryBytes, processorCount, 0);
+  }
+
+  /** A VM whose memory, CPUs and generation the on-prem host did not say. */
   public CloudVmSpec(String name, String sourceVmId, List<DiskSpec> disks, List<NicSpec> nics) {
-    this(name, sourceVmId, disks, nics, 0, 0);
+    this(name, sourceVmId, disks, nics, 0, 0, 0);
+  }
+
+  /** Whether the VM boots through UEFI (a generation 2 Hyper-V VM). */
+  public boolean uefi() {
+    return generation == 2;
   }
 
   /** One disk: its name, its format and its size in bytes (a positive multiple of 512). */

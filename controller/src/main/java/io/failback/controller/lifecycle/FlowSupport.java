@@ -220,7 +220,7 @@ final class FlowSupport {
       nics.add(new CloudVmSpec.NicSpec(nic.getName(), nic.getSwitchName()));
     }
     return new CloudVmSpec(vm.getName(), vm.getId(), disks, nics, vm.getMemoryBytes(),
-        vm.getProcessorCount());
+        vm.getProcessorCount(), vm.getGeneration());
   }
 
   /** Copies the non-zero 64 KiB blocks of {@code from} into {@code to}, which reads as zeros. */

@@ -63,6 +63,14 @@ public final class TinyGuest {
     return kernel;
   }
 
+  /**
+   * The packed kernel (bzImage) beside {@link #kernel}: an EFI program too, which UEFI firmware
+   * can load from a disk; the unpacked ELF kernel boots only by QEMU's own loader.
+   */
+  public Path packedKernel() {
+    return kernel.resolveSibling("vmlinuz");
+  }
+
   public Path initrd() {
     return initrd;
   }

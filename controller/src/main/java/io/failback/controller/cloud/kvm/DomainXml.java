@@ -53,7 +53,11 @@ final class DomainXml {
         .append(escape(vm.toJson())).append("</fb:vm></metadata>\n")
         .append("  <memory unit='KiB'>").append(memoryKib).append("</memory>\n")
         .append("  <vcpu>").append(cpus).append("</vcpu>\n")
-        .append("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
+        // libvirt picks the UEFI firmware (OVMF) from the descriptors QEMU installs, and keeps
+        // the VM's own variable store (its boot entries) from start to start. A host kernel
+        // booted instead of the VM's disks needs no firmware of the VM's.
+        .append(vm.uefi() && boot.isEmpty() ? "  <os firmware='efi'>\n" : "  <os>\n")
+        .append("    <type arch='x86_64' machine='pc'>hvm</type>\n");
     if (boot.isPresent()) {
       xml.append("    <kernel>").append(escape(boot.get().kernel().toString()))
           .append("</kernel>\n    <initrd>").append(escape(boot.get().initrd().toString()))

@@ -30,8 +30,10 @@ import org.libvirt.LibvirtException;
  * the guest while holding it); disk handles are used from any thread.
  */
 public final class KvmCloud implements Cloud {
-  // libvirt's virDomainUndefineFlags: drop snapshot and checkpoint metadata with the domain.
+  // libvirt's virDomainUndefineFlags: drop snapshot and checkpoint metadata, and a UEFI VM's
+  // variable store, with the domain (libvirt refuses to undefine a domain with a store else).
   private static final int UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
+  private static final int UNDEFINE_NVRAM = 1 << 2;
   private static final int UNDEFINE_CHECKPOINTS_METADATA = 1 << 4;
 
   private final KvmCloudOptions options;
@@ -147,7 +149,8 @@ public final class KvmCloud implements Cloud {
           vm.label());
     }
     try {
-      found.domain().undefine(UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_CHECKPOINTS_METADATA);
+      found.domain().undefine(UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_NVRAM
+          | UNDEFINE_CHECKPOINTS_METADATA);
     } catch (LibvirtException e) {
       throw CloudException.io(e, "cannot undefine cloud VM %s", vm.label());
     }
@@ -256,6 +259,15 @@ public final class KvmCloud implements Cloud {
   }
 
   /** The folder of a VM's disks and console log. */
+  /** libvirt's XML of the VM's domain as it runs now (firmware, devices): what libvirt made. */
+  synchronized String domainXml(String vmId) throws CloudException {
+    try {
+      return domains.require(vmId).domain().getXMLDesc(0);
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot read the domain of cloud VM %s", vmId);
+    }
+  }
+
   public Path vmDir(String vmId) {
     return factory.vmDir(vmId);
   }

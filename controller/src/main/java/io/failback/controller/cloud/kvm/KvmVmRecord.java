@@ -18,10 +18,13 @@ import java.util.Optional;
  *
  * @param cloud the folder of the KVM cloud the VM belongs to: several clouds (controllers, tests)
  *     may share one libvirt, and each sees only its own VMs
+ * @param uefi whether the domain boots through UEFI firmware: a generation 2 Hyper-V VM's disk
+ *     has no BIOS boot code. A record from before this was kept reads false, a BIOS, as every
+ *     domain had then
  */
 record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
     List<Disk> disks, List<Nic> nics, long memoryBytes, int processorCount, List<String> notes,
-    String cloud) {
+    String cloud, boolean uefi) {
   private static final Gson GSON = new Gson();
 
   record Disk(String name, String file, long virtualSize) {}

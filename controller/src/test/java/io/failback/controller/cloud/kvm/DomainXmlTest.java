@@ -17,7 +17,7 @@ class DomainXmlTest {
           new KvmVmRecord.Disk("data", "/c/vms/x/disk-1.qcow2", 1 << 29)),
       List.of(new KvmVmRecord.Nic("eth0", "LAN", "LAN"), new KvmVmRecord.Nic("eth1", "DMZ", null)),
       3L << 30, 2, List.of("network adapter 'eth1' left unplugged: no libvirt network named"),
-      "/var/lib/failback/kvm-cloud");
+      "/var/lib/failback/kvm-cloud", false);
 
   @Test
   void plugsOnlyNicsWithANetworkAndKeepsTheRecordWhateverItsName() throws Exception {
@@ -30,6 +30,35 @@ class DomainXmlTest {
         "<vcpu>2</vcpu>") && xml.contains("<target dev='vdb' bus='virtio'/>"), xml);
     assertTrue(xml.contains("<boot dev='hd'/>") && xml.contains("<on_reboot>restart"), xml);
     assertEquals(Optional.of(VM), DomainXml.record(xml));
+  }
+
+  /**
+   * A generation 2 VM's disk boots through UEFI only: under the BIOS every domain had, its
+   * cloud copy would not boot at all. A generation 1 VM keeps the BIOS.
+   */
+  @Test
+  void aGenerationTwoVmBootsThroughUefiAndOneKeepsTheBios() throws Exception {
+    KvmVmRecord uefi = new KvmVmRecord(VM.id(), VM.name(), VM.sourceVmId(), VM.createdAt(),
+        VM.disks(), VM.nics(), VM.memoryBytes(), VM.processorCount(), VM.notes(), VM.cloud(),
+        true);
+    String xml = DomainXml.of(uefi, "kvm", Optional.empty(), Path.of("/log"));
+    assertTrue(xml.contains("  <os firmware='efi'>\n    <type arch='x86_64' machine='pc'>hvm"
+        + "</type>\n    <boot dev='hd'/>"), xml);
+    assertEquals(Optional.of(uefi), DomainXml.record(xml));
+    String bios = DomainXml.of(VM, "kvm", Optional.empty(), Path.of("/log"));
+    assertTrue(bios.contains("  <os>\n") && !bios.contains("firmware"), bios);
+    String hostKernel = DomainXml.of(uefi, "qemu", Optional.of(new DirectKernelBoot(
+        Path.of("/k"), Path.of("/i"), "console=ttyS0")), Path.of("/log"));
+    assertTrue(hostKernel.contains("  <os>\n") && !hostKernel.contains("firmware"),
+        "a host kernel booted instead of the disks runs without the VM's firmware: " + xml);
+  }
+
+  /** A record written before the generation was kept reads as a BIOS VM, as it was made. */
+  @Test
+  void aRecordFromBeforeTheFirmwareReadsAsBios() throws Exception {
+    String json = VM.toJson().replace(",\"uefi\":false", "");
+    assertFalse(json.contains("uefi"), json);
+    assertEquals(Optional.of(VM), KvmVmRecord.fromJson(json));
   }
 
   /**

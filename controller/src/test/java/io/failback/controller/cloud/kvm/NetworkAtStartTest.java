@@ -66,7 +66,7 @@ class NetworkAtStartTest {
             new KvmVmRecord.Nic("eth1", "fb-down", "fb-down"),
             new KvmVmRecord.Nic("eth2", "fb-gone", "fb-gone"),
             new KvmVmRecord.Nic("eth3", "Backend", null)),
-        256L << 20, 1, List.of(), dir.toString());
+        256L << 20, 1, List.of(), dir.toString(), false);
 
     KvmVmFactory.StartDefinition start = factory.redefineForStart(record, Optional.empty());
 

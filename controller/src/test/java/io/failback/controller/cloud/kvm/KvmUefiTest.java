@@ -1,0 +1,126 @@
+package io.failback.controller.cloud.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.testing.guest.GuestConsole;
+import io.failback.common.testing.guest.GuestPattern;
+import io.failback.common.testing.guest.GuestReport;
+import io.failback.common.testing.guest.GuestScript;
+import io.failback.common.testing.guest.TinyGuest;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.CloudVmSpec;
+import io.failback.controller.cloud.CloudVmSpec.DiskSpec;
+import io.failback.controller.cloud.DiskFormat;
+import io.failback.controller.cloud.PowerState;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A generation 2 Hyper-V VM in the KVM cloud: its disk boots through UEFI only, so its domain
+ * runs UEFI firmware (OVMF) and boots from the VM's own disk, with a variable store of its own
+ * that goes with the VM. Under the BIOS every domain had before, such a VM did not boot at all.
+ */
+class KvmUefiTest {
+  private static final long MIB = 1 << 20;
+  private static final long DISK = 32 * MIB;
+  private static final Duration BOOT = Duration.ofSeconds(180);
+
+  @TempDir Path dir;
+
+  @Test
+  void aGenerationTwoVmBootsFromItsOwnDiskThroughUefi() throws Exception {
+    TinyGuest guest = TinyGuest.require();
+    // What a failover delivers: the on-prem disk's bytes, here a FAT file system holding an EFI
+    // program (the kernel's EFI stub) and the shell script that starts it, as an EFI system
+    // partition holds a boot loader. Nothing but the firmware can start it.
+    GuestScript script = new GuestScript().sum("vda", 0, MIB).awaitAcpiShutdown();
+    byte[] image = efiDisk(guest, script.kernelCommandLine());
+    try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(10))) {
+      KvmCloud cloud = test.cloud();
+      CloudVm vm = cloud.create(new CloudVmSpec("app-gen2", "onprem-2",
+          List.of(new DiskSpec("os", DiskFormat.VHDX, DISK)), List.of(), 256 * MIB, 1, 2));
+      try (BlockDevice disk = cloud.openDisk(vm.id(), 0, true)) {
+        disk.write(0, ByteBuffer.wrap(image));
+        disk.flush();
+      }
+
+      Path log = cloud.vmDir(vm.id()).resolve("console.log");
+      cloud.start(vm.id()); // no script set: the VM boots its own disk
+      AtomicBoolean stop = new AtomicBoolean();
+      GuestConsole console = GuestConsole.followFile(log, 0, stop);
+      try {
+        assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+        String xml = cloud.domainXml(vm.id());
+        Matcher loader = Pattern.compile("<loader[^>]*>([^<]+)</loader>").matcher(xml);
+        Matcher nvram = Pattern.compile("<nvram[^>]*>([^<]+)</nvram>").matcher(xml);
+        assertTrue(loader.find() && loader.group(1).contains("OVMF") && nvram.find()
+            && !xml.contains("<kernel>"), xml);
+        Path store = Path.of(nvram.group(1));
+        assertTrue(Files.isRegularFile(store), "the VM's own variable store " + store);
+
+        cloud.shutdown(vm.id());
+        assertEquals(PowerState.OFF, cloud.get(vm.id()).orElseThrow().state());
+        GuestReport report = console.report();
+        byte[] first = java.util.Arrays.copyOf(image, (int) MIB);
+        assertEquals(Optional.of(GuestPattern.sha256(first)), report.sum("vda", 0, MIB),
+            "the guest reads the disk it booted from");
+        assertEquals(Optional.of("acpi"), report.powerOffReason(), "shut down by the button");
+
+        cloud.delete(vm.id());
+        assertEquals(Optional.empty(), cloud.get(vm.id()));
+        assertFalse(Files.exists(store), "the variable store is deleted with the VM");
+      } finally {
+        stop.set(true);
+      }
+    }
+  }
+
+  /**
+   * A whole-disk FAT file system with the packed kernel, the initramfs and {@code startup.nsh},
+   * which the firmware's shell runs from the boot disk: the kernel with {@code commandLine}.
+   */
+  private byte[] efiDisk(TinyGuest guest, String commandLine) throws Exception {
+    Path image = dir.resolve("esp.img");
+    try (var file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+      file.setLength(DISK);
+    }
+    Path startup = Files.writeString(dir.resolve("startup.nsh"),
+        "\\vmlinuz initrd=\\initrd.img " + commandLine + "\r\n", StandardCharsets.US_ASCII);
+    mtools("mformat", "-i", image.toString(), "::");
+    mtools("mcopy", "-i", image.toString(), guest.packedKernel().toString(), "::/vmlinuz");
+    mtools("mcopy", "-i", image.toString(), guest.initrd().toString(), "::/initrd.img");
+    mtools("mcopy", "-i", image.toString(), startup.toString(), "::/startup.nsh");
+    return Files.readAllBytes(image);
+  }
+
+  private static void mtools(String... command) throws IOException, InterruptedException {
+    List<String> line = new ArrayList<>(List.of(command));
+    Process process;
+    try {
+      process = new ProcessBuilder(line).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      fail(command[0] + " is missing: tools/install-test-deps installs mtools (" + e + ")");
+      return;
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0,
+        String.join(" ", line) + ": " + output);
+  }
+}
