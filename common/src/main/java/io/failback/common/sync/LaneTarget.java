@@ -360,7 +360,7 @@ final class LaneTarget {
     } else if (watermark != lane.end || !pending.isEmpty()) {
       error = lane.describe() + ": lane end at block " + watermark + " before its end";
     } else if (!Arrays.equals(sourceChain, chain.chain())) {
-      error = lane.describe() + ": digest chains differ: source " + DiskDigest.hex(sourceChain)
+      error = lane.describe() + ": digest chains differ: source " + shown(sourceChain)
           + ", target " + DiskDigest.hex(chain.chain());
     } else if (lane.geometry.parameters().getVerifyReread()) {
       error = new RereadVerifier(lane, chunk).verify(chain.chain());
@@ -375,5 +375,17 @@ final class LaneTarget {
       throw new SyncException(SyncException.Kind.DATA_LOSS, error);
     }
     return chain.chain();
+  }
+
+  /**
+   * The source's chain as the verdict quotes it back: a chain is 32 bytes, but a hostile
+   * source's may be megabytes, whose hex would go back to it (and into its logs) twice as long.
+   */
+  private static String shown(byte[] sourceChain) {
+    if (sourceChain.length <= DiskDigest.CHAIN_LENGTH) {
+      return DiskDigest.hex(sourceChain);
+    }
+    return DiskDigest.hex(Arrays.copyOf(sourceChain, DiskDigest.CHAIN_LENGTH)) + "… ("
+        + sourceChain.length + " bytes)";
   }
 }
