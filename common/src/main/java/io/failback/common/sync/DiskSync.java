@@ -278,14 +278,26 @@ public final class DiskSync {
             + "); resuming from the last checkpoint");
         Thread.sleep(retryDelay.toMillis());
       } catch (SyncException e) {
-        SyncException first = firstFailure.compareAndExchange(null, e);
-        // The peer knows its own failure; a local one it does not.
-        SyncException told = first != null && !first.remote() ? first : e;
-        if (link != null && !told.remote()) {
-          link.fail(told);
-        }
+        failed(link, e);
         throw e;
+      } catch (RuntimeException e) {
+        // A bug, or hostile input no check caught: the session fails as a DISK error as it
+        // would from await(), and the peer is told, or its stream would stay open.
+        SyncException failure = new SyncException(SyncException.Kind.DISK, "lane failed: " + e,
+            e);
+        failed(link, failure);
+        throw failure;
       }
+    }
+  }
+
+  /** Records the session's first failure and tells the lane's peer, unless it raised it. */
+  private void failed(FrameLink link, SyncException e) {
+    SyncException first = firstFailure.compareAndExchange(null, e);
+    // The peer knows its own failure; a local one it does not.
+    SyncException told = first != null && !first.remote() ? first : e;
+    if (link != null && !told.remote()) {
+      link.fail(told);
     }
   }
 }
