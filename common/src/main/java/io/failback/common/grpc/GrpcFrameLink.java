@@ -98,6 +98,24 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     inbound.add(END);
   }
 
+  /**
+   * Ends a server call whose peer broke the protocol (a second SyncOpen in the middle of a
+   * lane) with {@code status}, under the write lock: the lane's thread may be writing to the
+   * call meanwhile, and a call's observer is not thread-safe. The lane then ends as if the peer
+   * had failed the stream with that status; a call already ended is not ended again.
+   */
+  public synchronized void refuse(Status status) {
+    if (!closed) {
+      closed = true;
+      try {
+        out.onError(status.asRuntimeException());
+      } catch (StatusRuntimeException | IllegalStateException gone) {
+        // The call already ended (the peer cancelled it): there is no one left to tell.
+      }
+    }
+    onPeerError(status.asRuntimeException());
+  }
+
   /** The peer ended its side (gRPC thread). */
   public void onPeerCompleted() {
     if (terminal == null) {

@@ -249,8 +249,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       }
 
       private void refuse(Status status) {
-        responses.onError(status.asRuntimeException());
-        link.onPeerError(status.asRuntimeException());
+        link.refuse(status); // the lane's thread may be writing: under the link's write lock
       }
 
       @Override
