@@ -55,9 +55,15 @@ import java.util.function.Consumer;
  * run of the lane was still settling when the agent reconnected.
  */
 public final class SyncStreams implements DiskSyncs, AutoCloseable {
+  /** How long a lane's thread waits for a stream: a stream's own deadline is DataStreams'. */
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
-  private static final String OPEN_FIRST = "a SyncDisk stream starts with exactly one SyncOpen";
   private static final int MAX_ATTEMPTS_PER_LANE = 20;
+  /**
+   * Streams that may wait for one lane's thread. An agent opens a lane's stream again only
+   * after the previous one broke, and gives the lane up after as many broken links as this
+   * side does (AgentSyncRunner's MAX_ATTEMPTS_PER_LANE is 20 too): it never queues more.
+   */
+  private static final int MAX_QUEUED_PER_LANE = MAX_ATTEMPTS_PER_LANE;
   /** How long a session that ended here waits for the agent's own report. */
   private static final Duration AGENT_REPORT_GRACE = Duration.ofSeconds(10);
   /**
@@ -70,6 +76,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   private static final Duration AGENT_WATCH = Duration.ofSeconds(1);
 
   private final AgentRegistry registry;
+  private final DataStreams streams = new DataStreams();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final ExecutorService runners = Executors.newCachedThreadPool(r -> {
     Thread thread = new Thread(r, "controller-sync");
@@ -224,47 +231,13 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   /** Handles a data stream the agent opened. */
   StreamObserver<SyncDiskRequest> accept(PeerIdentity peer,
       ServerCallStreamObserver<SyncDiskResponse> responses) {
-    responses.disableAutoRequest();
-    responses.setOnReadyThreshold(GrpcFrameLink.ON_READY_THRESHOLD);
-    GrpcFrameLink<SyncDiskResponse> link = new GrpcFrameLink<>(responses,
-        frame -> SyncDiskResponse.newBuilder().setFrame(frame).build(), true);
-    responses.setOnReadyHandler(link::onReady);
-    responses.request(1);
-    return new StreamObserver<>() {
-      private boolean opened;
+    return streams.accept(peer.name(), responses,
+        (open, link) -> admit(peer, open, responses, link));
+  }
 
-      @Override
-      public void onNext(SyncDiskRequest request) {
-        if (request.hasFrame() && opened) {
-          link.onFrame(request.getFrame());
-        } else if (!request.hasOpen() || opened) {
-          refuse(Status.INVALID_ARGUMENT.withDescription(OPEN_FIRST));
-        } else {
-          opened = true;
-          Status refusal = admit(peer, request.getOpen(), responses, link);
-          if (refusal != null) {
-            refuse(refusal);
-          }
-        }
-      }
-
-      private void refuse(Status status) {
-        link.refuse(status); // the lane's thread may be writing: under the link's write lock
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        link.onPeerError(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        if (!opened) { // no lane ever takes a stream ended unopened: unanswered, it stays open
-          refuse(Status.INVALID_ARGUMENT.withDescription(OPEN_FIRST));
-        }
-        link.onPeerCompleted();
-      }
-    };
+  /** How long a data stream may go without its SyncOpen from now on (a test shortens it). */
+  public void openDeadline(Duration deadline) {
+    streams.openDeadline(deadline);
   }
 
   private Status admit(PeerIdentity peer, SyncOpen open,
@@ -293,7 +266,10 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       return ended;
     }
     Arrival arrival = new Arrival(link, responses);
-    session.arrivals[open.getLane()].add(arrival);
+    if (!session.arrivals[open.getLane()].offer(arrival)) {
+      return Status.RESOURCE_EXHAUSTED.withDescription("lane " + lane + " of sync session "
+          + open.getSessionId() + " has " + MAX_QUEUED_PER_LANE + " streams waiting already");
+    }
     ended = ended(session, open.getSessionId());
     return ended != null && session.arrivals[open.getLane()].remove(arrival) ? ended : null;
   }
@@ -331,7 +307,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       this.agentGone = agentGone;
       this.arrivals = new BlockingQueue[lanes];
       for (int i = 0; i < lanes; i++) {
-        arrivals[i] = new LinkedBlockingQueue<>();
+        arrivals[i] = new LinkedBlockingQueue<>(MAX_QUEUED_PER_LANE);
       }
       checkpoints.putAll(resumeFrom);
     }
@@ -395,5 +371,6 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   public void close() {
     sessions.values().forEach(session -> session.abandon("controller shutting down"));
     runners.shutdownNow();
+    streams.close();
   }
 }
