@@ -202,8 +202,11 @@ public final class GrpcFrameLink<OutT> implements FrameLink {
     }
     SyncFrame frame = (SyncFrame) next;
     if (frame.hasAbort()) {
-      throw SyncException.fromPeer(kindOf(frame.getAbort().getKind()),
+      SyncException aborted = SyncException.fromPeer(kindOf(frame.getAbort().getKind()),
           frame.getAbort().getMessage());
+      // The link has ended: close() must not wait for frames to leave to a peer that stopped.
+      terminal = aborted;
+      throw aborted;
     }
     if (++unrequested == REQUEST_BATCH) {
       out.request(unrequested);

@@ -291,13 +291,19 @@ public final class DiskSync {
     }
   }
 
-  /** Records the session's first failure and tells the lane's peer, unless it raised it. */
+  /**
+   * Records the session's first failure and tells the lane's peer, unless it raised it; then
+   * this side of the link has ended too, or a stream the peer gave up stays open until the
+   * peer ends it.
+   */
   private void failed(FrameLink link, SyncException e) {
     SyncException first = firstFailure.compareAndExchange(null, e);
     // The peer knows its own failure; a local one it does not.
     SyncException told = first != null && !first.remote() ? first : e;
     if (link != null && !told.remote()) {
       link.fail(told);
+    } else if (link != null) {
+      link.close();
     }
   }
 }

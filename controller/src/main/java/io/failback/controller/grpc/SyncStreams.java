@@ -185,7 +185,7 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
           ? new ChangeReferenceUnknownException("agent: " + report.getError()) : failure);
     }).whenComplete((outcome, failure) -> {
       sessions.remove(id, session);
-      session.abandon("the session ended");
+      session.end();
     });
   }
 
@@ -351,6 +351,17 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
       links.forEach(link -> link.cancel(stop));
       abandon(reason);
       cancellation.complete(reason);
+    }
+
+    /**
+     * Ends this side of every stream the session's lanes took: the session is over, and a lane
+     * it interrupted, or one whose peer stopped, left its stream open for the agent to end.
+     */
+    void end() {
+      abandon("the session ended");
+      SyncException over = new SyncException(SyncException.Kind.CANCELLED,
+          "the sync session ended");
+      links.forEach(link -> link.cancel(over));
     }
 
     void abandon(String reason) {
