@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import io.failback.agent.hyperv.simulated.SimulatedBoot;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.common.testing.guest.EfiBootDisk;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
 import io.failback.common.testing.guest.GuestReport;
@@ -353,6 +354,51 @@ class KvmLifecycleTest {
       assertTrue(System.nanoTime() < deadline, "the on-prem VM did not turn Off");
       Thread.sleep(100); // QEMU exits a moment after the guest's last console line
     }
+  }
+
+  /**
+   * A generation 2 VM's disk boots through UEFI only: replicated into the KVM cloud and failed
+   * over, its cloud copy boots that disk under UEFI firmware, and the guest on it reads the data
+   * it booted from. Under the BIOS every cloud VM had before, it never came up.
+   */
+  @Test
+  void aGenerationTwoVmFailedOverBootsItsReplicatedDiskThroughUefi() throws Exception {
+    TinyGuest guest = TinyGuest.require();
+    CloudChoice kvm = kvm(guest, Duration.ofSeconds(30), () -> null); // its own disks boot
+    GuestScript script = new GuestScript().sum("vda", 0, MIB).awaitAcpiShutdown();
+    byte[][] bootDisk = new byte[1][];
+    LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm, host -> {
+      smallVm(host);
+      // The seeded VM is generation 2: its system disk becomes an EFI boot disk of its size.
+      Path vhdx;
+      try (Stream<Path> files = Files.walk(host)) {
+        vhdx = files.filter(f -> f.toString().endsWith("-disk0.vhdx")).findFirst().orElseThrow();
+      }
+      Path raw = EfiBootDisk.write(dir.resolve("esp.img"), 32L * MIB, guest, script);
+      bootDisk[0] = Arrays.copyOf(Files.readAllBytes(raw), MIB);
+      Files.delete(vhdx);
+      Process convert = new ProcessBuilder("qemu-img", "convert", "-f", "raw", "-O", "vhdx",
+          raw.toString(), vhdx.toString()).inheritIO().start();
+      assertTrue(convert.waitFor(60, TimeUnit.SECONDS) && convert.exitValue() == 0);
+    });
+    // Runs before the controller closes (last registered, first closed): no VM outlives the test.
+    cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
+    AtomicBoolean stopConsole = new AtomicBoolean();
+    cleanup.register(() -> stopConsole.set(true));
+    assertEquals(2, fixture.onPremVm().getGeneration());
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    String cloudVm = fixture.item().getCloudVmId();
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+
+    Path log = dir.resolve("kvm/vms").resolve(cloudVm).resolve("console.log");
+    GuestConsole console = GuestConsole.followFile(log, 0, stopConsole);
+    assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+    assertTrue(Files.readString(log, StandardCharsets.ISO_8859_1).contains("startup.nsh"),
+        "booted by the UEFI firmware's shell from the disk: " + console.tail());
+    assertEquals(Optional.of(GuestPattern.sha256(bootDisk[0])),
+        console.report().sum("vda", 0, MIB), "the cloud guest reads the disk it booted from");
   }
 
   /**

@@ -3,9 +3,9 @@ package io.failback.controller.cloud.kvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.failback.common.disk.BlockDevice;
+import io.failback.common.testing.guest.EfiBootDisk;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
 import io.failback.common.testing.guest.GuestReport;
@@ -16,16 +16,12 @@ import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.CloudVmSpec.DiskSpec;
 import io.failback.controller.cloud.DiskFormat;
 import io.failback.controller.cloud.PowerState;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,7 +47,8 @@ class KvmUefiTest {
     // program (the kernel's EFI stub) and the shell script that starts it, as an EFI system
     // partition holds a boot loader. Nothing but the firmware can start it.
     GuestScript script = new GuestScript().sum("vda", 0, MIB).awaitAcpiShutdown();
-    byte[] image = efiDisk(guest, script.kernelCommandLine());
+    byte[] image = Files.readAllBytes(EfiBootDisk.write(dir.resolve("esp.img"), DISK, guest,
+        script));
     try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(10))) {
       KvmCloud cloud = test.cloud();
       CloudVm vm = cloud.create(new CloudVmSpec("app-gen2", "onprem-2",
@@ -90,37 +87,5 @@ class KvmUefiTest {
         stop.set(true);
       }
     }
-  }
-
-  /**
-   * A whole-disk FAT file system with the packed kernel, the initramfs and {@code startup.nsh},
-   * which the firmware's shell runs from the boot disk: the kernel with {@code commandLine}.
-   */
-  private byte[] efiDisk(TinyGuest guest, String commandLine) throws Exception {
-    Path image = dir.resolve("esp.img");
-    try (var file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
-      file.setLength(DISK);
-    }
-    Path startup = Files.writeString(dir.resolve("startup.nsh"),
-        "\\vmlinuz initrd=\\initrd.img " + commandLine + "\r\n", StandardCharsets.US_ASCII);
-    mtools("mformat", "-i", image.toString(), "::");
-    mtools("mcopy", "-i", image.toString(), guest.packedKernel().toString(), "::/vmlinuz");
-    mtools("mcopy", "-i", image.toString(), guest.initrd().toString(), "::/initrd.img");
-    mtools("mcopy", "-i", image.toString(), startup.toString(), "::/startup.nsh");
-    return Files.readAllBytes(image);
-  }
-
-  private static void mtools(String... command) throws IOException, InterruptedException {
-    List<String> line = new ArrayList<>(List.of(command));
-    Process process;
-    try {
-      process = new ProcessBuilder(line).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      fail(command[0] + " is missing: tools/install-test-deps installs mtools (" + e + ")");
-      return;
-    }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0,
-        String.join(" ", line) + ": " + output);
   }
 }
