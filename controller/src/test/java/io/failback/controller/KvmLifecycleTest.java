@@ -10,7 +10,6 @@ import com.google.gson.JsonParser;
 import io.failback.agent.hyperv.simulated.SimulatedBoot;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.testing.GrpcCleanup;
-import io.failback.common.testing.guest.EfiBootDisk;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
 import io.failback.common.testing.guest.GuestReport;
@@ -357,55 +356,16 @@ class KvmLifecycleTest {
   }
 
   /**
-   * A generation 2 VM's disk boots through UEFI only: replicated into the KVM cloud and failed
-   * over, its cloud copy boots that disk under UEFI firmware, and the guest on it reads the data
-   * it booted from. Under the BIOS every cloud VM had before, it never came up.
-   */
-  @Test
-  void aGenerationTwoVmFailedOverBootsItsReplicatedDiskThroughUefi() throws Exception {
-    TinyGuest guest = TinyGuest.require();
-    CloudChoice kvm = kvm(guest, Duration.ofSeconds(30), () -> null); // its own disks boot
-    GuestScript script = new GuestScript().sum("vda", 0, MIB).awaitAcpiShutdown();
-    byte[][] bootDisk = new byte[1][];
-    LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm, host -> {
-      smallVm(host);
-      // The seeded VM is generation 2: its system disk becomes an EFI boot disk of its size.
-      Path vhdx;
-      try (Stream<Path> files = Files.walk(host)) {
-        vhdx = files.filter(f -> f.toString().endsWith("-disk0.vhdx")).findFirst().orElseThrow();
-      }
-      Path raw = EfiBootDisk.write(dir.resolve("esp.img"), 32L * MIB, guest, script);
-      bootDisk[0] = Arrays.copyOf(Files.readAllBytes(raw), MIB);
-      Files.delete(vhdx);
-      Process convert = new ProcessBuilder("qemu-img", "convert", "-f", "raw", "-O", "vhdx",
-          raw.toString(), vhdx.toString()).inheritIO().start();
-      assertTrue(convert.waitFor(60, TimeUnit.SECONDS) && convert.exitValue() == 0);
-    });
-    // Runs before the controller closes (last registered, first closed): no VM outlives the test.
-    cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
-    AtomicBoolean stopConsole = new AtomicBoolean();
-    cleanup.register(() -> stopConsole.set(true));
-    assertEquals(2, fixture.onPremVm().getGeneration());
-    Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
-    String cloudVm = fixture.item().getCloudVmId();
-    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
-        JobState.JOB_SUCCEEDED);
-
-    Path log = dir.resolve("kvm/vms").resolve(cloudVm).resolve("console.log");
-    GuestConsole console = GuestConsole.followFile(log, 0, stopConsole);
-    assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
-    assertTrue(Files.readString(log, StandardCharsets.ISO_8859_1).contains("startup.nsh"),
-        "booted by the UEFI firmware's shell from the disk: " + console.tail());
-    assertEquals(Optional.of(GuestPattern.sha256(bootDisk[0])),
-        console.report().sum("vda", 0, MIB), "the cloud guest reads the disk it booted from");
-  }
-
-  /**
    * The KVM cloud in the test's folder; a VM starting boots the tiny guest with the script
    * {@code next} gives, or its own disks when it gives none.
    */
   private CloudChoice kvm(TinyGuest guest, Duration shutdownTimeout,
+      java.util.function.Supplier<GuestScript> next) throws Exception {
+    return kvm(dir, guest, shutdownTimeout, next);
+  }
+
+  /** As {@link #kvm(TinyGuest, Duration, java.util.function.Supplier)}, in {@code dir}. */
+  static CloudChoice kvm(Path dir, TinyGuest guest, Duration shutdownTimeout,
       java.util.function.Supplier<GuestScript> next) throws Exception {
     return new CloudChoice(CloudChoice.Kind.KVM, dir.resolve("kvm"),
         "qemu:///embed?root=" + KvmTestCloud.root(), "qemu", shutdownTimeout,
@@ -414,7 +374,7 @@ class KvmLifecycleTest {
   }
 
   /** The seeded VM gets the memory and CPU count a test guest should have. */
-  private static void smallVm(Path hostDir) throws Exception {
+  static void smallVm(Path hostDir) throws Exception {
     try (Stream<Path> files = Files.walk(hostDir)) {
       for (Path file : files.filter(f -> f.getFileName().toString().equals("vm.json"))
           .toList()) {
