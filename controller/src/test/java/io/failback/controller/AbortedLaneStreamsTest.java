@@ -2,17 +2,12 @@ package io.failback.controller;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.common.testing.GrpcCleanup;
-import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.LaneAbort;
 import io.failback.proto.v1.SyncFrame;
 import io.grpc.ClientCall;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,18 +30,8 @@ class AbortedLaneStreamsTest {
   @Test
   void theControllerEndsTheStreamsOfAnAbortedSession() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
-    Path rogueDir = dir.resolve(ROGUE);
-    SimulatedHostSeeder.seed(rogueDir, ROGUE, List.of(new VmSpec("evil-03", "Off",
-        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, 4L * LifecycleFixture.MIB)))));
-    byte[] data = new byte[1 << 20];
-    new java.util.Random(68).nextBytes(data);
-    try (var disk = new java.io.RandomAccessFile(rogueDir.resolve(
-        "vms/evil-03/evil-03-disk0.raw").toFile(), "rw")) {
-      disk.write(data);
-    }
-    RogueAgent rogue = cleanup.register(new RogueAgent("localhost:"
-        + fixture.controller.port(), fixture.controller.pki.agent(ROGUE), rogueDir,
-        inventory -> inventory, null));
+    RogueAgent rogue = RogueHost.start(fixture, cleanup, dir, ROGUE, "evil-03",
+        fixture.controller.port());
     AtomicBoolean aborted = new AtomicBoolean();
     rogue.frames = frame -> frame.hasBatchEnd() && aborted.compareAndSet(false, true)
         ? SyncFrame.newBuilder().setAbort(LaneAbort.newBuilder().setKind("DATA_LOSS")
@@ -57,17 +42,9 @@ class AbortedLaneStreamsTest {
         opened.add(call);
       }
     };
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (!fixture.controller.server.registry().isOnline(ROGUE)) {
-      assertTrue(System.nanoTime() < deadline, "the rogue host never came online");
-      Thread.sleep(50);
-    }
-    String evil = fixture.controller.server.registry().host(ROGUE).orElseThrow()
-        .getInventory().getVirtualMachines(0).getId();
-    fixture.awaitState(fixture.controller.server.lifecycle().enableProtection(evil),
-        JobState.JOB_FAILED);
+    RogueHost.protect(fixture, ROGUE, JobState.JOB_FAILED);
     assertTrue(aborted.get(), "no lane was aborted");
-    deadline = System.nanoTime() + 20_000_000_000L;
+    long deadline = System.nanoTime() + 20_000_000_000L;
     while (rogue.syncStatuses.size() < opened.size()) {
       assertTrue(System.nanoTime() < deadline, () -> "the controller left "
           + (opened.size() - rogue.syncStatuses.size()) + " of the session's " + opened.size()

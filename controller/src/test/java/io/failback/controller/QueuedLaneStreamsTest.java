@@ -3,13 +3,9 @@ package io.failback.controller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.RawCalls;
 import io.failback.proto.v1.AgentServiceGrpc;
-import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.SyncDiskRequest;
 import io.grpc.CallOptions;
@@ -44,12 +40,8 @@ class QueuedLaneStreamsTest {
   @Test
   void streamsQueuedForOneLaneAreCapped() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
-    Path rogueDir = dir.resolve(ROGUE);
-    SimulatedHostSeeder.seed(rogueDir, ROGUE, List.of(new VmSpec("evil-02", "Off",
-        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, 4L * LifecycleFixture.MIB)))));
-    RogueAgent rogue = cleanup.register(new RogueAgent("localhost:"
-        + fixture.controller.port(), fixture.controller.pki.agent(ROGUE), rogueDir,
-        inventory -> inventory, null));
+    RogueAgent rogue = RogueHost.start(fixture, cleanup, dir, ROGUE, "evil-02",
+        fixture.controller.port());
     Map<ClientCall<?, ?>, SyncDiskRequest> opens = new ConcurrentHashMap<>();
     List<Status> extras = new CopyOnWriteArrayList<>();
     AtomicBoolean staged = new AtomicBoolean();
@@ -79,15 +71,7 @@ class QueuedLaneStreamsTest {
         Thread.onSpinWait();
       }
     };
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (!fixture.controller.server.registry().isOnline(ROGUE)) {
-      assertTrue(System.nanoTime() < deadline, "the rogue host never came online");
-      Thread.sleep(50);
-    }
-    String evil = fixture.controller.server.registry().host(ROGUE).orElseThrow()
-        .getInventory().getVirtualMachines(0).getId();
-    fixture.awaitState(fixture.controller.server.lifecycle().enableProtection(evil),
-        JobState.JOB_SUCCEEDED);
+    RogueHost.protect(fixture, ROGUE, JobState.JOB_SUCCEEDED);
     assertTrue(staged.get(), "no stream was staged");
     assertEquals(EXTRA - QUEUED, extras.stream()
         .filter(s -> s.getCode() == Status.Code.RESOURCE_EXHAUSTED).count(), extras::toString);

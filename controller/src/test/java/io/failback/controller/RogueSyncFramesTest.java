@@ -3,13 +3,9 @@ package io.failback.controller;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.DiskSpec;
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder.VmSpec;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.RawCalls;
 import io.failback.proto.v1.AgentServiceGrpc;
-import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.JobStep;
@@ -58,36 +54,17 @@ class RogueSyncFramesTest {
       UnaryOperator<SyncFrame> change, java.util.function.Consumer<RogueAgent> hooks,
       JobState expected) throws Exception {
     fixture = new LifecycleFixture(dir, cleanup);
-    Path rogueDir = dir.resolve(ROGUE);
-    SimulatedHostSeeder.seed(rogueDir, ROGUE, List.of(new VmSpec("evil-01", "Off",
-        List.of("LAN"), List.of(new DiskSpec(DiskFormat.RAW, 4L * LifecycleFixture.MIB)))));
-    // Data, so that blocks travel and not only zero ranges.
-    byte[] data = new byte[1 << 20];
-    new java.util.Random(66).nextBytes(data);
-    try (var disk = new java.io.RandomAccessFile(rogueDir.resolve("vms/evil-01/evil-01-disk0.raw")
-        .toFile(), "rw")) {
-      disk.write(data);
-    }
     int port = fixture.controller.port();
     if (viaProxy) {
       proxy = cleanup.register(new CuttingProxy(port, List.of()));
       port = proxy.port();
     }
-    RogueAgent rogue = cleanup.register(new RogueAgent("localhost:" + port,
-        fixture.controller.pki.agent(ROGUE), rogueDir, inventory -> inventory, null));
+    RogueAgent rogue = RogueHost.start(fixture, cleanup, dir, ROGUE, "evil-01", port);
     AtomicBoolean done = new AtomicBoolean();
     rogue.frames = frame -> which != null && which.test(frame) && done.compareAndSet(false, true)
         ? change.apply(frame) : frame;
     hooks.accept(rogue);
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (!fixture.controller.server.registry().isOnline(ROGUE)) {
-      assertTrue(System.nanoTime() < deadline, "the rogue host never came online");
-      Thread.sleep(50);
-    }
-    String evil = fixture.controller.server.registry().host(ROGUE).orElseThrow()
-        .getInventory().getVirtualMachines(0).getId();
-    Job job = fixture.awaitState(fixture.controller.server.lifecycle().enableProtection(evil),
-        expected);
+    Job job = RogueHost.protect(fixture, ROGUE, expected);
     assertTrue(which == null || done.get(), "no frame was changed");
     return job;
   }
