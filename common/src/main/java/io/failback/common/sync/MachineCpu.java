@@ -1,5 +1,6 @@
 package io.failback.common.sync;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -89,8 +90,9 @@ public final class MachineCpu {
     if (!Files.isReadable(PROC_STAT)) {
       return Optional.empty();
     }
-    try {
-      return Optional.of(Files.readAllLines(PROC_STAT, StandardCharsets.US_ASCII).get(0));
+    // Only its first line: the rest (a line per core, interrupts) runs long on a big host.
+    try (BufferedReader reader = Files.newBufferedReader(PROC_STAT, StandardCharsets.US_ASCII)) {
+      return Optional.ofNullable(reader.readLine());
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -1,6 +1,7 @@
 package io.failback.controller.lifecycle;
 
 import io.failback.common.sync.MachineCpu;
+import io.failback.controller.tuning.CompressionPolicy;
 import io.failback.proto.v1.SyncReport;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,16 @@ record BusyCpus(OptionalDouble controller, OptionalDouble agent) {
   /** Whether either machine's CPUs had nothing to spare. */
   boolean saturated() {
     return controller.orElse(0) >= SATURATED || agent.orElse(0) >= SATURATED;
+  }
+
+  /**
+   * What lanes measured at {@code bytesPerSecond} while sending, where {@code paceFromLink}
+   * says the link seemed to set their pace (they waited for it, not for their own target): the
+   * link, unless either machine's CPUs were saturated, which the measurement then says.
+   */
+  CompressionPolicy.Measured measured(double bytesPerSecond, boolean paceFromLink) {
+    return new CompressionPolicy.Measured(bytesPerSecond, paceFromLink && !saturated(),
+        paceFromLink ? note() : "");
   }
 
   /** "the CPUs were busy (…)" when {@link #saturated}, else empty. */

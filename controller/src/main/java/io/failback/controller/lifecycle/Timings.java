@@ -64,8 +64,7 @@ final class Timings {
     synchronized (h) {
       h.send = or(t.sendRate(), h.send);
       if (t.sendRate().isPresent()) {
-        h.link = Optional.of(new CompressionPolicy.Measured(t.sendRate().getAsDouble(),
-            t.linkBound(), t.cpusBusy()));
+        h.link = Optional.of(t.link(t.sendRate().getAsDouble()));
       }
       h.checksum = or(t.checksumRate(), h.checksum);
       if (t.referencePoint()) {
@@ -80,15 +79,11 @@ final class Timings {
     }
   }
 
-  /**
-   * Keeps the link from {@code host} as an upload's lanes met it: {@code bytesPerSecond} while
-   * sending, whether the link held them back, and whether busy CPUs did ("" if not).
-   */
-  void uploaded(String host, double bytesPerSecond, boolean linkBound, String cpusBusy) {
+  /** Keeps the link from {@code host} as an upload's lanes met it. */
+  void uploaded(String host, CompressionPolicy.Measured link) {
     Host h = hosts.computeIfAbsent(key(host), k -> new Host());
     synchronized (h) {
-      h.uploadLink = Optional.of(new CompressionPolicy.Measured(bytesPerSecond, linkBound,
-          cpusBusy));
+      h.uploadLink = Optional.of(link);
     }
   }
 

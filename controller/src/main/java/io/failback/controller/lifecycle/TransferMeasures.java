@@ -80,8 +80,7 @@ final class TransferMeasures {
     boolean heldBack = waiting * 2 >= sending;
     boolean controllerBusy = controller.targetHeldBack();
     double rate = bytes * 1e9 / sending;
-    timings.uploaded(host, rate, heldBack && !controllerBusy && !cpus.saturated(),
-        heldBack && !controllerBusy ? cpus.note() : "");
+    timings.uploaded(host, cpus.measured(rate, heldBack && !controllerBusy));
     log.info("upload from host {}: {} bytes at {} MB/s while sending, {}", host, bytes,
         String.format(java.util.Locale.ROOT, "%.1f", rate / 1e6), !heldBack
             ? "not held back by the link" : controllerBusy ? "held back by the controller's"

@@ -1,6 +1,7 @@
 package io.failback.controller.lifecycle;
 
 import io.failback.common.sync.SyncActivity;
+import io.failback.controller.tuning.CompressionPolicy;
 import java.time.Duration;
 import java.util.OptionalDouble;
 
@@ -46,16 +47,14 @@ record TransferTiming(long elapsedNanos, long setupNanos, SyncActivity.Snapshot 
    * did CPUs with nothing to spare on either side ({@link BusyCpus}).
    */
   boolean linkBound() {
-    return waitedForLink() && !activity.targetHeldBack() && !cpus.saturated();
+    return link(0).linkBound();
   }
 
-  /** Why lanes that waited for the link did not measure it, if busy CPUs did: or "". */
-  String cpusBusy() {
-    return waitedForLink() && !activity.targetHeldBack() ? cpus.note() : "";
-  }
-
-  private boolean waitedForLink() {
-    return activity.sendNanos() > 0 && activity.linkWaitNanos() * 2 >= activity.sendNanos();
+  /** The link as the sending met it at {@code bytesPerSecond} ({@link BusyCpus#measured}). */
+  CompressionPolicy.Measured link(double bytesPerSecond) {
+    boolean waitedForLink = activity.sendNanos() > 0
+        && activity.linkWaitNanos() * 2 >= activity.sendNanos();
+    return cpus.measured(bytesPerSecond, waitedForLink && !activity.targetHeldBack());
   }
 
   /**
