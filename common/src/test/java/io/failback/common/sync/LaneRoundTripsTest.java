@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.testing.ForwardingFrameLink;
 import io.failback.common.testing.MemoryBlockDevice;
 import io.failback.common.testing.MemoryTransport;
 import io.failback.proto.v1.DigestAlgorithm;
@@ -82,7 +83,7 @@ class LaneRoundTripsTest {
     AtomicInteger batchesSent = new AtomicInteger();
     List<Integer> sentWhenFirstWaiting = new CopyOnWriteArrayList<>();
     CountDownLatch sourceWaits = new CountDownLatch(1);
-    session.source = link -> new Watched(link) {
+    session.source = link -> new ForwardingFrameLink(link) {
       @Override
       public void send(SyncFrame frame)
           throws SyncException, LinkException, InterruptedException {
@@ -102,7 +103,7 @@ class LaneRoundTripsTest {
       }
     };
     // The target answers nothing until the source has had to wait for an answer.
-    session.target = link -> new Watched(link) {
+    session.target = link -> new ForwardingFrameLink(link) {
       @Override
       public void send(SyncFrame frame)
           throws SyncException, LinkException, InterruptedException {
@@ -122,7 +123,7 @@ class LaneRoundTripsTest {
     CountDownLatch laneEndSent = new CountDownLatch(1);
     List<String> acknowledgementsHeldInVain = new CopyOnWriteArrayList<>();
     Session session = new Session(SyncMode.valueOf(mode), 8, 8);
-    session.source = link -> new Watched(link) {
+    session.source = link -> new ForwardingFrameLink(link) {
       @Override
       public void send(SyncFrame frame)
           throws SyncException, LinkException, InterruptedException {
@@ -134,7 +135,7 @@ class LaneRoundTripsTest {
     };
     // Every acknowledgement waits for the lane's end: a source that waited for them first
     // would wait until this gives up.
-    session.target = link -> new Watched(link) {
+    session.target = link -> new ForwardingFrameLink(link) {
       @Override
       public void send(SyncFrame frame)
           throws SyncException, LinkException, InterruptedException {
@@ -155,7 +156,7 @@ class LaneRoundTripsTest {
   void aVerdictBeforeTheLastAcknowledgementIsRefused() throws Exception {
     Session session = new Session(SyncMode.FULL, 8, 8);
     // A target that drops its acknowledgements still sends its verdict at the lane's end.
-    session.target = link -> new Watched(link) {
+    session.target = link -> new ForwardingFrameLink(link) {
       @Override
       public void send(SyncFrame frame)
           throws SyncException, LinkException, InterruptedException {
@@ -246,40 +247,6 @@ class LaneRoundTripsTest {
     private static LaneConnector.OpenLane wrap(LaneConnector.OpenLane open,
         Function<FrameLink, FrameLink> how) {
       return new LaneConnector.OpenLane(how.apply(open.link()), open.start());
-    }
-  }
-
-  /** A link that passes everything through; the tests override what they watch. */
-  private static class Watched implements FrameLink {
-    private final FrameLink link;
-
-    Watched(FrameLink link) {
-      this.link = link;
-    }
-
-    @Override
-    public void send(SyncFrame frame) throws SyncException, LinkException, InterruptedException {
-      link.send(frame);
-    }
-
-    @Override
-    public SyncFrame receive() throws SyncException, LinkException, InterruptedException {
-      return link.receive();
-    }
-
-    @Override
-    public SyncFrame poll() throws SyncException, LinkException {
-      return link.poll();
-    }
-
-    @Override
-    public void fail(SyncException reason) {
-      link.fail(reason);
-    }
-
-    @Override
-    public void close() {
-      link.close();
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.testing.ForwardingFrameLink;
 import io.failback.common.testing.MemoryBlockDevice;
 import io.failback.common.testing.MemoryTransport;
 import io.failback.proto.v1.SyncFrame;
@@ -35,33 +36,11 @@ class UncheckedLaneFailureTest {
     // The target's link throws on its first frame, as a hostile frame's unchecked error would.
     LaneConnector throwing = lane -> {
       LaneConnector.OpenLane open = acceptor.open(lane);
-      FrameLink link = open.link();
-      return new LaneConnector.OpenLane(new FrameLink() {
-        @Override
-        public void send(SyncFrame frame) throws SyncException, LinkException,
-            InterruptedException {
-          link.send(frame);
-        }
-
+      return new LaneConnector.OpenLane(new ForwardingFrameLink(open.link()) {
         @Override
         public SyncFrame receive() throws SyncException, LinkException, InterruptedException {
-          link.receive();
+          super.receive();
           throw new IndexOutOfBoundsException("hostile index");
-        }
-
-        @Override
-        public SyncFrame poll() throws SyncException, LinkException {
-          return link.poll();
-        }
-
-        @Override
-        public void fail(SyncException reason) {
-          link.fail(reason);
-        }
-
-        @Override
-        public void close() {
-          link.close();
         }
       }, open.start());
     };
