@@ -46,6 +46,14 @@ public interface Cloud extends AutoCloseable {
   }
 
   /**
+   * Makes the disks and NICs of an OFF VM appear to its guest as {@code devices} from its next
+   * start on; the bytes on its disks stay as they are.
+   *
+   * @throws CloudException FAILED_PRECONDITION when it is RUNNING
+   */
+  void setDevices(String vmId, CloudDevices devices) throws CloudException;
+
+  /**
    * Shuts a RUNNING VM down; does nothing when it is OFF.
    *
    * <p>When this returns no guest write is in progress or will ever complete, and the disks are

@@ -28,7 +28,8 @@ final class CloudJson {
       PowerState state,
       List<DiskEntry> disks,
       List<NicSpec> nics,
-      String createdAt) {}
+      String createdAt,
+      CloudDevices devices) {}
 
   record DiskEntry(String name, String file, DiskFormat format, long virtualSize) {}
 
@@ -65,7 +66,8 @@ final class CloudJson {
         vm.state(),
         disks,
         vm.nics(),
-        vm.createdAt().toString());
+        vm.createdAt().toString(),
+        vm.devices());
   }
 
   /** Reads and checks {@code vm.json}; its disk paths resolve against its directory. */
@@ -81,8 +83,10 @@ final class CloudJson {
       Path path = file.resolveSibling(disk.file());
       disks.add(new CloudDisk(disk.name(), path, disk.format(), disk.virtualSize()));
     }
+    // A file from before devices were kept: its VM was made with virtio ones.
     return new CloudVm(vm.id(), vm.name(), vm.sourceVmId(), vm.state(), disks, vm.nics(),
-        instant(file, vm.createdAt()));
+        instant(file, vm.createdAt()), List.of(),
+        vm.devices() == null ? CloudDevices.VIRTIO : vm.devices());
   }
 
   static SnapshotFile readSnapshot(Path file) throws IOException {

@@ -10,17 +10,27 @@ import java.util.List;
  * sourceVmId}, with new empty disks and network adapters, {@code memoryBytes} of memory and
  * {@code processorCount} virtual CPUs (0 for either: the on-prem host did not say; the cloud
  * picks its default), of Hyper-V generation {@code generation}: 2 boots through UEFI only (its
- * disk has no BIOS boot code), 1 through a BIOS, 0 when the host did not say (taken as 1).
+ * disk has no BIOS boot code), 1 through a BIOS, 0 when the host did not say (taken as 1); its
+ * disks and NICs appear to the guest as {@code devices}.
  */
 public record CloudVmSpec(String name, String sourceVmId, List<DiskSpec> disks,
-    List<NicSpec> nics, long memoryBytes, int processorCount, int generation) {
+    List<NicSpec> nics, long memoryBytes, int processorCount, int generation,
+    CloudDevices devices) {
   public CloudVmSpec {
     checkNotNull(name, "name");
     checkNotNull(sourceVmId, "sourceVmId");
     checkArgument(memoryBytes >= 0 && processorCount >= 0, "negative memory or CPUs");
     checkArgument(generation >= 0 && generation <= 2, "generation %s", generation);
+    checkNotNull(devices, "devices");
     disks = List.copyOf(disks);
     nics = List.copyOf(nics);
+  }
+
+  /** A VM with paravirtual (virtio) devices. */
+  public CloudVmSpec(String name, String sourceVmId, List<DiskSpec> disks, List<NicSpec> nics,
+      long memoryBytes, int processorCount, int generation) {
+    this(name, sourceVmId, disks, nics, memoryBytes, processorCount, generation,
+        CloudDevices.VIRTIO);
   }
 
   /** A VM whose generation the on-prem host did not say. */

@@ -141,6 +141,23 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
     }
   }
 
+  @Override
+  public synchronized void setDevices(String vmId, CloudDevices devices) throws CloudException {
+    LocalVm vm = requireVm(vmId);
+    CloudVm current = vm.vm();
+    if (current.state() != PowerState.OFF) {
+      throw precondition("cloud VM %s is %s: its devices change only while it is OFF (shut it"
+          + " down first)", current.label(), current.state());
+    }
+    CloudVm updated = current.withDevices(devices);
+    try {
+      CloudJson.write(vm.dir().resolve(CloudJson.VM_FILE), CloudJson.toFile(updated));
+    } catch (IOException e) {
+      throw CloudException.io(e, "cannot change the devices of cloud VM %s", current.label());
+    }
+    vm.setVm(updated);
+  }
+
   /**
    * Moves a VM to {@code next}, rejecting what {@link PowerState} does not allow.
    *

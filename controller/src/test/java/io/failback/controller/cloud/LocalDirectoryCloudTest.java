@@ -101,6 +101,23 @@ class LocalDirectoryCloudTest {
     assertArrayEquals(db0, readDisk(cloud, db.id(), 0));
   }
 
+  /** The devices a VM's guest will see change only while it is OFF, and survive a reopen. */
+  @Test
+  void devicesChangeWhileOffAndSurviveAReopen() throws Exception {
+    CloudVm vm = cloud.create(spec("win", DiskFormat.VHDX, 16L * MIB));
+    assertEquals(CloudDevices.VIRTIO, vm.devices());
+    cloud.setDevices(vm.id(), CloudDevices.EMULATED);
+    cloud.start(vm.id());
+    CloudException running = assertThrows(CloudException.class,
+        () -> cloud.setDevices(vm.id(), CloudDevices.VIRTIO));
+    assertEquals(CloudException.Kind.FAILED_PRECONDITION, running.kind());
+
+    cloud.close();
+    cloud = LocalDirectoryCloud.open(dir, clock);
+
+    assertEquals(CloudDevices.EMULATED, cloud.get(vm.id()).orElseThrow().devices());
+  }
+
   @Test
   void aVmRunningAtACrashComesBackRunningWithItsWrites() throws Exception {
     CloudVm vm = cloud.create(spec("app", DiskFormat.VHDX, 16L * MIB));

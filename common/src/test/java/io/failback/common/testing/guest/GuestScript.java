@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * tools/tiny-guest/init for their meaning).
  */
 public final class GuestScript {
-  private static final Pattern DEVICE = Pattern.compile("vd[a-z]");
+  private static final Pattern DEVICE = Pattern.compile("[vs]d[a-z]");
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_-]{1,8}");
   private static final Pattern NIC = Pattern.compile("eth[0-9]{1,2}");
   private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])";

@@ -1,6 +1,7 @@
 package io.failback.controller.cloud.kvm;
 
 import com.google.common.hash.Hashing;
+import io.failback.controller.cloud.CloudDevices;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,10 @@ final class DomainXml {
   private DomainXml() {}
 
   /**
-   * The domain: the record's disks (virtio, qcow2, discards passed down so zeroed ranges stay
-   * holes), its plugged NICs (virtio, on their libvirt network, a stable MAC address each), the
-   * serial console into {@code consoleLog}, and either the VM's own disks or {@code boot}.
+   * The domain: the record's disks (qcow2, discards passed down so zeroed ranges stay holes),
+   * its plugged NICs (on their libvirt network, a stable MAC address each), both virtio or
+   * emulated as the record says, the serial console into {@code consoleLog}, and either the VM's
+   * own disks or {@code boot}.
    */
   static String of(KvmVmRecord vm, String domainType, Optional<DirectKernelBoot> boot,
       Path consoleLog) {
@@ -71,11 +73,14 @@ final class DomainXml {
         // A directly booted guest's command line was for one boot: its reboot is a power-off.
         .append("  <on_reboot>").append(boot.isPresent() ? "destroy" : "restart")
         .append("</on_reboot>\n  <on_crash>destroy</on_crash>\n  <devices>\n");
+    // SATA disks go on the AHCI controller libvirt adds for them (six to a controller).
+    boolean virtio = vm.devices() == CloudDevices.VIRTIO;
     for (int i = 0; i < vm.disks().size(); i++) {
       xml.append("    <disk type='file' device='disk'>")
           .append("<driver name='qemu' type='qcow2' discard='unmap'/>")
           .append("<source file='").append(escape(vm.disks().get(i).file())).append("'/>")
-          .append("<target dev='vd").append((char) ('a' + i)).append("' bus='virtio'/>")
+          .append("<target dev='").append(virtio ? "vd" : "sd").append((char) ('a' + i))
+          .append("' bus='").append(virtio ? "virtio" : "sata").append("'/>")
           .append("</disk>\n");
     }
     for (int i = 0; i < vm.nics().size(); i++) {
@@ -83,7 +88,8 @@ final class DomainXml {
       if (nic.network() != null && !networksDown.contains(nic.network())) {
         xml.append("    <interface type='network'><mac address='").append(mac(vm.id(), i))
             .append("'/><source network='").append(escape(nic.network()))
-            .append("'/><model type='virtio'/></interface>\n");
+            .append("'/><model type='").append(virtio ? "virtio" : "e1000e")
+            .append("'/></interface>\n");
       }
     }
     xml.append("    <serial type='file'><source path='").append(escape(consoleLog.toString()))

@@ -2,6 +2,7 @@ package io.failback.controller.cloud.kvm;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.controller.cloud.Cloud;
+import io.failback.controller.cloud.CloudDevices;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudSnapshot;
 import io.failback.controller.cloud.CloudVm;
@@ -128,6 +129,21 @@ public final class KvmCloud implements Cloud {
   @Override
   public synchronized List<String> startNotes(String vmId) {
     return startNotes.getOrDefault(vmId, List.of());
+  }
+
+  @Override
+  public synchronized void setDevices(String vmId, CloudDevices devices) throws CloudException {
+    Found found = domains.require(vmId);
+    CloudVm vm = vm(found);
+    if (vm.state() != PowerState.OFF) {
+      throw CloudException.precondition("cloud VM %s is %s: its devices change only while it is"
+          + " OFF (shut it down first)", vm.label(), vm.state());
+    }
+    try {
+      factory.redefine(found.record().withDevices(devices), Optional.empty());
+    } catch (LibvirtException e) {
+      throw CloudException.io(e, "cannot change the devices of cloud VM %s", vm.label());
+    }
   }
 
   @Override

@@ -74,7 +74,7 @@ final class KvmVmFactory {
       }
       KvmVmRecord record = new KvmVmRecord(vmId, spec.name(), spec.sourceVmId(),
           clock.instant().toString(), disks, nics, spec.memoryBytes(), spec.processorCount(),
-          notes, cloudName(), spec.uefi());
+          notes, cloudName(), spec.uefi(), spec.devices());
       redefine(record, Optional.empty());
       return record;
     } catch (IOException | LibvirtException | RuntimeException e) {
@@ -180,7 +180,7 @@ final class KvmVmFactory {
       }
     }
     if (spec.disks().size() > 26) {
-      throw CloudException.invalid("cloud VM '%s' has %d disks; at most 26 (vda-vdz)",
+      throw CloudException.invalid("cloud VM '%s' has %d disks; at most 26 (vda-vdz, sda-sdz)",
           spec.name(), spec.disks().size());
     }
   }

@@ -2,6 +2,7 @@ package io.failback.controller.cloud.kvm;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
+import io.failback.controller.cloud.CloudDevices;
 import io.failback.controller.cloud.CloudDisk;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.CloudVmSpec.NicSpec;
@@ -21,11 +22,31 @@ import java.util.Optional;
  * @param uefi whether the domain boots through UEFI firmware: a generation 2 Hyper-V VM's disk
  *     has no BIOS boot code. A record from before this was kept reads false, a BIOS, as every
  *     domain had then
+ * @param devices what the disks and NICs appear as to the guest; a record from before this was
+ *     kept reads VIRTIO, as every domain had then
  */
 record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
     List<Disk> disks, List<Nic> nics, long memoryBytes, int processorCount, List<String> notes,
-    String cloud, boolean uefi) {
+    String cloud, boolean uefi, CloudDevices devices) {
   private static final Gson GSON = new Gson();
+
+  KvmVmRecord {
+    devices = devices == null ? CloudDevices.VIRTIO : devices;
+  }
+
+  /** A VM with virtio devices. */
+  KvmVmRecord(String id, String name, String sourceVmId, String createdAt, List<Disk> disks,
+      List<Nic> nics, long memoryBytes, int processorCount, List<String> notes, String cloud,
+      boolean uefi) {
+    this(id, name, sourceVmId, createdAt, disks, nics, memoryBytes, processorCount, notes, cloud,
+        uefi, CloudDevices.VIRTIO);
+  }
+
+  /** This record with {@code next} devices. */
+  KvmVmRecord withDevices(CloudDevices next) {
+    return new KvmVmRecord(id, name, sourceVmId, createdAt, disks, nics, memoryBytes,
+        processorCount, notes, cloud, uefi, next);
+  }
 
   record Disk(String name, String file, long virtualSize) {}
 
@@ -55,7 +76,7 @@ record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
     List<NicSpec> cloudNics = nics.stream().map(n -> new NicSpec(n.name(), n.switchName()))
         .toList();
     return new CloudVm(id, name, sourceVmId, state, cloudDisks, cloudNics,
-        Instant.parse(createdAt), notes == null ? List.of() : notes);
+        Instant.parse(createdAt), notes == null ? List.of() : notes, devices);
   }
 
   /** The libvirt domain name: unique, and recognisably ours in {@code virsh list}. */

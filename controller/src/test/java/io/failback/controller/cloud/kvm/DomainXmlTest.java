@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.controller.cloud.CloudDevices;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -59,6 +60,24 @@ class DomainXmlTest {
     String json = VM.toJson().replace(",\"uefi\":false", "");
     assertFalse(json.contains("uefi"), json);
     assertEquals(Optional.of(VM), KvmVmRecord.fromJson(json));
+  }
+
+  /**
+   * A guest without virtio drivers gets SATA disks and an Intel NIC, which its OS drives on its
+   * own; a record from before devices were kept reads virtio, as its domain was made.
+   */
+  @Test
+  void emulatedDevicesAreSataDisksAndIntelNicsAndAnOldRecordReadsVirtio() throws Exception {
+    KvmVmRecord emulated = VM.withDevices(CloudDevices.EMULATED);
+    String xml = DomainXml.of(emulated, "kvm", Optional.empty(), Path.of("/log"));
+    assertTrue(xml.contains("<target dev='sda' bus='sata'/>")
+        && xml.contains("<target dev='sdb' bus='sata'/>")
+        && xml.contains("<source network='LAN'/><model type='e1000e'/>")
+        && !xml.contains("virtio"), xml);
+    assertEquals(Optional.of(emulated), DomainXml.record(xml));
+    String old = VM.toJson().replace(",\"devices\":\"VIRTIO\"", "");
+    assertFalse(old.contains("devices"), old);
+    assertEquals(CloudDevices.VIRTIO, KvmVmRecord.fromJson(old).orElseThrow().devices());
   }
 
   /**

@@ -1,0 +1,90 @@
+package io.failback.controller.cloud.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.disk.BlockDevice;
+import io.failback.common.testing.guest.GuestConsole;
+import io.failback.common.testing.guest.GuestPattern;
+import io.failback.common.testing.guest.GuestReport;
+import io.failback.common.testing.guest.GuestScript;
+import io.failback.controller.cloud.CloudDevices;
+import io.failback.controller.cloud.CloudException;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.CloudVmSpec;
+import io.failback.controller.cloud.CloudVmSpec.DiskSpec;
+import io.failback.controller.cloud.DiskFormat;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A cloud VM for a guest without virtio drivers (a Windows guest never prepared for this cloud)
+ * gets SATA disks, which every OS drives with its own drivers; switched to virtio while OFF, its
+ * guest finds the same bytes on virtio disks at the next start, and back again.
+ */
+class KvmEmulatedDevicesTest {
+  private static final long MIB = 1 << 20;
+  private static final Duration BOOT = Duration.ofSeconds(120);
+
+  @TempDir Path dir;
+
+  @Test
+  void theGuestFindsItsDataOnSataDisksAndOnVirtioOnesAfterTheSwitch() throws Exception {
+    try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(10))) {
+      KvmCloud cloud = test.cloud();
+      CloudVm vm = cloud.create(new CloudVmSpec("win-1", "onprem-7",
+          List.of(new DiskSpec("os", DiskFormat.VHDX, 32 * MIB),
+              new DiskSpec("data", DiskFormat.VHDX, 16 * MIB)),
+          List.of(), 256 * MIB, 1, 2, CloudDevices.EMULATED));
+      assertEquals(CloudDevices.EMULATED, vm.devices());
+      byte[] seed = GuestPattern.bytes("seed", 2 * MIB, (int) MIB);
+      try (BlockDevice disk = cloud.openDisk(vm.id(), 1, true)) {
+        disk.write(2 * MIB, ByteBuffer.wrap(seed));
+        disk.flush();
+      }
+      String xml = cloud.domainXml(vm.id());
+      assertTrue(xml.contains("<target dev='sdb' bus='sata'/>") && !xml.contains("bus='virtio'"),
+          xml);
+
+      GuestReport sata = boot(test, cloud, vm, "sdb");
+      assertEquals(Optional.of(16 * MIB), sata.diskSize("sdb"), sata.lines().toString());
+      assertEquals(Optional.empty(), sata.diskSize("vdb"), "no virtio disk");
+      assertEquals(Optional.of(GuestPattern.sha256(seed)), sata.sum("sdb", 2 * MIB, MIB),
+          "the guest reads what replication wrote, through AHCI");
+
+      cloud.setDevices(vm.id(), CloudDevices.VIRTIO);
+      assertEquals(CloudDevices.VIRTIO, cloud.get(vm.id()).orElseThrow().devices());
+      GuestReport virtio = boot(test, cloud, vm, "vdb");
+      assertEquals(Optional.empty(), virtio.diskSize("sdb"), "no SATA disk");
+      assertEquals(Optional.of(GuestPattern.sha256(seed)), virtio.sum("vdb", 2 * MIB, MIB));
+
+      cloud.setDevices(vm.id(), CloudDevices.EMULATED);
+      GuestConsole running = test.start(vm.id(), new GuestScript().awaitAcpiShutdown());
+      assertTrue(running.await("AWAITING-ACPI", BOOT).isPresent(), running::tail);
+      CloudException refused = assertThrows(CloudException.class,
+          () -> cloud.setDevices(vm.id(), CloudDevices.VIRTIO));
+      assertEquals(CloudException.Kind.FAILED_PRECONDITION, refused.kind());
+      cloud.shutdown(vm.id());
+      assertEquals(CloudDevices.EMULATED, cloud.get(vm.id()).orElseThrow().devices(),
+          "unchanged by the refused switch");
+      assertEquals(Optional.of(16 * MIB), running.report().diskSize("sdb"));
+    }
+  }
+
+  private static GuestReport boot(KvmTestCloud test, KvmCloud cloud, CloudVm vm, String data)
+      throws Exception {
+    GuestConsole console = test.start(vm.id(), new GuestScript().sum(data, 2 * MIB, MIB)
+        .awaitAcpiShutdown());
+    assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+    cloud.shutdown(vm.id());
+    GuestReport report = console.report();
+    assertEquals(List.of(), report.errors(), "every module loaded, every command ran");
+    return report;
+  }
+}
