@@ -51,7 +51,8 @@ class BlockSizeTransfersTest {
     String vmId = fixture.vmId;
 
     Job protect = fixture.awaitState(lifecycle.enableProtection(List.of(vmId), false,
-        blocks(MIB)), JobState.JOB_SUCCEEDED);
+        blocks(MIB), io.failback.proto.v1.CloudDevices.CLOUD_DEVICES_UNSPECIFIED),
+        JobState.JOB_SUCCEEDED);
     assertStep(protect, "blocks of 1 MiB (asked for the job)");
     assertVmBlocks(fixture, MIB);
     String cloudVm = fixture.item().getCloudVmId();

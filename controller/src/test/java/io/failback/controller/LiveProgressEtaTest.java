@@ -62,7 +62,8 @@ class LiveProgressEtaTest {
     proxy[0].arm(PausingProxy.Direction.TO_CONTROLLER, 40 * MIB);
     // Two lanes, asked: the geometry above, whatever round trip a busy machine measures.
     Job protect = fixture.lifecycle().enableProtection(List.of(fixture.ids.get("web")), false,
-        io.failback.proto.v1.TransferOptions.newBuilder().setLanesPerDisk(2).build());
+        io.failback.proto.v1.TransferOptions.newBuilder().setLanesPerDisk(2).build(),
+        io.failback.proto.v1.CloudDevices.CLOUD_DEVICES_UNSPECIFIED);
     assertTrue(proxy[0].paused().await(60, TimeUnit.SECONDS), "the replication never got going");
 
     Job moving = awaitSteady(fixture, protect.getId(), false);

@@ -60,7 +60,7 @@ class TransferOptionsFailbackTest {
     TransferOptions four = TransferOptions.newBuilder().setLanesPerDisk(4)
         .setCompression(Compression.COMPRESSION_NONE).build();
     Job protect = fixture.awaitState(lifecycle.enableProtection(List.of(fixture.vmId), false,
-        four), JobState.JOB_SUCCEEDED);
+        four, io.failback.proto.v1.CloudDevices.CLOUD_DEVICES_UNSPECIFIED), JobState.JOB_SUCCEEDED);
     assertSaid(protect, "transfer settings: compression none, 4 lanes per disk (asked for the"
         + " job)");
     assertEquals(four, protect.getResume().getTransfer(), "kept for a continued job");

@@ -77,7 +77,8 @@ class UploadResumedCountsTest {
     // Two lanes of two 16 MiB batches: after 40 MiB each lane's first batch is acknowledged.
     proxy.arm(PausingProxy.Direction.TO_CONTROLLER, 40 * MIB);
     Job protect = controller.server.lifecycle().enableProtection(List.of(vm.getId()), false,
-        TransferOptions.newBuilder().setLanesPerDisk(2).build());
+        TransferOptions.newBuilder().setLanesPerDisk(2).build(),
+        io.failback.proto.v1.CloudDevices.CLOUD_DEVICES_UNSPECIFIED);
     assertTrue(proxy.paused().await(60, TimeUnit.SECONDS), "the replication never got going");
     // A renewal while the link is held; the agent's upload lanes stay on the first
     // certificate's connections, which the controller cuts once that one is revoked.

@@ -28,6 +28,7 @@ final class CliHints {
       Map.entry("ListJobs", "failback jobs"),
       Map.entry("ListProtectedItems", "failback items"),
       Map.entry("SetRpoTarget", "failback rpo"),
+      Map.entry("SetCloudDevices", "failback cloud-devices"),
       Map.entry("ListVirtualMachines", "failback vms"),
       Map.entry("ListHosts", "failback hosts"),
       Map.entry("ListRecoveryPlans", "failback plan list"),

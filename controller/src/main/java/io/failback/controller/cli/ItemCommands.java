@@ -7,13 +7,11 @@ import io.failback.proto.v1.ListProtectedItemsRequest;
 import io.failback.proto.v1.ListProtectedItemsResponse;
 import io.failback.proto.v1.ProtectedItem;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -73,9 +71,7 @@ final class ItemCommands {
     @ParentCommand FailbackMain parent;
     @Spec CommandSpec spec;
     @Mixin OutputOption output = new OutputOption();
-    @Parameters(paramLabel = "VM", arity = "0..*") List<String> vmIds = List.of();
-    @Option(names = "--plan", paramLabel = "NAME", description = "Every VM of this plan.")
-    String plan;
+    @Mixin ItemTargets items = new ItemTargets();
     @Option(names = "--target", required = true, paramLabel = "DURATION",
         description = "ISO-8601, from PT1M to P30D, e.g. PT15M.")
     java.time.Duration target;
@@ -85,8 +81,7 @@ final class ItemCommands {
       try (OperatorClient client = parent.connection.connect()) {
         ListProtectedItemsResponse items = client.failover().setRpoTarget(
             io.failback.proto.v1.SetRpoTargetRequest.newBuilder()
-                .addAllVmIds(VmRefs.resolve(client, vmIds))
-                .setRecoveryPlan(plan == null ? "" : plan)
+                .addAllVmIds(this.items.vmIds(client)).setRecoveryPlan(this.items.plan())
                 .setRpoTarget(com.google.protobuf.util.Durations.fromMillis(target.toMillis()))
                 .build());
         if (output.structured()) {

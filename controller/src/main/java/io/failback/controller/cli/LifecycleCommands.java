@@ -92,13 +92,20 @@ final class LifecycleCommands {
         + " these VMs fail back (failover then needs --encryption-certificate).")
     boolean dataEncryption;
 
+    @Option(names = "--cloud-devices", paramLabel = "DEVICES", description = "What the cloud"
+        + " copies show their guests: " + CloudDeviceCommands.HELP + " Default: emulated for a"
+        + " guest that reports Windows, virtio otherwise.")
+    String cloudDevices;
+
     @Mixin TransferFlags.JobTransfer transfer = new TransferFlags.JobTransfer();
 
     @Override
     FailoverResponse start(OperatorClient client) {
       return client.failover().enableProtection(EnableProtectionRequest.newBuilder()
           .addAllVmIds(VmRefs.resolve(client, vmIds)).setDataEncryption(dataEncryption)
-          .setTransfer(transfer.options()).build());
+          .setTransfer(transfer.options()).setCloudDevices(cloudDevices == null
+              ? io.failback.proto.v1.CloudDevices.CLOUD_DEVICES_UNSPECIFIED
+              : CloudDeviceCommands.parse(spec, "--cloud-devices", cloudDevices)).build());
     }
   }
 

@@ -187,7 +187,8 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.enableProtection(
         OperatorRequests.vmIds("vm_ids", request.getVmIdsList()).stream().map(VmId::value)
-            .toList(), request.getDataEncryption(), transfer(request.getTransfer()))));
+            .toList(), request.getDataEncryption(), transfer(request.getTransfer()),
+        request.getCloudDevices())));
   }
 
   @Override
@@ -218,6 +219,14 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
       }
       return ListProtectedItemsResponse.newBuilder().addAllItems(items).build();
     });
+  }
+
+  @Override
+  public void setCloudDevices(io.failback.proto.v1.SetCloudDevicesRequest request,
+      StreamObserver<ListProtectedItemsResponse> responses) {
+    answer(responses, () -> ListProtectedItemsResponse.newBuilder().addAllItems(
+        lifecycle.setCloudDevices(targets(request.getVmIdsList(), request.getRecoveryPlan())
+            .vmIds(), request.getCloudDevices())).build());
   }
 
   @Override

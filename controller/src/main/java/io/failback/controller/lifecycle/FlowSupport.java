@@ -3,6 +3,7 @@ package io.failback.controller.lifecycle;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.hash.ZeroBlocks;
 import io.failback.controller.cloud.Cloud;
+import io.failback.controller.cloud.CloudDevices;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.DiskFormat;
@@ -198,9 +199,11 @@ final class FlowSupport {
   }
 
   /**
-   * A cloud VM shaped like the on-prem one: same disks (format, size), switches, memory and CPUs.
+   * A cloud VM shaped like the on-prem one: same disks (format, size), switches, memory, CPUs
+   * and generation, with {@code devices} for its guest.
    */
-  static CloudVmSpec cloudSpec(VirtualMachine vm) throws LifecycleException {
+  static CloudVmSpec cloudSpec(VirtualMachine vm, CloudDevices devices)
+      throws LifecycleException {
     List<CloudVmSpec.DiskSpec> disks = new ArrayList<>();
     for (int i = 0; i < vm.getDisksCount(); i++) {
       VirtualDisk disk = vm.getDisks(i);
@@ -220,7 +223,7 @@ final class FlowSupport {
       nics.add(new CloudVmSpec.NicSpec(nic.getName(), nic.getSwitchName()));
     }
     return new CloudVmSpec(vm.getName(), vm.getId(), disks, nics, vm.getMemoryBytes(),
-        vm.getProcessorCount(), vm.getGeneration());
+        vm.getProcessorCount(), vm.getGeneration(), devices);
   }
 
   /** Copies the non-zero 64 KiB blocks of {@code from} into {@code to}, which reads as zeros. */

@@ -4,11 +4,11 @@ import io.failback.common.ids.HostName;
 import io.failback.common.ids.Thumbprint;
 import io.failback.common.text.BoundedText;
 import io.failback.common.metrics.SyncMeter;
-import io.failback.common.text.DurationText;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.sync.DiskSyncs;
 import io.failback.controller.sync.SyncOutcome;
+import io.failback.proto.v1.CloudDevices;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.FailoverDirection;
 import io.failback.proto.v1.Job;
@@ -85,16 +85,18 @@ public final class Lifecycle {
 
   /** EnableProtection: initial replication of on-prem VMs into new cloud VMs. */
   public Job enableProtection(List<String> vmIds) throws Exception {
-    return enableProtection(vmIds, false, TransferOptions.getDefaultInstance());
+    return enableProtection(vmIds, false, TransferOptions.getDefaultInstance(),
+        CloudDevices.CLOUD_DEVICES_UNSPECIFIED);
   }
 
   /**
    * EnableProtection; with {@code dataEncryption} the items' failbacks encrypt block payloads
    * end to end for an encryption certificate the operator selects; {@code transfer} is how the
-   * initial replication moves data.
+   * initial replication moves data; {@code devices}, what the cloud VMs' guests see (unspecified:
+   * chosen from each guest's OS).
    */
   public Job enableProtection(List<String> vmIds, boolean dataEncryption,
-      TransferOptions transfer) throws Exception {
+      TransferOptions transfer, CloudDevices devices) throws Exception {
     synchronized (starting) {
       Targets targets = Targets.of(List.copyOf(ItemsToProtect.of(context, vmIds).keySet()));
       Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.ENABLE_PROTECTION);
@@ -102,7 +104,7 @@ public final class Lifecycle {
       int n = 0;
       for (ProtectedItem item : checked.values()) {
         works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)),
-            false, dataEncryption, tag(n++)));
+            false, dataEncryption, devices, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("EnableProtection",
           FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked,
@@ -316,7 +318,7 @@ public final class Lifecycle {
       int n = 0;
       for (ProtectedItem item : checked.values()) {
         works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)),
-            true, false, tag(n++)));
+            true, false, CloudDevices.CLOUD_DEVICES_UNSPECIFIED, tag(n++)));
       }
       return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
           FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked,
@@ -355,16 +357,15 @@ public final class Lifecycle {
    */
   public List<ProtectedItem> setRpoTarget(List<String> vmIds, java.time.Duration target)
       throws InvalidArgumentException, NotFoundException, StoreException {
-    Rpo.checkTarget(target);
-    for (String vmId : vmIds) {
-      context.items().get(vmId);
+    return Rpo.setTargets(context.items(), vmIds, target);
+  }
+
+  /** SetCloudDevices: see {@link CloudDeviceSetting}. */
+  public List<ProtectedItem> setCloudDevices(List<String> vmIds, CloudDevices devices)
+      throws Exception {
+    synchronized (starting) { // no job starts on the items or their cloud VMs meanwhile
+      return new CloudDeviceSetting(context).set(vmIds, devices);
     }
-    List<ProtectedItem> changed = new ArrayList<>();
-    for (String vmId : vmIds) {
-      changed.add(context.items().setRpoTarget(vmId, target));
-      log.info("RPO target of " + vmId + " is now " + DurationText.format(target));
-    }
-    return changed;
   }
 
   /** Logs each item's RPO warning when it appears or changes, and when it clears. */

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 class ProtectVm extends ItemWork {
   final boolean reverse;
   private final boolean dataEncryption;
+  private final CloudDeviceChoice devices;
   volatile CloudVm cloudVm;
   /**
    * When the copy began, before the agent froze the disks in a read point: the replica holds
@@ -28,12 +29,17 @@ class ProtectVm extends ItemWork {
    */
   volatile java.time.Instant copyBegan;
 
-  /** @param dataEncryption for EnableProtection: whether the item's failbacks encrypt */
+  /**
+   * @param dataEncryption for EnableProtection: whether the item's failbacks encrypt
+   * @param devices for EnableProtection: what the request asked for the cloud VM's devices (a
+   *     reverse replication keeps the item's)
+   */
   ProtectVm(LifecycleContext context, ProtectedItem item, VirtualMachine vm, boolean reverse,
-      boolean dataEncryption, String tag) {
+      boolean dataEncryption, io.failback.proto.v1.CloudDevices devices, String tag) {
     super(context, item, vm, tag);
     this.reverse = reverse;
     this.dataEncryption = dataEncryption;
+    this.devices = CloudDeviceChoice.of(reverse ? item.getCloudDevices() : devices, vm);
   }
 
   @Override
@@ -47,24 +53,23 @@ class ProtectVm extends ItemWork {
             // Kept for a full download that must recreate the VM without its definition.
             .setOnPremMemoryBytes(vm.getMemoryBytes())
             .setOnPremProcessorCount(vm.getProcessorCount())
-            .setOnPremVmGeneration(vm.getGeneration()));
+            .setOnPremVmGeneration(vm.getGeneration())
+            .setCloudDevices(devices.toProto()));
   }
 
   @Override
   public void transfer() throws Exception {
-    cloudVm = context.cloud().create(FlowSupport.cloudSpec(vm));
+    cloudVm = context.cloud().create(FlowSupport.cloudSpec(vm, devices.devices()));
     String created = cloudVm.id();
     // A controller that continues the job after a restart replicates into this one.
     context.jobs().editResume(jobId, r -> r.putCloudVmIds(vmId(), created));
     // Where the cloud could not match the on-prem shape (a NIC left unplugged), the job says so.
-    String notes = cloudVm.notes().isEmpty() ? "" : "; " + String.join("; ", cloudVm.notes());
+    String notes = " " + devices.describe()
+        + (cloudVm.notes().isEmpty() ? "" : "; " + String.join("; ", cloudVm.notes()));
     Replication replication = new Replication(context);
     copyBegan = context.clock().instant();
-    if (reverse && !notes.isEmpty()) {
-      step("cloud VM " + cloudVm.id() + " created (off)" + notes);
-    }
+    step("cloud VM " + cloudVm.id() + " created (off)" + notes);
     if (!reverse) {
-      step("cloud VM " + cloudVm.id() + " created (off)" + notes);
       replication.replicate(jobId, tag, FirstCopyBlocks.choose(context, jobId, item,
           vm.getHostName()), vm, cloudVm.id(), SyncMode.FULL, "initial replication");
       return;

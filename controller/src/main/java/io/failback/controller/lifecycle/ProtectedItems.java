@@ -307,6 +307,14 @@ public final class ProtectedItems {
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
+  /** Sets what the item's cloud VM's guest sees; nothing else changes. */
+  public ProtectedItem setCloudDevices(String vmId, io.failback.proto.v1.CloudDevices devices)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().setCloudDevices(devices).build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
   /** The on-prem VM whose start was due runs ({@code DueOnPremStarts}); nothing else changes. */
   public ProtectedItem clearOnPremStartDue(String vmId) throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),

@@ -26,7 +26,8 @@ final class ResumedProtectVm extends ProtectVm {
    */
   ResumedProtectVm(LifecycleContext context, ProtectedItem item, VirtualMachine lastKnown,
       boolean reverse, String madeBefore, String tag, int resumed) {
-    super(context, item, lastKnown, reverse, item.getDataEncryption(), tag + "-r" + resumed);
+    super(context, item, lastKnown, reverse, item.getDataEncryption(), item.getCloudDevices(),
+        tag + "-r" + resumed);
     this.madeBefore = madeBefore;
   }
 

@@ -3,13 +3,18 @@ package io.failback.controller.lifecycle;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.failback.common.text.DurationText;
+import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An item's recovery point objective as the operator sees it: the target (15 minutes unless
@@ -17,6 +22,7 @@ import java.util.Set;
  * the target is exceeded or the last delta cycle failed.
  */
 public final class Rpo {
+  private static final Logger log = LoggerFactory.getLogger(Rpo.class);
   /** What an item's target is until an operator sets one. */
   public static final Duration DEFAULT_TARGET = Duration.ofMinutes(15);
   static final Duration MIN_TARGET = Duration.ofMinutes(1);
@@ -71,6 +77,21 @@ public final class Rpo {
    *
    * @throws InvalidArgumentException naming the bounds
    */
+  /** Sets the target of every item named once each exists and the target is in bounds. */
+  static List<ProtectedItem> setTargets(ProtectedItems items, List<String> vmIds,
+      Duration target) throws InvalidArgumentException, NotFoundException, StoreException {
+    checkTarget(target);
+    for (String vmId : vmIds) {
+      items.get(vmId);
+    }
+    List<ProtectedItem> changed = new ArrayList<>();
+    for (String vmId : vmIds) {
+      changed.add(items.setRpoTarget(vmId, target));
+      log.info("RPO target of " + vmId + " is now " + DurationText.format(target));
+    }
+    return changed;
+  }
+
   static Duration checkTarget(Duration target) throws InvalidArgumentException {
     if (target.compareTo(MIN_TARGET) < 0 || target.compareTo(MAX_TARGET) > 0) {
       throw new InvalidArgumentException("rpo_target must be from 1 minute to 30 days, got "

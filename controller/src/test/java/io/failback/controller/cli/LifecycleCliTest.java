@@ -33,6 +33,10 @@ class LifecycleCliTest {
     assertEquals(picocli.CommandLine.ExitCode.USAGE, badSync.exit(), badSync.toString());
     assertTrue(badSync.err().contains("--data-sync must be before or full, got 'later'"),
         badSync.err());
+    Run badDevices = cli(handle, "protect", vm, "--cloud-devices", "scsi");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, badDevices.exit(), badDevices.toString());
+    assertTrue(badDevices.err().contains("--cloud-devices must be virtio or emulated"),
+        badDevices.err());
     Run protect = cli(handle, "protect", vm, "--block-size", "16KiB", "--watch");
     assertEquals(0, protect.exit(), protect.toString());
     assertTrue(protect.out().contains("EnableProtection  SUCCEEDED"), protect.out());
@@ -40,6 +44,16 @@ class LifecycleCliTest {
     assertTrue(protectedItems.out().lines().anyMatch(l -> l.contains(vm)
         && l.matches(".*\\s16KiB\\s.*")), protectedItems.out());
     assertTrue(protect.out().contains("100%"), "no progress bar: " + protect.out());
+    badDevices = cli(handle, "cloud-devices", vm, "--set", "ide");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, badDevices.exit(), badDevices.toString());
+    assertTrue(badDevices.err().contains("--set must be virtio or emulated, got 'ide'"),
+        badDevices.err());
+    Run devices = cli(handle, "cloud-devices", vm, "--set", "emulated");
+    assertEquals(0, devices.exit(), devices.toString());
+    assertTrue(devices.out().contains("cloud devices emulated (cloud VM ")
+        && devices.out().contains("from its next start"), devices.out());
+    Run devicesJson = cli(handle, "cloud-devices", vm, "--set", "virtio", "-o", "json");
+    assertTrue(devicesJson.out().contains("\"cloudDevices\": \"VIRTIO\""), devicesJson.out());
 
     Run wrong = cli(handle, "commit", vm);
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, wrong.exit(), wrong.toString());

@@ -80,6 +80,7 @@ final class HyperVInventory {
         .setGeneration((int) number(vm, "generation"))
         .setMemoryBytes(number(vm, "memoryBytes"))
         .setProcessorCount((int) number(vm, "processorCount"))
+        .setGuestOs(text(vm, "guestOs"))
         .setPowerState(HyperVStates.powerState(state))
         .setStateDetail(state)
         .setHostName(hostName);

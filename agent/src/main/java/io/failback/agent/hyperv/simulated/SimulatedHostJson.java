@@ -35,7 +35,8 @@ final class SimulatedHostJson {
 
   /**
    * {@code vms/<folder>/vm.json}; disk paths are relative to the VM folder. Memory and processor
-   * count are optional (only VMs made by {@code createVm} have them) and not in the inventory.
+   * count are optional (only VMs made by {@code createVm} have them) and not in the inventory;
+   * so is the guest's OS, as a Hyper-V guest's integration services would report it.
    */
   record VmFile(
       String id,
@@ -45,15 +46,21 @@ final class SimulatedHostJson {
       List<String> disks,
       List<AdapterEntry> networkAdapters,
       Long memoryBytes,
-      Integer processorCount) {
+      Integer processorCount,
+      String guestOs) {
     VmFile withShape(long newMemoryBytes, int newProcessorCount) {
       return new VmFile(id, name, generation, state, disks, networkAdapters, newMemoryBytes,
-          newProcessorCount);
+          newProcessorCount, guestOs);
     }
 
     VmFile withState(String newState) {
       return new VmFile(id, name, generation, newState, disks, networkAdapters, memoryBytes,
-          processorCount);
+          processorCount, guestOs);
+    }
+
+    VmFile withGuestOs(String newGuestOs) {
+      return new VmFile(id, name, generation, state, disks, networkAdapters, memoryBytes,
+          processorCount, newGuestOs);
     }
   }
 

@@ -156,6 +156,14 @@ public final class SimulatedHostSeeder {
         .withShape(memoryBytes, processorCount));
   }
 
+  /** Makes the seeded VM {@code vmName}'s guest report {@code guestOs} as its OS. */
+  public static void guestOs(Path dir, String vmName, String guestOs) throws IOException {
+    Path vmFile = dir.resolve(SimulatedHostJson.VMS_DIR).resolve(vmName)
+        .resolve(SimulatedHostJson.VM_FILE);
+    SimulatedHostJson.replace(vmFile, SimulatedHostJson.read(vmFile, VmFile.class)
+        .withGuestOs(guestOs));
+  }
+
   private static void checkSpecs(List<SwitchSpec> switches, List<VmSpec> vms) {
     Set<String> switchNames = new HashSet<>();
     for (SwitchSpec s : switches) {
@@ -191,7 +199,7 @@ public final class SimulatedHostSeeder {
     }
     VmFile definition =
         new VmFile(UUID.randomUUID().toString(), vm.name(), 2, vm.state(), diskNames, adapters,
-            null, null);
+            null, null, null);
     SimulatedHostJson.write(folder.resolve(SimulatedHostJson.VM_FILE), definition);
   }
 

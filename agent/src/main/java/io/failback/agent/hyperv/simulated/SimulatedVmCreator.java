@@ -46,7 +46,7 @@ final class SimulatedVmCreator {
       }
       SimulatedHostJson.write(folder.resolve(SimulatedHostJson.VM_FILE), new VmFile(id,
           spec.name(), spec.generation(), "Off", disks, adapters, spec.memoryBytes(),
-          spec.processorCount()));
+          spec.processorCount(), null)); // a new VM's guest says nothing before it runs
       return id;
     } catch (IOException | RuntimeException e) {
       deleteTree(folder);

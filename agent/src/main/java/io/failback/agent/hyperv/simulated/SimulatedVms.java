@@ -98,6 +98,9 @@ final class SimulatedVms {
     if (vm.processorCount() != null) {
       builder.setProcessorCount(vm.processorCount());
     }
+    if (vm.guestOs() != null) {
+      builder.setGuestOs(vm.guestOs());
+    }
     for (String disk : orEmpty(vm.disks())) {
       check(!isBlank(disk), vmFile, "a disk entry is empty");
       builder.addDisks(DiskDescriber.describe(vmFile, vmFile.resolveSibling(disk).normalize()));

@@ -22,6 +22,19 @@ function Get-Space([string]$path) {
   @{ path = $path; freeBytes = [int64]$drive.AvailableFreeSpace; totalBytes = [int64]$drive.TotalSize }
 }
 $vmHost = Get-VMHost
+# Each guest's OS in its own words (key-value pair exchange, OSName), by VM id: only from a guest
+# whose integration services run. The controller chooses the cloud copy's devices by it.
+$guestOs = @{}
+$kvps = @(Get-CimInstance -Namespace root\virtualization\v2 -ClassName Msvm_KvpExchangeComponent -ErrorAction SilentlyContinue)
+foreach ($kvp in $kvps) {
+  foreach ($item in @($kvp.GuestIntrinsicExchangeItems)) {
+    if (-not $item) { continue }
+    $fields = @{}
+    foreach ($property in @(([xml]$item).INSTANCE.PROPERTY)) { $fields[[string]$property.NAME] = [string]$property.VALUE }
+    # SystemName is the VM id in capitals; a PowerShell hashtable ignores case.
+    if ($fields['Name'] -eq 'OSName') { $guestOs[[string]$kvp.SystemName] = $fields['Data'] }
+  }
+}
 $switches = @(foreach ($s in @(Get-VMSwitch)) {
   @{ name = [string]$s.Name; id = $s.Id.ToString(); type = [string]$s.SwitchType }
 })
@@ -40,6 +53,7 @@ $vms = @(foreach ($vm in @(Get-VM)) {
   })
   @{ id = $vm.Id.ToString(); name = [string]$vm.Name; generation = [int]$vm.Generation
      memoryBytes = [int64]$vm.MemoryStartup; processorCount = [int]$vm.ProcessorCount
+     guestOs = [string]$guestOs[$vm.Id.ToString()]
      state = [string]$vm.State; checkpoints = @(Get-VMSnapshot -VM $vm).Count
      disks = $disks; networkAdapters = $adapters }
 })

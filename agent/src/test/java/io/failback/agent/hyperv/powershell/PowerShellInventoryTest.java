@@ -41,6 +41,7 @@ class PowerShellInventoryTest extends FakePowerShellTestBase {
     assertEquals("cd06e882-a253-4dad-8a48-a523677cb340", vm.getId());
     assertEquals(PowerState.RUNNING, vm.getPowerState());
     assertEquals("hv-01.lab.example", vm.getHostName());
+    assertEquals("Windows Server 2022 Datacenter", vm.getGuestOs());
     assertEquals(1, vm.getDisksCount());
     VirtualDisk disk = vm.getDisks(0);
     assertEquals("D:\\Hyper-V\\web-01\\Virtual Hard Disks\\web-01.vhdx", disk.getPath());
@@ -66,6 +67,7 @@ class PowerShellInventoryTest extends FakePowerShellTestBase {
     VirtualMachine odd = inventory.getVirtualMachines(2);
     VirtualMachine web = inventory.getVirtualMachines(3);
 
+    assertEquals("", web.getGuestOs(), "a guest that does not say (no guestOs in the reply)");
     assertEquals(PowerState.OFF, web.getPowerState());
     assertEquals(PowerState.RUNNING, db.getPowerState());
     assertEquals("Running", db.getStateDetail());

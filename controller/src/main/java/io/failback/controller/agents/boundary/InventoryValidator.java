@@ -103,6 +103,8 @@ public final class InventoryValidator {
         AgentLimits.MAX_SHORT_TEXT_CHARS);
     Fields.text(problems, field + ".inconsistent_reason", vm.getInconsistentReason(), 0,
         AgentLimits.MAX_TEXT_CHARS);
+    Fields.text(problems, field + ".guest_os", vm.getGuestOs(), 0,
+        AgentLimits.MAX_SHORT_TEXT_CHARS);
     if (!vm.getHostName().isEmpty() && !vm.getHostName().equalsIgnoreCase(host)) {
       problems.add(field + ".host_name", BoundedText.quote(vm.getHostName())
           + " is not the reporting host " + host);

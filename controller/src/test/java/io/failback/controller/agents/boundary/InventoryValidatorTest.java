@@ -64,6 +64,10 @@ class InventoryValidatorTest {
         .contains("is not the reporting host"));
     assertTrue(refused(vm -> vm.setNetworkAdapters(0, vm.getNetworkAdapters(0).toBuilder()
         .setMacAddress("<script>"))).getMessage().contains("is not a MAC address"));
+    assertTrue(refused(vm -> vm.setGuestOs("Windows\u0007")).getMessage()
+        .contains("virtual_machines[0].guest_os"));
+    assertTrue(refused(vm -> vm.setGuestOs("W".repeat(AgentLimits.MAX_SHORT_TEXT_CHARS + 1)))
+        .getMessage().contains("virtual_machines[0].guest_os"));
   }
 
   @Test
