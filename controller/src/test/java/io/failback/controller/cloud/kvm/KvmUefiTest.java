@@ -17,6 +17,7 @@ import io.failback.controller.cloud.CloudVmSpec.DiskSpec;
 import io.failback.controller.cloud.DiskFormat;
 import io.failback.controller.cloud.PowerState;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,10 +44,11 @@ class KvmUefiTest {
   @Test
   void aGenerationTwoVmBootsFromItsOwnDiskThroughUefi() throws Exception {
     TinyGuest guest = TinyGuest.require();
-    // What a failover delivers: the on-prem disk's bytes, here a FAT file system holding an EFI
-    // program (the kernel's EFI stub) and the shell script that starts it, as an EFI system
-    // partition holds a boot loader. Nothing but the firmware can start it.
-    GuestScript script = new GuestScript().sum("vda", 0, MIB).awaitAcpiShutdown();
+    // What a failover delivers: the on-prem disk's bytes, here a GPT disk whose EFI system
+    // partition holds a boot loader at the removable-media path, which starts the kernel with
+    // the command line of its entry. Nothing but the firmware can start it. The guest sums the
+    // whole disk: the partition tables, the boot loader and the kernel it booted.
+    GuestScript script = new GuestScript().sum("vda", 0, DISK).awaitAcpiShutdown();
     byte[] image = Files.readAllBytes(EfiBootDisk.write(dir.resolve("esp.img"), DISK, guest,
         script));
     try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(10))) {
@@ -64,6 +66,9 @@ class KvmUefiTest {
       GuestConsole console = GuestConsole.followFile(log, 0, stop);
       try {
         assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+        assertTrue(EfiBootDisk.REMOVABLE_MEDIA_BOOT.matcher(
+            Files.readString(log, StandardCharsets.ISO_8859_1)).find(),
+            "the firmware started the disk's removable-media path: " + console.tail());
         String xml = cloud.domainXml(vm.id());
         Matcher loader = Pattern.compile("<loader[^>]*>([^<]+)</loader>").matcher(xml);
         Matcher nvram = Pattern.compile("<nvram[^>]*>([^<]+)</nvram>").matcher(xml);
@@ -75,8 +80,7 @@ class KvmUefiTest {
         cloud.shutdown(vm.id());
         assertEquals(PowerState.OFF, cloud.get(vm.id()).orElseThrow().state());
         GuestReport report = console.report();
-        byte[] first = java.util.Arrays.copyOf(image, (int) MIB);
-        assertEquals(Optional.of(GuestPattern.sha256(first)), report.sum("vda", 0, MIB),
+        assertEquals(Optional.of(GuestPattern.sha256(image)), report.sum("vda", 0, DISK),
             "the guest reads the disk it booted from");
         assertEquals(Optional.of("acpi"), report.powerOffReason(), "shut down by the button");
 
