@@ -59,8 +59,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -86,14 +84,14 @@ public final class ControllerServer implements AutoCloseable {
   private final SyncStreams syncs;
   private final ControllerTls tls;
   private final HealthStatusManager health;
-  private final ScheduledExecutorService scheduler;
+  private final ControllerTimers timers;
   private final ControllerMetrics metrics;
   private final MetricsEndpoint metricsEndpoint;
   private final ControllerLease lease;
 
   private ControllerServer(Server server, ControllerStore store, AgentRegistry registry,
       Jobs jobs, ProtectedItems protectedItems, RecoveryPlans plans, SyncStreams syncs,
-      ControllerTls tls, HealthStatusManager health, ScheduledExecutorService scheduler,
+      ControllerTls tls, HealthStatusManager health, ControllerTimers timers,
       Cloud cloud, Lifecycle lifecycle, ControllerMetrics metrics,
       MetricsEndpoint metricsEndpoint, ControllerLease lease) {
     this.lease = lease;
@@ -110,7 +108,7 @@ public final class ControllerServer implements AutoCloseable {
     this.plans = plans;
     this.tls = tls;
     this.health = health;
-    this.scheduler = scheduler;
+    this.timers = timers;
   }
 
   /** Opens the store, binds the port and starts serving. */
@@ -155,11 +153,7 @@ public final class ControllerServer implements AutoCloseable {
     ProtectedItems protectedItems = new ProtectedItems(store.protectedItemRecords(), clock);
     RecoveryPlans plans = new RecoveryPlans(store.recoveryPlanRecords(),
         store.protectedItemRecords(), store.jobRecords(), clock);
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
-      Thread thread = new Thread(runnable, "controller-scheduler");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ControllerTimers timers = new ControllerTimers();
     AgentRegistry registry = new AgentRegistry(store, clock, config.heartbeatInterval(),
         config.heartbeatTimeout());
     SyncStreams syncs = new SyncStreams(registry,
@@ -179,7 +173,7 @@ public final class ControllerServer implements AutoCloseable {
       throw new IOException("cannot open the cloud: " + e.getMessage(), e);
     }
     BandwidthControl bandwidth = BandwidthControl.start(store.bandwidthRecords(), plans, jobs,
-        host -> registry.host(host).isPresent(), config.bandwidth(), clock, scheduler,
+        host -> registry.host(host).isPresent(), config.bandwidth(), clock, timers.quick(),
         metrics.registry());
     Lifecycle lifecycle = Lifecycle.create(protectedItems, jobs, cloud,
         new AgentHosts(registry, Duration.ofMinutes(5)), syncs, clock,
@@ -191,7 +185,8 @@ public final class ControllerServer implements AutoCloseable {
     // Without an issuing CA nothing is served without a client certificate (the port then
     // also requires one in the handshake).
     AuthorizationInterceptor authorization = new AuthorizationInterceptor(trustDomain,
-        AccessPolicy.byService(), tls.validator(), clock, scheduler, config.peerRecheckPeriod(),
+        AccessPolicy.byService(), tls.validator(), clock, timers.quick(),
+        config.peerRecheckPeriod(),
         config.issuing().enabled() ? Set.of(EnrollmentServiceGrpc.SERVICE_NAME) : Set.of());
     Enrollment enrollment = new Enrollment(store, hostAdmin, ControllerStartup.issuingCa(config, clock),
         config.issuing().certLifetime(), clock);
@@ -243,7 +238,7 @@ public final class ControllerServer implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
-      scheduler.shutdownNow();
+      timers.shutdownNow();
       store.close();
       Optional.ofNullable(metricsEndpoint).ifPresent(MetricsEndpoint::close);
       throw new IOException("cannot listen on " + config.listenHost() + ":" + config.port()
@@ -252,13 +247,13 @@ public final class ControllerServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     metrics.watch(registry, protectedItems);
     role.serving(server::isShutdown);
-    ControllerStartup.schedule(scheduler, config, metrics, registry, tls, lifecycle);
+    timers.schedule(config, metrics, registry, tls, lifecycle);
     log.info("controller listening on " + config.listenHost() + ":" + server.getPort()
         + " (mutual TLS, trust domain " + trustDomain + ")");
     ControllerServer running = new ControllerServer(server, store, registry, jobs,
-        protectedItems, plans, syncs, tls, health, scheduler, cloud, lifecycle, metrics,
+        protectedItems, plans, syncs, tls, health, timers, cloud, lifecycle, metrics,
         metricsEndpoint, lease);
-    lease.keep(scheduler, () -> {
+    lease.keep(timers.lease(), () -> {
       role.lost();
       running.leaseLost(config.lease().exitWhenLost());
     });
@@ -287,7 +282,7 @@ public final class ControllerServer implements AutoCloseable {
     lease.forget();
     health.enterTerminalState();
     server.shutdownNow();
-    scheduler.shutdownNow();
+    timers.shutdownNow();
     lifecycle.close();
     syncs.close();
     registry.closeAll("controller stopped");
@@ -383,7 +378,7 @@ public final class ControllerServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    scheduler.shutdownNow();
+    timers.shutdownNow();
     syncs.close();
     try {
       cloud.close();

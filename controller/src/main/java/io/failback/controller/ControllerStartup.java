@@ -3,7 +3,6 @@ package io.failback.controller;
 import io.failback.certs.CertificateAuthority;
 import io.failback.common.metrics.MetricsEndpoint;
 import io.failback.common.service.ServiceNotify;
-import io.failback.controller.agents.AgentRegistry;
 import io.failback.controller.grpc.StandbyServer;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.metrics.ControllerMetrics;
@@ -17,8 +16,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,22 +135,5 @@ final class ControllerStartup {
       log.warn("job " + job.getId() + " (" + job.getKind() + ") was unfinished when the"
           + " controller stopped; it is now " + job.getState());
     }
-  }
-
-  /** The controller's periodic work, once it serves. */
-  static void schedule(ScheduledExecutorService scheduler, ControllerConfig config,
-      ControllerMetrics metrics, AgentRegistry registry, ControllerTls tls,
-      Lifecycle lifecycle) {
-    scheduler.scheduleWithFixedDelay(metrics::refresh, 5, 5, TimeUnit.SECONDS);
-    scheduler.scheduleWithFixedDelay(lifecycle::checkRpo, 10, 10, TimeUnit.SECONDS);
-    long sweep = Math.max(100, config.heartbeatInterval().toMillis() / 2);
-    scheduler.scheduleWithFixedDelay(registry::expireStale, sweep, sweep, TimeUnit.MILLISECONDS);
-    long reload = config.reloadPeriod().toMillis();
-    scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
-    long beat = config.heartbeatInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(lifecycle::settleDue, beat, beat, TimeUnit.MILLISECONDS);
-    long cycle = config.replicationInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(lifecycle::replicateAll, cycle, cycle,
-        TimeUnit.MILLISECONDS);
   }
 }
