@@ -10,7 +10,6 @@ import io.failback.common.testing.guest.GuestPattern;
 import io.failback.common.testing.guest.GuestReport;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
-import io.failback.controller.cloud.kvm.KvmTestCloud;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.proto.v1.CloudDevices;
 import io.failback.proto.v1.DataSync;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,14 +41,8 @@ class KvmEmulatedFailoverTest {
     TinyGuest guest = TinyGuest.require();
     CloudChoice kvm = KvmLifecycleTest.kvm(dir, guest, Duration.ofSeconds(30),
         () -> new GuestScript().sum("sda", 0, MIB).sum("sdb", 0, MIB).awaitAcpiShutdown());
-    LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm, host -> {
-      KvmLifecycleTest.smallVm(host);
-      SimulatedHostSeeder.guestOs(host, "app-01", "Windows Server 2022 Datacenter");
-    });
-    // Runs before the controller closes (last registered, first closed): no VM outlives the test.
-    cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
-    AtomicBoolean stopConsole = new AtomicBoolean();
-    cleanup.register(() -> stopConsole.set(true));
+    LifecycleFixture fixture = KvmFailovers.fixture(dir, cleanup, kvm,
+        host -> SimulatedHostSeeder.guestOs(host, "app-01", "Windows Server 2022 Datacenter"));
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
     assertEquals(CloudDevices.EMULATED, fixture.item().getCloudDevices());
@@ -58,8 +50,7 @@ class KvmEmulatedFailoverTest {
     fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
         JobState.JOB_SUCCEEDED);
 
-    Path log = dir.resolve("kvm/vms").resolve(cloudVm).resolve("console.log");
-    GuestConsole console = GuestConsole.followFile(log, 0, stopConsole);
+    GuestConsole console = KvmFailovers.console(dir, cleanup, cloudVm);
     assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
     GuestReport report = console.report();
     assertEquals(List.of(), report.errors(), report.lines().toString());

@@ -9,7 +9,6 @@ import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
-import io.failback.controller.cloud.kvm.KvmTestCloud;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.JobState;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,11 +40,11 @@ class KvmUefiFailoverTest {
   @Test
   void aGenerationTwoVmFailedOverBootsItsReplicatedDiskThroughUefi() throws Exception {
     TinyGuest guest = TinyGuest.require();
-    CloudChoice kvm = KvmLifecycleTest.kvm(dir, guest, Duration.ofSeconds(30), () -> null); // its own disks boot
+    // No host kernel: the VM's own disks boot.
+    CloudChoice kvm = KvmLifecycleTest.kvm(dir, guest, Duration.ofSeconds(30), () -> null);
     GuestScript script = new GuestScript().sum("vda", 0, DISK).awaitAcpiShutdown();
     byte[][] bootDisk = new byte[1][];
-    LifecycleFixture fixture = LifecycleFixture.withCloud(dir, cleanup, kvm, host -> {
-      KvmLifecycleTest.smallVm(host);
+    LifecycleFixture fixture = KvmFailovers.fixture(dir, cleanup, kvm, host -> {
       // The seeded VM is generation 2: its system disk becomes an EFI boot disk of its size.
       Path vhdx;
       try (Stream<Path> files = Files.walk(host)) {
@@ -59,10 +57,6 @@ class KvmUefiFailoverTest {
           raw.toString(), vhdx.toString()).inheritIO().start();
       assertTrue(convert.waitFor(60, TimeUnit.SECONDS) && convert.exitValue() == 0);
     });
-    // Runs before the controller closes (last registered, first closed): no VM outlives the test.
-    cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
-    AtomicBoolean stopConsole = new AtomicBoolean();
-    cleanup.register(() -> stopConsole.set(true));
     assertEquals(2, fixture.onPremVm().getGeneration());
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
@@ -71,7 +65,7 @@ class KvmUefiFailoverTest {
         JobState.JOB_SUCCEEDED);
 
     Path log = dir.resolve("kvm/vms").resolve(cloudVm).resolve("console.log");
-    GuestConsole console = GuestConsole.followFile(log, 0, stopConsole);
+    GuestConsole console = KvmFailovers.console(dir, cleanup, cloudVm);
     assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
     assertTrue(EfiBootDisk.REMOVABLE_MEDIA_BOOT.matcher(
         Files.readString(log, StandardCharsets.ISO_8859_1)).find(),

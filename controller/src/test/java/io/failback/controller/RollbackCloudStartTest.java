@@ -119,8 +119,10 @@ class RollbackCloudStartTest {
     }
 
     // The host is still down: the sweep starts the cloud VM and says so; the rollback waits.
+    // The item says it once the VM runs: wait for both.
     long deadline = System.nanoTime() + 20_000_000_000L;
-    while (cloud.get(cloudVm).orElseThrow().state() != PowerState.RUNNING) {
+    while (cloud.get(cloudVm).orElseThrow().state() != PowerState.RUNNING
+        || !fixture.item().getInconsistentReason().contains("the cloud VM runs again")) {
       assertTrue(System.nanoTime() < deadline, "the cloud VM was not started: " + fixture.item());
       Thread.sleep(50);
     }
