@@ -79,7 +79,7 @@ class KvmLifecycleTest {
         JobState.JOB_SUCCEEDED);
     // The embedded libvirt driver has no networks: the job says the adapter stays unplugged.
     assertTrue(protect.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
-        "created (off); network adapter")
+        "created (off) with virtio devices (the guest does not say its OS;")
         && s.getDescription().contains("left unplugged")), protect.toString());
     String cloudVm = fixture.item().getCloudVmId();
     fixture.assertOnPremEqualsCloud(cloudVm);
