@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.proto.v1.CloudDevices;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.EnableProtectionRequest;
@@ -87,6 +88,44 @@ class CloudDevicesTest {
         running.getStatus().getDescription());
     assertEquals(CloudDevices.VIRTIO, item(failover, fixture).getCloudDevices());
     assertEquals(io.failback.controller.cloud.CloudDevices.VIRTIO, devices(server, cloudVm));
+  }
+
+  /**
+   * Asked for at protection, changed while the item has no cloud VM (after a committed
+   * failback), and kept for the cloud VM reverse replication makes.
+   */
+  @Test
+  void theItemKeepsItsDevicesForTheCloudVmReverseReplicationMakes() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    ManagedChannel channel = fixture.controller.channel(fixture.controller.pki.operator("ops"));
+    cleanup.register(() -> channel.shutdownNow());
+    var failover = FailoverServiceGrpc.newBlockingStub(channel);
+    ControllerServer server = fixture.controller.server;
+    Lifecycle lifecycle = server.lifecycle();
+
+    Job protect = fixture.awaitState(failover.enableProtection(EnableProtectionRequest
+        .newBuilder().addVmIds(fixture.vmId).setCloudDevices(CloudDevices.EMULATED).build())
+        .getJob(), JobState.JOB_SUCCEEDED);
+    assertTrue(protect.toString().contains("with SATA disks and e1000e NICs (as set for the"
+        + " VM)"), protect.toString());
+    fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
+        JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    Job failback = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
+        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_WAITING);
+    fixture.awaitState(lifecycle.completeFailover(failback.getId()), JobState.JOB_SUCCEEDED);
+    fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
+    assertEquals("", item(failover, fixture).getCloudVmId(), "commit deleted the cloud VM");
+
+    var set = failover.setCloudDevices(SetCloudDevicesRequest.newBuilder()
+        .addVmIds(fixture.vmId).setCloudDevices(CloudDevices.VIRTIO).build());
+    assertEquals(CloudDevices.VIRTIO, set.getItems(0).getCloudDevices());
+    Job reverse = fixture.awaitState(lifecycle.reverseReplicate(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    assertTrue(reverse.toString().contains("with virtio devices (as set for the VM)"),
+        reverse.toString());
+    assertEquals(io.failback.controller.cloud.CloudDevices.VIRTIO,
+        devices(server, item(failover, fixture).getCloudVmId()));
   }
 
   private static io.failback.proto.v1.ProtectedItem item(
