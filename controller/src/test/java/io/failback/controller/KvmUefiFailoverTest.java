@@ -3,10 +3,12 @@ package io.failback.controller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.guest.EfiBootDisk;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
+import io.failback.common.testing.guest.GuestReport;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
 import io.failback.controller.lifecycle.Lifecycle;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -39,18 +42,48 @@ class KvmUefiFailoverTest {
    */
   @Test
   void aGenerationTwoVmFailedOverBootsItsReplicatedDiskThroughUefi() throws Exception {
+    Booted booted = failOver("", new GuestScript().sum("vda", 0, DISK));
+    assertEquals(Optional.of(GuestPattern.sha256(booted.bootDisk())),
+        booted.report().sum("vda", 0, DISK), "the cloud guest reads the disk it booted from");
+  }
+
+  /**
+   * A generation 2 Windows VM, as most are: its cloud copy's disks are SATA (Windows has no
+   * virtio drivers), and the firmware boots the system disk through AHCI.
+   */
+  @Test
+  void aGenerationTwoWindowsVmBootsItsReplicatedDiskThroughUefiFromSata() throws Exception {
+    // Linux names SATA disks in probe order: both are summed over the smaller one's 16 MiB.
+    Booted booted = failOver("Windows Server 2022 Datacenter",
+        new GuestScript().sum("sda", 0, 16 * MIB).sum("sdb", 0, 16 * MIB));
+    GuestReport report = booted.report();
+    String system = report.diskSize("sda").orElseThrow() == DISK ? "sda" : "sdb";
+    assertEquals(Optional.of((long) DISK), report.diskSize(system), report.lines().toString());
+    assertEquals(Optional.of(GuestPattern.sha256(Arrays.copyOf(booted.bootDisk(), 16 * MIB))),
+        report.sum(system, 0, 16 * MIB), "the cloud guest reads the disk it booted from");
+    assertEquals(Optional.empty(), report.diskSize("vda"), "no virtio disk");
+  }
+
+  private record Booted(byte[] bootDisk, GuestReport report) {}
+
+  /**
+   * Protects the seeded generation 2 VM, whose guest reports {@code guestOs}, with an EFI boot
+   * disk as its system disk, fails it over and waits for the cloud guest to run {@code script}.
+   */
+  private Booted failOver(String guestOs, GuestScript script) throws Exception {
     TinyGuest guest = TinyGuest.require();
     // No host kernel: the VM's own disks boot.
     CloudChoice kvm = KvmLifecycleTest.kvm(dir, guest, Duration.ofSeconds(30), () -> null);
-    GuestScript script = new GuestScript().sum("vda", 0, DISK).awaitAcpiShutdown();
     byte[][] bootDisk = new byte[1][];
     LifecycleFixture fixture = KvmFailovers.fixture(dir, cleanup, kvm, host -> {
+      SimulatedHostSeeder.guestOs(host, "app-01", guestOs);
       // The seeded VM is generation 2: its system disk becomes an EFI boot disk of its size.
       Path vhdx;
       try (Stream<Path> files = Files.walk(host)) {
         vhdx = files.filter(f -> f.toString().endsWith("-disk0.vhdx")).findFirst().orElseThrow();
       }
-      Path raw = EfiBootDisk.write(dir.resolve("esp.img"), DISK, guest, script);
+      Path raw = EfiBootDisk.write(dir.resolve("esp.img"), DISK, guest,
+          script.awaitAcpiShutdown());
       bootDisk[0] = Files.readAllBytes(raw);
       Files.delete(vhdx);
       Process convert = new ProcessBuilder("qemu-img", "convert", "-f", "raw", "-O", "vhdx",
@@ -70,7 +103,6 @@ class KvmUefiFailoverTest {
     assertTrue(EfiBootDisk.REMOVABLE_MEDIA_BOOT.matcher(
         Files.readString(log, StandardCharsets.ISO_8859_1)).find(),
         "the firmware started the disk's removable-media path: " + console.tail());
-    assertEquals(Optional.of(GuestPattern.sha256(bootDisk[0])),
-        console.report().sum("vda", 0, DISK), "the cloud guest reads the disk it booted from");
+    return new Booted(bootDisk[0], console.report());
   }
 }

@@ -32,10 +32,13 @@ public final class EfiBootDisk {
    * OVMF's console line when it starts a disk's boot option that names only the device, with no
    * file path: the one it makes itself for a disk it finds, which loads the removable-media path.
    * On a disk without that file it says "failed to load" for the option and goes on to the next.
+   * A virtio disk is a "UEFI Misc Device" on its PCI function; a SATA disk a "UEFI QEMU HARDDISK"
+   * on its AHCI port.
    */
   public static final Pattern REMOVABLE_MEDIA_BOOT = Pattern.compile(
-      "BdsDxe: starting Boot[0-9A-F]{4} \"UEFI Misc Device[^\"]*\" from PciRoot\\(0x0\\)"
-          + "(/Pci\\(0x[0-9A-F]+,0x[0-9A-F]+\\))+\\s");
+      "BdsDxe: starting Boot[0-9A-F]{4} \"UEFI (Misc Device|QEMU HARDDISK)[^\"]*\" from"
+          + " PciRoot\\(0x0\\)(/Pci\\(0x[0-9A-F]+,0x[0-9A-F]+\\))+"
+          + "(/Sata\\(0x[0-9A-F]+,0x[0-9A-F]+,0x[0-9A-F]+\\))?\\s");
 
   private static final Path SFDISK = Path.of("/usr/sbin/sfdisk");
   private static final long MIB = 1 << 20;
