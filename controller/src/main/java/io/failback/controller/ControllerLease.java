@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * UNAVAILABLE with the active's address). Active, it renews every third of the time to live; the store checks the term
  * in every transaction ({@link ControllerStore#fence}), and once another controller took the
  * lease over this one stops serving. Lease times are the database server's clock, so that the
- * controllers' own clocks need not agree; how long renewing has failed is this process's own
- * elapsed time.
+ * controllers' own clocks need not agree; how long no renewal has succeeded (failed or hung)
+ * is this process's own elapsed time.
  */
 final class ControllerLease implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControllerLease.class);
@@ -31,7 +32,11 @@ final class ControllerLease implements AutoCloseable {
   private final String holder;
   private final Duration ttl;
   private final long term;
-  private volatile boolean lost;
+  private final AtomicBoolean lost = new AtomicBoolean();
+  /** When the last renewal that succeeded started (System.nanoTime). */
+  private volatile long renewedAt;
+  /** Why the last renewal failed; null once one succeeded. */
+  private volatile String failure;
 
   private ControllerLease(ControllerStore store, String holder, Duration ttl, long term) {
     this.store = store;
@@ -119,50 +124,76 @@ final class ControllerLease implements AutoCloseable {
 
   /**
    * Renews the lease every third of its time to live; calls {@code onLost} once if another
-   * controller took it over, or if it could not be renewed before it lapsed.
+   * controller took it over, or if no renewal succeeded for the time to live.
+   *
+   * <p>A renewal may hang (a database cut off without a reset, a lock wait): the lapse is
+   * watched on {@code watching}, whose task never calls the store, so a renewal that does not
+   * return still stops this controller once a standby may have taken over.
    */
-  void keep(ScheduledExecutorService scheduler, Runnable onLost) {
+  void keep(ScheduledExecutorService renewing, ScheduledExecutorService watching,
+      Runnable onLost) {
     if (store == null) {
       return;
     }
+    renewedAt = System.nanoTime();
     long every = Math.max(100, ttl.toMillis() / 3);
-    long[] renewed = {System.nanoTime()};
-    scheduler.scheduleWithFixedDelay(() -> {
-      if (lost) {
+    renewing.scheduleWithFixedDelay(() -> renew(onLost), every, every, TimeUnit.MILLISECONDS);
+    long look = Math.max(10, ttl.toMillis() / 10);
+    watching.scheduleWithFixedDelay(() -> watch(onLost), look, look, TimeUnit.MILLISECONDS);
+  }
+
+  private void renew(Runnable onLost) {
+    if (lost.get()) {
+      return;
+    }
+    long started = System.nanoTime();
+    try {
+      if (store.leaseRecords().renew(term, holder, store.leaseRecords().databaseTime(),
+          ttl)) {
+        renewedAt = started;
+        failure = null;
         return;
       }
-      long now = System.nanoTime();
-      try {
-        if (store.leaseRecords().renew(term, holder, store.leaseRecords().databaseTime(),
-            ttl)) {
-          renewed[0] = now;
-          return;
-        }
-        log.error("lease term " + term + " was taken over by another controller");
-      } catch (StoreException e) {
-        if (now - renewed[0] < ttl.toNanos()) {
-          log.warn("renewing the lease failed, retrying: " + e.getMessage());
-          return;
-        }
-        log.error("the lease lapsed unrenewed: " + e.getMessage());
+      lose("lease term " + term + " was taken over by another controller", onLost);
+    } catch (StoreException e) {
+      failure = e.getMessage();
+      if (!lost.get()) {
+        log.warn("renewing the lease failed, retrying: " + e.getMessage());
       }
-      lost = true;
+    }
+  }
+
+  /** Stops this controller once no renewal succeeded for the time to live, failed or hung. */
+  private void watch(Runnable onLost) {
+    long unrenewed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - renewedAt);
+    if (lost.get() || unrenewed < ttl.toMillis()) {
+      return;
+    }
+    String why = failure;
+    lose("the lease lapsed unrenewed (term " + term + ", no renewal succeeded for " + unrenewed
+        + " ms, TTL " + ttl.toMillis() + " ms): " + (why != null ? why
+        : "the store did not answer, as when the database hangs or is cut off"), onLost);
+  }
+
+  private void lose(String why, Runnable onLost) {
+    if (lost.compareAndSet(false, true)) {
+      log.error(why);
       onLost.run();
-    }, every, every, TimeUnit.MILLISECONDS);
+    }
   }
 
   /** Stops renewing and never releases: the lease lapses as if the process had died. */
   void forget() {
-    lost = true;
+    lost.set(true);
   }
 
   /** Gives the lease up at a clean stop, so that a standby takes over at once. */
   @Override
   public void close() {
-    if (lost || store == null) {
+    // Once: a second close has nothing to give up.
+    if (store == null || !lost.compareAndSet(false, true)) {
       return;
     }
-    lost = true; // once: a second close has nothing to give up
     try {
       store.leaseRecords().release(term, holder);
     } catch (StoreException e) {

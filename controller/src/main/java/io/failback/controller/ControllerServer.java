@@ -253,7 +253,7 @@ public final class ControllerServer implements AutoCloseable {
     ControllerServer running = new ControllerServer(server, store, registry, jobs,
         protectedItems, plans, syncs, tls, health, timers, cloud, lifecycle, metrics,
         metricsEndpoint, lease);
-    lease.keep(timers.lease(), () -> {
+    lease.keep(timers.lease(), timers.leaseWatch(), () -> {
       role.lost();
       running.leaseLost(config.lease().exitWhenLost());
     });

@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
  * cloud and the agents, and may take minutes (a delta cycle, a rollback, an agent's command
  * timeout) or hang (a libvirt call): each has a thread of its own, so that one stuck sweep
  * delays only its own kind of work. Renewing the lease has a thread of its own as well: late,
- * a standby takes over. What remains (heartbeat expiry, TLS reload, peer rechecks, metrics,
- * RPO, bandwidth) holds no lock a job holds and waits for neither the cloud nor an agent.
+ * a standby takes over; watching for its lapse has another, which never waits for the store,
+ * so that a renewal hung on the database cannot keep this controller serving. What remains
+ * (heartbeat expiry, TLS reload, peer rechecks, metrics, RPO, bandwidth) holds no lock a job
+ * holds and waits for neither the cloud nor an agent.
  * Fixed delays: no task ever runs twice at once.
  */
 final class ControllerTimers {
@@ -25,8 +27,14 @@ final class ControllerTimers {
   private final ScheduledExecutorService quick = Executors.newScheduledThreadPool(2,
       daemons("controller-timers"));
   private final ScheduledExecutorService lease = single("controller-lease");
+  private final ScheduledExecutorService leaseWatch = single("controller-lease-watch");
   private final ScheduledExecutorService settling = single("controller-settle");
   private final ScheduledExecutorService replicating = single("controller-replicate");
+
+  /** Where the lease's lapse is watched: nothing there calls the store, so nothing hangs. */
+  ScheduledExecutorService leaseWatch() {
+    return leaseWatch;
+  }
 
   /** Where short tasks go: none may wait for the cloud, an agent or a job. */
   ScheduledExecutorService quick() {
@@ -56,7 +64,8 @@ final class ControllerTimers {
 
   /** Stops every timer and interrupts what runs. */
   void shutdownNow() {
-    List.of(quick, lease, settling, replicating).forEach(ScheduledExecutorService::shutdownNow);
+    List.of(quick, lease, leaseWatch, settling, replicating)
+        .forEach(ScheduledExecutorService::shutdownNow);
   }
 
   private static ScheduledExecutorService single(String name) {

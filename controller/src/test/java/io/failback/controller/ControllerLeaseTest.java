@@ -5,20 +5,34 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import io.failback.common.testing.LogCapture;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.store.ControllerStore;
+import io.failback.controller.store.LeaseRecords.Claim;
 import io.failback.controller.store.LeaseRecords.Lease;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.store.StoreLocation;
 import io.failback.controller.store.TestDatabases;
+import io.failback.proto.v1.InventoryServiceGrpc;
+import io.failback.proto.v1.ListHostsRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,6 +194,63 @@ class ControllerLeaseTest {
     assertEquals(List.of(1.0, 2.0), roleOf(probes));
   }
 
+  /**
+   * A store call that never returns (here a lock wait on the lease row; a database cut off
+   * without a reset hangs the same way) holds the renewal too, the store's calls being
+   * serialized: the active stops once the lease could have lapsed. Before, only a renewal that
+   * returned could tell it, so the controller served on while a standby took over.
+   */
+  @Test
+  void aControllerWhoseRenewalHangsStopsServingOnceTheLeaseLapses() throws Exception {
+    StoreLocation.Postgres store = TestDatabases.newPostgresDatabase();
+    ControllerFixture active = startActive(store, TTL, CloudChoice.localDirectory());
+    try (LogCapture lease = LogCapture.of(ControllerLease.class);
+        LogCapture server = LogCapture.of(ControllerServer.class)) {
+      ManagedChannel channel = active.channel(active.pki.operator("ops"));
+      cleanup.register(channel::shutdownNow);
+      assertEquals(Status.Code.OK, listHosts(channel));
+
+      try (Connection holder = lockTheLease(store)) {
+        await(() -> waitingForTheLeaseRow(store) > 0, "a store call to wait for the lease row");
+        await(() -> listHosts(channel) == Status.Code.UNAVAILABLE,
+            "the controller to stop serving");
+        holder.rollback();
+      }
+
+      assertEquals(1, errors(server).size(), server.messages().toString());
+      List<String> lapses = errors(lease);
+      assertEquals(1, lapses.size(), lease.messages().toString());
+      assertTrue(lapses.get(0).startsWith("the lease lapsed unrenewed (term 1, no renewal"
+          + " succeeded for ") && lapses.get(0).endsWith("the store did not answer, as when"
+          + " the database hangs or is cut off"), lapses.get(0));
+    }
+  }
+
+  /** The lease itself: lost once, however long the renewal hangs and whatever it returns. */
+  @Test
+  void aHungRenewalLosesTheLeaseOnce() throws Exception {
+    StoreLocation.Postgres location = TestDatabases.newPostgresDatabase();
+    ScheduledExecutorService renewing = Executors.newSingleThreadScheduledExecutor();
+    ScheduledExecutorService watching = Executors.newSingleThreadScheduledExecutor();
+    try (ControllerStore store = ControllerStore.open(location)) {
+      ControllerLease lease = ControllerLease.take(store, new Claim("ctl-a.example:8443",
+          "local-dir /cloud", "state-1", "ctl-a:/state"), TTL, (address, term) -> { });
+      AtomicInteger lost = new AtomicInteger();
+      lease.keep(renewing, watching, lost::incrementAndGet);
+      try (Connection holder = lockTheLease(location)) {
+        await(() -> lost.get() > 0, "the hung renewal to lose the lease");
+        // The renewal that hung returns now, and succeeds: the lease stays lost all the same.
+        holder.rollback();
+        await(() -> waitingForTheLeaseRow(location) == 0, "the hung renewal to return");
+      }
+      Thread.sleep(TTL.toMillis()); // a few more renewals and looks, had they gone on
+      assertEquals(1, lost.get());
+    } finally {
+      renewing.shutdownNow();
+      watching.shutdownNow();
+    }
+  }
+
   /** failback_controller_active and failback_controller_lease_term as scraped. */
   private static List<Double> roleOf(InetSocketAddress probes) throws Exception {
     Scrape scrape = Scrape.of(probes);
@@ -225,6 +296,52 @@ class ControllerLeaseTest {
   private static Lease lease(StoreLocation store) throws StoreException {
     try (ControllerStore reader = ControllerStore.open(store)) {
       return reader.leaseRecords().current().orElseThrow();
+    }
+  }
+
+  /** Holds the lease row for update, as a transaction would that never ends. */
+  private static Connection lockTheLease(StoreLocation store) throws SQLException {
+    Connection holder = TestDatabases.connect(store);
+    holder.setAutoCommit(false);
+    try (Statement statement = holder.createStatement()) {
+      statement.executeQuery("SELECT term FROM controller_lease WHERE id = 1 FOR UPDATE")
+          .close();
+    }
+    return holder;
+  }
+
+  /** The store's calls waiting for a lock (the lease row's), as the server sees them. */
+  private static int waitingForTheLeaseRow(StoreLocation store) {
+    try {
+      return Integer.parseInt(TestDatabases.queryString(store, "SELECT count(*) FROM"
+          + " pg_stat_activity WHERE datname = current_database()"
+          + " AND wait_event_type = 'Lock'"));
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Status.Code listHosts(ManagedChannel channel) {
+    try {
+      InventoryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .listHosts(ListHostsRequest.getDefaultInstance());
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  private static List<String> errors(LogCapture logged) {
+    return logged.events().stream().filter(e -> e.getLevel() == Level.ERROR)
+        .map(e -> e.getFormattedMessage()).toList();
+  }
+
+  /** Waits for {@code condition}; generous, for two loaded cores. */
+  private static void await(BooleanSupplier condition, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      Thread.sleep(50);
     }
   }
 }

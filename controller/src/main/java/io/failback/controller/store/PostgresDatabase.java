@@ -6,6 +6,7 @@ import com.zaxxer.hikari.pool.HikariPool;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Properties;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.transaction.SerializableTransactionRunner;
@@ -20,6 +21,29 @@ final class PostgresDatabase implements Database {
 
   /** How long a call waits for a connection (the server down, the network cut) before failing. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * How long one read waits for the server before the call fails and its connection is
+   * dropped. Without it a call on a connection whose packets vanish (a cut-off network, a
+   * firewall that forgot the connection) waits for TCP to give up, a quarter of an hour, or for
+   * ever once the request was acknowledged. Four times the default lease TTL: an active that
+   * cannot renew has stopped long before (its lease watchdog), and no statement of this store
+   * waits that long otherwise (small tables; lock waits behind the other controller's short
+   * transactions). A migration of a very large store may need more: {@code
+   * ?socketTimeout=SECONDS} in --store wins.
+   */
+  static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * How long the server keeps a session that stopped talking in the middle of a transaction.
+   * Every transaction of the active controller locks the lease row for share, and a standby
+   * takes over by locking it for update: a transaction left open by an active cut off from the
+   * server would otherwise hold the takeover until the server's TCP keepalive ends it (two
+   * hours by default). Below the default lease TTL, so the takeover does not wait at all; no
+   * transaction of this store pauses that long between statements (its calls are serialized,
+   * a pause would hold the lease's renewal too).
+   */
+  static final Duration IDLE_IN_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
 
   private final StoreLocation.Postgres location;
   private final HikariDataSource pool;
@@ -87,15 +111,28 @@ final class PostgresDatabase implements Database {
     pool.close();
   }
 
+  /** The driver's properties: the location's, with the timeouts above unless it sets them. */
+  static Properties driverProperties(StoreLocation.Postgres location) {
+    Properties properties = location.driverProperties();
+    properties.putIfAbsent("connectTimeout", String.valueOf(CONNECT_TIMEOUT.toSeconds()));
+    properties.putIfAbsent("socketTimeout", String.valueOf(SOCKET_TIMEOUT.toSeconds()));
+    // The kernel's probes (on its own timing: hours by default) end a pooled connection to a
+    // server that vanished while the connection idles, not only at its next use.
+    properties.putIfAbsent("tcpKeepAlive", "true");
+    return properties;
+  }
+
   private static HikariDataSource connect(StoreLocation.Postgres location)
       throws StoreException {
     HikariConfig config = new HikariConfig();
     config.setPoolName("failback-store");
     config.setJdbcUrl(location.jdbcUrl());
-    config.setDataSourceProperties(location.driverProperties());
+    config.setDataSourceProperties(driverProperties(location));
     config.setMaximumPoolSize(4);
     config.setMinimumIdle(1);
     config.setConnectionTimeout(CONNECT_TIMEOUT.toMillis());
+    config.setConnectionInitSql("SET idle_in_transaction_session_timeout = "
+        + IDLE_IN_TRANSACTION_TIMEOUT.toMillis());
     // Fail fast at start with the driver's own reason; a service manager starts it again.
     config.setInitializationFailTimeout(1);
     config.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
