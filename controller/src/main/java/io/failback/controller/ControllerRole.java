@@ -50,7 +50,7 @@ final class ControllerRole implements MetricsEndpoint.Readiness {
   /** Another controller took the lease over: this one stops serving. */
   void lost() {
     active = false;
-    notReady = "lost lease term " + term + " to another controller";
+    notReady = "lost lease term " + term + " (taken over, or lapsed unrenewed)";
   }
 
   @Override

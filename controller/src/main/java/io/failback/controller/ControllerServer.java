@@ -261,12 +261,13 @@ public final class ControllerServer implements AutoCloseable {
   }
 
   /**
-   * Another controller took the lease over: the store refuses this one's writes already; it
-   * stops serving, and exits if asked to (for its service manager to start it as a standby).
+   * Another controller took the lease over, or it lapsed unrenewed (a standby may take it): the
+   * store refuses this one's writes once another holds it; it stops serving, and exits if asked
+   * to (for its service manager to start it as a standby).
    */
   private void leaseLost(boolean exit) {
-    log.error("this controller lost its lease and stops serving; the active controller goes"
-        + " on with its jobs");
+    log.error("this controller lost its lease and stops serving; the controller that takes the"
+        + " lease goes on with its jobs");
     if (exit) {
       Runtime.getRuntime().halt(75);
     }
