@@ -206,6 +206,8 @@ final class InventoryCommands {
         out.printf("vm          %s (%s) on %s%n", vm.getName(), vm.getId(), vm.getHostName());
         out.printf("state       %s, generation %d%n", vm.getStateDetail().isEmpty()
             ? vm.getPowerState() : vm.getStateDetail(), vm.getGeneration());
+        out.printf("guest OS    %s%n", vm.getGuestOs().isEmpty() ? "(the guest does not say)"
+            : vm.getGuestOs());
         if (!vm.getInconsistentReason().isEmpty()) {
           out.printf("INCONSISTENT %s%n", vm.getInconsistentReason());
         }

@@ -66,7 +66,7 @@ class FailbackCliTest {
     server.registry().register("hv-01", HostInventory.newBuilder().setHostName("hv-01")
         .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED)
         .addVirtualMachines(VirtualMachine.newBuilder().setId(VM_ID).setName("web-01")
-            .setHostName("hv-01").setStateDetail("Running"))
+            .setHostName("hv-01").setStateDetail("Running").setGuestOs("Windows Server 2022"))
         .build(), "127.0.0.1:1", "i-1", 0, agent);
     server.registry().probeRoundTrip("hv-01", agent);
   }
@@ -119,6 +119,13 @@ class FailbackCliTest {
     Run run = cli(args("vms", "--output", "json"));
     assertEquals(0, run.exit(), run.toString());
     assertTrue(run.out().contains("\"name\": \"web-01\""), run.out());
+  }
+
+  @Test
+  void vmShowsTheGuestsOs() {
+    Run run = cli(args("vm", "web-01"));
+    assertEquals(0, run.exit(), run.toString());
+    assertTrue(run.out().contains("guest OS    Windows Server 2022\n"), run.out());
   }
 
   @Test
