@@ -36,6 +36,12 @@ record CloudDeviceChoice(CloudDevices devices, String why) {
         : new CloudDeviceChoice(CloudDevices.VIRTIO, "the guest reports " + os);
   }
 
+  /** The cloud's value of an API value that is VIRTIO or EMULATED. */
+  static CloudDevices fromProto(io.failback.proto.v1.CloudDevices devices) {
+    return devices == io.failback.proto.v1.CloudDevices.VIRTIO ? CloudDevices.VIRTIO
+        : CloudDevices.EMULATED;
+  }
+
   /** The proto value an item keeps. */
   io.failback.proto.v1.CloudDevices toProto() {
     return devices == CloudDevices.VIRTIO ? io.failback.proto.v1.CloudDevices.VIRTIO

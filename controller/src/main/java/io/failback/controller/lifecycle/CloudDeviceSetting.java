@@ -47,8 +47,7 @@ final class CloudDeviceSetting {
     for (Map.Entry<String, Optional<CloudVm>> entry : cloudVms.entrySet()) {
       if (entry.getValue().isPresent()) {
         context.cloud().setDevices(entry.getValue().get().id(),
-            devices == CloudDevices.VIRTIO ? io.failback.controller.cloud.CloudDevices.VIRTIO
-                : io.failback.controller.cloud.CloudDevices.EMULATED);
+            CloudDeviceChoice.fromProto(devices));
       }
       changed.add(context.items().setCloudDevices(entry.getKey(), devices));
       log.info("cloud devices of " + entry.getKey() + " are now " + devices
