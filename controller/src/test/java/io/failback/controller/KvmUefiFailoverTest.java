@@ -20,8 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,21 +76,19 @@ class KvmUefiFailoverTest {
     LifecycleFixture fixture = KvmFailovers.fixture(dir, cleanup, kvm, host -> {
       SimulatedHostSeeder.guestOs(host, "app-01", guestOs);
       // The seeded VM is generation 2: its system disk becomes an EFI boot disk of its size.
-      Path vhdx;
-      try (Stream<Path> files = Files.walk(host)) {
-        vhdx = files.filter(f -> f.toString().endsWith("-disk0.vhdx")).findFirst().orElseThrow();
-      }
       Path raw = EfiBootDisk.write(dir.resolve("esp.img"), DISK, guest,
           script.awaitAcpiShutdown());
       bootDisk[0] = Files.readAllBytes(raw);
-      Files.delete(vhdx);
-      Process convert = new ProcessBuilder("qemu-img", "convert", "-f", "raw", "-O", "vhdx",
-          raw.toString(), vhdx.toString()).inheritIO().start();
-      assertTrue(convert.waitFor(60, TimeUnit.SECONDS) && convert.exitValue() == 0);
+      OnPremDisks.replaceSystemDisk(host, raw);
     });
     assertEquals(2, fixture.onPremVm().getGeneration());
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
+    var protect = fixture.awaitState(lifecycle.enableProtection(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    assertTrue(protect.getTimelineList().stream().anyMatch(s -> s.getDescription().equals(
+        "boot check: the cloud copy boots by itself: its EFI system partition holds"
+            + " \\EFI\\BOOT\\BOOTX64.EFI (disk 0)")), protect.toString());
+    assertEquals("", fixture.item().getBootWarning());
     String cloudVm = fixture.item().getCloudVmId();
     fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
         JobState.JOB_SUCCEEDED);

@@ -28,6 +28,8 @@ class ProtectVm extends ItemWork {
    * the on-prem state of a moment after it, so the recovery point is no later than that.
    */
   volatile java.time.Instant copyBegan;
+  /** Why the cloud copy may not boot by itself, once the copy was checked. */
+  volatile String bootWarning = "";
 
   /**
    * @param dataEncryption for EnableProtection: whether the item's failbacks encrypt
@@ -72,6 +74,7 @@ class ProtectVm extends ItemWork {
     if (!reverse) {
       replication.replicate(jobId, tag, FirstCopyBlocks.choose(context, jobId, item,
           vm.getHostName()), vm, cloudVm.id(), SyncMode.FULL, "initial replication");
+      checkBoot();
       return;
     }
     boolean seeded = seedFrom(seeds());
@@ -81,6 +84,16 @@ class ProtectVm extends ItemWork {
     replication.replicate(jobId, tag, item, vm, cloudVm.id(),
         // TRACKED when the failback left reference points: only what the host reports changed.
         seeded ? SyncMode.TRACKED : SyncMode.FULL, "reverse replication");
+    checkBoot();
+  }
+
+  /** Whether the replica just copied boots by itself: the job says, the item keeps a warning. */
+  void checkBoot() throws Exception {
+    CloudBootCheck.Result boot = CloudBootCheck.check(context, vm, cloudVm.id());
+    if (!boot.step().isEmpty()) {
+      step(boot.step());
+    }
+    bootWarning = boot.warning();
   }
 
   @Override
@@ -90,7 +103,7 @@ class ProtectVm extends ItemWork {
     // Not the end of the copy: a copy of hours holds the disks as they were at its start.
     long point = (copyBegan != null ? copyBegan : context.clock().instant()).toEpochMilli();
     context.items().transition(vmId(), null, ProtectionState.PROTECTED, b -> b
-        .setCloudVmId(cloudId).clearActiveJobId()
+        .setCloudVmId(cloudId).clearActiveJobId().setBootWarning(bootWarning)
         .setLastRecoveryPoint(Timestamps.fromMillis(point)));
     pastNoReturn = true;
     if (reverse) {

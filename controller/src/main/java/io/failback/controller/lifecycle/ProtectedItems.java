@@ -315,6 +315,14 @@ public final class ProtectedItems {
     return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
+  /** Sets why the item's cloud copy may not boot by itself (empty: nothing found). */
+  public ProtectedItem setBootWarning(String vmId, String warning)
+      throws NotFoundException, StoreException {
+    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+        current -> current.toBuilder().setBootWarning(warning).build());
+    return present(updated.orElseThrow(() -> notFound(vmId)));
+  }
+
   /** The on-prem VM whose start was due runs ({@code DueOnPremStarts}); nothing else changes. */
   public ProtectedItem clearOnPremStartDue(String vmId) throws NotFoundException, StoreException {
     Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),

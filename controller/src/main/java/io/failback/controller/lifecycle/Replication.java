@@ -264,6 +264,7 @@ final class Replication {
     record(vmId, ProtectionState.PROTECTED, outcomes, blocks);
     verified(vmId);
     context.items().recordRecoveryPoint(vmId, started);
+    CloudBootCheck.recheck(context, item, vm);
     return outcomes;
   }
 

@@ -56,5 +56,6 @@ final class ResumedProtectVm extends ProtectVm {
     new Replication(context).replicate(jobId, tag, item, vm, cloudVm.id(), SyncMode.DELTA,
         (reverse ? "reverse replication" : "initial replication") + " (continued: blocks"
             + " already copied are not sent again)");
+    checkBoot();
   }
 }

@@ -53,6 +53,16 @@ public final class EfiBootDisk {
    */
   public static Path write(Path image, long size, TinyGuest guest, GuestScript script)
       throws IOException, InterruptedException {
+    return write(image, size, guest, script, "BOOT", "BOOTX64.EFI");
+  }
+
+  /**
+   * As {@link #write(Path, long, TinyGuest, GuestScript)}, with the boot loader at {@code
+   * \EFI\<vendor>\<loader>} instead of the removable-media path: where an OS that registers
+   * its boot entry in the firmware's NVRAM (Debian's GRUB, by default) puts it.
+   */
+  public static Path write(Path image, long size, TinyGuest guest, GuestScript script,
+      String vendor, String loaderFile) throws IOException, InterruptedException {
     assertTrue(size % MIB == 0 && size >= 16 * MIB, "a disk of whole MiB, 16 or more: " + size);
     assertTrue(Files.isRegularFile(BOOT_LOADER), BOOT_LOADER + " is missing:"
         + " tools/install-test-deps installs systemd-boot-efi");
@@ -70,14 +80,15 @@ public final class EfiBootDisk {
     // Hidden sectors: those before the partition, which a partition's FAT records.
     run(null, "mformat", "-i", esp, "-T", Long.toString(sectors), "-H", "2048", "-v", "ESP",
         "::");
-    run(null, "mmd", "-i", esp, "::/EFI", "::/EFI/BOOT", "::/loader", "::/loader/entries");
+    run(null, "mmd", "-i", esp, "::/EFI", "::/EFI/" + vendor, "::/loader",
+        "::/loader/entries");
     // Timeout 0: no menu, the default entry boots at once, as on an installed system.
     Path loader = Files.writeString(image.resolveSibling(image.getFileName() + ".loader.conf"),
         "timeout 0\ndefault failback.conf\n", StandardCharsets.US_ASCII);
     Path entry = Files.writeString(image.resolveSibling(image.getFileName() + ".entry.conf"),
         "title Failback tiny guest\nlinux /vmlinuz\ninitrd /initrd.img\noptions "
             + script.kernelCommandLine() + "\n", StandardCharsets.US_ASCII);
-    copy(esp, BOOT_LOADER, "::/EFI/BOOT/BOOTX64.EFI");
+    copy(esp, BOOT_LOADER, "::/EFI/" + vendor + "/" + loaderFile);
     copy(esp, loader, "::/loader/loader.conf");
     copy(esp, entry, "::/loader/entries/failback.conf");
     copy(esp, guest.packedKernel(), "::/vmlinuz");
