@@ -1,14 +1,9 @@
 package io.failback.controller.boot;
 
-import de.waldheinz.fs.FileSystem;
-import de.waldheinz.fs.FileSystemFactory;
-import de.waldheinz.fs.FsDirectory;
-import de.waldheinz.fs.FsDirectoryEntry;
 import io.failback.common.disk.BlockDevice;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -20,69 +15,54 @@ import java.util.Optional;
  */
 public final class EfiBootCheck {
   static final String FALLBACK = "BOOTX64.EFI";
+  private static final int MAX_LOADERS_SAID = 8;
 
   private EfiBootCheck() {}
 
   /** What the disk's EFI system partition holds, as far as booting it goes. */
   public record Verdict(boolean bootable, String summary) {}
 
-  /** The verdict for {@code disk}, or empty when it has no GPT EFI system partition. */
+  /**
+   * The verdict for {@code disk}, or empty when it has no GPT EFI system partition.
+   *
+   * @throws IOException when the partition is not a FAT file system it can read
+   */
   public static Optional<Verdict> of(BlockDevice disk) throws IOException {
     Optional<GptEsp.Extent> esp = GptEsp.of(disk);
-    return esp.isEmpty() ? Optional.empty() : Optional.of(of(disk, esp.get()));
+    return esp.isEmpty() ? Optional.empty()
+        : Optional.of(of(new FatDirectories(disk, esp.get())));
   }
 
-  private static Verdict of(BlockDevice disk, GptEsp.Extent esp) throws IOException {
-    FileSystem fat = FileSystemFactory.create(new PartitionView(disk, esp), true);
-    try {
-      Optional<FsDirectory> efi = directory(fat.getRoot(), "EFI");
-      if (efi.isEmpty()) {
-        return new Verdict(false, "its EFI system partition has no \\EFI folder");
-      }
-      Optional<FsDirectory> boot = directory(efi.get(), "BOOT");
-      if (boot.isPresent() && entry(boot.get(), FALLBACK).filter(FsDirectoryEntry::isFile)
-          .isPresent()) {
-        return new Verdict(true, "its EFI system partition holds \\EFI\\BOOT\\" + FALLBACK);
-      }
-      List<String> loaders = loaders(efi.get());
-      return new Verdict(false, "its EFI system partition has no \\EFI\\BOOT\\" + FALLBACK
-          + (loaders.isEmpty() ? "" : ", only " + String.join(", ", loaders)));
-    } finally {
-      fat.close();
+  private static Verdict of(FatDirectories fat) throws IOException {
+    Optional<FatDirectories.Entry> efi = find(fat.root(), "EFI", true);
+    if (efi.isEmpty()) {
+      return new Verdict(false, "its EFI system partition has no \\EFI folder");
     }
-  }
-
-  /** The .efi files one folder below \EFI, e.g. \EFI\debian\shimx64.efi. */
-  private static List<String> loaders(FsDirectory efi) throws IOException {
-    List<String> found = new ArrayList<>();
-    for (FsDirectoryEntry vendor : efi) {
-      if (!vendor.isDirectory() || vendor.getName().startsWith(".")) {
+    List<FatDirectories.Entry> vendors = fat.list(efi.get());
+    Optional<FatDirectories.Entry> boot = find(vendors, "BOOT", true);
+    if (boot.isPresent() && find(fat.list(boot.get()), FALLBACK, false).isPresent()) {
+      return new Verdict(true, "its EFI system partition holds \\EFI\\BOOT\\" + FALLBACK);
+    }
+    List<String> loaders = new ArrayList<>();
+    for (FatDirectories.Entry vendor : vendors) {
+      if (!vendor.directory() || vendor.name().startsWith(".")) {
         continue;
       }
-      for (FsDirectoryEntry file : vendor.getDirectory()) {
-        if (file.isFile() && file.getName().toLowerCase(Locale.ROOT).endsWith(".efi")
-            && found.size() < 8) {
-          found.add("\\EFI\\" + vendor.getName() + "\\" + file.getName());
+      for (FatDirectories.Entry file : fat.list(vendor)) {
+        if (!file.directory() && file.name().endsWith(".EFI")
+            && loaders.size() < MAX_LOADERS_SAID) {
+          loaders.add("\\EFI\\" + vendor.name() + "\\" + file.name());
         }
       }
     }
-    return found;
+    return new Verdict(false, "its EFI system partition has no \\EFI\\BOOT\\" + FALLBACK
+        + (loaders.isEmpty() ? "" : ", only " + String.join(", ", loaders)));
   }
 
-  private static Optional<FsDirectory> directory(FsDirectory parent, String name)
-      throws IOException {
-    Optional<FsDirectoryEntry> entry = entry(parent, name);
-    return entry.isPresent() && entry.get().isDirectory()
-        ? Optional.of(entry.get().getDirectory()) : Optional.empty();
-  }
-
-  /** FAT compares names ignoring case. */
-  private static Optional<FsDirectoryEntry> entry(FsDirectory parent, String name) {
-    for (FsDirectoryEntry entry : parent) {
-      if (entry.getName().equalsIgnoreCase(name)) {
-        return Optional.of(entry);
-      }
-    }
-    return Optional.empty();
+  /** FAT keeps 8.3 names in capitals. */
+  private static Optional<FatDirectories.Entry> find(List<FatDirectories.Entry> entries,
+      String name, boolean directory) {
+    return entries.stream().filter(e -> e.name().equals(name) && e.directory() == directory)
+        .findFirst();
   }
 }

@@ -76,6 +76,6 @@ final class GptEsp {
 
   /** {@code length} bytes at {@code offset}, a sector's start, read in whole sectors. */
   private static ByteBuffer read(BlockDevice disk, long offset, int length) throws IOException {
-    return PartitionView.readAligned(disk, offset, length).order(ByteOrder.LITTLE_ENDIAN);
+    return AlignedReads.read(disk, offset, length).order(ByteOrder.LITTLE_ENDIAN);
   }
 }

@@ -1,13 +1,21 @@
 package io.failback.controller.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.common.testing.guest.EfiBootDisk;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +37,7 @@ class EfiBootCheckTest {
     assertEquals(Optional.of(new EfiBootCheck.Verdict(true,
         "its EFI system partition holds \\EFI\\BOOT\\BOOTX64.EFI")),
         check(EfiBootDisk.write(dir.resolve("fallback.img"), DISK, guest, script)));
-    // An 8.3 name in lower case is stored as a short name (with case flags fat32-lib ignores).
+    // An 8.3 name in lower case is kept as a short name, which is in capitals.
     assertEquals(Optional.of(new EfiBootCheck.Verdict(false, "its EFI system partition has no"
         + " \\EFI\\BOOT\\BOOTX64.EFI, only \\EFI\\DEBIAN\\GRUBX64.EFI")),
         check(EfiBootDisk.write(dir.resolve("debian.img"), DISK, guest, script, "debian",
@@ -37,6 +45,77 @@ class EfiBootCheckTest {
     Path empty = dir.resolve("empty.raw");
     BlockDevices.createRawSparse(empty, DISK).close();
     assertEquals(Optional.empty(), check(empty), "no GPT");
+  }
+
+  /** FAT32, as larger ESPs are formatted (mformat -F): the same lookups through its FAT. */
+  @Test
+  void aFat32PartitionIsReadToo() throws Exception {
+    Path image = EfiBootDisk.write(dir.resolve("fat32.img"), 64L << 20,
+        TinyGuest.require(), new GuestScript(), "BOOT", "BOOTX64.EFI");
+    // Reformat the partition as FAT32 and put the loader back.
+    String esp = image + "@@" + (1 << 20);
+    run("mformat", "-i", esp, "-F", "-T", Long.toString(((64L << 20) - (2L << 20)) / 512),
+        "-H", "2048", "::");
+    run("mmd", "-i", esp, "::/EFI", "::/EFI/BOOT");
+    run("mcopy", "-i", esp, EfiBootDisk.BOOT_LOADER.toString(), "::/EFI/BOOT/BOOTX64.EFI");
+    assertEquals(Optional.of(new EfiBootCheck.Verdict(true,
+        "its EFI system partition holds \\EFI\\BOOT\\BOOTX64.EFI")), check(image));
+  }
+
+  /**
+   * The partition's bytes are the guest's, sent by an untrusted host: a cluster chain that
+   * loops, or a boot sector that claims more than the partition, is refused at once.
+   */
+  @Test
+  void aLoopingChainOrAnOversizedFileSystemIsRefusedNotFollowed() throws Exception {
+    Path image = EfiBootDisk.write(dir.resolve("loop.img"), DISK, TinyGuest.require(),
+        new GuestScript());
+    long part = 1 << 20;
+    ByteBuffer boot = readAt(image, part, 512);
+    int bytesPerSector = Short.toUnsignedInt(boot.getShort(11));
+    long fat = part + Short.toUnsignedInt(boot.getShort(14)) * (long) bytesPerSector;
+    long root = fat + boot.get(16) * Short.toUnsignedInt(boot.getShort(22))
+        * (long) bytesPerSector;
+    ByteBuffer entries = readAt(image, root, 16 * 32);
+    int cluster = -1;
+    for (int at = 0; at < entries.limit(); at += 32) {
+      if (new String(entries.array(), at, 11, StandardCharsets.US_ASCII).equals("EFI        ")) {
+        cluster = Short.toUnsignedInt(entries.getShort(at + 26));
+      }
+    }
+    assertTrue(cluster >= 2, "the EFI folder's cluster");
+    // The EFI folder's chain points back at itself (FAT16: two bytes an entry).
+    writeAt(image, fat + 2L * cluster, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN)
+        .putShort(0, (short) cluster));
+    IOException loops = assertThrows(IOException.class, () -> check(image));
+    assertTrue(loops.getMessage().contains("loops"), loops.getMessage());
+
+    // 2^31 sectors of 512 bytes: a terabyte in a 30 MiB partition.
+    writeAt(image, part + 32, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(0, Integer.MIN_VALUE));
+    writeAt(image, part + 19, ByteBuffer.allocate(2));
+    IOException oversized = assertThrows(IOException.class, () -> check(image));
+    assertTrue(oversized.getMessage().contains("beyond the partition"), oversized.getMessage());
+  }
+
+  private static ByteBuffer readAt(Path image, long offset, int length) throws IOException {
+    try (FileChannel file = FileChannel.open(image, StandardOpenOption.READ)) {
+      ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+      file.read(buffer, offset);
+      return buffer.flip();
+    }
+  }
+
+  private static void writeAt(Path image, long offset, ByteBuffer bytes) throws IOException {
+    try (FileChannel file = FileChannel.open(image, StandardOpenOption.WRITE)) {
+      file.write(bytes, offset);
+    }
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor() == 0, String.join(" ", command) + ": " + output);
   }
 
   private static Optional<EfiBootCheck.Verdict> check(Path image) throws Exception {
