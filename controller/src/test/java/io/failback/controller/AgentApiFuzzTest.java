@@ -11,19 +11,15 @@ import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.Register;
 import io.failback.proto.v1.SyncDiskRequest;
 import io.failback.proto.v1.VirtualMachine;
-import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The agent API fed what a compromised host could send (random control-stream messages before
@@ -36,21 +32,9 @@ class AgentApiFuzzTest {
   private static final List<String> IDS = Stream.generate(() -> UUID.randomUUID().toString())
       .limit(3).toList();
 
-  @TempDir static Path dir;
-  private static InProcessController controller;
-  private static ManagedChannel channel;
-
-  @BeforeAll
-  static void start() throws Exception {
-    controller = InProcessController.start(dir, pki -> pki.agent("hv-01"));
-    channel = controller.channel();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow();
-    controller.close();
-  }
+  @RegisterExtension
+  static final InProcessControllerExtension IN_PROCESS =
+      new InProcessControllerExtension(pki -> pki.agent("hv-01"));
 
   private static ArbitraryMessages messages(com.google.protobuf.Message prototype) {
     return ArbitraryMessages.of(prototype).withField("host_name", List.of("hv-01", "HV-01"))
@@ -76,18 +60,18 @@ class AgentApiFuzzTest {
         control.add(messages(AgentMessage.getDefaultInstance()).wire(random));
       }
       OperatorApiFuzzTest.assertJudged(connect,
-          RawCalls.stream(channel, connect, control, 2000), seed);
+          RawCalls.stream(IN_PROCESS.channel(), connect, control, 2000), seed);
       List<byte[]> data = new ArrayList<>();
       for (int n = 1 + random.nextInt(3); n > 0; n--) {
         data.add(messages(SyncDiskRequest.getDefaultInstance()).wire(random));
       }
       OperatorApiFuzzTest.assertJudged(syncDisk,
-          RawCalls.stream(channel, syncDisk, data, 2000), seed);
+          RawCalls.stream(IN_PROCESS.channel(), syncDisk, data, 2000), seed);
       MethodDescriptor<?, ?> renew = CertificateServiceGrpc.getRenewCertificateMethod();
       Status renewal;
       try {
-        RawCalls.unary(channel, renew, messages(RenewCertificateRequest.getDefaultInstance())
-            .wire(random), 10_000);
+        RawCalls.unary(IN_PROCESS.channel(), renew,
+            messages(RenewCertificateRequest.getDefaultInstance()).wire(random), 10_000);
         renewal = Status.OK;
       } catch (RuntimeException e) {
         renewal = Status.fromThrowable(e);

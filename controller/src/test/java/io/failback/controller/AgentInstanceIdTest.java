@@ -10,14 +10,10 @@ import io.failback.proto.v1.AgentServiceGrpc;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.Register;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Register.agent_instance_id, which the controller stores with the host and compares on every
@@ -25,29 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  * characters, is refused before anything is stored.
  */
 class AgentInstanceIdTest {
-  @TempDir static Path dir;
-  private static InProcessController controller;
-  private static ManagedChannel channel;
-
-  @BeforeAll
-  static void start() throws Exception {
-    controller = InProcessController.start(dir, pki -> pki.agent("hv-01"));
-    channel = controller.channel();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow();
-    controller.close();
-  }
+  @RegisterExtension
+  static final InProcessControllerExtension IN_PROCESS =
+      new InProcessControllerExtension(pki -> pki.agent("hv-01"));
 
   private static Status register(String instance) throws Exception {
     byte[] register = AgentMessage.newBuilder().setRegister(Register.newBuilder()
         .setAgentInstanceId(instance).setInventory(HostInventory.newBuilder()
             .setHostName("hv-01").setHypervisorKind(HypervisorKind.SIMULATED)))
         .build().toByteArray();
-    return RawCalls.stream(channel, AgentServiceGrpc.getConnectMethod(), List.of(register),
-        10_000);
+    return RawCalls.stream(IN_PROCESS.channel(), AgentServiceGrpc.getConnectMethod(),
+        List.of(register), 10_000);
   }
 
   @Test
@@ -58,11 +42,11 @@ class AgentInstanceIdTest {
       assertTrue(status.getCode() == Status.Code.INVALID_ARGUMENT
           || status.getCode() == Status.Code.RESOURCE_EXHAUSTED, status.toString());
       assertTrue(status.getDescription().contains("agent_instance_id"), status.toString());
-      assertTrue(controller.server.registry().agentInstance("hv-01").isEmpty(),
+      assertTrue(IN_PROCESS.controller().server.registry().agentInstance("hv-01").isEmpty(),
           "the refused instance id was stored");
     }
     assertEquals(Status.Code.OK, register("a0c1b2d3-0000-4000-8000-000000000001").getCode());
     assertEquals("a0c1b2d3-0000-4000-8000-000000000001",
-        controller.server.registry().agentInstance("hv-01").orElseThrow());
+        IN_PROCESS.controller().server.registry().agentInstance("hv-01").orElseThrow());
   }
 }

@@ -13,21 +13,17 @@ import io.failback.proto.v1.HostServiceGrpc;
 import io.failback.proto.v1.InventoryServiceGrpc;
 import io.failback.proto.v1.JobServiceGrpc;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
-import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every RPC of the operator API, fed random requests (huge, Unicode and traversal strings,
@@ -52,21 +48,9 @@ class OperatorApiFuzzTest {
   private static final List<String> IDS = Stream.generate(() -> UUID.randomUUID().toString())
       .limit(3).toList();
 
-  @TempDir static Path dir;
-  private static InProcessController controller;
-  private static ManagedChannel channel;
-
-  @BeforeAll
-  static void start() throws Exception {
-    controller = InProcessController.start(dir, pki -> pki.operator("fuzz"));
-    channel = controller.channel();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow();
-    controller.close();
-  }
+  @RegisterExtension
+  static final InProcessControllerExtension IN_PROCESS =
+      new InProcessControllerExtension(pki -> pki.operator("fuzz"));
 
   /** The seeds to run: {@code fuzz.seed} alone when set, else {@link #TRIES} fresh ones. */
   static List<Long> seeds() {
@@ -106,7 +90,7 @@ class OperatorApiFuzzTest {
 
   private static Status call(MethodDescriptor<?, ?> method, byte[] request) {
     try {
-      RawCalls.unary(channel, method, request, 10_000);
+      RawCalls.unary(IN_PROCESS.channel(), method, request, 10_000);
       return Status.OK;
     } catch (RuntimeException e) {
       return Status.fromThrowable(e);
