@@ -7,6 +7,7 @@ import io.failback.proto.v1.ListProtectedItemsRequest;
 import io.failback.proto.v1.ListProtectedItemsResponse;
 import io.failback.proto.v1.ProtectedItem;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,9 +46,11 @@ final class ItemCommands {
         }
         table.print(spec.commandLine().getOut());
         for (ProtectedItem item : items.getItemsList()) {
-          if (!item.getRpoWarning().isEmpty()) {
-            spec.commandLine().getOut().println("warning: " + item.getVmName() + ": "
-                + item.getRpoWarning());
+          for (String warning : List.of(item.getRpoWarning(), item.getBootWarning())) {
+            if (!warning.isEmpty()) {
+              spec.commandLine().getOut().println("warning: " + item.getVmName() + ": "
+                  + warning);
+            }
           }
         }
         spec.commandLine().getOut().flush();

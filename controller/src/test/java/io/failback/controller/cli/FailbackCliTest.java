@@ -122,6 +122,16 @@ class FailbackCliTest {
   }
 
   @Test
+  void itemsSayWhyACloudCopyMayNotBoot() throws Exception {
+    server.protectedItems().create(VM_ID, "web-01", "hv-01");
+    server.protectedItems().setBootWarning(VM_ID, "the cloud copy may not boot by itself");
+    Run run = cli(args("items"));
+    assertEquals(0, run.exit(), run.toString());
+    assertTrue(run.out().contains("warning: web-01: the cloud copy may not boot by itself"),
+        run.out());
+  }
+
+  @Test
   void vmShowsTheGuestsOs() {
     Run run = cli(args("vm", "web-01"));
     assertEquals(0, run.exit(), run.toString());
