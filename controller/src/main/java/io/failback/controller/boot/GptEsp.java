@@ -26,8 +26,9 @@ final class GptEsp {
 
   /** The first EFI system partition, or empty when the disk has no GPT or none. */
   static Optional<Extent> of(BlockDevice disk) throws IOException {
-    // The header is at LBA 1; a 4Kn disk's LBA is 4096 bytes.
-    for (int sector : new int[] {disk.logicalSectorSize(), 512, 4096}) {
+    // The header is at LBA 1, of the sector size the guest laid it out with: a copy may show
+    // another (a 4Kn VHDX's replica in qcow2 has 512-byte sectors), so both are tried.
+    for (int sector : new int[] {512, 4096}) {
       Optional<Extent> esp = of(disk, sector);
       if (esp.isPresent()) {
         return esp;

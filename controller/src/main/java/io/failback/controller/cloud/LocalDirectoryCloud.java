@@ -149,13 +149,11 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
       throw precondition("cloud VM %s is %s: its devices change only while it is OFF (shut it"
           + " down first)", current.label(), current.state());
     }
-    CloudVm updated = current.withDevices(devices);
     try {
-      CloudJson.write(vm.dir().resolve(CloudJson.VM_FILE), CloudJson.toFile(updated));
+      vm.save(current.withDevices(devices));
     } catch (IOException e) {
       throw CloudException.io(e, "cannot change the devices of cloud VM %s", current.label());
     }
-    vm.setVm(updated);
   }
 
   /**
@@ -173,9 +171,7 @@ public final class LocalDirectoryCloud implements Cloud, AutoCloseable {
     lock.lock();
     try {
       vm.flush();
-      CloudVm updated = current.withState(next);
-      CloudJson.write(vm.dir().resolve(CloudJson.VM_FILE), CloudJson.toFile(updated));
-      vm.setVm(updated);
+      vm.save(current.withState(next));
     } catch (IOException e) {
       throw CloudException.io(e, "cannot change cloud VM %s to %s", current.label(), next);
     } finally {

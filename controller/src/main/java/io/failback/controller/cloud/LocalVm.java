@@ -87,7 +87,9 @@ final class LocalVm {
     return vm;
   }
 
-  void setVm(CloudVm next) {
+  /** Writes {@code next} to {@code vm.json}, then holds it: the file is the record. */
+  void save(CloudVm next) throws IOException {
+    CloudJson.write(dir.resolve(CloudJson.VM_FILE), CloudJson.toFile(next));
     vm = next;
   }
 

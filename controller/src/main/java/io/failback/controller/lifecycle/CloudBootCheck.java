@@ -17,8 +17,11 @@ import org.slf4j.LoggerFactory;
 final class CloudBootCheck {
   private static final Logger log = LoggerFactory.getLogger(CloudBootCheck.class);
 
-  /** What the job says, and the item's warning (empty: none). */
-  record Result(String step, String warning) {}
+  /**
+   * What the job says, the item's warning (empty: none), and whether the replica's disks were
+   * read: a check that could not read them says nothing of the warning.
+   */
+  record Result(String step, String warning, boolean read) {}
 
   private CloudBootCheck() {}
 
@@ -29,7 +32,7 @@ final class CloudBootCheck {
    */
   static Result check(LifecycleContext context, VirtualMachine vm, String cloudVmId) {
     if (vm.getGeneration() != 2) {
-      return new Result("", ""); // a BIOS boots the disk's own boot code, which was copied
+      return new Result("", "", true); // a BIOS boots the disk's own boot code, copied too
     }
     try {
       for (int i = 0; i < vm.getDisksCount(); i++) {
@@ -41,10 +44,10 @@ final class CloudBootCheck {
           return result(vm, i, verdict.get());
         }
       }
-      return new Result("", "");
+      return new Result("", "", true);
     } catch (Exception e) {
       return new Result("boot check skipped: cannot read the replica's disks (" + e.getMessage()
-          + ")", "");
+          + ")", "", false);
     }
   }
 
@@ -52,14 +55,14 @@ final class CloudBootCheck {
     String where = " (disk " + disk + ")";
     if (verdict.bootable()) {
       return new Result("boot check: the cloud copy boots by itself: " + verdict.summary()
-          + where, "");
+          + where, "", true);
     }
     String warning = "the cloud copy may not boot by itself: " + verdict.summary() + where
         + "; it starts without the on-prem VM's boot entries, so install the boot loader at the"
         + " removable-media path in the guest as well (Debian: grub-install"
         + " --force-extra-removable); the next delta cycle checks again";
     log.warn("vm " + vm.getName() + " (" + vm.getId() + "): " + warning);
-    return new Result("boot check: " + warning, warning);
+    return new Result("boot check: " + warning, warning, true);
   }
 
   /** After a delta cycle: clears the item's warning once its replica boots by itself. */
@@ -68,7 +71,7 @@ final class CloudBootCheck {
       return;
     }
     Result result = check(context, vm, item.getCloudVmId());
-    if (result.warning().isEmpty() && !result.step().startsWith("boot check skipped")) {
+    if (result.read() && result.warning().isEmpty()) {
       try {
         context.items().setBootWarning(item.getVmId(), "");
         log.info("vm " + vm.getName() + ": " + result.step());

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.UnaryOperator;
 import java.util.function.Consumer;
 
 /**
@@ -138,11 +139,10 @@ public final class ProtectedItems {
   public ProtectedItem relocate(String vmId, String host, String onPremVmId)
       throws NotFoundException, StoreException {
     checkArgument(!host.isBlank() && !onPremVmId.isBlank(), "host and VM id are required");
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    return update(vmId,
         current -> current.toBuilder().setOnPremHost(host)
             .setOnPremVmId(onPremVmId.equalsIgnoreCase(current.getVmId()) ? "" : onPremVmId)
             .build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /**
@@ -161,14 +161,13 @@ public final class ProtectedItems {
    */
   public void recordTracking(String vmId, ProtectionState state, List<DiskTracking> tracking,
       OptionalInt blockSize) throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    update(vmId,
         current -> current.getState() != state ? current
             : current.toBuilder().clearDiskTracking().addAllDiskTracking(tracking)
                 .setBlockSize(blockSize.orElse(current.getBlockSize()))
                 // Another size than the chosen one was asked for: it is the VM's now.
                 .setBlockSizeChosen(current.getBlockSizeChosen() && blockSize.orElse(
                     current.getBlockSize()) == current.getBlockSize()).build());
-    present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /**
@@ -199,10 +198,9 @@ public final class ProtectedItems {
   private ProtectedItem keepChosenBlockSize(String vmId, int stored,
       java.util.function.Predicate<ProtectedItem> allowed)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    return update(vmId,
         current -> !allowed.test(current) ? current
             : current.toBuilder().setBlockSize(stored).setBlockSizeChosen(stored != 0).build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /**
@@ -222,11 +220,10 @@ public final class ProtectedItems {
    */
   public ProtectedItem recordRecoveryPoint(String vmId, Instant at)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    return update(vmId,
         current -> current.toBuilder().setLastRecoveryPoint(
             com.google.protobuf.Timestamp.newBuilder().setSeconds(at.getEpochSecond())
                 .setNanos(at.getNano())).clearLastCycleError().build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /**
@@ -237,22 +234,20 @@ public final class ProtectedItems {
    */
   public void replicaWriting(String vmId, Instant began, boolean undoable)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    update(vmId,
         current -> current.hasReplicaWrittenSince()
             ? current.toBuilder().setReplicaWritesUndoable(
                 current.getReplicaWritesUndoable() && undoable).build()
             : current.toBuilder().setReplicaWritesUndoable(undoable)
                 .setReplicaWrittenSince(com.google.protobuf.Timestamp.newBuilder()
                     .setSeconds(began.getEpochSecond()).setNanos(began.getNano())).build());
-    present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /** A replication verified the replica: it is the on-prem disks at one moment again. */
   public void replicaVerified(String vmId) throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    update(vmId,
         current -> current.toBuilder().clearReplicaWrittenSince().clearReplicaWritesUndoable()
             .build());
-    present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /**
@@ -290,6 +285,13 @@ public final class ProtectedItems {
     return Transitions.onPremMayRun(get(vmId).getState());
   }
 
+  /** Applies {@code change} to the stored item in one transaction; the item as it is after. */
+  private ProtectedItem update(String vmId, UnaryOperator<ProtectedItem> change)
+      throws NotFoundException, StoreException {
+    return present(records.update(vmId, clock.instant(), change::apply)
+        .orElseThrow(() -> notFound(vmId)));
+  }
+
   /** The item as operators see it: allowed actions, RPO target, current RPO and warning. */
   private ProtectedItem present(ProtectedItem item) {
     return Rpo.present(item.toBuilder()
@@ -301,52 +303,43 @@ public final class ProtectedItems {
   /** Sets the item's RPO target; nothing else changes. */
   public ProtectedItem setRpoTarget(String vmId, java.time.Duration target)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    return update(vmId,
         current -> current.toBuilder().setRpoTarget(
             com.google.protobuf.util.Durations.fromMillis(target.toMillis())).build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /** Sets what the item's cloud VM's guest sees; nothing else changes. */
   public ProtectedItem setCloudDevices(String vmId, io.failback.proto.v1.CloudDevices devices)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
-        current -> current.toBuilder().setCloudDevices(devices).build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
+    return update(vmId, current -> current.toBuilder().setCloudDevices(devices).build());
   }
 
   /** Sets why the item's cloud copy may not boot by itself (empty: nothing found). */
   public ProtectedItem setBootWarning(String vmId, String warning)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
-        current -> current.toBuilder().setBootWarning(warning).build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
+    return update(vmId, current -> current.toBuilder().setBootWarning(warning).build());
   }
 
   /** The on-prem VM whose start was due runs ({@code DueOnPremStarts}); nothing else changes. */
   public ProtectedItem clearOnPremStartDue(String vmId) throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
-        current -> current.toBuilder().setOnPremStartDue(false).build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
+    return update(vmId, current -> current.toBuilder().setOnPremStartDue(false).build());
   }
 
   /** A new reason for an item that stays FAILBACK_INCONSISTENT; other states keep theirs. */
   public ProtectedItem explainInconsistent(String vmId, String reason)
       throws NotFoundException, StoreException {
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    return update(vmId,
         current -> current.getState() != ProtectionState.FAILBACK_INCONSISTENT ? current
             : current.toBuilder().setInconsistentReason(reason).build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /** Records why the item's last delta cycle failed, until one succeeds. */
   public ProtectedItem recordCycleError(String vmId, String error)
       throws NotFoundException, StoreException {
     String bounded = error.length() <= 1000 ? error : error.substring(0, 1000) + "…";
-    Optional<ProtectedItem> updated = records.update(vmId, clock.instant(),
+    return update(vmId,
         current -> current.toBuilder().setLastCycleError(clock.instant() + ": " + bounded)
             .build());
-    return present(updated.orElseThrow(() -> notFound(vmId)));
   }
 
   /** Whether the item waits for its on-prem disks to be rolled back (FailbackRollback). */
