@@ -1,5 +1,6 @@
 package io.failback.controller.grpc;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.failback.common.grpc.GrpcFrameLink;
 import io.failback.common.grpc.TransportLimits;
 import io.failback.proto.v1.SyncDiskRequest;
@@ -45,11 +46,7 @@ final class DataStreams implements AutoCloseable {
 
   private final Map<String, Integer> unopened = new ConcurrentHashMap<>();
   private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
-      r -> {
-        Thread thread = new Thread(r, "controller-sync-open");
-        thread.setDaemon(true);
-        return thread;
-      });
+      new ThreadFactoryBuilder().setNameFormat("controller-sync-open").setDaemon(true).build());
   private volatile Duration openDeadline = OPEN_DEADLINE;
 
   DataStreams() {
