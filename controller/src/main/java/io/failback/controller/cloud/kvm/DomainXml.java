@@ -79,7 +79,7 @@ final class DomainXml {
       xml.append("    <disk type='file' device='disk'>")
           .append("<driver name='qemu' type='qcow2' discard='unmap'/>")
           .append("<source file='").append(escape(vm.disks().get(i).file())).append("'/>")
-          .append("<target dev='").append(virtio ? "vd" : "sd").append((char) ('a' + i))
+          .append("<target dev='").append(target(vm.devices(), i))
           .append("' bus='").append(virtio ? "virtio" : "sata").append("'/>")
           .append("</disk>\n");
     }
@@ -96,6 +96,15 @@ final class DomainXml {
         .append("'/><target port='0'/></serial>\n")
         .append("  </devices>\n</domain>\n");
     return xml.toString();
+  }
+
+  /**
+   * The target name of disk {@code index} of a VM with {@code devices}: what its checkpoints
+   * and backups name the disk by, which changes with the devices (libvirt names SATA disks
+   * sd*, virtio ones vd*).
+   */
+  static String target(CloudDevices devices, int index) {
+    return (devices == CloudDevices.VIRTIO ? "vd" : "sd") + (char) ('a' + index);
   }
 
   /**

@@ -388,7 +388,7 @@ final class KvmSnapshots {
   private static List<String> targets(CloudVm vm) {
     List<String> targets = new ArrayList<>();
     for (int i = 0; i < vm.disks().size(); i++) {
-      targets.add("vd" + (char) ('a' + i));
+      targets.add(DomainXml.target(vm.devices(), i));
     }
     return targets;
   }

@@ -1,0 +1,101 @@
+package io.failback.controller.cloud.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.common.testing.guest.GuestConsole;
+import io.failback.common.testing.guest.GuestScript;
+import io.failback.controller.cloud.CloudDevices;
+import io.failback.controller.cloud.CloudSnapshot;
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.CloudVmSpec;
+import io.failback.controller.cloud.CloudVmSpec.DiskSpec;
+import io.failback.controller.cloud.DiskFormat;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Change tracking of a cloud VM with SATA disks (a Windows guest's copy), and of one whose
+ * devices changed between its tracked start and the failback's snapshot: an operator whose
+ * failed-over guest would not boot on one kind restarts it on the other. Every write since the
+ * tracked start is listed across the restarts, whichever names the disks had meanwhile.
+ */
+class KvmEmulatedTrackingTest {
+  private static final long MIB = 1 << 20;
+  private static final int BLOCK = 65536;
+  private static final Duration BOOT = Duration.ofSeconds(120);
+
+  @TempDir Path dir;
+
+  @Test
+  void writesOnSataAndThenOnVirtioDisksAreAllListedSinceTheTrackedStart() throws Exception {
+    try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(10))) {
+      KvmCloud cloud = test.cloud();
+      // One disk: Linux names several SATA disks in the order their ports finish probing.
+      CloudVm vm = cloud.create(new CloudVmSpec("win-2", "onprem-12",
+          List.of(new DiskSpec("os", DiskFormat.VHDX, 16 * MIB)), List.of(), 256 * MIB, 1, 0,
+          CloudDevices.EMULATED));
+      String[] point = new String[1];
+      // 4 KiB + 64 KiB from 3 MiB - 4 KiB: 64 KiB blocks 47 and 48.
+      GuestConsole console = test.startTracked(vm.id(), new GuestScript()
+          .write("sda", 3 * MIB - 4096, BLOCK + 4096, "sata").awaitAcpiShutdown(), point);
+      assertTrue(point[0].startsWith(vm.id() + "."), "a SATA VM starts tracked: " + point[0]);
+      assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+      assertEquals(List.of(), console.report().errors(), console::tail);
+      assertChangedSince(cloud, vm, point[0], new long[] {47, 48});
+
+      cloud.shutdown(vm.id());
+      cloud.setDevices(vm.id(), CloudDevices.VIRTIO);
+      console = test.start(vm.id(), new GuestScript()
+          .write("vda", 8 * MIB, BLOCK, "virtio").awaitAcpiShutdown());
+      assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
+      assertEquals(List.of(), console.report().errors(), console::tail);
+      assertChangedSince(cloud, vm, point[0], new long[] {47, 48, 128});
+
+      // A guest that ignores the power button is destroyed after the timeout; QEMU still
+      // stores the bitmap as it exits (SIGTERM), so the tracking survives.
+      cloud.shutdown(vm.id());
+      cloud.setDevices(vm.id(), CloudDevices.EMULATED);
+      console = test.start(vm.id(), new GuestScript()
+          .write("sda", 12 * MIB, BLOCK, "hung").ignoreAcpiShutdown());
+      assertTrue(console.await("HANGING", BOOT).isPresent(), console::tail);
+      cloud.shutdown(vm.id());
+      assertFalse(console.report().powerOffReason().isPresent(), "destroyed, not powered off");
+      long[] all = {47, 48, 128, 192};
+      assertArrayEquals(all, cloud.changedBlocks(point[0], 0, BLOCK).orElseThrow(
+          () -> new AssertionError("the destroyed VM's bitmap is lost")), "OFF");
+      String offId;
+      try (CloudSnapshot off = cloud.snapshot(vm.id(), point[0])) {
+        offId = off.id();
+        byte[] sector = new byte[512];
+        off.disk(0).read(12 * MIB, ByteBuffer.wrap(sector));
+        assertEquals("hung", new String(sector, 0, 4, StandardCharsets.US_ASCII),
+            "the destroyed guest's write");
+      }
+      cloud.releaseSnapshot(offId);
+    }
+  }
+
+  /** A snapshot of the running VM against the tracking point lists exactly {@code blocks}. */
+  private static void assertChangedSince(KvmCloud cloud, CloudVm vm, String point,
+      long[] blocks) throws Exception {
+    String id;
+    Optional<long[]> changed;
+    try (CloudSnapshot snapshot = cloud.snapshot(vm.id(), point)) {
+      id = snapshot.id();
+      changed = snapshot.changedSince(0, BLOCK);
+    }
+    cloud.releaseSnapshot(id);
+    assertArrayEquals(blocks, changed.orElseThrow(() -> new AssertionError(
+        "no tracking since " + point)), changed.map(Arrays::toString).orElse(""));
+  }
+}
