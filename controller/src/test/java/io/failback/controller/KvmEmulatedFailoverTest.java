@@ -3,7 +3,6 @@ package io.failback.controller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.common.testing.guest.GuestPattern;
@@ -11,7 +10,6 @@ import io.failback.common.testing.guest.GuestReport;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
 import io.failback.controller.lifecycle.Lifecycle;
-import io.failback.proto.v1.CloudDevices;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.JobState;
 import java.nio.file.Path;
@@ -41,11 +39,8 @@ class KvmEmulatedFailoverTest {
     TinyGuest guest = TinyGuest.require();
     CloudChoice kvm = KvmLifecycleTest.kvm(dir, guest, Duration.ofSeconds(30),
         () -> new GuestScript().sum("sda", 0, MIB).sum("sdb", 0, MIB).awaitAcpiShutdown());
-    LifecycleFixture fixture = KvmFailovers.fixture(dir, cleanup, kvm,
-        host -> SimulatedHostSeeder.guestOs(host, "app-01", "Windows Server 2022 Datacenter"));
+    LifecycleFixture fixture = KvmFailovers.protectedWindowsVm(dir, cleanup, kvm);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
-    fixture.awaitState(lifecycle.enableProtection(fixture.vmId), JobState.JOB_SUCCEEDED);
-    assertEquals(CloudDevices.EMULATED, fixture.item().getCloudDevices());
     String cloudVm = fixture.item().getCloudVmId();
     fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
         JobState.JOB_SUCCEEDED);

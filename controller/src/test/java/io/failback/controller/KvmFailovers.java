@@ -1,8 +1,13 @@
 package io.failback.controller;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.common.testing.guest.GuestConsole;
 import io.failback.controller.cloud.kvm.KvmTestCloud;
+import io.failback.proto.v1.CloudDevices;
+import io.failback.proto.v1.JobState;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -22,6 +27,20 @@ final class KvmFailovers {
     });
     // Last registered, first closed: no VM outlives the test.
     cleanup.register(() -> KvmTestCloud.removeAll(fixture.controller.server.cloud()));
+    return fixture;
+  }
+
+  /**
+   * A fixture on {@code kvm} whose VM's host reports Windows, protected: its cloud copy has
+   * emulated devices (SATA disks), as every Windows guest's gets.
+   */
+  static LifecycleFixture protectedWindowsVm(Path dir, GrpcCleanup cleanup, CloudChoice kvm)
+      throws Exception {
+    LifecycleFixture fixture = fixture(dir, cleanup, kvm, host -> SimulatedHostSeeder.guestOs(
+        host, "app-01", "Windows Server 2022 Datacenter"));
+    fixture.awaitState(fixture.controller.server.lifecycle().enableProtection(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    assertEquals(CloudDevices.EMULATED, fixture.item().getCloudDevices());
     return fixture;
   }
 

@@ -43,7 +43,8 @@ record OnPremBefore(byte[][] disks, Path vhdxCopy) {
     assertEquals(ProtectionState.FAILED_OVER, item.getState(), item.toString());
     assertEquals("", item.getInconsistentReason());
     assertEquals("", item.getUndoJournal());
-    assertEquals(List.of("PlannedFailover", "TestFailback"), item.getAllowedActionsList());
+    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm"),
+        item.getAllowedActionsList());
     assertEquals("", item.getActiveJobId());
     assertEquals("", fixture.agentVm().getInconsistentReason(),
         "the agent still marks the rolled-back disks inconsistent");

@@ -228,7 +228,10 @@ class TrackedPhaseOneTest {
     failReadPoints.set(true);
     assertThrows(Exception.class, () -> lifecycle.replicateNow(fixture.vmId));
     failReadPoints.set(false);
-    fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId), JobState.JOB_SUCCEEDED);
+    Job failover = fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId),
+        JobState.JOB_SUCCEEDED);
+    assertStep(failover, ", its writes not tracked (the replica has no digest sets): a"
+        + " failback's phase 1 compares every block's checksums");
     assertFalse(fixture.item().hasFailoverBaseline(), fixture.item().toString());
     fixture.awaitState(lifecycle.commit(fixture.vmId), JobState.JOB_SUCCEEDED);
     String cloudVm = fixture.item().getCloudVmId();

@@ -45,7 +45,7 @@ class UnplannedFailoverTest {
     assertEquals(ProtectionState.FAILED_OVER_COMMIT_PENDING, item.getState());
     assertEquals(before.getGeneration() + 1, item.getGeneration());
     assertEquals(before.getLastRecoveryPoint(), item.getLastRecoveryPoint());
-    assertEquals(List.of("Commit"), item.getAllowedActionsList());
+    assertEquals(List.of("Commit", "RestartCloudVm"), item.getAllowedActionsList());
     String cloudVm = item.getCloudVmId();
     assertEquals(PowerState.RUNNING, fixture.controller.server.cloud().get(cloudVm)
         .orElseThrow().state());

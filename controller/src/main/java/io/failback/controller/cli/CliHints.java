@@ -29,6 +29,7 @@ final class CliHints {
       Map.entry("ListProtectedItems", "failback items"),
       Map.entry("SetRpoTarget", "failback rpo"),
       Map.entry("SetCloudDevices", "failback cloud-devices"),
+      Map.entry("RestartCloudVm", "failback restart-cloud-vm"),
       Map.entry("ListVirtualMachines", "failback vms"),
       Map.entry("ListHosts", "failback hosts"),
       Map.entry("ListRecoveryPlans", "failback plan list"),

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
         HostAdminCommands.MoveVm.class, HostAdminCommands.Audit.class,
         CertificateCommands.EnrollToken.class, CertificateCommands.RenewCert.class,
         ItemCommands.Items.class, ItemCommands.SetRpo.class,
-        CloudDeviceCommands.SetDevices.class,
+        CloudDeviceCommands.SetDevices.class, CloudVmCommands.Restart.class,
         LifecycleCommands.Protect.class, LifecycleCommands.Failover.class,
         LifecycleCommands.Complete.class, LifecycleCommands.Commit.class,
         LifecycleCommands.Rollback.class, DrillCommands.Drill.class, DrillCommands.Cleanup.class,

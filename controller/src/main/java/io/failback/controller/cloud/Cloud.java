@@ -62,6 +62,14 @@ public interface Cloud extends AutoCloseable {
   void shutdown(String vmId) throws CloudException;
 
   /**
+   * Stops a RUNNING VM at once, without asking its guest first (one that hangs would not
+   * answer); otherwise as {@link #shutdown}, whose guarantees hold.
+   */
+  default void powerOff(String vmId) throws CloudException {
+    shutdown(vmId);
+  }
+
+  /**
    * Deletes the VM, its disks and its snapshots.
    *
    * @throws CloudException FAILED_PRECONDITION when it is RUNNING or a disk handle is open

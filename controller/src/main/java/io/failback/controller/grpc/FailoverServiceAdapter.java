@@ -230,6 +230,13 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   }
 
   @Override
+  public void restartCloudVm(io.failback.proto.v1.RestartCloudVmRequest request,
+      StreamObserver<FailoverResponse> responses) {
+    answer(responses, () -> response(lifecycle.restartCloudVm(targets(request.getVmIdsList(),
+        request.getRecoveryPlan()), request.getCloudDevices(), request.getForce())));
+  }
+
+  @Override
   public void getProtectedItem(GetProtectedItemRequest request,
       StreamObserver<ProtectedItem> responses) {
     answer(responses, () -> lifecycle.item(

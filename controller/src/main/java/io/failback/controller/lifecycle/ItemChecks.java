@@ -97,6 +97,9 @@ final class ItemChecks {
                   b -> b.clearActiveJobId().getDrillBuilder().setFailure("the controller"
                       + " restarted during drill job " + job + "; run CleanupTestFailback")));
         }
+        if (!item.hasDrill() && !job.isEmpty() && Transitions.cloudCopyRests(item.getState())) {
+          CloudVmRestart.recover(context, item);
+        }
         if (ProtectedItems.rollbackDue(item)) {
           // A failback that failed as the controller stopped left its rollback due: the
           // on-prem VM stays fenced until then, so the cloud copy runs meanwhile.

@@ -313,16 +313,7 @@ public final class Lifecycle {
    */
   public Job reverseReplicate(Targets targets, TransferOptions transfer) throws Exception {
     synchronized (starting) {
-      Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.REVERSE_REPLICATE);
-      List<VmWork> works = new ArrayList<>();
-      int n = 0;
-      for (ProtectedItem item : checked.values()) {
-        works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)),
-            true, false, CloudDevices.CLOUD_DEVICES_UNSPECIFIED, tag(n++)));
-      }
-      return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
-          FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked,
-          JobResume.newBuilder().setTransfer(transfer).build());
+      return ProtectVm.launchReverse(context, vmJobs, targets, transfer);
     }
   }
 
@@ -365,6 +356,14 @@ public final class Lifecycle {
       throws Exception {
     synchronized (starting) { // no job starts on the items or their cloud VMs meanwhile
       return new CloudDeviceSetting(context).set(vmIds, devices);
+    }
+  }
+
+  /** RestartCloudVm: see {@link CloudVmRestart}. */
+  public Job restartCloudVm(Targets targets, CloudDevices devices, boolean force)
+      throws Exception {
+    synchronized (starting) {
+      return CloudVmRestart.launch(context, vmJobs, targets, devices, force);
     }
   }
 

@@ -14,6 +14,7 @@ public enum OperatorAction {
   TEST_FAILBACK("TestFailback"),
   CLEANUP_TEST_FAILBACK("CleanupTestFailback"),
   REVERSE_REPLICATE("ReverseReplicate"),
+  RESTART_CLOUD_VM("RestartCloudVm"),
   CANCEL_JOB("CancelJob"),
   RESUME_JOB("ResumeJob");
 

@@ -6,12 +6,19 @@ import com.google.protobuf.util.Timestamps;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.controller.cloud.CloudVm;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.Job;
+import io.failback.proto.v1.JobResume;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.SyncMode;
+import io.failback.proto.v1.TransferOptions;
 import io.failback.proto.v1.VirtualMachine;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One VM's protection: EnableProtection (a new cloud VM shaped like the on-prem one, then a
@@ -42,6 +49,22 @@ class ProtectVm extends ItemWork {
     this.reverse = reverse;
     this.dataEncryption = dataEncryption;
     this.devices = CloudDeviceChoice.of(reverse ? item.getCloudDevices() : devices, vm);
+  }
+
+  /** ReverseReplicate: protects failed-back VMs again, sending only what changed on-prem. */
+  static Job launchReverse(LifecycleContext context, VmJobs vmJobs, Targets targets,
+      TransferOptions transfer) throws Exception {
+    Map<String, ProtectedItem> checked =
+        ItemChecks.require(context, targets, OperatorAction.REVERSE_REPLICATE);
+    List<VmWork> works = new ArrayList<>();
+    for (ProtectedItem item : checked.values()) {
+      works.add(new ProtectVm(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)),
+          true, false, io.failback.proto.v1.CloudDevices.CLOUD_DEVICES_UNSPECIFIED,
+          "-v" + works.size()));
+    }
+    return vmJobs.launch(new VmJobs.Kind("ReverseReplicate",
+        FailoverDirection.ON_PREM_TO_CLOUD, false, true, false), targets, works, checked,
+        JobResume.newBuilder().setTransfer(transfer).build());
   }
 
   @Override

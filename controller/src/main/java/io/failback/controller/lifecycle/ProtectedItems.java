@@ -351,13 +351,16 @@ public final class ProtectedItems {
   /**
    * What an operator may do now: nothing while a rollback is due, the disks are to change;
    * RollbackFailback again only once the one that runs has stopped; only CleanupTestFailback
-   * while a failback drill's VM may exist.
+   * while a failback drill's VM may exist; nothing while RestartCloudVm runs.
    */
   private static List<OperatorAction> actions(ProtectedItem item) {
     if (item.hasDrill()) {
       // The drill's job runs (CancelJob stops it), or its VM is there until cleaned up.
       return item.getActiveJobId().isEmpty() ? List.of(OperatorAction.CLEANUP_TEST_FAILBACK)
           : List.of();
+    }
+    if (!item.getActiveJobId().isEmpty() && Transitions.cloudCopyRests(item.getState())) {
+      return List.of(); // A restart of the cloud VM runs: it is off for a moment.
     }
     boolean rollingBack = item.getState() == ProtectionState.FAILBACK_ROLLING_BACK
         && !item.getActiveJobId().isEmpty();

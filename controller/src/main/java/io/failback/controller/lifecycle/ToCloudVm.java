@@ -136,7 +136,10 @@ class ToCloudVm extends ItemWork {
         + Timestamps.toString(now.getLastRecoveryPoint()) + (now.hasReplicaWrittenSince()
         ? " and part of the replication begun at "
             + Timestamps.toString(now.getReplicaWrittenSince()) : ""))
-        + (baseline.getCloudTrackingPoint().isEmpty() ? ""
+        + (baseline.getCloudTrackingPoint().isEmpty() ? ", its writes not tracked ("
+            + (replica.isEmpty() || replica.size() != cloudDisks() ? "the replica has no digest"
+                + " sets" : "the cloud made no tracking point") + "): a failback's phase 1"
+            + " compares every block's checksums"
         : ", its writes tracked from the first (tracking point "
             + baseline.getCloudTrackingPoint() + "): a failback's phase 1 sends only them")
         + FlowSupport.startNotes(context.cloud(), item.getCloudVmId()));

@@ -5,6 +5,7 @@ import static io.failback.controller.lifecycle.OperatorAction.COMMIT;
 import static io.failback.controller.lifecycle.OperatorAction.COMPLETE_FAILOVER;
 import static io.failback.controller.lifecycle.OperatorAction.ENABLE_PROTECTION;
 import static io.failback.controller.lifecycle.OperatorAction.PLANNED_FAILOVER;
+import static io.failback.controller.lifecycle.OperatorAction.RESTART_CLOUD_VM;
 import static io.failback.controller.lifecycle.OperatorAction.REVERSE_REPLICATE;
 import static io.failback.controller.lifecycle.OperatorAction.ROLLBACK_FAILBACK;
 import static io.failback.controller.lifecycle.OperatorAction.TEST_FAILBACK;
@@ -46,11 +47,13 @@ import java.util.Set;
  *                                                                          UnplannedFailover
  * FAILING_OVER                FAILED_OVER_COMMIT_PENDING; PROTECTED on     CancelJob
  *                             failure
- * FAILED_OVER_COMMIT_PENDING  FAILED_OVER                                  Commit
+ * FAILED_OVER_COMMIT_PENDING  FAILED_OVER; itself (RestartCloudVm)         Commit,
+ *                                                                          RestartCloudVm
  * FAILED_OVER                 FAILING_BACK; itself (a failback drill,      PlannedFailover,
- *                             TestFailback, keeps the item FAILED_OVER;    TestFailback
- *                             while its VM exists only
- *                             CleanupTestFailback is allowed)
+ *                             TestFailback, keeps the item FAILED_OVER;    TestFailback,
+ *                             while its VM exists only                     RestartCloudVm
+ *                             CleanupTestFailback is allowed; and
+ *                             RestartCloudVm)
  * FAILING_BACK                FAILBACK_SYNCED (sync before failover);      CancelJob
  *                             FAILED_BACK_COMMIT_PENDING (full download);
  *                             FAILED_OVER on failure or cancel (before any
@@ -97,10 +100,11 @@ public final class Transitions {
         on(PLANNED_FAILOVER, FAILING_OVER), on(UNPLANNED_FAILOVER, FAILING_OVER));
     rule(FAILING_OVER, EnumSet.of(FAILED_OVER_COMMIT_PENDING, PROTECTED),
         cancel());
-    rule(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER),
-        on(COMMIT, FAILED_OVER));
+    rule(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER, FAILED_OVER_COMMIT_PENDING),
+        on(COMMIT, FAILED_OVER), on(RESTART_CLOUD_VM, FAILED_OVER_COMMIT_PENDING));
     rule(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER),
-        on(PLANNED_FAILOVER, FAILING_BACK), on(TEST_FAILBACK, FAILED_OVER));
+        on(PLANNED_FAILOVER, FAILING_BACK), on(TEST_FAILBACK, FAILED_OVER),
+        on(RESTART_CLOUD_VM, FAILED_OVER));
     rule(FAILING_BACK,
         EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT, FAILED_OVER),
         cancel());
@@ -134,6 +138,14 @@ public final class Transitions {
   /** The lifecycle states, in declaration order, without the proto's sentinels. */
   public static Set<ProtectionState> states() {
     return Collections.unmodifiableSet(RULES.keySet());
+  }
+
+  /**
+   * Whether the cloud copy is the active one and no failback moves it: an action on the cloud VM
+   * alone (RestartCloudVm) keeps the item there, naming its job.
+   */
+  public static boolean cloudCopyRests(ProtectionState state) {
+    return state == FAILED_OVER_COMMIT_PENDING || state == FAILED_OVER;
   }
 
   /** Whether an item may move from {@code from} to {@code to}. */

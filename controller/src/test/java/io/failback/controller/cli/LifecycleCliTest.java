@@ -114,6 +114,15 @@ class LifecycleCliTest {
     Run cleaned = cli(handle, "drill-cleanup", vm, "--watch");
     assertEquals(0, cleaned.exit(), cleaned.toString());
     assertTrue(cleaned.out().contains("CleanupTestFailback  SUCCEEDED"), cleaned.out());
+    Run badRestart = cli(handle, "restart-cloud-vm", vm, "--cloud-devices", "ide");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, badRestart.exit(), badRestart.toString());
+    assertTrue(badRestart.err().contains("--cloud-devices must be virtio or emulated"),
+        badRestart.err());
+    Run restart = cli(handle, "restart-cloud-vm", vm, "--cloud-devices", "emulated", "--force",
+        "--watch");
+    assertEquals(0, restart.exit(), restart.toString());
+    assertTrue(restart.out().contains("RestartCloudVm  SUCCEEDED"), restart.out());
+    assertTrue(cli(handle, "items", "-o", "json").out().contains("\"cloudDevices\": \"EMULATED\""));
 
     Run badMode = cli(handle, "failover", vm, "--data-sync", "sometimes");
     assertTrue(badMode.exit() != 0 && badMode.err().contains("--data-sync"), badMode.err());

@@ -43,7 +43,7 @@ class LifecycleTransitionsTest {
       Map.entry(INITIAL_REPLICATION, EnumSet.of(PROTECTED, UNPROTECTED)),
       Map.entry(PROTECTED, EnumSet.of(FAILING_OVER)),
       Map.entry(FAILING_OVER, EnumSet.of(FAILED_OVER_COMMIT_PENDING, PROTECTED)),
-      Map.entry(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER)),
+      Map.entry(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER, FAILED_OVER_COMMIT_PENDING)),
       // Itself: a failback drill (TestFailback) keeps the item FAILED_OVER.
       Map.entry(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER)),
       Map.entry(FAILING_BACK, EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING,
@@ -64,8 +64,8 @@ class LifecycleTransitionsTest {
       Map.entry(INITIAL_REPLICATION, List.of("CancelJob")),
       Map.entry(PROTECTED, List.of("PlannedFailover", "UnplannedFailover")),
       Map.entry(FAILING_OVER, List.of("CancelJob")),
-      Map.entry(FAILED_OVER_COMMIT_PENDING, List.of("Commit")),
-      Map.entry(FAILED_OVER, List.of("PlannedFailover", "TestFailback")),
+      Map.entry(FAILED_OVER_COMMIT_PENDING, List.of("Commit", "RestartCloudVm")),
+      Map.entry(FAILED_OVER, List.of("PlannedFailover", "TestFailback", "RestartCloudVm")),
       Map.entry(FAILING_BACK, List.of("CancelJob")),
       Map.entry(FAILBACK_SYNCED, List.of("CompleteFailover", "CancelJob")),
       Map.entry(FAILBACK_COMPLETING, List.of("CancelJob")),
@@ -140,7 +140,7 @@ class LifecycleTransitionsTest {
             && to != entry.getKey() ? 1 : 0), after.getGeneration());
       }
     }
-    assertEquals(30, n);
+    assertEquals(31, n);
   }
 
   @Test
@@ -150,9 +150,9 @@ class LifecycleTransitionsTest {
     IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
         () -> items.transition("42", null, PROTECTED, item -> { }));
     assertEquals("cannot move to PROTECTED: vm web-42 (id 42) is FAILED_OVER; allowed:"
-        + " PlannedFailover, TestFailback", e.getMessage());
+        + " PlannedFailover, TestFailback, RestartCloudVm", e.getMessage());
     assertEquals("FAILED_OVER", e.state());
-    assertEquals(List.of("PlannedFailover", "TestFailback"), e.allowed());
+    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm"), e.allowed());
 
     for (ProtectionState to : List.of(FAILED_BACK, FAILBACK_SYNCED,
         FAILED_OVER_COMMIT_PENDING, REVERSE_REPLICATING, UNPROTECTED,
@@ -164,5 +164,22 @@ class LifecycleTransitionsTest {
     assertFalse(Transitions.isAllowed(PROTECTED, FAILED_OVER));
     assertFalse(Transitions.isAllowed(FAILBACK_INCONSISTENT, FAILED_BACK_COMMIT_PENDING));
     assertFalse(Transitions.isAllowed(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING));
+  }
+
+  /** While RestartCloudVm runs on a failed-over item its cloud VM is off: nothing else acts. */
+  @Test
+  void anItemWhoseCloudVmRestartsAllowsNothingUntilTheJobReleasesIt() throws Exception {
+    for (ProtectionState state : List.of(FAILED_OVER_COMMIT_PENDING, FAILED_OVER)) {
+      String vmId = "r-" + state.getNumber();
+      LifecyclePaths.itemIn(items, vmId, state);
+      ProtectedItem busy = items.transition(vmId, state, state, b -> b.setActiveJobId("j-1"));
+      assertEquals(List.of(), busy.getAllowedActionsList(), state.name());
+      for (OperatorAction action : Transitions.actions(state)) {
+        assertThrows(IllegalTransitionException.class,
+            () -> items.requireAction(vmId, action), action.rpcName());
+      }
+      ProtectedItem released = items.transition(vmId, state, state, b -> b.clearActiveJobId());
+      assertEquals(Transitions.actionNames(state), released.getAllowedActionsList());
+    }
   }
 }

@@ -9,7 +9,8 @@ import org.libvirt.LibvirtException;
 
 /**
  * Shuts a domain down: the ACPI power button, a wait of up to the timeout for the guest to power
- * off, then a hard stop. It returns only once QEMU has exited, so no guest write can still land.
+ * off, then a hard stop (at once with a zero timeout). It returns only once QEMU has exited, so
+ * no guest write can still land.
  */
 final class GracefulShutdown {
   private static final long POLL_MILLIS = 100;
@@ -30,15 +31,17 @@ final class GracefulShutdown {
       if (KvmDomains.state(domain) == PowerState.OFF) {
         return;
       }
-      try {
-        domain.shutdown(); // QEMU driver without a guest agent: the ACPI power button.
-      } catch (LibvirtException e) {
-        if (!stoppingByItself(e)) {
-          throw e;
+      if (!timeout.isZero()) { // zero: destroyed at once, its guest not asked
+        try {
+          domain.shutdown(); // QEMU driver without a guest agent: the ACPI power button.
+        } catch (LibvirtException e) {
+          if (!stoppingByItself(e)) {
+            throw e;
+          }
         }
-      }
-      if (awaitOff(timeout)) {
-        return;
+        if (awaitOff(timeout)) {
+          return;
+        }
       }
       try {
         domain.destroy();

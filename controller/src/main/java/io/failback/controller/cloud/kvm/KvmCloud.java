@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -150,6 +151,12 @@ public final class KvmCloud implements Cloud {
   public synchronized void shutdown(String vmId) throws CloudException {
     Found found = domains.require(vmId);
     new GracefulShutdown(found.domain(), options.shutdownTimeout(), vm(found).label()).run();
+  }
+
+  @Override
+  public synchronized void powerOff(String vmId) throws CloudException {
+    Found found = domains.require(vmId);
+    new GracefulShutdown(found.domain(), Duration.ZERO, vm(found).label()).run();
   }
 
   @Override
