@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.cloud.GuestFamily;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.proto.v1.CloudDevices;
 import io.failback.proto.v1.DataSync;
@@ -27,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a cloud copy's guest sees of its disks and NICs, through the operator API over mutual
  * TLS: a guest that reports Windows gets emulated devices (on virtio it would not find its boot
- * disk), the job says why, the operator switches them while the cloud VM is OFF, and a switch
- * that cannot be made changes nothing.
+ * disk) and a cloud VM of the Windows family (its clock in local time), the job says why, the
+ * operator switches the devices while the cloud VM is OFF, and a switch that cannot be made
+ * changes nothing.
  */
 class CloudDevicesTest {
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
@@ -53,11 +55,15 @@ class CloudDevicesTest {
     assertEquals(CloudDevices.EMULATED, item(failover, fixture).getCloudDevices());
     String cloudVm = item(failover, fixture).getCloudVmId();
     assertEquals(io.failback.controller.cloud.CloudDevices.EMULATED, devices(server, cloudVm));
+    assertEquals(GuestFamily.WINDOWS, server.cloud().get(cloudVm).orElseThrow().guestFamily(),
+        "its clock in local time, as Hyper-V gave it");
 
     var set = failover.setCloudDevices(SetCloudDevicesRequest.newBuilder()
         .addVmIds(fixture.vmId).setCloudDevices(CloudDevices.VIRTIO).build());
     assertEquals(CloudDevices.VIRTIO, set.getItems(0).getCloudDevices());
     assertEquals(io.failback.controller.cloud.CloudDevices.VIRTIO, devices(server, cloudVm));
+    assertEquals(GuestFamily.WINDOWS, server.cloud().get(cloudVm).orElseThrow().guestFamily(),
+        "with virtio drivers, still Windows");
 
     for (var bad : java.util.List.of(
         SetCloudDevicesRequest.newBuilder().addVmIds(fixture.vmId).build(),
@@ -126,6 +132,8 @@ class CloudDevicesTest {
         reverse.toString());
     assertEquals(io.failback.controller.cloud.CloudDevices.VIRTIO,
         devices(server, item(failover, fixture).getCloudVmId()));
+    assertEquals(GuestFamily.OTHER, server.cloud().get(item(failover, fixture).getCloudVmId())
+        .orElseThrow().guestFamily(), "the guest does not say its OS");
   }
 
   private static io.failback.proto.v1.ProtectedItem item(

@@ -29,7 +29,8 @@ final class CloudJson {
       List<DiskEntry> disks,
       List<NicSpec> nics,
       String createdAt,
-      CloudDevices devices) {}
+      CloudDevices devices,
+      GuestFamily guestFamily) {}
 
   record DiskEntry(String name, String file, DiskFormat format, long virtualSize) {}
 
@@ -67,7 +68,8 @@ final class CloudJson {
         disks,
         vm.nics(),
         vm.createdAt().toString(),
-        vm.devices());
+        vm.devices(),
+        vm.guestFamily());
   }
 
   /** Reads and checks {@code vm.json}; its disk paths resolve against its directory. */
@@ -83,10 +85,12 @@ final class CloudJson {
       Path path = file.resolveSibling(disk.file());
       disks.add(new CloudDisk(disk.name(), path, disk.format(), disk.virtualSize()));
     }
-    // A file from before devices were kept: its VM was made with virtio ones.
+    // A file from before devices (or the family) were kept: its VM was made with virtio ones
+    // (and taken as not Windows).
     return new CloudVm(vm.id(), vm.name(), vm.sourceVmId(), vm.state(), disks, vm.nics(),
         instant(file, vm.createdAt()), List.of(),
-        vm.devices() == null ? CloudDevices.VIRTIO : vm.devices());
+        vm.devices() == null ? CloudDevices.VIRTIO : vm.devices(),
+        vm.guestFamily() == null ? GuestFamily.OTHER : vm.guestFamily());
   }
 
   static SnapshotFile readSnapshot(Path file) throws IOException {

@@ -11,19 +11,28 @@ import java.util.List;
  * {@code processorCount} virtual CPUs (0 for either: the on-prem host did not say; the cloud
  * picks its default), of Hyper-V generation {@code generation}: 2 boots through UEFI only (its
  * disk has no BIOS boot code), 1 through a BIOS, 0 when the host did not say (taken as 1); its
- * disks and NICs appear to the guest as {@code devices}.
+ * disks and NICs appear to the guest as {@code devices}; its guest OS is of {@code guestFamily}
+ * (its clock and enlightenments).
  */
 public record CloudVmSpec(String name, String sourceVmId, List<DiskSpec> disks,
     List<NicSpec> nics, long memoryBytes, int processorCount, int generation,
-    CloudDevices devices) {
+    CloudDevices devices, GuestFamily guestFamily) {
   public CloudVmSpec {
     checkNotNull(name, "name");
     checkNotNull(sourceVmId, "sourceVmId");
     checkArgument(memoryBytes >= 0 && processorCount >= 0, "negative memory or CPUs");
     checkArgument(generation >= 0 && generation <= 2, "generation %s", generation);
     checkNotNull(devices, "devices");
+    checkNotNull(guestFamily, "guestFamily");
     disks = List.copyOf(disks);
     nics = List.copyOf(nics);
+  }
+
+  /** A VM whose guest is not Windows. */
+  public CloudVmSpec(String name, String sourceVmId, List<DiskSpec> disks, List<NicSpec> nics,
+      long memoryBytes, int processorCount, int generation, CloudDevices devices) {
+    this(name, sourceVmId, disks, nics, memoryBytes, processorCount, generation, devices,
+        GuestFamily.OTHER);
   }
 
   /** A VM with paravirtual (virtio) devices. */

@@ -60,7 +60,7 @@ final class LocalVm {
         disks.add(new CloudDisk(disk.name(), path, disk.format(), disk.virtualSize()));
       }
       CloudVm vm = new CloudVm(id, spec.name(), spec.sourceVmId(), PowerState.OFF, disks,
-          spec.nics(), createdAt, List.of(), spec.devices());
+          spec.nics(), createdAt, List.of(), spec.devices(), spec.guestFamily());
       CloudJson.write(dir.resolve(CloudJson.VM_FILE), CloudJson.toFile(vm));
       LocalVm local = new LocalVm(dir, vm);
       for (int i = 0; i < devices.size(); i++) {

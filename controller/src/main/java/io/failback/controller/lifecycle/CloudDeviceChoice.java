@@ -2,8 +2,8 @@ package io.failback.controller.lifecycle;
 
 import io.failback.common.text.BoundedText;
 import io.failback.controller.cloud.CloudDevices;
+import io.failback.controller.cloud.GuestFamily;
 import io.failback.proto.v1.VirtualMachine;
-import java.util.Locale;
 
 /**
  * What a VM's cloud copy's disks and NICs appear as to its guest, and why, for the job to say.
@@ -29,7 +29,7 @@ record CloudDeviceChoice(CloudDevices devices, String why) {
           + " SetCloudDevices EMULATED if it has no virtio drivers");
     }
     String os = BoundedText.quote(guestOs);
-    return guestOs.toLowerCase(Locale.ROOT).contains("windows")
+    return GuestFamily.of(guestOs) == GuestFamily.WINDOWS
         ? new CloudDeviceChoice(CloudDevices.EMULATED, "the guest reports " + os
             + ", which has no virtio drivers of its own; SetCloudDevices VIRTIO once the"
             + " virtio-win drivers are installed")

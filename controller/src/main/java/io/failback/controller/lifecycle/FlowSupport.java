@@ -7,6 +7,7 @@ import io.failback.controller.cloud.CloudDevices;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.DiskFormat;
+import io.failback.controller.cloud.GuestFamily;
 import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.NetworkAdapter;
 import io.failback.proto.v1.ProtectedItem;
@@ -200,7 +201,8 @@ final class FlowSupport {
 
   /**
    * A cloud VM shaped like the on-prem one: same disks (format, size), switches, memory, CPUs
-   * and generation, with {@code devices} for its guest.
+   * and generation, with {@code devices} for its guest, and its guest's family as its host
+   * reports its OS (whatever the devices: those the operator may change, the OS they cannot).
    */
   static CloudVmSpec cloudSpec(VirtualMachine vm, CloudDevices devices)
       throws LifecycleException {
@@ -223,7 +225,7 @@ final class FlowSupport {
       nics.add(new CloudVmSpec.NicSpec(nic.getName(), nic.getSwitchName()));
     }
     return new CloudVmSpec(vm.getName(), vm.getId(), disks, nics, vm.getMemoryBytes(),
-        vm.getProcessorCount(), vm.getGeneration(), devices);
+        vm.getProcessorCount(), vm.getGeneration(), devices, GuestFamily.of(vm.getGuestOs()));
   }
 
   /** Copies the non-zero 64 KiB blocks of {@code from} into {@code to}, which reads as zeros. */

@@ -118,6 +118,25 @@ class LocalDirectoryCloudTest {
     assertEquals(CloudDevices.EMULATED, cloud.get(vm.id()).orElseThrow().devices());
   }
 
+  /** A VM's guest family survives a reopen; a vm.json from before it was kept reads OTHER. */
+  @Test
+  void theGuestFamilySurvivesAReopenAndAnOldFileReadsOther() throws Exception {
+    CloudVmSpec base = spec("win", DiskFormat.VHDX, 16L * MIB);
+    CloudVm windows = cloud.create(new CloudVmSpec(base.name(), base.sourceVmId(), base.disks(),
+        base.nics(), 0, 0, 2, CloudDevices.EMULATED, GuestFamily.WINDOWS));
+    CloudVm old = cloud.create(spec("old", DiskFormat.RAW, MIB));
+    cloud.close();
+    Path file = dir.resolve("vms").resolve(old.id()).resolve("vm.json");
+    String json = Files.readString(file);
+    Files.writeString(file, json.replaceAll(",\\s*\"guestFamily\": \"OTHER\"", ""));
+    assertFalse(Files.readString(file).contains("guestFamily"), json);
+
+    cloud = LocalDirectoryCloud.open(dir, clock);
+
+    assertEquals(GuestFamily.WINDOWS, cloud.get(windows.id()).orElseThrow().guestFamily());
+    assertEquals(GuestFamily.OTHER, cloud.get(old.id()).orElseThrow().guestFamily());
+  }
+
   @Test
   void aVmRunningAtACrashComesBackRunningWithItsWrites() throws Exception {
     CloudVm vm = cloud.create(spec("app", DiskFormat.VHDX, 16L * MIB));

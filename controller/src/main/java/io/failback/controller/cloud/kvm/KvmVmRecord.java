@@ -7,6 +7,7 @@ import io.failback.controller.cloud.CloudDisk;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.CloudVmSpec.NicSpec;
 import io.failback.controller.cloud.DiskFormat;
+import io.failback.controller.cloud.GuestFamily;
 import io.failback.controller.cloud.PowerState;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,28 +25,37 @@ import java.util.Optional;
  *     domain had then
  * @param devices what the disks and NICs appear as to the guest; a record from before this was
  *     kept reads VIRTIO, as every domain had then
+ * @param guestFamily the guest OS's family (its clock and enlightenments); a record from before
+ *     this was kept reads OTHER, the UTC clock every domain had then
  */
 record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
     List<Disk> disks, List<Nic> nics, long memoryBytes, int processorCount, List<String> notes,
-    String cloud, boolean uefi, CloudDevices devices) {
+    String cloud, boolean uefi, CloudDevices devices, GuestFamily guestFamily) {
   private static final Gson GSON = new Gson();
 
   KvmVmRecord {
     devices = devices == null ? CloudDevices.VIRTIO : devices;
+    guestFamily = guestFamily == null ? GuestFamily.OTHER : guestFamily;
   }
 
-  /** A VM with virtio devices. */
+  /** A VM with virtio devices whose guest is not Windows. */
   KvmVmRecord(String id, String name, String sourceVmId, String createdAt, List<Disk> disks,
       List<Nic> nics, long memoryBytes, int processorCount, List<String> notes, String cloud,
       boolean uefi) {
     this(id, name, sourceVmId, createdAt, disks, nics, memoryBytes, processorCount, notes, cloud,
-        uefi, CloudDevices.VIRTIO);
+        uefi, CloudDevices.VIRTIO, GuestFamily.OTHER);
   }
 
   /** This record with {@code next} devices. */
   KvmVmRecord withDevices(CloudDevices next) {
     return new KvmVmRecord(id, name, sourceVmId, createdAt, disks, nics, memoryBytes,
-        processorCount, notes, cloud, uefi, next);
+        processorCount, notes, cloud, uefi, next, guestFamily);
+  }
+
+  /** This record with a guest of {@code family}. */
+  KvmVmRecord withGuestFamily(GuestFamily family) {
+    return new KvmVmRecord(id, name, sourceVmId, createdAt, disks, nics, memoryBytes,
+        processorCount, notes, cloud, uefi, devices, family);
   }
 
   record Disk(String name, String file, long virtualSize) {}
@@ -76,7 +86,7 @@ record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
     List<NicSpec> cloudNics = nics.stream().map(n -> new NicSpec(n.name(), n.switchName()))
         .toList();
     return new CloudVm(id, name, sourceVmId, state, cloudDisks, cloudNics,
-        Instant.parse(createdAt), notes == null ? List.of() : notes, devices);
+        Instant.parse(createdAt), notes == null ? List.of() : notes, devices, guestFamily);
   }
 
   /** The libvirt domain name: unique, and recognisably ours in {@code virsh list}. */

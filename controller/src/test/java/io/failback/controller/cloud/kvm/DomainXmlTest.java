@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.controller.cloud.CloudDevices;
+import io.failback.controller.cloud.GuestFamily;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -78,6 +79,36 @@ class DomainXmlTest {
     String old = VM.toJson().replace(",\"devices\":\"VIRTIO\"", "");
     assertFalse(old.contains("devices"), old);
     assertEquals(CloudDevices.VIRTIO, KvmVmRecord.fromJson(old).orElseThrow().devices());
+  }
+
+  /**
+   * A Windows guest keeps its real-time clock in local time, as Hyper-V gave it: its copy's is
+   * local time too, with Hyper-V's enlightenments where KVM makes them real (TCG ignores them).
+   * Other guests keep libvirt's UTC, and a record from before the family was kept reads as not
+   * Windows, as its domain was made.
+   */
+  @Test
+  void aWindowsGuestGetsLocalTimeAndUnderKvmTheEnlightenmentsAndAnOldRecordReadsOther()
+      throws Exception {
+    KvmVmRecord windows = VM.withGuestFamily(GuestFamily.WINDOWS);
+    String kvm = DomainXml.of(windows, "kvm", Optional.empty(), Path.of("/log"));
+    assertTrue(kvm.contains("  <features><acpi/><apic/><hyperv mode='custom'><relaxed"
+        + " state='on'/><vapic state='on'/><spinlocks state='on' retries='8191'/></hyperv>"
+        + "</features>\n  <clock offset='localtime'><timer name='rtc' tickpolicy='catchup'/>"
+        + "<timer name='pit' tickpolicy='delay'/><timer name='hpet' present='no'/><timer"
+        + " name='hypervclock' present='yes'/></clock>\n"), kvm);
+    assertEquals(Optional.of(windows), DomainXml.record(kvm));
+    String tcg = DomainXml.of(windows, "qemu", Optional.empty(), Path.of("/log"));
+    assertTrue(tcg.contains("  <features><acpi/><apic/></features>\n  <clock offset='localtime'>"
+        + "<timer name='rtc' tickpolicy='catchup'/>") && !tcg.contains("hyperv"), tcg);
+    for (String type : List.of("kvm", "qemu")) {
+      String linux = DomainXml.of(VM, type, Optional.empty(), Path.of("/log"));
+      assertTrue(linux.contains("  </os>\n  <features><acpi/><apic/></features>\n  <on_poweroff>")
+          && !linux.contains("<clock") && !linux.contains("hyperv"), linux);
+    }
+    String old = VM.toJson().replace(",\"guestFamily\":\"OTHER\"", "");
+    assertFalse(old.contains("guestFamily"), old);
+    assertEquals(Optional.of(VM), KvmVmRecord.fromJson(old));
   }
 
   /**
