@@ -141,7 +141,7 @@ class FailbackCancelTest {
         + " byte ") && item.getInconsistentReason().contains(" is damaged"),
         item.getInconsistentReason());
     assertEquals("", item.getUndoJournal(), "an impossible rollback is not retried");
-    assertEquals(List.of("PlannedFailover"), item.getAllowedActionsList());
+    assertEquals(List.of("PlannedFailover", "RestartCloudVm"), item.getAllowedActionsList());
     assertTrue(cancelled.getTimelineList().stream().anyMatch(s -> s.getDescription()
         .contains("rollback impossible")), cancelled.toString());
     for (int i = 0; i < 2; i++) {

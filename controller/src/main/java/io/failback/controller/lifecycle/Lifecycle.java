@@ -382,11 +382,12 @@ public final class Lifecycle {
     return JobContinuation.run(context, vmJobs, plans);
   }
 
-  /** What is due once a host answers: {@link FailbackRollback}, {@link DueOnPremStarts}. */
+  /** {@link FailbackRollback}, {@link DueOnPremStarts}, {@link CloudVmWatch}: every beat. */
   public void settleDue() {
     List<ProtectedItem> items = FlowSupport.listQuietly(context, "due rollbacks and starts");
     new FailbackRollback(context).runDue(items);
     new DueOnPremStarts(context, starting).runDue(items);
+    new CloudVmWatch(context).check(items);
   }
 
   /** Stops background work. */

@@ -314,6 +314,20 @@ public final class ProtectedItems {
     return update(vmId, current -> current.toBuilder().setCloudDevices(devices).build());
   }
 
+  /**
+   * Sets the item's cloud VM warning in one transaction to what {@code warning} gives for the
+   * item as read there; null leaves it as it is (the item moved on since it was looked at).
+   */
+  public ProtectedItem updateCloudVmWarning(String vmId,
+      java.util.function.Function<ProtectedItem, String> warning)
+      throws NotFoundException, StoreException {
+    return update(vmId, current -> {
+      String next = warning.apply(current);
+      return next == null || next.equals(current.getCloudVmWarning()) ? current
+          : current.toBuilder().setCloudVmWarning(next).build();
+    });
+  }
+
   /** Sets why the item's cloud copy may not boot by itself (empty: nothing found). */
   public ProtectedItem setBootWarning(String vmId, String warning)
       throws NotFoundException, StoreException {

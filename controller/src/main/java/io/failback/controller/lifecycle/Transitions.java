@@ -64,8 +64,9 @@ import java.util.Set;
  *                             FAILBACK_INCONSISTENT as above               CancelJob
  * FAILBACK_COMPLETING         FAILED_BACK_COMMIT_PENDING; FAILED_OVER or   CancelJob
  *                             FAILBACK_INCONSISTENT as above
- * FAILBACK_INCONSISTENT       FAILING_BACK (the re-run resumes the sync);  PlannedFailover
- *                             FAILED_OVER once a due rollback is done
+ * FAILBACK_INCONSISTENT       FAILING_BACK (the re-run resumes the sync);  PlannedFailover,
+ *                             FAILED_OVER once a due rollback is done;     RestartCloudVm
+ *                             itself (RestartCloudVm)
  * FAILED_BACK_COMMIT_PENDING  FAILED_BACK; FAILBACK_ROLLING_BACK           Commit,
  *                                                                          RollbackFailback
  * FAILBACK_ROLLING_BACK       FAILED_OVER; FAILED_BACK_COMMIT_PENDING      RollbackFailback
@@ -113,8 +114,8 @@ public final class Transitions {
     rule(FAILBACK_COMPLETING,
         EnumSet.of(FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT, FAILED_OVER),
         cancel());
-    rule(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER),
-        on(PLANNED_FAILOVER, FAILING_BACK));
+    rule(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER, FAILBACK_INCONSISTENT),
+        on(PLANNED_FAILOVER, FAILING_BACK), on(RESTART_CLOUD_VM, FAILBACK_INCONSISTENT));
     rule(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK, FAILBACK_ROLLING_BACK),
         on(COMMIT, FAILED_BACK), on(ROLLBACK_FAILBACK, FAILBACK_ROLLING_BACK));
     rule(FAILBACK_ROLLING_BACK, EnumSet.of(FAILED_OVER, FAILED_BACK_COMMIT_PENDING,
@@ -141,11 +142,13 @@ public final class Transitions {
   }
 
   /**
-   * Whether the cloud copy is the active one and no failback moves it: an action on the cloud VM
-   * alone (RestartCloudVm) keeps the item there, naming its job.
+   * Whether the cloud copy is the active one and no failback moves it (one that failed left the
+   * item FAILBACK_INCONSISTENT, its cloud VM running again): its cloud VM should run, and an
+   * action on it alone (RestartCloudVm) keeps the item there, naming its job.
    */
   public static boolean cloudCopyRests(ProtectionState state) {
-    return state == FAILED_OVER_COMMIT_PENDING || state == FAILED_OVER;
+    return state == FAILED_OVER_COMMIT_PENDING || state == FAILED_OVER
+        || state == FAILBACK_INCONSISTENT;
   }
 
   /** Whether an item may move from {@code from} to {@code to}. */

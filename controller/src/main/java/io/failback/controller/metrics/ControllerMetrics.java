@@ -9,6 +9,7 @@ import io.failback.controller.lifecycle.Jobs;
 import io.failback.controller.lifecycle.Lifecycle;
 import io.failback.controller.lifecycle.ProtectedItems;
 import io.failback.controller.lifecycle.Rpo;
+import io.failback.controller.lifecycle.Transitions;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.ProtectedItem;
@@ -44,6 +45,7 @@ public final class ControllerMetrics {
   private final MultiGauge recoveryPointAge;
   private final MultiGauge rpoTarget;
   private final MultiGauge rpoWarning;
+  private final MultiGauge cloudVmDown;
   private AgentRegistry agents;
   private ProtectedItems items;
 
@@ -76,6 +78,10 @@ public final class ControllerMetrics {
     this.rpoWarning = MultiGauge.builder("failback.item.rpo.warning")
         .description("1 while a replicating item's RPO exceeds its target or its last delta"
             + " cycle failed (the item's rpo_warning says which), else 0")
+        .register(registry);
+    this.cloudVmDown = MultiGauge.builder("failback.item.cloud.vm.down")
+        .description("1 while a failed-over item's cloud VM, its active copy, is not running"
+            + " (the item's cloud_vm_warning says since when), else 0")
         .register(registry);
   }
 
@@ -167,11 +173,15 @@ public final class ControllerMetrics {
       List<MultiGauge.Row<?>> rpo = new ArrayList<>();
       List<MultiGauge.Row<?>> targets = new ArrayList<>();
       List<MultiGauge.Row<?>> warnings = new ArrayList<>();
+      List<MultiGauge.Row<?>> down = new ArrayList<>();
       for (ProtectedItem item : items.list()) {
+        Tags tags = Tags.of("vm", item.getVmId(), "vm_name", item.getVmName());
+        if (Transitions.cloudCopyRests(item.getState())) {
+          down.add(MultiGauge.Row.of(tags, item.getCloudVmWarning().isEmpty() ? 0 : 1));
+        }
         if (!Rpo.REPLICATING.contains(item.getState())) {
           continue;
         }
-        Tags tags = Tags.of("vm", item.getVmId(), "vm_name", item.getVmName());
         if (item.hasLastRecoveryPoint()) {
           Instant point = Instant.ofEpochMilli(Timestamps.toMillis(item.getLastRecoveryPoint()));
           rpo.add(MultiGauge.Row.of(tags, point, this::secondsSince));
@@ -182,6 +192,7 @@ public final class ControllerMetrics {
       recoveryPointAge.register(rpo, true);
       rpoTarget.register(targets, true);
       rpoWarning.register(warnings, true);
+      cloudVmDown.register(down, true);
     } catch (StoreException | RuntimeException e) {
       log.warn("metrics: cannot refresh hosts and items: " + e.getMessage());
     }

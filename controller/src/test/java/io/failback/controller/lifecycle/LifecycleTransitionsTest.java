@@ -52,7 +52,8 @@ class LifecycleTransitionsTest {
           FAILED_OVER)),
       Map.entry(FAILBACK_COMPLETING, EnumSet.of(FAILED_BACK_COMMIT_PENDING,
           FAILBACK_INCONSISTENT, FAILED_OVER)),
-      Map.entry(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER)),
+      Map.entry(FAILBACK_INCONSISTENT, EnumSet.of(FAILING_BACK, FAILED_OVER,
+          FAILBACK_INCONSISTENT)),
       Map.entry(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK, FAILBACK_ROLLING_BACK)),
       Map.entry(FAILBACK_ROLLING_BACK, EnumSet.of(FAILED_OVER, FAILED_BACK_COMMIT_PENDING,
           FAILBACK_ROLLING_BACK, FAILBACK_INCONSISTENT)),
@@ -69,7 +70,7 @@ class LifecycleTransitionsTest {
       Map.entry(FAILING_BACK, List.of("CancelJob")),
       Map.entry(FAILBACK_SYNCED, List.of("CompleteFailover", "CancelJob")),
       Map.entry(FAILBACK_COMPLETING, List.of("CancelJob")),
-      Map.entry(FAILBACK_INCONSISTENT, List.of("PlannedFailover")),
+      Map.entry(FAILBACK_INCONSISTENT, List.of("PlannedFailover", "RestartCloudVm")),
       Map.entry(FAILED_BACK_COMMIT_PENDING, List.of("Commit", "RollbackFailback")),
       Map.entry(FAILBACK_ROLLING_BACK, List.of("RollbackFailback")),
       Map.entry(FAILED_BACK, List.of("ReverseReplicate")),
@@ -140,7 +141,7 @@ class LifecycleTransitionsTest {
             && to != entry.getKey() ? 1 : 0), after.getGeneration());
       }
     }
-    assertEquals(31, n);
+    assertEquals(32, n);
   }
 
   @Test
@@ -169,7 +170,8 @@ class LifecycleTransitionsTest {
   /** While RestartCloudVm runs on a failed-over item its cloud VM is off: nothing else acts. */
   @Test
   void anItemWhoseCloudVmRestartsAllowsNothingUntilTheJobReleasesIt() throws Exception {
-    for (ProtectionState state : List.of(FAILED_OVER_COMMIT_PENDING, FAILED_OVER)) {
+    for (ProtectionState state : List.of(FAILED_OVER_COMMIT_PENDING, FAILED_OVER,
+        FAILBACK_INCONSISTENT)) {
       String vmId = "r-" + state.getNumber();
       LifecyclePaths.itemIn(items, vmId, state);
       ProtectedItem busy = items.transition(vmId, state, state, b -> b.setActiveJobId("j-1"));

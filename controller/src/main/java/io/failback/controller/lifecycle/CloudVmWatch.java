@@ -1,0 +1,73 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.controller.cloud.CloudVm;
+import io.failback.controller.cloud.PowerState;
+import io.failback.proto.v1.ProtectedItem;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices a failed-over VM that is down: while its cloud copy is the active one and no job acts
+ * on it, its cloud VM should run, yet a guest powers itself off or crashes, and QEMU or the
+ * cloud host dies, without the controller being asked. The item says so ({@code
+ * cloud_vm_warning}, with when it was first seen), the log says it once, and the metric counts
+ * it, until the VM runs again (RestartCloudVm starts it) or the item moves on. It starts
+ * nothing itself: a guest its administrator shut down stays down.
+ */
+final class CloudVmWatch {
+  private static final Logger log = LoggerFactory.getLogger(CloudVmWatch.class);
+
+  private final LifecycleContext context;
+
+  CloudVmWatch(LifecycleContext context) {
+    this.context = context;
+  }
+
+  /** Looks at every item's cloud VM once; an item whose check fails is said and skipped. */
+  void check(List<ProtectedItem> items) {
+    for (ProtectedItem item : items) {
+      FlowSupport.quietly("checking the cloud VM of " + item.getVmName(), () -> check(item));
+    }
+  }
+
+  private void check(ProtectedItem item) throws Exception {
+    if (!watched(item)) {
+      if (!item.getCloudVmWarning().isEmpty()) {
+        // Moved on (a failback took the cloud VM down on purpose, or a job acts on it).
+        context.items().updateCloudVmWarning(item.getVmId(), now -> "");
+      }
+      return;
+    }
+    Optional<CloudVm> vm = context.cloud().get(item.getCloudVmId());
+    boolean running = vm.map(v -> v.state() == PowerState.RUNNING).orElse(false);
+    if (running == item.getCloudVmWarning().isEmpty()) {
+      return; // as the item says already
+    }
+    String warning = running ? "" : (vm.isEmpty() ? "cloud VM " + item.getCloudVmId()
+        + " is gone from the cloud (seen " + context.clock().instant() + "): the failed-over VM"
+        + " has no copy running"
+        : "cloud VM " + item.getCloudVmId() + " is " + vm.get().state() + " (seen "
+            + context.clock().instant() + "): the failed-over VM is down; its guest powered"
+            + " off or crashed, or it was stopped outside Failback. RestartCloudVm starts it");
+    // Read again in the transaction: a job may have begun, or another sweep said it first.
+    ProtectedItem after = context.items().updateCloudVmWarning(item.getVmId(),
+        now -> watched(now) && now.getCloudVmWarning().isEmpty() != running ? warning : null);
+    if (!after.getCloudVmWarning().equals(warning)) {
+      return;
+    }
+    if (running) {
+      log.info(item.getVmName() + " (" + item.getVmId() + "): cloud VM " + item.getCloudVmId()
+          + " runs again");
+    } else {
+      log.warn(item.getVmName() + " (" + item.getVmId() + "): " + warning);
+    }
+  }
+
+  /** Whether the item's cloud VM should be running now: the active copy, no job on it. */
+  private static boolean watched(ProtectedItem item) {
+    return item.getActiveJobId().isEmpty() && !item.getCloudVmId().isEmpty()
+        && Transitions.cloudCopyRests(item.getState());
+  }
+}
