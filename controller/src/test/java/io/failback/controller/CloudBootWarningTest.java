@@ -48,8 +48,8 @@ class CloudBootWarningTest {
     Job protect = fixture.awaitState(lifecycle.enableProtection(fixture.vmId),
         JobState.JOB_SUCCEEDED);
     String warning = "the cloud copy may not boot by itself: its EFI system partition has no"
-        + " \\EFI\\BOOT\\BOOTX64.EFI, only \\EFI\\DEBIAN\\SHIMX64.EFI (disk 0); it starts"
-        + " without the on-prem VM's boot entries";
+        + " \\EFI\\BOOT\\BOOTX64.EFI, only \\EFI\\DEBIAN\\SHIMX64.EFI (disk 0); this cloud"
+        + " keeps no boot entries; it starts without the on-prem VM's boot entries";
     assertTrue(protect.getTimelineList().stream().anyMatch(s -> s.getDescription()
         .startsWith("boot check: " + warning)), protect.toString());
     String said = failover.getProtectedItem(GetProtectedItemRequest.newBuilder()

@@ -62,6 +62,20 @@ class KvmUefiFailoverTest {
     assertEquals(Optional.empty(), report.diskSize("vda"), "no virtio disk");
   }
 
+  /**
+   * A generation 2 Debian VM whose GRUB is only at {@code \EFI\debian\} (Debian's default): it
+   * boots on-prem through the entry its installer wrote into the VM's firmware, which Hyper-V
+   * keeps outside the disks. Its cloud copy gets that entry from Failback, read off the replica's
+   * EFI system partition, and boots through it; without it the firmware finds nothing to boot.
+   */
+  @Test
+  void aGenerationTwoDebianVmBootsThroughTheBootEntryFailbackWrote() throws Exception {
+    Booted booted = failOver("Debian GNU/Linux 12 (bookworm)", "debian", "grubx64.efi",
+        new GuestScript().sum("vda", 0, DISK));
+    assertEquals(Optional.of(GuestPattern.sha256(booted.bootDisk())),
+        booted.report().sum("vda", 0, DISK), "the cloud guest reads the disk it booted from");
+  }
+
   private record Booted(byte[] bootDisk, GuestReport report) {}
 
   /**
@@ -69,6 +83,12 @@ class KvmUefiFailoverTest {
    * disk as its system disk, fails it over and waits for the cloud guest to run {@code script}.
    */
   private Booted failOver(String guestOs, GuestScript script) throws Exception {
+    return failOver(guestOs, "BOOT", "BOOTX64.EFI", script);
+  }
+
+  /** As {@link #failOver(String, GuestScript)}, the loader at {@code \EFI\vendor\loader}. */
+  private Booted failOver(String guestOs, String vendor, String loader, GuestScript script)
+      throws Exception {
     TinyGuest guest = TinyGuest.require();
     // No host kernel: the VM's own disks boot.
     CloudChoice kvm = KvmLifecycleTest.kvm(dir, guest, Duration.ofSeconds(30), () -> null);
@@ -77,7 +97,7 @@ class KvmUefiFailoverTest {
       SimulatedHostSeeder.guestOs(host, "app-01", guestOs);
       // The seeded VM is generation 2: its system disk becomes an EFI boot disk of its size.
       Path raw = EfiBootDisk.write(dir.resolve("esp.img"), DISK, guest,
-          script.awaitAcpiShutdown());
+          script.awaitAcpiShutdown(), vendor, loader);
       bootDisk[0] = Files.readAllBytes(raw);
       OnPremDisks.replaceSystemDisk(host, raw);
     });
@@ -85,9 +105,17 @@ class KvmUefiFailoverTest {
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     var protect = fixture.awaitState(lifecycle.enableProtection(fixture.vmId),
         JobState.JOB_SUCCEEDED);
-    assertTrue(protect.getTimelineList().stream().anyMatch(s -> s.getDescription().equals(
-        "boot check: the cloud copy boots by itself: its EFI system partition holds"
-            + " \\EFI\\BOOT\\BOOTX64.EFI (disk 0)")), protect.toString());
+    boolean removable = vendor.equals("BOOT");
+    String path = "\\EFI\\" + vendor.toUpperCase(java.util.Locale.ROOT) + "\\"
+        + loader.toUpperCase(java.util.Locale.ROOT);
+    assertTrue(protect.getTimelineList().stream().anyMatch(s -> removable
+        ? s.getDescription().equals("boot check: the cloud copy boots by itself: its EFI system"
+            + " partition holds \\EFI\\BOOT\\BOOTX64.EFI (disk 0)")
+        : s.getDescription().startsWith("boot check: its EFI system partition has no"
+            + " \\EFI\\BOOT\\BOOTX64.EFI, only " + path + " (disk 0); the cloud copy boots"
+            + " through the entry Failback wrote into its firmware's variable store, as the"
+            + " guest's OS did on-prem: HD(1,GPT,") && s.getDescription().endsWith(")/" + path)),
+        protect.toString());
     assertEquals("", fixture.item().getBootWarning());
     String cloudVm = fixture.item().getCloudVmId();
     fixture.awaitState(lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER),
@@ -96,9 +124,11 @@ class KvmUefiFailoverTest {
     Path log = dir.resolve("kvm/vms").resolve(cloudVm).resolve("console.log");
     GuestConsole console = KvmFailovers.console(dir, cleanup, cloudVm);
     assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
-    assertTrue(EfiBootDisk.REMOVABLE_MEDIA_BOOT.matcher(
-        Files.readString(log, StandardCharsets.ISO_8859_1)).find(),
-        "the firmware started the disk's removable-media path: " + console.tail());
+    String firmware = Files.readString(log, StandardCharsets.ISO_8859_1);
+    assertTrue(removable ? EfiBootDisk.REMOVABLE_MEDIA_BOOT.matcher(firmware).find()
+        : firmware.contains("BdsDxe: starting Boot0000 \"Failback: " + path + "\" from HD(1,GPT,"),
+        "the firmware started the disk's " + (removable ? "removable-media path" : "entry")
+            + ": " + console.tail());
     return new Booted(bootDisk[0], console.report());
   }
 }

@@ -19,8 +19,22 @@ public final class EfiBootCheck {
 
   private EfiBootCheck() {}
 
-  /** What the disk's EFI system partition holds, as far as booting it goes. */
-  public record Verdict(boolean bootable, String summary) {}
+  /**
+   * The boot loaders a Linux distribution names in the boot entry it writes, most wanted first:
+   * the Secure Boot shim (Debian, Ubuntu, RHEL, SUSE), then GRUB itself. (Windows Setup writes
+   * the removable-media path as well.)
+   */
+  private static final List<String> OS_LOADERS = List.of("SHIMX64.EFI", "GRUBX64.EFI");
+
+  /**
+   * What the disk's EFI system partition holds, as far as booting it goes; for a disk that does
+   * not boot by itself, the entry that would start its OS's loader, when one is clear.
+   */
+  public record Verdict(boolean bootable, String summary, Optional<EfiBootEntry> entry) {
+    public Verdict(boolean bootable, String summary) {
+      this(bootable, summary, Optional.empty());
+    }
+  }
 
   /**
    * The verdict for {@code disk}, or empty when it has no GPT EFI system partition.
@@ -30,10 +44,10 @@ public final class EfiBootCheck {
   public static Optional<Verdict> of(BlockDevice disk) throws IOException {
     Optional<GptEsp.Extent> esp = GptEsp.of(disk);
     return esp.isEmpty() ? Optional.empty()
-        : Optional.of(of(new FatDirectories(disk, esp.get())));
+        : Optional.of(of(new FatDirectories(disk, esp.get()), esp.get()));
   }
 
-  private static Verdict of(FatDirectories fat) throws IOException {
+  private static Verdict of(FatDirectories fat, GptEsp.Extent esp) throws IOException {
     Optional<FatDirectories.Entry> efi = find(fat.root(), "EFI", true);
     if (efi.isEmpty()) {
       return new Verdict(false, "its EFI system partition has no \\EFI folder");
@@ -44,19 +58,40 @@ public final class EfiBootCheck {
       return new Verdict(true, "its EFI system partition holds \\EFI\\BOOT\\" + FALLBACK);
     }
     List<String> loaders = new ArrayList<>();
+    List<String> all = new ArrayList<>();
     for (FatDirectories.Entry vendor : vendors) {
       if (!vendor.directory() || vendor.name().startsWith(".")) {
         continue;
       }
       for (FatDirectories.Entry file : fat.list(vendor)) {
-        if (!file.directory() && file.name().endsWith(".EFI")
-            && loaders.size() < MAX_LOADERS_SAID) {
-          loaders.add("\\EFI\\" + vendor.name() + "\\" + file.name());
+        if (!file.directory() && file.name().endsWith(".EFI")) {
+          all.add("\\EFI\\" + vendor.name() + "\\" + file.name());
+          if (loaders.size() < MAX_LOADERS_SAID) {
+            loaders.add(all.get(all.size() - 1));
+          }
         }
       }
     }
     return new Verdict(false, "its EFI system partition has no \\EFI\\BOOT\\" + FALLBACK
-        + (loaders.isEmpty() ? "" : ", only " + String.join(", ", loaders)));
+        + (loaders.isEmpty() ? "" : ", only " + String.join(", ", loaders)),
+        osLoader(all).filter(path -> esp.sectorSize() == 512).map(path -> new EfiBootEntry(path,
+            esp.number(), esp.firstLba(), esp.lbaCount(), esp.guid())));
+  }
+
+  /**
+   * The loader an entry should start: the most wanted of {@link #OS_LOADERS} when only one
+   * folder has it, else the one loader there is; none when that is not clear (two OSes). A
+   * 4096-byte-sector layout gets none: the copy's disks show 512-byte sectors, where the
+   * firmware would not find the partition.
+   */
+  private static Optional<String> osLoader(List<String> paths) {
+    for (String name : OS_LOADERS) {
+      List<String> found = paths.stream().filter(p -> p.endsWith("\\" + name)).toList();
+      if (!found.isEmpty()) {
+        return found.size() == 1 ? Optional.of(found.get(0)) : Optional.empty();
+      }
+    }
+    return paths.size() == 1 ? Optional.of(paths.get(0)) : Optional.empty();
   }
 
   /** FAT keeps 8.3 names in capitals. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The EFI system partition of a GPT disk, read from the primary header and its partition
@@ -19,8 +20,13 @@ final class GptEsp {
   /** More entries than any real table has: a bound on what a corrupt header makes us read. */
   private static final int MAX_ENTRIES = 1024;
 
-  /** A partition's bytes on the disk. */
-  record Extent(long offset, long length) {}
+  /**
+   * A partition's bytes on the disk, and how a UEFI device path names it: its number in the
+   * table (from 1), first sector and sector count in the table's sectors of {@code sectorSize}
+   * bytes, and its unique partition GUID.
+   */
+  record Extent(long offset, long length, int number, long firstLba, long lbaCount,
+      int sectorSize, UUID guid) {}
 
   private GptEsp() {}
 
@@ -59,7 +65,9 @@ final class GptEsp {
         long first = entries.getLong(at + 32);
         long last = entries.getLong(at + 40);
         if (first > 0 && last >= first && (last + 1) <= disk.size() / sector) {
-          return Optional.of(new Extent(first * sector, (last - first + 1) * sector));
+          return Optional.of(new Extent(first * sector, (last - first + 1) * sector, i + 1,
+              first, last - first + 1, sector,
+              EfiBootEntry.guid(entries.array(), entries.arrayOffset() + at + 16)));
         }
       }
     }

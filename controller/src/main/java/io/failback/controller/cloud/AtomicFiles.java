@@ -13,14 +13,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Small files replaced atomically and durably, and directories removed whole. */
-final class AtomicFiles {
+public final class AtomicFiles {
   private AtomicFiles() {}
 
   /**
    * Replaces {@code file} with {@code bytes}: a reader (or a restart after a crash) sees either
    * the old content or the new, never a mix or an empty file.
    */
-  static void write(Path file, ByteBuffer bytes) throws IOException {
+  public static void write(Path file, ByteBuffer bytes) throws IOException {
     Path temp = file.resolveSibling(file.getFileName() + ".tmp");
     try (FileChannel out =
         FileChannel.open(

@@ -54,6 +54,21 @@ public interface Cloud extends AutoCloseable {
   void setDevices(String vmId, CloudDevices devices) throws CloudException;
 
   /**
+   * Gives an OFF UEFI VM's firmware {@code entry} as its one boot entry, from its next start on:
+   * what the on-prem VM's firmware held for its OS, which Hyper-V keeps outside the disks. The
+   * bytes on its disks stay as they are.
+   *
+   * @return false when this cloud keeps no firmware variables (its VMs boot only the
+   *     removable-media path)
+   * @throws CloudException FAILED_PRECONDITION when it is RUNNING, INVALID_ARGUMENT when it
+   *     does not boot through UEFI
+   */
+  default boolean setBootEntry(String vmId, io.failback.controller.boot.EfiBootEntry entry)
+      throws CloudException {
+    return false;
+  }
+
+  /**
    * Shuts a RUNNING VM down; does nothing when it is OFF.
    *
    * <p>When this returns no guest write is in progress or will ever complete, and the disks are

@@ -2,6 +2,8 @@ package io.failback.controller.lifecycle;
 
 import io.failback.common.disk.BlockDevice;
 import io.failback.controller.boot.EfiBootCheck;
+import io.failback.controller.boot.EfiBootEntry;
+import io.failback.controller.cloud.CloudException;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.VirtualMachine;
 import java.util.Optional;
@@ -41,7 +43,7 @@ final class CloudBootCheck {
           verdict = EfiBootCheck.of(disk);
         }
         if (verdict.isPresent()) {
-          return result(vm, i, verdict.get());
+          return result(context, cloudVmId, vm, i, verdict.get());
         }
       }
       return new Result("", "", true);
@@ -51,15 +53,31 @@ final class CloudBootCheck {
     }
   }
 
-  private static Result result(VirtualMachine vm, int disk, EfiBootCheck.Verdict verdict) {
+  private static Result result(LifecycleContext context, String cloudVmId, VirtualMachine vm,
+      int disk, EfiBootCheck.Verdict verdict) {
     String where = " (disk " + disk + ")";
     if (verdict.bootable()) {
       return new Result("boot check: the cloud copy boots by itself: " + verdict.summary()
           + where, "", true);
     }
+    String entryProblem = "";
+    if (verdict.entry().isPresent()) {
+      EfiBootEntry entry = verdict.entry().get();
+      try {
+        if (context.cloud().setBootEntry(cloudVmId, entry)) {
+          return new Result("boot check: " + verdict.summary() + where + "; the cloud copy"
+              + " boots through the entry Failback wrote into its firmware's variable store, as"
+              + " the guest's OS did on-prem: " + entry.devicePath(), "", true);
+        }
+        entryProblem = "; this cloud keeps no boot entries";
+      } catch (CloudException e) {
+        entryProblem = "; writing a boot entry for " + entry.loaderPath() + " failed ("
+            + e.getMessage() + ")";
+      }
+    }
     String warning = "the cloud copy may not boot by itself: " + verdict.summary() + where
-        + "; it starts without the on-prem VM's boot entries, so install the boot loader at the"
-        + " removable-media path in the guest as well (Debian: grub-install"
+        + entryProblem + "; it starts without the on-prem VM's boot entries, so install the"
+        + " boot loader at the removable-media path in the guest as well (Debian: grub-install"
         + " --force-extra-removable); the next delta cycle checks again";
     log.warn("vm " + vm.getName() + " (" + vm.getId() + "): " + warning);
     return new Result("boot check: " + warning, warning, true);

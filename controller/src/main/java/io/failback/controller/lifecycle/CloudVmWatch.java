@@ -65,9 +65,13 @@ final class CloudVmWatch {
     }
   }
 
-  /** Whether the item's cloud VM should be running now: the active copy, no job on it. */
+  /**
+   * Whether the item's cloud VM should be running now: the active copy, no job on it. Not while
+   * a failback's rollback is due: the sweep starts the cloud VM then, and the item's
+   * inconsistent_reason says how that goes.
+   */
   private static boolean watched(ProtectedItem item) {
     return item.getActiveJobId().isEmpty() && !item.getCloudVmId().isEmpty()
-        && Transitions.cloudCopyRests(item.getState());
+        && Transitions.cloudCopyRests(item.getState()) && !ProtectedItems.rollbackDue(item);
   }
 }

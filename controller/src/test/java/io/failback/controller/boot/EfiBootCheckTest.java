@@ -38,10 +38,15 @@ class EfiBootCheckTest {
         "its EFI system partition holds \\EFI\\BOOT\\BOOTX64.EFI")),
         check(EfiBootDisk.write(dir.resolve("fallback.img"), DISK, guest, script)));
     // An 8.3 name in lower case is kept as a short name, which is in capitals.
-    assertEquals(Optional.of(new EfiBootCheck.Verdict(false, "its EFI system partition has no"
-        + " \\EFI\\BOOT\\BOOTX64.EFI, only \\EFI\\DEBIAN\\GRUBX64.EFI")),
-        check(EfiBootDisk.write(dir.resolve("debian.img"), DISK, guest, script, "debian",
-            "grubx64.efi")));
+    Path debian = EfiBootDisk.write(dir.resolve("debian.img"), DISK, guest, script, "debian",
+        "grubx64.efi");
+    EfiBootCheck.Verdict verdict = check(debian).orElseThrow();
+    assertEquals(new EfiBootCheck.Verdict(false, "its EFI system partition has no"
+        + " \\EFI\\BOOT\\BOOTX64.EFI, only \\EFI\\DEBIAN\\GRUBX64.EFI", verdict.entry()), verdict);
+    // The entry Debian's installer writes for it: partition 1, from 1 MiB to 1 MiB short of
+    // the end, its GUID as sfdisk chose it.
+    assertEquals(Optional.of(new EfiBootEntry("\\EFI\\DEBIAN\\GRUBX64.EFI", 1, 2048,
+        (DISK - (2 << 20)) / 512, partitionGuid(debian))), verdict.entry());
     Path empty = dir.resolve("empty.raw");
     BlockDevices.createRawSparse(empty, DISK).close();
     assertEquals(Optional.empty(), check(empty), "no GPT");
@@ -116,6 +121,35 @@ class EfiBootCheckTest {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor() == 0, String.join(" ", command) + ": " + output);
+  }
+
+  /**
+   * Two OSes' loaders (a shim in two folders): which one the on-prem entry named is not
+   * clear, so no entry is proposed.
+   */
+  @Test
+  void twoOsLoadersProposeNoEntry() throws Exception {
+    Path image = EfiBootDisk.write(dir.resolve("two.img"), DISK, TinyGuest.require(),
+        new GuestScript(), "debian", "shimx64.efi");
+    String esp = image + "@@" + (1 << 20);
+    run("mmd", "-i", esp, "::/EFI/ubuntu");
+    run("mcopy", "-i", esp, EfiBootDisk.BOOT_LOADER.toString(), "::/EFI/ubuntu/shimx64.efi");
+    EfiBootCheck.Verdict verdict = check(image).orElseThrow();
+    assertTrue(verdict.summary().endsWith("only \\EFI\\DEBIAN\\SHIMX64.EFI,"
+        + " \\EFI\\UBUNTU\\SHIMX64.EFI"), verdict.summary());
+    assertEquals(Optional.empty(), verdict.entry());
+  }
+
+  /** The unique GUID sfdisk gave the image's first partition. */
+  private static java.util.UUID partitionGuid(Path image) throws Exception {
+    Process process = new ProcessBuilder("/usr/sbin/sfdisk", "--dump", image.toString())
+        .redirectErrorStream(true).start();
+    String dump = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, process.waitFor(), dump);
+    java.util.regex.Matcher uuid = java.util.regex.Pattern.compile("uuid=([0-9A-F-]{36})")
+        .matcher(dump);
+    assertTrue(uuid.find(), dump);
+    return java.util.UUID.fromString(uuid.group(1));
   }
 
   private static Optional<EfiBootCheck.Verdict> check(Path image) throws Exception {

@@ -60,8 +60,15 @@ final class DomainXml {
         // libvirt picks the UEFI firmware (OVMF) from the descriptors QEMU installs, and keeps
         // the VM's own variable store (its boot entries) from start to start. A host kernel
         // booted instead of the VM's disks needs no firmware of the VM's.
-        .append(vm.uefi() && boot.isEmpty() ? "  <os firmware='efi'>\n" : "  <os>\n")
+        .append(vm.uefi() && boot.isEmpty() && vm.firmware() == null
+            ? "  <os firmware='efi'>\n" : "  <os>\n")
         .append("    <type arch='x86_64' machine='pc'>hvm</type>\n");
+    if (vm.uefi() && boot.isEmpty() && vm.firmware() != null) {
+      // The VM's own variable store, with the boot entry Failback wrote, and its firmware.
+      xml.append("    <loader readonly='yes' type='pflash'>")
+          .append(escape(vm.firmware().code())).append("</loader>\n    <nvram>")
+          .append(escape(vm.firmware().vars())).append("</nvram>\n");
+    }
     if (boot.isPresent()) {
       xml.append("    <kernel>").append(escape(boot.get().kernel().toString()))
           .append("</kernel>\n    <initrd>").append(escape(boot.get().initrd().toString()))

@@ -1,6 +1,9 @@
 package io.failback.controller.cloud.kvm;
 
 import io.failback.common.disk.BlockDevice;
+import io.failback.controller.boot.EfiBootEntry;
+import io.failback.controller.boot.OvmfVarStore;
+import io.failback.controller.cloud.AtomicFiles;
 import io.failback.controller.cloud.Cloud;
 import io.failback.controller.cloud.CloudDevices;
 import io.failback.controller.cloud.CloudException;
@@ -11,6 +14,7 @@ import io.failback.controller.cloud.PowerState;
 import io.failback.controller.cloud.SimulatedGuest;
 import io.failback.controller.cloud.kvm.KvmDomains.Found;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -144,6 +148,35 @@ public final class KvmCloud implements Cloud {
       factory.redefine(found.record().withDevices(devices), Optional.empty());
     } catch (LibvirtException e) {
       throw CloudException.io(e, "cannot change the devices of cloud VM %s", vm.label());
+    }
+  }
+
+  /** Writes the VM's own variable store from the firmware's empty one, with {@code entry}. */
+  @Override
+  public synchronized boolean setBootEntry(String vmId, EfiBootEntry entry)
+      throws CloudException {
+    Found found = domains.require(vmId);
+    CloudVm vm = vm(found);
+    if (vm.state() != PowerState.OFF) {
+      throw CloudException.precondition("cloud VM %s is %s: its boot entries change only while"
+          + " it is OFF", vm.label(), vm.state());
+    }
+    if (!found.record().uefi()) {
+      throw CloudException.invalid("cloud VM %s boots through a BIOS, not UEFI", vm.label());
+    }
+    try {
+      UefiFirmware firmware = UefiFirmware.find(UefiFirmware.DESCRIPTOR_DIRS).orElseThrow(
+          () -> new IOException("no UEFI firmware descriptor for an i440fx machine in "
+              + UefiFirmware.DESCRIPTOR_DIRS));
+      Path vars = factory.vmDir(vmId).resolve("uefi-vars.fd");
+      AtomicFiles.write(vars, ByteBuffer.wrap(OvmfVarStore.withBootEntry(
+          Files.readAllBytes(firmware.varsTemplate()), entry.loadOption("Failback: "
+              + entry.loaderPath()))));
+      factory.redefine(found.record().withFirmware(new KvmVmRecord.Firmware(
+          firmware.code().toString(), vars.toString(), entry.devicePath())), Optional.empty());
+      return true;
+    } catch (IOException | LibvirtException e) {
+      throw CloudException.io(e, "cannot write the boot entry of cloud VM %s", vm.label());
     }
   }
 

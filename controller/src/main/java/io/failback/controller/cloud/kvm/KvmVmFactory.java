@@ -74,7 +74,7 @@ final class KvmVmFactory {
       }
       KvmVmRecord record = new KvmVmRecord(vmId, spec.name(), spec.sourceVmId(),
           clock.instant().toString(), disks, nics, spec.memoryBytes(), spec.processorCount(),
-          notes, cloudName(), spec.uefi(), spec.devices(), spec.guestFamily());
+          notes, cloudName(), spec.uefi(), spec.devices(), spec.guestFamily(), null);
       redefine(record, Optional.empty());
       return record;
     } catch (IOException | LibvirtException | RuntimeException e) {

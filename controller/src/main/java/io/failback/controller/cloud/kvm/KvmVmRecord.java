@@ -27,10 +27,13 @@ import java.util.Optional;
  *     kept reads VIRTIO, as every domain had then
  * @param guestFamily the guest OS's family (its clock and enlightenments); a record from before
  *     this was kept reads OTHER, the UTC clock every domain had then
+ * @param firmware the UEFI firmware and variable store of its own a UEFI domain boots with, once
+ *     Failback wrote a boot entry; null: libvirt's choice, with a store of libvirt's
  */
 record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
     List<Disk> disks, List<Nic> nics, long memoryBytes, int processorCount, List<String> notes,
-    String cloud, boolean uefi, CloudDevices devices, GuestFamily guestFamily) {
+    String cloud, boolean uefi, CloudDevices devices, GuestFamily guestFamily,
+    Firmware firmware) {
   private static final Gson GSON = new Gson();
 
   KvmVmRecord {
@@ -43,20 +46,32 @@ record KvmVmRecord(String id, String name, String sourceVmId, String createdAt,
       List<Nic> nics, long memoryBytes, int processorCount, List<String> notes, String cloud,
       boolean uefi) {
     this(id, name, sourceVmId, createdAt, disks, nics, memoryBytes, processorCount, notes, cloud,
-        uefi, CloudDevices.VIRTIO, GuestFamily.OTHER);
+        uefi, CloudDevices.VIRTIO, GuestFamily.OTHER, null);
   }
 
   /** This record with {@code next} devices. */
   KvmVmRecord withDevices(CloudDevices next) {
     return new KvmVmRecord(id, name, sourceVmId, createdAt, disks, nics, memoryBytes,
-        processorCount, notes, cloud, uefi, next, guestFamily);
+        processorCount, notes, cloud, uefi, next, guestFamily, firmware);
   }
 
   /** This record with a guest of {@code family}. */
   KvmVmRecord withGuestFamily(GuestFamily family) {
     return new KvmVmRecord(id, name, sourceVmId, createdAt, disks, nics, memoryBytes,
-        processorCount, notes, cloud, uefi, devices, family);
+        processorCount, notes, cloud, uefi, devices, family, firmware);
   }
+
+  /** This record booting with {@code next}. */
+  KvmVmRecord withFirmware(Firmware next) {
+    return new KvmVmRecord(id, name, sourceVmId, createdAt, disks, nics, memoryBytes,
+        processorCount, notes, cloud, uefi, devices, guestFamily, next);
+  }
+
+  /**
+   * UEFI firmware code and the VM's own variable store (a file in its folder), which holds the
+   * boot entry {@code bootEntry} (as the firmware prints its device path).
+   */
+  record Firmware(String code, String vars, String bootEntry) {}
 
   record Disk(String name, String file, long virtualSize) {}
 

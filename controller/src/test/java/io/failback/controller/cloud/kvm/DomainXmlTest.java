@@ -53,6 +53,16 @@ class DomainXmlTest {
         Path.of("/k"), Path.of("/i"), "console=ttyS0")), Path.of("/log"));
     assertTrue(hostKernel.contains("  <os>\n") && !hostKernel.contains("firmware"),
         "a host kernel booted instead of the disks runs without the VM's firmware: " + xml);
+    // With a boot entry of Failback's: that firmware and the VM's own variable store.
+    KvmVmRecord entry = uefi.withFirmware(new KvmVmRecord.Firmware("/fw/CODE.fd",
+        "/c/vms/x/uefi-vars.fd", "HD(1,GPT,…)/\\EFI\\DEBIAN\\SHIMX64.EFI"));
+    String own = DomainXml.of(entry, "kvm", Optional.empty(), Path.of("/log"));
+    assertTrue(own.contains("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n"
+        + "    <loader readonly='yes' type='pflash'>/fw/CODE.fd</loader>\n"
+        + "    <nvram>/c/vms/x/uefi-vars.fd</nvram>\n    <boot dev='hd'/>") && !own.contains(
+        "firmware="), own);
+    assertEquals(Optional.of(entry), DomainXml.record(own));
+    assertEquals(Optional.of(uefi), KvmVmRecord.fromJson(uefi.toJson()), "none: null");
   }
 
   /** A record written before the generation was kept reads as a BIOS VM, as it was made. */
