@@ -2,7 +2,6 @@ package io.failback.controller.cloud.kvm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.guest.GuestConsole;
@@ -13,8 +12,6 @@ import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.CloudVmSpec;
 import io.failback.controller.cloud.CloudVmSpec.DiskSpec;
 import io.failback.controller.cloud.DiskFormat;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -24,10 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Change tracking of a cloud VM with SATA disks (a Windows guest's copy), and of one whose
- * devices changed between its tracked start and the failback's snapshot: an operator whose
- * failed-over guest would not boot on one kind restarts it on the other. Every write since the
- * tracked start is listed across the restarts, whichever names the disks had meanwhile.
+ * Change tracking of a cloud VM with SATA disks (a Windows guest's copy): its checkpoint and
+ * backups name the disks as its domain does (sd*). They named every disk vd*, so such a VM
+ * started untracked and a failback's snapshot of it failed.
  */
 class KvmEmulatedTrackingTest {
   private static final long MIB = 1 << 20;
@@ -37,7 +33,7 @@ class KvmEmulatedTrackingTest {
   @TempDir Path dir;
 
   @Test
-  void writesOnSataAndThenOnVirtioDisksAreAllListedSinceTheTrackedStart() throws Exception {
+  void aSataVmStartsTrackedAndItsSnapshotListsTheGuestsWrites() throws Exception {
     try (KvmTestCloud test = KvmTestCloud.open(dir, Duration.ofSeconds(10))) {
       KvmCloud cloud = test.cloud();
       // One disk: Linux names several SATA disks in the order their ports finish probing.
@@ -53,35 +49,7 @@ class KvmEmulatedTrackingTest {
       assertEquals(List.of(), console.report().errors(), console::tail);
       assertChangedSince(cloud, vm, point[0], new long[] {47, 48});
 
-      cloud.shutdown(vm.id());
-      cloud.setDevices(vm.id(), CloudDevices.VIRTIO);
-      console = test.start(vm.id(), new GuestScript()
-          .write("vda", 8 * MIB, BLOCK, "virtio").awaitAcpiShutdown());
-      assertTrue(console.await("AWAITING-ACPI", BOOT).isPresent(), console::tail);
-      assertEquals(List.of(), console.report().errors(), console::tail);
-      assertChangedSince(cloud, vm, point[0], new long[] {47, 48, 128});
-
-      // A guest that ignores the power button is destroyed after the timeout; QEMU still
-      // stores the bitmap as it exits (SIGTERM), so the tracking survives.
-      cloud.shutdown(vm.id());
-      cloud.setDevices(vm.id(), CloudDevices.EMULATED);
-      console = test.start(vm.id(), new GuestScript()
-          .write("sda", 12 * MIB, BLOCK, "hung").ignoreAcpiShutdown());
-      assertTrue(console.await("HANGING", BOOT).isPresent(), console::tail);
-      cloud.shutdown(vm.id());
-      assertFalse(console.report().powerOffReason().isPresent(), "destroyed, not powered off");
-      long[] all = {47, 48, 128, 192};
-      assertArrayEquals(all, cloud.changedBlocks(point[0], 0, BLOCK).orElseThrow(
-          () -> new AssertionError("the destroyed VM's bitmap is lost")), "OFF");
-      String offId;
-      try (CloudSnapshot off = cloud.snapshot(vm.id(), point[0])) {
-        offId = off.id();
-        byte[] sector = new byte[512];
-        off.disk(0).read(12 * MIB, ByteBuffer.wrap(sector));
-        assertEquals("hung", new String(sector, 0, 4, StandardCharsets.US_ASCII),
-            "the destroyed guest's write");
-      }
-      cloud.releaseSnapshot(offId);
+      // Its restarts, on other devices, forced or not: KvmCloudVmRestartTest.
     }
   }
 
