@@ -20,6 +20,7 @@ import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.RecoveryPlan;
 import io.failback.proto.v1.RecoveryPlanGroup;
 import io.failback.proto.v1.RecoveryPlanServiceGrpc;
+import io.failback.proto.v1.RestartCloudVmRequest;
 import io.failback.proto.v1.ReverseReplicateRequest;
 import io.failback.proto.v1.WatchJobRequest;
 import io.grpc.ManagedChannel;
@@ -44,7 +45,7 @@ class RecoveryPlanNoOrderTest {
   @TempDir Path dir;
 
   @Test
-  void commitAndReverseReplicateOfAPlanRunWithoutItsDelaysAndManualActions()
+  void restartCommitAndReverseReplicateOfAPlanRunWithoutItsDelaysAndManualActions()
       throws Exception {
     MultiVmFixture fixture = new MultiVmFixture(dir, cleanup, "web", "app", "db");
     fixture.failedOver();
@@ -61,6 +62,14 @@ class RecoveryPlanNoOrderTest {
                 .setDelayAfter(Durations.fromHours(24)))
             .addGroups(RecoveryPlanGroup.newBuilder().addVmIds(fixture.ids.get("web"))))
             .build());
+    // A restart of the plan's cloud VMs cannot be cancelled: it waits for no manual action.
+    Job restart = fixture.awaitState(failover.restartCloudVm(RestartCloudVmRequest.newBuilder()
+        .setRecoveryPlan("tiered").build()).getJob(), JobState.JOB_SUCCEEDED);
+    assertTrue(restart.getTimelineList().stream().anyMatch(s -> s.getDescription().equals(
+        "RestartCloudVm cannot be cancelled: the 3 groups of the plan are acted on together,"
+        + " without its delays and manual actions")), restart.toString());
+    assertEquals(3, restart.getTimelineList().stream().filter(s -> s.getDescription()
+        .contains(" started again in ")).count(), restart.toString());
     // The failback itself as a list of VMs: the plan's order is not what this test is about.
     fixture.awaitState(failover.plannedFailover(PlannedFailoverRequest.newBuilder()
         .addAllVmIds(fixture.allIds()).setDataSync(DataSync.FULL_DOWNLOAD).build()).getJob(),

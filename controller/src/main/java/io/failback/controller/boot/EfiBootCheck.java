@@ -74,8 +74,9 @@ public final class EfiBootCheck {
     }
     return new Verdict(false, "its EFI system partition has no \\EFI\\BOOT\\" + FALLBACK
         + (loaders.isEmpty() ? "" : ", only " + String.join(", ", loaders)),
-        osLoader(all).filter(path -> esp.sectorSize() == 512).map(path -> new EfiBootEntry(path,
-            esp.number(), esp.firstLba(), esp.lbaCount(), esp.guid())));
+        osLoader(all).filter(path -> esp.sectorSize() == 512 && EfiBootEntry.isPath(path))
+            .map(path -> new EfiBootEntry(path,
+                esp.number(), esp.firstLba(), esp.lbaCount(), esp.guid())));
   }
 
   /**

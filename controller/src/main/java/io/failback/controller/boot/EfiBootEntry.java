@@ -24,9 +24,14 @@ public record EfiBootEntry(String loaderPath, int partition, long firstLba, long
   private static final int LOAD_OPTION_ACTIVE = 1;
 
   public EfiBootEntry {
-    checkArgument(PATH.matcher(loaderPath).matches(), "not a FAT 8.3 path: %s", loaderPath);
+    checkArgument(isPath(loaderPath), "not a FAT 8.3 path: %s", loaderPath);
     checkArgument(partition > 0 && firstLba > 0 && lbaCount > 0, "partition %s at %s+%s",
         partition, firstLba, lbaCount);
+  }
+
+  /** Whether {@code path} is one an entry may start: a FAT 8.3 path in capitals. */
+  static boolean isPath(String path) {
+    return PATH.matcher(path).matches();
   }
 
   /** As the firmware prints it, e.g. {@code HD(1,GPT,…,0x800,0xF000)/\EFI\DEBIAN\SHIMX64.EFI}. */

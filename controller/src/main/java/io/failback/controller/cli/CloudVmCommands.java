@@ -21,8 +21,8 @@ final class CloudVmCommands {
   static final class Restart extends LifecycleCommand {
     @Parameters(paramLabel = "VM", arity = "0..*") List<String> vmIds = List.of();
 
-    @Option(names = "--plan", description = "Act on this recovery plan's VMs (stopped in"
-        + " reverse group order, started in group order).")
+    @Option(names = "--plan", description = "Act on this recovery plan's VMs (all at once,"
+        + " without the plan's delays and manual actions).")
     String plan = "";
 
     @Option(names = "--cloud-devices", paramLabel = "DEVICES", description = "From this start"

@@ -60,9 +60,10 @@ final class CloudVmRestart extends ItemWork {
     for (ProtectedItem item : checked.values()) {
       works.add(new CloudVmRestart(context, item, devices, force, "-v" + works.size()));
     }
-    // Not cancellable: a cloud VM left off half-way would be the failed-over VM down.
+    // Not cancellable: a cloud VM left off half-way would be the failed-over VM down. So a
+    // plan's VMs restart at once, without its manual actions, which only CancelJob could end.
     return vmJobs.launch(new VmJobs.Kind(OperatorAction.RESTART_CLOUD_VM.rpcName(),
-        FailoverDirection.ON_PREM_TO_CLOUD, false, false, true), targets, works, checked);
+        FailoverDirection.ON_PREM_TO_CLOUD, false, false, false), targets, works, checked);
   }
 
   @Override

@@ -106,9 +106,11 @@ final class VmJob {
         context.jobs().vmTasks(jobId, vmId, JobState.JOB_RUNNING, "");
       }
       if (!kind.startsVms() && groups > 1) {
-        context.jobs().step(jobId, "", kind.rpc() + " starts no VM: the " + groups
-            + " groups of the plan are acted on together, without its delays and manual"
-            + " actions");
+        // RestartCloudVm restarts VMs, but cannot wait for a manual action it could not end.
+        context.jobs().step(jobId, "", kind.rpc() + (kind.rpc().equals(
+            OperatorAction.RESTART_CLOUD_VM.rpcName()) ? " cannot be cancelled"
+            : " starts no VM") + ": the " + groups + " groups of the plan are acted on"
+            + " together, without its delays and manual actions");
       }
       stage(kind.waitForCompletion() ? "phase 1" : "preparing", targets.vmIds(),
           VmWork::prepare);
