@@ -82,6 +82,10 @@ class CloudVmRestartTest {
     assertEquals(io.failback.controller.cloud.CloudDevices.VIRTIO,
         cloud.get(cloudVm).orElseThrow().devices());
     write(cloud, cloudVm, 1, 2, 2);
+    Job again = fixture.awaitState(failover.restartCloudVm(RestartCloudVmRequest.newBuilder()
+        .addVmIds(fixture.vmId).setCloudDevices(CloudDevices.VIRTIO).build()).getJob(),
+        JobState.JOB_SUCCEEDED);
+    assertStep(again, "devices stay virtio");
 
     // Its guest powers itself off: the copy is just started, with force meaning nothing then.
     cloud.shutdown(cloudVm);

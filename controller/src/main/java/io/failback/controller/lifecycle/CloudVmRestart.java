@@ -102,12 +102,14 @@ final class CloudVmRestart extends ItemWork {
     if (devices == CloudDevices.CLOUD_DEVICES_UNSPECIFIED) {
       return;
     }
-    CloudDevices was = context.items().get(vmId()).getCloudDevices();
+    io.failback.controller.cloud.CloudDevices was = cloudVm().devices();
+    io.failback.controller.cloud.CloudDevices next = CloudDeviceChoice.fromProto(devices);
     // The item first: if the controller stops before the cloud VM changes, the recovery at its
     // start gives the cloud VM the item's devices before it starts it.
     context.items().setCloudDevices(vmId(), devices);
-    context.cloud().setDevices(item.getCloudVmId(), CloudDeviceChoice.fromProto(devices));
-    step("devices " + describe(was) + " → " + describe(devices) + " from this start on");
+    context.cloud().setDevices(item.getCloudVmId(), next);
+    step(was == next ? "devices stay " + describe(next)
+        : "devices " + describe(was) + " → " + describe(next) + " from this start on");
   }
 
   @Override
@@ -173,7 +175,8 @@ final class CloudVmRestart extends ItemWork {
     return String.format(java.util.Locale.ROOT, "%.1f s", took.toMillis() / 1000.0);
   }
 
-  private static String describe(CloudDevices devices) {
-    return devices == CloudDevices.VIRTIO ? "virtio" : "SATA disks and e1000e NICs";
+  private static String describe(io.failback.controller.cloud.CloudDevices devices) {
+    return devices == io.failback.controller.cloud.CloudDevices.VIRTIO ? "virtio"
+        : "SATA disks and e1000e NICs";
   }
 }
