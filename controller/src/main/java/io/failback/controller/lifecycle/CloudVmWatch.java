@@ -1,9 +1,12 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.ProtectedItem;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +28,27 @@ final class CloudVmWatch {
     this.context = context;
   }
 
-  /** Looks at every item's cloud VM once; an item whose check fails is said and skipped. */
+  /**
+   * Looks at every item's cloud VM once, from one listing of the cloud's VMs (one call however
+   * many items fail over); an item whose check fails is said and skipped.
+   */
   void check(List<ProtectedItem> items) {
+    Map<String, CloudVm> vms = new HashMap<>();
+    if (items.stream().anyMatch(CloudVmWatch::watched)) {
+      try {
+        context.cloud().list().forEach(vm -> vms.put(vm.id(), vm));
+      } catch (CloudException | RuntimeException e) {
+        log.warn("cloud VM check skipped: cannot list the cloud's VMs: " + e.getMessage());
+        return;
+      }
+    }
     for (ProtectedItem item : items) {
-      FlowSupport.quietly("checking the cloud VM of " + item.getVmName(), () -> check(item));
+      FlowSupport.quietly("checking the cloud VM of " + item.getVmName(),
+          () -> check(item, Optional.ofNullable(vms.get(item.getCloudVmId()))));
     }
   }
 
-  private void check(ProtectedItem item) throws Exception {
+  private void check(ProtectedItem item, Optional<CloudVm> vm) throws Exception {
     if (!watched(item)) {
       if (!item.getCloudVmWarning().isEmpty()) {
         // Moved on (a failback took the cloud VM down on purpose, or a job acts on it).
@@ -40,10 +56,16 @@ final class CloudVmWatch {
       }
       return;
     }
-    Optional<CloudVm> vm = context.cloud().get(item.getCloudVmId());
     boolean running = vm.map(v -> v.state() == PowerState.RUNNING).orElse(false);
     if (running == item.getCloudVmWarning().isEmpty()) {
       return; // as the item says already
+    }
+    if (!running) {
+      // Asked again before warning: a job may have started it since the listing.
+      vm = context.cloud().get(item.getCloudVmId());
+      if (vm.map(v -> v.state() == PowerState.RUNNING).orElse(false)) {
+        return;
+      }
     }
     String warning = running ? "" : (vm.isEmpty() ? "cloud VM " + item.getCloudVmId()
         + " is gone from the cloud (seen " + context.clock().instant() + "): the failed-over VM"
