@@ -57,7 +57,6 @@ public final class EfiBootCheck {
     if (boot.isPresent() && find(fat.list(boot.get()), FALLBACK, false).isPresent()) {
       return new Verdict(true, "its EFI system partition holds \\EFI\\BOOT\\" + FALLBACK);
     }
-    List<String> loaders = new ArrayList<>();
     List<String> all = new ArrayList<>();
     for (FatDirectories.Entry vendor : vendors) {
       if (!vendor.directory() || vendor.name().startsWith(".")) {
@@ -66,14 +65,12 @@ public final class EfiBootCheck {
       for (FatDirectories.Entry file : fat.list(vendor)) {
         if (!file.directory() && file.name().endsWith(".EFI")) {
           all.add("\\EFI\\" + vendor.name() + "\\" + file.name());
-          if (loaders.size() < MAX_LOADERS_SAID) {
-            loaders.add(all.get(all.size() - 1));
-          }
         }
       }
     }
     return new Verdict(false, "its EFI system partition has no \\EFI\\BOOT\\" + FALLBACK
-        + (loaders.isEmpty() ? "" : ", only " + String.join(", ", loaders)),
+        + (all.isEmpty() ? "" : ", only " + String.join(", ",
+            all.subList(0, Math.min(all.size(), MAX_LOADERS_SAID)))),
         osLoader(all).filter(path -> esp.sectorSize() == 512 && EfiBootEntry.isPath(path))
             .map(path -> new EfiBootEntry(path,
                 esp.number(), esp.firstLba(), esp.lbaCount(), esp.guid())));

@@ -48,7 +48,7 @@ final class CloudVmWatch {
     }
   }
 
-  private void check(ProtectedItem item, Optional<CloudVm> vm) throws Exception {
+  private void check(ProtectedItem item, Optional<CloudVm> listed) throws Exception {
     if (!watched(item)) {
       if (!item.getCloudVmWarning().isEmpty()) {
         // Moved on (a failback took the cloud VM down on purpose, or a job acts on it).
@@ -56,6 +56,7 @@ final class CloudVmWatch {
       }
       return;
     }
+    Optional<CloudVm> vm = listed;
     boolean running = vm.map(v -> v.state() == PowerState.RUNNING).orElse(false);
     if (running == item.getCloudVmWarning().isEmpty()) {
       return; // as the item says already

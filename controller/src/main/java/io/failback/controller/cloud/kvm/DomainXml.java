@@ -48,6 +48,7 @@ final class DomainXml {
     long memoryKib = Math.max(1, ((vm.memoryBytes() > 0 ? vm.memoryBytes() : DEFAULT_MEMORY)
         + KIB - 1) / KIB);
     int cpus = Math.max(1, vm.processorCount());
+    boolean uefiFirmware = vm.uefi() && boot.isEmpty(); // a host kernel needs none
     StringBuilder xml = new StringBuilder();
     xml.append("<domain type='").append(domainType).append("'>\n")
         .append("  <name>").append(vm.domainName()).append("</name>\n")
@@ -60,10 +61,9 @@ final class DomainXml {
         // libvirt picks the UEFI firmware (OVMF) from the descriptors QEMU installs, and keeps
         // the VM's own variable store (its boot entries) from start to start. A host kernel
         // booted instead of the VM's disks needs no firmware of the VM's.
-        .append(vm.uefi() && boot.isEmpty() && vm.firmware() == null
-            ? "  <os firmware='efi'>\n" : "  <os>\n")
+        .append(uefiFirmware && vm.firmware() == null ? "  <os firmware='efi'>\n" : "  <os>\n")
         .append("    <type arch='x86_64' machine='pc'>hvm</type>\n");
-    if (vm.uefi() && boot.isEmpty() && vm.firmware() != null) {
+    if (uefiFirmware && vm.firmware() != null) {
       // The VM's own variable store, with the boot entry Failback wrote, and its firmware.
       xml.append("    <loader readonly='yes' type='pflash'>")
           .append(escape(vm.firmware().code())).append("</loader>\n    <nvram>")
