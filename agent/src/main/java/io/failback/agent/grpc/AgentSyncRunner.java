@@ -6,6 +6,7 @@ import io.failback.agent.hyperv.ReadPoint;
 import io.failback.agent.hyperv.SourceTracking;
 import io.failback.agent.hyperv.state.AfterWriteReferences;
 import io.failback.agent.hyperv.state.GuardedHypervisor;
+import io.failback.agent.hyperv.state.OpenSessions;
 import io.failback.agent.hyperv.state.ParkedReadPoints;
 import io.failback.agent.hyperv.state.ReadPoints;
 import io.failback.common.crypto.JobKey;
@@ -86,6 +87,11 @@ public final class AgentSyncRunner implements AutoCloseable {
     this.afterWrite = new AfterWriteReferences(driver.readPoints());
   }
 
+  /** The read points parked for continued sessions; a release of their VM ends them. */
+  public ParkedReadPoints parked() {
+    return parked;
+  }
+
   /** Starts the session in the background; {@code report} gets the result once it ends. */
   public void start(String commandId, StartSync start, Consumer<CommandResult> report) {
     try {
@@ -123,10 +129,15 @@ public final class AgentSyncRunner implements AutoCloseable {
         return warmUp(start, payloadKey, result);
       }
       VirtualMachine vm = find(start);
-      if (start.getAgentRole() == SyncRole.SOURCE) {
-        runFromReadPoint(start, payloadKey, vm, result);
-      } else {
-        runAsTarget(start, payloadKey, vm, result);
+      OpenSessions.Handle open = driver.sessions().session(vm.getId());
+      try {
+        if (start.getAgentRole() == SyncRole.SOURCE) {
+          runFromReadPoint(start, payloadKey, vm, result);
+        } else {
+          runAsTarget(start, payloadKey, vm, result);
+        }
+      } finally {
+        open.close();
       }
     } catch (ParkedReadPoints.GoneException e) {
       log.info("sync session " + sessionId + " refused: " + e.getMessage());

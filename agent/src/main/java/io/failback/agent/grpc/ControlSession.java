@@ -58,6 +58,7 @@ public final class ControlSession implements AutoCloseable {
   private final UndoCommands undo;
   private final VmCommands vmCommands;
   private final DrillCommands drills;
+  private final io.failback.agent.release.VmRelease release;
   private final BackgroundCommands background = new BackgroundCommands(this::deliver);
   private final InventoryReports inventories;
   /** Results finished while the control stream was down; sent after the next registration. */
@@ -90,6 +91,7 @@ public final class ControlSession implements AutoCloseable {
     this.vmCommands = new VmCommands(driver, undo);
     this.drills = new DrillCommands(driver);
     this.syncs = new AgentSyncRunner(channels, driver, digestSets, encryption, meter);
+    this.release = new io.failback.agent.release.VmRelease(driver, digestSets, syncs.parked());
     this.inventories = new InventoryReports(driver, agentVersion, encryption);
     this.driver = driver;
     this.agentVersion = agentVersion;
@@ -143,7 +145,7 @@ public final class ControlSession implements AutoCloseable {
     attempt++;
     HostInventory inventory;
     try {
-      inventory = readInventory();
+      inventory = inventories.read();
     } catch (IOException e) {
       log.warn("cannot read the hypervisor inventory: " + e.getMessage());
       scheduleReconnect(Status.UNAVAILABLE.withDescription(e.getMessage()));
@@ -169,10 +171,6 @@ public final class ControlSession implements AutoCloseable {
     } catch (IOException e) {
       log.warn("cannot read the hypervisor inventory: " + e.getMessage());
     }
-  }
-
-  private HostInventory readInventory() throws IOException {
-    return inventories.read();
   }
 
   /** Answers a round-trip probe on the stream it came on; one of a replaced stream is dropped. */
@@ -277,7 +275,7 @@ public final class ControlSession implements AutoCloseable {
         // controller learns the host's new state with the answer.
         background.run(result, "cannot create VM " + command.getCreateVm().getName(),
             () -> result.setCreatedVmId(driver.createVm(NewVm.of(command.getCreateVm())).getId())
-                .setInventory(readInventory()));
+                .setInventory(inventories.read()));
         return;
       }
       case SAMPLE_DIGESTS -> {
@@ -287,7 +285,7 @@ public final class ControlSession implements AutoCloseable {
       }
       case REFRESH_INVENTORY -> {
         try {
-          result.setInventory(readInventory());
+          result.setInventory(inventories.read());
         } catch (IOException e) {
           result.setError("cannot read the hypervisor inventory: " + e.getMessage());
         }
@@ -299,10 +297,15 @@ public final class ControlSession implements AutoCloseable {
             .getVmId(), () -> undo.rollback(command.getRollbackDisks(), result));
         return;
       }
+      case RELEASE_VM -> {
+        background.run(result, "VM " + command.getReleaseVm().getVmId() + " not released",
+            () -> result.setReleaseReport(release.release(command.getReleaseVm())));
+        return;
+      }
       case CREATE_DRILL_VM, DELETE_DRILL_VM -> {
         // Seeding a drill VM's disks reads the on-prem VM's: minutes for large ones.
         background.run(result, "drill VM not " + (command.hasCreateDrillVm() ? "created"
-            : "deleted"), () -> drills.run(command, result, this::readInventory));
+            : "deleted"), () -> drills.run(command, result, inventories::read));
         return;
       }
       default -> result.setError("this agent (" + agentVersion + ") does not know command "
@@ -315,7 +318,7 @@ public final class ControlSession implements AutoCloseable {
   private void vmCommand(CommandResult.Builder result, BackgroundCommands.Action action) {
     try {
       action.run();
-      result.setInventory(readInventory());
+      result.setInventory(inventories.read());
     } catch (IOException e) {
       result.setError(e.getMessage());
     }

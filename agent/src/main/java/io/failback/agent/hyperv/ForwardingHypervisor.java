@@ -57,4 +57,9 @@ public abstract class ForwardingHypervisor implements HypervisorDriver {
   public void discardReadPointsSince(String vmId, Instant since) throws IOException {
     inner.discardReadPointsSince(vmId, since);
   }
+
+  @Override
+  public int destroyReferencePoints(String vmId) throws IOException {
+    return inner.destroyReferencePoints(vmId);
+  }
 }

@@ -74,4 +74,14 @@ public interface HypervisorDriver {
    * before or long after, are not the agent's to remove.
    */
   void discardReadPointsSince(String vmId, Instant since) throws IOException;
+
+  /**
+   * Destroys every change-tracking reference point this driver made of VM {@code vmId} and
+   * forgets them; returns how many it destroyed (0 when none is left). Reference points and
+   * checkpoints it did not make (another backup product's) are never touched, nor the VM.
+   *
+   * @throws IOException naming the hypervisor step that failed; those not yet destroyed are
+   *     still known, for the next call
+   */
+  int destroyReferencePoints(String vmId) throws IOException;
 }

@@ -1,6 +1,7 @@
 package io.failback.common.sync;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -20,7 +21,7 @@ public final class DigestSets {
    *     missing (TRACKED) or of another shape
    */
   DigestSet open(String name, DigestSet.Shape shape, boolean mustExist) throws SyncException {
-    if (!NAME.matcher(name).matches() || name.contains("..")) {
+    if (!isValidName(name)) {
       throw SyncException.invalid("digest_set '%s' is not a valid name", name);
     }
     try {
@@ -30,10 +31,16 @@ public final class DigestSets {
     }
   }
 
-  /** Deletes the set {@code name}, e.g. when its disk is deleted. */
-  public void delete(String name) throws IOException {
-    if (NAME.matcher(name).matches() && !name.contains("..")) {
-      java.nio.file.Files.deleteIfExists(dir.resolve(name + ".digests"));
-    }
+  /** Whether {@code name} may name a set: one that cannot point outside the directory. */
+  public static boolean isValidName(String name) {
+    return NAME.matcher(name).matches() && !name.contains("..");
+  }
+
+  /**
+   * Deletes the set {@code name}, e.g. when its disk is deleted; returns whether there was one
+   * (never for a name that is not valid).
+   */
+  public boolean delete(String name) throws IOException {
+    return isValidName(name) && Files.deleteIfExists(dir.resolve(name + ".digests"));
   }
 }

@@ -3,6 +3,7 @@ package io.failback.agent.hyperv.powershell;
 import static io.failback.agent.hyperv.powershell.PsJson.objects;
 import static io.failback.agent.hyperv.powershell.PsJson.text;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.failback.agent.hyperv.ChangeTracking;
 import io.failback.agent.hyperv.ReadPoint;
@@ -137,14 +138,26 @@ final class HyperVReadPoint implements ReadPoint {
   private void destroyOldReferencePoints(String referencePointId) {
     try {
       for (String old : own.add(vmId, referencePointId)) {
-        shell.run("destroy-reference-point.ps1", PowerShell.parameters("referencePointId", old),
-            "destroy old reference point " + old + " of VM " + vmId, timeout);
-        own.remove(vmId, old);
+        destroyReferencePoint(shell, timeout, own, vmId, old);
       }
     } catch (IOException e) {
       log.warn("old reference points of VM " + vmId + " were not all removed: "
           + e.getMessage());
     }
+  }
+
+  /**
+   * Destroys reference point {@code id} this agent made of VM {@code vmId}, then forgets it;
+   * returns whether the host still had it.
+   */
+  static boolean destroyReferencePoint(PowerShell shell, Duration timeout,
+      OwnReferencePoints own, String vmId, String id) throws IOException {
+    JsonElement answer = shell.run("destroy-reference-point.ps1",
+        PowerShell.parameters("referencePointId", id), "destroy reference point " + id
+            + " of VM " + vmId, timeout);
+    // The script ended well: the host has it no more, whatever the answer says.
+    own.remove(vmId, id);
+    return PsJson.bool(PowerShellHypervisor.object(answer), "destroyed");
   }
 
   @Override

@@ -44,6 +44,11 @@ final class OwnReferencePoints {
     return List.copyOf(ids.subList(0, Math.max(0, ids.size() - KEPT)));
   }
 
+  /** The reference points of VM {@code vmId} this agent made and has not destroyed. */
+  synchronized List<String> of(String vmId) throws IOException {
+    return List.copyOf(read(vmId));
+  }
+
   /** Forgets a reference point once it was destroyed. */
   synchronized void remove(String vmId, String referencePointId) throws IOException {
     List<String> ids = new ArrayList<>(read(vmId));

@@ -198,6 +198,20 @@ public final class PowerShellHypervisor implements HypervisorDriver {
         + " made between " + since + " and " + until, options.checkpointTimeout());
   }
 
+  /**
+   * Destroys the reference points of the VM that this driver recorded as its own (see {@link
+   * OwnReferencePoints}); any other on the host is another product's and stays.
+   */
+  @Override
+  public int destroyReferencePoints(String vmId) throws IOException {
+    int destroyed = 0;
+    for (String id : own.of(vmId)) {
+      destroyed += HyperVReadPoint.destroyReferencePoint(shell, options.checkpointTimeout(), own,
+          vmId, id) ? 1 : 0;
+    }
+    return destroyed;
+  }
+
   private static void requireState(JsonObject answer, String vmId, String expected)
       throws IOException {
     String state = enumName(answer, "state", HyperVEnums.VM_STATE);

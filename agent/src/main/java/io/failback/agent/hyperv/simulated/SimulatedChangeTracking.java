@@ -138,15 +138,30 @@ final class SimulatedChangeTracking implements ChangeTracking {
    * nobody recorded) must not push it out. An older one asked for is unknown: checksums then.
    */
   private void prune(String diskPath) throws IOException {
-    String prefix = diskKey(diskPath) + ".";
-    List<Path> references;
-    try (var files = Files.list(dir)) {
-      references = new ArrayList<>(files.filter(f -> f.getFileName().toString().startsWith(prefix)
-          && f.getFileName().toString().endsWith(".ref")).toList());
-    }
+    List<Path> references = new ArrayList<>(references(diskPath));
     references.sort(Comparator.comparing(Path::toString).reversed());
     for (Path old : references.subList(Math.min(KEPT, references.size()), references.size())) {
       Files.deleteIfExists(old);
+    }
+  }
+
+  /** Deletes every reference point of disk {@code diskPath}; returns how many there were. */
+  int destroyAll(String diskPath) throws IOException {
+    int destroyed = 0;
+    for (Path reference : references(diskPath)) {
+      destroyed += Files.deleteIfExists(reference) ? 1 : 0;
+    }
+    return destroyed;
+  }
+
+  /** The files of the disk's reference points, in no order. */
+  private List<Path> references(String diskPath) throws IOException {
+    String prefix = diskKey(diskPath) + ".";
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith(prefix)
+          && f.getFileName().toString().endsWith(".ref")).toList();
+    } catch (NoSuchFileException none) {
+      return List.of();
     }
   }
 

@@ -222,6 +222,22 @@ public final class SimulatedHypervisor implements HypervisorDriver {
         since.plus(MAKING_READ_POINT));
   }
 
+  /**
+   * Deletes the reference points of the VM's disks: every one the simulated host has is the
+   * agent's. A VM no longer on the host has none that can be found (they are kept per disk).
+   */
+  @Override
+  public int destroyReferencePoints(String vmId) throws IOException {
+    Optional<VirtualMachine> vm = inventory().getVirtualMachinesList().stream()
+        .filter(v -> v.getId().equalsIgnoreCase(vmId)).findFirst();
+    SimulatedChangeTracking tracking = new SimulatedChangeTracking(changeTrackingDir());
+    int destroyed = 0;
+    for (VirtualDisk disk : vm.map(VirtualMachine::getDisksList).orElse(List.of())) {
+      destroyed += tracking.destroyAll(disk.getPath());
+    }
+    return destroyed;
+  }
+
   private Path readPointsDir() {
     return hostDir.resolve("read-points");
   }

@@ -21,6 +21,7 @@ public final class GuardedHypervisor extends ForwardingHypervisor {
   private final ReadPoints readPoints;
   private final UndoJournals undo;
   private final DrillVmRecords drills;
+  private final OpenSessions sessions = new OpenSessions();
 
   public GuardedHypervisor(HypervisorDriver inner, Path stateDir) {
     super(inner);
@@ -48,6 +49,11 @@ public final class GuardedHypervisor extends ForwardingHypervisor {
   /** The newest generation seen per VM: commands carrying an older one are refused. */
   public VmGenerations generations() {
     return generations;
+  }
+
+  /** The sync sessions open per VM, and the VMs being released, which get none. */
+  public OpenSessions sessions() {
+    return sessions;
   }
 
   /** The read points source sessions of running VMs share. */

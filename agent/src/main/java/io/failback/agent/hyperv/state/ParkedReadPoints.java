@@ -3,14 +3,17 @@ package io.failback.agent.hyperv.state;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,17 +187,38 @@ public final class ParkedReadPoints implements AutoCloseable {
       if (!continuing && !token.isEmpty()) {
         awaitEnd(new Key(token, diskPath));
       }
-      parked.entrySet().removeIf(e -> {
-        boolean unwanted = e.getValue().vmId().equalsIgnoreCase(vmId)
-            && (!e.getKey().token().equals(token)
-                || !continuing && e.getKey().diskPath().equals(diskPath));
-        if (unwanted) {
-          ending.add(e.getValue());
-        }
-        return unwanted;
-      });
+      ending.addAll(unpark((key, found) -> found.vmId().equalsIgnoreCase(vmId)
+          && (!key.token().equals(token) || !continuing && key.diskPath().equals(diskPath))));
     }
     ending.forEach(ParkedReadPoints::end);
+  }
+
+  /**
+   * Ends every share parked for VM {@code vmId}, whose protection ended; returns the ids of
+   * the read points they held. The last share of a read point to end discards it.
+   */
+  public Set<String> endAll(String vmId) {
+    List<Parked> ending;
+    synchronized (this) {
+      ending = unpark((key, found) -> found.vmId().equalsIgnoreCase(vmId));
+    }
+    ending.forEach(ParkedReadPoints::end);
+    Set<String> ids = new LinkedHashSet<>();
+    ending.forEach(found -> ids.add(found.lease().point().id()));
+    return ids;
+  }
+
+  /** Removes the parked shares {@code which} selects and returns them; holding this monitor. */
+  private List<Parked> unpark(BiPredicate<Key, Parked> which) {
+    List<Parked> removed = new ArrayList<>();
+    parked.entrySet().removeIf(e -> {
+      boolean selected = which.test(e.getKey(), e.getValue());
+      if (selected) {
+        removed.add(e.getValue());
+      }
+      return selected;
+    });
+    return removed;
   }
 
   /** Waits (holding this monitor) until no session under {@code key} runs, or a while. */

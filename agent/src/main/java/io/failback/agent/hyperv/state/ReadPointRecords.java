@@ -23,8 +23,8 @@ final class ReadPointRecords {
 
   private ReadPointRecords() {}
 
-  /** Discards the read point recorded for a VM, then forgets it. */
-  static void discard(HypervisorDriver driver, Path dir, String vmKey) throws IOException {
+  /** Discards the read point recorded for a VM, then forgets it; returns the record. */
+  static String discard(HypervisorDriver driver, Path dir, String vmKey) throws IOException {
     Path record = DurableFiles.vmFile(dir, vmKey);
     String content = Files.readString(record, StandardCharsets.UTF_8).strip();
     if (content.startsWith(CREATING)) {
@@ -43,6 +43,7 @@ final class ReadPointRecords {
       driver.discardReadPoint(vmKey, content);
     }
     forget(record);
+    return content;
   }
 
   static void forget(Path record) throws IOException {

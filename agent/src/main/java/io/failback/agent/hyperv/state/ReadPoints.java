@@ -206,17 +206,19 @@ public final class ReadPoints {
   /**
    * Discards the read point a crash or a failed making left for VM {@code vmId}, if any; one
    * that sessions use now is not touched. A target session calls this before it checks the
-   * disks: a leftover checkpoint would hold them as a chain.
+   * disks: a leftover checkpoint would hold them as a chain. Returns its record: its id, or
+   * {@code creating <instant>} when the agent never learned it.
    */
-  public void discardLeftOver(String vmId) throws IOException {
+  public Optional<String> discardLeftOver(String vmId) throws IOException {
     synchronized (open) {
       if (open.containsKey(vmId.toLowerCase(Locale.ROOT))) {
-        return;
+        return Optional.empty();
       }
     }
-    if (Files.exists(DurableFiles.vmFile(dir, vmId))) {
-      ReadPointRecords.discard(driver, dir, vmId);
+    if (!Files.exists(DurableFiles.vmFile(dir, vmId))) {
+      return Optional.empty();
     }
+    return Optional.of(ReadPointRecords.discard(driver, dir, vmId));
   }
 
   /** How many read points the host has finished making so far, successfully or not. */
