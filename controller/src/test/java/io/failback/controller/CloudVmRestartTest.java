@@ -1,5 +1,7 @@
 package io.failback.controller;
 
+import static io.failback.controller.OperatorCalls.assertStep;
+import static io.failback.controller.OperatorCalls.item;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,18 +15,13 @@ import io.failback.proto.v1.CloudDevices;
 import io.failback.proto.v1.CommitRequest;
 import io.failback.proto.v1.CompleteFailoverRequest;
 import io.failback.proto.v1.DataSync;
-import io.failback.proto.v1.EnableProtectionRequest;
-import io.failback.proto.v1.FailoverServiceGrpc;
 import io.failback.proto.v1.FailoverServiceGrpc.FailoverServiceBlockingStub;
-import io.failback.proto.v1.GetProtectedItemRequest;
 import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
-import io.failback.proto.v1.JobStep;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.RestartCloudVmRequest;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -52,10 +49,9 @@ class CloudVmRestartTest {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> "localhost:" + port,
         host -> SimulatedHostSeeder.guestOs(host, "app-01", "Windows Server 2022 Datacenter"),
         false);
-    FailoverServiceBlockingStub failover = operator(fixture);
+    FailoverServiceBlockingStub failover = OperatorCalls.failover(fixture, cleanup);
     Cloud cloud = fixture.controller.server.cloud();
-    fixture.awaitState(failover.enableProtection(EnableProtectionRequest.newBuilder()
-        .addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
+    OperatorCalls.protect(failover, fixture);
     fixture.awaitState(failover.plannedFailover(PlannedFailoverRequest.newBuilder()
         .addVmIds(fixture.vmId).setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob(),
         JobState.JOB_SUCCEEDED);
@@ -114,9 +110,8 @@ class CloudVmRestartTest {
   @Test
   void refusedUnlessTheCloudCopyIsTheActiveOneAndChangesNothing() throws Exception {
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
-    FailoverServiceBlockingStub failover = operator(fixture);
-    fixture.awaitState(failover.enableProtection(EnableProtectionRequest.newBuilder()
-        .addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
+    FailoverServiceBlockingStub failover = OperatorCalls.failover(fixture, cleanup);
+    OperatorCalls.protect(failover, fixture);
     StatusRuntimeException protectedOne = assertThrows(StatusRuntimeException.class,
         () -> failover.restartCloudVm(RestartCloudVmRequest.newBuilder()
             .addVmIds(fixture.vmId).build()));
@@ -167,17 +162,6 @@ class CloudVmRestartTest {
     assertTrue(item.getAllowedActionsList().contains("RestartCloudVm"), item.toString());
   }
 
-  private FailoverServiceBlockingStub operator(LifecycleFixture fixture) throws Exception {
-    ManagedChannel channel = fixture.controller.channel(fixture.controller.pki.operator("ops"));
-    cleanup.register(() -> channel.shutdownNow());
-    return FailoverServiceGrpc.newBlockingStub(channel);
-  }
-
-  private static ProtectedItem item(FailoverServiceBlockingStub failover,
-      LifecycleFixture fixture) {
-    return failover.getProtectedItem(GetProtectedItemRequest.newBuilder()
-        .setVmId(fixture.vmId).build());
-  }
 
   /** The cloud guest writes the first {@code blocks} whole blocks of disk {@code disk}. */
   private static void write(Cloud cloud, String cloudVm, int disk, int blocks, long seed)
@@ -188,10 +172,5 @@ class CloudVmRestartTest {
       random.nextBytes(data);
       cloud.guest(cloudVm).write(disk, (long) block * BLOCK, data);
     }
-  }
-
-  private static void assertStep(Job job, String text) {
-    assertTrue(job.getTimelineList().stream().map(JobStep::getDescription)
-        .anyMatch(d -> d.contains(text)), text + " not in " + job.getTimelineList());
   }
 }

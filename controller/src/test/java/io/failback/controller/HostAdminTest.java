@@ -118,6 +118,17 @@ class HostAdminTest {
     assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode());
     assertTrue(refused.getStatus().getDescription().contains(fixture.vmId));
 
+    // Once its protection is disabled the VM keeps the host no longer: it has nothing in the
+    // cloud. The item stays, UNPROTECTED, with the generation the host's agent has seen.
+    fixture.awaitState(fixture.controller.server.lifecycle().disableProtection(
+        io.failback.controller.lifecycle.Targets.of(java.util.List.of(fixture.vmId))),
+        JobState.JOB_SUCCEEDED);
+    hosts.removeHost(RemoveHostRequest.newBuilder().setHostName("hv-01").build());
+    StatusRuntimeException gone = assertThrows(StatusRuntimeException.class,
+        () -> hosts.removeHost(RemoveHostRequest.newBuilder().setHostName("hv-01").build()));
+    assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+    assertEquals(io.failback.proto.v1.ProtectionState.UNPROTECTED, fixture.item().getState());
+
     StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class,
         () -> hosts.removeHost(RemoveHostRequest.newBuilder().setHostName("hv-99").build()));
     assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());

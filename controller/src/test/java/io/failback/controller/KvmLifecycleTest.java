@@ -161,6 +161,16 @@ class KvmLifecycleTest {
     assertTrue(reverse.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
         "blocks of 16 KiB (the VM's, as a job asked)")), reverse.toString());
     fixture.assertOnPremEqualsCloud(fixture.item().getCloudVmId());
+
+    // DisableProtection deletes the new replica (domain, disks, checkpoints); the VM stays.
+    String replica = fixture.item().getCloudVmId();
+    Job disable = fixture.awaitState(lifecycle.disableProtection(
+        io.failback.controller.lifecycle.Targets.of(List.of(fixture.vmId))),
+        JobState.JOB_SUCCEEDED);
+    assertTrue(disable.toString().contains("cloud replica " + replica + " deleted"), "" + disable);
+    assertTrue(fixture.controller.server.cloud().get(replica).isEmpty(), "no such domain");
+    assertFalse(Files.exists(dir.resolve("kvm/vms").resolve(replica)), "its disks are gone");
+    assertEquals(ProtectionState.UNPROTECTED, fixture.item().getState());
   }
 
   /**

@@ -75,7 +75,8 @@ class LifecycleIllegalActionsTest {
     invalidArguments();
 
     Job protect = fixture.awaitState(lifecycle.enableProtection(vm), JobState.JOB_SUCCEEDED);
-    refusedIn(ProtectionState.PROTECTED, "allowed: PlannedFailover, UnplannedFailover",
+    refusedIn(ProtectionState.PROTECTED,
+        "allowed: PlannedFailover, UnplannedFailover, DisableProtection",
         Act.COMMIT, Act.REVERSE, Act.ENABLE, Act.ROLLBACK);
     refusedCompletion(Code.FAILED_PRECONDITION, protect.getId(), "cannot CompleteFailover",
         "JOB_SUCCEEDED; allowed: none");
@@ -133,7 +134,7 @@ class LifecycleIllegalActionsTest {
       assertTrue(Files.exists(dir.resolve("state/seeds").resolve(vm).resolve("disk-" + i
           + ".raw")), "seed of disk " + i + " lost");
     }
-    refusedIn(ProtectionState.FAILED_BACK, "allowed: ReverseReplicate",
+    refusedIn(ProtectionState.FAILED_BACK, "allowed: ReverseReplicate, DisableProtection",
         Act.PLANNED, Act.UNPLANNED, Act.COMMIT, Act.ENABLE, Act.ROLLBACK);
   }
 

@@ -44,7 +44,7 @@ class ProtectionCancelTest {
         "cancelled: cancelled during data transfer; the item is UNPROTECTED again")), cancelled.toString());
     ProtectedItem item = fixture.item();
     assertEquals(ProtectionState.UNPROTECTED, item.getState());
-    assertEquals(List.of("EnableProtection"), item.getAllowedActionsList());
+    assertEquals(List.of("EnableProtection", "DisableProtection"), item.getAllowedActionsList());
     assertEquals("", item.getCloudVmId());
     assertEquals(List.of(), fixture.controller.server.cloud().list(), "half-made replica kept");
 

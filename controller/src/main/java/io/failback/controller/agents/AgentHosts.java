@@ -17,6 +17,8 @@ import io.failback.proto.v1.DiscardUndo;
 import io.failback.proto.v1.Host;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.RefreshInventory;
+import io.failback.proto.v1.ReleaseReport;
+import io.failback.proto.v1.ReleaseVm;
 import io.failback.proto.v1.RollbackDisks;
 import io.failback.proto.v1.RollbackReport;
 import io.failback.proto.v1.SampleDigests;
@@ -120,6 +122,14 @@ public final class AgentHosts implements OnPremHosts {
       throws LifecycleException {
     run(host, Command.newBuilder().setDiscardUndo(DiscardUndo.newBuilder().setVmId(vmId)
         .setGeneration(generation).setUndoJournal(journal)), "discard the undo journals of");
+  }
+
+  @Override
+  public ReleaseReport releaseVm(String host, String vmId, long generation,
+      List<String> digestSets) throws LifecycleException {
+    return run(host, Command.newBuilder().setReleaseVm(ReleaseVm.newBuilder().setVmId(vmId)
+        .setGeneration(generation).addAllDigestSets(digestSets)), "release")
+        .getReleaseReport();
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.HostFenceRecords.Fence;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -79,18 +80,22 @@ public final class HostAdmin {
 
   /**
    * Forgets {@code host}: its record, inventory and VM ownership. Refused while a protected
-   * item's on-prem VM is on it: fail those back to another host or move them first.
+   * item's on-prem VM is on it: fail those back to another host, move them, or disable their
+   * protection first. An UNPROTECTED item no job holds does not count: it has nothing in the
+   * cloud. Its record stays, with the generation the host's agent has seen.
    */
   public void remove(String host, Actor actor) throws HostAdminException, StoreException {
     String name = checkHost(host);
     List<String> items = store.protectedItemRecords().list().stream()
         .filter(item -> item.getOnPremHost().equalsIgnoreCase(name))
+        .filter(item -> item.getState() != ProtectionState.UNPROTECTED
+            || !item.getActiveJobId().isEmpty())
         .map(ProtectedItem::getVmId).toList();
     if (!items.isEmpty()) {
       throw new HostAdminException(HostAdminException.Kind.FAILED_PRECONDITION,
           "host " + name + " holds the on-prem VMs of protected items "
-          + BoundedText.list(items) + "; move those VMs or fail them back to another host"
-          + " first (or fence the host to keep its agent out)");
+          + BoundedText.list(items) + "; move those VMs, fail them back to another host or"
+          + " run DisableProtection first (or fence the host to keep its agent out)");
     }
     if (!store.hostRecords().forget(name)) {
       throw new HostAdminException(HostAdminException.Kind.NOT_FOUND,

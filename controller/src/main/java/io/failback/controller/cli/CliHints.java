@@ -30,6 +30,7 @@ final class CliHints {
       Map.entry("SetRpoTarget", "failback rpo"),
       Map.entry("SetCloudDevices", "failback cloud-devices"),
       Map.entry("RestartCloudVm", "failback restart-cloud-vm"),
+      Map.entry("DisableProtection", "failback unprotect"),
       Map.entry("ListVirtualMachines", "failback vms"),
       Map.entry("ListHosts", "failback hosts"),
       Map.entry("ListRecoveryPlans", "failback plan list"),

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
         CertificateCommands.EnrollToken.class, CertificateCommands.RenewCert.class,
         ItemCommands.Items.class, ItemCommands.SetRpo.class,
         CloudDeviceCommands.SetDevices.class, CloudVmCommands.Restart.class,
+        DisableProtectionCommand.class,
         LifecycleCommands.Protect.class, LifecycleCommands.Failover.class,
         LifecycleCommands.Complete.class, LifecycleCommands.Commit.class,
         LifecycleCommands.Rollback.class, DrillCommands.Drill.class, DrillCommands.Cleanup.class,

@@ -237,6 +237,13 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   }
 
   @Override
+  public void disableProtection(io.failback.proto.v1.DisableProtectionRequest request,
+      StreamObserver<FailoverResponse> responses) {
+    answer(responses, () -> response(lifecycle.disableProtection(
+        targets(request.getVmIdsList(), request.getRecoveryPlan()))));
+  }
+
+  @Override
   public void getProtectedItem(GetProtectedItemRequest request,
       StreamObserver<ProtectedItem> responses) {
     answer(responses, () -> lifecycle.item(

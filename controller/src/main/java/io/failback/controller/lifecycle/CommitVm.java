@@ -3,10 +3,14 @@ package io.failback.controller.lifecycle;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
 import io.failback.controller.cloud.CloudVm;
+import io.failback.proto.v1.FailoverDirection;
+import io.failback.proto.v1.Job;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,6 +23,24 @@ final class CommitVm extends ItemWork {
 
   CommitVm(LifecycleContext context, ProtectedItem item) {
     super(context, item, null, "");
+  }
+
+  /** Commit: makes failovers or failbacks final. */
+  static Job launch(LifecycleContext context, VmJobs vmJobs, Targets targets) throws Exception {
+    Map<String, ProtectedItem> checked =
+        ItemChecks.require(context, targets, OperatorAction.COMMIT);
+    for (ProtectedItem item : checked.values()) {
+      // A second commit would delete the seed the first is writing.
+      ItemChecks.refuseWhileCommitRuns(context, item, OperatorAction.COMMIT);
+    }
+    boolean failback = checked.values().stream()
+        .allMatch(i -> i.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING);
+    List<VmWork> works = checked.values().stream()
+        .map(item -> (VmWork) new CommitVm(context, item)).toList();
+    // Deleting is not undone half-way: a commit runs to its end.
+    return vmJobs.launch(new VmJobs.Kind("Commit", failback
+        ? FailoverDirection.CLOUD_TO_ON_PREM : FailoverDirection.ON_PREM_TO_CLOUD, false,
+        false, false), targets, works, checked);
   }
 
   private boolean afterFailback() {

@@ -87,6 +87,8 @@ final class ItemChecks {
             ProtectionState.FAILBACK_INCONSISTENT;
         // Released to the operator, who runs RollbackFailback again.
         case FAILBACK_ROLLING_BACK -> ProtectionState.FAILBACK_ROLLING_BACK;
+        // Released too: a re-run of DisableProtection finishes the deletions.
+        case DISABLING_PROTECTION -> job.isEmpty() ? null : ProtectionState.DISABLING_PROTECTION;
         default -> null;
       };
       if (back == null) {

@@ -268,22 +268,17 @@ public final class Lifecycle {
     return vmJobs.act(jobId, OperatorAction.RESUME_JOB);
   }
 
-  /** Commit: makes failovers or failbacks final. */
+  /** Commit: makes failovers or failbacks final ({@link CommitVm}). */
   public Job commit(Targets targets) throws Exception {
     synchronized (starting) {
-      Map<String, ProtectedItem> checked = ItemChecks.require(context, targets, OperatorAction.COMMIT);
-      for (ProtectedItem item : checked.values()) {
-        // A second commit would delete the seed the first is writing.
-        ItemChecks.refuseWhileCommitRuns(context, item, OperatorAction.COMMIT);
-      }
-      boolean failback = checked.values().stream()
-          .allMatch(i -> i.getState() == ProtectionState.FAILED_BACK_COMMIT_PENDING);
-      List<VmWork> works = checked.values().stream()
-          .map(item -> (VmWork) new CommitVm(context, item)).toList();
-      // Deleting is not undone half-way: a commit runs to its end.
-      return vmJobs.launch(new VmJobs.Kind("Commit", failback
-          ? FailoverDirection.CLOUD_TO_ON_PREM : FailoverDirection.ON_PREM_TO_CLOUD, false,
-          false, false), targets, works, checked);
+      return CommitVm.launch(context, vmJobs, targets);
+    }
+  }
+
+  /** DisableProtection: see {@link DisableProtectionVm}. */
+  public Job disableProtection(Targets targets) throws Exception {
+    synchronized (starting) {
+      return DisableProtectionVm.launch(context, vmJobs, targets);
     }
   }
 

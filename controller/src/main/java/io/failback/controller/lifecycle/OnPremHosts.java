@@ -44,6 +44,13 @@ public interface OnPremHosts {
   RollbackReport checkUndo(String host, String vmId, long generation, String journal)
       throws LifecycleException, UndoUnusableException;
 
+  /**
+   * DisableProtection: the host drops the read and reference points it made of the VM and the
+   * digest sets named; the VM and its disks stay. A second call finds nothing and reports zeros.
+   */
+  io.failback.proto.v1.ReleaseReport releaseVm(String host, String vmId, long generation,
+      java.util.List<String> digestSets) throws LifecycleException;
+
   /** Deletes the VM's undo journals of failback {@code journal}: it was committed. */
   void discardUndo(String host, String vmId, long generation, String journal)
       throws LifecycleException;

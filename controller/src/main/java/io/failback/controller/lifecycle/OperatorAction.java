@@ -15,6 +15,7 @@ public enum OperatorAction {
   CLEANUP_TEST_FAILBACK("CleanupTestFailback"),
   REVERSE_REPLICATE("ReverseReplicate"),
   RESTART_CLOUD_VM("RestartCloudVm"),
+  DISABLE_PROTECTION("DisableProtection"),
   CANCEL_JOB("CancelJob"),
   RESUME_JOB("ResumeJob");
 

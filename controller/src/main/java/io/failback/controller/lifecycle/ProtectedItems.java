@@ -347,13 +347,12 @@ public final class ProtectedItems {
             : current.toBuilder().setInconsistentReason(reason).build());
   }
 
-  /** Records why the item's last delta cycle failed, until one succeeds. */
+  /** Why the last delta cycle failed, until one succeeds; not once a job moved the item on. */
   public ProtectedItem recordCycleError(String vmId, String error)
       throws NotFoundException, StoreException {
     String bounded = error.length() <= 1000 ? error : error.substring(0, 1000) + "…";
-    return update(vmId,
-        current -> current.toBuilder().setLastCycleError(clock.instant() + ": " + bounded)
-            .build());
+    return update(vmId, current -> current.getState() != ProtectionState.PROTECTED ? current
+        : current.toBuilder().setLastCycleError(clock.instant() + ": " + bounded).build());
   }
 
   /** Whether the item waits for its on-prem disks to be rolled back (FailbackRollback). */
@@ -376,9 +375,10 @@ public final class ProtectedItems {
     if (!item.getActiveJobId().isEmpty() && Transitions.cloudCopyRests(item.getState())) {
       return List.of(); // A restart of the cloud VM runs: it is off for a moment.
     }
-    boolean rollingBack = item.getState() == ProtectionState.FAILBACK_ROLLING_BACK
-        && !item.getActiveJobId().isEmpty();
-    return rollbackDue(item) || rollingBack ? List.of()
+    ProtectionState state = item.getState();
+    boolean held = !item.getActiveJobId().isEmpty() && (state
+        == ProtectionState.FAILBACK_ROLLING_BACK || state == ProtectionState.DISABLING_PROTECTION);
+    return rollbackDue(item) || held ? List.of()
         : Transitions.actions(item.getState());
   }
 

@@ -97,12 +97,17 @@ final class ReplicaUndo {
     return restored;
   }
 
-  /** Deletes the journals of {@code vmId}'s replica: a pass verified it. */
-  void discard(String vmId) throws IOException {
+  /**
+   * Deletes the journals of {@code vmId}'s replica: a pass verified it, or the replica is gone.
+   *
+   * @return whether there was anything to delete
+   */
+  boolean discard(String vmId) throws IOException {
+    boolean any = false;
     for (Path file : journals(vmId)) {
-      Files.deleteIfExists(file);
+      any |= Files.deleteIfExists(file);
     }
-    Files.deleteIfExists(folder(vmId));
+    return Files.deleteIfExists(folder(vmId)) || any;
   }
 
   private List<Path> journals(String vmId) throws IOException {

@@ -3,6 +3,7 @@ package io.failback.controller.lifecycle;
 import static io.failback.controller.lifecycle.OperatorAction.CANCEL_JOB;
 import static io.failback.controller.lifecycle.OperatorAction.COMMIT;
 import static io.failback.controller.lifecycle.OperatorAction.COMPLETE_FAILOVER;
+import static io.failback.controller.lifecycle.OperatorAction.DISABLE_PROTECTION;
 import static io.failback.controller.lifecycle.OperatorAction.ENABLE_PROTECTION;
 import static io.failback.controller.lifecycle.OperatorAction.PLANNED_FAILOVER;
 import static io.failback.controller.lifecycle.OperatorAction.RESTART_CLOUD_VM;
@@ -10,6 +11,7 @@ import static io.failback.controller.lifecycle.OperatorAction.REVERSE_REPLICATE;
 import static io.failback.controller.lifecycle.OperatorAction.ROLLBACK_FAILBACK;
 import static io.failback.controller.lifecycle.OperatorAction.TEST_FAILBACK;
 import static io.failback.controller.lifecycle.OperatorAction.UNPLANNED_FAILOVER;
+import static io.failback.proto.v1.ProtectionState.DISABLING_PROTECTION;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_COMPLETING;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_INCONSISTENT;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_ROLLING_BACK;
@@ -41,10 +43,12 @@ import java.util.Set;
  *
  * <pre>
  * state                       next states                                  operator actions
- * UNPROTECTED                 INITIAL_REPLICATION                          EnableProtection
+ * UNPROTECTED                 INITIAL_REPLICATION; DISABLING_PROTECTION    EnableProtection,
+ *                                                                          DisableProtection
  * INITIAL_REPLICATION         PROTECTED; UNPROTECTED on failure            CancelJob
- * PROTECTED                   FAILING_OVER                                 PlannedFailover,
- *                                                                          UnplannedFailover
+ * PROTECTED                   FAILING_OVER; DISABLING_PROTECTION           PlannedFailover,
+ *                                                                          UnplannedFailover,
+ *                                                                          DisableProtection
  * FAILING_OVER                FAILED_OVER_COMMIT_PENDING; PROTECTED on     CancelJob
  *                             failure
  * FAILED_OVER_COMMIT_PENDING  FAILED_OVER; itself (RestartCloudVm)         Commit,
@@ -73,8 +77,11 @@ import java.util.Set;
  *                             (nothing written on-prem yet); itself (a     (when no job runs)
  *                             re-run); FAILBACK_INCONSISTENT (only the
  *                             journals' rollback left, due)
- * FAILED_BACK                 REVERSE_REPLICATING                          ReverseReplicate
+ * FAILED_BACK                 REVERSE_REPLICATING; DISABLING_PROTECTION    ReverseReplicate,
+ *                                                                          DisableProtection
  * REVERSE_REPLICATING         PROTECTED; FAILED_BACK on failure            CancelJob
+ * DISABLING_PROTECTION        UNPROTECTED; itself (a re-run finishes what  DisableProtection
+ *                             a failed or interrupted one began)           (when no job runs)
  * </pre>
  *
  * <p>Entering FAILED_OVER_COMMIT_PENDING, FAILED_BACK_COMMIT_PENDING or FAILBACK_ROLLING_BACK
@@ -93,12 +100,13 @@ public final class Transitions {
 
   static {
     // The table above, as code; each action's state must be one of the next states.
-    rule(UNPROTECTED, EnumSet.of(INITIAL_REPLICATION),
-        on(ENABLE_PROTECTION, INITIAL_REPLICATION));
+    rule(UNPROTECTED, EnumSet.of(INITIAL_REPLICATION, DISABLING_PROTECTION),
+        on(ENABLE_PROTECTION, INITIAL_REPLICATION), on(DISABLE_PROTECTION, DISABLING_PROTECTION));
     rule(INITIAL_REPLICATION, EnumSet.of(PROTECTED, UNPROTECTED),
         cancel());
-    rule(PROTECTED, EnumSet.of(FAILING_OVER),
-        on(PLANNED_FAILOVER, FAILING_OVER), on(UNPLANNED_FAILOVER, FAILING_OVER));
+    rule(PROTECTED, EnumSet.of(FAILING_OVER, DISABLING_PROTECTION),
+        on(PLANNED_FAILOVER, FAILING_OVER), on(UNPLANNED_FAILOVER, FAILING_OVER),
+        on(DISABLE_PROTECTION, DISABLING_PROTECTION));
     rule(FAILING_OVER, EnumSet.of(FAILED_OVER_COMMIT_PENDING, PROTECTED),
         cancel());
     rule(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER, FAILED_OVER_COMMIT_PENDING),
@@ -121,10 +129,12 @@ public final class Transitions {
     rule(FAILBACK_ROLLING_BACK, EnumSet.of(FAILED_OVER, FAILED_BACK_COMMIT_PENDING,
         FAILBACK_ROLLING_BACK, FAILBACK_INCONSISTENT),
         on(ROLLBACK_FAILBACK, FAILBACK_ROLLING_BACK));
-    rule(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING),
-        on(REVERSE_REPLICATE, REVERSE_REPLICATING));
+    rule(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING, DISABLING_PROTECTION),
+        on(REVERSE_REPLICATE, REVERSE_REPLICATING), on(DISABLE_PROTECTION, DISABLING_PROTECTION));
     rule(REVERSE_REPLICATING, EnumSet.of(PROTECTED, FAILED_BACK),
         cancel());
+    rule(DISABLING_PROTECTION, EnumSet.of(UNPROTECTED, DISABLING_PROTECTION),
+        on(DISABLE_PROTECTION, DISABLING_PROTECTION));
   }
 
   /** States in which the active site is the cloud or in doubt, so the on-prem VM must not run. */

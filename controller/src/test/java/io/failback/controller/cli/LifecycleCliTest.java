@@ -44,6 +44,15 @@ class LifecycleCliTest {
     assertTrue(protectedItems.out().lines().anyMatch(l -> l.contains(vm)
         && l.matches(".*\\s16KiB\\s.*")), protectedItems.out());
     assertTrue(protect.out().contains("100%"), "no progress bar: " + protect.out());
+    Run unconfirmed = cli(handle, "unprotect", vm);
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, unconfirmed.exit(), unconfirmed.toString());
+    assertTrue(unconfirmed.err().contains("add --yes to go ahead"), unconfirmed.err());
+    Run unprotect = cli(handle, "unprotect", vm, "--yes", "--watch", "-o", "json");
+    assertEquals(0, unprotect.exit(), unprotect.toString());
+    assertTrue(unprotect.out().contains("\"kind\": \"DisableProtection\"")
+        && unprotect.out().contains("\"state\": \"JOB_SUCCEEDED\""), unprotect.out());
+    assertTrue(cli(handle, "items").out().contains("UNPROTECTED"));
+    assertEquals(0, cli(handle, "protect", vm, "--watch").exit(), "protected again");
     badDevices = cli(handle, "cloud-devices", vm, "--set", "ide");
     assertEquals(picocli.CommandLine.ExitCode.USAGE, badDevices.exit(), badDevices.toString());
     assertTrue(badDevices.err().contains("--set must be virtio or emulated, got 'ide'"),

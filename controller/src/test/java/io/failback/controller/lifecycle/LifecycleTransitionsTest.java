@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import static io.failback.proto.v1.ProtectionState.DISABLING_PROTECTION;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_COMPLETING;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_INCONSISTENT;
 import static io.failback.proto.v1.ProtectionState.FAILBACK_ROLLING_BACK;
@@ -39,9 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 class LifecycleTransitionsTest {
   /** The diagram plus protection.proto's transient states, written out again on purpose. */
   static final Map<ProtectionState, Set<ProtectionState>> EXPECTED = Map.ofEntries(
-      Map.entry(UNPROTECTED, EnumSet.of(INITIAL_REPLICATION)),
+      Map.entry(UNPROTECTED, EnumSet.of(INITIAL_REPLICATION, DISABLING_PROTECTION)),
       Map.entry(INITIAL_REPLICATION, EnumSet.of(PROTECTED, UNPROTECTED)),
-      Map.entry(PROTECTED, EnumSet.of(FAILING_OVER)),
+      Map.entry(PROTECTED, EnumSet.of(FAILING_OVER, DISABLING_PROTECTION)),
       Map.entry(FAILING_OVER, EnumSet.of(FAILED_OVER_COMMIT_PENDING, PROTECTED)),
       Map.entry(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER, FAILED_OVER_COMMIT_PENDING)),
       // Itself: a failback drill (TestFailback) keeps the item FAILED_OVER.
@@ -57,13 +58,16 @@ class LifecycleTransitionsTest {
       Map.entry(FAILED_BACK_COMMIT_PENDING, EnumSet.of(FAILED_BACK, FAILBACK_ROLLING_BACK)),
       Map.entry(FAILBACK_ROLLING_BACK, EnumSet.of(FAILED_OVER, FAILED_BACK_COMMIT_PENDING,
           FAILBACK_ROLLING_BACK, FAILBACK_INCONSISTENT)),
-      Map.entry(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING)),
-      Map.entry(REVERSE_REPLICATING, EnumSet.of(PROTECTED, FAILED_BACK)));
+      Map.entry(FAILED_BACK, EnumSet.of(REVERSE_REPLICATING, DISABLING_PROTECTION)),
+      Map.entry(REVERSE_REPLICATING, EnumSet.of(PROTECTED, FAILED_BACK)),
+      // Itself: a re-run finishes what a failed or interrupted DisableProtection began.
+      Map.entry(DISABLING_PROTECTION, EnumSet.of(UNPROTECTED, DISABLING_PROTECTION)));
 
   static final Map<ProtectionState, List<String>> EXPECTED_ACTIONS = Map.ofEntries(
-      Map.entry(UNPROTECTED, List.of("EnableProtection")),
+      Map.entry(UNPROTECTED, List.of("EnableProtection", "DisableProtection")),
       Map.entry(INITIAL_REPLICATION, List.of("CancelJob")),
-      Map.entry(PROTECTED, List.of("PlannedFailover", "UnplannedFailover")),
+      Map.entry(PROTECTED, List.of("PlannedFailover", "UnplannedFailover",
+          "DisableProtection")),
       Map.entry(FAILING_OVER, List.of("CancelJob")),
       Map.entry(FAILED_OVER_COMMIT_PENDING, List.of("Commit", "RestartCloudVm")),
       Map.entry(FAILED_OVER, List.of("PlannedFailover", "TestFailback", "RestartCloudVm")),
@@ -73,8 +77,9 @@ class LifecycleTransitionsTest {
       Map.entry(FAILBACK_INCONSISTENT, List.of("PlannedFailover", "RestartCloudVm")),
       Map.entry(FAILED_BACK_COMMIT_PENDING, List.of("Commit", "RollbackFailback")),
       Map.entry(FAILBACK_ROLLING_BACK, List.of("RollbackFailback")),
-      Map.entry(FAILED_BACK, List.of("ReverseReplicate")),
-      Map.entry(REVERSE_REPLICATING, List.of("CancelJob")));
+      Map.entry(FAILED_BACK, List.of("ReverseReplicate", "DisableProtection")),
+      Map.entry(REVERSE_REPLICATING, List.of("CancelJob")),
+      Map.entry(DISABLING_PROTECTION, List.of("DisableProtection")));
 
   @TempDir Path dir;
   private ControllerStore store;
@@ -141,7 +146,7 @@ class LifecycleTransitionsTest {
             && to != entry.getKey() ? 1 : 0), after.getGeneration());
       }
     }
-    assertEquals(32, n);
+    assertEquals(37, n);
   }
 
   @Test

@@ -61,12 +61,12 @@ class ProtectedItemsTest {
 
     assertEquals(UNPROTECTED, item.getState());
     assertEquals(1, item.getGeneration());
-    assertEquals(List.of("EnableProtection"), item.getAllowedActionsList());
+    assertEquals(List.of("EnableProtection", "DisableProtection"), item.getAllowedActionsList());
     assertEquals(item, items.get("42"));
     IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
         () -> items.create("42", "web-01", "hv01"));
     assertEquals("cannot create it again: vm web-01 (id 42) is UNPROTECTED; allowed:"
-        + " EnableProtection", e.getMessage());
+        + " EnableProtection, DisableProtection", e.getMessage());
   }
 
   @Test
@@ -122,7 +122,8 @@ class ProtectedItemsTest {
     ProtectedItem item = items.get("42");
     assertEquals(PROTECTED, item.getState());
     assertEquals("cloud-42", item.getCloudVmId());
-    assertEquals(List.of("PlannedFailover", "UnplannedFailover"), item.getAllowedActionsList());
+    assertEquals(List.of("PlannedFailover", "UnplannedFailover",
+        "DisableProtection"), item.getAllowedActionsList());
   }
 
   @Test
