@@ -19,6 +19,8 @@ import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.PlannedFailoverRequest;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.RecoveryPlan;
+import io.failback.proto.v1.RecoveryPlanGroup;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -51,6 +53,8 @@ class DisableProtectionTest {
     assertEquals(2, digestSets(fixture.controller.stateDir).size());
     assertEquals(2, digestSets(fixture.hostDir).size());
     byte[][] onPrem = {fixture.onPremBytes(0), fixture.onPremBytes(1)};
+    fixture.controller.server.recoveryPlans().create(RecoveryPlan.newBuilder().setName("tier-1")
+        .addGroups(RecoveryPlanGroup.newBuilder().addVmIds(fixture.vmId)).build());
 
     Job job = fixture.awaitState(failover.disableProtection(DisableProtectionRequest
         .newBuilder().addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
@@ -60,6 +64,8 @@ class DisableProtectionTest {
     // One reference point per disk from the initial replication, one more from the cycle.
     assertStep(job, "host hv-01 dropped 0 read point(s), 4 reference point(s) and 2 digest"
         + " set(s) it kept of the VM");
+    assertStep(job, "still named by recovery plan(s) tier-1, whose actions refuse an"
+        + " UNPROTECTED VM");
     ProtectedItem unprotected = item(failover, fixture);
     assertEquals(ProtectionState.UNPROTECTED, unprotected.getState());
     assertEquals("", unprotected.getCloudVmId());

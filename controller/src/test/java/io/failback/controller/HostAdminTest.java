@@ -121,7 +121,8 @@ class HostAdminTest {
     // Once its protection is disabled the VM keeps the host no longer: it has nothing in the
     // cloud. The item stays, UNPROTECTED, with the generation the host's agent has seen.
     fixture.awaitState(fixture.controller.server.lifecycle().disableProtection(
-        io.failback.controller.lifecycle.Targets.of(java.util.List.of(fixture.vmId))),
+        io.failback.controller.lifecycle.Targets.of(java.util.List.of(fixture.vmId)),
+        fixture.controller.server.recoveryPlans()),
         JobState.JOB_SUCCEEDED);
     hosts.removeHost(RemoveHostRequest.newBuilder().setHostName("hv-01").build());
     StatusRuntimeException gone = assertThrows(StatusRuntimeException.class,

@@ -165,7 +165,8 @@ class KvmLifecycleTest {
     // DisableProtection deletes the new replica (domain, disks, checkpoints); the VM stays.
     String replica = fixture.item().getCloudVmId();
     Job disable = fixture.awaitState(lifecycle.disableProtection(
-        io.failback.controller.lifecycle.Targets.of(List.of(fixture.vmId))),
+        io.failback.controller.lifecycle.Targets.of(List.of(fixture.vmId)),
+        fixture.controller.server.recoveryPlans()),
         JobState.JOB_SUCCEEDED);
     assertTrue(disable.toString().contains("cloud replica " + replica + " deleted"), "" + disable);
     assertTrue(fixture.controller.server.cloud().get(replica).isEmpty(), "no such domain");

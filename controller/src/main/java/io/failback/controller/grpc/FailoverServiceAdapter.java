@@ -240,7 +240,7 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   public void disableProtection(io.failback.proto.v1.DisableProtectionRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.disableProtection(
-        targets(request.getVmIdsList(), request.getRecoveryPlan()))));
+        targets(request.getVmIdsList(), request.getRecoveryPlan()), plans)));
   }
 
   @Override

@@ -30,16 +30,23 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class DisableProtectionVm extends ItemWork {
 
-  private DisableProtectionVm(LifecycleContext context, ProtectedItem item, String tag) {
+  /** The recovery plans that name the VM: their actions will refuse it once UNPROTECTED. */
+  private final List<String> plans;
+
+  private DisableProtectionVm(LifecycleContext context, ProtectedItem item, List<String> plans,
+      String tag) {
     super(context, item, null, tag);
+    this.plans = plans;
   }
 
-  static Job launch(LifecycleContext context, VmJobs vmJobs, Targets targets) throws Exception {
+  static Job launch(LifecycleContext context, VmJobs vmJobs, Targets targets,
+      RecoveryPlanLookup plans) throws Exception {
     Map<String, ProtectedItem> checked =
         ItemChecks.require(context, targets, OperatorAction.DISABLE_PROTECTION);
     List<VmWork> works = new ArrayList<>();
     for (ProtectedItem item : checked.values()) {
-      works.add(new DisableProtectionVm(context, item, "-v" + works.size()));
+      works.add(new DisableProtectionVm(context, item, plans.plansNaming(item.getVmId()),
+          "-v" + works.size()));
     }
     // Not cancellable: a replica deleted half-way cannot be put back, and a re-run finishes.
     return vmJobs.launch(new VmJobs.Kind(OperatorAction.DISABLE_PROTECTION.rpcName(),
@@ -58,7 +65,10 @@ final class DisableProtectionVm extends ItemWork {
   public void transfer() throws Exception {
     ReentrantLock replica = context.replicaLocks().of(vmId());
     // A delta cycle that began before the item moved holds the replica's disks open: wait.
-    replica.lockInterruptibly();
+    if (!replica.tryLock()) {
+      step("waiting for the delta cycle under way to end");
+      replica.lockInterruptibly();
+    }
     try {
       deleteReplica();
       deleteControllerState();
@@ -152,6 +162,11 @@ final class DisableProtectionVm extends ItemWork {
         ProtectionState.UNPROTECTED, DisableProtectionVm::forget);
     step("protection disabled: the item is UNPROTECTED; EnableProtection copies the VM again"
         + " from scratch");
+    if (!plans.isEmpty()) {
+      // Not changed here: a plan is the operator's, and may get the VM back once protected.
+      step("still named by recovery plan(s) " + String.join(", ", plans) + ", whose actions"
+          + " refuse an UNPROTECTED VM: remove it there (UpdateRecoveryPlan) or protect it again");
+    }
   }
 
   /** What an UNPROTECTED item keeps: who the VM is, where it runs, its generation. */

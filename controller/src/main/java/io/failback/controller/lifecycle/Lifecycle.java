@@ -275,10 +275,10 @@ public final class Lifecycle {
     }
   }
 
-  /** DisableProtection: see {@link DisableProtectionVm}. */
-  public Job disableProtection(Targets targets) throws Exception {
+  /** DisableProtection ({@link DisableProtectionVm}); the job names the plans naming a VM. */
+  public Job disableProtection(Targets targets, RecoveryPlanLookup plans) throws Exception {
     synchronized (starting) {
-      return DisableProtectionVm.launch(context, vmJobs, targets);
+      return DisableProtectionVm.launch(context, vmJobs, targets, plans);
     }
   }
 

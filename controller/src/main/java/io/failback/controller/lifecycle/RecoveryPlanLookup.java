@@ -16,4 +16,9 @@ public interface RecoveryPlanLookup {
    */
   default void rememberRpoTarget(String planName, java.time.Duration target)
       throws NotFoundException, StoreException {}
+
+  /** The names of the plans whose groups name VM {@code vmId}; none for a lookup of none. */
+  default java.util.List<String> plansNaming(String vmId) throws StoreException {
+    return java.util.List.of();
+  }
 }

@@ -202,6 +202,13 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
    *     malformed name, with the rule it breaks
    */
   @Override
+  public List<String> plansNaming(String vmId) throws StoreException {
+    return list().stream().filter(plan -> plan.getGroupsList().stream()
+        .flatMap(group -> group.getVmIdsList().stream()).anyMatch(vmId::equalsIgnoreCase))
+        .map(RecoveryPlan::getName).toList();
+  }
+
+  @Override
   public Targets targets(String planName) throws NotFoundException, StoreException {
     RecoveryPlan plan;
     try {
