@@ -19,6 +19,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -63,21 +64,24 @@ class ControllerKilledTakeoverTest {
           .addVmIds(rig.vmId).setDataSync(DataSync.SYNC_BEFORE_FAILOVER).build()).getJob();
       // An operator follows the job through the takeover: the watch goes on with the new
       // active controller and ends when the job waits for CompleteFailover.
+      StringWriter watched = new StringWriter();
       CompletableFuture<OperatorCli.Run> watching = CompletableFuture.supplyAsync(() -> {
         try {
-          return rig.cli("job", failback.getId(), "--watch");
+          return rig.cli(watched, "job", failback.getId(), "--watch");
         } catch (Exception e) {
           throw new CompletionException(e);
         }
       });
+      // Killed once the watch printed an update (its stream is A's: a watch that began after
+      // the kill would lose none) and phase 1 is well under way.
       Job cut = rig.awaitJob(failback, job -> job.getState() != JobState.JOB_RUNNING
-          || job.getProgress().getBlocksSent() >= 300);
+          || job.getProgress().getBlocksSent() >= 300 && watched.getBuffer().length() > 0);
       rig.a.kill();
       long killed = System.nanoTime();
       assertEquals(JobState.JOB_RUNNING, cut.getState(), "phase 1 was over before the kill");
       long sentBefore = cut.getProgress().getBlocksSent();
       // The operator asks during the takeover: the CLI waits for the new active controller.
-      OperatorCli.Run asked = rig.cli("job", failback.getId(), "-o", "json");
+      OperatorCli.Run asked = rig.cli(new StringWriter(), "job", failback.getId(), "-o", "json");
       System.out.printf("CLI call made right after kill -9 answered %d ms after it%n",
           (System.nanoTime() - killed) / 1_000_000);
       assertEquals(0, asked.exit(), asked.err());
@@ -91,12 +95,12 @@ class ControllerKilledTakeoverTest {
 
       Job waiting = rig.awaitJob(failback, job -> job.getState() == JobState.JOB_WAITING
           && job.getResume().getResumed() == 1);
-      OperatorCli.Run watched = watching.get(60, TimeUnit.SECONDS);
-      assertEquals(0, watched.exit(), watched.err() + watched.out());
-      assertTrue(watched.out().contains("lost the controller's stream (UNAVAILABLE"),
-          watched.out());
-      assertTrue(watched.out().contains("phase 1 verified; waiting for CompleteFailover"),
-          watched.out());
+      OperatorCli.Run watch = watching.get(60, TimeUnit.SECONDS);
+      assertEquals(0, watch.exit(), watch.err() + watch.out());
+      assertTrue(watch.out().contains("lost the controller's stream (UNAVAILABLE"),
+          watch.out());
+      assertTrue(watch.out().contains("phase 1 verified; waiting for CompleteFailover"),
+          watch.out());
       // Phase 1 again, from a fresh snapshot: the local cloud keeps a tracking point's writes
       // only through a clean stop, so the killed controller's is lost (the job says so) and
       // what reached the host before is compared.
@@ -260,6 +264,10 @@ class ControllerKilledTakeoverTest {
       Job cut = rig.awaitJob(protect, job -> job.getState() == JobState.JOB_SUCCEEDED
           || rig.disksWithCheckpoints(protect.getId()) == 2);
       rig.a.kill();
+      // The limit was there to cut disk 0 mid-copy; the rest goes unlimited (about 10 s less),
+      // which the standby must still send in the blocks its checkpoints are of.
+      rig.awaitActive(rig.portB, rig.b);
+      rig.limitBandwidth("");
       Job done = protectedExactly(rig, cut);
       List<String> steps = steps(done);
       assertTrue(steps.stream().noneMatch(text -> text.contains("is gone")), steps.toString());

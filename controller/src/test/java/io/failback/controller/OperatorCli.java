@@ -14,13 +14,15 @@ final class OperatorCli {
   /** What a run printed, and its exit code. */
   record Run(int exit, String out, String err) {}
 
-  /** Runs {@code failback --controller CONTROLLERS (identity) COMMAND…}. */
-  static Run run(String controllers, TlsFiles identity, String... command) {
+  /**
+   * Runs {@code failback --controller CONTROLLERS (identity) COMMAND…}, printing to {@code out}
+   * as it goes: another thread can follow a --watch.
+   */
+  static Run run(String controllers, TlsFiles identity, StringWriter out, String... command) {
     List<String> args = new ArrayList<>(List.of("--controller", controllers, "--ca",
         identity.trustBundle().toString(), "--cert", identity.certificate().toString(),
         "--key", identity.privateKey().toString()));
     args.addAll(List.of(command));
-    StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exit = FailbackMain.run(args.toArray(String[]::new), new PrintWriter(out),
         new PrintWriter(err));

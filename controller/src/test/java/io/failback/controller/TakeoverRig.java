@@ -126,9 +126,9 @@ final class TakeoverRig implements AutoCloseable {
     vmId = vm.getId();
   }
 
-  /** Runs the operator's CLI with both controllers' addresses, as an operator of the pair. */
-  OperatorCli.Run cli(String... command) throws Exception {
-    return OperatorCli.run(controllers, pki.operator("ops"), command);
+  /** Runs the operator's CLI with both controllers' addresses, printing to {@code out}. */
+  OperatorCli.Run cli(java.io.StringWriter out, String... command) throws Exception {
+    return OperatorCli.run(controllers, pki.operator("ops"), out, command);
   }
 
   /** Sets the global bandwidth limit, e.g. "100Mbit/s" (kept in the store: both obey it). */
