@@ -32,6 +32,8 @@ final class DisableProtectionVm extends ItemWork {
 
   /** The recovery plans that name the VM: their actions will refuse it once UNPROTECTED. */
   private final List<String> plans;
+  /** How many disks the replica had, once seen: each may have a digest set on both sides. */
+  private volatile int replicaDisks;
 
   private DisableProtectionVm(LifecycleContext context, ProtectedItem item, List<String> plans,
       String tag) {
@@ -88,6 +90,7 @@ final class DisableProtectionVm extends ItemWork {
       step("cloud replica " + item.getCloudVmId() + " is already gone");
       return;
     }
+    replicaDisks = replica.get().disks().size();
     String powered = "";
     if (replica.get().state() != PowerState.OFF) {
       // A replica runs only if someone started it outside Failback: it is not the active copy.
@@ -138,9 +141,16 @@ final class DisableProtectionVm extends ItemWork {
     }
   }
 
-  /** The item's digest sets: one per disk, named alike on both sides. */
+  /**
+   * The item's digest sets: one per disk, named alike on both sides. The disks are the
+   * replica's, the tracking's and the on-prem VM's: its host may be gone, its last cycle may
+   * have left no tracking.
+   */
   private List<String> digestSets() {
     TreeSet<Integer> disks = new TreeSet<>();
+    for (int i = 0; i < replicaDisks; i++) {
+      disks.add(i);
+    }
     for (DiskTracking tracking : item.getDiskTrackingList()) {
       disks.add(tracking.getDiskIndex());
     }
