@@ -379,6 +379,11 @@ public final class SyncStreams implements DiskSyncs, AutoCloseable {
   }
 
   @Override
+  public boolean deleteDigestSet(String name) throws java.io.IOException {
+    return digestSets.delete(name);
+  }
+
+  @Override
   public void close() {
     sessions.values().forEach(session -> session.abandon("controller shutting down"));
     runners.shutdownNow();

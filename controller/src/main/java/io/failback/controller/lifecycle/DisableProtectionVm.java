@@ -2,7 +2,6 @@ package io.failback.controller.lifecycle;
 
 import static io.failback.controller.lifecycle.FlowSupport.quietly;
 
-import io.failback.common.sync.DigestSets;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.DiskTracking;
@@ -71,13 +70,15 @@ final class DisableProtectionVm extends ItemWork {
       step("waiting for the delta cycle under way to end");
       replica.lockInterruptibly();
     }
+    List<String> digestSets;
     try {
       deleteReplica();
-      deleteControllerState();
+      digestSets = digestSets();
+      deleteControllerState(digestSets);
     } finally {
       replica.unlock();
     }
-    releaseOnPrem();
+    releaseOnPrem(digestSets);
   }
 
   private void deleteReplica() throws Exception {
@@ -102,7 +103,7 @@ final class DisableProtectionVm extends ItemWork {
         + replica.get().disks().size() + " disk(s) and checkpoints" + powered);
   }
 
-  private void deleteControllerState() throws Exception {
+  private void deleteControllerState(List<String> digestSetNames) throws Exception {
     List<String> removed = new ArrayList<>();
     java.nio.file.Path seeds = FlowSupport.seeds(context, item);
     if (java.nio.file.Files.isDirectory(seeds)) {
@@ -112,11 +113,9 @@ final class DisableProtectionVm extends ItemWork {
     if (ReplicaUndo.of(context).discard(vmId())) {
       removed.add("the replica's undo journals");
     }
-    // The controller's, beside its seeds in its state folder, as the replica's undo journals.
-    DigestSets sets = new DigestSets(context.seedDir().resolveSibling("digests"));
     int digestSets = 0;
-    for (String name : digestSets()) {
-      digestSets += sets.delete(name) ? 1 : 0;
+    for (String name : digestSetNames) {
+      digestSets += context.syncs().deleteDigestSet(name) ? 1 : 0;
     }
     if (digestSets > 0) {
       removed.add(digestSets + " digest set(s)");
@@ -126,11 +125,11 @@ final class DisableProtectionVm extends ItemWork {
   }
 
   /** The host drops its read and reference points of the VM and its digest sets. */
-  private void releaseOnPrem() throws Exception {
+  private void releaseOnPrem(List<String> digestSets) throws Exception {
     String host = item.getOnPremHost();
     try {
       ReleaseReport report = context.hosts().releaseVm(host, FlowSupport.onPremVmId(item),
-          item.getGeneration(), digestSets());
+          item.getGeneration(), digestSets);
       step("host " + host + " dropped " + report.getReadPointsDiscarded() + " read point(s), "
           + report.getReferencePointsDestroyed() + " reference point(s) and "
           + report.getDigestSetsDeleted() + " digest set(s) it kept of the VM");

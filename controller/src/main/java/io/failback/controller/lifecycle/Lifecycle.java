@@ -72,7 +72,7 @@ public final class Lifecycle {
     DiskTransfer transfer = new DiskTransfer(syncs, jobs, ticker, clock, timings, new AgentReturn(
         hosts, jobs, agentReturnTimeout), syncStallTimeout, meter, lanes, throttles);
     return new Lifecycle(new LifecycleContext(items, jobs, cloud, hosts, transfer, workers,
-        clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker));
+        clock, seedDir, sessionSecret, new ReplicaLocks(), timings, ticker, syncs));
   }
 
   public List<ProtectedItem> items() throws StoreException {

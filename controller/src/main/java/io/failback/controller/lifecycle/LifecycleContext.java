@@ -14,11 +14,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param sessionSecret mixed into digest seeds so nobody can predict a session's seed
  * @param timings what earlier work measured, for downtime and duration predictions
  * @param ticker runs the periodic work of jobs (progress, live predictions)
+ * @param syncs the sync sessions {@code transfer} runs, which keep the controller's digest sets
  */
 record LifecycleContext(ProtectedItems items, Jobs jobs, Cloud cloud, OnPremHosts hosts,
     DiskTransfer transfer, ExecutorService workers, Clock clock, Path seedDir,
     long sessionSecret, ReplicaLocks replicaLocks, Timings timings,
-    ScheduledExecutorService ticker) {
+    ScheduledExecutorService ticker, io.failback.controller.sync.DiskSyncs syncs) {
 
   /**
    * A digest seed, unpredictable from the outside, for the sessions named by {@code key} (an

@@ -72,4 +72,12 @@ public interface DiskSyncs {
 
   /** Stops a running session on both sides; its future fails as cancelled. No-op if ended. */
   void cancel(String sessionId, String reason);
+
+  /**
+   * Deletes the controller's digest set {@code name} (its disk's replication ended); returns
+   * whether it was there. A runner that keeps no digest sets has none to delete.
+   */
+  default boolean deleteDigestSet(String name) throws java.io.IOException {
+    return false;
+  }
 }

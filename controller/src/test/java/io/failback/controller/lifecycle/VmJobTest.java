@@ -41,7 +41,7 @@ class VmJobTest {
     DiskTransfer transfer = new DiskTransfer(null, jobs, ticker, java.time.Clock.systemUTC(),
         timings);
     context = new LifecycleContext(null, jobs, null, null, transfer, workers,
-        java.time.Clock.systemUTC(), dir, 1, new ReplicaLocks(), timings, ticker);
+        java.time.Clock.systemUTC(), dir, 1, new ReplicaLocks(), timings, ticker, null);
   }
 
   @AfterEach
