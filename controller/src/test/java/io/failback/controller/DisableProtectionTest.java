@@ -64,8 +64,8 @@ class DisableProtectionTest {
     // One reference point per disk from the initial replication, one more from the cycle.
     assertStep(job, "host hv-01 dropped 0 read point(s), 4 reference point(s) and 2 digest"
         + " set(s) it kept of the VM");
-    assertStep(job, "still named by recovery plan(s) tier-1, whose actions refuse an"
-        + " UNPROTECTED VM");
+    assertStep(job, "recovery plan tier-1 named no other VM: deleted");
+    assertTrue(fixture.controller.server.recoveryPlans().list().isEmpty(), "plan deleted");
     ProtectedItem unprotected = item(failover, fixture);
     assertEquals(ProtectionState.UNPROTECTED, unprotected.getState());
     assertEquals("", unprotected.getCloudVmId());

@@ -29,13 +29,13 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class DisableProtectionVm extends ItemWork {
 
-  /** The recovery plans that name the VM: their actions will refuse it once UNPROTECTED. */
-  private final List<String> plans;
+  /** Where the recovery plans are, which the VM leaves: they would refuse it once UNPROTECTED. */
+  private final RecoveryPlanLookup plans;
   /** How many disks the replica had, once seen: each may have a digest set on both sides. */
   private volatile int replicaDisks;
 
-  private DisableProtectionVm(LifecycleContext context, ProtectedItem item, List<String> plans,
-      String tag) {
+  private DisableProtectionVm(LifecycleContext context, ProtectedItem item,
+      RecoveryPlanLookup plans, String tag) {
     super(context, item, null, tag);
     this.plans = plans;
   }
@@ -46,8 +46,7 @@ final class DisableProtectionVm extends ItemWork {
         ItemChecks.require(context, targets, OperatorAction.DISABLE_PROTECTION);
     List<VmWork> works = new ArrayList<>();
     for (ProtectedItem item : checked.values()) {
-      works.add(new DisableProtectionVm(context, item, plans.plansNaming(item.getVmId()),
-          "-v" + works.size()));
+      works.add(new DisableProtectionVm(context, item, plans, "-v" + works.size()));
     }
     // Not cancellable: a replica deleted half-way cannot be put back, and a re-run finishes.
     return vmJobs.launch(new VmJobs.Kind(OperatorAction.DISABLE_PROTECTION.rpcName(),
@@ -166,16 +165,16 @@ final class DisableProtectionVm extends ItemWork {
 
   @Override
   public void startTarget() throws Exception {
+    // Before the item moves, so that a restart in between leaves DISABLING_PROTECTION, whose
+    // re-run does it again; an UNPROTECTED VM left in a plan would fail the plan's failover.
+    for (PlanRemoval removal : plans.removeVm(vmId(), jobId)) {
+      step(removal.describe());
+    }
     pastNoReturn = true;
     context.items().transition(vmId(), ProtectionState.DISABLING_PROTECTION,
         ProtectionState.UNPROTECTED, DisableProtectionVm::forget);
     step("protection disabled: the item is UNPROTECTED; EnableProtection copies the VM again"
         + " from scratch");
-    if (!plans.isEmpty()) {
-      // Not changed here: a plan is the operator's, and may get the VM back once protected.
-      step("still named by recovery plan(s) " + String.join(", ", plans) + ", whose actions"
-          + " refuse an UNPROTECTED VM: remove it there (UpdateRecoveryPlan) or protect it again");
-    }
   }
 
   /** What an UNPROTECTED item keeps: who the VM is, where it runs, its generation. */

@@ -17,8 +17,15 @@ public interface RecoveryPlanLookup {
   default void rememberRpoTarget(String planName, java.time.Duration target)
       throws NotFoundException, StoreException {}
 
-  /** The names of the plans whose groups name VM {@code vmId}; none for a lookup of none. */
-  default java.util.List<String> plansNaming(String vmId) throws StoreException {
+  /**
+   * Takes VM {@code vmId}, whose protection ended, out of every plan that names it: a group left
+   * empty is dropped, a plan left empty is deleted. A plan that another unfinished job than
+   * {@code jobId} runs is left as it is.
+   *
+   * @return what became of each plan that named the VM; none for a lookup of none
+   */
+  default java.util.List<PlanRemoval> removeVm(String vmId, String jobId)
+      throws StoreException {
     return java.util.List.of();
   }
 }

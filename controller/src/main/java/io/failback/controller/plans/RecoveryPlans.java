@@ -6,6 +6,7 @@ import static io.failback.controller.plans.RecoveryPlanException.Reason.NOT_FOUN
 import static java.util.Objects.requireNonNull;
 
 import io.failback.controller.lifecycle.NotFoundException;
+import io.failback.controller.lifecycle.PlanRemoval;
 import io.failback.controller.lifecycle.RecoveryPlanLookup;
 import io.failback.controller.lifecycle.Targets;
 import io.failback.controller.store.JobRecords;
@@ -17,6 +18,7 @@ import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.RecoveryPlan;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -194,6 +196,25 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
     return find("recovery_plan", name);
   }
 
+  /** The names of the plans whose groups name VM {@code vmId}. */
+  public List<String> plansNaming(String vmId) throws StoreException {
+    return list().stream().filter(plan -> PlanMembership.names(plan, vmId))
+        .map(RecoveryPlan::getName).toList();
+  }
+
+  @Override
+  public List<PlanRemoval> removeVm(String vmId, String jobId) throws StoreException {
+    List<PlanRemoval> removals = new ArrayList<>();
+    for (String name : plansNaming(vmId)) {
+      Optional<Job> runner = runner(name, jobId);
+      removals.add(runner.isPresent()
+          ? new PlanRemoval(name, PlanRemoval.Outcome.KEPT, "job " + runner.get().getId()
+              + " (" + runner.get().getKind() + ", " + runner.get().getState() + ") runs it")
+          : PlanMembership.remove(plans, name, vmId, clock.instant()));
+    }
+    return removals;
+  }
+
   /**
    * The plan's groups for an action on the whole plan (a FailoverService request's {@code
    * recovery_plan}); {@link Targets#recoveryPlan()} is the plan's stored spelling.
@@ -201,13 +222,6 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
    * @throws NotFoundException if no plan has this name, naming the plans there are; also for a
    *     malformed name, with the rule it breaks
    */
-  @Override
-  public List<String> plansNaming(String vmId) throws StoreException {
-    return list().stream().filter(plan -> plan.getGroupsList().stream()
-        .flatMap(group -> group.getVmIdsList().stream()).anyMatch(vmId::equalsIgnoreCase))
-        .map(RecoveryPlan::getName).toList();
-  }
-
   @Override
   public Targets targets(String planName) throws NotFoundException, StoreException {
     RecoveryPlan plan;
@@ -246,12 +260,20 @@ public final class RecoveryPlans implements RecoveryPlanLookup {
 
   private void requireUnused(String name, String verb)
       throws RecoveryPlanException, StoreException {
-    for (Job job : jobs.listInStates(UNFINISHED)) {
-      if (job.getRecoveryPlan().equalsIgnoreCase(name)) {
-        throw new RecoveryPlanException(IN_USE, "cannot " + verb + " recovery plan '" + name
-            + "': job " + job.getId() + " (" + job.getKind() + ", " + job.getState()
-            + ") runs it; wait for the job to end or cancel it with CancelJob, then retry");
-      }
+    Optional<Job> runner = runner(name, "");
+    if (runner.isPresent()) {
+      Job job = runner.get();
+      throw new RecoveryPlanException(IN_USE, "cannot " + verb + " recovery plan '" + name
+          + "': job " + job.getId() + " (" + job.getKind() + ", " + job.getState()
+          + ") runs it; wait for the job to end or cancel it with CancelJob, then retry");
     }
+  }
+
+  /** An unfinished job other than {@code exceptJobId} that runs the plan, if there is one. */
+  private Optional<Job> runner(String name, String exceptJobId) throws StoreException {
+    return jobs.listInStates(UNFINISHED).stream()
+        .filter(job -> job.getRecoveryPlan().equalsIgnoreCase(name)
+            && !job.getId().equals(exceptJobId))
+        .findFirst();
   }
 }

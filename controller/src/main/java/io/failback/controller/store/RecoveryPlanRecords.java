@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The recovery plans, one row per plan, each stored whole as a serialized {@link RecoveryPlan}.
@@ -119,10 +120,25 @@ public final class RecoveryPlanRecords {
    * @return false if there was none
    */
   public boolean delete(String name) throws StoreException {
+    return deleteIf(name, plan -> true);
+  }
+
+  /**
+   * Deletes the plan with this name (in any case) if {@code condition} holds for it as stored,
+   * both in one transaction.
+   *
+   * @return false if there was none or the condition did not hold
+   */
+  public boolean deleteIf(String name, Predicate<RecoveryPlan> condition)
+      throws StoreException {
     String checked = checkName(name);
     return store.inTransaction(
         String.format("Deleting recovery plan '%s'", checked),
         tx -> {
+          Optional<RecoveryPlan> current = read(tx, checked);
+          if (current.isEmpty() || !condition.test(current.get())) {
+            return false;
+          }
           try (PreparedStatement delete = tx.prepareStatement(DELETE)) {
             delete.setString(1, checked);
             return delete.executeUpdate() == 1;

@@ -8,6 +8,8 @@ import com.google.protobuf.util.Durations;
 import io.failback.common.testing.MutableClock;
 import io.failback.controller.lifecycle.JobTransitions;
 import io.failback.controller.lifecycle.NotFoundException;
+import io.failback.controller.lifecycle.PlanRemoval;
+import io.failback.controller.lifecycle.PlanRemoval.Outcome;
 import io.failback.controller.lifecycle.Targets;
 import io.failback.controller.plans.RecoveryPlanException.Reason;
 import io.failback.controller.store.ControllerStore;
@@ -239,6 +241,38 @@ class RecoveryPlansTest {
     assertEquals(plan("Tier", group(WEB)), plans.update(plan("Tier", group(WEB))));
     plans.delete("Tier");
     assertEquals(List.of(), plans.list());
+  }
+
+  /**
+   * A VM whose protection ended leaves every plan: its group goes if it was alone there, the
+   * plan if it named no other VM; a plan another job runs is kept, the job's own is not.
+   */
+  @Test
+  void removeVmTakesItOutOfEveryPlanDroppingWhatItLeavesEmpty() throws Exception {
+    plans.create(tiers("Tiers"));
+    plans.create(plan("pair", group(DB, APP.toLowerCase()), group(WEB)));
+    plans.create(plan("app-only", group(APP)));
+    plans.create(plan("busy", group(APP, WEB)));
+    plans.create(plan("web", group(WEB)));
+    insertJob("other", JobState.JOB_WAITING, "busy");
+    insertJob("mine", JobState.JOB_RUNNING, "app-only");
+
+    List<PlanRemoval> removals = plans.removeVm(APP.toLowerCase(), "mine");
+
+    assertEquals(List.of(
+        new PlanRemoval("app-only", Outcome.PLAN_DELETED, ""),
+        new PlanRemoval("busy", Outcome.KEPT, "job other (PlannedFailover, JOB_WAITING) runs it"),
+        new PlanRemoval("pair", Outcome.REMOVED, ""),
+        new PlanRemoval("Tiers", Outcome.REMOVED, "; its group(s) [2] named only this VM and"
+            + " went with their delays and manual actions")), removals);
+    assertEquals(List.of("busy", "pair", "Tiers", "web"),
+        plans.list().stream().map(RecoveryPlan::getName).toList());
+    assertEquals(plan("Tiers", group(DB), group(WEB)), plans.get("tiers"));
+    assertEquals(plan("pair", group(DB), group(WEB)), plans.get("pair"));
+    assertEquals(plan("busy", group(APP, WEB)), plans.get("busy"));
+    assertEquals(plan("web", group(WEB)), plans.get("web"));
+    assertEquals(List.of("busy"), plans.plansNaming(APP));
+    assertEquals(List.of(), plans.removeVm("7-NOT-IN-ANY", "mine"));
   }
 
   @Test
