@@ -40,6 +40,25 @@ public record AgentConfig(String controller, TlsFiles tls, Path hostDir, Path st
         transport, metricsAddress);
   }
 
+  /** Bounds of {@link #withReconnectMaxDelay}. */
+  public static final Duration MIN_RECONNECT_MAX_DELAY = Duration.ofMillis(100);
+  public static final Duration MAX_RECONNECT_MAX_DELAY = Duration.ofHours(1);
+
+  /**
+   * The same agent waiting at most {@code max} between attempts to reach a controller; the
+   * first wait is shortened to it where longer.
+   *
+   * @throws IllegalArgumentException outside {@link #MIN_RECONNECT_MAX_DELAY} to {@link
+   *     #MAX_RECONNECT_MAX_DELAY}, naming the option
+   */
+  public AgentConfig withReconnectMaxDelay(Duration max) {
+    if (max.compareTo(MIN_RECONNECT_MAX_DELAY) < 0 || max.compareTo(MAX_RECONNECT_MAX_DELAY) > 0) {
+      throw new IllegalArgumentException("--reconnect-max-delay must be from PT0.1S to PT1H, got "
+          + max);
+    }
+    return withBackoff(backoffInitial.compareTo(max) > 0 ? max : backoffInitial, max);
+  }
+
   /** The same agent with other transport limits (tests shorten the keepalive interval). */
   public AgentConfig withTransport(TransportLimits limits) {
     return new AgentConfig(controller, tls, hostDir, stateDir, backoffInitial, backoffMax,

@@ -15,6 +15,7 @@ import io.failback.common.tls.TlsFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,6 +89,14 @@ public final class AgentMain {
             + " five seconds (default: ${DEFAULT-VALUE}).")
     int uploadConnections;
 
+    @Option(names = "--reconnect-max-delay", paramLabel = "DURATION", defaultValue = "PT60S",
+        description = "Longest wait between attempts to reach a controller after the"
+            + " connection was lost (ISO-8601, PT0.1S to PT1H). Attempts start 1 s apart (or"
+            + " this, if shorter) and double, with 20 % jitter; a site with a standby"
+            + " controller may want it short, so that a takeover is noticed sooner (default:"
+            + " ${DEFAULT-VALUE}).")
+    Duration reconnectMaxDelay;
+
     @Spec
     CommandSpec spec;
 
@@ -109,6 +118,11 @@ public final class AgentMain {
       AgentConfig config = AgentConfig.withDefaults(controller, new TlsFiles(cert, key, ca),
           hypervisor.hostDir, state);
       config = config.withMetricsAddress(metrics.address());
+      try {
+        config = config.withReconnectMaxDelay(reconnectMaxDelay);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
       if (!TransportLimits.windowAllowed(downloadWindowMib * (1L << 20))) {
         throw new ParameterException(spec.commandLine(), "--download-window-mib must be 0"
             + " (auto-tuned) or 1 to 256, got " + downloadWindowMib);
