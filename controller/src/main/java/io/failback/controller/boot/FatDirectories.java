@@ -19,6 +19,12 @@ import java.util.List;
 final class FatDirectories {
   /** Directories larger than this are not an ESP's: refused rather than read. */
   private static final int MAX_DIRECTORY_BYTES = 1 << 20;
+  /**
+   * All the directories one check reads: a real ESP has a few of a cluster or two. Bounding
+   * each alone did not do: every folder of a crafted \EFI may name the same largest directory,
+   * which was read again for each (32,768 of them: 32 GiB read, 2^30 loader paths kept).
+   */
+  private static final int MAX_READ_BYTES = 4 * MAX_DIRECTORY_BYTES;
 
   /** One entry: its 8.3 name ("BOOTX64.EFI"), whether a directory, its first cluster. */
   record Entry(String name, boolean directory, long firstCluster) {}
@@ -34,6 +40,8 @@ final class FatDirectories {
   private final long rootCluster;
   private final long dataOffset;
   private final long clusters;
+  /** The directory bytes read so far, against {@link #MAX_READ_BYTES}. */
+  private long readSoFar;
 
   FatDirectories(BlockDevice disk, GptEsp.Extent extent) throws IOException {
     this.disk = disk;
@@ -72,8 +80,11 @@ final class FatDirectories {
   }
 
   List<Entry> root() throws IOException {
-    return fatBits == 32 ? list(rootCluster) : entries(AlignedReads.read(disk, rootOffset,
-        rootBytes));
+    if (fatBits == 32) {
+      return list(rootCluster);
+    }
+    account(rootBytes);
+    return entries(AlignedReads.read(disk, rootOffset, rootBytes));
   }
 
   List<Entry> list(Entry directory) throws IOException {
@@ -89,6 +100,7 @@ final class FatDirectories {
     for (long steps = 0; isCluster(cluster); steps++) {
       check(steps < clusters && read + clusterBytes <= MAX_DIRECTORY_BYTES,
           "the directory's cluster chain loops or is too long");
+      account(clusterBytes);
       parts.add(AlignedReads.read(disk, dataOffset + (cluster - 2) * clusterBytes,
           clusterBytes));
       read += clusterBytes;
@@ -99,6 +111,13 @@ final class FatDirectories {
       bytes.put(part);
     }
     return entries(bytes.flip());
+  }
+
+  /** Counts {@code bytes} of directory about to be read; refuses them beyond the bound. */
+  private void account(int bytes) throws IOException {
+    readSoFar += bytes;
+    check(readSoFar <= MAX_READ_BYTES, "more directory bytes than an EFI system partition has"
+        + " (over " + (MAX_READ_BYTES >> 20) + " MiB in all)");
   }
 
   private boolean isCluster(long cluster) {
