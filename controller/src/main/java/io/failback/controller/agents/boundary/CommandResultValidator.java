@@ -18,6 +18,11 @@ import java.util.regex.Pattern;
  */
 public final class CommandResultValidator {
   private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]*");
+  /**
+   * What one ReleaseVm may remove of each kind: a VM has at most 260 disks, one digest set and
+   * a few reference points each, and Hyper-V keeps at most 50 checkpoints of it.
+   */
+  private static final long MAX_RELEASED = 1 << 16;
 
   private CommandResultValidator() {}
 
@@ -67,6 +72,17 @@ public final class CommandResultValidator {
           Fields.atMost(problems, disk + ".bytes_restored", disks.get(i).getBytesRestored(),
               MAX_BYTES);
         }
+      }
+      case RELEASE_REPORT -> {
+        // DisableProtection's job shows them; uint32 on the wire, a negative int above 2^31.
+        var release = result.getReleaseReport();
+        String field = "command_result.release_report.";
+        Fields.atMost(problems, field + "read_points_discarded",
+            Integer.toUnsignedLong(release.getReadPointsDiscarded()), MAX_RELEASED);
+        Fields.atMost(problems, field + "reference_points_destroyed",
+            Integer.toUnsignedLong(release.getReferencePointsDestroyed()), MAX_RELEASED);
+        Fields.atMost(problems, field + "digest_sets_deleted",
+            Integer.toUnsignedLong(release.getDigestSetsDeleted()), MAX_RELEASED);
       }
       default -> { }
     }

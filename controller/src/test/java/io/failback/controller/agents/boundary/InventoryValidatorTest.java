@@ -171,6 +171,23 @@ class InventoryValidatorTest {
     assertTrue(drill.getMessage().contains("drill_seed.millis " + Long.MAX_VALUE
         + " is out of range") && drill.getMessage().contains("drill_seed.bytes_read "),
         drill.getMessage());
+    // And what a ReleaseVm removed, which DisableProtection's job shows: uint32, so 2^32 - 1
+    // read as an int said "-1 read point(s)".
+    io.failback.proto.v1.ReleaseReport released = io.failback.proto.v1.ReleaseReport
+        .newBuilder().setReadPointsDiscarded(2).setReferencePointsDestroyed(4)
+        .setDigestSetsDeleted(4).build();
+    CommandResult ok = CommandResult.newBuilder().setCommandId("v").setReleaseReport(released)
+        .build();
+    assertEquals(ok, CommandResultValidator.check(ok, "hv-01"));
+    AgentInputException release = assertThrows(AgentInputException.class,
+        () -> CommandResultValidator.check(ok.toBuilder().setReleaseReport(released.toBuilder()
+            .setReadPointsDiscarded(-1).setReferencePointsDestroyed(1 << 20)
+            .setDigestSetsDeleted(Integer.MIN_VALUE)).build(), "hv-01"));
+    for (String field : List.of("read_points_discarded 4294967295",
+        "reference_points_destroyed 1048576", "digest_sets_deleted 2147483648")) {
+      assertTrue(release.getMessage().contains("release_report." + field + " is out of range"),
+          field + ": " + release.getMessage());
+    }
     // A 64 TiB disk's count, at 4 KiB, passes.
     CommandResult large = day.toBuilder().setSyncReport(day.getSyncReport().toBuilder()
         .setBlocksScanned(1L << 34).setBytesRead(1L << 46)).build();
