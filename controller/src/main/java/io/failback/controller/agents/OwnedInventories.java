@@ -1,13 +1,17 @@
 package io.failback.controller.agents;
 
+import io.failback.controller.agents.boundary.AgentLimits;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
 import io.failback.controller.store.VmOwnerRecords;
 import io.failback.proto.v1.HostInventory;
+import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.VirtualMachine;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,7 @@ final class OwnedInventories {
     List<VmOwnerRecords.Report> reports = inventory.getVirtualMachinesList().stream()
         .map(vm -> new VmOwnerRecords.Report(vm.getId(), vm.getName())).toList();
     VmOwnerRecords.Claims claims = store.vmOwnerRecords().claim(host, reports, now);
+    releaseBeyondLimit(host, reports);
     if (claims.conflicts().isEmpty()) {
       return inventory;
     }
@@ -51,5 +56,25 @@ final class OwnedInventories {
       }
     }
     return kept.build();
+  }
+
+  /**
+   * Releases the ids {@code host} no longer reports beyond {@link AgentLimits#MAX_OWNED_VMS},
+   * keeping every protected item's on-prem VM whatever its host reports.
+   */
+  private void releaseBeyondLimit(String host, List<VmOwnerRecords.Report> reports)
+      throws StoreException {
+    if (store.vmOwnerRecords().ownedCount(host) <= AgentLimits.MAX_OWNED_VMS) {
+      return;
+    }
+    Set<String> keep = new HashSet<>();
+    reports.forEach(report -> keep.add(report.vmId().toLowerCase(Locale.ROOT)));
+    for (ProtectedItem item : store.protectedItemRecords().list()) {
+      keep.add(item.getVmId().toLowerCase(Locale.ROOT));
+      keep.add(item.getOnPremVmId().toLowerCase(Locale.ROOT));
+    }
+    int released = store.vmOwnerRecords().release(host, keep, AgentLimits.MAX_OWNED_VMS);
+    log.warn("host " + host + " owned more than " + AgentLimits.MAX_OWNED_VMS + " VM ids: "
+        + released + " it no longer reports were released, the first claimed first");
   }
 }

@@ -173,6 +173,53 @@ public final class VmOwnerRecords {
     });
   }
 
+  /** How many VM ids {@code host} owns. */
+  public int ownedCount(String host) throws StoreException {
+    return store.inTransaction("Counting the VMs of host " + lower(host), tx -> {
+      try (PreparedStatement count = tx.prepareStatement(
+          "SELECT COUNT(*) FROM vm_owners WHERE host_name = ?")) {
+        count.setString(1, lower(host));
+        try (ResultSet rows = count.executeQuery()) {
+          rows.next();
+          return rows.getInt(1);
+        }
+      }
+    });
+  }
+
+  /**
+   * Releases the ids {@code host} owns beyond {@code max}, the first claimed first, never one
+   * of {@code keep} (lower case); returns how many it released.
+   */
+  public int release(String host, Set<String> keep, int max) throws StoreException {
+    String name = lower(host);
+    return store.inTransaction("Releasing VMs of host " + name, tx -> {
+      List<String> owned = new ArrayList<>();
+      try (PreparedStatement select = tx.prepareStatement("SELECT vm_id FROM vm_owners"
+          + " WHERE host_name = ? ORDER BY claimed_at, vm_id")) {
+        select.setString(1, name);
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            owned.add(rows.getString(1));
+          }
+        }
+      }
+      int released = 0;
+      for (int i = 0; i < owned.size() && owned.size() - released > max; i++) {
+        if (keep.contains(owned.get(i))) {
+          continue;
+        }
+        try (PreparedStatement delete = tx.prepareStatement(
+            "DELETE FROM vm_owners WHERE vm_id = ? AND host_name = ?")) {
+          delete.setString(1, owned.get(i));
+          delete.setString(2, name);
+          released += delete.executeUpdate();
+        }
+      }
+      return released;
+    });
+  }
+
   /** The VM ids {@code host} owns. */
   public List<String> ownedBy(String host) throws StoreException {
     return store.inTransaction("Reading the VMs of host " + lower(host), tx -> {

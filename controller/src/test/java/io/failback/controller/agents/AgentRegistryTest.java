@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import io.failback.common.testing.LogCapture;
 import io.failback.common.testing.MutableClock;
+import io.failback.controller.agents.boundary.AgentLimits;
 import io.failback.controller.store.ControllerStore;
 import io.failback.proto.v1.Command;
 import io.failback.proto.v1.CommandResult;
@@ -88,6 +89,49 @@ class AgentRegistryTest {
     assertTrue(connection.closedBecause.contains("no heartbeat for 31 s"),
         connection.closedBecause);
     assertEquals(HostStatus.OFFLINE, registry.host("hv-01").orElseThrow().getStatus());
+  }
+
+  /**
+   * A host keeps the VM ids it no longer reports, so no other host takes them over: an
+   * untrusted one reporting fresh ids again and again made that table grow without end.
+   * Beyond the limit, the first claimed go; a protected item's VM ids never do.
+   */
+  @Test
+  void aHostReportingFreshVmIdsAgainAndAgainOwnsABoundedNumber() throws Exception {
+    String protectedId = fresh(9, 0);
+    String failedBackTo = fresh(9, 1);
+    String stale = fresh(9, 2);
+    store.protectedItemRecords().insert(io.failback.proto.v1.ProtectedItem.newBuilder()
+        .setVmId(protectedId).setOnPremVmId(failedBackTo).setOnPremHost("hv-01").build(),
+        clock.instant());
+    FakeConnection connection = new FakeConnection();
+    HostInventory.Builder first = inventory("hv-01").toBuilder();
+    for (String vm : List.of(protectedId, failedBackTo, stale)) {
+      first.addVirtualMachines(VirtualMachine.newBuilder().setId(vm).setName("vm"));
+    }
+    registry.register("hv-01", first.build(), "x:1", "i1", 0, connection);
+    HostInventory.Builder last = null;
+    for (int round = 0; round < 5; round++) {
+      clock.advance(Duration.ofSeconds(1));
+      last = inventory("hv-01").toBuilder();
+      for (int i = 0; i < AgentLimits.MAX_VMS; i++) {
+        last.addVirtualMachines(VirtualMachine.newBuilder().setId(fresh(round, i))
+            .setName("vm"));
+      }
+      registry.register("hv-01", last.build(), "x:1", "i1", 0, connection);
+    }
+    var owners = store.vmOwnerRecords();
+    assertEquals(AgentLimits.MAX_OWNED_VMS, owners.ownedBy("hv-01").size());
+    assertEquals(java.util.Optional.of("hv-01"), owners.owner(protectedId));
+    assertEquals(java.util.Optional.of("hv-01"), owners.owner(failedBackTo));
+    assertEquals(java.util.Optional.empty(), owners.owner(stale));
+    for (VirtualMachine vm : last.getVirtualMachinesList()) {
+      assertEquals(java.util.Optional.of("hv-01"), owners.owner(vm.getId()), vm.getId());
+    }
+  }
+
+  private static String fresh(int round, int index) {
+    return String.format("00000000-0000-0000-%04x-%012x", round, index);
   }
 
   @Test

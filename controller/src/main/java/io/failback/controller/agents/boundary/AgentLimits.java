@@ -18,6 +18,14 @@ public final class AgentLimits {
   /** Hyper-V allows 64 network adapters per VM (Windows Server 2022). */
   public static final int MAX_ADAPTERS_PER_VM = 64;
 
+  /**
+   * VM ids one host may own ({@code vm_owners}): those it reports and those it no longer does
+   * (deleted or moved off), which it keeps so that no other host takes them over. Beyond, the
+   * first claimed of those go, never one a protected item names: a host that reported new ids
+   * again and again grew the controller's database without end.
+   */
+  public static final int MAX_OWNED_VMS = 4 * MAX_VMS;
+
   public static final int MAX_SWITCHES = 256;
 
   public static final int MAX_STORAGE_PATHS = 64;
