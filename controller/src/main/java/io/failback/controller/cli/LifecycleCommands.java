@@ -128,7 +128,8 @@ final class LifecycleCommands {
     String targetHost;
 
     @Option(names = "--validate-only", description = "Pre-flight only: list every problem, or"
-        + " estimate both data-sync options; changes nothing. Exit 5 when problems are found.")
+        + " estimate both data-sync options (with --unplanned: the recovery point each VM would"
+        + " start from); changes nothing. Exit 5 when problems are found.")
     boolean validateOnly;
 
     @Option(names = "--encryption-certificate", paramLabel = "THUMBPRINT",
@@ -137,11 +138,22 @@ final class LifecycleCommands {
 
     @Mixin TransferFlags.JobTransfer transfer = new TransferFlags.JobTransfer();
 
+    private void refuseFailbackOptions() {
+      List<String> given = FAILBACK_ONLY.stream()
+          .filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+      if (!given.isEmpty()) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--unplanned"
+            + " starts the cloud replicas as they are; it takes no " + String.join(", ", given));
+      }
+    }
+
     @Override
     FailoverResponse start(OperatorClient client) {
       if (unplanned) {
+        refuseFailbackOptions();
         return client.failover().unplannedFailover(UnplannedFailoverRequest.newBuilder()
-            .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).build());
+            .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan)
+            .setValidateOnly(validateOnly).build());
       }
       DataSync mode = switch (dataSync) {
         case "before" -> DataSync.SYNC_BEFORE_FAILOVER;
@@ -156,6 +168,13 @@ final class LifecycleCommands {
           .setTransfer(transfer.options()).build());
     }
   }
+
+  /**
+   * What an unplanned failover does not take: it starts the replicas as they are, with no
+   * transfer and on no other host. Ignoring them would run a failover other than the one asked.
+   */
+  private static final List<String> FAILBACK_ONLY = List.of("--data-sync", "--target-host",
+      "--encryption-certificate", "--compression", "--lanes-per-disk", "--block-size");
 
   @Command(name = "complete", description = "Complete a failover waiting after phase 1.")
   static final class Complete extends LifecycleCommand {

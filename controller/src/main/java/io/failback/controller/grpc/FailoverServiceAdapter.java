@@ -132,8 +132,14 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   @Override
   public void unplannedFailover(UnplannedFailoverRequest request,
       StreamObserver<FailoverResponse> responses) {
-    answer(responses, () -> response(lifecycle.unplannedFailover(
-        targets(request.getVmIdsList(), request.getRecoveryPlan()))));
+    answer(responses, () -> {
+      Targets targets = targets(request.getVmIdsList(), request.getRecoveryPlan());
+      if (request.getValidateOnly()) {
+        return FailoverResponse.newBuilder().setPreflight(lifecycle.unplannedPreflight(targets))
+            .setDirection(io.failback.proto.v1.FailoverDirection.ON_PREM_TO_CLOUD).build();
+      }
+      return response(lifecycle.unplannedFailover(targets));
+    });
   }
 
   @Override

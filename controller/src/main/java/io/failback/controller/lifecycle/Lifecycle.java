@@ -238,6 +238,11 @@ public final class Lifecycle {
     }
   }
 
+  /** UnplannedFailover's pre-flight: problems, and what each VM would start from. */
+  public PreflightReport unplannedPreflight(Targets targets) throws Exception {
+    return new UnplannedPreflight(context).run(targets);
+  }
+
   /** UnplannedFailover: start the cloud VMs from their last replicas. */
   public Job unplannedFailover(Targets targets) throws Exception {
     synchronized (starting) {

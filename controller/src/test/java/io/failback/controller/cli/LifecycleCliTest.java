@@ -138,4 +138,43 @@ class LifecycleCliTest {
     Run cancelDone = cli(handle, "cancel", job);
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, cancelDone.exit(), cancelDone.toString());
   }
+
+  /** An unplanned failover's pre-flight changes nothing; failback options are refused. */
+  @Test
+  void unplannedValidateOnlySaysWhatEachVmStartsFromAndChangesNothing() throws Exception {
+    LifecycleFixtures.Handle handle = LifecycleFixtures.start(dir, cleanup);
+    String vm = handle.vmId();
+    assertEquals(0, cli(handle, "protect", vm, "--watch").exit());
+
+    Run elsewhere = cli(handle, "failover", vm, "--unplanned", "--target-host", "hv-02");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, elsewhere.exit(), elsewhere.toString());
+    assertTrue(elsewhere.err().contains("--unplanned starts the cloud replicas as they are; it"
+        + " takes no --target-host"), elsewhere.err());
+    Run transfer = cli(handle, "failover", vm, "--unplanned", "--data-sync", "full",
+        "--compression", "lz4");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, transfer.exit(), transfer.toString());
+    assertTrue(transfer.err().contains("it takes no --data-sync, --compression"), transfer.err());
+
+    Run check = cli(handle, "failover", vm, "--unplanned", "--validate-only");
+    assertEquals(0, check.exit(), check.toString());
+    assertTrue(check.out().contains("pre-flight: no problems")
+        && check.out().contains("): starts from the recovery point of ")
+        && check.out().contains("host hv-01 is online: the on-prem VM is stopped first"),
+        check.out());
+    Run json = cli(handle, "failover", vm, "--unplanned", "--validate-only", "-o", "json");
+    assertEquals(0, json.exit(), json.toString());
+    assertTrue(json.out().contains("\"recoveryPoints\"") && json.out().contains("\"hostOnline\":"
+        + " true"), json.out());
+    String unknown = "00000000-0000-4000-8000-0000000000aa";
+    Run problems = cli(handle, "failover", vm, unknown, "--unplanned", "--validate-only");
+    assertEquals(PreflightView.PROBLEMS_FOUND, problems.exit(), problems.toString());
+    assertTrue(problems.out().contains("pre-flight: 1 problem(s)") && problems.out()
+        .contains(unknown) && problems.out().contains("starts from the recovery point"),
+        problems.out());
+
+    assertTrue(cli(handle, "items").out().lines().anyMatch(l -> l.contains(vm)
+        && l.contains(" PROTECTED ")), "still PROTECTED");
+    Run jobs = cli(handle, "jobs", "--vm", vm);
+    assertEquals(2, jobs.out().lines().count(), "only the protection's job: " + jobs.out());
+  }
 }
