@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.common.ids.Thumbprint;
 import io.failback.common.testing.GrpcCleanup;
 import io.failback.controller.cloud.SimulatedGuest;
 import io.failback.controller.lifecycle.InvalidArgumentException;
@@ -75,6 +76,21 @@ class BlockSizeTransfersTest {
     assertTrue(refused.getMessage().startsWith("transfer.block_size applies to protection,"
         + " failback and reverse replication: a failover to the cloud keeps each VM's block"
         + " size"), refused.getMessage());
+    // Nor does it take a failback's data sync or encryption certificate, in the pre-flight too.
+    InvalidArgumentException full = assertThrows(InvalidArgumentException.class,
+        () -> lifecycle.plannedFailover(Targets.of(List.of(vmId)), DataSync.FULL_DOWNLOAD,
+            Optional.empty(), Optional.empty(), TransferOptions.getDefaultInstance()));
+    assertTrue(full.getMessage().startsWith("data_sync FULL_DOWNLOAD applies to a failback"
+        + " only"), full.getMessage());
+    InvalidArgumentException certificate = assertThrows(InvalidArgumentException.class,
+        () -> lifecycle.plannedFailover(Targets.of(List.of(vmId)),
+            DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.of(new Thumbprint("ab"
+                .repeat(20))), TransferOptions.getDefaultInstance()));
+    assertTrue(certificate.getMessage().startsWith("encryption_certificate applies to a"
+        + " failback only"), certificate.getMessage());
+    assertEquals(List.of("state"), lifecycle.preflight(Targets.of(List.of(vmId)),
+        DataSync.FULL_DOWNLOAD, Optional.empty(), Optional.empty()).getProblemsList().stream()
+        .map(p -> p.getCheck()).toList());
     assertEquals(1, fixture.controller.server.jobs().list("").size(), "no job started");
     BitSet late = fixture.scribbleOnPrem(1, 3, 42);
     Job failover = fixture.awaitState(lifecycle.plannedFailover(Targets.of(List.of(vmId)),

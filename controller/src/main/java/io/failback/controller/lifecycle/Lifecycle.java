@@ -144,14 +144,8 @@ public final class Lifecycle {
             + " cloud), " + ItemChecks.names(checked, false) + " are failed over (failback); run"
             + " two requests");
       }
-      if (toCloud > 0 && transfer.getBlockSize() != 0) {
-        // Its final sync runs while the VMs are down: it sends what the host tracked since the
-        // last cycle, in the VM's blocks; other blocks would compare every checksum instead.
-        throw new InvalidArgumentException("transfer.block_size applies to protection,"
-            + " failback and reverse replication: a failover to the cloud keeps each VM's block"
-            + " size, so that its final sync sends only the tracked changes; "
-            + ItemChecks.names(checked, true) + " " + (toCloud == 1 ? "is" : "are")
-            + " PROTECTED");
+      if (toCloud > 0) {
+        ToCloudRequest.check(checked, dataSync, certificate, transfer);
       }
       if (!targetHost.isEmpty() && checked.values().stream()
           .anyMatch(i -> !targetHost.equalsIgnoreCase(i.getOnPremHost()))) {

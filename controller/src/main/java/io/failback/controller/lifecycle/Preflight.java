@@ -51,7 +51,7 @@ final class Preflight {
   List<PreflightProblem> problems(Targets targets, String targetHost, String certificate)
       throws Exception {
     for (String vmId : targets.vmIds()) {
-      checkVm(vmId, targetHost, certificate);
+      checkVm(vmId, targetHost, certificate, DataSync.DATA_SYNC_UNSPECIFIED);
     }
     return List.copyOf(problems);
   }
@@ -64,7 +64,7 @@ final class Preflight {
   PreflightReport run(Targets targets, DataSync dataSync, String targetHost,
       String certificate) throws Exception {
     for (String vmId : targets.vmIds()) {
-      checkVm(vmId, targetHost, certificate);
+      checkVm(vmId, targetHost, certificate, dataSync);
     }
     FailoverEstimate estimate = problems.isEmpty() && !failbacks.isEmpty()
         ? new PreflightEstimate(context, failbacks, this::problem)
@@ -76,7 +76,8 @@ final class Preflight {
     return report.build();
   }
 
-  private void checkVm(String vmId, String targetHost, String certificate) throws Exception {
+  private void checkVm(String vmId, String targetHost, String certificate, DataSync dataSync)
+      throws Exception {
     ProtectedItem item;
     try {
       item = context.items().requireAction(vmId, OperatorAction.PLANNED_FAILOVER);
@@ -112,6 +113,9 @@ final class Preflight {
       if (alternate) {
         problem(vmId, "state", "target_host applies to a failback only; vm "
             + item.getVmName() + " is PROTECTED and fails over to the cloud");
+      }
+      for (String refusal : ToCloudRequest.failbackOnly(dataSync, certificate)) {
+        problem(vmId, "state", refusal + "; vm " + item.getVmName() + " is PROTECTED");
       }
       return; // towards the cloud: the on-prem VM is the source and may run
     }

@@ -1,0 +1,46 @@
+package io.failback.controller.lifecycle;
+
+import io.failback.proto.v1.DataSync;
+import io.failback.proto.v1.ProtectedItem;
+import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.TransferOptions;
+import java.util.Map;
+
+/**
+ * What a PlannedFailover towards the cloud does not take: the options of a failback. Ignoring
+ * them would run another failover than the one asked for, so they are refused.
+ */
+final class ToCloudRequest {
+  private ToCloudRequest() {}
+
+  /** @param checked the request's items, all PROTECTED */
+  static void check(Map<String, ProtectedItem> checked, DataSync dataSync, String certificate,
+      TransferOptions transfer) throws InvalidArgumentException {
+    String which = ItemChecks.names(checked, true) + " " + (checked.size() == 1 ? "is" : "are")
+        + " " + ProtectionState.PROTECTED;
+    if (transfer.getBlockSize() != 0) {
+      // Its final sync runs while the VMs are down: it sends what the host tracked since the
+      // last cycle, in the VM's blocks; other blocks would compare every checksum instead.
+      throw new InvalidArgumentException("transfer.block_size applies to protection,"
+          + " failback and reverse replication: a failover to the cloud keeps each VM's block"
+          + " size, so that its final sync sends only the tracked changes; " + which);
+    }
+    for (String refusal : failbackOnly(dataSync, certificate)) {
+      throw new InvalidArgumentException(refusal + "; " + which);
+    }
+  }
+
+  /** The failback options among these, each said as a refusal; empty when there are none. */
+  static java.util.List<String> failbackOnly(DataSync dataSync, String certificate) {
+    java.util.List<String> refusals = new java.util.ArrayList<>();
+    if (dataSync == DataSync.FULL_DOWNLOAD) {
+      refusals.add("data_sync FULL_DOWNLOAD applies to a failback only: a failover to the cloud"
+          + " sends what changed since the last delta cycle");
+    }
+    if (!certificate.isEmpty()) {
+      refusals.add("encryption_certificate applies to a failback only: it names the on-prem"
+          + " agent's certificate that block payloads coming home are encrypted for");
+    }
+    return refusals;
+  }
+}
