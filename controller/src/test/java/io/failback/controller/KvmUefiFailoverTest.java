@@ -12,6 +12,8 @@ import io.failback.common.testing.guest.GuestReport;
 import io.failback.common.testing.guest.GuestScript;
 import io.failback.common.testing.guest.TinyGuest;
 import io.failback.controller.lifecycle.Lifecycle;
+import io.failback.controller.lifecycle.Targets;
+import io.failback.proto.v1.CloudDevices;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.JobState;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,9 +78,31 @@ class KvmUefiFailoverTest {
         new GuestScript().sum("vda", 0, DISK));
     assertEquals(Optional.of(GuestPattern.sha256(booted.bootDisk())),
         booted.report().sum("vda", 0, DISK), "the cloud guest reads the disk it booted from");
+
+    // Restarted on SATA: the entry names the partition alone (short-form HD()), not the
+    // controller, so the firmware finds it through AHCI as well; nothing rewrites it.
+    Path log = dir.resolve("kvm/vms").resolve(booted.cloudVm()).resolve("console.log");
+    long before = Files.size(log);
+    booted.fixture().awaitState(booted.fixture().controller.server.lifecycle().restartCloudVm(
+        Targets.of(List.of(booted.fixture().vmId)), CloudDevices.EMULATED, true),
+        JobState.JOB_SUCCEEDED);
+    // libvirt may truncate the log at the start: then it is read from its beginning.
+    long from = Files.size(log) < before ? 0 : before;
+    AtomicBoolean stop = new AtomicBoolean();
+    cleanup.register(() -> stop.set(true));
+    GuestConsole again = GuestConsole.followFile(log, from, stop);
+    assertTrue(again.await("AWAITING-ACPI", BOOT).isPresent(), again::tail);
+    String firmware = Files.readString(log, StandardCharsets.ISO_8859_1)
+        .substring((int) from);
+    assertTrue(firmware.contains("BdsDxe: starting Boot0000 \"Failback: \\EFI\\DEBIAN\\"
+        + "GRUBX64.EFI\" from HD(1,GPT,"), "the firmware started the entry: " + again.tail());
+    assertEquals(Optional.of((long) DISK), again.report().diskSize("sda"),
+        again.report().lines().toString());
+    assertEquals(Optional.empty(), again.report().diskSize("vda"), "no virtio disk");
   }
 
-  private record Booted(byte[] bootDisk, GuestReport report) {}
+  private record Booted(byte[] bootDisk, GuestReport report, LifecycleFixture fixture,
+      String cloudVm) {}
 
   /**
    * Protects the seeded generation 2 VM, whose guest reports {@code guestOs}, with an EFI boot
@@ -129,6 +155,6 @@ class KvmUefiFailoverTest {
         : firmware.contains("BdsDxe: starting Boot0000 \"Failback: " + path + "\" from HD(1,GPT,"),
         "the firmware started the disk's " + (removable ? "removable-media path" : "entry")
             + ": " + console.tail());
-    return new Booted(bootDisk[0], console.report());
+    return new Booted(bootDisk[0], console.report(), fixture, cloudVm);
   }
 }
