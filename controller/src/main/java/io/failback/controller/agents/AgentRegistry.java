@@ -27,6 +27,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,7 @@ public final class AgentRegistry {
   private final Map<String, String> refusals = new HashMap<>();
   private final OwnedInventories owned;
   private final RoundTrips roundTrips = new RoundTrips(System::nanoTime);
+  private final RegistrationPace pace;
 
   private record Live(AgentConnection connection, Instant lastHeartbeat) {}
 
@@ -62,11 +64,18 @@ public final class AgentRegistry {
 
   public AgentRegistry(ControllerStore store, Clock clock, Duration heartbeatInterval,
       Duration heartbeatTimeout) {
+    this(store, clock, heartbeatInterval, heartbeatTimeout, System::nanoTime);
+  }
+
+  /** {@code nanos} paces registrations: monotonic, as the wall clock is not. */
+  AgentRegistry(ControllerStore store, Clock clock, Duration heartbeatInterval,
+      Duration heartbeatTimeout, LongSupplier nanos) {
     this.store = store;
     this.clock = clock;
     this.heartbeatInterval = heartbeatInterval;
     this.heartbeatTimeout = heartbeatTimeout;
     this.owned = new OwnedInventories(store);
+    this.pace = new RegistrationPace(nanos, heartbeatInterval);
   }
 
   public Duration heartbeatInterval() {
@@ -89,11 +98,13 @@ public final class AgentRegistry {
    * @return false, changing nothing, when the same process has already registered a stream
    *     with a higher sequence: this one is from before a move whose Register overtook it, and
    *     taking it would replace the stream the agent uses with one it has left
+   * @throws AgentInputException also when the host registers too often, checked first
    */
   public synchronized boolean register(String hostName, HostInventory inventory,
       String remoteAddress, String agentInstanceId, long streamSequence,
       AgentConnection connection) throws StoreException, AgentInputException {
     String key = normalize(hostName);
+    pace.take(key);
     Instant now = clock.instant();
     try {
       InventoryValidator.check(inventory, key);
@@ -110,7 +121,10 @@ public final class AgentRegistry {
           + " of the same agent process registered already");
       return false;
     }
-    failPendingOfAnotherInstance(key, agentInstanceId);
+    Optional<String> before = store.hostRecords().host(key).map(StoredHost::agentInstanceId);
+    if (before.isPresent() && !before.get().equals(agentInstanceId)) {
+      pending.failAllOfRestarted(key);
+    }
     HostInventory kept = owned.keepOwned(key, inventory, now);
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
     Live previous = live.put(key, new Live(connection, now));
@@ -129,20 +143,6 @@ public final class AgentRegistry {
     log.info("host " + key + " registered from " + remoteAddress + " with "
         + kept.getVirtualMachinesCount() + " VMs");
     return true;
-  }
-
-  /**
-   * A new agent process (another instance id) never answers what its predecessor was sent: its
-   * commands fail now, saying so, instead of waiting out their timeout.
-   */
-  private void failPendingOfAnotherInstance(String key, String agentInstanceId)
-      throws StoreException {
-    Optional<String> before = store.hostRecords().host(key).map(StoredHost::agentInstanceId);
-    if (before.isEmpty() || before.get().equals(agentInstanceId)) {
-      return;
-    }
-    pending.failAll(key, id -> new IllegalStateException("the agent of host " + key
-        + " restarted before answering command " + id + "; what it did of it is unknown"));
   }
 
   /** Why the latest registration of {@code hostName} was refused, if it was. */

@@ -8,15 +8,18 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.VirtualMachine;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps each VM id with the host that reported it first.
+ * Keeps each VM id with the host that reported it first. Used under the registry's lock.
  *
  * <p>A host's report keeps only the VMs it owns; an id another host owns is left out and
  * recorded as a conflict (logged and audited the first time), so that no lookup can ever pick
@@ -24,8 +27,16 @@ import org.slf4j.LoggerFactory;
  */
 final class OwnedInventories {
   private static final Logger log = LoggerFactory.getLogger(OwnedInventories.class);
+  /** A Hyper-V failover cluster runs at most 8,000 VMs: more ids than any host sees. */
+  static final int MAX_AUDITED_PER_HOST = 8 * AgentLimits.MAX_VMS;
 
   private final ControllerStore store;
+  /**
+   * Per host, the conflicts audited (VM id to its owner then), least recently reported first.
+   * The store forgets a conflict once a report leaves the VM out, so a host that reported it,
+   * dropped it and reported it again appended an audit row each time, without end.
+   */
+  private final Map<String, Map<String, String>> audited = new HashMap<>();
 
   OwnedInventories(ControllerStore store) {
     this.store = store;
@@ -41,8 +52,13 @@ final class OwnedInventories {
     if (claims.conflicts().isEmpty()) {
       return inventory;
     }
-    for (String vmId : claims.newConflicts()) {
-      String owner = claims.conflicts().get(vmId);
+    Map<String, String> seen = audited.computeIfAbsent(host, h -> new Recent());
+    for (Map.Entry<String, String> conflict : claims.conflicts().entrySet()) {
+      String vmId = conflict.getKey();
+      String owner = conflict.getValue();
+      if (owner.equals(seen.put(vmId, owner)) || !claims.newConflicts().contains(vmId)) {
+        continue;
+      }
       String detail = "host " + host + " reports VM " + vmId + ", which host " + owner
           + " owns; the report is refused until an operator moves the VM"
           + " (failback vm move " + vmId + " --to-host " + host + ")";
@@ -56,6 +72,18 @@ final class OwnedInventories {
       }
     }
     return kept.build();
+  }
+
+  /** The {@link #MAX_AUDITED_PER_HOST} conflicts of a host reported last. */
+  private static final class Recent extends LinkedHashMap<String, String> {
+    Recent() {
+      super(16, 0.75f, true);
+    }
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > MAX_AUDITED_PER_HOST;
+    }
   }
 
   /**

@@ -5,7 +5,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.function.Function;
 
 /**
  * Commands sent to hosts that still wait for an answer, by command id. Thread-safe.
@@ -40,11 +39,17 @@ final class PendingCommands {
     return Optional.ofNullable(byId.get(commandId));
   }
 
-  /** Fails every command waiting for {@code host}, each with the failure {@code why} gives. */
-  void failAll(String host, Function<String, Exception> why) {
+  /**
+   * Fails every command waiting for {@code host}, whose agent restarted (another instance id):
+   * a new agent process never answers what its predecessor was sent, so they fail now, saying
+   * so, instead of waiting out their timeout.
+   */
+  void failAllOfRestarted(String host) {
     byId.forEach((id, pending) -> {
       if (pending.host().equals(host)) {
-        pending.result().completeExceptionally(why.apply(id));
+        pending.result().completeExceptionally(new IllegalStateException("the agent of host "
+            + host + " restarted before answering command " + id + "; what it did of it is"
+            + " unknown"));
       }
     });
   }
