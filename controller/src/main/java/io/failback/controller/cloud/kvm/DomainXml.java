@@ -111,9 +111,19 @@ final class DomainXml {
    * The target name of disk {@code index} of a VM with {@code devices}: what its checkpoints
    * and backups name the disk by, which changes with the devices (libvirt names SATA disks
    * sd*, virtio ones vd*).
+   *
+   * <p>The letters count as libvirt's virDiskNameToIndex reads them, with no zero digit: z is
+   * followed by aa, zz by aaa (one letter stopped at 26 disks, and a Hyper-V VM has up to 260).
    */
   static String target(CloudDevices devices, int index) {
-    return (devices == CloudDevices.VIRTIO ? "vd" : "sd") + (char) ('a' + index);
+    if (index < 0) {
+      throw new IllegalArgumentException("disk index " + index);
+    }
+    StringBuilder letters = new StringBuilder();
+    for (int rest = index; rest >= 0; rest = rest / 26 - 1) {
+      letters.insert(0, (char) ('a' + rest % 26));
+    }
+    return (devices == CloudDevices.VIRTIO ? "vd" : "sd") + letters;
   }
 
   /**

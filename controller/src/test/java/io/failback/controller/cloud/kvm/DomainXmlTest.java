@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.controller.agents.boundary.AgentLimits;
 import io.failback.controller.cloud.CloudDevices;
 import io.failback.controller.cloud.GuestFamily;
 import java.nio.file.Path;
@@ -151,4 +152,33 @@ class DomainXmlTest {
     assertEquals(Optional.empty(), DomainXml.record("<domain type='kvm'><name>other</name>"
         + "<metadata><x:y xmlns:x='https://example.com/'>{}</x:y></metadata></domain>"));
   }
+
+  /**
+   * Disk 26 was "vd{" (one character past 'z'), which libvirt refuses, and a Hyper-V VM
+   * has up to 260 disks. Names go on as libvirt's virDiskNameToIndex reads them: vdaa after vdz.
+   */
+  @Test
+  void everyDiskAVmMayHaveGetsTheTargetNameLibvirtReadsAsItsIndex() {
+    assertEquals("vda", DomainXml.target(CloudDevices.VIRTIO, 0));
+    assertEquals("vdz", DomainXml.target(CloudDevices.VIRTIO, 25));
+    assertEquals("vdaa", DomainXml.target(CloudDevices.VIRTIO, 26));
+    assertEquals("sdaa", DomainXml.target(CloudDevices.EMULATED, 26));
+    assertEquals("vdzz", DomainXml.target(CloudDevices.VIRTIO, 701));
+    assertEquals("vdaaa", DomainXml.target(CloudDevices.VIRTIO, 702));
+    for (int i = 0; i < AgentLimits.MAX_DISKS_PER_VM; i++) {
+      assertEquals(i, libvirtIndex(DomainXml.target(CloudDevices.VIRTIO, i).substring(2)));
+      assertEquals(i, libvirtIndex(DomainXml.target(CloudDevices.EMULATED, i).substring(2)));
+    }
+  }
+
+  /** libvirt's virDiskNameToIndex (src/util/virutil.c) of the letters after the prefix. */
+  private static int libvirtIndex(String letters) {
+    assertTrue(letters.matches("[a-z]+"), letters);
+    int index = 0;
+    for (int i = 0; i < letters.length(); i++) {
+      index = (index + (i < 1 ? 0 : 1)) * 26 + letters.charAt(i) - 'a';
+    }
+    return index;
+  }
 }
+
