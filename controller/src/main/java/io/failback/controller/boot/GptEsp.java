@@ -64,7 +64,8 @@ final class GptEsp {
       if (isEsp(entries, at)) {
         long first = entries.getLong(at + 32);
         long last = entries.getLong(at + 40);
-        if (first > 0 && last >= first && (last + 1) <= disk.size() / sector) {
+        // "last < sectors", not "last + 1 <= sectors": a crafted last of 2^63 - 1 wraps.
+        if (first > 0 && last >= first && last < disk.size() / sector) {
           return Optional.of(new Extent(first * sector, (last - first + 1) * sector, i + 1,
               first, last - first + 1, sector,
               EfiBootEntry.guid(entries.array(), entries.arrayOffset() + at + 16)));

@@ -1,5 +1,6 @@
 package io.failback.controller.boot;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,11 +42,7 @@ class HostileEspTest {
    */
   @Test
   void foldersThatShareOneHugeDirectoryAreRefusedNotReadEachTime() throws Exception {
-    Path image = dir.resolve("fan-out.img");
-    try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
-      file.setLength(8L << 20);
-    }
-    writeGptAndBootSector(image);
+    Path image = espImage("fan-out.img");
     int efi = 2;
     int vendor = efi + DIRECTORY_CLUSTERS;
     writeAt(image, ROOT, entry("EFI", "", 0x10, efi));
@@ -66,6 +64,29 @@ class HostileEspTest {
       assertTrue(refused.getMessage().contains("more directory bytes than an EFI system"
           + " partition has"), refused.getMessage());
     }
+  }
+
+  /**
+   * An ESP entry ending at LBA 2^63 - 1: "last + 1" wrapped round to a negative number, which
+   * passed the check that the partition ends on the disk.
+   */
+  @Test
+  void aPartitionEndingAtTheLargestLbaIsNoPartitionOfTheDisk() throws Exception {
+    Path image = espImage("endless.img");
+    writeAt(image, 2 * SECTOR + 40, le(8).putLong(0, Long.MAX_VALUE));
+    try (BlockDevice disk = BlockDevices.open(image, false)) {
+      assertEquals(Optional.empty(), GptEsp.of(disk));
+    }
+  }
+
+  /** An 8 MiB image of {@link #writeGptAndBootSector}. */
+  private Path espImage(String name) throws IOException {
+    Path image = dir.resolve(name);
+    try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+      file.setLength(8L << 20);
+    }
+    writeGptAndBootSector(image);
+    return image;
   }
 
   /** A GPT whose one partition, from 1 MiB for 6 MiB, is an ESP holding a FAT16. */
