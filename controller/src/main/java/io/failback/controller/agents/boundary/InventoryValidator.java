@@ -65,8 +65,11 @@ public final class InventoryValidator {
         AgentLimits.MAX_STORAGE_PATHS);
     for (int i = 0; i < inventory.getStoragePathsCount(); i++) {
       StoragePath path = inventory.getStoragePaths(i);
-      Fields.text(problems, "inventory.storage_paths[" + i + "].path", path.getPath(), 1,
-          AgentLimits.MAX_PATH_CHARS);
+      String field = "inventory.storage_paths[" + i + "]";
+      Fields.text(problems, field + ".path", path.getPath(), 1, AgentLimits.MAX_PATH_CHARS);
+      // uint64 on the wire, read as long (Preflight, UndoSpace): above 2^63 - 1 is negative.
+      Fields.atMost(problems, field + ".free_bytes", path.getFreeBytes(), Long.MAX_VALUE);
+      Fields.atMost(problems, field + ".total_bytes", path.getTotalBytes(), Long.MAX_VALUE);
     }
     Fields.count(problems, "inventory.encryption_certificates",
         inventory.getEncryptionCertificatesCount(), AgentLimits.MAX_ENCRYPTION_CERTIFICATES);
@@ -132,6 +135,8 @@ public final class InventoryValidator {
         disk.getType() != io.failback.proto.v1.DiskType.UNRECOGNIZED, disk.getTypeValue());
     Fields.atMost(problems, field + ".virtual_size_bytes", disk.getVirtualSizeBytes(),
         AgentLimits.MAX_DISK_BYTES);
+    // uint64 read as long by UndoSpace; a file may outgrow its virtual size (metadata, logs).
+    Fields.atMost(problems, field + ".file_size_bytes", disk.getFileSizeBytes(), Long.MAX_VALUE);
     checkSector(problems, field + ".logical_sector_size", disk.getLogicalSectorSize());
     checkSector(problems, field + ".physical_sector_size", disk.getPhysicalSectorSize());
     long block = Integer.toUnsignedLong(disk.getBlockSizeBytes());

@@ -11,6 +11,7 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.NetworkAdapter;
 import io.failback.proto.v1.PowerState;
+import io.failback.proto.v1.StoragePath;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.util.List;
@@ -68,6 +69,31 @@ class InventoryValidatorTest {
         .contains("virtual_machines[0].guest_os"));
     assertTrue(refused(vm -> vm.setGuestOs("W".repeat(AgentLimits.MAX_SHORT_TEXT_CHARS + 1)))
         .getMessage().contains("virtual_machines[0].guest_os"));
+  }
+
+  /**
+   * Sizes are uint64 on the wire and read as signed longs (Preflight, UndoSpace): one above
+   * Long.MAX_VALUE would be a negative number of free or used bytes there.
+   */
+  @Test
+  void aByteCountAboveTheLargestLongIsRefusedByItsField() throws Exception {
+    long over = Long.MIN_VALUE; // 2^63 as an unsigned 64-bit number
+    assertTrue(refused(vm -> vm.setDisks(0, vm.getDisks(0).toBuilder().setFileSizeBytes(over)))
+        .getMessage().contains("virtual_machines[0].disks[0].file_size_bytes 9223372036854775808"
+            + " is out of range"));
+    StoragePath path = StoragePath.newBuilder().setPath("D:\\VMs").setFreeBytes(1L << 40)
+        .setTotalBytes(2L << 40).build();
+    for (StoragePath bad : List.of(path.toBuilder().setFreeBytes(-1).build(),
+        path.toBuilder().setTotalBytes(-1).build())) {
+      AgentInputException e = assertThrows(AgentInputException.class, () -> InventoryValidator
+          .check(good().toBuilder().addStoragePaths(bad).build(), "hv-01"));
+      String field = bad.getFreeBytes() < 0 ? "free_bytes" : "total_bytes";
+      assertTrue(e.getMessage().contains("inventory.storage_paths[0]." + field
+          + " 18446744073709551615 is out of range"), e.getMessage());
+    }
+    InventoryValidator.check(good().toBuilder().addStoragePaths(StoragePath.newBuilder()
+        .setPath("D:\\VMs").setFreeBytes(Long.MAX_VALUE).setTotalBytes(Long.MAX_VALUE))
+        .build(), "hv-01");
   }
 
   @Test
