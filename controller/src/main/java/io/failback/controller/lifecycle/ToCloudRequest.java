@@ -4,6 +4,8 @@ import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.TransferOptions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,14 +27,15 @@ final class ToCloudRequest {
           + " failback and reverse replication: a failover to the cloud keeps each VM's block"
           + " size, so that its final sync sends only the tracked changes; " + which);
     }
-    for (String refusal : failbackOnly(dataSync, certificate)) {
-      throw new InvalidArgumentException(refusal + "; " + which);
+    List<String> refusals = failbackOnly(dataSync, certificate);
+    if (!refusals.isEmpty()) {
+      throw new InvalidArgumentException(String.join("; ", refusals) + "; " + which);
     }
   }
 
   /** The failback options among these, each said as a refusal; empty when there are none. */
-  static java.util.List<String> failbackOnly(DataSync dataSync, String certificate) {
-    java.util.List<String> refusals = new java.util.ArrayList<>();
+  static List<String> failbackOnly(DataSync dataSync, String certificate) {
+    List<String> refusals = new ArrayList<>();
     if (dataSync == DataSync.FULL_DOWNLOAD) {
       refusals.add("data_sync FULL_DOWNLOAD applies to a failback only: a failover to the cloud"
           + " sends what changed since the last delta cycle");

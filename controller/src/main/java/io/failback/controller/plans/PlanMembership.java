@@ -7,7 +7,6 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.RecoveryPlan;
 import io.failback.proto.v1.RecoveryPlanGroup;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,11 +24,11 @@ final class PlanMembership {
     if (plans.deleteIf(name, plan -> without(plan, vmId).getGroupsCount() == 0)) {
       return new PlanRemoval(name, Outcome.PLAN_DELETED, "");
     }
-    List<Integer> dropped = new ArrayList<>();
+    // A VM is in one group of a plan at most: that group goes if it named only the VM.
+    int[] dropped = {0};
     Optional<RecoveryPlan> after = plans.update(name, at, stored -> {
       RecoveryPlan next = without(stored, vmId);
-      dropped.clear();
-      dropped.addAll(droppedGroups(stored, vmId));
+      dropped[0] = droppedGroup(stored, vmId);
       // Emptied since deleteIf looked: left for the operator rather than stored empty.
       return next.getGroupsCount() == 0 ? stored : next;
     });
@@ -40,8 +39,8 @@ final class PlanMembership {
       return new PlanRemoval(after.get().getName(), Outcome.KEPT,
           "it was changed meanwhile to name only this VM");
     }
-    String detail = dropped.isEmpty() ? "" : "; its group(s) " + dropped
-        + " named only this VM and went with their delays and manual actions";
+    String detail = dropped[0] == 0 ? "" : "; its group " + dropped[0] + " named only this VM"
+        + " and went with its delay and manual action";
     return new PlanRemoval(after.get().getName(), Outcome.REMOVED, detail);
   }
 
@@ -63,15 +62,14 @@ final class PlanMembership {
     return next.build();
   }
 
-  /** The groups (numbered from 1, as the CLI shows them) that named only the VM. */
-  private static List<Integer> droppedGroups(RecoveryPlan plan, String vmId) {
-    List<Integer> dropped = new ArrayList<>();
+  /** The group (numbered from 1, as the CLI shows them) that named only the VM; else 0. */
+  private static int droppedGroup(RecoveryPlan plan, String vmId) {
     for (int g = 0; g < plan.getGroupsCount(); g++) {
       List<String> ids = plan.getGroups(g).getVmIdsList();
       if (!ids.isEmpty() && ids.stream().allMatch(vmId::equalsIgnoreCase)) {
-        dropped.add(g + 1);
+        return g + 1;
       }
     }
-    return dropped;
+    return 0;
   }
 }

@@ -263,8 +263,8 @@ class RecoveryPlansTest {
         new PlanRemoval("app-only", Outcome.PLAN_DELETED, ""),
         new PlanRemoval("busy", Outcome.KEPT, "job other (PlannedFailover, JOB_WAITING) runs it"),
         new PlanRemoval("pair", Outcome.REMOVED, ""),
-        new PlanRemoval("Tiers", Outcome.REMOVED, "; its group(s) [2] named only this VM and"
-            + " went with their delays and manual actions")), removals);
+        new PlanRemoval("Tiers", Outcome.REMOVED, "; its group 2 named only this VM and"
+            + " went with its delay and manual action")), removals);
     assertEquals(List.of("busy", "pair", "Tiers", "web"),
         plans.list().stream().map(RecoveryPlan::getName).toList());
     assertEquals(plan("Tiers", group(DB), group(WEB)), plans.get("tiers"));
