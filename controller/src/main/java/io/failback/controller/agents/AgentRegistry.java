@@ -55,7 +55,8 @@ public final class AgentRegistry {
   private final RoundTrips roundTrips = new RoundTrips(System::nanoTime);
   private final RegistrationPace pace;
 
-  private record Live(AgentConnection connection, Instant lastHeartbeat) {}
+  /** {@code recorded}: when the store last took a heartbeat of it. */
+  private record Live(AgentConnection connection, Instant lastHeartbeat, Instant recorded) {}
 
   /** The agent process that registered each host last, while this runs. */
   private final AgentProcesses processes = new AgentProcesses();
@@ -127,7 +128,7 @@ public final class AgentRegistry {
     }
     HostInventory kept = owned.keepOwned(key, inventory, now);
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
-    Live previous = live.put(key, new Live(connection, now));
+    Live previous = live.put(key, new Live(connection, now, now));
     roundTrips.restart(key, connection);
     String previousInstance =
         processes.registered(key, agentInstanceId, streamSequence).orElse(null);
@@ -159,9 +160,14 @@ public final class AgentRegistry {
       return;
     }
     Instant now = clock.instant();
-    live.put(key, new Live(connection, now));
-    store.hostRecords().recordHeartbeat(key, now);
-    probeRoundTrip(hostName, connection);
+    // An agent beats once per interval. Faster beats (a hostile host's loop) keep its stream
+    // alive but cost a store write and a probe once per half interval at most.
+    boolean record = !now.isBefore(current.recorded().plus(heartbeatInterval.dividedBy(2)));
+    live.put(key, new Live(connection, now, record ? now : current.recorded()));
+    if (record) {
+      store.hostRecords().recordHeartbeat(key, now);
+      probeRoundTrip(hostName, connection);
+    }
   }
 
   /**
@@ -182,11 +188,7 @@ public final class AgentRegistry {
     return roundTrips.least(normalize(hostName));
   }
 
-  /**
-   * Asks an online host to re-read its hypervisor; the answer replaces the stored inventory.
-   *
-   * @return false when the host is offline
-   */
+  /** Asks an online host to re-read its hypervisor (false if offline); its answer is stored. */
   public synchronized boolean refreshInventory(String hostName) {
     if (!live.containsKey(normalize(hostName))) {
       return false;
@@ -248,11 +250,8 @@ public final class AgentRegistry {
       throw e;
     }
     if (checked.getError().isEmpty() && checked.hasInventory()) {
-      StoredHost stored = store.hostRecords().host(key).orElseThrow();
-      HostInventory kept = owned.keepOwned(key, checked.getInventory(), clock.instant());
-      store.hostRecords().recordRegistration(key, kept, stored.remoteAddress(),
-          stored.agentInstanceId(), clock.instant());
-      checked = checked.toBuilder().setInventory(kept).build();
+      checked = checked.toBuilder().setInventory(owned.refreshed(key, checked.getInventory(),
+          clock.instant())).build();
     }
     waiting.result().complete(checked);
     if (!checked.getError().isEmpty() && waiting.warmUp()) {

@@ -3,6 +3,7 @@ package io.failback.controller.agents;
 import io.failback.controller.agents.boundary.AgentLimits;
 import io.failback.controller.store.ControllerStore;
 import io.failback.controller.store.StoreException;
+import io.failback.controller.store.StoredHost;
 import io.failback.controller.store.VmOwnerRecords;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.ProtectedItem;
@@ -40,6 +41,19 @@ final class OwnedInventories {
 
   OwnedInventories(ControllerStore store) {
     this.store = store;
+  }
+
+  /**
+   * Stores a registered host's inventory that a command's answer refreshed, as {@link
+   * #keepOwned} keeps it; returns that.
+   */
+  HostInventory refreshed(String host, HostInventory inventory, Instant now)
+      throws StoreException {
+    StoredHost stored = store.hostRecords().host(host).orElseThrow();
+    HostInventory kept = keepOwned(host, inventory, now);
+    store.hostRecords().recordRegistration(host, kept, stored.remoteAddress(),
+        stored.agentInstanceId(), now);
+    return kept;
   }
 
   /** {@code inventory} without the VMs another host owns; claims the unowned ones. */

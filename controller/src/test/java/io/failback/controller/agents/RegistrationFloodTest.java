@@ -121,4 +121,31 @@ class RegistrationFloodTest {
     assertEquals(0, store.vmOwnerRecords().conflicts("hv-66").size());
     assertEquals(1, store.vmOwnerRecords().conflicts("hv-77").size());
   }
+
+  /**
+   * Heartbeats faster than the agent's (a hostile host's loop) keep its stream alive but cost a
+   * store write once per half interval at most.
+   */
+  @Test
+  void heartbeatsFasterThanHalfTheIntervalAreNotWrittenEachTime() throws Exception {
+    FakeConnection stream = new FakeConnection();
+    assertTrue(registry.register("hv-01", inventory("hv-01"), "x:1", "i1", 0, stream));
+    long registered = clock.instant().toEpochMilli();
+    for (int i = 0; i < 1000; i++) {
+      clock.advance(Duration.ofMillis(4)); // 4 s in all, under half of the 10 s interval
+      registry.heartbeat("hv-01", stream);
+    }
+    assertEquals(registered, lastSeen(), "no heartbeat written");
+    assertEquals(clock.instant(), registry.lastHeartbeats().get("hv-01"), "alive all the same");
+    clock.advance(Duration.ofSeconds(1));
+    registry.heartbeat("hv-01", stream);
+    assertEquals(clock.instant().toEpochMilli(), lastSeen(), "half an interval since: written");
+    clock.advance(Duration.ofSeconds(1));
+    registry.heartbeat("hv-01", stream);
+    assertEquals(clock.instant().minusSeconds(1).toEpochMilli(), lastSeen());
+  }
+
+  private long lastSeen() throws Exception {
+    return store.hostRecords().host("hv-01").orElseThrow().lastSeen().toEpochMilli();
+  }
 }
