@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.common.testing.GrpcCleanup;
+import io.failback.controller.cloud.Cloud;
+import io.failback.controller.cloud.PowerState;
 import io.failback.controller.lifecycle.LifecycleException;
 import io.failback.proto.v1.CommitRequest;
 import io.failback.proto.v1.DataSync;
@@ -161,6 +163,56 @@ class DisableProtectionTest {
         + " hv-01 is offline");
     assertEquals(ProtectionState.UNPROTECTED, item(restarted, fixture).getState());
     assertTrue(fixture.controller.server.cloud().get(replica).isEmpty());
+  }
+
+  /**
+   * A VM that stays in the cloud for good (its site is not coming back, or it moved there):
+   * its running cloud VM is kept as it is, only Failback's tracking of it goes, and no re-run
+   * can delete it afterwards.
+   */
+  @Test
+  void aVmThatStaysInTheCloudLeavesWithItsCloudVmRunningAsItWas() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    FailoverServiceBlockingStub failover = OperatorCalls.failover(fixture, cleanup);
+    String cloudVm = fixture.failedOver();
+    Cloud cloud = fixture.controller.server.cloud();
+    cloud.guest(cloudVm).scribble(0, 20, 7);
+    assertEquals(1, cloud.snapshots(cloudVm).size(), "the failover's tracking point");
+    Path disk = cloud.get(cloudVm).orElseThrow().disks().get(0).path();
+    byte[] written = Files.readAllBytes(disk);
+    StatusRuntimeException unasked = assertThrows(StatusRuntimeException.class,
+        () -> failover.disableProtection(DisableProtectionRequest.newBuilder()
+            .addVmIds(fixture.vmId).build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, unasked.getStatus().getCode());
+    assertTrue(unasked.getStatus().getDescription().contains("is the active copy, which is"
+        + " never deleted; to keep it in the cloud for good"), unasked.getStatus().toString());
+
+    // As a run asked to keep it leaves the item when it fails half way: a re-run keeps it too,
+    // though not asked to.
+    fixture.controller.server.protectedItems().transition(fixture.vmId,
+        ProtectionState.FAILED_OVER, ProtectionState.DISABLING_PROTECTION,
+        b -> b.setDisablingKeepsCloudVm(true));
+    Job job = fixture.awaitState(failover.disableProtection(DisableProtectionRequest
+        .newBuilder().addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
+    assertStep(job, "cloud VM " + cloudVm + " kept as it is (RUNNING, 2 disk(s)), no longer"
+        + " Failback's; 1 tracking point(s) and snapshot(s) of it released");
+    // One per disk from the first copy, one more from the failover's final sync.
+    assertStep(job, "host hv-01 dropped 0 read point(s), 4 reference point(s) and 2 digest");
+    assertEquals(PowerState.RUNNING, cloud.get(cloudVm).orElseThrow().state());
+    assertEquals(List.of(), cloud.snapshots(cloudVm));
+    assertArrayEquals(written, Files.readAllBytes(disk), "its disk as the guest left it");
+    ProtectedItem released = item(failover, fixture);
+    assertEquals(ProtectionState.UNPROTECTED, released.getState());
+    assertEquals("", released.getCloudVmId());
+    assertFalse(released.getDisablingKeepsCloudVm());
+    assertEquals(List.of(), digestSets(fixture.controller.stateDir));
+    assertEquals(List.of(), digestSets(fixture.hostDir));
+
+    // Not Failback's any more: a re-run that keeps nothing deletes nothing of it.
+    Job again = fixture.awaitState(failover.disableProtection(DisableProtectionRequest
+        .newBuilder().addVmIds(fixture.vmId).build()).getJob(), JobState.JOB_SUCCEEDED);
+    assertStep(again, "no cloud replica to delete");
+    assertEquals(PowerState.RUNNING, cloud.get(cloudVm).orElseThrow().state());
   }
 
   /** The seeds a failback commit kept, one folder per VM. */

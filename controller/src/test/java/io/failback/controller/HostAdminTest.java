@@ -122,7 +122,7 @@ class HostAdminTest {
     // cloud. The item stays, UNPROTECTED, with the generation the host's agent has seen.
     fixture.awaitState(fixture.controller.server.lifecycle().disableProtection(
         io.failback.controller.lifecycle.Targets.of(java.util.List.of(fixture.vmId)),
-        fixture.controller.server.recoveryPlans()),
+        fixture.controller.server.recoveryPlans(), false),
         JobState.JOB_SUCCEEDED);
     hosts.removeHost(RemoveHostRequest.newBuilder().setHostName("hv-01").build());
     StatusRuntimeException gone = assertThrows(StatusRuntimeException.class,

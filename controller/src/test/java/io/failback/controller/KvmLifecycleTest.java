@@ -166,7 +166,7 @@ class KvmLifecycleTest {
     String replica = fixture.item().getCloudVmId();
     Job disable = fixture.awaitState(lifecycle.disableProtection(
         io.failback.controller.lifecycle.Targets.of(List.of(fixture.vmId)),
-        fixture.controller.server.recoveryPlans()),
+        fixture.controller.server.recoveryPlans(), false),
         JobState.JOB_SUCCEEDED);
     assertTrue(disable.toString().contains("cloud replica " + replica + " deleted"), "" + disable);
     assertTrue(fixture.controller.server.cloud().get(replica).isEmpty(), "no such domain");

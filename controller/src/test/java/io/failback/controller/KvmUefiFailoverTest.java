@@ -99,6 +99,18 @@ class KvmUefiFailoverTest {
     assertEquals(Optional.of((long) DISK), again.report().diskSize("sda"),
         again.report().lines().toString());
     assertEquals(Optional.empty(), again.report().diskSize("vda"), "no virtio disk");
+
+    // It stays in the cloud for good: the running domain is kept, its tracking checkpoint goes.
+    var lifecycle = booted.fixture().controller.server.lifecycle();
+    booted.fixture().awaitState(lifecycle.commit(booted.fixture().vmId), JobState.JOB_SUCCEEDED);
+    var cloud = booted.fixture().controller.server.cloud();
+    assertEquals(1, cloud.snapshots(booted.cloudVm()).size(), "the failover's tracking point");
+    booted.fixture().awaitState(lifecycle.disableProtection(Targets.of(List.of(
+        booted.fixture().vmId)), booted.fixture().controller.server.recoveryPlans(), true),
+        JobState.JOB_SUCCEEDED);
+    assertEquals(io.failback.controller.cloud.PowerState.RUNNING,
+        cloud.get(booted.cloudVm()).orElseThrow().state());
+    assertEquals(List.of(), cloud.snapshots(booted.cloudVm()), "no checkpoint left");
   }
 
   private record Booted(byte[] bootDisk, GuestReport report, LifecycleFixture fixture,

@@ -43,7 +43,8 @@ record OnPremBefore(byte[][] disks, Path vhdxCopy) {
     assertEquals(ProtectionState.FAILED_OVER, item.getState(), item.toString());
     assertEquals("", item.getInconsistentReason());
     assertEquals("", item.getUndoJournal());
-    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm"),
+    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm",
+        "DisableProtection"),
         item.getAllowedActionsList());
     assertEquals("", item.getActiveJobId());
     assertEquals("", fixture.agentVm().getInconsistentReason(),

@@ -129,7 +129,8 @@ class TestFailbackTest {
     assertEquals("CleanupTestFailback", cleaned.getKind());
     ProtectedItem after = fixture.item();
     assertFalse(after.hasDrill(), after.toString());
-    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm"),
+    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm",
+        "DisableProtection"),
         after.getAllowedActionsList());
     assertEquals(List.of(fixture.vmId), new io.failback.agent.hyperv.simulated
         .SimulatedHypervisor(fixture.hostDir).inventory().getVirtualMachinesList().stream()
@@ -214,7 +215,8 @@ class TestFailbackTest {
     ProtectedItem item = fixture.item();
     assertEquals(ProtectionState.FAILED_OVER, item.getState());
     assertFalse(item.hasDrill(), item.toString());
-    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm"),
+    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm",
+        "DisableProtection"),
         item.getAllowedActionsList());
     assertEquals(1, new io.failback.agent.hyperv.simulated.SimulatedHypervisor(fixture.hostDir)
         .inventory().getVirtualMachinesCount(), "the drill VM was left behind");

@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
     + " decommissioned): delete each cloud replica (its VM, disks and checkpoints) and what the"
     + " controller and the host keep to replicate it. The on-prem VMs and their disks are not"
     + " touched. Allowed while PROTECTED, FAILED_BACK or UNPROTECTED; the VMs end UNPROTECTED."
-    + " Asks for --yes: a deleted replica is gone.")
+    + " With --keep-cloud-vm the cloud VMs stay as they are, no longer Failback's, and a VM"
+    + " that runs in the cloud after a committed failover (FAILED_OVER) may leave too. Asks for"
+    + " --yes: a deleted replica is gone, a kept one fails back no more.")
 final class DisableProtectionCommand extends LifecycleCommand {
   @Parameters(paramLabel = "VM", arity = "0..*") List<String> vmIds = List.of();
 
@@ -22,17 +24,27 @@ final class DisableProtectionCommand extends LifecycleCommand {
       + " without the plan's delays and manual actions).")
   String plan = "";
 
-  @Option(names = "--yes", description = "Confirm that the cloud replicas are to be deleted.")
+  @Option(names = "--keep-cloud-vm", description = "Keep each cloud VM as it is (a replica, or"
+      + " the VM a committed failover runs in the cloud), no longer Failback's: only its"
+      + " tracking goes.")
+  boolean keepCloudVm;
+
+  @Option(names = "--yes", description = "Confirm: the cloud replicas are deleted, or with"
+      + " --keep-cloud-vm, the cloud VMs can fail back no more.")
   boolean yes;
 
   @Override
   FailoverResponse start(OperatorClient client) {
     if (!yes) {
       // Checked before any call: without it nothing is asked of the controller.
-      throw new ParameterException(spec.commandLine(), "unprotect deletes the cloud replicas"
-          + " of the VMs named, their only copies off-site; add --yes to go ahead");
+      throw new ParameterException(spec.commandLine(), keepCloudVm
+          ? "unprotect --keep-cloud-vm ends Failback's care of the VMs named: their cloud VMs"
+              + " stay but can fail back no more; add --yes to go ahead"
+          : "unprotect deletes the cloud replicas of the VMs named, their only copies"
+              + " off-site; add --yes to go ahead");
     }
     return client.failover().disableProtection(DisableProtectionRequest.newBuilder()
-        .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan).build());
+        .addAllVmIds(VmRefs.resolve(client, vmIds)).setRecoveryPlan(plan)
+        .setKeepCloudVm(keepCloudVm).build());
   }
 }

@@ -246,7 +246,8 @@ public final class FailoverServiceAdapter extends FailoverServiceGrpc.FailoverSe
   public void disableProtection(io.failback.proto.v1.DisableProtectionRequest request,
       StreamObserver<FailoverResponse> responses) {
     answer(responses, () -> response(lifecycle.disableProtection(
-        targets(request.getVmIdsList(), request.getRecoveryPlan()), plans)));
+        targets(request.getVmIdsList(), request.getRecoveryPlan()), plans,
+        request.getKeepCloudVm())));
   }
 
   @Override

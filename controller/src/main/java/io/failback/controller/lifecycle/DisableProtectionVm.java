@@ -33,20 +33,33 @@ final class DisableProtectionVm extends ItemWork {
   private final RecoveryPlanLookup plans;
   /** How many disks the replica had, once seen: each may have a digest set on both sides. */
   private volatile int replicaDisks;
+  /** Whether the cloud VM stays, no longer Failback's, rather than being deleted. */
+  private final boolean keepCloudVm;
 
   private DisableProtectionVm(LifecycleContext context, ProtectedItem item,
-      RecoveryPlanLookup plans, String tag) {
+      RecoveryPlanLookup plans, boolean keepCloudVm, String tag) {
     super(context, item, null, tag);
     this.plans = plans;
+    this.keepCloudVm = keepCloudVm;
   }
 
   static Job launch(LifecycleContext context, VmJobs vmJobs, Targets targets,
-      RecoveryPlanLookup plans) throws Exception {
+      RecoveryPlanLookup plans, boolean keepCloudVm) throws Exception {
     Map<String, ProtectedItem> checked =
         ItemChecks.require(context, targets, OperatorAction.DISABLE_PROTECTION);
+    for (ProtectedItem item : checked.values()) {
+      if (item.getState() == ProtectionState.FAILED_OVER && !keepCloudVm) {
+        throw new LifecycleException("cannot DisableProtection: vm " + item.getVmName()
+            + " (id " + item.getVmId() + ") is FAILED_OVER: its cloud VM "
+            + item.getCloudVmId() + " is the active copy, which is never deleted; to keep it"
+            + " in the cloud for good and end Failback's care of it, ask with keep_cloud_vm"
+            + " (failback unprotect --keep-cloud-vm)");
+      }
+    }
     List<VmWork> works = new ArrayList<>();
     for (ProtectedItem item : checked.values()) {
-      works.add(new DisableProtectionVm(context, item, plans, "-v" + works.size()));
+      works.add(new DisableProtectionVm(context, item, plans,
+          keepCloudVm || item.getDisablingKeepsCloudVm(), "-v" + works.size()));
     }
     // Not cancellable: a replica deleted half-way cannot be put back, and a re-run finishes.
     return vmJobs.launch(new VmJobs.Kind(OperatorAction.DISABLE_PROTECTION.rpcName(),
@@ -56,9 +69,10 @@ final class DisableProtectionVm extends ItemWork {
   @Override
   public void begin(String jobId) throws Exception {
     this.jobId = jobId;
-    // From here no delta cycle starts: they run only while PROTECTED.
+    // From here no delta cycle starts: they run only while PROTECTED. A cloud VM to keep is
+    // kept by every re-run after a failure too.
     context.items().transition(vmId(), item.getState(), ProtectionState.DISABLING_PROTECTION,
-        b -> b.setActiveJobId(jobId));
+        b -> b.setActiveJobId(jobId).setDisablingKeepsCloudVm(keepCloudVm));
   }
 
   @Override
@@ -71,7 +85,11 @@ final class DisableProtectionVm extends ItemWork {
     }
     List<String> digestSets;
     try {
-      deleteReplica();
+      if (keepCloudVm) {
+        keepCloudVm();
+      } else {
+        deleteReplica();
+      }
       digestSets = digestSets();
       deleteControllerState(digestSets);
     } finally {
@@ -100,6 +118,29 @@ final class DisableProtectionVm extends ItemWork {
     context.cloud().delete(replica.get().id());
     step("cloud replica " + replica.get().id() + " deleted with its "
         + replica.get().disks().size() + " disk(s) and checkpoints" + powered);
+  }
+
+  /** Leaves the cloud VM as it is; only Failback's tracking of it goes. */
+  private void keepCloudVm() throws Exception {
+    String id = item.getCloudVmId();
+    Optional<CloudVm> kept = id.isEmpty() ? Optional.empty() : context.cloud().get(id);
+    if (kept.isEmpty()) {
+      step(id.isEmpty() ? "no cloud VM to keep" : "cloud VM " + id + " is already gone");
+      return;
+    }
+    replicaDisks = kept.get().disks().size();
+    // Its tracking point and what failbacks left: on KVM, checkpoints whose bitmaps would
+    // track the guest's writes for ever.
+    List<String> snapshots = context.cloud().snapshots(id);
+    for (String snapshot : snapshots) {
+      context.cloud().releaseSnapshot(snapshot);
+    }
+    step("cloud VM " + id + " kept as it is (" + kept.get().state() + ", "
+        + kept.get().disks().size() + " disk(s)), no longer Failback's; "
+        + snapshots.size() + " tracking point(s) and snapshot(s) of it released"
+        + (item.hasReplicaWrittenSince() ? "; its disks hold part of a replication begun at "
+            + com.google.protobuf.util.Timestamps.toString(item.getReplicaWrittenSince())
+            + " that never finished: check its file systems before use" : ""));
   }
 
   private void deleteControllerState(List<String> digestSetNames) throws Exception {
@@ -183,7 +224,7 @@ final class DisableProtectionVm extends ItemWork {
         .clearUndoJournal().clearCurrentRpo().clearRpoWarning().clearLastCycleError()
         .clearRollbackAtCloudState().clearDrill().clearOnPremStartDue().clearFailoverBaseline()
         .clearReplicaWrittenSince().clearReplicaWritesUndoable().clearBootWarning()
-        .clearCloudVmWarning().clearInconsistentReason();
+        .clearCloudVmWarning().clearInconsistentReason().clearDisablingKeepsCloudVm();
   }
 
   @Override

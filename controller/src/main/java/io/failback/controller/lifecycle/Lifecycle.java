@@ -275,9 +275,10 @@ public final class Lifecycle {
   }
 
   /** DisableProtection ({@link DisableProtectionVm}); the job names the plans naming a VM. */
-  public Job disableProtection(Targets targets, RecoveryPlanLookup plans) throws Exception {
+  public Job disableProtection(Targets targets, RecoveryPlanLookup plans, boolean keepCloudVm)
+      throws Exception {
     synchronized (starting) {
-      return DisableProtectionVm.launch(context, vmJobs, targets, plans);
+      return DisableProtectionVm.launch(context, vmJobs, targets, plans, keepCloudVm);
     }
   }
 

@@ -55,9 +55,10 @@ import java.util.Set;
  *                                                                          RestartCloudVm
  * FAILED_OVER                 FAILING_BACK; itself (a failback drill,      PlannedFailover,
  *                             TestFailback, keeps the item FAILED_OVER;    TestFailback,
- *                             while its VM exists only                     RestartCloudVm
- *                             CleanupTestFailback is allowed; and
- *                             RestartCloudVm)
+ *                             while its VM exists only                     RestartCloudVm,
+ *                             CleanupTestFailback is allowed; and          DisableProtection
+ *                             RestartCloudVm); DISABLING_PROTECTION        (keep_cloud_vm)
+ *                             (the cloud VM kept, Failback's no more)
  * FAILING_BACK                FAILBACK_SYNCED (sync before failover);      CancelJob
  *                             FAILED_BACK_COMMIT_PENDING (full download);
  *                             FAILED_OVER on failure or cancel (before any
@@ -111,9 +112,9 @@ public final class Transitions {
         cancel());
     rule(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER, FAILED_OVER_COMMIT_PENDING),
         on(COMMIT, FAILED_OVER), on(RESTART_CLOUD_VM, FAILED_OVER_COMMIT_PENDING));
-    rule(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER),
+    rule(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER, DISABLING_PROTECTION),
         on(PLANNED_FAILOVER, FAILING_BACK), on(TEST_FAILBACK, FAILED_OVER),
-        on(RESTART_CLOUD_VM, FAILED_OVER));
+        on(RESTART_CLOUD_VM, FAILED_OVER), on(DISABLE_PROTECTION, DISABLING_PROTECTION));
     rule(FAILING_BACK,
         EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING, FAILBACK_INCONSISTENT, FAILED_OVER),
         cancel());

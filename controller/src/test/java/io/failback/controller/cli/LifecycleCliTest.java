@@ -137,6 +137,19 @@ class LifecycleCliTest {
     assertTrue(badMode.exit() != 0 && badMode.err().contains("--data-sync"), badMode.err());
     Run cancelDone = cli(handle, "cancel", job);
     assertEquals(FailbackMain.EXIT_SERVER_ERROR, cancelDone.exit(), cancelDone.toString());
+
+    // It stays in the cloud: only with --keep-cloud-vm, and --yes.
+    Run keepUnconfirmed = cli(handle, "unprotect", vm, "--keep-cloud-vm");
+    assertEquals(picocli.CommandLine.ExitCode.USAGE, keepUnconfirmed.exit());
+    assertTrue(keepUnconfirmed.err().contains("their cloud VMs stay but can fail back no more;"
+        + " add --yes"), keepUnconfirmed.err());
+    Run deleting = cli(handle, "unprotect", vm, "--yes");
+    assertEquals(FailbackMain.EXIT_SERVER_ERROR, deleting.exit(), deleting.toString());
+    assertTrue(deleting.err().contains("(failback unprotect --keep-cloud-vm)"), deleting.err());
+    Run kept = cli(handle, "unprotect", vm, "--keep-cloud-vm", "--yes", "--watch");
+    assertEquals(0, kept.exit(), kept.toString());
+    assertTrue(kept.out().contains("DisableProtection  SUCCEEDED"), kept.out());
+    assertTrue(cli(handle, "items").out().contains("UNPROTECTED"));
   }
 
   /** An unplanned failover's pre-flight changes nothing; failback options are refused. */

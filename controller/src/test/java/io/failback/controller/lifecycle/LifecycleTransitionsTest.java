@@ -45,8 +45,9 @@ class LifecycleTransitionsTest {
       Map.entry(PROTECTED, EnumSet.of(FAILING_OVER, DISABLING_PROTECTION)),
       Map.entry(FAILING_OVER, EnumSet.of(FAILED_OVER_COMMIT_PENDING, PROTECTED)),
       Map.entry(FAILED_OVER_COMMIT_PENDING, EnumSet.of(FAILED_OVER, FAILED_OVER_COMMIT_PENDING)),
-      // Itself: a failback drill (TestFailback) keeps the item FAILED_OVER.
-      Map.entry(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER)),
+      // Itself: a failback drill (TestFailback) keeps the item FAILED_OVER. DisableProtection
+      // with keep_cloud_vm: the VM stays in the cloud for good.
+      Map.entry(FAILED_OVER, EnumSet.of(FAILING_BACK, FAILED_OVER, DISABLING_PROTECTION)),
       Map.entry(FAILING_BACK, EnumSet.of(FAILBACK_SYNCED, FAILED_BACK_COMMIT_PENDING,
           FAILBACK_INCONSISTENT, FAILED_OVER)),
       Map.entry(FAILBACK_SYNCED, EnumSet.of(FAILBACK_COMPLETING, FAILBACK_INCONSISTENT,
@@ -70,7 +71,8 @@ class LifecycleTransitionsTest {
           "DisableProtection")),
       Map.entry(FAILING_OVER, List.of("CancelJob")),
       Map.entry(FAILED_OVER_COMMIT_PENDING, List.of("Commit", "RestartCloudVm")),
-      Map.entry(FAILED_OVER, List.of("PlannedFailover", "TestFailback", "RestartCloudVm")),
+      Map.entry(FAILED_OVER, List.of("PlannedFailover", "TestFailback", "RestartCloudVm",
+          "DisableProtection")),
       Map.entry(FAILING_BACK, List.of("CancelJob")),
       Map.entry(FAILBACK_SYNCED, List.of("CompleteFailover", "CancelJob")),
       Map.entry(FAILBACK_COMPLETING, List.of("CancelJob")),
@@ -146,7 +148,7 @@ class LifecycleTransitionsTest {
             && to != entry.getKey() ? 1 : 0), after.getGeneration());
       }
     }
-    assertEquals(37, n);
+    assertEquals(38, n);
   }
 
   @Test
@@ -156,9 +158,10 @@ class LifecycleTransitionsTest {
     IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
         () -> items.transition("42", null, PROTECTED, item -> { }));
     assertEquals("cannot move to PROTECTED: vm web-42 (id 42) is FAILED_OVER; allowed:"
-        + " PlannedFailover, TestFailback, RestartCloudVm", e.getMessage());
+        + " PlannedFailover, TestFailback, RestartCloudVm, DisableProtection", e.getMessage());
     assertEquals("FAILED_OVER", e.state());
-    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm"), e.allowed());
+    assertEquals(List.of("PlannedFailover", "TestFailback", "RestartCloudVm",
+        "DisableProtection"), e.allowed());
 
     for (ProtectionState to : List.of(FAILED_BACK, FAILBACK_SYNCED,
         FAILED_OVER_COMMIT_PENDING, REVERSE_REPLICATING, UNPROTECTED,

@@ -163,7 +163,7 @@ class ProtectedItemsTest {
     IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
         () -> items.requireAction("42", "Commit"));
     assertEquals("cannot Commit: vm web-42 (id 42) is FAILED_OVER; allowed: PlannedFailover,"
-        + " TestFailback, RestartCloudVm",
+        + " TestFailback, RestartCloudVm, DisableProtection",
         e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> items.requireAction("42", "Reboot"));
   }

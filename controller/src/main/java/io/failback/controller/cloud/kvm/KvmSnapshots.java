@@ -273,6 +273,10 @@ final class KvmSnapshots {
         // QEMU was killed in the run that made the bitmap: only libvirt's record is left.
         existed = LibvirtBackups.deleteCheckpoint(found.domain(), name, true);
       }
+      if (running && existed) {
+        LibvirtBackups.deleteRenamedBitmaps(found.domain(), name, targets(vm),
+            vm.disks().stream().map(CloudDisk::path).toList());
+      }
       if (running && !existed && QemuImg.bitmaps(vm.disks().get(0).path()).contains(name)) {
         throw CloudException.precondition("snapshot %s of running cloud VM %s was taken while"
             + " it was OFF: shut it down to release it", snapshotId, vm.label());

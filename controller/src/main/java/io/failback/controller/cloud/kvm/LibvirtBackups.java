@@ -89,6 +89,44 @@ final class LibvirtBackups {
     }
   }
 
+  // virDomainCheckpointCreateFlags: replace libvirt's record of an existing checkpoint.
+  private static final int CREATE_REDEFINE = 1;
+
+  /**
+   * Deletes the bitmaps {@code name} that a checkpoint of a running domain left on {@code
+   * disks}: libvirt deletes a checkpoint's bitmaps by the disk targets it recorded, and a
+   * device change since (virtio to SATA) renamed them, so it skipped them. The checkpoint is
+   * recorded again with today's {@code targets}, then deleted with its bitmaps.
+   *
+   * @return whether any were left
+   */
+  static boolean deleteRenamedBitmaps(Domain domain, String name, List<String> targets,
+      List<java.nio.file.Path> disks) throws BackupException, java.io.IOException {
+    boolean left = false;
+    for (java.nio.file.Path disk : disks) {
+      left |= QemuImg.bitmaps(disk).contains(name);
+    }
+    if (!left) {
+      return false;
+    }
+    String xml;
+    try {
+      // A record again needs its creation time and the domain it was made of.
+      xml = BackupXml.checkpoint(name, targets).replace("<disks>", "<creationTime>"
+          + java.time.Instant.now().getEpochSecond() + "</creationTime><disks>")
+          .replace("</domaincheckpoint>", domain.getXMLDesc(0) + "</domaincheckpoint>");
+    } catch (org.libvirt.LibvirtException e) {
+      throw new BackupException("cannot describe the domain: " + e.getMessage());
+    }
+    Pointer checkpoint = API.virDomainCheckpointCreateXML(pointer(domain), xml, CREATE_REDEFINE);
+    if (checkpoint == null) {
+      throw failure("cannot record checkpoint " + name + " again");
+    }
+    API.virDomainCheckpointFree(checkpoint);
+    deleteCheckpoint(domain, name, false);
+    return true;
+  }
+
   // virDomainCheckpointXMLFlags: each <disk> with the size of what changed since (its bitmap).
   private static final int XML_SIZE = 1 << 2;
   private static final int XML_NO_DOMAIN = 1 << 1;
