@@ -198,6 +198,8 @@ class DisableProtectionTest {
         + " Failback's; 1 tracking point(s) and snapshot(s) of it released");
     // One per disk from the first copy, one more from the failover's final sync.
     assertStep(job, "host hv-01 dropped 0 read point(s), 4 reference point(s) and 2 digest");
+    assertStep(job, "the on-prem VM on host hv-01 is as it was at the failover, older than the"
+        + " cloud VM kept");
     assertEquals(PowerState.RUNNING, cloud.get(cloudVm).orElseThrow().state());
     assertEquals(List.of(), cloud.snapshots(cloudVm));
     assertArrayEquals(written, Files.readAllBytes(disk), "its disk as the guest left it");

@@ -35,6 +35,8 @@ final class DisableProtectionVm extends ItemWork {
   private volatile int replicaDisks;
   /** Whether the cloud VM stays, no longer Failback's, rather than being deleted. */
   private final boolean keepCloudVm;
+  /** Whether the cloud VM kept had been failed over to (its failover left a tracking point). */
+  private volatile boolean keptActive;
 
   private DisableProtectionVm(LifecycleContext context, ProtectedItem item,
       RecoveryPlanLookup plans, boolean keepCloudVm, String tag) {
@@ -129,6 +131,7 @@ final class DisableProtectionVm extends ItemWork {
       return;
     }
     replicaDisks = kept.get().disks().size();
+    keptActive = item.hasFailoverBaseline() || kept.get().state() != PowerState.OFF;
     // Its tracking point and what failbacks left: on KVM, checkpoints whose bitmaps would
     // track the guest's writes for ever.
     List<String> snapshots = context.cloud().snapshots(id);
@@ -216,6 +219,11 @@ final class DisableProtectionVm extends ItemWork {
         ProtectionState.UNPROTECTED, DisableProtectionVm::forget);
     step("protection disabled: the item is UNPROTECTED; EnableProtection copies the VM again"
         + " from scratch");
+    if (keepCloudVm && (item.getState() == ProtectionState.FAILED_OVER || keptActive)) {
+      step("the on-prem VM on host " + item.getOnPremHost() + " is as it was at the failover,"
+          + " older than the cloud VM kept: starting it beside that one makes two live copies,"
+          + " and EnableProtection would copy the older VM");
+    }
   }
 
   /** What an UNPROTECTED item keeps: who the VM is, where it runs, its generation. */
