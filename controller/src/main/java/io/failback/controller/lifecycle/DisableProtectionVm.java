@@ -2,6 +2,7 @@ package io.failback.controller.lifecycle;
 
 import static io.failback.controller.lifecycle.FlowSupport.quietly;
 
+import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.PowerState;
 import io.failback.proto.v1.DiskTracking;
@@ -88,7 +89,7 @@ final class DisableProtectionVm extends ItemWork {
     List<String> digestSets;
     try {
       if (keepCloudVm) {
-        keepCloudVm();
+        releaseCloudVm();
       } else {
         deleteReplica();
       }
@@ -123,7 +124,7 @@ final class DisableProtectionVm extends ItemWork {
   }
 
   /** Leaves the cloud VM as it is; only Failback's tracking of it goes. */
-  private void keepCloudVm() throws Exception {
+  private void releaseCloudVm() throws Exception {
     String id = item.getCloudVmId();
     Optional<CloudVm> kept = id.isEmpty() ? Optional.empty() : context.cloud().get(id);
     if (kept.isEmpty()) {
@@ -135,12 +136,19 @@ final class DisableProtectionVm extends ItemWork {
     // Its tracking point and what failbacks left: on KVM, checkpoints whose bitmaps would
     // track the guest's writes for ever.
     List<String> snapshots = context.cloud().snapshots(id);
+    List<String> left = new ArrayList<>();
     for (String snapshot : snapshots) {
-      context.cloud().releaseSnapshot(snapshot);
+      try {
+        context.cloud().releaseSnapshot(snapshot);
+      } catch (CloudException e) {
+        // Never a reason to stop the VM that stays: said, for its administrator.
+        left.add(snapshot + " (" + e.getMessage() + ")");
+      }
     }
     step("cloud VM " + id + " kept as it is (" + kept.get().state() + ", "
         + kept.get().disks().size() + " disk(s)), no longer Failback's; "
-        + snapshots.size() + " tracking point(s) and snapshot(s) of it released"
+        + (snapshots.size() - left.size()) + " tracking point(s) and snapshot(s) of it released"
+        + (left.isEmpty() ? "" : "; not released: " + String.join("; ", left))
         + (item.hasReplicaWrittenSince() ? "; its disks hold part of a replication begun at "
             + com.google.protobuf.util.Timestamps.toString(item.getReplicaWrittenSince())
             + " that never finished: check its file systems before use" : ""));
