@@ -54,9 +54,10 @@ public final class AgentRegistry {
   private final OwnedInventories owned;
   private final RoundTrips roundTrips = new RoundTrips(System::nanoTime);
   private final RegistrationPace pace;
+  private final LongSupplier nanos;
 
-  /** {@code recorded}: when the store last took a heartbeat of it. */
-  private record Live(AgentConnection connection, Instant lastHeartbeat, Instant recorded) {}
+  /** {@code recorded}: when the store last took a heartbeat of it, in {@link #nanos}. */
+  private record Live(AgentConnection connection, Instant lastHeartbeat, long recorded) {}
 
   /** The agent process that registered each host last, while this runs. */
   private final AgentProcesses processes = new AgentProcesses();
@@ -68,7 +69,7 @@ public final class AgentRegistry {
     this(store, clock, heartbeatInterval, heartbeatTimeout, System::nanoTime);
   }
 
-  /** {@code nanos} paces registrations: monotonic, as the wall clock is not. */
+  /** {@code nanos} paces registrations and heartbeats: monotonic, as the wall clock is not. */
   AgentRegistry(ControllerStore store, Clock clock, Duration heartbeatInterval,
       Duration heartbeatTimeout, LongSupplier nanos) {
     this.store = store;
@@ -77,6 +78,7 @@ public final class AgentRegistry {
     this.heartbeatTimeout = heartbeatTimeout;
     this.owned = new OwnedInventories(store);
     this.pace = new RegistrationPace(nanos, heartbeatInterval);
+    this.nanos = nanos;
   }
 
   public Duration heartbeatInterval() {
@@ -128,7 +130,7 @@ public final class AgentRegistry {
     }
     HostInventory kept = owned.keepOwned(key, inventory, now);
     store.hostRecords().recordRegistration(key, kept, remoteAddress, agentInstanceId, now);
-    Live previous = live.put(key, new Live(connection, now, now));
+    Live previous = live.put(key, new Live(connection, now, nanos.getAsLong()));
     roundTrips.restart(key, connection);
     String previousInstance =
         processes.registered(key, agentInstanceId, streamSequence).orElse(null);
@@ -162,18 +164,16 @@ public final class AgentRegistry {
     Instant now = clock.instant();
     // An agent beats once per interval. Faster beats (a hostile host's loop) keep its stream
     // alive but cost a store write and a probe once per half interval at most.
-    boolean record = !now.isBefore(current.recorded().plus(heartbeatInterval.dividedBy(2)));
-    live.put(key, new Live(connection, now, record ? now : current.recorded()));
+    long at = nanos.getAsLong();
+    boolean record = at - current.recorded() >= heartbeatInterval.toNanos() / 2;
+    live.put(key, new Live(connection, now, record ? at : current.recorded()));
     if (record) {
       store.hostRecords().recordHeartbeat(key, now);
       probeRoundTrip(hostName, connection);
     }
   }
 
-  /**
-   * Sends {@code connection} a round-trip probe if it is the host's latest stream and its agent
-   * answers probes: after registering, and with each heartbeat.
-   */
+  /** A round-trip probe on the host's latest stream if its agent answers: on register, beats. */
   public void probeRoundTrip(String hostName, AgentConnection connection) {
     roundTrips.probe(normalize(hostName), connection);
   }
