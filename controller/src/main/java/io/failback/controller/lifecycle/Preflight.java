@@ -178,7 +178,12 @@ final class Preflight {
   }
 
   private void problem(String vmId, String check, String message) {
-    problems.add(PreflightProblem.newBuilder().setVmId(vmId).setCheck(check)
-        .setMessage(message).build());
+    problems.add(problemOf(vmId, check, message));
+  }
+
+  /** One problem of a pre-flight, PlannedFailover's or UnplannedFailover's. */
+  static PreflightProblem problemOf(String vmId, String check, String message) {
+    return PreflightProblem.newBuilder().setVmId(vmId).setCheck(check).setMessage(message)
+        .build();
   }
 }

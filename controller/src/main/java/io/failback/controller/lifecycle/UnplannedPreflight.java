@@ -1,12 +1,8 @@
 package io.failback.controller.lifecycle;
 
-import com.google.protobuf.util.Durations;
-import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.PreflightReport;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.RecoveryPointPreview;
-import java.time.Duration;
-import java.time.Instant;
 
 /**
  * UnplannedFailover's pre-flight (validate only): every problem at once, and for each VM that
@@ -23,33 +19,30 @@ final class UnplannedPreflight {
 
   PreflightReport run(Targets targets) throws Exception {
     PreflightReport.Builder report = PreflightReport.newBuilder();
-    Instant now = context.clock().instant();
     for (String vmId : targets.vmIds()) {
       ProtectedItem item;
       try {
         item = context.items().requireAction(vmId, OperatorAction.UNPLANNED_FAILOVER);
       } catch (NotFoundException | IllegalTransitionException e) {
-        report.addProblems(problem(vmId, "state", e.getMessage()));
+        report.addProblems(Preflight.problemOf(vmId, "state", e.getMessage()));
         continue;
       }
       if (context.cloud().get(item.getCloudVmId()).isEmpty()) {
-        report.addProblems(problem(item.getVmId(), "cloud_vm_missing", "the cloud replica "
-            + item.getCloudVmId() + " of " + item.getVmName() + " is gone; an unplanned"
-            + " failover would have nothing to start"));
+        report.addProblems(Preflight.problemOf(item.getVmId(), "cloud_vm_missing", "the cloud"
+            + " replica " + item.getCloudVmId() + " of " + item.getVmName() + " is gone; an"
+            + " unplanned failover would have nothing to start"));
         continue;
       }
-      report.addRecoveryPoints(preview(item, now));
+      report.addRecoveryPoints(preview(item));
     }
     return report.build();
   }
 
-  private RecoveryPointPreview preview(ProtectedItem item, Instant now) {
-    Instant point = Instant.ofEpochSecond(item.getLastRecoveryPoint().getSeconds(),
-        item.getLastRecoveryPoint().getNanos());
+  /** @param item as read: a PROTECTED item's current RPO is its recovery point's age now */
+  private RecoveryPointPreview preview(ProtectedItem item) {
     RecoveryPointPreview.Builder preview = RecoveryPointPreview.newBuilder()
         .setVmId(item.getVmId()).setVmName(item.getVmName())
-        .setRecoveryPoint(item.getLastRecoveryPoint())
-        .setAge(Durations.fromMillis(Math.max(0, Duration.between(point, now).toMillis())))
+        .setRecoveryPoint(item.getLastRecoveryPoint()).setAge(item.getCurrentRpo())
         .setOnPremHost(item.getOnPremHost())
         .setHostOnline(context.hosts().isOnline(item.getOnPremHost()));
     if (item.hasReplicaWrittenSince()) {
@@ -59,8 +52,4 @@ final class UnplannedPreflight {
     return preview.build();
   }
 
-  private static PreflightProblem problem(String vmId, String check, String message) {
-    return PreflightProblem.newBuilder().setVmId(vmId).setCheck(check).setMessage(message)
-        .build();
-  }
 }
