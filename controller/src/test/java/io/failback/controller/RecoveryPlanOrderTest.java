@@ -54,8 +54,9 @@ class RecoveryPlanOrderTest {
     ticker.scheduleAtFixedRate(() -> fixture.controller.clock.advance(Duration.ofMillis(1)),
         1, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
 
-    Job phaseOne = fixture.awaitState(lifecycle.plannedFailover(tiered(fixture),
-        DataSync.SYNC_BEFORE_FAILOVER), JobState.JOB_WAITING);
+    Job started = lifecycle.plannedFailover(tiered(fixture), DataSync.SYNC_BEFORE_FAILOVER);
+    assertEquals(3, started.getGroupsTotal(), "the job returned counts the plan's groups");
+    Job phaseOne = fixture.awaitState(started, JobState.JOB_WAITING);
     assertEquals("tiered", phaseOne.getRecoveryPlan());
     assertEquals(3, phaseOne.getGroupsTotal());
     assertEquals(List.of("CompleteFailover", "CancelJob"), phaseOne.getAllowedActionsList());

@@ -83,6 +83,8 @@ final class VmJobs {
           + e.getMessage()));
       throw e;
     }
+    // The job the caller gets back already counts the plan's groups ("0 of 2"), not "0 of 0".
+    context.jobs().groupsFinished(jobId, 0, targets.groups().size());
     context.jobs().transition(jobId, JobState.JOB_RUNNING);
     start(run);
     return context.jobs().get(jobId);
