@@ -17,9 +17,12 @@ $answer = Invoke-CimMethod -InputObject $service -MethodName CreateSnapshot -Arg
 $job = Wait-Method $answer 'CreateSnapshot'
 $snapshot = if ($job) { Get-CimAssociatedInstance -InputObject $job -ResultClassName Msvm_VirtualSystemSettingData } else { Get-CimInstance -InputObject $answer.ResultingSnapshot }
 try {
-  # The checkpoint's virtual hard disks (ResourceType 31) name the frozen files.
+  # The checkpoint's virtual hard disks name the frozen files. ResourceType 31 (Logical Disk)
+  # also holds an ISO in a DVD drive and a floppy image, which Get-VHD cannot read: the subtype
+  # tells the hard disks apart.
   $disks = @(Get-CimAssociatedInstance -InputObject $snapshot -ResultClassName Msvm_StorageAllocationSettingData |
-    Where-Object { $_.ResourceType -eq 31 } | ForEach-Object {
+    Where-Object { $_.ResourceType -eq 31 -and $_.ResourceSubType -eq 'Microsoft:Hyper-V:Virtual Hard Disk' } |
+    ForEach-Object {
       $path = [string]@($_.HostResource)[0]
       $vhd = Get-VhdOf $path
       @{ path = $path; format = [string]$vhd.VhdFormat; type = [string]$vhd.VhdType

@@ -79,6 +79,20 @@ class PowerShellReadPointTest extends FakePowerShellTestBase {
     fake.assertAllCalled();
   }
 
+  /**
+   * An ISO in a DVD drive and a floppy image are Logical Disks (ResourceType 31) of the
+   * checkpoint too, and Get-VHD cannot read them: a VM with an ISO inserted got no read point.
+   */
+  @Test
+  void aReadPointListsTheCheckpointsHardDisksNotItsIsoOrFloppyImages() throws IOException {
+    fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Dynamic")), "", 0);
+    driver.createReadPoint(VM);
+    String script = fake.receivedScript(1);
+    assertTrue(script.contains("$_.ResourceType -eq 31 -and $_.ResourceSubType -eq"
+        + " 'Microsoft:Hyper-V:Virtual Hard Disk'"), script);
+    fake.assertAllCalled();
+  }
+
   @Test
   void aDiskOutsideTheReadPointOrNotAWholeVhdxIsRefusedBeforeAnyRead() throws IOException {
     fake.expect("create-read-point.ps1", VM_PARAMS, created(disk(A, "VHDX", "Differencing"),
