@@ -3,8 +3,11 @@
 # product's checkpoints are not the agent's to remove. A minute of slack before covers clocks
 # that disagree between the agent and WMI. Written from the WMI documentation, not yet run on a
 # Hyper-V host.
-function ConvertFrom-Instant([string]$text) {
-  [DateTime]::Parse($text, [Globalization.CultureInfo]::InvariantCulture,
+# PowerShell 6 to 7.4 hand the ISO-8601 text over as a [datetime] of Kind Utc already; made a
+# [string] it would lose its Kind and be taken for the host's local time, hours off.
+function ConvertFrom-Instant($value) {
+  if ($value -is [DateTime]) { return $value.ToUniversalTime() }
+  [DateTime]::Parse([string]$value, [Globalization.CultureInfo]::InvariantCulture,
     [Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime()
 }
 $since = (ConvertFrom-Instant $p.since).AddMinutes(-1)

@@ -12,8 +12,12 @@ trap {
   if ($made) { exit 2 }
   exit 1
 }
+# PowerShell 6 and later turn JSON text that looks like a date into a [datetime], so a VM named
+# '2026-01-01' would get another name: 7.5 and later keep the text with -DateKind String.
+$jsonOptions = @{}
+if ((Get-Command ConvertFrom-Json).Parameters.ContainsKey('DateKind')) { $jsonOptions.DateKind = 'String' }
 $p = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($env:FAILBACK_PS_PARAMS)) |
-  ConvertFrom-Json
+  ConvertFrom-Json @jsonOptions
 # Windows PowerShell 5.1 has no -AsArray/-EnumsAsStrings: callers pass @(...) and [string]s.
 function Write-Json($value) {
   [Console]::Out.Write((ConvertTo-Json -InputObject $value -Depth 8 -Compress))

@@ -186,6 +186,12 @@ class PowerShellReadPointTest extends FakePowerShellTestBase {
         "{\"discarded\":1}", "", 0);
     driver.discardReadPointsSince(VM, java.time.Instant.parse("2026-11-26T17:00:00Z"));
     fake.assertAllCalled();
+    // PowerShell 6+ parses these instants into [datetime]s of Kind Utc; made [string]s again
+    // they were read as the host's local time, a window hours off.
+    String script = fake.receivedScript(1);
+    assertTrue(script.contains("if ($value -is [DateTime]) { return $value.ToUniversalTime() }"),
+        script);
+    assertTrue(script.contains("$jsonOptions.DateKind = 'String'"), script);
   }
 
   @Test
