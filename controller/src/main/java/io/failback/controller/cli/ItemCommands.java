@@ -46,8 +46,8 @@ final class ItemCommands {
         }
         table.print(spec.commandLine().getOut());
         for (ProtectedItem item : items.getItemsList()) {
-          for (String warning : List.of(item.getCloudVmWarning(), item.getRpoWarning(),
-              item.getBootWarning())) {
+          for (String warning : List.of(item.getOnPremVmWarning(), item.getCloudVmWarning(),
+              item.getRpoWarning(), item.getBootWarning())) {
             if (!warning.isEmpty()) {
               spec.commandLine().getOut().println("warning: " + item.getVmName() + ": "
                   + warning);

@@ -1,5 +1,6 @@
 package io.failback.controller.lifecycle;
 
+import com.google.protobuf.Descriptors;
 import io.failback.controller.cloud.CloudException;
 import io.failback.controller.cloud.CloudVm;
 import io.failback.controller.cloud.PowerState;
@@ -21,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class CloudVmWatch {
   private static final Logger log = LoggerFactory.getLogger(CloudVmWatch.class);
+  private static final Descriptors.FieldDescriptor WARNING = ProtectedItem.getDescriptor()
+      .findFieldByNumber(ProtectedItem.CLOUD_VM_WARNING_FIELD_NUMBER);
 
   private final LifecycleContext context;
 
@@ -52,7 +55,7 @@ final class CloudVmWatch {
     if (!watched(item)) {
       if (!item.getCloudVmWarning().isEmpty()) {
         // Moved on (a failback took the cloud VM down on purpose, or a job acts on it).
-        context.items().updateCloudVmWarning(item.getVmId(), now -> "");
+        context.items().updateWarning(item.getVmId(), WARNING, now -> "");
       }
       return;
     }
@@ -75,7 +78,7 @@ final class CloudVmWatch {
             + context.clock().instant() + "): the failed-over VM is down; its guest powered"
             + " off or crashed, or it was stopped outside Failback. RestartCloudVm starts it");
     // Read again in the transaction: a job may have begun, or another sweep said it first.
-    ProtectedItem after = context.items().updateCloudVmWarning(item.getVmId(),
+    ProtectedItem after = context.items().updateWarning(item.getVmId(), WARNING,
         now -> watched(now) && now.getCloudVmWarning().isEmpty() != running ? warning : null);
     if (!after.getCloudVmWarning().equals(warning)) {
       return;

@@ -240,7 +240,8 @@ final class DisableProtectionVm extends ItemWork {
         .clearUndoJournal().clearCurrentRpo().clearRpoWarning().clearLastCycleError()
         .clearRollbackAtCloudState().clearDrill().clearOnPremStartDue().clearFailoverBaseline()
         .clearReplicaWrittenSince().clearReplicaWritesUndoable().clearBootWarning()
-        .clearCloudVmWarning().clearInconsistentReason().clearDisablingKeepsCloudVm();
+        .clearCloudVmWarning().clearOnPremVmWarning().clearInconsistentReason()
+        .clearDisablingKeepsCloudVm();
   }
 
   @Override

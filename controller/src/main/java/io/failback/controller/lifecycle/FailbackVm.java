@@ -120,7 +120,7 @@ class FailbackVm extends ItemWork {
   public void prepare() throws Exception {
     if (alternateHost.isEmpty()) {
       // Never two live copies: the on-prem VM stays off while the cloud one may run.
-      context.hosts().stopVm(onPrem.getHostName(), onPrem.getId(), item.getGeneration());
+      OnPremVmWatch.stopBeforeFailback(context, item, onPrem, this);
     } else {
       createOnAlternateHost();
     }

@@ -377,12 +377,13 @@ public final class Lifecycle {
     return JobContinuation.run(context, vmJobs, plans);
   }
 
-  /** {@link FailbackRollback}, {@link DueOnPremStarts}, {@link CloudVmWatch}: every beat. */
+  /** FailbackRollback, DueOnPremStarts, CloudVmWatch, OnPremVmWatch: every beat. */
   public void settleDue() {
     List<ProtectedItem> items = FlowSupport.listQuietly(context, "due rollbacks and starts");
     new FailbackRollback(context).runDue(items);
     new DueOnPremStarts(context, starting).runDue(items);
     new CloudVmWatch(context).check(items);
+    new OnPremVmWatch(context).check(items);
   }
 
   /** Stops background work. */

@@ -128,7 +128,9 @@ final class Preflight {
     if (onPrem.isPresent() && onPrem.get().getPowerState() != PowerState.OFF) {
       problem(vmId, "vm_running", "vm " + item.getVmName() + " is "
           + onPrem.get().getStateDetail() + " on host " + item.getOnPremHost()
-          + " while its cloud copy is active; stop it first (never two live copies)");
+          + " while its cloud copy is active (two live copies): the failback turns it off"
+          + " first and overwrites what it wrote since the failover (kept in the undo journals"
+          + " until commit)");
     }
     // The adapters and disks as the VM runs in the cloud: what comes back, on whichever host.
     if (target.isPresent()) {

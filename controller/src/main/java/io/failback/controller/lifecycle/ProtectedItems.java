@@ -3,6 +3,8 @@ package io.failback.controller.lifecycle;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.Descriptors;
+
 import io.failback.controller.store.ProtectedItemRecords;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.DiskTracking;
@@ -315,16 +317,16 @@ public final class ProtectedItems {
   }
 
   /**
-   * Sets the item's cloud VM warning in one transaction to what {@code warning} gives for the
-   * item as read there; null leaves it as it is (the item moved on since it was looked at).
+   * Sets one of the item's warnings ({@code field}) in one transaction to what {@code warning}
+   * gives for the item as read there; null leaves it as it is (the item moved on since).
    */
-  public ProtectedItem updateCloudVmWarning(String vmId,
+  public ProtectedItem updateWarning(String vmId, Descriptors.FieldDescriptor field,
       java.util.function.Function<ProtectedItem, String> warning)
       throws NotFoundException, StoreException {
     return update(vmId, current -> {
       String next = warning.apply(current);
-      return next == null || next.equals(current.getCloudVmWarning()) ? current
-          : current.toBuilder().setCloudVmWarning(next).build();
+      return next == null || next.equals(current.getField(field)) ? current
+          : current.toBuilder().setField(field, next).build();
     });
   }
 

@@ -46,6 +46,7 @@ public final class ControllerMetrics {
   private final MultiGauge rpoTarget;
   private final MultiGauge rpoWarning;
   private final MultiGauge cloudVmDown;
+  private final MultiGauge liveOnPrem;
   private AgentRegistry agents;
   private ProtectedItems items;
 
@@ -82,6 +83,10 @@ public final class ControllerMetrics {
     this.cloudVmDown = MultiGauge.builder("failback.item.cloud.vm.down")
         .description("1 while a failed-over item's cloud VM, its active copy, is not running"
             + " (the item's cloud_vm_warning says since when), else 0")
+        .register(registry);
+    this.liveOnPrem = MultiGauge.builder("failback.item.onprem.vm.live")
+        .description("1 while a failed-over item's on-prem VM runs too, two live copies (the"
+            + " item's on_prem_vm_warning says since when), else 0")
         .register(registry);
   }
 
@@ -174,10 +179,12 @@ public final class ControllerMetrics {
       List<MultiGauge.Row<?>> targets = new ArrayList<>();
       List<MultiGauge.Row<?>> warnings = new ArrayList<>();
       List<MultiGauge.Row<?>> down = new ArrayList<>();
+      List<MultiGauge.Row<?>> live = new ArrayList<>();
       for (ProtectedItem item : items.list()) {
         Tags tags = Tags.of("vm", item.getVmId(), "vm_name", item.getVmName());
         if (Transitions.cloudCopyRests(item.getState())) {
           down.add(MultiGauge.Row.of(tags, item.getCloudVmWarning().isEmpty() ? 0 : 1));
+          live.add(MultiGauge.Row.of(tags, item.getOnPremVmWarning().isEmpty() ? 0 : 1));
         }
         if (!Rpo.REPLICATING.contains(item.getState())) {
           continue;
@@ -193,6 +200,7 @@ public final class ControllerMetrics {
       rpoTarget.register(targets, true);
       rpoWarning.register(warnings, true);
       cloudVmDown.register(down, true);
+      liveOnPrem.register(live, true);
     } catch (StoreException | RuntimeException e) {
       log.warn("metrics: cannot refresh hosts and items: " + e.getMessage());
     }
