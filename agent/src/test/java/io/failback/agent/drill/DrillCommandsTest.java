@@ -19,6 +19,7 @@ import io.failback.proto.v1.CommandResult;
 import io.failback.proto.v1.CreateDrillVm;
 import io.failback.proto.v1.CreateVm;
 import io.failback.proto.v1.DeleteDrillVm;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** CreateDrillVm and DeleteDrillVm on a simulated host, through the guarded driver. */
 class DrillCommandsTest {
   private static final long MIB = 1L << 20;
+  private static final SecureBoot UEFI_CA = SecureBoot.newBuilder().setEnabled(true)
+      .setTemplateName("MicrosoftUEFICertificateAuthority").build();
   @TempDir Path dir;
   private GuardedHypervisor driver;
   private DrillCommands drills;
@@ -74,6 +77,7 @@ class DrillCommandsTest {
         .filter(v -> v.getId().equals(result.getCreatedVmId())).findFirst().orElseThrow();
     assertEquals("app-01-drill", drill.getName());
     assertEquals(0, drill.getNetworkAdaptersCount());
+    assertEquals(UEFI_CA, drill.getSecureBoot(), "the CreateVm's Secure Boot setting");
     for (int i = 0; i < 2; i++) {
       assertArrayEquals(before[i], bytes(drill.getDisks(i).getPath()), "drill disk " + i);
       assertArrayEquals(before[i], bytes(source.getDisks(i).getPath()), "source disk " + i);
@@ -125,7 +129,8 @@ class DrillCommandsTest {
 
   private CreateVm.Builder spec(List<String> switches) {
     return CreateVm.newBuilder().setName("app-01-drill").setGeneration(2)
-        .setMemoryBytes(512 * MIB).setProcessorCount(1).addAllSwitchNames(switches)
+        .setMemoryBytes(512 * MIB).setProcessorCount(1).setSecureBoot(UEFI_CA)
+        .addAllSwitchNames(switches)
         .addAllDiskSizes(source.getDisksList().stream().map(d -> d.getVirtualSizeBytes())
             .toList());
   }

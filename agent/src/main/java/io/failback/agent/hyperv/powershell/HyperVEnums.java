@@ -27,5 +27,8 @@ final class HyperVEnums {
   static final Map<Integer, String> SWITCH_TYPE = Map.of(
       0, "Private", 1, "Internal", 2, "External");
 
+  /** {@code Microsoft.HyperV.PowerShell.OnOffState} (Get-VMFirmware's SecureBoot). */
+  static final Map<Integer, String> ON_OFF_STATE = Map.of(0, "On", 1, "Off");
+
   private HyperVEnums() {}
 }

@@ -14,6 +14,7 @@ import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.NetworkAdapter;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.StoragePath;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
@@ -23,6 +24,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** Maps the JSON of {@code inventory.ps1} to a {@link HostInventory}. */
 final class HyperVInventory {
@@ -84,6 +86,7 @@ final class HyperVInventory {
         .setPowerState(HyperVStates.powerState(state))
         .setStateDetail(state)
         .setHostName(hostName);
+    secureBoot(vm).ifPresent(builder::setSecureBoot);
     for (JsonObject disk : objects(vm, "disks")) {
       builder.addDisks(disk(readPoint == null ? disk : readPoint.frozen(disk)));
     }
@@ -94,6 +97,19 @@ final class HyperVInventory {
           .setMacAddress(text(nic, "macAddress").toUpperCase(Locale.ROOT)));
     }
     return builder.build();
+  }
+
+  /**
+   * The VM's Secure Boot setting; empty for a generation 1 VM, from a script that did not read
+   * it (an older agent) or a firmware it could not read: unknown, never taken for Off.
+   */
+  static Optional<SecureBoot> secureBoot(JsonObject vm) {
+    String state = enumName(vm, "secureBoot", HyperVEnums.ON_OFF_STATE);
+    if (!state.equalsIgnoreCase("On") && !state.equalsIgnoreCase("Off")) {
+      return Optional.empty();
+    }
+    return Optional.of(SecureBoot.newBuilder().setEnabled(state.equalsIgnoreCase("On"))
+        .setTemplateName(text(vm, "secureBootTemplate")).build());
   }
 
   private static VirtualDisk disk(JsonObject disk) throws IOException {

@@ -36,7 +36,8 @@ final class SimulatedHostJson {
   /**
    * {@code vms/<folder>/vm.json}; disk paths are relative to the VM folder. Memory and processor
    * count are optional (only VMs made by {@code createVm} have them) and not in the inventory;
-   * so is the guest's OS, as a Hyper-V guest's integration services would report it.
+   * so is the guest's OS, as a Hyper-V guest's integration services would report it, and a
+   * generation 2 VM's Secure Boot setting (absent: the host does not say).
    */
   record VmFile(
       String id,
@@ -47,22 +48,31 @@ final class SimulatedHostJson {
       List<AdapterEntry> networkAdapters,
       Long memoryBytes,
       Integer processorCount,
-      String guestOs) {
+      String guestOs,
+      SecureBootEntry secureBoot) {
     VmFile withShape(long newMemoryBytes, int newProcessorCount) {
       return new VmFile(id, name, generation, state, disks, networkAdapters, newMemoryBytes,
-          newProcessorCount, guestOs);
+          newProcessorCount, guestOs, secureBoot);
     }
 
     VmFile withState(String newState) {
       return new VmFile(id, name, generation, newState, disks, networkAdapters, memoryBytes,
-          processorCount, guestOs);
+          processorCount, guestOs, secureBoot);
     }
 
     VmFile withGuestOs(String newGuestOs) {
       return new VmFile(id, name, generation, state, disks, networkAdapters, memoryBytes,
-          processorCount, newGuestOs);
+          processorCount, newGuestOs, secureBoot);
+    }
+
+    VmFile withSecureBoot(SecureBootEntry newSecureBoot) {
+      return new VmFile(id, name, generation, state, disks, networkAdapters, memoryBytes,
+          processorCount, guestOs, newSecureBoot);
     }
   }
+
+  /** Secure Boot On ({@code enabled}) or Off, with Hyper-V's template name (may be empty). */
+  record SecureBootEntry(boolean enabled, String templateName) {}
 
   /** One network adapter; an empty {@code switchName} means not connected. */
   record AdapterEntry(String name, String switchName, String macAddress) {}

@@ -164,6 +164,15 @@ public final class SimulatedHostSeeder {
         .withGuestOs(guestOs));
   }
 
+  /** Gives the seeded VM {@code vmName} this Secure Boot setting, as Get-VMFirmware shows it. */
+  public static void secureBoot(Path dir, String vmName, boolean enabled, String templateName)
+      throws IOException {
+    Path vmFile = dir.resolve(SimulatedHostJson.VMS_DIR).resolve(vmName)
+        .resolve(SimulatedHostJson.VM_FILE);
+    SimulatedHostJson.replace(vmFile, SimulatedHostJson.read(vmFile, VmFile.class)
+        .withSecureBoot(new SimulatedHostJson.SecureBootEntry(enabled, templateName)));
+  }
+
   private static void checkSpecs(List<SwitchSpec> switches, List<VmSpec> vms) {
     Set<String> switchNames = new HashSet<>();
     for (SwitchSpec s : switches) {
@@ -199,7 +208,7 @@ public final class SimulatedHostSeeder {
     }
     VmFile definition =
         new VmFile(UUID.randomUUID().toString(), vm.name(), 2, vm.state(), diskNames, adapters,
-            null, null, null);
+            null, null, null, null);
     SimulatedHostJson.write(folder.resolve(SimulatedHostJson.VM_FILE), definition);
   }
 

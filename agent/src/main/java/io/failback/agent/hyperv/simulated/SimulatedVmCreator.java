@@ -2,6 +2,7 @@ package io.failback.agent.hyperv.simulated;
 
 import io.failback.agent.hyperv.NewVm;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.AdapterEntry;
+import io.failback.agent.hyperv.simulated.SimulatedHostJson.SecureBootEntry;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +14,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-/** Creates a VM on a simulated host the way the PowerShell driver's New-VM script does. */
+/**
+ * Creates a VM on a simulated host the way the PowerShell driver's New-VM script does, its
+ * Secure Boot setting included (recorded and reported; a QEMU boot does not enforce it).
+ */
 final class SimulatedVmCreator {
   private SimulatedVmCreator() {}
 
@@ -46,7 +50,9 @@ final class SimulatedVmCreator {
       }
       SimulatedHostJson.write(folder.resolve(SimulatedHostJson.VM_FILE), new VmFile(id,
           spec.name(), spec.generation(), "Off", disks, adapters, spec.memoryBytes(),
-          spec.processorCount(), null)); // a new VM's guest says nothing before it runs
+          spec.processorCount(), null, // a new VM's guest says nothing before it runs
+          spec.secureBoot() == null ? null : new SecureBootEntry(spec.secureBoot().enabled(),
+              spec.secureBoot().templateName())));
       return id;
     } catch (IOException | RuntimeException e) {
       deleteTree(folder);

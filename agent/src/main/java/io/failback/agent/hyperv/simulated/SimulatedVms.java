@@ -4,9 +4,11 @@ import static io.failback.agent.hyperv.simulated.SimulatedHostJson.check;
 import static io.failback.agent.hyperv.simulated.SimulatedHostJson.isBlank;
 import static io.failback.agent.hyperv.simulated.SimulatedHostJson.orEmpty;
 
+import io.failback.agent.hyperv.NewVm;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.AdapterEntry;
 import io.failback.agent.hyperv.simulated.SimulatedHostJson.VmFile;
 import io.failback.proto.v1.NetworkAdapter;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -101,6 +103,9 @@ final class SimulatedVms {
     if (vm.guestOs() != null) {
       builder.setGuestOs(vm.guestOs());
     }
+    if (vm.secureBoot() != null) {
+      builder.setSecureBoot(secureBoot(vmFile, vm));
+    }
     for (String disk : orEmpty(vm.disks())) {
       check(!isBlank(disk), vmFile, "a disk entry is empty");
       builder.addDisks(DiskDescriber.describe(vmFile, vmFile.resolveSibling(disk).normalize()));
@@ -109,6 +114,18 @@ final class SimulatedVms {
       builder.addNetworkAdapters(adapter(vmFile, adapter, switchNames));
     }
     return builder.build();
+  }
+
+  /** Checked as the agent checks a CreateVm's setting: what it reports, it could create. */
+  private static SecureBoot secureBoot(Path vmFile, VmFile vm) throws IOException {
+    check(vm.generation() == 2, vmFile, "secureBoot is set, but a generation 1 VM has none");
+    String template = vm.secureBoot().templateName();
+    try {
+      return new NewVm.SecureBoot(vm.secureBoot().enabled(), template == null ? "" : template)
+          .toProto();
+    } catch (IllegalArgumentException e) {
+      throw SimulatedHostJson.invalid(vmFile, "%s", e.getMessage());
+    }
   }
 
   private static NetworkAdapter adapter(Path vmFile, AdapterEntry adapter, Set<String> switches)

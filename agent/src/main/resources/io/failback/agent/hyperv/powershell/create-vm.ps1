@@ -1,6 +1,8 @@
 # Creates a VM in the host's VM path: $p.name, .generation, .memoryBytes, .processorCount, one
 # network adapter per $p.switchNames entry and one new dynamic VHDX per $p.diskSizes entry.
-# Every switch is checked before anything is created; a failure half-way removes what was made.
+# A generation 2 VM gets $p.secureBoot (.enabled, .templateName) when the controller knows it,
+# and boots from its first disk first. Every switch is checked before anything is created; a
+# failure half-way removes what was made.
 $vmHost = Get-VMHost
 $switches = @(foreach ($name in @($p.switchNames)) {
   $found = @(Get-VMSwitch | Where-Object { $_.Name -eq $name })
@@ -22,6 +24,7 @@ try {
   $dir = [System.IO.Path]::Combine($vm.Path, 'Virtual Hard Disks')
   [System.IO.Directory]::CreateDirectory($dir) | Out-Null
   $index = 0
+  $bootDisk = $null
   foreach ($size in @($p.diskSizes)) {
     # Named by the VM id: a VM name may hold characters a file name cannot.
     $file = [System.IO.Path]::Combine($dir, ('{0}-disk{1}.vhdx' -f $vm.Id, $index))
@@ -32,9 +35,25 @@ try {
       Add-VMHardDiskDrive -VM $vm -ControllerType IDE -ControllerNumber 0 -ControllerLocation 0 -Path $file
     } else {
       if (-not (Get-VMScsiController -VM $vm)) { Add-VMScsiController -VM $vm }
-      Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -Path $file
+      $drive = Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -Path $file -Passthru
+      if ($index -eq 0) { $bootDisk = $drive }
     }
     $index++
+  }
+  if ($p.generation -eq 2) {
+    # New-VM -NoVHD puts the network adapter first in the boot order: the guest would wait for
+    # a PXE boot to time out before it tried its own disk.
+    if ($bootDisk) { Set-VMFirmware -VM $vm -FirstBootDevice $bootDisk }
+    # Unset when the original's setting is not known: the VM keeps Hyper-V's default then.
+    if ($null -ne $p.secureBoot) {
+      $secureBoot = 'Off'
+      if ($p.secureBoot.enabled) { $secureBoot = 'On' }
+      if ($p.secureBoot.templateName) {
+        Set-VMFirmware -VM $vm -EnableSecureBoot $secureBoot -SecureBootTemplate ([string]$p.secureBoot.templateName)
+      } else {
+        Set-VMFirmware -VM $vm -EnableSecureBoot $secureBoot
+      }
+    }
   }
 } catch {
   Remove-VM -VM $vm -Force -ErrorAction SilentlyContinue

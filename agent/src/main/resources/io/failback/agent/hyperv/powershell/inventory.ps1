@@ -51,8 +51,14 @@ $vms = @(foreach ($vm in @(Get-VM)) {
   $adapters = @(foreach ($nic in @(Get-VMNetworkAdapter -VM $vm)) {
     @{ name = [string]$nic.Name; switchName = [string]$nic.SwitchName; macAddress = [string]$nic.MacAddress }
   })
+  # Secure Boot (On/Off) and its template, which a VM created in this one's place must get to
+  # boot its loader. Generation 1 VMs have no UEFI firmware; a firmware that cannot be read
+  # leaves the setting unknown (empty) rather than failing the whole inventory.
+  $firmware = $null
+  if ($vm.Generation -eq 2) { $firmware = Get-VMFirmware -VM $vm -ErrorAction SilentlyContinue }
   @{ id = $vm.Id.ToString(); name = [string]$vm.Name; generation = [int]$vm.Generation
      memoryBytes = [int64]$vm.MemoryStartup; processorCount = [int]$vm.ProcessorCount
+     secureBoot = [string]$firmware.SecureBoot; secureBootTemplate = [string]$firmware.SecureBootTemplate
      guestOs = [string]$guestOs[$vm.Id.ToString()]
      state = [string]$vm.State; checkpoints = @(Get-VMSnapshot -VM $vm).Count
      disks = $disks; networkAdapters = $adapters }

@@ -1,6 +1,7 @@
 package io.failback.agent.hyperv.powershell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.PowerState;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
@@ -86,6 +88,13 @@ class PowerShellInventoryTest extends FakePowerShellTestBase {
     assertEquals(0, web.getMemoryBytes(), "absent from an older agent's script: unknown");
     assertEquals("", db.getNetworkAdapters(1).getSwitchName());
 
+    assertEquals(SecureBoot.newBuilder().setEnabled(true)
+        .setTemplateName("MicrosoftUEFICertificateAuthority").build(), web.getSecureBoot());
+    assertEquals(SecureBoot.newBuilder().setEnabled(false).setTemplateName("MicrosoftWindows")
+        .build(), app.getSecureBoot(), "OnOffState 1 as a number: Off");
+    assertFalse(db.hasSecureBoot(), "generation 1: no UEFI firmware");
+    assertFalse(odd.hasSecureBoot(), "absent from an older agent's script: unknown, not Off");
+
     assertEquals("99999999-8888-7777-6666-555555555555", app.getId());
     assertEquals(1, app.getDisksCount(), "5.1's {value, Count} wrapper is a list");
     assertEquals(DiskType.DIFFERENCING, app.getDisks(0).getType());
@@ -104,6 +113,10 @@ class PowerShellInventoryTest extends FakePowerShellTestBase {
     String script = fake.receivedScript(1);
     assertTrue(script.startsWith("# Prepended to every Failback script."), script);
     assertTrue(script.contains("Get-VMHardDiskDrive -VM $vm"), script);
+    assertTrue(script.contains("if ($vm.Generation -eq 2) { $firmware = Get-VMFirmware -VM $vm"),
+        script);
+    assertTrue(script.contains("secureBoot = [string]$firmware.SecureBoot; secureBootTemplate"
+        + " = [string]$firmware.SecureBootTemplate"), script);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.failback.agent.hyperv.simulated;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import io.failback.proto.v1.DiskFormat;
 import io.failback.proto.v1.DiskType;
 import io.failback.proto.v1.NetworkAdapter;
 import io.failback.proto.v1.PowerState;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.VirtualMachine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -72,6 +74,42 @@ class SimulatedCreateVmTest {
     assertEquals(vm, hypervisor.inventory().getVirtualMachinesList().stream()
         .filter(v -> v.getId().equals(vm.getId())).findFirst().orElseThrow());
     assertEquals(3, hypervisor.inventory().getVirtualMachinesCount());
+  }
+
+  @Test
+  void aGeneration2VmKeepsTheSecureBootSettingItWasCreatedWithInItsDefinition()
+      throws IOException {
+    VirtualMachine linux = hypervisor.createVm(new NewVm("linux-01", 2, 512 * MIB, 1,
+        List.of(), List.of(4 * MIB), new NewVm.SecureBoot(true,
+            "MicrosoftUEFICertificateAuthority")));
+    VirtualMachine unsigned = hypervisor.createVm(new NewVm("unsigned-01", 2, 512 * MIB, 1,
+        List.of(), List.of(4 * MIB), new NewVm.SecureBoot(false, "MicrosoftWindows")));
+    VirtualMachine unknown = hypervisor.createVm(new NewVm("unknown-01", 2, 512 * MIB, 1,
+        List.of(), List.of(4 * MIB)));
+
+    assertEquals(SecureBoot.newBuilder().setEnabled(true)
+        .setTemplateName("MicrosoftUEFICertificateAuthority").build(), linux.getSecureBoot());
+    assertEquals(SecureBoot.newBuilder().setEnabled(false).setTemplateName("MicrosoftWindows")
+        .build(), unsigned.getSecureBoot());
+    assertFalse(unknown.hasSecureBoot(), "not known: nothing recorded, nothing reported");
+    assertEquals(linux.getSecureBoot(), vm("linux-01").getSecureBoot(), "read back");
+    assertTrue(Files.readString(Path.of(linux.getDisks(0).getPath()).resolveSibling("vm.json"))
+        .contains("\"templateName\": \"MicrosoftUEFICertificateAuthority\""));
+  }
+
+  @Test
+  void aSecureBootSettingOnAGeneration1VmOrWithAnOddTemplateIsRefused() throws IOException {
+    assertThrows(IllegalArgumentException.class, () -> new NewVm("x", 1, 2 * MIB, 1, List.of(),
+        List.of(), new NewVm.SecureBoot(true, "MicrosoftWindows")));
+    assertThrows(IllegalArgumentException.class, () -> new NewVm.SecureBoot(true, "a b"));
+    VirtualMachine web = vm("web-01");
+    SimulatedHostSeeder.secureBoot(host, "web-01", true, "Microsoft Windows");
+    IOException e = assertThrows(IOException.class, () -> hypervisor.inventory());
+    assertTrue(e.getMessage().contains("Secure Boot template 'Microsoft Windows'"),
+        e.getMessage());
+    SimulatedHostSeeder.secureBoot(host, "web-01", false, "MicrosoftWindows");
+    assertFalse(vm("web-01").getSecureBoot().getEnabled());
+    assertEquals(web.getId(), vm("web-01").getId());
   }
 
   @Test
