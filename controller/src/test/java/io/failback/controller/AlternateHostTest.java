@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
@@ -24,6 +25,7 @@ import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.PreflightProblem;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.VirtualMachine;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -39,12 +41,19 @@ import org.junit.jupiter.api.io.TempDir;
  * its new host afterwards.
  */
 class AlternateHostTest {
+  private static final SecureBoot UEFI_CA = SecureBoot.newBuilder().setEnabled(true)
+      .setTemplateName("MicrosoftUEFICertificateAuthority").build();
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
 
-  /** hv-01 holds app-01 (VHDX + raw disk on "LAN"); hv-02 has "LAN", hv-03 only "DMZ". */
+  /**
+   * hv-01 holds app-01 (VHDX + raw disk on "LAN", Secure Boot On with the template a Linux
+   * shim needs); hv-02 has "LAN", hv-03 only "DMZ".
+   */
   private LifecycleFixture fixture() throws Exception {
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> "localhost:" + port,
+        host -> SimulatedHostSeeder.secureBoot(host, "app-01", true, UEFI_CA.getTemplateName()),
+        false);
     fixture.startEmptyHost("hv-02", "LAN");
     fixture.startEmptyHost("hv-03", "DMZ");
     return fixture;
@@ -119,6 +128,12 @@ class AlternateHostTest {
     // The simulated original reports no memory or processors: the defaults apply.
     assertEquals(2L << 30, moved.getMemoryBytes());
     assertEquals(2, moved.getProcessorCount());
+    // Its Secure Boot setting, though, is the original's: Hyper-V's default would not start
+    // a Linux guest's shim.
+    assertEquals(UEFI_CA, moved.getSecureBoot());
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "Secure Boot On (template MicrosoftUEFICertificateAuthority) as the original's")),
+        done.toString());
     assertTrue(done.getTasksList().stream().anyMatch(t -> t.getDiskPath().equals(
         moved.getDisks(0).getPath()) && t.getSourceDigest().equals(t.getTargetDigest())
         && !t.getSourceDigest().isEmpty()), done.toString());
@@ -145,6 +160,7 @@ class AlternateHostTest {
         JobState.JOB_SUCCEEDED);
     ProtectedItem protectedAgain = fixture.item();
     assertEquals(ProtectionState.PROTECTED, protectedAgain.getState());
+    assertEquals(UEFI_CA, protectedAgain.getOnPremSecureBoot(), "as the new VM reports it");
     for (int i = 0; i < 2; i++) {
       assertArrayEquals(bytes(moved.getDisks(i).getPath()),
           fixture.cloudBytes(protectedAgain.getCloudVmId(), i));

@@ -2,10 +2,12 @@ package io.failback.controller;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.agent.hyperv.simulated.SimulatedHostSeeder;
 import io.failback.agent.hyperv.simulated.SimulatedHypervisor;
 import io.failback.common.disk.BlockDevice;
 import io.failback.common.disk.BlockDevices;
@@ -17,6 +19,7 @@ import io.failback.proto.v1.Job;
 import io.failback.proto.v1.JobState;
 import io.failback.proto.v1.PowerState;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.VirtualMachine;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -49,11 +52,13 @@ class FailbackRecreateTest {
   }
 
   private void recreateAfter(boolean wholeFolder) throws Exception {
-    // A shape unlike the defaults (2 GiB, 2 CPUs): the recreated VM must have the original's,
-    // even when the whole folder, its definition included, is gone.
+    // A shape unlike the defaults (2 GiB, 2 CPUs, Secure Boot On): the recreated VM must have
+    // the original's, even when the whole folder, its definition included, is gone.
     LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> "localhost:" + port,
-        host -> io.failback.agent.hyperv.simulated.SimulatedHostSeeder.shape(host, "app-01",
-            3L << 30, 3), false);
+        host -> {
+          SimulatedHostSeeder.shape(host, "app-01", 3L << 30, 3);
+          SimulatedHostSeeder.secureBoot(host, "app-01", false, "MicrosoftWindows");
+        }, false);
     Lifecycle lifecycle = fixture.controller.server.lifecycle();
     String cloudVm = fixture.failedOver();
     fixture.controller.server.cloud().guest(cloudVm).scribble(0, 20, 5);
@@ -89,6 +94,10 @@ class FailbackRecreateTest {
     assertEquals("app-01", recreated.getName());
     assertEquals(3L << 30, recreated.getMemoryBytes(), "the original's memory");
     assertEquals(3, recreated.getProcessorCount(), "the original's CPUs");
+    assertEquals(SecureBoot.newBuilder().setEnabled(false).setTemplateName("MicrosoftWindows")
+        .build(), recreated.getSecureBoot(), "the original's Secure Boot, Off");
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "Secure Boot Off (template MicrosoftWindows) as the original's")), done.toString());
     assertEquals(PowerState.RUNNING, recreated.getPowerState());
     var cloud = fixture.controller.server.cloud().get(cloudVm).orElseThrow();
     for (int i = 0; i < 2; i++) {
@@ -126,6 +135,9 @@ class FailbackRecreateTest {
     var item = fixture.item();
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, item.getState());
     VirtualMachine recreated = vm(fixture, item.getOnPremVmId());
+    assertFalse(recreated.hasSecureBoot(), "never reported: left to Hyper-V");
+    assertTrue(done.getTimelineList().stream().anyMatch(s -> s.getDescription().contains(
+        "Secure Boot not known")), done.toString());
     for (int i = 0; i < 2; i++) {
       assertArrayEquals(fixture.cloudBytes(cloudVm, i),
           bytes(Path.of(recreated.getDisks(i).getPath())), "disk " + i);

@@ -56,7 +56,9 @@ class TestFailbackTest {
 
   @Test
   void aDrillRunsAnIsolatedCopyOfTheCloudVmAndCleanupLeavesNothing() throws Exception {
-    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup, port -> "localhost:" + port,
+        host -> io.failback.agent.hyperv.simulated.SimulatedHostSeeder.secureBoot(host,
+            "app-01", true, "MicrosoftUEFICertificateAuthority"), false);
     String cloudVm = fixture.failedOver();
     Cloud cloud = fixture.controller.server.cloud();
     cloud.guest(cloudVm).scribble(0, 24, 81);
@@ -101,6 +103,8 @@ class TestFailbackTest {
     VirtualMachine drillVm = hostVm(fixture, record.getVmId());
     assertEquals(io.failback.proto.v1.PowerState.RUNNING, drillVm.getPowerState());
     assertEquals(0, drillVm.getNetworkAdaptersCount(), "a drill VM is isolated: " + drillVm);
+    assertEquals("MicrosoftUEFICertificateAuthority", drillVm.getSecureBoot().getTemplateName(),
+        "the on-prem VM's Secure Boot, or the drill VM's guest would not boot: " + drillVm);
     for (int i = 0; i < 2; i++) {
       assertArrayEquals(cloudDisks[i], bytes(Path.of(drillVm.getDisks(i).getPath())),
           "drill disk " + i + " differs from the cloud snapshot");

@@ -179,13 +179,13 @@ class FailbackVm extends ItemWork {
     if (recreating != null) {
       step("the on-prem VM " + recreating + ": recreated it there as " + created.getName()
           + " (id " + created.getId() + ", " + created.getDisksCount() + " new disks, the"
-          + " cloud VM's shape); the full download fills them, then it starts. The old"
-          + " definition, if any, is left on the host for you to remove");
+          + " cloud VM's shape" + NewVmShape.describeSecureBoot(spec) + "); the full download"
+          + " fills them, then it starts. The old definition, if any, stays on the host");
       return;
     }
     step("VM " + created.getName() + " created on host " + alternateHost + " (id "
-        + created.getId() + ", " + created.getDisksCount() + " new disks); the item's on-prem"
-        + " copy lives there from now on");
+        + created.getId() + ", " + created.getDisksCount() + " new disks"
+        + NewVmShape.describeSecureBoot(spec) + "); the item's on-prem copy lives there now");
   }
 
   /** The original VM, if its host answers, must stay off: never two live copies. */

@@ -73,13 +73,22 @@ class ProtectVm extends ItemWork {
     // A reverse replication keeps the item's encryption setting; enabling protection sets it.
     context.items().transition(vmId(), item.getState(), reverse
         ? ProtectionState.REVERSE_REPLICATING : ProtectionState.INITIAL_REPLICATION,
-        b -> b.setActiveJobId(jobId)
+        b -> recordShape(b.setActiveJobId(jobId)
             .setDataEncryption(reverse ? item.getDataEncryption() : dataEncryption)
-            // Kept for a full download that must recreate the VM without its definition.
-            .setOnPremMemoryBytes(vm.getMemoryBytes())
-            .setOnPremProcessorCount(vm.getProcessorCount())
-            .setOnPremVmGeneration(vm.getGeneration())
-            .setCloudDevices(devices.toProto()));
+            .setCloudDevices(devices.toProto())));
+  }
+
+  /** Kept for a full download that must recreate the VM without its definition. */
+  private void recordShape(ProtectedItem.Builder item) {
+    item.setOnPremMemoryBytes(vm.getMemoryBytes())
+        .setOnPremProcessorCount(vm.getProcessorCount())
+        .setOnPremVmGeneration(vm.getGeneration());
+    // Not reported now is unknown now: an older setting could be one changed since.
+    if (vm.hasSecureBoot()) {
+      item.setOnPremSecureBoot(vm.getSecureBoot());
+    } else {
+      item.clearOnPremSecureBoot();
+    }
   }
 
   @Override

@@ -184,8 +184,9 @@ final class TestFailbackVm extends ItemWork {
         .setSeeding(Durations.fromMillis(created.seed().getMillis())), false);
     context.jobs().addDiskTasks(jobId, vmId(), FlowSupport.diskPaths(drillVm));
     step(String.format(Locale.ROOT, "drill VM %s created on host %s (id %s, no network"
-        + " adapter, %d new disks)%s", drillVm.getName(), host, drillVm.getId(),
-        drillVm.getDisksCount(), vm == null ? "; its disks start empty (another host)"
+        + " adapter, %d new disks%s)%s", drillVm.getName(), host, drillVm.getId(),
+        drillVm.getDisksCount(), NewVmShape.describeSecureBoot(shape), vm == null
+            ? "; its disks start empty (another host)"
             : String.format(Locale.ROOT, "; seeded from the on-prem disks in %d ms (%.1f MiB"
                 + " read, %.1f MiB written), which are only read", created.seed().getMillis(),
                 created.seed().getBytesRead() / 1048576.0,

@@ -37,6 +37,12 @@ public final class AgentLimits {
   /** Hyper-V's limit on VM, switch and adapter names. */
   public static final int MAX_NAME_CHARS = 100;
 
+  /**
+   * A Secure Boot template's name (MicrosoftUEFICertificateAuthority has 33 characters): it
+   * travels back to an agent in a CreateVm, so it is held to letters, digits, '.', '_', '-'.
+   */
+  public static final int MAX_SECURE_BOOT_TEMPLATE_CHARS = 64;
+
   /** Windows' long-path limit is 32,767; Hyper-V's own tools stay far below 1,024. */
   public static final int MAX_PATH_CHARS = 1024;
 

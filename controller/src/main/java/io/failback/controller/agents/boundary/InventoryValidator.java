@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 public final class InventoryValidator {
   private static final Pattern MAC = Pattern.compile("[0-9A-Fa-f]{2}([:-]?[0-9A-Fa-f]{2}){5}");
   private static final Pattern THUMBPRINT = Pattern.compile("[0-9a-f]{40}");
+  private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9._-]*");
 
   private InventoryValidator() {}
 
@@ -116,6 +117,9 @@ public final class InventoryValidator {
         AgentLimits.MAX_MEMORY_BYTES);
     Fields.atMost(problems, field + ".processor_count", vm.getProcessorCount(),
         AgentLimits.MAX_PROCESSORS);
+    if (vm.hasSecureBoot()) {
+      checkSecureBoot(problems, field + ".secure_boot", vm);
+    }
     Fields.count(problems, field + ".disks", vm.getDisksCount(), AgentLimits.MAX_DISKS_PER_VM);
     for (int d = 0; d < vm.getDisksCount(); d++) {
       checkDisk(problems, field + ".disks[" + d + "]", vm.getDisks(d));
@@ -124,6 +128,22 @@ public final class InventoryValidator {
         AgentLimits.MAX_ADAPTERS_PER_VM);
     for (int n = 0; n < vm.getNetworkAdaptersCount(); n++) {
       checkAdapter(problems, field + ".network_adapters[" + n + "]", vm.getNetworkAdapters(n));
+    }
+  }
+
+  /** The setting goes back to an agent in a CreateVm, to a script's parameter. */
+  private static void checkSecureBoot(Problems problems, String field, VirtualMachine vm) {
+    if (vm.getGeneration() != 2) {
+      problems.add(field, "is set on a generation " + vm.getGeneration() + " VM, which has"
+          + " no UEFI firmware");
+    }
+    String template = vm.getSecureBoot().getTemplateName();
+    if (template.length() > AgentLimits.MAX_SECURE_BOOT_TEMPLATE_CHARS) {
+      Fields.text(problems, field + ".template_name", template, 0,
+          AgentLimits.MAX_SECURE_BOOT_TEMPLATE_CHARS);
+    } else if (!TEMPLATE_NAME.matcher(template).matches()) {
+      problems.add(field + ".template_name", BoundedText.quote(template) + " holds characters"
+          + " other than letters, digits, '.', '_' and '-'");
     }
   }
 

@@ -11,6 +11,7 @@ import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.HypervisorKind;
 import io.failback.proto.v1.NetworkAdapter;
 import io.failback.proto.v1.PowerState;
+import io.failback.proto.v1.SecureBoot;
 import io.failback.proto.v1.StoragePath;
 import io.failback.proto.v1.VirtualDisk;
 import io.failback.proto.v1.VirtualMachine;
@@ -46,6 +47,25 @@ class InventoryValidatorTest {
   @Test
   void aRealInventoryPasses() throws Exception {
     InventoryValidator.check(good(), "HV-01");
+  }
+
+  @Test
+  void aSecureBootTemplateIsBoundedInLengthAndCharacters() throws Exception {
+    UnaryOperator<VirtualMachine.Builder> uefiCa = vm -> vm.setSecureBoot(SecureBoot
+        .newBuilder().setEnabled(true).setTemplateName("MicrosoftUEFICertificateAuthority"));
+    InventoryValidator.check(good().toBuilder().setVirtualMachines(0, uefiCa.apply(good()
+        .getVirtualMachines(0).toBuilder())).build(), "hv-01");
+    assertTrue(refused(vm -> vm.setSecureBoot(SecureBoot.newBuilder()
+        .setTemplateName("x".repeat(65)))).getMessage().contains("secure_boot.template_name"
+        + " has 65 characters; at most 64"));
+    String odd = refused(vm -> vm.setSecureBoot(SecureBoot.newBuilder()
+        .setTemplateName("Microsoft'; Remove-VM *"))).getMessage();
+    assertTrue(odd.contains("secure_boot.template_name ") && odd.contains(" holds characters"
+        + " other than letters, digits, '.', '_' and '-'"), odd);
+    assertTrue(refused(vm -> vm.setSecureBoot(SecureBoot.newBuilder()
+        .setTemplateName("a\nb"))).getMessage().contains("secure_boot.template_name"));
+    assertTrue(refused(vm -> uefiCa.apply(vm).setGeneration(1)).getMessage().contains(
+        "secure_boot is set on a generation 1 VM"));
   }
 
   @Test
