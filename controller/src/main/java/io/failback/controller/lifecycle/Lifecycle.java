@@ -146,6 +146,7 @@ public final class Lifecycle {
       }
       if (toCloud > 0) {
         ToCloudRequest.check(checked, dataSync, certificate, transfer);
+        ToCloudRequest.checkShapes(context, checked.values());
       }
       if (!targetHost.isEmpty() && checked.values().stream()
           .anyMatch(i -> !targetHost.equalsIgnoreCase(i.getOnPremHost()))) {

@@ -117,6 +117,10 @@ final class Preflight {
       for (String refusal : ToCloudRequest.failbackOnly(dataSync, certificate)) {
         problem(vmId, "state", refusal + "; vm " + item.getVmName() + " is PROTECTED");
       }
+      if (onPrem.isPresent()) {
+        ReplicaShape.mismatch(context, item, onPrem.get()).ifPresent(
+            m -> problem(vmId, "disk_layout", m + "; " + ReplicaShape.REMEDY));
+      }
       return; // towards the cloud: the on-prem VM is the source and may run
     }
     Optional<CloudVm> cloudVm = context.cloud().get(item.getCloudVmId());

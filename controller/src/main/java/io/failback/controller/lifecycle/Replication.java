@@ -222,6 +222,7 @@ final class Replication {
           + "; delta cycles run only while PROTECTED");
     }
     VirtualMachine vm = context.hosts().vm(FlowSupport.onPremVmId(item));
+    ReplicaShape.require(context, item, vm);
     String cycleId = "cycle-" + Long.toHexString(context.clock().millis());
     List<SyncOutcome> outcomes;
     Instant started = context.clock().instant();

@@ -1,16 +1,19 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.common.text.BoundedText;
 import io.failback.proto.v1.DataSync;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.TransferOptions;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a PlannedFailover towards the cloud does not take: the options of a failback. Ignoring
- * them would run another failover than the one asked for, so they are refused.
+ * What a PlannedFailover towards the cloud does not take: the options of a failback (ignoring
+ * them would run another failover than the one asked for), and VMs whose replicas no longer
+ * fit their disks.
  */
 final class ToCloudRequest {
   private ToCloudRequest() {}
@@ -30,6 +33,24 @@ final class ToCloudRequest {
     List<String> refusals = failbackOnly(dataSync, certificate);
     if (!refusals.isEmpty()) {
       throw new InvalidArgumentException(String.join("; ", refusals) + "; " + which);
+    }
+  }
+
+  /**
+   * Refuses, before any on-prem VM is stopped, VMs whose disks no longer fit their replicas
+   * (added, removed or resized since protection): the final sync could not write them.
+   */
+  static void checkShapes(LifecycleContext context, Collection<ProtectedItem> items)
+      throws LifecycleException {
+    List<String> mismatches = new ArrayList<>();
+    for (ProtectedItem item : items) {
+      ReplicaShape.mismatch(context, item, context.hosts().vm(FlowSupport.onPremVmId(item)))
+          .ifPresent(mismatches::add);
+    }
+    if (!mismatches.isEmpty()) {
+      // Each said whole: they are the controller's own words, not an echo of the request.
+      throw new LifecycleException("cannot fail over to the cloud: "
+          + BoundedText.list(mismatches, m -> m) + "; " + ReplicaShape.REMEDY);
     }
   }
 
