@@ -68,6 +68,35 @@ class ReplicaShapeTest {
         .allMatch(j -> j.getKind().equals("EnableProtection")), "no failover job");
   }
 
+  @Test
+  void aDiskResizedOnPremWhileFailedOverIsRefusedBeforeTheFailbackWrites() throws Exception {
+    LifecycleFixture fixture = new LifecycleFixture(dir, cleanup);
+    Lifecycle lifecycle = fixture.controller.server.lifecycle();
+    String cloudVm = fixture.failedOver();
+    Path raw = fixture.onPremDisk(1);
+    try (RandomAccessFile file = new RandomAccessFile(raw.toFile(), "rw")) {
+      file.setLength(17 * MIB);
+    }
+    awaitReportedSize(fixture, 17 * MIB);
+    String said = "disk 1 of VM app-01 (" + raw + ") is 17.0 MiB on host hv-01, 16.0 MiB in the"
+        + " cloud VM (resized since protection); a failback writes each of the cloud VM's disks"
+        + " into the on-prem disk of its place: give the on-prem VM back the disks it had, or"
+        + " fail back to another host (target_host), where a VM of the cloud VM's shape is"
+        + " created";
+
+    PreflightReport preflight = lifecycle.preflight(Targets.of(List.of(fixture.vmId)),
+        DataSync.SYNC_BEFORE_FAILOVER, Optional.empty(), Optional.empty());
+    assertEquals(List.of("disk_layout: " + said), preflight.getProblemsList().stream()
+        .map(p -> p.getCheck() + ": " + p.getMessage()).toList());
+    LifecycleException failback = assertThrows(LifecycleException.class,
+        () -> lifecycle.plannedFailover(fixture.vmId, DataSync.SYNC_BEFORE_FAILOVER));
+    assertEquals("cannot fail back: " + said, failback.getMessage());
+    assertEquals(ProtectionState.FAILED_OVER, fixture.item().getState());
+    assertEquals(io.failback.controller.cloud.PowerState.RUNNING,
+        fixture.controller.server.cloud().get(cloudVm).orElseThrow().state());
+    assertEquals(17 * MIB, java.nio.file.Files.size(raw), "the on-prem disk is untouched");
+  }
+
   private static void awaitReportedSize(LifecycleFixture fixture, long size) throws Exception {
     fixture.controller.server.registry().refreshInventory("hv-01");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -186,6 +186,9 @@ public final class Lifecycle {
         }
         VirtualMachine vm = alternate || gone.isPresent() ? null
             : context.hosts().vm(FlowSupport.onPremVmId(item));
+        if (toCloud == 0) {
+          ReplicaShape.requireForFailback(context, item, vm);
+        }
         if (toCloud > 0) {
           works.add(new ToCloudVm(context, item, vm, true, tag(n++)));
           continue;

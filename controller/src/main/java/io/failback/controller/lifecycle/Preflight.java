@@ -136,6 +136,10 @@ final class Preflight {
           + " first and overwrites what it wrote since the failover (kept in the undo journals"
           + " until commit)");
     }
+    if (onPrem.isPresent() && !alternate) {
+      ReplicaShape.mismatch(onPrem.get(), cloudVm.get(), "the cloud VM").ifPresent(m ->
+          problem(vmId, "disk_layout", m + "; " + ReplicaShape.FAILBACK_REMEDY));
+    }
     // The adapters and disks as the VM runs in the cloud: what comes back, on whichever host.
     if (target.isPresent()) {
       checkTargetHost(item, cloudVm.get(), host, target.get(), alternate, certificate);
