@@ -63,6 +63,27 @@ public final class BoundedText {
     return out.toString();
   }
 
+  /**
+   * {@code text} whole, with control and other invisible characters escaped as in {@link
+   * #echo}, and nothing else changed (a Windows path keeps its backslashes): free text from an
+   * untrusted peer that a log line, a job or a terminal shows must not end the line or carry an
+   * escape sequence to the operator's terminal.
+   */
+  public static String printable(String text) {
+    if (text.codePoints().noneMatch(BoundedText::invisible)) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    text.codePoints().forEach(c -> {
+      if (c == '\\' || c == '\'') {
+        out.append((char) c);
+      } else {
+        appendVisible(out, c);
+      }
+    });
+    return out.toString();
+  }
+
   /** Up to {@value #MAX_LIST_ITEMS} items, each echoed, then "… and K more". */
   public static String list(Collection<String> items) {
     return list(items, BoundedText::echo);
@@ -128,18 +149,21 @@ public final class BoundedText {
       case '\\' -> out.append("\\\\");
       case '\'' -> out.append("\\'");
       default -> {
-        int type = Character.getType(c);
-        boolean invisible = Character.isISOControl(c) || type == Character.FORMAT
-            || type == Character.SURROGATE || type == Character.UNASSIGNED
-            || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
-            || type == Character.PRIVATE_USE;
-        if (invisible) {
+        if (invisible(c)) {
           out.append(String.format("\\u{%04x}", c));
         } else {
           out.appendCodePoint(c);
         }
       }
     }
+  }
+
+  private static boolean invisible(int c) {
+    int type = Character.getType(c);
+    return Character.isISOControl(c) || type == Character.FORMAT
+        || type == Character.SURROGATE || type == Character.UNASSIGNED
+        || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+        || type == Character.PRIVATE_USE;
   }
 
   private static int utf8Length(int codePoint) {

@@ -1,6 +1,7 @@
 package io.failback.common.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,14 @@ class BoundedTextTest {
   @Test
   void anEchoShowsInvisibleCharactersEscaped() {
     assertEquals("'a\\nb\\u{0000}\\u{202e}\\''", BoundedText.echo("a\nb\u0000\u202e'"));
+  }
+
+  @Test
+  void printableTextEscapesOnlyWhatIsInvisible() {
+    String path = "C:\\VMs\\it's.vhdx 😀 é";
+    assertSame(path, BoundedText.printable(path), "an unchanged text is not copied");
+    assertEquals("a\\nb\\u{001b}[2J\\u{202e} C:\\x",
+        BoundedText.printable("a\nb\u001b[2J\u202e C:\\x"));
   }
 
   @Test

@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
  * The one check of a command result an agent sends, before the waiting command sees it.
  *
  * <p>An over-long error text is cut rather than refused: the command it answers must still
- * end, and the operator still learns what the agent said.
+ * end, and the operator still learns what the agent said. For the same reason its control
+ * characters are escaped, not refused: the text goes into one-line logs, job errors and the
+ * CLI's output, where a newline forged a log record and an escape sequence reached the
+ * operator's terminal.
  */
 public final class CommandResultValidator {
   private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]*");
@@ -98,11 +101,9 @@ public final class CommandResultValidator {
           TimeUnit.DAYS.toMillis(31));
     }
     problems.throwIfAny("command result from host " + host);
-    if (result.getError().length() <= AgentLimits.MAX_TEXT_CHARS) {
-      return result;
-    }
-    return result.toBuilder()
-        .setError(BoundedText.truncate(result.getError(), AgentLimits.MAX_TEXT_CHARS)).build();
+    String error = BoundedText.truncate(BoundedText.printable(result.getError()),
+        AgentLimits.MAX_TEXT_CHARS);
+    return error.equals(result.getError()) ? result : result.toBuilder().setError(error).build();
   }
 
   private static void checkReport(Problems problems, SyncReport report) {
