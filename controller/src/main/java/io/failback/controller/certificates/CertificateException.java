@@ -10,6 +10,8 @@ public final class CertificateException extends Exception {
     DENIED,
     /** The controller holds no issuing CA: FAILED_PRECONDITION. */
     NOT_ISSUING,
+    /** The caller renews faster than any agent or operator needs: RESOURCE_EXHAUSTED. */
+    TOO_OFTEN,
   }
 
   private final Kind kind;

@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.regex.Pattern;
@@ -43,6 +44,7 @@ public final class Enrollment {
   private final Duration lifetime;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
+  private final RenewalPace renewals;
 
   /**
    * @param ca the issuing CA; empty when the controller does not issue (then every call here
@@ -51,6 +53,13 @@ public final class Enrollment {
    */
   public Enrollment(ControllerStore store, HostAdmin hosts, Optional<CertificateAuthority> ca,
       Duration lifetime, Clock clock) {
+    this(store, hosts, ca, lifetime, clock, System::nanoTime);
+  }
+
+  /** {@code nanos} paces renewals: monotonic, as the wall clock is not. */
+  Enrollment(ControllerStore store, HostAdmin hosts, Optional<CertificateAuthority> ca,
+      Duration lifetime, Clock clock, LongSupplier nanos) {
+    this.renewals = new RenewalPace(nanos, lifetime);
     this.store = store;
     this.hosts = hosts;
     this.ca = ca;
@@ -108,14 +117,18 @@ public final class Enrollment {
     return new Issued(host.get(), cert, List.of(issuer.certificate()));
   }
 
-  /** A new certificate for the caller's own identity ({@code role}, {@code name}). */
+  /**
+   * A new certificate for the caller's own identity ({@code role}, {@code name}); refused
+   * (TOO_OFTEN) when it renews faster than {@link RenewalPace} allows, checked first.
+   */
   public Issued renew(Role role, String name, byte[] csrDer, Actor actor)
       throws CertificateException, StoreException {
     CertificateAuthority issuer = issuer();
+    String target = (role == Role.AGENT ? "host/" : "operator/") + name;
+    renewals.take(target);
     PKCS10CertificationRequest csr = parse(csrDer);
     X509Certificate cert = sign(issuer, csr, role, name);
-    audit(actor.identity(), actor.fingerprint(), "certificate.renew",
-        (role == Role.AGENT ? "host/" : "operator/") + name, cert);
+    audit(actor.identity(), actor.fingerprint(), "certificate.renew", target, cert);
     return new Issued(name, cert, List.of(issuer.certificate()));
   }
 

@@ -49,6 +49,7 @@ final class Answers {
         case INVALID -> Status.INVALID_ARGUMENT;
         case DENIED -> Status.PERMISSION_DENIED;
         case NOT_ISSUING -> Status.FAILED_PRECONDITION;
+        case TOO_OFTEN -> Status.RESOURCE_EXHAUSTED;
       }).withDescription(e.getMessage());
     }
     if (e instanceof StoreException) {
