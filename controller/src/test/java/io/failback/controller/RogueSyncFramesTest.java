@@ -88,6 +88,24 @@ class RogueSyncFramesTest {
         .build()));
   }
 
+  /** A newline forged a log record; ESC and OSC sequences reached the operator's terminal. */
+  @Test
+  void anAbortsControlCharactersAreEscapedInTheJob() throws Exception {
+    Job job = protectWith(SyncFrame::hasBatchEnd, frame -> SyncFrame.newBuilder()
+        .setAbort(LaneAbort.newBuilder().setKind("DATA_LOSS").setMessage("disk gone\n"
+            + "2026-12-08T00:00:00Z INFO forged\u001b[2J\u001b]0;owned\u0007\u202e")).build());
+    List<String> texts = new ArrayList<>(job.getErrorsList());
+    job.getTasksList().stream().map(JobTask::getError).forEach(texts::add);
+    job.getTimelineList().stream().map(JobStep::getDescription).forEach(texts::add);
+    assertTrue(texts.stream().anyMatch(t -> t.contains("disk gone\\n2026-12-08T00:00:00Z"
+        + " INFO forged\\u{001b}[2J\\u{001b}]0;owned\\u{0007}\\u{202e}")), texts.toString()
+        .replaceAll("\\p{Cntrl}", "?"));
+    for (String text : texts) {
+      assertTrue(text.codePoints().noneMatch(c -> Character.isISOControl(c) || c == 0x202e),
+          () -> "an invisible character passed: " + text.replaceAll("\\p{Cntrl}", "?"));
+    }
+  }
+
   @Test
   void aLaneEndsChainIsBoundedInTheJob() throws Exception {
     assertBounded(protectWith(SyncFrame::hasLaneEnd, frame -> SyncFrame.newBuilder()

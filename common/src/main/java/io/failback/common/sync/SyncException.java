@@ -45,9 +45,13 @@ public final class SyncException extends Exception {
     this.remote = remote;
   }
 
-  /** The peer's failure as seen on this side. */
+  /**
+   * The peer's failure as seen on this side; its text escaped, as it goes into one-line logs
+   * and the job's errors, and from there to the operator's terminal.
+   */
   public static SyncException fromPeer(Kind kind, String message) {
-    return new SyncException(kind, "peer: " + message, true, null);
+    return new SyncException(kind, "peer: " + BoundedText.printable(message, MAX_MESSAGE_CHARS),
+        true, null);
   }
 
   public Kind kind() {

@@ -84,6 +84,19 @@ public final class BoundedText {
     return out.toString();
   }
 
+  /**
+   * {@link #printable(String)} within {@code max} characters, cut as {@link #truncate} cuts:
+   * only what can be kept is escaped, so a huge input costs no more than a short one.
+   */
+  public static String printable(String text, int max) {
+    String head = printable(text.length() <= max ? text : text.substring(0, max));
+    if (head.length() <= max && text.length() <= max) {
+      return head;
+    }
+    String suffix = " … [truncated, " + text.length() + " characters in all]";
+    return head.substring(0, Math.max(0, max - suffix.length())) + suffix;
+  }
+
   /** Up to {@value #MAX_LIST_ITEMS} items, each echoed, then "… and K more". */
   public static String list(Collection<String> items) {
     return list(items, BoundedText::echo);

@@ -31,6 +31,12 @@ class BoundedTextTest {
     assertSame(path, BoundedText.printable(path), "an unchanged text is not copied");
     assertEquals("a\\nb\\u{001b}[2J\\u{202e} C:\\x",
         BoundedText.printable("a\nb\u001b[2J\u202e C:\\x"));
+    // Cut to the bound after escaping, counting the input; only the kept part is escaped.
+    String cut = BoundedText.printable("\u001b".repeat(1 << 20), 100);
+    assertEquals(100, cut.length(), cut);
+    assertTrue(cut.startsWith("\\u{001b}") && cut.endsWith(" … [truncated, 1048576"
+        + " characters in all]"), cut);
+    assertEquals("short", BoundedText.printable("short", 100));
   }
 
   @Test

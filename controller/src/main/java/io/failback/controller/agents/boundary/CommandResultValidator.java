@@ -101,8 +101,7 @@ public final class CommandResultValidator {
           TimeUnit.DAYS.toMillis(31));
     }
     problems.throwIfAny("command result from host " + host);
-    String error = BoundedText.truncate(BoundedText.printable(result.getError()),
-        AgentLimits.MAX_TEXT_CHARS);
+    String error = BoundedText.printable(result.getError(), AgentLimits.MAX_TEXT_CHARS);
     return error.equals(result.getError()) ? result : result.toBuilder().setError(error).build();
   }
 
