@@ -58,8 +58,10 @@ final class ControllerTimers {
     long beat = config.heartbeatInterval().toMillis();
     settling.scheduleWithFixedDelay(lifecycle::settleDue, beat, beat, TimeUnit.MILLISECONDS);
     long cycle = config.replicationInterval().toMillis();
-    replicating.scheduleWithFixedDelay(lifecycle::replicateAll, cycle, cycle,
-        TimeUnit.MILLISECONDS);
+    // Each host's cycles on a worker of their own: a host whose cycles hang holds back its own
+    // VMs' next ones, while the others' go on at the interval.
+    replicating.scheduleWithFixedDelay(() -> lifecycle.replicateAll(
+        config.replicationInterval()), cycle, cycle, TimeUnit.MILLISECONDS);
   }
 
   /** Stops every timer and interrupts what runs. */

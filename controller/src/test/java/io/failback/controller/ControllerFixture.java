@@ -27,6 +27,8 @@ final class ControllerFixture implements AutoCloseable {
    */
   Duration agentReturnTimeout = Duration.ofSeconds(30);
   Duration syncStallTimeout = Duration.ofMinutes(5);
+  /** How often protected VMs cycle by themselves: long, so that tests cycle when they mean to. */
+  Duration replicationInterval = Duration.ofMinutes(5);
   java.net.InetSocketAddress metricsAddress;
   /** More options of {@code failback-agent run}, for a fixture whose agent is a process. */
   List<String> agentProcessArgs = List.of();
@@ -60,6 +62,7 @@ final class ControllerFixture implements AutoCloseable {
     this.cloud = peer.cloud;
     this.agentReturnTimeout = peer.agentReturnTimeout;
     this.syncStallTimeout = peer.syncStallTimeout;
+    this.replicationInterval = peer.replicationInterval;
     this.store = peer.store;
     this.lease = peer.lease;
   }
@@ -69,7 +72,8 @@ final class ControllerFixture implements AutoCloseable {
         .withHeartbeat(heartbeatInterval, heartbeatTimeout)
         .withPeriods(reloadPeriod, Duration.ofMillis(100)).withCloud(cloud)
         .withAgentReturnTimeout(agentReturnTimeout).withSyncStallTimeout(syncStallTimeout)
-        .withMetricsAddress(metricsAddress).withStore(store).withLease(lease);
+        .withMetricsAddress(metricsAddress).withStore(store).withLease(lease)
+        .withReplicationInterval(replicationInterval);
   }
 
   ControllerFixture start() throws Exception {

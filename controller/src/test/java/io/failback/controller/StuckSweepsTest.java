@@ -72,7 +72,7 @@ class StuckSweepsTest {
           ProtectionState.FAILING_BACK, ProtectionState.FAILBACK_INCONSISTENT),
           b -> b.setCloudVmId("cloud-db-01").setUndoJournal("undo-1")
               .setInconsistentReason("failback cancelled"));
-      await(() -> waitsForTheCloud("settleDue") && waitsForTheCloud("replicateAll"),
+      await(() -> waitsForTheCloud("settleDue") && waitsForTheCloud("cycleRound"),
           "both sweeps to wait for the cloud");
 
       Lease before = lease(store);
@@ -83,7 +83,7 @@ class StuckSweepsTest {
           "the lease to be renewed (it expires at " + before.expiresAt() + ")");
       String ended = agent.awaitEnd().getDescription();
       assertTrue(ended.contains("no heartbeat"), ended);
-      assertTrue(waitsForTheCloud("settleDue") && waitsForTheCloud("replicateAll"),
+      assertTrue(waitsForTheCloud("settleDue") && waitsForTheCloud("cycleRound"),
           "a sweep stopped waiting for the hung cloud");
     }
   }

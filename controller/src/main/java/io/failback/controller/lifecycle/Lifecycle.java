@@ -338,7 +338,12 @@ public final class Lifecycle {
 
   /** Runs a delta cycle for every protected VM; failures are logged, the next cycle retries. */
   public void replicateAll() {
-    replication.cycleAll();
+    replicateAll(Duration.ofDays(365));
+  }
+
+  /** The same, waiting at most {@code atMost}: a host whose cycles hang delays no other. */
+  public void replicateAll(Duration atMost) {
+    replication.cycleAll(atMost);
   }
 
   /**

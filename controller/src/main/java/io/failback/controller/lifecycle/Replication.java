@@ -33,8 +33,11 @@ final class Replication {
   private final LifecycleContext context;
   private final List<Consumer<CycleEnd>> cycleListeners = new CopyOnWriteArrayList<>();
 
+  private final CycleRounds rounds;
+
   Replication(LifecycleContext context) {
     this.context = context;
+    this.rounds = new CycleRounds(context, this::cycle);
   }
 
   /**
@@ -147,25 +150,12 @@ final class Replication {
         .filter(id -> !id.isEmpty()).distinct().toList();
   }
 
-  /** A delta cycle for every protected VM; failures are logged and kept on the item. */
-  void cycleAll() {
-    try {
-      for (ProtectedItem item : context.items().list()) {
-        if (item.getState() == ProtectionState.PROTECTED) {
-          try {
-            cycle(item.getVmId());
-          } catch (LifecycleException | NotFoundException | StoreException e) {
-            log.warn("delta cycle of " + item.getVmName() + ": " + e.getMessage());
-            quietly("recording the failed cycle of " + item.getVmName(),
-                () -> context.items().recordCycleError(item.getVmId(), e.getMessage()));
-          }
-        }
-      }
-    } catch (StoreException e) {
-      log.warn("delta cycles skipped: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  /**
+   * A delta cycle for every protected VM, a round per host ({@link CycleRounds}), waiting for
+   * the rounds at most {@code atMost}; failures are logged and kept on the item.
+   */
+  void cycleAll(Duration atMost) {
+    rounds.run(atMost);
   }
 
   /**
@@ -223,7 +213,10 @@ final class Replication {
     }
     VirtualMachine vm = context.hosts().vm(FlowSupport.onPremVmId(item));
     ReplicaShape.require(context, item, vm);
-    String cycleId = "cycle-" + Long.toHexString(context.clock().millis());
+    // Unique, not only by time: the cycles of VMs of different hosts run at once, and two in
+    // one millisecond (a clock that stands still) took each other's sessions.
+    String cycleId = "cycle-" + Long.toHexString(context.clock().millis()) + "-"
+        + UUID.randomUUID().toString().substring(0, 8);
     List<SyncOutcome> outcomes;
     Instant started = context.clock().instant();
     List<BlockDevice> devices = new ArrayList<>();
