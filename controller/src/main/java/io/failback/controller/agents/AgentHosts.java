@@ -86,6 +86,13 @@ public final class AgentHosts implements OnPremHosts {
   }
 
   @Override
+  public Sent sendStartVm(String host, String vmId, long generation) throws LifecycleException {
+    CompletableFuture<CommandResult> answer = dispatch(host, Command.newBuilder().setStartVm(
+        StartVm.newBuilder().setVmId(vmId).setGeneration(generation)), "start");
+    return () -> check(await(answer, host, "start", commandTimeout), host, "start");
+  }
+
+  @Override
   public void clearInconsistent(String host, String vmId, long generation)
       throws LifecycleException {
     run(host, Command.newBuilder().setClearInconsistent(ClearInconsistent.newBuilder()
@@ -273,11 +280,20 @@ public final class AgentHosts implements OnPremHosts {
 
   private CommandResult send(String host, Command.Builder command, String what,
       Duration timeout) throws LifecycleException {
+    return await(dispatch(host, command, what), host, what, timeout);
+  }
+
+  /** Sends {@code command} to an online host; its answer comes to the future returned. */
+  private CompletableFuture<CommandResult> dispatch(String host, Command.Builder command,
+      String what) throws LifecycleException {
     if (!registry.isOnline(host)) {
       throw new LifecycleException("host " + host + " is offline; cannot " + what + " its VM");
     }
-    CompletableFuture<CommandResult> answer = registry.send(host, command.setCommandId(
-        UUID.randomUUID().toString()).build());
+    return registry.send(host, command.setCommandId(UUID.randomUUID().toString()).build());
+  }
+
+  private static CommandResult await(CompletableFuture<CommandResult> answer, String host,
+      String what, Duration timeout) throws LifecycleException {
     try {
       return CancelScope.await(answer, timeout);
     } catch (CancelScope.CancelledWaitException e) {

@@ -22,6 +22,19 @@ public interface OnPremHosts {
   /** Starts the VM; the agent refuses while the VM is marked inconsistent. */
   void startVm(String host, String vmId, long generation) throws LifecycleException;
 
+  /**
+   * Sends the start of {@link #startVm} and returns once it is on its way, before the host
+   * answers: commands reach an agent in the order they were sent, so a caller that must come
+   * before others under a lock holds it for the sending only, never for a host's answer.
+   */
+  Sent sendStartVm(String host, String vmId, long generation) throws LifecycleException;
+
+  /** A command on its way to a host. */
+  interface Sent {
+    /** Waits for the host's answer, as long as any command waits; fails as the command did. */
+    void await() throws LifecycleException;
+  }
+
   /** Lifts the agent's inconsistent mark after the disks were verified. */
   void clearInconsistent(String host, String vmId, long generation) throws LifecycleException;
 
