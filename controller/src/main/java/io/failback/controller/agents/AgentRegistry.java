@@ -54,11 +54,11 @@ public final class AgentRegistry {
   private final OwnedInventories owned;
   private final RoundTrips roundTrips = new RoundTrips(System::nanoTime);
   private final RegistrationPace pace;
+  private final UnawaitedAnswers unawaited;
   private final LongSupplier nanos;
 
   /** {@code recorded}: when the store last took a heartbeat of it, in {@link #nanos}. */
   private record Live(AgentConnection connection, Instant lastHeartbeat, long recorded) {}
-
   /** The agent process that registered each host last, while this runs. */
   private final AgentProcesses processes = new AgentProcesses();
   /** When each host's control stream ended, in System.nanoTime(), while it is offline. */
@@ -78,6 +78,7 @@ public final class AgentRegistry {
     this.heartbeatTimeout = heartbeatTimeout;
     this.owned = new OwnedInventories(store);
     this.pace = new RegistrationPace(nanos, heartbeatInterval);
+    this.unawaited = new UnawaitedAnswers(nanos);
     this.nanos = nanos;
   }
 
@@ -233,13 +234,13 @@ public final class AgentRegistry {
     PendingCommands.Pending waiting = pending.waiting(result.getCommandId()).orElse(null);
     if (waiting == null) {
       // Routine after a restart of the controller, or when a caller stopped waiting.
-      log.info("host " + key + " answered a command nobody waits for (given up, or sent"
-          + " before this controller started); ignored");
+      unawaited.take(key).ifPresent(more -> log.info("host " + key + " answered a command nobody"
+          + " waits for (given up, or sent before this controller started); ignored" + more));
       return;
     }
     if (!waiting.host().equals(key)) {
-      log.warn("host " + key + " answered a command sent to host " + waiting.host()
-          + "; ignored");
+      unawaited.take(key).ifPresent(more -> log.warn("host " + key + " answered a command sent"
+          + " to host " + waiting.host() + "; ignored" + more));
       return;
     }
     CommandResult checked;
