@@ -56,7 +56,8 @@ final class ControllerTimers {
     long reload = config.reloadPeriod().toMillis();
     quick.scheduleWithFixedDelay(tls::reloadIfChanged, reload, reload, TimeUnit.MILLISECONDS);
     long beat = config.heartbeatInterval().toMillis();
-    settling.scheduleWithFixedDelay(lifecycle::settleDue, beat, beat, TimeUnit.MILLISECONDS);
+    settling.scheduleWithFixedDelay(() -> lifecycle.settleDue(config.heartbeatInterval()),
+        beat, beat, TimeUnit.MILLISECONDS);
     long cycle = config.replicationInterval().toMillis();
     // Each host's cycles on a worker of their own: a host whose cycles hang holds back its own
     // VMs' next ones, while the others' go on at the interval.

@@ -36,38 +36,38 @@ class CloudVmWatchTest {
     ControllerServer server = fixture.controller.server;
     Lifecycle lifecycle = server.lifecycle();
     Cloud cloud = server.cloud();
-    lifecycle.settleDue();
+    lifecycle.settleDue(java.time.Duration.ofMinutes(1));
     assertEquals("", fixture.item().getCloudVmWarning(), "it runs");
     assertEquals(0, down(server, fixture.vmId));
 
     cloud.shutdown(cloudVm); // as its guest powering off does
-    lifecycle.settleDue();
+    lifecycle.settleDue(java.time.Duration.ofMinutes(1));
     ProtectedItem down = fixture.item();
     assertTrue(down.getCloudVmWarning().startsWith("cloud VM " + cloudVm + " is OFF (seen ")
         && down.getCloudVmWarning().endsWith("the failed-over VM is down; its guest powered off"
             + " or crashed, or it was stopped outside Failback. RestartCloudVm starts it"),
         down.getCloudVmWarning());
     assertEquals(1, down(server, fixture.vmId));
-    lifecycle.settleDue();
+    lifecycle.settleDue(java.time.Duration.ofMinutes(1));
     assertEquals(down.getCloudVmWarning(), fixture.item().getCloudVmWarning(),
         "the first sighting is kept");
     assertEquals(PowerState.OFF, cloud.get(cloudVm).orElseThrow().state(), "not started by it");
 
     fixture.awaitState(lifecycle.restartCloudVm(Targets.of(List.of(fixture.vmId)),
         CloudDevices.CLOUD_DEVICES_UNSPECIFIED, false), JobState.JOB_SUCCEEDED);
-    lifecycle.settleDue();
+    lifecycle.settleDue(java.time.Duration.ofMinutes(1));
     assertEquals("", fixture.item().getCloudVmWarning(), "runs again");
     assertEquals(0, down(server, fixture.vmId));
 
     // A full download stops the cloud VM on purpose; the item moves on, and nothing is said.
     cloud.shutdown(cloudVm);
-    lifecycle.settleDue();
+    lifecycle.settleDue(java.time.Duration.ofMinutes(1));
     assertTrue(!fixture.item().getCloudVmWarning().isEmpty());
     Job failback = fixture.awaitState(lifecycle.plannedFailover(fixture.vmId,
         DataSync.FULL_DOWNLOAD), JobState.JOB_SUCCEEDED);
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState(),
         failback.toString());
-    lifecycle.settleDue();
+    lifecycle.settleDue(java.time.Duration.ofMinutes(1));
     assertEquals("", fixture.item().getCloudVmWarning());
   }
 

@@ -14,6 +14,7 @@ import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import io.failback.proto.v1.VirtualMachine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * host's old report of a running VM is no such news.
  */
 class OnPremVmWatchTest {
+  /** How long a test's sweep may wait for the hosts' rounds. */
+  private static final Duration SWEEP = Duration.ofMinutes(1);
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
 
@@ -36,20 +39,20 @@ class OnPremVmWatchTest {
     String cloudVm = fixture.failedOver();
     ControllerServer server = fixture.controller.server;
     Lifecycle lifecycle = server.lifecycle();
-    lifecycle.settleDue();
+    lifecycle.settleDue(SWEEP);
     assertEquals("", fixture.item().getOnPremVmWarning(), "the on-prem VM is off");
     assertEquals(0, live(server, fixture.vmId));
 
     new SimulatedHypervisor(fixture.hostDir).startVm(fixture.vmId); // on the host itself
     awaitReported(fixture, PowerState.RUNNING);
-    lifecycle.settleDue();
+    lifecycle.settleDue(SWEEP);
     String warning = fixture.item().getOnPremVmWarning();
     assertTrue(warning.startsWith("on-prem VM app-01 is Running on host hv-01 (seen ")
         && warning.endsWith("while its cloud copy is the active one: two live copies. Turn it"
             + " off on the host; a failback turns it off first and overwrites what it wrote"
             + " since the failover (kept in the undo journals until commit)"), warning);
     assertEquals(1, live(server, fixture.vmId));
-    lifecycle.settleDue();
+    lifecycle.settleDue(SWEEP);
     assertEquals(warning, fixture.item().getOnPremVmWarning(), "the first sighting is kept");
     fixture.scribbleOnPrem(0, 5, 81); // what the second copy wrote
 
@@ -60,7 +63,7 @@ class OnPremVmWatchTest {
             + " (two live copies): turned off before any write. What it wrote since the"
             + " failover is overwritten by this failback; the undo journals keep it until"
             + " commit (RollbackFailback puts it back)")), phaseOne.toString());
-    lifecycle.settleDue();
+    lifecycle.settleDue(SWEEP);
     assertEquals("", fixture.item().getOnPremVmWarning(), "a job acts on it");
     fixture.awaitState(lifecycle.completeFailover(phaseOne.getId()), JobState.JOB_SUCCEEDED);
     assertEquals(ProtectionState.FAILED_BACK_COMMIT_PENDING, fixture.item().getState());
@@ -81,7 +84,7 @@ class OnPremVmWatchTest {
       Thread.sleep(20);
     }
     fixture.awaitState(lifecycle.unplannedFailover(fixture.vmId), JobState.JOB_SUCCEEDED);
-    lifecycle.settleDue();
+    lifecycle.settleDue(SWEEP);
     ProtectedItem item = fixture.item();
     assertEquals(ProtectionState.FAILED_OVER_COMMIT_PENDING, item.getState());
     assertEquals("", item.getOnPremVmWarning(), "the host is offline: its report is old");

@@ -105,7 +105,7 @@ class RpoTest {
 
       // The host goes away: the next cycle fails, and the warning says why.
       fixture.agent.close();
-      server.lifecycle().replicateAll();
+      server.lifecycle().replicateAll(java.time.Duration.ofMinutes(5));
       item = get(failover, fixture.vmId);
       assertTrue(item.getRpoWarning().contains("the last delta cycle failed"), item.toString());
       Scrape cycles = Scrape.of(server.metricsAddress().orElseThrow());

@@ -11,6 +11,7 @@ import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.Heartbeat;
 import io.failback.proto.v1.HostInventory;
 import io.failback.proto.v1.ProtectionState;
+import io.failback.proto.v1.Register;
 import io.failback.proto.v1.VirtualMachine;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
@@ -30,35 +31,50 @@ import org.junit.jupiter.api.io.TempDir;
  * A compromised host with a VM whose start is due (a failover to the cloud was cancelled) that
  * answers the controller's probe at once but never the start. The sweep that starts such VMs
  * held the lock every job is launched under while it waited for that answer (the command
- * timeout, five minutes, again at every sweep): no job of any VM of any host could start.
+ * timeout, five minutes, again at every sweep): no job of any VM of any host could start; and
+ * the sweep itself, the one that also starts other hosts' due VMs and rolls their disks back.
  */
 class SilentDueStartTest {
-  private static final String ROGUE = "hv-66";
-  private static final String VM = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+  private static final String ROGUE_VM = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+  private static final String OTHER_VM = "2c5f39cb-3ab2-22e3-994a-1127e4ddb538";
 
   @RegisterExtension final GrpcCleanup cleanup = new GrpcCleanup();
   @TempDir Path dir;
+  private ControllerFixture controller;
 
-  /** The rogue's control stream: answers every RefreshInventory, and nothing else. */
-  private static final class Rogue implements StreamObserver<ControllerMessage> {
+  /** A host's control stream: answers every RefreshInventory, and starts if it is to. */
+  private static final class Host implements StreamObserver<ControllerMessage> {
     final CountDownLatch startAsked = new CountDownLatch(1);
-    final HostInventory inventory = HostInventory.newBuilder().setHostName(ROGUE)
-        .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED)
-        .addVirtualMachines(VirtualMachine.newBuilder().setId(VM).setName("evil-01")).build();
+    final HostInventory inventory;
+    final boolean answersStart;
     StreamObserver<AgentMessage> requests;
+
+    Host(String name, String vmId, boolean answersStart) {
+      inventory = HostInventory.newBuilder().setHostName(name)
+          .setHypervisorKind(io.failback.proto.v1.HypervisorKind.SIMULATED)
+          .addVirtualMachines(VirtualMachine.newBuilder().setId(vmId).setName("vm")).build();
+      this.answersStart = answersStart;
+    }
 
     synchronized void send(AgentMessage message) {
       requests.onNext(message);
     }
 
+    private void answer(String commandId, boolean inventory) {
+      CommandResult.Builder result = CommandResult.newBuilder().setCommandId(commandId);
+      send(AgentMessage.newBuilder().setCommandResult(inventory ? result.setInventory(
+          this.inventory) : result).build());
+    }
+
     @Override
     public void onNext(ControllerMessage message) {
       if (message.getCommand().hasRefreshInventory()) {
-        send(AgentMessage.newBuilder().setCommandResult(CommandResult.newBuilder()
-            .setCommandId(message.getCommand().getCommandId()).setInventory(inventory))
-            .build());
+        answer(message.getCommand().getCommandId(), true);
       } else if (message.getCommand().hasStartVm()) {
-        startAsked.countDown(); // never answered
+        startAsked.countDown();
+        if (answersStart) {
+          answer(message.getCommand().getCommandId(), false);
+        }
       }
     }
 
@@ -69,25 +85,30 @@ class SilentDueStartTest {
     public void onCompleted() {}
   }
 
-  @Test
-  void aStartTheHostNeverAnswersHoldsBackNoOtherJob() throws Exception {
-    ControllerFixture controller = cleanup.register(new ControllerFixture(dir).start());
-    ManagedChannel channel = controller.channel(controller.pki.agent(ROGUE));
+  /** Connects {@code name}, beating every 50 ms, with its VM's start due. */
+  private Host connect(String name, String vmId, boolean answersStart) throws Exception {
+    ManagedChannel channel = controller.channel(controller.pki.agent(name));
     cleanup.register(channel::shutdownNow);
-    Rogue rogue = new Rogue();
-    rogue.requests = AgentServiceGrpc.newStub(channel).connect(rogue);
-    rogue.send(AgentMessage.newBuilder().setRegister(io.failback.proto.v1.Register.newBuilder()
-        .setInventory(rogue.inventory).setAgentInstanceId("rogue")).build());
+    Host host = new Host(name, vmId, answersStart);
+    host.requests = AgentServiceGrpc.newStub(channel).connect(host);
+    host.send(AgentMessage.newBuilder().setRegister(Register.newBuilder()
+        .setInventory(host.inventory).setAgentInstanceId(name)).build());
     ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
     cleanup.register(beats::shutdownNow);
-    beats.scheduleWithFixedDelay(() -> rogue.send(AgentMessage.newBuilder().setHeartbeat(
+    beats.scheduleWithFixedDelay(() -> host.send(AgentMessage.newBuilder().setHeartbeat(
         Heartbeat.getDefaultInstance()).build()), 50, 50, TimeUnit.MILLISECONDS);
-
     ProtectedItems items = controller.server.protectedItems();
-    items.create(VM, "evil-01", ROGUE);
-    items.transition(VM, null, ProtectionState.INITIAL_REPLICATION, b -> { });
-    items.transition(VM, null, ProtectionState.PROTECTED,
-        b -> b.setCloudVmId("cloud-evil-01").setOnPremStartDue(true));
+    items.create(vmId, "vm-of-" + name, name);
+    items.transition(vmId, null, ProtectionState.INITIAL_REPLICATION, b -> { });
+    items.transition(vmId, null, ProtectionState.PROTECTED,
+        b -> b.setCloudVmId("cloud-" + vmId).setOnPremStartDue(true));
+    return host;
+  }
+
+  @Test
+  void aStartTheHostNeverAnswersHoldsBackNoOtherJob() throws Exception {
+    controller = cleanup.register(new ControllerFixture(dir).start());
+    Host rogue = connect("hv-66", ROGUE_VM, false);
     assertTrue(rogue.startAsked.await(20, TimeUnit.SECONDS), "the due start was never sent");
 
     // Any launch takes the lock: one for a VM nobody reports is refused at once.
@@ -109,5 +130,21 @@ class SilentDueStartTest {
     }
     assertTrue(refused != null && !(refused instanceof InterruptedException),
         "the launch was expected to be refused: " + refused);
+  }
+
+  @Test
+  void anotherHostsDueStartIsSentWhileTheRoguesWaits() throws Exception {
+    controller = cleanup.register(new ControllerFixture(dir).start());
+    Host rogue = connect("hv-66", ROGUE_VM, false);
+    assertTrue(rogue.startAsked.await(20, TimeUnit.SECONDS), "the due start was never sent");
+    Host other = connect("hv-02", OTHER_VM, true);
+    assertTrue(other.startAsked.await(10, TimeUnit.SECONDS), "hv-02's due start waited 10 s,"
+        + " and on, for the rogue's answer to its own");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (controller.server.protectedItems().get(OTHER_VM).getOnPremStartDue()) {
+      assertTrue(System.nanoTime() < deadline, "hv-02's answered start was never recorded");
+      Thread.sleep(20);
+    }
+    assertTrue(controller.server.protectedItems().get(ROGUE_VM).getOnPremStartDue());
   }
 }

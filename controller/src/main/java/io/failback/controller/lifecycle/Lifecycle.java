@@ -46,12 +46,14 @@ public final class Lifecycle {
   /** Serializes the checks and starts of jobs, so two requests cannot take the same VM. */
   private final Object starting = new Object();
   private final RpoWatch rpoWatch;
+  private final SettleSweep settle;
 
   Lifecycle(LifecycleContext context) {
     this.context = context;
     this.rpoWatch = new RpoWatch(context.items());
     this.replication = new Replication(context);
     this.vmJobs = new VmJobs(context);
+    this.settle = new SettleSweep(context, starting);
   }
 
   /** Builds the lifecycle from its parts. */
@@ -336,12 +338,10 @@ public final class Lifecycle {
     replication.addCycleListener(listener);
   }
 
-  /** Runs a delta cycle for every protected VM; failures are logged, the next cycle retries. */
-  public void replicateAll() {
-    replicateAll(Duration.ofDays(365));
-  }
-
-  /** The same, waiting at most {@code atMost}: a host whose cycles hang delays no other. */
+  /**
+   * Runs a delta cycle for every protected VM; failures are logged, the next cycle retries.
+   * Waits at most {@code atMost}: a host whose cycles hang delays no other.
+   */
   public void replicateAll(Duration atMost) {
     replication.cycleAll(atMost);
   }
@@ -386,13 +386,9 @@ public final class Lifecycle {
     return JobContinuation.run(context, vmJobs, plans);
   }
 
-  /** FailbackRollback, DueOnPremStarts, CloudVmWatch, OnPremVmWatch: every beat. */
-  public void settleDue() {
-    List<ProtectedItem> items = FlowSupport.listQuietly(context, "due rollbacks and starts");
-    new FailbackRollback(context).runDue(items);
-    new DueOnPremStarts(context, starting).runDue(items);
-    new CloudVmWatch(context).check(items);
-    new OnPremVmWatch(context).check(items);
+  /** {@link SettleSweep}, every beat; waits at most {@code atMost} for each host's part. */
+  public void settleDue(Duration atMost) {
+    settle.run(atMost);
   }
 
   /** Stops background work. */
