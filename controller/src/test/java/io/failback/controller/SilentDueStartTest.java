@@ -43,8 +43,11 @@ class SilentDueStartTest {
   private ControllerFixture controller;
 
   /** A host's control stream: answers every RefreshInventory, and starts if it is to. */
-  private static final class Host implements StreamObserver<ControllerMessage> {
+  static final class Host implements StreamObserver<ControllerMessage> {
     final CountDownLatch startAsked = new CountDownLatch(1);
+    /** Every command the controller sent it. */
+    final java.util.Queue<io.failback.proto.v1.Command> commands =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
     final HostInventory inventory;
     final boolean answersStart;
     StreamObserver<AgentMessage> requests;
@@ -68,6 +71,9 @@ class SilentDueStartTest {
 
     @Override
     public void onNext(ControllerMessage message) {
+      if (message.hasCommand()) {
+        commands.add(message.getCommand());
+      }
       if (message.getCommand().hasRefreshInventory()) {
         answer(message.getCommand().getCommandId(), true);
       } else if (message.getCommand().hasStartVm()) {
@@ -87,6 +93,18 @@ class SilentDueStartTest {
 
   /** Connects {@code name}, beating every 50 ms, with its VM's start due. */
   private Host connect(String name, String vmId, boolean answersStart) throws Exception {
+    Host host = connect(controller, cleanup, name, vmId, answersStart);
+    ProtectedItems items = controller.server.protectedItems();
+    items.create(vmId, "vm-of-" + name, name);
+    items.transition(vmId, null, ProtectionState.INITIAL_REPLICATION, b -> { });
+    items.transition(vmId, null, ProtectionState.PROTECTED,
+        b -> b.setCloudVmId("cloud-" + vmId).setOnPremStartDue(true));
+    return host;
+  }
+
+  /** Connects {@code name} reporting VM {@code vmId}, beating every 50 ms. */
+  static Host connect(ControllerFixture controller, GrpcCleanup cleanup, String name,
+      String vmId, boolean answersStart) throws Exception {
     ManagedChannel channel = controller.channel(controller.pki.agent(name));
     cleanup.register(channel::shutdownNow);
     Host host = new Host(name, vmId, answersStart);
@@ -97,11 +115,6 @@ class SilentDueStartTest {
     cleanup.register(beats::shutdownNow);
     beats.scheduleWithFixedDelay(() -> host.send(AgentMessage.newBuilder().setHeartbeat(
         Heartbeat.getDefaultInstance()).build()), 50, 50, TimeUnit.MILLISECONDS);
-    ProtectedItems items = controller.server.protectedItems();
-    items.create(vmId, "vm-of-" + name, name);
-    items.transition(vmId, null, ProtectionState.INITIAL_REPLICATION, b -> { });
-    items.transition(vmId, null, ProtectionState.PROTECTED,
-        b -> b.setCloudVmId("cloud-" + vmId).setOnPremStartDue(true));
     return host;
   }
 
@@ -111,7 +124,11 @@ class SilentDueStartTest {
     Host rogue = connect("hv-66", ROGUE_VM, false);
     assertTrue(rogue.startAsked.await(20, TimeUnit.SECONDS), "the due start was never sent");
 
-    // Any launch takes the lock: one for a VM nobody reports is refused at once.
+    assertLaunchesGoOn(controller);
+  }
+
+  /** Any launch takes the lock: one for a VM nobody reports is refused at once. */
+  static void assertLaunchesGoOn(ControllerFixture controller) throws Exception {
     CompletableFuture<Throwable> launch = CompletableFuture.supplyAsync(() -> {
       try {
         controller.server.lifecycle().enableProtection(List.of(
@@ -126,7 +143,7 @@ class SilentDueStartTest {
       refused = launch.get(10, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       throw new AssertionError("a launch for another VM waited 10 s, and on, for the rogue's"
-          + " answer to a start it never gives");
+          + " answer to a command it never answers");
     }
     assertTrue(refused != null && !(refused instanceof InterruptedException),
         "the launch was expected to be refused: " + refused);

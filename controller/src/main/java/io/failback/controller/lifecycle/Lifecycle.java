@@ -290,6 +290,7 @@ public final class Lifecycle {
 
   /** RollbackFailback: undoes completed failbacks before commit; null if only validated. */
   public Job rollbackFailback(Targets targets, boolean validateOnly) throws Exception {
+    RollbackFailbackVm.checkHosts(context, targets); // may wait for hosts: before the lock
     synchronized (starting) {
       return RollbackFailbackVm.launch(context, vmJobs, targets, validateOnly);
     }

@@ -43,15 +43,27 @@ final class RollbackFailbackVm extends ItemWork {
     this.generation = item.getGeneration();
   }
 
-  /** Checks the targets, then (unless {@code validateOnly}: null) starts the job. */
+  /**
+   * Asks each target's host whether its failback can be rolled back ({@link #check}), before
+   * the job exists: a refusal changes nothing, not even the list of jobs. Called outside the
+   * lock jobs are launched under: the host reads its journals, which may take long (or never
+   * end, on a compromised host), and no launch of another VM may wait for that. The agent
+   * checks the journals again before its rollback writes anything.
+   */
+  static void checkHosts(LifecycleContext context, Targets targets) throws Exception {
+    for (ProtectedItem item : ItemChecks.require(context, targets,
+        OperatorAction.ROLLBACK_FAILBACK).values()) {
+      check(context, item);
+    }
+  }
+
+  /** Checks the targets' items, then (unless {@code validateOnly}: null) starts the job. */
   static io.failback.proto.v1.Job launch(LifecycleContext context, VmJobs vmJobs,
       Targets targets, boolean validateOnly) throws Exception {
     java.util.Map<String, ProtectedItem> checked =
         ItemChecks.require(context, targets, OperatorAction.ROLLBACK_FAILBACK);
     List<VmWork> works = new ArrayList<>();
     for (ProtectedItem item : checked.values()) {
-      // Before the job exists: a refusal changes nothing, not even the list of jobs.
-      check(context, item);
       works.add(new RollbackFailbackVm(context, item, context.hosts().vm(
           FlowSupport.onPremVmId(item)), "-v" + works.size()));
     }
