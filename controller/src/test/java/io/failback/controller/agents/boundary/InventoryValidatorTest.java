@@ -69,7 +69,7 @@ class InventoryValidatorTest {
   }
 
   @Test
-  void eachMalformedFieldIsNamed() {
+  void eachMalformedFieldIsNamed() throws Exception {
     assertTrue(refused(vm -> vm.setId("../x")).getMessage()
         .contains("virtual_machines[0].id '../x' is not a VM id"));
     assertTrue(refused(vm -> vm.setName("a\nb")).getMessage().contains("control characters"));
@@ -89,6 +89,17 @@ class InventoryValidatorTest {
         .contains("virtual_machines[0].guest_os"));
     assertTrue(refused(vm -> vm.setGuestOs("W".repeat(AgentLimits.MAX_SHORT_TEXT_CHARS + 1)))
         .getMessage().contains("virtual_machines[0].guest_os"));
+    // A line break to one-line logs, a reordering to the CLI's tables: refused like controls.
+    for (String name : new String[] {"app\u2028INFO forged", "app\u2029", "\u202egnp.exe",
+        "a\u2066b\u2069", "x\u202ay"}) {
+      assertTrue(refused(vm -> vm.setName(name)).getMessage().contains(
+          "virtual_machines[0].name " + io.failback.common.text.BoundedText.quote(name)
+              + " holds control characters"), name);
+    }
+    // Right-to-left text keeps its marks, and a name may hold a zero-width joiner (emoji).
+    InventoryValidator.check(good().toBuilder().setVirtualMachines(0, good()
+        .getVirtualMachines(0).toBuilder().setName("\u05e9\u05e8\u05ea-01\u200f 👩\u200d💻"))
+        .build(), "hv-01");
   }
 
   /**
