@@ -3,8 +3,10 @@ package io.failback.controller.lifecycle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,6 +29,8 @@ final class HostRounds {
   private final String what;
   /** Each host's round while it runs, by host name in lower case. */
   private final Map<String, Future<?>> running = new HashMap<>();
+  /** The hosts whose running round held back a new one: logged once per round, not per beat. */
+  private final Set<String> heldBack = new HashSet<>();
 
   HostRounds(LifecycleContext context, String what) {
     this.context = context;
@@ -42,9 +46,12 @@ final class HostRounds {
     List<Future<?>> started = new ArrayList<>();
     synchronized (running) {
       running.values().removeIf(Future::isDone);
+      heldBack.retainAll(running.keySet());
       for (Map.Entry<String, Runnable> host : rounds.entrySet()) {
         if (running.containsKey(host.getKey())) {
-          log.info(what + " of host " + host.getKey() + " wait: its last round still runs");
+          if (heldBack.add(host.getKey())) {
+            log.info(what + " of host " + host.getKey() + " wait: its last round still runs");
+          }
           continue;
         }
         try {
