@@ -11,6 +11,7 @@ import io.failback.proto.v1.AgentMessage;
 import io.failback.proto.v1.ControllerMessage;
 import io.failback.proto.v1.Register;
 import io.failback.proto.v1.Registered;
+import io.github.bucket4j.Bucket;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -29,6 +30,14 @@ import org.slf4j.LoggerFactory;
  */
 final class ControlStream implements StreamObserver<AgentMessage>, AgentConnection {
   private static final Logger log = LoggerFactory.getLogger(ControlStream.class);
+  /**
+   * Messages a stream may send at once, then per second. An agent sends a heartbeat per
+   * interval, an echo per probe, an answer per command: far below. Each message takes the
+   * registry's lock (every host's), so a compromised host that sent them in a loop took a core
+   * of the controller and held back every other host's heartbeats and commands.
+   */
+  static final int BURST = 1000;
+  static final int PER_SECOND = 100;
 
   private final AgentRegistry registry;
   private final PeerIdentity peer;
@@ -39,6 +48,8 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
   /** From the last Register on this stream; a newer one may say more. */
   private volatile int syncRevision;
   private volatile boolean answersRoundTrips;
+  private final Bucket budget = Bucket.builder().addLimit(limit -> limit.capacity(BURST)
+      .refillGreedy(PER_SECOND, Duration.ofSeconds(1))).build();
 
   ControlStream(AgentRegistry registry, PeerIdentity peer, String remoteAddress,
       StreamObserver<ControllerMessage> responses) {
@@ -50,6 +61,11 @@ final class ControlStream implements StreamObserver<AgentMessage>, AgentConnecti
 
   @Override
   public void onNext(AgentMessage message) {
+    if (!budget.tryConsume(1)) {
+      fail(Status.RESOURCE_EXHAUSTED.withDescription("more than " + BURST + " messages at once"
+          + " and " + PER_SECOND + " a second since on this control stream; reconnect"));
+      return;
+    }
     try {
       switch (message.getKindCase()) {
         case REGISTER -> register(message.getRegister());
