@@ -339,10 +339,7 @@ public final class Lifecycle {
     replication.addCycleListener(listener);
   }
 
-  /**
-   * Runs a delta cycle for every protected VM; failures are logged, the next cycle retries.
-   * Waits at most {@code atMost}: a host whose cycles hang delays no other.
-   */
+  /** A delta cycle of each protected VM, a round per host; waits at most {@code atMost}. */
   public void replicateAll(Duration atMost) {
     replication.cycleAll(atMost);
   }

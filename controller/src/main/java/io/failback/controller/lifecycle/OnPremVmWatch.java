@@ -92,8 +92,9 @@ final class OnPremVmWatch {
   private static Optional<VirtualMachine> onPremVm(LifecycleContext context, ProtectedItem item)
       throws LifecycleException {
     String vmId = FlowSupport.onPremVmId(item);
-    return context.hosts().inventory(item.getOnPremHost()).map(HostInventory::getVirtualMachinesList)
-        .flatMap(vms -> vms.stream().filter(vm -> vm.getId().equalsIgnoreCase(vmId)).findFirst());
+    return context.hosts().inventory(item.getOnPremHost())
+        .map(HostInventory::getVirtualMachinesList).flatMap(vms -> vms.stream()
+            .filter(vm -> vm.getId().equalsIgnoreCase(vmId)).findFirst());
   }
 
   /** Running, paused or saved: a copy that runs or resumes where it was. */

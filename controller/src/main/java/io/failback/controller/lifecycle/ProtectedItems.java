@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Descriptors;
-
 import io.failback.controller.store.ProtectedItemRecords;
 import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.DiskTracking;

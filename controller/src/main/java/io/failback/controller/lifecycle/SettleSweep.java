@@ -14,7 +14,8 @@ import java.util.Map;
  * {@link OnPremVmWatch}). What a host must answer runs in that host's round ({@link
  * HostRounds}): a compromised host that answers the probe but never the command held the sweep
  * for the command timeout (5 min) at every beat, and with it the rollbacks and starts of every
- * other host's VMs and the cloud VMs' watch. A host offline is not asked: its part (starting a cloud VM meanwhile) runs here.
+ * other host's VMs and the cloud VMs' watch. A host offline is not asked: its part (starting
+ * a cloud VM meanwhile) runs here.
  */
 final class SettleSweep {
   private final LifecycleContext context;
