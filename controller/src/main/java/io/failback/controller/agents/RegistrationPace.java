@@ -1,6 +1,7 @@
 package io.failback.controller.agents;
 
 import io.failback.controller.agents.boundary.AgentInputException;
+import io.failback.controller.pace.MonotonicTime;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
@@ -34,17 +35,7 @@ final class RegistrationPace {
 
   /** {@code nanos}: a monotonic time, System::nanoTime but in tests. */
   RegistrationPace(LongSupplier nanos, Duration heartbeatInterval) {
-    this.time = new TimeMeter() {
-      @Override
-      public long currentTimeNanos() {
-        return nanos.getAsLong();
-      }
-
-      @Override
-      public boolean isWallClockBased() {
-        return false;
-      }
-    };
+    this.time = MonotonicTime.meter(nanos);
     this.interval = heartbeatInterval;
   }
 

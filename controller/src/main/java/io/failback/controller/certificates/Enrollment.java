@@ -45,6 +45,7 @@ public final class Enrollment {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final RenewalPace renewals;
+  private final EnrollPace enrolls;
 
   /**
    * @param ca the issuing CA; empty when the controller does not issue (then every call here
@@ -60,6 +61,7 @@ public final class Enrollment {
   Enrollment(ControllerStore store, HostAdmin hosts, Optional<CertificateAuthority> ca,
       Duration lifetime, Clock clock, LongSupplier nanos) {
     this.renewals = new RenewalPace(nanos, lifetime);
+    this.enrolls = new EnrollPace(nanos);
     this.store = store;
     this.hosts = hosts;
     this.ca = ca;
@@ -95,15 +97,20 @@ public final class Enrollment {
   /** An issued certificate and the CA certificate to trust. */
   public record Issued(String host, X509Certificate certificate, List<X509Certificate> trust) {}
 
-  /** Redeems {@code token} (once) for an agent certificate of its host, for the CSR's key. */
-  public Issued enroll(String token, byte[] csrDer) throws CertificateException, StoreException {
+  /**
+   * Redeems {@code token} (once) for an agent certificate of its host, for the CSR's key;
+   * refused (TOO_OFTEN) before the token is looked at once {@code from}, the caller's network
+   * address, made more refused tries than {@link EnrollPace} allows.
+   */
+  public Issued enroll(String token, byte[] csrDer, String from)
+      throws CertificateException, StoreException {
     CertificateAuthority issuer = issuer();
+    enrolls.check(from);
     PKCS10CertificationRequest csr = parse(csrDer);
-    if (token.isEmpty() || token.length() > 128) {
-      throw denied();
-    }
-    Optional<String> host = store.enrollmentTokenRecords().redeem(hash(token), clock.instant());
+    Optional<String> host = token.isEmpty() || token.length() > 128 ? Optional.empty()
+        : store.enrollmentTokenRecords().redeem(hash(token), clock.instant());
     if (host.isEmpty()) {
+      enrolls.refused(from);
       throw denied();
     }
     if (hosts.fenceOf(host.get()).isPresent()) {

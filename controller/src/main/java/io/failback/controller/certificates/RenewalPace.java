@@ -1,5 +1,6 @@
 package io.failback.controller.certificates;
 
+import io.failback.controller.pace.MonotonicTime;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
@@ -36,17 +37,7 @@ final class RenewalPace {
 
   /** {@code nanos}: a monotonic time, System::nanoTime but in tests. */
   RenewalPace(LongSupplier nanos, Duration lifetime) {
-    this.time = new TimeMeter() {
-      @Override
-      public long currentTimeNanos() {
-        return nanos.getAsLong();
-      }
-
-      @Override
-      public boolean isWallClockBased() {
-        return false;
-      }
-    };
+    this.time = MonotonicTime.meter(nanos);
     Duration eighth = lifetime.dividedBy(8);
     this.interval = eighth.compareTo(LEAST_INTERVAL) < 0 ? LEAST_INTERVAL : eighth;
   }

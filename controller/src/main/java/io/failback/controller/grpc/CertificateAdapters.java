@@ -35,7 +35,7 @@ public final class CertificateAdapters {
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> responses) {
       Answers.answer(responses, () -> {
         Enrollment.Issued issued = enrollment.enroll(request.getToken(),
-            request.getCsrDer().toByteArray());
+            request.getCsrDer().toByteArray(), AuthContext.remoteAddress());
         return EnrollResponse.newBuilder().setHostName(issued.host())
             .setCertificatePem(pem(List.of(issued.certificate())))
             .setCaBundlePem(pem(issued.trust())).build();
