@@ -50,6 +50,9 @@ final class RogueAgent implements AutoCloseable {
   final List<Status> syncStatuses = new CopyOnWriteArrayList<>();
   /** While set, its reports of sync sessions never leave: as if it died before sending them. */
   volatile boolean dropSyncReports;
+  /** Sync reports dropped: each comes once its session's every batch was acknowledged. */
+  final java.util.concurrent.atomic.AtomicInteger droppedSyncReports =
+      new java.util.concurrent.atomic.AtomicInteger();
   /** Rewrites every protocol frame its data streams send, after its own engine made it. */
   volatile UnaryOperator<io.failback.proto.v1.SyncFrame> frames = UnaryOperator.identity();
   /** Told of every data-stream message once sent, with its call (which it may cancel). */
@@ -143,6 +146,7 @@ final class RogueAgent implements AutoCloseable {
           }
           if (dropSyncReports && message instanceof AgentMessage agent
               && agent.getCommandResult().hasSyncReport()) {
+            droppedSyncReports.incrementAndGet();
             return;
           }
           if (message instanceof SyncDiskRequest request && request.hasFrame()) {
