@@ -32,11 +32,13 @@ public final class BoundedText {
 
   /** {@code text}, or its first characters followed by what was cut, within {@code max}. */
   public static String truncate(String text, int max) {
-    if (text.length() <= max) {
-      return text;
-    }
-    String suffix = " … [truncated, " + text.length() + " characters in all]";
-    return text.substring(0, Math.max(0, max - suffix.length())) + suffix;
+    return text.length() <= max ? text : cut(text, max, text.length());
+  }
+
+  /** {@code shown} cut to end within {@code max} with the count of the {@code total}. */
+  private static String cut(String shown, int max, int total) {
+    String suffix = " … [truncated, " + total + " characters in all]";
+    return shown.substring(0, Math.max(0, max - suffix.length())) + suffix;
   }
 
   /**
@@ -90,11 +92,7 @@ public final class BoundedText {
    */
   public static String printable(String text, int max) {
     String head = printable(text.length() <= max ? text : text.substring(0, max));
-    if (head.length() <= max && text.length() <= max) {
-      return head;
-    }
-    String suffix = " … [truncated, " + text.length() + " characters in all]";
-    return head.substring(0, Math.max(0, max - suffix.length())) + suffix;
+    return head.length() <= max && text.length() <= max ? head : cut(head, max, text.length());
   }
 
   /** Up to {@value #MAX_LIST_ITEMS} items, each echoed, then "… and K more". */

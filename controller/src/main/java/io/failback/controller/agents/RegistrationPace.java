@@ -1,14 +1,8 @@
 package io.failback.controller.agents;
 
 import io.failback.controller.agents.boundary.AgentInputException;
-import io.failback.controller.pace.MonotonicTime;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.TimeMeter;
+import io.failback.controller.pace.KeyedPace;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,31 +21,27 @@ final class RegistrationPace {
   /** Registrations one host may make at once, then one per heartbeat interval. */
   static final int BURST = 10;
 
-  private final TimeMeter time;
+  /** Hosts kept: far more than one controller serves. */
+  private static final int HOSTS = 100_000;
+
   private final Duration interval;
-  /** One per host that ever registered: bounded by the hosts given certificates. */
-  private final Map<String, Bucket> buckets = new HashMap<>();
-  private final Set<String> refusing = new HashSet<>();
+  private final KeyedPace pace;
 
   /** {@code nanos}: a monotonic time, System::nanoTime but in tests. */
   RegistrationPace(LongSupplier nanos, Duration heartbeatInterval) {
-    this.time = MonotonicTime.meter(nanos);
     this.interval = heartbeatInterval;
+    this.pace = new KeyedPace(nanos, BURST, heartbeatInterval, HOSTS);
   }
 
   /** Takes one registration of {@code host} (normalized), or refuses it (TOO_LARGE). */
-  synchronized void take(String host) throws AgentInputException {
-    Bucket bucket = buckets.computeIfAbsent(host, h -> Bucket.builder()
-        .addLimit(limit -> limit.capacity(BURST).refillGreedy(1, interval))
-        .withCustomTimePrecision(time).build());
-    if (bucket.tryConsume(1)) {
-      refusing.remove(host);
+  void take(String host) throws AgentInputException {
+    if (pace.tryTake(host)) {
       return;
     }
     String why = "host " + host + " registered more than " + BURST + " times at once and"
         + " more than once per heartbeat interval (" + interval.toMillis() + " ms) since;"
         + " the registration is refused, reconnect later";
-    if (refusing.add(host)) {
+    if (pace.firstRefusal(host)) {
       log.warn(why + " (logged once until it slows down)");
     }
     throw new AgentInputException(AgentInputException.Kind.TOO_LARGE, why);

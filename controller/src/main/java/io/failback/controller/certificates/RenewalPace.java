@@ -1,13 +1,7 @@
 package io.failback.controller.certificates;
 
-import io.failback.controller.pace.MonotonicTime;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.TimeMeter;
+import io.failback.controller.pace.KeyedPace;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,32 +23,28 @@ final class RenewalPace {
   /** An agent looks every 30 s: half that, for a lifetime that is always due. */
   static final Duration LEAST_INTERVAL = Duration.ofSeconds(15);
 
-  private final TimeMeter time;
+  /** Identities kept: far more than one controller's hosts and operators. */
+  private static final int IDENTITIES = 100_000;
+
   private final Duration interval;
-  /** One per identity that ever renewed: bounded by the certificates the CA issued. */
-  private final Map<String, Bucket> buckets = new HashMap<>();
-  private final Set<String> refusing = new HashSet<>();
+  private final KeyedPace pace;
 
   /** {@code nanos}: a monotonic time, System::nanoTime but in tests. */
   RenewalPace(LongSupplier nanos, Duration lifetime) {
-    this.time = MonotonicTime.meter(nanos);
     Duration eighth = lifetime.dividedBy(8);
     this.interval = eighth.compareTo(LEAST_INTERVAL) < 0 ? LEAST_INTERVAL : eighth;
+    this.pace = new KeyedPace(nanos, BURST, interval, IDENTITIES);
   }
 
   /** Takes one renewal of {@code identity} (e.g. host/hv-01), or refuses it. */
-  synchronized void take(String identity) throws CertificateException {
-    Bucket bucket = buckets.computeIfAbsent(identity, h -> Bucket.builder()
-        .addLimit(limit -> limit.capacity(BURST).refillGreedy(1, interval))
-        .withCustomTimePrecision(time).build());
-    if (bucket.tryConsume(1)) {
-      refusing.remove(identity);
+  void take(String identity) throws CertificateException {
+    if (pace.tryTake(identity)) {
       return;
     }
     String why = identity + " renewed its certificate more than " + BURST + " times at once"
         + " and more than once per " + interval.toSeconds() + " s since; nothing was issued,"
         + " renew later";
-    if (refusing.add(identity)) {
+    if (pace.firstRefusal(identity)) {
       log.warn(why + " (logged once until it slows down)");
     }
     throw new CertificateException(CertificateException.Kind.TOO_OFTEN, why);

@@ -97,7 +97,12 @@ final class CloudVmWatch {
    * inconsistent_reason says how that goes.
    */
   private static boolean watched(ProtectedItem item) {
-    return item.getActiveJobId().isEmpty() && !item.getCloudVmId().isEmpty()
-        && Transitions.cloudCopyRests(item.getState()) && !ProtectedItems.rollbackDue(item);
+    return !item.getCloudVmId().isEmpty() && cloudCopyIdle(item);
+  }
+
+  /** The cloud copy is the active one and rests: no job acts on the item, none is due. */
+  static boolean cloudCopyIdle(ProtectedItem item) {
+    return item.getActiveJobId().isEmpty() && Transitions.cloudCopyRests(item.getState())
+        && !ProtectedItems.rollbackDue(item);
   }
 }

@@ -6,10 +6,8 @@ import io.failback.controller.store.StoreException;
 import io.failback.proto.v1.ProtectedItem;
 import io.failback.proto.v1.ProtectionState;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,20 +41,17 @@ final class CycleRounds {
 
   /** A round on every host with protected VMs, waiting for them at most {@code atMost}. */
   void run(Duration atMost) {
-    Map<String, List<ProtectedItem>> byHost = new LinkedHashMap<>();
+    List<ProtectedItem> protectedItems;
     try {
-      for (ProtectedItem item : context.items().list()) {
-        if (item.getState() == ProtectionState.PROTECTED) {
-          byHost.computeIfAbsent(item.getOnPremHost().toLowerCase(Locale.ROOT),
-              host -> new ArrayList<>()).add(item);
-        }
-      }
+      protectedItems = context.items().list().stream()
+          .filter(item -> item.getState() == ProtectionState.PROTECTED).toList();
     } catch (StoreException e) {
       log.warn("delta cycles skipped: " + e.getMessage());
       return;
     }
     Map<String, Runnable> work = new LinkedHashMap<>();
-    byHost.forEach((host, items) -> work.put(host, () -> cycleRound(items)));
+    HostRounds.byHost(protectedItems).forEach((host, items) ->
+        work.put(host, () -> cycleRound(items)));
     rounds.run(work, atMost);
   }
 

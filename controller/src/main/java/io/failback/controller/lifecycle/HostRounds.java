@@ -1,10 +1,13 @@
 package io.failback.controller.lifecycle;
 
+import io.failback.proto.v1.ProtectedItem;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -35,6 +38,16 @@ final class HostRounds {
   HostRounds(LifecycleContext context, String what) {
     this.context = context;
     this.what = what;
+  }
+
+  /** {@code items} by on-prem host in lower case (the rounds' key), each host's in order. */
+  static Map<String, List<ProtectedItem>> byHost(List<ProtectedItem> items) {
+    Map<String, List<ProtectedItem>> byHost = new LinkedHashMap<>();
+    for (ProtectedItem item : items) {
+      byHost.computeIfAbsent(item.getOnPremHost().toLowerCase(Locale.ROOT),
+          host -> new ArrayList<>()).add(item);
+    }
+    return byHost;
   }
 
   /**

@@ -103,9 +103,7 @@ final class OnPremVmWatch {
         && vm.getPowerState() != PowerState.POWER_STATE_UNSPECIFIED;
   }
 
-  /** The cloud copy is the active one and rests: no job acts on the item. */
   private static boolean watched(ProtectedItem item) {
-    return item.getActiveJobId().isEmpty() && !item.getOnPremHost().isEmpty()
-        && Transitions.cloudCopyRests(item.getState()) && !ProtectedItems.rollbackDue(item);
+    return !item.getOnPremHost().isEmpty() && CloudVmWatch.cloudCopyIdle(item);
   }
 }

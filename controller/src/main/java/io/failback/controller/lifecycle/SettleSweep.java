@@ -2,10 +2,8 @@ package io.failback.controller.lifecycle;
 
 import io.failback.proto.v1.ProtectedItem;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,13 +29,8 @@ final class SettleSweep {
   /** Settles every due item; waits for the hosts' rounds at most {@code atMost}. */
   void run(Duration atMost) {
     List<ProtectedItem> items = FlowSupport.listQuietly(context, "due rollbacks and starts");
-    Map<String, List<ProtectedItem>> byHost = new LinkedHashMap<>();
-    for (ProtectedItem item : items) {
-      byHost.computeIfAbsent(item.getOnPremHost().toLowerCase(Locale.ROOT),
-          host -> new ArrayList<>()).add(item);
-    }
     Map<String, Runnable> online = new LinkedHashMap<>();
-    byHost.forEach((host, hostItems) -> {
+    HostRounds.byHost(items).forEach((host, hostItems) -> {
       if (context.hosts().isOnline(host)) {
         online.put(host, () -> settleRound(hostItems));
       } else {

@@ -1,2 +1,2 @@
-/** What paces untrusted callers: the monotonic time their rate limiters read. */
+/** What paces untrusted callers: a rate limit per key, on a monotonic time. */
 package io.failback.controller.pace;
